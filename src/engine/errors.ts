@@ -1,0 +1,36 @@
+// Coded errors with a fault domain. The server maps codes to HTTP statuses and AWS `__type` names in one place.
+
+/** Whose fault an error is: the caller's (4xx), something outside Eddy's control, or a bug in Eddy (500). */
+export type Fault = 'user' | 'external' | 'internal';
+
+/**
+ * Error codes. The stream codes are the Kinesis/Firehose `__type` names clients match on, so the
+ * server passes them through unchanged.
+ */
+export type ErrorCode =
+  | 'ResourceNotFoundException'
+  | 'ResourceInUseException'
+  | 'InvalidArgumentException'
+  | 'ValidationException'
+  | 'LimitExceededException'
+  | 'ExpiredIteratorException'
+  | 'ExpiredNextTokenException'
+  | 'ProvisionedThroughputExceededException'
+  | 'ConcurrentModificationException'
+  | 'ServiceUnavailableException'
+  | 'SqlError'
+  | 'InternalFailure';
+
+export class EddyError extends Error {
+  readonly code: ErrorCode;
+  readonly fault: Fault;
+
+  constructor(code: ErrorCode, message: string, fault: Fault = code === 'InternalFailure' ? 'internal' : 'user') {
+    super(message);
+    this.name = code;
+    this.code = code;
+    this.fault = fault;
+  }
+}
+
+export const isEddyError = (e: unknown): e is EddyError => e instanceof EddyError;

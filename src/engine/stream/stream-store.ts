@@ -1,0 +1,229 @@
+// The stream store contract: Kinesis Data Streams semantics, narrow enough that a distributed log could
+// back it later. The server's Kinesis API, the SQL runtime and delivery all talk to streams through it.
+
+import type { ShardLogOptions } from './log/shard-log.js';
+import type { Clock } from '../clock.js';
+
+export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
+export type StreamStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
+export type ShardIteratorType =
+  | 'TRIM_HORIZON'
+  | 'LATEST'
+  | 'AT_SEQUENCE_NUMBER'
+  | 'AFTER_SEQUENCE_NUMBER'
+  | 'AT_TIMESTAMP';
+
+/** Hash keys and sequence numbers are decimal strings, as on the Kinesis wire. */
+export interface HashKeyRange {
+  readonly startingHashKey: string;
+  readonly endingHashKey: string;
+}
+
+export interface SequenceNumberRange {
+  readonly startingSequenceNumber: string;
+  /** Set once the shard is closed by resharding. */
+  readonly endingSequenceNumber?: string;
+}
+
+export interface ShardDescription {
+  readonly shardId: string;
+  readonly parentShardId?: string;
+  readonly adjacentParentShardId?: string;
+  readonly hashKeyRange: HashKeyRange;
+  readonly sequenceNumberRange: SequenceNumberRange;
+}
+
+export interface ChildShard {
+  readonly shardId: string;
+  readonly parentShards: readonly string[];
+  readonly hashKeyRange: HashKeyRange;
+}
+
+export interface StreamSummary {
+  readonly streamName: string;
+  readonly streamARN: string;
+  readonly status: StreamStatus;
+  readonly mode: StreamMode;
+  /** Epoch ms. */
+  readonly creationTimestamp: number;
+}
+
+export interface StreamDescription extends StreamSummary {
+  readonly retentionPeriodHours: number;
+  /** Every shard still holding retained data, open or closed, in shard-id order. */
+  readonly shards: readonly ShardDescription[];
+  readonly openShardCount: number;
+  readonly consumerCount: number;
+}
+
+export interface PutRecordInput {
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+  readonly explicitHashKey?: string;
+}
+
+export interface PutRecordResult {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+}
+
+/** One entry of a PutRecords answer: stored, or refused on its own (the others are still stored). */
+export type PutRecordsEntry =
+  | PutRecordResult
+  | { readonly errorCode: 'ProvisionedThroughputExceededException' | 'InternalFailure'; readonly errorMessage: string };
+
+export interface StreamRecord {
+  readonly sequenceNumber: string;
+  /** ApproximateArrivalTimestamp, epoch ms. */
+  readonly arrivalTimestamp: number;
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+}
+
+export interface GetRecordsResult {
+  readonly records: readonly StreamRecord[];
+  /** Null once a closed shard has been read to its end. */
+  readonly nextShardIterator: string | null;
+  readonly millisBehindLatest: number;
+  /** Present when the read reached the end of a closed shard. */
+  readonly childShards?: readonly ChildShard[];
+}
+
+/** Where an in-process reader starts in a shard. */
+export type ShardPosition =
+  | { readonly type: 'TRIM_HORIZON' | 'LATEST' }
+  | { readonly type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; readonly sequenceNumber: string }
+  | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: number };
+
+export interface ShardReadResult {
+  readonly records: readonly StreamRecord[];
+  /** True when the shard is closed and every record of it has been read. */
+  readonly endOfShard: boolean;
+  readonly childShards?: readonly ChildShard[];
+  readonly millisBehindLatest: number;
+}
+
+/**
+ * An in-process reader that follows one shard (used by the SQL runtime and delivery). Reads are not
+ * throttled and need no iterator token; `waitForRecords` wakes the reader as soon as records commit.
+ */
+export interface ShardCursor {
+  readonly streamName: string;
+  readonly shardId: string;
+  /** Sequence number of the last record returned, if any: the position to checkpoint. */
+  readonly lastSequenceNumber: string | undefined;
+  read(limits?: { maxRecords?: number; maxBytes?: number }): ShardReadResult;
+  /** Resolves once records past the cursor are readable, the shard closes, or the signal aborts. */
+  waitForRecords(signal?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
+export interface Consumer {
+  readonly consumerName: string;
+  readonly consumerARN: string;
+  readonly consumerStatus: 'CREATING' | 'ACTIVE' | 'DELETING';
+  /** Epoch ms. */
+  readonly consumerCreationTimestamp: number;
+  readonly streamARN: string;
+}
+
+export interface ShardLimits {
+  /** Write admission per shard in PROVISIONED mode. */
+  readonly writeBytesPerSecond: number;
+  readonly writeRecordsPerSecond: number;
+  /** GetRecords admission per shard in PROVISIONED mode. */
+  readonly readBytesPerSecond: number;
+  readonly readCallsPerSecond: number;
+}
+
+export interface StreamStoreOptions {
+  /** Data directory; omitted means in-memory. */
+  readonly dataDir?: string;
+  readonly log?: ShardLogOptions;
+  readonly clock?: Clock;
+  /** Per-shard throughput limits for PROVISIONED streams; `false` switches throttling off. */
+  readonly shardLimits?: ShardLimits | false;
+  /** Used to build ARNs. */
+  readonly region?: string;
+  readonly accountId?: string;
+  /** Maximum number of open shards across all streams (DescribeLimits' ShardLimit). */
+  readonly shardLimit?: number;
+}
+
+/** Change notifications for in-process followers (new shards after resharding, stream deletion). */
+export type StreamEvent =
+  | { readonly type: 'created'; readonly streamName: string }
+  | { readonly type: 'deleted'; readonly streamName: string }
+  | { readonly type: 'resharded'; readonly streamName: string };
+
+export interface StreamStore {
+  createStream(
+    streamName: string,
+    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string> },
+  ): Promise<void>;
+  deleteStream(streamName: string): Promise<void>;
+  listStreams(): StreamSummary[];
+  describeStream(streamName: string): StreamDescription;
+  /** Resolves a StreamARN to its stream name (ResourceNotFoundException if unknown). */
+  streamNameFromArn(streamARN: string): string;
+
+  putRecord(
+    streamName: string,
+    record: PutRecordInput,
+    options?: { sequenceNumberForOrdering?: string },
+  ): Promise<PutRecordResult>;
+  putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]>;
+
+  getShardIterator(streamName: string, shardId: string, position: ShardPosition): string;
+  getRecords(shardIterator: string, limit?: number): Promise<GetRecordsResult>;
+  openCursor(streamName: string, shardId: string, position: ShardPosition): ShardCursor;
+
+  splitShard(streamName: string, shardToSplit: string, newStartingHashKey: string): Promise<void>;
+  mergeShards(streamName: string, shardToMerge: string, adjacentShardToMerge: string): Promise<void>;
+  updateShardCount(streamName: string, targetShardCount: number): Promise<{ currentShardCount: number; targetShardCount: number }>;
+  updateStreamMode(streamName: string, mode: StreamMode): Promise<void>;
+  increaseRetentionPeriod(streamName: string, hours: number): Promise<void>;
+  decreaseRetentionPeriod(streamName: string, hours: number): Promise<void>;
+
+  addTags(streamName: string, tags: Record<string, string>): Promise<void>;
+  removeTags(streamName: string, tagKeys: readonly string[]): Promise<void>;
+  listTags(streamName: string): Record<string, string>;
+
+  registerConsumer(streamName: string, consumerName: string): Promise<Consumer>;
+  deregisterConsumer(streamName: string, consumerName: string): Promise<void>;
+  describeConsumer(streamName: string, consumerName: string): Consumer;
+  /** Finds a consumer by its ARN (ResourceNotFoundException if unknown). */
+  consumerByArn(consumerARN: string): { streamName: string; consumer: Consumer };
+  listConsumers(streamName: string): Consumer[];
+
+  limits(): { shardLimit: number; openShardCount: number; onDemandStreamCount: number; onDemandStreamCountLimit: number };
+
+  /** Subscribes to stream lifecycle changes; returns a function that unsubscribes. */
+  onStreamEvent(listener: (event: StreamEvent) => void): () => void;
+
+  /** Per-stream, per-shard counters for /metrics (CloudWatch's stream metrics). */
+  metrics(): StreamMetrics[];
+
+  /** Applies retention now (also runs on a timer). */
+  enforceRetention(): Promise<void>;
+
+  /** Finishes in-flight writes and closes every file. */
+  close(): Promise<void>;
+}
+
+export interface ShardMetrics {
+  readonly shardId: string;
+  incomingRecords: number;
+  incomingBytes: number;
+  outgoingRecords: number;
+  outgoingBytes: number;
+  writeProvisionedThroughputExceeded: number;
+  readProvisionedThroughputExceeded: number;
+  /** From the latest GetRecords on this shard. */
+  millisBehindLatest: number;
+}
+
+export interface StreamMetrics {
+  readonly streamName: string;
+  readonly shards: readonly ShardMetrics[];
+}
