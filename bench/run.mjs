@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Runs every benchmark in bench/ (files named *.bench.mjs) one after another, each in its own process so
+// one benchmark's heap and JIT state do not colour the next. Pass names to run a subset:
+//   npm run bench -- streams window
+import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.mjs'))
+  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
+  .sort();
+let failed = 0;
+for (const file of files) {
+  process.stdout.write(`\n=== ${file} ===\n`);
+  const run = spawnSync(process.execPath, ['--expose-gc', join(here, file)], { stdio: 'inherit' });
+  if (run.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
