@@ -1,0 +1,3 @@
+// The shard log: one append-only, offset-addressed log per shard, in memory or on disk.
+export type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, ShardLog, ShardLogOptions } from './shard-log.js';
+export { MemoryShardLog } from './memory-shard-log.js';

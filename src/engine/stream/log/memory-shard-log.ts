@@ -1,0 +1,127 @@
+// The in-memory shard log (--in-memory and tests): every append commits at once and nothing survives the process.
+
+import { EddyError } from '../../errors.js';
+import type { AppendRecord, LogRecord, ReadLimits, ShardLog } from './shard-log.js';
+
+/** Trimmed records are compacted away once this many sit before the head, so trimming stays O(1) amortised. */
+const COMPACT_AFTER = 4096;
+
+export class MemoryShardLog implements ShardLog {
+  private records: LogRecord[] = [];
+  /** Index in `records` of the oldest retained record; entries before it are trimmed. */
+  private head = 0;
+  private nextOffset = 0;
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  get firstOffset(): number {
+    return this.head < this.records.length ? this.records[this.head]!.offset : this.nextOffset;
+  }
+
+  get committedOffset(): number {
+    return this.nextOffset;
+  }
+
+  get lastArrivalTimestamp(): number | undefined {
+    return this.head < this.records.length ? this.records[this.records.length - 1]!.arrivalTimestamp : undefined;
+  }
+
+  append(records: readonly AppendRecord[]): Promise<number> {
+    if (this.closed) return Promise.reject(closedError());
+    const first = this.nextOffset;
+    if (records.length === 0) return Promise.resolve(first);
+    // Copy the payloads so a caller reusing its buffers cannot change stored data; one allocation per batch.
+    let total = 0;
+    for (const r of records) total += r.data.byteLength;
+    const arena = new Uint8Array(total);
+    let pos = 0;
+    for (const r of records) {
+      const data = arena.subarray(pos, pos + r.data.byteLength);
+      data.set(r.data);
+      pos += r.data.byteLength;
+      this.records.push({
+        offset: this.nextOffset++,
+        partitionKey: r.partitionKey,
+        arrivalTimestamp: r.arrivalTimestamp,
+        data,
+      });
+    }
+    this.notify();
+    return Promise.resolve(first);
+  }
+
+  read(fromOffset: number, limits: ReadLimits): LogRecord[] {
+    const out: LogRecord[] = [];
+    const start = Math.max(fromOffset, this.firstOffset);
+    if (start >= this.nextOffset) return out;
+    const base = this.firstOffset - this.head;
+    let bytes = 0;
+    for (let i = start - base; i < this.records.length && out.length < limits.maxRecords; i++) {
+      const r = this.records[i]!;
+      const size = r.data.byteLength + r.partitionKey.length;
+      if (out.length > 0 && bytes + size > limits.maxBytes) break;
+      bytes += size;
+      out.push(r);
+    }
+    return out;
+  }
+
+  offsetAtTimestamp(timestamp: number): number {
+    // Arrival timestamps are non-decreasing, so the first record at or after `timestamp` is found by bisection.
+    let lo = this.head;
+    let hi = this.records.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.records[mid]!.arrivalTimestamp < timestamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.records.length ? this.records[lo]!.offset : this.nextOffset;
+  }
+
+  arrivalTimestampAt(offset: number): number | undefined {
+    if (offset < this.firstOffset || offset >= this.nextOffset) return undefined;
+    return this.records[offset - (this.firstOffset - this.head)]!.arrivalTimestamp;
+  }
+
+  async trimBefore(timestamp: number): Promise<void> {
+    while (this.head < this.records.length && this.records[this.head]!.arrivalTimestamp < timestamp) this.head++;
+    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.records.length) {
+      this.records = this.records.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  onCommit(listener: () => void): () => void {
+    // Wrapped so the same function registered twice gets two independent registrations.
+    const entry = () => listener();
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  async destroy(): Promise<void> {
+    this.closed = true;
+    this.records = [];
+    this.head = 0;
+    this.listeners.clear();
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch {
+        // A failing subscriber must not undo or block a commit that other readers already see.
+      }
+    }
+  }
+}
+
+function closedError(): EddyError {
+  return new EddyError('InternalFailure', 'shard log is closed');
+}
