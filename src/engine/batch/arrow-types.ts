@@ -1,0 +1,60 @@
+// Maps SQL types to the Arrow types batches carry, and builds schemas and record batches from column data.
+import { Bool, Data, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
+import type { DataType as ArrowType } from 'apache-arrow';
+import type { DataType } from '../expr/ir.js';
+import type { ColumnSchema } from '../query/plan.js';
+
+/**
+ * BIGINT is a real Arrow Int64 column. Engine code reads and writes it through an Int32Array view of
+ * the same memory (two halves per value) so the hot path never allocates BigInts; values are exact up
+ * to ±2^53, the range of a JavaScript number. TIMESTAMP is TimestampMillisecond, handled the same way.
+ */
+export function arrowTypeOf(type: DataType): ArrowType {
+  switch (type) {
+    case 'BOOLEAN':
+      return new Bool();
+    case 'INT':
+      return new Int32();
+    case 'BIGINT':
+      return new Int64();
+    case 'DOUBLE':
+      return new Float64();
+    case 'VARCHAR':
+      return new Utf8();
+    case 'TIMESTAMP':
+      return new TimestampMillisecond();
+    default:
+      return assertNeverType(type);
+  }
+}
+
+function assertNeverType(type: never): never {
+  throw new Error(`unknown data type ${String(type)}`);
+}
+
+/** The columns every source batch ends with, after the stream's declared columns. */
+export const SYSTEM_COLUMNS: readonly ColumnSchema[] = [
+  { name: '_arrival_time', type: 'TIMESTAMP' },
+  { name: '_partition_key', type: 'VARCHAR' },
+  { name: '_shard_id', type: 'VARCHAR' },
+  { name: '_sequence_number', type: 'VARCHAR' },
+];
+
+export function arrowSchema(columns: readonly ColumnSchema[]): Schema {
+  return new Schema(columns.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));
+}
+
+/** Wraps column data (already built, same length) into a RecordBatch without copying. */
+export function makeBatch(schema: Schema, children: readonly Data[], length: number): RecordBatch {
+  const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: children as Data[] });
+  return new RecordBatch(schema, data);
+}
+
+/** An empty batch with the given schema. */
+export function emptyBatch(schema: Schema): RecordBatch {
+  return makeBatch(
+    schema,
+    schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never) as Data),
+    0,
+  );
+}

@@ -1,0 +1,314 @@
+// Decodes stream records (JSON or CSV bytes) straight into Arrow column buffers: typed arrays and UTF-8
+// offsets filled in one pass, wrapped with makeData. A record that does not decode is skipped and
+// counted; it never fails the batch.
+import { makeData } from 'apache-arrow';
+import type { Data, RecordBatch, Schema } from 'apache-arrow';
+import type { DataType } from '../expr/ir.js';
+import type { ColumnSchema, RecordFormat } from '../query/plan.js';
+import type { StreamRecord } from '../stream/stream-store.js';
+import { EddyError } from '../errors.js';
+import { SYSTEM_COLUMNS, arrowSchema, arrowTypeOf, makeBatch } from './arrow-types.js';
+import { splitCsvRecord } from './csv.js';
+import { int32View } from './int64.js';
+import { parseTimestamp } from './timestamp.js';
+import { Utf8Writer } from './utf8.js';
+
+export interface DecodeResult {
+  readonly batch: RecordBatch;
+  /** Records skipped because they did not decode. */
+  readonly errors: number;
+  readonly lastError?: string;
+}
+
+const T_BOOLEAN = 0;
+const T_INT = 1;
+const T_BIGINT = 2;
+const T_DOUBLE = 3;
+const T_VARCHAR = 4;
+const T_TIMESTAMP = 5;
+
+function typeCode(type: DataType): number {
+  switch (type) {
+    case 'BOOLEAN':
+      return T_BOOLEAN;
+    case 'INT':
+      return T_INT;
+    case 'BIGINT':
+      return T_BIGINT;
+    case 'DOUBLE':
+      return T_DOUBLE;
+    case 'VARCHAR':
+      return T_VARCHAR;
+    case 'TIMESTAMP':
+      return T_TIMESTAMP;
+  }
+}
+
+class DecodeFailure extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const TWO_32 = 4294967296;
+
+/** Buffers for one column of one batch. */
+class ColumnWriter {
+  readonly code: number;
+  readonly valid: Uint8Array;
+  nulls = 0;
+  f64: Float64Array | undefined;
+  i32: Int32Array | undefined;
+  i64: BigInt64Array | undefined;
+  pairs: Int32Array | undefined;
+  bits: Uint8Array | undefined;
+  text: Utf8Writer | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly type: DataType,
+    capacity: number,
+  ) {
+    this.code = typeCode(type);
+    this.valid = new Uint8Array(capacity);
+    switch (this.code) {
+      case T_DOUBLE:
+        this.f64 = new Float64Array(capacity);
+        break;
+      case T_INT:
+        this.i32 = new Int32Array(capacity);
+        break;
+      case T_BIGINT:
+      case T_TIMESTAMP:
+        this.i64 = new BigInt64Array(capacity);
+        this.pairs = int32View(this.i64);
+        break;
+      case T_BOOLEAN:
+        this.bits = new Uint8Array((capacity + 7) >> 3);
+        break;
+      case T_VARCHAR:
+        this.text = new Utf8Writer(capacity);
+        break;
+    }
+  }
+
+  setNull(row: number): void {
+    this.valid[row] = 0;
+    if (this.text) this.text.appendEmpty();
+    else if (this.bits) this.bits[row >> 3]! &= ~(1 << (row & 7));
+  }
+
+  setInt64(row: number, v: number): void {
+    const hi = Math.floor(v / TWO_32);
+    const pairs = this.pairs!;
+    pairs[2 * row] = (v - hi * TWO_32) | 0;
+    pairs[2 * row + 1] = hi;
+    this.valid[row] = 1;
+  }
+
+  /** Stores a JSON value (or a CSV field's text) converted to the column's type. */
+  set(row: number, v: unknown): void {
+    if (v === null || v === undefined) return this.setNull(row);
+    switch (this.code) {
+      case T_DOUBLE: {
+        const n = typeof v === 'number' ? v : this.numberFromText(v);
+        this.f64![row] = n;
+        this.valid[row] = 1;
+        return;
+      }
+      case T_INT: {
+        const n = typeof v === 'number' ? v : this.numberFromText(v);
+        if (!Number.isInteger(n) || n > 2147483647 || n < -2147483648) this.fail(v);
+        this.i32![row] = n;
+        this.valid[row] = 1;
+        return;
+      }
+      case T_BIGINT: {
+        const n = typeof v === 'number' ? v : this.numberFromText(v);
+        if (!Number.isSafeInteger(n)) this.fail(v);
+        return this.setInt64(row, n);
+      }
+      case T_TIMESTAMP: {
+        let t: number | undefined;
+        if (typeof v === 'number') t = Number.isFinite(v) ? Math.floor(v) : undefined;
+        else if (typeof v === 'string') t = parseTimestamp(v);
+        if (t === undefined) this.fail(v);
+        return this.setInt64(row, t);
+      }
+      case T_VARCHAR:
+        this.text!.append(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+        this.valid[row] = 1;
+        return;
+      case T_BOOLEAN: {
+        let b: boolean;
+        if (typeof v === 'boolean') b = v;
+        else if (v === 'true' || v === 'TRUE' || v === 'True') b = true;
+        else if (v === 'false' || v === 'FALSE' || v === 'False') b = false;
+        else return this.fail(v);
+        if (b) this.bits![row >> 3]! |= 1 << (row & 7);
+        else this.bits![row >> 3]! &= ~(1 << (row & 7));
+        this.valid[row] = 1;
+        return;
+      }
+    }
+  }
+
+  private numberFromText(v: unknown): number {
+    if (typeof v === 'string' && v.trim() !== '') {
+      const n = Number(v);
+      if (!Number.isNaN(n)) return n;
+    }
+    return this.fail(v);
+  }
+
+  private fail(v: unknown): never {
+    const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : JSON.stringify(v);
+    throw new DecodeFailure(`column '${this.name}' expects ${this.type}, got ${shown}`);
+  }
+
+  finish(rows: number): Data {
+    let nulls = 0;
+    let bitmap: Uint8Array | undefined;
+    const valid = this.valid;
+    for (let i = 0; i < rows; i++) if (valid[i] === 0) nulls++;
+    if (nulls > 0) {
+      bitmap = new Uint8Array((rows + 7) >> 3);
+      for (let i = 0; i < rows; i++) if (valid[i]) bitmap[i >> 3]! |= 1 << (i & 7);
+    }
+    const type = arrowTypeOf(this.type);
+    const base = { type, length: rows, nullCount: nulls, nullBitmap: bitmap };
+    switch (this.code) {
+      case T_DOUBLE:
+        return makeData({ ...base, data: this.f64!.subarray(0, rows) } as never);
+      case T_INT:
+        return makeData({ ...base, data: this.i32!.subarray(0, rows) } as never);
+      case T_BIGINT:
+      case T_TIMESTAMP:
+        return makeData({ ...base, data: this.i64!.subarray(0, rows) } as never);
+      case T_BOOLEAN:
+        return makeData({ ...base, data: this.bits!.subarray(0, (rows + 7) >> 3) } as never);
+      default:
+        return makeData({ ...base, valueOffsets: this.text!.finishOffsets(), data: this.text!.finishBytes() } as never);
+    }
+  }
+}
+
+interface JsonPath {
+  readonly keys: readonly string[];
+  /** The key also names something on Object.prototype, so an own-property check is needed. */
+  readonly guarded: boolean;
+}
+
+export class RecordDecoder {
+  readonly schema: Schema;
+  readonly columns: readonly ColumnSchema[];
+  private readonly paths: readonly JsonPath[];
+  private readonly csvIndexes: readonly number[];
+  private readonly delimiter: string;
+
+  constructor(
+    private readonly format: RecordFormat,
+    private readonly declared: readonly ColumnSchema[],
+  ) {
+    this.columns = [...declared, ...SYSTEM_COLUMNS];
+    this.schema = arrowSchema(this.columns);
+    const mappings = format.mappings ?? {};
+    for (const name of Object.keys(mappings)) {
+      if (!declared.some((c) => c.name === name)) {
+        throw new EddyError('ValidationException', `format mapping names unknown column '${name}'`);
+      }
+    }
+    this.paths = declared.map((c) => {
+      const m = Object.hasOwn(mappings, c.name) ? mappings[c.name] : undefined;
+      if (format.kind === 'json' && m !== undefined && (!Array.isArray(m) || m.length === 0)) {
+        throw new EddyError('ValidationException', `json mapping for column '${c.name}' must be a non-empty list of keys`);
+      }
+      const keys = format.kind === 'json' && Array.isArray(m) ? (m as readonly string[]) : [c.name];
+      return { keys, guarded: keys.some((k) => k in Object.prototype) };
+    });
+    this.csvIndexes = declared.map((c, i) => {
+      const m = Object.hasOwn(mappings, c.name) ? mappings[c.name] : undefined;
+      if (format.kind === 'csv' && m !== undefined && (typeof m !== 'number' || !Number.isInteger(m) || m < 0)) {
+        throw new EddyError('ValidationException', `csv mapping for column '${c.name}' must be a field index ≥ 0`);
+      }
+      return typeof m === 'number' ? m : i;
+    });
+    this.delimiter = format.delimiter ?? ',';
+    if (format.kind === 'csv' && this.delimiter.length !== 1) {
+      throw new EddyError('ValidationException', `csv delimiter must be one character, got ${JSON.stringify(this.delimiter)}`);
+    }
+  }
+
+  decode(records: readonly StreamRecord[], shardId: string): DecodeResult {
+    const n = records.length;
+    const writers = this.declared.map((c) => new ColumnWriter(c.name, c.type, n));
+    const arrival = new BigInt64Array(n);
+    const arrivalPairs = int32View(arrival);
+    const keys = new Utf8Writer(n);
+    const seqs = new Utf8Writer(n, n * 56);
+    let rows = 0;
+    let errors = 0;
+    let lastError: string | undefined;
+    const isJson = this.format.kind === 'json';
+    for (let r = 0; r < n; r++) {
+      const rec = records[r]!;
+      try {
+        if (isJson) this.decodeJson(rec.data, writers, rows);
+        else this.decodeCsv(rec.data, writers, rows);
+      } catch (e) {
+        for (const w of writers) w.text?.truncate(rows);
+        errors++;
+        const why = e instanceof DecodeFailure ? e.message : e instanceof Error ? e.message : String(e);
+        lastError = `record ${rec.sequenceNumber} in shard ${shardId}: ${why}`;
+        continue;
+      }
+      const t = rec.arrivalTimestamp;
+      const hi = Math.floor(t / TWO_32);
+      arrivalPairs[2 * rows] = (t - hi * TWO_32) | 0;
+      arrivalPairs[2 * rows + 1] = hi;
+      keys.append(rec.partitionKey);
+      seqs.append(rec.sequenceNumber);
+      rows++;
+    }
+    const shards = new Utf8Writer(rows, 8);
+    const shardBytes = new TextEncoder().encode(shardId);
+    for (let r = 0; r < rows; r++) shards.appendBytes(shardBytes, 0, shardBytes.length);
+    const children: Data[] = writers.map((w) => w.finish(rows));
+    children.push(makeData({ type: arrowTypeOf('TIMESTAMP'), length: rows, nullCount: 0, data: arrival.subarray(0, rows) } as never));
+    for (const w of [keys, shards, seqs]) {
+      children.push(makeData({ type: arrowTypeOf('VARCHAR'), length: rows, nullCount: 0, valueOffsets: w.finishOffsets(), data: w.finishBytes() } as never));
+    }
+    const batch = makeBatch(this.schema, children, rows);
+    return lastError === undefined ? { batch, errors } : { batch, errors, lastError };
+  }
+
+  private decodeJson(bytes: Uint8Array, writers: ColumnWriter[], row: number): void {
+    const value: unknown = JSON.parse(utf8.decode(bytes));
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new DecodeFailure('record is not a JSON object');
+    }
+    const paths = this.paths;
+    for (let c = 0; c < writers.length; c++) {
+      const path = paths[c]!;
+      const keys = path.keys;
+      let v: unknown = value;
+      for (let k = 0; k < keys.length; k++) {
+        if (v === null || typeof v !== 'object') {
+          v = undefined;
+          break;
+        }
+        const key = keys[k]!;
+        v = path.guarded && !Object.hasOwn(v, key) ? undefined : (v as Record<string, unknown>)[key];
+      }
+      writers[c]!.set(row, v);
+    }
+  }
+
+  private decodeCsv(bytes: Uint8Array, writers: ColumnWriter[], row: number): void {
+    const fields = splitCsvRecord(utf8.decode(bytes), this.delimiter);
+    const idx = this.csvIndexes;
+    for (let c = 0; c < writers.length; c++) {
+      const w = writers[c]!;
+      const f = fields[idx[c]!];
+      // A quoted empty field is an empty string for VARCHAR and NULL for every other type.
+      w.set(row, f === '' && w.type !== 'VARCHAR' ? null : f);
+    }
+  }
+}

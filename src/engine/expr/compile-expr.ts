@@ -1,0 +1,499 @@
+// Compiles an expression tree once into a JavaScript function that evaluates it over a whole batch in one
+// loop over typed arrays, with SQL three-valued NULL logic. The generated source is built only from
+// fixed fragments and numeric slot indexes: literals, patterns and names are handed to the function as
+// data (the constants array `K`), so no SQL text can ever become code.
+import type { DataType, Expr } from './ir.js';
+import type { Column } from '../batch/column.js';
+import { allocValues } from '../batch/column.js';
+import { parseTimestamp } from '../batch/timestamp.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { EddyError } from '../errors.js';
+import { likeToRegExp } from './like-pattern.js';
+import { scalarFunctions } from './scalar-functions.js';
+import { extractFn, floorTimeFn } from './time-units.js';
+
+/** The columns of one batch, converted to working form on first use. */
+export interface ColumnSource {
+  readonly length: number;
+  column(index: number): Column;
+}
+
+export interface CompiledExpr {
+  readonly type: DataType;
+  /** Input column indexes the expression reads. */
+  readonly columns: readonly number[];
+  /** The generated JavaScript source (exposed so tests can check that no SQL text became code). */
+  readonly source: string;
+  evaluate(input: ColumnSource): Column;
+}
+
+export interface CompileOptions {
+  /** Types of the input columns, to check column references while compiling. */
+  readonly inputTypes?: readonly DataType[];
+  /** Clock for CURRENT_TIMESTAMP (read once per batch). */
+  readonly clock?: Clock;
+}
+
+type Evaluator = (C: readonly Column[], K: readonly unknown[], F: typeof scalarFunctions, n: number, OUT: Column['values'], OV: Uint8Array) => number;
+
+interface Slot {
+  /** JS expression (a variable name) holding the value; booleans are JS booleans. */
+  readonly v: string;
+  /** JS expression that is true when the value is NULL. */
+  readonly u: string;
+}
+
+const NUMERIC: ReadonlySet<DataType> = new Set(['INT', 'BIGINT', 'DOUBLE', 'TIMESTAMP']);
+
+function invalid(message: string): never {
+  throw new EddyError('ValidationException', message);
+}
+
+function zeroOf(type: DataType): string {
+  return type === 'VARCHAR' ? "''" : type === 'BOOLEAN' ? 'false' : '0';
+}
+
+class Generator {
+  readonly consts: unknown[] = [];
+  readonly columnSlots = new Map<number, number>();
+  readonly setup: string[] = [];
+  readonly lines: string[] = [];
+  private next = 0;
+
+  constructor(private readonly options: CompileOptions) {}
+
+  fresh(): string {
+    return String(this.next++);
+  }
+
+  constant(value: unknown): string {
+    const j = this.consts.length;
+    this.consts.push(value);
+    this.setup.push(`const k${j} = K[${j}];`);
+    return `k${j}`;
+  }
+
+  column(index: number, type: DataType): Slot {
+    if (!Number.isInteger(index) || index < 0) invalid(`column index ${index} is not valid`);
+    const types = this.options.inputTypes;
+    if (types) {
+      if (index >= types.length) invalid(`column index ${index} is out of range (input has ${types.length} columns)`);
+      if (types[index] !== type) invalid(`column ${index} is ${types[index]}, expression expects ${type}`);
+    }
+    let j = this.columnSlots.get(index);
+    if (j === undefined) {
+      j = this.columnSlots.size;
+      this.columnSlots.set(index, j);
+      this.setup.push(`const c${j} = C[${j}].values, c${j}v = C[${j}].valid;`);
+    }
+    const id = this.fresh();
+    this.lines.push(`const t${id} = ${type === 'BOOLEAN' ? `c${j}[i] === 1` : `c${j}[i]`};`);
+    this.lines.push(`const u${id} = c${j}v !== null && c${j}v[i] === 0;`);
+    return { v: `t${id}`, u: `u${id}` };
+  }
+
+  literal(value: unknown, type: DataType): Slot {
+    if (value === null || value === undefined) return { v: zeroOf(type), u: 'true' };
+    let v = value;
+    if (type === 'TIMESTAMP' && typeof v === 'string') {
+      const t = parseTimestamp(v);
+      if (t === undefined) invalid(`invalid TIMESTAMP literal ${JSON.stringify(v)}`);
+      v = t;
+    }
+    if (type === 'VARCHAR' && typeof v !== 'string') v = String(v);
+    if (NUMERIC.has(type) && typeof v !== 'number') invalid(`literal ${JSON.stringify(value)} is not a ${type}`);
+    if (type === 'BOOLEAN' && typeof v !== 'boolean') invalid(`literal ${JSON.stringify(value)} is not a BOOLEAN`);
+    return { v: this.constant(v), u: 'false' };
+  }
+
+  /** A function of non-NULL arguments: NULL in, NULL out. `mayBeNull`: the result can be null/NaN too. */
+  strict(args: readonly Slot[], type: DataType, body: (v: readonly string[]) => string, mayBeNull = false): Slot {
+    const id = this.fresh();
+    const u = args.length === 0 ? 'false' : args.map((a) => a.u).join(' || ');
+    this.lines.push(`let u${id} = ${u};`, `let t${id} = ${zeroOf(type)};`);
+    if (mayBeNull) {
+      this.lines.push(`if (!u${id}) { const r = ${body(args.map((a) => a.v))}; if (r === null || r !== r) u${id} = true; else t${id} = r; }`);
+    } else {
+      this.lines.push(`if (!u${id}) t${id} = ${body(args.map((a) => a.v))};`);
+    }
+    return { v: `t${id}`, u: `u${id}` };
+  }
+
+  /** Declares a result slot assigned inside nested blocks. */
+  declare(type: DataType): { id: string; slot: Slot } {
+    const id = this.fresh();
+    this.lines.push(`let t${id} = ${zeroOf(type)}, u${id} = true;`);
+    return { id, slot: { v: `t${id}`, u: `u${id}` } };
+  }
+
+  emit(e: Expr): Slot {
+    switch (e.kind) {
+      case 'column':
+        return this.column(e.index, e.type);
+      case 'literal':
+        return this.literal(e.value, e.type);
+      case 'call':
+        return this.call(e.fn, e.args, e.type);
+      case 'cast':
+        return this.cast(this.emit(e.expr), e.expr.type, e.type);
+      case 'case': {
+        const out = this.declare(e.type);
+        const branch = (k: number): void => {
+          if (k === e.whens.length) {
+            if (e.else) {
+              const s = this.emit(e.else);
+              this.lines.push(`t${out.id} = ${s.v}; u${out.id} = ${s.u};`);
+            }
+            return;
+          }
+          const w = this.emit(e.whens[k]!.when);
+          this.lines.push(`if (!(${w.u}) && ${w.v}) {`);
+          const t = this.emit(e.whens[k]!.then);
+          this.lines.push(`t${out.id} = ${t.v}; u${out.id} = ${t.u};`, '} else {');
+          branch(k + 1);
+          this.lines.push('}');
+        };
+        branch(0);
+        return out.slot;
+      }
+      case 'in':
+        return this.inList(e);
+      case 'between': {
+        const x = this.emit(e.expr);
+        const lo = this.emit(e.low);
+        const hi = this.emit(e.high);
+        const ge = this.strict([x, lo], 'BOOLEAN', ([a, b]) => `${a} >= ${b}`);
+        const le = this.strict([x, hi], 'BOOLEAN', ([a, b]) => `${a} <= ${b}`);
+        const both = this.and(ge, le);
+        return e.negated ? this.strict([both], 'BOOLEAN', ([a]) => `!${a}`) : both;
+      }
+      default:
+        return assertNeverExpr(e);
+    }
+  }
+
+  and(a: Slot, b: Slot): Slot {
+    const id = this.fresh();
+    this.lines.push(
+      `let t${id} = false, u${id} = false;`,
+      `if ((!(${a.u}) && !${a.v}) || (!(${b.u}) && !${b.v})) t${id} = false;`,
+      `else if (${a.u} || ${b.u}) u${id} = true;`,
+      `else t${id} = true;`,
+    );
+    return { v: `t${id}`, u: `u${id}` };
+  }
+
+  or(a: Slot, b: Slot): Slot {
+    const id = this.fresh();
+    this.lines.push(
+      `let t${id} = false, u${id} = false;`,
+      `if ((!(${a.u}) && ${a.v}) || (!(${b.u}) && ${b.v})) t${id} = true;`,
+      `else if (${a.u} || ${b.u}) u${id} = true;`,
+      `else t${id} = false;`,
+    );
+    return { v: `t${id}`, u: `u${id}` };
+  }
+
+  inList(e: Extract<Expr, { kind: 'in' }>): Slot {
+    const x = this.emit(e.expr);
+    let result: Slot;
+    if (e.list.every((item) => item.kind === 'literal')) {
+      const values = new Set<unknown>();
+      let hasNull = false;
+      for (const item of e.list) {
+        if (item.kind !== 'literal') continue;
+        if (item.value === null) hasNull = true;
+        else if (e.expr.type === 'TIMESTAMP' && typeof item.value === 'string') values.add(parseTimestamp(item.value));
+        else if (NUMERIC.has(e.expr.type)) values.add(Number(item.value));
+        else if (e.expr.type === 'VARCHAR') values.add(String(item.value));
+        else values.add(item.value);
+      }
+      const set = this.constant(values);
+      const id = this.fresh();
+      this.lines.push(
+        `let t${id} = false, u${id} = ${x.u};`,
+        `if (!u${id}) { t${id} = ${set}.has(${x.v}); if (!t${id} && ${hasNull ? 'true' : 'false'}) u${id} = true; }`,
+      );
+      result = { v: `t${id}`, u: `u${id}` };
+    } else {
+      let acc: Slot | undefined;
+      for (const item of e.list) {
+        const s = this.emit(item);
+        const eq = this.strict([x, s], 'BOOLEAN', ([a, b]) => `${a} === ${b}`);
+        acc = acc ? this.or(acc, eq) : eq;
+      }
+      result = acc ?? { v: 'false', u: 'false' };
+    }
+    return e.negated ? this.strict([result], 'BOOLEAN', ([a]) => `!${a}`) : result;
+  }
+
+  cast(s: Slot, from: DataType, to: DataType): Slot {
+    if (from === to) return s;
+    if (to === 'VARCHAR') {
+      const t = this.constant(from);
+      return this.strict([s], to, ([a]) => `F.toText(${a}, ${t})`);
+    }
+    if (from === 'VARCHAR') {
+      switch (to) {
+        case 'BOOLEAN':
+          return this.strict([s], to, ([a]) => `F.parseBoolean(${a})`, true);
+        case 'TIMESTAMP':
+          return this.strict([s], to, ([a]) => `F.parseTimestamp(${a})`, true);
+        case 'DOUBLE':
+          return this.strict([s], to, ([a]) => `F.parseNumber(${a})`, true);
+        default: {
+          const n = this.strict([s], 'DOUBLE', ([a]) => `F.parseNumber(${a})`, true);
+          return this.strict([n], to, ([a]) => `F.roundInt(${a})`);
+        }
+      }
+    }
+    if (from === 'BOOLEAN') return this.strict([s], to, ([a]) => `(${a} ? 1 : 0)`);
+    switch (to) {
+      case 'BOOLEAN':
+        return this.strict([s], to, ([a]) => `${a} !== 0`);
+      case 'INT':
+      case 'BIGINT':
+        return from === 'DOUBLE' ? this.strict([s], to, ([a]) => `F.roundInt(${a})`, true) : s;
+      case 'TIMESTAMP':
+        return this.strict([s], to, ([a]) => `Math.floor(${a})`, true);
+      default:
+        return s;
+    }
+  }
+
+  call(fn: string, argExprs: readonly Expr[], type: DataType): Slot {
+    const arity = (min: number, max = min): void => {
+      if (argExprs.length < min || argExprs.length > max) {
+        invalid(`function ${fn} expects ${min === max ? min : `${min} to ${max}`} arguments, got ${argExprs.length}`);
+      }
+    };
+    const literalText = (e: Expr | undefined, what: string): string => {
+      if (!e || e.kind !== 'literal' || typeof e.value !== 'string') invalid(`${fn} expects ${what} as a literal`);
+      return e.value;
+    };
+    const isInt = type === 'INT' || type === 'BIGINT';
+    switch (fn) {
+      case 'add':
+      case 'sub':
+      case 'mul': {
+        arity(2);
+        const op = fn === 'add' ? '+' : fn === 'sub' ? '-' : '*';
+        return this.strict(argExprs.map((a) => this.emit(a)), type, ([a, b]) => `${a} ${op} ${b}`);
+      }
+      case 'div': {
+        arity(2);
+        // Division by zero yields NULL rather than failing the query.
+        const body = isInt ? ([a, b]: readonly string[]) => `(${b} === 0 ? null : Math.trunc(${a} / ${b}))` : ([a, b]: readonly string[]) => `(${b} === 0 ? null : ${a} / ${b})`;
+        return this.strict(argExprs.map((a) => this.emit(a)), type, body, true);
+      }
+      case 'mod':
+        arity(2);
+        return this.strict(argExprs.map((a) => this.emit(a)), type, ([a, b]) => `(${b} === 0 ? null : ${a} % ${b})`, true);
+      case 'neg':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `-${a}`);
+      case 'eq':
+      case 'ne':
+      case 'lt':
+      case 'le':
+      case 'gt':
+      case 'ge': {
+        arity(2);
+        const op = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' }[fn];
+        return this.strict(argExprs.map((a) => this.emit(a)), 'BOOLEAN', ([a, b]) => `${a} ${op} ${b}`);
+      }
+      case 'and':
+      case 'or': {
+        if (argExprs.length < 2) arity(2);
+        let acc = this.emit(argExprs[0]!);
+        for (const a of argExprs.slice(1)) acc = fn === 'and' ? this.and(acc, this.emit(a)) : this.or(acc, this.emit(a));
+        return acc;
+      }
+      case 'not':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], 'BOOLEAN', ([a]) => `!${a}`);
+      case 'is_null':
+      case 'is_not_null': {
+        arity(1);
+        const s = this.emit(argExprs[0]!);
+        const id = this.fresh();
+        this.lines.push(`const t${id} = ${fn === 'is_null' ? '' : '!'}(${s.u});`);
+        return { v: `t${id}`, u: 'false' };
+      }
+      case 'like': {
+        arity(2, 3);
+        const [s, p, esc] = argExprs;
+        const str = this.emit(s!);
+        if (p!.kind === 'literal' && (esc === undefined || esc.kind === 'literal')) {
+          if (p!.value === null || (esc !== undefined && esc.kind === 'literal' && esc.value === null)) return { v: 'false', u: 'true' };
+          let re: RegExp;
+          try {
+            re = likeToRegExp(String(p!.value), esc?.kind === 'literal' ? String(esc.value) : undefined);
+          } catch (err) {
+            invalid(`invalid LIKE pattern ${JSON.stringify(p!.value)}: ${(err as Error).message}`);
+          }
+          const k = this.constant(re);
+          return this.strict([str], 'BOOLEAN', ([a]) => `${k}.test(${a})`);
+        }
+        if (esc !== undefined) invalid('LIKE with ESCAPE needs a literal pattern and escape');
+        return this.strict([str, this.emit(p!)], 'BOOLEAN', ([a, b]) => `F.likeDynamic(${a}, ${b})`);
+      }
+      case 'regexp_like': {
+        arity(2, 3);
+        const [s, p, flags] = argExprs;
+        const str = this.emit(s!);
+        if (p!.kind === 'literal' && (flags === undefined || flags.kind === 'literal')) {
+          if (p!.value === null) return { v: 'false', u: 'true' };
+          const f = flags?.kind === 'literal' && typeof flags.value === 'string' ? flags.value : '';
+          if (!/^[imsu]*$/.test(f)) invalid(`invalid REGEXP_LIKE flags ${JSON.stringify(f)}`);
+          let re: RegExp;
+          try {
+            re = new RegExp(String(p!.value), f.includes('u') ? f : `${f}u`);
+          } catch (err) {
+            invalid(`invalid regular expression ${JSON.stringify(p!.value)}: ${(err as Error).message}`);
+          }
+          const k = this.constant(re);
+          return this.strict([str], 'BOOLEAN', ([a]) => `${k}.test(${a})`);
+        }
+        return this.strict([str, this.emit(p!)], 'BOOLEAN', ([a, b]) => `F.regexDynamic(${a}, ${b})`, true);
+      }
+      case 'concat': {
+        if (argExprs.length < 1) arity(1, Infinity);
+        const slots = argExprs.map((a) => {
+          const s = this.emit(a);
+          return a.type === 'VARCHAR' ? s : this.cast(s, a.type, 'VARCHAR');
+        });
+        return this.strict(slots, 'VARCHAR', (vs) => vs.join(' + '));
+      }
+      case 'lower':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `${a}.toLowerCase()`);
+      case 'upper':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `${a}.toUpperCase()`);
+      case 'substring':
+        arity(2, 3);
+        return this.strict(argExprs.map((a) => this.emit(a)), type, (vs) => `F.substring(${vs.join(', ')})`);
+      case 'trim': {
+        // trim(s) | trim(s, chars) | trim(s, chars, 'LEADING' | 'TRAILING' | 'BOTH')
+        arity(1, 3);
+        const slots = argExprs.map((a) => this.emit(a));
+        return this.strict(slots, type, ([a, b, c]) => `F.trim(${a}, ${b ?? 'undefined'}, ${c ?? 'undefined'})`);
+      }
+      case 'ltrim':
+      case 'rtrim': {
+        arity(1);
+        const mode = this.constant(fn === 'ltrim' ? 'LEADING' : 'TRAILING');
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `F.trim(${a}, undefined, ${mode})`);
+      }
+      case 'char_length':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `F.charLength(${a})`);
+      case 'abs':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.abs(${a})`);
+      case 'round': {
+        arity(1, 2);
+        const slots = argExprs.map((a) => this.emit(a));
+        return this.strict(slots, type, ([a, b]) => `F.round(${a}, ${b ?? '0'})`, true);
+      }
+      case 'floor':
+      case 'ceil': {
+        arity(1);
+        const m = fn === 'floor' ? 'Math.floor' : 'Math.ceil';
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `${m}(${a})`);
+      }
+      case 'power':
+        arity(2);
+        return this.strict(argExprs.map((a) => this.emit(a)), type, ([a, b]) => `Math.pow(${a}, ${b})`, true);
+      case 'sqrt':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.sqrt(${a})`, true);
+      case 'ln':
+        arity(1);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `(${a} > 0 ? Math.log(${a}) : null)`, true);
+      case 'coalesce': {
+        if (argExprs.length < 1) arity(1, Infinity);
+        const out = this.declare(type);
+        const branch = (k: number): void => {
+          if (k === argExprs.length) return;
+          const s = this.emit(argExprs[k]!);
+          this.lines.push(`if (!(${s.u})) { t${out.id} = ${s.v}; u${out.id} = false; } else {`);
+          branch(k + 1);
+          this.lines.push('}');
+        };
+        branch(0);
+        return out.slot;
+      }
+      case 'floor_time': {
+        arity(2);
+        const unit = literalText(argExprs[1], 'a time unit');
+        const f = floorTimeFn(unit) ?? invalid(`FLOOR cannot round a timestamp to ${JSON.stringify(unit)}`);
+        const k = this.constant(f);
+        return this.strict([this.emit(argExprs[0]!)], 'TIMESTAMP', ([a]) => `${k}(${a})`);
+      }
+      case 'extract': {
+        arity(2);
+        const unit = literalText(argExprs[0], 'a time unit');
+        const f = extractFn(unit) ?? invalid(`EXTRACT does not know the unit ${JSON.stringify(unit)}`);
+        const k = this.constant(f);
+        return this.strict([this.emit(argExprs[1]!)], type, ([a]) => `${k}(${a})`);
+      }
+      case 'current_timestamp': {
+        arity(0);
+        const clock = this.constant(this.options.clock ?? systemClock);
+        const id = this.fresh();
+        this.setup.push(`const now${id} = ${clock}.now();`);
+        return { v: `now${id}`, u: 'false' };
+      }
+      default:
+        return invalid(`unknown function '${fn}'`);
+    }
+  }
+}
+
+function assertNeverExpr(e: never): never {
+  throw new EddyError('ValidationException', `unknown expression ${JSON.stringify(e)}`);
+}
+
+/** Compiles an expression; throws a ValidationException naming the problem if it cannot. */
+export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledExpr {
+  const type = expr.type;
+  if (expr.kind === 'column') {
+    // A bare column reference is the input column itself: no loop, no copy.
+    const g = new Generator(options);
+    g.column(expr.index, expr.type);
+    const index = expr.index;
+    return { type, columns: [index], source: '', evaluate: (input) => input.column(index) };
+  }
+  const g = new Generator(options);
+  const result = g.emit(expr);
+  const write = type === 'BOOLEAN' ? `OUT[i] = ${result.v} ? 1 : 0;` : `OUT[i] = ${result.v};`;
+  const body = [
+    "'use strict';",
+    ...g.setup,
+    'let nulls = 0;',
+    'for (let i = 0; i < n; i++) {',
+    ...g.lines.map((l) => `  ${l}`),
+    `  if (${result.u}) { OV[i] = 0; nulls++; } else { OV[i] = 1; ${write} }`,
+    '}',
+    'return nulls;',
+  ].join('\n');
+  const fn = new Function('C', 'K', 'F', 'n', 'OUT', 'OV', body) as Evaluator;
+  const consts = g.consts;
+  const columns = [...g.columnSlots.keys()];
+  return {
+    type,
+    columns,
+    source: body,
+    evaluate(input: ColumnSource): Column {
+      const n = input.length;
+      const cols = columns.map((c) => input.column(c));
+      const out = allocValues(type, n);
+      const valid = new Uint8Array(n);
+      const nulls = fn(cols, consts, scalarFunctions, n, out, valid);
+      return { type, length: n, values: out, valid: nulls === 0 ? null : valid };
+    },
+  };
+}

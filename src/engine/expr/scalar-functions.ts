@@ -1,0 +1,98 @@
+// Helpers that compiled expressions call for the less arithmetic functions. Compiled code reaches them
+// only through this fixed object, by names chosen here, never by names taken from SQL text.
+import type { DataType } from './ir.js';
+import { formatTimestamp, parseTimestamp } from '../batch/timestamp.js';
+import { likeToRegExp } from './like-pattern.js';
+
+const MAX_CACHED_PATTERNS = 256;
+
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size >= MAX_CACHED_PATTERNS) cache.clear();
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
+}
+
+const likeCache = new Map<string, RegExp>();
+const regexCache = new Map<string, RegExp | null>();
+
+export const scalarFunctions = Object.freeze({
+  /** LIKE with a pattern that is only known per row; the compiled RegExp is cached. */
+  likeDynamic(s: string, pattern: string): boolean {
+    return cached(likeCache, pattern, () => likeToRegExp(pattern)).test(s);
+  },
+  /** REGEXP_LIKE with a per-row pattern: an invalid pattern yields null (SQL NULL). */
+  regexDynamic(s: string, pattern: string): boolean | null {
+    const re = cached(regexCache, pattern, () => {
+      try {
+        return new RegExp(pattern, 'u');
+      } catch {
+        return null;
+      }
+    });
+    return re === null ? null : re.test(s);
+  },
+  /** SQL SUBSTRING(s FROM start FOR len), 1-based, counting code points. */
+  substring(s: string, start: number, len?: number): string {
+    const chars = Array.from(s);
+    let from = Math.round(start) - 1;
+    let to = len === undefined ? chars.length : from + Math.round(len);
+    if (len !== undefined && len < 0) return '';
+    if (from < 0) from = 0;
+    if (to > chars.length) to = chars.length;
+    return to <= from ? '' : chars.slice(from, to).join('');
+  },
+  trim(s: string, chars: string | undefined, mode: string | undefined): string {
+    const set = chars ?? ' ';
+    const m = (mode ?? 'BOTH').toUpperCase();
+    let a = 0;
+    let b = s.length;
+    if (m !== 'TRAILING') while (a < b && set.includes(s[a]!)) a++;
+    if (m !== 'LEADING') while (b > a && set.includes(s[b - 1]!)) b--;
+    return s.slice(a, b);
+  },
+  charLength(s: string): number {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0xd800 || c > 0xdbff) n++;
+    }
+    return n;
+  },
+  /** ROUND half away from zero, as SQL does. */
+  round(x: number, digits: number): number {
+    const f = Math.pow(10, Math.trunc(digits));
+    return (Math.sign(x) * Math.round(Math.abs(x) * f)) / f;
+  },
+  /** A value of the given SQL type as VARCHAR. */
+  toText(v: unknown, type: DataType): string {
+    if (type === 'TIMESTAMP') return formatTimestamp(v as number);
+    if (type === 'BOOLEAN') return v ? 'true' : 'false';
+    return String(v);
+  },
+  /** VARCHAR → number; null when the text is not a number. */
+  parseNumber(s: string): number | null {
+    const t = s.trim();
+    if (t === '') return null;
+    const n = Number(t);
+    return Number.isNaN(n) ? null : n;
+  },
+  parseBoolean(s: string): boolean | null {
+    const t = s.trim().toLowerCase();
+    if (t === 'true' || t === 't' || t === '1' || t === 'yes') return true;
+    if (t === 'false' || t === 'f' || t === '0' || t === 'no') return false;
+    return null;
+  },
+  parseTimestamp(s: string): number | null {
+    return parseTimestamp(s.trim()) ?? null;
+  },
+  /** Rounds half away from zero to an integer, as CAST(x AS INT) does. */
+  roundInt(x: number): number {
+    return Math.sign(x) * Math.round(Math.abs(x));
+  },
+});
+
+export type ScalarFunctions = typeof scalarFunctions;
