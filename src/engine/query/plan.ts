@@ -9,6 +9,27 @@ export interface ColumnSchema {
   readonly type: DataType;
 }
 
+/**
+ * The columns every stream has after its declared ones, in this order. `ROWTIME` is another name for
+ * `_arrival_time` (the record's ApproximateArrivalTimestamp) in SQL.
+ */
+export const SYSTEM_COLUMNS: readonly ColumnSchema[] = [
+  { name: '_arrival_time', type: 'TIMESTAMP' },
+  { name: '_partition_key', type: 'VARCHAR' },
+  { name: '_shard_id', type: 'VARCHAR' },
+  { name: '_sequence_number', type: 'VARCHAR' },
+];
+
+/** A stream's declared shape, as CREATE STREAM states it and the catalog persists it. */
+export interface StreamSchema {
+  readonly name: string;
+  /** Declared columns only; SYSTEM_COLUMNS follow them in every batch. */
+  readonly columns: readonly ColumnSchema[];
+  readonly format: RecordFormat;
+  /** `WATERMARK FOR column AS column - INTERVAL …`: the event-time column and the allowed lateness. */
+  readonly watermark?: { readonly column: string; readonly delayMs: number };
+}
+
 /** How a record's bytes become a row. */
 export interface RecordFormat {
   readonly kind: 'json' | 'csv';
@@ -29,10 +50,19 @@ export interface EventTime {
   readonly watermarkDelayMs: number;
 }
 
+/** Sizes and slides in milliseconds; windows are half-open [start, end) and aligned to the epoch. */
 export type WindowSpec =
   | { readonly kind: 'tumble'; readonly sizeMs: number }
+  /** sizeMs is a whole multiple of slideMs (the analyzer guarantees it); windows start every slideMs. */
   | { readonly kind: 'hop'; readonly sizeMs: number; readonly slideMs: number };
 
+/**
+ * Aggregates skip NULL arguments (count_star counts rows). Result types: count_star, count and
+ * count_distinct BIGINT; sum BIGINT over INT/BIGINT and DOUBLE over DOUBLE; avg DOUBLE; min and max the
+ * argument's type (numbers, VARCHAR, TIMESTAMP, BOOLEAN); stddev DOUBLE, the sample standard deviation
+ * (NULL for fewer than two values), as Flink's STDDEV and DuckDB's stddev. sum/avg/min/max/stddev
+ * of no non-NULL values is NULL.
+ */
 export type AggregateFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev';
 
 export interface AggregateCall {
@@ -57,12 +87,14 @@ export type PlanNode =
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
  * are the declared columns followed by the system columns `_arrival_time`, `_partition_key`,
- * `_shard_id`, `_sequence_number`.
+ * `_shard_id`, `_sequence_number` (SYSTEM_COLUMNS). Output column i < columns.length is columns[i];
+ * column columns.length + j is SYSTEM_COLUMNS[j].
  */
 export interface SourceNode {
   readonly kind: 'source';
   readonly stream: string;
   readonly format: RecordFormat;
+  /** The declared columns only (not the system columns, which always follow them). */
   readonly columns: readonly ColumnSchema[];
   readonly eventTime: EventTime;
 }
@@ -104,6 +136,32 @@ export interface GroupAggregateNode {
   readonly input: PlanNode;
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+}
+
+/** The output columns of a plan node, in order: what a parent's column indexes refer to. */
+export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
+  switch (node.kind) {
+    case 'source':
+      return [...node.columns, ...SYSTEM_COLUMNS];
+    case 'filter':
+      return outputColumns(node.input);
+    case 'project':
+      return node.exprs.map((e) => ({ name: e.name, type: e.expr.type }));
+    case 'windowAggregate':
+      return [
+        { name: 'window_start', type: 'TIMESTAMP' },
+        { name: 'window_end', type: 'TIMESTAMP' },
+        ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
+        ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
+      ];
+    case 'groupAggregate':
+      return [
+        ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
+        ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
+      ];
+    default:
+      return assertNever(node);
+  }
 }
 
 /** Where a continuous query's rows go. */

@@ -1,0 +1,646 @@
+// CST → AST. A Chevrotain CST visitor (checked complete by validateVisitor) that folds operator chains,
+// normalises spellings (type names, time units, function names) and reports shapes the permissive
+// grammar lets through, such as `LOWER(s FROM 1)`.
+
+import type { CstElement, CstNode, IToken } from 'chevrotain';
+import { DateTime } from 'luxon';
+import type { DataType } from '../engine/expr/ir.js';
+import type {
+  BinaryOperator,
+  ColumnDefinition,
+  Expression,
+  FromItem,
+  InsertStatement,
+  Name,
+  OptionEntry,
+  Query,
+  QueryStatement,
+  SelectItem,
+  Statement,
+  TimeUnit,
+  TypeName,
+  WatermarkDefinition,
+} from './ast.js';
+import { closest, SqlError, type SourceSpan } from './errors.js';
+import { sqlParser } from './parser.js';
+
+type Ctx = Record<string, CstElement[] | undefined>;
+
+function isToken(e: CstElement): e is IToken {
+  return (e as IToken).image !== undefined;
+}
+
+export function tokenSpan(token: IToken): SourceSpan {
+  return { offset: token.startOffset, length: token.image.length, line: token.startLine ?? 1, column: token.startColumn ?? 1 };
+}
+
+export function nodeSpan(node: CstNode): SourceSpan {
+  const loc = node.location!;
+  return {
+    offset: loc.startOffset,
+    length: (loc.endOffset ?? loc.startOffset) - loc.startOffset + 1,
+    line: loc.startLine ?? 1,
+    column: loc.startColumn ?? 1,
+  };
+}
+
+/** The span from the start of `a` to the end of `b`. */
+export function joinSpans(a: SourceSpan, b: SourceSpan): SourceSpan {
+  return { offset: a.offset, length: b.offset + b.length - a.offset, line: a.line, column: a.column };
+}
+
+function tokens(ctx: Ctx, key: string): IToken[] {
+  return (ctx[key] ?? []).filter(isToken);
+}
+function nodes(ctx: Ctx, key: string): CstNode[] {
+  return (ctx[key] ?? []).filter((e): e is CstNode => !isToken(e));
+}
+function token(ctx: Ctx, key: string): IToken | undefined {
+  return tokens(ctx, key)[0];
+}
+function node(ctx: Ctx, key: string): CstNode | undefined {
+  return nodes(ctx, key)[0];
+}
+/** Elements of several labels in text order (operators between operands). */
+function inOrder(ctx: Ctx, keys: readonly string[]): CstElement[] {
+  const offset = (e: CstElement) => (isToken(e) ? e.startOffset : e.location!.startOffset);
+  return keys.flatMap((k) => ctx[k] ?? []).sort((a, b) => offset(a) - offset(b));
+}
+
+const TYPE_NAMES: Readonly<Record<string, DataType>> = {
+  BOOLEAN: 'BOOLEAN',
+  BOOL: 'BOOLEAN',
+  INT: 'INT',
+  INTEGER: 'INT',
+  SMALLINT: 'INT',
+  TINYINT: 'INT',
+  BIGINT: 'BIGINT',
+  DOUBLE: 'DOUBLE',
+  REAL: 'DOUBLE',
+  FLOAT: 'DOUBLE',
+  DECIMAL: 'DOUBLE',
+  VARCHAR: 'VARCHAR',
+  STRING: 'VARCHAR',
+  CHAR: 'VARCHAR',
+  TEXT: 'VARCHAR',
+  TIMESTAMP: 'TIMESTAMP',
+};
+
+const UNIT_NAMES: Readonly<Record<string, TimeUnit>> = {
+  MILLISECOND: 'MILLISECOND',
+  MILLISECONDS: 'MILLISECOND',
+  SECOND: 'SECOND',
+  SECONDS: 'SECOND',
+  MINUTE: 'MINUTE',
+  MINUTES: 'MINUTE',
+  HOUR: 'HOUR',
+  HOURS: 'HOUR',
+  DAY: 'DAY',
+  DAYS: 'DAY',
+  WEEK: 'WEEK',
+  WEEKS: 'WEEK',
+  MONTH: 'MONTH',
+  MONTHS: 'MONTH',
+  YEAR: 'YEAR',
+  YEARS: 'YEAR',
+};
+
+/** Fixed-length units, the only ones an INTERVAL may use: months and years vary in length. */
+export const UNIT_MS: Readonly<Partial<Record<TimeUnit, number>>> = {
+  MILLISECOND: 1,
+  SECOND: 1000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY: 86_400_000,
+  WEEK: 604_800_000,
+};
+
+/** Reads TIMESTAMP text: ISO-8601 or `YYYY-MM-DD HH:MM:SS[.fff]`, UTC unless an offset is given. */
+export function parseTimestampText(text: string): number | undefined {
+  const trimmed = text.trim();
+  for (const parsed of [DateTime.fromISO(trimmed, { zone: 'utc' }), DateTime.fromSQL(trimmed, { zone: 'utc' })]) {
+    if (parsed.isValid) return parsed.toMillis();
+  }
+  return undefined;
+}
+
+const BaseVisitor = sqlParser.getBaseCstVisitorConstructor();
+
+class AstBuilder extends BaseVisitor {
+  sql = '';
+
+  constructor() {
+    super();
+    this.validateVisitor();
+  }
+
+  private fail(message: string, span: SourceSpan): never {
+    throw new SqlError('SyntaxError', message, span, this.sql);
+  }
+
+  script(ctx: Ctx): Statement[] {
+    return nodes(ctx, 'statement').map((n) => this.visit(n) as Statement);
+  }
+
+  statement(ctx: Ctx): Statement {
+    const child = Object.values(ctx).flat()[0] as CstNode;
+    const result = this.visit(child) as Statement | Query;
+    return result.kind === 'query' ? { kind: 'select', query: result, span: result.span } : result;
+  }
+
+  createStream(ctx: Ctx): Statement {
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | WatermarkDefinition);
+    const columns = elements.filter((e): e is ColumnDefinition => 'type' in e);
+    const watermarks = elements.filter((e): e is WatermarkDefinition => !('type' in e));
+    if (watermarks.length > 1) this.fail('A stream has at most one WATERMARK', watermarks[1]!.span);
+    const withNode = node(ctx, 'withOptions');
+    const queryNode = node(ctx, 'query');
+    const query = queryNode === undefined ? undefined : (this.visit(queryNode) as Query);
+    const first = token(ctx, 'Create')!;
+    const lastSpan = query?.span ?? (withNode ? nodeSpan(withNode) : token(ctx, 'RParen') ? tokenSpan(token(ctx, 'RParen')!) : this.name(node(ctx, 'streamName')!).span);
+    return {
+      kind: 'createStream',
+      name: this.name(node(ctx, 'streamName')!),
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      columns,
+      ...(watermarks[0] ? { watermark: watermarks[0] } : {}),
+      options: withNode ? (this.visit(withNode) as OptionEntry[]) : [],
+      ...(query ? { query } : {}),
+      span: joinSpans(tokenSpan(first), lastSpan),
+    };
+  }
+
+  tableElement(ctx: Ctx): ColumnDefinition | WatermarkDefinition {
+    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'columnDefinition'))!);
+  }
+
+  watermarkDefinition(ctx: Ctx): WatermarkDefinition {
+    const expr = this.expr(node(ctx, 'expression')!);
+    return { column: this.name(node(ctx, 'column')!), expr, span: joinSpans(tokenSpan(token(ctx, 'Watermark')!), expr.span) };
+  }
+
+  columnDefinition(ctx: Ctx): ColumnDefinition {
+    const name = this.name(node(ctx, 'identifier')!);
+    const type = this.visit(node(ctx, 'dataType')!) as TypeName;
+    const pathToken = token(ctx, 'path');
+    return {
+      name,
+      type,
+      ...(pathToken ? { path: { text: unquoteString(pathToken.image), span: tokenSpan(pathToken) } } : {}),
+      span: joinSpans(name.span, pathToken ? tokenSpan(pathToken) : type.span),
+    };
+  }
+
+  dataType(ctx: Ctx): TypeName {
+    const nameNode = node(ctx, 'typeName')!;
+    const name = this.name(nameNode);
+    const precision = token(ctx, 'Precision');
+    const params = tokens(ctx, 'typeParam');
+    const close = token(ctx, 'RParen');
+    const span = joinSpans(name.span, close ? tokenSpan(close) : precision ? tokenSpan(precision) : name.span);
+    const upper = name.text.toUpperCase();
+    const type = TYPE_NAMES[upper];
+    if (type === undefined || name.quoted) {
+      const suggestion = closest(upper, Object.keys(TYPE_NAMES));
+      this.fail(
+        `Unknown type '${name.text}'${suggestion ? `; did you mean ${suggestion}?` : ''} (types: BOOLEAN, INT, BIGINT, DOUBLE, VARCHAR, TIMESTAMP)`,
+        name.span,
+      );
+    }
+    if (precision && upper !== 'DOUBLE') this.fail(`PRECISION only follows DOUBLE`, tokenSpan(precision));
+    if (params.length > 0 && !['VARCHAR', 'CHAR', 'TIMESTAMP', 'DECIMAL'].includes(upper)) {
+      this.fail(`Type ${upper} takes no length or precision`, tokenSpan(params[0]!));
+    }
+    return { type, text: this.sql.slice(span.offset, span.offset + span.length), span };
+  }
+
+  withOptions(ctx: Ctx): OptionEntry[] {
+    return nodes(ctx, 'optionEntry').map((n) => this.visit(n) as OptionEntry);
+  }
+
+  optionEntry(ctx: Ctx): OptionEntry {
+    const quoted = token(ctx, 'quotedKey');
+    const parts = nodes(ctx, 'keyPart').map((n) => this.name(n));
+    const key = quoted ? unquoteString(quoted.image).toLowerCase() : parts.map((p) => p.text.toLowerCase()).join('.');
+    const keySpan = quoted ? tokenSpan(quoted) : joinSpans(parts[0]!.span, parts[parts.length - 1]!.span);
+    const valueNode = node(ctx, 'value');
+    const wordNode = node(ctx, 'wordValue');
+    let value: OptionEntry['value'];
+    let valueSpan: SourceSpan;
+    if (valueNode) {
+      const literal = this.visit(valueNode) as Expression;
+      valueSpan = literal.span;
+      value =
+        literal.kind === 'stringLiteral' || literal.kind === 'numberLiteral' || literal.kind === 'booleanLiteral'
+          ? literal.value
+          : null;
+    } else {
+      const word = this.name(wordNode!);
+      valueSpan = word.span;
+      value = word.text;
+    }
+    return { key, value, span: joinSpans(keySpan, valueSpan), valueSpan };
+  }
+
+  dropStream(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'streamName')!);
+    return {
+      kind: 'dropStream',
+      name,
+      ifExists: token(ctx, 'ifExists') !== undefined,
+      span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span),
+    };
+  }
+
+  showStatement(ctx: Ctx): Statement {
+    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries')!;
+    const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));
+    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : { kind: 'showQueries', span };
+  }
+
+  describeStatement(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'streamName')!);
+    return { kind: 'describe', name, span: joinSpans(tokenSpan(token(ctx, 'Describe')!), name.span) };
+  }
+
+  explainStatement(ctx: Ctx): Statement {
+    const inner = node(ctx, 'insertStatement');
+    const statement: QueryStatement | InsertStatement = inner
+      ? (this.visit(inner) as InsertStatement)
+      : (() => {
+          const query = this.visit(node(ctx, 'query')!) as Query;
+          return { kind: 'select' as const, query, span: query.span };
+        })();
+    return { kind: 'explain', statement, span: joinSpans(tokenSpan(token(ctx, 'Explain')!), statement.span) };
+  }
+
+  insertStatement(ctx: Ctx): InsertStatement {
+    const query = this.visit(node(ctx, 'query')!) as Query;
+    return {
+      kind: 'insert',
+      target: this.name(node(ctx, 'streamName')!),
+      query,
+      span: joinSpans(tokenSpan(token(ctx, 'Insert')!), query.span),
+    };
+  }
+
+  query(ctx: Ctx): Query {
+    const where = node(ctx, 'where');
+    const having = node(ctx, 'having');
+    const items = nodes(ctx, 'selectItem').map((n) => this.visit(n) as SelectItem);
+    const from = this.visit(node(ctx, 'fromItem')!) as FromItem;
+    const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
+    const whereExpr = where ? this.expr(where) : undefined;
+    const havingExpr = having ? this.expr(having) : undefined;
+    const last = havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    return {
+      kind: 'query',
+      items,
+      from,
+      ...(whereExpr ? { where: whereExpr } : {}),
+      groupBy,
+      ...(havingExpr ? { having: havingExpr } : {}),
+      span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
+    };
+  }
+
+  selectItem(ctx: Ctx): SelectItem {
+    const star = token(ctx, 'Star');
+    if (star) return { kind: 'star', span: tokenSpan(star) };
+    const qualifiedStar = token(ctx, 'qualifiedStar');
+    if (qualifiedStar) {
+      const qualifier = this.name(node(ctx, 'qualifier')!);
+      return { kind: 'star', qualifier, span: joinSpans(qualifier.span, tokenSpan(qualifiedStar)) };
+    }
+    const expr = this.expr(node(ctx, 'expression')!);
+    const aliasNode = node(ctx, 'alias');
+    const alias = aliasNode ? (this.visit(aliasNode) as Name) : undefined;
+    return { kind: 'expr', expr, ...(alias ? { alias } : {}), span: joinSpans(expr.span, alias?.span ?? expr.span) };
+  }
+
+  alias(ctx: Ctx): Name {
+    return this.name(node(ctx, 'identifier')!);
+  }
+
+  fromItem(ctx: Ctx): FromItem {
+    const aliasNode = node(ctx, 'alias');
+    const alias = aliasNode ? (this.visit(aliasNode) as Name) : undefined;
+    const withAlias = alias ? { alias } : {};
+    const queryNode = node(ctx, 'query');
+    const fn = node(ctx, 'function');
+    const parens = tokens(ctx, 'RParen');
+    const endSpan = alias?.span ?? (parens.length ? tokenSpan(parens[parens.length - 1]!) : undefined);
+    if (queryNode) {
+      const query = this.visit(queryNode) as Query;
+      return { kind: 'subquery', query, ...withAlias, span: joinSpans(tokenSpan(token(ctx, 'LParen')!), endSpan!) };
+    }
+    if (fn) {
+      const fnName = this.name(fn);
+      const span = joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!);
+      const upper = fnName.text.toUpperCase();
+      if (upper !== 'TUMBLE' && upper !== 'HOP') {
+        const hint = upper === 'SESSION' || upper === 'CUMULATE' ? ` (${upper} windows are not supported)` : '';
+        this.fail(`Unknown window table function '${fnName.text}'; expected TUMBLE or HOP${hint}`, fnName.span);
+      }
+      const args = nodes(ctx, 'tableFunctionArgument').map(
+        (n) => this.visit(n) as { table: Name } | { expr: Expression },
+      );
+      const expected = upper === 'TUMBLE' ? 3 : 4;
+      const usage =
+        upper === 'TUMBLE'
+          ? 'TUMBLE(TABLE stream, DESCRIPTOR(time_column), size INTERVAL)'
+          : 'HOP(TABLE stream, DESCRIPTOR(time_column), slide INTERVAL, size INTERVAL)';
+      if (args.length !== expected) this.fail(`${upper} takes ${expected} arguments: ${usage}`, fnName.span);
+      const table = args[0]!;
+      if (!('table' in table)) this.fail(`The first argument of ${upper} must be TABLE stream_name: ${usage}`, table.expr.span);
+      const descriptor = args[1]!;
+      const descriptorExpr = 'expr' in descriptor ? descriptor.expr : undefined;
+      if (
+        descriptorExpr?.kind !== 'call' ||
+        descriptorExpr.name !== 'DESCRIPTOR' ||
+        descriptorExpr.args.length !== 1 ||
+        descriptorExpr.args[0]!.kind !== 'columnRef'
+      ) {
+        this.fail(
+          `The second argument of ${upper} must be DESCRIPTOR(time_column): ${usage}`,
+          descriptorExpr?.span ?? ('table' in descriptor ? descriptor.table.span : fnName.span),
+        );
+      }
+      const timeColumn = descriptorExpr.args[0] as Extract<Expression, { kind: 'columnRef' }>;
+      const intervals = args.slice(2).map((a) => {
+        if ('table' in a) this.fail(`${upper} expects an INTERVAL here: ${usage}`, a.table.span);
+        return a.expr;
+      });
+      return { kind: 'windowTable', window: upper, stream: table.table, timeColumn: timeColumn.name, intervals, ...withAlias, span };
+    }
+    const name = this.name(node(ctx, 'streamName')!);
+    return { kind: 'stream', name, ...withAlias, span: joinSpans(name.span, alias?.span ?? name.span) };
+  }
+
+  tableFunctionArgument(ctx: Ctx): { table: Name } | { expr: Expression } {
+    const stream = node(ctx, 'streamName');
+    if (stream) return { table: this.name(stream) };
+    return { expr: this.expr(node(ctx, 'expression')!) };
+  }
+
+  private expr(n: CstNode): Expression {
+    return this.visit(n) as Expression;
+  }
+
+  /** operand (op operand)*, folded to the left. */
+  private chain(ctx: Ctx, opOf: (t: IToken) => BinaryOperator): Expression {
+    const elements = inOrder(ctx, ['operand', 'operator']);
+    let left = this.expr(elements[0] as CstNode);
+    for (let i = 1; i < elements.length; i += 2) {
+      const opToken = elements[i] as IToken;
+      const right = this.expr(elements[i + 1] as CstNode);
+      left = { kind: 'binary', op: opOf(opToken), left, right, span: joinSpans(left.span, right.span), opSpan: tokenSpan(opToken) };
+    }
+    return left;
+  }
+
+  expression(ctx: Ctx): Expression {
+    return this.chain(ctx, () => 'OR');
+  }
+
+  andExpression(ctx: Ctx): Expression {
+    return this.chain(ctx, () => 'AND');
+  }
+
+  notExpression(ctx: Ctx): Expression {
+    const not = token(ctx, 'Not');
+    if (!not) return this.expr(node(ctx, 'predicate')!);
+    const operand = this.expr(node(ctx, 'notExpression')!);
+    return { kind: 'unary', op: 'NOT', operand, span: joinSpans(tokenSpan(not), operand.span) };
+  }
+
+  predicate(ctx: Ctx): Expression {
+    const left = this.expr(node(ctx, 'left')!);
+    const comparison = token(ctx, 'comparison');
+    if (comparison) {
+      const right = this.expr(node(ctx, 'right')!);
+      const op = (comparison.image === '!=' ? '<>' : comparison.image) as BinaryOperator;
+      return { kind: 'binary', op, left, right, span: joinSpans(left.span, right.span), opSpan: tokenSpan(comparison) };
+    }
+    const last = (ctx.RParen ?? []).length ? tokenSpan(token(ctx, 'RParen')!) : undefined;
+    if (token(ctx, 'Is')) {
+      return { kind: 'isNull', operand: left, negated: token(ctx, 'isNot') !== undefined, span: joinSpans(left.span, tokenSpan(token(ctx, 'Null')!)) };
+    }
+    const negated = token(ctx, 'negated') !== undefined;
+    if (token(ctx, 'In')) {
+      const list = nodes(ctx, 'inList').map((n) => this.expr(n));
+      return { kind: 'inList', operand: left, list, negated, span: joinSpans(left.span, last!) };
+    }
+    if (token(ctx, 'Between')) {
+      const low = this.expr(node(ctx, 'low')!);
+      const high = this.expr(node(ctx, 'high')!);
+      return { kind: 'between', operand: left, low, high, negated, span: joinSpans(left.span, high.span) };
+    }
+    if (token(ctx, 'Like')) {
+      const pattern = this.expr(node(ctx, 'pattern')!);
+      return { kind: 'like', operand: left, pattern, negated, span: joinSpans(left.span, pattern.span) };
+    }
+    return left;
+  }
+
+  concatExpression(ctx: Ctx): Expression {
+    return this.chain(ctx, () => '||');
+  }
+
+  additiveExpression(ctx: Ctx): Expression {
+    return this.chain(ctx, (tok) => tok.image as BinaryOperator);
+  }
+
+  multiplicativeExpression(ctx: Ctx): Expression {
+    return this.chain(ctx, (tok) => tok.image as BinaryOperator);
+  }
+
+  unaryExpression(ctx: Ctx): Expression {
+    const sign = token(ctx, 'sign');
+    if (!sign) return this.expr(node(ctx, 'primary')!);
+    const operand = this.expr(node(ctx, 'unaryExpression')!);
+    const span = joinSpans(tokenSpan(sign), operand.span);
+    if (sign.image === '+') return operand;
+    // Negative literals are literals, so `-2147483648` is an INT and `INTERVAL` arithmetic folds.
+    if (operand.kind === 'numberLiteral') return { ...operand, value: -operand.value, span };
+    if (operand.kind === 'intervalLiteral') return { ...operand, ms: -operand.ms, text: `-${operand.text}`, span };
+    return { kind: 'unary', op: '-', operand, span };
+  }
+
+  primary(ctx: Ctx): Expression {
+    const child = node(ctx, 'literal') ?? node(ctx, 'intervalLiteral') ?? node(ctx, 'caseExpression') ?? node(ctx, 'castCall') ?? node(ctx, 'functionCall') ?? node(ctx, 'columnReference');
+    if (child) return this.expr(child);
+    const typed = token(ctx, 'typedLiteral');
+    if (typed) {
+      const valueToken = token(ctx, 'typedValue')!;
+      const text = unquoteString(valueToken.image);
+      const ms = parseTimestampText(text);
+      if (ms === undefined) this.fail(`Cannot read '${text}' as a TIMESTAMP; write ISO-8601 such as '2024-05-01 12:30:00' or '2024-05-01T12:30:00Z'`, tokenSpan(valueToken));
+      return { kind: 'timestampLiteral', ms, text, span: joinSpans(tokenSpan(typed), tokenSpan(valueToken)) };
+    }
+    const current = token(ctx, 'CurrentTimestamp');
+    if (current) return { kind: 'currentTimestamp', span: tokenSpan(current) };
+    const inner = this.expr(node(ctx, 'expression')!);
+    return { ...inner, span: joinSpans(tokenSpan(token(ctx, 'parenthesized')!), tokenSpan(token(ctx, 'RParen')!)) };
+  }
+
+  literal(ctx: Ctx): Expression {
+    const tok = Object.values(ctx).flat()[0] as IToken;
+    const span = tokenSpan(tok);
+    switch (tok.tokenType.name) {
+      case 'IntegerLiteral': {
+        const value = Number(tok.image);
+        if (!Number.isSafeInteger(value)) this.fail(`Integer ${tok.image} is too large (the largest exact integer is ${Number.MAX_SAFE_INTEGER})`, span);
+        return { kind: 'numberLiteral', value, integer: true, span };
+      }
+      case 'DecimalLiteral':
+        return { kind: 'numberLiteral', value: Number(tok.image), integer: false, span };
+      case 'StringLiteral':
+        return { kind: 'stringLiteral', value: unquoteString(tok.image), span };
+      case 'True':
+        return { kind: 'booleanLiteral', value: true, span };
+      case 'False':
+        return { kind: 'booleanLiteral', value: false, span };
+      default:
+        return { kind: 'nullLiteral', span };
+    }
+  }
+
+  intervalLiteral(ctx: Ctx): Expression {
+    const valueToken = token(ctx, 'value')!;
+    const unitName = this.name(node(ctx, 'unit')!);
+    const raw = valueToken.tokenType.name === 'StringLiteral' ? unquoteString(valueToken.image).trim() : valueToken.image;
+    const unit = this.unit(unitName);
+    const perUnit = UNIT_MS[unit];
+    if (perUnit === undefined) {
+      this.fail(`INTERVAL cannot use ${unit}: months and years have no fixed length; use DAY, HOUR, MINUTE, SECOND or MILLISECOND`, unitName.span);
+    }
+    if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(raw)) this.fail(`INTERVAL value '${raw}' must be a number, as in INTERVAL '5' SECOND`, tokenSpan(valueToken));
+    const sign = token(ctx, 'sign') ? -1 : 1;
+    const ms = Math.round(sign * Number(raw) * perUnit);
+    const text = `${sign < 0 ? '-' : ''}${raw} ${unit}`;
+    return { kind: 'intervalLiteral', ms, text, span: joinSpans(tokenSpan(token(ctx, 'Interval')!), unitName.span) };
+  }
+
+  private unit(name: Name): TimeUnit {
+    const unit = UNIT_NAMES[name.text.toUpperCase()];
+    if (unit === undefined || name.quoted) {
+      const suggestion = closest(name.text.toUpperCase(), Object.keys(UNIT_NAMES));
+      this.fail(
+        `Unknown time unit '${name.text}'${suggestion ? `; did you mean ${suggestion}?` : ''} (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, YEAR)`,
+        name.span,
+      );
+    }
+    return unit;
+  }
+
+  caseExpression(ctx: Ctx): Expression {
+    const operandNode = node(ctx, 'operand');
+    const whens = nodes(ctx, 'when').map((n) => this.expr(n));
+    const thens = nodes(ctx, 'then').map((n) => this.expr(n));
+    const elseNode = node(ctx, 'else');
+    return {
+      kind: 'case',
+      ...(operandNode ? { operand: this.expr(operandNode) } : {}),
+      whens: whens.map((when, i) => ({ when, then: thens[i]! })),
+      ...(elseNode ? { else: this.expr(elseNode) } : {}),
+      span: joinSpans(tokenSpan(token(ctx, 'Case')!), tokenSpan(token(ctx, 'End')!)),
+    };
+  }
+
+  castCall(ctx: Ctx): Expression {
+    return {
+      kind: 'cast',
+      operand: this.expr(node(ctx, 'expression')!),
+      type: this.visit(node(ctx, 'dataType')!) as TypeName,
+      span: joinSpans(tokenSpan(token(ctx, 'Cast')!), tokenSpan(token(ctx, 'RParen')!)),
+    };
+  }
+
+  functionCall(ctx: Ctx): Expression {
+    const fnName = this.name(node(ctx, 'function')!);
+    const name = fnName.text.toUpperCase();
+    const span = joinSpans(fnName.span, tokenSpan(token(ctx, 'RParen')!));
+    const args = nodes(ctx, 'argument').map((n) => this.expr(n));
+    const fromNode = node(ctx, 'from');
+    const forNode = node(ctx, 'for');
+    const toUnit = node(ctx, 'toUnit');
+    const trimSide = token(ctx, 'trimSide');
+    const quantifier = token(ctx, 'quantifier');
+    const star = token(ctx, 'Star') !== undefined;
+    if (trimSide || name === 'TRIM') {
+      if (name !== 'TRIM') this.fail(`${trimSide!.image.toUpperCase()} is only allowed in TRIM`, tokenSpan(trimSide!));
+      const side = (trimSide?.image.toUpperCase() ?? 'BOTH') as 'BOTH' | 'LEADING' | 'TRAILING';
+      if (fromNode) {
+        if (args.length > 1 || forNode) this.fail('TRIM takes the form TRIM([BOTH | LEADING | TRAILING] [characters] FROM text)', span);
+        return { kind: 'trim', side, ...(args[0] ? { characters: args[0] } : {}), operand: this.expr(fromNode), span };
+      }
+      if (args.length !== 1 || star || toUnit) this.fail('TRIM takes the form TRIM([BOTH | LEADING | TRAILING] [characters] FROM text)', span);
+      return { kind: 'trim', side, operand: args[0]!, span };
+    }
+    if (fromNode) {
+      const from = this.expr(fromNode);
+      if (name === 'SUBSTRING') {
+        return { kind: 'call', name, nameSpan: fnName.span, args: [args[0]!, from, ...(forNode ? [this.expr(forNode)] : [])], star: false, distinct: false, span };
+      }
+      if (name === 'EXTRACT') {
+        const unitArg = args[0]!;
+        if (unitArg.kind !== 'columnRef' || unitArg.qualifier || forNode) this.fail('EXTRACT takes the form EXTRACT(unit FROM timestamp), e.g. EXTRACT(HOUR FROM ts)', unitArg.span);
+        return { kind: 'extract', unit: this.unit(unitArg.name), operand: from, span };
+      }
+      this.fail(`FROM is only allowed inside SUBSTRING, EXTRACT and TRIM, not ${name}`, tokenSpan(token(ctx, 'From')!));
+    }
+    if (name === 'EXTRACT') this.fail('EXTRACT takes the form EXTRACT(unit FROM timestamp), e.g. EXTRACT(HOUR FROM ts)', span);
+    if (toUnit) {
+      if (name !== 'FLOOR' && name !== 'CEIL') this.fail(`TO is only allowed in FLOOR(ts TO unit) and CEIL(ts TO unit), not ${name}`, tokenSpan(token(ctx, 'To')!));
+      const unit = this.unit(this.name(toUnit));
+      if (unit === 'MILLISECOND') this.fail('FLOOR and CEIL round to SECOND, MINUTE, HOUR, DAY, WEEK, MONTH or YEAR', this.name(toUnit).span);
+      return { kind: 'floorTime', ceil: name === 'CEIL', unit, operand: args[0]!, span };
+    }
+    if (quantifier?.image.toUpperCase() === 'DISTINCT' && name !== 'COUNT') {
+      this.fail(`DISTINCT is only supported in COUNT(DISTINCT x), not ${name}`, tokenSpan(quantifier));
+    }
+    if (star && name !== 'COUNT') this.fail(`Only COUNT accepts *, not ${name}`, tokenSpan(token(ctx, 'Star')!));
+    return {
+      kind: 'call',
+      name,
+      nameSpan: fnName.span,
+      args,
+      star,
+      distinct: quantifier?.image.toUpperCase() === 'DISTINCT',
+      span,
+    };
+  }
+
+  columnReference(ctx: Ctx): Expression {
+    const parts = nodes(ctx, 'part').map((n) => this.name(n));
+    const span = joinSpans(parts[0]!.span, parts[parts.length - 1]!.span);
+    return parts.length === 2 ? { kind: 'columnRef', qualifier: parts[0]!, name: parts[1]!, span } : { kind: 'columnRef', name: parts[0]!, span };
+  }
+
+  identifier(ctx: Ctx): Name {
+    const quoted = token(ctx, 'QuotedIdentifier');
+    if (quoted) {
+      const text = quoted.image.slice(1, -1).replace(/""/g, '"');
+      if (text === '') this.fail('A quoted name cannot be empty', tokenSpan(quoted));
+      return { text, quoted: true, span: tokenSpan(quoted) };
+    }
+    const tok = token(ctx, 'Identifier') ?? (Object.values(ctx).flat()[0] as IToken);
+    return { text: tok.image, quoted: false, span: tokenSpan(tok) };
+  }
+
+  private name(n: CstNode): Name {
+    return this.visit(n) as Name;
+  }
+}
+
+export function unquoteString(image: string): string {
+  return image.slice(1, -1).replace(/''/g, "'");
+}
+
+const builder = new AstBuilder();
+
+export function cstToAst(cst: CstNode, sql: string): Statement[] {
+  builder.sql = sql;
+  return builder.visit(cst) as Statement[];
+}

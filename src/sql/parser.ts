@@ -1,0 +1,555 @@
+// Tokens → concrete syntax tree. A pure Chevrotain grammar: no semantic actions and no error recovery;
+// cst-to-ast.ts turns the CST into the AST, and error-messages.ts phrases Chevrotain's expectations.
+//
+// Function calls share one permissive argument rule (plain lists, `FROM … FOR …`, `… TO unit`,
+// `… AS type`, a leading DISTINCT or trim side) so that names like EXTRACT, FLOOR or SUBSTRING need not
+// be reserved; the CST visitor checks that each function got the shape it understands.
+
+import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import { sqlErrorMessages } from './error-messages.js';
+import * as t from './tokens.js';
+
+export class SqlParser extends CstParser {
+  constructor() {
+    super(t.allTokens, {
+      recoveryEnabled: false,
+      maxLookahead: 3,
+      nodeLocationTracking: 'full',
+      errorMessageProvider: sqlErrorMessages,
+    });
+    this.performSelfAnalysis();
+  }
+
+  // script := statement? (';' statement?)*
+  readonly script = this.RULE('script', () => {
+    this.OPTION(() => this.SUBRULE(this.statement));
+    this.MANY(() => {
+      this.CONSUME(t.Semicolon);
+      this.OPTION2(() => this.SUBRULE2(this.statement));
+    });
+  });
+
+  readonly statement = this.RULE('statement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.createStream) },
+      { ALT: () => this.SUBRULE(this.dropStream) },
+      { ALT: () => this.SUBRULE(this.showStatement) },
+      { ALT: () => this.SUBRULE(this.describeStatement) },
+      { ALT: () => this.SUBRULE(this.explainStatement) },
+      { ALT: () => this.SUBRULE(this.insertStatement) },
+      { ALT: () => this.SUBRULE(this.query) },
+    ]);
+  });
+
+  readonly createStream = this.RULE('createStream', () => {
+    this.CONSUME(t.Create);
+    this.CONSUME(t.Stream);
+    this.OPTION(() => {
+      this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+      this.CONSUME(t.Not);
+      this.CONSUME(t.Exists);
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+    this.OPTION2(() => {
+      this.CONSUME(t.LParen);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.tableElement) });
+      this.CONSUME(t.RParen);
+    });
+    this.OPTION3(() => this.SUBRULE(this.withOptions));
+    this.OPTION4(() => {
+      this.CONSUME(t.As);
+      this.SUBRULE(this.query);
+    });
+  });
+
+  readonly tableElement = this.RULE('tableElement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.watermarkDefinition) },
+      { ALT: () => this.SUBRULE(this.columnDefinition) },
+    ]);
+  });
+
+  // WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+  readonly watermarkDefinition = this.RULE('watermarkDefinition', () => {
+    this.CONSUME(t.Watermark);
+    this.CONSUME(t.For);
+    this.SUBRULE(this.identifier, { LABEL: 'column' });
+    this.CONSUME(t.As);
+    this.SUBRULE(this.expression);
+  });
+
+  // user_id VARCHAR PATH '$.payload.user.id'
+  readonly columnDefinition = this.RULE('columnDefinition', () => {
+    this.SUBRULE(this.identifier);
+    this.SUBRULE(this.dataType);
+    this.OPTION(() => {
+      this.CONSUME(t.Path);
+      this.CONSUME(t.StringLiteral, { LABEL: 'path' });
+    });
+  });
+
+  // VARCHAR, VARCHAR(20), DOUBLE PRECISION, TIMESTAMP(3)
+  readonly dataType = this.RULE('dataType', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'typeName' });
+    this.OPTION(() => this.CONSUME(t.Precision));
+    this.OPTION2(() => {
+      this.CONSUME(t.LParen);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.CONSUME(t.IntegerLiteral, { LABEL: 'typeParam' }) });
+      this.CONSUME(t.RParen);
+    });
+  });
+
+  // WITH (shards = 2, 'format' = 'csv', csv.delimiter = ';')
+  readonly withOptions = this.RULE('withOptions', () => {
+    this.CONSUME(t.With);
+    this.CONSUME(t.LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.optionEntry) });
+    this.CONSUME(t.RParen);
+  });
+
+  readonly optionEntry = this.RULE('optionEntry', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(t.StringLiteral, { LABEL: 'quotedKey' }) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.identifier, { LABEL: 'keyPart' });
+          this.MANY(() => {
+            this.CONSUME(t.Dot);
+            this.SUBRULE2(this.identifier, { LABEL: 'keyPart' });
+          });
+        },
+      },
+    ]);
+    this.CONSUME(t.Equals);
+    this.OR2([
+      { ALT: () => this.SUBRULE(this.literal, { LABEL: 'value' }) },
+      { ALT: () => this.SUBRULE3(this.identifier, { LABEL: 'wordValue' }) },
+    ]);
+  });
+
+  readonly dropStream = this.RULE('dropStream', () => {
+    this.CONSUME(t.Drop);
+    this.CONSUME(t.Stream);
+    this.OPTION(() => {
+      this.CONSUME(t.If, { LABEL: 'ifExists' });
+      this.CONSUME(t.Exists);
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+  });
+
+  readonly showStatement = this.RULE('showStatement', () => {
+    this.CONSUME(t.Show);
+    this.OR([{ ALT: () => this.CONSUME(t.Streams) }, { ALT: () => this.CONSUME(t.Queries) }]);
+  });
+
+  readonly describeStatement = this.RULE('describeStatement', () => {
+    this.CONSUME(t.Describe);
+    this.OPTION(() => this.CONSUME(t.Stream));
+    this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+  });
+
+  readonly explainStatement = this.RULE('explainStatement', () => {
+    this.CONSUME(t.Explain);
+    this.OR([{ ALT: () => this.SUBRULE(this.insertStatement) }, { ALT: () => this.SUBRULE(this.query) }]);
+  });
+
+  readonly insertStatement = this.RULE('insertStatement', () => {
+    this.CONSUME(t.Insert);
+    this.CONSUME(t.Into);
+    this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+    this.SUBRULE(this.query);
+  });
+
+  // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …]
+  readonly query = this.RULE('query', () => {
+    this.CONSUME(t.Select);
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
+    this.CONSUME(t.From);
+    this.SUBRULE(this.fromItem);
+    this.OPTION(() => {
+      this.CONSUME(t.Where);
+      this.SUBRULE(this.expression, { LABEL: 'where' });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(t.Group);
+      this.CONSUME(t.By);
+      this.AT_LEAST_ONE_SEP2({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.expression, { LABEL: 'groupBy' }) });
+    });
+    this.OPTION3(() => {
+      this.CONSUME(t.Having);
+      this.SUBRULE3(this.expression, { LABEL: 'having' });
+    });
+  });
+
+  readonly selectItem = this.RULE('selectItem', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(t.Star) },
+      {
+        // c.*
+        GATE: () => this.LA(2).tokenType === t.Dot && this.LA(3).tokenType === t.Star,
+        ALT: () => {
+          this.SUBRULE(this.identifier, { LABEL: 'qualifier' });
+          this.CONSUME(t.Dot);
+          this.CONSUME2(t.Star, { LABEL: 'qualifiedStar' });
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.expression);
+          this.OPTION(() => this.SUBRULE(this.alias));
+        },
+      },
+    ]);
+  });
+
+  readonly alias = this.RULE('alias', () => {
+    this.OPTION(() => this.CONSUME(t.As));
+    this.SUBRULE(this.identifier);
+  });
+
+  readonly fromItem = this.RULE('fromItem', () => {
+    this.OR([
+      {
+        // TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+        ALT: () => {
+          this.CONSUME(t.Table);
+          this.CONSUME(t.LParen);
+          this.SUBRULE(this.identifier, { LABEL: 'function' });
+          this.CONSUME2(t.LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.tableFunctionArgument) });
+          this.CONSUME(t.RParen);
+          this.CONSUME2(t.RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME3(t.LParen);
+          this.SUBRULE(this.query);
+          this.CONSUME3(t.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.identifier, { LABEL: 'streamName' }) },
+    ]);
+    this.OPTION(() => this.SUBRULE(this.alias));
+  });
+
+  readonly tableFunctionArgument = this.RULE('tableFunctionArgument', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Table);
+          this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.expression) },
+    ]);
+  });
+
+  readonly expression = this.RULE('expression', () => {
+    this.SUBRULE(this.andExpression, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.CONSUME(t.Or, { LABEL: 'operator' });
+      this.SUBRULE2(this.andExpression, { LABEL: 'operand' });
+    });
+  });
+
+  readonly andExpression = this.RULE('andExpression', () => {
+    this.SUBRULE(this.notExpression, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.CONSUME(t.And, { LABEL: 'operator' });
+      this.SUBRULE2(this.notExpression, { LABEL: 'operand' });
+    });
+  });
+
+  readonly notExpression = this.RULE('notExpression', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Not);
+          this.SUBRULE(this.notExpression);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.predicate) },
+    ]);
+  });
+
+  // a = b, a IS [NOT] NULL, a [NOT] IN (…), a [NOT] BETWEEN b AND c, a [NOT] LIKE b
+  readonly predicate = this.RULE('predicate', () => {
+    this.SUBRULE(this.concatExpression, { LABEL: 'left' });
+    this.OPTION(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.OR2([
+              { ALT: () => this.CONSUME(t.Equals, { LABEL: 'comparison' }) },
+              { ALT: () => this.CONSUME(t.NotEquals, { LABEL: 'comparison' }) },
+              { ALT: () => this.CONSUME(t.Less, { LABEL: 'comparison' }) },
+              { ALT: () => this.CONSUME(t.LessEquals, { LABEL: 'comparison' }) },
+              { ALT: () => this.CONSUME(t.Greater, { LABEL: 'comparison' }) },
+              { ALT: () => this.CONSUME(t.GreaterEquals, { LABEL: 'comparison' }) },
+            ]);
+            this.SUBRULE2(this.concatExpression, { LABEL: 'right' });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(t.Is);
+            this.OPTION2(() => this.CONSUME(t.Not, { LABEL: 'isNot' }));
+            this.CONSUME(t.Null);
+          },
+        },
+        {
+          ALT: () => {
+            this.OPTION3(() => this.CONSUME2(t.Not, { LABEL: 'negated' }));
+            this.OR3([
+              {
+                ALT: () => {
+                  this.CONSUME(t.In);
+                  this.CONSUME(t.LParen);
+                  this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'inList' }) });
+                  this.CONSUME(t.RParen);
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(t.Between);
+                  this.SUBRULE3(this.concatExpression, { LABEL: 'low' });
+                  this.CONSUME(t.And);
+                  this.SUBRULE4(this.concatExpression, { LABEL: 'high' });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(t.Like);
+                  this.SUBRULE5(this.concatExpression, { LABEL: 'pattern' });
+                },
+              },
+            ]);
+          },
+        },
+      ]);
+    });
+  });
+
+  readonly concatExpression = this.RULE('concatExpression', () => {
+    this.SUBRULE(this.additiveExpression, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.CONSUME(t.Concat, { LABEL: 'operator' });
+      this.SUBRULE2(this.additiveExpression, { LABEL: 'operand' });
+    });
+  });
+
+  readonly additiveExpression = this.RULE('additiveExpression', () => {
+    this.SUBRULE(this.multiplicativeExpression, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(t.Plus, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(t.Minus, { LABEL: 'operator' }) },
+      ]);
+      this.SUBRULE2(this.multiplicativeExpression, { LABEL: 'operand' });
+    });
+  });
+
+  readonly multiplicativeExpression = this.RULE('multiplicativeExpression', () => {
+    this.SUBRULE(this.unaryExpression, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(t.Star, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(t.Slash, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(t.Percent, { LABEL: 'operator' }) },
+      ]);
+      this.SUBRULE2(this.unaryExpression, { LABEL: 'operand' });
+    });
+  });
+
+  readonly unaryExpression = this.RULE('unaryExpression', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(t.Minus, { LABEL: 'sign' }) },
+            { ALT: () => this.CONSUME(t.Plus, { LABEL: 'sign' }) },
+          ]);
+          this.SUBRULE(this.unaryExpression);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.primary) },
+    ]);
+  });
+
+  readonly primary = this.RULE('primary', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.intervalLiteral) },
+      {
+        // TIMESTAMP '2024-01-01 00:00:00'; a column named timestamp is never followed by a string
+        GATE: () => this.LA(2).tokenType === t.StringLiteral,
+        ALT: () => {
+          this.CONSUME(t.Timestamp, { LABEL: 'typedLiteral' });
+          this.CONSUME(t.StringLiteral, { LABEL: 'typedValue' });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.caseExpression) },
+      {
+        ALT: () => {
+          this.CONSUME(t.CurrentTimestamp);
+          this.OPTION(() => {
+            this.CONSUME(t.LParen, { LABEL: 'emptyParens' });
+            this.CONSUME(t.RParen);
+          });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.castCall) },
+      { GATE: () => this.LA(2).tokenType === t.LParen, ALT: () => this.SUBRULE(this.functionCall) },
+      { ALT: () => this.SUBRULE(this.columnReference) },
+      {
+        ALT: () => {
+          this.CONSUME2(t.LParen, { LABEL: 'parenthesized' });
+          this.SUBRULE(this.expression);
+          this.CONSUME2(t.RParen);
+        },
+      },
+    ]);
+  });
+
+  readonly literal = this.RULE('literal', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(t.IntegerLiteral) },
+      { ALT: () => this.CONSUME(t.DecimalLiteral) },
+      { ALT: () => this.CONSUME(t.StringLiteral) },
+      { ALT: () => this.CONSUME(t.True) },
+      { ALT: () => this.CONSUME(t.False) },
+      { ALT: () => this.CONSUME(t.Null) },
+    ]);
+  });
+
+  // INTERVAL '5' SECOND, INTERVAL 5 MINUTES, INTERVAL -'1' HOUR is not allowed: signs go outside
+  readonly intervalLiteral = this.RULE('intervalLiteral', () => {
+    this.CONSUME(t.Interval);
+    this.OPTION(() => this.CONSUME(t.Minus, { LABEL: 'sign' }));
+    this.OR([
+      { ALT: () => this.CONSUME(t.StringLiteral, { LABEL: 'value' }) },
+      { ALT: () => this.CONSUME(t.IntegerLiteral, { LABEL: 'value' }) },
+      { ALT: () => this.CONSUME(t.DecimalLiteral, { LABEL: 'value' }) },
+    ]);
+    this.SUBRULE(this.identifier, { LABEL: 'unit' });
+  });
+
+  readonly caseExpression = this.RULE('caseExpression', () => {
+    this.CONSUME(t.Case);
+    this.OPTION(() => this.SUBRULE(this.expression, { LABEL: 'operand' }));
+    this.AT_LEAST_ONE(() => {
+      this.CONSUME(t.When);
+      this.SUBRULE2(this.expression, { LABEL: 'when' });
+      this.CONSUME(t.Then);
+      this.SUBRULE3(this.expression, { LABEL: 'then' });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(t.Else);
+      this.SUBRULE4(this.expression, { LABEL: 'else' });
+    });
+    this.CONSUME(t.End);
+  });
+
+  readonly castCall = this.RULE('castCall', () => {
+    this.CONSUME(t.Cast);
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(t.As);
+    this.SUBRULE(this.dataType);
+    this.CONSUME(t.RParen);
+  });
+
+  // f(a, b), COUNT(*), COUNT(DISTINCT x), SUBSTRING(s FROM 1 FOR 2), FLOOR(ts TO MINUTE),
+  // EXTRACT(HOUR FROM ts), TRIM(LEADING 'x' FROM s), TRIM(BOTH FROM s)
+  readonly functionCall = this.RULE('functionCall', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'function' });
+    this.CONSUME(t.LParen);
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(t.Star) },
+        {
+          ALT: () => {
+            this.OPTION2(() => {
+              this.OR2([
+                { ALT: () => this.CONSUME(t.Distinct, { LABEL: 'quantifier' }) },
+                { ALT: () => this.CONSUME(t.All, { LABEL: 'quantifier' }) },
+                { ALT: () => this.CONSUME(t.Leading, { LABEL: 'trimSide' }) },
+                { ALT: () => this.CONSUME(t.Trailing, { LABEL: 'trimSide' }) },
+                { ALT: () => this.CONSUME(t.Both, { LABEL: 'trimSide' }) },
+              ]);
+            });
+            this.OR3([
+              {
+                ALT: () => {
+                  this.CONSUME(t.From, { LABEL: 'leadingFrom' });
+                  this.SUBRULE(this.expression, { LABEL: 'from' });
+                },
+              },
+              {
+                ALT: () => {
+                  this.SUBRULE2(this.expression, { LABEL: 'argument' });
+                  this.OPTION3(() => {
+                    this.OR4([
+                      {
+                        ALT: () => {
+                          this.AT_LEAST_ONE(() => {
+                            this.CONSUME(t.Comma);
+                            this.SUBRULE3(this.expression, { LABEL: 'argument' });
+                          });
+                        },
+                      },
+                      {
+                        ALT: () => {
+                          this.CONSUME2(t.From);
+                          this.SUBRULE4(this.expression, { LABEL: 'from' });
+                          this.OPTION4(() => {
+                            this.CONSUME(t.For);
+                            this.SUBRULE5(this.expression, { LABEL: 'for' });
+                          });
+                        },
+                      },
+                      {
+                        ALT: () => {
+                          this.CONSUME(t.To);
+                          this.SUBRULE2(this.identifier, { LABEL: 'toUnit' });
+                        },
+                      },
+                    ]);
+                  });
+                },
+              },
+            ]);
+          },
+        },
+      ]);
+    });
+    this.CONSUME(t.RParen);
+  });
+
+  // col or qualifier.col
+  readonly columnReference = this.RULE('columnReference', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'part' });
+    this.OPTION(() => {
+      this.CONSUME(t.Dot);
+      this.SUBRULE2(this.identifier, { LABEL: 'part' });
+    });
+  });
+
+  /** An unquoted name (non-reserved keywords included through the Identifier category) or a "quoted" one. */
+  readonly identifier = this.RULE('identifier', () => {
+    this.OR([{ ALT: () => this.CONSUME(t.Identifier) }, { ALT: () => this.CONSUME(t.QuotedIdentifier) }]);
+  });
+}
+
+/** One parser instance, reused: Chevrotain parsers are stateful but cheap to reset. */
+export const sqlParser = new SqlParser();
+
+export interface ParseResult {
+  readonly cst: CstNode;
+}
+
+export function parseTokens(tokens: IToken[]): CstNode {
+  sqlParser.input = tokens;
+  return sqlParser.script();
+}
