@@ -1,0 +1,119 @@
+// Durable stream storage in a data directory:
+//   <dataDir>/streams/<name>/stream.json             metadata, replaced atomically
+//   <dataDir>/streams/<name>/shards/<shardId>/       each shard's log
+//   <dataDir>/stream-store/iterator.key              the key shard iterators are sealed with
+//   <dataDir>/stream-store/trash/                    deleted streams, renamed here before removal
+// A stream directory without stream.json is a creation a crash interrupted, and is removed at start-up.
+
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { fsyncDirectory, writeFileAtomic } from './atomic-file.js';
+import type { ShardLog, ShardLogOptions } from './log/shard-log.js';
+import { ITERATOR_KEY_BYTES, newIteratorKey } from './shard-iterator-token.js';
+import { readStreamMetadata, writeStreamMetadata, type StreamMetadata } from './stream-metadata.js';
+import type { StoredStream, StreamStorage } from './stream-storage.js';
+
+export type OpenShardLog = (dir: string, options: ShardLogOptions, clock: Clock) => Promise<ShardLog>;
+
+export class DirectoryStreamStorage implements StreamStorage {
+  private readonly streamsDir: string;
+  private readonly storeDir: string;
+  private readonly trashDir: string;
+
+  constructor(
+    dataDir: string,
+    private readonly logOptions: ShardLogOptions,
+    private readonly openLog: OpenShardLog,
+  ) {
+    this.streamsDir = join(dataDir, 'streams');
+    this.storeDir = join(dataDir, 'stream-store');
+    this.trashDir = join(this.storeDir, 'trash');
+  }
+
+  async iteratorKey(): Promise<Buffer> {
+    await mkdir(this.storeDir, { recursive: true });
+    const path = join(this.storeDir, 'iterator.key');
+    try {
+      const key = await readFile(path);
+      if (key.length === ITERATOR_KEY_BYTES) return key;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    // Missing or short (a crash before the atomic rename cannot leave it short; a hand edit can).
+    const key = newIteratorKey();
+    await writeFileAtomic(path, key);
+    return key;
+  }
+
+  async loadStreams(): Promise<StoredStream[]> {
+    await mkdir(this.streamsDir, { recursive: true });
+    await rm(this.trashDir, { recursive: true, force: true });
+    const found: StoredStream[] = [];
+    for (const entry of await readdir(this.streamsDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = join(this.streamsDir, entry.name);
+      const metadata = await readStreamMetadata(dir);
+      if (metadata === undefined) {
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      found.push({ dir, metadata });
+    }
+    return found;
+  }
+
+  async createStreamDir(streamName: string): Promise<string> {
+    const dir = join(this.streamsDir, directoryName(streamName));
+    // Leftovers of an interrupted creation of the same name carry no metadata, so nothing is lost.
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(join(dir, 'shards'), { recursive: true });
+    await fsyncDirectory(this.streamsDir);
+    return dir;
+  }
+
+  async openShardLog(streamDir: string | undefined, shardId: string, clock: Clock): Promise<ShardLog> {
+    const dir = join(required(streamDir), 'shards', shardId);
+    await mkdir(dir, { recursive: true });
+    return this.openLog(dir, this.logOptions, clock);
+  }
+
+  async writeMetadata(streamDir: string | undefined, metadata: StreamMetadata): Promise<void> {
+    await writeStreamMetadata(required(streamDir), metadata);
+  }
+
+  async removeUnlistedShards(streamDir: string | undefined, shardIds: ReadonlySet<string>): Promise<void> {
+    const shardsDir = join(required(streamDir), 'shards');
+    let entries: string[];
+    try {
+      entries = await readdir(shardsDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const name of entries) {
+      if (!shardIds.has(name)) await rm(join(shardsDir, name), { recursive: true, force: true });
+    }
+  }
+
+  async removeStreamDir(streamDir: string | undefined): Promise<void> {
+    if (streamDir === undefined) return;
+    // The rename makes the deletion atomic: after a crash the stream is either whole or gone.
+    await mkdir(this.trashDir, { recursive: true });
+    const trashed = join(this.trashDir, randomBytes(8).toString('hex'));
+    await rename(streamDir, trashed);
+    await fsyncDirectory(this.streamsDir);
+    await rm(trashed, { recursive: true, force: true });
+  }
+}
+
+/** A stream's directory name: its name, except that `.` and `..` (valid stream names) are escaped. */
+export function directoryName(streamName: string): string {
+  return streamName === '.' || streamName === '..' ? streamName.replace(/\./g, '%2E') : streamName;
+}
+
+function required(streamDir: string | undefined): string {
+  if (streamDir === undefined) throw new Error('durable stream without a directory');
+  return streamDir;
+}

@@ -1,0 +1,23 @@
+// Opens the stream store: in memory without a data directory, durable with one.
+
+import { systemClock } from '../clock.js';
+import { StreamStoreImpl } from './stream-store-impl.js';
+import { MemoryStreamStorage, type StreamStorage } from './stream-storage.js';
+import { ShardIteratorCodec } from './shard-iterator-token.js';
+import type { StreamStore, StreamStoreOptions } from './stream-store.js';
+import { DirectoryStreamStorage } from './directory-stream-storage.js';
+import { EddyError } from '../errors.js';
+
+export async function openStreamStore(options: StreamStoreOptions = {}): Promise<StreamStore> {
+  const clock = options.clock ?? systemClock;
+  const storage: StreamStorage =
+    options.dataDir === undefined
+      ? new MemoryStreamStorage()
+      : new DirectoryStreamStorage(options.dataDir, options.log ?? { fsync: 'always' }, async () => {
+          throw new EddyError('InternalFailure', 'durable shard logs are not available yet');
+        });
+  const store = new StreamStoreImpl(storage, new ShardIteratorCodec(await storage.iteratorKey()), { ...options, clock });
+  await store.load();
+  store.startRetentionTimer();
+  return store;
+}

@@ -1,0 +1,105 @@
+// Input checks for PutRecord and PutRecords. A request that breaks a constraint fails whole, before any
+// record is stored; only throttling and write failures are reported per record.
+
+import { EddyError } from '../errors.js';
+import { MAX_HASH_KEY } from './hash-key.js';
+import type { PutRecordInput } from './stream-store.js';
+import { Violations, checkLength } from './validation.js';
+
+export const MAX_RECORD_BYTES = 1024 * 1024;
+export const MAX_BATCH_RECORDS = 500;
+export const MAX_BATCH_BYTES = 5 * 1024 * 1024;
+const HASH_KEY_PATTERN = /^(0|[1-9]\d{0,38})$/;
+
+/**
+ * Checks one record; returns its explicit hash key parsed (or undefined) and its size for throttling.
+ * `field` prefixes member names: '' for PutRecord, 'records.3.member.' inside PutRecords.
+ */
+function checkRecord(v: Violations, record: PutRecordInput, field: string): bigint | undefined {
+  const key = record.partitionKey;
+  if (typeof key !== 'string') v.add(undefined, `${field}partitionKey`, 'Member must not be null');
+  else if (key.length < 1 || key.length > 256) checkLength(v, key, `${field}partitionKey`, 1, 256);
+  const data = record.data;
+  if (!(data instanceof Uint8Array)) {
+    v.add(undefined, `${field}data`, 'Member must not be null');
+  } else if (data.byteLength > MAX_RECORD_BYTES) {
+    v.addUnquoted(`${field}data`, `Member must have length less than or equal to ${MAX_RECORD_BYTES}`);
+  }
+  const explicit = record.explicitHashKey;
+  if (explicit === undefined || explicit === null) return undefined;
+  if (typeof explicit !== 'string' || !HASH_KEY_PATTERN.test(explicit)) {
+    v.add(explicit, `${field}explicitHashKey`, 'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})');
+    return undefined;
+  }
+  const hash = BigInt(explicit);
+  if (hash > MAX_HASH_KEY) {
+    throw new EddyError(
+      'InvalidArgumentException',
+      `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${explicit}`,
+    );
+  }
+  return hash;
+}
+
+/** Data plus partition key, in bytes; the key's UTF-8 length is only computed when it could matter. */
+function recordBytes(record: PutRecordInput): number {
+  const data = record.data.byteLength;
+  const key = record.partitionKey;
+  return data + key.length * 3 <= MAX_RECORD_BYTES ? data + key.length : data + Buffer.byteLength(key, 'utf8');
+}
+
+function checkRecordSize(record: PutRecordInput, where: string): number {
+  const size = recordBytes(record);
+  if (size > MAX_RECORD_BYTES) {
+    throw new EddyError(
+      'InvalidArgumentException',
+      `Record size ${size} bytes${where} (data plus partition key) exceeds the limit of ${MAX_RECORD_BYTES} bytes.`,
+    );
+  }
+  return size;
+}
+
+export function validatePutRecord(record: PutRecordInput): bigint | undefined {
+  const v = new Violations();
+  const hash = checkRecord(v, record, '');
+  v.throwIfAny();
+  checkRecordSize(record, '');
+  return hash;
+}
+
+/** Returns the explicit hash keys by record index, or undefined when no record has one (the usual case). */
+export function validatePutRecords(records: readonly PutRecordInput[]): (bigint | undefined)[] | undefined {
+  const v = new Violations();
+  if (!Array.isArray(records) || records.length < 1) {
+    v.addUnquoted('records', 'Member must have length greater than or equal to 1').throwIfAny();
+  }
+  if (records.length > MAX_BATCH_RECORDS) {
+    v.addUnquoted('records', `Member must have length less than or equal to ${MAX_BATCH_RECORDS}`).throwIfAny();
+  }
+  let hashes: (bigint | undefined)[] | undefined;
+  let total = 0;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    let hash: bigint | undefined;
+    if (
+      typeof record.partitionKey !== 'string' ||
+      record.partitionKey.length < 1 ||
+      record.partitionKey.length > 256 ||
+      !(record.data instanceof Uint8Array) ||
+      record.data.byteLength > MAX_RECORD_BYTES ||
+      (record.explicitHashKey !== undefined && record.explicitHashKey !== null)
+    ) {
+      hash = checkRecord(v, record, `records.${i + 1}.member.`);
+      if (hash !== undefined) (hashes ??= new Array(records.length))[i] = hash;
+    }
+    if (v.count === 0) total += checkRecordSize(record, ` in records.${i + 1}`);
+  }
+  v.throwIfAny();
+  if (total > MAX_BATCH_BYTES) {
+    throw new EddyError(
+      'InvalidArgumentException',
+      `Records size ${total} bytes exceeds the PutRecords limit of ${MAX_BATCH_BYTES} bytes (5 MiB) per request.`,
+    );
+  }
+  return hashes;
+}

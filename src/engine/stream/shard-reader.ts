@@ -1,0 +1,51 @@
+// Reading a shard from an offset: the shared core of GetRecords and in-process cursors. Records past
+// retention are skipped here, because logs reclaim space in whole segments and may still hold them.
+
+import type { Shard } from './shard.js';
+import { sequenceNumberAt } from './sequence-number.js';
+import type { StreamRecord } from './stream-store.js';
+
+export interface ShardRead {
+  readonly records: StreamRecord[];
+  /** Where the next read starts. */
+  readonly nextOffset: number;
+  /** Data plus partition key bytes of the records returned. */
+  readonly bytes: number;
+  readonly endOfShard: boolean;
+  readonly millisBehindLatest: number;
+}
+
+export function readShard(
+  shard: Shard,
+  fromOffset: number,
+  maxRecords: number,
+  maxBytes: number,
+  now: number,
+  retentionCutoff: number,
+): ShardRead {
+  const log = shard.log;
+  let start = Math.max(fromOffset, log.firstOffset);
+  let found = log.read(start, { maxRecords, maxBytes });
+  if (found.length > 0 && found[0]!.arrivalTimestamp < retentionCutoff) {
+    // Arrival times never decrease within a shard, so expired records form a prefix: skip past it.
+    start = Math.max(start, log.offsetAtTimestamp(retentionCutoff));
+    found = log.read(start, { maxRecords, maxBytes });
+  }
+  const records: StreamRecord[] = new Array(found.length);
+  const prefix = shard.sequencePrefix;
+  let bytes = 0;
+  for (let i = 0; i < found.length; i++) {
+    const r = found[i]!;
+    bytes += r.data.byteLength + r.partitionKey.length;
+    records[i] = {
+      sequenceNumber: sequenceNumberAt(prefix, r.offset),
+      arrivalTimestamp: r.arrivalTimestamp,
+      partitionKey: r.partitionKey,
+      data: r.data,
+    };
+  }
+  const nextOffset = found.length > 0 ? found[found.length - 1]!.offset + 1 : start;
+  const committed = log.committedOffset;
+  const behind = nextOffset >= committed ? 0 : Math.max(0, now - (log.arrivalTimestampAt(nextOffset) ?? now));
+  return { records, nextOffset, bytes, endOfShard: shard.isEndOf(nextOffset), millisBehindLatest: behind };
+}

@@ -1,0 +1,205 @@
+// One shard of a stream: its hash range, lineage, log, throughput limiters, counters, and the readers
+// waiting for its next record.
+
+import type { AppendRecord, ShardLog } from './log/shard-log.js';
+import { formatShardId } from './shard-id.js';
+import type { HashRange } from './shard-ranges.js';
+import { formatSequenceNumber, sequenceNumberPrefix } from './sequence-number.js';
+import type { ShardMetadata } from './stream-metadata.js';
+import type { ShardDescription, ShardMetrics } from './stream-store.js';
+import type { ReadLimiter, WriteLimiter } from './throughput-limiter.js';
+
+export interface ShardInit {
+  readonly index: number;
+  readonly range: HashRange;
+  readonly parentIndex?: number;
+  readonly adjacentParentIndex?: number;
+  readonly createdAt: number;
+  readonly closedAt?: number;
+  readonly closeOffset?: number;
+  readonly log: ShardLog;
+  readonly writeLimiter?: WriteLimiter;
+  readonly readLimiter?: ReadLimiter;
+}
+
+interface Waiter {
+  readonly offset: number;
+  readonly resolve: () => void;
+}
+
+export class Shard {
+  readonly index: number;
+  readonly shardId: string;
+  readonly range: HashRange;
+  readonly parentIndex: number | undefined;
+  readonly adjacentParentIndex: number | undefined;
+  readonly createdAt: number;
+  readonly log: ShardLog;
+  /** The ten digits every sequence number of this shard starts with. */
+  readonly sequencePrefix: string;
+  readonly writeLimiter: WriteLimiter | undefined;
+  readonly readLimiter: ReadLimiter | undefined;
+  readonly metrics: ShardMetrics;
+  /** Set when resharding closes the shard: writes route elsewhere from then on. */
+  closedAt: number | undefined;
+  /** One past the last offset, known once writes in flight at closing have settled. */
+  closeOffset: number | undefined;
+  /** Set when the shard is dropped (stream deleted, or retention expired a closed shard). */
+  disposed = false;
+
+  private lastArrival: number;
+  private inFlight = 0;
+  private drainWaiters: (() => void)[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private readonly unsubscribe: () => void;
+
+  constructor(init: ShardInit) {
+    this.index = init.index;
+    this.shardId = formatShardId(init.index);
+    this.range = init.range;
+    this.parentIndex = init.parentIndex;
+    this.adjacentParentIndex = init.adjacentParentIndex;
+    this.createdAt = init.createdAt;
+    this.closedAt = init.closedAt;
+    this.closeOffset = init.closeOffset;
+    this.log = init.log;
+    this.writeLimiter = init.writeLimiter;
+    this.readLimiter = init.readLimiter;
+    this.sequencePrefix = sequenceNumberPrefix(init.index);
+    this.lastArrival = init.log.lastArrivalTimestamp ?? 0;
+    this.metrics = {
+      shardId: this.shardId,
+      incomingRecords: 0,
+      incomingBytes: 0,
+      outgoingRecords: 0,
+      outgoingBytes: 0,
+      writeProvisionedThroughputExceeded: 0,
+      readProvisionedThroughputExceeded: 0,
+      millisBehindLatest: 0,
+    };
+    this.unsubscribe = this.log.onCommit(() => this.wake());
+  }
+
+  get isOpen(): boolean {
+    return this.closedAt === undefined;
+  }
+
+  /** Arrival time for the next batch: the clock, but never earlier than the previous batch. */
+  arrivalTime(now: number): number {
+    if (now > this.lastArrival) this.lastArrival = now;
+    return this.lastArrival;
+  }
+
+  /** Appends through the log, tracking writes in flight so closing can wait for them. */
+  append(records: readonly AppendRecord[]): Promise<number> {
+    this.inFlight++;
+    return this.log.append(records).finally(() => {
+      if (--this.inFlight === 0 && this.drainWaiters.length > 0) {
+        const waiting = this.drainWaiters;
+        this.drainWaiters = [];
+        for (const resolve of waiting) resolve();
+      }
+    });
+  }
+
+  /** Resolves once no append is in flight. */
+  drain(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Marks the shard fully closed at `offset` and wakes readers so they see its end. */
+  finishClosing(offset: number): void {
+    this.closeOffset = offset;
+    this.wakeAll();
+  }
+
+  /** True when a reader at `offset` has read every record the shard will ever hold. */
+  isEndOf(offset: number): boolean {
+    return this.closeOffset !== undefined && offset >= this.closeOffset;
+  }
+
+  /** Resolves when a record at or past `offset` is readable, the shard ends or goes away, or `signal` aborts. */
+  waitForRecords(offset: number, signal?: AbortSignal): Promise<void> {
+    if (this.disposed || offset < this.log.committedOffset || this.isEndOf(offset) || signal?.aborted) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      const waiter: Waiter = {
+        offset,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Wakes every waiter and stops listening to the log; the owner closes or destroys the log itself. */
+  dispose(): void {
+    this.disposed = true;
+    this.unsubscribe();
+    this.wakeAll();
+  }
+
+  describe(): ShardDescription {
+    const description: {
+      -readonly [K in keyof ShardDescription]: ShardDescription[K];
+    } = {
+      shardId: this.shardId,
+      hashKeyRange: { startingHashKey: this.range.start.toString(), endingHashKey: this.range.end.toString() },
+      sequenceNumberRange: this.sequenceNumberRange(),
+    };
+    if (this.parentIndex !== undefined) description.parentShardId = formatShardId(this.parentIndex);
+    if (this.adjacentParentIndex !== undefined) description.adjacentParentShardId = formatShardId(this.adjacentParentIndex);
+    return description;
+  }
+
+  toMetadata(): ShardMetadata {
+    return {
+      index: this.index,
+      startingHashKey: this.range.start.toString(),
+      endingHashKey: this.range.end.toString(),
+      ...(this.parentIndex !== undefined ? { parentIndex: this.parentIndex } : {}),
+      ...(this.adjacentParentIndex !== undefined ? { adjacentParentIndex: this.adjacentParentIndex } : {}),
+      createdAt: this.createdAt,
+      ...(this.closedAt !== undefined ? { closedAt: this.closedAt } : {}),
+      ...(this.closeOffset !== undefined ? { closeOffset: this.closeOffset } : {}),
+    };
+  }
+
+  /**
+   * The starting number is the shard's offset 0; a closed shard ends at its last record's number (or its
+   * starting number when it never held a record), so every record of it lies inside the range.
+   */
+  private sequenceNumberRange(): ShardDescription['sequenceNumberRange'] {
+    const startingSequenceNumber = formatSequenceNumber(this.index, 0);
+    if (this.closeOffset === undefined) return { startingSequenceNumber };
+    return {
+      startingSequenceNumber,
+      endingSequenceNumber: formatSequenceNumber(this.index, Math.max(0, this.closeOffset - 1)),
+    };
+  }
+
+  private wake(): void {
+    if (this.waiters.size === 0) return;
+    const committed = this.log.committedOffset;
+    for (const waiter of this.waiters) {
+      if (waiter.offset < committed) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private wakeAll(): void {
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
+  }
+}

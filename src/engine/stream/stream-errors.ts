@@ -1,0 +1,78 @@
+// The Kinesis error messages clients see, built in one place so every operation words them alike.
+
+import { EddyError } from '../errors.js';
+
+/** Region and account, which Kinesis names in most messages and in every ARN. */
+export interface Account {
+  readonly region: string;
+  readonly accountId: string;
+}
+
+export function streamNotFound(account: Account, streamName: string): EddyError {
+  return new EddyError('ResourceNotFoundException', `Stream ${streamName} under account ${account.accountId} not found.`);
+}
+
+export function streamAlreadyExists(account: Account, streamName: string): EddyError {
+  return new EddyError('ResourceInUseException', `Stream ${streamName} under account ${account.accountId} already exists.`);
+}
+
+export function streamNotActive(account: Account, streamName: string, status: string): EddyError {
+  return new EddyError(
+    'ResourceInUseException',
+    `Stream ${streamName} under account ${account.accountId} not ACTIVE, instead in state ${status}`,
+  );
+}
+
+export function shardNotFound(account: Account, streamName: string, shardId: string): EddyError {
+  return new EddyError(
+    'ResourceNotFoundException',
+    `Shard ${shardId} in stream ${streamName} under account ${account.accountId} does not exist`,
+  );
+}
+
+export function shardThroughputExceeded(account: Account, streamName: string, shardId: string): EddyError {
+  return new EddyError('ProvisionedThroughputExceededException', shardRateMessage(account, streamName, shardId));
+}
+
+export function shardRateMessage(account: Account, streamName: string, shardId: string): string {
+  return `Rate exceeded for shard ${shardId} in stream ${streamName} under account ${account.accountId}.`;
+}
+
+export function provisionedOnly(account: Account, streamName: string, operation: string): EddyError {
+  return new EddyError(
+    'ValidationException',
+    `${operation} is not supported for stream ${streamName} under account ${account.accountId} in ON_DEMAND mode; ` +
+      'it is only available for PROVISIONED streams.',
+  );
+}
+
+export function invalidShardIterator(): EddyError {
+  return new EddyError('InvalidArgumentException', 'Invalid ShardIterator.');
+}
+
+export function consumerNotFound(account: Account, what: string): EddyError {
+  return new EddyError('ResourceNotFoundException', `Consumer ${what} under account ${account.accountId} not found.`);
+}
+
+export const ITERATOR_LIFETIME_MS = 300_000;
+
+export function expiredIterator(issuedAt: number, now: number): EddyError {
+  return new EddyError(
+    'ExpiredIteratorException',
+    `Iterator expired. The iterator was created at time ${javaDate(issuedAt)} while right now it is ${javaDate(now)} ` +
+      `which is further in the future than the tolerated delay of ${ITERATOR_LIFETIME_MS} milliseconds.`,
+  );
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Java's Date.toString() in UTC, the format Kinesis's expiry message uses: `Wed Nov 25 17:00:00 UTC 2026`. */
+function javaDate(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`
+  );
+}

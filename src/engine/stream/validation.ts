@@ -1,0 +1,82 @@
+// Constraint checks worded like Kinesis's ValidationException: "N validation errors detected: Value 'v' at
+// 'field' failed to satisfy constraint: Member must …", every violation of a request listed together.
+
+import { EddyError } from '../errors.js';
+
+export const STREAM_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
+const SEQUENCE_NUMBER_FOR_ORDERING_PATTERN = /^(0|[1-9]\d{0,128})$/;
+
+/** Collects violations and throws them as one ValidationException. */
+export class Violations {
+  private readonly found: string[] = [];
+
+  add(value: unknown, field: string, constraint: string): this {
+    this.found.push(
+      value === undefined
+        ? `Value null at '${field}' failed to satisfy constraint: ${constraint}`
+        : `Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`,
+    );
+    return this;
+  }
+
+  /** A violation whose value is too large to quote (record data). */
+  addUnquoted(field: string, constraint: string): this {
+    this.found.push(`Value at '${field}' failed to satisfy constraint: ${constraint}`);
+    return this;
+  }
+
+  get count(): number {
+    return this.found.length;
+  }
+
+  throwIfAny(): void {
+    if (this.found.length === 0) return;
+    const n = this.found.length;
+    throw new EddyError(
+      'ValidationException',
+      `${n} validation error${n === 1 ? '' : 's'} detected: ${this.found.join('; ')}`,
+    );
+  }
+}
+
+export function checkLength(v: Violations, value: string | undefined, field: string, min: number, max: number): void {
+  if (value === undefined || value.length < min) {
+    v.add(value, field, `Member must have length greater than or equal to ${min}`);
+  } else if (value.length > max) {
+    v.add(value, field, `Member must have length less than or equal to ${max}`);
+  }
+}
+
+export function checkStreamName(v: Violations, name: string, field = 'streamName'): void {
+  if (typeof name !== 'string' || name.length < 1) {
+    v.add(name, field, 'Member must have length greater than or equal to 1');
+    return;
+  }
+  if (name.length > 128) v.add(name, field, 'Member must have length less than or equal to 128');
+  if (!STREAM_NAME_PATTERN.test(name)) {
+    v.add(name, field, 'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+');
+  }
+}
+
+export function checkIntegerAtLeast(v: Violations, value: number, field: string, min: number): void {
+  if (!Number.isInteger(value)) v.add(value, field, 'Member must be an integer');
+  else if (value < min) v.add(value, field, `Member must have value greater than or equal to ${min}`);
+}
+
+export function checkIntegerAtMost(v: Violations, value: number, field: string, max: number): void {
+  if (Number.isInteger(value) && value > max) v.add(value, field, `Member must have value less than or equal to ${max}`);
+}
+
+export function validateStreamName(name: string, field = 'streamName'): void {
+  const v = new Violations();
+  checkStreamName(v, name, field);
+  v.throwIfAny();
+}
+
+export function validateSequenceNumberForOrdering(value: string): void {
+  if (!SEQUENCE_NUMBER_FOR_ORDERING_PATTERN.test(value)) {
+    new Violations()
+      .add(value, 'sequenceNumberForOrdering', 'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})')
+      .throwIfAny();
+  }
+}
