@@ -1,0 +1,65 @@
+// Files that appear whole or not at all: written under a temporary name, fsynced, renamed into place,
+// and the directory fsynced so the rename itself survives a crash.
+
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Temporary names start with this, so readers listing a directory can skip files still being written. */
+export const TEMP_PREFIX = '.tmp-';
+
+async function fsyncDir(dir: string): Promise<void> {
+  const h = await open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/** Creates a directory and its parents, fsyncing each parent whose entry list changed. */
+export async function ensureDir(dir: string): Promise<void> {
+  const created = await mkdir(dir, { recursive: true });
+  if (created === undefined) return;
+  // mkdir returns the first directory it created; every directory from its parent down gained an entry.
+  let d = dir;
+  const toSync: string[] = [];
+  while (d.length >= created.length) {
+    toSync.push(dirname(d));
+    if (d === created) break;
+    d = dirname(d);
+  }
+  for (const s of toSync) await fsyncDir(s);
+}
+
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const dir = dirname(path);
+  await ensureDir(dir);
+  const tmp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomUUID()}`);
+  const h = await open(tmp, 'w');
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } catch (e) {
+    await h.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await h.close();
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dir);
+}
+
+export async function readJsonFile<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}

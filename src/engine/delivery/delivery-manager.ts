@@ -1,0 +1,406 @@
+// Owns every delivery stream: their definitions (persisted in the data directory), DirectPut ingestion
+// through an internal stream, one runner per delivery stream, and the metrics the server exposes.
+
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import { EddyError } from '../errors.js';
+import type { StreamStore } from '../stream/stream-store.js';
+import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
+import { emptyDeliveryMetrics } from './delivery-metrics.js';
+import { DeliveryRunner, type DeliveryFailure, type RetryPolicy } from './delivery-runner.js';
+import { FileDeliveryStateStore, MemoryDeliveryStateStore, type DeliveryStateStore } from './delivery-state-store.js';
+import type { DeliveryStreamRecord, DeliveryStreamStatus, DeliveryStreamType, ExtendedS3Destination } from './delivery-stream-config.js';
+import { deliverySettings, mergeDestination, normalizeDestination, type StreamSchemaResolver } from './destination-validation.js';
+
+export interface DeliveryManagerOptions {
+  readonly streams: StreamStore;
+  /** Delivery stream definitions and checkpoints go under `<dataDir>/delivery`; omitted = memory only. */
+  readonly dataDir?: string;
+  /** Bucket directories live here (default `<dataDir>/files`). */
+  readonly filesRoot?: string;
+  readonly clock?: Clock;
+  readonly region?: string;
+  readonly accountId?: string;
+  /** The SQL catalog's stream schemas, used for Parquet/Arrow conversion in place of Glue tables. */
+  readonly resolveSchema?: StreamSchemaResolver;
+  readonly retry?: RetryPolicy;
+  readonly maxActivePartitions?: number;
+}
+
+export interface CreateDeliveryStreamRequest {
+  readonly DeliveryStreamName: string;
+  readonly DeliveryStreamType?: string;
+  readonly KinesisStreamSourceConfiguration?: { KinesisStreamARN: string; RoleARN: string };
+  readonly DirectPutSourceConfiguration?: { ThroughputHintInMBs?: number };
+  readonly ExtendedS3DestinationConfiguration?: ExtendedS3Destination;
+  readonly S3DestinationConfiguration?: ExtendedS3Destination;
+  readonly Tags?: readonly { Key: string; Value?: string }[];
+  /** Any other destination (Redshift, OpenSearch, …) is refused by name. */
+  readonly [other: string]: unknown;
+}
+
+export interface UpdateDestinationRequest {
+  readonly DeliveryStreamName: string;
+  readonly CurrentDeliveryStreamVersionId: string;
+  readonly DestinationId: string;
+  readonly ExtendedS3DestinationUpdate?: Partial<ExtendedS3Destination>;
+  readonly S3DestinationUpdate?: Partial<ExtendedS3Destination>;
+  readonly [other: string]: unknown;
+}
+
+export interface DeliveryStreamDescription {
+  readonly record: DeliveryStreamRecord;
+  readonly status: DeliveryStreamStatus;
+  readonly failure?: DeliveryFailure;
+}
+
+export interface PutRecordBatchEntry {
+  readonly recordId?: string;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+/** Internal streams that make DirectPut records durable are named with this prefix. */
+export const INTERNAL_STREAM_PREFIX = '__firehose_';
+const MAX_RECORD = 1000 * 1024;
+const MAX_BATCH_RECORDS = 500;
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+const MAX_TAGS = 50;
+
+const DESTINATIONS = [
+  'ExtendedS3DestinationConfiguration',
+  'S3DestinationConfiguration',
+  'RedshiftDestinationConfiguration',
+  'ElasticsearchDestinationConfiguration',
+  'AmazonopensearchserviceDestinationConfiguration',
+  'AmazonOpenSearchServerlessDestinationConfiguration',
+  'SplunkDestinationConfiguration',
+  'HttpEndpointDestinationConfiguration',
+  'SnowflakeDestinationConfiguration',
+  'IcebergDestinationConfiguration',
+];
+
+export class DeliveryManager {
+  private readonly records = new Map<string, DeliveryStreamRecord>();
+  private readonly runners = new Map<string, DeliveryRunner>();
+  private readonly metricsByName = new Map<string, DeliveryMetrics>();
+  private readonly listeners = new Set<(e: DeliveryEvent) => void>();
+  /** Serialises control operations per delivery stream name. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly clock: Clock;
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly filesRoot: string;
+  private readonly retry: RetryPolicy;
+  private closed = false;
+
+  private constructor(
+    private readonly o: DeliveryManagerOptions,
+    private readonly state: DeliveryStateStore,
+  ) {
+    this.clock = o.clock ?? systemClock;
+    this.region = o.region ?? 'us-east-1';
+    this.accountId = o.accountId ?? '000000000000';
+    const root = o.filesRoot ?? (o.dataDir ? join(o.dataDir, 'files') : undefined);
+    if (!root) throw new EddyError('InvalidArgumentException', 'Delivery needs a files root (or a data directory) to write objects to.');
+    this.filesRoot = root;
+    this.retry = o.retry ?? { initialDelayMs: 200, maxDelayMs: 30_000 };
+  }
+
+  /** Loads persisted delivery streams and resumes each from its checkpoint. */
+  static async open(o: DeliveryManagerOptions): Promise<DeliveryManager> {
+    const state = o.dataDir ? new FileDeliveryStateStore(join(o.dataDir, 'delivery')) : new MemoryDeliveryStateStore();
+    const m = new DeliveryManager(o, state);
+    for (const r of await state.list()) {
+      m.records.set(r.name, r);
+      m.metricsByName.set(r.name, emptyDeliveryMetrics(r.name));
+      m.startRunner(r);
+    }
+    return m;
+  }
+
+  get root(): string {
+    return this.filesRoot;
+  }
+
+  private arn(name: string): string {
+    return `arn:aws:firehose:${this.region}:${this.accountId}:deliverystream/${name}`;
+  }
+
+  private notFound(name: string): EddyError {
+    return new EddyError('ResourceNotFoundException', `Firehose ${name} under account ${this.accountId} not found.`);
+  }
+
+  private get(name: string): DeliveryStreamRecord {
+    const r = this.records.get(name);
+    if (!r) throw this.notFound(name);
+    return r;
+  }
+
+  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.locks.set(name, next.catch(() => undefined));
+    return next;
+  }
+
+  private startRunner(r: DeliveryStreamRecord): void {
+    const runner = new DeliveryRunner({
+      record: r,
+      settings: deliverySettings(r.destination, { resolveSchema: this.o.resolveSchema, sourceStream: r.source?.streamName }),
+      streams: this.o.streams,
+      state: this.state,
+      filesRoot: this.filesRoot,
+      clock: this.clock,
+      retry: this.retry,
+      metrics: this.metricsByName.get(r.name)!,
+      emit: (e) => {
+        for (const l of this.listeners) l(e);
+      },
+      ...(this.o.maxActivePartitions ? { maxActivePartitions: this.o.maxActivePartitions } : {}),
+    });
+    this.runners.set(r.name, runner);
+    runner.start();
+  }
+
+  async createDeliveryStream(req: CreateDeliveryStreamRequest): Promise<{ deliveryStreamARN: string }> {
+    const name = req.DeliveryStreamName;
+    validateName(name);
+    return this.locked(name, async () => {
+      if (this.closed) throw new EddyError('ServiceUnavailableException', 'Eddy is shutting down.');
+      if (this.records.has(name)) throw new EddyError('ResourceInUseException', `Firehose ${name} under accountId ${this.accountId} already exists.`);
+      const type = (req.DeliveryStreamType ?? 'DirectPut') as DeliveryStreamType;
+      if (type !== 'DirectPut' && type !== 'KinesisStreamAsSource') {
+        throw new EddyError('InvalidArgumentException', `DeliveryStreamType '${String(type)}' is not supported; use DirectPut or KinesisStreamAsSource.`);
+      }
+      const given = DESTINATIONS.filter((d) => req[d] !== undefined);
+      if (given.length !== 1) throw new EddyError('InvalidArgumentException', `Exactly one destination configuration is required (got ${given.length === 0 ? 'none' : given.join(', ')}).`);
+      if (given[0] !== 'ExtendedS3DestinationConfiguration' && given[0] !== 'S3DestinationConfiguration') {
+        throw new EddyError('InvalidArgumentException', `${given[0]} is not supported by Eddy; use ExtendedS3DestinationConfiguration.`);
+      }
+      const tags = tagsFrom(req.Tags);
+      let source: DeliveryStreamRecord['source'];
+      if (type === 'KinesisStreamAsSource') {
+        const ks = req.KinesisStreamSourceConfiguration;
+        if (!ks?.KinesisStreamARN) throw new EddyError('InvalidArgumentException', 'KinesisStreamSourceConfiguration.KinesisStreamARN is required for KinesisStreamAsSource.');
+        let streamName: string;
+        try {
+          streamName = this.o.streams.streamNameFromArn(ks.KinesisStreamARN);
+          this.o.streams.describeStream(streamName);
+        } catch (e) {
+          throw new EddyError('InvalidArgumentException', `KinesisStreamARN '${ks.KinesisStreamARN}' does not name an existing stream: ${(e as Error).message}`);
+        }
+        source = { KinesisStreamARN: ks.KinesisStreamARN, RoleARN: ks.RoleARN, streamName, startedAt: this.clock.now() };
+      } else if (req.KinesisStreamSourceConfiguration) {
+        throw new EddyError('InvalidArgumentException', 'KinesisStreamSourceConfiguration is only allowed with DeliveryStreamType KinesisStreamAsSource.');
+      }
+      const destinationInput = (req.ExtendedS3DestinationConfiguration ?? req.S3DestinationConfiguration)!;
+      const destination = normalizeDestination(destinationInput, { resolveSchema: this.o.resolveSchema, sourceStream: source?.streamName });
+      deliverySettings(destination, { resolveSchema: this.o.resolveSchema, sourceStream: source?.streamName });
+      const record: DeliveryStreamRecord = {
+        name,
+        arn: this.arn(name),
+        type,
+        ...(source ? { source } : { internalStream: INTERNAL_STREAM_PREFIX + name }),
+        versionId: 1,
+        createTimestamp: this.clock.now(),
+        destinationId: 'destinationId-000000000001',
+        destination,
+        tags,
+      };
+      if (record.internalStream) {
+        // A leftover internal stream (from a delivery stream deleted while Eddy was down) is reused.
+        const exists = this.o.streams.listStreams().some((s) => s.streamName === record.internalStream);
+        if (!exists) await this.o.streams.createStream(record.internalStream, { mode: 'ON_DEMAND' });
+      }
+      await this.state.save(record);
+      this.records.set(name, record);
+      this.metricsByName.set(name, emptyDeliveryMetrics(name));
+      this.startRunner(record);
+      return { deliveryStreamARN: record.arn };
+    });
+  }
+
+  describeDeliveryStream(name: string): DeliveryStreamDescription {
+    const record = this.get(name);
+    const failure = this.runners.get(name)?.failure;
+    return { record, status: 'ACTIVE', ...(failure ? { failure } : {}) };
+  }
+
+  listDeliveryStreams(opts: { limit?: number; type?: string; exclusiveStartName?: string } = {}): { names: string[]; hasMore: boolean } {
+    const limit = opts.limit ?? 10;
+    const all = [...this.records.values()]
+      .filter((r) => !opts.type || r.type === opts.type)
+      .map((r) => r.name)
+      .sort()
+      .filter((n) => opts.exclusiveStartName === undefined || n > opts.exclusiveStartName);
+    return { names: all.slice(0, limit), hasMore: all.length > limit };
+  }
+
+  async deleteDeliveryStream(name: string): Promise<void> {
+    await this.locked(name, async () => {
+      const record = this.get(name);
+      this.records.delete(name);
+      const runner = this.runners.get(name);
+      this.runners.delete(name);
+      // Buffered records are dropped with the stream, as Firehose drops undelivered data on deletion.
+      await runner?.stop(false);
+      await this.state.remove(name);
+      if (record.internalStream) await this.o.streams.deleteStream(record.internalStream).catch(() => undefined);
+      this.metricsByName.delete(name);
+    });
+  }
+
+  async updateDestination(req: UpdateDestinationRequest): Promise<void> {
+    await this.locked(req.DeliveryStreamName, async () => {
+      const current = this.get(req.DeliveryStreamName);
+      if (String(current.versionId) !== String(req.CurrentDeliveryStreamVersionId)) {
+        throw new EddyError('ConcurrentModificationException', `Cannot update firehose: ${current.name} since the current version id: ${current.versionId} and the specified version id: ${req.CurrentDeliveryStreamVersionId} do not match`);
+      }
+      if (req.DestinationId !== current.destinationId) throw new EddyError('InvalidArgumentException', `Destination Id ${req.DestinationId} not found.`);
+      const others = Object.keys(req).filter((k) => k.endsWith('DestinationUpdate') && k !== 'ExtendedS3DestinationUpdate' && k !== 'S3DestinationUpdate' && req[k] !== undefined);
+      if (others.length > 0) throw new EddyError('InvalidArgumentException', `${others.join(', ')} is not supported by Eddy; use ExtendedS3DestinationUpdate.`);
+      const update = req.ExtendedS3DestinationUpdate ?? req.S3DestinationUpdate ?? {};
+      const ctx = { resolveSchema: this.o.resolveSchema, sourceStream: current.source?.streamName, previous: current.destination };
+      const destination = normalizeDestination(mergeDestination(current.destination, update), ctx);
+      deliverySettings(destination, ctx);
+      const next: DeliveryStreamRecord = { ...current, destination, versionId: current.versionId + 1, lastUpdateTimestamp: this.clock.now() };
+      // Objects buffered under the old configuration are written with it before the new one takes over.
+      const runner = this.runners.get(current.name);
+      this.runners.delete(current.name);
+      await runner?.stop(true);
+      await this.state.save(next);
+      this.records.set(next.name, next);
+      this.startRunner(next);
+    });
+  }
+
+  private directPut(name: string): DeliveryStreamRecord {
+    const r = this.get(name);
+    if (!r.internalStream) throw new EddyError('InvalidArgumentException', `This operation is not permitted on KinesisStreamAsSource firehose ${r.arn}`);
+    return r;
+  }
+
+  async putRecord(name: string, data: Uint8Array): Promise<{ recordId: string }> {
+    const [entry] = await this.putRecordBatch(name, [data]);
+    if (entry!.errorCode) throw new EddyError('ServiceUnavailableException', entry!.errorMessage ?? 'Slow down.', 'external');
+    return { recordId: entry!.recordId! };
+  }
+
+  /** Stores records in the internal stream first: once this resolves, an accepted record is durable. */
+  async putRecordBatch(name: string, records: readonly Uint8Array[]): Promise<PutRecordBatchEntry[]> {
+    const r = this.directPut(name);
+    if (records.length === 0 || records.length > MAX_BATCH_RECORDS) {
+      throw new EddyError('ValidationException', `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to ${MAX_BATCH_RECORDS} and greater than or equal to 1`);
+    }
+    let total = 0;
+    records.forEach((d, i) => {
+      if (d.length > MAX_RECORD) throw new EddyError('ValidationException', `1 validation error detected: Value at 'records.${i + 1}.member.data' failed to satisfy constraint: Member must have length less than or equal to ${MAX_RECORD}`);
+      total += d.length;
+    });
+    if (total > MAX_BATCH_BYTES) throw new EddyError('InvalidArgumentException', `Records size ${total} bytes exceeds the limit of ${MAX_BATCH_BYTES} bytes per PutRecordBatch call.`);
+    const entries = await this.o.streams.putRecords(
+      r.internalStream!,
+      records.map((data) => ({ partitionKey: randomBytes(8).toString('hex'), data })),
+    );
+    const m = this.metricsByName.get(name);
+    return entries.map((e, i) => {
+      if ('errorCode' in e) return { errorCode: 'ServiceUnavailableException', errorMessage: `Slow down. ${e.errorMessage}` };
+      if (m) {
+        m.incomingRecords++;
+        m.incomingBytes += records[i]!.length;
+      }
+      return { recordId: recordIdFor(e.shardId, e.sequenceNumber) };
+    });
+  }
+
+  async tagDeliveryStream(name: string, tags: readonly { Key: string; Value?: string }[]): Promise<void> {
+    await this.locked(name, async () => {
+      const r = this.get(name);
+      const merged = { ...r.tags, ...tagsFrom(tags) };
+      if (Object.keys(merged).length > MAX_TAGS) throw new EddyError('LimitExceededException', `A delivery stream can have at most ${MAX_TAGS} tags.`);
+      const next = { ...r, tags: merged };
+      await this.state.save(next);
+      this.records.set(name, next);
+    });
+  }
+
+  async untagDeliveryStream(name: string, keys: readonly string[]): Promise<void> {
+    await this.locked(name, async () => {
+      const r = this.get(name);
+      const tags = { ...r.tags };
+      for (const k of keys) delete tags[k];
+      const next = { ...r, tags };
+      await this.state.save(next);
+      this.records.set(name, next);
+    });
+  }
+
+  listTags(name: string, opts: { exclusiveStartTagKey?: string; limit?: number } = {}): { tags: { Key: string; Value: string }[]; hasMore: boolean } {
+    const r = this.get(name);
+    const all = Object.keys(r.tags)
+      .sort()
+      .filter((k) => opts.exclusiveStartTagKey === undefined || k > opts.exclusiveStartTagKey)
+      .map((k) => ({ Key: k, Value: r.tags[k]! }));
+    const limit = opts.limit ?? 50;
+    return { tags: all.slice(0, limit), hasMore: all.length > limit };
+  }
+
+  /** Whether a stream is one of the internal streams behind DirectPut delivery streams. */
+  isInternalStream(streamName: string): boolean {
+    return streamName.startsWith(INTERNAL_STREAM_PREFIX);
+  }
+
+  metrics(): DeliveryMetrics[] {
+    for (const [name, runner] of this.runners) {
+      const m = this.metricsByName.get(name);
+      if (m) m.dataFreshnessMs = runner.freshness();
+    }
+    return [...this.metricsByName.values()].map((m) => ({ ...m }));
+  }
+
+  /** Subscribes to objects becoming durable; returns a function that unsubscribes. */
+  onDelivery(listener: (e: DeliveryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Makes runners re-check their buffer deadlines now (after an injected clock moved). */
+  poke(): void {
+    for (const r of this.runners.values()) r.poke();
+  }
+
+  /** Clean shutdown: every buffer is written and checkpointed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const runners = [...this.runners.values()];
+    this.runners.clear();
+    await Promise.all(runners.map((r) => r.stop(true)));
+  }
+}
+
+function validateName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length < 1 || name.length > 64 || !/^[a-zA-Z0-9_.-]+$/.test(name)) {
+    throw new EddyError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(name)}' at 'deliveryStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length from 1 to 64`,
+    );
+  }
+}
+
+function tagsFrom(tags: readonly { Key: string; Value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) {
+    if (typeof t.Key !== 'string' || t.Key.length < 1 || t.Key.length > 128) throw new EddyError('InvalidArgumentException', `Tag key '${String(t.Key)}' must be 1 to 128 characters.`);
+    if (t.Key.startsWith('aws:')) throw new EddyError('InvalidArgumentException', `Tag key '${t.Key}' uses the reserved prefix 'aws:'.`);
+    out[t.Key] = t.Value ?? '';
+  }
+  if (Object.keys(out).length > MAX_TAGS) throw new EddyError('LimitExceededException', `A delivery stream can have at most ${MAX_TAGS} tags.`);
+  return out;
+}
+
+/** Firehose record ids are opaque; Eddy's name the internal stream position the record was stored at. */
+function recordIdFor(shardId: string, sequenceNumber: string): string {
+  return `${sequenceNumber}${shardId.replace(/^shardId-/, '')}`;
+}

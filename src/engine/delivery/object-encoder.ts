@@ -1,0 +1,60 @@
+// Encodes one buffer of records into the bytes of one object, in the configured output format.
+
+import { tableToIPC } from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
+import type { OutputFormat } from './delivery-stream-config.js';
+import { compress } from './compression.js';
+import { jsonRecordsToArrow, type ConversionFailure } from './json-to-arrow.js';
+
+export interface EncodedObject {
+  /** Undefined when no record survived conversion (nothing to write). */
+  readonly body: Uint8Array | undefined;
+  readonly failures: readonly ConversionFailure[];
+}
+
+const PARQUET_COMPRESSION = {
+  UNCOMPRESSED: parquet.Compression.UNCOMPRESSED,
+  GZIP: parquet.Compression.GZIP,
+  SNAPPY: parquet.Compression.SNAPPY,
+} as const;
+
+function concatRecords(records: readonly Uint8Array[], delimiter: Uint8Array | undefined): Uint8Array {
+  let total = 0;
+  for (const r of records) total += r.length + (delimiter?.length ?? 0);
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const r of records) {
+    out.set(r, pos);
+    pos += r.length;
+    if (delimiter) {
+      out.set(delimiter, pos);
+      pos += delimiter.length;
+    }
+  }
+  return out;
+}
+
+export async function encodeObject(output: OutputFormat, records: readonly Uint8Array[]): Promise<EncodedObject> {
+  switch (output.kind) {
+    case 'records':
+      return { body: await compress(output.compression, concatRecords(records, output.delimiter)), failures: [] };
+    case 'parquet': {
+      const { table, failures } = jsonRecordsToArrow(records, output.columns, output.caseInsensitive);
+      if (!table) return { body: undefined, failures };
+      const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
+      const props = new parquet.WriterPropertiesBuilder()
+        .setCompression(PARQUET_COMPRESSION[output.compression])
+        .setDictionaryEnabled(output.dictionary)
+        .build();
+      return { body: parquet.writeParquet(wasmTable, props), failures };
+    }
+    case 'arrow': {
+      const { table, failures } = jsonRecordsToArrow(records, output.columns, output.caseInsensitive);
+      return { body: table ? tableToIPC(table, 'file') : undefined, failures };
+    }
+    default: {
+      const never: never = output;
+      throw new Error(`unknown output ${JSON.stringify(never)}`);
+    }
+  }
+}
