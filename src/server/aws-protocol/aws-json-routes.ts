@@ -1,0 +1,98 @@
+// `POST /` for every registered AWS JSON 1.1 service: target dispatch, SigV4 header check, JSON/CBOR
+// decoding, input validation, error mapping and per-operation latency. Runs in its own plugin scope so its
+// raw-body content-type parsers do not affect other routes.
+
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestMetrics, RequestOutcome } from '../metrics/request-metrics.js';
+import { toAwsErrorResponse } from './aws-error-response.js';
+import { type AwsJsonService, type AwsOperation, EventStreamResponse } from './aws-json-service.js';
+import { AwsProtocolError } from './aws-protocol-error.js';
+import { validateInput } from './shape.js';
+import { checkSigV4Header } from './sigv4-header.js';
+import { codecForContentType, type WireCodec } from './wire-format.js';
+
+export interface AwsJsonRoutesOptions {
+  readonly services: readonly AwsJsonService[];
+  readonly requestMetrics: RequestMetrics;
+}
+
+interface Target {
+  readonly service: AwsJsonService;
+  readonly name: string;
+  readonly operation: AwsOperation;
+}
+
+export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutesOptions): Promise<void> {
+  const byPrefix = new Map<string, AwsJsonService>();
+  for (const service of options.services) {
+    if (byPrefix.has(service.targetPrefix)) throw new Error(`two services registered for target prefix ${service.targetPrefix}`);
+    byPrefix.set(service.targetPrefix, service);
+  }
+  const metrics = options.requestMetrics;
+
+  function resolveTarget(header: string | string[] | undefined): Target {
+    const target = typeof header === 'string' ? header : undefined;
+    const dot = target?.lastIndexOf('.') ?? -1;
+    if (target !== undefined && dot > 0) {
+      const service = byPrefix.get(target.slice(0, dot));
+      const name = target.slice(dot + 1);
+      const operation = service && Object.hasOwn(service.operations, name) ? service.operations[name] : undefined;
+      if (service && operation) return { service, name, operation };
+    }
+    throw new AwsProtocolError('UnknownOperationException', target ? `Unknown operation: ${target}` : 'Missing X-Amz-Target header');
+  }
+
+  // Bodies are decoded by the codec the content type names, so the raw bytes are what the route receives.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // Failures before the handler runs (oversized or unreadable bodies) still answer in the AWS shape.
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const codec = codecForContentType(request.headers['content-type']);
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const type = status === 500 ? 'InternalFailure' : 'SerializationException';
+    if (status === 500) request.log.error({ err }, 'request failed before dispatch');
+    const message = status === 500 ? 'Internal service failure.' : err.message;
+    return reply
+      .code(status)
+      .header('content-type', codec.contentType)
+      .send(codec.encode({ __type: type, [type === 'SerializationException' ? 'Message' : 'message']: message }));
+  });
+
+  app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    const codec: WireCodec = codecForContentType(request.headers['content-type']);
+    let serviceName = 'unknown';
+    let operationName = 'unknown';
+    let outcome: RequestOutcome = 'success';
+    reply.header('x-amzn-requestid', requestId);
+    try {
+      const target = resolveTarget(request.headers['x-amz-target']);
+      serviceName = target.service.targetPrefix;
+      operationName = target.name;
+      checkSigV4Header(request.headers);
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const input = validateInput(target.operation.input, codec.decode(body), codec.format);
+      const aborter = new AbortController();
+      reply.raw.once('close', () => aborter.abort());
+      const result = await target.operation.handle(input, { codec, signal: aborter.signal, log: request.log, requestId });
+      if (result instanceof EventStreamResponse) {
+        reply.header('content-type', 'application/vnd.amazon.eventstream');
+        return reply.send(result.body);
+      }
+      reply.header('content-type', codec.contentType);
+      const encoded = codec.encode(result);
+      // A Buffer keeps fastify from appending a charset to the exact content type clients expect.
+      return reply.send(typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded);
+    } catch (err) {
+      const answer = toAwsErrorResponse(err, request.log);
+      outcome = answer.statusCode >= 500 ? 'server_error' : 'client_error';
+      reply.code(answer.statusCode).header('content-type', codec.contentType).header('x-amzn-errortype', answer.type);
+      return reply.send(codec.encode(answer.body));
+    } finally {
+      metrics.observe(serviceName, operationName, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  });
+}

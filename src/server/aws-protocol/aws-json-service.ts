@@ -1,0 +1,58 @@
+// The registration point for AWS JSON 1.1 services served on `POST /`.
+//
+// A service is a target prefix plus a table of operations. buildServer({ services: [...] }) adds services
+// next to the built-in Kinesis one, e.g. the Firehose API:
+//
+//   export function firehoseService(deps): AwsJsonService {
+//     return { targetPrefix: 'Firehose_20150804', operations: { PutRecord: putRecord(deps), ... } };
+//   }
+//   const putRecord = (deps) => operation(structure({ DeliveryStreamName: required(string({ min: 1 })), ... }),
+//     async (input, ctx) => ({ RecordId: ..., Encrypted: false }));
+//
+// The dispatcher (aws-json-routes.ts) picks the service from `X-Amz-Target: <prefix>.<Operation>`, checks
+// the SigV4 header, decodes JSON or CBOR, validates the body against `input` (SerializationException /
+// ValidationException), calls `handle`, and encodes the answer with the request's codec. Handlers throw
+// EddyError (or AwsProtocolError) and never build error responses themselves.
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { Infer, StructureShape } from './shape.js';
+import type { WireCodec } from './wire-format.js';
+
+export interface AwsRequestContext {
+  /** Builds blobs and timestamps for the answer in the request's wire format. */
+  readonly codec: WireCodec;
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+  readonly log: FastifyBaseLogger;
+  readonly requestId: string;
+}
+
+/** A long-lived `application/vnd.amazon.eventstream` answer (SubscribeToShard). */
+export class EventStreamResponse {
+  constructor(readonly body: Readable) {}
+}
+
+/** What a handler returns: the output structure (undefined for an empty body) or an event stream. */
+export type AwsOperationResult = Record<string, unknown> | undefined | EventStreamResponse;
+
+export interface AwsOperation<S extends StructureShape = StructureShape> {
+  readonly input: S;
+  handle(input: Infer<S>, ctx: AwsRequestContext): AwsOperationResult | Promise<AwsOperationResult>;
+}
+
+export interface AwsJsonService {
+  /** `Kinesis_20131202`, `Firehose_20150804`, … */
+  readonly targetPrefix: string;
+  // Operations differ in their input shapes; `any` here is what lets one table hold all of them.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly operations: Readonly<Record<string, AwsOperation<any>>>;
+}
+
+/** Declares an operation; the handler's input type follows from the shape. */
+export function operation<S extends StructureShape>(
+  input: S,
+  handle: (input: Infer<S>, ctx: AwsRequestContext) => AwsOperationResult | Promise<AwsOperationResult>,
+): AwsOperation<S> {
+  return { input, handle: handle as never };
+}

@@ -1,0 +1,23 @@
+// Errors that belong to the AWS wire protocol rather than to the engine (bad body type, unknown target,
+// missing signature). Engine failures travel as EddyError; both become responses in aws-error-response.ts.
+
+export type AwsProtocolErrorType =
+  | 'SerializationException'
+  | 'ValidationException'
+  | 'UnknownOperationException'
+  | 'MissingAuthenticationTokenException'
+  | 'IncompleteSignatureException'
+  | 'InvalidArgumentException'
+  | 'ResourceInUseException'
+  | 'AccessDeniedException';
+
+export class AwsProtocolError extends Error {
+  constructor(
+    readonly type: AwsProtocolErrorType,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}

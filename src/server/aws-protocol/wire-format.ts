@@ -1,0 +1,66 @@
+// The two body encodings of the AWS JSON 1.1 protocol family: JSON (JS, Python, Go SDKs, the aws CLI) and
+// CBOR (the Java SDKs, KCL, KPL). Operations build answers through a codec so blobs and timestamps take the
+// right wire form without a second pass over the result.
+
+import { Decoder, Encoder } from 'cbor-x';
+import { AwsProtocolError } from './aws-protocol-error.js';
+
+export type WireFormat = 'json' | 'cbor';
+
+export interface WireCodec {
+  readonly format: WireFormat;
+  readonly contentType: string;
+  /** Content type of event-stream payloads for this format. */
+  readonly eventContentType: string;
+  decode(body: Buffer): unknown;
+  encode(value: unknown): Buffer | string;
+  /** A blob in an answer: base64 text in JSON, a byte string in CBOR. */
+  blob(bytes: Uint8Array): unknown;
+  /** A timestamp (epoch ms) in an answer: epoch seconds in JSON, epoch millis in CBOR. */
+  timestamp(ms: number): number;
+}
+
+const toBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+export const jsonCodec: WireCodec = {
+  format: 'json',
+  contentType: 'application/x-amz-json-1.1',
+  eventContentType: 'application/json',
+  decode(body) {
+    if (body.length === 0) return {};
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new AwsProtocolError('SerializationException', 'Start of structure or map found where not expected: the body is not valid JSON');
+    }
+  },
+  encode: (value) => JSON.stringify(value ?? {}),
+  blob: (bytes) => toBuffer(bytes).toString('base64'),
+  timestamp: (ms) => ms / 1000,
+};
+
+// Records and typed-array tags are cbor-x extensions other CBOR readers do not understand.
+const cborEncoder = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
+const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+
+export const cborCodec: WireCodec = {
+  format: 'cbor',
+  contentType: 'application/x-amz-cbor-1.1',
+  eventContentType: 'application/x-amz-cbor-1.1',
+  decode(body) {
+    if (body.length === 0) return {};
+    try {
+      return cborDecoder.decode(body);
+    } catch {
+      throw new AwsProtocolError('SerializationException', 'The body is not valid CBOR');
+    }
+  },
+  encode: (value) => cborEncoder.encode(value ?? {}),
+  blob: (bytes) => toBuffer(bytes),
+  timestamp: (ms) => ms,
+};
+
+export function codecForContentType(contentType: string | undefined): WireCodec {
+  return contentType !== undefined && contentType.startsWith('application/x-amz-cbor') ? cborCodec : jsonCodec;
+}
