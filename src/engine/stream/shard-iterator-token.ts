@@ -8,13 +8,13 @@ export const ITERATOR_KEY_BYTES = 32;
 const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** version u8, issuedAt f64, streamCreatedAt f64, shardIndex u32, offset f64, then the stream name. */
+/** version u8, issuedAt f64, streamIncarnation f64, shardIndex u32, offset f64, then the stream name. */
 const FIXED_BYTES = 1 + 8 + 8 + 4 + 8;
 
 export interface IteratorState {
   readonly streamName: string;
   /** Tells a deleted-and-recreated stream of the same name apart. */
-  readonly streamCreatedAt: number;
+  readonly streamIncarnation: number;
   readonly shardIndex: number;
   /** The next offset to read. */
   readonly offset: number;
@@ -32,7 +32,7 @@ export class ShardIteratorCodec {
     const plain = Buffer.allocUnsafe(FIXED_BYTES + name.length);
     plain.writeUInt8(VERSION, 0);
     plain.writeDoubleBE(state.issuedAt, 1);
-    plain.writeDoubleBE(state.streamCreatedAt, 9);
+    plain.writeDoubleBE(state.streamIncarnation, 9);
     plain.writeUInt32BE(state.shardIndex, 17);
     plain.writeDoubleBE(state.offset, 21);
     name.copy(plain, FIXED_BYTES);
@@ -58,7 +58,7 @@ export class ShardIteratorCodec {
     if (plain.readUInt8(0) !== VERSION) throw invalidShardIterator();
     return {
       issuedAt: plain.readDoubleBE(1),
-      streamCreatedAt: plain.readDoubleBE(9),
+      streamIncarnation: plain.readDoubleBE(9),
       shardIndex: plain.readUInt32BE(17),
       offset: plain.readDoubleBE(21),
       streamName: plain.subarray(FIXED_BYTES).toString('utf8'),

@@ -35,6 +35,8 @@ export interface StreamMetadata {
   readonly version: number;
   readonly name: string;
   readonly createdAt: number;
+  /** Random, fixed at creation: iterators of a deleted stream never work on a new one of the same name. */
+  readonly incarnation: number;
   readonly mode: StreamMode;
   readonly retentionPeriodHours: number;
   readonly tags: Record<string, string>;
@@ -72,6 +74,7 @@ function checkMetadata(m: StreamMetadata): string | undefined {
   if (m.version !== FORMAT_VERSION) return `unsupported format version ${String(m.version)}`;
   if (typeof m.name !== 'string' || m.name.length === 0) return 'missing stream name';
   if (m.mode !== 'PROVISIONED' && m.mode !== 'ON_DEMAND') return `unknown mode ${String(m.mode)}`;
+  if (!Number.isSafeInteger(m.incarnation)) return 'missing incarnation';
   if (!Number.isInteger(m.retentionPeriodHours)) return 'missing retention period';
   if (!Number.isInteger(m.nextShardIndex)) return 'missing next shard index';
   if (!Array.isArray(m.shards) || !Array.isArray(m.consumers) || !Array.isArray(m.scalings)) return 'malformed lists';

@@ -1,5 +1,6 @@
 // The stream store: Kinesis Data Streams semantics over one ShardLog per shard, in memory or durable.
 
+import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
 import type { AppendRecord } from './log/shard-log.js';
@@ -172,6 +173,7 @@ export class StreamStoreImpl implements StreamStore {
       name: streamName,
       arn: this.streamArn(streamName),
       createdAt: now,
+      incarnation: randomInt(0, 2 ** 48 - 1),
       mode,
       retentionPeriodHours: DEFAULT_RETENTION_HOURS,
       tags,
@@ -339,7 +341,7 @@ export class StreamStoreImpl implements StreamStore {
     const offset = this.resolvePosition(stream, shard, position, 'GetShardIterator');
     return this.iterators.encode({
       streamName,
-      streamCreatedAt: stream.createdAt,
+      streamIncarnation: stream.incarnation,
       shardIndex: shard.index,
       offset,
       issuedAt: this.clock.now(),
@@ -358,7 +360,7 @@ export class StreamStoreImpl implements StreamStore {
     if (now - state.issuedAt > ITERATOR_LIFETIME_MS) throw expiredIterator(state.issuedAt, now);
     const stream = this.streams.get(state.streamName);
     if (!stream || stream.status === 'CREATING') throw streamNotFound(this.account, state.streamName);
-    if (stream.createdAt !== state.streamCreatedAt) throw invalidShardIterator();
+    if (stream.incarnation !== state.streamIncarnation) throw invalidShardIterator();
     const shard = stream.shardByIndex(state.shardIndex);
     if (!shard) throw shardNotFound(this.account, stream.name, formatShardId(state.shardIndex));
     const limiter = this.shardLimits !== false && stream.mode === 'PROVISIONED' ? shard.readLimiter : undefined;
@@ -753,6 +755,7 @@ export class StreamStoreImpl implements StreamStore {
       name: metadata.name,
       arn,
       createdAt: metadata.createdAt,
+      incarnation: metadata.incarnation,
       mode: metadata.mode,
       retentionPeriodHours: metadata.retentionPeriodHours,
       tags: metadata.tags,

@@ -18,6 +18,7 @@ export interface StreamInit {
   readonly name: string;
   readonly arn: string;
   readonly createdAt: number;
+  readonly incarnation: number;
   readonly mode: StreamMode;
   readonly retentionPeriodHours: number;
   readonly tags: Record<string, string>;
@@ -32,6 +33,7 @@ export class Stream {
   readonly name: string;
   readonly arn: string;
   readonly createdAt: number;
+  readonly incarnation: number;
   readonly dir: string | undefined;
   mode: StreamMode;
   status: StreamStatus = 'CREATING';
@@ -50,6 +52,7 @@ export class Stream {
     this.name = init.name;
     this.arn = init.arn;
     this.createdAt = init.createdAt;
+    this.incarnation = init.incarnation;
     this.dir = init.dir;
     this.mode = init.mode;
     this.retentionPeriodHours = init.retentionPeriodHours;
@@ -138,6 +141,7 @@ export class Stream {
     return newStreamMetadata({
       name: this.name,
       createdAt: this.createdAt,
+      incarnation: this.incarnation,
       mode: this.mode,
       retentionPeriodHours: this.retentionPeriodHours,
       tags: Object.fromEntries(this.tags),

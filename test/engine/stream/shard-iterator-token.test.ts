@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ShardIteratorCodec, newIteratorKey } from '../../../src/engine/stream/shard-iterator-token.js';
 import { EddyError } from '../../../src/engine/errors.js';
 
-const state = { streamName: 'orders.v2', streamCreatedAt: 1_700_000_000_123, shardIndex: 5, offset: 123_456, issuedAt: 1_700_000_500_000 };
+const state = { streamName: 'orders.v2', streamIncarnation: 123_456_789_012, shardIndex: 5, offset: 123_456, issuedAt: 1_700_000_500_000 };
 
 function expectInvalid(codec: ShardIteratorCodec, token: string): void {
   try {
