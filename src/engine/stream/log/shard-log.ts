@@ -74,4 +74,8 @@ export interface ShardLogOptions {
   readonly fsyncIntervalMs?: number;
   /** Size at which a segment file is sealed and a new one started. */
   readonly segmentBytes?: number;
+  /** Age (since its first record arrived) at which a segment is sealed, so retention can reclaim it. */
+  readonly segmentMaxAgeMs?: number;
+  /** Bytes of recent records a file log keeps in memory to serve reads without touching the disk. */
+  readonly tailCacheBytes?: number;
 }

@@ -1,0 +1,674 @@
+// The durable shard log: a directory of append-only segment files, group-committed fsyncs, a bounded
+// tail cache for recent reads and sparse indexes for old ones.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { systemClock, type Clock } from '../../clock.js';
+import { EddyError } from '../../errors.js';
+import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
+import { encodeBatch, type EncodedBatch } from './record-frame.js';
+import { Segment, parseLogFileName, scanSegment, type ScanProblem } from './segment.js';
+import { loadSegmentIndex, readSegmentIndexFile, writeSegmentIndex } from './segment-index-file.js';
+import type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, ShardLog, ShardLogOptions } from './shard-log.js';
+import { DEFAULT_INDEX_INTERVAL_BYTES } from './sparse-index.js';
+import { DEFAULT_TAIL_CACHE_BYTES, TailCache } from './tail-cache.js';
+
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SEGMENT_MAX_AGE_MS = 60 * 60 * 1000;
+export const DEFAULT_FSYNC_INTERVAL_MS = 1000;
+
+/** What a file log found wrong with its files, and what it did about it. */
+export interface CorruptionReport {
+  readonly dir: string;
+  readonly segment: string;
+  /** The first offset affected. */
+  readonly offset: number;
+  /** Byte position in the segment file where valid frames end. */
+  readonly position: number;
+  /**
+   * `truncated`: the torn or corrupt tail of the newest segment was cut off at start-up.
+   * `unreadable`: records from `offset` to the end of an older segment are no longer served.
+   */
+  readonly action: 'truncated' | 'unreadable';
+  readonly reason: string;
+}
+
+export interface FileShardLogOptions extends ShardLogOptions {
+  /** Bytes of frames between sparse index entries. */
+  readonly indexIntervalBytes?: number;
+  /** Told about corruption found at start-up or while reading; by default a process warning is emitted. */
+  readonly onCorruption?: (report: CorruptionReport) => void;
+}
+
+/** Read descriptors kept open for sealed segments; older ones are closed first. */
+const MAX_READ_FDS = 8;
+const READ_BLOCK_BYTES = 128 * 1024;
+const READ_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
+
+interface Waiter {
+  readonly firstOffset: number;
+  readonly resolve: (offset: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Opens (creating if needed) the log in `dir`, recovering from whatever a crash left there. */
+export async function openFileShardLog(dir: string, options: FileShardLogOptions, clock: Clock = systemClock): Promise<ShardLog> {
+  return FileShardLog.open(dir, options, clock);
+}
+
+export class FileShardLog implements ShardLog {
+  private readonly policy: FsyncPolicy;
+  private readonly segmentBytes: number;
+  private readonly segmentMaxAgeMs: number;
+  private readonly indexInterval: number;
+  private readonly tail: TailCache;
+  private readonly report: (report: CorruptionReport) => void;
+
+  /** Oldest first; the last one is the active segment appends go to. */
+  private readonly segments: Segment[];
+  /** Sealed segments whose write descriptor stays open until their last fsync is done. */
+  private sealing: Segment[] = [];
+  private readonly readFds = new Map<Segment, number>();
+
+  private nextOffset: number;
+  private lastWrittenTimestamp: number | undefined;
+  private committed: number;
+  private lastCommittedTimestamp: number | undefined;
+
+  private waiters: Waiter[] = [];
+  private syncing = false;
+  private syncRequested = false;
+  private dirDirty = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  /** Sidecar writes and segment deletions, one at a time and in order. */
+  private background: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<() => void>();
+  private failure: EddyError | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly dirFd: number,
+    options: FileShardLogOptions,
+    private readonly clock: Clock,
+    segments: Segment[],
+  ) {
+    this.policy = options.fsync;
+    this.segmentBytes = positive(options.segmentBytes, DEFAULT_SEGMENT_BYTES, 'segmentBytes');
+    this.segmentMaxAgeMs = positive(options.segmentMaxAgeMs, DEFAULT_SEGMENT_MAX_AGE_MS, 'segmentMaxAgeMs');
+    this.indexInterval = positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL_BYTES, 'indexIntervalBytes');
+    this.tail = new TailCache(nonNegative(options.tailCacheBytes, DEFAULT_TAIL_CACHE_BYTES, 'tailCacheBytes'));
+    this.report = options.onCorruption ?? defaultReport;
+    this.segments = segments;
+    const active = segments[segments.length - 1]!;
+    this.nextOffset = active.endOffset;
+    this.committed = this.nextOffset;
+    this.lastWrittenTimestamp = [...segments].reverse().find((s) => s.lastTimestamp !== undefined)?.lastTimestamp;
+    this.lastCommittedTimestamp = this.lastWrittenTimestamp;
+    if (this.policy === 'interval') {
+      const every = positive(options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS, 'fsyncIntervalMs');
+      this.timer = setInterval(() => {
+        if (this.anythingDirty()) this.requestSync();
+      }, every);
+      this.timer.unref();
+    }
+  }
+
+  static async open(dir: string, options: FileShardLogOptions, clock: Clock): Promise<FileShardLog> {
+    if (!['always', 'interval', 'never'].includes(options.fsync)) {
+      throw new EddyError('ValidationException', `fsync policy '${String(options.fsync)}' is not one of always, interval, never`);
+    }
+    const created = await fs.promises.mkdir(dir, { recursive: true });
+    if (created !== undefined) syncDirectory(path.dirname(created));
+    const dirFd = fs.openSync(dir, 'r');
+    try {
+      const report = options.onCorruption ?? defaultReport;
+      const indexInterval = positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL_BYTES, 'indexIntervalBytes');
+      const { segments, sidecarsToWrite } = recoverSegments(dir, dirFd, indexInterval, report);
+      const log = new FileShardLog(dir, dirFd, options, clock, segments);
+      for (const segment of sidecarsToWrite) log.queueSidecar(segment);
+      return log;
+    } catch (error) {
+      fs.closeSync(dirFd);
+      throw error;
+    }
+  }
+
+  get firstOffset(): number {
+    return Math.min(this.segments[0]!.baseOffset, this.committed);
+  }
+
+  get committedOffset(): number {
+    return this.committed;
+  }
+
+  get lastArrivalTimestamp(): number | undefined {
+    return this.committed > this.firstOffset ? this.lastCommittedTimestamp : undefined;
+  }
+
+  append(records: readonly AppendRecord[]): Promise<number> {
+    if (this.closing !== undefined) return Promise.reject(new EddyError('InternalFailure', `shard log ${this.dir} is closed`));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const firstOffset = this.nextOffset;
+    if (records.length === 0) return Promise.resolve(firstOffset);
+    let batch: EncodedBatch;
+    try {
+      batch = encodeBatch(records, firstOffset);
+      this.write(batch);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.nextOffset = firstOffset + batch.count;
+    this.lastWrittenTimestamp = batch.timestamps[batch.count - 1]!;
+    this.tail.add(batch);
+    if (this.policy !== 'always') {
+      this.commit(this.nextOffset, this.lastWrittenTimestamp);
+      return Promise.resolve(firstOffset);
+    }
+    return new Promise<number>((resolve, reject) => {
+      this.waiters.push({ firstOffset, resolve, reject });
+      this.requestSync();
+    });
+  }
+
+  read(fromOffset: number, limits: ReadLimits): LogRecord[] {
+    const out: LogRecord[] = [];
+    const end = this.committed;
+    let offset = Math.max(fromOffset, this.firstOffset);
+    let bytes = 0;
+    while (offset < end && out.length < limits.maxRecords) {
+      const tailStart = this.tail.firstOffset;
+      if (tailStart !== undefined && offset >= tailStart) {
+        this.tail.read(offset, end, limits, out, bytes);
+        break;
+      }
+      const s = this.segmentIndexOf(offset);
+      const segment = this.segments[s]!;
+      const stop = Math.min(end, segment.readableEnd, tailStart ?? Infinity);
+      if (offset >= stop) {
+        // Past what this segment can serve (a corrupt stretch, or a gap before the next segment).
+        const next = this.segments[s + 1];
+        if (next === undefined) break;
+        offset = next.baseOffset;
+        continue;
+      }
+      const before = out.length;
+      const result = this.readSegment(segment, offset, stop, limits, out, bytes);
+      for (let i = before; i < out.length; i++) bytes += out[i]!.data.byteLength + out[i]!.partitionKey.length;
+      if (result.full) break;
+      offset = result.next;
+    }
+    return out;
+  }
+
+  offsetAtTimestamp(timestamp: number): number {
+    const end = this.committed;
+    const tailFirst = this.tail.firstTimestamp;
+    if (tailFirst !== undefined && timestamp > tailFirst) return this.tail.offsetAtTimestamp(timestamp, end);
+    for (const segment of this.segments) {
+      if (segment.lastTimestamp === undefined || segment.lastTimestamp < timestamp) continue;
+      const stop = Math.min(end, segment.readableEnd);
+      if (segment.baseOffset >= stop) continue;
+      const found = this.scanForTimestamp(segment, timestamp, stop);
+      if (found !== undefined) return found;
+    }
+    return end;
+  }
+
+  arrivalTimestampAt(offset: number): number | undefined {
+    if (offset < this.firstOffset || offset >= this.committed) return undefined;
+    const cached = this.tail.timestampAt(offset);
+    if (cached !== undefined) return cached;
+    const [record] = this.read(offset, { maxRecords: 1, maxBytes: 0 });
+    return record?.offset === offset ? record.arrivalTimestamp : undefined;
+  }
+
+  trimBefore(timestamp: number): Promise<void> {
+    const run = this.background.then(() => this.trim(timestamp));
+    this.background = run.catch(() => undefined);
+    return run;
+  }
+
+  onCommit(listener: () => void): () => void {
+    const entry = () => listener();
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  async destroy(): Promise<void> {
+    await this.close();
+    await fs.promises.rm(this.dir, { recursive: true, force: true });
+  }
+
+  // --- writing -------------------------------------------------------------------------------------
+
+  /** Writes `batch` to the active segment (rolling first if due) in one call, or undoes it and throws. */
+  private write(batch: EncodedBatch): void {
+    let segment = this.segments[this.segments.length - 1]!;
+    if (segment.recordCount > 0) {
+      const full = segment.size + batch.bytes.length > this.segmentBytes;
+      const old = this.clock.now() - segment.firstTimestamp! >= this.segmentMaxAgeMs;
+      if (full || old || segment.corruptFrom !== undefined) segment = this.roll();
+    }
+    const position = segment.size;
+    const fd = segment.writeFd!;
+    try {
+      let done = 0;
+      while (done < batch.bytes.length) done += fs.writeSync(fd, batch.bytes, done, batch.bytes.length - done, position + done);
+    } catch (error) {
+      try {
+        fs.ftruncateSync(fd, position);
+      } catch {
+        this.fail(error, 'write');
+      }
+      throw ioError(error, `writing ${segment.path}`);
+    }
+    segment.recordWrite(batch, position, this.indexInterval);
+  }
+
+  /** Seals the active segment and starts a new one named by the next offset. */
+  private roll(): Segment {
+    const next = new Segment(this.dir, this.nextOffset);
+    next.writeFd = fs.openSync(next.path, 'wx+');
+    const old = this.segments[this.segments.length - 1]!;
+    old.sealed = true;
+    this.sealing.push(old);
+    this.segments.push(next);
+    this.dirDirty = true;
+    // Whatever the policy, a sealed segment is fsynced before its sidecar is written and its descriptor closed.
+    this.requestSync();
+    return next;
+  }
+
+  private commit(end: number, timestamp: number | undefined): void {
+    this.committed = end;
+    this.lastCommittedTimestamp = timestamp;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch {
+        // A failing subscriber must not undo or block a commit that other readers already see.
+      }
+    }
+  }
+
+  // --- group commit --------------------------------------------------------------------------------
+
+  private requestSync(): void {
+    if (this.syncing) {
+      this.syncRequested = true;
+      return;
+    }
+    this.startSync();
+  }
+
+  /**
+   * Fsyncs everything written so far, then commits it. Appends written while this runs wait for the
+   * next round, which starts as soon as this one ends and covers all of them with one fsync.
+   */
+  private startSync(): void {
+    this.syncing = true;
+    this.syncRequested = false;
+    const target = this.nextOffset;
+    const targetTimestamp = this.lastWrittenTimestamp;
+    const waiters = this.waiters;
+    this.waiters = [];
+    const fds: number[] = [];
+    for (const segment of [...this.sealing, this.segments[this.segments.length - 1]!]) {
+      if (segment.dirty && segment.writeFd !== undefined) {
+        segment.dirty = false;
+        fds.push(segment.writeFd);
+      }
+    }
+    const syncDir = this.dirDirty;
+    this.dirDirty = false;
+    let pending = fds.length + (syncDir ? 1 : 0);
+    let failed: unknown;
+    const done = (error: NodeJS.ErrnoException | null) => {
+      if (error) failed ??= error;
+      if (--pending === 0) this.finishSync(target, targetTimestamp, waiters, failed);
+    };
+    if (pending === 0) {
+      pending = 1;
+      queueMicrotask(() => done(null));
+      return;
+    }
+    for (const fd of fds) fs.fdatasync(fd, done);
+    if (syncDir) fs.fsync(this.dirFd, done);
+  }
+
+  private finishSync(target: number, timestamp: number | undefined, waiters: Waiter[], error: unknown): void {
+    this.syncing = false;
+    if (error !== undefined) {
+      this.fail(error, 'fsync');
+      for (const waiter of waiters) waiter.reject(this.failure!);
+    } else {
+      if (this.policy === 'always' && target > this.committed) this.commit(target, timestamp);
+      for (const waiter of waiters) waiter.resolve(waiter.firstOffset);
+      this.finishSealing();
+    }
+    if (this.failure === undefined && (this.syncRequested || this.waiters.length > 0 || (this.idleWaiters.length > 0 && this.anythingDirty()))) {
+      this.startSync();
+      return;
+    }
+    const idle = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of idle) resolve();
+  }
+
+  /** Closes sealed segments whose data is all fsynced and queues their sidecars. */
+  private finishSealing(): void {
+    const still: Segment[] = [];
+    for (const segment of this.sealing) {
+      if (segment.dirty) {
+        still.push(segment);
+        continue;
+      }
+      fs.closeSync(segment.writeFd!);
+      segment.writeFd = undefined;
+      if (!segment.deleted) this.queueSidecar(segment);
+    }
+    this.sealing = still;
+  }
+
+  private anythingDirty(): boolean {
+    return this.dirDirty || this.sealing.length > 0 || this.segments[this.segments.length - 1]!.dirty;
+  }
+
+  /** Resolves once everything written so far is fsynced (or the log has failed). */
+  private flushAll(): Promise<void> {
+    if (this.failure !== undefined || (!this.syncing && !this.anythingDirty() && this.waiters.length === 0)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      if (!this.syncing) this.startSync();
+    });
+  }
+
+  /** After an fsync error the page cache may have dropped data: stop accepting writes until reopened. */
+  private fail(error: unknown, operation: string): void {
+    this.failure ??= ioError(error, `${operation} in ${this.dir}; the shard log accepts no more writes until it is reopened`);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(this.failure);
+  }
+
+  // --- background work: sidecars and retention -------------------------------------------------------
+
+  private queueSidecar(segment: Segment): void {
+    this.background = this.background.then(async () => {
+      if (segment.deleted) return;
+      try {
+        await writeSegmentIndex(segment, this.dirFd);
+      } catch {
+        // Only an optimisation: without a sidecar the segment is rescanned at the next start-up.
+      }
+    });
+  }
+
+  private async trim(timestamp: number): Promise<void> {
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      if (oldest.endOffset > this.committed) break;
+      if (oldest.lastTimestamp !== undefined && oldest.lastTimestamp >= timestamp) break;
+      this.segments.shift();
+      await this.deleteSegment(oldest);
+    }
+    const active = this.segments[this.segments.length - 1]!;
+    const expired = active.lastTimestamp !== undefined && active.lastTimestamp < timestamp;
+    if (this.segments.length === 1 && active.recordCount > 0 && expired && this.nextOffset === this.committed) {
+      if (this.closing === undefined && this.failure === undefined) {
+        // Everything is expired: an empty segment named by the next offset keeps offsets increasing across
+        // restarts; its directory entry must be durable before the only record of that offset is deleted.
+        this.roll();
+        await this.flushAll();
+        if (this.failure === undefined && this.segments[0] === active) {
+          this.segments.shift();
+          await this.deleteSegment(active);
+        }
+      }
+    }
+    this.tail.dropBefore(this.firstOffset);
+  }
+
+  private async deleteSegment(segment: Segment): Promise<void> {
+    segment.deleted = true;
+    const fd = this.readFds.get(segment);
+    if (fd !== undefined) {
+      this.readFds.delete(segment);
+      fs.closeSync(fd);
+    }
+    await fs.promises.rm(segment.indexPath, { force: true });
+    await fs.promises.rm(segment.path, { force: true });
+  }
+
+  private async shutDown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flushAll();
+    await this.background;
+    for (const segment of [...this.sealing, this.segments[this.segments.length - 1]!]) {
+      if (segment.writeFd !== undefined) fs.closeSync(segment.writeFd);
+      segment.writeFd = undefined;
+    }
+    this.sealing = [];
+    for (const fd of this.readFds.values()) fs.closeSync(fd);
+    this.readFds.clear();
+    this.tail.clear();
+    fs.closeSync(this.dirFd);
+  }
+
+  // --- reading from segment files ------------------------------------------------------------------
+
+  /** Index of the segment that holds (or would hold) `offset`: the last one starting at or before it. */
+  private segmentIndexOf(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private readSegment(
+    segment: Segment,
+    from: number,
+    stop: number,
+    limits: ReadLimits,
+    out: LogRecord[],
+    bytes: number,
+  ): { next: number; full: boolean } {
+    const entry = segment.index.floorByOffset(from);
+    let expected = entry >= 0 ? segment.index.offsetAt(entry) : segment.baseOffset;
+    const start = entry >= 0 ? segment.index.positionAt(entry) : 0;
+    const scanner = new FrameScanner(this.readFd(segment), start, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
+    while (expected < stop) {
+      if (!this.nextFrame(segment, scanner, expected)) return { next: expected, full: false };
+      if (expected >= from) {
+        const block = scanner.block;
+        const at = scanner.at;
+        const data = block.data(at);
+        const partitionKey = block.partitionKey(at);
+        const size = data.byteLength + partitionKey.length;
+        if (out.length > 0 && bytes + size > limits.maxBytes) return { next: expected, full: true };
+        bytes += size;
+        out.push({ offset: expected, partitionKey, arrivalTimestamp: block.timestamp(at), data });
+        if (out.length >= limits.maxRecords) return { next: expected + 1, full: true };
+      }
+      expected++;
+    }
+    return { next: expected, full: false };
+  }
+
+  private scanForTimestamp(segment: Segment, timestamp: number, stop: number): number | undefined {
+    const entry = segment.index.lastBeforeTimestamp(timestamp);
+    let expected = entry >= 0 ? segment.index.offsetAt(entry) : segment.baseOffset;
+    const start = entry >= 0 ? segment.index.positionAt(entry) : 0;
+    const scanner = new FrameScanner(this.readFd(segment), start, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
+    for (; expected < stop; expected++) {
+      if (!this.nextFrame(segment, scanner, expected)) return undefined;
+      if (scanner.block.timestamp(scanner.at) >= timestamp) return expected;
+    }
+    return undefined;
+  }
+
+  /** Advances `scanner` to the frame of `expected`; on anything else, stops serving the segment from there. */
+  private nextFrame(segment: Segment, scanner: FrameScanner, expected: number): boolean {
+    const result = scanner.next();
+    let reason: string | undefined;
+    if (result !== SCAN_FRAME) reason = 'torn or corrupt frame (bad length or checksum)';
+    else if (scanner.block.offset(scanner.at) !== expected) reason = `frame holds offset ${scanner.block.offset(scanner.at)} where ${expected} was expected`;
+    if (reason === undefined) return true;
+    segment.corruptFrom = Math.min(segment.corruptFrom ?? Infinity, expected);
+    this.report({ dir: this.dir, segment: segment.name, offset: expected, position: scanner.position, action: 'unreadable', reason });
+    return false;
+  }
+
+  private readFd(segment: Segment): number {
+    const open = this.readFds.get(segment);
+    if (open !== undefined) {
+      // Re-inserting keeps the map in least-recently-used order.
+      this.readFds.delete(segment);
+      this.readFds.set(segment, open);
+      return open;
+    }
+    if (this.readFds.size >= MAX_READ_FDS) {
+      const [oldest, fd] = this.readFds.entries().next().value as [Segment, number];
+      this.readFds.delete(oldest);
+      fs.closeSync(fd);
+    }
+    const fd = fs.openSync(segment.path, 'r');
+    this.readFds.set(segment, fd);
+    return fd;
+  }
+}
+
+// --- start-up recovery -----------------------------------------------------------------------------
+
+/**
+ * Loads every segment of `dir`: sealed ones from their sidecars when those match, otherwise by scanning;
+ * the newest by scanning, cutting off (and fsyncing the cut of) a torn or corrupt tail.
+ */
+function recoverSegments(
+  dir: string,
+  dirFd: number,
+  indexInterval: number,
+  report: (report: CorruptionReport) => void,
+): { segments: Segment[]; sidecarsToWrite: Segment[] } {
+  const bases = new Set<number>();
+  const indexes = new Set<number>();
+  for (const name of fs.readdirSync(dir)) {
+    if (name.endsWith('.tmp')) {
+      fs.rmSync(path.join(dir, name), { force: true });
+      continue;
+    }
+    const parsed = parseLogFileName(name);
+    if (parsed?.kind === 'segment') bases.add(parsed.baseOffset);
+    else if (parsed?.kind === 'index') indexes.add(parsed.baseOffset);
+  }
+  const sorted = [...bases].sort((a, b) => a - b);
+  const segments: Segment[] = [];
+  const sidecarsToWrite: Segment[] = [];
+  for (const base of indexes) if (!bases.has(base)) fs.rmSync(path.join(dir, new Segment(dir, base).indexPath), { force: true });
+
+  for (let i = 0; i < sorted.length; i++) {
+    const segment = new Segment(dir, sorted[i]!);
+    const newest = i === sorted.length - 1;
+    const fd = fs.openSync(segment.path, newest ? 'r+' : 'r');
+    try {
+      const fileSize = fs.fstatSync(fd).size;
+      const sidecar = newest ? undefined : readSegmentIndexFile(segment);
+      if (newest) fs.rmSync(segment.indexPath, { force: true });
+      if (sidecar === undefined || !loadSegmentIndex(segment, sidecar, fileSize)) {
+        const problem = scanSegment(segment, fd, fileSize, indexInterval);
+        segment.fileSize = fileSize;
+        if (newest) {
+          if (segment.size < fileSize) {
+            fs.ftruncateSync(fd, segment.size);
+            fs.fdatasyncSync(fd);
+            segment.fileSize = segment.size;
+            if (problem !== undefined) report(problemReport(dir, segment, problem, 'truncated'));
+          }
+        } else {
+          if (problem !== undefined) segment.corruptFrom = problem.offset;
+          sidecarsToWrite.push(segment);
+        }
+        if (problem !== undefined && !newest) report(problemReport(dir, segment, problem, 'unreadable'));
+      } else if (segment.corruptFrom !== undefined) {
+        report({
+          dir,
+          segment: segment.name,
+          offset: segment.corruptFrom,
+          position: segment.size,
+          action: 'unreadable',
+          reason: 'corrupt frame found when the segment was last scanned',
+        });
+      }
+      const previous = segments[segments.length - 1];
+      if (previous !== undefined && previous.endOffset > segment.baseOffset) {
+        // Overlapping segments cannot come from this log's writes; serve each offset once, from the newer file.
+        previous.corruptFrom = Math.min(previous.readableEnd, segment.baseOffset);
+      }
+      if (newest) segment.writeFd = fd;
+      else fs.closeSync(fd);
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+    segments.push(segment);
+  }
+  if (segments.length === 0) {
+    const first = new Segment(dir, 0);
+    first.writeFd = fs.openSync(first.path, 'wx+');
+    fs.fsyncSync(dirFd);
+    segments.push(first);
+  }
+  return { segments, sidecarsToWrite };
+}
+
+function problemReport(dir: string, segment: Segment, problem: ScanProblem, action: CorruptionReport['action']): CorruptionReport {
+  return { dir, segment: segment.name, offset: problem.offset, position: problem.position, action, reason: problem.reason };
+}
+
+function defaultReport(report: CorruptionReport): void {
+  const what =
+    report.action === 'truncated'
+      ? `cut off a torn or corrupt tail at byte ${report.position} (offset ${report.offset})`
+      : `stopped serving records from offset ${report.offset} (byte ${report.position})`;
+  process.emitWarning(`shard log ${report.dir}, segment ${report.segment}: ${what}: ${report.reason}`, { code: 'EDDY_LOG_CORRUPTION' });
+}
+
+function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function ioError(error: unknown, doing: string): EddyError {
+  const cause = error instanceof Error ? error.message : String(error);
+  return new EddyError('InternalFailure', `I/O error ${doing}: ${cause}`, 'external');
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) throw new EddyError('ValidationException', `${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value >= 0)) throw new EddyError('ValidationException', `${name} must be zero or more, got ${value}`);
+  return value;
+}

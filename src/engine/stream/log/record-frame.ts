@@ -1,0 +1,164 @@
+// The on-disk framing of a log record: length, checksum, offset, arrival time, partition key and data.
+//
+// Frame layout, little-endian; every frame starts at a multiple of 4 bytes within its segment so the
+// checksum can read whole words:
+//    0  u32  CRC-32 of bytes [4, 8 + bodyLength): the length field is covered too
+//    4  u32  bodyLength: bytes from 8 to the end of the data, padding excluded
+//    8  f64  offset (a double holds every integer below 2^53 exactly, without BigInt)
+//   16  f64  arrival timestamp, epoch ms
+//   24  u16  partition key length in bytes
+//   26       partition key, UTF-8
+//            data
+//            0–3 zero bytes of padding
+
+import { EddyError } from '../../errors.js';
+import { crc32, wordsOf } from './crc32.js';
+import type { AppendRecord } from './shard-log.js';
+
+export const FRAME_HEADER_BYTES = 26;
+/** The part of the body before the partition key: offset, timestamp and key length. */
+const BODY_FIXED_BYTES = FRAME_HEADER_BYTES - 8;
+/**
+ * Largest body accepted when reading. Records are at most a few MiB, so a larger length can only be
+ * corruption, and this bound keeps a damaged length from triggering a huge allocation.
+ */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const MAX_PARTITION_KEY_BYTES = 0xffff;
+
+export const align4 = (n: number): number => (n + 3) & ~3;
+
+/** Frames encoded for one append: written to disk in one call and kept as they are in the tail cache. */
+export interface EncodedBatch {
+  readonly firstOffset: number;
+  readonly count: number;
+  readonly bytes: Buffer;
+  /** Start of each frame in `bytes`, plus one final entry equal to `bytes.length`. */
+  readonly frameStarts: Uint32Array;
+  readonly timestamps: Float64Array;
+  readonly partitionKeys: readonly string[];
+}
+
+/** Encodes `records` as consecutive frames numbered from `firstOffset`, into one fresh buffer. */
+export function encodeBatch(records: readonly AppendRecord[], firstOffset: number): EncodedBatch {
+  const count = records.length;
+  const keyBytes = new Uint32Array(count);
+  let size = 0;
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
+    const keyLength = Buffer.byteLength(r.partitionKey, 'utf8');
+    if (keyLength > MAX_PARTITION_KEY_BYTES) {
+      throw new EddyError('ValidationException', `partition key of ${keyLength} bytes exceeds ${MAX_PARTITION_KEY_BYTES} bytes`);
+    }
+    if (!Number.isFinite(r.arrivalTimestamp)) {
+      throw new EddyError('ValidationException', `arrival timestamp ${r.arrivalTimestamp} is not a finite number`);
+    }
+    const body = BODY_FIXED_BYTES + keyLength + r.data.byteLength;
+    if (body > MAX_BODY_BYTES) throw new EddyError('ValidationException', `record of ${body} bytes exceeds ${MAX_BODY_BYTES} bytes`);
+    keyBytes[i] = keyLength;
+    size += align4(8 + body);
+  }
+  // An unpooled buffer: it starts 4-byte aligned, and the tail cache can count exactly what it holds.
+  const bytes = Buffer.allocUnsafeSlow(size);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const words = wordsOf(bytes);
+  const frameStarts = new Uint32Array(count + 1);
+  const timestamps = new Float64Array(count);
+  const partitionKeys = new Array<string>(count);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
+    const key = r.partitionKey;
+    const keyLength = keyBytes[i]!;
+    const bodyLength = BODY_FIXED_BYTES + keyLength + r.data.byteLength;
+    frameStarts[i] = pos;
+    view.setUint32(pos + 4, bodyLength, true);
+    view.setFloat64(pos + 8, firstOffset + i, true);
+    view.setFloat64(pos + 16, r.arrivalTimestamp, true);
+    view.setUint16(pos + 24, keyLength, true);
+    let p = pos + FRAME_HEADER_BYTES;
+    if (keyLength === key.length) {
+      // ASCII keys (the usual case) are copied directly: much cheaper than a UTF-8 encoder call per record.
+      for (let j = 0; j < keyLength; j++) bytes[p + j] = key.charCodeAt(j);
+    } else {
+      bytes.write(key, p, keyLength, 'utf8');
+    }
+    p += keyLength;
+    bytes.set(r.data, p);
+    p += r.data.byteLength;
+    const end = align4(p);
+    for (; p < end; p++) bytes[p] = 0;
+    view.setUint32(pos, crc32(bytes, pos + 4, pos + 8 + bodyLength, words), true);
+    timestamps[i] = r.arrivalTimestamp;
+    partitionKeys[i] = key;
+    pos = end;
+  }
+  frameStarts[count] = pos;
+  return { firstOffset, count, bytes, frameStarts, timestamps, partitionKeys };
+}
+
+/** A buffer of frames being parsed, with the views the parser needs created once. */
+export class FrameBlock {
+  readonly view: DataView;
+  readonly words: Uint32Array | undefined;
+
+  constructor(readonly bytes: Buffer) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.words = wordsOf(bytes);
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  /** Total length (padding included) that the frame at `pos` declares, or -1 if its header is not all here. */
+  declaredLength(pos: number): number {
+    if (pos + 8 > this.bytes.length) return -1;
+    return align4(8 + this.view.getUint32(pos + 4, true));
+  }
+
+  /**
+   * Checks the frame at `pos`: its total length if it is whole and its checksum matches, FRAME_INCOMPLETE
+   * if the block ends inside it, FRAME_CORRUPT if it cannot be a valid frame.
+   */
+  check(pos: number): number {
+    const bytes = this.bytes;
+    if (pos + FRAME_HEADER_BYTES > bytes.length) {
+      if (pos + 8 <= bytes.length && !plausibleBody(this.view.getUint32(pos + 4, true))) return FRAME_CORRUPT;
+      return FRAME_INCOMPLETE;
+    }
+    const bodyLength = this.view.getUint32(pos + 4, true);
+    if (!plausibleBody(bodyLength)) return FRAME_CORRUPT;
+    const total = align4(8 + bodyLength);
+    if (pos + total > bytes.length) return FRAME_INCOMPLETE;
+    if (BODY_FIXED_BYTES + this.view.getUint16(pos + 24, true) > bodyLength) return FRAME_CORRUPT;
+    if (crc32(bytes, pos + 4, pos + 8 + bodyLength, this.words) !== this.view.getUint32(pos, true)) return FRAME_CORRUPT;
+    return total;
+  }
+
+  offset(pos: number): number {
+    return this.view.getFloat64(pos + 8, true);
+  }
+
+  timestamp(pos: number): number {
+    return this.view.getFloat64(pos + 16, true);
+  }
+
+  partitionKey(pos: number): string {
+    const start = pos + FRAME_HEADER_BYTES;
+    return this.bytes.toString('utf8', start, start + this.view.getUint16(pos + 24, true));
+  }
+
+  /** The record's data as a view into this block; blocks are never reused, so the view stays valid. */
+  data(pos: number): Uint8Array {
+    const start = pos + FRAME_HEADER_BYTES + this.view.getUint16(pos + 24, true);
+    const end = pos + 8 + this.view.getUint32(pos + 4, true);
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + start, end - start);
+  }
+}
+
+export const FRAME_INCOMPLETE = 0;
+export const FRAME_CORRUPT = -1;
+
+function plausibleBody(bodyLength: number): boolean {
+  return bodyLength >= BODY_FIXED_BYTES && bodyLength <= MAX_BODY_BYTES;
+}

@@ -1,0 +1,264 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../src/engine/clock.js';
+import { openFileShardLog, type CorruptionReport, type FileShardLogOptions } from '../../../../src/engine/stream/log/file-shard-log.js';
+import type { AppendRecord, FsyncPolicy, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import { decode, describeShardLogContract, text } from './shard-log-contract.js';
+import { segmentFiles, tempDir } from './temp-dir.js';
+
+for (const fsync of ['always', 'interval', 'never'] as FsyncPolicy[]) {
+  describeShardLogContract(`FileShardLog with fsync ${fsync}`, () => openFileShardLog(tempDir().shard, { fsync }));
+}
+describeShardLogContract('FileShardLog reading everything from disk', () => openFileShardLog(tempDir().shard, { fsync: 'always', tailCacheBytes: 0 }));
+
+const everything = { maxRecords: 1_000_000, maxBytes: 1 << 30 };
+
+/** `count` records of distinct content, numbered from `start`, arriving at `timestamp`. */
+function numbered(start: number, count: number, timestamp: number): AppendRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    partitionKey: `key-${(start + i) % 7}`,
+    data: text(`record ${start + i} `.padEnd(40 + ((start + i) % 13), '.')),
+    arrivalTimestamp: timestamp,
+  }));
+}
+
+function expectNumbered(records: { offset: number; data: Uint8Array; partitionKey: string }[], from: number, count: number): void {
+  expect(records.map((r) => r.offset)).toEqual(Array.from({ length: count }, (_, i) => from + i));
+  for (const r of records) {
+    expect(decode(r.data)).toBe(`record ${r.offset} `.padEnd(40 + (r.offset % 13), '.'));
+    expect(r.partitionKey).toBe(`key-${r.offset % 7}`);
+  }
+}
+
+async function readAll(log: ShardLog, from = 0): Promise<{ offset: number; data: Uint8Array; partitionKey: string; arrivalTimestamp: number }[]> {
+  const out = [];
+  let offset = from;
+  for (;;) {
+    const batch = log.read(offset, { maxRecords: 777, maxBytes: 1 << 20 });
+    if (batch.length === 0) return out;
+    out.push(...batch);
+    offset = batch[batch.length - 1]!.offset + 1;
+  }
+}
+
+describe('FileShardLog', () => {
+  it('serves the same records from its tail cache and from disk', async () => {
+    const { shard } = tempDir();
+    const cached = await openFileShardLog(shard, { fsync: 'never', indexIntervalBytes: 512 });
+    for (let i = 0; i < 20; i++) await cached.append(numbered(i * 50, 50, 1000 + i));
+    const fromCache = await readAll(cached);
+    await cached.close();
+    const uncached = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0 });
+    const fromDisk = await readAll(uncached);
+    expectNumbered(fromDisk, 0, 1000);
+    expect(fromDisk).toEqual(fromCache);
+    await uncached.close();
+  });
+
+  it('keeps its tail cache within its bound and reads evicted records from disk', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 4096, indexIntervalBytes: 1024 });
+    for (let i = 0; i < 100; i++) await log.append(numbered(i * 10, 10, 1000));
+    expectNumbered(log.read(0, { maxRecords: 3, maxBytes: 1 << 20 }), 0, 3);
+    expectNumbered(log.read(995, everything), 995, 5);
+    expectNumbered(await readAll(log), 0, 1000);
+    await log.close();
+  });
+
+  it('uses its sparse index to start a disk read anywhere in a segment', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0, indexIntervalBytes: 256 });
+    await log.append(numbered(0, 2000, 1000));
+    for (const from of [0, 1, 5, 399, 400, 1234, 1999]) expectNumbered(log.read(from, { maxRecords: 3, maxBytes: 1 << 20 }), from, Math.min(3, 2000 - from));
+    expect(log.read(2000, everything)).toEqual([]);
+    await log.close();
+  });
+
+  it('stops a disk read at maxBytes but returns at least one record', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0 });
+    await log.append(numbered(0, 100, 1000));
+    expect(log.read(10, { maxRecords: 100, maxBytes: 1 }).map((r) => r.offset)).toEqual([10]);
+    const sized = log.read(10, { maxRecords: 100, maxBytes: 200 });
+    expect(sized.length).toBeGreaterThan(1);
+    expect(sized.reduce((n, r) => n + r.data.byteLength + r.partitionKey.length, 0)).toBeLessThanOrEqual(200);
+    await log.close();
+  });
+
+  it('finds offsets by arrival time on disk and in its cache', async () => {
+    const { shard } = tempDir();
+    for (const tailCacheBytes of [0, 1 << 20]) {
+      const log = await openFileShardLog(`${shard}-${tailCacheBytes}`, { fsync: 'never', tailCacheBytes, indexIntervalBytes: 300 });
+      // Ten records per millisecond from t=1000 to t=1099.
+      for (let t = 0; t < 100; t++) await log.append(numbered(t * 10, 10, 1000 + t));
+      expect(log.offsetAtTimestamp(0)).toBe(0);
+      expect(log.offsetAtTimestamp(1000)).toBe(0);
+      expect(log.offsetAtTimestamp(1001)).toBe(10);
+      expect(log.offsetAtTimestamp(1050)).toBe(500);
+      expect(log.offsetAtTimestamp(1099)).toBe(990);
+      expect(log.offsetAtTimestamp(1100)).toBe(1000);
+      expect(log.arrivalTimestampAt(537)).toBe(1053);
+      expect(log.arrivalTimestampAt(1000)).toBeUndefined();
+      await log.destroy();
+    }
+  });
+
+  it('rolls to a new segment named by its first offset once a segment is full', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always', segmentBytes: 4096 });
+    for (let i = 0; i < 30; i++) await log.append(numbered(i * 10, 10, 1000));
+    const files = segmentFiles(shard);
+    expect(files.length).toBeGreaterThan(5);
+    expect(files[0]).toBe('00000000000000000000.log');
+    expect(files.every((f) => Number(f.slice(0, 20)) % 10 === 0)).toBe(true);
+    for (const f of files.slice(0, -1)) expect(fs.statSync(path.join(shard, f)).size).toBeLessThanOrEqual(4096);
+    expectNumbered(await readAll(log), 0, 300);
+    await log.close();
+    // Sealed segments get an index sidecar so the next start-up need not rescan them.
+    const sidecars = fs.readdirSync(shard).filter((f) => f.endsWith('.idx'));
+    expect(sidecars.length).toBe(files.length - 1);
+  });
+
+  it('rolls a segment once its first record is older than the maximum age', async () => {
+    const { shard } = tempDir();
+    const clock = new ManualClock(10_000);
+    const log = await openFileShardLog(shard, { fsync: 'never', segmentMaxAgeMs: 1000 }, clock);
+    await log.append(numbered(0, 5, clock.now()));
+    clock.advance(999);
+    await log.append(numbered(5, 5, clock.now()));
+    expect(segmentFiles(shard)).toHaveLength(1);
+    clock.advance(1);
+    await log.append(numbered(10, 5, clock.now()));
+    expect(segmentFiles(shard)).toEqual(['00000000000000000000.log', '00000000000000000010.log']);
+    await log.close();
+  });
+
+  it('trims whole segments whose newest record arrived before the cut, never the active one’s live data', async () => {
+    const { shard } = tempDir();
+    const clock = new ManualClock(0);
+    const log = await openFileShardLog(shard, { fsync: 'always', segmentMaxAgeMs: 1000 }, clock);
+    // Segments: [0,10) at t=0..500, [10,20) at t=1000..1500, [20,25) at t=2000 (active).
+    for (const start of [0, 10, 20]) {
+      await log.append(numbered(start, 5, clock.now()));
+      clock.advance(500);
+      if (start < 20) await log.append(numbered(start + 5, 5, clock.now()));
+      clock.advance(500);
+    }
+    expect(segmentFiles(shard)).toHaveLength(3);
+    await log.trimBefore(500);
+    expect(log.firstOffset).toBe(0);
+    await log.trimBefore(501);
+    expect(log.firstOffset).toBe(10);
+    expect(segmentFiles(shard)).toEqual(['00000000000000000010.log', '00000000000000000020.log']);
+    expectNumbered(await readAll(log), 10, 15);
+    expect(log.offsetAtTimestamp(0)).toBe(10);
+    expect(log.arrivalTimestampAt(5)).toBeUndefined();
+
+    await log.trimBefore(2000);
+    expect(log.firstOffset).toBe(20);
+    expectNumbered(await readAll(log), 20, 5);
+    await log.close();
+  });
+
+  it('stays consistent when everything has expired, and keeps offsets increasing after a reopen', async () => {
+    const { shard } = tempDir();
+    const clock = new ManualClock(0);
+    const log = await openFileShardLog(shard, { fsync: 'always' }, clock);
+    await log.append(numbered(0, 25, 100));
+    await log.trimBefore(101);
+    expect(log.firstOffset).toBe(25);
+    expect(log.committedOffset).toBe(25);
+    expect(log.lastArrivalTimestamp).toBeUndefined();
+    expect(log.read(0, everything)).toEqual([]);
+    expect(log.offsetAtTimestamp(0)).toBe(25);
+    expect(segmentFiles(shard)).toEqual(['00000000000000000025.log']);
+    await log.close();
+
+    const reopened = await openFileShardLog(shard, { fsync: 'always' }, clock);
+    expect(reopened.firstOffset).toBe(25);
+    expect(reopened.committedOffset).toBe(25);
+    expect(await reopened.append(numbered(25, 3, 200))).toBe(25);
+    expectNumbered(await readAll(reopened), 25, 3);
+    await reopened.close();
+  });
+
+  it('reopens after close with every record, its sidecars and its offsets', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always', segmentBytes: 8192, indexIntervalBytes: 1024 });
+    for (let i = 0; i < 20; i++) await log.append(numbered(i * 25, 25, 1000 + i));
+    await log.close();
+
+    const reports: CorruptionReport[] = [];
+    const reopened = await openFileShardLog(shard, { fsync: 'always', segmentBytes: 8192, onCorruption: (r) => reports.push(r) });
+    expect(reopened.firstOffset).toBe(0);
+    expect(reopened.committedOffset).toBe(500);
+    expect(reopened.lastArrivalTimestamp).toBe(1019);
+    expectNumbered(await readAll(reopened), 0, 500);
+    expect(reopened.offsetAtTimestamp(1010)).toBe(250);
+    expect(await reopened.append(numbered(500, 10, 2000))).toBe(500);
+    expectNumbered(await readAll(reopened, 490), 490, 20);
+    expect(reports).toEqual([]);
+    await reopened.close();
+  });
+
+  it('rescans a sealed segment whose sidecar is damaged', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'never', segmentBytes: 4096 });
+    for (let i = 0; i < 10; i++) await log.append(numbered(i * 10, 10, 1000));
+    await log.close();
+    const sidecar = path.join(shard, fs.readdirSync(shard).filter((f) => f.endsWith('.idx')).sort()[0]!);
+    const bytes = fs.readFileSync(sidecar);
+    bytes[30]! ^= 0xff;
+    fs.writeFileSync(sidecar, bytes);
+
+    const reopened = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0 });
+    expectNumbered(await readAll(reopened), 0, 100);
+    await reopened.close();
+  });
+
+  it('commits under fsync always only after the fsync, and groups concurrent appends', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    const appends = Array.from({ length: 20 }, (_, i) => log.append(numbered(i * 5, 5, 1000)));
+    // Offsets are assigned at once, but nothing is readable before an fsync has finished.
+    expect(log.committedOffset).toBe(0);
+    expect(log.read(0, everything)).toEqual([]);
+    expect(await Promise.all(appends)).toEqual(Array.from({ length: 20 }, (_, i) => i * 5));
+    expect(log.committedOffset).toBe(100);
+    expectNumbered(await readAll(log), 0, 100);
+    await log.close();
+  });
+
+  it('commits under fsync interval and never as soon as the write is done', async () => {
+    for (const fsync of ['interval', 'never'] as const) {
+      const { shard } = tempDir();
+      const log = await openFileShardLog(shard, { fsync, fsyncIntervalMs: 5 });
+      const pending = log.append(numbered(0, 5, 1000));
+      expect(log.committedOffset).toBe(5);
+      expect(await pending).toBe(0);
+      await log.close();
+      const reopened = await openFileShardLog(shard, { fsync });
+      expect(reopened.committedOffset).toBe(5);
+      await reopened.close();
+    }
+  });
+
+  it('finishes appends still waiting for their fsync when closed', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    const pending = [log.append(numbered(0, 5, 1)), log.append(numbered(5, 5, 1))];
+    await log.close();
+    expect(await Promise.all(pending)).toEqual([0, 5]);
+    const reopened = await openFileShardLog(shard, { fsync: 'always' });
+    expectNumbered(await readAll(reopened), 0, 10);
+    await reopened.destroy();
+    expect(fs.existsSync(shard)).toBe(false);
+  });
+
+  it('rejects options that make no sense, naming them', async () => {
+    const { shard } = tempDir();
+    await expect(openFileShardLog(shard, { fsync: 'sometimes' as FsyncPolicy })).rejects.toThrow(/fsync policy 'sometimes'/);
+    await expect(openFileShardLog(shard, { fsync: 'always', segmentBytes: 0 } as FileShardLogOptions)).rejects.toThrow(/segmentBytes must be a positive number, got 0/);
+  });
+});
