@@ -1,0 +1,84 @@
+// What window and group aggregates share: compiled key and argument expressions, key ids, accumulators,
+// and turning finished groups into an output batch.
+import type { RecordBatch, Schema } from 'apache-arrow';
+import type { AggregateCall, ColumnSchema, NamedExpr } from '../query/plan.js';
+import type { DataType } from '../expr/ir.js';
+import type { CompiledExpr } from '../expr/compile-expr.js';
+import { compileExpr } from '../expr/compile-expr.js';
+import type { Column } from '../batch/column.js';
+import { columnToArrow } from '../batch/column.js';
+import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
+import { BatchView } from '../batch/batch-view.js';
+import { EddyError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { AggregateState, makeAccumulator } from './accumulators.js';
+import { KeyMapper } from './key-mapper.js';
+
+export type NamedAggregate = AggregateCall & { readonly name: string };
+
+export class Aggregation {
+  readonly inputTypes: readonly DataType[];
+  readonly keyExprs: readonly CompiledExpr[];
+  readonly argExprs: readonly (CompiledExpr | undefined)[];
+  readonly keys: KeyMapper;
+  readonly state: AggregateState;
+
+  constructor(
+    input: readonly ColumnSchema[],
+    keys: readonly NamedExpr[],
+    readonly aggregates: readonly NamedAggregate[],
+    clock: Clock | undefined,
+  ) {
+    this.inputTypes = input.map((c) => c.type);
+    const options = clock ? { inputTypes: this.inputTypes, clock } : { inputTypes: this.inputTypes };
+    this.keyExprs = keys.map((k) => compileExpr(k.expr, options));
+    this.argExprs = aggregates.map((a) => (a.arg ? compileExpr(a.arg, options) : undefined));
+    this.keys = new KeyMapper(keys.map((k) => k.expr.type));
+    this.state = new AggregateState(aggregates.map((a) => makeAccumulator(a)));
+  }
+
+  view(batch: RecordBatch): BatchView {
+    return new BatchView(batch, this.inputTypes);
+  }
+
+  /** Maps every row of the batch to its key id. */
+  keyIds(view: BatchView): Int32Array {
+    const n = view.length;
+    const ids = new Int32Array(n);
+    this.keys.assign(
+      this.keyExprs.map((k) => k.evaluate(view)),
+      n,
+      ids,
+    );
+    return ids;
+  }
+
+  /** Adds every row to the slot given for it (-1 skips the row). */
+  accumulate(view: BatchView, slots: Int32Array): void {
+    const n = view.length;
+    const accs = this.state.accumulators;
+    for (let a = 0; a < accs.length; a++) {
+      const arg = this.argExprs[a];
+      accs[a]!.update(slots, n, arg ? arg.evaluate(view) : undefined);
+    }
+  }
+
+  /** Aggregate output columns for the given slots, typed as the plan declares. */
+  finalize(slots: ArrayLike<number>, count: number): Column[] {
+    return this.state.accumulators.map((acc, a) => ({ ...acc.finalize(slots, count), type: this.aggregates[a]!.type }));
+  }
+}
+
+export function validateAggregates(aggregates: readonly NamedAggregate[], keys: readonly NamedExpr[], reserved: readonly string[]): void {
+  const names = new Set<string>(reserved);
+  for (const n of [...keys.map((k) => k.name), ...aggregates.map((a) => a.name)]) {
+    if (names.has(n)) throw new EddyError('ValidationException', `duplicate output column '${n}'`);
+    names.add(n);
+  }
+}
+
+export function outputBatch(schema: Schema, columns: readonly Column[], count: number): RecordBatch {
+  return makeBatch(schema, columns.map(columnToArrow), count);
+}
+
+export { arrowSchema };

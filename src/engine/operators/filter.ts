@@ -1,0 +1,40 @@
+// Keeps the rows whose predicate is TRUE (NULL and FALSE drop the row).
+import type { RecordBatch } from 'apache-arrow';
+import type { FilterNode, ColumnSchema } from '../query/plan.js';
+import type { CompiledExpr } from '../expr/compile-expr.js';
+import { compileExpr } from '../expr/compile-expr.js';
+import { BatchView } from '../batch/batch-view.js';
+import { takeBatch } from '../batch/take.js';
+import { EddyError } from '../errors.js';
+import type { Collector, Operator, OperatorContext } from './operator.js';
+import type { Clock } from '../clock.js';
+
+export class Filter implements Operator {
+  readonly outputColumns: readonly ColumnSchema[];
+  private readonly predicate: CompiledExpr;
+  private readonly types;
+
+  constructor(node: FilterNode, input: readonly ColumnSchema[], clock?: Clock) {
+    if (node.predicate.type !== 'BOOLEAN') throw new EddyError('ValidationException', `WHERE expects BOOLEAN, got ${node.predicate.type}`);
+    this.types = input.map((c) => c.type);
+    this.predicate = compileExpr(node.predicate, clock ? { inputTypes: this.types, clock } : { inputTypes: this.types });
+    this.outputColumns = input;
+  }
+
+  processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {
+    const n = batch.numRows;
+    if (n === 0) return;
+    const result = this.predicate.evaluate(new BatchView(batch, this.types));
+    const keep = result.values as Uint8Array;
+    const valid = result.valid;
+    const indexes = new Int32Array(n);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (keep[i] === 1 && (valid === null || valid[i] === 1)) indexes[count++] = i;
+    }
+    if (count === n) out.emit(batch);
+    else if (count > 0) out.emit(takeBatch(batch, indexes, count));
+  }
+
+  onWatermark(): void {}
+}

@@ -1,0 +1,44 @@
+// The operator contract: batches in through processBatch, results out through a collector, event time
+// advanced by watermarks. Operators see only Arrow batches and watermarks, never the stream store.
+import type { RecordBatch } from 'apache-arrow';
+import type { Clock } from '../clock.js';
+import type { ColumnSchema } from '../query/plan.js';
+
+/** Counters an operator adds to; the query's status reports them. */
+export interface OperatorMetrics {
+  lateRows: number;
+}
+
+export interface OperatorContext {
+  readonly clock: Clock;
+  readonly metrics: OperatorMetrics;
+}
+
+/** Where an operator puts its output batches. */
+export interface Collector {
+  emit(batch: RecordBatch): void;
+}
+
+export interface Operator {
+  /** The columns of the batches this operator emits. */
+  readonly outputColumns: readonly ColumnSchema[];
+  processBatch(batch: RecordBatch, ctx: OperatorContext, out: Collector): void;
+  /** Event time has advanced to `watermarkMs`: no row with an earlier time will be accepted any more. */
+  onWatermark?(watermarkMs: number, ctx: OperatorContext, out: Collector): void;
+  onStart?(ctx: OperatorContext): void;
+  onClose?(ctx: OperatorContext): void;
+  /** JSON-serialisable state, so a restarted query carries on where it stopped. */
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
+}
+
+/** A collector that keeps what it is given (tests, and the end of a pipeline). */
+export class ArrayCollector implements Collector {
+  readonly batches: RecordBatch[] = [];
+  emit(batch: RecordBatch): void {
+    if (batch.numRows > 0) this.batches.push(batch);
+  }
+  take(): RecordBatch[] {
+    return this.batches.splice(0, this.batches.length);
+  }
+}

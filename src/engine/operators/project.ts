@@ -1,0 +1,48 @@
+// Computes the SELECT list: one compiled expression per output column; bare column references reuse
+// the input column's Arrow data untouched.
+import type { Data, RecordBatch, Schema } from 'apache-arrow';
+import type { ColumnSchema, ProjectNode } from '../query/plan.js';
+import type { CompiledExpr } from '../expr/compile-expr.js';
+import { compileExpr } from '../expr/compile-expr.js';
+import { BatchView } from '../batch/batch-view.js';
+import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
+import { columnToArrow } from '../batch/column.js';
+import { EddyError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import type { Collector, Operator, OperatorContext } from './operator.js';
+
+export class Project implements Operator {
+  readonly outputColumns: readonly ColumnSchema[];
+  private readonly exprs: readonly CompiledExpr[];
+  private readonly passThrough: readonly (number | undefined)[];
+  private readonly schema: Schema;
+  private readonly types;
+
+  constructor(node: ProjectNode, input: readonly ColumnSchema[], clock?: Clock) {
+    if (node.exprs.length === 0) throw new EddyError('ValidationException', 'a projection needs at least one column');
+    const seen = new Set<string>();
+    for (const e of node.exprs) {
+      if (seen.has(e.name)) throw new EddyError('ValidationException', `duplicate output column '${e.name}'`);
+      seen.add(e.name);
+    }
+    this.types = input.map((c) => c.type);
+    const options = clock ? { inputTypes: this.types, clock } : { inputTypes: this.types };
+    this.exprs = node.exprs.map((e) => compileExpr(e.expr, options));
+    this.passThrough = node.exprs.map((e) => (e.expr.kind === 'column' ? e.expr.index : undefined));
+    this.outputColumns = node.exprs.map((e) => ({ name: e.name, type: e.expr.type }));
+    this.schema = arrowSchema(this.outputColumns);
+  }
+
+  processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {
+    const n = batch.numRows;
+    if (n === 0) return;
+    const view = new BatchView(batch, this.types);
+    const children: Data[] = this.exprs.map((e, i) => {
+      const index = this.passThrough[i];
+      return index !== undefined ? batch.data.children[index]! : columnToArrow(e.evaluate(view));
+    });
+    out.emit(makeBatch(this.schema, children, n));
+  }
+
+  onWatermark(): void {}
+}

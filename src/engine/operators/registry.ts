@@ -1,0 +1,51 @@
+// The one map from a plan node's `kind` to the operator that runs it. Factories validate their node
+// (and everything they compile from it) when the query is built, so a running query trusts its plan.
+import type { Clock } from '../clock.js';
+import type { ColumnSchema, PlanNode } from '../query/plan.js';
+import type { Operator } from './operator.js';
+import { Filter } from './filter.js';
+import { Project } from './project.js';
+import { WindowAggregate } from './window-aggregate.js';
+import { GroupAggregate } from './group-aggregate.js';
+import { Source } from './source.js';
+
+export interface BuildOptions {
+  readonly clock?: Clock;
+}
+
+type Factory<K extends PlanNode['kind']> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
+
+export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } = {
+  source: (node) => new Source(node),
+  filter: (node, input, o) => new Filter(node, input, o.clock),
+  project: (node, input, o) => new Project(node, input, o.clock),
+  windowAggregate: (node, input, o) => new WindowAggregate(node, input, o.clock),
+  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o.clock),
+};
+
+export interface BuiltPlan {
+  readonly source: Source;
+  /** Operators after the source, in data-flow order. */
+  readonly operators: readonly Operator[];
+  readonly outputColumns: readonly ColumnSchema[];
+}
+
+/** Instantiates a plan tree, source first; throws a ValidationException naming what is wrong. */
+export function buildOperators(root: PlanNode, options: BuildOptions = {}): BuiltPlan {
+  const chain: PlanNode[] = [];
+  let node: PlanNode = root;
+  while (node.kind !== 'source') {
+    chain.unshift(node);
+    node = node.input;
+  }
+  const source = operatorRegistry.source(node, [], options) as Source;
+  const operators: Operator[] = [];
+  let columns = source.outputColumns;
+  for (const n of chain) {
+    const factory = operatorRegistry[n.kind] as Factory<typeof n.kind>;
+    const op = factory(n as never, columns, options);
+    operators.push(op);
+    columns = op.outputColumns;
+  }
+  return { source, operators, outputColumns: columns };
+}

@@ -1,0 +1,42 @@
+// The start of every pipeline: decodes a shard's records into batches of the declared columns plus the
+// system columns. Batches enter the operator chain here.
+import type { RecordBatch } from 'apache-arrow';
+import type { ColumnSchema, SourceNode } from '../query/plan.js';
+import type { StreamRecord } from '../stream/stream-store.js';
+import { RecordDecoder } from '../batch/record-decoder.js';
+import type { DecodeResult } from '../batch/record-decoder.js';
+import { EddyError } from '../errors.js';
+import type { Collector, Operator, OperatorContext } from './operator.js';
+
+export class Source implements Operator {
+  readonly outputColumns: readonly ColumnSchema[];
+  readonly decoder: RecordDecoder;
+
+  constructor(readonly node: SourceNode) {
+    const names = new Set<string>();
+    for (const c of node.columns) {
+      if (c.name.startsWith('_') && ['_arrival_time', '_partition_key', '_shard_id', '_sequence_number'].includes(c.name)) {
+        throw new EddyError('ValidationException', `column '${c.name}' is a system column and cannot be declared`);
+      }
+      if (names.has(c.name)) throw new EddyError('ValidationException', `duplicate column '${c.name}' in stream '${node.stream}'`);
+      names.add(c.name);
+    }
+    this.decoder = new RecordDecoder(node.format, node.columns);
+    this.outputColumns = this.decoder.columns;
+    const et = this.outputColumns[node.eventTime.column];
+    if (!et || et.type !== 'TIMESTAMP') {
+      throw new EddyError('ValidationException', `event time column ${node.eventTime.column} of stream '${node.stream}' must be a TIMESTAMP column`);
+    }
+    if (!(node.eventTime.watermarkDelayMs >= 0)) {
+      throw new EddyError('ValidationException', `watermark delay must be ≥ 0 ms, got ${node.eventTime.watermarkDelayMs}`);
+    }
+  }
+
+  decode(records: readonly StreamRecord[], shardId: string): DecodeResult {
+    return this.decoder.decode(records, shardId);
+  }
+
+  processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {
+    out.emit(batch);
+  }
+}

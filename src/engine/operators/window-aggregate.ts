@@ -1,0 +1,258 @@
+// Tumbling and hopping event-time windows keyed by group. Windows are half-open [start, end) and aligned
+// to the epoch. Each row updates exactly one slide-sized pane (the whole window for tumbling), so the
+// per-row cost does not depend on size/slide; a hopping window is the merge of its panes, made once,
+// when the watermark passes its end. Rows older than the watermark on arrival are dropped as late.
+import type { RecordBatch, Schema } from 'apache-arrow';
+import type { ColumnSchema, WindowAggregateNode } from '../query/plan.js';
+import type { Column } from '../batch/column.js';
+import { EddyError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import type { Collector, Operator, OperatorContext } from './operator.js';
+import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
+import type { KeyValue } from './key-mapper.js';
+
+interface Pane {
+  readonly index: number;
+  /** Slot of each key id in this pane, -1 when the key has no rows here. */
+  slotOfKey: Int32Array;
+  readonly keyIds: number[];
+}
+
+interface WindowSnapshot {
+  readonly watermark: number | null;
+  readonly nextWindow: number | null;
+  readonly panes: { index: number; groups: { key: KeyValue[]; acc: unknown[] }[] }[];
+}
+
+export class WindowAggregate implements Operator {
+  readonly outputColumns: readonly ColumnSchema[];
+  private readonly schema: Schema;
+  private readonly agg: Aggregation;
+  private readonly paneMs: number;
+  private readonly panesPerWindow: number;
+  private readonly timeColumn: number;
+  private readonly panes = new Map<number, Pane>();
+  private watermark = -Infinity;
+  /** Pane index of the end of the next window to emit (windows are named by their last pane). */
+  private nextWindow = -Infinity;
+  private mergeScratch = new Int32Array(0);
+
+  constructor(node: WindowAggregateNode, input: readonly ColumnSchema[], clock?: Clock) {
+    const w = node.window;
+    const positive = (ms: number, what: string): void => {
+      if (!Number.isSafeInteger(ms) || ms <= 0) throw new EddyError('ValidationException', `window ${what} must be a whole number of milliseconds > 0, got ${ms}`);
+    };
+    positive(w.sizeMs, 'size');
+    if (w.kind === 'hop') {
+      positive(w.slideMs, 'slide');
+      if (w.sizeMs % w.slideMs !== 0) {
+        throw new EddyError('ValidationException', `HOP size ${w.sizeMs / 1000} s must be a whole multiple of slide ${w.slideMs / 1000} s`);
+      }
+    }
+    this.paneMs = w.kind === 'hop' ? w.slideMs : w.sizeMs;
+    this.panesPerWindow = w.sizeMs / this.paneMs;
+    const tc = input[node.timeColumn];
+    if (!tc) throw new EddyError('ValidationException', `window time column ${node.timeColumn} is out of range (input has ${input.length} columns)`);
+    if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `window time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
+    this.timeColumn = node.timeColumn;
+    validateAggregates(node.aggregates, node.keys, ['window_start', 'window_end']);
+    this.agg = new Aggregation(input, node.keys, node.aggregates, clock);
+    this.outputColumns = [
+      { name: 'window_start', type: 'TIMESTAMP' },
+      { name: 'window_end', type: 'TIMESTAMP' },
+      ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
+      ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
+    ];
+    this.schema = arrowSchema(this.outputColumns);
+  }
+
+  /** Panes currently holding rows (for tests and status). */
+  get openPanes(): number {
+    return this.panes.size;
+  }
+
+  processBatch(batch: RecordBatch, ctx: OperatorContext, _out: Collector): void {
+    const n = batch.numRows;
+    if (n === 0) return;
+    const agg = this.agg;
+    const view = agg.view(batch);
+    const time = view.column(this.timeColumn);
+    const t = time.values as Float64Array;
+    const tv = time.valid;
+    const keyIds = agg.keyIds(view);
+    const keyCount = agg.keys.size;
+    const slots = new Int32Array(n);
+    const state = agg.state;
+    const wm = this.watermark;
+    const paneMs = this.paneMs;
+    let late = 0;
+    let paneIndex = NaN;
+    let slotOfKey: Int32Array = new Int32Array(0);
+    let pane: Pane | undefined;
+    for (let i = 0; i < n; i++) {
+      if (tv !== null && tv[i] === 0) {
+        slots[i] = -1;
+        continue;
+      }
+      const ts = t[i]!;
+      if (ts < wm) {
+        slots[i] = -1;
+        late++;
+        continue;
+      }
+      const p = Math.floor(ts / paneMs);
+      if (p !== paneIndex) {
+        pane = this.pane(p, keyCount);
+        slotOfKey = pane.slotOfKey;
+        paneIndex = p;
+      }
+      const k = keyIds[i]!;
+      let s = slotOfKey[k]!;
+      if (s < 0) {
+        s = state.alloc();
+        slotOfKey[k] = s;
+        pane!.keyIds.push(k);
+      }
+      slots[i] = s;
+    }
+    agg.accumulate(view, slots);
+    if (late > 0) ctx.metrics.lateRows += late;
+  }
+
+  private pane(index: number, keyCount: number): Pane {
+    let pane = this.panes.get(index);
+    if (pane === undefined) {
+      pane = { index, slotOfKey: new Int32Array(Math.max(16, keyCount)).fill(-1), keyIds: [] };
+      this.panes.set(index, pane);
+    } else if (pane.slotOfKey.length < keyCount) {
+      const grown = new Int32Array(Math.max(keyCount, pane.slotOfKey.length * 2)).fill(-1);
+      grown.set(pane.slotOfKey);
+      pane.slotOfKey = grown;
+    }
+    return pane;
+  }
+
+  onWatermark(watermarkMs: number, _ctx: OperatorContext, out: Collector): void {
+    if (!(watermarkMs > this.watermark)) return;
+    this.watermark = watermarkMs;
+    const lastClosed = Math.floor(watermarkMs / this.paneMs) - 1;
+    if (this.panes.size === 0) {
+      if (lastClosed + 1 > this.nextWindow) this.nextWindow = lastClosed + 1;
+      return;
+    }
+    const k = this.panesPerWindow;
+    const state = this.agg.state;
+    const sorted = [...this.panes.keys()].sort((a, b) => a - b);
+    const starts: number[] = [];
+    const keyIds: number[] = [];
+    const slots: number[] = [];
+    const release: number[] = [];
+    let q = Math.max(this.nextWindow, sorted[0]!);
+    let ptr = 0;
+    while (q <= lastClosed) {
+      let any = false;
+      for (let p = q - k + 1; p <= q; p++) {
+        if (this.panes.has(p)) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) {
+        while (ptr < sorted.length && sorted[ptr]! <= q) ptr++;
+        if (ptr === sorted.length) break;
+        q = sorted[ptr]!;
+        continue;
+      }
+      const start = (q - k + 1) * this.paneMs;
+      if (k === 1) {
+        const pane = this.panes.get(q)!;
+        for (const key of pane.keyIds) {
+          const s = pane.slotOfKey[key]!;
+          starts.push(start);
+          keyIds.push(key);
+          slots.push(s);
+          release.push(s);
+        }
+      } else {
+        if (this.mergeScratch.length < this.agg.keys.size) this.mergeScratch = new Int32Array(this.agg.keys.size * 2).fill(-1);
+        const merged = this.mergeScratch;
+        const windowKeys: number[] = [];
+        for (let p = q - k + 1; p <= q; p++) {
+          const pane = this.panes.get(p);
+          if (!pane) continue;
+          for (const key of pane.keyIds) {
+            let m = merged[key]!;
+            if (m < 0) {
+              m = state.alloc();
+              merged[key] = m;
+              windowKeys.push(key);
+            }
+            state.merge(m, pane.slotOfKey[key]!);
+          }
+        }
+        for (const key of windowKeys) {
+          const m = merged[key]!;
+          starts.push(start);
+          keyIds.push(key);
+          slots.push(m);
+          release.push(m);
+          merged[key] = -1;
+        }
+      }
+      // The oldest pane of this window belongs to no later window.
+      const done = this.panes.get(q - k + 1);
+      if (done) {
+        if (k > 1) for (const key of done.keyIds) release.push(done.slotOfKey[key]!);
+        this.panes.delete(q - k + 1);
+      }
+      q++;
+    }
+    this.nextWindow = Math.max(this.nextWindow, lastClosed + 1);
+    const count = starts.length;
+    if (count > 0) {
+      const startCol = Float64Array.from(starts);
+      const endCol = new Float64Array(count);
+      const size = k * this.paneMs;
+      for (let i = 0; i < count; i++) endCol[i] = startCol[i]! + size;
+      const columns: Column[] = [
+        { type: 'TIMESTAMP', length: count, values: startCol, valid: null },
+        { type: 'TIMESTAMP', length: count, values: endCol, valid: null },
+        ...this.agg.keys.columns(keyIds, count),
+        ...this.agg.finalize(slots, count),
+      ];
+      out.emit(outputBatch(this.schema, columns, count));
+    }
+    for (const s of release) state.release(s);
+    // Key ids are only meaningful while some pane refers to them; start afresh when none does.
+    if (this.panes.size === 0) this.agg.keys.clear();
+  }
+
+  snapshot(): WindowSnapshot {
+    const state = this.agg.state;
+    return {
+      watermark: Number.isFinite(this.watermark) ? this.watermark : null,
+      nextWindow: Number.isFinite(this.nextWindow) ? this.nextWindow : null,
+      panes: [...this.panes.values()].map((p) => ({
+        index: p.index,
+        groups: p.keyIds.map((key) => ({ key: this.agg.keys.values(key), acc: state.save(p.slotOfKey[key]!) })),
+      })),
+    };
+  }
+
+  restore(snapshot: unknown): void {
+    const snap = snapshot as WindowSnapshot;
+    this.watermark = snap.watermark ?? -Infinity;
+    this.nextWindow = snap.nextWindow ?? -Infinity;
+    const state = this.agg.state;
+    for (const p of snap.panes) {
+      for (const g of p.groups) {
+        const key = this.agg.keys.idOf(g.key);
+        const pane = this.pane(p.index, this.agg.keys.size);
+        const s = state.alloc();
+        state.load(s, g.acc);
+        pane.slotOfKey[key] = s;
+        pane.keyIds.push(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { RecordBatch } from 'apache-arrow';
+import type { DataType } from '../../../src/engine/expr/ir.js';
+import type { ColumnSchema } from '../../../src/engine/query/plan.js';
+import { arrowSchema, makeBatch } from '../../../src/engine/batch/arrow-types.js';
+import { allocValues, columnToArrow } from '../../../src/engine/batch/column.js';
+import type { Column } from '../../../src/engine/batch/column.js';
+import { batchToRows } from '../../../src/engine/batch/rows.js';
+import type { Row } from '../../../src/engine/batch/rows.js';
+import { ArrayCollector } from '../../../src/engine/operators/operator.js';
+import type { Operator, OperatorContext } from '../../../src/engine/operators/operator.js';
+import { ManualClock } from '../../../src/engine/clock.js';
+
+export type Value = boolean | number | string | null;
+
+/** Builds an Arrow batch from row arrays (TIMESTAMP values as epoch ms or ISO text). */
+export function batchOf(columns: readonly ColumnSchema[], rows: readonly (readonly Value[])[]): RecordBatch {
+  const n = rows.length;
+  const cols = columns.map((c, ci): Column => {
+    const values = allocValues(c.type, n) as unknown as Value[];
+    const valid = new Uint8Array(n);
+    rows.forEach((r, i) => {
+      let v = r[ci] ?? null;
+      if (v === null) return;
+      if (c.type === 'TIMESTAMP' && typeof v === 'string') v = Date.parse(v);
+      if (c.type === 'BOOLEAN') v = v ? 1 : 0;
+      values[i] = v;
+      valid[i] = 1;
+    });
+    return { type: c.type as DataType, length: n, values: values as unknown as Column['values'], valid };
+  });
+  return makeBatch(arrowSchema(columns), cols.map(columnToArrow), n);
+}
+
+export function newContext(): OperatorContext {
+  return { clock: new ManualClock(0), metrics: { lateRows: 0 } };
+}
+
+/** Drives one operator by hand and reads its output as rows. */
+export class Harness {
+  readonly ctx = newContext();
+  readonly out = new ArrayCollector();
+  constructor(
+    readonly op: Operator,
+    readonly input: readonly ColumnSchema[],
+  ) {}
+
+  push(rows: readonly (readonly Value[])[]): Row[] {
+    this.op.processBatch(batchOf(this.input, rows), this.ctx, this.out);
+    return this.drain();
+  }
+
+  watermark(ms: number | string): Row[] {
+    this.op.onWatermark?.(typeof ms === 'string' ? Date.parse(ms) : ms, this.ctx, this.out);
+    return this.drain();
+  }
+
+  drain(): Row[] {
+    return this.out.take().flatMap((b) => batchToRows(b, this.op.outputColumns));
+  }
+}

@@ -1,0 +1,205 @@
+// The conformance suite every window shape runs: half-open epoch-aligned windows, emit-once on the
+// watermark, late rows, several keys, NULL keys and values, and every aggregate checked against a
+// brute-force oracle that enumerates each row's windows directly.
+import { describe, expect, it } from 'vitest';
+import type { AggregateFn, ColumnSchema, WindowAggregateNode, WindowSpec } from '../../../src/engine/query/plan.js';
+import type { DataType } from '../../../src/engine/expr/ir.js';
+import { WindowAggregate } from '../../../src/engine/operators/window-aggregate.js';
+import { Harness } from './helpers.js';
+import type { Value } from './helpers.js';
+import type { Row } from '../../../src/engine/batch/rows.js';
+
+const input: ColumnSchema[] = [
+  { name: 'ts', type: 'TIMESTAMP' },
+  { name: 'user_id', type: 'VARCHAR' },
+  { name: 'amount', type: 'DOUBLE' },
+  { name: 'n', type: 'INT' },
+];
+const source = { kind: 'source' as const, stream: 's', format: { kind: 'json' as const }, columns: input, eventTime: { column: 0, watermarkDelayMs: 0 } };
+
+const allAggregates: { fn: AggregateFn; name: string; type: DataType; arg?: number }[] = [
+  { fn: 'count_star', name: 'cnt', type: 'BIGINT' },
+  { fn: 'count', name: 'cnt_amount', type: 'BIGINT', arg: 2 },
+  { fn: 'count_distinct', name: 'distinct_n', type: 'BIGINT', arg: 3 },
+  { fn: 'sum', name: 'sum_amount', type: 'DOUBLE', arg: 2 },
+  { fn: 'sum', name: 'sum_n', type: 'BIGINT', arg: 3 },
+  { fn: 'avg', name: 'avg_amount', type: 'DOUBLE', arg: 2 },
+  { fn: 'min', name: 'min_amount', type: 'DOUBLE', arg: 2 },
+  { fn: 'max', name: 'max_amount', type: 'DOUBLE', arg: 2 },
+  { fn: 'min', name: 'min_user', type: 'VARCHAR', arg: 1 },
+  { fn: 'max', name: 'max_ts', type: 'TIMESTAMP', arg: 0 },
+  { fn: 'stddev', name: 'sd_amount', type: 'DOUBLE', arg: 2 },
+];
+
+function node(window: WindowSpec, aggregates = allAggregates, keyed = true): WindowAggregateNode {
+  return {
+    kind: 'windowAggregate',
+    input: source,
+    window,
+    timeColumn: 0,
+    keys: keyed ? [{ name: 'user_id', expr: { kind: 'column', index: 1, name: 'user_id', type: 'VARCHAR' } }] : [],
+    aggregates: aggregates.map((a) => ({
+      fn: a.fn,
+      name: a.name,
+      type: a.type,
+      ...(a.arg === undefined ? {} : { arg: { kind: 'column' as const, index: a.arg, name: input[a.arg]!.name, type: input[a.arg]!.type } }),
+    })),
+  };
+}
+
+/** Computes the expected windows by brute force. */
+function oracle(window: WindowSpec, rows: readonly (readonly Value[])[]): Row[] {
+  const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
+  const groups = new Map<string, { start: number; key: Value; rows: (readonly Value[])[] }>();
+  for (const r of rows) {
+    const t = r[0] as number;
+    if (t === null) continue;
+    const lastStart = Math.floor(t / slide) * slide;
+    for (let start = lastStart; start > t - window.sizeMs; start -= slide) {
+      const id = `${start}|${JSON.stringify(r[1])}`;
+      if (!groups.has(id)) groups.set(id, { start, key: r[1]!, rows: [] });
+      groups.get(id)!.rows.push(r);
+    }
+  }
+  const out: Row[] = [];
+  for (const g of groups.values()) {
+    const vals = (i: number) => g.rows.map((r) => r[i]).filter((v): v is number => v !== null && v !== undefined) as number[];
+    const amounts = vals(2);
+    const mean = amounts.reduce((a, b) => a + b, 0) / amounts.length;
+    const sd = amounts.length < 2 ? null : Math.sqrt(amounts.reduce((a, b) => a + (b - mean) ** 2, 0) / (amounts.length - 1));
+    const users = g.rows.map((r) => r[1]).filter((v) => v !== null) as string[];
+    out.push({
+      window_start: new Date(g.start).toISOString(),
+      window_end: new Date(g.start + window.sizeMs).toISOString(),
+      user_id: g.key as string | null,
+      cnt: g.rows.length,
+      cnt_amount: amounts.length,
+      distinct_n: new Set(vals(3)).size,
+      sum_amount: amounts.length ? amounts.reduce((a, b) => a + b, 0) : null,
+      sum_n: vals(3).length ? vals(3).reduce((a, b) => a + b, 0) : null,
+      avg_amount: amounts.length ? mean : null,
+      min_amount: amounts.length ? Math.min(...amounts) : null,
+      max_amount: amounts.length ? Math.max(...amounts) : null,
+      min_user: users.length ? users.sort()[0]! : null,
+      max_ts: new Date(Math.max(...g.rows.map((r) => r[0] as number))).toISOString(),
+      sd_amount: sd,
+    });
+  }
+  return sortRows(out);
+}
+
+function sortRows(rows: Row[]): Row[] {
+  return [...rows].sort((a, b) => (a.window_start! < b.window_start! ? -1 : a.window_start! > b.window_start! ? 1 : String(a.user_id) < String(b.user_id) ? -1 : 1));
+}
+
+function approx(rows: Row[]): Row[] {
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v])));
+}
+
+const T0 = Date.parse('2024-01-01T00:00:00Z');
+const shapes: { name: string; window: WindowSpec }[] = [
+  { name: 'tumbling 10 s', window: { kind: 'tumble', sizeMs: 10_000 } },
+  { name: 'hopping 10 s every 5 s', window: { kind: 'hop', sizeMs: 10_000, slideMs: 5_000 } },
+  { name: 'hopping 30 s every 10 s', window: { kind: 'hop', sizeMs: 30_000, slideMs: 10_000 } },
+  { name: 'hopping 10 s every 10 s', window: { kind: 'hop', sizeMs: 10_000, slideMs: 10_000 } },
+];
+
+for (const { name, window } of shapes) {
+  describe(`window conformance: ${name}`, () => {
+    const make = (aggs = allAggregates, keyed = true) => new Harness(new WindowAggregate(node(window, aggs, keyed), input), input);
+    const countOnly = [{ fn: 'count_star' as const, name: 'cnt', type: 'BIGINT' as const }];
+
+    it('puts a row at a window end into the next window (half-open windows)', () => {
+      const h = make(countOnly, false);
+      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
+      h.push([[T0], [T0 + slide - 1], [T0 + slide]]);
+      const rows = h.watermark(T0 + 10 * window.sizeMs);
+      const first = rows.find((r) => r.window_end === new Date(T0 + slide).toISOString() || r.window_start === new Date(T0).toISOString());
+      expect(first).toBeDefined();
+      const exact = oracle(window, [[T0], [T0 + slide - 1], [T0 + slide]].map((r) => [r[0]!, null, null, null]));
+      expect(rows.map((r) => [r.window_start, r.window_end, r.cnt])).toEqual(exact.map((r) => [r.window_start, r.window_end, r.cnt]));
+    });
+
+    it('aligns windows to the epoch', () => {
+      const h = make(countOnly, false);
+      h.push([[T0 + 12_345]]);
+      const rows = h.watermark(T0 + 10 * window.sizeMs);
+      for (const r of rows) {
+        expect(Date.parse(r.window_start as string) % (window.kind === 'hop' ? window.slideMs : window.sizeMs)).toBe(0);
+        expect(Date.parse(r.window_end as string) - Date.parse(r.window_start as string)).toBe(window.sizeMs);
+      }
+    });
+
+    it('emits a window once the watermark passes its end, and never again', () => {
+      const h = make(countOnly, false);
+      h.push([[T0 + 1000]]);
+      const firstEnd = oracle(window, [[T0 + 1000, null, null, null]])[0]!.window_end as string;
+      expect(h.watermark(Date.parse(firstEnd) - 1)).toEqual([]);
+      const emitted = h.watermark(firstEnd);
+      expect(emitted.map((r) => r.window_end)).toEqual([firstEnd]);
+      expect(h.watermark(Date.parse(firstEnd) + 1)).toEqual([]);
+      const all = h.watermark(T0 + 100 * window.sizeMs);
+      expect([...emitted, ...all]).toEqual(oracle(window, [[T0 + 1000, null, null, null]]).map((r) => ({ window_start: r.window_start, window_end: r.window_end, cnt: 1 })));
+      expect(h.watermark(T0 + 200 * window.sizeMs)).toEqual([]);
+    });
+
+    it('drops and counts rows behind the watermark', () => {
+      const h = make(countOnly, false);
+      h.watermark(T0 + 5000);
+      h.push([[T0 + 4999], [T0 + 5000], [T0 + 1]]);
+      expect(h.ctx.metrics.lateRows).toBe(2);
+      const rows = h.watermark(T0 + 100 * window.sizeMs);
+      expect(rows.reduce((a, r) => a + (r.cnt as number), 0)).toBe(window.sizeMs / (window.kind === 'hop' ? window.slideMs : window.sizeMs));
+    });
+
+    it('computes every aggregate per key, with NULL keys and NULL values, across batches', () => {
+      const h = make();
+      const rows: Value[][] = [];
+      const users = ['alice', 'bob', null, 'carol'];
+      for (let i = 0; i < 120; i++) {
+        const t = T0 + ((i * 7919) % 45_000);
+        rows.push([t, users[i % 4]!, i % 5 === 0 ? null : (i * 37) % 101 / 4, i % 7 === 0 ? null : i % 6]);
+      }
+      h.push(rows.slice(0, 50));
+      h.push(rows.slice(50));
+      const out = h.watermark(T0 + 100_000);
+      expect(approx(sortRows(out))).toEqual(approx(oracle(window, rows)));
+    });
+
+    it('keeps panes only for windows not yet emitted', () => {
+      const op = new WindowAggregate(node(window, countOnly, false), input);
+      const h = new Harness(op, input);
+      h.push([[T0], [T0 + 60_000]]);
+      h.watermark(T0 + 60_000);
+      expect(op.openPanes).toBe(1);
+      h.watermark(T0 + 200_000);
+      expect(op.openPanes).toBe(0);
+    });
+
+    it('carries on from a snapshot with the same results', () => {
+      const rows: Value[][] = [];
+      for (let i = 0; i < 40; i++) rows.push([T0 + i * 1000, i % 2 ? 'a' : 'b', i, i % 3]);
+      const a = make();
+      a.push(rows.slice(0, 20));
+      a.watermark(T0 + 12_000);
+      const snap = JSON.parse(JSON.stringify(a.op.snapshot!()));
+      const b = make();
+      b.op.restore!(snap);
+      const fromA = [...a.push(rows.slice(20)), ...a.watermark(T0 + 200_000)];
+      const fromB = [...b.push(rows.slice(20)), ...b.watermark(T0 + 200_000)];
+      expect(fromB).toEqual(fromA);
+    });
+  });
+}
+
+describe('window validation', () => {
+  it('rejects a hop whose size is not a multiple of its slide', () => {
+    expect(() => new WindowAggregate(node({ kind: 'hop', sizeMs: 10_000, slideMs: 3_000 }), input)).toThrow('HOP size 10 s must be a whole multiple of slide 3 s');
+  });
+  it('rejects a time column that is not a TIMESTAMP', () => {
+    expect(() => new WindowAggregate({ ...node({ kind: 'tumble', sizeMs: 1000 }), timeColumn: 2 }, input)).toThrow(/must be TIMESTAMP, got DOUBLE/);
+  });
+  it('rejects SUM over text', () => {
+    expect(() => new WindowAggregate(node({ kind: 'tumble', sizeMs: 1000 }, [{ fn: 'sum', name: 's', type: 'DOUBLE', arg: 1 }]), input)).toThrow(/SUM expects a number, got VARCHAR/);
+  });
+});
