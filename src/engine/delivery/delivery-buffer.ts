@@ -11,7 +11,10 @@ export interface BufferedRecord {
 export class DeliveryBuffer {
   readonly records: BufferedRecord[] = [];
   bytes = 0;
-  /** Clock time of the first record, epoch ms: the interval hint counts from here. */
+  /**
+   * Arrival time of the first record, epoch ms: the interval hint counts from here, so a record never
+   * waits longer than the interval after it arrived (also after a restart), whenever it was read.
+   */
   openedAt = 0;
   /** Arrival time of the oldest record: its time names the object's prefix, as in Firehose. */
   oldestArrival = Number.POSITIVE_INFINITY;
@@ -32,8 +35,8 @@ export class DeliveryBuffer {
     return this.records.length > 0 && this.bytes + size > limit;
   }
 
-  add(record: BufferedRecord, now: number): void {
-    if (this.records.length === 0) this.openedAt = now;
+  add(record: BufferedRecord): void {
+    if (this.records.length === 0) this.openedAt = record.arrivalTimestamp;
     this.records.push(record);
     this.bytes += record.data.length;
     if (record.arrivalTimestamp < this.oldestArrival) this.oldestArrival = record.arrivalTimestamp;

@@ -1,7 +1,6 @@
 // Owns every delivery stream: their definitions (persisted in the data directory), DirectPut ingestion
 // through an internal stream, one runner per delivery stream, and the metrics the server exposes.
 
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
@@ -63,6 +62,7 @@ export interface PutRecordBatchEntry {
 
 /** Internal streams that make DirectPut records durable are named with this prefix. */
 export const INTERNAL_STREAM_PREFIX = '__firehose_';
+const DIRECT_PUT_PARTITION_KEY = 'firehose';
 const MAX_RECORD = 1000 * 1024;
 const MAX_BATCH_RECORDS = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -302,7 +302,8 @@ export class DeliveryManager {
     if (total > MAX_BATCH_BYTES) throw new EddyError('InvalidArgumentException', `Records size ${total} bytes exceeds the limit of ${MAX_BATCH_BYTES} bytes per PutRecordBatch call.`);
     const entries = await this.o.streams.putRecords(
       r.internalStream!,
-      records.map((data) => ({ partitionKey: randomBytes(8).toString('hex'), data })),
+      // One partition key keeps a delivery stream's records in put order (one shard of the internal stream).
+      records.map((data) => ({ partitionKey: DIRECT_PUT_PARTITION_KEY, data })),
     );
     const m = this.metricsByName.get(name);
     return entries.map((e, i) => {

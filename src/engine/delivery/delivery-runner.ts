@@ -132,6 +132,11 @@ export class DeliveryRunner {
         if (!got) await this.waitForWork();
       }
       if (this.flushOnStop) {
+        // Drain what the stream already holds, so a clean shutdown leaves nothing half-delivered.
+        for (;;) {
+          if (this.reshardPending) this.openShards();
+          if (!(await this.readAvailable()) && !this.reshardPending) break;
+        }
         for (const key of [...this.buffers.keys()]) await this.flush(key, 3);
         await this.saveCheckpoint();
       }
@@ -182,8 +187,18 @@ export class DeliveryRunner {
   private async readAvailable(): Promise<boolean> {
     let got = false;
     for (const [shardId, s] of this.shards) {
-      if (!s.cursor || this.stopping) continue;
-      const result = s.cursor.read(READ_LIMIT);
+      if (!s.cursor) continue;
+      if (this.stopping && !this.flushOnStop) throw new StoppedError();
+      let result;
+      try {
+        result = s.cursor.read(READ_LIMIT);
+      } catch (e) {
+        // The shard or stream went away (deleted, trimmed): report it and look at the stream again later.
+        this.failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}': ${(e as Error).message}`, at: this.o.clock.now() };
+        s.cursor.close();
+        this.shards.delete(shardId);
+        continue;
+      }
       s.millisBehindLatest = result.millisBehindLatest;
       for (const r of result.records) {
         if (this.stopping && !this.flushOnStop) throw new StoppedError();
@@ -247,7 +262,7 @@ export class DeliveryRunner {
       buffer = new DeliveryBuffer(keys);
       this.buffers.set(key, buffer);
     }
-    buffer.add(record, this.o.clock.now());
+    buffer.add(record);
     if (errorCode) this.errorDetails.set(record, { code: errorCode, message: errorMessage ?? '' });
     if (buffer.bytes >= limit) await this.flush(key);
   }
