@@ -3,6 +3,7 @@ import { Bool, Data, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, 
 import type { DataType as ArrowType } from 'apache-arrow';
 import type { DataType } from '../expr/ir.js';
 import type { ColumnSchema } from '../query/plan.js';
+import { SYSTEM_COLUMNS } from '../query/plan.js';
 
 /**
  * BIGINT is a real Arrow Int64 column. Engine code reads and writes it through an Int32Array view of
@@ -33,12 +34,7 @@ function assertNeverType(type: never): never {
 }
 
 /** The columns every source batch ends with, after the stream's declared columns. */
-export const SYSTEM_COLUMNS: readonly ColumnSchema[] = [
-  { name: '_arrival_time', type: 'TIMESTAMP' },
-  { name: '_partition_key', type: 'VARCHAR' },
-  { name: '_shard_id', type: 'VARCHAR' },
-  { name: '_sequence_number', type: 'VARCHAR' },
-];
+export { SYSTEM_COLUMNS };
 
 export function arrowSchema(columns: readonly ColumnSchema[]): Schema {
   return new Schema(columns.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));

@@ -11,7 +11,7 @@ import { systemClock } from '../clock.js';
 import { EddyError } from '../errors.js';
 import { likeToRegExp } from './like-pattern.js';
 import { scalarFunctions } from './scalar-functions.js';
-import { extractFn, floorTimeFn } from './time-units.js';
+import { ceilTimeFn, extractFn, floorTimeFn } from './time-units.js';
 
 /** The columns of one batch, converted to working form on first use. */
 export interface ColumnSource {
@@ -244,7 +244,7 @@ class Generator {
           return this.strict([s], to, ([a]) => `F.parseNumber(${a})`, true);
         default: {
           const n = this.strict([s], 'DOUBLE', ([a]) => `F.parseNumber(${a})`, true);
-          return this.strict([n], to, ([a]) => `F.roundInt(${a})`);
+          return this.strict([n], to, ([a]) => `Math.trunc(${a})`, true);
         }
       }
     }
@@ -254,7 +254,7 @@ class Generator {
         return this.strict([s], to, ([a]) => `${a} !== 0`);
       case 'INT':
       case 'BIGINT':
-        return from === 'DOUBLE' ? this.strict([s], to, ([a]) => `F.roundInt(${a})`, true) : s;
+        return from === 'DOUBLE' ? this.strict([s], to, ([a]) => `Math.trunc(${a})`, true) : s;
       case 'TIMESTAMP':
         return this.strict([s], to, ([a]) => `Math.floor(${a})`, true);
       default:
@@ -349,7 +349,7 @@ class Generator {
           if (!/^[imsu]*$/.test(f)) invalid(`invalid REGEXP_LIKE flags ${JSON.stringify(f)}`);
           let re: RegExp;
           try {
-            re = new RegExp(String(p!.value), f.includes('u') ? f : `${f}u`);
+            re = new RegExp(String(p!.value), f);
           } catch (err) {
             invalid(`invalid regular expression ${JSON.stringify(p!.value)}: ${(err as Error).message}`);
           }
@@ -388,8 +388,9 @@ class Generator {
         return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `F.trim(${a}, undefined, ${mode})`);
       }
       case 'char_length':
+        // UTF-16 code units, as the plan contract defines it.
         arity(1);
-        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `F.charLength(${a})`);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `${a}.length`);
       case 'abs':
         arity(1);
         return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.abs(${a})`);
@@ -404,15 +405,16 @@ class Generator {
         const m = fn === 'floor' ? 'Math.floor' : 'Math.ceil';
         return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `${m}(${a})`);
       }
+      // Outside their domains these give NaN, as JavaScript does (the plan contract says so).
       case 'power':
         arity(2);
-        return this.strict(argExprs.map((a) => this.emit(a)), type, ([a, b]) => `Math.pow(${a}, ${b})`, true);
+        return this.strict(argExprs.map((a) => this.emit(a)), type, ([a, b]) => `Math.pow(${a}, ${b})`);
       case 'sqrt':
         arity(1);
-        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.sqrt(${a})`, true);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.sqrt(${a})`);
       case 'ln':
         arity(1);
-        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `(${a} > 0 ? Math.log(${a}) : null)`, true);
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.log(${a})`);
       case 'coalesce': {
         if (argExprs.length < 1) arity(1, Infinity);
         const out = this.declare(type);
@@ -426,10 +428,11 @@ class Generator {
         branch(0);
         return out.slot;
       }
-      case 'floor_time': {
+      case 'floor_time':
+      case 'ceil_time': {
         arity(2);
         const unit = literalText(argExprs[1], 'a time unit');
-        const f = floorTimeFn(unit) ?? invalid(`FLOOR cannot round a timestamp to ${JSON.stringify(unit)}`);
+        const f = (fn === 'floor_time' ? floorTimeFn(unit) : ceilTimeFn(unit)) ?? invalid(`${fn === 'floor_time' ? 'FLOOR' : 'CEIL'} cannot round a timestamp to ${JSON.stringify(unit)}`);
         const k = this.constant(f);
         return this.strict([this.emit(argExprs[0]!)], 'TIMESTAMP', ([a]) => `${k}(${a})`);
       }

