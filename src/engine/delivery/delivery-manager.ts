@@ -86,6 +86,7 @@ export class DeliveryManager {
   private readonly runners = new Map<string, DeliveryRunner>();
   private readonly metricsByName = new Map<string, DeliveryMetrics>();
   private readonly listeners = new Set<(e: DeliveryEvent) => void>();
+  private readonly failureListeners = new Set<(name: string, f: DeliveryFailure) => void>();
   /** Serialises control operations per delivery stream name. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly clock: Clock;
@@ -157,6 +158,9 @@ export class DeliveryManager {
       metrics: this.metricsByName.get(r.name)!,
       emit: (e) => {
         for (const l of this.listeners) l(e);
+      },
+      reportFailure: (f) => {
+        for (const l of this.failureListeners) l(r.name, f);
       },
       ...(this.o.maxActivePartitions ? { maxActivePartitions: this.o.maxActivePartitions } : {}),
     });
@@ -365,6 +369,12 @@ export class DeliveryManager {
   onDelivery(listener: (e: DeliveryEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Subscribes to failed delivery attempts (each is retried with backoff); returns an unsubscribe function. */
+  onDeliveryFailure(listener: (deliveryStreamName: string, failure: DeliveryFailure) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   /** Makes runners re-check their buffer deadlines now (after an injected clock moved). */

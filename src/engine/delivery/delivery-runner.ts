@@ -32,6 +32,8 @@ export interface DeliveryRunnerOptions {
   readonly retry: RetryPolicy;
   readonly metrics: DeliveryMetrics;
   readonly emit: (event: DeliveryEvent) => void;
+  /** Called on every failed attempt to write to the destination (each one is retried). */
+  readonly reportFailure?: (failure: DeliveryFailure) => void;
   /** Most partitions buffered at once; at the limit the oldest buffer is flushed early to stay bounded. */
   readonly maxActivePartitions?: number;
 }
@@ -336,6 +338,7 @@ export class DeliveryRunner {
         if (isEddyError(e) && e.fault === 'user') throw e;
         this.o.metrics.deliveryErrors++;
         this.failure = { code: (e as NodeJS.ErrnoException).code ?? 'InternalFailure', message: `Delivery to bucket '${this.o.settings.bucket}' failed: ${(e as Error).message}`, at: this.o.clock.now() };
+        this.o.reportFailure?.(this.failure);
         if (this.stopping && (!this.flushOnStop || attempt > attemptsWhenStopping)) throw new StoppedError();
         await this.backoff(delay);
         delay = Math.min(delay * 2, this.o.retry.maxDelayMs);
@@ -404,6 +407,7 @@ export class DeliveryRunner {
       const key = dataKey;
       const path = resolveUnder(this.bucketDir(), key);
       await writeFileAtomic(path, body);
+      this.failure = undefined;
       const records = buffer.records.length - failed.length;
       let bytes = 0;
       for (const r of buffer.records) bytes += r.data.length;
@@ -423,6 +427,7 @@ export class DeliveryRunner {
       const key = evaluatePrefix(settings.errorPrefix, { timestamp: oldest, zone: settings.zone, errorOutputType: type }) + objectName(record.name, record.versionId, oldest, settings.zone, '');
       const path = resolveUnder(this.bucketDir(), key);
       await writeFileAtomic(path, text);
+      this.failure = undefined;
       metrics.errorRecords += list.length;
       metrics.errorFilesWritten++;
       this.o.emit({ deliveryStreamName: record.name, kind: 'error', key, path, records: list.length, bytes: Buffer.byteLength(text) });

@@ -1,0 +1,89 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { destination, jsonRecords, listObjects, newline, readObject, startHarness, type Harness } from './delivery-harness.js';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function allIds(): Promise<number[]> {
+  const ids: number[] = [];
+  for (const k of await listObjects(h.filesRoot)) for (const l of (await readObject(h.filesRoot, k)).toString().split('\n').filter(Boolean)) ids.push((JSON.parse(l) as { id: number }).id);
+  return ids.sort((a, b) => a - b);
+}
+
+describe('destination errors', () => {
+  it('retries with backoff, reports the failure, and delivers once the destination works again', async () => {
+    await mkdir(h.filesRoot, { recursive: true });
+    await writeFile(join(h.filesRoot, 'bucket'), 'a file where the bucket directory should be');
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'flaky', ExtendedS3DestinationConfiguration: destination({ BufferingHints: { IntervalInSeconds: 0 }, ProcessingConfiguration: newline }) });
+    const failed = new Promise<void>((resolve) => h.manager.onDeliveryFailure(() => resolve()));
+    await h.manager.putRecordBatch('flaky', jsonRecords(10));
+    await failed;
+    const d = h.manager.describeDeliveryStream('flaky');
+    expect(d.failure).toMatchObject({ message: expect.stringMatching(/Delivery to bucket 'bucket' failed/) });
+    expect(h.manager.metrics()[0]!.deliveryErrors).toBeGreaterThan(0);
+    const delivered = h.waitForObjects(1);
+    await rm(join(h.filesRoot, 'bucket'));
+    await delivered;
+    expect(h.manager.describeDeliveryStream('flaky').failure).toBeUndefined();
+    expect(await allIds()).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+});
+
+describe('delivery stream lifecycle', () => {
+  it('UpdateDestination bumps the version, which names new objects; a stale version is refused', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'upd', ExtendedS3DestinationConfiguration: destination({ Prefix: 'v/', BufferingHints: { IntervalInSeconds: 900 }, ProcessingConfiguration: newline }) });
+    await h.manager.putRecordBatch('upd', jsonRecords(3));
+    const first = h.waitForObjects(1);
+    await h.manager.updateDestination({ DeliveryStreamName: 'upd', CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001', ExtendedS3DestinationUpdate: { Prefix: 'v2/', BufferingHints: { IntervalInSeconds: 0 } } });
+    expect((await first)[0]!.key).toMatch(/^v\/2026\/11\/25\/17\/upd-1-/);
+    expect(h.manager.describeDeliveryStream('upd').record.versionId).toBe(2);
+    const second = h.waitForObjects(1);
+    await h.manager.putRecordBatch('upd', jsonRecords(2, 3));
+    expect((await second)[0]!.key).toMatch(/^v2\/2026\/11\/25\/17\/upd-2-/);
+    await expect(h.manager.updateDestination({ DeliveryStreamName: 'upd', CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001', ExtendedS3DestinationUpdate: {} })).rejects.toMatchObject({
+      code: 'ConcurrentModificationException',
+      message: expect.stringMatching(/current version id: 2 and the specified version id: 1/),
+    });
+    expect(await allIds()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('persists definitions and checkpoints: after a restart it resumes with no duplicates', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'keep', ExtendedS3DestinationConfiguration: destination({ BufferingHints: { IntervalInSeconds: 0 }, ProcessingConfiguration: newline }), Tags: [{ Key: 'team', Value: 'data' }] });
+    const one = h.waitForObjects(1);
+    await h.manager.putRecordBatch('keep', jsonRecords(5));
+    await one;
+    await h.reopen();
+    expect(h.manager.listDeliveryStreams().names).toEqual(['keep']);
+    expect(h.manager.listTags('keep').tags).toEqual([{ Key: 'team', Value: 'data' }]);
+    const two = h.waitForObjects(1);
+    await h.manager.putRecordBatch('keep', jsonRecords(5, 5));
+    await two;
+    expect(await allIds()).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('deletes a delivery stream with its internal stream; names are validated', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'gone', ExtendedS3DestinationConfiguration: destination() });
+    expect(h.store.listStreams().map((s) => s.streamName)).toContain('__firehose_gone');
+    await expect(h.manager.createDeliveryStream({ DeliveryStreamName: 'gone', ExtendedS3DestinationConfiguration: destination() })).rejects.toMatchObject({ code: 'ResourceInUseException' });
+    await h.manager.deleteDeliveryStream('gone');
+    expect(h.manager.listDeliveryStreams().names).toEqual([]);
+    expect(h.store.listStreams().map((s) => s.streamName)).not.toContain('__firehose_gone');
+    expect(() => h.manager.describeDeliveryStream('gone')).toThrow(/Firehose gone under account 000000000000 not found/);
+    await expect(h.manager.createDeliveryStream({ DeliveryStreamName: 'bad name', ExtendedS3DestinationConfiguration: destination() })).rejects.toMatchObject({ code: 'ValidationException' });
+    await expect(h.manager.createDeliveryStream({ DeliveryStreamName: 'two', ExtendedS3DestinationConfiguration: destination(), RedshiftDestinationConfiguration: {} })).rejects.toThrow(/Exactly one destination configuration is required/);
+  });
+
+  it('tags and untags', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 't', ExtendedS3DestinationConfiguration: destination() });
+    await h.manager.tagDeliveryStream('t', [{ Key: 'b', Value: '2' }, { Key: 'a', Value: '1' }]);
+    await h.manager.untagDeliveryStream('t', ['b']);
+    expect(h.manager.listTags('t')).toEqual({ tags: [{ Key: 'a', Value: '1' }], hasMore: false });
+  });
+});
