@@ -103,6 +103,8 @@ export class FileShardLog implements ShardLog {
     this.report = options.onCorruption ?? defaultReport;
     this.segments = segments;
     const active = segments[segments.length - 1]!;
+    // The time the active segment was first written is not stored; its first record's arrival is close.
+    if (active.firstTimestamp !== undefined) active.firstWrittenAt = Math.min(active.firstTimestamp, clock.now());
     this.nextOffset = active.endOffset;
     this.committed = this.nextOffset;
     this.lastWrittenTimestamp = [...segments].reverse().find((s) => s.lastTimestamp !== undefined)?.lastTimestamp;
@@ -254,11 +256,13 @@ export class FileShardLog implements ShardLog {
   /** Writes `batch` to the active segment (rolling first if due) in one call, or undoes it and throws. */
   private write(batch: EncodedBatch): void {
     let segment = this.segments[this.segments.length - 1]!;
+    const now = this.clock.now();
     if (segment.recordCount > 0) {
       const full = segment.size + batch.bytes.length > this.segmentBytes;
-      const old = this.clock.now() - segment.firstTimestamp! >= this.segmentMaxAgeMs;
+      const old = now - (segment.firstWrittenAt ?? now) >= this.segmentMaxAgeMs;
       if (full || old || segment.corruptFrom !== undefined) segment = this.roll();
     }
+    if (segment.recordCount === 0) segment.firstWrittenAt = now;
     const position = segment.size;
     const fd = segment.writeFd!;
     try {

@@ -34,6 +34,8 @@ export class Segment {
   endOffset: number;
   firstTimestamp: number | undefined;
   lastTimestamp: number | undefined;
+  /** Clock time of this segment's first write, from which its age (for rolling) is counted. */
+  firstWrittenAt: number | undefined;
   readonly index = new SparseIndex();
   /** Offset of the first record found corrupt: it and everything after it in this segment are not served. */
   corruptFrom: number | undefined;
