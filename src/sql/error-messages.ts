@@ -47,7 +47,9 @@ function reservedHint(token: IToken, expectsName: boolean): string {
 }
 
 function phraseFor(tokenTypes: readonly TokenType[], ruleName: string): string {
-  const unique = [...new Set(tokenTypes)];
+  // A quoted name is always an alternative to a name; saying "a name" covers both.
+  const unique = [...new Set(tokenTypes)].filter((tt) => tt !== t.QuotedIdentifier || !tokenTypes.includes(t.Identifier));
+  if (unique.includes(t.Watermark) && unique.includes(t.Identifier)) return RULE_PHRASES.tableElement!;
   const rulePhrase = RULE_PHRASES[ruleName];
   if (rulePhrase !== undefined && (unique.length > 2 || unique.includes(t.Identifier))) return rulePhrase;
   if (unique.includes(t.Identifier) && unique.includes(t.IntegerLiteral)) {

@@ -1,0 +1,179 @@
+// Renders a plan as EXPLAIN text: one node per line, children indented, expressions as SQL-like text
+// with column references written name@index (the index into the child's output columns).
+
+import type { Expr } from '../expr/ir.js';
+import { assertNever, outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from './plan.js';
+
+const INFIX: Readonly<Record<string, string>> = {
+  add: '+',
+  sub: '-',
+  mul: '*',
+  div: '/',
+  mod: '%',
+  eq: '=',
+  ne: '<>',
+  lt: '<',
+  le: '<=',
+  gt: '>',
+  ge: '>=',
+  and: 'AND',
+  or: 'OR',
+  like: 'LIKE',
+};
+
+const INTERVAL_UNITS: readonly [string, number][] = [
+  ['DAY', 86_400_000],
+  ['HOUR', 3_600_000],
+  ['MINUTE', 60_000],
+  ['SECOND', 1000],
+  ['MILLISECOND', 1],
+];
+
+/** 300000 → INTERVAL '5' MINUTE. */
+export function intervalText(ms: number): string {
+  const [unit, size] = INTERVAL_UNITS.find(([, size]) => ms % size === 0)!;
+  return `INTERVAL '${ms / size}' ${unit}`;
+}
+
+/** 300000 → "5 min"; what EXPLAIN prints for window sizes and delays. */
+export function durationText(ms: number): string {
+  if (ms !== 0 && ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms !== 0 && ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+function quote(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+export function exprText(e: Expr): string {
+  switch (e.kind) {
+    case 'column':
+      return `${e.name}@${e.index}`;
+    case 'literal':
+      if (e.value === null) return e.type === 'VARCHAR' ? 'NULL' : `CAST(NULL AS ${e.type})`;
+      if (e.type === 'TIMESTAMP') return `TIMESTAMP '${new Date(e.value as number).toISOString()}'`;
+      if (typeof e.value === 'string') return quote(e.value);
+      if (typeof e.value === 'boolean') return e.value ? 'TRUE' : 'FALSE';
+      return e.type === 'DOUBLE' && Number.isInteger(e.value) ? `${e.value}.0` : String(e.value);
+    case 'call':
+      return callText(e.fn, e.args, e.type);
+    case 'cast':
+      return `CAST(${exprText(e.expr)} AS ${e.type})`;
+    case 'case':
+      return `CASE ${e.whens.map((w) => `WHEN ${exprText(w.when)} THEN ${exprText(w.then)}`).join(' ')}${e.else ? ` ELSE ${exprText(e.else)}` : ''} END`;
+    case 'in':
+      return `(${exprText(e.expr)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map(exprText).join(', ')}))`;
+    case 'between':
+      return `(${exprText(e.expr)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${exprText(e.low)} AND ${exprText(e.high)})`;
+    default:
+      return assertNever(e);
+  }
+}
+
+function callText(fn: string, args: readonly Expr[], type: string): string {
+  const a = args.map(exprText);
+  const infix = INFIX[fn];
+  if (infix && args.length === 2) {
+    const second = args[1]!;
+    if (type === 'TIMESTAMP' && (fn === 'add' || fn === 'sub') && second.kind === 'literal' && typeof second.value === 'number') {
+      return `(${a[0]} ${infix} ${intervalText(second.value)})`;
+    }
+    return `(${a[0]} ${infix} ${a[1]})`;
+  }
+  switch (fn) {
+    case 'neg':
+      return `(-${a[0]})`;
+    case 'not':
+      return `(NOT ${a[0]})`;
+    case 'is_null':
+      return `(${a[0]} IS NULL)`;
+    case 'is_not_null':
+      return `(${a[0]} IS NOT NULL)`;
+    case 'concat':
+      return `(${a.join(' || ')})`;
+    case 'floor_time':
+    case 'ceil_time':
+      return `${fn === 'floor_time' ? 'FLOOR' : 'CEIL'}(${a[0]} TO ${unitText(args[1])})`;
+    case 'extract':
+      return `EXTRACT(${unitText(args[0])} FROM ${a[1]})`;
+    case 'trim':
+      return args.length === 3 ? `TRIM(${unitText(args[2])} ${a[1]} FROM ${a[0]})` : `TRIM(${a.join(', ')})`;
+    case 'current_timestamp':
+      return 'CURRENT_TIMESTAMP';
+    default:
+      return `${fn.toUpperCase()}(${a.join(', ')})`;
+  }
+}
+
+function unitText(e: Expr | undefined): string {
+  return e?.kind === 'literal' && typeof e.value === 'string' ? e.value : e ? exprText(e) : '?';
+}
+
+function named(list: readonly NamedExpr[]): string {
+  return list.map((n) => (n.expr.kind === 'column' && n.expr.name === n.name ? exprText(n.expr) : `${n.name} := ${exprText(n.expr)}`)).join(', ');
+}
+
+function aggregateText(a: AggregateCall & { readonly name: string }): string {
+  const fn = a.fn === 'count_star' ? 'COUNT(*)' : a.fn === 'count_distinct' ? `COUNT(DISTINCT ${exprText(a.arg!)})` : `${a.fn.toUpperCase()}(${exprText(a.arg!)})`;
+  return `${a.name} := ${fn}`;
+}
+
+function sinkText(sink: SinkSpec): string {
+  switch (sink.kind) {
+    case 'subscribers':
+      return 'subscribers';
+    case 'stream':
+      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}`;
+    default:
+      return assertNever(sink);
+  }
+}
+
+function nodeLines(node: PlanNode, depth: number, out: string[]): void {
+  const pad = '  '.repeat(depth);
+  switch (node.kind) {
+    case 'source': {
+      const format = node.format;
+      const mappings = Object.entries(format.mappings ?? {}).map(
+        ([col, path]) => `${col} <- ${typeof path === 'number' ? `field ${path}` : `$.${path.join('.')}`}`,
+      );
+      const columns = [...node.columns.map((c) => `${c.name} ${c.type}`)].join(', ');
+      const timeName = node.eventTime.column < node.columns.length ? node.columns[node.eventTime.column]!.name : '_arrival_time';
+      out.push(
+        `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
+          `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
+          `event_time=${timeName}@${node.eventTime.column} watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`,
+      );
+      return;
+    }
+    case 'filter':
+      out.push(`${pad}Filter: ${exprText(node.predicate)}`);
+      return nodeLines(node.input, depth + 1, out);
+    case 'project':
+      out.push(`${pad}Project: ${named(node.exprs)}`);
+      return nodeLines(node.input, depth + 1, out);
+    case 'windowAggregate': {
+      const w = node.window;
+      const windowText = w.kind === 'tumble' ? `TUMBLE(size=${durationText(w.sizeMs)})` : `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)})`;
+      out.push(
+        `${pad}WindowAggregate: ${windowText} time=${outputColumns(node.input)[node.timeColumn]?.name ?? ''}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    }
+    case 'groupAggregate':
+      out.push(`${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`);
+      return nodeLines(node.input, depth + 1, out);
+    default:
+      return assertNever(node);
+  }
+}
+
+/** The EXPLAIN text of a plan: its sink and output columns, then the node tree from the root down. */
+export function explainPlan(plan: QueryPlan): string {
+  const out = [`Sink: ${sinkText(plan.sink)} columns=[${plan.columns.map((c) => `${c.name} ${c.type}`).join(', ')}]`];
+  nodeLines(plan.root, 1, out);
+  return out.join('\n');
+}

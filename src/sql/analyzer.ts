@@ -1,0 +1,1055 @@
+// AST → analyzed query: resolves stream and column names against the catalog, types every expression
+// into the engine's IR (column references by index), checks grouping and windows, and decides which
+// column each source takes its event time from. Every mistake becomes a located SqlError.
+
+import type { DataType, Expr } from '../engine/expr/ir.js';
+import {
+  SYSTEM_COLUMNS,
+  type AggregateCall,
+  type AggregateFn,
+  type NamedExpr,
+  type StreamSchema,
+  type WindowSpec,
+} from '../engine/query/plan.js';
+import type { Expression, FromItem, Name, Query } from './ast.js';
+import type { SqlCatalog } from './catalog.js';
+import { parseTimestampText } from './cst-to-ast.js';
+import { closest, didYouMean, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+
+// ---------------------------------------------------------------------------------------------------
+// The analyzed (logical) query, which planner.ts turns into plan nodes.
+
+/** A stream read; `eventTime` is the source column windows use (set when a window names one). */
+export interface ScanInput {
+  readonly kind: 'scan';
+  readonly stream: StreamSchema;
+  eventTime: { column: number; delayMs: number };
+}
+
+export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect };
+
+export type NamedAggregate = AggregateCall & { readonly name: string };
+
+export interface LogicalAggregate {
+  readonly window?: { readonly spec: WindowSpec; readonly timeColumn: number };
+  readonly keys: readonly NamedExpr[];
+  readonly aggregates: readonly NamedAggregate[];
+}
+
+/** One SELECT block: input → WHERE → aggregate → HAVING → select list. */
+export interface LogicalSelect {
+  readonly input: LogicalInput;
+  readonly where?: Expr;
+  readonly aggregate?: LogicalAggregate;
+  readonly having?: Expr;
+  readonly select: readonly NamedExpr[];
+}
+
+export interface AnalyzedQuery {
+  readonly select: LogicalSelect;
+  /** The source stream every row comes from (a query reads exactly one stream). */
+  readonly source: StreamSchema;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Types and scopes used while analyzing.
+
+/** DataType plus the two types only the analyzer sees: a bare NULL and an INTERVAL (a ms constant). */
+type SqlType = DataType | 'NULL' | 'INTERVAL';
+
+interface Typed {
+  readonly ir: Expr;
+  readonly type: SqlType;
+}
+
+interface TimeAttribute {
+  readonly scan: ScanInput;
+  readonly sourceColumn: number;
+  readonly delayMs: number;
+}
+
+interface ScopeColumn {
+  readonly name: string;
+  readonly qualifiers: readonly string[];
+  readonly type: DataType;
+  /** Index into the relation's rows; -1 for window_start/window_end of a window table. */
+  readonly index: number;
+  /** System columns: resolvable by name, left out of `*`. */
+  readonly hidden: boolean;
+  readonly timeAttr?: TimeAttribute;
+  readonly window?: 'start' | 'end';
+}
+
+interface Relation {
+  readonly input: LogicalInput;
+  readonly scope: readonly ScopeColumn[];
+  /** For messages: "in clicks". */
+  readonly label: string;
+  readonly source: StreamSchema;
+  readonly windowTable?: { readonly spec: WindowSpec; readonly timeColumn: number; readonly fn: 'TUMBLE' | 'HOP' };
+}
+
+interface Grouping {
+  readonly keys: readonly { readonly key: string; readonly name: string; readonly ir: Expr }[];
+  readonly aggregates: { key: string; name: string; call: AggregateCall }[];
+  readonly groupWindow?: { readonly fn: 'TUMBLE' | 'HOP'; readonly argsKey: string };
+  readonly tableWindow: boolean;
+  /** 2 when window_start and window_end come first. */
+  readonly offset: number;
+}
+
+interface ExprContext {
+  readonly relation: Relation;
+  /** Where the expression stands, for messages: 'WHERE', 'SELECT', 'GROUP BY', 'HAVING', 'AGGREGATE'. */
+  readonly clause: string;
+  /** Present after GROUP BY or with aggregates: expressions then read the aggregate's output. */
+  readonly grouping?: Grouping;
+}
+
+const NUMERIC: ReadonlySet<SqlType> = new Set(['INT', 'BIGINT', 'DOUBLE']);
+const isNumeric = (t: SqlType) => NUMERIC.has(t);
+const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
+
+const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
+  COUNT: 'count',
+  SUM: 'sum',
+  AVG: 'avg',
+  MIN: 'min',
+  MAX: 'max',
+  STDDEV: 'stddev',
+  STDDEV_SAMP: 'stddev',
+};
+
+const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP'; end: boolean }>> = {
+  TUMBLE_START: { fn: 'TUMBLE', end: false },
+  TUMBLE_END: { fn: 'TUMBLE', end: true },
+  HOP_START: { fn: 'HOP', end: false },
+  HOP_END: { fn: 'HOP', end: true },
+};
+
+export const SCALAR_FUNCTIONS: readonly string[] = [
+  'LOWER', 'UPPER', 'SUBSTRING', 'SUBSTR', 'TRIM', 'LTRIM', 'RTRIM', 'CHAR_LENGTH', 'CHARACTER_LENGTH', 'CONCAT',
+  'REGEXP_LIKE', 'ABS', 'ROUND', 'FLOOR', 'CEIL', 'CEILING', 'POWER', 'SQRT', 'LN', 'MOD', 'COALESCE', 'EXTRACT',
+];
+
+const ARRIVAL_TIME = '_arrival_time';
+
+/** "10 s", "1 min", "250 ms": durations as messages and EXPLAIN show them. */
+export function formatDuration(ms: number): string {
+  if (ms !== 0 && ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms !== 0 && ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+const lit = (value: boolean | number | string | null, type: DataType): Expr => ({ kind: 'literal', value, type });
+const call = (fn: string, args: readonly Expr[], type: DataType): Expr => ({ kind: 'call', fn, args, type });
+
+function nameMatches(candidate: string, name: Name): boolean {
+  return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export class Analyzer {
+  constructor(
+    private readonly catalog: SqlCatalog,
+    private readonly sql: string,
+  ) {}
+
+  private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
+    throw new SqlError(code, message, span, this.sql);
+  }
+
+  private text(span: SourceSpan): string {
+    return this.sql.slice(span.offset, span.offset + span.length).replace(/\s+/g, ' ');
+  }
+
+  /** The schema a name refers to: exact match first, then (unquoted) the only case-insensitive match. */
+  resolveStream(name: Name): StreamSchema {
+    const exact = this.catalog.stream(name.text);
+    if (exact) return exact;
+    const names = this.catalog.streamNames();
+    if (!name.quoted) {
+      const matches = names.filter((n) => n.toLowerCase() === name.text.toLowerCase());
+      if (matches.length === 1) return this.catalog.stream(matches[0]!)!;
+    }
+    this.fail(
+      'UnknownStream',
+      `Unknown stream '${name.text}'${didYouMean(name.text, names)}${names.length === 0 ? ' (no stream has a schema yet; declare one with CREATE STREAM)' : ''}`,
+      name.span,
+    );
+  }
+
+  /**
+   * `allowDuplicateNames` is for INSERT INTO, whose result columns take the target's names, so
+   * `SELECT qty, qty` is fine there.
+   */
+  analyzeQuery(query: Query, options: { allowDuplicateNames?: boolean } = {}): AnalyzedQuery {
+    const { select, relation } = this.query(query, options.allowDuplicateNames === true);
+    return { select, source: relation.source };
+  }
+
+  /** Analyzes a SELECT block; returns it with the relation it produces for an enclosing query. */
+  private query(query: Query, allowDuplicateNames = false): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    const relation = this.from(query.from);
+    const input: ExprContext = { relation, clause: 'WHERE' };
+
+    let where: Expr | undefined;
+    if (query.where) {
+      const w = this.expr(query.where, input);
+      where = this.expectBoolean(w, 'WHERE', query.where.span);
+    }
+
+    const items = this.expandStars(query, relation);
+    const aggregated =
+      query.groupBy.length > 0 ||
+      items.some((i) => this.containsAggregate(i.expr)) ||
+      (query.having !== undefined && this.containsAggregate(query.having));
+    if (relation.windowTable && !aggregated) {
+      this.fail(
+        'InvalidWindow',
+        `FROM TABLE(${relation.windowTable.fn}(...)) needs GROUP BY window_start, window_end (with any other keys) and aggregates`,
+        query.from.span,
+      );
+    }
+    if (query.having && !aggregated) {
+      this.fail('InvalidGrouping', 'HAVING needs GROUP BY or an aggregate function', query.having.span);
+    }
+
+    let grouping: Grouping | undefined;
+    let window: LogicalAggregate['window'];
+    if (aggregated) {
+      ({ grouping, window } = this.groupBy(query, relation));
+    }
+    const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}) };
+
+    const select: NamedExpr[] = [];
+    const columns: ScopeColumn[] = [];
+    const seen = new Map<string, SourceSpan>();
+    items.forEach((item, position) => {
+      const typed = this.expr(item.expr, outer);
+      if (typed.type === 'INTERVAL') {
+        this.fail('TypeMismatch', 'An INTERVAL cannot be a result column; add it to a TIMESTAMP, as in ts + INTERVAL \'1\' MINUTE', item.expr.span);
+      }
+      const ir = typed.type === 'NULL' ? lit(null, 'VARCHAR') : typed.ir;
+      const name = item.alias?.text ?? (item.expr.kind === 'columnRef' ? this.columnName(item.expr, relation) : `EXPR$${position}`);
+      const earlier = seen.get(name);
+      if (earlier && !allowDuplicateNames) {
+        this.fail('InvalidStatement', `Duplicate result column '${name}'; give one of them another name with AS`, item.alias?.span ?? item.expr.span);
+      }
+      seen.set(name, item.span);
+      select.push({ name, expr: ir });
+      const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
+      columns.push({
+        name,
+        qualifiers: [],
+        type: ir.type,
+        index: position,
+        hidden: false,
+        ...(passedThrough?.timeAttr ? { timeAttr: passedThrough.timeAttr } : {}),
+      });
+    });
+
+    let having: Expr | undefined;
+    if (query.having) {
+      const h = this.expr(query.having, { relation, clause: 'HAVING', ...(grouping ? { grouping } : {}) });
+      having = this.expectBoolean(h, 'HAVING', query.having.span);
+    }
+
+    const aggregate: LogicalAggregate | undefined = grouping
+      ? {
+          ...(window ? { window } : {}),
+          keys: grouping.keys.map((k) => ({ name: k.name, expr: k.ir })),
+          aggregates: grouping.aggregates.map((a) => ({ ...a.call, name: a.name })),
+        }
+      : undefined;
+    const logical: LogicalSelect = {
+      input: relation.input,
+      ...(where ? { where } : {}),
+      ...(aggregate ? { aggregate } : {}),
+      ...(having ? { having } : {}),
+      select,
+    };
+    return { select: logical, relation, columns };
+  }
+
+  private columnName(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): string {
+    const column = this.findColumn(ref, relation);
+    return column.name === ARRIVAL_TIME && ref.name.text.toLowerCase() === 'rowtime' ? ref.name.text : column.name;
+  }
+
+  /** Select items with `*` and `alias.*` replaced by one quoted column reference per column. */
+  private expandStars(query: Query, relation: Relation): { expr: Expression; alias?: Name; span: SourceSpan }[] {
+    type Item = { expr: Expression; alias?: Name; span: SourceSpan };
+    return query.items.flatMap((item): Item[] => {
+      if (item.kind === 'expr') return [{ expr: item.expr, ...(item.alias ? { alias: item.alias } : {}), span: item.span }];
+      const qualifier = item.qualifier;
+      if (qualifier && !relation.scope.some((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)))) {
+        this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}' in '${qualifier.text}.*'`, qualifier.span);
+      }
+      return relation.scope
+        .filter((c) => !c.hidden)
+        .map((c) => ({
+          expr: { kind: 'columnRef' as const, name: { text: c.name, quoted: true, span: item.span }, span: item.span },
+          span: item.span,
+        }));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // FROM
+
+  private from(from: FromItem): Relation {
+    switch (from.kind) {
+      case 'stream': {
+        const stream = this.resolveStream(from.name);
+        const scan = this.scan(stream);
+        const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
+        return { input: scan, scope: this.streamScope(stream, scan, qualifiers), label: stream.name, source: stream };
+      }
+      case 'subquery': {
+        const inner = this.query(from.query);
+        const qualifiers = from.alias ? [from.alias.text] : [];
+        return {
+          input: { kind: 'select', select: inner.select },
+          scope: inner.columns.map((c) => ({ ...c, qualifiers })),
+          label: from.alias ? from.alias.text : 'the subquery',
+          source: inner.relation.source,
+        };
+      }
+      case 'windowTable': {
+        const stream = this.resolveStream(from.stream);
+        const scan = this.scan(stream);
+        const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
+        const scope = this.streamScope(stream, scan, qualifiers);
+        const base: Relation = { input: scan, scope, label: stream.name, source: stream };
+        const timeRef: Expression = { kind: 'columnRef', name: from.timeColumn, span: from.timeColumn.span };
+        const timeColumn = this.timeAttribute(timeRef, base, from.window);
+        const spec = this.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
+        const windowColumns: ScopeColumn[] = (['start', 'end'] as const).map((which) => ({
+          name: `window_${which}`,
+          qualifiers,
+          type: 'TIMESTAMP',
+          index: -1,
+          hidden: false,
+          window: which,
+        }));
+        return { ...base, scope: [...scope, ...windowColumns], windowTable: { spec, timeColumn, fn: from.window } };
+      }
+      default:
+        return assertNeverAst(from);
+    }
+  }
+
+  private scan(stream: StreamSchema): ScanInput {
+    const n = stream.columns.length;
+    const watermark = stream.watermark;
+    const column = watermark ? stream.columns.findIndex((c) => c.name === watermark.column) : -1;
+    return {
+      kind: 'scan',
+      stream,
+      eventTime: column >= 0 ? { column, delayMs: watermark!.delayMs } : { column: n, delayMs: 0 },
+    };
+  }
+
+  private streamScope(stream: StreamSchema, scan: ScanInput, qualifiers: readonly string[]): ScopeColumn[] {
+    const declared = stream.columns.map((c, index): ScopeColumn => ({
+      name: c.name,
+      qualifiers,
+      type: c.type,
+      index,
+      hidden: false,
+      ...(stream.watermark?.column === c.name
+        ? { timeAttr: { scan, sourceColumn: index, delayMs: stream.watermark.delayMs } }
+        : {}),
+    }));
+    const system = SYSTEM_COLUMNS.map((c, j): ScopeColumn => {
+      const index = stream.columns.length + j;
+      return {
+        name: c.name,
+        qualifiers,
+        type: c.type,
+        index,
+        hidden: true,
+        ...(c.name === ARRIVAL_TIME ? { timeAttr: { scan, sourceColumn: index, delayMs: 0 } } : {}),
+      };
+    });
+    return [...declared, ...system];
+  }
+
+  /** The index of a window's time column, after checking it is a time attribute; fixes the source's event time. */
+  private timeAttribute(ref: Expression, relation: Relation, fn: string): number {
+    if (ref.kind !== 'columnRef') {
+      this.fail('InvalidWindow', `The time argument of ${fn} must be a column: the WATERMARK column or _arrival_time`, ref.span);
+    }
+    const column = this.findColumn(ref, relation);
+    if (column.window) {
+      this.fail('InvalidWindow', `${fn} cannot run on ${column.name}: windows over windowed results are not supported`, ref.span);
+    }
+    if (!column.timeAttr) {
+      const watermark = relation.source.watermark;
+      const choices = watermark ? `the WATERMARK column '${watermark.column}' or _arrival_time` : `_arrival_time (${relation.source.name} declares no WATERMARK)`;
+      this.fail(
+        'InvalidWindow',
+        `${fn} needs a time attribute, but '${column.name}' is not one; use ${choices}`,
+        ref.span,
+      );
+    }
+    column.timeAttr.scan.eventTime = { column: column.timeAttr.sourceColumn, delayMs: column.timeAttr.delayMs };
+    return column.index;
+  }
+
+  private windowSpec(fn: 'TUMBLE' | 'HOP', intervals: readonly Expression[], ctx: ExprContext, span: SourceSpan): WindowSpec {
+    const ms = intervals.map((e, i) => {
+      const role = fn === 'TUMBLE' ? 'size' : i === 0 ? 'slide' : 'size';
+      const typed = this.expr(e, { ...ctx, clause: 'window' });
+      if (typed.type !== 'INTERVAL' || typed.ir.kind !== 'literal' || typeof typed.ir.value !== 'number') {
+        this.fail('InvalidWindow', `${fn} ${role} must be an INTERVAL such as INTERVAL '1' MINUTE, got ${typed.type}`, e.span);
+      }
+      if (typed.ir.value <= 0) this.fail('InvalidWindow', `${fn} ${role} must be positive, got ${formatDuration(typed.ir.value)}`, e.span);
+      return typed.ir.value;
+    });
+    if (fn === 'TUMBLE') {
+      if (ms.length !== 1) this.fail('InvalidWindow', `TUMBLE takes one INTERVAL (the size), got ${ms.length}`, span);
+      return { kind: 'tumble', sizeMs: ms[0]! };
+    }
+    if (ms.length !== 2) this.fail('InvalidWindow', `HOP takes two INTERVALs (slide, then size), got ${ms.length}`, span);
+    const [slideMs, sizeMs] = ms as [number, number];
+    if (sizeMs % slideMs !== 0) {
+      this.fail(
+        'InvalidWindow',
+        `HOP size ${formatDuration(sizeMs)} must be a whole multiple of slide ${formatDuration(slideMs)}`,
+        intervals[1]!.span,
+      );
+    }
+    return { kind: 'hop', sizeMs, slideMs };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // GROUP BY
+
+  private groupBy(query: Query, relation: Relation): { grouping: Grouping; window?: LogicalAggregate['window'] } {
+    const input: ExprContext = { relation, clause: 'GROUP BY' };
+    const keys: { key: string; name: string; ir: Expr }[] = [];
+    let groupWindow: Grouping['groupWindow'];
+    let window: LogicalAggregate['window'];
+    const windowColumnsSeen = new Set<string>();
+    for (const g of query.groupBy) {
+      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP')) {
+        if (relation.windowTable) {
+          this.fail('InvalidWindow', `GROUP BY ${g.name}(...) cannot be combined with FROM TABLE(${relation.windowTable.fn}(...)); group by window_start, window_end instead`, g.span);
+        }
+        if (groupWindow) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE or HOP', g.span);
+        const { timeColumn, spec, argsKey } = this.groupWindowCall(g, relation);
+        groupWindow = { fn: g.name, argsKey };
+        window = { spec, timeColumn };
+        continue;
+      }
+      if (g.kind === 'columnRef' && relation.windowTable) {
+        const column = this.findColumn(g, relation);
+        if (column.window) {
+          windowColumnsSeen.add(column.window);
+          continue;
+        }
+      }
+      if (this.containsAggregate(g)) this.fail('InvalidGrouping', 'GROUP BY cannot contain an aggregate function', g.span);
+      const typed = this.expr(g, input);
+      if (typed.type === 'INTERVAL' || typed.type === 'NULL') this.fail('InvalidGrouping', `Cannot group by ${typed.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, g.span);
+      const key = JSON.stringify(typed.ir);
+      if (keys.some((k) => k.key === key)) continue;
+      const name = g.kind === 'columnRef' ? this.columnName(g, relation) : this.text(g.span);
+      keys.push({ key, name, ir: typed.ir });
+    }
+    if (relation.windowTable) {
+      const missing = (['start', 'end'] as const).filter((w) => !windowColumnsSeen.has(w));
+      if (missing.length > 0) {
+        this.fail(
+          'InvalidWindow',
+          `GROUP BY over TABLE(${relation.windowTable.fn}(...)) must include window_start and window_end (missing ${missing.map((m) => `window_${m}`).join(' and ')})`,
+          query.groupBy[0]?.span ?? query.from.span,
+        );
+      }
+      window = { spec: relation.windowTable.spec, timeColumn: relation.windowTable.timeColumn };
+    }
+    return {
+      grouping: {
+        keys,
+        aggregates: [],
+        ...(groupWindow ? { groupWindow } : {}),
+        tableWindow: relation.windowTable !== undefined,
+        offset: window ? 2 : 0,
+      },
+      ...(window ? { window } : {}),
+    };
+  }
+
+  private groupWindowCall(
+    g: Extract<Expression, { kind: 'call' }>,
+    relation: Relation,
+  ): { timeColumn: number; spec: WindowSpec; argsKey: string } {
+    const fn = g.name as 'TUMBLE' | 'HOP';
+    const usage = fn === 'TUMBLE' ? 'TUMBLE(time_column, size)' : 'HOP(time_column, slide, size)';
+    const expected = fn === 'TUMBLE' ? 2 : 3;
+    if (g.args.length !== expected) this.fail('InvalidWindow', `${fn} takes ${expected} arguments: ${usage}`, g.span);
+    const timeColumn = this.timeAttribute(g.args[0]!, relation, fn);
+    const spec = this.windowSpec(fn, g.args.slice(1), { relation, clause: 'GROUP BY' }, g.span);
+    return { timeColumn, spec, argsKey: JSON.stringify([timeColumn, spec]) };
+  }
+
+  private containsAggregate(e: Expression): boolean {
+    switch (e.kind) {
+      case 'call':
+        return e.name in AGGREGATES || e.name in WINDOW_AUX || e.args.some((a) => this.containsAggregate(a));
+      case 'binary':
+        return this.containsAggregate(e.left) || this.containsAggregate(e.right);
+      case 'unary':
+      case 'isNull':
+      case 'extract':
+      case 'floorTime':
+      case 'cast':
+        return this.containsAggregate(e.operand);
+      case 'inList':
+        return this.containsAggregate(e.operand) || e.list.some((x) => this.containsAggregate(x));
+      case 'between':
+        return this.containsAggregate(e.operand) || this.containsAggregate(e.low) || this.containsAggregate(e.high);
+      case 'like':
+        return this.containsAggregate(e.operand) || this.containsAggregate(e.pattern);
+      case 'case':
+        return (
+          (e.operand !== undefined && this.containsAggregate(e.operand)) ||
+          e.whens.some((w) => this.containsAggregate(w.when) || this.containsAggregate(w.then)) ||
+          (e.else !== undefined && this.containsAggregate(e.else))
+        );
+      case 'trim':
+        return this.containsAggregate(e.operand) || (e.characters !== undefined && this.containsAggregate(e.characters));
+      case 'columnRef':
+      case 'numberLiteral':
+      case 'stringLiteral':
+      case 'booleanLiteral':
+      case 'nullLiteral':
+      case 'intervalLiteral':
+      case 'timestampLiteral':
+      case 'currentTimestamp':
+        return false;
+      default:
+        return assertNeverAst(e);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Names
+
+  private findColumn(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): ScopeColumn {
+    let candidates = relation.scope;
+    const qualifier = ref.qualifier;
+    if (qualifier) {
+      candidates = candidates.filter((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)));
+      if (candidates.length === 0) {
+        const known = [...new Set(relation.scope.flatMap((c) => c.qualifiers))];
+        this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}'${didYouMean(qualifier.text, known)}`, qualifier.span);
+      }
+    }
+    const name = ref.name;
+    const wanted = !name.quoted && name.text.toLowerCase() === 'rowtime' ? { ...name, text: ARRIVAL_TIME } : name;
+    let matches = candidates.filter((c) => c.name === wanted.text);
+    if (matches.length === 0 && !wanted.quoted) matches = candidates.filter((c) => nameMatches(c.name, wanted));
+    if (matches.length > 1) {
+      this.fail('AmbiguousColumn', `Column '${name.text}' is ambiguous in ${relation.label}; quote it with the exact case`, ref.span);
+    }
+    const found = matches[0];
+    if (found) return found;
+    const suggestion = closest(name.text, candidates.map((c) => c.name));
+    this.fail(
+      'UnknownColumn',
+      `Unknown column '${name.text}' in ${relation.label}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+      ref.span,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Expressions
+
+  private expectBoolean(typed: Typed, clause: string, span: SourceSpan): Expr {
+    if (typed.type === 'NULL') return lit(null, 'BOOLEAN');
+    if (typed.type !== 'BOOLEAN') this.fail('TypeMismatch', `${clause} expects BOOLEAN, got ${typed.type}`, span);
+    return typed.ir;
+  }
+
+  private expr(e: Expression, ctx: ExprContext): Typed {
+    if (ctx.grouping) {
+      const grouped = this.grouped(e, ctx, ctx.grouping);
+      if (grouped) return grouped;
+    }
+    switch (e.kind) {
+      case 'columnRef': {
+        const column = this.findColumn(e, ctx.relation);
+        if (column.window) {
+          this.fail('InvalidGrouping', `${column.name} is only available in the select list and HAVING of a query grouped by window_start, window_end`, e.span);
+        }
+        if (ctx.grouping) {
+          this.fail('InvalidGrouping', `Column '${column.name}' must be in GROUP BY or inside an aggregate function such as MAX(${column.name})`, e.span);
+        }
+        return { ir: { kind: 'column', index: column.index, name: column.name, type: column.type }, type: column.type };
+      }
+      case 'numberLiteral':
+        if (!e.integer) return { ir: lit(e.value, 'DOUBLE'), type: 'DOUBLE' };
+        return Math.abs(e.value) <= 2 ** 31 - 1 || e.value === -(2 ** 31)
+          ? { ir: lit(e.value, 'INT'), type: 'INT' }
+          : { ir: lit(e.value, 'BIGINT'), type: 'BIGINT' };
+      case 'stringLiteral':
+        return { ir: lit(e.value, 'VARCHAR'), type: 'VARCHAR' };
+      case 'booleanLiteral':
+        return { ir: lit(e.value, 'BOOLEAN'), type: 'BOOLEAN' };
+      case 'nullLiteral':
+        return { ir: lit(null, 'VARCHAR'), type: 'NULL' };
+      case 'intervalLiteral':
+        return { ir: lit(e.ms, 'BIGINT'), type: 'INTERVAL' };
+      case 'timestampLiteral':
+        return { ir: lit(e.ms, 'TIMESTAMP'), type: 'TIMESTAMP' };
+      case 'currentTimestamp':
+        return { ir: call('current_timestamp', [], 'TIMESTAMP'), type: 'TIMESTAMP' };
+      case 'binary':
+        return this.binary(e, ctx);
+      case 'unary': {
+        const operand = this.expr(e.operand, ctx);
+        if (e.op === 'NOT') {
+          return { ir: call('not', [this.expectBoolean(operand, 'NOT', e.operand.span)], 'BOOLEAN'), type: 'BOOLEAN' };
+        }
+        if (operand.type === 'INTERVAL' && operand.ir.kind === 'literal') {
+          return { ir: lit(-(operand.ir.value as number), 'BIGINT'), type: 'INTERVAL' };
+        }
+        if (operand.type === 'NULL') return { ir: lit(null, 'INT'), type: 'INT' };
+        if (!isNumeric(operand.type)) this.fail('TypeMismatch', `Unary '-' expects a number, got ${operand.type}`, e.span);
+        return { ir: call('neg', [operand.ir], operand.type as DataType), type: operand.type };
+      }
+      case 'isNull': {
+        const operand = this.expr(e.operand, ctx);
+        if (operand.type === 'INTERVAL') this.fail('TypeMismatch', 'An INTERVAL is never NULL', e.operand.span);
+        return { ir: call(e.negated ? 'is_not_null' : 'is_null', [operand.ir], 'BOOLEAN'), type: 'BOOLEAN' };
+      }
+      case 'inList': {
+        const operand = this.expr(e.operand, ctx);
+        const list = e.list.map((x) => this.expr(x, ctx));
+        const type = this.commonType([operand, ...list], [e.operand, ...e.list], 'IN');
+        return {
+          ir: { kind: 'in', expr: this.coerce(operand, type, e.operand.span), list: list.map((x, i) => this.coerce(x, type, e.list[i]!.span)), negated: e.negated, type: 'BOOLEAN' },
+          type: 'BOOLEAN',
+        };
+      }
+      case 'between': {
+        const parts = [e.operand, e.low, e.high];
+        const typed = parts.map((x) => this.expr(x, ctx));
+        const type = this.commonType(typed, parts, 'BETWEEN');
+        const [x, low, high] = typed.map((t, i) => this.coerce(t, type, parts[i]!.span)) as [Expr, Expr, Expr];
+        return { ir: { kind: 'between', expr: x, low, high, negated: e.negated, type: 'BOOLEAN' }, type: 'BOOLEAN' };
+      }
+      case 'like': {
+        const operand = this.expectType(this.expr(e.operand, ctx), 'VARCHAR', 'LIKE', e.operand.span);
+        const pattern = this.expectType(this.expr(e.pattern, ctx), 'VARCHAR', 'LIKE', e.pattern.span);
+        const like = call('like', [operand, pattern], 'BOOLEAN');
+        return { ir: e.negated ? call('not', [like], 'BOOLEAN') : like, type: 'BOOLEAN' };
+      }
+      case 'case':
+        return this.caseExpr(e, ctx);
+      case 'cast':
+        return this.cast(e, ctx);
+      case 'call':
+        return this.call(e, ctx);
+      case 'extract': {
+        const ts = this.expectType(this.expr(e.operand, ctx), 'TIMESTAMP', 'EXTRACT', e.operand.span);
+        return { ir: call('extract', [lit(e.unit, 'VARCHAR'), ts], 'BIGINT'), type: 'BIGINT' };
+      }
+      case 'floorTime': {
+        const fn = e.ceil ? 'CEIL' : 'FLOOR';
+        const ts = this.expectType(this.expr(e.operand, ctx), 'TIMESTAMP', `${fn}(… TO ${e.unit})`, e.operand.span);
+        return { ir: call(e.ceil ? 'ceil_time' : 'floor_time', [ts, lit(e.unit, 'VARCHAR')], 'TIMESTAMP'), type: 'TIMESTAMP' };
+      }
+      case 'trim': {
+        const s = this.expectType(this.expr(e.operand, ctx), 'VARCHAR', 'TRIM', e.operand.span);
+        const chars = e.characters ? this.expectType(this.expr(e.characters, ctx), 'VARCHAR', 'TRIM', e.characters.span) : lit(' ', 'VARCHAR');
+        return { ir: call('trim', [s, chars, lit(e.side, 'VARCHAR')], 'VARCHAR'), type: 'VARCHAR' };
+      }
+      default:
+        return assertNeverAst(e);
+    }
+  }
+
+  /** After grouping: aggregates, window bounds and whole GROUP BY expressions become output columns. */
+  private grouped(e: Expression, ctx: ExprContext, grouping: Grouping): Typed | undefined {
+    if (e.kind === 'call' && e.name in AGGREGATES) return this.aggregate(e, ctx, grouping);
+    if (e.kind === 'call' && e.name in WINDOW_AUX) return this.windowBound(e, ctx, grouping);
+    if (e.kind === 'columnRef') {
+      const column = this.findColumn(e, ctx.relation);
+      if (column.window) return this.windowColumn(column.window === 'end');
+    }
+    if (this.containsAggregate(e)) return undefined;
+    let typed: Typed;
+    try {
+      typed = this.expr(e, { relation: ctx.relation, clause: ctx.clause });
+    } catch (error) {
+      if (error instanceof SqlError) return undefined;
+      throw error;
+    }
+    const key = JSON.stringify(typed.ir);
+    const index = grouping.keys.findIndex((k) => k.key === key);
+    if (index < 0) return undefined;
+    const k = grouping.keys[index]!;
+    return { ir: { kind: 'column', index: grouping.offset + index, name: k.name, type: k.ir.type }, type: k.ir.type };
+  }
+
+  private windowColumn(end: boolean): Typed {
+    const name = end ? 'window_end' : 'window_start';
+    return { ir: { kind: 'column', index: end ? 1 : 0, name, type: 'TIMESTAMP' }, type: 'TIMESTAMP' };
+  }
+
+  private windowBound(e: Extract<Expression, { kind: 'call' }>, ctx: ExprContext, grouping: Grouping): Typed {
+    const aux = WINDOW_AUX[e.name]!;
+    const window = grouping.groupWindow;
+    if (!window || window.fn !== aux.fn) {
+      this.fail('InvalidWindow', `${e.name} needs GROUP BY ${aux.fn}(...) with the same arguments`, e.nameSpan);
+    }
+    const { argsKey } = this.groupWindowCall({ ...e, name: aux.fn }, ctx.relation);
+    if (argsKey !== window.argsKey) {
+      this.fail('InvalidWindow', `${e.name} must have the same arguments as the ${aux.fn}(...) in GROUP BY`, e.span);
+    }
+    return this.windowColumn(aux.end);
+  }
+
+  private aggregate(e: Extract<Expression, { kind: 'call' }>, ctx: ExprContext, grouping: Grouping): Typed {
+    const base = AGGREGATES[e.name]!;
+    const argCtx: ExprContext = { relation: ctx.relation, clause: 'AGGREGATE' };
+    let callSpec: AggregateCall;
+    if (e.star) {
+      callSpec = { fn: 'count_star', type: 'BIGINT' };
+    } else {
+      if (e.args.length !== 1) this.fail('TypeMismatch', `${e.name} takes one argument, got ${e.args.length}`, e.span);
+      const arg = this.expr(e.args[0]!, argCtx);
+      if (arg.type === 'INTERVAL' || arg.type === 'NULL') this.fail('TypeMismatch', `${e.name} cannot aggregate ${arg.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, e.args[0]!.span);
+      const type = arg.type;
+      const numeric = () => {
+        if (!isNumeric(type)) this.fail('TypeMismatch', `${e.name} expects a number, got ${type}`, e.args[0]!.span);
+      };
+      switch (base) {
+        case 'count':
+          callSpec = { fn: e.distinct ? 'count_distinct' : 'count', arg: arg.ir, type: 'BIGINT' };
+          break;
+        case 'sum':
+          numeric();
+          callSpec = { fn: 'sum', arg: arg.ir, type: type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT' };
+          break;
+        case 'avg':
+        case 'stddev':
+          numeric();
+          callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE' };
+          break;
+        default:
+          callSpec = { fn: base, arg: arg.ir, type };
+      }
+    }
+    const key = JSON.stringify(callSpec);
+    let index = grouping.aggregates.findIndex((a) => a.key === key);
+    if (index < 0) {
+      index = grouping.aggregates.length;
+      grouping.aggregates.push({ key, name: this.text(e.span), call: callSpec });
+    }
+    const a = grouping.aggregates[index]!;
+    return {
+      ir: { kind: 'column', index: grouping.offset + grouping.keys.length + index, name: a.name, type: callSpec.type },
+      type: callSpec.type,
+    };
+  }
+
+  private binary(e: Extract<Expression, { kind: 'binary' }>, ctx: ExprContext): Typed {
+    const left = this.expr(e.left, ctx);
+    const right = this.expr(e.right, ctx);
+    const op = e.op;
+    switch (op) {
+      case 'AND':
+      case 'OR':
+        return {
+          ir: call(op === 'AND' ? 'and' : 'or', [this.expectBoolean(left, op, e.left.span), this.expectBoolean(right, op, e.right.span)], 'BOOLEAN'),
+          type: 'BOOLEAN',
+        };
+      case '||': {
+        // a || b || c is one concat(a, b, c)
+        const args = ([[left, e.left], [right, e.right]] as const).flatMap(([t, ast]) => {
+          const coerced = this.toVarchar(t, '||', ast.span);
+          return coerced.kind === 'call' && coerced.fn === 'concat' && ast.kind === 'binary' && ast.op === '||' ? coerced.args : [coerced];
+        });
+        return { ir: call('concat', args, 'VARCHAR'), type: 'VARCHAR' };
+      }
+      case '=':
+      case '<>':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=': {
+        const type = this.commonType([left, right], [e.left, e.right], `'${op}'`, e.opSpan);
+        const fn = { '=': 'eq', '<>': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' }[op];
+        return { ir: call(fn, [this.coerce(left, type, e.left.span), this.coerce(right, type, e.right.span)], 'BOOLEAN'), type: 'BOOLEAN' };
+      }
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+        return this.arithmetic(op, left, right, e);
+      default:
+        return assertNeverAst(op);
+    }
+  }
+
+  private arithmetic(op: '+' | '-' | '*' | '/' | '%', left: Typed, right: Typed, e: Extract<Expression, { kind: 'binary' }>): Typed {
+    const fn = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' }[op];
+    if (left.type === 'INTERVAL' && right.type === 'INTERVAL' && (op === '+' || op === '-')) {
+      const a = left.ir.kind === 'literal' ? (left.ir.value as number) : 0;
+      const b = right.ir.kind === 'literal' ? (right.ir.value as number) : 0;
+      return { ir: lit(op === '+' ? a + b : a - b, 'BIGINT'), type: 'INTERVAL' };
+    }
+    if (left.type === 'TIMESTAMP' || right.type === 'TIMESTAMP' || left.type === 'INTERVAL' || right.type === 'INTERVAL') {
+      if (left.type === 'TIMESTAMP' && right.type === 'INTERVAL' && (op === '+' || op === '-')) {
+        return { ir: call(fn, [left.ir, right.ir], 'TIMESTAMP'), type: 'TIMESTAMP' };
+      }
+      if (left.type === 'INTERVAL' && right.type === 'TIMESTAMP' && op === '+') {
+        return { ir: call('add', [right.ir, left.ir], 'TIMESTAMP'), type: 'TIMESTAMP' };
+      }
+      if (left.type === 'TIMESTAMP' && right.type === 'TIMESTAMP' && op === '-') {
+        this.fail('TypeMismatch', 'Subtracting TIMESTAMPs is not supported; compare them, or subtract CAST(ts AS BIGINT) values (epoch milliseconds)', e.opSpan);
+      }
+      this.fail('TypeMismatch', `Operator '${op}' cannot combine ${left.type} and ${right.type}; a TIMESTAMP takes + or - an INTERVAL, as in ts + INTERVAL '1' MINUTE`, e.opSpan);
+    }
+    if (!(isNumeric(left.type) || left.type === 'NULL') || !(isNumeric(right.type) || right.type === 'NULL')) {
+      this.fail('TypeMismatch', `Operator '${op}' expects numbers, got ${left.type} and ${right.type}`, e.opSpan);
+    }
+    let type = this.widest([left.type, right.type]);
+    if (op === '/') type = 'DOUBLE';
+    return { ir: call(fn, [this.coerce(left, type, e.left.span), this.coerce(right, type, e.right.span)], type), type };
+  }
+
+  private widest(types: readonly SqlType[]): DataType {
+    let best: DataType = 'INT';
+    for (const t of types) if (isNumeric(t) && NUMERIC_RANK[t]! > NUMERIC_RANK[best]!) best = t as DataType;
+    return best;
+  }
+
+  /**
+   * The one type a group of operands is compared or combined in: numbers widen to the widest; a
+   * VARCHAR literal next to a TIMESTAMP is read as a timestamp; NULL takes the others' type.
+   */
+  private commonType(typed: readonly Typed[], exprs: readonly Expression[], what: string, span?: SourceSpan): DataType {
+    const known = typed.map((t, i) => ({ t, e: exprs[i]! })).filter((x) => x.t.type !== 'NULL');
+    for (const { t, e } of known) {
+      if (t.type === 'INTERVAL') this.fail('TypeMismatch', `An INTERVAL cannot be used with ${what}; add it to a TIMESTAMP`, e.span);
+    }
+    if (known.length === 0) return 'VARCHAR';
+    if (known.every((x) => isNumeric(x.t.type))) return this.widest(known.map((x) => x.t.type));
+    const hasTimestamp = known.some((x) => x.t.type === 'TIMESTAMP');
+    const first = known.find((x) => !(hasTimestamp && x.t.type === 'VARCHAR' && x.t.ir.kind === 'literal'))?.t.type ?? known[0]!.t.type;
+    for (const { t, e } of known) {
+      const ok = t.type === first || (first === 'TIMESTAMP' && t.type === 'VARCHAR' && t.ir.kind === 'literal');
+      if (!ok) {
+        const types = `${first} with ${t.type}`;
+        this.fail('TypeMismatch', what.startsWith("'") ? `Operator ${what} cannot compare ${types}` : `${what} cannot mix ${types}`, span ?? e.span);
+      }
+    }
+    return first as DataType;
+  }
+
+  /** An operand as `type`: literals are retyped, other values cast; assumes commonType approved it. */
+  private coerce(typed: Typed, type: DataType, span: SourceSpan): Expr {
+    const ir = typed.ir;
+    if (typed.type === type) return ir;
+    if (typed.type === 'NULL') return lit(null, type);
+    if (ir.kind === 'literal') {
+      if (type === 'TIMESTAMP' && typeof ir.value === 'string') {
+        const ms = parseTimestampText(ir.value);
+        if (ms === undefined) this.fail('TypeMismatch', `Cannot read '${ir.value}' as a TIMESTAMP; write ISO-8601 such as '2024-05-01T12:30:00Z'`, span);
+        return lit(ms, 'TIMESTAMP');
+      }
+      if (isNumeric(type) && typeof ir.value === 'number') return lit(ir.value, type);
+    }
+    return { kind: 'cast', expr: ir, type };
+  }
+
+  private toVarchar(typed: Typed, what: string, span: SourceSpan): Expr {
+    if (typed.type === 'INTERVAL') this.fail('TypeMismatch', `${what} cannot take an INTERVAL`, span);
+    if (typed.type === 'VARCHAR') return typed.ir;
+    if (typed.type === 'NULL') return lit(null, 'VARCHAR');
+    return { kind: 'cast', expr: typed.ir, type: 'VARCHAR' };
+  }
+
+  private expectType(typed: Typed, type: DataType | 'numeric', what: string, span: SourceSpan): Expr {
+    if (typed.type === 'NULL') return lit(null, type === 'numeric' ? 'INT' : type);
+    const ok = type === 'numeric' ? isNumeric(typed.type) : typed.type === type;
+    if (!ok) this.fail('TypeMismatch', `${what} expects ${type === 'numeric' ? 'a number' : type}, got ${typed.type}`, span);
+    return typed.ir;
+  }
+
+  private caseExpr(e: Extract<Expression, { kind: 'case' }>, ctx: ExprContext): Typed {
+    const operand = e.operand ? this.expr(e.operand, ctx) : undefined;
+    const whens = e.whens.map((w) => {
+      const when = this.expr(w.when, ctx);
+      if (operand && e.operand) {
+        const type = this.commonType([operand, when], [e.operand, w.when], 'CASE … WHEN');
+        return call('eq', [this.coerce(operand, type, e.operand.span), this.coerce(when, type, w.when.span)], 'BOOLEAN');
+      }
+      return this.expectBoolean(when, 'WHEN', w.when.span);
+    });
+    const results = [...e.whens.map((w) => w.then), ...(e.else ? [e.else] : [])];
+    const typed = results.map((r) => this.expr(r, ctx));
+    const type = this.commonType(typed, results, 'CASE branches');
+    const coerced = typed.map((t, i) => this.coerce(t, type, results[i]!.span));
+    return {
+      ir: {
+        kind: 'case',
+        whens: whens.map((when, i) => ({ when, then: coerced[i]! })),
+        ...(e.else ? { else: coerced[coerced.length - 1]! } : {}),
+        type,
+      },
+      type,
+    };
+  }
+
+  private cast(e: Extract<Expression, { kind: 'cast' }>, ctx: ExprContext): Typed {
+    const operand = this.expr(e.operand, ctx);
+    const to = e.type.type;
+    if (operand.type === 'NULL') return { ir: lit(null, to), type: to };
+    if (operand.type === 'INTERVAL') {
+      if (isNumeric(to)) return { ir: lit(operand.ir.kind === 'literal' ? operand.ir.value : null, to), type: to };
+      this.fail('TypeMismatch', `Cannot CAST an INTERVAL to ${to}`, e.span);
+    }
+    const from = operand.type;
+    if (from === to) return operand;
+    const allowed =
+      to === 'VARCHAR' ||
+      from === 'VARCHAR' ||
+      (isNumeric(from) && isNumeric(to)) ||
+      (from === 'TIMESTAMP' && to === 'BIGINT') ||
+      (from === 'BIGINT' && to === 'TIMESTAMP') ||
+      (from === 'BOOLEAN' && to === 'INT') ||
+      (from === 'INT' && to === 'BOOLEAN');
+    if (!allowed) this.fail('TypeMismatch', `Cannot CAST ${from} to ${to}`, e.span);
+    if (from === 'VARCHAR' && to === 'TIMESTAMP' && operand.ir.kind === 'literal') {
+      return { ir: this.coerce(operand, 'TIMESTAMP', e.operand.span), type: 'TIMESTAMP' };
+    }
+    return { ir: { kind: 'cast', expr: operand.ir, type: to }, type: to };
+  }
+
+  private call(e: Extract<Expression, { kind: 'call' }>, ctx: ExprContext): Typed {
+    const name = e.name;
+    if (name in AGGREGATES) {
+      if (ctx.clause === 'AGGREGATE') this.fail('InvalidGrouping', 'Aggregate functions cannot be nested', e.nameSpan);
+      const hint = ctx.clause === 'WHERE' ? '; filter on aggregates with HAVING' : '';
+      this.fail('InvalidGrouping', `Aggregate function ${name} is not allowed in ${ctx.clause}${hint}`, e.nameSpan);
+    }
+    if (name === 'TUMBLE' || name === 'HOP') {
+      this.fail('InvalidWindow', `${name}(...) belongs in GROUP BY; select its bounds with ${name}_START(...) and ${name}_END(...)`, e.nameSpan);
+    }
+    if (name in WINDOW_AUX) {
+      this.fail('InvalidWindow', `${name} needs GROUP BY ${WINDOW_AUX[name]!.fn}(...) with the same arguments`, e.nameSpan);
+    }
+    if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside TABLE(TUMBLE(...)) or TABLE(HOP(...))', e.nameSpan);
+    const args = e.args.map((a) => this.expr(a, ctx));
+    const arity = (min: number, max = min) => {
+      if (args.length < min || args.length > max) {
+        const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+        this.fail('TypeMismatch', `${name} takes ${expected} argument${max === 1 ? '' : 's'}, got ${args.length}`, e.span);
+      }
+    };
+    const arg = (i: number, type: DataType | 'numeric') => this.expectType(args[i]!, type, name, e.args[i]!.span);
+    const sameNumeric = (fn: string, type: DataType = this.widest(args.map((a) => a.type))): Typed => {
+      args.forEach((_a, i) => arg(i, 'numeric'));
+      return { ir: call(fn, args.map((a, i) => this.coerce(a, type, e.args[i]!.span)), type), type };
+    };
+    switch (name) {
+      case 'LOWER':
+      case 'UPPER':
+        arity(1);
+        return { ir: call(name.toLowerCase(), [arg(0, 'VARCHAR')], 'VARCHAR'), type: 'VARCHAR' };
+      case 'CHAR_LENGTH':
+      case 'CHARACTER_LENGTH':
+        arity(1);
+        return { ir: call('char_length', [arg(0, 'VARCHAR')], 'INT'), type: 'INT' };
+      case 'SUBSTRING':
+      case 'SUBSTR': {
+        arity(2, 3);
+        const rest = args.slice(1).map((a, i) => {
+          if (!(a.type === 'INT' || a.type === 'BIGINT' || a.type === 'NULL')) {
+            this.fail('TypeMismatch', `SUBSTRING positions must be integers, got ${a.type}`, e.args[i + 1]!.span);
+          }
+          return this.coerce(a, 'INT', e.args[i + 1]!.span);
+        });
+        return { ir: call('substring', [arg(0, 'VARCHAR'), ...rest], 'VARCHAR'), type: 'VARCHAR' };
+      }
+      case 'LTRIM':
+      case 'RTRIM':
+        arity(1);
+        return {
+          ir: call('trim', [arg(0, 'VARCHAR'), lit(' ', 'VARCHAR'), lit(name === 'LTRIM' ? 'LEADING' : 'TRAILING', 'VARCHAR')], 'VARCHAR'),
+          type: 'VARCHAR',
+        };
+      case 'CONCAT':
+        arity(1, Infinity);
+        return { ir: call('concat', args.map((a, i) => this.toVarchar(a, 'CONCAT', e.args[i]!.span)), 'VARCHAR'), type: 'VARCHAR' };
+      case 'REGEXP_LIKE': {
+        arity(2);
+        const pattern = arg(1, 'VARCHAR');
+        if (pattern.kind === 'literal' && typeof pattern.value === 'string') {
+          try {
+            new RegExp(pattern.value, 'u');
+          } catch (error) {
+            const reason = (error as Error).message.replace(/^Invalid regular expression: /, '');
+            this.fail('TypeMismatch', `Invalid regular expression: ${reason}`, e.args[1]!.span);
+          }
+        }
+        return { ir: call('regexp_like', [arg(0, 'VARCHAR'), pattern], 'BOOLEAN'), type: 'BOOLEAN' };
+      }
+      case 'ABS':
+        arity(1);
+        return sameNumeric('abs');
+      case 'FLOOR':
+      case 'CEIL':
+      case 'CEILING':
+        arity(1);
+        if (args[0]!.type === 'TIMESTAMP') {
+          this.fail('TypeMismatch', `${name} of a TIMESTAMP needs a unit: ${name}(ts TO MINUTE)`, e.span);
+        }
+        return sameNumeric(name === 'FLOOR' ? 'floor' : 'ceil');
+      case 'ROUND': {
+        arity(1, 2);
+        const x = arg(0, 'numeric');
+        const type = args[0]!.type === 'NULL' ? 'INT' : (args[0]!.type as DataType);
+        if (args.length === 1) return { ir: call('round', [x], type), type };
+        if (!(args[1]!.type === 'INT' || args[1]!.type === 'BIGINT')) this.fail('TypeMismatch', `ROUND digits must be an integer, got ${args[1]!.type}`, e.args[1]!.span);
+        return { ir: call('round', [x, this.coerce(args[1]!, 'INT', e.args[1]!.span)], type), type };
+      }
+      case 'POWER':
+        arity(2);
+        return sameNumeric('power', 'DOUBLE');
+      case 'SQRT':
+      case 'LN':
+        arity(1);
+        return sameNumeric(name.toLowerCase(), 'DOUBLE');
+      case 'MOD':
+        arity(2);
+        return sameNumeric('mod');
+      case 'COALESCE': {
+        arity(1, Infinity);
+        const type = this.commonType(args, e.args, 'COALESCE');
+        return { ir: call('coalesce', args.map((a, i) => this.coerce(a, type, e.args[i]!.span)), type), type };
+      }
+      default: {
+        const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
+        const suggestion = closest(name, known);
+        this.fail('UnknownFunction', `Unknown function '${name}'${suggestion ? `; did you mean ${suggestion}?` : ''}`, e.nameSpan);
+      }
+    }
+  }
+}
+
+function assertNeverAst(value: never): never {
+  throw new Error(`unexpected syntax node ${JSON.stringify(value)}`);
+}
+

@@ -1,0 +1,53 @@
+// What the SQL compiler needs to know about streams. The engine's persistent catalog implements it; the
+// compiler only reads it.
+
+import type { StreamSchema } from '../engine/query/plan.js';
+
+export interface SqlCatalog {
+  /** The schema of the stream with exactly this name, or undefined when it has none (or does not exist). */
+  stream(name: string): StreamSchema | undefined;
+  /** Names of the streams with a schema, for "did you mean" suggestions and case-insensitive lookup. */
+  streamNames(): readonly string[];
+}
+
+/** A catalog over a fixed list of schemas, for tests and tools. */
+export function staticCatalog(streams: readonly StreamSchema[]): SqlCatalog {
+  const byName = new Map(streams.map((s) => [s.name, s]));
+  return {
+    stream: (name) => byName.get(name),
+    streamNames: () => [...byName.keys()],
+  };
+}
+
+/**
+ * A catalog that sees the streams earlier statements of the same script create or drop, so
+ * `CREATE STREAM a …; SELECT * FROM a` compiles as one script.
+ */
+export class ScriptCatalog implements SqlCatalog {
+  private readonly created = new Map<string, StreamSchema>();
+  private readonly dropped = new Set<string>();
+
+  constructor(private readonly base: SqlCatalog) {}
+
+  stream(name: string): StreamSchema | undefined {
+    if (this.created.has(name)) return this.created.get(name);
+    if (this.dropped.has(name)) return undefined;
+    return this.base.stream(name);
+  }
+
+  streamNames(): readonly string[] {
+    const names = new Set(this.base.streamNames().filter((n) => !this.dropped.has(n)));
+    for (const name of this.created.keys()) names.add(name);
+    return [...names];
+  }
+
+  create(schema: StreamSchema): void {
+    this.dropped.delete(schema.name);
+    this.created.set(schema.name, schema);
+  }
+
+  drop(name: string): void {
+    this.created.delete(name);
+    this.dropped.add(name);
+  }
+}

@@ -1,0 +1,307 @@
+// Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
+
+import type { Expr } from '../engine/expr/ir.js';
+import { explainPlan } from '../engine/query/explain.js';
+import { SYSTEM_COLUMNS, type ColumnSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/query/plan.js';
+import { Analyzer, formatDuration, type LogicalSelect } from './analyzer.js';
+import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import { ScriptCatalog } from './catalog.js';
+import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+import { planQuery } from './planner.js';
+import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './statements.js';
+
+/** Kinesis stream names: 1–128 of letters, digits, `_`, `.` and `-`. */
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+
+const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
+
+const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
+
+export class StatementCompiler {
+  constructor(
+    private readonly catalog: ScriptCatalog,
+    private readonly sql: string,
+  ) {}
+
+  private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
+    throw new SqlError(code, message, span, this.sql);
+  }
+
+  private textOf(span: SourceSpan): { sql: string; span: SourceSpan } {
+    return { sql: this.sql.slice(span.offset, span.offset + span.length), span };
+  }
+
+  compile(statement: Statement): CompiledStatement[] {
+    const text = this.textOf(statement.span);
+    const analyzer = new Analyzer(this.catalog, this.sql);
+    switch (statement.kind) {
+      case 'createStream': {
+        if (!statement.query) {
+          const create = this.createStream(statement, undefined);
+          if (!statement.ifNotExists || !this.catalog.stream(create.name)) this.catalog.create(create.schema);
+          return [{ ...create, ...text }];
+        }
+        // CREATE STREAM x AS SELECT: the stream takes the query's columns, then the query feeds it.
+        const analyzed = analyzer.analyzeQuery(statement.query);
+        const plan = planQuery(analyzed.select, { kind: 'stream', stream: statement.name.text });
+        const create = this.createStream(statement, plan.columns);
+        this.catalog.create(create.schema);
+        this.checkNotReadingItself(create.name, analyzed.source, statement.name);
+        return [
+          { ...create, ...text },
+          { kind: 'insert', target: create.name, plan, ...text },
+        ];
+      }
+      case 'dropStream': {
+        const existing = this.catalog.streamNames().find((n) => n === statement.name.text) ??
+          (statement.name.quoted ? undefined : this.catalog.streamNames().find((n) => n.toLowerCase() === statement.name.text.toLowerCase()));
+        const name = existing ?? statement.name.text;
+        this.catalog.drop(name);
+        return [{ kind: 'dropStream', name, ifExists: statement.ifExists, ...text }];
+      }
+      case 'showStreams':
+        return [{ kind: 'showStreams', ...text }];
+      case 'showQueries':
+        return [{ kind: 'showQueries', ...text }];
+      case 'describe': {
+        const stream = analyzer.resolveStream(statement.name);
+        return [{ kind: 'describe', name: stream.name, stream, ...text }];
+      }
+      case 'explain': {
+        const inner = statement.statement;
+        const plan = inner.kind === 'select' ? this.queryPlan(inner.query, analyzer) : this.insert(inner.target, inner.query, analyzer).plan;
+        return [{ kind: 'explain', plan, text: explainPlan(plan), ...text }];
+      }
+      case 'select':
+        return [{ kind: 'query', plan: this.queryPlan(statement.query, analyzer), ...text }];
+      case 'insert': {
+        const { target, plan } = this.insert(statement.target, statement.query, analyzer);
+        const compiled: InsertStatement = { kind: 'insert', target, plan, ...text };
+        return [compiled];
+      }
+      default:
+        return assertNeverStatement(statement);
+    }
+  }
+
+  private queryPlan(query: Query, analyzer: Analyzer): QueryPlan {
+    return planQuery(analyzer.analyzeQuery(query).select, { kind: 'subscribers' });
+  }
+
+  private checkNotReadingItself(target: string, source: StreamSchema, at: Name): void {
+    if (source.name === target) {
+      this.fail('InvalidStatement', `A query cannot write to the stream it reads ('${target}'): every result would be read again`, at.span);
+    }
+  }
+
+  /** INSERT INTO: the target must exist; the query's columns go to its columns by position. */
+  private insert(targetName: Name, query: Query, analyzer: Analyzer): { target: string; plan: QueryPlan } {
+    const target = analyzer.resolveStream(targetName);
+    const analyzed = analyzer.analyzeQuery(query, { allowDuplicateNames: true });
+    this.checkNotReadingItself(target.name, analyzed.source, targetName);
+    if (target.format.kind !== 'json') {
+      this.fail('InvalidStatement', `INSERT INTO writes JSON records, but '${target.name}' has format ${target.format.kind}`, targetName.span);
+    }
+    const select = analyzed.select.select;
+    if (select.length !== target.columns.length) {
+      this.fail(
+        'TypeMismatch',
+        `INSERT INTO ${target.name} expects ${target.columns.length} column${target.columns.length === 1 ? '' : 's'} ` +
+          `(${target.columns.map((c) => c.name).join(', ')}) but the query produces ${select.length} (${select.map((s) => s.name).join(', ')})`,
+        query.span,
+      );
+    }
+    const exprs = select.map((item, i) => {
+      const column = target.columns[i]!;
+      const span = this.itemSpan(query, i) ?? query.span;
+      return { name: column.name, expr: this.assign(item.expr, column, span) };
+    });
+    const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
+    return { target: target.name, plan: planQuery(adjusted, { kind: 'stream', stream: target.name }) };
+  }
+
+  private itemSpan(query: Query, i: number): SourceSpan | undefined {
+    return query.items.every((item) => item.kind === 'expr') ? query.items[i]?.span : undefined;
+  }
+
+  /** A value written to a column of `column.type`: equal types pass, numbers widen, NULL takes the type. */
+  private assign(expr: Expr, column: ColumnSchema, span: SourceSpan): Expr {
+    if (expr.type === column.type) return expr;
+    if (expr.kind === 'literal' && expr.value === null) return { ...expr, type: column.type };
+    const from = NUMERIC_RANK[expr.type];
+    const to = NUMERIC_RANK[column.type];
+    if (from !== undefined && to !== undefined && from < to) {
+      return expr.kind === 'literal' ? { ...expr, type: column.type } : { kind: 'cast', expr, type: column.type };
+    }
+    this.fail('TypeMismatch', `Column '${column.name}' is ${column.type}, but the query gives it ${expr.type}; convert with CAST(… AS ${column.type})`, span);
+  }
+
+  private createStream(statement: Extract<Statement, { kind: 'createStream' }>, inferred: readonly ColumnSchema[] | undefined): CreateStreamStatement & { schema: StreamSchema } {
+    const name = statement.name.text;
+    if (!STREAM_NAME.test(name)) {
+      this.fail('InvalidStatement', `Stream name '${name}' must be 1 to 128 letters, digits, '_', '.' or '-'`, statement.name.span);
+    }
+    if (!statement.ifNotExists && this.catalog.stream(name)) {
+      this.fail('StreamExists', `Stream '${name}' already has a schema; DROP STREAM it first, or write CREATE STREAM IF NOT EXISTS`, statement.name.span);
+    }
+    if (inferred && statement.columns.length > 0) {
+      this.fail('InvalidStatement', 'CREATE STREAM … AS SELECT takes its columns from the query; leave out the column list', statement.columns[0]!.span);
+    }
+    if (!inferred && statement.columns.length === 0) {
+      this.fail('InvalidStatement', `CREATE STREAM ${name} needs at least one column: CREATE STREAM ${name} (id VARCHAR, ts TIMESTAMP)`, statement.name.span);
+    }
+    const columns: ColumnSchema[] = inferred ? [...inferred] : statement.columns.map((c) => ({ name: c.name.text, type: c.type.type }));
+    const seen = new Map<string, string>();
+    statement.columns.forEach((c) => {
+      const lower = c.name.text.toLowerCase();
+      if (lower === 'rowtime' || SYSTEM_COLUMNS.some((s) => s.name === lower)) {
+        this.fail('InvalidStatement', `'${c.name.text}' is a system column every stream has; choose another name`, c.name.span);
+      }
+      const earlier = seen.get(lower);
+      if (earlier !== undefined) this.fail('InvalidStatement', `Duplicate column '${c.name.text}' (names are matched without regard to case)`, c.name.span);
+      seen.set(lower, c.name.text);
+    });
+    if (inferred) {
+      for (const c of inferred) {
+        if (c.name.toLowerCase() === 'rowtime' || SYSTEM_COLUMNS.some((s) => s.name === c.name.toLowerCase())) {
+          this.fail('InvalidStatement', `'${c.name}' is a system column every stream has; rename it with AS`, statement.query!.span);
+        }
+      }
+    }
+
+    const options = this.options(statement.options);
+    const format: RecordFormat = this.format(statement, options);
+    let watermark: CreateStreamStatement['watermark'];
+    if (statement.watermark) {
+      const wm = statement.watermark;
+      const column = columns.find((c) => nameEq(c.name, wm.column));
+      if (!column) {
+        const suggestion = closest(wm.column.text, columns.map((c) => c.name));
+        this.fail('UnknownColumn', `WATERMARK FOR names unknown column '${wm.column.text}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`, wm.column.span);
+      }
+      if (column.type !== 'TIMESTAMP') {
+        this.fail('TypeMismatch', `WATERMARK FOR needs a TIMESTAMP column, but '${column.name}' is ${column.type}`, wm.column.span);
+      }
+      watermark = { column: column.name, delayMs: this.watermarkDelay(wm.expr, column.name) };
+    }
+    const schema: StreamSchema = { name, columns, format, ...(watermark ? { watermark } : {}) };
+    return {
+      kind: 'createStream',
+      name,
+      ifNotExists: statement.ifNotExists,
+      columns,
+      ...(watermark ? { watermark } : {}),
+      format,
+      options: options.shards !== undefined ? { shards: options.shards } : {},
+      schema,
+      sql: '',
+      span: statement.span,
+    };
+  }
+
+  /** `ts` or `ts - INTERVAL 'n' unit`: the bounded out-of-orderness, in ms. */
+  private watermarkDelay(expr: Expression, column: string): number {
+    const usage = `write WATERMARK FOR ${column} AS ${column} - INTERVAL '5' SECOND (or AS ${column} for no delay)`;
+    if (expr.kind === 'columnRef' && !expr.qualifier && nameEq(column, expr.name)) return 0;
+    if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameEq(column, expr.left.name)) {
+      if (expr.right.kind !== 'intervalLiteral') this.fail('InvalidStatement', `The watermark delay must be an INTERVAL: ${usage}`, expr.right.span);
+      if (expr.right.ms < 0) this.fail('InvalidStatement', `The watermark delay must not be negative, got ${formatDuration(expr.right.ms)}`, expr.right.span);
+      return expr.right.ms;
+    }
+    this.fail('InvalidStatement', `Unsupported watermark expression: ${usage}`, expr.span);
+  }
+
+  private options(entries: readonly OptionEntry[]): { shards?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } {
+    const out: { shards?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } = {};
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      if (!(OPTION_KEYS as readonly string[]).includes(entry.key)) {
+        const suggestion = closest(entry.key, OPTION_KEYS);
+        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, format, csv.field-delimiter)`, entry.span);
+      }
+      const key = entry.key === 'csv.delimiter' || entry.key === 'delimiter' ? 'csv.field-delimiter' : entry.key;
+      if (seen.has(key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
+      seen.add(key);
+      switch (key) {
+        case 'shards':
+          if (typeof entry.value !== 'number' || !Number.isInteger(entry.value) || entry.value < 1 || entry.value > 10_000) {
+            this.fail('InvalidOption', `shards must be a whole number from 1 to 10000, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+          }
+          out.shards = entry.value;
+          break;
+        case 'format': {
+          const value = typeof entry.value === 'string' ? entry.value.toLowerCase() : '';
+          if (value !== 'json' && value !== 'csv') this.fail('InvalidOption', `format must be 'json' or 'csv', got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+          out.format = { value, entry };
+          break;
+        }
+        default: {
+          const value = typeof entry.value === 'string' ? entry.value.replace(/^\\t$/, '\t') : '';
+          if ([...value].length !== 1 || value === '"' || value === '\n' || value === '\r') {
+            this.fail('InvalidOption', `csv.field-delimiter must be one character other than a quote or a line break, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+          }
+          out.delimiter = { value, entry };
+        }
+      }
+    }
+    return out;
+  }
+
+  private format(statement: Extract<Statement, { kind: 'createStream' }>, options: ReturnType<StatementCompiler['options']>): RecordFormat {
+    const kind = (options.format?.value ?? 'json') as 'json' | 'csv';
+    if (options.delimiter && kind !== 'csv') {
+      this.fail('InvalidOption', `${options.delimiter.entry.key} only applies to format = 'csv'`, options.delimiter.entry.span);
+    }
+    const mappings: Record<string, readonly string[] | number> = {};
+    for (const c of statement.columns) {
+      if (!c.path) continue;
+      mappings[c.name.text] = kind === 'json' ? this.jsonPath(c.path.text, c.path.span) : this.csvField(c.path.text, c.path.span);
+    }
+    return {
+      kind,
+      ...(Object.keys(mappings).length > 0 ? { mappings } : {}),
+      ...(kind === 'csv' ? { delimiter: options.delimiter?.value ?? ',' } : {}),
+    };
+  }
+
+  /** `$.payload.user.id` or `$['odd key'].id` → ['payload', 'user', 'id']. */
+  private jsonPath(text: string, span: SourceSpan): string[] {
+    const usage = "a JSON path such as '$.payload.user_id' or '$[\"odd key\"].id'";
+    if (!text.startsWith('$')) this.fail('InvalidStatement', `PATH must start with '$': ${usage}`, span);
+    const keys: string[] = [];
+    let rest = text.slice(1);
+    while (rest.length > 0) {
+      const dotted = /^\.([A-Za-z_$][A-Za-z0-9_$-]*)/.exec(rest);
+      const bracketed = /^\[\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\]/.exec(rest);
+      if (dotted) {
+        keys.push(dotted[1]!);
+        rest = rest.slice(dotted[0].length);
+      } else if (bracketed) {
+        keys.push((bracketed[1] ?? bracketed[2]!).replace(/\\(.)/g, '$1'));
+        rest = rest.slice(bracketed[0].length);
+      } else if (/^\[\s*\d+\s*\]/.test(rest)) {
+        this.fail('InvalidStatement', `PATH '${text}': array indexes are not supported in JSON paths`, span);
+      } else {
+        this.fail('InvalidStatement', `PATH '${text}' is not ${usage}`, span);
+      }
+    }
+    if (keys.length === 0) this.fail('InvalidStatement', `PATH '${text}' names no key: ${usage}`, span);
+    return keys;
+  }
+
+  /** `$[2]` → field 2 (0-based) of a CSV line. */
+  private csvField(text: string, span: SourceSpan): number {
+    const match = /^\$\[\s*(\d+)\s*\]$/.exec(text);
+    if (!match) this.fail('InvalidStatement', `For format 'csv', PATH is a 0-based field position such as '$[2]', got '${text}'`, span);
+    return Number(match[1]);
+  }
+}
+
+function nameEq(candidate: string, name: Name): boolean {
+  return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();
+}
+
+function assertNeverStatement(value: never): never {
+  throw new Error(`unexpected statement ${JSON.stringify(value)}`);
+}
+

@@ -1,0 +1,44 @@
+// The SQL front end's one door: compileSql(text, catalog) → plain statement objects, or a located SqlError.
+
+import type { CstNode } from 'chevrotain';
+import type { SqlCatalog } from './catalog.js';
+import { ScriptCatalog } from './catalog.js';
+import { StatementCompiler } from './compile.js';
+import { cstToAst } from './cst-to-ast.js';
+import { SqlError, spanAt } from './errors.js';
+import { tokenize } from './lexer.js';
+import { parseTokens, sqlParser } from './parser.js';
+import type { Statement } from './ast.js';
+import type { CompiledStatement } from './statements.js';
+
+export { SqlError, isSqlError, renderSqlError, type SqlErrorCode, type SourceSpan } from './errors.js';
+export { staticCatalog, type SqlCatalog } from './catalog.js';
+export type * from './statements.js';
+export { explainPlan } from '../engine/query/explain.js';
+
+/** Text → AST, throwing the first lexing or parsing error. */
+export function parseSql(sql: string): Statement[] {
+  const tokens = tokenize(sql);
+  const cst: CstNode = parseTokens(tokens);
+  const error = sqlParser.errors[0];
+  if (error !== undefined) {
+    const token = error.token;
+    const atEnd = token.tokenType.name === 'EOF' || Number.isNaN(token.startOffset);
+    const span = atEnd ? spanAt(sql, sql.trimEnd().length, 1) : spanAt(sql, token.startOffset, token.image.length);
+    throw new SqlError('SyntaxError', error.message, span, sql);
+  }
+  return cstToAst(cst, sql);
+}
+
+/**
+ * Compiles one or more `;`-separated statements against the catalog. Later statements see the streams
+ * earlier ones create or drop. Throws SqlError (with line, column and token) on the first mistake.
+ */
+export function compileSql(sql: string, catalog: SqlCatalog): CompiledStatement[] {
+  const statements = parseSql(sql);
+  if (statements.length === 0) {
+    throw new SqlError('SyntaxError', 'Expected a statement but found only whitespace and comments', spanAt(sql, 0, 1), sql);
+  }
+  const compiler = new StatementCompiler(new ScriptCatalog(catalog), sql);
+  return statements.flatMap((statement) => compiler.compile(statement));
+}

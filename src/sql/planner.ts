@@ -1,0 +1,43 @@
+// Analyzed query → physical plan as data: source → filter (WHERE) → window or group aggregate →
+// filter (HAVING) → project, with expressions already in the engine's IR.
+
+import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec } from '../engine/query/plan.js';
+import type { LogicalInput, LogicalSelect } from './analyzer.js';
+
+export function planSelect(select: LogicalSelect): PlanNode {
+  let node = planInput(select.input);
+  if (select.where) node = { kind: 'filter', input: node, predicate: select.where };
+  const aggregate = select.aggregate;
+  if (aggregate) {
+    node = aggregate.window
+      ? {
+          kind: 'windowAggregate',
+          input: node,
+          window: aggregate.window.spec,
+          timeColumn: aggregate.window.timeColumn,
+          keys: aggregate.keys,
+          aggregates: aggregate.aggregates,
+        }
+      : { kind: 'groupAggregate', input: node, keys: aggregate.keys, aggregates: aggregate.aggregates };
+  }
+  if (select.having) node = { kind: 'filter', input: node, predicate: select.having };
+  return { kind: 'project', input: node, exprs: select.select };
+}
+
+function planInput(input: LogicalInput): PlanNode {
+  if (input.kind === 'select') return planSelect(input.select);
+  const { stream, eventTime } = input;
+  return {
+    kind: 'source',
+    stream: stream.name,
+    format: stream.format,
+    columns: stream.columns,
+    eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs },
+  };
+}
+
+export function planQuery(select: LogicalSelect, sink: SinkSpec): QueryPlan {
+  const root = planSelect(select);
+  const columns: ColumnSchema[] = select.select.map((e) => ({ name: e.name, type: e.expr.type }));
+  return { root, sink, columns };
+}

@@ -1,0 +1,1 @@
+select USER_ID, Url from CLICKS where AMOUNT > 0

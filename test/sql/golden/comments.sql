@@ -1,0 +1,4 @@
+-- a line comment
+SELECT /* inline */ user_id -- trailing
+FROM clicks /* multi
+line */

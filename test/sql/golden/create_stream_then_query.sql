@@ -1,0 +1,2 @@
+CREATE STREAM s (x INT, t TIMESTAMP);
+SELECT x * 2 AS doubled FROM s

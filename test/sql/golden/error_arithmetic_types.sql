@@ -1,0 +1,1 @@
+SELECT url + 1 FROM clicks

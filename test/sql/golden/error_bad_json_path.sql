@@ -1,0 +1,1 @@
+CREATE STREAM t (a INT PATH 'payload.a')

@@ -1,0 +1,1 @@
+SELECT REGEXP_LIKE(url, '(') FROM clicks

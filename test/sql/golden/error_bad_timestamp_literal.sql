@@ -1,0 +1,1 @@
+SELECT * FROM clicks WHERE ts > '2024-13-45'

@@ -1,0 +1,1 @@
+SELECT DESCRIPTOR(ts) FROM clicks

@@ -1,0 +1,1 @@
+INSERT INTO click_counts SELECT user_id FROM clicks

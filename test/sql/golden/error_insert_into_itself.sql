@@ -1,0 +1,1 @@
+INSERT INTO clicks SELECT * FROM clicks

@@ -1,0 +1,1 @@
+SELECT * FROM clicks JOIN orders ON 1 = 1

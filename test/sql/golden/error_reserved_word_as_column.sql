@@ -1,0 +1,1 @@
+CREATE STREAM t (select VARCHAR)

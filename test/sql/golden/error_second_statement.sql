@@ -1,0 +1,2 @@
+SELECT user_id FROM clicks;
+SELECT nope FROM clicks

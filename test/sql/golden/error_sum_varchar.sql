@@ -1,0 +1,1 @@
+SELECT SUM(url) FROM clicks

@@ -1,0 +1,3 @@
+SELECT user_id,
+       amont
+FROM clicks

@@ -1,0 +1,1 @@
+SELECT LOWR(url) FROM clicks

@@ -1,0 +1,1 @@
+CREATE STREAM t (a INT) WITH (shard = 2)

@@ -1,0 +1,1 @@
+SELECT x.user_id FROM clicks AS c

@@ -1,0 +1,2 @@
+SELECT * FROM clicks
+WHERE url = 'http://x

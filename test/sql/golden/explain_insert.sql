@@ -1,0 +1,1 @@
+EXPLAIN INSERT INTO click_counts SELECT user_id, ts, 1, amount FROM clicks

@@ -1,0 +1,1 @@
+EXPLAIN SELECT user_id, amount FROM clicks WHERE amount > 10

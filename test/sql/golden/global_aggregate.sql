@@ -1,0 +1,1 @@
+SELECT COUNT(*), SUM(total) FROM orders

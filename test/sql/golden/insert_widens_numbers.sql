@@ -1,0 +1,1 @@
+INSERT INTO click_counts SELECT customer, placed_at, qty, qty FROM orders

@@ -1,0 +1,11 @@
+SELECT
+  FLOOR(ts TO MINUTE) AS minute,
+  CEIL(ts TO HOUR) AS next_hour,
+  EXTRACT(HOUR FROM ts) AS hour,
+  EXTRACT(YEAR FROM ts) AS year,
+  ts + INTERVAL '1' HOUR AS later,
+  ts - INTERVAL '90' SECOND AS earlier,
+  INTERVAL '1' DAY + ts AS tomorrow,
+  CURRENT_TIMESTAMP AS now
+FROM clicks
+WHERE ts > TIMESTAMP '2024-05-01 12:00:00' AND ts < '2030-01-01T00:00:00Z'
