@@ -32,3 +32,23 @@ export type {
 export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
+export {
+  DeliveryManager,
+  INTERNAL_STREAM_PREFIX,
+  unsnappyFramed,
+  unhadoopSnappy,
+} from './delivery/index.js';
+export type {
+  CreateDeliveryStreamRequest,
+  DeliveryEvent,
+  DeliveryFailure,
+  DeliveryManagerOptions,
+  DeliveryMetrics,
+  DeliveryStreamDescription,
+  DeliveryStreamRecord,
+  ExtendedS3Destination,
+  PutRecordBatchEntry,
+  RetryPolicy,
+  StreamSchemaResolver,
+  UpdateDestinationRequest,
+} from './delivery/index.js';

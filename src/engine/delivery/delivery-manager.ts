@@ -146,7 +146,7 @@ export class DeliveryManager {
     return next;
   }
 
-  private startRunner(r: DeliveryStreamRecord): void {
+  private startRunner(r: DeliveryStreamRecord, startAtLatest = false): void {
     const runner = new DeliveryRunner({
       record: r,
       settings: deliverySettings(r.destination, { resolveSchema: this.o.resolveSchema, sourceStream: r.source?.streamName }),
@@ -159,6 +159,7 @@ export class DeliveryManager {
       emit: (e) => {
         for (const l of this.listeners) l(e);
       },
+      startAtLatest,
       reportFailure: (f) => {
         for (const l of this.failureListeners) l(r.name, f);
       },
@@ -221,7 +222,7 @@ export class DeliveryManager {
       await this.state.save(record);
       this.records.set(name, record);
       this.metricsByName.set(name, emptyDeliveryMetrics(name));
-      this.startRunner(record);
+      this.startRunner(record, true);
       return { deliveryStreamARN: record.arn };
     });
   }

@@ -34,6 +34,8 @@ export interface DeliveryRunnerOptions {
   readonly emit: (event: DeliveryEvent) => void;
   /** Called on every failed attempt to write to the destination (each one is retried). */
   readonly reportFailure?: (failure: DeliveryFailure) => void;
+  /** Set when the delivery stream was just created: shards open now are read from LATEST. */
+  readonly startAtLatest?: boolean;
   /** Most partitions buffered at once; at the limit the oldest buffer is flushed early to stay bounded. */
   readonly maxActivePartitions?: number;
 }
@@ -88,6 +90,8 @@ export class DeliveryRunner {
         this.poke();
       }
     });
+    // A new delivery stream reads from LATEST at creation: its cursors must exist before create returns.
+    if (this.o.startAtLatest) this.openShards();
     this.loop = this.run().catch((e: unknown) => {
       // A bug must not take the process down; it is reported like any delivery failure.
       this.failure = { code: 'InternalFailure', message: `Delivery stopped: ${(e as Error).message}`, at: this.o.clock.now() };
@@ -154,6 +158,7 @@ export class DeliveryRunner {
     const cp: ShardCheckpoint | undefined = this.checkpoint.shards[shardId];
     if (cp && 'at' in cp) return { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: cp.at };
     if (cp && 'after' in cp) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: cp.after };
+    if (this.firstOpen && this.o.startAtLatest && !this.o.record.internalStream) return { type: 'LATEST' };
     // Shards never read start where the delivery began: the whole internal stream for DirectPut, the
     // creation time for a source stream (LATEST at creation, and still right after a restart).
     return this.o.record.internalStream ? { type: 'TRIM_HORIZON' } : { type: 'AT_TIMESTAMP', timestamp: this.o.record.source!.startedAt };
@@ -163,6 +168,8 @@ export class DeliveryRunner {
     const cp = this.checkpoint.shards[shardId];
     return (cp !== undefined && 'end' in cp) || this.shards.get(shardId)?.readingDone === true;
   }
+
+  private firstOpen = true;
 
   private openShards(): void {
     this.reshardPending = false;
@@ -183,6 +190,7 @@ export class DeliveryRunner {
       const cursor = this.o.streams.openCursor(this.sourceStream, shard.shardId, this.startPosition(shard.shardId));
       this.shards.set(shard.shardId, { cursor, readingDone: false, millisBehindLatest: 0 });
     }
+    this.firstOpen = false;
   }
 
   /** Reads what every shard has ready and buffers it; true if any record was read. */
