@@ -11,7 +11,7 @@ export interface Name {
   readonly span: SourceSpan;
 }
 
-export type TimeUnit = 'MILLISECOND' | 'SECOND' | 'MINUTE' | 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR';
+export type TimeUnit = 'MILLISECOND' | 'SECOND' | 'MINUTE' | 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR' | 'DOW' | 'DOY' | 'EPOCH';
 
 export type BinaryOperator =
   | '+' | '-' | '*' | '/' | '%' | '||'

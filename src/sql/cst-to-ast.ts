@@ -21,7 +21,7 @@ import type {
   TypeName,
   WatermarkDefinition,
 } from './ast.js';
-import { closest, SqlError, type SourceSpan } from './errors.js';
+import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
 import { sqlParser } from './parser.js';
 
 type Ctx = Record<string, CstElement[] | undefined>;
@@ -101,9 +101,17 @@ const UNIT_NAMES: Readonly<Record<string, TimeUnit>> = {
   WEEKS: 'WEEK',
   MONTH: 'MONTH',
   MONTHS: 'MONTH',
+  QUARTER: 'QUARTER',
+  QUARTERS: 'QUARTER',
   YEAR: 'YEAR',
   YEARS: 'YEAR',
+  DOW: 'DOW',
+  DOY: 'DOY',
+  EPOCH: 'EPOCH',
 };
+
+/** Units that only EXTRACT understands: day of week (0 = Sunday), day of year, seconds since the epoch. */
+const EXTRACT_ONLY: ReadonlySet<TimeUnit> = new Set(['DOW', 'DOY', 'EPOCH']);
 
 /** Fixed-length units, the only ones an INTERVAL may use: months and years vary in length. */
 export const UNIT_MS: Readonly<Partial<Record<TimeUnit, number>>> = {
@@ -134,8 +142,11 @@ class AstBuilder extends BaseVisitor {
     this.validateVisitor();
   }
 
-  private fail(message: string, span: SourceSpan): never {
-    throw new SqlError('SyntaxError', message, span, this.sql);
+  private fail(message: string, span: SourceSpan): never;
+  private fail(code: SqlErrorCode, message: string, span: SourceSpan): never;
+  private fail(a: string, b: string | SourceSpan, c?: SourceSpan): never {
+    if (c === undefined) throw new SqlError('SyntaxError', a, b as SourceSpan, this.sql);
+    throw new SqlError(a as SqlErrorCode, b as string, c, this.sql);
   }
 
   script(ctx: Ctx): Statement[] {
@@ -203,6 +214,7 @@ class AstBuilder extends BaseVisitor {
     if (type === undefined || name.quoted) {
       const suggestion = closest(upper, Object.keys(TYPE_NAMES));
       this.fail(
+        'TypeMismatch',
         `Unknown type '${name.text}'${suggestion ? `; did you mean ${suggestion}?` : ''} (types: BOOLEAN, INT, BIGINT, DOUBLE, VARCHAR, TIMESTAMP)`,
         name.span,
       );
@@ -513,7 +525,8 @@ class AstBuilder extends BaseVisitor {
     const unit = this.unit(unitName);
     const perUnit = UNIT_MS[unit];
     if (perUnit === undefined) {
-      this.fail(`INTERVAL cannot use ${unit}: months and years have no fixed length; use DAY, HOUR, MINUTE, SECOND or MILLISECOND`, unitName.span);
+      const why = EXTRACT_ONLY.has(unit) ? `${unit} is only for EXTRACT` : 'months, quarters and years have no fixed length';
+      this.fail('InvalidStatement', `INTERVAL cannot use ${unit}: ${why}; use WEEK, DAY, HOUR, MINUTE, SECOND or MILLISECOND`, unitName.span);
     }
     if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(raw)) this.fail(`INTERVAL value '${raw}' must be a number, as in INTERVAL '5' SECOND`, tokenSpan(valueToken));
     const sign = token(ctx, 'sign') ? -1 : 1;
@@ -527,7 +540,8 @@ class AstBuilder extends BaseVisitor {
     if (unit === undefined || name.quoted) {
       const suggestion = closest(name.text.toUpperCase(), Object.keys(UNIT_NAMES));
       this.fail(
-        `Unknown time unit '${name.text}'${suggestion ? `; did you mean ${suggestion}?` : ''} (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, YEAR)`,
+        'InvalidStatement',
+        `Unknown time unit '${name.text}'${suggestion ? `; did you mean ${suggestion}?` : ''} (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR; EXTRACT also DOW, DOY, EPOCH)`,
         name.span,
       );
     }
@@ -594,7 +608,7 @@ class AstBuilder extends BaseVisitor {
     if (toUnit) {
       if (name !== 'FLOOR' && name !== 'CEIL') this.fail(`TO is only allowed in FLOOR(ts TO unit) and CEIL(ts TO unit), not ${name}`, tokenSpan(token(ctx, 'To')!));
       const unit = this.unit(this.name(toUnit));
-      if (unit === 'MILLISECOND') this.fail('FLOOR and CEIL round to SECOND, MINUTE, HOUR, DAY, WEEK, MONTH or YEAR', this.name(toUnit).span);
+      if (EXTRACT_ONLY.has(unit)) this.fail('InvalidStatement', `${name} cannot round to ${unit}; units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR`, this.name(toUnit).span);
       return { kind: 'floorTime', ceil: name === 'CEIL', unit, operand: args[0]!, span };
     }
     if (quantifier?.image.toUpperCase() === 'DISTINCT' && name !== 'COUNT') {

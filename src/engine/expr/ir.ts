@@ -26,9 +26,8 @@ export type Expr =
    * Strings:
    *   `like` (s, pattern) → BOOLEAN; `%` any run, `_` one character, no escape character.
    *   `concat` (VARCHAR…, ≥ 1 args) → VARCHAR; `||` and CONCAT both; non-VARCHAR args arrive cast.
-   *   `lower`, `upper` (s) → VARCHAR; `char_length` (s) → INT, in UTF-16 code units.
-   *   `substring` (s, start [, length]) → VARCHAR; 1-based start, as SQL's SUBSTRING; start < 1
-   *     counts the missing positions against length (SUBSTRING('abc', 0, 2) = 'a').
+   *   `lower`, `upper` (s) → VARCHAR; `char_length` (s) → INT, counting code points.
+   *   `substring` (s, start [, length]) → VARCHAR; 1-based start counting code points, as SQL's SUBSTRING.
    *   `trim` (s, characters, side) → VARCHAR; characters is a VARCHAR (each of its characters is
    *     removed), side a VARCHAR literal 'BOTH' | 'LEADING' | 'TRAILING'. TRIM(s) is trim(s, ' ', 'BOTH').
    *   `regexp_like` (s, pattern) → BOOLEAN, true when the JavaScript RegExp matches anywhere in s.
@@ -38,10 +37,12 @@ export type Expr =
    *   (NaN for sqrt/ln outside their domain, as JavaScript).
    * `coalesce` (x, …) → the first non-NULL argument; all of one type.
    * Time (TIMESTAMP is epoch milliseconds, UTC):
-   *   `floor_time` (ts, unit), `ceil_time` (ts, unit) → TIMESTAMP; unit is a VARCHAR literal 'SECOND',
-   *     'MINUTE', 'HOUR', 'DAY', 'WEEK' (ISO weeks start on Monday), 'MONTH' or 'YEAR'.
-   *   `extract` (unit, ts) → BIGINT; unit a VARCHAR literal 'MILLISECOND' (0–999), 'SECOND', 'MINUTE',
-   *     'HOUR', 'DAY' (of month), 'WEEK' (ISO week of year), 'MONTH' (1–12) or 'YEAR'.
+   *   `floor_time` (ts, unit), `ceil_time` (ts, unit) → TIMESTAMP; unit is a VARCHAR literal
+   *     'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK' (ISO weeks start on Monday), 'MONTH',
+   *     'QUARTER' or 'YEAR'. ceil_time of a value already on a boundary is that value.
+   *   `extract` (unit, ts) → BIGINT; unit a VARCHAR literal 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR',
+   *     'DAY' (of month), 'DOW' (0 = Sunday), 'DOY', 'WEEK' (ISO week of year), 'MONTH' (1–12),
+   *     'QUARTER', 'YEAR' or 'EPOCH' (seconds).
    *   `current_timestamp` () → TIMESTAMP: the query clock's time when the batch is processed.
    */
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Expr[]; readonly type: DataType }
