@@ -6,16 +6,14 @@ import { MemoryStreamStorage, type StreamStorage } from './stream-storage.js';
 import { ShardIteratorCodec } from './shard-iterator-token.js';
 import type { StreamStore, StreamStoreOptions } from './stream-store.js';
 import { DirectoryStreamStorage } from './directory-stream-storage.js';
-import { EddyError } from '../errors.js';
+import { openFileShardLog } from './log/file-shard-log.js';
 
 export async function openStreamStore(options: StreamStoreOptions = {}): Promise<StreamStore> {
   const clock = options.clock ?? systemClock;
   const storage: StreamStorage =
     options.dataDir === undefined
       ? new MemoryStreamStorage()
-      : new DirectoryStreamStorage(options.dataDir, options.log ?? { fsync: 'always' }, async () => {
-          throw new EddyError('InternalFailure', 'durable shard logs are not available yet');
-        });
+      : new DirectoryStreamStorage(options.dataDir, options.log ?? { fsync: 'always' }, openFileShardLog);
   const store = new StreamStoreImpl(storage, new ShardIteratorCodec(await storage.iteratorKey()), { ...options, clock });
   await store.load();
   store.startRetentionTimer();

@@ -20,7 +20,7 @@ export function sequenceNumberPrefix(shardIndex: number): string {
   return PREFIX + String(shardIndex).padStart(8, '0');
 }
 
-/** Appends the 20-digit offset to a shard's prefix; the put path calls this once per record. */
+/** Appends the 20-digit offset to a shard's prefix. */
 export function sequenceNumberAt(prefix: string, offset: number): string {
   const digits = String(offset);
   return prefix + ZEROS.slice(digits.length) + digits;
@@ -37,4 +37,32 @@ export function parseSequenceNumber(value: string): SequencePosition | undefined
   const offset = Number(match[2]);
   if (!Number.isSafeInteger(offset)) return undefined;
   return { shardIndex: Number(match[1]), offset };
+}
+
+const LOW_DIGITS = 4;
+const LOW_SPAN = 10 ** LOW_DIGITS;
+let lowDigits: string[] | undefined;
+
+/**
+ * Formats a shard's sequence numbers with one string concatenation each: the leading 26 digits change only
+ * every 10,000 offsets and are kept, the last 4 come from a table. Reads and puts format a number per
+ * record, and this keeps them from allocating four strings for each. Use one per sequential reader or
+ * writer, so the kept prefix stays valid for long runs.
+ */
+export class SequenceNumberFormatter {
+  private high = -1;
+  private highPrefix = '';
+
+  constructor(private readonly shardPrefix: string) {
+    lowDigits ??= Array.from({ length: LOW_SPAN }, (_, i) => String(i).padStart(LOW_DIGITS, '0'));
+  }
+
+  at(offset: number): string {
+    const high = Math.floor(offset / LOW_SPAN);
+    if (high !== this.high) {
+      this.high = high;
+      this.highPrefix = this.shardPrefix + String(high).padStart(20 - LOW_DIGITS, '0');
+    }
+    return this.highPrefix + lowDigits![offset - high * LOW_SPAN]!;
+  }
 }

@@ -2,7 +2,7 @@
 // retention are skipped here, because logs reclaim space in whole segments and may still hold them.
 
 import type { Shard } from './shard.js';
-import { sequenceNumberAt } from './sequence-number.js';
+import { SequenceNumberFormatter } from './sequence-number.js';
 import type { StreamRecord } from './stream-store.js';
 
 export interface ShardRead {
@@ -32,13 +32,13 @@ export function readShard(
     found = log.read(start, { maxRecords, maxBytes });
   }
   const records: StreamRecord[] = new Array(found.length);
-  const prefix = shard.sequencePrefix;
+  const sequenceNumbers = new SequenceNumberFormatter(shard.sequencePrefix);
   let bytes = 0;
   for (let i = 0; i < found.length; i++) {
     const r = found[i]!;
     bytes += r.data.byteLength + r.partitionKey.length;
     records[i] = {
-      sequenceNumber: sequenceNumberAt(prefix, r.offset),
+      sequenceNumber: sequenceNumbers.at(r.offset),
       arrivalTimestamp: r.arrivalTimestamp,
       partitionKey: r.partitionKey,
       data: r.data,

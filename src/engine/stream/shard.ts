@@ -4,7 +4,7 @@
 import type { AppendRecord, ShardLog } from './log/shard-log.js';
 import { formatShardId } from './shard-id.js';
 import type { HashRange } from './shard-ranges.js';
-import { formatSequenceNumber, sequenceNumberPrefix } from './sequence-number.js';
+import { SequenceNumberFormatter, formatSequenceNumber, sequenceNumberPrefix } from './sequence-number.js';
 import type { ShardMetadata } from './stream-metadata.js';
 import type { ShardDescription, ShardMetrics } from './stream-store.js';
 import type { ReadLimiter, WriteLimiter } from './throughput-limiter.js';
@@ -37,6 +37,8 @@ export class Shard {
   readonly log: ShardLog;
   /** The ten digits every sequence number of this shard starts with. */
   readonly sequencePrefix: string;
+  /** Formats the sequence numbers PutRecords answers with (writes are sequential, so its cache holds). */
+  readonly putSequenceNumbers: SequenceNumberFormatter;
   readonly writeLimiter: WriteLimiter | undefined;
   readonly readLimiter: ReadLimiter | undefined;
   readonly metrics: ShardMetrics;
@@ -66,6 +68,7 @@ export class Shard {
     this.writeLimiter = init.writeLimiter;
     this.readLimiter = init.readLimiter;
     this.sequencePrefix = sequenceNumberPrefix(init.index);
+    this.putSequenceNumbers = new SequenceNumberFormatter(this.sequencePrefix);
     this.lastArrival = init.log.lastArrivalTimestamp ?? 0;
     this.metrics = {
       shardId: this.shardId,

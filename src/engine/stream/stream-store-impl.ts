@@ -7,7 +7,7 @@ import type { AppendRecord } from './log/shard-log.js';
 import { parseExplicitHashKey } from './hash-key.js';
 import { validatePutRecord, validatePutRecords } from './put-validation.js';
 import { areAdjacent, planMerge, planSplit, planUniformScaling, type ReshardPlan } from './reshard-plan.js';
-import { parseSequenceNumber, sequenceNumberAt } from './sequence-number.js';
+import { parseSequenceNumber } from './sequence-number.js';
 import { formatShardId } from './shard-id.js';
 import { StreamShardCursor } from './shard-cursor.js';
 import { ShardIteratorCodec } from './shard-iterator-token.js';
@@ -227,7 +227,11 @@ export class StreamStoreImpl implements StreamStore {
   }
 
   describeStream(streamName: string): StreamDescription {
-    return this.existingStream(streamName).describe();
+    validateStreamName(streamName);
+    // A stream being created is visible here as CREATING, as Kinesis's StreamExists waiter expects.
+    const stream = this.streams.get(streamName);
+    if (!stream) throw streamNotFound(this.account, streamName);
+    return stream.describe();
   }
 
   streamNameFromArn(streamARN: string): string {
@@ -271,7 +275,7 @@ export class StreamStoreImpl implements StreamStore {
     }
     shard.metrics.incomingRecords++;
     shard.metrics.incomingBytes += size;
-    return { shardId: shard.shardId, sequenceNumber: sequenceNumberAt(shard.sequencePrefix, offset) };
+    return { shardId: shard.shardId, sequenceNumber: shard.putSequenceNumbers.at(offset) };
   }
 
   async putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]> {
@@ -280,7 +284,6 @@ export class StreamStoreImpl implements StreamStore {
     const now = this.clock.now();
     const n = records.length;
     const entries: PutRecordsEntry[] = new Array(n);
-    const shardOf: (Shard | undefined)[] = new Array(n);
     // Records grouped per shard, in request order; each group is one append.
     const groups = new Map<Shard, number[]>();
     const router = stream.router;
@@ -297,7 +300,6 @@ export class StreamStoreImpl implements StreamStore {
         };
         continue;
       }
-      shardOf[i] = shard;
       const group = groups.get(shard);
       if (group === undefined) groups.set(shard, [i]);
       else group.push(i);
@@ -315,10 +317,10 @@ export class StreamStoreImpl implements StreamStore {
       appends.push(
         shard.append(batch).then(
           (first) => {
-            const prefix = shard.sequencePrefix;
+            const sequenceNumbers = shard.putSequenceNumbers;
             const shardId = shard.shardId;
             for (let k = 0; k < indexes.length; k++) {
-              entries[indexes[k]!] = { shardId, sequenceNumber: sequenceNumberAt(prefix, first + k) };
+              entries[indexes[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k) };
             }
             shard.metrics.incomingRecords += indexes.length;
             shard.metrics.incomingBytes += bytes;

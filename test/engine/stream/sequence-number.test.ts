@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   SEQUENCE_NUMBER_LENGTH,
+  SequenceNumberFormatter,
   formatSequenceNumber,
   parseSequenceNumber,
+  sequenceNumberPrefix,
 } from '../../../src/engine/stream/sequence-number.js';
 
 describe('sequence numbers', () => {
@@ -34,5 +36,14 @@ describe('sequence numbers', () => {
     expect(parseSequenceNumber('12')).toBeUndefined();
     expect(parseSequenceNumber('59' + '0'.repeat(28))).toBeUndefined();
     expect(parseSequenceNumber('49' + '0'.repeat(8) + '9'.repeat(20))).toBeUndefined();
+  });
+});
+
+describe('the sequence number formatter', () => {
+  it('formats exactly like formatSequenceNumber, across its cached prefix boundaries and in any order', () => {
+    const f = new SequenceNumberFormatter(sequenceNumberPrefix(42));
+    const offsets = [0, 1, 9_999, 10_000, 10_001, 5, 123_456_789, 99_999_999_999, Number.MAX_SAFE_INTEGER, 3];
+    for (const o of offsets) expect(f.at(o)).toBe(formatSequenceNumber(42, o));
+    for (let o = 19_990; o < 20_010; o++) expect(f.at(o)).toBe(formatSequenceNumber(42, o));
   });
 });

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Stream store throughput, in process: durable PutRecords of 100-byte records in batches of 500 (fsync
+// `always`, several calls in flight so group commit can share fsyncs) into a 4-shard stream, then reading
+// everything back through GetRecords and through cursors. Beside them, the raw cost of writing the same
+// bytes with plain fs calls and one fsync per 500-record batch, so the ratio to the disk's limit shows.
+//
+//   npm run build && node bench/streams.bench.mjs
+//   EDDY_BENCH_RECORDS=2000000 EDDY_BENCH_CONCURRENCY=8 EDDY_BENCH_MODE=memory node bench/streams.bench.mjs
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStreamStore } from '../dist/engine/index.js';
+
+const TOTAL = Number(process.env.EDDY_BENCH_RECORDS ?? 2_000_000);
+const BATCH = 500;
+const CONCURRENCY = Number(process.env.EDDY_BENCH_CONCURRENCY ?? 8);
+const RECORD_BYTES = 100;
+const DISTINCT_KEYS = 10_000;
+const SHARDS = 4;
+const inMemory = process.env.EDDY_BENCH_MODE === 'memory';
+
+const keys = Array.from({ length: DISTINCT_KEYS }, (_, i) => `device-${i}`);
+/** A pool of prepared batches, reused round-robin so the generator does not dominate the measurement. */
+const pool = Array.from({ length: 64 }, (_, b) =>
+  Array.from({ length: BATCH }, (_, i) => {
+    const data = new Uint8Array(RECORD_BYTES);
+    data.fill(97 + ((b + i) % 26));
+    return { partitionKey: keys[(b * BATCH + i) % DISTINCT_KEYS], data };
+  }),
+);
+const batches = Math.ceil(TOTAL / BATCH);
+const payloadBytes = pool[0].reduce((n, r) => n + r.data.byteLength + r.partitionKey.length, 0);
+
+const rate = (records, ms) => Math.round((records / ms) * 1000);
+/** CPU time of this process (all threads) in ms; beside wall time it shows what one core could do. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const fmt = (n) => n.toLocaleString('en-US');
+
+async function putAll(store, stream) {
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < batches) {
+      const batch = pool[next++ % pool.length];
+      const entries = await store.putRecords(stream, batch);
+      for (const e of entries) if (e.errorCode) failed++;
+    }
+  };
+  const start = performance.now();
+  const cpu = cpuMs();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const ms = performance.now() - start;
+  if (failed) throw new Error(`${failed} records failed`);
+  return { ms, cpu: cpuMs() - cpu };
+}
+
+async function getRecordsAll(store, stream) {
+  let count = 0;
+  const start = performance.now();
+  const cpu = cpuMs();
+  for (const shard of store.describeStream(stream).shards) {
+    let iterator = store.getShardIterator(stream, shard.shardId, { type: 'TRIM_HORIZON' });
+    for (;;) {
+      const result = await store.getRecords(iterator);
+      count += result.records.length;
+      if (result.records.length === 0 || result.millisBehindLatest === 0 && result.records.length < 10_000) break;
+      iterator = result.nextShardIterator;
+    }
+  }
+  return { ms: performance.now() - start, cpu: cpuMs() - cpu, count };
+}
+
+function cursorsAll(store, stream) {
+  let count = 0;
+  const start = performance.now();
+  const cpu = cpuMs();
+  for (const shard of store.describeStream(stream).shards) {
+    const cursor = store.openCursor(stream, shard.shardId, { type: 'TRIM_HORIZON' });
+    for (;;) {
+      const n = cursor.read().records.length;
+      if (n === 0) break;
+      count += n;
+    }
+    cursor.close();
+  }
+  return { ms: performance.now() - start, cpu: cpuMs() - cpu, count };
+}
+
+function rawAppendFsync(dir) {
+  const file = openSync(join(dir, 'raw.log'), 'w');
+  const buffer = Buffer.alloc(payloadBytes, 1);
+  const start = performance.now();
+  const cpu = cpuMs();
+  for (let b = 0; b < batches; b++) {
+    writeSync(file, buffer);
+    fsyncSync(file);
+  }
+  const ms = performance.now() - start;
+  closeSync(file);
+  return { ms, cpu: cpuMs() - cpu };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'eddy-bench-streams-'));
+try {
+  const store = await openStreamStore({
+    ...(inMemory ? {} : { dataDir: join(dir, 'data'), log: { fsync: 'always' } }),
+    shardLimits: false,
+  });
+  await store.createStream('warmup', { shardCount: SHARDS });
+  for (let i = 0; i < 200; i++) await store.putRecords('warmup', pool[i % pool.length]);
+  await getRecordsAll(store, 'warmup');
+  await store.deleteStream('warmup');
+
+  await store.createStream('bench', { shardCount: SHARDS });
+  globalThis.gc?.();
+  const put = await putAll(store, 'bench');
+  const total = batches * BATCH;
+  globalThis.gc?.();
+  const get = await getRecordsAll(store, 'bench');
+  if (get.count !== total) throw new Error(`GetRecords read ${get.count} of ${total} records`);
+  const cur = cursorsAll(store, 'bench');
+  if (cur.count !== total) throw new Error(`cursors read ${cur.count} of ${total} records`);
+  await store.close();
+  const raw = rawAppendFsync(dir);
+
+  const mode = inMemory ? 'in-memory' : 'durable, fsync always';
+  const line = (label, m, note = '') =>
+    console.log(
+      `  ${label.padEnd(24)}${fmt(rate(total, m.ms)).padStart(12)} records/s   ` +
+        `(${(m.ms / 1000).toFixed(2)} s wall, ${(m.cpu / 1000).toFixed(2)} s CPU = ${fmt(rate(total, m.cpu))} records per CPU-second${note})`,
+    );
+  console.log(`stream store (${mode}): ${fmt(total)} records of ${RECORD_BYTES} B, batches of ${BATCH}, ${SHARDS} shards, ${CONCURRENCY} PutRecords in flight`);
+  line('PutRecords', put);
+  line('GetRecords', get);
+  line('cursor reads', cur);
+  line('raw write+fsync / 500', raw, `; plain fs, ${batches} fsyncs`);
+  console.log(`  puts / raw              ${(rate(total, put.ms) / rate(total, raw.ms)).toFixed(2)}`);
+  console.log(`  targets: puts >= 1,000,000 records/s, reads >= 2,000,000 records/s`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
