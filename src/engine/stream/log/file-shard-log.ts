@@ -123,7 +123,13 @@ export class FileShardLog implements ShardLog {
       throw new EddyError('ValidationException', `fsync policy '${String(options.fsync)}' is not one of always, interval, never`);
     }
     const created = await fs.promises.mkdir(dir, { recursive: true });
-    if (created !== undefined) syncDirectory(path.dirname(created));
+    if (created !== undefined) {
+      // Each new directory's entry lives in its parent: make all of them durable, from the log up.
+      const stop = path.dirname(path.resolve(created));
+      for (let child = path.resolve(dir); child !== stop && child !== path.dirname(child); child = path.dirname(child)) {
+        syncDirectory(path.dirname(child));
+      }
+    }
     const dirFd = fs.openSync(dir, 'r');
     try {
       const report = options.onCorruption ?? defaultReport;
@@ -190,10 +196,11 @@ export class FileShardLog implements ShardLog {
       const segment = this.segments[s]!;
       const stop = Math.min(end, segment.readableEnd, tailStart ?? Infinity);
       if (offset >= stop) {
-        // Past what this segment can serve (a corrupt stretch, or a gap before the next segment).
-        const next = this.segments[s + 1];
-        if (next === undefined) break;
-        offset = next.baseOffset;
+        // Past what this segment's file can serve (a corrupt stretch, or a gap before the next segment):
+        // go on with the next segment, or the tail cache if it holds the records in between.
+        const resume = Math.min(this.segments[s + 1]?.baseOffset ?? Infinity, tailStart !== undefined && tailStart > offset ? tailStart : Infinity);
+        if (resume === Infinity) break;
+        offset = resume;
         continue;
       }
       const before = out.length;

@@ -256,6 +256,62 @@ describe('FileShardLog', () => {
     expect(fs.existsSync(shard)).toBe(false);
   });
 
+  it('hands out records that later appends, evictions and segment rolls leave untouched', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 2048, segmentBytes: 4096 });
+    await log.append(numbered(0, 20, 1000));
+    const fromCache = log.read(0, everything);
+    for (let i = 1; i < 30; i++) await log.append(numbered(i * 20, 20, 1000));
+    const fromDisk = log.read(0, { maxRecords: 20, maxBytes: 1 << 20 });
+    for (let i = 30; i < 60; i++) await log.append(numbered(i * 20, 20, 1000));
+    expectNumbered(fromCache, 0, 20);
+    expectNumbered(fromDisk, 0, 20);
+    await log.close();
+  });
+
+  it('trims while appends are in flight without losing or reordering them', async () => {
+    const { shard } = tempDir();
+    const clock = new ManualClock(0);
+    const log = await openFileShardLog(shard, { fsync: 'always', segmentBytes: 2048 }, clock);
+    await log.append(numbered(0, 100, 0));
+    clock.set(100);
+    const appends = Array.from({ length: 10 }, (_, i) => log.append(numbered(100 + i * 10, 10, 100)));
+    const trimmed = log.trimBefore(50);
+    expect(await Promise.all(appends)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i * 10));
+    await trimmed;
+    expect(log.firstOffset).toBeGreaterThanOrEqual(90);
+    expect(log.firstOffset).toBeLessThanOrEqual(100);
+    const records = await readAll(log);
+    expectNumbered(records, log.firstOffset, 200 - log.firstOffset);
+    await log.close();
+  });
+
+  it('stops serving a record of the open segment found corrupt on read, and goes on with the cached ones', async () => {
+    const { shard } = tempDir();
+    const reports: CorruptionReport[] = [];
+    const log = await openFileShardLog(shard, { fsync: 'always', tailCacheBytes: 3000, onCorruption: (r) => reports.push(r) });
+    for (let i = 0; i < 10; i++) await log.append(numbered(i * 10, 10, 1000));
+    const file = path.join(shard, segmentFiles(shard)[0]!);
+    const bytes = fs.readFileSync(file);
+    // Damage the data of record 3; it is long gone from the 3000-byte tail cache.
+    const at = bytes.indexOf('record 3 ');
+    bytes[at + 2]! ^= 0x20;
+    fs.writeFileSync(file, bytes);
+
+    const records = await readAll(log);
+    const offsets = records.map((r) => r.offset);
+    expect(offsets.slice(0, 3)).toEqual([0, 1, 2]);
+    expect(offsets).not.toContain(3);
+    expect(offsets[offsets.length - 1]).toBe(99);
+    expectNumbered(records.slice(3), offsets[3]!, 100 - offsets[3]!);
+    expect(reports).toMatchObject([{ action: 'unreadable', offset: 3 }]);
+
+    // New records go to a fresh segment, so they can be served from disk again.
+    expect(await log.append(numbered(100, 5, 1000))).toBe(100);
+    expect(segmentFiles(shard)).toHaveLength(2);
+    await log.close();
+  });
+
   it('rejects options that make no sense, naming them', async () => {
     const { shard } = tempDir();
     await expect(openFileShardLog(shard, { fsync: 'sometimes' as FsyncPolicy })).rejects.toThrow(/fsync policy 'sometimes'/);
