@@ -91,16 +91,16 @@ export class FileShardLog implements ShardLog {
   private constructor(
     private readonly dir: string,
     private readonly dirFd: number,
-    options: FileShardLogOptions,
+    settings: Settings,
     private readonly clock: Clock,
     segments: Segment[],
   ) {
-    this.policy = options.fsync;
-    this.segmentBytes = positive(options.segmentBytes, DEFAULT_SEGMENT_BYTES, 'segmentBytes');
-    this.segmentMaxAgeMs = positive(options.segmentMaxAgeMs, DEFAULT_SEGMENT_MAX_AGE_MS, 'segmentMaxAgeMs');
-    this.indexInterval = positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL_BYTES, 'indexIntervalBytes');
-    this.tail = new TailCache(nonNegative(options.tailCacheBytes, DEFAULT_TAIL_CACHE_BYTES, 'tailCacheBytes'));
-    this.report = options.onCorruption ?? defaultReport;
+    this.policy = settings.policy;
+    this.segmentBytes = settings.segmentBytes;
+    this.segmentMaxAgeMs = settings.segmentMaxAgeMs;
+    this.indexInterval = settings.indexInterval;
+    this.tail = new TailCache(settings.tailCacheBytes);
+    this.report = settings.report;
     this.segments = segments;
     const active = segments[segments.length - 1]!;
     // The time the active segment was first written is not stored; its first record's arrival is close.
@@ -110,18 +110,15 @@ export class FileShardLog implements ShardLog {
     this.lastWrittenTimestamp = [...segments].reverse().find((s) => s.lastTimestamp !== undefined)?.lastTimestamp;
     this.lastCommittedTimestamp = this.lastWrittenTimestamp;
     if (this.policy === 'interval') {
-      const every = positive(options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS, 'fsyncIntervalMs');
       this.timer = setInterval(() => {
         if (this.anythingDirty()) this.requestSync();
-      }, every);
+      }, settings.fsyncIntervalMs);
       this.timer.unref();
     }
   }
 
   static async open(dir: string, options: FileShardLogOptions, clock: Clock): Promise<FileShardLog> {
-    if (!['always', 'interval', 'never'].includes(options.fsync)) {
-      throw new EddyError('ValidationException', `fsync policy '${String(options.fsync)}' is not one of always, interval, never`);
-    }
+    const settings = settingsFrom(options);
     const created = await fs.promises.mkdir(dir, { recursive: true });
     if (created !== undefined) {
       // Each new directory's entry lives in its parent: make all of them durable, from the log up.
@@ -132,10 +129,8 @@ export class FileShardLog implements ShardLog {
     }
     const dirFd = fs.openSync(dir, 'r');
     try {
-      const report = options.onCorruption ?? defaultReport;
-      const indexInterval = positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL_BYTES, 'indexIntervalBytes');
-      const { segments, sidecarsToWrite } = recoverSegments(dir, dirFd, indexInterval, report);
-      const log = new FileShardLog(dir, dirFd, options, clock, segments);
+      const { segments, sidecarsToWrite } = recoverSegments(dir, dirFd, settings.indexInterval, settings.report);
+      const log = new FileShardLog(dir, dirFd, settings, clock, segments);
       for (const segment of sidecarsToWrite) log.queueSidecar(segment);
       return log;
     } catch (error) {
@@ -670,6 +665,32 @@ function syncDirectory(dir: string): void {
 function ioError(error: unknown, doing: string): EddyError {
   const cause = error instanceof Error ? error.message : String(error);
   return new EddyError('InternalFailure', `I/O error ${doing}: ${cause}`, 'external');
+}
+
+/** Options with their defaults applied, checked before anything touches the disk. */
+interface Settings {
+  readonly policy: FsyncPolicy;
+  readonly segmentBytes: number;
+  readonly segmentMaxAgeMs: number;
+  readonly indexInterval: number;
+  readonly tailCacheBytes: number;
+  readonly fsyncIntervalMs: number;
+  readonly report: (report: CorruptionReport) => void;
+}
+
+function settingsFrom(options: FileShardLogOptions): Settings {
+  if (!['always', 'interval', 'never'].includes(options.fsync)) {
+    throw new EddyError('ValidationException', `fsync policy '${String(options.fsync)}' is not one of always, interval, never`);
+  }
+  return {
+    policy: options.fsync,
+    segmentBytes: positive(options.segmentBytes, DEFAULT_SEGMENT_BYTES, 'segmentBytes'),
+    segmentMaxAgeMs: positive(options.segmentMaxAgeMs, DEFAULT_SEGMENT_MAX_AGE_MS, 'segmentMaxAgeMs'),
+    indexInterval: positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL_BYTES, 'indexIntervalBytes'),
+    tailCacheBytes: nonNegative(options.tailCacheBytes, DEFAULT_TAIL_CACHE_BYTES, 'tailCacheBytes'),
+    fsyncIntervalMs: positive(options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS, 'fsyncIntervalMs'),
+    report: options.onCorruption ?? defaultReport,
+  };
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -316,5 +316,8 @@ describe('FileShardLog', () => {
     const { shard } = tempDir();
     await expect(openFileShardLog(shard, { fsync: 'sometimes' as FsyncPolicy })).rejects.toThrow(/fsync policy 'sometimes'/);
     await expect(openFileShardLog(shard, { fsync: 'always', segmentBytes: 0 } as FileShardLogOptions)).rejects.toThrow(/segmentBytes must be a positive number, got 0/);
+    await expect(openFileShardLog(shard, { fsync: 'interval', fsyncIntervalMs: -5 })).rejects.toThrow(/fsyncIntervalMs must be a positive number, got -5/);
+    await expect(openFileShardLog(shard, { fsync: 'always', tailCacheBytes: Number.NaN })).rejects.toThrow(/tailCacheBytes must be zero or more, got NaN/);
+    expect(fs.existsSync(shard)).toBe(false);
   });
 });
