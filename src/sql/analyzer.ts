@@ -390,7 +390,8 @@ export class Analyzer {
     }
     if (!column.timeAttr) {
       const watermark = relation.source.watermark;
-      const choices = watermark ? `the WATERMARK column '${watermark.column}' or _arrival_time` : `_arrival_time (${relation.source.name} declares no WATERMARK)`;
+      let choices = watermark ? `the WATERMARK column '${watermark.column}' or _arrival_time` : `_arrival_time (${relation.source.name} declares no WATERMARK)`;
+      if (relation.input.kind === 'select') choices += ', selected unchanged by the subquery';
       this.fail(
         'InvalidWindow',
         `${fn} needs a time attribute, but '${column.name}' is not one; use ${choices}`,

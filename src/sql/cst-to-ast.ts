@@ -592,6 +592,11 @@ class AstBuilder extends BaseVisitor {
       if (args.length !== 1 || star || toUnit) this.fail('TRIM takes the form TRIM([BOTH | LEADING | TRAILING] [characters] FROM text)', span);
       return { kind: 'trim', side, operand: args[0]!, span };
     }
+    const leadingFrom = token(ctx, 'leadingFrom');
+    if (leadingFrom) {
+      const usage = name === 'EXTRACT' ? 'EXTRACT(unit FROM timestamp)' : name === 'SUBSTRING' ? 'SUBSTRING(text FROM start [FOR length])' : `${name}(…)`;
+      this.fail(`${name} needs a value before FROM: ${usage}`, tokenSpan(leadingFrom));
+    }
     if (fromNode) {
       const from = this.expr(fromNode);
       if (name === 'SUBSTRING') {

@@ -32,10 +32,15 @@ function render(statement: CompiledStatement): string {
   }
 }
 
+function oneLine(sql: string): string {
+  const text = sql.replace(/\s+/g, ' ');
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
 function outputOf(sql: string, catalog: SqlCatalog): string {
   try {
     return compileSql(sql, catalog)
-      .map((s) => `-- ${s.sql.split('\n')[0]}\n${render(s)}`)
+      .map((s) => `-- ${oneLine(s.sql)}\n${render(s)}`)
       .join('\n\n') + '\n';
   } catch (error) {
     if (isSqlError(error)) return error.render() + '\n';
