@@ -40,8 +40,11 @@ export interface FileShardLogOptions extends ShardLogOptions {
   readonly onCorruption?: (report: CorruptionReport) => void;
 }
 
-/** Read descriptors kept open for sealed segments; older ones are closed first. */
-const MAX_READ_FDS = 8;
+/**
+ * Read descriptors kept open for sealed segments (the active one is read through its write descriptor);
+ * the least recently used is closed first. Small, because a store may hold many shards open at once.
+ */
+const MAX_READ_FDS = 4;
 const READ_BLOCK_BYTES = 128 * 1024;
 const READ_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
 
@@ -90,7 +93,6 @@ export class FileShardLog implements ShardLog {
 
   private constructor(
     private readonly dir: string,
-    private readonly dirFd: number,
     settings: Settings,
     private readonly clock: Clock,
     segments: Segment[],
@@ -127,16 +129,10 @@ export class FileShardLog implements ShardLog {
         syncDirectory(path.dirname(child));
       }
     }
-    const dirFd = fs.openSync(dir, 'r');
-    try {
-      const { segments, sidecarsToWrite } = recoverSegments(dir, dirFd, settings.indexInterval, settings.report);
-      const log = new FileShardLog(dir, dirFd, settings, clock, segments);
-      for (const segment of sidecarsToWrite) log.queueSidecar(segment);
-      return log;
-    } catch (error) {
-      fs.closeSync(dirFd);
-      throw error;
-    }
+    const { segments, sidecarsToWrite } = recoverSegments(dir, settings.indexInterval, settings.report);
+    const log = new FileShardLog(dir, settings, clock, segments);
+    for (const segment of sidecarsToWrite) log.queueSidecar(segment);
+    return log;
   }
 
   get firstOffset(): number {
@@ -349,7 +345,7 @@ export class FileShardLog implements ShardLog {
       return;
     }
     for (const fd of fds) fs.fdatasync(fd, done);
-    if (syncDir) fs.fsync(this.dirFd, done);
+    if (syncDir) fsyncDirectory(this.dir, done);
   }
 
   private finishSync(target: number, timestamp: number | undefined, waiters: Waiter[], error: unknown): void {
@@ -413,7 +409,7 @@ export class FileShardLog implements ShardLog {
     this.background = this.background.then(async () => {
       if (segment.deleted) return;
       try {
-        await writeSegmentIndex(segment, this.dirFd);
+        await writeSegmentIndex(segment);
       } catch {
         // Only an optimisation: without a sidecar the segment is rescanned at the next start-up.
       }
@@ -468,7 +464,6 @@ export class FileShardLog implements ShardLog {
     for (const fd of this.readFds.values()) fs.closeSync(fd);
     this.readFds.clear();
     this.tail.clear();
-    fs.closeSync(this.dirFd);
   }
 
   // --- reading from segment files ------------------------------------------------------------------
@@ -540,6 +535,7 @@ export class FileShardLog implements ShardLog {
   }
 
   private readFd(segment: Segment): number {
+    if (segment.writeFd !== undefined) return segment.writeFd;
     const open = this.readFds.get(segment);
     if (open !== undefined) {
       // Re-inserting keeps the map in least-recently-used order.
@@ -566,7 +562,6 @@ export class FileShardLog implements ShardLog {
  */
 function recoverSegments(
   dir: string,
-  dirFd: number,
   indexInterval: number,
   report: (report: CorruptionReport) => void,
 ): { segments: Segment[]; sidecarsToWrite: Segment[] } {
@@ -635,7 +630,7 @@ function recoverSegments(
   if (segments.length === 0) {
     const first = new Segment(dir, 0);
     first.writeFd = fs.openSync(first.path, 'wx+');
-    fs.fsyncSync(dirFd);
+    syncDirectory(dir);
     segments.push(first);
   }
   return { segments, sidecarsToWrite };
@@ -651,6 +646,17 @@ function defaultReport(report: CorruptionReport): void {
       ? `cut off a torn or corrupt tail at byte ${report.position} (offset ${report.offset})`
       : `stopped serving records from offset ${report.offset} (byte ${report.position})`;
   process.emitWarning(`shard log ${report.dir}, segment ${report.segment}: ${what}: ${report.reason}`, { code: 'EDDY_LOG_CORRUPTION' });
+}
+
+/**
+ * Fsyncs a directory so the entries of files created in it survive a crash. Opened only when needed: a
+ * store with many shards should not hold a descriptor per shard for it.
+ */
+function fsyncDirectory(dir: string, done: (error: NodeJS.ErrnoException | null) => void): void {
+  fs.open(dir, 'r', (openError, fd) => {
+    if (openError) return done(openError);
+    fs.fsync(fd, (syncError) => fs.close(fd, (closeError) => done(syncError ?? closeError)));
+  });
 }
 
 function syncDirectory(dir: string): void {

@@ -83,7 +83,7 @@ export function loadSegmentIndex(segment: Segment, bytes: Buffer, fileSize: numb
 }
 
 /** Writes the sidecar atomically: temporary file, fsync, rename, then fsync of the directory entry. */
-export async function writeSegmentIndex(segment: Segment, dirFd: number): Promise<void> {
+export async function writeSegmentIndex(segment: Segment): Promise<void> {
   const bytes = encodeSegmentIndex(segment);
   const temporary = `${segment.indexPath}.tmp`;
   const handle = await fs.promises.open(temporary, 'w');
@@ -94,7 +94,12 @@ export async function writeSegmentIndex(segment: Segment, dirFd: number): Promis
     await handle.close();
   }
   await fs.promises.rename(temporary, segment.indexPath);
-  await new Promise<void>((resolve, reject) => fs.fsync(dirFd, (error) => (error ? reject(error) : resolve())));
+  const dir = await fs.promises.open(segment.dir, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 /** Reads a sidecar file, or undefined if there is none. */
