@@ -52,3 +52,18 @@ export type {
   StreamSchemaResolver,
   UpdateDestinationRequest,
 } from './delivery/index.js';
+export { QueryManager } from './query/query-manager.js';
+export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
+export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint } from './query/running-query.js';
+export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
+export type { ResultListener, SubscribeOptions, Subscription } from './query/result-hub.js';
+export { DEFAULT_IDLE_TIMEOUT_MS } from './query/watermark-tracker.js';
+export { Pipeline } from './query/pipeline.js';
+export { Catalog, CATALOG_FILE } from './catalog/catalog.js';
+export type { StoredQuery } from './catalog/catalog.js';
+export { buildOperators, operatorRegistry } from './operators/registry.js';
+export type { Collector, Operator, OperatorContext } from './operators/operator.js';
+export { RecordDecoder } from './batch/record-decoder.js';
+export { batchToRows } from './batch/rows.js';
+export type { Row } from './batch/rows.js';
+export { compileExpr } from './expr/compile-expr.js';

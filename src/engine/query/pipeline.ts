@@ -1,0 +1,121 @@
+// A query's operators wired in a chain: decoded batches enter at the source and flow through each
+// operator's collector into the next; watermarks flow the same way, after the batches before them.
+import type { RecordBatch } from 'apache-arrow';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { ColumnSchema, QueryPlan } from './plan.js';
+import type { StreamRecord } from '../stream/stream-store.js';
+import { buildOperators } from '../operators/registry.js';
+import type { Collector, Operator, OperatorContext, OperatorMetrics } from '../operators/operator.js';
+import type { Source } from '../operators/source.js';
+import { int32View } from '../batch/int64.js';
+import { EddyError } from '../errors.js';
+
+export interface PipelineMetrics extends OperatorMetrics {
+  inputRecords: number;
+  outputRows: number;
+  decodeErrors: number;
+  lastDecodeError: string | undefined;
+}
+
+export class Pipeline {
+  readonly source: Source;
+  readonly operators: readonly Operator[];
+  readonly outputColumns: readonly ColumnSchema[];
+  readonly metrics: PipelineMetrics = { inputRecords: 0, outputRows: 0, lateRows: 0, decodeErrors: 0, lastDecodeError: undefined };
+  private readonly ctx: OperatorContext;
+  private readonly collectors: Collector[];
+  private output: RecordBatch[] = [];
+  private readonly eventTimeColumn: number;
+
+  constructor(readonly plan: QueryPlan, clock: Clock = systemClock) {
+    const built = buildOperators(plan.root, { clock });
+    this.source = built.source;
+    this.operators = built.operators;
+    this.outputColumns = built.outputColumns;
+    const declared = plan.columns.map((c) => `${c.name} ${c.type}`).join(', ');
+    const actual = built.outputColumns.map((c) => `${c.name} ${c.type}`).join(', ');
+    if (declared !== actual) throw new EddyError('ValidationException', `plan columns (${declared}) do not match its operators' output (${actual})`);
+    const sink = plan.sink;
+    if (sink.kind === 'stream' && sink.partitionKeyColumn !== undefined && !built.outputColumns.some((c) => c.name === sink.partitionKeyColumn)) {
+      throw new EddyError('ValidationException', `partition key column '${sink.partitionKeyColumn}' is not an output column`);
+    }
+    this.eventTimeColumn = this.source.node.eventTime.column;
+    this.ctx = { clock, metrics: this.metrics };
+    const ops = this.operators;
+    this.collectors = ops.map((_, i) => {
+      const next = ops[i + 1];
+      return next
+        ? { emit: (b: RecordBatch) => next.processBatch(b, this.ctx, this.collectors[i + 1]!) }
+        : { emit: (b: RecordBatch) => this.collect(b) };
+    });
+    for (const op of ops) op.onStart?.(this.ctx);
+  }
+
+  private collect(batch: RecordBatch): void {
+    if (batch.numRows === 0) return;
+    this.metrics.outputRows += batch.numRows;
+    this.output.push(batch);
+  }
+
+  /** Decodes and processes one shard's records; returns the largest event time among them. */
+  ingest(records: readonly StreamRecord[], shardId: string): number {
+    const decoded = this.source.decode(records, shardId);
+    this.metrics.inputRecords += records.length;
+    if (decoded.errors > 0) {
+      this.metrics.decodeErrors += decoded.errors;
+      this.metrics.lastDecodeError = decoded.lastError;
+    }
+    const batch = decoded.batch;
+    const max = maxTime(batch, this.eventTimeColumn);
+    this.push(batch);
+    return max;
+  }
+
+  /** Processes an already decoded batch of the source's columns. */
+  push(batch: RecordBatch): void {
+    if (batch.numRows === 0) return;
+    if (this.operators.length === 0) this.collect(batch);
+    else this.operators[0]!.processBatch(batch, this.ctx, this.collectors[0]!);
+  }
+
+  advanceWatermark(watermarkMs: number): void {
+    this.operators.forEach((op, i) => op.onWatermark?.(watermarkMs, this.ctx, this.collectors[i]!));
+  }
+
+  takeOutput(): RecordBatch[] {
+    const out = this.output;
+    this.output = [];
+    return out;
+  }
+
+  snapshot(): unknown[] {
+    return this.operators.map((op) => (op.snapshot ? op.snapshot() : null));
+  }
+
+  restore(states: readonly unknown[]): void {
+    this.operators.forEach((op, i) => {
+      const s = states[i];
+      if (s !== null && s !== undefined) op.restore?.(s);
+    });
+  }
+
+  close(): void {
+    for (const op of this.operators) op.onClose?.(this.ctx);
+  }
+}
+
+/** The largest non-NULL value of a TIMESTAMP column, read without BigInts. */
+function maxTime(batch: RecordBatch, column: number): number {
+  const data = batch.data.children[column];
+  if (!data || batch.numRows === 0) return -Infinity;
+  const view = int32View(data.values as BigInt64Array);
+  const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+  let max = -Infinity;
+  for (let i = 0; i < batch.numRows; i++) {
+    if (bitmap && ((bitmap[i >> 3]! >> (i & 7)) & 1) === 0) continue;
+    const t = view[2 * i + 1]! * 4294967296 + (view[2 * i]! >>> 0);
+    if (t > max) max = t;
+  }
+  return max;
+}

@@ -1,0 +1,160 @@
+// Starts, stops, lists and resumes continuous queries. Each query's definition and checkpoints live in
+// the catalog, so after a restart queries carry on from their checkpointed shard positions (rows after
+// the last checkpoint are read again: at-least-once).
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { StreamStore } from '../stream/stream-store.js';
+import type { Catalog, StoredQuery } from '../catalog/catalog.js';
+import { EddyError } from '../errors.js';
+import type { QueryPlan } from './plan.js';
+import { ResultHub } from './result-hub.js';
+import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
+import { RunningQuery } from './running-query.js';
+import type { QueryCheckpoint, QueryStatus } from './running-query.js';
+
+export interface QueryManagerOptions {
+  readonly store: StreamStore;
+  /** Where query definitions and checkpoints persist; without one they live only in memory. */
+  readonly catalog?: Catalog;
+  readonly clock?: Clock;
+  /** A shard without records for this long stops holding the watermark back (default 30 s). */
+  readonly idleTimeoutMs?: number;
+  /** Records per batch read from one shard (default 4096). */
+  readonly batchSize?: number;
+  readonly checkpointIntervalMs?: number;
+  readonly idleCheckIntervalMs?: number;
+  /** Where new queries start reading (default TRIM_HORIZON: everything retained). */
+  readonly startPosition?: 'TRIM_HORIZON' | 'LATEST';
+}
+
+export interface StartQueryOptions {
+  readonly id?: string;
+  readonly name?: string;
+  readonly sql: string;
+}
+
+export class QueryManager {
+  readonly results = new ResultHub();
+  private readonly queries = new Map<string, RunningQuery>();
+  private readonly clock: Clock;
+
+  constructor(private readonly options: QueryManagerOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Validates the plan (building every operator), records the query in the catalog and starts it. */
+  async startQuery(plan: QueryPlan, info: StartQueryOptions): Promise<QueryStatus> {
+    const id = info.id ?? randomUUID();
+    if (this.queries.has(id)) throw new EddyError('ResourceInUseException', `query ${id} already exists`);
+    const name = info.name ?? id;
+    if ([...this.queries.values()].some((q) => q.info.name === name && q.status().status === 'running')) {
+      throw new EddyError('ResourceInUseException', `a query named '${name}' is already running`);
+    }
+    const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now() };
+    const query = this.create(stored, undefined);
+    await this.options.catalog?.putQuery(stored);
+    query.start();
+    return query.status();
+  }
+
+  /** Stops a query and forgets it (its catalog entry goes too). */
+  async stopQuery(id: string): Promise<void> {
+    const q = this.get(id);
+    this.queries.delete(id);
+    await q.stop();
+    await this.options.catalog?.removeQuery(id);
+  }
+
+  listQueries(): QueryStatus[] {
+    return [...this.queries.values()].map((q) => q.status());
+  }
+
+  queryStatus(id: string): QueryStatus {
+    return this.get(id).status();
+  }
+
+  /** Subscribes to a query's result rows; a query that already failed reports its error at once. */
+  subscribe(id: string, listener: ResultListener, options?: SubscribeOptions): Subscription {
+    const status = this.get(id).status();
+    const subscription = this.results.subscribe(id, listener, options);
+    if (status.status !== 'running') {
+      subscription.unsubscribe();
+      queueMicrotask(() => (status.status === 'failed' ? listener.onError?.(status.error ?? 'query failed') : listener.onEnd?.()));
+    }
+    return subscription;
+  }
+
+  /** Restarts every query the catalog holds from its last checkpoint. */
+  async resumeQueries(): Promise<QueryStatus[]> {
+    const catalog = this.options.catalog;
+    if (!catalog) return [];
+    const started: QueryStatus[] = [];
+    for (const stored of catalog.queries()) {
+      if (this.queries.has(stored.id)) continue;
+      try {
+        const q = this.create(stored, stored.checkpoint);
+        q.start();
+        started.push(q.status());
+      } catch (e) {
+        // A query whose stream is gone cannot resume; it stays in the catalog until dropped.
+        started.push({
+          id: stored.id,
+          name: stored.name,
+          sql: stored.sql,
+          status: 'failed',
+          error: e instanceof Error ? e.message : String(e),
+          columns: stored.plan.columns,
+          sink: stored.plan.sink,
+          stream: '',
+          inputRecords: 0,
+          outputRows: 0,
+          lateRows: 0,
+          decodeErrors: 0,
+          watermark: null,
+          lagMs: 0,
+          startedAt: this.clock.now(),
+        });
+      }
+    }
+    return started;
+  }
+
+  /** Wakes every query so it re-judges idle shards against the clock (also happens on a timer). */
+  checkIdle(): void {
+    for (const q of this.queries.values()) q.poke();
+  }
+
+  /** Stops every query with a final checkpoint, keeping them in the catalog to resume later. */
+  async close(): Promise<void> {
+    const all = [...this.queries.values()];
+    this.queries.clear();
+    await Promise.all(all.map((q) => q.stop()));
+    await this.options.catalog?.flush();
+  }
+
+  private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined): RunningQuery {
+    const o = this.options;
+    const catalog = o.catalog;
+    const query = new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {
+      store: o.store,
+      clock: this.clock,
+      results: this.results,
+      ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
+      ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+      ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),
+      ...(o.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: o.idleCheckIntervalMs }),
+      ...(o.startPosition === undefined ? {} : { startPosition: o.startPosition }),
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+      ...(catalog ? { onCheckpoint: (cp: QueryCheckpoint) => catalog.saveCheckpoint(stored.id, cp) } : {}),
+    });
+    this.queries.set(stored.id, query);
+    return query;
+  }
+
+  private get(id: string): RunningQuery {
+    const q = this.queries.get(id);
+    if (!q) throw new EddyError('ResourceNotFoundException', `query ${id} not found`);
+    return q;
+  }
+}

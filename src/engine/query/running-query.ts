@@ -1,0 +1,340 @@
+// One continuous query at run time: follows every shard of its source stream (resharding included),
+// feeds decoded batches through the pipeline, advances the watermark, delivers result rows to its sink
+// and checkpoints its shard positions together with its operators' state.
+import type { Clock } from '../clock.js';
+import type { QueryPlan, ColumnSchema } from './plan.js';
+import type { ShardCursor, ShardDescription, StreamStore } from '../stream/stream-store.js';
+import { EddyError, isEddyError } from '../errors.js';
+import { batchToRows } from '../batch/rows.js';
+import { formatTimestamp } from '../batch/timestamp.js';
+import { Pipeline } from './pipeline.js';
+import type { ResultHub } from './result-hub.js';
+import { StreamSink } from './stream-sink.js';
+import { WatermarkTracker } from './watermark-tracker.js';
+import type { WatermarkState } from './watermark-tracker.js';
+
+export type QueryState = 'running' | 'stopped' | 'failed';
+
+/** Where a query stands in one shard: read up to and including `after`, or read to its end. */
+export interface ShardCheckpoint {
+  readonly after?: string;
+  readonly done?: boolean;
+}
+
+export interface QueryCheckpoint {
+  readonly shards: Readonly<Record<string, ShardCheckpoint>>;
+  readonly watermark?: WatermarkState;
+  /** Each operator's snapshot, in pipeline order (null for stateless ones). */
+  readonly operators?: readonly unknown[];
+}
+
+export interface QueryInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export interface QueryStatus extends QueryInfo {
+  readonly status: QueryState;
+  readonly error?: string;
+  readonly columns: readonly ColumnSchema[];
+  readonly sink: QueryPlan['sink'];
+  readonly stream: string;
+  readonly inputRecords: number;
+  readonly outputRows: number;
+  readonly lateRows: number;
+  readonly decodeErrors: number;
+  readonly lastDecodeError?: string;
+  /** ISO-8601, or null before the first watermark. */
+  readonly watermark: string | null;
+  /** How far behind the newest record in its shards the query is reading (largest over shards), ms. */
+  readonly lagMs: number;
+  /** Epoch ms. */
+  readonly startedAt: number;
+}
+
+export interface RunningQueryOptions {
+  readonly store: StreamStore;
+  readonly clock: Clock;
+  readonly results: ResultHub;
+  readonly idleTimeoutMs?: number;
+  /** Records read from one shard per batch. */
+  readonly batchSize?: number;
+  readonly checkpointIntervalMs?: number;
+  /** How often a query with nothing to read re-checks idle shards. */
+  readonly idleCheckIntervalMs?: number;
+  /** Where a new query starts in shards it has no checkpoint for. */
+  readonly startPosition?: 'TRIM_HORIZON' | 'LATEST';
+  readonly checkpoint?: QueryCheckpoint;
+  readonly onCheckpoint?: (checkpoint: QueryCheckpoint) => Promise<void>;
+}
+
+interface ActiveShard {
+  readonly cursor: ShardCursor;
+  /** The checkpointed position the cursor started after, until it reads something. */
+  readonly startedAfter: string | undefined;
+  lagMs: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 4096;
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
+
+export class RunningQuery {
+  readonly pipeline: Pipeline;
+  readonly stream: string;
+  private state: QueryState = 'running';
+  private error: string | undefined;
+  private readonly tracker: WatermarkTracker;
+  private readonly active = new Map<string, ActiveShard>();
+  private readonly done = new Set<string>();
+  private readonly abort = new AbortController();
+  private wakeUp: (() => void) | undefined;
+  private rediscover = false;
+  private loop: Promise<void> | undefined;
+  private lastWatermark = -Infinity;
+  private readonly sink: StreamSink | undefined;
+  private readonly startedAt: number;
+  private lastCheckpointAt: number;
+
+  constructor(
+    readonly info: QueryInfo,
+    readonly plan: QueryPlan,
+    private readonly options: RunningQueryOptions,
+  ) {
+    this.pipeline = new Pipeline(plan, options.clock);
+    this.stream = this.pipeline.source.node.stream;
+    this.tracker = new WatermarkTracker({
+      delayMs: this.pipeline.source.node.eventTime.watermarkDelayMs,
+      clock: options.clock,
+      ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    });
+    const sink = plan.sink;
+    if (sink.kind === 'stream') {
+      if (sink.stream === this.stream) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
+      this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn);
+    }
+    options.store.describeStream(this.stream);
+    if (options.checkpoint?.operators) this.pipeline.restore(options.checkpoint.operators);
+    for (const [id, cp] of Object.entries(options.checkpoint?.shards ?? {})) if (cp.done) this.done.add(id);
+    this.startedAt = options.clock.now();
+    this.lastCheckpointAt = this.startedAt;
+  }
+
+  get id(): string {
+    return this.info.id;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops reading; resolves once the loop has ended (with a final checkpoint when it ended cleanly). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wakeUp?.();
+    await this.loop;
+    if (this.state === 'running') {
+      this.state = 'stopped';
+      await this.saveCheckpoint();
+    }
+    this.options.results.end(this.id);
+  }
+
+  /** Wakes a waiting query so it re-reads the clock (idle shards) and its shards. */
+  poke(): void {
+    this.wakeUp?.();
+  }
+
+  status(): QueryStatus {
+    const m = this.pipeline.metrics;
+    let lag = 0;
+    for (const s of this.active.values()) lag = Math.max(lag, s.lagMs);
+    const wm = this.lastWatermark;
+    return {
+      ...this.info,
+      status: this.state,
+      ...(this.error === undefined ? {} : { error: this.error }),
+      columns: this.plan.columns,
+      sink: this.plan.sink,
+      stream: this.stream,
+      inputRecords: m.inputRecords,
+      outputRows: m.outputRows,
+      lateRows: m.lateRows,
+      decodeErrors: m.decodeErrors,
+      ...(m.lastDecodeError === undefined ? {} : { lastDecodeError: m.lastDecodeError }),
+      watermark: Number.isFinite(wm) ? formatTimestamp(wm) : null,
+      lagMs: lag,
+      startedAt: this.startedAt,
+    };
+  }
+
+  checkpoint(): QueryCheckpoint {
+    const shards: Record<string, ShardCheckpoint> = {};
+    for (const id of this.done) shards[id] = { done: true };
+    for (const [id, s] of this.active) {
+      const after = s.cursor.lastSequenceNumber ?? s.startedAfter;
+      if (after !== undefined) shards[id] = { after };
+    }
+    return { shards, watermark: this.tracker.snapshot(), operators: this.pipeline.snapshot() };
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    this.lastCheckpointAt = this.options.clock.now();
+    await this.options.onCheckpoint?.(this.checkpoint());
+  }
+
+  private async run(): Promise<void> {
+    const store = this.options.store;
+    const unsubscribe = store.onStreamEvent((e) => {
+      if (e.streamName !== this.stream) return;
+      if (e.type === 'deleted') this.abortWith(`stream '${this.stream}' was deleted`);
+      else if (e.type === 'resharded') {
+        this.rediscover = true;
+        this.wakeUp?.();
+      }
+    });
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const checkpointEvery = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+    try {
+      this.discover(true);
+      if (this.options.checkpoint?.watermark) this.tracker.restore(this.options.checkpoint.watermark);
+      while (!this.abort.signal.aborted) {
+        if (this.rediscover) {
+          this.rediscover = false;
+          this.discover();
+        }
+        let read = 0;
+        let finished = false;
+        for (const [shardId, shard] of this.active) {
+          const result = shard.cursor.read({ maxRecords: batchSize });
+          shard.lagMs = result.millisBehindLatest;
+          if (result.records.length > 0) {
+            read += result.records.length;
+            this.tracker.observe(shardId, this.pipeline.ingest(result.records, shardId));
+          }
+          if (result.endOfShard) {
+            shard.cursor.close();
+            this.active.delete(shardId);
+            this.done.add(shardId);
+            this.tracker.finishShard(shardId);
+            finished = true;
+          }
+        }
+        if (finished) this.discover();
+        this.advanceWatermark();
+        await this.deliver();
+        if (this.options.clock.now() - this.lastCheckpointAt >= checkpointEvery) await this.saveCheckpoint();
+        if (read === 0 && !finished) await this.waitForWork();
+        else await new Promise<void>((r) => setImmediate(r));
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      unsubscribe();
+      for (const s of this.active.values()) s.cursor.close();
+    }
+  }
+
+  private advanceWatermark(): void {
+    const wm = this.tracker.current();
+    if (wm > this.lastWatermark) {
+      this.lastWatermark = wm;
+      this.pipeline.advanceWatermark(wm);
+    }
+  }
+
+  private async deliver(): Promise<void> {
+    const batches = this.pipeline.takeOutput();
+    if (batches.length === 0) return;
+    const results = this.options.results;
+    if (!this.sink && results.subscriberCount(this.id) === 0) return;
+    const rows = batches.flatMap((b) => batchToRows(b, this.pipeline.outputColumns));
+    if (this.sink) await this.sink.write(rows);
+    else results.publish(this.id, rows);
+  }
+
+  private async waitForWork(): Promise<void> {
+    const waits = new AbortController();
+    const stop = (): void => waits.abort();
+    this.abort.signal.addEventListener('abort', stop);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ...[...this.active.values()].map((s) => s.cursor.waitForRecords(waits.signal).catch(() => undefined)),
+        new Promise<void>((r) => {
+          this.wakeUp = r;
+          timer = setTimeout(r, this.options.idleCheckIntervalMs ?? 1000);
+        }),
+      ]);
+    } finally {
+      this.wakeUp = undefined;
+      clearTimeout(timer);
+      waits.abort();
+      this.abort.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /**
+   * Opens cursors on shards whose parents have been read to their end. Shards found when the query
+   * starts begin at the start position (or their checkpoint); shards that appear later (children of
+   * a reshard) are read from their beginning. A query starting at LATEST skips closed shards.
+   */
+  private discover(initial = false): void {
+    const description = this.options.store.describeStream(this.stream);
+    const present = new Set(description.shards.map((s) => s.shardId));
+    const checkpoint = this.options.checkpoint?.shards ?? {};
+    const latest = (this.options.startPosition ?? 'TRIM_HORIZON') === 'LATEST';
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const shard of description.shards) {
+        const id = shard.shardId;
+        if (this.active.has(id) || this.done.has(id)) continue;
+        const parents = parentsOf(shard);
+        const known = parents.filter((p) => present.has(p));
+        if (!known.every((p) => this.done.has(p))) continue;
+        const after = checkpoint[id]?.after;
+        const fromStart = !initial || parents.some((p) => this.done.has(p) && checkpoint[p]?.done === true);
+        if (initial && latest && after === undefined && !fromStart && shard.sequenceNumberRange.endingSequenceNumber !== undefined) {
+          this.done.add(id);
+          changed = true;
+          continue;
+        }
+        const cursor = this.open(id, after, fromStart);
+        this.active.set(id, { cursor, startedAfter: after, lagMs: 0 });
+        this.tracker.addShard(id, parents);
+      }
+    }
+  }
+
+  private open(shardId: string, after: string | undefined, fromStart: boolean): ShardCursor {
+    const store = this.options.store;
+    if (after !== undefined) {
+      try {
+        return store.openCursor(this.stream, shardId, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: after });
+      } catch (e) {
+        // The checkpointed record may have aged out of retention; read what is left.
+        if (!isEddyError(e) || e.fault !== 'user') throw e;
+      }
+    }
+    const start = fromStart ? 'TRIM_HORIZON' : (this.options.startPosition ?? 'TRIM_HORIZON');
+    return store.openCursor(this.stream, shardId, { type: start });
+  }
+
+  private abortWith(message: string): void {
+    this.fail(new EddyError('ResourceNotFoundException', message));
+    this.abort.abort();
+    this.wakeUp?.();
+  }
+
+  private fail(e: unknown): void {
+    if (this.state !== 'running') return;
+    this.state = 'failed';
+    this.error = e instanceof Error ? e.message : String(e);
+    this.options.results.fail(this.id, this.error);
+  }
+}
+
+function parentsOf(shard: ShardDescription): string[] {
+  return [shard.parentShardId, shard.adjacentParentShardId].filter((p): p is string => p !== undefined);
+}

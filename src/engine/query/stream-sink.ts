@@ -1,0 +1,55 @@
+// INSERT INTO: result rows written as JSON records to another stream, so queries chain. The partition
+// key is a column's value or, without one, random (spreading rows over the shards).
+import { randomUUID } from 'node:crypto';
+import type { Row } from '../batch/rows.js';
+import type { PutRecordInput, StreamStore } from '../stream/stream-store.js';
+import { EddyError } from '../errors.js';
+
+/** PutRecords accepts at most this many records per call. */
+const MAX_RECORDS_PER_PUT = 500;
+const MAX_ATTEMPTS = 8;
+
+export class StreamSink {
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly store: StreamStore,
+    readonly stream: string,
+    private readonly partitionKeyColumn: string | undefined,
+  ) {}
+
+  async write(rows: readonly Row[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += MAX_RECORDS_PER_PUT) {
+      const chunk = rows.slice(i, i + MAX_RECORDS_PER_PUT).map((row) => this.record(row));
+      await this.put(chunk);
+    }
+  }
+
+  private record(row: Row): PutRecordInput {
+    const key = this.partitionKeyColumn === undefined ? null : row[this.partitionKeyColumn];
+    const partitionKey = key === null || key === undefined || key === '' ? randomUUID() : String(key).slice(0, 256);
+    return { partitionKey, data: this.encoder.encode(JSON.stringify(row)) };
+  }
+
+  /** Retries the records a shard refused (throttling) with backoff; other refusals fail the query. */
+  private async put(records: PutRecordInput[]): Promise<void> {
+    let pending = records;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const results = await this.store.putRecords(this.stream, pending);
+      const retry: PutRecordInput[] = [];
+      let lastError = '';
+      results.forEach((r, i) => {
+        if ('errorCode' in r) {
+          retry.push(pending[i]!);
+          lastError = `${r.errorCode}: ${r.errorMessage}`;
+        }
+      });
+      if (retry.length === 0) return;
+      if (attempt + 1 >= MAX_ATTEMPTS) {
+        throw new EddyError('ServiceUnavailableException', `could not write ${retry.length} result records to stream '${this.stream}' (${lastError})`, 'external');
+      }
+      await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      pending = retry;
+    }
+  }
+}
