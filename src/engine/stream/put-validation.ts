@@ -41,11 +41,9 @@ function checkRecord(v: Violations, record: PutRecordInput, field: string): bigi
   return hash;
 }
 
-/** Data plus partition key, in bytes; the key's UTF-8 length is only computed when it could matter. */
+/** Data plus the partition key's UTF-8 bytes. */
 function recordBytes(record: PutRecordInput): number {
-  const data = record.data.byteLength;
-  const key = record.partitionKey;
-  return data + key.length * 3 <= MAX_RECORD_BYTES ? data + key.length : data + Buffer.byteLength(key, 'utf8');
+  return record.data.byteLength + Buffer.byteLength(record.partitionKey, 'utf8');
 }
 
 function checkRecordSize(record: PutRecordInput, where: string): number {
@@ -63,7 +61,7 @@ export function validatePutRecord(record: PutRecordInput): bigint | undefined {
   const v = new Violations();
   const hash = checkRecord(v, record, '');
   v.throwIfAny();
-  checkRecordSize(record, '');
+  if (record.data.byteLength + record.partitionKey.length * 3 > MAX_RECORD_BYTES) checkRecordSize(record, '');
   return hash;
 }
 
@@ -77,29 +75,39 @@ export function validatePutRecords(records: readonly PutRecordInput[]): (bigint 
     v.addUnquoted('records', `Member must have length less than or equal to ${MAX_BATCH_RECORDS}`).throwIfAny();
   }
   let hashes: (bigint | undefined)[] | undefined;
-  let total = 0;
+  // An upper bound of the request size (a UTF-16 unit is at most 3 UTF-8 bytes); exact only if it matters.
+  let bound = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
-    let hash: bigint | undefined;
+    const key = record.partitionKey;
+    const data = record.data;
     if (
-      typeof record.partitionKey !== 'string' ||
-      record.partitionKey.length < 1 ||
-      record.partitionKey.length > 256 ||
-      !(record.data instanceof Uint8Array) ||
-      record.data.byteLength > MAX_RECORD_BYTES ||
-      (record.explicitHashKey !== undefined && record.explicitHashKey !== null)
+      typeof key === 'string' &&
+      key.length >= 1 &&
+      key.length <= 256 &&
+      data instanceof Uint8Array &&
+      data.byteLength <= MAX_RECORD_BYTES &&
+      (record.explicitHashKey === undefined || record.explicitHashKey === null)
     ) {
-      hash = checkRecord(v, record, `records.${i + 1}.member.`);
-      if (hash !== undefined) (hashes ??= new Array(records.length))[i] = hash;
+      const upper = data.byteLength + key.length * 3;
+      bound += upper;
+      if (upper > MAX_RECORD_BYTES && v.count === 0) checkRecordSize(record, ` in records.${i + 1}`);
+      continue;
     }
-    if (v.count === 0) total += checkRecordSize(record, ` in records.${i + 1}`);
+    const hash = checkRecord(v, record, `records.${i + 1}.member.`);
+    if (hash !== undefined) (hashes ??= new Array(records.length))[i] = hash;
+    if (v.count === 0) bound += checkRecordSize(record, ` in records.${i + 1}`);
   }
   v.throwIfAny();
-  if (total > MAX_BATCH_BYTES) {
-    throw new EddyError(
-      'InvalidArgumentException',
-      `Records size ${total} bytes exceeds the PutRecords limit of ${MAX_BATCH_BYTES} bytes (5 MiB) per request.`,
-    );
+  if (bound > MAX_BATCH_BYTES) {
+    let total = 0;
+    for (const record of records) total += recordBytes(record);
+    if (total > MAX_BATCH_BYTES) {
+      throw new EddyError(
+        'InvalidArgumentException',
+        `Records size ${total} bytes exceeds the PutRecords limit of ${MAX_BATCH_BYTES} bytes (5 MiB) per request.`,
+      );
+    }
   }
   return hashes;
 }

@@ -1,6 +1,7 @@
 // Reading a shard from an offset: the shared core of GetRecords and in-process cursors. Records past
 // retention are skipped here, because logs reclaim space in whole segments and may still hold them.
 
+import type { LogRecord } from './log/shard-log.js';
 import type { Shard } from './shard.js';
 import { SequenceNumberFormatter } from './sequence-number.js';
 import type { StreamRecord } from './stream-store.js';
@@ -14,6 +15,8 @@ export interface ShardRead {
   readonly endOfShard: boolean;
   readonly millisBehindLatest: number;
 }
+
+const sizeOf = (r: LogRecord): number => r.data.byteLength + r.partitionKey.length;
 
 export function readShard(
   shard: Shard,
@@ -31,12 +34,28 @@ export function readShard(
     start = Math.max(start, log.offsetAtTimestamp(retentionCutoff));
     found = log.read(start, { maxRecords, maxBytes });
   }
+  let bytes = 0;
+  for (let i = 0; i < found.length; i++) bytes += sizeOf(found[i]!);
+  const committed = log.committedOffset;
+  // A log may answer short of both limits (a read can stop at a block boundary); fill up from where it stopped.
+  while (found.length > 0 && found.length < maxRecords && bytes < maxBytes) {
+    const next = found[found.length - 1]!.offset + 1;
+    if (next >= committed) break;
+    const more = log.read(next, { maxRecords: maxRecords - found.length, maxBytes: maxBytes - bytes });
+    let taken = 0;
+    for (; taken < more.length; taken++) {
+      const size = sizeOf(more[taken]!);
+      if (bytes + size > maxBytes) break;
+      bytes += size;
+    }
+    if (taken === 0) break;
+    found = found.concat(taken === more.length ? more : more.slice(0, taken));
+    if (taken < more.length) break;
+  }
   const records: StreamRecord[] = new Array(found.length);
   const sequenceNumbers = new SequenceNumberFormatter(shard.sequencePrefix);
-  let bytes = 0;
   for (let i = 0; i < found.length; i++) {
     const r = found[i]!;
-    bytes += r.data.byteLength + r.partitionKey.length;
     records[i] = {
       sequenceNumber: sequenceNumbers.at(r.offset),
       arrivalTimestamp: r.arrivalTimestamp,
@@ -45,7 +64,6 @@ export function readShard(
     };
   }
   const nextOffset = found.length > 0 ? found[found.length - 1]!.offset + 1 : start;
-  const committed = log.committedOffset;
   const behind = nextOffset >= committed ? 0 : Math.max(0, now - (log.arrivalTimestampAt(nextOffset) ?? now));
   return { records, nextOffset, bytes, endOfShard: shard.isEndOf(nextOffset), millisBehindLatest: behind };
 }

@@ -1,6 +1,9 @@
 // Shared helpers for the stream store tests: stores on a manual clock, text payloads, whole-shard reads
 // and a reader that follows shard lineage the way the KCL does (a shard only after all its parents).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ManualClock } from '../../../src/engine/clock.js';
 import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
 import type { ShardPosition, StreamRecord, StreamStore, StreamStoreOptions } from '../../../src/engine/stream/stream-store.js';
@@ -12,6 +15,26 @@ export async function memoryStore(options: Partial<StreamStoreOptions> = {}): Pr
   const store = await openStreamStore({ shardLimits: false, ...options, clock });
   return { store, clock };
 }
+
+const tempDirs: string[] = [];
+
+/** A store in a fresh temporary data directory, on file-backed shard logs. */
+export async function diskStore(options: Partial<StreamStoreOptions> = {}): Promise<{ store: StreamStore; clock: ManualClock }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eddy-store-'));
+  tempDirs.push(dataDir);
+  return memoryStore({ dataDir, log: { fsync: 'always' }, ...options });
+}
+
+/** Removes the data directories diskStore made; call after closing the stores. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The behaviour tests run against both storage backends. */
+export const BACKENDS = [
+  { name: 'in memory', open: memoryStore },
+  { name: 'on disk', open: diskStore },
+] as const;
 
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const text = (data: Uint8Array): string => new TextDecoder().decode(data);
