@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../../src/engine/clock.js';
 import { openFileShardLog, type CorruptionReport, type FileShardLogOptions } from '../../../../src/engine/stream/log/file-shard-log.js';
 import type { AppendRecord, FsyncPolicy, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
@@ -13,6 +13,7 @@ for (const fsync of ['always', 'interval', 'never'] as FsyncPolicy[]) {
 describeShardLogContract('FileShardLog reading everything from disk', () => openFileShardLog(tempDir().shard, { fsync: 'always', tailCacheBytes: 0 }));
 
 const everything = { maxRecords: 1_000_000, maxBytes: 1 << 30 };
+const realFdatasync = fs.fdatasync;
 
 /** `count` records of distinct content, numbered from `start`, arriving at `timestamp`. */
 function numbered(start: number, count: number, timestamp: number): AppendRecord[] {
@@ -241,6 +242,35 @@ describe('FileShardLog', () => {
       const reopened = await openFileShardLog(shard, { fsync });
       expect(reopened.committedOffset).toBe(5);
       await reopened.close();
+    }
+  });
+
+  it('fsyncs under fsync interval on its timer, and under never only when sealing or closing', async () => {
+    const synced: number[] = [];
+    let onSync = () => {};
+    // Observes the log's fdatasync calls (each still goes to the real one).
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      synced.push(fd);
+      onSync();
+      realFdatasync(fd, callback);
+    }) as typeof fs.fdatasync);
+    try {
+      const never = await openFileShardLog(tempDir().shard, { fsync: 'never' });
+      for (let i = 0; i < 5; i++) await never.append(numbered(i, 1, 1000));
+      expect(synced).toEqual([]);
+      await never.close();
+      expect(synced).toHaveLength(1);
+
+      synced.length = 0;
+      const interval = await openFileShardLog(tempDir().shard, { fsync: 'interval', fsyncIntervalMs: 5 });
+      const timerFired = new Promise<void>((resolve) => (onSync = resolve));
+      await interval.append(numbered(0, 1, 1000));
+      expect(synced).toEqual([]);
+      await timerFired;
+      expect(synced).toHaveLength(1);
+      await interval.close();
+    } finally {
+      spy.mockRestore();
     }
   });
 
