@@ -104,6 +104,8 @@ interface ExprContext {
   readonly clause: string;
   /** Present after GROUP BY or with aggregates: expressions then read the aggregate's output. */
   readonly grouping?: Grouping;
+  /** A select item that is exactly an aggregate call names that aggregate after its output column. */
+  readonly nameHint?: { readonly expr: Expression; readonly name: string };
 }
 
 const NUMERIC: ReadonlySet<SqlType> = new Set(['INT', 'BIGINT', 'DOUBLE']);
@@ -162,10 +164,6 @@ export class Analyzer {
     throw new SqlError(code, message, span, this.sql);
   }
 
-  private text(span: SourceSpan): string {
-    return this.sql.slice(span.offset, span.offset + span.length).replace(/\s+/g, ' ');
-  }
-
   /** The schema a name refers to: exact match first, then (unquoted) the only case-insensitive match. */
   resolveStream(name: Name): StreamSchema {
     const exact = this.catalog.stream(name.text);
@@ -221,7 +219,7 @@ export class Analyzer {
     let grouping: Grouping | undefined;
     let window: LogicalAggregate['window'];
     if (aggregated) {
-      ({ grouping, window } = this.groupBy(query, relation));
+      ({ grouping, window } = this.groupBy(query, relation, items));
     }
     const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}) };
 
@@ -229,12 +227,12 @@ export class Analyzer {
     const columns: ScopeColumn[] = [];
     const seen = new Map<string, SourceSpan>();
     items.forEach((item, position) => {
-      const typed = this.expr(item.expr, outer);
+      const name = item.alias?.text ?? (item.expr.kind === 'columnRef' ? this.columnName(item.expr, relation) : `EXPR$${position}`);
+      const typed = this.expr(item.expr, { ...outer, nameHint: { expr: item.expr, name } });
       if (typed.type === 'INTERVAL') {
         this.fail('TypeMismatch', 'An INTERVAL cannot be a result column; add it to a TIMESTAMP, as in ts + INTERVAL \'1\' MINUTE', item.expr.span);
       }
       const ir = typed.type === 'NULL' ? lit(null, 'VARCHAR') : typed.ir;
-      const name = item.alias?.text ?? (item.expr.kind === 'columnRef' ? this.columnName(item.expr, relation) : `EXPR$${position}`);
       const earlier = seen.get(name);
       if (earlier && !allowDuplicateNames) {
         this.fail('InvalidStatement', `Duplicate result column '${name}'; give one of them another name with AS`, item.alias?.span ?? item.expr.span);
@@ -431,7 +429,11 @@ export class Analyzer {
   // -------------------------------------------------------------------------------------------------
   // GROUP BY
 
-  private groupBy(query: Query, relation: Relation): { grouping: Grouping; window?: LogicalAggregate['window'] } {
+  private groupBy(
+    query: Query,
+    relation: Relation,
+    items: readonly { expr: Expression; alias?: Name }[],
+  ): { grouping: Grouping; window?: LogicalAggregate['window'] } {
     const input: ExprContext = { relation, clause: 'GROUP BY' };
     const keys: { key: string; name: string; ir: Expr }[] = [];
     let groupWindow: Grouping['groupWindow'];
@@ -460,7 +462,7 @@ export class Analyzer {
       if (typed.type === 'INTERVAL' || typed.type === 'NULL') this.fail('InvalidGrouping', `Cannot group by ${typed.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, g.span);
       const key = JSON.stringify(typed.ir);
       if (keys.some((k) => k.key === key)) continue;
-      const name = g.kind === 'columnRef' ? this.columnName(g, relation) : this.text(g.span);
+      const name = g.kind === 'columnRef' ? this.columnName(g, relation) : this.keyName(key, items, input, keys.length);
       keys.push({ key, name, ir: typed.ir });
     }
     if (relation.windowTable) {
@@ -484,6 +486,19 @@ export class Analyzer {
       },
       ...(window ? { window } : {}),
     };
+  }
+
+  /** An expression key is named after the select item that shows it, else key<i>. */
+  private keyName(key: string, items: readonly { expr: Expression; alias?: Name }[], input: ExprContext, index: number): string {
+    for (const [position, item] of items.entries()) {
+      if (item.expr.kind === 'columnRef' || this.containsAggregate(item.expr)) continue;
+      try {
+        if (JSON.stringify(this.expr(item.expr, input).ir) === key) return item.alias?.text ?? `EXPR$${position}`;
+      } catch (error) {
+        if (!(error instanceof SqlError)) throw error;
+      }
+    }
+    return `key${index}`;
   }
 
   private groupWindowCall(
@@ -753,7 +768,9 @@ export class Analyzer {
     let index = grouping.aggregates.findIndex((a) => a.key === key);
     if (index < 0) {
       index = grouping.aggregates.length;
-      grouping.aggregates.push({ key, name: this.text(e.span), call: callSpec });
+      const hinted = ctx.nameHint?.expr === e ? ctx.nameHint.name : undefined;
+      const name = hinted !== undefined && !grouping.aggregates.some((a) => a.name === hinted) ? hinted : `agg${index}`;
+      grouping.aggregates.push({ key, name, call: callSpec });
     }
     const a = grouping.aggregates[index]!;
     return {

@@ -44,6 +44,11 @@ export function durationText(ms: number): string {
   return `${ms} ms`;
 }
 
+/** A name as SQL would need it written: bare when it is a plain word, else in double quotes. */
+function ident(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
 function quote(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
@@ -51,7 +56,7 @@ function quote(s: string): string {
 export function exprText(e: Expr): string {
   switch (e.kind) {
     case 'column':
-      return `${e.name}@${e.index}`;
+      return `${ident(e.name)}@${e.index}`;
     case 'literal':
       if (e.value === null) return e.type === 'VARCHAR' ? 'NULL' : `CAST(NULL AS ${e.type})`;
       if (e.type === 'TIMESTAMP') return `TIMESTAMP '${new Date(e.value as number).toISOString()}'`;
@@ -113,12 +118,12 @@ function unitText(e: Expr | undefined): string {
 }
 
 function named(list: readonly NamedExpr[]): string {
-  return list.map((n) => (n.expr.kind === 'column' && n.expr.name === n.name ? exprText(n.expr) : `${n.name} := ${exprText(n.expr)}`)).join(', ');
+  return list.map((n) => (n.expr.kind === 'column' && n.expr.name === n.name ? exprText(n.expr) : `${ident(n.name)} := ${exprText(n.expr)}`)).join(', ');
 }
 
 function aggregateText(a: AggregateCall & { readonly name: string }): string {
   const fn = a.fn === 'count_star' ? 'COUNT(*)' : a.fn === 'count_distinct' ? `COUNT(DISTINCT ${exprText(a.arg!)})` : `${a.fn.toUpperCase()}(${exprText(a.arg!)})`;
-  return `${a.name} := ${fn}`;
+  return `${ident(a.name)} := ${fn}`;
 }
 
 function sinkText(sink: SinkSpec): string {
@@ -138,10 +143,10 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'source': {
       const format = node.format;
       const mappings = Object.entries(format.mappings ?? {}).map(
-        ([col, path]) => `${col} <- ${typeof path === 'number' ? `field ${path}` : `$.${path.join('.')}`}`,
+        ([col, path]) => `${ident(col)} <- ${typeof path === 'number' ? `field ${path}` : `$${path.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('')}`}`,
       );
-      const columns = [...node.columns.map((c) => `${c.name} ${c.type}`)].join(', ');
-      const timeName = node.eventTime.column < node.columns.length ? node.columns[node.eventTime.column]!.name : '_arrival_time';
+      const columns = node.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
+      const timeName = ident(node.eventTime.column < node.columns.length ? node.columns[node.eventTime.column]!.name : '_arrival_time');
       out.push(
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
@@ -159,7 +164,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       const w = node.window;
       const windowText = w.kind === 'tumble' ? `TUMBLE(size=${durationText(w.sizeMs)})` : `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)})`;
       out.push(
-        `${pad}WindowAggregate: ${windowText} time=${outputColumns(node.input)[node.timeColumn]?.name ?? ''}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+        `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
       );
       return nodeLines(node.input, depth + 1, out);
     }
@@ -173,7 +178,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
 
 /** The EXPLAIN text of a plan: its sink and output columns, then the node tree from the root down. */
 export function explainPlan(plan: QueryPlan): string {
-  const out = [`Sink: ${sinkText(plan.sink)} columns=[${plan.columns.map((c) => `${c.name} ${c.type}`).join(', ')}]`];
+  const out = [`Sink: ${sinkText(plan.sink)} columns=[${plan.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')}]`];
   nodeLines(plan.root, 1, out);
   return out.join('\n');
 }
