@@ -397,7 +397,12 @@ export class FileShardLog implements ShardLog {
 
   /** After an fsync error the page cache may have dropped data: stop accepting writes until reopened. */
   private fail(error: unknown, operation: string): void {
-    this.failure ??= ioError(error, `${operation} in ${this.dir}; the shard log accepts no more writes until it is reopened`);
+    const cause = error instanceof Error ? error.message : String(error);
+    this.failure ??= new EddyError(
+      'InternalFailure',
+      `${operation} failed in ${this.dir} (${cause}); the shard log accepts no more writes until it is reopened`,
+      'external',
+    );
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter.reject(this.failure);

@@ -274,6 +274,47 @@ describe('FileShardLog', () => {
     }
   });
 
+  it('rejects an append whose write fails, leaving nothing of it behind, and carries on at its offsets', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    await log.append(numbered(0, 5, 1000));
+    const realWriteSync = fs.writeSync;
+    // The disk fills up halfway through the next write.
+    const spy = vi.spyOn(fs, 'writeSync').mockImplementationOnce(((fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => {
+      realWriteSync(fd, buffer, offset, Math.floor(length / 2), position);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as unknown as typeof fs.writeSync);
+    try {
+      await expect(log.append(numbered(5, 5, 1000))).rejects.toThrow(/I\/O error writing .*ENOSPC/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(log.committedOffset).toBe(5);
+    expect(await log.append(numbered(5, 5, 1000))).toBe(5);
+    await log.close();
+    const reopened = await openFileShardLog(shard, { fsync: 'always', onCorruption: () => expect.fail('nothing to repair') });
+    expectNumbered(await readAll(reopened), 0, 10);
+    await reopened.close();
+  });
+
+  it('refuses appends after an fsync fails, until reopened', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    await log.append(numbered(0, 5, 1000));
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    try {
+      await expect(log.append(numbered(5, 5, 1000))).rejects.toThrow(/fsync failed in .*EIO.*accepts no more writes until it is reopened/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(log.committedOffset).toBe(5);
+    expect(log.read(0, everything)).toHaveLength(5);
+    await expect(log.append(numbered(5, 5, 1000))).rejects.toThrow(/accepts no more writes/);
+    await log.close();
+  });
+
   it('finishes appends still waiting for their fsync when closed', async () => {
     const { shard } = tempDir();
     const log = await openFileShardLog(shard, { fsync: 'always' });
