@@ -188,7 +188,7 @@ export class StreamStoreImpl implements StreamStore {
     const created: Shard[] = [];
     try {
       dir = await this.storage.createStreamDir(streamName);
-      (stream as { dir: string | undefined }).dir = dir;
+      stream.dir = dir;
       const ranges = uniformRanges(shardCount);
       for (let i = 0; i < shardCount; i++) {
         const log = await this.storage.openShardLog(dir, formatShardId(i), this.clock);
@@ -472,6 +472,8 @@ export class StreamStoreImpl implements StreamStore {
     }
     if (target > current) this.checkShardQuota(target - current);
     const plan = planUniformScaling(open, target, stream.nextShardIndex);
+    // Already uniform at the target: nothing to change, and no scaling spent.
+    if (plan.close.length === 0 && plan.create.length === 0) return { currentShardCount: current, targetShardCount: target };
     stream.scalings = [...recent, now];
     await this.reshard(stream, plan);
     return { currentShardCount: current, targetShardCount: target };

@@ -34,7 +34,8 @@ export class Stream {
   readonly arn: string;
   readonly createdAt: number;
   readonly incarnation: number;
-  readonly dir: string | undefined;
+  /** Set once while the stream is CREATING, when its directory exists. */
+  dir: string | undefined;
   mode: StreamMode;
   status: StreamStatus = 'CREATING';
   retentionPeriodHours: number;

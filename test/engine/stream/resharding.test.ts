@@ -159,6 +159,14 @@ describe(`${name}:`, () => {
       );
     });
 
+    it('changes nothing when the open shards already have the target layout', async () => {
+      ({ store } = await memoryStore());
+      await store.createStream('s', { shardCount: 3 });
+      const before = store.describeStream('s');
+      expect(await store.updateShardCount('s', 3)).toEqual({ currentShardCount: 3, targetShardCount: 3 });
+      expect(store.describeStream('s')).toEqual(before);
+    });
+
     it('follows Kinesis’s rules: at most double, at least half, PROVISIONED only, 10 times a day', async () => {
       let clock;
       ({ store, clock } = await memoryStore());
