@@ -17,6 +17,8 @@ export interface DualProtocolServerOptions {
   readonly keepAliveTimeoutMs?: number;
   /** How long a new connection may stay silent before it is dropped. */
   readonly firstBytesTimeoutMs?: number;
+  /** After close(), connections still busy this long afterwards (a client that stopped reading) are cut. */
+  readonly shutdownGraceMs?: number;
 }
 
 const PREFACE_START = Buffer.from('PRI', 'latin1');
@@ -24,15 +26,20 @@ const PREFACE_START = Buffer.from('PRI', 'latin1');
 export class DualProtocolServer extends net.Server {
   readonly http1: http.Server;
   readonly http2: http2.Http2Server;
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Each HTTP/2 session with the raw socket under it. */
+  private readonly sessions = new Map<http2.ServerHttp2Session, net.Socket | undefined>();
   /** HTTP/1.1 sockets and how many requests each has in flight; the inner server never listens, so it does not track them. */
   private readonly http1Sockets = new Map<net.Socket, number>();
   private closing = false;
+  /** The raw socket being handed to the http2 server, which announces its session synchronously. */
+  private handingOver: net.Socket | undefined;
+  private readonly shutdownGraceMs: number;
 
   constructor(handler: DualRequestHandler, options: DualProtocolServerOptions = {}) {
     super();
     const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 72_000;
     const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 30_000;
+    this.shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
     this.http1 = http.createServer((req, res) => {
       const socket = req.socket;
       this.http1Sockets.set(socket, (this.http1Sockets.get(socket) ?? 0) + 1);
@@ -48,7 +55,7 @@ export class DualProtocolServer extends net.Server {
     this.http1.keepAliveTimeout = keepAliveTimeoutMs;
     this.http2 = http2.createServer({}, handler);
     this.http2.on('session', (session) => {
-      this.sessions.add(session);
+      this.sessions.set(session, this.handingOver);
       session.setTimeout(keepAliveTimeoutMs, () => session.close());
       session.once('close', () => this.sessions.delete(session));
       if (this.closing) session.close();
@@ -70,7 +77,12 @@ export class DualProtocolServer extends net.Server {
         socket.unshift(seen);
         if (isHttp2) {
           // The http2 session reads the bytes put back above itself.
-          this.http2.emit('connection', socket);
+          this.handingOver = socket;
+          try {
+            this.http2.emit('connection', socket);
+          } finally {
+            this.handingOver = undefined;
+          }
         } else {
           this.http1Sockets.set(socket, 0);
           socket.once('close', () => this.http1Sockets.delete(socket));
@@ -87,7 +99,24 @@ export class DualProtocolServer extends net.Server {
   override close(callback?: (err?: Error) => void): this {
     this.closing = true;
     this.closeIdleConnections();
-    for (const session of this.sessions) session.close();
+    for (const session of this.sessions.keys()) session.close();
+    if (this.sessions.size > 0 || this.http1Sockets.size > 0) {
+      // A finished session only half-closes its socket and waits for the client's FIN; a client with an
+      // unread stream never sends it, so the socket is cut once the session is done.
+      const reaper = setInterval(() => {
+        for (const [session, socket] of this.sessions) {
+          if (session.destroyed) {
+            socket?.destroy();
+            this.sessions.delete(session);
+          }
+        }
+        if (this.sessions.size === 0) clearInterval(reaper);
+      }, 50).unref();
+      setTimeout(() => {
+        clearInterval(reaper);
+        this.closeAllConnections();
+      }, this.shutdownGraceMs).unref();
+    }
     return super.close(callback);
   }
 
@@ -97,7 +126,10 @@ export class DualProtocolServer extends net.Server {
 
   closeAllConnections(): void {
     for (const socket of this.http1Sockets.keys()) socket.destroy();
-    for (const session of this.sessions) session.destroy();
+    for (const [session, socket] of this.sessions) {
+      session.destroy();
+      socket?.destroy();
+    }
   }
 }
 

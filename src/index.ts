@@ -1,0 +1,17 @@
+// Eddy's public API: the stream store, the Kinesis-compatible server, and the types they exchange.
+
+export * from './engine/index.js';
+export { buildServer, type BuildServerOptions } from './server/app.js';
+export { DualProtocolServer } from './server/dual-protocol-server.js';
+export {
+  type AwsJsonService,
+  type AwsOperation,
+  type AwsOperationResult,
+  type AwsRequestContext,
+  EventStreamResponse,
+  operation,
+} from './server/aws-protocol/aws-json-service.js';
+export { AwsProtocolError, type AwsProtocolErrorType } from './server/aws-protocol/aws-protocol-error.js';
+export * as shapes from './server/aws-protocol/shape.js';
+export { KINESIS_TARGET_PREFIX } from './server/kinesis-api/kinesis-service.js';
+export type { SubscribeToShardOptions } from './server/kinesis-api/subscribe-to-shard.js';

@@ -1,0 +1,76 @@
+// buildServer(opts): the fastify app serving the Kinesis API (and any other AWS JSON service), /healthz and
+// /metrics, over HTTP/1.1 and cleartext HTTP/2 on one port. It never listens itself: call app.listen().
+//
+// Extension points:
+//   services: more AWS JSON 1.1 services on `POST /` (see aws-protocol/aws-json-service.ts), e.g. Firehose.
+//   plugins:  more fastify plugins (route groups such as /v1, WebSocket upgrades). `upgrade` events of
+//             HTTP/1.1 connections are re-emitted on `app.server`.
+
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { type Clock, type StreamStore, systemClock } from '../engine/index.js';
+import type { AwsJsonService } from './aws-protocol/aws-json-service.js';
+import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
+import { createDualProtocolServer, type DualRequestHandler } from './dual-protocol-server.js';
+import { kinesisService } from './kinesis-api/kinesis-service.js';
+import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
+import { renderPrometheusText } from './metrics/prometheus-text.js';
+import { RequestMetrics } from './metrics/request-metrics.js';
+
+export interface BuildServerOptions {
+  readonly store: StreamStore;
+  readonly clock?: Clock;
+  /** AWS JSON services served next to Kinesis_20131202 on `POST /`. */
+  readonly services?: readonly AwsJsonService[];
+  /** Fastify plugins registered after the built-in routes. */
+  readonly plugins?: readonly FastifyPluginAsync[];
+  /** fastify logger settings; default: JSON lines at `warn`. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Largest request body accepted (413 above it). Default 10 MiB: a 5 MiB PutRecords in base64 plus room. */
+  readonly bodyLimitBytes?: number;
+  readonly subscribeToShard?: SubscribeToShardOptions;
+  /** Idle keep-alive time for HTTP/1.1 connections and HTTP/2 sessions. */
+  readonly keepAliveTimeoutMs?: number;
+}
+
+export function buildServer(options: BuildServerOptions): FastifyInstance {
+  const clock = options.clock ?? systemClock;
+  const requestMetrics = new RequestMetrics();
+  const kinesis = kinesisService({
+    store: options.store,
+    clock,
+    ...(options.subscribeToShard ? { subscribeToShard: options.subscribeToShard } : {}),
+  });
+
+  const app = Fastify({
+    logger: options.logger ?? { level: 'warn' },
+    bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    serverFactory: ((handler: DualRequestHandler) => {
+      const server = createDualProtocolServer(handler, options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {});
+      // HTTP/1.1 upgrade requests (WebSockets) surface on the listening server, where ws expects them.
+      server.http1.on('upgrade', (req, socket, head) => {
+        if (server.listenerCount('upgrade') > 0) server.emit('upgrade', req, socket, head);
+        else socket.destroy();
+      });
+      return server;
+    }) as unknown as FastifyServerOptions['serverFactory'],
+  }) as unknown as FastifyInstance;
+
+  // Long-lived event streams would hold shutdown for minutes; they end (cleanly, at an event boundary) first.
+  app.addHook('preClose', async () => kinesis.subscriptions.endAll());
+
+  app.register(awsJsonRoutes, { services: [kinesis, ...(options.services ?? [])], requestMetrics });
+
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } } },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return renderPrometheusText(options.store.metrics(), requestMetrics);
+  });
+
+  for (const plugin of options.plugins ?? []) app.register(plugin);
+  return app;
+}

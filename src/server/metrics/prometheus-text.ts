@@ -1,0 +1,66 @@
+// Renders the stream store's CloudWatch-style counters, request latency and process memory in the
+// Prometheus text exposition format (version 0.0.4).
+
+import type { StreamMetrics } from '../../engine/index.js';
+import { escapeLabel, type RequestMetrics } from './request-metrics.js';
+
+interface ShardFigure {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge';
+  readonly help: string;
+  readonly pick: (shard: StreamMetrics['shards'][number]) => number;
+}
+
+const SHARD_FIGURES: readonly ShardFigure[] = [
+  { name: 'eddy_kinesis_incoming_records_total', type: 'counter', help: 'Records stored (IncomingRecords).', pick: (s) => s.incomingRecords },
+  { name: 'eddy_kinesis_incoming_bytes_total', type: 'counter', help: 'Bytes stored (IncomingBytes).', pick: (s) => s.incomingBytes },
+  { name: 'eddy_kinesis_outgoing_records_total', type: 'counter', help: 'Records read (OutgoingRecords).', pick: (s) => s.outgoingRecords },
+  { name: 'eddy_kinesis_outgoing_bytes_total', type: 'counter', help: 'Bytes read (OutgoingBytes).', pick: (s) => s.outgoingBytes },
+  {
+    name: 'eddy_kinesis_write_provisioned_throughput_exceeded_total',
+    type: 'counter',
+    help: 'Writes refused by the shard write limits (WriteProvisionedThroughputExceeded).',
+    pick: (s) => s.writeProvisionedThroughputExceeded,
+  },
+  {
+    name: 'eddy_kinesis_read_provisioned_throughput_exceeded_total',
+    type: 'counter',
+    help: 'Reads refused by the shard read limits (ReadProvisionedThroughputExceeded).',
+    pick: (s) => s.readProvisionedThroughputExceeded,
+  },
+  {
+    name: 'eddy_kinesis_iterator_age_milliseconds',
+    type: 'gauge',
+    help: 'MillisBehindLatest of the latest GetRecords on the shard (GetRecords.IteratorAgeMilliseconds).',
+    pick: (s) => s.millisBehindLatest,
+  },
+];
+
+export function renderPrometheusText(streams: readonly StreamMetrics[], requests: RequestMetrics): string {
+  const lines: string[] = [];
+  for (const figure of SHARD_FIGURES) {
+    lines.push(`# HELP ${figure.name} ${figure.help}`, `# TYPE ${figure.name} ${figure.type}`);
+    for (const stream of streams) {
+      for (const shard of stream.shards) {
+        lines.push(`${figure.name}{stream="${escapeLabel(stream.streamName)}",shard="${escapeLabel(shard.shardId)}"} ${figure.pick(shard)}`);
+      }
+    }
+  }
+  lines.push(...requests.render());
+  const memory = process.memoryUsage();
+  lines.push(
+    '# HELP process_resident_memory_bytes Resident set size in bytes.',
+    '# TYPE process_resident_memory_bytes gauge',
+    `process_resident_memory_bytes ${memory.rss}`,
+    '# HELP nodejs_heap_size_used_bytes V8 heap in use, in bytes.',
+    '# TYPE nodejs_heap_size_used_bytes gauge',
+    `nodejs_heap_size_used_bytes ${memory.heapUsed}`,
+    '# HELP nodejs_heap_size_total_bytes V8 heap reserved, in bytes.',
+    '# TYPE nodejs_heap_size_total_bytes gauge',
+    `nodejs_heap_size_total_bytes ${memory.heapTotal}`,
+    '# HELP nodejs_external_memory_bytes Memory of buffers and other objects outside the V8 heap, in bytes.',
+    '# TYPE nodejs_external_memory_bytes gauge',
+    `nodejs_external_memory_bytes ${memory.external}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
