@@ -13,7 +13,8 @@ import {
 } from '../engine/query/plan.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import type { SqlCatalog } from './catalog.js';
-import { parseTimestampText } from './cst-to-ast.js';
+import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-functions.js';
+import { call, isNumeric, lit, TypeRules, widest, type Typed } from './typing.js';
 import { closest, didYouMean, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -53,14 +54,6 @@ export interface AnalyzedQuery {
 
 // ---------------------------------------------------------------------------------------------------
 // Types and scopes used while analyzing.
-
-/** DataType plus the two types only the analyzer sees: a bare NULL and an INTERVAL (a ms constant). */
-type SqlType = DataType | 'NULL' | 'INTERVAL';
-
-interface Typed {
-  readonly ir: Expr;
-  readonly type: SqlType;
-}
 
 interface TimeAttribute {
   readonly scan: ScanInput;
@@ -108,9 +101,6 @@ interface ExprContext {
   readonly nameHint?: { readonly expr: Expression; readonly name: string };
 }
 
-const NUMERIC: ReadonlySet<SqlType> = new Set(['INT', 'BIGINT', 'DOUBLE']);
-const isNumeric = (t: SqlType) => NUMERIC.has(t);
-const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
 const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
   COUNT: 'count',
@@ -129,10 +119,6 @@ const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP'; end: boolean }
   HOP_END: { fn: 'HOP', end: true },
 };
 
-export const SCALAR_FUNCTIONS: readonly string[] = [
-  'LOWER', 'UPPER', 'SUBSTRING', 'SUBSTR', 'TRIM', 'LTRIM', 'RTRIM', 'CHAR_LENGTH', 'CHARACTER_LENGTH', 'CONCAT',
-  'REGEXP_LIKE', 'ABS', 'ROUND', 'FLOOR', 'CEIL', 'CEILING', 'POWER', 'SQRT', 'LN', 'MOD', 'COALESCE', 'EXTRACT',
-];
 
 const ARRIVAL_TIME = '_arrival_time';
 
@@ -145,8 +131,6 @@ export function formatDuration(ms: number): string {
   return `${ms} ms`;
 }
 
-const lit = (value: boolean | number | string | null, type: DataType): Expr => ({ kind: 'literal', value, type });
-const call = (fn: string, args: readonly Expr[], type: DataType): Expr => ({ kind: 'call', fn, args, type });
 
 function nameMatches(candidate: string, name: Name): boolean {
   return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();
@@ -155,10 +139,14 @@ function nameMatches(candidate: string, name: Name): boolean {
 // ---------------------------------------------------------------------------------------------------
 
 export class Analyzer {
+  private readonly rules: TypeRules;
+
   constructor(
     private readonly catalog: SqlCatalog,
     private readonly sql: string,
-  ) {}
+  ) {
+    this.rules = new TypeRules((code, message, span) => this.fail(code, message, span));
+  }
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
     throw new SqlError(code, message, span, this.sql);
@@ -197,7 +185,7 @@ export class Analyzer {
     let where: Expr | undefined;
     if (query.where) {
       const w = this.expr(query.where, input);
-      where = this.expectBoolean(w, 'WHERE', query.where.span);
+      where = this.rules.expectBoolean(w, 'WHERE', query.where.span);
     }
 
     const items = this.expandStars(query, relation);
@@ -253,7 +241,7 @@ export class Analyzer {
     let having: Expr | undefined;
     if (query.having) {
       const h = this.expr(query.having, { relation, clause: 'HAVING', ...(grouping ? { grouping } : {}) });
-      having = this.expectBoolean(h, 'HAVING', query.having.span);
+      having = this.rules.expectBoolean(h, 'HAVING', query.having.span);
     }
 
     const aggregate: LogicalAggregate | undefined = grouping
@@ -587,12 +575,6 @@ export class Analyzer {
   // -------------------------------------------------------------------------------------------------
   // Expressions
 
-  private expectBoolean(typed: Typed, clause: string, span: SourceSpan): Expr {
-    if (typed.type === 'NULL') return lit(null, 'BOOLEAN');
-    if (typed.type !== 'BOOLEAN') this.fail('TypeMismatch', `${clause} expects BOOLEAN, got ${typed.type}`, span);
-    return typed.ir;
-  }
-
   private expr(e: Expression, ctx: ExprContext): Typed {
     if (ctx.grouping) {
       const grouped = this.grouped(e, ctx, ctx.grouping);
@@ -631,7 +613,7 @@ export class Analyzer {
       case 'unary': {
         const operand = this.expr(e.operand, ctx);
         if (e.op === 'NOT') {
-          return { ir: call('not', [this.expectBoolean(operand, 'NOT', e.operand.span)], 'BOOLEAN'), type: 'BOOLEAN' };
+          return { ir: call('not', [this.rules.expectBoolean(operand, 'NOT', e.operand.span)], 'BOOLEAN'), type: 'BOOLEAN' };
         }
         if (operand.type === 'INTERVAL' && operand.ir.kind === 'literal') {
           return { ir: lit(-(operand.ir.value as number), 'BIGINT'), type: 'INTERVAL' };
@@ -648,22 +630,22 @@ export class Analyzer {
       case 'inList': {
         const operand = this.expr(e.operand, ctx);
         const list = e.list.map((x) => this.expr(x, ctx));
-        const type = this.commonType([operand, ...list], [e.operand, ...e.list], 'IN');
+        const type = this.rules.commonType([operand, ...list], [e.operand, ...e.list], 'IN');
         return {
-          ir: { kind: 'in', expr: this.coerce(operand, type, e.operand.span), list: list.map((x, i) => this.coerce(x, type, e.list[i]!.span)), negated: e.negated, type: 'BOOLEAN' },
+          ir: { kind: 'in', expr: this.rules.coerce(operand, type, e.operand.span), list: list.map((x, i) => this.rules.coerce(x, type, e.list[i]!.span)), negated: e.negated, type: 'BOOLEAN' },
           type: 'BOOLEAN',
         };
       }
       case 'between': {
         const parts = [e.operand, e.low, e.high];
         const typed = parts.map((x) => this.expr(x, ctx));
-        const type = this.commonType(typed, parts, 'BETWEEN');
-        const [x, low, high] = typed.map((t, i) => this.coerce(t, type, parts[i]!.span)) as [Expr, Expr, Expr];
+        const type = this.rules.commonType(typed, parts, 'BETWEEN');
+        const [x, low, high] = typed.map((t, i) => this.rules.coerce(t, type, parts[i]!.span)) as [Expr, Expr, Expr];
         return { ir: { kind: 'between', expr: x, low, high, negated: e.negated, type: 'BOOLEAN' }, type: 'BOOLEAN' };
       }
       case 'like': {
-        const operand = this.expectType(this.expr(e.operand, ctx), 'VARCHAR', 'LIKE', e.operand.span);
-        const pattern = this.expectType(this.expr(e.pattern, ctx), 'VARCHAR', 'LIKE', e.pattern.span);
+        const operand = this.rules.expectType(this.expr(e.operand, ctx), 'VARCHAR', 'LIKE', e.operand.span);
+        const pattern = this.rules.expectType(this.expr(e.pattern, ctx), 'VARCHAR', 'LIKE', e.pattern.span);
         const like = call('like', [operand, pattern], 'BOOLEAN');
         return { ir: e.negated ? call('not', [like], 'BOOLEAN') : like, type: 'BOOLEAN' };
       }
@@ -674,17 +656,17 @@ export class Analyzer {
       case 'call':
         return this.call(e, ctx);
       case 'extract': {
-        const ts = this.expectType(this.expr(e.operand, ctx), 'TIMESTAMP', 'EXTRACT', e.operand.span);
+        const ts = this.rules.expectType(this.expr(e.operand, ctx), 'TIMESTAMP', 'EXTRACT', e.operand.span);
         return { ir: call('extract', [lit(e.unit, 'VARCHAR'), ts], 'BIGINT'), type: 'BIGINT' };
       }
       case 'floorTime': {
         const fn = e.ceil ? 'CEIL' : 'FLOOR';
-        const ts = this.expectType(this.expr(e.operand, ctx), 'TIMESTAMP', `${fn}(… TO ${e.unit})`, e.operand.span);
+        const ts = this.rules.expectType(this.expr(e.operand, ctx), 'TIMESTAMP', `${fn}(… TO ${e.unit})`, e.operand.span);
         return { ir: call(e.ceil ? 'ceil_time' : 'floor_time', [ts, lit(e.unit, 'VARCHAR')], 'TIMESTAMP'), type: 'TIMESTAMP' };
       }
       case 'trim': {
-        const s = this.expectType(this.expr(e.operand, ctx), 'VARCHAR', 'TRIM', e.operand.span);
-        const chars = e.characters ? this.expectType(this.expr(e.characters, ctx), 'VARCHAR', 'TRIM', e.characters.span) : lit(' ', 'VARCHAR');
+        const s = this.rules.expectType(this.expr(e.operand, ctx), 'VARCHAR', 'TRIM', e.operand.span);
+        const chars = e.characters ? this.rules.expectType(this.expr(e.characters, ctx), 'VARCHAR', 'TRIM', e.characters.span) : lit(' ', 'VARCHAR');
         return { ir: call('trim', [s, chars, lit(e.side, 'VARCHAR')], 'VARCHAR'), type: 'VARCHAR' };
       }
       default:
@@ -787,13 +769,13 @@ export class Analyzer {
       case 'AND':
       case 'OR':
         return {
-          ir: call(op === 'AND' ? 'and' : 'or', [this.expectBoolean(left, op, e.left.span), this.expectBoolean(right, op, e.right.span)], 'BOOLEAN'),
+          ir: call(op === 'AND' ? 'and' : 'or', [this.rules.expectBoolean(left, op, e.left.span), this.rules.expectBoolean(right, op, e.right.span)], 'BOOLEAN'),
           type: 'BOOLEAN',
         };
       case '||': {
         // a || b || c is one concat(a, b, c)
         const args = ([[left, e.left], [right, e.right]] as const).flatMap(([t, ast]) => {
-          const coerced = this.toVarchar(t, '||', ast.span);
+          const coerced = this.rules.toVarchar(t, '||', ast.span);
           return coerced.kind === 'call' && coerced.fn === 'concat' && ast.kind === 'binary' && ast.op === '||' ? coerced.args : [coerced];
         });
         return { ir: call('concat', args, 'VARCHAR'), type: 'VARCHAR' };
@@ -804,9 +786,9 @@ export class Analyzer {
       case '<=':
       case '>':
       case '>=': {
-        const type = this.commonType([left, right], [e.left, e.right], `'${op}'`, e.opSpan);
+        const type = this.rules.commonType([left, right], [e.left, e.right], `'${op}'`, e.opSpan);
         const fn = { '=': 'eq', '<>': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' }[op];
-        return { ir: call(fn, [this.coerce(left, type, e.left.span), this.coerce(right, type, e.right.span)], 'BOOLEAN'), type: 'BOOLEAN' };
+        return { ir: call(fn, [this.rules.coerce(left, type, e.left.span), this.rules.coerce(right, type, e.right.span)], 'BOOLEAN'), type: 'BOOLEAN' };
       }
       case '+':
       case '-':
@@ -841,68 +823,9 @@ export class Analyzer {
     if (!(isNumeric(left.type) || left.type === 'NULL') || !(isNumeric(right.type) || right.type === 'NULL')) {
       this.fail('TypeMismatch', `Operator '${op}' expects numbers, got ${left.type} and ${right.type}`, e.opSpan);
     }
-    let type = this.widest([left.type, right.type]);
+    let type = widest([left.type, right.type]);
     if (op === '/') type = 'DOUBLE';
-    return { ir: call(fn, [this.coerce(left, type, e.left.span), this.coerce(right, type, e.right.span)], type), type };
-  }
-
-  private widest(types: readonly SqlType[]): DataType {
-    let best: DataType = 'INT';
-    for (const t of types) if (isNumeric(t) && NUMERIC_RANK[t]! > NUMERIC_RANK[best]!) best = t as DataType;
-    return best;
-  }
-
-  /**
-   * The one type a group of operands is compared or combined in: numbers widen to the widest; a
-   * VARCHAR literal next to a TIMESTAMP is read as a timestamp; NULL takes the others' type.
-   */
-  private commonType(typed: readonly Typed[], exprs: readonly Expression[], what: string, span?: SourceSpan): DataType {
-    const known = typed.map((t, i) => ({ t, e: exprs[i]! })).filter((x) => x.t.type !== 'NULL');
-    for (const { t, e } of known) {
-      if (t.type === 'INTERVAL') this.fail('TypeMismatch', `An INTERVAL cannot be used with ${what}; add it to a TIMESTAMP`, e.span);
-    }
-    if (known.length === 0) return 'VARCHAR';
-    if (known.every((x) => isNumeric(x.t.type))) return this.widest(known.map((x) => x.t.type));
-    const hasTimestamp = known.some((x) => x.t.type === 'TIMESTAMP');
-    const first = known.find((x) => !(hasTimestamp && x.t.type === 'VARCHAR' && x.t.ir.kind === 'literal'))?.t.type ?? known[0]!.t.type;
-    for (const { t, e } of known) {
-      const ok = t.type === first || (first === 'TIMESTAMP' && t.type === 'VARCHAR' && t.ir.kind === 'literal');
-      if (!ok) {
-        const types = `${first} with ${t.type}`;
-        this.fail('TypeMismatch', what.startsWith("'") ? `Operator ${what} cannot compare ${types}` : `${what} cannot mix ${types}`, span ?? e.span);
-      }
-    }
-    return first as DataType;
-  }
-
-  /** An operand as `type`: literals are retyped, other values cast; assumes commonType approved it. */
-  private coerce(typed: Typed, type: DataType, span: SourceSpan): Expr {
-    const ir = typed.ir;
-    if (typed.type === type) return ir;
-    if (typed.type === 'NULL') return lit(null, type);
-    if (ir.kind === 'literal') {
-      if (type === 'TIMESTAMP' && typeof ir.value === 'string') {
-        const ms = parseTimestampText(ir.value);
-        if (ms === undefined) this.fail('TypeMismatch', `Cannot read '${ir.value}' as a TIMESTAMP; write ISO-8601 such as '2024-05-01T12:30:00Z'`, span);
-        return lit(ms, 'TIMESTAMP');
-      }
-      if (isNumeric(type) && typeof ir.value === 'number') return lit(ir.value, type);
-    }
-    return { kind: 'cast', expr: ir, type };
-  }
-
-  private toVarchar(typed: Typed, what: string, span: SourceSpan): Expr {
-    if (typed.type === 'INTERVAL') this.fail('TypeMismatch', `${what} cannot take an INTERVAL`, span);
-    if (typed.type === 'VARCHAR') return typed.ir;
-    if (typed.type === 'NULL') return lit(null, 'VARCHAR');
-    return { kind: 'cast', expr: typed.ir, type: 'VARCHAR' };
-  }
-
-  private expectType(typed: Typed, type: DataType | 'numeric', what: string, span: SourceSpan): Expr {
-    if (typed.type === 'NULL') return lit(null, type === 'numeric' ? 'INT' : type);
-    const ok = type === 'numeric' ? isNumeric(typed.type) : typed.type === type;
-    if (!ok) this.fail('TypeMismatch', `${what} expects ${type === 'numeric' ? 'a number' : type}, got ${typed.type}`, span);
-    return typed.ir;
+    return { ir: call(fn, [this.rules.coerce(left, type, e.left.span), this.rules.coerce(right, type, e.right.span)], type), type };
   }
 
   private caseExpr(e: Extract<Expression, { kind: 'case' }>, ctx: ExprContext): Typed {
@@ -910,15 +833,15 @@ export class Analyzer {
     const whens = e.whens.map((w) => {
       const when = this.expr(w.when, ctx);
       if (operand && e.operand) {
-        const type = this.commonType([operand, when], [e.operand, w.when], 'CASE … WHEN');
-        return call('eq', [this.coerce(operand, type, e.operand.span), this.coerce(when, type, w.when.span)], 'BOOLEAN');
+        const type = this.rules.commonType([operand, when], [e.operand, w.when], 'CASE … WHEN');
+        return call('eq', [this.rules.coerce(operand, type, e.operand.span), this.rules.coerce(when, type, w.when.span)], 'BOOLEAN');
       }
-      return this.expectBoolean(when, 'WHEN', w.when.span);
+      return this.rules.expectBoolean(when, 'WHEN', w.when.span);
     });
     const results = [...e.whens.map((w) => w.then), ...(e.else ? [e.else] : [])];
     const typed = results.map((r) => this.expr(r, ctx));
-    const type = this.commonType(typed, results, 'CASE branches');
-    const coerced = typed.map((t, i) => this.coerce(t, type, results[i]!.span));
+    const type = this.rules.commonType(typed, results, 'CASE branches');
+    const coerced = typed.map((t, i) => this.rules.coerce(t, type, results[i]!.span));
     return {
       ir: {
         kind: 'case',
@@ -950,7 +873,7 @@ export class Analyzer {
       (from === 'INT' && to === 'BOOLEAN');
     if (!allowed) this.fail('TypeMismatch', `Cannot CAST ${from} to ${to}`, e.span);
     if (from === 'VARCHAR' && to === 'TIMESTAMP' && operand.ir.kind === 'literal') {
-      return { ir: this.coerce(operand, 'TIMESTAMP', e.operand.span), type: 'TIMESTAMP' };
+      return { ir: this.rules.coerce(operand, 'TIMESTAMP', e.operand.span), type: 'TIMESTAMP' };
     }
     return { ir: { kind: 'cast', expr: operand.ir, type: to }, type: to };
   }
@@ -970,100 +893,8 @@ export class Analyzer {
     }
     if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside TABLE(TUMBLE(...)) or TABLE(HOP(...))', e.nameSpan);
     const args = e.args.map((a) => this.expr(a, ctx));
-    const arity = (min: number, max = min) => {
-      if (args.length < min || args.length > max) {
-        const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-        this.fail('TypeMismatch', `${name} takes ${expected} argument${max === 1 ? '' : 's'}, got ${args.length}`, e.span);
-      }
-    };
-    const arg = (i: number, type: DataType | 'numeric') => this.expectType(args[i]!, type, name, e.args[i]!.span);
-    const sameNumeric = (fn: string, type: DataType = this.widest(args.map((a) => a.type))): Typed => {
-      args.forEach((_a, i) => arg(i, 'numeric'));
-      return { ir: call(fn, args.map((a, i) => this.coerce(a, type, e.args[i]!.span)), type), type };
-    };
-    switch (name) {
-      case 'LOWER':
-      case 'UPPER':
-        arity(1);
-        return { ir: call(name.toLowerCase(), [arg(0, 'VARCHAR')], 'VARCHAR'), type: 'VARCHAR' };
-      case 'CHAR_LENGTH':
-      case 'CHARACTER_LENGTH':
-        arity(1);
-        return { ir: call('char_length', [arg(0, 'VARCHAR')], 'INT'), type: 'INT' };
-      case 'SUBSTRING':
-      case 'SUBSTR': {
-        arity(2, 3);
-        const rest = args.slice(1).map((a, i) => {
-          if (!(a.type === 'INT' || a.type === 'BIGINT' || a.type === 'NULL')) {
-            this.fail('TypeMismatch', `SUBSTRING positions must be integers, got ${a.type}`, e.args[i + 1]!.span);
-          }
-          return this.coerce(a, 'INT', e.args[i + 1]!.span);
-        });
-        return { ir: call('substring', [arg(0, 'VARCHAR'), ...rest], 'VARCHAR'), type: 'VARCHAR' };
-      }
-      case 'LTRIM':
-      case 'RTRIM':
-        arity(1);
-        return {
-          ir: call('trim', [arg(0, 'VARCHAR'), lit(' ', 'VARCHAR'), lit(name === 'LTRIM' ? 'LEADING' : 'TRAILING', 'VARCHAR')], 'VARCHAR'),
-          type: 'VARCHAR',
-        };
-      case 'CONCAT':
-        arity(1, Infinity);
-        return { ir: call('concat', args.map((a, i) => this.toVarchar(a, 'CONCAT', e.args[i]!.span)), 'VARCHAR'), type: 'VARCHAR' };
-      case 'REGEXP_LIKE': {
-        arity(2);
-        const pattern = arg(1, 'VARCHAR');
-        if (pattern.kind === 'literal' && typeof pattern.value === 'string') {
-          try {
-            new RegExp(pattern.value, 'u');
-          } catch (error) {
-            const reason = (error as Error).message.replace(/^Invalid regular expression: /, '');
-            this.fail('TypeMismatch', `Invalid regular expression: ${reason}`, e.args[1]!.span);
-          }
-        }
-        return { ir: call('regexp_like', [arg(0, 'VARCHAR'), pattern], 'BOOLEAN'), type: 'BOOLEAN' };
-      }
-      case 'ABS':
-        arity(1);
-        return sameNumeric('abs');
-      case 'FLOOR':
-      case 'CEIL':
-      case 'CEILING':
-        arity(1);
-        if (args[0]!.type === 'TIMESTAMP') {
-          this.fail('TypeMismatch', `${name} of a TIMESTAMP needs a unit: ${name}(ts TO MINUTE)`, e.span);
-        }
-        return sameNumeric(name === 'FLOOR' ? 'floor' : 'ceil');
-      case 'ROUND': {
-        arity(1, 2);
-        const x = arg(0, 'numeric');
-        const type = args[0]!.type === 'NULL' ? 'INT' : (args[0]!.type as DataType);
-        if (args.length === 1) return { ir: call('round', [x], type), type };
-        if (!(args[1]!.type === 'INT' || args[1]!.type === 'BIGINT')) this.fail('TypeMismatch', `ROUND digits must be an integer, got ${args[1]!.type}`, e.args[1]!.span);
-        return { ir: call('round', [x, this.coerce(args[1]!, 'INT', e.args[1]!.span)], type), type };
-      }
-      case 'POWER':
-        arity(2);
-        return sameNumeric('power', 'DOUBLE');
-      case 'SQRT':
-      case 'LN':
-        arity(1);
-        return sameNumeric(name.toLowerCase(), 'DOUBLE');
-      case 'MOD':
-        arity(2);
-        return sameNumeric('mod');
-      case 'COALESCE': {
-        arity(1, Infinity);
-        const type = this.commonType(args, e.args, 'COALESCE');
-        return { ir: call('coalesce', args.map((a, i) => this.coerce(a, type, e.args[i]!.span)), type), type };
-      }
-      default: {
-        const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
-        const suggestion = closest(name, known);
-        this.fail('UnknownFunction', `Unknown function '${name}'${suggestion ? `; did you mean ${suggestion}?` : ''}`, e.nameSpan);
-      }
-    }
+    const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
+    return typeScalarCall(e, args, this.rules, known);
   }
 }
 
