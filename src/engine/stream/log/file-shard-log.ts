@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../../clock.js';
 import { EddyError } from '../../errors.js';
+import { CommitListeners } from './commit-listeners.js';
 import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
 import { encodeBatch, type EncodedBatch } from './record-frame.js';
 import { Segment, parseLogFileName, scanSegment, type ScanProblem } from './segment.js';
@@ -87,7 +88,7 @@ export class FileShardLog implements ShardLog {
 
   /** Sidecar writes and segment deletions, one at a time and in order. */
   private background: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new CommitListeners();
   private failure: EddyError | undefined;
   private closing: Promise<void> | undefined;
 
@@ -163,7 +164,7 @@ export class FileShardLog implements ShardLog {
     this.lastWrittenTimestamp = batch.timestamps[batch.count - 1]!;
     this.tail.add(batch);
     if (this.policy !== 'always') {
-      this.commit(this.nextOffset, this.lastWrittenTimestamp);
+      this.commit(this.nextOffset, this.lastWrittenTimestamp, true);
       return Promise.resolve(firstOffset);
     }
     return new Promise<number>((resolve, reject) => {
@@ -232,11 +233,7 @@ export class FileShardLog implements ShardLog {
   }
 
   onCommit(listener: () => void): () => void {
-    const entry = () => listener();
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.listeners.add(listener);
   }
 
   close(): Promise<void> {
@@ -291,16 +288,12 @@ export class FileShardLog implements ShardLog {
     return next;
   }
 
-  private commit(end: number, timestamp: number | undefined): void {
+  /** Makes records up to `end` readable. Inside an append, listeners are told in a microtask. */
+  private commit(end: number, timestamp: number | undefined, insideAppend: boolean): void {
     this.committed = end;
     this.lastCommittedTimestamp = timestamp;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener();
-      } catch {
-        // A failing subscriber must not undo or block a commit that other readers already see.
-      }
-    }
+    if (insideAppend) this.listeners.notifySoon();
+    else this.listeners.notify();
   }
 
   // --- group commit --------------------------------------------------------------------------------
@@ -349,15 +342,16 @@ export class FileShardLog implements ShardLog {
   }
 
   private finishSync(target: number, timestamp: number | undefined, waiters: Waiter[], error: unknown): void {
-    this.syncing = false;
+    // Still `syncing` while listeners and waiters run: an append they make joins the next round.
     if (error !== undefined) {
       this.fail(error, 'fsync');
       for (const waiter of waiters) waiter.reject(this.failure!);
     } else {
-      if (this.policy === 'always' && target > this.committed) this.commit(target, timestamp);
+      if (this.policy === 'always' && target > this.committed) this.commit(target, timestamp, false);
       for (const waiter of waiters) waiter.resolve(waiter.firstOffset);
       this.finishSealing();
     }
+    this.syncing = false;
     if (this.failure === undefined && (this.syncRequested || this.waiters.length > 0 || (this.idleWaiters.length > 0 && this.anythingDirty()))) {
       this.startSync();
       return;
@@ -375,7 +369,7 @@ export class FileShardLog implements ShardLog {
         still.push(segment);
         continue;
       }
-      fs.closeSync(segment.writeFd!);
+      if (segment.writeFd !== undefined) fs.closeSync(segment.writeFd);
       segment.writeFd = undefined;
       if (!segment.deleted) this.queueSidecar(segment);
     }
@@ -386,9 +380,9 @@ export class FileShardLog implements ShardLog {
     return this.dirDirty || this.sealing.length > 0 || this.segments[this.segments.length - 1]!.dirty;
   }
 
-  /** Resolves once everything written so far is fsynced (or the log has failed). */
+  /** Resolves once everything written so far is fsynced (or the log has failed) and no fsync is running. */
   private flushAll(): Promise<void> {
-    if (this.failure !== undefined || (!this.syncing && !this.anythingDirty() && this.waiters.length === 0)) return Promise.resolve();
+    if (!this.syncing && (this.failure !== undefined || (!this.anythingDirty() && this.waiters.length === 0))) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
       if (!this.syncing) this.startSync();

@@ -1,6 +1,7 @@
 // The in-memory shard log (--in-memory and tests): every append commits at once and nothing survives the process.
 
 import { EddyError } from '../../errors.js';
+import { CommitListeners } from './commit-listeners.js';
 import type { AppendRecord, LogRecord, ReadLimits, ShardLog } from './shard-log.js';
 
 /** Trimmed records are compacted away once this many sit before the head, so trimming stays O(1) amortised. */
@@ -11,7 +12,7 @@ export class MemoryShardLog implements ShardLog {
   /** Index in `records` of the oldest retained record; entries before it are trimmed. */
   private head = 0;
   private nextOffset = 0;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new CommitListeners();
   private closed = false;
 
   get firstOffset(): number {
@@ -46,7 +47,7 @@ export class MemoryShardLog implements ShardLog {
         data,
       });
     }
-    this.notify();
+    this.listeners.notifySoon();
     return Promise.resolve(first);
   }
 
@@ -92,12 +93,7 @@ export class MemoryShardLog implements ShardLog {
   }
 
   onCommit(listener: () => void): () => void {
-    // Wrapped so the same function registered twice gets two independent registrations.
-    const entry = () => listener();
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -109,16 +105,6 @@ export class MemoryShardLog implements ShardLog {
     this.records = [];
     this.head = 0;
     this.listeners.clear();
-  }
-
-  private notify(): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener();
-      } catch {
-        // A failing subscriber must not undo or block a commit that other readers already see.
-      }
-    }
   }
 }
 

@@ -58,7 +58,10 @@ export interface ShardLog {
    */
   trimBefore(timestamp: number): Promise<void>;
 
-  /** Calls `listener` after each commit; returns a function that removes it. */
+  /**
+   * Calls `listener` after each commit, never from inside `append` itself (commits made in one turn may
+   * share one call); returns a function that removes it.
+   */
   onCommit(listener: () => void): () => void;
 
   /** Finishes in-flight appends (fsyncing them) and closes files. */

@@ -84,6 +84,21 @@ export function describeShardLogContract(name: string, open: () => Promise<Shard
       await log.destroy();
     });
 
+    it('accepts appends made from a commit listener, in order', async () => {
+      const log = await open();
+      const followUps: Promise<number>[] = [];
+      let made = 0;
+      log.onCommit(() => {
+        if (made < 3) followUps.push(log.append(recordsAt(2, `follow-up ${made++}`)));
+      });
+      await log.append(recordsAt(1, 'first'));
+      // Each follow-up commits in turn and triggers the next, until three have been made.
+      while (followUps.length < 3) await Promise.all(followUps);
+      expect(await Promise.all(followUps)).toEqual([1, 2, 3]);
+      expect(log.read(0, everything).map((r) => decode(r.data))).toEqual(['first', 'follow-up 0', 'follow-up 1', 'follow-up 2']);
+      await log.destroy();
+    });
+
     it('rejects appends after close', async () => {
       const log = await open();
       await log.close();
