@@ -13,7 +13,13 @@ interface CachedRoute<T> {
 /** Keys remembered per stream. When full, the oldest remembered key is forgotten (FIFO). */
 export const ROUTE_CACHE_KEYS = 100_000;
 
-export class ShardRouter<T extends { readonly range: HashRange }> {
+export interface Routable {
+  readonly range: HashRange;
+  /** Position among the open shards, set by the router: lets a batch group records in an array. */
+  routeSlot: number;
+}
+
+export class ShardRouter<T extends Routable> {
   /** Open shards sorted by starting hash key; together they cover the whole key space. */
   private shards: T[] = [];
   private layout = 0;
@@ -23,7 +29,13 @@ export class ShardRouter<T extends { readonly range: HashRange }> {
 
   setOpenShards(shards: readonly T[]): void {
     this.shards = [...shards].sort((a, b) => (a.range.start < b.range.start ? -1 : 1));
+    this.shards.forEach((shard, slot) => (shard.routeSlot = slot));
     this.layout++;
+  }
+
+  /** How many open shards there are; every shard `route` returns has a routeSlot below it. */
+  get openShardCount(): number {
+    return this.shards.length;
   }
 
   route(partitionKey: string): T {

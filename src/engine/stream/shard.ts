@@ -46,6 +46,8 @@ export class Shard {
   closedAt: number | undefined;
   /** One past the last offset, known once writes in flight at closing have settled. */
   closeOffset: number | undefined;
+  /** Position among the open shards while it is open (see ShardRouter). */
+  routeSlot = -1;
   /** Set when the shard is dropped (stream deleted, or retention expired a closed shard). */
   disposed = false;
 

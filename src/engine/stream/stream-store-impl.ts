@@ -284,15 +284,21 @@ export class StreamStoreImpl implements StreamStore {
     const now = this.clock.now();
     const n = records.length;
     const entries: PutRecordsEntry[] = new Array(n);
-    // Records grouped per shard, in request order; each group is one append.
-    const groups = new Map<Shard, number[]>();
     const router = stream.router;
     const throttling = this.shardLimits !== false && stream.mode === 'PROVISIONED';
+    // Records grouped per shard in request order, by the shard's routing slot; each group is one append.
+    const slots = router.openShardCount;
+    const shards: (Shard | undefined)[] = new Array(slots);
+    const batches: AppendRecord[][] = new Array(slots);
+    const positions: number[][] = new Array(slots);
+    const sizes: number[] = new Array(slots).fill(0);
+    const arrivals: number[] = new Array(slots);
     for (let i = 0; i < n; i++) {
       const record = records[i]!;
       const hash = explicit?.[i];
       const shard = hash === undefined ? router.route(record.partitionKey) : router.routeHashKey(hash);
-      if (throttling && !shard.writeLimiter!.admit(record.data.byteLength + record.partitionKey.length, now)) {
+      const size = record.data.byteLength + record.partitionKey.length;
+      if (throttling && !shard.writeLimiter!.admit(size, now)) {
         shard.metrics.writeProvisionedThroughputExceeded++;
         entries[i] = {
           errorCode: 'ProvisionedThroughputExceededException',
@@ -300,22 +306,25 @@ export class StreamStoreImpl implements StreamStore {
         };
         continue;
       }
-      const group = groups.get(shard);
-      if (group === undefined) groups.set(shard, [i]);
-      else group.push(i);
+      const slot = shard.routeSlot;
+      if (shards[slot] === undefined) {
+        shards[slot] = shard;
+        batches[slot] = [];
+        positions[slot] = [];
+        arrivals[slot] = shard.arrivalTime(now);
+      }
+      batches[slot]!.push({ partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: arrivals[slot]! });
+      positions[slot]!.push(i);
+      sizes[slot] += size;
     }
     const appends: Promise<void>[] = [];
-    for (const [shard, indexes] of groups) {
-      const arrivalTimestamp = shard.arrivalTime(now);
-      const batch: AppendRecord[] = new Array(indexes.length);
-      let bytes = 0;
-      for (let k = 0; k < indexes.length; k++) {
-        const record = records[indexes[k]!]!;
-        bytes += record.data.byteLength + record.partitionKey.length;
-        batch[k] = { partitionKey: record.partitionKey, data: record.data, arrivalTimestamp };
-      }
+    for (let slot = 0; slot < slots; slot++) {
+      const shard = shards[slot];
+      if (shard === undefined) continue;
+      const indexes = positions[slot]!;
+      const bytes = sizes[slot]!;
       appends.push(
-        shard.append(batch).then(
+        shard.append(batches[slot]!).then(
           (first) => {
             const sequenceNumbers = shard.putSequenceNumbers;
             const shardId = shard.shardId;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PutRecordResult, StreamStore } from '../../../src/engine/stream/stream-store.js';
-import { BACKENDS, T0, bytes, errorOf, readShardAll, removeTempDirs, text } from './store-helpers.js';
+import { BACKENDS, T0, bytes, errorOf, removeTempDirs, text } from './store-helpers.js';
 
 let store: StreamStore;
 afterEach(async () => {
