@@ -147,6 +147,8 @@ export interface QueryStatement {
 export interface InsertStatement {
   readonly kind: 'insert';
   readonly target: Name;
+  /** INSERT INTO t (a, b) SELECT …: the target columns the query fills, in order; others get NULL. */
+  readonly columns?: readonly Name[];
   readonly query: Query;
   readonly span: SourceSpan;
 }

@@ -69,13 +69,13 @@ export class StatementCompiler {
       }
       case 'explain': {
         const inner = statement.statement;
-        const plan = inner.kind === 'select' ? this.queryPlan(inner.query, analyzer) : this.insert(inner.target, inner.query, analyzer).plan;
+        const plan = inner.kind === 'select' ? this.queryPlan(inner.query, analyzer) : this.insert(inner.target, inner.columns, inner.query, analyzer).plan;
         return [{ kind: 'explain', plan, text: explainPlan(plan), ...text }];
       }
       case 'select':
         return [{ kind: 'query', plan: this.queryPlan(statement.query, analyzer), ...text }];
       case 'insert': {
-        const { target, plan } = this.insert(statement.target, statement.query, analyzer);
+        const { target, plan } = this.insert(statement.target, statement.columns, statement.query, analyzer);
         const compiled: InsertStatement = { kind: 'insert', target, plan, ...text };
         return [compiled];
       }
@@ -94,30 +94,49 @@ export class StatementCompiler {
     }
   }
 
-  /** INSERT INTO: the target must exist; the query's columns go to its columns by position. */
-  private insert(targetName: Name, query: Query, analyzer: Analyzer): { target: string; plan: QueryPlan } {
+  /**
+   * INSERT INTO: the target must exist and take JSON. The query's columns fill the target's columns by
+   * position, or the listed ones (the others get NULL).
+   */
+  private insert(targetName: Name, listed: readonly Name[] | undefined, query: Query, analyzer: Analyzer): { target: string; plan: QueryPlan } {
     const target = analyzer.resolveStream(targetName);
     const analyzed = analyzer.analyzeQuery(query, { allowDuplicateNames: true });
     this.checkNotReadingItself(target.name, analyzed.source, targetName);
     if (target.format.kind !== 'json') {
       this.fail('InvalidStatement', `INSERT INTO writes JSON records, but '${target.name}' has format ${target.format.kind}`, targetName.span);
     }
+    const filled = listed ? this.listedColumns(target, listed) : target.columns;
     const select = analyzed.select.select;
-    if (select.length !== target.columns.length) {
+    if (select.length !== filled.length) {
       this.fail(
         'TypeMismatch',
-        `INSERT INTO ${target.name} expects ${target.columns.length} column${target.columns.length === 1 ? '' : 's'} ` +
-          `(${target.columns.map((c) => c.name).join(', ')}) but the query produces ${select.length} (${select.map((s) => s.name).join(', ')})`,
+        `INSERT INTO ${target.name} expects ${filled.length} column${filled.length === 1 ? '' : 's'} ` +
+          `(${filled.map((c) => c.name).join(', ')}) but the query produces ${select.length} (${select.map((s) => s.name).join(', ')})`,
         query.span,
       );
     }
-    const exprs = select.map((item, i) => {
-      const column = target.columns[i]!;
+    const exprs = target.columns.map((column) => {
+      const i = filled.indexOf(column);
+      if (i < 0) return { name: column.name, expr: { kind: 'literal' as const, value: null, type: column.type } };
       const span = this.itemSpan(query, i) ?? query.span;
-      return { name: column.name, expr: this.assign(item.expr, column, span) };
+      return { name: column.name, expr: this.assign(select[i]!.expr, column, span) };
     });
     const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
     return { target: target.name, plan: planQuery(adjusted, { kind: 'stream', stream: target.name }) };
+  }
+
+  private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {
+    const chosen: ColumnSchema[] = [];
+    for (const name of listed) {
+      const column = target.columns.find((c) => c.name === name.text) ?? (name.quoted ? undefined : target.columns.find((c) => nameEq(c.name, name)));
+      if (!column) {
+        const suggestion = closest(name.text, target.columns.map((c) => c.name));
+        this.fail('UnknownColumn', `Unknown column '${name.text}' in ${target.name}${suggestion ? `; did you mean '${suggestion}'?` : ''}`, name.span);
+      }
+      if (chosen.includes(column)) this.fail('InvalidStatement', `Column '${column.name}' is listed twice`, name.span);
+      chosen.push(column);
+    }
+    return chosen;
   }
 
   private itemSpan(query: Query, i: number): SourceSpan | undefined {

@@ -288,9 +288,11 @@ class AstBuilder extends BaseVisitor {
 
   insertStatement(ctx: Ctx): InsertStatement {
     const query = this.visit(node(ctx, 'query')!) as Query;
+    const columns = nodes(ctx, 'column').map((n) => this.name(n));
     return {
       kind: 'insert',
       target: this.name(node(ctx, 'streamName')!),
+      ...(columns.length > 0 ? { columns } : {}),
       query,
       span: joinSpans(tokenSpan(token(ctx, 'Insert')!), query.span),
     };

@@ -157,6 +157,11 @@ export class SqlParser extends CstParser {
     this.CONSUME(t.Insert);
     this.CONSUME(t.Into);
     this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+    this.OPTION(() => {
+      this.CONSUME(t.LParen);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'column' }) });
+      this.CONSUME(t.RParen);
+    });
     this.SUBRULE(this.query);
   });
 
