@@ -2,7 +2,7 @@
 // CBOR (the Java SDKs, KCL, KPL). Operations build answers through a codec so blobs and timestamps take the
 // right wire form without a second pass over the result.
 
-import { Decoder, Encoder } from 'cbor-x';
+import { decode as decodeCbor, encode as encodeCbor, TypeEncoderMap } from 'cbor2';
 import { AwsProtocolError } from './aws-protocol-error.js';
 
 export type WireFormat = 'json' | 'cbor';
@@ -40,9 +40,9 @@ export const jsonCodec: WireCodec = {
   timestamp: (ms) => ms / 1000,
 };
 
-// Records and typed-array tags are cbor-x extensions other CBOR readers do not understand.
-const cborEncoder = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
-const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+// cbor2 would otherwise encode a Buffer through its toJSON(); AWS expects a plain byte string (major type 2).
+const cborTypes = new TypeEncoderMap();
+cborTypes.registerEncoder(Buffer, (b: Buffer) => [NaN, new Uint8Array(b.buffer, b.byteOffset, b.byteLength)]);
 
 export const cborCodec: WireCodec = {
   format: 'cbor',
@@ -51,16 +51,28 @@ export const cborCodec: WireCodec = {
   decode(body) {
     if (body.length === 0) return {};
     try {
-      return cborDecoder.decode(body);
+      return normaliseCborBlobs(decodeCbor(body));
     } catch {
       throw new AwsProtocolError('SerializationException', 'The body is not valid CBOR');
     }
   },
-  encode: (value) => cborEncoder.encode(value ?? {}),
+  encode: (value) => toBuffer(encodeCbor(value ?? {}, { types: cborTypes })),
   blob: (bytes) => toBuffer(bytes),
   timestamp: (ms) => ms,
 };
 
 export function codecForContentType(contentType: string | undefined): WireCodec {
   return contentType !== undefined && contentType.startsWith('application/x-amz-cbor') ? cborCodec : jsonCodec;
+}
+
+/** Byte strings decode as Uint8Array; operations treat blobs as Buffers (as the JSON path produces them). */
+function normaliseCborBlobs(value: unknown): unknown {
+  if (value instanceof Uint8Array) return toBuffer(value);
+  if (Array.isArray(value)) return value.map(normaliseCborBlobs);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = normaliseCborBlobs(item);
+    return out;
+  }
+  return value;
 }

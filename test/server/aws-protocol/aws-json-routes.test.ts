@@ -2,7 +2,15 @@
 // the protocol is tested apart from the stream store.
 import { DescribeLimitsCommand, KinesisClient, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { decode as cborDecode, encode as cborEncode } from 'cbor-x';
+import { decode as cborDecode, encode as cborEncodeRaw } from 'cbor2';
+
+const cborEncode = (value: unknown): Buffer => Buffer.from(cborEncodeRaw(plainBytes(value)));
+function plainBytes(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return new Uint8Array(value);
+  if (Array.isArray(value)) return value.map(plainBytes);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainBytes(v)]));
+  return value;
+}
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyError } from '../../../src/engine/errors.js';

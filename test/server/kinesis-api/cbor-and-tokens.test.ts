@@ -1,6 +1,14 @@
 // The CBOR wire format the Java SDK and KCL use, and NextToken expiry on an injected clock.
 import { CreateStreamCommand, ListShardsCommand, ListStreamsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { decode, encode } from 'cbor-x';
+import { decode, encode as encodeRaw } from 'cbor2';
+
+const encode = (value: unknown): Buffer => Buffer.from(encodeRaw(plainBytes(value)));
+function plainBytes(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return new Uint8Array(value);
+  if (Array.isArray(value)) return value.map(plainBytes);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainBytes(v)]));
+  return value;
+}
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/engine/index.js';
 import { startTestServer, type TestServer } from '../start-test-server.js';
