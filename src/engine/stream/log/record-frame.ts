@@ -45,7 +45,15 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
   let size = 0;
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
-    const keyLength = Buffer.byteLength(r.partitionKey, 'utf8');
+    const key = r.partitionKey;
+    // Most keys are ASCII, whose UTF-8 length is their length: a scan is cheaper than the encoder's count.
+    let keyLength = key.length;
+    for (let j = 0; j < keyLength; j++) {
+      if (key.charCodeAt(j) > 0x7f) {
+        keyLength = Buffer.byteLength(key, 'utf8');
+        break;
+      }
+    }
     if (keyLength > MAX_PARTITION_KEY_BYTES) {
       throw new EddyError('ValidationException', `partition key of ${keyLength} bytes exceeds ${MAX_PARTITION_KEY_BYTES} bytes`);
     }
