@@ -900,9 +900,12 @@ export class StreamStoreImpl implements StreamStore {
     return `arn:aws:kinesis:${this.account.region}:${this.account.accountId}:stream/${streamName}`;
   }
 
+  /** Open shards across streams; a stream being created counts the shards it is creating. */
   private openShardCount(): number {
     let count = 0;
-    for (const stream of this.streams.values()) count += stream.openShards().length;
+    for (const stream of this.streams.values()) {
+      count += stream.status === 'CREATING' ? stream.nextShardIndex : stream.openShards().length;
+    }
     return count;
   }
 

@@ -213,6 +213,14 @@ describe('limits', () => {
     expect(store.listStreams().map((s) => s.streamName)).toEqual(['a']);
   });
 
+  it('counts the shards of streams still being created against the limit', async () => {
+    ({ store } = await memoryStore({ shardLimit: 5 }));
+    const first = store.createStream('a', { shardCount: 3 });
+    const second = store.createStream('b', { shardCount: 3 });
+    await first;
+    expect((await errorOf(() => second)).code).toBe('LimitExceededException');
+  });
+
   it('defaults to a limit of 500 shards', async () => {
     ({ store } = await memoryStore());
     expect(store.limits().shardLimit).toBe(500);
