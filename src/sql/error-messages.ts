@@ -42,7 +42,8 @@ export function describeToken(token: IToken): string {
 }
 
 function reservedHint(token: IToken, expectsName: boolean): string {
-  if (!expectsName || !t.RESERVED_WORDS.has(token.image.toUpperCase())) return '';
+  // A keyword written in capitals is most likely meant as the keyword (`SELECT a, FROM t`), not a name.
+  if (!expectsName || !t.RESERVED_WORDS.has(token.image.toUpperCase()) || token.image === token.image.toUpperCase()) return '';
   return ` (${token.image.toUpperCase()} is a reserved word; write "${token.image}" in double quotes to use it as a name)`;
 }
 
@@ -67,6 +68,9 @@ function found(actual: IToken, expected: readonly TokenType[], ruleName: string)
   const expectsName = expected.includes(t.Identifier) || ruleName === 'identifier' || phrase.includes('expression');
   return `Expected ${phrase} but found ${describeToken(actual)}${reservedHint(actual, expectsName)}`;
 }
+
+/** What a script expects after a `;`. */
+export const STATEMENT_EXPECTED = `Expected ${RULE_PHRASES.statement}`;
 
 export const sqlErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {

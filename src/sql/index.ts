@@ -8,6 +8,10 @@ import { cstToAst } from './cst-to-ast.js';
 import { SqlError, spanAt } from './errors.js';
 import { tokenize } from './lexer.js';
 import { parseTokens, sqlParser } from './parser.js';
+import { describeToken, STATEMENT_EXPECTED } from './error-messages.js';
+import { Semicolon } from './tokens.js';
+
+const UNSUPPORTED_START: ReadonlySet<string> = new Set(['JOIN', 'ON', 'ORDER', 'LIMIT', 'UNION']);
 import type { Statement } from './ast.js';
 import type { CompiledStatement } from './statements.js';
 
@@ -25,7 +29,12 @@ export function parseSql(sql: string): Statement[] {
     const token = error.token;
     const atEnd = token.tokenType.name === 'EOF' || Number.isNaN(token.startOffset);
     const span = atEnd ? spanAt(sql, sql.trimEnd().length, 1) : spanAt(sql, token.startOffset, token.image.length);
-    throw new SqlError('SyntaxError', error.message, span, sql);
+    const previous = tokens[tokens.indexOf(token) - 1];
+    const message =
+      error.name === 'NotAllInputParsedException' && previous?.tokenType === Semicolon && !UNSUPPORTED_START.has(token.image.toUpperCase())
+        ? `${STATEMENT_EXPECTED} but found ${describeToken(token)}`
+        : error.message;
+    throw new SqlError('SyntaxError', message, span, sql);
   }
   return cstToAst(cst, sql);
 }
