@@ -128,6 +128,17 @@ describe('compileSql', () => {
     );
   });
 
+  it('counts lines the same way for \\r\\n line ends', () => {
+    const error = sqlError('SELECT user_id\r\nFROM clicks\r\nWHERE usr = 1');
+    expect([error.line, error.column, error.token]).toEqual([3, 7, 'usr']);
+    expect(error.render().split('\n')[2]).toBe('3 | WHERE usr = 1');
+  });
+
+  it('points parse errors in later lines at their own line', () => {
+    const error = sqlError('SELECT user_id\r\nFROM clicks\r\nWHERE amount > > 1');
+    expect([error.line, error.column, error.token]).toEqual([3, 16, '>']);
+  });
+
   it('rejects an empty script', () => {
     expect(sqlError('  -- only a comment').message).toMatch(/Expected a statement/);
   });
