@@ -40,7 +40,7 @@ function killPoints(seed: number): number[] {
   let state = seed;
   return Array.from({ length: ITERATIONS }, () => {
     state = (state * 1103515245 + 12345) % 2 ** 31;
-    return 1 + (state % 60);
+    return 1 + (state % 40);
   });
 }
 
@@ -105,5 +105,6 @@ describe('file shard log under SIGKILL', () => {
       await log.close();
     }
     expect(acknowledged.size).toBeGreaterThan(ITERATIONS);
-  });
+    // Twenty child processes, each fsyncing for real: allow for a busy machine.
+  }, 90_000);
 });
