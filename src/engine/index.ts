@@ -67,3 +67,6 @@ export { RecordDecoder } from './batch/record-decoder.js';
 export { batchToRows } from './batch/rows.js';
 export type { Row } from './batch/rows.js';
 export { compileExpr } from './expr/compile-expr.js';
+export { createEngine } from './engine.js';
+export type { Engine, EngineOptions } from './engine.js';
+export type { ColumnSchema, QueryPlan, StreamSchema } from './query/plan.js';

@@ -1,0 +1,145 @@
+// The composition root: one options object opens the stream store, the catalog, delivery and the query
+// manager, starts them in dependency order, resumes what was persisted, and closes them in reverse.
+
+import { Catalog } from './catalog/catalog.js';
+import { systemClock, type Clock } from './clock.js';
+import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './delivery/index.js';
+import { QueryManager } from './query/query-manager.js';
+import type { QueryStatus } from './query/running-query.js';
+import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
+import { openStreamStore } from './stream/open-stream-store.js';
+import type { ShardLimits, StreamStore } from './stream/stream-store.js';
+
+export interface EngineOptions {
+  /** Where streams, the catalog and delivery state live; omitted means everything is in memory. */
+  readonly dataDir?: string;
+  /** When records count as durable (default `always`); ignored in memory. */
+  readonly fsync?: FsyncPolicy;
+  /** Finer shard-log settings; `fsync` above wins over `log.fsync`. */
+  readonly log?: Partial<ShardLogOptions>;
+  readonly clock?: Clock;
+  /** Per-shard throughput limits of PROVISIONED streams; `false` switches throttling off. */
+  readonly shardLimits?: ShardLimits | false;
+  readonly region?: string;
+  readonly accountId?: string;
+  /**
+   * Root of the delivery buckets (default `<dataDir>/files`). Without a data directory and without a
+   * files root there is nowhere to deliver to, and the engine has no delivery manager.
+   */
+  readonly filesRoot?: string;
+  readonly deliveryRetry?: RetryPolicy;
+  readonly queries?: {
+    /** A shard without records for this long stops holding the watermark back. */
+    readonly idleTimeoutMs?: number;
+    readonly checkpointIntervalMs?: number;
+    readonly idleCheckIntervalMs?: number;
+    readonly batchSize?: number;
+  };
+}
+
+export interface Engine {
+  readonly store: StreamStore;
+  readonly catalog: Catalog;
+  readonly queries: QueryManager;
+  /** Absent when the engine has neither a data directory nor a files root. */
+  readonly delivery: DeliveryManager | undefined;
+  readonly clock: Clock;
+  /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
+  readonly resumedQueries: readonly QueryStatus[];
+  /** Stops queries (with a final checkpoint), flushes deliveries, then closes the catalog and the store. */
+  close(): Promise<void>;
+}
+
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const clock = options.clock ?? systemClock;
+  const log: ShardLogOptions = { ...options.log, fsync: options.fsync ?? options.log?.fsync ?? 'always' };
+  const store = await openStreamStore({
+    clock,
+    log,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.shardLimits === undefined ? {} : { shardLimits: options.shardLimits }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
+  });
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const closeOpened = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const catalog = await Catalog.open(options.dataDir);
+    closers.push(() => catalog.flush());
+    await dropOrphanSchemas(catalog, store);
+    // A stream deleted through the Kinesis API takes its SQL schema with it.
+    const unwatch = store.onStreamEvent((e) => {
+      if (e.type === 'deleted' && catalog.stream(e.streamName)) void catalog.dropStream(e.streamName);
+    });
+    closers.push(async () => unwatch());
+
+    let delivery: DeliveryManager | undefined;
+    if (options.dataDir !== undefined || options.filesRoot !== undefined) {
+      const opened = await DeliveryManager.open({
+        streams: store,
+        clock,
+        resolveSchema: (table) => catalog.stream(table)?.columns,
+        ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+        ...(options.filesRoot === undefined ? {} : { filesRoot: options.filesRoot }),
+        ...(options.region === undefined ? {} : { region: options.region }),
+        ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
+        ...(options.deliveryRetry === undefined ? {} : { retry: options.deliveryRetry }),
+      });
+      delivery = opened;
+      closers.push(() => opened.close());
+    }
+
+    const q = options.queries ?? {};
+    const queries = new QueryManager({
+      store,
+      catalog,
+      clock,
+      ...(q.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: q.idleTimeoutMs }),
+      ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
+      ...(q.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: q.idleCheckIntervalMs }),
+      ...(q.batchSize === undefined ? {} : { batchSize: q.batchSize }),
+    });
+    closers.push(() => queries.close());
+    const resumedQueries = await queries.resumeQueries();
+
+    let closing: Promise<void> | undefined;
+    return {
+      store,
+      catalog,
+      queries,
+      delivery,
+      clock,
+      resumedQueries,
+      close: () => (closing ??= closeInOrder(closers)),
+    };
+  } catch (e) {
+    await closeOpened();
+    throw e;
+  }
+}
+
+/** Closes in reverse order of opening; every part is closed even if an earlier one fails. */
+async function closeInOrder(closers: (() => Promise<void>)[]): Promise<void> {
+  let first: unknown;
+  for (const close of [...closers].reverse()) {
+    try {
+      await close();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
+/**
+ * A schema whose stream is gone (deleted while the catalog could not be written) would make CREATE
+ * STREAM refuse the name forever; the store is the truth about which streams exist.
+ */
+async function dropOrphanSchemas(catalog: Catalog, store: StreamStore): Promise<void> {
+  const existing = new Set(store.listStreams().map((s) => s.streamName));
+  for (const name of catalog.streamNames()) {
+    if (!existing.has(name) && !name.startsWith(INTERNAL_STREAM_PREFIX)) await catalog.dropStream(name);
+  }
+}

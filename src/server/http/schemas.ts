@@ -1,0 +1,103 @@
+// JSON schemas of the /v1 API, for input validation and for fast, leak-free output serialisation.
+
+export const columnSchema = {
+  type: 'object',
+  required: ['name', 'type'],
+  properties: { name: { type: 'string' }, type: { type: 'string' } },
+} as const;
+
+const columns = { type: 'array', items: columnSchema } as const;
+
+export const querySummarySchema = {
+  type: 'object',
+  required: ['id', 'name', 'status', 'columns'],
+  properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, columns },
+} as const;
+
+export const queryStatusSchema = {
+  type: 'object',
+  required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'startedAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    sql: { type: 'string' },
+    status: { type: 'string' },
+    error: { type: 'string' },
+    columns,
+    sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' } } },
+    stream: { type: 'string' },
+    inputRecords: { type: 'integer' },
+    outputRows: { type: 'integer' },
+    lateRows: { type: 'integer' },
+    decodeErrors: { type: 'integer' },
+    lastDecodeError: { type: 'string' },
+    watermark: { type: ['string', 'null'] },
+    lagMs: { type: 'number' },
+    startedAt: { type: 'string' },
+  },
+} as const;
+
+export const statementResultSchema = {
+  type: 'object',
+  required: ['kind', 'sql'],
+  properties: {
+    kind: { type: 'string' },
+    sql: { type: 'string' },
+    stream: { type: 'string' },
+    action: { type: 'string' },
+    dropped: { type: 'boolean' },
+    message: { type: 'string' },
+    columns,
+    rows: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    text: { type: 'string' },
+    query: querySummarySchema,
+  },
+} as const;
+
+export const streamListingSchema = {
+  type: 'object',
+  required: ['name', 'status', 'shards', 'schema'],
+  properties: {
+    name: { type: 'string' },
+    status: { type: 'string' },
+    shards: { type: 'integer' },
+    schema: {
+      type: ['object', 'null'],
+      properties: {
+        columns,
+        format: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string' },
+            delimiter: { type: 'string' },
+            mappings: { type: 'object', additionalProperties: true },
+          },
+        },
+        watermark: { type: 'object', properties: { column: { type: 'string' }, delayMs: { type: 'number' } } },
+      },
+    },
+  },
+} as const;
+
+export const sqlBodySchema = {
+  type: 'object',
+  required: ['sql'],
+  additionalProperties: false,
+  properties: { sql: { type: 'string', minLength: 1, maxLength: 1_000_000 } },
+} as const;
+
+export const queryBodySchema = {
+  type: 'object',
+  required: ['sql'],
+  additionalProperties: false,
+  properties: {
+    sql: { type: 'string', minLength: 1, maxLength: 1_000_000 },
+    name: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' },
+  },
+} as const;
+
+export const queryIdParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;

@@ -1,0 +1,81 @@
+// The /v1 HTTP API: SQL scripts, continuous queries and streams, as one fastify plugin.
+
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { QueryManager, QueryStatus } from '../../engine/index.js';
+import { summary, type SqlService } from '../sql-service.js';
+import { errorResponseSchema, sendApiError } from './api-error.js';
+import {
+  queryBodySchema,
+  queryIdParamsSchema,
+  queryStatusSchema,
+  querySummarySchema,
+  sqlBodySchema,
+  statementResultSchema,
+  streamListingSchema,
+} from './schemas.js';
+
+export interface V1RoutesOptions {
+  readonly sql: SqlService;
+  readonly queries: QueryManager;
+}
+
+const errors = { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
+
+export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
+  const { sql, queries } = options;
+  return async (app: FastifyInstance) => {
+    app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
+
+    app.post<{ Body: { sql: string } }>(
+      '/v1/sql',
+      {
+        schema: {
+          body: sqlBodySchema,
+          response: { 200: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: statementResultSchema } } }, ...errors },
+        },
+      },
+      async (request) => ({ results: await sql.execute(request.body.sql) }),
+    );
+
+    app.post<{ Body: { sql: string; name?: string } }>(
+      '/v1/queries',
+      { schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
+      async (request, reply) => {
+        const status = await sql.startQuery(request.body.sql, request.body.name);
+        return reply.code(201).send(summary(status));
+      },
+    );
+
+    app.get(
+      '/v1/queries',
+      { schema: { response: { 200: { type: 'object', required: ['queries'], properties: { queries: { type: 'array', items: queryStatusSchema } } }, ...errors } } },
+      async () => ({ queries: queries.listQueries().map(forWire) }),
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/v1/queries/:id',
+      { schema: { params: queryIdParamsSchema, response: { 200: queryStatusSchema, ...errors } } },
+      async (request) => forWire(queries.queryStatus(request.params.id)),
+    );
+
+    app.delete<{ Params: { id: string } }>(
+      '/v1/queries/:id',
+      { schema: { params: queryIdParamsSchema, response: { 204: { type: 'null' }, ...errors } } },
+      async (request, reply) => {
+        await queries.stopQuery(request.params.id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      '/v1/streams',
+      { schema: { response: { 200: { type: 'object', required: ['streams'], properties: { streams: { type: 'array', items: streamListingSchema } } }, ...errors } } },
+      async () => ({ streams: sql.listStreams() }),
+    );
+  };
+}
+
+/** Times at the edge are ISO-8601 UTC, as in result rows. */
+function forWire(status: QueryStatus): Omit<QueryStatus, 'startedAt'> & { startedAt: string } {
+  return { ...status, startedAt: new Date(status.startedAt).toISOString() };
+}

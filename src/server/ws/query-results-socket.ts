@@ -1,0 +1,163 @@
+// ws://host:port/v1/queries/:id/results: a query's result rows as JSON text frames, over the HTTP/1.1
+// upgrade of the same port the AWS APIs use.
+//
+// Frames: {"type":"schema","columns":[…]} first, then {"type":"rows","rows":[…]} as results arrive, and
+// {"type":"error","message":…} when the query fails or the subscriber is dropped.
+//
+// Memory per subscriber is bounded twice: ws holds at most `maxBufferedBytes` of unsent frames (beyond
+// what the kernel's socket buffers take); past that, rows wait in the query's ResultHub queue, bounded by
+// `maxQueuedRows`. A subscriber that overflows both is sent an error frame and disconnected; the query
+// and the other subscribers never wait for it.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { WebSocket, WebSocketServer } from 'ws';
+import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type QueryManager, type Row, type Subscription } from '../../engine/index.js';
+
+export interface QueryResultsSocketOptions {
+  readonly queries: QueryManager;
+  /** Rows that may wait in the hub for one subscriber whose socket is full (default 10,000). */
+  readonly maxQueuedRows?: number;
+  /** Unsent bytes ws may hold for one subscriber before its rows wait in the hub (default 1 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Rows per frame at most, so one frame stays a reasonable size (default 1,000). */
+  readonly maxRowsPerFrame?: number;
+  /** How long a dropped or closing subscriber has to read its last frames before the socket is cut. */
+  readonly closeTimeoutMs?: number;
+  /** Called when a subscriber is dropped for falling behind (for metrics and tests). */
+  readonly onSubscriberDropped?: (queryId: string, queuedRows: number) => void;
+}
+
+/** Close codes (4000–4999 are the application's). */
+export const CLOSE_QUERY_NOT_FOUND = 4404;
+export const CLOSE_TOO_SLOW = 4008;
+export const CLOSE_QUERY_FAILED = 1011;
+export const CLOSE_QUERY_STOPPED = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+
+const RESULTS_PATH = /^\/v1\/queries\/([^/]+)\/results\/?$/;
+
+export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyPluginAsync {
+  const maxQueuedRows = options.maxQueuedRows ?? DEFAULT_MAX_QUEUED_ROWS;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+  const maxRowsPerFrame = options.maxRowsPerFrame ?? 1000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+  const queries = options.queries;
+
+  return async (app: FastifyInstance) => {
+    // Clients send nothing but control frames, so a small payload limit costs nothing.
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false, clientTracking: true });
+
+    const closeSoon = (ws: WebSocket, code: number, reason: string, graceMs = closeTimeoutMs): void => {
+      if (ws.readyState === WebSocket.OPEN) ws.close(code, truncateReason(reason));
+      const timer = setTimeout(() => ws.terminate(), graceMs);
+      timer.unref();
+      ws.once('close', () => clearTimeout(timer));
+    };
+
+    const sendJson = (ws: WebSocket, frame: unknown, done?: (err?: Error) => void): void => {
+      if (ws.readyState !== WebSocket.OPEN) {
+        done?.(new Error('closed'));
+        return;
+      }
+      ws.send(JSON.stringify(frame), done);
+    };
+
+    const attach = (ws: WebSocket, queryId: string): void => {
+      ws.on('error', () => ws.terminate());
+      let columns: unknown;
+      try {
+        columns = queries.queryStatus(queryId).columns;
+      } catch (e) {
+        const message = isEddyError(e) && e.code === 'ResourceNotFoundException' ? `query ${queryId} not found` : 'query status unavailable';
+        sendJson(ws, { type: 'error', message });
+        closeSoon(ws, CLOSE_QUERY_NOT_FOUND, message);
+        return;
+      }
+      sendJson(ws, { type: 'schema', columns });
+      let subscription: Subscription | undefined;
+      subscription = queries.subscribe(
+        queryId,
+        {
+          onRows: (rows: Row[]) => {
+            if (ws.readyState !== WebSocket.OPEN) return;
+            let wait: Promise<void> | undefined;
+            for (let i = 0; i < rows.length; i += maxRowsPerFrame) {
+              const chunk = i === 0 && rows.length <= maxRowsPerFrame ? rows : rows.slice(i, i + maxRowsPerFrame);
+              const last = i + maxRowsPerFrame >= rows.length;
+              if (last && ws.bufferedAmount > maxBufferedBytes) {
+                // Busy until this frame has left ws's buffer; rows meanwhile queue in the hub (bounded).
+                wait = new Promise<void>((resolve) => sendJson(ws, { type: 'rows', rows: chunk }, () => resolve()));
+              } else {
+                sendJson(ws, { type: 'rows', rows: chunk });
+              }
+            }
+            return wait;
+          },
+          onOverflow: (queued) => {
+            subscription = undefined;
+            options.onSubscriberDropped?.(queryId, queued);
+            const message = `subscriber too slow: ${queued} result rows waiting (limit ${maxQueuedRows}); disconnected so the query and other subscribers are not held back`;
+            sendJson(ws, { type: 'error', message });
+            closeSoon(ws, CLOSE_TOO_SLOW, 'subscriber too slow');
+          },
+          onError: (message) => {
+            subscription = undefined;
+            sendJson(ws, { type: 'error', message });
+            closeSoon(ws, CLOSE_QUERY_FAILED, `query failed: ${message}`);
+          },
+          onEnd: () => {
+            subscription = undefined;
+            closeSoon(ws, CLOSE_QUERY_STOPPED, 'query stopped');
+          },
+        },
+        { maxQueuedRows },
+      );
+      ws.on('close', () => subscription?.unsubscribe());
+      // Nothing is expected from clients; reading their frames keeps control frames (ping/close) flowing.
+      ws.on('message', () => undefined);
+    };
+
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const match = RESULTS_PATH.exec(path);
+      if (!match) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      let queryId: string;
+      try {
+        queryId = decodeURIComponent(match[1]!);
+      } catch {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, queryId));
+    };
+    app.server.on('upgrade', onUpgrade);
+
+    // Open result streams would hold the server's close; they end with "going away" first.
+    app.addHook('preClose', async () => {
+      app.server.off('upgrade', onUpgrade);
+      const open = [...wss.clients];
+      await Promise.all(
+        open.map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              if (ws.readyState === WebSocket.CLOSED) return resolve();
+              ws.once('close', () => resolve());
+              closeSoon(ws, CLOSE_GOING_AWAY, 'server shutting down', Math.min(closeTimeoutMs, 1000));
+            }),
+        ),
+      );
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    });
+  };
+}
+
+/** Close reasons are limited to 123 bytes. */
+function truncateReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '...';
+}
