@@ -5,7 +5,7 @@
 // `… AS type`, a leading DISTINCT or trim side) so that names like EXTRACT, FLOOR or SUBSTRING need not
 // be reserved; the CST visitor checks that each function got the shape it understands.
 
-import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import { CstParser, tokenMatcher, type CstNode, type IToken } from 'chevrotain';
 import { sqlErrorMessages } from './error-messages.js';
 import * as t from './tokens.js';
 
@@ -44,10 +44,13 @@ export class SqlParser extends CstParser {
   readonly createStream = this.RULE('createStream', () => {
     this.CONSUME(t.Create);
     this.CONSUME(t.Stream);
-    this.OPTION(() => {
-      this.CONSUME(t.If, { LABEL: 'ifNotExists' });
-      this.CONSUME(t.Not);
-      this.CONSUME(t.Exists);
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
     });
     this.SUBRULE(this.identifier, { LABEL: 'streamName' });
     this.OPTION2(() => {
@@ -130,9 +133,12 @@ export class SqlParser extends CstParser {
   readonly dropStream = this.RULE('dropStream', () => {
     this.CONSUME(t.Drop);
     this.CONSUME(t.Stream);
-    this.OPTION(() => {
-      this.CONSUME(t.If, { LABEL: 'ifExists' });
-      this.CONSUME(t.Exists);
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
     });
     this.SUBRULE(this.identifier, { LABEL: 'streamName' });
   });
@@ -144,7 +150,8 @@ export class SqlParser extends CstParser {
 
   readonly describeStatement = this.RULE('describeStatement', () => {
     this.CONSUME(t.Describe);
-    this.OPTION(() => this.CONSUME(t.Stream));
+    // DESCRIBE STREAM x, but DESCRIBE stream names a stream called "stream".
+    this.OPTION({ GATE: () => isName(this.LA(2)), DEF: () => this.CONSUME(t.Stream) });
     this.SUBRULE(this.identifier, { LABEL: 'streamName' });
   });
 
@@ -545,6 +552,10 @@ export class SqlParser extends CstParser {
   readonly identifier = this.RULE('identifier', () => {
     this.OR([{ ALT: () => this.CONSUME(t.Identifier) }, { ALT: () => this.CONSUME(t.QuotedIdentifier) }]);
   });
+}
+
+function isName(token: IToken): boolean {
+  return tokenMatcher(token, t.Identifier) || tokenMatcher(token, t.QuotedIdentifier);
 }
 
 /** One parser instance, reused: Chevrotain parsers are stateful but cheap to reset. */

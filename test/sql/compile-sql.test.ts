@@ -139,6 +139,16 @@ describe('compileSql', () => {
     expect([error.line, error.column, error.token]).toEqual([3, 16, '>']);
   });
 
+  it('accepts non-reserved keywords as stream names', () => {
+    const statements = compileSql(
+      'CREATE STREAM stream (watermark INT); DESCRIBE stream; DESCRIBE STREAM stream; SELECT watermark FROM stream; ' +
+        'CREATE STREAM if (x INT); CREATE STREAM IF NOT EXISTS if (x INT); DROP STREAM if; DROP STREAM IF EXISTS stream',
+      catalog,
+    );
+    expect(statements.map((s) => s.kind)).toEqual(['createStream', 'describe', 'describe', 'query', 'createStream', 'createStream', 'dropStream', 'dropStream']);
+    expect(statements.filter((s) => s.kind === 'dropStream').map((s) => s.name)).toEqual(['if', 'stream']);
+  });
+
   it('rejects an empty script', () => {
     expect(sqlError('  -- only a comment').message).toMatch(/Expected a statement/);
   });
