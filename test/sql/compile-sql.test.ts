@@ -149,6 +149,17 @@ describe('compileSql', () => {
     expect(statements.filter((s) => s.kind === 'dropStream').map((s) => s.name)).toEqual(['if', 'stream']);
   });
 
+  for (const word of ['stream', 'streams', 'show', 'queries', 'describe', 'watermark', 'if', 'path', 'precision', 'to', 'timestamp', 'key', 'value', 'window', 'date']) {
+    it(`accepts the non-reserved word ${word} as a stream, column and alias name`, () => {
+      const sql =
+        `CREATE STREAM ${word} (${word} INT, ts TIMESTAMP, WATERMARK FOR ts AS ts); ` +
+        `SELECT ${word}, ${word} + 1 AS ${word}_next, ${word}.${word} ${word}2 FROM ${word} AS ${word} WHERE ${word} > 1 GROUP BY ${word}; ` +
+        `SELECT COUNT(*) ${word} FROM TABLE(TUMBLE(TABLE ${word}, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) ${word} GROUP BY window_start, window_end; ` +
+        `DESCRIBE ${word}; DROP STREAM ${word}`;
+      expect(compileSql(sql, catalog).map((s) => s.kind)).toEqual(['createStream', 'query', 'query', 'describe', 'dropStream']);
+    });
+  }
+
   it('rejects an empty script', () => {
     expect(sqlError('  -- only a comment').message).toMatch(/Expected a statement/);
   });
