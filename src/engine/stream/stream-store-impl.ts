@@ -210,9 +210,16 @@ export class StreamStoreImpl implements StreamStore {
     this.emit({ type: 'created', streamName });
   }
 
-  async deleteStream(streamName: string): Promise<void> {
+  async deleteStream(streamName: string, options?: { enforceConsumerDeletion?: boolean }): Promise<void> {
     const stream = this.existingStream(streamName);
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
+    if (options?.enforceConsumerDeletion === false && stream.consumers.size > 0) {
+      throw new EddyError(
+        'ResourceInUseException',
+        `Stream ${streamName} under account ${this.account.accountId} has ${stream.consumers.size} registered consumers; ` +
+          'deregister them or set EnforceConsumerDeletion to delete it.',
+      );
+    }
     stream.status = 'DELETING';
     this.streams.delete(streamName);
     const shards = stream.allShards();

@@ -161,7 +161,11 @@ export interface StreamStore {
     streamName: string,
     options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string> },
   ): Promise<void>;
-  deleteStream(streamName: string): Promise<void>;
+  /**
+   * Deletes a stream. With `enforceConsumerDeletion: false` (Kinesis's default on the wire) a stream with
+   * registered consumers is refused with ResourceInUseException; omitted options delete the consumers too.
+   */
+  deleteStream(streamName: string, options?: { enforceConsumerDeletion?: boolean }): Promise<void>;
   listStreams(): StreamSummary[];
   describeStream(streamName: string): StreamDescription;
   /** Resolves a StreamARN to its stream name (ResourceNotFoundException if unknown). */

@@ -109,6 +109,16 @@ describe('stream lifecycle', () => {
     ]);
   });
 
+  it('refuses to delete a stream with consumers unless consumer deletion is enforced', async () => {
+    ({ store } = await memoryStore());
+    await store.createStream('s', { shardCount: 1 });
+    await store.registerConsumer('s', 'c');
+    expect((await errorOf(() => store.deleteStream('s', { enforceConsumerDeletion: false }))).code).toBe('ResourceInUseException');
+    expect(store.listStreams()).toHaveLength(1);
+    await store.deleteStream('s', { enforceConsumerDeletion: true });
+    expect(store.listStreams()).toEqual([]);
+  });
+
   it('resolves stream ARNs and rejects unknown or malformed ones', async () => {
     ({ store } = await memoryStore());
     await store.createStream('s', { shardCount: 1 });
