@@ -22,6 +22,8 @@ export class Aggregation {
   readonly argExprs: readonly (CompiledExpr | undefined)[];
   readonly keys: KeyMapper;
   readonly state: AggregateState;
+  /** A single bare VARCHAR key column, grouped on its UTF-8 bytes without decoding. */
+  private readonly utf8KeyColumn: number | undefined;
 
   constructor(
     input: readonly ColumnSchema[],
@@ -34,6 +36,8 @@ export class Aggregation {
     this.keyExprs = keys.map((k) => compileExpr(k.expr, options));
     this.argExprs = aggregates.map((a) => (a.arg ? compileExpr(a.arg, options) : undefined));
     this.keys = new KeyMapper(keys.map((k) => k.expr.type));
+    const only = keys.length === 1 ? keys[0]!.expr : undefined;
+    this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keys.acceptsUtf8 ? only.index : undefined;
     this.state = new AggregateState(aggregates.map((a) => makeAccumulator(a)));
   }
 
@@ -45,6 +49,15 @@ export class Aggregation {
   keyIds(view: BatchView): Int32Array {
     const n = view.length;
     const ids = new Int32Array(n);
+    const single = this.utf8KeyColumn;
+    if (single !== undefined) {
+      const data = view.batch.data.children[single]!;
+      if (data.offset === 0) {
+        const bitmap = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
+        this.keys.assignUtf8(data.valueOffsets as Int32Array, data.values as Uint8Array, bitmap, n, ids);
+        return ids;
+      }
+    }
     this.keys.assign(
       this.keyExprs.map((k) => k.evaluate(view)),
       n,

@@ -3,6 +3,7 @@
 import type { DataType } from '../expr/ir.js';
 import type { Column } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
+import { decodeUtf8, encodeUtf8 } from '../batch/utf8.js';
 
 export type KeyValue = string | number | null;
 
@@ -11,9 +12,35 @@ export class KeyMapper {
   private nullId = -1;
   private stored: KeyValue[][];
   size = 0;
+  /** For a single VARCHAR key: an open-addressing table over the UTF-8 bytes, so rows need no decoding. */
+  private bytes: Utf8KeyTable | undefined;
+  /** For a single INT key: an open-addressing table of the values themselves. */
+  private ints: Int32KeyTable | undefined;
 
   constructor(readonly types: readonly DataType[]) {
     this.stored = types.map(() => []);
+    if (types.length === 1 && types[0] === 'VARCHAR') this.bytes = new Utf8KeyTable();
+    if (types.length === 1 && types[0] === 'INT') this.ints = new Int32KeyTable();
+  }
+
+  private assignInt32(col: Column, n: number, out: Int32Array): void {
+    const values = col.values as Int32Array;
+    const valid = col.valid;
+    const table = this.ints!;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) {
+        if (this.nullId < 0) this.nullId = this.add([null]);
+        out[i] = this.nullId;
+        continue;
+      }
+      const v = values[i]!;
+      let id = table.find(v);
+      if (id < 0) {
+        id = this.add([v]);
+        table.insert(v, id);
+      }
+      out[i] = id;
+    }
   }
 
   clear(): void {
@@ -21,6 +48,44 @@ export class KeyMapper {
     this.nullId = -1;
     this.stored = this.types.map(() => []);
     this.size = 0;
+    if (this.bytes) this.bytes = new Utf8KeyTable();
+    if (this.ints) this.ints = new Int32KeyTable();
+  }
+
+  /** Whether `assignUtf8` may be used (a single VARCHAR key). */
+  get acceptsUtf8(): boolean {
+    return this.bytes !== undefined;
+  }
+
+  /**
+   * Key ids for a single VARCHAR key given as an Arrow Utf8 column (offsets, bytes, validity bitmap),
+   * hashing the bytes directly. Ids agree with `assign` on the same strings.
+   */
+  assignUtf8(offsets: Int32Array, data: Uint8Array, bitmap: Uint8Array | null, n: number, out: Int32Array): void {
+    const table = this.bytes!;
+    for (let i = 0; i < n; i++) {
+      if (bitmap !== null && ((bitmap[i >> 3]! >> (i & 7)) & 1) === 0) {
+        if (this.nullId < 0) this.nullId = this.add([null]);
+        out[i] = this.nullId;
+        continue;
+      }
+      const a = offsets[i]!;
+      const b = offsets[i + 1]!;
+      let id = table.find(data, a, b);
+      if (id < 0) id = this.addUtf8(table, data, a, b);
+      out[i] = id;
+    }
+  }
+
+  private addUtf8(table: Utf8KeyTable, data: Uint8Array, a: number, b: number): number {
+    const text = decodeUtf8(data, a, b);
+    let id = this.index.get(text) ?? -1;
+    if (id < 0) {
+      id = this.add([text]);
+      this.index.set(text, id);
+    }
+    table.insert(data, a, b, id);
+    return id;
   }
 
   /** Writes each row's key id into `out`. */
@@ -29,6 +94,10 @@ export class KeyMapper {
     if (k === 0) {
       if (this.size === 0) this.size = 1;
       out.fill(0, 0, n);
+      return;
+    }
+    if (k === 1 && this.ints !== undefined) {
+      this.assignInt32(cols[0]!, n, out);
       return;
     }
     if (k === 1) {
@@ -47,6 +116,10 @@ export class KeyMapper {
         if (id === undefined) {
           id = this.add([v]);
           map.set(v, id);
+          if (this.bytes) {
+            const b = encodeUtf8(v as string);
+            this.bytes.insert(b, 0, b.length, id);
+          }
         }
         out[i] = id;
       }
@@ -110,5 +183,126 @@ export class KeyMapper {
       }
       return { type, length: count, values: values as unknown as Column['values'], valid: nulls ? valid : null };
     });
+  }
+}
+
+/** Maps UTF-8 byte strings to ids: FNV-1a hashes, linear probing, key bytes kept in one arena. */
+class Utf8KeyTable {
+  table = new Int32Array(1024).fill(-1);
+  mask = 1023;
+  hashes = new Int32Array(256);
+  starts = new Int32Array(256);
+  lengths = new Int32Array(256);
+  ids = new Int32Array(256);
+  arena = new Uint8Array(4096);
+  private used = 0;
+  private count = 0;
+
+  find(data: Uint8Array, a: number, b: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let k = a; k < b; k++) h = Math.imul(h ^ data[k]!, 0x01000193);
+    const len = b - a;
+    const slots = this.table;
+    const mask = this.mask;
+    const hashes = this.hashes;
+    let slot = h & mask;
+    for (;;) {
+      const e = slots[slot]!;
+      if (e < 0) return -1;
+      if (hashes[e] === h && this.lengths[e] === len) {
+        const s = this.starts[e]!;
+        const arena = this.arena;
+        let k = 0;
+        while (k < len && arena[s + k] === data[a + k]) k++;
+        if (k === len) return this.ids[e]!;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  insert(data: Uint8Array, a: number, b: number, id: number): void {
+    const len = b - a;
+    if (this.used + len > this.arena.length) {
+      const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+      grown.set(this.arena.subarray(0, this.used));
+      this.arena = grown;
+    }
+    if (this.count === this.hashes.length) {
+      const cap = this.count * 2;
+      const grow = (x: Int32Array) => {
+        const y = new Int32Array(cap);
+        y.set(x);
+        return y;
+      };
+      this.hashes = grow(this.hashes);
+      this.starts = grow(this.starts);
+      this.lengths = grow(this.lengths);
+      this.ids = grow(this.ids);
+    }
+    if ((this.count + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+    const e = this.count++;
+    let h = 0x811c9dc5 | 0;
+    for (let k = a; k < b; k++) h = Math.imul(h ^ data[k]!, 0x01000193);
+    this.arena.set(data.subarray(a, b), this.used);
+    this.hashes[e] = h;
+    this.starts[e] = this.used;
+    this.lengths[e] = len;
+    this.ids[e] = id;
+    this.used += len;
+    this.place(e);
+  }
+
+  private place(e: number): void {
+    let slot = this.hashes[e]! & this.mask;
+    while (this.table[slot]! >= 0) slot = (slot + 1) & this.mask;
+    this.table[slot] = e;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    for (let e = 0; e < this.count; e++) this.place(e);
+  }
+}
+
+/** Maps INT values to ids by open addressing on a multiplicative hash. */
+class Int32KeyTable {
+  private keys = new Int32Array(1024);
+  private ids = new Int32Array(1024).fill(-1);
+  private mask = 1023;
+  private count = 0;
+
+  find(v: number): number {
+    const keys = this.keys;
+    const ids = this.ids;
+    const mask = this.mask;
+    const h = Math.imul(v, 0x9e3779b1);
+    let slot = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const id = ids[slot]!;
+      if (id < 0 || keys[slot] === v) return id;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  insert(v: number, id: number): void {
+    if ((this.count + 1) * 2 > this.ids.length) {
+      const oldKeys = this.keys;
+      const oldIds = this.ids;
+      this.keys = new Int32Array(oldKeys.length * 2);
+      this.ids = new Int32Array(oldIds.length * 2).fill(-1);
+      this.mask = this.ids.length - 1;
+      for (let i = 0; i < oldIds.length; i++) if (oldIds[i]! >= 0) this.place(oldKeys[i]!, oldIds[i]!);
+    }
+    this.count++;
+    this.place(v, id);
+  }
+
+  private place(v: number, id: number): void {
+    const h = Math.imul(v, 0x9e3779b1);
+    let slot = (h ^ (h >>> 15)) & this.mask;
+    while (this.ids[slot]! >= 0) slot = (slot + 1) & this.mask;
+    this.keys[slot] = v;
+    this.ids[slot] = id;
   }
 }

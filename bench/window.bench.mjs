@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// The tumbling window operator alone on Arrow batches against DuckDB (one thread) on the same rows and
+// the same query, in the same run: count(*), sum(amount), max(amount) per 1-minute window and key, with
+// 1,000 distinct keys, once with an INT key column and once with a VARCHAR one. Target: Eddy at least
+// 2x DuckDB. Run after `npm run build`; ROWS=… changes the row count.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { WindowAggregate } from '../dist/engine/operators/window-aggregate.js';
+import { ArrayCollector } from '../dist/engine/operators/operator.js';
+import { arrowSchema, makeBatch } from '../dist/engine/batch/arrow-types.js';
+import { columnToArrow } from '../dist/engine/batch/column.js';
+
+const ROWS = Number(process.env.ROWS ?? 4_000_000);
+const BATCH = 4096;
+const KEYS = 1000;
+const T0 = Date.parse('2024-01-01T00:00:00Z');
+const MS_PER_ROW = 0.1; // 10,000 events per second of event time
+
+let seed = 7;
+const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+const userNames = Array.from({ length: KEYS }, (_, i) => `user_${i}`);
+const ts = new Float64Array(ROWS);
+const keyIdx = new Int32Array(ROWS);
+const amount = new Float64Array(ROWS);
+for (let i = 0; i < ROWS; i++) {
+  ts[i] = T0 + Math.floor(i * MS_PER_ROW) - Math.floor(random() * 500);
+  keyIdx[i] = Math.floor(random() * KEYS);
+  amount[i] = Math.round(random() * 100_000) / 100;
+}
+
+function setup(keyType) {
+  const input = [
+    { name: 'ts', type: 'TIMESTAMP' },
+    { name: 'user_id', type: keyType },
+    { name: 'amount', type: 'DOUBLE' },
+  ];
+  const col = (index) => ({ kind: 'column', index, name: input[index].name, type: input[index].type });
+  const node = {
+    kind: 'windowAggregate',
+    input: { kind: 'source', stream: 'bench', format: { kind: 'json' }, columns: input, eventTime: { column: 0, watermarkDelayMs: 0 } },
+    window: { kind: 'tumble', sizeMs: 60_000 },
+    timeColumn: 0,
+    keys: [{ name: 'user_id', expr: col(1) }],
+    aggregates: [
+      { fn: 'count_star', name: 'cnt', type: 'BIGINT' },
+      { fn: 'sum', name: 'total', type: 'DOUBLE', arg: col(2) },
+      { fn: 'max', name: 'biggest', type: 'DOUBLE', arg: col(2) },
+    ],
+  };
+  const schema = arrowSchema(input);
+  const batches = [];
+  for (let start = 0; start < ROWS; start += BATCH) {
+    const n = Math.min(BATCH, ROWS - start);
+    const keys = keyType === 'INT' ? keyIdx.slice(start, start + n) : Array.from(keyIdx.subarray(start, start + n), (k) => userNames[k]);
+    batches.push(
+      makeBatch(
+        schema,
+        [
+          columnToArrow({ type: 'TIMESTAMP', length: n, values: ts.slice(start, start + n), valid: null }),
+          columnToArrow({ type: keyType, length: n, values: keys, valid: null }),
+          columnToArrow({ type: 'DOUBLE', length: n, values: amount.slice(start, start + n), valid: null }),
+        ],
+        n,
+      ),
+    );
+  }
+  return { input, node, batches };
+}
+
+function runEddy({ input, node, batches }) {
+  const op = new WindowAggregate(node, input);
+  const ctx = { clock: { now: () => 0 }, metrics: { lateRows: 0 } };
+  const out = new ArrayCollector();
+  let maxSeen = -Infinity;
+  const t = performance.now();
+  for (let b = 0; b < batches.length; b++) {
+    op.processBatch(batches[b], ctx, out);
+    maxSeen = Math.max(maxSeen, ts[Math.min(ROWS - 1, (b + 1) * BATCH - 1)]);
+    // The watermark trails event time by 1 s, so the jittered rows (up to 0.5 s back) are never late.
+    op.onWatermark(maxSeen - 1000, ctx, out);
+  }
+  op.onWatermark(Number.MAX_SAFE_INTEGER, ctx, out);
+  const ms = performance.now() - t;
+  const rows = out.batches.reduce((a, b) => a + b.numRows, 0);
+  let counted = 0;
+  for (const b of out.batches) for (const v of b.getChild('cnt').data[0].values) counted += Number(v);
+  return { ms, rows, counted, late: ctx.metrics.lateRows };
+}
+
+async function runDuckDB(keyColumn) {
+  const query = `SELECT (t // 60000) * 60000 AS window_start, ${keyColumn}, count(*) AS cnt, sum(amount) AS total, max(amount) AS biggest
+                 FROM r GROUP BY ALL`;
+  await conn.runAndReadAll(query); // warm-up
+  let best = Infinity;
+  let rows = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const result = await conn.runAndReadAll(query);
+    best = Math.min(best, performance.now() - t);
+    rows = result.currentRowCount;
+  }
+  return { ms: best, rows };
+}
+
+// Eddy runs first, before DuckDB exists in the process, so neither disturbs the other.
+const eddyResults = {};
+for (const keyType of ['INT', 'VARCHAR']) {
+  const data = setup(keyType);
+  runEddy(data); // warm-up: JIT
+  eddyResults[keyType] = [runEddy(data), runEddy(data), runEddy(data)].sort((a, b) => a.ms - b.ms)[0];
+}
+
+const db = await DuckDBInstance.create(':memory:');
+const conn = await db.connect();
+await conn.run('SET threads = 1');
+await conn.run('CREATE TABLE r (t BIGINT, user_int INTEGER, user_id VARCHAR, amount DOUBLE)');
+const app = await conn.createAppender('r');
+for (let i = 0; i < ROWS; i++) {
+  app.appendBigInt(BigInt(ts[i]));
+  app.appendInteger(keyIdx[i]);
+  app.appendVarchar(userNames[keyIdx[i]]);
+  app.appendDouble(amount[i]);
+  app.endRow();
+}
+app.flushSync();
+app.closeSync();
+
+console.log(`rows ${ROWS.toLocaleString()}, ${KEYS} keys, tumbling 1 minute, count/sum/max`);
+for (const [keyType, duckColumn] of [['INT', 'user_int'], ['VARCHAR', 'user_id']]) {
+  const eddy = eddyResults[keyType];
+  const duck = await runDuckDB(duckColumn);
+  const eddyRate = ROWS / (eddy.ms / 1000);
+  const duckRate = ROWS / (duck.ms / 1000);
+  console.log(`${keyType.padEnd(7)} key: eddy ${eddy.ms.toFixed(1)} ms (${(eddyRate / 1e6).toFixed(2)} M rows/s), duckdb 1 thread ${duck.ms.toFixed(1)} ms (${(duckRate / 1e6).toFixed(2)} M rows/s): ${(eddyRate / duckRate).toFixed(2)}x DuckDB (target >= 2x)`);
+  if (eddy.rows !== duck.rows || eddy.counted !== ROWS || eddy.late !== 0) {
+    console.error(`result mismatch: eddy ${eddy.rows} windows / ${eddy.counted} rows counted, duckdb ${duck.rows} windows`);
+    process.exitCode = 1;
+  }
+}
+conn.closeSync();
