@@ -1,0 +1,65 @@
+// serve: runs the stream store and the Kinesis-compatible server until SIGINT/SIGTERM, then stops
+// accepting connections, lets in-flight requests finish and closes the store (fsyncing its files).
+
+import { resolve } from 'node:path';
+import type { FsyncPolicy, StreamStoreOptions } from '../../engine/index.js';
+import { UsageError } from '../cli-options.js';
+import { type Command, EXIT } from '../command.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Runs Eddy: the Kinesis-compatible API (HTTP/1.1 and HTTP/2 on one port), /healthz and /metrics.',
+  details: 'Binds to loopback unless --host says otherwise. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.',
+  options: [
+    { name: 'port', type: 'integer', description: 'TCP port (0 picks a free one).', defaultText: '4567' },
+    { name: 'host', type: 'string', description: 'Address to bind.', defaultText: '127.0.0.1', placeholder: 'address' },
+    { name: 'data-dir', type: 'string', description: 'Where streams are stored.', defaultText: './eddy-data', placeholder: 'path' },
+    { name: 'in-memory', type: 'boolean', description: 'Keep streams in memory only (lost on exit).' },
+    { name: 'fsync', type: 'string', choices: ['always', 'interval', 'never'], description: 'When writes are fsynced before they are acknowledged.', defaultText: 'always' },
+    { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits.' },
+    { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
+  ],
+  async run(values, io) {
+    const port = (values.port as number | undefined) ?? 4567;
+    if (port < 0 || port > 65535) throw new UsageError(`argument --port: ${port} is not a TCP port`);
+    const host = (values.host as string | undefined) ?? '127.0.0.1';
+    const inMemory = values['in-memory'] === true;
+    if (inMemory && values['data-dir'] !== undefined) throw new UsageError('--in-memory and --data-dir cannot be used together');
+    const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
+    const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
+    const storeOptions: StreamStoreOptions = {
+      ...(dataDir !== undefined ? { dataDir, log: { fsync } } : {}),
+      ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
+    };
+    // Loaded here so the other commands start without the server and engine.
+    const [{ openStreamStore }, { buildServer }] = await Promise.all([import('../../engine/index.js'), import('../../server/app.js')]);
+    const store = await openStreamStore(storeOptions);
+    const app = buildServer({ store, logger: { level: (values['log-level'] as string | undefined) ?? 'warn' } });
+    try {
+      await app.listen({ port, host });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    const address = app.server.address();
+    const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    const storage = dataDir !== undefined ? `Streams are stored in ${dataDir} (fsync ${fsync}).` : 'Streams are kept in memory only.';
+    io.stdout.write(`Eddy is listening on http://${shownHost}:${actualPort}\n${storage}\n`);
+
+    await new Promise<void>((done) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        done();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    io.stdout.write('Shutting down…\n');
+    await app.close();
+    await store.close();
+    io.stdout.write('Stopped.\n');
+    return EXIT.ok;
+  },
+};
