@@ -212,7 +212,9 @@ export class DeliveryRunner {
       s.millisBehindLatest = result.millisBehindLatest;
       for (const r of result.records) {
         if (this.stopping && !this.flushOnStop) throw new StoppedError();
-        await this.add(shardId, r);
+        // Most records only join a buffer; awaiting only when a flush happened keeps the loop tight.
+        const flushing = this.add(shardId, r);
+        if (flushing) await flushing;
         s.lastAdded = r.sequenceNumber;
         got = true;
       }
@@ -226,7 +228,7 @@ export class DeliveryRunner {
     return got;
   }
 
-  private async add(shardId: string, r: StreamRecord): Promise<void> {
+  private add(shardId: string, r: StreamRecord): Promise<void> | undefined {
     const { settings } = this.o;
     const record: BufferedRecord = { data: r.data, arrivalTimestamp: r.arrivalTimestamp, shardId, sequenceNumber: r.sequenceNumber };
     let keys: Record<string, string> = {};
@@ -250,31 +252,32 @@ export class DeliveryRunner {
           problem = (e as Error).message;
         }
       }
-      if (problem) {
-        await this.addTo(ERROR_KEY_PREFIX + 'processing-failed', {}, record, 'DynamicPartitioning.MetadataExtractionFailed', problem);
-        return;
-      }
+      if (problem) return this.addTo(ERROR_KEY_PREFIX + 'processing-failed', {}, record, 'DynamicPartitioning.MetadataExtractionFailed', problem);
     }
-    await this.addTo(settings.partitionQuery ? JSON.stringify(keys) : '', keys, record);
+    return this.addTo(settings.partitionQuery ? JSON.stringify(keys) : '', keys, record);
   }
 
   private readonly errorDetails = new WeakMap<BufferedRecord, { code: string; message: string }>();
 
-  private async addTo(key: string, keys: Record<string, string>, record: BufferedRecord, errorCode?: string, errorMessage?: string): Promise<void> {
+  private addTo(key: string, keys: Record<string, string>, record: BufferedRecord, errorCode?: string, errorMessage?: string): Promise<void> | undefined {
     const limit = this.o.settings.sizeBytes;
     let buffer = this.buffers.get(key);
-    if (buffer?.wouldOverflow(record.data.length, limit)) {
-      await this.flush(key);
-      buffer = undefined;
+    if (buffer ? buffer.wouldOverflow(record.data.length, limit) : this.buffers.size >= this.maxPartitions) {
+      return this.addAfterFlush(key, keys, record, errorCode, errorMessage);
     }
     if (!buffer) {
-      if (this.buffers.size >= this.maxPartitions) await this.flush(this.oldestBufferKey()!);
       buffer = new DeliveryBuffer(keys);
       this.buffers.set(key, buffer);
     }
     buffer.add(record);
     if (errorCode) this.errorDetails.set(record, { code: errorCode, message: errorMessage ?? '' });
-    if (buffer.bytes >= limit) await this.flush(key);
+    return buffer.bytes >= limit ? this.flush(key) : undefined;
+  }
+
+  /** The buffer is full (or too many partitions are open): write first, so memory stays bounded. */
+  private async addAfterFlush(key: string, keys: Record<string, string>, record: BufferedRecord, errorCode?: string, errorMessage?: string): Promise<void> {
+    await this.flush(this.buffers.has(key) ? key : this.oldestBufferKey()!);
+    await this.addTo(key, keys, record, errorCode, errorMessage);
   }
 
   private oldestBufferKey(): string | undefined {

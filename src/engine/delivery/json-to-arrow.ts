@@ -91,72 +91,93 @@ function lookup(obj: Record<string, unknown>, name: string, lower: string, caseI
   return undefined;
 }
 
-function buildColumn(col: ColumnSchema, values: Value[]): Data {
-  const n = values.length;
-  const type = arrowType(col.type);
-  let nulls = 0;
-  const bitmap = new Uint8Array((n + 7) >> 3);
-  for (let i = 0; i < n; i++) {
-    if (values[i] === null) nulls++;
-    else bitmap[i >> 3]! |= 1 << (i & 7);
+/**
+ * One column being filled row by row at a caller-chosen index, so a row that fails half-way is simply
+ * overwritten by the next one. Numbers go straight into typed arrays; strings are encoded once at the end.
+ */
+class ColumnBuilder {
+  readonly validity: Uint8Array;
+  nulls = 0;
+  private readonly numbers: Float64Array | undefined;
+  private readonly bools: Uint8Array | undefined;
+  private readonly strings: string[] | undefined;
+
+  constructor(
+    readonly col: ColumnSchema,
+    capacity: number,
+  ) {
+    this.validity = new Uint8Array((capacity + 7) >> 3);
+    if (col.type === 'VARCHAR') this.strings = new Array<string>(capacity);
+    else if (col.type === 'BOOLEAN') this.bools = new Uint8Array(capacity);
+    else this.numbers = new Float64Array(capacity);
   }
-  const nullBitmap = nulls > 0 ? bitmap : undefined;
-  switch (col.type) {
-    case 'INT': {
-      const data = new Int32Array(n);
-      for (let i = 0; i < n; i++) data[i] = (values[i] as number | null) ?? 0;
-      return makeData({ type: type as Int32, length: n, nullCount: nulls, nullBitmap, data });
+
+  set(i: number, v: Value): void {
+    const bit = 1 << (i & 7);
+    if (v === null) {
+      this.validity[i >> 3]! &= ~bit;
+      if (this.strings) this.strings[i] = '';
+      return;
     }
-    case 'BIGINT':
-    case 'TIMESTAMP': {
-      const data = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) data[i] = BigInt((values[i] as number | null) ?? 0);
-      return col.type === 'BIGINT'
-        ? makeData({ type: type as Int64, length: n, nullCount: nulls, nullBitmap, data })
-        : makeData({ type: type as TimestampMillisecond, length: n, nullCount: nulls, nullBitmap, data });
-    }
-    case 'DOUBLE': {
-      const data = new Float64Array(n);
-      for (let i = 0; i < n; i++) data[i] = (values[i] as number | null) ?? 0;
-      return makeData({ type: type as Float64, length: n, nullCount: nulls, nullBitmap, data });
-    }
-    case 'BOOLEAN': {
-      const data = new Uint8Array((n + 7) >> 3);
-      for (let i = 0; i < n; i++) if (values[i] === true) data[i >> 3]! |= 1 << (i & 7);
-      return makeData({ type: type as Bool, length: n, nullCount: nulls, nullBitmap, data });
-    }
-    case 'VARCHAR': {
-      const offsets = new Int32Array(n + 1);
-      let bytes = Buffer.allocUnsafe(Math.max(64, n * 16));
-      let pos = 0;
-      for (let i = 0; i < n; i++) {
-        const s = values[i] as string | null;
-        if (s !== null) {
-          const need = pos + s.length * 3;
-          if (need > bytes.length) {
-            const grown = Buffer.allocUnsafe(Math.max(need, bytes.length * 2));
-            bytes.copy(grown, 0, 0, pos);
-            bytes = grown;
-          }
-          pos += bytes.write(s, pos);
-        }
-        offsets[i + 1] = pos;
+    this.validity[i >> 3]! |= bit;
+    if (this.strings) this.strings[i] = v as string;
+    else if (this.bools) this.bools[i] = v ? 1 : 0;
+    else this.numbers![i] = v as number;
+  }
+
+  build(n: number): Data {
+    let nulls = 0;
+    for (let i = 0; i < n; i++) if ((this.validity[i >> 3]! & (1 << (i & 7))) === 0) nulls++;
+    const nullBitmap = nulls > 0 ? this.validity.subarray(0, (n + 7) >> 3) : undefined;
+    const type = arrowType(this.col.type);
+    switch (this.col.type) {
+      case 'INT':
+        return makeData({ type: type as Int32, length: n, nullCount: nulls, nullBitmap, data: Int32Array.from(this.numbers!.subarray(0, n)) });
+      case 'BIGINT':
+      case 'TIMESTAMP': {
+        const data = new BigInt64Array(n);
+        const src = this.numbers!;
+        for (let i = 0; i < n; i++) data[i] = BigInt(src[i]!);
+        return this.col.type === 'BIGINT'
+          ? makeData({ type: type as Int64, length: n, nullCount: nulls, nullBitmap, data })
+          : makeData({ type: type as TimestampMillisecond, length: n, nullCount: nulls, nullBitmap, data });
       }
-      return makeData({ type: type as Utf8, length: n, nullCount: nulls, nullBitmap, valueOffsets: offsets, data: bytes.subarray(0, pos) });
-    }
-    default: {
-      const never: never = col.type;
-      throw new Error(`unknown type ${String(never)}`);
+      case 'DOUBLE':
+        return makeData({ type: type as Float64, length: n, nullCount: nulls, nullBitmap, data: this.numbers!.slice(0, n) });
+      case 'BOOLEAN': {
+        const data = new Uint8Array((n + 7) >> 3);
+        for (let i = 0; i < n; i++) if (this.bools![i]) data[i >> 3]! |= 1 << (i & 7);
+        return makeData({ type: type as Bool, length: n, nullCount: nulls, nullBitmap, data });
+      }
+      case 'VARCHAR': {
+        const strings = n === this.strings!.length ? this.strings! : this.strings!.slice(0, n);
+        const joined = strings.join('');
+        const bytes = Buffer.from(joined, 'utf8');
+        const offsets = new Int32Array(n + 1);
+        // Pure ASCII (the common case) has one byte per character: offsets come from string lengths.
+        const ascii = bytes.length === joined.length;
+        let pos = 0;
+        for (let i = 0; i < n; i++) {
+          pos += ascii ? strings[i]!.length : Buffer.byteLength(strings[i]!);
+          offsets[i + 1] = pos;
+        }
+        return makeData({ type: type as Utf8, length: n, nullCount: nulls, nullBitmap, valueOffsets: offsets, data: bytes });
+      }
+      default: {
+        const never: never = this.col.type;
+        throw new Error(`unknown type ${String(never)}`);
+      }
     }
   }
 }
 
 /** Converts records (each one JSON object) to an Arrow table; failures are reported per record. */
 export function jsonRecordsToArrow(records: readonly Uint8Array[], columns: readonly ColumnSchema[], caseInsensitive: boolean): ConversionResult {
-  const cols: Value[][] = columns.map(() => []);
+  const builders = columns.map((c) => new ColumnBuilder(c, records.length));
+  const names = columns.map((c) => c.name);
   const lowers = columns.map((c) => c.name.toLowerCase());
   const failures: ConversionFailure[] = [];
-  const row: Value[] = new Array(columns.length);
+  let n = 0;
   for (let r = 0; r < records.length; r++) {
     let obj: unknown;
     try {
@@ -170,18 +191,20 @@ export function jsonRecordsToArrow(records: readonly Uint8Array[], columns: read
       continue;
     }
     try {
-      for (let c = 0; c < columns.length; c++) row[c] = convert(lookup(obj as Record<string, unknown>, columns[c]!.name, lowers[c]!, caseInsensitive), columns[c]!);
+      for (let c = 0; c < builders.length; c++) {
+        const b = builders[c]!;
+        b.set(n, convert(lookup(obj as Record<string, unknown>, names[c]!, lowers[c]!, caseInsensitive), b.col));
+      }
     } catch (e) {
       if (!(e instanceof ConvertError)) throw e;
       failures.push({ index: r, errorCode: 'DataFormatConversion.InvalidValue', errorMessage: `The record does not match the schema: ${e.message}.` });
       continue;
     }
-    for (let c = 0; c < columns.length; c++) cols[c]!.push(row[c]!);
+    n++;
   }
-  const converted = records.length - failures.length;
-  if (converted === 0) return { table: undefined, converted, failures };
+  if (n === 0) return { table: undefined, converted: 0, failures };
   const schema = arrowSchemaFor(columns);
-  const children = columns.map((c, i) => buildColumn(c, cols[i]!));
-  const struct = makeData({ type: new Struct(schema.fields), length: converted, nullCount: 0, children });
-  return { table: new Table([new RecordBatch(schema, struct)]), converted, failures };
+  const children = builders.map((b) => b.build(n));
+  const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children });
+  return { table: new Table([new RecordBatch(schema, struct)]), converted: n, failures };
 }

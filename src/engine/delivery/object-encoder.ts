@@ -45,6 +45,8 @@ export async function encodeObject(output: OutputFormat, records: readonly Uint8
       const props = new parquet.WriterPropertiesBuilder()
         .setCompression(PARQUET_COMPRESSION[output.compression])
         .setDictionaryEnabled(output.dictionary)
+        // Column-chunk statistics keep readers' pruning; page statistics cost a third of the write time.
+        .setStatisticsEnabled(parquet.EnabledStatistics.Chunk)
         .build();
       return { body: parquet.writeParquet(wasmTable, props), failures };
     }
