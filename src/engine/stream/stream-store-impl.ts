@@ -293,60 +293,53 @@ export class StreamStoreImpl implements StreamStore {
     const entries: PutRecordsEntry[] = new Array(n);
     const router = stream.router;
     const throttling = this.shardLimits !== false && stream.mode === 'PROVISIONED';
-    // Records grouped per shard in request order, by the shard's routing slot; each group is one append.
-    const slots = router.openShardCount;
-    const shards: (Shard | undefined)[] = new Array(slots);
-    const batches: AppendRecord[][] = new Array(slots);
-    const positions: number[][] = new Array(slots);
-    const sizes: number[] = new Array(slots).fill(0);
-    const arrivals: number[] = new Array(slots);
-    for (let i = 0; i < n; i++) {
-      const record = records[i]!;
-      const hash = explicit?.[i];
-      const shard = hash === undefined ? router.route(record.partitionKey) : router.routeHashKey(hash);
-      const size = record.data.byteLength + record.partitionKey.length;
-      if (throttling && !shard.writeLimiter!.admit(size, now)) {
-        shard.metrics.writeProvisionedThroughputExceeded++;
-        entries[i] = {
-          errorCode: 'ProvisionedThroughputExceededException',
-          errorMessage: shardRateMessage(this.account, streamName, shard.shardId),
-        };
-        continue;
+    // Records grouped per shard in request order; each group becomes one append. `slotGroups` maps a
+    // shard's routing slot to its group during this synchronous pass and is reset before returning.
+    const slotGroups = stream.slotGroups();
+    const groups: ShardGroup[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const record = records[i]!;
+        const hash = explicit?.[i];
+        const shard = hash === undefined ? router.route(record.partitionKey) : router.routeHashKey(hash);
+        const size = record.data.byteLength + record.partitionKey.length;
+        if (throttling && !shard.writeLimiter!.admit(size, now)) {
+          shard.metrics.writeProvisionedThroughputExceeded++;
+          entries[i] = {
+            errorCode: 'ProvisionedThroughputExceededException',
+            errorMessage: shardRateMessage(this.account, streamName, shard.shardId),
+          };
+          continue;
+        }
+        let g = slotGroups[shard.routeSlot]!;
+        if (g < 0) {
+          g = slotGroups[shard.routeSlot] = groups.length;
+          groups.push({ shard, batch: [], positions: [], bytes: 0, arrival: shard.arrivalTime(now) });
+        }
+        const group = groups[g]!;
+        group.batch.push({ partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: group.arrival });
+        group.positions.push(i);
+        group.bytes += size;
       }
-      const slot = shard.routeSlot;
-      if (shards[slot] === undefined) {
-        shards[slot] = shard;
-        batches[slot] = [];
-        positions[slot] = [];
-        arrivals[slot] = shard.arrivalTime(now);
-      }
-      batches[slot]!.push({ partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: arrivals[slot]! });
-      positions[slot]!.push(i);
-      sizes[slot] += size;
+    } finally {
+      for (const group of groups) slotGroups[group.shard.routeSlot] = -1;
     }
-    const appends: Promise<void>[] = [];
-    for (let slot = 0; slot < slots; slot++) {
-      const shard = shards[slot];
-      if (shard === undefined) continue;
-      const indexes = positions[slot]!;
-      const bytes = sizes[slot]!;
-      appends.push(
-        shard.append(batches[slot]!).then(
-          (first) => {
-            const sequenceNumbers = shard.putSequenceNumbers;
-            const shardId = shard.shardId;
-            for (let k = 0; k < indexes.length; k++) {
-              entries[indexes[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k) };
-            }
-            shard.metrics.incomingRecords += indexes.length;
-            shard.metrics.incomingBytes += bytes;
-          },
-          () => {
-            for (const i of indexes) entries[i] = { errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
-          },
-        ),
-      );
-    }
+    const appends = groups.map(({ shard, batch, positions, bytes }) =>
+      shard.append(batch).then(
+        (first) => {
+          const sequenceNumbers = shard.putSequenceNumbers;
+          const shardId = shard.shardId;
+          for (let k = 0; k < positions.length; k++) {
+            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k) };
+          }
+          shard.metrics.incomingRecords += positions.length;
+          shard.metrics.incomingBytes += bytes;
+        },
+        () => {
+          for (const i of positions) entries[i] = { errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
+        },
+      ),
+    );
     await Promise.all(appends);
     return entries;
   }
@@ -958,6 +951,15 @@ export class StreamStoreImpl implements StreamStore {
       }
     }
   }
+}
+
+/** The records of one PutRecords call that go to one shard. */
+interface ShardGroup {
+  readonly shard: Shard;
+  readonly batch: AppendRecord[];
+  readonly positions: number[];
+  bytes: number;
+  readonly arrival: number;
 }
 
 function checkRetentionHours(hours: number): void {

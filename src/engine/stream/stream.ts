@@ -47,6 +47,7 @@ export class Stream {
   /** Every retained shard, by index. */
   private readonly shards = new Map<number, Shard>();
   private expiredBefore = -Infinity;
+  private slotGroupScratch = new Int32Array(0);
   private pendingMetadataWrite: Promise<void> = Promise.resolve();
 
   constructor(init: StreamInit) {
@@ -73,7 +74,17 @@ export class Stream {
 
   /** Points routing at the current open shards; call after any change to which shards are open. */
   refreshRouting(): void {
-    this.router.setOpenShards(this.openShards());
+    const open = this.openShards();
+    this.router.setOpenShards(open);
+    if (this.slotGroupScratch.length < open.length) this.slotGroupScratch = new Int32Array(open.length * 2).fill(-1);
+  }
+
+  /**
+   * Scratch for grouping a PutRecords batch by shard: one entry per routing slot, all -1 between calls.
+   * Reused because a stream may have thousands of shards and a batch touches at most 500 of them.
+   */
+  slotGroups(): Int32Array {
+    return this.slotGroupScratch;
   }
 
   allShards(): Shard[] {
