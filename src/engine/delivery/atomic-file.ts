@@ -2,7 +2,7 @@
 // and the directory fsynced so the rename itself survives a crash.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Temporary names start with this, so readers listing a directory can skip files still being written. */
@@ -32,10 +32,15 @@ export async function ensureDir(dir: string): Promise<void> {
   for (const s of toSync) await fsyncDir(s);
 }
 
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Writes `path` whole or not at all. With `stagingDir` (on the same file system) the temporary file lives
+ * there, so a crash never leaves stray temporaries among readers' files and start-up can clear them.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, stagingDir?: string): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
-  const tmp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomUUID()}`);
+  if (stagingDir) await ensureDir(stagingDir);
+  const tmp = join(stagingDir ?? dir, `${TEMP_PREFIX}${basename(path)}-${randomUUID()}`);
   const h = await open(tmp, 'w');
   try {
     await h.writeFile(data);
@@ -62,4 +67,16 @@ export async function readJsonFile<T>(path: string): Promise<T | undefined> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+/** Removes temporaries a crash left in a staging directory (only call when no writer is running). */
+export async function clearStaging(stagingDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(stagingDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const n of names) if (n.startsWith(TEMP_PREFIX)) await rm(join(stagingDir, n), { force: true });
 }

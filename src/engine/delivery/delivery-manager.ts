@@ -7,7 +7,8 @@ import { EddyError } from '../errors.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import { emptyDeliveryMetrics } from './delivery-metrics.js';
-import { DeliveryRunner, type DeliveryFailure, type RetryPolicy } from './delivery-runner.js';
+import { clearStaging } from './atomic-file.js';
+import { DeliveryRunner, STAGING_DIR, type DeliveryFailure, type RetryPolicy } from './delivery-runner.js';
 import { FileDeliveryStateStore, MemoryDeliveryStateStore, type DeliveryStateStore } from './delivery-state-store.js';
 import type { DeliveryStreamRecord, DeliveryStreamStatus, DeliveryStreamType, ExtendedS3Destination } from './delivery-stream-config.js';
 import { deliverySettings, mergeDestination, normalizeDestination, type StreamSchemaResolver } from './destination-validation.js';
@@ -113,6 +114,7 @@ export class DeliveryManager {
   static async open(o: DeliveryManagerOptions): Promise<DeliveryManager> {
     const state = o.dataDir ? new FileDeliveryStateStore(join(o.dataDir, 'delivery')) : new MemoryDeliveryStateStore();
     const m = new DeliveryManager(o, state);
+    await clearStaging(join(m.filesRoot, STAGING_DIR));
     for (const r of await state.list()) {
       m.records.set(r.name, r);
       m.metricsByName.set(r.name, emptyDeliveryMetrics(r.name));

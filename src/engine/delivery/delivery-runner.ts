@@ -60,6 +60,8 @@ class StoppedError extends Error {}
 const READ_LIMIT = { maxRecords: 10_000 } as const;
 const decoder = new TextDecoder();
 const ERROR_KEY_PREFIX = '\u0000error:';
+/** Temporary files are written here, beside (not inside) the bucket directories; no bucket name starts with a dot. */
+export const STAGING_DIR = '.staging';
 
 export class DeliveryRunner {
   private readonly buffers = new Map<string, DeliveryBuffer>();
@@ -389,6 +391,10 @@ export class DeliveryRunner {
     return { body, failed };
   }
 
+  private stagingDir(): string {
+    return join(this.o.filesRoot, STAGING_DIR);
+  }
+
   private bucketDir(): string {
     return join(this.o.filesRoot, this.o.settings.bucket);
   }
@@ -417,7 +423,7 @@ export class DeliveryRunner {
     if (body && dataKey) {
       const key = dataKey;
       const path = resolveUnder(this.bucketDir(), key);
-      await writeFileAtomic(path, body);
+      await writeFileAtomic(path, body, this.stagingDir());
       this.failure = undefined;
       const records = buffer.records.length - failed.length;
       let bytes = 0;
@@ -437,7 +443,7 @@ export class DeliveryRunner {
       const oldest = Math.min(...list.map((f) => f.arrivalTimestamp));
       const key = evaluatePrefix(settings.errorPrefix, { timestamp: oldest, zone: settings.zone, errorOutputType: type }) + objectName(record.name, record.versionId, oldest, settings.zone, '');
       const path = resolveUnder(this.bucketDir(), key);
-      await writeFileAtomic(path, text);
+      await writeFileAtomic(path, text, this.stagingDir());
       this.failure = undefined;
       metrics.errorRecords += list.length;
       metrics.errorFilesWritten++;
