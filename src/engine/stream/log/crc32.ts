@@ -14,21 +14,25 @@ const NATIVE_MIN_BYTES = 512;
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Slicing-by-16 tables: table t maps a byte to its CRC contribution t bytes further on. */
-const TABLE = (() => {
-  const table = new Int32Array(16 * 256);
+/**
+ * Slicing-by-16 tables: table t maps a byte to its CRC contribution t bytes further on. Sixteen separate
+ * 256-entry arrays rather than one: an index masked to a byte then provably fits, which is measurably faster.
+ */
+const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = (() => {
+  const tables = Array.from({ length: 16 }, () => new Int32Array(256));
+  const first = tables[0]!;
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[i] = c;
+    first[i] = c;
   }
-  for (let i = 0; i < 256; i++) {
-    for (let t = 1; t < 16; t++) {
-      const previous = table[(t - 1) * 256 + i]!;
-      table[t * 256 + i] = (previous >>> 8) ^ table[previous & 0xff]!;
+  for (let t = 1; t < 16; t++) {
+    for (let i = 0; i < 256; i++) {
+      const previous = tables[t - 1]![i]!;
+      tables[t]![i] = (previous >>> 8) ^ first[previous & 0xff]!;
     }
   }
-  return table;
+  return tables as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
 })();
 
 /**
@@ -43,7 +47,6 @@ export function wordsOf(bytes: Uint8Array): Uint32Array | undefined {
 /** CRC-32 of `bytes[start, end)`. Pass `words` (from `wordsOf(bytes)`) to checksum aligned ranges faster. */
 export function crc32(bytes: Uint8Array, start: number, end: number, words?: Uint32Array): number {
   if (native !== undefined && end - start >= NATIVE_MIN_BYTES) return native(bytes.subarray(start, end)) >>> 0;
-  const t = TABLE;
   let c = -1;
   let i = start;
   if (words !== undefined && (start & 3) === 0) {
@@ -54,19 +57,23 @@ export function crc32(bytes: Uint8Array, start: number, end: number, words?: Uin
       const d = words[w + 2]!;
       const e = words[w + 3]!;
       c =
-        t[3840 + (c & 0xff)]! ^ t[3584 + ((c >>> 8) & 0xff)]! ^ t[3328 + ((c >>> 16) & 0xff)]! ^ t[3072 + (c >>> 24)]! ^
-        t[2816 + (b & 0xff)]! ^ t[2560 + ((b >>> 8) & 0xff)]! ^ t[2304 + ((b >>> 16) & 0xff)]! ^ t[2048 + (b >>> 24)]! ^
-        t[1792 + (d & 0xff)]! ^ t[1536 + ((d >>> 8) & 0xff)]! ^ t[1280 + ((d >>> 16) & 0xff)]! ^ t[1024 + (d >>> 24)]! ^
-        t[768 + (e & 0xff)]! ^ t[512 + ((e >>> 8) & 0xff)]! ^ t[256 + ((e >>> 16) & 0xff)]! ^ t[e >>> 24]!;
+        T15[c & 0xff]! ^ T14[(c >>> 8) & 0xff]! ^ T13[(c >>> 16) & 0xff]! ^ T12[c >>> 24]! ^
+        T11[b & 0xff]! ^ T10[(b >>> 8) & 0xff]! ^ T9[(b >>> 16) & 0xff]! ^ T8[b >>> 24]! ^
+        T7[d & 0xff]! ^ T6[(d >>> 8) & 0xff]! ^ T5[(d >>> 16) & 0xff]! ^ T4[d >>> 24]! ^
+        T3[e & 0xff]! ^ T2[(e >>> 8) & 0xff]! ^ T1[(e >>> 16) & 0xff]! ^ T0[e >>> 24]!;
+    }
+    for (; i + 4 <= end; i += 4) {
+      c ^= words[i >>> 2]!;
+      c = T3[c & 0xff]! ^ T2[(c >>> 8) & 0xff]! ^ T1[(c >>> 16) & 0xff]! ^ T0[c >>> 24]!;
     }
   } else {
     for (; i + 8 <= end; i += 8) {
       c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
       c =
-        t[1792 + (c & 0xff)]! ^ t[1536 + ((c >>> 8) & 0xff)]! ^ t[1280 + ((c >>> 16) & 0xff)]! ^ t[1024 + (c >>> 24)]! ^
-        t[768 + bytes[i + 4]!]! ^ t[512 + bytes[i + 5]!]! ^ t[256 + bytes[i + 6]!]! ^ t[bytes[i + 7]!]!;
+        T7[c & 0xff]! ^ T6[(c >>> 8) & 0xff]! ^ T5[(c >>> 16) & 0xff]! ^ T4[c >>> 24]! ^
+        T3[bytes[i + 4]!]! ^ T2[bytes[i + 5]!]! ^ T1[bytes[i + 6]!]! ^ T0[bytes[i + 7]!]!;
     }
   }
-  for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  for (; i < end; i++) c = T0[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
