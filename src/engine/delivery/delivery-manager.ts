@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
-import { EddyError } from '../errors.js';
+import { EddyError, isEddyError } from '../errors.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import { emptyDeliveryMetrics } from './delivery-metrics.js';
@@ -96,6 +96,8 @@ export class DeliveryManager {
   private readonly filesRoot: string;
   private readonly retry: RetryPolicy;
   private closed = false;
+  /** Delivery streams whose runner could not start (e.g. their schema is not in the catalog yet). */
+  private readonly startFailures = new Map<string, DeliveryFailure>();
 
   private constructor(
     private readonly o: DeliveryManagerOptions,
@@ -149,9 +151,18 @@ export class DeliveryManager {
   }
 
   private startRunner(r: DeliveryStreamRecord, startAtLatest = false): void {
+    let settings;
+    try {
+      settings = deliverySettings(r.destination, { resolveSchema: this.o.resolveSchema, sourceStream: r.source?.streamName });
+    } catch (e) {
+      // A persisted stream that cannot run yet (its schema's stream is gone) is reported, not fatal; poke() retries.
+      this.startFailures.set(r.name, { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Delivery cannot start: ${(e as Error).message}`, at: this.clock.now() });
+      return;
+    }
+    this.startFailures.delete(r.name);
     const runner = new DeliveryRunner({
       record: r,
-      settings: deliverySettings(r.destination, { resolveSchema: this.o.resolveSchema, sourceStream: r.source?.streamName }),
+      settings,
       streams: this.o.streams,
       state: this.state,
       filesRoot: this.filesRoot,
@@ -231,7 +242,7 @@ export class DeliveryManager {
 
   describeDeliveryStream(name: string): DeliveryStreamDescription {
     const record = this.get(name);
-    const failure = this.runners.get(name)?.failure;
+    const failure = this.runners.get(name)?.failure ?? this.startFailures.get(name);
     return { record, status: 'ACTIVE', ...(failure ? { failure } : {}) };
   }
 
@@ -256,6 +267,7 @@ export class DeliveryManager {
       await this.state.remove(name);
       if (record.internalStream) await this.o.streams.deleteStream(record.internalStream).catch(() => undefined);
       this.metricsByName.delete(name);
+      this.startFailures.delete(name);
     });
   }
 
@@ -383,6 +395,10 @@ export class DeliveryManager {
   /** Makes runners re-check their buffer deadlines now (after an injected clock moved). */
   poke(): void {
     for (const r of this.runners.values()) r.poke();
+    for (const name of [...this.startFailures.keys()]) {
+      const r = this.records.get(name);
+      if (r && !this.runners.has(name)) this.startRunner(r);
+    }
   }
 
   /** Clean shutdown: every buffer is written and checkpointed. */

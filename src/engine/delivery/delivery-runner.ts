@@ -342,10 +342,11 @@ export class DeliveryRunner {
     const errorType = key.startsWith(ERROR_KEY_PREFIX) ? (key.slice(ERROR_KEY_PREFIX.length) as ErrorOutputType) : undefined;
     let delay = this.o.retry.initialDelayMs;
     let encoded: { body: Uint8Array | undefined; failed: FailedRecord[] } | undefined;
+    let events: DeliveryEvent[];
     for (let attempt = 1; ; attempt++) {
       try {
         encoded ??= errorType ? { body: undefined, failed: this.asFailed(buffer, errorType) } : await this.encode(buffer);
-        await this.write(buffer, encoded.body, encoded.failed);
+        events = await this.write(buffer, encoded.body, encoded.failed);
         break;
       } catch (e) {
         if (isEddyError(e) && e.fault === 'user') throw e;
@@ -360,6 +361,8 @@ export class DeliveryRunner {
     this.failure = undefined;
     this.buffers.delete(key);
     await this.saveCheckpoint();
+    // Listeners hear of an object once it is durable and its records' positions are checkpointed.
+    for (const e of events) this.o.emit(e);
   }
 
   private backoff(ms: number): Promise<void> {
@@ -399,7 +402,8 @@ export class DeliveryRunner {
     return join(this.o.filesRoot, this.o.settings.bucket);
   }
 
-  private async write(buffer: DeliveryBuffer, body: Uint8Array | undefined, failed: readonly FailedRecord[]): Promise<void> {
+  private async write(buffer: DeliveryBuffer, body: Uint8Array | undefined, failed: readonly FailedRecord[]): Promise<DeliveryEvent[]> {
+    const events: DeliveryEvent[] = [];
     const { settings, record, metrics } = this.o;
     const timestamp = Number.isFinite(buffer.oldestArrival) ? buffer.oldestArrival : this.o.clock.now();
     let dataKey: string | undefined;
@@ -432,7 +436,7 @@ export class DeliveryRunner {
       metrics.deliveredRecords += records;
       metrics.deliveredBytes += bytes;
       metrics.filesWritten++;
-      this.o.emit({ deliveryStreamName: record.name, kind: 'data', key, path, records, bytes });
+      events.push({ deliveryStreamName: record.name, kind: 'data', key, path, records, bytes });
     }
     const byType = new Map<ErrorOutputType, FailedRecord[]>();
     for (const f of failed) byType.set(f.outputType, [...(byType.get(f.outputType) ?? []), f]);
@@ -447,8 +451,9 @@ export class DeliveryRunner {
       this.failure = undefined;
       metrics.errorRecords += list.length;
       metrics.errorFilesWritten++;
-      this.o.emit({ deliveryStreamName: record.name, kind: 'error', key, path, records: list.length, bytes: Buffer.byteLength(text) });
+      events.push({ deliveryStreamName: record.name, kind: 'error', key, path, records: list.length, bytes: Buffer.byteLength(text) });
     }
+    return events;
   }
 
   /** Positions that are safe to resume from: nothing before them is still only in memory. */

@@ -86,4 +86,32 @@ describe('delivery stream lifecycle', () => {
     await h.manager.untagDeliveryStream('t', ['b']);
     expect(h.manager.listTags('t')).toEqual({ tags: [{ Key: 'a', Value: '1' }], hasMore: false });
   });
+
+  it('reports a persisted delivery stream that cannot start (its schema is gone) instead of failing start-up', async () => {
+    let known = true;
+    await h.reopen({ resolveSchema: (t) => (known && t === 'events' ? [{ name: 'id', type: 'BIGINT' }] : undefined) });
+    await h.manager.createDeliveryStream({
+      DeliveryStreamName: 'pq',
+      ExtendedS3DestinationConfiguration: destination({ DataFormatConversionConfiguration: { SchemaConfiguration: { TableName: 'events' }, OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } } } }),
+    });
+    known = false;
+    await h.reopen({ resolveSchema: (t) => (known && t === 'events' ? [{ name: 'id', type: 'BIGINT' }] : undefined) });
+    expect(h.manager.describeDeliveryStream('pq').failure?.message).toMatch(/Delivery cannot start: SchemaConfiguration.TableName 'events' names no stream/);
+    known = true;
+    h.manager.poke();
+    expect(h.manager.describeDeliveryStream('pq').failure).toBeUndefined();
+  });
+
+  it('uses FileExtension in place of the default extension and reports data freshness', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'ext', ExtendedS3DestinationConfiguration: destination({ CompressionFormat: 'GZIP', FileExtension: '.json.gz', BufferingHints: { IntervalInSeconds: 60 } }) });
+    await h.manager.putRecordBatch('ext', jsonRecords(2));
+    const written = h.waitForObjects(1);
+    h.clock.advance(30_000);
+    expect(h.manager.metrics()[0]!.dataFreshnessMs).toBeGreaterThanOrEqual(0);
+    h.clock.advance(30_000);
+    h.manager.poke();
+    expect((await written)[0]!.key).toMatch(/ext-1-[-0-9a-f]+\.json\.gz$/);
+    expect(h.manager.metrics()[0]).toMatchObject({ deliveredRecords: 2, filesWritten: 1, dataFreshnessMs: 0 });
+  });
 });
+
