@@ -190,4 +190,21 @@ describe('Firehose API with the AWS SDK', () => {
     const tags = await s.firehose.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'tagged' }));
     expect(tags).toMatchObject({ Tags: [{ Key: 'team', Value: 'data' }], HasMoreTags: false });
   });
+
+  it('flushes by size through the API, and pages ListDeliveryStreams', async () => {
+    await s.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'a-sized', ExtendedS3DestinationConfiguration: dest({ BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 } }) }));
+    await s.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'b-other', ExtendedS3DestinationConfiguration: dest() }));
+    const page = await s.firehose.send(new ListDeliveryStreamsCommand({ Limit: 1 }));
+    expect(page).toMatchObject({ DeliveryStreamNames: ['a-sized'], HasMoreDeliveryStreams: true });
+    expect((await s.firehose.send(new ListDeliveryStreamsCommand({ ExclusiveStartDeliveryStreamName: 'a-sized' }))).DeliveryStreamNames).toEqual(['b-other']);
+    const written = s.objects(1);
+    const pad = 'p'.repeat(3000);
+    for (let b = 0; b < 3; b++) {
+      await s.firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: 'a-sized', Records: Array.from({ length: 200 }, (_, i) => ({ Data: enc({ id: b * 200 + i, pad }) })) }));
+    }
+    const [e] = await written;
+    expect(e!.bytes).toBeGreaterThan(900 * 1024);
+    expect(e!.bytes).toBeLessThanOrEqual(1024 * 1024);
+  });
 });
+
