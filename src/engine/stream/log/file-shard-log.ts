@@ -279,7 +279,6 @@ export class FileShardLog implements ShardLog {
     const next = new Segment(this.dir, this.nextOffset);
     next.writeFd = fs.openSync(next.path, 'wx+');
     const old = this.segments[this.segments.length - 1]!;
-    old.sealed = true;
     this.sealing.push(old);
     this.segments.push(next);
     this.dirDirty = true;

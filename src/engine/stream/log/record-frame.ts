@@ -114,10 +114,6 @@ export class FrameBlock {
     this.words = wordsOf(bytes);
   }
 
-  get length(): number {
-    return this.bytes.length;
-  }
-
   /** Total length (padding included) that the frame at `pos` declares, or -1 if its header is not all here. */
   declaredLength(pos: number): number {
     if (pos + 8 > this.bytes.length) return -1;

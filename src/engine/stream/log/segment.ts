@@ -41,7 +41,6 @@ export class Segment {
   corruptFrom: number | undefined;
   /** Open for writing while active and until its last fsync after sealing. */
   writeFd: number | undefined;
-  sealed = false;
   /** Written since its last fsync started. */
   dirty = false;
   deleted = false;

@@ -46,13 +46,6 @@ export class SparseIndex {
   lastBeforeTimestamp(timestamp: number): number {
     return lastBelow(this.timestamps, timestamp);
   }
-
-  /** Drops entries from index `length` on (an append that failed to reach the disk). */
-  truncate(length: number): void {
-    this.offsets.length = length;
-    this.positions.length = length;
-    this.timestamps.length = length;
-  }
 }
 
 /** Index of the last element `< bound` in a non-decreasing array, or -1. */

@@ -60,13 +60,6 @@ export class TailCache {
     this.compact();
   }
 
-  /** Drops every batch from the one starting at `offset` on (an append whose write failed). */
-  removeFrom(offset: number): void {
-    while (this.entries.length > this.head && this.entries[this.entries.length - 1]!.batch.firstOffset >= offset) {
-      this.used -= this.entries.pop()!.cost;
-    }
-  }
-
   clear(): void {
     this.entries = [];
     this.head = 0;
