@@ -719,13 +719,18 @@ export class StreamStoreImpl implements StreamStore {
         throw internal(e, `resharding stream ${stream.name}`);
       }
       stream.refreshRouting();
-      await Promise.all(parents.map((p) => p.drain()));
-      for (const parent of parents) parent.finishClosing(parent.log.committedOffset);
-      await this.persist(stream);
+      // From here the new layout is in force (and durable), so followers hear of it even if the last step fails.
+      try {
+        await Promise.all(parents.map((p) => p.drain()));
+        for (const parent of parents) parent.finishClosing(parent.log.committedOffset);
+        await this.persist(stream);
+      } finally {
+        if (stream.status === 'UPDATING') stream.status = 'ACTIVE';
+        this.emit({ type: 'resharded', streamName: stream.name });
+      }
     } finally {
       if (stream.status === 'UPDATING') stream.status = 'ACTIVE';
     }
-    this.emit({ type: 'resharded', streamName: stream.name });
   }
 
   private async applyRetention(stream: Stream): Promise<void> {

@@ -84,6 +84,15 @@ describe(`${name}:`, () => {
       ]);
     });
 
+    it('tells followers once the new layout is in force and the stream is ACTIVE again', async () => {
+      ({ store } = await memoryStore());
+      await store.createStream('s', { shardCount: 1 });
+      const seen: string[] = [];
+      store.onStreamEvent((e) => seen.push(`${e.type} ${store.describeStream(e.streamName).status} ${store.describeStream(e.streamName).openShardCount}`));
+      await store.splitShard('s', 'shardId-000000000000', '1000');
+      expect(seen).toEqual(['resharded ACTIVE 2']);
+    });
+
     it('gives an empty closed shard an ending sequence number equal to its starting one', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
