@@ -9,12 +9,12 @@ const T0 = Date.parse('2024-06-01T10:00:00Z');
 const DELAY_MS = 5000;
 const USERS = ['ana', 'bo', 'cy', 'dee', 'eli', 'fay', 'gus'];
 
-interface Click {
+type Click = {
   readonly user_id: string;
   readonly amount: number | null;
   readonly qty: number;
   readonly ts_ms: number;
-}
+};
 
 /** Event times run forward 400 ms per record with up to 4 s of disorder: out of order, never late for a 5 s delay. */
 function clicks(n: number, seed: number, fromMs = T0): Click[] {
