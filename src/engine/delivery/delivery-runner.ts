@@ -479,5 +479,5 @@ export class DeliveryRunner {
 }
 
 function tableOf(output: Exclude<OutputFormat, { kind: 'records' }>): { databaseName?: string; tableName?: string } {
-  return output.table;
+  return output.reading.table;
 }

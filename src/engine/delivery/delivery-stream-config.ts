@@ -105,10 +105,28 @@ export interface DeliveryStreamRecord {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** How JSON records are read for format conversion (OpenX JSON SerDe's options). */
+export interface JsonReading {
+  readonly columns: readonly ColumnSchema[];
+  readonly caseInsensitive: boolean;
+  readonly convertDotsToUnderscores: boolean;
+  /** Column name → JSON key, for keys that are not valid column names. */
+  readonly columnToJsonKey: Readonly<Record<string, string>>;
+  readonly table: { readonly databaseName?: string; readonly tableName?: string };
+}
+
 export type OutputFormat =
   | { readonly kind: 'records'; readonly compression: CompressionFormat; readonly delimiter?: Uint8Array }
-  | { readonly kind: 'parquet'; readonly compression: 'UNCOMPRESSED' | 'GZIP' | 'SNAPPY'; readonly dictionary: boolean; readonly columns: readonly ColumnSchema[]; readonly caseInsensitive: boolean; readonly table: { readonly databaseName?: string; readonly tableName?: string } }
-  | { readonly kind: 'arrow'; readonly columns: readonly ColumnSchema[]; readonly caseInsensitive: boolean; readonly table: { readonly databaseName?: string; readonly tableName?: string } };
+  | {
+      readonly kind: 'parquet';
+      readonly compression: 'UNCOMPRESSED' | 'GZIP' | 'SNAPPY';
+      readonly dictionary: boolean;
+      readonly blockSizeBytes?: number;
+      readonly pageSizeBytes?: number;
+      readonly writerVersion?: 'V1' | 'V2';
+      readonly reading: JsonReading;
+    }
+  | { readonly kind: 'arrow'; readonly reading: JsonReading };
 
 /** The settings a delivery runs with, derived from the destination once per version. */
 export interface DeliverySettings {

@@ -97,6 +97,8 @@ export function normalizeDestination(input: ExtendedS3Destination, ctx: Validati
     const wasDynamic = ctx.previous.DynamicPartitioningConfiguration?.Enabled === true;
     if (wasDynamic !== dynamic) throw invalid(`Dynamic partitioning can only be ${wasDynamic ? 'kept on once enabled' : 'enabled when the delivery stream is created'}.`);
   }
+  if (input.S3BackupMode === 'Enabled') throw invalid("S3BackupMode 'Enabled' is not supported by Eddy: delivered files are already the only copy Eddy writes; use 'Disabled'.");
+  if (input.EncryptionConfiguration?.KMSEncryptionConfig) throw invalid('KMSEncryptionConfig is not supported by Eddy, which writes local files; use NoEncryptionConfig (encrypt the file system instead).');
   const hints = input.BufferingHints ?? {};
   checkInt('BufferingHints.SizeInMBs', hints.SizeInMBs, 1, 128);
   checkInt('BufferingHints.IntervalInSeconds', hints.IntervalInSeconds, 0, 900);
@@ -229,12 +231,29 @@ export function deliverySettings(d: ExtendedS3Destination, ctx: ValidationContex
   let output: OutputFormat;
   if (conversion) {
     const { columns, table } = columnsOf(d, ctx.resolveSchema, ctx.sourceStream);
-    const serde = d.DataFormatConversionConfiguration?.InputFormatConfiguration?.Deserializer?.OpenXJsonSerDe as { CaseInsensitive?: boolean } | undefined;
-    const caseInsensitive = serde?.CaseInsensitive ?? true;
+    const openx = d.DataFormatConversionConfiguration?.InputFormatConfiguration?.Deserializer?.OpenXJsonSerDe as
+      | { CaseInsensitive?: boolean; ConvertDotsInJsonKeysToUnderscores?: boolean; ColumnToJsonKeyMappings?: Record<string, string> }
+      | undefined;
+    const reading = {
+      columns,
+      caseInsensitive: openx?.CaseInsensitive ?? true,
+      convertDotsToUnderscores: openx?.ConvertDotsInJsonKeysToUnderscores ?? false,
+      columnToJsonKey: openx?.ColumnToJsonKeyMappings ?? {},
+      table,
+    };
     const ser = d.DataFormatConversionConfiguration!.OutputFormatConfiguration!.Serializer!;
-    output = ser.ParquetSerDe
-      ? { kind: 'parquet', compression: ser.ParquetSerDe.Compression ?? 'SNAPPY', dictionary: ser.ParquetSerDe.EnableDictionaryCompression ?? true, columns, caseInsensitive, table }
-      : { kind: 'arrow', columns, caseInsensitive, table };
+    const pq = ser.ParquetSerDe;
+    output = pq
+      ? {
+          kind: 'parquet',
+          compression: pq.Compression ?? 'SNAPPY',
+          dictionary: pq.EnableDictionaryCompression ?? true,
+          ...(pq.BlockSizeBytes !== undefined ? { blockSizeBytes: pq.BlockSizeBytes } : {}),
+          ...(pq.PageSizeBytes !== undefined ? { pageSizeBytes: pq.PageSizeBytes } : {}),
+          ...(pq.WriterVersion !== undefined ? { writerVersion: pq.WriterVersion } : {}),
+          reading,
+        }
+      : { kind: 'arrow', reading };
   } else {
     let delimiter: Uint8Array | undefined;
     for (const p of activeProcessors(d)) {

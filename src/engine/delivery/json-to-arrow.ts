@@ -4,6 +4,7 @@
 
 import { Bool, Field, Float64, Int32, Int64, makeData, Schema, Struct, Table, TimestampMillisecond, Utf8, type Data, type DataType as ArrowType, RecordBatch } from 'apache-arrow';
 import type { ColumnSchema } from '../query/plan.js';
+import type { JsonReading } from './delivery-stream-config.js';
 import type { DataType } from '../expr/ir.js';
 
 export interface ConversionFailure {
@@ -84,10 +85,15 @@ function convert(v: unknown, col: ColumnSchema): Value {
   }
 }
 
-function lookup(obj: Record<string, unknown>, name: string, lower: string, caseInsensitive: boolean): unknown {
-  const v = obj[name];
-  if (v !== undefined || !caseInsensitive) return v;
-  for (const k in obj) if (k.toLowerCase() === lower) return obj[k];
+/** Finds a column's value in a record the way OpenX JSON SerDe does. */
+function lookup(obj: Record<string, unknown>, key: string, lower: string, reading: JsonReading): unknown {
+  const v = obj[key];
+  if (v !== undefined || (!reading.caseInsensitive && !reading.convertDotsToUnderscores)) return v;
+  for (const k in obj) {
+    let name = reading.convertDotsToUnderscores ? k.replace(/\./g, '_') : k;
+    if (reading.caseInsensitive) name = name.toLowerCase();
+    if (name === (reading.caseInsensitive ? lower : key)) return obj[k];
+  }
   return undefined;
 }
 
@@ -172,10 +178,11 @@ class ColumnBuilder {
 }
 
 /** Converts records (each one JSON object) to an Arrow table; failures are reported per record. */
-export function jsonRecordsToArrow(records: readonly Uint8Array[], columns: readonly ColumnSchema[], caseInsensitive: boolean): ConversionResult {
+export function jsonRecordsToArrow(records: readonly Uint8Array[], reading: JsonReading): ConversionResult {
+  const { columns } = reading;
   const builders = columns.map((c) => new ColumnBuilder(c, records.length));
-  const names = columns.map((c) => c.name);
-  const lowers = columns.map((c) => c.name.toLowerCase());
+  const names = columns.map((c) => reading.columnToJsonKey[c.name] ?? c.name);
+  const lowers = names.map((n) => n.toLowerCase());
   const failures: ConversionFailure[] = [];
   let n = 0;
   for (let r = 0; r < records.length; r++) {
@@ -193,7 +200,7 @@ export function jsonRecordsToArrow(records: readonly Uint8Array[], columns: read
     try {
       for (let c = 0; c < builders.length; c++) {
         const b = builders[c]!;
-        b.set(n, convert(lookup(obj as Record<string, unknown>, names[c]!, lowers[c]!, caseInsensitive), b.col));
+        b.set(n, convert(lookup(obj as Record<string, unknown>, names[c]!, lowers[c]!, reading), b.col));
       }
     } catch (e) {
       if (!(e instanceof ConvertError)) throw e;

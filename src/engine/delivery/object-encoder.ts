@@ -39,19 +39,21 @@ export async function encodeObject(output: OutputFormat, records: readonly Uint8
     case 'records':
       return { body: await compress(output.compression, concatRecords(records, output.delimiter)), failures: [] };
     case 'parquet': {
-      const { table, failures } = jsonRecordsToArrow(records, output.columns, output.caseInsensitive);
+      const { table, failures } = jsonRecordsToArrow(records, output.reading);
       if (!table) return { body: undefined, failures };
       const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-      const props = new parquet.WriterPropertiesBuilder()
+      let props = new parquet.WriterPropertiesBuilder()
         .setCompression(PARQUET_COMPRESSION[output.compression])
         .setDictionaryEnabled(output.dictionary)
         // Column-chunk statistics keep readers' pruning; page statistics cost a third of the write time.
-        .setStatisticsEnabled(parquet.EnabledStatistics.Chunk)
-        .build();
-      return { body: parquet.writeParquet(wasmTable, props), failures };
+        .setStatisticsEnabled(parquet.EnabledStatistics.Chunk);
+      if (output.blockSizeBytes !== undefined) props = props.setMaxRowGroupBytes(output.blockSizeBytes);
+      if (output.pageSizeBytes !== undefined) props = props.setDataPageSizeLimit(output.pageSizeBytes);
+      if (output.writerVersion !== undefined) props = props.setWriterVersion(output.writerVersion === 'V2' ? parquet.WriterVersion.V2 : parquet.WriterVersion.V1);
+      return { body: parquet.writeParquet(wasmTable, props.build()), failures };
     }
     case 'arrow': {
-      const { table, failures } = jsonRecordsToArrow(records, output.columns, output.caseInsensitive);
+      const { table, failures } = jsonRecordsToArrow(records, output.reading);
       return { body: table ? tableToIPC(table, 'file') : undefined, failures };
     }
     default: {

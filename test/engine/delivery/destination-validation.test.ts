@@ -73,6 +73,11 @@ describe('destination validation', () => {
     expect(d.BufferingHints?.SizeInMBs).toBe(128);
   });
 
+  it('refuses features Eddy does not provide instead of ignoring them', () => {
+    expect(() => normalizeDestination({ ...base, S3BackupMode: 'Enabled' })).toThrow(/S3BackupMode 'Enabled' is not supported/);
+    expect(() => normalizeDestination({ ...base, EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: 'arn:aws:kms:::key/x' } } })).toThrow(/KMSEncryptionConfig is not supported/);
+  });
+
   it('refuses processors Eddy does not run', () => {
     expect(() => normalizeDestination({ ...base, ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda' }] } })).toThrow(/Processor type 'Lambda' is not supported/);
   });
