@@ -17,6 +17,7 @@ import {
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { duckdb } from '../../engine/delivery/delivery-harness.js';
+import { ManualClock } from '../../../src/engine/index.js';
 import { startFirehoseServer, type FirehoseServer } from './start-firehose-server.js';
 
 let s: FirehoseServer;
@@ -205,6 +206,23 @@ describe('Firehose API with the AWS SDK', () => {
     const [e] = await written;
     expect(e!.bytes).toBeGreaterThan(900 * 1024);
     expect(e!.bytes).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('flushes when the buffering interval passes on an injected clock', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 18, 0, 0));
+    const timed = await startFirehoseServer({ clock });
+    try {
+      await timed.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'timed', ExtendedS3DestinationConfiguration: dest({ BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 120 } }) }));
+      await timed.firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: 'timed', Records: orders(3) }));
+      const written = timed.objects(1);
+      clock.advance(120_000);
+      timed.delivery.poke();
+      const [e] = await written;
+      expect(e!.records).toBe(3);
+      expect(e!.key).toMatch(/^2026\/11\/25\/18\/timed-1-2026-11-25-18-00-00-/);
+    } finally {
+      await timed.close();
+    }
   });
 });
 

@@ -28,7 +28,7 @@ export interface FirehoseServer {
 
 export async function startFirehoseServer(options: Partial<DeliveryManagerOptions> = {}): Promise<FirehoseServer> {
   const dir = await mkdtemp(join(tmpdir(), 'eddy-firehose-'));
-  const store = await openStreamStore({ region: 'us-east-1', accountId: '000000000000', shardLimits: false });
+  const store = await openStreamStore({ region: 'us-east-1', accountId: '000000000000', shardLimits: false, ...(options.clock ? { clock: options.clock } : {}) });
   const filesRoot = join(dir, 'files');
   const delivery = await DeliveryManager.open({ streams: store, dataDir: join(dir, 'data'), filesRoot, retry: { initialDelayMs: 5, maxDelayMs: 20 }, ...options });
   const events: DeliveryEvent[] = [];
@@ -44,7 +44,7 @@ export async function startFirehoseServer(options: Partial<DeliveryManagerOption
       }
     }
   });
-  const app = buildServer({ store, logger: false, services: [firehoseService({ delivery })] });
+  const app = buildServer({ store, logger: false, services: [firehoseService({ delivery })], ...(options.clock ? { clock: options.clock } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
