@@ -17,6 +17,8 @@ export interface AwsJsonRoutesOptions {
   readonly requestMetrics: RequestMetrics;
 }
 
+const passThrough = (payload: unknown): string => payload as string;
+
 interface Target {
   readonly service: AwsJsonService;
   readonly name: string;
@@ -75,22 +77,36 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
       checkSigV4Header(request.headers);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const input = validateInput(target.operation.input, codec.decode(body), codec.format);
-      const aborter = new AbortController();
-      reply.raw.once('close', () => aborter.abort());
-      const result = await target.operation.handle(input, { codec, signal: aborter.signal, log: request.log, requestId });
+      // Only long-lived answers need to know when the client leaves; the signal is made on first use.
+      let aborter: AbortController | undefined;
+      const context = {
+        codec,
+        log: request.log,
+        requestId,
+        get signal(): AbortSignal {
+          if (!aborter) {
+            const controller = new AbortController();
+            aborter = controller;
+            if (reply.raw.destroyed || reply.raw.writableFinished) controller.abort();
+            else reply.raw.once('close', () => controller.abort());
+          }
+          return aborter.signal;
+        },
+      };
+      const result = await target.operation.handle(input, context);
       if (result instanceof EventStreamResponse) {
         reply.header('content-type', 'application/vnd.amazon.eventstream');
         return reply.send(result.body);
       }
       reply.header('content-type', codec.contentType);
-      const encoded = codec.encode(result);
-      // A Buffer keeps fastify from appending a charset to the exact content type clients expect.
-      return reply.send(typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded);
+      // The body is already encoded; a pass-through serializer also keeps fastify from appending a charset
+      // to the exact content type clients expect.
+      return reply.serializer(passThrough).send(codec.encode(result));
     } catch (err) {
       const answer = toAwsErrorResponse(err, request.log);
       outcome = answer.statusCode >= 500 ? 'server_error' : 'client_error';
       reply.code(answer.statusCode).header('content-type', codec.contentType).header('x-amzn-errortype', answer.type);
-      return reply.send(codec.encode(answer.body));
+      return reply.serializer(passThrough).send(codec.encode(answer.body));
     } finally {
       metrics.observe(serviceName, operationName, outcome, Number(process.hrtime.bigint() - started) / 1e9);
     }

@@ -99,8 +99,6 @@ export const map = <V extends Shape>(key: StringShape, value: V, c: { min?: numb
 export const structure = <M extends Members>(members: M): StructureShape<M> => ({ kind: 'structure', members });
 export const required = <S extends Shape>(shape: S): S & { readonly required: true } => ({ ...shape, required: true });
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** AWS names members in validation messages with a lower-case first letter. */
 const memberPath = (parent: string, name: string): string => {
   const lowered = name.charAt(0).toLowerCase() + name.slice(1);
@@ -186,10 +184,9 @@ class Validation {
         let bytes: Uint8Array;
         if (this.format === 'cbor' && value instanceof Uint8Array) bytes = value;
         else if (typeof value === 'string') {
-          if (value.length % 4 !== 0 || !BASE64.test(value)) {
-            throw new AwsProtocolError('SerializationException', `Base64 encoded value at '${path}' is not valid base64`);
-          }
-          bytes = Buffer.from(value, 'base64');
+          const decoded = decodeBase64(value);
+          if (decoded === REJECT) throw new AwsProtocolError('SerializationException', `Base64 encoded value at '${path}' is not valid base64`);
+          bytes = decoded;
         } else throw typeError(value, shape, path);
         if (shape.max !== undefined && bytes.length > shape.max) this.fail(bytes, path, `have length less than or equal to ${shape.max}`);
         return bytes;
@@ -264,8 +261,102 @@ class Validation {
   }
 }
 
+/** Marks a value the fast pass could not accept; the slow pass then words the error. */
+const REJECT: unique symbol = Symbol('reject');
+
+/** Bytes of valid padded base64 text, or REJECT. Node's decoder skips characters outside the alphabet, so a
+ * short result means the text was not base64. */
+function decodeBase64(text: string): Buffer | typeof REJECT {
+  const n = text.length;
+  if (n % 4 !== 0) return REJECT;
+  const padding = n === 0 ? 0 : text.charCodeAt(n - 1) === 61 ? (text.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === (n / 4) * 3 - padding ? bytes : REJECT;
+}
+
+/**
+ * The common case, a valid request, without building member paths or messages: converts the value or
+ * returns REJECT at the first problem of any kind.
+ */
+function convertFast(value: unknown, shape: Shape, format: WireFormat): unknown {
+  switch (shape.kind) {
+    case 'string':
+      if (typeof value !== 'string') return REJECT;
+      if ((shape.min !== undefined && value.length < shape.min) || (shape.max !== undefined && value.length > shape.max)) return REJECT;
+      if (shape.pattern && !shape.pattern.test(value)) return REJECT;
+      if (shape.enum && !shape.enum.includes(value)) return REJECT;
+      return value;
+    case 'integer':
+    case 'long':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return REJECT;
+      if ((shape.min !== undefined && value < shape.min) || (shape.max !== undefined && value > shape.max)) return REJECT;
+      return value;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : REJECT;
+    case 'blob': {
+      const bytes = typeof value === 'string' ? decodeBase64(value) : format === 'cbor' && value instanceof Uint8Array ? value : REJECT;
+      if (bytes === REJECT || (shape.max !== undefined && bytes.length > shape.max)) return REJECT;
+      return bytes;
+    }
+    case 'timestamp':
+      if (typeof value === 'number' && Number.isFinite(value)) return format === 'cbor' ? value : Math.round(value * 1000);
+      return value instanceof Date ? value.getTime() : REJECT;
+    case 'list': {
+      if (!Array.isArray(value)) return REJECT;
+      if ((shape.min !== undefined && value.length < shape.min) || (shape.max !== undefined && value.length > shape.max)) return REJECT;
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (item === null || item === undefined) return REJECT;
+        const converted = convertFast(item, shape.member, format);
+        if (converted === REJECT) return REJECT;
+        out[i] = converted;
+      }
+      return out;
+    }
+    case 'map': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array || value instanceof Map) return REJECT;
+      const out: Record<string, unknown> = {};
+      let count = 0;
+      for (const k in value) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v === null || v === undefined || convertFast(k, shape.key, format) === REJECT) return REJECT;
+        const converted = convertFast(v, shape.value, format);
+        if (converted === REJECT) return REJECT;
+        out[k] = converted;
+        count++;
+      }
+      if ((shape.min !== undefined && count < shape.min) || (shape.max !== undefined && count > shape.max)) return REJECT;
+      return out;
+    }
+    case 'structure': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return REJECT;
+      const input = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const name in shape.members) {
+        const member = shape.members[name]!;
+        const v = input[name];
+        if (v === undefined || v === null) {
+          if (member.required) return REJECT;
+          continue;
+        }
+        const converted = convertFast(v, member, format);
+        if (converted === REJECT) return REJECT;
+        out[name] = converted;
+      }
+      return out;
+    }
+    default: {
+      const never: never = shape;
+      throw new Error(`unknown shape ${String(never)}`);
+    }
+  }
+}
+
 /** Validates a decoded request body against an operation's input shape; unknown members are ignored, as AWS does. */
 export function validateInput<S extends StructureShape>(shape: S, body: unknown, format: WireFormat): Infer<S> {
+  const fast = convertFast(body ?? {}, shape, format);
+  if (fast !== REJECT) return fast as never;
   const validation = new Validation(format);
   const out = validation.structure(body ?? {}, shape, '');
   const n = validation.problems.length;
