@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
 import type { AppendRecord } from './log/shard-log.js';
+import { MemoryShardLog } from './log/memory-shard-log.js';
 import { parseExplicitHashKey } from './hash-key.js';
 import { validatePutRecord, validatePutRecords } from './put-validation.js';
 import { areAdjacent, planMerge, planSplit, planUniformScaling, type ReshardPlan } from './reshard-plan.js';
@@ -104,6 +105,7 @@ export class StreamStoreImpl implements StreamStore {
       const shards = await Promise.all(
         metadata.shards.map(async (m) => {
           const shardId = formatShardId(m.index);
+          const empty = m.closedAt !== undefined && m.closeOffset === 0;
           const shard = this.newShard({
             index: m.index,
             range: { start: BigInt(m.startingHashKey), end: BigInt(m.endingHashKey) },
@@ -112,14 +114,16 @@ export class StreamStoreImpl implements StreamStore {
             createdAt: m.createdAt,
             closedAt: m.closedAt,
             closeOffset: m.closeOffset,
-            log: await this.storage.openShardLog(dir, shardId, this.clock),
+            // A shard that closed without ever holding a record needs no files (nor descriptors).
+            log: empty ? new MemoryShardLog() : await this.storage.openShardLog(dir, shardId, this.clock),
           });
           if (shard.closedAt !== undefined && shard.closeOffset === undefined) shard.closeOffset = shard.log.committedOffset;
           return shard;
         }),
       );
       stream.addShards(shards);
-      await this.storage.removeUnlistedShards(dir, new Set(shards.map((s) => s.shardId)));
+      const withFiles = shards.filter((s) => !(s.log instanceof MemoryShardLog));
+      await this.storage.removeUnlistedShards(dir, new Set(withFiles.map((s) => s.shardId)));
       stream.status = 'ACTIVE';
       stream.refreshRouting();
       this.streams.set(stream.name, stream);
@@ -686,7 +690,8 @@ export class StreamStoreImpl implements StreamStore {
     try {
       try {
         for (const p of plan.create) {
-          const log = await this.storage.openShardLog(stream.dir, formatShardId(p.index), this.clock);
+          // Intermediate shards are born closed and empty: they need no files.
+          const log = p.open ? await this.storage.openShardLog(stream.dir, formatShardId(p.index), this.clock) : new MemoryShardLog();
           created.push(
             this.newShard({
               index: p.index,
