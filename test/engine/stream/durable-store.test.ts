@@ -95,8 +95,8 @@ describe('a durable stream store', () => {
     expect(s.describeStream('s')).toEqual(described);
     // Only shards that can hold records keep files: the empty intermediate shards of the scaling have none.
     const dirs = readdirSync(join(dataDir, 'streams', 's', 'shards'));
-    const open = described.shards.filter((x) => x.sequenceNumberRange.endingSequenceNumber === undefined).map((x) => x.shardId);
-    expect(dirs).toEqual(expect.arrayContaining(open));
+    const openIds = described.shards.filter((x) => x.sequenceNumberRange.endingSequenceNumber === undefined).map((x) => x.shardId);
+    expect(dirs).toEqual(expect.arrayContaining(openIds));
     expect(dirs.length).toBeLessThan(described.shards.length);
     await s.putRecords('s', records('d', 40));
     const read = await readFollowingLineage(s, 's');
