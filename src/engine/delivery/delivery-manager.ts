@@ -26,6 +26,8 @@ export interface DeliveryManagerOptions {
   readonly resolveSchema?: StreamSchemaResolver;
   readonly retry?: RetryPolicy;
   readonly maxActivePartitions?: number;
+  /** Most record bytes one delivery stream buffers across its partitions (default 256 MiB). */
+  readonly maxBufferedBytes?: number;
 }
 
 export interface CreateDeliveryStreamRequest {
@@ -177,6 +179,7 @@ export class DeliveryManager {
         for (const l of this.failureListeners) l(r.name, f);
       },
       ...(this.o.maxActivePartitions ? { maxActivePartitions: this.o.maxActivePartitions } : {}),
+      ...(this.o.maxBufferedBytes ? { maxBufferedBytes: this.o.maxBufferedBytes } : {}),
     });
     this.runners.set(r.name, runner);
     runner.start();

@@ -38,6 +38,8 @@ export interface DeliveryRunnerOptions {
   readonly startAtLatest?: boolean;
   /** Most partitions buffered at once; at the limit the oldest buffer is flushed early to stay bounded. */
   readonly maxActivePartitions?: number;
+  /** Most record bytes buffered across all partitions (default 256 MiB, never below the size hint); above it the oldest buffer is flushed early. */
+  readonly maxBufferedBytes?: number;
 }
 
 export interface DeliveryFailure {
@@ -77,12 +79,16 @@ export class DeliveryRunner {
   private unsubscribe: (() => void) | undefined;
   private readonly sourceStream: string;
   private readonly maxPartitions: number;
+  private readonly maxBytes: number;
+  /** Record bytes held by all buffers together. */
+  private bufferedBytes = 0;
   /** The current destination problem, if the last attempt failed (shown by DescribeDeliveryStream). */
   failure: DeliveryFailure | undefined;
 
   constructor(private readonly o: DeliveryRunnerOptions) {
     this.sourceStream = o.record.internalStream ?? o.record.source!.streamName;
     this.maxPartitions = o.maxActivePartitions ?? 500;
+    this.maxBytes = Math.max(o.maxBufferedBytes ?? 256 * 1024 * 1024, o.settings.sizeBytes);
   }
 
   start(): void {
@@ -264,7 +270,8 @@ export class DeliveryRunner {
   private addTo(key: string, keys: Record<string, string>, record: BufferedRecord, errorCode?: string, errorMessage?: string): Promise<void> | undefined {
     const limit = this.o.settings.sizeBytes;
     let buffer = this.buffers.get(key);
-    if (buffer ? buffer.wouldOverflow(record.data.length, limit) : this.buffers.size >= this.maxPartitions) {
+    const overflow = buffer ? buffer.wouldOverflow(record.data.length, limit) : this.buffers.size >= this.maxPartitions;
+    if (overflow || (this.bufferedBytes > 0 && this.bufferedBytes + record.data.length > this.maxBytes)) {
       return this.addAfterFlush(key, keys, record, errorCode, errorMessage);
     }
     if (!buffer) {
@@ -272,13 +279,15 @@ export class DeliveryRunner {
       this.buffers.set(key, buffer);
     }
     buffer.add(record);
+    this.bufferedBytes += record.data.length;
     if (errorCode) this.errorDetails.set(record, { code: errorCode, message: errorMessage ?? '' });
     return buffer.bytes >= limit ? this.flush(key) : undefined;
   }
 
   /** The buffer is full (or too many partitions are open): write first, so memory stays bounded. */
   private async addAfterFlush(key: string, keys: Record<string, string>, record: BufferedRecord, errorCode?: string, errorMessage?: string): Promise<void> {
-    await this.flush(this.buffers.has(key) ? key : this.oldestBufferKey()!);
+    const full = this.buffers.get(key)?.wouldOverflow(record.data.length, this.o.settings.sizeBytes);
+    await this.flush(full ? key : this.oldestBufferKey()!);
     await this.addTo(key, keys, record, errorCode, errorMessage);
   }
 
@@ -360,6 +369,7 @@ export class DeliveryRunner {
     }
     this.failure = undefined;
     this.buffers.delete(key);
+    this.bufferedBytes -= buffer.bytes;
     await this.saveCheckpoint();
     // Listeners hear of an object once it is durable and its records' positions are checkpointed.
     for (const e of events) this.o.emit(e);

@@ -60,4 +60,16 @@ describe('dynamic partitioning', () => {
     const [first] = await objects;
     expect(first!.key).toMatch(/^customer_id=1\//);
   });
+
+  it('keeps the total buffered bytes bounded across partitions', async () => {
+    await h.reopen({ maxBufferedBytes: 1024 * 1024 });
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'capped', ExtendedS3DestinationConfiguration: destination({ ...partitioned, BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 } }) });
+    const objects = h.waitForObjects(1);
+    const pad = 'p'.repeat(300 * 1024);
+    await h.manager.putRecordBatch('capped', [1, 2, 3, 1].map((c) => Buffer.from(JSON.stringify({ customer_id: c, device: { type: 'x' }, pad }))));
+    const [first] = await objects;
+    expect(first!.key).toMatch(/^customer_id=1\//);
+    expect(first!.records).toBe(1);
+  });
 });
+
