@@ -32,7 +32,7 @@ const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = (
       tables[t]![i] = (previous >>> 8) ^ first[previous & 0xff]!;
     }
   }
-  return tables as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  return tables;
 })();
 
 /**

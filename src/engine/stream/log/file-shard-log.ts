@@ -190,7 +190,8 @@ export class FileShardLog implements ShardLog {
       if (offset >= stop) {
         // Past what this segment's file can serve (a corrupt stretch, or a gap before the next segment):
         // go on with the next segment, or the tail cache if it holds the records in between.
-        const resume = Math.min(this.segments[s + 1]?.baseOffset ?? Infinity, tailStart !== undefined && tailStart > offset ? tailStart : Infinity);
+        const nextSegment = this.segments[s + 1]?.baseOffset ?? Infinity;
+        const resume = Math.min(nextSegment, tailStart !== undefined && tailStart > offset ? tailStart : Infinity);
         if (resume === Infinity) break;
         offset = resume;
         continue;

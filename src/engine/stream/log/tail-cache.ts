@@ -81,7 +81,8 @@ export class TailCache {
         if (offset >= end || out.length >= limits.maxRecords) return;
         const frame = frameStarts[i]!;
         const dataStart = frame + FRAME_HEADER_BYTES + (frames[frame + 24]! | (frames[frame + 25]! << 8));
-        const dataEnd = frame + 8 + ((frames[frame + 4]! | (frames[frame + 5]! << 8) | (frames[frame + 6]! << 16) | (frames[frame + 7]! << 24)) >>> 0);
+        const bodyLength = (frames[frame + 4]! | (frames[frame + 5]! << 8) | (frames[frame + 6]! << 16) | (frames[frame + 7]! << 24)) >>> 0;
+        const dataEnd = frame + 8 + bodyLength;
         const partitionKey = partitionKeys[i]!;
         const size = dataEnd - dataStart + partitionKey.length;
         if (out.length > 0 && bytes + size > limits.maxBytes) return;
