@@ -1,7 +1,9 @@
 // Executes compiled SQL against the engine: DDL against the catalog and the stream store, SHOW/DESCRIBE
 // as rows, EXPLAIN as text, and continuous statements started through the query manager.
 
+import { randomUUID } from 'node:crypto';
 import {
+  DEFAULT_MAX_QUEUED_ROWS,
   EddyError,
   INTERNAL_STREAM_PREFIX,
   isEddyError,
@@ -18,6 +20,10 @@ export interface SqlServiceDeps {
   readonly store: StreamStore;
   readonly catalog: Catalog;
   readonly queries: QueryManager;
+  /** Keeps a new SELECT's first rows for its first subscriber (see ws/held-results.ts). */
+  readonly held?: { hold(queryId: string, maxQueuedRows: number): void; release(queryId: string): void };
+  /** The per-subscriber row bound used while rows are held. */
+  readonly maxQueuedRows?: number;
 }
 
 export type SqlValue = boolean | number | string | null;
@@ -228,9 +234,13 @@ export class SqlService {
   }
 
   private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined): Promise<QueryStatus> {
+    const id = randomUUID();
+    const held = statement.kind === 'query' ? this.deps.held : undefined;
+    held?.hold(id, this.deps.maxQueuedRows ?? DEFAULT_MAX_QUEUED_ROWS);
     try {
-      return await this.deps.queries.startQuery(statement.plan, { sql: statement.sql, ...(name === undefined ? {} : { name }) });
+      return await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }) });
     } catch (e) {
+      held?.release(id);
       // A taken query name is a conflict (409), not a mistake in the SQL text.
       if (isEddyError(e) && e.fault === 'user' && e.code !== 'ResourceInUseException' && !(e instanceof SqlError)) {
         throw new SqlError(sqlCodeFor(e), e.message, statement.span, script);

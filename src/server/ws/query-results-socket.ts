@@ -13,7 +13,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
-import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type QueryManager, type Row, type Subscription } from '../../engine/index.js';
+import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type QueryManager, type ResultListener, type Row, type Subscription } from '../../engine/index.js';
+import type { HeldResults } from './held-results.js';
 
 export interface QueryResultsSocketOptions {
   readonly queries: QueryManager;
@@ -25,6 +26,8 @@ export interface QueryResultsSocketOptions {
   readonly maxRowsPerFrame?: number;
   /** How long a dropped or closing subscriber has to read its last frames before the socket is cut. */
   readonly closeTimeoutMs?: number;
+  /** Rows new queries produced before their first subscriber connected, handed to that subscriber. */
+  readonly held?: HeldResults;
   /** Called when a subscriber is dropped for falling behind (for metrics and tests). */
   readonly onSubscriberDropped?: (queryId: string, queuedRows: number) => void;
 }
@@ -77,43 +80,41 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       }
       sendJson(ws, { type: 'schema', columns });
       let subscription: Subscription | undefined;
-      subscription = queries.subscribe(
-        queryId,
-        {
-          onRows: (rows: Row[]) => {
-            if (ws.readyState !== WebSocket.OPEN) return;
-            let wait: Promise<void> | undefined;
-            for (let i = 0; i < rows.length; i += maxRowsPerFrame) {
-              const chunk = i === 0 && rows.length <= maxRowsPerFrame ? rows : rows.slice(i, i + maxRowsPerFrame);
-              const last = i + maxRowsPerFrame >= rows.length;
-              if (last && ws.bufferedAmount > maxBufferedBytes) {
-                // Busy until this frame has left ws's buffer; rows meanwhile queue in the hub (bounded).
-                wait = new Promise<void>((resolve) => sendJson(ws, { type: 'rows', rows: chunk }, () => resolve()));
-              } else {
-                sendJson(ws, { type: 'rows', rows: chunk });
-              }
+      const listener: ResultListener = {
+        onRows: (rows: Row[]) => {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          let wait: Promise<void> | undefined;
+          for (let i = 0; i < rows.length; i += maxRowsPerFrame) {
+            const chunk = i === 0 && rows.length <= maxRowsPerFrame ? rows : rows.slice(i, i + maxRowsPerFrame);
+            const last = i + maxRowsPerFrame >= rows.length;
+            if (last && ws.bufferedAmount > maxBufferedBytes) {
+              // Busy until this frame has left ws's buffer; rows meanwhile queue in the hub (bounded).
+              wait = new Promise<void>((resolve) => sendJson(ws, { type: 'rows', rows: chunk }, () => resolve()));
+            } else {
+              sendJson(ws, { type: 'rows', rows: chunk });
             }
-            return wait;
-          },
-          onOverflow: (queued) => {
-            subscription = undefined;
-            options.onSubscriberDropped?.(queryId, queued);
-            const message = `subscriber too slow: ${queued} result rows waiting (limit ${maxQueuedRows}); disconnected so the query and other subscribers are not held back`;
-            sendJson(ws, { type: 'error', message });
-            closeSoon(ws, CLOSE_TOO_SLOW, 'subscriber too slow');
-          },
-          onError: (message) => {
-            subscription = undefined;
-            sendJson(ws, { type: 'error', message });
-            closeSoon(ws, CLOSE_QUERY_FAILED, `query failed: ${message}`);
-          },
-          onEnd: () => {
-            subscription = undefined;
-            closeSoon(ws, CLOSE_QUERY_STOPPED, 'query stopped');
-          },
+          }
+          return wait;
         },
-        { maxQueuedRows },
-      );
+        onOverflow: (queued) => {
+          subscription = undefined;
+          options.onSubscriberDropped?.(queryId, queued);
+          const message = `subscriber too slow: ${queued} result rows waiting (limit ${maxQueuedRows}); disconnected so the query and other subscribers are not held back`;
+          sendJson(ws, { type: 'error', message });
+          closeSoon(ws, CLOSE_TOO_SLOW, 'subscriber too slow');
+        },
+        onError: (message) => {
+          subscription = undefined;
+          sendJson(ws, { type: 'error', message });
+          closeSoon(ws, CLOSE_QUERY_FAILED, `query failed: ${message}`);
+        },
+        onEnd: () => {
+          subscription = undefined;
+          closeSoon(ws, CLOSE_QUERY_STOPPED, 'query stopped');
+        },
+      };
+      const taken = options.held?.take(queryId, listener);
+      subscription = taken ? taken.subscription : queries.subscribe(queryId, listener, { maxQueuedRows });
       ws.on('close', () => subscription?.unsubscribe());
       // Nothing is expected from clients; reading their frames keeps control frames (ping/close) flowing.
       ws.on('message', () => undefined);
@@ -140,6 +141,7 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
     // Open result streams would hold the server's close; they end with "going away" first.
     app.addHook('preClose', async () => {
       app.server.off('upgrade', onUpgrade);
+      options.held?.clear();
       const open = [...wss.clients];
       await Promise.all(
         open.map(

@@ -13,9 +13,9 @@ export interface SqlApiServer {
   close(): Promise<void>;
 }
 
-export async function startSqlApi(engineOptions: EngineOptions = {}, results: SqlApiOptions['results'] = {}): Promise<SqlApiServer> {
+export async function startSqlApi(engineOptions: EngineOptions = {}, results: SqlApiOptions['results'] = {}, held: SqlApiOptions['held'] = {}): Promise<SqlApiServer> {
   const engine = await createEngine({ shardLimits: false, ...engineOptions });
-  const app = buildServer({ store: engine.store, logger: false, plugins: [sqlApi({ engine, results })] });
+  const app = buildServer({ store: engine.store, logger: false, plugins: [sqlApi({ engine, results, held })] });
   await app.ready();
   const server: SqlApiServer = {
     engine,

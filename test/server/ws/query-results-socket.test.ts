@@ -15,8 +15,12 @@ const T0 = Date.parse('2024-06-01T10:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 const json = (o: unknown) => Buffer.from(JSON.stringify(o));
 
-async function start(results: Parameters<typeof startSqlApi>[1] = {}, engine: Parameters<typeof startSqlApi>[0] = {}): Promise<SqlApiServer> {
-  api = await startSqlApi(engine, results);
+async function start(
+  results: Parameters<typeof startSqlApi>[1] = {},
+  engine: Parameters<typeof startSqlApi>[0] = {},
+  held: Parameters<typeof startSqlApi>[2] = {},
+): Promise<SqlApiServer> {
+  api = await startSqlApi(engine, results, held);
   await api.listen();
   return api;
 }
@@ -129,6 +133,39 @@ describe('ws /v1/queries/:id/results', () => {
     expect(slow.rows.length).toBeLessThan(total);
     expect(slow.rows.map((r) => r.id)).toEqual(Array.from({ length: slow.rows.length }, (_v, i) => i));
     fast.close();
+  });
+
+  it('keeps the rows a new query produces before its first subscriber connects, for that subscriber', async () => {
+    const s = await start();
+    await sql(s, 'CREATE STREAM history (id INT)');
+    await s.engine.store.putRecords('history', Array.from({ length: 50 }, (_v, i) => ({ partitionKey: String(i), data: json({ id: i }) })));
+    const id = await startQuery(s, 'SELECT id FROM history WHERE id >= 10');
+    const first = await FrameClient.connect(s.endpoint, id);
+    await first.untilRows(40);
+    await s.engine.store.putRecords('history', [{ partitionKey: 'x', data: json({ id: 99 }) }]);
+    await first.untilRows(41);
+    expect(first.rows.map((r) => r.id)).toEqual([...Array.from({ length: 40 }, (_v, i) => i + 10), 99]);
+    expect(first.frames[0]!.type).toBe('schema');
+    first.close();
+  });
+
+  it('discards held rows beyond the bound rather than handing over a partial answer', async () => {
+    const s = await start({}, {}, { maxRows: 10 });
+    await sql(s, 'CREATE STREAM history (id INT)');
+    const id = await startQuery(s, 'SELECT id FROM history');
+    await s.engine.store.putRecords('history', Array.from({ length: 50 }, (_v, i) => ({ partitionKey: String(i), data: json({ id: i }) })));
+    const probe = s.engine.queries.subscribe(id, { onRows: () => undefined });
+    await new Promise<void>((resolve) => {
+      const check = () => (s.engine.queries.queryStatus(id).inputRecords >= 50 ? resolve() : setImmediate(check));
+      check();
+    });
+    probe.unsubscribe();
+    const client = await FrameClient.connect(s.endpoint, id);
+    await client.until((c) => c.frames.length >= 1, 'schema');
+    await s.engine.store.putRecords('history', [{ partitionKey: 'x', data: json({ id: 99 }) }]);
+    await client.untilRows(1);
+    expect(client.rows).toEqual([{ id: 99 }]);
+    client.close();
   });
 
   it('sends an error frame and closes when the query fails', async () => {
