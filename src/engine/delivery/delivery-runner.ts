@@ -195,7 +195,15 @@ export class DeliveryRunner {
       // Children wait until their parents have been read to the end, so records stay in order per key.
       const parents = [shard.parentShardId, shard.adjacentParentShardId].filter((p): p is string => p !== undefined && known.has(p));
       if (parents.some((p) => !this.finished(p))) continue;
-      const cursor = this.o.streams.openCursor(this.sourceStream, shard.shardId, this.startPosition(shard.shardId));
+      let cursor: ShardCursor;
+      try {
+        cursor = this.o.streams.openCursor(this.sourceStream, shard.shardId, this.startPosition(shard.shardId));
+      } catch (e) {
+        // A checkpoint older than the stream's retention cannot be resumed; the oldest record left is the
+        // closest position (the records in between are gone from the stream, as in Firehose after 24 h).
+        this.failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}' shard ${shard.shardId}: ${(e as Error).message}; resuming at its oldest record`, at: this.o.clock.now() };
+        cursor = this.o.streams.openCursor(this.sourceStream, shard.shardId, { type: 'TRIM_HORIZON' });
+      }
       this.shards.set(shard.shardId, { cursor, readingDone: false, millisBehindLatest: 0 });
     }
     this.firstOpen = false;
@@ -349,14 +357,30 @@ export class DeliveryRunner {
       return;
     }
     const errorType = key.startsWith(ERROR_KEY_PREFIX) ? (key.slice(ERROR_KEY_PREFIX.length) as ErrorOutputType) : undefined;
-    let delay = this.o.retry.initialDelayMs;
     let encoded: { body: Uint8Array | undefined; failed: FailedRecord[] } | undefined;
-    let events: DeliveryEvent[];
+    const events = await this.withRetry(attemptsWhenStopping, async () => {
+      encoded ??= errorType ? { body: undefined, failed: this.asFailed(buffer, errorType) } : await this.encode(buffer);
+      return this.write(buffer, encoded.body, encoded.failed);
+    });
+    this.buffers.delete(key);
+    this.bufferedBytes -= buffer.bytes;
+    await this.withRetry(attemptsWhenStopping, () => this.saveCheckpoint());
+    // Listeners hear of an object once it is durable and its records' positions are checkpointed.
+    for (const e of events) this.o.emit(e);
+  }
+
+  /**
+   * Runs a destination operation until it succeeds, backing off between attempts; each failure is reported.
+   * Stopping without flush gives up at once, stopping with flush after `attemptsWhenStopping` attempts:
+   * what was not written stays in the stream, behind the last checkpoint.
+   */
+  private async withRetry<T>(attemptsWhenStopping: number, fn: () => Promise<T>): Promise<T> {
+    let delay = this.o.retry.initialDelayMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        encoded ??= errorType ? { body: undefined, failed: this.asFailed(buffer, errorType) } : await this.encode(buffer);
-        events = await this.write(buffer, encoded.body, encoded.failed);
-        break;
+        const result = await fn();
+        this.failure = undefined;
+        return result;
       } catch (e) {
         if (isEddyError(e) && e.fault === 'user') throw e;
         this.o.metrics.deliveryErrors++;
@@ -367,12 +391,6 @@ export class DeliveryRunner {
         delay = Math.min(delay * 2, this.o.retry.maxDelayMs);
       }
     }
-    this.failure = undefined;
-    this.buffers.delete(key);
-    this.bufferedBytes -= buffer.bytes;
-    await this.saveCheckpoint();
-    // Listeners hear of an object once it is durable and its records' positions are checkpointed.
-    for (const e of events) this.o.emit(e);
   }
 
   private backoff(ms: number): Promise<void> {

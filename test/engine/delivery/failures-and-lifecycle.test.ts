@@ -36,6 +36,26 @@ describe('destination errors', () => {
   });
 });
 
+describe('checkpoint errors', () => {
+  it('retries saving the checkpoint; the object is announced only once its positions are saved', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'cp', ExtendedS3DestinationConfiguration: destination({ BufferingHints: { IntervalInSeconds: 0 }, ProcessingConfiguration: newline }) });
+    // A non-empty directory where the checkpoint file goes makes every rename onto it fail.
+    const blocker = join(h.dir, 'data', 'delivery', 'cp', 'checkpoint.json');
+    await mkdir(blocker, { recursive: true });
+    await writeFile(join(blocker, 'x'), 'x');
+    const failed = new Promise<void>((resolve) => h.manager.onDeliveryFailure(() => resolve()));
+    const delivered = h.waitForObjects(1);
+    await h.manager.putRecordBatch('cp', jsonRecords(3));
+    await failed;
+    expect(h.events).toEqual([]);
+    await rm(blocker, { recursive: true });
+    expect((await delivered)[0]!.records).toBe(3);
+    await h.reopen();
+    await h.manager.close();
+    expect(await allIds()).toEqual([0, 1, 2]);
+  });
+});
+
 describe('delivery stream lifecycle', () => {
   it('UpdateDestination bumps the version, which names new objects; a stale version is refused', async () => {
     await h.manager.createDeliveryStream({ DeliveryStreamName: 'upd', ExtendedS3DestinationConfiguration: destination({ Prefix: 'v/', BufferingHints: { IntervalInSeconds: 900 }, ProcessingConfiguration: newline }) });
