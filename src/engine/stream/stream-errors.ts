@@ -76,3 +76,11 @@ function javaDate(ms: number): string {
     `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`
   );
 }
+
+/** Passes coded errors through; anything else (an I/O failure) becomes an InternalFailure, keeping the cause. */
+export function asInternalFailure(e: unknown, doing: string): EddyError {
+  if (e instanceof EddyError) return e;
+  const error = new EddyError('InternalFailure', `Internal failure while ${doing}.`);
+  (error as { cause?: unknown }).cause = e;
+  return error;
+}

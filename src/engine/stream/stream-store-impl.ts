@@ -1,34 +1,50 @@
 // The stream store: Kinesis Data Streams semantics over one ShardLog per shard, in memory or durable.
+// This class owns the streams and answers the StreamStore contract; the put path, positions, resharding
+// and retention live in their own modules.
 
 import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
-import type { AppendRecord } from './log/shard-log.js';
-import { MemoryShardLog } from './log/memory-shard-log.js';
 import { parseExplicitHashKey } from './hash-key.js';
-import { validatePutRecord, validatePutRecords } from './put-validation.js';
-import { areAdjacent, planMerge, planSplit, planUniformScaling, type ReshardPlan } from './reshard-plan.js';
-import { parseSequenceNumber } from './sequence-number.js';
-import { formatShardId } from './shard-id.js';
+import { MemoryShardLog } from './log/memory-shard-log.js';
+import { writeRecord, writeRecords } from './record-writer.js';
+import { applyReshard, mergeRequest, scalingRequest, splitRequest, type ReshardContext } from './resharding.js';
+import { applyRetention } from './retention.js';
 import { StreamShardCursor } from './shard-cursor.js';
+import { formatShardId } from './shard-id.js';
 import { ShardIteratorCodec } from './shard-iterator-token.js';
+import { startOffset } from './shard-position.js';
 import { uniformRanges } from './shard-ranges.js';
 import { readShard } from './shard-reader.js';
-import { Shard } from './shard.js';
+import { Shard, type ShardInit } from './shard.js';
+import { consumerFor, parseConsumerArn, parseStreamArn, streamArn } from './stream-arns.js';
 import {
   ITERATOR_LIFETIME_MS,
+  asInternalFailure,
   consumerNotFound,
   expiredIterator,
   invalidShardIterator,
   provisionedOnly,
   shardNotFound,
-  shardRateMessage,
   shardThroughputExceeded,
   streamAlreadyExists,
   streamNotActive,
   streamNotFound,
   type Account,
 } from './stream-errors.js';
+import {
+  DEFAULT_RETENTION_HOURS,
+  DEFAULT_SHARD_LIMIT,
+  MAX_CONSUMERS_PER_STREAM,
+  MAX_GET_RECORDS_BYTES,
+  MAX_GET_RECORDS_LIMIT,
+  MAX_SHARDS_PER_STREAM,
+  MAX_TAGS_PER_STREAM,
+  ON_DEMAND_INITIAL_SHARDS,
+  ON_DEMAND_STREAM_LIMIT,
+  RETENTION_CHECK_INTERVAL_MS,
+  checkRetentionHours,
+} from './stream-limits.js';
 import type { StreamMetadata } from './stream-metadata.js';
 import type { StreamStorage } from './stream-storage.js';
 import type {
@@ -49,24 +65,7 @@ import type {
 } from './stream-store.js';
 import { Stream } from './stream.js';
 import { DEFAULT_SHARD_LIMITS, ReadLimiter, WriteLimiter } from './throughput-limiter.js';
-import { Violations, checkIntegerAtLeast, checkLength, validateSequenceNumberForOrdering, validateStreamName } from './validation.js';
-
-export const DEFAULT_RETENTION_HOURS = 24;
-export const MAX_RETENTION_HOURS = 8760;
-export const ON_DEMAND_INITIAL_SHARDS = 4;
-export const DEFAULT_SHARD_LIMIT = 500;
-export const ON_DEMAND_STREAM_LIMIT = 50;
-export const MAX_CONSUMERS_PER_STREAM = 20;
-export const MAX_TAGS_PER_STREAM = 50;
-export const MAX_SHARDS_PER_STREAM = 10_000;
-export const MAX_SCALINGS_PER_DAY = 10;
-export const MAX_GET_RECORDS_LIMIT = 10_000;
-export const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024;
-/** How often the retention timer trims logs. */
-export const RETENTION_CHECK_INTERVAL_MS = 60_000;
-const DAY_MS = 86_400_000;
-const STREAM_ARN_PATTERN = /^arn:aws[^:]*:kinesis:([^:]*):(\d{12}):stream\/([a-zA-Z0-9_.-]{1,128})$/;
-const CONSUMER_ARN_PATTERN = /^(arn:aws[^:]*:kinesis:[^:]*:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128})\/consumer\/([a-zA-Z0-9_.-]{1,128}):(\d+)$/;
+import { Violations, checkIntegerAtLeast, checkLength, validateStreamName, validateTags } from './validation.js';
 
 export interface StreamStoreSettings {
   readonly clock?: Clock;
@@ -86,6 +85,7 @@ export class StreamStoreImpl implements StreamStore {
   private retentionTimer: NodeJS.Timeout | undefined;
   private retentionRun: Promise<void> | undefined;
   private closed = false;
+  private readonly reshardContext: ReshardContext;
 
   constructor(
     private readonly storage: StreamStorage,
@@ -96,6 +96,13 @@ export class StreamStoreImpl implements StreamStore {
     this.account = { region: settings.region ?? 'us-east-1', accountId: settings.accountId ?? '000000000000' };
     this.shardLimits = settings.shardLimits === undefined ? DEFAULT_SHARD_LIMITS : settings.shardLimits;
     this.shardLimit = settings.shardLimit ?? DEFAULT_SHARD_LIMIT;
+    this.reshardContext = {
+      clock: this.clock,
+      storage: this.storage,
+      newShard: (init) => this.newShard(init),
+      persist: (stream) => this.persist(stream),
+      emit: (event) => this.emit(event),
+    };
   }
 
   /** Rebuilds streams from storage; a closed shard whose final offset was never recorded takes its log's end. */
@@ -175,7 +182,7 @@ export class StreamStoreImpl implements StreamStore {
     const now = this.clock.now();
     const stream = new Stream({
       name: streamName,
-      arn: this.streamArn(streamName),
+      arn: streamArn(this.account, streamName),
       createdAt: now,
       incarnation: randomInt(0, 2 ** 48 - 1),
       mode,
@@ -207,7 +214,7 @@ export class StreamStoreImpl implements StreamStore {
         await shard.log.close().catch(() => undefined);
       }
       await this.storage.removeStreamDir(dir).catch(() => undefined);
-      throw internal(e, `creating stream ${streamName}`);
+      throw asInternalFailure(e, `creating stream ${streamName}`);
     }
     stream.refreshRouting();
     stream.status = 'ACTIVE';
@@ -246,18 +253,12 @@ export class StreamStoreImpl implements StreamStore {
   }
 
   streamNameFromArn(streamARN: string): string {
-    const match = typeof streamARN === 'string' ? STREAM_ARN_PATTERN.exec(streamARN) : null;
-    if (!match) {
-      new Violations()
-        .add(streamARN, 'streamARN', 'Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+')
-        .throwIfAny();
-    }
-    const [, region, accountId, name] = match!;
-    const stream = this.streams.get(name!);
+    const { region, accountId, streamName } = parseStreamArn(streamARN);
+    const stream = this.streams.get(streamName);
     if (region !== this.account.region || accountId !== this.account.accountId || !stream || stream.arn !== streamARN) {
-      throw new EddyError('ResourceNotFoundException', `Stream ${name} under account ${accountId} not found.`);
+      throw new EddyError('ResourceNotFoundException', `Stream ${streamName} under account ${accountId} not found.`);
     }
-    return name!;
+    return streamName;
   }
 
   // ---- writes ----------------------------------------------------------------------------------------
@@ -268,84 +269,12 @@ export class StreamStoreImpl implements StreamStore {
     options?: { sequenceNumberForOrdering?: string },
   ): Promise<PutRecordResult> {
     const stream = this.writableStream(streamName);
-    const explicit = validatePutRecord(record);
-    if (options?.sequenceNumberForOrdering !== undefined) validateSequenceNumberForOrdering(options.sequenceNumberForOrdering);
-    const shard = explicit === undefined ? stream.router.route(record.partitionKey) : stream.router.routeHashKey(explicit);
-    const now = this.clock.now();
-    const size = record.data.byteLength + record.partitionKey.length;
-    if (this.throttlesWrites(stream, shard) && !shard.writeLimiter!.admit(size, now)) {
-      shard.metrics.writeProvisionedThroughputExceeded++;
-      throw shardThroughputExceeded(this.account, streamName, shard.shardId);
-    }
-    const appended: AppendRecord = { partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: shard.arrivalTime(now) };
-    let offset: number;
-    try {
-      offset = await shard.append([appended]);
-    } catch (e) {
-      throw internal(e, `writing to ${shard.shardId} of stream ${streamName}`);
-    }
-    shard.metrics.incomingRecords++;
-    shard.metrics.incomingBytes += size;
-    return { shardId: shard.shardId, sequenceNumber: shard.putSequenceNumbers.at(offset) };
+    return writeRecord(stream, record, options, this.clock.now(), this.throttlesWrites(stream), this.account);
   }
 
   async putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]> {
     const stream = this.writableStream(streamName);
-    const explicit = validatePutRecords(records);
-    const now = this.clock.now();
-    const n = records.length;
-    const entries: PutRecordsEntry[] = new Array(n);
-    const router = stream.router;
-    const throttling = this.shardLimits !== false && stream.mode === 'PROVISIONED';
-    // Records grouped per shard in request order; each group becomes one append. `slotGroups` maps a
-    // shard's routing slot to its group during this synchronous pass and is reset before returning.
-    const slotGroups = stream.slotGroups();
-    const groups: ShardGroup[] = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const record = records[i]!;
-        const hash = explicit?.[i];
-        const shard = hash === undefined ? router.route(record.partitionKey) : router.routeHashKey(hash);
-        const size = record.data.byteLength + record.partitionKey.length;
-        if (throttling && !shard.writeLimiter!.admit(size, now)) {
-          shard.metrics.writeProvisionedThroughputExceeded++;
-          entries[i] = {
-            errorCode: 'ProvisionedThroughputExceededException',
-            errorMessage: shardRateMessage(this.account, streamName, shard.shardId),
-          };
-          continue;
-        }
-        let g = slotGroups[shard.routeSlot]!;
-        if (g < 0) {
-          g = slotGroups[shard.routeSlot] = groups.length;
-          groups.push({ shard, batch: [], positions: [], bytes: 0, arrival: shard.arrivalTime(now) });
-        }
-        const group = groups[g]!;
-        group.batch.push({ partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: group.arrival });
-        group.positions.push(i);
-        group.bytes += size;
-      }
-    } finally {
-      for (const group of groups) slotGroups[group.shard.routeSlot] = -1;
-    }
-    const appends = groups.map(({ shard, batch, positions, bytes }) =>
-      shard.append(batch).then(
-        (first) => {
-          const sequenceNumbers = shard.putSequenceNumbers;
-          const shardId = shard.shardId;
-          for (let k = 0; k < positions.length; k++) {
-            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k) };
-          }
-          shard.metrics.incomingRecords += positions.length;
-          shard.metrics.incomingBytes += bytes;
-        },
-        () => {
-          for (const i of positions) entries[i] = { errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
-        },
-      ),
-    );
-    await Promise.all(appends);
-    return entries;
+    return writeRecords(stream, records, this.clock.now(), this.throttlesWrites(stream), this.account);
   }
 
   // ---- reads -----------------------------------------------------------------------------------------
@@ -353,7 +282,7 @@ export class StreamStoreImpl implements StreamStore {
   getShardIterator(streamName: string, shardId: string, position: ShardPosition): string {
     const stream = this.readableStream(streamName);
     const shard = this.shardOf(stream, shardId);
-    const offset = this.resolvePosition(stream, shard, position, 'GetShardIterator');
+    const offset = startOffset(stream, shard, position, 'GetShardIterator', this.clock.now(), this.account);
     return this.iterators.encode({
       streamName,
       streamIncarnation: stream.incarnation,
@@ -407,7 +336,7 @@ export class StreamStoreImpl implements StreamStore {
   openCursor(streamName: string, shardId: string, position: ShardPosition): ShardCursor {
     const stream = this.readableStream(streamName);
     const shard = this.shardOf(stream, shardId);
-    const offset = this.resolvePosition(stream, shard, position, 'openCursor');
+    const offset = startOffset(stream, shard, position, 'openCursor', this.clock.now(), this.account);
     return new StreamShardCursor(stream, shard, offset, this.clock, this.account);
   }
 
@@ -419,22 +348,9 @@ export class StreamStoreImpl implements StreamStore {
     if (stream.mode !== 'PROVISIONED') throw provisionedOnly(this.account, streamName, 'SplitShard');
     const shard = this.shardOf(stream, shardToSplit);
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
-    if (!shard.isOpen) {
-      throw new EddyError(
-        'InvalidArgumentException',
-        `Shard ${shard.shardId} in stream ${streamName} under account ${this.account.accountId} has already been merged or split, and thus is not eligible for splitting.`,
-      );
-    }
-    if (key <= shard.range.start + 1n || key >= shard.range.end) {
-      throw new EddyError(
-        'InvalidArgumentException',
-        `NewStartingHashKey ${newStartingHashKey} used in SplitShard() on shard ${shard.shardId} in stream ${streamName} ` +
-          `under account ${this.account.accountId} is not both greater than one plus the shard's StartingHashKey ` +
-          `${shard.range.start} and less than the shard's EndingHashKey ${shard.range.end}.`,
-      );
-    }
+    const plan = splitRequest(stream, shard, newStartingHashKey, key, this.account);
     this.checkShardQuota(1);
-    await this.reshard(stream, planSplit(shard, key, stream.nextShardIndex));
+    await applyReshard(stream, plan, this.reshardContext);
   }
 
   async mergeShards(streamName: string, shardToMerge: string, adjacentShardToMerge: string): Promise<void> {
@@ -443,21 +359,7 @@ export class StreamStoreImpl implements StreamStore {
     const a = this.shardOf(stream, shardToMerge);
     const b = this.shardOf(stream, adjacentShardToMerge);
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
-    for (const s of [a, b]) {
-      if (!s.isOpen) {
-        throw new EddyError(
-          'InvalidArgumentException',
-          `Shard ${s.shardId} in stream ${streamName} under account ${this.account.accountId} has already been merged or split, and thus is not eligible for merging.`,
-        );
-      }
-    }
-    if (a === b || !areAdjacent(a.range, b.range)) {
-      throw new EddyError(
-        'InvalidArgumentException',
-        `Shards ${a.shardId} and ${b.shardId} in stream ${streamName} under account ${this.account.accountId} are not an adjacent pair of shards eligible for merging`,
-      );
-    }
-    await this.reshard(stream, planMerge(a, b, stream.nextShardIndex));
+    await applyReshard(stream, mergeRequest(stream, a, b, this.account), this.reshardContext);
   }
 
   async updateShardCount(streamName: string, targetShardCount: number): Promise<{ currentShardCount: number; targetShardCount: number }> {
@@ -467,29 +369,15 @@ export class StreamStoreImpl implements StreamStore {
     v.throwIfAny();
     if (stream.mode !== 'PROVISIONED') throw provisionedOnly(this.account, streamName, 'UpdateShardCount');
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
-    const open = stream.openShards();
-    const current = open.length;
-    const target = targetShardCount;
-    const rule = (text: string) =>
-      new EddyError('LimitExceededException', `${text} Current open shard count: ${current} Target shard count: ${target}`);
-    if (target > current * 2) throw rule('UpdateShardCount cannot scale up over double your current open shard count.');
-    if (target * 2 < current) throw rule('UpdateShardCount cannot scale down below half your current open shard count.');
-    if (target > MAX_SHARDS_PER_STREAM) throw rule(`UpdateShardCount cannot scale a stream above ${MAX_SHARDS_PER_STREAM} shards.`);
     const now = this.clock.now();
-    const recent = stream.scalings.filter((t) => t > now - DAY_MS);
-    if (recent.length >= MAX_SCALINGS_PER_DAY) {
-      throw new EddyError(
-        'LimitExceededException',
-        `Stream ${streamName} under account ${this.account.accountId} has already been scaled ${recent.length} times in the last 24 hours; the limit is ${MAX_SCALINGS_PER_DAY}.`,
-      );
-    }
-    if (target > current) this.checkShardQuota(target - current);
-    const plan = planUniformScaling(open, target, stream.nextShardIndex);
+    const { plan, current, recentScalings } = scalingRequest(stream, targetShardCount, now, this.account);
+    const result = { currentShardCount: current, targetShardCount };
     // Already uniform at the target: nothing to change, and no scaling spent.
-    if (plan.close.length === 0 && plan.create.length === 0) return { currentShardCount: current, targetShardCount: target };
-    stream.scalings = [...recent, now];
-    await this.reshard(stream, plan);
-    return { currentShardCount: current, targetShardCount: target };
+    if (plan.close.length === 0 && plan.create.length === 0) return result;
+    if (targetShardCount > current) this.checkShardQuota(targetShardCount - current);
+    stream.scalings = [...recentScalings, now];
+    await applyReshard(stream, plan, this.reshardContext);
+    return result;
   }
 
   async updateStreamMode(streamName: string, mode: StreamMode): Promise<void> {
@@ -532,7 +420,7 @@ export class StreamStoreImpl implements StreamStore {
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
     const previous = stream.retentionPeriodHours;
     await this.mutate(stream, () => (stream.retentionPeriodHours = hours), () => (stream.retentionPeriodHours = previous));
-    await this.applyRetention(stream);
+    await applyRetention(stream, this.clock.now(), (x) => this.persist(x));
   }
 
   async enforceRetention(): Promise<void> {
@@ -541,7 +429,7 @@ export class StreamStoreImpl implements StreamStore {
     this.retentionRun = (async () => {
       try {
         for (const stream of [...this.streams.values()]) {
-          if (stream.status === 'ACTIVE' || stream.status === 'UPDATING') await this.applyRetention(stream);
+          if (stream.status === 'ACTIVE' || stream.status === 'UPDATING') await applyRetention(stream, this.clock.now(), (x) => this.persist(x));
         }
       } finally {
         this.retentionRun = undefined;
@@ -599,7 +487,7 @@ export class StreamStoreImpl implements StreamStore {
         `Stream ${stream.arn} under account ${this.account.accountId} already has ${stream.consumers.size} registered consumers; the limit is ${MAX_CONSUMERS_PER_STREAM}.`,
       );
     }
-    const consumer = this.consumerFor(stream.arn, consumerName, this.clock.now());
+    const consumer = consumerFor(stream.arn, consumerName, this.clock.now());
     await this.mutate(stream, () => stream.consumers.set(consumerName, consumer), () => stream.consumers.delete(consumerName));
     return consumer;
   }
@@ -615,16 +503,10 @@ export class StreamStoreImpl implements StreamStore {
   }
 
   consumerByArn(consumerARN: string): { streamName: string; consumer: Consumer } {
-    const match = typeof consumerARN === 'string' ? CONSUMER_ARN_PATTERN.exec(consumerARN) : null;
-    if (!match) {
-      new Violations()
-        .add(consumerARN, 'consumerARN', 'Member must satisfy regular expression pattern: ^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+')
-        .throwIfAny();
-    }
-    const [, streamArn, consumerName] = match!;
+    const { streamARN, consumerName } = parseConsumerArn(consumerARN);
     for (const stream of this.streams.values()) {
-      if (stream.arn !== streamArn) continue;
-      const consumer = stream.consumers.get(consumerName!);
+      if (stream.arn !== streamARN) continue;
+      const consumer = stream.consumers.get(consumerName);
       if (consumer && consumer.consumerARN === consumerARN) return { streamName: stream.name, consumer };
     }
     throw consumerNotFound(this.account, consumerARN);
@@ -674,89 +556,6 @@ export class StreamStoreImpl implements StreamStore {
 
   // ---- internals -------------------------------------------------------------------------------------------
 
-  /**
-   * Applies a resharding plan so that a crash at any point leaves a consistent stream:
-   * 1. create the new shards' logs (unlisted until step 2, so recovery deletes them);
-   * 2. persist parents as closed and the new shards as listed (writes still reach the parents);
-   * 3. route new writes to the new shards;
-   * 4. once the parents' in-flight appends settle, record where each parent ends and persist that too.
-   * A crash after step 2 recovers each parent's end from its log, which is exactly the acknowledged writes.
-   */
-  private async reshard(stream: Stream, plan: ReshardPlan): Promise<void> {
-    stream.status = 'UPDATING';
-    const now = this.clock.now();
-    const parents = plan.close.map((i) => stream.shardByIndex(i)!);
-    const created: Shard[] = [];
-    try {
-      try {
-        for (const p of plan.create) {
-          // Intermediate shards are born closed and empty: they need no files.
-          const log = p.open ? await this.storage.openShardLog(stream.dir, formatShardId(p.index), this.clock) : new MemoryShardLog();
-          created.push(
-            this.newShard({
-              index: p.index,
-              range: p.range,
-              parentIndex: p.parentIndex,
-              adjacentParentIndex: p.adjacentParentIndex,
-              createdAt: now,
-              ...(p.open ? {} : { closedAt: now, closeOffset: 0 }),
-              log,
-            }),
-          );
-        }
-        const previousNext = stream.nextShardIndex;
-        stream.nextShardIndex = Math.max(previousNext, ...plan.create.map((p) => p.index + 1));
-        for (const parent of parents) parent.closedAt = now;
-        stream.addShards(created);
-        try {
-          await this.persist(stream);
-        } catch (e) {
-          for (const parent of parents) parent.closedAt = undefined;
-          for (const shard of created) stream.removeShard(shard);
-          stream.nextShardIndex = previousNext;
-          throw e;
-        }
-      } catch (e) {
-        for (const shard of created) {
-          shard.dispose();
-          await shard.log.destroy().catch(() => undefined);
-        }
-        throw internal(e, `resharding stream ${stream.name}`);
-      }
-      stream.refreshRouting();
-      // From here the new layout is in force (and durable), so followers hear of it even if the last step fails.
-      try {
-        await Promise.all(parents.map((p) => p.drain()));
-        for (const parent of parents) parent.finishClosing(parent.log.committedOffset);
-        await this.persist(stream);
-      } finally {
-        if (stream.status === 'UPDATING') stream.status = 'ACTIVE';
-        this.emit({ type: 'resharded', streamName: stream.name });
-      }
-    } finally {
-      if (stream.status === 'UPDATING') stream.status = 'ACTIVE';
-    }
-  }
-
-  private async applyRetention(stream: Stream): Promise<void> {
-    const now = this.clock.now();
-    const cutoff = stream.retentionCutoff(now);
-    const expired: Shard[] = [];
-    for (const shard of stream.allShards()) {
-      if (shard.disposed) continue;
-      await shard.log.trimBefore(cutoff);
-      // A closed shard whose every record arrived before the cutoff has nothing left to serve.
-      if (shard.closeOffset !== undefined && shard.closedAt !== undefined && shard.closedAt < cutoff) expired.push(shard);
-    }
-    if (expired.length === 0 || stream.status === 'DELETING') return;
-    for (const shard of expired) stream.removeShard(shard);
-    await this.persist(stream);
-    for (const shard of expired) {
-      shard.dispose();
-      await shard.log.destroy();
-    }
-  }
-
   /** Applies a metadata change in memory and persists it; undoes it if persisting fails. */
   private async mutate(stream: Stream, apply: () => unknown, undo: () => unknown): Promise<void> {
     apply();
@@ -764,7 +563,7 @@ export class StreamStoreImpl implements StreamStore {
       await this.persist(stream);
     } catch (e) {
       undo();
-      throw internal(e, `updating stream ${stream.name}`);
+      throw asInternalFailure(e, `updating stream ${stream.name}`);
     }
   }
 
@@ -773,7 +572,7 @@ export class StreamStoreImpl implements StreamStore {
   }
 
   private newStream(metadata: StreamMetadata, dir: string): Stream {
-    const arn = this.streamArn(metadata.name);
+    const arn = streamArn(this.account, metadata.name);
     return new Stream({
       name: metadata.name,
       arn,
@@ -782,16 +581,14 @@ export class StreamStoreImpl implements StreamStore {
       mode: metadata.mode,
       retentionPeriodHours: metadata.retentionPeriodHours,
       tags: metadata.tags,
-      consumers: metadata.consumers.map((c) => this.consumerFor(arn, c.name, c.createdAt)),
+      consumers: metadata.consumers.map((c) => consumerFor(arn, c.name, c.createdAt)),
       nextShardIndex: metadata.nextShardIndex,
       scalings: metadata.scalings,
       dir,
     });
   }
 
-  private newShard(
-    init: Omit<ConstructorParameters<typeof Shard>[0], 'writeLimiter' | 'readLimiter'>,
-  ): Shard {
+  private newShard(init: Omit<ShardInit, 'writeLimiter' | 'readLimiter'>): Shard {
     const now = this.clock.now();
     const limits = this.shardLimits;
     return new Shard({
@@ -800,65 +597,9 @@ export class StreamStoreImpl implements StreamStore {
     });
   }
 
-  private resolvePosition(stream: Stream, shard: Shard, position: ShardPosition, operation: string): number {
-    const log = shard.log;
-    switch (position?.type) {
-      case 'TRIM_HORIZON':
-        return log.firstOffset;
-      case 'LATEST':
-        return shard.closeOffset ?? log.committedOffset;
-      case 'AT_SEQUENCE_NUMBER':
-      case 'AFTER_SEQUENCE_NUMBER': {
-        const value = position.sequenceNumber;
-        if (typeof value !== 'string' || !/^(0|[1-9]\d{0,128})$/.test(value)) {
-          new Violations()
-            .add(value, 'startingSequenceNumber', 'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})')
-            .throwIfAny();
-        }
-        const parsed = parseSequenceNumber(value);
-        const invalid = (why: string) =>
-          new EddyError(
-            'InvalidArgumentException',
-            `StartingSequenceNumber ${value} used in ${operation} on shard ${shard.shardId} in stream ${stream.name} ` +
-              `under account ${this.account.accountId} is invalid${why}.`,
-          );
-        if (!parsed) throw invalid(' because it did not come from this stream');
-        if (parsed.shardIndex !== shard.index) {
-          throw new EddyError(
-            'InvalidArgumentException',
-            `Invalid StartingSequenceNumber. It encodes ${formatShardId(parsed.shardIndex)}, while it was used in a call to a shard with ${shard.shardId}`,
-          );
-        }
-        if (parsed.offset >= log.committedOffset) throw invalid(' because no record with it has been written to this shard');
-        return position.type === 'AT_SEQUENCE_NUMBER' ? parsed.offset : parsed.offset + 1;
-      }
-      case 'AT_TIMESTAMP': {
-        const ts = position.timestamp;
-        const now = this.clock.now();
-        if (typeof ts !== 'number' || !Number.isFinite(ts)) {
-          throw new EddyError('InvalidArgumentException', `Timestamp ${String(ts)} is not a valid time for AT_TIMESTAMP.`);
-        }
-        if (ts > now) {
-          throw new EddyError(
-            'InvalidArgumentException',
-            `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${ts}, currentTimestampInMillis: ${now}`,
-          );
-        }
-        return log.offsetAtTimestamp(Math.max(ts, stream.retentionCutoff(now)));
-      }
-      default:
-        throw new Violations()
-          .add(
-            (position as { type?: unknown } | undefined)?.type,
-            'shardIteratorType',
-            'Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]',
-          )
-          .throwIfAny() as never;
-    }
-  }
-
-  private throttlesWrites(stream: Stream, shard: Shard): boolean {
-    return this.shardLimits !== false && stream.mode === 'PROVISIONED' && shard.writeLimiter !== undefined;
+  /** PROVISIONED streams are throttled per shard unless limits are switched off. */
+  private throttlesWrites(stream: Stream): boolean {
+    return this.shardLimits !== false && stream.mode === 'PROVISIONED';
   }
 
   private existingStream(streamName: string): Stream {
@@ -894,20 +635,6 @@ export class StreamStoreImpl implements StreamStore {
     const consumer = stream.consumers.get(consumerName);
     if (!consumer) throw consumerNotFound(this.account, `${consumerName} of stream ${stream.arn}`);
     return consumer;
-  }
-
-  private consumerFor(streamARN: string, name: string, createdAt: number): Consumer {
-    return {
-      consumerName: name,
-      consumerARN: `${streamARN}/consumer/${name}:${Math.floor(createdAt / 1000)}`,
-      consumerStatus: 'ACTIVE',
-      consumerCreationTimestamp: createdAt,
-      streamARN,
-    };
-  }
-
-  private streamArn(streamName: string): string {
-    return `arn:aws:kinesis:${this.account.region}:${this.account.accountId}:stream/${streamName}`;
   }
 
   /** Open shards across streams; a stream being created counts the shards it is creating. */
@@ -963,54 +690,7 @@ export class StreamStoreImpl implements StreamStore {
   }
 }
 
-/** The records of one PutRecords call that go to one shard. */
-interface ShardGroup {
-  readonly shard: Shard;
-  readonly batch: AppendRecord[];
-  readonly positions: number[];
-  bytes: number;
-  readonly arrival: number;
-}
-
-function checkRetentionHours(hours: number): void {
-  if (!Number.isInteger(hours)) {
-    new Violations().add(hours, 'retentionPeriodHours', 'Member must be an integer').throwIfAny();
-  }
-  if (hours < DEFAULT_RETENTION_HOURS) {
-    throw new EddyError(
-      'InvalidArgumentException',
-      `Minimum allowed retention period is ${DEFAULT_RETENTION_HOURS} hours. Requested retention period (${hours} hours) is too short.`,
-    );
-  }
-  if (hours > MAX_RETENTION_HOURS) {
-    throw new EddyError(
-      'InvalidArgumentException',
-      `Maximum allowed retention period is ${MAX_RETENTION_HOURS} hours. Requested retention period (${hours} hours) is too long.`,
-    );
-  }
-}
-
-function validateTags(tags: Record<string, string>): void {
-  const v = new Violations();
-  if (tags === null || typeof tags !== 'object') {
-    v.add(tags, 'tags', 'Member must be a map of strings').throwIfAny();
-  }
-  for (const [key, value] of Object.entries(tags)) {
-    checkLength(v, key, 'tags.key', 1, 128);
-    if (typeof value !== 'string') v.add(value, `tags.${key}`, 'Member must be a string');
-    else if (value.length > 256) v.add(value, `tags.${key}`, 'Member must have length less than or equal to 256');
-  }
-  v.throwIfAny();
-}
-
 function restoreMap<K, V>(target: Map<K, V>, from: Map<K, V>): void {
   target.clear();
   for (const [k, v] of from) target.set(k, v);
-}
-
-function internal(e: unknown, doing: string): Error {
-  if (e instanceof EddyError) return e;
-  const error = new EddyError('InternalFailure', `Internal failure while ${doing}.`);
-  (error as { cause?: unknown }).cause = e;
-  return error;
 }

@@ -80,3 +80,17 @@ export function validateSequenceNumberForOrdering(value: string): void {
       .throwIfAny();
   }
 }
+
+/** Tag keys 1–128 characters, values at most 256. */
+export function validateTags(tags: Record<string, string>): void {
+  const v = new Violations();
+  if (tags === null || typeof tags !== 'object') {
+    v.add(tags, 'tags', 'Member must be a map of strings').throwIfAny();
+  }
+  for (const [key, value] of Object.entries(tags)) {
+    checkLength(v, key, 'tags.key', 1, 128);
+    if (typeof value !== 'string') v.add(value, `tags.${key}`, 'Member must be a string');
+    else if (value.length > 256) v.add(value, `tags.${key}`, 'Member must have length less than or equal to 256');
+  }
+  v.throwIfAny();
+}

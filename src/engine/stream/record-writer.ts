@@ -1,0 +1,115 @@
+// The put path: validate, route each record to its shard, admit it against the shard's write limits,
+// and append each shard's records in one log call (the shards' appends run concurrently).
+
+import type { AppendRecord } from './log/shard-log.js';
+import { validatePutRecord, validatePutRecords } from './put-validation.js';
+import type { Shard } from './shard.js';
+import { asInternalFailure, shardRateMessage, shardThroughputExceeded, type Account } from './stream-errors.js';
+import type { PutRecordInput, PutRecordResult, PutRecordsEntry } from './stream-store.js';
+import type { Stream } from './stream.js';
+import { validateSequenceNumberForOrdering } from './validation.js';
+
+/** The records of one PutRecords call that go to one shard. */
+interface ShardGroup {
+  readonly shard: Shard;
+  readonly batch: AppendRecord[];
+  readonly positions: number[];
+  bytes: number;
+  readonly arrival: number;
+}
+
+/** PutRecord: the whole call fails when its shard is over its rate. */
+export async function writeRecord(
+  stream: Stream,
+  record: PutRecordInput,
+  options: { sequenceNumberForOrdering?: string } | undefined,
+  now: number,
+  throttling: boolean,
+  account: Account,
+): Promise<PutRecordResult> {
+  const explicit = validatePutRecord(record);
+  if (options?.sequenceNumberForOrdering !== undefined) validateSequenceNumberForOrdering(options.sequenceNumberForOrdering);
+  const shard = explicit === undefined ? stream.router.route(record.partitionKey) : stream.router.routeHashKey(explicit);
+  const size = record.data.byteLength + record.partitionKey.length;
+  if (throttling && !shard.writeLimiter!.admit(size, now)) {
+    shard.metrics.writeProvisionedThroughputExceeded++;
+    throw shardThroughputExceeded(account, stream.name, shard.shardId);
+  }
+  const appended: AppendRecord = { partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: shard.arrivalTime(now) };
+  let offset: number;
+  try {
+    offset = await shard.append([appended]);
+  } catch (e) {
+    throw asInternalFailure(e, `writing to ${shard.shardId} of stream ${stream.name}`);
+  }
+  shard.metrics.incomingRecords++;
+  shard.metrics.incomingBytes += size;
+  return { shardId: shard.shardId, sequenceNumber: shard.putSequenceNumbers.at(offset) };
+}
+
+/**
+ * PutRecords: records over their shard's rate fail on their own with ProvisionedThroughputExceededException,
+ * a failed append fails its shard's records with InternalFailure, and every other record is stored.
+ */
+export async function writeRecords(
+  stream: Stream,
+  records: readonly PutRecordInput[],
+  now: number,
+  throttling: boolean,
+  account: Account,
+): Promise<PutRecordsEntry[]> {
+  const explicit = validatePutRecords(records);
+  const n = records.length;
+  const entries: PutRecordsEntry[] = new Array(n);
+  const router = stream.router;
+  // Records grouped per shard in request order; each group becomes one append. `slotGroups` maps a
+  // shard's routing slot to its group during this synchronous pass and is reset before returning.
+  const slotGroups = stream.slotGroups();
+  const groups: ShardGroup[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const record = records[i]!;
+      const hash = explicit?.[i];
+      const shard = hash === undefined ? router.route(record.partitionKey) : router.routeHashKey(hash);
+      const size = record.data.byteLength + record.partitionKey.length;
+      if (throttling && !shard.writeLimiter!.admit(size, now)) {
+        shard.metrics.writeProvisionedThroughputExceeded++;
+        entries[i] = {
+          errorCode: 'ProvisionedThroughputExceededException',
+          errorMessage: shardRateMessage(account, stream.name, shard.shardId),
+        };
+        continue;
+      }
+      let g = slotGroups[shard.routeSlot]!;
+      if (g < 0) {
+        g = slotGroups[shard.routeSlot] = groups.length;
+        groups.push({ shard, batch: [], positions: [], bytes: 0, arrival: shard.arrivalTime(now) });
+      }
+      const group = groups[g]!;
+      group.batch.push({ partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: group.arrival });
+      group.positions.push(i);
+      group.bytes += size;
+    }
+  } finally {
+    for (const group of groups) slotGroups[group.shard.routeSlot] = -1;
+  }
+  await Promise.all(
+    groups.map(({ shard, batch, positions, bytes }) =>
+      shard.append(batch).then(
+        (first) => {
+          const sequenceNumbers = shard.putSequenceNumbers;
+          const shardId = shard.shardId;
+          for (let k = 0; k < positions.length; k++) {
+            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k) };
+          }
+          shard.metrics.incomingRecords += positions.length;
+          shard.metrics.incomingBytes += bytes;
+        },
+        () => {
+          for (const i of positions) entries[i] = { errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
+        },
+      ),
+    ),
+  );
+  return entries;
+}
