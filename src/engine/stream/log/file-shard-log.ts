@@ -630,6 +630,8 @@ function recoverSegments(
     const first = new Segment(dir, 0);
     first.writeFd = fs.openSync(first.path, 'wx+');
     syncDirectory(dir);
+    // A new log's directory may have been made by the caller: its entry must be durable too.
+    syncDirectory(path.dirname(path.resolve(dir)));
     segments.push(first);
   }
   return { segments, sidecarsToWrite };
