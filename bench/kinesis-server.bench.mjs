@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Agent } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,88 @@ async function drain(server, transport, streamName, total) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
+/**
+ * A minimal HTTP/1.1 client that sends pre-encoded bodies with SigV4-shaped headers and only JSON.parses
+ * the answer: it shows what the server sustains when the client is not the SDK (whose per-record
+ * serialisation, signing and parsing cost about as much CPU as the server's work).
+ */
+const rawAgent = new Agent({ keepAlive: true, maxSockets: 8 });
+function rawCall(endpoint, operation, body) {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/',
+        agent: rawAgent,
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `Kinesis_20131202.${operation}`,
+          'x-amz-date': '20261125T000000Z',
+          authorization: 'AWS4-HMAC-SHA256 Credential=bench/20261125/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const out = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          if (res.statusCode !== 200) reject(new Error(`${operation}: ${res.statusCode} ${JSON.stringify(out)}`));
+          else resolve(out);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function rawPutLoad(endpoint, concurrency, streamName) {
+  const c = client(endpoint, 'h1');
+  await createStream(c, streamName);
+  c.destroy();
+  const body = JSON.stringify({ StreamName: streamName, Records: makeRecords().map((r) => ({ Data: r.Data.toString('base64'), PartitionKey: r.PartitionKey })) });
+  let stored = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const out = await rawCall(endpoint, 'PutRecords', body);
+        stored += RECORDS_PER_CALL - out.FailedRecordCount;
+      }
+    }),
+  );
+  return { perSecond: stored / ((performance.now() - started) / 1000), records: stored };
+}
+
+async function rawDrain(server, streamName) {
+  const c = client(server.endpoint, 'h1');
+  const { Shards } = await c.send(new ListShardsCommand({ StreamName: streamName }));
+  const iterators = [];
+  for (const shard of Shards) {
+    const out = await c.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    iterators.push(out.ShardIterator);
+  }
+  c.destroy();
+  let read = 0;
+  const cpuBefore = cpuSeconds(server.child.pid);
+  const started = performance.now();
+  for (let iterator of iterators) {
+    for (;;) {
+      const out = await rawCall(server.endpoint, 'GetRecords', JSON.stringify({ ShardIterator: iterator, Limit: 10000 }));
+      read += out.Records.length;
+      iterator = out.NextShardIterator;
+      if (out.Records.length < 10000) break;
+    }
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  return { perSecond: read / elapsed, records: read, serverCpu: cpuBefore === undefined ? undefined : cpuSeconds(server.child.pid) - cpuBefore };
+}
+
 /** CPU seconds a process has used (Linux /proc; undefined elsewhere), to compare servers on a busy machine. */
 function cpuSeconds(pid) {
   try {
@@ -206,6 +288,15 @@ try {
       `${r.target.padEnd(11)} ${r.transport.padEnd(10)} ${String(r.concurrency).padStart(7)}  ${fmt(r.perSecond).padStart(10)}  ${(r.ratio ? r.ratio.toFixed(1) : '').padStart(12)}  ${us(r.serverCpu, r.records).padStart(13)}  ${(r.cpuRatio ? r.cpuRatio.toFixed(1) : '').padStart(5)}  ${us(r.clientCpu, r.records).padStart(13)}`,
     );
   }
+  console.log('\nSame PutRecords load from a minimal HTTP/1.1 client (pre-encoded body, no SDK):');
+  for (const concurrency of [1, 4]) {
+    const base = kinesalite ? await measured(kinesalite, () => rawPutLoad(kinesalite.endpoint, concurrency, `raw-${n++}`)) : undefined;
+    const r = await measured(eddy, () => rawPutLoad(eddy.endpoint, concurrency, `raw-${n++}`));
+    console.log(
+      `${String(concurrency).padStart(2)} client${concurrency === 1 ? ' ' : 's'}: eddy ${fmt(r.perSecond)} records/s` +
+        (base ? `, kinesalite ${fmt(base.perSecond)} records/s, × ${(r.perSecond / base.perSecond).toFixed(1)}` : ''),
+    );
+  }
   const drainTotal = Number(process.env.BENCH_DRAIN_RECORDS ?? 200_000);
   console.log(`\nGetRecords draining ${fmt(drainTotal)} records (Limit 10000), one SDK client:`);
   const drainLine = (name, transport, d) =>
@@ -218,6 +309,10 @@ try {
     drainLine('eddy', transport === 'h1' ? 'HTTP/1.1' : 'HTTP/2', await drain(eddy, transport, name, drainTotal));
   }
   if (kinesalite) drainLine('kinesalite', 'HTTP/1.1', await drain(kinesalite, 'h1', 'drain-k', Math.min(drainTotal, 50_000)));
+  const raw = await rawDrain(eddy, 'drain-h1');
+  console.log(
+    `eddy        raw HTTP/1.1 ${fmt(raw.perSecond).padStart(8)} records/s (minimal client; server ${raw.serverCpu === undefined ? '?' : ((raw.serverCpu / raw.records) * 1e6).toFixed(2)} µs/rec)`,
+  );
 } finally {
   if (eddy) await stopProcess(eddy.child);
   if (kinesalite) await stopProcess(kinesalite.child);

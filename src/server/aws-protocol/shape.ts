@@ -274,77 +274,106 @@ function decodeBase64(text: string): Buffer | typeof REJECT {
   return bytes.length === (n / 4) * 3 - padding ? bytes : REJECT;
 }
 
+type FastConverter = (value: unknown) => unknown;
+
+const compiled = new WeakMap<Shape, Map<WireFormat, FastConverter>>();
+
 /**
- * The common case, a valid request, without building member paths or messages: converts the value or
- * returns REJECT at the first problem of any kind.
+ * The common case, a valid request, compiled once per shape into closures that neither build member paths
+ * nor messages: each converts its value or returns REJECT at the first problem of any kind.
  */
-function convertFast(value: unknown, shape: Shape, format: WireFormat): unknown {
+function fastConverter(shape: Shape, format: WireFormat): FastConverter {
+  let byFormat = compiled.get(shape);
+  if (!byFormat) compiled.set(shape, (byFormat = new Map()));
+  let converter = byFormat.get(format);
+  if (!converter) byFormat.set(format, (converter = compile(shape, format)));
+  return converter;
+}
+
+const outOfRange = (n: number, min: number | undefined, max: number | undefined): boolean =>
+  (min !== undefined && n < min) || (max !== undefined && n > max);
+
+function compile(shape: Shape, format: WireFormat): FastConverter {
   switch (shape.kind) {
-    case 'string':
-      if (typeof value !== 'string') return REJECT;
-      if ((shape.min !== undefined && value.length < shape.min) || (shape.max !== undefined && value.length > shape.max)) return REJECT;
-      if (shape.pattern && !shape.pattern.test(value)) return REJECT;
-      if (shape.enum && !shape.enum.includes(value)) return REJECT;
-      return value;
+    case 'string': {
+      const { min, max, pattern } = shape;
+      const allowed = shape.enum ? new Set<string>(shape.enum) : undefined;
+      return (value) =>
+        typeof value !== 'string' || outOfRange(value.length, min, max) || (pattern !== undefined && !pattern.test(value)) || (allowed !== undefined && !allowed.has(value))
+          ? REJECT
+          : value;
+    }
     case 'integer':
-    case 'long':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return REJECT;
-      if ((shape.min !== undefined && value < shape.min) || (shape.max !== undefined && value > shape.max)) return REJECT;
-      return value;
+    case 'long': {
+      const { min, max } = shape;
+      return (value) => (typeof value !== 'number' || !Number.isInteger(value) || outOfRange(value, min, max) ? REJECT : value);
+    }
     case 'boolean':
-      return typeof value === 'boolean' ? value : REJECT;
+      return (value) => (typeof value === 'boolean' ? value : REJECT);
     case 'blob': {
-      const bytes = typeof value === 'string' ? decodeBase64(value) : format === 'cbor' && value instanceof Uint8Array ? value : REJECT;
-      if (bytes === REJECT || (shape.max !== undefined && bytes.length > shape.max)) return REJECT;
-      return bytes;
+      const max = shape.max;
+      return (value) => {
+        const bytes = typeof value === 'string' ? decodeBase64(value) : format === 'cbor' && value instanceof Uint8Array ? value : REJECT;
+        return bytes === REJECT || (max !== undefined && bytes.length > max) ? REJECT : bytes;
+      };
     }
     case 'timestamp':
-      if (typeof value === 'number' && Number.isFinite(value)) return format === 'cbor' ? value : Math.round(value * 1000);
-      return value instanceof Date ? value.getTime() : REJECT;
+      return (value) => {
+        if (typeof value === 'number' && Number.isFinite(value)) return format === 'cbor' ? value : Math.round(value * 1000);
+        return value instanceof Date ? value.getTime() : REJECT;
+      };
     case 'list': {
-      if (!Array.isArray(value)) return REJECT;
-      if ((shape.min !== undefined && value.length < shape.min) || (shape.max !== undefined && value.length > shape.max)) return REJECT;
-      const out = new Array<unknown>(value.length);
-      for (let i = 0; i < value.length; i++) {
-        const item = value[i];
-        if (item === null || item === undefined) return REJECT;
-        const converted = convertFast(item, shape.member, format);
-        if (converted === REJECT) return REJECT;
-        out[i] = converted;
-      }
-      return out;
+      const { min, max } = shape;
+      const member = fastConverter(shape.member, format);
+      return (value) => {
+        if (!Array.isArray(value) || outOfRange(value.length, min, max)) return REJECT;
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i];
+          const converted = item === null || item === undefined ? REJECT : member(item);
+          if (converted === REJECT) return REJECT;
+          out[i] = converted;
+        }
+        return out;
+      };
     }
     case 'map': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array || value instanceof Map) return REJECT;
-      const out: Record<string, unknown> = {};
-      let count = 0;
-      for (const k in value) {
-        const v = (value as Record<string, unknown>)[k];
-        if (v === null || v === undefined || convertFast(k, shape.key, format) === REJECT) return REJECT;
-        const converted = convertFast(v, shape.value, format);
-        if (converted === REJECT) return REJECT;
-        out[k] = converted;
-        count++;
-      }
-      if ((shape.min !== undefined && count < shape.min) || (shape.max !== undefined && count > shape.max)) return REJECT;
-      return out;
+      const { min, max } = shape;
+      const key = fastConverter(shape.key, format);
+      const item = fastConverter(shape.value, format);
+      return (value) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array || value instanceof Map) return REJECT;
+        const out: Record<string, unknown> = {};
+        let count = 0;
+        for (const k in value) {
+          const v = (value as Record<string, unknown>)[k];
+          const converted = v === null || v === undefined || key(k) === REJECT ? REJECT : item(v);
+          if (converted === REJECT) return REJECT;
+          out[k] = converted;
+          count++;
+        }
+        return outOfRange(count, min, max) ? REJECT : out;
+      };
     }
     case 'structure': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return REJECT;
-      const input = value as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      for (const name in shape.members) {
-        const member = shape.members[name]!;
-        const v = input[name];
-        if (v === undefined || v === null) {
-          if (member.required) return REJECT;
-          continue;
+      const members = Object.entries(shape.members).map(([name, member]) => ({ name, required: member.required === true, convert: fastConverter(member, format) }));
+      return (value) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return REJECT;
+        const input = value as Record<string, unknown>;
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < members.length; i++) {
+          const m = members[i]!;
+          const v = input[m.name];
+          if (v === undefined || v === null) {
+            if (m.required) return REJECT;
+            continue;
+          }
+          const converted = m.convert(v);
+          if (converted === REJECT) return REJECT;
+          out[m.name] = converted;
         }
-        const converted = convertFast(v, member, format);
-        if (converted === REJECT) return REJECT;
-        out[name] = converted;
-      }
-      return out;
+        return out;
+      };
     }
     default: {
       const never: never = shape;
@@ -355,7 +384,7 @@ function convertFast(value: unknown, shape: Shape, format: WireFormat): unknown 
 
 /** Validates a decoded request body against an operation's input shape; unknown members are ignored, as AWS does. */
 export function validateInput<S extends StructureShape>(shape: S, body: unknown, format: WireFormat): Infer<S> {
-  const fast = convertFast(body ?? {}, shape, format);
+  const fast = fastConverter(shape, format)(body ?? {});
   if (fast !== REJECT) return fast as never;
   const validation = new Validation(format);
   const out = validation.structure(body ?? {}, shape, '');
