@@ -112,6 +112,8 @@ export interface JsonReading {
   readonly convertDotsToUnderscores: boolean;
   /** Column name → JSON key, for keys that are not valid column names. */
   readonly columnToJsonKey: Readonly<Record<string, string>>;
+  /** Column → nested key path (from an Eddy stream's JSON format); wins over the column's name. */
+  readonly paths?: Readonly<Record<string, readonly string[]>>;
   readonly table: { readonly databaseName?: string; readonly tableName?: string };
 }
 

@@ -1,7 +1,7 @@
 // Validates an ExtendedS3DestinationConfiguration as Firehose does, fills in its defaults, and derives the
 // settings a delivery runs with. Every refusal is an InvalidArgumentException naming the value.
 
-import type { ColumnSchema } from '../query/plan.js';
+import type { ColumnSchema, StreamSchema } from '../query/plan.js';
 import type { DataType } from '../expr/ir.js';
 import { EddyError } from '../errors.js';
 import {
@@ -17,8 +17,11 @@ import { parseMetadataExtractionQuery, type PartitionKeyQuery } from './metadata
 import { hasExpressions, hasPart, parsePrefix, partitionKeysOf, type ParsedPrefix } from './prefix-expression.js';
 import { bucketNameProblem } from './safe-object-path.js';
 
-/** Looks up the columns of an Eddy stream's SQL schema (the catalog's answer), used in place of a Glue table. */
-export type StreamSchemaResolver = (tableName: string, databaseName?: string) => readonly ColumnSchema[] | undefined;
+/**
+ * Looks up an Eddy stream's SQL schema (the catalog's answer), used in place of a Glue table: its columns,
+ * or the whole StreamSchema, whose JSON mappings then say where each column is found in a record.
+ */
+export type StreamSchemaResolver = (tableName: string, databaseName?: string) => readonly ColumnSchema[] | StreamSchema | undefined;
 
 const invalid = (message: string) => new EddyError('InvalidArgumentException', message);
 
@@ -60,7 +63,14 @@ const TYPE_NAMES: Record<string, DataType> = {
   timestamp: 'TIMESTAMP',
 };
 
-function columnsOf(d: ExtendedS3Destination, resolve: StreamSchemaResolver | undefined, sourceStream: string | undefined): { columns: ColumnSchema[]; table: { databaseName?: string; tableName?: string } } {
+interface ResolvedColumns {
+  columns: ColumnSchema[];
+  /** Column → key path in the record, from the stream's JSON format. */
+  paths?: Record<string, readonly string[]>;
+  table: { databaseName?: string; tableName?: string };
+}
+
+function columnsOf(d: ExtendedS3Destination, resolve: StreamSchemaResolver | undefined, sourceStream: string | undefined): ResolvedColumns {
   const sc = d.DataFormatConversionConfiguration?.SchemaConfiguration;
   if (sc?.Columns && sc.Columns.length > 0) {
     const columns = sc.Columns.map((c) => {
@@ -73,9 +83,14 @@ function columnsOf(d: ExtendedS3Destination, resolve: StreamSchemaResolver | und
   }
   const tableName = sc?.TableName ?? sourceStream;
   if (!tableName) throw invalid('DataFormatConversionConfiguration needs SchemaConfiguration.TableName naming an Eddy stream with a SQL schema (or SchemaConfiguration.Columns).');
-  const columns = resolve?.(tableName, sc?.DatabaseName);
+  const found = resolve?.(tableName, sc?.DatabaseName);
+  const columns = found === undefined ? undefined : 'columns' in found ? found.columns : found;
   if (!columns || columns.length === 0) throw invalid(`SchemaConfiguration.TableName '${tableName}' names no stream with a SQL schema.`);
-  return { columns: [...columns], table: { databaseName: sc?.DatabaseName, tableName } };
+  const paths: Record<string, readonly string[]> = {};
+  if (found && 'format' in found && found.format.kind === 'json') {
+    for (const [column, path] of Object.entries(found.format.mappings ?? {})) if (Array.isArray(path)) paths[column] = path;
+  }
+  return { columns: [...columns], ...(Object.keys(paths).length > 0 ? { paths } : {}), table: { databaseName: sc?.DatabaseName, tableName } };
 }
 
 export interface ValidationContext {
@@ -230,7 +245,7 @@ export function deliverySettings(d: ExtendedS3Destination, ctx: ValidationContex
   const conversion = d.DataFormatConversionConfiguration !== undefined && d.DataFormatConversionConfiguration.Enabled !== false;
   let output: OutputFormat;
   if (conversion) {
-    const { columns, table } = columnsOf(d, ctx.resolveSchema, ctx.sourceStream);
+    const { columns, paths, table } = columnsOf(d, ctx.resolveSchema, ctx.sourceStream);
     const openx = d.DataFormatConversionConfiguration?.InputFormatConfiguration?.Deserializer?.OpenXJsonSerDe as
       | { CaseInsensitive?: boolean; ConvertDotsInJsonKeysToUnderscores?: boolean; ColumnToJsonKeyMappings?: Record<string, string> }
       | undefined;
@@ -239,6 +254,7 @@ export function deliverySettings(d: ExtendedS3Destination, ctx: ValidationContex
       caseInsensitive: openx?.CaseInsensitive ?? true,
       convertDotsToUnderscores: openx?.ConvertDotsInJsonKeysToUnderscores ?? false,
       columnToJsonKey: openx?.ColumnToJsonKeyMappings ?? {},
+      ...(paths ? { paths } : {}),
       table,
     };
     const ser = d.DataFormatConversionConfiguration!.OutputFormatConfiguration!.Serializer!;

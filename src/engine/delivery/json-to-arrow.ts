@@ -97,6 +97,15 @@ function lookup(obj: Record<string, unknown>, key: string, lower: string, readin
   return undefined;
 }
 
+function follow(obj: unknown, path: readonly string[]): unknown {
+  let v = obj;
+  for (const step of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[step];
+  }
+  return v;
+}
+
 /**
  * One column being filled row by row at a caller-chosen index, so a row that fails half-way is simply
  * overwritten by the next one. Numbers go straight into typed arrays; strings are encoded once at the end.
@@ -182,6 +191,8 @@ export function jsonRecordsToArrow(records: readonly Uint8Array[], reading: Json
   const { columns } = reading;
   const builders = columns.map((c) => new ColumnBuilder(c, records.length));
   const names = columns.map((c) => reading.columnToJsonKey[c.name] ?? c.name);
+  const paths = columns.map((c) => (reading.paths?.[c.name] && reading.paths[c.name]!.length > 1 ? reading.paths[c.name]! : undefined));
+  for (let c = 0; c < columns.length; c++) if (reading.paths?.[columns[c]!.name]?.length === 1) names[c] = reading.paths[columns[c]!.name]![0]!;
   const lowers = names.map((n) => n.toLowerCase());
   const failures: ConversionFailure[] = [];
   let n = 0;
@@ -200,7 +211,8 @@ export function jsonRecordsToArrow(records: readonly Uint8Array[], reading: Json
     try {
       for (let c = 0; c < builders.length; c++) {
         const b = builders[c]!;
-        b.set(n, convert(lookup(obj as Record<string, unknown>, names[c]!, lowers[c]!, reading), b.col));
+        const path = paths[c];
+        b.set(n, convert(path ? follow(obj, path) : lookup(obj as Record<string, unknown>, names[c]!, lowers[c]!, reading), b.col));
       }
     } catch (e) {
       if (!(e instanceof ConvertError)) throw e;

@@ -71,6 +71,10 @@ describe('destination validation', () => {
     expect(() => normalizeDestination({ ...base, DataFormatConversionConfiguration: conv })).toThrow(/TableName 'events' names no stream with a SQL schema/);
     const d = normalizeDestination({ ...base, DataFormatConversionConfiguration: conv }, { resolveSchema: (t) => (t === 'events' ? [{ name: 'id', type: 'BIGINT' }] : undefined) });
     expect(d.BufferingHints?.SizeInMBs).toBe(128);
+    const fromStream = deliverySettings(d, {
+      resolveSchema: () => ({ name: 'events', columns: [{ name: 'id', type: 'BIGINT' }], format: { kind: 'json', mappings: { id: ['payload', 'id'] } } }),
+    });
+    expect(fromStream.output).toMatchObject({ kind: 'parquet', reading: { paths: { id: ['payload', 'id'] } } });
   });
 
   it('refuses features Eddy does not provide instead of ignoring them', () => {

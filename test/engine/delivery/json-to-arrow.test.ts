@@ -34,6 +34,12 @@ describe('JSON to Arrow conversion (OpenX JSON SerDe rules)', () => {
     expect(mapped.table!.getChild('name')!.get(0)).toBe('x');
   });
 
+  it('follows the nested key paths of an Eddy stream’s JSON format', () => {
+    const { table } = jsonRecordsToArrow([rec({ user: { id: 9, profile: { name: 'ann' } } })], reading({ paths: { user_id: ['user', 'id'], name: ['user', 'profile', 'name'] } }));
+    expect(table!.getChild('user_id')!.get(0)).toBe(9);
+    expect(table!.getChild('name')!.get(0)).toBe('ann');
+  });
+
   it('refuses records one by one, saying why, and converts the rest', () => {
     const { table, failures } = jsonRecordsToArrow([rec('{"user_id": 1'), rec({ user_id: 2 }), rec({ user_id: 2 ** 40 }), rec({ user_id: 4, ok: 'maybe' }), rec('"text"')], reading());
     expect(table!.numRows).toBe(1);
