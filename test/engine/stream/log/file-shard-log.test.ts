@@ -76,6 +76,30 @@ describe('FileShardLog', () => {
     await log.close();
   });
 
+  it('starts a disk read at the index entry just before the record, not at the start of the segment', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0, indexIntervalBytes: 4096 });
+    await log.append(numbered(0, 20_000, 1000));
+    const positions: number[] = [];
+    const realReadSync = fs.readSync;
+    const spy = vi.spyOn(fs, 'readSync').mockImplementation(((fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => {
+      positions.push(position);
+      return realReadSync(fd, buffer, offset, length, position);
+    }) as unknown as typeof fs.readSync);
+    try {
+      expectNumbered(log.read(15_000, { maxRecords: 1, maxBytes: 1 << 20 }), 15_000, 1);
+    } finally {
+      spy.mockRestore();
+    }
+    const file = path.join(shard, segmentFiles(shard)[0]!);
+    const bytes = fs.readFileSync(file);
+    const recordPosition = bytes.indexOf('record 15000 ') - 26 - 'key-6'.length;
+    expect(bytes.readDoubleLE(recordPosition + 8)).toBe(15_000);
+    expect(positions[0]).toBeLessThanOrEqual(recordPosition);
+    expect(positions[0]).toBeGreaterThan(recordPosition - 4096 - 200);
+    await log.close();
+  });
+
   it('stops a disk read at maxBytes but returns at least one record', async () => {
     const { shard } = tempDir();
     const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0 });
