@@ -1,4 +1,4 @@
-// The `eddy` command line: `eddy serve` and aws-CLI-like Kinesis commands (bin/eddy.js runs main()).
+// The `eddy` command line: `eddy serve`, aws-CLI-like Kinesis commands and `eddy sql` (bin/eddy.js runs main()).
 //
 // The stream commands use @aws-sdk/client-kinesis rather than hand-made HTTP: requests are signed and
 // retried exactly as other Kinesis clients do it, errors arrive typed, and the same commands work against
@@ -12,10 +12,11 @@ import { putRecordsCommand } from './commands/put-records-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { streamCommands } from './commands/stream-commands.js';
 import { tailCommand } from './commands/tail-command.js';
+import { sqlArguments, sqlCommand } from './sql-command.js';
 
 const VERSION = '0.1.0';
 
-export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand];
+export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 4;
@@ -78,7 +79,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     return EXIT.ok;
   }
   try {
-    return await command.run(parseCommandOptions(command, rest), io);
+    // `eddy sql "<statements>"` takes its SQL as a bare argument.
+    const args = command === sqlCommand ? sqlArguments(rest) : rest;
+    return await command.run(parseCommandOptions(command, args), io);
   } catch (err) {
     return report(command, err, io);
   }

@@ -1,0 +1,211 @@
+// `eddy sql "<statements>"`: runs SQL through the /v1 API. DDL, SHOW, DESCRIBE and EXPLAIN print their
+// results; a SELECT starts a query whose rows are printed (one JSON object per line on stdout) as they
+// arrive over its WebSocket, until Ctrl-C, which deletes the query. Errors print with a caret under the
+// offending SQL and exit non-zero.
+
+import { WebSocket } from 'ws';
+import { SqlError, type SqlErrorCode } from '../sql/index.js';
+import { UsageError } from './cli-options.js';
+import { type CliIo, type Command, EXIT, type OptionValues } from './command.js';
+import { DEFAULT_ENDPOINT } from './kinesis-client.js';
+
+interface ApiError {
+  readonly code: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly token?: string;
+}
+
+interface StatementResult {
+  readonly kind: string;
+  readonly sql: string;
+  readonly message?: string;
+  readonly columns?: readonly { name: string; type: string }[];
+  readonly rows?: readonly Record<string, unknown>[];
+  readonly text?: string;
+  readonly query?: { id: string; name: string; status: string; columns: readonly { name: string; type: string }[] };
+}
+
+/** The options `sql` understands, and whether each takes a value; anything else bare is the SQL text. */
+const VALUE_OPTIONS = new Set(['--sql', '--endpoint']);
+
+/**
+ * `eddy sql "<statements>" [--endpoint url]`: the first bare argument is the SQL. It is passed on as
+ * `--sql=<text>` so text that starts with `-` (a `--` comment) is not taken for an option.
+ */
+export function sqlArguments(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let sqlSeen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUE_OPTIONS.has(arg) && i + 1 < argv.length) {
+      out.push(`${arg}=${argv[++i]!}`);
+    } else if (arg.startsWith('--') && (VALUE_OPTIONS.has(arg.split('=')[0]!) || arg === '--help')) {
+      out.push(arg);
+    } else if (!sqlSeen && (!arg.startsWith('-') || arg === '-' || /^--(\s|$)/.test(arg))) {
+      out.push(`--sql=${arg}`);
+      sqlSeen = true;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+export const sqlCommand: Command = {
+  name: 'sql',
+  summary: 'Runs SQL statements; for a SELECT, prints its result rows as they arrive until Ctrl-C.',
+  details: [
+    'Usage: eddy sql "<statements>" [--endpoint url]   (or --sql "<statements>"; "-" reads them from stdin)',
+    '',
+    'Statements are separated by ";". DDL (CREATE STREAM, DROP STREAM), SHOW STREAMS, SHOW QUERIES,',
+    'DESCRIBE and EXPLAIN print their results. A SELECT starts a continuous query and prints each result',
+    'row as one JSON object per line on stdout; Ctrl-C stops printing and deletes the query. INSERT INTO',
+    '... SELECT starts a query that keeps running in the server; its id is printed.',
+  ].join('\n'),
+  options: [
+    { name: 'sql', type: 'string', description: 'The statements (usually given as the first argument).', placeholder: 'statements' },
+    { name: 'endpoint', type: 'string', description: 'Eddy endpoint URL.', defaultText: `$EDDY_ENDPOINT or ${DEFAULT_ENDPOINT}`, placeholder: 'url' },
+  ],
+  async run(values: OptionValues, io: CliIo): Promise<number> {
+    let sql = values.sql as string | undefined;
+    if (sql === undefined) throw new UsageError('the SQL statements are required: eddy sql "<statements>"');
+    if (sql === '-') sql = await readAll(io.stdin);
+    if (sql.trim() === '') throw new UsageError('the SQL statements are empty');
+    const endpoint = ((values.endpoint as string | undefined) ?? io.env.EDDY_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+
+    const res = await fetch(`${endpoint}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+    const body = (await res.json().catch(() => ({}))) as { results?: StatementResult[]; error?: ApiError };
+    if (!res.ok || !body.results) {
+      io.stderr.write(`${renderError(body.error ?? { code: `HTTP ${res.status}`, message: res.statusText }, sql)}\n`);
+      return EXIT.serviceError;
+    }
+
+    const selects: StatementResult[] = [];
+    for (const result of body.results) {
+      if (result.kind === 'query') selects.push(result);
+      else io.stdout.write(describeResult(result));
+    }
+    if (selects.length === 0) return EXIT.ok;
+    return streamRows(endpoint, selects, io);
+  },
+};
+
+function describeResult(result: StatementResult): string {
+  switch (result.kind) {
+    case 'createStream':
+    case 'dropStream':
+      return `${result.message ?? result.kind}\n`;
+    case 'explain':
+      return `${result.text ?? ''}\n`;
+    case 'insert':
+      return `Started query ${result.query?.id} (${result.query?.status}); its rows go to the stream named in its INSERT INTO and it keeps running in the server.\n`;
+    default:
+      return renderTable(result.columns ?? [], result.rows ?? []);
+  }
+}
+
+/** Rows as an aligned text table, NULL shown as NULL. */
+export function renderTable(columns: readonly { name: string }[], rows: readonly Record<string, unknown>[]): string {
+  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
+  const table = [columns.map((c) => c.name), ...rows.map((r) => columns.map((c) => cell(r[c.name])))];
+  const widths = columns.map((_c, i) => Math.max(...table.map((line) => line[i]!.length)));
+  const lines = table.map((line) => line.map((v, i) => (i === line.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd());
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return `${lines.join('\n')}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
+}
+
+/** A located error renders with the SQL line and a caret under the token; others as code and message. */
+export function renderError(error: ApiError, sql: string): string {
+  if (error.line !== undefined && error.column !== undefined) {
+    const offset = offsetOf(sql, error.line, error.column);
+    const length = Math.max(1, error.token?.length ?? 1);
+    return new SqlError(error.code as SqlErrorCode, error.message, { offset, length, line: error.line, column: error.column }, sql).render();
+  }
+  return `error[${error.code}]: ${error.message}`;
+}
+
+function offsetOf(sql: string, line: number, column: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const next = /\r\n|\r|\n/g;
+    next.lastIndex = offset;
+    const m = next.exec(sql);
+    if (!m) break;
+    offset = m.index + m[0].length;
+  }
+  return offset + column - 1;
+}
+
+/** Follows every started SELECT until Ctrl-C (then deletes them) or until they all end. */
+async function streamRows(endpoint: string, selects: readonly StatementResult[], io: CliIo): Promise<number> {
+  const wsBase = endpoint.replace(/^http/, 'ws');
+  const many = selects.length > 1;
+  let failed = false;
+  let interrupted = false;
+  const sockets: WebSocket[] = [];
+  const ended = selects.map((select) => {
+    const q = select.query!;
+    const ws = new WebSocket(`${wsBase}/v1/queries/${encodeURIComponent(q.id)}/results`);
+    sockets.push(ws);
+    const prefix = many ? `${q.name}\t` : '';
+    return new Promise<void>((resolve) => {
+      ws.on('open', () => io.stderr.write(`Query ${q.id} started; printing its rows as they arrive (Ctrl-C to stop).\n`));
+      ws.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { type: string; rows?: unknown[]; message?: string };
+        if (frame.type === 'rows') io.stdout.write(frame.rows!.map((r) => `${prefix}${JSON.stringify(r)}\n`).join(''));
+        else if (frame.type === 'error') {
+          failed = true;
+          io.stderr.write(`Query ${q.id}: ${frame.message}\n`);
+        }
+      });
+      ws.on('error', (err) => {
+        failed = true;
+        io.stderr.write(`Query ${q.id}: ${err.message}\n`);
+      });
+      ws.on('close', (code, reason) => {
+        if (!interrupted && code !== 1000) {
+          failed = true;
+          if (code === 1001) io.stderr.write(`Query ${q.id}: the server shut down\n`);
+          else if (reason.length > 0 && code !== 1011 && code !== 4008) io.stderr.write(`Query ${q.id}: ${String(reason)}\n`);
+        }
+        resolve();
+      });
+    });
+  });
+
+  const stop = new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      interrupted = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    void Promise.all(ended).then(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    });
+  });
+  await stop;
+  if (interrupted) {
+    // The queries existed only to feed this terminal.
+    await Promise.all(
+      selects.map(async (s) => {
+        const res = await fetch(`${endpoint}/v1/queries/${encodeURIComponent(s.query!.id)}`, { method: 'DELETE' }).catch(() => undefined);
+        if (res && res.status !== 204 && res.status !== 404) io.stderr.write(`Could not delete query ${s.query!.id}: HTTP ${res.status}\n`);
+      }),
+    );
+    for (const ws of sockets) ws.close();
+    await Promise.all(ended);
+    return EXIT.ok;
+  }
+  return failed ? EXIT.serviceError : EXIT.ok;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
