@@ -15,3 +15,6 @@ export { AwsProtocolError, type AwsProtocolErrorType } from './server/aws-protoc
 export * as shapes from './server/aws-protocol/shape.js';
 export { KINESIS_TARGET_PREFIX } from './server/kinesis-api/kinesis-service.js';
 export type { SubscribeToShardOptions } from './server/kinesis-api/subscribe-to-shard.js';
+export { sqlApi, type SqlApiOptions } from './server/http/sql-api.js';
+export { SqlService, type StatementResult, type StreamListing } from './server/sql-service.js';
+export { compileSql, explainPlan, renderSqlError, SqlError, type CompiledStatement, type SqlCatalog } from './sql/index.js';
