@@ -5,6 +5,7 @@
 //   services: more AWS JSON 1.1 services on `POST /` (see aws-protocol/aws-json-service.ts), e.g. Firehose.
 //   plugins:  more fastify plugins (route groups such as /v1, WebSocket upgrades). `upgrade` events of
 //             HTTP/1.1 connections are re-emitted on `app.server`.
+//   metrics:  more Prometheus text for /metrics.
 
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { type Clock, type StreamStore, systemClock } from '../engine/index.js';
@@ -30,6 +31,8 @@ export interface BuildServerOptions {
   readonly subscribeToShard?: SubscribeToShardOptions;
   /** Idle keep-alive time for HTTP/1.1 connections and HTTP/2 sessions. */
   readonly keepAliveTimeoutMs?: number;
+  /** More Prometheus text appended to /metrics (e.g. delivery figures); each returns whole lines. */
+  readonly metrics?: readonly (() => string)[];
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
@@ -68,7 +71,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
-    return renderPrometheusText(options.store.metrics(), requestMetrics);
+    const extra = (options.metrics ?? []).map((render) => render());
+    return [renderPrometheusText(options.store.metrics(), requestMetrics), ...extra].join('');
   });
 
   for (const plugin of options.plugins ?? []) app.register(plugin);

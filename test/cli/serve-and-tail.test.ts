@@ -1,6 +1,7 @@
 // `eddy serve` as a process (endpoint printed, both transports, clean stop on SIGTERM) and `eddy tail`
 // following a stream across a shard split.
 import { CreateStreamCommand, KinesisClient, PutRecordCommand, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { FirehoseClient, ListDeliveryStreamsCommand } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ afterAll(() => {
 });
 
 describe('eddy serve', () => {
-  it('prints its endpoint, serves the SDK over HTTP/2 and HTTP/1.1, and stops cleanly on SIGTERM with its data on disk', async () => {
+  it('prints its endpoint, serves Kinesis over HTTP/2 and HTTP/1.1 plus Firehose, SQL and metrics, and stops cleanly on SIGTERM with its data on disk', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'eddy-serve-'));
     const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--fsync', 'always']);
     try {
@@ -36,6 +37,18 @@ describe('eddy serve', () => {
       expect(put.ShardId).toBe('shardId-000000000000');
       h2.destroy();
       h1.destroy();
+
+      // The same port serves the Firehose API and the SQL API.
+      const firehose = new FirehoseClient({ endpoint, region: 'us-east-1', credentials: testCredentials });
+      expect((await firehose.send(new ListDeliveryStreamsCommand({}))).DeliveryStreamNames).toEqual([]);
+      firehose.destroy();
+      const sql = await fetch(`${endpoint}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SHOW STREAMS' }) });
+      expect(sql.status).toBe(200);
+      expect(JSON.stringify(await sql.json())).toContain('served');
+      const metrics = await (await fetch(`${endpoint}/metrics`)).text();
+      expect(metrics).toContain('eddy_kinesis_incoming_records_total{stream="served",shard="shardId-000000000000"} 1');
+      expect(metrics).toContain('# TYPE eddy_firehose_incoming_records_total counter');
+
       child.kill('SIGTERM');
       expect(await exitOf(child)).toBe(0);
       expect(readdirSync(dataDir).length).toBeGreaterThan(0);

@@ -2,14 +2,16 @@
 // accepting connections, lets in-flight requests finish and closes the store (fsyncing its files).
 
 import { resolve } from 'node:path';
-import type { FsyncPolicy, StreamStoreOptions } from '../../engine/index.js';
+import type { FsyncPolicy } from '../../engine/index.js';
 import { UsageError } from '../cli-options.js';
 import { type Command, EXIT } from '../command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Runs Eddy: the Kinesis-compatible API (HTTP/1.1 and HTTP/2 on one port), /healthz and /metrics.',
-  details: 'Binds to loopback unless --host says otherwise. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.',
+  summary: 'Runs Eddy: the Kinesis and Firehose APIs, the SQL API (/v1, WebSockets), /healthz and /metrics on one port.',
+  details:
+    'HTTP/1.1 and cleartext HTTP/2 share the port. Binds to loopback unless --host says otherwise.\n' +
+    'Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: no new connections, in-flight requests finish, files are closed.',
   options: [
     { name: 'port', type: 'integer', description: 'TCP port (0 picks a free one).', defaultText: '4567' },
     { name: 'host', type: 'string', description: 'Address to bind.', defaultText: '127.0.0.1', placeholder: 'address' },
@@ -27,24 +29,40 @@ export const serveCommand: Command = {
     if (inMemory && values['data-dir'] !== undefined) throw new UsageError('--in-memory and --data-dir cannot be used together');
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
-    const storeOptions: StreamStoreOptions = {
-      ...(dataDir !== undefined ? { dataDir, log: { fsync } } : {}),
-      ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
-    };
     // Loaded here so the other commands start without the server and engine.
-    const [{ openStreamStore }, { buildServer }] = await Promise.all([import('../../engine/index.js'), import('../../server/app.js')]);
-    const store = await openStreamStore(storeOptions);
-    const app = buildServer({ store, logger: { level: (values['log-level'] as string | undefined) ?? 'warn' } });
+    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }] = await Promise.all([
+      import('../../engine/index.js'),
+      import('../../server/app.js'),
+      import('../../server/http/sql-api.js'),
+      import('../../server/firehose-api/firehose-service.js'),
+      import('../../server/firehose-api/delivery-metrics-text.js'),
+    ]);
+    const engine = await createEngine({
+      ...(dataDir !== undefined ? { dataDir, fsync } : {}),
+      ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
+    });
+    const delivery = engine.delivery;
+    const app = buildServer({
+      store: engine.store,
+      clock: engine.clock,
+      logger: { level: (values['log-level'] as string | undefined) ?? 'warn' },
+      services: delivery ? [firehoseService({ delivery })] : [],
+      plugins: [sqlApi({ engine })],
+      metrics: delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [],
+    });
     try {
       await app.listen({ port, host });
     } catch (err) {
-      await store.close();
+      await engine.close();
       throw err;
     }
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address !== null ? address.port : port;
     const shownHost = host.includes(':') ? `[${host}]` : host;
-    const storage = dataDir !== undefined ? `Streams are stored in ${dataDir} (fsync ${fsync}).` : 'Streams are kept in memory only.';
+    const storage =
+      dataDir !== undefined
+        ? `Streams are stored in ${dataDir} (fsync ${fsync}).`
+        : 'Streams are kept in memory only (Firehose delivery needs --data-dir).';
     io.stdout.write(`Eddy is listening on http://${shownHost}:${actualPort}\n${storage}\n`);
 
     await new Promise<void>((done) => {
@@ -58,7 +76,7 @@ export const serveCommand: Command = {
     });
     io.stdout.write('Shutting down…\n');
     await app.close();
-    await store.close();
+    await engine.close();
     io.stdout.write('Stopped.\n');
     return EXIT.ok;
   },
