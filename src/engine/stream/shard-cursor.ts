@@ -35,6 +35,10 @@ export class StreamShardCursor implements ShardCursor {
     return this.lastOffset === undefined ? undefined : sequenceNumberAt(this.shard.sequencePrefix, this.lastOffset);
   }
 
+  get continuationSequenceNumber(): string | undefined {
+    return this.offset > 0 ? sequenceNumberAt(this.shard.sequencePrefix, this.offset - 1) : undefined;
+  }
+
   read(limits?: { maxRecords?: number; maxBytes?: number }): ShardReadResult {
     if (this.closed || this.shard.disposed) throw shardNotFound(this.account, this.streamName, this.shardId);
     const now = this.clock.now();

@@ -112,6 +112,12 @@ export interface ShardCursor {
   readonly shardId: string;
   /** Sequence number of the last record returned, if any: the position to checkpoint. */
   readonly lastSequenceNumber: string | undefined;
+  /**
+   * A sequence number to resume from with AFTER_SEQUENCE_NUMBER so that the next record read is the one
+   * this cursor reads next, even before it has returned any (SubscribeToShard's ContinuationSequenceNumber);
+   * undefined while the cursor is still before the shard's first record.
+   */
+  readonly continuationSequenceNumber: string | undefined;
   read(limits?: { maxRecords?: number; maxBytes?: number }): ShardReadResult;
   /** Resolves once records past the cursor are readable, the shard closes, or the signal aborts. */
   waitForRecords(signal?: AbortSignal): Promise<void>;

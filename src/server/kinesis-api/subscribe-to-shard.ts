@@ -3,7 +3,7 @@
 // The stream is pulled by the response (backpressure): a slow client holds at most one event in memory.
 
 import { Readable } from 'node:stream';
-import { EddyError, isEddyError, type ShardCursor, type ShardPosition } from '../../engine/index.js';
+import { EddyError, isEddyError, type ShardCursor } from '../../engine/index.js';
 import { type AwsOperation, EventStreamResponse, operation } from '../aws-protocol/aws-json-service.js';
 import { encodeEventStreamMessage } from '../aws-protocol/event-stream.js';
 import { required, structure, timestamp } from '../aws-protocol/shape.js';
@@ -41,11 +41,6 @@ function exceptionMessage(codec: WireCodec, type: string, message: string): Buff
   );
 }
 
-/** Where a client resumes if no record has been delivered yet. */
-function initialContinuation(position: ShardPosition): string | undefined {
-  return position.type === 'AFTER_SEQUENCE_NUMBER' ? position.sequenceNumber : undefined;
-}
-
 /**
  * Waits for records, for `ms` at most, or until a stop signal fires. Plain timers rather than
  * AbortSignal.timeout/any: on Node 20 a timeout signal only weakly held by a composite can be collected
@@ -66,7 +61,6 @@ async function waitForRecords(cursor: ShardCursor, stops: readonly AbortSignal[]
 
 async function* subscriptionEvents(
   cursor: ShardCursor,
-  position: ShardPosition,
   subscription: ShardSubscription,
   clientGone: AbortSignal,
   codec: WireCodec,
@@ -80,10 +74,8 @@ async function* subscriptionEvents(
   try {
     yield eventMessage(codec, 'initial-response', {});
     let lastEventAt = performance.now();
-    let continuation = initialContinuation(position);
     while (!stopped()) {
       const result = cursor.read({ maxRecords: EVENT_MAX_RECORDS, maxBytes: EVENT_MAX_BYTES });
-      if (result.records.length > 0) continuation = result.records[result.records.length - 1]!.sequenceNumber;
       const now = performance.now();
       if (result.records.length > 0 || result.endOfShard || now - lastEventAt >= heartbeatMs) {
         const event: Record<string, unknown> = {
@@ -91,6 +83,7 @@ async function* subscriptionEvents(
           MillisBehindLatest: result.millisBehindLatest,
         };
         // At the end of a closed shard there is nothing to continue from; the children say where to go.
+        const continuation = cursor.continuationSequenceNumber;
         if (!result.endOfShard && continuation !== undefined) event.ContinuationSequenceNumber = continuation;
         if (result.childShards !== undefined) event.ChildShards = result.childShards.map(wireChildShard);
         yield eventMessage(codec, 'SubscribeToShardEvent', event);
@@ -146,7 +139,7 @@ export function subscribeToShardOperations(
         cursor.close();
         throw err;
       }
-      const events = subscriptionEvents(cursor, position, subscription, ctx.signal, ctx.codec, durationMs, heartbeatMs, ctx.log);
+      const events = subscriptionEvents(cursor, subscription, ctx.signal, ctx.codec, durationMs, heartbeatMs, ctx.log);
       return new EventStreamResponse(Readable.from(events, { objectMode: false, highWaterMark: 1 }));
     },
   );

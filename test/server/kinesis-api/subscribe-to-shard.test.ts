@@ -83,6 +83,18 @@ describe('SubscribeToShard', () => {
     expect(events[events.length - 1]!.ContinuationSequenceNumber).toBe(events[0]!.Records![0]!.SequenceNumber);
   });
 
+  it('gives a ContinuationSequenceNumber from the first event, before any record was delivered', async () => {
+    const consumerARN = await streamWithConsumer('efo-continue', 'app');
+    const put = await client.send(new PutRecordCommand({ StreamName: 'efo-continue', PartitionKey: 'k', Data: Buffer.from('earlier') }));
+    const out = await client.send(
+      new SubscribeToShardCommand({ ConsumerARN: consumerARN, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }),
+    );
+    const [first] = await collect(out.EventStream!, (seen) => seen.length >= 1);
+    expect(first!.Records).toEqual([]);
+    // Resuming AFTER it reads exactly what the subscription would have read next.
+    expect(first!.ContinuationSequenceNumber).toBe(put.SequenceNumber);
+  });
+
   it('refuses a second subscription to the same shard within 5 seconds with ResourceInUseException', async () => {
     const consumerARN = await streamWithConsumer('efo-busy', 'app');
     const request = { ConsumerARN: consumerARN, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' as const } };
