@@ -80,7 +80,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       const opened = await DeliveryManager.open({
         streams: store,
         clock,
-        resolveSchema: (table) => catalog.stream(table)?.columns,
+        // The SQL catalog stands in for Glue: Parquet and Arrow output take a stream's declared schema.
+        resolveSchema: (table) => catalog.stream(table),
         ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
         ...(options.filesRoot === undefined ? {} : { filesRoot: options.filesRoot }),
         ...(options.region === undefined ? {} : { region: options.region }),

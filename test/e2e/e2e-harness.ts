@@ -8,6 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { expect } from 'vitest';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
 import { buildServer } from '../../src/server/app.js';
+import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -30,7 +31,13 @@ export async function tempDir(): Promise<{ path: string; remove(): Promise<void>
 
 export async function startEddy(options: EngineOptions): Promise<Eddy> {
   const engine = await createEngine({ shardLimits: false, fsync: 'never', ...options, queries: { idleTimeoutMs: 600_000, ...options.queries } });
-  const app = buildServer({ store: engine.store, logger: false, plugins: [sqlApi({ engine })] });
+  const delivery = engine.delivery;
+  const app = buildServer({
+    store: engine.store,
+    logger: false,
+    services: delivery ? [firehoseService({ delivery })] : [],
+    plugins: [sqlApi({ engine })],
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
