@@ -23,7 +23,7 @@ const wireStreamSummary = (s: StreamSummary, codec: WireCodec): Record<string, u
 
 const NO_ENHANCED_MONITORING = [{ ShardLevelMetrics: [] }];
 
-export function streamLifecycleOperations({ store, clock }: KinesisApiDeps): Record<string, AwsOperation> {
+export function streamLifecycleOperations({ store, clock, subscriptions }: KinesisApiDeps): Record<string, AwsOperation> {
   const createStream = operation(
     structure({
       StreamName: required(streamName()),
@@ -42,7 +42,12 @@ export function streamLifecycleOperations({ store, clock }: KinesisApiDeps): Rec
   );
 
   const deleteStream = operation(structure({ ...streamTargetMembers(), EnforceConsumerDeletion: boolean() }), async (input) => {
-    await store.deleteStream(resolveStreamName(store, input));
+    const name = resolveStreamName(store, input);
+    // Kinesis refuses to delete a stream with consumers unless asked to deregister them as well.
+    const enforce = input.EnforceConsumerDeletion ?? false;
+    const consumers = enforce ? store.listConsumers(name) : [];
+    await store.deleteStream(name, { enforceConsumerDeletion: enforce });
+    for (const consumer of consumers) subscriptions.endConsumer(consumer.consumerARN);
     return undefined;
   });
 

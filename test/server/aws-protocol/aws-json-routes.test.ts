@@ -119,6 +119,27 @@ describe('AWS JSON dispatch on one port', () => {
     expect(JSON.parse(res.body.toString())).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
   });
 
+  it('refuses an Authorization header that is not SigV4-shaped with IncompleteSignatureException', async () => {
+    const headers = { ...signedHeaders('Kinesis_20131202.DescribeLimits'), authorization: 'Bearer token' };
+    const res = await post('Kinesis_20131202.DescribeLimits', '{}', headers);
+    const body = JSON.parse(res.body.toString());
+    expect(res.status).toBe(400);
+    expect(body.__type).toBe('IncompleteSignatureException');
+    expect(body.message).toContain("Authorization header requires 'Credential' parameter.");
+  });
+
+  it('answers an oversized body with 413 in the AWS error shape', async () => {
+    const res = await post('Kinesis_20131202.DescribeLimits', JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body.toString()).__type).toBe('SerializationException');
+  });
+
+  it('answers a body that is not JSON with SerializationException', async () => {
+    const res = await post('Kinesis_20131202.DescribeLimits', '{not json');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString()).__type).toBe('SerializationException');
+  });
+
   it('answers a wrong JSON type with SerializationException and a capital Message', async () => {
     const res = await post('Kinesis_20131202.ListTagsForStream', '{"StreamName": true}');
     const body = JSON.parse(res.body.toString());

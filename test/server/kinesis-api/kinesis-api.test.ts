@@ -316,6 +316,17 @@ describe('enhanced fan-out consumers', () => {
   });
 });
 
+describe('deleting a stream with consumers', () => {
+  it('is refused unless EnforceConsumerDeletion is set, as Kinesis does', async () => {
+    await createActive(h2, 'has-readers', 1);
+    await h2.send(new RegisterStreamConsumerCommand({ StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/has-readers', ConsumerName: 'r' }));
+    const err = await errorOf(h2.send(new DeleteStreamCommand({ StreamName: 'has-readers' })));
+    expect(err.name).toBe('ResourceInUseException');
+    await h2.send(new DeleteStreamCommand({ StreamName: 'has-readers', EnforceConsumerDeletion: true }));
+    await waitUntilStreamNotExists({ client: h2, maxWaitTime: 20 }, { StreamName: 'has-readers' });
+  });
+});
+
 describe('errors by name', () => {
   it('ResourceNotFoundException for an unknown stream, with the Kinesis message', async () => {
     const err = await errorOf(h2.send(new DescribeStreamSummaryCommand({ StreamName: 'missing' })));
