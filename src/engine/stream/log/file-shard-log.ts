@@ -8,8 +8,11 @@ import { EddyError } from '../../errors.js';
 import { CommitListeners } from './commit-listeners.js';
 import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
 import { encodeBatch, type EncodedBatch } from './record-frame.js';
-import { Segment, parseLogFileName, scanSegment, type ScanProblem } from './segment.js';
-import { loadSegmentIndex, readSegmentIndexFile, writeSegmentIndex } from './segment-index-file.js';
+import { reportAsWarning, type CorruptionReport } from './corruption-report.js';
+import { fsyncDirectory, syncDirectory } from './directory-sync.js';
+import { Segment } from './segment.js';
+import { writeSegmentIndex } from './segment-index-file.js';
+import { recoverSegments } from './segment-recovery.js';
 import type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, ShardLog, ShardLogOptions } from './shard-log.js';
 import { DEFAULT_INDEX_INTERVAL_BYTES } from './sparse-index.js';
 import { DEFAULT_TAIL_CACHE_BYTES, TailCache } from './tail-cache.js';
@@ -18,21 +21,7 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_MAX_AGE_MS = 60 * 60 * 1000;
 export const DEFAULT_FSYNC_INTERVAL_MS = 1000;
 
-/** What a file log found wrong with its files, and what it did about it. */
-export interface CorruptionReport {
-  readonly dir: string;
-  readonly segment: string;
-  /** The first offset affected. */
-  readonly offset: number;
-  /** Byte position in the segment file where valid frames end. */
-  readonly position: number;
-  /**
-   * `truncated`: the torn or corrupt tail of the newest segment was cut off at start-up.
-   * `unreadable`: records from `offset` to the end of an older segment are no longer served.
-   */
-  readonly action: 'truncated' | 'unreadable';
-  readonly reason: string;
-}
+export type { CorruptionReport } from './corruption-report.js';
 
 export interface FileShardLogOptions extends ShardLogOptions {
   /** Bytes of frames between sparse index entries. */
@@ -553,122 +542,6 @@ export class FileShardLog implements ShardLog {
   }
 }
 
-// --- start-up recovery -----------------------------------------------------------------------------
-
-/**
- * Loads every segment of `dir`: sealed ones from their sidecars when those match, otherwise by scanning;
- * the newest by scanning, cutting off (and fsyncing the cut of) a torn or corrupt tail.
- */
-function recoverSegments(
-  dir: string,
-  indexInterval: number,
-  report: (report: CorruptionReport) => void,
-): { segments: Segment[]; sidecarsToWrite: Segment[] } {
-  const bases = new Set<number>();
-  const indexes = new Set<number>();
-  for (const name of fs.readdirSync(dir)) {
-    if (name.endsWith('.tmp')) {
-      fs.rmSync(path.join(dir, name), { force: true });
-      continue;
-    }
-    const parsed = parseLogFileName(name);
-    if (parsed?.kind === 'segment') bases.add(parsed.baseOffset);
-    else if (parsed?.kind === 'index') indexes.add(parsed.baseOffset);
-  }
-  const sorted = [...bases].sort((a, b) => a - b);
-  const segments: Segment[] = [];
-  const sidecarsToWrite: Segment[] = [];
-  for (const base of indexes) if (!bases.has(base)) fs.rmSync(path.join(dir, new Segment(dir, base).indexPath), { force: true });
-
-  for (let i = 0; i < sorted.length; i++) {
-    const segment = new Segment(dir, sorted[i]!);
-    const newest = i === sorted.length - 1;
-    const fd = fs.openSync(segment.path, newest ? 'r+' : 'r');
-    try {
-      const fileSize = fs.fstatSync(fd).size;
-      const sidecar = newest ? undefined : readSegmentIndexFile(segment);
-      if (newest) fs.rmSync(segment.indexPath, { force: true });
-      if (sidecar === undefined || !loadSegmentIndex(segment, sidecar, fileSize)) {
-        const problem = scanSegment(segment, fd, fileSize, indexInterval);
-        segment.fileSize = fileSize;
-        if (newest) {
-          if (segment.size < fileSize) {
-            fs.ftruncateSync(fd, segment.size);
-            fs.fdatasyncSync(fd);
-            segment.fileSize = segment.size;
-            if (problem !== undefined) report(problemReport(dir, segment, problem, 'truncated'));
-          }
-        } else {
-          if (problem !== undefined) segment.corruptFrom = problem.offset;
-          sidecarsToWrite.push(segment);
-        }
-        if (problem !== undefined && !newest) report(problemReport(dir, segment, problem, 'unreadable'));
-      } else if (segment.corruptFrom !== undefined) {
-        report({
-          dir,
-          segment: segment.name,
-          offset: segment.corruptFrom,
-          position: segment.size,
-          action: 'unreadable',
-          reason: 'corrupt frame found when the segment was last scanned',
-        });
-      }
-      const previous = segments[segments.length - 1];
-      if (previous !== undefined && previous.endOffset > segment.baseOffset) {
-        // Overlapping segments cannot come from this log's writes; serve each offset once, from the newer file.
-        previous.corruptFrom = Math.min(previous.readableEnd, segment.baseOffset);
-      }
-      if (newest) segment.writeFd = fd;
-      else fs.closeSync(fd);
-    } catch (error) {
-      fs.closeSync(fd);
-      throw error;
-    }
-    segments.push(segment);
-  }
-  if (segments.length === 0) {
-    const first = new Segment(dir, 0);
-    first.writeFd = fs.openSync(first.path, 'wx+');
-    syncDirectory(dir);
-    // A new log's directory may have been made by the caller: its entry must be durable too.
-    syncDirectory(path.dirname(path.resolve(dir)));
-    segments.push(first);
-  }
-  return { segments, sidecarsToWrite };
-}
-
-function problemReport(dir: string, segment: Segment, problem: ScanProblem, action: CorruptionReport['action']): CorruptionReport {
-  return { dir, segment: segment.name, offset: problem.offset, position: problem.position, action, reason: problem.reason };
-}
-
-function defaultReport(report: CorruptionReport): void {
-  const what =
-    report.action === 'truncated'
-      ? `cut off a torn or corrupt tail at byte ${report.position} (offset ${report.offset})`
-      : `stopped serving records from offset ${report.offset} (byte ${report.position})`;
-  process.emitWarning(`shard log ${report.dir}, segment ${report.segment}: ${what}: ${report.reason}`, { code: 'EDDY_LOG_CORRUPTION' });
-}
-
-/**
- * Fsyncs a directory so the entries of files created in it survive a crash. Opened only when needed: a
- * store with many shards should not hold a descriptor per shard for it.
- */
-function fsyncDirectory(dir: string, done: (error: NodeJS.ErrnoException | null) => void): void {
-  fs.open(dir, 'r', (openError, fd) => {
-    if (openError) return done(openError);
-    fs.fsync(fd, (syncError) => fs.close(fd, (closeError) => done(syncError ?? closeError)));
-  });
-}
-
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function ioError(error: unknown, doing: string): EddyError {
   const cause = error instanceof Error ? error.message : String(error);
   return new EddyError('InternalFailure', `I/O error ${doing}: ${cause}`, 'external');
@@ -696,7 +569,7 @@ function settingsFrom(options: FileShardLogOptions): Settings {
     indexInterval: positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL_BYTES, 'indexIntervalBytes'),
     tailCacheBytes: nonNegative(options.tailCacheBytes, DEFAULT_TAIL_CACHE_BYTES, 'tailCacheBytes'),
     fsyncIntervalMs: positive(options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS, 'fsyncIntervalMs'),
-    report: options.onCorruption ?? defaultReport,
+    report: options.onCorruption ?? reportAsWarning,
   };
 }
 
