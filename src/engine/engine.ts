@@ -71,7 +71,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     await dropOrphanSchemas(catalog, store);
     // A stream deleted through the Kinesis API takes its SQL schema with it.
     const unwatch = store.onStreamEvent((e) => {
-      if (e.type === 'deleted' && catalog.stream(e.streamName)) void catalog.dropStream(e.streamName);
+      // A failed write here is retried by the catalog's next write, which saves the whole catalog.
+      if (e.type === 'deleted' && catalog.stream(e.streamName)) catalog.dropStream(e.streamName).catch(() => undefined);
     });
     closers.push(async () => unwatch());
 

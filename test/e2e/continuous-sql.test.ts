@@ -1,6 +1,7 @@
 // End to end through a listening server: streams created with SQL, records put with the AWS SDK across
 // two shards with out-of-order event times, results read over WebSockets, and every window, group and
 // value checked against DuckDB computing the same aggregates over the same rows in batch.
+import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FrameClient } from '../server/ws/frame-client.js';
 import { expectSameRows, FIRST_SHARD_KEY, LAST_SHARD_KEY, Oracle, prng, putAll, startEddy, tempDir, type Eddy } from './e2e-harness.js';
@@ -168,6 +169,16 @@ describe('continuous SQL end to end', () => {
     expectSameRows(client.rows, expected, ['window_start', 'user_id']);
     const totals = await eddy.http('GET', `/v1/queries/${insert.query.id}`);
     expect(totals.json).toMatchObject({ sink: { kind: 'stream', stream: 'user_totals' }, lateRows: 0 });
+  });
+
+  it('forgets the schema of a stream deleted through the Kinesis API, so the name can be declared again', async () => {
+    const eddy = await eddyOn();
+    await eddy.sql(CREATE_CLICKS);
+    await eddy.kinesis.send(new DeleteStreamCommand({ StreamName: 'clicks' }));
+    expect((await eddy.http('GET', '/v1/streams')).json).toEqual({ streams: [] });
+    const [created] = await eddy.sql('CREATE STREAM clicks (id INT) WITH (shards = 1)');
+    expect(created).toMatchObject({ action: 'created' });
+    expect(eddy.engine.catalog.stream('clicks')?.columns).toEqual([{ name: 'id', type: 'INT' }]);
   });
 
   it('resumes queries after a restart on the same data directory: every window once across the restart', async () => {
