@@ -3,6 +3,7 @@
 // type, is refused on its own with a reason; the other records still convert.
 
 import { Bool, Field, Float64, Int32, Int64, makeData, Schema, Struct, Table, TimestampMillisecond, Utf8, type Data, type DataType as ArrowType, RecordBatch } from 'apache-arrow';
+import { isAscii } from 'node:buffer';
 import type { ColumnSchema } from '../query/plan.js';
 import type { JsonReading } from './delivery-stream-config.js';
 import type { DataType } from '../expr/ir.js';
@@ -97,6 +98,21 @@ function lookup(obj: Record<string, unknown>, key: string, lower: string, readin
   return undefined;
 }
 
+/**
+ * Decodes every record's text. One decode of all records together, cut by offsets, is several times
+ * cheaper than a decode per small record; it is only valid when the text is ASCII (offsets in bytes and
+ * characters agree), otherwise each record is decoded on its own.
+ */
+function decodeAll(records: readonly Uint8Array[]): (i: number) => string {
+  const all = Buffer.concat(records as Uint8Array[]);
+  const total = all.length;
+  const starts = new Int32Array(records.length + 1);
+  for (let i = 0; i < records.length; i++) starts[i + 1] = starts[i]! + records[i]!.length;
+  if (!isAscii(all)) return (i) => decoder.decode(records[i]);
+  const text = all.toString('latin1', 0, total);
+  return (i) => text.slice(starts[i]!, starts[i + 1]!);
+}
+
 function follow(obj: unknown, path: readonly string[]): unknown {
   let v = obj;
   for (const step of path) {
@@ -150,9 +166,17 @@ class ColumnBuilder {
         return makeData({ type: type as Int32, length: n, nullCount: nulls, nullBitmap, data: Int32Array.from(this.numbers!.subarray(0, n)) });
       case 'BIGINT':
       case 'TIMESTAMP': {
+        // Whole numbers within ±2^53 (all a JSON number can hold exactly) are written as two 32-bit halves,
+        // which is much cheaper than a BigInt per value.
         const data = new BigInt64Array(n);
+        const halves = new Int32Array(data.buffer);
         const src = this.numbers!;
-        for (let i = 0; i < n; i++) data[i] = BigInt(src[i]!);
+        for (let i = 0; i < n; i++) {
+          const v = src[i]!;
+          const high = Math.floor(v / 4294967296);
+          halves[2 * i] = v - high * 4294967296;
+          halves[2 * i + 1] = high;
+        }
         return this.col.type === 'BIGINT'
           ? makeData({ type: type as Int64, length: n, nullCount: nulls, nullBitmap, data })
           : makeData({ type: type as TimestampMillisecond, length: n, nullCount: nulls, nullBitmap, data });
@@ -195,11 +219,12 @@ export function jsonRecordsToArrow(records: readonly Uint8Array[], reading: Json
   for (let c = 0; c < columns.length; c++) if (reading.paths?.[columns[c]!.name]?.length === 1) names[c] = reading.paths[columns[c]!.name]![0]!;
   const lowers = names.map((n) => n.toLowerCase());
   const failures: ConversionFailure[] = [];
+  const texts = decodeAll(records);
   let n = 0;
   for (let r = 0; r < records.length; r++) {
     let obj: unknown;
     try {
-      obj = JSON.parse(decoder.decode(records[r]));
+      obj = JSON.parse(texts(r));
     } catch (e) {
       failures.push({ index: r, errorCode: 'DataFormatConversion.MalformedData', errorMessage: `The record is not valid JSON: ${(e as Error).message}` });
       continue;
