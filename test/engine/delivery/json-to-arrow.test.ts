@@ -28,6 +28,16 @@ describe('JSON to Arrow conversion (OpenX JSON SerDe rules)', () => {
     expect(table!.getChild('at')!.get(0)).toBe(Date.UTC(2026, 10, 25, 17));
   });
 
+  it('keeps 64-bit integers and timestamps exact, negative ones included', () => {
+    const { table } = jsonRecordsToArrow(
+      [rec({ big: -5, at: -1 }), rec({ big: 2 ** 53 - 1, at: 1_764_090_000_123 }), rec({ big: -(2 ** 40) - 3 })],
+      reading({ columns: [{ name: 'big', type: 'BIGINT' }, { name: 'at', type: 'TIMESTAMP' }] }),
+    );
+    expect([...table!.getChild('big')!.toArray()]).toEqual([-5n, 2n ** 53n - 1n, -(2n ** 40n) - 3n]);
+    expect(table!.getChild('at')!.get(1)).toBe(1_764_090_000_123);
+    expect(table!.getChild('at')!.get(2)).toBeNull();
+  });
+
   it('honours ColumnToJsonKeyMappings and ConvertDotsInJsonKeysToUnderscores', () => {
     const mapped = jsonRecordsToArrow([rec({ 'user.id': 3, full_name: 'x' })], reading({ convertDotsToUnderscores: true, columnToJsonKey: { name: 'full_name' } }));
     expect(mapped.table!.getChild('user_id')!.get(0)).toBe(3);
