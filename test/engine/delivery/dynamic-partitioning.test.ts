@@ -71,5 +71,17 @@ describe('dynamic partitioning', () => {
     expect(first!.key).toMatch(/^customer_id=1\//);
     expect(first!.records).toBe(1);
   });
+
+  it('sends records whose partition value cannot form a file name to the error prefix', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'long', ExtendedS3DestinationConfiguration: destination({ ...partitioned, BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) });
+    const errors = h.waitForObjects(1, 'error');
+    await h.manager.putRecordBatch('long', [Buffer.from(JSON.stringify({ customer_id: 'c'.repeat(300), device: { type: 'x' } }))]);
+    h.clock.advance(60_000);
+    h.manager.poke();
+    const [e] = await errors;
+    const line = JSON.parse((await readObject(h.filesRoot, e!.key)).toString()) as Record<string, string>;
+    expect(line).toMatchObject({ errorCode: 'S3.InvalidPrefix', errorMessage: expect.stringMatching(/longer than 255 bytes/) });
+    expect(await listObjects(h.filesRoot)).toEqual([e!.key]);
+  });
 });
 
