@@ -23,7 +23,7 @@ export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
   const routes = v1Routes({ sql, queries });
   const sockets = queryResultsSocket({ queries, held, ...options.results });
   return async (app: FastifyInstance) => {
-    await app.register(routes);
+    await app.register(routes, { prefix: '/v1' });
     await app.register(sockets);
   };
 }

@@ -1,4 +1,5 @@
-// The /v1 HTTP API: SQL scripts, continuous queries and streams, as one fastify plugin.
+// The /v1 HTTP API: SQL scripts, continuous queries and streams, as one fastify plugin (registered under
+// the /v1 prefix, which also scopes its error and not-found handlers).
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { QueryManager, QueryStatus } from '../../engine/index.js';
@@ -25,9 +26,12 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
   const { sql, queries } = options;
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
+    app.setNotFoundHandler((request, reply) =>
+      reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
+    );
 
     app.post<{ Body: { sql: string } }>(
-      '/v1/sql',
+      '/sql',
       {
         schema: {
           body: sqlBodySchema,
@@ -38,7 +42,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     );
 
     app.post<{ Body: { sql: string; name?: string } }>(
-      '/v1/queries',
+      '/queries',
       { schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
       async (request, reply) => {
         const status = await sql.startQuery(request.body.sql, request.body.name);
@@ -47,19 +51,19 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     );
 
     app.get(
-      '/v1/queries',
+      '/queries',
       { schema: { response: { 200: { type: 'object', required: ['queries'], properties: { queries: { type: 'array', items: queryStatusSchema } } }, ...errors } } },
       async () => ({ queries: queries.listQueries().map(forWire) }),
     );
 
     app.get<{ Params: { id: string } }>(
-      '/v1/queries/:id',
+      '/queries/:id',
       { schema: { params: queryIdParamsSchema, response: { 200: queryStatusSchema, ...errors } } },
       async (request) => forWire(queries.queryStatus(request.params.id)),
     );
 
     app.delete<{ Params: { id: string } }>(
-      '/v1/queries/:id',
+      '/queries/:id',
       { schema: { params: queryIdParamsSchema, response: { 204: { type: 'null' }, ...errors } } },
       async (request, reply) => {
         await queries.stopQuery(request.params.id);
@@ -68,7 +72,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     );
 
     app.get(
-      '/v1/streams',
+      '/streams',
       { schema: { response: { 200: { type: 'object', required: ['streams'], properties: { streams: { type: 'array', items: streamListingSchema } } }, ...errors } } },
       async () => ({ streams: sql.listStreams() }),
     );

@@ -225,6 +225,14 @@ describe('/v1/queries', () => {
   });
 });
 
+describe('unknown /v1 routes', () => {
+  it('answer 404 in the API error shape', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/v1/nothing?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'NotFound', message: 'No route GET /v1/nothing' } });
+  });
+});
+
 describe('GET /v1/streams', () => {
   it('lists streams with their schemas, and streams without one with a null schema', async () => {
     await sql(CLICKS);
