@@ -46,7 +46,8 @@ function typeCode(type: DataType): number {
 
 class DecodeFailure extends Error {}
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Not fatal: invalid UTF-8 becomes U+FFFD rather than failing the record (and the lenient decoder is faster).
+const utf8 = new TextDecoder('utf-8');
 const TWO_32 = 4294967296;
 
 /** Buffers for one column of one batch. */
@@ -202,10 +203,13 @@ export class RecordDecoder {
   private readonly paths: readonly JsonPath[];
   private readonly csvIndexes: readonly number[];
   private readonly delimiter: string;
+  /** Per output column: whether anything reads it. Unread columns are left NULL without parsing. */
+  private readonly wanted: readonly boolean[];
 
   constructor(
     private readonly format: RecordFormat,
     private readonly declared: readonly ColumnSchema[],
+    used?: ReadonlySet<number>,
   ) {
     this.columns = [...declared, ...SYSTEM_COLUMNS];
     this.schema = arrowSchema(this.columns);
@@ -231,6 +235,7 @@ export class RecordDecoder {
       return typeof m === 'number' ? m : i;
     });
     this.delimiter = format.delimiter ?? ',';
+    this.wanted = this.columns.map((_, i) => used === undefined || used.has(i));
     if (format.kind === 'csv' && this.delimiter.length !== 1) {
       throw new EddyError('ValidationException', `csv delimiter must be one character, got ${JSON.stringify(this.delimiter)}`);
     }
@@ -241,8 +246,12 @@ export class RecordDecoder {
     const writers = this.declared.map((c) => new ColumnWriter(c.name, c.type, n));
     const arrival = new BigInt64Array(n);
     const arrivalPairs = int32View(arrival);
-    const keys = new Utf8Writer(n);
-    const seqs = new Utf8Writer(n, n * 56);
+    const d = this.declared.length;
+    const wantKeys = this.wanted[d + 1]!;
+    const wantShard = this.wanted[d + 2]!;
+    const wantSeqs = this.wanted[d + 3]!;
+    const keys = new Utf8Writer(n, wantKeys ? n * 16 : 0);
+    const seqs = new Utf8Writer(n, wantSeqs ? n * 56 : 0);
     let rows = 0;
     let errors = 0;
     let lastError: string | undefined;
@@ -263,18 +272,29 @@ export class RecordDecoder {
       const hi = Math.floor(t / TWO_32);
       arrivalPairs[2 * rows] = (t - hi * TWO_32) | 0;
       arrivalPairs[2 * rows + 1] = hi;
-      keys.append(rec.partitionKey);
-      seqs.append(rec.sequenceNumber);
+      if (wantKeys) keys.append(rec.partitionKey);
+      else keys.appendEmpty();
+      if (wantSeqs) seqs.append(rec.sequenceNumber);
+      else seqs.appendEmpty();
       rows++;
     }
-    const shards = new Utf8Writer(rows, 8);
+    const shards = new Utf8Writer(rows, wantShard ? rows * 21 : 0);
     const shardBytes = new TextEncoder().encode(shardId);
-    for (let r = 0; r < rows; r++) shards.appendBytes(shardBytes, 0, shardBytes.length);
+    for (let r = 0; r < rows; r++) {
+      if (wantShard) shards.appendBytes(shardBytes, 0, shardBytes.length);
+      else shards.appendEmpty();
+    }
     const children: Data[] = writers.map((w) => w.finish(rows));
     children.push(makeData({ type: arrowTypeOf('TIMESTAMP'), length: rows, nullCount: 0, data: arrival.subarray(0, rows) } as never));
-    for (const w of [keys, shards, seqs]) {
-      children.push(makeData({ type: arrowTypeOf('VARCHAR'), length: rows, nullCount: 0, valueOffsets: w.finishOffsets(), data: w.finishBytes() } as never));
-    }
+    const unread = new Uint8Array((rows + 7) >> 3);
+    ([
+      [keys, wantKeys],
+      [shards, wantShard],
+      [seqs, wantSeqs],
+    ] as const).forEach(([w, want]) => {
+      const validity = want ? { nullCount: 0 } : { nullCount: rows, nullBitmap: unread };
+      children.push(makeData({ type: arrowTypeOf('VARCHAR'), length: rows, ...validity, valueOffsets: w.finishOffsets(), data: w.finishBytes() } as never));
+    });
     const batch = makeBatch(this.schema, children, rows);
     return lastError === undefined ? { batch, errors } : { batch, errors, lastError };
   }
@@ -285,7 +305,12 @@ export class RecordDecoder {
       throw new DecodeFailure('record is not a JSON object');
     }
     const paths = this.paths;
+    const wanted = this.wanted;
     for (let c = 0; c < writers.length; c++) {
+      if (!wanted[c]) {
+        writers[c]!.setNull(row);
+        continue;
+      }
       const path = paths[c]!;
       const keys = path.keys;
       let v: unknown = value;
@@ -306,6 +331,10 @@ export class RecordDecoder {
     const idx = this.csvIndexes;
     for (let c = 0; c < writers.length; c++) {
       const w = writers[c]!;
+      if (!this.wanted[c]) {
+        w.setNull(row);
+        continue;
+      }
       const f = fields[idx[c]!];
       // A quoted empty field is an empty string for VARCHAR and NULL for every other type.
       w.set(row, f === '' && w.type !== 'VARCHAR' ? null : f);

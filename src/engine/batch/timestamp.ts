@@ -2,8 +2,55 @@
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function digits(text: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * The common shape `YYYY-MM-DDTHH:MM:SS[.fff]Z`, read by character codes: records carry it in nearly
+ * every row, and this is several times faster than the general pattern.
+ */
+function parseIsoUtc(text: string): number | undefined {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(n - 1) !== 90 /* Z */ || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return undefined;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return undefined;
+  let ms = 0;
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 46 || n - 21 < 1 || n - 21 > 9) return undefined;
+    const frac = digits(text, 20, Math.min(3, n - 21));
+    if (frac < 0 || (n - 21 > 3 && digits(text, 23, n - 24) < 0)) return undefined;
+    ms = n - 21 === 1 ? frac * 100 : n - 21 === 2 ? frac * 10 : frac;
+  }
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
 /** Parses ISO-8601 text or a decimal epoch-ms string; undefined when it is neither. */
 export function parseTimestamp(text: string): number | undefined {
+  const fast = parseIsoUtc(text);
+  if (fast !== undefined) return fast;
   const m = ISO.exec(text);
   if (!m) {
     if (/^-?\d+(\.\d+)?$/.test(text)) return Math.floor(Number(text));

@@ -8,6 +8,7 @@ import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
 import { Source } from './source.js';
+import { sourceColumnsUsed } from './column-usage.js';
 
 export interface BuildOptions {
   readonly clock?: Clock;
@@ -38,7 +39,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     chain.unshift(node);
     node = node.input;
   }
-  const source = operatorRegistry.source(node, [], options) as Source;
+  const source = new Source(node, sourceColumnsUsed(root));
   const operators: Operator[] = [];
   let columns = source.outputColumns;
   for (const n of chain) {

@@ -12,7 +12,11 @@ export class Source implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
   readonly decoder: RecordDecoder;
 
-  constructor(readonly node: SourceNode) {
+  /** `used`: the output columns anything downstream reads (others are left NULL); absent = all. */
+  constructor(
+    readonly node: SourceNode,
+    used?: ReadonlySet<number>,
+  ) {
     const names = new Set<string>();
     for (const c of node.columns) {
       if (c.name.startsWith('_') && ['_arrival_time', '_partition_key', '_shard_id', '_sequence_number'].includes(c.name)) {
@@ -21,7 +25,7 @@ export class Source implements Operator {
       if (names.has(c.name)) throw new EddyError('ValidationException', `duplicate column '${c.name}' in stream '${node.stream}'`);
       names.add(c.name);
     }
-    this.decoder = new RecordDecoder(node.format, node.columns);
+    this.decoder = new RecordDecoder(node.format, node.columns, used);
     this.outputColumns = this.decoder.columns;
     const et = this.outputColumns[node.eventTime.column];
     if (!et || et.type !== 'TIMESTAMP') {

@@ -159,3 +159,17 @@ describe('CSV records', () => {
     expect(() => new RecordDecoder({ kind: 'json', mappings: { nope: ['x'] } }, columns)).toThrow(/unknown column 'nope'/);
   });
 });
+
+describe('column pruning', () => {
+  it('leaves columns nothing reads NULL without parsing them', () => {
+    const cols: ColumnSchema[] = [
+      { name: 'a', type: 'DOUBLE' },
+      { name: 'b', type: 'TIMESTAMP' },
+    ];
+    const decoder = new RecordDecoder({ kind: 'json' }, cols, new Set([0, 2]));
+    const { batch, errors } = decoder.decode([rec('{"a":1,"b":"not a time"}')], 'shardId-1');
+    expect(errors).toBe(0);
+    expect(batchToRows(batch, [...cols, ...systemColumns])[0]).toMatchObject({ a: 1, b: null, _partition_key: null, _shard_id: null, _sequence_number: null });
+    expect(batchToRows(batch, [...cols, ...systemColumns])[0]!._arrival_time).toBe('2023-11-14T22:13:20.000Z');
+  });
+});
