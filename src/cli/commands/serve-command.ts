@@ -45,7 +45,7 @@ export const serveCommand: Command = {
     const app = buildServer({
       store: engine.store,
       clock: engine.clock,
-      logger: { level: (values['log-level'] as string | undefined) ?? 'warn' },
+      logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
       services: delivery ? [firehoseService({ delivery })] : [],
       plugins: [sqlApi({ engine })],
       metrics: delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [],
