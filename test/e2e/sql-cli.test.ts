@@ -1,5 +1,6 @@
 // `eddy sql` as a user runs it: a separate process against a listening server.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runEddy } from '../cli/run-eddy.js';
 import { putAll, startEddy, type Eddy } from './e2e-harness.js';
@@ -100,6 +101,16 @@ describe('eddy sql', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect((await eddy.http('GET', `/v1/queries/${queryId}`)).status).toBe(404);
+  });
+
+  it('says so when nothing listens at the endpoint', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+    const run = await runEddy(cli.main, ['sql', 'SHOW STREAMS', '--endpoint', `http://127.0.0.1:${port}`]);
+    expect(run.code).toBe(255);
+    expect(run.stderr).toContain('Could not connect to the endpoint URL');
   });
 
   it('explains its usage with --help', async () => {
