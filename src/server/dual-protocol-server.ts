@@ -22,6 +22,8 @@ export interface DualProtocolServerOptions {
 }
 
 const PREFACE_START = Buffer.from('PRI', 'latin1');
+const HTTP2_STREAM_WINDOW = 1024 * 1024;
+const HTTP2_SESSION_WINDOW = 8 * 1024 * 1024;
 
 export class DualProtocolServer extends net.Server {
   readonly http1: http.Server;
@@ -53,8 +55,11 @@ export class DualProtocolServer extends net.Server {
       handler(req, res);
     });
     this.http1.keepAliveTimeout = keepAliveTimeoutMs;
-    this.http2 = http2.createServer({}, handler);
+    // A 1 MiB stream window lets a PutRecords body (about 70 KiB for 500 small records, up to 10 MiB)
+    // arrive without a WINDOW_UPDATE round trip per 64 KiB; the body limit still bounds each request.
+    this.http2 = http2.createServer({ settings: { initialWindowSize: HTTP2_STREAM_WINDOW } }, handler);
     this.http2.on('session', (session) => {
+      session.once('connect', () => session.setLocalWindowSize(HTTP2_SESSION_WINDOW));
       this.sessions.set(session, this.handingOver);
       session.setTimeout(keepAliveTimeoutMs, () => session.close());
       session.once('close', () => this.sessions.delete(session));
