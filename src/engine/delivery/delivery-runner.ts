@@ -11,6 +11,7 @@ import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import type { DeliverySettings, DeliveryStreamRecord, OutputFormat } from './delivery-stream-config.js';
 import type { DeliveryCheckpoint, DeliveryStateStore, ShardCheckpoint } from './delivery-state-store.js';
 import { errorRecordLine, type FailedRecord } from './error-record.js';
+import { deaggregate } from './kpl-deaggregation.js';
 import { extractPartitionKeys } from './metadata-extraction-query.js';
 import { encodeObject } from './object-encoder.js';
 import { objectName } from './object-key.js';
@@ -228,9 +229,18 @@ export class DeliveryRunner {
       s.millisBehindLatest = result.millisBehindLatest;
       for (const r of result.records) {
         if (this.stopping && !this.flushOnStop) throw new StoppedError();
-        // Most records only join a buffer; awaiting only when a flush happened keeps the loop tight.
-        const flushing = this.add(shardId, r);
-        if (flushing) await flushing;
+        // Records of a source stream may be KPL aggregates: their user records are delivered one by one.
+        const parts = this.o.record.internalStream ? undefined : deaggregate(r.data);
+        if (parts) {
+          for (const data of parts) {
+            const flushing = this.add(shardId, { ...r, data });
+            if (flushing) await flushing;
+          }
+        } else {
+          // Most records only join a buffer; awaiting only when a flush happened keeps the loop tight.
+          const flushing = this.add(shardId, r);
+          if (flushing) await flushing;
+        }
         s.lastAdded = r.sequenceNumber;
         got = true;
       }
