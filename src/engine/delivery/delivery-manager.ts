@@ -322,11 +322,19 @@ export class DeliveryManager {
       total += d.length;
     });
     if (total > MAX_BATCH_BYTES) throw new EddyError('InvalidArgumentException', `Records size ${total} bytes exceeds the limit of ${MAX_BATCH_BYTES} bytes per PutRecordBatch call.`);
-    const entries = await this.o.streams.putRecords(
-      r.internalStream!,
-      // One partition key keeps a delivery stream's records in put order (one shard of the internal stream).
-      records.map((data) => ({ partitionKey: DIRECT_PUT_PARTITION_KEY, data })),
-    );
+    let entries;
+    try {
+      entries = await this.o.streams.putRecords(
+        r.internalStream!,
+        // One partition key keeps a delivery stream's records in put order (one shard of the internal stream).
+        records.map((data) => ({ partitionKey: DIRECT_PUT_PARTITION_KEY, data })),
+      );
+    } catch (e) {
+      // The internal stream is an implementation detail: callers hear about their delivery stream.
+      if (isEddyError(e) && e.code === 'ResourceNotFoundException') throw this.notFound(name);
+      if (isEddyError(e) && e.fault === 'user') throw new EddyError('ServiceUnavailableException', `Delivery stream ${name} cannot take records now: ${e.message}`, 'external');
+      throw e;
+    }
     const m = this.metricsByName.get(name);
     return entries.map((e, i) => {
       if ('errorCode' in e) return { errorCode: 'ServiceUnavailableException', errorMessage: `Slow down. ${e.errorMessage}` };
