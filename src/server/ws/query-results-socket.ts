@@ -30,6 +30,13 @@ export interface QueryResultsSocketOptions {
   readonly held?: HeldResults;
   /** Called when a subscriber is dropped for falling behind (for metrics and tests). */
   readonly onSubscriberDropped?: (queryId: string, queuedRows: number) => void;
+  /**
+   * Every this often each subscriber is pinged; one that has not answered the previous ping is cut, so
+   * a vanished client does not keep its subscription forever (default 30 s).
+   */
+  readonly heartbeatMs?: number;
+  /** Called when a subscriber is cut for not answering pings. */
+  readonly onSubscriberUnresponsive?: (queryId: string) => void;
 }
 
 /** Close codes (4000–4999 are the application's). */
@@ -46,6 +53,7 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
   const maxRowsPerFrame = options.maxRowsPerFrame ?? 1000;
   const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
   const queries = options.queries;
 
   return async (app: FastifyInstance) => {
@@ -67,8 +75,27 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       ws.send(JSON.stringify(frame), done);
     };
 
+    const alive = new WeakMap<WebSocket, { queryId: string; answered: boolean }>();
+    const heartbeat = setInterval(() => {
+      for (const ws of wss.clients) {
+        const state = alive.get(ws);
+        if (!state) continue;
+        if (!state.answered) {
+          ws.once('close', () => options.onSubscriberUnresponsive?.(state.queryId));
+          ws.terminate();
+          continue;
+        }
+        state.answered = false;
+        ws.ping();
+      }
+    }, heartbeatMs);
+    heartbeat.unref();
+
     const attach = (ws: WebSocket, queryId: string): void => {
       ws.on('error', () => ws.terminate());
+      const state = { queryId, answered: true };
+      alive.set(ws, state);
+      ws.on('pong', () => (state.answered = true));
       let columns: unknown;
       try {
         columns = queries.queryStatus(queryId).columns;
@@ -141,6 +168,7 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
     // Open result streams would hold the server's close; they end with "going away" first.
     app.addHook('preClose', async () => {
       app.server.off('upgrade', onUpgrade);
+      clearInterval(heartbeat);
       options.held?.clear();
       const open = [...wss.clients];
       await Promise.all(

@@ -168,6 +168,24 @@ describe('ws /v1/queries/:id/results', () => {
     client.close();
   });
 
+  it('cuts a subscriber that stops answering pings, and keeps one that answers', async () => {
+    let cut!: (queryId: string) => void;
+    const unresponsive = new Promise<string>((resolve) => (cut = resolve));
+    const s = await start({ heartbeatMs: 500, onSubscriberUnresponsive: (queryId) => cut(queryId) });
+    await sql(s, 'CREATE STREAM e (id INT)');
+    const id = await startQuery(s, 'SELECT id FROM e');
+    const answering = await FrameClient.connect(s.endpoint, id);
+    const silent = await FrameClient.connect(s.endpoint, id);
+    await Promise.all([answering, silent].map((c) => c.until((x) => x.frames.length >= 1, 'schema')));
+    (silent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    expect(await unresponsive).toBe(id);
+    expect(s.engine.queries.results.subscriberCount(id)).toBe(1);
+    await s.engine.store.putRecords('e', [{ partitionKey: 'k', data: json({ id: 7 }) }]);
+    await answering.untilRows(1);
+    expect(answering.rows).toEqual([{ id: 7 }]);
+    answering.close();
+  });
+
   it('sends an error frame and closes when the query fails', async () => {
     const s = await start();
     await sql(s, 'CREATE STREAM doomed (id INT)');
