@@ -135,3 +135,62 @@ describe('examples/fraud-detection', () => {
     expect(sortBy(delivered, key)).toEqual(sortBy(expected, key));
   });
 });
+
+describe('examples/clickstream', () => {
+  it('prints every page count per minute and the active users of every five-minute window, and delivers every raw click to hourly Parquet files', async () => {
+    const run = await runExample('clickstream', [
+      ...['--endpoint', eddy.endpoint, '--files-root', eddy.filesRoot],
+      ...['--seed', '11', '--users', '60', '--minutes', '4', '--rate', '0', '--buffer-seconds', '0', '--timeout', '15'],
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code, run.stdout).toBe(0);
+
+    const clicks = (await readStream('clicks')).filter((c) => c['user_id'] !== 'heartbeat');
+    expect(clicks.length).toBeGreaterThan(100);
+    await load('clicks', { user_id: 'VARCHAR', url: 'VARCHAR', referrer: 'VARCHAR', duration_ms: 'BIGINT', ts_ms: 'BIGINT' }, clicks);
+
+    // `PAGES  09:03  105 views  / 24, /docs/quickstart 14, …`: every page of every minute.
+    const printedPages = run.lines.flatMap((l) => {
+      const m = /^PAGES {2}(\d\d:\d\d) +(\d+) views {2}(.*)$/.exec(l);
+      if (!m) return [];
+      return m[3]!.split(', ').map((p) => {
+        const [url, views] = p.split(' ');
+        return { minute: m[1]!, url: url!, views: Number(views) };
+      });
+    });
+    const pageCounts = await query(`SELECT strftime(make_timestamp((ts_ms // 60000) * 60000 * 1000), '%H:%M') AS minute, url, count(*) AS views FROM clicks GROUP BY ALL`);
+    const pageKey = (r: Record<string, unknown>) => `${r['minute']} ${r['url']}`;
+    expect(pageCounts.length).toBeGreaterThan(10);
+    expect(sortBy(printedPages, pageKey)).toEqual(sortBy(pageCounts, pageKey));
+
+    // `ACTIVE 08:56-09:01   24 users   29 views`: distinct visitors in each five-minute window, every minute.
+    const printedActive = run.lines.flatMap((l) => {
+      const m = /^ACTIVE (\d\d:\d\d)-(\d\d:\d\d) +(\d+) users +(\d+) views$/.exec(l);
+      return m ? [{ from: m[1]!, to: m[2]!, users: Number(m[3]), views: Number(m[4]) }] : [];
+    });
+    const active = await query(`
+      SELECT strftime(make_timestamp(ws * 1000), '%H:%M') AS "from", strftime(make_timestamp(we * 1000), '%H:%M') AS "to",
+        count(DISTINCT user_id) AS users, count(*) AS views
+      FROM ${hopping('clicks', 60_000, 300_000)} GROUP BY ws, we`);
+    expect(active.length).toBe(4 + 4);
+    expect(sortBy(printedActive, (r) => r.from)).toEqual(sortBy(active, (r) => String(r['from'])));
+
+    // Firehose converted every raw click (and the two closing heartbeats) to Parquet under hour partitions.
+    const bucket = join(eddy.filesRoot, 'clickstream');
+    const files = await filesUnder(bucket);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f).toMatch(/^clicks\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/clicks-to-parquet-1-\d{4}(-\d\d){5}-[0-9a-f-]{36}\.parquet$/);
+    const parquet = files.map((f) => `'${join(bucket, f)}'`).join(', ');
+    const types = await query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet([${parquet}], hive_partitioning = false))`);
+    expect(types).toEqual([
+      { column_name: 'user_id', column_type: 'VARCHAR' },
+      { column_name: 'url', column_type: 'VARCHAR' },
+      { column_name: 'referrer', column_type: 'VARCHAR' },
+      { column_name: 'duration_ms', column_type: 'INTEGER' },
+      { column_name: 'ts', column_type: 'TIMESTAMP WITH TIME ZONE' },
+    ]);
+    await duckdb.run(`CREATE OR REPLACE TABLE delivered AS SELECT user_id, url, referrer, duration_ms::BIGINT AS duration_ms, epoch_ms(ts) AS ts_ms FROM read_parquet([${parquet}], hive_partitioning = false)`);
+    expect(await query(`SELECT count(*) AS n, count(*) FILTER (WHERE user_id = 'heartbeat') AS heartbeats FROM delivered`)).toEqual([{ n: clicks.length + 2, heartbeats: 2 }]);
+    expect(await query(`SELECT count(*) AS missing FROM (SELECT * FROM clicks EXCEPT ALL SELECT * FROM delivered)`)).toEqual([{ missing: 0 }]);
+  });
+});
