@@ -16,6 +16,12 @@ export interface Accumulator {
   finalize(slots: ArrayLike<number>, count: number): Column;
   save(slot: number): unknown;
   load(slot: number, state: unknown): void;
+  /**
+   * For accumulators whose state is plain Float64Arrays: the arrays, and the statements that update
+   * them for row `i` in slot `s` given the argument's values `v` and validity `q` (variable names).
+   * Window operators fuse these into one generated loop; the code is fixed text, never user text.
+   */
+  readonly fused?: { arrays(): Float64Array[]; code(arrays: readonly string[], v: string, q: string): string };
 }
 
 function grown(a: Float64Array, capacity: number, fill = 0): Float64Array<ArrayBuffer> {
@@ -36,6 +42,10 @@ function result(type: DataType, count: number, values: Column['values'], valid: 
 class CountAcc implements Accumulator {
   cnt: Float64Array<ArrayBuffer> = new Float64Array(0);
   constructor(private readonly star: boolean) {}
+  readonly fused = {
+    arrays: () => [this.cnt],
+    code: ([c]: readonly string[], _v: string, q: string) => (this.star ? `${c}[s]++;` : `if (${q} === null || ${q}[i] === 1) ${c}[s]++;`),
+  };
   grow(c: number): void {
     this.cnt = grown(this.cnt, c);
   }
@@ -81,6 +91,10 @@ class SumAcc implements Accumulator {
     private readonly avg: boolean,
     private readonly type: DataType,
   ) {}
+  readonly fused = {
+    arrays: () => [this.sum, this.cnt],
+    code: ([sum, cnt]: readonly string[], v: string, q: string) => `if (${q} === null || ${q}[i] === 1) { ${sum}[s] += ${v}[i]; ${cnt}[s]++; }`,
+  };
   grow(c: number): void {
     this.sum = grown(this.sum, c);
     this.cnt = grown(this.cnt, c);
@@ -152,6 +166,11 @@ class MinMaxAcc implements Accumulator {
   ) {
     this.init = max ? -Infinity : Infinity;
   }
+  readonly fused = {
+    arrays: () => [this.val, this.cnt],
+    code: ([val, cnt]: readonly string[], v: string, q: string) =>
+      `if (${q} === null || ${q}[i] === 1) { const x = ${v}[i]; if (x ${this.max ? '>' : '<'} ${val}[s]) ${val}[s] = x; ${cnt}[s]++; }`,
+  };
   grow(c: number): void {
     this.val = grown(this.val, c, this.init);
     this.cnt = grown(this.cnt, c);
@@ -405,6 +424,14 @@ export class AggregateState {
 
   get liveSlots(): number {
     return this.next - this.free.length;
+  }
+
+  /** Makes room for `extra` more slots now, so allocating them later cannot move the arrays. */
+  reserve(extra: number): void {
+    const needed = this.next + extra;
+    if (needed <= this.capacity) return;
+    while (this.capacity < needed) this.capacity = Math.max(1024, this.capacity * 2);
+    for (const a of this.accumulators) a.grow(this.capacity);
   }
 
   alloc(): number {

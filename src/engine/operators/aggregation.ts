@@ -12,6 +12,7 @@ import { BatchView } from '../batch/batch-view.js';
 import { EddyError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { AggregateState, makeAccumulator } from './accumulators.js';
+import type { Accumulator } from './accumulators.js';
 import { KeyMapper } from './key-mapper.js';
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
@@ -22,6 +23,8 @@ export class Aggregation {
   readonly argExprs: readonly (CompiledExpr | undefined)[];
   readonly keys: KeyMapper;
   readonly state: AggregateState;
+  /** All accumulators' updates fused into one generated loop, when every one of them allows it. */
+  private readonly kernel: Kernel | undefined;
   /** A single bare VARCHAR key column, grouped on its UTF-8 bytes without decoding. */
   private readonly utf8KeyColumn: number | undefined;
 
@@ -39,6 +42,7 @@ export class Aggregation {
     const only = keys.length === 1 ? keys[0]!.expr : undefined;
     this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keys.acceptsUtf8 ? only.index : undefined;
     this.state = new AggregateState(aggregates.map((a) => makeAccumulator(a)));
+    this.kernel = fuseAccumulators(this.state.accumulators);
   }
 
   view(batch: RecordBatch): BatchView {
@@ -70,6 +74,20 @@ export class Aggregation {
   accumulate(view: BatchView, slots: Int32Array): void {
     const n = view.length;
     const accs = this.state.accumulators;
+    if (this.kernel) {
+      const values: Column['values'][] = [];
+      const valid: (Uint8Array | null)[] = [];
+      for (let a = 0; a < accs.length; a++) {
+        const arg = this.argExprs[a];
+        const col = arg ? arg.evaluate(view) : undefined;
+        values.push(col ? col.values : EMPTY);
+        valid.push(col ? col.valid : null);
+      }
+      // Arrays are fetched now, after this batch's slots were allocated, so none can move meanwhile.
+      const arrays = accs.flatMap((acc) => acc.fused!.arrays());
+      this.kernel(slots, n, arrays, values, valid);
+      return;
+    }
     for (let a = 0; a < accs.length; a++) {
       const arg = this.argExprs[a];
       accs[a]!.update(slots, n, arg ? arg.evaluate(view) : undefined);
@@ -80,6 +98,29 @@ export class Aggregation {
   finalize(slots: ArrayLike<number>, count: number): Column[] {
     return this.state.accumulators.map((acc, a) => ({ ...acc.finalize(slots, count), type: this.aggregates[a]!.type }));
   }
+}
+
+type Kernel = (slots: Int32Array, n: number, A: readonly Float64Array[], V: readonly Column['values'][], Q: readonly (Uint8Array | null)[]) => void;
+
+const EMPTY = new Float64Array(0);
+
+/** Generates one loop updating every accumulator per row; the source holds only fixed text and indexes. */
+function fuseAccumulators(accs: readonly Accumulator[]): Kernel | undefined {
+  if (accs.length === 0 || !accs.every((a) => a.fused)) return undefined;
+  const setup: string[] = [];
+  const updates: string[] = [];
+  let k = 0;
+  accs.forEach((acc, a) => {
+    const names: string[] = [];
+    for (let j = 0; j < acc.fused!.arrays().length; j++, k++) {
+      names.push(`a${k}`);
+      setup.push(`const a${k} = A[${k}];`);
+    }
+    setup.push(`const v${a} = V[${a}], q${a} = Q[${a}];`);
+    updates.push(acc.fused!.code(names, `v${a}`, `q${a}`));
+  });
+  const body = ["'use strict';", ...setup, 'for (let i = 0; i < n; i++) {', '  const s = slots[i];', '  if (s < 0) continue;', ...updates.map((u) => `  ${u}`), '}'].join('\n');
+  return new Function('slots', 'n', 'A', 'V', 'Q', body) as Kernel;
 }
 
 export function validateAggregates(aggregates: readonly NamedAggregate[], keys: readonly NamedExpr[], reserved: readonly string[]): void {

@@ -265,14 +265,21 @@ class Utf8KeyTable {
   }
 }
 
-/** Maps INT values to ids by open addressing on a multiplicative hash. */
+/**
+ * Maps INT values to ids. Small non-negative values (the usual ids and codes) index a dense array
+ * directly; others go through open addressing on a multiplicative hash.
+ */
 class Int32KeyTable {
+  private static readonly DIRECT_LIMIT = 1 << 16;
+  private direct = new Int32Array(1024).fill(-1);
   private keys = new Int32Array(1024);
   private ids = new Int32Array(1024).fill(-1);
   private mask = 1023;
   private count = 0;
 
   find(v: number): number {
+    if (v >= 0 && v < this.direct.length) return this.direct[v]!;
+    if (v >= 0 && v < Int32KeyTable.DIRECT_LIMIT) return -1;
     const keys = this.keys;
     const ids = this.ids;
     const mask = this.mask;
@@ -286,6 +293,17 @@ class Int32KeyTable {
   }
 
   insert(v: number, id: number): void {
+    if (v >= 0 && v < Int32KeyTable.DIRECT_LIMIT) {
+      if (v >= this.direct.length) {
+        let size = this.direct.length * 2;
+        while (size <= v) size *= 2;
+        const grown = new Int32Array(size).fill(-1);
+        grown.set(this.direct);
+        this.direct = grown;
+      }
+      this.direct[v] = id;
+      return;
+    }
     if ((this.count + 1) * 2 > this.ids.length) {
       const oldKeys = this.keys;
       const oldIds = this.ids;

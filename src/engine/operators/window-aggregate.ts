@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
 import type { KeyValue } from './key-mapper.js';
+import { int32View } from '../batch/int64.js';
 
 interface Pane {
   readonly index: number;
@@ -76,9 +77,10 @@ export class WindowAggregate implements Operator {
     if (n === 0) return;
     const agg = this.agg;
     const view = agg.view(batch);
-    const time = view.column(this.timeColumn);
-    const t = time.values as Float64Array;
-    const tv = time.valid;
+    // Event times are read straight from the Int64 column's two 32-bit halves: no conversion pass.
+    const timeData = batch.data.children[this.timeColumn]!;
+    const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
+    const tv = timeData.nullCount > 0 ? view.column(this.timeColumn).valid : null;
     const keyIds = agg.keyIds(view);
     const keyCount = agg.keys.size;
     const slots = new Int32Array(n);
@@ -94,7 +96,7 @@ export class WindowAggregate implements Operator {
         slots[i] = -1;
         continue;
       }
-      const ts = t[i]!;
+      const ts = pairs[2 * i + 1]! * 4294967296 + (pairs[2 * i]! >>> 0);
       if (ts < wm) {
         slots[i] = -1;
         late++;
