@@ -1,8 +1,13 @@
 // The SDK client the stream commands use. Eddy accepts any SigV4 credentials, so without AWS_* variables a
 // fixed local identity is used; with them (or a real endpoint) the usual environment credentials apply.
 
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { OptionSpec, OptionValues } from './command.js';
+
+export type KinesisSdk = typeof import('@aws-sdk/client-kinesis');
+
+/** The SDK is loaded on first use, so `--help` and usage errors answer without paying for it. */
+export const loadSdk = (): Promise<KinesisSdk> => import('@aws-sdk/client-kinesis');
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4567';
 
@@ -11,7 +16,8 @@ export const connectionOptions: readonly OptionSpec[] = [
   { name: 'region', type: 'string', description: 'Region used for signing.', defaultText: '$AWS_REGION or us-east-1', placeholder: 'region' },
 ];
 
-export function kinesisClient(values: OptionValues, env: NodeJS.ProcessEnv): KinesisClient {
+export async function kinesisClient(values: OptionValues, env: NodeJS.ProcessEnv): Promise<KinesisClient> {
+  const { KinesisClient } = await loadSdk();
   const endpoint = (values.endpoint as string | undefined) ?? env.EDDY_ENDPOINT ?? DEFAULT_ENDPOINT;
   const region = (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const credentials =

@@ -3,10 +3,10 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { PutRecordsCommand, type PutRecordsRequestEntry, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import type { PutRecordsRequestEntry, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { formatAwsCliJson } from '../aws-output.js';
 import { type Command, EXIT } from '../command.js';
-import { connectionOptions, kinesisClient } from '../kinesis-client.js';
+import { connectionOptions, kinesisClient, loadSdk } from '../kinesis-client.js';
 import { binaryFormatOption, dataOption, streamOptions, streamTarget } from './stream-commands.js';
 
 const MAX_BATCH_RECORDS = 500;
@@ -31,7 +31,8 @@ export const putRecordsCommand: Command = {
     const input = file === undefined || file === '-' ? io.stdin : createReadStream(file);
     const fixedKey = values['partition-key'] as string | undefined;
     const binaryFormat = values['cli-binary-format'] as string | undefined;
-    const client = kinesisClient(values, io.env);
+    const { PutRecordsCommand } = await loadSdk();
+    const client = await kinesisClient(values, io.env);
     const results: PutRecordsResultEntry[] = [];
     let failed = 0;
     let batch: PutRecordsRequestEntry[] = [];

@@ -1,28 +1,10 @@
 // aws-CLI-like Kinesis commands: each maps its options onto one SDK command and prints the answer.
 
-import {
-  CreateStreamCommand,
-  DecreaseStreamRetentionPeriodCommand,
-  DeleteStreamCommand,
-  DescribeStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  IncreaseStreamRetentionPeriodCommand,
-  ListShardsCommand,
-  ListStreamsCommand,
-  MergeShardsCommand,
-  PutRecordCommand,
-  type ShardFilterType,
-  type ShardIteratorType,
-  SplitShardCommand,
-  type StreamMode,
-  UpdateShardCountCommand,
-} from '@aws-sdk/client-kinesis';
+import type { ShardFilterType, ShardIteratorType, StreamMode } from '@aws-sdk/client-kinesis';
 import { formatAwsCliJson } from '../aws-output.js';
 import { UsageError } from '../cli-options.js';
 import { type CliIo, type Command, EXIT, type OptionSpec, type OptionValues } from '../command.js';
-import { connectionOptions, kinesisClient } from '../kinesis-client.js';
+import { connectionOptions, kinesisClient, type KinesisSdk, loadSdk } from '../kinesis-client.js';
 
 // The SDK's commands share no useful base type for `send`, so a command here is anything with an input.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -88,7 +70,7 @@ export const binaryFormatOption: OptionSpec = {
 
 /** Runs an SDK command and prints its answer; failures are reported by main(). */
 export async function sendAndPrint(values: OptionValues, io: CliIo, command: SdkCommand): Promise<number> {
-  const client = kinesisClient(values, io.env);
+  const client = await kinesisClient(values, io.env);
   try {
     const out = (await client.send(command)) as unknown as Record<string, unknown>;
     const { $metadata: _metadata, ...body } = out;
@@ -99,12 +81,12 @@ export async function sendAndPrint(values: OptionValues, io: CliIo, command: Sdk
   }
 }
 
-function sdkCommand(spec: { name: string; summary: string; options: readonly OptionSpec[]; build: (v: OptionValues) => SdkCommand }): Command {
+function sdkCommand(spec: { name: string; summary: string; options: readonly OptionSpec[]; build: (v: OptionValues, sdk: KinesisSdk) => SdkCommand }): Command {
   return {
     name: spec.name,
     summary: spec.summary,
     options: [...spec.options, ...connectionOptions],
-    run: (values, io) => sendAndPrint(values, io, spec.build(values)),
+    run: async (values, io) => sendAndPrint(values, io, spec.build(values, await loadSdk())),
   };
 }
 
@@ -117,9 +99,9 @@ export const streamCommands: readonly Command[] = [
       { name: 'shard-count', type: 'integer', description: 'Number of shards.' },
       { name: 'stream-mode-details', type: 'string', description: 'StreamMode=PROVISIONED|ON_DEMAND.', placeholder: 'StreamMode=…' },
     ],
-    build: (v) => {
+    build: (v, sdk) => {
       const mode = str(v, 'stream-mode-details');
-      return new CreateStreamCommand({
+      return new sdk.CreateStreamCommand({
         StreamName: str(v, 'stream-name')!,
         ...(int(v, 'shard-count') !== undefined ? { ShardCount: int(v, 'shard-count') } : {}),
         ...(mode !== undefined ? { StreamModeDetails: { StreamMode: shorthand(mode, 'stream-mode-details').StreamMode as StreamMode } } : {}),
@@ -130,7 +112,7 @@ export const streamCommands: readonly Command[] = [
     name: 'delete-stream',
     summary: 'Deletes a stream and all its data.',
     options: [...streamOptions, { name: 'enforce-consumer-deletion', type: 'boolean', description: 'Also deregister its consumers.' }],
-    build: (v) => new DeleteStreamCommand({ ...streamTarget(v), ...(v['enforce-consumer-deletion'] ? { EnforceConsumerDeletion: true } : {}) }),
+    build: (v, sdk) => new sdk.DeleteStreamCommand({ ...streamTarget(v), ...(v['enforce-consumer-deletion'] ? { EnforceConsumerDeletion: true } : {}) }),
   }),
   sdkCommand({
     name: 'list-streams',
@@ -140,8 +122,8 @@ export const streamCommands: readonly Command[] = [
       { name: 'exclusive-start-stream-name', type: 'string', description: 'Start after this stream name.', placeholder: 'name' },
       { name: 'next-token', type: 'string', description: 'Token from a previous answer.', placeholder: 'token' },
     ],
-    build: (v) =>
-      new ListStreamsCommand({
+    build: (v, sdk) =>
+      new sdk.ListStreamsCommand({
         ...(int(v, 'limit') !== undefined ? { Limit: int(v, 'limit') } : {}),
         ...(str(v, 'exclusive-start-stream-name') !== undefined ? { ExclusiveStartStreamName: str(v, 'exclusive-start-stream-name') } : {}),
         ...(str(v, 'next-token') !== undefined ? { NextToken: str(v, 'next-token') } : {}),
@@ -155,8 +137,8 @@ export const streamCommands: readonly Command[] = [
       { name: 'limit', type: 'integer', description: 'Most shards to return.' },
       { name: 'exclusive-start-shard-id', type: 'string', description: 'Start after this shard.', placeholder: 'shard-id' },
     ],
-    build: (v) =>
-      new DescribeStreamCommand({
+    build: (v, sdk) =>
+      new sdk.DescribeStreamCommand({
         ...streamTarget(v),
         ...(int(v, 'limit') !== undefined ? { Limit: int(v, 'limit') } : {}),
         ...(str(v, 'exclusive-start-shard-id') !== undefined ? { ExclusiveStartShardId: str(v, 'exclusive-start-shard-id') } : {}),
@@ -166,7 +148,7 @@ export const streamCommands: readonly Command[] = [
     name: 'describe-stream-summary',
     summary: 'Describes a stream without listing its shards.',
     options: streamOptions,
-    build: (v) => new DescribeStreamSummaryCommand(streamTarget(v)),
+    build: (v, sdk) => new sdk.DescribeStreamSummaryCommand(streamTarget(v)),
   }),
   sdkCommand({
     name: 'list-shards',
@@ -178,11 +160,11 @@ export const streamCommands: readonly Command[] = [
       { name: 'exclusive-start-shard-id', type: 'string', description: 'Start after this shard.', placeholder: 'shard-id' },
       { name: 'shard-filter', type: 'string', description: 'Type=AT_LATEST|AT_TRIM_HORIZON|FROM_TRIM_HORIZON|AFTER_SHARD_ID|AT_TIMESTAMP|FROM_TIMESTAMP[,ShardId=…][,Timestamp=…].', placeholder: 'Type=…' },
     ],
-    build: (v) => {
+    build: (v, sdk) => {
       const token = str(v, 'next-token');
       const filter = str(v, 'shard-filter');
       const f = filter !== undefined ? shorthand(filter, 'shard-filter') : undefined;
-      return new ListShardsCommand({
+      return new sdk.ListShardsCommand({
         ...(token === undefined ? streamTarget(v) : { NextToken: token }),
         ...(int(v, 'max-results') !== undefined ? { MaxResults: int(v, 'max-results') } : {}),
         ...(str(v, 'exclusive-start-shard-id') !== undefined ? { ExclusiveStartShardId: str(v, 'exclusive-start-shard-id') } : {}),
@@ -209,8 +191,8 @@ export const streamCommands: readonly Command[] = [
       { name: 'sequence-number-for-ordering', type: 'string', description: 'Order after this sequence number.', placeholder: 'seq' },
       binaryFormatOption,
     ],
-    build: (v) =>
-      new PutRecordCommand({
+    build: (v, sdk) =>
+      new sdk.PutRecordCommand({
         ...streamTarget(v),
         PartitionKey: str(v, 'partition-key')!,
         Data: dataOption(str(v, 'data')!, str(v, 'cli-binary-format')),
@@ -234,8 +216,8 @@ export const streamCommands: readonly Command[] = [
       { name: 'starting-sequence-number', type: 'string', description: 'For AT_/AFTER_SEQUENCE_NUMBER.', placeholder: 'seq' },
       { name: 'timestamp', type: 'string', description: 'For AT_TIMESTAMP: ISO 8601 or epoch seconds.', placeholder: 'time' },
     ],
-    build: (v) =>
-      new GetShardIteratorCommand({
+    build: (v, sdk) =>
+      new sdk.GetShardIteratorCommand({
         ...streamTarget(v),
         ShardId: str(v, 'shard-id')!,
         ShardIteratorType: str(v, 'shard-iterator-type') as ShardIteratorType,
@@ -250,7 +232,7 @@ export const streamCommands: readonly Command[] = [
       { name: 'shard-iterator', type: 'string', required: true, description: 'Iterator from get-shard-iterator or NextShardIterator.', placeholder: 'iterator' },
       { name: 'limit', type: 'integer', description: 'Most records to return (1-10000).' },
     ],
-    build: (v) => new GetRecordsCommand({ ShardIterator: str(v, 'shard-iterator')!, ...(int(v, 'limit') !== undefined ? { Limit: int(v, 'limit') } : {}) }),
+    build: (v, sdk) => new sdk.GetRecordsCommand({ ShardIterator: str(v, 'shard-iterator')!, ...(int(v, 'limit') !== undefined ? { Limit: int(v, 'limit') } : {}) }),
   }),
   sdkCommand({
     name: 'split-shard',
@@ -260,8 +242,8 @@ export const streamCommands: readonly Command[] = [
       { name: 'shard-to-split', type: 'string', required: true, description: 'Shard to split.', placeholder: 'shard-id' },
       { name: 'new-starting-hash-key', type: 'string', required: true, description: 'First hash key of the second child.', placeholder: 'decimal' },
     ],
-    build: (v) =>
-      new SplitShardCommand({ ...streamTarget(v), ShardToSplit: str(v, 'shard-to-split')!, NewStartingHashKey: str(v, 'new-starting-hash-key')! }),
+    build: (v, sdk) =>
+      new sdk.SplitShardCommand({ ...streamTarget(v), ShardToSplit: str(v, 'shard-to-split')!, NewStartingHashKey: str(v, 'new-starting-hash-key')! }),
   }),
   sdkCommand({
     name: 'merge-shards',
@@ -271,8 +253,8 @@ export const streamCommands: readonly Command[] = [
       { name: 'shard-to-merge', type: 'string', required: true, description: 'First shard.', placeholder: 'shard-id' },
       { name: 'adjacent-shard-to-merge', type: 'string', required: true, description: 'The shard adjacent to it.', placeholder: 'shard-id' },
     ],
-    build: (v) =>
-      new MergeShardsCommand({ ...streamTarget(v), ShardToMerge: str(v, 'shard-to-merge')!, AdjacentShardToMerge: str(v, 'adjacent-shard-to-merge')! }),
+    build: (v, sdk) =>
+      new sdk.MergeShardsCommand({ ...streamTarget(v), ShardToMerge: str(v, 'shard-to-merge')!, AdjacentShardToMerge: str(v, 'adjacent-shard-to-merge')! }),
   }),
   sdkCommand({
     name: 'update-shard-count',
@@ -282,19 +264,19 @@ export const streamCommands: readonly Command[] = [
       { name: 'target-shard-count', type: 'integer', required: true, description: 'Open shards wanted.' },
       { name: 'scaling-type', type: 'string', choices: ['UNIFORM_SCALING'], description: 'Scaling type.', defaultText: 'UNIFORM_SCALING' },
     ],
-    build: (v) => new UpdateShardCountCommand({ ...streamTarget(v), TargetShardCount: int(v, 'target-shard-count')!, ScalingType: 'UNIFORM_SCALING' }),
+    build: (v, sdk) => new sdk.UpdateShardCountCommand({ ...streamTarget(v), TargetShardCount: int(v, 'target-shard-count')!, ScalingType: 'UNIFORM_SCALING' }),
   }),
   sdkCommand({
     name: 'increase-stream-retention-period',
     summary: 'Keeps records longer (up to 8760 hours).',
     options: [...streamOptions, { name: 'retention-period-hours', type: 'integer', required: true, description: 'New retention in hours.' }],
-    build: (v) => new IncreaseStreamRetentionPeriodCommand({ ...streamTarget(v), RetentionPeriodHours: int(v, 'retention-period-hours')! }),
+    build: (v, sdk) => new sdk.IncreaseStreamRetentionPeriodCommand({ ...streamTarget(v), RetentionPeriodHours: int(v, 'retention-period-hours')! }),
   }),
   sdkCommand({
     name: 'decrease-stream-retention-period',
     summary: 'Keeps records for less time (at least 24 hours).',
     options: [...streamOptions, { name: 'retention-period-hours', type: 'integer', required: true, description: 'New retention in hours.' }],
-    build: (v) => new DecreaseStreamRetentionPeriodCommand({ ...streamTarget(v), RetentionPeriodHours: int(v, 'retention-period-hours')! }),
+    build: (v, sdk) => new sdk.DecreaseStreamRetentionPeriodCommand({ ...streamTarget(v), RetentionPeriodHours: int(v, 'retention-period-hours')! }),
   }),
 ];
 

@@ -2,18 +2,11 @@
 // are picked up as they appear; a child shard is read once its parents are drained, so records of one
 // partition key print in order across a split or merge.
 
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-  ListShardsCommand,
-  type Shard,
-  type _Record,
-} from '@aws-sdk/client-kinesis';
+import type { KinesisClient, Shard, _Record } from '@aws-sdk/client-kinesis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toAwsCliJson } from '../aws-output.js';
 import { type CliIo, type Command, EXIT } from '../command.js';
-import { connectionOptions, kinesisClient } from '../kinesis-client.js';
+import { connectionOptions, type KinesisSdk, kinesisClient, loadSdk } from '../kinesis-client.js';
 import { streamOptions, streamTarget } from './stream-commands.js';
 
 /** Pause between polls when no shard had anything new (GetRecords is a polling API). */
@@ -27,7 +20,8 @@ interface Followed {
   done: boolean;
 }
 
-async function listAllShards(client: KinesisClient, target: { StreamName?: string; StreamARN?: string }): Promise<Shard[]> {
+async function listAllShards(sdk: KinesisSdk, client: KinesisClient, target: { StreamName?: string; StreamARN?: string }): Promise<Shard[]> {
+  const { ListShardsCommand } = sdk;
   const shards: Shard[] = [];
   let page = await client.send(new ListShardsCommand({ ...target }));
   for (;;) {
@@ -67,7 +61,9 @@ export const tailCommand: Command = {
     const fromStart = values.from === 'trim-horizon';
     const json = values.json === true;
     const maxRecords = values['max-records'] as number | undefined;
-    const client = kinesisClient(values, io.env);
+    const sdk = await loadSdk();
+    const { GetRecordsCommand, GetShardIteratorCommand } = sdk;
+    const client = await kinesisClient(values, io.env);
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal);
@@ -83,7 +79,7 @@ export const tailCommand: Command = {
     };
 
     const refresh = async (): Promise<void> => {
-      const shards = await listAllShards(client, target);
+      const shards = await listAllShards(sdk, client, target);
       const known = new Set(shards.map((s) => s.ShardId!));
       for (const shard of shards) {
         const id = shard.ShardId!;
