@@ -64,7 +64,7 @@ export const binaryFormatOption: OptionSpec = {
   name: 'cli-binary-format',
   type: 'string',
   choices: ['raw-in-base64-out', 'base64'],
-  description: 'How --data is given: raw text, or base64.',
+  description: 'How record data is given: raw text, or base64.',
   defaultText: 'raw-in-base64-out',
 };
 
