@@ -3,7 +3,6 @@
 
 import { randomUUID } from 'node:crypto';
 import {
-  DEFAULT_MAX_QUEUED_ROWS,
   EddyError,
   INTERNAL_STREAM_PREFIX,
   isEddyError,
@@ -21,9 +20,7 @@ export interface SqlServiceDeps {
   readonly catalog: Catalog;
   readonly queries: QueryManager;
   /** Keeps a new SELECT's first rows for its first subscriber (see ws/held-results.ts). */
-  readonly held?: { hold(queryId: string, maxQueuedRows: number): void; release(queryId: string): void };
-  /** The per-subscriber row bound used while rows are held. */
-  readonly maxQueuedRows?: number;
+  readonly held?: { hold(queryId: string): void; release(queryId: string): void };
 }
 
 export type SqlValue = boolean | number | string | null;
@@ -236,7 +233,7 @@ export class SqlService {
   private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined): Promise<QueryStatus> {
     const id = randomUUID();
     const held = statement.kind === 'query' ? this.deps.held : undefined;
-    held?.hold(id, this.deps.maxQueuedRows ?? DEFAULT_MAX_QUEUED_ROWS);
+    held?.hold(id);
     try {
       return await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }) });
     } catch (e) {

@@ -1,7 +1,7 @@
 // The SQL API as one fastify plugin: the /v1 routes and the WebSocket result streams, over an engine.
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { DEFAULT_MAX_QUEUED_ROWS, type Catalog, type QueryManager, type StreamStore } from '../../engine/index.js';
+import type { Catalog, QueryManager, StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
@@ -17,9 +17,8 @@ export interface SqlApiOptions {
 
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
   const { store, catalog, queries } = options.engine;
-  const maxQueuedRows = options.results?.maxQueuedRows ?? DEFAULT_MAX_QUEUED_ROWS;
   const held = new HeldResults(queries, options.held);
-  const sql = new SqlService({ store, catalog, queries, held, maxQueuedRows });
+  const sql = new SqlService({ store, catalog, queries, held });
   const routes = v1Routes({ sql, queries });
   const sockets = queryResultsSocket({ queries, held, ...options.results });
   return async (app: FastifyInstance) => {

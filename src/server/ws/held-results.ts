@@ -92,14 +92,15 @@ export class HeldResults {
    * Starts holding a query's rows. Call it with the id the query will have, before starting it: a
    * query can emit rows as soon as it starts.
    */
-  hold(queryId: string, maxQueuedRows: number): void {
+  hold(queryId: string): void {
     if (this.holds.has(queryId)) return;
     const hold: Hold = new Hold(this.maxRows, () => {
       if (this.holds.get(queryId) === hold) this.holds.delete(queryId);
     });
     hold.timer = setTimeout(() => hold.discard(), this.maxAgeMs);
     hold.timer.unref();
-    hold.subscription = this.queries.results.subscribe(queryId, hold, { maxQueuedRows });
+    // Holding never makes the hub queue (onRows is synchronous); the hold's own bound is maxRows.
+    hold.subscription = this.queries.results.subscribe(queryId, hold, { maxQueuedRows: Number.MAX_SAFE_INTEGER });
     this.holds.set(queryId, hold);
   }
 

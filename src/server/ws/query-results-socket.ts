@@ -5,9 +5,9 @@
 // {"type":"error","message":…} when the query fails or the subscriber is dropped.
 //
 // Memory per subscriber is bounded twice: ws holds at most `maxBufferedBytes` of unsent frames (beyond
-// what the kernel's socket buffers take); past that, rows wait in the query's ResultHub queue, bounded by
-// `maxQueuedRows`. A subscriber that overflows both is sent an error frame and disconnected; the query
-// and the other subscribers never wait for it.
+// what the kernel's socket buffers take); past that, rows wait in the subscriber's outbox, bounded by
+// `maxQueuedRows` (socket-outbox.ts). A subscriber that overflows both is sent an error frame and
+// disconnected; the query and the other subscribers never wait for it.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -15,10 +15,14 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type QueryManager, type ResultListener, type Row, type Subscription } from '../../engine/index.js';
 import type { HeldResults } from './held-results.js';
+import { SocketOutbox } from './socket-outbox.js';
+
+/** The hub's own queue limit for socket subscribers: their outbox enforces the real bound. */
+export const UNBOUNDED_IN_HUB = Number.MAX_SAFE_INTEGER;
 
 export interface QueryResultsSocketOptions {
   readonly queries: QueryManager;
-  /** Rows that may wait in the hub for one subscriber whose socket is full (default 10,000). */
+  /** Rows that may wait for one subscriber whose socket is full (default 10,000). */
   readonly maxQueuedRows?: number;
   /** Unsent bytes ws may hold for one subscriber before its rows wait in the hub (default 1 MiB). */
   readonly maxBufferedBytes?: number;
@@ -107,41 +111,36 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       }
       sendJson(ws, { type: 'schema', columns });
       let subscription: Subscription | undefined;
-      const listener: ResultListener = {
-        onRows: (rows: Row[]) => {
-          if (ws.readyState !== WebSocket.OPEN) return;
-          let wait: Promise<void> | undefined;
-          for (let i = 0; i < rows.length; i += maxRowsPerFrame) {
-            const chunk = i === 0 && rows.length <= maxRowsPerFrame ? rows : rows.slice(i, i + maxRowsPerFrame);
-            const last = i + maxRowsPerFrame >= rows.length;
-            if (last && ws.bufferedAmount > maxBufferedBytes) {
-              // Busy until this frame has left ws's buffer; rows meanwhile queue in the hub (bounded).
-              wait = new Promise<void>((resolve) => sendJson(ws, { type: 'rows', rows: chunk }, () => resolve()));
-            } else {
-              sendJson(ws, { type: 'rows', rows: chunk });
-            }
-          }
-          return wait;
-        },
+      const outbox = new SocketOutbox(ws, {
+        maxBufferedBytes,
+        maxQueuedRows,
+        maxRowsPerFrame,
         onOverflow: (queued) => {
+          subscription?.unsubscribe();
           subscription = undefined;
           options.onSubscriberDropped?.(queryId, queued);
           const message = `subscriber too slow: ${queued} result rows waiting (limit ${maxQueuedRows}); disconnected so the query and other subscribers are not held back`;
           sendJson(ws, { type: 'error', message });
           closeSoon(ws, CLOSE_TOO_SLOW, 'subscriber too slow');
         },
+      });
+      // The outbox bounds what waits for this socket, so the hub never needs to queue for it.
+      const listener: ResultListener = {
+        onRows: (rows: Row[]) => outbox.push(rows),
         onError: (message) => {
           subscription = undefined;
-          sendJson(ws, { type: 'error', message });
-          closeSoon(ws, CLOSE_QUERY_FAILED, `query failed: ${message}`);
+          outbox.afterFlush(() => {
+            sendJson(ws, { type: 'error', message });
+            closeSoon(ws, CLOSE_QUERY_FAILED, `query failed: ${message}`);
+          });
         },
         onEnd: () => {
           subscription = undefined;
-          closeSoon(ws, CLOSE_QUERY_STOPPED, 'query stopped');
+          outbox.afterFlush(() => closeSoon(ws, CLOSE_QUERY_STOPPED, 'query stopped'));
         },
       };
       const taken = options.held?.take(queryId, listener);
-      subscription = taken ? taken.subscription : queries.subscribe(queryId, listener, { maxQueuedRows });
+      subscription = taken ? taken.subscription : queries.subscribe(queryId, listener, { maxQueuedRows: UNBOUNDED_IN_HUB });
       ws.on('close', () => subscription?.unsubscribe());
       // Nothing is expected from clients; reading their frames keeps control frames (ping/close) flowing.
       ws.on('message', () => undefined);

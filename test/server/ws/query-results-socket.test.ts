@@ -98,11 +98,7 @@ describe('ws /v1/queries/:id/results', () => {
   it('drops a subscriber that stops reading, with an error frame, while a fast one receives every row', async () => {
     let dropped!: (queued: number) => void;
     const droppedSignal = new Promise<number>((resolve) => (dropped = resolve));
-    // The query publishes at most 100 rows at a time, so only a subscriber that stops reading reaches 300.
-    const s = await start(
-      { maxQueuedRows: 300, maxBufferedBytes: 64 * 1024, onSubscriberDropped: (_id, queued) => dropped(queued) },
-      { queries: { batchSize: 100 } },
-    );
+    const s = await start({ maxQueuedRows: 1000, maxBufferedBytes: 1024 * 1024, onSubscriberDropped: (_id, queued) => dropped(queued) });
     await sql(s, 'CREATE STREAM big (id INT, pad VARCHAR)');
     const id = await startQuery(s, 'SELECT id, pad FROM big');
     const fast = await FrameClient.connect(s.endpoint, id);
@@ -114,15 +110,16 @@ describe('ws /v1/queries/:id/results', () => {
     // 40 MB of results: more than the kernel's socket buffers, ws's buffer and the hub's queue together.
     const pad = 'x'.repeat(10_000);
     const total = 4000;
+    // Each batch waits for the fast subscriber to have the one before: it is never far behind.
     for (let i = 0; i < total; i += 200) {
       await s.engine.store.putRecords(
         'big',
         Array.from({ length: 200 }, (_v, j) => ({ partitionKey: String(i + j), data: json({ id: i + j, pad }) })),
       );
+      await fast.untilRows(i + 200);
     }
-    await fast.untilRows(total);
     expect(fast.rows.map((r) => r.id)).toEqual(Array.from({ length: total }, (_v, i) => i));
-    expect(await droppedSignal).toBeGreaterThan(300);
+    expect(await droppedSignal).toBeGreaterThan(1000);
     expect(s.engine.queries.results.subscriberCount(id)).toBe(1);
 
     socket.resume();
@@ -133,6 +130,19 @@ describe('ws /v1/queries/:id/results', () => {
     expect(slow.rows.length).toBeLessThan(total);
     expect(slow.rows.map((r) => r.id)).toEqual(Array.from({ length: slow.rows.length }, (_v, i) => i));
     fast.close();
+  });
+
+  it('hands a subscriber that keeps up a batch larger than the bound on waiting rows', async () => {
+    const s = await start({ maxQueuedRows: 10 });
+    await sql(s, 'CREATE STREAM burst (id INT) WITH (shards = 3)');
+    const id = await startQuery(s, 'SELECT id FROM burst');
+    const client = await FrameClient.connect(s.endpoint, id);
+    await client.until((c) => c.frames.length >= 1, 'schema');
+    await s.engine.store.putRecords('burst', Array.from({ length: 500 }, (_v, i) => ({ partitionKey: String(i), data: json({ id: i }) })));
+    await client.untilRows(500);
+    expect(client.rows.map((r) => r.id).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 500 }, (_v, i) => i));
+    expect(client.closed).toBeUndefined();
+    client.close();
   });
 
   it('keeps the rows a new query produces before its first subscriber connects, for that subscriber', async () => {
