@@ -20,6 +20,7 @@ import * as parquet from 'parquet-wasm';
 import {
   closeWindows,
   DEFAULT_ENDPOINT,
+  deleteQuery,
   fail,
   firehoseClient,
   kinesisClient,
@@ -178,8 +179,11 @@ async function main() {
       console.log(`  columns: ${delivered.schema.fields.map((f) => `${f.name} ${f.type}`).join(', ')}`);
       return 0;
     } finally {
+      // The results were for this script alone; the stream and the delivery stream keep running.
       pages.close();
       active.close();
+      await deleteQuery(endpoint, pageViews.id).catch(() => undefined);
+      await deleteQuery(endpoint, activeUsers.id).catch(() => undefined);
     }
   } finally {
     firehose.destroy();

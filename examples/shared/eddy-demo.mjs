@@ -139,7 +139,11 @@ export async function resetDemo(endpoint, { streams, deliveryStreams }) {
   try {
     for (const name of deliveryStreams) {
       await firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: name })).catch((e) => {
-        if (e.name !== 'ResourceNotFoundException') throw e;
+        if (e.name === 'ResourceNotFoundException') return;
+        if (e.name === 'UnknownOperationException' || /Unknown operation/.test(e.message)) {
+          throw new Error(`the Eddy at ${endpoint} serves no Firehose API; delivery needs a data directory, so start it without --in-memory`);
+        }
+        throw e;
       });
     }
   } finally {

@@ -3,6 +3,7 @@
 // files Firehose delivers are checked against DuckDB computing the same windows over the records that
 // actually reached the input stream.
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -192,5 +193,17 @@ describe('examples/clickstream', () => {
     await duckdb.run(`CREATE OR REPLACE TABLE delivered AS SELECT user_id, url, referrer, duration_ms::BIGINT AS duration_ms, epoch_ms(ts) AS ts_ms FROM read_parquet([${parquet}], hive_partitioning = false)`);
     expect(await query(`SELECT count(*) AS n, count(*) FILTER (WHERE user_id = 'heartbeat') AS heartbeats FROM delivered`)).toEqual([{ n: clicks.length + 2, heartbeats: 2 }]);
     expect(await query(`SELECT count(*) AS missing FROM (SELECT * FROM clicks EXCEPT ALL SELECT * FROM delivered)`)).toEqual([{ missing: 0 }]);
+  });
+});
+
+describe('examples without a server', () => {
+  it('say where they looked and how to start Eddy, and exit non-zero', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const run = await runExample('clickstream', ['--endpoint', `http://127.0.0.1:${port}`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`error: cannot reach Eddy at http://127.0.0.1:${port} (ECONNREFUSED); start it with \`npm start\` or pass --endpoint\n`);
   });
 });
