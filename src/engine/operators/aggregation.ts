@@ -21,7 +21,7 @@ export class Aggregation {
   readonly inputTypes: readonly DataType[];
   readonly keyExprs: readonly CompiledExpr[];
   readonly argExprs: readonly (CompiledExpr | undefined)[];
-  readonly keys: KeyMapper;
+  private keyMapper: KeyMapper;
   readonly state: AggregateState;
   /** All accumulators' updates fused into one generated loop, when every one of them allows it. */
   private readonly kernel: Kernel | undefined;
@@ -38,11 +38,20 @@ export class Aggregation {
     const options = clock ? { inputTypes: this.inputTypes, clock } : { inputTypes: this.inputTypes };
     this.keyExprs = keys.map((k) => compileExpr(k.expr, options));
     this.argExprs = aggregates.map((a) => (a.arg ? compileExpr(a.arg, options) : undefined));
-    this.keys = new KeyMapper(keys.map((k) => k.expr.type));
+    this.keyMapper = new KeyMapper(keys.map((k) => k.expr.type));
     const only = keys.length === 1 ? keys[0]!.expr : undefined;
-    this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keys.acceptsUtf8 ? only.index : undefined;
+    this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keyMapper.acceptsUtf8 ? only.index : undefined;
     this.state = new AggregateState(aggregates.map((a) => makeAccumulator(a)));
     this.kernel = fuseAccumulators(this.state.accumulators);
+  }
+
+  get keys(): KeyMapper {
+    return this.keyMapper;
+  }
+
+  /** Swaps in a renumbered key mapper (ids of live keys change; the caller remaps its state). */
+  replaceKeys(keys: KeyMapper): void {
+    this.keyMapper = keys;
   }
 
   view(batch: RecordBatch): BatchView {

@@ -52,6 +52,11 @@ export class KeyMapper {
     if (this.ints) this.ints = new Int32KeyTable();
   }
 
+  /** A mapper for the same key types with no keys yet. */
+  emptyCopy(): KeyMapper {
+    return new KeyMapper(this.types);
+  }
+
   /** Whether `assignUtf8` may be used (a single VARCHAR key). */
   get acceptsUtf8(): boolean {
     return this.bytes !== undefined;

@@ -12,6 +12,9 @@ import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './agg
 import type { KeyValue } from './key-mapper.js';
 import { int32View } from '../batch/int64.js';
 
+/** Below this many key ids, renumbering is not worth its cost. */
+const COMPACT_MIN_KEYS = 4096;
+
 interface Pane {
   readonly index: number;
   /** Slot of each key id in this pane, -1 when the key has no rows here. */
@@ -65,6 +68,11 @@ export class WindowAggregate implements Operator {
       ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
     ];
     this.schema = arrowSchema(this.outputColumns);
+  }
+
+  /** Key ids currently assigned (for tests: it follows the keys of open windows). */
+  get keyCount(): number {
+    return this.agg.keys.size;
   }
 
   /** Panes currently holding rows (for tests and status). */
@@ -225,8 +233,39 @@ export class WindowAggregate implements Operator {
       out.emit(outputBatch(this.schema, columns, count));
     }
     for (const s of release) state.release(s);
-    // Key ids are only meaningful while some pane refers to them; start afresh when none does.
+    // Key ids are only meaningful while some pane refers to them: start afresh when none does, and
+    // renumber the live ones when keys that left every open pane dominate, so memory follows the
+    // keys of open windows rather than every key ever seen.
     if (this.panes.size === 0) this.agg.keys.clear();
+    else if (this.agg.keys.size > COMPACT_MIN_KEYS) this.compactKeys();
+  }
+
+  private compactKeys(): void {
+    let live = 0;
+    for (const pane of this.panes.values()) live += pane.keyIds.length;
+    if (this.agg.keys.size <= 2 * live) return;
+    const old = this.agg.keys;
+    const fresh = old.emptyCopy();
+    const remap = new Int32Array(old.size).fill(-1);
+    const renumbered = new Map<Pane, number[]>();
+    for (const pane of this.panes.values()) {
+      renumbered.set(
+        pane,
+        pane.keyIds.map((key) => {
+          let id = remap[key]!;
+          if (id < 0) remap[key] = id = fresh.idOf(old.values(key));
+          return id;
+        }),
+      );
+    }
+    for (const [pane, ids] of renumbered) {
+      const slotOfKey = new Int32Array(Math.max(16, fresh.size)).fill(-1);
+      pane.keyIds.forEach((key, j) => (slotOfKey[ids[j]!] = pane.slotOfKey[key]!));
+      pane.slotOfKey = slotOfKey;
+      pane.keyIds.splice(0, pane.keyIds.length, ...ids);
+    }
+    if (this.mergeScratch.length < fresh.size) this.mergeScratch = new Int32Array(fresh.size * 2).fill(-1);
+    this.agg.replaceKeys(fresh);
   }
 
   snapshot(): WindowSnapshot {

@@ -87,6 +87,8 @@ export class RunningQuery {
   private readonly tracker: WatermarkTracker;
   private readonly active = new Map<string, ActiveShard>();
   private readonly done = new Set<string>();
+  /** Shards the stream still had at the last look. */
+  private present = new Set<string>();
   private readonly abort = new AbortController();
   private wakeUp: (() => void) | undefined;
   private rediscover = false;
@@ -170,7 +172,8 @@ export class RunningQuery {
 
   checkpoint(): QueryCheckpoint {
     const shards: Record<string, ShardCheckpoint> = {};
-    for (const id of this.done) shards[id] = { done: true };
+    // Finished shards that retention has since removed no longer need remembering.
+    for (const id of this.done) if (this.present.has(id)) shards[id] = { done: true };
     for (const [id, s] of this.active) {
       const after = s.cursor.lastSequenceNumber ?? s.startedAfter;
       if (after !== undefined) shards[id] = { after };
@@ -282,6 +285,7 @@ export class RunningQuery {
   private discover(initial = false): void {
     const description = this.options.store.describeStream(this.stream);
     const present = new Set(description.shards.map((s) => s.shardId));
+    this.present = present;
     const checkpoint = this.options.checkpoint?.shards ?? {};
     const latest = (this.options.startPosition ?? 'TRIM_HORIZON') === 'LATEST';
     let changed = true;
