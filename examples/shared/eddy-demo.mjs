@@ -160,9 +160,9 @@ export async function streamArn(kinesis, stream) {
 /**
  * Puts records (objects, sent as JSON) through PutRecords in batches of up to 500, at most `rate` per
  * second (0: as fast as the server takes them). Records a shard refuses (throttling) are sent again
- * after a short pause, so every record lands exactly once.
+ * after a short pause, so none is lost.
  */
-export async function putRecords(kinesis, stream, records, { partitionKey, rate = 0, onProgress } = {}) {
+export async function putRecords(kinesis, stream, records, { partitionKey, rate = 0 } = {}) {
   const batchSize = rate > 0 ? Math.max(1, Math.min(500, Math.ceil(rate / 10))) : 500;
   const started = Date.now();
   let sent = 0;
@@ -176,7 +176,6 @@ export async function putRecords(kinesis, stream, records, { partitionKey, rate 
       pending = refused;
     }
     sent = Math.min(records.length, i + batchSize);
-    onProgress?.(sent);
     if (rate > 0) {
       const due = started + (sent / rate) * 1000;
       if (due > Date.now()) await pause(due - Date.now());
@@ -333,6 +332,3 @@ export function prng(seed) {
 }
 
 export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** 2025-01-06T09:03:00.000Z → 09:03:00 */
-export const clockTime = (iso) => new Date(iso).toISOString().slice(11, 19);
