@@ -9,6 +9,7 @@
 //
 //   npm run build && node bench/latency.bench.mjs
 //   EDDY_BENCH_RATE=20000 EDDY_BENCH_SECONDS=5 EDDY_BENCH_FSYNC=never node bench/latency.bench.mjs
+//   EDDY_BENCH_MODE=memory node bench/latency.bench.mjs     (streams and catalog in memory)
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,13 +25,14 @@ const SECONDS = Number(process.env.EDDY_BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
 const TICK_MS = 10;
 const FSYNC = process.env.EDDY_BENCH_FSYNC ?? 'always';
+const IN_MEMORY = process.env.EDDY_BENCH_MODE === 'memory';
 
 if (process.argv[2] === '--server') {
   // The server side: engine, Kinesis API and SQL API on a free loopback port.
   const { createEngine } = await import('../dist/engine/index.js');
   const { buildServer } = await import('../dist/server/app.js');
   const { sqlApi } = await import('../dist/server/http/sql-api.js');
-  const engine = await createEngine({ dataDir: process.argv[3], fsync: FSYNC, shardLimits: false });
+  const engine = await createEngine({ ...(IN_MEMORY ? {} : { dataDir: process.argv[3], fsync: FSYNC }), shardLimits: false });
   const app = buildServer({ store: engine.store, logger: false, plugins: [sqlApi({ engine })] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   process.send({ port: app.server.address().port });
@@ -151,7 +153,7 @@ if (process.argv[2] === '--server') {
     const s = Float64Array.from(values).sort();
     return `p50 ${pct(s, 50).toFixed(2)} ms, p99 ${pct(s, 99).toFixed(2)} ms, max ${s[s.length - 1].toFixed(2)} ms`;
   };
-  console.log(`filter query over a 2-shard stream, fsync ${FSYNC}; ${total.toLocaleString('en-US')} records put at ${Math.round(total / putSeconds).toLocaleString('en-US')} records/s (target ${RATE.toLocaleString('en-US')}/s) in batches of ${perTick}; ${frames.toLocaleString('en-US')} frames`);
+  console.log(`filter query over a 2-shard stream, ${IN_MEMORY ? 'in memory' : `fsync ${FSYNC}`}; ${total.toLocaleString('en-US')} records put at ${Math.round(total / putSeconds).toLocaleString('en-US')} records/s (target ${RATE.toLocaleString('en-US')}/s) in batches of ${perTick}; ${frames.toLocaleString('en-US')} frames`);
   console.log(`measured after ${WARMUP_SECONDS} s of warm-up: ${afterAck.length.toLocaleString('en-US')} records, ${missing} missing, ${failures} put failures`);
   console.log(`put acknowledged -> WebSocket frame: ${summary(afterAck)} (${beforeAck} frames arrived before their put's acknowledgement, counted as 0)`);
   console.log(`put sent -> WebSocket frame:         ${summary(afterSend)}`);
