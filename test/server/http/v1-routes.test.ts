@@ -87,6 +87,20 @@ describe('POST /v1/sql', () => {
     expect(api.engine.queries.listQueries()[0]!.sink).toEqual({ kind: 'stream', stream: 'big' });
   });
 
+  it('creates a stream from a query with CREATE STREAM … AS SELECT and starts the query feeding it', async () => {
+    await sql(CLICKS);
+    const res = await sql('CREATE STREAM big_clicks WITH (shards = 1) AS SELECT user_id, amount FROM clicks WHERE amount > 100');
+    expect(res.statusCode, res.body).toBe(200);
+    const [created, insert] = res.json().results;
+    expect(created).toMatchObject({ kind: 'createStream', action: 'created', stream: 'big_clicks' });
+    expect(insert).toMatchObject({ kind: 'insert', query: { status: 'running' } });
+    expect(api.engine.catalog.stream('big_clicks')?.columns).toEqual([
+      { name: 'user_id', type: 'VARCHAR' },
+      { name: 'amount', type: 'DOUBLE' },
+    ]);
+    expect(api.engine.queries.queryStatus(insert.query.id).sink).toEqual({ kind: 'stream', stream: 'big_clicks' });
+  });
+
   it('drops a stream and its schema; IF EXISTS tolerates a missing one', async () => {
     await sql(CLICKS);
     const res = await sql('DROP STREAM clicks; DROP STREAM IF EXISTS clicks');
