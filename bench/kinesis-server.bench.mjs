@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Kinesis API throughput: PutRecords of 500 × 100-byte records through @aws-sdk/client-kinesis against
-// `eddy serve` (a child process, fsync always, throttling off) and against kinesalite (in-memory, its only
+// `eddy serve` (a child process, fsync always unless BENCH_FSYNC says otherwise, throttling off) and against kinesalite (in-memory, its only
 // mode that needs no native build), 1 and 4 concurrent clients, HTTP/1.1 and HTTP/2 (kinesalite speaks
 // HTTP/1.1 only); then GetRecords draining a filled stream. Run after `npm run build`.
 //   node bench/kinesis-server.bench.mjs            (BENCH_SECONDS=5 per case by default)
@@ -29,6 +29,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const RECORDS_PER_CALL = 500;
 const RECORD_BYTES = 100;
 const SHARDS = 4;
+/** `always` is the case the figures are quoted for; `never` shows what durability costs. */
+const FSYNC = process.env.BENCH_FSYNC ?? 'always';
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
 process.removeAllListeners('warning');
@@ -247,7 +249,7 @@ const results = [];
 let eddy;
 let kinesalite;
 try {
-  eddy = await startProcess([join(root, 'bin', 'eddy.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', 'always', '--no-throttle'], /listening on (http:\/\/[^\s]+)/);
+  eddy = await startProcess([join(root, 'bin', 'eddy.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', FSYNC, '--no-throttle'], /listening on (http:\/\/[^\s]+)/);
   let kinesaliteNote = '';
   try {
     require.resolve('kinesalite');
@@ -262,7 +264,7 @@ try {
     kinesaliteNote = `kinesalite unavailable: ${err.message}`;
   }
   console.log(`PutRecords, ${RECORDS_PER_CALL} × ${RECORD_BYTES}-byte records per call, ${SHARDS} shards, ${SECONDS} s per case, SDK clients in one process`);
-  console.log('Eddy: `eddy serve --fsync always --no-throttle` (own process); kinesalite 3.3.3 in memory (own process)');
+  console.log(`Eddy: \`eddy serve --fsync ${FSYNC} --no-throttle\` (own process); kinesalite 3.3.3 in memory (own process)`);
   if (kinesaliteNote) console.log(kinesaliteNote);
   let n = 0;
   for (const concurrency of [1, 4]) {
