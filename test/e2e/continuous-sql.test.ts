@@ -3,6 +3,7 @@
 // value checked against DuckDB computing the same aggregates over the same rows in batch.
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/engine/index.js';
 import { FrameClient } from '../server/ws/frame-client.js';
 import { expectSameRows, FIRST_SHARD_KEY, LAST_SHARD_KEY, Oracle, prng, putAll, startEddy, tempDir, type Eddy } from './e2e-harness.js';
 
@@ -179,6 +180,30 @@ describe('continuous SQL end to end', () => {
     const [created] = await eddy.sql('CREATE STREAM clicks (id INT) WITH (shards = 1)');
     expect(created).toMatchObject({ action: 'created' });
     expect(eddy.engine.catalog.stream('clicks')?.columns).toEqual([{ name: 'id', type: 'INT' }]);
+  });
+
+  it('lists a query that cannot resume after a restart (its stream is gone) with its error, until it is deleted', async () => {
+    const dir = await tempDir();
+    cleanup.push(() => dir.remove());
+    const before = await startEddy({ dataDir: dir.path });
+    await before.sql(`${CREATE_CLICKS}; CREATE STREAM other (id INT)`);
+    const [{ query: orphan }] = await before.sql('SELECT user_id FROM clicks');
+    const [{ query: healthy }] = await before.sql('SELECT id FROM other');
+    await before.close();
+    // The stream goes while the query is stopped: a restart cannot resume the query.
+    const store = await createEngine({ dataDir: dir.path });
+    await store.store.deleteStream('clicks');
+    await store.close();
+
+    const after = await eddyOn(dir.path);
+    const listed = (await after.http('GET', '/v1/queries')).json.queries;
+    expect(listed.map((q: { id: string; status: string }) => [q.id, q.status]).sort()).toEqual([[healthy.id, 'running'], [orphan.id, 'failed']].sort());
+    const status = await after.http('GET', `/v1/queries/${orphan.id}`);
+    expect(status.json).toMatchObject({ status: 'failed', error: expect.stringContaining('clicks'), sql: 'SELECT user_id FROM clicks' });
+    expect((await after.http('DELETE', `/v1/queries/${orphan.id}`)).status).toBe(204);
+    expect((await after.http('GET', `/v1/queries/${orphan.id}`)).status).toBe(404);
+    expect(after.engine.catalog.query(orphan.id)).toBeUndefined();
+    expect(after.engine.catalog.query(healthy.id)).toBeDefined();
   });
 
   it('resumes queries after a restart on the same data directory: every window once across the restart', async () => {

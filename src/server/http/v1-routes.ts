@@ -2,7 +2,7 @@
 // the /v1 prefix, which also scopes its error and not-found handlers).
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { QueryManager, QueryStatus } from '../../engine/index.js';
+import type { QueryStatus } from '../../engine/index.js';
 import { summary, type SqlService } from '../sql-service.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
 import {
@@ -17,13 +17,12 @@ import {
 
 export interface V1RoutesOptions {
   readonly sql: SqlService;
-  readonly queries: QueryManager;
 }
 
 const errors = { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
 
 export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
-  const { sql, queries } = options;
+  const { sql } = options;
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
     app.setNotFoundHandler((request, reply) =>
@@ -53,20 +52,20 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     app.get(
       '/queries',
       { schema: { response: { 200: { type: 'object', required: ['queries'], properties: { queries: { type: 'array', items: queryStatusSchema } } }, ...errors } } },
-      async () => ({ queries: queries.listQueries().map(forWire) }),
+      async () => ({ queries: sql.listQueries().map(forWire) }),
     );
 
     app.get<{ Params: { id: string } }>(
       '/queries/:id',
       { schema: { params: queryIdParamsSchema, response: { 200: queryStatusSchema, ...errors } } },
-      async (request) => forWire(queries.queryStatus(request.params.id)),
+      async (request) => forWire(sql.queryStatus(request.params.id)),
     );
 
     app.delete<{ Params: { id: string } }>(
       '/queries/:id',
       { schema: { params: queryIdParamsSchema, response: { 204: { type: 'null' }, ...errors } } },
       async (request, reply) => {
-        await queries.stopQuery(request.params.id);
+        await sql.deleteQuery(request.params.id);
         return reply.code(204).send();
       },
     );
