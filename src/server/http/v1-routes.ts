@@ -1,7 +1,7 @@
 // The /v1 HTTP API: SQL scripts, continuous queries and streams, as one fastify plugin (registered under
 // the /v1 prefix, which also scopes its error and not-found handlers).
 
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { QueryStatus } from '../../engine/index.js';
 import { summary, type SqlService } from '../sql-service.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
@@ -32,6 +32,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     app.post<{ Body: { sql: string } }>(
       '/sql',
       {
+        preValidation: onlyFields(sqlBodySchema.properties),
         schema: {
           body: sqlBodySchema,
           response: { 200: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: statementResultSchema } } }, ...errors },
@@ -42,7 +43,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
 
     app.post<{ Body: { sql: string; name?: string } }>(
       '/queries',
-      { schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
+      { preValidation: onlyFields(queryBodySchema.properties), schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
       async (request, reply) => {
         const status = await sql.startQuery(request.body.sql, request.body.name);
         return reply.code(201).send(summary(status));
@@ -75,6 +76,25 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       { schema: { response: { 200: { type: 'object', required: ['streams'], properties: { streams: { type: 'array', items: streamListingSchema } } }, ...errors } } },
       async () => ({ streams: sql.listStreams() }),
     );
+  };
+}
+
+/**
+ * Fastify's validator strips unknown members silently; a misspelt `nmae` should be an error instead, so
+ * the raw body's members are checked before validation.
+ */
+function onlyFields(properties: Record<string, unknown>) {
+  const allowed = Object.keys(properties);
+  return async (request: FastifyRequest): Promise<void> => {
+    const body = request.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+    if (unknown.length > 0) {
+      throw Object.assign(new Error(`Unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${allowed.map((k) => `'${k}'`).join(' and ')}`), {
+        statusCode: 400,
+        validation: [],
+      });
+    }
   };
 }
 

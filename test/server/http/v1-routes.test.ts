@@ -137,6 +137,12 @@ describe('POST /v1/sql', () => {
     expect(res.json().error).toMatchObject({ code: 'InvalidRequest', message: expect.stringContaining('sql') });
   });
 
+  it('answers 400 naming a field it does not know', async () => {
+    const res = await api.app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: 'SHOW STREAMS', nmae: 'x' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'InvalidRequest', message: "Unknown field 'nmae'; expected 'sql'" } });
+  });
+
   it('answers 400 for a body that is not JSON', async () => {
     const res = await api.app.inject({ method: 'POST', url: '/v1/sql', headers: { 'content-type': 'application/json' }, payload: '{"sql":' });
     expect(res.statusCode).toBe(400);
