@@ -126,8 +126,12 @@ export class RunningQuery {
     return this.info.id;
   }
 
+  /**
+   * Starts reading on the next turn of the event loop, so a caller can subscribe to the results
+   * first. Subscribers see the rows emitted after they subscribe.
+   */
   start(): void {
-    this.loop ??= this.run();
+    this.loop ??= new Promise<void>((r) => setImmediate(r)).then(() => this.run());
   }
 
   /** Stops reading; resolves once the loop has ended (with a final checkpoint when it ended cleanly). */
@@ -231,11 +235,15 @@ export class RunningQuery {
         else await new Promise<void>((r) => setImmediate(r));
       }
     } catch (e) {
-      this.fail(e);
+      this.fail(isEddyError(e) && e.code === 'ResourceNotFoundException' && !this.streamExists() ? new EddyError('ResourceNotFoundException', `stream '${this.stream}' was deleted`) : e);
     } finally {
       unsubscribe();
       for (const s of this.active.values()) s.cursor.close();
     }
+  }
+
+  private streamExists(): boolean {
+    return this.options.store.listStreams().some((s) => s.streamName === this.stream);
   }
 
   private advanceWatermark(): void {

@@ -129,6 +129,7 @@ describe('QueryManager', () => {
     const q = await manager.startQuery(windowPlan(), { sql: 'q' });
     const out = rowsOf(manager, q.id);
     await put(store, 'clicks', [{ user_id: 'a', amount: 1, t: 100 }]);
+    await expect.poll(() => manager.queryStatus(q.id).watermark).toBe(at(95));
     await store.putRecords('clicks', [{ partitionKey: 'x', data: enc.encode('{oops') }]);
     await put(store, 'clicks', [{ user_id: 'a', amount: 1, t: 10 }, { user_id: 'a', amount: 2, t: 130 }]);
     await put(store, 'clicks', [{ user_id: 'a', amount: 5, t: 200 }]);
