@@ -108,7 +108,8 @@ function describeResult(result: StatementResult): string {
 
 /** Rows as an aligned text table, NULL shown as NULL. */
 export function renderTable(columns: readonly { name: string }[], rows: readonly Record<string, unknown>[]): string {
-  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
+  // A multi-line value (a query's SQL) is folded onto one line so the table stays aligned.
+  const cell = (v: unknown): string => (v === null || v === undefined ? 'NULL' : typeof v === 'string' ? v.replace(/\s*[\r\n]+\s*/g, ' ') : JSON.stringify(v));
   const table = [columns.map((c) => c.name), ...rows.map((r) => columns.map((c) => cell(r[c.name])))];
   const widths = columns.map((_c, i) => Math.max(...table.map((line) => line[i]!.length)));
   const lines = table.map((line) => line.map((v, i) => (i === line.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd());
