@@ -148,8 +148,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
  * the answer: it shows what the server sustains when the client is not the SDK (whose per-record
  * serialisation, signing and parsing cost about as much CPU as the server's work).
  */
-const rawAgent = new Agent({ keepAlive: true, maxSockets: 8 });
-function rawCall(endpoint, operation, body) {
+function rawCall(rawAgent, endpoint, operation, body) {
   const url = new URL(endpoint);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -187,17 +186,20 @@ async function rawPutLoad(endpoint, concurrency, streamName) {
   await createStream(c, streamName);
   c.destroy();
   const body = JSON.stringify({ StreamName: streamName, Records: makeRecords().map((r) => ({ Data: r.Data.toString('base64'), PartitionKey: r.PartitionKey })) });
+  // A fresh agent per run: a kept-alive socket the other server closed while idle would hang up.
+  const rawAgent = new Agent({ keepAlive: true, maxSockets: 8 });
   let stored = 0;
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
-        const out = await rawCall(endpoint, 'PutRecords', body);
+        const out = await rawCall(rawAgent, endpoint, 'PutRecords', body);
         stored += RECORDS_PER_CALL - out.FailedRecordCount;
       }
     }),
   );
+  rawAgent.destroy();
   return { perSecond: stored / ((performance.now() - started) / 1000), records: stored };
 }
 
@@ -211,17 +213,19 @@ async function rawDrain(server, streamName) {
   }
   c.destroy();
   let read = 0;
+  const rawAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const cpuBefore = cpuSeconds(server.child.pid);
   const started = performance.now();
   for (let iterator of iterators) {
     for (;;) {
-      const out = await rawCall(server.endpoint, 'GetRecords', JSON.stringify({ ShardIterator: iterator, Limit: 10000 }));
+      const out = await rawCall(rawAgent, server.endpoint, 'GetRecords', JSON.stringify({ ShardIterator: iterator, Limit: 10000 }));
       read += out.Records.length;
       iterator = out.NextShardIterator;
       if (out.Records.length < 10000) break;
     }
   }
   const elapsed = (performance.now() - started) / 1000;
+  rawAgent.destroy();
   return { perSecond: read / elapsed, records: read, serverCpu: cpuBefore === undefined ? undefined : cpuSeconds(server.child.pid) - cpuBefore };
 }
 
