@@ -12,6 +12,8 @@ import { splitCsvRecord } from './csv.js';
 import { int32View } from './int64.js';
 import { parseTimestamp } from './timestamp.js';
 import { Utf8Writer } from './utf8.js';
+import { FastKind, scanFlatJson } from './json-fast-path.js';
+import type { FastField } from './json-fast-path.js';
 
 export interface DecodeResult {
   readonly batch: RecordBatch;
@@ -94,6 +96,11 @@ class ColumnWriter {
     this.valid[row] = 0;
     if (this.text) this.text.appendEmpty();
     else if (this.bits) this.bits[row >> 3]! &= ~(1 << (row & 7));
+  }
+
+  setUtf8(row: number, data: Uint8Array, a: number, b: number): void {
+    this.text!.appendBytes(data, a, b);
+    this.valid[row] = 1;
   }
 
   setInt64(row: number, v: number): void {
@@ -205,6 +212,10 @@ export class RecordDecoder {
   private readonly delimiter: string;
   /** Per output column: whether anything reads it. Unread columns are left NULL without parsing. */
   private readonly wanted: readonly boolean[];
+  /** Wanted declared columns for the byte-level JSON path (undefined when nested paths rule it out). */
+  private readonly fast: readonly { column: number; key: Uint8Array; kind: FastKind }[] | undefined;
+  private readonly seen: Int32Array;
+  private mark = 0;
 
   constructor(
     private readonly format: RecordFormat,
@@ -236,6 +247,18 @@ export class RecordDecoder {
     });
     this.delimiter = format.delimiter ?? ',';
     this.wanted = this.columns.map((_, i) => used === undefined || used.has(i));
+    const wantedDeclared = declared.map((c, i) => ({ c, i })).filter(({ i }) => this.wanted[i]);
+    const flat = wantedDeclared.every(({ i }) => this.paths[i]!.keys.length === 1);
+    const encoder = new TextEncoder();
+    this.fast =
+      format.kind === 'json' && flat
+        ? wantedDeclared.map(({ c, i }) => ({
+            column: i,
+            key: encoder.encode(this.paths[i]!.keys[0]!),
+            kind: c.type === 'VARCHAR' ? FastKind.Text : c.type === 'TIMESTAMP' ? FastKind.Time : c.type === 'BOOLEAN' ? FastKind.Boolean : FastKind.Number,
+          }))
+        : undefined;
+    this.seen = new Int32Array(this.fast?.length ?? 0);
     if (format.kind === 'csv' && this.delimiter.length !== 1) {
       throw new EddyError('ValidationException', `csv delimiter must be one character, got ${JSON.stringify(this.delimiter)}`);
     }
@@ -256,11 +279,18 @@ export class RecordDecoder {
     let errors = 0;
     let lastError: string | undefined;
     const isJson = this.format.kind === 'json';
+    const fields: FastField[] | undefined = this.fast?.map((f) => ({ key: f.key, kind: f.kind, sink: writers[f.column]! }));
+    const unwanted = writers.filter((_, c) => !this.wanted[c]);
     for (let r = 0; r < n; r++) {
       const rec = records[r]!;
       try {
-        if (isJson) this.decodeJson(rec.data, writers, rows);
-        else this.decodeCsv(rec.data, writers, rows);
+        if (!isJson) this.decodeCsv(rec.data, writers, rows);
+        else if (fields !== undefined && scanFlatJson(rec.data, fields, rows, this.seen, ++this.mark)) {
+          for (const w of unwanted) w.setNull(rows);
+        } else {
+          if (fields !== undefined) for (const w of writers) w.text?.truncate(rows);
+          this.decodeJson(rec.data, writers, rows);
+        }
       } catch (e) {
         for (const w of writers) w.text?.truncate(rows);
         errors++;

@@ -47,6 +47,38 @@ function parseIsoUtc(text: string): number | undefined {
   return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
 
+function byteDigits(d: Uint8Array, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = d[i]! - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** parseIsoUtc over UTF-8 bytes d[a, b): the same shape, read without making a string. */
+export function parseIsoUtcBytes(d: Uint8Array, a: number, b: number): number | undefined {
+  const n = b - a;
+  if (n < 20 || d[b - 1] !== 90 || d[a + 4] !== 45 || d[a + 7] !== 45 || d[a + 10] !== 84 || d[a + 13] !== 58 || d[a + 16] !== 58) return undefined;
+  const year = byteDigits(d, a, 4);
+  const month = byteDigits(d, a + 5, 2);
+  const day = byteDigits(d, a + 8, 2);
+  const hour = byteDigits(d, a + 11, 2);
+  const minute = byteDigits(d, a + 14, 2);
+  const second = byteDigits(d, a + 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return undefined;
+  let ms = 0;
+  if (n > 20) {
+    const f = n - 21;
+    if (d[a + 19] !== 46 || f < 1 || f > 9) return undefined;
+    const frac = byteDigits(d, a + 20, Math.min(3, f));
+    if (frac < 0 || (f > 3 && byteDigits(d, a + 23, f - 3) < 0)) return undefined;
+    ms = f === 1 ? frac * 100 : f === 2 ? frac * 10 : frac;
+  }
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
 /** Parses ISO-8601 text or a decimal epoch-ms string; undefined when it is neither. */
 export function parseTimestamp(text: string): number | undefined {
   const fast = parseIsoUtc(text);
