@@ -33,8 +33,8 @@ export function consumerOperations({ store, clock, subscriptions }: KinesisApiDe
 
   const deregister = operation(consumerRef, async (input) => {
     const { streamName, consumer } = findConsumer(input);
-    subscriptions.endConsumer(consumer.consumerARN);
     await store.deregisterConsumer(streamName, consumer.consumerName);
+    subscriptions.endConsumer(consumer.consumerARN, new EddyError('ResourceNotFoundException', `Consumer ${consumer.consumerARN} was deregistered.`));
     return undefined;
   });
 

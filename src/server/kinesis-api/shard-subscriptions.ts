@@ -6,7 +6,10 @@ import { type Clock, EddyError } from '../../engine/index.js';
 export const RESUBSCRIBE_GRACE_MS = 5_000;
 
 export interface ShardSubscription {
-  /** Aborts when the subscription is taken over, its consumer is deregistered, or the server shuts down. */
+  /**
+   * Aborts when the subscription is taken over or the server shuts down (no reason: the stream just ends),
+   * or when its consumer or stream goes away (the reason, an EddyError, is sent as an exception event).
+   */
   readonly signal: AbortSignal;
   release(): void;
 }
@@ -45,11 +48,14 @@ export class ShardSubscriptions {
     };
   }
 
-  /** Ends the subscriptions of one consumer (it was deregistered). */
-  endConsumer(consumerARN: string): void {
+  /**
+   * Ends the subscriptions of one consumer (it was deregistered, or its stream deleted); the reason is
+   * sent to the subscriber as the stream's final exception event.
+   */
+  endConsumer(consumerARN: string, reason: EddyError): void {
     for (const [key, entry] of this.active) {
       if (entry.consumerARN === consumerARN) {
-        entry.controller.abort();
+        entry.controller.abort(reason);
         this.active.delete(key);
       }
     }

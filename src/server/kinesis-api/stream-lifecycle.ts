@@ -1,6 +1,6 @@
 // CreateStream, DeleteStream, ListStreams, DescribeStream, DescribeStreamSummary, DescribeLimits, UpdateStreamMode.
 
-import type { StreamDescription, StreamSummary } from '../../engine/index.js';
+import { EddyError, type StreamDescription, type StreamSummary } from '../../engine/index.js';
 import { type AwsOperation, operation } from '../aws-protocol/aws-json-service.js';
 import { boolean, integer, map, required, string, structure } from '../aws-protocol/shape.js';
 import type { WireCodec } from '../aws-protocol/wire-format.js';
@@ -47,7 +47,8 @@ export function streamLifecycleOperations({ store, clock, subscriptions }: Kines
     const enforce = input.EnforceConsumerDeletion ?? false;
     const consumers = enforce ? store.listConsumers(name) : [];
     await store.deleteStream(name, { enforceConsumerDeletion: enforce });
-    for (const consumer of consumers) subscriptions.endConsumer(consumer.consumerARN);
+    const gone = new EddyError('ResourceNotFoundException', `Stream ${name} was deleted.`);
+    for (const consumer of consumers) subscriptions.endConsumer(consumer.consumerARN, gone);
     return undefined;
   });
 

@@ -96,6 +96,8 @@ async function* subscriptionEvents(
       await waitForRecords(cursor, stops, Math.max(1, Math.ceil(Math.min(remaining, heartbeatMs - (performance.now() - lastEventAt)))));
       if (performance.now() >= deadline) return;
     }
+    const reason: unknown = subscription.signal.reason;
+    if (subscription.signal.aborted && isEddyError(reason)) yield exceptionMessage(codec, reason.code, reason.message);
   } catch (err) {
     if (isEddyError(err) && err.fault === 'user') {
       yield exceptionMessage(codec, err.code, err.message);

@@ -1,6 +1,8 @@
 // SubscribeToShard consumed by the SDK's own event-stream reader, over HTTP/2 and HTTP/1.1 chunked.
 import {
   CreateStreamCommand,
+  DeleteStreamCommand,
+  DeregisterStreamConsumerCommand,
   type KinesisClient,
   PutRecordCommand,
   RegisterStreamConsumerCommand,
@@ -122,6 +124,38 @@ describe('SubscribeToShard', () => {
     const final = events[events.length - 1]!;
     expect(final.ChildShards?.map((c) => c.ShardId)).toEqual(['shardId-000000000001', 'shardId-000000000002']);
     expect(final.ContinuationSequenceNumber).toBeUndefined();
+  });
+
+  it('ends with a ResourceNotFoundException event when the stream is deleted under the subscription', async () => {
+    const consumerARN = await streamWithConsumer('efo-deleted', 'app');
+    const out = await client.send(
+      new SubscribeToShardCommand({ ConsumerARN: consumerARN, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }),
+    );
+    const events = out.EventStream![Symbol.asyncIterator]();
+    await events.next();
+    await client.send(new DeleteStreamCommand({ StreamName: 'efo-deleted', EnforceConsumerDeletion: true }));
+    const err = await (async () => {
+      for (;;) {
+        const next = await events.next();
+        if (next.done) return undefined;
+      }
+    })().catch((e: Error) => e);
+    expect(err?.name).toBe('ResourceNotFoundException');
+  });
+
+  it('ends with a ResourceNotFoundException event when its consumer is deregistered', async () => {
+    const consumerARN = await streamWithConsumer('efo-deregistered', 'app');
+    const out = await client.send(
+      new SubscribeToShardCommand({ ConsumerARN: consumerARN, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }),
+    );
+    const events = out.EventStream![Symbol.asyncIterator]();
+    await events.next();
+    await client.send(new DeregisterStreamConsumerCommand({ ConsumerARN: consumerARN }));
+    const err = await (async () => {
+      for (;;) if ((await events.next()).done) return undefined;
+    })().catch((e: Error) => e);
+    expect(err?.name).toBe('ResourceNotFoundException');
+    expect(err?.message).toBe(`Consumer ${consumerARN} was deregistered.`);
   });
 
   it('speaks the event-stream framing to a plain HTTP/1.1 client', async () => {
