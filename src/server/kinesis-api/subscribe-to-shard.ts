@@ -74,7 +74,8 @@ async function* subscriptionEvents(
   try {
     yield eventMessage(codec, 'initial-response', {});
     let lastEventAt = performance.now();
-    while (!stopped()) {
+    // The deadline holds even while records keep arriving; the client then subscribes again.
+    while (!stopped() && performance.now() < deadline) {
       const result = cursor.read({ maxRecords: EVENT_MAX_RECORDS, maxBytes: EVENT_MAX_BYTES });
       const now = performance.now();
       if (result.records.length > 0 || result.endOfShard || now - lastEventAt >= heartbeatMs) {
@@ -92,9 +93,8 @@ async function* subscriptionEvents(
       if (result.endOfShard) return;
       if (result.records.length > 0) continue;
       const remaining = deadline - performance.now();
-      if (remaining <= 0) return;
+      if (remaining <= 0) break;
       await waitForRecords(cursor, stops, Math.max(1, Math.ceil(Math.min(remaining, heartbeatMs - (performance.now() - lastEventAt)))));
-      if (performance.now() >= deadline) return;
     }
     const reason: unknown = subscription.signal.reason;
     if (subscription.signal.aborted && isEddyError(reason)) yield exceptionMessage(codec, reason.code, reason.message);

@@ -97,6 +97,22 @@ describe('SubscribeToShard', () => {
     expect(first!.ContinuationSequenceNumber).toBe(put.SequenceNumber);
   });
 
+  it('ends after its duration even while records keep arriving', async () => {
+    const consumerARN = await streamWithConsumer('efo-busy-writer', 'app');
+    const out = await client.send(
+      new SubscribeToShardCommand({ ConsumerARN: consumerARN, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }),
+    );
+    let writing = true;
+    const writer = (async () => {
+      let i = 0;
+      while (writing) await client.send(new PutRecordCommand({ StreamName: 'efo-busy-writer', PartitionKey: 'k', Data: Buffer.from(`r${i++}`) }));
+    })();
+    const events = await collect(out.EventStream!, () => false);
+    writing = false;
+    await writer;
+    expect(dataOf(events).length).toBeGreaterThan(0);
+  });
+
   it('refuses a second subscription to the same shard within 5 seconds with ResourceInUseException', async () => {
     const consumerARN = await streamWithConsumer('efo-busy', 'app');
     const request = { ConsumerARN: consumerARN, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' as const } };
