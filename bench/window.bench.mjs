@@ -92,7 +92,7 @@ async function runDuckDB(keyColumn) {
   await conn.runAndReadAll(query); // warm-up
   let best = Infinity;
   let rows = 0;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 7; i++) {
     const t = performance.now();
     const result = await conn.runAndReadAll(query);
     best = Math.min(best, performance.now() - t);
@@ -106,7 +106,8 @@ const eddyResults = {};
 for (const keyType of ['INT', 'VARCHAR']) {
   const data = setup(keyType);
   runEddy(data); // warm-up: JIT
-  eddyResults[keyType] = [runEddy(data), runEddy(data), runEddy(data)].sort((a, b) => a.ms - b.ms)[0];
+  // Best of seven: the machine is shared, and the fastest run is the one least disturbed.
+  eddyResults[keyType] = Array.from({ length: 7 }, () => runEddy(data)).sort((a, b) => a.ms - b.ms)[0];
 }
 
 const db = await DuckDBInstance.create(':memory:');

@@ -96,7 +96,8 @@ export class WindowAggregate implements Operator {
     const wm = this.watermark;
     const paneMs = this.paneMs;
     let late = 0;
-    let paneIndex = NaN;
+    let paneStart = NaN;
+    let paneEnd = NaN;
     let slotOfKey: Int32Array = new Int32Array(0);
     let pane: Pane | undefined;
     for (let i = 0; i < n; i++) {
@@ -110,11 +111,13 @@ export class WindowAggregate implements Operator {
         late++;
         continue;
       }
-      const p = Math.floor(ts / paneMs);
-      if (p !== paneIndex) {
+      // Consecutive rows mostly fall in the same pane: a range check spares the division.
+      if (!(ts >= paneStart && ts < paneEnd)) {
+        const p = Math.floor(ts / paneMs);
         pane = this.pane(p, keyCount);
         slotOfKey = pane.slotOfKey;
-        paneIndex = p;
+        paneStart = p * paneMs;
+        paneEnd = paneStart + paneMs;
       }
       const k = keyIds[i]!;
       let s = slotOfKey[k]!;
