@@ -79,19 +79,24 @@ export class Aggregation {
     return ids;
   }
 
+  /** Argument columns of every aggregate for a batch, for fused loops. */
+  argColumns(view: BatchView): { values: Column['values'][]; valid: (Uint8Array | null)[] } {
+    const values: Column['values'][] = [];
+    const valid: (Uint8Array | null)[] = [];
+    for (const arg of this.argExprs) {
+      const col = arg ? arg.evaluate(view) : undefined;
+      values.push(col ? col.values : EMPTY);
+      valid.push(col ? col.valid : null);
+    }
+    return { values, valid };
+  }
+
   /** Adds every row to the slot given for it (-1 skips the row). */
   accumulate(view: BatchView, slots: Int32Array): void {
     const n = view.length;
     const accs = this.state.accumulators;
     if (this.kernel) {
-      const values: Column['values'][] = [];
-      const valid: (Uint8Array | null)[] = [];
-      for (let a = 0; a < accs.length; a++) {
-        const arg = this.argExprs[a];
-        const col = arg ? arg.evaluate(view) : undefined;
-        values.push(col ? col.values : EMPTY);
-        valid.push(col ? col.valid : null);
-      }
+      const { values, valid } = this.argColumns(view);
       // Arrays are fetched now, after this batch's slots were allocated, so none can move meanwhile.
       const arrays = accs.flatMap((acc) => acc.fused!.arrays());
       this.kernel(slots, n, arrays, values, valid);
@@ -113,8 +118,12 @@ type Kernel = (slots: Int32Array, n: number, A: readonly Float64Array[], V: read
 
 const EMPTY = new Float64Array(0);
 
-/** Generates one loop updating every accumulator per row; the source holds only fixed text and indexes. */
-function fuseAccumulators(accs: readonly Accumulator[]): Kernel | undefined {
+/**
+ * The per-row statements updating every accumulator (slot `s`, row `i`), with the setup binding their
+ * arrays (`A`) and argument columns (`V`, `Q`); undefined unless every accumulator can be fused.
+ * The text is fixed fragments and indexes only.
+ */
+export function fusedUpdates(accs: readonly Accumulator[]): { setup: string[]; updates: string[] } | undefined {
   if (accs.length === 0 || !accs.every((a) => a.fused)) return undefined;
   const setup: string[] = [];
   const updates: string[] = [];
@@ -128,7 +137,14 @@ function fuseAccumulators(accs: readonly Accumulator[]): Kernel | undefined {
     setup.push(`const v${a} = V[${a}], q${a} = Q[${a}];`);
     updates.push(acc.fused!.code(names, `v${a}`, `q${a}`));
   });
-  const body = ["'use strict';", ...setup, 'for (let i = 0; i < n; i++) {', '  const s = slots[i];', '  if (s < 0) continue;', ...updates.map((u) => `  ${u}`), '}'].join('\n');
+  return { setup, updates };
+}
+
+/** Generates one loop updating every accumulator per row. */
+function fuseAccumulators(accs: readonly Accumulator[]): Kernel | undefined {
+  const parts = fusedUpdates(accs);
+  if (!parts) return undefined;
+  const body = ["'use strict';", ...parts.setup, 'for (let i = 0; i < n; i++) {', '  const s = slots[i];', '  if (s < 0) continue;', ...parts.updates.map((u) => `  ${u}`), '}'].join('\n');
   return new Function('slots', 'n', 'A', 'V', 'Q', body) as Kernel;
 }
 

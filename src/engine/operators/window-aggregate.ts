@@ -8,9 +8,52 @@ import type { Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
-import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
+import { Aggregation, arrowSchema, fusedUpdates, outputBatch, validateAggregates } from './aggregation.js';
+import type { Accumulator } from './accumulators.js';
+import type { BatchView } from '../batch/batch-view.js';
 import type { KeyValue } from './key-mapper.js';
 import { int32View } from '../batch/int64.js';
+
+type WindowKernel = (
+  pairs: Int32Array,
+  tv: Uint8Array | null,
+  keyIds: Int32Array,
+  n: number,
+  wm: number,
+  paneMs: number,
+  W: WindowAggregate,
+  A: readonly Float64Array[],
+  V: readonly Column['values'][],
+  Q: readonly (Uint8Array | null)[],
+) => number;
+
+/** Generates the fused per-row loop of a window aggregate from fixed fragments; returns late rows. */
+function windowKernel(accs: readonly Accumulator[]): WindowKernel | undefined {
+  const parts = fusedUpdates(accs);
+  if (!parts) return undefined;
+  const body = [
+    "'use strict';",
+    ...parts.setup,
+    'let late = 0, paneStart = NaN, paneEnd = NaN, slotOfKey = null;',
+    'for (let i = 0; i < n; i++) {',
+    '  if (tv !== null && tv[i] === 0) continue;',
+    '  const ts = pairs[2 * i + 1] * 4294967296 + (pairs[2 * i] >>> 0);',
+    '  if (ts < wm) { late++; continue; }',
+    '  if (!(ts >= paneStart && ts < paneEnd)) {',
+    '    const p = Math.floor(ts / paneMs);',
+    '    slotOfKey = W.paneSlots(p);',
+    '    paneStart = p * paneMs;',
+    '    paneEnd = paneStart + paneMs;',
+    '  }',
+    '  const k = keyIds[i];',
+    '  let s = slotOfKey[k];',
+    '  if (s < 0) s = W.newSlot(k);',
+    ...parts.updates.map((u) => `  ${u}`),
+    '}',
+    'return late;',
+  ].join('\n');
+  return new Function('pairs', 'tv', 'keyIds', 'n', 'wm', 'paneMs', 'W', 'A', 'V', 'Q', body) as WindowKernel;
+}
 
 /** Below this many key ids, renumbering is not worth its cost. */
 const COMPACT_MIN_KEYS = 4096;
@@ -40,6 +83,7 @@ export class WindowAggregate implements Operator {
   /** Pane index of the end of the next window to emit (windows are named by their last pane). */
   private nextWindow = -Infinity;
   private mergeScratch = new Int32Array(0);
+  private readonly kernel: WindowKernel | undefined;
 
   constructor(node: WindowAggregateNode, input: readonly ColumnSchema[], clock?: Clock) {
     const w = node.window;
@@ -68,6 +112,7 @@ export class WindowAggregate implements Operator {
       ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
     ];
     this.schema = arrowSchema(this.outputColumns);
+    this.kernel = windowKernel(this.agg.state.accumulators);
   }
 
   /** Key ids currently assigned (for tests: it follows the keys of open windows). */
@@ -85,6 +130,7 @@ export class WindowAggregate implements Operator {
     if (n === 0) return;
     const agg = this.agg;
     const view = agg.view(batch);
+    if (this.kernel) return this.processFused(batch, view, ctx);
     // Event times are read straight from the Int64 column's two 32-bit halves: no conversion pass.
     const timeData = batch.data.children[this.timeColumn]!;
     const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
@@ -130,6 +176,40 @@ export class WindowAggregate implements Operator {
     }
     agg.accumulate(view, slots);
     if (late > 0) ctx.metrics.lateRows += late;
+  }
+
+  /** The whole per-row path (late check, pane, slot, every update) in one generated loop. */
+  private processFused(batch: RecordBatch, view: BatchView, ctx: OperatorContext): void {
+    const n = batch.numRows;
+    const agg = this.agg;
+    const timeData = batch.data.children[this.timeColumn]!;
+    const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
+    const tv = timeData.nullCount > 0 ? view.column(this.timeColumn).valid : null;
+    const keyIds = agg.keyIds(view);
+    this.knownKeys = agg.keys.size;
+    const { values, valid } = agg.argColumns(view);
+    // At most n new slots: reserving them now means the arrays handed to the loop cannot move.
+    agg.state.reserve(n);
+    const arrays = agg.state.accumulators.flatMap((acc) => acc.fused!.arrays());
+    const late = this.kernel!(pairs, tv, keyIds, n, this.watermark, this.paneMs, this, arrays, values, valid);
+    if (late > 0) ctx.metrics.lateRows += late;
+  }
+
+  private current: Pane | undefined;
+  private knownKeys = 0;
+
+  /** Called by the fused loop when a row falls in another pane. */
+  paneSlots(index: number): Int32Array {
+    this.current = this.pane(index, this.knownKeys);
+    return this.current.slotOfKey;
+  }
+
+  /** Called by the fused loop for a key's first row in the current pane. */
+  newSlot(key: number): number {
+    const s = this.agg.state.alloc();
+    this.current!.slotOfKey[key] = s;
+    this.current!.keyIds.push(key);
+    return s;
   }
 
   private pane(index: number, keyCount: number): Pane {
