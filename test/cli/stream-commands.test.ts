@@ -1,5 +1,5 @@
 // The aws-like commands, run as separate `eddy` processes against a listening server.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../server/start-test-server.js';
@@ -55,6 +55,7 @@ describe('eddy stream commands', () => {
     const file = join(__dirname, '..', '..', 'tmp', `records-${process.pid}.txt`);
     writeFileSync(file, Array.from({ length: 1201 }, (_, i) => `line ${i}`).join('\n'));
     const fromFile = await eddy(['put-records', '--stream-name', 'orders', '--file', file, '--partition-key', 'same']);
+    rmSync(file);
     expect(json(fromFile.stdout).Records).toHaveLength(1201);
     const summary = json((await eddy(['list-shards', '--stream-name', 'orders'])).stdout);
     expect(summary.Shards).toHaveLength(2);
