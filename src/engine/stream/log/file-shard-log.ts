@@ -6,10 +6,10 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../../clock.js';
 import { EddyError } from '../../errors.js';
 import { CommitListeners } from './commit-listeners.js';
-import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
-import { encodeBatch, type EncodedBatch } from './record-frame.js';
 import { reportAsWarning, type CorruptionReport } from './corruption-report.js';
 import { fsyncDirectory, syncDirectory } from './directory-sync.js';
+import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
+import { encodeBatch, type EncodedBatch } from './record-frame.js';
 import { Segment } from './segment.js';
 import { writeSegmentIndex } from './segment-index-file.js';
 import { recoverSegments } from './segment-recovery.js';
@@ -49,6 +49,13 @@ export async function openFileShardLog(dir: string, options: FileShardLogOptions
   return FileShardLog.open(dir, options, clock);
 }
 
+/**
+ * Each append is encoded into one buffer and written with one positional write during the call, so
+ * offsets and file positions are decided synchronously. Under fsync `always` it then waits for an fsync
+ * round: one round runs at a time and covers every write made before it started, so appends that arrive
+ * while an fsync is in flight share the next one (group commit). Records become readable (committed) only
+ * when their round ends.
+ */
 export class FileShardLog implements ShardLog {
   private readonly policy: FsyncPolicy;
   private readonly segmentBytes: number;
