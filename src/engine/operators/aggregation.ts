@@ -145,8 +145,16 @@ function fuseAccumulators(accs: readonly Accumulator[]): Kernel | undefined {
   const parts = fusedUpdates(accs);
   if (!parts) return undefined;
   const body = ["'use strict';", ...parts.setup, 'for (let i = 0; i < n; i++) {', '  const s = slots[i];', '  if (s < 0) continue;', ...parts.updates.map((u) => `  ${u}`), '}'].join('\n');
-  return new Function('slots', 'n', 'A', 'V', 'Q', body) as Kernel;
+  let kernel = kernels.get(body);
+  if (!kernel) {
+    kernel = new Function('slots', 'n', 'A', 'V', 'Q', body) as Kernel;
+    kernels.set(body, kernel);
+  }
+  return kernel;
 }
+
+/** Kernels by source text (which depends only on the aggregate kinds), shared by operators of one shape. */
+const kernels = new Map<string, Kernel>();
 
 export function validateAggregates(aggregates: readonly NamedAggregate[], keys: readonly NamedExpr[], reserved: readonly string[]): void {
   const names = new Set<string>(reserved);

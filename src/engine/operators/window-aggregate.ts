@@ -34,7 +34,7 @@ function windowKernel(accs: readonly Accumulator[]): WindowKernel | undefined {
   const body = [
     "'use strict';",
     ...parts.setup,
-    'let late = 0, paneStart = NaN, paneEnd = NaN, slotOfKey = null;',
+    'let late = 0, paneStart = NaN, paneEnd = NaN, slotOfKey = W.noSlots;',
     'for (let i = 0; i < n; i++) {',
     '  if (tv !== null && tv[i] === 0) continue;',
     '  const ts = pairs[2 * i + 1] * 4294967296 + (pairs[2 * i] >>> 0);',
@@ -52,8 +52,19 @@ function windowKernel(accs: readonly Accumulator[]): WindowKernel | undefined {
     '}',
     'return late;',
   ].join('\n');
-  return new Function('pairs', 'tv', 'keyIds', 'n', 'wm', 'paneMs', 'W', 'A', 'V', 'Q', body) as WindowKernel;
+  let kernel = kernels.get(body);
+  if (!kernel) {
+    kernel = new Function('pairs', 'tv', 'keyIds', 'n', 'wm', 'paneMs', 'W', 'A', 'V', 'Q', body) as WindowKernel;
+    kernels.set(body, kernel);
+  }
+  return kernel;
 }
+
+/**
+ * Kernels by source text: operators of the same shape share one function, so it is optimised once.
+ * The text depends only on the aggregate kinds, so this stays small.
+ */
+const kernels = new Map<string, WindowKernel>();
 
 /** Below this many key ids, renumbering is not worth its cost. */
 const COMPACT_MIN_KEYS = 4096;
@@ -196,6 +207,8 @@ export class WindowAggregate implements Operator {
   }
 
   private current: Pane | undefined;
+  /** Before the first pane, so the loop's slot array always holds an Int32Array. */
+  readonly noSlots = new Int32Array(0);
   private knownKeys = 0;
 
   /** Called by the fused loop when a row falls in another pane. */
