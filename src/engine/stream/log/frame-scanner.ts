@@ -60,13 +60,19 @@ export class FrameScanner {
     const filePos = this.blockStart + this.pos;
     if (filePos >= this.limit) return SCAN_END;
     let result = this.current.check(this.pos);
-    if (result === FRAME_INCOMPLETE) {
-      const declared = this.current.declaredLength(this.pos);
-      const needed = declared > 0 ? declared : FRAME_HEADER_BYTES;
+    // A frame may be longer than a block, and its length may only be known after a first refill has
+    // brought in its header: refill until the block holds everything the header declares. `check`
+    // reports an implausible length as corrupt, so `needed` never exceeds the largest valid frame.
+    let needed = Math.max(this.current.declaredLength(this.pos), FRAME_HEADER_BYTES);
+    while (result === FRAME_INCOMPLETE) {
       if (filePos + needed > this.limit) return SCAN_CORRUPT;
       this.refill(filePos, needed);
       result = this.current.check(0);
-      if (result === FRAME_INCOMPLETE) return SCAN_CORRUPT;
+      if (result !== FRAME_INCOMPLETE) break;
+      const declared = this.current.declaredLength(0);
+      // Still short with the declared length read in: the file ends before `limit` (torn).
+      if (declared <= needed) return SCAN_CORRUPT;
+      needed = declared;
     }
     if (result === FRAME_CORRUPT) return SCAN_CORRUPT;
     this.frameLength = result;

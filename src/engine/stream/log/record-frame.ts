@@ -18,12 +18,14 @@ import type { AppendRecord } from './shard-log.js';
 export const FRAME_HEADER_BYTES = 26;
 /** The part of the body before the partition key: offset, timestamp and key length. */
 const BODY_FIXED_BYTES = FRAME_HEADER_BYTES - 8;
-/**
- * Largest body accepted when reading. Records are at most a few MiB, so a larger length can only be
- * corruption, and this bound keeps a damaged length from triggering a huge allocation.
- */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const MAX_PARTITION_KEY_BYTES = 0xffff;
+/** Largest record data one frame holds: Kinesis's 1 MiB record limit (the store checks data and key together). */
+export const MAX_DATA_BYTES = 1024 * 1024;
+/**
+ * Largest body a valid frame can have. Readers treat a longer declared length as corruption, so a damaged
+ * length field makes a read allocate at most one maximal frame (about 1.1 MiB).
+ */
+export const MAX_BODY_BYTES = BODY_FIXED_BYTES + MAX_PARTITION_KEY_BYTES + MAX_DATA_BYTES;
 
 export const align4 = (n: number): number => (n + 3) & ~3;
 
@@ -60,8 +62,10 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
     if (!Number.isFinite(r.arrivalTimestamp)) {
       throw new EddyError('ValidationException', `arrival timestamp ${r.arrivalTimestamp} is not a finite number`);
     }
+    if (r.data.byteLength > MAX_DATA_BYTES) {
+      throw new EddyError('ValidationException', `record data of ${r.data.byteLength} bytes exceeds ${MAX_DATA_BYTES} bytes`);
+    }
     const body = BODY_FIXED_BYTES + keyLength + r.data.byteLength;
-    if (body > MAX_BODY_BYTES) throw new EddyError('ValidationException', `record of ${body} bytes exceeds ${MAX_BODY_BYTES} bytes`);
     keyBytes[i] = keyLength;
     size += align4(8 + body);
   }
