@@ -69,6 +69,8 @@ export class DirectoryStreamStorage implements StreamStorage {
     // Leftovers of an interrupted creation of the same name carry no metadata, so nothing is lost.
     await rm(dir, { recursive: true, force: true });
     await mkdir(join(dir, 'shards'), { recursive: true });
+    // Each new entry lives in its parent: `shards` in the stream's directory, which lives in `streams`.
+    await fsyncDirectory(dir);
     await fsyncDirectory(this.streamsDir);
     return dir;
   }
