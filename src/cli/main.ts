@@ -59,7 +59,15 @@ function report(command: Command, err: unknown, io: CliIo): number {
   return EXIT.failure;
 }
 
+/**
+ * The AWS SDK warns on every run under Node 20 that its releases after early 2027 need Node 22; the
+ * SDK version is pinned, so the warning says nothing to someone using Eddy. This is the SDK's own
+ * documented switch (aws/aws-sdk-js-v3#7983), read when a client is created; a value the user set wins.
+ */
+const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }): Promise<number> {
+  process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     (name === undefined ? io.stderr : io.stdout).write(overview());

@@ -66,6 +66,11 @@ describe('eddy stream commands', () => {
     expect(json(out.stdout).StreamNames).toContain('orders');
   });
 
+  it('prints nothing on stderr when a command succeeds, not even the AWS SDK warning about Node versions', async () => {
+    const out = await eddy(['list-streams']);
+    expect(out).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('splits, merges and rescales shards, and changes retention', async () => {
     expect((await eddy(['create-stream', '--stream-name', 'reshard', '--shard-count', '1'])).code).toBe(0);
     const split = await eddy(['split-shard', '--stream-name', 'reshard', '--shard-to-split', 'shardId-000000000000', '--new-starting-hash-key', '170141183460469231731687303715884105728']);
