@@ -3,8 +3,8 @@
 // arrive over its WebSocket, until Ctrl-C, which deletes the query. Errors print with a caret under the
 // offending SQL and exit non-zero.
 
-import { WebSocket } from 'ws';
-import { SqlError, type SqlErrorCode } from '../sql/index.js';
+import type { WebSocket } from 'ws';
+import type { SqlErrorCode } from '../sql/index.js';
 import { UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT, type OptionValues } from './command.js';
 import { DEFAULT_ENDPOINT } from './kinesis-client.js';
@@ -78,7 +78,7 @@ export const sqlCommand: Command = {
     const res = await fetch(`${endpoint}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
     const body = (await res.json().catch(() => ({}))) as { results?: StatementResult[]; error?: ApiError };
     if (!res.ok || !body.results) {
-      io.stderr.write(`${renderError(body.error ?? { code: `HTTP ${res.status}`, message: res.statusText }, sql)}\n`);
+      io.stderr.write(`${await renderError(body.error ?? { code: `HTTP ${res.status}`, message: res.statusText }, sql)}\n`);
       return EXIT.serviceError;
     }
 
@@ -117,9 +117,13 @@ export function renderTable(columns: readonly { name: string }[], rows: readonly
   return `${lines.join('\n')}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
 }
 
-/** A located error renders with the SQL line and a caret under the token; others as code and message. */
-export function renderError(error: ApiError, sql: string): string {
+/**
+ * A located error renders with the SQL line and a caret under the token; others as code and message.
+ * The SQL module (and its parser) is loaded only here: at module load it would slow every `eddy` command.
+ */
+export async function renderError(error: ApiError, sql: string): Promise<string> {
   if (error.line !== undefined && error.column !== undefined) {
+    const { SqlError } = await import('../sql/index.js');
     const offset = offsetOf(sql, error.line, error.column);
     const length = Math.max(1, error.token?.length ?? 1);
     return new SqlError(error.code as SqlErrorCode, error.message, { offset, length, line: error.line, column: error.column }, sql).render();
@@ -141,6 +145,7 @@ function offsetOf(sql: string, line: number, column: number): number {
 
 /** Follows every started SELECT until Ctrl-C (then deletes them) or until they all end. */
 async function streamRows(endpoint: string, selects: readonly StatementResult[], io: CliIo): Promise<number> {
+  const { WebSocket } = await import('ws');
   const wsBase = endpoint.replace(/^http/, 'ws');
   const many = selects.length > 1;
   let failed = false;
