@@ -1,14 +1,14 @@
 // `eddy serve` as a process (endpoint printed, both transports, clean stop on SIGTERM) and `eddy tail`
 // following a stream across a shard split.
 import { CreateStreamCommand, KinesisClient, PutRecordCommand, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { FirehoseClient, ListDeliveryStreamsCommand } from '@aws-sdk/client-firehose';
+import { CreateDeliveryStreamCommand, FirehoseClient, ListDeliveryStreamsCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testCredentials, type TestServer } from '../server/start-test-server.js';
-import { buildCli, exitOf, startEddy, waitForOutput } from './run-eddy.js';
+import { buildCli, exitOf, runEddy, startEddy, waitForOutput } from './run-eddy.js';
 
 let cli: ReturnType<typeof buildCli>;
 
@@ -56,6 +56,81 @@ describe('eddy serve', () => {
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  /** Creates a DirectPut delivery stream to bucket `lake`, puts two records, and stops the server, which flushes them. */
+  async function deliverAndStop(child: ReturnType<typeof startEddy>, banner: string): Promise<void> {
+    const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
+    const firehose = new FirehoseClient({ endpoint, region: 'us-east-1', credentials: testCredentials });
+    await firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'events',
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          BucketARN: 'arn:aws:s3:::lake',
+          Prefix: 'raw/',
+          ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
+        },
+      }),
+    );
+    const put = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: 'events', Records: [{ Data: Buffer.from('{"n":1}') }, { Data: Buffer.from('{"n":2}') }] }));
+    expect(put.FailedPutCount).toBe(0);
+    firehose.destroy();
+    child.kill('SIGTERM');
+    expect(await exitOf(child)).toBe(0);
+  }
+
+  const deliveredLines = (bucketDir: string): string[] =>
+    readdirSync(join(bucketDir, 'raw'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .flatMap((e) => readFileSync(join(e.parentPath, e.name), 'utf8').split('\n').filter(Boolean));
+
+  it('delivers Firehose files under --files-root instead of <data-dir>/files', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'eddy-serve-data-'));
+    const filesRoot = mkdtempSync(join(tmpdir(), 'eddy-serve-files-'));
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--files-root', filesRoot]);
+    try {
+      const banner = await waitForOutput(child, /Firehose delivers files under .*\n/);
+      expect(banner).toContain(`Streams are stored in ${dataDir} (fsync always).\nFirehose delivers files under ${filesRoot}.\n`);
+      await deliverAndStop(child, banner);
+      expect(deliveredLines(join(filesRoot, 'lake'))).toEqual(['{"n":1}', '{"n":2}']);
+      expect(existsSync(join(dataDir, 'files'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(filesRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('with --in-memory and --files-root keeps streams in memory and still delivers files to disk', async () => {
+    const filesRoot = mkdtempSync(join(tmpdir(), 'eddy-serve-files-'));
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--files-root', filesRoot]);
+    try {
+      const banner = await waitForOutput(child, /Firehose delivers files under .*\n/);
+      expect(banner).toContain(`Streams are kept in memory only (lost on exit).\nFirehose delivers files under ${filesRoot}.\n`);
+      await deliverAndStop(child, banner);
+      expect(deliveredLines(join(filesRoot, 'lake'))).toEqual(['{"n":1}', '{"n":2}']);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(filesRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('with --in-memory alone says that Firehose delivery is off', async () => {
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--in-memory']);
+    try {
+      const banner = await waitForOutput(child, /Firehose delivery is off.*\n/);
+      expect(banner).toContain('Firehose delivery is off: it needs --files-root (or --data-dir) to write files to.');
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('documents --files-root in its help', async () => {
+    const help = await runEddy(cli.main, ['serve', '--help']);
+    expect(help.stdout).toMatch(/--files-root <path>\s+Where Firehose delivery writes files.*\(default: <data-dir>\/files\)/);
   });
 
   it('refuses --in-memory together with --data-dir', async () => {

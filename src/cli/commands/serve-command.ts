@@ -11,12 +11,21 @@ export const serveCommand: Command = {
   summary: 'Runs Eddy: the Kinesis and Firehose APIs, the SQL API (/v1, WebSockets), /healthz and /metrics on one port.',
   details:
     'HTTP/1.1 and cleartext HTTP/2 share the port. Binds to loopback unless --host says otherwise.\n' +
-    'Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: no new connections, in-flight requests finish, files are closed.',
+    'Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: no new connections, in-flight requests finish, files are closed.\n' +
+    'With --in-memory, Firehose delivery runs only if --files-root is given: files are written there, while\n' +
+    'delivery streams and the records not yet delivered live in memory and are lost on exit.',
   options: [
     { name: 'port', type: 'integer', description: 'TCP port (0 picks a free one).', defaultText: '4567' },
     { name: 'host', type: 'string', description: 'Address to bind.', defaultText: '127.0.0.1', placeholder: 'address' },
     { name: 'data-dir', type: 'string', description: 'Where streams are stored.', defaultText: './eddy-data', placeholder: 'path' },
     { name: 'in-memory', type: 'boolean', description: 'Keep streams in memory only (lost on exit).' },
+    {
+      name: 'files-root',
+      type: 'string',
+      description: 'Where Firehose delivery writes files: bucket arn:aws:s3:::<bucket> is <files-root>/<bucket>/.',
+      defaultText: '<data-dir>/files',
+      placeholder: 'path',
+    },
     { name: 'fsync', type: 'string', choices: ['always', 'interval', 'never'], description: 'When writes are fsynced before they are acknowledged.', defaultText: 'always' },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits.' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
@@ -29,6 +38,7 @@ export const serveCommand: Command = {
     if (inMemory && values['data-dir'] !== undefined) throw new UsageError('--in-memory and --data-dir cannot be used together');
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
+    const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
     // Loaded here so the other commands start without the server and engine.
     const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }] = await Promise.all([
       import('../../engine/index.js'),
@@ -39,6 +49,7 @@ export const serveCommand: Command = {
     ]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
+      ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
     });
     const delivery = engine.delivery;
@@ -62,8 +73,11 @@ export const serveCommand: Command = {
     const storage =
       dataDir !== undefined
         ? `Streams are stored in ${dataDir} (fsync ${fsync}).`
-        : 'Streams are kept in memory only (Firehose delivery needs --data-dir).';
-    io.stdout.write(`Eddy is listening on http://${shownHost}:${actualPort}\n${storage}\n`);
+        : 'Streams are kept in memory only (lost on exit).';
+    const files = delivery
+      ? `Firehose delivers files under ${delivery.root}.`
+      : 'Firehose delivery is off: it needs --files-root (or --data-dir) to write files to.';
+    io.stdout.write(`Eddy is listening on http://${shownHost}:${actualPort}\n${storage}\n${files}\n`);
 
     await new Promise<void>((done) => {
       const stop = (): void => {
