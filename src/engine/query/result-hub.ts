@@ -1,39 +1,54 @@
 // In-process fan-out of a query's result rows to its subscribers (the WebSocket layer sits on this).
-// Every subscriber has its own bounded queue: a subscriber that falls behind by more than its limit is
-// told so and dropped, so it can neither slow the query and other subscribers down nor grow memory.
+// A publish that finds a subscriber idle is handed to it at once, whole, whatever its size (a window
+// closing over many keys is one publish). Rows that arrive while a subscriber is still busy with
+// earlier rows (its listener's promise has not settled) wait in its own queue, and only those count
+// against `maxQueuedRows`. A subscriber whose waiting rows would pass that bound is not keeping up:
+// its waiting rows are dropped, it is unsubscribed and told so (`onOverflow`), so it can neither slow
+// the query and other subscribers down nor grow memory by more than its bound.
 import type { Row } from '../batch/rows.js';
 
 export const DEFAULT_MAX_QUEUED_ROWS = 10_000;
 
 export interface ResultListener {
   /**
-   * Receives rows in order. Returning a promise means "busy until it settles": rows arriving meanwhile
-   * queue (up to the limit) and are delivered together afterwards.
+   * Receives rows in order; an idle listener is called from within the publish. Returning a promise
+   * means "busy until it settles": rows arriving meanwhile queue (up to the limit) and are delivered
+   * together afterwards. A listener that throws or rejects is unsubscribed.
    */
   onRows(rows: Row[]): void | Promise<void>;
   /** The query failed; no more rows will come. */
   onError?(message: string): void;
-  /** The subscriber fell more than its queue limit behind and has been unsubscribed. */
+  /**
+   * More rows than the queue limit were waiting behind an earlier delivery: they were dropped and the
+   * subscriber unsubscribed. `queuedRows` counts the rows that would have waited.
+   */
   onOverflow?(queuedRows: number): void;
   /** The query stopped; no more rows will come. */
   onEnd?(): void;
 }
 
 export interface SubscribeOptions {
-  /** Rows that may wait for this listener before it is dropped. */
+  /**
+   * Rows that may wait for this listener while it is busy with earlier rows, before it is dropped. A
+   * publish that finds the listener idle is handed to it whole and does not count.
+   */
   readonly maxQueuedRows?: number;
 }
 
 export interface Subscription {
-  /** Rows waiting to be delivered. */
+  /** Rows waiting behind the delivery in progress (the ones the limit counts). */
   readonly queuedRows: number;
   unsubscribe(): void;
 }
 
 class Subscriber implements Subscription {
+  /** Rows that arrived while the listener was busy. */
   private queue: Row[][] = [];
   queuedRows = 0;
+  /** The listener is handling a delivery (its promise has not settled). */
   private busy = false;
+  /** Runs once the listener is no longer busy (the end of the query, after its last rows). */
+  private whenIdle: (() => void) | undefined;
   active = true;
 
   constructor(
@@ -44,26 +59,26 @@ class Subscriber implements Subscription {
 
   push(rows: Row[]): void {
     if (!this.active) return;
-    if (this.queuedRows + rows.length > this.maxQueuedRows) {
-      const queued = this.queuedRows + rows.length;
+    if (!this.busy) {
+      this.deliver(rows);
+      return;
+    }
+    const queued = this.queuedRows + rows.length;
+    if (queued > this.maxQueuedRows) {
       this.close();
       this.listener.onOverflow?.(queued);
       return;
     }
     this.queue.push(rows);
-    this.queuedRows += rows.length;
-    if (!this.busy) {
-      this.busy = true;
-      setImmediate(() => this.drain());
-    }
+    this.queuedRows = queued;
   }
 
-  private drain(): void {
-    while (this.active && this.queue.length > 0) {
-      const chunks = this.queue;
-      this.queue = [];
-      const rows = chunks.length === 1 ? chunks[0]! : chunks.flat();
-      this.queuedRows -= rows.length;
+  /** Hands rows to the listener, then whatever queued meanwhile, until it is busy or nothing is left. */
+  private deliver(first: Row[] | undefined): void {
+    // Busy while the listener runs too, so rows it publishes itself queue behind the ones it holds.
+    this.busy = true;
+    let rows = first;
+    while (this.active && rows !== undefined) {
       let pending: void | Promise<void>;
       try {
         pending = this.listener.onRows(rows);
@@ -73,13 +88,26 @@ class Subscriber implements Subscription {
       }
       if (pending && typeof (pending as Promise<void>).then === 'function') {
         (pending as Promise<void>).then(
-          () => this.drain(),
+          () => this.deliver(this.take()),
           () => this.close(),
         );
         return;
       }
+      rows = this.take();
     }
     this.busy = false;
+    const idle = this.whenIdle;
+    this.whenIdle = undefined;
+    idle?.();
+  }
+
+  /** Everything waiting, as one delivery. */
+  private take(): Row[] | undefined {
+    const chunks = this.queue;
+    if (chunks.length === 0) return undefined;
+    this.queue = [];
+    this.queuedRows = 0;
+    return chunks.length === 1 ? chunks[0]! : chunks.flat();
   }
 
   /** Ends the subscription after what is queued has been delivered (query stopped or failed). */
@@ -90,15 +118,8 @@ class Subscriber implements Subscription {
       this.close();
       notify();
     };
-    if (!this.busy && this.queue.length === 0) done();
-    else {
-      const wait = (): void => {
-        if (!this.active) return;
-        if (!this.busy && this.queue.length === 0) done();
-        else setImmediate(wait);
-      };
-      setImmediate(wait);
-    }
+    if (this.busy) this.whenIdle = done;
+    else done();
   }
 
   get listenerRef(): ResultListener {
@@ -108,6 +129,7 @@ class Subscriber implements Subscription {
   close(): void {
     if (!this.active) return;
     this.active = false;
+    this.whenIdle = undefined;
     this.queue = [];
     this.queuedRows = 0;
     this.remove(this);

@@ -230,6 +230,35 @@ describe('QueryManager', () => {
     expect(second.manager.queryStatus(q.id).inputRecords).toBe(2);
   });
 
+  it('hands a subscriber that keeps up a window close larger than its queue limit', async () => {
+    const { store, manager } = await setup({ shards: 1 });
+    const q = await manager.startQuery(windowPlan(), { sql: 'q' });
+    const got: Row[] = [];
+    let overflowed: number | undefined;
+    let settled!: () => void;
+    const allRowsOrDropped = new Promise<void>((r) => (settled = r));
+    manager.subscribe(
+      q.id,
+      {
+        onRows: (r) => {
+          got.push(...r);
+          if (got.length >= 30) settled();
+        },
+        onOverflow: (n) => {
+          overflowed = n;
+          settled();
+        },
+      },
+      { maxQueuedRows: 10 },
+    );
+    await put(store, 'clicks', Array.from({ length: 30 }, (_, k) => ({ user_id: `u${k}`, amount: k, t: 1 })));
+    await put(store, 'clicks', [{ user_id: 'late', amount: 0, t: 100 }]);
+    await allRowsOrDropped;
+    expect(overflowed).toBeUndefined();
+    expect(got.map((r) => r.user_id).sort()).toEqual(Array.from({ length: 30 }, (_, k) => `u${k}`).sort());
+    expect(manager.results.subscriberCount(q.id)).toBe(1);
+  });
+
   it('drops a subscriber that falls too far behind without disturbing others', async () => {
     const { store, manager } = await setup({ shards: 1 });
     const plan: QueryPlan = { root: source(), sink: { kind: 'subscribers' }, columns: [...columns, { name: '_arrival_time', type: 'TIMESTAMP' }, { name: '_partition_key', type: 'VARCHAR' }, { name: '_shard_id', type: 'VARCHAR' }, { name: '_sequence_number', type: 'VARCHAR' }] };
