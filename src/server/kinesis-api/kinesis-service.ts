@@ -4,6 +4,7 @@ import type { Clock, StreamStore } from '../../engine/index.js';
 import type { AwsJsonService } from '../aws-protocol/aws-json-service.js';
 import { consumerOperations } from './consumer-operations.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
+import { kinesisVisibleStreams } from './kinesis-visible-streams.js';
 import { listShardsOperations } from './list-shards.js';
 import { recordOperations } from './record-operations.js';
 import { reshardingOperations } from './resharding-operations.js';
@@ -25,7 +26,7 @@ export interface KinesisService extends AwsJsonService {
 }
 
 export function kinesisService(options: KinesisServiceOptions): KinesisService {
-  const deps: KinesisApiDeps = { store: options.store, clock: options.clock, subscriptions: new ShardSubscriptions(options.clock) };
+  const deps: KinesisApiDeps = { store: kinesisVisibleStreams(options.store), clock: options.clock, subscriptions: new ShardSubscriptions(options.clock) };
   return {
     targetPrefix: KINESIS_TARGET_PREFIX,
     subscriptions: deps.subscriptions,
