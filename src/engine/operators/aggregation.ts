@@ -11,8 +11,7 @@ import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { EddyError } from '../errors.js';
 import type { Clock } from '../clock.js';
-import { AggregateState, makeAccumulator } from './accumulators.js';
-import type { Accumulator } from './accumulators.js';
+import { AggregateState } from './accumulators.js';
 import { KeyMapper } from './key-mapper.js';
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
@@ -20,13 +19,23 @@ export type NamedAggregate = AggregateCall & { readonly name: string };
 export class Aggregation {
   readonly inputTypes: readonly DataType[];
   readonly keyExprs: readonly CompiledExpr[];
-  readonly argExprs: readonly (CompiledExpr | undefined)[];
+  /** The distinct argument expressions: aggregates over the same argument read it once per row. */
+  readonly args: readonly CompiledExpr[];
+  /** For each aggregate, its index in `args`, or -1 (COUNT(*)). */
+  readonly argOf: readonly number[];
   private keyMapper: KeyMapper;
   readonly state: AggregateState;
-  /** All accumulators' updates fused into one generated loop, when every one of them allows it. */
-  private readonly kernel: Kernel | undefined;
+  /** Whether every accumulator's updates can be generated into one loop. */
+  readonly fusable: boolean;
+  /** Fused loops by NULL mask (bit j: argument j has NULLs in the batch), made on first use. */
+  private readonly kernels: (Kernel | undefined)[] = [];
   /** A single bare VARCHAR key column, grouped on its UTF-8 bytes without decoding. */
   private readonly utf8KeyColumn: number | undefined;
+  /** Reused from batch to batch, so the hot path allocates nothing per batch. */
+  private idScratch = new Int32Array(0);
+  private readonly argValues: Column['values'][];
+  private readonly argValid: (Uint8Array | null)[];
+  private readonly stateArrays: Float64Array[] = [];
 
   constructor(
     input: readonly ColumnSchema[],
@@ -37,12 +46,27 @@ export class Aggregation {
     this.inputTypes = input.map((c) => c.type);
     const options = clock ? { inputTypes: this.inputTypes, clock } : { inputTypes: this.inputTypes };
     this.keyExprs = keys.map((k) => compileExpr(k.expr, options));
-    this.argExprs = aggregates.map((a) => (a.arg ? compileExpr(a.arg, options) : undefined));
+    const args: CompiledExpr[] = [];
+    const argIds = new Map<string, number>();
+    this.argOf = aggregates.map((a) => {
+      if (!a.arg) return -1;
+      const text = JSON.stringify(a.arg);
+      let j = argIds.get(text);
+      if (j === undefined) {
+        j = args.length;
+        args.push(compileExpr(a.arg, options));
+        argIds.set(text, j);
+      }
+      return j;
+    });
+    this.args = args;
+    this.argValues = args.map(() => EMPTY);
+    this.argValid = args.map(() => null);
     this.keyMapper = new KeyMapper(keys.map((k) => k.expr.type));
     const only = keys.length === 1 ? keys[0]!.expr : undefined;
     this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keyMapper.acceptsUtf8 ? only.index : undefined;
-    this.state = new AggregateState(aggregates.map((a) => makeAccumulator(a)));
-    this.kernel = fuseAccumulators(this.state.accumulators);
+    this.state = new AggregateState(aggregates);
+    this.fusable = this.state.accumulators.length > 0 && this.state.accumulators.every((a) => a.fused);
   }
 
   get keys(): KeyMapper {
@@ -58,10 +82,11 @@ export class Aggregation {
     return new BatchView(batch, this.inputTypes);
   }
 
-  /** Maps every row of the batch to its key id. */
+  /** Maps every row of the batch to its key id. The array is reused by the next batch. */
   keyIds(view: BatchView): Int32Array {
     const n = view.length;
-    const ids = new Int32Array(n);
+    if (this.idScratch.length < n) this.idScratch = new Int32Array(Math.max(n, 2 * this.idScratch.length));
+    const ids = this.idScratch;
     const single = this.utf8KeyColumn;
     if (single !== undefined) {
       const data = view.batch.data.children[single]!;
@@ -79,32 +104,57 @@ export class Aggregation {
     return ids;
   }
 
-  /** Argument columns of every aggregate for a batch, for fused loops. */
-  argColumns(view: BatchView): { values: Column['values'][]; valid: (Uint8Array | null)[] } {
-    const values: Column['values'][] = [];
-    const valid: (Uint8Array | null)[] = [];
-    for (const arg of this.argExprs) {
-      const col = arg ? arg.evaluate(view) : undefined;
-      values.push(col ? col.values : EMPTY);
-      valid.push(col ? col.valid : null);
+  /**
+   * Evaluates the distinct arguments for a batch into `argValues`/`argValid` (reused arrays, valid
+   * until the next call) and returns the NULL mask: bit j set when argument j has NULLs here.
+   */
+  evaluateArgs(view: BatchView): number {
+    let mask = 0;
+    for (let j = 0; j < this.args.length; j++) {
+      const col = this.args[j]!.evaluate(view);
+      this.argValues[j] = col.values;
+      this.argValid[j] = col.valid;
+      if (col.valid !== null) mask |= nullBit(j);
     }
-    return { values, valid };
+    return mask;
+  }
+
+  get values(): readonly Column['values'][] {
+    return this.argValues;
+  }
+
+  get valid(): readonly (Uint8Array | null)[] {
+    return this.argValid;
+  }
+
+  /**
+   * The row counts and every fused accumulator's arrays, in the order the generated code binds them.
+   * Fetch them after the batch's slots are reserved, so none can move while the loop runs.
+   */
+  fusedArrays(): Float64Array[] {
+    const out = this.stateArrays;
+    out.length = 0;
+    out.push(this.state.rows);
+    for (const acc of this.state.accumulators) for (const a of acc.fused!.arrays()) out.push(a);
+    return out;
   }
 
   /** Adds every row to the slot given for it (-1 skips the row). */
   accumulate(view: BatchView, slots: Int32Array): void {
     const n = view.length;
     const accs = this.state.accumulators;
-    if (this.kernel) {
-      const { values, valid } = this.argColumns(view);
+    if (this.fusable) {
+      const mask = this.evaluateArgs(view);
+      let kernel = this.kernels[mask];
+      if (!kernel) this.kernels[mask] = kernel = groupKernel(fusedUpdates(this, mask));
       // Arrays are fetched now, after this batch's slots were allocated, so none can move meanwhile.
-      const arrays = accs.flatMap((acc) => acc.fused!.arrays());
-      this.kernel(slots, n, arrays, values, valid);
+      kernel(slots, n, this.fusedArrays(), this.argValues, this.argValid);
       return;
     }
+    this.state.countRows(slots, n);
     for (let a = 0; a < accs.length; a++) {
-      const arg = this.argExprs[a];
-      accs[a]!.update(slots, n, arg ? arg.evaluate(view) : undefined);
+      const j = this.argOf[a]!;
+      accs[a]!.update(slots, n, j >= 0 ? this.args[j]!.evaluate(view) : undefined);
     }
   }
 
@@ -118,32 +168,46 @@ type Kernel = (slots: Int32Array, n: number, A: readonly Float64Array[], V: read
 
 const EMPTY = new Float64Array(0);
 
+/** The NULL-mask bit of argument j; arguments past the 30th share the last bit, so stay exact. */
+export function nullBit(j: number): number {
+  return 1 << Math.min(j, 30);
+}
+
 /**
- * The per-row statements updating every accumulator (slot `s`, row `i`), with the setup binding their
- * arrays (`A`) and argument columns (`V`, `Q`); undefined unless every accumulator can be fused.
- * The text is fixed fragments and indexes only.
+ * The generated text of a fused loop: `setup` binds the state arrays (`A`: row counts first) and the
+ * argument columns (`V`, `Q`); `updates` count row `i` in slot `s` and update every accumulator. Only
+ * arguments in `nullMask` are tested for NULL. The argument types are part of the text, so operators
+ * whose columns are different typed arrays get different functions and each stays monomorphic. The text
+ * is fixed fragments and indexes only.
  */
-export function fusedUpdates(accs: readonly Accumulator[]): { setup: string[]; updates: string[] } | undefined {
-  if (accs.length === 0 || !accs.every((a) => a.fused)) return undefined;
-  const setup: string[] = [];
-  const updates: string[] = [];
-  let k = 0;
+export function fusedUpdates(agg: Aggregation, nullMask: number): { setup: string[]; updates: string[] } {
+  const accs = agg.state.accumulators;
+  const setup: string[] = [`// arguments: ${agg.args.map((a) => a.type).join(', ')}`, 'const R = A[0];'];
+  const updates: string[] = ['R[s]++;'];
+  agg.args.forEach((_, j) => {
+    const used = accs.filter((_, a) => agg.argOf[a] === j);
+    if (used.length === 0) return;
+    const nullable = (nullMask & nullBit(j)) !== 0;
+    setup.push(`const v${j} = V[${j}]${nullable ? `, q${j} = Q[${j}]` : ''};`);
+    if (used.some((acc) => acc.fused!.readsValue)) updates.push(`const x${j} = v${j}[i];`);
+    if (nullable) updates.push(`const n${j} = q${j}[i] === 0;`);
+  });
+  let k = 1;
   accs.forEach((acc, a) => {
     const names: string[] = [];
-    for (let j = 0; j < acc.fused!.arrays().length; j++, k++) {
+    for (let c = 0; c < acc.fused!.arrays().length; c++, k++) {
       names.push(`a${k}`);
       setup.push(`const a${k} = A[${k}];`);
     }
-    setup.push(`const v${a} = V[${a}], q${a} = Q[${a}];`);
-    updates.push(acc.fused!.code(names, `v${a}`, `q${a}`));
+    const j = agg.argOf[a]!;
+    const code = acc.fused!.code(names, `x${j}`, j >= 0 && (nullMask & nullBit(j)) !== 0 ? `n${j}` : undefined);
+    if (code) updates.push(code);
   });
   return { setup, updates };
 }
 
-/** Generates one loop updating every accumulator per row. */
-function fuseAccumulators(accs: readonly Accumulator[]): Kernel | undefined {
-  const parts = fusedUpdates(accs);
-  if (!parts) return undefined;
+/** The fused loop of a group aggregate over slots given per row. */
+function groupKernel(parts: { setup: string[]; updates: string[] }): Kernel {
   const body = ["'use strict';", ...parts.setup, 'for (let i = 0; i < n; i++) {', '  const s = slots[i];', '  if (s < 0) continue;', ...parts.updates.map((u) => `  ${u}`), '}'].join('\n');
   let kernel = kernels.get(body);
   if (!kernel) {
@@ -153,7 +217,7 @@ function fuseAccumulators(accs: readonly Accumulator[]): Kernel | undefined {
   return kernel;
 }
 
-/** Kernels by source text (which depends only on the aggregate kinds), shared by operators of one shape. */
+/** Kernels by source text (which depends only on the aggregate kinds and types), shared by operators of one shape. */
 const kernels = new Map<string, Kernel>();
 
 export function validateAggregates(aggregates: readonly NamedAggregate[], keys: readonly NamedExpr[], reserved: readonly string[]): void {

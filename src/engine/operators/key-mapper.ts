@@ -69,6 +69,12 @@ export class KeyMapper {
   assignUtf8(offsets: Int32Array, data: Uint8Array, bitmap: Uint8Array | null, n: number, out: Int32Array): void {
     const table = this.bytes!;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    // The short-key table's arrays, held in locals: they change only when a new key is added.
+    let lens = table.shortLens;
+    let w0s = table.shortW0;
+    let w1s = table.shortW1;
+    let ids = table.shortIds;
+    let mask = table.shortMask;
     for (let i = 0; i < n; i++) {
       if (bitmap !== null && ((bitmap[i >> 3]! >> (i & 7)) & 1) === 0) {
         if (this.nullId < 0) this.nullId = this.add([null]);
@@ -77,8 +83,36 @@ export class KeyMapper {
       }
       const a = offsets[i]!;
       const b = offsets[i + 1]!;
-      let id = table.find(data, view, a, b);
-      if (id < 0) id = this.addUtf8(table, data, a, b);
+      const len = b - a;
+      let id = -1;
+      if (len <= SHORT_KEY) {
+        // Up to eight bytes are two words (the first four and the last four, overlapping when shorter):
+        // with the length they are the whole key, so lookups compare three integers and touch no bytes.
+        let w0 = 0;
+        let w1 = 0;
+        if (len >= 4) {
+          w0 = view.getInt32(a, true);
+          w1 = view.getInt32(b - 4, true);
+        } else for (let k = a; k < b; k++) w0 = (w0 << 8) | data[k]!;
+        let slot = shortHash(len, w0, w1) & mask;
+        for (;;) {
+          const l = lens[slot]!;
+          if (l === len && w0s[slot] === w0 && w1s[slot] === w1) {
+            id = ids[slot]!;
+            break;
+          }
+          if (l < 0) break;
+          slot = (slot + 1) & mask;
+        }
+      } else id = table.find(data, view, a, b);
+      if (id < 0) {
+        id = this.addUtf8(table, data, a, b);
+        lens = table.shortLens;
+        w0s = table.shortW0;
+        w1s = table.shortW1;
+        ids = table.shortIds;
+        mask = table.shortMask;
+      }
       out[i] = id;
     }
   }
@@ -192,6 +226,19 @@ export class KeyMapper {
   }
 }
 
+/** Keys of at most this many UTF-8 bytes are held as (length, two words) rather than bytes. */
+const SHORT_KEY = 8;
+
+/** Mixes both words fully (a murmur3-style finalizer): keys often share their first word ("user"). */
+function shortHash(len: number, w0: number, w1: number): number {
+  let h = Math.imul(w0, 0xcc9e2d51) ^ Math.imul(w1 ^ len, 0x1b873593);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 /** FNV-style hash of bytes d[a, b), taking four bytes per step where it can. */
 function hashBytes(d: Uint8Array, view: DataView, a: number, b: number): number {
   let h = (0x811c9dc5 ^ (b - a)) | 0;
@@ -204,8 +251,17 @@ function hashBytes(d: Uint8Array, view: DataView, a: number, b: number): number 
   return h;
 }
 
-/** Maps UTF-8 byte strings to ids: FNV-1a hashes, linear probing, key bytes kept in one arena. */
+/**
+ * Maps UTF-8 byte strings to ids. Short keys live in their own table as (length, two words); longer
+ * ones by FNV-style hash with linear probing, their bytes kept in one arena.
+ */
 class Utf8KeyTable {
+  shortLens = new Int32Array(1024).fill(-1);
+  shortW0 = new Int32Array(1024);
+  shortW1 = new Int32Array(1024);
+  shortIds = new Int32Array(1024);
+  shortMask = 1023;
+  private shortCount = 0;
   table = new Int32Array(1024).fill(-1);
   mask = 1023;
   hashes = new Int32Array(256);
@@ -216,6 +272,39 @@ class Utf8KeyTable {
   arenaView = new DataView(this.arena.buffer);
   private used = 0;
   private count = 0;
+
+  private insertShort(data: Uint8Array, a: number, b: number, id: number): void {
+    const len = b - a;
+    let w0 = 0;
+    let w1 = 0;
+    if (len >= 4) {
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      w0 = view.getInt32(a, true);
+      w1 = view.getInt32(b - 4, true);
+    } else for (let k = a; k < b; k++) w0 = (w0 << 8) | data[k]!;
+    // At most a quarter full: nearly every lookup is found at its first slot.
+    if ((this.shortCount + 1) * 4 > this.shortLens.length) {
+      const [lens, w0s, w1s, ids] = [this.shortLens, this.shortW0, this.shortW1, this.shortIds];
+      const size = lens.length * 2;
+      this.shortLens = new Int32Array(size).fill(-1);
+      this.shortW0 = new Int32Array(size);
+      this.shortW1 = new Int32Array(size);
+      this.shortIds = new Int32Array(size);
+      this.shortMask = size - 1;
+      for (let e = 0; e < lens.length; e++) if (lens[e]! >= 0) this.placeShort(lens[e]!, w0s[e]!, w1s[e]!, ids[e]!);
+    }
+    this.shortCount++;
+    this.placeShort(len, w0, w1, id);
+  }
+
+  private placeShort(len: number, w0: number, w1: number, id: number): void {
+    let slot = shortHash(len, w0, w1) & this.shortMask;
+    while (this.shortLens[slot]! >= 0) slot = (slot + 1) & this.shortMask;
+    this.shortLens[slot] = len;
+    this.shortW0[slot] = w0;
+    this.shortW1[slot] = w1;
+    this.shortIds[slot] = id;
+  }
 
   find(data: Uint8Array, view: DataView, a: number, b: number): number {
     const h = hashBytes(data, view, a, b);
@@ -245,6 +334,7 @@ class Utf8KeyTable {
 
   insert(data: Uint8Array, a: number, b: number, id: number): void {
     const len = b - a;
+    if (len <= SHORT_KEY) return this.insertShort(data, a, b, id);
     if (this.used + len > this.arena.length) {
       const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
       grown.set(this.arena.subarray(0, this.used));
@@ -263,7 +353,7 @@ class Utf8KeyTable {
       this.lengths = grow(this.lengths);
       this.ids = grow(this.ids);
     }
-    if ((this.count + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+    if ((this.count + 1) * 4 > this.table.length) this.rehash(this.table.length * 2);
     const e = this.count++;
     const h = hashBytes(data, new DataView(data.buffer, data.byteOffset, data.byteLength), a, b);
     this.arena.set(data.subarray(a, b), this.used);

@@ -9,7 +9,6 @@ import { EddyError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, fusedUpdates, outputBatch, validateAggregates } from './aggregation.js';
-import type { Accumulator } from './accumulators.js';
 import type { BatchView } from '../batch/batch-view.js';
 import type { KeyValue } from './key-mapper.js';
 import { int32View } from '../batch/int64.js';
@@ -27,18 +26,24 @@ type WindowKernel = (
   Q: readonly (Uint8Array | null)[],
 ) => number;
 
-/** Generates the fused per-row loop of a window aggregate from fixed fragments; returns late rows. */
-function windowKernel(accs: readonly Accumulator[]): WindowKernel | undefined {
-  const parts = fusedUpdates(accs);
-  if (!parts) return undefined;
+/** Bit of the NULL mask for the time column (argument bits are below it). */
+const TIME_NULLS = 1 << 31;
+
+/**
+ * Generates the fused per-row loop of a window aggregate from fixed fragments; returns late rows.
+ * One loop per NULL mask: columns without NULLs in a batch are read with no validity test at all.
+ */
+function windowKernel(agg: Aggregation, mask: number): WindowKernel {
+  const parts = fusedUpdates(agg, mask & ~TIME_NULLS);
   const body = [
     "'use strict';",
     ...parts.setup,
     'let late = 0, paneStart = NaN, paneEnd = NaN, slotOfKey = W.noSlots;',
     'for (let i = 0; i < n; i++) {',
-    '  if (tv !== null && tv[i] === 0) continue;',
+    ...((mask & TIME_NULLS) !== 0 ? ['  if (tv[i] === 0) continue;'] : []),
     '  const ts = pairs[2 * i + 1] * 4294967296 + (pairs[2 * i] >>> 0);',
     '  if (ts < wm) { late++; continue; }',
+    // Consecutive rows mostly fall in the same pane: a range check spares the division.
     '  if (!(ts >= paneStart && ts < paneEnd)) {',
     '    const p = Math.floor(ts / paneMs);',
     '    slotOfKey = W.paneSlots(p);',
@@ -62,7 +67,7 @@ function windowKernel(accs: readonly Accumulator[]): WindowKernel | undefined {
 
 /**
  * Kernels by source text: operators of the same shape share one function, so it is optimised once.
- * The text depends only on the aggregate kinds, so this stays small.
+ * The text depends only on the aggregate kinds, argument types and NULL mask, so this stays small.
  */
 const kernels = new Map<string, WindowKernel>();
 
@@ -94,7 +99,8 @@ export class WindowAggregate implements Operator {
   /** Pane index of the end of the next window to emit (windows are named by their last pane). */
   private nextWindow = -Infinity;
   private mergeScratch = new Int32Array(0);
-  private readonly kernel: WindowKernel | undefined;
+  /** Fused loops by NULL mask, made on first use. */
+  private readonly kernels = new Map<number, WindowKernel>();
 
   constructor(node: WindowAggregateNode, input: readonly ColumnSchema[], clock?: Clock) {
     const w = node.window;
@@ -123,7 +129,6 @@ export class WindowAggregate implements Operator {
       ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
     ];
     this.schema = arrowSchema(this.outputColumns);
-    this.kernel = windowKernel(this.agg.state.accumulators);
   }
 
   /** Key ids currently assigned (for tests: it follows the keys of open windows). */
@@ -141,7 +146,7 @@ export class WindowAggregate implements Operator {
     if (n === 0) return;
     const agg = this.agg;
     const view = agg.view(batch);
-    if (this.kernel) return this.processFused(batch, view, ctx);
+    if (agg.fusable) return this.processFused(batch, view, ctx);
     // Event times are read straight from the Int64 column's two 32-bit halves: no conversion pass.
     const timeData = batch.data.children[this.timeColumn]!;
     const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
@@ -198,11 +203,12 @@ export class WindowAggregate implements Operator {
     const tv = timeData.nullCount > 0 ? view.column(this.timeColumn).valid : null;
     const keyIds = agg.keyIds(view);
     this.knownKeys = agg.keys.size;
-    const { values, valid } = agg.argColumns(view);
+    const mask = agg.evaluateArgs(view) | (tv !== null ? TIME_NULLS : 0);
+    let kernel = this.kernels.get(mask);
+    if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg, mask)));
     // At most n new slots: reserving them now means the arrays handed to the loop cannot move.
     agg.state.reserve(n);
-    const arrays = agg.state.accumulators.flatMap((acc) => acc.fused!.arrays());
-    const late = this.kernel!(pairs, tv, keyIds, n, this.watermark, this.paneMs, this, arrays, values, valid);
+    const late = kernel(pairs, tv, keyIds, n, this.watermark, this.paneMs, this, agg.fusedArrays(), agg.values, agg.valid);
     if (late > 0) ctx.metrics.lateRows += late;
   }
 

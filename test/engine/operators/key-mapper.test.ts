@@ -21,6 +21,26 @@ describe('KeyMapper', () => {
     expect(viaBytes.values(a[1]!)).toEqual(['k1é']);
   });
 
+  it('tells apart keys of every length up to and past eight bytes, including empty ones and ones differing in one byte', () => {
+    const keys: (string | null)[] = [];
+    for (let len = 0; len <= 12; len++) {
+      for (let pos = 0; pos < Math.max(1, len); pos++) {
+        for (const ch of ['a', 'b', 'é']) keys.push('x'.repeat(pos) + ch.repeat(len > 0 ? 1 : 0) + 'x'.repeat(Math.max(0, len - pos - 1)));
+      }
+    }
+    // Again in another order, so every key is both inserted and found.
+    const all = [...keys, null, ...keys.slice().reverse(), ''];
+    const batch = batchOf([{ name: 'k', type: 'VARCHAR' }], all.map((k) => [k]));
+    const data = batch.data.children[0]!;
+    const m = new KeyMapper(['VARCHAR']);
+    const ids = new Int32Array(all.length);
+    m.assignUtf8(data.valueOffsets as Int32Array, data.values as Uint8Array, data.nullBitmap ?? null, all.length, ids);
+    const expected = new Map<string | null, number>();
+    all.forEach((k) => expected.has(k) || expected.set(k, expected.size));
+    expect([...ids]).toEqual(all.map((k) => expected.get(k)));
+    expect([...ids].map((id) => m.values(id)[0])).toEqual(all);
+  });
+
   it('maps integer keys through its own table, NULL apart, growing past its first size', () => {
     const m = new KeyMapper(['INT']);
     const values = Array.from({ length: 20_000 }, (_, i) => (i % 11 === 0 ? null : ((i * 7919) % 9000) - 4500));
