@@ -160,7 +160,9 @@ export class Shard {
       shardId: this.shardId,
       hashKeyRange: { startingHashKey: this.range.start.toString(), endingHashKey: this.range.end.toString() },
       sequenceNumberRange: this.sequenceNumberRange(),
+      createdAt: this.createdAt,
     };
+    if (this.closedAt !== undefined) description.closedAt = this.closedAt;
     if (this.parentIndex !== undefined) description.parentShardId = formatShardId(this.parentIndex);
     if (this.adjacentParentIndex !== undefined) description.adjacentParentShardId = formatShardId(this.adjacentParentIndex);
     return description;

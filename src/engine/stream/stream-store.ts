@@ -31,6 +31,10 @@ export interface ShardDescription {
   readonly adjacentParentShardId?: string;
   readonly hashKeyRange: HashKeyRange;
   readonly sequenceNumberRange: SequenceNumberRange;
+  /** When the shard opened (stream creation or the resharding that made it), epoch ms. */
+  readonly createdAt?: number;
+  /** When resharding closed it (writes went to its children from then on), epoch ms; absent while open. */
+  readonly closedAt?: number;
 }
 
 export interface ChildShard {

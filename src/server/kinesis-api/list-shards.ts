@@ -1,6 +1,6 @@
 // ListShards: pages of shards (NextToken expiring after 300 s), ExclusiveStartShardId and ShardFilter.
 
-import { EddyError, type ShardDescription, type StreamStore } from '../../engine/index.js';
+import { EddyError, type ShardDescription, type StreamDescription } from '../../engine/index.js';
 import { type AwsOperation, operation } from '../aws-protocol/aws-json-service.js';
 import { enumOf, integer, required, structure, timestamp } from '../aws-protocol/shape.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
@@ -25,9 +25,20 @@ interface ListShardsPosition {
   readonly filter?: ShardFilter;
 }
 
-const isClosed = (s: ShardDescription): boolean => s.sequenceNumberRange.endingSequenceNumber !== undefined;
+const isOpen = (s: ShardDescription): boolean => s.closedAt === undefined && s.sequenceNumberRange.endingSequenceNumber === undefined;
 
-/** Keeps the shards none of whose parents are in the set: the oldest generation of a lineage. */
+// A store that does not report a shard's times gets the widest reading: opened at the beginning, and
+// closed (if it is) no earlier than asked, so a shard is listed rather than a consumer missing it.
+const openedAt = (s: ShardDescription): number => s.createdAt ?? -Infinity;
+const closedAt = (s: ShardDescription): number => s.closedAt ?? Infinity;
+
+/** Open at instant `t`: opened at or before it, and still open or closed at or after it. */
+const openAt = (s: ShardDescription, t: number): boolean => openedAt(s) <= t && closedAt(s) >= t;
+
+/** Open, or closed at or after `t`: the shards that can hold records that arrived from `t` on. */
+const openSince = (s: ShardDescription, t: number): boolean => closedAt(s) >= t;
+
+/** Keeps the shards none of whose parents are in the set. */
 function withoutDescendants(shards: readonly ShardDescription[]): ShardDescription[] {
   const ids = new Set(shards.map((s) => s.shardId));
   return shards.filter(
@@ -36,35 +47,34 @@ function withoutDescendants(shards: readonly ShardDescription[]): ShardDescripti
 }
 
 /**
- * Whether a closed shard still held records at or after `timestamp`; shards keep no open/close times,
- * so a closed shard with nothing that recent is taken to have closed before it.
+ * The filters as the Kinesis API reference defines them. TRIM_HORIZON is the start of the retention
+ * period, or the stream's first shards' creation when the stream is younger than that.
  */
-function hasRecordsSince(store: StreamStore, stream: string, shard: ShardDescription, timestamp: number): boolean {
-  const cursor = store.openCursor(stream, shard.shardId, { type: 'AT_TIMESTAMP', timestamp });
-  try {
-    return cursor.read({ maxRecords: 1, maxBytes: 1 }).records.length > 0;
-  } finally {
-    cursor.close();
-  }
-}
-
-function applyFilter(store: StreamStore, stream: string, shards: readonly ShardDescription[], filter: ShardFilter): ShardDescription[] {
+function applyFilter(description: StreamDescription, filter: ShardFilter, now: number): ShardDescription[] {
+  const shards = description.shards;
+  const retainedFrom = now - description.retentionPeriodHours * 3_600_000;
+  const trimHorizon = Math.max(retainedFrom, Math.min(...shards.map(openedAt)));
   switch (filter.type) {
     case 'AFTER_SHARD_ID': {
       const after = filter.shardId!;
       return shards.filter((s) => s.shardId > after);
     }
     case 'AT_LATEST':
-      return shards.filter((s) => !isClosed(s));
-    case 'FROM_TRIM_HORIZON':
-      return [...shards];
+      return shards.filter(isOpen);
     case 'AT_TRIM_HORIZON':
-      return withoutDescendants(shards);
-    case 'FROM_TIMESTAMP':
+      // When the horizon falls on the very millisecond of a resharding, reading from the horizon starts in
+      // the parents (their records come first), so their children are not where it starts.
+      return withoutDescendants(shards.filter((s) => openAt(s, trimHorizon)));
+    case 'FROM_TRIM_HORIZON':
+      return shards.filter((s) => openSince(s, retainedFrom));
     case 'AT_TIMESTAMP': {
-      const ts = filter.timestamp!;
-      const live = shards.filter((s) => !isClosed(s) || hasRecordsSince(store, stream, s, ts));
-      return filter.type === 'AT_TIMESTAMP' ? withoutDescendants(live) : live;
+      const t = filter.timestamp!;
+      return shards.filter((s) => openAt(s, t));
+    }
+    case 'FROM_TIMESTAMP': {
+      // A time before the trim horizon is taken as the trim horizon.
+      const t = Math.max(filter.timestamp!, retainedFrom);
+      return shards.filter((s) => openSince(s, t));
     }
     default: {
       const never: never = filter.type;
@@ -117,7 +127,7 @@ export function listShardsOperations({ store, clock }: KinesisApiDeps): Record<s
       }
       const description = store.describeStream(position.stream);
       let shards: readonly ShardDescription[] = description.shards;
-      if (position.filter) shards = applyFilter(store, position.stream, shards, position.filter);
+      if (position.filter) shards = applyFilter(description, position.filter, clock.now());
       const after = position.after;
       if (after !== undefined) shards = shards.filter((s) => s.shardId > after);
       const max = input.MaxResults ?? DEFAULT_MAX_RESULTS;
