@@ -1,6 +1,12 @@
 // One continuous query at run time: follows every shard of its source stream (resharding included),
 // feeds decoded batches through the pipeline, advances the watermark, delivers result rows to its sink
 // and checkpoints its shard positions together with its operators' state.
+//
+// A checkpoint is taken between two steps of the read loop, after the step's rows have been handed to
+// the subscribers or acknowledged by the INSERT INTO stream, so it never records a position whose
+// output could be lost. It is written in the background while results keep flowing: one write at a
+// time, and checkpoints that fall due while one is being written are folded into the next one, taken
+// at the first step after it ends.
 import type { Clock } from '../clock.js';
 import type { QueryPlan, ColumnSchema } from './plan.js';
 import type { ShardCursor, ShardDescription, StreamStore } from '../stream/stream-store.js';
@@ -66,6 +72,11 @@ export interface RunningQueryOptions {
   /** Where a new query starts in shards it has no checkpoint for. */
   readonly startPosition?: 'TRIM_HORIZON' | 'LATEST';
   readonly checkpoint?: QueryCheckpoint;
+  /**
+   * Persists a checkpoint; resolves once it is durable. Called at most once at a time, while the query
+   * goes on running: it must take what it needs from the checkpoint before returning (the catalog
+   * serialises it at once), as operators may reuse parts of their snapshots. A rejection fails the query.
+   */
   readonly onCheckpoint?: (checkpoint: QueryCheckpoint) => Promise<void>;
 }
 
@@ -97,6 +108,10 @@ export class RunningQuery {
   private readonly sink: StreamSink | undefined;
   private readonly startedAt: number;
   private lastCheckpointAt: number;
+  /** The checkpoint being written in the background (it never rejects: a failure fails the query). */
+  private checkpointWrite: Promise<void> | undefined;
+  /** Counts loop steps that read records or finished shards, to tell whether a checkpoint is stale. */
+  private progress = 0;
 
   constructor(
     readonly info: QueryInfo,
@@ -139,9 +154,11 @@ export class RunningQuery {
     this.abort.abort();
     this.wakeUp?.();
     await this.loop;
+    await this.checkpointWrite;
     if (this.state === 'running') {
       this.state = 'stopped';
-      await this.saveCheckpoint();
+      this.lastCheckpointAt = this.options.clock.now();
+      await this.options.onCheckpoint?.(this.checkpoint());
     }
     this.options.results.end(this.id);
   }
@@ -185,9 +202,35 @@ export class RunningQuery {
     return { shards, watermark: this.tracker.snapshot(), operators: this.pipeline.snapshot() };
   }
 
-  private async saveCheckpoint(): Promise<void> {
+  /** Takes a checkpoint now and writes it in the background, unless the previous one is still being written. */
+  private checkpointInBackground(): void {
+    const save = this.options.onCheckpoint;
+    if (!save || this.checkpointWrite) return;
     this.lastCheckpointAt = this.options.clock.now();
-    await this.options.onCheckpoint?.(this.checkpoint());
+    const progress = this.progress;
+    let written: Promise<void>;
+    try {
+      written = save(this.checkpoint());
+    } catch (e) {
+      written = Promise.reject(e);
+    }
+    this.checkpointWrite = written.then(
+      () => {
+        this.checkpointWrite = undefined;
+        // Checkpoints that fell due meanwhile were skipped; an idle loop wakes to take the next one.
+        if (this.progress !== progress && this.checkpointDue()) this.wakeUp?.();
+      },
+      (e: unknown) => {
+        this.checkpointWrite = undefined;
+        this.fail(e);
+        this.abort.abort();
+        this.wakeUp?.();
+      },
+    );
+  }
+
+  private checkpointDue(): boolean {
+    return this.options.clock.now() - this.lastCheckpointAt >= (this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
   }
 
   private async run(): Promise<void> {
@@ -201,7 +244,6 @@ export class RunningQuery {
       }
     });
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const checkpointEvery = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
     try {
       this.discover(true);
       if (this.options.checkpoint?.watermark) this.tracker.restore(this.options.checkpoint.watermark);
@@ -228,9 +270,10 @@ export class RunningQuery {
           }
         }
         if (finished) this.discover();
+        if (read > 0 || finished) this.progress++;
         this.advanceWatermark();
         await this.deliver();
-        if (this.options.clock.now() - this.lastCheckpointAt >= checkpointEvery) await this.saveCheckpoint();
+        if (this.checkpointDue()) this.checkpointInBackground();
         if (read === 0 && !finished) await this.waitForWork();
         else await new Promise<void>((r) => setImmediate(r));
       }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Catalog, CATALOG_FILE } from '../../../src/engine/catalog/catalog.js';
+import { Catalog, CATALOG_FILE, QUERY_CHECKPOINTS_DIR } from '../../../src/engine/catalog/catalog.js';
+import type { QueryCheckpoint } from '../../../src/engine/query/running-query.js';
 import type { QueryPlan, StreamSchema } from '../../../src/engine/query/plan.js';
 
 const clicks: StreamSchema = {
@@ -53,9 +54,75 @@ describe('Catalog', () => {
     const dir = await tempDir();
     const cat = await Catalog.open(dir);
     await Promise.all(Array.from({ length: 20 }, (_, i) => cat.putStream({ ...clicks, name: `s${i}` })));
-    expect(await readdir(dir)).toEqual([CATALOG_FILE]);
+    expect((await readdir(dir)).sort()).toEqual([CATALOG_FILE, QUERY_CHECKPOINTS_DIR]);
     const file = JSON.parse(await readFile(join(dir, CATALOG_FILE), 'utf8'));
     expect(file.streams).toHaveLength(20);
+  });
+
+  it("keeps each query's checkpoint in its own file, so a checkpoint rewrites neither catalog.json nor other queries", async () => {
+    const dir = await tempDir();
+    const cat = await Catalog.open(dir);
+    await cat.putStream(clicks);
+    await cat.putQuery({ id: 'q1', name: 'first', sql: 'SELECT 1', plan, createdAt: 1 });
+    await cat.putQuery({ id: 'q2', name: 'second', sql: 'SELECT 2', plan, createdAt: 2 });
+    await cat.saveCheckpoint('q2', { shards: { s: { after: '1' } } });
+    const catalogText = await readFile(join(dir, CATALOG_FILE), 'utf8');
+    const q2File = join(dir, QUERY_CHECKPOINTS_DIR, 'q2.json');
+    // An atomic replacement is a new file: an unchanged inode means the file was not rewritten.
+    const inodes = async () => [(await stat(join(dir, CATALOG_FILE))).ino, (await stat(q2File)).ino];
+    const before = await inodes();
+    const big: QueryCheckpoint = { shards: { s: { after: '2' } }, operators: [{ groups: Array.from({ length: 1000 }, (_, i) => ({ key: [`k${i}`], acc: [i] })) }] };
+    await cat.saveCheckpoint('q1', big);
+    expect(await inodes()).toEqual(before);
+    expect(catalogText).not.toContain('checkpoint');
+    expect(JSON.parse(await readFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), 'utf8'))).toEqual(big);
+    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['q1.json', 'q2.json']);
+    const again = await Catalog.open(dir);
+    expect(again.query('q1')?.checkpoint).toEqual(big);
+    expect(again.query('q2')?.checkpoint).toEqual({ shards: { s: { after: '1' } } });
+  });
+
+  it('writes a checkpoint as it was when saved, and the latest of a burst last', async () => {
+    const dir = await tempDir();
+    const cat = await Catalog.open(dir);
+    await cat.putQuery({ id: 'q1', name: 'first', sql: 'SELECT 1', plan, createdAt: 1 });
+    const shards: Record<string, { after: string }> = { s: { after: '1' } };
+    const first = cat.saveCheckpoint('q1', { shards });
+    // The caller's state moves on while the write is under way.
+    shards.s = { after: '999' };
+    await first;
+    expect((await Catalog.open(dir)).query('q1')?.checkpoint).toEqual({ shards: { s: { after: '1' } } });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => cat.saveCheckpoint('q1', { shards: { s: { after: String(i) } } })));
+    expect((await Catalog.open(dir)).query('q1')?.checkpoint).toEqual({ shards: { s: { after: '19' } } });
+    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual(['q1.json']);
+  });
+
+  it("removes a query's checkpoint file with the query, and on opening one left behind by a removal cut short", async () => {
+    const dir = await tempDir();
+    const cat = await Catalog.open(dir);
+    await cat.putQuery({ id: 'a/../b', name: 'odd', sql: 'SELECT 1', plan, createdAt: 1 });
+    await cat.putQuery({ id: 'q2', name: 'second', sql: 'SELECT 2', plan, createdAt: 2 });
+    const saving = cat.saveCheckpoint('a/../b', { shards: { s: { after: '1' } } });
+    await cat.removeQuery('a/../b');
+    await saving;
+    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual([]);
+    await cat.saveCheckpoint('q2', { shards: { s: { after: '5' } } });
+    // As if the process died after catalog.json lost q2 but before its checkpoint file went.
+    const file = JSON.parse(await readFile(join(dir, CATALOG_FILE), 'utf8'));
+    await writeFile(join(dir, CATALOG_FILE), JSON.stringify({ ...file, queries: [] }));
+    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q3.json.tmp'), '{');
+    const reopened = await Catalog.open(dir);
+    expect(reopened.queries()).toEqual([]);
+    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual([]);
+  });
+
+  it('refuses to open with a corrupt checkpoint file, naming it', async () => {
+    const dir = await tempDir();
+    const cat = await Catalog.open(dir);
+    await cat.putQuery({ id: 'q1', name: 'first', sql: 'SELECT 1', plan, createdAt: 1 });
+    await mkdir(join(dir, QUERY_CHECKPOINTS_DIR), { recursive: true });
+    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), '{"shards":');
+    await expect(Catalog.open(dir)).rejects.toThrow(/q1\.json is not valid JSON/);
   });
 
   it('refuses to open (and so to overwrite) a corrupt catalog file', async () => {

@@ -1,0 +1,168 @@
+// Checkpoints of a running query: written in the background while results keep flowing, one at a
+// time, and never ahead of the output they cover.
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
+import type { StreamStore } from '../../../src/engine/stream/stream-store.js';
+import { ManualClock } from '../../../src/engine/clock.js';
+import { ResultHub } from '../../../src/engine/query/result-hub.js';
+import { RunningQuery } from '../../../src/engine/query/running-query.js';
+import type { QueryCheckpoint } from '../../../src/engine/query/running-query.js';
+import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { Row } from '../../../src/engine/batch/rows.js';
+
+const columns: ColumnSchema[] = [
+  { name: 'user_id', type: 'VARCHAR' },
+  { name: 'ts', type: 'TIMESTAMP' },
+];
+const plan = (sink: QueryPlan['sink'] = { kind: 'subscribers' }): QueryPlan => ({
+  root: { kind: 'source', stream: 'clicks', format: { kind: 'json' }, columns, eventTime: { column: 1, watermarkDelayMs: 0 } },
+  sink,
+  columns: [
+    ...columns,
+    { name: '_arrival_time', type: 'TIMESTAMP' },
+    { name: '_partition_key', type: 'VARCHAR' },
+    { name: '_shard_id', type: 'VARCHAR' },
+    { name: '_sequence_number', type: 'VARCHAR' },
+  ],
+});
+
+const enc = new TextEncoder();
+/** Puts one record per user; returns the sequence number of the last. */
+async function put(store: StreamStore, users: readonly string[]): Promise<string> {
+  const res = await store.putRecords(
+    'clicks',
+    users.map((u) => ({ partitionKey: u, data: enc.encode(JSON.stringify({ user_id: u, ts: '2024-06-01T10:00:00Z' })) })),
+  );
+  const last = res[res.length - 1]!;
+  if ('errorCode' in last) throw new Error(last.errorMessage);
+  return last.sequenceNumber;
+}
+
+/** A checkpoint store whose writes complete only when the test says so. */
+function gatedCheckpoints() {
+  const saved: QueryCheckpoint[] = [];
+  const pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
+  return {
+    saved,
+    get mostInFlight() {
+      return mostInFlight;
+    },
+    get waiting() {
+      return pending.length;
+    },
+    onCheckpoint: (cp: QueryCheckpoint) => {
+      saved.push(cp);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      return new Promise<void>((resolve, reject) => pending.push({ resolve, reject })).finally(() => inFlight--);
+    },
+    finishWrite: () => pending.shift()!.resolve(),
+    failWrite: (message: string) => pending.shift()!.reject(new Error(message)),
+  };
+}
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup() {
+  const store = await openStreamStore({ shardLimits: false });
+  await store.createStream('clicks', { shardCount: 1 });
+  cleanup.push(() => store.close());
+  return { store, shardId: store.describeStream('clicks').shards[0]!.shardId };
+}
+
+function start(store: StreamStore, options: { sink?: QueryPlan['sink']; onCheckpoint?: (cp: QueryCheckpoint) => Promise<void> }) {
+  const results = new ResultHub();
+  const query = new RunningQuery({ id: 'q', name: 'q', sql: 'q' }, plan(options.sink), {
+    store,
+    clock: new ManualClock(0),
+    results,
+    checkpointIntervalMs: 0,
+    ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
+  });
+  const rows: Row[] = [];
+  results.subscribe('q', { onRows: (r) => void rows.push(...r) });
+  query.start();
+  return { query, rows };
+}
+
+describe('RunningQuery checkpoints', () => {
+  it('keeps delivering rows while a checkpoint is being written, with one write at a time', async () => {
+    const { store, shardId } = await setup();
+    const checkpoints = gatedCheckpoints();
+    const { query, rows } = start(store, { onCheckpoint: checkpoints.onCheckpoint });
+    await put(store, ['a', 'b']);
+    await expect.poll(() => rows.length).toBe(2);
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    const last = await put(store, ['c', 'd', 'e']);
+    await expect.poll(() => rows.length).toBe(5);
+    await put(store, ['f']);
+    await expect.poll(() => rows.length).toBe(6);
+    // Three steps read records while the first write was stuck; none started a second write.
+    expect(checkpoints.saved).toHaveLength(1);
+    checkpoints.finishWrite();
+    // The checkpoints that fell due meanwhile come as one, with everything read so far.
+    await expect.poll(() => checkpoints.saved.length).toBe(2);
+    const after = checkpoints.saved[1]!.shards[shardId]!.after!;
+    expect(BigInt(after)).toBeGreaterThan(BigInt(last));
+    const stopped = query.stop();
+    checkpoints.finishWrite();
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    checkpoints.finishWrite();
+    await stopped;
+    expect(checkpoints.mostInFlight).toBe(1);
+    expect(checkpoints.saved[checkpoints.saved.length - 1]!.shards[shardId]).toEqual({ after });
+  });
+
+  it('checkpoints INSERT INTO positions only once the target stream has acknowledged their rows', async () => {
+    const base = await setup();
+    await base.store.createStream('totals', { shardCount: 1 });
+    let openGate!: () => void;
+    const gate = new Promise<void>((r) => (openGate = r));
+    let putsToTotals = 0;
+    // The real store, with writes to the target stream held until the test opens the gate.
+    const store = new Proxy(base.store, {
+      get(target, prop, receiver) {
+        if (prop === 'putRecords') {
+          return async (stream: string, records: Parameters<StreamStore['putRecords']>[1]) => {
+            if (stream === 'totals') {
+              putsToTotals++;
+              await gate;
+            }
+            return target.putRecords(stream, records);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const saved: QueryCheckpoint[] = [];
+    const { query } = start(store, { sink: { kind: 'stream', stream: 'totals' }, onCheckpoint: async (cp) => void saved.push(cp) });
+    const last = await put(store, ['a', 'b', 'c']);
+    await expect.poll(() => putsToTotals).toBe(1);
+    const before = saved.length;
+    expect(saved.every((cp) => cp.shards[base.shardId] === undefined)).toBe(true);
+    openGate();
+    await expect.poll(() => saved.length).toBeGreaterThan(before);
+    expect(saved[saved.length - 1]!.shards[base.shardId]).toEqual({ after: last });
+    await query.stop();
+    const shard = store.describeStream('totals').shards[0]!.shardId;
+    expect(store.openCursor('totals', shard, { type: 'TRIM_HORIZON' }).read().records).toHaveLength(3);
+  });
+
+  it('fails the query when a checkpoint cannot be written', async () => {
+    const { store } = await setup();
+    const checkpoints = gatedCheckpoints();
+    const { query } = start(store, { onCheckpoint: checkpoints.onCheckpoint });
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    checkpoints.failWrite('disk full');
+    await expect.poll(() => query.status().status).toBe('failed');
+    expect(query.status().error).toBe('disk full');
+    await query.stop();
+    expect(checkpoints.saved).toHaveLength(1);
+  });
+});
