@@ -21,11 +21,6 @@ export interface SqlServiceDeps {
   readonly queries: QueryManager;
   /** Keeps a new SELECT's first rows for its first subscriber (see ws/held-results.ts). */
   readonly held?: { hold(queryId: string): void; release(queryId: string): void };
-  /**
-   * Queries the engine found in its catalog at start-up. Those that could not resume (their stream is
-   * gone) are not running, but stay listed, with their error, until deleted.
-   */
-  readonly resumedQueries?: readonly QueryStatus[];
 }
 
 export type SqlValue = boolean | number | string | null;
@@ -95,36 +90,19 @@ export class SqlService {
     });
   }
 
-  /** Running (and failed) queries, then catalogued queries that could not resume at start-up. */
+  /** Running and failed queries, including those that could not resume at start-up (until deleted). */
   listQueries(): QueryStatus[] {
-    const live = this.deps.queries.listQueries();
-    const ids = new Set(live.map((q) => q.id));
-    return [...live, ...this.unresumed().filter((q) => !ids.has(q.id))];
+    return this.deps.queries.listQueries();
   }
 
   queryStatus(id: string): QueryStatus {
-    try {
-      return this.deps.queries.queryStatus(id);
-    } catch (e) {
-      const stale = this.unresumed().find((q) => q.id === id);
-      if (stale && isEddyError(e) && e.code === 'ResourceNotFoundException') return stale;
-      throw e;
-    }
+    return this.deps.queries.queryStatus(id);
   }
 
-  /** Stops a query and forgets it; a query that could not resume is removed from the catalog. */
+  /** Stops a query and forgets it, removing it from the catalog (a query that could not resume too). */
   async deleteQuery(id: string): Promise<void> {
-    try {
-      await this.deps.queries.stopQuery(id);
-    } catch (e) {
-      if (!(isEddyError(e) && e.code === 'ResourceNotFoundException' && this.unresumed().some((q) => q.id === id))) throw e;
-      await this.deps.catalog.removeQuery(id);
-    }
+    await this.deps.queries.stopQuery(id);
     this.deps.held?.release(id);
-  }
-
-  private unresumed(): QueryStatus[] {
-    return (this.deps.resumedQueries ?? []).filter((q) => q.status === 'failed' && this.deps.catalog.query(q.id) !== undefined);
   }
 
   listStreams(): StreamListing[] {

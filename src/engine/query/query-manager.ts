@@ -1,17 +1,19 @@
 // Starts, stops, lists and resumes continuous queries. Each query's definition and checkpoints live in
 // the catalog, so after a restart queries carry on from their checkpointed shard positions (rows after
-// the last checkpoint are read again: at-least-once).
+// the last checkpoint are read again: at-least-once). A catalogued query that cannot resume (its
+// stream is gone, its plan no longer builds) stays listed as failed, with its error, until it is
+// stopped, which removes it from the catalog like any other query.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import type { Catalog, StoredQuery } from '../catalog/catalog.js';
 import { EddyError } from '../errors.js';
-import type { QueryPlan } from './plan.js';
+import type { PlanNode, QueryPlan } from './plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { RunningQuery } from './running-query.js';
-import type { QueryCheckpoint, QueryStatus } from './running-query.js';
+import type { QueryCheckpoint, QueryInfo, QueryStatus } from './running-query.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -34,9 +36,30 @@ export interface StartQueryOptions {
   readonly sql: string;
 }
 
+/** What the manager holds for each query: a running (or stopped, or failed) one, or one that could not resume. */
+interface ManagedQuery {
+  readonly info: QueryInfo;
+  status(): QueryStatus;
+  stop(): Promise<void>;
+  poke(): void;
+}
+
+/** A catalogued query that could not be rebuilt: nothing runs, but it is listed with its error. */
+class UnresumedQuery implements ManagedQuery {
+  constructor(private readonly failed: QueryStatus) {}
+  get info(): QueryInfo {
+    return this.failed;
+  }
+  status(): QueryStatus {
+    return this.failed;
+  }
+  async stop(): Promise<void> {}
+  poke(): void {}
+}
+
 export class QueryManager {
   readonly results = new ResultHub();
-  private readonly queries = new Map<string, RunningQuery>();
+  private readonly queries = new Map<string, ManagedQuery>();
   private readonly clock: Clock;
 
   constructor(private readonly options: QueryManagerOptions) {
@@ -53,12 +76,17 @@ export class QueryManager {
     }
     const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now() };
     const query = this.create(stored, undefined);
-    await this.options.catalog?.putQuery(stored);
+    try {
+      await this.options.catalog?.putQuery(stored);
+    } catch (e) {
+      this.queries.delete(id);
+      throw e;
+    }
     query.start();
     return query.status();
   }
 
-  /** Stops a query and forgets it (its catalog entry goes too). */
+  /** Stops a query and forgets it (its catalog entry goes too); also how a query that could not resume is dropped. */
   async stopQuery(id: string): Promise<void> {
     const q = this.get(id);
     this.queries.delete(id);
@@ -85,39 +113,47 @@ export class QueryManager {
     return subscription;
   }
 
-  /** Restarts every query the catalog holds from its last checkpoint. */
+  /**
+   * Restarts every query the catalog holds from its last checkpoint. Those that cannot be rebuilt are
+   * kept as failed, with their error, so they are listed (and can be stopped) like any other query.
+   */
   async resumeQueries(): Promise<QueryStatus[]> {
     const catalog = this.options.catalog;
     if (!catalog) return [];
-    const started: QueryStatus[] = [];
+    const resumed: QueryStatus[] = [];
     for (const stored of catalog.queries()) {
       if (this.queries.has(stored.id)) continue;
       try {
         const q = this.create(stored, stored.checkpoint);
         q.start();
-        started.push(q.status());
+        resumed.push(q.status());
       } catch (e) {
-        // A query whose stream is gone cannot resume; it stays in the catalog until dropped.
-        started.push({
-          id: stored.id,
-          name: stored.name,
-          sql: stored.sql,
-          status: 'failed',
-          error: e instanceof Error ? e.message : String(e),
-          columns: stored.plan.columns,
-          sink: stored.plan.sink,
-          stream: '',
-          inputRecords: 0,
-          outputRows: 0,
-          lateRows: 0,
-          decodeErrors: 0,
-          watermark: null,
-          lagMs: 0,
-          startedAt: this.clock.now(),
-        });
+        const failed = new UnresumedQuery(this.unresumedStatus(stored, e));
+        this.queries.set(stored.id, failed);
+        resumed.push(failed.status());
       }
     }
-    return started;
+    return resumed;
+  }
+
+  private unresumedStatus(stored: StoredQuery, e: unknown): QueryStatus {
+    return {
+      id: stored.id,
+      name: stored.name,
+      sql: stored.sql,
+      status: 'failed',
+      error: `could not resume: ${e instanceof Error ? e.message : String(e)}`,
+      columns: stored.plan.columns ?? [],
+      sink: stored.plan.sink,
+      stream: sourceStream(stored.plan),
+      inputRecords: 0,
+      outputRows: 0,
+      lateRows: 0,
+      decodeErrors: 0,
+      watermark: null,
+      lagMs: 0,
+      startedAt: this.clock.now(),
+    };
   }
 
   /** Wakes every query so it re-judges idle shards against the clock (also happens on a timer). */
@@ -152,9 +188,19 @@ export class QueryManager {
     return query;
   }
 
-  private get(id: string): RunningQuery {
+  private get(id: string): ManagedQuery {
     const q = this.queries.get(id);
     if (!q) throw new EddyError('ResourceNotFoundException', `query ${id} not found`);
     return q;
   }
+}
+
+/** The stream a stored plan reads, found defensively: the plan may be one this version cannot build. */
+function sourceStream(plan: QueryPlan): string {
+  let node: PlanNode | undefined = plan.root;
+  for (let depth = 0; node !== undefined && depth < 64; depth++) {
+    if (node.kind === 'source') return typeof node.stream === 'string' ? node.stream : '';
+    node = 'input' in node ? node.input : undefined;
+  }
+  return '';
 }

@@ -230,6 +230,50 @@ describe('QueryManager', () => {
     expect(second.manager.queryStatus(q.id).inputRecords).toBe(2);
   });
 
+  it('lists a query whose stream is gone after a restart as failed, with its error, until it is stopped', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'eddy-qm-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await setup({ dataDir, shards: 1 });
+    await first.store.createStream('other', { shardCount: 1 });
+    const orphan = await first.manager.startQuery(windowPlan('other'), { name: 'orphan', sql: 'SELECT … FROM other' });
+    const healthy = await first.manager.startQuery(windowPlan(), { name: 'healthy', sql: 'SELECT … FROM clicks' });
+    await first.close();
+    cleanup = cleanup.filter((c) => c !== first.close);
+
+    const second = await setup({ dataDir, shards: 1 });
+    await second.store.deleteStream('other');
+    const resumed = await second.manager.resumeQueries();
+    expect(resumed.map((r) => [r.name, r.status]).sort()).toEqual([['healthy', 'running'], ['orphan', 'failed']]);
+    const failed = { id: orphan.id, name: 'orphan', sql: 'SELECT … FROM other', status: 'failed', stream: 'other', error: expect.stringMatching(/could not resume: .*other/) };
+    expect(second.manager.listQueries()).toEqual(expect.arrayContaining([expect.objectContaining(failed), expect.objectContaining({ id: healthy.id, status: 'running' })]));
+    expect(second.manager.queryStatus(orphan.id)).toMatchObject(failed);
+    const out = rowsOf(second.manager, orphan.id);
+    await out.until(() => out.events.length > 0);
+    expect(out.events).toEqual([expect.stringMatching(/^error: could not resume: .*other/)]);
+    // Resuming again (a second call) does not duplicate or lose it.
+    await second.manager.resumeQueries();
+    expect(second.manager.listQueries()).toHaveLength(2);
+
+    await second.manager.stopQuery(orphan.id);
+    expect(() => second.manager.queryStatus(orphan.id)).toThrow(/not found/);
+    expect(second.manager.listQueries().map((q) => q.id)).toEqual([healthy.id]);
+    expect(second.catalog.query(orphan.id)).toBeUndefined();
+    await second.close();
+    cleanup = cleanup.filter((c) => c !== second.close);
+    expect((await Catalog.open(dataDir)).queries().map((q) => q.id)).toEqual([healthy.id]);
+  });
+
+  it('lists a catalogued query whose plan no longer builds as failed instead of losing it', async () => {
+    const { catalog, manager } = await setup({ shards: 1 });
+    await catalog.putQuery({ id: 'old', name: 'old', sql: 'SELECT old', plan: { ...windowPlan(), columns: [] }, createdAt: 0 });
+    const resumed = await manager.resumeQueries();
+    expect(resumed).toEqual([expect.objectContaining({ id: 'old', status: 'failed', stream: 'clicks', error: expect.stringMatching(/could not resume: .*do not match/) })]);
+    expect(manager.listQueries()).toEqual([expect.objectContaining({ id: 'old', status: 'failed' })]);
+    await manager.stopQuery('old');
+    expect(manager.listQueries()).toEqual([]);
+    expect(catalog.query('old')).toBeUndefined();
+  });
+
   it('hands a subscriber that keeps up a window close larger than its queue limit', async () => {
     const { store, manager } = await setup({ shards: 1 });
     const q = await manager.startQuery(windowPlan(), { sql: 'q' });
