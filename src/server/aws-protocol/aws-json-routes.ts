@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestMetrics, RequestOutcome } from '../metrics/request-metrics.js';
 import { toAwsErrorResponse } from './aws-error-response.js';
-import { type AwsJsonService, type AwsOperation, EventStreamResponse } from './aws-json-service.js';
+import { type AwsJsonService, type AwsOperation, EncodedResponse, EventStreamResponse } from './aws-json-service.js';
 import { AwsProtocolError } from './aws-protocol-error.js';
 import { validateInput } from './shape.js';
 import { checkSigV4Header } from './sigv4-header.js';
-import { codecForContentType, type WireCodec } from './wire-format.js';
+import { codecForContentType, type WireCodec, type WireFormat } from './wire-format.js';
 
 export interface AwsJsonRoutesOptions {
   readonly services: readonly AwsJsonService[];
@@ -76,7 +76,10 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
       operationName = target.name;
       checkSigV4Header(request.headers);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const input = validateInput(target.operation.input, codec.decode(body), codec.format);
+      const decoded = codec.decode(body);
+      const fastInput = target.operation.fastInput as ((body: unknown, format: WireFormat) => unknown) | undefined;
+      const fast = fastInput?.(decoded, codec.format);
+      const input = fast !== undefined ? (fast as never) : validateInput(target.operation.input, decoded, codec.format);
       // Only long-lived answers need to know when the client leaves; the signal is made on first use.
       let aborter: AbortController | undefined;
       const context = {
@@ -99,6 +102,7 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
         return reply.send(result.body);
       }
       reply.header('content-type', codec.contentType);
+      if (result instanceof EncodedResponse) return reply.serializer(passThrough).send(result.body);
       // The body is already encoded; a pass-through serializer also keeps fastify from appending a charset
       // to the exact content type clients expect.
       return reply.serializer(passThrough).send(codec.encode(result));

@@ -17,7 +17,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Infer, StructureShape } from './shape.js';
-import type { WireCodec } from './wire-format.js';
+import type { WireCodec, WireFormat } from './wire-format.js';
 
 export interface AwsRequestContext {
   /** Builds blobs and timestamps for the answer in the request's wire format. */
@@ -33,11 +33,25 @@ export class EventStreamResponse {
   constructor(readonly body: Readable) {}
 }
 
-/** What a handler returns: the output structure (undefined for an empty body) or an event stream. */
-export type AwsOperationResult = Record<string, unknown> | undefined | EventStreamResponse;
+/**
+ * An answer already encoded in the request's wire format (`ctx.codec`): operations whose answers hold one
+ * entry per record write them straight to bytes instead of building objects for the codec to encode.
+ */
+export class EncodedResponse {
+  constructor(readonly body: Buffer) {}
+}
+
+/** What a handler returns: the output structure (undefined for an empty body), its encoded bytes, or an event stream. */
+export type AwsOperationResult = Record<string, unknown> | undefined | EncodedResponse | EventStreamResponse;
 
 export interface AwsOperation<S extends StructureShape = StructureShape> {
   readonly input: S;
+  /**
+   * An optional quicker conversion of the decoded body for the common, valid request. It returns
+   * undefined whenever it is not sure, and the generic validator then checks the body and words any error,
+   * so it never changes what a request answers.
+   */
+  readonly fastInput?: (body: unknown, format: WireFormat) => Infer<S> | undefined;
   handle(input: Infer<S>, ctx: AwsRequestContext): AwsOperationResult | Promise<AwsOperationResult>;
 }
 
@@ -53,6 +67,7 @@ export interface AwsJsonService {
 export function operation<S extends StructureShape>(
   input: S,
   handle: (input: Infer<S>, ctx: AwsRequestContext) => AwsOperationResult | Promise<AwsOperationResult>,
+  fastInput?: (body: unknown, format: WireFormat) => Infer<S> | undefined,
 ): AwsOperation<S> {
-  return { input, handle: handle as never };
+  return fastInput ? { input, fastInput, handle: handle as never } : { input, handle: handle as never };
 }

@@ -397,3 +397,12 @@ export function validateInput<S extends StructureShape>(shape: S, body: unknown,
   }
   return out as never;
 }
+
+/**
+ * The fast pass alone: the converted value when `value` is a valid instance of `shape`, else undefined
+ * (the caller then runs validateInput, which words the errors).
+ */
+export function convertIfValid(shape: Shape, value: unknown, format: WireFormat): unknown {
+  const converted = fastConverter(shape, format)(value);
+  return converted === REJECT ? undefined : converted;
+}

@@ -1,16 +1,19 @@
 // PutRecord, PutRecords, GetShardIterator, GetRecords: the data plane.
 
 import { EddyError, type PutRecordInput, type ShardPosition } from '../../engine/index.js';
-import { type AwsOperation, operation } from '../aws-protocol/aws-json-service.js';
+import { type AwsOperation, EncodedResponse, operation } from '../aws-protocol/aws-json-service.js';
 import { blob, integer, list, required, string, structure, timestamp } from '../aws-protocol/shape.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
 import { hashKey, partitionKey, sequenceNumber, shardId, shardIteratorType, streamTargetMembers } from './kinesis-shapes.js';
 import { resolveStreamName } from './stream-target.js';
+import { fastPutRecordsInput } from './put-records-input.js';
+import { getRecordsJson, putRecordsJson } from './record-answers-json.js';
 import { wireChildShard, wireRecords } from './wire-shapes.js';
 
 /** The model's blob limit; the store applies the stream's own record size limit. */
 const MAX_DATA_BYTES = 10 * 1024 * 1024;
 const GET_RECORDS_MAX_LIMIT = 10000;
+const PUT_RECORDS_MAX_RECORDS = 500;
 
 type IteratorType = 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
 
@@ -76,28 +79,30 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
       Records: required(
         list(
           structure({ Data: required(blob({ max: MAX_DATA_BYTES })), ExplicitHashKey: hashKey(), PartitionKey: required(partitionKey()) }),
-          { min: 1, max: 500 },
+          { min: 1, max: PUT_RECORDS_MAX_RECORDS },
         ),
       ),
     }),
-    async (input) => {
-      const records = input.Records.map(
-        (r): PutRecordInput =>
+    async (input, { codec }) => {
+      const n = input.Records.length;
+      const records = new Array<PutRecordInput>(n);
+      for (let i = 0; i < n; i++) {
+        const r = input.Records[i]!;
+        records[i] =
           r.ExplicitHashKey !== undefined
             ? { partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey }
-            : { partitionKey: r.PartitionKey, data: r.Data },
-      );
+            : { partitionKey: r.PartitionKey, data: r.Data };
+      }
       const entries = await store.putRecords(resolveStreamName(store, input), records);
       let failed = 0;
-      const out = entries.map((e) => {
-        if ('errorCode' in e) {
-          failed++;
-          return { ErrorCode: e.errorCode, ErrorMessage: e.errorMessage };
-        }
-        return { SequenceNumber: e.sequenceNumber, ShardId: e.shardId };
-      });
+      for (let i = 0; i < entries.length; i++) if ('errorCode' in entries[i]!) failed++;
+      if (codec.format === 'json') return new EncodedResponse(putRecordsJson(entries, failed));
+      const out = entries.map((e) =>
+        'errorCode' in e ? { ErrorCode: e.errorCode, ErrorMessage: e.errorMessage } : { SequenceNumber: e.sequenceNumber, ShardId: e.shardId },
+      );
       return { FailedRecordCount: failed, Records: out };
     },
+    fastPutRecordsInput(structure(streamTargetMembers()), PUT_RECORDS_MAX_RECORDS, MAX_DATA_BYTES),
   );
 
   const getShardIterator = operation(
@@ -121,6 +126,7 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
         throw new EddyError('InvalidArgumentException', `Limit ${input.Limit} is above the maximum of ${GET_RECORDS_MAX_LIMIT}.`);
       }
       const result = await store.getRecords(input.ShardIterator, input.Limit);
+      if (codec.format === 'json') return new EncodedResponse(getRecordsJson(result));
       const out: Record<string, unknown> = {
         Records: wireRecords(result.records, codec),
         MillisBehindLatest: result.millisBehindLatest,

@@ -1,0 +1,68 @@
+// PutRecords and GetRecords on the JSON wire as a client sees the bytes: the exact content type, answers
+// that parse to the expected members, and the validator's wording for bodies the quick path declines.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../start-test-server.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ shardLimits: false });
+  await server.store.createStream('wire', { shardCount: 2 });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+async function call(operation: string, body: unknown): Promise<{ status: number; type: string | undefined; json: Record<string, unknown> }> {
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `Kinesis_20131202.${operation}`,
+      'x-amz-date': '20261125T000000Z',
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+    },
+    payload: JSON.stringify(body),
+  });
+  expect(res.headers['content-type']).toBe('application/x-amz-json-1.1');
+  return { status: res.statusCode, type: res.headers['x-amzn-errortype'] as string | undefined, json: JSON.parse(res.body) as Record<string, unknown> };
+}
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+describe('PutRecords and GetRecords over JSON', () => {
+  it('stores a batch and reads it back with sequence numbers, times, data and keys', async () => {
+    const keys = ['a', 'quote"key', 'ünïcode', 'tab\tkey'];
+    const put = await call('PutRecords', { StreamName: 'wire', Records: keys.map((k, i) => ({ Data: b64(`data ${i}`), PartitionKey: k, ExplicitHashKey: '0' })) });
+    expect(put.status).toBe(200);
+    expect(put.json.FailedRecordCount).toBe(0);
+    const entries = put.json.Records as { SequenceNumber: string; ShardId: string }[];
+    expect(entries.map((e) => e.ShardId)).toEqual(keys.map(() => 'shardId-000000000000'));
+    expect(Object.keys(entries[0]!)).toEqual(['SequenceNumber', 'ShardId']);
+
+    const iterator = await call('GetShardIterator', { StreamName: 'wire', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' });
+    const got = await call('GetRecords', { ShardIterator: iterator.json.ShardIterator });
+    expect(got.status).toBe(200);
+    expect(Object.keys(got.json)).toEqual(['Records', 'MillisBehindLatest', 'NextShardIterator']);
+    const records = got.json.Records as { SequenceNumber: string; ApproximateArrivalTimestamp: number; Data: string; PartitionKey: string }[];
+    expect(records.map((r) => [Buffer.from(r.Data, 'base64').toString(), r.PartitionKey])).toEqual(keys.map((k, i) => [`data ${i}`, k]));
+    expect(records.map((r) => r.SequenceNumber)).toEqual(entries.map((e) => e.SequenceNumber));
+    expect(Math.abs(records[0]!.ApproximateArrivalTimestamp * 1000 - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('answers a body the quick path declines with the validator\'s words', async () => {
+    const bad = await call('PutRecords', { StreamName: 'wire', Records: [{ Data: b64('fine'), PartitionKey: 'k' }, { Data: 'not base64!', PartitionKey: 'k' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toBe('SerializationException');
+    expect(bad.json.Message).toBe("Base64 encoded value at 'records.2.member.data' is not valid base64");
+
+    const invalid = await call('PutRecords', { StreamName: 'wire', Records: [{ Data: b64('x'), PartitionKey: '' }] });
+    expect(invalid.status).toBe(400);
+    expect(invalid.type).toBe('ValidationException');
+    expect(invalid.json.message).toBe(
+      "1 validation error detected: Value '' at 'records.1.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+  });
+});
