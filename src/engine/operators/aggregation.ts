@@ -168,9 +168,12 @@ type Kernel = (slots: Int32Array, n: number, A: readonly Float64Array[], V: read
 
 const EMPTY = new Float64Array(0);
 
-/** The NULL-mask bit of argument j; arguments past the 30th share the last bit, so stay exact. */
+/**
+ * The NULL-mask bit of argument j; arguments past the 30th share the last bit, so stay exact. Bits 30
+ * and 31 are left to the operators.
+ */
 export function nullBit(j: number): number {
-  return 1 << Math.min(j, 30);
+  return 1 << Math.min(j, 29);
 }
 
 /**

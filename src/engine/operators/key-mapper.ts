@@ -27,6 +27,8 @@ export class KeyMapper {
     const values = col.values as Int32Array;
     const valid = col.valid;
     const table = this.ints!;
+    // Small non-negative keys are one array read; the table's direct array only changes on a new key.
+    let direct = table.direct;
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) {
         if (this.nullId < 0) this.nullId = this.add([null]);
@@ -34,10 +36,14 @@ export class KeyMapper {
         continue;
       }
       const v = values[i]!;
-      let id = table.find(v);
+      let id = v >>> 0 < direct.length ? direct[v]! : -1;
       if (id < 0) {
-        id = this.add([v]);
-        table.insert(v, id);
+        id = table.find(v);
+        if (id < 0) {
+          id = this.add([v]);
+          table.insert(v, id);
+          direct = table.direct;
+        }
       }
       out[i] = id;
     }
@@ -125,6 +131,25 @@ export class KeyMapper {
       this.index.set(text, id);
     }
     table.insert(data, a, b, id);
+    return id;
+  }
+
+  /**
+   * For a single INT key: the array from small non-negative values to ids (-1 for none yet), which
+   * loops may read directly, calling `intId` when it has no answer. It is replaced when it grows.
+   */
+  get directInts(): Int32Array | undefined {
+    return this.ints?.direct;
+  }
+
+  /** The id of a non-NULL value of a single INT key, adding it if new. */
+  intId(v: number): number {
+    const table = this.ints!;
+    let id = table.find(v);
+    if (id < 0) {
+      id = this.add([v]);
+      table.insert(v, id);
+    }
     return id;
   }
 
@@ -384,7 +409,7 @@ class Utf8KeyTable {
  */
 class Int32KeyTable {
   private static readonly DIRECT_LIMIT = 1 << 16;
-  private direct = new Int32Array(1024).fill(-1);
+  direct = new Int32Array(1024).fill(-1);
   private keys = new Int32Array(1024);
   private ids = new Int32Array(1024).fill(-1);
   private mask = 1023;

@@ -16,6 +16,7 @@ import { int32View } from '../batch/int64.js';
 type WindowKernel = (
   pairs: Int32Array,
   tv: Uint8Array | null,
+  /** Key ids per row, or for a single INT key without NULLs in the batch its values. */
   keyIds: Int32Array,
   n: number,
   wm: number,
@@ -28,29 +29,48 @@ type WindowKernel = (
 
 /** Bit of the NULL mask for the time column (argument bits are below it). */
 const TIME_NULLS = 1 << 31;
+/** Set when the loop maps a single INT key's values to ids itself rather than reading ids. */
+const DIRECT_INT_KEY = 1 << 30;
 
 /**
  * Generates the fused per-row loop of a window aggregate from fixed fragments; returns late rows.
  * One loop per NULL mask: columns without NULLs in a batch are read with no validity test at all.
  */
 function windowKernel(agg: Aggregation, mask: number): WindowKernel {
-  const parts = fusedUpdates(agg, mask & ~TIME_NULLS);
+  const parts = fusedUpdates(agg, mask & ~(TIME_NULLS | DIRECT_INT_KEY));
+  // A small non-negative INT key is its own index into the mapper's array of ids: no separate pass
+  // writes ids for the loop to read back. The array is read once per batch; a key it has no id for
+  // (new, or too large) asks the operator, which also grows the current pane's slots if need be.
+  const key =
+    (mask & DIRECT_INT_KEY) !== 0
+      ? [
+          '  const kv = keyIds[i];',
+          '  let k = kv >>> 0 < D.length ? D[kv] : -1;',
+          '  if (k < 0) {',
+          '    k = W.intKey(kv);',
+          '    if (k >= slotOfKey.length) slotOfKey = W.currentSlots();',
+          '  }',
+        ]
+      : ['  const k = keyIds[i];'];
   const body = [
     "'use strict';",
     ...parts.setup,
-    'let late = 0, paneStart = NaN, paneEnd = NaN, slotOfKey = W.noSlots;',
+    'let late = 0, lo = NaN, paneEnd = NaN, slotOfKey = W.noSlots;',
+    ...((mask & DIRECT_INT_KEY) !== 0 ? ['const D = W.directInts();'] : []),
     'for (let i = 0; i < n; i++) {',
     ...((mask & TIME_NULLS) !== 0 ? ['  if (tv[i] === 0) continue;'] : []),
     '  const ts = pairs[2 * i + 1] * 4294967296 + (pairs[2 * i] >>> 0);',
-    '  if (ts < wm) { late++; continue; }',
-    // Consecutive rows mostly fall in the same pane: a range check spares the division.
-    '  if (!(ts >= paneStart && ts < paneEnd)) {',
+    // Consecutive rows mostly fall in the same pane, at or after the watermark: one range check
+    // covers both, and the division and the late test run only when it fails.
+    '  if (!(ts >= lo && ts < paneEnd)) {',
+    '    if (ts < wm) { late++; continue; }',
     '    const p = Math.floor(ts / paneMs);',
     '    slotOfKey = W.paneSlots(p);',
-    '    paneStart = p * paneMs;',
+    '    const paneStart = p * paneMs;',
     '    paneEnd = paneStart + paneMs;',
+    '    lo = paneStart > wm ? paneStart : wm;',
     '  }',
-    '  const k = keyIds[i];',
+    ...key,
     '  let s = slotOfKey[k];',
     '  if (s < 0) s = W.newSlot(k);',
     ...parts.updates.map((u) => `  ${u}`),
@@ -94,6 +114,8 @@ export class WindowAggregate implements Operator {
   private readonly paneMs: number;
   private readonly panesPerWindow: number;
   private readonly timeColumn: number;
+  /** A single key that is a bare INT column: the fused loop maps its values to ids itself. */
+  private readonly intKeyColumn: number | undefined;
   private readonly panes = new Map<number, Pane>();
   private watermark = -Infinity;
   /** Pane index of the end of the next window to emit (windows are named by their last pane). */
@@ -120,6 +142,8 @@ export class WindowAggregate implements Operator {
     if (!tc) throw new EddyError('ValidationException', `window time column ${node.timeColumn} is out of range (input has ${input.length} columns)`);
     if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `window time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
     this.timeColumn = node.timeColumn;
+    const only = node.keys.length === 1 ? node.keys[0]!.expr : undefined;
+    this.intKeyColumn = only && only.kind === 'column' && only.type === 'INT' ? only.index : undefined;
     validateAggregates(node.aggregates, node.keys, ['window_start', 'window_end']);
     this.agg = new Aggregation(input, node.keys, node.aggregates, clock);
     this.outputColumns = [
@@ -201,15 +225,38 @@ export class WindowAggregate implements Operator {
     const timeData = batch.data.children[this.timeColumn]!;
     const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
     const tv = timeData.nullCount > 0 ? view.column(this.timeColumn).valid : null;
-    const keyIds = agg.keyIds(view);
+    let mask = agg.evaluateArgs(view) | (tv !== null ? TIME_NULLS : 0);
+    let keyIds: Int32Array;
+    const intKey = this.intKeyColumn === undefined ? undefined : view.column(this.intKeyColumn);
+    if (intKey !== undefined && intKey.valid === null) {
+      keyIds = intKey.values as Int32Array;
+      mask |= DIRECT_INT_KEY;
+    } else keyIds = agg.keyIds(view);
     this.knownKeys = agg.keys.size;
-    const mask = agg.evaluateArgs(view) | (tv !== null ? TIME_NULLS : 0);
     let kernel = this.kernels.get(mask);
     if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg, mask)));
     // At most n new slots: reserving them now means the arrays handed to the loop cannot move.
     agg.state.reserve(n);
     const late = kernel(pairs, tv, keyIds, n, this.watermark, this.paneMs, this, agg.fusedArrays(), agg.values, agg.valid);
     if (late > 0) ctx.metrics.lateRows += late;
+  }
+
+  /** Called by the fused loop for a single INT key's value it has no id for at hand. */
+  intKey(value: number): number {
+    const id = this.agg.keys.intId(value);
+    this.knownKeys = this.agg.keys.size;
+    return id;
+  }
+
+  /** The mapper's array from small INT key values to ids, as it is now. */
+  directInts(): Int32Array {
+    return this.agg.keys.directInts!;
+  }
+
+  /** The current pane's slots, grown to cover every key id given out so far. */
+  currentSlots(): Int32Array {
+    this.current = this.pane(this.current!.index, this.knownKeys);
+    return this.current.slotOfKey;
   }
 
   private current: Pane | undefined;
