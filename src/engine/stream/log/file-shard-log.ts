@@ -192,9 +192,8 @@ export class FileShardLog implements ShardLog {
         offset = resume;
         continue;
       }
-      const before = out.length;
       const result = this.readSegment(segment, offset, stop, limits, out, bytes);
-      for (let i = before; i < out.length; i++) bytes += out[i]!.data.byteLength + out[i]!.partitionKey.length;
+      bytes = result.bytes;
       if (result.full) break;
       offset = result.next;
     }
@@ -482,27 +481,27 @@ export class FileShardLog implements ShardLog {
     limits: ReadLimits,
     out: LogRecord[],
     bytes: number,
-  ): { next: number; full: boolean } {
+  ): { next: number; full: boolean; bytes: number } {
     const entry = segment.index.floorByOffset(from);
     let expected = entry >= 0 ? segment.index.offsetAt(entry) : segment.baseOffset;
     const start = entry >= 0 ? segment.index.positionAt(entry) : 0;
     const scanner = new FrameScanner(this.readFd(segment), start, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
     while (expected < stop) {
-      if (!this.nextFrame(segment, scanner, expected)) return { next: expected, full: false };
+      if (!this.nextFrame(segment, scanner, expected)) return { next: expected, full: false, bytes };
       if (expected >= from) {
         const block = scanner.block;
         const at = scanner.at;
         const data = block.data(at);
         const partitionKey = block.partitionKey(at);
-        const size = data.byteLength + partitionKey.length;
-        if (out.length > 0 && bytes + size > limits.maxBytes) return { next: expected, full: true };
+        const size = data.length + partitionKey.length;
+        if (out.length > 0 && bytes + size > limits.maxBytes) return { next: expected, full: true, bytes };
         bytes += size;
         out.push({ offset: expected, partitionKey, arrivalTimestamp: block.timestamp(at), data });
-        if (out.length >= limits.maxRecords) return { next: expected + 1, full: true };
+        if (out.length >= limits.maxRecords) return { next: expected + 1, full: true, bytes };
       }
       expected++;
     }
-    return { next: expected, full: false };
+    return { next: expected, full: false, bytes };
   }
 
   private scanForTimestamp(segment: Segment, timestamp: number, stop: number): number | undefined {

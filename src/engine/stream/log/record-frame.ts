@@ -40,10 +40,17 @@ export interface EncodedBatch {
   readonly partitionKeys: readonly string[];
 }
 
+/**
+ * Key and data lengths of the batch being encoded, reused across calls (encoding is synchronous): a
+ * batch costs no per-call arrays beyond what it returns. Grows to the largest batch seen.
+ */
+let scratchLengths = new Uint32Array(1024);
+
 /** Encodes `records` as consecutive frames numbered from `firstOffset`, into one fresh buffer. */
 export function encodeBatch(records: readonly AppendRecord[], firstOffset: number): EncodedBatch {
   const count = records.length;
-  const keyBytes = new Uint32Array(count);
+  if (scratchLengths.length < 2 * count) scratchLengths = new Uint32Array(2 * count);
+  const lengths = scratchLengths;
   let size = 0;
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
@@ -62,12 +69,14 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
     if (!Number.isFinite(r.arrivalTimestamp)) {
       throw new EddyError('ValidationException', `arrival timestamp ${r.arrivalTimestamp} is not a finite number`);
     }
-    if (r.data.byteLength > MAX_DATA_BYTES) {
-      throw new EddyError('ValidationException', `record data of ${r.data.byteLength} bytes exceeds ${MAX_DATA_BYTES} bytes`);
+    // `length` rather than `byteLength`: the same for a Uint8Array, and a cheaper property to read.
+    const dataLength = r.data.length;
+    if (dataLength > MAX_DATA_BYTES) {
+      throw new EddyError('ValidationException', `record data of ${dataLength} bytes exceeds ${MAX_DATA_BYTES} bytes`);
     }
-    const body = BODY_FIXED_BYTES + keyLength + r.data.byteLength;
-    keyBytes[i] = keyLength;
-    size += align4(8 + body);
+    lengths[2 * i] = keyLength;
+    lengths[2 * i + 1] = dataLength;
+    size += align4(8 + BODY_FIXED_BYTES + keyLength + dataLength);
   }
   // An unpooled buffer: it starts 4-byte aligned, and the tail cache can count exactly what it holds.
   const bytes = Buffer.allocUnsafeSlow(size);
@@ -80,12 +89,14 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
     const key = r.partitionKey;
-    const keyLength = keyBytes[i]!;
-    const bodyLength = BODY_FIXED_BYTES + keyLength + r.data.byteLength;
+    const keyLength = lengths[2 * i]!;
+    const dataLength = lengths[2 * i + 1]!;
+    const bodyLength = BODY_FIXED_BYTES + keyLength + dataLength;
+    const timestamp = r.arrivalTimestamp;
     frameStarts[i] = pos;
     view.setUint32(pos + 4, bodyLength, true);
     view.setFloat64(pos + 8, firstOffset + i, true);
-    view.setFloat64(pos + 16, r.arrivalTimestamp, true);
+    view.setFloat64(pos + 16, timestamp, true);
     view.setUint16(pos + 24, keyLength, true);
     let p = pos + FRAME_HEADER_BYTES;
     if (keyLength === key.length) {
@@ -96,11 +107,12 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
     }
     p += keyLength;
     bytes.set(r.data, p);
-    p += r.data.byteLength;
+    p += dataLength;
     const end = align4(p);
     for (; p < end; p++) bytes[p] = 0;
+    // The checksum is computed over the frame where it lies in the batch buffer: nothing is copied for it.
     view.setUint32(pos, crc32(bytes, pos + 4, pos + 8 + bodyLength, words), true);
-    timestamps[i] = r.arrivalTimestamp;
+    timestamps[i] = timestamp;
     partitionKeys[i] = key;
     pos = end;
   }
@@ -112,13 +124,14 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
 export class FrameBlock {
   readonly view: DataView;
   readonly words: Uint32Array | undefined;
-  /** The same bytes as a plain Uint8Array: its subarrays are cheaper to make than Buffer slices. */
-  private readonly plain: Uint8Array;
+  private readonly buffer: ArrayBufferLike;
+  private readonly base: number;
 
   constructor(readonly bytes: Buffer) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.words = wordsOf(bytes);
-    this.plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buffer = bytes.buffer;
+    this.base = bytes.byteOffset;
   }
 
   /** Total length (padding included) that the frame at `pos` declares, or -1 if its header is not all here. */
@@ -155,14 +168,16 @@ export class FrameBlock {
   }
 
   partitionKey(pos: number): string {
-    const start = pos + FRAME_HEADER_BYTES;
-    return this.bytes.toString('utf8', start, start + this.view.getUint16(pos + 24, true));
+    return decodePartitionKey(this.bytes, pos + FRAME_HEADER_BYTES, this.view.getUint16(pos + 24, true));
   }
 
-  /** The record's data as a view into this block; blocks are never reused, so the view stays valid. */
+  /**
+   * The record's data as a view into this block; blocks are never reused, so the view stays valid. A
+   * plain Uint8Array made on the ArrayBuffer: cheaper than a Buffer slice or a subarray.
+   */
   data(pos: number): Uint8Array {
     const start = pos + FRAME_HEADER_BYTES + this.view.getUint16(pos + 24, true);
-    return this.plain.subarray(start, pos + 8 + this.view.getUint32(pos + 4, true));
+    return new Uint8Array(this.buffer, this.base + start, pos + 8 + this.view.getUint32(pos + 4, true) - start);
   }
 }
 
@@ -171,4 +186,22 @@ export const FRAME_CORRUPT = -1;
 
 function plausibleBody(bodyLength: number): boolean {
   return bodyLength >= BODY_FIXED_BYTES && bodyLength <= MAX_BODY_BYTES;
+}
+
+type Latin1Slice = (this: Buffer, start: number, end: number) => string;
+/**
+ * The binding `toString('latin1')` ends in, called directly: for a key of a few bytes the argument and
+ * encoding handling of `toString` costs more than the decode. Present on every Node release this runs
+ * on; `toString` is the fallback should it go.
+ */
+const latin1Slice: Latin1Slice | undefined = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+
+/** The UTF-8 partition key stored in `bytes[start, start + length)`. */
+export function decodePartitionKey(bytes: Buffer, start: number, length: number): string {
+  const end = start + length;
+  let any = 0;
+  for (let j = start; j < end; j++) any |= bytes[j]!;
+  // ASCII (the usual key) reads the same as Latin-1, the cheapest decode there is.
+  if (any > 0x7f) return bytes.toString('utf8', start, end);
+  return latin1Slice !== undefined ? latin1Slice.call(bytes, start, end) : bytes.toString('latin1', start, end);
 }

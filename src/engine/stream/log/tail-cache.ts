@@ -16,7 +16,7 @@ const PER_BATCH_OVERHEAD = 256;
 
 interface Entry {
   readonly batch: EncodedBatch;
-  /** A plain view of the frames: subarrays of it are cheaper than Buffer slices. */
+  /** A plain view of the frames, to read header bytes from. */
   readonly bytes: Uint8Array;
   readonly cost: number;
 }
@@ -76,6 +76,8 @@ export class TailCache {
     for (; e < this.entries.length; e++, i = 0) {
       const { batch, bytes: frames } = this.entries[e]!;
       const { frameStarts, timestamps, partitionKeys, firstOffset } = batch;
+      const buffer = frames.buffer;
+      const base = frames.byteOffset;
       for (; i < batch.count; i++) {
         const offset = firstOffset + i;
         if (offset >= end || out.length >= limits.maxRecords) return;
@@ -87,7 +89,8 @@ export class TailCache {
         const size = dataEnd - dataStart + partitionKey.length;
         if (out.length > 0 && bytes + size > limits.maxBytes) return;
         bytes += size;
-        out.push({ offset, partitionKey, arrivalTimestamp: timestamps[i]!, data: frames.subarray(dataStart, dataEnd) });
+        // A plain Uint8Array made on the ArrayBuffer: cheaper than a subarray. Batches are never reused.
+        out.push({ offset, partitionKey, arrivalTimestamp: timestamps[i]!, data: new Uint8Array(buffer, base + dataStart, dataEnd - dataStart) });
       }
     }
   }
