@@ -79,7 +79,9 @@ export class QueryManager {
     try {
       await this.options.catalog?.putQuery(stored);
     } catch (e) {
+      // Not started, so not kept: neither listed here nor resumed by a later catalog write.
       this.queries.delete(id);
+      await this.options.catalog?.removeQuery(id).catch(() => undefined);
       throw e;
     }
     query.start();

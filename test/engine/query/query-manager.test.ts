@@ -1,7 +1,7 @@
 // The query runtime against the real stream store: records put into shards, out-of-order event times,
 // the watermark closing windows, resharding, INSERT INTO, failures, and resuming after a restart.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
@@ -272,6 +272,20 @@ describe('QueryManager', () => {
     await manager.stopQuery('old');
     expect(manager.listQueries()).toEqual([]);
     expect(catalog.query('old')).toBeUndefined();
+  });
+
+  it('neither lists nor later persists a query whose definition could not be written', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'eddy-qm-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const { manager, catalog } = await setup({ dataDir, shards: 1 });
+    // A directory where the catalog file goes makes every catalog write fail.
+    await rm(join(dataDir, 'catalog.json'), { force: true });
+    await mkdir(join(dataDir, 'catalog.json'));
+    await expect(manager.startQuery(windowPlan(), { id: 'q1', sql: 'q' })).rejects.toThrow();
+    expect(manager.listQueries()).toEqual([]);
+    await rm(join(dataDir, 'catalog.json'), { recursive: true });
+    await catalog.putQuery({ id: 'other', name: 'other', sql: 'q', plan: windowPlan(), createdAt: 0 });
+    expect((await Catalog.open(dataDir)).queries().map((q) => q.id)).toEqual(['other']);
   });
 
   it('hands a subscriber that keeps up a window close larger than its queue limit', async () => {
