@@ -77,9 +77,9 @@ export const serveCommand: Command = {
     const files = delivery
       ? `Firehose delivers files under ${delivery.root}.`
       : 'Firehose delivery is off: it needs --files-root (or --data-dir) to write files to.';
-    io.stdout.write(`Eddy is listening on http://${shownHost}:${actualPort}\n${storage}\n${files}\n`);
-
-    await new Promise<void>((done) => {
+    // Signal handlers go in before the banner: whoever reads the banner may signal at once, and a signal
+    // that arrives before a handler exists kills the process without a clean shutdown.
+    const stopRequested = new Promise<void>((done) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -88,6 +88,8 @@ export const serveCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    io.stdout.write(`Eddy is listening on http://${shownHost}:${actualPort}\n${storage}\n${files}\n`);
+    await stopRequested;
     io.stdout.write('Shutting down…\n');
     await app.close();
     await engine.close();
