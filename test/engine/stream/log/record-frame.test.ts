@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32, wordsOf } from '../../../../src/engine/stream/log/crc32.js';
-import { FRAME_CORRUPT, FRAME_INCOMPLETE, FrameBlock, encodeBatch } from '../../../../src/engine/stream/log/record-frame.js';
+import { FRAME_CORRUPT, FRAME_INCOMPLETE, FrameBlock, decodePartitionKey, encodeBatch } from '../../../../src/engine/stream/log/record-frame.js';
 import { decode, recordsAt, text } from './shard-log-contract.js';
 
 describe('crc32', () => {
@@ -72,5 +72,14 @@ describe('record frames', () => {
 
   it('rejects a partition key longer than its length field can hold', () => {
     expect(() => encodeBatch([{ partitionKey: 'x'.repeat(70_000), data: new Uint8Array(1), arrivalTimestamp: 1 }], 0)).toThrow(/partition key of 70000 bytes/);
+  });
+
+  it('decodes partition keys as UTF-8, whether ASCII or not', () => {
+    const bytes = Buffer.from('..device-42|é|ÿ|🙂|', 'utf8');
+    expect(decodePartitionKey(bytes, 2, 9)).toBe('device-42');
+    expect(decodePartitionKey(bytes, 0, 0)).toBe('');
+    expect(decodePartitionKey(bytes, 11, bytes.length - 11)).toBe('|é|ÿ|🙂|');
+    // Bytes that are not valid UTF-8 decode as the replacement character, not as Latin-1.
+    expect(decodePartitionKey(Buffer.from([0x61, 0xe9, 0x62]), 0, 3)).toBe('a\ufffdb');
   });
 });
