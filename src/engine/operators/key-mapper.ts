@@ -254,13 +254,12 @@ export class KeyMapper {
 /** Keys of at most this many UTF-8 bytes are held as (length, two words) rather than bytes. */
 const SHORT_KEY = 8;
 
-/** Mixes both words fully (a murmur3-style finalizer): keys often share their first word ("user"). */
+/**
+ * Hashes a short key's two words. Keys often share a word ("user_12" and "user_34" share "user"), so
+ * both go through a multiplication, and the high half is folded down because the table uses low bits.
+ */
 function shortHash(len: number, w0: number, w1: number): number {
-  let h = Math.imul(w0, 0xcc9e2d51) ^ Math.imul(w1 ^ len, 0x1b873593);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  const h = Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b) ^ len, 0x9e3779b1);
   return h ^ (h >>> 16);
 }
 

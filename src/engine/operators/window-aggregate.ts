@@ -55,20 +55,31 @@ function windowKernel(agg: Aggregation, mask: number): WindowKernel {
   const body = [
     "'use strict';",
     ...parts.setup,
-    'let late = 0, lo = NaN, paneEnd = NaN, slotOfKey = W.noSlots;',
+    'let late = 0, slotOfKey = W.noSlots;',
+    // The current pane from the watermark on, [lo, paneEnd), as a high word and an offset from the low word `loBase`: rows in it are
+    // recognised with integer operations only. Empty (span 0) until the first row sets it.
+    'let hiCur = 0, loBase = 0, span = 0;',
     ...((mask & DIRECT_INT_KEY) !== 0 ? ['const D = W.directInts();'] : []),
     'for (let i = 0; i < n; i++) {',
     ...((mask & TIME_NULLS) !== 0 ? ['  if (tv[i] === 0) continue;'] : []),
-    '  const ts = pairs[2 * i + 1] * 4294967296 + (pairs[2 * i] >>> 0);',
+    '  const lw = pairs[2 * i], hw = pairs[2 * i + 1];',
     // Consecutive rows mostly fall in the same pane, at or after the watermark: one range check
     // covers both, and the division and the late test run only when it fails.
-    '  if (!(ts >= lo && ts < paneEnd)) {',
+    '  if (hw !== hiCur || ((lw - loBase) >>> 0) >= span) {',
+    '    const ts = hw * 4294967296 + (lw >>> 0);',
     '    if (ts < wm) { late++; continue; }',
     '    const p = Math.floor(ts / paneMs);',
     '    slotOfKey = W.paneSlots(p);',
     '    const paneStart = p * paneMs;',
-    '    paneEnd = paneStart + paneMs;',
-    '    lo = paneStart > wm ? paneStart : wm;',
+    '    const paneEnd = paneStart + paneMs;',
+    '    const lo = paneStart > wm ? paneStart : wm;',
+    '    const loHi = Math.floor(lo / 4294967296);',
+    // A range across a high-word boundary is left empty: its rows take this slower path, still right.
+    '    if (Math.floor((paneEnd - 1) / 4294967296) === loHi) {',
+    '      hiCur = loHi | 0;',
+    '      loBase = (lo - loHi * 4294967296) | 0;',
+    '      span = paneEnd - lo;',
+    '    } else span = 0;',
     '  }',
     ...key,
     '  let s = slotOfKey[k];',

@@ -92,6 +92,19 @@ for (const window of shapes) {
       expect(sortRows(out)).toEqual(oracle(window, all));
     });
 
+    it('places rows before 1970 and around the 2^32 ms mark, where the time words change, in the right windows', () => {
+      const h = new Harness(new WindowAggregate(node(window), input), input);
+      const rows: Value[][] = [];
+      // Rows alternate between times whose low words are close but whose high words differ.
+      const bases = [-3 * window.sizeMs, 2 ** 32 - 1.5 * window.sizeMs, 0, 2 ** 33 + 7];
+      for (let i = 0; i < 2400; i++) rows.push([bases[i % 4]! + ((i * 7919) % (3 * window.sizeMs)), i % 7, i % 10]);
+      // A pane that spans 2^32 ms, then times just after 0 ms: same high word, low words inside its span.
+      for (const t of [2 ** 32 - 100, 5, 2 ** 32 + 10, 999, 2 ** 32 - 1, 0]) rows.splice(600, 0, [t, 3, 1]);
+      const out = [...h.push(rows.slice(0, 1200)), ...h.push(rows.slice(1200)), ...h.watermark(2 ** 34)];
+      expect(h.ctx.metrics.lateRows).toBe(0);
+      expect(sortRows(out)).toEqual(oracle(window, rows));
+    });
+
     it('carries on from a snapshot with the same results', () => {
       const rows: Value[][] = Array.from({ length: 4000 }, (_, i) => [T0 + i * 10, keyOf(i), i % 9 === 0 ? null : i % 50]);
       const a = new Harness(new WindowAggregate(node(window), input), input);
