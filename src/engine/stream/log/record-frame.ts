@@ -45,6 +45,8 @@ export interface EncodedBatch {
  * batch costs no per-call arrays beyond what it returns. Grows to the largest batch seen.
  */
 let scratchLengths = new Uint32Array(1024);
+/** Up to this many characters, a copy loop beats a call into the string writer. */
+const SHORT_KEY_CHARS = 16;
 
 /** Encodes `records` as consecutive frames numbered from `firstOffset`, into one fresh buffer. */
 export function encodeBatch(records: readonly AppendRecord[], firstOffset: number): EncodedBatch {
@@ -100,8 +102,11 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
     view.setUint16(pos + 24, keyLength, true);
     let p = pos + FRAME_HEADER_BYTES;
     if (keyLength === key.length) {
-      // ASCII keys (the usual case) are copied directly: much cheaper than a UTF-8 encoder call per record.
-      for (let j = 0; j < keyLength; j++) bytes[p + j] = key.charCodeAt(j);
+      // ASCII keys (the usual case): a short one is copied a character at a time, cheaper than any encoder
+      // call; a longer one goes through the Latin-1 writer (ASCII is the same in Latin-1), which has no
+      // UTF-8 work to do.
+      if (keyLength <= SHORT_KEY_CHARS) for (let j = 0; j < keyLength; j++) bytes[p + j] = key.charCodeAt(j);
+      else bytes.write(key, p, keyLength, 'latin1');
     } else {
       bytes.write(key, p, keyLength, 'utf8');
     }
