@@ -487,7 +487,9 @@ export class FileShardLog implements ShardLog {
     const start = entry >= 0 ? segment.index.positionAt(entry) : 0;
     const scanner = new FrameScanner(this.readFd(segment), start, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
     while (expected < stop) {
-      if (!this.nextFrame(segment, scanner, expected)) return { next: expected, full: false, bytes };
+      // Frames before `from` (from the index entry on) are only stepped over: their checksums are not
+      // computed, as nothing of them is returned. Each frame returned is verified, offset included.
+      if (!this.nextFrame(segment, scanner, expected, expected >= from)) return { next: expected, full: false, bytes };
       if (expected >= from) {
         const block = scanner.block;
         const at = scanner.at;
@@ -517,8 +519,8 @@ export class FileShardLog implements ShardLog {
   }
 
   /** Advances `scanner` to the frame of `expected`; on anything else, stops serving the segment from there. */
-  private nextFrame(segment: Segment, scanner: FrameScanner, expected: number): boolean {
-    const result = scanner.next();
+  private nextFrame(segment: Segment, scanner: FrameScanner, expected: number, verify = true): boolean {
+    const result = scanner.next(verify);
     let reason: string | undefined;
     if (result !== SCAN_FRAME) reason = 'torn or corrupt frame (bad length or checksum)';
     else if (scanner.block.offset(scanner.at) !== expected) reason = `frame holds offset ${scanner.block.offset(scanner.at)} where ${expected} was expected`;

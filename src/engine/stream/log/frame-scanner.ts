@@ -52,14 +52,16 @@ export class FrameScanner {
 
   /**
    * Moves to the next frame: SCAN_FRAME if it is whole and its checksum matches, SCAN_END at `limit`,
-   * SCAN_CORRUPT if the bytes there are not a valid frame or the frame runs past `limit`.
+   * SCAN_CORRUPT if the bytes there are not a valid frame or the frame runs past `limit`. With `verify`
+   * false the checksum is skipped: for a frame only stepped over on the way to a later one, which is
+   * then verified itself (a damaged length lands there on bytes that fail its checks).
    */
-  next(): number {
+  next(verify = true): number {
     this.pos += this.frameLength;
     this.frameLength = 0;
     const filePos = this.blockStart + this.pos;
     if (filePos >= this.limit) return SCAN_END;
-    let result = this.current.check(this.pos);
+    let result = this.current.check(this.pos, verify);
     // A frame may be longer than a block, and its length may only be known after a first refill has
     // brought in its header: refill until the block holds everything the header declares. `check`
     // reports an implausible length as corrupt, so `needed` never exceeds the largest valid frame.
@@ -67,7 +69,7 @@ export class FrameScanner {
     while (result === FRAME_INCOMPLETE) {
       if (filePos + needed > this.limit) return SCAN_CORRUPT;
       this.refill(filePos, needed);
-      result = this.current.check(0);
+      result = this.current.check(0, verify);
       if (result !== FRAME_INCOMPLETE) break;
       const declared = this.current.declaredLength(0);
       // Still short with the declared length read in: the file ends before `limit` (torn).

@@ -407,6 +407,45 @@ describe('FileShardLog', () => {
     await log.close();
   });
 
+  it('serves records after a damaged one it only steps over, and reports the damaged one when asked for it', async () => {
+    const { shard } = tempDir();
+    const reports: CorruptionReport[] = [];
+    const log = await openFileShardLog(shard, { fsync: 'always', tailCacheBytes: 0, onCorruption: (r) => reports.push(r) });
+    await log.append(numbered(0, 20, 1000));
+    const file = path.join(shard, segmentFiles(shard)[0]!);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.indexOf('record 3 ') + 2]! ^= 0x20;
+    fs.writeFileSync(file, bytes);
+
+    // Records 0-19 share one index entry: reading from 5 steps over 0-4 without handing them out.
+    expectNumbered(log.read(5, { maxRecords: 3, maxBytes: 1 << 20 }), 5, 3);
+    expect(reports).toEqual([]);
+    expectNumbered(log.read(0, everything), 0, 3);
+    expect(reports).toMatchObject([{ action: 'unreadable', offset: 3 }]);
+    await log.close();
+  });
+
+  it('returns nothing wrong when the length of a record it steps over is damaged', async () => {
+    const { shard } = tempDir();
+    const reports: CorruptionReport[] = [];
+    const log = await openFileShardLog(shard, { fsync: 'always', tailCacheBytes: 0, onCorruption: (r) => reports.push(r) });
+    await log.append(numbered(0, 20, 1000));
+    const file = path.join(shard, segmentFiles(shard)[0]!);
+    const bytes = fs.readFileSync(file);
+    const frame3 = bytes.indexOf('record 3 ') - 26 - 'key-3'.length;
+    expect(bytes.readDoubleLE(frame3 + 8)).toBe(3);
+    // Still a plausible length, but 8 bytes long: stepping over it lands inside record 4.
+    bytes.writeUInt32LE(bytes.readUInt32LE(frame3 + 4) + 8, frame3 + 4);
+    fs.writeFileSync(file, bytes);
+
+    expect(log.read(6, everything)).toEqual([]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ action: 'unreadable' });
+    expect(reports[0]!.offset).toBeGreaterThanOrEqual(4);
+    expect(reports[0]!.offset).toBeLessThanOrEqual(6);
+    await log.close();
+  });
+
   it('rejects options that make no sense, naming them', async () => {
     const { shard } = tempDir();
     await expect(openFileShardLog(shard, { fsync: 'sometimes' as FsyncPolicy })).rejects.toThrow(/fsync policy 'sometimes'/);
