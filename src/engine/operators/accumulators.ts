@@ -3,15 +3,23 @@
 // loop with no per-row objects. Slots merge (for panes of hopping windows) and finalize to a column.
 // The state counts the rows of each slot once; numeric accumulators count only their NULL inputs and
 // derive the non-NULL count from it, so a batch without NULLs costs them no counter updates at all.
+// Numeric state lives in one Float64Array, each slot's fields side by side (row count first), so a
+// row's updates touch one place in memory rather than one array per field.
 import type { AggregateCall } from '../query/plan.js';
 import type { DataType } from '../expr/ir.js';
 import type { Column } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 
-/** Rows added to each slot (every row, NULL arguments or not), kept by the state for all accumulators. */
-export interface RowCounts {
-  readonly rows: Float64Array;
+/**
+ * The numeric fields of every slot: `stride` per slot, slot `s` at `data[s * stride + field]`. Field 0
+ * is the rows added to the slot (every row, NULL arguments or not), kept for all accumulators.
+ */
+export interface SlotFields {
+  readonly data: Float64Array;
+  readonly stride: number;
+  /** Reserves one more field per slot (only while accumulators are being made); returns its index. */
+  addField(): number;
 }
 
 export interface Accumulator {
@@ -27,19 +35,18 @@ export interface Accumulator {
   /** The rows a saved state implies at least (its non-NULL count), so the row count can be rebuilt. */
   rowsIn(state: unknown): number;
   /**
-   * For accumulators whose state is plain Float64Arrays: the arrays, and the statements that update
-   * them for row `i` in slot `s`, given the argument value already read into `x`, and `nul`, an
-   * expression true when that value is NULL (undefined when the batch has no NULLs in it, so the code
-   * can leave out the test). Window operators fuse these into one generated loop; the code is fixed
-   * text, never user text.
+   * For accumulators whose state is all slot fields: the statements that update them for row `i`, given
+   * `at(field)`, the expression for one of the slot's fields, the argument value already read into `x`,
+   * and `nul`, an expression true when that value is NULL (undefined when the batch has no NULLs in it,
+   * so the code can leave out the test). Aggregates fuse these into one generated loop; the code is
+   * fixed text, never user text.
    */
-  readonly fused?: { readonly readsValue: boolean; arrays(): Float64Array[]; code(arrays: readonly string[], x: string, nul: string | undefined): string };
+  readonly fused?: { readonly readsValue: boolean; code(at: (field: number) => string, x: string, nul: string | undefined): string };
 }
 
-function grown(a: Float64Array, capacity: number, fill = 0): Float64Array<ArrayBuffer> {
+function grown(a: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
   const b = new Float64Array(capacity);
   b.set(a);
-  if (fill !== 0) b.fill(fill, a.length);
   return b;
 }
 
@@ -53,36 +60,37 @@ function result(type: DataType, count: number, values: Column['values'], valid: 
 
 /** COUNT(*) reads the row count; COUNT(x) subtracts the NULLs it saw. */
 class CountAcc implements Accumulator {
-  nulls: Float64Array<ArrayBuffer> = new Float64Array(0);
+  private readonly nulls: number;
   constructor(
     private readonly star: boolean,
-    private readonly counts: RowCounts,
-  ) {}
+    private readonly f: SlotFields,
+  ) {
+    this.nulls = star ? -1 : f.addField();
+  }
   readonly fused = {
     readsValue: false,
-    arrays: () => (this.star ? [] : [this.nulls]),
-    code: (names: readonly string[], _x: string, nul: string | undefined) => (this.star || nul === undefined ? '' : `if (${nul}) ${names[0]}[s]++;`),
+    code: (at: (field: number) => string, _x: string, nul: string | undefined) => (this.star || nul === undefined ? '' : `if (${nul}) ${at(this.nulls)}++;`),
   };
-  grow(c: number): void {
-    if (!this.star) this.nulls = grown(this.nulls, c);
-  }
+  grow(): void {}
   reset(s: number): void {
-    if (!this.star) this.nulls[s] = 0;
+    if (!this.star) this.f.data[s * this.f.stride + this.nulls] = 0;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
     const valid = this.star || !input ? null : input.valid;
     if (valid === null) return;
-    const nulls = this.nulls;
+    const { data, stride } = this.f;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
-      if (s >= 0 && valid[i] === 0) nulls[s]++;
+      if (s >= 0 && valid[i] === 0) data[s * stride + this.nulls]++;
     }
   }
   merge(d: number, s: number): void {
-    if (!this.star) this.nulls[d]! += this.nulls[s]!;
+    const { data, stride } = this.f;
+    if (!this.star) data[d * stride + this.nulls]! += data[s * stride + this.nulls]!;
   }
   private count(s: number): number {
-    return this.counts.rows[s]! - (this.star ? 0 : this.nulls[s]!);
+    const { data, stride } = this.f;
+    return data[s * stride]! - (this.star ? 0 : data[s * stride + this.nulls]!);
   }
   finalize(slots: ArrayLike<number>, count: number): Column {
     const values = new Float64Array(count);
@@ -93,7 +101,8 @@ class CountAcc implements Accumulator {
     return this.count(s);
   }
   load(s: number, v: unknown): void {
-    if (!this.star) this.nulls[s] = this.counts.rows[s]! - (v as number);
+    const { data, stride } = this.f;
+    if (!this.star) data[s * stride + this.nulls] = data[s * stride]! - (v as number);
   }
   rowsIn(v: unknown): number {
     return v as number;
@@ -102,66 +111,70 @@ class CountAcc implements Accumulator {
 
 /** SUM and AVG: a running sum and the count of NULL inputs. */
 class SumAcc implements Accumulator {
-  sum: Float64Array<ArrayBuffer> = new Float64Array(0);
-  nulls: Float64Array<ArrayBuffer> = new Float64Array(0);
+  private readonly sum: number;
+  private readonly nulls: number;
   constructor(
     private readonly avg: boolean,
     private readonly type: DataType,
-    private readonly counts: RowCounts,
-  ) {}
+    private readonly f: SlotFields,
+  ) {
+    this.sum = f.addField();
+    this.nulls = f.addField();
+  }
   readonly fused = {
     readsValue: true,
-    arrays: () => [this.sum, this.nulls],
-    code: ([sum, nulls]: readonly string[], x: string, nul: string | undefined) =>
-      nul === undefined ? `${sum}[s] += ${x};` : `if (${nul}) ${nulls}[s]++; else ${sum}[s] += ${x};`,
+    code: (at: (field: number) => string, x: string, nul: string | undefined) =>
+      nul === undefined ? `${at(this.sum)} += ${x};` : `if (${nul}) ${at(this.nulls)}++; else ${at(this.sum)} += ${x};`,
   };
-  grow(c: number): void {
-    this.sum = grown(this.sum, c);
-    this.nulls = grown(this.nulls, c);
-  }
+  grow(): void {}
   reset(s: number): void {
-    this.sum[s] = 0;
-    this.nulls[s] = 0;
+    const { data, stride } = this.f;
+    data[s * stride + this.sum] = 0;
+    data[s * stride + this.nulls] = 0;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
     const v = input!.values as Float64Array | Int32Array;
     const valid = input!.valid;
-    const sum = this.sum;
-    const nulls = this.nulls;
+    const { data, stride } = this.f;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
       if (s < 0) continue;
-      if (valid !== null && valid[i] === 0) nulls[s]++;
-      else sum[s]! += v[i]!;
+      if (valid !== null && valid[i] === 0) data[s * stride + this.nulls]++;
+      else data[s * stride + this.sum]! += v[i]!;
     }
   }
   merge(d: number, s: number): void {
-    this.sum[d]! += this.sum[s]!;
-    this.nulls[d]! += this.nulls[s]!;
+    const { data, stride } = this.f;
+    data[d * stride + this.sum]! += data[s * stride + this.sum]!;
+    data[d * stride + this.nulls]! += data[s * stride + this.nulls]!;
   }
   finalize(slots: ArrayLike<number>, count: number): Column {
     const type = this.avg ? 'DOUBLE' : this.type;
     const { values, valid } = numericOut(type, count);
-    const rows = this.counts.rows;
+    const { data, stride } = this.f;
     let nulls = 0;
     for (let i = 0; i < count; i++) {
-      const s = slots[i]!;
-      const c = rows[s]! - this.nulls[s]!;
+      const o = slots[i]! * stride;
+      const c = data[o]! - data[o + this.nulls]!;
       if (c === 0) nulls++;
       else {
         valid[i] = 1;
-        values[i] = this.avg ? this.sum[s]! / c : this.sum[s]!;
+        values[i] = this.avg ? data[o + this.sum]! / c : data[o + this.sum]!;
       }
     }
     return result(type, count, values, valid, nulls);
   }
   save(s: number): unknown {
-    return [this.sum[s], this.counts.rows[s]! - this.nulls[s]!];
+    const { data, stride } = this.f;
+    const o = s * stride;
+    return [data[o + this.sum], data[o]! - data[o + this.nulls]!];
   }
   load(s: number, v: unknown): void {
     const [a, b] = v as [number, number];
-    this.sum[s] = a;
-    this.nulls[s] = this.counts.rows[s]! - b;
+    const { data, stride } = this.f;
+    const o = s * stride;
+    data[o + this.sum] = a;
+    data[o + this.nulls] = data[o]! - b;
   }
   rowsIn(v: unknown): number {
     return (v as [number, number])[1];
@@ -170,83 +183,87 @@ class SumAcc implements Accumulator {
 
 /** MIN and MAX over numbers and timestamps: the extreme so far and the count of NULL inputs. */
 class MinMaxAcc implements Accumulator {
-  val: Float64Array<ArrayBuffer> = new Float64Array(0);
-  nulls: Float64Array<ArrayBuffer> = new Float64Array(0);
+  private readonly val: number;
+  private readonly nulls: number;
   private readonly init: number;
   constructor(
     private readonly max: boolean,
     private readonly type: DataType,
-    private readonly counts: RowCounts,
+    private readonly f: SlotFields,
   ) {
     this.init = max ? -Infinity : Infinity;
+    this.val = f.addField();
+    this.nulls = f.addField();
   }
   readonly fused = {
     readsValue: true,
-    arrays: () => [this.val, this.nulls],
-    code: ([val, nulls]: readonly string[], x: string, nul: string | undefined) => {
-      const keep = `if (${x} ${this.max ? '>' : '<'} ${val}[s]) ${val}[s] = ${x};`;
-      return nul === undefined ? keep : `if (${nul}) ${nulls}[s]++; else ${keep}`;
+    code: (at: (field: number) => string, x: string, nul: string | undefined) => {
+      const keep = `if (${x} ${this.max ? '>' : '<'} ${at(this.val)}) ${at(this.val)} = ${x};`;
+      return nul === undefined ? keep : `if (${nul}) ${at(this.nulls)}++; else ${keep}`;
     },
   };
-  grow(c: number): void {
-    this.val = grown(this.val, c, this.init);
-    this.nulls = grown(this.nulls, c);
-  }
+  grow(): void {}
   reset(s: number): void {
-    this.val[s] = this.init;
-    this.nulls[s] = 0;
+    const { data, stride } = this.f;
+    data[s * stride + this.val] = this.init;
+    data[s * stride + this.nulls] = 0;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
     const v = input!.values as Float64Array | Int32Array;
     const valid = input!.valid;
-    const val = this.val;
-    const nulls = this.nulls;
+    const { data, stride } = this.f;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
       if (s < 0) continue;
+      const o = s * stride;
       if (valid !== null && valid[i] === 0) {
-        nulls[s]++;
+        data[o + this.nulls]++;
         continue;
       }
       const x = v[i]!;
-      if (this.max ? x > val[s]! : x < val[s]!) val[s] = x;
+      if (this.max ? x > data[o + this.val]! : x < data[o + this.val]!) data[o + this.val] = x;
     }
   }
   merge(d: number, s: number): void {
-    const a = this.val[d]!;
-    const b = this.val[s]!;
-    this.val[d] = this.max ? (b > a ? b : a) : b < a ? b : a;
-    this.nulls[d]! += this.nulls[s]!;
+    const { data, stride } = this.f;
+    const a = data[d * stride + this.val]!;
+    const b = data[s * stride + this.val]!;
+    data[d * stride + this.val] = this.max ? (b > a ? b : a) : b < a ? b : a;
+    data[d * stride + this.nulls]! += data[s * stride + this.nulls]!;
   }
   private count(s: number): number {
-    return this.counts.rows[s]! - this.nulls[s]!;
+    const { data, stride } = this.f;
+    return data[s * stride]! - data[s * stride + this.nulls]!;
   }
   finalize(slots: ArrayLike<number>, count: number): Column {
     const { values, valid } = numericOut(this.type, count);
+    const { data, stride } = this.f;
     let nulls = 0;
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
       if (this.count(s) === 0) nulls++;
       else {
         valid[i] = 1;
-        values[i] = this.val[s]!;
+        values[i] = data[s * stride + this.val]!;
       }
     }
     return result(this.type, count, values, valid, nulls);
   }
   save(s: number): unknown {
     const c = this.count(s);
-    return c === 0 ? null : [this.val[s], c];
+    return c === 0 ? null : [this.f.data[s * this.f.stride + this.val], c];
   }
   load(s: number, v: unknown): void {
+    const { data, stride } = this.f;
+    const o = s * stride;
     if (v === null) {
-      this.val[s] = this.init;
-      this.nulls[s] = this.counts.rows[s]!;
+      data[o + this.val] = this.init;
+      data[o + this.nulls] = data[o]!;
       return;
     }
     const [a, b] = v as [number, number];
-    this.val[s] = a;
-    this.nulls[s] = this.counts.rows[s]! - b;
+    data[o + this.val] = a;
+    data[o + this.nulls] = data[o]! - b;
   }
   rowsIn(v: unknown): number {
     return v === null ? 0 : (v as [number, number])[1];
@@ -419,25 +436,25 @@ class CountDistinctAcc implements Accumulator {
   }
 }
 
-export function makeAccumulator(call: AggregateCall, counts: RowCounts): Accumulator {
+export function makeAccumulator(call: AggregateCall, fields: SlotFields): Accumulator {
   const argType = call.arg?.type;
   const numeric = argType === 'INT' || argType === 'BIGINT' || argType === 'DOUBLE' || argType === 'TIMESTAMP';
   if (call.fn !== 'count_star' && !call.arg) throw new EddyError('ValidationException', `aggregate ${call.fn} needs an argument`);
   switch (call.fn) {
     case 'count_star':
-      return new CountAcc(true, counts);
+      return new CountAcc(true, fields);
     case 'count':
-      return new CountAcc(false, counts);
+      return new CountAcc(false, fields);
     case 'count_distinct':
       return new CountDistinctAcc();
     case 'sum':
     case 'avg':
     case 'stddev':
       if (!numeric || argType === 'TIMESTAMP') throw new EddyError('ValidationException', `${call.fn.toUpperCase()} expects a number, got ${argType}`);
-      return call.fn === 'stddev' ? new StddevAcc() : new SumAcc(call.fn === 'avg', call.type, counts);
+      return call.fn === 'stddev' ? new StddevAcc() : new SumAcc(call.fn === 'avg', call.type, fields);
     case 'min':
     case 'max':
-      return numeric ? new MinMaxAcc(call.fn === 'max', call.type, counts) : new MinMaxValueAcc(call.fn === 'max', call.type);
+      return numeric ? new MinMaxAcc(call.fn === 'max', call.type, fields) : new MinMaxValueAcc(call.fn === 'max', call.type);
     default: {
       const never: never = call.fn;
       throw new EddyError('ValidationException', `unknown aggregate ${String(never)}`);
@@ -445,25 +462,39 @@ export function makeAccumulator(call: AggregateCall, counts: RowCounts): Accumul
   }
 }
 
-/** All accumulators of one aggregation, sharing slot numbering, the row counts and a free list. */
-export class AggregateState implements RowCounts {
+/** All accumulators of one aggregation, sharing slot numbering, the slot fields and a free list. */
+export class AggregateState implements SlotFields {
   private capacity = 0;
   private next = 0;
   private free: number[] = [];
-  rows: Float64Array<ArrayBuffer> = new Float64Array(0);
+  data: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Fields per slot: the row count, then those the accumulators reserved. */
+  stride = 1;
   readonly accumulators: readonly Accumulator[];
 
   constructor(calls: readonly AggregateCall[]) {
     this.accumulators = calls.map((c) => makeAccumulator(c, this));
   }
 
+  addField(): number {
+    if (this.capacity > 0) throw new Error('slot fields are fixed once slots exist');
+    return this.stride++;
+  }
+
   get liveSlots(): number {
     return this.next - this.free.length;
   }
 
+  /** Rows added to a slot. */
+  rows(slot: number): number {
+    return this.data[slot * this.stride]!;
+  }
+
   private grow(capacity: number): void {
     this.capacity = capacity;
-    this.rows = grown(this.rows, capacity);
+    const data = new Float64Array(capacity * this.stride);
+    data.set(this.data);
+    this.data = data;
     for (const a of this.accumulators) a.grow(capacity);
   }
 
@@ -479,7 +510,7 @@ export class AggregateState implements RowCounts {
   alloc(): number {
     const s = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (s >= this.capacity) this.grow(Math.max(1024, this.capacity * 2));
-    this.rows[s] = 0;
+    this.data[s * this.stride] = 0;
     const accs = this.accumulators;
     for (let a = 0; a < accs.length; a++) accs[a]!.reset(s);
     return s;
@@ -491,15 +522,16 @@ export class AggregateState implements RowCounts {
 
   /** Counts each row in its slot (-1 skips the row); fused loops do this themselves. */
   countRows(slots: Int32Array, n: number): void {
-    const rows = this.rows;
+    const data = this.data;
+    const stride = this.stride;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
-      if (s >= 0) rows[s]++;
+      if (s >= 0) data[s * stride]++;
     }
   }
 
   merge(dst: number, src: number): void {
-    this.rows[dst]! += this.rows[src]!;
+    this.data[dst * this.stride]! += this.data[src * this.stride]!;
     for (const a of this.accumulators) a.merge(dst, src);
   }
 
@@ -511,7 +543,7 @@ export class AggregateState implements RowCounts {
     // The saved form has no row count of its own: the largest non-NULL count is a consistent one.
     let rows = 0;
     this.accumulators.forEach((a, i) => (rows = Math.max(rows, a.rowsIn(state[i]))));
-    this.rows[slot] = rows;
+    this.data[slot * this.stride] = rows;
     this.accumulators.forEach((a, i) => a.load(slot, state[i]));
   }
 }

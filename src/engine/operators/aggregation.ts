@@ -128,14 +128,12 @@ export class Aggregation {
   }
 
   /**
-   * The row counts and every fused accumulator's arrays, in the order the generated code binds them.
-   * Fetch them after the batch's slots are reserved, so none can move while the loop runs.
+   * The slot fields, as the generated code binds them (`A[0]`). Fetch them after the batch's slots are
+   * reserved, so they cannot move while the loop runs.
    */
   fusedArrays(): Float64Array[] {
     const out = this.stateArrays;
-    out.length = 0;
-    out.push(this.state.rows);
-    for (const acc of this.state.accumulators) for (const a of acc.fused!.arrays()) out.push(a);
+    out[0] = this.state.data;
     return out;
   }
 
@@ -177,16 +175,18 @@ export function nullBit(j: number): number {
 }
 
 /**
- * The generated text of a fused loop: `setup` binds the state arrays (`A`: row counts first) and the
- * argument columns (`V`, `Q`); `updates` count row `i` in slot `s` and update every accumulator. Only
+ * The generated text of a fused loop: `setup` binds the slot fields (`A[0]`, `stride` per slot, row
+ * count first) and the argument columns (`V`, `Q`); `updates` count row `i` in slot `s` and update
+ * every accumulator. Only
  * arguments in `nullMask` are tested for NULL. The argument types are part of the text, so operators
  * whose columns are different typed arrays get different functions and each stays monomorphic. The text
  * is fixed fragments and indexes only.
  */
 export function fusedUpdates(agg: Aggregation, nullMask: number): { setup: string[]; updates: string[] } {
   const accs = agg.state.accumulators;
-  const setup: string[] = [`// arguments: ${agg.args.map((a) => a.type).join(', ')}`, 'const R = A[0];'];
-  const updates: string[] = ['R[s]++;'];
+  const stride = agg.state.stride;
+  const setup: string[] = [`// arguments: ${agg.args.map((a) => a.type).join(', ')}`, 'const S = A[0];'];
+  const updates: string[] = [`const o = s * ${stride};`, 'S[o]++;'];
   agg.args.forEach((_, j) => {
     const used = accs.filter((_, a) => agg.argOf[a] === j);
     if (used.length === 0) return;
@@ -195,15 +195,10 @@ export function fusedUpdates(agg: Aggregation, nullMask: number): { setup: strin
     if (used.some((acc) => acc.fused!.readsValue)) updates.push(`const x${j} = v${j}[i];`);
     if (nullable) updates.push(`const n${j} = q${j}[i] === 0;`);
   });
-  let k = 1;
+  const at = (field: number): string => `S[o + ${field}]`;
   accs.forEach((acc, a) => {
-    const names: string[] = [];
-    for (let c = 0; c < acc.fused!.arrays().length; c++, k++) {
-      names.push(`a${k}`);
-      setup.push(`const a${k} = A[${k}];`);
-    }
     const j = agg.argOf[a]!;
-    const code = acc.fused!.code(names, `x${j}`, j >= 0 && (nullMask & nullBit(j)) !== 0 ? `n${j}` : undefined);
+    const code = acc.fused!.code(at, `x${j}`, j >= 0 && (nullMask & nullBit(j)) !== 0 ? `n${j}` : undefined);
     if (code) updates.push(code);
   });
   return { setup, updates };

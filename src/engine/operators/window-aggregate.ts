@@ -45,8 +45,9 @@ function windowKernel(agg: Aggregation, mask: number): WindowKernel {
     (mask & DIRECT_INT_KEY) !== 0
       ? [
           '  const kv = keyIds[i];',
-          '  let k = kv >>> 0 < D.length ? D[kv] : -1;',
-          '  if (k < 0) {',
+          // Out of the array's range (negative, or large) the read is undefined and fails the test too.
+          '  let k = D[kv];',
+          '  if (!(k >= 0)) {',
           '    k = W.intKey(kv);',
           '    if (k >= slotOfKey.length) slotOfKey = W.currentSlots();',
           '  }',
