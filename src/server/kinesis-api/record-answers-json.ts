@@ -7,18 +7,15 @@ import { wireChildShard } from './wire-shapes.js';
 
 const RECORDS_OPEN = asciiBytes('{"Records":[');
 const SEQUENCE_NUMBER = asciiBytes('{"SequenceNumber":"');
-const ARRIVAL = asciiBytes('","ApproximateArrivalTimestamp":');
-const DATA = asciiBytes(',"Data":');
-const PARTITION_KEY = asciiBytes(',"PartitionKey":');
+const NEXT_SEQUENCE_NUMBER = asciiBytes(',{"SequenceNumber":"');
+const PARTITION_KEY = asciiBytes('","PartitionKey":');
 const MILLIS_BEHIND = asciiBytes('],"MillisBehindLatest":');
 const NEXT_ITERATOR = asciiBytes(',"NextShardIterator":');
 const CHILD_SHARDS = asciiBytes(',"ChildShards":');
 const FAILED_COUNT = asciiBytes('{"FailedRecordCount":');
 const PUT_RECORDS = asciiBytes(',"Records":[');
-const SHARD_ID = asciiBytes('","ShardId":"');
 const ERROR_CODE = asciiBytes('{"ErrorCode":');
 const ERROR_MESSAGE = asciiBytes(',"ErrorMessage":');
-const ENTRY_CLOSE = asciiBytes('"}');
 const LIST_CLOSE = asciiBytes(']}');
 const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
@@ -35,22 +32,20 @@ export function getRecordsJson(result: GetRecordsResult): Buffer {
   }
   const w = new JsonBytesWriter(estimate);
   w.raw(RECORDS_OPEN);
-  // Records of one put share their arrival time, so its text is made once per run of equal times.
+  // Records of one put share their arrival time, so the text from the end of the sequence number to the
+  // start of the data is built once per run of equal times and copied for each record.
   let lastArrival = Number.NaN;
-  let arrivalText = '';
+  let arrivalToData = SEQUENCE_NUMBER;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    if (i > 0) w.byte(COMMA);
-    w.raw(SEQUENCE_NUMBER);
+    w.raw(i === 0 ? SEQUENCE_NUMBER : NEXT_SEQUENCE_NUMBER);
     w.ascii(r.sequenceNumber);
-    w.raw(ARRIVAL);
     if (r.arrivalTimestamp !== lastArrival) {
       lastArrival = r.arrivalTimestamp;
-      arrivalText = String(lastArrival / 1000);
+      arrivalToData = asciiBytes(`","ApproximateArrivalTimestamp":${String(lastArrival / 1000)},"Data":"`);
     }
-    w.ascii(arrivalText);
-    w.raw(DATA);
-    w.base64(r.data);
+    w.raw(arrivalToData);
+    w.base64Unquoted(r.data);
     w.raw(PARTITION_KEY);
     w.string(r.partitionKey);
     w.byte(CLOSE_BRACE);
@@ -67,6 +62,20 @@ export function getRecordsJson(result: GetRecordsResult): Buffer {
   }
   w.byte(CLOSE_BRACE);
   return w.finish();
+}
+
+/** `","ShardId":"…"}` for each shard id seen lately; a stream has few shards, so the bound is rarely hit. */
+const shardIdTexts = new Map<string, Uint8Array>();
+const SHARD_ID_TEXTS = 1024;
+
+function shardIdText(shardId: string): Uint8Array {
+  let text = shardIdTexts.get(shardId);
+  if (text === undefined) {
+    if (shardIdTexts.size >= SHARD_ID_TEXTS) shardIdTexts.clear();
+    text = asciiBytes(`","ShardId":"${shardId}"}`);
+    shardIdTexts.set(shardId, text);
+  }
+  return text;
 }
 
 /** Sequence number, shard id and the text around them for one stored entry. */
@@ -89,9 +98,7 @@ export function putRecordsJson(entries: readonly PutRecordsEntry[], failed: numb
     } else {
       w.raw(SEQUENCE_NUMBER);
       w.ascii(e.sequenceNumber);
-      w.raw(SHARD_ID);
-      w.ascii(e.shardId);
-      w.raw(ENTRY_CLOSE);
+      w.raw(shardIdText(e.shardId));
     }
   }
   w.raw(LIST_CLOSE);
