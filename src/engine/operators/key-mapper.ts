@@ -134,14 +134,6 @@ export class KeyMapper {
     return id;
   }
 
-  /**
-   * For a single INT key: the array from small non-negative values to ids (-1 for none yet), which
-   * loops may read directly, calling `intId` when it has no answer. It is replaced when it grows.
-   */
-  get directInts(): Int32Array | undefined {
-    return this.ints?.direct;
-  }
-
   /** The id of a non-NULL value of a single INT key, adding it if new. */
   intId(v: number): number {
     const table = this.ints!;

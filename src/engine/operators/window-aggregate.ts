@@ -29,8 +29,10 @@ type WindowKernel = (
 
 /** Bit of the NULL mask for the time column (argument bits are below it). */
 const TIME_NULLS = 1 << 31;
-/** Set when the loop maps a single INT key's values to ids itself rather than reading ids. */
+/** Set when the loop finds slots by a single INT key's values rather than by key ids. */
 const DIRECT_INT_KEY = 1 << 30;
+/** INT key values below this index a pane's slots directly; the array per pane is bounded by it. */
+const BY_VALUE_LIMIT = 1 << 16;
 
 /**
  * Generates the fused per-row loop of a window aggregate from fixed fragments; returns late rows.
@@ -38,29 +40,20 @@ const DIRECT_INT_KEY = 1 << 30;
  */
 function windowKernel(agg: Aggregation, mask: number): WindowKernel {
   const parts = fusedUpdates(agg, mask & ~(TIME_NULLS | DIRECT_INT_KEY));
-  // A small non-negative INT key is its own index into the mapper's array of ids: no separate pass
-  // writes ids for the loop to read back. The array is read once per batch; a key it has no id for
-  // (new, or too large) asks the operator, which also grows the current pane's slots if need be.
-  const key =
-    (mask & DIRECT_INT_KEY) !== 0
-      ? [
-          '  const kv = keyIds[i];',
-          // Out of the array's range (negative, or large) the read is undefined and fails the test too.
-          '  let k = D[kv];',
-          '  if (!(k >= 0)) {',
-          '    k = W.intKey(kv);',
-          '    if (k >= slotOfKey.length) slotOfKey = W.currentSlots();',
-          '  }',
-        ]
-      : ['  const k = keyIds[i];'];
+  const direct = (mask & DIRECT_INT_KEY) !== 0;
+  // A single INT key's small non-negative values index the pane's slots directly (`SV`): no key id
+  // lookup on the way. A value with no slot there yet (new to the pane, new altogether, negative or
+  // large) goes through the operator, which fills the entry in when the value is small enough.
+  const slot = direct
+    ? ['  const kv = keyIds[i];', '  let s = SV[kv];', '  if (!(s >= 0)) {', '    s = W.slotOfValue(kv);', '    SV = W.currentByValue();', '  }']
+    : ['  const k = keyIds[i];', '  let s = slotOfKey[k];', '  if (s < 0) s = W.newSlot(k);'];
   const body = [
     "'use strict';",
     ...parts.setup,
-    'let late = 0, slotOfKey = W.noSlots;',
+    direct ? 'let late = 0, SV = W.noSlots;' : 'let late = 0, slotOfKey = W.noSlots;',
     // The current pane from the watermark on, [lo, paneEnd), as a high word and an offset from the low word `loBase`: rows in it are
     // recognised with integer operations only. Empty (span 0) until the first row sets it.
     'let hiCur = 0, loBase = 0, span = 0;',
-    ...((mask & DIRECT_INT_KEY) !== 0 ? ['const D = W.directInts();'] : []),
     'for (let i = 0; i < n; i++) {',
     ...((mask & TIME_NULLS) !== 0 ? ['  if (tv[i] === 0) continue;'] : []),
     '  const lw = pairs[2 * i], hw = pairs[2 * i + 1];',
@@ -70,7 +63,7 @@ function windowKernel(agg: Aggregation, mask: number): WindowKernel {
     '    const ts = hw * 4294967296 + (lw >>> 0);',
     '    if (ts < wm) { late++; continue; }',
     '    const p = Math.floor(ts / paneMs);',
-    '    slotOfKey = W.paneSlots(p);',
+    direct ? '    SV = W.paneByValue(p);' : '    slotOfKey = W.paneSlots(p);',
     '    const paneStart = p * paneMs;',
     '    const paneEnd = paneStart + paneMs;',
     '    const lo = paneStart > wm ? paneStart : wm;',
@@ -82,9 +75,7 @@ function windowKernel(agg: Aggregation, mask: number): WindowKernel {
     '      span = paneEnd - lo;',
     '    } else span = 0;',
     '  }',
-    ...key,
-    '  let s = slotOfKey[k];',
-    '  if (s < 0) s = W.newSlot(k);',
+    ...slot,
     ...parts.updates.map((u) => `  ${u}`),
     '}',
     'return late;',
@@ -111,6 +102,11 @@ interface Pane {
   /** Slot of each key id in this pane, -1 when the key has no rows here. */
   slotOfKey: Int32Array;
   readonly keyIds: number[];
+  /**
+   * For a single INT key: slot by key value for values below BY_VALUE_LIMIT (-1: not known yet), made
+   * on first use. Slots do not change when key ids are renumbered, so this stays valid.
+   */
+  byValue?: Int32Array;
 }
 
 interface WindowSnapshot {
@@ -253,22 +249,39 @@ export class WindowAggregate implements Operator {
     if (late > 0) ctx.metrics.lateRows += late;
   }
 
-  /** Called by the fused loop for a single INT key's value it has no id for at hand. */
-  intKey(value: number): number {
-    const id = this.agg.keys.intId(value);
-    this.knownKeys = this.agg.keys.size;
-    return id;
+  /** Called by the fused loop when a row falls in another pane, for a single INT key. */
+  paneByValue(index: number): Int32Array {
+    this.paneSlots(index);
+    return this.currentByValue();
   }
 
-  /** The mapper's array from small INT key values to ids, as it is now. */
-  directInts(): Int32Array {
-    return this.agg.keys.directInts!;
+  /** The current pane's slots by INT key value. */
+  currentByValue(): Int32Array {
+    const pane = this.current!;
+    return (pane.byValue ??= new Int32Array(1024).fill(-1));
   }
 
-  /** The current pane's slots, grown to cover every key id given out so far. */
-  currentSlots(): Int32Array {
-    this.current = this.pane(this.current!.index, this.knownKeys);
-    return this.current.slotOfKey;
+  /** Called by the fused loop for an INT key value with no slot at hand: finds or makes it. */
+  slotOfValue(value: number): number {
+    const keys = this.agg.keys;
+    const key = keys.intId(value);
+    this.knownKeys = keys.size;
+    let pane = this.current!;
+    if (key >= pane.slotOfKey.length) pane = this.current = this.pane(pane.index, this.knownKeys);
+    let s = pane.slotOfKey[key]!;
+    if (s < 0) s = this.newSlot(key);
+    if (value >= 0 && value < BY_VALUE_LIMIT) {
+      let byValue = this.currentByValue();
+      if (value >= byValue.length) {
+        let size = byValue.length * 2;
+        while (size <= value) size *= 2;
+        const grown = new Int32Array(size).fill(-1);
+        grown.set(byValue);
+        pane.byValue = byValue = grown;
+      }
+      byValue[value] = s;
+    }
+    return s;
   }
 
   private current: Pane | undefined;
