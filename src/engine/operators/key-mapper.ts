@@ -75,11 +75,8 @@ export class KeyMapper {
   assignUtf8(offsets: Int32Array, data: Uint8Array, bitmap: Uint8Array | null, n: number, out: Int32Array): void {
     const table = this.bytes!;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    // The short-key table's arrays, held in locals: they change only when a new key is added.
-    let lens = table.shortLens;
-    let w0s = table.shortW0;
-    let w1s = table.shortW1;
-    let ids = table.shortIds;
+    // The short-key table, held in locals: it changes only when a new key is added.
+    let short = table.short;
     let mask = table.shortMask;
     for (let i = 0; i < n; i++) {
       if (bitmap !== null && ((bitmap[i >> 3]! >> (i & 7)) & 1) === 0) {
@@ -102,9 +99,10 @@ export class KeyMapper {
         } else for (let k = a; k < b; k++) w0 = (w0 << 8) | data[k]!;
         let slot = shortHash(len, w0, w1) & mask;
         for (;;) {
-          const l = lens[slot]!;
-          if (l === len && w0s[slot] === w0 && w1s[slot] === w1) {
-            id = ids[slot]!;
+          const e = slot << 2;
+          const l = short[e]!;
+          if (l === len && short[e + 1] === w0 && short[e + 2] === w1) {
+            id = short[e + 3]!;
             break;
           }
           if (l < 0) break;
@@ -113,10 +111,7 @@ export class KeyMapper {
       } else id = table.find(data, view, a, b);
       if (id < 0) {
         id = this.addUtf8(table, data, a, b);
-        lens = table.shortLens;
-        w0s = table.shortW0;
-        w1s = table.shortW1;
-        ids = table.shortIds;
+        short = table.short;
         mask = table.shortMask;
       }
       out[i] = id;
@@ -255,6 +250,12 @@ function shortHash(len: number, w0: number, w1: number): number {
   return h ^ (h >>> 16);
 }
 
+function emptyShortTable(entries: number): Int32Array {
+  const t = new Int32Array(entries * 4);
+  for (let e = 0; e < t.length; e += 4) t[e] = -1;
+  return t;
+}
+
 /** FNV-style hash of bytes d[a, b), taking four bytes per step where it can. */
 function hashBytes(d: Uint8Array, view: DataView, a: number, b: number): number {
   let h = (0x811c9dc5 ^ (b - a)) | 0;
@@ -272,10 +273,8 @@ function hashBytes(d: Uint8Array, view: DataView, a: number, b: number): number 
  * ones by FNV-style hash with linear probing, their bytes kept in one arena.
  */
 class Utf8KeyTable {
-  shortLens = new Int32Array(1024).fill(-1);
-  shortW0 = new Int32Array(1024);
-  shortW1 = new Int32Array(1024);
-  shortIds = new Int32Array(1024);
+  /** Entries of four words side by side, so a probe reads one place: length (-1: empty), w0, w1, id. */
+  short = emptyShortTable(1024);
   shortMask = 1023;
   private shortCount = 0;
   table = new Int32Array(1024).fill(-1);
@@ -299,15 +298,12 @@ class Utf8KeyTable {
       w1 = view.getInt32(b - 4, true);
     } else for (let k = a; k < b; k++) w0 = (w0 << 8) | data[k]!;
     // At most a quarter full: nearly every lookup is found at its first slot.
-    if ((this.shortCount + 1) * 4 > this.shortLens.length) {
-      const [lens, w0s, w1s, ids] = [this.shortLens, this.shortW0, this.shortW1, this.shortIds];
-      const size = lens.length * 2;
-      this.shortLens = new Int32Array(size).fill(-1);
-      this.shortW0 = new Int32Array(size);
-      this.shortW1 = new Int32Array(size);
-      this.shortIds = new Int32Array(size);
+    if ((this.shortCount + 1) * 4 > this.shortMask + 1) {
+      const old = this.short;
+      const size = (this.shortMask + 1) * 2;
+      this.short = emptyShortTable(size);
       this.shortMask = size - 1;
-      for (let e = 0; e < lens.length; e++) if (lens[e]! >= 0) this.placeShort(lens[e]!, w0s[e]!, w1s[e]!, ids[e]!);
+      for (let e = 0; e < old.length; e += 4) if (old[e]! >= 0) this.placeShort(old[e]!, old[e + 1]!, old[e + 2]!, old[e + 3]!);
     }
     this.shortCount++;
     this.placeShort(len, w0, w1, id);
@@ -315,11 +311,12 @@ class Utf8KeyTable {
 
   private placeShort(len: number, w0: number, w1: number, id: number): void {
     let slot = shortHash(len, w0, w1) & this.shortMask;
-    while (this.shortLens[slot]! >= 0) slot = (slot + 1) & this.shortMask;
-    this.shortLens[slot] = len;
-    this.shortW0[slot] = w0;
-    this.shortW1[slot] = w1;
-    this.shortIds[slot] = id;
+    while (this.short[slot << 2]! >= 0) slot = (slot + 1) & this.shortMask;
+    const e = slot << 2;
+    this.short[e] = len;
+    this.short[e + 1] = w0;
+    this.short[e + 2] = w1;
+    this.short[e + 3] = id;
   }
 
   find(data: Uint8Array, view: DataView, a: number, b: number): number {
