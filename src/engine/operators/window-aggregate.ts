@@ -324,6 +324,9 @@ export class WindowAggregate implements Operator {
       if (lastClosed + 1 > this.nextWindow) this.nextWindow = lastClosed + 1;
       return;
     }
+    // No window ends before the watermark that has not been emitted: nothing to do. (Key compaction
+    // waits for the next emission too: only an emission can make keys leave every open pane.)
+    if (lastClosed < this.nextWindow) return;
     const k = this.panesPerWindow;
     const state = this.agg.state;
     const sorted = [...this.panes.keys()].sort((a, b) => a - b);
