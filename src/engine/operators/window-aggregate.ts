@@ -16,7 +16,7 @@ import { int32View } from '../batch/int64.js';
 type WindowKernel = (
   pairs: Int32Array,
   tv: Uint8Array | null,
-  /** Key ids per row, or for a single INT key without NULLs in the batch its values. */
+  /** Key ids per row, or, for a single INT key without NULLs in the batch, its values. */
   keyIds: Int32Array,
   n: number,
   wm: number,
@@ -51,8 +51,9 @@ function windowKernel(agg: Aggregation, mask: number): WindowKernel {
     "'use strict';",
     ...parts.setup,
     direct ? 'let late = 0, SV = W.noSlots;' : 'let late = 0, slotOfKey = W.noSlots;',
-    // The current pane from the watermark on, [lo, paneEnd), as a high word and an offset from the low word `loBase`: rows in it are
-    // recognised with integer operations only. Empty (span 0) until the first row sets it.
+    // The current pane from the watermark on, [lo, paneEnd), as a high word and an offset `span` from
+    // the low word `loBase`: rows in it are recognised with integer operations only. Empty (span 0)
+    // until the first row sets it.
     'let hiCur = 0, loBase = 0, span = 0;',
     'for (let i = 0; i < n; i++) {',
     ...((mask & TIME_NULLS) !== 0 ? ['  if (tv[i] === 0) continue;'] : []),
@@ -122,7 +123,7 @@ export class WindowAggregate implements Operator {
   private readonly paneMs: number;
   private readonly panesPerWindow: number;
   private readonly timeColumn: number;
-  /** A single key that is a bare INT column: the fused loop maps its values to ids itself. */
+  /** A single key that is a bare INT column: the fused loop finds slots by its values. */
   private readonly intKeyColumn: number | undefined;
   private readonly panes = new Map<number, Pane>();
   private watermark = -Infinity;

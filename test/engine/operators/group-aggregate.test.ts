@@ -64,4 +64,31 @@ describe('GroupAggregate', () => {
     b.op.restore!(JSON.parse(JSON.stringify(a.op.snapshot!())));
     expect(b.push([['a', 'eu', 2]])).toEqual([{ user_id: 'a', region: 'eu', n: 2, total: 3 }]);
   });
+
+  it('counts NULL arguments apart from rows, across batches with and without NULLs and across a snapshot', () => {
+    const all: GroupAggregateNode = {
+      ...node,
+      keys: [{ name: 'user_id', expr: col(0) }],
+      aggregates: [
+        { fn: 'count_star', name: 'n', type: 'BIGINT' },
+        { fn: 'count', name: 'priced', type: 'BIGINT', arg: col(2) },
+        { fn: 'sum', name: 'total', type: 'DOUBLE', arg: col(2) },
+        { fn: 'avg', name: 'mean', type: 'DOUBLE', arg: col(2) },
+        { fn: 'min', name: 'low', type: 'DOUBLE', arg: col(2) },
+        { fn: 'max', name: 'high', type: 'DOUBLE', arg: col(2) },
+      ],
+    };
+    const a = new Harness(new GroupAggregate(all, input), input);
+    expect(a.push([['a', 'eu', 4], ['a', 'eu', 2]])).toEqual([{ user_id: 'a', n: 2, priced: 2, total: 6, mean: 3, low: 2, high: 4 }]);
+    expect(a.push([['a', 'eu', null], ['b', 'eu', null]])).toEqual([
+      { user_id: 'a', n: 3, priced: 2, total: 6, mean: 3, low: 2, high: 4 },
+      { user_id: 'b', n: 1, priced: 0, total: null, mean: null, low: null, high: null },
+    ]);
+    const b = new Harness(new GroupAggregate(all, input), input);
+    b.op.restore!(JSON.parse(JSON.stringify(a.op.snapshot!())));
+    expect(b.push([['b', 'eu', 7], ['a', 'eu', 9]])).toEqual([
+      { user_id: 'b', n: 2, priced: 1, total: 7, mean: 7, low: 7, high: 7 },
+      { user_id: 'a', n: 4, priced: 3, total: 15, mean: 5, low: 2, high: 9 },
+    ]);
+  });
 });
