@@ -171,8 +171,10 @@ const EMPTY = new Float64Array(0);
  * and 31 are left to the operators.
  */
 export function nullBit(j: number): number {
-  return 1 << Math.min(j, 29);
+  return 1 << Math.min(j, LAST_BIT);
 }
+
+const LAST_BIT = 29;
 
 /**
  * The generated text of a fused loop: `setup` binds the slot fields (`A[0]`, `stride` per slot, row
@@ -193,7 +195,8 @@ export function fusedUpdates(agg: Aggregation, nullMask: number): { setup: strin
     const nullable = (nullMask & nullBit(j)) !== 0;
     setup.push(`const v${j} = V[${j}]${nullable ? `, q${j} = Q[${j}]` : ''};`);
     if (used.some((acc) => acc.fused!.readsValue)) updates.push(`const x${j} = v${j}[i];`);
-    if (nullable) updates.push(`const n${j} = q${j}[i] === 0;`);
+    // Arguments sharing the last mask bit may have no NULLs themselves even when the bit is set.
+    if (nullable) updates.push(`const n${j} = ${j >= LAST_BIT ? `q${j} !== null && ` : ''}q${j}[i] === 0;`);
   });
   const at = (field: number): string => `S[o + ${field}]`;
   accs.forEach((acc, a) => {

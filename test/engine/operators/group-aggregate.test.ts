@@ -91,4 +91,23 @@ describe('GroupAggregate', () => {
       { user_id: 'a', n: 4, priced: 3, total: 15, mean: 5, low: 2, high: 9 },
     ]);
   });
+
+  it('handles more distinct arguments than its NULL mask has bits, some with NULLs in a batch and some without', () => {
+    const cols: ColumnSchema[] = [
+      { name: 'k', type: 'VARCHAR' },
+      { name: 'a', type: 'DOUBLE' },
+      { name: 'b', type: 'DOUBLE' },
+    ];
+    const ref = (index: number) => ({ kind: 'column' as const, index, name: cols[index]!.name, type: 'DOUBLE' as const });
+    const plus = (index: number, k: number) => ({ kind: 'call' as const, fn: 'add', args: [ref(index), { kind: 'literal' as const, value: k, type: 'DOUBLE' as const }], type: 'DOUBLE' as const });
+    // 34 distinct arguments: the last ones alternate between a (with NULLs) and b (without).
+    const aggregates = Array.from({ length: 34 }, (_, k) => ({ fn: 'sum' as const, name: `s${k}`, type: 'DOUBLE' as const, arg: plus(k % 2 === 0 ? 1 : 2, k) }));
+    const many: GroupAggregateNode = { ...node, keys: [{ name: 'k', expr: { kind: 'column', index: 0, name: 'k', type: 'VARCHAR' } }], aggregates };
+    const h = new Harness(new GroupAggregate(many, cols), cols);
+    const [row] = h.push([
+      ['x', 1, 10],
+      ['x', null, 20],
+    ]);
+    expect(row).toEqual({ k: 'x', ...Object.fromEntries(aggregates.map((a, k) => [a.name, k % 2 === 0 ? 1 + k : 30 + 2 * k])) });
+  });
 });
