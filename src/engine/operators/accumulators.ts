@@ -485,11 +485,6 @@ export class AggregateState implements SlotFields {
     return this.next - this.free.length;
   }
 
-  /** Rows added to a slot. */
-  rows(slot: number): number {
-    return this.data[slot * this.stride]!;
-  }
-
   private grow(capacity: number): void {
     this.capacity = capacity;
     const data = new Float64Array(capacity * this.stride);
