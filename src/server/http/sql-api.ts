@@ -1,7 +1,7 @@
 // The SQL API as one fastify plugin: the /v1 routes and the WebSocket result streams, over an engine.
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Catalog, QueryManager, QueryStatus, StreamStore } from '../../engine/index.js';
+import type { Catalog, QueryManager, StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
@@ -12,7 +12,6 @@ export interface SqlApiOptions {
     readonly store: StreamStore;
     readonly catalog: Catalog;
     readonly queries: QueryManager;
-    readonly resumedQueries?: readonly QueryStatus[];
   };
   /** Per-subscriber bounds of the WebSocket result streams. */
   readonly results?: Omit<QueryResultsSocketOptions, 'queries' | 'held'>;
@@ -21,9 +20,9 @@ export interface SqlApiOptions {
 }
 
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
-  const { store, catalog, queries, resumedQueries } = options.engine;
+  const { store, catalog, queries } = options.engine;
   const held = new HeldResults(queries, options.held);
-  const sql = new SqlService({ store, catalog, queries, held, ...(resumedQueries ? { resumedQueries } : {}) });
+  const sql = new SqlService({ store, catalog, queries, held });
   const routes = v1Routes({ sql });
   const sockets = queryResultsSocket({ queries, held, ...options.results });
   return async (app: FastifyInstance) => {
