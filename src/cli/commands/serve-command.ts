@@ -27,6 +27,7 @@ export const serveCommand: Command = {
       placeholder: 'path',
     },
     { name: 'fsync', type: 'string', choices: ['always', 'interval', 'never'], description: 'When writes are fsynced before they are acknowledged.', defaultText: 'always' },
+    { name: 'idle-timeout', type: 'integer', description: 'Seconds after which a shard without records stops holding back a query watermark.', defaultText: '30', placeholder: 'seconds' },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits.' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
   ],
@@ -36,21 +37,25 @@ export const serveCommand: Command = {
     const host = (values.host as string | undefined) ?? '127.0.0.1';
     const inMemory = values['in-memory'] === true;
     if (inMemory && values['data-dir'] !== undefined) throw new UsageError('--in-memory and --data-dir cannot be used together');
+    const idleTimeoutSeconds = values['idle-timeout'] as number | undefined;
+    if (idleTimeoutSeconds !== undefined && idleTimeoutSeconds < 1) throw new UsageError(`argument --idle-timeout: ${idleTimeoutSeconds} must be at least 1 second`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }] = await Promise.all([
+    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }] = await Promise.all([
       import('../../engine/index.js'),
       import('../../server/app.js'),
       import('../../server/http/sql-api.js'),
       import('../../server/firehose-api/firehose-service.js'),
       import('../../server/firehose-api/delivery-metrics-text.js'),
+      import('../../server/http/query-metrics-text.js'),
     ]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
+      ...(idleTimeoutSeconds !== undefined ? { queries: { idleTimeoutMs: idleTimeoutSeconds * 1000 } } : {}),
     });
     const delivery = engine.delivery;
     const app = buildServer({
@@ -59,7 +64,7 @@ export const serveCommand: Command = {
       logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
       services: delivery ? [firehoseService({ delivery })] : [],
       plugins: [sqlApi({ engine })],
-      metrics: delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [],
+      metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
     });
     try {
       await app.listen({ port, host });
