@@ -18,7 +18,8 @@ for (const file of files) {
   process.stdout.write(`\n=== ${file} ===\n`);
   // The AWS SDK's Node-version notice would otherwise interleave with the figures.
   const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env };
-  const run = spawnSync(process.execPath, ['--expose-gc', join(here, file)], { stdio: 'inherit', env });
+  // The same young-generation size bin/eddy.js gives the server, so in-process figures match how Eddy runs.
+  const run = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=32', join(here, file)], { stdio: 'inherit', env });
   if (run.status !== 0) failed++;
 }
 process.exitCode = failed ? 1 : 0;
