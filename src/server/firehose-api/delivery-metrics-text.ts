@@ -1,16 +1,10 @@
 // Delivery metrics (Firehose's CloudWatch metrics, locally) in the Prometheus text format, for /metrics.
 
 import type { DeliveryMetrics } from '../../engine/index.js';
+import { type Figure, renderFigures } from '../metrics/figures.js';
 import { escapeLabel } from '../metrics/request-metrics.js';
 
-interface DeliveryFigure {
-  readonly name: string;
-  readonly type: 'counter' | 'gauge';
-  readonly help: string;
-  readonly pick: (m: DeliveryMetrics) => number;
-}
-
-const FIGURES: readonly DeliveryFigure[] = [
+const FIGURES: readonly Figure<DeliveryMetrics>[] = [
   { name: 'eddy_firehose_incoming_records_total', type: 'counter', help: 'Records accepted by PutRecord/PutRecordBatch (IncomingRecords).', pick: (m) => m.incomingRecords },
   { name: 'eddy_firehose_incoming_bytes_total', type: 'counter', help: 'Bytes accepted by PutRecord/PutRecordBatch (IncomingBytes).', pick: (m) => m.incomingBytes },
   { name: 'eddy_firehose_delivered_records_total', type: 'counter', help: 'Records durable in delivered objects (DeliveryToS3.Records).', pick: (m) => m.deliveredRecords },
@@ -22,10 +16,5 @@ const FIGURES: readonly DeliveryFigure[] = [
 ];
 
 export function renderDeliveryMetrics(metrics: readonly DeliveryMetrics[]): string {
-  const lines: string[] = [];
-  for (const f of FIGURES) {
-    lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-    for (const m of metrics) lines.push(`${f.name}{delivery_stream="${escapeLabel(m.deliveryStreamName)}"} ${f.pick(m)}`);
-  }
-  return lines.join('\n') + '\n';
+  return renderFigures(FIGURES, metrics, (m) => `delivery_stream="${escapeLabel(m.deliveryStreamName)}"`).join('\n') + '\n';
 }

@@ -2,16 +2,10 @@
 // what a Flink or ksqlDB operator watches (records in, rows out, late rows, undecodable records, lag).
 
 import type { QueryStatus } from '../../engine/index.js';
+import { type Figure, renderFigures } from '../metrics/figures.js';
 import { escapeLabel } from '../metrics/request-metrics.js';
 
-interface QueryFigure {
-  readonly name: string;
-  readonly type: 'counter' | 'gauge';
-  readonly help: string;
-  readonly pick: (q: QueryStatus) => number;
-}
-
-const FIGURES: readonly QueryFigure[] = [
+const FIGURES: readonly Figure<QueryStatus>[] = [
   { name: 'eddy_query_input_records_total', type: 'counter', help: 'Records the query read from its source stream.', pick: (q) => q.inputRecords },
   { name: 'eddy_query_output_rows_total', type: 'counter', help: 'Result rows the query emitted.', pick: (q) => q.outputRows },
   { name: 'eddy_query_late_rows_total', type: 'counter', help: 'Rows dropped because their event time was behind the watermark.', pick: (q) => q.lateRows },
@@ -27,12 +21,6 @@ const FIGURES: readonly QueryFigure[] = [
 ];
 
 export function renderQueryMetrics(queries: readonly QueryStatus[]): string {
-  const lines: string[] = [];
-  for (const f of FIGURES) {
-    lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-    for (const q of queries) {
-      lines.push(`${f.name}{query="${escapeLabel(q.id)}",name="${escapeLabel(q.name)}",stream="${escapeLabel(q.stream)}"} ${f.pick(q)}`);
-    }
-  }
-  return lines.join('\n') + '\n';
+  const labels = (q: QueryStatus): string => `query="${escapeLabel(q.id)}",name="${escapeLabel(q.name)}",stream="${escapeLabel(q.stream)}"`;
+  return renderFigures(FIGURES, queries, labels).join('\n') + '\n';
 }

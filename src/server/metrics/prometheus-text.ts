@@ -2,16 +2,12 @@
 // Prometheus text exposition format (version 0.0.4).
 
 import type { StreamMetrics } from '../../engine/index.js';
+import { type Figure, renderFigures } from './figures.js';
 import { escapeLabel, type RequestMetrics } from './request-metrics.js';
 
-interface ShardFigure {
-  readonly name: string;
-  readonly type: 'counter' | 'gauge';
-  readonly help: string;
-  readonly pick: (shard: StreamMetrics['shards'][number]) => number;
-}
+type ShardOfStream = StreamMetrics['shards'][number] & { readonly streamName: string };
 
-const SHARD_FIGURES: readonly ShardFigure[] = [
+const SHARD_FIGURES: readonly Figure<ShardOfStream>[] = [
   { name: 'eddy_kinesis_incoming_records_total', type: 'counter', help: 'Records stored (IncomingRecords).', pick: (s) => s.incomingRecords },
   { name: 'eddy_kinesis_incoming_bytes_total', type: 'counter', help: 'Bytes stored (IncomingBytes).', pick: (s) => s.incomingBytes },
   { name: 'eddy_kinesis_outgoing_records_total', type: 'counter', help: 'Records read (OutgoingRecords).', pick: (s) => s.outgoingRecords },
@@ -37,15 +33,8 @@ const SHARD_FIGURES: readonly ShardFigure[] = [
 ];
 
 export function renderPrometheusText(streams: readonly StreamMetrics[], requests: RequestMetrics): string {
-  const lines: string[] = [];
-  for (const figure of SHARD_FIGURES) {
-    lines.push(`# HELP ${figure.name} ${figure.help}`, `# TYPE ${figure.name} ${figure.type}`);
-    for (const stream of streams) {
-      for (const shard of stream.shards) {
-        lines.push(`${figure.name}{stream="${escapeLabel(stream.streamName)}",shard="${escapeLabel(shard.shardId)}"} ${figure.pick(shard)}`);
-      }
-    }
-  }
+  const shards = streams.flatMap((stream) => stream.shards.map((shard) => ({ ...shard, streamName: stream.streamName })));
+  const lines = renderFigures(SHARD_FIGURES, shards, (s) => `stream="${escapeLabel(s.streamName)}",shard="${escapeLabel(s.shardId)}"`);
   lines.push(...requests.render());
   const memory = process.memoryUsage();
   lines.push(
