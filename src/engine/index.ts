@@ -34,6 +34,7 @@ export { openStreamStore } from './stream/open-stream-store.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
 export {
   DeliveryManager,
+  DESTINATION_CONFIGURATIONS,
   INTERNAL_STREAM_PREFIX,
   unsnappyFramed,
   unhadoopSnappy,

@@ -71,7 +71,8 @@ const MAX_BATCH_RECORDS = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_TAGS = 50;
 
-const DESTINATIONS = [
+/** Every destination member of CreateDeliveryStream: exactly one must be given; Eddy delivers to the S3 ones. */
+export const DESTINATION_CONFIGURATIONS = [
   'ExtendedS3DestinationConfiguration',
   'S3DestinationConfiguration',
   'RedshiftDestinationConfiguration',
@@ -82,7 +83,7 @@ const DESTINATIONS = [
   'HttpEndpointDestinationConfiguration',
   'SnowflakeDestinationConfiguration',
   'IcebergDestinationConfiguration',
-];
+] as const;
 
 export class DeliveryManager {
   private readonly records = new Map<string, DeliveryStreamRecord>();
@@ -195,7 +196,7 @@ export class DeliveryManager {
       if (type !== 'DirectPut' && type !== 'KinesisStreamAsSource') {
         throw new EddyError('InvalidArgumentException', `DeliveryStreamType '${String(type)}' is not supported; use DirectPut or KinesisStreamAsSource.`);
       }
-      const given = DESTINATIONS.filter((d) => req[d] !== undefined);
+      const given = DESTINATION_CONFIGURATIONS.filter((d) => req[d] !== undefined);
       if (given.length !== 1) throw new EddyError('InvalidArgumentException', `Exactly one destination configuration is required (got ${given.length === 0 ? 'none' : given.join(', ')}).`);
       if (given[0] !== 'ExtendedS3DestinationConfiguration' && given[0] !== 'S3DestinationConfiguration') {
         throw new EddyError('InvalidArgumentException', `${given[0]} is not supported by Eddy; use ExtendedS3DestinationConfiguration.`);

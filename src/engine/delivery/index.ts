@@ -1,5 +1,5 @@
 // Firehose-style delivery of streams to files.
-export { DeliveryManager, INTERNAL_STREAM_PREFIX, type DeliveryManagerOptions, type CreateDeliveryStreamRequest, type UpdateDestinationRequest, type DeliveryStreamDescription, type PutRecordBatchEntry } from './delivery-manager.js';
+export { DeliveryManager, DESTINATION_CONFIGURATIONS, INTERNAL_STREAM_PREFIX, type DeliveryManagerOptions, type CreateDeliveryStreamRequest, type UpdateDestinationRequest, type DeliveryStreamDescription, type PutRecordBatchEntry } from './delivery-manager.js';
 export type { DeliveryMetrics, DeliveryEvent } from './delivery-metrics.js';
 export type { DeliveryFailure, RetryPolicy } from './delivery-runner.js';
 export type { DeliveryStreamRecord, ExtendedS3Destination, DeliveryStreamType, CompressionFormat } from './delivery-stream-config.js';

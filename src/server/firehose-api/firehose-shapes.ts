@@ -1,6 +1,7 @@
 // Input shapes of the Firehose 2015-08-04 model for the members Eddy reads (others are ignored, as AWS
 // ignores unknown members), plus Eddy's own extensions: SchemaConfiguration.Columns and ArrowIpcSerDe.
 
+import { DESTINATION_CONFIGURATIONS } from '../../engine/index.js';
 import { boolean, enumOf, integer, list, map, required, string, structure } from '../aws-protocol/shape.js';
 
 export const deliveryStreamName = () => string({ min: 1, max: 64, pattern: /^[a-zA-Z0-9_.-]+$/ });
@@ -85,15 +86,8 @@ export const extendedS3DestinationConfiguration = () => structure({ RoleARN: req
 export const extendedS3DestinationUpdate = () => structure({ RoleARN: roleARN(), BucketARN: bucketARN(), ...destinationMembers() });
 
 /** Destinations Eddy does not deliver to: declared so their presence is seen (and refused by name). */
-export const OTHER_DESTINATIONS = [
-  'RedshiftDestinationConfiguration',
-  'ElasticsearchDestinationConfiguration',
-  'AmazonopensearchserviceDestinationConfiguration',
-  'AmazonOpenSearchServerlessDestinationConfiguration',
-  'SplunkDestinationConfiguration',
-  'HttpEndpointDestinationConfiguration',
-  'SnowflakeDestinationConfiguration',
-  'IcebergDestinationConfiguration',
-] as const;
+export const OTHER_DESTINATIONS = DESTINATION_CONFIGURATIONS.filter(
+  (d) => d !== 'ExtendedS3DestinationConfiguration' && d !== 'S3DestinationConfiguration',
+);
 
 export const OTHER_DESTINATION_UPDATES = OTHER_DESTINATIONS.map((d) => d.replace('Configuration', 'Update'));
