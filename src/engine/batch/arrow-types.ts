@@ -10,7 +10,7 @@ import { SYSTEM_COLUMNS } from '../query/plan.js';
  * the same memory (two halves per value) so the hot path never allocates BigInts; values are exact up
  * to ±2^53, the range of a JavaScript number. TIMESTAMP is TimestampMillisecond, handled the same way.
  */
-export function arrowTypeOf(type: DataType): ArrowType {
+export function arrowTypeOf(type: DataType, options: { timestampZone?: string } = {}): ArrowType {
   switch (type) {
     case 'BOOLEAN':
       return new Bool();
@@ -23,7 +23,9 @@ export function arrowTypeOf(type: DataType): ArrowType {
     case 'VARCHAR':
       return new Utf8();
     case 'TIMESTAMP':
-      return new TimestampMillisecond();
+      // Files written for other readers say the zone (Parquet then marks the column UTC-adjusted);
+      // in-engine batches need none, since every time inside is epoch milliseconds.
+      return options.timestampZone === undefined ? new TimestampMillisecond() : new TimestampMillisecond(options.timestampZone);
     default:
       return assertNeverType(type);
   }

@@ -3,6 +3,7 @@
 // type, is refused on its own with a reason; the other records still convert.
 
 import { Bool, Field, Float64, Int32, Int64, makeData, Schema, Struct, Table, TimestampMillisecond, Utf8, type Data, type DataType as ArrowType, RecordBatch } from 'apache-arrow';
+import { arrowTypeOf } from '../batch/arrow-types.js';
 import { isAscii } from 'node:buffer';
 import type { ColumnSchema } from '../query/plan.js';
 import type { JsonReading } from './delivery-stream-config.js';
@@ -25,26 +26,7 @@ type Value = number | bigint | boolean | string | null;
 
 const decoder = new TextDecoder();
 
-function arrowType(t: DataType): ArrowType {
-  switch (t) {
-    case 'BOOLEAN':
-      return new Bool();
-    case 'INT':
-      return new Int32();
-    case 'BIGINT':
-      return new Int64();
-    case 'DOUBLE':
-      return new Float64();
-    case 'VARCHAR':
-      return new Utf8();
-    case 'TIMESTAMP':
-      return new TimestampMillisecond('UTC');
-    default: {
-      const never: never = t;
-      throw new Error(`unknown type ${String(never)}`);
-    }
-  }
-}
+const arrowType = (t: DataType): ArrowType => arrowTypeOf(t, { timestampZone: 'UTC' });
 
 export function arrowSchemaFor(columns: readonly ColumnSchema[]): Schema {
   return new Schema(columns.map((c) => new Field(c.name, arrowType(c.type), true)));
