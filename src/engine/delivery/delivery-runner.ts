@@ -135,9 +135,12 @@ export class DeliveryRunner {
   }
 
   private async run(): Promise<void> {
-    this.checkpoint = (await this.o.state.loadCheckpoint(this.o.record.name)) ?? { versionId: this.o.record.versionId, shards: {} };
-    this.savedCheckpoint = JSON.stringify(this.checkpoint);
     try {
+      // An unreadable checkpoint (a disk error, something else at its path) is a destination error like
+      // any other: reported and retried, never a runner that silently stops before it starts.
+      const loaded = await this.withRetry(0, () => this.o.state.loadCheckpoint(this.o.record.name));
+      this.checkpoint = loaded ?? { versionId: this.o.record.versionId, shards: {} };
+      this.savedCheckpoint = JSON.stringify(this.checkpoint);
       while (!this.stopping) {
         if (this.reshardPending) this.openShards();
         const got = await this.readAvailable();

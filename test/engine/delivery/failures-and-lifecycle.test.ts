@@ -54,6 +54,23 @@ describe('checkpoint errors', () => {
     await h.manager.close();
     expect(await allIds()).toEqual([0, 1, 2]);
   });
+  it('retries an unreadable checkpoint at start-up and reports it, instead of never starting', async () => {
+    await h.manager.createDeliveryStream({ DeliveryStreamName: 'cp', ExtendedS3DestinationConfiguration: destination({ BufferingHints: { IntervalInSeconds: 0 }, ProcessingConfiguration: newline }) });
+    await h.manager.close();
+    // A directory where the checkpoint file goes cannot be read as one.
+    const blocker = join(h.dir, 'data', 'delivery', 'cp', 'checkpoint.json');
+    await rm(blocker, { force: true });
+    await mkdir(blocker, { recursive: true });
+    await writeFile(join(blocker, 'x'), 'x');
+    await h.reopen();
+    await new Promise<void>((resolve) => h.manager.onDeliveryFailure(() => resolve()));
+    expect(h.manager.describeDeliveryStream('cp').failure).toMatchObject({ message: expect.stringMatching(/Delivery to bucket 'bucket' failed/) });
+    await rm(blocker, { recursive: true });
+    const delivered = h.waitForObjects(1);
+    await h.manager.putRecordBatch('cp', jsonRecords(3));
+    expect((await delivered)[0]!.records).toBe(3);
+    expect(await allIds()).toEqual([0, 1, 2]);
+  });
 });
 
 describe('delivery stream lifecycle', () => {
