@@ -269,12 +269,12 @@ export class StreamStoreImpl implements StreamStore {
     options?: { sequenceNumberForOrdering?: string },
   ): Promise<PutRecordResult> {
     const stream = this.writableStream(streamName);
-    return writeRecord(stream, record, options, this.clock.now(), this.throttlesWrites(stream), this.account);
+    return writeRecord(stream, record, options, this.clock.now(), this.throttles(stream), this.account);
   }
 
   async putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]> {
     const stream = this.writableStream(streamName);
-    return writeRecords(stream, records, this.clock.now(), this.throttlesWrites(stream), this.account);
+    return writeRecords(stream, records, this.clock.now(), this.throttles(stream), this.account);
   }
 
   // ---- reads -----------------------------------------------------------------------------------------
@@ -282,13 +282,17 @@ export class StreamStoreImpl implements StreamStore {
   getShardIterator(streamName: string, shardId: string, position: ShardPosition): string {
     const stream = this.readableStream(streamName);
     const shard = this.shardOf(stream, shardId);
-    const offset = startOffset(stream, shard, position, 'GetShardIterator', this.clock.now(), this.account);
+    const now = this.clock.now();
+    if (this.throttles(stream) && !shard.readLimiter!.admitIteratorCall(now)) {
+      throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
+    }
+    const offset = startOffset(stream, shard, position, 'GetShardIterator', now, this.account);
     return this.iterators.encode({
       streamName,
       streamIncarnation: stream.incarnation,
       shardIndex: shard.index,
       offset,
-      issuedAt: this.clock.now(),
+      issuedAt: now,
     });
   }
 
@@ -307,7 +311,7 @@ export class StreamStoreImpl implements StreamStore {
     if (stream.incarnation !== state.streamIncarnation) throw invalidShardIterator();
     const shard = stream.shardByIndex(state.shardIndex);
     if (!shard) throw shardNotFound(this.account, stream.name, formatShardId(state.shardIndex));
-    const limiter = this.shardLimits !== false && stream.mode === 'PROVISIONED' ? shard.readLimiter : undefined;
+    const limiter = this.throttles(stream) ? shard.readLimiter : undefined;
     if (limiter && !limiter.admitCall(now)) {
       shard.metrics.readProvisionedThroughputExceeded++;
       throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
@@ -597,8 +601,8 @@ export class StreamStoreImpl implements StreamStore {
     });
   }
 
-  /** PROVISIONED streams are throttled per shard unless limits are switched off. */
-  private throttlesWrites(stream: Stream): boolean {
+  /** PROVISIONED streams are throttled per shard (writes, GetRecords, GetShardIterator) unless limits are off. */
+  private throttles(stream: Stream): boolean {
     return this.shardLimits !== false && stream.mode === 'PROVISIONED';
   }
 

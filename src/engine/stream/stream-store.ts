@@ -144,6 +144,8 @@ export interface ShardLimits {
   /** GetRecords admission per shard in PROVISIONED mode. */
   readonly readBytesPerSecond: number;
   readonly readCallsPerSecond: number;
+  /** GetShardIterator admission per shard in PROVISIONED mode (default 5). */
+  readonly getShardIteratorCallsPerSecond?: number;
 }
 
 export interface StreamStoreOptions {

@@ -59,14 +59,21 @@ export class WriteLimiter {
 /**
  * Reads: a GetRecords call needs a call token and a positive byte balance. Its bytes are charged after the
  * read, so a large response runs a debt that throttles the next calls (10 MiB at 2 MiB/s: about 5 s).
+ * GetShardIterator calls have a bucket of their own, apart from GetRecords', as Kinesis counts them apart.
  */
 export class ReadLimiter {
   private readonly calls: TokenBucket;
   private readonly bytes: TokenBucket;
+  private readonly iteratorCalls: TokenBucket;
 
   constructor(limits: ShardLimits, now: number) {
     this.calls = new TokenBucket(limits.readCallsPerSecond, now);
     this.bytes = new TokenBucket(limits.readBytesPerSecond, now);
+    this.iteratorCalls = new TokenBucket(limits.getShardIteratorCallsPerSecond ?? DEFAULT_GET_SHARD_ITERATOR_CALLS_PER_SECOND, now);
+  }
+
+  admitIteratorCall(now: number): boolean {
+    return this.iteratorCalls.tryTake(1, now);
   }
 
   admitCall(now: number): boolean {
@@ -79,9 +86,13 @@ export class ReadLimiter {
   }
 }
 
+/** Kinesis's GetShardIterator quota: 5 calls a second per open shard. */
+export const DEFAULT_GET_SHARD_ITERATOR_CALLS_PER_SECOND = 5;
+
 export const DEFAULT_SHARD_LIMITS: ShardLimits = {
   writeBytesPerSecond: 1024 * 1024,
   writeRecordsPerSecond: 1000,
   readBytesPerSecond: 2 * 1024 * 1024,
   readCallsPerSecond: 5,
+  getShardIteratorCallsPerSecond: DEFAULT_GET_SHARD_ITERATOR_CALLS_PER_SECOND,
 };

@@ -41,4 +41,13 @@ describe('shard limiters', () => {
     expect(r.admitCall(1000)).toBe(false);
     expect(r.admitCall(2300)).toBe(true);
   });
+
+  it('admit 5 GetShardIterator calls a second, whatever GetRecords has used', () => {
+    const r = new ReadLimiter(limits, 0);
+    for (let i = 0; i < 5; i++) expect(r.admitCall(0)).toBe(true);
+    for (let i = 0; i < 5; i++) expect(r.admitIteratorCall(0)).toBe(true);
+    expect(r.admitIteratorCall(0)).toBe(false);
+    expect(r.admitIteratorCall(200)).toBe(true);
+    expect(r.admitIteratorCall(200)).toBe(false);
+  });
 });
