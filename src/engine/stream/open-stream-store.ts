@@ -1,6 +1,8 @@
-// Opens the stream store: in memory without a data directory, durable with one.
+// Opens the stream store: in memory without a data directory, durable with one. A data directory is
+// locked for as long as the store is open, so a second process (or a second store) cannot open it too.
 
 import { systemClock } from '../clock.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { StreamStoreImpl } from './stream-store-impl.js';
 import { MemoryStreamStorage, type StreamStorage } from './stream-storage.js';
 import { ShardIteratorCodec } from './shard-iterator-token.js';
@@ -10,12 +12,22 @@ import { openFileShardLog } from './log/file-shard-log.js';
 
 export async function openStreamStore(options: StreamStoreOptions = {}): Promise<StreamStore> {
   const clock = options.clock ?? systemClock;
-  const storage: StreamStorage =
-    options.dataDir === undefined
-      ? new MemoryStreamStorage()
-      : new DirectoryStreamStorage(options.dataDir, options.log ?? { fsync: 'always' }, openFileShardLog);
-  const store = new StreamStoreImpl(storage, new ShardIteratorCodec(await storage.iteratorKey()), { ...options, clock });
-  await store.load();
-  store.startRetentionTimer();
-  return store;
+  const lock = options.dataDir === undefined ? undefined : await DataDirLock.acquire(options.dataDir);
+  try {
+    const storage: StreamStorage =
+      options.dataDir === undefined
+        ? new MemoryStreamStorage()
+        : new DirectoryStreamStorage(options.dataDir, options.log ?? { fsync: 'always' }, openFileShardLog);
+    const store = new StreamStoreImpl(storage, new ShardIteratorCodec(await storage.iteratorKey()), {
+      ...options,
+      clock,
+      ...(lock === undefined ? {} : { onClosed: () => lock.release() }),
+    });
+    await store.load();
+    store.startRetentionTimer();
+    return store;
+  } catch (e) {
+    await lock?.release();
+    throw e;
+  }
 }

@@ -73,6 +73,8 @@ export interface StreamStoreSettings {
   readonly region?: string;
   readonly accountId?: string;
   readonly shardLimit?: number;
+  /** Runs once the store has closed every file (releases the data directory's lock). */
+  readonly onClosed?: () => Promise<void>;
 }
 
 export class StreamStoreImpl implements StreamStore {
@@ -86,6 +88,7 @@ export class StreamStoreImpl implements StreamStore {
   private retentionRun: Promise<void> | undefined;
   private closed = false;
   private readonly reshardContext: ReshardContext;
+  private readonly onClosed: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly storage: StreamStorage,
@@ -96,6 +99,7 @@ export class StreamStoreImpl implements StreamStore {
     this.account = { region: settings.region ?? 'us-east-1', accountId: settings.accountId ?? '000000000000' };
     this.shardLimits = settings.shardLimits === undefined ? DEFAULT_SHARD_LIMITS : settings.shardLimits;
     this.shardLimit = settings.shardLimit ?? DEFAULT_SHARD_LIMIT;
+    this.onClosed = settings.onClosed;
     this.reshardContext = {
       clock: this.clock,
       storage: this.storage,
@@ -554,8 +558,12 @@ export class StreamStoreImpl implements StreamStore {
     await this.retentionRun?.catch(() => undefined);
     const shards = [...this.streams.values()].flatMap((s) => s.allShards());
     for (const shard of shards) shard.dispose();
-    await Promise.all(shards.map((s) => s.log.close()));
-    this.streams.clear();
+    try {
+      await Promise.all(shards.map((s) => s.log.close()));
+    } finally {
+      this.streams.clear();
+      await this.onClosed?.();
+    }
   }
 
   // ---- internals -------------------------------------------------------------------------------------------

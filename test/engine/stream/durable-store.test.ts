@@ -156,7 +156,7 @@ describe('a durable stream store', () => {
     s = await reopen();
     expect(s.listStreams().map((x) => x.streamName)).toEqual(['.', '..']);
     expect((await readShardAll(s, '..', 'shardId-000000000000')).map((r) => text(r.data))).toEqual(['dots']);
-    expect(readdirSync(dataDir).sort()).toEqual(['stream-store', 'streams']);
+    expect(readdirSync(dataDir).sort()).toEqual(['eddy.lock', 'stream-store', 'streams']);
   });
 
   it('serves cursors woken by durable commits', async () => {
