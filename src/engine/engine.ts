@@ -8,7 +8,7 @@ import { QueryManager } from './query/query-manager.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
-import type { ShardLimits, StreamStore } from './stream/stream-store.js';
+import type { OnDemandScalingOptions, ShardLimits, StreamStore } from './stream/stream-store.js';
 
 export interface EngineOptions {
   /** Where streams, the catalog and delivery state live; omitted means everything is in memory. */
@@ -20,6 +20,8 @@ export interface EngineOptions {
   readonly clock?: Clock;
   /** Per-shard throughput limits of PROVISIONED streams; `false` switches throttling off. */
   readonly shardLimits?: ShardLimits | false;
+  /** ON_DEMAND streams' shard counts follow their writes while shard limits are on; `false` keeps them fixed. */
+  readonly onDemandScaling?: OnDemandScalingOptions | false;
   readonly region?: string;
   readonly accountId?: string;
   /**
@@ -58,6 +60,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     log,
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.shardLimits === undefined ? {} : { shardLimits: options.shardLimits }),
+    ...(options.onDemandScaling === undefined ? {} : { onDemandScaling: options.onDemandScaling }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
   });

@@ -8,6 +8,7 @@ export type {
   Consumer,
   GetRecordsResult,
   HashKeyRange,
+  OnDemandScalingOptions,
   PutRecordInput,
   PutRecordResult,
   PutRecordsEntry,

@@ -25,6 +25,7 @@ export async function openStreamStore(options: StreamStoreOptions = {}): Promise
     });
     await store.load();
     store.startRetentionTimer();
+    store.startOnDemandScalingTimer();
     return store;
   } catch (e) {
     await lock?.release();

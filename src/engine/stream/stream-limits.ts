@@ -6,6 +6,16 @@ import { Violations } from './validation.js';
 export const DEFAULT_RETENTION_HOURS = 24;
 export const MAX_RETENTION_HOURS = 8760;
 export const ON_DEMAND_INITIAL_SHARDS = 4;
+/** The most open shards on-demand scaling grows a stream to: 200 MiB/s of writes, Kinesis's default on-demand maximum. */
+export const ON_DEMAND_MAX_SHARDS = 200;
+/** On-demand scaling keeps write traffic at or under this share of what the open shards admit. */
+export const ON_DEMAND_TARGET_UTILISATION = 0.5;
+/** On-demand scaling averages write traffic over this many seconds. */
+export const ON_DEMAND_RATE_WINDOW_SECONDS = 60;
+/** On-demand scaling shrinks a stream only after this long without a change to its open shards. */
+export const ON_DEMAND_SCALE_DOWN_COOLDOWN_MS = 24 * 3_600_000;
+/** How often on-demand scaling checks the streams. */
+export const ON_DEMAND_SCALING_CHECK_INTERVAL_MS = 10_000;
 /** DescribeLimits' ShardLimit: open shards across all streams. */
 export const DEFAULT_SHARD_LIMIT = 500;
 export const ON_DEMAND_STREAM_LIMIT = 50;

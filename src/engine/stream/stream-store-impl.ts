@@ -8,6 +8,8 @@ import { EddyError } from '../errors.js';
 import { parseExplicitHashKey } from './hash-key.js';
 import { MemoryShardLog } from './log/memory-shard-log.js';
 import { writeRecord, writeRecords } from './record-writer.js';
+import { OnDemandScaler } from './on-demand-scaler.js';
+import { planUniformScaling } from './reshard-plan.js';
 import { applyReshard, mergeRequest, scalingRequest, splitRequest, type ReshardContext } from './resharding.js';
 import { applyRetention } from './retention.js';
 import { StreamShardCursor } from './shard-cursor.js';
@@ -41,7 +43,12 @@ import {
   MAX_SHARDS_PER_STREAM,
   MAX_TAGS_PER_STREAM,
   ON_DEMAND_INITIAL_SHARDS,
+  ON_DEMAND_MAX_SHARDS,
+  ON_DEMAND_RATE_WINDOW_SECONDS,
+  ON_DEMAND_SCALE_DOWN_COOLDOWN_MS,
+  ON_DEMAND_SCALING_CHECK_INTERVAL_MS,
   ON_DEMAND_STREAM_LIMIT,
+  ON_DEMAND_TARGET_UTILISATION,
   RETENTION_CHECK_INTERVAL_MS,
   checkRetentionHours,
 } from './stream-limits.js';
@@ -50,6 +57,7 @@ import type { StreamStorage } from './stream-storage.js';
 import type {
   Consumer,
   GetRecordsResult,
+  OnDemandScalingOptions,
   PutRecordInput,
   PutRecordResult,
   PutRecordsEntry,
@@ -73,6 +81,7 @@ export interface StreamStoreSettings {
   readonly region?: string;
   readonly accountId?: string;
   readonly shardLimit?: number;
+  readonly onDemandScaling?: OnDemandScalingOptions | false;
   /** Runs once the store has closed every file (releases the data directory's lock). */
   readonly onClosed?: () => Promise<void>;
 }
@@ -86,6 +95,11 @@ export class StreamStoreImpl implements StreamStore {
   private readonly listeners = new Set<(event: StreamEvent) => void>();
   private retentionTimer: NodeJS.Timeout | undefined;
   private retentionRun: Promise<void> | undefined;
+  /** Absent when on-demand scaling is off. */
+  private readonly scaler: OnDemandScaler | undefined;
+  private readonly scalingCheckIntervalMs: number;
+  private scalingTimer: NodeJS.Timeout | undefined;
+  private scalingRun: Promise<void> | undefined;
   private closed = false;
   private readonly reshardContext: ReshardContext;
   private readonly onClosed: (() => Promise<void>) | undefined;
@@ -100,6 +114,19 @@ export class StreamStoreImpl implements StreamStore {
     this.shardLimits = settings.shardLimits === undefined ? DEFAULT_SHARD_LIMITS : settings.shardLimits;
     this.shardLimit = settings.shardLimit ?? DEFAULT_SHARD_LIMIT;
     this.onClosed = settings.onClosed;
+    const scaling = settings.onDemandScaling ?? {};
+    this.scalingCheckIntervalMs = (scaling && scaling.checkIntervalMs) || ON_DEMAND_SCALING_CHECK_INTERVAL_MS;
+    this.scaler =
+      this.shardLimits === false || scaling === false
+        ? undefined
+        : new OnDemandScaler({
+            perShard: { recordsPerSecond: this.shardLimits.writeRecordsPerSecond, bytesPerSecond: this.shardLimits.writeBytesPerSecond },
+            targetUtilisation: ON_DEMAND_TARGET_UTILISATION,
+            minShards: ON_DEMAND_INITIAL_SHARDS,
+            maxShards: Math.min(scaling.maxShards ?? ON_DEMAND_MAX_SHARDS, MAX_SHARDS_PER_STREAM),
+            windowSeconds: ON_DEMAND_RATE_WINDOW_SECONDS,
+            scaleDownCooldownMs: ON_DEMAND_SCALE_DOWN_COOLDOWN_MS,
+          });
     this.reshardContext = {
       clock: this.clock,
       storage: this.storage,
@@ -147,6 +174,15 @@ export class StreamStoreImpl implements StreamStore {
       this.enforceRetention().catch(() => undefined);
     }, intervalMs);
     this.retentionTimer.unref();
+  }
+
+  /** Checks ON_DEMAND streams' traffic on a timer; a failed scaling is tried again at the next check. */
+  startOnDemandScalingTimer(): void {
+    if (this.scaler === undefined) return;
+    this.scalingTimer = setInterval(() => {
+      this.scaleOnDemandStreams().catch(() => undefined);
+    }, this.scalingCheckIntervalMs);
+    this.scalingTimer.unref();
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------------
@@ -273,12 +309,25 @@ export class StreamStoreImpl implements StreamStore {
     options?: { sequenceNumberForOrdering?: string },
   ): Promise<PutRecordResult> {
     const stream = this.writableStream(streamName);
-    return writeRecord(stream, record, options, this.clock.now(), this.throttles(stream), this.account);
+    const now = this.clock.now();
+    const result = await writeRecord(stream, record, options, now, this.throttles(stream), this.account);
+    if (this.scaler !== undefined && stream.mode === 'ON_DEMAND') {
+      this.scaler.recordWrites(stream, now, 1, record.data.byteLength + record.partitionKey.length);
+    }
+    return result;
   }
 
   async putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]> {
     const stream = this.writableStream(streamName);
-    return writeRecords(stream, records, this.clock.now(), this.throttles(stream), this.account);
+    const now = this.clock.now();
+    const entries = await writeRecords(stream, records, now, this.throttles(stream), this.account);
+    if (this.scaler !== undefined && stream.mode === 'ON_DEMAND') {
+      // Offered traffic, failed records included: on-demand capacity is sized to what producers send.
+      let bytes = 0;
+      for (const r of records) bytes += r.data.byteLength + r.partitionKey.length;
+      this.scaler.recordWrites(stream, now, records.length, bytes);
+    }
+    return entries;
   }
 
   // ---- reads -----------------------------------------------------------------------------------------
@@ -434,16 +483,45 @@ export class StreamStoreImpl implements StreamStore {
   async enforceRetention(): Promise<void> {
     // One pass at a time: the timer and explicit calls share a run rather than trimming concurrently.
     if (this.retentionRun) return this.retentionRun;
-    this.retentionRun = (async () => {
-      try {
-        for (const stream of [...this.streams.values()]) {
-          if (stream.status === 'ACTIVE' || stream.status === 'UPDATING') await applyRetention(stream, this.clock.now(), (x) => this.persist(x));
-        }
-      } finally {
-        this.retentionRun = undefined;
+    const run = (async () => {
+      for (const stream of [...this.streams.values()]) {
+        if (stream.status === 'ACTIVE' || stream.status === 'UPDATING') await applyRetention(stream, this.clock.now(), (x) => this.persist(x));
       }
     })();
-    return this.retentionRun;
+    this.retentionRun = run;
+    // Cleared once settled; a pass that never awaits settles only after this assignment, so it is cleared too.
+    run.finally(() => {
+      if (this.retentionRun === run) this.retentionRun = undefined;
+    }).catch(() => undefined);
+    return run;
+  }
+
+  // ---- on-demand capacity ------------------------------------------------------------------------------
+
+  async scaleOnDemandStreams(): Promise<void> {
+    const scaler = this.scaler;
+    if (scaler === undefined || this.closed) return;
+    // One pass at a time, as with retention: the timer and explicit calls share a run.
+    if (this.scalingRun) return this.scalingRun;
+    const run = (async () => {
+      let failure: unknown;
+      for (const stream of [...this.streams.values()]) {
+        if (this.closed) break;
+        if (stream.mode !== 'ON_DEMAND' || stream.status !== 'ACTIVE') continue;
+        const target = scaler.decide(stream, this.clock.now(), this.shardLimit - this.openShardCount());
+        if (target === undefined) continue;
+        const plan = planUniformScaling(stream.openShards(), target, stream.nextShardIndex);
+        if (plan.close.length === 0 && plan.create.length === 0) continue;
+        // A stream that fails to scale (an I/O error) does not hold back the others.
+        await applyReshard(stream, plan, this.reshardContext).catch((e: unknown) => (failure ??= e));
+      }
+      if (failure !== undefined) throw failure;
+    })();
+    this.scalingRun = run;
+    run.finally(() => {
+      if (this.scalingRun === run) this.scalingRun = undefined;
+    }).catch(() => undefined);
+    return run;
   }
 
   // ---- tags ---------------------------------------------------------------------------------------------
@@ -555,7 +633,9 @@ export class StreamStoreImpl implements StreamStore {
     if (this.closed) return;
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.scalingTimer) clearInterval(this.scalingTimer);
     await this.retentionRun?.catch(() => undefined);
+    await this.scalingRun?.catch(() => undefined);
     const shards = [...this.streams.values()].flatMap((s) => s.allShards());
     for (const shard of shards) shard.dispose();
     try {

@@ -160,6 +160,18 @@ export interface StreamStoreOptions {
   readonly accountId?: string;
   /** Maximum number of open shards across all streams (DescribeLimits' ShardLimit). */
   readonly shardLimit?: number;
+  /**
+   * Shard counts of ON_DEMAND streams that follow their write traffic; on by default while shard limits
+   * are on (it measures traffic against them), off with `false` or with `shardLimits: false`.
+   */
+  readonly onDemandScaling?: OnDemandScalingOptions | false;
+}
+
+export interface OnDemandScalingOptions {
+  /** The most open shards a stream grows to (default 200). */
+  readonly maxShards?: number;
+  /** How often streams are checked, in ms (default 10,000). */
+  readonly checkIntervalMs?: number;
 }
 
 /** Change notifications for in-process followers (new shards after resharding, stream deletion). */
@@ -222,6 +234,9 @@ export interface StreamStore {
 
   /** Applies retention now (also runs on a timer). */
   enforceRetention(): Promise<void>;
+
+  /** Resizes ON_DEMAND streams to their recent write traffic now (also runs on a timer). */
+  scaleOnDemandStreams(): Promise<void>;
 
   /** Finishes in-flight writes and closes every file. */
   close(): Promise<void>;
