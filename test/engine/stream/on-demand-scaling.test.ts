@@ -36,7 +36,8 @@ async function writeFor(s: StreamStore, clock: ManualClock, seconds: number, per
 const openShards = (s: StreamStore): number => s.describeStream('od').openShardCount;
 
 async function onDemand(options: Parameters<typeof memoryStore>[0] = {}): Promise<{ store: StreamStore; clock: ManualClock }> {
-  const opened = await memoryStore({ shardLimits: LIMITS, ...options });
+  // The timer's checks are left to the one test about them: the others check only when they say so.
+  const opened = await memoryStore({ shardLimits: LIMITS, onDemandScaling: { checkIntervalMs: HOUR }, ...options });
   await opened.store.createStream('od', { mode: 'ON_DEMAND' });
   return opened;
 }
@@ -94,7 +95,7 @@ describe('on-demand scaling', () => {
 
   it('grows no further than the configured maximum', async () => {
     let clock;
-    ({ store, clock } = await onDemand({ onDemandScaling: { maxShards: 6 } }));
+    ({ store, clock } = await onDemand({ onDemandScaling: { maxShards: 6, checkIntervalMs: HOUR } }));
     await writeFor(store, clock, 60, 100);
     await store.scaleOnDemandStreams();
     await store.scaleOnDemandStreams();
@@ -188,9 +189,20 @@ describe('on-demand scaling', () => {
     expect(openShards(store)).toBe(4);
   });
 
+  it('checks on its own timer, without being asked', async () => {
+    ({ store } = await onDemand({ onDemandScaling: { checkIntervalMs: 10 } }));
+    const s = store;
+    const resharded = new Promise<void>((done) => s.onStreamEvent((e) => e.type === 'resharded' && done()));
+    // 1,500 records within one second of the manual clock: 25 records/s over the minute once all are in,
+    // too few for a check to act on before the last batch, whenever the timer fires.
+    for (let i = 0; i < 3; i++) await store.putRecords('od', Array.from({ length: 500 }, (_, n) => ({ partitionKey: `k${n}`, data: bytes('x') })));
+    await resharded;
+    expect(openShards(store)).toBe(5);
+  });
+
   it('keeps its new shard count across a restart of a durable store', async () => {
     let clock;
-    ({ store, clock } = await diskStore({ shardLimits: LIMITS }));
+    ({ store, clock } = await diskStore({ shardLimits: LIMITS, onDemandScaling: { checkIntervalMs: HOUR } }));
     await store.createStream('od', { mode: 'ON_DEMAND' });
     counter = 0;
     await writeFor(store, clock, 60, 30);
