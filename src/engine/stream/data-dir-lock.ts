@@ -1,12 +1,13 @@
 // One process per data directory. Node has no flock, so the lock is a file, `<dataDir>/eddy.lock`, naming
 // its owner (pid, host, process start time). It is published with link(2), which fails if the name exists,
-// from a temporary file already holding the whole text: no one ever reads a half-written lock. A lock whose
-// owner is gone (killed with SIGKILL, say) is stale and taken over; a pid that now belongs to another
-// process is told apart by its start time where /proc has it.
+// from a temporary file already holding the whole text: no one ever reads a half-written lock. (On a file
+// system without hard links it is created with O_EXCL and then written, so a lock that cannot be read is
+// left alone while it is young.) A lock whose owner is gone (killed with SIGKILL, say) is stale and taken
+// over; a pid that now belongs to another process is told apart by its start time where /proc has it.
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EddyError } from '../errors.js';
@@ -15,6 +16,10 @@ export const DATA_DIR_LOCK_FILE = 'eddy.lock';
 
 /** Takeovers raced by other starting processes are retried this many times before giving up. */
 const MAX_ATTEMPTS = 5;
+/** A lock file that cannot be read and is younger than this may still be being written. */
+const UNREADABLE_GRACE_MS = 10_000;
+/** link(2) failures that mean the file system has no hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 export interface LockOwner {
   readonly pid: number;
@@ -62,6 +67,13 @@ export class DataDirLock {
       }
       const holder = parseOwner(seen);
       if (holder !== undefined && isAlive(holder)) throw inUse(dataDir, path, holder);
+      if (holder === undefined && (await ageOf(path)) < UNREADABLE_GRACE_MS) {
+        throw new EddyError(
+          'ResourceInUseException',
+          `Data directory ${dataDir} is being locked by another process (lock file ${path} is not complete yet); try again, ` +
+            `or delete ${path} if no process is using the directory.`,
+        );
+      }
       await takeOver(path, seen, owner.token);
     }
     throw new EddyError('ResourceInUseException', `Data directory ${dataDir} could not be locked: its lock file ${path} kept changing while other processes started.`);
@@ -88,10 +100,28 @@ async function publish(path: string, text: string, token: string): Promise<boole
     await link(temp, path);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === undefined || !NO_HARD_LINKS.has(code)) throw e;
   } finally {
     await unlink(temp).catch(() => undefined);
+  }
+  try {
+    await writeFile(path, text, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/** Milliseconds since the file was last written; Infinity if it is gone. */
+async function ageOf(path: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Infinity;
+    throw e;
   }
 }
 

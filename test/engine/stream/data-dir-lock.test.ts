@@ -1,7 +1,7 @@
 // One process per data directory: the lock file names its owner, a second opener is refused with the
 // directory and the owner's pid, and a lock left by a process that is gone is taken over.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,9 +70,15 @@ describe('the data directory lock', () => {
     await lock.release();
   });
 
-  it('takes over a lock file that holds no owner', async () => {
+  it('leaves alone a lock file that holds no owner yet while it is young, and takes it over once old', async () => {
     writeFileSync(lockPath, '');
+    const refused = await errorOf(() => DataDirLock.acquire(dataDir));
+    expect(refused.code).toBe('ResourceInUseException');
+    expect(refused.message).toContain(`Data directory ${dataDir} is being locked by another process`);
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockPath, longAgo, longAgo);
     const lock = await DataDirLock.acquire(dataDir);
+    expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(process.pid);
     await lock.release();
   });
 
