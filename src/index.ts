@@ -2,7 +2,8 @@
 
 export * from './engine/index.js';
 export { buildServer, type BuildServerOptions } from './server/app.js';
-export { DualProtocolServer } from './server/dual-protocol-server.js';
+export { DualProtocolServer, type DualProtocolServerOptions } from './server/dual-protocol-server.js';
+export type { TlsOptions } from './server/tls-options.js';
 export {
   type AwsJsonService,
   type AwsOperation,

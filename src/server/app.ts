@@ -1,5 +1,6 @@
 // buildServer(opts): the fastify app serving the Kinesis API (and any other AWS JSON service), /healthz and
-// /metrics, over HTTP/1.1 and cleartext HTTP/2 on one port. It never listens itself: call app.listen().
+// /metrics, over HTTP/1.1 and HTTP/2 on one port, in cleartext or (with `tls`) over TLS. It never listens
+// itself: call app.listen().
 //
 // Extension points:
 //   services: more AWS JSON 1.1 services on `POST /` (see aws-protocol/aws-json-service.ts), e.g. Firehose.
@@ -11,11 +12,12 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import { type Clock, type StreamStore, systemClock } from '../engine/index.js';
 import type { AwsJsonService } from './aws-protocol/aws-json-service.js';
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
-import { createDualProtocolServer, type DualRequestHandler } from './dual-protocol-server.js';
+import { createDualProtocolServer, type DualProtocolServerOptions, type DualRequestHandler } from './dual-protocol-server.js';
 import { kinesisService } from './kinesis-api/kinesis-service.js';
 import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
 import { renderPrometheusText } from './metrics/prometheus-text.js';
 import { RequestMetrics } from './metrics/request-metrics.js';
+import { loadTlsCredentials, type TlsOptions } from './tls-options.js';
 
 export interface BuildServerOptions {
   readonly store: StreamStore;
@@ -33,6 +35,16 @@ export interface BuildServerOptions {
   readonly keepAliveTimeoutMs?: number;
   /** More Prometheus text appended to /metrics (e.g. delivery figures); each returns whole lines. */
   readonly metrics?: readonly (() => string)[];
+  /**
+   * Serve HTTPS instead of cleartext: PEM certificate and key as files (`{ certFile, keyFile }`) or text
+   * (`{ cert, key }`). ALPN offers h2 and http/1.1 on the same port. Checked here: a bad file throws an
+   * InvalidArgumentException naming it.
+   */
+  readonly tls?: TlsOptions;
+  /** HTTP/1.1: time from a request's first byte until its headers are complete; default 60 s. */
+  readonly headersTimeoutMs?: number;
+  /** HTTP/1.1: time from a request's first byte until all of it has arrived; default 300 s. */
+  readonly requestTimeoutMs?: number;
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
@@ -44,11 +56,21 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(options.subscribeToShard ? { subscribeToShard: options.subscribeToShard } : {}),
   });
 
+  const tls = options.tls ? loadTlsCredentials(options.tls) : undefined;
+  const serverOptions: DualProtocolServerOptions = {
+    ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(tls ? { tls } : {}),
+  };
+
   const app = Fastify({
     logger: options.logger ?? { level: 'warn' },
     bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    // Only tells fastify to show https:// in the addresses listen() reports; the server below does the TLS.
+    ...(tls ? { https: true } : {}),
     serverFactory: ((handler: DualRequestHandler) => {
-      const server = createDualProtocolServer(handler, options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {});
+      const server = createDualProtocolServer(handler, serverOptions);
       // HTTP/1.1 upgrade requests (WebSockets) surface on the listening server, where ws expects them.
       server.http1.on('upgrade', (req, socket, head) => {
         if (server.listenerCount('upgrade') > 0) server.emit('upgrade', req, socket, head);

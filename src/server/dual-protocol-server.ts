@@ -1,11 +1,14 @@
-// One listening socket for both HTTP/1.1 and cleartext HTTP/2. The AWS SDK for JavaScript in Node speaks
-// h2c with prior knowledge; curl, browsers and most tools speak HTTP/1.1. Each connection's first bytes
-// decide: the HTTP/2 client preface starts with "PRI", which no HTTP/1.1 method does. The socket is then
-// handed to an internal http or http2 server, both calling the same request handler (fastify's).
+// One listening socket for both HTTP/1.1 and HTTP/2, in cleartext or over TLS. The AWS SDK for JavaScript
+// in Node speaks h2c with prior knowledge; curl, browsers and most tools speak HTTP/1.1. In cleartext each
+// connection's first bytes decide: the HTTP/2 client preface starts with "PRI", which no HTTP/1.1 method
+// does. Over TLS, ALPN decides (h2 for the SDKs, the KCL and curl), and the first bytes only when the
+// client offered no protocol. The socket is then handed to an internal http or http2 server, both calling
+// the same request handler (fastify's).
 
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 export type DualRequestHandler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -15,46 +18,80 @@ export type DualRequestHandler = (
 export interface DualProtocolServerOptions {
   /** Idle time after which a keep-alive HTTP/1.1 connection or an HTTP/2 session is closed. */
   readonly keepAliveTimeoutMs?: number;
-  /** How long a new connection may stay silent before it is dropped. */
+  /** How long a new connection may stay silent (or, with TLS, take to finish its handshake) before it is dropped. */
   readonly firstBytesTimeoutMs?: number;
   /** After close(), connections still busy this long afterwards (a client that stopped reading) are cut. */
   readonly shutdownGraceMs?: number;
+  /** HTTP/1.1: time from a request's first byte until its headers are complete (else 408 and the connection is closed). */
+  readonly headersTimeoutMs?: number;
+  /** HTTP/1.1: time from a request's first byte until all of it, body included, has arrived (else 408 and close). */
+  readonly requestTimeoutMs?: number;
+  /** How often HTTP/1.1 connections are checked against the two limits above; a slow client is cut within this much after its limit. */
+  readonly timeoutCheckIntervalMs?: number;
+  /** PEM certificate and key: the port then speaks only TLS, offering h2 and http/1.1 by ALPN. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 const PREFACE_START = Buffer.from('PRI', 'latin1');
 const HTTP2_STREAM_WINDOW = 1024 * 1024;
 const HTTP2_SESSION_WINDOW = 8 * 1024 * 1024;
 
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+export const DEFAULT_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
 export class DualProtocolServer extends net.Server {
   readonly http1: http.Server;
   readonly http2: http2.Http2Server;
-  /** Each HTTP/2 session with the raw socket under it. */
+  /** The TLS layer in front of both, when the server was given a certificate. */
+  readonly tls: tls.Server | undefined;
+  /** Each HTTP/2 session with the socket under it. */
   private readonly sessions = new Map<http2.ServerHttp2Session, net.Socket | undefined>();
   /** HTTP/1.1 sockets and how many requests each has in flight; the inner server never listens, so it does not track them. */
   private readonly http1Sockets = new Map<net.Socket, number>();
+  /** Connections whose protocol is not decided yet (TLS handshake or first bytes pending); nothing is in flight on them. */
+  private readonly undecided = new Set<net.Socket>();
+  /**
+   * TCP sockets in their TLS handshake by the client's address and port, which the TLS socket over each
+   * shares: once the handshake is done, the TCP socket is no longer undecided.
+   */
+  private readonly handshaking = new Map<string, net.Socket>();
   private closing = false;
-  /** The raw socket being handed to the http2 server, which announces its session synchronously. */
+  /** The socket being handed to the http2 server, which announces its session synchronously. */
   private handingOver: net.Socket | undefined;
   private readonly shutdownGraceMs: number;
+  private readonly firstBytesTimeoutMs: number;
 
   constructor(handler: DualRequestHandler, options: DualProtocolServerOptions = {}) {
     super();
     const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 72_000;
-    const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 30_000;
+    this.firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 30_000;
     this.shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
-    this.http1 = http.createServer((req, res) => {
-      const socket = req.socket;
-      this.http1Sockets.set(socket, (this.http1Sockets.get(socket) ?? 0) + 1);
-      // While shutting down, each answer closes its connection so close() can complete.
-      if (this.closing) res.shouldKeepAlive = false;
-      res.once('close', () => {
-        const inFlight = (this.http1Sockets.get(socket) ?? 1) - 1;
-        if (this.http1Sockets.has(socket)) this.http1Sockets.set(socket, inFlight);
-        if (this.closing && inFlight === 0) setImmediate(() => socket.end());
-      });
-      handler(req, res);
-    });
+    this.http1 = http.createServer(
+      {
+        headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+        requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? DEFAULT_TIMEOUT_CHECK_INTERVAL_MS,
+      },
+      (req, res) => {
+        const socket = req.socket;
+        this.http1Sockets.set(socket, (this.http1Sockets.get(socket) ?? 0) + 1);
+        // While shutting down, each answer closes its connection so close() can complete.
+        if (this.closing) res.shouldKeepAlive = false;
+        res.once('close', () => {
+          const inFlight = (this.http1Sockets.get(socket) ?? 1) - 1;
+          if (this.http1Sockets.has(socket)) this.http1Sockets.set(socket, inFlight);
+          if (this.closing && inFlight === 0) setImmediate(() => socket.end());
+        });
+        handler(req, res);
+      },
+    );
     this.http1.keepAliveTimeout = keepAliveTimeoutMs;
+    // An http.Server enforces headersTimeout and requestTimeout by a periodic check over the connections
+    // it tracks, and it starts tracking them when it emits 'listening'. The inner server is handed its
+    // connections instead of accepting them, so it never listens on its own: without this, a client that
+    // trickles its headers (slowloris) would hold its connection for as long as it keeps sending.
+    this.http1.emit('listening');
     // A 1 MiB stream window lets a PutRecords body (about 70 KiB for 500 small records, up to 10 MiB)
     // arrive without a WINDOW_UPDATE round trip per 64 KiB; the body limit still bounds each request.
     this.http2 = http2.createServer({ settings: { initialWindowSize: HTTP2_STREAM_WINDOW } }, handler);
@@ -65,44 +102,111 @@ export class DualProtocolServer extends net.Server {
       session.once('close', () => this.sessions.delete(session));
       if (this.closing) session.close();
     });
-    // Parse errors on either side are reported once, the way an http.Server reports them.
-    this.http1.on('clientError', (err, socket) => this.emit('clientError', err, socket));
+    // Parse errors and timeouts on HTTP/1.1 connections are reported once, the way an http.Server reports
+    // them; without a listener the connection gets the answer Node would give and is closed.
+    this.http1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+      if (!this.emit('clientError', err, socket)) answerClientError(err, socket);
+    });
+
+    if (options.tls) {
+      // ALPN picks the protocol during the handshake; a client that offers none (Node's https and ws
+      // clients) has its first bytes sniffed as on a cleartext connection.
+      this.tls = tls.createServer({
+        cert: options.tls.cert,
+        key: options.tls.key,
+        ALPNProtocols: ['h2', 'http/1.1'],
+        handshakeTimeout: this.firstBytesTimeoutMs,
+      });
+      this.tls.on('secureConnection', (socket: tls.TLSSocket) => {
+        const raw = this.handshaking.get(endpointKey(socket));
+        if (raw) {
+          this.handshaking.delete(endpointKey(socket));
+          this.undecided.delete(raw);
+        }
+        this.undecided.add(socket);
+        socket.on('error', () => socket.destroy());
+        if (socket.alpnProtocol === 'h2') this.toHttp2(socket, undefined);
+        else if (socket.alpnProtocol === 'http/1.1') this.toHttp1(socket, undefined);
+        else this.sniff(socket);
+      });
+      this.tls.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+        socket.destroy();
+        this.emit('tlsClientError', err, socket);
+      });
+    } else {
+      this.tls = undefined;
+    }
 
     this.on('connection', (socket: net.Socket) => {
-      socket.setTimeout(firstBytesTimeoutMs, () => socket.destroy());
-      let seen: Buffer = Buffer.alloc(0);
-      const onData = (chunk: Buffer): void => {
-        seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
-        const n = Math.min(seen.length, PREFACE_START.length);
-        const isHttp2 = seen.subarray(0, n).equals(PREFACE_START.subarray(0, n));
-        if (isHttp2 && seen.length < PREFACE_START.length) return;
-        socket.off('data', onData);
-        socket.setTimeout(0);
-        socket.pause();
-        socket.unshift(seen);
-        if (isHttp2) {
-          // The http2 session reads the bytes put back above itself.
-          this.handingOver = socket;
-          try {
-            this.http2.emit('connection', socket);
-          } finally {
-            this.handingOver = undefined;
-          }
-        } else {
-          this.http1Sockets.set(socket, 0);
-          socket.once('close', () => this.http1Sockets.delete(socket));
-          this.http1.emit('connection', socket);
-          socket.resume();
-        }
-      };
-      socket.on('data', onData);
       socket.on('error', () => socket.destroy());
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      if (this.tls) {
+        const key = endpointKey(socket);
+        this.undecided.add(socket);
+        this.handshaking.set(key, socket);
+        socket.once('close', () => {
+          this.undecided.delete(socket);
+          if (this.handshaking.get(key) === socket) this.handshaking.delete(key);
+        });
+        this.tls.emit('connection', socket);
+      } else {
+        this.sniff(socket);
+      }
     });
+  }
+
+  /** The connection's first bytes decide its protocol: "PRI" starts the HTTP/2 preface and no HTTP/1.1 method. */
+  private sniff(socket: net.Socket): void {
+    this.undecided.add(socket);
+    socket.once('close', () => this.undecided.delete(socket));
+    socket.setTimeout(this.firstBytesTimeoutMs, () => socket.destroy());
+    let seen: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+      const n = Math.min(seen.length, PREFACE_START.length);
+      const isHttp2 = seen.subarray(0, n).equals(PREFACE_START.subarray(0, n));
+      if (isHttp2 && seen.length < PREFACE_START.length) return;
+      socket.off('data', onData);
+      socket.setTimeout(0);
+      socket.pause();
+      if (isHttp2) this.toHttp2(socket, seen);
+      else this.toHttp1(socket, seen);
+    };
+    socket.on('data', onData);
+  }
+
+  /** Hands a connection to the http2 server; `seen` are bytes already read from it, put back first. */
+  private toHttp2(socket: net.Socket, seen: Buffer | undefined): void {
+    this.undecided.delete(socket);
+    // The http2 session reads the bytes put back here itself.
+    if (seen) socket.unshift(seen);
+    this.handingOver = socket;
+    try {
+      this.http2.emit('connection', socket);
+    } finally {
+      this.handingOver = undefined;
+    }
+  }
+
+  private toHttp1(socket: net.Socket, seen: Buffer | undefined): void {
+    this.undecided.delete(socket);
+    if (seen) socket.unshift(seen);
+    this.http1Sockets.set(socket, 0);
+    socket.once('close', () => this.http1Sockets.delete(socket));
+    this.http1.emit('connection', socket);
+    socket.resume();
   }
 
   /** Stops accepting connections; open ones finish their current requests and then close. */
   override close(callback?: (err?: Error) => void): this {
     this.closing = true;
+    // Stops the inner server's timeout checks (it was never listening, so there is nothing else to close).
+    this.http1.close();
+    for (const socket of this.undecided) socket.destroy();
+    this.undecided.clear();
     this.closeIdleConnections();
     for (const session of this.sessions.keys()) session.close();
     if (this.sessions.size > 0 || this.http1Sockets.size > 0) {
@@ -136,6 +240,19 @@ export class DualProtocolServer extends net.Server {
       socket?.destroy();
     }
   }
+}
+
+const endpointKey = (socket: net.Socket): string => `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
+
+const TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const BAD_REQUEST_ANSWER = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
+/** What an http.Server answers to a client error when nobody listens for 'clientError'. */
+function answerClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
+  if (socket.destroyed) return;
+  const started = (socket as net.Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (socket.writable && !started && err.code !== 'ECONNRESET') socket.write(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? TIMEOUT_ANSWER : BAD_REQUEST_ANSWER);
+  socket.destroy(err);
 }
 
 export const createDualProtocolServer = (handler: DualRequestHandler, options?: DualProtocolServerOptions): DualProtocolServer =>
