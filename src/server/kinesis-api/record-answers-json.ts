@@ -12,12 +12,6 @@ const PARTITION_KEY = asciiBytes('","PartitionKey":');
 const MILLIS_BEHIND = asciiBytes('],"MillisBehindLatest":');
 const NEXT_ITERATOR = asciiBytes(',"NextShardIterator":');
 const CHILD_SHARDS = asciiBytes(',"ChildShards":');
-const FAILED_COUNT = asciiBytes('{"FailedRecordCount":');
-const PUT_RECORDS = asciiBytes(',"Records":[');
-const ERROR_CODE = asciiBytes('{"ErrorCode":');
-const ERROR_MESSAGE = asciiBytes(',"ErrorMessage":');
-const LIST_CLOSE = asciiBytes(']}');
-const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
 
 /** Fixed text and a typical timestamp around each record, beyond its sequence number, data and key. */
@@ -65,42 +59,35 @@ export function getRecordsJson(result: GetRecordsResult): Buffer {
 }
 
 /** `","ShardId":"…"}` for each shard id seen lately; a stream has few shards, so the bound is rarely hit. */
-const shardIdTexts = new Map<string, Uint8Array>();
+const shardIdTexts = new Map<string, string>();
 const SHARD_ID_TEXTS = 1024;
 
-function shardIdText(shardId: string): Uint8Array {
+function shardIdText(shardId: string): string {
   let text = shardIdTexts.get(shardId);
   if (text === undefined) {
     if (shardIdTexts.size >= SHARD_ID_TEXTS) shardIdTexts.clear();
-    text = asciiBytes(`","ShardId":"${shardId}"}`);
+    text = `","ShardId":${JSON.stringify(shardId)}}`;
     shardIdTexts.set(shardId, text);
   }
   return text;
 }
 
-/** Sequence number, shard id and the text around them for one stored entry. */
-const PUT_ENTRY_BYTES = 96;
-
+/**
+ * The answer is joined from string pieces rather than written byte by byte: the store's sequence numbers
+ * are concatenated strings, and join() copies them in one pass where reading them a character at a time
+ * first flattens each into a new string.
+ */
 export function putRecordsJson(entries: readonly PutRecordsEntry[], failed: number): Buffer {
-  const w = new JsonBytesWriter(64 + entries.length * PUT_ENTRY_BYTES);
-  w.raw(FAILED_COUNT);
-  w.number(failed);
-  w.raw(PUT_RECORDS);
-  for (let i = 0; i < entries.length; i++) {
+  const n = entries.length;
+  const parts: string[] = [`{"FailedRecordCount":${failed},"Records":[`];
+  for (let i = 0; i < n; i++) {
     const e = entries[i]!;
-    if (i > 0) w.byte(COMMA);
     if ('errorCode' in e) {
-      w.raw(ERROR_CODE);
-      w.string(e.errorCode);
-      w.raw(ERROR_MESSAGE);
-      w.string(e.errorMessage);
-      w.byte(CLOSE_BRACE);
+      parts.push(i === 0 ? '{"ErrorCode":' : ',{"ErrorCode":', JSON.stringify(e.errorCode), ',"ErrorMessage":', JSON.stringify(e.errorMessage), '}');
     } else {
-      w.raw(SEQUENCE_NUMBER);
-      w.ascii(e.sequenceNumber);
-      w.raw(shardIdText(e.shardId));
+      parts.push(i === 0 ? '{"SequenceNumber":"' : ',{"SequenceNumber":"', e.sequenceNumber, shardIdText(e.shardId));
     }
   }
-  w.raw(LIST_CLOSE);
-  return w.finish();
+  parts.push(']}');
+  return Buffer.from(parts.join(''), 'utf8');
 }
