@@ -11,6 +11,10 @@ export const serveCommand: Command = {
   summary: 'Runs Eddy: the Kinesis and Firehose APIs, the SQL API (/v1, WebSockets), /healthz and /metrics on one port.',
   details:
     'HTTP/1.1 and cleartext HTTP/2 share the port. Binds to loopback unless --host says otherwise.\n' +
+    'With --tls-cert and --tls-key the port serves HTTPS instead, offering h2 and http/1.1 by ALPN (the Java\n' +
+    "SDK's SubscribeToShard and the KCL need HTTP/2 over TLS); WebSockets become wss://.\n" +
+    'HTTP/1.1 requests whose headers take over 60 s, or whose whole request takes over 300 s, to arrive get a\n' +
+    '408 and their connection is closed (checked every second).\n' +
     'Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: no new connections, in-flight requests finish, files are closed.\n' +
     'With --in-memory, Firehose delivery runs only if --files-root is given: files are written there, while\n' +
     'delivery streams and the records not yet delivered live in memory and are lost on exit.',
@@ -29,6 +33,8 @@ export const serveCommand: Command = {
     { name: 'fsync', type: 'string', choices: ['always', 'interval', 'never'], description: 'When writes are fsynced before they are acknowledged.', defaultText: 'always' },
     { name: 'idle-timeout', type: 'integer', description: 'Seconds after which a shard without records stops holding back a query watermark.', defaultText: '30', placeholder: 'seconds' },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits.' },
+    { name: 'tls-cert', type: 'string', description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key.', placeholder: 'file' },
+    { name: 'tls-key', type: 'string', description: 'PEM private key of --tls-cert (without a passphrase).', placeholder: 'file' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
   ],
   async run(values, io) {
@@ -42,6 +48,11 @@ export const serveCommand: Command = {
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
+    const tlsCert = values['tls-cert'] as string | undefined;
+    const tlsKey = values['tls-key'] as string | undefined;
+    if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError(tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
+    // Read before the engine opens, so a bad file stops start-up with a message naming it and nothing to undo.
+    const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
     const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }] = await Promise.all([
       import('../../engine/index.js'),
@@ -65,6 +76,7 @@ export const serveCommand: Command = {
       services: delivery ? [firehoseService({ delivery })] : [],
       plugins: [sqlApi({ engine })],
       metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
+      ...(tls ? { tls } : {}),
     });
     try {
       await app.listen({ port, host });
@@ -93,7 +105,9 @@ export const serveCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    io.stdout.write(`Eddy is listening on http://${shownHost}:${actualPort}\n${storage}\n${files}\n`);
+    const scheme = tls ? 'https' : 'http';
+    const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
+    io.stdout.write(`Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n${transport}${storage}\n${files}\n`);
     await stopRequested;
     io.stdout.write('Shutting down…\n');
     await app.close();
