@@ -9,10 +9,10 @@ import type { PutRecordInput, PutRecordResult, PutRecordsEntry } from './stream-
 import type { Stream } from './stream.js';
 import { validateSequenceNumberForOrdering } from './validation.js';
 
-/** The records of one PutRecords call that go to one shard. */
+/** The records of one PutRecords call that go to one shard, appended as given with one arrival time. */
 interface ShardGroup {
   readonly shard: Shard;
-  readonly batch: AppendRecord[];
+  readonly batch: PutRecordInput[];
   readonly positions: number[];
   bytes: number;
   readonly arrival: number;
@@ -86,7 +86,7 @@ export async function writeRecords(
         groups.push({ shard, batch: [], positions: [], bytes: 0, arrival: shard.arrivalTime(now) });
       }
       const group = groups[g]!;
-      group.batch.push({ partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: group.arrival });
+      group.batch.push(record);
       group.positions.push(i);
       group.bytes += size;
     }
@@ -94,8 +94,8 @@ export async function writeRecords(
     for (const group of groups) slotGroups[group.shard.routeSlot] = -1;
   }
   await Promise.all(
-    groups.map(({ shard, batch, positions, bytes }) =>
-      shard.append(batch).then(
+    groups.map(({ shard, batch, positions, bytes, arrival }) =>
+      shard.append(batch, arrival).then(
         (first) => {
           const sequenceNumbers = shard.putSequenceNumbers;
           const shardId = shard.shardId;

@@ -1,7 +1,7 @@
 // One shard of a stream: its hash range, lineage, log, throughput limiters, counters, and the readers
 // waiting for its next record.
 
-import type { AppendRecord, ShardLog } from './log/shard-log.js';
+import type { AppendRecord, RecordInput, ShardLog } from './log/shard-log.js';
 import { formatShardId } from './shard-id.js';
 import type { HashRange } from './shard-ranges.js';
 import { SequenceNumberFormatter, formatSequenceNumber, sequenceNumberPrefix } from './sequence-number.js';
@@ -95,17 +95,29 @@ export class Shard {
     return this.lastArrival;
   }
 
-  /** Appends through the log, tracking writes in flight so closing can wait for them. */
-  append(records: readonly AppendRecord[]): Promise<number> {
+  /**
+   * Appends through the log, tracking writes in flight so closing can wait for them. With
+   * `arrivalTimestamp`, it is every record's arrival time (see ShardLog.append).
+   */
+  append(records: readonly AppendRecord[]): Promise<number>;
+  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<number>;
+  append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<number> {
     this.inFlight++;
-    return this.log.append(records).finally(() => {
-      if (--this.inFlight === 0 && this.drainWaiters.length > 0) {
-        const waiting = this.drainWaiters;
-        this.drainWaiters = [];
-        for (const resolve of waiting) resolve();
-      }
-    });
+    const appended =
+      arrivalTimestamp === undefined
+        ? this.log.append(records as readonly AppendRecord[])
+        : this.log.append(records, arrivalTimestamp);
+    return appended.finally(this.settled);
   }
+
+  /** One function for every append's settlement, rather than a closure per call. */
+  private readonly settled = (): void => {
+    if (--this.inFlight === 0 && this.drainWaiters.length > 0) {
+      const waiting = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const resolve of waiting) resolve();
+    }
+  };
 
   /** Resolves once no append is in flight. */
   drain(): Promise<void> {

@@ -13,7 +13,7 @@ import { encodeBatch, type EncodedBatch } from './record-frame.js';
 import { Segment } from './segment.js';
 import { writeSegmentIndex } from './segment-index-file.js';
 import { recoverSegments } from './segment-recovery.js';
-import type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, ShardLog, ShardLogOptions } from './shard-log.js';
+import type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, RecordInput, ShardLog, ShardLogOptions } from './shard-log.js';
 import { DEFAULT_INDEX_INTERVAL_BYTES } from './sparse-index.js';
 import { DEFAULT_TAIL_CACHE_BYTES, TailCache } from './tail-cache.js';
 
@@ -144,14 +144,19 @@ export class FileShardLog implements ShardLog {
     return this.committed > this.firstOffset ? this.lastCommittedTimestamp : undefined;
   }
 
-  append(records: readonly AppendRecord[]): Promise<number> {
+  append(records: readonly AppendRecord[]): Promise<number>;
+  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<number>;
+  append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<number> {
     if (this.closing !== undefined) return Promise.reject(new EddyError('InternalFailure', `shard log ${this.dir} is closed`));
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const firstOffset = this.nextOffset;
     if (records.length === 0) return Promise.resolve(firstOffset);
     let batch: EncodedBatch;
     try {
-      batch = encodeBatch(records, firstOffset);
+      batch =
+        arrivalTimestamp === undefined
+          ? encodeBatch(records as readonly AppendRecord[], firstOffset)
+          : encodeBatch(records, firstOffset, arrivalTimestamp);
       this.write(batch);
     } catch (error) {
       return Promise.reject(error);

@@ -1,5 +1,5 @@
 // The shard log: one append-only, offset-addressed log per shard, in memory or on disk.
-export type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, ShardLog, ShardLogOptions } from './shard-log.js';
+export type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, RecordInput, ShardLog, ShardLogOptions } from './shard-log.js';
 export { MemoryShardLog } from './memory-shard-log.js';
 export {
   DEFAULT_FSYNC_INTERVAL_MS,

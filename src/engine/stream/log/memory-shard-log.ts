@@ -2,7 +2,7 @@
 
 import { EddyError } from '../../errors.js';
 import { CommitListeners } from './commit-listeners.js';
-import type { AppendRecord, LogRecord, ReadLimits, ShardLog } from './shard-log.js';
+import type { AppendRecord, LogRecord, ReadLimits, RecordInput, ShardLog } from './shard-log.js';
 
 /** Trimmed records are compacted away once this many sit before the head, so trimming stays O(1) amortised. */
 const COMPACT_AFTER = 4096;
@@ -27,7 +27,9 @@ export class MemoryShardLog implements ShardLog {
     return this.head < this.records.length ? this.records[this.records.length - 1]!.arrivalTimestamp : undefined;
   }
 
-  append(records: readonly AppendRecord[]): Promise<number> {
+  append(records: readonly AppendRecord[]): Promise<number>;
+  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<number>;
+  append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<number> {
     if (this.closed) return Promise.reject(closedError());
     const first = this.nextOffset;
     if (records.length === 0) return Promise.resolve(first);
@@ -43,7 +45,7 @@ export class MemoryShardLog implements ShardLog {
       this.records.push({
         offset: this.nextOffset++,
         partitionKey: r.partitionKey,
-        arrivalTimestamp: r.arrivalTimestamp,
+        arrivalTimestamp: arrivalTimestamp ?? (r as AppendRecord).arrivalTimestamp,
         data,
       });
     }

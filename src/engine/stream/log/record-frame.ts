@@ -13,7 +13,7 @@
 
 import { EddyError } from '../../errors.js';
 import { crc32, wordsOf } from './crc32.js';
-import type { AppendRecord } from './shard-log.js';
+import type { AppendRecord, RecordInput } from './shard-log.js';
 
 export const FRAME_HEADER_BYTES = 26;
 /** The part of the body before the partition key: offset, timestamp and key length. */
@@ -48,8 +48,15 @@ let scratchLengths = new Uint32Array(1024);
 /** Up to this many characters, a copy loop beats a call into the string writer. */
 const SHORT_KEY_CHARS = 16;
 
-/** Encodes `records` as consecutive frames numbered from `firstOffset`, into one fresh buffer. */
-export function encodeBatch(records: readonly AppendRecord[], firstOffset: number): EncodedBatch {
+/**
+ * Encodes `records` as consecutive frames numbered from `firstOffset`, into one fresh buffer. Each record
+ * carries its arrival time, or `arrivalTimestamp` gives one for all of them.
+ */
+export function encodeBatch(records: readonly AppendRecord[], firstOffset: number): EncodedBatch;
+export function encodeBatch(records: readonly RecordInput[], firstOffset: number, arrivalTimestamp: number): EncodedBatch;
+export function encodeBatch(records: readonly RecordInput[], firstOffset: number, arrivalTimestamp?: number): EncodedBatch {
+  const shared = arrivalTimestamp !== undefined;
+  if (shared && !Number.isFinite(arrivalTimestamp)) throw notFinite(arrivalTimestamp);
   const count = records.length;
   if (scratchLengths.length < 2 * count) scratchLengths = new Uint32Array(2 * count);
   const lengths = scratchLengths;
@@ -68,9 +75,7 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
     if (keyLength > MAX_PARTITION_KEY_BYTES) {
       throw new EddyError('ValidationException', `partition key of ${keyLength} bytes exceeds ${MAX_PARTITION_KEY_BYTES} bytes`);
     }
-    if (!Number.isFinite(r.arrivalTimestamp)) {
-      throw new EddyError('ValidationException', `arrival timestamp ${r.arrivalTimestamp} is not a finite number`);
-    }
+    if (!shared && !Number.isFinite((r as AppendRecord).arrivalTimestamp)) throw notFinite((r as AppendRecord).arrivalTimestamp);
     // `length` rather than `byteLength`: the same for a Uint8Array, and a cheaper property to read.
     const dataLength = r.data.length;
     if (dataLength > MAX_DATA_BYTES) {
@@ -94,7 +99,7 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
     const keyLength = lengths[2 * i]!;
     const dataLength = lengths[2 * i + 1]!;
     const bodyLength = BODY_FIXED_BYTES + keyLength + dataLength;
-    const timestamp = r.arrivalTimestamp;
+    const timestamp = shared ? arrivalTimestamp : (r as AppendRecord).arrivalTimestamp;
     frameStarts[i] = pos;
     view.setUint32(pos + 4, bodyLength, true);
     view.setFloat64(pos + 8, firstOffset + i, true);
@@ -123,6 +128,10 @@ export function encodeBatch(records: readonly AppendRecord[], firstOffset: numbe
   }
   frameStarts[count] = pos;
   return { firstOffset, count, bytes, frameStarts, timestamps, partitionKeys };
+}
+
+function notFinite(timestamp: number): EddyError {
+  return new EddyError('ValidationException', `arrival timestamp ${timestamp} is not a finite number`);
 }
 
 /** A buffer of frames being parsed, with the views the parser needs created once. */

@@ -4,9 +4,13 @@
 /** How a file-backed log makes appends durable before acknowledging them. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
-export interface AppendRecord {
+/** A record as a producer hands it over; the log gives it an offset and the append gives it its arrival time. */
+export interface RecordInput {
   readonly partitionKey: string;
   readonly data: Uint8Array;
+}
+
+export interface AppendRecord extends RecordInput {
   /** ApproximateArrivalTimestamp, epoch ms. Callers keep it non-decreasing within a shard. */
   readonly arrivalTimestamp: number;
 }
@@ -39,6 +43,11 @@ export interface ShardLog {
    * in which case none of these records become readable.
    */
   append(records: readonly AppendRecord[]): Promise<number>;
+  /**
+   * The same, with one arrival timestamp for every record (a PutRecords call's records arrive together):
+   * the caller's records are taken as they are, without an object per record to carry the time.
+   */
+  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<number>;
 
   /**
    * Reads committed records starting at `fromOffset` (clamped up to `firstOffset`), stopping at either

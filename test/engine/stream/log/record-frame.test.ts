@@ -70,6 +70,14 @@ describe('record frames', () => {
     expect(decode(new FrameBlock(batch.bytes).data(0))).toBe('before');
   });
 
+  it('stamps every frame with the one arrival timestamp given for the batch, and refuses one that is not finite', () => {
+    const batch = encodeBatch([{ partitionKey: 'a', data: text('x') }, { partitionKey: 'b', data: text('y') }], 10, 1_700_000_000_500);
+    const block = new FrameBlock(batch.bytes);
+    expect([0, 1].map((i) => block.timestamp(batch.frameStarts[i]!))).toEqual([1_700_000_000_500, 1_700_000_000_500]);
+    expect(Array.from(batch.timestamps)).toEqual([1_700_000_000_500, 1_700_000_000_500]);
+    expect(() => encodeBatch([{ partitionKey: 'a', data: text('x') }], 0, Number.NaN)).toThrow(/arrival timestamp NaN is not a finite number/);
+  });
+
   it('rejects a partition key longer than its length field can hold', () => {
     expect(() => encodeBatch([{ partitionKey: 'x'.repeat(70_000), data: new Uint8Array(1), arrivalTimestamp: 1 }], 0)).toThrow(/partition key of 70000 bytes/);
   });

@@ -39,6 +39,20 @@ export function describeShardLogContract(name: string, open: () => Promise<Shard
       await log.destroy();
     });
 
+    it('stamps every record of an append with the arrival timestamp given beside them', async () => {
+      const log = await open();
+      await log.append(recordsAt(5, 'a'));
+      const first = await log.append([{ partitionKey: 'k1', data: text('b') }, { partitionKey: 'k2', data: text('c') }], 7);
+      expect(first).toBe(1);
+      expect(log.read(0, everything).map((r) => [r.offset, r.partitionKey, decode(r.data), r.arrivalTimestamp])).toEqual([
+        [0, 'key-a', 'a', 5],
+        [1, 'k1', 'b', 7],
+        [2, 'k2', 'c', 7],
+      ]);
+      expect(log.lastArrivalTimestamp).toBe(7);
+      await log.destroy();
+    });
+
     it('keeps stored data intact when the caller reuses its buffer', async () => {
       const log = await open();
       const buffer = text('original');
