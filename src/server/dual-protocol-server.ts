@@ -1,9 +1,8 @@
 // One listening socket for both HTTP/1.1 and HTTP/2, in cleartext or over TLS. The AWS SDK for JavaScript
 // in Node speaks h2c with prior knowledge; curl, browsers and most tools speak HTTP/1.1. In cleartext each
 // connection's first bytes decide: the HTTP/2 client preface starts with "PRI", which no HTTP/1.1 method
-// does. Over TLS, ALPN decides (h2 for the SDKs, the KCL and curl), and the first bytes only when the
-// client offered no protocol. The socket is then handed to an internal http or http2 server, both calling
-// the same request handler (fastify's).
+// does. Over TLS, ALPN decides: h2 for the SDKs, the KCL and curl, HTTP/1.1 for the rest. The socket is
+// then handed to an internal http or http2 server, both calling the same request handler (fastify's).
 
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
@@ -55,7 +54,7 @@ export class DualProtocolServer extends net.Server {
    * TCP sockets in their TLS handshake by the client's address and port, which the TLS socket over each
    * shares: once the handshake is done, the TCP socket is no longer undecided.
    */
-  private readonly handshaking = new Map<string, net.Socket>();
+  private readonly handshaking = new Map<string, { readonly socket: net.Socket; readonly deadline: NodeJS.Timeout }>();
   private closing = false;
   /** The socket being handed to the http2 server, which announces its session synchronously. */
   private handingOver: net.Socket | undefined;
@@ -88,10 +87,13 @@ export class DualProtocolServer extends net.Server {
     );
     this.http1.keepAliveTimeout = keepAliveTimeoutMs;
     // An http.Server enforces headersTimeout and requestTimeout by a periodic check over the connections
-    // it tracks, and it starts tracking them when it emits 'listening'. The inner server is handed its
-    // connections instead of accepting them, so it never listens on its own: without this, a client that
-    // trickles its headers (slowloris) would hold its connection for as long as it keeps sending.
-    this.http1.emit('listening');
+    // it tracks, and it starts tracking them (and the check) when it emits 'listening'. The inner server is
+    // handed its connections instead of accepting them, so it never listens on its own: without this, a
+    // client that trickles its headers (slowloris) would hold its connection for as long as it keeps
+    // sending. Its close() stops the check; it runs once every connection is gone, because it also cuts
+    // connections whose last answer is written but not yet sent.
+    this.on('listening', () => this.http1.emit('listening'));
+    this.on('close', () => this.http1.close());
     // A 1 MiB stream window lets a PutRecords body (about 70 KiB for 500 small records, up to 10 MiB)
     // arrive without a WINDOW_UPDATE round trip per 64 KiB; the body limit still bounds each request.
     this.http2 = http2.createServer({ settings: { initialWindowSize: HTTP2_STREAM_WINDOW } }, handler);
@@ -109,25 +111,23 @@ export class DualProtocolServer extends net.Server {
     });
 
     if (options.tls) {
-      // ALPN picks the protocol during the handshake; a client that offers none (Node's https and ws
-      // clients) has its first bytes sniffed as on a cleartext connection.
+      // ALPN picks the protocol during the handshake. HTTP/2 over TLS is negotiated by ALPN or not at all
+      // (RFC 9113, section 3.2), so a client that offers no protocol (Node's https and ws clients) speaks HTTP/1.1.
       this.tls = tls.createServer({
         cert: options.tls.cert,
         key: options.tls.key,
         ALPNProtocols: ['h2', 'http/1.1'],
-        handshakeTimeout: this.firstBytesTimeoutMs,
       });
       this.tls.on('secureConnection', (socket: tls.TLSSocket) => {
-        const raw = this.handshaking.get(endpointKey(socket));
-        if (raw) {
+        const handshake = this.handshaking.get(endpointKey(socket));
+        if (handshake) {
+          clearTimeout(handshake.deadline);
           this.handshaking.delete(endpointKey(socket));
-          this.undecided.delete(raw);
+          this.undecided.delete(handshake.socket);
         }
-        this.undecided.add(socket);
         socket.on('error', () => socket.destroy());
         if (socket.alpnProtocol === 'h2') this.toHttp2(socket, undefined);
-        else if (socket.alpnProtocol === 'http/1.1') this.toHttp1(socket, undefined);
-        else this.sniff(socket);
+        else this.toHttp1(socket, undefined);
       });
       this.tls.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
         socket.destroy();
@@ -144,12 +144,15 @@ export class DualProtocolServer extends net.Server {
         return;
       }
       if (this.tls) {
+        // A deadline, not an idle timeout: a client sending its hello a byte at a time stays active.
         const key = endpointKey(socket);
+        const deadline = setTimeout(() => socket.destroy(), this.firstBytesTimeoutMs);
         this.undecided.add(socket);
-        this.handshaking.set(key, socket);
+        this.handshaking.set(key, { socket, deadline });
         socket.once('close', () => {
+          clearTimeout(deadline);
           this.undecided.delete(socket);
-          if (this.handshaking.get(key) === socket) this.handshaking.delete(key);
+          if (this.handshaking.get(key)?.socket === socket) this.handshaking.delete(key);
         });
         this.tls.emit('connection', socket);
       } else {
@@ -203,8 +206,6 @@ export class DualProtocolServer extends net.Server {
   /** Stops accepting connections; open ones finish their current requests and then close. */
   override close(callback?: (err?: Error) => void): this {
     this.closing = true;
-    // Stops the inner server's timeout checks (it was never listening, so there is nothing else to close).
-    this.http1.close();
     for (const socket of this.undecided) socket.destroy();
     this.undecided.clear();
     this.closeIdleConnections();

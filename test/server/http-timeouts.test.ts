@@ -1,6 +1,7 @@
 // HTTP/1.1 connections handed over after the protocol is sniffed (or chosen by ALPN) keep Node's
 // headersTimeout and requestTimeout: a client that trickles its request (slowloris) gets a 408 and is cut
-// off, in cleartext and over TLS. Other timeouts are set far beyond the test's so only these can fire.
+// off, in cleartext and over TLS; so is a TLS handshake that trickles in. Other timeouts are set far
+// beyond the test's so only the one under test can fire.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,55 @@ describe.each(transports)('HTTP/1.1 timeouts over %s', (_label, connect) => {
     const answer = answerUntilClosed(socket);
     socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     expect(await answer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+  });
+});
+
+/** A TLS client's first flight (its ClientHello), captured by a listener that never answers. */
+async function clientHello(): Promise<Buffer> {
+  const capture = net.createServer();
+  await new Promise<void>((done) => capture.listen(0, '127.0.0.1', done));
+  const hello = new Promise<Buffer>((resolve) => capture.once('connection', (s) => s.once('data', resolve)));
+  const client = tls.connect({ port: (capture.address() as net.AddressInfo).port, host: '127.0.0.1', servername: 'localhost' });
+  client.on('error', () => undefined);
+  const bytes = await hello;
+  client.destroy();
+  await new Promise((done) => capture.close(done));
+  return bytes;
+}
+
+describe('TLS handshake', () => {
+  it('cuts a client that trickles its hello past the first-bytes timeout, before the hello is complete', async () => {
+    const hello = await clientHello();
+    const port = await start({ ...SHORT, firstBytesTimeoutMs: 150, tls: { cert: cert.cert, key: cert.key } });
+    const socket = await cleartext(port);
+    let sent = 0;
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(sent)));
+    socket.on('error', () => undefined);
+    const timer = setInterval(() => {
+      if (sent < hello.length && socket.writable) socket.write(hello.subarray(sent, ++sent));
+    }, 10);
+    trickles.push(timer);
+    expect(await closed).toBeLessThan(hello.length);
+  });
+});
+
+describe('close()', () => {
+  it.each([
+    ['a cleartext connection that never sent a byte', false],
+    ['a TLS connection that never finished its handshake', true],
+  ])('does not wait for %s', async (_label, withTls) => {
+    const port = await start({ ...SHORT, ...(withTls ? { tls: { cert: cert.cert, key: cert.key } } : {}) });
+    const socket = await cleartext(port);
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+    socket.on('error', () => undefined);
+    // Connections are accepted in order: once a request on a later one is answered, the server has this one.
+    const other = await (withTls ? overTls(['http/1.1']) : cleartext)(port);
+    const answered = answerUntilClosed(other);
+    other.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(await answered).toMatch(/^HTTP\/1\.1 200 OK/);
+    await new Promise((done) => server!.close(() => done(undefined)));
+    await socketClosed;
+    expect(socket.destroyed).toBe(true);
   });
 });
 
