@@ -46,8 +46,10 @@ export class DualProtocolServer extends net.Server {
   readonly tls: tls.Server | undefined;
   /** Each HTTP/2 session with the socket under it. */
   private readonly sessions = new Map<http2.ServerHttp2Session, net.Socket | undefined>();
-  /** HTTP/1.1 sockets and how many requests each has in flight; the inner server never listens, so it does not track them. */
+  /** HTTP/1.1 sockets and how many requests each has in flight (the inner server keeps no public count). */
   private readonly http1Sockets = new Map<net.Socket, number>();
+  /** The answer last begun on each HTTP/1.1 socket, until it closes. */
+  private readonly responses = new WeakMap<net.Socket, http.ServerResponse>();
   /** Connections whose protocol is not decided yet (TLS handshake or first bytes pending); nothing is in flight on them. */
   private readonly undecided = new Set<net.Socket>();
   /**
@@ -75,11 +77,13 @@ export class DualProtocolServer extends net.Server {
       (req, res) => {
         const socket = req.socket;
         this.http1Sockets.set(socket, (this.http1Sockets.get(socket) ?? 0) + 1);
+        this.responses.set(socket, res);
         // While shutting down, each answer closes its connection so close() can complete.
         if (this.closing) res.shouldKeepAlive = false;
         res.once('close', () => {
           const inFlight = (this.http1Sockets.get(socket) ?? 1) - 1;
           if (this.http1Sockets.has(socket)) this.http1Sockets.set(socket, inFlight);
+          if (this.responses.get(socket) === res) this.responses.delete(socket);
           if (this.closing && inFlight === 0) setImmediate(() => socket.end());
         });
         handler(req, res);
@@ -107,7 +111,7 @@ export class DualProtocolServer extends net.Server {
     // Parse errors and timeouts on HTTP/1.1 connections are reported once, the way an http.Server reports
     // them; without a listener the connection gets the answer Node would give and is closed.
     this.http1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
-      if (!this.emit('clientError', err, socket)) answerClientError(err, socket);
+      if (!this.emit('clientError', err, socket)) this.answerClientError(err, socket);
     });
 
     if (options.tls) {
@@ -203,6 +207,17 @@ export class DualProtocolServer extends net.Server {
     socket.resume();
   }
 
+  /**
+   * What an http.Server answers to a client error when nobody listens for 'clientError': a status line
+   * unless an answer has already begun on the connection, then the connection is closed.
+   */
+  private answerClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
+    if (socket.destroyed) return;
+    const answering = this.responses.get(socket)?.headersSent === true;
+    if (socket.writable && !answering && err.code !== 'ECONNRESET') socket.write(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? TIMEOUT_ANSWER : BAD_REQUEST_ANSWER);
+    socket.destroy(err);
+  }
+
   /** Stops accepting connections; open ones finish their current requests and then close. */
   override close(callback?: (err?: Error) => void): this {
     this.closing = true;
@@ -248,13 +263,6 @@ const endpointKey = (socket: net.Socket): string => `${socket.remoteAddress ?? '
 const TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 const BAD_REQUEST_ANSWER = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
-/** What an http.Server answers to a client error when nobody listens for 'clientError'. */
-function answerClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
-  if (socket.destroyed) return;
-  const started = (socket as net.Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
-  if (socket.writable && !started && err.code !== 'ECONNRESET') socket.write(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? TIMEOUT_ANSWER : BAD_REQUEST_ANSWER);
-  socket.destroy(err);
-}
 
 export const createDualProtocolServer = (handler: DualRequestHandler, options?: DualProtocolServerOptions): DualProtocolServer =>
   new DualProtocolServer(handler, options);
