@@ -76,10 +76,13 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
       operationName = target.name;
       checkSigV4Header(request.headers);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const decoded = codec.decode(body);
-      const fastInput = target.operation.fastInput as ((body: unknown, format: WireFormat) => unknown) | undefined;
-      const fast = fastInput?.(decoded, codec.format);
-      const input = fast !== undefined ? (fast as never) : validateInput(target.operation.input, decoded, codec.format);
+      const fastJsonBody = codec.format === 'json' ? (target.operation.fastJsonBody as ((body: Buffer) => unknown) | undefined) : undefined;
+      let input: unknown = fastJsonBody?.(body);
+      if (input === undefined) {
+        const decoded = codec.decode(body);
+        const fastInput = target.operation.fastInput as ((body: unknown, format: WireFormat) => unknown) | undefined;
+        input = fastInput?.(decoded, codec.format) ?? (validateInput(target.operation.input, decoded, codec.format) as unknown);
+      }
       // Only long-lived answers need to know when the client leaves; the signal is made on first use.
       let aborter: AbortController | undefined;
       const context = {
@@ -96,7 +99,7 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
           return aborter.signal;
         },
       };
-      const result = await target.operation.handle(input, context);
+      const result = await target.operation.handle(input as never, context);
       if (result instanceof EventStreamResponse) {
         reply.header('content-type', 'application/vnd.amazon.eventstream');
         return reply.send(result.body);

@@ -52,6 +52,11 @@ export interface AwsOperation<S extends StructureShape = StructureShape> {
    * so it never changes what a request answers.
    */
   readonly fastInput?: (body: unknown, format: WireFormat) => Infer<S> | undefined;
+  /**
+   * An optional conversion of the raw JSON body bytes, tried before the body is parsed at all, under the
+   * same rule: undefined whenever it is not sure, and the request then takes the parsing path.
+   */
+  readonly fastJsonBody?: (body: Buffer) => Infer<S> | undefined;
   handle(input: Infer<S>, ctx: AwsRequestContext): AwsOperationResult | Promise<AwsOperationResult>;
 }
 
@@ -68,6 +73,12 @@ export function operation<S extends StructureShape>(
   input: S,
   handle: (input: Infer<S>, ctx: AwsRequestContext) => AwsOperationResult | Promise<AwsOperationResult>,
   fastInput?: (body: unknown, format: WireFormat) => Infer<S> | undefined,
+  fastJsonBody?: (body: Buffer) => Infer<S> | undefined,
 ): AwsOperation<S> {
-  return fastInput ? { input, fastInput, handle: handle as never } : { input, handle: handle as never };
+  return {
+    input,
+    handle: handle as never,
+    ...(fastInput ? { fastInput } : {}),
+    ...(fastJsonBody ? { fastJsonBody } : {}),
+  };
 }

@@ -6,6 +6,7 @@ import { blob, integer, list, required, string, structure, timestamp } from '../
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
 import { hashKey, partitionKey, sequenceNumber, shardId, shardIteratorType, streamTargetMembers } from './kinesis-shapes.js';
 import { resolveStreamName } from './stream-target.js';
+import { putRecordsFromBody } from './put-records-body.js';
 import { fastPutRecordsInput } from './put-records-input.js';
 import { getRecordsJson, putRecordsJson } from './record-answers-json.js';
 import { wireChildShard, wireRecords } from './wire-shapes.js';
@@ -103,6 +104,7 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
       return { FailedRecordCount: failed, Records: out };
     },
     fastPutRecordsInput(structure(streamTargetMembers()), PUT_RECORDS_MAX_RECORDS, MAX_DATA_BYTES),
+    putRecordsFromBody(structure(streamTargetMembers()), PUT_RECORDS_MAX_RECORDS, MAX_DATA_BYTES),
   );
 
   const getShardIterator = operation(
