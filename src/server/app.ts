@@ -48,6 +48,8 @@ export interface BuildServerOptions {
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
+  // First, so a bad certificate or key fails before anything else is set up.
+  const tls = options.tls ? loadTlsCredentials(options.tls) : undefined;
   const clock = options.clock ?? systemClock;
   const requestMetrics = new RequestMetrics();
   const kinesis = kinesisService({
@@ -56,7 +58,6 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(options.subscribeToShard ? { subscribeToShard: options.subscribeToShard } : {}),
   });
 
-  const tls = options.tls ? loadTlsCredentials(options.tls) : undefined;
   const serverOptions: DualProtocolServerOptions = {
     ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
