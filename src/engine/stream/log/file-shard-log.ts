@@ -38,8 +38,15 @@ const MAX_READ_FDS = 4;
 const READ_BLOCK_BYTES = 128 * 1024;
 const READ_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Batches written in one system call at most. Linux takes up to 1024 buffers per call; a smaller cap keeps
+ * one call's latency short and its acknowledgements spread out.
+ */
+const MAX_BATCHES_PER_WRITE = 64;
+
+/** An encoded append, waiting for its write and then (fsync `always`) for an fsync round. */
 interface Waiter {
-  readonly firstOffset: number;
+  readonly batch: EncodedBatch;
   readonly resolve: (offset: number) => void;
   readonly reject: (error: Error) => void;
 }
@@ -50,11 +57,18 @@ export async function openFileShardLog(dir: string, options: FileShardLogOptions
 }
 
 /**
- * Each append is encoded into one buffer and written with one positional write during the call, so
- * offsets and file positions are decided synchronously. Under fsync `always` it then waits for an fsync
- * round: one round runs at a time and covers every write made before it started, so appends that arrive
- * while an fsync is in flight share the next one (group commit). Records become readable (committed) only
- * when their round ends.
+ * Each append is encoded into one buffer during the call, so its offsets are decided synchronously. The
+ * write system call runs on the I/O thread pool, off the thread that encodes: one write is in flight at a
+ * time, and appends that arrive meanwhile queue up and go to disk together in the next (a vectored write
+ * of their buffers), so encoding the next batches overlaps writing the last ones. Under fsync `always` a
+ * written append then waits for an fsync round: one round runs at a time and covers every write finished
+ * before it started, so appends written while an fsync is in flight share the next one (group commit).
+ * Records become readable (committed) only when their round ends; under `interval` and `never`, as soon
+ * as their write is done.
+ *
+ * A failed write rejects its appends and every append queued behind it (their offsets follow on from the
+ * failed ones, so none of them can be stored), truncates the segment back to where the write began, and
+ * hands the failed offsets out again: the log carries on as if those appends had never been made.
  */
 export class FileShardLog implements ShardLog {
   private readonly policy: FsyncPolicy;
@@ -70,11 +84,19 @@ export class FileShardLog implements ShardLog {
   private sealing: Segment[] = [];
   private readonly readFds = new Map<Segment, number>();
 
+  /** Offset the next append starts at: one past every append accepted so far, written or queued. */
   private nextOffset: number;
+  /** One past the last record whose write is done, and its arrival time. */
+  private writtenOffset: number;
   private lastWrittenTimestamp: number | undefined;
   private committed: number;
   private lastCommittedTimestamp: number | undefined;
 
+  /** Appends accepted but not yet handed to a write, oldest first. */
+  private queued: Waiter[] = [];
+  /** The appends of the write in flight, if one is. */
+  private writing: Waiter[] | undefined;
+  /** Written appends waiting for the next fsync round (fsync `always`). */
   private waiters: Waiter[] = [];
   private syncing = false;
   private syncRequested = false;
@@ -105,6 +127,7 @@ export class FileShardLog implements ShardLog {
     // The time the active segment was first written is not stored; its first record's arrival is close.
     if (active.firstTimestamp !== undefined) active.firstWrittenAt = Math.min(active.firstTimestamp, clock.now());
     this.nextOffset = active.endOffset;
+    this.writtenOffset = this.nextOffset;
     this.committed = this.nextOffset;
     this.lastWrittenTimestamp = [...segments].reverse().find((s) => s.lastTimestamp !== undefined)?.lastTimestamp;
     this.lastCommittedTimestamp = this.lastWrittenTimestamp;
@@ -157,20 +180,13 @@ export class FileShardLog implements ShardLog {
         arrivalTimestamp === undefined
           ? encodeBatch(records as readonly AppendRecord[], firstOffset)
           : encodeBatch(records, firstOffset, arrivalTimestamp);
-      this.write(batch);
     } catch (error) {
       return Promise.reject(error);
     }
     this.nextOffset = firstOffset + batch.count;
-    this.lastWrittenTimestamp = batch.timestamps[batch.count - 1]!;
-    this.tail.add(batch);
-    if (this.policy !== 'always') {
-      this.commit(this.nextOffset, this.lastWrittenTimestamp, true);
-      return Promise.resolve(firstOffset);
-    }
     return new Promise<number>((resolve, reject) => {
-      this.waiters.push({ firstOffset, resolve, reject });
-      this.requestSync();
+      this.queued.push({ batch, resolve, reject });
+      if (this.writing === undefined) this.startWrite();
     });
   }
 
@@ -249,35 +265,100 @@ export class FileShardLog implements ShardLog {
 
   // --- writing -------------------------------------------------------------------------------------
 
-  /** Writes `batch` to the active segment (rolling first if due) in one call, or undoes it and throws. */
-  private write(batch: EncodedBatch): void {
+  /**
+   * Hands the queued appends to one write on the active segment, rolling to a new segment first if it is
+   * due. Only called with no write in flight, so the segment's size is where this write starts.
+   */
+  private startWrite(): void {
+    const first = this.queued[0]!.batch;
     let segment = this.segments[this.segments.length - 1]!;
     const now = this.clock.now();
-    if (segment.recordCount > 0) {
-      const full = segment.size + batch.bytes.length > this.segmentBytes;
-      const old = now - (segment.firstWrittenAt ?? now) >= this.segmentMaxAgeMs;
-      if (full || old || segment.corruptFrom !== undefined) segment = this.roll();
+    try {
+      if (segment.recordCount > 0) {
+        const full = segment.size + first.bytes.length > this.segmentBytes;
+        const old = now - (segment.firstWrittenAt ?? now) >= this.segmentMaxAgeMs;
+        if (full || old || segment.corruptFrom !== undefined) segment = this.roll(first.firstOffset);
+      }
+    } catch (error) {
+      const failure = ioError(error, `starting a segment in ${this.dir}`);
+      const [head] = this.queued.splice(0, 1);
+      head!.reject(failure);
+      this.abandonQueue(failure, first.firstOffset);
+      this.settleIdle();
+      return;
     }
     if (segment.recordCount === 0) segment.firstWrittenAt = now;
+    // Every queued append that fits in the segment (the first always goes, as a segment holds at least one).
+    let bytes = first.bytes.length;
+    let n = 1;
+    while (n < this.queued.length && n < MAX_BATCHES_PER_WRITE) {
+      const more = this.queued[n]!.batch.bytes.length;
+      if (segment.size + bytes + more > this.segmentBytes) break;
+      bytes += more;
+      n++;
+    }
+    const writes = n === this.queued.length ? this.queued : this.queued.slice(0, n);
+    this.queued = n === this.queued.length ? [] : this.queued.slice(n);
+    this.writing = writes;
     const position = segment.size;
-    const fd = segment.writeFd!;
-    try {
-      let done = 0;
-      while (done < batch.bytes.length) done += fs.writeSync(fd, batch.bytes, done, batch.bytes.length - done, position + done);
-    } catch (error) {
+    const buffers = writes.map((w) => w.batch.bytes);
+    writeFully(segment.writeFd!, buffers, position, (error) => this.finishWrite(segment, position, writes, error));
+  }
+
+  private finishWrite(segment: Segment, position: number, writes: Waiter[], error: Error | null): void {
+    this.writing = undefined;
+    if (error !== null) {
       try {
-        fs.ftruncateSync(fd, position);
+        fs.ftruncateSync(segment.writeFd!, position);
       } catch {
         this.fail(error, 'write');
       }
-      throw ioError(error, `writing ${segment.path}`);
+      const failure = ioError(error, `writing ${segment.path}`);
+      for (const w of writes) w.reject(failure);
+      this.abandonQueue(failure, writes[0]!.batch.firstOffset);
+      this.settleIdle();
+      return;
     }
-    segment.recordWrite(batch, position, this.indexInterval);
+    let at = position;
+    for (const w of writes) {
+      segment.recordWrite(w.batch, at, this.indexInterval);
+      at += w.batch.bytes.length;
+      this.tail.add(w.batch);
+    }
+    const last = writes[writes.length - 1]!.batch;
+    this.writtenOffset = last.firstOffset + last.count;
+    this.lastWrittenTimestamp = last.timestamps[last.count - 1]!;
+    // The next write goes out before anyone is told about this one, so it overlaps what they do next.
+    if (this.queued.length > 0 && this.failure === undefined) this.startWrite();
+    if (this.failure !== undefined) {
+      // The log failed (an fsync error) while this write was in flight: its records are not acknowledged.
+      for (const w of writes) w.reject(this.failure);
+    } else if (this.policy === 'always') {
+      for (const w of writes) this.waiters.push(w);
+      this.requestSync();
+    } else {
+      this.commit(this.writtenOffset, this.lastWrittenTimestamp);
+      for (const w of writes) w.resolve(w.batch.firstOffset);
+    }
+    this.settleIdle();
   }
 
-  /** Seals the active segment and starts a new one named by the next offset. */
-  private roll(): Segment {
-    const next = new Segment(this.dir, this.nextOffset);
+  /**
+   * Rejects every queued append after a write could not be made: their offsets follow on from the failed
+   * ones, so none of them can be stored. Offsets from `from` (where the failed write began, and so the
+   * end of what is written) are handed out again.
+   */
+  private abandonQueue(error: Error, from: number): void {
+    const queued = this.queued;
+    this.queued = [];
+    this.nextOffset = from;
+    const behind = new EddyError('InternalFailure', `not written: an earlier write in ${this.dir} failed (${error.message})`, 'external');
+    for (const w of queued) w.reject(behind);
+  }
+
+  /** Seals the active segment and starts a new one named by `baseOffset`, the next offset it will hold. */
+  private roll(baseOffset: number): Segment {
+    const next = new Segment(this.dir, baseOffset);
     next.writeFd = fs.openSync(next.path, 'wx+');
     const old = this.segments[this.segments.length - 1]!;
     this.sealing.push(old);
@@ -288,12 +369,11 @@ export class FileShardLog implements ShardLog {
     return next;
   }
 
-  /** Makes records up to `end` readable. Inside an append, listeners are told in a microtask. */
-  private commit(end: number, timestamp: number | undefined, insideAppend: boolean): void {
+  /** Makes records up to `end` readable (never called from inside `append`: writes finish later). */
+  private commit(end: number, timestamp: number | undefined): void {
     this.committed = end;
     this.lastCommittedTimestamp = timestamp;
-    if (insideAppend) this.listeners.notifySoon();
-    else this.listeners.notify();
+    this.listeners.notify();
   }
 
   // --- group commit --------------------------------------------------------------------------------
@@ -313,7 +393,7 @@ export class FileShardLog implements ShardLog {
   private startSync(): void {
     this.syncing = true;
     this.syncRequested = false;
-    const target = this.nextOffset;
+    const target = this.writtenOffset;
     const targetTimestamp = this.lastWrittenTimestamp;
     const waiters = this.waiters;
     this.waiters = [];
@@ -347,12 +427,25 @@ export class FileShardLog implements ShardLog {
       this.fail(error, 'fsync');
       for (const waiter of waiters) waiter.reject(this.failure!);
     } else {
-      if (this.policy === 'always' && target > this.committed) this.commit(target, timestamp, false);
-      for (const waiter of waiters) waiter.resolve(waiter.firstOffset);
+      if (this.policy === 'always' && target > this.committed) this.commit(target, timestamp);
+      for (const waiter of waiters) waiter.resolve(waiter.batch.firstOffset);
       this.finishSealing();
     }
     this.syncing = false;
-    if (this.failure === undefined && (this.syncRequested || this.waiters.length > 0 || (this.idleWaiters.length > 0 && this.anythingDirty()))) {
+    if (this.failure === undefined && (this.syncRequested || this.waiters.length > 0)) {
+      this.startSync();
+      return;
+    }
+    this.settleIdle();
+  }
+
+  /**
+   * Called whenever a write or an fsync round ends: if someone waits for the log to be idle (closing,
+   * retention) and nothing is in flight, fsyncs what is still dirty, or tells them it is idle.
+   */
+  private settleIdle(): void {
+    if (this.idleWaiters.length === 0 || this.syncing || this.writing !== undefined || this.queued.length > 0) return;
+    if (this.failure === undefined && (this.anythingDirty() || this.waiters.length > 0)) {
       this.startSync();
       return;
     }
@@ -380,12 +473,14 @@ export class FileShardLog implements ShardLog {
     return this.dirDirty || this.sealing.length > 0 || this.segments[this.segments.length - 1]!.dirty;
   }
 
-  /** Resolves once everything written so far is fsynced (or the log has failed) and no fsync is running. */
+  /**
+   * Resolves once every accepted append is written and fsynced (or the log has failed) and no write or
+   * fsync is in flight.
+   */
   private flushAll(): Promise<void> {
-    if (!this.syncing && (this.failure !== undefined || (!this.anythingDirty() && this.waiters.length === 0))) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
-      if (!this.syncing) this.startSync();
+      this.settleIdle();
     });
   }
 
@@ -397,9 +492,12 @@ export class FileShardLog implements ShardLog {
       `${operation} failed in ${this.dir} (${cause}); the shard log accepts no more writes until it is reopened`,
       'external',
     );
-    const waiters = this.waiters;
+    // Written appends waiting for an fsync, and queued ones, are refused; the write in flight, if any, is
+    // refused when it ends (finishWrite).
+    const waiting = [...this.waiters, ...this.queued];
     this.waiters = [];
-    for (const waiter of waiters) waiter.reject(this.failure);
+    this.queued = [];
+    for (const waiter of waiting) waiter.reject(this.failure);
   }
 
   // --- background work: sidecars and retention -------------------------------------------------------
@@ -429,7 +527,7 @@ export class FileShardLog implements ShardLog {
       if (this.closing === undefined && this.failure === undefined) {
         // Everything is expired: an empty segment named by the next offset keeps offsets increasing across
         // restarts; its directory entry must be durable before the only record of that offset is deleted.
-        this.roll();
+        this.roll(this.nextOffset);
         await this.flushAll();
         if (this.failure === undefined && this.segments[0] === active) {
           this.segments.shift();
@@ -596,4 +694,28 @@ function nonNegative(value: number | undefined, fallback: number, name: string):
   if (value === undefined) return fallback;
   if (!(Number.isFinite(value) && value >= 0)) throw new EddyError('ValidationException', `${name} must be zero or more, got ${value}`);
   return value;
+}
+
+/**
+ * One positional vectored write of `buffers` on the I/O thread pool, carried on after a short write (the
+ * rest is written from where it stopped); `done` is called once, with the error if any part failed.
+ */
+function writeFully(fd: number, buffers: Buffer[], position: number, done: (error: Error | null) => void): void {
+  let total = 0;
+  for (const b of buffers) total += b.length;
+  fs.writev(fd, buffers, position, (error, written) => {
+    if (error) return done(error);
+    if (written === total) return done(null);
+    if (written === 0) return done(new Error(`write of ${total} bytes made no progress`));
+    const rest: Buffer[] = [];
+    let skip = written;
+    for (const b of buffers) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    writeFully(fd, rest, position + written, done);
+  });
 }

@@ -14,6 +14,7 @@ describeShardLogContract('FileShardLog reading everything from disk', () => open
 
 const everything = { maxRecords: 1_000_000, maxBytes: 1 << 30 };
 const realFdatasync = fs.fdatasync;
+type WritevCallback = (error: NodeJS.ErrnoException | null, written: number, buffers: Buffer[]) => void;
 
 /** `count` records of distinct content, numbered from `start`, arriving at `timestamp`. */
 function numbered(start: number, count: number, timestamp: number): AppendRecord[] {
@@ -258,9 +259,10 @@ describe('FileShardLog', () => {
   it('commits under fsync interval and never as soon as the write is done', async () => {
     for (const fsync of ['interval', 'never'] as const) {
       const { shard } = tempDir();
-      const log = await openFileShardLog(shard, { fsync, fsyncIntervalMs: 5 });
+      const log = await openFileShardLog(shard, { fsync, fsyncIntervalMs: 60_000 });
+      const committed = new Promise<number>((resolve) => log.onCommit(() => resolve(log.committedOffset)));
       const pending = log.append(numbered(0, 5, 1000));
-      expect(log.committedOffset).toBe(5);
+      expect(await committed).toBe(5);
       expect(await pending).toBe(0);
       await log.close();
       const reopened = await openFileShardLog(shard, { fsync });
@@ -302,12 +304,12 @@ describe('FileShardLog', () => {
     const { shard } = tempDir();
     const log = await openFileShardLog(shard, { fsync: 'always' });
     await log.append(numbered(0, 5, 1000));
-    const realWriteSync = fs.writeSync;
     // The disk fills up halfway through the next write.
-    const spy = vi.spyOn(fs, 'writeSync').mockImplementationOnce(((fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => {
-      realWriteSync(fd, buffer, offset, Math.floor(length / 2), position);
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    }) as unknown as typeof fs.writeSync);
+    const spy = vi.spyOn(fs, 'writev').mockImplementationOnce(((fd: number, buffers: Buffer[], position: number, callback: WritevCallback) => {
+      const whole = Buffer.concat(buffers);
+      fs.writeSync(fd, whole, 0, Math.floor(whole.length / 2), position);
+      callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 0, buffers);
+    }) as unknown as typeof fs.writev);
     try {
       await expect(log.append(numbered(5, 5, 1000))).rejects.toThrow(/I\/O error writing .*ENOSPC/);
     } finally {
@@ -318,6 +320,76 @@ describe('FileShardLog', () => {
     await log.close();
     const reopened = await openFileShardLog(shard, { fsync: 'always', onCorruption: () => expect.fail('nothing to repair') });
     expectNumbered(await readAll(reopened), 0, 10);
+    await reopened.close();
+  });
+
+  it('fails every append queued behind a failed write and hands their offsets out again', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    await log.append(numbered(0, 5, 1000));
+    let failWrite: (() => void) | undefined;
+    // The next write hangs until the test fails it; appends made meanwhile queue up behind it.
+    const spy = vi.spyOn(fs, 'writev').mockImplementationOnce(((_fd: number, buffers: Buffer[], _position: number, callback: WritevCallback) => {
+      failWrite = () => callback(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }), 0, buffers);
+    }) as unknown as typeof fs.writev);
+    const failing = log.append(numbered(5, 5, 1000));
+    const behind = [log.append(numbered(10, 3, 1001)), log.append(numbered(13, 2, 1002))];
+    const results = Promise.allSettled([failing, ...behind]);
+    spy.mockRestore();
+    failWrite!();
+    const settled = await results;
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/I\/O error writing .*EIO/);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/not written: an earlier write .* failed .*EIO/);
+    expect(log.committedOffset).toBe(5);
+    expect(log.lastArrivalTimestamp).toBe(1000);
+    expectNumbered(await readAll(log), 0, 5);
+    // The next append takes the first offset the failed ones had, and everything reads back in order.
+    expect(await log.append(numbered(5, 4, 1003))).toBe(5);
+    expectNumbered(await readAll(log), 0, 9);
+    await log.close();
+    const reopened = await openFileShardLog(shard, { fsync: 'always', onCorruption: () => expect.fail('nothing to repair') });
+    expectNumbered(await readAll(reopened), 0, 9);
+    expect(reopened.lastArrivalTimestamp).toBe(1003);
+    await reopened.close();
+  });
+
+  it('writes the appends that arrive while a write is in flight together, in one write, and commits them in order', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    const realWritev = fs.writev;
+    const writes: number[] = [];
+    let releaseFirst: (() => void) | undefined;
+    const spy = vi.spyOn(fs, 'writev').mockImplementation(((fd: number, buffers: Buffer[], position: number, callback: WritevCallback) => {
+      writes.push(buffers.length);
+      if (writes.length === 1) releaseFirst = () => realWritev(fd, buffers, position, callback);
+      else realWritev(fd, buffers, position, callback);
+    }) as unknown as typeof fs.writev);
+    try {
+      const appends = [log.append(numbered(0, 2, 1000)), log.append(numbered(2, 3, 1000)), log.append(numbered(5, 1, 1001)), log.append(numbered(6, 4, 1001))];
+      expect(writes).toEqual([1]);
+      releaseFirst!();
+      expect(await Promise.all(appends)).toEqual([0, 2, 5, 6]);
+      expect(writes).toEqual([1, 3]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(log.committedOffset).toBe(10);
+    expectNumbered(await readAll(log), 0, 10);
+    await log.close();
+    const reopened = await openFileShardLog(shard, { fsync: 'always', onCorruption: () => expect.fail('nothing to repair') });
+    expectNumbered(await readAll(reopened), 0, 10);
+    await reopened.close();
+  });
+
+  it('waits for the write in flight before closing, and acknowledges it', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    const pending = log.append(numbered(0, 3, 1000));
+    await log.close();
+    expect(await pending).toBe(0);
+    const reopened = await openFileShardLog(shard, { fsync: 'always' });
+    expectNumbered(await readAll(reopened), 0, 3);
     await reopened.close();
   });
 
