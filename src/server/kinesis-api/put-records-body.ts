@@ -55,11 +55,13 @@ class Scanner {
   /** Position of the first non-whitespace byte at or after `at`. */
   skip(at: number): number {
     const body = this.body;
-    for (;;) {
+    const n = body.length;
+    while (at < n) {
       const c = body[at];
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return at;
       at++;
     }
+    return at;
   }
 
   /** Matches a member name (the opening quote at `at`) and the colon after it; position of the value. */
