@@ -2,16 +2,16 @@
 // for the structures wire-shapes.ts builds, with no object per record on the way.
 
 import type { GetRecordsResult, PutRecordsEntry } from '../../engine/index.js';
-import { asciiBytes, JsonBytesWriter } from '../aws-protocol/json-bytes-writer.js';
+import { type AsciiText, asciiText, JsonBytesWriter } from '../aws-protocol/json-bytes-writer.js';
 import { wireChildShard } from './wire-shapes.js';
 
-const RECORDS_OPEN = asciiBytes('{"Records":[');
-const SEQUENCE_NUMBER = asciiBytes('{"SequenceNumber":"');
-const NEXT_SEQUENCE_NUMBER = asciiBytes(',{"SequenceNumber":"');
-const PARTITION_KEY = asciiBytes('","PartitionKey":');
-const MILLIS_BEHIND = asciiBytes('],"MillisBehindLatest":');
-const NEXT_ITERATOR = asciiBytes(',"NextShardIterator":');
-const CHILD_SHARDS = asciiBytes(',"ChildShards":');
+const RECORDS_OPEN = asciiText('{"Records":[');
+const SEQUENCE_NUMBER = asciiText('{"SequenceNumber":"');
+const NEXT_SEQUENCE_NUMBER = asciiText(',{"SequenceNumber":"');
+const PARTITION_KEY = asciiText('","PartitionKey":');
+const MILLIS_BEHIND = asciiText('],"MillisBehindLatest":');
+const NEXT_ITERATOR = asciiText(',"NextShardIterator":');
+const CHILD_SHARDS = asciiText(',"ChildShards":');
 const CLOSE_BRACE = 0x7d;
 
 /** Fixed text and a typical timestamp around each record, beyond its sequence number, data and key. */
@@ -29,14 +29,14 @@ export function getRecordsJson(result: GetRecordsResult): Buffer {
   // Records of one put share their arrival time, so the text from the end of the sequence number to the
   // start of the data is built once per run of equal times and copied for each record.
   let lastArrival = Number.NaN;
-  let arrivalToData = SEQUENCE_NUMBER;
+  let arrivalToData: AsciiText = SEQUENCE_NUMBER;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     w.raw(i === 0 ? SEQUENCE_NUMBER : NEXT_SEQUENCE_NUMBER);
     w.ascii(r.sequenceNumber);
     if (r.arrivalTimestamp !== lastArrival) {
       lastArrival = r.arrivalTimestamp;
-      arrivalToData = asciiBytes(`","ApproximateArrivalTimestamp":${String(lastArrival / 1000)},"Data":"`);
+      arrivalToData = asciiText(`","ApproximateArrivalTimestamp":${String(lastArrival / 1000)},"Data":"`);
     }
     w.raw(arrivalToData);
     w.base64Unquoted(r.data);
