@@ -35,10 +35,11 @@ export class EventStreamResponse {
 
 /**
  * An answer already encoded in the request's wire format (`ctx.codec`): operations whose answers hold one
- * entry per record write them straight to bytes instead of building objects for the codec to encode.
+ * entry per record write them straight to bytes (or JSON text) instead of building objects for the codec
+ * to encode.
  */
 export class EncodedResponse {
-  constructor(readonly body: Buffer) {}
+  constructor(readonly body: Buffer | string) {}
 }
 
 /** What a handler returns: the output structure (undefined for an empty body), its encoded bytes, or an event stream. */

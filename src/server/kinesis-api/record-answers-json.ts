@@ -1,5 +1,5 @@
-// GetRecords and PutRecords answers in JSON, written straight to bytes: the same text JSON.stringify gives
-// for the structures wire-shapes.ts builds, with no object per record on the way.
+// GetRecords and PutRecords answers in JSON, written without an object per record: the same text
+// JSON.stringify gives for the structures wire-shapes.ts builds.
 
 import type { GetRecordsResult, PutRecordsEntry } from '../../engine/index.js';
 import { type AsciiText, asciiText, JsonBytesWriter } from '../aws-protocol/json-bytes-writer.js';
@@ -77,7 +77,7 @@ function shardIdText(shardId: string): string {
  * are concatenated strings, and join() copies them in one pass where reading them a character at a time
  * first flattens each into a new string.
  */
-export function putRecordsJson(entries: readonly PutRecordsEntry[], failed: number): Buffer {
+export function putRecordsJson(entries: readonly PutRecordsEntry[], failed: number): string {
   const n = entries.length;
   const parts: string[] = [`{"FailedRecordCount":${failed},"Records":[`];
   for (let i = 0; i < n; i++) {
@@ -89,5 +89,6 @@ export function putRecordsJson(entries: readonly PutRecordsEntry[], failed: numb
     }
   }
   parts.push(']}');
-  return Buffer.from(parts.join(''), 'utf8');
+  // Text, not bytes: the transport encodes it into its own write buffer, so no buffer is allocated here.
+  return parts.join('');
 }
