@@ -61,7 +61,7 @@ export function validatePutRecord(record: PutRecordInput): bigint | undefined {
   const v = new Violations();
   const hash = checkRecord(v, record, '');
   v.throwIfAny();
-  if (record.data.byteLength + record.partitionKey.length * 3 > MAX_RECORD_BYTES) checkRecordSize(record, '');
+  if (record.data.length + record.partitionKey.length * 3 > MAX_RECORD_BYTES) checkRecordSize(record, '');
   return hash;
 }
 
@@ -76,6 +76,8 @@ export function validatePutRecords(records: readonly PutRecordInput[]): (bigint 
   }
   let hashes: (bigint | undefined)[] | undefined;
   // An upper bound of the request size (a UTF-16 unit is at most 3 UTF-8 bytes); exact only if it matters.
+  // Per record, `length` rather than `byteLength` (the same for a Uint8Array, checked first): V8 compiles
+  // `length` to a field load but calls out for `byteLength`, which made this loop four times slower.
   let bound = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
@@ -86,10 +88,10 @@ export function validatePutRecords(records: readonly PutRecordInput[]): (bigint 
       key.length >= 1 &&
       key.length <= 256 &&
       data instanceof Uint8Array &&
-      data.byteLength <= MAX_RECORD_BYTES &&
+      data.length <= MAX_RECORD_BYTES &&
       (record.explicitHashKey === undefined || record.explicitHashKey === null)
     ) {
-      const upper = data.byteLength + key.length * 3;
+      const upper = data.length + key.length * 3;
       bound += upper;
       if (upper > MAX_RECORD_BYTES && v.count === 0) checkRecordSize(record, ` in records.${i + 1}`);
       continue;

@@ -35,13 +35,14 @@ export class MemoryShardLog implements ShardLog {
     if (records.length === 0) return Promise.resolve(first);
     // Copy the payloads so a caller reusing its buffers cannot change stored data; one allocation per batch.
     let total = 0;
-    for (const r of records) total += r.data.byteLength;
+    // `length` rather than `byteLength` throughout: the same for a Uint8Array, and cheaper (see put-validation).
+    for (const r of records) total += r.data.length;
     const arena = new Uint8Array(total);
     let pos = 0;
     for (const r of records) {
-      const data = arena.subarray(pos, pos + r.data.byteLength);
+      const data = arena.subarray(pos, pos + r.data.length);
       data.set(r.data);
-      pos += r.data.byteLength;
+      pos += r.data.length;
       this.records.push({
         offset: this.nextOffset++,
         partitionKey: r.partitionKey,
@@ -61,7 +62,7 @@ export class MemoryShardLog implements ShardLog {
     let bytes = 0;
     for (let i = start - base; i < this.records.length && out.length < limits.maxRecords; i++) {
       const r = this.records[i]!;
-      const size = r.data.byteLength + r.partitionKey.length;
+      const size = r.data.length + r.partitionKey.length;
       if (out.length > 0 && bytes + size > limits.maxBytes) break;
       bytes += size;
       out.push(r);
