@@ -52,6 +52,43 @@ describe('PutRecords and GetRecords over JSON', () => {
     expect(Math.abs(records[0]!.ApproximateArrivalTimestamp * 1000 - Date.now())).toBeLessThan(60_000);
   });
 
+  it('stores a batch read straight from its bytes (plain keys, any layout) and reads every byte back', async () => {
+    const data = Array.from({ length: 7 }, (_, i) => Uint8Array.from({ length: i * 5 }, (_, j) => (j * 37 + i) & 255));
+    const body = {
+      StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/wire',
+      Records: data.map((d, i) => ({ PartitionKey: `plain-key-${i}`, Data: Buffer.from(d).toString('base64'), ExplicitHashKey: '1' })),
+    };
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'Kinesis_20131202.PutRecords',
+        'x-amz-date': '20261125T000000Z',
+        authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+      },
+      // Pretty-printed: whitespace between every token.
+      payload: JSON.stringify(body, null, 2),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+    const put = JSON.parse(res.body) as { FailedRecordCount: number; Records: { SequenceNumber: string; ShardId: string }[] };
+    expect(put.FailedRecordCount).toBe(0);
+
+    const iterator = await call('GetShardIterator', {
+      StreamName: 'wire',
+      ShardId: 'shardId-000000000000',
+      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+      StartingSequenceNumber: put.Records[0]!.SequenceNumber,
+    });
+    const got = await call('GetRecords', { ShardIterator: iterator.json.ShardIterator, Limit: data.length });
+    const records = got.json.Records as { SequenceNumber: string; Data: string; PartitionKey: string }[];
+    expect(records.map((r) => [r.SequenceNumber, Buffer.from(r.Data, 'base64').toString('hex'), r.PartitionKey])).toEqual(
+      data.map((d, i) => [put.Records[i]!.SequenceNumber, Buffer.from(d).toString('hex'), `plain-key-${i}`]),
+    );
+  });
+
   it('answers a body the quick path declines with the validator\'s words', async () => {
     const bad = await call('PutRecords', { StreamName: 'wire', Records: [{ Data: b64('fine'), PartitionKey: 'k' }, { Data: 'not base64!', PartitionKey: 'k' }] });
     expect(bad.status).toBe(400);
