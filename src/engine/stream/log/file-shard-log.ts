@@ -92,7 +92,10 @@ export class FileShardLog implements ShardLog {
   private committed: number;
   private lastCommittedTimestamp: number | undefined;
 
-  /** Appends accepted but not yet handed to a write, oldest first. */
+  /**
+   * Appends accepted but not yet handed to a write, oldest first. Not bounded here: it holds what callers
+   * are waiting on (each append's promise is pending until it is written), so its bound is theirs.
+   */
   private queued: Waiter[] = [];
   /** The appends of the write in flight, if one is. */
   private writing: Waiter[] | undefined;

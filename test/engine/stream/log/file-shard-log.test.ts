@@ -393,6 +393,43 @@ describe('FileShardLog', () => {
     await reopened.close();
   });
 
+  it('refuses the appends written, in flight and queued when an fsync fails', async () => {
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'always' });
+    await log.append(numbered(0, 5, 1000));
+    const realWritev = fs.writev;
+    let failSync: (() => void) | undefined;
+    let finishWrite: (() => void) | undefined;
+    let syncStarted = () => {};
+    const started = new Promise<void>((resolve) => (syncStarted = resolve));
+    const syncSpy = vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      failSync = () => callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      syncStarted();
+    }) as typeof fs.fdatasync);
+    const writeSpy = vi.spyOn(fs, 'writev').mockImplementation(((fd: number, buffers: Buffer[], position: number, callback: WritevCallback) => {
+      // The second write (the one after the append waiting for the failing fsync) is held until released.
+      if (failSync !== undefined && finishWrite === undefined) finishWrite = () => realWritev(fd, buffers, position, callback);
+      else realWritev(fd, buffers, position, callback);
+    }) as unknown as typeof fs.writev);
+    try {
+      const written = log.append(numbered(5, 2, 1001));
+      await started;
+      const inFlight = log.append(numbered(7, 2, 1002));
+      const queued = log.append(numbered(9, 2, 1003));
+      const settled = Promise.allSettled([written, inFlight, queued]);
+      failSync!();
+      finishWrite!();
+      expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    } finally {
+      syncSpy.mockRestore();
+      writeSpy.mockRestore();
+    }
+    expect(log.committedOffset).toBe(5);
+    expect(log.read(0, everything)).toHaveLength(5);
+    await expect(log.append(numbered(5, 1, 1004))).rejects.toThrow(/accepts no more writes/);
+    await log.close();
+  });
+
   it('refuses appends after an fsync fails, until reopened', async () => {
     const { shard } = tempDir();
     const log = await openFileShardLog(shard, { fsync: 'always' });
