@@ -48,7 +48,7 @@ function scratchFor(bytes: number): Buffer {
   return buf;
 }
 
-/** Recognises the body's one concrete form; each method returns -1 when the body is not of that form. */
+/** Steps through the body's one concrete form; member() and plainStringEnd() return -1 when the body is not of it. */
 class Scanner {
   constructor(readonly body: Buffer) {}
 
@@ -76,11 +76,12 @@ class Scanner {
   plainStringEnd(at: number): number {
     const body = this.body;
     if (body[at] !== QUOTE) return -1;
-    for (let i = at + 1; ; i++) {
+    for (let i = at + 1; i < body.length; i++) {
       const c = body[i]!;
       if (c === QUOTE) return i;
-      if (c < 0x20 || c >= 0x7f || c === BACKSLASH || i >= body.length) return -1;
+      if (c < 0x20 || c >= 0x7f || c === BACKSLASH) return -1;
     }
+    return -1;
   }
 }
 
@@ -103,7 +104,7 @@ export function putRecordsFromBody(
     scratch.set(body, 0);
     let gathered = 0;
     let keyBytes = n;
-    /** Per record: [bytes it decodes to, end of its key in the key area]. */
+    // Per record: how many bytes its data decodes to, where its key ends in the key area, its hash key.
     const dataLengths: number[] = [];
     const keyEnds: number[] = [];
     const hashKeys: (string | undefined)[] = [];
@@ -160,15 +161,15 @@ export function putRecordsFromBody(
               if (body[at] !== QUOTE) return undefined;
               // Keys are short: copied while they are checked, byte by byte.
               const start = keyBytes;
-              for (let i = at + 1; ; i++) {
+              let i = at + 1;
+              for (; i < n; i++) {
                 const c = body[i]!;
-                if (c === QUOTE) {
-                  at = i + 1;
-                  break;
-                }
-                if (c < 0x20 || c >= 0x7f || c === BACKSLASH || i >= n) return undefined;
+                if (c === QUOTE) break;
+                if (c < 0x20 || c >= 0x7f || c === BACKSLASH) return undefined;
                 scratch[keyBytes++] = c;
               }
+              if (i >= n) return undefined;
+              at = i + 1;
               const len = keyBytes - start;
               if (len < 1 || len > MAX_PARTITION_KEY) return undefined;
               keyEnd = keyBytes;

@@ -121,6 +121,12 @@ describe('putRecordsFromBody', () => {
     for (const text of declined) expect(fromBody(Buffer.from(text)), text.slice(0, 120)).toBeUndefined();
   });
 
+  it('declines every truncated body', () => {
+    const text = JSON.stringify({ StreamName: 's1', Records: [{ Data: b64('ab'), PartitionKey: 'k1', ExplicitHashKey: '42' }, { PartitionKey: 'key2', Data: b64('xyz!') }] });
+    for (let end = 0; end < text.length; end++) expect(fromBody(Buffer.from(text.slice(0, end))), text.slice(0, end)).toBeUndefined();
+    expect(fromBody(Buffer.from(text))).toBeDefined();
+  });
+
   it('declines data over the blob limit', () => {
     const small = putRecordsFromBody(structure(streamTargetMembers()), 500, 2);
     expect(small(Buffer.from(JSON.stringify({ StreamName: 's', Records: [{ Data: b64('abc'), PartitionKey: 'k' }] })))).toBeUndefined();
