@@ -1,7 +1,6 @@
 // The put path: validate, route each record to its shard, admit it against the shard's write limits,
 // and append each shard's records in one log call (the shards' appends run concurrently).
 
-import type { AppendRecord } from './log/shard-log.js';
 import { validatePutRecord, validatePutRecords } from './put-validation.js';
 import type { Shard } from './shard.js';
 import { asInternalFailure, shardRateMessage, shardThroughputExceeded, type Account } from './stream-errors.js';
@@ -35,10 +34,9 @@ export async function writeRecord(
     shard.metrics.writeProvisionedThroughputExceeded++;
     throw shardThroughputExceeded(account, stream.name, shard.shardId);
   }
-  const appended: AppendRecord = { partitionKey: record.partitionKey, data: record.data, arrivalTimestamp: shard.arrivalTime(now) };
   let offset: number;
   try {
-    offset = await shard.append([appended]);
+    offset = await shard.append([record], shard.arrivalTime(now));
   } catch (e) {
     throw asInternalFailure(e, `writing to ${shard.shardId} of stream ${stream.name}`);
   }
