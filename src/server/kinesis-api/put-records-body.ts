@@ -40,6 +40,8 @@ const EXPLICIT_HASH_KEY = name('ExplicitHashKey');
  */
 const REUSED_SCRATCH_BYTES = 1024 * 1024;
 let reusedScratch: Buffer = Buffer.alloc(0);
+let dataLengths = new Int32Array(0);
+let keyEnds = new Int32Array(0);
 
 function scratchFor(bytes: number): Buffer {
   if (reusedScratch.length >= bytes) return reusedScratch;
@@ -104,10 +106,14 @@ export function putRecordsFromBody(
     scratch.set(body, 0);
     let gathered = 0;
     let keyBytes = n;
-    // Per record: how many bytes its data decodes to, where its key ends in the key area, its hash key.
-    const dataLengths: number[] = [];
-    const keyEnds: number[] = [];
-    const hashKeys: (string | undefined)[] = [];
+    // Per record: how many bytes its data decodes to and where its key ends in the key area (arrays kept
+    // between requests, `maxRecords` long), and its hash key where it has one.
+    if (dataLengths.length < maxRecords) {
+      dataLengths = new Int32Array(maxRecords);
+      keyEnds = new Int32Array(maxRecords);
+    }
+    let count = 0;
+    let hashKeys: (string | undefined)[] | undefined;
     let streamName: string | undefined;
     let streamARN: string | undefined;
     let sawRecords = false;
@@ -125,7 +131,7 @@ export function putRecordsFromBody(
         if (at < 0 || body[at] !== OPEN_BRACKET) return undefined;
         at = s.skip(at + 1);
         for (;;) {
-          if (body[at] !== OPEN_BRACE || dataLengths.length >= maxRecords) return undefined;
+          if (body[at] !== OPEN_BRACE || count >= maxRecords) return undefined;
           at = s.skip(at + 1);
           let dataLength = -1;
           let keyEnd = -1;
@@ -189,9 +195,10 @@ export function putRecordsFromBody(
             else return undefined;
           }
           if (dataLength < 0 || keyEnd < 0) return undefined;
-          dataLengths.push(dataLength);
-          keyEnds.push(keyEnd);
-          hashKeys.push(hashKey);
+          dataLengths[count] = dataLength;
+          keyEnds[count] = keyEnd;
+          if (hashKey !== undefined) (hashKeys ??= [])[count] = hashKey;
+          count++;
           at = s.skip(at + 1);
           if (body[at] === COMMA) at = s.skip(at + 1);
           else if (body[at] === CLOSE_BRACKET) break;
@@ -232,7 +239,6 @@ export function putRecordsFromBody(
     if (gathered > 0 && bytes.write(scratch.toString('latin1', 0, gathered), 0, 'base64') !== bytes.length) return undefined;
     const keys = scratch.toString('latin1', n, keyBytes);
 
-    const count = dataLengths.length;
     const records = new Array<PutRecordsEntryInput>(count);
     // Plain views (Buffer#subarray goes through a slower species constructor; the logs copy the bytes),
     // made from the buffer and offset read once: the getters cost as much as the view itself.
@@ -246,7 +252,7 @@ export function putRecordsFromBody(
       const keyEnd = keyEnds[i]! - n;
       const partitionKey = keys.substring(keyAt, keyEnd);
       keyAt = keyEnd;
-      const hashKey = hashKeys[i];
+      const hashKey = hashKeys?.[i];
       records[i] = hashKey === undefined ? { Data: data, PartitionKey: partitionKey } : { Data: data, PartitionKey: partitionKey, ExplicitHashKey: hashKey };
     }
     const input: PutRecordsInput = { Records: records };
