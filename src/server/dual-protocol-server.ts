@@ -34,6 +34,12 @@ export interface DualProtocolServerOptions {
 const PREFACE_START = Buffer.from('PRI', 'latin1');
 const HTTP2_STREAM_WINDOW = 1024 * 1024;
 const HTTP2_SESSION_WINDOW = 8 * 1024 * 1024;
+/**
+ * Largest frame a client may send us (RFC 9113 allows up to 2^24-1; the default is 16 KiB): a 70 KB
+ * PutRecords body then arrives in one or a few DATA frames instead of five, each parsed and handed over
+ * separately.
+ */
+const HTTP2_MAX_FRAME_BYTES = 1024 * 1024;
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
@@ -100,7 +106,7 @@ export class DualProtocolServer extends net.Server {
     this.on('close', () => this.http1.close());
     // A 1 MiB stream window lets a PutRecords body (about 70 KiB for 500 small records, up to 10 MiB)
     // arrive without a WINDOW_UPDATE round trip per 64 KiB; the body limit still bounds each request.
-    this.http2 = http2.createServer({ settings: { initialWindowSize: HTTP2_STREAM_WINDOW } }, handler);
+    this.http2 = http2.createServer({ settings: { initialWindowSize: HTTP2_STREAM_WINDOW, maxFrameSize: HTTP2_MAX_FRAME_BYTES } }, handler);
     this.http2.on('session', (session) => {
       session.once('connect', () => session.setLocalWindowSize(HTTP2_SESSION_WINDOW));
       this.sessions.set(session, this.handingOver);
