@@ -16,7 +16,8 @@ export interface ShardRead {
   readonly millisBehindLatest: number;
 }
 
-const sizeOf = (r: LogRecord): number => r.data.byteLength + r.partitionKey.length;
+// `length`, not `byteLength`: the same for a Uint8Array, and V8 compiles it to a field load.
+const sizeOf = (r: LogRecord): number => r.data.length + r.partitionKey.length;
 
 export function readShard(
   shard: Shard,

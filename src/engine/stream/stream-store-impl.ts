@@ -324,7 +324,7 @@ export class StreamStoreImpl implements StreamStore {
     if (this.scaler !== undefined && stream.mode === 'ON_DEMAND') {
       // Offered traffic, failed records included: on-demand capacity is sized to what producers send.
       let bytes = 0;
-      for (const r of records) bytes += r.data.byteLength + r.partitionKey.length;
+      for (const r of records) bytes += r.data.length + r.partitionKey.length;
       this.scaler.recordWrites(stream, now, records.length, bytes);
     }
     return entries;
