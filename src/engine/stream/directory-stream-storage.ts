@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { fsyncDirectory, writeFileAtomic } from './atomic-file.js';
 import type { ShardLog, ShardLogOptions } from './log/shard-log.js';
+import { TailCacheBudget } from './log/tail-cache-budget.js';
 import { ITERATOR_KEY_BYTES, newIteratorKey } from './shard-iterator-token.js';
 import { readStreamMetadata, writeStreamMetadata, type StreamMetadata } from './stream-metadata.js';
 import type { StoredStream, StreamStorage } from './stream-storage.js';
@@ -21,12 +22,15 @@ export class DirectoryStreamStorage implements StreamStorage {
   private readonly streamsDir: string;
   private readonly storeDir: string;
   private readonly trashDir: string;
+  private readonly logOptions: ShardLogOptions & { readonly tailCacheBudget: TailCacheBudget };
 
   constructor(
     dataDir: string,
-    private readonly logOptions: ShardLogOptions,
+    logOptions: ShardLogOptions,
     private readonly openLog: OpenShardLog,
   ) {
+    // One budget for every shard this store opens: tail cache memory does not grow with the shard count.
+    this.logOptions = { ...logOptions, tailCacheBudget: new TailCacheBudget(logOptions.tailCacheTotalBytes) };
     this.streamsDir = join(dataDir, 'streams');
     this.storeDir = join(dataDir, 'stream-store');
     this.trashDir = join(this.storeDir, 'trash');

@@ -16,6 +16,7 @@ import { recoverSegments } from './segment-recovery.js';
 import type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, RecordInput, ShardLog, ShardLogOptions } from './shard-log.js';
 import { DEFAULT_INDEX_INTERVAL_BYTES } from './sparse-index.js';
 import { DEFAULT_TAIL_CACHE_BYTES, TailCache } from './tail-cache.js';
+import type { TailCacheBudget } from './tail-cache-budget.js';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_MAX_AGE_MS = 60 * 60 * 1000;
@@ -28,6 +29,8 @@ export interface FileShardLogOptions extends ShardLogOptions {
   readonly indexIntervalBytes?: number;
   /** Told about corruption found at start-up or while reading; by default a process warning is emitted. */
   readonly onCorruption?: (report: CorruptionReport) => void;
+  /** Shared by every shard log of a store, so their tail caches together stay within one bound. */
+  readonly tailCacheBudget?: TailCacheBudget;
 }
 
 /**
@@ -123,7 +126,7 @@ export class FileShardLog implements ShardLog {
     this.segmentBytes = settings.segmentBytes;
     this.segmentMaxAgeMs = settings.segmentMaxAgeMs;
     this.indexInterval = settings.indexInterval;
-    this.tail = new TailCache(settings.tailCacheBytes);
+    this.tail = new TailCache(settings.tailCacheBytes, settings.tailCacheBudget);
     this.report = settings.report;
     this.segments = segments;
     const active = segments[segments.length - 1]!;
@@ -668,6 +671,7 @@ interface Settings {
   readonly segmentMaxAgeMs: number;
   readonly indexInterval: number;
   readonly tailCacheBytes: number;
+  readonly tailCacheBudget: TailCacheBudget | undefined;
   readonly fsyncIntervalMs: number;
   readonly report: (report: CorruptionReport) => void;
 }
@@ -682,6 +686,7 @@ function settingsFrom(options: FileShardLogOptions): Settings {
     segmentMaxAgeMs: positive(options.segmentMaxAgeMs, DEFAULT_SEGMENT_MAX_AGE_MS, 'segmentMaxAgeMs'),
     indexInterval: positive(options.indexIntervalBytes, DEFAULT_INDEX_INTERVAL_BYTES, 'indexIntervalBytes'),
     tailCacheBytes: nonNegative(options.tailCacheBytes, DEFAULT_TAIL_CACHE_BYTES, 'tailCacheBytes'),
+    tailCacheBudget: options.tailCacheBudget,
     fsyncIntervalMs: positive(options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS, 'fsyncIntervalMs'),
     report: options.onCorruption ?? reportAsWarning,
   };

@@ -10,3 +10,4 @@ export {
   type FileShardLogOptions,
 } from './file-shard-log.js';
 export { DEFAULT_TAIL_CACHE_BYTES } from './tail-cache.js';
+export { DEFAULT_TAIL_CACHE_TOTAL_BYTES, TailCacheBudget } from './tail-cache-budget.js';

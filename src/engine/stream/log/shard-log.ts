@@ -90,4 +90,9 @@ export interface ShardLogOptions {
   readonly segmentMaxAgeMs?: number;
   /** Bytes of recent records a file log keeps in memory to serve reads without touching the disk. */
   readonly tailCacheBytes?: number;
+  /**
+   * Bytes all the shard logs of a store keep in their tail caches together (default 128 MiB); beyond it
+   * the store's oldest cached batches are dropped first, whichever shard holds them.
+   */
+  readonly tailCacheTotalBytes?: number;
 }

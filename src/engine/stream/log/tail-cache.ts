@@ -2,11 +2,13 @@
 // a stream) cost no disk access and no decoding.
 //
 // Bounded by `capacityBytes` (the batches' buffers plus a per-record allowance for their side arrays).
-// When full, the oldest batches are dropped; reads of their records go to the segment files instead.
+// When full, the oldest batches are dropped; reads of their records go to the segment files instead. A
+// store-wide budget (tail-cache-budget.ts) may drop them earlier, when other shards' batches are newer.
 
 import type { EncodedBatch } from './record-frame.js';
 import { FRAME_HEADER_BYTES } from './record-frame.js';
 import type { LogRecord, ReadLimits } from './shard-log.js';
+import type { BudgetEntry, BudgetedCache, TailCacheBudget } from './tail-cache-budget.js';
 
 export const DEFAULT_TAIL_CACHE_BYTES = 8 * 1024 * 1024;
 
@@ -14,22 +16,32 @@ export const DEFAULT_TAIL_CACHE_BYTES = 8 * 1024 * 1024;
 const PER_RECORD_OVERHEAD = 24;
 const PER_BATCH_OVERHEAD = 256;
 
-interface Entry {
+interface Entry extends BudgetEntry {
   readonly batch: EncodedBatch;
   /** A plain view of the frames, to read header bytes from. */
   readonly bytes: Uint8Array;
-  readonly cost: number;
 }
+
+/** What a dropped entry's slot holds until the array is compacted: nothing that pins memory. */
+const DROPPED: Entry = {
+  batch: { firstOffset: 0, count: 0, bytes: Buffer.alloc(0), frameStarts: new Uint32Array(1), timestamps: new Float64Array(0), partitionKeys: [] },
+  bytes: new Uint8Array(0),
+  cost: 0,
+  live: false,
+};
 
 /** Dropped entries are compacted away once this many accumulate, keeping eviction O(1) amortised. */
 const COMPACT_AFTER = 1024;
 
-export class TailCache {
+export class TailCache implements BudgetedCache {
   private entries: Entry[] = [];
   private head = 0;
   private used = 0;
 
-  constructor(readonly capacityBytes: number) {}
+  constructor(
+    readonly capacityBytes: number,
+    private readonly budget?: TailCacheBudget,
+  ) {}
 
   /** Offset of the oldest cached record, or undefined when the cache is empty. */
   get firstOffset(): number | undefined {
@@ -44,10 +56,20 @@ export class TailCache {
     if (batch.count === 0) return;
     const bytes = new Uint8Array(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
     const cost = batch.bytes.byteLength + batch.count * PER_RECORD_OVERHEAD + PER_BATCH_OVERHEAD;
-    this.entries.push({ batch, bytes, cost });
+    const entry: Entry = { batch, bytes, cost, live: true };
+    this.entries.push(entry);
     this.used += cost;
+    // Charged before anything is dropped: every batch a cache drops was charged, so it can be released.
+    this.budget?.charge(this, entry);
     while (this.used > this.capacityBytes && this.head < this.entries.length) this.dropHead();
     this.compact();
+  }
+
+  evict(entry: BudgetEntry): void {
+    if (this.head < this.entries.length && this.entries[this.head] === entry) {
+      this.dropHead();
+      this.compact();
+    }
   }
 
   /** Drops cached batches that hold only offsets below `offset` (retention). */
@@ -61,6 +83,7 @@ export class TailCache {
   }
 
   clear(): void {
+    while (this.head < this.entries.length) this.dropHead();
     this.entries = [];
     this.head = 0;
     this.used = 0;
@@ -148,8 +171,13 @@ export class TailCache {
   }
 
   private dropHead(): void {
-    this.used -= this.entries[this.head]!.cost;
-    this.head++;
+    const entry = this.entries[this.head]!;
+    // The slot lets go of the batch now; the array itself is compacted later. Keeping dropped batches
+    // reachable until then held up to COMPACT_AFTER batches (megabytes) beyond the cache's bound.
+    this.entries[this.head++] = DROPPED;
+    this.used -= entry.cost;
+    entry.live = false;
+    this.budget?.release(entry);
   }
 
   private compact(): void {
