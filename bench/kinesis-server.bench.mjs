@@ -43,7 +43,7 @@ const CORES = availableParallelism();
 /** SDK load processes for the spread cases; one per core lets the clients use the whole machine. */
 const CLIENT_PROCESSES = Math.max(1, Number(process.env.BENCH_CLIENT_PROCESSES ?? CORES));
 const SDK_PUT_CLIENTS = [1, 4];
-const RAW_PUT_CLIENTS = [1, 4, 8];
+const RAW_PUT_CLIENTS = [1, 4, 8, 16];
 const RAW_H2_WINDOW = 4 * 1024 * 1024;
 const PUT_TARGET = 25;
 const DRAIN_TARGET = 1_000_000;
