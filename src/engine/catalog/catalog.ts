@@ -12,7 +12,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryPlan, StreamSchema } from '../query/plan.js';
 import type { QueryCheckpoint } from '../query/running-query.js';
-import { fsyncDirectory, writeFileAtomic } from '../stream/atomic-file.js';
+import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
 
 export interface StoredQuery {

@@ -7,7 +7,7 @@ import { EddyError, isEddyError } from '../errors.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import { emptyDeliveryMetrics } from './delivery-metrics.js';
-import { clearStaging } from './atomic-file.js';
+import { clearStaging } from '../atomic-file.js';
 import { DeliveryRunner, STAGING_DIR, type DeliveryFailure, type RetryPolicy } from './delivery-runner.js';
 import { FileDeliveryStateStore, MemoryDeliveryStateStore, type DeliveryStateStore } from './delivery-state-store.js';
 import type { DeliveryStreamRecord, DeliveryStreamStatus, DeliveryStreamType, ExtendedS3Destination } from './delivery-stream-config.js';

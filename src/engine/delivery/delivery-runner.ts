@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { isEddyError } from '../errors.js';
 import type { ShardCursor, ShardPosition, StreamRecord, StreamStore } from '../stream/stream-store.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { compareSequenceNumbers, DeliveryBuffer, type BufferedRecord } from './delivery-buffer.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import type { DeliverySettings, DeliveryStreamRecord, OutputFormat } from './delivery-stream-config.js';

@@ -4,7 +4,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeliveryStreamRecord } from './delivery-stream-config.js';
-import { readJsonFile, writeFileAtomic } from './atomic-file.js';
+import { readJsonFile, writeFileAtomic } from '../atomic-file.js';
 
 /** Per shard: resume at a record, after a record, or the shard is finished (read to its end and delivered). */
 export type ShardCheckpoint =

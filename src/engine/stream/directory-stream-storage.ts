@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { fsyncDirectory, writeFileAtomic } from './atomic-file.js';
+import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import type { ShardLog, ShardLogOptions } from './log/shard-log.js';
 import { TailCacheBudget } from './log/tail-cache-budget.js';
 import { ITERATOR_KEY_BYTES, newIteratorKey } from './shard-iterator-token.js';
