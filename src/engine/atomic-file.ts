@@ -1,5 +1,6 @@
 // Files that appear whole or not at all: written under a temporary name, fsynced, renamed into place,
-// and the directory fsynced so the rename itself survives a crash.
+// and the directory fsynced so the rename itself survives a crash. Stream metadata, the SQL catalog,
+// delivery checkpoints and delivered files all go through here.
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
@@ -8,7 +9,8 @@ import { basename, dirname, join } from 'node:path';
 /** Temporary names start with this, so readers listing a directory can skip files still being written. */
 export const TEMP_PREFIX = '.tmp-';
 
-async function fsyncDir(dir: string): Promise<void> {
+/** Makes a directory's entries (creations, renames, removals) durable. */
+export async function fsyncDirectory(dir: string): Promise<void> {
   const h = await open(dir, 'r');
   try {
     await h.sync();
@@ -29,7 +31,7 @@ export async function ensureDir(dir: string): Promise<void> {
     if (d === created) break;
     d = dirname(d);
   }
-  for (const s of toSync) await fsyncDir(s);
+  for (const s of toSync) await fsyncDirectory(s);
 }
 
 /**
@@ -57,7 +59,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, s
     await rm(tmp, { force: true });
     throw e;
   }
-  await fsyncDir(dir);
+  await fsyncDirectory(dir);
 }
 
 export async function readJsonFile<T>(path: string): Promise<T | undefined> {
