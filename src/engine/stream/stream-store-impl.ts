@@ -623,10 +623,14 @@ export class StreamStoreImpl implements StreamStore {
   }
 
   metrics(): StreamMetrics[] {
-    return this.listStreams().map((summary) => ({
-      streamName: summary.streamName,
-      shards: this.streams.get(summary.streamName)!.allShards().map((s) => ({ ...s.metrics })),
-    }));
+    return this.listStreams().map((summary) => {
+      const stream = this.streams.get(summary.streamName)!;
+      return {
+        streamName: summary.streamName,
+        openShardCount: stream.openShards().length,
+        shards: stream.allShards().map((s) => ({ ...s.metrics })),
+      };
+    });
   }
 
   async close(): Promise<void> {

@@ -256,5 +256,7 @@ export interface ShardMetrics {
 
 export interface StreamMetrics {
   readonly streamName: string;
+  /** Shards taking writes now; on-demand scaling and resharding change it. */
+  readonly openShardCount: number;
   readonly shards: readonly ShardMetrics[];
 }

@@ -32,9 +32,19 @@ const SHARD_FIGURES: readonly Figure<ShardOfStream>[] = [
   },
 ];
 
+const STREAM_FIGURES: readonly Figure<StreamMetrics>[] = [
+  {
+    name: 'eddy_kinesis_open_shards',
+    type: 'gauge',
+    help: 'Shards of the stream taking writes (OpenShardCount); on-demand scaling and resharding change it.',
+    pick: (s) => s.openShardCount,
+  },
+];
+
 export function renderPrometheusText(streams: readonly StreamMetrics[], requests: RequestMetrics): string {
   const shards = streams.flatMap((stream) => stream.shards.map((shard) => ({ ...shard, streamName: stream.streamName })));
-  const lines = renderFigures(SHARD_FIGURES, shards, (s) => `stream="${escapeLabel(s.streamName)}",shard="${escapeLabel(s.shardId)}"`);
+  const lines = renderFigures(STREAM_FIGURES, streams, (s) => `stream="${escapeLabel(s.streamName)}"`);
+  lines.push(...renderFigures(SHARD_FIGURES, shards, (s) => `stream="${escapeLabel(s.streamName)}",shard="${escapeLabel(s.shardId)}"`));
   lines.push(...requests.render());
   const memory = process.memoryUsage();
   lines.push(

@@ -388,6 +388,7 @@ describe('health and metrics', () => {
     expect(body).toContain(`eddy_kinesis_write_provisioned_throughput_exceeded_total{${shard}} 0`);
     expect(body).toContain(`eddy_kinesis_read_provisioned_throughput_exceeded_total{${shard}} 0`);
     expect(body).toContain(`eddy_kinesis_iterator_age_milliseconds{${shard}} 0`);
+    expect(body).toContain('eddy_kinesis_open_shards{stream="metered"} 1');
     expect(body).toMatch(/eddy_request_duration_seconds_bucket\{service="Kinesis_20131202",operation="PutRecords",outcome="success",le="\+Inf"\} [1-9]/);
     expect(body).toMatch(/process_resident_memory_bytes \d+/);
     expect(body).toMatch(/# TYPE eddy_request_duration_seconds histogram/);

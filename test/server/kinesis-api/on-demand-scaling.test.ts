@@ -34,6 +34,7 @@ describe('an ON_DEMAND stream under write traffic', () => {
     await server.store.scaleOnDemandStreams();
     // 1,500 records in the last minute: 25 records/s, half of what 5 shards admit.
     expect(await summary()).toMatchObject({ OpenShardCount: 5, StreamStatus: 'ACTIVE' });
+    expect(await (await fetch(`${server.endpoint}/metrics`)).text()).toContain('eddy_kinesis_open_shards{stream="elastic"} 5');
     const shards = (await client.send(new ListShardsCommand({ StreamName: 'elastic' }))).Shards!;
     const open = shards.filter((s) => s.SequenceNumberRange!.EndingSequenceNumber === undefined);
     expect(open).toHaveLength(5);
