@@ -14,6 +14,7 @@ import type { QueryPlan, StreamSchema } from '../query/plan.js';
 import type { QueryCheckpoint } from '../query/running-query.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
+import { makeConfiguredDirectory } from '../configured-directory.js';
 import { decodePathComponent, encodePathComponent, removeInside } from '../safe-path.js';
 
 export interface StoredQuery {
@@ -55,7 +56,7 @@ export class Catalog {
   /** Opens the catalog in `dataDir` (created if missing), or an in-memory one without it. */
   static async open(dataDir?: string): Promise<Catalog> {
     if (dataDir === undefined) return new Catalog(undefined);
-    await mkdir(dataDir, { recursive: true });
+    await makeConfiguredDirectory(dataDir, 'Data directory');
     const catalog = new Catalog(dataDir);
     const path = join(dataDir, CATALOG_FILE);
     let text: string | undefined;

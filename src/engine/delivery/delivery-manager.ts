@@ -8,6 +8,7 @@ import type { StreamStore } from '../stream/stream-store.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import { emptyDeliveryMetrics } from './delivery-metrics.js';
 import { clearStaging } from '../atomic-file.js';
+import { checkConfiguredDirectory } from '../configured-directory.js';
 import { DeliveryRunner, STAGING_DIR, type DeliveryFailure, type RetryPolicy } from './delivery-runner.js';
 import { refuseReservedDeliveryStreamName, validateDeliveryStreamName } from './delivery-stream-name.js';
 import { FileDeliveryStateStore, MemoryDeliveryStateStore, type DeliveryStateStore } from './delivery-state-store.js';
@@ -120,6 +121,7 @@ export class DeliveryManager {
   static async open(o: DeliveryManagerOptions): Promise<DeliveryManager> {
     const state = o.dataDir ? new FileDeliveryStateStore(join(o.dataDir, 'delivery')) : new MemoryDeliveryStateStore();
     const m = new DeliveryManager(o, state);
+    await checkConfiguredDirectory(m.filesRoot, 'Files root');
     await clearStaging(join(m.filesRoot, STAGING_DIR));
     for (const r of await state.list()) {
       m.records.set(r.name, r);
