@@ -42,7 +42,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, s
   const dir = dirname(path);
   await ensureDir(dir);
   if (stagingDir) await ensureDir(stagingDir);
-  const tmp = join(stagingDir ?? dir, `${TEMP_PREFIX}${basename(path)}-${randomUUID()}`);
+  const tmp = join(stagingDir ?? dir, temporaryName(path));
   const h = await open(tmp, 'w');
   try {
     await h.writeFile(data);
@@ -60,6 +60,16 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, s
     throw e;
   }
   await fsyncDirectory(dir);
+}
+
+/** The UUID makes it unique; the start of the file's name only helps whoever lists the directory. */
+const TEMP_HINT_BYTES = 64;
+
+/** A temporary name for `path` that fits a file name (255 bytes) however long the final name is. */
+function temporaryName(path: string): string {
+  let hint = basename(path);
+  if (Buffer.byteLength(hint) > TEMP_HINT_BYTES) hint = Buffer.from(hint).subarray(0, TEMP_HINT_BYTES).toString().replace(/\uFFFD+$/, '');
+  return `${TEMP_PREFIX}${hint}-${randomUUID()}`;
 }
 
 export async function readJsonFile<T>(path: string): Promise<T | undefined> {

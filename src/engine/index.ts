@@ -35,8 +35,10 @@ export { openStreamStore } from './stream/open-stream-store.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
 export {
   DeliveryManager,
+  DELIVERY_STREAM_NAME_PATTERN,
   DESTINATION_CONFIGURATIONS,
   INTERNAL_STREAM_PREFIX,
+  MAX_DELIVERY_STREAM_NAME_LENGTH,
   unsnappyFramed,
   unhadoopSnappy,
 } from './delivery/index.js';

@@ -8,12 +8,14 @@
 // definitions. Both are replaced atomically. A query's definition is written before any checkpoint of
 // it and removed before its checkpoint file, so a checkpoint file without a definition can only be
 // left over from a crash mid-removal; opening the catalog deletes it.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryPlan, StreamSchema } from '../query/plan.js';
 import type { QueryCheckpoint } from '../query/running-query.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
+import { makeConfiguredDirectory } from '../configured-directory.js';
+import { decodePathComponent, encodePathComponent, removeInside } from '../safe-path.js';
 
 export interface StoredQuery {
   readonly id: string;
@@ -54,7 +56,7 @@ export class Catalog {
   /** Opens the catalog in `dataDir` (created if missing), or an in-memory one without it. */
   static async open(dataDir?: string): Promise<Catalog> {
     if (dataDir === undefined) return new Catalog(undefined);
-    await mkdir(dataDir, { recursive: true });
+    await makeConfiguredDirectory(dataDir, 'Data directory');
     const catalog = new Catalog(dataDir);
     const path = join(dataDir, CATALOG_FILE);
     let text: string | undefined;
@@ -114,6 +116,8 @@ export class Catalog {
   }
 
   async putQuery(query: StoredQuery): Promise<void> {
+    // An id that cannot name its checkpoint file is refused before anything is stored.
+    if (this.dir !== undefined) fileNameOf(query.id);
     this.stored.set(query.id, definitionOf(query));
     await this.persist();
     if (query.checkpoint) await this.saveCheckpoint(query.id, query.checkpoint);
@@ -179,29 +183,39 @@ export class Catalog {
     await Promise.all([this.writing, ...this.checkpointWrites.values()]);
   }
 
-  /** Reads the checkpoint files of known queries; deletes those of removed queries and stray temporaries. */
+  /**
+   * Reads the checkpoint files of known queries; deletes those of removed queries and stray temporaries.
+   * A file named in an earlier encoding of its query id (`.` written as `%2E`) is renamed to the current one.
+   */
   private async loadCheckpoints(): Promise<void> {
     const dir = join(this.dir!, QUERY_CHECKPOINTS_DIR);
     if ((await mkdir(dir, { recursive: true })) !== undefined) await fsyncDirectory(this.dir!);
-    let removed = false;
-    for (const name of await readdir(dir)) {
-      const id = name.endsWith('.json') ? queryIdOf(name) : undefined;
-      if (id === undefined || !this.stored.has(id)) {
-        await rm(join(dir, name), { recursive: true, force: true });
-        removed = true;
+    let changed = false;
+    const names = await readdir(dir);
+    const present = new Set(names);
+    for (const name of names) {
+      const id = queryIdOf(name);
+      const canonical = id === undefined || !this.stored.has(id) ? undefined : fileNameOf(id);
+      if (canonical === undefined || (canonical !== name && present.has(canonical))) {
+        await removeInside(dir, join(dir, name));
+        changed = true;
         continue;
       }
-      const path = join(dir, name);
+      const path = join(dir, canonical);
+      if (canonical !== name) {
+        await rename(join(dir, name), path);
+        changed = true;
+      }
       const text = await readFile(path, 'utf8');
       try {
         JSON.parse(text);
       } catch (e) {
         throw new EddyError('InternalFailure', `query checkpoint ${path} is not valid JSON (${(e as Error).message}); delete it to restart that query from the beginning of its stream`);
       }
-      this.checkpoints.set(id, text);
-      this.written.set(id, text);
+      this.checkpoints.set(id!, text);
+      this.written.set(id!, text);
     }
-    if (removed) await fsyncDirectory(dir);
+    if (changed) await fsyncDirectory(dir);
   }
 
   private checkpointPath(id: string): string {
@@ -214,16 +228,14 @@ function definitionOf(query: StoredQuery): QueryDefinition {
   return definition;
 }
 
-/** Any query id as one safe file name: no separators, and no dots, so never `.`, `..` or a `.tmp`. */
+const CHECKPOINT_SUFFIX = '.json';
+
+/** A query id as its checkpoint's file name. */
 function fileNameOf(id: string): string {
-  return `${encodeURIComponent(id).replace(/\./g, '%2E')}.json`;
+  return encodePathComponent(id, CHECKPOINT_SUFFIX);
 }
 
+/** The query id a checkpoint file name stands for (in any encoding), or undefined for other files. */
 function queryIdOf(fileName: string): string | undefined {
-  try {
-    const id = decodeURIComponent(fileName.slice(0, -'.json'.length));
-    return fileNameOf(id) === fileName ? id : undefined;
-  } catch {
-    return undefined;
-  }
+  return fileName.endsWith(CHECKPOINT_SUFFIX) ? decodePathComponent(fileName.slice(0, -CHECKPOINT_SUFFIX.length)) : undefined;
 }

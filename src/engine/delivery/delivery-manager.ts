@@ -8,7 +8,9 @@ import type { StreamStore } from '../stream/stream-store.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import { emptyDeliveryMetrics } from './delivery-metrics.js';
 import { clearStaging } from '../atomic-file.js';
+import { checkConfiguredDirectory } from '../configured-directory.js';
 import { DeliveryRunner, STAGING_DIR, type DeliveryFailure, type RetryPolicy } from './delivery-runner.js';
+import { refuseReservedDeliveryStreamName, validateDeliveryStreamName } from './delivery-stream-name.js';
 import { FileDeliveryStateStore, MemoryDeliveryStateStore, type DeliveryStateStore } from './delivery-state-store.js';
 import type { DeliveryStreamRecord, DeliveryStreamStatus, DeliveryStreamType, ExtendedS3Destination } from './delivery-stream-config.js';
 import { deliverySettings, mergeDestination, normalizeDestination, type StreamSchemaResolver } from './destination-validation.js';
@@ -119,6 +121,7 @@ export class DeliveryManager {
   static async open(o: DeliveryManagerOptions): Promise<DeliveryManager> {
     const state = o.dataDir ? new FileDeliveryStateStore(join(o.dataDir, 'delivery')) : new MemoryDeliveryStateStore();
     const m = new DeliveryManager(o, state);
+    await checkConfiguredDirectory(m.filesRoot, 'Files root');
     await clearStaging(join(m.filesRoot, STAGING_DIR));
     for (const r of await state.list()) {
       m.records.set(r.name, r);
@@ -141,6 +144,7 @@ export class DeliveryManager {
   }
 
   private get(name: string): DeliveryStreamRecord {
+    refuseReservedDeliveryStreamName(name);
     const r = this.records.get(name);
     if (!r) throw this.notFound(name);
     return r;
@@ -188,7 +192,7 @@ export class DeliveryManager {
 
   async createDeliveryStream(req: CreateDeliveryStreamRequest): Promise<{ deliveryStreamARN: string }> {
     const name = req.DeliveryStreamName;
-    validateName(name);
+    validateDeliveryStreamName(name);
     return this.locked(name, async () => {
       if (this.closed) throw new EddyError('ServiceUnavailableException', 'Eddy is shutting down.');
       if (this.records.has(name)) throw new EddyError('ResourceInUseException', `Firehose ${name} under accountId ${this.accountId} already exists.`);
@@ -419,15 +423,6 @@ export class DeliveryManager {
     const runners = [...this.runners.values()];
     this.runners.clear();
     await Promise.all(runners.map((r) => r.stop(true)));
-  }
-}
-
-function validateName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length < 1 || name.length > 64 || !/^[a-zA-Z0-9_.-]+$/.test(name)) {
-    throw new EddyError(
-      'ValidationException',
-      `1 validation error detected: Value '${String(name)}' at 'deliveryStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length from 1 to 64`,
-    );
   }
 }
 

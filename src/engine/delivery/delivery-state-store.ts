@@ -1,10 +1,11 @@
 // Where delivery stream definitions and shard checkpoints live: files in the data directory (written
 // atomically, so a crash leaves the previous version), or memory when Eddy runs without a data directory.
 
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeliveryStreamRecord } from './delivery-stream-config.js';
 import { readJsonFile, writeFileAtomic } from '../atomic-file.js';
+import { encodePathComponent, removeInside } from '../safe-path.js';
 
 /** Per shard: resume at a record, after a record, or the shard is finished (read to its end and delivered). */
 export type ShardCheckpoint =
@@ -26,24 +27,29 @@ export interface DeliveryStateStore {
   saveCheckpoint(name: string, checkpoint: DeliveryCheckpoint): Promise<void>;
 }
 
+/**
+ * On disk: `<root>/<name>/delivery-stream.json` and `<root>/<name>/checkpoint.json`, the folder named by
+ * encodePathComponent (every valid delivery stream name is its own folder name).
+ */
 export class FileDeliveryStateStore implements DeliveryStateStore {
   constructor(private readonly root: string) {}
 
   private dir(name: string): string {
-    return join(this.root, name);
+    return join(this.root, encodePathComponent(name));
   }
 
   async list(): Promise<DeliveryStreamRecord[]> {
-    let names: string[];
+    let entries;
     try {
-      names = await readdir(this.root);
+      entries = await readdir(this.root, { withFileTypes: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
     const out: DeliveryStreamRecord[] = [];
-    for (const n of names.sort()) {
-      const r = await readJsonFile<DeliveryStreamRecord>(join(this.dir(n), 'delivery-stream.json'));
+    // Files here are not delivery streams (a delivery stream named `.` once wrote its definition here).
+    for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = await readJsonFile<DeliveryStreamRecord>(join(this.root, entry.name, 'delivery-stream.json'));
       if (r) out.push(r);
     }
     return out;
@@ -54,7 +60,7 @@ export class FileDeliveryStateStore implements DeliveryStateStore {
   }
 
   async remove(name: string): Promise<void> {
-    await rm(this.dir(name), { recursive: true, force: true });
+    await removeInside(this.root, this.dir(name));
   }
 
   loadCheckpoint(name: string): Promise<DeliveryCheckpoint | undefined> {

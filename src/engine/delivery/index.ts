@@ -4,4 +4,5 @@ export type { DeliveryMetrics, DeliveryEvent } from './delivery-metrics.js';
 export type { DeliveryFailure, RetryPolicy } from './delivery-runner.js';
 export type { DeliveryStreamRecord, ExtendedS3Destination, DeliveryStreamType, CompressionFormat } from './delivery-stream-config.js';
 export type { StreamSchemaResolver } from './destination-validation.js';
+export { DELIVERY_STREAM_NAME_PATTERN, MAX_DELIVERY_STREAM_NAME_LENGTH } from './delivery-stream-name.js';
 export { unsnappyFramed, unhadoopSnappy } from './compression.js';

@@ -7,10 +7,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EddyError } from '../errors.js';
+import { makeConfiguredDirectory } from '../configured-directory.js';
 
 export const DATA_DIR_LOCK_FILE = 'eddy.lock';
 
@@ -46,7 +47,7 @@ export class DataDirLock {
    * process holding it. Creates the directory if it does not exist.
    */
   static async acquire(dataDir: string): Promise<DataDirLock> {
-    await mkdir(dataDir, { recursive: true });
+    await makeConfiguredDirectory(dataDir, 'Data directory');
     const path = join(dataDir, DATA_DIR_LOCK_FILE);
     const owner: LockOwner = {
       pid: process.pid,

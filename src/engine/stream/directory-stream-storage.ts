@@ -1,15 +1,17 @@
 // Durable stream storage in a data directory:
-//   <dataDir>/streams/<name>/stream.json             metadata, replaced atomically
+//   <dataDir>/streams/<name>/stream.json             metadata, replaced atomically (<name> as encodePathComponent
+//                                                    writes it: a valid stream name is itself, `.` is `%2E`)
 //   <dataDir>/streams/<name>/shards/<shardId>/       each shard's log
 //   <dataDir>/stream-store/iterator.key              the key shard iterators are sealed with
 //   <dataDir>/stream-store/trash/                    deleted streams, renamed here before removal
 // A stream directory without stream.json is a creation a crash interrupted, and is removed at start-up.
 
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
+import { assertStrictlyInside, encodePathComponent, removeInside } from '../safe-path.js';
 import type { ShardLog, ShardLogOptions } from './log/shard-log.js';
 import { TailCacheBudget } from './log/tail-cache-budget.js';
 import { ITERATOR_KEY_BYTES, newIteratorKey } from './shard-iterator-token.js';
@@ -53,14 +55,14 @@ export class DirectoryStreamStorage implements StreamStorage {
 
   async loadStreams(): Promise<StoredStream[]> {
     await mkdir(this.streamsDir, { recursive: true });
-    await rm(this.trashDir, { recursive: true, force: true });
+    await removeInside(this.storeDir, this.trashDir);
     const found: StoredStream[] = [];
     for (const entry of await readdir(this.streamsDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = join(this.streamsDir, entry.name);
       const metadata = await readStreamMetadata(dir);
       if (metadata === undefined) {
-        await rm(dir, { recursive: true, force: true });
+        await removeInside(this.streamsDir, dir);
         continue;
       }
       found.push({ dir, metadata });
@@ -69,9 +71,9 @@ export class DirectoryStreamStorage implements StreamStorage {
   }
 
   async createStreamDir(streamName: string): Promise<string> {
-    const dir = join(this.streamsDir, directoryName(streamName));
+    const dir = join(this.streamsDir, encodePathComponent(streamName));
     // Leftovers of an interrupted creation of the same name carry no metadata, so nothing is lost.
-    await rm(dir, { recursive: true, force: true });
+    await removeInside(this.streamsDir, dir);
     await mkdir(join(dir, 'shards'), { recursive: true });
     // Each new entry lives in its parent: `shards` in the stream's directory, which lives in `streams`.
     await fsyncDirectory(dir);
@@ -99,24 +101,20 @@ export class DirectoryStreamStorage implements StreamStorage {
       throw e;
     }
     for (const name of entries) {
-      if (!shardIds.has(name)) await rm(join(shardsDir, name), { recursive: true, force: true });
+      if (!shardIds.has(name)) await removeInside(shardsDir, join(shardsDir, name));
     }
   }
 
   async removeStreamDir(streamDir: string | undefined): Promise<void> {
     if (streamDir === undefined) return;
+    assertStrictlyInside(this.streamsDir, streamDir, 'delete the stream folder');
     // The rename makes the deletion atomic: after a crash the stream is either whole or gone.
     await mkdir(this.trashDir, { recursive: true });
     const trashed = join(this.trashDir, randomBytes(8).toString('hex'));
     await rename(streamDir, trashed);
     await fsyncDirectory(this.streamsDir);
-    await rm(trashed, { recursive: true, force: true });
+    await removeInside(this.trashDir, trashed);
   }
-}
-
-/** A stream's directory name: its name, except that `.` and `..` (valid stream names) are escaped. */
-export function directoryName(streamName: string): string {
-  return streamName === '.' || streamName === '..' ? streamName.replace(/\./g, '%2E') : streamName;
 }
 
 function required(streamDir: string | undefined): string {

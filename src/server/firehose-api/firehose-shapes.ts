@@ -1,10 +1,10 @@
 // Input shapes of the Firehose 2015-08-04 model for the members Eddy reads (others are ignored, as AWS
 // ignores unknown members), plus Eddy's own extensions: SchemaConfiguration.Columns and ArrowIpcSerDe.
 
-import { DESTINATION_CONFIGURATIONS } from '../../engine/index.js';
+import { DELIVERY_STREAM_NAME_PATTERN, DESTINATION_CONFIGURATIONS, MAX_DELIVERY_STREAM_NAME_LENGTH } from '../../engine/index.js';
 import { boolean, enumOf, integer, list, map, required, string, structure } from '../aws-protocol/shape.js';
 
-export const deliveryStreamName = () => string({ min: 1, max: 64, pattern: /^[a-zA-Z0-9_.-]+$/ });
+export const deliveryStreamName = () => string({ min: 1, max: MAX_DELIVERY_STREAM_NAME_LENGTH, pattern: DELIVERY_STREAM_NAME_PATTERN });
 export const roleARN = () => string({ min: 1, max: 512, pattern: /^arn:.*$/ });
 export const bucketARN = () => string({ min: 1, max: 2048, pattern: /^arn:.*:s3:::[\w.-]{1,255}$/ });
 export const tagKey = () => string({ min: 1, max: 128 });

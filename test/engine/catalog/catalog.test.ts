@@ -116,6 +116,30 @@ describe('Catalog', () => {
     expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual([]);
   });
 
+  it('names checkpoint files by the one path encoding, and takes over files named in the earlier one (dots as %2E)', async () => {
+    const dir = await tempDir();
+    const cat = await Catalog.open(dir);
+    for (const id of ['daily.totals', 'hourly.totals', '..']) await cat.putQuery({ id, name: id, sql: 'SELECT 1', plan, createdAt: 1 });
+    await cat.saveCheckpoint('..', { shards: { s: { after: '9' } } });
+    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual(['%2E%2E.json']);
+    // Files as the earlier encoding named them; for hourly.totals a newer file in the current encoding exists too.
+    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'daily%2Etotals.json'), JSON.stringify({ shards: { s: { after: '1' } } }));
+    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'hourly%2Etotals.json'), JSON.stringify({ shards: { s: { after: '2' } } }));
+    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'hourly.totals.json'), JSON.stringify({ shards: { s: { after: '3' } } }));
+    const reopened = await Catalog.open(dir);
+    expect(reopened.query('daily.totals')?.checkpoint).toEqual({ shards: { s: { after: '1' } } });
+    expect(reopened.query('hourly.totals')?.checkpoint).toEqual({ shards: { s: { after: '3' } } });
+    expect(reopened.query('..')?.checkpoint).toEqual({ shards: { s: { after: '9' } } });
+    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['%2E%2E.json', 'daily.totals.json', 'hourly.totals.json']);
+  });
+
+  it('refuses a query id too long to name its checkpoint file, before storing anything', async () => {
+    const dir = await tempDir();
+    const cat = await Catalog.open(dir);
+    await expect(cat.putQuery({ id: 'q'.repeat(300), name: 'long', sql: 'SELECT 1', plan, createdAt: 1 })).rejects.toThrow(/too long to store/);
+    expect(cat.queries()).toEqual([]);
+  });
+
   it('refuses to open with a corrupt checkpoint file, naming it', async () => {
     const dir = await tempDir();
     const cat = await Catalog.open(dir);

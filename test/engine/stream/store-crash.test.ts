@@ -19,7 +19,7 @@ let modulePath: string;
 
 /** The child runs plain node, so the store's sources are transpiled file by file, keeping their layout. */
 function transpileStore(outDir: string): string {
-  const files = ['clock.ts', 'errors.ts', 'atomic-file.ts'];
+  const files = ['clock.ts', 'errors.ts', 'atomic-file.ts', 'safe-path.ts', 'configured-directory.ts'];
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(srcEngine, rel), { withFileTypes: true })) {
       const file = `${rel}/${entry.name}`;

@@ -74,6 +74,25 @@ describe('Firehose API with the AWS SDK', () => {
     expect(err).toMatchObject({ name: 'ResourceNotFoundException', message: 'Firehose orders-raw under account 000000000000 not found.' });
   });
 
+  it("answers a delivery stream name outside Firehose's rules in Firehose's words, and . or .. by name", async () => {
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: Error & { $metadata: { httpStatusCode?: number } }) => ({ type: e.name, status: e.$metadata.httpStatusCode, message: e.message }));
+    expect(await refusal(s.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'a/../b', ExtendedS3DestinationConfiguration: dest() })))).toEqual({
+      type: 'ValidationException',
+      status: 400,
+      message: "1 validation error detected: Value 'a/../b' at 'deliveryStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+    });
+    expect(await refusal(s.firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'x'.repeat(65) })))).toMatchObject({
+      type: 'ValidationException',
+      message: `1 validation error detected: Value '${'x'.repeat(65)}' at 'deliveryStreamName' failed to satisfy constraint: Member must have length less than or equal to 64`,
+    });
+    for (const name of ['.', '..']) {
+      const answer = { type: 'InvalidArgumentException', status: 400, message: `DeliveryStreamName '${name}' is not allowed: the names '.' and '..' are reserved.` };
+      expect(await refusal(s.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: dest() })))).toEqual(answer);
+      expect(await refusal(s.firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: name })))).toEqual(answer);
+      expect(await refusal(s.firehose.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: enc({}) } })))).toEqual(answer);
+    }
+  });
+
   it('enforces PutRecordBatch limits: at most 500 records and 4 MiB per call', async () => {
     await s.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'limits', ExtendedS3DestinationConfiguration: dest() }));
     const tooMany = await s.firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: 'limits', Records: orders(501) })).catch((e: Error) => e);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../../clock.js';
 import { EddyError } from '../../errors.js';
+import { removeInside } from '../../safe-path.js';
 import { CommitListeners } from './commit-listeners.js';
 import { reportAsWarning, type CorruptionReport } from './corruption-report.js';
 import { fsyncDirectory, syncDirectory } from './directory-sync.js';
@@ -266,7 +267,8 @@ export class FileShardLog implements ShardLog {
 
   async destroy(): Promise<void> {
     await this.close();
-    await fs.promises.rm(this.dir, { recursive: true, force: true });
+    // A log owns its folder and nothing around it.
+    await removeInside(path.dirname(path.resolve(this.dir)), this.dir);
   }
 
   // --- writing -------------------------------------------------------------------------------------

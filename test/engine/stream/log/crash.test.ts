@@ -20,7 +20,7 @@ const writer = path.resolve(__dirname, 'fixtures/crash-writer.mjs');
  * modules they import) are transpiled file by file into `outDir`, keeping their relative layout.
  */
 function transpileLog(outDir: string): string {
-  const files = ['clock.ts', 'errors.ts', ...fs.readdirSync(path.join(srcEngine, 'stream/log')).map((f) => `stream/log/${f}`)];
+  const files = ['clock.ts', 'errors.ts', 'safe-path.ts', ...fs.readdirSync(path.join(srcEngine, 'stream/log')).map((f) => `stream/log/${f}`)];
   for (const file of files) {
     const source = fs.readFileSync(path.join(srcEngine, file), 'utf8');
     const { outputText } = ts.transpileModule(source, {
