@@ -28,7 +28,7 @@ export const READ_ONLY_ACTIONS: readonly string[] = [
 /** Resource kinds a statement may name after `on` (`*` stands for any resource). */
 const RESOURCE_KINDS = ['stream', 'deliverystream', 'query'] as const;
 
-const ACTION_PATTERN = /^[a-z][a-z0-9-]*:[A-Za-z0-9*?]+$/;
+const ACTION_PATTERN = /^[a-z][a-z0-9-]*:[a-z0-9*?]+$/i;
 
 /** `*` matches any run of characters (slashes included, as in IAM), `?` any one character. */
 export function globToRegExp(glob: string, flags = ''): RegExp {
