@@ -77,7 +77,7 @@ describe('eddy serve --credentials-file', () => {
     server = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--credentials-file', join(dir, 'credentials')]);
     const banner = await waitForOutput(server, /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*Streams are kept/);
     endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
-    expect(banner).toContain(`Requests must be signed with one of 2 credentials from ${join(dir, 'credentials')}; /v1 and WebSockets also take their bearer tokens.`);
+    expect(banner).toContain(`Requests must be signed with one of 2 credentials from ${join(dir, 'credentials')}; /v1 and WebSockets also take 1 bearer token.`);
   });
 
   afterAll(async () => {

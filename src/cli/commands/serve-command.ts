@@ -144,9 +144,11 @@ export const serveCommand: Command = {
     const scheme = tls ? 'https' : 'http';
     const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
     const sources = [...(credentialsFile !== undefined ? [resolve(credentialsFile)] : []), ...(fromEnv.length > 0 ? ['EDDY_ACCESS_KEY_ID'] : [])];
+    const tokens = credentials.filter((c) => c.bearerToken !== undefined).length;
     const authentication =
       credentials.length > 0
-        ? `Requests must be signed with one of ${credentials.length} credential${credentials.length === 1 ? '' : 's'} from ${sources.join(' and ')}; /v1 and WebSockets also take their bearer tokens.\n`
+        ? `Requests must be signed with one of ${credentials.length} credential${credentials.length === 1 ? '' : 's'} from ${sources.join(' and ')}` +
+          `${tokens > 0 ? `; /v1 and WebSockets also take ${tokens} bearer token${tokens === 1 ? '' : 's'}` : ''}.\n`
         : '';
     io.stdout.write(`Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n${transport}${authentication}${storage}\n${files}\n`);
     if (credentials.length === 0) {
