@@ -150,7 +150,7 @@ describe('Kinesis and Firehose with credentials', () => {
     }
   });
 
-  it('refuses the probe’s DeleteStream with a garbage signature, a 1999 date and a made-up region, and keeps the stream', async () => {
+  it('refuses a DeleteStream with a garbage signature, a 1999 date and a made-up region, and keeps the stream', async () => {
     const res = await fetch(`${endpoint}/`, {
       method: 'POST',
       headers: {
