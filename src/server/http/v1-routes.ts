@@ -40,6 +40,10 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     };
     /** Who started each query through this API: they may stop it without eddy:StopQuery. */
     const startedBy = new Map<string, string>();
+    // A credential that may do anything may stop any query, so only the others' queries are remembered.
+    const noteStarter = (queryId: string, principal: Principal): void => {
+      if (!principal.permissions.unrestricted) startedBy.set(queryId, principal.name);
+    };
 
     app.post<{ Body: { sql: string } }>(
       '/sql',
@@ -53,7 +57,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       async (request) => {
         const principal = principalOf(request);
         const results = await sql.execute(request.body.sql, statementChecker(principal));
-        for (const r of results) if (r.kind === 'query' || r.kind === 'insert') startedBy.set(r.query.id, principal.name);
+        for (const r of results) if (r.kind === 'query' || r.kind === 'insert') noteStarter(r.query.id, principal);
         return { results };
       },
     );
@@ -64,7 +68,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       async (request, reply) => {
         const principal = principalOf(request);
         const status = await sql.startQuery(request.body.sql, request.body.name, statementChecker(principal));
-        startedBy.set(status.id, principal.name);
+        noteStarter(status.id, principal);
         return reply.code(201).send(summary(status));
       },
     );

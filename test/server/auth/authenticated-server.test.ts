@@ -362,6 +362,15 @@ describe('WebSocket result streams with credentials', () => {
     expect(await connect({ headers })).toBe(403);
   });
 
+  it('lets a read-only credential stop the queries it started, and no one else’s', async () => {
+    const own = await api('/v1/sql', { headers: bearer(READER_TOKEN), body: { sql: 'SELECT n FROM ticks' } });
+    expect(own.status).toBe(200);
+    expect((await api(`/v1/queries/${own.json.results[0].query.id}`, { method: 'DELETE', headers: bearer(READER_TOKEN) })).status).toBe(204);
+    const others = await api(`/v1/queries/${queryId}`, { method: 'DELETE', headers: bearer(READER_TOKEN) });
+    expect(others.status).toBe(403);
+    expect(others.json.error.message).toContain(`eddy:StopQuery on resource: arn:aws:eddy:us-east-1:000000000000:query/${queryId}`);
+  });
+
   it('refuses a page of another site with 403 even with a valid token', async () => {
     expect(await connect({ headers: { ...bearer(READER_TOKEN), origin: 'https://evil.example' } })).toBe(403);
     await opened(connect({ headers: { ...bearer(READER_TOKEN), origin: `http://127.0.0.1:${port}` } }));
