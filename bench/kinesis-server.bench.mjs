@@ -16,8 +16,11 @@
 // Clients and servers share the machine: server CPU per record (from /proc) and the clients' CPU per
 // record (summed over load processes) are printed beside each rate, and the summary compares each case
 // with kinesalite under the same client, clients and processes. Run after `npm run build`.
+// With BENCH_CREDENTIALS=1 Eddy runs with credentials (the clients' key) and verifies every request's
+// signature; the raw client then signs its requests for real (once per pre-built body).
 //   node bench/kinesis-server.bench.mjs     BENCH_SECONDS=5 per case, BENCH_DRAIN_RECORDS=400000,
-//                                           BENCH_CLIENT_PROCESSES=<cores>, BENCH_FSYNC=always
+//                                           BENCH_CLIENT_PROCESSES=<cores>, BENCH_FSYNC=always,
+//                                           BENCH_CREDENTIALS=0
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,14 +52,18 @@ const PUT_TARGET = 25;
 const DRAIN_TARGET = 1_000_000;
 /** Lets every load process finish waking up before the common window opens. */
 const START_DELAY_MS = 200;
+/** Eddy with credentials: every request's signature verified. The key is the one the SDK load clients sign with. */
+const CREDENTIALS = process.env.BENCH_CREDENTIALS === '1';
+const BENCH_KEY = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const sigv4 = CREDENTIALS ? await import('../dist/server/auth/sigv4.js') : undefined;
 
 process.removeAllListeners('warning');
 
 // ---- servers ------------------------------------------------------------------------------------------
 
 /** Starts a server process and resolves with its endpoint once it prints one. */
-function startProcess(args, pattern) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+function startProcess(args, pattern, env = {}) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: root, env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let seen = '';
     child.stdout.on('data', (chunk) => {
@@ -204,15 +211,35 @@ async function sdkDrain(server, transport, consumers, processes, streamName) {
 
 // ---- raw client ---------------------------------------------------------------------------------------
 
-/** The headers the SDK sends, with a fixed SigV4-shaped Authorization (both servers check its shape only). */
-function rawHeaders(operation, body) {
-  return {
+/**
+ * The headers the SDK sends. Without BENCH_CREDENTIALS the Authorization is SigV4-shaped but fixed (both
+ * servers then check its shape only); with it, a real signature over the body, made once per body.
+ */
+function rawHeaders(operation, body, host) {
+  const headers = {
     'content-type': 'application/x-amz-json-1.1',
     'x-amz-target': `Kinesis_20131202.${operation}`,
     'x-amz-date': '20261125T000000Z',
     authorization: 'AWS4-HMAC-SHA256 Credential=bench/20261125/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
     'content-length': String(body.length),
   };
+  return sigv4 ? signed(headers, body, host) : headers;
+}
+
+const signatures = new WeakMap();
+function signed(headers, body, host) {
+  const known = signatures.get(body);
+  if (known && known.host === host && known.target === headers['x-amz-target']) return known.headers;
+  const date = sigv4.amzDate(Date.now());
+  const all = { ...headers, host, 'x-amz-date': date };
+  const names = ['content-type', 'host', 'x-amz-date', 'x-amz-target'];
+  const canonical = sigv4.canonicalRequest({ method: 'POST', rawPath: '/', rawQuery: '', signedHeaders: names, headerValue: (n) => all[n], payloadHash: sigv4.sha256Hex(body) });
+  const scope = sigv4.credentialScope(date.slice(0, 8), 'us-east-1', 'kinesis');
+  const signature = sigv4.signatureOf(sigv4.deriveSigningKey(BENCH_KEY.secretAccessKey, date.slice(0, 8), 'us-east-1', 'kinesis'), sigv4.stringToSign(date, scope, canonical));
+  const { host: _sentByTheConnection, ...sent } = all;
+  sent.authorization = `AWS4-HMAC-SHA256 Credential=${BENCH_KEY.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  signatures.set(body, { host, target: headers['x-amz-target'], headers: sent });
+  return sent;
 }
 
 /**
@@ -230,7 +257,7 @@ function rawConnection(endpoint, transport) {
     return {
       call(operation, body) {
         return new Promise((resolve, reject) => {
-          const req = session.request({ ':method': 'POST', ':path': '/', ...rawHeaders(operation, body) });
+          const req = session.request({ ':method': 'POST', ':path': '/', ...rawHeaders(operation, body, url.host) });
           const chunks = [];
           let status = 0;
           req.on('response', (headers) => (status = headers[':status']));
@@ -253,7 +280,7 @@ function rawConnection(endpoint, transport) {
     call(operation, body) {
       return new Promise((resolve, reject) => {
         const req = httpRequest(
-          { host: url.hostname, port: url.port, method: 'POST', path: '/', agent, headers: rawHeaders(operation, body) },
+          { host: url.hostname, port: url.port, method: 'POST', path: '/', agent, headers: rawHeaders(operation, body, url.host) },
           (res) => {
             const chunks = [];
             res.on('data', (c) => chunks.push(c));
@@ -407,6 +434,7 @@ try {
   eddy = await startProcess(
     [join(root, 'bin', 'eddy.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--fsync', FSYNC, '--no-throttle'],
     /listening on (http:\/\/[^\s]+)/,
+    CREDENTIALS ? { EDDY_ACCESS_KEY_ID: BENCH_KEY.accessKeyId, EDDY_SECRET_ACCESS_KEY: BENCH_KEY.secretAccessKey } : {},
   );
   ceiling = await startProcess(
     [join(here, 'lib', 'kinesis-null-server.mjs'), '--shards', String(SHARDS), '--records-per-shard', String(Math.ceil(DRAIN_RECORDS / SHARDS))],
@@ -425,7 +453,9 @@ try {
     console.log(`kinesalite unavailable: ${err.message}`);
   }
   console.log(`PutRecords: ${RECORDS_PER_CALL} × ${RECORD_BYTES}-byte records per call, ${SHARDS} shards, ${SECONDS} s per case, ${plural(CORES, 'core')}.`);
-  console.log(`eddy: \`eddy serve --fsync ${FSYNC} --no-throttle\`; kinesalite 3.3.3 in memory; each in its own process.`);
+  console.log(
+    `eddy: \`eddy serve --fsync ${FSYNC} --no-throttle\`${CREDENTIALS ? ' with credentials (every signature verified)' : ''}; kinesalite 3.3.3 in memory; each in its own process.`,
+  );
   console.log('ceiling: a do-nothing server in its own process answering with canned replies, storing nothing: what the SDK');
   console.log('  clients alone can reach here (the SDK ceiling). Not Eddy.');
   console.log('sdk = @aws-sdk/client-kinesis in SDK load processes ("4 × 2p": 4 clients spread over 2 processes);');

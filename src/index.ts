@@ -3,6 +3,9 @@
 export * from './engine/index.js';
 export { buildServer, type BuildServerOptions } from './server/app.js';
 export { DualProtocolServer, type DualProtocolServerOptions } from './server/dual-protocol-server.js';
+export type { AuthOptions, Principal } from './server/auth/access-control.js';
+export { credentialsFromEnv, loadCredentialsFile, parseCredentialsFile, type Credential } from './server/auth/credentials.js';
+export { EDDY_ACTIONS } from './server/auth/eddy-actions.js';
 export type { TlsOptions } from './server/tls-options.js';
 export {
   type AwsJsonService,

@@ -1,7 +1,9 @@
-// The SDK client the stream commands use. Eddy accepts any SigV4 credentials, so without AWS_* variables a
-// fixed local identity is used; with them (or a real endpoint) the usual environment credentials apply.
+// The SDK client the stream commands use, signing with the credentials the aws CLI would use
+// (client-credentials.ts). Without any, a fixed local identity signs: a server without credentials
+// accepts any signature.
 
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { clientCredentials, signingRegion } from './client-credentials.js';
 import type { OptionSpec, OptionValues } from './command.js';
 
 export type KinesisSdk = typeof import('@aws-sdk/client-kinesis');
@@ -19,14 +21,7 @@ export const connectionOptions: readonly OptionSpec[] = [
 export async function kinesisClient(values: OptionValues, env: NodeJS.ProcessEnv): Promise<KinesisClient> {
   const { KinesisClient } = await loadSdk();
   const endpoint = (values.endpoint as string | undefined) ?? env.EDDY_ENDPOINT ?? DEFAULT_ENDPOINT;
-  const region = (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const credentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: env.AWS_ACCESS_KEY_ID,
-          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        }
-      : { accessKeyId: 'eddy', secretAccessKey: 'eddy' };
+  const region = signingRegion(values.region as string | undefined, env);
+  const credentials = (await clientCredentials(env)) ?? { accessKeyId: 'eddy', secretAccessKey: 'eddy' };
   return new KinesisClient({ endpoint, region, credentials, maxAttempts: 3 });
 }

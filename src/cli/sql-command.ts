@@ -1,10 +1,11 @@
 // `eddy sql "<statements>"`: runs SQL through the /v1 API. DDL, SHOW, DESCRIBE and EXPLAIN print their
 // results; a SELECT starts a query whose rows are printed (one JSON object per line on stdout) as they
 // arrive over its WebSocket, until Ctrl-C, which deletes the query. Errors print with a caret under the
-// offending SQL and exit non-zero.
+// offending SQL and exit non-zero. Every request carries a token or a signature (api-auth.ts).
 
 import type { WebSocket } from 'ws';
 import type { SqlErrorCode } from '../sql/index.js';
+import { type ApiAuth, apiAuth, authHeaders } from './api-auth.js';
 import { UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT, type OptionValues } from './command.js';
 import { DEFAULT_ENDPOINT } from './kinesis-client.js';
@@ -28,7 +29,7 @@ interface StatementResult {
 }
 
 /** The options `sql` understands, and whether each takes a value; anything else bare is the SQL text. */
-const VALUE_OPTIONS = new Set(['--sql', '--endpoint']);
+const VALUE_OPTIONS = new Set(['--sql', '--endpoint', '--token', '--region']);
 
 /**
  * `eddy sql "<statements>" [--endpoint url]`: the first bare argument is the SQL. It is passed on as
@@ -57,16 +58,22 @@ export const sqlCommand: Command = {
   name: 'sql',
   summary: 'Runs SQL statements; for a SELECT, prints its result rows as they arrive until Ctrl-C.',
   details: [
-    'Usage: eddy sql "<statements>" [--endpoint url]   (or --sql "<statements>"; "-" reads them from stdin)',
+    'Usage: eddy sql "<statements>" [--endpoint url] [--token token]   (or --sql "<statements>"; "-" reads them from stdin)',
     '',
     'Statements are separated by ";". DDL (CREATE STREAM, DROP STREAM), SHOW STREAMS, SHOW QUERIES,',
     'DESCRIBE and EXPLAIN print their results. A SELECT starts a continuous query and prints each result',
     'row as one JSON object per line on stdout; Ctrl-C stops printing and deletes the query. INSERT INTO',
     '... SELECT starts a query that keeps running in the server; its id is printed.',
+    '',
+    'A server with credentials needs a bearer token from its credentials file (--token or $EDDY_TOKEN), or',
+    "requests signed with SigV4: without a token, eddy signs with the credentials the aws CLI would use",
+    '(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the AWS_PROFILE / default profile of ~/.aws/credentials).',
   ].join('\n'),
   options: [
     { name: 'sql', type: 'string', description: 'The statements (usually given as the first argument).', placeholder: 'statements' },
     { name: 'endpoint', type: 'string', description: 'Eddy endpoint URL.', defaultText: `$EDDY_ENDPOINT or ${DEFAULT_ENDPOINT}`, placeholder: 'url' },
+    { name: 'token', type: 'string', description: 'Bearer token for a server with credentials.', defaultText: '$EDDY_TOKEN', placeholder: 'token' },
+    { name: 'region', type: 'string', description: 'Region used for signing when there is no token.', defaultText: '$AWS_REGION or us-east-1', placeholder: 'region' },
   ],
   async run(values: OptionValues, io: CliIo): Promise<number> {
     let sql = values.sql as string | undefined;
@@ -75,7 +82,13 @@ export const sqlCommand: Command = {
     if (sql.trim() === '') throw new UsageError('the SQL statements are empty');
     const endpoint = ((values.endpoint as string | undefined) ?? io.env.EDDY_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
 
-    const res = await fetch(`${endpoint}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+    const auth = await apiAuth(values.token as string | undefined, values.region as string | undefined, io.env);
+    const requestBody = JSON.stringify({ sql });
+    const res = await fetch(`${endpoint}/v1/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await authHeaders(auth, 'POST', `${endpoint}/v1/sql`, requestBody)) },
+      body: requestBody,
+    });
     const body = (await res.json().catch(() => ({}))) as { results?: StatementResult[]; error?: ApiError };
     if (!res.ok || !body.results) {
       io.stderr.write(`${await renderError(body.error ?? { code: `HTTP ${res.status}`, message: res.statusText }, sql)}\n`);
@@ -88,7 +101,7 @@ export const sqlCommand: Command = {
       else io.stdout.write(describeResult(result));
     }
     if (selects.length === 0) return EXIT.ok;
-    return streamRows(endpoint, selects, io);
+    return streamRows(endpoint, auth, selects, io);
   },
 };
 
@@ -144,16 +157,22 @@ function offsetOf(sql: string, line: number, column: number): number {
 }
 
 /** Follows every started SELECT until Ctrl-C (then deletes them) or until they all end. */
-async function streamRows(endpoint: string, selects: readonly StatementResult[], io: CliIo): Promise<number> {
+async function streamRows(endpoint: string, auth: ApiAuth, selects: readonly StatementResult[], io: CliIo): Promise<number> {
   const { WebSocket } = await import('ws');
   const wsBase = endpoint.replace(/^http/, 'ws');
   const many = selects.length > 1;
   let failed = false;
   let interrupted = false;
   const sockets: WebSocket[] = [];
-  const ended = selects.map((select) => {
+  const upgrades = await Promise.all(
+    selects.map(async (select) => {
+      const path = `/v1/queries/${encodeURIComponent(select.query!.id)}/results`;
+      return { url: `${wsBase}${path}`, headers: await authHeaders(auth, 'GET', `${endpoint}${path}`) };
+    }),
+  );
+  const ended = selects.map((select, i) => {
     const q = select.query!;
-    const ws = new WebSocket(`${wsBase}/v1/queries/${encodeURIComponent(q.id)}/results`);
+    const ws = new WebSocket(upgrades[i]!.url, { headers: upgrades[i]!.headers });
     sockets.push(ws);
     const prefix = many ? `${q.name}\t` : '';
     return new Promise<void>((resolve) => {
@@ -199,7 +218,8 @@ async function streamRows(endpoint: string, selects: readonly StatementResult[],
     // The queries existed only to feed this terminal.
     await Promise.all(
       selects.map(async (s) => {
-        const res = await fetch(`${endpoint}/v1/queries/${encodeURIComponent(s.query!.id)}`, { method: 'DELETE' }).catch(() => undefined);
+        const url = `${endpoint}/v1/queries/${encodeURIComponent(s.query!.id)}`;
+        const res = await fetch(url, { method: 'DELETE', headers: await authHeaders(auth, 'DELETE', url) }).catch(() => undefined);
         if (res && res.status !== 204 && res.status !== 404) io.stderr.write(`Could not delete query ${s.query!.id}: HTTP ${res.status}\n`);
       }),
     );

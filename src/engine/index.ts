@@ -32,6 +32,7 @@ export type {
 } from './stream/stream-store.js';
 export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
+export { parseConsumerArn, parseStreamArn } from './stream/stream-arns.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
 export {
   DeliveryManager,
@@ -56,7 +57,7 @@ export type {
   StreamSchemaResolver,
   UpdateDestinationRequest,
 } from './delivery/index.js';
-export { QueryManager } from './query/query-manager.js';
+export { QueryManager, sourceStream } from './query/query-manager.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
 export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint } from './query/running-query.js';
 export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';

@@ -2,16 +2,24 @@
 // /metrics, over HTTP/1.1 and HTTP/2 on one port, in cleartext or (with `tls`) over TLS. It never listens
 // itself: call app.listen().
 //
+// Who may call it is `auth`'s business (auth/access-control.ts): with credentials every AWS request must
+// carry a valid SigV4 signature and the SQL API a token or signature; without, any well-formed signature
+// is accepted and listen() refuses a non-loopback address unless `auth.insecure`. Requests naming a Host
+// that is not the server's, or sent by another site's page (Origin), are refused either way.
+//
 // Extension points:
 //   services: more AWS JSON 1.1 services on `POST /` (see aws-protocol/aws-json-service.ts), e.g. Firehose.
 //   plugins:  more fastify plugins (route groups such as /v1, WebSocket upgrades). `upgrade` events of
 //             HTTP/1.1 connections are re-emitted on `app.server`.
 //   metrics:  more Prometheus text for /metrics.
 
+import type * as net from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { type Clock, type StreamStore, systemClock } from '../engine/index.js';
-import type { AwsJsonService } from './aws-protocol/aws-json-service.js';
+import { type AwsJsonService, signingNameOf } from './aws-protocol/aws-json-service.js';
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
+import { AccessControl, type AuthOptions, decorateWithAccessControl } from './auth/access-control.js';
+import { EDDY_ACTIONS } from './auth/eddy-actions.js';
 import { createDualProtocolServer, type DualProtocolServerOptions, type DualRequestHandler } from './dual-protocol-server.js';
 import { kinesisService } from './kinesis-api/kinesis-service.js';
 import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
@@ -45,6 +53,11 @@ export interface BuildServerOptions {
   readonly headersTimeoutMs?: number;
   /** HTTP/1.1: time from a request's first byte until all of it has arrived; default 300 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Credentials and their permissions, accepted Host names and Origins. Default: no credentials, so any
+   * well-formed signature is accepted and the server may listen on loopback only.
+   */
+  readonly auth?: AuthOptions;
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
@@ -52,11 +65,19 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const tls = options.tls ? loadTlsCredentials(options.tls) : undefined;
   const clock = options.clock ?? systemClock;
   const requestMetrics = new RequestMetrics();
+  const access = new AccessControl(options.auth, clock);
   const kinesis = kinesisService({
     store: options.store,
     clock,
     ...(options.subscribeToShard ? { subscribeToShard: options.subscribeToShard } : {}),
   });
+
+  const services = [kinesis, ...(options.services ?? [])];
+  // A typo in a credential's permissions stops start-up rather than silently allowing nothing.
+  access.checkActions([
+    ...services.flatMap((service) => Object.keys(service.operations).map((name) => `${signingNameOf(service)}:${name}`)),
+    ...Object.values(EDDY_ACTIONS),
+  ]);
 
   const serverOptions: DualProtocolServerOptions = {
     ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
@@ -72,6 +93,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(tls ? { https: true } : {}),
     serverFactory: ((handler: DualRequestHandler) => {
       const server = createDualProtocolServer(handler, serverOptions);
+      refuseUnsafeListen(server, access);
       // HTTP/1.1 upgrade requests (WebSockets) surface on the listening server, where ws expects them.
       server.http1.on('upgrade', (req, socket, head) => {
         if (server.listenerCount('upgrade') > 0) server.emit('upgrade', req, socket, head);
@@ -81,10 +103,22 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     }) as unknown as FastifyServerOptions['serverFactory'],
   }) as unknown as FastifyInstance;
 
+  decorateWithAccessControl(app, access);
+  app.addHook('onRequest', async (request, reply) => {
+    const refused = access.foreignRequest(request.headers);
+    if (refused === undefined) return;
+    reply.code(refused.status).header('content-type', 'application/json');
+    // The AWS APIs answer in their own error shape, everything else in the /v1 one.
+    if (request.method === 'POST' && request.url.split('?')[0] === '/') {
+      return reply.header('x-amzn-errortype', refused.code).send(JSON.stringify({ __type: refused.code, message: refused.message }));
+    }
+    return reply.send(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
+  });
+
   // Long-lived event streams would hold shutdown for minutes; they end (cleanly, at an event boundary) first.
   app.addHook('preClose', async () => kinesis.subscriptions.endAll());
 
-  app.register(awsJsonRoutes, { services: [kinesis, ...(options.services ?? [])], requestMetrics });
+  app.register(awsJsonRoutes, { services, requestMetrics, access });
 
   app.get(
     '/healthz',
@@ -100,4 +134,26 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
 
   for (const plugin of options.plugins ?? []) app.register(plugin);
   return app;
+}
+
+/**
+ * Checks the address before the socket is bound, so an open server never accepts a connection beyond
+ * loopback; the refusal reaches listen()'s caller as the server's 'error' event, as a bind failure would.
+ */
+function refuseUnsafeListen(server: net.Server, access: AccessControl): void {
+  const listen = server.listen.bind(server) as (...args: unknown[]) => net.Server;
+  server.listen = ((...args: unknown[]) => {
+    const first = args[0];
+    const host = typeof first === 'object' && first !== null ? (first as net.ListenOptions).host : typeof args[1] === 'string' ? args[1] : undefined;
+    const path = typeof first === 'object' && first !== null ? (first as net.ListenOptions).path : typeof first === 'string' ? first : undefined;
+    try {
+      // A Unix socket is reachable only through the file system, whose permissions decide who connects.
+      // Without a host, Node listens on every interface.
+      if (path === undefined) access.checkListen(host ?? '::');
+    } catch (err) {
+      process.nextTick(() => server.emit('error', err));
+      return server;
+    }
+    return listen(...args);
+  }) as typeof server.listen;
 }

@@ -61,10 +61,14 @@ export class SqlService {
 
   constructor(private readonly deps: SqlServiceDeps) {}
 
-  /** Compiles and runs one or more statements in order; the first failure stops the script. */
-  execute(sql: string): Promise<StatementResult[]> {
+  /**
+   * Compiles and runs one or more statements in order; the first failure stops the script. `authorize`
+   * sees every statement before any runs, so a script with one forbidden statement changes nothing.
+   */
+  execute(sql: string, authorize?: (statement: CompiledStatement) => void): Promise<StatementResult[]> {
     return this.exclusive(async () => {
       const statements = compileSql(sql, this.deps.catalog);
+      if (authorize) statements.forEach(authorize);
       const results: StatementResult[] = [];
       for (const statement of statements) results.push(await this.run(statement, sql));
       return results;
@@ -72,7 +76,7 @@ export class SqlService {
   }
 
   /** Starts exactly one continuous statement (SELECT or INSERT INTO … SELECT). */
-  startQuery(sql: string, name?: string): Promise<QueryStatus> {
+  startQuery(sql: string, name?: string, authorize?: (statement: CompiledStatement) => void): Promise<QueryStatus> {
     return this.exclusive(async () => {
       const statements = compileSql(sql, this.deps.catalog);
       const first = statements[0]!;
@@ -86,6 +90,7 @@ export class SqlService {
           sql,
         );
       }
+      authorize?.(first);
       return this.start(first as Extract<CompiledStatement, { kind: 'query' | 'insert' }>, sql, name);
     });
   }

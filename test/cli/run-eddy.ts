@@ -61,8 +61,8 @@ export function runEddy(main: string, args: readonly string[], options: { input?
 }
 
 /** Starts a long-running eddy command (serve, tail) and hands back the process. */
-export function startEddy(main: string, args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, [main, ...args], { env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startEddy(main: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [main, ...args], { env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Resolves with all output once `pattern` appears in the process's stdout. */

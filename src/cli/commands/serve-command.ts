@@ -17,7 +17,13 @@ export const serveCommand: Command = {
     '408 and their connection is closed (checked every second).\n' +
     'Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: no new connections, in-flight requests finish, files are closed.\n' +
     'With --in-memory, Firehose delivery runs only if --files-root is given: files are written there, while\n' +
-    'delivery streams and the records not yet delivered live in memory and are lost on exit.',
+    'delivery streams and the records not yet delivered live in memory and are lost on exit.\n' +
+    'With credentials (--credentials-file, in the aws CLI\'s format, or EDDY_ACCESS_KEY_ID and\n' +
+    'EDDY_SECRET_ACCESS_KEY) every Kinesis and Firehose request must be signed (SigV4) with one of them, and /v1\n' +
+    'and WebSockets take a bearer token (eddy_token) or a signature too. Without credentials any signature is\n' +
+    'accepted, so Eddy refuses to listen beyond loopback unless --insecure is given.\n' +
+    'Requests must name the server (Host: localhost, an IP address, the --host name or --allowed-hosts), and\n' +
+    'browser pages may use it only from its own origin or --allowed-origins.',
   options: [
     { name: 'port', type: 'integer', description: 'TCP port (0 picks a free one).', defaultText: '4567' },
     { name: 'host', type: 'string', description: 'Address to bind.', defaultText: '127.0.0.1', placeholder: 'address' },
@@ -35,6 +41,16 @@ export const serveCommand: Command = {
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
     { name: 'tls-cert', type: 'string', description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key.', placeholder: 'file' },
     { name: 'tls-key', type: 'string', description: 'PEM private key of --tls-cert (without a passphrase).', placeholder: 'file' },
+    {
+      name: 'credentials-file',
+      type: 'string',
+      description: "Credentials requests must be signed with, in the aws CLI's format; every [profile] is accepted.",
+      defaultText: '$EDDY_CREDENTIALS_FILE',
+      placeholder: 'file',
+    },
+    { name: 'insecure', type: 'boolean', description: 'Listen beyond loopback without credentials (anyone who reaches the port may do anything).' },
+    { name: 'allowed-hosts', type: 'string', description: 'More names clients may use in Host: comma-separated, .domain for subdomains, * for any.', placeholder: 'names' },
+    { name: 'allowed-origins', type: 'string', description: 'Origins (https://host[:port]) whose pages may call the server, comma-separated.', placeholder: 'origins' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
   ],
   async run(values, io) {
@@ -52,6 +68,19 @@ export const serveCommand: Command = {
     const tlsKey = values['tls-key'] as string | undefined;
     if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError(tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
     // Read before the engine opens, so a bad file stops start-up with a message naming it and nothing to undo.
+    const credentialsFile = (values['credentials-file'] as string | undefined) ?? (io.env.EDDY_CREDENTIALS_FILE || undefined);
+    const { credentialsFromEnv, loadCredentialsFile } = await import('../../server/auth/credentials.js');
+    const { listenRefusal } = await import('../../server/auth/access-control.js');
+    const { isLoopbackHost } = await import('../../server/auth/host-policy.js');
+    const fromEnv = credentialsFromEnv(io.env);
+    const credentials = [...(credentialsFile !== undefined ? loadCredentialsFile(resolve(credentialsFile)) : []), ...fromEnv];
+    const insecure = values.insecure === true;
+    const refusal = listenRefusal(host, { credentials, insecure });
+    if (refusal !== undefined) throw new UsageError(refusal);
+    const list = (name: string): string[] | undefined =>
+      values[name] === undefined ? undefined : (values[name] as string).split(',').map((v) => v.trim()).filter((v) => v !== '');
+    const allowedHosts = list('allowed-hosts');
+    const allowedOrigins = list('allowed-origins');
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
     const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }] = await Promise.all([
@@ -69,16 +98,23 @@ export const serveCommand: Command = {
       ...(idleTimeoutSeconds !== undefined ? { queries: { idleTimeoutMs: idleTimeoutSeconds * 1000 } } : {}),
     });
     const delivery = engine.delivery;
-    const app = buildServer({
-      store: engine.store,
-      clock: engine.clock,
-      logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
-      services: delivery ? [firehoseService({ delivery })] : [],
-      plugins: [sqlApi({ engine })],
-      metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
-      ...(tls ? { tls } : {}),
-    });
+    let app: ReturnType<typeof buildServer>;
     try {
+      app = buildServer({
+        store: engine.store,
+        clock: engine.clock,
+        logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
+        services: delivery ? [firehoseService({ delivery })] : [],
+        plugins: [sqlApi({ engine })],
+        metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
+        ...(tls ? { tls } : {}),
+        auth: {
+          credentials,
+          insecure,
+          ...(allowedHosts ? { allowedHosts } : {}),
+          ...(allowedOrigins ? { allowedOrigins } : {}),
+        },
+      });
       await app.listen({ port, host });
     } catch (err) {
       await engine.close();
@@ -107,7 +143,22 @@ export const serveCommand: Command = {
     });
     const scheme = tls ? 'https' : 'http';
     const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
-    io.stdout.write(`Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n${transport}${storage}\n${files}\n`);
+    const sources = [...(credentialsFile !== undefined ? [resolve(credentialsFile)] : []), ...(fromEnv.length > 0 ? ['EDDY_ACCESS_KEY_ID'] : [])];
+    const tokens = credentials.filter((c) => c.bearerToken !== undefined).length;
+    const authentication =
+      credentials.length > 0
+        ? `Requests must be signed with one of ${credentials.length} credential${credentials.length === 1 ? '' : 's'} from ${sources.join(' and ')}` +
+          `${tokens > 0 ? `; /v1 and WebSockets also take ${tokens} bearer token${tokens === 1 ? '' : 's'}` : ''}.\n`
+        : '';
+    io.stdout.write(`Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n${transport}${authentication}${storage}\n${files}\n`);
+    if (credentials.length === 0) {
+      io.stderr.write(
+        insecure && !isLoopbackHost(host)
+          ? `Warning: no credentials are configured and Eddy listens on ${host} (--insecure): anyone who can reach port ${actualPort} can read, write and delete every stream and run any SQL.\n`
+          : 'Warning: no credentials are configured, so requests are not authenticated: any signature is accepted and /v1 and WebSockets need no token. ' +
+              'Only this machine can connect. Use --credentials-file or EDDY_ACCESS_KEY_ID/EDDY_SECRET_ACCESS_KEY to require credentials.\n',
+      );
+    }
     await stopRequested;
     io.stdout.write('Shutting down…\n');
     await app.close();

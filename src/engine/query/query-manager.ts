@@ -198,7 +198,7 @@ export class QueryManager {
 }
 
 /** The stream a stored plan reads, found defensively: the plan may be one this version cannot build. */
-function sourceStream(plan: QueryPlan): string {
+export function sourceStream(plan: QueryPlan): string {
   let node: PlanNode | undefined = plan.root;
   for (let depth = 0; node !== undefined && depth < 64; depth++) {
     if (node.kind === 'source') return typeof node.stream === 'string' ? node.stream : '';

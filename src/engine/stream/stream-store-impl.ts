@@ -349,6 +349,10 @@ export class StreamStoreImpl implements StreamStore {
     });
   }
 
+  streamOfShardIterator(shardIterator: string): string {
+    return this.iterators.decode(shardIterator).streamName;
+  }
+
   async getRecords(shardIterator: string, limit: number = MAX_GET_RECORDS_LIMIT): Promise<GetRecordsResult> {
     if (!Number.isInteger(limit) || limit < 1) {
       new Violations().add(limit, 'limit', 'Member must have value greater than or equal to 1').throwIfAny();

@@ -204,6 +204,8 @@ export interface StreamStore {
 
   getShardIterator(streamName: string, shardId: string, position: ShardPosition): string;
   getRecords(shardIterator: string, limit?: number): Promise<GetRecordsResult>;
+  /** The stream a shard iterator reads, for permission checks; an iterator this store did not issue is InvalidArgumentException. */
+  streamOfShardIterator(shardIterator: string): string;
   openCursor(streamName: string, shardId: string, position: ShardPosition): ShardCursor;
 
   splitShard(streamName: string, shardToSplit: string, newStartingHashKey: string): Promise<void>;

@@ -1,20 +1,22 @@
-// `POST /` for every registered AWS JSON 1.1 service: target dispatch, SigV4 header check, JSON/CBOR
-// decoding, input validation, error mapping and per-operation latency. Runs in its own plugin scope so its
-// raw-body content-type parsers do not affect other routes.
+// `POST /` for every registered AWS JSON 1.1 service: target dispatch, SigV4 verification, JSON/CBOR
+// decoding, input validation, permission checks, error mapping and per-operation latency. Runs in its own
+// plugin scope so its raw-body content-type parsers do not affect other routes.
 
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AccessControl } from '../auth/access-control.js';
 import type { RequestMetrics, RequestOutcome } from '../metrics/request-metrics.js';
 import { toAwsErrorResponse } from './aws-error-response.js';
-import { type AwsJsonService, type AwsOperation, EncodedResponse, EventStreamResponse } from './aws-json-service.js';
+import { type AwsJsonService, type AwsOperation, EncodedResponse, EventStreamResponse, signingNameOf } from './aws-json-service.js';
 import { AwsProtocolError } from './aws-protocol-error.js';
 import { validateInput } from './shape.js';
-import { checkSigV4Header } from './sigv4-header.js';
 import { codecForContentType, type WireCodec, type WireFormat } from './wire-format.js';
 
 export interface AwsJsonRoutesOptions {
   readonly services: readonly AwsJsonService[];
   readonly requestMetrics: RequestMetrics;
+  /** Who may call which operation; default: an open server, which asks only for a well-formed signature. */
+  readonly access?: AccessControl;
 }
 
 const passThrough = (payload: unknown): string => payload as string;
@@ -23,24 +25,27 @@ interface Target {
   readonly service: AwsJsonService;
   readonly name: string;
   readonly operation: AwsOperation;
+  /** `kinesis`, `firehose`: the SigV4 scope's service and the IAM action prefix. */
+  readonly signingName: string;
 }
 
 export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutesOptions): Promise<void> {
-  const byPrefix = new Map<string, AwsJsonService>();
+  const byPrefix = new Map<string, { service: AwsJsonService; signingName: string }>();
   for (const service of options.services) {
     if (byPrefix.has(service.targetPrefix)) throw new Error(`two services registered for target prefix ${service.targetPrefix}`);
-    byPrefix.set(service.targetPrefix, service);
+    byPrefix.set(service.targetPrefix, { service, signingName: signingNameOf(service) });
   }
   const metrics = options.requestMetrics;
+  const access = options.access ?? new AccessControl();
 
   function resolveTarget(header: string | string[] | undefined): Target {
     const target = typeof header === 'string' ? header : undefined;
     const dot = target?.lastIndexOf('.') ?? -1;
     if (target !== undefined && dot > 0) {
-      const service = byPrefix.get(target.slice(0, dot));
+      const found = byPrefix.get(target.slice(0, dot));
       const name = target.slice(dot + 1);
-      const operation = service && Object.hasOwn(service.operations, name) ? service.operations[name] : undefined;
-      if (service && operation) return { service, name, operation };
+      const operation = found && Object.hasOwn(found.service.operations, name) ? found.service.operations[name] : undefined;
+      if (found && operation) return { service: found.service, name, operation, signingName: found.signingName };
     }
     throw new AwsProtocolError('UnknownOperationException', target ? `Unknown operation: ${target}` : 'Missing X-Amz-Target header');
   }
@@ -74,14 +79,18 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
       const target = resolveTarget(request.headers['x-amz-target']);
       serviceName = target.service.targetPrefix;
       operationName = target.name;
-      checkSigV4Header(request.headers);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const principal = access.authenticateAws({ method: request.method, url: request.url, headers: request.headers, body }, target.signingName);
       const fastJsonBody = codec.format === 'json' ? (target.operation.fastJsonBody as ((body: Buffer) => unknown) | undefined) : undefined;
       let input: unknown = fastJsonBody?.(body);
       if (input === undefined) {
         const decoded = codec.decode(body);
         const fastInput = target.operation.fastInput as ((body: unknown, format: WireFormat) => unknown) | undefined;
         input = fastInput?.(decoded, codec.format) ?? (validateInput(target.operation.input, decoded, codec.format) as unknown);
+      }
+      // A credential that may do anything needs no resource worked out (that would cost GetRecords a decryption).
+      if (!principal.permissions.unrestricted) {
+        access.authorize(principal, `${target.signingName}:${target.name}`, target.service.resourceOf?.(target.name, input) ?? '*');
       }
       // Only long-lived answers need to know when the client leaves; the signal is made on first use.
       let aborter: AbortController | undefined;

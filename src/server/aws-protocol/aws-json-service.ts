@@ -10,9 +10,10 @@
 //     async (input, ctx) => ({ RecordId: ..., Encrypted: false }));
 //
 // The dispatcher (aws-json-routes.ts) picks the service from `X-Amz-Target: <prefix>.<Operation>`, checks
-// the SigV4 header, decodes JSON or CBOR, validates the body against `input` (SerializationException /
-// ValidationException), calls `handle`, and encodes the answer with the request's codec. Handlers throw
-// EddyError (or AwsProtocolError) and never build error responses themselves.
+// the SigV4 signature, decodes JSON or CBOR, validates the body against `input` (SerializationException /
+// ValidationException), checks the caller may do `<signingName>:<Operation>` on `resourceOf(input)`, calls
+// `handle`, and encodes the answer with the request's codec. Handlers throw EddyError (or
+// AwsProtocolError) and never build error responses themselves.
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -64,6 +65,17 @@ export interface AwsOperation<S extends StructureShape = StructureShape> {
 export interface AwsJsonService {
   /** `Kinesis_20131202`, `Firehose_20150804`, … */
   readonly targetPrefix: string;
+  /**
+   * The service name SigV4 credential scopes carry and IAM actions start with (`kinesis:PutRecord`).
+   * Default: the target prefix up to `_`, lowercased (`Kinesis_20131202` → `kinesis`).
+   */
+  readonly signingName?: string;
+  /**
+   * The resource an operation acts on, for permission checks: `stream/<name>`, `deliverystream/<name>`,
+   * … or `*` when it acts on none in particular (the default). Called with the validated input; it throws
+   * what the operation would throw for an input that names no resource properly.
+   */
+  readonly resourceOf?: (operation: string, input: unknown) => string;
   // Operations differ in their input shapes; `any` here is what lets one table hold all of them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly operations: Readonly<Record<string, AwsOperation<any>>>;
@@ -83,3 +95,5 @@ export function operation<S extends StructureShape>(
     ...(fastJsonBody ? { fastJsonBody } : {}),
   };
 }
+
+export const signingNameOf = (service: AwsJsonService): string => service.signingName ?? service.targetPrefix.split('_')[0]!.toLowerCase();

@@ -1,5 +1,6 @@
 // Errors that belong to the AWS wire protocol rather than to the engine (bad body type, unknown target,
-// missing signature). Engine failures travel as EddyError; both become responses in aws-error-response.ts.
+// missing or wrong signature, denied permission). Engine failures travel as EddyError; both become
+// responses in aws-error-response.ts.
 
 export type AwsProtocolErrorType =
   | 'SerializationException'
@@ -7,6 +8,8 @@ export type AwsProtocolErrorType =
   | 'UnknownOperationException'
   | 'MissingAuthenticationTokenException'
   | 'IncompleteSignatureException'
+  | 'InvalidSignatureException'
+  | 'UnrecognizedClientException'
   | 'InvalidArgumentException'
   | 'ResourceInUseException'
   | 'AccessDeniedException';

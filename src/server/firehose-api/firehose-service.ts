@@ -127,6 +127,12 @@ export function firehoseService({ delivery }: FirehoseServiceOptions): AwsJsonSe
 
   return {
     targetPrefix: FIREHOSE_TARGET_PREFIX,
+    signingName: 'firehose',
+    // Every operation but ListDeliveryStreams names its delivery stream.
+    resourceOf: (_operation, input) => {
+      const name = (input as { DeliveryStreamName?: unknown }).DeliveryStreamName;
+      return typeof name === 'string' ? `deliverystream/${name}` : '*';
+    },
     operations: {
       CreateDeliveryStream: create,
       DescribeDeliveryStream: describe,

@@ -1,9 +1,11 @@
-// Errors become /v1 responses in one place: SQL mistakes 400 with their location, unknown things 404,
-// conflicts 409, other user errors 400, outside failures 503, bugs 500 with a generic message.
+// Errors become /v1 responses in one place: SQL mistakes 400 with their location, missing or wrong
+// credentials 401, denied permissions 403, unknown things 404, conflicts 409, other user errors 400,
+// outside failures 503, bugs 500 with a generic message.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isEddyError } from '../../engine/index.js';
 import { isSqlError } from '../../sql/index.js';
+import { AwsProtocolError } from '../aws-protocol/aws-protocol-error.js';
 
 export interface ApiErrorBody {
   readonly error: {
@@ -18,6 +20,11 @@ export interface ApiErrorBody {
 export function toApiError(err: unknown): { status: number; body: ApiErrorBody; internal: boolean } {
   if (isSqlError(err)) {
     return { status: 400, internal: false, body: { error: { code: err.sqlCode, message: err.message, line: err.line, column: err.column, token: err.token } } };
+  }
+  if (err instanceof AwsProtocolError) {
+    // The SQL API reports signature and token failures with the same types the AWS APIs use.
+    const status = err.type === 'AccessDeniedException' ? 403 : AUTHENTICATION_FAILURES.has(err.type) ? 401 : 400;
+    return { status, internal: false, body: { error: { code: err.type, message: err.message } } };
   }
   if (isEddyError(err)) {
     if (err.fault === 'user') {
@@ -37,9 +44,12 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody; 
   return { status: 500, internal: true, body: { error: { code: 'InternalError', message: 'Internal error; see the server log' } } };
 }
 
+const AUTHENTICATION_FAILURES = new Set(['MissingAuthenticationTokenException', 'IncompleteSignatureException', 'InvalidSignatureException', 'UnrecognizedClientException']);
+
 export function sendApiError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body, internal } = toApiError(err);
   if (internal) request.log.error({ err }, 'request failed');
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="eddy"');
   return reply.code(status).send(body);
 }
 

@@ -1,9 +1,14 @@
 // The /v1 HTTP API: SQL scripts, continuous queries and streams, as one fastify plugin (registered under
-// the /v1 prefix, which also scopes its error and not-found handlers).
+// the /v1 prefix, which also scopes its error and not-found handlers). Every request is authenticated
+// (api-authentication.ts) and every statement and route checked against the caller's permissions.
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { QueryStatus } from '../../engine/index.js';
+import type { CompiledStatement } from '../../sql/index.js';
+import { accessControlOf, type Principal } from '../auth/access-control.js';
+import { EDDY_ACTIONS, statementActions } from '../auth/eddy-actions.js';
 import { summary, type SqlService } from '../sql-service.js';
+import { authenticateApiRequests } from './api-authentication.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
 import {
   queryBodySchema,
@@ -19,7 +24,7 @@ export interface V1RoutesOptions {
   readonly sql: SqlService;
 }
 
-const errors = { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
+const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
 
 export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
   const { sql } = options;
@@ -28,6 +33,17 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     app.setNotFoundHandler((request, reply) =>
       reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
     );
+    const access = accessControlOf(app);
+    const principalOf = authenticateApiRequests(app, access);
+    const statementChecker = (principal: Principal) => (statement: CompiledStatement) => {
+      for (const { action, resource } of statementActions(statement)) access.authorize(principal, action, resource);
+    };
+    /** Who started each query through this API: they may stop it without eddy:StopQuery. */
+    const startedBy = new Map<string, string>();
+    // A credential that may do anything may stop any query, so only the others' queries are remembered.
+    const noteStarter = (queryId: string, principal: Principal): void => {
+      if (!principal.permissions.unrestricted) startedBy.set(queryId, principal.name);
+    };
 
     app.post<{ Body: { sql: string } }>(
       '/sql',
@@ -38,14 +54,21 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
           response: { 200: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: statementResultSchema } } }, ...errors },
         },
       },
-      async (request) => ({ results: await sql.execute(request.body.sql) }),
+      async (request) => {
+        const principal = principalOf(request);
+        const results = await sql.execute(request.body.sql, statementChecker(principal));
+        for (const r of results) if (r.kind === 'query' || r.kind === 'insert') noteStarter(r.query.id, principal);
+        return { results };
+      },
     );
 
     app.post<{ Body: { sql: string; name?: string } }>(
       '/queries',
       { preValidation: onlyFields(queryBodySchema.properties), schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
       async (request, reply) => {
-        const status = await sql.startQuery(request.body.sql, request.body.name);
+        const principal = principalOf(request);
+        const status = await sql.startQuery(request.body.sql, request.body.name, statementChecker(principal));
+        noteStarter(status.id, principal);
         return reply.code(201).send(summary(status));
       },
     );
@@ -53,20 +76,30 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     app.get(
       '/queries',
       { schema: { response: { 200: { type: 'object', required: ['queries'], properties: { queries: { type: 'array', items: queryStatusSchema } } }, ...errors } } },
-      async () => ({ queries: sql.listQueries().map(forWire) }),
+      async (request) => {
+        access.authorize(principalOf(request), EDDY_ACTIONS.describe, '*');
+        return { queries: sql.listQueries().map(forWire) };
+      },
     );
 
     app.get<{ Params: { id: string } }>(
       '/queries/:id',
       { schema: { params: queryIdParamsSchema, response: { 200: queryStatusSchema, ...errors } } },
-      async (request) => forWire(sql.queryStatus(request.params.id)),
+      async (request) => {
+        access.authorize(principalOf(request), EDDY_ACTIONS.describe, `query/${request.params.id}`);
+        return forWire(sql.queryStatus(request.params.id));
+      },
     );
 
     app.delete<{ Params: { id: string } }>(
       '/queries/:id',
       { schema: { params: queryIdParamsSchema, response: { 204: { type: 'null' }, ...errors } } },
       async (request, reply) => {
-        await sql.deleteQuery(request.params.id);
+        const principal = principalOf(request);
+        const id = request.params.id;
+        if (startedBy.get(id) !== principal.name) access.authorize(principal, EDDY_ACTIONS.stopQuery, `query/${id}`);
+        await sql.deleteQuery(id);
+        startedBy.delete(id);
         return reply.code(204).send();
       },
     );
@@ -74,7 +107,10 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     app.get(
       '/streams',
       { schema: { response: { 200: { type: 'object', required: ['streams'], properties: { streams: { type: 'array', items: streamListingSchema } } }, ...errors } } },
-      async () => ({ streams: sql.listStreams() }),
+      async (request) => {
+        access.authorize(principalOf(request), EDDY_ACTIONS.describe, '*');
+        return { streams: sql.listStreams() };
+      },
     );
   };
 }

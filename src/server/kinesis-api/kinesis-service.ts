@@ -4,6 +4,7 @@ import type { Clock, StreamStore } from '../../engine/index.js';
 import type { AwsJsonService } from '../aws-protocol/aws-json-service.js';
 import { consumerOperations } from './consumer-operations.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
+import { kinesisResourceOf } from './kinesis-resources.js';
 import { kinesisVisibleStreams } from './kinesis-visible-streams.js';
 import { listShardsOperations } from './list-shards.js';
 import { recordOperations } from './record-operations.js';
@@ -29,6 +30,8 @@ export function kinesisService(options: KinesisServiceOptions): KinesisService {
   const deps: KinesisApiDeps = { store: kinesisVisibleStreams(options.store), clock: options.clock, subscriptions: new ShardSubscriptions(options.clock) };
   return {
     targetPrefix: KINESIS_TARGET_PREFIX,
+    signingName: 'kinesis',
+    resourceOf: kinesisResourceOf(deps.store, deps.clock),
     subscriptions: deps.subscriptions,
     operations: {
       ...streamLifecycleOperations(deps),

@@ -1,6 +1,12 @@
 // ws://host:port/v1/queries/:id/results: a query's result rows as JSON text frames, over the HTTP/1.1
 // upgrade of the same port the AWS APIs use.
 //
+// The upgrade is refused (with an HTTP status and a JSON error, as /v1 answers) for a foreign Host or
+// Origin, without credentials, or without eddy:ReadQueryResults on `query/<id>`. Credentials are those
+// of /v1 (a bearer token or a SigV4 signature, in the headers or presigned in the URL), or, since
+// browsers cannot set headers on a WebSocket, a token offered as the subprotocol `eddy.token.<token>`
+// (next to a real one, which the server picks) or given as `?token=<token>`.
+//
 // Frames: {"type":"schema","columns":[…]} first, then {"type":"rows","rows":[…]} as results arrive, and
 // {"type":"error","message":…} when the query fails or the subscriber is dropped.
 //
@@ -9,11 +15,15 @@
 // `maxQueuedRows` (socket-outbox.ts). A subscriber that overflows both is sent an error frame and
 // disconnected; the query and the other subscribers never wait for it.
 
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type QueryManager, type ResultListener, type Row, type Subscription } from '../../engine/index.js';
+import { accessControlOf, type UpgradeTokens } from '../auth/access-control.js';
+import { EDDY_ACTIONS } from '../auth/eddy-actions.js';
+import { parseQuery } from '../auth/sigv4.js';
+import { toApiError } from '../http/api-error.js';
 import type { HeldResults } from './held-results.js';
 import { SocketOutbox } from './socket-outbox.js';
 
@@ -51,6 +61,9 @@ export const CLOSE_QUERY_STOPPED = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 
 const RESULTS_PATH = /^\/v1\/queries\/([^/]+)\/results\/?$/;
+/** A subprotocol that carries a token rather than naming a protocol; never the one the server picks. */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'eddy.token.';
+const NO_BODY = Buffer.alloc(0);
 
 export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyPluginAsync {
   const maxQueuedRows = options.maxQueuedRows ?? DEFAULT_MAX_QUEUED_ROWS;
@@ -62,7 +75,15 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
 
   return async (app: FastifyInstance) => {
     // Clients send nothing but control frames, so a small payload limit costs nothing.
-    const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false, clientTracking: true });
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: 4096,
+      perMessageDeflate: false,
+      clientTracking: true,
+      // A browser fails the connection unless the server picks one of the subprotocols it offered.
+      handleProtocols: (offered) => [...offered].find((p) => !p.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) ?? false,
+    });
+    const access = accessControlOf(app);
 
     const closeSoon = (ws: WebSocket, code: number, reason: string, graceMs = closeTimeoutMs): void => {
       if (ws.readyState === WebSocket.OPEN) ws.close(code, truncateReason(reason));
@@ -147,6 +168,11 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
     };
 
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      const foreign = access.foreignRequest(req.headers);
+      if (foreign) {
+        refuseUpgrade(socket, foreign.status, { error: { code: foreign.code, message: foreign.message } });
+        return;
+      }
       const path = (req.url ?? '/').split('?')[0]!;
       const match = RESULTS_PATH.exec(path);
       if (!match) {
@@ -158,6 +184,14 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
         queryId = decodeURIComponent(match[1]!);
       } catch {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      try {
+        const principal = access.authenticateApi({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: NO_BODY }, upgradeTokens(req));
+        access.authorize(principal, EDDY_ACTIONS.readQueryResults, `query/${queryId}`);
+      } catch (err) {
+        const { status, body } = toApiError(err);
+        refuseUpgrade(socket, status, body);
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => attach(ws, queryId));
@@ -189,4 +223,28 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
 function truncateReason(reason: string): string {
   const bytes = Buffer.from(reason);
   return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '...';
+}
+
+/** Tokens where browsers can put them: `?token=` or a subprotocol `eddy.token.<token>`. */
+function upgradeTokens(req: IncomingMessage): UpgradeTokens {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const queryToken = q < 0 ? undefined : parseQuery(url.slice(q + 1)).find(([name]) => name === 'token')?.[1];
+  const offered = req.headers['sec-websocket-protocol'];
+  const subprotocolToken = offered
+    ?.split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))
+    ?.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+  return { ...(queryToken !== undefined ? { queryToken } : {}), ...(subprotocolToken !== undefined ? { subprotocolToken } : {}) };
+}
+
+/** Answers an upgrade request with an HTTP error and a JSON body, as /v1 would, and closes the connection. */
+function refuseUpgrade(socket: Duplex, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  const challenge = status === 401 ? 'WWW-Authenticate: Bearer realm="eddy"\r\n' : '';
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n${challenge}` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
 }

@@ -1,0 +1,58 @@
+// The actions of the SQL API (`/v1` and its WebSockets), named as IAM names actions, for permissions in
+// the credentials file. Kinesis and Firehose requests are the actions `kinesis:<Operation>` and
+// `firehose:<Operation>`; resources are `stream/<name>`, `deliverystream/<name>` and `query/<id>`.
+
+import { EddyError, sourceStream } from '../../engine/index.js';
+import type { CompiledStatement } from '../../sql/index.js';
+
+export const EDDY_ACTIONS = {
+  /** CREATE STREAM (on the stream it names). */
+  createStream: 'eddy:CreateStream',
+  /** DROP STREAM. */
+  dropStream: 'eddy:DropStream',
+  /** SELECT: a continuous query whose rows go to subscribers (on the stream it reads). */
+  select: 'eddy:Select',
+  /** INSERT INTO … SELECT (on the stream it writes; the SELECT needs eddy:Select on the one it reads). */
+  insertInto: 'eddy:InsertInto',
+  /** SHOW STREAMS, SHOW QUERIES, DESCRIBE, EXPLAIN, GET /v1/streams and GET /v1/queries. */
+  describe: 'eddy:Describe',
+  /** DELETE /v1/queries/:id of a query someone else started. */
+  stopQuery: 'eddy:StopQuery',
+  /** A query's result rows over its WebSocket. */
+  readQueryResults: 'eddy:ReadQueryResults',
+} as const;
+
+export type EddyAction = (typeof EDDY_ACTIONS)[keyof typeof EDDY_ACTIONS];
+
+/** The service name in SigV4 scopes of requests to the SQL API. */
+export const EDDY_SIGNING_NAME = 'eddy';
+
+/** What a SQL statement needs permission for: each action on each resource. */
+export function statementActions(statement: CompiledStatement): { readonly action: EddyAction; readonly resource: string }[] {
+  switch (statement.kind) {
+    case 'createStream':
+      return [{ action: EDDY_ACTIONS.createStream, resource: `stream/${statement.name}` }];
+    case 'dropStream':
+      return [{ action: EDDY_ACTIONS.dropStream, resource: `stream/${statement.name}` }];
+    case 'showStreams':
+    case 'showQueries':
+      return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
+    case 'describe':
+      return [{ action: EDDY_ACTIONS.describe, resource: `stream/${statement.name}` }];
+    case 'explain':
+      return [{ action: EDDY_ACTIONS.describe, resource: `stream/${sourceStream(statement.plan)}` }];
+    case 'query':
+      return [{ action: EDDY_ACTIONS.select, resource: `stream/${sourceStream(statement.plan)}` }];
+    case 'insert':
+      return [
+        { action: EDDY_ACTIONS.select, resource: `stream/${sourceStream(statement.plan)}` },
+        { action: EDDY_ACTIONS.insertInto, resource: `stream/${statement.target}` },
+      ];
+    default:
+      return assertNever(statement);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new EddyError('InternalFailure', `unexpected statement ${JSON.stringify(value)}`);
+}
