@@ -152,23 +152,24 @@ class Generator {
       case 'cast':
         return this.cast(this.emit(e.expr), e.expr.type, e.type);
       case 'case': {
+        // One block per WHEN after the first, each skipped once a WHEN has matched: blocks side by side
+        // rather than nested, so a CASE with thousands of WHENs neither recurses here nor nests as deep.
         const out = this.declare(e.type);
-        const branch = (k: number): void => {
-          if (k === e.whens.length) {
-            if (e.else) {
-              const s = this.emit(e.else);
-              this.lines.push(`t${out.id} = ${s.v}; u${out.id} = ${s.u};`);
-            }
-            return;
-          }
-          const w = this.emit(e.whens[k]!.when);
+        const matched = `m${out.id}`;
+        this.lines.push(`let ${matched} = false;`);
+        e.whens.forEach(({ when, then }, k) => {
+          if (k > 0) this.lines.push(`if (!${matched}) {`);
+          const w = this.emit(when);
           this.lines.push(`if (!(${w.u}) && ${w.v}) {`);
-          const t = this.emit(e.whens[k]!.then);
-          this.lines.push(`t${out.id} = ${t.v}; u${out.id} = ${t.u};`, '} else {');
-          branch(k + 1);
-          this.lines.push('}');
-        };
-        branch(0);
+          const t = this.emit(then);
+          this.lines.push(`t${out.id} = ${t.v}; u${out.id} = ${t.u}; ${matched} = true;`, '}');
+          if (k > 0) this.lines.push('}');
+        });
+        if (e.else) {
+          this.lines.push(`if (!${matched}) {`);
+          const s = this.emit(e.else);
+          this.lines.push(`t${out.id} = ${s.v}; u${out.id} = ${s.u};`, '}');
+        }
         return out.slot;
       }
       case 'in':
@@ -441,15 +442,14 @@ class Generator {
         return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.log(${a})`);
       case 'coalesce': {
         if (argExprs.length < 1) arity(1, Infinity);
+        // Each argument is evaluated only while the result is still NULL, in blocks side by side (as CASE).
         const out = this.declare(type);
-        const branch = (k: number): void => {
-          if (k === argExprs.length) return;
-          const s = this.emit(argExprs[k]!);
-          this.lines.push(`if (!(${s.u})) { t${out.id} = ${s.v}; u${out.id} = false; } else {`);
-          branch(k + 1);
-          this.lines.push('}');
-        };
-        branch(0);
+        argExprs.forEach((arg, k) => {
+          if (k > 0) this.lines.push(`if (u${out.id}) {`);
+          const s = this.emit(arg);
+          this.lines.push(`if (!(${s.u})) { t${out.id} = ${s.v}; u${out.id} = false; }`);
+          if (k > 0) this.lines.push('}');
+        });
         return out.slot;
       }
       case 'floor_time':
