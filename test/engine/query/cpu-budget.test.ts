@@ -78,11 +78,31 @@ function likePlan(pattern: string): QueryPlan {
   };
 }
 
+/** SELECT window_start, window_end, user_id, COUNT(*) FROM TUMBLE(clicks, 1 minute) GROUP BY … */
+const windowPlan: QueryPlan = {
+  root: {
+    kind: 'windowAggregate',
+    input: source,
+    window: { kind: 'tumble', sizeMs: 60_000 },
+    timeColumn: 2,
+    keys: [{ name: 'user_id', expr: userId }],
+    aggregates: [{ fn: 'count_star', name: 'n', type: 'BIGINT' }],
+  },
+  sink: { kind: 'subscribers' },
+  columns: [
+    { name: 'window_start', type: 'TIMESTAMP' },
+    { name: 'window_end', type: 'TIMESTAMP' },
+    { name: 'user_id', type: 'VARCHAR' },
+    { name: 'n', type: 'BIGINT' },
+  ],
+};
+
 const enc = new TextEncoder();
-async function put(store: StreamStore, n: number, userId: (i: number) => string): Promise<void> {
+/** Puts n records; record i has event time 10:00 plus `seconds(i)` (plus i seconds by default). */
+async function put(store: StreamStore, n: number, userId: (i: number) => string, seconds = (i: number) => i): Promise<void> {
   const records = Array.from({ length: n }, (_v, i) => ({
     partitionKey: 'k',
-    data: enc.encode(JSON.stringify({ user_id: userId(i), amount: i, ts: new Date(Date.UTC(2024, 5, 1, 10, 0, i)).toISOString() })),
+    data: enc.encode(JSON.stringify({ user_id: userId(i), amount: i, ts: new Date(Date.UTC(2024, 5, 1, 10, 0, 0) + seconds(i) * 1000).toISOString() })),
   }));
   for (let i = 0; i < records.length; i += 500) await store.putRecords('clicks', records.slice(i, i + 500));
 }
@@ -151,6 +171,19 @@ describe('a running query over its CPU budget', () => {
     expect(manager.queryStatus(q.id).error).toBe('query exceeded its CPU budget: 2,500 ms on one batch of 100 rows from stream clicks');
     // The start, then three looks while matching: within the first value or two of the hundred.
     expect(reads).toBeLessThan(10);
+  });
+
+  it('is failed when closing windows at a watermark takes longer than the budget', async () => {
+    // Every result row emitted took 10 ms; reading records costs nothing.
+    const { store, manager } = await setup({
+      maxBatchMillis: 500,
+      cpuClock: (m) => ({ now: () => m().listQueries().reduce((ms, q) => ms + q.outputRows * 10, 0) }),
+    });
+    // 100 users in the first minute, then one record at 10:01:40 whose watermark closes that minute.
+    await put(store, 101, (i) => `user ${i}`, (i) => (i < 100 ? i / 2 : 100));
+    const q = await manager.startQuery(windowPlan, { sql: 'q' });
+    await expect.poll(() => manager.queryStatus(q.id).status).toBe('failed');
+    expect(manager.queryStatus(q.id).error).toBe('query exceeded its CPU budget: 500 ms on one watermark step (to 2024-06-01T10:01:40.000Z) of stream clicks');
   });
 
   it('stays failed after a restart instead of running into the same batch again, until it is stopped', async () => {
