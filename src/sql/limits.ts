@@ -5,11 +5,10 @@
 // located error, checked on the tokens before the parser sees them, and so is an expression tree too
 // deep for the later passes, which a long chain such as `1 + 1 + … + 1` makes without any parenthesis.
 
-import type { IToken } from 'chevrotain';
+import { tokenMatcher, type IToken } from 'chevrotain';
 import type { Expression } from './ast.js';
 import { SqlError, spanAt, type SourceSpan } from './errors.js';
 import * as t from './tokens.js';
-import { tokenMatcher } from 'chevrotain';
 
 /** The longest SQL text compiled, in characters (UTF-16 code units). */
 export const MAX_SQL_LENGTH = 1_048_576;
