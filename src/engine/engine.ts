@@ -36,6 +36,13 @@ export interface EngineOptions {
     readonly checkpointIntervalMs?: number;
     readonly idleCheckIntervalMs?: number;
     readonly batchSize?: number;
+    /**
+     * How long a query may spend on one batch (or one watermark step) before it is failed, in ms of
+     * main-thread time (default 5,000). The failure is recorded, so the query stays failed after a restart.
+     */
+    readonly maxBatchMillis?: number;
+    /** What maxBatchMillis is measured with (default: a monotonic clock); tests pass their own. */
+    readonly cpuClock?: Clock;
   };
 }
 
@@ -105,6 +112,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
       ...(q.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: q.idleCheckIntervalMs }),
       ...(q.batchSize === undefined ? {} : { batchSize: q.batchSize }),
+      ...(q.maxBatchMillis === undefined ? {} : { maxBatchMillis: q.maxBatchMillis }),
+      ...(q.cpuClock === undefined ? {} : { cpuClock: q.cpuClock }),
     });
     closers.push(() => queries.close());
     const resumedQueries = await queries.resumeQueries();

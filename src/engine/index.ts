@@ -64,6 +64,7 @@ export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
 export type { ResultListener, SubscribeOptions, Subscription } from './query/result-hub.js';
 export { DEFAULT_IDLE_TIMEOUT_MS } from './query/watermark-tracker.js';
 export { Pipeline } from './query/pipeline.js';
+export { DEFAULT_MAX_BATCH_MILLIS } from './query/cpu-budget.js';
 export { Catalog, CATALOG_FILE } from './catalog/catalog.js';
 export type { StoredQuery } from './catalog/catalog.js';
 export { buildOperators, operatorRegistry } from './operators/registry.js';

@@ -271,11 +271,10 @@ export class StatementCompiler {
     if (options.delimiter && kind !== 'csv') {
       this.fail('InvalidOption', `${options.delimiter.entry.key} only applies to format = 'csv'`, options.delimiter.entry.span);
     }
-    const mappings: Record<string, readonly string[] | number> = {};
-    for (const c of statement.columns) {
-      if (!c.path) continue;
-      mappings[c.name.text] = kind === 'json' ? this.jsonPath(c.path.text, c.path.span) : this.csvField(c.path.text, c.path.span);
-    }
+    // Built from entries, so a column named __proto__ becomes a key like any other.
+    const mappings: Record<string, readonly string[] | number> = Object.fromEntries(
+      statement.columns.flatMap((c) => (c.path ? [[c.name.text, kind === 'json' ? this.jsonPath(c.path.text, c.path.span) : this.csvField(c.path.text, c.path.span)]] : [])),
+    );
     return {
       kind,
       ...(Object.keys(mappings).length > 0 ? { mappings } : {}),

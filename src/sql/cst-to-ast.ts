@@ -22,6 +22,7 @@ import type {
   WatermarkDefinition,
 } from './ast.js';
 import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
 
 type Ctx = Record<string, CstElement[] | undefined>;
@@ -136,6 +137,8 @@ const BaseVisitor = sqlParser.getBaseCstVisitorConstructor();
 
 class AstBuilder extends BaseVisitor {
   sql = '';
+  /** Refuses expression trees too deep for the passes after this one. */
+  depth = new ExpressionDepth('');
 
   constructor() {
     super();
@@ -398,7 +401,9 @@ class AstBuilder extends BaseVisitor {
   }
 
   private expr(n: CstNode): Expression {
-    return this.visit(n) as Expression;
+    const e = this.visit(n) as Expression;
+    this.depth.check(e);
+    return e;
   }
 
   /** operand (op operand)*, folded to the left. */
@@ -663,5 +668,6 @@ const builder = new AstBuilder();
 
 export function cstToAst(cst: CstNode, sql: string): Statement[] {
   builder.sql = sql;
+  builder.depth = new ExpressionDepth(sql);
   return builder.visit(cst) as Statement[];
 }

@@ -16,7 +16,9 @@ export type SqlErrorCode =
   | 'InvalidGrouping'
   | 'InvalidOption'
   | 'InvalidStatement'
-  | 'StreamExists';
+  | 'StreamExists'
+  /** Text too long, or nested too deeply, to compile safely. */
+  | 'LimitExceeded';
 
 /** Where in the SQL text something is. Lines and columns count from 1, offsets from 0. */
 export interface SourceSpan {

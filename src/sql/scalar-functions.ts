@@ -2,6 +2,7 @@
 // mapped to the engine IR function that computes it (see the list in src/engine/expr/ir.ts).
 
 import type { DataType } from '../engine/expr/ir.js';
+import { compileRegexPattern } from '../engine/expr/regex-pattern.js';
 import type { Expression } from './ast.js';
 import { closest } from './errors.js';
 import { call, lit, widest, type Fail, type Typed, type TypeRules } from './typing.js';
@@ -66,10 +67,9 @@ export function typeScalarCall(
       const pattern = arg(1, 'VARCHAR');
       if (pattern.kind === 'literal' && typeof pattern.value === 'string') {
         try {
-          new RegExp(pattern.value, 'u');
+          compileRegexPattern(pattern.value);
         } catch (error) {
-          const reason = (error as Error).message.replace(/^Invalid regular expression: /, '');
-          fail('TypeMismatch', `Invalid regular expression: ${reason}`, e.args[1]!.span);
+          fail('TypeMismatch', `Invalid regular expression: ${(error as Error).message}`, e.args[1]!.span);
         }
       }
       return { ir: call('regexp_like', [arg(0, 'VARCHAR'), pattern], 'BOOLEAN'), type: 'BOOLEAN' };

@@ -133,6 +133,16 @@ describe('eddy serve', () => {
     expect(help.stdout).toMatch(/--files-root <path>\s+Where Firehose delivery writes files.*\(default: <data-dir>\/files\)/);
   });
 
+  it('documents --max-batch-ms in its help and refuses a budget under 1 ms', async () => {
+    const help = await runEddy(cli.main, ['serve', '--help']);
+    expect(help.stdout).toMatch(/--max-batch-ms <ms>\s+How long a query may spend on one batch of records before it is failed.*\(default: 5000\)/);
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--max-batch-ms', '0']);
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exitOf(child)).toBe(252);
+    expect(stderr).toContain('argument --max-batch-ms: 0 must be at least 1 ms');
+  });
+
   it('refuses --in-memory together with --data-dir', async () => {
     const child = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--data-dir', 'x']);
     let stderr = '';

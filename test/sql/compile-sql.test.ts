@@ -115,6 +115,13 @@ describe('compileSql', () => {
     expect(source(byArrival).eventTime).toEqual({ column: 3, watermarkDelayMs: 0 });
   });
 
+  it('keeps the PATH of a column named __proto__ as a mapping like any other', () => {
+    const [created] = compileSql(`CREATE STREAM odd (__proto__ VARCHAR PATH '$.a.b', "constructor" INT PATH '$.c')`, staticCatalog([]));
+    const format = (created as Extract<CompiledStatement, { kind: 'createStream' }>).format;
+    expect(Object.keys(format.mappings ?? {})).toEqual(['__proto__', 'constructor']);
+    expect(JSON.parse(JSON.stringify(format.mappings))).toEqual(JSON.parse('{"__proto__":["a","b"],"constructor":["c"]}'));
+  });
+
   it('gives errors a code, a line, a column and the offending token', () => {
     const error = sqlError('SELECT user_id\nFROM clicks\nWHERE usr = 1');
     expect(error).toMatchObject({ code: 'SqlError', sqlCode: 'UnknownColumn', line: 3, column: 7, token: 'usr', fault: 'user' });

@@ -38,6 +38,13 @@ export const serveCommand: Command = {
     },
     { name: 'fsync', type: 'string', choices: ['always', 'interval', 'never'], description: 'When writes are fsynced before they are acknowledged.', defaultText: 'always' },
     { name: 'idle-timeout', type: 'integer', description: 'Seconds after which a shard without records stops holding back a query watermark.', defaultText: '30', placeholder: 'seconds' },
+    {
+      name: 'max-batch-ms',
+      type: 'integer',
+      description: 'How long a query may spend on one batch of records before it is failed (and stays failed across restarts).',
+      defaultText: '5000',
+      placeholder: 'ms',
+    },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
     { name: 'tls-cert', type: 'string', description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key.', placeholder: 'file' },
     { name: 'tls-key', type: 'string', description: 'PEM private key of --tls-cert (without a passphrase).', placeholder: 'file' },
@@ -61,6 +68,8 @@ export const serveCommand: Command = {
     if (inMemory && values['data-dir'] !== undefined) throw new UsageError('--in-memory and --data-dir cannot be used together');
     const idleTimeoutSeconds = values['idle-timeout'] as number | undefined;
     if (idleTimeoutSeconds !== undefined && idleTimeoutSeconds < 1) throw new UsageError(`argument --idle-timeout: ${idleTimeoutSeconds} must be at least 1 second`);
+    const maxBatchMillis = values['max-batch-ms'] as number | undefined;
+    if (maxBatchMillis !== undefined && maxBatchMillis < 1) throw new UsageError(`argument --max-batch-ms: ${maxBatchMillis} must be at least 1 ms`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
@@ -95,7 +104,10 @@ export const serveCommand: Command = {
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
-      ...(idleTimeoutSeconds !== undefined ? { queries: { idleTimeoutMs: idleTimeoutSeconds * 1000 } } : {}),
+      queries: {
+        ...(idleTimeoutSeconds !== undefined ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
+        ...(maxBatchMillis !== undefined ? { maxBatchMillis } : {}),
+      },
     });
     const delivery = engine.delivery;
     let app: ReturnType<typeof buildServer>;

@@ -1,5 +1,7 @@
 // Record batches as row objects, the shape results take at the edges (subscribers, INSERT INTO):
 // TIMESTAMP values become ISO-8601 UTC strings with milliseconds, BIGINT values plain numbers.
+// A column may have any name, `__proto__` included: assigning to that name would set the row's
+// prototype instead of adding the column, so it is defined as an own property.
 import type { RecordBatch } from 'apache-arrow';
 import type { ColumnSchema } from '../query/plan.js';
 import { columnFromArrow } from './column.js';
@@ -16,13 +18,15 @@ export function batchToRows(batch: RecordBatch, columns: readonly ColumnSchema[]
     const values = col.values;
     const valid = col.valid;
     const name = c.name;
+    const define = name === '__proto__';
     for (let i = 0; i < n; i++) {
       let v: boolean | number | string | null;
       if (valid && !valid[i]) v = null;
       else if (c.type === 'TIMESTAMP') v = formatTimestamp(values[i] as number);
       else if (c.type === 'BOOLEAN') v = values[i] === 1;
       else v = values[i]!;
-      rows[i]![name] = v;
+      if (define) Object.defineProperty(rows[i], name, { value: v, enumerable: true, writable: true, configurable: true });
+      else rows[i]![name] = v;
     }
   });
   return rows;

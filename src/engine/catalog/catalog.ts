@@ -25,6 +25,8 @@ export interface StoredQuery {
   /** Epoch ms. */
   readonly createdAt: number;
   readonly checkpoint?: QueryCheckpoint;
+  /** Why the query failed, when it failed of its own making: it is not run again until it is stopped. */
+  readonly failure?: string;
 }
 
 type QueryDefinition = Omit<StoredQuery, 'checkpoint'>;
@@ -121,6 +123,14 @@ export class Catalog {
     this.stored.set(query.id, definitionOf(query));
     await this.persist();
     if (query.checkpoint) await this.saveCheckpoint(query.id, query.checkpoint);
+  }
+
+  /** Remembers that a query failed, so that it stays failed (and is not run again) after a restart. */
+  async recordQueryFailure(id: string, error: string): Promise<void> {
+    const q = this.stored.get(id);
+    if (!q) return;
+    this.stored.set(id, { ...q, failure: error });
+    await this.persist();
   }
 
   /** Forgets a query: its definition first, then its checkpoint file (after any write of it ends). */

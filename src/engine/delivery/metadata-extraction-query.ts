@@ -85,14 +85,17 @@ export function extractPartitionKeys(query: PartitionKeyQuery, record: unknown):
   for (const k of query.keys) {
     let v: unknown = record;
     for (const step of k.path) {
-      if (v === null || typeof v !== 'object') {
+      // Only the record's own members: `.constructor` of a record without one is missing, not Object.
+      if (v === null || typeof v !== 'object' || !Object.hasOwn(v, step)) {
         v = undefined;
         break;
       }
       v = (v as Record<string | number, unknown>)[step];
     }
-    if (typeof v === 'string') keys[k.name] = v;
-    else if (typeof v === 'number' || typeof v === 'boolean') keys[k.name] = String(v);
+    // Defined rather than assigned, so a key named __proto__ is a key like any other.
+    const set = (value: string) => Object.defineProperty(keys, k.name, { value, enumerable: true, writable: true, configurable: true });
+    if (typeof v === 'string') set(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') set(String(v));
     else return { error: `Non JSON-primitive value or missing value for partition key '${k.name}' at path ${k.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}.` };
   }
   return { keys };

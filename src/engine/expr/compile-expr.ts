@@ -9,9 +9,11 @@ import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { EddyError } from '../errors.js';
-import { likeToRegExp } from './like-pattern.js';
+import { compileLikePattern, type LikePattern } from './like-pattern.js';
+import { compileRegexPattern, regexFlags, type RegexPattern } from './regex-pattern.js';
 import { scalarFunctions } from './scalar-functions.js';
 import { ceilTimeFn, extractFn, floorTimeFn } from './time-units.js';
+import type { WorkMeter } from './work-meter.js';
 
 /** The columns of one batch, converted to working form on first use. */
 export interface ColumnSource {
@@ -28,11 +30,17 @@ export interface CompiledExpr {
   evaluate(input: ColumnSource): Column;
 }
 
-export interface CompileOptions {
-  /** Types of the input columns, to check column references while compiling. */
-  readonly inputTypes?: readonly DataType[];
+/** What compiled expressions take from the query that runs them. */
+export interface ExprContext {
   /** Clock for CURRENT_TIMESTAMP (read once per batch). */
   readonly clock?: Clock;
+  /** Where pattern matching reports its work, so an over-budget batch can be stopped part-way. */
+  readonly meter?: WorkMeter;
+}
+
+export interface CompileOptions extends ExprContext {
+  /** Types of the input columns, to check column references while compiling. */
+  readonly inputTypes?: readonly DataType[];
 }
 
 type Evaluator = (C: readonly Column[], K: readonly unknown[], F: typeof scalarFunctions, n: number, OUT: Column['values'], OV: Uint8Array) => number;
@@ -60,6 +68,7 @@ class Generator {
   readonly setup: string[] = [];
   readonly lines: string[] = [];
   private next = 0;
+  private meterSlot: string | undefined;
 
   constructor(private readonly options: CompileOptions) {}
 
@@ -72,6 +81,11 @@ class Generator {
     this.consts.push(value);
     this.setup.push(`const k${j} = K[${j}];`);
     return `k${j}`;
+  }
+
+  /** The constant holding the work meter, which matchers are called with. */
+  meter(): string {
+    return (this.meterSlot ??= this.options.meter ? this.constant(this.options.meter) : 'undefined');
   }
 
   column(index: number, type: DataType): Slot {
@@ -138,23 +152,24 @@ class Generator {
       case 'cast':
         return this.cast(this.emit(e.expr), e.expr.type, e.type);
       case 'case': {
+        // One block per WHEN after the first, each skipped once a WHEN has matched: blocks side by side
+        // rather than nested, so a CASE with thousands of WHENs neither recurses here nor nests as deep.
         const out = this.declare(e.type);
-        const branch = (k: number): void => {
-          if (k === e.whens.length) {
-            if (e.else) {
-              const s = this.emit(e.else);
-              this.lines.push(`t${out.id} = ${s.v}; u${out.id} = ${s.u};`);
-            }
-            return;
-          }
-          const w = this.emit(e.whens[k]!.when);
+        const matched = `m${out.id}`;
+        this.lines.push(`let ${matched} = false;`);
+        e.whens.forEach(({ when, then }, k) => {
+          if (k > 0) this.lines.push(`if (!${matched}) {`);
+          const w = this.emit(when);
           this.lines.push(`if (!(${w.u}) && ${w.v}) {`);
-          const t = this.emit(e.whens[k]!.then);
-          this.lines.push(`t${out.id} = ${t.v}; u${out.id} = ${t.u};`, '} else {');
-          branch(k + 1);
-          this.lines.push('}');
-        };
-        branch(0);
+          const t = this.emit(then);
+          this.lines.push(`t${out.id} = ${t.v}; u${out.id} = ${t.u}; ${matched} = true;`, '}');
+          if (k > 0) this.lines.push('}');
+        });
+        if (e.else) {
+          this.lines.push(`if (!${matched}) {`);
+          const s = this.emit(e.else);
+          this.lines.push(`t${out.id} = ${s.v}; u${out.id} = ${s.u};`, '}');
+        }
         return out.slot;
       }
       case 'in':
@@ -327,36 +342,46 @@ class Generator {
         const str = this.emit(s!);
         if (p!.kind === 'literal' && (esc === undefined || esc.kind === 'literal')) {
           if (p!.value === null || (esc !== undefined && esc.kind === 'literal' && esc.value === null)) return { v: 'false', u: 'true' };
-          let re: RegExp;
+          let pattern: LikePattern;
           try {
-            re = likeToRegExp(String(p!.value), esc?.kind === 'literal' ? String(esc.value) : undefined);
+            pattern = compileLikePattern(String(p!.value), esc?.kind === 'literal' ? String(esc.value) : undefined);
           } catch (err) {
             invalid(`invalid LIKE pattern ${JSON.stringify(p!.value)}: ${(err as Error).message}`);
           }
-          const k = this.constant(re);
-          return this.strict([str], 'BOOLEAN', ([a]) => `${k}.test(${a})`);
+          const k = this.constant(pattern);
+          const m = this.meter();
+          return this.strict([str], 'BOOLEAN', ([a]) => `${k}.test(${a}, ${m})`);
         }
         if (esc !== undefined) invalid('LIKE with ESCAPE needs a literal pattern and escape');
-        return this.strict([str, this.emit(p!)], 'BOOLEAN', ([a, b]) => `F.likeDynamic(${a}, ${b})`);
+        const m = this.meter();
+        return this.strict([str, this.emit(p!)], 'BOOLEAN', ([a, b]) => `F.likeDynamic(${a}, ${b}, ${m})`);
       }
       case 'regexp_like': {
         arity(2, 3);
         const [s, p, flags] = argExprs;
         const str = this.emit(s!);
-        if (p!.kind === 'literal' && (flags === undefined || flags.kind === 'literal')) {
+        if (flags !== undefined && (flags.kind !== 'literal' || typeof flags.value !== 'string')) invalid('REGEXP_LIKE flags must be a VARCHAR literal');
+        const f = flags?.kind === 'literal' ? String(flags.value) : '';
+        try {
+          regexFlags(f);
+        } catch (err) {
+          invalid(`invalid REGEXP_LIKE flags ${JSON.stringify(f)}: ${(err as Error).message}`);
+        }
+        if (p!.kind === 'literal') {
           if (p!.value === null) return { v: 'false', u: 'true' };
-          const f = flags?.kind === 'literal' && typeof flags.value === 'string' ? flags.value : '';
-          if (!/^[imsu]*$/.test(f)) invalid(`invalid REGEXP_LIKE flags ${JSON.stringify(f)}`);
-          let re: RegExp;
+          let pattern: RegexPattern;
           try {
-            re = new RegExp(String(p!.value), f);
+            pattern = compileRegexPattern(String(p!.value), f);
           } catch (err) {
             invalid(`invalid regular expression ${JSON.stringify(p!.value)}: ${(err as Error).message}`);
           }
-          const k = this.constant(re);
-          return this.strict([str], 'BOOLEAN', ([a]) => `${k}.test(${a})`);
+          const k = this.constant(pattern);
+          const m = this.meter();
+          return this.strict([str], 'BOOLEAN', ([a]) => `${k}.test(${a}, ${m})`);
         }
-        return this.strict([str, this.emit(p!)], 'BOOLEAN', ([a, b]) => `F.regexDynamic(${a}, ${b})`, true);
+        const fk = this.constant(f);
+        const m = this.meter();
+        return this.strict([str, this.emit(p!)], 'BOOLEAN', ([a, b]) => `F.regexDynamic(${a}, ${b}, ${fk}, ${m})`, true);
       }
       case 'concat': {
         if (argExprs.length < 1) arity(1, Infinity);
@@ -417,15 +442,14 @@ class Generator {
         return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `Math.log(${a})`);
       case 'coalesce': {
         if (argExprs.length < 1) arity(1, Infinity);
+        // Each argument is evaluated only while the result is still NULL, in blocks side by side (as CASE).
         const out = this.declare(type);
-        const branch = (k: number): void => {
-          if (k === argExprs.length) return;
-          const s = this.emit(argExprs[k]!);
-          this.lines.push(`if (!(${s.u})) { t${out.id} = ${s.v}; u${out.id} = false; } else {`);
-          branch(k + 1);
-          this.lines.push('}');
-        };
-        branch(0);
+        argExprs.forEach((arg, k) => {
+          if (k > 0) this.lines.push(`if (u${out.id}) {`);
+          const s = this.emit(arg);
+          this.lines.push(`if (!(${s.u})) { t${out.id} = ${s.v}; u${out.id} = false; }`);
+          if (k > 0) this.lines.push('}');
+        });
         return out.slot;
       }
       case 'floor_time':

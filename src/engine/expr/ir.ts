@@ -24,13 +24,18 @@ export type Expr =
    *   `and`, `or` (2 args), `not` (1). Never NULL-propagating for the short-circuiting cases.
    * `is_null`, `is_not_null` (1 arg, any type) → BOOLEAN, never NULL.
    * Strings:
-   *   `like` (s, pattern) → BOOLEAN; `%` any run, `_` one character, no escape character.
+   *   `like` (s, pattern [, escape]) → BOOLEAN; `%` any run, `_` one character (a code point); the
+   *     escape, a one-character literal, makes the character after it literal. Matches in time at most
+   *     proportional to value length times pattern length.
    *   `concat` (VARCHAR…, ≥ 1 args) → VARCHAR; `||` and CONCAT both; non-VARCHAR args arrive cast.
    *   `lower`, `upper` (s) → VARCHAR; `char_length` (s) → INT, counting code points.
    *   `substring` (s, start [, length]) → VARCHAR; 1-based start counting code points, as SQL's SUBSTRING.
    *   `trim` (s, characters, side) → VARCHAR; characters is a VARCHAR (each of its characters is
    *     removed), side a VARCHAR literal 'BOTH' | 'LEADING' | 'TRAILING'. TRIM(s) is trim(s, ' ', 'BOTH').
-   *   `regexp_like` (s, pattern) → BOOLEAN, true when the JavaScript RegExp matches anywhere in s.
+   *   `regexp_like` (s, pattern [, flags]) → BOOLEAN, true when the pattern, in RE2 syntax, matches
+   *     anywhere in s; matching takes time linear in s. flags is a VARCHAR literal of i (ignore case),
+   *     m (^ and $ match at line breaks) and s (. matches a line break). A literal pattern RE2 refuses
+   *     fails compilation; a per-row one gives NULL.
    * Math (numbers):
    *   `abs` (x) → type of x; `round` (x [, digits INT]) → type of x, half away from zero;
    *   `floor`, `ceil` (x) → type of x; `power` (x, y), `sqrt` (x), `ln` (x) → DOUBLE

@@ -2,7 +2,9 @@
 // only through this fixed object, by names chosen here, never by names taken from SQL text.
 import type { DataType } from './ir.js';
 import { formatTimestamp, parseTimestamp } from '../batch/timestamp.js';
-import { likeToRegExp } from './like-pattern.js';
+import { compileLikePattern, type LikePattern } from './like-pattern.js';
+import { compileRegexPattern, COMPILE_STEPS_PER_INSTRUCTION, RegexError, type RegexPattern } from './regex-pattern.js';
+import type { WorkMeter } from './work-meter.js';
 
 const MAX_CACHED_PATTERNS = 256;
 
@@ -16,24 +18,33 @@ function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
   return v;
 }
 
-const likeCache = new Map<string, RegExp>();
-const regexCache = new Map<string, RegExp | null>();
+const likeCache = new Map<string, LikePattern>();
+/** Keyed by flags, a NUL, then the pattern. */
+const regexCache = new Map<string, RegexPattern | null>();
 
 export const scalarFunctions = Object.freeze({
-  /** LIKE with a pattern that is only known per row; the compiled RegExp is cached. */
-  likeDynamic(s: string, pattern: string): boolean {
-    return cached(likeCache, pattern, () => likeToRegExp(pattern)).test(s);
+  /** LIKE with a pattern that is only known per row; the compiled matcher is cached. */
+  likeDynamic(s: string, pattern: string, meter: WorkMeter | undefined): boolean {
+    return cached(likeCache, pattern, () => compileLikePattern(pattern)).test(s, meter);
   },
-  /** REGEXP_LIKE with a per-row pattern: an invalid pattern yields null (SQL NULL). */
-  regexDynamic(s: string, pattern: string): boolean | null {
-    const re = cached(regexCache, pattern, () => {
+  /**
+   * REGEXP_LIKE with a per-row pattern: one that RE2 refuses (invalid, unsupported or too large) yields
+   * null (SQL NULL). Compiling counts as work, so a stream of distinct costly patterns meets the budget.
+   */
+  regexDynamic(s: string, pattern: string, flags: string, meter: WorkMeter | undefined): boolean | null {
+    let compiled = 0;
+    const re = cached(regexCache, `${flags}\0${pattern}`, () => {
       try {
-        return new RegExp(pattern);
-      } catch {
+        const p = compileRegexPattern(pattern, flags);
+        compiled = p.size;
+        return p;
+      } catch (e) {
+        compiled = e instanceof RegexError ? e.size : 0;
         return null;
       }
     });
-    return re === null ? null : re.test(s);
+    if (compiled > 0) meter?.spend(compiled * COMPILE_STEPS_PER_INSTRUCTION);
+    return re === null ? null : re.test(s, meter);
   },
   /** SQL SUBSTRING(s FROM start FOR len): 1-based, in UTF-16 code units like CHAR_LENGTH. */
   substring(s: string, start: number, len?: number): string {

@@ -3,14 +3,13 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { AggregateCall, ColumnSchema, NamedExpr } from '../query/plan.js';
 import type { DataType } from '../expr/ir.js';
-import type { CompiledExpr } from '../expr/compile-expr.js';
+import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 import type { Column } from '../batch/column.js';
 import { columnToArrow } from '../batch/column.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { EddyError } from '../errors.js';
-import type { Clock } from '../clock.js';
 import { AggregateState } from './accumulators.js';
 import { KeyMapper } from './key-mapper.js';
 
@@ -41,10 +40,10 @@ export class Aggregation {
     input: readonly ColumnSchema[],
     keys: readonly NamedExpr[],
     readonly aggregates: readonly NamedAggregate[],
-    clock: Clock | undefined,
+    context: ExprContext,
   ) {
     this.inputTypes = input.map((c) => c.type);
-    const options = clock ? { inputTypes: this.inputTypes, clock } : { inputTypes: this.inputTypes };
+    const options = { ...context, inputTypes: this.inputTypes };
     this.keyExprs = keys.map((k) => compileExpr(k.expr, options));
     const args: CompiledExpr[] = [];
     const argIds = new Map<string, number>();

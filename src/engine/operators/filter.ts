@@ -1,23 +1,22 @@
 // Keeps the rows whose predicate is TRUE (NULL and FALSE drop the row).
 import type { RecordBatch } from 'apache-arrow';
 import type { FilterNode, ColumnSchema } from '../query/plan.js';
-import type { CompiledExpr } from '../expr/compile-expr.js';
+import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { takeBatch } from '../batch/take.js';
 import { EddyError } from '../errors.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
-import type { Clock } from '../clock.js';
 
 export class Filter implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
   private readonly predicate: CompiledExpr;
   private readonly types;
 
-  constructor(node: FilterNode, input: readonly ColumnSchema[], clock?: Clock) {
+  constructor(node: FilterNode, input: readonly ColumnSchema[], context: ExprContext = {}) {
     if (node.predicate.type !== 'BOOLEAN') throw new EddyError('ValidationException', `WHERE expects BOOLEAN, got ${node.predicate.type}`);
     this.types = input.map((c) => c.type);
-    this.predicate = compileExpr(node.predicate, clock ? { inputTypes: this.types, clock } : { inputTypes: this.types });
+    this.predicate = compileExpr(node.predicate, { ...context, inputTypes: this.types });
     this.outputColumns = input;
   }
 

@@ -2,7 +2,7 @@
 // every key the batch touched (an upsert changelog keyed by the group columns).
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema, GroupAggregateNode } from '../query/plan.js';
-import type { Clock } from '../clock.js';
+import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
 import type { KeyValue } from './key-mapper.js';
@@ -15,9 +15,9 @@ export class GroupAggregate implements Operator {
   private touchedAt = new Int32Array(0);
   private generation = 0;
 
-  constructor(node: GroupAggregateNode, input: readonly ColumnSchema[], clock?: Clock) {
+  constructor(node: GroupAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}) {
     validateAggregates(node.aggregates, node.keys, []);
-    this.agg = new Aggregation(input, node.keys, node.aggregates, clock);
+    this.agg = new Aggregation(input, node.keys, node.aggregates, context);
     this.outputColumns = [...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), ...node.aggregates.map((a) => ({ name: a.name, type: a.type }))];
     this.schema = arrowSchema(this.outputColumns);
   }

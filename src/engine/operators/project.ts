@@ -2,13 +2,12 @@
 // the input column's Arrow data untouched.
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema, ProjectNode } from '../query/plan.js';
-import type { CompiledExpr } from '../expr/compile-expr.js';
+import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { columnToArrow } from '../batch/column.js';
 import { EddyError } from '../errors.js';
-import type { Clock } from '../clock.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 
 export class Project implements Operator {
@@ -18,7 +17,7 @@ export class Project implements Operator {
   private readonly schema: Schema;
   private readonly types;
 
-  constructor(node: ProjectNode, input: readonly ColumnSchema[], clock?: Clock) {
+  constructor(node: ProjectNode, input: readonly ColumnSchema[], context: ExprContext = {}) {
     if (node.exprs.length === 0) throw new EddyError('ValidationException', 'a projection needs at least one column');
     const seen = new Set<string>();
     for (const e of node.exprs) {
@@ -26,7 +25,7 @@ export class Project implements Operator {
       seen.add(e.name);
     }
     this.types = input.map((c) => c.type);
-    const options = clock ? { inputTypes: this.types, clock } : { inputTypes: this.types };
+    const options = { ...context, inputTypes: this.types };
     this.exprs = node.exprs.map((e) => compileExpr(e.expr, options));
     this.passThrough = node.exprs.map((e) => (e.expr.kind === 'column' ? e.expr.index : undefined));
     this.outputColumns = node.exprs.map((e) => ({ name: e.name, type: e.expr.type }));

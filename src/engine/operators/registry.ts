@@ -1,6 +1,6 @@
 // The one map from a plan node's `kind` to the operator that runs it. Factories validate their node
 // (and everything they compile from it) when the query is built, so a running query trusts its plan.
-import type { Clock } from '../clock.js';
+import type { ExprContext } from '../expr/compile-expr.js';
 import type { ColumnSchema, PlanNode } from '../query/plan.js';
 import type { Operator } from './operator.js';
 import { Filter } from './filter.js';
@@ -10,18 +10,17 @@ import { GroupAggregate } from './group-aggregate.js';
 import { Source } from './source.js';
 import { sourceColumnsUsed } from './column-usage.js';
 
-export interface BuildOptions {
-  readonly clock?: Clock;
-}
+/** What the operators' compiled expressions take from the query: its clock and its work meter. */
+export type BuildOptions = ExprContext;
 
 type Factory<K extends PlanNode['kind']> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
 
 export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } = {
   source: (node) => new Source(node),
-  filter: (node, input, o) => new Filter(node, input, o.clock),
-  project: (node, input, o) => new Project(node, input, o.clock),
-  windowAggregate: (node, input, o) => new WindowAggregate(node, input, o.clock),
-  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o.clock),
+  filter: (node, input, o) => new Filter(node, input, o),
+  project: (node, input, o) => new Project(node, input, o),
+  windowAggregate: (node, input, o) => new WindowAggregate(node, input, o),
+  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o),
 };
 
 export interface BuiltPlan {

@@ -6,7 +6,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema, WindowAggregateNode } from '../query/plan.js';
 import type { Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
-import type { Clock } from '../clock.js';
+import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, fusedUpdates, outputBatch, validateAggregates } from './aggregation.js';
 import type { BatchView } from '../batch/batch-view.js';
@@ -133,7 +133,7 @@ export class WindowAggregate implements Operator {
   /** Fused loops by NULL mask, made on first use. */
   private readonly kernels = new Map<number, WindowKernel>();
 
-  constructor(node: WindowAggregateNode, input: readonly ColumnSchema[], clock?: Clock) {
+  constructor(node: WindowAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}) {
     const w = node.window;
     const positive = (ms: number, what: string): void => {
       if (!Number.isSafeInteger(ms) || ms <= 0) throw new EddyError('ValidationException', `window ${what} must be a whole number of milliseconds > 0, got ${ms}`);
@@ -154,7 +154,7 @@ export class WindowAggregate implements Operator {
     const only = node.keys.length === 1 ? node.keys[0]!.expr : undefined;
     this.intKeyColumn = only && only.kind === 'column' && only.type === 'INT' ? only.index : undefined;
     validateAggregates(node.aggregates, node.keys, ['window_start', 'window_end']);
-    this.agg = new Aggregation(input, node.keys, node.aggregates, clock);
+    this.agg = new Aggregation(input, node.keys, node.aggregates, context);
     this.outputColumns = [
       { name: 'window_start', type: 'TIMESTAMP' },
       { name: 'window_end', type: 'TIMESTAMP' },

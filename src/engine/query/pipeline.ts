@@ -10,6 +10,7 @@ import type { Collector, Operator, OperatorContext, OperatorMetrics } from '../o
 import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
+import type { WorkMeter } from '../expr/work-meter.js';
 
 export interface PipelineMetrics extends OperatorMetrics {
   inputRecords: number;
@@ -28,8 +29,9 @@ export class Pipeline {
   private output: RecordBatch[] = [];
   private readonly eventTimeColumn: number;
 
-  constructor(readonly plan: QueryPlan, clock: Clock = systemClock) {
-    const built = buildOperators(plan.root, { clock });
+  /** `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way. */
+  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter) {
+    const built = buildOperators(plan.root, meter ? { clock, meter } : { clock });
     this.source = built.source;
     this.operators = built.operators;
     this.outputColumns = built.outputColumns;

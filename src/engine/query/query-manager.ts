@@ -2,7 +2,9 @@
 // the catalog, so after a restart queries carry on from their checkpointed shard positions (rows after
 // the last checkpoint are read again: at-least-once). A catalogued query that cannot resume (its
 // stream is gone, its plan no longer builds) stays listed as failed, with its error, until it is
-// stopped, which removes it from the catalog like any other query.
+// stopped, which removes it from the catalog like any other query. So does one that failed of its own
+// making while it ran (over its CPU budget, say): the catalog records the failure, and running the
+// query again after a restart would only meet it again.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -28,6 +30,10 @@ export interface QueryManagerOptions {
   readonly idleCheckIntervalMs?: number;
   /** Where new queries start reading (default TRIM_HORIZON: everything retained). */
   readonly startPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** How long one batch or watermark step of a query may take before the query is failed (default 5,000 ms). */
+  readonly maxBatchMillis?: number;
+  /** What that is measured with (default: a monotonic clock). */
+  readonly cpuClock?: Clock;
 }
 
 export interface StartQueryOptions {
@@ -64,6 +70,10 @@ export class QueryManager {
 
   constructor(private readonly options: QueryManagerOptions) {
     this.clock = options.clock ?? systemClock;
+    const max = options.maxBatchMillis;
+    if (max !== undefined && !(Number.isFinite(max) && max > 0)) {
+      throw new EddyError('InvalidArgumentException', `a query's CPU budget per batch must be a positive number of milliseconds, got ${max}`);
+    }
   }
 
   /** Validates the plan (building every operator), records the query in the catalog and starts it. */
@@ -125,12 +135,18 @@ export class QueryManager {
     const resumed: QueryStatus[] = [];
     for (const stored of catalog.queries()) {
       if (this.queries.has(stored.id)) continue;
+      if (stored.failure !== undefined) {
+        const failed = new UnresumedQuery(this.failedStatus(stored, stored.failure));
+        this.queries.set(stored.id, failed);
+        resumed.push(failed.status());
+        continue;
+      }
       try {
         const q = this.create(stored, stored.checkpoint);
         q.start();
         resumed.push(q.status());
       } catch (e) {
-        const failed = new UnresumedQuery(this.unresumedStatus(stored, e));
+        const failed = new UnresumedQuery(this.failedStatus(stored, `could not resume: ${e instanceof Error ? e.message : String(e)}`));
         this.queries.set(stored.id, failed);
         resumed.push(failed.status());
       }
@@ -138,13 +154,13 @@ export class QueryManager {
     return resumed;
   }
 
-  private unresumedStatus(stored: StoredQuery, e: unknown): QueryStatus {
+  private failedStatus(stored: StoredQuery, error: string): QueryStatus {
     return {
       id: stored.id,
       name: stored.name,
       sql: stored.sql,
       status: 'failed',
-      error: `could not resume: ${e instanceof Error ? e.message : String(e)}`,
+      error,
       columns: stored.plan.columns ?? [],
       sink: stored.plan.sink,
       stream: sourceStream(stored.plan),
@@ -183,8 +199,16 @@ export class QueryManager {
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),
       ...(o.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: o.idleCheckIntervalMs }),
       ...(o.startPosition === undefined ? {} : { startPosition: o.startPosition }),
+      ...(o.maxBatchMillis === undefined ? {} : { maxBatchMillis: o.maxBatchMillis }),
+      ...(o.cpuClock === undefined ? {} : { cpuClock: o.cpuClock }),
       ...(checkpoint === undefined ? {} : { checkpoint }),
-      ...(catalog ? { onCheckpoint: (cp: QueryCheckpoint) => catalog.saveCheckpoint(stored.id, cp) } : {}),
+      ...(catalog
+        ? {
+            onCheckpoint: (cp: QueryCheckpoint) => catalog.saveCheckpoint(stored.id, cp),
+            // A failed write is retried by the catalog's next write, which saves every definition.
+            onFailure: (error: string) => void catalog.recordQueryFailure(stored.id, error).catch(() => undefined),
+          }
+        : {}),
     });
     this.queries.set(stored.id, query);
     return query;

@@ -7,11 +7,15 @@
 // output could be lost. It is written in the background while results keep flowing: one write at a
 // time, and checkpoints that fall due while one is being written are folded into the next one, taken
 // at the first step after it ends.
+//
+// Each batch and each watermark step runs within the query's CPU budget (see cpu-budget.ts); a query
+// that runs over it is failed rather than left to hold the thread every API shares.
 import type { Clock } from '../clock.js';
 import type { QueryPlan, ColumnSchema } from './plan.js';
 import type { ShardCursor, ShardDescription, StreamStore } from '../stream/stream-store.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchToRows } from '../batch/rows.js';
+import { CpuBudget } from './cpu-budget.js';
 import { formatTimestamp } from '../batch/timestamp.js';
 import { Pipeline } from './pipeline.js';
 import type { ResultHub } from './result-hub.js';
@@ -78,6 +82,16 @@ export interface RunningQueryOptions {
    * serialises it at once), as operators may reuse parts of their snapshots. A rejection fails the query.
    */
   readonly onCheckpoint?: (checkpoint: QueryCheckpoint) => Promise<void>;
+  /** How long one batch or watermark step may take, in ms of main-thread time (default 5,000). */
+  readonly maxBatchMillis?: number;
+  /** What the CPU budget is measured with (default: a monotonic clock). */
+  readonly cpuClock?: Clock;
+  /**
+   * Told when the query fails of its own making (its CPU budget, its stream deleted, an error in its
+   * operators): such a failure would recur if the query were run again, so it is worth remembering.
+   * Failures from outside (a checkpoint or result write that failed) are not reported here.
+   */
+  readonly onFailure?: (error: string) => void;
 }
 
 interface ActiveShard {
@@ -112,13 +126,15 @@ export class RunningQuery {
   private checkpointWrite: Promise<void> | undefined;
   /** Counts loop steps that read records or finished shards, to tell whether a checkpoint is stale. */
   private progress = 0;
+  private readonly budget: CpuBudget;
 
   constructor(
     readonly info: QueryInfo,
     readonly plan: QueryPlan,
     private readonly options: RunningQueryOptions,
   ) {
-    this.pipeline = new Pipeline(plan, options.clock);
+    this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
+    this.pipeline = new Pipeline(plan, options.clock, this.budget);
     this.stream = this.pipeline.source.node.stream;
     this.tracker = new WatermarkTracker({
       delayMs: this.pipeline.source.node.eventTime.watermarkDelayMs,
@@ -222,7 +238,7 @@ export class RunningQuery {
       },
       (e: unknown) => {
         this.checkpointWrite = undefined;
-        this.fail(e);
+        this.fail(e, false);
         this.abort.abort();
         this.wakeUp?.();
       },
@@ -258,8 +274,11 @@ export class RunningQuery {
           const result = shard.cursor.read({ maxRecords: batchSize });
           shard.lagMs = result.millisBehindLatest;
           if (result.records.length > 0) {
-            read += result.records.length;
-            this.tracker.observe(shardId, this.pipeline.ingest(result.records, shardId));
+            const records = result.records;
+            read += records.length;
+            this.budget.start(() => `one batch of ${records.length.toLocaleString('en-US')} rows from stream ${this.stream}`);
+            this.tracker.observe(shardId, this.pipeline.ingest(records, shardId));
+            this.budget.finish();
           }
           if (result.endOfShard) {
             shard.cursor.close();
@@ -293,7 +312,9 @@ export class RunningQuery {
     const wm = this.tracker.current();
     if (wm > this.lastWatermark) {
       this.lastWatermark = wm;
+      this.budget.start(() => `one watermark step (to ${formatTimestamp(wm)}) of stream ${this.stream}`);
       this.pipeline.advanceWatermark(wm);
+      this.budget.finish();
     }
   }
 
@@ -382,11 +403,13 @@ export class RunningQuery {
     this.wakeUp?.();
   }
 
-  private fail(e: unknown): void {
+  /** `ownMaking`: false for a failure from outside, which a later run might not meet. */
+  private fail(e: unknown, ownMaking = true): void {
     if (this.state !== 'running') return;
     this.state = 'failed';
     this.error = e instanceof Error ? e.message : String(e);
     this.options.results.fail(this.id, this.error);
+    if (ownMaking && !(isEddyError(e) && e.fault === 'external')) this.options.onFailure?.(this.error);
   }
 }
 

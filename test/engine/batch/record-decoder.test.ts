@@ -98,6 +98,27 @@ describe('JSON records', () => {
     expect(rows[0]).toMatchObject({ constructor: null, toString: 'x' });
   });
 
+  it('decode a column named __proto__ from its key into rows that have it as an ordinary member', () => {
+    const cols: ColumnSchema[] = [{ name: '__proto__', type: 'VARCHAR' }, { name: 'hasOwnProperty', type: 'INT' }];
+    for (const text of ['{"__proto__":"p","hasOwnProperty":1}', '{ "__proto__" : "p", "hasOwnProperty" : 1 }']) {
+      const { rows } = decode({ kind: 'json' }, cols, [rec(text)]);
+      expect(Object.keys(rows[0]!).slice(0, 2)).toEqual(['__proto__', 'hasOwnProperty']);
+      expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+      expect(JSON.parse(JSON.stringify(rows[0]))).toMatchObject(JSON.parse('{"__proto__":"p","hasOwnProperty":1}'));
+    }
+  });
+
+  it('leave a record whose __proto__ is an object unable to change any prototype', () => {
+    const cols: ColumnSchema[] = [{ name: '__proto__', type: 'VARCHAR' }, { name: 'polluted', type: 'VARCHAR' }];
+    const { rows, errors } = decode({ kind: 'json', mappings: { polluted: ['__proto__', 'polluted'] } }, cols, [rec('{"__proto__":{"polluted":"yes"}}')]);
+    expect(errors).toBe(0);
+    // The object is not text, so the column is NULL; the nested path reads the record's own member.
+    expect(rows[0]).toMatchObject({ polluted: 'yes' });
+    expect(Object.hasOwn(rows[0]!, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+  });
+
   it('skip and count records that do not decode, reporting the last error, and keep the rest', () => {
     const { rows, errors, lastError } = decode({ kind: 'json' }, columns, [
       rec('{"user_id":"a","amount":1}'),

@@ -13,6 +13,12 @@ describe('MetadataExtraction queries', () => {
     expect(extractPartitionKeys(q, { customer: { id: { deep: 1 } } })).toHaveProperty('error');
   });
 
+  it('reads only the record\'s own members, and takes __proto__ as a key name like any other', () => {
+    const q = parseMetadataExtractionQuery('{__proto__: .__proto__, kind: .constructor.name}');
+    expect(extractPartitionKeys(q, JSON.parse('{"__proto__":"p","constructor":{"name":"c"}}'))).toEqual({ keys: JSON.parse('{"__proto__":"p","kind":"c"}') });
+    expect(extractPartitionKeys(parseMetadataExtractionQuery('{kind: .constructor.name}'), {})).toEqual({ error: expect.stringMatching(/partition key 'kind' at path \.constructor\.name/) });
+  });
+
   it('rejects jq beyond simple paths, naming the query', () => {
     expect(() => parseMetadataExtractionQuery('.customer_id')).toThrow(/MetadataExtractionQuery '\.customer_id' is not supported/);
     expect(() => parseMetadataExtractionQuery('{y: .ts | strftime("%Y")}')).toThrow(/not supported/);

@@ -107,6 +107,15 @@ describe('comparison and logic', () => {
   it('returns the first non-NULL argument of COALESCE', () => {
     expect(evaluate(call('coalesce', 'DOUBLE', col(0, 'DOUBLE'), col(1, 'DOUBLE'), lit(9, 'DOUBLE')), [D(1, null, null), D(2, 2, null)])).toEqual([1, 2, 9]);
   });
+
+  it('compiles a CASE of 20,000 WHENs and a COALESCE of 20,000 arguments without recursing once for each', () => {
+    const x = col(0, 'INT');
+    const whens = Array.from({ length: 20_000 }, (_v, i) => ({ when: call('eq', 'BOOLEAN', x, lit(i, 'INT')), then: lit(i * 2, 'INT') }));
+    const wide: Expr = { kind: 'case', whens, else: lit(-1, 'INT'), type: 'INT' };
+    expect(evaluate(wide, [I(0, 19_999, 20_000, null)])).toEqual([0, 39_998, -1, -1]);
+    const args = [...Array.from({ length: 20_000 }, () => lit(null, 'INT')), x];
+    expect(evaluate(call('coalesce', 'INT', ...args), [I(5, null)])).toEqual([5, null]);
+  });
 });
 
 describe('strings', () => {

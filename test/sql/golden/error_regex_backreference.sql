@@ -1,0 +1,1 @@
+SELECT REGEXP_LIKE(url, '^(a+)\1$') FROM clicks

@@ -1,0 +1,1 @@
+SELECT url FROM clicks WHERE REGEXP_LIKE(url, 'buy(?=now)')
