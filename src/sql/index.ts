@@ -7,7 +7,7 @@ import { StatementCompiler } from './compile.js';
 import { cstToAst } from './cst-to-ast.js';
 import { SqlError, spanAt } from './errors.js';
 import { tokenize } from './lexer.js';
-import { checkNesting, checkSqlLength } from './limits.js';
+import { checkNesting, checkSqlLength, checkTokenCount } from './limits.js';
 import { parseTokens, sqlParser } from './parser.js';
 import { describeToken, STATEMENT_EXPECTED } from './error-messages.js';
 import { Semicolon } from './tokens.js';
@@ -18,7 +18,7 @@ import type { CompiledStatement } from './statements.js';
 
 export { SqlError, isSqlError, renderSqlError, type SqlErrorCode, type SourceSpan } from './errors.js';
 export { staticCatalog, type SqlCatalog } from './catalog.js';
-export { MAX_EXPRESSION_DEPTH, MAX_NESTING, MAX_SQL_LENGTH } from './limits.js';
+export { MAX_EXPRESSION_DEPTH, MAX_NESTING, MAX_SQL_LENGTH, MAX_SQL_TOKENS } from './limits.js';
 export type * from './statements.js';
 export { explainPlan } from '../engine/query/explain.js';
 
@@ -26,6 +26,7 @@ export { explainPlan } from '../engine/query/explain.js';
 export function parseSql(sql: string): Statement[] {
   checkSqlLength(sql);
   const tokens = tokenize(sql);
+  checkTokenCount(tokens, sql);
   checkNesting(tokens, sql);
   const cst: CstNode = parseTokens(tokens);
   const error = sqlParser.errors[0];

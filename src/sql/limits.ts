@@ -14,6 +14,13 @@ import * as t from './tokens.js';
 export const MAX_SQL_LENGTH = 1_048_576;
 
 /**
+ * The most tokens a script may hold. Parsing costs roughly 10-20 µs a token here, on the event loop that
+ * also serves every API, so this caps one request's compile time well under a second; real statements
+ * (a KDA application with a dozen pumps, the longest Nexmark query) hold a few thousand at most.
+ */
+export const MAX_SQL_TOKENS = 20_000;
+
+/**
  * How deeply parentheses (function calls, subqueries and lists included), CASE … END, NOT and signs may
  * nest. The parser manages about 120 levels of the costliest (nested function calls) with Node's default
  * stack; the limit leaves half of it for whatever called the compiler.
@@ -31,6 +38,17 @@ export function checkSqlLength(sql: string): void {
     'LimitExceeded',
     `SQL text is ${fmt(sql.length)} characters long, more than the ${fmt(MAX_SQL_LENGTH)} (1 MiB) allowed`,
     spanAt(sql, MAX_SQL_LENGTH, 1),
+    sql,
+  );
+}
+
+export function checkTokenCount(tokens: readonly IToken[], sql: string): void {
+  const past = tokens[MAX_SQL_TOKENS];
+  if (past === undefined) return;
+  throw new SqlError(
+    'LimitExceeded',
+    `SQL text holds ${fmt(tokens.length)} tokens, more than the ${fmt(MAX_SQL_TOKENS)} allowed`,
+    spanAt(sql, past.startOffset, past.image.length),
     sql,
   );
 }
