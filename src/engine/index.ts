@@ -58,7 +58,10 @@ export type {
 } from './delivery/index.js';
 export { QueryManager } from './query/query-manager.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
-export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint } from './query/running-query.js';
+export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint, ShardStatus } from './query/running-query.js';
+export type { BadRecord } from './query/pipeline.js';
+export { resultShape } from './query/result-shape.js';
+export type { ResultShape } from './query/result-shape.js';
 export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
 export type { ResultListener, SubscribeOptions, Subscription } from './query/result-hub.js';
 export { DEFAULT_IDLE_TIMEOUT_MS } from './query/watermark-tracker.js';
