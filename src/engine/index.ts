@@ -32,6 +32,7 @@ export type {
 } from './stream/stream-store.js';
 export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
+export { latestRecords } from './stream/latest-records.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
 export {
   DeliveryManager,

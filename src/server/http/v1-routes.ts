@@ -1,10 +1,14 @@
 // The /v1 HTTP API: SQL scripts, continuous queries and streams, as one fastify plugin (registered under
 // the /v1 prefix, which also scopes its error and not-found handlers).
 
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { QueryStatus } from '../../engine/index.js';
 import { summary, type SqlService } from '../sql-service.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
+import { deliveryStreamRoutes, type DeliveryStreamRoutesOptions } from './delivery-stream-routes.js';
+import type { LiveRates } from './live-rates.js';
+import { onlyFields } from './only-fields.js';
+import { queryForWire } from './query-wire.js';
 import {
   queryBodySchema,
   queryIdParamsSchema,
@@ -14,15 +18,23 @@ import {
   statementResultSchema,
   streamListingSchema,
 } from './schemas.js';
+import { streamRoutes, type StreamRoutesOptions } from './stream-routes.js';
 
 export interface V1RoutesOptions {
   readonly sql: SqlService;
+  /** Input and output rates of queries, measured by the server. */
+  readonly rates?: LiveRates;
+  /** /v1/streams/:name and below. */
+  readonly streams?: StreamRoutesOptions;
+  /** /v1/delivery-streams. */
+  readonly delivery?: DeliveryStreamRoutesOptions;
 }
 
 const errors = { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
 
 export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
-  const { sql } = options;
+  const { sql, rates } = options;
+  const forWire = (status: QueryStatus) => queryForWire(status, rates);
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
     app.setNotFoundHandler((request, reply) =>
@@ -76,29 +88,8 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       { schema: { response: { 200: { type: 'object', required: ['streams'], properties: { streams: { type: 'array', items: streamListingSchema } } }, ...errors } } },
       async () => ({ streams: sql.listStreams() }),
     );
-  };
-}
 
-/**
- * Fastify's validator strips unknown members silently; a misspelt `nmae` should be an error instead, so
- * the raw body's members are checked before validation.
- */
-function onlyFields(properties: Record<string, unknown>) {
-  const allowed = Object.keys(properties);
-  return async (request: FastifyRequest): Promise<void> => {
-    const body = request.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
-    const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-    if (unknown.length > 0) {
-      throw Object.assign(new Error(`Unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${allowed.map((k) => `'${k}'`).join(' and ')}`), {
-        statusCode: 400,
-        validation: [],
-      });
-    }
+    if (options.streams) await app.register(streamRoutes(options.streams));
+    if (options.delivery) await app.register(deliveryStreamRoutes(options.delivery));
   };
-}
-
-/** Times at the edge are ISO-8601 UTC, as in result rows. */
-function forWire(status: QueryStatus): Omit<QueryStatus, 'startedAt'> & { startedAt: string } {
-  return { ...status, startedAt: new Date(status.startedAt).toISOString() };
 }
