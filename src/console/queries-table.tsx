@@ -1,0 +1,113 @@
+// Running (and failed) queries: status, input and output rates, watermark, lag, late rows and decode
+// errors, with a button to stop each.
+
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, path } from './api-client.js';
+import type { QueryStatus } from './api-types.js';
+import { ErrorNote } from './error-note.js';
+import { formatCount, formatDuration, formatRate, formatTime } from './format.js';
+import { JsonLink } from './json-link.js';
+import { Sparkline } from './sparkline.js';
+import { usePolled } from './use-polled.js';
+import { href } from './use-route.js';
+
+export function QueriesTable({ refresh }: { readonly refresh: number }) {
+  const queries = usePolled<{ queries: QueryStatus[] }>('/v1/queries');
+  const reload = queries.reload;
+  useEffect(() => reload(), [refresh, reload]);
+  const list = queries.data?.queries ?? [];
+  return (
+    <>
+      <ErrorNote error={queries.error} />
+      {queries.data && list.length === 0 ? <p class="muted">No queries are running.</p> : null}
+      {list.length > 0 ? (
+        <table class="grid queries-table">
+          <thead>
+            <tr>
+              <th>Query</th>
+              <th>Status</th>
+              <th>Reads</th>
+              <th>Input/s</th>
+              <th>Output/s</th>
+              <th>Watermark</th>
+              <th class="num">Lag</th>
+              <th class="num">Late rows</th>
+              <th class="num">Decode errors</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((q) => (
+              <QueryRow key={q.id} query={q} onStopped={reload} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </>
+  );
+}
+
+function QueryRow({ query: q, onStopped }: { readonly query: QueryStatus; readonly onStopped: () => void }) {
+  const idle = q.shards.filter((s) => s.idle).length;
+  return (
+    <tr data-query={q.id}>
+      <td>
+        <a href={href.query(q.id)} title={q.sql}>
+          {q.name === q.id ? q.id.slice(0, 8) : q.name}
+        </a>
+        <div class="muted sql-preview">{q.sql}</div>
+      </td>
+      <td>
+        <span class={`status ${q.status}`}>{q.status}</span>
+        {q.error ? <div class="error-text">{q.error}</div> : null}
+      </td>
+      <td>
+        <a href={href.stream(q.stream)}>{q.stream}</a>
+        {q.sink.kind === 'stream' && q.sink.stream ? <span> → {q.sink.stream}</span> : null}
+      </td>
+      <td class="rate">
+        <Sparkline values={q.history.map((p) => p.inputRecordsPerSecond)} label="input records per second, last minute" width={80} />
+        <span class="rate-value">{formatRate(q.inputRecordsPerSecond)}</span>
+      </td>
+      <td class="rate">
+        <Sparkline values={q.history.map((p) => p.outputRowsPerSecond)} label="output rows per second, last minute" width={80} />
+        <span class="rate-value">{formatRate(q.outputRowsPerSecond)}</span>
+      </td>
+      <td>
+        {formatTime(q.watermark)}
+        {idle > 0 ? <div class="muted">{idle} idle shard{idle === 1 ? '' : 's'}</div> : null}
+      </td>
+      <td class="num">{formatDuration(q.lagMs)}</td>
+      <td class="num">{formatCount(q.lateRows)}</td>
+      <td class="num">{formatCount(q.decodeErrors)}</td>
+      <td class="actions">
+        <StopQuery id={q.id} onStopped={onStopped} />
+        <JsonLink path={path`/v1/queries/${q.id}`} />
+      </td>
+    </tr>
+  );
+}
+
+export function StopQuery({ id, onStopped }: { readonly id: string; readonly onStopped: () => void }) {
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const stop = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      await api('DELETE', path`/v1/queries/${id}`);
+      onStopped();
+    } catch (e) {
+      setError(e instanceof ApiError ? e : undefined);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="danger stop-query" onClick={() => void stop()} disabled={busy}>
+        Stop
+      </button>
+      <ErrorNote error={error} />
+    </>
+  );
+}
