@@ -52,3 +52,8 @@ export function formatRecordData(record: { text: string | null; dataBase64: stri
   }
   return { kind: 'text', shown: record.text };
 }
+
+/** A query's name, or the start of its id when it was not given one. */
+export function queryLabel(q: { readonly id: string; readonly name: string }): string {
+  return q.name === q.id ? q.id.slice(0, 8) : q.name;
+}

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, path } from './api-client.js';
 import type { QueryStatus } from './api-types.js';
 import { ErrorNote } from './error-note.js';
-import { formatCount, formatDuration, formatRate, formatTime } from './format.js';
+import { formatCount, formatDuration, formatRate, formatTime, queryLabel } from './format.js';
 import { JsonLink } from './json-link.js';
 import { Sparkline } from './sparkline.js';
 import { usePolled } from './use-polled.js';
@@ -53,7 +53,7 @@ function QueryRow({ query: q, onStopped }: { readonly query: QueryStatus; readon
     <tr data-query={q.id}>
       <td>
         <a href={href.query(q.id)} title={q.sql}>
-          {q.name === q.id ? q.id.slice(0, 8) : q.name}
+          {queryLabel(q)}
         </a>
         <div class="muted sql-preview">{q.sql}</div>
       </td>

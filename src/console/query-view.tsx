@@ -5,7 +5,7 @@ import { useEffect, useReducer, useState } from 'preact/hooks';
 import { path } from './api-client.js';
 import type { QueryStatus } from './api-types.js';
 import { ErrorNote } from './error-note.js';
-import { formatBytes, formatCount, formatDuration, formatRate, formatRecordData, formatTime } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatRate, formatRecordData, formatTime, queryLabel } from './format.js';
 import { JsonLink } from './json-link.js';
 import { StopQuery } from './queries-table.js';
 import { forgetResults, resultsOf, type ResultSubscription } from './result-subscriptions.js';
@@ -23,7 +23,7 @@ export function QueryView({ id }: { readonly id: string }) {
     <section class="view query-view">
       <header class="view-header">
         <h1>
-          Query <span class="query-name">{q ? (q.name === q.id ? q.id.slice(0, 8) : q.name) : id.slice(0, 8)}</span>
+          Query <span class="query-name">{q ? queryLabel(q) : id.slice(0, 8)}</span>
         </h1>
         {q ? <span class={`status ${q.status}`}>{q.status}</span> : null}
         {gone ? <span class="status stopped">stopped</span> : null}

@@ -29,10 +29,21 @@ function loadDraft(): string {
   }
 }
 
+/** What the last run did, kept while the user looks at other views. */
+let lastRun: { results: readonly StatementResult[]; error: ApiError | undefined } = { results: [], error: undefined };
+
 export function SqlView() {
   const [text, setText] = useState(loadDraft);
-  const [results, setResults] = useState<readonly StatementResult[]>([]);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [results, setResultsState] = useState<readonly StatementResult[]>(lastRun.results);
+  const [error, setErrorState] = useState<ApiError | undefined>(lastRun.error);
+  const setResults = (next: readonly StatementResult[]): void => {
+    lastRun = { ...lastRun, results: next };
+    setResultsState(next);
+  };
+  const setError = (next: ApiError | undefined): void => {
+    lastRun = { ...lastRun, error: next };
+    setErrorState(next);
+  };
   const [running, setRunning] = useState(false);
   const [queriesTick, setQueriesTick] = useState(0);
   const editor = useLazy(loadEditor);

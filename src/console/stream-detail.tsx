@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, path } from './api-client.js';
 import type { PeekedRecord, StreamDetail } from './api-types.js';
 import { ErrorNote } from './error-note.js';
-import { formatBytes, formatDuration, formatRecordData, formatTime } from './format.js';
+import { formatBytes, formatDuration, formatRecordData, formatTime, queryLabel } from './format.js';
 import { JsonLink } from './json-link.js';
 import { usePolled } from './use-polled.js';
 import { href } from './use-route.js';
@@ -80,7 +80,7 @@ export function StreamDetailView({ name, onDeleted }: { readonly name: string; r
           <ul class="readers">
             {d.queries.map((q) => (
               <li key={q.id}>
-                query <a href={href.query(q.id)}>{q.name}</a> ({q.status}), {formatDuration(q.lagMs)} behind
+                query <a href={href.query(q.id)}>{queryLabel(q)}</a> ({q.status}), {formatDuration(q.lagMs)} behind
               </li>
             ))}
             {d.consumers.map((c) => (
@@ -194,7 +194,7 @@ function LatestRecords({ stream, shards, refresh }: { readonly stream: string; r
     <div class="latest-records">
       <h3>Latest records</h3>
       <div class="toolbar">
-        <select aria-label="Shard" value={current} onChange={(e) => setShard(e.currentTarget.value)}>
+        <select aria-label="Shard to peek at" value={current} onChange={(e) => setShard(e.currentTarget.value)}>
           {shards.map((s) => (
             <option key={s} value={s}>
               {s}
