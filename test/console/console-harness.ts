@@ -7,26 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildConsole } from '../../scripts/build-console.mjs';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
 import { buildServer } from '../../src/server/app.js';
 import { consoleAssets } from '../../src/server/console/console-assets.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 
+export { buildConsoleBundle, type BuiltConsole } from './console-bundle.js';
+
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-export interface BuiltConsole {
-  readonly dir: string;
-  readonly files: readonly { path: string; bytes: number; gzipBytes: number }[];
-  remove(): Promise<void>;
-}
-
-export async function buildConsoleBundle(): Promise<BuiltConsole> {
-  const dir = await mkdtemp(join(tmpdir(), 'eddy-console-'));
-  const { files } = await buildConsole({ outDir: dir });
-  return { dir, files, remove: () => rm(dir, { recursive: true, force: true }) };
-}
 
 export interface ConsoleServer {
   readonly engine: Engine;
