@@ -161,6 +161,7 @@ describe('the web console', () => {
     for (const user of ['ann', 'bob', 'cat', 'dan']) await page.locator('.chart .u-legend').getByText(user, { exact: true }).waitFor();
     await page.locator('.query-facts').getByText('tumbling windows of 10.0 s, emitted as they close').waitFor();
     await page.locator('.shard-watermarks tbody tr').nth(1).waitFor();
+    await page.locator('.query-facts').getByText(`(${expected.length} in all)`).waitFor();
     await screenshot(page, 'query');
     await page.getByRole('button', { name: 'lines' }).click();
     await page.locator(`.chart[data-points="${expected.length}"]`).waitFor();
@@ -170,6 +171,8 @@ describe('the web console', () => {
     await page.getByRole('link', { name: 'SQL', exact: true }).click();
     await page.getByText("Schema attached to the existing stream 'clicks'").waitFor();
     await page.locator(`tr[data-query="${queryId}"]`).getByText('2026-11-25 10:00:44.000').waitFor();
+    // Its input rate over the last minute, measured by the server, shows the records it read.
+    await page.locator(`tr[data-query="${queryId}"] svg.sparkline:not([data-peak="0"])`).first().waitFor();
     await screenshot(page, 'sql');
 
     // A mistake in the SQL is marked at its line and column in the editor.

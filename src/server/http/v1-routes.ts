@@ -50,7 +50,12 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
           response: { 200: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: statementResultSchema } } }, ...errors },
         },
       },
-      async (request) => ({ results: await sql.execute(request.body.sql) }),
+      async (request) => {
+        const results = await sql.execute(request.body.sql);
+        // A new query's counters are sampled as it starts, so its rates count from its first record.
+        rates?.sample();
+        return { results };
+      },
     );
 
     app.post<{ Body: { sql: string; name?: string } }>(
@@ -58,6 +63,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       { preValidation: onlyFields(queryBodySchema.properties), schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
       async (request, reply) => {
         const status = await sql.startQuery(request.body.sql, request.body.name);
+        rates?.sample();
         return reply.code(201).send(summary(status));
       },
     );

@@ -31,3 +31,30 @@ describe('LiveRates', () => {
     expect(rates.stream('other')).toEqual({ incomingRecordsPerSecond: 0, incomingBytesPerSecond: 0, history: [] });
   });
 });
+
+describe('LiveRates of queries', () => {
+  it("measures a query's input records and output rows per second", async () => {
+    const { compileSql, staticCatalog } = await import('../../../src/sql/index.js');
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    store = await openStreamStore({ shardLimits: false, clock });
+    await store.createStream('events', { shardCount: 1 });
+    const catalog = staticCatalog(compileSql('CREATE STREAM events (kind VARCHAR)', staticCatalog([])).flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])));
+    const [statement] = compileSql("SELECT kind FROM events WHERE kind <> 'skip'", catalog);
+    if (statement?.kind !== 'query') throw new Error('expected a query');
+    const queries = new QueryManager({ store, clock });
+    const q = await queries.startQuery(statement.plan, { sql: statement.sql });
+    const rates = new LiveRates({ store, queries, clock });
+    rates.sample();
+    const kinds = ['a', 'skip', 'b', 'skip', 'c', 'd'];
+    await store.putRecords('events', kinds.map((kind) => ({ partitionKey: 'k', data: new TextEncoder().encode(JSON.stringify({ kind })) })));
+    await expect.poll(() => queries.queryStatus(q.id).inputRecords).toBe(6);
+    clock.advance(2000);
+    rates.sample();
+    expect(rates.query(q.id)).toEqual({
+      inputRecordsPerSecond: 3,
+      outputRowsPerSecond: 2,
+      history: [{ at: clock.now(), inputRecordsPerSecond: 3, outputRowsPerSecond: 2 }],
+    });
+    await queries.close();
+  });
+});
