@@ -28,7 +28,13 @@ export interface ConsoleServer {
 
 export async function startConsoleServer(
   consoleDir: string,
-  options: { engine?: EngineOptions; plugins?: readonly FastifyPluginAsync[]; configure?: (app: FastifyInstance) => void } = {},
+  options: {
+    engine?: EngineOptions;
+    plugins?: readonly FastifyPluginAsync[];
+    configure?: (app: FastifyInstance) => void;
+    /** Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this certificate. */
+    tls?: { cert: Buffer; key: Buffer };
+  } = {},
 ): Promise<ConsoleServer> {
   const engine = await createEngine({ shardLimits: false, fsync: 'never', ...options.engine });
   const delivery = engine.delivery;
@@ -37,11 +43,12 @@ export async function startConsoleServer(
     logger: false,
     services: delivery ? [firehoseService({ delivery })] : [],
     plugins: [...(options.plugins ?? []), sqlApi({ engine }), consoleAssets({ dir: consoleDir })],
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   options.configure?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     engine,
     app,
@@ -71,7 +78,7 @@ export interface Browser {
 }
 
 /** A fresh headless Chromium with its own profile, which downloads nothing and talks only to the test's server. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(options: { ignoreHTTPSErrors?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's package (apt-get install -y chromium), as .ci/run does`);
   }
@@ -80,6 +87,7 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1360, height: 900 },
+    ...(options.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
     args: [
       '--headless',
       '--no-sandbox',
