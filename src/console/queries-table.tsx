@@ -73,18 +73,43 @@ function QueryRow({ query: q, onStopped }: { readonly query: QueryStatus; readon
         <Sparkline values={q.history.map((p) => p.outputRowsPerSecond)} label="output rows per second, last minute" width={80} />
         <span class="rate-value">{formatRate(q.outputRowsPerSecond)}</span>
       </td>
-      <td>
+      <td class="watermarks">
         {formatTime(q.watermark)}
+        <ShardWatermarks query={q} />
         {idle > 0 ? <div class="muted">{idle} idle shard{idle === 1 ? '' : 's'}</div> : null}
       </td>
       <td class="num">{formatDuration(q.lagMs)}</td>
       <td class="num">{formatCount(q.lateRows)}</td>
-      <td class="num">{formatCount(q.decodeErrors)}</td>
+      <td class="num" title={q.lastDecodeError}>
+        {formatCount(q.decodeErrors)}
+      </td>
       <td class="actions">
         <StopQuery id={q.id} onStopped={onStopped} />
         <JsonLink path={path`/v1/queries/${q.id}`} />
       </td>
     </tr>
+  );
+}
+
+/** Shards shown per query in the list; the query's own view shows them all. */
+const SHARDS_LISTED = 4;
+
+function ShardWatermarks({ query: q }: { readonly query: QueryStatus }) {
+  if (q.shards.length < 2) return null;
+  return (
+    <ul class="shard-list">
+      {q.shards.slice(0, SHARDS_LISTED).map((s) => (
+        <li key={s.shardId} class={s.idle ? 'idle' : ''} title={s.idle ? 'idle: not holding the watermark back' : undefined}>
+          {s.shardId.replace(/^shardId-0*(?=\d)/, '#')} {s.watermark ? formatTime(s.watermark).slice(11) : '—'}
+          {s.idle ? ' (idle)' : ''}
+        </li>
+      ))}
+      {q.shards.length > SHARDS_LISTED ? (
+        <li>
+          <a href={href.query(q.id)}>{q.shards.length - SHARDS_LISTED} more shards</a>
+        </li>
+      ) : null}
+    </ul>
   );
 }
 

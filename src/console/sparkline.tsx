@@ -18,7 +18,8 @@ export function Sparkline({ values, label, width = 120, height = 28, slots = 60 
   return (
     <svg class="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label} data-points={values.length} data-peak={peak}>
       <title>{label}</title>
-      {values.length > 1 ? <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" /> : <line x1="0" x2={width} y1={height - 2} y2={height - 2} stroke="currentColor" stroke-opacity="0.3" />}
+      <line x1="0" x2={width} y1={height - 2} y2={height - 2} stroke="currentColor" stroke-opacity="0.25" />
+      {values.length > 1 ? <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" /> : null}
     </svg>
   );
 }
