@@ -98,7 +98,10 @@ export function streamRoutes(options: StreamRoutesOptions): FastifyPluginAsync {
       { preValidation: onlyFields(createStreamBodySchema.properties), schema: { body: createStreamBodySchema, response: { 201: streamDetailSchema, ...errors } } },
       async (request, reply) => {
         const { name, shardCount, mode } = request.body;
-        await store.createStream(name, { ...(shardCount === undefined ? {} : { shardCount }), ...(mode === undefined ? {} : { mode }) });
+        // Without a mode, a stream of one shard unless told otherwise, as CREATE STREAM makes (the Kinesis API
+        // would make an on-demand one).
+        const shards = shardCount ?? (mode === undefined ? 1 : undefined);
+        await store.createStream(name, { ...(shards === undefined ? {} : { shardCount: shards }), ...(mode === undefined ? {} : { mode }) });
         rates.sample();
         return reply.code(201).send(detail(name));
       },

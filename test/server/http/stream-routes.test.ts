@@ -36,6 +36,11 @@ describe('POST /v1/streams', () => {
     ]);
   });
 
+  it('makes a provisioned stream of one shard when neither shards nor mode are given, as CREATE STREAM does', async () => {
+    const res = await inject('POST', '/v1/streams', { name: 'plain' });
+    expect(res.json()).toMatchObject({ mode: 'PROVISIONED', openShardCount: 1 });
+  });
+
   it('creates an on-demand stream', async () => {
     const res = await inject('POST', '/v1/streams', { name: 'auto', mode: 'ON_DEMAND' });
     expect(res.json()).toMatchObject({ mode: 'ON_DEMAND', openShardCount: 4 });
@@ -148,5 +153,29 @@ describe('GET /v1/streams/:name/shards/:shardId/records', () => {
   it('refuses a limit over 100', async () => {
     await inject('POST', '/v1/streams', { name: 'clicks', shardCount: 1 });
     expect((await inject('GET', '/v1/streams/clicks/shards/shardId-000000000000/records?limit=101')).statusCode).toBe(400);
+  });
+});
+
+describe('stream names that look like paths', () => {
+  it('reach the store as names, never as paths: only the stream of that name is found or deleted', async () => {
+    await inject('POST', '/v1/streams', { name: 'keep', shardCount: 1 });
+    // '..' is a valid Kinesis stream name; the store keeps it under an encoded directory name.
+    expect((await inject('POST', '/v1/streams', { name: '..', shardCount: 1 })).statusCode).toBe(201);
+    for (const encoded of ['..%2Fkeep', 'keep%2F..', '%2E%2E%2Fkeep', '%00']) {
+      for (const method of ['GET', 'DELETE'] as const) {
+        const res = await inject(method, `/v1/streams/${encoded}`);
+        expect([400, 404], `${method} ${encoded}: ${res.body}`).toContain(res.statusCode);
+      }
+      const put = await inject('POST', `/v1/streams/${encoded}/records`, { partitionKey: 'k', data: 'x' });
+      expect([400, 404], `put ${encoded}: ${put.body}`).toContain(put.statusCode);
+    }
+    for (const name of ['a/b', '', 'x'.repeat(129)]) {
+      const res = await inject('POST', '/v1/streams', { name });
+      expect(res.statusCode, `create ${JSON.stringify(name)}: ${res.body}`).toBe(400);
+    }
+    // URLs resolve dot segments before routing (as browsers do), so '/v1/streams/..' names no stream at all.
+    expect((await inject('DELETE', '/v1/streams/%2E%2E')).json().error.code).toBe('NotFound');
+    expect(api.engine.store.listStreams().map((s) => s.streamName).sort()).toEqual(['..', 'keep']);
+    expect((await inject('GET', '/v1/streams/keep')).statusCode).toBe(200);
   });
 });
