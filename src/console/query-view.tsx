@@ -25,7 +25,7 @@ export function QueryView({ id }: { readonly id: string }) {
         <h1>
           Query <span class="query-name">{q ? queryLabel(q) : id.slice(0, 8)}</span>
         </h1>
-        {q ? <span class={`status ${q.status}`}>{q.status}</span> : null}
+        {q && !gone ? <span class={`status ${q.status}`}>{q.status}</span> : null}
         {gone ? <span class="status stopped">stopped</span> : null}
         <JsonLink path={path`/v1/queries/${id}`} />
         {q && !gone ? (
