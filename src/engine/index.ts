@@ -33,6 +33,7 @@ export type {
 export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
 export { parseConsumerArn, parseStreamArn } from './stream/stream-arns.js';
+export { latestRecords } from './stream/latest-records.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
 export {
   DeliveryManager,
@@ -59,7 +60,10 @@ export type {
 } from './delivery/index.js';
 export { QueryManager, sourceStream } from './query/query-manager.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
-export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint } from './query/running-query.js';
+export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint, ShardStatus } from './query/running-query.js';
+export type { BadRecord } from './query/pipeline.js';
+export { resultShape } from './query/result-shape.js';
+export type { ResultShape } from './query/result-shape.js';
 export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
 export type { ResultListener, SubscribeOptions, Subscription } from './query/result-hub.js';
 export { DEFAULT_IDLE_TIMEOUT_MS } from './query/watermark-tracker.js';

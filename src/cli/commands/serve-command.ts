@@ -8,7 +8,7 @@ import { type Command, EXIT } from '../command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Runs Eddy: the Kinesis and Firehose APIs, the SQL API (/v1, WebSockets), /healthz and /metrics on one port.',
+  summary: 'Runs Eddy: the Kinesis and Firehose APIs, the SQL API (/v1, WebSockets), the web console (/), /healthz and /metrics on one port.',
   details:
     'HTTP/1.1 and cleartext HTTP/2 share the port. Binds to loopback unless --host says otherwise.\n' +
     'With --tls-cert and --tls-key the port serves HTTPS instead, offering h2 and http/1.1 by ALPN (the Java\n' +
@@ -92,13 +92,14 @@ export const serveCommand: Command = {
     const allowedOrigins = list('allowed-origins');
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }] = await Promise.all([
+    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { consoleAssets }] = await Promise.all([
       import('../../engine/index.js'),
       import('../../server/app.js'),
       import('../../server/http/sql-api.js'),
       import('../../server/firehose-api/firehose-service.js'),
       import('../../server/firehose-api/delivery-metrics-text.js'),
       import('../../server/http/query-metrics-text.js'),
+      import('../../server/console/console-assets.js'),
     ]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
@@ -117,7 +118,7 @@ export const serveCommand: Command = {
         clock: engine.clock,
         logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
         services: delivery ? [firehoseService({ delivery })] : [],
-        plugins: [sqlApi({ engine })],
+        plugins: [sqlApi({ engine }), consoleAssets()],
         metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
         ...(tls ? { tls } : {}),
         auth: {
@@ -162,7 +163,10 @@ export const serveCommand: Command = {
         ? `Requests must be signed with one of ${credentials.length} credential${credentials.length === 1 ? '' : 's'} from ${sources.join(' and ')}` +
           `${tokens > 0 ? `; /v1 and WebSockets also take ${tokens} bearer token${tokens === 1 ? '' : 's'}` : ''}.\n`
         : '';
-    io.stdout.write(`Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n${transport}${authentication}${storage}\n${files}\n`);
+    io.stdout.write(
+      `Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n` +
+        `Web console: ${scheme}://${shownHost}:${actualPort}/ (open it in a browser)\n${transport}${authentication}${storage}\n${files}\n`,
+    );
     if (credentials.length === 0) {
       io.stderr.write(
         insecure && !isLoopbackHost(host)

@@ -20,6 +20,8 @@ export interface DecodeResult {
   /** Records skipped because they did not decode. */
   readonly errors: number;
   readonly lastError?: string;
+  /** The record `lastError` is about. */
+  readonly lastBad?: StreamRecord;
 }
 
 const T_BOOLEAN = 0;
@@ -278,6 +280,7 @@ export class RecordDecoder {
     let rows = 0;
     let errors = 0;
     let lastError: string | undefined;
+    let lastBad: StreamRecord | undefined;
     const isJson = this.format.kind === 'json';
     const fields: FastField[] | undefined = this.fast?.map((f) => ({ key: f.key, kind: f.kind, sink: writers[f.column]! }));
     const unwanted = writers.filter((_, c) => !this.wanted[c]);
@@ -296,6 +299,7 @@ export class RecordDecoder {
         errors++;
         const why = e instanceof DecodeFailure ? e.message : e instanceof Error ? e.message : String(e);
         lastError = `record ${rec.sequenceNumber} in shard ${shardId}: ${why}`;
+        lastBad = rec;
         continue;
       }
       const t = rec.arrivalTimestamp;
@@ -326,7 +330,7 @@ export class RecordDecoder {
       children.push(makeData({ type: arrowTypeOf('VARCHAR'), length: rows, ...validity, valueOffsets: w.finishOffsets(), data: w.finishBytes() } as never));
     });
     const batch = makeBatch(this.schema, children, rows);
-    return lastError === undefined ? { batch, errors } : { batch, errors, lastError };
+    return lastError === undefined || lastBad === undefined ? { batch, errors } : { batch, errors, lastError, lastBad };
   }
 
   private decodeJson(bytes: Uint8Array, writers: ColumnWriter[], row: number): void {

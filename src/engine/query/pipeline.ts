@@ -17,13 +17,37 @@ export interface PipelineMetrics extends OperatorMetrics {
   outputRows: number;
   decodeErrors: number;
   lastDecodeError: string | undefined;
+  lastBadRecord: BadRecord | undefined;
 }
+
+/** The last record that did not decode, kept so its owner can see what was wrong with it. */
+export interface BadRecord {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  /** Epoch ms. */
+  readonly arrivalTimestamp: number;
+  /** Size of the record's data in bytes. */
+  readonly bytes: number;
+  /** The data's first BAD_RECORD_KEPT_BYTES bytes: a copy, so the batch it came in is not kept alive. */
+  readonly data: Uint8Array;
+  readonly error: string;
+}
+
+export const BAD_RECORD_KEPT_BYTES = 4096;
 
 export class Pipeline {
   readonly source: Source;
   readonly operators: readonly Operator[];
   readonly outputColumns: readonly ColumnSchema[];
-  readonly metrics: PipelineMetrics = { inputRecords: 0, outputRows: 0, lateRows: 0, decodeErrors: 0, lastDecodeError: undefined };
+  readonly metrics: PipelineMetrics = {
+    inputRecords: 0,
+    outputRows: 0,
+    lateRows: 0,
+    decodeErrors: 0,
+    lastDecodeError: undefined,
+    lastBadRecord: undefined,
+  };
   private readonly ctx: OperatorContext;
   private readonly collectors: Collector[];
   private output: RecordBatch[] = [];
@@ -67,6 +91,18 @@ export class Pipeline {
     if (decoded.errors > 0) {
       this.metrics.decodeErrors += decoded.errors;
       this.metrics.lastDecodeError = decoded.lastError;
+      const bad = decoded.lastBad;
+      if (bad && decoded.lastError !== undefined) {
+        this.metrics.lastBadRecord = {
+          shardId,
+          sequenceNumber: bad.sequenceNumber,
+          partitionKey: bad.partitionKey,
+          arrivalTimestamp: bad.arrivalTimestamp,
+          bytes: bad.data.length,
+          data: bad.data.slice(0, BAD_RECORD_KEPT_BYTES),
+          error: decoded.lastError,
+        };
+      }
     }
     const batch = decoded.batch;
     const max = maxTime(batch, this.eventTimeColumn);

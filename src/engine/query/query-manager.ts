@@ -14,6 +14,7 @@ import { EddyError } from '../errors.js';
 import type { PlanNode, QueryPlan } from './plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
+import { resultShape, type ResultShape } from './result-shape.js';
 import { RunningQuery } from './running-query.js';
 import type { QueryCheckpoint, QueryInfo, QueryStatus } from './running-query.js';
 
@@ -170,6 +171,8 @@ export class QueryManager {
       decodeErrors: 0,
       watermark: null,
       lagMs: 0,
+      shards: [],
+      result: storedShape(stored.plan),
       startedAt: this.clock.now(),
     };
   }
@@ -218,6 +221,15 @@ export class QueryManager {
     const q = this.queries.get(id);
     if (!q) throw new EddyError('ResourceNotFoundException', `query ${id} not found`);
     return q;
+  }
+}
+
+/** A stored plan's result shape, found defensively: the plan may be one this version cannot read. */
+function storedShape(plan: QueryPlan): ResultShape {
+  try {
+    return resultShape(plan);
+  } catch {
+    return { changelog: 'append', keys: [] };
   }
 }
 

@@ -17,7 +17,8 @@ import { EddyError, isEddyError } from '../errors.js';
 import { batchToRows } from '../batch/rows.js';
 import { CpuBudget } from './cpu-budget.js';
 import { formatTimestamp } from '../batch/timestamp.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type BadRecord } from './pipeline.js';
+import { resultShape, type ResultShape } from './result-shape.js';
 import type { ResultHub } from './result-hub.js';
 import { StreamSink } from './stream-sink.js';
 import { WatermarkTracker } from './watermark-tracker.js';
@@ -55,12 +56,28 @@ export interface QueryStatus extends QueryInfo {
   readonly lateRows: number;
   readonly decodeErrors: number;
   readonly lastDecodeError?: string;
+  /** The record `lastDecodeError` is about. */
+  readonly lastBadRecord?: BadRecord;
   /** ISO-8601, or null before the first watermark. */
   readonly watermark: string | null;
   /** How far behind the newest record in its shards the query is reading (largest over shards), ms. */
   readonly lagMs: number;
+  /** The shards being read now, each with its own watermark and lag. */
+  readonly shards: readonly ShardStatus[];
+  /** How subscribers should read the rows: appended or upserted, keyed by which columns, windowed how. */
+  readonly result: ResultShape;
   /** Epoch ms. */
   readonly startedAt: number;
+}
+
+export interface ShardStatus {
+  readonly shardId: string;
+  /** The shard's own watermark (its largest event time minus the delay), ISO-8601; null before its first row. */
+  readonly watermark: string | null;
+  /** No records for longer than the idle timeout, so it does not hold the query's watermark back. */
+  readonly idle: boolean;
+  /** How far behind the shard's newest record the query is reading, ms. */
+  readonly lagMs: number;
 }
 
 export interface RunningQueryOptions {
@@ -121,6 +138,7 @@ export class RunningQuery {
   private lastWatermark = -Infinity;
   private readonly sink: StreamSink | undefined;
   private readonly startedAt: number;
+  private readonly shape: ResultShape;
   private lastCheckpointAt: number;
   /** The checkpoint being written in the background (it never rejects: a failure fails the query). */
   private checkpointWrite: Promise<void> | undefined;
@@ -135,6 +153,7 @@ export class RunningQuery {
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
     this.pipeline = new Pipeline(plan, options.clock, this.budget);
+    this.shape = resultShape(plan);
     this.stream = this.pipeline.source.node.stream;
     this.tracker = new WatermarkTracker({
       delayMs: this.pipeline.source.node.eventTime.watermarkDelayMs,
@@ -201,8 +220,16 @@ export class RunningQuery {
       lateRows: m.lateRows,
       decodeErrors: m.decodeErrors,
       ...(m.lastDecodeError === undefined ? {} : { lastDecodeError: m.lastDecodeError }),
+      ...(m.lastBadRecord === undefined ? {} : { lastBadRecord: m.lastBadRecord }),
       watermark: Number.isFinite(wm) ? formatTimestamp(wm) : null,
       lagMs: lag,
+      shards: this.tracker.shardWatermarks().map((s) => ({
+        shardId: s.shardId,
+        watermark: Number.isFinite(s.watermark) ? formatTimestamp(s.watermark) : null,
+        idle: s.idle,
+        lagMs: this.active.get(s.shardId)?.lagMs ?? 0,
+      })),
+      result: this.shape,
       startedAt: this.startedAt,
     };
   }

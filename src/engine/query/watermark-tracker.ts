@@ -18,6 +18,15 @@ export interface WatermarkTrackerOptions {
   readonly idleTimeoutMs?: number;
 }
 
+/** One shard's part in the combined watermark, as status pages show it. */
+export interface ShardWatermark {
+  readonly shardId: string;
+  /** Largest event time seen minus the delay; -Infinity before the shard's first row. */
+  readonly watermark: number;
+  /** No records for longer than the idle timeout: it no longer holds the watermark back. */
+  readonly idle: boolean;
+}
+
 export interface WatermarkState {
   readonly watermark: number | null;
   readonly shards: Record<string, number | null>;
@@ -85,6 +94,16 @@ export class WatermarkTracker {
     const candidate = active > 0 ? min : max;
     if (candidate > this.combined) this.combined = candidate;
     return this.combined;
+  }
+
+  /** Each tracked shard's watermark and whether it is idle now (judged against the clock). */
+  shardWatermarks(): ShardWatermark[] {
+    const now = this.clock.now();
+    return [...this.shards].map(([shardId, s]) => ({
+      shardId,
+      watermark: s.maxEventTime - this.delayMs,
+      idle: now - s.lastActivity > this.idleTimeoutMs,
+    }));
   }
 
   /** The last combined watermark computed, without re-evaluating idleness. */

@@ -1,5 +1,7 @@
 // JSON schemas of the /v1 API, for input validation and for fast, leak-free output serialisation.
 
+import { recordDataProperties, recordDataRequired } from './record-data.js';
+
 export const columnSchema = {
   type: 'object',
   required: ['name', 'type'],
@@ -7,6 +9,27 @@ export const columnSchema = {
 } as const;
 
 const columns = { type: 'array', items: columnSchema } as const;
+
+/** How to read a query's rows (engine's ResultShape); also sent in the WebSocket schema frame. */
+export const resultShapeSchema = {
+  type: 'object',
+  required: ['changelog', 'keys'],
+  properties: {
+    changelog: { type: 'string', enum: ['append', 'upsert'] },
+    keys: { type: 'array', items: { type: 'string' } },
+    window: {
+      type: 'object',
+      required: ['kind', 'sizeMs', 'slideMs'],
+      properties: {
+        kind: { type: 'string' },
+        sizeMs: { type: 'number' },
+        slideMs: { type: 'number' },
+        startColumn: { type: 'string' },
+        endColumn: { type: 'string' },
+      },
+    },
+  },
+} as const;
 
 export const querySummarySchema = {
   type: 'object',
@@ -16,7 +39,7 @@ export const querySummarySchema = {
 
 export const queryStatusSchema = {
   type: 'object',
-  required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'startedAt'],
+  required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'shards', 'result', 'inputRecordsPerSecond', 'outputRowsPerSecond', 'startedAt'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -31,8 +54,39 @@ export const queryStatusSchema = {
     lateRows: { type: 'integer' },
     decodeErrors: { type: 'integer' },
     lastDecodeError: { type: 'string' },
+    lastBadRecord: {
+      type: 'object',
+      required: ['shardId', 'sequenceNumber', 'partitionKey', 'arrivalTime', 'error', ...recordDataRequired],
+      properties: {
+        shardId: { type: 'string' },
+        sequenceNumber: { type: 'string' },
+        partitionKey: { type: 'string' },
+        arrivalTime: { type: 'string' },
+        error: { type: 'string' },
+        ...recordDataProperties,
+      },
+    },
     watermark: { type: ['string', 'null'] },
     lagMs: { type: 'number' },
+    shards: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['shardId', 'watermark', 'idle', 'lagMs'],
+        properties: { shardId: { type: 'string' }, watermark: { type: ['string', 'null'] }, idle: { type: 'boolean' }, lagMs: { type: 'number' } },
+      },
+    },
+    result: resultShapeSchema,
+    inputRecordsPerSecond: { type: 'number' },
+    outputRowsPerSecond: { type: 'number' },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['at', 'inputRecordsPerSecond', 'outputRowsPerSecond'],
+        properties: { at: { type: 'string' }, inputRecordsPerSecond: { type: 'number' }, outputRowsPerSecond: { type: 'number' } },
+      },
+    },
     startedAt: { type: 'string' },
   },
 } as const;

@@ -1,10 +1,11 @@
 // The SQL API as one fastify plugin: the /v1 routes and the WebSocket result streams, over an engine.
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Catalog, QueryManager, StreamStore } from '../../engine/index.js';
+import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
+import { LiveRates } from './live-rates.js';
 import { v1Routes } from './v1-routes.js';
 
 export interface SqlApiOptions {
@@ -12,7 +13,12 @@ export interface SqlApiOptions {
     readonly store: StreamStore;
     readonly catalog: Catalog;
     readonly queries: QueryManager;
+    /** Delivery streams shown by /v1/delivery-streams (an empty list without). */
+    readonly delivery?: DeliveryManager | undefined;
+    readonly clock?: Clock;
   };
+  /** How often stream and query counters are sampled for the rates /v1 reports (default 1 s). */
+  readonly rateSampleIntervalMs?: number;
   /** Per-subscriber bounds of the WebSocket result streams. */
   readonly results?: Omit<QueryResultsSocketOptions, 'queries' | 'held'>;
   /** How many rows, and for how long, a new SELECT's rows wait for its first subscriber. */
@@ -20,12 +26,20 @@ export interface SqlApiOptions {
 }
 
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
-  const { store, catalog, queries } = options.engine;
+  const { store, catalog, queries, delivery } = options.engine;
   const held = new HeldResults(queries, options.held);
   const sql = new SqlService({ store, catalog, queries, held });
-  const routes = v1Routes({ sql });
+  const rates = new LiveRates({
+    store,
+    queries,
+    clock: options.engine.clock ?? systemClock,
+    ...(options.rateSampleIntervalMs === undefined ? {} : { sampleIntervalMs: options.rateSampleIntervalMs }),
+  });
+  const routes = v1Routes({ sql, rates, streams: { store, catalog, queries, rates }, delivery: { delivery } });
   const sockets = queryResultsSocket({ queries, held, ...options.results });
   return async (app: FastifyInstance) => {
+    rates.start();
+    app.addHook('onClose', async () => rates.stop());
     await app.register(routes, { prefix: '/v1' });
     await app.register(sockets);
   };

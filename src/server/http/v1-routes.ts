@@ -10,6 +10,10 @@ import { EDDY_ACTIONS, statementActions } from '../auth/eddy-actions.js';
 import { summary, type SqlService } from '../sql-service.js';
 import { authenticateApiRequests } from './api-authentication.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
+import { deliveryStreamRoutes, type DeliveryStreamRoutesOptions } from './delivery-stream-routes.js';
+import type { LiveRates } from './live-rates.js';
+import { onlyFields } from './only-fields.js';
+import { queryForWire } from './query-wire.js';
 import {
   queryBodySchema,
   queryIdParamsSchema,
@@ -19,15 +23,23 @@ import {
   statementResultSchema,
   streamListingSchema,
 } from './schemas.js';
+import { streamRoutes, type StreamRoutesOptions } from './stream-routes.js';
 
 export interface V1RoutesOptions {
   readonly sql: SqlService;
+  /** Input and output rates of queries, measured by the server. */
+  readonly rates?: LiveRates;
+  /** /v1/streams/:name and below. */
+  readonly streams?: StreamRoutesOptions;
+  /** /v1/delivery-streams. */
+  readonly delivery?: DeliveryStreamRoutesOptions;
 }
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
 
 export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
-  const { sql } = options;
+  const { sql, rates } = options;
+  const forWire = (status: QueryStatus) => queryForWire(status, rates);
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
     app.setNotFoundHandler((request, reply) =>
@@ -58,6 +70,8 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
         const principal = principalOf(request);
         const results = await sql.execute(request.body.sql, statementChecker(principal));
         for (const r of results) if (r.kind === 'query' || r.kind === 'insert') noteStarter(r.query.id, principal);
+        // A new query's counters are sampled as it starts, so its rates count from its first record.
+        rates?.sample();
         return { results };
       },
     );
@@ -69,6 +83,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
         const principal = principalOf(request);
         const status = await sql.startQuery(request.body.sql, request.body.name, statementChecker(principal));
         noteStarter(status.id, principal);
+        rates?.sample();
         return reply.code(201).send(summary(status));
       },
     );
@@ -112,29 +127,9 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
         return { streams: sql.listStreams() };
       },
     );
-  };
-}
 
-/**
- * Fastify's validator strips unknown members silently; a misspelt `nmae` should be an error instead, so
- * the raw body's members are checked before validation.
- */
-function onlyFields(properties: Record<string, unknown>) {
-  const allowed = Object.keys(properties);
-  return async (request: FastifyRequest): Promise<void> => {
-    const body = request.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
-    const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-    if (unknown.length > 0) {
-      throw Object.assign(new Error(`Unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${allowed.map((k) => `'${k}'`).join(' and ')}`), {
-        statusCode: 400,
-        validation: [],
-      });
-    }
+    const authorize = (request: FastifyRequest, action: string, resource: string): void => access.authorize(principalOf(request), action, resource);
+    if (options.streams) await app.register(streamRoutes({ ...options.streams, authorize }));
+    if (options.delivery) await app.register(deliveryStreamRoutes({ ...options.delivery, authorize }));
   };
-}
-
-/** Times at the edge are ISO-8601 UTC, as in result rows. */
-function forWire(status: QueryStatus): Omit<QueryStatus, 'startedAt'> & { startedAt: string } {
-  return { ...status, startedAt: new Date(status.startedAt).toISOString() };
 }

@@ -7,7 +7,8 @@
 // browsers cannot set headers on a WebSocket, a token offered as the subprotocol `eddy.token.<token>`
 // (next to a real one, which the server picks) or given as `?token=<token>`.
 //
-// Frames: {"type":"schema","columns":[…]} first, then {"type":"rows","rows":[…]} as results arrive, and
+// Frames: {"type":"schema","columns":[…],"result":{changelog, keys, window?}} first (how to read the rows:
+// appended or upserted by key), then {"type":"rows","rows":[…]} as results arrive, and
 // {"type":"error","message":…} when the query fails or the subscriber is dropped.
 //
 // Memory per subscriber is bounded twice: ws holds at most `maxBufferedBytes` of unsent frames (beyond
@@ -121,16 +122,17 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       const state = { queryId, answered: true };
       alive.set(ws, state);
       ws.on('pong', () => (state.answered = true));
-      let columns: unknown;
+      let schema: { columns: unknown; result: unknown };
       try {
-        columns = queries.queryStatus(queryId).columns;
+        const { columns, result } = queries.queryStatus(queryId);
+        schema = { columns, result };
       } catch (e) {
         const message = isEddyError(e) && e.code === 'ResourceNotFoundException' ? `query ${queryId} not found` : 'query status unavailable';
         sendJson(ws, { type: 'error', message });
         closeSoon(ws, CLOSE_QUERY_NOT_FOUND, message);
         return;
       }
-      sendJson(ws, { type: 'schema', columns });
+      sendJson(ws, { type: 'schema', ...schema });
       let subscription: Subscription | undefined;
       const outbox = new SocketOutbox(ws, {
         maxBufferedBytes,

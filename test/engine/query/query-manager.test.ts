@@ -142,6 +142,24 @@ describe('QueryManager', () => {
     expect(status.lateRows).toBe(1);
     expect(status.decodeErrors).toBe(1);
     expect(status.lastDecodeError).toMatch(/JSON/);
+    expect(status.lastBadRecord).toMatchObject({ partitionKey: 'x', bytes: 5, data: enc.encode('{oops'), error: status.lastDecodeError });
+  });
+
+  it('shows every shard with its own watermark, and which shards are idle', async () => {
+    const { store, manager, clock } = await setup({ idleTimeoutMs: 10_000 });
+    const q = await manager.startQuery(windowPlan(), { sql: 'q' });
+    const [shard0, shard1] = store.describeStream('clicks').shards;
+    await store.putRecords('clicks', [
+      { partitionKey: 'p', explicitHashKey: shard0!.hashKeyRange.startingHashKey, data: enc.encode(JSON.stringify({ user_id: 'a', amount: 1, ts: at(90) })) },
+    ]);
+    await expect.poll(() => manager.queryStatus(q.id).inputRecords).toBe(1);
+    const shards = (idle: boolean) => [
+      { shardId: shard0!.shardId, watermark: at(85), idle, lagMs: expect.any(Number) },
+      { shardId: shard1!.shardId, watermark: null, idle, lagMs: expect.any(Number) },
+    ];
+    expect(manager.queryStatus(q.id).shards).toEqual(shards(false));
+    clock.advance(10_001);
+    expect(manager.queryStatus(q.id).shards).toEqual(shards(true));
   });
 
   it('stops waiting for an idle shard after the idle timeout', async () => {

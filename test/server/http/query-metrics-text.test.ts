@@ -16,6 +16,8 @@ const status = (over: Partial<QueryStatus>): QueryStatus => ({
   decodeErrors: 2,
   watermark: '2026-11-25T10:01:05.000Z',
   lagMs: 40,
+  shards: [],
+  result: { changelog: 'append', keys: [] },
   startedAt: 0,
   ...over,
 });

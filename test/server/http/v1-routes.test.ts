@@ -218,6 +218,28 @@ describe('/v1/queries', () => {
     expect(status.watermark === null || typeof status.watermark === 'string').toBe(true);
   });
 
+  it('GET :id shows each shard, how to read the rows, the measured rates and the last record that did not decode', async () => {
+    const created = (await api.app.inject({ method: 'POST', url: '/v1/queries', payload: { sql: 'SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id' } })).json();
+    await api.engine.store.putRecords('clicks', [{ partitionKey: 'b', data: Buffer.from('{"user_id": oops}') }]);
+    await expect.poll(async () => (await api.app.inject({ method: 'GET', url: `/v1/queries/${created.id}` })).json().decodeErrors).toBe(1);
+    const status = (await api.app.inject({ method: 'GET', url: `/v1/queries/${created.id}` })).json();
+    expect(status.result).toEqual({ changelog: 'upsert', keys: ['user_id'] });
+    expect(status.shards.map((s: { shardId: string }) => s.shardId).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001']);
+    expect(status.shards[0]).toEqual({ shardId: expect.any(String), watermark: null, idle: false, lagMs: expect.any(Number) });
+    expect(status).toMatchObject({ inputRecordsPerSecond: expect.any(Number), outputRowsPerSecond: expect.any(Number), history: expect.any(Array) });
+    expect(status.lastBadRecord).toEqual({
+      shardId: expect.stringMatching(/^shardId-/),
+      sequenceNumber: expect.any(String),
+      partitionKey: 'b',
+      arrivalTime: expect.stringMatching(/Z$/),
+      error: status.lastDecodeError,
+      bytes: 17,
+      truncated: false,
+      dataBase64: Buffer.from('{"user_id": oops}').toString('base64'),
+      text: '{"user_id": oops}',
+    });
+  });
+
   it('GET :id answers 404 for an unknown query', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/v1/queries/nope' });
     expect(res.statusCode).toBe(404);

@@ -41,7 +41,7 @@ const WINDOWED =
   "SELECT window_start, window_end, user_id, COUNT(*) AS n, SUM(amount) AS total FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, user_id";
 
 describe('ws /v1/queries/:id/results', () => {
-  it('sends the schema first, then each window as the watermark passes its end, timestamps in ISO-8601', async () => {
+  it('sends the schema and how to read the rows first, then each window as the watermark passes its end, timestamps in ISO-8601', async () => {
     const s = await start();
     await sql(s, "CREATE STREAM clicks (user_id VARCHAR, amount DOUBLE, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)");
     const id = await startQuery(s, WINDOWED);
@@ -56,6 +56,11 @@ describe('ws /v1/queries/:id/results', () => {
         { name: 'n', type: 'BIGINT' },
         { name: 'total', type: 'DOUBLE' },
       ],
+      result: {
+        changelog: 'append',
+        keys: ['window_start', 'window_end', 'user_id'],
+        window: { kind: 'tumble', sizeMs: 10_000, slideMs: 10_000, startColumn: 'window_start', endColumn: 'window_end' },
+      },
     });
 
     await s.engine.store.putRecords('clicks', [

@@ -1,0 +1,100 @@
+// What a subscriber needs to know to show a query's rows: whether each row is new or replaces an earlier
+// one, which output columns identify a row, and which hold its window. Derived from the plan by following
+// output columns down through projections and filters to the aggregate that made them.
+import { assertNever, type PlanNode, type QueryPlan, type WindowSpec } from './plan.js';
+
+export interface ResultShape {
+  /**
+   * `append`: every row is a new fact (filters, projections, windows emitted once when they close).
+   * `upsert`: a row replaces the earlier row with the same `keys` (GROUP BY without a window, which emits
+   * each changed group's new row). Rows may later carry an explicit change kind (`op`).
+   */
+  readonly changelog: 'append' | 'upsert';
+  /**
+   * Output columns that together identify a row: the window columns and GROUP BY keys that the query
+   * selects. Empty when some key is not selected, so rows cannot be told apart by their columns.
+   */
+  readonly keys: readonly string[];
+  /** For windowed aggregates: the window and the output columns holding its bounds, where selected. */
+  readonly window?: {
+    readonly kind: WindowSpec['kind'];
+    readonly sizeMs: number;
+    readonly slideMs: number;
+    readonly startColumn?: string;
+    readonly endColumn?: string;
+  };
+}
+
+type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'groupAggregate' }>;
+
+export function resultShape(plan: QueryPlan): ResultShape {
+  const aggregate = topAggregate(plan.root);
+  if (!aggregate) return { changelog: 'append', keys: [] };
+  // Index of each aggregate output column that identifies a group, by the output column selecting it.
+  const windowed = aggregate.kind === 'windowAggregate';
+  const keyCount = aggregate.keys.length + (windowed ? 2 : 0);
+  const selected = new Map<number, string>();
+  plan.columns.forEach((column, i) => {
+    const from = originIn(plan.root, i, aggregate);
+    if (from !== undefined && from < keyCount && !selected.has(from)) selected.set(from, column.name);
+  });
+  // The window's end follows from its start (and the other way round), so either one identifies it.
+  const required = windowed ? [...Array(keyCount).keys()].filter((k) => k >= 2) : [...Array(keyCount).keys()];
+  const windowKnown = !windowed || selected.has(0) || selected.has(1);
+  const complete = windowKnown && required.every((k) => selected.has(k));
+  const keys = complete ? [...selected.entries()].sort((a, b) => a[0] - b[0]).map(([, name]) => name) : [];
+  if (aggregate.kind === 'groupAggregate') return { changelog: 'upsert', keys };
+  const spec = aggregate.window;
+  const start = selected.get(0);
+  const end = selected.get(1);
+  return {
+    changelog: 'append',
+    keys,
+    window: {
+      kind: spec.kind,
+      sizeMs: spec.sizeMs,
+      slideMs: spec.kind === 'hop' ? spec.slideMs : spec.sizeMs,
+      ...(start === undefined ? {} : { startColumn: start }),
+      ...(end === undefined ? {} : { endColumn: end }),
+    },
+  };
+}
+
+/** The aggregate nearest the root, reached through projections and filters only. */
+function topAggregate(root: PlanNode): AggregateNode | undefined {
+  let node: PlanNode = root;
+  for (;;) {
+    switch (node.kind) {
+      case 'windowAggregate':
+      case 'groupAggregate':
+        return node;
+      case 'project':
+      case 'filter':
+        node = node.input;
+        break;
+      case 'source':
+        return undefined;
+      default:
+        return assertNever(node);
+    }
+  }
+}
+
+/** The aggregate's output column that `node`'s column `index` passes on unchanged, if it does. */
+function originIn(node: PlanNode, index: number, aggregate: AggregateNode): number | undefined {
+  if (node === aggregate) return index;
+  switch (node.kind) {
+    case 'project': {
+      const expr = node.exprs[index]?.expr;
+      return expr?.kind === 'column' ? originIn(node.input, expr.index, aggregate) : undefined;
+    }
+    case 'filter':
+      return originIn(node.input, index, aggregate);
+    case 'windowAggregate':
+    case 'groupAggregate':
+    case 'source':
+      return undefined;
+    default:
+      return assertNever(node);
+  }
+}

@@ -1,0 +1,34 @@
+// A query's status as GET /v1/queries answers it: times in ISO-8601 UTC, as in result rows, the last bad
+// record's bytes as text and base64, and the input and output rates the server measures.
+
+import type { BadRecord, QueryStatus } from '../../engine/index.js';
+import type { LiveRates, QueryRates } from './live-rates.js';
+import { recordDataForWire, type RecordDataForWire } from './record-data.js';
+
+export type QueryStatusForWire = Omit<QueryStatus, 'startedAt' | 'lastBadRecord'> & {
+  readonly startedAt: string;
+  readonly lastBadRecord?: BadRecordForWire;
+  readonly inputRecordsPerSecond: number;
+  readonly outputRowsPerSecond: number;
+  readonly history: readonly (Omit<QueryRates['history'][number], 'at'> & { readonly at: string })[];
+};
+
+export type BadRecordForWire = Omit<BadRecord, 'arrivalTimestamp' | 'data' | 'bytes'> & RecordDataForWire & { readonly arrivalTime: string };
+
+export function queryForWire(status: QueryStatus, rates: LiveRates | undefined): QueryStatusForWire {
+  const { startedAt, lastBadRecord, ...rest } = status;
+  const measured = rates?.query(status.id);
+  return {
+    ...rest,
+    startedAt: new Date(startedAt).toISOString(),
+    ...(lastBadRecord === undefined ? {} : { lastBadRecord: badRecordForWire(lastBadRecord) }),
+    inputRecordsPerSecond: measured?.inputRecordsPerSecond ?? 0,
+    outputRowsPerSecond: measured?.outputRowsPerSecond ?? 0,
+    history: (measured?.history ?? []).map((p) => ({ ...p, at: new Date(p.at).toISOString() })),
+  };
+}
+
+function badRecordForWire(bad: BadRecord): BadRecordForWire {
+  const { arrivalTimestamp, data, bytes, ...rest } = bad;
+  return { ...rest, arrivalTime: new Date(arrivalTimestamp).toISOString(), ...recordDataForWire(data, bytes, data.length) };
+}
