@@ -13,7 +13,7 @@ import { compareRanges, DamagedRecordsError, rangeAt, type DamagedRange } from '
 import { fsyncDirectory, syncDirectory } from './directory-sync.js';
 import { findNextFrame } from './frame-resync.js';
 import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
-import { OffsetMarksWriter, RESERVE_AHEAD, readOffsetMarks, type OffsetMarks } from './offset-marks.js';
+import { DEFAULT_OFFSETS_RESERVED_AHEAD, OffsetMarksWriter, readOffsetMarks, type OffsetMarks } from './offset-marks.js';
 import { encodeBatch, type EncodedBatch } from './record-frame.js';
 import { Segment } from './segment.js';
 import { writeSegmentIndex } from './segment-index-file.js';
@@ -39,6 +39,8 @@ export interface FileShardLogOptions extends ShardLogOptions {
    * otherwise damage to a sealed segment is found when its records are read).
    */
   readonly verifySegments?: boolean;
+  /** Offsets reserved ahead of the next one (default 1,048,576): a crash may leave a gap of up to this many. */
+  readonly offsetsReservedAhead?: number;
   /** Shared by every shard log of a store, so their tail caches together stay within one bound. */
   readonly tailCacheBudget?: TailCacheBudget;
 }
@@ -146,6 +148,7 @@ export class FileShardLog implements ShardLog {
 
   /** Offsets below this are durably reserved: appends reaching past it wait for the next marks write. */
   private reserved: number;
+  private readonly reserveAhead: number;
   /** Past this, a new reservation is written in the background. */
   private renewAt: number;
   /** Every offset below this has been fsynced. */
@@ -186,7 +189,8 @@ export class FileShardLog implements ShardLog {
     this.writtenOffset = this.nextOffset;
     this.committed = this.nextOffset;
     this.reserved = start.marks.reserved;
-    this.renewAt = this.reserved - RESERVE_AHEAD / 2;
+    this.reserveAhead = settings.reserveAhead;
+    this.renewAt = this.reserved - this.reserveAhead / 2;
     this.durableOffset = start.marks.durable;
     this.markedDurable = this.durableOffset;
     this.marks = start.writer;
@@ -230,11 +234,11 @@ export class FileShardLog implements ShardLog {
     // range found. Without readable marks, well above what is found (they are gone only if the file is).
     let next = Math.max(survey.end, durable, ...survey.damage.map((r) => r.toOffset));
     if (typeof marks === 'object') next = Math.max(next, marks.reserved);
-    else if (marks === 'unreadable') next = Math.max(next, survey.end + RESERVE_AHEAD);
+    else if (marks === 'unreadable') next = Math.max(next, survey.end + Math.max(settings.reserveAhead, DEFAULT_OFFSETS_RESERVED_AHEAD));
     const segments = applySurvey(dir, survey, next);
     const writer = new OffsetMarksWriter(dir, typeof marks === 'object' ? marks.generation : 0);
     // Applying the survey fsynced what it scanned, so everything found is durable now.
-    const start = { reserved: next + RESERVE_AHEAD, durable: Math.max(durable, survey.end) };
+    const start = { reserved: next + settings.reserveAhead, durable: Math.max(durable, survey.end) };
     writer.writeSync(start);
     if (survey.found.length > 0 || survey.forgotten || recorded === 'unreadable') await writeDamageFile(dir, survey.damage);
 
@@ -646,14 +650,14 @@ export class FileShardLog implements ShardLog {
     }
     this.marksWriting = true;
     this.marksWanted = false;
-    const marks: OffsetMarks = { reserved: Math.max(this.reserved, this.nextOffset + RESERVE_AHEAD), durable: this.durableOffset };
+    const marks: OffsetMarks = { reserved: Math.max(this.reserved, this.nextOffset + this.reserveAhead), durable: this.durableOffset };
     this.marks.write(marks, (error) => {
       this.marksWriting = false;
       if (error !== null) {
         this.fail(error, 'writing the offset marks');
       } else {
         this.reserved = marks.reserved;
-        this.renewAt = marks.reserved - RESERVE_AHEAD / 2;
+        this.renewAt = marks.reserved - this.reserveAhead / 2;
         this.markedDurable = marks.durable;
         const again = this.nextOffset > this.renewAt || (this.marksWanted && this.durableOffset > this.markedDurable);
         this.marksWanted = false;
@@ -963,6 +967,7 @@ interface Settings {
   readonly fsyncIntervalMs: number;
   readonly report: (report: CorruptionReport) => void;
   readonly verifySegments: boolean;
+  readonly reserveAhead: number;
 }
 
 function settingsFrom(options: FileShardLogOptions): Settings {
@@ -979,6 +984,7 @@ function settingsFrom(options: FileShardLogOptions): Settings {
     fsyncIntervalMs: positive(options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS, 'fsyncIntervalMs'),
     report: options.onCorruption ?? reportAsWarning,
     verifySegments: options.verifySegments === true,
+    reserveAhead: Math.ceil(positive(options.offsetsReservedAhead, DEFAULT_OFFSETS_RESERVED_AHEAD, 'offsetsReservedAhead')),
   };
 }
 

@@ -37,10 +37,11 @@ const SLOT_BYTES = 40;
 const SLOT_STRIDE = 4096;
 
 /**
- * Offsets reserved ahead of the log. After a crash the next offset may jump by up to this much; offsets
- * are doubles below 2^53, so even a crash a second would take hundreds of years to use them up.
+ * Offsets reserved ahead of the log by default. After a crash the next offset may jump by up to this much;
+ * offsets are doubles below 2^53, so even a crash a second would take hundreds of years to use them up. At
+ * a million records a second a shard renews its reservation about twice a second.
  */
-export const RESERVE_AHEAD = 1 << 20;
+export const DEFAULT_OFFSETS_RESERVED_AHEAD = 1 << 20;
 
 /** The marks in `dir`, 'missing' when there is no file (a new log, or one written before marks existed), or 'unreadable'. */
 export function readOffsetMarks(dir: string): (OffsetMarks & { readonly generation: number }) | 'missing' | 'unreadable' {
