@@ -56,6 +56,11 @@ interface ShardState {
   lastAdded?: string;
   readingDone: boolean;
   millisBehindLatest: number;
+  /**
+   * Set while reads fail on damaged records (or another storage fault): the cursor stays where it is, so
+   * nothing is skipped, and the read is tried again each round, but not waited on.
+   */
+  blocked?: boolean;
 }
 
 class StoppedError extends Error {}
@@ -192,7 +197,7 @@ export class DeliveryRunner {
       this.failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}': ${(e as Error).message}`, at: this.o.clock.now() };
       return;
     }
-    if (this.failure?.message.startsWith('Source stream')) this.failure = undefined;
+    if (this.failure?.message.startsWith('Source stream') && ![...this.shards.values()].some((s) => s.blocked)) this.failure = undefined;
     const known = new Set(description.shards.map((s) => s.shardId));
     for (const shard of description.shards) {
       if (this.shards.has(shard.shardId) || this.finished(shard.shardId)) continue;
@@ -223,11 +228,21 @@ export class DeliveryRunner {
       try {
         result = s.cursor.read(READ_LIMIT);
       } catch (e) {
-        // The shard or stream went away (deleted, trimmed): report it and look at the stream again later.
         this.failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}': ${(e as Error).message}`, at: this.o.clock.now() };
+        if (isEddyError(e) && e.fault === 'external') {
+          // Damaged records: delivery of this shard stops there (shown by DescribeDeliveryStream) rather
+          // than skipping them, until a repair.
+          s.blocked = true;
+          continue;
+        }
+        // The shard or stream went away (deleted, trimmed): report it and look at the stream again later.
         s.cursor.close();
         this.shards.delete(shardId);
         continue;
+      }
+      if (s.blocked) {
+        s.blocked = false;
+        if (this.failure?.message.startsWith('Source stream') && ![...this.shards.values()].some((x) => x.blocked)) this.failure = undefined;
       }
       s.millisBehindLatest = result.millisBehindLatest;
       for (const r of result.records) {
@@ -346,7 +361,7 @@ export class DeliveryRunner {
     }
     const ac = new AbortController();
     const waits: Promise<unknown>[] = [new Promise<void>((resolve) => (this.wake = resolve))];
-    for (const s of this.shards.values()) if (s.cursor) waits.push(s.cursor.waitForRecords(ac.signal).catch(() => undefined));
+    for (const s of this.shards.values()) if (s.cursor && !s.blocked) waits.push(s.cursor.waitForRecords(ac.signal).catch(() => undefined));
     const deadline = this.nextDeadline();
     let timer: NodeJS.Timeout | undefined;
     if (deadline !== undefined) waits.push(new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - this.o.clock.now())))));
