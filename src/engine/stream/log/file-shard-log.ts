@@ -11,11 +11,10 @@ import { reportAsWarning, type CorruptionReport } from './corruption-report.js';
 import { readDamageFile, writeDamageFile } from './damage-file.js';
 import { compareRanges, DamagedRecordsError, rangeAt, type DamagedRange } from './damaged-range.js';
 import { fsyncDirectory, syncDirectory } from './directory-sync.js';
-import { findNextFrame } from './frame-resync.js';
-import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
 import { DEFAULT_OFFSETS_RESERVED_AHEAD, OffsetMarksWriter, readOffsetMarks, type OffsetMarks } from './offset-marks.js';
 import { encodeBatch, type EncodedBatch } from './record-frame.js';
 import { Segment } from './segment.js';
+import { SegmentReader } from './segment-reader.js';
 import { writeSegmentIndex } from './segment-index-file.js';
 import { applySurvey, surveySegments } from './segment-recovery.js';
 import type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, RecordInput, ShardLog, ShardLogOptions } from './shard-log.js';
@@ -45,13 +44,6 @@ export interface FileShardLogOptions extends ShardLogOptions {
   readonly tailCacheBudget?: TailCacheBudget;
 }
 
-/**
- * Read descriptors kept open for sealed segments (the active one is read through its write descriptor);
- * the least recently used is closed first. Small, because a store may hold many shards open at once.
- */
-const MAX_READ_FDS = 4;
-const READ_BLOCK_BYTES = 128 * 1024;
-const READ_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Batches written in one system call at most. Linux takes up to 1024 buffers per call; a smaller cap keeps
@@ -115,7 +107,7 @@ export class FileShardLog implements ShardLog {
   private readonly segments: Segment[];
   /** Sealed segments whose write descriptor stays open until their last fsync is done. */
   private sealing: Segment[] = [];
-  private readonly readFds = new Map<Segment, number>();
+  private readonly reader: SegmentReader;
 
   /** Offset the next append starts at: one past every append accepted so far, written or queued. */
   private nextOffset: number;
@@ -163,8 +155,6 @@ export class FileShardLog implements ShardLog {
   /** Every damaged range of the log, in offset order (each also on its segment). */
   private damaged: DamagedRange[];
   private readonly damageListeners = new CommitListeners();
-  /** The range the last failed `nextFrame` found (or found again). */
-  private discovered: DamagedRange | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -195,6 +185,7 @@ export class FileShardLog implements ShardLog {
     this.markedDurable = this.durableOffset;
     this.marks = start.writer;
     this.damaged = [...start.damage];
+    this.reader = new SegmentReader(clock, (segment, range) => this.addDamage(segment, range));
     this.lastWrittenTimestamp = [...segments].reverse().find((s) => s.lastTimestamp !== undefined)?.lastTimestamp;
     this.lastCommittedTimestamp = this.lastWrittenTimestamp;
     if (this.policy === 'interval') {
@@ -346,18 +337,19 @@ export class FileShardLog implements ShardLog {
         offset = resume;
         continue;
       }
-      this.discovered = undefined;
-      const result = this.readSegment(segment, offset, stop, limits, out, bytes);
+      this.reader.discovered = undefined;
+      const result = this.reader.read(segment, offset, stop, limits, out, bytes);
       bytes = result.bytes;
       if (result.full) break;
-      if (this.discovered !== undefined) {
+      const found = this.reader.discovered;
+      if (found !== undefined) {
         // The range is recorded now: the next round refuses it or starts after it. A range found twice in
         // one read means the segment does not match what is known about it; stop rather than go round.
-        if (this.discovered === lastFound) {
+        if (found === lastFound) {
           if (out.length > 0) break;
-          throw new DamagedRecordsError(this.dir, this.discovered);
+          throw new DamagedRecordsError(this.dir, found);
         }
-        lastFound = this.discovered;
+        lastFound = found;
         offset = Math.max(offset, result.next);
         continue;
       }
@@ -524,10 +516,8 @@ export class FileShardLog implements ShardLog {
       fs.closeSync(old.writeFd!);
       old.writeFd = undefined;
       old.deleted = true;
-      const readFd = this.readFds.get(old);
-      if (readFd !== undefined) fs.closeSync(readFd);
-      this.readFds.delete(old);
       this.segments.splice(this.segments.indexOf(old), 1);
+      this.reader.forget(old);
       fs.rmSync(old.path, { force: true });
     } else {
       this.sealing.push(old);
@@ -739,11 +729,7 @@ export class FileShardLog implements ShardLog {
 
   private async deleteSegment(segment: Segment): Promise<void> {
     segment.deleted = true;
-    const fd = this.readFds.get(segment);
-    if (fd !== undefined) {
-      this.readFds.delete(segment);
-      fs.closeSync(fd);
-    }
+    this.reader.forget(segment);
     await fs.promises.rm(segment.indexPath, { force: true });
     await fs.promises.rm(segment.path, { force: true });
     if (segment.damage.length > 0) {
@@ -780,61 +766,12 @@ export class FileShardLog implements ShardLog {
       segment.writeFd = undefined;
     }
     this.sealing = [];
-    for (const fd of this.readFds.values()) fs.closeSync(fd);
-    this.readFds.clear();
+    this.reader.close();
     this.tail.clear();
     this.damageListeners.clear();
   }
 
   // --- reading from segment files ------------------------------------------------------------------
-
-  /** Index of the segment that holds (or would hold) `offset`: the last one starting at or before it. */
-  private segmentIndexOf(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-
-  private readSegment(
-    segment: Segment,
-    from: number,
-    stop: number,
-    limits: ReadLimits,
-    out: LogRecord[],
-    bytes: number,
-  ): { next: number; full: boolean; bytes: number } {
-    const start = segment.startFor(from);
-    let expected = start.offset;
-    const scanner = new FrameScanner(this.readFd(segment), start.position, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
-    while (expected < stop) {
-      // Frames before `from` (from the index entry on) are only stepped over: their checksums are not
-      // computed, as nothing of them is returned. Each frame returned is verified, offset included.
-      const stepping = expected < from;
-      if (!this.nextFrame(segment, scanner, expected, !stepping)) {
-        // Stepping over a frame with a damaged length lands inside a later one: find the frame at fault.
-        if (stepping) this.verifyFrames(segment, start, expected);
-        return { next: expected, full: false, bytes };
-      }
-      if (expected >= from) {
-        const block = scanner.block;
-        const at = scanner.at;
-        const data = block.data(at);
-        const partitionKey = block.partitionKey(at);
-        const size = data.length + partitionKey.length;
-        if (out.length > 0 && bytes + size > limits.maxBytes) return { next: expected, full: true, bytes };
-        bytes += size;
-        out.push({ offset: expected, partitionKey, arrivalTimestamp: block.timestamp(at), data });
-        if (out.length >= limits.maxRecords) return { next: expected + 1, full: true, bytes };
-      }
-      expected++;
-    }
-    return { next: expected, full: false, bytes };
-  }
 
   private findTimestamp(timestamp: number): number {
     const end = this.committed;
@@ -852,103 +789,25 @@ export class FileShardLog implements ShardLog {
         else if (segment.recordCount > 0) pending = undefined;
         continue;
       }
-      const found = this.scanForTimestamp(segment, timestamp, stop, pending);
+      const found = this.reader.scanForTimestamp(segment, timestamp, stop, pending);
       if (typeof found === 'number') return found;
       pending = found.pending;
     }
     return pending?.fromOffset ?? end;
   }
 
-  /** The offset for `timestamp` in `segment` (or where damage that may hold it starts), or the damage pending at its end. */
-  private scanForTimestamp(segment: Segment, timestamp: number, stop: number, pending: DamagedRange | undefined): number | { pending: DamagedRange | undefined } {
-    const entry = segment.index.lastBeforeTimestamp(timestamp);
-    let expected = segment.baseOffset;
-    let position = 0;
-    if (entry >= 0) {
-      expected = segment.index.offsetAt(entry);
-      position = segment.index.positionAt(entry);
-      // The entry's record arrived before `timestamp`, and after anything pending.
-      pending = undefined;
+  /** Index of the segment that holds (or would hold) `offset`: the last one starting at or before it. */
+  private segmentIndexOf(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
     }
-    for (;;) {
-      const inside = rangeAt(segment.damage, expected);
-      if (inside !== undefined) {
-        pending = inside;
-        if (inside.toOffset >= stop || inside.toOffset > segment.endOffset) return { pending };
-        expected = inside.toOffset;
-        position = inside.toPosition;
-      }
-      const runStop = Math.min(stop, segment.damageAfter(expected)?.fromOffset ?? Infinity);
-      const scanner = new FrameScanner(this.readFd(segment), position, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
-      for (; expected < runStop; expected++) {
-        // New damage: the caller looks again with it known.
-        if (!this.nextFrame(segment, scanner, expected)) return { pending };
-        if (scanner.block.timestamp(scanner.at) >= timestamp) return pending?.fromOffset ?? expected;
-        pending = undefined;
-      }
-      if (expected >= stop) return { pending };
-    }
+    return lo;
   }
 
-  /**
-   * Advances `scanner` to the frame of `expected`. On anything else returns false, having recorded the
-   * damage there when the frame was verified (an unverified one may only show damage to an earlier frame).
-   */
-  private nextFrame(segment: Segment, scanner: FrameScanner, expected: number, verify = true): boolean {
-    const result = scanner.next(verify);
-    let reason: string | undefined;
-    if (result !== SCAN_FRAME) reason = 'torn or corrupt frame (bad length or checksum)';
-    else if (scanner.block.offset(scanner.at) !== expected) reason = `frame holds offset ${scanner.block.offset(scanner.at)} where ${expected} was expected`;
-    if (reason === undefined) return true;
-    if (verify) this.discovered = this.damageFoundAt(segment, expected, scanner.position, reason);
-    return false;
-  }
-
-  /** Verifies the frames from `start` up to the one of `until`, recording the first that fails. */
-  private verifyFrames(segment: Segment, start: { offset: number; position: number }, until: number): void {
-    const scanner = new FrameScanner(this.readFd(segment), start.position, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
-    for (let expected = start.offset; expected <= until; expected++) if (!this.nextFrame(segment, scanner, expected)) return;
-  }
-
-  /**
-   * The damaged range starting at the bad frame of `offset`: up to the next intact frame of the segment
-   * (records after it stay readable), or to the segment's end when none follows.
-   */
-  private damageFoundAt(segment: Segment, offset: number, position: number, reason: string): DamagedRange {
-    const known = segment.damage.find((r) => r.fromOffset === offset);
-    if (known !== undefined) return known;
-    const next = findNextFrame(this.readFd(segment), position, offset, segment.size, segment.endOffset);
-    const range: DamagedRange = {
-      segment: segment.name,
-      fromOffset: offset,
-      toOffset: next?.offset ?? segment.endOffset,
-      fromPosition: position,
-      toPosition: next?.position ?? segment.size,
-      reason: next !== undefined ? `${reason}, with intact records after it` : reason,
-      foundAt: this.clock.now(),
-    };
-    this.addDamage(segment, range);
-    return range;
-  }
-
-  private readFd(segment: Segment): number {
-    if (segment.writeFd !== undefined) return segment.writeFd;
-    const open = this.readFds.get(segment);
-    if (open !== undefined) {
-      // Re-inserting keeps the map in least-recently-used order.
-      this.readFds.delete(segment);
-      this.readFds.set(segment, open);
-      return open;
-    }
-    if (this.readFds.size >= MAX_READ_FDS) {
-      const [oldest, fd] = this.readFds.entries().next().value as [Segment, number];
-      this.readFds.delete(oldest);
-      fs.closeSync(fd);
-    }
-    const fd = fs.openSync(segment.path, 'r');
-    this.readFds.set(segment, fd);
-    return fd;
-  }
 }
 
 function ioError(error: unknown, doing: string): EddyError {
