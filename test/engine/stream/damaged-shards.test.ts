@@ -150,15 +150,16 @@ describe('a shard whose files were damaged', () => {
     it(`numbers new records above every one acknowledged after a crash under fsync ${fsync} loses the tail`, async () => {
       let s = await open({ fsync });
       await s.createStream('lossy', { shardCount: 1 });
-      // The offset marks as a crash a moment from now would find them: taken at start-up.
+      // The offset marks as a crash a moment later would find them: as the first put reserved offsets.
+      const acknowledged = await putMany(s, 'lossy', 500);
       const marks = join(shardDir('lossy'), OFFSET_MARKS_FILE);
       const atStart = join(dataDir, 'marks-at-start');
       copyFileSync(marks, atStart);
-      const acknowledged = await putMany(s, 'lossy', 2_000);
+      acknowledged.push(...(await putMany(s, 'lossy', 1_500)));
       await s.close();
       store = undefined;
-      // The crash: the marks of start-up, and the page cache lost the second half of the records, which
-      // these policies acknowledge before they are fsynced.
+      // The crash: those marks, and the page cache lost the second half of the records, which these
+      // policies acknowledge before they are fsynced.
       copyFileSync(atStart, marks);
       const file = join(shardDir('lossy'), segments('lossy')[0]!);
       truncateSync(file, readFileSync(file).indexOf('record 1000') - 40);

@@ -69,10 +69,13 @@ export async function openFileShardLog(dir: string, options: FileShardLogOptions
   return FileShardLog.open(dir, options, clock);
 }
 
-/** Where a log starts after recovery: the next offset, its reservation and what is known to be durable. */
+/** Where a log starts after recovery: the next offset, the marks on disk, and what is known to be durable. */
 interface Start {
   readonly next: number;
-  readonly marks: OffsetMarks;
+  /** As the marks file holds them (zeros without one). */
+  readonly marked: OffsetMarks;
+  /** Every offset below this is fsynced (recovery fsyncs what it finds). */
+  readonly durable: number;
   readonly writer: OffsetMarksWriter;
   readonly damage: readonly DamagedRange[];
 }
@@ -178,11 +181,11 @@ export class FileShardLog implements ShardLog {
     this.nextOffset = start.next;
     this.writtenOffset = this.nextOffset;
     this.committed = this.nextOffset;
-    this.reserved = start.marks.reserved;
+    this.reserved = start.marked.reserved;
     this.reserveAhead = settings.reserveAhead;
     this.renewAt = this.reserved - this.reserveAhead / 2;
-    this.durableOffset = start.marks.durable;
-    this.markedDurable = this.durableOffset;
+    this.durableOffset = start.durable;
+    this.markedDurable = start.marked.durable;
     this.marks = start.writer;
     this.damaged = [...start.damage];
     this.reader = new SegmentReader(clock, (segment, range) => this.addDamage(segment, range));
@@ -226,11 +229,12 @@ export class FileShardLog implements ShardLog {
     let next = Math.max(survey.end, durable, ...survey.damage.map((r) => r.toOffset));
     if (typeof marks === 'object') next = Math.max(next, marks.reserved);
     else if (marks === 'unreadable') next = Math.max(next, survey.end + Math.max(settings.reserveAhead, DEFAULT_OFFSETS_RESERVED_AHEAD));
-    const segments = applySurvey(dir, survey, next);
+    // Records beyond the durable mark may not have reached the disk before a crash (the page cache kept
+    // them): they are fsynced now, so that everything found counts as durable from here on.
+    const segments = applySurvey(dir, survey, next, survey.end > durable);
     const writer = new OffsetMarksWriter(dir, typeof marks === 'object' ? marks.generation : 0);
-    // Applying the survey fsynced what it scanned, so everything found is durable now.
-    const start = { reserved: next + settings.reserveAhead, durable: Math.max(durable, survey.end) };
-    writer.writeSync(start);
+    // Nothing is reserved beyond what the file says: the first append waits for a reservation of its own.
+    const marked = typeof marks === 'object' ? { reserved: marks.reserved, durable: marks.durable } : { reserved: 0, durable: 0 };
     if (survey.found.length > 0 || survey.forgotten || recorded === 'unreadable') await writeDamageFile(dir, survey.damage);
 
     const report = settings.report;
@@ -244,7 +248,7 @@ export class FileShardLog implements ShardLog {
     for (const r of survey.found) {
       report({ dir, segment: r.segment, offset: r.fromOffset, toOffset: r.toOffset, position: r.fromPosition, action: 'damaged', reason: r.reason });
     }
-    const log = new FileShardLog(dir, settings, clock, segments, { next, marks: start, writer, damage: survey.damage });
+    const log = new FileShardLog(dir, settings, clock, segments, { next, marked, durable: Math.max(durable, survey.end), writer, damage: survey.damage });
     for (const segment of survey.sidecarsToWrite) log.queueSidecar(segment);
     return log;
   }
@@ -755,7 +759,7 @@ export class FileShardLog implements ShardLog {
     clearInterval(this.markTimer);
     await this.flushAll();
     await this.background;
-    if (this.failure === undefined) {
+    if (this.failure === undefined && (this.reserved !== this.nextOffset || this.durableOffset !== this.markedDurable)) {
       // Everything handed out is written and fsynced: the reservation comes down to the exact end, so the
       // next start carries on without a gap. Should this write fail, the older marks still hold.
       const marks = { reserved: this.nextOffset, durable: this.durableOffset };

@@ -4,9 +4,11 @@
 //
 // - Offsets (and so sequence numbers) never go backwards. An offset is handed out (acknowledged to a
 //   writer or shown to a reader) only below `reserved`, which is fsynced before any offset at or above the
-//   previous mark is written, so after any restart the log carries on at or above it. A live log reserves
-//   a chunk ahead and renews it in the background when half is used, so the put path does not wait for it;
-//   a clean close lowers it to the exact end, so a clean restart leaves no gap.
+//   previous mark is written, so after any restart the log carries on at or above it. The first append
+//   after start-up waits for a reservation of a chunk ahead; from then on it is renewed in the background
+//   when half is used, so the put path does not wait for it. Opening a log writes nothing (a store may
+//   open thousands of shards), and a clean close lowers the mark to the exact end, so a clean restart
+//   leaves no gap.
 // - Lost fsynced records are told apart from a torn tail. `durable` is a lower bound on the offsets that
 //   were fsynced (updated about once a second and at close); records below it missing or damaged at
 //   start-up cannot be the unfinished last write of a crash, so they are reported as damage.
@@ -20,7 +22,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from './crc32.js';
-import { syncDirectory } from './directory-sync.js';
+import { fsyncDirectory, syncDirectory } from './directory-sync.js';
 
 export const OFFSET_MARKS_FILE = 'offsets.marks';
 
@@ -94,7 +96,7 @@ export class OffsetMarksWriter {
     this.path = path.join(dir, OFFSET_MARKS_FILE);
   }
 
-  /** Blocking: for opening and repairing a log. Creates the file (and makes its directory entry durable) if needed. */
+  /** Blocking, for repair. Creates the file (and makes its directory entry durable) if needed. */
   writeSync(marks: OffsetMarks): void {
     this.generation++;
     let fd: number;
@@ -116,18 +118,28 @@ export class OffsetMarksWriter {
     if (created) syncDirectory(this.dir);
   }
 
-  /** Without blocking; the file exists (an open log wrote it). */
+  /** Without blocking. Creates the file (and makes its directory entry durable) if needed. */
   write(marks: OffsetMarks, done: (error: Error | null) => void): void {
     this.generation++;
     const slot = encodeSlot(marks, this.generation);
     const position = this.slotPosition();
-    fs.open(this.path, 'r+', (openError, fd) => {
-      if (openError) return done(openError);
-      fs.write(fd, slot, 0, slot.length, position, (writeError, written) => {
-        const failed = writeError ?? (written === slot.length ? null : new Error(`short write of ${this.path}`));
+    const written = (fd: number, created: boolean): void => {
+      fs.write(fd, slot, 0, slot.length, position, (writeError, n) => {
+        const failed = writeError ?? (n === slot.length ? null : new Error(`short write of ${this.path}`));
         if (failed) return fs.close(fd, () => done(failed));
-        fs.fdatasync(fd, (syncError) => fs.close(fd, (closeError) => done(syncError ?? closeError)));
+        fs.fdatasync(fd, (syncError) =>
+          fs.close(fd, (closeError) => {
+            const error = syncError ?? closeError;
+            if (error || !created) return done(error);
+            fsyncDirectory(this.dir, done);
+          }),
+        );
       });
+    };
+    fs.open(this.path, 'r+', (openError, fd) => {
+      if (!openError) return written(fd, false);
+      if (openError.code !== 'ENOENT') return done(openError);
+      fs.open(this.path, 'wx+', (createError, created) => (createError ? done(createError) : written(created, true)));
     });
   }
 

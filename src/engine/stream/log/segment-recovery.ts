@@ -197,10 +197,10 @@ export function surveySegments(dir: string, options: SurveyOptions): SegmentSurv
 
 /**
  * Makes `dir` match its survey: removes leftover temporary files and orphaned index files, cuts torn
- * tails (fsynced), fsyncs the scanned segments so the durable mark written next is true, and opens the
+ * tails (fsynced), fsyncs the scanned segments when asked (their records become durable), and opens the
  * newest segment for appending. An empty log gets a first segment named `firstOffset`.
  */
-export function applySurvey(dir: string, survey: SegmentSurvey, firstOffset: number): Segment[] {
+export function applySurvey(dir: string, survey: SegmentSurvey, firstOffset: number, fsyncScanned: boolean): Segment[] {
   const bases = new Set(survey.segments.map((s) => s.baseOffset));
   for (const name of fs.readdirSync(dir)) {
     const parsed = parseLogFileName(name);
@@ -229,6 +229,7 @@ export function applySurvey(dir: string, survey: SegmentSurvey, firstOffset: num
   const newest = segments[segments.length - 1]!;
   fs.rmSync(newest.indexPath, { force: true });
   newest.writeFd = fs.openSync(newest.path, 'r+');
+  if (!fsyncScanned) return segments;
   for (const segment of survey.scanned) {
     if (segment === newest) {
       fs.fdatasyncSync(newest.writeFd);

@@ -66,7 +66,8 @@ describe('offset marks', () => {
       expect(readAll(log).map((r) => r.offset)).toEqual(acknowledged.slice(0, 15));
       const next = await log.append(records(30, 1));
       expect(next).toBeGreaterThan(Math.max(...acknowledged));
-      expect(next).toBe(100);
+      // The first append reserved offsets up to its own end (10) and 100 more.
+      expect(next).toBe(110);
       await log.close();
     });
   }
@@ -105,10 +106,11 @@ describe('offset marks', () => {
     const written: number[] = [];
     const realWritev = fs.writev;
     const realFdatasync = fs.fdatasync;
+    let holding = false;
     let releaseMarks: (() => void) | undefined;
     const marksHeld = new Promise<void>((held) => {
       vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-        if (releaseMarks === undefined && fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith(OFFSET_MARKS_FILE)) {
+        if (holding && releaseMarks === undefined && fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith(OFFSET_MARKS_FILE)) {
           releaseMarks = () => realFdatasync(fd, callback);
           held();
         } else {
@@ -121,18 +123,21 @@ describe('offset marks', () => {
       realWritev(fd, buffers, position, callback);
     }) as unknown as typeof fs.writev);
     try {
-      // Offsets 0-99 are reserved at start-up; passing 50 renews the reservation, whose fsync is held.
-      const within = [log.append(records(0, 60))];
+      // The first append reserves offsets up to 101; passing 51 renews the reservation, whose fsync is held.
+      const within = [log.append(records(0, 1))];
+      expect(await within[0]).toBe(0);
+      holding = true;
+      within.push(log.append(records(1, 60)));
       await marksHeld;
-      within.push(log.append(records(60, 40)));
-      const beyond = log.append(records(100, 10));
-      expect(await Promise.all(within)).toEqual([0, 60]);
+      within.push(log.append(records(61, 40)));
+      const beyond = log.append(records(101, 10));
+      expect(await Promise.all(within)).toEqual([0, 1, 61]);
       // Both writes within the reservation were made and acknowledged; the one beyond it was not even written.
-      expect(Math.max(...written)).toBe(99);
-      expect(log.committedOffset).toBe(100);
+      expect(Math.max(...written)).toBe(100);
+      expect(log.committedOffset).toBe(101);
       releaseMarks!();
-      expect(await beyond).toBe(100);
-      expect(Math.max(...written)).toBe(109);
+      expect(await beyond).toBe(101);
+      expect(Math.max(...written)).toBe(110);
     } finally {
       vi.restoreAllMocks();
     }
@@ -145,26 +150,28 @@ describe('offset marks', () => {
     const options: FileShardLogOptions = { fsync: 'always', offsetsReservedAhead: 100, tailCacheBytes: 0 };
     await writeThenCrash(shard, options, async (log) => void (await appendAcknowledged(log, 30, 1000)));
     const log = await openFileShardLog(shard, options, clock);
-    expect(log.committedOffset).toBe(100);
+    // The crashed process's first append had reserved offsets up to 10 + 100.
+    const gapEnd = 110;
+    expect(log.committedOffset).toBe(gapEnd);
     expect(log.read(30, everything)).toEqual([]);
     await appendAcknowledged(log, 20, 2000);
-    expect(segmentFiles(shard)).toEqual(['00000000000000000000.log', '00000000000000000100.log']);
+    expect(segmentFiles(shard)).toEqual(['00000000000000000000.log', `${String(gapEnd).padStart(20, '0')}.log`]);
     const all = readAll(log);
-    expect(all.map((r) => r.offset)).toEqual([...Array.from({ length: 30 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 100 + i)]);
-    expect(log.read(45, { maxRecords: 1, maxBytes: 1 << 20 }).map((r) => r.offset)).toEqual([100]);
+    expect(all.map((r) => r.offset)).toEqual([...Array.from({ length: 30 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => gapEnd + i)]);
+    expect(log.read(45, { maxRecords: 1, maxBytes: 1 << 20 }).map((r) => r.offset)).toEqual([gapEnd]);
     expect(log.arrivalTimestampAt(45)).toBeUndefined();
-    expect(log.arrivalTimestampAt(100)).toBe(2000);
-    expect(log.offsetAtTimestamp(1500)).toBe(100);
+    expect(log.arrivalTimestampAt(gapEnd)).toBe(2000);
+    expect(log.offsetAtTimestamp(1500)).toBe(gapEnd);
     expect(log.offsetAtTimestamp(1000)).toBe(0);
     await log.trimBefore(1500);
-    expect(log.firstOffset).toBe(100);
-    expect(segmentFiles(shard)).toEqual(['00000000000000000100.log']);
+    expect(log.firstOffset).toBe(gapEnd);
+    expect(segmentFiles(shard)).toEqual([`${String(gapEnd).padStart(20, '0')}.log`]);
     await log.close();
 
     const reopened = await openFileShardLog(shard, options);
-    expect(reopened.firstOffset).toBe(100);
-    expect(reopened.committedOffset).toBe(120);
-    expect(readAll(reopened).map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+    expect(reopened.firstOffset).toBe(gapEnd);
+    expect(reopened.committedOffset).toBe(gapEnd + 20);
+    expect(readAll(reopened).map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => gapEnd + i));
     await reopened.close();
   });
 

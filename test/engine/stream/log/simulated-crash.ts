@@ -9,20 +9,24 @@ import type { ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
 
 /**
  * Opens the log in `dir`, lets `write` use it, then leaves the directory as a crash right after would.
- * `marksAsAt` `open`: the marks of start-up (the durable mark, which lags by up to a second, had not
- * caught up with any write); `end`: the last ones written before the crash (reservations renewed since).
+ * `marksAsAt` `first-commit`: the marks as the first append reserved offsets (the durable mark, which lags
+ * by up to a second, had not caught up with any write); `end`: the last ones written before the crash
+ * (reservations renewed since).
  */
 export async function writeThenCrash(
   dir: string,
   options: FileShardLogOptions,
   write: (log: ShardLog) => Promise<void>,
-  marksAsAt: 'open' | 'end' = 'open',
+  marksAsAt: 'first-commit' | 'end' = 'first-commit',
 ): Promise<void> {
   const marksFile = path.join(dir, OFFSET_MARKS_FILE);
   const log = await openFileShardLog(dir, options);
-  let marks = fs.readFileSync(marksFile);
+  let marks: Buffer | undefined;
+  // A first commit comes after the first append's reservation is fsynced.
+  const stop = log.onCommit(() => (marks ??= fs.readFileSync(marksFile)));
   await write(log);
+  stop();
   if (marksAsAt === 'end') marks = fs.readFileSync(marksFile);
   await log.close();
-  fs.writeFileSync(marksFile, marks);
+  fs.writeFileSync(marksFile, marks!);
 }
