@@ -6,7 +6,7 @@ import type { Clock } from '../../clock.js';
 import { rangeAt, type DamagedRange } from './damaged-range.js';
 import { findNextFrame } from './frame-resync.js';
 import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
-import type { Segment } from './segment.js';
+import { MAX_DAMAGED_RANGES_PER_SEGMENT, type Segment } from './segment.js';
 import type { LogRecord, ReadLimits } from './shard-log.js';
 
 /**
@@ -126,7 +126,8 @@ export class SegmentReader {
   private damageFoundAt(segment: Segment, offset: number, position: number, reason: string): DamagedRange {
     const known = segment.damage.find((r) => r.fromOffset === offset);
     if (known !== undefined) return known;
-    const next = findNextFrame(this.readFd(segment), position, offset, segment.size, segment.endOffset);
+    // Past the bound on ranges a segment keeps, the rest of it goes with this one.
+    const next = segment.damage.length >= MAX_DAMAGED_RANGES_PER_SEGMENT - 1 ? undefined : findNextFrame(this.readFd(segment), position, offset, segment.size, segment.endOffset);
     const range: DamagedRange = {
       segment: segment.name,
       fromOffset: offset,

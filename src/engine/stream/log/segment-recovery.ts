@@ -25,6 +25,7 @@ import path from 'node:path';
 import { TEMP_PREFIX } from '../../atomic-file.js';
 import { compareRanges, type DamagedRange } from './damaged-range.js';
 import { syncDirectory } from './directory-sync.js';
+import { MIN_FRAME_BYTES } from './frame-resync.js';
 import { Segment, parseLogFileName, scanSegment, type BadStretch } from './segment.js';
 import { loadSegmentIndex, readSegmentIndexFile, sidecarEndOffset } from './segment-index-file.js';
 
@@ -146,12 +147,16 @@ export function surveySegments(dir: string, options: SurveyOptions): SegmentSurv
       tail = s;
       const followed = index < lastWithRecords;
       const listed = claimedEnd !== undefined && claimedEnd > s.offset;
-      if (!followed && !listed && s.offset >= options.durable) {
+      if (!followed && !listed && !s.rest && s.offset >= options.durable) {
         torn.push({ segment, offset: s.offset, position: s.position, bytes: s.endPosition - s.position, reason: s.reason });
         continue;
       }
-      const bound = Math.max(claimedEnd ?? 0, followed ? nextBase! : options.durable);
-      const why = listed ? 'records its index file lists' : followed ? 'records of later segments after it' : 'records that were fsynced';
+      // The bound known on the records lost: the end the index file listed, the next segment's first
+      // offset, what was fsynced, or for the rest of a badly garbled newest segment, as many records as
+      // its bytes could hold.
+      const held = s.offset + Math.floor((s.endPosition - s.position) / MIN_FRAME_BYTES);
+      const bound = Math.max(claimedEnd ?? 0, followed || (s.rest && nextBase !== undefined) ? nextBase! : s.rest ? held : options.durable);
+      const why = listed ? 'records its index file lists' : followed ? 'records of later segments after it' : s.rest ? 'the rest of the segment' : 'records that were fsynced';
       damaged(segment, {
         fromOffset: s.offset,
         toOffset: Math.max(s.offset + 1, bound),

@@ -25,6 +25,13 @@ export function parseLogFileName(name: string): { baseOffset: number; kind: 'seg
 }
 
 const SCAN_BLOCK_BYTES = 1024 * 1024;
+
+/**
+ * Damaged ranges kept apart in one segment. Beyond this many, the rest of the segment counts as one more
+ * range (its records are refused with it): what a log remembers about damage stays bounded however
+ * badly a file is garbled.
+ */
+export const MAX_DAMAGED_RANGES_PER_SEGMENT = 64;
 const SCAN_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
 
 export class Segment {
@@ -126,6 +133,8 @@ export interface BadStretch {
   /** The offset of the frame at `endPosition`; undefined when the stretch runs to the end of the file. */
   readonly nextOffset: number | undefined;
   readonly reason: string;
+  /** Set on the last stretch kept when a segment has too many: intact frames may follow, so never a torn tail. */
+  readonly rest?: true;
 }
 
 /**
@@ -167,6 +176,10 @@ export function scanSegment(segment: Segment, fd: number, fileSize: number, inde
       expected++;
       segment.endOffset = expected;
       segment.size = position + scanner.length;
+    }
+    if (stretches.length === MAX_DAMAGED_RANGES_PER_SEGMENT - 1) {
+      stretches.push({ offset: expected, position: bad.position, endPosition: fileSize, nextOffset: undefined, reason: `${bad.reason}, and too much damage after it to tell apart`, rest: true });
+      return stretches;
     }
     const next = findNextFrame(fd, bad.position, expected, fileSize);
     stretches.push({

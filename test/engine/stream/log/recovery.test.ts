@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DamagedRecordsError } from '../../../../src/engine/stream/log/damaged-range.js';
 import { openFileShardLog, type CorruptionReport } from '../../../../src/engine/stream/log/file-shard-log.js';
+import { MAX_DAMAGED_RANGES_PER_SEGMENT } from '../../../../src/engine/stream/log/segment.js';
 import type { LogRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
 import { segmentFiles, tempDir } from './temp-dir.js';
 import { text } from './shard-log-contract.js';
@@ -260,6 +261,28 @@ describe('start-up recovery', () => {
     expect(reports).toMatchObject([{ action: 'damaged', offset: base + 2, toOffset: nextBase, segment: files[1] }]);
     expect(readUntilDamage(log).records.map((r) => r.offset)).toEqual(range(0, base + 2));
     expect(readUntilDamage(log, nextBase).records.map((r) => r.offset)).toEqual(range(nextBase, 200));
+    await log.close();
+  });
+
+  it('keeps what it remembers of a badly garbled segment bounded, refusing the rest of it', async () => {
+    const { shard } = tempDir();
+    await writeLog(shard, 200);
+    const file = path.join(shard, segmentFiles(shard)[0]!);
+    const starts = Array.from({ length: 200 }, (_, o) => frameStart(file, o));
+    const bytes = fs.readFileSync(file);
+    for (let o = 10; o < 200; o += 2) bytes[starts[o]! + 30]! ^= 0x01;
+    fs.writeFileSync(file, bytes);
+
+    const log = await reopen(shard, []);
+    expect(log.damage).toHaveLength(MAX_DAMAGED_RANGES_PER_SEGMENT);
+    expect(log.damage.slice(0, 3).map((r) => [r.fromOffset, r.toOffset])).toEqual([[10, 11], [12, 13], [14, 15]]);
+    const rest = log.damage[log.damage.length - 1]!;
+    expect(rest.fromOffset).toBe(10 + 2 * (MAX_DAMAGED_RANGES_PER_SEGMENT - 1));
+    expect(rest.toOffset).toBeGreaterThanOrEqual(200);
+    expect(readUntilDamage(log).records.map((r) => r.offset)).toEqual(range(0, 10));
+    expect(log.read(11, { maxRecords: 10, maxBytes: 1 << 20 }).map((r) => r.offset)).toEqual([11]);
+    expect(() => log.read(rest.fromOffset + 1, { maxRecords: 1, maxBytes: 1 << 20 })).toThrow(DamagedRecordsError);
+    expect(log.committedOffset).toBeGreaterThanOrEqual(rest.toOffset);
     await log.close();
   });
 
