@@ -1,4 +1,5 @@
-// The `eddy` command line: `eddy serve`, aws-CLI-like Kinesis commands and `eddy sql` (bin/eddy.js runs main()).
+// The `eddy` command line: `eddy serve`, aws-CLI-like Kinesis commands, `eddy sql` and `eddy repair`
+// (bin/eddy.js runs main()).
 //
 // The stream commands use @aws-sdk/client-kinesis rather than hand-made HTTP: requests are signed and
 // retried exactly as other Kinesis clients do it, errors arrive typed, and the same commands work against
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandOptions, UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT } from './command.js';
 import { putRecordsCommand } from './commands/put-records-command.js';
+import { repairCommand } from './commands/repair-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { streamCommands } from './commands/stream-commands.js';
 import { tailCommand } from './commands/tail-command.js';
@@ -16,7 +18,7 @@ import { sqlArguments, sqlCommand } from './sql-command.js';
 
 const VERSION = '0.1.0';
 
-export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand];
+export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand, repairCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 4;

@@ -6,6 +6,7 @@ export type { Clock } from './clock.js';
 export type {
   ChildShard,
   Consumer,
+  DamagedRecordRange,
   GetRecordsResult,
   HashKeyRange,
   OnDemandScalingOptions,
@@ -14,6 +15,7 @@ export type {
   PutRecordsEntry,
   SequenceNumberRange,
   ShardCursor,
+  ShardDamage,
   ShardDescription,
   ShardIteratorType,
   ShardLimits,
@@ -34,6 +36,8 @@ export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
 export { parseConsumerArn, parseStreamArn } from './stream/stream-arns.js';
 export { latestRecords } from './stream/latest-records.js';
+export { repairDataDir } from './stream/repair-data-dir.js';
+export type { DataDirRepairReport, RepairDataDirOptions, RepairedRecordRange, ShardRepairReport } from './stream/repair-data-dir.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
 export {
   DeliveryManager,

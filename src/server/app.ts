@@ -15,7 +15,7 @@
 
 import type * as net from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
-import { type Clock, type StreamStore, systemClock } from '../engine/index.js';
+import { type Clock, type ShardDamage, type StreamStore, systemClock } from '../engine/index.js';
 import { type AwsJsonService, signingNameOf } from './aws-protocol/aws-json-service.js';
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
 import { AccessControl, type AuthOptions, decorateWithAccessControl } from './auth/access-control.js';
@@ -117,6 +117,22 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
 
   // Long-lived event streams would hold shutdown for minutes; they end (cleanly, at an event boundary) first.
   app.addHook('preClose', async () => kinesis.subscriptions.endAll());
+
+  // Damage is never silent: every damaged shard is logged at error level when the server starts (start-up
+  // recovery found it) and again whenever a read finds more.
+  const logDamage = (d: ShardDamage & { readonly streamName: string }): void => {
+    app.log.error(
+      { stream: d.streamName, shard: d.shardId, damagedRecords: d.records, damagedBytes: d.bytes, ranges: d.ranges },
+      `shard ${d.shardId} of stream ${d.streamName} holds ${d.records} damaged records; reads across them fail until eddy repair quarantines them`,
+    );
+  };
+  for (const d of options.store.damagedShards()) logDamage(d);
+  const unwatchDamage = options.store.onStreamEvent((e) => {
+    if (e.type !== 'damaged') return;
+    const d = options.store.damagedShards().find((s) => s.streamName === e.streamName && s.shardId === e.shardId);
+    if (d !== undefined) logDamage(d);
+  });
+  app.addHook('onClose', async () => unwatchDamage());
 
   app.register(awsJsonRoutes, { services, requestMetrics, access });
 

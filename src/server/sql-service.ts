@@ -10,6 +10,7 @@ import {
   type ColumnSchema,
   type QueryManager,
   type QueryStatus,
+  type ShardDamage,
   type StreamSchema,
   type StreamStore,
 } from '../engine/index.js';
@@ -51,6 +52,8 @@ export interface StreamListing {
   readonly status: string;
   readonly shards: number;
   readonly schema: StreamSchema | null;
+  /** Shards whose files hold damaged records (refused to readers until `eddy repair`); absent when none do. */
+  readonly damagedShards?: readonly ShardDamage[];
 }
 
 const DEFAULT_SHARDS = 1;
@@ -117,12 +120,16 @@ export class SqlService {
       .filter((s) => !s.streamName.startsWith(INTERNAL_STREAM_PREFIX))
       .map((s) => {
         let shards = 0;
+        let damagedShards: readonly ShardDamage[] | undefined;
         try {
-          shards = store.describeStream(s.streamName).openShardCount;
+          const description = store.describeStream(s.streamName);
+          shards = description.openShardCount;
+          damagedShards = description.damagedShards;
         } catch {
           // Deleted between the listing and the description.
         }
-        return { name: s.streamName, status: s.status, shards, schema: catalog.stream(s.streamName) ?? null };
+        const listing = { name: s.streamName, status: s.status, shards, schema: catalog.stream(s.streamName) ?? null };
+        return damagedShards === undefined ? listing : { ...listing, damagedShards };
       });
   }
 

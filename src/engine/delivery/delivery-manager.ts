@@ -402,7 +402,7 @@ export class DeliveryManager {
     return () => this.listeners.delete(listener);
   }
 
-  /** Subscribes to failed delivery attempts (each is retried with backoff); returns an unsubscribe function. */
+  /** Subscribes to failed delivery attempts (each is retried with backoff) and to source reads stopped by damaged records; returns an unsubscribe function. */
   onDeliveryFailure(listener: (deliveryStreamName: string, failure: DeliveryFailure) => void): () => void {
     this.failureListeners.add(listener);
     return () => this.failureListeners.delete(listener);

@@ -33,7 +33,10 @@ export interface DeliveryRunnerOptions {
   readonly retry: RetryPolicy;
   readonly metrics: DeliveryMetrics;
   readonly emit: (event: DeliveryEvent) => void;
-  /** Called on every failed attempt to write to the destination (each one is retried). */
+  /**
+   * Called on every failed attempt to write to the destination (each one is retried), and when reading a
+   * source shard stops at damaged records.
+   */
   readonly reportFailure?: (failure: DeliveryFailure) => void;
   /** Set when the delivery stream was just created: shards open now are read from LATEST. */
   readonly startAtLatest?: boolean;
@@ -56,6 +59,11 @@ interface ShardState {
   lastAdded?: string;
   readingDone: boolean;
   millisBehindLatest: number;
+  /**
+   * Set while reads fail on damaged records (or another storage fault), to that failure: the cursor stays
+   * where it is, so nothing is skipped, and the read is tried again each round, but not waited on.
+   */
+  blocked?: DeliveryFailure;
 }
 
 class StoppedError extends Error {}
@@ -83,8 +91,8 @@ export class DeliveryRunner {
   private readonly maxBytes: number;
   /** Record bytes held by all buffers together. */
   private bufferedBytes = 0;
-  /** The current destination problem, if the last attempt failed (shown by DescribeDeliveryStream). */
-  failure: DeliveryFailure | undefined;
+  /** The last problem, until something succeeds again (destination writes clear it). */
+  private lastFailure: DeliveryFailure | undefined;
 
   constructor(private readonly o: DeliveryRunnerOptions) {
     this.sourceStream = o.record.internalStream ?? o.record.source!.streamName;
@@ -123,6 +131,20 @@ export class DeliveryRunner {
     this.poke();
     await this.loop;
     this.unsubscribe?.();
+  }
+
+  /**
+   * The current problem, shown by DescribeDeliveryStream: the last failure until something succeeds, else
+   * damaged records a shard's reading is stopped at (which no success elsewhere clears).
+   */
+  get failure(): DeliveryFailure | undefined {
+    if (this.lastFailure !== undefined) return this.lastFailure;
+    for (const s of this.shards.values()) if (s.blocked !== undefined) return s.blocked;
+    return undefined;
+  }
+
+  set failure(failure: DeliveryFailure | undefined) {
+    this.lastFailure = failure;
   }
 
   /** Age of the oldest record not yet durable, ms. */
@@ -192,7 +214,7 @@ export class DeliveryRunner {
       this.failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}': ${(e as Error).message}`, at: this.o.clock.now() };
       return;
     }
-    if (this.failure?.message.startsWith('Source stream')) this.failure = undefined;
+    if (this.lastFailure?.message.startsWith('Source stream')) this.failure = undefined;
     const known = new Set(description.shards.map((s) => s.shardId));
     for (const shard of description.shards) {
       if (this.shards.has(shard.shardId) || this.finished(shard.shardId)) continue;
@@ -223,12 +245,21 @@ export class DeliveryRunner {
       try {
         result = s.cursor.read(READ_LIMIT);
       } catch (e) {
+        const failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}': ${(e as Error).message}`, at: this.o.clock.now() };
+        if (isEddyError(e) && e.fault === 'external') {
+          // Damaged records: delivery of this shard stops there (shown by DescribeDeliveryStream) rather
+          // than skipping them, until a repair.
+          if (s.blocked === undefined) this.o.reportFailure?.(failure);
+          s.blocked = failure;
+          continue;
+        }
         // The shard or stream went away (deleted, trimmed): report it and look at the stream again later.
-        this.failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}': ${(e as Error).message}`, at: this.o.clock.now() };
+        this.failure = failure;
         s.cursor.close();
         this.shards.delete(shardId);
         continue;
       }
+      s.blocked = undefined;
       s.millisBehindLatest = result.millisBehindLatest;
       for (const r of result.records) {
         if (this.stopping && !this.flushOnStop) throw new StoppedError();
@@ -346,7 +377,7 @@ export class DeliveryRunner {
     }
     const ac = new AbortController();
     const waits: Promise<unknown>[] = [new Promise<void>((resolve) => (this.wake = resolve))];
-    for (const s of this.shards.values()) if (s.cursor) waits.push(s.cursor.waitForRecords(ac.signal).catch(() => undefined));
+    for (const s of this.shards.values()) if (s.cursor && s.blocked === undefined) waits.push(s.cursor.waitForRecords(ac.signal).catch(() => undefined));
     const deadline = this.nextDeadline();
     let timer: NodeJS.Timeout | undefined;
     if (deadline !== undefined) waits.push(new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - this.o.clock.now())))));

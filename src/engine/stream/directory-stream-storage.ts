@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { assertStrictlyInside, encodePathComponent, removeInside } from '../safe-path.js';
+import { reportAsWarning, type CorruptionReport } from './log/corruption-report.js';
 import type { ShardLog, ShardLogOptions } from './log/shard-log.js';
 import { TailCacheBudget } from './log/tail-cache-budget.js';
 import { ITERATOR_KEY_BYTES, newIteratorKey } from './shard-iterator-token.js';
@@ -24,7 +25,7 @@ export class DirectoryStreamStorage implements StreamStorage {
   private readonly streamsDir: string;
   private readonly storeDir: string;
   private readonly trashDir: string;
-  private readonly logOptions: ShardLogOptions & { readonly tailCacheBudget: TailCacheBudget };
+  private readonly logOptions: ShardLogOptions & { readonly tailCacheBudget: TailCacheBudget; readonly onCorruption: (report: CorruptionReport) => void };
 
   constructor(
     dataDir: string,
@@ -32,7 +33,15 @@ export class DirectoryStreamStorage implements StreamStorage {
     private readonly openLog: OpenShardLog,
   ) {
     // One budget for every shard this store opens: tail cache memory does not grow with the shard count.
-    this.logOptions = { ...logOptions, tailCacheBudget: new TailCacheBudget(logOptions.tailCacheTotalBytes) };
+    this.logOptions = {
+      ...logOptions,
+      tailCacheBudget: new TailCacheBudget(logOptions.tailCacheTotalBytes),
+      // Damage is the store's to report (shard descriptions, figures, events, and the server's log); the
+      // log's own warning would say it twice. Torn tails cut at start-up are still warned about.
+      onCorruption: (report) => {
+        if (report.action !== 'damaged') reportAsWarning(report);
+      },
+    };
     this.streamsDir = join(dataDir, 'streams');
     this.storeDir = join(dataDir, 'stream-store');
     this.trashDir = join(this.storeDir, 'trash');

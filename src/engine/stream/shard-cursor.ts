@@ -43,12 +43,13 @@ export class StreamShardCursor implements ShardCursor {
     if (this.closed || this.shard.disposed) throw shardNotFound(this.account, this.streamName, this.shardId);
     const now = this.clock.now();
     const result = readShard(
+      this.stream,
       this.shard,
       this.offset,
       limits?.maxRecords ?? CURSOR_DEFAULT_MAX_RECORDS,
       limits?.maxBytes ?? CURSOR_DEFAULT_MAX_BYTES,
       now,
-      this.stream.retentionCutoff(now),
+      this.account,
     );
     if (result.records.length > 0) this.lastOffset = result.nextOffset - 1;
     this.offset = result.nextOffset;

@@ -1,10 +1,14 @@
 // Reading a shard from an offset: the shared core of GetRecords and in-process cursors. Records past
 // retention are skipped here, because logs reclaim space in whole segments and may still hold them.
+// Damaged records are not: a read that would start with them fails, naming them.
 
-import type { LogRecord } from './log/shard-log.js';
+import { DamagedRecordsError } from './log/damaged-range.js';
+import type { LogRecord, ReadLimits, ShardLog } from './log/shard-log.js';
 import type { Shard } from './shard.js';
 import { SequenceNumberFormatter } from './sequence-number.js';
+import { damagedRecordsError, type Account } from './stream-errors.js';
 import type { StreamRecord } from './stream-store.js';
+import type { Stream } from './stream.js';
 
 export interface ShardRead {
   readonly records: StreamRecord[];
@@ -20,20 +24,30 @@ export interface ShardRead {
 const sizeOf = (r: LogRecord): number => r.data.length + r.partitionKey.length;
 
 export function readShard(
+  stream: Stream,
   shard: Shard,
   fromOffset: number,
   maxRecords: number,
   maxBytes: number,
   now: number,
-  retentionCutoff: number,
+  account: Account,
 ): ShardRead {
   const log = shard.log;
+  const retentionCutoff = stream.retentionCutoff(now);
+  const firstRead = (from: number): LogRecord[] => {
+    try {
+      return log.read(from, { maxRecords, maxBytes });
+    } catch (e) {
+      if (e instanceof DamagedRecordsError) throw damagedRecordsError(account, stream.name, shard.shardId, shard.sequencePrefix, e.range);
+      throw e;
+    }
+  };
   let start = Math.max(fromOffset, log.firstOffset);
-  let found = log.read(start, { maxRecords, maxBytes });
+  let found = firstRead(start);
   if (found.length > 0 && found[0]!.arrivalTimestamp < retentionCutoff) {
     // Arrival times never decrease within a shard, so expired records form a prefix: skip past it.
     start = Math.max(start, log.offsetAtTimestamp(retentionCutoff));
-    found = log.read(start, { maxRecords, maxBytes });
+    found = firstRead(start);
   }
   let bytes = 0;
   for (let i = 0; i < found.length; i++) bytes += sizeOf(found[i]!);
@@ -42,7 +56,8 @@ export function readShard(
   while (found.length > 0 && found.length < maxRecords && bytes < maxBytes) {
     const next = found[found.length - 1]!.offset + 1;
     if (next >= committed) break;
-    const more = log.read(next, { maxRecords: maxRecords - found.length, maxBytes: maxBytes - bytes });
+    // Up to damage, not into it: the records so far are answered, and the next read fails there.
+    const more = readUpToDamage(log, next, { maxRecords: maxRecords - found.length, maxBytes: maxBytes - bytes });
     let taken = 0;
     for (; taken < more.length; taken++) {
       const size = sizeOf(more[taken]!);
@@ -67,4 +82,15 @@ export function readShard(
   const nextOffset = found.length > 0 ? found[found.length - 1]!.offset + 1 : start;
   const behind = nextOffset >= committed ? 0 : Math.max(0, now - (log.arrivalTimestampAt(nextOffset) ?? now));
   return { records, nextOffset, bytes, endOfShard: shard.isEndOf(nextOffset), millisBehindLatest: behind };
+}
+
+/** What `log` holds from `from`, or nothing when that is damaged. */
+function readUpToDamage(log: ShardLog, from: number, limits: ReadLimits): LogRecord[] {
+  if (log.damageAt(from) !== undefined) return [];
+  try {
+    return log.read(from, limits);
+  } catch (e) {
+    if (e instanceof DamagedRecordsError) return [];
+    throw e;
+  }
 }

@@ -1,12 +1,13 @@
 // One shard of a stream: its hash range, lineage, log, throughput limiters, counters, and the readers
 // waiting for its next record.
 
+import { damagedBytes, damagedRecords } from './log/damaged-range.js';
 import type { AppendRecord, RecordInput, ShardLog } from './log/shard-log.js';
 import { formatShardId } from './shard-id.js';
 import type { HashRange } from './shard-ranges.js';
-import { SequenceNumberFormatter, formatSequenceNumber, sequenceNumberPrefix } from './sequence-number.js';
+import { SequenceNumberFormatter, formatSequenceNumber, sequenceNumberAt, sequenceNumberPrefix } from './sequence-number.js';
 import type { ShardMetadata } from './stream-metadata.js';
-import type { ShardDescription, ShardMetrics } from './stream-store.js';
+import type { ShardDamage, ShardDescription, ShardMetrics } from './stream-store.js';
 import type { ReadLimiter, WriteLimiter } from './throughput-limiter.js';
 
 export interface ShardInit {
@@ -20,6 +21,8 @@ export interface ShardInit {
   readonly log: ShardLog;
   readonly writeLimiter?: WriteLimiter;
   readonly readLimiter?: ReadLimiter;
+  /** Called (outside the read that found it) when the log finds damage while open. */
+  readonly onDamage?: (shard: Shard) => void;
 }
 
 interface Waiter {
@@ -56,6 +59,7 @@ export class Shard {
   private drainWaiters: (() => void)[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeDamage: () => void;
 
   constructor(init: ShardInit) {
     this.index = init.index;
@@ -81,8 +85,16 @@ export class Shard {
       writeProvisionedThroughputExceeded: 0,
       readProvisionedThroughputExceeded: 0,
       millisBehindLatest: 0,
+      damagedRanges: 0,
+      damagedRecords: 0,
+      damagedBytes: 0,
     };
+    this.countDamage();
     this.unsubscribe = this.log.onCommit(() => this.wake());
+    this.unsubscribeDamage = this.log.onDamage(() => {
+      this.countDamage();
+      init.onDamage?.(this);
+    });
   }
 
   get isOpen(): boolean {
@@ -162,6 +174,7 @@ export class Shard {
   dispose(): void {
     this.disposed = true;
     this.unsubscribe();
+    this.unsubscribeDamage();
     this.wakeAll();
   }
 
@@ -178,6 +191,25 @@ export class Shard {
     if (this.parentIndex !== undefined) description.parentShardId = formatShardId(this.parentIndex);
     if (this.adjacentParentIndex !== undefined) description.adjacentParentShardId = formatShardId(this.adjacentParentIndex);
     return description;
+  }
+
+  /** The damaged records of the shard's files, by sequence number; undefined when there are none. */
+  damage(): ShardDamage | undefined {
+    const ranges = this.log.damage;
+    if (ranges.length === 0) return undefined;
+    return {
+      shardId: this.shardId,
+      records: this.metrics.damagedRecords,
+      bytes: this.metrics.damagedBytes,
+      ranges: ranges.map((r) => ({
+        startingSequenceNumber: sequenceNumberAt(this.sequencePrefix, r.fromOffset),
+        endingSequenceNumber: sequenceNumberAt(this.sequencePrefix, r.toOffset - 1),
+        records: damagedRecords(r),
+        bytes: damagedBytes(r),
+        reason: r.reason,
+        foundAt: r.foundAt,
+      })),
+    };
   }
 
   toMetadata(): ShardMetadata {
@@ -204,6 +236,13 @@ export class Shard {
       startingSequenceNumber,
       endingSequenceNumber: formatSequenceNumber(this.index, Math.max(0, this.closeOffset - 1)),
     };
+  }
+
+  private countDamage(): void {
+    const ranges = this.log.damage;
+    this.metrics.damagedRanges = ranges.length;
+    this.metrics.damagedRecords = ranges.reduce((n, r) => n + damagedRecords(r), 0);
+    this.metrics.damagedBytes = ranges.reduce((n, r) => n + damagedBytes(r), 0);
   }
 
   private wake(): void {

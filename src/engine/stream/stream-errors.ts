@@ -1,6 +1,8 @@
 // The Kinesis error messages clients see, built in one place so every operation words them alike.
 
 import { EddyError } from '../errors.js';
+import type { DamagedRange } from './log/damaged-range.js';
+import { sequenceNumberAt } from './sequence-number.js';
 
 /** Region and account, which Kinesis names in most messages and in every ARN. */
 export interface Account {
@@ -43,6 +45,25 @@ export function provisionedOnly(account: Account, streamName: string, operation:
     'ValidationException',
     `${operation} is not supported for stream ${streamName} under account ${account.accountId} in ON_DEMAND mode; ` +
       'it is only available for PROVISIONED streams.',
+  );
+}
+
+/**
+ * A read that reached damaged records. ResourceInUseException: the type Kinesis uses for a resource that
+ * is there but not available for the operation, which SubscribeToShard may also send as an event; it is
+ * not one that clients retry on their own (unlike InternalFailure, whose message they never see), nor
+ * one they take as "start again elsewhere" (ExpiredIterator) or "gone" (ResourceNotFound), either of
+ * which would skip the records silently. The message says which records, why, and what to do.
+ */
+export function damagedRecordsError(account: Account, streamName: string, shardId: string, sequencePrefix: string, range: DamagedRange): EddyError {
+  const first = sequenceNumberAt(sequencePrefix, range.fromOffset);
+  const last = sequenceNumberAt(sequencePrefix, range.toOffset - 1);
+  return new EddyError(
+    'ResourceInUseException',
+    `Records of shard ${shardId} in stream ${streamName} under account ${account.accountId} from sequence number ${first} ` +
+      `to ${last} are damaged on disk (${range.reason}); they cannot be read until an operator runs eddy repair, which ` +
+      `quarantines them. Records after sequence number ${last} can still be read.`,
+    'external',
   );
 }
 

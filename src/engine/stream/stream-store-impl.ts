@@ -62,6 +62,7 @@ import type {
   PutRecordResult,
   PutRecordsEntry,
   ShardCursor,
+  ShardDamage,
   ShardLimits,
   ShardPosition,
   StreamDescription,
@@ -373,7 +374,7 @@ export class StreamStoreImpl implements StreamStore {
       shard.metrics.readProvisionedThroughputExceeded++;
       throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
     }
-    const read = readShard(shard, state.offset, limit, MAX_GET_RECORDS_BYTES, now, stream.retentionCutoff(now));
+    const read = readShard(stream, shard, state.offset, limit, MAX_GET_RECORDS_BYTES, now, this.account);
     limiter?.chargeBytes(read.bytes, now);
     const metrics = shard.metrics;
     metrics.outgoingRecords += read.records.length;
@@ -626,6 +627,10 @@ export class StreamStoreImpl implements StreamStore {
     };
   }
 
+  damagedShards(): (ShardDamage & { readonly streamName: string })[] {
+    return this.listStreams().flatMap((summary) => this.streams.get(summary.streamName)!.damagedShards().map((d) => ({ streamName: summary.streamName, ...d })));
+  }
+
   metrics(): StreamMetrics[] {
     return this.listStreams().map((summary) => {
       const stream = this.streams.get(summary.streamName)!;
@@ -688,11 +693,12 @@ export class StreamStoreImpl implements StreamStore {
     });
   }
 
-  private newShard(init: Omit<ShardInit, 'writeLimiter' | 'readLimiter'>): Shard {
+  private newShard(init: Omit<ShardInit, 'writeLimiter' | 'readLimiter' | 'onDamage'>): Shard {
     const now = this.clock.now();
     const limits = this.shardLimits;
     return new Shard({
       ...init,
+      onDamage: (shard) => this.shardDamaged(shard),
       ...(limits === false ? {} : { writeLimiter: new WriteLimiter(limits, now), readLimiter: new ReadLimiter(limits, now) }),
     });
   }
@@ -777,6 +783,13 @@ export class StreamStoreImpl implements StreamStore {
 
   private checkOpen(): void {
     if (this.closed) throw new EddyError('ServiceUnavailableException', 'The stream store is closed.', 'internal');
+  }
+
+  /** Tells followers about damage a read found (the shard's own figures are already up to date). */
+  private shardDamaged(shard: Shard): void {
+    for (const stream of this.streams.values()) {
+      if (stream.shardByIndex(shard.index) === shard) this.emit({ type: 'damaged', streamName: stream.name, shardId: shard.shardId });
+    }
   }
 
   private emit(event: StreamEvent): void {

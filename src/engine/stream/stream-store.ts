@@ -37,6 +37,29 @@ export interface ShardDescription {
   readonly closedAt?: number;
 }
 
+/**
+ * Records of a shard that its files hold damaged (or have lost), refused to readers until an operator
+ * runs `eddy repair`, which quarantines them.
+ */
+export interface DamagedRecordRange {
+  readonly startingSequenceNumber: string;
+  /** The last sequence number refused, as far as known (where nothing intact follows, a bound). */
+  readonly endingSequenceNumber: string;
+  readonly records: number;
+  /** Damaged bytes in the shard's files (0 when the records are missing rather than damaged). */
+  readonly bytes: number;
+  readonly reason: string;
+  /** When it was found, epoch ms. */
+  readonly foundAt: number;
+}
+
+export interface ShardDamage {
+  readonly shardId: string;
+  readonly records: number;
+  readonly bytes: number;
+  readonly ranges: readonly DamagedRecordRange[];
+}
+
 export interface ChildShard {
   readonly shardId: string;
   readonly parentShards: readonly string[];
@@ -58,6 +81,8 @@ export interface StreamDescription extends StreamSummary {
   readonly shards: readonly ShardDescription[];
   readonly openShardCount: number;
   readonly consumerCount: number;
+  /** Shards holding damaged records, in shard-id order; absent when there are none. */
+  readonly damagedShards?: readonly ShardDamage[];
 }
 
 export interface PutRecordInput {
@@ -178,7 +203,9 @@ export interface OnDemandScalingOptions {
 export type StreamEvent =
   | { readonly type: 'created'; readonly streamName: string }
   | { readonly type: 'deleted'; readonly streamName: string }
-  | { readonly type: 'resharded'; readonly streamName: string };
+  | { readonly type: 'resharded'; readonly streamName: string }
+  /** Damage was found in a shard's files while reading (damage found at start-up is in `damagedShards()`). */
+  | { readonly type: 'damaged'; readonly streamName: string; readonly shardId: string };
 
 export interface StreamStore {
   createStream(
@@ -234,6 +261,9 @@ export interface StreamStore {
   /** Per-stream, per-shard counters for /metrics (CloudWatch's stream metrics). */
   metrics(): StreamMetrics[];
 
+  /** Every shard holding damaged records, by stream; empty for a healthy store. */
+  damagedShards(): (ShardDamage & { readonly streamName: string })[];
+
   /** Applies retention now (also runs on a timer). */
   enforceRetention(): Promise<void>;
 
@@ -254,6 +284,10 @@ export interface ShardMetrics {
   readProvisionedThroughputExceeded: number;
   /** From the latest GetRecords on this shard. */
   millisBehindLatest: number;
+  /** Damaged ranges in the shard's files, the records they refuse and their bytes (see ShardDamage). */
+  damagedRanges: number;
+  damagedRecords: number;
+  damagedBytes: number;
 }
 
 export interface StreamMetrics {

@@ -8,6 +8,7 @@ import { newStreamMetadata, type StreamMetadata } from './stream-metadata.js';
 import type {
   ChildShard,
   Consumer,
+  ShardDamage,
   StreamDescription,
   StreamMode,
   StreamStatus,
@@ -140,13 +141,19 @@ export class Stream {
 
   describe(): StreamDescription {
     const shards = this.allShards();
+    const damaged = this.damagedShards();
     return {
       ...this.summary(),
       retentionPeriodHours: this.retentionPeriodHours,
       shards: shards.map((s) => s.describe()),
       openShardCount: shards.filter((s) => s.isOpen).length,
       consumerCount: this.consumers.size,
+      ...(damaged.length > 0 ? { damagedShards: damaged } : {}),
     };
+  }
+
+  damagedShards(): ShardDamage[] {
+    return this.allShards().flatMap((s) => s.damage() ?? []);
   }
 
   toMetadata(): StreamMetadata {

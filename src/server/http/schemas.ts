@@ -130,6 +130,33 @@ export const streamListingSchema = {
         watermark: { type: 'object', properties: { column: { type: 'string' }, delayMs: { type: 'number' } } },
       },
     },
+    damagedShards: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['shardId', 'records', 'bytes', 'ranges'],
+        properties: {
+          shardId: { type: 'string' },
+          records: { type: 'integer' },
+          bytes: { type: 'integer' },
+          ranges: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['startingSequenceNumber', 'endingSequenceNumber', 'records', 'bytes', 'reason', 'foundAt'],
+              properties: {
+                startingSequenceNumber: { type: 'string' },
+                endingSequenceNumber: { type: 'string' },
+                records: { type: 'integer' },
+                bytes: { type: 'integer' },
+                reason: { type: 'string' },
+                foundAt: { type: 'integer' },
+              },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 

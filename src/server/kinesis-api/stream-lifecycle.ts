@@ -8,7 +8,7 @@ import type { KinesisApiDeps } from './kinesis-api-deps.js';
 import { shardCount, shardId, streamARN, streamModeDetails, streamName, streamTargetMembers, tagKey, tagValue } from './kinesis-shapes.js';
 import { issueNextToken, readNextToken } from './pagination-token.js';
 import { resolveStreamName } from './stream-target.js';
-import { wireShard } from './wire-shapes.js';
+import { wireDamagedShards, wireShard } from './wire-shapes.js';
 
 const DESCRIBE_STREAM_MAX_SHARDS = 100;
 const LIST_STREAMS_DEFAULT_LIMIT = 100;
@@ -87,6 +87,7 @@ export function streamLifecycleOperations({ store, clock, subscriptions }: Kines
           RetentionPeriodHours: d.retentionPeriodHours,
           EnhancedMonitoring: NO_ENHANCED_MONITORING,
           EncryptionType: 'NONE',
+          ...wireDamagedShards(d, codec),
         },
       };
     },
@@ -102,6 +103,7 @@ export function streamLifecycleOperations({ store, clock, subscriptions }: Kines
         EncryptionType: 'NONE',
         OpenShardCount: d.openShardCount,
         ConsumerCount: d.consumerCount,
+        ...wireDamagedShards(d, codec),
       },
     };
   });

@@ -99,7 +99,10 @@ async function* subscriptionEvents(
     const reason: unknown = subscription.signal.reason;
     if (subscription.signal.aborted && isEddyError(reason)) yield exceptionMessage(codec, reason.code, reason.message);
   } catch (err) {
-    if (isEddyError(err) && err.fault === 'user') {
+    // A coded error reaches the client as it is (damaged records, say, whose fault is the disk's); only
+    // internal failures become a generic InternalFailureException, with the detail in the log.
+    if (isEddyError(err) && err.fault !== 'internal' && err.code !== 'InternalFailure') {
+      if (err.fault === 'external') log.error({ err }, 'SubscribeToShard stopped');
       yield exceptionMessage(codec, err.code, err.message);
     } else {
       log.error({ err }, 'SubscribeToShard failed');

@@ -1,6 +1,6 @@
 // Engine descriptions → Kinesis wire structures (member names as the API spells them).
 
-import type { ChildShard, Consumer, ShardDescription, StreamRecord } from '../../engine/index.js';
+import type { ChildShard, Consumer, ShardDescription, StreamDescription, StreamRecord } from '../../engine/index.js';
 import type { WireCodec } from '../aws-protocol/wire-format.js';
 
 export function wireShard(shard: ShardDescription): Record<string, unknown> {
@@ -12,6 +12,30 @@ export function wireShard(shard: ShardDescription): Record<string, unknown> {
   if (shard.sequenceNumberRange.endingSequenceNumber !== undefined) range.EndingSequenceNumber = shard.sequenceNumberRange.endingSequenceNumber;
   out.SequenceNumberRange = range;
   return out;
+}
+
+/**
+ * `DamagedShards`, a member Kinesis does not have: the shards whose files hold damaged records, refused to
+ * readers until `eddy repair`. Only present when there are some; SDKs skip members they do not know, so
+ * clients are unaffected, and anyone looking at the answer sees it.
+ */
+export function wireDamagedShards(d: StreamDescription, codec: WireCodec): Record<string, unknown> {
+  if (d.damagedShards === undefined) return {};
+  return {
+    DamagedShards: d.damagedShards.map((s) => ({
+      ShardId: s.shardId,
+      DamagedRecords: s.records,
+      DamagedBytes: s.bytes,
+      Ranges: s.ranges.map((r) => ({
+        StartingSequenceNumber: r.startingSequenceNumber,
+        EndingSequenceNumber: r.endingSequenceNumber,
+        Records: r.records,
+        Bytes: r.bytes,
+        Reason: r.reason,
+        FoundTimestamp: codec.timestamp(r.foundAt),
+      })),
+    })),
+  };
 }
 
 export const wireChildShard = (child: ChildShard): Record<string, unknown> => ({

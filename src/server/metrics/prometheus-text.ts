@@ -30,6 +30,24 @@ const SHARD_FIGURES: readonly Figure<ShardOfStream>[] = [
     help: 'MillisBehindLatest of the latest GetRecords on the shard (GetRecords.IteratorAgeMilliseconds).',
     pick: (s) => s.millisBehindLatest,
   },
+  {
+    name: 'eddy_kinesis_shard_corrupt',
+    type: 'gauge',
+    help: "1 while the shard's files hold damaged records, refused to readers until eddy repair quarantines them; else 0.",
+    pick: (s) => (s.damagedRanges > 0 ? 1 : 0),
+  },
+  {
+    name: 'eddy_kinesis_shard_damaged_records',
+    type: 'gauge',
+    help: 'Records of the shard that are damaged or missing on disk, as far as known.',
+    pick: (s) => s.damagedRecords,
+  },
+  {
+    name: 'eddy_kinesis_shard_damaged_bytes',
+    type: 'gauge',
+    help: "Damaged bytes in the shard's segment files, waiting for eddy repair to quarantine them.",
+    pick: (s) => s.damagedBytes,
+  },
 ];
 
 const STREAM_FIGURES: readonly Figure<StreamMetrics>[] = [

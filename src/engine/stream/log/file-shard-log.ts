@@ -1,5 +1,6 @@
 // The durable shard log: a directory of append-only segment files, group-committed fsyncs, a bounded
-// tail cache for recent reads and sparse indexes for old ones.
+// tail cache for recent reads and sparse indexes for old ones. Offsets never go backwards, whatever a
+// crash leaves behind (offset-marks.ts), and damaged records are refused, never skipped (damaged-range.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,12 +9,15 @@ import { EddyError } from '../../errors.js';
 import { removeInside } from '../../safe-path.js';
 import { CommitListeners } from './commit-listeners.js';
 import { reportAsWarning, type CorruptionReport } from './corruption-report.js';
+import { readDamageFile, writeDamageFile } from './damage-file.js';
+import { compareRanges, DamagedRecordsError, rangeAt, type DamagedRange } from './damaged-range.js';
 import { fsyncDirectory, syncDirectory } from './directory-sync.js';
-import { FrameScanner, SCAN_FRAME } from './frame-scanner.js';
+import { DEFAULT_OFFSETS_RESERVED_AHEAD, OffsetMarksWriter, readOffsetMarks, type OffsetMarks } from './offset-marks.js';
 import { encodeBatch, type EncodedBatch } from './record-frame.js';
 import { Segment } from './segment.js';
+import { SegmentReader } from './segment-reader.js';
 import { writeSegmentIndex } from './segment-index-file.js';
-import { recoverSegments } from './segment-recovery.js';
+import { applySurvey, surveySegments } from './segment-recovery.js';
 import type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, RecordInput, ShardLog, ShardLogOptions } from './shard-log.js';
 import { DEFAULT_INDEX_INTERVAL_BYTES } from './sparse-index.js';
 import { DEFAULT_TAIL_CACHE_BYTES, TailCache } from './tail-cache.js';
@@ -30,23 +34,29 @@ export interface FileShardLogOptions extends ShardLogOptions {
   readonly indexIntervalBytes?: number;
   /** Told about corruption found at start-up or while reading; by default a process warning is emitted. */
   readonly onCorruption?: (report: CorruptionReport) => void;
+  /**
+   * Scan and verify every segment at start-up, even those whose index file lets it skip them (repair does;
+   * otherwise damage to a sealed segment is found when its records are read).
+   */
+  readonly verifySegments?: boolean;
+  /** Offsets reserved ahead of the next one (default 1,048,576): a crash may leave a gap of up to this many. */
+  readonly offsetsReservedAhead?: number;
   /** Shared by every shard log of a store, so their tail caches together stay within one bound. */
   readonly tailCacheBudget?: TailCacheBudget;
 }
 
-/**
- * Read descriptors kept open for sealed segments (the active one is read through its write descriptor);
- * the least recently used is closed first. Small, because a store may hold many shards open at once.
- */
-const MAX_READ_FDS = 4;
-const READ_BLOCK_BYTES = 128 * 1024;
-const READ_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Batches written in one system call at most. Linux takes up to 1024 buffers per call; a smaller cap keeps
  * one call's latency short and its acknowledgements spread out.
  */
 const MAX_BATCHES_PER_WRITE = 64;
+
+/**
+ * How often the durable offset mark is brought up to date while records are being fsynced. Records lost
+ * from before the mark are reported as damage; a crash can hide the loss of at most this much.
+ */
+const MARK_INTERVAL_MS = 1000;
 
 /** An encoded append, waiting for its write and then (fsync `always`) for an fsync round. */
 interface Waiter {
@@ -58,6 +68,17 @@ interface Waiter {
 /** Opens (creating if needed) the log in `dir`, recovering from whatever a crash left there. */
 export async function openFileShardLog(dir: string, options: FileShardLogOptions, clock: Clock = systemClock): Promise<ShardLog> {
   return FileShardLog.open(dir, options, clock);
+}
+
+/** Where a log starts after recovery: the next offset, the marks on disk, and what is known to be durable. */
+interface Start {
+  readonly next: number;
+  /** As the marks file holds them (zeros without one). */
+  readonly marked: OffsetMarks;
+  /** Every offset below this is fsynced (recovery fsyncs what it finds). */
+  readonly durable: number;
+  readonly writer: OffsetMarksWriter;
+  readonly damage: readonly DamagedRange[];
 }
 
 /**
@@ -73,6 +94,10 @@ export async function openFileShardLog(dir: string, options: FileShardLogOptions
  * A failed write rejects its appends and every append queued behind it (their offsets follow on from the
  * failed ones, so none of them can be stored), truncates the segment back to where the write began, and
  * hands the failed offsets out again: the log carries on as if those appends had never been made.
+ *
+ * An append is written only once its offsets are below the reserved offset mark, which is fsynced ahead of
+ * need in the background (a chunk at a time, renewed at half), so no offset handed out can be handed out
+ * again after a crash. The durable mark follows the fsyncs about once a second.
  */
 export class FileShardLog implements ShardLog {
   private readonly policy: FsyncPolicy;
@@ -86,7 +111,7 @@ export class FileShardLog implements ShardLog {
   private readonly segments: Segment[];
   /** Sealed segments whose write descriptor stays open until their last fsync is done. */
   private sealing: Segment[] = [];
-  private readonly readFds = new Map<Segment, number>();
+  private readonly reader: SegmentReader;
 
   /** Offset the next append starts at: one past every append accepted so far, written or queued. */
   private nextOffset: number;
@@ -117,11 +142,30 @@ export class FileShardLog implements ShardLog {
   private failure: EddyError | undefined;
   private closing: Promise<void> | undefined;
 
+  /** Offsets below this are durably reserved: appends reaching past it wait for the next marks write. */
+  private reserved: number;
+  private readonly reserveAhead: number;
+  /** Past this, a new reservation is written in the background. */
+  private renewAt: number;
+  /** Every offset below this has been fsynced. */
+  private durableOffset: number;
+  /** The durable offset the marks file holds. */
+  private markedDurable: number;
+  private readonly marks: OffsetMarksWriter;
+  private marksWriting = false;
+  private marksWanted = false;
+  private readonly markTimer: NodeJS.Timeout;
+
+  /** Every damaged range of the log, in offset order (each also on its segment). */
+  private damaged: DamagedRange[];
+  private readonly damageListeners = new CommitListeners();
+
   private constructor(
     private readonly dir: string,
     settings: Settings,
     private readonly clock: Clock,
     segments: Segment[],
+    start: Start,
   ) {
     this.policy = settings.policy;
     this.segmentBytes = settings.segmentBytes;
@@ -133,9 +177,19 @@ export class FileShardLog implements ShardLog {
     const active = segments[segments.length - 1]!;
     // The time the active segment was first written is not stored; its first record's arrival is close.
     if (active.firstTimestamp !== undefined) active.firstWrittenAt = Math.min(active.firstTimestamp, clock.now());
-    this.nextOffset = active.endOffset;
+    // After a crash the next offset may lie beyond the newest segment's end (see open): the first append
+    // then starts a segment named by it, leaving a gap that reads step over.
+    this.nextOffset = start.next;
     this.writtenOffset = this.nextOffset;
     this.committed = this.nextOffset;
+    this.reserved = start.marked.reserved;
+    this.reserveAhead = settings.reserveAhead;
+    this.renewAt = this.reserved - this.reserveAhead / 2;
+    this.durableOffset = start.durable;
+    this.markedDurable = start.marked.durable;
+    this.marks = start.writer;
+    this.damaged = [...start.damage];
+    this.reader = new SegmentReader(clock, (segment, range) => this.addDamage(segment, range));
     this.lastWrittenTimestamp = [...segments].reverse().find((s) => s.lastTimestamp !== undefined)?.lastTimestamp;
     this.lastCommittedTimestamp = this.lastWrittenTimestamp;
     if (this.policy === 'interval') {
@@ -144,6 +198,10 @@ export class FileShardLog implements ShardLog {
       }, settings.fsyncIntervalMs);
       this.timer.unref();
     }
+    this.markTimer = setInterval(() => {
+      if (this.durableOffset > this.markedDurable && this.failure === undefined && this.closing === undefined) this.writeMarks();
+    }, MARK_INTERVAL_MS);
+    this.markTimer.unref();
   }
 
   static async open(dir: string, options: FileShardLogOptions, clock: Clock): Promise<FileShardLog> {
@@ -156,9 +214,43 @@ export class FileShardLog implements ShardLog {
         syncDirectory(path.dirname(child));
       }
     }
-    const { segments, sidecarsToWrite } = recoverSegments(dir, settings.indexInterval, settings.report);
-    const log = new FileShardLog(dir, settings, clock, segments);
-    for (const segment of sidecarsToWrite) log.queueSidecar(segment);
+    const marks = readOffsetMarks(dir);
+    const recorded = readDamageFile(dir);
+    const durable = typeof marks === 'object' ? marks.durable : 0;
+    const survey = surveySegments(dir, {
+      indexInterval: settings.indexInterval,
+      durable,
+      knownDamage: recorded === 'unreadable' ? [] : recorded,
+      // A damage file that cannot be read may have named damage that only a full scan finds again.
+      verifyAll: settings.verifySegments || recorded === 'unreadable',
+      now: clock.now(),
+    });
+    // Above every offset ever handed out: the reservation, what was fsynced, and every record and damaged
+    // range found. Without readable marks, well above what is found (they are gone only if the file is).
+    let next = Math.max(survey.end, durable, ...survey.damage.map((r) => r.toOffset));
+    if (typeof marks === 'object') next = Math.max(next, marks.reserved);
+    else if (marks === 'unreadable') next = Math.max(next, survey.end + Math.max(settings.reserveAhead, DEFAULT_OFFSETS_RESERVED_AHEAD));
+    // Records beyond the durable mark may not have reached the disk before a crash (the page cache kept
+    // them): they are fsynced now, so that everything found counts as durable from here on.
+    const segments = applySurvey(dir, survey, next, survey.end > durable);
+    const writer = new OffsetMarksWriter(dir, typeof marks === 'object' ? marks.generation : 0);
+    // Nothing is reserved beyond what the file says: the first append waits for a reservation of its own.
+    const marked = typeof marks === 'object' ? { reserved: marks.reserved, durable: marks.durable } : { reserved: 0, durable: 0 };
+    if (survey.found.length > 0 || survey.forgotten || recorded === 'unreadable') await writeDamageFile(dir, survey.damage);
+
+    const report = settings.report;
+    if (marks === 'unreadable') {
+      const newest = segments[segments.length - 1]!;
+      report({ dir, segment: newest.name, offset: next, position: newest.size, action: 'marks-unreadable', reason: 'both slots of the offset marks file fail their checksum' });
+    }
+    for (const cut of survey.torn) {
+      report({ dir, segment: cut.segment.name, offset: cut.offset, position: cut.position, bytes: cut.bytes, action: 'truncated', reason: `${cut.reason}; ${cut.bytes} bytes of records never fsynced` });
+    }
+    for (const r of survey.found) {
+      report({ dir, segment: r.segment, offset: r.fromOffset, toOffset: r.toOffset, position: r.fromPosition, action: 'damaged', reason: r.reason });
+    }
+    const log = new FileShardLog(dir, settings, clock, segments, { next, marked, durable: Math.max(durable, survey.end), writer, damage: survey.damage });
+    for (const segment of survey.sidecarsToWrite) log.queueSidecar(segment);
     return log;
   }
 
@@ -172,6 +264,18 @@ export class FileShardLog implements ShardLog {
 
   get lastArrivalTimestamp(): number | undefined {
     return this.committed > this.firstOffset ? this.lastCommittedTimestamp : undefined;
+  }
+
+  get damage(): readonly DamagedRange[] {
+    return this.damaged;
+  }
+
+  damageAt(offset: number): DamagedRange | undefined {
+    return this.damaged.length === 0 ? undefined : rangeAt(this.damaged, offset);
+  }
+
+  onDamage(listener: () => void): () => void {
+    return this.damageListeners.add(listener);
   }
 
   append(records: readonly AppendRecord[]): Promise<number>;
@@ -191,18 +295,32 @@ export class FileShardLog implements ShardLog {
       return Promise.reject(error);
     }
     this.nextOffset = firstOffset + batch.count;
+    if (this.nextOffset > this.renewAt) this.writeMarks();
     return new Promise<number>((resolve, reject) => {
       this.queued.push({ batch, resolve, reject });
       if (this.writing === undefined) this.startWrite();
     });
   }
 
+  /**
+   * Throws DamagedRecordsError when the first record to return is in a damaged range, and stops short of
+   * one it reaches after returning records, so the caller's next read fails there: damaged records are
+   * never skipped. Ranges found while reading are recorded and reported before the read answers.
+   */
   read(fromOffset: number, limits: ReadLimits): LogRecord[] {
     const out: LogRecord[] = [];
     const end = this.committed;
     let offset = Math.max(fromOffset, this.firstOffset);
     let bytes = 0;
+    let lastFound: DamagedRange | undefined;
     while (offset < end && out.length < limits.maxRecords) {
+      if (this.damaged.length > 0) {
+        const damaged = rangeAt(this.damaged, offset);
+        if (damaged !== undefined) {
+          if (out.length > 0) break;
+          throw new DamagedRecordsError(this.dir, damaged);
+        }
+      }
       const tailStart = this.tail.firstOffset;
       if (tailStart !== undefined && offset >= tailStart) {
         this.tail.read(offset, end, limits, out, bytes);
@@ -210,44 +328,66 @@ export class FileShardLog implements ShardLog {
       }
       const s = this.segmentIndexOf(offset);
       const segment = this.segments[s]!;
-      const stop = Math.min(end, segment.readableEnd, tailStart ?? Infinity);
+      const stop = Math.min(end, segment.endOffset, tailStart ?? Infinity, segment.damageAfter(offset)?.fromOffset ?? Infinity);
       if (offset >= stop) {
-        // Past what this segment's file can serve (a corrupt stretch, or a gap before the next segment):
-        // go on with the next segment, or the tail cache if it holds the records in between.
+        // Past what this segment's file holds (a gap left after a crash, see the constructor): go on with
+        // the next segment, or the tail cache if it holds the records in between; never over damage.
         const nextSegment = this.segments[s + 1]?.baseOffset ?? Infinity;
-        const resume = Math.min(nextSegment, tailStart !== undefined && tailStart > offset ? tailStart : Infinity);
-        if (resume === Infinity) break;
+        const resume = Math.min(nextSegment, tailStart !== undefined && tailStart > offset ? tailStart : Infinity, end);
+        const skipped = this.damaged.find((r) => r.fromOffset > offset && r.fromOffset < resume);
+        if (skipped !== undefined) {
+          if (out.length > 0) break;
+          throw new DamagedRecordsError(this.dir, skipped);
+        }
         offset = resume;
         continue;
       }
-      const result = this.readSegment(segment, offset, stop, limits, out, bytes);
+      this.reader.discovered = undefined;
+      const result = this.reader.read(segment, offset, stop, limits, out, bytes);
       bytes = result.bytes;
       if (result.full) break;
+      const found = this.reader.discovered;
+      if (found !== undefined) {
+        // The range is recorded now: the next round refuses it or starts after it. A range found twice in
+        // one read means the segment does not match what is known about it; stop rather than go round.
+        if (found === lastFound) {
+          if (out.length > 0) break;
+          throw new DamagedRecordsError(this.dir, found);
+        }
+        lastFound = found;
+        offset = Math.max(offset, result.next);
+        continue;
+      }
       offset = result.next;
     }
     return out;
   }
 
+  /**
+   * Records arrive in time order, so damage between the last intact record before `timestamp` and the first
+   * at or after it may hold the answer: its first offset is returned then, and reading from it fails
+   * rather than skipping records that may belong to the reader.
+   */
   offsetAtTimestamp(timestamp: number): number {
-    const end = this.committed;
-    const tailFirst = this.tail.firstTimestamp;
-    if (tailFirst !== undefined && timestamp > tailFirst) return this.tail.offsetAtTimestamp(timestamp, end);
-    for (const segment of this.segments) {
-      if (segment.lastTimestamp === undefined || segment.lastTimestamp < timestamp) continue;
-      const stop = Math.min(end, segment.readableEnd);
-      if (segment.baseOffset >= stop) continue;
-      const found = this.scanForTimestamp(segment, timestamp, stop);
-      if (found !== undefined) return found;
+    for (let attempt = 0; ; attempt++) {
+      const known = this.damaged.length;
+      const found = this.findTimestamp(timestamp);
+      // A scan that found new damage is repeated with it known (each round records a range, so few rounds).
+      if (this.damaged.length === known || attempt >= 8) return found;
     }
-    return end;
   }
 
   arrivalTimestampAt(offset: number): number | undefined {
-    if (offset < this.firstOffset || offset >= this.committed) return undefined;
+    if (offset < this.firstOffset || offset >= this.committed || this.damageAt(offset) !== undefined) return undefined;
     const cached = this.tail.timestampAt(offset);
     if (cached !== undefined) return cached;
-    const [record] = this.read(offset, { maxRecords: 1, maxBytes: 0 });
-    return record?.offset === offset ? record.arrivalTimestamp : undefined;
+    try {
+      const [record] = this.read(offset, { maxRecords: 1, maxBytes: 0 });
+      return record?.offset === offset ? record.arrivalTimestamp : undefined;
+    } catch (error) {
+      if (error instanceof DamagedRecordsError) return undefined;
+      throw error;
+    }
   }
 
   trimBefore(timestamp: number): Promise<void> {
@@ -279,14 +419,20 @@ export class FileShardLog implements ShardLog {
    */
   private startWrite(): void {
     const first = this.queued[0]!.batch;
+    // Offsets not yet durably reserved wait for the marks write that is reserving them; it starts the write.
+    if (first.firstOffset + first.count > this.reserved) {
+      if (!this.marksWriting) this.writeMarks();
+      return;
+    }
     let segment = this.segments[this.segments.length - 1]!;
     const now = this.clock.now();
     try {
-      if (segment.recordCount > 0) {
-        const full = segment.size + first.bytes.length > this.segmentBytes;
-        const old = now - (segment.firstWrittenAt ?? now) >= this.segmentMaxAgeMs;
-        if (full || old || segment.corruptFrom !== undefined) segment = this.roll(first.firstOffset);
-      }
+      // A segment holds consecutive offsets from its name on, and damaged bytes are left for repair: after
+      // a gap or damage the next append starts a segment of its own.
+      const fresh = segment.endOffset !== first.firstOffset || segment.damage.length > 0;
+      const full = segment.size + first.bytes.length > this.segmentBytes;
+      const old = now - (segment.firstWrittenAt ?? now) >= this.segmentMaxAgeMs;
+      if (fresh || (segment.recordCount > 0 && (full || old))) segment = this.roll(first.firstOffset);
     } catch (error) {
       const failure = ioError(error, `starting a segment in ${this.dir}`);
       const [head] = this.queued.splice(0, 1);
@@ -300,8 +446,9 @@ export class FileShardLog implements ShardLog {
     let bytes = first.bytes.length;
     let n = 1;
     while (n < this.queued.length && n < MAX_BATCHES_PER_WRITE) {
-      const more = this.queued[n]!.batch.bytes.length;
-      if (segment.size + bytes + more > this.segmentBytes) break;
+      const batch = this.queued[n]!.batch;
+      const more = batch.bytes.length;
+      if (segment.size + bytes + more > this.segmentBytes || batch.firstOffset + batch.count > this.reserved) break;
       bytes += more;
       n++;
     }
@@ -369,8 +516,18 @@ export class FileShardLog implements ShardLog {
     const next = new Segment(this.dir, baseOffset);
     next.writeFd = fs.openSync(next.path, 'wx+');
     const old = this.segments[this.segments.length - 1]!;
-    this.sealing.push(old);
     this.segments.push(next);
+    if (old.recordCount === 0 && old.fileSize === 0 && old.damage.length === 0) {
+      // An empty segment passed over by a gap: it holds nothing, and the offset marks cover its name.
+      fs.closeSync(old.writeFd!);
+      old.writeFd = undefined;
+      old.deleted = true;
+      this.segments.splice(this.segments.indexOf(old), 1);
+      this.reader.forget(old);
+      fs.rmSync(old.path, { force: true });
+    } else {
+      this.sealing.push(old);
+    }
     this.dirDirty = true;
     // Whatever the policy, a sealed segment is fsynced before its sidecar is written and its descriptor closed.
     this.requestSync();
@@ -435,6 +592,7 @@ export class FileShardLog implements ShardLog {
       this.fail(error, 'fsync');
       for (const waiter of waiters) waiter.reject(this.failure!);
     } else {
+      if (target > this.durableOffset) this.durableOffset = target;
       if (this.policy === 'always' && target > this.committed) this.commit(target, timestamp);
       for (const waiter of waiters) waiter.resolve(waiter.batch.firstOffset);
       this.finishSealing();
@@ -452,7 +610,7 @@ export class FileShardLog implements ShardLog {
    * retention) and nothing is in flight, fsyncs what is still dirty, or tells them it is idle.
    */
   private settleIdle(): void {
-    if (this.idleWaiters.length === 0 || this.syncing || this.writing !== undefined || this.queued.length > 0) return;
+    if (this.idleWaiters.length === 0 || this.syncing || this.marksWriting || this.writing !== undefined || this.queued.length > 0) return;
     if (this.failure === undefined && (this.anythingDirty() || this.waiters.length > 0)) {
       this.startSync();
       return;
@@ -475,6 +633,35 @@ export class FileShardLog implements ShardLog {
       if (!segment.deleted) this.queueSidecar(segment);
     }
     this.sealing = still;
+  }
+
+  /**
+   * Writes the offset marks: a reservation a chunk past the next offset, and the durable offset. One write
+   * at a time; a failed one fails the log like a failed fsync (offsets could no longer be promised).
+   */
+  private writeMarks(): void {
+    if (this.marksWriting) {
+      this.marksWanted = true;
+      return;
+    }
+    this.marksWriting = true;
+    this.marksWanted = false;
+    const marks: OffsetMarks = { reserved: Math.max(this.reserved, this.nextOffset + this.reserveAhead), durable: this.durableOffset };
+    this.marks.write(marks, (error) => {
+      this.marksWriting = false;
+      if (error !== null) {
+        this.fail(error, 'writing the offset marks');
+      } else {
+        this.reserved = marks.reserved;
+        this.renewAt = marks.reserved - this.reserveAhead / 2;
+        this.markedDurable = marks.durable;
+        const again = this.nextOffset > this.renewAt || (this.marksWanted && this.durableOffset > this.markedDurable);
+        this.marksWanted = false;
+        if (again && this.closing === undefined) this.writeMarks();
+        if (this.queued.length > 0 && this.writing === undefined) this.startWrite();
+      }
+      this.settleIdle();
+    });
   }
 
   private anythingDirty(): boolean {
@@ -548,30 +735,72 @@ export class FileShardLog implements ShardLog {
 
   private async deleteSegment(segment: Segment): Promise<void> {
     segment.deleted = true;
-    const fd = this.readFds.get(segment);
-    if (fd !== undefined) {
-      this.readFds.delete(segment);
-      fs.closeSync(fd);
-    }
+    this.reader.forget(segment);
     await fs.promises.rm(segment.indexPath, { force: true });
     await fs.promises.rm(segment.path, { force: true });
+    if (segment.damage.length > 0) {
+      // Retention took the damaged records with the rest: nothing is left to refuse or repair.
+      this.damaged = this.damaged.filter((r) => r.segment !== segment.name);
+      await writeDamageFile(this.dir, this.damaged);
+    }
+  }
+
+  /** Records damage found while the log is open: refused from now on, persisted, reported, announced. */
+  private addDamage(segment: Segment, range: DamagedRange): void {
+    segment.addDamage(range);
+    this.damaged = [...this.damaged, range].sort(compareRanges);
+    const run = this.background.then(() => writeDamageFile(this.dir, this.damaged));
+    // Not written (a full disk, say): the damage is still in the file, and found again after a restart.
+    this.background = run.catch(() => undefined);
+    this.report({ dir: this.dir, segment: segment.name, offset: range.fromOffset, toOffset: range.toOffset, position: range.fromPosition, action: 'damaged', reason: range.reason });
+    this.damageListeners.notifySoon();
   }
 
   private async shutDown(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.markTimer);
     await this.flushAll();
     await this.background;
+    if (this.failure === undefined && (this.reserved !== this.nextOffset || this.durableOffset !== this.markedDurable)) {
+      // Everything handed out is written and fsynced: the reservation comes down to the exact end, so the
+      // next start carries on without a gap. Should this write fail, the older marks still hold.
+      const marks = { reserved: this.nextOffset, durable: this.durableOffset };
+      await new Promise<void>((resolve) => this.marks.write(marks, () => resolve()));
+    }
     for (const segment of [...this.sealing, this.segments[this.segments.length - 1]!]) {
       if (segment.writeFd !== undefined) fs.closeSync(segment.writeFd);
       segment.writeFd = undefined;
     }
     this.sealing = [];
-    for (const fd of this.readFds.values()) fs.closeSync(fd);
-    this.readFds.clear();
+    this.reader.close();
     this.tail.clear();
+    this.damageListeners.clear();
   }
 
   // --- reading from segment files ------------------------------------------------------------------
+
+  private findTimestamp(timestamp: number): number {
+    const end = this.committed;
+    const tailFirst = this.tail.firstTimestamp;
+    // Every damaged record is older than the tail cache's first (damage is only found on disk, below it).
+    if (tailFirst !== undefined && timestamp > tailFirst) return this.tail.offsetAtTimestamp(timestamp, end);
+    // Damage met since the last intact record known to have arrived before `timestamp`.
+    let pending: DamagedRange | undefined;
+    for (const segment of this.segments) {
+      const stop = Math.min(end, segment.endOffset);
+      if (segment.lastTimestamp === undefined || segment.lastTimestamp < timestamp || segment.baseOffset >= stop) {
+        const last = segment.damage[segment.damage.length - 1];
+        // Damage at the end of a segment whose records all came earlier may hold later ones.
+        if (last !== undefined && last.toOffset >= segment.endOffset) pending = last;
+        else if (segment.recordCount > 0) pending = undefined;
+        continue;
+      }
+      const found = this.reader.scanForTimestamp(segment, timestamp, stop, pending);
+      if (typeof found === 'number') return found;
+      pending = found.pending;
+    }
+    return pending?.fromOffset ?? end;
+  }
 
   /** Index of the segment that holds (or would hold) `offset`: the last one starting at or before it. */
   private segmentIndexOf(offset: number): number {
@@ -585,80 +814,6 @@ export class FileShardLog implements ShardLog {
     return lo;
   }
 
-  private readSegment(
-    segment: Segment,
-    from: number,
-    stop: number,
-    limits: ReadLimits,
-    out: LogRecord[],
-    bytes: number,
-  ): { next: number; full: boolean; bytes: number } {
-    const entry = segment.index.floorByOffset(from);
-    let expected = entry >= 0 ? segment.index.offsetAt(entry) : segment.baseOffset;
-    const start = entry >= 0 ? segment.index.positionAt(entry) : 0;
-    const scanner = new FrameScanner(this.readFd(segment), start, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
-    while (expected < stop) {
-      // Frames before `from` (from the index entry on) are only stepped over: their checksums are not
-      // computed, as nothing of them is returned. Each frame returned is verified, offset included.
-      if (!this.nextFrame(segment, scanner, expected, expected >= from)) return { next: expected, full: false, bytes };
-      if (expected >= from) {
-        const block = scanner.block;
-        const at = scanner.at;
-        const data = block.data(at);
-        const partitionKey = block.partitionKey(at);
-        const size = data.length + partitionKey.length;
-        if (out.length > 0 && bytes + size > limits.maxBytes) return { next: expected, full: true, bytes };
-        bytes += size;
-        out.push({ offset: expected, partitionKey, arrivalTimestamp: block.timestamp(at), data });
-        if (out.length >= limits.maxRecords) return { next: expected + 1, full: true, bytes };
-      }
-      expected++;
-    }
-    return { next: expected, full: false, bytes };
-  }
-
-  private scanForTimestamp(segment: Segment, timestamp: number, stop: number): number | undefined {
-    const entry = segment.index.lastBeforeTimestamp(timestamp);
-    let expected = entry >= 0 ? segment.index.offsetAt(entry) : segment.baseOffset;
-    const start = entry >= 0 ? segment.index.positionAt(entry) : 0;
-    const scanner = new FrameScanner(this.readFd(segment), start, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
-    for (; expected < stop; expected++) {
-      if (!this.nextFrame(segment, scanner, expected)) return undefined;
-      if (scanner.block.timestamp(scanner.at) >= timestamp) return expected;
-    }
-    return undefined;
-  }
-
-  /** Advances `scanner` to the frame of `expected`; on anything else, stops serving the segment from there. */
-  private nextFrame(segment: Segment, scanner: FrameScanner, expected: number, verify = true): boolean {
-    const result = scanner.next(verify);
-    let reason: string | undefined;
-    if (result !== SCAN_FRAME) reason = 'torn or corrupt frame (bad length or checksum)';
-    else if (scanner.block.offset(scanner.at) !== expected) reason = `frame holds offset ${scanner.block.offset(scanner.at)} where ${expected} was expected`;
-    if (reason === undefined) return true;
-    segment.corruptFrom = Math.min(segment.corruptFrom ?? Infinity, expected);
-    this.report({ dir: this.dir, segment: segment.name, offset: expected, position: scanner.position, action: 'unreadable', reason });
-    return false;
-  }
-
-  private readFd(segment: Segment): number {
-    if (segment.writeFd !== undefined) return segment.writeFd;
-    const open = this.readFds.get(segment);
-    if (open !== undefined) {
-      // Re-inserting keeps the map in least-recently-used order.
-      this.readFds.delete(segment);
-      this.readFds.set(segment, open);
-      return open;
-    }
-    if (this.readFds.size >= MAX_READ_FDS) {
-      const [oldest, fd] = this.readFds.entries().next().value as [Segment, number];
-      this.readFds.delete(oldest);
-      fs.closeSync(fd);
-    }
-    const fd = fs.openSync(segment.path, 'r');
-    this.readFds.set(segment, fd);
-    return fd;
-  }
 }
 
 function ioError(error: unknown, doing: string): EddyError {
@@ -676,6 +831,8 @@ interface Settings {
   readonly tailCacheBudget: TailCacheBudget | undefined;
   readonly fsyncIntervalMs: number;
   readonly report: (report: CorruptionReport) => void;
+  readonly verifySegments: boolean;
+  readonly reserveAhead: number;
 }
 
 function settingsFrom(options: FileShardLogOptions): Settings {
@@ -691,6 +848,8 @@ function settingsFrom(options: FileShardLogOptions): Settings {
     tailCacheBudget: options.tailCacheBudget,
     fsyncIntervalMs: positive(options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS, 'fsyncIntervalMs'),
     report: options.onCorruption ?? reportAsWarning,
+    verifySegments: options.verifySegments === true,
+    reserveAhead: Math.ceil(positive(options.offsetsReservedAhead, DEFAULT_OFFSETS_RESERVED_AHEAD, 'offsetsReservedAhead')),
   };
 }
 

@@ -1,6 +1,7 @@
 // The shard log: one append-only, offset-addressed log per shard, in memory or on disk.
 export type { AppendRecord, FsyncPolicy, LogRecord, ReadLimits, RecordInput, ShardLog, ShardLogOptions } from './shard-log.js';
 export { MemoryShardLog } from './memory-shard-log.js';
+export { DamagedRecordsError, damagedBytes, damagedRecords, type DamagedRange } from './damaged-range.js';
 export {
   DEFAULT_FSYNC_INTERVAL_MS,
   DEFAULT_SEGMENT_BYTES,

@@ -2,6 +2,7 @@
 
 import { EddyError } from '../../errors.js';
 import { CommitListeners } from './commit-listeners.js';
+import type { DamagedRange } from './damaged-range.js';
 import type { AppendRecord, LogRecord, ReadLimits, RecordInput, ShardLog } from './shard-log.js';
 
 /** Trimmed records are compacted away once this many sit before the head, so trimming stays O(1) amortised. */
@@ -21,6 +22,17 @@ export class MemoryShardLog implements ShardLog {
 
   get committedOffset(): number {
     return this.nextOffset;
+  }
+
+  /** Memory is not damaged the way files are: nothing to report. */
+  readonly damage: readonly DamagedRange[] = [];
+
+  damageAt(): DamagedRange | undefined {
+    return undefined;
+  }
+
+  onDamage(): () => void {
+    return () => undefined;
   }
 
   get lastArrivalTimestamp(): number | undefined {

@@ -5,7 +5,7 @@
 //    4  u32  format version
 //    8  f64  base offset          16  f64  end offset          24  f64  bytes of valid frames
 //   32  f64  segment file size    40  f64  first timestamp     48  f64  last timestamp
-//   56  f64  first corrupt offset (NaN when none)
+//   56  f64  NaN (once the first corrupt offset; damage now lives in the log's damage file)
 //   64  u32  entry count          68  u32  zero
 //   72       entries: f64 offset, f64 file position, f64 arrival timestamp
 //   end u32  CRC-32 of everything before it
@@ -33,7 +33,7 @@ export function encodeSegmentIndex(segment: Segment): Buffer {
   view.setFloat64(32, segment.fileSize, true);
   view.setFloat64(40, segment.firstTimestamp ?? NaN, true);
   view.setFloat64(48, segment.lastTimestamp ?? NaN, true);
-  view.setFloat64(56, segment.corruptFrom ?? NaN, true);
+  view.setFloat64(56, NaN, true);
   view.setUint32(64, entries, true);
   for (let i = 0; i < entries; i++) {
     const at = HEADER_BYTES + i * ENTRY_BYTES;
@@ -46,27 +46,48 @@ export function encodeSegmentIndex(segment: Segment): Buffer {
   return bytes;
 }
 
+/** A whole sidecar of `segment` (magic, version, checksum and base offset check out), as a view; else undefined. */
+function wholeSidecar(segment: Segment, bytes: Buffer): DataView | undefined {
+  if (bytes.length < HEADER_BYTES + 4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = bytes.length - 4;
+  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION) return undefined;
+  if (crc32(bytes, 0, end) !== view.getUint32(end, true)) return undefined;
+  if (HEADER_BYTES + view.getUint32(64, true) * ENTRY_BYTES !== end) return undefined;
+  if (view.getFloat64(8, true) !== segment.baseOffset) return undefined;
+  return view;
+}
+
+/**
+ * The end offset a whole sidecar records for `segment`, even one describing a file of another size: the
+ * segment held records up to there when it was sealed, so a rescan that finds fewer has found damage.
+ */
+export function sidecarEndOffset(segment: Segment, bytes: Buffer): number | undefined {
+  const view = wholeSidecar(segment, bytes);
+  if (view === undefined) return undefined;
+  const endOffset = view.getFloat64(16, true);
+  return Number.isSafeInteger(endOffset) && endOffset >= segment.baseOffset ? endOffset : undefined;
+}
+
 /**
  * Fills `segment` from its sidecar if the sidecar is whole and describes a segment file of
  * `fileSize` bytes; returns false (leaving the segment untouched) otherwise.
  */
 export function loadSegmentIndex(segment: Segment, bytes: Buffer, fileSize: number): boolean {
-  if (bytes.length < HEADER_BYTES + 4) return false;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const end = bytes.length - 4;
-  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION) return false;
-  if (crc32(bytes, 0, end) !== view.getUint32(end, true)) return false;
+  const view = wholeSidecar(segment, bytes);
+  if (view === undefined) return false;
   const entries = view.getUint32(64, true);
-  if (HEADER_BYTES + entries * ENTRY_BYTES !== end) return false;
-  const base = view.getFloat64(8, true);
+  const base = segment.baseOffset;
   const endOffset = view.getFloat64(16, true);
   const size = view.getFloat64(24, true);
-  if (base !== segment.baseOffset || view.getFloat64(32, true) !== fileSize) return false;
+  if (view.getFloat64(32, true) !== fileSize) return false;
   if (!(endOffset >= base) || !(size >= 0 && size <= fileSize)) return false;
   if (endOffset > base && (entries === 0 || view.getFloat64(HEADER_BYTES, true) !== base || view.getFloat64(HEADER_BYTES + 8, true) !== 0)) {
     return false;
   }
-  const corruptFrom = view.getFloat64(56, true);
+  // Written by an earlier release that stopped serving a segment at its first corrupt record: rescanned, so
+  // the damage is measured and recorded the way it is now.
+  if (!Number.isNaN(view.getFloat64(56, true))) return false;
   const firstTimestamp = view.getFloat64(40, true);
   const lastTimestamp = view.getFloat64(48, true);
   for (let i = 0; i < entries; i++) {
@@ -78,7 +99,6 @@ export function loadSegmentIndex(segment: Segment, bytes: Buffer, fileSize: numb
   segment.fileSize = fileSize;
   segment.firstTimestamp = Number.isNaN(firstTimestamp) ? undefined : firstTimestamp;
   segment.lastTimestamp = Number.isNaN(lastTimestamp) ? undefined : lastTimestamp;
-  segment.corruptFrom = Number.isNaN(corruptFrom) ? undefined : corruptFrom;
   return true;
 }
 

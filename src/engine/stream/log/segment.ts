@@ -1,7 +1,9 @@
 // One segment file of a shard log: its name, what it holds, and how to rebuild that from its bytes.
 
 import path from 'node:path';
-import { FrameScanner, SCAN_CORRUPT, SCAN_END } from './frame-scanner.js';
+import { compareRanges, type DamagedRange } from './damaged-range.js';
+import { findNextFrame } from './frame-resync.js';
+import { FrameScanner, SCAN_END, SCAN_FRAME } from './frame-scanner.js';
 import type { EncodedBatch } from './record-frame.js';
 import { SparseIndex } from './sparse-index.js';
 
@@ -23,22 +25,29 @@ export function parseLogFileName(name: string): { baseOffset: number; kind: 'seg
 }
 
 const SCAN_BLOCK_BYTES = 1024 * 1024;
+
+/**
+ * Damaged ranges kept apart in one segment. Beyond this many, the rest of the segment counts as one more
+ * range (its records are refused with it): what a log remembers about damage stays bounded however
+ * badly a file is garbled.
+ */
+export const MAX_DAMAGED_RANGES_PER_SEGMENT = 64;
 const SCAN_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
 
 export class Segment {
-  /** Bytes of valid frames; appends go here. */
+  /** Up to the end of the last valid frame; appends go here. */
   size = 0;
-  /** Bytes in the file: `size`, plus any corrupt bytes after the valid frames of a sealed segment. */
+  /** Bytes in the file: `size`, plus any damaged bytes after the last valid frame of a sealed segment. */
   fileSize = 0;
-  /** One past the last record written. */
+  /** One past the last record written (or, after damage, the last valid one found). */
   endOffset: number;
   firstTimestamp: number | undefined;
   lastTimestamp: number | undefined;
   /** Clock time of this segment's first write, from which its age (for rolling) is counted. */
   firstWrittenAt: number | undefined;
   readonly index = new SparseIndex();
-  /** Offset of the first record found corrupt: it and everything after it in this segment are not served. */
-  corruptFrom: number | undefined;
+  /** Damaged ranges in this segment, in offset order; reads never return or skip past them. */
+  damage: DamagedRange[] = [];
   /** Open for writing while active and until its last fsync after sealing. */
   writeFd: number | undefined;
   /** Written since its last fsync started. */
@@ -68,9 +77,28 @@ export class Segment {
     return this.endOffset - this.baseOffset;
   }
 
-  /** One past the last record served from this segment's file. */
-  get readableEnd(): number {
-    return this.corruptFrom ?? this.endOffset;
+  addDamage(range: DamagedRange): void {
+    this.damage = [...this.damage, range].sort(compareRanges);
+  }
+
+  /**
+   * Where a scan for `offset` can start: the latest index entry, or end of a damaged range, at or before
+   * it (an index entry may point into bytes found damaged since it was written).
+   */
+  startFor(offset: number): { offset: number; position: number } {
+    const entry = this.index.floorByOffset(offset);
+    let start = entry >= 0 ? { offset: this.index.offsetAt(entry), position: this.index.positionAt(entry) } : { offset: this.baseOffset, position: 0 };
+    for (const range of this.damage) {
+      if (range.toOffset > offset) break;
+      if (range.toPosition > start.position && range.toOffset <= this.endOffset) start = { offset: range.toOffset, position: range.toPosition };
+    }
+    return start;
+  }
+
+  /** The first damaged range of this segment at or after `offset`, where a scan from there must stop. */
+  damageAfter(offset: number): DamagedRange | undefined {
+    for (const range of this.damage) if (range.toOffset > offset) return range;
+    return undefined;
   }
 
   /** Accounts for `batch` written at `position`, adding index entries every `indexInterval` bytes. */
@@ -94,44 +122,77 @@ export class Segment {
   }
 }
 
-export interface ScanProblem {
-  /** File position of the first byte that is not a valid frame. */
-  readonly position: number;
-  /** The offset the record there should have had. */
+/** A stretch of a segment file that is not valid frames, found by a scan. */
+export interface BadStretch {
+  /** The offset the first frame there should have held. */
   readonly offset: number;
+  /** File position of its first byte. */
+  readonly position: number;
+  /** Where valid frames start again (the end of the file when none do). */
+  readonly endPosition: number;
+  /** The offset of the frame at `endPosition`; undefined when the stretch runs to the end of the file. */
+  readonly nextOffset: number | undefined;
   readonly reason: string;
+  /** Set on the last stretch kept when a segment has too many: intact frames may follow, so never a torn tail. */
+  readonly rest?: true;
 }
 
 /**
- * Rebuilds `segment`'s metadata and index by reading every frame of its file, checking checksums and
- * that offsets follow on from the base. Stops at the first invalid frame and describes it.
+ * Rebuilds `segment`'s metadata and index by reading every frame of its file, checking checksums and that
+ * offsets follow on from the base. After a frame that fails, scanning resumes at the next intact frame (see
+ * frame-resync.ts), so the records after damage are kept; each bad stretch is described, in file order.
+ * The last one may run to the end of the file: a torn write, or damage with nothing intact after it.
  */
-export function scanSegment(segment: Segment, fd: number, fileSize: number, indexInterval: number): ScanProblem | undefined {
-  const scanner = new FrameScanner(fd, 0, fileSize, SCAN_BLOCK_BYTES, SCAN_MAX_BLOCK_BYTES);
+export function scanSegment(segment: Segment, fd: number, fileSize: number, indexInterval: number): BadStretch[] {
+  const stretches: BadStretch[] = [];
+  let start = 0;
   let expected = segment.baseOffset;
   let lastIndexed = -Infinity;
   for (;;) {
-    const result = scanner.next();
-    if (result === SCAN_END) return undefined;
-    if (result === SCAN_CORRUPT) {
-      return { position: scanner.position, offset: expected, reason: 'torn or corrupt frame (bad length or checksum)' };
+    const scanner = new FrameScanner(fd, start, fileSize, SCAN_BLOCK_BYTES, SCAN_MAX_BLOCK_BYTES);
+    let bad: { position: number; reason: string } | undefined;
+    for (;;) {
+      const result = scanner.next();
+      if (result === SCAN_END) return stretches;
+      if (result !== SCAN_FRAME) {
+        bad = { position: scanner.position, reason: 'torn or corrupt frame (bad length or checksum)' };
+        break;
+      }
+      const block = scanner.block;
+      const at = scanner.at;
+      const offset = block.offset(at);
+      const position = scanner.position;
+      if (offset !== expected) {
+        bad = { position, reason: `frame holds offset ${offset} where ${expected} was expected` };
+        break;
+      }
+      const timestamp = block.timestamp(at);
+      if (position - lastIndexed >= indexInterval) {
+        segment.index.add(offset, position, timestamp);
+        lastIndexed = position;
+      }
+      if (segment.firstTimestamp === undefined) segment.firstTimestamp = timestamp;
+      segment.lastTimestamp = timestamp;
+      expected++;
+      segment.endOffset = expected;
+      segment.size = position + scanner.length;
     }
-    const block = scanner.block;
-    const at = scanner.at;
-    const offset = block.offset(at);
-    if (offset !== expected) {
-      return { position: scanner.position, offset: expected, reason: `frame holds offset ${offset} where ${expected} was expected` };
+    if (stretches.length === MAX_DAMAGED_RANGES_PER_SEGMENT - 1) {
+      stretches.push({ offset: expected, position: bad.position, endPosition: fileSize, nextOffset: undefined, reason: `${bad.reason}, and too much damage after it to tell apart`, rest: true });
+      return stretches;
     }
-    const timestamp = block.timestamp(at);
-    const position = scanner.position;
-    if (position - lastIndexed >= indexInterval) {
-      segment.index.add(offset, position, timestamp);
-      lastIndexed = position;
-    }
-    if (segment.firstTimestamp === undefined) segment.firstTimestamp = timestamp;
-    segment.lastTimestamp = timestamp;
-    expected++;
-    segment.endOffset = expected;
-    segment.size = position + scanner.length;
+    const next = findNextFrame(fd, bad.position, expected, fileSize);
+    stretches.push({
+      offset: expected,
+      position: bad.position,
+      endPosition: next?.position ?? fileSize,
+      nextOffset: next?.offset,
+      reason: bad.reason,
+    });
+    if (next === undefined) return stretches;
+    start = next.position;
+    expected = next.offset;
+    // The first frame after damage is indexed, so reads after the damage start there.
+    lastIndexed = -Infinity;
   }
 }

@@ -1,6 +1,8 @@
 // The storage contract of one shard: an append-only, offset-addressed log of records.
 // Implementations: a segment-file log on disk (durable) and an in-memory log (--in-memory, tests).
 
+import type { DamagedRange } from './damaged-range.js';
+
 /** How a file-backed log makes appends durable before acknowledging them. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -16,7 +18,10 @@ export interface AppendRecord extends RecordInput {
 }
 
 export interface LogRecord extends AppendRecord {
-  /** Position in the shard, starting at 0 and never reused (retention does not reset it). */
+  /**
+   * Position in the shard, starting at 0, increasing and never reused (retention does not reset it, and
+   * after a crash a file log may leave a gap rather than hand out an offset again).
+   */
   readonly offset: number;
 }
 
@@ -50,8 +55,20 @@ export interface ShardLog {
   append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<number>;
 
   /**
+   * Damaged ranges: records that cannot be served until repaired, in offset order. Always empty in memory.
+   */
+  readonly damage: readonly DamagedRange[];
+
+  /** The damaged range holding `offset`, if any. */
+  damageAt(offset: number): DamagedRange | undefined;
+
+  /** Calls `listener` after damage is found while the log is open (not from inside the read that found it). */
+  onDamage(listener: () => void): () => void;
+
+  /**
    * Reads committed records starting at `fromOffset` (clamped up to `firstOffset`), stopping at either
    * limit; always returns at least one record if one is available, even if it alone exceeds maxBytes.
+   * Never skips a damaged range: stops short of it, or throws DamagedRecordsError when it would be first.
    */
   read(fromOffset: number, limits: ReadLimits): LogRecord[];
 

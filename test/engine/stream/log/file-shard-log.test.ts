@@ -274,10 +274,13 @@ describe('FileShardLog', () => {
   it('fsyncs under fsync interval on its timer, and under never only when sealing or closing', async () => {
     const synced: number[] = [];
     let onSync = () => {};
-    // Observes the log's fdatasync calls (each still goes to the real one).
+    // Observes the log's fdatasyncs of segment files (each still goes to the real one); the offset marks
+    // are fsynced too, on their own schedule.
     const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      synced.push(fd);
-      onSync();
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith('.log')) {
+        synced.push(fd);
+        onSync();
+      }
       realFdatasync(fd, callback);
     }) as typeof fs.fdatasync);
     try {
@@ -357,6 +360,8 @@ describe('FileShardLog', () => {
   it('writes the appends that arrive while a write is in flight together, in one write, and commits them in order', async () => {
     const { shard } = tempDir();
     const log = await openFileShardLog(shard, { fsync: 'always' });
+    // The first append of a log waits for its offsets to be reserved; the ones after it do not.
+    expect(await log.append(numbered(0, 1, 1000))).toBe(0);
     const realWritev = fs.writev;
     const writes: number[] = [];
     let releaseFirst: (() => void) | undefined;
@@ -366,19 +371,19 @@ describe('FileShardLog', () => {
       else realWritev(fd, buffers, position, callback);
     }) as unknown as typeof fs.writev);
     try {
-      const appends = [log.append(numbered(0, 2, 1000)), log.append(numbered(2, 3, 1000)), log.append(numbered(5, 1, 1001)), log.append(numbered(6, 4, 1001))];
+      const appends = [log.append(numbered(1, 2, 1000)), log.append(numbered(3, 3, 1000)), log.append(numbered(6, 1, 1001)), log.append(numbered(7, 4, 1001))];
       expect(writes).toEqual([1]);
       releaseFirst!();
-      expect(await Promise.all(appends)).toEqual([0, 2, 5, 6]);
+      expect(await Promise.all(appends)).toEqual([1, 3, 6, 7]);
       expect(writes).toEqual([1, 3]);
     } finally {
       spy.mockRestore();
     }
-    expect(log.committedOffset).toBe(10);
-    expectNumbered(await readAll(log), 0, 10);
+    expect(log.committedOffset).toBe(11);
+    expectNumbered(await readAll(log), 0, 11);
     await log.close();
     const reopened = await openFileShardLog(shard, { fsync: 'always', onCorruption: () => expect.fail('nothing to repair') });
-    expectNumbered(await readAll(reopened), 0, 10);
+    expectNumbered(await readAll(reopened), 0, 11);
     await reopened.close();
   });
 
@@ -490,10 +495,12 @@ describe('FileShardLog', () => {
     await log.close();
   });
 
-  it('stops serving a record of the open segment found corrupt on read, and goes on with the cached ones', async () => {
+  it('refuses a record of the open segment found corrupt on read, and serves the records after it', async () => {
     const { shard } = tempDir();
     const reports: CorruptionReport[] = [];
     const log = await openFileShardLog(shard, { fsync: 'always', tailCacheBytes: 3000, onCorruption: (r) => reports.push(r) });
+    let announced = 0;
+    log.onDamage(() => announced++);
     for (let i = 0; i < 10; i++) await log.append(numbered(i * 10, 10, 1000));
     const file = path.join(shard, segmentFiles(shard)[0]!);
     const bytes = fs.readFileSync(file);
@@ -502,13 +509,15 @@ describe('FileShardLog', () => {
     bytes[at + 2]! ^= 0x20;
     fs.writeFileSync(file, bytes);
 
-    const records = await readAll(log);
-    const offsets = records.map((r) => r.offset);
-    expect(offsets.slice(0, 3)).toEqual([0, 1, 2]);
-    expect(offsets).not.toContain(3);
-    expect(offsets[offsets.length - 1]).toBe(99);
-    expectNumbered(records.slice(3), offsets[3]!, 100 - offsets[3]!);
-    expect(reports).toMatchObject([{ action: 'unreadable', offset: 3 }]);
+    // The read up to the damage answers; the next one, at the damage, fails.
+    expectNumbered(log.read(0, everything), 0, 3);
+    expect(reports).toMatchObject([{ action: 'damaged', offset: 3, toOffset: 4 }]);
+    expect(() => log.read(3, everything)).toThrow(/records 3 to 3 of the shard log .* are damaged/);
+    expect(log.damageAt(3)).toMatchObject({ fromOffset: 3, toOffset: 4 });
+    expect(log.arrivalTimestampAt(3)).toBeUndefined();
+    expectNumbered(await readAll(log, 4), 4, 96);
+    await Promise.resolve();
+    expect(announced).toBe(1);
 
     // New records go to a fresh segment, so they can be served from disk again.
     expect(await log.append(numbered(100, 5, 1000))).toBe(100);
@@ -530,11 +539,11 @@ describe('FileShardLog', () => {
     expectNumbered(log.read(5, { maxRecords: 3, maxBytes: 1 << 20 }), 5, 3);
     expect(reports).toEqual([]);
     expectNumbered(log.read(0, everything), 0, 3);
-    expect(reports).toMatchObject([{ action: 'unreadable', offset: 3 }]);
+    expect(reports).toMatchObject([{ action: 'damaged', offset: 3, toOffset: 4 }]);
     await log.close();
   });
 
-  it('returns nothing wrong when the length of a record it steps over is damaged', async () => {
+  it('pins damage on the record whose length is damaged, even when only stepping over it', async () => {
     const { shard } = tempDir();
     const reports: CorruptionReport[] = [];
     const log = await openFileShardLog(shard, { fsync: 'always', tailCacheBytes: 0, onCorruption: (r) => reports.push(r) });
@@ -547,11 +556,12 @@ describe('FileShardLog', () => {
     bytes.writeUInt32LE(bytes.readUInt32LE(frame3 + 4) + 8, frame3 + 4);
     fs.writeFileSync(file, bytes);
 
-    expect(log.read(6, everything)).toEqual([]);
-    expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatchObject({ action: 'unreadable' });
-    expect(reports[0]!.offset).toBeGreaterThanOrEqual(4);
-    expect(reports[0]!.offset).toBeLessThanOrEqual(6);
+    // Stepping over record 3 lands inside record 4: the frames are verified from the index entry on, which
+    // finds record 3 at fault, and the read goes on after it.
+    expectNumbered(log.read(6, everything), 6, 14);
+    expect(reports).toMatchObject([{ action: 'damaged', offset: 3, toOffset: 4 }]);
+    expectNumbered(log.read(4, { maxRecords: 2, maxBytes: 1 << 20 }), 4, 2);
+    expect(() => log.read(3, everything)).toThrow(/records 3 to 3 .* are damaged/);
     await log.close();
   });
 

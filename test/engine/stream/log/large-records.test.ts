@@ -8,6 +8,7 @@ import { openFileShardLog, type CorruptionReport } from '../../../../src/engine/
 import { FrameScanner, SCAN_CORRUPT, SCAN_END, SCAN_FRAME } from '../../../../src/engine/stream/log/frame-scanner.js';
 import { MAX_DATA_BYTES, MAX_PARTITION_KEY_BYTES, encodeBatch } from '../../../../src/engine/stream/log/record-frame.js';
 import type { AppendRecord, LogRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import { writeThenCrash } from './simulated-crash.js';
 import { segmentFiles } from './temp-dir.js';
 
 const dirs: string[] = [];
@@ -46,9 +47,9 @@ function expectPatterned(records: readonly LogRecord[], sizes: readonly number[]
 
 const everything = { maxRecords: 10_000, maxBytes: 64 * 1024 * 1024 };
 
-function readAll(log: ShardLog): LogRecord[] {
+function readAll(log: ShardLog, from = 0): LogRecord[] {
   const out: LogRecord[] = [];
-  let offset = 0;
+  let offset = from;
   for (;;) {
     const batch = log.read(offset, { maxRecords: 1000, maxBytes: 4 * 1024 * 1024 });
     if (batch.length === 0) return out;
@@ -164,9 +165,9 @@ describe('a file shard log holding large records', () => {
   it('recovers a torn 1 MiB record at start-up, keeping every whole large record before it', async () => {
     const dir = await freshDir();
     const sizes = [MAX_DATA_BYTES, 700_000, MAX_DATA_BYTES, MAX_DATA_BYTES];
-    const log = await openFileShardLog(dir, { fsync: 'always' });
-    for (let o = 0; o < sizes.length; o++) await log.append([patterned(o, sizes[o]!)]);
-    await log.close();
+    await writeThenCrash(dir, { fsync: 'always' }, async (log) => {
+      for (let o = 0; o < sizes.length; o++) await log.append([patterned(o, sizes[o]!)]);
+    });
     const file = path.join(dir, segmentFiles(dir)[0]!);
     const full = fs.statSync(file).size;
     const lastStart = full - encodeBatch([patterned(3, sizes[3]!)], 3).bytes.length;
@@ -179,7 +180,7 @@ describe('a file shard log holding large records', () => {
     const all = readAll(reopened);
     expect(all.map((r) => r.offset)).toEqual([0, 1, 2]);
     expectPatterned(all, sizes);
-    expect(await reopened.append([patterned(3, sizes[3]!)])).toBe(3);
+    expect(await reopened.append([patterned(3, sizes[3]!)])).toBeGreaterThan(3);
     await reopened.close();
   });
 
@@ -209,7 +210,7 @@ describe('a file shard log holding large records', () => {
     }
   });
 
-  it('treats a length field beyond the largest record as corruption, serving the records before it and the next segment', async () => {
+  it('treats a length field beyond the largest record as damage, serving the records on either side of it', async () => {
     const dir = await freshDir();
     const sizes = [500_000, 600_000, 700_000, 10, 20];
     const log = await openFileShardLog(dir, { fsync: 'always', segmentBytes: 1_500_000, tailCacheBytes: 0 });
@@ -227,10 +228,12 @@ describe('a file shard log holding large records', () => {
 
     const reports: CorruptionReport[] = [];
     const reopened = await openFileShardLog(dir, { fsync: 'always', tailCacheBytes: 0, onCorruption: (r) => reports.push(r) });
-    expect(reports).toMatchObject([{ action: 'unreadable', offset: 1, position: secondStart }]);
-    const all = readAll(reopened);
-    expect(all.map((r) => r.offset)).toEqual([0, 2, 3, 4]);
-    expectPatterned(all, sizes);
+    expect(reports).toMatchObject([{ action: 'damaged', offset: 1, toOffset: 2, position: secondStart }]);
+    expect(reopened.read(0, { maxRecords: 10, maxBytes: 1 << 30 }).map((r) => r.offset)).toEqual([0]);
+    expect(() => reopened.read(1, { maxRecords: 10, maxBytes: 1 << 30 })).toThrow(/records 1 to 1 .* are damaged/);
+    const after = readAll(reopened, 2);
+    expect(after.map((r) => r.offset)).toEqual([2, 3, 4]);
+    expectPatterned([reopened.read(0, { maxRecords: 1, maxBytes: 1 << 30 })[0]!, ...after], sizes);
     await reopened.close();
   });
 });
