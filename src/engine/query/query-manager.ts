@@ -13,6 +13,7 @@ import type { PlanNode, QueryPlan } from './plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { RunningQuery } from './running-query.js';
+import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint, QueryInfo, QueryStatus } from './running-query.js';
 
 export interface QueryManagerOptions {
@@ -28,6 +29,8 @@ export interface QueryManagerOptions {
   readonly idleCheckIntervalMs?: number;
   /** Where new queries start reading (default TRIM_HORIZON: everything retained). */
   readonly startPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** Milliseconds of query work per pass over the event loop, shared by all queries (default 5). */
+  readonly querySliceMs?: number;
 }
 
 export interface StartQueryOptions {
@@ -61,9 +64,11 @@ export class QueryManager {
   readonly results = new ResultHub();
   private readonly queries = new Map<string, ManagedQuery>();
   private readonly clock: Clock;
+  private readonly scheduler: QueryScheduler;
 
   constructor(private readonly options: QueryManagerOptions) {
     this.clock = options.clock ?? systemClock;
+    this.scheduler = new QueryScheduler(options.querySliceMs === undefined ? {} : { sliceMs: options.querySliceMs });
   }
 
   /** Validates the plan (building every operator), records the query in the catalog and starts it. */
@@ -178,6 +183,7 @@ export class QueryManager {
       store: o.store,
       clock: this.clock,
       results: this.results,
+      scheduler: this.scheduler,
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),

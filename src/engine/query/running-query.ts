@@ -17,6 +17,7 @@ import { Pipeline } from './pipeline.js';
 import type { ResultHub } from './result-hub.js';
 import { StreamSink } from './stream-sink.js';
 import { WatermarkTracker } from './watermark-tracker.js';
+import type { QueryScheduler } from './query-scheduler.js';
 import type { WatermarkState } from './watermark-tracker.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
@@ -78,6 +79,8 @@ export interface RunningQueryOptions {
    * serialises it at once), as operators may reuse parts of their snapshots. A rejection fails the query.
    */
   readonly onCheckpoint?: (checkpoint: QueryCheckpoint) => Promise<void>;
+  /** Shares the event loop with the other queries and with I/O; without one, each step takes a pass of its own. */
+  readonly scheduler?: QueryScheduler;
 }
 
 interface ActiveShard {
@@ -274,8 +277,9 @@ export class RunningQuery {
         this.advanceWatermark();
         await this.deliver();
         if (this.checkpointDue()) this.checkpointInBackground();
+        // Woken by new records or not, the next step waits its turn, so records committed meanwhile are read together.
         if (read === 0 && !finished) await this.waitForWork();
-        else await new Promise<void>((r) => setImmediate(r));
+        await this.nextTurn();
       }
     } catch (e) {
       this.fail(isEddyError(e) && e.code === 'ResourceNotFoundException' && !this.streamExists() ? new EddyError('ResourceNotFoundException', `stream '${this.stream}' was deleted`) : e);
@@ -283,6 +287,11 @@ export class RunningQuery {
       unsubscribe();
       for (const s of this.active.values()) s.cursor.close();
     }
+  }
+
+  private nextTurn(): Promise<void> {
+    const scheduler = this.options.scheduler;
+    return scheduler ? scheduler.turn() : new Promise<void>((r) => setImmediate(r));
   }
 
   private streamExists(): boolean {
