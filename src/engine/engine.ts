@@ -36,6 +36,10 @@ export interface EngineOptions {
     readonly checkpointIntervalMs?: number;
     readonly idleCheckIntervalMs?: number;
     readonly batchSize?: number;
+    /** Running queries accepted at once (default 1,000); more are refused with a LimitExceededException. */
+    readonly maxQueries?: number;
+    /** State keys one query may hold (default 1,000,000); a query that needs more fails, naming the limit. */
+    readonly maxStateKeys?: number;
   };
 }
 
@@ -105,6 +109,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
       ...(q.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: q.idleCheckIntervalMs }),
       ...(q.batchSize === undefined ? {} : { batchSize: q.batchSize }),
+      ...(q.maxQueries === undefined ? {} : { maxQueries: q.maxQueries }),
+      ...(q.maxStateKeys === undefined ? {} : { maxStateKeys: q.maxStateKeys }),
     });
     closers.push(() => queries.close());
     const resumedQueries = await queries.resumeQueries();

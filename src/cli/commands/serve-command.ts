@@ -32,6 +32,14 @@ export const serveCommand: Command = {
     },
     { name: 'fsync', type: 'string', choices: ['always', 'interval', 'never'], description: 'When writes are fsynced before they are acknowledged.', defaultText: 'always' },
     { name: 'idle-timeout', type: 'integer', description: 'Seconds after which a shard without records stops holding back a query watermark.', defaultText: '30', placeholder: 'seconds' },
+    { name: 'max-queries', type: 'integer', description: 'Continuous queries that may run at once; more are refused with 429.', defaultText: '1000', placeholder: 'n' },
+    {
+      name: 'max-query-state-keys',
+      type: 'integer',
+      description: 'Keys of state (groups, open window groups, distinct values) one query may hold before it fails.',
+      defaultText: '1000000',
+      placeholder: 'n',
+    },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
     { name: 'tls-cert', type: 'string', description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key.', placeholder: 'file' },
     { name: 'tls-key', type: 'string', description: 'PEM private key of --tls-cert (without a passphrase).', placeholder: 'file' },
@@ -45,6 +53,10 @@ export const serveCommand: Command = {
     if (inMemory && values['data-dir'] !== undefined) throw new UsageError('--in-memory and --data-dir cannot be used together');
     const idleTimeoutSeconds = values['idle-timeout'] as number | undefined;
     if (idleTimeoutSeconds !== undefined && idleTimeoutSeconds < 1) throw new UsageError(`argument --idle-timeout: ${idleTimeoutSeconds} must be at least 1 second`);
+    const maxQueries = values['max-queries'] as number | undefined;
+    if (maxQueries !== undefined && maxQueries < 1) throw new UsageError(`argument --max-queries: ${maxQueries} must be at least 1`);
+    const maxStateKeys = values['max-query-state-keys'] as number | undefined;
+    if (maxStateKeys !== undefined && maxStateKeys < 1) throw new UsageError(`argument --max-query-state-keys: ${maxStateKeys} must be at least 1`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
@@ -66,7 +78,11 @@ export const serveCommand: Command = {
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
-      ...(idleTimeoutSeconds !== undefined ? { queries: { idleTimeoutMs: idleTimeoutSeconds * 1000 } } : {}),
+      queries: {
+        ...(idleTimeoutSeconds !== undefined ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
+        ...(maxQueries !== undefined ? { maxQueries } : {}),
+        ...(maxStateKeys !== undefined ? { maxStateKeys } : {}),
+      },
     });
     const delivery = engine.delivery;
     const app = buildServer({

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
 import type { KeyValue } from './key-mapper.js';
+import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
 
 export class GroupAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
@@ -14,9 +15,11 @@ export class GroupAggregate implements Operator {
   private slotOfKey = new Int32Array(0);
   private touchedAt = new Int32Array(0);
   private generation = 0;
+  private readonly limit: StateKeyLimit;
 
-  constructor(node: GroupAggregateNode, input: readonly ColumnSchema[], clock?: Clock) {
+  constructor(node: GroupAggregateNode, input: readonly ColumnSchema[], clock?: Clock, maxStateKeys = DEFAULT_MAX_STATE_KEYS) {
     validateAggregates(node.aggregates, node.keys, []);
+    this.limit = new StateKeyLimit(maxStateKeys, groupByText(node.keys, false));
     this.agg = new Aggregation(input, node.keys, node.aggregates, clock);
     this.outputColumns = [...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), ...node.aggregates.map((a) => ({ name: a.name, type: a.type }))];
     this.schema = arrowSchema(this.outputColumns);
@@ -33,6 +36,8 @@ export class GroupAggregate implements Operator {
     const agg = this.agg;
     const view = agg.view(batch);
     const keyIds = agg.keyIds(view);
+    // Before any state is made for the batch's new keys: a failed query has nothing more to allocate.
+    this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
     this.ensure(agg.keys.size);
     const slots = new Int32Array(n);
     const touched: number[] = [];
@@ -51,6 +56,7 @@ export class GroupAggregate implements Operator {
       slots[i] = s;
     }
     agg.accumulate(view, slots);
+    if (agg.state.distinctValues > 0) this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
     const count = touched.length;
     const touchedSlots = touched.map((k) => this.slotOfKey[k]!);
     out.emit(outputBatch(this.schema, [...agg.keys.columns(touched, count), ...agg.finalize(touchedSlots, count)], count));

@@ -12,6 +12,8 @@ import { sourceColumnsUsed } from './column-usage.js';
 
 export interface BuildOptions {
   readonly clock?: Clock;
+  /** State keys each aggregate may hold (default DEFAULT_MAX_STATE_KEYS); see state-key-limit.ts. */
+  readonly maxStateKeys?: number;
 }
 
 type Factory<K extends PlanNode['kind']> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
@@ -20,8 +22,8 @@ export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } 
   source: (node) => new Source(node),
   filter: (node, input, o) => new Filter(node, input, o.clock),
   project: (node, input, o) => new Project(node, input, o.clock),
-  windowAggregate: (node, input, o) => new WindowAggregate(node, input, o.clock),
-  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o.clock),
+  windowAggregate: (node, input, o) => new WindowAggregate(node, input, o.clock, o.maxStateKeys),
+  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o.clock, o.maxStateKeys),
 };
 
 export interface BuiltPlan {

@@ -28,8 +28,9 @@ export class Pipeline {
   private output: RecordBatch[] = [];
   private readonly eventTimeColumn: number;
 
-  constructor(readonly plan: QueryPlan, clock: Clock = systemClock) {
-    const built = buildOperators(plan.root, { clock });
+  /** `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts). */
+  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, maxStateKeys?: number) {
+    const built = buildOperators(plan.root, maxStateKeys === undefined ? { clock } : { clock, maxStateKeys });
     this.source = built.source;
     this.operators = built.operators;
     this.outputColumns = built.outputColumns;

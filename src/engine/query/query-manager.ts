@@ -31,7 +31,17 @@ export interface QueryManagerOptions {
   readonly startPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** Milliseconds of query work per pass over the event loop, shared by all queries (default 5). */
   readonly querySliceMs?: number;
+  /**
+   * Running queries this manager accepts (default 1,000); starting one more is refused with a
+   * LimitExceededException. Queries resumed from the catalog at start-up are not refused.
+   */
+  readonly maxQueries?: number;
+  /** State keys each query's aggregates may hold (default 1,000,000); a query that needs more fails. */
+  readonly maxStateKeys?: number;
 }
+
+/** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
+export const DEFAULT_MAX_QUERIES = 1000;
 
 export interface StartQueryOptions {
   readonly id?: string;
@@ -43,6 +53,8 @@ export interface StartQueryOptions {
 interface ManagedQuery {
   readonly info: QueryInfo;
   status(): QueryStatus;
+  /** Whether it is running, without building the whole status. */
+  readonly running: boolean;
   stop(): Promise<void>;
   poke(): void;
 }
@@ -55,6 +67,9 @@ class UnresumedQuery implements ManagedQuery {
   }
   status(): QueryStatus {
     return this.failed;
+  }
+  get running(): boolean {
+    return false;
   }
   async stop(): Promise<void> {}
   poke(): void {}
@@ -69,15 +84,29 @@ export class QueryManager {
   constructor(private readonly options: QueryManagerOptions) {
     this.clock = options.clock ?? systemClock;
     this.scheduler = new QueryScheduler(options.querySliceMs === undefined ? {} : { sliceMs: options.querySliceMs });
+    const max = options.maxQueries ?? DEFAULT_MAX_QUERIES;
+    if (!(Number.isSafeInteger(max) && max >= 1)) throw new EddyError('ValidationException', `maxQueries must be a whole number of at least 1, got ${max}`);
+    this.maxQueries = max;
   }
+
+  private readonly maxQueries: number;
 
   /** Validates the plan (building every operator), records the query in the catalog and starts it. */
   async startQuery(plan: QueryPlan, info: StartQueryOptions): Promise<QueryStatus> {
     const id = info.id ?? randomUUID();
     if (this.queries.has(id)) throw new EddyError('ResourceInUseException', `query ${id} already exists`);
     const name = info.name ?? id;
-    if ([...this.queries.values()].some((q) => q.info.name === name && q.status().status === 'running')) {
-      throw new EddyError('ResourceInUseException', `a query named '${name}' is already running`);
+    let running = 0;
+    for (const q of this.queries.values()) {
+      if (!q.running) continue;
+      running++;
+      if (q.info.name === name) throw new EddyError('ResourceInUseException', `a query named '${name}' is already running`);
+    }
+    if (running >= this.maxQueries) {
+      throw new EddyError(
+        'LimitExceededException',
+        `query limit reached: this server runs at most ${this.maxQueries.toLocaleString('en-US')} queries at once (--max-queries); stop one with DELETE /v1/queries/:id first`,
+      );
     }
     const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now() };
     const query = this.create(stored, undefined);
@@ -184,6 +213,7 @@ export class QueryManager {
       clock: this.clock,
       results: this.results,
       scheduler: this.scheduler,
+      ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),

@@ -81,6 +81,8 @@ export interface RunningQueryOptions {
   readonly onCheckpoint?: (checkpoint: QueryCheckpoint) => Promise<void>;
   /** Shares the event loop with the other queries and with I/O; without one, each step takes a pass of its own. */
   readonly scheduler?: QueryScheduler;
+  /** State keys each aggregate may hold before the query fails (default 1,000,000). */
+  readonly maxStateKeys?: number;
 }
 
 interface ActiveShard {
@@ -121,7 +123,7 @@ export class RunningQuery {
     readonly plan: QueryPlan,
     private readonly options: RunningQueryOptions,
   ) {
-    this.pipeline = new Pipeline(plan, options.clock);
+    this.pipeline = new Pipeline(plan, options.clock, options.maxStateKeys);
     this.stream = this.pipeline.source.node.stream;
     this.tracker = new WatermarkTracker({
       delayMs: this.pipeline.source.node.eventTime.watermarkDelayMs,
@@ -169,6 +171,10 @@ export class RunningQuery {
   /** Wakes a waiting query so it re-reads the clock (idle shards) and its shards. */
   poke(): void {
     this.wakeUp?.();
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
   }
 
   status(): QueryStatus {

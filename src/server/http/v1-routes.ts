@@ -19,7 +19,7 @@ export interface V1RoutesOptions {
   readonly sql: SqlService;
 }
 
-const errors = { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
+const errors = { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 429: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
 
 export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
   const { sql } = options;
