@@ -126,8 +126,13 @@ export class QueryManager {
   async stopQuery(id: string): Promise<void> {
     const q = this.get(id);
     this.queries.delete(id);
-    await q.stop();
-    await this.options.catalog?.removeQuery(id);
+    // The definition goes first, so the catalog skips the final checkpoint of a query that is going away.
+    const removed = this.options.catalog?.removeQuery(id);
+    try {
+      await q.stop();
+    } finally {
+      await removed;
+    }
   }
 
   listQueries(): QueryStatus[] {
