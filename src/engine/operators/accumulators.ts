@@ -532,10 +532,15 @@ export class AggregateState implements SlotFields {
   alloc(): number {
     const s = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (s >= this.capacity) this.grow(Math.max(1024, this.capacity * 2));
+    this.reset(s);
+    return s;
+  }
+
+  /** Empties a slot in use, as if it had just been allocated. */
+  reset(s: number): void {
     this.data[s * this.stride] = 0;
     const accs = this.accumulators;
     for (let a = 0; a < accs.length; a++) accs[a]!.reset(s);
-    return s;
   }
 
   release(slot: number): void {

@@ -33,6 +33,12 @@ export interface QueryCheckpoint {
   readonly watermark?: WatermarkState;
   /** Each operator's snapshot, in pipeline order (null for stateless ones). */
   readonly operators?: readonly unknown[];
+  /**
+   * Changes to apply on top of `operators`, oldest first; each holds, per operator, what changed since
+   * the checkpoint before it (null: nothing). A checkpoint saved with `changes` and no `operators` is a
+   * delta on the checkpoints saved before it (see Pipeline.checkpointState).
+   */
+  readonly changes?: readonly (readonly unknown[])[];
 }
 
 export interface QueryInfo {
@@ -137,6 +143,7 @@ export class RunningQuery {
     }
     options.store.describeStream(this.stream);
     if (options.checkpoint?.operators) this.pipeline.restore(options.checkpoint.operators);
+    for (const changes of options.checkpoint?.changes ?? []) this.pipeline.restoreChanges(changes);
     for (const [id, cp] of Object.entries(options.checkpoint?.shards ?? {})) if (cp.done) this.done.add(id);
     this.startedAt = options.clock.now();
     this.lastCheckpointAt = this.startedAt;
@@ -200,6 +207,10 @@ export class RunningQuery {
     };
   }
 
+  /**
+   * Takes the next checkpoint. It may hold only what changed since the one before (see
+   * Pipeline.checkpointState), so each one taken must be saved, in order.
+   */
   checkpoint(): QueryCheckpoint {
     const shards: Record<string, ShardCheckpoint> = {};
     // Finished shards that retention has since removed no longer need remembering.
@@ -208,7 +219,8 @@ export class RunningQuery {
       const after = s.cursor.lastSequenceNumber ?? s.startedAfter;
       if (after !== undefined) shards[id] = { after };
     }
-    return { shards, watermark: this.tracker.snapshot(), operators: this.pipeline.snapshot() };
+    const state = this.pipeline.checkpointState();
+    return { shards, watermark: this.tracker.snapshot(), ...('changes' in state ? { changes: [state.changes] } : state) };
   }
 
   /** Takes a checkpoint now and writes it in the background, unless the previous one is still being written. */

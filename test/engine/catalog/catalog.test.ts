@@ -75,7 +75,7 @@ describe('Catalog', () => {
     await cat.saveCheckpoint('q1', big);
     expect(await inodes()).toEqual(before);
     expect(catalogText).not.toContain('checkpoint');
-    expect(JSON.parse(await readFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), 'utf8'))).toEqual(big);
+    expect(JSON.parse(await readFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), 'utf8'))).toEqual({ format: 2, generation: 1, checkpoint: big });
     expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['q1.json', 'q2.json']);
     const again = await Catalog.open(dir);
     expect(again.query('q1')?.checkpoint).toEqual(big);
