@@ -101,7 +101,7 @@ async function largeState(dir) {
   const total = sizes.reduce((a, b) => a + b, 0);
   console.log(`  updates: ${fmt(UPDATES_PER_SECOND)} records/s over random keys for ${SECONDS} s; query read ${fmt(status.inputRecords)} records, status ${status.status}`);
   console.log(`  checkpoint writes seen: ${writes.length}, ${mb(total)} in all, ${mb(total / Math.max(1, writes.length))} each on average (smallest ${mb(Math.min(...sizes))}, largest ${mb(Math.max(...sizes))})`);
-  console.log(`  checkpoint bytes per 5 s interval: ${mb((total / (SECONDS + 6)) * 5)}`);
+  console.log(`  checkpoint bytes per 5 s interval: ${mb((total / (SECONDS + 6)) * 5)}; each write (MB): ${sizes.map((b) => (b / 1e6).toFixed(1)).join(', ')}`);
   console.log(`  memory while updating: rss ${mb(Math.min(...rss))}-${mb(Math.max(...rss))}, heap used ${mb(Math.min(...heap))}-${mb(Math.max(...heap))}`);
 }
 

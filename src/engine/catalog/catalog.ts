@@ -24,6 +24,7 @@ import type { QueryPlan, StreamSchema } from '../query/plan.js';
 import type { QueryCheckpoint } from '../query/running-query.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
+import { WriteSlots } from './write-slots.js';
 
 export interface StoredQuery {
   readonly id: string;
@@ -85,6 +86,8 @@ export class Catalog {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private bytesWritten = 0;
+  /** Checkpoint writes of all queries share a few slots, so stream fsyncs are not queued behind them. */
+  private readonly checkpointSlots = new WriteSlots();
 
   private constructor(private readonly dir: string | undefined) {}
 
@@ -205,7 +208,7 @@ export class Catalog {
       pending.deltas = [];
     }
     const previous = this.checkpointWrites.get(id) ?? Promise.resolve();
-    const write = previous.catch(() => undefined).then(() => this.writePending(id));
+    const write = previous.catch(() => undefined).then(() => this.checkpointSlots.run(() => this.writePending(id)));
     this.checkpointWrites.set(id, write);
     const settled = (): void => {
       if (this.checkpointWrites.get(id) === write) this.checkpointWrites.delete(id);
