@@ -2,9 +2,11 @@
 // in memory without a data directory. It is also the read-only catalog the SQL compiler resolves stream
 // names against.
 //
-// On disk: <dataDir>/catalog.json holds the stream schemas and query definitions; each query's
-// checkpoint (shard positions and operator state, possibly large) lives in its own files under
-// <dataDir>/queries/, so checkpointing one query rewrites neither the others nor the definitions:
+// On disk: <dataDir>/catalog.json holds the stream schemas. Each query lives in its own files under
+// <dataDir>/queries/, so starting, stopping or checkpointing one query rewrites no other query's
+// files (a catalog of a thousand queries rewritten whole for each new one made starting them take
+// time that grew with the square of their number):
+//   <id>.query.json             its definition (SQL, plan), {"version":1,"query":…}
 //   <id>.json                   the base: a full checkpoint, {"format":2,"generation":G,"checkpoint":…}
 //   <id>.delta-<G>-<N>.json     the N-th checkpoint since base G that holds only what changed,
 //                               {"format":2,"generation":G,"seq":N,"checkpoint":…}
@@ -15,7 +17,8 @@
 // the earlier single-file checkpoint and restores as it is; a newer format is refused, naming the file.
 // A query's definition is written before any checkpoint of it and removed before its checkpoint files,
 // so checkpoint files without a definition can only be left over from a crash mid-removal; opening the
-// catalog deletes them.
+// catalog deletes them. A catalog.json of version 1 also held the definitions; opening it moves them
+// into their own files.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -39,9 +42,16 @@ export interface StoredQuery {
 type QueryDefinition = Omit<StoredQuery, 'checkpoint'>;
 
 interface CatalogFile {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly streams: readonly StreamSchema[];
-  readonly queries: readonly QueryDefinition[];
+  /** Version 1 only: the query definitions, which now have files of their own. */
+  readonly queries?: readonly QueryDefinition[];
+}
+
+/** What a query's definition file holds. */
+interface DefinitionFile {
+  readonly version: 1;
+  readonly query: QueryDefinition;
 }
 
 export const CATALOG_FILE = 'catalog.json';
@@ -103,6 +113,7 @@ export class Catalog {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    let legacyQueries: readonly QueryDefinition[] = [];
     if (text !== undefined) {
       let file: CatalogFile;
       try {
@@ -110,11 +121,16 @@ export class Catalog {
       } catch (e) {
         throw new EddyError('InternalFailure', `catalog ${path} is not valid JSON (${(e as Error).message}); refusing to overwrite it`);
       }
-      if (file.version !== 1) throw new EddyError('InternalFailure', `catalog ${path} has unknown version ${String(file.version)}`);
+      if (file.version !== 1 && file.version !== 2) throw new EddyError('InternalFailure', `catalog ${path} has unknown version ${String(file.version)}`);
       for (const s of file.streams) catalog.streams.set(s.name, s);
-      for (const q of file.queries) catalog.stored.set(q.id, definitionOf(q));
+      legacyQueries = file.queries ?? [];
     }
-    await catalog.loadCheckpoints();
+    await catalog.loadQueries(legacyQueries);
+    if (legacyQueries.length > 0) {
+      // Each definition is in its own file now; only then may catalog.json stop holding them.
+      for (const q of legacyQueries) await catalog.writeDefinition(q);
+      await catalog.persist();
+    }
     return catalog;
   }
 
@@ -159,9 +175,22 @@ export class Catalog {
   }
 
   async putQuery(query: StoredQuery): Promise<void> {
-    this.stored.set(query.id, definitionOf(query));
-    await this.persist();
+    const definition = definitionOf(query);
+    this.stored.set(query.id, definition);
+    if (this.dir !== undefined) {
+      try {
+        await this.writeDefinition(definition);
+      } catch (e) {
+        if (this.stored.get(query.id) === definition) this.stored.delete(query.id);
+        throw e;
+      }
+    }
     if (query.checkpoint) await this.saveCheckpoint(query.id, query.checkpoint);
+  }
+
+  private async writeDefinition(definition: QueryDefinition): Promise<void> {
+    const file: DefinitionFile = { version: 1, query: definition };
+    await writeFileAtomic(this.definitionPath(definition.id), JSON.stringify(file));
   }
 
   /** Forgets a query: its definition first, then its checkpoint files (after any write of them ends). */
@@ -170,8 +199,9 @@ export class Catalog {
     this.loaded.delete(id);
     this.inMemory.delete(id);
     this.pending.delete(id);
-    await this.persist();
     if (this.dir === undefined) return;
+    await rm(this.definitionPath(id), { force: true });
+    await fsyncDirectory(join(this.dir, QUERY_CHECKPOINTS_DIR));
     await this.checkpointWrites.get(id)?.catch(() => undefined);
     if (this.stored.has(id)) return;
     const files = this.files.get(id);
@@ -264,7 +294,7 @@ export class Catalog {
       .then(async () => {
         if (!this.dirty) return;
         this.dirty = false;
-        const file: CatalogFile = { version: 1, streams: this.listStreams(), queries: [...this.stored.values()] };
+        const file: CatalogFile = { version: 2, streams: this.listStreams() };
         await writeFileAtomic(path, `${JSON.stringify(file, null, 1)}\n`);
       });
     return this.writing;
@@ -276,17 +306,28 @@ export class Catalog {
   }
 
   /**
-   * Reads the checkpoint files of known queries (refusing to open on one it cannot read); deletes those
-   * of removed queries, deltas no base uses, and stray temporaries.
+   * Reads the definitions and checkpoint files of the queries (refusing to open on a file it cannot
+   * read), oldest query first; deletes checkpoint files of removed queries, deltas no base uses, and
+   * stray temporaries. `legacy`: definitions a version 1 catalog.json held.
    */
-  private async loadCheckpoints(): Promise<void> {
+  private async loadQueries(legacy: readonly QueryDefinition[]): Promise<void> {
     const dir = join(this.dir!, QUERY_CHECKPOINTS_DIR);
     if ((await mkdir(dir, { recursive: true })) !== undefined) await fsyncDirectory(this.dir!);
+    const names = await readdir(dir);
+    const definitions = [...legacy];
+    for (const name of names) {
+      if (fileOf(name)?.kind !== 'definition') continue;
+      const path = join(dir, name);
+      definitions.push(parseDefinitionFile(await readFile(path, 'utf8'), path));
+    }
+    definitions.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const d of definitions) this.stored.set(d.id, definitionOf(d));
     const bases = new Set<string>();
     const deltas = new Map<string, { generation: number; seq: number; name: string }[]>();
     const unused: string[] = [];
-    for (const name of await readdir(dir)) {
-      const file = checkpointFileOf(name);
+    for (const name of names) {
+      const file = fileOf(name);
+      if (file?.kind === 'definition') continue;
       if (file === undefined || !this.stored.has(file.id)) unused.push(name);
       else if (file.delta === undefined) bases.add(file.id);
       else {
@@ -334,6 +375,10 @@ export class Catalog {
     return join(this.dir!, QUERY_CHECKPOINTS_DIR, fileNameOf(id));
   }
 
+  private definitionPath(id: string): string {
+    return join(this.dir!, QUERY_CHECKPOINTS_DIR, `${encodedIdOf(id)}.query.json`);
+  }
+
   private deltaPath(id: string, generation: number, seq: number): string {
     return join(this.dir!, QUERY_CHECKPOINTS_DIR, `${encodedIdOf(id)}.delta-${generation}-${seq}.json`);
   }
@@ -367,6 +412,19 @@ function positionsOnly(checkpoint: QueryCheckpoint): string | undefined {
 
 function digestOf(text: string): string {
   return createHash('sha1').update(text).digest('hex');
+}
+
+function parseDefinitionFile(text: string, path: string): QueryDefinition {
+  let file: DefinitionFile;
+  try {
+    file = JSON.parse(text) as DefinitionFile;
+  } catch (e) {
+    throw new EddyError('InternalFailure', `query definition ${path} is not valid JSON (${(e as Error).message}); delete it and the query's other files to drop that query`);
+  }
+  if (file.version !== 1 || typeof file.query?.id !== 'string') {
+    throw new EddyError('InternalFailure', `query definition ${path} has unknown version ${JSON.stringify(file.version)}; run the version of Eddy that wrote it, or delete the query's files to drop that query`);
+  }
+  return file.query;
 }
 
 /** Reads a checkpoint file of either format; anything else is refused with what to do about it. */
@@ -406,8 +464,8 @@ function fileNameOf(id: string): string {
   return `${encodedIdOf(id)}.json`;
 }
 
-/** The query and, for a delta, its generation and number, of a checkpoint file's name; undefined for any other name. */
-function checkpointFileOf(fileName: string): { id: string; delta?: { generation: number; seq: number } } | undefined {
+/** The query a file under queries/ belongs to and what the file is; undefined for any other name. */
+function fileOf(fileName: string): { id: string; kind: 'definition' | 'base' | 'delta'; delta?: { generation: number; seq: number } } | undefined {
   const dot = fileName.indexOf('.');
   if (dot < 0) return undefined;
   const stem = fileName.slice(0, dot);
@@ -419,7 +477,8 @@ function checkpointFileOf(fileName: string): { id: string; delta?: { generation:
   }
   if (encodedIdOf(id) !== stem) return undefined;
   const rest = fileName.slice(dot);
-  if (rest === '.json') return { id };
+  if (rest === '.json') return { id, kind: 'base' };
+  if (rest === '.query.json') return { id, kind: 'definition' };
   const match = /^\.delta-([1-9]\d*)-([1-9]\d*)\.json$/.exec(rest);
-  return match ? { id, delta: { generation: Number(match[1]), seq: Number(match[2]) } } : undefined;
+  return match ? { id, kind: 'delta', delta: { generation: Number(match[1]), seq: Number(match[2]) } } : undefined;
 }

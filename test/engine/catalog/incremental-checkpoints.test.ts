@@ -25,7 +25,7 @@ async function catalogWithQuery(): Promise<{ dir: string; catalog: Catalog; file
   dirs.push(dir);
   const catalog = await Catalog.open(dir);
   await catalog.putQuery({ id: 'q1', name: 'q1', sql: 'SELECT 1', plan, createdAt: 1 });
-  return { dir, catalog, files: async () => (await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort() };
+  return { dir, catalog, files: async () => (await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).filter((n) => !n.endsWith('.query.json')).sort() };
 }
 
 const full = (after: string, groups: string[]): QueryCheckpoint => ({ shards: { s: { after } }, operators: [{ groups }] });
