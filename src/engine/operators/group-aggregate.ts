@@ -87,6 +87,14 @@ export class GroupAggregate implements Operator {
 
   onWatermark(): void {}
 
+  onClose(): void {
+    this.agg.release();
+    this.slotOfKey = new Int32Array(0);
+    this.touchedAt = new Int32Array(0);
+    this.changedIn = new Int32Array(0);
+    this.changed = [];
+  }
+
   /**
    * Every group, column-wise: the key values of group i at `keys[i * width …]` and its accumulators'
    * state at `accs[i]`, with no per-group object or repeated member names.

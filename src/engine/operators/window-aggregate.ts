@@ -433,6 +433,13 @@ export class WindowAggregate implements Operator {
     else if (this.agg.keys.size > COMPACT_MIN_KEYS) this.compactKeys();
   }
 
+  onClose(): void {
+    this.panes.clear();
+    this.current = undefined;
+    this.agg.release();
+    this.mergeScratch = new Int32Array(0);
+  }
+
   private compactKeys(): void {
     let live = 0;
     for (const pane of this.panes.values()) live += pane.keyIds.length;

@@ -139,6 +139,7 @@ export class Pipeline {
     });
   }
 
+  /** The query has ended: operators let go of their state. */
   close(): void {
     for (const op of this.operators) op.onClose?.(this.ctx);
   }

@@ -172,6 +172,7 @@ export class RunningQuery {
       this.lastCheckpointAt = this.options.clock.now();
       await this.options.onCheckpoint?.(this.checkpoint());
     }
+    this.pipeline.close();
     this.options.results.end(this.id);
   }
 
@@ -304,6 +305,8 @@ export class RunningQuery {
     } finally {
       unsubscribe();
       for (const s of this.active.values()) s.cursor.close();
+      // A failed query stays listed, with its error, until it is deleted; its state is of no more use.
+      if (this.state === 'failed') this.pipeline.close();
     }
   }
 

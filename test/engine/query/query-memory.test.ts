@@ -12,6 +12,7 @@ import { RunningQuery } from '../../../src/engine/query/running-query.js';
 import { QueryScheduler } from '../../../src/engine/query/query-scheduler.js';
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
 import { Catalog } from '../../../src/engine/catalog/catalog.js';
+import { GroupAggregate } from '../../../src/engine/operators/group-aggregate.js';
 import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
 
 setFlagsFromString('--expose-gc');
@@ -97,6 +98,27 @@ describe('a stopped query', () => {
     await Promise.all(stops);
     expect(results.queryCount).toBe(0);
     expect(await aliveAfterCollection(refs)).toBe(0);
+  });
+});
+
+describe('a query that fails', () => {
+  it('lets go of its state at once, while it stays listed with its error until deleted', async () => {
+    const store = await openStreamStore({ shardLimits: false });
+    cleanup.push(() => store.close());
+    await store.createStream('clicks', { shardCount: 1 });
+    const results = new ResultHub();
+    const query = new RunningQuery({ id: 'q', name: 'q', sql: 'q' }, plan('clicks'), { store, clock: new ManualClock(0), results, maxStateKeys: 100 });
+    const failed = new Promise<string>((resolve) => results.subscribe('q', { onRows: () => undefined, onError: resolve }));
+    query.start();
+    await put(store, 'clicks', 80);
+    await expect.poll(() => query.status().inputRecords).toBe(80);
+    const groupBy = query.pipeline.operators[0] as GroupAggregate;
+    expect(groupBy.groups).toBe(80);
+    await put(store, 'clicks', 150);
+    expect(await failed).toBe('query state exceeded 100 keys in GROUP BY user_id; the limit is set with --max-query-state-keys');
+    await expect.poll(() => groupBy.groups).toBe(0);
+    expect(query.status()).toMatchObject({ status: 'failed', error: 'query state exceeded 100 keys in GROUP BY user_id; the limit is set with --max-query-state-keys' });
+    await query.stop();
   });
 });
 
