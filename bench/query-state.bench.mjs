@@ -105,10 +105,13 @@ async function largeState(dir) {
   console.log(`  memory while updating: rss ${mb(Math.min(...rss))}-${mb(Math.max(...rss))}, heap used ${mb(Math.min(...heap))}-${mb(Math.max(...heap))}`);
 }
 
-function memory() {
+async function memory() {
+  // A second collection after a pause: buffers outside the heap are freed in the background after the first.
+  globalThis.gc?.();
+  await sleep(200);
   globalThis.gc?.();
   const m = process.memoryUsage();
-  return `heap used ${mb(m.heapUsed)}, rss ${mb(m.rss)}`;
+  return `heap used ${mb(m.heapUsed)}, array buffers ${mb(m.arrayBuffers)}, rss ${mb(m.rss)}`;
 }
 
 async function putLatency(engine, stream) {
@@ -130,19 +133,19 @@ async function manyQueries(dir, readsTarget) {
   await createStream(engine, 'elsewhere');
   console.log(`${fmt(QUERIES)} queries reading ${readsTarget ? 'the stream put to' : 'another stream'}:`);
   await putLatency(engine, 'target');
-  console.log(`  before: put ${await putLatency(engine, 'target')}; ${memory()}`);
+  console.log(`  before: put ${await putLatency(engine, 'target')}; ${await memory()}`);
   const ids = [];
   const started = performance.now();
   for (let i = 0; i < QUERIES; i++) {
     ids.push((await startQuery(engine, `SELECT user_id, count(*) AS n FROM ${readsTarget ? 'target' : 'elsewhere'} GROUP BY user_id`)).id);
   }
   console.log(`  started in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  running: put ${await putLatency(engine, 'target')}; ${memory()}`);
+  console.log(`  running: put ${await putLatency(engine, 'target')}; ${await memory()}`);
   const deleting = performance.now();
   for (const id of ids) await engine.queries.stopQuery(id);
   console.log(`  deleted in ${((performance.now() - deleting) / 1000).toFixed(1)} s`);
   await sleep(100);
-  console.log(`  after deleting: put ${await putLatency(engine, 'target')}; ${memory()}`);
+  console.log(`  after deleting: put ${await putLatency(engine, 'target')}; ${await memory()}`);
   await engine.close();
 }
 
