@@ -12,8 +12,12 @@
 // The CPU per record (all threads, and the main thread alone where /proc shows it) is printed beside
 // each rate: it is what a change to the code moves, while the rates also move with the disk and the load.
 //
+// A second put run gives every record a partition key of its own (UUID-shaped, as producers that key by
+// order or event id send): every record misses the stream's route cache, which is full after the first
+// 100,000 records and then forgets one key per record.
+//
 //   npm run build && node bench/streams.bench.mjs
-//   EDDY_BENCH_RECORDS=2000000 EDDY_BENCH_CONCURRENCY=8 EDDY_BENCH_MODE=memory node bench/streams.bench.mjs
+//   EDDY_BENCH_RECORDS=2000000 EDDY_BENCH_UNIQUE_RECORDS=1000000 EDDY_BENCH_CONCURRENCY=8 EDDY_BENCH_MODE=memory node bench/streams.bench.mjs
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +44,17 @@ const pool = Array.from({ length: 64 }, (_, b) => {
   });
 });
 const batches = Math.ceil(TOTAL / BATCH);
+/** Records of the unique-key run; each has a key no other record has. */
+const UNIQUE_TOTAL = Number(process.env.EDDY_BENCH_UNIQUE_RECORDS ?? 1_000_000);
+const uniqueBatches = Math.ceil(UNIQUE_TOTAL / BATCH);
+const uuidLike = (n) => {
+  const h = n.toString(16).padStart(12, '0');
+  return `6f1c${h.slice(0, 4)}-9a2e-4b7d-8c31-${h}`;
+};
+/** The same record bodies as `pool`, each batch with its own keys; built before timing starts. */
+const uniquePool = Array.from({ length: uniqueBatches }, (_, b) =>
+  pool[b % pool.length].map((r, i) => ({ partitionKey: uuidLike(b * BATCH + i), data: r.data })),
+);
 const payloadBytes = pool[0].reduce((n, r) => n + r.data.byteLength + r.partitionKey.length, 0);
 
 const rate = (records, ms) => Math.round((records / ms) * 1000);
@@ -62,12 +77,12 @@ const mainThreadCpuMs = () => {
 };
 const fmt = (n) => n.toLocaleString('en-US');
 
-async function putAll(store, stream) {
+async function putAll(store, stream, batchesOf = (n) => pool[n % pool.length], count = batches) {
   let next = 0;
   let failed = 0;
   const worker = async () => {
-    while (next < batches) {
-      const batch = pool[next++ % pool.length];
+    while (next < count) {
+      const batch = batchesOf(next++);
       const entries = await store.putRecords(stream, batch);
       for (const e of entries) if (e.errorCode) failed++;
     }
@@ -148,19 +163,24 @@ try {
   if (get.count !== total) throw new Error(`GetRecords read ${get.count} of ${total} records`);
   const cur = cursorsAll(store, 'bench');
   if (cur.count !== total) throw new Error(`cursors read ${cur.count} of ${total} records`);
+  await store.createStream('unique', { shardCount: SHARDS });
+  globalThis.gc?.();
+  const unique = await putAll(store, 'unique', (n) => uniquePool[n], uniqueBatches);
+  const uniqueTotal = uniqueBatches * BATCH;
   await store.close();
   const raw = rawAppendFsync(dir);
 
   const mode = inMemory ? 'in-memory' : 'durable, fsync always';
-  const perRecord = (ms) => `${((ms * 1000) / total).toFixed(2)} µs`;
-  const line = (label, m, note = '') =>
+  const perRecord = (ms, n) => `${((ms * 1000) / n).toFixed(2)} µs`;
+  const line = (label, m, note = '', n = total) =>
     console.log(
-      `  ${label.padEnd(24)}${fmt(rate(total, m.ms)).padStart(12)} records/s   ` +
-        `(${(m.ms / 1000).toFixed(2)} s wall, ${(m.cpu / 1000).toFixed(2)} s CPU = ${fmt(rate(total, m.cpu))} records per CPU-second` +
-        `, ${perRecord(m.cpu)} CPU/record${m.main === undefined ? '' : `, ${perRecord(m.main)} on the main thread`}${note})`,
+      `  ${label.padEnd(28)}${fmt(rate(n, m.ms)).padStart(12)} records/s   ` +
+        `(${(m.ms / 1000).toFixed(2)} s wall, ${(m.cpu / 1000).toFixed(2)} s CPU = ${fmt(rate(n, m.cpu))} records per CPU-second` +
+        `, ${perRecord(m.cpu, n)} CPU/record${m.main === undefined ? '' : `, ${perRecord(m.main, n)} on the main thread`}${note})`,
     );
   console.log(`stream store (${mode}): ${fmt(total)} records of ${RECORD_BYTES} B, batches of ${BATCH}, ${SHARDS} shards, ${CONCURRENCY} PutRecords in flight`);
-  line('PutRecords', put);
+  line(`PutRecords, ${fmt(DISTINCT_KEYS)} keys`, put);
+  line('PutRecords, unique keys', unique, `; ${fmt(uniqueTotal)} records, each its own key`, uniqueTotal);
   line('GetRecords', get);
   line('cursor reads', cur);
   line('raw write+fsync / 500', raw, `; plain fs, ${batches} fsyncs`);

@@ -43,6 +43,10 @@ export interface EngineOptions {
     readonly maxBatchMillis?: number;
     /** What maxBatchMillis is measured with (default: a monotonic clock); tests pass their own. */
     readonly cpuClock?: Clock;
+    /** Running queries accepted at once (default 1,000); more are refused with a LimitExceededException. */
+    readonly maxQueries?: number;
+    /** State keys one query may hold (default 1,000,000); a query that needs more fails, naming the limit. */
+    readonly maxStateKeys?: number;
   };
 }
 
@@ -114,6 +118,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(q.batchSize === undefined ? {} : { batchSize: q.batchSize }),
       ...(q.maxBatchMillis === undefined ? {} : { maxBatchMillis: q.maxBatchMillis }),
       ...(q.cpuClock === undefined ? {} : { cpuClock: q.cpuClock }),
+      ...(q.maxQueries === undefined ? {} : { maxQueries: q.maxQueries }),
+      ...(q.maxStateKeys === undefined ? {} : { maxStateKeys: q.maxStateKeys }),
     });
     closers.push(() => queries.close());
     const resumedQueries = await queries.resumeQueries();

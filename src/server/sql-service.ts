@@ -143,8 +143,8 @@ export class SqlService {
     try {
       return await this.runStatement(statement, script);
     } catch (e) {
-      // Engine refusals (a stream in use, a name taken) point at the statement that caused them.
-      if (isEddyError(e) && e.fault === 'user' && e.code !== 'ResourceInUseException' && !(e instanceof SqlError)) {
+      // Engine mistakes point at the statement that caused them; refusals (a name taken, a limit reached) keep their code.
+      if (isEddyError(e) && e.fault === 'user' && !isRefusal(e, statement.kind) && !(e instanceof SqlError)) {
         throw new SqlError(sqlCodeFor(e), e.message, statement.span, script);
       }
       throw e;
@@ -211,6 +211,7 @@ export class SqlService {
             { name: 'stream', type: 'VARCHAR' },
             { name: 'sink', type: 'VARCHAR' },
             { name: 'sql', type: 'VARCHAR' },
+            { name: 'error', type: 'VARCHAR' },
           ],
           rows: this.listQueries().map((q) => ({
             id: q.id,
@@ -219,6 +220,7 @@ export class SqlService {
             stream: q.stream,
             sink: q.sink.kind === 'stream' ? q.sink.stream : 'subscribers',
             sql: q.sql,
+            error: q.error ?? null,
           })),
         };
       case 'describe': {
@@ -265,8 +267,8 @@ export class SqlService {
       return await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }) });
     } catch (e) {
       held?.release(id);
-      // A taken query name is a conflict (409), not a mistake in the SQL text.
-      if (isEddyError(e) && e.fault === 'user' && e.code !== 'ResourceInUseException' && !(e instanceof SqlError)) {
+      // A taken query name (409) or the query limit (429) is not a mistake in the SQL text.
+      if (isEddyError(e) && e.fault === 'user' && !isRefusal(e, statement.kind) && !(e instanceof SqlError)) {
         throw new SqlError(sqlCodeFor(e), e.message, statement.span, script);
       }
       throw e;
@@ -286,6 +288,14 @@ export class SqlService {
 
 export function summary(status: QueryStatus): QuerySummary {
   return { id: status.id, name: status.name, status: status.status, columns: status.columns };
+}
+
+/**
+ * Engine errors about the server's state rather than the statement: a name taken, or, when starting a
+ * query, the limit on running queries (a stream's shard limit stays a mistake in its CREATE STREAM).
+ */
+function isRefusal(e: EddyError, kind: CompiledStatement['kind']): boolean {
+  return e.code === 'ResourceInUseException' || (e.code === 'LimitExceededException' && (kind === 'query' || kind === 'insert'));
 }
 
 function sqlCodeFor(e: EddyError): SqlErrorCode {

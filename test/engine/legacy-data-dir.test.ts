@@ -50,12 +50,12 @@ describe('a data directory written before names were encoded in one place', () =
     expect((await readdir(join(dataDir, 'streams'))).sort()).toEqual(['%2E', '%2E%2E', '__firehose_.', '__firehose_..', '__firehose_orders.raw-v1', 'clicks', 'orders.v1']);
   });
 
-  it('resumes the query whose id holds a dot from its checkpoint, renaming the checkpoint file once', async () => {
+  it('resumes the query whose id holds a dot from its checkpoint, its definition moved into a file of its own', async () => {
     const e = await open();
     expect(e.catalog.stream('clicks')?.columns.map((c) => c.name)).toEqual(['user_id', 'n']);
     expect(e.resumedQueries.map((q) => [q.id, q.status])).toEqual([['daily.totals', 'running']]);
     expect(e.catalog.query('daily.totals')?.checkpoint?.shards).toEqual({ 'shardId-000000000000': { after: '490000000000000000000000000000' } });
-    expect(await readdir(join(dataDir, 'queries'))).toEqual(['daily.totals.json']);
+    expect((await readdir(join(dataDir, 'queries'))).sort()).toEqual(['daily%2Etotals.json', 'daily%2Etotals.query.json']);
     await e.close();
 
     const again = await open();

@@ -45,6 +45,14 @@ export const serveCommand: Command = {
       defaultText: '5000',
       placeholder: 'ms',
     },
+    { name: 'max-queries', type: 'integer', description: 'Continuous queries that may run at once; more are refused with 429.', defaultText: '1000', placeholder: 'n' },
+    {
+      name: 'max-query-state-keys',
+      type: 'integer',
+      description: 'Keys of state (groups, open window groups, distinct values) one query may hold before it fails.',
+      defaultText: '1000000',
+      placeholder: 'n',
+    },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
     { name: 'tls-cert', type: 'string', description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key.', placeholder: 'file' },
     { name: 'tls-key', type: 'string', description: 'PEM private key of --tls-cert (without a passphrase).', placeholder: 'file' },
@@ -70,6 +78,10 @@ export const serveCommand: Command = {
     if (idleTimeoutSeconds !== undefined && idleTimeoutSeconds < 1) throw new UsageError(`argument --idle-timeout: ${idleTimeoutSeconds} must be at least 1 second`);
     const maxBatchMillis = values['max-batch-ms'] as number | undefined;
     if (maxBatchMillis !== undefined && maxBatchMillis < 1) throw new UsageError(`argument --max-batch-ms: ${maxBatchMillis} must be at least 1 ms`);
+    const maxQueries = values['max-queries'] as number | undefined;
+    if (maxQueries !== undefined && maxQueries < 1) throw new UsageError(`argument --max-queries: ${maxQueries} must be at least 1`);
+    const maxStateKeys = values['max-query-state-keys'] as number | undefined;
+    if (maxStateKeys !== undefined && maxStateKeys < 1) throw new UsageError(`argument --max-query-state-keys: ${maxStateKeys} must be at least 1`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
@@ -108,6 +120,8 @@ export const serveCommand: Command = {
       queries: {
         ...(idleTimeoutSeconds !== undefined ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
         ...(maxBatchMillis !== undefined ? { maxBatchMillis } : {}),
+        ...(maxQueries !== undefined ? { maxQueries } : {}),
+        ...(maxStateKeys !== undefined ? { maxStateKeys } : {}),
       },
     });
     const delivery = engine.delivery;

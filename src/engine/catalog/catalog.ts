@@ -2,20 +2,34 @@
 // in memory without a data directory. It is also the read-only catalog the SQL compiler resolves stream
 // names against.
 //
-// On disk: <dataDir>/catalog.json holds the stream schemas and query definitions; each query's latest
-// checkpoint (shard positions and operator state, possibly large) lives in its own file,
-// <dataDir>/queries/<id>.json, so checkpointing one query rewrites neither the others nor the
-// definitions. Both are replaced atomically. A query's definition is written before any checkpoint of
-// it and removed before its checkpoint file, so a checkpoint file without a definition can only be
-// left over from a crash mid-removal; opening the catalog deletes it.
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+// On disk: <dataDir>/catalog.json holds the stream schemas. Each query lives in its own files under
+// <dataDir>/queries/, so starting, stopping or checkpointing one query rewrites no other query's
+// files (a catalog of a thousand queries rewritten whole for each new one made starting them take
+// time that grew with the square of their number):
+//   <id>.query.json             its definition (SQL, plan), {"version":1,"query":…}
+//   <id>.json                   the base: a full checkpoint, {"format":2,"generation":G,"checkpoint":…}
+//   <id>.delta-<G>-<N>.json     the N-th checkpoint since base G that holds only what changed,
+//                               {"format":2,"generation":G,"seq":N,"checkpoint":…}
+// A query with large state writes a delta most of the time and a new base (generation G+1, after which
+// the older deltas are deleted) once its deltas add up to more than the state (Pipeline.checkpointState).
+// Every file is written atomically; a delta of another generation than the base, left by a crash
+// between a new base and the deletions, is ignored and deleted on opening. A base without a format is
+// the earlier single-file checkpoint and restores as it is; a newer format is refused, naming the file.
+// A query's definition is written before any checkpoint of it and removed before its checkpoint files,
+// so checkpoint files without a definition can only be left over from a crash mid-removal; opening the
+// catalog deletes them. A catalog.json of version 1 also held the definitions; opening it moves them
+// into their own files.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryPlan, StreamSchema } from '../query/plan.js';
 import type { QueryCheckpoint } from '../query/running-query.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
 import { makeConfiguredDirectory } from '../configured-directory.js';
-import { decodePathComponent, encodePathComponent, removeInside } from '../safe-path.js';
+import { MAX_COMPONENT_BYTES, removeInside } from '../safe-path.js';
+import { WriteSlots } from './write-slots.js';
 
 export interface StoredQuery {
   readonly id: string;
@@ -24,34 +38,70 @@ export interface StoredQuery {
   readonly plan: QueryPlan;
   /** Epoch ms. */
   readonly createdAt: number;
-  readonly checkpoint?: QueryCheckpoint;
   /** Why the query failed, when it failed of its own making: it is not run again until it is stopped. */
   readonly failure?: string;
+  readonly checkpoint?: QueryCheckpoint;
 }
 
 type QueryDefinition = Omit<StoredQuery, 'checkpoint'>;
 
 interface CatalogFile {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly streams: readonly StreamSchema[];
-  readonly queries: readonly QueryDefinition[];
+  /** Version 1 only: the query definitions, which now have files of their own. */
+  readonly queries?: readonly QueryDefinition[];
+}
+
+/** What a query's definition file holds. */
+interface DefinitionFile {
+  readonly version: 1;
+  readonly query: QueryDefinition;
 }
 
 export const CATALOG_FILE = 'catalog.json';
 /** The directory of per-query checkpoint files, beside the catalog file. */
 export const QUERY_CHECKPOINTS_DIR = 'queries';
+/** The checkpoint file format this version writes; it reads this one and the earlier, unversioned one. */
+export const CHECKPOINT_FORMAT = 2;
+
+/** A query's checkpoint files as the catalog knows them. */
+interface CheckpointFiles {
+  /** Generation of the base file; 0 for none, or for a base in the unversioned format. */
+  readonly generation: number;
+  /** Deltas written on top of the base (numbered 1 to seq). */
+  readonly seq: number;
+  /** Whether a base file exists (deltas follow only a base of generation 1 or later). */
+  readonly hasBase: boolean;
+  /** Digest of the last checkpoint written, so an unchanged one is not written again. */
+  readonly lastDigest: string | undefined;
+}
+
+/** Checkpoints saved and not yet written: the latest full one and the deltas after it, in order. */
+interface PendingCheckpoints {
+  full: string | undefined;
+  /** `positions`: for a delta with no operator changes, its shard positions and watermark alone. */
+  deltas: { readonly text: string; readonly positions: string | undefined }[];
+}
 
 export class Catalog {
   private readonly streams = new Map<string, StreamSchema>();
   private readonly stored = new Map<string, QueryDefinition>();
-  /** Each query's latest checkpoint as JSON text (what its file holds, or is about to). */
-  private readonly checkpoints = new Map<string, string>();
+  /**
+   * Checkpoints read when the catalog opened, kept until their query saves one of its own (a resumed
+   * query reads it once); after that they are read from the files when asked for, not held in memory.
+   */
+  private readonly loaded = new Map<string, QueryCheckpoint>();
+  /** Without a data directory: each query's base and deltas as text. */
+  private readonly inMemory = new Map<string, { base: string; deltas: string[] }>();
+  private readonly files = new Map<string, CheckpointFiles>();
+  private readonly pending = new Map<string, PendingCheckpoints>();
   /** Per query, the checkpoint write in progress and those chained behind it. */
   private readonly checkpointWrites = new Map<string, Promise<void>>();
-  /** Per query, the text its checkpoint file holds. */
-  private readonly written = new Map<string, string>();
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
+  private bytesWritten = 0;
+  /** Checkpoint writes of all queries share a few slots, so stream fsyncs are not queued behind them. */
+  private readonly checkpointSlots = new WriteSlots();
 
   private constructor(private readonly dir: string | undefined) {}
 
@@ -67,6 +117,7 @@ export class Catalog {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    let legacyQueries: readonly QueryDefinition[] = [];
     if (text !== undefined) {
       let file: CatalogFile;
       try {
@@ -74,11 +125,16 @@ export class Catalog {
       } catch (e) {
         throw new EddyError('InternalFailure', `catalog ${path} is not valid JSON (${(e as Error).message}); refusing to overwrite it`);
       }
-      if (file.version !== 1) throw new EddyError('InternalFailure', `catalog ${path} has unknown version ${String(file.version)}`);
+      if (file.version !== 1 && file.version !== 2) throw new EddyError('InternalFailure', `catalog ${path} has unknown version ${String(file.version)}`);
       for (const s of file.streams) catalog.streams.set(s.name, s);
-      for (const q of file.queries) catalog.stored.set(q.id, definitionOf(q));
+      legacyQueries = file.queries ?? [];
     }
-    await catalog.loadCheckpoints();
+    await catalog.loadQueries(legacyQueries);
+    if (legacyQueries.length > 0) {
+      // Each definition is in its own file now; only then may catalog.json stop holding them.
+      for (const q of legacyQueries) await catalog.writeDefinition(q);
+      await catalog.persist();
+    }
     return catalog;
   }
 
@@ -105,7 +161,12 @@ export class Catalog {
     if (this.streams.delete(name)) await this.persist();
   }
 
-  /** Every query with its latest checkpoint (parsed afresh on each call). */
+  /** Bytes of checkpoint files written since the catalog opened. */
+  get checkpointBytesWritten(): number {
+    return this.bytesWritten;
+  }
+
+  /** Every query with its latest checkpoint (read afresh on each call, from the files when there are any). */
   queries(): StoredQuery[] {
     return [...this.stored.keys()].map((id) => this.query(id)!);
   }
@@ -113,15 +174,23 @@ export class Catalog {
   query(id: string): StoredQuery | undefined {
     const q = this.stored.get(id);
     if (!q) return undefined;
-    const checkpoint = this.checkpoints.get(id);
-    return checkpoint === undefined ? q : { ...q, checkpoint: JSON.parse(checkpoint) as QueryCheckpoint };
+    const checkpoint = this.loaded.get(id) ?? this.readCheckpoint(id);
+    return checkpoint === undefined ? q : { ...q, checkpoint };
   }
 
   async putQuery(query: StoredQuery): Promise<void> {
-    // An id that cannot name its checkpoint file is refused before anything is stored.
-    if (this.dir !== undefined) fileNameOf(query.id);
-    this.stored.set(query.id, definitionOf(query));
-    await this.persist();
+    // An id that cannot name its files is refused before anything is stored.
+    if (this.dir !== undefined) encodedIdOf(query.id);
+    const definition = definitionOf(query);
+    this.stored.set(query.id, definition);
+    if (this.dir !== undefined) {
+      try {
+        await this.writeDefinition(definition);
+      } catch (e) {
+        if (this.stored.get(query.id) === definition) this.stored.delete(query.id);
+        throw e;
+      }
+    }
     if (query.checkpoint) await this.saveCheckpoint(query.id, query.checkpoint);
   }
 
@@ -129,47 +198,105 @@ export class Catalog {
   async recordQueryFailure(id: string, error: string): Promise<void> {
     const q = this.stored.get(id);
     if (!q) return;
-    this.stored.set(id, { ...q, failure: error });
-    await this.persist();
+    const definition = { ...q, failure: error };
+    this.stored.set(id, definition);
+    if (this.dir !== undefined) await this.writeDefinition(definition);
   }
 
-  /** Forgets a query: its definition first, then its checkpoint file (after any write of it ends). */
+  private async writeDefinition(definition: QueryDefinition): Promise<void> {
+    const file: DefinitionFile = { version: 1, query: definition };
+    await writeFileAtomic(this.definitionPath(definition.id), JSON.stringify(file));
+  }
+
+  /** Forgets a query: its definition first, then its checkpoint files (after any write of them ends). */
   async removeQuery(id: string): Promise<void> {
     if (!this.stored.delete(id)) return;
-    this.checkpoints.delete(id);
-    await this.persist();
+    this.loaded.delete(id);
+    this.inMemory.delete(id);
+    this.pending.delete(id);
     if (this.dir === undefined) return;
+    await rm(this.definitionPath(id), { force: true });
+    await fsyncDirectory(join(this.dir, QUERY_CHECKPOINTS_DIR));
     await this.checkpointWrites.get(id)?.catch(() => undefined);
     if (this.stored.has(id)) return;
-    this.written.delete(id);
+    const files = this.files.get(id);
+    this.files.delete(id);
     await rm(this.checkpointPath(id), { force: true });
+    if (files) for (let n = 1; n <= files.seq; n++) await rm(this.deltaPath(id, files.generation, n), { force: true });
   }
 
   /**
-   * Records a query's checkpoint. It is serialised before this returns, so the caller may go on
-   * changing the state it was taken from; the promise settles once it is durable. Writes of one query
-   * run one at a time, and checkpoints saved while one runs are folded into a single next write of the
-   * latest. A checkpoint equal to the one on disk is not written again.
+   * Records a query's checkpoint: a full one (with `operators`, or a query without state), or a delta
+   * (`changes` without `operators`) on the ones saved before it. It is serialised before this returns,
+   * so the caller may go on changing the state it was taken from; the promise settles once it is
+   * durable. Writes of one query run one at a time; full checkpoints saved while one runs are folded
+   * into a single next write of the latest, deltas are each written, in order. A checkpoint equal to
+   * the last one written is not written again.
    */
   saveCheckpoint(id: string, checkpoint: QueryCheckpoint): Promise<void> {
     if (!this.stored.has(id)) return Promise.resolve();
-    this.checkpoints.set(id, JSON.stringify(checkpoint));
-    if (this.dir === undefined) return Promise.resolve();
+    this.loaded.delete(id);
+    const text = JSON.stringify(checkpoint);
+    const delta = isDelta(checkpoint);
+    if (this.dir === undefined) {
+      const held = this.inMemory.get(id);
+      if (!delta) this.inMemory.set(id, { base: text, deltas: [] });
+      else if (held) held.deltas.push(text);
+      else throw new EddyError('InternalFailure', `checkpoint of query ${id} holds changes but no checkpoint came before it`);
+      return Promise.resolve();
+    }
+    let pending = this.pending.get(id);
+    if (!pending) this.pending.set(id, (pending = { full: undefined, deltas: [] }));
+    if (delta) pending.deltas.push({ text, positions: positionsOnly(checkpoint) });
+    else {
+      pending.full = text;
+      pending.deltas = [];
+    }
     const previous = this.checkpointWrites.get(id) ?? Promise.resolve();
-    const write = previous
-      .catch(() => undefined)
-      .then(async () => {
-        const text = this.checkpoints.get(id);
-        if (text === undefined || !this.stored.has(id) || text === this.written.get(id)) return;
-        await writeFileAtomic(this.checkpointPath(id), text);
-        this.written.set(id, text);
-      });
+    const write = previous.catch(() => undefined).then(() => this.checkpointSlots.run(() => this.writePending(id)));
     this.checkpointWrites.set(id, write);
     const settled = (): void => {
       if (this.checkpointWrites.get(id) === write) this.checkpointWrites.delete(id);
     };
     write.then(settled, settled);
     return write;
+  }
+
+  private async writePending(id: string): Promise<void> {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    if (pending === undefined || !this.stored.has(id)) return;
+    let files = this.files.get(id) ?? { generation: 0, seq: 0, hasBase: false, lastDigest: undefined };
+    if (pending.full !== undefined) {
+      const digest = digestOf(pending.full);
+      if (!(digest === files.lastDigest && files.seq === 0)) {
+        const generation = files.generation + 1;
+        await this.writeCheckpointFile(this.checkpointPath(id), `{"format":${CHECKPOINT_FORMAT},"generation":${generation},"checkpoint":${pending.full}}`);
+        const old = files;
+        files = { generation, seq: 0, hasBase: true, lastDigest: digest };
+        this.files.set(id, files);
+        // The new base stands on its own now: a crash before these go leaves deltas of an older generation, ignored on opening.
+        for (let n = 1; n <= old.seq; n++) await rm(this.deltaPath(id, old.generation, n), { force: true });
+      }
+    }
+    for (const { text, positions } of pending.deltas) {
+      if (!this.stored.has(id)) return;
+      if (files.generation === 0) throw new EddyError('InternalFailure', `checkpoint of query ${id} holds changes but no full checkpoint came before it`);
+      const digest = digestOf(positions ?? text);
+      if (digest === files.lastDigest) continue;
+      const seq = files.seq + 1;
+      await this.writeCheckpointFile(
+        this.deltaPath(id, files.generation, seq),
+        `{"format":${CHECKPOINT_FORMAT},"generation":${files.generation},"seq":${seq},"checkpoint":${text}}`,
+      );
+      files = { ...files, seq, lastDigest: digest };
+      this.files.set(id, files);
+    }
+  }
+
+  private async writeCheckpointFile(path: string, text: string): Promise<void> {
+    await writeFileAtomic(path, text);
+    this.bytesWritten += Buffer.byteLength(text);
   }
 
   /** Writes are serialised; a burst of changes while one write runs is folded into the next one. */
@@ -182,7 +309,7 @@ export class Catalog {
       .then(async () => {
         if (!this.dirty) return;
         this.dirty = false;
-        const file: CatalogFile = { version: 1, streams: this.listStreams(), queries: [...this.stored.values()] };
+        const file: CatalogFile = { version: 2, streams: this.listStreams() };
         await writeFileAtomic(path, `${JSON.stringify(file, null, 1)}\n`);
       });
     return this.writing;
@@ -194,43 +321,148 @@ export class Catalog {
   }
 
   /**
-   * Reads the checkpoint files of known queries; deletes those of removed queries and stray temporaries.
-   * A file named in an earlier encoding of its query id (`.` written as `%2E`) is renamed to the current one.
+   * Reads the definitions and checkpoint files of the queries (refusing to open on a file it cannot
+   * read), oldest query first; deletes checkpoint files of removed queries, deltas no base uses, and
+   * stray temporaries. `legacy`: definitions a version 1 catalog.json held.
    */
-  private async loadCheckpoints(): Promise<void> {
+  private async loadQueries(legacy: readonly QueryDefinition[]): Promise<void> {
     const dir = join(this.dir!, QUERY_CHECKPOINTS_DIR);
     if ((await mkdir(dir, { recursive: true })) !== undefined) await fsyncDirectory(this.dir!);
-    let changed = false;
     const names = await readdir(dir);
-    const present = new Set(names);
+    const definitions = [...legacy];
     for (const name of names) {
-      const id = queryIdOf(name);
-      const canonical = id === undefined || !this.stored.has(id) ? undefined : fileNameOf(id);
-      if (canonical === undefined || (canonical !== name && present.has(canonical))) {
-        await removeInside(dir, join(dir, name));
-        changed = true;
-        continue;
-      }
-      const path = join(dir, canonical);
-      if (canonical !== name) {
-        await rename(join(dir, name), path);
-        changed = true;
-      }
-      const text = await readFile(path, 'utf8');
-      try {
-        JSON.parse(text);
-      } catch (e) {
-        throw new EddyError('InternalFailure', `query checkpoint ${path} is not valid JSON (${(e as Error).message}); delete it to restart that query from the beginning of its stream`);
-      }
-      this.checkpoints.set(id!, text);
-      this.written.set(id!, text);
+      if (fileOf(name)?.kind !== 'definition') continue;
+      const path = join(dir, name);
+      definitions.push(parseDefinitionFile(await readFile(path, 'utf8'), path));
     }
-    if (changed) await fsyncDirectory(dir);
+    definitions.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const d of definitions) this.stored.set(d.id, definitionOf(d));
+    const bases = new Set<string>();
+    const deltas = new Map<string, { generation: number; seq: number; name: string }[]>();
+    const unused: string[] = [];
+    for (const name of names) {
+      const file = fileOf(name);
+      if (file?.kind === 'definition') continue;
+      if (file === undefined || !this.stored.has(file.id)) unused.push(name);
+      else if (file.delta === undefined) bases.add(file.id);
+      else {
+        let list = deltas.get(file.id);
+        if (!list) deltas.set(file.id, (list = []));
+        list.push({ ...file.delta, name });
+      }
+    }
+    for (const id of bases) {
+      const base = await readFile(this.checkpointPath(id), 'utf8');
+      const { generation, checkpoint } = parseCheckpointFile(base, this.checkpointPath(id));
+      const chain: QueryCheckpoint[] = [];
+      for (const d of (deltas.get(id) ?? []).sort((a, b) => a.seq - b.seq)) {
+        if (d.generation !== generation || d.seq !== chain.length + 1) {
+          unused.push(d.name);
+          continue;
+        }
+        const path = join(dir, d.name);
+        chain.push(parseCheckpointFile(await readFile(path, 'utf8'), path).checkpoint);
+      }
+      deltas.delete(id);
+      this.loaded.set(id, withChanges(checkpoint, chain));
+      this.files.set(id, { generation, seq: chain.length, hasBase: true, lastDigest: undefined });
+    }
+    for (const list of deltas.values()) unused.push(...list.map((d) => d.name));
+    for (const name of unused) await removeInside(dir, join(dir, name));
+    if (unused.length > 0) await fsyncDirectory(dir);
+  }
+
+  /** A query's checkpoint as its files (or, without a data directory, its texts) hold it now. */
+  private readCheckpoint(id: string): QueryCheckpoint | undefined {
+    if (this.dir === undefined) {
+      const held = this.inMemory.get(id);
+      return held && withChanges(JSON.parse(held.base) as QueryCheckpoint, held.deltas.map((d) => JSON.parse(d) as QueryCheckpoint));
+    }
+    const files = this.files.get(id);
+    if (!files?.hasBase) return undefined;
+    const read = (path: string): QueryCheckpoint => parseCheckpointFile(readFileSync(path, 'utf8'), path).checkpoint;
+    const chain: QueryCheckpoint[] = [];
+    for (let n = 1; n <= files.seq; n++) chain.push(read(this.deltaPath(id, files.generation, n)));
+    return withChanges(read(this.checkpointPath(id)), chain);
   }
 
   private checkpointPath(id: string): string {
     return join(this.dir!, QUERY_CHECKPOINTS_DIR, fileNameOf(id));
   }
+
+  private definitionPath(id: string): string {
+    return join(this.dir!, QUERY_CHECKPOINTS_DIR, `${encodedIdOf(id)}.query.json`);
+  }
+
+  private deltaPath(id: string, generation: number, seq: number): string {
+    return join(this.dir!, QUERY_CHECKPOINTS_DIR, `${encodedIdOf(id)}.delta-${generation}-${seq}.json`);
+  }
+}
+
+/** Whether a checkpoint holds only the changes since the one before it. */
+function isDelta(checkpoint: QueryCheckpoint): boolean {
+  return checkpoint.operators === undefined && checkpoint.changes !== undefined;
+}
+
+/**
+ * The base with its deltas applied: positions and watermark of the newest, operator state of the base
+ * plus every delta's changes in order.
+ */
+function withChanges(base: QueryCheckpoint, deltas: readonly QueryCheckpoint[]): QueryCheckpoint {
+  const last = deltas[deltas.length - 1];
+  if (last === undefined) return base;
+  const changes = [...(base.changes ?? []), ...deltas.flatMap((d) => d.changes ?? [])];
+  const { changes: _, ...rest } = last;
+  return { ...rest, ...(base.operators === undefined ? {} : { operators: base.operators }), changes };
+}
+
+/**
+ * A delta whose operator changes are all empty differs from the checkpoint before it only in its
+ * positions: its digest is taken over those, so an idle query writes nothing. Undefined for any other.
+ */
+function positionsOnly(checkpoint: QueryCheckpoint): string | undefined {
+  if (!(checkpoint.changes ?? []).every((c) => c.every((op) => op === null))) return undefined;
+  return JSON.stringify({ shards: checkpoint.shards, watermark: checkpoint.watermark });
+}
+
+function digestOf(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function parseDefinitionFile(text: string, path: string): QueryDefinition {
+  let file: DefinitionFile;
+  try {
+    file = JSON.parse(text) as DefinitionFile;
+  } catch (e) {
+    throw new EddyError('InternalFailure', `query definition ${path} is not valid JSON (${(e as Error).message}); delete it and the query's other files to drop that query`);
+  }
+  if (file.version !== 1 || typeof file.query?.id !== 'string') {
+    throw new EddyError('InternalFailure', `query definition ${path} has unknown version ${JSON.stringify(file.version)}; run the version of Eddy that wrote it, or delete the query's files to drop that query`);
+  }
+  return file.query;
+}
+
+/** Reads a checkpoint file of either format; anything else is refused with what to do about it. */
+function parseCheckpointFile(text: string, path: string): { generation: number; checkpoint: QueryCheckpoint } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new EddyError('InternalFailure', `query checkpoint ${path} is not valid JSON (${(e as Error).message}); delete it to restart that query from the beginning of its stream`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new EddyError('InternalFailure', `query checkpoint ${path} is not a JSON object; delete it to restart that query from the beginning of its stream`);
+  }
+  const file = parsed as { format?: unknown; generation?: unknown; checkpoint?: unknown };
+  // The earlier format: the checkpoint itself, with no format member.
+  if (file.format === undefined) return { generation: 0, checkpoint: parsed as QueryCheckpoint };
+  if (file.format !== CHECKPOINT_FORMAT || typeof file.generation !== 'number' || typeof file.checkpoint !== 'object' || file.checkpoint === null) {
+    throw new EddyError(
+      'InternalFailure',
+      `query checkpoint ${path} has format ${JSON.stringify(file.format)}, which this version of Eddy does not read (it reads format ${CHECKPOINT_FORMAT} and the unversioned one); run the version that wrote it, or delete the query's checkpoint files to restart it from the beginning of its stream`,
+    );
+  }
+  return { generation: file.generation, checkpoint: file.checkpoint as QueryCheckpoint };
 }
 
 function definitionOf(query: StoredQuery): QueryDefinition {
@@ -238,14 +470,45 @@ function definitionOf(query: StoredQuery): QueryDefinition {
   return definition;
 }
 
-const CHECKPOINT_SUFFIX = '.json';
+/** The longest suffix a query's files take after its encoded id. */
+const LONGEST_SUFFIX_BYTES = '.delta-0000000000-0000000000.json'.length;
 
-/** A query id as its checkpoint's file name. */
-function fileNameOf(id: string): string {
-  return encodePathComponent(id, CHECKPOINT_SUFFIX);
+/**
+ * Any query id as one safe file name stem: no separators, and no dots, so never `.`, `..` or a `.tmp`;
+ * an id whose files' names would be too long for the file system is refused.
+ */
+function encodedIdOf(id: string): string {
+  let stem: string;
+  try {
+    stem = encodeURIComponent(id).replace(/\./g, '%2E');
+  } catch {
+    throw new EddyError('InvalidArgumentException', `Query id '${id.slice(0, 64)}' is not well-formed Unicode (it holds an unpaired surrogate).`);
+  }
+  if (stem.length + LONGEST_SUFFIX_BYTES > MAX_COMPONENT_BYTES) {
+    throw new EddyError('InvalidArgumentException', `Query id '${id.slice(0, 64)}…' is too long to store: its files' names would take more than ${MAX_COMPONENT_BYTES} bytes.`);
+  }
+  return stem;
 }
 
-/** The query id a checkpoint file name stands for (in any encoding), or undefined for other files. */
-function queryIdOf(fileName: string): string | undefined {
-  return fileName.endsWith(CHECKPOINT_SUFFIX) ? decodePathComponent(fileName.slice(0, -CHECKPOINT_SUFFIX.length)) : undefined;
+function fileNameOf(id: string): string {
+  return `${encodedIdOf(id)}.json`;
+}
+
+/** The query a file under queries/ belongs to and what the file is; undefined for any other name. */
+function fileOf(fileName: string): { id: string; kind: 'definition' | 'base' | 'delta'; delta?: { generation: number; seq: number } } | undefined {
+  const dot = fileName.indexOf('.');
+  if (dot < 0) return undefined;
+  const stem = fileName.slice(0, dot);
+  let id: string;
+  try {
+    id = decodeURIComponent(stem);
+  } catch {
+    return undefined;
+  }
+  if (encodedIdOf(id) !== stem) return undefined;
+  const rest = fileName.slice(dot);
+  if (rest === '.json') return { id, kind: 'base' };
+  if (rest === '.query.json') return { id, kind: 'definition' };
+  const match = /^\.delta-([1-9]\d*)-([1-9]\d*)\.json$/.exec(rest);
+  return match ? { id, kind: 'delta', delta: { generation: Number(match[1]), seq: Number(match[2]) } } : undefined;
 }

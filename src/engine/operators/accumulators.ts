@@ -34,6 +34,10 @@ export interface Accumulator {
   load(slot: number, state: unknown): void;
   /** The rows a saved state implies at least (its non-NULL count), so the row count can be rebuilt. */
   rowsIn(state: unknown): number;
+  /** Values it remembers beyond its slot fields (COUNT(DISTINCT)'s sets), which the state key limit counts. */
+  readonly heldValues?: number;
+  /** Lets go of what a released slot holds outside the slot fields. */
+  release?(slot: number): void;
   /**
    * For accumulators whose state is all slot fields: the statements that update them for row `i`, given
    * `at(field)`, the expression for one of the slot's fields, the argument value already read into `x`,
@@ -395,29 +399,38 @@ class StddevAcc implements Accumulator {
 
 class CountDistinctAcc implements Accumulator {
   sets: (Set<string | number> | undefined)[] = [];
+  /** Values held over every slot's set. */
+  heldValues = 0;
   grow(c: number): void {
     this.sets.length = c;
   }
   reset(s: number): void {
+    this.heldValues -= this.sets[s]?.size ?? 0;
     this.sets[s] = undefined;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
     const v = input!.values as ArrayLike<string | number>;
     const valid = input!.valid;
+    let held = this.heldValues;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
       if (s < 0 || (valid !== null && valid[i] === 0)) continue;
       let set = this.sets[s];
       if (set === undefined) this.sets[s] = set = new Set();
+      const before = set.size;
       set.add(v[i]!);
+      held += set.size - before;
     }
+    this.heldValues = held;
   }
   merge(d: number, s: number): void {
     const src = this.sets[s];
     if (!src) return;
     let dst = this.sets[d];
     if (dst === undefined) this.sets[d] = dst = new Set();
+    const before = dst.size;
     for (const x of src) dst.add(x);
+    this.heldValues += dst.size - before;
   }
   finalize(slots: ArrayLike<number>, count: number): Column {
     const values = new Float64Array(count);
@@ -429,7 +442,14 @@ class CountDistinctAcc implements Accumulator {
   }
   load(s: number, v: unknown): void {
     const list = v as (string | number)[];
-    this.sets[s] = list.length ? new Set(list) : undefined;
+    this.heldValues -= this.sets[s]?.size ?? 0;
+    const set = list.length ? new Set(list) : undefined;
+    this.sets[s] = set;
+    this.heldValues += set?.size ?? 0;
+  }
+  /** A released slot's set goes at once rather than when the slot is reused. */
+  release(s: number): void {
+    this.reset(s);
   }
   rowsIn(): number {
     return 0;
@@ -485,6 +505,13 @@ export class AggregateState implements SlotFields {
     return this.next - this.free.length;
   }
 
+  /** COUNT(DISTINCT) values held over all slots. */
+  get distinctValues(): number {
+    let held = 0;
+    for (const a of this.accumulators) held += a.heldValues ?? 0;
+    return held;
+  }
+
   private grow(capacity: number): void {
     this.capacity = capacity;
     const data = new Float64Array(capacity * this.stride);
@@ -505,13 +532,19 @@ export class AggregateState implements SlotFields {
   alloc(): number {
     const s = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (s >= this.capacity) this.grow(Math.max(1024, this.capacity * 2));
-    this.data[s * this.stride] = 0;
-    const accs = this.accumulators;
-    for (let a = 0; a < accs.length; a++) accs[a]!.reset(s);
+    this.reset(s);
     return s;
   }
 
+  /** Empties a slot in use, as if it had just been allocated. */
+  reset(s: number): void {
+    this.data[s * this.stride] = 0;
+    const accs = this.accumulators;
+    for (let a = 0; a < accs.length; a++) accs[a]!.reset(s);
+  }
+
   release(slot: number): void {
+    for (const a of this.accumulators) a.release?.(slot);
     this.free.push(slot);
   }
 

@@ -23,7 +23,7 @@ export class Aggregation {
   /** For each aggregate, its index in `args`, or -1 (COUNT(*)). */
   readonly argOf: readonly number[];
   private keyMapper: KeyMapper;
-  readonly state: AggregateState;
+  private slots: AggregateState;
   /** Whether every accumulator's updates can be generated into one loop. */
   readonly fusable: boolean;
   /** Fused loops by NULL mask (bit j: argument j has NULLs in the batch), made on first use. */
@@ -64,12 +64,22 @@ export class Aggregation {
     this.keyMapper = new KeyMapper(keys.map((k) => k.expr.type));
     const only = keys.length === 1 ? keys[0]!.expr : undefined;
     this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keyMapper.acceptsUtf8 ? only.index : undefined;
-    this.state = new AggregateState(aggregates);
+    this.slots = new AggregateState(aggregates);
     this.fusable = this.state.accumulators.length > 0 && this.state.accumulators.every((a) => a.fused);
   }
 
   get keys(): KeyMapper {
     return this.keyMapper;
+  }
+
+  get state(): AggregateState {
+    return this.slots;
+  }
+
+  /** Lets go of every key and all state at once (the query ended); the aggregation starts empty. */
+  release(): void {
+    this.keyMapper = this.keyMapper.emptyCopy();
+    this.slots = new AggregateState(this.aggregates);
   }
 
   /** Swaps in a renumbered key mapper (ids of live keys change; the caller remaps its state). */

@@ -6,6 +6,7 @@ import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
 import type { KeyValue } from './key-mapper.js';
+import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
 
 export class GroupAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
@@ -14,9 +15,16 @@ export class GroupAggregate implements Operator {
   private slotOfKey = new Int32Array(0);
   private touchedAt = new Int32Array(0);
   private generation = 0;
+  private readonly limit: StateKeyLimit;
+  /** Keys whose state changed since the last snapshot, each once (see `changedIn`). */
+  private changed: number[] = [];
+  /** Per key, the checkpoint epoch in which it was last added to `changed`. */
+  private changedIn = new Int32Array(0);
+  private epoch = 1;
 
-  constructor(node: GroupAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}) {
+  constructor(node: GroupAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}, maxStateKeys = DEFAULT_MAX_STATE_KEYS) {
     validateAggregates(node.aggregates, node.keys, []);
+    this.limit = new StateKeyLimit(maxStateKeys, groupByText(node.keys, false));
     this.agg = new Aggregation(input, node.keys, node.aggregates, context);
     this.outputColumns = [...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), ...node.aggregates.map((a) => ({ name: a.name, type: a.type }))];
     this.schema = arrowSchema(this.outputColumns);
@@ -33,6 +41,8 @@ export class GroupAggregate implements Operator {
     const agg = this.agg;
     const view = agg.view(batch);
     const keyIds = agg.keyIds(view);
+    // Before any state is made for the batch's new keys: a failed query has nothing more to allocate.
+    this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
     this.ensure(agg.keys.size);
     const slots = new Int32Array(n);
     const touched: number[] = [];
@@ -47,10 +57,15 @@ export class GroupAggregate implements Operator {
       if (this.touchedAt[k] !== gen) {
         this.touchedAt[k] = gen;
         touched.push(k);
+        if (this.changedIn[k] !== this.epoch) {
+          this.changedIn[k] = this.epoch;
+          this.changed.push(k);
+        }
       }
       slots[i] = s;
     }
     agg.accumulate(view, slots);
+    if (agg.state.distinctValues > 0) this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
     const count = touched.length;
     const touchedSlots = touched.map((k) => this.slotOfKey[k]!);
     out.emit(outputBatch(this.schema, [...agg.keys.columns(touched, count), ...agg.finalize(touchedSlots, count)], count));
@@ -65,23 +80,103 @@ export class GroupAggregate implements Operator {
     const touched = new Int32Array(cap);
     touched.set(this.touchedAt);
     this.touchedAt = touched;
+    const changedIn = new Int32Array(cap);
+    changedIn.set(this.changedIn);
+    this.changedIn = changedIn;
   }
 
   onWatermark(): void {}
 
-  snapshot(): unknown {
-    const groups: { key: KeyValue[]; acc: unknown[] }[] = [];
-    for (let k = 0; k < this.agg.keys.size; k++) groups.push({ key: this.agg.keys.values(k), acc: this.agg.state.save(this.slotOfKey[k]!) });
-    return { groups };
+  onClose(): void {
+    this.agg.release();
+    this.slotOfKey = new Int32Array(0);
+    this.touchedAt = new Int32Array(0);
+    this.changedIn = new Int32Array(0);
+    this.changed = [];
+  }
+
+  /**
+   * Every group, column-wise: the key values of group i at `keys[i * width …]` and its accumulators'
+   * state at `accs[i]`, with no per-group object or repeated member names.
+   */
+  snapshot(): GroupSnapshot {
+    this.startEpoch();
+    const all = new Array<number>(this.agg.keys.size);
+    for (let k = 0; k < all.length; k++) all[k] = k;
+    return this.groupsOf(all);
   }
 
   restore(snapshot: unknown): void {
-    for (const g of (snapshot as { groups: { key: KeyValue[]; acc: unknown[] }[] }).groups) {
-      const k = this.agg.keys.idOf(g.key);
-      this.ensure(this.agg.keys.size);
-      const s = this.agg.state.alloc();
-      this.agg.state.load(s, g.acc);
-      this.slotOfKey[k] = s;
-    }
+    this.load(snapshot);
   }
+
+  /** The groups changed since the last snapshot, in the snapshot's form (this operator never drops a group). */
+  snapshotChanges(): GroupSnapshot {
+    const changed = this.changed;
+    this.startEpoch();
+    return this.groupsOf(changed);
+  }
+
+  restoreChanges(changes: unknown): void {
+    this.load(changes);
+  }
+
+  stateEntries(): number {
+    return this.agg.keys.size;
+  }
+
+  changedEntries(): number {
+    return this.changed.length;
+  }
+
+  private startEpoch(): void {
+    this.changed = [];
+    this.epoch++;
+  }
+
+  private groupsOf(keyIds: readonly number[]): GroupSnapshot {
+    const keys = this.agg.keys;
+    const width = keys.types.length;
+    const flat = new Array<KeyValue>(keyIds.length * width);
+    const accs = new Array<unknown[]>(keyIds.length);
+    for (let i = 0; i < keyIds.length; i++) {
+      const k = keyIds[i]!;
+      const values = keys.values(k);
+      for (let c = 0; c < width; c++) flat[i * width + c] = values[c]!;
+      accs[i] = this.agg.state.save(this.slotOfKey[k]!);
+    }
+    return { width, keys: flat, accs };
+  }
+
+  /** Sets the state of the groups given (a snapshot, or changes on top of one); reads the older per-group form too. */
+  private load(state: unknown): void {
+    const agg = this.agg;
+    const put = (key: readonly KeyValue[], acc: readonly unknown[]): void => {
+      const k = agg.keys.idOf(key);
+      this.ensure(agg.keys.size);
+      let s = this.slotOfKey[k]!;
+      if (s < 0) this.slotOfKey[k] = s = agg.state.alloc();
+      else agg.state.reset(s);
+      agg.state.load(s, acc);
+    };
+    if (isLegacyGroups(state)) {
+      for (const g of state.groups) put(g.key, g.acc);
+      return;
+    }
+    const { width, keys, accs } = state as GroupSnapshot;
+    for (let i = 0; i < accs.length; i++) put(keys.slice(i * width, (i + 1) * width), accs[i]!);
+  }
+}
+
+/** A GROUP BY's state (or the part of it that changed) as checkpoints hold it. */
+interface GroupSnapshot {
+  /** Key columns per group. */
+  readonly width: number;
+  readonly keys: readonly KeyValue[];
+  readonly accs: readonly (readonly unknown[])[];
+}
+
+/** The form checkpoints had before the column-wise one: one object per group. */
+function isLegacyGroups(state: unknown): state is { groups: { key: KeyValue[]; acc: unknown[] }[] } {
+  return typeof state === 'object' && state !== null && Array.isArray((state as { groups?: unknown }).groups);
 }

@@ -30,6 +30,17 @@ export interface Operator {
   /** JSON-serialisable state, so a restarted query carries on where it stopped. */
   snapshot?(): unknown;
   restore?(state: unknown): void;
+  /**
+   * Incremental checkpoints, for operators whose state can be large: what changed since the last
+   * `snapshot` or `snapshotChanges` (JSON-serialisable), applied by `restoreChanges` on top of a restored
+   * snapshot, in the order they were taken. An operator offers all four or none.
+   */
+  snapshotChanges?(): unknown;
+  restoreChanges?(changes: unknown): void;
+  /** Entries a full snapshot would hold now (groups, say): with `changedEntries`, what a delta saves. */
+  stateEntries?(): number;
+  /** Entries `snapshotChanges` would hold now. */
+  changedEntries?(): number;
 }
 
 /** A collector that keeps what it is given (tests, and the end of a pipeline). */

@@ -10,8 +10,11 @@ import { GroupAggregate } from './group-aggregate.js';
 import { Source } from './source.js';
 import { sourceColumnsUsed } from './column-usage.js';
 
-/** What the operators' compiled expressions take from the query: its clock and its work meter. */
-export type BuildOptions = ExprContext;
+/** What the operators take from the query: its clock and work meter (for compiled expressions) and state bound. */
+export interface BuildOptions extends ExprContext {
+  /** State keys each aggregate may hold (default DEFAULT_MAX_STATE_KEYS); see state-key-limit.ts. */
+  readonly maxStateKeys?: number;
+}
 
 type Factory<K extends PlanNode['kind']> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
 
@@ -19,8 +22,8 @@ export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } 
   source: (node) => new Source(node),
   filter: (node, input, o) => new Filter(node, input, o),
   project: (node, input, o) => new Project(node, input, o),
-  windowAggregate: (node, input, o) => new WindowAggregate(node, input, o),
-  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o),
+  windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
+  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
 };
 
 export interface BuiltPlan {

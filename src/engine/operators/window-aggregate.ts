@@ -12,6 +12,7 @@ import { Aggregation, arrowSchema, fusedUpdates, outputBatch, validateAggregates
 import type { BatchView } from '../batch/batch-view.js';
 import type { KeyValue } from './key-mapper.js';
 import { int32View } from '../batch/int64.js';
+import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
 
 type WindowKernel = (
   pairs: Int32Array,
@@ -132,8 +133,11 @@ export class WindowAggregate implements Operator {
   private mergeScratch = new Int32Array(0);
   /** Fused loops by NULL mask, made on first use. */
   private readonly kernels = new Map<number, WindowKernel>();
+  /** Bounds the (pane, key) pairs of open windows plus the COUNT(DISTINCT) values they hold. */
+  private readonly limit: StateKeyLimit;
 
-  constructor(node: WindowAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}) {
+  constructor(node: WindowAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}, maxStateKeys = DEFAULT_MAX_STATE_KEYS) {
+    this.limit = new StateKeyLimit(maxStateKeys, groupByText(node.keys, true));
     const w = node.window;
     const positive = (ms: number, what: string): void => {
       if (!Number.isSafeInteger(ms) || ms <= 0) throw new EddyError('ValidationException', `window ${what} must be a whole number of milliseconds > 0, got ${ms}`);
@@ -179,7 +183,11 @@ export class WindowAggregate implements Operator {
     if (n === 0) return;
     const agg = this.agg;
     const view = agg.view(batch);
-    if (agg.fusable) return this.processFused(batch, view, ctx);
+    if (agg.fusable) {
+      this.processFused(batch, view, ctx);
+      this.checkState();
+      return;
+    }
     // Event times are read straight from the Int64 column's two 32-bit halves: no conversion pass.
     const timeData = batch.data.children[this.timeColumn]!;
     const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
@@ -225,6 +233,13 @@ export class WindowAggregate implements Operator {
     }
     agg.accumulate(view, slots);
     if (late > 0) ctx.metrics.lateRows += late;
+    this.checkState();
+  }
+
+  /** Open (pane, key) pairs and distinct values held; panes of a hopping window each count. */
+  private checkState(): void {
+    const state = this.agg.state;
+    this.limit.check(state.liveSlots + state.distinctValues, state.distinctValues);
   }
 
   /** The whole per-row path (late check, pane, slot, every update) in one generated loop. */
@@ -416,6 +431,13 @@ export class WindowAggregate implements Operator {
     // keys of open windows rather than every key ever seen.
     if (this.panes.size === 0) this.agg.keys.clear();
     else if (this.agg.keys.size > COMPACT_MIN_KEYS) this.compactKeys();
+  }
+
+  onClose(): void {
+    this.panes.clear();
+    this.current = undefined;
+    this.agg.release();
+    this.mergeScratch = new Int32Array(0);
   }
 
   private compactKeys(): void {

@@ -52,10 +52,17 @@ export class Pipeline {
   private readonly collectors: Collector[];
   private output: RecordBatch[] = [];
   private readonly eventTimeColumn: number;
+  /** Whether a full snapshot has been taken since the pipeline was built (a restored one starts a new base). */
+  private hasBase = false;
+  /** Entries in the changes taken since the last full snapshot. */
+  private entriesInChanges = 0;
 
-  /** `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way. */
-  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter) {
-    const built = buildOperators(plan.root, meter ? { clock, meter } : { clock });
+  /**
+   * `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way;
+   * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts).
+   */
+  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter, maxStateKeys?: number) {
+    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }) });
     this.source = built.source;
     this.operators = built.operators;
     this.outputColumns = built.outputColumns;
@@ -128,7 +135,33 @@ export class Pipeline {
   }
 
   snapshot(): unknown[] {
+    this.entriesInChanges = 0;
+    this.hasBase = true;
     return this.operators.map((op) => (op.snapshot ? op.snapshot() : null));
+  }
+
+  /**
+   * The operators' state for a checkpoint: only what changed since the previous one (`changes`) when
+   * every stateful operator can say so and the changes taken since the last full snapshot, these
+   * included, hold fewer entries than a full snapshot would; otherwise a full snapshot (`operators`),
+   * which starts the count again. So a large, slowly changing state is written a little at a time, and
+   * what a restart reads back stays under twice the size of the state itself.
+   */
+  checkpointState(): { readonly operators: unknown[] } | { readonly changes: unknown[] } {
+    const stateful = this.operators.filter((op) => op.snapshot);
+    if (this.hasBase && stateful.every((op) => op.snapshotChanges && op.stateEntries && op.changedEntries)) {
+      let full = 0;
+      let changed = 0;
+      for (const op of stateful) {
+        full += op.stateEntries!();
+        changed += op.changedEntries!();
+      }
+      if (this.entriesInChanges + changed < full) {
+        this.entriesInChanges += changed;
+        return { changes: this.operators.map((op) => (op.snapshotChanges && op.changedEntries!() > 0 ? op.snapshotChanges() : null)) };
+      }
+    }
+    return { operators: this.snapshot() };
   }
 
   restore(states: readonly unknown[]): void {
@@ -138,6 +171,15 @@ export class Pipeline {
     });
   }
 
+  /** Applies one checkpoint's changes on top of the restored state. */
+  restoreChanges(changes: readonly unknown[]): void {
+    this.operators.forEach((op, i) => {
+      const c = changes[i];
+      if (c !== null && c !== undefined) op.restoreChanges?.(c);
+    });
+  }
+
+  /** The query has ended: operators let go of their state. */
   close(): void {
     for (const op of this.operators) op.onClose?.(this.ctx);
   }

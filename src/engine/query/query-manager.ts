@@ -16,6 +16,7 @@ import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { resultShape, type ResultShape } from './result-shape.js';
 import { RunningQuery } from './running-query.js';
+import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint, QueryInfo, QueryStatus } from './running-query.js';
 
 export interface QueryManagerOptions {
@@ -35,7 +36,19 @@ export interface QueryManagerOptions {
   readonly maxBatchMillis?: number;
   /** What that is measured with (default: a monotonic clock). */
   readonly cpuClock?: Clock;
+  /** Milliseconds of query work per pass over the event loop, shared by all queries (default 5). */
+  readonly querySliceMs?: number;
+  /**
+   * Running queries this manager accepts (default 1,000); starting one more is refused with a
+   * LimitExceededException. Queries resumed from the catalog at start-up are not refused.
+   */
+  readonly maxQueries?: number;
+  /** State keys each query's aggregates may hold (default 1,000,000); a query that needs more fails. */
+  readonly maxStateKeys?: number;
 }
+
+/** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
+export const DEFAULT_MAX_QUERIES = 1000;
 
 export interface StartQueryOptions {
   readonly id?: string;
@@ -47,6 +60,8 @@ export interface StartQueryOptions {
 interface ManagedQuery {
   readonly info: QueryInfo;
   status(): QueryStatus;
+  /** Whether it is running, without building the whole status. */
+  readonly running: boolean;
   stop(): Promise<void>;
   poke(): void;
 }
@@ -60,6 +75,9 @@ class UnresumedQuery implements ManagedQuery {
   status(): QueryStatus {
     return this.failed;
   }
+  get running(): boolean {
+    return false;
+  }
   async stop(): Promise<void> {}
   poke(): void {}
 }
@@ -68,22 +86,38 @@ export class QueryManager {
   readonly results = new ResultHub();
   private readonly queries = new Map<string, ManagedQuery>();
   private readonly clock: Clock;
+  private readonly scheduler: QueryScheduler;
 
   constructor(private readonly options: QueryManagerOptions) {
     this.clock = options.clock ?? systemClock;
-    const max = options.maxBatchMillis;
-    if (max !== undefined && !(Number.isFinite(max) && max > 0)) {
-      throw new EddyError('InvalidArgumentException', `a query's CPU budget per batch must be a positive number of milliseconds, got ${max}`);
+    const budget = options.maxBatchMillis;
+    if (budget !== undefined && !(Number.isFinite(budget) && budget > 0)) {
+      throw new EddyError('InvalidArgumentException', `a query's CPU budget per batch must be a positive number of milliseconds, got ${budget}`);
     }
+    this.scheduler = new QueryScheduler(options.querySliceMs === undefined ? {} : { sliceMs: options.querySliceMs });
+    const max = options.maxQueries ?? DEFAULT_MAX_QUERIES;
+    if (!(Number.isSafeInteger(max) && max >= 1)) throw new EddyError('ValidationException', `maxQueries must be a whole number of at least 1, got ${max}`);
+    this.maxQueries = max;
   }
+
+  private readonly maxQueries: number;
 
   /** Validates the plan (building every operator), records the query in the catalog and starts it. */
   async startQuery(plan: QueryPlan, info: StartQueryOptions): Promise<QueryStatus> {
     const id = info.id ?? randomUUID();
     if (this.queries.has(id)) throw new EddyError('ResourceInUseException', `query ${id} already exists`);
     const name = info.name ?? id;
-    if ([...this.queries.values()].some((q) => q.info.name === name && q.status().status === 'running')) {
-      throw new EddyError('ResourceInUseException', `a query named '${name}' is already running`);
+    let running = 0;
+    for (const q of this.queries.values()) {
+      if (!q.running) continue;
+      running++;
+      if (q.info.name === name) throw new EddyError('ResourceInUseException', `a query named '${name}' is already running`);
+    }
+    if (running >= this.maxQueries) {
+      throw new EddyError(
+        'LimitExceededException',
+        `query limit reached: this server runs at most ${this.maxQueries.toLocaleString('en-US')} queries at once (--max-queries); stop one with DELETE /v1/queries/:id first`,
+      );
     }
     const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now() };
     const query = this.create(stored, undefined);
@@ -103,8 +137,13 @@ export class QueryManager {
   async stopQuery(id: string): Promise<void> {
     const q = this.get(id);
     this.queries.delete(id);
-    await q.stop();
-    await this.options.catalog?.removeQuery(id);
+    // The definition goes first, so the catalog skips the final checkpoint of a query that is going away.
+    const removed = this.options.catalog?.removeQuery(id);
+    try {
+      await q.stop();
+    } finally {
+      await removed;
+    }
   }
 
   listQueries(): QueryStatus[] {
@@ -197,6 +236,8 @@ export class QueryManager {
       store: o.store,
       clock: this.clock,
       results: this.results,
+      scheduler: this.scheduler,
+      ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),

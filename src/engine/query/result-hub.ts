@@ -147,9 +147,18 @@ export class ResultHub {
     const max = options.maxQueuedRows ?? DEFAULT_MAX_QUEUED_ROWS;
     let set = this.subscribers.get(queryId);
     if (!set) this.subscribers.set(queryId, (set = new Set()));
-    const s: Subscriber = new Subscriber(listener, max, (x) => set!.delete(x));
+    const s: Subscriber = new Subscriber(listener, max, (x) => {
+      set!.delete(x);
+      // An emptied set goes too: ids of queries long gone (or never started) must not pile up here.
+      if (set!.size === 0 && this.subscribers.get(queryId) === set) this.subscribers.delete(queryId);
+    });
     set.add(s);
     return s;
+  }
+
+  /** Queries with at least one subscriber. */
+  get queryCount(): number {
+    return this.subscribers.size;
   }
 
   subscriberCount(queryId: string): number {

@@ -22,6 +22,7 @@ import { resultShape, type ResultShape } from './result-shape.js';
 import type { ResultHub } from './result-hub.js';
 import { StreamSink } from './stream-sink.js';
 import { WatermarkTracker } from './watermark-tracker.js';
+import type { QueryScheduler } from './query-scheduler.js';
 import type { WatermarkState } from './watermark-tracker.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
@@ -37,6 +38,12 @@ export interface QueryCheckpoint {
   readonly watermark?: WatermarkState;
   /** Each operator's snapshot, in pipeline order (null for stateless ones). */
   readonly operators?: readonly unknown[];
+  /**
+   * Changes to apply on top of `operators`, oldest first; each holds, per operator, what changed since
+   * the checkpoint before it (null: nothing). A checkpoint saved with `changes` and no `operators` is a
+   * delta on the checkpoints saved before it (see Pipeline.checkpointState).
+   */
+  readonly changes?: readonly (readonly unknown[])[];
 }
 
 export interface QueryInfo {
@@ -109,6 +116,10 @@ export interface RunningQueryOptions {
    * Failures from outside (a checkpoint or result write that failed) are not reported here.
    */
   readonly onFailure?: (error: string) => void;
+  /** Shares the event loop with the other queries and with I/O; without one, each step takes a pass of its own. */
+  readonly scheduler?: QueryScheduler;
+  /** State keys each aggregate may hold before the query fails (default 1,000,000). */
+  readonly maxStateKeys?: number;
 }
 
 interface ActiveShard {
@@ -152,7 +163,7 @@ export class RunningQuery {
     private readonly options: RunningQueryOptions,
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
-    this.pipeline = new Pipeline(plan, options.clock, this.budget);
+    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys);
     this.shape = resultShape(plan);
     this.stream = this.pipeline.source.node.stream;
     this.tracker = new WatermarkTracker({
@@ -167,6 +178,7 @@ export class RunningQuery {
     }
     options.store.describeStream(this.stream);
     if (options.checkpoint?.operators) this.pipeline.restore(options.checkpoint.operators);
+    for (const changes of options.checkpoint?.changes ?? []) this.pipeline.restoreChanges(changes);
     for (const [id, cp] of Object.entries(options.checkpoint?.shards ?? {})) if (cp.done) this.done.add(id);
     this.startedAt = options.clock.now();
     this.lastCheckpointAt = this.startedAt;
@@ -195,12 +207,17 @@ export class RunningQuery {
       this.lastCheckpointAt = this.options.clock.now();
       await this.options.onCheckpoint?.(this.checkpoint());
     }
+    this.pipeline.close();
     this.options.results.end(this.id);
   }
 
   /** Wakes a waiting query so it re-reads the clock (idle shards) and its shards. */
   poke(): void {
     this.wakeUp?.();
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
   }
 
   status(): QueryStatus {
@@ -234,6 +251,10 @@ export class RunningQuery {
     };
   }
 
+  /**
+   * Takes the next checkpoint. It may hold only what changed since the one before (see
+   * Pipeline.checkpointState), so each one taken must be saved, in order.
+   */
   checkpoint(): QueryCheckpoint {
     const shards: Record<string, ShardCheckpoint> = {};
     // Finished shards that retention has since removed no longer need remembering.
@@ -242,7 +263,8 @@ export class RunningQuery {
       const after = s.cursor.lastSequenceNumber ?? s.startedAfter;
       if (after !== undefined) shards[id] = { after };
     }
-    return { shards, watermark: this.tracker.snapshot(), operators: this.pipeline.snapshot() };
+    const state = this.pipeline.checkpointState();
+    return { shards, watermark: this.tracker.snapshot(), ...('changes' in state ? { changes: [state.changes] } : state) };
   }
 
   /** Takes a checkpoint now and writes it in the background, unless the previous one is still being written. */
@@ -320,15 +342,23 @@ export class RunningQuery {
         this.advanceWatermark();
         await this.deliver();
         if (this.checkpointDue()) this.checkpointInBackground();
+        // Woken by new records or not, the next step waits its turn, so records committed meanwhile are read together.
         if (read === 0 && !finished) await this.waitForWork();
-        else await new Promise<void>((r) => setImmediate(r));
+        await this.nextTurn();
       }
     } catch (e) {
       this.fail(isEddyError(e) && e.code === 'ResourceNotFoundException' && !this.streamExists() ? new EddyError('ResourceNotFoundException', `stream '${this.stream}' was deleted`) : e);
     } finally {
       unsubscribe();
       for (const s of this.active.values()) s.cursor.close();
+      // A failed query stays listed, with its error, until it is deleted; its state is of no more use.
+      if (this.state === 'failed') this.pipeline.close();
     }
+  }
+
+  private nextTurn(): Promise<void> {
+    const scheduler = this.options.scheduler;
+    return scheduler ? scheduler.turn() : new Promise<void>((r) => setImmediate(r));
   }
 
   private streamExists(): boolean {

@@ -1,5 +1,11 @@
 // Routes partition keys to open shards. MD5 and the range search cost more than the rest of a put, so
 // each stream remembers, per distinct key, its hash and the shard it resolved to under the current layout.
+//
+// Forgetting must cost the same whatever came before: a Map keeps deleted entries in insertion order
+// until it rehashes, so asking it for its oldest key (`keys().next()`) walks every key deleted since,
+// and once a stream had seen more keys than the cache holds (a fresh key per record is common) each
+// put paid tens of thousands of steps per record. A ring of the remembered keys, in the order they
+// came, names the oldest one directly.
 
 import { partitionKeyHash } from './hash-key.js';
 import type { HashRange } from './shard-ranges.js';
@@ -24,8 +30,23 @@ export class ShardRouter<T extends Routable> {
   private shards: T[] = [];
   private layout = 0;
   private readonly cache = new Map<string, CachedRoute<T>>();
+  /** The remembered keys in the order they came; once full, `next` is the oldest, replaced first. */
+  private readonly order: string[] = [];
+  private next = 0;
 
-  constructor(private readonly maxKeys = ROUTE_CACHE_KEYS) {}
+  constructor(private readonly maxKeys = ROUTE_CACHE_KEYS) {
+    if (!(Number.isSafeInteger(maxKeys) && maxKeys > 0)) throw new Error(`route cache size must be a whole number > 0, got ${maxKeys}`);
+  }
+
+  /** Keys remembered now (at most the cache size). */
+  get cachedKeys(): number {
+    return this.cache.size;
+  }
+
+  /** Whether `partitionKey`'s route is remembered (routing it would not hash it again). */
+  remembers(partitionKey: string): boolean {
+    return this.cache.has(partitionKey);
+  }
 
   setOpenShards(shards: readonly T[]): void {
     this.shards = [...shards].sort((a, b) => (a.range.start < b.range.start ? -1 : 1));
@@ -49,9 +70,19 @@ export class ShardRouter<T extends Routable> {
     }
     const hash = partitionKeyHash(partitionKey);
     const shard = this.routeHashKey(hash);
-    if (this.cache.size >= this.maxKeys) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(partitionKey, { hash, shard, layout: this.layout });
+    this.remember(partitionKey, { hash, shard, layout: this.layout });
     return shard;
+  }
+
+  private remember(partitionKey: string, route: CachedRoute<T>): void {
+    const order = this.order;
+    if (order.length < this.maxKeys) order.push(partitionKey);
+    else {
+      this.cache.delete(order[this.next]!);
+      order[this.next] = partitionKey;
+      this.next = this.next + 1 === this.maxKeys ? 0 : this.next + 1;
+    }
+    this.cache.set(partitionKey, route);
   }
 
   routeHashKey(hash: bigint): T {

@@ -1,6 +1,6 @@
 // Errors become /v1 responses in one place: SQL mistakes 400 with their location, missing or wrong
-// credentials 401, denied permissions 403, unknown things 404, conflicts 409, other user errors 400,
-// outside failures 503, bugs 500 with a generic message.
+// credentials 401, denied permissions 403, unknown things 404, conflicts 409, a server limit reached (too
+// many queries) 429, other user errors 400, outside failures 503, bugs 500 with a generic message.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isEddyError } from '../../engine/index.js';
@@ -17,6 +17,12 @@ export interface ApiErrorBody {
   };
 }
 
+const USER_ERROR_STATUS: Partial<Record<string, number>> = {
+  ResourceNotFoundException: 404,
+  ResourceInUseException: 409,
+  LimitExceededException: 429,
+};
+
 export function toApiError(err: unknown): { status: number; body: ApiErrorBody; internal: boolean } {
   if (isSqlError(err)) {
     return { status: 400, internal: false, body: { error: { code: err.sqlCode, message: err.message, line: err.line, column: err.column, token: err.token } } };
@@ -28,7 +34,7 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody; 
   }
   if (isEddyError(err)) {
     if (err.fault === 'user') {
-      const status = err.code === 'ResourceNotFoundException' ? 404 : err.code === 'ResourceInUseException' ? 409 : 400;
+      const status = USER_ERROR_STATUS[err.code] ?? 400;
       return { status, internal: false, body: { error: { code: err.code, message: err.message } } };
     }
     if (err.fault === 'external') return { status: 503, internal: true, body: { error: { code: err.code, message: err.message } } };

@@ -35,7 +35,7 @@ export interface V1RoutesOptions {
   readonly delivery?: DeliveryStreamRoutesOptions;
 }
 
-const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
+const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 429: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
 
 export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
   const { sql, rates } = options;

@@ -75,8 +75,8 @@ describe('Catalog', () => {
     await cat.saveCheckpoint('q1', big);
     expect(await inodes()).toEqual(before);
     expect(catalogText).not.toContain('checkpoint');
-    expect(JSON.parse(await readFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), 'utf8'))).toEqual(big);
-    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['q1.json', 'q2.json']);
+    expect(JSON.parse(await readFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), 'utf8'))).toEqual({ format: 2, generation: 1, checkpoint: big });
+    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['q1.json', 'q1.query.json', 'q2.json', 'q2.query.json']);
     const again = await Catalog.open(dir);
     expect(again.query('q1')?.checkpoint).toEqual(big);
     expect(again.query('q2')?.checkpoint).toEqual({ shards: { s: { after: '1' } } });
@@ -94,7 +94,7 @@ describe('Catalog', () => {
     expect((await Catalog.open(dir)).query('q1')?.checkpoint).toEqual({ shards: { s: { after: '1' } } });
     await Promise.all(Array.from({ length: 20 }, (_, i) => cat.saveCheckpoint('q1', { shards: { s: { after: String(i) } } })));
     expect((await Catalog.open(dir)).query('q1')?.checkpoint).toEqual({ shards: { s: { after: '19' } } });
-    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual(['q1.json']);
+    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['q1.json', 'q1.query.json']);
   });
 
   it("removes a query's checkpoint file with the query, and on opening one left behind by a removal cut short", async () => {
@@ -105,32 +105,25 @@ describe('Catalog', () => {
     const saving = cat.saveCheckpoint('a/../b', { shards: { s: { after: '1' } } });
     await cat.removeQuery('a/../b');
     await saving;
-    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual([]);
+    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual(['q2.query.json']);
     await cat.saveCheckpoint('q2', { shards: { s: { after: '5' } } });
-    // As if the process died after catalog.json lost q2 but before its checkpoint file went.
-    const file = JSON.parse(await readFile(join(dir, CATALOG_FILE), 'utf8'));
-    await writeFile(join(dir, CATALOG_FILE), JSON.stringify({ ...file, queries: [] }));
+    // As if the process died after q2's definition went but before its checkpoint file did.
+    await rm(join(dir, QUERY_CHECKPOINTS_DIR, 'q2.query.json'));
     await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q3.json.tmp'), '{');
     const reopened = await Catalog.open(dir);
     expect(reopened.queries()).toEqual([]);
     expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual([]);
   });
 
-  it('names checkpoint files by the one path encoding, and takes over files named in the earlier one (dots as %2E)', async () => {
+  it('names query files with every character outside [A-Za-z0-9_-] percent-encoded, dots too, so no id names another file', async () => {
     const dir = await tempDir();
     const cat = await Catalog.open(dir);
-    for (const id of ['daily.totals', 'hourly.totals', '..']) await cat.putQuery({ id, name: id, sql: 'SELECT 1', plan, createdAt: 1 });
+    for (const id of ['daily.totals', '..', 'a/b']) await cat.putQuery({ id, name: id, sql: 'SELECT 1', plan, createdAt: 1 });
     await cat.saveCheckpoint('..', { shards: { s: { after: '9' } } });
-    expect(await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).toEqual(['%2E%2E.json']);
-    // Files as the earlier encoding named them; for hourly.totals a newer file in the current encoding exists too.
-    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'daily%2Etotals.json'), JSON.stringify({ shards: { s: { after: '1' } } }));
-    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'hourly%2Etotals.json'), JSON.stringify({ shards: { s: { after: '2' } } }));
-    await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'hourly.totals.json'), JSON.stringify({ shards: { s: { after: '3' } } }));
+    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['%2E%2E.json', '%2E%2E.query.json', 'a%2Fb.query.json', 'daily%2Etotals.query.json']);
     const reopened = await Catalog.open(dir);
-    expect(reopened.query('daily.totals')?.checkpoint).toEqual({ shards: { s: { after: '1' } } });
-    expect(reopened.query('hourly.totals')?.checkpoint).toEqual({ shards: { s: { after: '3' } } });
+    expect(reopened.queries().map((q) => q.id).sort()).toEqual(['..', 'a/b', 'daily.totals']);
     expect(reopened.query('..')?.checkpoint).toEqual({ shards: { s: { after: '9' } } });
-    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['%2E%2E.json', 'daily.totals.json', 'hourly.totals.json']);
   });
 
   it('refuses a query id too long to name its checkpoint file, before storing anything', async () => {
@@ -147,6 +140,34 @@ describe('Catalog', () => {
     await mkdir(join(dir, QUERY_CHECKPOINTS_DIR), { recursive: true });
     await writeFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), '{"shards":');
     await expect(Catalog.open(dir)).rejects.toThrow(/q1\.json is not valid JSON/);
+  });
+
+  it('keeps each query definition in a file of its own, so starting a query rewrites neither catalog.json nor other queries', async () => {
+    const dir = await tempDir();
+    const cat = await Catalog.open(dir);
+    await cat.putStream(clicks);
+    await cat.putQuery({ id: 'q1', name: 'first', sql: 'SELECT 1', plan, createdAt: 1 });
+    const inodes = async () => [(await stat(join(dir, CATALOG_FILE))).ino, (await stat(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.query.json'))).ino];
+    const before = await inodes();
+    await cat.putQuery({ id: 'q2', name: 'second', sql: 'SELECT 2', plan, createdAt: 2 });
+    await cat.removeQuery('q2');
+    expect(await inodes()).toEqual(before);
+    expect(JSON.parse(await readFile(join(dir, CATALOG_FILE), 'utf8'))).toEqual({ version: 2, streams: [clicks] });
+    expect((await Catalog.open(dir)).queries().map((q) => q.id)).toEqual(['q1']);
+  });
+
+  it('moves the query definitions of a version 1 catalog file into files of their own', async () => {
+    const dir = await tempDir();
+    const definitions = [
+      { id: 'q2', name: 'second', sql: 'SELECT 2', plan, createdAt: 2 },
+      { id: 'q1', name: 'first', sql: 'SELECT 1', plan, createdAt: 1 },
+    ];
+    await writeFile(join(dir, CATALOG_FILE), JSON.stringify({ version: 1, streams: [clicks], queries: definitions }, null, 1));
+    const cat = await Catalog.open(dir);
+    expect(cat.queries()).toEqual([definitions[1], definitions[0]]);
+    expect(JSON.parse(await readFile(join(dir, CATALOG_FILE), 'utf8'))).toEqual({ version: 2, streams: [clicks] });
+    expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['q1.query.json', 'q2.query.json']);
+    expect((await Catalog.open(dir)).queries()).toEqual([definitions[1], definitions[0]]);
   });
 
   it('refuses to open (and so to overwrite) a corrupt catalog file', async () => {

@@ -65,6 +65,45 @@ describe('GroupAggregate', () => {
     expect(b.push([['a', 'eu', 2]])).toEqual([{ user_id: 'a', region: 'eu', n: 2, total: 3 }]);
   });
 
+  it('checkpoints only the groups changed since the last checkpoint, and restores from a snapshot plus its changes', () => {
+    const a = new Harness(new GroupAggregate(node, input), input);
+    a.push([
+      ['a', 'eu', 1],
+      ['b', 'us', 2],
+      ['c', 'eu', 3],
+    ]);
+    const base = JSON.parse(JSON.stringify(a.op.snapshot!()));
+    expect(a.op.changedEntries!()).toBe(0);
+    a.push([
+      ['b', 'us', 10],
+      ['b', 'us', 10],
+      ['d', 'eu', 4],
+    ]);
+    expect([a.op.stateEntries!(), a.op.changedEntries!()]).toEqual([4, 2]);
+    const first = JSON.parse(JSON.stringify(a.op.snapshotChanges!()));
+    expect(first).toEqual({ width: 2, keys: ['b', 'us', 'd', 'eu'], accs: [[3, [22, 3]], [1, [4, 1]]] });
+    a.push([['a', 'eu', 5]]);
+    const second = JSON.parse(JSON.stringify(a.op.snapshotChanges!()));
+    expect(second.keys).toEqual(['a', 'eu']);
+
+    const b = new Harness(new GroupAggregate(node, input), input);
+    b.op.restore!(base);
+    b.op.restoreChanges!(first);
+    b.op.restoreChanges!(second);
+    expect(b.push([['a', 'eu', 0], ['b', 'us', 0], ['c', 'eu', 0], ['d', 'eu', 0]])).toEqual([
+      { user_id: 'a', region: 'eu', n: 3, total: 6 },
+      { user_id: 'b', region: 'us', n: 4, total: 22 },
+      { user_id: 'c', region: 'eu', n: 2, total: 3 },
+      { user_id: 'd', region: 'eu', n: 2, total: 4 },
+    ]);
+  });
+
+  it('restores a snapshot in the earlier form of one object per group', () => {
+    const h = new Harness(new GroupAggregate(node, input), input);
+    h.op.restore!({ groups: [{ key: ['a', 'eu'], acc: [2, [5, 2]] }] });
+    expect(h.push([['a', 'eu', 1]])).toEqual([{ user_id: 'a', region: 'eu', n: 3, total: 6 }]);
+  });
+
   it('counts NULL arguments apart from rows, across batches with and without NULLs and across a snapshot', () => {
     const all: GroupAggregateNode = {
       ...node,

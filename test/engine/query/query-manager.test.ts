@@ -296,12 +296,12 @@ describe('QueryManager', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'eddy-qm-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const { manager, catalog } = await setup({ dataDir, shards: 1 });
-    // A directory where the catalog file goes makes every catalog write fail.
-    await rm(join(dataDir, 'catalog.json'), { force: true });
-    await mkdir(join(dataDir, 'catalog.json'));
+    // A directory where the query's definition file goes makes writing it fail.
+    const definition = join(dataDir, 'queries', 'q1.query.json');
+    await mkdir(definition, { recursive: true });
     await expect(manager.startQuery(windowPlan(), { id: 'q1', sql: 'q' })).rejects.toThrow();
     expect(manager.listQueries()).toEqual([]);
-    await rm(join(dataDir, 'catalog.json'), { recursive: true });
+    await rm(definition, { recursive: true });
     await catalog.putQuery({ id: 'other', name: 'other', sql: 'q', plan: windowPlan(), createdAt: 0 });
     expect((await Catalog.open(dataDir)).queries().map((q) => q.id)).toEqual(['other']);
   });

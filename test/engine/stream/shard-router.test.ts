@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { partitionKeyHash } from '../../../src/engine/stream/hash-key.js';
 import { ShardRouter } from '../../../src/engine/stream/shard-router.js';
 import { uniformRanges, type HashRange } from '../../../src/engine/stream/shard-ranges.js';
@@ -49,6 +49,35 @@ describe('the shard router', () => {
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 100; i++) expect(router.route(`key-${i}`).name).toBe(expected(shards, `key-${i}`));
     }
+  });
+
+  it('forgets the oldest remembered key first, keeping at most its size', () => {
+    const router = new ShardRouter<FakeShard>(4);
+    router.setOpenShards(shardsOf(2, 's'));
+    for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) router.route(key);
+    expect(router.cachedKeys).toBe(4);
+    expect(['a', 'b', 'c', 'd', 'e', 'f'].filter((k) => router.remembers(k))).toEqual(['c', 'd', 'e', 'f']);
+    router.route('c');
+    router.route('g');
+    expect(['c', 'd', 'e', 'f', 'g'].filter((k) => router.remembers(k))).toEqual(['d', 'e', 'f', 'g']);
+  });
+
+  describe('once full', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('forgets a key without walking the cache, however many keys it forgot before', () => {
+      const router = new ShardRouter<FakeShard>(1000);
+      router.setOpenShards(shardsOf(4, 's'));
+      for (let i = 0; i < 5000; i++) router.route(`fill-${i}`);
+      // A Map walked from its start passes every entry deleted since its last rehash: the cost that grew
+      // with the stream's history. Eviction must name the oldest key without iterating.
+      const walks = [vi.spyOn(Map.prototype, 'keys'), vi.spyOn(Map.prototype, 'entries'), vi.spyOn(Map.prototype, 'values'), vi.spyOn(Map.prototype, 'forEach')];
+      for (let i = 0; i < 5000; i++) router.route(`fresh-${i}`);
+      expect(walks.map((w) => w.mock.calls.length)).toEqual([0, 0, 0, 0]);
+      expect(router.cachedKeys).toBe(1000);
+      expect(router.remembers('fresh-3999')).toBe(false);
+      expect(router.remembers('fresh-4000')).toBe(true);
+    });
   });
 
   it('routes hash keys at the range boundaries', () => {

@@ -1,0 +1,131 @@
+// A query with large state checkpoints what changed since its last checkpoint, writes a full snapshot
+// again only once the changes add up to more than the state, and resumes after a restart from its base
+// and every delta after it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
+import type { StreamRecord, StreamStore } from '../../../src/engine/stream/stream-store.js';
+import { QueryManager } from '../../../src/engine/query/query-manager.js';
+import { Pipeline } from '../../../src/engine/query/pipeline.js';
+import { Catalog, QUERY_CHECKPOINTS_DIR } from '../../../src/engine/catalog/catalog.js';
+import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { Row } from '../../../src/engine/batch/rows.js';
+
+const columns: ColumnSchema[] = [
+  { name: 'user_id', type: 'VARCHAR' },
+  { name: 'ts', type: 'TIMESTAMP' },
+];
+const countByUser: QueryPlan = {
+  root: {
+    kind: 'groupAggregate',
+    input: { kind: 'source', stream: 'clicks', format: { kind: 'json' }, columns, eventTime: { column: 1, watermarkDelayMs: 0 } },
+    keys: [{ name: 'user_id', expr: { kind: 'column', index: 0, name: 'user_id', type: 'VARCHAR' } }],
+    aggregates: [{ fn: 'count_star', name: 'n', type: 'BIGINT' }],
+  },
+  sink: { kind: 'subscribers' },
+  columns: [
+    { name: 'user_id', type: 'VARCHAR' },
+    { name: 'n', type: 'BIGINT' },
+  ],
+};
+
+const enc = new TextEncoder();
+const click = (user: string) => enc.encode(JSON.stringify({ user_id: user, ts: '2024-06-01T10:00:00Z' }));
+const users = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+describe('checkpoints of a GROUP BY', () => {
+  it('hold only changed groups until the changes outgrow the state, then a full snapshot again', () => {
+    const pipeline = new Pipeline(countByUser);
+    let seq = 0;
+    const ingest = (names: string[]) =>
+      pipeline.ingest(
+        names.map((u): StreamRecord => ({ sequenceNumber: String(++seq), arrivalTimestamp: 0, partitionKey: u, data: click(u) })),
+        'shardId-000000000000',
+      );
+    const kinds: string[] = [];
+    const take = () => {
+      const state = pipeline.checkpointState();
+      kinds.push('operators' in state ? 'full' : `changes of ${(state.changes[0] as { accs: unknown[] } | null)?.accs.length ?? 0}`);
+    };
+    ingest(users(0, 100));
+    take();
+    ingest(users(0, 30));
+    take();
+    take();
+    ingest(users(30, 60));
+    take();
+    // 30 + 0 + 30 entries in changes so far; 45 more would pass the 100 groups the state holds.
+    ingest(users(60, 105));
+    take();
+    ingest(users(0, 1));
+    take();
+    expect(kinds).toEqual(['full', 'changes of 30', 'changes of 0', 'changes of 30', 'full', 'changes of 1']);
+  });
+
+  it('resume after a restart from the base and every delta written after it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'eddy-incremental-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const open = async () => {
+      const store = await openStreamStore({ dataDir, shardLimits: false });
+      if (store.listStreams().length === 0) await store.createStream('clicks', { shardCount: 1 });
+      const catalog = await Catalog.open(dataDir);
+      const manager = new QueryManager({ store, catalog, checkpointIntervalMs: 0 });
+      const close = async () => {
+        await manager.close();
+        await store.close();
+      };
+      cleanup.push(close);
+      return { store, catalog, manager, close };
+    };
+    const put = (store: StreamStore, names: string[]) => store.putRecords('clicks', names.map((u) => ({ partitionKey: u, data: click(u) })));
+
+    const first = await open();
+    const q = await first.manager.startQuery(countByUser, { sql: 'SELECT user_id, count(*) AS n FROM clicks GROUP BY user_id' });
+    await put(first.store, users(0, 200));
+    await expect.poll(() => first.manager.queryStatus(q.id).inputRecords).toBe(200);
+    await first.catalog.flush();
+    await put(first.store, ['u1', 'u2', 'u3']);
+    await expect.poll(() => first.manager.queryStatus(q.id).inputRecords).toBe(203);
+    await first.close();
+    cleanup = cleanup.filter((c) => c !== first.close);
+
+    const dir = join(dataDir, QUERY_CHECKPOINTS_DIR);
+    const names = (await readdir(dir)).sort();
+    const deltas = names.filter((n) => n.includes('.delta-'));
+    expect(names).toContain(`${q.id}.json`);
+    expect(deltas.length).toBeGreaterThan(0);
+    // Between them, the deltas hold the three groups that changed after the base, and no other.
+    const changedKeys = new Set<string>();
+    for (const name of deltas) {
+      const file = JSON.parse(await readFile(join(dir, name), 'utf8'));
+      for (const c of file.checkpoint.changes) for (const op of c) if (op) for (const k of op.keys) changedKeys.add(k);
+    }
+    expect([...changedKeys].sort()).toEqual(['u1', 'u2', 'u3']);
+
+    const second = await open();
+    await second.manager.resumeQueries();
+    const rows: Row[] = [];
+    const seen = new Promise<void>((resolve) =>
+      second.manager.subscribe(q.id, {
+        onRows: (r) => {
+          rows.push(...r);
+          if (rows.length >= 2) resolve();
+        },
+      }),
+    );
+    await put(second.store, ['u1', 'u150']);
+    await seen;
+    expect(rows).toEqual([
+      { user_id: 'u1', n: 3 },
+      { user_id: 'u150', n: 2 },
+    ]);
+  });
+});
