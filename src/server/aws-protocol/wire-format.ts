@@ -61,9 +61,29 @@ export const cborCodec: WireCodec = {
   timestamp: (ms) => ms,
 };
 
-export function codecForContentType(contentType: string | undefined): WireCodec {
-  return contentType !== undefined && contentType.startsWith('application/x-amz-cbor') ? cborCodec : jsonCodec;
+/** awsJson1_0 clients (DynamoDB's protocol) get their answers in the content type they sent. */
+const json10Codec: WireCodec = { ...jsonCodec, contentType: 'application/x-amz-json-1.0' };
+
+const CODECS: ReadonlyMap<string, WireCodec> = new Map([
+  [jsonCodec.contentType, jsonCodec],
+  [json10Codec.contentType, json10Codec],
+  [cborCodec.contentType, cborCodec],
+]);
+
+/**
+ * The codec of a request's Content-Type: AWS JSON 1.0 or 1.1, or CBOR 1.1, parameters (`; charset=…`)
+ * ignored. Anything else (text/plain, application/json, none) is undefined: no AWS SDK sends it.
+ */
+export function codecForContentType(contentType: string | undefined): WireCodec | undefined {
+  if (contentType === undefined) return undefined;
+  const exact = CODECS.get(contentType);
+  if (exact !== undefined) return exact;
+  const semicolon = contentType.indexOf(';');
+  return CODECS.get((semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase());
 }
+
+/** The media types codecForContentType accepts. */
+export const AWS_CONTENT_TYPES: readonly string[] = [...CODECS.keys()];
 
 /** Byte strings decode as Uint8Array; operations treat blobs as Buffers (as the JSON path produces them). */
 function normaliseCborBlobs(value: unknown): unknown {

@@ -25,6 +25,12 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
   const { sql } = options;
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
+    // Bodies are JSON and nothing else (415 otherwise).
+    app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('*', (request, _payload, done) => {
+      const type = request.headers['content-type'];
+      done(requestError(415, 'UnsupportedMediaType', `${type === undefined ? 'A body without Content-Type' : `Content-Type ${type}`} is not accepted; send application/json`), undefined);
+    });
     app.setNotFoundHandler((request, reply) =>
       reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
     );
@@ -96,6 +102,11 @@ function onlyFields(properties: Record<string, unknown>) {
       });
     }
   };
+}
+
+/** An error that toApiError answers with its status, code and message. */
+function requestError(statusCode: number, code: string, message: string): Error {
+  return Object.assign(new Error(message), { statusCode, code });
 }
 
 /** Times at the edge are ISO-8601 UTC, as in result rows. */

@@ -134,6 +134,32 @@ describe('AWS JSON dispatch on one port', () => {
     expect(JSON.parse(res.body.toString()).__type).toBe('SerializationException');
   });
 
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['application/json', 'application/json'],
+    ['no Content-Type', undefined],
+  ])('refuses a body sent as %s with 404 UnknownOperationException, as Kinesis does', async (_label, contentType) => {
+    const headers = signedHeaders('Kinesis_20131202.DescribeLimits');
+    if (contentType === undefined) delete headers['content-type'];
+    else headers['content-type'] = contentType;
+    const res = await post('Kinesis_20131202.DescribeLimits', Buffer.from('{}'), headers);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+    const body = JSON.parse(res.body.toString());
+    expect(body.__type).toBe('UnknownOperationException');
+    expect(body.message).toContain('send application/x-amz-json-1.1, application/x-amz-json-1.0, application/x-amz-cbor-1.1');
+  });
+
+  it('accepts AWS JSON 1.0 and content types with parameters, answering in the type it was sent', async () => {
+    const target = 'Kinesis_20131202.Echo';
+    const json10 = await post(target, '{"N":1}', signedHeaders(target, 'application/x-amz-json-1.0'));
+    expect(json10.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+    expect(JSON.parse(json10.body.toString())).toEqual({ N: 1 });
+    const withCharset = await post(target, '{"N":2}', signedHeaders(target, 'application/x-amz-json-1.1; charset=utf-8'));
+    expect(withCharset.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(JSON.parse(withCharset.body.toString())).toEqual({ N: 2 });
+  });
+
   it('answers a body that is not JSON with SerializationException', async () => {
     const res = await post('Kinesis_20131202.DescribeLimits', '{not json');
     expect(res.status).toBe(400);
