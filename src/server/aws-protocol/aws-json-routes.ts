@@ -8,7 +8,8 @@ import type { RequestMetrics, RequestOutcome } from '../metrics/request-metrics.
 import { toAwsErrorResponse } from './aws-error-response.js';
 import { type AwsJsonService, type AwsOperation, EncodedResponse, EventStreamResponse } from './aws-json-service.js';
 import { AwsProtocolError } from './aws-protocol-error.js';
-import { validateInput } from './shape.js';
+import { MAX_BODY_NESTING } from '../request-body-bounds.js';
+import { shapeDepth, validateInput } from './shape.js';
 import { checkSigV4Header } from './sigv4-header.js';
 import { AWS_CONTENT_TYPES, codecForContentType, jsonCodec, type WireCodec, type WireFormat } from './wire-format.js';
 
@@ -29,6 +30,11 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
   const byPrefix = new Map<string, AwsJsonService>();
   for (const service of options.services) {
     if (byPrefix.has(service.targetPrefix)) throw new Error(`two services registered for target prefix ${service.targetPrefix}`);
+    // Bodies nested deeper than MAX_BODY_NESTING are refused unread, so no valid input may be deeper.
+    for (const [name, op] of Object.entries(service.operations)) {
+      const depth = shapeDepth(op.input);
+      if (depth > MAX_BODY_NESTING) throw new Error(`${service.targetPrefix}.${name} takes input nested ${depth} levels deep; request bodies may nest ${MAX_BODY_NESTING}`);
+    }
     byPrefix.set(service.targetPrefix, service);
   }
   const metrics = options.requestMetrics;

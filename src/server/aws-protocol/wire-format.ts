@@ -3,6 +3,7 @@
 // right wire form without a second pass over the result.
 
 import { decode as decodeCbor, encode as encodeCbor, TypeEncoderMap } from 'cbor2';
+import { cborBodyExcess, jsonBodyExcess, MAX_BODY_NESTING } from '../request-body-bounds.js';
 import { AwsProtocolError } from './aws-protocol-error.js';
 
 export type WireFormat = 'json' | 'cbor';
@@ -29,6 +30,7 @@ export const jsonCodec: WireCodec = {
   eventContentType: 'application/json',
   decode(body) {
     if (body.length === 0) return {};
+    refuseExcess(jsonBodyExcess(body));
     try {
       return JSON.parse(body.toString('utf8'));
     } catch {
@@ -50,8 +52,9 @@ export const cborCodec: WireCodec = {
   eventContentType: 'application/x-amz-cbor-1.1',
   decode(body) {
     if (body.length === 0) return {};
+    refuseExcess(cborBodyExcess(body));
     try {
-      return normaliseCborBlobs(decodeCbor(body));
+      return normaliseCborBlobs(decodeCbor(body, { maxDepth: MAX_BODY_NESTING }));
     } catch {
       throw new AwsProtocolError('SerializationException', 'The body is not valid CBOR');
     }
@@ -60,6 +63,11 @@ export const cborCodec: WireCodec = {
   blob: (bytes) => toBuffer(bytes),
   timestamp: (ms) => ms,
 };
+
+/** No operation's input is nested that deep or holds that many values, so the body is refused before it is parsed. */
+function refuseExcess(excess: string | undefined): void {
+  if (excess !== undefined) throw new AwsProtocolError('SerializationException', `The body cannot be read: ${excess}, more than any operation's input`);
+}
 
 /** awsJson1_0 clients (DynamoDB's protocol) get their answers in the content type they sent. */
 const json10Codec: WireCodec = { ...jsonCodec, contentType: 'application/x-amz-json-1.0' };

@@ -3,6 +3,7 @@
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { QueryStatus } from '../../engine/index.js';
+import { jsonBodyExcess } from '../request-body-bounds.js';
 import { summary, type SqlService } from '../sql-service.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
 import {
@@ -25,8 +26,15 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
   const { sql } = options;
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
-    // Bodies are JSON and nothing else (415 otherwise).
-    app.removeContentTypeParser('text/plain');
+    // Bodies are JSON and nothing else (415 otherwise), and too deep or too wide a body is refused before
+    // it is parsed; fastify's own parser then reads it, refusing __proto__ and constructor keys.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const excess = jsonBodyExcess(body as Buffer);
+      if (excess !== undefined) done(requestError(400, 'InvalidRequest', `The body cannot be read: ${excess}`), undefined);
+      else parseJson(request, (body as Buffer).toString('utf8'), done);
+    });
     app.addContentTypeParser('*', (request, _payload, done) => {
       const type = request.headers['content-type'];
       done(requestError(415, 'UnsupportedMediaType', `${type === undefined ? 'A body without Content-Type' : `Content-Type ${type}`} is not accepted; send application/json`), undefined);
