@@ -41,10 +41,16 @@ export interface BuildServerOptions {
    * InvalidArgumentException naming it.
    */
   readonly tls?: TlsOptions;
-  /** HTTP/1.1: time from a request's first byte until its headers are complete; default 60 s. */
+  /** HTTP/1.1: time from a request's first byte until its headers are complete; HTTP/2: time a new session has to open a stream. Default 60 s. */
   readonly headersTimeoutMs?: number;
-  /** HTTP/1.1: time from a request's first byte until all of it has arrived; default 300 s. */
+  /** Time from a request's first byte until all of it has arrived, over HTTP/1.1 and HTTP/2; default 300 s. */
   readonly requestTimeoutMs?: number;
+  /** How often connections are checked against the two timeouts above; default 1 s. */
+  readonly timeoutCheckIntervalMs?: number;
+  /** HTTP/2: streams a connection may have open at once; default 100. */
+  readonly maxConcurrentStreams?: number;
+  /** HTTP/2: request body bytes a connection may have in flight across its streams; default 64 MiB. */
+  readonly maxSessionBufferedBytes?: number;
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
@@ -62,6 +68,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.timeoutCheckIntervalMs !== undefined ? { timeoutCheckIntervalMs: options.timeoutCheckIntervalMs } : {}),
+    ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
+    ...(options.maxSessionBufferedBytes !== undefined ? { maxSessionBufferedBytes: options.maxSessionBufferedBytes } : {}),
     ...(tls ? { tls } : {}),
   };
 
