@@ -12,7 +12,13 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import { type Clock, type StreamStore, systemClock } from '../engine/index.js';
 import type { AwsJsonService } from './aws-protocol/aws-json-service.js';
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
-import { createDualProtocolServer, type DualProtocolServerOptions, type DualRequestHandler } from './dual-protocol-server.js';
+import {
+  type ConnectionLimitEvent,
+  createDualProtocolServer,
+  type DualProtocolServer,
+  type DualProtocolServerOptions,
+  type DualRequestHandler,
+} from './dual-protocol-server.js';
 import { kinesisService } from './kinesis-api/kinesis-service.js';
 import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
 import { renderPrometheusText } from './metrics/prometheus-text.js';
@@ -51,6 +57,11 @@ export interface BuildServerOptions {
   readonly maxConcurrentStreams?: number;
   /** HTTP/2: request body bytes a connection may have in flight across its streams; default 64 MiB. */
   readonly maxSessionBufferedBytes?: number;
+  /**
+   * Connections open at once; default 10,000. Keep it below the process's open-file limit less the files
+   * the store keeps open. At the limit, the connection idle longest makes room, or the new one is closed.
+   */
+  readonly maxConnections?: number;
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
@@ -71,6 +82,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(options.timeoutCheckIntervalMs !== undefined ? { timeoutCheckIntervalMs: options.timeoutCheckIntervalMs } : {}),
     ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
     ...(options.maxSessionBufferedBytes !== undefined ? { maxSessionBufferedBytes: options.maxSessionBufferedBytes } : {}),
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     ...(tls ? { tls } : {}),
   };
 
@@ -89,6 +101,12 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
       return server;
     }) as unknown as FastifyServerOptions['serverFactory'],
   }) as unknown as FastifyInstance;
+
+  // Once when a burst of refused connections begins, once when it is over.
+  (app.server as unknown as DualProtocolServer).on('connectionLimit', (event: ConnectionLimitEvent) => {
+    if (event.refusing) app.log.warn({ maxConnections: event.maxConnections }, 'refusing new connections: the connection limit is reached and none is idle, or the process is out of file descriptors');
+    else app.log.warn({ refused: event.refused, maxConnections: event.maxConnections }, 'stopped refusing connections');
+  });
 
   // Long-lived event streams would hold shutdown for minutes; they end (cleanly, at an event boundary) first.
   app.addHook('preClose', async () => kinesis.subscriptions.endAll());

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { ConnectionLimit, type ConnectionLimitEvent } from './connection-limit.js';
 import { Http2SessionBounds } from './http2-session-bounds.js';
 
 export type DualRequestHandler = (
@@ -41,6 +42,11 @@ export interface DualProtocolServerOptions {
   readonly maxConcurrentStreams?: number;
   /** HTTP/2: request body bytes a session may have in flight across its streams; the stream going beyond is answered 413. */
   readonly maxSessionBufferedBytes?: number;
+  /**
+   * Connections open at once. At the limit a new connection replaces the one idle longest, or is closed
+   * as it is accepted; a burst of refusals is reported once by a 'connectionLimit' event.
+   */
+  readonly maxConnections?: number;
   /** PEM certificate and key: the port then speaks only TLS, offering h2 and http/1.1 by ALPN. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
@@ -60,6 +66,10 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 /** Six 10 MiB PutRecords bodies arriving at once on one connection, or hundreds of ordinary ones. */
 export const DEFAULT_MAX_SESSION_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Well below common open-file limits (Node raises its soft limit to the hard one), leaving room for segment files. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+export type { ConnectionLimitEvent };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 export const DEFAULT_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
@@ -86,6 +96,7 @@ export class DualProtocolServer extends net.Server {
   private handingOver: net.Socket | undefined;
   private readonly shutdownGraceMs: number;
   private readonly firstBytesTimeoutMs: number;
+  private readonly limit: ConnectionLimit;
 
   constructor(handler: DualRequestHandler, options: DualProtocolServerOptions = {}) {
     super();
@@ -95,17 +106,25 @@ export class DualProtocolServer extends net.Server {
     const checkIntervalMs = options.timeoutCheckIntervalMs ?? DEFAULT_TIMEOUT_CHECK_INTERVAL_MS;
     this.firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 30_000;
     this.shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
+    this.limit = new ConnectionLimit({
+      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      onBurst: (event) => this.emit('connectionLimit', event),
+    });
     this.http1 = http.createServer(
       { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: checkIntervalMs },
       (req, res) => {
         const socket = req.socket;
         this.http1Sockets.set(socket, (this.http1Sockets.get(socket) ?? 0) + 1);
+        this.limit.busy('http1', socket);
         this.responses.set(socket, res);
         // While shutting down, each answer closes its connection so close() can complete.
         if (this.closing) res.shouldKeepAlive = false;
         res.once('close', () => {
           const inFlight = (this.http1Sockets.get(socket) ?? 1) - 1;
-          if (this.http1Sockets.has(socket)) this.http1Sockets.set(socket, inFlight);
+          if (this.http1Sockets.has(socket)) {
+            this.http1Sockets.set(socket, inFlight);
+            if (inFlight === 0) this.limit.idleNow('http1', socket);
+          }
           if (this.responses.get(socket) === res) this.responses.delete(socket);
           if (this.closing && inFlight === 0) setImmediate(() => socket.end());
         });
@@ -126,6 +145,7 @@ export class DualProtocolServer extends net.Server {
       headersTimeoutMs,
       requestTimeoutMs,
       keepAliveTimeoutMs,
+      onIdle: (session, idle) => (idle ? this.limit.idleNow('http2', session) : this.limit.busy('http2', session)),
     });
     // A 1 MiB stream window lets a PutRecords body (about 70 KiB for 500 small records, up to 10 MiB)
     // arrive without a WINDOW_UPDATE round trip per 64 KiB; it is also the most a stream can have sent
@@ -166,7 +186,7 @@ export class DualProtocolServer extends net.Server {
         if (handshake) {
           clearTimeout(handshake.deadline);
           this.handshaking.delete(endpointKey(socket));
-          this.undecided.delete(handshake.socket);
+          this.decided(handshake.socket);
         }
         socket.on('error', () => socket.destroy());
         if (socket.alpnProtocol === 'h2') this.toHttp2(socket, undefined);
@@ -182,19 +202,20 @@ export class DualProtocolServer extends net.Server {
 
     this.on('connection', (socket: net.Socket) => {
       socket.on('error', () => socket.destroy());
-      if (this.closing) {
+      if (this.closing || !this.limit.admit()) {
         socket.destroy();
         return;
       }
+      socket.once('close', () => this.limit.closed());
       if (this.tls) {
         // A deadline, not an idle timeout: a client sending its hello a byte at a time stays active.
         const key = endpointKey(socket);
         const deadline = setTimeout(() => socket.destroy(), this.firstBytesTimeoutMs);
-        this.undecided.add(socket);
+        this.silent(socket);
         this.handshaking.set(key, { socket, deadline });
         socket.once('close', () => {
           clearTimeout(deadline);
-          this.undecided.delete(socket);
+          this.decided(socket);
           if (this.handshaking.get(key)?.socket === socket) this.handshaking.delete(key);
         });
         this.tls.emit('connection', socket);
@@ -202,12 +223,34 @@ export class DualProtocolServer extends net.Server {
         this.sniff(socket);
       }
     });
+    // Accepting fails when the process is out of file descriptors (EMFILE): that connection is refused,
+    // as at the connection limit, and the server goes on. Other errors (listening) stay the listener's.
+    this.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.syscall === 'accept') this.limit.refused();
+      else if (this.listenerCount('error') === 1) throw err;
+    });
+  }
+
+  /** Connections open now (TCP connections, TLS or not). */
+  get openConnections(): number {
+    return this.limit.openConnections;
+  }
+
+  /** A connection that has said nothing yet (no protocol chosen, or its TLS handshake not done). */
+  private silent(socket: net.Socket): void {
+    this.undecided.add(socket);
+    this.limit.idleNow('silent', socket);
+  }
+
+  private decided(socket: net.Socket): void {
+    this.undecided.delete(socket);
+    this.limit.busy('silent', socket);
   }
 
   /** The connection's first bytes decide its protocol: "PRI" starts the HTTP/2 preface and no HTTP/1.1 method. */
   private sniff(socket: net.Socket): void {
-    this.undecided.add(socket);
-    socket.once('close', () => this.undecided.delete(socket));
+    this.silent(socket);
+    socket.once('close', () => this.decided(socket));
     socket.setTimeout(this.firstBytesTimeoutMs, () => socket.destroy());
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
@@ -226,7 +269,7 @@ export class DualProtocolServer extends net.Server {
 
   /** Hands a connection to the http2 server; `seen` are bytes already read from it, put back first. */
   private toHttp2(socket: net.Socket, seen: Buffer | undefined): void {
-    this.undecided.delete(socket);
+    this.decided(socket);
     // The http2 session reads the bytes put back here itself.
     if (seen) socket.unshift(seen);
     this.handingOver = socket;
@@ -238,10 +281,14 @@ export class DualProtocolServer extends net.Server {
   }
 
   private toHttp1(socket: net.Socket, seen: Buffer | undefined): void {
-    this.undecided.delete(socket);
+    this.decided(socket);
     if (seen) socket.unshift(seen);
     this.http1Sockets.set(socket, 0);
-    socket.once('close', () => this.http1Sockets.delete(socket));
+    this.limit.idleNow('http1', socket);
+    socket.once('close', () => {
+      this.http1Sockets.delete(socket);
+      this.limit.busy('http1', socket);
+    });
     this.http1.emit('connection', socket);
     socket.resume();
   }

@@ -24,6 +24,8 @@ export interface Http2SessionBoundsOptions {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** Told when a session falls idle (no open streams) and when it is idle no longer (a stream, or closed). */
+  readonly onIdle?: (session: http2.ServerHttp2Session, idle: boolean) => void;
 }
 
 interface SessionState {
@@ -97,7 +99,11 @@ export class Http2SessionBounds {
 
   addSession(session: http2.ServerHttp2Session, socket: net.Socket | undefined): void {
     this.sessions.set(session, { session, socket, openStreams: 0, everOpened: false, idleSince: Date.now(), bufferedBytes: 0 });
-    session.once('close', () => this.sessions.delete(session));
+    this.options.onIdle?.(session, true);
+    session.once('close', () => {
+      this.sessions.delete(session);
+      this.options.onIdle?.(session, false);
+    });
   }
 
   /** Starts bounding a request: called before its handler sees it. */
@@ -113,14 +119,17 @@ export class Http2SessionBounds {
       return;
     }
     state.session = session;
-    session.openStreams++;
+    if (session.openStreams++ === 0) this.options.onIdle?.(session.session, false);
     session.everOpened = true;
     if (!state.bodyEnded) this.receiving.add(state);
     stream.once('close', () => {
       state.closed = true;
       this.receiving.delete(state);
       this.release(state);
-      if (--session.openStreams === 0) session.idleSince = Date.now();
+      if (--session.openStreams === 0) {
+        session.idleSince = Date.now();
+        if (!session.session.destroyed) this.options.onIdle?.(session.session, true);
+      }
     });
   }
 
