@@ -21,6 +21,7 @@ import {
 } from './dual-protocol-server.js';
 import { kinesisService } from './kinesis-api/kinesis-service.js';
 import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
+import { renderConnectionFigures } from './metrics/connection-figures.js';
 import { renderPrometheusText } from './metrics/prometheus-text.js';
 import { RequestMetrics } from './metrics/request-metrics.js';
 import { loadTlsCredentials, type TlsOptions } from './tls-options.js';
@@ -102,8 +103,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     }) as unknown as FastifyServerOptions['serverFactory'],
   }) as unknown as FastifyInstance;
 
+  const server = app.server as unknown as DualProtocolServer;
   // Once when a burst of refused connections begins, once when it is over.
-  (app.server as unknown as DualProtocolServer).on('connectionLimit', (event: ConnectionLimitEvent) => {
+  server.on('connectionLimit', (event: ConnectionLimitEvent) => {
     if (event.refusing) app.log.warn({ maxConnections: event.maxConnections }, 'refusing new connections: the connection limit is reached and none is idle, or the process is out of file descriptors');
     else app.log.warn({ refused: event.refused, maxConnections: event.maxConnections }, 'stopped refusing connections');
   });
@@ -122,7 +124,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     const extra = (options.metrics ?? []).map((render) => render());
-    return [renderPrometheusText(options.store.metrics(), requestMetrics), ...extra].join('');
+    return [renderPrometheusText(options.store.metrics(), requestMetrics), renderConnectionFigures(server), ...extra].join('');
   });
 
   for (const plugin of options.plugins ?? []) app.register(plugin);

@@ -142,6 +142,9 @@ describe('request bodies in flight per session', () => {
     expect(answered).toEqual([413]);
     expect(dual.bufferedRequestBytes).toBeGreaterThan(0);
     expect(dual.bufferedRequestBytes).toBeLessThanOrEqual(1024 * 1024);
+    const metrics = await (await fetch(`${testServer.endpoint}/metrics`)).text();
+    expect(metrics).toContain(`\neddy_http2_buffered_request_bytes ${dual.bufferedRequestBytes}\n`);
+    expect(metrics).toContain('\neddy_http_open_connections 2\n');
     session.destroy();
     await closedOnServer;
     expect(dual.bufferedRequestBytes).toBe(0);
