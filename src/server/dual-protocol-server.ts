@@ -38,7 +38,7 @@ export interface DualProtocolServerOptions {
   readonly requestTimeoutMs?: number;
   /** How often connections are checked against the limits above; a slow client is cut within this much after its limit. */
   readonly timeoutCheckIntervalMs?: number;
-  /** HTTP/2: streams a session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused. */
+  /** HTTP/2: streams a session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); a client opening more loses the session. */
   readonly maxConcurrentStreams?: number;
   /** HTTP/2: request body bytes a session may have in flight across its streams; the stream going beyond is answered 413. */
   readonly maxSessionBufferedBytes?: number;
@@ -62,6 +62,8 @@ const HTTP2_SESSION_WINDOW = 8 * 1024 * 1024;
 const HTTP2_MAX_FRAME_BYTES = 1024 * 1024;
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+export const DEFAULT_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** As many servers allow; the AWS SDKs open one stream per request, or a few for SubscribeToShard. */
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 /** Six 10 MiB PutRecords bodies arriving at once on one connection, or hundreds of ordinary ones. */
@@ -70,8 +72,6 @@ export const DEFAULT_MAX_SESSION_BUFFERED_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 export type { ConnectionLimitEvent };
-export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
-export const DEFAULT_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export class DualProtocolServer extends net.Server {
   readonly http1: http.Server;

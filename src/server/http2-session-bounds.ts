@@ -42,7 +42,8 @@ interface SessionState {
 }
 
 interface StreamState {
-  session: SessionState;
+  /** Undefined for a stream reset before its request reached the handler: it has left its session. */
+  session: SessionState | undefined;
   readonly stream: http2.ServerHttp2Stream;
   readonly request: http2.Http2ServerRequest;
   readonly response: http2.Http2ServerResponse;
@@ -56,9 +57,6 @@ interface StreamState {
 }
 
 const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
-
-/** Where the requests of streams that closed before their handler saw them count (nothing arrives on them). */
-const DETACHED: SessionState = { session: undefined as never, socket: undefined, openStreams: 0, everOpened: true, idleSince: 0, bufferedBytes: 0 };
 
 /** The fields Http2SessionBounds keeps on each request it tracks. */
 const STATE = Symbol('bounds');
@@ -109,10 +107,10 @@ export class Http2SessionBounds {
   /** Starts bounding a request: called before its handler sees it. */
   track(request: http2.Http2ServerRequest, response: http2.Http2ServerResponse): void {
     const stream = request.stream;
-    const state: StreamState = { session: DETACHED, stream, request, response, startedAt: Date.now(), bytes: 0, bodyEnded: stream.endAfterHeaders, refused: false, closed: false };
+    const state: StreamState = { session: undefined, stream, request, response, startedAt: Date.now(), bytes: 0, bodyEnded: stream.endAfterHeaders, refused: false, closed: false };
     (request as BoundedRequest)[STATE] = state;
-    // A stream reset before its request reached the handler has left its session already: nothing more
-    // arrives on it, and its end is made an error (it was aborted) like any other.
+    // A stream reset before its request reached the handler has left its session already: nothing more is
+    // counted on it, and its end is made an error (it was aborted) like any other.
     const session = stream.destroyed ? undefined : this.sessions.get(stream.session as http2.ServerHttp2Session);
     if (session === undefined) {
       state.closed = true;
@@ -162,8 +160,8 @@ export class Http2SessionBounds {
   private admit(state: StreamState, bytes: number): boolean {
     if (state.refused) return false;
     // Read after its stream closed (counted as it arrived), or after the answer (nobody keeps it).
-    if (state.closed || state.response.writableEnded) return true;
     const session = state.session;
+    if (session === undefined || state.closed || state.response.writableEnded) return true;
     if (session.bufferedBytes + bytes > this.options.maxSessionBufferedBytes) {
       const mib = this.options.maxSessionBufferedBytes / (1024 * 1024);
       this.refuse(state, 413, `Request bodies of more than ${mib} MiB are arriving on this connection at once`, NGHTTP2_ENHANCE_YOUR_CALM);
@@ -176,7 +174,7 @@ export class Http2SessionBounds {
   }
 
   private release(state: StreamState): void {
-    state.session.bufferedBytes -= state.bytes;
+    if (state.session !== undefined) state.session.bufferedBytes -= state.bytes;
     this.total -= state.bytes;
     state.bytes = 0;
   }
