@@ -20,9 +20,16 @@ import { type AwsJsonService, signingNameOf } from './aws-protocol/aws-json-serv
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
 import { AccessControl, type AuthOptions, decorateWithAccessControl } from './auth/access-control.js';
 import { EDDY_ACTIONS } from './auth/eddy-actions.js';
-import { createDualProtocolServer, type DualProtocolServerOptions, type DualRequestHandler } from './dual-protocol-server.js';
+import {
+  type ConnectionLimitEvent,
+  createDualProtocolServer,
+  type DualProtocolServer,
+  type DualProtocolServerOptions,
+  type DualRequestHandler,
+} from './dual-protocol-server.js';
 import { kinesisService } from './kinesis-api/kinesis-service.js';
 import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
+import { renderConnectionFigures } from './metrics/connection-figures.js';
 import { renderPrometheusText } from './metrics/prometheus-text.js';
 import { RequestMetrics } from './metrics/request-metrics.js';
 import { loadTlsCredentials, type TlsOptions } from './tls-options.js';
@@ -49,15 +56,26 @@ export interface BuildServerOptions {
    * InvalidArgumentException naming it.
    */
   readonly tls?: TlsOptions;
-  /** HTTP/1.1: time from a request's first byte until its headers are complete; default 60 s. */
+  /** HTTP/1.1: time from a request's first byte until its headers are complete; HTTP/2: time a new session has to open a stream. Default 60 s. */
   readonly headersTimeoutMs?: number;
-  /** HTTP/1.1: time from a request's first byte until all of it has arrived; default 300 s. */
+  /** Time from a request's first byte until all of it has arrived, over HTTP/1.1 and HTTP/2; default 300 s. */
   readonly requestTimeoutMs?: number;
   /**
    * Credentials and their permissions, accepted Host names and Origins. Default: no credentials, so any
    * well-formed signature is accepted and the server may listen on loopback only.
    */
   readonly auth?: AuthOptions;
+  /** How often connections are checked against the two timeouts above; default 1 s. */
+  readonly timeoutCheckIntervalMs?: number;
+  /** HTTP/2: streams a connection may have open at once; default 100. */
+  readonly maxConcurrentStreams?: number;
+  /** HTTP/2: request body bytes a connection may have in flight across its streams; default 64 MiB. */
+  readonly maxSessionBufferedBytes?: number;
+  /**
+   * Connections open at once; default 10,000. Keep it below the process's open-file limit less the files
+   * the store keeps open. At the limit, the connection idle longest makes room, or the new one is closed.
+   */
+  readonly maxConnections?: number;
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
@@ -83,6 +101,10 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.timeoutCheckIntervalMs !== undefined ? { timeoutCheckIntervalMs: options.timeoutCheckIntervalMs } : {}),
+    ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
+    ...(options.maxSessionBufferedBytes !== undefined ? { maxSessionBufferedBytes: options.maxSessionBufferedBytes } : {}),
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     ...(tls ? { tls } : {}),
   };
 
@@ -115,6 +137,13 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     return reply.send(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
   });
 
+  const server = app.server as unknown as DualProtocolServer;
+  // Once when a burst of refused connections begins, once when it is over.
+  server.on('connectionLimit', (event: ConnectionLimitEvent) => {
+    if (event.refusing) app.log.warn({ maxConnections: event.maxConnections }, 'refusing new connections: the connection limit is reached and none is idle, or the process is out of file descriptors');
+    else app.log.warn({ refused: event.refused, maxConnections: event.maxConnections }, 'stopped refusing connections');
+  });
+
   // Long-lived event streams would hold shutdown for minutes; they end (cleanly, at an event boundary) first.
   app.addHook('preClose', async () => kinesis.subscriptions.endAll());
 
@@ -145,7 +174,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     const extra = (options.metrics ?? []).map((render) => render());
-    return [renderPrometheusText(options.store.metrics(), requestMetrics), ...extra].join('');
+    return [renderPrometheusText(options.store.metrics(), requestMetrics), renderConnectionFigures(server), ...extra].join('');
   });
 
   for (const plugin of options.plugins ?? []) app.register(plugin);

@@ -8,6 +8,8 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { ConnectionLimit, type ConnectionLimitEvent } from './connection-limit.js';
+import { Http2SessionBounds } from './http2-session-bounds.js';
 
 export type DualRequestHandler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -15,18 +17,36 @@ export type DualRequestHandler = (
 ) => void;
 
 export interface DualProtocolServerOptions {
-  /** Idle time after which a keep-alive HTTP/1.1 connection or an HTTP/2 session is closed. */
+  /**
+   * Idle time after which a keep-alive HTTP/1.1 connection, or an HTTP/2 session without open streams
+   * (PINGs and SETTINGS notwithstanding), is closed.
+   */
   readonly keepAliveTimeoutMs?: number;
   /** How long a new connection may stay silent (or, with TLS, take to finish its handshake) before it is dropped. */
   readonly firstBytesTimeoutMs?: number;
   /** After close(), connections still busy this long afterwards (a client that stopped reading) are cut. */
   readonly shutdownGraceMs?: number;
-  /** HTTP/1.1: time from a request's first byte until its headers are complete (else 408 and the connection is closed). */
+  /**
+   * HTTP/1.1: time from a request's first byte until its headers are complete (else 408 and the connection
+   * is closed). HTTP/2: time a new session has to open its first stream (else it is closed).
+   */
   readonly headersTimeoutMs?: number;
-  /** HTTP/1.1: time from a request's first byte until all of it, body included, has arrived (else 408 and close). */
+  /**
+   * Time from a request's first byte until all of it, body included, has arrived: else 408 and, on
+   * HTTP/1.1, the connection is closed; on HTTP/2, the stream. Answers may take longer (event streams).
+   */
   readonly requestTimeoutMs?: number;
-  /** How often HTTP/1.1 connections are checked against the two limits above; a slow client is cut within this much after its limit. */
+  /** How often connections are checked against the limits above; a slow client is cut within this much after its limit. */
   readonly timeoutCheckIntervalMs?: number;
+  /** HTTP/2: streams a session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); a client opening more loses the session. */
+  readonly maxConcurrentStreams?: number;
+  /** HTTP/2: request body bytes a session may have in flight across its streams; the stream going beyond is answered 413. */
+  readonly maxSessionBufferedBytes?: number;
+  /**
+   * Connections open at once. At the limit a new connection replaces the one idle longest, or is closed
+   * as it is accepted; a burst of refusals is reported once by a 'connectionLimit' event.
+   */
+  readonly maxConnections?: number;
   /** PEM certificate and key: the port then speaks only TLS, offering h2 and http/1.1 by ALPN. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
@@ -44,14 +64,22 @@ const HTTP2_MAX_FRAME_BYTES = 1024 * 1024;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 export const DEFAULT_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/** As many servers allow; the AWS SDKs open one stream per request, or a few for SubscribeToShard. */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+/** Six 10 MiB PutRecords bodies arriving at once on one connection, or hundreds of ordinary ones. */
+export const DEFAULT_MAX_SESSION_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Well below common open-file limits (Node raises its soft limit to the hard one), leaving room for segment files. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+export type { ConnectionLimitEvent };
 
 export class DualProtocolServer extends net.Server {
   readonly http1: http.Server;
   readonly http2: http2.Http2Server;
   /** The TLS layer in front of both, when the server was given a certificate. */
   readonly tls: tls.Server | undefined;
-  /** Each HTTP/2 session with the socket under it. */
-  private readonly sessions = new Map<http2.ServerHttp2Session, net.Socket | undefined>();
+  /** HTTP/2 sessions with what each holds. */
+  private readonly bounds: Http2SessionBounds;
   /** HTTP/1.1 sockets and how many requests each has in flight (the inner server keeps no public count). */
   private readonly http1Sockets = new Map<net.Socket, number>();
   /** The answer last begun on each HTTP/1.1 socket, until it closes. */
@@ -68,27 +96,35 @@ export class DualProtocolServer extends net.Server {
   private handingOver: net.Socket | undefined;
   private readonly shutdownGraceMs: number;
   private readonly firstBytesTimeoutMs: number;
+  private readonly limit: ConnectionLimit;
 
   constructor(handler: DualRequestHandler, options: DualProtocolServerOptions = {}) {
     super();
     const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 72_000;
+    const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const checkIntervalMs = options.timeoutCheckIntervalMs ?? DEFAULT_TIMEOUT_CHECK_INTERVAL_MS;
     this.firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 30_000;
     this.shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
+    this.limit = new ConnectionLimit({
+      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      onBurst: (event) => this.emit('connectionLimit', event),
+    });
     this.http1 = http.createServer(
-      {
-        headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
-        requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-        connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? DEFAULT_TIMEOUT_CHECK_INTERVAL_MS,
-      },
+      { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: checkIntervalMs },
       (req, res) => {
         const socket = req.socket;
         this.http1Sockets.set(socket, (this.http1Sockets.get(socket) ?? 0) + 1);
+        this.limit.busy('http1', socket);
         this.responses.set(socket, res);
         // While shutting down, each answer closes its connection so close() can complete.
         if (this.closing) res.shouldKeepAlive = false;
         res.once('close', () => {
           const inFlight = (this.http1Sockets.get(socket) ?? 1) - 1;
-          if (this.http1Sockets.has(socket)) this.http1Sockets.set(socket, inFlight);
+          if (this.http1Sockets.has(socket)) {
+            this.http1Sockets.set(socket, inFlight);
+            if (inFlight === 0) this.limit.idleNow('http1', socket);
+          }
           if (this.responses.get(socket) === res) this.responses.delete(socket);
           if (this.closing && inFlight === 0) setImmediate(() => socket.end());
         });
@@ -104,16 +140,33 @@ export class DualProtocolServer extends net.Server {
     // connections whose last answer is written but not yet sent.
     this.on('listening', () => this.http1.emit('listening'));
     this.on('close', () => this.http1.close());
+    this.bounds = new Http2SessionBounds({
+      maxSessionBufferedBytes: options.maxSessionBufferedBytes ?? DEFAULT_MAX_SESSION_BUFFERED_BYTES,
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs,
+      onIdle: (session, idle) => (idle ? this.limit.idleNow('http2', session) : this.limit.busy('http2', session)),
+    });
     // A 1 MiB stream window lets a PutRecords body (about 70 KiB for 500 small records, up to 10 MiB)
-    // arrive without a WINDOW_UPDATE round trip per 64 KiB; the body limit still bounds each request.
-    this.http2 = http2.createServer({ settings: { initialWindowSize: HTTP2_STREAM_WINDOW, maxFrameSize: HTTP2_MAX_FRAME_BYTES } }, handler);
+    // arrive without a WINDOW_UPDATE round trip per 64 KiB; it is also the most a stream can have sent
+    // that its handler has not read. The body limit and the session's byte bound hold what is read.
+    const settings = { initialWindowSize: HTTP2_STREAM_WINDOW, maxFrameSize: HTTP2_MAX_FRAME_BYTES, maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS };
+    this.http2 = http2.createServer({ settings, Http2ServerRequest: this.bounds.Request }, (req, res) => {
+      this.bounds.track(req, res);
+      handler(req, res);
+    });
     this.http2.on('session', (session) => {
       session.once('connect', () => session.setLocalWindowSize(HTTP2_SESSION_WINDOW));
-      this.sessions.set(session, this.handingOver);
+      this.bounds.addSession(session, this.handingOver);
       session.setTimeout(keepAliveTimeoutMs, () => session.close());
-      session.once('close', () => this.sessions.delete(session));
       if (this.closing) session.close();
     });
+    // HTTP/2 requests are checked as often as the http server checks HTTP/1.1 connections, while listening.
+    let checking: NodeJS.Timeout | undefined;
+    this.on('listening', () => {
+      checking = setInterval(() => this.bounds.check(), checkIntervalMs).unref();
+    });
+    this.on('close', () => clearInterval(checking));
     // Parse errors and timeouts on HTTP/1.1 connections are reported once, the way an http.Server reports
     // them; without a listener the connection gets the answer Node would give and is closed.
     this.http1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
@@ -133,7 +186,7 @@ export class DualProtocolServer extends net.Server {
         if (handshake) {
           clearTimeout(handshake.deadline);
           this.handshaking.delete(endpointKey(socket));
-          this.undecided.delete(handshake.socket);
+          this.decided(handshake.socket);
         }
         socket.on('error', () => socket.destroy());
         if (socket.alpnProtocol === 'h2') this.toHttp2(socket, undefined);
@@ -149,19 +202,20 @@ export class DualProtocolServer extends net.Server {
 
     this.on('connection', (socket: net.Socket) => {
       socket.on('error', () => socket.destroy());
-      if (this.closing) {
+      if (this.closing || !this.limit.admit()) {
         socket.destroy();
         return;
       }
+      socket.once('close', () => this.limit.closed());
       if (this.tls) {
         // A deadline, not an idle timeout: a client sending its hello a byte at a time stays active.
         const key = endpointKey(socket);
         const deadline = setTimeout(() => socket.destroy(), this.firstBytesTimeoutMs);
-        this.undecided.add(socket);
+        this.silent(socket);
         this.handshaking.set(key, { socket, deadline });
         socket.once('close', () => {
           clearTimeout(deadline);
-          this.undecided.delete(socket);
+          this.decided(socket);
           if (this.handshaking.get(key)?.socket === socket) this.handshaking.delete(key);
         });
         this.tls.emit('connection', socket);
@@ -169,12 +223,34 @@ export class DualProtocolServer extends net.Server {
         this.sniff(socket);
       }
     });
+    // Accepting fails when the process is out of file descriptors (EMFILE): that connection is refused,
+    // as at the connection limit, and the server goes on. Other errors (listening) stay the listener's.
+    this.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.syscall === 'accept') this.limit.refused();
+      else if (this.listenerCount('error') === 1) throw err;
+    });
+  }
+
+  /** Connections open now (TCP connections, TLS or not). */
+  get openConnections(): number {
+    return this.limit.openConnections;
+  }
+
+  /** A connection that has said nothing yet (no protocol chosen, or its TLS handshake not done). */
+  private silent(socket: net.Socket): void {
+    this.undecided.add(socket);
+    this.limit.idleNow('silent', socket);
+  }
+
+  private decided(socket: net.Socket): void {
+    this.undecided.delete(socket);
+    this.limit.busy('silent', socket);
   }
 
   /** The connection's first bytes decide its protocol: "PRI" starts the HTTP/2 preface and no HTTP/1.1 method. */
   private sniff(socket: net.Socket): void {
-    this.undecided.add(socket);
-    socket.once('close', () => this.undecided.delete(socket));
+    this.silent(socket);
+    socket.once('close', () => this.decided(socket));
     socket.setTimeout(this.firstBytesTimeoutMs, () => socket.destroy());
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
@@ -193,7 +269,7 @@ export class DualProtocolServer extends net.Server {
 
   /** Hands a connection to the http2 server; `seen` are bytes already read from it, put back first. */
   private toHttp2(socket: net.Socket, seen: Buffer | undefined): void {
-    this.undecided.delete(socket);
+    this.decided(socket);
     // The http2 session reads the bytes put back here itself.
     if (seen) socket.unshift(seen);
     this.handingOver = socket;
@@ -205,10 +281,14 @@ export class DualProtocolServer extends net.Server {
   }
 
   private toHttp1(socket: net.Socket, seen: Buffer | undefined): void {
-    this.undecided.delete(socket);
+    this.decided(socket);
     if (seen) socket.unshift(seen);
     this.http1Sockets.set(socket, 0);
-    socket.once('close', () => this.http1Sockets.delete(socket));
+    this.limit.idleNow('http1', socket);
+    socket.once('close', () => {
+      this.http1Sockets.delete(socket);
+      this.limit.busy('http1', socket);
+    });
     this.http1.emit('connection', socket);
     socket.resume();
   }
@@ -230,18 +310,19 @@ export class DualProtocolServer extends net.Server {
     for (const socket of this.undecided) socket.destroy();
     this.undecided.clear();
     this.closeIdleConnections();
-    for (const session of this.sessions.keys()) session.close();
-    if (this.sessions.size > 0 || this.http1Sockets.size > 0) {
+    const sessions = this.bounds.sessions;
+    for (const session of sessions.keys()) session.close();
+    if (sessions.size > 0 || this.http1Sockets.size > 0) {
       // A finished session only half-closes its socket and waits for the client's FIN; a client with an
       // unread stream never sends it, so the socket is cut once the session is done.
       const reaper = setInterval(() => {
-        for (const [session, socket] of this.sessions) {
+        for (const [session, { socket }] of sessions) {
           if (session.destroyed) {
             socket?.destroy();
-            this.sessions.delete(session);
+            sessions.delete(session);
           }
         }
-        if (this.sessions.size === 0) clearInterval(reaper);
+        if (sessions.size === 0) clearInterval(reaper);
       }, 50).unref();
       setTimeout(() => {
         clearInterval(reaper);
@@ -257,10 +338,15 @@ export class DualProtocolServer extends net.Server {
 
   closeAllConnections(): void {
     for (const socket of this.http1Sockets.keys()) socket.destroy();
-    for (const [session, socket] of this.sessions) {
+    for (const [session, { socket }] of this.bounds.sessions) {
       session.destroy();
       socket?.destroy();
     }
+  }
+
+  /** Bytes of HTTP/2 request bodies the server holds now (received, on streams not yet closed). */
+  get bufferedRequestBytes(): number {
+    return this.bounds.bufferedBytes;
   }
 }
 

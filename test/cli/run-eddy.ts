@@ -60,9 +60,14 @@ export function runEddy(main: string, args: readonly string[], options: { input?
   });
 }
 
-/** Starts a long-running eddy command (serve, tail) and hands back the process. */
-export function startEddy(main: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [main, ...args], { env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a long-running eddy command (serve, tail) and hands back the process; with `openFileLimit`, under
+ * that `ulimit -n` (through /bin/sh, which then execs node).
+ */
+export function startEddy(main: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { openFileLimit?: number } = {}): ChildProcess {
+  if (options.openFileLimit === undefined) return spawn(process.execPath, [main, ...args], { env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const script = `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`;
+  return spawn('/bin/sh', ['-c', script, process.execPath, main, ...args], { env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Resolves with all output once `pattern` appears in the process's stdout. */

@@ -5,6 +5,10 @@ import { resolve } from 'node:path';
 import type { FsyncPolicy } from '../../engine/index.js';
 import { UsageError } from '../cli-options.js';
 import { type Command, EXIT } from '../command.js';
+import { openFileLimit } from '../open-file-limit.js';
+
+/** Connections allowed by default, unless that is more than half the process's open-file limit. */
+const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -13,8 +17,9 @@ export const serveCommand: Command = {
     'HTTP/1.1 and cleartext HTTP/2 share the port. Binds to loopback unless --host says otherwise.\n' +
     'With --tls-cert and --tls-key the port serves HTTPS instead, offering h2 and http/1.1 by ALPN (the Java\n' +
     "SDK's SubscribeToShard and the KCL need HTTP/2 over TLS); WebSockets become wss://.\n" +
-    'HTTP/1.1 requests whose headers take over 60 s, or whose whole request takes over 300 s, to arrive get a\n' +
-    '408 and their connection is closed (checked every second).\n' +
+    'Requests whose headers take over 60 s, or whose whole request takes over 300 s, to arrive get a 408 and\n' +
+    'their HTTP/1.1 connection (HTTP/2 stream) is closed (checked every second). At --max-connections open\n' +
+    'connections, a new one replaces the one idle longest, or is closed at once when none is idle.\n' +
     'Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: no new connections, in-flight requests finish, files are closed.\n' +
     'With --in-memory, Firehose delivery runs only if --files-root is given: files are written there, while\n' +
     'delivery streams and the records not yet delivered live in memory and are lost on exit.\n' +
@@ -54,6 +59,13 @@ export const serveCommand: Command = {
       placeholder: 'n',
     },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
+    {
+      name: 'max-connections',
+      type: 'integer',
+      description: 'Connections open at once; keep it well below the open-file limit (ulimit -n), which stream files share.',
+      defaultText: '10000, or half the open-file limit if lower',
+      placeholder: 'n',
+    },
     { name: 'tls-cert', type: 'string', description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key.', placeholder: 'file' },
     { name: 'tls-key', type: 'string', description: 'PEM private key of --tls-cert (without a passphrase).', placeholder: 'file' },
     {
@@ -83,6 +95,13 @@ export const serveCommand: Command = {
     const maxStateKeys = values['max-query-state-keys'] as number | undefined;
     if (maxStateKeys !== undefined && maxStateKeys < 1) throw new UsageError(`argument --max-query-state-keys: ${maxStateKeys} must be at least 1`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
+    const fileLimit = openFileLimit();
+    let maxConnections = values['max-connections'] as number | undefined;
+    if (maxConnections !== undefined && maxConnections < 1) throw new UsageError(`argument --max-connections: ${maxConnections} must be at least 1`);
+    if (maxConnections === undefined) maxConnections = fileLimit === undefined ? DEFAULT_MAX_CONNECTIONS : Math.min(DEFAULT_MAX_CONNECTIONS, Math.floor(fileLimit / 2));
+    else if (fileLimit !== undefined && maxConnections > fileLimit / 2) {
+      io.stderr.write(`Warning: --max-connections ${maxConnections} leaves ${Math.max(0, fileLimit - maxConnections)} of the process's ${fileLimit} file descriptors (ulimit -n) for stream files.\n`);
+    }
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
     const tlsCert = values['tls-cert'] as string | undefined;
@@ -135,6 +154,7 @@ export const serveCommand: Command = {
         plugins: [sqlApi({ engine }), consoleAssets()],
         metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
         ...(tls ? { tls } : {}),
+        maxConnections,
         auth: {
           credentials,
           insecure,

@@ -71,6 +71,11 @@ export function invalidShardIterator(): EddyError {
   return new EddyError('InvalidArgumentException', 'Invalid ShardIterator.');
 }
 
+/** A GetRecords whose StreamARN names another stream than the one its iterator was issued for. */
+export function iteratorOfAnotherStream(account: Account, streamName: string): EddyError {
+  return new EddyError('InvalidArgumentException', `Invalid ShardIterator: it was not issued for stream ${streamName} under account ${account.accountId}.`);
+}
+
 export function consumerNotFound(account: Account, what: string): EddyError {
   return new EddyError('ResourceNotFoundException', `Consumer ${what} under account ${account.accountId} not found.`);
 }

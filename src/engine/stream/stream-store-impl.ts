@@ -26,6 +26,7 @@ import {
   consumerNotFound,
   expiredIterator,
   invalidShardIterator,
+  iteratorOfAnotherStream,
   provisionedOnly,
   shardNotFound,
   shardThroughputExceeded,
@@ -354,7 +355,7 @@ export class StreamStoreImpl implements StreamStore {
     return this.iterators.decode(shardIterator).streamName;
   }
 
-  async getRecords(shardIterator: string, limit: number = MAX_GET_RECORDS_LIMIT): Promise<GetRecordsResult> {
+  async getRecords(shardIterator: string, limit: number = MAX_GET_RECORDS_LIMIT, options?: { readonly streamName?: string }): Promise<GetRecordsResult> {
     if (!Number.isInteger(limit) || limit < 1) {
       new Violations().add(limit, 'limit', 'Member must have value greater than or equal to 1').throwIfAny();
     }
@@ -362,6 +363,9 @@ export class StreamStoreImpl implements StreamStore {
       throw new EddyError('InvalidArgumentException', `Limit ${limit} exceeds the maximum of ${MAX_GET_RECORDS_LIMIT} records per GetRecords call.`);
     }
     const state = this.iterators.decode(shardIterator);
+    if (options?.streamName !== undefined && options.streamName !== state.streamName) {
+      throw iteratorOfAnotherStream(this.account, options.streamName);
+    }
     const now = this.clock.now();
     if (now - state.issuedAt > ITERATOR_LIFETIME_MS) throw expiredIterator(state.issuedAt, now);
     const stream = this.streams.get(state.streamName);

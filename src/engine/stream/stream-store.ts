@@ -230,7 +230,11 @@ export interface StreamStore {
   putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]>;
 
   getShardIterator(streamName: string, shardId: string, position: ShardPosition): string;
-  getRecords(shardIterator: string, limit?: number): Promise<GetRecordsResult>;
+  /**
+   * Reads from where the iterator points. With `streamName` (a GetRecords that names its stream by
+   * StreamARN), an iterator issued for another stream is refused with InvalidArgumentException.
+   */
+  getRecords(shardIterator: string, limit?: number, options?: { readonly streamName?: string }): Promise<GetRecordsResult>;
   /** The stream a shard iterator reads, for permission checks; an iterator this store did not issue is InvalidArgumentException. */
   streamOfShardIterator(shardIterator: string): string;
   openCursor(streamName: string, shardId: string, position: ShardPosition): ShardCursor;

@@ -9,8 +9,9 @@ import type { RequestMetrics, RequestOutcome } from '../metrics/request-metrics.
 import { toAwsErrorResponse } from './aws-error-response.js';
 import { type AwsJsonService, type AwsOperation, EncodedResponse, EventStreamResponse, signingNameOf } from './aws-json-service.js';
 import { AwsProtocolError } from './aws-protocol-error.js';
-import { validateInput } from './shape.js';
-import { codecForContentType, type WireCodec, type WireFormat } from './wire-format.js';
+import { validateInput, shapeDepth } from './shape.js';
+import { MAX_BODY_NESTING } from '../request-body-bounds.js';
+import { AWS_CONTENT_TYPES, codecForContentType, jsonCodec, type WireCodec, type WireFormat } from './wire-format.js';
 
 export interface AwsJsonRoutesOptions {
   readonly services: readonly AwsJsonService[];
@@ -33,6 +34,11 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
   const byPrefix = new Map<string, { service: AwsJsonService; signingName: string }>();
   for (const service of options.services) {
     if (byPrefix.has(service.targetPrefix)) throw new Error(`two services registered for target prefix ${service.targetPrefix}`);
+    // Bodies nested deeper than MAX_BODY_NESTING are refused unread, so no valid input may be deeper.
+    for (const [name, op] of Object.entries(service.operations)) {
+      const depth = shapeDepth(op.input);
+      if (depth > MAX_BODY_NESTING) throw new Error(`${service.targetPrefix}.${name} takes input nested ${depth} levels deep; request bodies may nest ${MAX_BODY_NESTING}`);
+    }
     byPrefix.set(service.targetPrefix, { service, signingName: signingNameOf(service) });
   }
   const metrics = options.requestMetrics;
@@ -51,12 +57,18 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
   }
 
   // Bodies are decoded by the codec the content type names, so the raw bytes are what the route receives.
+  // A body in any other content type is refused before it is read.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(AWS_CONTENT_TYPES as string[], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (request, _payload, done) => done(unsupportedContentType(request.headers['content-type'])));
 
   // Failures before the handler runs (oversized or unreadable bodies) still answer in the AWS shape.
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    const codec = codecForContentType(request.headers['content-type']);
+    const codec = codecForContentType(request.headers['content-type']) ?? jsonCodec;
+    if (err instanceof AwsProtocolError) {
+      const answer = toAwsErrorResponse(err, request.log);
+      return reply.code(answer.statusCode).header('content-type', codec.contentType).header('x-amzn-errortype', answer.type).send(codec.encode(answer.body));
+    }
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     const type = status === 500 ? 'InternalFailure' : 'SerializationException';
     if (status === 500) request.log.error({ err }, 'request failed before dispatch');
@@ -70,12 +82,14 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
   app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
-    const codec: WireCodec = codecForContentType(request.headers['content-type']);
+    const requested = codecForContentType(request.headers['content-type']);
+    const codec: WireCodec = requested ?? jsonCodec;
     let serviceName = 'unknown';
     let operationName = 'unknown';
     let outcome: RequestOutcome = 'success';
     reply.header('x-amzn-requestid', requestId);
     try {
+      if (requested === undefined) throw unsupportedContentType(request.headers['content-type']);
       const target = resolveTarget(request.headers['x-amz-target']);
       serviceName = target.service.targetPrefix;
       operationName = target.name;
@@ -127,4 +141,14 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
       metrics.observe(serviceName, operationName, outcome, Number(process.hrtime.bigint() - started) / 1e9);
     }
   });
+}
+
+/**
+ * Kinesis answers a request in any other content type (text/plain, application/json, none) with 404
+ * UnknownOperationException, whatever its X-Amz-Target; kinesalite's connection tests, written against
+ * Kinesis, expect the same.
+ */
+function unsupportedContentType(contentType: string | undefined): AwsProtocolError {
+  const given = contentType === undefined ? 'No Content-Type' : `Content-Type ${contentType} is not supported`;
+  return new AwsProtocolError('UnknownOperationException', `${given}: send ${AWS_CONTENT_TYPES.join(', ')}`, 404);
 }

@@ -3,6 +3,7 @@
 // right wire form without a second pass over the result.
 
 import { decode as decodeCbor, encode as encodeCbor, TypeEncoderMap } from 'cbor2';
+import { cborBodyExcess, jsonBodyExcess, MAX_BODY_NESTING } from '../request-body-bounds.js';
 import { AwsProtocolError } from './aws-protocol-error.js';
 
 export type WireFormat = 'json' | 'cbor';
@@ -29,6 +30,7 @@ export const jsonCodec: WireCodec = {
   eventContentType: 'application/json',
   decode(body) {
     if (body.length === 0) return {};
+    refuseExcess(jsonBodyExcess(body));
     try {
       return JSON.parse(body.toString('utf8'));
     } catch {
@@ -50,8 +52,9 @@ export const cborCodec: WireCodec = {
   eventContentType: 'application/x-amz-cbor-1.1',
   decode(body) {
     if (body.length === 0) return {};
+    refuseExcess(cborBodyExcess(body));
     try {
-      return normaliseCborBlobs(decodeCbor(body));
+      return normaliseCborBlobs(decodeCbor(body, { maxDepth: MAX_BODY_NESTING }));
     } catch {
       throw new AwsProtocolError('SerializationException', 'The body is not valid CBOR');
     }
@@ -61,9 +64,34 @@ export const cborCodec: WireCodec = {
   timestamp: (ms) => ms,
 };
 
-export function codecForContentType(contentType: string | undefined): WireCodec {
-  return contentType !== undefined && contentType.startsWith('application/x-amz-cbor') ? cborCodec : jsonCodec;
+/** No operation's input is nested that deep or holds that many values, so the body is refused before it is parsed. */
+function refuseExcess(excess: string | undefined): void {
+  if (excess !== undefined) throw new AwsProtocolError('SerializationException', `The body cannot be read: ${excess}, more than any operation's input`);
 }
+
+/** awsJson1_0 clients (DynamoDB's protocol) get their answers in the content type they sent. */
+const json10Codec: WireCodec = { ...jsonCodec, contentType: 'application/x-amz-json-1.0' };
+
+const CODECS: ReadonlyMap<string, WireCodec> = new Map([
+  [jsonCodec.contentType, jsonCodec],
+  [json10Codec.contentType, json10Codec],
+  [cborCodec.contentType, cborCodec],
+]);
+
+/**
+ * The codec of a request's Content-Type: AWS JSON 1.0 or 1.1, or CBOR 1.1, parameters (`; charset=…`)
+ * ignored. Anything else (text/plain, application/json, none) is undefined: no AWS SDK sends it.
+ */
+export function codecForContentType(contentType: string | undefined): WireCodec | undefined {
+  if (contentType === undefined) return undefined;
+  const exact = CODECS.get(contentType);
+  if (exact !== undefined) return exact;
+  const semicolon = contentType.indexOf(';');
+  return CODECS.get((semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase());
+}
+
+/** The media types codecForContentType accepts. */
+export const AWS_CONTENT_TYPES: readonly string[] = [...CODECS.keys()];
 
 /** Byte strings decode as Uint8Array; operations treat blobs as Buffers (as the JSON path produces them). */
 function normaliseCborBlobs(value: unknown): unknown {

@@ -7,24 +7,23 @@ import type { AccessControl, Principal } from '../auth/access-control.js';
 
 const NO_BODY = Buffer.alloc(0);
 
-/** Installs the checks on `app` (a plugin scope) and returns how to find a request's principal in its handler. */
-export function authenticateApiRequests(app: FastifyInstance, access: AccessControl): (request: FastifyRequest) => Principal {
+/**
+ * Installs the checks on `app` (a plugin scope) and returns how to find a request's principal in its
+ * handler. `rawBodyOf` gives a request's body as it arrived (the scope's JSON parser keeps it), which a
+ * SigV4 signature covers.
+ */
+export function authenticateApiRequests(
+  app: FastifyInstance,
+  access: AccessControl,
+  rawBodyOf: (request: FastifyRequest) => Buffer | undefined,
+): (request: FastifyRequest) => Principal {
   const principals = new WeakMap<FastifyRequest, Principal>();
-  const rawBodies = new WeakMap<FastifyRequest, Buffer>();
-  const signed = (request: FastifyRequest) => ({ method: request.method, url: request.url, headers: request.headers, body: rawBodies.get(request) ?? NO_BODY });
+  const signed = (request: FastifyRequest) => ({ method: request.method, url: request.url, headers: request.headers, body: rawBodyOf(request) ?? NO_BODY });
   const isSigV4 = (request: FastifyRequest): boolean => {
     const auth = request.headers.authorization;
     return (typeof auth === 'string' && auth.startsWith('AWS4-')) || request.url.includes('X-Amz-Algorithm=');
   };
 
-  if (!access.open) {
-    // The signature covers the body's bytes, which the JSON parser would otherwise keep to itself.
-    const parseJson = app.getDefaultJsonParser('error', 'error');
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-      rawBodies.set(request, body as Buffer);
-      parseJson(request, (body as Buffer).toString('utf8'), done);
-    });
-  }
   app.addHook('onRequest', async (request) => {
     if (!access.open && isSigV4(request)) return;
     principals.set(request, access.authenticateApi(signed(request)));

@@ -7,6 +7,7 @@ import type { QueryStatus } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 import { accessControlOf, type Principal } from '../auth/access-control.js';
 import { EDDY_ACTIONS, statementActions } from '../auth/eddy-actions.js';
+import { jsonBodyExcess } from '../request-body-bounds.js';
 import { summary, type SqlService } from '../sql-service.js';
 import { authenticateApiRequests } from './api-authentication.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
@@ -42,11 +43,27 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
   const forWire = (status: QueryStatus) => queryForWire(status, rates);
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => sendApiError(err, request, reply));
+    // Bodies are JSON and nothing else (415 otherwise), and too deep or too wide a body is refused before
+    // it is parsed; fastify's own parser then reads it, refusing __proto__ and constructor keys.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeAllContentTypeParsers();
+    // The body's bytes are kept beside what they parse to: a SigV4 signature covers them.
+    const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      rawBodies.set(request, body as Buffer);
+      const excess = jsonBodyExcess(body as Buffer);
+      if (excess !== undefined) done(requestError(400, 'InvalidRequest', `The body cannot be read: ${excess}`), undefined);
+      else parseJson(request, (body as Buffer).toString('utf8'), done);
+    });
+    app.addContentTypeParser('*', (request, _payload, done) => {
+      const type = request.headers['content-type'];
+      done(requestError(415, 'UnsupportedMediaType', `${type === undefined ? 'A body without Content-Type' : `Content-Type ${type}`} is not accepted; send application/json`), undefined);
+    });
     app.setNotFoundHandler((request, reply) =>
       reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
     );
     const access = accessControlOf(app);
-    const principalOf = authenticateApiRequests(app, access);
+    const principalOf = authenticateApiRequests(app, access, (request) => rawBodies.get(request));
     const statementChecker = (principal: Principal) => (statement: CompiledStatement) => {
       for (const { action, resource } of statementActions(statement)) access.authorize(principal, action, resource);
     };
@@ -132,4 +149,9 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     if (options.streams) await app.register(streamRoutes({ ...options.streams, authorize }));
     if (options.delivery) await app.register(deliveryStreamRoutes({ ...options.delivery, authorize }));
   };
+}
+
+/** An error that toApiError answers with its status, code and message. */
+function requestError(statusCode: number, code: string, message: string): Error {
+  return Object.assign(new Error(message), { statusCode, code });
 }

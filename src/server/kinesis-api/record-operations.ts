@@ -127,7 +127,9 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
       if (input.Limit !== undefined && input.Limit > GET_RECORDS_MAX_LIMIT) {
         throw new EddyError('InvalidArgumentException', `Limit ${input.Limit} is above the maximum of ${GET_RECORDS_MAX_LIMIT}.`);
       }
-      const result = await store.getRecords(input.ShardIterator, input.Limit);
+      // The iterator says which stream it reads; a StreamARN beside it must name that same stream.
+      const options = input.StreamARN !== undefined ? { streamName: store.streamNameFromArn(input.StreamARN) } : undefined;
+      const result = await store.getRecords(input.ShardIterator, input.Limit, options);
       if (codec.format === 'json') return new EncodedResponse(getRecordsJson(result));
       const out: Record<string, unknown> = {
         Records: wireRecords(result.records, codec),

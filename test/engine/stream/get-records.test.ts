@@ -142,6 +142,19 @@ describe(`${name}:`, () => {
       });
     });
 
+    it('are refused when the read names another stream than the one they were issued for', async () => {
+      ({ store } = await memoryStore());
+      await store.createStream('s', { shardCount: 1 });
+      await store.createStream('t', { shardCount: 1 });
+      await putTexts(store, ['only in s']);
+      const it = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      expect(await errorOf(() => store.getRecords(it, 10, { streamName: 't' }))).toEqual({
+        code: 'InvalidArgumentException',
+        message: 'Invalid ShardIterator: it was not issued for stream t under account 000000000000.',
+      });
+      expect((await store.getRecords(it, 10, { streamName: 's' })).records.map((r) => text(r.data))).toEqual(['only in s']);
+    });
+
     it('of a deleted stream fail, even when a new stream took its name', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });

@@ -134,6 +134,60 @@ describe('AWS JSON dispatch on one port', () => {
     expect(JSON.parse(res.body.toString()).__type).toBe('SerializationException');
   });
 
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['application/json', 'application/json'],
+    ['no Content-Type', undefined],
+  ])('refuses a body sent as %s with 404 UnknownOperationException, as Kinesis does', async (_label, contentType) => {
+    const headers = signedHeaders('Kinesis_20131202.DescribeLimits');
+    if (contentType === undefined) delete headers['content-type'];
+    else headers['content-type'] = contentType;
+    const res = await post('Kinesis_20131202.DescribeLimits', Buffer.from('{}'), headers);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+    const body = JSON.parse(res.body.toString());
+    expect(body.__type).toBe('UnknownOperationException');
+    expect(body.message).toContain('send application/x-amz-json-1.1, application/x-amz-json-1.0, application/x-amz-cbor-1.1');
+  });
+
+  it('accepts AWS JSON 1.0 and content types with parameters, answering in the type it was sent', async () => {
+    const target = 'Kinesis_20131202.Echo';
+    const json10 = await post(target, '{"N":1}', signedHeaders(target, 'application/x-amz-json-1.0'));
+    expect(json10.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+    expect(JSON.parse(json10.body.toString())).toEqual({ N: 1 });
+    const withCharset = await post(target, '{"N":2}', signedHeaders(target, 'application/x-amz-json-1.1; charset=utf-8'));
+    expect(withCharset.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(JSON.parse(withCharset.body.toString())).toEqual({ N: 2 });
+  });
+
+  it('refuses JSON nested deeper than any input with SerializationException, before parsing it', async () => {
+    const deep = '['.repeat(500_000) + ']'.repeat(500_000);
+    const res = await post('Kinesis_20131202.Echo', deep);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString())).toEqual({
+      __type: 'SerializationException',
+      Message: "The body cannot be read: it is nested deeper than 32 levels, more than any operation's input",
+    });
+  });
+
+  it('refuses a JSON body of more values than any input holds with SerializationException', async () => {
+    const wide = `{"N":1,"pad":[${'0,'.repeat(200_000)}0]}`;
+    const res = await post('Kinesis_20131202.Echo', wide);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString()).Message).toBe("The body cannot be read: it holds more than 100000 values, more than any operation's input");
+  });
+
+  it('refuses CBOR nested deeper than any input with SerializationException, in CBOR', async () => {
+    const target = 'Kinesis_20131202.Echo';
+    const deep = Buffer.concat([Buffer.alloc(100_000, 0x81), Buffer.from([0x00])]);
+    const res = await post(target, deep, signedHeaders(target, 'application/x-amz-cbor-1.1'));
+    expect(res.status).toBe(400);
+    expect(cborDecode(res.body)).toEqual({
+      __type: 'SerializationException',
+      Message: "The body cannot be read: it is nested deeper than 32 levels, more than any operation's input",
+    });
+  });
+
   it('answers a body that is not JSON with SerializationException', async () => {
     const res = await post('Kinesis_20131202.DescribeLimits', '{not json');
     expect(res.status).toBe(400);
@@ -189,5 +243,15 @@ describe('AWS JSON dispatch on one port', () => {
     const text = metrics.render().join('\n');
     expect(text).toMatch(/eddy_request_duration_seconds_count\{service="Kinesis_20131202",operation="DescribeLimits",outcome="success"\} [1-9]/);
     expect(text).toMatch(/operation="ListTagsForStream",outcome="client_error"/);
+  });
+});
+
+describe('registering services', () => {
+  it('refuses an operation whose input is nested deeper than a request body may be', async () => {
+    let deep: ReturnType<typeof structure> = structure({ Leaf: string() });
+    for (let level = 1; level < 33; level++) deep = structure({ Inner: deep });
+    const other = Fastify({ logger: false });
+    other.register(awsJsonRoutes, { requestMetrics: new RequestMetrics(), services: [{ targetPrefix: 'Deep_20200101', operations: { Dive: operation(deep, () => ({})) } }] });
+    await expect(other.ready()).rejects.toThrow('Deep_20200101.Dive takes input nested 33 levels deep; request bodies may nest 32');
   });
 });

@@ -79,3 +79,18 @@ describe('validateInput', () => {
     expect(err.message).toContain("at 'tags.a.member' failed to satisfy constraint: Member must have length less than or equal to 3");
   });
 });
+
+describe('validateInput on bodies with many problems', () => {
+  it('lists the first 100 problems, the list length first, and stops looking', () => {
+    const err = failure(() => validateInput(putRecords, { Records: Array.from({ length: 49_000 }, () => ({})) }, 'json'));
+    expect(err.type).toBe('ValidationException');
+    expect(err.message).toMatch(/^More than 100 validation errors detected: Value '\[\{\}, \{\}, .*…' at 'records' failed to satisfy constraint: Member must have length less than or equal to 500; /);
+    expect(err.message.split('; ')).toHaveLength(100);
+    expect(err.message.length).toBeLessThan(20_000);
+  });
+
+  it('still counts every problem when there are no more than 100', () => {
+    const err = failure(() => validateInput(putRecords, { Records: Array.from({ length: 50 }, () => ({})) }, 'json'));
+    expect(err.message).toMatch(/^100 validation errors detected: /);
+  });
+});

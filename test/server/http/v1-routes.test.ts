@@ -143,6 +143,33 @@ describe('POST /v1/sql', () => {
     expect(res.json()).toEqual({ error: { code: 'InvalidRequest', message: "Unknown field 'nmae'; expected 'sql'" } });
   });
 
+  it.each([
+    ['text/plain', 'text/plain;charset=UTF-8', 'Content-Type text/plain;charset=UTF-8 is not accepted; send application/json'],
+    ['no Content-Type', undefined, 'A body without Content-Type is not accepted; send application/json'],
+  ])('answers 415 for a body sent as %s, over a real connection', async (_label, contentType, message) => {
+    const endpoint = await api.listen();
+    const body = Buffer.from(JSON.stringify({ sql: 'SHOW STREAMS' }));
+    const res = await fetch(`${endpoint}/v1/sql`, { method: 'POST', headers: contentType ? { 'content-type': contentType } : {}, body });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: { code: 'UnsupportedMediaType', message } });
+  });
+
+  it('answers 400 for JSON nested deeper than any /v1 body, before parsing it', async () => {
+    const endpoint = await api.listen();
+    const res = await fetch(`${endpoint}/v1/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"sql":${'['.repeat(400_000)}${']'.repeat(400_000)}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: 'InvalidRequest', message: 'The body cannot be read: it is nested deeper than 32 levels' } });
+  });
+
+  it('still refuses __proto__ keys in JSON bodies', async () => {
+    const res = await api.app.inject({ method: 'POST', url: '/v1/sql', headers: { 'content-type': 'application/json' }, payload: '{"sql":"SHOW STREAMS","__proto__":{"x":1}}' });
+    expect(res.statusCode).toBe(400);
+  });
+
   it('answers 400 for a body that is not JSON', async () => {
     const res = await api.app.inject({ method: 'POST', url: '/v1/sql', headers: { 'content-type': 'application/json' }, payload: '{"sql":' });
     expect(res.statusCode).toBe(400);

@@ -353,6 +353,21 @@ describe('errors by name', () => {
     expect(err.name).toBe('InvalidArgumentException');
   });
 
+  it('InvalidArgumentException for GetRecords whose StreamARN names another stream than its iterator', async () => {
+    await createActive(h2, 'iterated', 1);
+    await createActive(h2, 'named', 1);
+    await h2.send(new PutRecordCommand({ StreamName: 'iterated', PartitionKey: 'k', Data: Buffer.from('not for named') }));
+    const { ShardIterator } = await h2.send(
+      new GetShardIteratorCommand({ StreamName: 'iterated', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    const named = 'arn:aws:kinesis:us-east-1:000000000000:stream/named';
+    const err = await errorOf(h2.send(new GetRecordsCommand({ ShardIterator, StreamARN: named })));
+    expect(err.name).toBe('InvalidArgumentException');
+    expect(err.message).toBe('Invalid ShardIterator: it was not issued for stream named under account 000000000000.');
+    const own = await h2.send(new GetRecordsCommand({ ShardIterator, StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/iterated' }));
+    expect(own.Records?.map((r) => text(r.Data))).toEqual(['not for named']);
+  });
+
   it('InvalidArgumentException for GetRecords with Limit above 10000', async () => {
     const { ShardIterator } = await h2.send(new GetShardIteratorCommand({ StreamName: 'keep', ShardId: 'shardId-000000000000', ShardIteratorType: 'LATEST' }));
     const err = await errorOf(h2.send(new GetRecordsCommand({ ShardIterator, Limit: 10001 })));
