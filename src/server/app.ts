@@ -14,7 +14,7 @@
 //   metrics:  more Prometheus text for /metrics.
 
 import type * as net from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { type Clock, type ShardDamage, type StreamStore, systemClock } from '../engine/index.js';
 import { type AwsJsonService, signingNameOf } from './aws-protocol/aws-json-service.js';
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
@@ -27,6 +27,7 @@ import {
   type DualProtocolServerOptions,
   type DualRequestHandler,
 } from './dual-protocol-server.js';
+import { sendApiError } from './http/api-error.js';
 import { kinesisService } from './kinesis-api/kinesis-service.js';
 import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
 import { renderConnectionFigures } from './metrics/connection-figures.js';
@@ -111,6 +112,12 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? { level: 'warn' },
     bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    // Errors the router raises before any route is chosen (a malformed URL, a path parameter over the
+    // router's length limit) are answered in the error shape of the API the path belongs to.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      if (request.url.startsWith('/v1/')) return sendApiError(error, request, reply);
+      return reply.code(error.statusCode ?? 400).send({ message: error.message });
+    },
     // Only tells fastify to show https:// in the addresses listen() reports; the server below does the TLS.
     ...(tls ? { https: true } : {}),
     serverFactory: ((handler: DualRequestHandler) => {
