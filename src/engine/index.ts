@@ -74,3 +74,4 @@ export { compileExpr } from './expr/compile-expr.js';
 export { createEngine } from './engine.js';
 export type { Engine, EngineOptions } from './engine.js';
 export type { ColumnSchema, QueryPlan, StreamSchema } from './query/plan.js';
+export { SYSTEM_COLUMNS } from './query/plan.js';
