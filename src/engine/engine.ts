@@ -4,6 +4,7 @@
 import { Catalog } from './catalog/catalog.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './delivery/index.js';
+import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
 import { QueryManager } from './query/query-manager.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
@@ -30,6 +31,8 @@ export interface EngineOptions {
    */
   readonly filesRoot?: string;
   readonly deliveryRetry?: RetryPolicy;
+  /** Functions on streams: the operator's handler directory and the limits of each invocation. */
+  readonly functions?: Pick<FunctionManagerOptions, 'functionsDir' | 'memoryMb' | 'timeoutMs' | 'concurrency' | 'retry'>;
   readonly queries?: {
     /** A shard without records for this long stops holding the watermark back. */
     readonly idleTimeoutMs?: number;
@@ -45,6 +48,8 @@ export interface Engine {
   readonly queries: QueryManager;
   /** Absent when the engine has neither a data directory nor a files root. */
   readonly delivery: DeliveryManager | undefined;
+  /** Event source mappings and the handler workers they run. */
+  readonly functions: FunctionManager;
   readonly clock: Clock;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
@@ -96,6 +101,16 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       closers.push(() => opened.close());
     }
 
+    const functions = await FunctionManager.open({
+      streams: store,
+      clock,
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
+      ...options.functions,
+    });
+    closers.push(() => functions.close());
+
     const q = options.queries ?? {};
     const queries = new QueryManager({
       store,
@@ -115,6 +130,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       catalog,
       queries,
       delivery,
+      functions,
       clock,
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),

@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'ProvisionedThroughputExceededException'
   | 'ConcurrentModificationException'
   | 'ServiceUnavailableException'
+  // The Lambda API's event source mapping errors.
+  | 'InvalidParameterValueException'
+  | 'ResourceConflictException'
   | 'SqlError'
   | 'InternalFailure';
 
