@@ -35,6 +35,10 @@ export const serveCommand: Command = {
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
     { name: 'tls-cert', type: 'string', description: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key.', placeholder: 'file' },
     { name: 'tls-key', type: 'string', description: 'PEM private key of --tls-cert (without a passphrase).', placeholder: 'file' },
+    { name: 'functions-dir', type: 'string', description: 'Directory of handler modules (<name>.mjs, .js, .mts, .ts) that event source mappings run; functions are off without it.', placeholder: 'path' },
+    { name: 'function-timeout', type: 'integer', description: 'Seconds one handler invocation may run before its worker is stopped and the batch retried.', defaultText: '60', placeholder: 'seconds' },
+    { name: 'function-memory', type: 'integer', description: 'Heap limit of each handler worker thread, MB.', defaultText: '256', placeholder: 'MB' },
+    { name: 'function-concurrency', type: 'integer', description: 'Invocations in flight per function (one worker thread each).', defaultText: '4', placeholder: 'n' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
   ],
   async run(values, io) {
@@ -48,25 +52,50 @@ export const serveCommand: Command = {
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
+    const functionsDir = values['functions-dir'] !== undefined ? resolve(values['functions-dir'] as string) : undefined;
+    const functionTimeout = values['function-timeout'] as number | undefined;
+    const functionMemory = values['function-memory'] as number | undefined;
+    const functionConcurrency = values['function-concurrency'] as number | undefined;
+    if (functionTimeout !== undefined && (functionTimeout < 1 || functionTimeout > 900)) throw new UsageError(`argument --function-timeout: ${functionTimeout} must be between 1 and 900 seconds`);
+    if (functionMemory !== undefined && (functionMemory < 32 || functionMemory > 10_240)) throw new UsageError(`argument --function-memory: ${functionMemory} must be between 32 and 10240 MB`);
+    if (functionConcurrency !== undefined && (functionConcurrency < 1 || functionConcurrency > 64)) throw new UsageError(`argument --function-concurrency: ${functionConcurrency} must be between 1 and 64`);
+    if (functionsDir !== undefined) {
+      const { statSync } = await import('node:fs');
+      let isDir = false;
+      try {
+        isDir = statSync(functionsDir).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (!isDir) throw new UsageError(`argument --functions-dir: ${functionsDir} is not a directory`);
+    }
     const tlsCert = values['tls-cert'] as string | undefined;
     const tlsKey = values['tls-key'] as string | undefined;
     if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError(tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
     // Read before the engine opens, so a bad file stops start-up with a message naming it and nothing to undo.
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }] = await Promise.all([
+    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { lambdaApi }, { functionRoutes }] = await Promise.all([
       import('../../engine/index.js'),
       import('../../server/app.js'),
       import('../../server/http/sql-api.js'),
       import('../../server/firehose-api/firehose-service.js'),
       import('../../server/firehose-api/delivery-metrics-text.js'),
       import('../../server/http/query-metrics-text.js'),
+      import('../../server/lambda-api/lambda-api.js'),
+      import('../../server/http/function-routes.js'),
     ]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
       ...(idleTimeoutSeconds !== undefined ? { queries: { idleTimeoutMs: idleTimeoutSeconds * 1000 } } : {}),
+      functions: {
+        ...(functionsDir !== undefined ? { functionsDir } : {}),
+        ...(functionTimeout !== undefined ? { timeoutMs: functionTimeout * 1000 } : {}),
+        ...(functionMemory !== undefined ? { memoryMb: functionMemory } : {}),
+        ...(functionConcurrency !== undefined ? { concurrency: functionConcurrency } : {}),
+      },
     });
     const delivery = engine.delivery;
     const app = buildServer({
@@ -74,7 +103,7 @@ export const serveCommand: Command = {
       clock: engine.clock,
       logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
       services: delivery ? [firehoseService({ delivery })] : [],
-      plugins: [sqlApi({ engine })],
+      plugins: [sqlApi({ engine }), lambdaApi({ functions: engine.functions }), async (v1) => v1.register(functionRoutes({ functions: engine.functions }), { prefix: '/v1' })],
       metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
       ...(tls ? { tls } : {}),
     });
@@ -107,7 +136,8 @@ export const serveCommand: Command = {
     });
     const scheme = tls ? 'https' : 'http';
     const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
-    io.stdout.write(`Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n${transport}${storage}\n${files}\n`);
+    const functionsLine = functionsDir !== undefined ? `Functions load handler modules from ${functionsDir}.` : 'Functions are off: they need --functions-dir.';
+    io.stdout.write(`Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n${transport}${storage}\n${files}\n${functionsLine}\n`);
     await stopRequested;
     io.stdout.write('Shutting down…\n');
     await app.close();
