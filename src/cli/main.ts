@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandOptions, UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT } from './command.js';
+import { functionCommands } from './commands/function-commands.js';
 import { putRecordsCommand } from './commands/put-records-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { streamCommands } from './commands/stream-commands.js';
@@ -16,7 +17,7 @@ import { sqlArguments, sqlCommand } from './sql-command.js';
 
 const VERSION = '0.1.0';
 
-export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand];
+export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand, ...functionCommands];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 4;

@@ -100,8 +100,8 @@ describe('the Lambda API for event source mappings', () => {
 
     const v1 = await (await fetch(`${endpoint}/v1/event-source-mappings/${created.UUID}`)).json();
     expect(v1).toMatchObject({ UUID: created.UUID, FunctionName: 'count-clicks', StreamName: 'clicks', Enabled: false, Stats: { recordsProcessed: 120 } });
-    const functions = await (await fetch(`${endpoint}/v1/functions`)).json();
-    expect(functions.functions.map((f: { name: string }) => f.name)).toEqual(['count-clicks', 'other']);
+    const functions = (await (await fetch(`${endpoint}/v1/functions`)).json()) as { functions: { name: string }[] };
+    expect(functions.functions.map((f) => f.name)).toEqual(['count-clicks', 'other']);
 
     const deleted = await lambda.send(new DeleteEventSourceMappingCommand({ UUID: created.UUID }));
     expect(deleted.State).toBe('Deleting');
