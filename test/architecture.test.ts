@@ -27,6 +27,7 @@ const allowed: Record<string, readonly string[]> = {
   engine: ['engine'],
   sql: ['sql', 'engine'],
   server: ['server', 'sql', 'engine'],
+  consumer: ['consumer', 'engine'],
 };
 
 describe('layering', () => {
@@ -41,4 +42,13 @@ describe('layering', () => {
       expect(wrong).toEqual([]);
     });
   }
+
+  it('keeps the consumer library to the KPL module of the engine, so applications do not load the server', () => {
+    const wrong = filesUnder(join(srcRoot, 'consumer')).flatMap((file) =>
+      importedLayers(file)
+        .filter((imp) => imp.layer === 'engine' && !imp.target.startsWith(join('engine', 'kpl')))
+        .map((imp) => `${relative(srcRoot, file)} imports ${imp.target}`),
+    );
+    expect(wrong).toEqual([]);
+  });
 });

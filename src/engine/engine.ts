@@ -5,6 +5,7 @@ import { Catalog } from './catalog/catalog.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './delivery/index.js';
 import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
+import { LeaseTable } from './leases/lease-table.js';
 import { QueryManager } from './query/query-manager.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
@@ -50,6 +51,8 @@ export interface Engine {
   readonly delivery: DeliveryManager | undefined;
   /** Event source mappings and the handler workers they run. */
   readonly functions: FunctionManager;
+  /** Consumer-group leases and checkpoints (the KCL's lease table, kept by Eddy). */
+  readonly leases: LeaseTable;
   readonly clock: Clock;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
@@ -101,6 +104,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       closers.push(() => opened.close());
     }
 
+    const leases = await LeaseTable.open(options.dataDir);
+    closers.push(() => leases.flush());
+
     const functions = await FunctionManager.open({
       streams: store,
       clock,
@@ -131,6 +137,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       queries,
       delivery,
       functions,
+      leases,
       clock,
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),

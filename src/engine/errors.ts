@@ -21,6 +21,8 @@ export type ErrorCode =
   // The Lambda API's event source mapping errors.
   | 'InvalidParameterValueException'
   | 'ResourceConflictException'
+  // A consumer-group lease changed since the caller read it (the KCL's conditional write failing).
+  | 'ConditionalCheckFailedException'
   | 'SqlError'
   | 'InternalFailure';
 

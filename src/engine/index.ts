@@ -72,6 +72,8 @@ export { batchToRows } from './batch/rows.js';
 export type { Row } from './batch/rows.js';
 export { compileExpr } from './expr/compile-expr.js';
 export { createEngine } from './engine.js';
+export { LeaseTable, MAX_GROUPS, MAX_LEASES_PER_GROUP } from './leases/lease-table.js';
+export type { Lease, GroupSummary } from './leases/lease-table.js';
 export { FunctionManager, parseCreateRequest, parseUpdateRequest, parseFunctionName } from './functions/index.js';
 export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, MappingShardPosition, MappingState, MappingStats, MappingView, StartingPosition, UpdateMappingRequest } from './functions/index.js';
 export type { Engine, EngineOptions } from './engine.js';

@@ -75,7 +75,7 @@ export const serveCommand: Command = {
     // Read before the engine opens, so a bad file stops start-up with a message naming it and nothing to undo.
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { lambdaApi }, { functionRoutes }] = await Promise.all([
+    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { lambdaApi }, { functionRoutes }, { consumerGroupRoutes }] = await Promise.all([
       import('../../engine/index.js'),
       import('../../server/app.js'),
       import('../../server/http/sql-api.js'),
@@ -84,6 +84,7 @@ export const serveCommand: Command = {
       import('../../server/http/query-metrics-text.js'),
       import('../../server/lambda-api/lambda-api.js'),
       import('../../server/http/function-routes.js'),
+      import('../../server/http/consumer-group-routes.js'),
     ]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
@@ -103,7 +104,11 @@ export const serveCommand: Command = {
       clock: engine.clock,
       logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
       services: delivery ? [firehoseService({ delivery })] : [],
-      plugins: [sqlApi({ engine }), lambdaApi({ functions: engine.functions }), async (v1) => v1.register(functionRoutes({ functions: engine.functions }), { prefix: '/v1' })],
+      plugins: [sqlApi({ engine }), lambdaApi({ functions: engine.functions }), async (v1) => {
+          await v1.register(functionRoutes({ functions: engine.functions }), { prefix: '/v1' });
+          await v1.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' });
+        },
+      ],
       metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
       ...(tls ? { tls } : {}),
     });

@@ -21,7 +21,7 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody; 
   }
   if (isEddyError(err)) {
     if (err.fault === 'user') {
-      const status = err.code === 'ResourceNotFoundException' ? 404 : err.code === 'ResourceInUseException' || err.code === 'ResourceConflictException' ? 409 : 400;
+      const status = err.code === 'ResourceNotFoundException' ? 404 : err.code === 'ResourceInUseException' || err.code === 'ResourceConflictException' || err.code === 'ConditionalCheckFailedException' ? 409 : 400;
       return { status, internal: false, body: { error: { code: err.code, message: err.message } } };
     }
     if (err.fault === 'external') return { status: 503, internal: true, body: { error: { code: err.code, message: err.message } } };
