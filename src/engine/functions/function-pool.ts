@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { HANDLER_WORKER_SOURCE } from './handler-worker-source.js';
+import { packBatch, packedSize, type BatchRecord } from './packed-batch.js';
 import { TYPESCRIPT_HOOKS_URL } from './typescript-hooks-source.js';
 
 export interface FunctionPoolOptions {
@@ -21,10 +22,9 @@ export interface FunctionPoolOptions {
   readonly typescript?: string;
 }
 
-/** One batch for a handler: the packed records (see PackedBatch) and, with tumbling windows, the window. */
+/** One batch for a handler: its records and, with tumbling windows, the window. */
 export interface InvocationRequest {
-  readonly buffer: ArrayBuffer;
-  readonly count: number;
+  readonly records: readonly BatchRecord[];
   readonly shardId: string;
   readonly eventSourceARN: string;
   readonly awsRegion: string;
@@ -47,6 +47,8 @@ interface Slot {
   busy?: { readonly id: number; readonly requestId: string; readonly settle: (o: InvocationOutcome) => void; readonly timer: NodeJS.Timeout };
   /** Handed to an invocation that has not posted its message yet (acquire resolves a tick later). */
   reserved: boolean;
+  /** Batches are packed here and read in place by the worker; replaced by a larger one when needed. */
+  shared: SharedArrayBuffer | undefined;
   gone: boolean;
 }
 
@@ -80,7 +82,13 @@ export class FunctionPool {
       }, this.o.timeoutMs);
       slot.busy = { id, requestId, settle, timer };
       slot.reserved = false;
-      slot.worker.postMessage({ ...request, id, requestId, timeoutMs: this.o.timeoutMs }, [request.buffer]);
+      // The worker is idle while its slot is ours, so writing into the buffer it reads is safe.
+      const size = packedSize(request.records);
+      let fresh: SharedArrayBuffer | undefined;
+      if (slot.shared === undefined || slot.shared.byteLength < size) fresh = slot.shared = new SharedArrayBuffer(Math.max(size, 2 * (slot.shared?.byteLength ?? 0), 1 << 20));
+      packBatch(request.records, slot.shared);
+      const { records, ...rest } = request;
+      slot.worker.postMessage({ ...rest, count: records.length, ...(fresh ? { shared: fresh } : {}), id, requestId, timeoutMs: this.o.timeoutMs });
     });
   }
 
@@ -125,7 +133,7 @@ export class FunctionPool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, version: this.version, reserved: false, gone: false };
+    const slot: Slot = { worker, version: this.version, reserved: false, shared: undefined, gone: false };
     worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
       const busy = slot.busy;
       if (!busy || busy.id !== m.id) return;

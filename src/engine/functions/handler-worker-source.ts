@@ -1,7 +1,7 @@
 // The code every function worker thread runs, kept as a string so the same worker starts from compiled
 // JavaScript and from TypeScript sources under test alike. It imports the handler module once, then for
-// each invocation turns a packed batch (one transferred buffer: arrival times, lengths, then key, sequence
-// number and data bytes of each record) into Lambda's Kinesis event, calls `handler(event, context)` (async,
+// each invocation turns a packed batch (in a buffer shared with the server thread: arrival times, lengths,
+// then key, sequence number and data bytes of each record) into Lambda's Kinesis event, calls `handler(event, context)` (async,
 // or with a callback), and answers with the result as JSON-safe data or the error. Building the event here,
 // on the worker's core, keeps base64 encoding and object creation off the server's thread.
 
@@ -26,11 +26,12 @@ const loaded = (async () => {
 })();
 loaded.catch(() => undefined);
 
+let shared;
+let buf;
 function buildRecords(m) {
   const count = m.count;
-  const buf = Buffer.from(m.buffer);
-  const arrival = new Float64Array(m.buffer, 0, count);
-  const lengths = new Int32Array(m.buffer, count * 8, count * 4);
+  const arrival = new Float64Array(shared, 0, count);
+  const lengths = new Int32Array(shared, count * 8, count * 4);
   let pos = count * 8 + count * 16;
   const records = new Array(count);
   const prefix = m.shardId + ':';
@@ -121,6 +122,10 @@ function describeError(e) {
 }
 
 parentPort.on('message', async (m) => {
+  if (m.shared) {
+    shared = m.shared;
+    buf = Buffer.from(shared);
+  }
   try {
     await loaded;
     const result = await invoke(buildEvent(m), contextFor(m));

@@ -1,7 +1,7 @@
-// A batch of records packed into one buffer that is transferred (not copied) to a function worker:
-// arrival times (float64 each), then four int32 per record (key bytes, sequence number bytes, data bytes,
-// sub-sequence number or -1), then each record's key, sequence number and data bytes. The worker builds
-// Lambda's event objects from it (handler-worker-source.ts reads this layout).
+// A batch of records packed into a worker's shared buffer: arrival times (float64 each), then four int32
+// per record (key bytes, sequence number bytes, data bytes, sub-sequence number or -1), then each record's
+// key, sequence number and data bytes. The worker builds Lambda's event objects from it
+// (handler-worker-source.ts reads this layout).
 
 export interface BatchRecord {
   readonly sequenceNumber: string;
@@ -12,19 +12,26 @@ export interface BatchRecord {
   readonly subSequenceNumber?: number;
 }
 
-export function packBatch(records: readonly BatchRecord[]): { buffer: ArrayBuffer; count: number } {
-  const count = records.length;
-  let bytes = 0;
-  for (let i = 0; i < count; i++) {
+/** Bytes a batch takes packed. */
+export function packedSize(records: readonly BatchRecord[]): number {
+  let bytes = records.length * 24;
+  for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     bytes += Buffer.byteLength(r.partitionKey) + r.sequenceNumber.length + r.data.length;
   }
-  const header = count * 8 + count * 16;
-  // Not from Node's shared pool: the whole ArrayBuffer is handed to the worker.
-  const buf = Buffer.allocUnsafeSlow(header + bytes);
-  const arrival = new Float64Array(buf.buffer, 0, count);
-  const lengths = new Int32Array(buf.buffer, count * 8, count * 4);
-  let pos = header;
+  return bytes;
+}
+
+/**
+ * Packs the batch at the start of `into` (a worker's shared buffer, at least packedSize bytes): the
+ * worker reads it in place, so a batch is neither copied again nor allocated per invocation.
+ */
+export function packBatch(records: readonly BatchRecord[], into: SharedArrayBuffer): number {
+  const count = records.length;
+  const buf = Buffer.from(into);
+  const arrival = new Float64Array(into, 0, count);
+  const lengths = new Int32Array(into, count * 8, count * 4);
+  let pos = count * 24;
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
     arrival[i] = r.arrivalTimestamp;
@@ -39,5 +46,5 @@ export function packBatch(records: readonly BatchRecord[]): { buffer: ArrayBuffe
     lengths[4 * i + 2] = r.data.length;
     lengths[4 * i + 3] = r.subSequenceNumber ?? -1;
   }
-  return { buffer: buf.buffer as ArrayBuffer, count };
+  return pos;
 }

@@ -10,7 +10,7 @@ import type { ShardCursor } from '../stream/stream-store.js';
 import type { EventSourceMapping } from './event-source-mapping.js';
 import type { InvocationOutcome, InvocationRequest } from './function-pool.js';
 import type { MappingShardPosition } from './mapping-state-store.js';
-import { packBatch, type BatchRecord } from './packed-batch.js';
+import type { BatchRecord } from './packed-batch.js';
 
 /** Why records were given up on, as Lambda's on-failure records name it. */
 export type DiscardCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
@@ -238,14 +238,13 @@ export class ShardProcessor {
   /** Marks records finished and moves the position over every finished record at the front. */
   private finish(indexes: readonly number[]): void {
     for (const i of indexes) this.finishedFlags[i - this.base] = true;
-    let moved = false;
+    let last = -1;
     while (this.head < this.base + this.seqs.length && this.finishedFlags[this.head - this.base]) {
-      if (this.lastOfRecord[this.head - this.base]) {
-        this.position = { after: this.seqs[this.head - this.base]! };
-        moved = true;
-      }
+      if (this.lastOfRecord[this.head - this.base]) last = this.head;
       this.head++;
     }
+    const moved = last >= 0;
+    if (moved) this.position = { after: this.seqs[last - this.base]! };
     // Drop what is behind the position now and then, not on every batch.
     const behind = this.head - this.base;
     if (behind > 4096 && behind * 2 > this.seqs.length) {
@@ -328,7 +327,6 @@ export class ShardProcessor {
   }
 
   private invoke(records: readonly BatchRecord[], final: boolean, early: boolean): Promise<InvocationOutcome> {
-    const packed = packBatch(records);
     let window: InvocationRequest['window'];
     if (this.windowMs > 0) {
       const start = final ? this.window!.start : this.windowOf(records[0]!);
@@ -341,8 +339,7 @@ export class ShardProcessor {
       };
     }
     return this.ctx.invoke({
-      buffer: packed.buffer,
-      count: packed.count,
+      records,
       shardId: this.shardId,
       eventSourceARN: this.ctx.eventSourceARN,
       awsRegion: this.ctx.awsRegion,
