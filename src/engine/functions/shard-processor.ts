@@ -124,6 +124,8 @@ export class ShardProcessor {
     while (!this.stopping) {
       this.fill();
       this.dispatch();
+      // Reading the next batch now overlaps it with the handler's work on the one just sent.
+      this.fill();
       if (this.endOfShard && this.queued() === 0 && this.tasks.size === 0 && this.window === undefined) {
         this.position = { end: true };
         this.ctx.progressed();
@@ -152,7 +154,7 @@ export class ShardProcessor {
       const r = records[i]!;
       const index = this.base + this.seqs.length;
       this.seqs.push(r.sequenceNumber);
-      this.lastOfRecord.push(i + 1 === records.length || records[i + 1]!.sequenceNumber !== r.sequenceNumber);
+      this.lastOfRecord.push(expanded === undefined || i + 1 === records.length || records[i + 1]!.sequenceNumber !== r.sequenceNumber);
       this.finishedFlags.push(false);
       const lane = this.lanes[single ? 0 : laneOf(r.partitionKey, this.lanes.length)]!;
       if (lane.records.length === 0) lane.since = now;
