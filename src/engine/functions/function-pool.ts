@@ -73,6 +73,10 @@ export class FunctionPool {
 
   /** Runs one invocation; never rejects: handler failures, timeouts and crashed workers are outcomes. */
   async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    if (TS_MODULE.test(this.o.modulePath) && this.o.typescript === undefined) {
+      const errorMessage = `${this.o.modulePath} is TypeScript, which needs the typescript package installed beside Eddy (npm install typescript), or compile it to .mjs.`;
+      return { ok: false, errorType: 'Runtime.ImportModuleError', errorMessage, requestId: randomUUID() };
+    }
     const slot = await this.acquire();
     const id = this.nextId++;
     const requestId = randomUUID();

@@ -172,3 +172,47 @@ describe('event source mappings', () => {
     expect(h.engine.functions.list()).toHaveLength(1);
   });
 });
+
+describe('handler modules', () => {
+  let h: FunctionHarness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('run from TypeScript, transpiled on load, with their relative imports', async () => {
+    h = await startFunctionHarness();
+    await h.engine.store.createStream('in', { shardCount: 1 });
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    writeFileSync(join(h.functionsDir, 'shout-lib.ts'), 'export const shout = (s: string): string => s.toUpperCase();\n');
+    writeFileSync(
+      join(h.functionsDir, 'typed.ts'),
+      [
+        "import { appendFileSync } from 'node:fs';",
+        "import { shout } from './shout-lib.js';",
+        'interface KinesisEvent { Records: { kinesis: { data: string } }[] }',
+        'export async function handler(event: KinesisEvent): Promise<{ batchItemFailures: [] }> {',
+        "  for (const r of event.Records) appendFileSync(new URL('./typed.out', import.meta.url), shout(Buffer.from(r.kinesis.data, 'base64').toString()) + '\\n');",
+        '  return { batchItemFailures: [] };',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    await put(h, 'in', [{ key: 'k', data: 'quiet' }]);
+    await h.engine.functions.create({ functionName: 'typed', eventSourceArn: arnOf('in'), startingPosition: 'TRIM_HORIZON' });
+    const { existsSync, readFileSync } = await import('node:fs');
+    const out = join(h.functionsDir, 'typed.out');
+    await expect.poll(() => (existsSync(out) ? readFileSync(out, 'utf8') : ''), { timeout: 20_000 }).toBe('QUIET\n');
+  });
+
+  it('that exhaust their memory lose only their worker: the batch is retried in a new one', async () => {
+    h = await startFunctionHarness({ functions: { memoryMb: 64 } });
+    await h.engine.store.createStream('in', { shardCount: 1 });
+    h.writeHandler('greedy', "if ((await import('node:fs')).readFileSync(log, 'utf8').split('\\n').filter(Boolean).length === 1) { const hoard = []; for (;;) hoard.push(new Array(1e6).fill(Math.random())); } return {};");
+    await put(h, 'in', [{ key: 'k', data: 'x' }]);
+    const m = await h.engine.functions.create({ functionName: 'greedy', eventSourceArn: arnOf('in'), startingPosition: 'TRIM_HORIZON' });
+    await h.waitFor('greedy', (s) => s.length === 2);
+    await expect.poll(() => h.engine.functions.get(m.uuid).lastProcessingResult).toBe('OK');
+    expect(h.engine.functions.get(m.uuid).stats.failedInvocations).toBe(1);
+  });
+});
