@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/engine/index.js';
 import { kplAggregate } from '../kpl/kpl-test-writer.js';
 import { arnOf, startFunctionHarness, type FunctionHarness } from './function-harness.js';
 
@@ -170,6 +171,46 @@ describe('event source mappings', () => {
     await h.waitFor('durable', () => h.seenData('durable').includes('after'));
     expect(h.seenData('durable')).toEqual(['before', 'after']);
     expect(h.engine.functions.list()).toHaveLength(1);
+  });
+});
+
+describe('time in event source mappings', () => {
+  let h: FunctionHarness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('discards records older than MaximumRecordAgeInSeconds by the engine clock, without invoking the handler', async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    h = await startFunctionHarness({ clock });
+    await h.engine.store.createStream('in', { shardCount: 1 });
+    await h.engine.store.createStream('expired', { shardCount: 1 });
+    h.writeHandler('late', 'return {};');
+    await put(h, 'in', [{ key: 'k', data: 'stale' }]);
+    clock.advance(61_000);
+    await h.engine.functions.create({ functionName: 'late', eventSourceArn: arnOf('in'), startingPosition: 'TRIM_HORIZON', maximumRecordAgeInSeconds: 60, onFailureDestination: arnOf('expired') });
+    const cursor = h.engine.store.openCursor('expired', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
+    await cursor.waitForRecords();
+    const info = JSON.parse(Buffer.from(cursor.read().records[0]!.data).toString());
+    cursor.close();
+    expect(info.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 0 });
+    expect(h.seen('late')).toEqual([]);
+  });
+
+  it('holds a batch for its batching window on the engine clock, and sends it once the clock has passed it', async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    h = await startFunctionHarness({ clock });
+    await h.engine.store.createStream('in', { shardCount: 1 });
+    h.writeHandler('patient', 'return {};');
+    await h.engine.functions.create({ functionName: 'patient', eventSourceArn: arnOf('in'), startingPosition: 'TRIM_HORIZON', batchSize: 100, maximumBatchingWindowInSeconds: 30 });
+    await put(h, 'in', [{ key: 'k', data: 'a' }, { key: 'k', data: 'b' }]);
+    // Nothing but the engine clock ends the window: without moving it the batch would wait for ever.
+    await h.waitFor('patient', (s) => {
+      clock.advance(30_000);
+      h.engine.functions.poke();
+      return s.length === 1;
+    });
+    expect(h.seenData('patient')).toEqual(['a', 'b']);
   });
 });
 
