@@ -300,6 +300,12 @@ export class FunctionManager {
     if (!target || batch.records.length === 0) return;
     const first = batch.records[0]!;
     const last = batch.records[batch.records.length - 1]!;
+    let streamArn = entry.mapping.eventSourceArn;
+    try {
+      streamArn = this.o.streams.describeStream(entry.mapping.streamName).streamARN;
+    } catch {
+      // The source stream is gone; its ARN as the mapping names it will do.
+    }
     const record = {
       requestContext: { requestId: batch.requestId ?? randomUUID(), functionArn: functionArn(this, entry.mapping.functionName), condition: batch.condition, approximateInvokeCount: batch.attempts },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: batch.lastError ? 'Unhandled' : undefined, errorType: batch.lastError?.errorType, errorMessage: batch.lastError?.errorMessage },
@@ -312,7 +318,7 @@ export class FunctionManager {
         approximateArrivalOfFirstRecord: new Date(first.arrivalTimestamp).toISOString(),
         approximateArrivalOfLastRecord: new Date(last.arrivalTimestamp).toISOString(),
         batchSize: batch.records.length,
-        streamArn: this.o.streams.describeStream(entry.mapping.streamName).streamARN,
+        streamArn,
       },
     };
     const data = Buffer.from(JSON.stringify(record));

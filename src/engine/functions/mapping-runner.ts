@@ -54,6 +54,7 @@ export class MappingRunner {
       invoke: (r) => o.invoke(r),
       discard: (b) => o.discard(b),
       invoked: (n, outcome) => o.invoked(n, outcome),
+      failed: (e) => o.problem(`Stopped reading: ${(e as Error).message ?? String(e)}`),
       progressed: () => this.progressed(),
     };
   }

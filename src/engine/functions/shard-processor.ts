@@ -38,6 +38,8 @@ export interface ProcessorContext {
   progressed(): void;
   /** After every invocation: what it gave (for LastProcessingResult and metrics). */
   invoked(records: number, outcome: 'ok' | 'partial' | 'error'): void;
+  /** Reading stopped on an error outside the function (the stream or shard went away). */
+  failed(error: unknown): void;
 }
 
 interface Lane {
@@ -102,7 +104,8 @@ export class ShardProcessor {
   }
 
   start(): void {
-    this.loop = this.run();
+    // A failure here is the stream's (deleted, trimmed), never the server's: it is reported, not thrown.
+    this.loop = this.run().catch((e: unknown) => this.ctx.failed(e));
   }
 
   /** Wakes the loop (a manual clock moved, a batching window or tumbling window may have passed). */
@@ -206,7 +209,7 @@ export class ShardProcessor {
 
   private startTask(lane: Lane, work: Promise<void>): void {
     lane.busy = true;
-    const task = work.finally(() => {
+    const task = work.catch((e: unknown) => this.ctx.failed(e)).finally(() => {
       lane.busy = false;
       this.tasks.delete(task);
       this.poke();
@@ -380,9 +383,10 @@ export class ShardProcessor {
     this.window = { start: this.windowOf(records[0]!), state };
     if (Buffer.byteLength(JSON.stringify(state)) > MAX_WINDOW_STATE_BYTES) {
       // Too much state: this window ends now (its final invocation gets this state) and goes on afresh.
-      const task = this.finishWindow(true);
+      const task: Promise<void> = this.finishWindow(true)
+        .catch((e: unknown) => this.ctx.failed(e))
+        .finally(() => this.tasks.delete(task));
       this.tasks.add(task);
-      void task.finally(() => this.tasks.delete(task));
     }
   }
 

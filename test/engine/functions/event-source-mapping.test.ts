@@ -159,6 +159,21 @@ describe('event source mappings', () => {
     expect(h.engine.functions.get(m.uuid).state).toBe('Enabled');
   });
 
+  it('reports a deleted source stream as the mapping\'s problem and keeps the server running', async () => {
+    h = await startFunctionHarness();
+    await h.engine.store.createStream('doomed', { shardCount: 1 });
+    h.writeHandler('f', 'return {};');
+    await put(h, 'doomed', [{ key: 'k', data: 'x' }]);
+    const m = await h.engine.functions.create({ functionName: 'f', eventSourceArn: arnOf('doomed'), startingPosition: 'TRIM_HORIZON' });
+    await h.waitFor('f', (s) => s.length === 1);
+    await h.engine.store.deleteStream('doomed');
+    await expect.poll(() => h.engine.functions.get(m.uuid).problem).toMatch(/doomed|not found|does not exist/);
+    await h.engine.store.createStream('alive', { shardCount: 1 });
+    await put(h, 'alive', [{ key: 'k', data: 'still here' }]);
+    await h.engine.functions.create({ functionName: 'f', eventSourceArn: arnOf('alive'), startingPosition: 'TRIM_HORIZON' });
+    await h.waitFor('f', () => h.seenData('f').includes('still here'));
+  });
+
   it('resumes after a restart from the position saved for finished batches', async () => {
     h = await startFunctionHarness({ durable: true });
     await h.engine.store.createStream('in', { shardCount: 1 });
