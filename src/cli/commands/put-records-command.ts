@@ -4,7 +4,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { PutRecordsRequestEntry, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import { RecordAggregator } from '../../engine/kpl/index.js';
 import { formatAwsCliJson } from '../aws-output.js';
 import { type Command, EXIT } from '../command.js';
 import { connectionOptions, kinesisClient, loadSdk } from '../kinesis-client.js';
@@ -36,7 +35,8 @@ export const putRecordsCommand: Command = {
     const input = file === undefined || file === '-' ? io.stdin : createReadStream(file);
     const fixedKey = values['partition-key'] as string | undefined;
     const binaryFormat = values['cli-binary-format'] as string | undefined;
-    const aggregator = values.aggregate === true ? new RecordAggregator() : undefined;
+    // Loaded only when asked for, so other runs start without protobufjs.
+    const aggregator = values.aggregate === true ? new (await import('../../engine/kpl/index.js')).RecordAggregator() : undefined;
     const { PutRecordsCommand } = await loadSdk();
     const client = await kinesisClient(values, io.env);
     const results: PutRecordsResultEntry[] = [];

@@ -104,9 +104,12 @@ export const serveCommand: Command = {
       clock: engine.clock,
       logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
       services: delivery ? [firehoseService({ delivery })] : [],
-      plugins: [sqlApi({ engine }), lambdaApi({ functions: engine.functions }), async (v1) => {
-          await v1.register(functionRoutes({ functions: engine.functions }), { prefix: '/v1' });
-          await v1.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' });
+      plugins: [
+        sqlApi({ engine }),
+        lambdaApi({ functions: engine.functions }),
+        async (app) => {
+          await app.register(functionRoutes({ functions: engine.functions }), { prefix: '/v1' });
+          await app.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' });
         },
       ],
       metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],

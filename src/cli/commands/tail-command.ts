@@ -4,11 +4,12 @@
 
 import type { KinesisClient, Shard, _Record } from '@aws-sdk/client-kinesis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deaggregate } from '../../engine/kpl/index.js';
 import { toAwsCliJson } from '../aws-output.js';
 import { type CliIo, type Command, EXIT } from '../command.js';
 import { connectionOptions, type KinesisSdk, kinesisClient, loadSdk } from '../kinesis-client.js';
 import { streamOptions, streamTarget } from './stream-commands.js';
+
+type Deaggregate = typeof import('../../engine/kpl/index.js').deaggregate;
 
 /** Pause between polls when no shard had anything new (GetRecords is a polling API). */
 const IDLE_POLL_MS = 200;
@@ -33,7 +34,7 @@ async function listAllShards(sdk: KinesisSdk, client: KinesisClient, target: { S
 }
 
 /** Prints a record, or each user record of a KPL aggregate (with its sub-sequence number); returns how many. */
-function printRecord(io: CliIo, shardId: string, record: _Record, json: boolean, limit: number): number {
+function printRecord(io: CliIo, deaggregate: Deaggregate, shardId: string, record: _Record, json: boolean, limit: number): number {
   const parts = record.Data ? deaggregate(record.Data) : undefined;
   const users = parts
     ? parts.slice(0, limit).map((u, i) => ({ ...record, PartitionKey: u.partitionKey, ...(u.explicitHashKey === undefined ? {} : { ExplicitHashKey: u.explicitHashKey }), SubSequenceNumber: i, Data: u.data }))
@@ -71,6 +72,8 @@ export const tailCommand: Command = {
     const json = values.json === true;
     const maxRecords = values['max-records'] as number | undefined;
     const sdk = await loadSdk();
+    // Loaded on first use, like the SDK, so --help and usage errors answer without it.
+    const { deaggregate } = await import('../../engine/kpl/index.js');
     const { GetRecordsCommand, GetShardIteratorCommand } = sdk;
     const client = await kinesisClient(values, io.env);
     const stop = new AbortController();
@@ -119,7 +122,7 @@ export const tailCommand: Command = {
           if (state.done || state.iterator === undefined) continue;
           const out = await client.send(new GetRecordsCommand({ ShardIterator: state.iterator }));
           for (const record of out.Records ?? []) {
-            const shown = printRecord(io, shardId, record, json, maxRecords === undefined ? Infinity : maxRecords - printed);
+            const shown = printRecord(io, deaggregate, shardId, record, json, maxRecords === undefined ? Infinity : maxRecords - printed);
             got += shown;
             printed += shown;
             if (maxRecords !== undefined && printed >= maxRecords) return EXIT.ok;
