@@ -5,7 +5,15 @@
 // leases over. Expiry is judged here, by the worker's clock: a lease whose counter has not moved for the
 // failover time belongs to a worker that stopped renewing.
 
-import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamConsumerCommand,
+  DescribeStreamSummaryCommand,
+  ListShardsCommand,
+  RegisterStreamConsumerCommand,
+  ResourceInUseException,
+  type KinesisClient,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LeaseConflictError, type Lease, type LeaseStore } from './lease-store.js';
@@ -32,6 +40,11 @@ export interface ConsumerWorkerOptions {
   readonly maxRecords?: number;
   /** Pause after a GetRecords that returned nothing (default 1 s; GetRecords is polled). */
   readonly idleTimeBetweenReadsMs?: number;
+  /**
+   * How records are read: GetRecords (default), or enhanced fan-out, where the worker registers a stream
+   * consumer of this name (once for the group) and each shard's records are pushed by SubscribeToShard.
+   */
+  readonly retrieval?: { readonly type: 'polling' } | { readonly type: 'fanout'; readonly consumerName: string };
   readonly clock?: { now(): number };
   /** Failures the worker recovers from (a lease store or Kinesis call that failed); default: ignored. */
   readonly onError?: (error: unknown) => void;
@@ -67,6 +80,7 @@ export class ConsumerWorker {
 
   async start(): Promise<void> {
     this.running = true;
+    if (this.o.retrieval?.type === 'fanout') this.consumerARN = await this.registerConsumer(this.o.retrieval.consumerName);
     await this.takeLeases();
     const every = (ms: number, work: () => Promise<void>): void => {
       let busy = false;
@@ -104,6 +118,24 @@ export class ConsumerWorker {
   }
 
   private readonly processors = new Map<string, RecordProcessor>();
+  private consumerARN: string | undefined;
+
+  /** The group's enhanced fan-out consumer: registered by the first worker, found by the others. */
+  private async registerConsumer(consumerName: string): Promise<string> {
+    const { StreamDescriptionSummary } = await this.o.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: this.o.streamName }));
+    const StreamARN = StreamDescriptionSummary!.StreamARN!;
+    try {
+      await this.o.kinesis.send(new RegisterStreamConsumerCommand({ StreamARN, ConsumerName: consumerName }));
+    } catch (e) {
+      if (!(e instanceof ResourceInUseException)) throw e;
+    }
+    for (;;) {
+      const { ConsumerDescription } = await this.o.kinesis.send(new DescribeStreamConsumerCommand({ StreamARN, ConsumerName: consumerName }));
+      if (ConsumerDescription?.ConsumerStatus === 'ACTIVE') return ConsumerDescription.ConsumerARN!;
+      // Kinesis takes a few seconds to make a new consumer ACTIVE.
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   private processorOf(shardId: string): RecordProcessor | undefined {
     return this.processors.get(shardId);
   }
@@ -220,6 +252,7 @@ export class ConsumerWorker {
       processor,
       maxRecords: this.o.maxRecords ?? 10_000,
       idleTimeBetweenReadsMs: this.o.idleTimeBetweenReadsMs ?? 1000,
+      ...(this.consumerARN === undefined ? {} : { consumerARN: this.consumerARN }),
       saveCheckpoint: (sequenceNumber, sub) => this.saveCheckpoint(shardId, sequenceNumber, sub),
     });
     const held: Held = { counter: taken.leaseCounter, consumer };

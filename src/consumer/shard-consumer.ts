@@ -1,7 +1,18 @@
-// Reads one leased shard with GetRecords from its checkpoint, hands records to the processor in order,
-// and ends at the shard's end (SHARD_END) or when the lease is lost or the worker shuts down.
+// Reads one leased shard from its checkpoint, with GetRecords (polling) or SubscribeToShard (enhanced
+// fan-out, records pushed as they arrive), hands records to the processor in order, and ends at the
+// shard's end (SHARD_END) or when the lease is lost or the worker shuts down.
 
-import { ExpiredIteratorException, GetRecordsCommand, GetShardIteratorCommand, ProvisionedThroughputExceededException, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
+import {
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ProvisionedThroughputExceededException,
+  SubscribeToShardCommand,
+  type _Record,
+  type KinesisClient,
+  type ShardIteratorType,
+  type StartingPosition,
+} from '@aws-sdk/client-kinesis';
 import { toConsumerRecords, type ConsumerRecord } from './consumer-record.js';
 import type { Checkpointer, RecordProcessor } from './record-processor.js';
 
@@ -14,17 +25,24 @@ export interface ShardConsumerOptions {
   readonly processor: RecordProcessor;
   readonly maxRecords: number;
   readonly idleTimeBetweenReadsMs: number;
+  /** With enhanced fan-out: the registered consumer's ARN (records come from SubscribeToShard). */
+  readonly consumerARN?: string;
   /** Saves a checkpoint through the worker (which holds the lease counter). */
   saveCheckpoint(sequenceNumber: string, subSequenceNumber: number): Promise<void>;
 }
 
 export type ShardConsumerEnd = 'shard-end' | 'stopped' | 'lease-lost';
 
+/** What one read gave: records (maybe none), or the end of a closed shard. */
+type Fetched = { readonly records: readonly _Record[]; readonly millisBehindLatest: number } | { readonly end: true };
+
 export class ShardConsumer {
   /** The last record handed to the processor (what a default checkpoint means). */
   private last: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   private checkpointed: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   private stopping = false;
+  /** After resuming AT a record: its user records up to this one were done before. */
+  private skipThrough: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   private readonly wake = new AbortController();
   readonly checkpointer: Checkpointer;
   readonly done: Promise<ShardConsumerEnd>;
@@ -67,6 +85,7 @@ export class ShardConsumer {
     if (from) {
       // AT the record, skipping what was done of it: the same rule for plain records and for a
       // checkpoint inside a KPL aggregate (whose later user records are still to do).
+      this.skipThrough = from;
       type = 'AT_SEQUENCE_NUMBER';
       extra = { StartingSequenceNumber: from.sequenceNumber };
     } else if (checkpoint.startsWith('AT_TIMESTAMP:')) {
@@ -80,12 +99,36 @@ export class ShardConsumer {
   private async run(): Promise<ShardConsumerEnd> {
     const { processor, shardId } = this.o;
     await processor.initialize?.({ shardId, checkpoint: this.o.checkpoint });
-    let iterator = await this.iterator();
-    let skipThrough = this.resumePoint();
-    while (!this.stopping) {
-      if (iterator === undefined) {
+    const reads = this.o.consumerARN === undefined ? this.poll() : this.subscribe(this.o.consumerARN);
+    for await (const fetched of reads) {
+      if (this.stopping) break;
+      if ('end' in fetched) {
         await processor.shardEnded?.({ shardId, checkpointer: this.checkpointer });
         return 'shard-end';
+      }
+      let records: ConsumerRecord[] = toConsumerRecords(fetched.records);
+      if (this.skipThrough && records.length > 0) {
+        // Resumed AT the last record done: what was done of it (all of a plain record) is skipped.
+        const s = this.skipThrough;
+        records = records.filter((r) => !(r.sequenceNumber === s.sequenceNumber && r.subSequenceNumber <= s.subSequenceNumber));
+        this.skipThrough = undefined;
+      }
+      if (records.length > 0) {
+        const lastRecord = records[records.length - 1]!;
+        this.last = { sequenceNumber: lastRecord.sequenceNumber, subSequenceNumber: lastRecord.subSequenceNumber };
+        await processor.processRecords({ shardId, records, millisBehindLatest: fetched.millisBehindLatest, checkpointer: this.checkpointer });
+      }
+    }
+    return 'stopped';
+  }
+
+  /** GetRecords in a loop, pausing when a read was empty; an expired iterator is fetched again. */
+  private async *poll(): AsyncGenerator<Fetched> {
+    let iterator = await this.iterator();
+    while (!this.stopping) {
+      if (iterator === undefined) {
+        yield { end: true };
+        return;
       }
       let out;
       try {
@@ -96,27 +139,47 @@ export class ShardConsumer {
           continue;
         }
         if (e instanceof ExpiredIteratorException) {
+          // Resumes at the last record handed over, which run() then skips.
           iterator = await this.iterator();
-          skipThrough = this.resumePoint();
           continue;
         }
         throw e;
       }
-      let records: ConsumerRecord[] = toConsumerRecords(out.Records ?? []);
-      if (skipThrough && records.length > 0) {
-        const s = skipThrough;
-        records = records.filter((r) => !(r.sequenceNumber === s.sequenceNumber && r.subSequenceNumber <= s.subSequenceNumber));
-        skipThrough = undefined;
-      }
-      if (records.length > 0) {
-        const lastRecord = records[records.length - 1]!;
-        this.last = { sequenceNumber: lastRecord.sequenceNumber, subSequenceNumber: lastRecord.subSequenceNumber };
-        await processor.processRecords({ shardId, records, millisBehindLatest: out.MillisBehindLatest ?? 0, checkpointer: this.checkpointer });
-      }
+      yield { records: out.Records ?? [], millisBehindLatest: out.MillisBehindLatest ?? 0 };
       iterator = out.NextShardIterator;
-      if (records.length === 0 && iterator !== undefined) await this.pause(this.o.idleTimeBetweenReadsMs);
+      if ((out.Records ?? []).length === 0 && iterator !== undefined) await this.pause(this.o.idleTimeBetweenReadsMs);
     }
-    return 'stopped';
+  }
+
+  /** SubscribeToShard, again from its ContinuationSequenceNumber whenever a subscription ends (5 minutes). */
+  private async *subscribe(consumerARN: string): AsyncGenerator<Fetched> {
+    const from = this.resumePoint();
+    this.skipThrough = from;
+    const checkpoint = this.o.checkpoint;
+    let position: StartingPosition = from
+      ? { Type: 'AT_SEQUENCE_NUMBER', SequenceNumber: from.sequenceNumber }
+      : checkpoint.startsWith('AT_TIMESTAMP:')
+        ? { Type: 'AT_TIMESTAMP', Timestamp: new Date(Number(checkpoint.slice('AT_TIMESTAMP:'.length))) }
+        : { Type: checkpoint === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON' };
+    while (!this.stopping) {
+      const out = await this.o.kinesis.send(new SubscribeToShardCommand({ ConsumerARN: consumerARN, ShardId: this.o.shardId, StartingPosition: position }), { abortSignal: this.wake.signal });
+      try {
+        for await (const event of out.EventStream ?? []) {
+          const e = event.SubscribeToShardEvent;
+          if (e === undefined) continue;
+          yield { records: e.Records ?? [], millisBehindLatest: e.MillisBehindLatest ?? 0 };
+          if (e.ContinuationSequenceNumber !== undefined) position = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: e.ContinuationSequenceNumber };
+          else if (e.ChildShards !== undefined) {
+            yield { end: true };
+            return;
+          }
+          if (this.stopping) return;
+        }
+      } catch (e) {
+        if (this.stopping) return;
+        throw e;
+      }
+    }
   }
 
   /** Waits between polls (GetRecords is a polling API); shutdown ends the wait at once. */

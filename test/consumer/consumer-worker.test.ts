@@ -28,8 +28,9 @@ afterAll(async () => {
   await engine.close();
 });
 
-function worker(stream: string, group: string, seen: { shardId: string; record: ConsumerRecord }[], id = 'w1'): ConsumerWorker {
+function worker(stream: string, group: string, seen: { shardId: string; record: ConsumerRecord }[], id = 'w1', fanout?: string): ConsumerWorker {
   return new ConsumerWorker({
+    ...(fanout ? { retrieval: { type: 'fanout' as const, consumerName: fanout } } : {}),
     streamName: stream,
     workerId: id,
     kinesis,
@@ -109,5 +110,27 @@ describe('ConsumerWorker', () => {
     await until(() => again.length === 1);
     await w2.shutdown();
     expect(Buffer.from(again[0]!.record.data).toString()).toBe('0:300');
+  });
+
+  it('reads with SubscribeToShard (enhanced fan-out) and follows a split from parent to children', async () => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'pushed', ShardCount: 1 }));
+    const put = (from: number) =>
+      kinesis.send(new PutRecordsCommand({ StreamName: 'pushed', Records: Array.from({ length: 20 }, (_, i) => ({ PartitionKey: `k${i % 4}`, Data: Buffer.from(`k${i % 4}:${from + i}`) })) }));
+    await put(0);
+    const seen: { shardId: string; record: ConsumerRecord }[] = [];
+    const w = worker('pushed', 'pushers', seen, 'w1', 'pushers-efo');
+    await w.start();
+    await until(() => seen.length === 20);
+    await kinesis.send(new SplitShardCommand({ StreamName: 'pushed', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '170141183460469231731687303715884105728' }));
+    await put(20);
+    await until(() => seen.length === 40);
+    await w.shutdown();
+    expect(engine.store.listConsumers('pushed').map((c) => c.consumerName)).toEqual(['pushers-efo']);
+    for (let k = 0; k < 4; k++) {
+      const ns = seen.filter((s) => s.record.partitionKey === `k${k}`).map((s) => Number(Buffer.from(s.record.data).toString().split(':')[1]));
+      expect(ns).toEqual(Array.from({ length: 10 }, (_, i) => k + 4 * i));
+    }
+    expect(seen.slice(20).every((s) => s.shardId !== 'shardId-000000000000')).toBe(true);
+    expect(engine.leases.listLeases('pushers').find((l) => l.leaseKey === 'shardId-000000000000')?.checkpoint).toBe('SHARD_END');
   });
 });
