@@ -144,6 +144,21 @@ describe('the Lambda API for event source mappings', () => {
     await lambda.send(new DeleteEventSourceMappingCommand({ UUID: ok.UUID }));
   });
 
+  it('lists mappings a page at a time with Marker and MaxItems', async () => {
+    for (const name of ['page-a', 'page-b', 'page-c']) h.writeHandler(name, 'return {};');
+    const uuids: string[] = [];
+    for (const name of ['page-a', 'page-b', 'page-c']) {
+      uuids.push((await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: name, EventSourceArn: arnOf('dead-letters'), StartingPosition: 'LATEST' }))).UUID!);
+    }
+    const first = await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: arnOf('dead-letters'), MaxItems: 2 }));
+    expect(first.EventSourceMappings?.map((m) => m.UUID)).toEqual(uuids.slice(0, 2));
+    const second = await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: arnOf('dead-letters'), MaxItems: 2, Marker: first.NextMarker! }));
+    expect(second.EventSourceMappings?.map((m) => m.UUID)).toEqual(uuids.slice(2));
+    expect(second.NextMarker).toBeUndefined();
+    await expect(lambda.send(new ListEventSourceMappingsCommand({ MaxItems: 0 }))).rejects.toMatchObject({ name: 'ValidationException' });
+    for (const uuid of uuids) await lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+  });
+
   it('refuses requests without a SigV4 signature', async () => {
     const res = await fetch(`${endpoint}/2015-03-31/event-source-mappings/`);
     expect(res.status).toBe(403);
