@@ -75,7 +75,7 @@ export const serveCommand: Command = {
     // Read before the engine opens, so a bad file stops start-up with a message naming it and nothing to undo.
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { lambdaApi }, { functionRoutes }, { consumerGroupRoutes }] = await Promise.all([
+    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { lambdaApi }, { functionRoutes }, { consumerGroupRoutes }, { renderFunctionMetrics }] = await Promise.all([
       import('../../engine/index.js'),
       import('../../server/app.js'),
       import('../../server/http/sql-api.js'),
@@ -85,6 +85,7 @@ export const serveCommand: Command = {
       import('../../server/lambda-api/lambda-api.js'),
       import('../../server/http/function-routes.js'),
       import('../../server/http/consumer-group-routes.js'),
+      import('../../server/lambda-api/function-metrics-text.js'),
     ]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
@@ -112,7 +113,11 @@ export const serveCommand: Command = {
           await app.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' });
         },
       ],
-      metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
+      metrics: [
+        () => renderQueryMetrics(engine.queries.listQueries()),
+        () => renderFunctionMetrics(engine.functions.list()),
+        ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : []),
+      ],
       ...(tls ? { tls } : {}),
     });
     try {

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../src/server/app.js';
 import { lambdaApi } from '../../../src/server/lambda-api/lambda-api.js';
 import { functionRoutes } from '../../../src/server/http/function-routes.js';
+import { renderFunctionMetrics } from '../../../src/server/lambda-api/function-metrics-text.js';
 import { arnOf, startFunctionHarness, type FunctionHarness } from '../../engine/functions/function-harness.js';
 import { testCredentials } from '../start-test-server.js';
 
@@ -98,6 +99,8 @@ describe('the Lambda API for event source mappings', () => {
     expect(updated).toMatchObject({ BatchSize: 10, State: 'Updating' });
     expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: created.UUID }))).State).toBe('Disabled');
 
+    const metrics = renderFunctionMetrics(h.engine.functions.list());
+    expect(metrics).toContain(`eddy_function_records_processed_total{mapping="${created.UUID}",function="count-clicks",stream="clicks"} 120`);
     const v1 = await (await fetch(`${endpoint}/v1/event-source-mappings/${created.UUID}`)).json();
     expect(v1).toMatchObject({ UUID: created.UUID, FunctionName: 'count-clicks', StreamName: 'clicks', Enabled: false, Stats: { recordsProcessed: 120 } });
     const functions = (await (await fetch(`${endpoint}/v1/functions`)).json()) as { functions: { name: string }[] };
