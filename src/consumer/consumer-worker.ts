@@ -63,6 +63,10 @@ export class ConsumerWorker {
   private readonly clock: { now(): number };
   private readonly failoverMs: number;
   private timers: NodeJS.Timeout[] = [];
+  /** Renewals and lease taking under way (shutdown waits for them, so no lease is taken behind it). */
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly processors = new Map<string, RecordProcessor>();
+  private consumerARN: string | undefined;
   private running = false;
   /** Lease store calls of this worker, one at a time, so counters never race. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -88,7 +92,13 @@ export class ConsumerWorker {
         setInterval(() => {
           if (busy || !this.running) return;
           busy = true;
-          work().catch((e) => this.o.onError?.(e)).finally(() => (busy = false));
+          const task: Promise<void> = work()
+            .catch((e: unknown) => this.o.onError?.(e))
+            .finally(() => {
+              busy = false;
+              this.tasks.delete(task);
+            });
+          this.tasks.add(task);
         }, ms),
       );
     };
@@ -101,6 +111,7 @@ export class ConsumerWorker {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await Promise.all([...this.tasks]);
     await Promise.all(
       [...this.held].map(async ([shardId, h]) => {
         const end = await h.consumer.stop().catch((e) => (this.o.onError?.(e), 'stopped' as const));
@@ -116,9 +127,6 @@ export class ConsumerWorker {
       }),
     );
   }
-
-  private readonly processors = new Map<string, RecordProcessor>();
-  private consumerARN: string | undefined;
 
   /** The group's enhanced fan-out consumer: registered by the first worker, found by the others. */
   private async registerConsumer(consumerName: string): Promise<string> {
