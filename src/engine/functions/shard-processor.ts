@@ -56,6 +56,9 @@ interface SubBatch {
   attempts: number;
 }
 
+/** Lambda sends at most 6 MB of records in one invocation; a batch closes before it would pass that. */
+export const MAX_BATCH_BYTES = 6 * 1024 * 1024;
+
 /** Lambda keeps at most 1 MB of tumbling-window state per shard; beyond it the window ends early. */
 export const MAX_WINDOW_STATE_BYTES = 1024 * 1024;
 
@@ -78,6 +81,9 @@ export class ShardProcessor {
   private stopping = false;
   private wake: (() => void) | undefined;
   private readonly capacity: number;
+  /** Record bytes read but not yet in a batch, over all lanes: reading pauses above 2 × lanes × 6 MB. */
+  private bufferedBytes = 0;
+  private readonly capacityBytes: number;
   private readonly windowMs: number;
   private loop: Promise<void> | undefined;
   private readonly tasks = new Set<Promise<void>>();
@@ -95,6 +101,7 @@ export class ShardProcessor {
     this.lanes = Array.from({ length: m.parallelizationFactor }, () => ({ records: [], indexes: [], since: 0, busy: false }));
     // Read ahead enough to fill every lane twice, so a lane never waits for the reader.
     this.capacity = Math.max(2 * m.batchSize * m.parallelizationFactor, 1000);
+    this.capacityBytes = 2 * m.parallelizationFactor * MAX_BATCH_BYTES;
     this.windowMs = m.tumblingWindowInSeconds * 1000;
   }
 
@@ -145,8 +152,9 @@ export class ShardProcessor {
   private fill(): void {
     if (this.endOfShard) return;
     const room = this.capacity - (this.base + this.seqs.length - this.head);
-    if (room <= 0) return;
-    const read = this.cursor.read({ maxRecords: Math.min(room, 10_000) });
+    const roomBytes = this.capacityBytes - this.bufferedBytes;
+    if (room <= 0 || roomBytes <= 0) return;
+    const read = this.cursor.read({ maxRecords: Math.min(room, 10_000), maxBytes: roomBytes });
     if (read.endOfShard) this.endOfShard = true;
     if (read.records.length === 0) return;
     const expanded = expandAggregates(read.records);
@@ -163,6 +171,7 @@ export class ShardProcessor {
       if (lane.records.length === 0) lane.since = now;
       lane.records.push(r);
       lane.indexes.push(index);
+      this.bufferedBytes += r.data.length;
     }
   }
 
@@ -177,11 +186,20 @@ export class ShardProcessor {
         continue;
       }
       if (lane.records.length === 0) continue;
-      const due = lane.records.length >= m.batchSize || now - lane.since >= windowMs || this.endOfShard;
+      const due = lane.records.length >= m.batchSize || now - lane.since >= windowMs || this.endOfShard || this.bufferedBytes >= this.capacityBytes;
       // A tumbling window's batches never span two windows: a record of the next window flushes this one.
       const crosses = this.windowMs > 0 && this.windowOf(lane.records[lane.records.length - 1]!) !== this.windowOf(lane.records[0]!);
       if (!due && !crosses) continue;
       let take = Math.min(m.batchSize, lane.records.length);
+      // At most 6 MB of record data, but never less than one record (a record is at most 1 MiB).
+      let bytes = lane.records[0]!.data.length;
+      for (let k = 1; k < take; k++) {
+        bytes += lane.records[k]!.data.length;
+        if (bytes > MAX_BATCH_BYTES) {
+          take = k;
+          break;
+        }
+      }
       if (this.windowMs > 0) {
         const first = this.windowOf(lane.records[0]!);
         let k = 1;
@@ -190,6 +208,7 @@ export class ShardProcessor {
       }
       const records = lane.records.splice(0, take);
       const indexes = lane.indexes.splice(0, take);
+      for (const r of records) this.bufferedBytes -= r.data.length;
       lane.since = now;
       this.startTask(lane, this.runBatch(records, indexes));
     }
@@ -228,7 +247,7 @@ export class ShardProcessor {
     const controller = new AbortController();
     const waits: Promise<unknown>[] = [new Promise<void>((resolve) => (this.wake = resolve))];
     const room = this.capacity - (this.base + this.seqs.length - this.head);
-    if (!this.endOfShard && room > 0) waits.push(this.cursor.waitForRecords(controller.signal).catch(() => undefined));
+    if (!this.endOfShard && room > 0 && this.bufferedBytes < this.capacityBytes) waits.push(this.cursor.waitForRecords(controller.signal).catch(() => undefined));
     let timer: NodeJS.Timeout | undefined;
     if (deadline !== Infinity) waits.push(new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - now)))));
     try {

@@ -34,6 +34,16 @@ describe('event source mappings', () => {
     expect(h.engine.functions.get(created.uuid)).toMatchObject({ state: 'Enabled', lastProcessingResult: 'OK' });
   });
 
+  it('closes a batch before it would carry more than 6 MB of record data, as Lambda does', async () => {
+    h = await startFunctionHarness();
+    await h.engine.store.createStream('big', { shardCount: 1 });
+    h.writeHandler('sizes', 'return {};');
+    for (let i = 0; i < 8; i++) await h.engine.store.putRecord('big', { partitionKey: 'k', data: Buffer.alloc(1_000_000, 97 + i) });
+    await h.engine.functions.create({ functionName: 'sizes', eventSourceArn: arnOf('big'), startingPosition: 'TRIM_HORIZON', batchSize: 100 });
+    const seen = await h.waitFor('sizes', (s) => s.reduce((n, x) => n + x.event.Records.length, 0) === 8);
+    expect(seen.map((s) => s.event.Records.length)).toEqual([6, 2]);
+  });
+
   it('starts at LATEST with the records put after the mapping was created', async () => {
     h = await startFunctionHarness();
     await h.engine.store.createStream('s', { shardCount: 2 });

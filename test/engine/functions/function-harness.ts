@@ -46,7 +46,8 @@ export async function startFunctionHarness(options: Partial<EngineOptions> & { d
   let engine = await createEngine(engineOptions());
   const logOf = (name: string): string => join(functionsDir, `${name}.seen.jsonl`);
   const seen = (name: string): SeenInvocation[] =>
-    existsSync(logOf(name)) ? readFileSync(logOf(name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SeenInvocation) : [];
+    // Only whole lines: a handler may be in the middle of appending one.
+    existsSync(logOf(name)) ? readFileSync(logOf(name), 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l) as SeenInvocation) : [];
   const harness: FunctionHarness = {
     get engine() {
       return engine;
