@@ -30,6 +30,7 @@ const allowed: Record<string, readonly string[]> = {
   server: ['server', 'sql', 'engine'],
   // The web console runs in a browser and knows the server only through its HTTP API.
   console: ['console'],
+  consumer: ['consumer', 'engine'],
 };
 
 describe('layering', () => {
@@ -44,4 +45,13 @@ describe('layering', () => {
       expect(wrong).toEqual([]);
     });
   }
+
+  it('keeps the consumer library to the KPL module of the engine, so applications do not load the server', () => {
+    const wrong = filesUnder(join(srcRoot, 'consumer')).flatMap((file) =>
+      importedLayers(file)
+        .filter((imp) => imp.layer === 'engine' && !imp.target.startsWith(join('engine', 'kpl')))
+        .map((imp) => `${relative(srcRoot, file)} imports ${imp.target}`),
+    );
+    expect(wrong).toEqual([]);
+  });
 });

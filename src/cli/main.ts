@@ -9,6 +9,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandOptions, UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT } from './command.js';
+import { functionCommands } from './commands/function-commands.js';
 import { putRecordsCommand } from './commands/put-records-command.js';
 import { repairCommand } from './commands/repair-command.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -18,7 +19,7 @@ import { sqlArguments, sqlCommand } from './sql-command.js';
 
 const VERSION = '0.1.0';
 
-export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand, repairCommand];
+export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand, repairCommand, ...functionCommands];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 4;

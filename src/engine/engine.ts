@@ -4,6 +4,8 @@
 import { Catalog } from './catalog/catalog.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './delivery/index.js';
+import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
+import { LeaseTable } from './leases/lease-table.js';
 import { QueryManager } from './query/query-manager.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
@@ -30,6 +32,8 @@ export interface EngineOptions {
    */
   readonly filesRoot?: string;
   readonly deliveryRetry?: RetryPolicy;
+  /** Functions on streams: the operator's handler directory and the limits of each invocation. */
+  readonly functions?: Pick<FunctionManagerOptions, 'functionsDir' | 'memoryMb' | 'timeoutMs' | 'concurrency' | 'retry'>;
   readonly queries?: {
     /** A shard without records for this long stops holding the watermark back. */
     readonly idleTimeoutMs?: number;
@@ -56,6 +60,10 @@ export interface Engine {
   readonly queries: QueryManager;
   /** Absent when the engine has neither a data directory nor a files root. */
   readonly delivery: DeliveryManager | undefined;
+  /** Event source mappings and the handler workers they run. */
+  readonly functions: FunctionManager;
+  /** Consumer-group leases and checkpoints (the KCL's lease table, kept by Eddy). */
+  readonly leases: LeaseTable;
   readonly clock: Clock;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
@@ -107,6 +115,19 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       closers.push(() => opened.close());
     }
 
+    const leases = await LeaseTable.open(options.dataDir);
+    closers.push(() => leases.flush());
+
+    const functions = await FunctionManager.open({
+      streams: store,
+      clock,
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
+      ...options.functions,
+    });
+    closers.push(() => functions.close());
+
     const q = options.queries ?? {};
     const queries = new QueryManager({
       store,
@@ -130,6 +151,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       catalog,
       queries,
       delivery,
+      functions,
+      leases,
       clock,
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),

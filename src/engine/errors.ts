@@ -18,6 +18,11 @@ export type ErrorCode =
   | 'ProvisionedThroughputExceededException'
   | 'ConcurrentModificationException'
   | 'ServiceUnavailableException'
+  // The Lambda API's event source mapping errors.
+  | 'InvalidParameterValueException'
+  | 'ResourceConflictException'
+  // A consumer-group lease changed since the caller read it (the KCL's conditional write failing).
+  | 'ConditionalCheckFailedException'
   | 'SqlError'
   | 'InternalFailure';
 

@@ -19,7 +19,7 @@ import { type Clock, type ShardDamage, type StreamStore, systemClock } from '../
 import { type AwsJsonService, signingNameOf } from './aws-protocol/aws-json-service.js';
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
 import { AccessControl, type AuthOptions, decorateWithAccessControl } from './auth/access-control.js';
-import { EDDY_ACTIONS } from './auth/eddy-actions.js';
+import { EDDY_ACTIONS, LAMBDA_ACTIONS } from './auth/eddy-actions.js';
 import {
   type ConnectionLimitEvent,
   createDualProtocolServer,
@@ -96,6 +96,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   access.checkActions([
     ...services.flatMap((service) => Object.keys(service.operations).map((name) => `${signingNameOf(service)}:${name}`)),
     ...Object.values(EDDY_ACTIONS),
+    ...Object.values(LAMBDA_ACTIONS),
   ]);
 
   const serverOptions: DualProtocolServerOptions = {

@@ -6,6 +6,7 @@ import {
   EddyError,
   INTERNAL_STREAM_PREFIX,
   isEddyError,
+  SYSTEM_COLUMNS,
   type Catalog,
   type ColumnSchema,
   type QueryManager,
@@ -230,12 +231,7 @@ export class SqlService {
           type: c.type,
           note: s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : null,
         }));
-        const system = [
-          { name: '_arrival_time', type: 'TIMESTAMP' },
-          { name: '_partition_key', type: 'VARCHAR' },
-          { name: '_shard_id', type: 'VARCHAR' },
-          { name: '_sequence_number', type: 'VARCHAR' },
-        ].map((c) => ({ column: c.name, type: c.type, note: 'system' }));
+        const system = SYSTEM_COLUMNS.map((c) => ({ column: c.name, type: c.type, note: 'system' }));
         return {
           kind: 'describe',
           sql,

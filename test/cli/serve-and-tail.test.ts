@@ -197,3 +197,35 @@ describe('eddy tail', () => {
     expect(lines).not.toContain('before tail');
   });
 });
+
+describe('KPL aggregates through the CLI', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ shardLimits: false });
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('put-records --aggregate packs lines into aggregated records and tail prints their user records in order', async () => {
+    const client = server.client();
+    await client.send(new CreateStreamCommand({ StreamName: 'packed', ShardCount: 1 }));
+    await waitUntilStreamExists({ client, maxWaitTime: 20 }, { StreamName: 'packed' });
+    const lines = Array.from({ length: 2000 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(40)}"}`);
+    const put = await runEddy(cli.main, ['put-records', '--stream-name', 'packed', '--aggregate', '--endpoint', server.endpoint], { input: `${lines.join('\n')}\n` });
+    expect(put.code).toBe(0);
+    const answer = JSON.parse(put.stdout) as { FailedRecordCount: number; Records: unknown[] };
+    expect(answer.FailedRecordCount).toBe(0);
+    // 2,000 lines of ~60 bytes fit in a few 50 KiB aggregates.
+    expect(answer.Records.length).toBeGreaterThan(1);
+    expect(answer.Records.length).toBeLessThan(10);
+
+    const tail = await runEddy(cli.main, ['tail', '--stream-name', 'packed', '--from', 'trim-horizon', '--json', '--max-records', '2000', '--endpoint', server.endpoint]);
+    expect(tail.code).toBe(0);
+    const printed = tail.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Data: string; PartitionKey: string; SubSequenceNumber: number });
+    expect(printed.map((r) => Buffer.from(r.Data, 'base64').toString())).toEqual(lines);
+    expect(printed[1]).toMatchObject({ PartitionKey: '2', SubSequenceNumber: 1 });
+  });
+});

@@ -78,6 +78,10 @@ export const serveCommand: Command = {
     { name: 'insecure', type: 'boolean', description: 'Listen beyond loopback without credentials (anyone who reaches the port may do anything).' },
     { name: 'allowed-hosts', type: 'string', description: 'More names clients may use in Host: comma-separated, .domain for subdomains, * for any.', placeholder: 'names' },
     { name: 'allowed-origins', type: 'string', description: 'Origins (https://host[:port]) whose pages may call the server, comma-separated.', placeholder: 'origins' },
+    { name: 'functions-dir', type: 'string', description: 'Directory of handler modules (<name>.mjs, .js, .mts, .ts) that event source mappings run; functions are off without it.', placeholder: 'path' },
+    { name: 'function-timeout', type: 'integer', description: 'Seconds one handler invocation may run before its worker is stopped and the batch retried.', defaultText: '60', placeholder: 'seconds' },
+    { name: 'function-memory', type: 'integer', description: 'Heap limit of each handler worker thread, MB.', defaultText: '256', placeholder: 'MB' },
+    { name: 'function-concurrency', type: 'integer', description: 'Invocations in flight per function (one worker thread each).', defaultText: '4', placeholder: 'n' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
   ],
   async run(values, io) {
@@ -104,6 +108,23 @@ export const serveCommand: Command = {
     }
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
+    const functionsDir = values['functions-dir'] !== undefined ? resolve(values['functions-dir'] as string) : undefined;
+    const functionTimeout = values['function-timeout'] as number | undefined;
+    const functionMemory = values['function-memory'] as number | undefined;
+    const functionConcurrency = values['function-concurrency'] as number | undefined;
+    if (functionTimeout !== undefined && (functionTimeout < 1 || functionTimeout > 900)) throw new UsageError(`argument --function-timeout: ${functionTimeout} must be between 1 and 900 seconds`);
+    if (functionMemory !== undefined && (functionMemory < 32 || functionMemory > 10_240)) throw new UsageError(`argument --function-memory: ${functionMemory} must be between 32 and 10240 MB`);
+    if (functionConcurrency !== undefined && (functionConcurrency < 1 || functionConcurrency > 64)) throw new UsageError(`argument --function-concurrency: ${functionConcurrency} must be between 1 and 64`);
+    if (functionsDir !== undefined) {
+      const { statSync } = await import('node:fs');
+      let isDir = false;
+      try {
+        isDir = statSync(functionsDir).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (!isDir) throw new UsageError(`argument --functions-dir: ${functionsDir} is not a directory`);
+    }
     const tlsCert = values['tls-cert'] as string | undefined;
     const tlsKey = values['tls-key'] as string | undefined;
     if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError(tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
@@ -123,7 +144,7 @@ export const serveCommand: Command = {
     const allowedOrigins = list('allowed-origins');
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { consoleAssets }] = await Promise.all([
+    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { consoleAssets }, { lambdaApi }, { functionRoutes }, { consumerGroupRoutes }, { renderFunctionMetrics }] = await Promise.all([
       import('../../engine/index.js'),
       import('../../server/app.js'),
       import('../../server/http/sql-api.js'),
@@ -131,6 +152,10 @@ export const serveCommand: Command = {
       import('../../server/firehose-api/delivery-metrics-text.js'),
       import('../../server/http/query-metrics-text.js'),
       import('../../server/console/console-assets.js'),
+      import('../../server/lambda-api/lambda-api.js'),
+      import('../../server/http/function-routes.js'),
+      import('../../server/http/consumer-group-routes.js'),
+      import('../../server/lambda-api/function-metrics-text.js'),
     ]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
@@ -142,6 +167,12 @@ export const serveCommand: Command = {
         ...(maxQueries !== undefined ? { maxQueries } : {}),
         ...(maxStateKeys !== undefined ? { maxStateKeys } : {}),
       },
+      functions: {
+        ...(functionsDir !== undefined ? { functionsDir } : {}),
+        ...(functionTimeout !== undefined ? { timeoutMs: functionTimeout * 1000 } : {}),
+        ...(functionMemory !== undefined ? { memoryMb: functionMemory } : {}),
+        ...(functionConcurrency !== undefined ? { concurrency: functionConcurrency } : {}),
+      },
     });
     const delivery = engine.delivery;
     let app: ReturnType<typeof buildServer>;
@@ -151,8 +182,22 @@ export const serveCommand: Command = {
         clock: engine.clock,
         logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
         services: delivery ? [firehoseService({ delivery })] : [],
-        plugins: [sqlApi({ engine }), consoleAssets()],
-        metrics: [() => renderQueryMetrics(engine.queries.listQueries()), ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : [])],
+        plugins: [
+          sqlApi({
+            engine,
+            extraRoutes: [
+              (authorize) => functionRoutes({ functions: engine.functions, authorize }),
+              (authorize) => consumerGroupRoutes({ leases: engine.leases, store: engine.store, authorize }),
+            ],
+          }),
+          lambdaApi({ functions: engine.functions }),
+          consoleAssets(),
+        ],
+        metrics: [
+          () => renderQueryMetrics(engine.queries.listQueries()),
+          () => renderFunctionMetrics(engine.functions.list()),
+          ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : []),
+        ],
         ...(tls ? { tls } : {}),
         maxConnections,
         auth: {
@@ -190,6 +235,7 @@ export const serveCommand: Command = {
     });
     const scheme = tls ? 'https' : 'http';
     const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
+    const functionsLine = functionsDir !== undefined ? `Functions load handler modules from ${functionsDir}.` : 'Functions are off: they need --functions-dir.';
     const sources = [...(credentialsFile !== undefined ? [resolve(credentialsFile)] : []), ...(fromEnv.length > 0 ? ['EDDY_ACCESS_KEY_ID'] : [])];
     const tokens = credentials.filter((c) => c.bearerToken !== undefined).length;
     const authentication =
@@ -199,7 +245,7 @@ export const serveCommand: Command = {
         : '';
     io.stdout.write(
       `Eddy is listening on ${scheme}://${shownHost}:${actualPort}\n` +
-        `Web console: ${scheme}://${shownHost}:${actualPort}/ (open it in a browser)\n${transport}${authentication}${storage}\n${files}\n`,
+        `Web console: ${scheme}://${shownHost}:${actualPort}/ (open it in a browser)\n${transport}${authentication}${storage}\n${files}\n${functionsLine}\n`,
     );
     if (credentials.length === 0) {
       io.stderr.write(

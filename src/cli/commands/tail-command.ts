@@ -9,6 +9,8 @@ import { type CliIo, type Command, EXIT } from '../command.js';
 import { connectionOptions, type KinesisSdk, kinesisClient, loadSdk } from '../kinesis-client.js';
 import { streamOptions, streamTarget } from './stream-commands.js';
 
+type Deaggregate = typeof import('../../engine/kpl/index.js').deaggregate;
+
 /** Pause between polls when no shard had anything new (GetRecords is a polling API). */
 const IDLE_POLL_MS = 200;
 /** How often the shard list is refreshed to discover shards created by resharding. */
@@ -31,18 +33,26 @@ async function listAllShards(sdk: KinesisSdk, client: KinesisClient, target: { S
   }
 }
 
-function printRecord(io: CliIo, shardId: string, record: _Record, json: boolean): void {
-  if (json) {
-    io.stdout.write(`${JSON.stringify(toAwsCliJson({ ShardId: shardId, ...record }))}\n`);
-  } else {
-    io.stdout.write(`${Buffer.from(record.Data ?? new Uint8Array()).toString('utf8')}\n`);
+/** Prints a record, or each user record of a KPL aggregate (with its sub-sequence number); returns how many. */
+function printRecord(io: CliIo, deaggregate: Deaggregate, shardId: string, record: _Record, json: boolean, limit: number): number {
+  const parts = record.Data ? deaggregate(record.Data) : undefined;
+  const users = parts
+    ? parts.slice(0, limit).map((u, i) => ({ ...record, PartitionKey: u.partitionKey, ...(u.explicitHashKey === undefined ? {} : { ExplicitHashKey: u.explicitHashKey }), SubSequenceNumber: i, Data: u.data }))
+    : [record];
+  for (const r of users) {
+    if (json) io.stdout.write(`${JSON.stringify(toAwsCliJson({ ShardId: shardId, ...r }))}\n`);
+    else io.stdout.write(`${Buffer.from(r.Data ?? new Uint8Array()).toString('utf8')}\n`);
   }
+  return users.length;
 }
 
 export const tailCommand: Command = {
   name: 'tail',
   summary: 'Follows every shard of a stream (across resharding) and prints records as they arrive.',
-  details: 'Prints each record’s data as a line of text, or with --json one JSON object per record (Data in base64).\nStops on Ctrl-C, after --max-records, or when the stream is deleted.',
+  details:
+    'Prints each record’s data as a line of text, or with --json one JSON object per record (Data in base64).\n' +
+    'KPL aggregated records print as their user records (with --json: their own PartitionKey and a SubSequenceNumber).\n' +
+    'Stops on Ctrl-C, after --max-records, or when the stream is deleted.',
   options: [
     ...streamOptions,
     {
@@ -62,6 +72,8 @@ export const tailCommand: Command = {
     const json = values.json === true;
     const maxRecords = values['max-records'] as number | undefined;
     const sdk = await loadSdk();
+    // Loaded on first use, like the SDK, so --help and usage errors answer without it.
+    const { deaggregate } = await import('../../engine/kpl/index.js');
     const { GetRecordsCommand, GetShardIteratorCommand } = sdk;
     const client = await kinesisClient(values, io.env);
     const stop = new AbortController();
@@ -110,9 +122,9 @@ export const tailCommand: Command = {
           if (state.done || state.iterator === undefined) continue;
           const out = await client.send(new GetRecordsCommand({ ShardIterator: state.iterator }));
           for (const record of out.Records ?? []) {
-            printRecord(io, shardId, record, json);
-            got++;
-            printed++;
+            const shown = printRecord(io, deaggregate, shardId, record, json, maxRecords === undefined ? Infinity : maxRecords - printed);
+            got += shown;
+            printed += shown;
             if (maxRecords !== undefined && printed >= maxRecords) return EXIT.ok;
           }
           state.iterator = out.NextShardIterator;

@@ -6,6 +6,7 @@ import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { DataType } from '../expr/ir.js';
 import type { ColumnSchema, RecordFormat } from '../query/plan.js';
 import type { StreamRecord } from '../stream/stream-store.js';
+import { expandAggregates } from '../kpl/index.js';
 import { EddyError } from '../errors.js';
 import { SYSTEM_COLUMNS, arrowSchema, arrowTypeOf, makeBatch } from './arrow-types.js';
 import { splitCsvRecord } from './csv.js';
@@ -218,6 +219,7 @@ export class RecordDecoder {
   private readonly fast: readonly { column: number; key: Uint8Array; kind: FastKind }[] | undefined;
   private readonly seen: Int32Array;
   private mark = 0;
+  private zeros = new BigInt64Array(0);
 
   constructor(
     private readonly format: RecordFormat,
@@ -266,7 +268,11 @@ export class RecordDecoder {
     }
   }
 
-  decode(records: readonly StreamRecord[], shardId: string): DecodeResult {
+  decode(input: readonly StreamRecord[], shardId: string): DecodeResult {
+    // KPL aggregates become their user records (one byte compare per record when there are none).
+    const expanded = expandAggregates(input);
+    const records = expanded?.records ?? input;
+    const subSequenceNumbers = expanded?.subSequenceNumbers;
     const n = records.length;
     const writers = this.declared.map((c) => new ColumnWriter(c.name, c.type, n));
     const arrival = new BigInt64Array(n);
@@ -275,6 +281,9 @@ export class RecordDecoder {
     const wantKeys = this.wanted[d + 1]!;
     const wantShard = this.wanted[d + 2]!;
     const wantSeqs = this.wanted[d + 3]!;
+    const wantSubs = this.wanted[d + 4]! && subSequenceNumbers !== undefined;
+    const subs = new BigInt64Array(wantSubs ? n : 0);
+    const subPairs = int32View(subs);
     const keys = new Utf8Writer(n, wantKeys ? n * 16 : 0);
     const seqs = new Utf8Writer(n, wantSeqs ? n * 56 : 0);
     let rows = 0;
@@ -310,6 +319,7 @@ export class RecordDecoder {
       else keys.appendEmpty();
       if (wantSeqs) seqs.append(rec.sequenceNumber);
       else seqs.appendEmpty();
+      if (wantSubs) subPairs[2 * rows] = subSequenceNumbers![r]!;
       rows++;
     }
     const shards = new Utf8Writer(rows, wantShard ? rows * 21 : 0);
@@ -329,6 +339,10 @@ export class RecordDecoder {
       const validity = want ? { nullCount: 0 } : { nullCount: rows, nullBitmap: unread };
       children.push(makeData({ type: arrowTypeOf('VARCHAR'), length: rows, ...validity, valueOffsets: w.finishOffsets(), data: w.finishBytes() } as never));
     });
+    // Zeros unless this batch held aggregates and the column is read; the zeros are shared between
+    // batches (nothing writes to a batch's columns), so the common case allocates nothing.
+    if (!wantSubs && this.zeros.length < rows) this.zeros = new BigInt64Array(Math.max(rows, 2 * this.zeros.length));
+    children.push(makeData({ type: arrowTypeOf('BIGINT'), length: rows, nullCount: 0, data: wantSubs ? subs.subarray(0, rows) : this.zeros.subarray(0, rows) } as never));
     const batch = makeBatch(this.schema, children, rows);
     return lastError === undefined || lastBad === undefined ? { batch, errors } : { batch, errors, lastError, lastBad };
   }

@@ -11,7 +11,7 @@ import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import type { DeliverySettings, DeliveryStreamRecord, OutputFormat } from './delivery-stream-config.js';
 import type { DeliveryCheckpoint, DeliveryStateStore, ShardCheckpoint } from './delivery-state-store.js';
 import { errorRecordLine, type FailedRecord } from './error-record.js';
-import { deaggregate } from './kpl-deaggregation.js';
+import { deaggregate } from '../kpl/index.js';
 import { extractPartitionKeys } from './metadata-extraction-query.js';
 import { encodeObject } from './object-encoder.js';
 import { objectName } from './object-key.js';
@@ -266,8 +266,8 @@ export class DeliveryRunner {
         // Records of a source stream may be KPL aggregates: their user records are delivered one by one.
         const parts = this.o.record.internalStream ? undefined : deaggregate(r.data);
         if (parts) {
-          for (const data of parts) {
-            const flushing = this.add(shardId, { ...r, data });
+          for (const part of parts) {
+            const flushing = this.add(shardId, { ...r, partitionKey: part.partitionKey, data: part.data });
             if (flushing) await flushing;
           }
         } else {

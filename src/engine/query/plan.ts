@@ -18,6 +18,8 @@ export const SYSTEM_COLUMNS: readonly ColumnSchema[] = [
   { name: '_partition_key', type: 'VARCHAR' },
   { name: '_shard_id', type: 'VARCHAR' },
   { name: '_sequence_number', type: 'VARCHAR' },
+  // A user record's index inside a KPL aggregate (the KCL's sub-sequence number); 0 for other records.
+  { name: '_sub_sequence_number', type: 'BIGINT' },
 ];
 
 /** A stream's declared shape, as CREATE STREAM states it and the catalog persists it. */
@@ -87,7 +89,8 @@ export type PlanNode =
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
  * are the declared columns followed by the system columns `_arrival_time`, `_partition_key`,
- * `_shard_id`, `_sequence_number` (SYSTEM_COLUMNS). Output column i < columns.length is columns[i];
+ * `_shard_id`, `_sequence_number`, `_sub_sequence_number` (SYSTEM_COLUMNS); KPL aggregates are split
+ * into their user records. Output column i < columns.length is columns[i];
  * column columns.length + j is SYSTEM_COLUMNS[j].
  */
 export interface SourceNode {

@@ -177,7 +177,13 @@ export class AccessControl {
 
   private resourceArn(resource: string): string {
     if (resource === '*') return resource;
-    const service = resource.startsWith('stream/') ? 'kinesis' : resource.startsWith('deliverystream/') ? 'firehose' : 'eddy';
+    const service = resource.startsWith('stream/')
+      ? 'kinesis'
+      : resource.startsWith('deliverystream/')
+        ? 'firehose'
+        : resource.startsWith('event-source-mapping/') || resource.startsWith('function/')
+          ? 'lambda'
+          : 'eddy';
     return `arn:aws:${service}:${this.region}:${this.accountId}:${resource}`;
   }
 }
@@ -185,7 +191,7 @@ export class AccessControl {
 const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** Services whose actions a credentials file may name even when this server does not run them. */
-const KNOWN_SERVICES = ['kinesis', 'firehose', 'eddy'];
+const KNOWN_SERVICES = ['kinesis', 'firehose', 'lambda', 'eddy'];
 
 /** buildServer decorates its app with its AccessControl under this name, for the plugins it registers. */
 const DECORATION = 'eddyAccessControl';

@@ -20,6 +20,21 @@ export const EDDY_ACTIONS = {
   stopQuery: 'eddy:StopQuery',
   /** A query's result rows over its WebSocket. */
   readQueryResults: 'eddy:ReadQueryResults',
+  /** Taking, renewing, checkpointing and handing over leases of a consumer group (on `consumer-group/<name>`). */
+  useConsumerGroup: 'eddy:UseConsumerGroup',
+  /** Deleting a consumer group's leases, or the group. */
+  deleteConsumerGroup: 'eddy:DeleteConsumerGroup',
+} as const;
+
+/** The Lambda API's event source mapping operations, as IAM names them (resources `function/<name>`, `event-source-mapping/<uuid>`). */
+export const LAMBDA_ACTIONS = {
+  create: 'lambda:CreateEventSourceMapping',
+  get: 'lambda:GetEventSourceMapping',
+  list: 'lambda:ListEventSourceMappings',
+  update: 'lambda:UpdateEventSourceMapping',
+  delete: 'lambda:DeleteEventSourceMapping',
+  /** Listing the handler modules of --functions-dir (GET /v1/functions). */
+  listFunctions: 'lambda:ListFunctions',
 } as const;
 
 export type EddyAction = (typeof EDDY_ACTIONS)[keyof typeof EDDY_ACTIONS];

@@ -23,10 +23,12 @@ export const READ_ONLY_ACTIONS: readonly string[] = [
   'eddy:Describe',
   'eddy:Select',
   'eddy:ReadQueryResults',
+  'lambda:Get*',
+  'lambda:List*',
 ];
 
 /** Resource kinds a statement may name after `on` (`*` stands for any resource). */
-const RESOURCE_KINDS = ['stream', 'deliverystream', 'query'] as const;
+const RESOURCE_KINDS = ['stream', 'deliverystream', 'query', 'consumer-group', 'function', 'event-source-mapping'] as const;
 
 const ACTION_PATTERN = /^[a-z][a-z0-9-]*:[a-z0-9*?]+$/i;
 
@@ -114,7 +116,7 @@ function resourcePattern(text: string, fail: (message: string) => never): string
   const resource = text.startsWith('arn:') ? text.split(':').slice(5).join(':') : text;
   const kind = resource.split('/')[0]!;
   if (!(RESOURCE_KINDS as readonly string[]).includes(kind) || resource.length <= kind.length + 1) {
-    fail(`'${text}' is not a resource; resources look like stream/orders, stream/orders-*, deliverystream/<name>, query/<id> or *`);
+    fail(`'${text}' is not a resource; resources look like stream/orders, stream/orders-*, deliverystream/<name>, query/<id>, consumer-group/<name>, function/<name>, event-source-mapping/<uuid> or *`);
   }
   return resource;
 }

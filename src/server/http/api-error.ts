@@ -20,6 +20,8 @@ export interface ApiErrorBody {
 const USER_ERROR_STATUS: Partial<Record<string, number>> = {
   ResourceNotFoundException: 404,
   ResourceInUseException: 409,
+  ResourceConflictException: 409,
+  ConditionalCheckFailedException: 409,
   LimitExceededException: 429,
 };
 

@@ -6,7 +6,7 @@ import { SqlService } from '../sql-service.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
 import { LiveRates } from './live-rates.js';
-import { v1Routes } from './v1-routes.js';
+import { v1Routes, type V1RoutesOptions } from './v1-routes.js';
 
 export interface SqlApiOptions {
   readonly engine: {
@@ -23,6 +23,8 @@ export interface SqlApiOptions {
   readonly results?: Omit<QueryResultsSocketOptions, 'queries' | 'held'>;
   /** How many rows, and for how long, a new SELECT's rows wait for its first subscriber. */
   readonly held?: HeldResultsOptions;
+  /** More /v1 route groups, registered under /v1 behind the same authentication, with the permission check. */
+  readonly extraRoutes?: V1RoutesOptions['extraRoutes'];
 }
 
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
@@ -35,7 +37,13 @@ export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
     clock: options.engine.clock ?? systemClock,
     ...(options.rateSampleIntervalMs === undefined ? {} : { sampleIntervalMs: options.rateSampleIntervalMs }),
   });
-  const routes = v1Routes({ sql, rates, streams: { store, catalog, queries, rates }, delivery: { delivery } });
+  const routes = v1Routes({
+    sql,
+    rates,
+    streams: { store, catalog, queries, rates },
+    delivery: { delivery },
+    ...(options.extraRoutes === undefined ? {} : { extraRoutes: options.extraRoutes }),
+  });
   const sockets = queryResultsSocket({ queries, held, ...options.results });
   return async (app: FastifyInstance) => {
     rates.start();

@@ -24,7 +24,7 @@ import {
   statementResultSchema,
   streamListingSchema,
 } from './schemas.js';
-import { streamRoutes, type StreamRoutesOptions } from './stream-routes.js';
+import { streamRoutes, type RouteAuthorizer, type StreamRoutesOptions } from './stream-routes.js';
 
 export interface V1RoutesOptions {
   readonly sql: SqlService;
@@ -34,6 +34,8 @@ export interface V1RoutesOptions {
   readonly streams?: StreamRoutesOptions;
   /** /v1/delivery-streams. */
   readonly delivery?: DeliveryStreamRoutesOptions;
+  /** More /v1 route groups (functions, consumer groups), authenticated as these are and handed the permission check. */
+  readonly extraRoutes?: readonly ((authorize: RouteAuthorizer) => FastifyPluginAsync)[];
 }
 
 const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 429: errorResponseSchema, 500: errorResponseSchema, 503: errorResponseSchema };
@@ -148,6 +150,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
     const authorize = (request: FastifyRequest, action: string, resource: string): void => access.authorize(principalOf(request), action, resource);
     if (options.streams) await app.register(streamRoutes({ ...options.streams, authorize }));
     if (options.delivery) await app.register(deliveryStreamRoutes({ ...options.delivery, authorize }));
+    for (const routes of options.extraRoutes ?? []) await app.register(routes(authorize));
   };
 }
 

@@ -3,6 +3,7 @@ import { RecordDecoder } from '../../../src/engine/batch/record-decoder.js';
 import type { StreamRecord } from '../../../src/engine/stream/stream-store.js';
 import type { ColumnSchema, RecordFormat } from '../../../src/engine/query/plan.js';
 import { batchToRows } from '../../../src/engine/batch/rows.js';
+import { kplAggregate } from '../kpl/kpl-test-writer.js';
 
 const enc = new TextEncoder();
 let seq = 0;
@@ -30,6 +31,7 @@ const systemColumns: ColumnSchema[] = [
   { name: '_partition_key', type: 'VARCHAR' },
   { name: '_shard_id', type: 'VARCHAR' },
   { name: '_sequence_number', type: 'VARCHAR' },
+  { name: '_sub_sequence_number', type: 'BIGINT' },
 ];
 
 describe('JSON records', () => {
@@ -55,6 +57,7 @@ describe('JSON records', () => {
         _partition_key: r.partitionKey,
         _shard_id: 'shardId-000000000001',
         _sequence_number: r.sequenceNumber,
+        _sub_sequence_number: 0,
       },
     ]);
   });
@@ -192,5 +195,28 @@ describe('column pruning', () => {
     expect(errors).toBe(0);
     expect(batchToRows(batch, [...cols, ...systemColumns])[0]).toMatchObject({ a: 1, b: null, _partition_key: null, _shard_id: null, _sequence_number: null });
     expect(batchToRows(batch, [...cols, ...systemColumns])[0]!._arrival_time).toBe('2023-11-14T22:13:20.000Z');
+  });
+});
+
+describe('KPL aggregated records', () => {
+  it('decode as their user records, each with its own partition key and its sub-sequence number', () => {
+    const aggregated = { ...rec('ignored'), partitionKey: 'outer', data: kplAggregate(['k1', 'k2'], [{ key: 0, data: '{"n":1}' }, { key: 1, data: '{"n":2}' }]) };
+    const plain = rec('{"n":3}');
+    const cols: ColumnSchema[] = [{ name: 'n', type: 'INT' }];
+    const { rows, errors } = decode({ kind: 'json' }, cols, [aggregated, plain]);
+    expect(errors).toBe(0);
+    expect(rows.map((r) => [r.n, r._partition_key, r._sequence_number, r._sub_sequence_number])).toEqual([
+      [1, 'k1', aggregated.sequenceNumber, 0],
+      [2, 'k2', aggregated.sequenceNumber, 1],
+      [3, plain.partitionKey, plain.sequenceNumber, 0],
+    ]);
+  });
+
+  it('leave a record that only starts with the magic bytes as one record', () => {
+    const fake = kplAggregate(['k'], [{ key: 0, data: '{"n":1}' }]);
+    fake[fake.length - 1]! ^= 0xff;
+    const { rows, errors } = decode({ kind: 'json' }, [{ name: 'n', type: 'INT' }], [{ ...rec('x'), data: fake }]);
+    expect(rows).toEqual([]);
+    expect(errors).toBe(1);
   });
 });

@@ -69,7 +69,7 @@ describe('the operator registry', () => {
       exprs: [{ name: 'amount', expr: amount }],
     };
     const built = buildOperators(plan);
-    expect(built.source.outputColumns.map((c) => c.name)).toEqual(['ts', 'user_id', 'amount', 'big', 'ok', '_arrival_time', '_partition_key', '_shard_id', '_sequence_number']);
+    expect(built.source.outputColumns.map((c) => c.name)).toEqual(['ts', 'user_id', 'amount', 'big', 'ok', '_arrival_time', '_partition_key', '_shard_id', '_sequence_number', '_sub_sequence_number']);
     expect(built.operators.map((o) => o.constructor.name)).toEqual(['Filter', 'Project']);
     expect(built.outputColumns).toEqual([{ name: 'amount', type: 'DOUBLE' }]);
   });

@@ -337,7 +337,7 @@ describe('QueryManager', () => {
 
   it('drops a subscriber that falls too far behind without disturbing others', async () => {
     const { store, manager } = await setup({ shards: 1 });
-    const plan: QueryPlan = { root: source(), sink: { kind: 'subscribers' }, columns: [...columns, { name: '_arrival_time', type: 'TIMESTAMP' }, { name: '_partition_key', type: 'VARCHAR' }, { name: '_shard_id', type: 'VARCHAR' }, { name: '_sequence_number', type: 'VARCHAR' }] };
+    const plan: QueryPlan = { root: source(), sink: { kind: 'subscribers' }, columns: [...columns, { name: '_arrival_time', type: 'TIMESTAMP' }, { name: '_partition_key', type: 'VARCHAR' }, { name: '_shard_id', type: 'VARCHAR' }, { name: '_sequence_number', type: 'VARCHAR' }, { name: '_sub_sequence_number', type: 'BIGINT' }] };
     const q = await manager.startQuery(plan, { sql: 'SELECT *' });
     let overflowed = 0;
     let release!: () => void;

@@ -23,6 +23,7 @@ const plan = (sink: QueryPlan['sink'] = { kind: 'subscribers' }): QueryPlan => (
     { name: '_partition_key', type: 'VARCHAR' },
     { name: '_shard_id', type: 'VARCHAR' },
     { name: '_sequence_number', type: 'VARCHAR' },
+    { name: '_sub_sequence_number', type: 'BIGINT' },
   ],
 });
 

@@ -72,6 +72,7 @@ describe('POST /v1/sql', () => {
       { column: '_partition_key', type: 'VARCHAR', note: 'system' },
       { column: '_shard_id', type: 'VARCHAR', note: 'system' },
       { column: '_sequence_number', type: 'VARCHAR', note: 'system' },
+      { column: '_sub_sequence_number', type: 'BIGINT', note: 'system' },
     ]);
     expect(explain.kind).toBe('explain');
     expect(explain.text).toContain('clicks');

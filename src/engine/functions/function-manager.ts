@@ -1,0 +1,435 @@
+// Functions on streams: event source mappings (created, updated, deleted, listed; persisted and resumed
+// after a restart), one runner per enabled mapping, and the worker pools that run handler modules from
+// the operator's functions directory. The Lambda API and /v1 call this; it never trusts a name as a path.
+
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import type { Clock } from '../clock.js';
+import { EddyError, isEddyError } from '../errors.js';
+import type { StreamStore } from '../stream/stream-store.js';
+import { MAPPING_DEFAULTS, type EventSourceMapping, type MappingSettings, type MappingState } from './event-source-mapping.js';
+import { FunctionPool, type InvocationOutcome, type InvocationRequest } from './function-pool.js';
+import { functionArn, MODULE_EXTENSIONS, modulePathFor } from './function-name.js';
+import { MappingRunner, type ShardProgress } from './mapping-runner.js';
+import { checkCombination, type CreateMappingRequest, type UpdateMappingRequest } from './mapping-request.js';
+import { FileMappingStateStore, MemoryMappingStateStore, type MappingShardPosition, type MappingStateStore } from './mapping-state-store.js';
+import type { DiscardedBatch } from './shard-processor.js';
+
+export interface FunctionManagerOptions {
+  readonly streams: StreamStore;
+  readonly clock: Clock;
+  /** Where mappings and positions are persisted (`<dataDir>/functions/`); omitted keeps them in memory. */
+  readonly dataDir?: string;
+  /** The only directory handler modules are loaded from; without it no mapping can be created. */
+  readonly functionsDir?: string;
+  readonly region?: string;
+  readonly accountId?: string;
+  /** Heap limit of each handler worker, MB (default 256). */
+  readonly memoryMb?: number;
+  /** How long one invocation may run (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Invocations in flight per function at most (default 4); more lanes wait their turn. */
+  readonly concurrency?: number;
+  /** Waits between retries of a failing batch: doubling from the first to the most (default 200 ms to 30 s). */
+  readonly retry?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+}
+
+/** A mapping as the API shows it: its settings, its state and what happened last. */
+export interface MappingView extends EventSourceMapping {
+  readonly state: MappingState;
+  readonly functionArn: string;
+  readonly eventSourceMappingArn: string;
+  readonly lastProcessingResult: string;
+  readonly stateTransitionReason: string;
+  readonly problem?: string;
+  readonly shards: readonly ShardProgress[];
+  readonly stats: MappingStats;
+}
+
+export interface MappingStats {
+  invocations: number;
+  failedInvocations: number;
+  recordsProcessed: number;
+  recordsDiscarded: number;
+  /** On-failure records that could not be written to their destination stream (after 3 tries each). */
+  destinationFailures: number;
+}
+
+interface Entry {
+  mapping: EventSourceMapping;
+  runner: MappingRunner | undefined;
+  state: MappingState;
+  lastProcessingResult: string;
+  problem: string | undefined;
+  stats: MappingStats;
+}
+
+const DESTINATION_TRIES = 3;
+
+export class FunctionManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pools = new Map<string, FunctionPool>();
+  readonly region: string;
+  readonly accountId: string;
+  private readonly memoryMb: number;
+  private readonly timeoutMs: number;
+  private readonly concurrency: number;
+  private readonly retry: { initialDelayMs: number; maxDelayMs: number };
+  readonly functionsDir: string | undefined;
+  private readonly typescript: string | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly o: FunctionManagerOptions,
+    private readonly state: MappingStateStore,
+  ) {
+    this.region = o.region ?? 'us-east-1';
+    this.accountId = o.accountId ?? '000000000000';
+    this.memoryMb = o.memoryMb ?? 256;
+    this.timeoutMs = o.timeoutMs ?? 60_000;
+    this.concurrency = o.concurrency ?? 4;
+    this.retry = o.retry ?? { initialDelayMs: 200, maxDelayMs: 30_000 };
+    this.functionsDir = o.functionsDir === undefined ? undefined : resolve(o.functionsDir);
+    this.typescript = findTypescript();
+  }
+
+  static async open(o: FunctionManagerOptions): Promise<FunctionManager> {
+    const state = o.dataDir === undefined ? new MemoryMappingStateStore() : new FileMappingStateStore(join(o.dataDir, 'functions'));
+    const manager = new FunctionManager(o, state);
+    for (const mapping of await state.list()) {
+      const entry: Entry = { mapping, runner: undefined, state: mapping.enabled ? 'Enabled' : 'Disabled', lastProcessingResult: 'No records processed', problem: undefined, stats: emptyStats() };
+      manager.entries.set(mapping.uuid, entry);
+      if (mapping.enabled) await manager.startRunner(entry);
+    }
+    return manager;
+  }
+
+  /** Handler modules in the functions directory, by function name. */
+  listFunctions(): { name: string; file: string; functionArn: string }[] {
+    if (this.functionsDir === undefined) return [];
+    let files: string[];
+    try {
+      files = readdirSync(this.functionsDir);
+    } catch {
+      return [];
+    }
+    const out = new Map<string, string>();
+    for (const ext of MODULE_EXTENSIONS) {
+      for (const f of files) {
+        if (!f.endsWith(ext)) continue;
+        const name = f.slice(0, -ext.length);
+        if (/^[a-zA-Z0-9-_]{1,64}$/.test(name) && !out.has(name)) out.set(name, f);
+      }
+    }
+    return [...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, file]) => ({ name, file, functionArn: functionArn(this, name) }));
+  }
+
+  async create(request: CreateMappingRequest): Promise<MappingView> {
+    this.checkOpen();
+    this.requireModule(request.functionName);
+    const streamName = this.streamOf(request.eventSourceArn);
+    const settings: MappingSettings = { ...MAPPING_DEFAULTS, ...dropUndefined(request), functionName: request.functionName };
+    checkCombination(settings);
+    if (settings.onFailureDestination) this.streamOf(settings.onFailureDestination, 'DestinationConfig.OnFailure.Destination');
+    for (const e of this.entries.values()) {
+      if (e.mapping.functionName === settings.functionName && e.mapping.streamName === streamName) {
+        throw new EddyError(
+          'ResourceConflictException',
+          `The event source arn (" ${request.eventSourceArn} ") and function (" ${settings.functionName} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${e.mapping.uuid}`,
+        );
+      }
+    }
+    const now = this.o.clock.now();
+    const mapping: EventSourceMapping = {
+      ...settings,
+      ...(settings.onFailureDestination ? {} : { onFailureDestination: undefined }),
+      uuid: randomUUID(),
+      streamName,
+      eventSourceArn: request.eventSourceArn,
+      startingPosition: request.startingPosition,
+      ...(request.startingPositionTimestamp === undefined ? {} : { startingPositionTimestamp: request.startingPositionTimestamp }),
+      createdAt: now,
+      lastModified: now,
+    };
+    // LATEST means the records after this moment: the open shards' ends are pinned now, so a restart before
+    // the first batch does not skip what arrived in between.
+    if (mapping.startingPosition === 'LATEST') await this.state.saveCheckpoint(mapping.uuid, { shards: this.latestPositions(streamName) });
+    await this.state.save(mapping);
+    const entry: Entry = { mapping, runner: undefined, state: 'Creating', lastProcessingResult: 'No records processed', problem: undefined, stats: emptyStats() };
+    this.entries.set(mapping.uuid, entry);
+    const created = this.view(entry);
+    if (mapping.enabled) await this.startRunner(entry);
+    else entry.state = 'Disabled';
+    return created;
+  }
+
+  get(uuid: string): MappingView {
+    return this.view(this.entry(uuid));
+  }
+
+  list(filter: { functionName?: string; streamName?: string } = {}): MappingView[] {
+    return [...this.entries.values()]
+      .filter((e) => (filter.functionName === undefined || e.mapping.functionName === filter.functionName) && (filter.streamName === undefined || e.mapping.streamName === filter.streamName))
+      .sort((a, b) => a.mapping.createdAt - b.mapping.createdAt || (a.mapping.uuid < b.mapping.uuid ? -1 : 1))
+      .map((e) => this.view(e));
+  }
+
+  /** Resolves an event source ARN filter of ListEventSourceMappings to a stream name. */
+  streamNameOf(eventSourceArn: string): string {
+    return this.streamOf(eventSourceArn);
+  }
+
+  async update(uuid: string, request: UpdateMappingRequest): Promise<MappingView> {
+    this.checkOpen();
+    const entry = this.entry(uuid);
+    if (entry.state === 'Updating' || entry.state === 'Creating' || entry.state === 'Deleting') {
+      throw new EddyError('ResourceConflictException', `The operation cannot be performed at this time. The event source mapping is currently in ${entry.state} state.`);
+    }
+    if (request.functionName !== undefined) this.requireModule(request.functionName);
+    const next: EventSourceMapping = { ...entry.mapping, ...dropUndefined(request), lastModified: this.o.clock.now() };
+    checkCombination(next);
+    if (request.onFailureDestination) this.streamOf(request.onFailureDestination, 'DestinationConfig.OnFailure.Destination');
+    const mapping: EventSourceMapping = next.onFailureDestination ? next : { ...next, onFailureDestination: undefined };
+    entry.state = 'Updating';
+    try {
+      await this.stopRunner(entry);
+      await this.state.save(mapping);
+      entry.mapping = mapping;
+    } finally {
+      entry.state = entry.mapping.enabled ? 'Enabling' : 'Disabled';
+    }
+    const shown = { ...this.view(entry), state: 'Updating' as MappingState };
+    if (entry.mapping.enabled) await this.startRunner(entry);
+    this.releaseUnusedPools();
+    return shown;
+  }
+
+  async delete(uuid: string): Promise<MappingView> {
+    this.checkOpen();
+    const entry = this.entry(uuid);
+    if (entry.state === 'Deleting') throw new EddyError('ResourceConflictException', 'The operation cannot be performed at this time. The event source mapping is currently in Deleting state.');
+    entry.state = 'Deleting';
+    const shown = this.view(entry);
+    await this.stopRunner(entry);
+    await this.state.remove(uuid);
+    this.entries.delete(uuid);
+    this.releaseUnusedPools();
+    return shown;
+  }
+
+  /** Wakes every mapping (tests move a manual clock, then poke). */
+  poke(): void {
+    for (const e of this.entries.values()) e.runner?.poke();
+  }
+
+  /** Stops every mapping (in-flight invocations finish, positions are saved) and every worker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.entries.values()].map((e) => this.stopRunner(e)));
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    this.pools.clear();
+  }
+
+  private async startRunner(entry: Entry): Promise<void> {
+    const mapping = entry.mapping;
+    let runner: MappingRunner;
+    try {
+      runner = new MappingRunner({
+        mapping,
+        streams: this.o.streams,
+        state: this.state,
+        clock: this.o.clock,
+        region: this.region,
+        invokeIdentityArn: `arn:aws:iam::${this.accountId}:role/eddy-${mapping.functionName}`,
+        retry: this.retry,
+        invoke: (r) => this.invoke(mapping.functionName, r),
+        discard: (b) => this.discard(entry, b),
+        invoked: (n, outcome) => {
+          entry.stats.invocations++;
+          if (outcome === 'ok') entry.stats.recordsProcessed += n;
+          else entry.stats.failedInvocations++;
+          entry.lastProcessingResult = outcome === 'ok' ? 'OK' : 'PROBLEM: Function call failed';
+        },
+        problem: (message) => (entry.problem = message),
+      });
+      await runner.start();
+    } catch (e) {
+      // The stream is gone: the mapping stays, shows why, and runs again once it is updated.
+      entry.problem = `Cannot start: ${(e as Error).message}`;
+      entry.state = 'Disabled';
+      return;
+    }
+    entry.runner = runner;
+    entry.state = 'Enabled';
+  }
+
+  private async stopRunner(entry: Entry): Promise<void> {
+    const runner = entry.runner;
+    entry.runner = undefined;
+    await runner?.stop();
+  }
+
+  private invoke(name: string, request: InvocationRequest): Promise<InvocationOutcome> {
+    let pool = this.pools.get(name);
+    if (!pool) {
+      const modulePath = this.modulePath(name);
+      if (modulePath === undefined) {
+        return Promise.resolve({ ok: false, errorType: 'ResourceNotFoundException', errorMessage: `Function not found: ${functionArn(this, name)}`, requestId: randomUUID() });
+      }
+      pool = new FunctionPool({
+        functionName: name,
+        functionArn: functionArn(this, name),
+        modulePath,
+        memoryMb: this.memoryMb,
+        timeoutMs: this.timeoutMs,
+        maxWorkers: this.concurrency,
+        ...(this.typescript ? { typescript: this.typescript } : {}),
+      });
+      this.pools.set(name, pool);
+    }
+    return pool.invoke(request);
+  }
+
+  /** Writes Lambda's on-failure record for a discarded batch to the destination stream, if there is one. */
+  private async discard(entry: Entry, batch: DiscardedBatch): Promise<void> {
+    entry.stats.recordsDiscarded += batch.records.length;
+    const target = entry.mapping.onFailureDestination;
+    if (!target || batch.records.length === 0) return;
+    const first = batch.records[0]!;
+    const last = batch.records[batch.records.length - 1]!;
+    let streamArn = entry.mapping.eventSourceArn;
+    try {
+      streamArn = this.o.streams.describeStream(entry.mapping.streamName).streamARN;
+    } catch {
+      // The source stream is gone; its ARN as the mapping names it will do.
+    }
+    const record = {
+      requestContext: { requestId: batch.requestId ?? randomUUID(), functionArn: functionArn(this, entry.mapping.functionName), condition: batch.condition, approximateInvokeCount: batch.attempts },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: batch.lastError ? 'Unhandled' : undefined, errorType: batch.lastError?.errorType, errorMessage: batch.lastError?.errorMessage },
+      version: '1.0',
+      timestamp: new Date(this.o.clock.now()).toISOString(),
+      KinesisBatchInfo: {
+        shardId: batch.shardId,
+        startSequenceNumber: first.sequenceNumber,
+        endSequenceNumber: last.sequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(first.arrivalTimestamp).toISOString(),
+        approximateArrivalOfLastRecord: new Date(last.arrivalTimestamp).toISOString(),
+        batchSize: batch.records.length,
+        streamArn,
+      },
+    };
+    const data = Buffer.from(JSON.stringify(record));
+    for (let attempt = 1; attempt <= DESTINATION_TRIES; attempt++) {
+      try {
+        const destination = this.streamOf(target, 'DestinationConfig.OnFailure.Destination');
+        await this.o.streams.putRecord(destination, { partitionKey: batch.shardId, data });
+        return;
+      } catch (e) {
+        entry.problem = `On-failure destination ${target}: ${(e as Error).message}`;
+        if (attempt < DESTINATION_TRIES) await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+    // Bounded: the records are still in the source stream for its retention period; the loss is counted.
+    entry.stats.destinationFailures++;
+  }
+
+  private view(entry: Entry): MappingView {
+    const m = entry.mapping;
+    return {
+      ...m,
+      state: entry.state,
+      functionArn: functionArn(this, m.functionName),
+      eventSourceMappingArn: `arn:aws:lambda:${this.region}:${this.accountId}:event-source-mapping:${m.uuid}`,
+      lastProcessingResult: entry.lastProcessingResult,
+      stateTransitionReason: 'User action',
+      ...(entry.problem ? { problem: entry.problem } : {}),
+      shards: entry.runner?.progress() ?? [],
+      stats: { ...entry.stats },
+    };
+  }
+
+  private entry(uuid: string): Entry {
+    const entry = this.entries.get(uuid);
+    if (!entry) throw new EddyError('ResourceNotFoundException', 'The resource you requested does not exist.');
+    return entry;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new EddyError('ServiceUnavailableException', 'Eddy is shutting down.', 'external');
+  }
+
+  private modulePath(name: string): string | undefined {
+    if (this.functionsDir === undefined) return undefined;
+    for (const ext of MODULE_EXTENSIONS) {
+      const path = modulePathFor(this.functionsDir, name, ext);
+      if (existsSync(path)) return path;
+    }
+    return undefined;
+  }
+
+  private requireModule(name: string): void {
+    if (this.functionsDir === undefined) {
+      throw new EddyError('InvalidParameterValueException', 'Functions are off on this server: start eddy serve with --functions-dir <dir> to run handler modules from that directory.');
+    }
+    if (this.modulePath(name) === undefined) throw new EddyError('ResourceNotFoundException', `Function not found: ${functionArn(this, name)}`);
+  }
+
+  /** The Eddy stream an event source or destination ARN names (a stream ARN or a stream consumer ARN). */
+  private streamOf(arn: string, member = 'EventSourceArn'): string {
+    try {
+      return this.o.streams.streamNameFromArn(arn);
+    } catch (streamError) {
+      try {
+        return this.o.streams.consumerByArn(arn).streamName;
+      } catch {
+        const why = isEddyError(streamError) && streamError.code === 'ResourceNotFoundException' ? 'no such stream' : 'not an Eddy stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>) or stream consumer ARN';
+        throw new EddyError('InvalidParameterValueException', `${member} ${arn}: ${why}.`);
+      }
+    }
+  }
+
+  private latestPositions(streamName: string): Record<string, MappingShardPosition> {
+    const out: Record<string, MappingShardPosition> = {};
+    for (const shard of this.o.streams.describeStream(streamName).shards) {
+      if (shard.sequenceNumberRange.endingSequenceNumber !== undefined) {
+        out[shard.shardId] = { end: true };
+        continue;
+      }
+      const cursor = this.o.streams.openCursor(streamName, shard.shardId, { type: 'LATEST' });
+      const seq = cursor.continuationSequenceNumber;
+      cursor.close();
+      out[shard.shardId] = seq === undefined ? { start: 'TRIM_HORIZON' } : { after: seq };
+    }
+    return out;
+  }
+
+  private releaseUnusedPools(): void {
+    const used = new Set([...this.entries.values()].map((e) => e.mapping.functionName));
+    for (const [name, pool] of this.pools) {
+      if (!used.has(name)) {
+        this.pools.delete(name);
+        void pool.close();
+      }
+    }
+  }
+}
+
+function emptyStats(): MappingStats {
+  return { invocations: 0, failedInvocations: 0, recordsProcessed: 0, recordsDiscarded: 0, destinationFailures: 0 };
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Where `typescript` resolves from Eddy's own install, for TypeScript handlers; undefined if not installed. */
+function findTypescript(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('typescript/package.json');
+  } catch {
+    return undefined;
+  }
+}
