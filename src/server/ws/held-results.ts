@@ -3,16 +3,28 @@
 // does not lose its first rows in that gap, each new query's rows are held for its first subscriber —
 // up to `maxRows` rows and for at most `maxAgeMs`. Past either bound the held rows are discarded (never
 // a partial prefix, which would look like a complete answer) and the query runs on without holding.
+// All holds together keep at most `maxTotalRows`: a burst of SELECTs nobody watches (a thousand queries
+// could otherwise hold ten million rows) costs bounded memory; the hold whose rows would pass that bound
+// is the one discarded.
 
 import type { QueryManager, ResultListener, Row, Subscription } from '../../engine/index.js';
 
 export interface HeldResultsOptions {
   readonly maxRows?: number;
   readonly maxAgeMs?: number;
+  /** Rows held by all queries together (default 100,000). */
+  readonly maxTotalRows?: number;
 }
 
 export const DEFAULT_HELD_ROWS = 10_000;
 export const DEFAULT_HOLD_MS = 60_000;
+export const DEFAULT_TOTAL_HELD_ROWS = 100_000;
+
+/** The rows all holds keep, against their shared bound. */
+class HeldRowBudget {
+  held = 0;
+  constructor(readonly max: number) {}
+}
 
 /** One query's held subscription; the first subscriber takes it over with everything it holds. */
 class Hold implements ResultListener {
@@ -24,16 +36,18 @@ class Hold implements ResultListener {
 
   constructor(
     private readonly maxRows: number,
+    private readonly budget: HeldRowBudget,
     private readonly release: () => void,
   ) {}
 
   onRows(rows: Row[]): void | Promise<void> {
     if (this.target) return this.target.onRows(rows);
-    if (this.rows.length + rows.length > this.maxRows) {
+    if (this.rows.length + rows.length > this.maxRows || this.budget.held + rows.length > this.budget.max) {
       this.discard();
       return;
     }
     for (const row of rows) this.rows.push(row);
+    this.budget.held += rows.length;
   }
 
   onError(message: string): void {
@@ -56,6 +70,7 @@ class Hold implements ResultListener {
     clearTimeout(this.timer);
     const held = this.rows;
     this.rows = [];
+    this.budget.held -= held.length;
     if (held.length > 0) void listener.onRows(held);
     if (this.finished) {
       const { error } = this.finished;
@@ -69,6 +84,7 @@ class Hold implements ResultListener {
 
   discard(): void {
     clearTimeout(this.timer);
+    this.budget.held -= this.rows.length;
     this.rows = [];
     this.subscription?.unsubscribe();
     this.release();
@@ -79,6 +95,7 @@ export class HeldResults {
   private readonly holds = new Map<string, Hold>();
   private readonly maxRows: number;
   private readonly maxAgeMs: number;
+  private readonly budget: HeldRowBudget;
 
   constructor(
     private readonly queries: QueryManager,
@@ -86,6 +103,12 @@ export class HeldResults {
   ) {
     this.maxRows = options.maxRows ?? DEFAULT_HELD_ROWS;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_HOLD_MS;
+    this.budget = new HeldRowBudget(options.maxTotalRows ?? DEFAULT_TOTAL_HELD_ROWS);
+  }
+
+  /** Rows held for first subscribers now, across all queries. */
+  get heldRows(): number {
+    return this.budget.held;
   }
 
   /**
@@ -94,7 +117,7 @@ export class HeldResults {
    */
   hold(queryId: string): void {
     if (this.holds.has(queryId)) return;
-    const hold: Hold = new Hold(this.maxRows, () => {
+    const hold: Hold = new Hold(this.maxRows, this.budget, () => {
       if (this.holds.get(queryId) === hold) this.holds.delete(queryId);
     });
     hold.timer = setTimeout(() => hold.discard(), this.maxAgeMs);

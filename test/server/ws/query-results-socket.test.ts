@@ -183,6 +183,34 @@ describe('ws /v1/queries/:id/results', () => {
     client.close();
   });
 
+  it('holds at most maxTotalRows across all queries, discarding the hold that would pass the bound', async () => {
+    const s = await start({}, {}, { maxRows: 100, maxTotalRows: 30 });
+    await sql(s, 'CREATE STREAM a (id INT)');
+    await sql(s, 'CREATE STREAM b (id INT)');
+    const processed = (id: string, n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (s.engine.queries.queryStatus(id).inputRecords >= n ? resolve() : setImmediate(check));
+        check();
+      });
+    const first = await startQuery(s, 'SELECT id FROM a');
+    await s.engine.store.putRecords('a', Array.from({ length: 20 }, (_v, i) => ({ partitionKey: String(i), data: json({ id: i }) })));
+    await processed(first, 20);
+    const second = await startQuery(s, 'SELECT id FROM b');
+    await s.engine.store.putRecords('b', Array.from({ length: 20 }, (_v, i) => ({ partitionKey: String(i), data: json({ id: 100 + i }) })));
+    await processed(second, 20);
+
+    const keptClient = await FrameClient.connect(s.endpoint, first);
+    await keptClient.untilRows(20);
+    expect(keptClient.rows.map((r) => r.id)).toEqual(Array.from({ length: 20 }, (_v, i) => i));
+    const dropped = await FrameClient.connect(s.endpoint, second);
+    await dropped.until((c) => c.frames.length >= 1, 'schema');
+    await s.engine.store.putRecords('b', [{ partitionKey: 'x', data: json({ id: 999 }) }]);
+    await dropped.untilRows(1);
+    expect(dropped.rows).toEqual([{ id: 999 }]);
+    keptClient.close();
+    dropped.close();
+  });
+
   it('cuts a subscriber that stops answering pings, and keeps one that answers', async () => {
     let cut!: (queryId: string) => void;
     const unresponsive = new Promise<string>((resolve) => (cut = resolve));
