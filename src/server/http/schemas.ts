@@ -165,7 +165,7 @@ export const sqlBodySchema = {
   type: 'object',
   required: ['sql'],
   additionalProperties: false,
-  properties: { sql: { type: 'string', minLength: 1 } },
+  properties: { sql: { type: 'string', minLength: 1 }, ephemeral: { type: 'boolean' } },
 } as const;
 
 export const queryBodySchema = {

@@ -25,6 +25,7 @@ import { accessControlOf, type UpgradeTokens } from '../auth/access-control.js';
 import { EDDY_ACTIONS } from '../auth/eddy-actions.js';
 import { parseQuery } from '../auth/sigv4.js';
 import { toApiError } from '../http/api-error.js';
+import type { EphemeralQueries } from './ephemeral-queries.js';
 import type { HeldResults } from './held-results.js';
 import { SocketOutbox } from './socket-outbox.js';
 
@@ -43,6 +44,8 @@ export interface QueryResultsSocketOptions {
   readonly closeTimeoutMs?: number;
   /** Rows new queries produced before their first subscriber connected, handed to that subscriber. */
   readonly held?: HeldResults;
+  /** Queries that end when the last socket watching them closes. */
+  readonly ephemeral?: EphemeralQueries;
   /** Called when a subscriber is dropped for falling behind (for metrics and tests). */
   readonly onSubscriberDropped?: (queryId: string, queuedRows: number) => void;
   /**
@@ -164,7 +167,11 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       };
       const taken = options.held?.take(queryId, listener);
       subscription = taken ? taken.subscription : queries.subscribe(queryId, listener, { maxQueuedRows: UNBOUNDED_IN_HUB });
-      ws.on('close', () => subscription?.unsubscribe());
+      options.ephemeral?.opened(queryId);
+      ws.on('close', () => {
+        subscription?.unsubscribe();
+        options.ephemeral?.closed(queryId);
+      });
       // Nothing is expected from clients; reading their frames keeps control frames (ping/close) flowing.
       ws.on('message', () => undefined);
     };
@@ -205,6 +212,8 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       app.server.off('upgrade', onUpgrade);
       clearInterval(heartbeat);
       options.held?.clear();
+      // Ephemeral queries stop with the server (they are not kept), not one by one as their sockets close.
+      options.ephemeral?.clear();
       const open = [...wss.clients];
       await Promise.all(
         open.map(
