@@ -177,6 +177,28 @@ describe('eddy sql', () => {
     expect((await eddy.http('DELETE', `/v1/queries/${id}`)).status).toBe(204);
   });
 
+  it('prints a warning line for records it cannot decode, and with bad_records the server copies them to that stream', async () => {
+    await eddy.sql("CREATE STREAM scores (player VARCHAR, points INT, ts TIMESTAMP); CREATE STREAM scores_bad (query VARCHAR)");
+    const run = await follow(["SELECT player, points FROM scores WITH (bad_records = 'scores_bad')"]);
+    const warned = new Promise<void>((resolve) => run.child.stderr.on('data', () => run.output().stderr.includes('Warning:') && resolve()));
+    const [, bad] = await putAll(eddy.kinesis, 'scores', [
+      { key: 'a', data: { player: 'ann', points: 3, ts: '2024-06-01T10:00:00Z' } },
+      { key: 'b', data: { player: 'bob', points: 2.7, ts: '2024-06-01T10:00:01Z' } },
+    ]);
+    await warned;
+    expect(run.output().stderr).toMatch(new RegExp(`\\nWarning: query ${run.queryId}: 1 record could not be decoded and was skipped; the last: record \\d+ in shard ${bad}: .*points.*\\n`));
+    const copied = () => {
+      const cursor = eddy.engine.store.openCursor('scores_bad', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
+      const records = cursor.read({ maxRecords: 10 }).records.map((r) => JSON.parse(Buffer.from(r.data).toString()) as Record<string, unknown>);
+      cursor.close();
+      return records;
+    };
+    await expect.poll(() => copied().length).toBe(1);
+    expect(copied()[0]).toMatchObject({ query: run.queryId, stream: 'scores', shardId: bad, text: '{"player":"bob","points":2.7,"ts":"2024-06-01T10:00:01Z"}' });
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+
   it('says so when nothing listens at the endpoint', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

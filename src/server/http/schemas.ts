@@ -63,6 +63,7 @@ export const queryStatusSchema = {
         partitionKey: { type: 'string' },
         arrivalTime: { type: 'string' },
         error: { type: 'string' },
+        subSequenceNumber: { type: 'integer' },
         ...recordDataProperties,
       },
     },
