@@ -62,9 +62,11 @@ export type {
   StreamSchemaResolver,
   UpdateDestinationRequest,
 } from './delivery/index.js';
-export { QueryManager, sourceStream } from './query/query-manager.js';
+export { QueryManager } from './query/query-manager.js';
+export { sourceStream } from './plan/plan.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
-export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint, ShardStatus } from './query/running-query.js';
+export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
+export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';
 export type { BadRecord } from './query/pipeline.js';
 export { resultShape } from './query/result-shape.js';
 export type { ResultShape } from './query/result-shape.js';
@@ -81,6 +83,9 @@ export { RecordDecoder } from './batch/record-decoder.js';
 export { batchToRows } from './batch/rows.js';
 export type { Row } from './batch/rows.js';
 export { compileExpr } from './expr/compile-expr.js';
+// The SQL compiler refuses a literal REGEXP_LIKE pattern the engine would refuse, where it is written.
+export { compileRegexPattern } from './expr/regex-pattern.js';
 export { createEngine } from './engine.js';
 export type { Engine, EngineOptions } from './engine.js';
-export type { ColumnSchema, QueryPlan, StreamSchema } from './query/plan.js';
+export type { ColumnSchema, StreamSchema } from './plan/schema.js';
+export type { QueryPlan } from './plan/plan.js';

@@ -2,15 +2,16 @@
 // into the engine's IR (column references by index), checks grouping and windows, and decides which
 // column each source takes its event time from. Every mistake becomes a located SqlError.
 
-import type { DataType, Expr } from '../engine/expr/ir.js';
 import {
   SYSTEM_COLUMNS,
   type AggregateCall,
   type AggregateFn,
+  type DataType,
+  type Expr,
   type NamedExpr,
   type StreamSchema,
   type WindowSpec,
-} from '../engine/query/plan.js';
+} from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import type { SqlCatalog } from './catalog.js';
 import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-functions.js';

@@ -1,7 +1,7 @@
 // The abstract syntax tree: readonly, `kind`-tagged nodes built by cst-to-ast.ts. Every node keeps the
 // span of the text it came from, so later passes can point at it in their errors.
 
-import type { DataType } from '../engine/expr/ir.js';
+import type { DataType } from '../engine/plan/index.js';
 import type { SourceSpan } from './errors.js';
 
 /** A name as written: `quoted` names match exactly, unquoted ones case-insensitively. */

@@ -1,8 +1,6 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
-import type { Expr } from '../engine/expr/ir.js';
-import { explainPlan } from '../engine/query/explain.js';
-import { SYSTEM_COLUMNS, type ColumnSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/query/plan.js';
+import { explainPlan, SYSTEM_COLUMNS, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer, formatDuration, type LogicalSelect } from './analyzer.js';
 import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
 import { ScriptCatalog } from './catalog.js';

@@ -4,7 +4,7 @@
 
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { DateTime } from 'luxon';
-import type { DataType } from '../engine/expr/ir.js';
+import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,

@@ -20,7 +20,7 @@ export { SqlError, isSqlError, renderSqlError, type SqlErrorCode, type SourceSpa
 export { staticCatalog, type SqlCatalog } from './catalog.js';
 export { MAX_EXPRESSION_DEPTH, MAX_NESTING, MAX_SQL_LENGTH, MAX_SQL_TOKENS } from './limits.js';
 export type * from './statements.js';
-export { explainPlan } from '../engine/query/explain.js';
+export { explainPlan } from '../engine/plan/index.js';
 
 /** Text → AST, throwing the first lexing or parsing error. */
 export function parseSql(sql: string): Statement[] {

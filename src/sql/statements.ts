@@ -1,7 +1,7 @@
 // What compileSql returns: one plain, JSON-serialisable object per statement, each with its own SQL
 // text so the catalog can persist it.
 
-import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/query/plan.js';
+import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/plan/index.js';
 import type { SourceSpan } from './errors.js';
 
 interface StatementText {

@@ -1,7 +1,7 @@
 // The analyzer's type rules: which types combine, the one type a group of operands meets in, and how
 // operands are coerced to it (literals retyped, other values cast) so the engine sees agreeing types.
 
-import type { DataType, Expr } from '../engine/expr/ir.js';
+import type { DataType, Expr } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
 import { parseTimestampText } from './cst-to-ast.js';
 import type { SourceSpan, SqlErrorCode } from './errors.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileSql, parseSql, SqlError, staticCatalog, type CompiledStatement } from '../../src/sql/index.js';
-import type { StreamSchema } from '../../src/engine/query/plan.js';
+import type { StreamSchema } from '../../src/engine/plan/schema.js';
 import type { Expression } from '../../src/sql/ast.js';
 
 const clicks: StreamSchema = {

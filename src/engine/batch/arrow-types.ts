@@ -1,9 +1,9 @@
 // Maps SQL types to the Arrow types batches carry, and builds schemas and record batches from column data.
 import { Bool, Data, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
 import type { DataType as ArrowType } from 'apache-arrow';
-import type { DataType } from '../expr/ir.js';
-import type { ColumnSchema } from '../query/plan.js';
-import { SYSTEM_COLUMNS } from '../query/plan.js';
+import type { DataType } from '../plan/expr.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import { SYSTEM_COLUMNS } from '../plan/schema.js';
 
 /**
  * BIGINT is a real Arrow Int64 column. Engine code reads and writes it through an Int32Array view of

@@ -1,8 +1,8 @@
 // Validates an ExtendedS3DestinationConfiguration as Firehose does, fills in its defaults, and derives the
 // settings a delivery runs with. Every refusal is an InvalidArgumentException naming the value.
 
-import type { ColumnSchema, StreamSchema } from '../query/plan.js';
-import type { DataType } from '../expr/ir.js';
+import type { ColumnSchema, StreamSchema } from '../plan/schema.js';
+import type { DataType } from '../plan/expr.js';
 import { EddyError } from '../errors.js';
 import {
   MiB,

@@ -5,9 +5,9 @@
 import { Bool, Field, Float64, Int32, Int64, makeData, Schema, Struct, Table, TimestampMillisecond, Utf8, type Data, type DataType as ArrowType, RecordBatch } from 'apache-arrow';
 import { arrowTypeOf } from '../batch/arrow-types.js';
 import { isAscii } from 'node:buffer';
-import type { ColumnSchema } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import type { JsonReading } from './delivery-stream-config.js';
-import type { DataType } from '../expr/ir.js';
+import type { DataType } from '../plan/expr.js';
 
 export interface ConversionFailure {
   readonly index: number;

@@ -2,8 +2,8 @@
 // loop over typed arrays, with SQL three-valued NULL logic. The generated source is built only from
 // fixed fragments and numeric slot indexes: literals, patterns and names are handed to the function as
 // data (the constants array `K`), so no SQL text can ever become code.
-import type { DataType, Expr } from './ir.js';
-import type { Column } from '../batch/column.js';
+import type { DataType, Expr } from '../plan/expr.js';
+import type { Column, ColumnSource } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
@@ -14,12 +14,6 @@ import { compileRegexPattern, regexFlags, type RegexPattern } from './regex-patt
 import { scalarFunctions } from './scalar-functions.js';
 import { ceilTimeFn, extractFn, floorTimeFn } from './time-units.js';
 import type { WorkMeter } from './work-meter.js';
-
-/** The columns of one batch, converted to working form on first use. */
-export interface ColumnSource {
-  readonly length: number;
-  column(index: number): Column;
-}
 
 export interface CompiledExpr {
   readonly type: DataType;

@@ -5,8 +5,8 @@
 // derive the non-NULL count from it, so a batch without NULLs costs them no counter updates at all.
 // Numeric state lives in one Float64Array, each slot's fields side by side (row count first), so a
 // row's updates touch one place in memory rather than one array per field.
-import type { AggregateCall } from '../query/plan.js';
-import type { DataType } from '../expr/ir.js';
+import type { AggregateCall } from '../plan/plan.js';
+import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
 import { EddyError } from '../errors.js';

@@ -1,8 +1,9 @@
 // What window and group aggregates share: compiled key and argument expressions, key ids, accumulators,
 // and turning finished groups into an output batch.
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { AggregateCall, ColumnSchema, NamedExpr } from '../query/plan.js';
-import type { DataType } from '../expr/ir.js';
+import type { AggregateCall, NamedExpr } from '../plan/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { DataType } from '../plan/expr.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 import type { Column } from '../batch/column.js';

@@ -1,6 +1,6 @@
 // Which of the source's columns a plan reads, so the source decodes only those (others stay NULL).
-import type { Expr } from '../expr/ir.js';
-import type { PlanNode } from '../query/plan.js';
+import type { Expr } from '../plan/expr.js';
+import type { PlanNode } from '../plan/plan.js';
 
 function collect(e: Expr, out: Set<number>): void {
   switch (e.kind) {

@@ -1,6 +1,7 @@
 // Keeps the rows whose predicate is TRUE (NULL and FALSE drop the row).
 import type { RecordBatch } from 'apache-arrow';
-import type { FilterNode, ColumnSchema } from '../query/plan.js';
+import type { FilterNode } from '../plan/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';

@@ -1,7 +1,8 @@
 // GROUP BY without a window: a continuously updated aggregate. After each batch it emits the new row of
 // every key the batch touched (an upsert changelog keyed by the group columns).
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { ColumnSchema, GroupAggregateNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { GroupAggregateNode } from '../plan/plan.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';

@@ -2,7 +2,7 @@
 // advanced by watermarks. Operators see only Arrow batches and watermarks, never the stream store.
 import type { RecordBatch } from 'apache-arrow';
 import type { Clock } from '../clock.js';
-import type { ColumnSchema } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 
 /** Counters an operator adds to; the query's status reports them. */
 export interface OperatorMetrics {

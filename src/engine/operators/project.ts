@@ -1,7 +1,8 @@
 // Computes the SELECT list: one compiled expression per output column; bare column references reuse
 // the input column's Arrow data untouched.
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
-import type { ColumnSchema, ProjectNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { ProjectNode } from '../plan/plan.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';

@@ -1,7 +1,8 @@
 // The one map from a plan node's `kind` to the operator that runs it. Factories validate their node
 // (and everything they compile from it) when the query is built, so a running query trusts its plan.
 import type { ExprContext } from '../expr/compile-expr.js';
-import type { ColumnSchema, PlanNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { PlanNode } from '../plan/plan.js';
 import type { Operator } from './operator.js';
 import { Filter } from './filter.js';
 import { Project } from './project.js';

@@ -3,7 +3,8 @@
 // per-row cost does not depend on size/slide; a hopping window is the merge of its panes, made once,
 // when the watermark passes its end. Rows older than the watermark on arrival are dropped as late.
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { ColumnSchema, WindowAggregateNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { WindowAggregateNode } from '../plan/plan.js';
 import type { Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';

@@ -3,7 +3,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import type { ColumnSchema, QueryPlan } from './plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { QueryPlan } from '../plan/plan.js';
 import type { StreamRecord } from '../stream/stream-store.js';
 import { buildOperators } from '../operators/registry.js';
 import type { Collector, Operator, OperatorContext, OperatorMetrics } from '../operators/operator.js';

@@ -1,7 +1,7 @@
 // What a subscriber needs to know to show a query's rows: whether each row is new or replaces an earlier
 // one, which output columns identify a row, and which hold its window. Derived from the plan by following
 // output columns down through projections and filters to the aggregate that made them.
-import { assertNever, type PlanNode, type QueryPlan, type WindowSpec } from './plan.js';
+import { assertNever, type PlanNode, type QueryPlan, type WindowSpec } from '../plan/plan.js';
 
 export interface ResultShape {
   /**

@@ -3,8 +3,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog, CATALOG_FILE, QUERY_CHECKPOINTS_DIR } from '../../../src/engine/catalog/catalog.js';
-import type { QueryCheckpoint } from '../../../src/engine/query/running-query.js';
-import type { QueryPlan, StreamSchema } from '../../../src/engine/query/plan.js';
+import type { QueryCheckpoint } from '../../../src/engine/plan/checkpoint.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
+import type { StreamSchema } from '../../../src/engine/plan/schema.js';
 
 const clicks: StreamSchema = {
   name: 'clicks',

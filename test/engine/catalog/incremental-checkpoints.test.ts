@@ -6,8 +6,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog, QUERY_CHECKPOINTS_DIR } from '../../../src/engine/catalog/catalog.js';
-import type { QueryCheckpoint } from '../../../src/engine/query/running-query.js';
-import type { QueryPlan } from '../../../src/engine/query/plan.js';
+import type { QueryCheckpoint } from '../../../src/engine/plan/checkpoint.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
 
 const plan: QueryPlan = {
   root: { kind: 'source', stream: 'clicks', format: { kind: 'json' }, columns: [{ name: 'ts', type: 'TIMESTAMP' }], eventTime: { column: 0, watermarkDelayMs: 0 } },

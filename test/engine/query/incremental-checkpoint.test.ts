@@ -10,7 +10,8 @@ import type { StreamRecord, StreamStore } from '../../../src/engine/stream/strea
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
 import { Pipeline } from '../../../src/engine/query/pipeline.js';
 import { Catalog, QUERY_CHECKPOINTS_DIR } from '../../../src/engine/catalog/catalog.js';
-import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
 import type { Row } from '../../../src/engine/batch/rows.js';
 
 const columns: ColumnSchema[] = [

@@ -1,7 +1,7 @@
 // Renders a plan as EXPLAIN text: one node per line, children indented, expressions as SQL-like text
 // with column references written name@index (the index into the child's output columns).
 
-import type { Expr } from '../expr/ir.js';
+import type { Expr } from './expr.js';
 import { assertNever, outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
