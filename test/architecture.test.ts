@@ -1,6 +1,6 @@
-// Layers import one way, cli → server → sql → engine, and the browser's console imports none of them;
-// other layers reach the engine and sql/ only through their doors, and inside the engine no folder
-// imports one that sits above it. This test reads import lines (static, `export … from` and dynamic
+// Layers import one way, cli → server → statements → sql → engine, and the browser's console imports none
+// of them; other layers reach statements/, sql/ and the engine only through their doors, and inside the
+// engine no folder imports one that sits above it. This test reads import lines (static, `export … from` and dynamic
 // `import()`) and fails on a wrong-way import.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -41,9 +41,10 @@ const topOf = (path: string): string => path.split(/[\\/]/)[0]!;
 
 /** Which top-level layers each layer may import (a layer may always import itself). */
 const allowedLayers: Record<string, readonly string[]> = {
-  'index.ts': ['server', 'sql', 'engine'],
-  cli: ['server', 'sql', 'engine'],
-  server: ['sql', 'engine'],
+  'index.ts': ['server', 'statements', 'sql', 'engine'],
+  cli: ['server', 'statements', 'sql', 'engine'],
+  server: ['statements', 'sql', 'engine'],
+  statements: ['sql', 'engine'],
   sql: ['engine'],
   engine: [],
   // The web console runs in a browser and knows the server only through its HTTP API.
@@ -54,6 +55,7 @@ const allowedLayers: Record<string, readonly string[]> = {
 const doors: Record<string, (importer: string) => readonly string[]> = {
   engine: (importer) => (topOf(importer) === 'sql' ? ['engine/index.js', 'engine/plan/index.js', 'engine/errors.js'] : ['engine/index.js']),
   sql: () => ['sql/index.js'],
+  statements: () => ['statements/index.js'],
 };
 
 /**
@@ -129,7 +131,7 @@ describe('layering', () => {
     );
   });
 
-  it('names a wrong-way import, a deep import and an import up the engine', () => {
+  it('names wrong-way imports, deep imports and imports up the engine', () => {
     expect(
       wrongImports([
         { from: 'engine/query/pipeline.ts', target: 'sql/index.js' },
@@ -138,12 +140,16 @@ describe('layering', () => {
         { from: 'engine/batch/rows.ts', target: 'engine/operators/operator.js' },
         { from: 'engine/operators/filter.ts', target: 'engine/batch/take.js' },
         { from: 'cli/main.ts', target: 'server/app.js' },
+        { from: 'sql/compile.ts', target: 'statements/index.js' },
+        { from: 'server/http/v1-routes.ts', target: 'statements/statement-executor.js' },
       ]),
     ).toEqual([
       'engine/query/pipeline.ts imports sql/index.js: engine may not import sql/',
       'server/app.ts imports engine/query/pipeline.js: outside engine/, import engine/index.js',
       'sql/compile.ts imports engine/plan/plan.js: outside engine/, import engine/index.js or engine/plan/index.js or engine/errors.js',
       'engine/batch/rows.ts imports engine/operators/operator.js: engine/operators does not sit below engine/batch',
+      'sql/compile.ts imports statements/index.js: sql may not import statements/',
+      'server/http/v1-routes.ts imports statements/statement-executor.js: outside statements/, import statements/index.js',
     ]);
   });
 });

@@ -34,3 +34,11 @@ export class EddyError extends Error {
 }
 
 export const isEddyError = (e: unknown): e is EddyError => e instanceof EddyError;
+
+/**
+ * The `default` of a `switch` that covers every member of a union: a new member does not compile until
+ * the switch handles it, and a value the types ruled out (from a file, say) fails as Eddy's fault.
+ */
+export function unreachable(value: never, what: string): never {
+  throw new EddyError('InternalFailure', `unexpected ${what} ${JSON.stringify(value)}`);
+}

@@ -1,5 +1,5 @@
 // The engine's public surface: the only door into the engine for sql/ and server/.
-export { EddyError, isEddyError } from './errors.js';
+export { EddyError, isEddyError, unreachable } from './errors.js';
 export type { ErrorCode, Fault } from './errors.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';

@@ -7,7 +7,8 @@ import type { QueryStatus } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 import { accessControlOf, type Principal } from '../auth/access-control.js';
 import { EDDY_ACTIONS, statementActions } from '../auth/eddy-actions.js';
-import { summary, type SqlService } from '../sql-service.js';
+import { querySummarySchema, statementResultsSchema, summary } from '../../statements/index.js';
+import type { SqlService } from '../sql-service.js';
 import { authenticateApiRequests } from './api-authentication.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
 import { deliveryStreamRoutes, type DeliveryStreamRoutesOptions } from './delivery-stream-routes.js';
@@ -18,9 +19,7 @@ import {
   queryBodySchema,
   queryIdParamsSchema,
   queryStatusSchema,
-  querySummarySchema,
   sqlBodySchema,
-  statementResultSchema,
   streamListingSchema,
 } from './schemas.js';
 import { streamRoutes, type StreamRoutesOptions } from './stream-routes.js';
@@ -63,7 +62,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
         preValidation: onlyFields(sqlBodySchema.properties),
         schema: {
           body: sqlBodySchema,
-          response: { 200: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: statementResultSchema } } }, ...errors },
+          response: { 200: statementResultsSchema, ...errors },
         },
       },
       async (request) => {
