@@ -36,7 +36,7 @@ export const queryStatusSchema = {
     status: { type: 'string' },
     error: { type: 'string' },
     columns,
-    sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' } } },
+    sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' }, partitionKeyColumn: { type: 'string' } } },
     stream: { type: 'string' },
     inputRecords: { type: 'integer' },
     outputRows: { type: 'integer' },

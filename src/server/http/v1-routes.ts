@@ -14,6 +14,7 @@ import { errorResponseSchema, sendApiError } from './api-error.js';
 import { deliveryStreamRoutes, type DeliveryStreamRoutesOptions } from './delivery-stream-routes.js';
 import type { LiveRates } from './live-rates.js';
 import { onlyFields } from './only-fields.js';
+import type { SchemaTypeProvider } from './schema-type-provider.js';
 import { queryForWire } from './query-wire.js';
 import {
   queryBodySchema,
@@ -56,7 +57,8 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       if (!principal.permissions.unrestricted) startedBy.set(queryId, principal.name);
     };
 
-    app.post<{ Body: { sql: string } }>(
+    const typed = app.withTypeProvider<SchemaTypeProvider>();
+    typed.post(
       '/sql',
       {
         preValidation: onlyFields(sqlBodySchema.properties),
@@ -75,7 +77,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Body: { sql: string; name?: string } }>(
+    typed.post(
       '/queries',
       { preValidation: onlyFields(queryBodySchema.properties), schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
       async (request, reply) => {
