@@ -87,5 +87,6 @@ export { compileExpr } from './expr/compile-expr.js';
 export { compileRegexPattern } from './expr/regex-pattern.js';
 export { createEngine } from './engine.js';
 export type { Engine, EngineOptions } from './engine.js';
+export { SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { QueryPlan } from './plan/plan.js';

@@ -3,6 +3,8 @@
 // column each source takes its event time from. Every mistake becomes a located SqlError.
 
 import {
+  ARRIVAL_TIME_COLUMN,
+  ROWTIME,
   SYSTEM_COLUMNS,
   type AggregateCall,
   type AggregateFn,
@@ -119,9 +121,6 @@ const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP'; end: boolean }
   HOP_START: { fn: 'HOP', end: false },
   HOP_END: { fn: 'HOP', end: true },
 };
-
-
-const ARRIVAL_TIME = '_arrival_time';
 
 /** "10 s", "1 min", "250 ms": durations as messages and EXPLAIN show them. */
 export function formatDuration(ms: number): string {
@@ -264,7 +263,7 @@ export class Analyzer {
 
   private columnName(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): string {
     const column = this.findColumn(ref, relation);
-    return column.name === ARRIVAL_TIME && ref.name.text.toLowerCase() === 'rowtime' ? ref.name.text : column.name;
+    return column.name === ARRIVAL_TIME_COLUMN && ref.name.text.toLowerCase() === ROWTIME ? ref.name.text : column.name;
   }
 
   /** Select items with `*` and `alias.*` replaced by one quoted column reference per column. */
@@ -360,7 +359,7 @@ export class Analyzer {
         type: c.type,
         index,
         hidden: true,
-        ...(c.name === ARRIVAL_TIME ? { timeAttr: { scan, sourceColumn: index, delayMs: 0 } } : {}),
+        ...(c.name === ARRIVAL_TIME_COLUMN ? { timeAttr: { scan, sourceColumn: index, delayMs: 0 } } : {}),
       };
     });
     return [...declared, ...system];
@@ -557,7 +556,7 @@ export class Analyzer {
       }
     }
     const name = ref.name;
-    const wanted = !name.quoted && name.text.toLowerCase() === 'rowtime' ? { ...name, text: ARRIVAL_TIME } : name;
+    const wanted = !name.quoted && name.text.toLowerCase() === ROWTIME ? { ...name, text: ARRIVAL_TIME_COLUMN } : name;
     let matches = candidates.filter((c) => c.name === wanted.text);
     if (matches.length === 0 && !wanted.quoted) matches = candidates.filter((c) => nameMatches(c.name, wanted));
     if (matches.length > 1) {

@@ -1,15 +1,12 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
-import { explainPlan, SYSTEM_COLUMNS, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer, formatDuration, type LogicalSelect } from './analyzer.js';
 import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
 import { ScriptCatalog } from './catalog.js';
 import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
 import { planQuery } from './planner.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './statements.js';
-
-/** Kinesis stream names: 1–128 of letters, digits, `_`, `.` and `-`. */
-const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
 
@@ -155,8 +152,8 @@ export class StatementCompiler {
 
   private createStream(statement: Extract<Statement, { kind: 'createStream' }>, inferred: readonly ColumnSchema[] | undefined): CreateStreamStatement & { schema: StreamSchema } {
     const name = statement.name.text;
-    if (!STREAM_NAME.test(name)) {
-      this.fail('InvalidStatement', `Stream name '${name}' must be 1 to 128 letters, digits, '_', '.' or '-'`, statement.name.span);
+    if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
+      this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
     }
     if (!statement.ifNotExists && this.catalog.stream(name)) {
       this.fail('StreamExists', `Stream '${name}' already has a schema; DROP STREAM it first, or write CREATE STREAM IF NOT EXISTS`, statement.name.span);
@@ -171,7 +168,7 @@ export class StatementCompiler {
     const seen = new Map<string, string>();
     statement.columns.forEach((c) => {
       const lower = c.name.text.toLowerCase();
-      if (lower === 'rowtime' || SYSTEM_COLUMNS.some((s) => s.name === lower)) {
+      if (isSystemColumnName(c.name.text)) {
         this.fail('InvalidStatement', `'${c.name.text}' is a system column every stream has; choose another name`, c.name.span);
       }
       const earlier = seen.get(lower);
@@ -180,7 +177,7 @@ export class StatementCompiler {
     });
     if (inferred) {
       for (const c of inferred) {
-        if (c.name.toLowerCase() === 'rowtime' || SYSTEM_COLUMNS.some((s) => s.name === c.name.toLowerCase())) {
+        if (isSystemColumnName(c.name)) {
           this.fail('InvalidStatement', `'${c.name}' is a system column every stream has; rename it with AS`, statement.query!.span);
         }
       }

@@ -7,6 +7,7 @@ import {
   EddyError,
   INTERNAL_STREAM_PREFIX,
   isEddyError,
+  SYSTEM_COLUMNS,
   unreachable,
   type Catalog,
   type QueryManager,
@@ -220,12 +221,7 @@ export class StatementExecutor {
           type: c.type,
           note: s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : null,
         }));
-        const system = [
-          { name: '_arrival_time', type: 'TIMESTAMP' },
-          { name: '_partition_key', type: 'VARCHAR' },
-          { name: '_shard_id', type: 'VARCHAR' },
-          { name: '_sequence_number', type: 'VARCHAR' },
-        ].map((c) => ({ column: c.name, type: c.type, note: 'system' }));
+        const system = SYSTEM_COLUMNS.map((c) => ({ column: c.name, type: c.type, note: 'system' }));
         return {
           kind: 'describe',
           sql,

@@ -1,7 +1,7 @@
 // The start of every pipeline: decodes a shard's records into batches of the declared columns plus the
 // system columns. Batches enter the operator chain here.
 import type { RecordBatch } from 'apache-arrow';
-import type { ColumnSchema } from '../plan/schema.js';
+import { SYSTEM_COLUMNS, type ColumnSchema } from '../plan/schema.js';
 import type { SourceNode } from '../plan/plan.js';
 import type { StreamRecord } from '../stream/stream-store.js';
 import { RecordDecoder } from '../batch/record-decoder.js';
@@ -20,7 +20,7 @@ export class Source implements Operator {
   ) {
     const names = new Set<string>();
     for (const c of node.columns) {
-      if (c.name.startsWith('_') && ['_arrival_time', '_partition_key', '_shard_id', '_sequence_number'].includes(c.name)) {
+      if (SYSTEM_COLUMNS.some((s) => s.name === c.name)) {
         throw new EddyError('ValidationException', `column '${c.name}' is a system column and cannot be declared`);
       }
       if (names.has(c.name)) throw new EddyError('ValidationException', `duplicate column '${c.name}' in stream '${node.stream}'`);

@@ -2,6 +2,7 @@
 // with column references written name@index (the index into the child's output columns).
 
 import type { Expr } from './expr.js';
+import { ARRIVAL_TIME_COLUMN } from './schema.js';
 import { assertNever, outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
@@ -146,7 +147,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
         ([col, path]) => `${ident(col)} <- ${typeof path === 'number' ? `field ${path}` : `$${path.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('')}`}`,
       );
       const columns = node.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-      const timeName = ident(node.eventTime.column < node.columns.length ? node.columns[node.eventTime.column]!.name : '_arrival_time');
+      const timeName = ident(node.eventTime.column < node.columns.length ? node.columns[node.eventTime.column]!.name : ARRIVAL_TIME_COLUMN);
       out.push(
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +

@@ -8,16 +8,29 @@ export interface ColumnSchema {
   readonly type: DataType;
 }
 
-/**
- * The columns every stream has after its declared ones, in this order. `ROWTIME` is another name for
- * `_arrival_time` (the record's ApproximateArrivalTimestamp) in SQL.
- */
+/** The record's ApproximateArrivalTimestamp: the event time of streams without a WATERMARK. */
+export const ARRIVAL_TIME_COLUMN = '_arrival_time';
+
+/** SQL's other name for ARRIVAL_TIME_COLUMN (matched as unquoted names are, without regard to case). */
+export const ROWTIME = 'rowtime';
+
+/** The columns every stream has after its declared ones, in this order. */
 export const SYSTEM_COLUMNS: readonly ColumnSchema[] = [
-  { name: '_arrival_time', type: 'TIMESTAMP' },
+  { name: ARRIVAL_TIME_COLUMN, type: 'TIMESTAMP' },
   { name: '_partition_key', type: 'VARCHAR' },
   { name: '_shard_id', type: 'VARCHAR' },
   { name: '_sequence_number', type: 'VARCHAR' },
 ];
+
+/** Whether SQL would take a column of this name for a system column: a name no stream may declare. */
+export function isSystemColumnName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === ROWTIME || SYSTEM_COLUMNS.some((c) => c.name === lower);
+}
+
+/** Stream names, as Kinesis takes them: 1 to MAX_STREAM_NAME_LENGTH of letters, digits, `_`, `.` and `-`. */
+export const STREAM_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
+export const MAX_STREAM_NAME_LENGTH = 128;
 
 /** A stream's declared shape, as CREATE STREAM states it and the catalog persists it. */
 export interface StreamSchema {
