@@ -2,8 +2,10 @@
 // into the engine's IR (column references by index), checks grouping and windows, and decides which
 // column each source takes its event time from. Every mistake becomes a located SqlError.
 
+import { unreachable } from '../engine/errors.js';
 import {
   ARRIVAL_TIME_COLUMN,
+  durationText,
   ROWTIME,
   SYSTEM_COLUMNS,
   type AggregateCall,
@@ -121,15 +123,6 @@ const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP'; end: boolean }
   HOP_START: { fn: 'HOP', end: false },
   HOP_END: { fn: 'HOP', end: true },
 };
-
-/** "10 s", "1 min", "250 ms": durations as messages and EXPLAIN show them. */
-export function formatDuration(ms: number): string {
-  if (ms !== 0 && ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
-  if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms !== 0 && ms % 1000 === 0) return `${ms / 1000} s`;
-  return `${ms} ms`;
-}
 
 
 function nameMatches(candidate: string, name: Name): boolean {
@@ -325,7 +318,7 @@ export class Analyzer {
         return { ...base, scope: [...scope, ...windowColumns], windowTable: { spec, timeColumn, fn: from.window } };
       }
       default:
-        return assertNeverAst(from);
+        return unreachable(from, 'FROM item');
     }
   }
 
@@ -395,7 +388,7 @@ export class Analyzer {
       if (typed.type !== 'INTERVAL' || typed.ir.kind !== 'literal' || typeof typed.ir.value !== 'number') {
         this.fail('InvalidWindow', `${fn} ${role} must be an INTERVAL such as INTERVAL '1' MINUTE, got ${typed.type}`, e.span);
       }
-      if (typed.ir.value <= 0) this.fail('InvalidWindow', `${fn} ${role} must be positive, got ${formatDuration(typed.ir.value)}`, e.span);
+      if (typed.ir.value <= 0) this.fail('InvalidWindow', `${fn} ${role} must be positive, got ${durationText(typed.ir.value)}`, e.span);
       return typed.ir.value;
     });
     if (fn === 'TUMBLE') {
@@ -407,7 +400,7 @@ export class Analyzer {
     if (sizeMs % slideMs !== 0) {
       this.fail(
         'InvalidWindow',
-        `HOP size ${formatDuration(sizeMs)} must be a whole multiple of slide ${formatDuration(slideMs)}`,
+        `HOP size ${durationText(sizeMs)} must be a whole multiple of slide ${durationText(slideMs)}`,
         intervals[1]!.span,
       );
     }
@@ -538,7 +531,7 @@ export class Analyzer {
       case 'currentTimestamp':
         return false;
       default:
-        return assertNeverAst(e);
+        return unreachable(e, 'expression');
     }
   }
 
@@ -670,7 +663,7 @@ export class Analyzer {
         return { ir: call('trim', [s, chars, lit(e.side, 'VARCHAR')], 'VARCHAR'), type: 'VARCHAR' };
       }
       default:
-        return assertNeverAst(e);
+        return unreachable(e, 'expression');
     }
   }
 
@@ -797,7 +790,7 @@ export class Analyzer {
       case '%':
         return this.arithmetic(op, left, right, e);
       default:
-        return assertNeverAst(op);
+        return unreachable(op, 'operator');
     }
   }
 
@@ -896,9 +889,5 @@ export class Analyzer {
     const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
     return typeScalarCall(e, args, this.rules, known);
   }
-}
-
-function assertNeverAst(value: never): never {
-  throw new Error(`unexpected syntax node ${JSON.stringify(value)}`);
 }
 

@@ -1,7 +1,8 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
-import { explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
-import { Analyzer, formatDuration, type LogicalSelect } from './analyzer.js';
+import { unreachable } from '../engine/errors.js';
+import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { Analyzer, type LogicalSelect } from './analyzer.js';
 import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
 import { ScriptCatalog } from './catalog.js';
 import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
@@ -75,7 +76,7 @@ export class StatementCompiler {
         return [compiled];
       }
       default:
-        return assertNeverStatement(statement);
+        return unreachable(statement, 'statement');
     }
   }
 
@@ -219,7 +220,7 @@ export class StatementCompiler {
     if (expr.kind === 'columnRef' && !expr.qualifier && nameEq(column, expr.name)) return 0;
     if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameEq(column, expr.left.name)) {
       if (expr.right.kind !== 'intervalLiteral') this.fail('InvalidStatement', `The watermark delay must be an INTERVAL: ${usage}`, expr.right.span);
-      if (expr.right.ms < 0) this.fail('InvalidStatement', `The watermark delay must not be negative, got ${formatDuration(expr.right.ms)}`, expr.right.span);
+      if (expr.right.ms < 0) this.fail('InvalidStatement', `The watermark delay must not be negative, got ${durationText(expr.right.ms)}`, expr.right.span);
       return expr.right.ms;
     }
     this.fail('InvalidStatement', `Unsupported watermark expression: ${usage}`, expr.span);
@@ -312,9 +313,5 @@ export class StatementCompiler {
 
 function nameEq(candidate: string, name: Name): boolean {
   return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();
-}
-
-function assertNeverStatement(value: never): never {
-  throw new Error(`unexpected statement ${JSON.stringify(value)}`);
 }
 

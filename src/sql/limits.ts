@@ -6,6 +6,7 @@
 // deep for the later passes, which a long chain such as `1 + 1 + … + 1` makes without any parenthesis.
 
 import { tokenMatcher, type IToken } from 'chevrotain';
+import { unreachable } from '../engine/errors.js';
 import type { Expression } from './ast.js';
 import { SqlError, spanAt, type SourceSpan } from './errors.js';
 import * as t from './tokens.js';
@@ -170,10 +171,6 @@ function childrenOf(e: Expression): readonly Expression[] {
     case 'trim':
       return [...(e.characters ? [e.characters] : []), e.operand];
     default:
-      return assertNever(e);
+      return unreachable(e, 'syntax node');
   }
-}
-
-function assertNever(e: never): never {
-  throw new Error(`unexpected expression ${JSON.stringify(e)}`);
 }

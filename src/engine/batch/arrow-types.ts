@@ -1,6 +1,7 @@
 // Maps SQL types to the Arrow types batches carry, and builds schemas and record batches from column data.
 import { Bool, Data, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
 import type { DataType as ArrowType } from 'apache-arrow';
+import { unreachable } from '../errors.js';
 import type { DataType } from '../plan/expr.js';
 import type { ColumnSchema } from '../plan/schema.js';
 import { SYSTEM_COLUMNS } from '../plan/schema.js';
@@ -27,12 +28,8 @@ export function arrowTypeOf(type: DataType, options: { timestampZone?: string } 
       // in-engine batches need none, since every time inside is epoch milliseconds.
       return options.timestampZone === undefined ? new TimestampMillisecond() : new TimestampMillisecond(options.timestampZone);
     default:
-      return assertNeverType(type);
+      return unreachable(type, 'data type', 'ValidationException');
   }
-}
-
-function assertNeverType(type: never): never {
-  throw new Error(`unknown data type ${String(type)}`);
 }
 
 /** The columns every source batch ends with, after the stream's declared columns. */

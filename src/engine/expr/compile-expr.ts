@@ -8,7 +8,7 @@ import { allocValues } from '../batch/column.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { EddyError } from '../errors.js';
+import { EddyError, unreachable } from '../errors.js';
 import { compileLikePattern, type LikePattern } from './like-pattern.js';
 import { compileRegexPattern, regexFlags, type RegexPattern } from './regex-pattern.js';
 import { scalarFunctions } from './scalar-functions.js';
@@ -178,7 +178,7 @@ class Generator {
         return e.negated ? this.strict([both], 'BOOLEAN', ([a]) => `!${a}`) : both;
       }
       default:
-        return assertNeverExpr(e);
+        return unreachable(e, 'expression', 'ValidationException');
     }
   }
 
@@ -472,10 +472,6 @@ class Generator {
         return invalid(`unknown function '${fn}'`);
     }
   }
-}
-
-function assertNeverExpr(e: never): never {
-  throw new EddyError('ValidationException', `unknown expression ${JSON.stringify(e)}`);
 }
 
 /** Compiles an expression; throws a ValidationException naming the problem if it cannot. */

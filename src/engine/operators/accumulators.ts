@@ -9,7 +9,7 @@ import type { AggregateCall } from '../plan/plan.js';
 import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
-import { EddyError } from '../errors.js';
+import { EddyError, unreachable } from '../errors.js';
 
 /**
  * The numeric fields of every slot: `stride` per slot, slot `s` at `data[s * stride + field]`. Field 0
@@ -475,10 +475,8 @@ export function makeAccumulator(call: AggregateCall, fields: SlotFields): Accumu
     case 'min':
     case 'max':
       return numeric ? new MinMaxAcc(call.fn === 'max', call.type, fields) : new MinMaxValueAcc(call.fn === 'max', call.type);
-    default: {
-      const never: never = call.fn;
-      throw new EddyError('ValidationException', `unknown aggregate ${String(never)}`);
-    }
+    default:
+      return unreachable(call.fn, 'aggregate', 'ValidationException');
   }
 }
 

@@ -2,6 +2,7 @@
 // plain, JSON-serialisable objects; the engine's operator registry turns each `kind` into an operator.
 // The same objects are what EXPLAIN prints, what the catalog persists, and what golden tests compare.
 
+import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
 
@@ -123,7 +124,7 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
         ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
       ];
     default:
-      return assertNever(node);
+      return unreachable(node, 'plan node', 'ValidationException');
   }
 }
 
@@ -137,11 +138,6 @@ export interface QueryPlan {
   readonly sink: SinkSpec;
   /** Output columns of root, as subscribers see them. */
   readonly columns: readonly ColumnSchema[];
-}
-
-/** Compile-time exhaustiveness check for `switch (node.kind)`. */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected plan node ${JSON.stringify(value)}`);
 }
 
 /** The stream a plan reads, found defensively: a stored plan may be one this version cannot build. */
