@@ -561,10 +561,6 @@ function isName(token: IToken): boolean {
 /** One parser instance, reused: Chevrotain parsers are stateful but cheap to reset. */
 export const sqlParser = new SqlParser();
 
-export interface ParseResult {
-  readonly cst: CstNode;
-}
-
 export function parseTokens(tokens: IToken[]): CstNode {
   sqlParser.input = tokens;
   return sqlParser.script();

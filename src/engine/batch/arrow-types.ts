@@ -44,12 +44,3 @@ export function makeBatch(schema: Schema, children: readonly Data[], length: num
   const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: children as Data[] });
   return new RecordBatch(schema, data);
 }
-
-/** An empty batch with the given schema. */
-export function emptyBatch(schema: Schema): RecordBatch {
-  return makeBatch(
-    schema,
-    schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never) as Data),
-    0,
-  );
-}

@@ -92,5 +92,3 @@ export const scalarFunctions = Object.freeze({
     return parseTimestamp(s.trim()) ?? null;
   },
 });
-
-export type ScalarFunctions = typeof scalarFunctions;

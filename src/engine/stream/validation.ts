@@ -62,10 +62,6 @@ export function checkIntegerAtLeast(v: Violations, value: number, field: string,
   else if (value < min) v.add(value, field, `Member must have value greater than or equal to ${min}`);
 }
 
-export function checkIntegerAtMost(v: Violations, value: number, field: string, max: number): void {
-  if (Number.isInteger(value) && value > max) v.add(value, field, `Member must have value less than or equal to ${max}`);
-}
-
 export function validateStreamName(name: string, field = 'streamName'): void {
   const v = new Violations();
   checkStreamName(v, name, field);
