@@ -17,10 +17,11 @@ import {
   type WindowSpec,
 } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
-import type { SqlCatalog } from './catalog.js';
-import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-functions.js';
+import type { SqlCatalog } from './sql-catalog.js';
+import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-calls.js';
 import { call, isNumeric, lit, TypeRules, widest, type Typed } from './typing.js';
-import { closest, didYouMean, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+import { closest, didYouMean } from './did-you-mean.js';
+import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The analyzed (logical) query, which planner.ts turns into plan nodes.

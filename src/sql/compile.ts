@@ -4,10 +4,11 @@ import { unreachable } from '../engine/errors.js';
 import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer, type LogicalSelect } from './analyzer.js';
 import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
-import { ScriptCatalog } from './catalog.js';
-import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+import { ScriptCatalog } from './sql-catalog.js';
+import { closest } from './did-you-mean.js';
+import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
-import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './statements.js';
+import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
 

@@ -10,18 +10,19 @@ import type {
   ColumnDefinition,
   Expression,
   FromItem,
-  InsertStatement,
+  InsertStatementNode,
   Name,
   OptionEntry,
   Query,
-  QueryStatement,
+  SelectStatementNode,
   SelectItem,
   Statement,
   TimeUnit,
   TypeName,
   WatermarkDefinition,
 } from './ast.js';
-import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+import { closest } from './did-you-mean.js';
+import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
 
@@ -280,8 +281,8 @@ class AstBuilder extends BaseVisitor {
 
   explainStatement(ctx: Ctx): Statement {
     const inner = node(ctx, 'insertStatement');
-    const statement: QueryStatement | InsertStatement = inner
-      ? (this.visit(inner) as InsertStatement)
+    const statement: SelectStatementNode | InsertStatementNode = inner
+      ? (this.visit(inner) as InsertStatementNode)
       : (() => {
           const query = this.visit(node(ctx, 'query')!) as Query;
           return { kind: 'select' as const, query, span: query.span };
@@ -289,7 +290,7 @@ class AstBuilder extends BaseVisitor {
     return { kind: 'explain', statement, span: joinSpans(tokenSpan(token(ctx, 'Explain')!), statement.span) };
   }
 
-  insertStatement(ctx: Ctx): InsertStatement {
+  insertStatement(ctx: Ctx): InsertStatementNode {
     const query = this.visit(node(ctx, 'query')!) as Query;
     const columns = nodes(ctx, 'column').map((n) => this.name(n));
     return {

@@ -8,7 +8,7 @@
 import { tokenMatcher, type IToken } from 'chevrotain';
 import { unreachable } from '../engine/errors.js';
 import type { Expression } from './ast.js';
-import { SqlError, spanAt, type SourceSpan } from './errors.js';
+import { SqlError, spanAt, type SourceSpan } from './sql-error.js';
 import * as t from './tokens.js';
 
 /** The longest SQL text compiled, in characters (UTF-16 code units). */

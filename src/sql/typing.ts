@@ -4,7 +4,7 @@
 import type { DataType, Expr } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
 import { parseTimestampText } from './cst-to-ast.js';
-import type { SourceSpan, SqlErrorCode } from './errors.js';
+import type { SourceSpan, SqlErrorCode } from './sql-error.js';
 
 /** DataType plus the two types only the analyzer sees: a bare NULL and an INTERVAL (a ms constant). */
 export type SqlType = DataType | 'NULL' | 'INTERVAL';

@@ -2,7 +2,7 @@
 // text so the catalog can persist it.
 
 import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/plan/index.js';
-import type { SourceSpan } from './errors.js';
+import type { SourceSpan } from './sql-error.js';
 
 interface StatementText {
   /** The statement's own text, without the separating `;`. */
