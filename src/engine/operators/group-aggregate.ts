@@ -100,6 +100,9 @@ export class GroupAggregate implements Operator {
    * Every group, column-wise: the key values of group i at `keys[i * width …]` and its accumulators'
    * state at `accs[i]`, with no per-group object or repeated member names.
    */
+  /** 1: column-wise groups (GroupSnapshot), or the one object per group that came before them. */
+  readonly snapshotVersion = 1;
+
   snapshot(): GroupSnapshot {
     this.startEpoch();
     const all = new Array<number>(this.agg.keys.size);

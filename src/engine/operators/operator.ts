@@ -31,6 +31,11 @@ export interface Operator {
   snapshot?(): unknown;
   restore?(state: unknown): void;
   /**
+   * The version of the form `snapshot` and `snapshotChanges` return, required with them. Bump it when
+   * that form changes: the pipeline restores only snapshots of this version (see plan/checkpoint.ts).
+   */
+  readonly snapshotVersion?: number;
+  /**
    * Incremental checkpoints, for operators whose state can be large: what changed since the last
    * `snapshot` or `snapshotChanges` (JSON-serialisable), applied by `restoreChanges` on top of a restored
    * snapshot, in the order they were taken. An operator offers all four or none.

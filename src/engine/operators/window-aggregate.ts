@@ -469,6 +469,9 @@ export class WindowAggregate implements Operator {
     this.agg.replaceKeys(fresh);
   }
 
+  /** 1: WindowSnapshot. */
+  readonly snapshotVersion = 1;
+
   snapshot(): WindowSnapshot {
     const state = this.agg.state;
     return {

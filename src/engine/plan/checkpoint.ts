@@ -13,15 +13,25 @@ export interface ShardCheckpoint {
   readonly done?: boolean;
 }
 
+/**
+ * One operator's state in a checkpoint, with the version of the form it is in. An operator bumps its
+ * version whenever that form changes, and refuses to restore any other, so a checkpoint written by
+ * another build of Eddy fails with a message that says so instead of being misread.
+ */
+export interface OperatorSnapshot {
+  readonly version: number;
+  readonly state: unknown;
+}
+
 export interface QueryCheckpoint {
   readonly shards: Readonly<Record<string, ShardCheckpoint>>;
   readonly watermark?: WatermarkState;
   /** Each operator's snapshot, in pipeline order (null for stateless ones). */
-  readonly operators?: readonly unknown[];
+  readonly operators?: readonly (OperatorSnapshot | null)[];
   /**
    * Changes to apply on top of `operators`, oldest first; each holds, per operator, what changed since
    * the checkpoint before it (null: nothing). A checkpoint saved with `changes` and no `operators` is a
    * delta on the checkpoints saved before it (see Pipeline.checkpointState).
    */
-  readonly changes?: readonly (readonly unknown[])[];
+  readonly changes?: readonly (readonly (OperatorSnapshot | null)[])[];
 }

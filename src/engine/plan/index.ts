@@ -20,5 +20,5 @@ export type {
   WindowAggregateNode,
   WindowSpec,
 } from './plan.js';
-export type { QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
+export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';
