@@ -2,12 +2,14 @@
 
 import { unreachable } from '../engine/errors.js';
 import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
-import { Analyzer, type LogicalSelect } from './analyzer.js';
+import { Analyzer } from './analyzer.js';
+import type { LogicalSelect } from './logical-plan.js';
 import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
 import { ScriptCatalog } from './sql-catalog.js';
 import { closest } from './did-you-mean.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
+import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
@@ -125,7 +127,7 @@ export class StatementCompiler {
   private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {
     const chosen: ColumnSchema[] = [];
     for (const name of listed) {
-      const column = target.columns.find((c) => c.name === name.text) ?? (name.quoted ? undefined : target.columns.find((c) => nameEq(c.name, name)));
+      const column = target.columns.find((c) => c.name === name.text) ?? (name.quoted ? undefined : target.columns.find((c) => nameMatches(c.name, name)));
       if (!column) {
         const suggestion = closest(name.text, target.columns.map((c) => c.name));
         this.fail('UnknownColumn', `Unknown column '${name.text}' in ${target.name}${suggestion ? `; did you mean '${suggestion}'?` : ''}`, name.span);
@@ -190,7 +192,7 @@ export class StatementCompiler {
     let watermark: CreateStreamStatement['watermark'];
     if (statement.watermark) {
       const wm = statement.watermark;
-      const column = columns.find((c) => nameEq(c.name, wm.column));
+      const column = columns.find((c) => nameMatches(c.name, wm.column));
       if (!column) {
         const suggestion = closest(wm.column.text, columns.map((c) => c.name));
         this.fail('UnknownColumn', `WATERMARK FOR names unknown column '${wm.column.text}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`, wm.column.span);
@@ -218,8 +220,8 @@ export class StatementCompiler {
   /** `ts` or `ts - INTERVAL 'n' unit`: the bounded out-of-orderness, in ms. */
   private watermarkDelay(expr: Expression, column: string): number {
     const usage = `write WATERMARK FOR ${column} AS ${column} - INTERVAL '5' SECOND (or AS ${column} for no delay)`;
-    if (expr.kind === 'columnRef' && !expr.qualifier && nameEq(column, expr.name)) return 0;
-    if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameEq(column, expr.left.name)) {
+    if (expr.kind === 'columnRef' && !expr.qualifier && nameMatches(column, expr.name)) return 0;
+    if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameMatches(column, expr.left.name)) {
       if (expr.right.kind !== 'intervalLiteral') this.fail('InvalidStatement', `The watermark delay must be an INTERVAL: ${usage}`, expr.right.span);
       if (expr.right.ms < 0) this.fail('InvalidStatement', `The watermark delay must not be negative, got ${durationText(expr.right.ms)}`, expr.right.span);
       return expr.right.ms;
@@ -310,9 +312,5 @@ export class StatementCompiler {
     if (!match) this.fail('InvalidStatement', `For format 'csv', PATH is a 0-based field position such as '$[2]', got '${text}'`, span);
     return Number(match[1]);
   }
-}
-
-function nameEq(candidate: string, name: Name): boolean {
-  return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();
 }
 
