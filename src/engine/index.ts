@@ -83,6 +83,7 @@ export { RecordDecoder } from './batch/record-decoder.js';
 export { batchToRows } from './batch/rows.js';
 export type { Row } from './batch/rows.js';
 export { compileExpr } from './expr/compile-expr.js';
+export { explainCodegen } from './operators/explain-codegen.js';
 // The SQL compiler refuses a literal REGEXP_LIKE pattern the engine would refuse, where it is written.
 export { compileRegexPattern } from './expr/regex-pattern.js';
 export { createEngine } from './engine.js';

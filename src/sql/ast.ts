@@ -134,7 +134,13 @@ export type Statement =
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }
-  | { readonly kind: 'explain'; readonly statement: SelectStatementNode | InsertStatementNode; readonly span: SourceSpan }
+  | {
+      readonly kind: 'explain';
+      readonly statement: SelectStatementNode | InsertStatementNode;
+      /** EXPLAIN CODEGEN: the generated code too. */
+      readonly codegen: boolean;
+      readonly span: SourceSpan;
+    }
   | SelectStatementNode
   | InsertStatementNode;
 

@@ -69,7 +69,7 @@ export class StatementCompiler {
       case 'explain': {
         const inner = statement.statement;
         const plan = inner.kind === 'select' ? this.queryPlan(inner.query, analyzer) : this.insert(inner.target, inner.columns, inner.query, analyzer).plan;
-        return [{ kind: 'explain', plan, text: explainPlan(plan), ...text }];
+        return [{ kind: 'explain', plan, text: explainPlan(plan), ...(statement.codegen ? { codegen: true as const } : {}), ...text }];
       }
       case 'select':
         return [{ kind: 'query', plan: this.queryPlan(statement.query, analyzer), ...text }];

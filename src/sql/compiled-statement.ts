@@ -52,6 +52,8 @@ export interface ExplainStatement extends StatementText {
   readonly plan: QueryPlan;
   /** The EXPLAIN text (explainPlan of the plan). */
   readonly text: string;
+  /** EXPLAIN CODEGEN: the statement's result adds the code the plan's operators generate (explainCodegen). */
+  readonly codegen?: true;
 }
 
 /** A continuous SELECT whose rows go to subscribers. */

@@ -287,7 +287,7 @@ class AstBuilder extends BaseVisitor {
           const query = this.visit(node(ctx, 'query')!) as Query;
           return { kind: 'select' as const, query, span: query.span };
         })();
-    return { kind: 'explain', statement, span: joinSpans(tokenSpan(token(ctx, 'Explain')!), statement.span) };
+    return { kind: 'explain', statement, codegen: token(ctx, 'Codegen') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Explain')!), statement.span) };
   }
 
   insertStatement(ctx: Ctx): InsertStatementNode {

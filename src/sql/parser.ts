@@ -157,6 +157,8 @@ export class SqlParser extends CstParser {
 
   readonly explainStatement = this.RULE('explainStatement', () => {
     this.CONSUME(t.Explain);
+    // EXPLAIN CODEGEN also prints the JavaScript the query's operators generate.
+    this.OPTION(() => this.CONSUME(t.Codegen));
     this.OR([{ ALT: () => this.SUBRULE(this.insertStatement) }, { ALT: () => this.SUBRULE(this.query) }]);
   });
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   EddyError,
+  explainCodegen,
   INTERNAL_STREAM_PREFIX,
   isEddyError,
   SYSTEM_COLUMNS,
@@ -234,7 +235,7 @@ export class StatementExecutor {
         };
       }
       case 'explain':
-        return { kind: 'explain', sql, text: statement.text };
+        return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
       case 'query':
       case 'insert': {
         const status = await this.start(statement, script, undefined);

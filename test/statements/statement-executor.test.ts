@@ -69,4 +69,23 @@ describe('StatementExecutor', () => {
     await expect(refused).rejects.toBeInstanceOf(SqlError);
     await expect(refused).rejects.toThrow('one SELECT, please');
   });
+
+  it('answers EXPLAIN CODEGEN with the plan and the JavaScript its operators generate', async () => {
+    const results = await statements.execute(
+      'CREATE STREAM c (k INT, amount DOUBLE); ' +
+        "EXPLAIN CODEGEN SELECT k, COUNT(*) AS n, SUM(amount) AS total FROM TABLE(TUMBLE(TABLE c, DESCRIPTOR(_arrival_time), INTERVAL '1' MINUTE)) WHERE amount > 10 GROUP BY window_start, window_end, k; " +
+        'EXPLAIN CODEGEN SELECT k, STDDEV(amount) AS sd FROM c GROUP BY k; EXPLAIN CODEGEN SELECT k FROM c; EXPLAIN SELECT k FROM c',
+    );
+    const texts = results.flatMap((r) => (r.kind === 'explain' ? [r.text] : []));
+    const [windowed, stddev, bare, plain] = texts as [string, string, string, string];
+    expect(windowed).toMatch(/^Sink: subscribers .*\n[\s\S]*WindowAggregate: TUMBLE/);
+    expect(windowed).toContain('Generated code, in data-flow order:\nFilter:\n  -- predicate\n  function (C, K, F, n, OUT, OV) {');
+    expect(windowed).toContain("WindowAggregate:\n  -- aggregate loop, for a batch without NULLs, slots found by the INT key's values");
+    expect(windowed).toMatch(/const o = s \* \d+;\n\s+S\[o\]\+\+;\n\s+const x0 = v0\[i\];\n\s+S\[o \+ 1\] \+= x0;/);
+    // The literal 10 reaches the predicate's loop as data (K[0]), never as code.
+    expect(windowed.split('Generated code')[1]).not.toMatch(/\b10\b/);
+    expect(stddev).toContain('GroupAggregate:\n  -- aggregate loop: none; COUNT(DISTINCT), STDDEV');
+    expect(bare).toMatch(/\n\nGenerated code: none/);
+    expect(plain).not.toContain('Generated code');
+  });
 });

@@ -37,6 +37,9 @@ export interface CompileOptions extends ExprContext {
   readonly inputTypes?: readonly DataType[];
 }
 
+/** The parameters of a compiled expression's function: input columns, constants, helpers, rows, output and its validity. */
+export const EXPRESSION_PARAMS: readonly string[] = ['C', 'K', 'F', 'n', 'OUT', 'OV'];
+
 type Evaluator = (C: readonly Column[], K: readonly unknown[], F: typeof scalarFunctions, n: number, OUT: Column['values'], OV: Uint8Array) => number;
 
 interface Slot {
@@ -497,7 +500,7 @@ export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledE
     '}',
     'return nulls;',
   ].join('\n');
-  const fn = new Function('C', 'K', 'F', 'n', 'OUT', 'OV', body) as Evaluator;
+  const fn = new Function(...EXPRESSION_PARAMS, body) as Evaluator;
   const consts = g.consts;
   const columns = [...g.columnSlots.keys()];
   return {

@@ -25,6 +25,9 @@
 // Safety: the text is built from fixed fragments and numeric indexes only. Names, literals and any other
 // text from SQL never reach it (the argument expressions are compiled separately, see
 // expr/compile-expr.ts), so no query can become code.
+//
+// `EXPLAIN CODEGEN SELECT …` prints the kernels of a query, with its compiled expressions (see
+// explain-codegen.ts).
 
 import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
@@ -89,8 +92,8 @@ export type WindowKernel = (
   Q: readonly (Uint8Array | null)[],
 ) => number;
 
-const GROUP_PARAMS = ['slots', 'n', 'A', 'V', 'Q'] as const;
-const WINDOW_PARAMS = ['pairs', 'tv', 'keyIds', 'n', 'wm', 'paneMs', 'W', 'A', 'V', 'Q'] as const;
+export const GROUP_KERNEL_PARAMS: readonly string[] = ['slots', 'n', 'A', 'V', 'Q'];
+export const WINDOW_KERNEL_PARAMS: readonly string[] = ['pairs', 'tv', 'keyIds', 'n', 'wm', 'paneMs', 'W', 'A', 'V', 'Q'];
 
 /** The statements of one update, given the expression of a slot field, the value `x` and its NULL test. */
 function updateCode(update: FusedUpdate, at: (field: number) => string, x: string, nul: string | undefined): string {
@@ -203,10 +206,10 @@ function compile<F>(params: readonly string[], body: string): F {
 
 /** The group aggregate's loop for a batch with these NULLs. */
 export function groupKernel(shape: KernelShape, nullMask: number): GroupKernel {
-  return compile<GroupKernel>(GROUP_PARAMS, groupKernelSource(shape, nullMask));
+  return compile<GroupKernel>(GROUP_KERNEL_PARAMS, groupKernelSource(shape, nullMask));
 }
 
 /** The window aggregate's loop for a batch with these NULLs (and this key path). */
 export function windowKernel(shape: KernelShape, mask: number): WindowKernel {
-  return compile<WindowKernel>(WINDOW_PARAMS, windowKernelSource(shape, mask));
+  return compile<WindowKernel>(WINDOW_KERNEL_PARAMS, windowKernelSource(shape, mask));
 }

@@ -5,7 +5,7 @@ import type { AggregateCall, NamedExpr } from '../plan/plan.js';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { DataType } from '../plan/expr.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
-import { compileExpr } from '../expr/compile-expr.js';
+import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import type { Column } from '../batch/column.js';
 import { columnToArrow } from '../batch/column.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
@@ -13,6 +13,7 @@ import { BatchView } from '../batch/batch-view.js';
 import { EddyError } from '../errors.js';
 import { AggregateState } from './accumulators.js';
 import { groupKernel, nullBit, type GroupKernel, type KernelShape } from './aggregate-kernels.js';
+import type { GeneratedCode } from './operator.js';
 import { KeyMapper } from './key-mapper.js';
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
@@ -42,13 +43,13 @@ export class Aggregation {
 
   constructor(
     input: readonly ColumnSchema[],
-    keys: readonly NamedExpr[],
+    private readonly keyColumns: readonly NamedExpr[],
     readonly aggregates: readonly NamedAggregate[],
     context: ExprContext,
   ) {
     this.inputTypes = input.map((c) => c.type);
     const options = { ...context, inputTypes: this.inputTypes };
-    this.keyExprs = keys.map((k) => compileExpr(k.expr, options));
+    this.keyExprs = keyColumns.map((k) => compileExpr(k.expr, options));
     const args: CompiledExpr[] = [];
     const argIds = new Map<string, number>();
     this.argOf = aggregates.map((a) => {
@@ -65,8 +66,8 @@ export class Aggregation {
     this.args = args;
     this.argValues = args.map(() => EMPTY);
     this.argValid = args.map(() => null);
-    this.keyMapper = new KeyMapper(keys.map((k) => k.expr.type));
-    const only = keys.length === 1 ? keys[0]!.expr : undefined;
+    this.keyMapper = new KeyMapper(keyColumns.map((k) => k.expr.type));
+    const only = keyColumns.length === 1 ? keyColumns[0]!.expr : undefined;
     this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keyMapper.acceptsUtf8 ? only.index : undefined;
     this.slots = new AggregateState(aggregates);
     const accumulators = this.state.accumulators;
@@ -171,6 +172,19 @@ export class Aggregation {
       const j = this.argOf[a]!;
       accs[a]!.update(slots, n, j >= 0 ? this.args[j]!.evaluate(view) : undefined);
     }
+  }
+
+  /**
+   * The compiled key and argument expressions, then `loop`, the aggregate's kernel or why it has none
+   * (bare column references read the column as it is and generate nothing).
+   */
+  generatedCode(loop: GeneratedCode): GeneratedCode[] {
+    const code = (what: string, e: CompiledExpr): GeneratedCode[] => (e.source === '' ? [] : [{ what, params: EXPRESSION_PARAMS, body: e.source }]);
+    return [
+      ...this.keyExprs.flatMap((e, i) => code(`key ${this.keyColumns[i]!.name}`, e)),
+      ...this.args.flatMap((e, j) => code(`argument of ${this.aggregates.filter((_, a) => this.argOf[a] === j).map((a) => a.name).join(', ')}`, e)),
+      loop,
+    ];
   }
 
   /** Aggregate output columns for the given slots, typed as the plan declares. */

@@ -14,6 +14,15 @@ export interface OperatorContext {
   readonly metrics: OperatorMetrics;
 }
 
+/** JavaScript an operator generated from its plan node and runs, as EXPLAIN CODEGEN prints it. */
+export interface GeneratedCode {
+  /** What the code computes: `predicate`, `column total`, `aggregate loop, …`. */
+  readonly what: string;
+  /** The function's parameters and body; an empty body when there is no loop to show (and `what` says why). */
+  readonly params: readonly string[];
+  readonly body: string;
+}
+
 /** Where an operator puts its output batches. */
 export interface Collector {
   emit(batch: RecordBatch): void;
@@ -46,6 +55,8 @@ export interface Operator {
   stateEntries?(): number;
   /** Entries `snapshotChanges` would hold now. */
   changedEntries?(): number;
+  /** The JavaScript the operator generated (see GeneratedCode); absent for operators that generate none. */
+  generatedCode?(): readonly GeneratedCode[];
 }
 
 /** A collector that keeps what it is given (tests, and the end of a pipeline). */

@@ -31,6 +31,8 @@ export interface BuiltPlan {
   readonly source: Source;
   /** Operators after the source, in data-flow order. */
   readonly operators: readonly Operator[];
+  /** The plan node of each operator. */
+  readonly nodes: readonly PlanNode[];
   readonly outputColumns: readonly ColumnSchema[];
 }
 
@@ -51,5 +53,5 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     operators.push(op);
     columns = op.outputColumns;
   }
-  return { source, operators, outputColumns: columns };
+  return { source, operators, nodes: chain, outputColumns: columns };
 }

@@ -8,9 +8,9 @@ import type { WindowAggregateNode } from '../plan/plan.js';
 import type { Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
-import type { Collector, Operator, OperatorContext } from './operator.js';
+import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
-import { DIRECT_INT_KEY, TIME_NULLS, windowKernel, type WindowKernel, type WindowKernelHost } from './aggregate-kernels.js';
+import { DIRECT_INT_KEY, TIME_NULLS, WINDOW_KERNEL_PARAMS, windowKernel, windowKernelSource, type WindowKernel, type WindowKernelHost } from './aggregate-kernels.js';
 import type { BatchView } from '../batch/batch-view.js';
 import type { KeyValue } from './key-mapper.js';
 import { int32View } from '../batch/int64.js';
@@ -89,6 +89,15 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
     ];
     this.schema = arrowSchema(this.outputColumns);
+  }
+
+  generatedCode(): readonly GeneratedCode[] {
+    const shape = this.agg.kernelShape;
+    const direct = this.intKeyColumn !== undefined;
+    const what = `aggregate loop, for a batch without NULLs${direct ? ', slots found by the INT key\'s values' : ''} (each column with NULLs in a batch adds its test)`;
+    return this.agg.generatedCode(
+      shape ? { what, params: WINDOW_KERNEL_PARAMS, body: windowKernelSource(shape, direct ? DIRECT_INT_KEY : 0) } : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
+    );
   }
 
   /** Key ids currently assigned (for tests: it follows the keys of open windows). */

@@ -77,7 +77,7 @@ export class Pipeline {
     if (sink.kind === 'stream' && sink.partitionKeyColumn !== undefined && !built.outputColumns.some((c) => c.name === sink.partitionKeyColumn)) {
       throw new EddyError('ValidationException', `partition key column '${sink.partitionKeyColumn}' is not an output column`);
     }
-    this.kinds = chainKinds(plan.root);
+    this.kinds = built.nodes.map((n) => n.kind);
     for (const [i, op] of this.operators.entries()) {
       if (op.snapshot && !Number.isSafeInteger(op.snapshotVersion)) {
         throw new EddyError('InternalFailure', `the ${this.kinds[i]} operator keeps state but gives no snapshotVersion`);
@@ -225,11 +225,4 @@ function maxTime(batch: RecordBatch, column: number): number {
     if (t > max) max = t;
   }
   return max;
-}
-
-/** The kinds of the plan's nodes above its source, in data-flow order: one per operator. */
-function chainKinds(root: PlanNode): PlanNode['kind'][] {
-  const kinds: PlanNode['kind'][] = [];
-  for (let node = root; node.kind !== 'source'; node = node.input) kinds.unshift(node.kind);
-  return kinds;
 }
