@@ -1,4 +1,6 @@
-// The engine's public surface: the only door into the engine for sql/ and server/.
+// The engine's public surface: the only door into the engine for statements/, server/ and cli/. sql/
+// may also read plan/ (the vocabulary it shares with the engine, through plan/index.ts) and errors.ts;
+// test/architecture.test.ts holds every layer to this.
 export { EddyError, isEddyError, unreachable } from './errors.js';
 export type { ErrorCode, Fault } from './errors.js';
 export { ManualClock, systemClock } from './clock.js';
