@@ -35,7 +35,7 @@ describe('StatementExecutor', () => {
     );
     expect(kinds(results)).toEqual(['createStream', 'showStreams', 'describe', 'explain', 'dropStream', 'dropStream']);
     const describe = results[2]!;
-    expect(describe.kind === 'describe' && describe.rows.map((r) => r.column)).toEqual(['v', '_arrival_time', '_partition_key', '_shard_id', '_sequence_number']);
+    expect(describe.kind === 'describe' && describe.rows.map((r) => r.column)).toEqual(['v', '_arrival_time', '_partition_key', '_shard_id', '_sequence_number', '_sub_sequence_number']);
     expect(results.slice(4).map((r) => r.kind === 'dropStream' && r.dropped)).toEqual([true, false]);
     expect(engine.store.listStreams()).toEqual([]);
     expect(engine.catalog.stream('a')).toBeUndefined();
