@@ -4,6 +4,7 @@
 // offending SQL and exit non-zero. Every request carries a token or a signature (api-auth.ts).
 
 import type { SqlErrorCode } from '../sql/index.js';
+import type { QuerySummary, StatementResult } from '../statements/index.js';
 import { type ApiAuth, apiAuth, authHeaders } from './api-auth.js';
 import { UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT, type OptionValues } from './command.js';
@@ -17,23 +18,8 @@ interface ApiError {
   readonly token?: string;
 }
 
-interface StatementResult {
-  readonly kind: string;
-  readonly sql: string;
-  readonly message?: string;
-  readonly columns?: readonly { name: string; type: string }[];
-  readonly rows?: readonly Record<string, unknown>[];
-  readonly text?: string;
-  readonly query?: StartedQuery;
-}
-
 /** A started query, as /v1/sql and /v1/queries answer it. */
-interface StartedQuery {
-  readonly id: string;
-  readonly name: string;
-  readonly status: string;
-  readonly columns: readonly { name: string; type: string }[];
-}
+type StartedQuery = QuerySummary;
 
 /** The options `sql` understands, and whether each takes a value; anything else bare is the SQL text. */
 const VALUE_OPTIONS = new Set(['--sql', '--name', '--endpoint', '--token', '--region']);
@@ -131,7 +117,7 @@ export const sqlCommand: Command = {
     }
     const selects: StartedQuery[] = [];
     for (const result of answer.body.results) {
-      if (result.kind === 'query' && result.query) selects.push(result.query);
+      if (result.kind === 'query') selects.push(result.query);
       else io.stdout.write(describeResult(result));
     }
     if (selects.length === 0) return EXIT.ok;
@@ -143,12 +129,14 @@ function describeResult(result: StatementResult): string {
   switch (result.kind) {
     case 'createStream':
     case 'dropStream':
-      return `${result.message ?? result.kind}\n`;
+      return `${result.message}\n`;
     case 'explain':
-      return `${result.text ?? ''}\n`;
+      return `${result.text}\n`;
+    case 'query':
     case 'insert':
-      return `Started query ${result.query?.id} (${result.query?.status}); its rows go to the stream named in its INSERT INTO and it keeps running in the server.\n`;
+      return `Started query ${result.query.id} (${result.query.status}); its rows go to the stream named in its INSERT INTO and it keeps running in the server.\n`;
     default:
+      // A kind this CLI does not know yet (from a newer server) still prints what it can.
       return renderTable(result.columns ?? [], result.rows ?? []);
   }
 }

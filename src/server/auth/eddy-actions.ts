@@ -2,7 +2,7 @@
 // the credentials file. Kinesis and Firehose requests are the actions `kinesis:<Operation>` and
 // `firehose:<Operation>`; resources are `stream/<name>`, `deliverystream/<name>` and `query/<id>`.
 
-import { EddyError, sourceStream, type QueryPlan } from '../../engine/index.js';
+import { sourceStream, unreachable, type QueryPlan } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 
 export const EDDY_ACTIONS = {
@@ -65,15 +65,11 @@ export function statementActions(statement: CompiledStatement): { readonly actio
         ...badRecordActions(statement.plan),
       ];
     default:
-      return assertNever(statement);
+      return unreachable(statement, 'statement');
   }
 }
 
 /** A query that writes its bad records to a stream inserts into that stream. */
 function badRecordActions(plan: QueryPlan): { readonly action: EddyAction; readonly resource: string }[] {
   return plan.badRecords ? [{ action: EDDY_ACTIONS.insertInto, resource: `stream/${plan.badRecords.stream}` }] : [];
-}
-
-function assertNever(value: never): never {
-  throw new EddyError('InternalFailure', `unexpected statement ${JSON.stringify(value)}`);
 }

@@ -5,7 +5,7 @@ import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js
 import type { StreamStore } from '../../../src/engine/stream/stream-store.js';
 import { ManualClock } from '../../../src/engine/clock.js';
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
-import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema, QueryPlan } from '../../../src/engine/plan/index.js';
 import type { DecodeWarning } from '../../../src/engine/query/decode-warnings.js';
 import type { Row } from '../../../src/engine/batch/rows.js';
 

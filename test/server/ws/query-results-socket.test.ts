@@ -232,7 +232,8 @@ describe('ws /v1/queries/:id/results', () => {
   it('warns of records that did not decode, the first warning held for a subscriber that connects after them', async () => {
     const s = await start();
     await sql(s, 'CREATE STREAM clicks (user_id VARCHAR, amount DOUBLE, ts TIMESTAMP)');
-    const [{ sequenceNumber }] = (await s.engine.store.putRecords('clicks', [{ partitionKey: 'p', data: Buffer.from('not json') }])) as { sequenceNumber: string }[];
+    const [put] = (await s.engine.store.putRecords('clicks', [{ partitionKey: 'p', data: Buffer.from('not json') }])) as { sequenceNumber: string }[];
+    const sequenceNumber = put?.sequenceNumber;
     const [{ query }] = await sql(s, 'SELECT user_id FROM clicks');
     await expect.poll(() => s.engine.queries.queryStatus(query.id).decodeErrors).toBe(1);
     const client = await FrameClient.connect(s.endpoint, query.id);
