@@ -189,8 +189,7 @@ async function startInProcess(options, log) {
     throw e;
   }
   const endpoint = `http://127.0.0.1:${app.server.address().port}`;
-  const shown = relative(process.cwd(), dataDir);
-  log(`Started Eddy in this process at ${endpoint} (data in ${shown === '' ? '.' : shown.startsWith('..') ? dataDir : shown})`);
+  log(`Started Eddy in this process at ${endpoint} (data in ${shownPath(dataDir)})`);
   return {
     endpoint,
     inProcess: true,
@@ -242,6 +241,11 @@ export async function deleteQuery(endpoint, id) {
   await api(endpoint, 'DELETE', `/v1/queries/${encodeURIComponent(id)}`);
 }
 
+/** A delivery stream's counters and state (GET /v1/delivery-streams/:name). */
+export async function deliveryStatus(endpoint, name) {
+  return api(endpoint, 'GET', `/v1/delivery-streams/${encodeURIComponent(name)}`);
+}
+
 /** The queries a /v1/sql answer started, in statement order. */
 export function startedQueries(results) {
   return results.filter((r) => r.query !== undefined).map((r) => r.query);
@@ -275,7 +279,7 @@ export async function resetDemo(endpoint, { prefix, filesRoot, buckets = [] }) {
   }
   const streams = (await api(endpoint, 'GET', '/v1/streams')).streams.map((s) => s.name).filter(ours);
   if (streams.length > 0) await sql(endpoint, streams.map((s) => `DROP STREAM IF EXISTS ${s}`).join(';\n'));
-  for (const bucket of buckets) await rm(join(filesRoot, bucket), { recursive: true, force: true });
+  if (filesRoot !== undefined) for (const bucket of buckets) await rm(join(filesRoot, bucket), { recursive: true, force: true });
 }
 
 export async function streamArn(kinesis, stream) {
@@ -449,6 +453,12 @@ export async function listFiles(dir) {
   };
   await walk(dir);
   return out.sort();
+}
+
+/** A path as the user would type it: relative to the working directory when inside it, else absolute. */
+export function shownPath(path) {
+  const shown = relative(process.cwd(), path);
+  return shown === '' ? '.' : shown.startsWith('..') ? resolve(path) : shown;
 }
 
 /** Prints a progress line at most every `everyMs` of wall time. */
