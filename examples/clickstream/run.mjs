@@ -223,7 +223,8 @@ async function main() {
       for (const c of checks) for (const d of c.differences ?? []) console.log(`    ${d}`);
       code = checks.every((c) => c.ok !== false) ? 0 : 1;
 
-      const glob = join(shownPath(join(filesRoot, BUCKET)), 'events', '*', '*.parquet');
+      const parquetCheck = checks[checks.length - 1];
+      const glob = parquetCheck.ok === undefined ? `<the server's files root>/${BUCKET}/events/*/*.parquet` : join(shownPath(join(filesRoot, BUCKET)), 'events', '*', '*.parquet');
       console.log(`\nAsk DuckDB about the Parquet files (the heartbeats are event_type 'heartbeat'):`);
       console.log(`  duckdb -c "SELECT url, count(*) AS views FROM read_parquet('${glob}', hive_partitioning = true) WHERE event_type = 'page_view' GROUP BY url ORDER BY views DESC LIMIT 5"`);
     } finally {
