@@ -289,20 +289,22 @@ export async function streamArn(kinesis, stream) {
 
 /**
  * Puts records through PutRecords at `rate` records a second, one call at a time so that each shard
- * gets them in the order given (event time, give or take the generator's own disorder). `encode(record)`
- * gives `{ key, data }` (data a string or bytes). Records a shard refuses (throttling: past 1,000
- * records or 1 MiB a second) are sent again after a pause that grows with each attempt, as the KPL
- * does, so none is lost. `onProgress(sent)` is called after each call.
+ * gets them in the order given (event time, give or take the generator's own disorder). Each call takes
+ * every record that is due by then (at least one, at most 500), so a slow disk or a busy machine makes
+ * the calls larger rather than the run longer. `encode(record)` gives `{ key, data }` (data a string or
+ * bytes). Records a shard refuses (throttling: past 1,000 records or 1 MiB a second) are sent again
+ * after a pause that grows with each attempt, as the KPL does, so none is lost; the next call waits for
+ * them, which keeps each shard's records in order. `onProgress(sent)` is called after each call.
  */
 export async function putRecords(kinesis, stream, records, { encode, rate, onProgress }) {
-  const batchSize = Math.max(1, Math.min(500, Math.ceil(rate / 20)));
   const started = performance.now();
   let sent = 0;
-  for (let from = 0; from < records.length; from += batchSize) {
-    // Paced by when this batch is due at the rate asked for.
-    const due = started + (from / rate) * 1000;
+  while (sent < records.length) {
+    // Paced by when the next record is due at the rate asked for.
+    const due = started + (sent / rate) * 1000;
     if (due > performance.now()) await pause(due - performance.now());
-    const batch = records.slice(from, from + batchSize);
+    const dueNow = Math.floor(((performance.now() - started) / 1000) * rate);
+    const batch = records.slice(sent, Math.min(records.length, sent + 500, Math.max(sent + 1, dueNow)));
     let pending = batch.map((r) => {
       const { key, data } = encode(r);
       return { PartitionKey: key, Data: typeof data === 'string' ? Buffer.from(data) : data };
