@@ -121,7 +121,8 @@ async function main() {
     await row.waitFor();
     await delivery.waitForFunction(() => Number(document.querySelector('tr[data-delivery-stream="demo_clickstream_parquet"] td.num')?.textContent?.replace(/,/g, '') ?? 0) > 0, null, { timeout: 120_000 });
     const box = await delivery.locator('main').boundingBox();
-    await delivery.screenshot({ path: join(out, 'console-delivery.png'), clip: { x: 0, y: 0, width: 1360, height: Math.ceil(box.y + box.height + 16) } });
+    const width = await delivery.evaluate(() => document.documentElement.scrollWidth);
+    await delivery.screenshot({ path: join(out, 'console-delivery.png'), fullPage: true, clip: { x: 0, y: 0, width, height: Math.ceil(box.y + box.height + 16) } });
 
     const code = await demo.exited;
     if (code !== 0) throw new Error(`the demo exited with ${code}`);
