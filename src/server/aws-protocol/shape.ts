@@ -451,12 +451,26 @@ class Constraints {
 /** Marks a value the fast pass could not accept; the two steps above then word the error. */
 const REJECT: unique symbol = Symbol('reject');
 
+const BASE64_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64_VALUES['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+
+/**
+ * Whether the last character before `padding` `=` signs holds no bits beyond the data (`+/+=` does:
+ * AWS refuses it). `code` is that character's code.
+ */
+export function base64TailIsClean(code: number, padding: number): boolean {
+  if (padding === 0) return true;
+  const value = code < 128 ? BASE64_VALUES[code]! : -1;
+  return value >= 0 && (value & (padding === 1 ? 3 : 15)) === 0;
+}
+
 /** Bytes of valid padded base64 text, or REJECT. Node's decoder skips characters outside the alphabet, so a
  * short result means the text was not base64. */
 function decodeBase64(text: string): Buffer | typeof REJECT {
   const n = text.length;
   if (n % 4 !== 0) return REJECT;
   const padding = n === 0 ? 0 : text.charCodeAt(n - 1) === 61 ? (text.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+  if (!base64TailIsClean(text.charCodeAt(n - 1 - padding), padding)) return REJECT;
   const bytes = Buffer.from(text, 'base64');
   return bytes.length === (n / 4) * 3 - padding ? bytes : REJECT;
 }

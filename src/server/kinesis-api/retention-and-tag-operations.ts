@@ -7,9 +7,13 @@ import { streamTargetMembers, tagKey, tagValue } from './kinesis-shapes.js';
 import { resolveStreamName } from './stream-target.js';
 
 const LIST_TAGS_DEFAULT_LIMIT = 50;
+/** Tags one AddTagsToStream call may set: AWS's published 10 (a stream holds up to 50). */
+const TAGS_PER_CALL = 10;
+/** AWS's retention bounds; below 24 hours is refused after the stream is found, with its own message. */
+const RETENTION_HOURS = { min: 1, max: 8760 };
 
 export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<string, AwsOperation> {
-  const retentionInput = structure({ ...streamTargetMembers(), RetentionPeriodHours: required(integer()) });
+  const retentionInput = structure({ RetentionPeriodHours: required(integer(RETENTION_HOURS)), ...streamTargetMembers() });
 
   const increaseRetention = operation(retentionInput, async (input) => {
     await store.increaseRetentionPeriod(resolveStreamName(store, input), input.RetentionPeriodHours);
@@ -22,7 +26,7 @@ export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<str
   });
 
   const addTags = operation(
-    structure({ ...streamTargetMembers(), Tags: required(map(tagKey(), tagValue(), { min: 1, max: 200 })) }),
+    structure({ Tags: required(map(tagKey(), tagValue(), { min: 1, max: TAGS_PER_CALL })), ...streamTargetMembers() }),
     async (input) => {
       await store.addTags(resolveStreamName(store, input), input.Tags);
       return undefined;
@@ -30,7 +34,7 @@ export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<str
   );
 
   const removeTags = operation(
-    structure({ ...streamTargetMembers(), TagKeys: required(list(tagKey(), { min: 1, max: 50 })) }),
+    structure({ TagKeys: required(list(tagKey(), { min: 1, max: 50 })), ...streamTargetMembers() }),
     async (input) => {
       await store.removeTags(resolveStreamName(store, input), input.TagKeys);
       return undefined;
@@ -38,7 +42,7 @@ export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<str
   );
 
   const listTags = operation(
-    structure({ ...streamTargetMembers(), ExclusiveStartTagKey: tagKey(), Limit: integer({ min: 1, max: 50 }) }),
+    structure({ Limit: integer({ min: 1, max: 50 }), ExclusiveStartTagKey: tagKey(), ...streamTargetMembers() }),
     (input) => {
       const tags = store.listTags(resolveStreamName(store, input));
       const after = input.ExclusiveStartTagKey;
