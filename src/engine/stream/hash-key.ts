@@ -15,9 +15,10 @@ export function partitionKeyHash(partitionKey: string): bigint {
 
 /**
  * Parses an ExplicitHashKey as Kinesis does: the wire pattern is a ValidationException, a value past
- * 2^128 − 1 an InvalidArgumentException. `field` names the member in the message (e.g. `explicitHashKey`).
+ * 2^128 − 1 an InvalidArgumentException (unless `unbounded`: SplitShard words a key past its shard's end
+ * itself). `field` names the member in the message (e.g. `explicitHashKey`).
  */
-export function parseExplicitHashKey(value: string, field = 'explicitHashKey'): bigint {
+export function parseExplicitHashKey(value: string, field = 'explicitHashKey', options: { unbounded?: boolean } = {}): bigint {
   if (!EXPLICIT_HASH_KEY_PATTERN.test(value)) {
     throw new EddyError(
       'ValidationException',
@@ -26,7 +27,7 @@ export function parseExplicitHashKey(value: string, field = 'explicitHashKey'): 
     );
   }
   const key = BigInt(value);
-  if (key > MAX_HASH_KEY) {
+  if (key > MAX_HASH_KEY && options.unbounded !== true) {
     throw new EddyError(
       'InvalidArgumentException',
       `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${value}`,

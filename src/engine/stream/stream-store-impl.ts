@@ -426,7 +426,7 @@ export class StreamStoreImpl implements StreamStore {
     // then the hash key.
     const resolved = this.resolveShard(streamName, shardToSplit);
     const stream = this.existingStream(streamName);
-    const key = parseExplicitHashKey(newStartingHashKey, 'newStartingHashKey');
+    const key = parseExplicitHashKey(newStartingHashKey, 'newStartingHashKey', { unbounded: true });
     if (stream.mode !== 'PROVISIONED') throw provisionedOnly(this.account, streamName, 'SplitShard');
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
     const shard = this.shardOf(stream, resolved);

@@ -100,8 +100,15 @@ export type Infer<S> = S extends StringShape<infer E>
                 ? { [K in RequiredKeys<M>]: Infer<M[K]> } & { [K in OptionalKeys<M>]?: Infer<M[K]> }
                 : never;
 
+/** The model's text of each pattern made by modelPattern, as messages quote it (RegExp#source escapes `/`). */
+const patternTexts = new WeakMap<RegExp, string>();
+
 /** A model pattern (`[a-zA-Z0-9_.-]+`, `0|([1-9]\d{0,38})`) matched against the whole value, as Java's matches() does. */
-export const modelPattern = (source: string): RegExp => new RegExp(`^(?:${source})$`);
+export function modelPattern(source: string): RegExp {
+  const pattern = new RegExp(`^(?:${source})$`);
+  patternTexts.set(pattern, source);
+  return pattern;
+}
 
 // Small constructors keep operation definitions close to the AWS model's text.
 export const string = <E extends string = string>(c: Omit<StringShape<E>, 'kind'> = {}): StringShape<E> => ({ kind: 'string', ...c });
@@ -331,7 +338,7 @@ function memberConstraints(shape: Shape): string {
   return `[${parts.join(', ')}]`;
 }
 
-const patternText = (pattern: RegExp): string => pattern.source.replace(/^\^\(\?:/, '').replace(/\)\$$/, '').replace(/^\^|\$$/g, '');
+const patternText = (pattern: RegExp): string => patternTexts.get(pattern) ?? pattern.source.replace(/^\^|\$$/g, '');
 
 /** True when a scalar value breaks any of its shape's constraints (for lists and maps of scalars). */
 function breaks(value: unknown, shape: Shape): boolean {
