@@ -20,5 +20,14 @@ export * as shapes from './server/aws-protocol/shape.js';
 export { KINESIS_TARGET_PREFIX } from './server/kinesis-api/kinesis-service.js';
 export type { SubscribeToShardOptions } from './server/kinesis-api/subscribe-to-shard.js';
 export { sqlApi, type SqlApiOptions } from './server/http/sql-api.js';
-export { SqlService, type StatementResult, type StreamListing } from './server/sql-service.js';
+export { SqlService } from './server/sql-service.js';
+export {
+  StatementExecutor,
+  type QuerySummary,
+  type QueryStatementOptions,
+  type StatementCheck,
+  type StatementExecutorDeps,
+  type StatementResult,
+  type StreamListing,
+} from './statements/index.js';
 export { compileSql, explainPlan, renderSqlError, SqlError, type CompiledStatement, type SqlCatalog } from './sql/index.js';

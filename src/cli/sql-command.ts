@@ -5,6 +5,7 @@
 
 import type { WebSocket } from 'ws';
 import type { SqlErrorCode } from '../sql/index.js';
+import type { StatementResult } from '../statements/index.js';
 import { type ApiAuth, apiAuth, authHeaders } from './api-auth.js';
 import { UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT, type OptionValues } from './command.js';
@@ -18,15 +19,8 @@ interface ApiError {
   readonly token?: string;
 }
 
-interface StatementResult {
-  readonly kind: string;
-  readonly sql: string;
-  readonly message?: string;
-  readonly columns?: readonly { name: string; type: string }[];
-  readonly rows?: readonly Record<string, unknown>[];
-  readonly text?: string;
-  readonly query?: { id: string; name: string; status: string; columns: readonly { name: string; type: string }[] };
-}
+/** A statement that started a query whose rows go to subscribers. */
+type SelectResult = Extract<StatementResult, { kind: 'query' | 'insert' }>;
 
 /** The options `sql` understands, and whether each takes a value; anything else bare is the SQL text. */
 const VALUE_OPTIONS = new Set(['--sql', '--endpoint', '--token', '--region']);
@@ -95,7 +89,7 @@ export const sqlCommand: Command = {
       return EXIT.serviceError;
     }
 
-    const selects: StatementResult[] = [];
+    const selects: SelectResult[] = [];
     for (const result of body.results) {
       if (result.kind === 'query') selects.push(result);
       else io.stdout.write(describeResult(result));
@@ -109,12 +103,14 @@ function describeResult(result: StatementResult): string {
   switch (result.kind) {
     case 'createStream':
     case 'dropStream':
-      return `${result.message ?? result.kind}\n`;
+      return `${result.message}\n`;
     case 'explain':
-      return `${result.text ?? ''}\n`;
+      return `${result.text}\n`;
+    case 'query':
     case 'insert':
-      return `Started query ${result.query?.id} (${result.query?.status}); its rows go to the stream named in its INSERT INTO and it keeps running in the server.\n`;
+      return `Started query ${result.query.id} (${result.query.status}); its rows go to the stream named in its INSERT INTO and it keeps running in the server.\n`;
     default:
+      // A kind this CLI does not know yet (from a newer server) still prints what it can.
       return renderTable(result.columns ?? [], result.rows ?? []);
   }
 }
@@ -157,7 +153,7 @@ function offsetOf(sql: string, line: number, column: number): number {
 }
 
 /** Follows every started SELECT until Ctrl-C (then deletes them) or until they all end. */
-async function streamRows(endpoint: string, auth: ApiAuth, selects: readonly StatementResult[], io: CliIo): Promise<number> {
+async function streamRows(endpoint: string, auth: ApiAuth, selects: readonly SelectResult[], io: CliIo): Promise<number> {
   const { WebSocket } = await import('ws');
   const wsBase = endpoint.replace(/^http/, 'ws');
   const many = selects.length > 1;
@@ -166,12 +162,12 @@ async function streamRows(endpoint: string, auth: ApiAuth, selects: readonly Sta
   const sockets: WebSocket[] = [];
   const upgrades = await Promise.all(
     selects.map(async (select) => {
-      const path = `/v1/queries/${encodeURIComponent(select.query!.id)}/results`;
+      const path = `/v1/queries/${encodeURIComponent(select.query.id)}/results`;
       return { url: `${wsBase}${path}`, headers: await authHeaders(auth, 'GET', `${endpoint}${path}`) };
     }),
   );
   const ended = selects.map((select, i) => {
-    const q = select.query!;
+    const q = select.query;
     const ws = new WebSocket(upgrades[i]!.url, { headers: upgrades[i]!.headers });
     sockets.push(ws);
     const prefix = many ? `${q.name}\t` : '';
@@ -218,9 +214,9 @@ async function streamRows(endpoint: string, auth: ApiAuth, selects: readonly Sta
     // The queries existed only to feed this terminal.
     await Promise.all(
       selects.map(async (s) => {
-        const url = `${endpoint}/v1/queries/${encodeURIComponent(s.query!.id)}`;
+        const url = `${endpoint}/v1/queries/${encodeURIComponent(s.query.id)}`;
         const res = await fetch(url, { method: 'DELETE', headers: await authHeaders(auth, 'DELETE', url) }).catch(() => undefined);
-        if (res && res.status !== 204 && res.status !== 404) io.stderr.write(`Could not delete query ${s.query!.id}: HTTP ${res.status}\n`);
+        if (res && res.status !== 204 && res.status !== 404) io.stderr.write(`Could not delete query ${s.query.id}: HTTP ${res.status}\n`);
       }),
     );
     for (const ws of sockets) ws.close();

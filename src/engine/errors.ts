@@ -39,3 +39,12 @@ export class EddyError extends Error {
 }
 
 export const isEddyError = (e: unknown): e is EddyError => e instanceof EddyError;
+
+/**
+ * The `default` of a `switch` that covers every member of a union: a new member does not compile until
+ * the switch handles it. A value the types ruled out fails as Eddy's fault, or with `code` where it can
+ * come from outside (a plan read from disk or passed in by a program names an unknown kind).
+ */
+export function unreachable(value: never, what: string, code: ErrorCode = 'InternalFailure'): never {
+  throw new EddyError(code, `unknown ${what} ${JSON.stringify(value)}`);
+}

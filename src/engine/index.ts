@@ -1,5 +1,7 @@
-// The engine's public surface: the only door into the engine for sql/ and server/.
-export { EddyError, isEddyError } from './errors.js';
+// The engine's public surface: the only door into the engine for statements/, server/ and cli/. sql/
+// may also read plan/ (the vocabulary it shares with the engine, through plan/index.ts) and errors.ts;
+// test/architecture.test.ts holds every layer to this.
+export { EddyError, isEddyError, unreachable } from './errors.js';
 export type { ErrorCode, Fault } from './errors.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
@@ -63,9 +65,11 @@ export type {
   StreamSchemaResolver,
   UpdateDestinationRequest,
 } from './delivery/index.js';
-export { QueryManager, sourceStream } from './query/query-manager.js';
+export { QueryManager } from './query/query-manager.js';
+export { sourceStream } from './plan/plan.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
-export type { QueryCheckpoint, QueryInfo, QueryState, QueryStatus, ShardCheckpoint, ShardStatus } from './query/running-query.js';
+export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
+export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';
 export type { BadRecord } from './query/pipeline.js';
 export { resultShape } from './query/result-shape.js';
 export type { ResultShape } from './query/result-shape.js';
@@ -82,11 +86,15 @@ export { RecordDecoder } from './batch/record-decoder.js';
 export { batchToRows } from './batch/rows.js';
 export type { Row } from './batch/rows.js';
 export { compileExpr } from './expr/compile-expr.js';
+export { explainCodegen } from './operators/explain-codegen.js';
+// The SQL compiler refuses a literal REGEXP_LIKE pattern the engine would refuse, where it is written.
+export { compileRegexPattern } from './expr/regex-pattern.js';
 export { createEngine } from './engine.js';
+export type { Engine, EngineOptions } from './engine.js';
 export { LeaseTable, MAX_GROUPS, MAX_LEASES_PER_GROUP } from './leases/lease-table.js';
 export type { Lease, GroupSummary } from './leases/lease-table.js';
 export { FunctionManager, parseCreateRequest, parseUpdateRequest, parseFunctionName } from './functions/index.js';
 export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, MappingShardPosition, MappingState, MappingStats, MappingView, StartingPosition, UpdateMappingRequest } from './functions/index.js';
-export type { Engine, EngineOptions } from './engine.js';
-export type { ColumnSchema, QueryPlan, StreamSchema } from './query/plan.js';
-export { SYSTEM_COLUMNS } from './query/plan.js';
+export { SYSTEM_COLUMNS } from './plan/schema.js';
+export type { ColumnSchema, StreamSchema } from './plan/schema.js';
+export type { QueryPlan } from './plan/plan.js';

@@ -61,7 +61,6 @@ export function decodePathComponent(component: string): string | undefined {
 export function pathComponentProblem(component: string): string | undefined {
   if (component === '') return 'is empty';
   if (component === '.' || component === '..') return `is '${component}'`;
-  // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u001f\u007f/\\]/.exec(component);
   if (bad) return `contains the character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
   if (Buffer.byteLength(component) > MAX_COMPONENT_BYTES) return `is longer than ${MAX_COMPONENT_BYTES} bytes`;

@@ -1,8 +1,8 @@
 // The abstract syntax tree: readonly, `kind`-tagged nodes built by cst-to-ast.ts. Every node keeps the
 // span of the text it came from, so later passes can point at it in their errors.
 
-import type { DataType } from '../engine/expr/ir.js';
-import type { SourceSpan } from './errors.js';
+import type { DataType } from '../engine/plan/index.js';
+import type { SourceSpan } from './sql-error.js';
 
 /** A name as written: `quoted` names match exactly, unquoted ones case-insensitively. */
 export interface Name {
@@ -134,17 +134,23 @@ export type Statement =
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }
-  | { readonly kind: 'explain'; readonly statement: QueryStatement | InsertStatement; readonly span: SourceSpan }
-  | QueryStatement
-  | InsertStatement;
+  | {
+      readonly kind: 'explain';
+      readonly statement: SelectStatementNode | InsertStatementNode;
+      /** EXPLAIN CODEGEN: the generated code too. */
+      readonly codegen: boolean;
+      readonly span: SourceSpan;
+    }
+  | SelectStatementNode
+  | InsertStatementNode;
 
-export interface QueryStatement {
+export interface SelectStatementNode {
   readonly kind: 'select';
   readonly query: Query;
   readonly span: SourceSpan;
 }
 
-export interface InsertStatement {
+export interface InsertStatementNode {
   readonly kind: 'insert';
   readonly target: Name;
   /** INSERT INTO t (a, b) SELECT …: the target columns the query fills, in order; others get NULL. */

@@ -1,17 +1,16 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
-import type { Expr } from '../engine/expr/ir.js';
-import { explainPlan } from '../engine/query/explain.js';
-import { SYSTEM_COLUMNS, type ColumnSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/query/plan.js';
-import { Analyzer, formatDuration, type LogicalSelect } from './analyzer.js';
+import { unreachable } from '../engine/errors.js';
+import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { Analyzer } from './analyzer.js';
+import type { LogicalSelect } from './logical-plan.js';
 import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
-import { ScriptCatalog } from './catalog.js';
-import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+import { ScriptCatalog } from './sql-catalog.js';
+import { closest } from './did-you-mean.js';
+import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
-import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './statements.js';
-
-/** Kinesis stream names: 1–128 of letters, digits, `_`, `.` and `-`. */
-const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+import { nameMatches } from './scope.js';
+import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
 
@@ -70,7 +69,7 @@ export class StatementCompiler {
       case 'explain': {
         const inner = statement.statement;
         const plan = inner.kind === 'select' ? this.queryPlan(inner.query, analyzer) : this.insert(inner.target, inner.columns, inner.query, analyzer).plan;
-        return [{ kind: 'explain', plan, text: explainPlan(plan), ...text }];
+        return [{ kind: 'explain', plan, text: explainPlan(plan), ...(statement.codegen ? { codegen: true as const } : {}), ...text }];
       }
       case 'select':
         return [{ kind: 'query', plan: this.queryPlan(statement.query, analyzer), ...text }];
@@ -80,7 +79,7 @@ export class StatementCompiler {
         return [compiled];
       }
       default:
-        return assertNeverStatement(statement);
+        return unreachable(statement, 'statement');
     }
   }
 
@@ -128,7 +127,7 @@ export class StatementCompiler {
   private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {
     const chosen: ColumnSchema[] = [];
     for (const name of listed) {
-      const column = target.columns.find((c) => c.name === name.text) ?? (name.quoted ? undefined : target.columns.find((c) => nameEq(c.name, name)));
+      const column = target.columns.find((c) => c.name === name.text) ?? (name.quoted ? undefined : target.columns.find((c) => nameMatches(c.name, name)));
       if (!column) {
         const suggestion = closest(name.text, target.columns.map((c) => c.name));
         this.fail('UnknownColumn', `Unknown column '${name.text}' in ${target.name}${suggestion ? `; did you mean '${suggestion}'?` : ''}`, name.span);
@@ -157,8 +156,8 @@ export class StatementCompiler {
 
   private createStream(statement: Extract<Statement, { kind: 'createStream' }>, inferred: readonly ColumnSchema[] | undefined): CreateStreamStatement & { schema: StreamSchema } {
     const name = statement.name.text;
-    if (!STREAM_NAME.test(name)) {
-      this.fail('InvalidStatement', `Stream name '${name}' must be 1 to 128 letters, digits, '_', '.' or '-'`, statement.name.span);
+    if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
+      this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
     }
     if (!statement.ifNotExists && this.catalog.stream(name)) {
       this.fail('StreamExists', `Stream '${name}' already has a schema; DROP STREAM it first, or write CREATE STREAM IF NOT EXISTS`, statement.name.span);
@@ -173,7 +172,7 @@ export class StatementCompiler {
     const seen = new Map<string, string>();
     statement.columns.forEach((c) => {
       const lower = c.name.text.toLowerCase();
-      if (lower === 'rowtime' || SYSTEM_COLUMNS.some((s) => s.name === lower)) {
+      if (isSystemColumnName(c.name.text)) {
         this.fail('InvalidStatement', `'${c.name.text}' is a system column every stream has; choose another name`, c.name.span);
       }
       const earlier = seen.get(lower);
@@ -182,7 +181,7 @@ export class StatementCompiler {
     });
     if (inferred) {
       for (const c of inferred) {
-        if (c.name.toLowerCase() === 'rowtime' || SYSTEM_COLUMNS.some((s) => s.name === c.name.toLowerCase())) {
+        if (isSystemColumnName(c.name)) {
           this.fail('InvalidStatement', `'${c.name}' is a system column every stream has; rename it with AS`, statement.query!.span);
         }
       }
@@ -193,7 +192,7 @@ export class StatementCompiler {
     let watermark: CreateStreamStatement['watermark'];
     if (statement.watermark) {
       const wm = statement.watermark;
-      const column = columns.find((c) => nameEq(c.name, wm.column));
+      const column = columns.find((c) => nameMatches(c.name, wm.column));
       if (!column) {
         const suggestion = closest(wm.column.text, columns.map((c) => c.name));
         this.fail('UnknownColumn', `WATERMARK FOR names unknown column '${wm.column.text}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`, wm.column.span);
@@ -221,10 +220,10 @@ export class StatementCompiler {
   /** `ts` or `ts - INTERVAL 'n' unit`: the bounded out-of-orderness, in ms. */
   private watermarkDelay(expr: Expression, column: string): number {
     const usage = `write WATERMARK FOR ${column} AS ${column} - INTERVAL '5' SECOND (or AS ${column} for no delay)`;
-    if (expr.kind === 'columnRef' && !expr.qualifier && nameEq(column, expr.name)) return 0;
-    if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameEq(column, expr.left.name)) {
+    if (expr.kind === 'columnRef' && !expr.qualifier && nameMatches(column, expr.name)) return 0;
+    if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameMatches(column, expr.left.name)) {
       if (expr.right.kind !== 'intervalLiteral') this.fail('InvalidStatement', `The watermark delay must be an INTERVAL: ${usage}`, expr.right.span);
-      if (expr.right.ms < 0) this.fail('InvalidStatement', `The watermark delay must not be negative, got ${formatDuration(expr.right.ms)}`, expr.right.span);
+      if (expr.right.ms < 0) this.fail('InvalidStatement', `The watermark delay must not be negative, got ${durationText(expr.right.ms)}`, expr.right.span);
       return expr.right.ms;
     }
     this.fail('InvalidStatement', `Unsupported watermark expression: ${usage}`, expr.span);
@@ -313,13 +312,5 @@ export class StatementCompiler {
     if (!match) this.fail('InvalidStatement', `For format 'csv', PATH is a 0-based field position such as '$[2]', got '${text}'`, span);
     return Number(match[1]);
   }
-}
-
-function nameEq(candidate: string, name: Name): boolean {
-  return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();
-}
-
-function assertNeverStatement(value: never): never {
-  throw new Error(`unexpected statement ${JSON.stringify(value)}`);
 }
 

@@ -4,24 +4,25 @@
 
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { DateTime } from 'luxon';
-import type { DataType } from '../engine/expr/ir.js';
+import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
   Expression,
   FromItem,
-  InsertStatement,
+  InsertStatementNode,
   Name,
   OptionEntry,
   Query,
-  QueryStatement,
+  SelectStatementNode,
   SelectItem,
   Statement,
   TimeUnit,
   TypeName,
   WatermarkDefinition,
 } from './ast.js';
-import { closest, SqlError, type SourceSpan, type SqlErrorCode } from './errors.js';
+import { closest } from './did-you-mean.js';
+import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
 
@@ -280,16 +281,16 @@ class AstBuilder extends BaseVisitor {
 
   explainStatement(ctx: Ctx): Statement {
     const inner = node(ctx, 'insertStatement');
-    const statement: QueryStatement | InsertStatement = inner
-      ? (this.visit(inner) as InsertStatement)
+    const statement: SelectStatementNode | InsertStatementNode = inner
+      ? (this.visit(inner) as InsertStatementNode)
       : (() => {
           const query = this.visit(node(ctx, 'query')!) as Query;
           return { kind: 'select' as const, query, span: query.span };
         })();
-    return { kind: 'explain', statement, span: joinSpans(tokenSpan(token(ctx, 'Explain')!), statement.span) };
+    return { kind: 'explain', statement, codegen: token(ctx, 'Codegen') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Explain')!), statement.span) };
   }
 
-  insertStatement(ctx: Ctx): InsertStatement {
+  insertStatement(ctx: Ctx): InsertStatementNode {
     const query = this.visit(node(ctx, 'query')!) as Query;
     const columns = nodes(ctx, 'column').map((n) => this.name(n));
     return {

@@ -1,11 +1,11 @@
 // The SQL front end's one door: compileSql(text, catalog) → plain statement objects, or a located SqlError.
 
 import type { CstNode } from 'chevrotain';
-import type { SqlCatalog } from './catalog.js';
-import { ScriptCatalog } from './catalog.js';
+import type { SqlCatalog } from './sql-catalog.js';
+import { ScriptCatalog } from './sql-catalog.js';
 import { StatementCompiler } from './compile.js';
 import { cstToAst } from './cst-to-ast.js';
-import { SqlError, spanAt } from './errors.js';
+import { SqlError, spanAt } from './sql-error.js';
 import { tokenize } from './lexer.js';
 import { checkNesting, checkSqlLength, checkTokenCount } from './limits.js';
 import { parseTokens, sqlParser } from './parser.js';
@@ -14,13 +14,13 @@ import { Semicolon } from './tokens.js';
 
 const UNSUPPORTED_START: ReadonlySet<string> = new Set(['JOIN', 'ON', 'ORDER', 'LIMIT', 'UNION']);
 import type { Statement } from './ast.js';
-import type { CompiledStatement } from './statements.js';
+import type { CompiledStatement } from './compiled-statement.js';
 
-export { SqlError, isSqlError, renderSqlError, type SqlErrorCode, type SourceSpan } from './errors.js';
-export { staticCatalog, type SqlCatalog } from './catalog.js';
+export { SqlError, isSqlError, renderSqlError, type SqlErrorCode, type SourceSpan } from './sql-error.js';
+export { staticCatalog, type SqlCatalog } from './sql-catalog.js';
 export { MAX_EXPRESSION_DEPTH, MAX_NESTING, MAX_SQL_LENGTH, MAX_SQL_TOKENS } from './limits.js';
-export type * from './statements.js';
-export { explainPlan } from '../engine/query/explain.js';
+export type * from './compiled-statement.js';
+export { explainPlan } from '../engine/plan/index.js';
 
 /** Text → AST, throwing the first lexing or parsing error. */
 export function parseSql(sql: string): Statement[] {

@@ -2,7 +2,7 @@
 // located SqlErrors here, so the parser only ever sees well-formed tokens.
 
 import { Lexer, type IToken } from 'chevrotain';
-import { SqlError, spanAt } from './errors.js';
+import { SqlError, spanAt } from './sql-error.js';
 import { allTokens, UnterminatedComment, UnterminatedQuotedIdentifier, UnterminatedString } from './tokens.js';
 
 const sqlLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });

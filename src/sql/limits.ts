@@ -6,8 +6,9 @@
 // deep for the later passes, which a long chain such as `1 + 1 + … + 1` makes without any parenthesis.
 
 import { tokenMatcher, type IToken } from 'chevrotain';
+import { unreachable } from '../engine/errors.js';
 import type { Expression } from './ast.js';
-import { SqlError, spanAt, type SourceSpan } from './errors.js';
+import { SqlError, spanAt, type SourceSpan } from './sql-error.js';
 import * as t from './tokens.js';
 
 /** The longest SQL text compiled, in characters (UTF-16 code units). */
@@ -170,10 +171,6 @@ function childrenOf(e: Expression): readonly Expression[] {
     case 'trim':
       return [...(e.characters ? [e.characters] : []), e.operand];
     default:
-      return assertNever(e);
+      return unreachable(e, 'syntax node');
   }
-}
-
-function assertNever(e: never): never {
-  throw new Error(`unexpected expression ${JSON.stringify(e)}`);
 }

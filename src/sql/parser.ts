@@ -157,6 +157,8 @@ export class SqlParser extends CstParser {
 
   readonly explainStatement = this.RULE('explainStatement', () => {
     this.CONSUME(t.Explain);
+    // EXPLAIN CODEGEN also prints the JavaScript the query's operators generate.
+    this.OPTION(() => this.CONSUME(t.Codegen));
     this.OR([{ ALT: () => this.SUBRULE(this.insertStatement) }, { ALT: () => this.SUBRULE(this.query) }]);
   });
 
@@ -560,10 +562,6 @@ function isName(token: IToken): boolean {
 
 /** One parser instance, reused: Chevrotain parsers are stateful but cheap to reset. */
 export const sqlParser = new SqlParser();
-
-export interface ParseResult {
-  readonly cst: CstNode;
-}
 
 export function parseTokens(tokens: IToken[]): CstNode {
   sqlParser.input = tokens;

@@ -1,8 +1,8 @@
 // Analyzed query → physical plan as data: source → filter (WHERE) → window or group aggregate →
 // filter (HAVING) → project, with expressions already in the engine's IR.
 
-import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec } from '../engine/query/plan.js';
-import type { LogicalInput, LogicalSelect } from './analyzer.js';
+import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec } from '../engine/plan/index.js';
+import type { LogicalInput, LogicalSelect } from './logical-plan.js';
 
 export function planSelect(select: LogicalSelect): PlanNode {
   let node = planInput(select.input);

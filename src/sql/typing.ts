@@ -1,10 +1,10 @@
 // The analyzer's type rules: which types combine, the one type a group of operands meets in, and how
 // operands are coerced to it (literals retyped, other values cast) so the engine sees agreeing types.
 
-import type { DataType, Expr } from '../engine/expr/ir.js';
+import type { DataType, Expr } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
 import { parseTimestampText } from './cst-to-ast.js';
-import type { SourceSpan, SqlErrorCode } from './errors.js';
+import type { SourceSpan, SqlErrorCode } from './sql-error.js';
 
 /** DataType plus the two types only the analyzer sees: a bare NULL and an INTERVAL (a ms constant). */
 export type SqlType = DataType | 'NULL' | 'INTERVAL';

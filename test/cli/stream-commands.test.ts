@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const eddy = (args: string[], input?: string) => runEddy(cli.main, [...args, ...endpoint], input !== undefined ? { input } : {});
-const json = (text: string) => JSON.parse(text) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const json = (text: string) => JSON.parse(text) as Record<string, any>;
 
 describe('eddy stream commands', () => {
   it('creates a stream and describes it as JSON', async () => {

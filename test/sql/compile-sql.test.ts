@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileSql, parseSql, SqlError, staticCatalog, type CompiledStatement } from '../../src/sql/index.js';
-import type { StreamSchema } from '../../src/engine/query/plan.js';
+import type { StreamSchema } from '../../src/engine/plan/schema.js';
 import type { Expression } from '../../src/sql/ast.js';
 
 const clicks: StreamSchema = {
@@ -156,7 +156,7 @@ describe('compileSql', () => {
     expect(statements.filter((s) => s.kind === 'dropStream').map((s) => s.name)).toEqual(['if', 'stream']);
   });
 
-  for (const word of ['stream', 'streams', 'show', 'queries', 'describe', 'watermark', 'if', 'path', 'precision', 'to', 'timestamp', 'key', 'value', 'window', 'date']) {
+  for (const word of ['stream', 'streams', 'show', 'queries', 'describe', 'watermark', 'if', 'path', 'precision', 'to', 'timestamp', 'codegen', 'key', 'value', 'window', 'date']) {
     it(`accepts the non-reserved word ${word} as a stream, column and alias name`, () => {
       const sql =
         `CREATE STREAM ${word} (${word} INT, ts TIMESTAMP, WATERMARK FOR ts AS ts); ` +
@@ -166,6 +166,13 @@ describe('compileSql', () => {
       expect(compileSql(sql, catalog).map((s) => s.kind)).toEqual(['createStream', 'query', 'query', 'describe', 'dropStream']);
     });
   }
+
+  it('marks EXPLAIN CODEGEN, whose result adds the generated code, and leaves plain EXPLAIN unmarked', () => {
+    const [codegen, plain] = compileSql('EXPLAIN CODEGEN SELECT user_id FROM clicks; EXPLAIN SELECT user_id FROM clicks', catalog);
+    expect(codegen).toMatchObject({ kind: 'explain', codegen: true, sql: 'EXPLAIN CODEGEN SELECT user_id FROM clicks' });
+    expect(plain).not.toHaveProperty('codegen');
+    expect(codegen?.kind === 'explain' && codegen.text).toBe(plain?.kind === 'explain' && plain.text);
+  });
 
   it('rejects an empty script', () => {
     expect(sqlError('  -- only a comment').message).toMatch(/Expected a statement/);

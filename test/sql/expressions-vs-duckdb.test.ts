@@ -9,7 +9,8 @@ import { RecordDecoder } from '../../src/engine/batch/record-decoder.js';
 import { batchToRows } from '../../src/engine/batch/rows.js';
 import { ArrayCollector } from '../../src/engine/operators/operator.js';
 import { buildOperators } from '../../src/engine/operators/registry.js';
-import type { SourceNode, StreamSchema } from '../../src/engine/query/plan.js';
+import type { SourceNode } from '../../src/engine/plan/plan.js';
+import type { StreamSchema } from '../../src/engine/plan/schema.js';
 import { compileSql, staticCatalog, type CompiledStatement } from '../../src/sql/index.js';
 
 const stream: StreamSchema = {

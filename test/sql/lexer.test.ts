@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../src/sql/lexer.js';
-import { SqlError } from '../../src/sql/errors.js';
+import { SqlError } from '../../src/sql/sql-error.js';
 
 const kinds = (sql: string) => tokenize(sql).map((t) => t.tokenType.name);
 const images = (sql: string) => tokenize(sql).map((t) => t.image);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { batchToRows } from '../../src/engine/batch/rows.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import { Pipeline } from '../../src/engine/query/pipeline.js';
-import type { StreamSchema } from '../../src/engine/query/plan.js';
+import type { StreamSchema } from '../../src/engine/plan/schema.js';
 import { compileSql, explainPlan, MAX_EXPRESSION_DEPTH, MAX_NESTING, MAX_SQL_LENGTH, MAX_SQL_TOKENS, SqlError, staticCatalog, type CompiledStatement } from '../../src/sql/index.js';
 
 const t: StreamSchema = {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildOperators } from '../../src/engine/operators/registry.js';
 import { compileSql, isSqlError, staticCatalog, type CompiledStatement } from '../../src/sql/index.js';
-import type { QueryPlan } from '../../src/engine/query/plan.js';
+import type { QueryPlan } from '../../src/engine/plan/plan.js';
 
 const dir = join(__dirname, 'golden');
 const catalogStatements = compileSql(readFileSync(join(dir, '_catalog.sql'), 'utf8'), staticCatalog([]));

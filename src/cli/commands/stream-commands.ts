@@ -7,7 +7,6 @@ import { type CliIo, type Command, EXIT, type OptionSpec, type OptionValues } fr
 import { connectionOptions, kinesisClient, type KinesisSdk, loadSdk } from '../kinesis-client.js';
 
 // The SDK's commands share no useful base type for `send`, so a command here is anything with an input.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type SdkCommand = any;
 
 const str = (v: OptionValues, name: string): string | undefined => v[name] as string | undefined;

@@ -1,9 +1,10 @@
 // Maps SQL types to the Arrow types batches carry, and builds schemas and record batches from column data.
 import { Bool, Data, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
 import type { DataType as ArrowType } from 'apache-arrow';
-import type { DataType } from '../expr/ir.js';
-import type { ColumnSchema } from '../query/plan.js';
-import { SYSTEM_COLUMNS } from '../query/plan.js';
+import { unreachable } from '../errors.js';
+import type { DataType } from '../plan/expr.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import { SYSTEM_COLUMNS } from '../plan/schema.js';
 
 /**
  * BIGINT is a real Arrow Int64 column. Engine code reads and writes it through an Int32Array view of
@@ -27,12 +28,8 @@ export function arrowTypeOf(type: DataType, options: { timestampZone?: string } 
       // in-engine batches need none, since every time inside is epoch milliseconds.
       return options.timestampZone === undefined ? new TimestampMillisecond() : new TimestampMillisecond(options.timestampZone);
     default:
-      return assertNeverType(type);
+      return unreachable(type, 'data type', 'ValidationException');
   }
-}
-
-function assertNeverType(type: never): never {
-  throw new Error(`unknown data type ${String(type)}`);
 }
 
 /** The columns every source batch ends with, after the stream's declared columns. */
@@ -46,13 +43,4 @@ export function arrowSchema(columns: readonly ColumnSchema[]): Schema {
 export function makeBatch(schema: Schema, children: readonly Data[], length: number): RecordBatch {
   const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: children as Data[] });
   return new RecordBatch(schema, data);
-}
-
-/** An empty batch with the given schema. */
-export function emptyBatch(schema: Schema): RecordBatch {
-  return makeBatch(
-    schema,
-    schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never) as Data),
-    0,
-  );
 }

@@ -1,7 +1,7 @@
 // A record batch seen as working-form columns, converted from Arrow lazily (once per column per batch).
 import type { RecordBatch } from 'apache-arrow';
-import type { DataType } from '../expr/ir.js';
-import type { ColumnSource } from '../expr/compile-expr.js';
+import type { DataType } from '../plan/expr.js';
+import type { ColumnSource } from './column.js';
 import type { Column } from './column.js';
 import { columnFromArrow } from './column.js';
 

@@ -3,7 +3,7 @@
 // Arrow Data happen once per batch, in tight loops.
 import { makeData } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
-import type { DataType } from '../expr/ir.js';
+import type { DataType } from '../plan/expr.js';
 import { arrowTypeOf } from './arrow-types.js';
 import { float64ToInt64, int64ToFloat64 } from './int64.js';
 import { Utf8Writer, decodeUtf8 } from './utf8.js';
@@ -18,6 +18,12 @@ export interface Column {
   readonly length: number;
   readonly values: Float64Array | Int32Array | Uint8Array | string[];
   readonly valid: Uint8Array | null;
+}
+
+/** The columns of one batch, converted to working form on first use. */
+export interface ColumnSource {
+  readonly length: number;
+  column(index: number): Column;
 }
 
 export function allocValues(type: DataType, length: number): Column['values'] {

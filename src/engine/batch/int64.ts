@@ -8,16 +8,6 @@ export function int32View(values: BigInt64Array | Int32Array): Int32Array {
   return values instanceof Int32Array ? values : new Int32Array(values.buffer, values.byteOffset, values.length * 2);
 }
 
-export function readInt64(view: Int32Array, index: number): number {
-  return view[2 * index + 1]! * TWO_32 + (view[2 * index]! >>> 0);
-}
-
-export function writeInt64(view: Int32Array, index: number, value: number): void {
-  const hi = Math.floor(value / TWO_32);
-  view[2 * index] = (value - hi * TWO_32) | 0;
-  view[2 * index + 1] = hi;
-}
-
 /** Copies an Int64 column into a Float64Array (one pass, no allocation per value). */
 export function int64ToFloat64(values: BigInt64Array, length: number, out: Float64Array = new Float64Array(length)): Float64Array {
   const view = int32View(values);

@@ -3,8 +3,8 @@
 // counted; it never fails the batch.
 import { makeData } from 'apache-arrow';
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
-import type { DataType } from '../expr/ir.js';
-import type { ColumnSchema, RecordFormat } from '../query/plan.js';
+import type { DataType } from '../plan/expr.js';
+import type { ColumnSchema, RecordFormat } from '../plan/schema.js';
 import type { StreamRecord } from '../stream/stream-store.js';
 import { expandAggregates } from '../kpl/index.js';
 import { EddyError } from '../errors.js';

@@ -3,7 +3,7 @@
 // A column may have any name, `__proto__` included: assigning to that name would set the row's
 // prototype instead of adding the column, so it is defined as an own property.
 import type { RecordBatch } from 'apache-arrow';
-import type { ColumnSchema } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import { columnFromArrow } from './column.js';
 import { formatTimestamp } from './timestamp.js';
 

@@ -7,14 +7,16 @@
 // files (a catalog of a thousand queries rewritten whole for each new one made starting them take
 // time that grew with the square of their number):
 //   <id>.query.json             its definition (SQL, plan), {"version":1,"query":…}
-//   <id>.json                   the base: a full checkpoint, {"format":2,"generation":G,"checkpoint":…}
+//   <id>.json                   the base: a full checkpoint, {"format":3,"generation":G,"checkpoint":…}
 //   <id>.delta-<G>-<N>.json     the N-th checkpoint since base G that holds only what changed,
-//                               {"format":2,"generation":G,"seq":N,"checkpoint":…}
+//                               {"format":3,"generation":G,"seq":N,"checkpoint":…}
 // A query with large state writes a delta most of the time and a new base (generation G+1, after which
 // the older deltas are deleted) once its deltas add up to more than the state (Pipeline.checkpointState).
 // Every file is written atomically; a delta of another generation than the base, left by a crash
-// between a new base and the deletions, is ignored and deleted on opening. A base without a format is
-// the earlier single-file checkpoint and restores as it is; a newer format is refused, naming the file.
+// between a new base and the deletions, is ignored and deleted on opening. Format 3 tags each operator's
+// state with the version of its form ({"version":V,"state":…}); in format 2 and in a base without a
+// format (the earlier single-file checkpoint) operator states are untagged, and read as version 1, the
+// forms that came before versions. A newer format is refused, naming the file.
 // A query's definition is written before any checkpoint of it and removed before its checkpoint files,
 // so checkpoint files without a definition can only be left over from a crash mid-removal; opening the
 // catalog deletes them. A catalog.json of version 1 also held the definitions; opening it moves them
@@ -23,8 +25,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { QueryPlan, StreamSchema } from '../query/plan.js';
-import type { QueryCheckpoint } from '../query/running-query.js';
+import type { QueryPlan } from '../plan/plan.js';
+import type { StreamSchema } from '../plan/schema.js';
+import type { OperatorSnapshot, QueryCheckpoint } from '../plan/checkpoint.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
 import { makeConfiguredDirectory } from '../configured-directory.js';
@@ -61,8 +64,8 @@ interface DefinitionFile {
 export const CATALOG_FILE = 'catalog.json';
 /** The directory of per-query checkpoint files, beside the catalog file. */
 export const QUERY_CHECKPOINTS_DIR = 'queries';
-/** The checkpoint file format this version writes; it reads this one and the earlier, unversioned one. */
-export const CHECKPOINT_FORMAT = 2;
+/** The checkpoint file format this version writes; it reads this one, format 2 and the unversioned one. */
+export const CHECKPOINT_FORMAT = 3;
 
 /** A query's checkpoint files as the catalog knows them. */
 interface CheckpointFiles {
@@ -454,15 +457,26 @@ function parseCheckpointFile(text: string, path: string): { generation: number; 
     throw new EddyError('InternalFailure', `query checkpoint ${path} is not a JSON object; delete it to restart that query from the beginning of its stream`);
   }
   const file = parsed as { format?: unknown; generation?: unknown; checkpoint?: unknown };
-  // The earlier format: the checkpoint itself, with no format member.
-  if (file.format === undefined) return { generation: 0, checkpoint: parsed as QueryCheckpoint };
-  if (file.format !== CHECKPOINT_FORMAT || typeof file.generation !== 'number' || typeof file.checkpoint !== 'object' || file.checkpoint === null) {
+  // The earliest format: the checkpoint itself, with no format member.
+  if (file.format === undefined) return { generation: 0, checkpoint: withVersionedStates(parsed as UntaggedCheckpoint) };
+  if ((file.format !== CHECKPOINT_FORMAT && file.format !== 2) || typeof file.generation !== 'number' || typeof file.checkpoint !== 'object' || file.checkpoint === null) {
     throw new EddyError(
       'InternalFailure',
-      `query checkpoint ${path} has format ${JSON.stringify(file.format)}, which this version of Eddy does not read (it reads format ${CHECKPOINT_FORMAT} and the unversioned one); run the version that wrote it, or delete the query's checkpoint files to restart it from the beginning of its stream`,
+      `query checkpoint ${path} has format ${JSON.stringify(file.format)}, which this version of Eddy does not read (it reads formats ${CHECKPOINT_FORMAT} and 2 and the unversioned one); run the version that wrote it, or delete the query's checkpoint files to restart it from the beginning of its stream`,
     );
   }
-  return { generation: file.generation, checkpoint: file.checkpoint as QueryCheckpoint };
+  const checkpoint = file.format === 2 ? withVersionedStates(file.checkpoint as UntaggedCheckpoint) : (file.checkpoint as QueryCheckpoint);
+  return { generation: file.generation, checkpoint };
+}
+
+/** A checkpoint of the formats before operator states carried the version of their form. */
+type UntaggedCheckpoint = Omit<QueryCheckpoint, 'operators' | 'changes'> & { readonly operators?: readonly unknown[]; readonly changes?: readonly (readonly unknown[])[] };
+
+/** Tags the untagged operator states of an earlier format as version 1: the forms that came before versions. */
+function withVersionedStates(checkpoint: UntaggedCheckpoint): QueryCheckpoint {
+  const tag = (states: readonly unknown[]): (OperatorSnapshot | null)[] => states.map((state) => (state === null || state === undefined ? null : { version: 1, state }));
+  const { operators, changes, ...rest } = checkpoint;
+  return { ...rest, ...(operators === undefined ? {} : { operators: tag(operators) }), ...(changes === undefined ? {} : { changes: changes.map(tag) }) };
 }
 
 function definitionOf(query: StoredQuery): QueryDefinition {

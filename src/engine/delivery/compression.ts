@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import snappy from 'snappyjs';
 import type { CompressionFormat } from './delivery-stream-config.js';
 import { maskedCrc32c } from './crc32c.js';
+import { unreachable } from '../errors.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -91,9 +92,7 @@ export async function compress(format: CompressionFormat, data: Uint8Array): Pro
       return snappyFramed(data);
     case 'HADOOP_SNAPPY':
       return hadoopSnappy(data);
-    default: {
-      const never: never = format;
-      throw new Error(`unknown compression ${String(never)}`);
-    }
+    default:
+      return unreachable(format, 'compression');
   }
 }

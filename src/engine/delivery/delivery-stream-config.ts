@@ -1,7 +1,7 @@
 // Delivery stream configuration in Firehose's own shapes (what CreateDeliveryStream takes and
 // DescribeDeliveryStream returns), plus the settings the engine derives from it.
 
-import type { ColumnSchema } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import type { ParsedPrefix } from './prefix-expression.js';
 import type { PartitionKeyQuery } from './metadata-extraction-query.js';
 

@@ -1,8 +1,8 @@
 // Validates an ExtendedS3DestinationConfiguration as Firehose does, fills in its defaults, and derives the
 // settings a delivery runs with. Every refusal is an InvalidArgumentException naming the value.
 
-import type { ColumnSchema, StreamSchema } from '../query/plan.js';
-import type { DataType } from '../expr/ir.js';
+import type { ColumnSchema, StreamSchema } from '../plan/schema.js';
+import type { DataType } from '../plan/expr.js';
 import { EddyError } from '../errors.js';
 import {
   MiB,
@@ -16,6 +16,7 @@ import { isValidTimeZone } from './java-date-pattern.js';
 import { parseMetadataExtractionQuery, type PartitionKeyQuery } from './metadata-extraction-query.js';
 import { hasExpressions, hasPart, parsePrefix, partitionKeysOf, type ParsedPrefix } from './prefix-expression.js';
 import { bucketNameProblem } from './safe-object-path.js';
+import { unreachable } from '../errors.js';
 
 /**
  * Looks up an Eddy stream's SQL schema (the catalog's answer), used in place of a Glue table: its columns,
@@ -220,10 +221,8 @@ function extensionFor(output: OutputFormat): string {
       return '.parquet';
     case 'arrow':
       return '.arrow';
-    default: {
-      const never: never = output;
-      throw new Error(`unknown output ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable(output, 'output');
   }
 }
 

@@ -5,9 +5,10 @@
 import { Bool, Field, Float64, Int32, Int64, makeData, Schema, Struct, Table, TimestampMillisecond, Utf8, type Data, type DataType as ArrowType, RecordBatch } from 'apache-arrow';
 import { arrowTypeOf } from '../batch/arrow-types.js';
 import { isAscii } from 'node:buffer';
-import type { ColumnSchema } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import type { JsonReading } from './delivery-stream-config.js';
-import type { DataType } from '../expr/ir.js';
+import type { DataType } from '../plan/expr.js';
+import { unreachable } from '../errors.js';
 
 export interface ConversionFailure {
   readonly index: number;
@@ -61,10 +62,8 @@ function convert(v: unknown, col: ColumnSchema): Value {
       if (!Number.isFinite(n)) throw new ConvertError(`value ${JSON.stringify(v)} of column '${col.name}' is not a valid TIMESTAMP`);
       return Math.trunc(n);
     }
-    default: {
-      const never: never = col.type;
-      throw new Error(`unknown type ${String(never)}`);
-    }
+    default:
+      return unreachable(col.type, 'type');
   }
 }
 
@@ -184,10 +183,8 @@ class ColumnBuilder {
         }
         return makeData({ type: type as Utf8, length: n, nullCount: nulls, nullBitmap, valueOffsets: offsets, data: bytes });
       }
-      default: {
-        const never: never = this.col.type;
-        throw new Error(`unknown type ${String(never)}`);
-      }
+      default:
+        return unreachable(this.col.type, 'type');
     }
   }
 }

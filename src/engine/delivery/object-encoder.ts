@@ -5,6 +5,7 @@ import * as parquet from 'parquet-wasm';
 import type { OutputFormat } from './delivery-stream-config.js';
 import { compress } from './compression.js';
 import { jsonRecordsToArrow, type ConversionFailure } from './json-to-arrow.js';
+import { unreachable } from '../errors.js';
 
 export interface EncodedObject {
   /** Undefined when no record survived conversion (nothing to write). */
@@ -56,9 +57,7 @@ export async function encodeObject(output: OutputFormat, records: readonly Uint8
       const { table, failures } = jsonRecordsToArrow(records, output.reading);
       return { body: table ? tableToIPC(table, 'file') : undefined, failures };
     }
-    default: {
-      const never: never = output;
-      throw new Error(`unknown output ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable(output, 'output');
   }
 }

@@ -1,7 +1,7 @@
 // Firehose's S3 prefix expressions (`!{namespace:value}`): parsed and validated once, evaluated per object.
 
 import { randomInt } from 'node:crypto';
-import { EddyError } from '../errors.js';
+import { EddyError, unreachable } from '../errors.js';
 import { compileJavaDatePattern, javaDatePatternShape, type InstantFormatter } from './java-date-pattern.js';
 import { encodeKeySegment, unsafeKeyReason } from './safe-object-path.js';
 
@@ -128,10 +128,8 @@ export function evaluatePrefix(prefix: ParsedPrefix, ctx: PrefixContext): string
         out += encodeKeySegment(v);
         break;
       }
-      default: {
-        const never: never = p;
-        throw new Error(`unknown prefix part ${JSON.stringify(never)}`);
-      }
+      default:
+        return unreachable(p, 'prefix part');
     }
   }
   if (out.length > MAX_EVALUATED_PREFIX) throw invalid(`Evaluated prefix '${out.slice(0, 64)}…' is longer than ${MAX_EVALUATED_PREFIX} characters.`);

@@ -5,7 +5,6 @@ import { isAbsolute, resolve, sep } from 'node:path';
 import { EddyError } from '../errors.js';
 
 // Control characters (NUL included) and backslashes have no safe local meaning.
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f\\]/;
 
 /** Why `key` is not a safe relative object key, or undefined when it is. */
@@ -23,12 +22,6 @@ export function unsafeKeyReason(key: string): string | undefined {
   return undefined;
 }
 
-/** Throws InvalidArgumentException when a configured prefix could escape its bucket. */
-export function assertSafePrefixText(what: string, text: string): void {
-  const reason = unsafeKeyReason(text);
-  if (reason) throw new EddyError('InvalidArgumentException', `${what} '${text}' ${reason}.`);
-}
-
 /**
  * Encodes a value taken from a record (a partition key) so that it is exactly one harmless path segment:
  * `/`, `\`, control characters and `%` are percent-encoded, and `.`/`..`/empty become `%2E`/`%2E%2E`/`%00`-free
@@ -37,7 +30,6 @@ export function assertSafePrefixText(what: string, text: string): void {
 export function encodeKeySegment(value: string): string {
   if (value === '') return '%EMPTY';
   if (value === '.' || value === '..') return value.replace(/\./g, '%2E');
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[%/\\\u0000-\u001f\u007f]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase());
 }
 

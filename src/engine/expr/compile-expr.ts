@@ -2,24 +2,18 @@
 // loop over typed arrays, with SQL three-valued NULL logic. The generated source is built only from
 // fixed fragments and numeric slot indexes: literals, patterns and names are handed to the function as
 // data (the constants array `K`), so no SQL text can ever become code.
-import type { DataType, Expr } from './ir.js';
-import type { Column } from '../batch/column.js';
+import type { DataType, Expr } from '../plan/expr.js';
+import type { Column, ColumnSource } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { EddyError } from '../errors.js';
+import { EddyError, unreachable } from '../errors.js';
 import { compileLikePattern, type LikePattern } from './like-pattern.js';
 import { compileRegexPattern, regexFlags, type RegexPattern } from './regex-pattern.js';
 import { scalarFunctions } from './scalar-functions.js';
 import { ceilTimeFn, extractFn, floorTimeFn } from './time-units.js';
 import type { WorkMeter } from './work-meter.js';
-
-/** The columns of one batch, converted to working form on first use. */
-export interface ColumnSource {
-  readonly length: number;
-  column(index: number): Column;
-}
 
 export interface CompiledExpr {
   readonly type: DataType;
@@ -42,6 +36,9 @@ export interface CompileOptions extends ExprContext {
   /** Types of the input columns, to check column references while compiling. */
   readonly inputTypes?: readonly DataType[];
 }
+
+/** The parameters of a compiled expression's function: input columns, constants, helpers, rows, output and its validity. */
+export const EXPRESSION_PARAMS: readonly string[] = ['C', 'K', 'F', 'n', 'OUT', 'OV'];
 
 type Evaluator = (C: readonly Column[], K: readonly unknown[], F: typeof scalarFunctions, n: number, OUT: Column['values'], OV: Uint8Array) => number;
 
@@ -184,7 +181,7 @@ class Generator {
         return e.negated ? this.strict([both], 'BOOLEAN', ([a]) => `!${a}`) : both;
       }
       default:
-        return assertNeverExpr(e);
+        return unreachable(e, 'expression', 'ValidationException');
     }
   }
 
@@ -480,10 +477,6 @@ class Generator {
   }
 }
 
-function assertNeverExpr(e: never): never {
-  throw new EddyError('ValidationException', `unknown expression ${JSON.stringify(e)}`);
-}
-
 /** Compiles an expression; throws a ValidationException naming the problem if it cannot. */
 export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledExpr {
   const type = expr.type;
@@ -507,7 +500,7 @@ export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledE
     '}',
     'return nulls;',
   ].join('\n');
-  const fn = new Function('C', 'K', 'F', 'n', 'OUT', 'OV', body) as Evaluator;
+  const fn = new Function(...EXPRESSION_PARAMS, body) as Evaluator;
   const consts = g.consts;
   const columns = [...g.columnSlots.keys()];
   return {

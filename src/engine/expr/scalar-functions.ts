@@ -1,6 +1,6 @@
 // Helpers that compiled expressions call for the less arithmetic functions. Compiled code reaches them
 // only through this fixed object, by names chosen here, never by names taken from SQL text.
-import type { DataType } from './ir.js';
+import type { DataType } from '../plan/expr.js';
 import { formatTimestamp, parseTimestamp } from '../batch/timestamp.js';
 import { compileLikePattern, type LikePattern } from './like-pattern.js';
 import { compileRegexPattern, COMPILE_STEPS_PER_INSTRUCTION, RegexError, type RegexPattern } from './regex-pattern.js';
@@ -92,5 +92,3 @@ export const scalarFunctions = Object.freeze({
     return parseTimestamp(s.trim()) ?? null;
   },
 });
-
-export type ScalarFunctions = typeof scalarFunctions;

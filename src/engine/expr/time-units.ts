@@ -9,9 +9,6 @@ const FIXED: Readonly<Record<string, number>> = {
   DAY: 86_400_000,
 };
 
-export const FLOOR_UNITS = ['MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'] as const;
-export const EXTRACT_UNITS = ['MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'DOW', 'DOY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR', 'EPOCH'] as const;
-
 /** Returns a function flooring epoch ms to the unit, or undefined for an unknown unit. */
 export function floorTimeFn(unit: string): ((ms: number) => number) | undefined {
   const u = unit.toUpperCase();

@@ -5,11 +5,12 @@
 // derive the non-NULL count from it, so a batch without NULLs costs them no counter updates at all.
 // Numeric state lives in one Float64Array, each slot's fields side by side (row count first), so a
 // row's updates touch one place in memory rather than one array per field.
-import type { AggregateCall } from '../query/plan.js';
-import type { DataType } from '../expr/ir.js';
+import type { AggregateCall } from '../plan/plan.js';
+import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
-import { EddyError } from '../errors.js';
+import { EddyError, unreachable } from '../errors.js';
+import type { FusedUpdate } from './aggregate-kernels.js';
 
 /**
  * The numeric fields of every slot: `stride` per slot, slot `s` at `data[s * stride + field]`. Field 0
@@ -39,13 +40,10 @@ export interface Accumulator {
   /** Lets go of what a released slot holds outside the slot fields. */
   release?(slot: number): void;
   /**
-   * For accumulators whose state is all slot fields: the statements that update them for row `i`, given
-   * `at(field)`, the expression for one of the slot's fields, the argument value already read into `x`,
-   * and `nul`, an expression true when that value is NULL (undefined when the batch has no NULLs in it,
-   * so the code can leave out the test). Aggregates fuse these into one generated loop; the code is
-   * fixed text, never user text.
+   * For accumulators whose state is all slot fields: how a row updates them, which aggregate-kernels.ts
+   * turns into one generated loop with the other accumulators' updates.
    */
-  readonly fused?: { readonly readsValue: boolean; code(at: (field: number) => string, x: string, nul: string | undefined): string };
+  readonly fused?: FusedUpdate;
 }
 
 function grown(a: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
@@ -65,16 +63,14 @@ function result(type: DataType, count: number, values: Column['values'], valid: 
 /** COUNT(*) reads the row count; COUNT(x) subtracts the NULLs it saw. */
 class CountAcc implements Accumulator {
   private readonly nulls: number;
+  readonly fused: FusedUpdate;
   constructor(
     private readonly star: boolean,
     private readonly f: SlotFields,
   ) {
     this.nulls = star ? -1 : f.addField();
+    this.fused = star ? { kind: 'count' } : { kind: 'count', nulls: this.nulls };
   }
-  readonly fused = {
-    readsValue: false,
-    code: (at: (field: number) => string, _x: string, nul: string | undefined) => (this.star || nul === undefined ? '' : `if (${nul}) ${at(this.nulls)}++;`),
-  };
   grow(): void {}
   reset(s: number): void {
     if (!this.star) this.f.data[s * this.f.stride + this.nulls] = 0;
@@ -124,12 +120,9 @@ class SumAcc implements Accumulator {
   ) {
     this.sum = f.addField();
     this.nulls = f.addField();
+    this.fused = { kind: 'sum', sum: this.sum, nulls: this.nulls };
   }
-  readonly fused = {
-    readsValue: true,
-    code: (at: (field: number) => string, x: string, nul: string | undefined) =>
-      nul === undefined ? `${at(this.sum)} += ${x};` : `if (${nul}) ${at(this.nulls)}++; else ${at(this.sum)} += ${x};`,
-  };
+  readonly fused: FusedUpdate;
   grow(): void {}
   reset(s: number): void {
     const { data, stride } = this.f;
@@ -198,14 +191,9 @@ class MinMaxAcc implements Accumulator {
     this.init = max ? -Infinity : Infinity;
     this.val = f.addField();
     this.nulls = f.addField();
+    this.fused = { kind: max ? 'max' : 'min', value: this.val, nulls: this.nulls };
   }
-  readonly fused = {
-    readsValue: true,
-    code: (at: (field: number) => string, x: string, nul: string | undefined) => {
-      const keep = `if (${x} ${this.max ? '>' : '<'} ${at(this.val)}) ${at(this.val)} = ${x};`;
-      return nul === undefined ? keep : `if (${nul}) ${at(this.nulls)}++; else ${keep}`;
-    },
-  };
+  readonly fused: FusedUpdate;
   grow(): void {}
   reset(s: number): void {
     const { data, stride } = this.f;
@@ -475,10 +463,8 @@ export function makeAccumulator(call: AggregateCall, fields: SlotFields): Accumu
     case 'min':
     case 'max':
       return numeric ? new MinMaxAcc(call.fn === 'max', call.type, fields) : new MinMaxValueAcc(call.fn === 'max', call.type);
-    default: {
-      const never: never = call.fn;
-      throw new EddyError('ValidationException', `unknown aggregate ${String(never)}`);
-    }
+    default:
+      return unreachable(call.fn, 'aggregate', 'ValidationException');
   }
 }
 

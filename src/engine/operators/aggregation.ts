@@ -1,16 +1,19 @@
 // What window and group aggregates share: compiled key and argument expressions, key ids, accumulators,
 // and turning finished groups into an output batch.
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { AggregateCall, ColumnSchema, NamedExpr } from '../query/plan.js';
-import type { DataType } from '../expr/ir.js';
+import type { AggregateCall, NamedExpr } from '../plan/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { DataType } from '../plan/expr.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
-import { compileExpr } from '../expr/compile-expr.js';
+import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import type { Column } from '../batch/column.js';
 import { columnToArrow } from '../batch/column.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { EddyError } from '../errors.js';
 import { AggregateState } from './accumulators.js';
+import { groupKernel, nullBit, type GroupKernel, type KernelShape } from './aggregate-kernels.js';
+import type { GeneratedCode } from './operator.js';
 import { KeyMapper } from './key-mapper.js';
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
@@ -27,7 +30,9 @@ export class Aggregation {
   /** Whether every accumulator's updates can be generated into one loop. */
   readonly fusable: boolean;
   /** Fused loops by NULL mask (bit j: argument j has NULLs in the batch), made on first use. */
-  private readonly kernels: (Kernel | undefined)[] = [];
+  private readonly kernels: (GroupKernel | undefined)[] = [];
+  /** What the fused loops are made from (see aggregate-kernels.ts); undefined unless fusable. */
+  readonly kernelShape: KernelShape | undefined;
   /** A single bare VARCHAR key column, grouped on its UTF-8 bytes without decoding. */
   private readonly utf8KeyColumn: number | undefined;
   /** Reused from batch to batch, so the hot path allocates nothing per batch. */
@@ -38,13 +43,13 @@ export class Aggregation {
 
   constructor(
     input: readonly ColumnSchema[],
-    keys: readonly NamedExpr[],
+    private readonly keyColumns: readonly NamedExpr[],
     readonly aggregates: readonly NamedAggregate[],
     context: ExprContext,
   ) {
     this.inputTypes = input.map((c) => c.type);
     const options = { ...context, inputTypes: this.inputTypes };
-    this.keyExprs = keys.map((k) => compileExpr(k.expr, options));
+    this.keyExprs = keyColumns.map((k) => compileExpr(k.expr, options));
     const args: CompiledExpr[] = [];
     const argIds = new Map<string, number>();
     this.argOf = aggregates.map((a) => {
@@ -61,11 +66,15 @@ export class Aggregation {
     this.args = args;
     this.argValues = args.map(() => EMPTY);
     this.argValid = args.map(() => null);
-    this.keyMapper = new KeyMapper(keys.map((k) => k.expr.type));
-    const only = keys.length === 1 ? keys[0]!.expr : undefined;
+    this.keyMapper = new KeyMapper(keyColumns.map((k) => k.expr.type));
+    const only = keyColumns.length === 1 ? keyColumns[0]!.expr : undefined;
     this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keyMapper.acceptsUtf8 ? only.index : undefined;
     this.slots = new AggregateState(aggregates);
-    this.fusable = this.state.accumulators.length > 0 && this.state.accumulators.every((a) => a.fused);
+    const accumulators = this.state.accumulators;
+    this.fusable = accumulators.length > 0 && accumulators.every((a) => a.fused);
+    this.kernelShape = this.fusable
+      ? { stride: this.state.stride, argTypes: args.map((a) => a.type), updates: accumulators.map((a, i) => ({ arg: this.argOf[i]!, update: a.fused! })) }
+      : undefined;
   }
 
   get keys(): KeyMapper {
@@ -153,7 +162,7 @@ export class Aggregation {
     if (this.fusable) {
       const mask = this.evaluateArgs(view);
       let kernel = this.kernels[mask];
-      if (!kernel) this.kernels[mask] = kernel = groupKernel(fusedUpdates(this, mask));
+      if (!kernel) this.kernels[mask] = kernel = groupKernel(this.kernelShape!, mask);
       // Arrays are fetched now, after this batch's slots were allocated, so none can move meanwhile.
       kernel(slots, n, this.fusedArrays(), this.argValues, this.argValid);
       return;
@@ -165,70 +174,26 @@ export class Aggregation {
     }
   }
 
+  /**
+   * The compiled key and argument expressions, then `loop`, the aggregate's kernel or why it has none
+   * (bare column references read the column as it is and generate nothing).
+   */
+  generatedCode(loop: GeneratedCode): GeneratedCode[] {
+    const code = (what: string, e: CompiledExpr): GeneratedCode[] => (e.source === '' ? [] : [{ what, params: EXPRESSION_PARAMS, body: e.source }]);
+    return [
+      ...this.keyExprs.flatMap((e, i) => code(`key ${this.keyColumns[i]!.name}`, e)),
+      ...this.args.flatMap((e, j) => code(`argument of ${this.aggregates.filter((_, a) => this.argOf[a] === j).map((a) => a.name).join(', ')}`, e)),
+      loop,
+    ];
+  }
+
   /** Aggregate output columns for the given slots, typed as the plan declares. */
   finalize(slots: ArrayLike<number>, count: number): Column[] {
     return this.state.accumulators.map((acc, a) => ({ ...acc.finalize(slots, count), type: this.aggregates[a]!.type }));
   }
 }
 
-type Kernel = (slots: Int32Array, n: number, A: readonly Float64Array[], V: readonly Column['values'][], Q: readonly (Uint8Array | null)[]) => void;
-
 const EMPTY = new Float64Array(0);
-
-/**
- * The NULL-mask bit of argument j; arguments past the 30th share the last bit, so stay exact. Bits 30
- * and 31 are left to the operators.
- */
-export function nullBit(j: number): number {
-  return 1 << Math.min(j, LAST_BIT);
-}
-
-const LAST_BIT = 29;
-
-/**
- * The generated text of a fused loop: `setup` binds the slot fields (`A[0]`, `stride` per slot, row
- * count first) and the argument columns (`V`, `Q`); `updates` count row `i` in slot `s` and update
- * every accumulator. Only
- * arguments in `nullMask` are tested for NULL. The argument types are part of the text, so operators
- * whose columns are different typed arrays get different functions and each stays monomorphic. The text
- * is fixed fragments and indexes only.
- */
-export function fusedUpdates(agg: Aggregation, nullMask: number): { setup: string[]; updates: string[] } {
-  const accs = agg.state.accumulators;
-  const stride = agg.state.stride;
-  const setup: string[] = [`// arguments: ${agg.args.map((a) => a.type).join(', ')}`, 'const S = A[0];'];
-  const updates: string[] = [`const o = s * ${stride};`, 'S[o]++;'];
-  agg.args.forEach((_, j) => {
-    const used = accs.filter((_, a) => agg.argOf[a] === j);
-    if (used.length === 0) return;
-    const nullable = (nullMask & nullBit(j)) !== 0;
-    setup.push(`const v${j} = V[${j}]${nullable ? `, q${j} = Q[${j}]` : ''};`);
-    if (used.some((acc) => acc.fused!.readsValue)) updates.push(`const x${j} = v${j}[i];`);
-    // Arguments sharing the last mask bit may have no NULLs themselves even when the bit is set.
-    if (nullable) updates.push(`const n${j} = ${j >= LAST_BIT ? `q${j} !== null && ` : ''}q${j}[i] === 0;`);
-  });
-  const at = (field: number): string => `S[o + ${field}]`;
-  accs.forEach((acc, a) => {
-    const j = agg.argOf[a]!;
-    const code = acc.fused!.code(at, `x${j}`, j >= 0 && (nullMask & nullBit(j)) !== 0 ? `n${j}` : undefined);
-    if (code) updates.push(code);
-  });
-  return { setup, updates };
-}
-
-/** The fused loop of a group aggregate over slots given per row. */
-function groupKernel(parts: { setup: string[]; updates: string[] }): Kernel {
-  const body = ["'use strict';", ...parts.setup, 'for (let i = 0; i < n; i++) {', '  const s = slots[i];', '  if (s < 0) continue;', ...parts.updates.map((u) => `  ${u}`), '}'].join('\n');
-  let kernel = kernels.get(body);
-  if (!kernel) {
-    kernel = new Function('slots', 'n', 'A', 'V', 'Q', body) as Kernel;
-    kernels.set(body, kernel);
-  }
-  return kernel;
-}
-
-/** Kernels by source text (which depends only on the aggregate kinds and types), shared by operators of one shape. */
-const kernels = new Map<string, Kernel>();
 
 export function validateAggregates(aggregates: readonly NamedAggregate[], keys: readonly NamedExpr[], reserved: readonly string[]): void {
   const names = new Set<string>(reserved);

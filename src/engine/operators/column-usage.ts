@@ -1,6 +1,7 @@
 // Which of the source's columns a plan reads, so the source decodes only those (others stay NULL).
-import type { Expr } from '../expr/ir.js';
-import type { PlanNode } from '../query/plan.js';
+import type { Expr } from '../plan/expr.js';
+import type { PlanNode } from '../plan/plan.js';
+import { unreachable } from '../errors.js';
 
 function collect(e: Expr, out: Set<number>): void {
   switch (e.kind) {
@@ -31,10 +32,8 @@ function collect(e: Expr, out: Set<number>): void {
       collect(e.low, out);
       collect(e.high, out);
       return;
-    default: {
-      const never: never = e;
-      throw new Error(`unknown expression ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable(e, 'expression');
   }
 }
 

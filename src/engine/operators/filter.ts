@@ -1,12 +1,13 @@
 // Keeps the rows whose predicate is TRUE (NULL and FALSE drop the row).
 import type { RecordBatch } from 'apache-arrow';
-import type { FilterNode, ColumnSchema } from '../query/plan.js';
+import type { FilterNode } from '../plan/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
-import { compileExpr } from '../expr/compile-expr.js';
+import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { takeBatch } from '../batch/take.js';
 import { EddyError } from '../errors.js';
-import type { Collector, Operator, OperatorContext } from './operator.js';
+import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
 
 export class Filter implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
@@ -18,6 +19,10 @@ export class Filter implements Operator {
     this.types = input.map((c) => c.type);
     this.predicate = compileExpr(node.predicate, { ...context, inputTypes: this.types });
     this.outputColumns = input;
+  }
+
+  generatedCode(): readonly GeneratedCode[] {
+    return this.predicate.source === '' ? [] : [{ what: 'predicate', params: EXPRESSION_PARAMS, body: this.predicate.source }];
   }
 
   processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {

@@ -1,9 +1,11 @@
 // GROUP BY without a window: a continuously updated aggregate. After each batch it emits the new row of
 // every key the batch touched (an upsert changelog keyed by the group columns).
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { ColumnSchema, GroupAggregateNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { GroupAggregateNode } from '../plan/plan.js';
 import type { ExprContext } from '../expr/compile-expr.js';
-import type { Collector, Operator, OperatorContext } from './operator.js';
+import { GROUP_KERNEL_PARAMS, groupKernelSource } from './aggregate-kernels.js';
+import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
 import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
 import type { KeyValue } from './key-mapper.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
@@ -28,6 +30,15 @@ export class GroupAggregate implements Operator {
     this.agg = new Aggregation(input, node.keys, node.aggregates, context);
     this.outputColumns = [...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), ...node.aggregates.map((a) => ({ name: a.name, type: a.type }))];
     this.schema = arrowSchema(this.outputColumns);
+  }
+
+  generatedCode(): readonly GeneratedCode[] {
+    const shape = this.agg.kernelShape;
+    return this.agg.generatedCode(
+      shape
+        ? { what: 'aggregate loop, for a batch without NULLs (each argument with NULLs in a batch adds its test)', params: GROUP_KERNEL_PARAMS, body: groupKernelSource(shape, 0) }
+        : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
+    );
   }
 
   /** Distinct keys held (each one's state lives until the query stops). */
@@ -99,6 +110,9 @@ export class GroupAggregate implements Operator {
    * Every group, column-wise: the key values of group i at `keys[i * width …]` and its accumulators'
    * state at `accs[i]`, with no per-group object or repeated member names.
    */
+  /** 1: column-wise groups (GroupSnapshot), or the one object per group that came before them. */
+  readonly snapshotVersion = 1;
+
   snapshot(): GroupSnapshot {
     this.startEpoch();
     const all = new Array<number>(this.agg.keys.size);

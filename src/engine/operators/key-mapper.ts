@@ -1,6 +1,6 @@
 // Maps group keys (one or more columns, NULL allowed) to dense ids through a Map, remembering each id's
 // key values so results can carry them.
-import type { DataType } from '../expr/ir.js';
+import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
 import { allocValues } from '../batch/column.js';
 import { decodeUtf8, encodeUtf8 } from '../batch/utf8.js';

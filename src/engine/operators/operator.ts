@@ -2,7 +2,7 @@
 // advanced by watermarks. Operators see only Arrow batches and watermarks, never the stream store.
 import type { RecordBatch } from 'apache-arrow';
 import type { Clock } from '../clock.js';
-import type { ColumnSchema } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 
 /** Counters an operator adds to; the query's status reports them. */
 export interface OperatorMetrics {
@@ -12,6 +12,15 @@ export interface OperatorMetrics {
 export interface OperatorContext {
   readonly clock: Clock;
   readonly metrics: OperatorMetrics;
+}
+
+/** JavaScript an operator generated from its plan node and runs, as EXPLAIN CODEGEN prints it. */
+export interface GeneratedCode {
+  /** What the code computes: `predicate`, `column total`, `aggregate loop, …`. */
+  readonly what: string;
+  /** The function's parameters and body; an empty body when there is no loop to show (and `what` says why). */
+  readonly params: readonly string[];
+  readonly body: string;
 }
 
 /** Where an operator puts its output batches. */
@@ -31,6 +40,11 @@ export interface Operator {
   snapshot?(): unknown;
   restore?(state: unknown): void;
   /**
+   * The version of the form `snapshot` and `snapshotChanges` return, required with them. Bump it when
+   * that form changes: the pipeline restores only snapshots of this version (see plan/checkpoint.ts).
+   */
+  readonly snapshotVersion?: number;
+  /**
    * Incremental checkpoints, for operators whose state can be large: what changed since the last
    * `snapshot` or `snapshotChanges` (JSON-serialisable), applied by `restoreChanges` on top of a restored
    * snapshot, in the order they were taken. An operator offers all four or none.
@@ -41,6 +55,8 @@ export interface Operator {
   stateEntries?(): number;
   /** Entries `snapshotChanges` would hold now. */
   changedEntries?(): number;
+  /** The JavaScript the operator generated (see GeneratedCode); absent for operators that generate none. */
+  generatedCode?(): readonly GeneratedCode[];
 }
 
 /** A collector that keeps what it is given (tests, and the end of a pipeline). */

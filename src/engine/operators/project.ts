@@ -1,14 +1,15 @@
 // Computes the SELECT list: one compiled expression per output column; bare column references reuse
 // the input column's Arrow data untouched.
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
-import type { ColumnSchema, ProjectNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { ProjectNode } from '../plan/plan.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
-import { compileExpr } from '../expr/compile-expr.js';
+import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { columnToArrow } from '../batch/column.js';
 import { EddyError } from '../errors.js';
-import type { Collector, Operator, OperatorContext } from './operator.js';
+import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
 
 export class Project implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
@@ -16,6 +17,7 @@ export class Project implements Operator {
   private readonly passThrough: readonly (number | undefined)[];
   private readonly schema: Schema;
   private readonly types;
+  private readonly names: readonly string[];
 
   constructor(node: ProjectNode, input: readonly ColumnSchema[], context: ExprContext = {}) {
     if (node.exprs.length === 0) throw new EddyError('ValidationException', 'a projection needs at least one column');
@@ -29,7 +31,12 @@ export class Project implements Operator {
     this.exprs = node.exprs.map((e) => compileExpr(e.expr, options));
     this.passThrough = node.exprs.map((e) => (e.expr.kind === 'column' ? e.expr.index : undefined));
     this.outputColumns = node.exprs.map((e) => ({ name: e.name, type: e.expr.type }));
+    this.names = node.exprs.map((e) => e.name);
     this.schema = arrowSchema(this.outputColumns);
+  }
+
+  generatedCode(): readonly GeneratedCode[] {
+    return this.exprs.flatMap((e, i) => (e.source === '' ? [] : [{ what: `column ${this.names[i]}`, params: EXPRESSION_PARAMS, body: e.source }]));
   }
 
   processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {

@@ -1,7 +1,8 @@
 // The one map from a plan node's `kind` to the operator that runs it. Factories validate their node
 // (and everything they compile from it) when the query is built, so a running query trusts its plan.
 import type { ExprContext } from '../expr/compile-expr.js';
-import type { ColumnSchema, PlanNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { PlanNode } from '../plan/plan.js';
 import type { Operator } from './operator.js';
 import { Filter } from './filter.js';
 import { Project } from './project.js';
@@ -30,6 +31,8 @@ export interface BuiltPlan {
   readonly source: Source;
   /** Operators after the source, in data-flow order. */
   readonly operators: readonly Operator[];
+  /** The plan node of each operator. */
+  readonly nodes: readonly PlanNode[];
   readonly outputColumns: readonly ColumnSchema[];
 }
 
@@ -50,5 +53,5 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     operators.push(op);
     columns = op.outputColumns;
   }
-  return { source, operators, outputColumns: columns };
+  return { source, operators, nodes: chain, outputColumns: columns };
 }

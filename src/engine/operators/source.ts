@@ -1,7 +1,8 @@
 // The start of every pipeline: decodes a shard's records into batches of the declared columns plus the
 // system columns. Batches enter the operator chain here.
 import type { RecordBatch } from 'apache-arrow';
-import { SYSTEM_COLUMNS, type ColumnSchema, type SourceNode } from '../query/plan.js';
+import { SYSTEM_COLUMNS, type ColumnSchema } from '../plan/schema.js';
+import type { SourceNode } from '../plan/plan.js';
 import type { StreamRecord } from '../stream/stream-store.js';
 import { RecordDecoder } from '../batch/record-decoder.js';
 import type { DecodeResult } from '../batch/record-decoder.js';

@@ -3,98 +3,21 @@
 // per-row cost does not depend on size/slide; a hopping window is the merge of its panes, made once,
 // when the watermark passes its end. Rows older than the watermark on arrival are dropped as late.
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { ColumnSchema, WindowAggregateNode } from '../query/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { WindowAggregateNode } from '../plan/plan.js';
 import type { Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
-import type { Collector, Operator, OperatorContext } from './operator.js';
-import { Aggregation, arrowSchema, fusedUpdates, outputBatch, validateAggregates } from './aggregation.js';
+import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
+import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
+import { DIRECT_INT_KEY, TIME_NULLS, WINDOW_KERNEL_PARAMS, windowKernel, windowKernelSource, type WindowKernel, type WindowKernelHost } from './aggregate-kernels.js';
 import type { BatchView } from '../batch/batch-view.js';
 import type { KeyValue } from './key-mapper.js';
 import { int32View } from '../batch/int64.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
 
-type WindowKernel = (
-  pairs: Int32Array,
-  tv: Uint8Array | null,
-  /** Key ids per row, or, for a single INT key without NULLs in the batch, its values. */
-  keyIds: Int32Array,
-  n: number,
-  wm: number,
-  paneMs: number,
-  W: WindowAggregate,
-  A: readonly Float64Array[],
-  V: readonly Column['values'][],
-  Q: readonly (Uint8Array | null)[],
-) => number;
-
-/** Bit of the NULL mask for the time column (argument bits are below it). */
-const TIME_NULLS = 1 << 31;
-/** Set when the loop finds slots by a single INT key's values rather than by key ids. */
-const DIRECT_INT_KEY = 1 << 30;
 /** INT key values below this index a pane's slots directly; the array per pane is bounded by it. */
 const BY_VALUE_LIMIT = 1 << 16;
-
-/**
- * Generates the fused per-row loop of a window aggregate from fixed fragments; returns late rows.
- * One loop per NULL mask: columns without NULLs in a batch are read with no validity test at all.
- */
-function windowKernel(agg: Aggregation, mask: number): WindowKernel {
-  const parts = fusedUpdates(agg, mask & ~(TIME_NULLS | DIRECT_INT_KEY));
-  const direct = (mask & DIRECT_INT_KEY) !== 0;
-  // A single INT key's small non-negative values index the pane's slots directly (`SV`): no key id
-  // lookup on the way. A value with no slot there yet (new to the pane, new altogether, negative or
-  // large) goes through the operator, which fills the entry in when the value is small enough.
-  const slot = direct
-    ? ['  const kv = keyIds[i];', '  let s = SV[kv];', '  if (!(s >= 0)) {', '    s = W.slotOfValue(kv);', '    SV = W.currentByValue();', '  }']
-    : ['  const k = keyIds[i];', '  let s = slotOfKey[k];', '  if (s < 0) s = W.newSlot(k);'];
-  const body = [
-    "'use strict';",
-    ...parts.setup,
-    direct ? 'let late = 0, SV = W.noSlots;' : 'let late = 0, slotOfKey = W.noSlots;',
-    // The current pane from the watermark on, [lo, paneEnd), as a high word and an offset `span` from
-    // the low word `loBase`: rows in it are recognised with integer operations only. Empty (span 0)
-    // until the first row sets it.
-    'let hiCur = 0, loBase = 0, span = 0;',
-    'for (let i = 0; i < n; i++) {',
-    ...((mask & TIME_NULLS) !== 0 ? ['  if (tv[i] === 0) continue;'] : []),
-    '  const lw = pairs[2 * i], hw = pairs[2 * i + 1];',
-    // Consecutive rows mostly fall in the same pane, at or after the watermark: one range check
-    // covers both, and the division and the late test run only when it fails.
-    '  if (hw !== hiCur || ((lw - loBase) >>> 0) >= span) {',
-    '    const ts = hw * 4294967296 + (lw >>> 0);',
-    '    if (ts < wm) { late++; continue; }',
-    '    const p = Math.floor(ts / paneMs);',
-    direct ? '    SV = W.paneByValue(p);' : '    slotOfKey = W.paneSlots(p);',
-    '    const paneStart = p * paneMs;',
-    '    const paneEnd = paneStart + paneMs;',
-    '    const lo = paneStart > wm ? paneStart : wm;',
-    '    const loHi = Math.floor(lo / 4294967296);',
-    // A range across a high-word boundary is left empty: its rows take this slower path, still right.
-    '    if (Math.floor((paneEnd - 1) / 4294967296) === loHi) {',
-    '      hiCur = loHi | 0;',
-    '      loBase = (lo - loHi * 4294967296) | 0;',
-    '      span = paneEnd - lo;',
-    '    } else span = 0;',
-    '  }',
-    ...slot,
-    ...parts.updates.map((u) => `  ${u}`),
-    '}',
-    'return late;',
-  ].join('\n');
-  let kernel = kernels.get(body);
-  if (!kernel) {
-    kernel = new Function('pairs', 'tv', 'keyIds', 'n', 'wm', 'paneMs', 'W', 'A', 'V', 'Q', body) as WindowKernel;
-    kernels.set(body, kernel);
-  }
-  return kernel;
-}
-
-/**
- * Kernels by source text: operators of the same shape share one function, so it is optimised once.
- * The text depends only on the aggregate kinds, argument types and NULL mask, so this stays small.
- */
-const kernels = new Map<string, WindowKernel>();
 
 /** Below this many key ids, renumbering is not worth its cost. */
 const COMPACT_MIN_KEYS = 4096;
@@ -117,7 +40,7 @@ interface WindowSnapshot {
   readonly panes: { index: number; groups: { key: KeyValue[]; acc: unknown[] }[] }[];
 }
 
-export class WindowAggregate implements Operator {
+export class WindowAggregate implements Operator, WindowKernelHost {
   readonly outputColumns: readonly ColumnSchema[];
   private readonly schema: Schema;
   private readonly agg: Aggregation;
@@ -166,6 +89,15 @@ export class WindowAggregate implements Operator {
       ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
     ];
     this.schema = arrowSchema(this.outputColumns);
+  }
+
+  generatedCode(): readonly GeneratedCode[] {
+    const shape = this.agg.kernelShape;
+    const direct = this.intKeyColumn !== undefined;
+    const what = `aggregate loop, for a batch without NULLs${direct ? ', slots found by the INT key\'s values' : ''} (each column with NULLs in a batch adds its test)`;
+    return this.agg.generatedCode(
+      shape ? { what, params: WINDOW_KERNEL_PARAMS, body: windowKernelSource(shape, direct ? DIRECT_INT_KEY : 0) } : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
+    );
   }
 
   /** Key ids currently assigned (for tests: it follows the keys of open windows). */
@@ -258,7 +190,7 @@ export class WindowAggregate implements Operator {
     } else keyIds = agg.keyIds(view);
     this.knownKeys = agg.keys.size;
     let kernel = this.kernels.get(mask);
-    if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg, mask)));
+    if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg.kernelShape!, mask)));
     // At most n new slots: reserving them now means the arrays handed to the loop cannot move.
     agg.state.reserve(n);
     const late = kernel(pairs, tv, keyIds, n, this.watermark, this.paneMs, this, agg.fusedArrays(), agg.values, agg.valid);
@@ -467,6 +399,9 @@ export class WindowAggregate implements Operator {
     if (this.mergeScratch.length < fresh.size) this.mergeScratch = new Int32Array(fresh.size * 2).fill(-1);
     this.agg.replaceKeys(fresh);
   }
+
+  /** 1: WindowSnapshot. */
+  readonly snapshotVersion = 1;
 
   snapshot(): WindowSnapshot {
     const state = this.agg.state;

@@ -3,7 +3,9 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import type { ColumnSchema, QueryPlan } from './plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { OperatorSnapshot } from '../plan/checkpoint.js';
+import type { PlanNode, QueryPlan } from '../plan/plan.js';
 import type { StreamRecord } from '../stream/stream-store.js';
 import { buildOperators } from '../operators/registry.js';
 import type { Collector, Operator, OperatorContext, OperatorMetrics } from '../operators/operator.js';
@@ -56,6 +58,8 @@ export class Pipeline {
   private hasBase = false;
   /** Entries in the changes taken since the last full snapshot. */
   private entriesInChanges = 0;
+  /** The plan kind of each operator, to name it in messages. */
+  private readonly kinds: readonly PlanNode['kind'][];
 
   /**
    * `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way;
@@ -72,6 +76,12 @@ export class Pipeline {
     const sink = plan.sink;
     if (sink.kind === 'stream' && sink.partitionKeyColumn !== undefined && !built.outputColumns.some((c) => c.name === sink.partitionKeyColumn)) {
       throw new EddyError('ValidationException', `partition key column '${sink.partitionKeyColumn}' is not an output column`);
+    }
+    this.kinds = built.nodes.map((n) => n.kind);
+    for (const [i, op] of this.operators.entries()) {
+      if (op.snapshot && !Number.isSafeInteger(op.snapshotVersion)) {
+        throw new EddyError('InternalFailure', `the ${this.kinds[i]} operator keeps state but gives no snapshotVersion`);
+      }
     }
     this.eventTimeColumn = this.source.node.eventTime.column;
     this.ctx = { clock, metrics: this.metrics };
@@ -134,10 +144,10 @@ export class Pipeline {
     return out;
   }
 
-  snapshot(): unknown[] {
+  snapshot(): (OperatorSnapshot | null)[] {
     this.entriesInChanges = 0;
     this.hasBase = true;
-    return this.operators.map((op) => (op.snapshot ? op.snapshot() : null));
+    return this.operators.map((op) => (op.snapshot ? { version: op.snapshotVersion!, state: op.snapshot() } : null));
   }
 
   /**
@@ -147,7 +157,7 @@ export class Pipeline {
    * which starts the count again. So a large, slowly changing state is written a little at a time, and
    * what a restart reads back stays under twice the size of the state itself.
    */
-  checkpointState(): { readonly operators: unknown[] } | { readonly changes: unknown[] } {
+  checkpointState(): { readonly operators: (OperatorSnapshot | null)[] } | { readonly changes: (OperatorSnapshot | null)[] } {
     const stateful = this.operators.filter((op) => op.snapshot);
     if (this.hasBase && stateful.every((op) => op.snapshotChanges && op.stateEntries && op.changedEntries)) {
       let full = 0;
@@ -158,25 +168,42 @@ export class Pipeline {
       }
       if (this.entriesInChanges + changed < full) {
         this.entriesInChanges += changed;
-        return { changes: this.operators.map((op) => (op.snapshotChanges && op.changedEntries!() > 0 ? op.snapshotChanges() : null)) };
+        return {
+          changes: this.operators.map((op) =>
+            op.snapshotChanges && op.changedEntries!() > 0 ? { version: op.snapshotVersion!, state: op.snapshotChanges() } : null,
+          ),
+        };
       }
     }
     return { operators: this.snapshot() };
   }
 
-  restore(states: readonly unknown[]): void {
+  restore(states: readonly (OperatorSnapshot | null)[]): void {
     this.operators.forEach((op, i) => {
       const s = states[i];
-      if (s !== null && s !== undefined) op.restore?.(s);
+      if (s !== null && s !== undefined && op.restore) op.restore(this.stateOf(s, i));
     });
   }
 
   /** Applies one checkpoint's changes on top of the restored state. */
-  restoreChanges(changes: readonly unknown[]): void {
+  restoreChanges(changes: readonly (OperatorSnapshot | null)[]): void {
     this.operators.forEach((op, i) => {
       const c = changes[i];
-      if (c !== null && c !== undefined) op.restoreChanges?.(c);
+      if (c !== null && c !== undefined && op.restoreChanges) op.restoreChanges(this.stateOf(c, i));
     });
+  }
+
+  /** The state in an operator's snapshot, after checking it is in the form the operator reads. */
+  private stateOf(snapshot: OperatorSnapshot, i: number): unknown {
+    const version = this.operators[i]!.snapshotVersion;
+    const found = typeof snapshot === 'object' && snapshot !== null && 'state' in snapshot ? snapshot.version : undefined;
+    if (found !== version) {
+      throw new EddyError(
+        'InternalFailure',
+        `the checkpoint holds the state of the ${this.kinds[i]} operator in form ${JSON.stringify(found ?? null)}, which this version of Eddy does not read (it reads form ${version}); run the version that wrote it, or delete the query's checkpoint files to restart it from the beginning of its stream`,
+      );
+    }
+    return snapshot.state;
   }
 
   /** The query has ended: operators let go of their state. */

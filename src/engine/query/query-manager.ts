@@ -11,13 +11,14 @@ import { systemClock } from '../clock.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import type { Catalog, StoredQuery } from '../catalog/catalog.js';
 import { EddyError } from '../errors.js';
-import type { PlanNode, QueryPlan } from './plan.js';
+import { sourceStream, type QueryPlan } from '../plan/plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { resultShape, type ResultShape } from './result-shape.js';
 import { RunningQuery } from './running-query.js';
 import { QueryScheduler } from './query-scheduler.js';
-import type { QueryCheckpoint, QueryInfo, QueryStatus } from './running-query.js';
+import type { QueryCheckpoint } from '../plan/checkpoint.js';
+import type { QueryInfo, QueryStatus } from './running-query.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -272,14 +273,4 @@ function storedShape(plan: QueryPlan): ResultShape {
   } catch {
     return { changelog: 'append', keys: [] };
   }
-}
-
-/** The stream a stored plan reads, found defensively: the plan may be one this version cannot build. */
-export function sourceStream(plan: QueryPlan): string {
-  let node: PlanNode | undefined = plan.root;
-  for (let depth = 0; node !== undefined && depth < 64; depth++) {
-    if (node.kind === 'source') return typeof node.stream === 'string' ? node.stream : '';
-    node = 'input' in node ? node.input : undefined;
-  }
-  return '';
 }

@@ -1,7 +1,8 @@
 // What a subscriber needs to know to show a query's rows: whether each row is new or replaces an earlier
 // one, which output columns identify a row, and which hold its window. Derived from the plan by following
 // output columns down through projections and filters to the aggregate that made them.
-import { assertNever, type PlanNode, type QueryPlan, type WindowSpec } from './plan.js';
+import { unreachable } from '../errors.js';
+import type { PlanNode, QueryPlan, WindowSpec } from '../plan/plan.js';
 
 export interface ResultShape {
   /**
@@ -75,7 +76,7 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
       case 'source':
         return undefined;
       default:
-        return assertNever(node);
+        return unreachable(node, 'plan node');
     }
   }
 }
@@ -95,6 +96,6 @@ function originIn(node: PlanNode, index: number, aggregate: AggregateNode): numb
     case 'source':
       return undefined;
     default:
-      return assertNever(node);
+      return unreachable(node, 'plan node');
   }
 }

@@ -11,7 +11,8 @@
 // Each batch and each watermark step runs within the query's CPU budget (see cpu-budget.ts); a query
 // that runs over it is failed rather than left to hold the thread every API shares.
 import type { Clock } from '../clock.js';
-import type { QueryPlan, ColumnSchema } from './plan.js';
+import type { QueryPlan } from '../plan/plan.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import type { ShardCursor, ShardDescription, StreamStore } from '../stream/stream-store.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchToRows } from '../batch/rows.js';
@@ -23,28 +24,9 @@ import type { ResultHub } from './result-hub.js';
 import { StreamSink } from './stream-sink.js';
 import { WatermarkTracker } from './watermark-tracker.js';
 import type { QueryScheduler } from './query-scheduler.js';
-import type { WatermarkState } from './watermark-tracker.js';
+import type { QueryCheckpoint, ShardCheckpoint } from '../plan/checkpoint.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
-
-/** Where a query stands in one shard: read up to and including `after`, or read to its end. */
-export interface ShardCheckpoint {
-  readonly after?: string;
-  readonly done?: boolean;
-}
-
-export interface QueryCheckpoint {
-  readonly shards: Readonly<Record<string, ShardCheckpoint>>;
-  readonly watermark?: WatermarkState;
-  /** Each operator's snapshot, in pipeline order (null for stateless ones). */
-  readonly operators?: readonly unknown[];
-  /**
-   * Changes to apply on top of `operators`, oldest first; each holds, per operator, what changed since
-   * the checkpoint before it (null: nothing). A checkpoint saved with `changes` and no `operators` is a
-   * delta on the checkpoints saved before it (see Pipeline.checkpointState).
-   */
-  readonly changes?: readonly (readonly unknown[])[];
-}
 
 export interface QueryInfo {
   readonly id: string;

@@ -3,6 +3,7 @@
 // idle timeout stops holding the watermark back; a closed shard drops out once it has been read to its
 // end, and its children join carrying its progress. The combined watermark never moves backwards.
 import type { Clock } from '../clock.js';
+import type { WatermarkState } from '../plan/checkpoint.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
@@ -25,11 +26,6 @@ export interface ShardWatermark {
   readonly watermark: number;
   /** No records for longer than the idle timeout: it no longer holds the watermark back. */
   readonly idle: boolean;
-}
-
-export interface WatermarkState {
-  readonly watermark: number | null;
-  readonly shards: Record<string, number | null>;
 }
 
 export class WatermarkTracker {

@@ -8,6 +8,26 @@ export const MAX_HASH_KEY = (1n << 128n) - 1n;
 
 const EXPLICIT_HASH_KEY_PATTERN = /^(0|[1-9]\d{0,38})$/;
 
+/** The constraint an ExplicitHashKey off its wire pattern breaks, worded as Kinesis words it. */
+export const EXPLICIT_HASH_KEY_CONSTRAINT = 'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})';
+
+/** Whether a value has the ExplicitHashKey wire pattern (whatever its size). */
+export function matchesHashKeyPattern(value: string): boolean {
+  return EXPLICIT_HASH_KEY_PATTERN.test(value);
+}
+
+/** An ExplicitHashKey of the wire pattern as a number; past 2^128 − 1 an InvalidArgumentException, as Kinesis answers. */
+export function hashKeyInRange(value: string): bigint {
+  const key = BigInt(value);
+  if (key > MAX_HASH_KEY) {
+    throw new EddyError(
+      'InvalidArgumentException',
+      `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${value}`,
+    );
+  }
+  return key;
+}
+
 /** MD5 of the partition key's UTF-8 bytes, read as an unsigned big-endian 128-bit integer. */
 export function partitionKeyHash(partitionKey: string): bigint {
   return BigInt('0x' + hash('md5', partitionKey, 'hex'));
@@ -19,24 +39,8 @@ export function partitionKeyHash(partitionKey: string): bigint {
  * itself). `field` names the member in the message (e.g. `explicitHashKey`).
  */
 export function parseExplicitHashKey(value: string, field = 'explicitHashKey', options: { unbounded?: boolean } = {}): bigint {
-  if (!EXPLICIT_HASH_KEY_PATTERN.test(value)) {
-    throw new EddyError(
-      'ValidationException',
-      `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ` +
-        'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})',
-    );
+  if (!matchesHashKeyPattern(value)) {
+    throw new EddyError('ValidationException', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${EXPLICIT_HASH_KEY_CONSTRAINT}`);
   }
-  const key = BigInt(value);
-  if (key > MAX_HASH_KEY && options.unbounded !== true) {
-    throw new EddyError(
-      'InvalidArgumentException',
-      `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${value}`,
-    );
-  }
-  return key;
-}
-
-/** True when `value` matches the explicit hash key wire pattern and lies in [0, 2^128 − 1]. */
-export function isValidHashKey(value: string): boolean {
-  return EXPLICIT_HASH_KEY_PATTERN.test(value) && BigInt(value) <= MAX_HASH_KEY;
+  return options.unbounded === true ? BigInt(value) : hashKeyInRange(value);
 }

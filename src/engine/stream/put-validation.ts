@@ -2,14 +2,13 @@
 // record is stored; only throttling and write failures are reported per record.
 
 import { EddyError } from '../errors.js';
-import { MAX_HASH_KEY } from './hash-key.js';
+import { EXPLICIT_HASH_KEY_CONSTRAINT, hashKeyInRange, matchesHashKeyPattern } from './hash-key.js';
 import type { PutRecordInput } from './stream-store.js';
 import { Violations, checkLength } from './validation.js';
 
 export const MAX_RECORD_BYTES = 1024 * 1024;
 export const MAX_BATCH_RECORDS = 500;
 export const MAX_BATCH_BYTES = 5 * 1024 * 1024;
-const HASH_KEY_PATTERN = /^(0|[1-9]\d{0,38})$/;
 
 /**
  * Checks one record; returns its explicit hash key parsed (or undefined) and its size for throttling.
@@ -27,18 +26,11 @@ function checkRecord(v: Violations, record: PutRecordInput, field: string): bigi
   }
   const explicit = record.explicitHashKey;
   if (explicit === undefined || explicit === null) return undefined;
-  if (typeof explicit !== 'string' || !HASH_KEY_PATTERN.test(explicit)) {
-    v.add(explicit, `${field}explicitHashKey`, 'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})');
+  if (typeof explicit !== 'string' || !matchesHashKeyPattern(explicit)) {
+    v.add(explicit, `${field}explicitHashKey`, EXPLICIT_HASH_KEY_CONSTRAINT);
     return undefined;
   }
-  const hash = BigInt(explicit);
-  if (hash > MAX_HASH_KEY) {
-    throw new EddyError(
-      'InvalidArgumentException',
-      `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${explicit}`,
-    );
-  }
-  return hash;
+  return hashKeyInRange(explicit);
 }
 
 /** Data plus the partition key's UTF-8 bytes. */

@@ -22,10 +22,6 @@ export function uniformRanges(count: number): HashRange[] {
   return ranges;
 }
 
-export function rangeContains(range: HashRange, key: bigint): boolean {
-  return key >= range.start && key <= range.end;
-}
-
 export function rangesEqual(a: HashRange, b: HashRange): boolean {
   return a.start === b.start && a.end === b.end;
 }

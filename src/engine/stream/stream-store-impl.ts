@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
+import { MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN } from '../plan/schema.js';
 import { parseExplicitHashKey } from './hash-key.js';
 import { MemoryShardLog } from './log/memory-shard-log.js';
 import { writeRecord, writeRecords } from './record-writer.js';
@@ -196,7 +197,7 @@ export class StreamStoreImpl implements StreamStore {
   ): Promise<void> {
     this.checkOpen();
     const v = new Violations();
-    if (typeof streamName !== 'string' || streamName.length < 1 || streamName.length > 128 || !/^[a-zA-Z0-9_.-]+$/.test(streamName)) {
+    if (typeof streamName !== 'string' || streamName.length < 1 || streamName.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(streamName)) {
       validateStreamName(streamName);
     }
     const mode: StreamMode = options.mode ?? (options.shardCount === undefined ? 'ON_DEMAND' : 'PROVISIONED');

@@ -2,9 +2,9 @@
 // 'field' failed to satisfy constraint: Member must …", every violation of a request listed together.
 
 import { EddyError } from '../errors.js';
+import { MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN } from '../plan/schema.js';
 import { decodeSequenceNumber } from './sequence-number.js';
 
-export const STREAM_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
 const SEQUENCE_NUMBER_FOR_ORDERING_PATTERN = /^(0|[1-9]\d{0,128})$/;
 
 /** Collects violations and throws them as one ValidationException. */
@@ -53,7 +53,7 @@ export function checkStreamName(v: Violations, name: string, field = 'streamName
     v.add(name, field, 'Member must have length greater than or equal to 1');
     return;
   }
-  if (name.length > 128) v.add(name, field, 'Member must have length less than or equal to 128');
+  if (name.length > MAX_STREAM_NAME_LENGTH) v.add(name, field, `Member must have length less than or equal to ${MAX_STREAM_NAME_LENGTH}`);
   if (!STREAM_NAME_PATTERN.test(name)) {
     v.add(name, field, 'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+');
   }
@@ -62,10 +62,6 @@ export function checkStreamName(v: Violations, name: string, field = 'streamName
 export function checkIntegerAtLeast(v: Violations, value: number, field: string, min: number): void {
   if (!Number.isInteger(value)) v.add(value, field, 'Member must be an integer');
   else if (value < min) v.add(value, field, `Member must have value greater than or equal to ${min}`);
-}
-
-export function checkIntegerAtMost(v: Violations, value: number, field: string, max: number): void {
-  if (Number.isInteger(value) && value > max) v.add(value, field, `Member must have value less than or equal to ${max}`);
 }
 
 export function validateStreamName(name: string, field = 'streamName'): void {

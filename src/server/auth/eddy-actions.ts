@@ -2,7 +2,7 @@
 // the credentials file. Kinesis and Firehose requests are the actions `kinesis:<Operation>` and
 // `firehose:<Operation>`; resources are `stream/<name>`, `deliverystream/<name>` and `query/<id>`.
 
-import { EddyError, sourceStream } from '../../engine/index.js';
+import { sourceStream, unreachable } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 
 export const EDDY_ACTIONS = {
@@ -64,10 +64,6 @@ export function statementActions(statement: CompiledStatement): { readonly actio
         { action: EDDY_ACTIONS.insertInto, resource: `stream/${statement.target}` },
       ];
     default:
-      return assertNever(statement);
+      return unreachable(statement, 'statement');
   }
-}
-
-function assertNever(value: never): never {
-  throw new EddyError('InternalFailure', `unexpected statement ${JSON.stringify(value)}`);
 }

@@ -5,7 +5,6 @@ import { createHash, createHmac } from 'node:crypto';
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 export const SCOPE_TERMINATOR = 'aws4_request';
-export const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c5113fb92427ae41e4649b934ca495991b7852b855';
 
 export interface CanonicalRequestParts {
   readonly method: string;

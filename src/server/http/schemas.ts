@@ -1,12 +1,7 @@
 // JSON schemas of the /v1 API, for input validation and for fast, leak-free output serialisation.
 
+import { columnSchema } from '../../statements/index.js';
 import { recordDataProperties, recordDataRequired } from './record-data.js';
-
-export const columnSchema = {
-  type: 'object',
-  required: ['name', 'type'],
-  properties: { name: { type: 'string' }, type: { type: 'string' } },
-} as const;
 
 const columns = { type: 'array', items: columnSchema } as const;
 
@@ -31,12 +26,6 @@ export const resultShapeSchema = {
   },
 } as const;
 
-export const querySummarySchema = {
-  type: 'object',
-  required: ['id', 'name', 'status', 'columns'],
-  properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, columns },
-} as const;
-
 export const queryStatusSchema = {
   type: 'object',
   required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'shards', 'result', 'inputRecordsPerSecond', 'outputRowsPerSecond', 'startedAt'],
@@ -47,7 +36,7 @@ export const queryStatusSchema = {
     status: { type: 'string' },
     error: { type: 'string' },
     columns,
-    sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' } } },
+    sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' }, partitionKeyColumn: { type: 'string' } } },
     stream: { type: 'string' },
     inputRecords: { type: 'integer' },
     outputRows: { type: 'integer' },
@@ -88,23 +77,6 @@ export const queryStatusSchema = {
       },
     },
     startedAt: { type: 'string' },
-  },
-} as const;
-
-export const statementResultSchema = {
-  type: 'object',
-  required: ['kind', 'sql'],
-  properties: {
-    kind: { type: 'string' },
-    sql: { type: 'string' },
-    stream: { type: 'string' },
-    action: { type: 'string' },
-    dropped: { type: 'boolean' },
-    message: { type: 'string' },
-    columns,
-    rows: { type: 'array', items: { type: 'object', additionalProperties: true } },
-    text: { type: 'string' },
-    query: querySummarySchema,
   },
 } as const;
 

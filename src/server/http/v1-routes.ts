@@ -8,20 +8,20 @@ import type { CompiledStatement } from '../../sql/index.js';
 import { accessControlOf, type Principal } from '../auth/access-control.js';
 import { EDDY_ACTIONS, statementActions } from '../auth/eddy-actions.js';
 import { jsonBodyExcess } from '../request-body-bounds.js';
-import { summary, type SqlService } from '../sql-service.js';
+import { querySummarySchema, statementResultsSchema, summary } from '../../statements/index.js';
+import type { SqlService } from '../sql-service.js';
 import { authenticateApiRequests } from './api-authentication.js';
 import { errorResponseSchema, sendApiError } from './api-error.js';
 import { deliveryStreamRoutes, type DeliveryStreamRoutesOptions } from './delivery-stream-routes.js';
 import type { LiveRates } from './live-rates.js';
 import { onlyFields } from './only-fields.js';
+import type { SchemaTypeProvider } from './schema-type-provider.js';
 import { queryForWire } from './query-wire.js';
 import {
   queryBodySchema,
   queryIdParamsSchema,
   queryStatusSchema,
-  querySummarySchema,
   sqlBodySchema,
-  statementResultSchema,
   streamListingSchema,
 } from './schemas.js';
 import { streamRoutes, type RouteAuthorizer, type StreamRoutesOptions } from './stream-routes.js';
@@ -76,13 +76,14 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       if (!principal.permissions.unrestricted) startedBy.set(queryId, principal.name);
     };
 
-    app.post<{ Body: { sql: string } }>(
+    const typed = app.withTypeProvider<SchemaTypeProvider>();
+    typed.post(
       '/sql',
       {
         preValidation: onlyFields(sqlBodySchema.properties),
         schema: {
           body: sqlBodySchema,
-          response: { 200: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: statementResultSchema } } }, ...errors },
+          response: { 200: statementResultsSchema, ...errors },
         },
       },
       async (request) => {
@@ -95,7 +96,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Body: { sql: string; name?: string } }>(
+    typed.post(
       '/queries',
       { preValidation: onlyFields(queryBodySchema.properties), schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
       async (request, reply) => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordDecoder } from '../../../src/engine/batch/record-decoder.js';
 import { batchToRows } from '../../../src/engine/batch/rows.js';
-import type { ColumnSchema } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
 import type { StreamRecord } from '../../../src/engine/stream/stream-store.js';
 
 const columns: ColumnSchema[] = [

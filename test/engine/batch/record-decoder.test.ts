@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordDecoder } from '../../../src/engine/batch/record-decoder.js';
 import type { StreamRecord } from '../../../src/engine/stream/stream-store.js';
-import type { ColumnSchema, RecordFormat } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema, RecordFormat } from '../../../src/engine/plan/schema.js';
 import { batchToRows } from '../../../src/engine/batch/rows.js';
 import { kplAggregate } from '../kpl/kpl-test-writer.js';
 

@@ -3,8 +3,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog, CATALOG_FILE, QUERY_CHECKPOINTS_DIR } from '../../../src/engine/catalog/catalog.js';
-import type { QueryCheckpoint } from '../../../src/engine/query/running-query.js';
-import type { QueryPlan, StreamSchema } from '../../../src/engine/query/plan.js';
+import type { QueryCheckpoint } from '../../../src/engine/plan/checkpoint.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
+import type { StreamSchema } from '../../../src/engine/plan/schema.js';
 
 const clicks: StreamSchema = {
   name: 'clicks',
@@ -71,11 +72,11 @@ describe('Catalog', () => {
     // An atomic replacement is a new file: an unchanged inode means the file was not rewritten.
     const inodes = async () => [(await stat(join(dir, CATALOG_FILE))).ino, (await stat(q2File)).ino];
     const before = await inodes();
-    const big: QueryCheckpoint = { shards: { s: { after: '2' } }, operators: [{ groups: Array.from({ length: 1000 }, (_, i) => ({ key: [`k${i}`], acc: [i] })) }] };
+    const big: QueryCheckpoint = { shards: { s: { after: '2' } }, operators: [{ version: 1, state: { groups: Array.from({ length: 1000 }, (_, i) => ({ key: [`k${i}`], acc: [i] })) } }] };
     await cat.saveCheckpoint('q1', big);
     expect(await inodes()).toEqual(before);
     expect(catalogText).not.toContain('checkpoint');
-    expect(JSON.parse(await readFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), 'utf8'))).toEqual({ format: 2, generation: 1, checkpoint: big });
+    expect(JSON.parse(await readFile(join(dir, QUERY_CHECKPOINTS_DIR, 'q1.json'), 'utf8'))).toEqual({ format: 3, generation: 1, checkpoint: big });
     expect((await readdir(join(dir, QUERY_CHECKPOINTS_DIR))).sort()).toEqual(['q1.json', 'q1.query.json', 'q2.json', 'q2.query.json']);
     const again = await Catalog.open(dir);
     expect(again.query('q1')?.checkpoint).toEqual(big);

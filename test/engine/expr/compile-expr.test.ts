@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileExpr } from '../../../src/engine/expr/compile-expr.js';
-import type { Expr } from '../../../src/engine/expr/ir.js';
+import type { Expr } from '../../../src/engine/plan/expr.js';
 import { ManualClock } from '../../../src/engine/clock.js';
 import { call, col, column, evaluate, lit } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { DataType, Expr } from '../../../src/engine/expr/ir.js';
+import type { DataType, Expr } from '../../../src/engine/plan/expr.js';
 import type { Column } from '../../../src/engine/batch/column.js';
 import { columnValue } from '../../../src/engine/batch/column.js';
 import { compileExpr } from '../../../src/engine/expr/compile-expr.js';

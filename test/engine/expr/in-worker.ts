@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildCli } from '../../cli/run-eddy.js';
-import type { Expr } from '../../../src/engine/expr/ir.js';
+import type { Expr } from '../../../src/engine/plan/expr.js';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');

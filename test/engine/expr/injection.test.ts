@@ -1,7 +1,7 @@
 // SQL text must never become JavaScript: literals and names reach compiled code only as data.
 import { describe, expect, it } from 'vitest';
 import { compileExpr } from '../../../src/engine/expr/compile-expr.js';
-import type { Expr } from '../../../src/engine/expr/ir.js';
+import type { Expr } from '../../../src/engine/plan/expr.js';
 import { call, col, column, evaluate, lit } from './helpers.js';
 
 const hostile = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sourceColumnsUsed } from '../../../src/engine/operators/column-usage.js';
-import type { PlanNode, SourceNode } from '../../../src/engine/query/plan.js';
+import type { PlanNode, SourceNode } from '../../../src/engine/plan/plan.js';
 
 const source: SourceNode = {
   kind: 'source',

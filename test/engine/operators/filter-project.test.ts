@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ColumnSchema, PlanNode, SourceNode } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { PlanNode, SourceNode } from '../../../src/engine/plan/plan.js';
 import { Filter } from '../../../src/engine/operators/filter.js';
 import { Project } from '../../../src/engine/operators/project.js';
 import { buildOperators } from '../../../src/engine/operators/registry.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ColumnSchema, GroupAggregateNode } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { GroupAggregateNode } from '../../../src/engine/plan/plan.js';
 import { GroupAggregate } from '../../../src/engine/operators/group-aggregate.js';
 import { Harness } from './helpers.js';
 

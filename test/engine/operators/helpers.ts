@@ -1,6 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
-import type { DataType } from '../../../src/engine/expr/ir.js';
-import type { ColumnSchema } from '../../../src/engine/query/plan.js';
+import type { DataType } from '../../../src/engine/plan/expr.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
 import { arrowSchema, makeBatch } from '../../../src/engine/batch/arrow-types.js';
 import { allocValues, columnToArrow } from '../../../src/engine/batch/column.js';
 import type { Column } from '../../../src/engine/batch/column.js';

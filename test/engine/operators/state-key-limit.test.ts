@@ -1,7 +1,8 @@
 // Every aggregate bounds the state keys it holds: a query over an unbounded key fails with an error
 // naming the limit and the grouping, rather than growing until the process runs out of memory.
 import { describe, expect, it } from 'vitest';
-import type { ColumnSchema, GroupAggregateNode, WindowAggregateNode } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { GroupAggregateNode, WindowAggregateNode } from '../../../src/engine/plan/plan.js';
 import { GroupAggregate } from '../../../src/engine/operators/group-aggregate.js';
 import { WindowAggregate } from '../../../src/engine/operators/window-aggregate.js';
 import { DEFAULT_MAX_STATE_KEYS } from '../../../src/engine/operators/state-key-limit.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ColumnSchema, WindowAggregateNode } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { WindowAggregateNode } from '../../../src/engine/plan/plan.js';
 import { WindowAggregate } from '../../../src/engine/operators/window-aggregate.js';
 import { Harness } from './helpers.js';
 import type { Value } from './helpers.js';

@@ -2,8 +2,9 @@
 // watermark, late rows, several keys, NULL keys and values, and every aggregate checked against a
 // brute-force oracle that enumerates each row's windows directly.
 import { describe, expect, it } from 'vitest';
-import type { AggregateFn, ColumnSchema, WindowAggregateNode, WindowSpec } from '../../../src/engine/query/plan.js';
-import type { DataType } from '../../../src/engine/expr/ir.js';
+import type { AggregateFn, WindowAggregateNode, WindowSpec } from '../../../src/engine/plan/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { DataType } from '../../../src/engine/plan/expr.js';
 import { WindowAggregate } from '../../../src/engine/operators/window-aggregate.js';
 import { Harness } from './helpers.js';
 import type { Value } from './helpers.js';

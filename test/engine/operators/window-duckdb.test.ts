@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ColumnSchema, WindowAggregateNode, WindowSpec } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { WindowAggregateNode, WindowSpec } from '../../../src/engine/plan/plan.js';
 import { WindowAggregate } from '../../../src/engine/operators/window-aggregate.js';
 import { Harness } from './helpers.js';
 import type { Value } from './helpers.js';

@@ -1,7 +1,8 @@
 // Windows keyed by a single INT column, whose values the fused loop maps to ids itself when a batch
 // has no NULL keys: results must not depend on which path a batch took.
 import { describe, expect, it } from 'vitest';
-import type { ColumnSchema, WindowAggregateNode, WindowSpec } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { WindowAggregateNode, WindowSpec } from '../../../src/engine/plan/plan.js';
 import { WindowAggregate } from '../../../src/engine/operators/window-aggregate.js';
 import { Harness } from './helpers.js';
 import type { Value } from './helpers.js';

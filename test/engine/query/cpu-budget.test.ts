@@ -8,7 +8,8 @@ import { ManualClock, type Clock } from '../../../src/engine/clock.js';
 import { Catalog } from '../../../src/engine/catalog/catalog.js';
 import { CpuBudget } from '../../../src/engine/query/cpu-budget.js';
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
-import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
 import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
 import type { StreamStore } from '../../../src/engine/stream/stream-store.js';
 

@@ -1,6 +1,7 @@
 // A query with large state checkpoints what changed since its last checkpoint, writes a full snapshot
 // again only once the changes add up to more than the state, and resumes after a restart from its base
-// and every delta after it.
+// and every delta after it. Each operator's state carries the version of its form, and a checkpoint
+// holding another version is refused rather than misread.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import type { StreamRecord, StreamStore } from '../../../src/engine/stream/strea
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
 import { Pipeline } from '../../../src/engine/query/pipeline.js';
 import { Catalog, QUERY_CHECKPOINTS_DIR } from '../../../src/engine/catalog/catalog.js';
-import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
 import type { Row } from '../../../src/engine/batch/rows.js';
 
 const columns: ColumnSchema[] = [
@@ -53,7 +55,7 @@ describe('checkpoints of a GROUP BY', () => {
     const kinds: string[] = [];
     const take = () => {
       const state = pipeline.checkpointState();
-      kinds.push('operators' in state ? 'full' : `changes of ${(state.changes[0] as { accs: unknown[] } | null)?.accs.length ?? 0}`);
+      kinds.push('operators' in state ? 'full' : `changes of ${(state.changes[0]?.state as { accs: unknown[] } | undefined)?.accs.length ?? 0}`);
     };
     ingest(users(0, 100));
     take();
@@ -106,7 +108,7 @@ describe('checkpoints of a GROUP BY', () => {
     const changedKeys = new Set<string>();
     for (const name of deltas) {
       const file = JSON.parse(await readFile(join(dir, name), 'utf8'));
-      for (const c of file.checkpoint.changes) for (const op of c) if (op) for (const k of op.keys) changedKeys.add(k);
+      for (const c of file.checkpoint.changes) for (const op of c) if (op) for (const k of op.state.keys) changedKeys.add(k);
     }
     expect([...changedKeys].sort()).toEqual(['u1', 'u2', 'u3']);
 
@@ -127,5 +129,42 @@ describe('checkpoints of a GROUP BY', () => {
       { user_id: 'u1', n: 3 },
       { user_id: 'u150', n: 2 },
     ]);
+  });
+});
+
+describe('operator snapshots', () => {
+  it('carry the version of their form', () => {
+    const pipeline = new Pipeline(countByUser);
+    pipeline.ingest([{ sequenceNumber: '1', arrivalTimestamp: 0, partitionKey: 'u1', data: click('u1') }], 'shardId-000000000000');
+    const [snapshot] = pipeline.snapshot();
+    expect(snapshot).toMatchObject({ version: 1, state: { width: 1, keys: ['u1'] } });
+    const again = new Pipeline(countByUser);
+    again.restore([snapshot!]);
+    expect(again.snapshot()).toEqual([snapshot]);
+  });
+
+  it('of another version are refused on restore, naming the operator, both versions and what to do', () => {
+    const pipeline = new Pipeline(countByUser);
+    const attempt = () => pipeline.restore([{ version: 2, state: { width: 1, keys: ['u1'], accs: [[1]] } }]);
+    expect(attempt).toThrow(/state of the groupAggregate operator in form 2, which this version of Eddy does not read \(it reads form 1\).*delete the query's checkpoint files/);
+    expect(() => pipeline.restoreChanges([{ version: 0, state: {} }])).toThrow(/in form 0/);
+  });
+
+  it('of another version leave the query failed at start-up, with the reason, until it is deleted', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'eddy-snapshot-version-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const store = await openStreamStore({ dataDir, shardLimits: false });
+    await store.createStream('clicks', { shardCount: 1 });
+    const catalog = await Catalog.open(dataDir);
+    await catalog.putQuery({ id: 'q1', name: 'q1', sql: 'SELECT …', plan: countByUser, createdAt: 1 });
+    await catalog.saveCheckpoint('q1', { shards: {}, operators: [{ version: 9, state: { width: 1, keys: [], accs: [] } }] });
+    const manager = new QueryManager({ store, catalog });
+    cleanup.push(async () => {
+      await manager.close();
+      await store.close();
+    });
+    const [resumed] = await manager.resumeQueries();
+    expect(resumed).toMatchObject({ id: 'q1', status: 'failed' });
+    expect(resumed?.error).toMatch(/^could not resume: the checkpoint holds the state of the groupAggregate operator in form 9/);
   });
 });

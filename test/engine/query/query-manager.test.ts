@@ -9,7 +9,8 @@ import type { StreamRecord, StreamStore } from '../../../src/engine/stream/strea
 import { ManualClock } from '../../../src/engine/clock.js';
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
 import { Catalog } from '../../../src/engine/catalog/catalog.js';
-import type { ColumnSchema, QueryPlan, SourceNode } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { QueryPlan, SourceNode } from '../../../src/engine/plan/plan.js';
 import type { Row } from '../../../src/engine/batch/rows.js';
 
 const columns: ColumnSchema[] = [

@@ -13,7 +13,8 @@ import { QueryScheduler } from '../../../src/engine/query/query-scheduler.js';
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
 import { Catalog } from '../../../src/engine/catalog/catalog.js';
 import { GroupAggregate } from '../../../src/engine/operators/group-aggregate.js';
-import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

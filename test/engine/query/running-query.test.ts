@@ -6,8 +6,9 @@ import type { StreamStore } from '../../../src/engine/stream/stream-store.js';
 import { ManualClock } from '../../../src/engine/clock.js';
 import { ResultHub } from '../../../src/engine/query/result-hub.js';
 import { RunningQuery } from '../../../src/engine/query/running-query.js';
-import type { QueryCheckpoint } from '../../../src/engine/query/running-query.js';
-import type { ColumnSchema, QueryPlan } from '../../../src/engine/query/plan.js';
+import type { QueryCheckpoint } from '../../../src/engine/plan/checkpoint.js';
+import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
+import type { QueryPlan } from '../../../src/engine/plan/plan.js';
 import type { Row } from '../../../src/engine/batch/rows.js';
 
 const columns: ColumnSchema[] = [

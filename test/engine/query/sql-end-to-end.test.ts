@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileSql, staticCatalog } from '../../../src/sql/index.js';
-import type { StreamSchema } from '../../../src/engine/query/plan.js';
+import type { StreamSchema } from '../../../src/engine/plan/schema.js';
 import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
 import type { StreamStore } from '../../../src/engine/stream/stream-store.js';
 import { QueryManager } from '../../../src/engine/query/query-manager.js';

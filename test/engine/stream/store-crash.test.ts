@@ -17,7 +17,10 @@ const writer = path.resolve(__dirname, 'fixtures/store-crash-writer.mjs');
 let workDir: string;
 let modulePath: string;
 
-/** The child runs plain node, so the store's sources are transpiled file by file, keeping their layout. */
+/**
+ * The child runs plain node, so the store's sources (and what they import: the engine's root files and
+ * plan/, which sits below stream/) are transpiled file by file, keeping their layout.
+ */
 function transpileStore(outDir: string): string {
   const files = ['clock.ts', 'errors.ts', 'atomic-file.ts', 'safe-path.ts', 'configured-directory.ts'];
   const walk = (rel: string) => {
@@ -27,6 +30,7 @@ function transpileStore(outDir: string): string {
       else if (entry.name.endsWith('.ts')) files.push(file);
     }
   };
+  walk('plan');
   walk('stream');
   for (const file of files) {
     const { outputText } = ts.transpileModule(fs.readFileSync(path.join(srcEngine, file), 'utf8'), {

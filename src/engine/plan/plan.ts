@@ -2,47 +2,9 @@
 // plain, JSON-serialisable objects; the engine's operator registry turns each `kind` into an operator.
 // The same objects are what EXPLAIN prints, what the catalog persists, and what golden tests compare.
 
-import type { DataType, Expr } from '../expr/ir.js';
-
-export interface ColumnSchema {
-  readonly name: string;
-  readonly type: DataType;
-}
-
-/**
- * The columns every stream has after its declared ones, in this order. `ROWTIME` is another name for
- * `_arrival_time` (the record's ApproximateArrivalTimestamp) in SQL.
- */
-export const SYSTEM_COLUMNS: readonly ColumnSchema[] = [
-  { name: '_arrival_time', type: 'TIMESTAMP' },
-  { name: '_partition_key', type: 'VARCHAR' },
-  { name: '_shard_id', type: 'VARCHAR' },
-  { name: '_sequence_number', type: 'VARCHAR' },
-  // A user record's index inside a KPL aggregate (the KCL's sub-sequence number); 0 for other records.
-  { name: '_sub_sequence_number', type: 'BIGINT' },
-];
-
-/** A stream's declared shape, as CREATE STREAM states it and the catalog persists it. */
-export interface StreamSchema {
-  readonly name: string;
-  /** Declared columns only; SYSTEM_COLUMNS follow them in every batch. */
-  readonly columns: readonly ColumnSchema[];
-  readonly format: RecordFormat;
-  /** `WATERMARK FOR column AS column - INTERVAL …`: the event-time column and the allowed lateness. */
-  readonly watermark?: { readonly column: string; readonly delayMs: number };
-}
-
-/** How a record's bytes become a row. */
-export interface RecordFormat {
-  readonly kind: 'json' | 'csv';
-  /**
-   * For json: per column, the path of keys to read (`['payload', 'user', 'id']`); defaults to [name].
-   * For csv: per column, the 0-based field index; defaults to the column's position.
-   */
-  readonly mappings?: Readonly<Record<string, readonly string[] | number>>;
-  /** For csv. */
-  readonly delimiter?: string;
-}
+import { unreachable } from '../errors.js';
+import type { DataType, Expr } from './expr.js';
+import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
 
 /** Event time: the column windows are computed on, and how far the watermark trails it. */
 export interface EventTime {
@@ -163,7 +125,7 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
         ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
       ];
     default:
-      return assertNever(node);
+      return unreachable(node, 'plan node', 'ValidationException');
   }
 }
 
@@ -179,7 +141,12 @@ export interface QueryPlan {
   readonly columns: readonly ColumnSchema[];
 }
 
-/** Compile-time exhaustiveness check for `switch (node.kind)`. */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected plan node ${JSON.stringify(value)}`);
+/** The stream a plan reads, found defensively: a stored plan may be one this version cannot build. */
+export function sourceStream(plan: QueryPlan): string {
+  let node: PlanNode | undefined = plan.root;
+  for (let depth = 0; node !== undefined && depth < 64; depth++) {
+    if (node.kind === 'source') return typeof node.stream === 'string' ? node.stream : '';
+    node = 'input' in node ? node.input : undefined;
+  }
+  return '';
 }

@@ -1,10 +1,10 @@
 // Scalar functions as SQL names them: arity and argument types checked, arguments coerced, and each
-// mapped to the engine IR function that computes it (see the list in src/engine/expr/ir.ts).
+// mapped to the engine IR function that computes it (see the list in src/engine/plan/expr.ts).
 
-import type { DataType } from '../engine/expr/ir.js';
-import { compileRegexPattern } from '../engine/expr/regex-pattern.js';
+import type { DataType } from '../engine/plan/index.js';
+import { compileRegexPattern } from '../engine/index.js';
 import type { Expression } from './ast.js';
-import { closest } from './errors.js';
+import { closest } from './did-you-mean.js';
 import { call, lit, widest, type Fail, type Typed, type TypeRules } from './typing.js';
 
 export const SCALAR_FUNCTIONS: readonly string[] = [

@@ -1,8 +1,8 @@
 // What compileSql returns: one plain, JSON-serialisable object per statement, each with its own SQL
 // text so the catalog can persist it.
 
-import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/query/plan.js';
-import type { SourceSpan } from './errors.js';
+import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/plan/index.js';
+import type { SourceSpan } from './sql-error.js';
 
 interface StatementText {
   /** The statement's own text, without the separating `;`. */
@@ -52,6 +52,8 @@ export interface ExplainStatement extends StatementText {
   readonly plan: QueryPlan;
   /** The EXPLAIN text (explainPlan of the plan). */
   readonly text: string;
+  /** EXPLAIN CODEGEN: the statement's result adds the code the plan's operators generate (explainCodegen). */
+  readonly codegen?: true;
 }
 
 /** A continuous SELECT whose rows go to subscribers. */

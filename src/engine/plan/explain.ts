@@ -1,8 +1,10 @@
 // Renders a plan as EXPLAIN text: one node per line, children indented, expressions as SQL-like text
 // with column references written name@index (the index into the child's output columns).
 
-import type { Expr } from '../expr/ir.js';
-import { assertNever, outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from './plan.js';
+import { unreachable } from '../errors.js';
+import type { Expr } from './expr.js';
+import { ARRIVAL_TIME_COLUMN } from './schema.js';
+import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
   add: '+',
@@ -74,7 +76,7 @@ export function exprText(e: Expr): string {
     case 'between':
       return `(${exprText(e.expr)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${exprText(e.low)} AND ${exprText(e.high)})`;
     default:
-      return assertNever(e);
+      return unreachable(e, 'expression');
   }
 }
 
@@ -133,7 +135,7 @@ function sinkText(sink: SinkSpec): string {
     case 'stream':
       return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}`;
     default:
-      return assertNever(sink);
+      return unreachable(sink, 'sink');
   }
 }
 
@@ -146,7 +148,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
         ([col, path]) => `${ident(col)} <- ${typeof path === 'number' ? `field ${path}` : `$${path.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('')}`}`,
       );
       const columns = node.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-      const timeName = ident(node.eventTime.column < node.columns.length ? node.columns[node.eventTime.column]!.name : '_arrival_time');
+      const timeName = ident(node.eventTime.column < node.columns.length ? node.columns[node.eventTime.column]!.name : ARRIVAL_TIME_COLUMN);
       out.push(
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
@@ -172,7 +174,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       out.push(`${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`);
       return nodeLines(node.input, depth + 1, out);
     default:
-      return assertNever(node);
+      return unreachable(node, 'plan node');
   }
 }
 

@@ -1,7 +1,7 @@
 // What the SQL compiler needs to know about streams. The engine's persistent catalog implements it; the
 // compiler only reads it.
 
-import type { StreamSchema } from '../engine/query/plan.js';
+import type { StreamSchema } from '../engine/plan/index.js';
 
 export interface SqlCatalog {
   /** The schema of the stream with exactly this name, or undefined when it has none (or does not exist). */

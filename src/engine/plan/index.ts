@@ -1,0 +1,24 @@
+// The vocabulary the SQL compiler and the engine share, and the only part of the engine `sql/` reads
+// besides errors.ts and the engine's own door (../index.ts): schemas and system columns, the expression
+// IR, plan nodes, checkpoint shapes and EXPLAIN. Nothing here imports another engine folder.
+export type { DataType, Expr } from './expr.js';
+export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
+export type { ColumnSchema, RecordFormat, StreamSchema } from './schema.js';
+export { outputColumns, sourceStream } from './plan.js';
+export type {
+  AggregateCall,
+  AggregateFn,
+  EventTime,
+  FilterNode,
+  GroupAggregateNode,
+  NamedExpr,
+  PlanNode,
+  ProjectNode,
+  QueryPlan,
+  SinkSpec,
+  SourceNode,
+  WindowAggregateNode,
+  WindowSpec,
+} from './plan.js';
+export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
+export { durationText, explainPlan, exprText, intervalText } from './explain.js';

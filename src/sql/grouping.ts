@@ -1,0 +1,174 @@
+// GROUP BY and aggregates: the grouping keys (with at most one group window), the aggregate calls a
+// query makes, and how expressions after grouping read the aggregate's output columns.
+
+import type { AggregateCall, Expr } from '../engine/plan/index.js';
+import type { Expression, Name, Query } from './ast.js';
+import type { ExpressionTyper, ExprContext } from './expression-typer.js';
+import { AGGREGATES, containsAggregate, WINDOW_AUX } from './group-functions.js';
+import type { LogicalAggregate } from './logical-plan.js';
+import type { Relation, Scope } from './scope.js';
+import { SqlError } from './sql-error.js';
+import { isNumeric, type Fail, type Typed } from './typing.js';
+import type { WindowAnalyzer } from './windows.js';
+
+/** What grouping makes of a query: its keys and aggregates, in output order after any window bounds. */
+export interface Grouping {
+  readonly keys: readonly { readonly key: string; readonly name: string; readonly ir: Expr }[];
+  readonly aggregates: { key: string; name: string; call: AggregateCall }[];
+  readonly groupWindow?: { readonly fn: 'TUMBLE' | 'HOP'; readonly argsKey: string };
+  readonly tableWindow: boolean;
+  /** 2 when window_start and window_end come first. */
+  readonly offset: number;
+}
+
+export class GroupingAnalyzer {
+  constructor(
+    private readonly scope: Scope,
+    private readonly typer: ExpressionTyper,
+    private readonly windows: WindowAnalyzer,
+    private readonly fail: Fail,
+  ) {}
+
+  /** The grouping of a query with GROUP BY or aggregates: its keys and its window, if any. */
+  groupBy(
+    query: Query,
+    relation: Relation,
+    items: readonly { expr: Expression; alias?: Name }[],
+  ): { grouping: Grouping; window?: LogicalAggregate['window'] } {
+    const input: ExprContext = { relation, clause: 'GROUP BY' };
+    const keys: { key: string; name: string; ir: Expr }[] = [];
+    let groupWindow: Grouping['groupWindow'];
+    let window: LogicalAggregate['window'];
+    const windowColumnsSeen = new Set<string>();
+    for (const g of query.groupBy) {
+      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP')) {
+        if (relation.windowTable) {
+          this.fail('InvalidWindow', `GROUP BY ${g.name}(...) cannot be combined with FROM TABLE(${relation.windowTable.fn}(...)); group by window_start, window_end instead`, g.span);
+        }
+        if (groupWindow) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE or HOP', g.span);
+        const { timeColumn, spec, argsKey } = this.windows.groupWindowCall(g, relation);
+        groupWindow = { fn: g.name, argsKey };
+        window = { spec, timeColumn };
+        continue;
+      }
+      if (g.kind === 'columnRef' && relation.windowTable) {
+        const column = this.scope.findColumn(g, relation);
+        if (column.window) {
+          windowColumnsSeen.add(column.window);
+          continue;
+        }
+      }
+      if (containsAggregate(g)) this.fail('InvalidGrouping', 'GROUP BY cannot contain an aggregate function', g.span);
+      const typed = this.typer.expr(g, input);
+      if (typed.type === 'INTERVAL' || typed.type === 'NULL') this.fail('InvalidGrouping', `Cannot group by ${typed.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, g.span);
+      const key = JSON.stringify(typed.ir);
+      if (keys.some((k) => k.key === key)) continue;
+      const name = g.kind === 'columnRef' ? this.scope.columnName(g, relation) : this.keyName(key, items, input, keys.length);
+      keys.push({ key, name, ir: typed.ir });
+    }
+    if (relation.windowTable) {
+      const missing = (['start', 'end'] as const).filter((w) => !windowColumnsSeen.has(w));
+      if (missing.length > 0) {
+        this.fail(
+          'InvalidWindow',
+          `GROUP BY over TABLE(${relation.windowTable.fn}(...)) must include window_start and window_end (missing ${missing.map((m) => `window_${m}`).join(' and ')})`,
+          query.groupBy[0]?.span ?? query.from.span,
+        );
+      }
+      window = { spec: relation.windowTable.spec, timeColumn: relation.windowTable.timeColumn };
+    }
+    return {
+      grouping: {
+        keys,
+        aggregates: [],
+        ...(groupWindow ? { groupWindow } : {}),
+        tableWindow: relation.windowTable !== undefined,
+        offset: window ? 2 : 0,
+      },
+      ...(window ? { window } : {}),
+    };
+  }
+
+  /** An expression key is named after the select item that shows it, else key<i>. */
+  keyName(key: string, items: readonly { expr: Expression; alias?: Name }[], input: ExprContext, index: number): string {
+    for (const [position, item] of items.entries()) {
+      if (item.expr.kind === 'columnRef' || containsAggregate(item.expr)) continue;
+      try {
+        if (JSON.stringify(this.typer.expr(item.expr, input).ir) === key) return item.alias?.text ?? `EXPR$${position}`;
+      } catch (error) {
+        if (!(error instanceof SqlError)) throw error;
+      }
+    }
+    return `key${index}`;
+  }
+
+  /** After grouping: aggregates, window bounds and whole GROUP BY expressions become output columns. */
+  grouped(e: Expression, ctx: ExprContext, grouping: Grouping): Typed | undefined {
+    if (e.kind === 'call' && e.name in AGGREGATES) return this.aggregate(e, ctx, grouping);
+    if (e.kind === 'call' && e.name in WINDOW_AUX) return this.windows.windowBound(e, ctx, grouping);
+    if (e.kind === 'columnRef') {
+      const column = this.scope.findColumn(e, ctx.relation);
+      if (column.window) return this.windows.windowColumn(column.window === 'end');
+    }
+    if (containsAggregate(e)) return undefined;
+    let typed: Typed;
+    try {
+      typed = this.typer.expr(e, { relation: ctx.relation, clause: ctx.clause });
+    } catch (error) {
+      if (error instanceof SqlError) return undefined;
+      throw error;
+    }
+    const key = JSON.stringify(typed.ir);
+    const index = grouping.keys.findIndex((k) => k.key === key);
+    if (index < 0) return undefined;
+    const k = grouping.keys[index]!;
+    return { ir: { kind: 'column', index: grouping.offset + index, name: k.name, type: k.ir.type }, type: k.ir.type };
+  }
+
+  /** An aggregate call: typed, checked and added to the grouping once however often it is written. */
+  aggregate(e: Extract<Expression, { kind: 'call' }>, ctx: ExprContext, grouping: Grouping): Typed {
+    const base = AGGREGATES[e.name]!;
+    const argCtx: ExprContext = { relation: ctx.relation, clause: 'AGGREGATE' };
+    let callSpec: AggregateCall;
+    if (e.star) {
+      callSpec = { fn: 'count_star', type: 'BIGINT' };
+    } else {
+      if (e.args.length !== 1) this.fail('TypeMismatch', `${e.name} takes one argument, got ${e.args.length}`, e.span);
+      const arg = this.typer.expr(e.args[0]!, argCtx);
+      if (arg.type === 'INTERVAL' || arg.type === 'NULL') this.fail('TypeMismatch', `${e.name} cannot aggregate ${arg.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, e.args[0]!.span);
+      const type = arg.type;
+      const numeric = () => {
+        if (!isNumeric(type)) this.fail('TypeMismatch', `${e.name} expects a number, got ${type}`, e.args[0]!.span);
+      };
+      switch (base) {
+        case 'count':
+          callSpec = { fn: e.distinct ? 'count_distinct' : 'count', arg: arg.ir, type: 'BIGINT' };
+          break;
+        case 'sum':
+          numeric();
+          callSpec = { fn: 'sum', arg: arg.ir, type: type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT' };
+          break;
+        case 'avg':
+        case 'stddev':
+          numeric();
+          callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE' };
+          break;
+        default:
+          callSpec = { fn: base, arg: arg.ir, type };
+      }
+    }
+    const key = JSON.stringify(callSpec);
+    let index = grouping.aggregates.findIndex((a) => a.key === key);
+    if (index < 0) {
+      index = grouping.aggregates.length;
+      const hinted = ctx.nameHint?.expr === e ? ctx.nameHint.name : undefined;
+      const name = hinted !== undefined && !grouping.aggregates.some((a) => a.name === hinted) ? hinted : `agg${index}`;
+      grouping.aggregates.push({ key, name, call: callSpec });
+    }
+    const a = grouping.aggregates[index]!;
+    return {
+      ir: { kind: 'column', index: grouping.offset + grouping.keys.length + index, name: a.name, type: callSpec.type },
+      type: callSpec.type,
+    };
+  }
+}

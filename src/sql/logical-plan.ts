@@ -1,0 +1,35 @@
+// The analyzed (logical) query: what the analyzer makes of a SELECT and planner.ts turns into plan nodes.
+
+import type { AggregateCall, Expr, NamedExpr, StreamSchema, WindowSpec } from '../engine/plan/index.js';
+
+/** A stream read; `eventTime` is the source column windows use (set when a window names one). */
+export interface ScanInput {
+  readonly kind: 'scan';
+  readonly stream: StreamSchema;
+  eventTime: { column: number; delayMs: number };
+}
+
+export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect };
+
+export type NamedAggregate = AggregateCall & { readonly name: string };
+
+export interface LogicalAggregate {
+  readonly window?: { readonly spec: WindowSpec; readonly timeColumn: number };
+  readonly keys: readonly NamedExpr[];
+  readonly aggregates: readonly NamedAggregate[];
+}
+
+/** One SELECT block: input → WHERE → aggregate → HAVING → select list. */
+export interface LogicalSelect {
+  readonly input: LogicalInput;
+  readonly where?: Expr;
+  readonly aggregate?: LogicalAggregate;
+  readonly having?: Expr;
+  readonly select: readonly NamedExpr[];
+}
+
+export interface AnalyzedQuery {
+  readonly select: LogicalSelect;
+  /** The source stream every row comes from (a query reads exactly one stream). */
+  readonly source: StreamSchema;
+}

@@ -1,0 +1,158 @@
+// Names in scope: streams resolved against the catalog, and the columns a FROM item makes visible (with
+// their qualifiers, hidden system columns, time attributes and window bounds), found by name as SQL
+// finds them.
+
+import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type WindowSpec } from '../engine/plan/index.js';
+import type { Expression, Name, Query } from './ast.js';
+import { closest, didYouMean } from './did-you-mean.js';
+import type { LogicalInput, ScanInput } from './logical-plan.js';
+import type { SqlCatalog } from './sql-catalog.js';
+import type { SourceSpan } from './sql-error.js';
+import type { Fail } from './typing.js';
+
+/** A name as SQL matches it: quoted names exactly, unquoted ones without regard to case. */
+export function nameMatches(candidate: string, name: Name): boolean {
+  return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();
+}
+
+/** A column that can be an event-time window's time column, and the source column it comes from. */
+export interface TimeAttribute {
+  readonly scan: ScanInput;
+  readonly sourceColumn: number;
+  readonly delayMs: number;
+}
+
+export interface ScopeColumn {
+  readonly name: string;
+  readonly qualifiers: readonly string[];
+  readonly type: DataType;
+  /** Index into the relation's rows; -1 for window_start/window_end of a window table. */
+  readonly index: number;
+  /** System columns: resolvable by name, left out of `*`. */
+  readonly hidden: boolean;
+  readonly timeAttr?: TimeAttribute;
+  readonly window?: 'start' | 'end';
+}
+
+/** What a FROM item produces: its input, the columns in scope, and the stream its rows come from. */
+export interface Relation {
+  readonly input: LogicalInput;
+  readonly scope: readonly ScopeColumn[];
+  /** For messages: "in clicks". */
+  readonly label: string;
+  readonly source: StreamSchema;
+  readonly windowTable?: { readonly spec: WindowSpec; readonly timeColumn: number; readonly fn: 'TUMBLE' | 'HOP' };
+}
+
+export class Scope {
+  constructor(
+    private readonly catalog: SqlCatalog,
+    private readonly fail: Fail,
+  ) {}
+
+  /** The schema a name refers to: exact match first, then (unquoted) the only case-insensitive match. */
+  resolveStream(name: Name): StreamSchema {
+    const exact = this.catalog.stream(name.text);
+    if (exact) return exact;
+    const names = this.catalog.streamNames();
+    if (!name.quoted) {
+      const matches = names.filter((n) => n.toLowerCase() === name.text.toLowerCase());
+      if (matches.length === 1) return this.catalog.stream(matches[0]!)!;
+    }
+    this.fail(
+      'UnknownStream',
+      `Unknown stream '${name.text}'${didYouMean(name.text, names)}${names.length === 0 ? ' (no stream has a schema yet; declare one with CREATE STREAM)' : ''}`,
+      name.span,
+    );
+  }
+
+  /** The column a reference names in the relation: exact case first, then (unquoted) any case; never two. */
+  findColumn(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): ScopeColumn {
+    let candidates = relation.scope;
+    const qualifier = ref.qualifier;
+    if (qualifier) {
+      candidates = candidates.filter((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)));
+      if (candidates.length === 0) {
+        const known = [...new Set(relation.scope.flatMap((c) => c.qualifiers))];
+        this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}'${didYouMean(qualifier.text, known)}`, qualifier.span);
+      }
+    }
+    const name = ref.name;
+    const wanted = !name.quoted && name.text.toLowerCase() === ROWTIME ? { ...name, text: ARRIVAL_TIME_COLUMN } : name;
+    let matches = candidates.filter((c) => c.name === wanted.text);
+    if (matches.length === 0 && !wanted.quoted) matches = candidates.filter((c) => nameMatches(c.name, wanted));
+    if (matches.length > 1) {
+      this.fail('AmbiguousColumn', `Column '${name.text}' is ambiguous in ${relation.label}; quote it with the exact case`, ref.span);
+    }
+    const found = matches[0];
+    if (found) return found;
+    const suggestion = closest(name.text, candidates.map((c) => c.name));
+    this.fail(
+      'UnknownColumn',
+      `Unknown column '${name.text}' in ${relation.label}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+      ref.span,
+    );
+  }
+
+  /** The result column name of a bare column reference: the column's name, or ROWTIME as written. */
+  columnName(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): string {
+    const column = this.findColumn(ref, relation);
+    return column.name === ARRIVAL_TIME_COLUMN && ref.name.text.toLowerCase() === ROWTIME ? ref.name.text : column.name;
+  }
+
+  /** Select items with `*` and `alias.*` replaced by one quoted column reference per column. */
+  expandStars(query: Query, relation: Relation): { expr: Expression; alias?: Name; span: SourceSpan }[] {
+    type Item = { expr: Expression; alias?: Name; span: SourceSpan };
+    return query.items.flatMap((item): Item[] => {
+      if (item.kind === 'expr') return [{ expr: item.expr, ...(item.alias ? { alias: item.alias } : {}), span: item.span }];
+      const qualifier = item.qualifier;
+      if (qualifier && !relation.scope.some((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)))) {
+        this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}' in '${qualifier.text}.*'`, qualifier.span);
+      }
+      return relation.scope
+        .filter((c) => !c.hidden)
+        .map((c) => ({
+          expr: { kind: 'columnRef' as const, name: { text: c.name, quoted: true, span: item.span }, span: item.span },
+          span: item.span,
+        }));
+    });
+  }
+
+  /** A read of the stream, its event time on the WATERMARK column, or on _arrival_time without one. */
+  scan(stream: StreamSchema): ScanInput {
+    const n = stream.columns.length;
+    const watermark = stream.watermark;
+    const column = watermark ? stream.columns.findIndex((c) => c.name === watermark.column) : -1;
+    return {
+      kind: 'scan',
+      stream,
+      eventTime: column >= 0 ? { column, delayMs: watermark!.delayMs } : { column: n, delayMs: 0 },
+    };
+  }
+
+  /** The stream's declared columns, then its hidden system columns, under the given qualifiers. */
+  streamScope(stream: StreamSchema, scan: ScanInput, qualifiers: readonly string[]): ScopeColumn[] {
+    const declared = stream.columns.map((c, index): ScopeColumn => ({
+      name: c.name,
+      qualifiers,
+      type: c.type,
+      index,
+      hidden: false,
+      ...(stream.watermark?.column === c.name
+        ? { timeAttr: { scan, sourceColumn: index, delayMs: stream.watermark.delayMs } }
+        : {}),
+    }));
+    const system = SYSTEM_COLUMNS.map((c, j): ScopeColumn => {
+      const index = stream.columns.length + j;
+      return {
+        name: c.name,
+        qualifiers,
+        type: c.type,
+        index,
+        hidden: true,
+        ...(c.name === ARRIVAL_TIME_COLUMN ? { timeAttr: { scan, sourceColumn: index, delayMs: 0 } } : {}),
+      };
+    });
+    return [...declared, ...system];
+  }
+}

@@ -1,0 +1,302 @@
+// Runs SQL statements against an engine, in process: DDL against the catalog and the stream store,
+// SHOW/DESCRIBE as rows, EXPLAIN as text, and continuous statements started through the query manager.
+// The HTTP API, the CLI, tests and programs that embed Eddy all run statements through this one place.
+
+import { randomUUID } from 'node:crypto';
+import {
+  EddyError,
+  explainCodegen,
+  INTERNAL_STREAM_PREFIX,
+  isEddyError,
+  SYSTEM_COLUMNS,
+  unreachable,
+  type Catalog,
+  type QueryManager,
+  type QueryStatus,
+  type ShardDamage,
+  type StreamSchema,
+  type StreamStore,
+} from '../engine/index.js';
+import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlErrorCode } from '../sql/index.js';
+import type { QuerySummary, StatementResult } from './statement-result.js';
+
+export interface StatementExecutorDeps {
+  readonly store: StreamStore;
+  readonly catalog: Catalog;
+  readonly queries: QueryManager;
+  /**
+   * Told of a SELECT's id before it starts, and again when it could not start or is deleted: the HTTP API
+   * keeps a new SELECT's first rows for its first WebSocket subscriber this way.
+   */
+  readonly held?: { hold(queryId: string): void; release(queryId: string): void };
+}
+
+/** Sees each compiled statement before any of a script runs; throws to refuse the script. */
+export type StatementCheck = (statement: CompiledStatement) => void;
+
+export interface QueryStatementOptions {
+  /** A name for the query (default: its id). */
+  readonly name?: string;
+  readonly authorize?: StatementCheck;
+  /** The message when the text is not exactly one SELECT or INSERT INTO … SELECT. */
+  readonly usage?: string;
+}
+
+/** One stream as `GET /v1/streams` and SHOW STREAMS see it: the Kinesis stream with its SQL schema, if any. */
+export interface StreamListing {
+  readonly name: string;
+  readonly status: string;
+  readonly shards: number;
+  readonly schema: StreamSchema | null;
+  /** Shards whose files hold damaged records (refused to readers until `eddy repair`); absent when none do. */
+  readonly damagedShards?: readonly ShardDamage[];
+}
+
+const DEFAULT_SHARDS = 1;
+
+export class StatementExecutor {
+  /** Statements run one script at a time, so a script compiles against the catalog it will change. */
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: StatementExecutorDeps) {}
+
+  /**
+   * Compiles and runs one or more statements in order; the first failure stops the script. `authorize`
+   * sees every statement before any runs, so a script with one forbidden statement changes nothing.
+   */
+  execute(sql: string, authorize?: StatementCheck): Promise<StatementResult[]> {
+    return this.exclusive(async () => {
+      const statements = compileSql(sql, this.deps.catalog);
+      if (authorize) statements.forEach(authorize);
+      const results: StatementResult[] = [];
+      for (const statement of statements) results.push(await this.run(statement, sql));
+      return results;
+    });
+  }
+
+  /** Starts exactly one continuous statement (SELECT or INSERT INTO … SELECT). */
+  startQuery(sql: string, options: QueryStatementOptions = {}): Promise<QueryStatus> {
+    const { name, authorize, usage = 'Expected exactly one SELECT or INSERT INTO … SELECT' } = options;
+    return this.exclusive(async () => {
+      const statements = compileSql(sql, this.deps.catalog);
+      const first = statements[0]!;
+      const continuous = statements.filter((s) => s.kind === 'query' || s.kind === 'insert');
+      if (statements.length !== 1 || continuous.length !== 1) {
+        const offender = statements.find((s) => s.kind !== 'query' && s.kind !== 'insert') ?? statements[1] ?? first;
+        throw new SqlError('InvalidStatement', usage, offender.span, sql);
+      }
+      authorize?.(first);
+      return this.start(first as Extract<CompiledStatement, { kind: 'query' | 'insert' }>, sql, name);
+    });
+  }
+
+  /** Running and failed queries, including those that could not resume at start-up (until deleted). */
+  listQueries(): QueryStatus[] {
+    return this.deps.queries.listQueries();
+  }
+
+  queryStatus(id: string): QueryStatus {
+    return this.deps.queries.queryStatus(id);
+  }
+
+  /** Stops a query and forgets it, removing it from the catalog (a query that could not resume too). */
+  async deleteQuery(id: string): Promise<void> {
+    await this.deps.queries.stopQuery(id);
+    this.deps.held?.release(id);
+  }
+
+  listStreams(): StreamListing[] {
+    const { store, catalog } = this.deps;
+    return store
+      .listStreams()
+      .filter((s) => !s.streamName.startsWith(INTERNAL_STREAM_PREFIX))
+      .map((s) => {
+        let shards = 0;
+        let damagedShards: readonly ShardDamage[] | undefined;
+        try {
+          const description = store.describeStream(s.streamName);
+          shards = description.openShardCount;
+          damagedShards = description.damagedShards;
+        } catch {
+          // Deleted between the listing and the description.
+        }
+        const listing = { name: s.streamName, status: s.status, shards, schema: catalog.stream(s.streamName) ?? null };
+        return damagedShards === undefined ? listing : { ...listing, damagedShards };
+      });
+  }
+
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.running.then(fn, fn);
+    this.running = result.catch(() => undefined);
+    return result;
+  }
+
+  private async run(statement: CompiledStatement, script: string): Promise<StatementResult> {
+    try {
+      return await this.runStatement(statement, script);
+    } catch (e) {
+      // Engine mistakes point at the statement that caused them; refusals (a name taken, a limit reached) keep their code.
+      if (isEddyError(e) && e.fault === 'user' && !isRefusal(e, statement.kind) && !(e instanceof SqlError)) {
+        throw new SqlError(sqlCodeFor(e), e.message, statement.span, script);
+      }
+      throw e;
+    }
+  }
+
+  private async runStatement(statement: CompiledStatement, script: string): Promise<StatementResult> {
+    const { store, catalog } = this.deps;
+    const sql = statement.sql;
+    switch (statement.kind) {
+      case 'createStream': {
+        const name = statement.name;
+        if (catalog.stream(name)) {
+          return { kind: 'createStream', sql, stream: name, action: 'unchanged', message: `Stream '${name}' already exists with a schema; nothing changed` };
+        }
+        if (this.streamExists(name)) {
+          await catalog.putStream(statement.schema);
+          return { kind: 'createStream', sql, stream: name, action: 'attached', message: `Schema attached to the existing stream '${name}'` };
+        }
+        const shards = statement.options.shards ?? DEFAULT_SHARDS;
+        await store.createStream(name, { shardCount: shards });
+        await catalog.putStream(statement.schema);
+        return { kind: 'createStream', sql, stream: name, action: 'created', message: `Stream '${name}' created with ${shards} shard${shards === 1 ? '' : 's'}` };
+      }
+      case 'dropStream': {
+        const name = statement.name;
+        const exists = this.streamExists(name);
+        const hasSchema = catalog.stream(name) !== undefined;
+        if (!exists && !hasSchema) {
+          if (statement.ifExists) return { kind: 'dropStream', sql, stream: name, dropped: false, message: `Stream '${name}' does not exist; nothing dropped` };
+          throw new SqlError('UnknownStream', `Unknown stream '${name}'`, nameSpan(statement.span, statement.sql, name), script);
+        }
+        if (exists) await store.deleteStream(name);
+        await catalog.dropStream(name);
+        return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped` };
+      }
+      case 'showStreams':
+        return {
+          kind: 'showStreams',
+          sql,
+          columns: [
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'status', type: 'VARCHAR' },
+            { name: 'shards', type: 'INT' },
+            { name: 'format', type: 'VARCHAR' },
+            { name: 'columns', type: 'VARCHAR' },
+          ],
+          rows: this.listStreams().map((s) => ({
+            name: s.name,
+            status: s.status,
+            shards: s.shards,
+            format: s.schema?.format.kind ?? null,
+            columns: s.schema ? s.schema.columns.map((c) => `${c.name} ${c.type}`).join(', ') : null,
+          })),
+        };
+      case 'showQueries':
+        return {
+          kind: 'showQueries',
+          sql,
+          columns: [
+            { name: 'id', type: 'VARCHAR' },
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'status', type: 'VARCHAR' },
+            { name: 'stream', type: 'VARCHAR' },
+            { name: 'sink', type: 'VARCHAR' },
+            { name: 'sql', type: 'VARCHAR' },
+            { name: 'error', type: 'VARCHAR' },
+          ],
+          rows: this.listQueries().map((q) => ({
+            id: q.id,
+            name: q.name,
+            status: q.status,
+            stream: q.stream,
+            sink: q.sink.kind === 'stream' ? q.sink.stream : 'subscribers',
+            sql: q.sql,
+            error: q.error ?? null,
+          })),
+        };
+      case 'describe': {
+        const s = statement.stream;
+        const declared = s.columns.map((c) => ({
+          column: c.name,
+          type: c.type,
+          note: s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : null,
+        }));
+        const system = SYSTEM_COLUMNS.map((c) => ({ column: c.name, type: c.type, note: 'system' }));
+        return {
+          kind: 'describe',
+          sql,
+          columns: [
+            { name: 'column', type: 'VARCHAR' },
+            { name: 'type', type: 'VARCHAR' },
+            { name: 'note', type: 'VARCHAR' },
+          ],
+          rows: [...declared, ...system],
+        };
+      }
+      case 'explain':
+        return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
+      case 'query':
+      case 'insert': {
+        const status = await this.start(statement, script, undefined);
+        return { kind: statement.kind, sql, query: summary(status) };
+      }
+      default:
+        return unreachable(statement, 'statement');
+    }
+  }
+
+  private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined): Promise<QueryStatus> {
+    const id = randomUUID();
+    const held = statement.kind === 'query' ? this.deps.held : undefined;
+    held?.hold(id);
+    try {
+      return await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }) });
+    } catch (e) {
+      held?.release(id);
+      // A taken query name (409) or the query limit (429) is not a mistake in the SQL text.
+      if (isEddyError(e) && e.fault === 'user' && !isRefusal(e, statement.kind) && !(e instanceof SqlError)) {
+        throw new SqlError(sqlCodeFor(e), e.message, statement.span, script);
+      }
+      throw e;
+    }
+  }
+
+  private streamExists(name: string): boolean {
+    try {
+      this.deps.store.describeStream(name);
+      return true;
+    } catch (e) {
+      if (isEddyError(e) && e.code === 'ResourceNotFoundException') return false;
+      throw e;
+    }
+  }
+}
+
+export function summary(status: QueryStatus): QuerySummary {
+  return { id: status.id, name: status.name, status: status.status, columns: status.columns };
+}
+
+/**
+ * Engine errors about the server's state rather than the statement: a name taken, or, when starting a
+ * query, the limit on running queries (a stream's shard limit stays a mistake in its CREATE STREAM).
+ */
+function isRefusal(e: EddyError, kind: CompiledStatement['kind']): boolean {
+  return e.code === 'ResourceInUseException' || (e.code === 'LimitExceededException' && (kind === 'query' || kind === 'insert'));
+}
+
+function sqlCodeFor(e: EddyError): SqlErrorCode {
+  if (e.code === 'ResourceNotFoundException') return 'UnknownStream';
+  return 'InvalidStatement';
+}
+
+/** Points at the stream name inside the statement when it can be found, else at the statement. */
+function nameSpan(span: SourceSpan, text: string, name: string): SourceSpan {
+  const at = text.toLowerCase().lastIndexOf(name.toLowerCase());
+  if (at < 0) return span;
+  const before = text.slice(0, at);
+  const lines = before.split(/\r\n|\r|\n/);
+  const line = span.line + lines.length - 1;
+  const column = lines.length === 1 ? span.column + at : lines[lines.length - 1]!.length + 1;
+  return { offset: span.offset + at, length: name.length, line, column };
+}
