@@ -40,6 +40,25 @@ interface Target {
 /** What AWS's older JSON protocol answers in `application/json`, wrapped in its 1.0 envelope. */
 const legacyEnvelope = (type: string): string => JSON.stringify({ Output: { __type: `com.amazon.coral.service#${type}` }, Version: '1.0' });
 
+/**
+ * The body of an HTTP/2 request that has neither Content-Type nor Content-Length, which fastify leaves
+ * unread (over HTTP/1.1 such a request has no body; over HTTP/2 the stream's end frames it), bounded as
+ * fastify bounds the bodies it reads.
+ */
+async function unframedHttp2Body(request: FastifyRequest): Promise<Buffer> {
+  const raw = request.raw;
+  if (raw.httpVersionMajor !== 2 || raw.readableEnded) return Buffer.alloc(0);
+  const limit = request.routeOptions.bodyLimit;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of raw as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > limit) throw Object.assign(new Error('Request body is too large'), { statusCode: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutesOptions): Promise<void> {
   const byPrefix = new Map<string, { service: AwsJsonService; signingName: string }>();
   for (const service of options.services) {
@@ -93,7 +112,7 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
     setCorsHeaders(request, reply);
     const mediaType = mediaTypeOf(request.headers['content-type']);
     const requested = codecForContentType(request.headers['content-type']);
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const body = Buffer.isBuffer(request.body) ? request.body : await unframedHttp2Body(request);
     const { named, target } = resolveTarget(request.headers['x-amz-target']);
     let serviceName = 'unknown';
     let operationName = 'unknown';

@@ -1,18 +1,29 @@
 // What Kinesis answers around its operations, as it has been recorded answering: requests that are not a
 // call (other methods, content types, empty bodies, unknown targets), the order of those checks and of the
 // signature's, CORS for browser clients, and the request ids on every answer. Over HTTP/1.1 and HTTP/2.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleAssets } from '../../../../src/server/console/console-assets.js';
 import { presignUrl } from '../../auth/smithy-signer.js';
 import { type ConformanceServer, credentials, type RawRequest, type RawResponse, startConformanceServer, type Transport } from './conformance-client.js';
 
 let server: ConformanceServer;
+let consoleDir: string;
+const PAGE = '<!doctype html><title>Eddy</title>\n';
 
 beforeAll(async () => {
-  server = await startConformanceServer();
+  // A console of one page, so `GET /` from a browser has something to load beside the AWS answers.
+  consoleDir = await mkdtemp(join(tmpdir(), 'eddy-console-'));
+  await writeFile(join(consoleDir, 'manifest.json'), JSON.stringify({ files: { 'index.html': { type: 'text/html; charset=utf-8', immutable: false } } }));
+  await writeFile(join(consoleDir, 'index.html'), PAGE);
+  server = await startConformanceServer({ server: { plugins: [consoleAssets({ dir: consoleDir })] } });
 });
 
 afterAll(async () => {
   await server.close();
+  await rm(consoleDir, { recursive: true, force: true });
 });
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -27,6 +38,8 @@ interface SurfaceCase {
   /** The answer's Content-Type; null for none. */
   readonly contentType: string | null;
   readonly body: unknown;
+  /** Set (to why) for requests HTTP/2 cannot carry. */
+  readonly http1Only?: string;
 }
 
 const xml = (type: string, message: string): string => `<${type}>\n  <Message>${message}</Message>\n</${type}>\n`;
@@ -40,6 +53,9 @@ const INCOMPLETE_QUERY =
   "AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. " +
   "AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters.";
 const json = (extra: Record<string, string> = {}): Record<string, string> => ({ 'content-type': JSON_TYPE, 'x-amz-target': TARGET, ...extra });
+
+/** HTTP/2 forbids whitespace around a field value (RFC 9113, 8.2.1): such a header never reaches a server. */
+const WHITESPACE = 'a Content-Type padded with spaces';
 
 const cases: readonly SurfaceCase[] = [
   { name: 'a POST without anything is an unknown operation, in CBOR', request: { sign: false }, status: 400, contentType: CBOR_TYPE, body: { __type: 'UnknownOperationException' } },
@@ -136,6 +152,7 @@ const cases: readonly SurfaceCase[] = [
       status: 400,
       contentType: 'application/json',
       body: { Output: { __type: 'com.amazon.coral.service#SerializationException' }, Version: '1.0' },
+      ...(contentType.startsWith(' ') ? { http1Only: WHITESPACE } : {}),
     }),
   ),
   ...[JSON_TYPE, '   application/x-amz-json-1.1   ;whatever'].map(
@@ -145,6 +162,7 @@ const cases: readonly SurfaceCase[] = [
       status: 400,
       contentType: JSON_TYPE,
       body: { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+      ...(contentType.startsWith(' ') ? { http1Only: WHITESPACE } : {}),
     }),
   ),
   {
@@ -208,7 +226,7 @@ function checkIds(res: RawResponse, hostId: boolean): void {
 }
 
 describe.each(['HTTP/1.1', 'HTTP/2'] as const)('the Kinesis endpoint over %s', (transport: Transport) => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  it.each(cases.filter((c) => transport === 'HTTP/1.1' || c.http1Only === undefined).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const res = await server.send(transport, c.request);
     expect(res.status).toBe(c.status);
     expect(res.headers['content-type'] ?? null).toBe(c.contentType);
@@ -262,6 +280,7 @@ describe.each(['HTTP/1.1', 'HTTP/2'] as const)('the Kinesis endpoint over %s', (
   it('still serves the web console to a browser loading the page', async () => {
     const res = await server.send(transport, { method: 'GET', sign: false, headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
-    expect(String(res.headers['content-type'])).toMatch(/^text\/html/);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.body).toBe(PAGE);
   });
 });
