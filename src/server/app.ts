@@ -37,6 +37,8 @@ import { renderPrometheusText } from './metrics/prometheus-text.js';
 import { RequestMetrics } from './metrics/request-metrics.js';
 import { loadTlsCredentials, type TlsOptions } from './tls-options.js';
 
+export { DEFAULT_STREAM_TRANSITION_MS, IMMEDIATE_STREAM_TRANSITIONS, type StreamTransitionOptions } from './kinesis-api/stream-transitions.js';
+
 export interface BuildServerOptions {
   readonly store: StreamStore;
   readonly clock?: Clock;
@@ -51,7 +53,8 @@ export interface BuildServerOptions {
   readonly subscribeToShard?: SubscribeToShardOptions;
   /**
    * How long Kinesis clients see a stream CREATING, DELETING or UPDATING after CreateStream, DeleteStream
-   * and resharding (kinesis-api/stream-transitions.ts); default 0 ms each: ACTIVE (or gone) at once.
+   * and resharding (kinesis-api/stream-transitions.ts); default 500 ms each, measured on `clock`.
+   * IMMEDIATE_STREAM_TRANSITIONS (all 0) makes streams ACTIVE (or gone) as the call returns.
    */
   readonly streamTransitions?: StreamTransitionOptions;
   /** Idle keep-alive time for HTTP/1.1 connections and HTTP/2 sessions. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { renderDeliveryMetrics } from '../../src/server/firehose-api/delivery-metrics-text.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
@@ -26,6 +26,7 @@ export async function startExampleServer(): Promise<ExampleServer> {
   let app: FastifyInstance | undefined;
   try {
     app = buildServer({
+      streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
       store: engine.store,
       clock: engine.clock,
       logger: false,

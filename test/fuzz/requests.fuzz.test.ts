@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import type { AwsJsonService } from '../../src/server/aws-protocol/aws-json-service.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 import { kinesisService } from '../../src/server/kinesis-api/kinesis-service.js';
@@ -63,6 +63,7 @@ async function start(): Promise<void> {
   engine = await createEngine({ dataDir, fsync: 'never', shardLimits: false, region: REGION, accountId: ACCOUNT });
   const delivery = engine.delivery;
   app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     logger: false,
     services: delivery ? [firehoseService({ delivery })] : [],

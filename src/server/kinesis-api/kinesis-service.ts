@@ -21,7 +21,7 @@ export interface KinesisServiceOptions {
   readonly store: StreamStore;
   readonly clock: Clock;
   readonly subscribeToShard?: SubscribeToShardOptions;
-  /** CREATING, DELETING and UPDATING as Kinesis clients see them; none by default. */
+  /** How long Kinesis clients see CREATING, DELETING and UPDATING; 500 ms each by default. */
   readonly streamTransitions?: StreamTransitionOptions;
 }
 

@@ -12,23 +12,33 @@
 
 import { EddyError, resolveShardId, type Clock, type StreamDescription, type StreamStore, type StreamSummary } from '../../engine/index.js';
 
+/**
+ * How long each transitional state lasts unless set: short, so code that waits as it must for Kinesis
+ * (the StreamExists waiter, retries on ResourceInUseException) meets the states, and code that does not
+ * fails here as it would against AWS, without slowing anyone down. 0 turns a state off.
+ */
+export const DEFAULT_STREAM_TRANSITION_MS = 500;
+
 export interface StreamTransitionOptions {
-  /** How long a stream created through the Kinesis API is CREATING, ms (default 0: ACTIVE at once). */
+  /** How long a stream created through the Kinesis API is CREATING, ms (default 500; 0: ACTIVE at once). */
   readonly createStreamMs?: number;
-  /** How long a deleted stream is still shown, DELETING, ms (default 0). */
+  /** How long a deleted stream is still shown, DELETING, ms (default 500; 0: gone at once). */
   readonly deleteStreamMs?: number;
-  /** How long SplitShard, MergeShards, UpdateShardCount and UpdateStreamMode keep a stream UPDATING, ms (default 0). */
+  /** How long SplitShard, MergeShards, UpdateShardCount and UpdateStreamMode keep a stream UPDATING, ms (default 500; 0: none). */
   readonly updateStreamMs?: number;
 }
+
+/** No transitional states: streams are ACTIVE, gone or resharded as the call returns (for tests that want speed). */
+export const IMMEDIATE_STREAM_TRANSITIONS: StreamTransitionOptions = { createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 };
 
 type Transition = 'CREATING' | 'UPDATING' | 'DELETING';
 
 const accountOf = (arn: string): string => arn.split(':')[4] ?? '';
 
 export function withStreamTransitions(store: StreamStore, clock: Clock, options: StreamTransitionOptions = {}): StreamStore {
-  const createMs = options.createStreamMs ?? 0;
-  const deleteMs = options.deleteStreamMs ?? 0;
-  const updateMs = options.updateStreamMs ?? 0;
+  const createMs = options.createStreamMs ?? DEFAULT_STREAM_TRANSITION_MS;
+  const deleteMs = options.deleteStreamMs ?? DEFAULT_STREAM_TRANSITION_MS;
+  const updateMs = options.updateStreamMs ?? DEFAULT_STREAM_TRANSITION_MS;
   if (createMs <= 0 && deleteMs <= 0 && updateMs <= 0) return store;
 
   const creating = new Map<string, number>();

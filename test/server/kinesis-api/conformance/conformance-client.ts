@@ -8,7 +8,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { decode as cborDecode, encode as cborEncode } from 'cbor2';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, openStreamStore, type StreamStore } from '../../../../src/engine/index.js';
-import { buildServer, type BuildServerOptions } from '../../../../src/server/app.js';
+import { buildServer, type BuildServerOptions, IMMEDIATE_STREAM_TRANSITIONS } from '../../../../src/server/app.js';
 import { credentialsFromEnv } from '../../../../src/server/auth/credentials.js';
 import { signHeaders } from '../../auth/smithy-signer.js';
 
@@ -81,6 +81,7 @@ export async function startConformanceServer(options: { clock?: Clock; server?: 
   const app = buildServer({
     store,
     logger: false,
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     ...(options.clock ? { clock: options.clock } : {}),
     ...options.server,
     auth: { credentials: credentialsFromEnv({ EDDY_ACCESS_KEY_ID: credentials.accessKeyId, EDDY_SECRET_ACCESS_KEY: credentials.secretAccessKey }), allowedOrigins: ['*'] },
