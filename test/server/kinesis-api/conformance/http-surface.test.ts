@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleAssets } from '../../../../src/server/console/console-assets.js';
 import { presignUrl } from '../../auth/smithy-signer.js';
-import { type ConformanceServer, credentials, type RawRequest, type RawResponse, startConformanceServer, type Transport } from './conformance-client.js';
+import { CONTENT_TYPES, type ConformanceServer, credentials, encodeBody, type RawRequest, type RawResponse, startConformanceServer, type Transport } from './conformance-client.js';
 
 let server: ConformanceServer;
 let consoleDir: string;
@@ -52,6 +52,8 @@ const INCOMPLETE_QUERY =
   "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string parameters must include 'X-Amz-Credential'. " +
   "AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. " +
   "AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters.";
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 const json = (extra: Record<string, string> = {}): Record<string, string> => ({ 'content-type': JSON_TYPE, 'x-amz-target': TARGET, ...extra });
 
 /** HTTP/2 forbids whitespace around a field value (RFC 9113, 8.2.1): such a header never reaches a server. */
@@ -216,6 +218,17 @@ const cases: readonly SurfaceCase[] = [
     contentType: JSON_TYPE,
     body: { __type: 'IncompleteSignatureException', message: "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters." },
   },
+  ...(['json', 'cbor'] as const).flatMap((format) =>
+    [true, false].map(
+      (sign): SurfaceCase => ({
+        name: `${sign ? 'a signed' : 'an unsigned'} ${format.toUpperCase()} call of an unknown operation is refused before its signature is looked at, in ${format.toUpperCase()}`,
+        request: { headers: { 'content-type': CONTENT_TYPES[format], 'x-amz-target': 'Kinesis_20131202.DescribeStreams' }, body: encodeBody(format, {}), sign },
+        status: 400,
+        contentType: CONTENT_TYPES[format],
+        body: { __type: 'UnknownOperationException' },
+      }),
+    ),
+  ),
   { name: 'a path nobody serves is access denied, in XML', request: { method: 'GET', path: '/whatever', sign: false }, status: 403, contentType: null, body: ACCESS_DENIED },
 ];
 
@@ -268,13 +281,40 @@ describe.each(['HTTP/1.1', 'HTTP/2'] as const)('the Kinesis endpoint over %s', (
     checkIds(res, false);
   });
 
-  it('takes a request presigned in the query string, as AWS clients presign them', async () => {
+  const presigned = async (options: { secret?: string; date?: Date; expiresIn?: number; body?: string } = {}): Promise<RawResponse> => {
     const headers = json();
-    const url = await presignUrl({ method: 'POST', url: `${server.endpoint}/`, headers, body: '{}' }, credentials, { service: 'kinesis' });
+    const keys = { ...credentials, ...(options.secret !== undefined ? { secretAccessKey: options.secret } : {}) };
+    const url = await presignUrl({ method: 'POST', url: `${server.endpoint}/`, headers, body: '{}' }, keys, {
+      service: 'kinesis',
+      ...(options.date ? { date: options.date } : {}),
+      ...(options.expiresIn !== undefined ? { expiresIn: options.expiresIn } : {}),
+    });
     const { pathname, search } = new URL(url);
-    const res = await server.send(transport, { path: `${pathname}${search}`, headers, body: '{}', sign: false });
+    return server.send(transport, { path: `${pathname}${search}`, headers, body: options.body ?? '{}', sign: false });
+  };
+
+  it('takes a request presigned in the query string, as AWS clients presign them', async () => {
+    const res = await presigned();
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ StreamNames: [], HasMoreStreams: false });
+  });
+
+  it.each([
+    ['made with another secret', { secret: 'not-the-secret' }],
+    ['whose body changed after signing', { body: '{ }' }],
+  ] as const)('refuses a presigned request %s, as a header signature would be', async (_label, options) => {
+    const res = await presigned(options);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ __type: 'InvalidSignatureException', message: SIGNATURE_MISMATCH });
+  });
+
+  it('refuses a presigned request once its X-Amz-Expires has passed', async () => {
+    const res = await presigned({ date: new Date(Date.now() - 120_000), expiresIn: 60 });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      __type: 'InvalidSignatureException',
+      message: expect.stringMatching(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 60 sec\.\)$/),
+    });
   });
 
   it('still serves the web console to a browser loading the page', async () => {

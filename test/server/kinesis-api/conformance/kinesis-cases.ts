@@ -2,24 +2,36 @@
 // type and the whole message), as Kinesis has been recorded answering them. Where Kinesis has since moved
 // (StreamARN made StreamName optional, retention up to 8760 hours, 50 tags and tag keys per call), the
 // current limits are used and the case says so.
+import { expect } from 'vitest';
 import type { Format } from './conformance-client.js';
 
-/** The stream every case may use: 3 shards, nothing else done to it. */
+/** The stream every case may use: 3 shards and one record on shard 2, nothing else done to it (a case may change nothing). */
 export const STREAM = 'conformance';
+/** The ARN of STREAM. */
+const ARN = `arn:aws:kinesis:us-east-1:000000000000:stream/${STREAM}`;
 /** A stream name nobody creates. */
 export const MISSING = 'missing-stream';
 
 export interface Expected {
   readonly status: number;
-  readonly type: string;
+  /** The error type; undefined for an answer that is not an error. */
+  readonly type?: string;
   /** The message in full; a RegExp where it holds a time; undefined for none (AWS sends none). */
   readonly message?: string | RegExp;
+  /** A success's whole body, decoded ('' for an empty one); asymmetric matchers where it holds ids or times. */
+  readonly answer?: unknown;
+}
+
+/** What a case's body may depend on: the format, and the record the runner put on the stream's shard 2. */
+export interface CaseContext {
+  readonly format: Format;
+  readonly sequenceNumber: string;
 }
 
 export interface Case extends Expected {
   readonly name: string;
   readonly operation: string;
-  readonly body: Record<string, unknown> | ((format: Format) => Record<string, unknown>);
+  readonly body: Record<string, unknown> | ((context: CaseContext) => Record<string, unknown>);
 }
 
 const A = '000000000000';
@@ -365,6 +377,20 @@ export const kinesisCases: readonly Case[] = [
     body: { StreamName: STREAM, ShardId: 'shardId-0', ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: hexNumber('20000000000000000000000000000000000000000000002') },
     ...invalid(`StartingSequenceNumber ${hexNumber('20000000000000000000000000000000000000000000002')} used in GetShardIterator on shard shardId-000000000000 in stream ${STREAM} under account ${A} is invalid because it did not come from this stream.`),
   },
+  // Kinesis reads a shard id as the digits after its first '-', or as digits alone.
+  ...['shardId-000000000002', 'shardId-2', 'shard-2', 'x-2', '2', '-2', '00000002'].map((shardId): Case => ({
+    name: `shard id ${shardId} names shard 2, where the record's sequence number is`,
+    operation: 'GetShardIterator',
+    body: ({ sequenceNumber }) => ({ StreamName: STREAM, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }),
+    status: 200,
+    answer: { ShardIterator: expect.any(String) },
+  })),
+  ...['shard-1', '1'].map((shardId): Case => ({
+    name: `shard id ${shardId} names shard 1, where the record's sequence number is not`,
+    operation: 'GetShardIterator',
+    body: ({ sequenceNumber }) => ({ StreamName: STREAM, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }),
+    ...invalid('Invalid StartingSequenceNumber. It encodes shardId-000000000002, while it was used in a call to a shard with shardId-000000000001'),
+  })),
   {
     name: 'AT_TIMESTAMP without a timestamp is refused',
     operation: 'GetShardIterator',
@@ -375,7 +401,7 @@ export const kinesisCases: readonly Case[] = [
     name: 'a timestamp in the future is refused',
     operation: 'GetShardIterator',
     // JSON carries epoch seconds, CBOR epoch milliseconds; both mean 2100-01-01.
-    body: (format) => ({ StreamName: STREAM, ShardId: 'shardId-0', ShardIteratorType: 'AT_TIMESTAMP', Timestamp: format === 'json' ? 4102444800 : 4102444800000 }),
+    body: ({ format }) => ({ StreamName: STREAM, ShardId: 'shardId-0', ShardIteratorType: 'AT_TIMESTAMP', Timestamp: format === 'json' ? 4102444800 : 4102444800000 }),
     ...invalid(/^The timestampInMillis parameter cannot be greater than the currentTimestampInMillis\. timestampInMillis: 4102444800000, currentTimestampInMillis: \d+$/),
   },
 
@@ -649,4 +675,22 @@ export const kinesisCases: readonly Case[] = [
   },
   { name: 'a consumer without stream or name lists both as null', operation: 'RegisterStreamConsumer', body: {}, ...validation(isNull('streamARN'), isNull('consumerName')) },
   { name: 'listing consumers needs a stream ARN', operation: 'ListStreamConsumers', body: {}, ...validation(isNull('streamARN')) },
+
+  // ---- Answers with nothing in them -------------------------------------------------------------------
+  // Operations without output answer with an empty body; lists answer with their members and nothing else.
+  ...(['IncreaseStreamRetentionPeriod', 'DecreaseStreamRetentionPeriod'] as const).map(
+    (operation): Case => ({ name: 'the period the stream has already is an empty answer', operation, body: { StreamName: STREAM, RetentionPeriodHours: 24 }, status: 200, answer: '' }),
+  ),
+  { name: 'removing a tag the stream does not have is an empty answer', operation: 'RemoveTagsFromStream', body: { StreamName: STREAM, TagKeys: ['absent'] }, status: 200, answer: '' },
+  {
+    // Current Kinesis answers StreamSummaries beside StreamNames (older recordings have only the names).
+    name: 'no streams after the last one lists none, with no page token',
+    operation: 'ListStreams',
+    body: { ExclusiveStartStreamName: STREAM },
+    status: 200,
+    answer: { StreamNames: [], HasMoreStreams: false, StreamSummaries: [] },
+  },
+  { name: 'a stream without tags lists none', operation: 'ListTagsForStream', body: { StreamName: STREAM }, status: 200, answer: { Tags: [], HasMoreTags: false } },
+  { name: 'no shards after the last one lists none, with no page token', operation: 'ListShards', body: { StreamName: STREAM, ExclusiveStartShardId: 'shardId-000000000002' }, status: 200, answer: { Shards: [] } },
+  { name: 'a stream without consumers lists none', operation: 'ListStreamConsumers', body: { StreamARN: ARN }, status: 200, answer: { Consumers: [] } },
 ];

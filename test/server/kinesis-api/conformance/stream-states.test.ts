@@ -40,7 +40,7 @@ describe.each(COMBINATIONS)('stream states over %s in %s', (transport, format) =
   };
   const status = async (): Promise<unknown> => ((await call('DescribeStreamSummary', { StreamName: name })).body.StreamDescriptionSummary as Record<string, unknown>).StreamStatus;
 
-  it('shows a new stream CREATING, without shards, refusing writes, resharding and a second CreateStream, until its time is up', async () => {
+  it('shows a new stream CREATING, without shards, refusing writes, listing shards, resharding and a second CreateStream, until its time is up', async () => {
     expect(await call('CreateStream', { StreamName: name, ShardCount: 2 })).toEqual({ status: 200, body: {} });
     const described = (await call('DescribeStream', { StreamName: name })).body.StreamDescription as Record<string, unknown>;
     expect(described).toMatchObject({ StreamName: name, StreamStatus: 'CREATING', Shards: [], HasMoreShards: false });
@@ -57,6 +57,7 @@ describe.each(COMBINATIONS)('stream states over %s in %s', (transport, format) =
       status: 400,
       body: { __type: 'ResourceInUseException', message: `Stream ${name} under account ${ACCOUNT} already exists.` },
     });
+    expect(await call('ListShards', { StreamName: name })).toEqual({ status: 400, body: notActive(name, 'CREATING') });
     expect(await call('GetShardIterator', { StreamName: name, ShardId: 'shard-1', ShardIteratorType: 'LATEST' })).toEqual({
       status: 400,
       body: { __type: 'ResourceNotFoundException', message: `Shard shardId-000000000001 in stream ${name} under account ${ACCOUNT} does not exist` },
