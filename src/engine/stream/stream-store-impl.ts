@@ -810,10 +810,14 @@ export class StreamStoreImpl implements StreamStore {
     }
   }
 
+  /**
+   * Kinesis's words for a 51st tag: recorded naming 10 tags, the limit before streams could hold 50, after
+   * the limit became 50; AWS's text is kept, the limit checked is MAX_TAGS_PER_STREAM.
+   */
   private tooManyTags(streamName: string): EddyError {
     return new EddyError(
       'InvalidArgumentException',
-      `Failed to add tags to stream ${streamName} under account ${this.account.accountId} because a given stream cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`,
+      `Failed to add tags to stream ${streamName} under account ${this.account.accountId} because a given stream cannot have more than 10 tags associated with it.`,
     );
   }
 

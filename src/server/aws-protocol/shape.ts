@@ -307,14 +307,41 @@ function javaText(value: unknown, shape: Shape): string {
   if (shape.kind === 'map' && typeof value === 'object' && value !== null) {
     let text = '{';
     let first = true;
-    for (const [k, v] of Object.entries(value)) {
+    const entries = value as Record<string, unknown>;
+    for (const k of hashMapOrder(Object.keys(entries))) {
       if (text.length > QUOTED_CHARS) break;
-      text += `${first ? '' : ', '}${k}=${memberText(v, shape.value)}`;
+      text += `${first ? '' : ', '}${k}=${memberText(entries[k], shape.value)}`;
       first = false;
     }
     return `${text}}`;
   }
   return String(value);
+}
+
+/** Java's String.hashCode: s[0]·31^(n−1) + … + s[n−1], in 32-bit arithmetic over UTF-16 units. */
+function javaStringHash(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/**
+ * The order a java.util.HashMap filled with `keys` (in this order) iterates them, which is how AWS quotes a
+ * map: by bucket of its final table (16 buckets, doubled while more than 3/4 full; a key's bucket is its
+ * hash with the high half folded in), keys sharing a bucket as they were put. Kinesis has been recorded
+ * quoting 21 tags `{tag1=…, tag20=…, tag8=…, tag10=…, …}`, as this orders them.
+ */
+function hashMapOrder(keys: readonly string[]): string[] {
+  let buckets = 16;
+  while (keys.length > buckets * 0.75) buckets *= 2;
+  const bucketOf = (key: string): number => {
+    const hash = javaStringHash(key);
+    return (hash ^ (hash >>> 16)) & (buckets - 1);
+  };
+  return keys
+    .map((key, put) => ({ key, put, bucket: bucketOf(key) }))
+    .sort((a, b) => a.bucket - b.bucket || a.put - b.put)
+    .map((e) => e.key);
 }
 
 function memberText(value: unknown, shape: Shape): string {

@@ -7,8 +7,12 @@ import { streamTargetMembers, tagKey, tagValue } from './kinesis-shapes.js';
 import { resolveStreamName } from './stream-target.js';
 
 const LIST_TAGS_DEFAULT_LIMIT = 50;
-/** Tags one AddTagsToStream call may set: AWS's published 10 (a stream holds up to 50). */
-const TAGS_PER_CALL = 10;
+/**
+ * Tags one AddTagsToStream call may name, as Kinesis's model bounds them: 200 (a stream holds at most 50, the
+ * store's rule). Kinesis once took 10 per call and was recorded refusing 11 with a ValidationException; its
+ * current model and SDKs take up to 50 per call, the stream's own limit.
+ */
+const TAG_MAP_MAX = 200;
 /** AWS's retention bounds; below 24 hours is refused after the stream is found, with its own message. */
 const RETENTION_HOURS = { min: 1, max: 8760 };
 
@@ -26,7 +30,7 @@ export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<str
   });
 
   const addTags = operation(
-    structure({ Tags: required(map(tagKey(), tagValue(), { min: 1, max: TAGS_PER_CALL })), ...streamTargetMembers() }),
+    structure({ Tags: required(map(tagKey(), tagValue(), { max: TAG_MAP_MAX })), ...streamTargetMembers() }),
     async (input) => {
       await store.addTags(resolveStreamName(store, input), input.Tags);
       return undefined;

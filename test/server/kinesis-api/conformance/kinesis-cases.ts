@@ -178,6 +178,9 @@ function streamNameCases(operation: string, extra: Record<string, unknown> = {},
   ];
 }
 
+/** 21 tags in the order Kinesis was recorded quoting them: Java HashMap buckets, then as put. */
+const RECORDED_TAG_ORDER = 'tag1 tag20 tag8 tag10 tag21 tag9 tag11 tag6 tag12 tag7 tag13 tag4 tag14 tag5 tag15 tag2 tag16 tag3 tag17 tag18 tag19'.split(' ');
+
 const INVALID_TAGS = 'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.';
 const illegalTags = (doing: string): string =>
   `Failed to ${doing} stream ${STREAM} under account ${A} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.`;
@@ -196,7 +199,8 @@ const exclusiveMinimum = (seq: string): Expected => invalid(`ExclusiveMinimumSeq
 export const kinesisCases: readonly Case[] = [
   // ---- AddTagsToStream ----------------------------------------------------------------------------
   ...typeCases('AddTagsToStream', [['Tags', 'Map'], ['Tags.a', 'String'], ['StreamName', 'String']]),
-  ...streamNameCases('AddTagsToStream', { Tags: { 'a;b': 'b' } }, { none: [isNull('tags'), isNull('streamName')], empty: { Tags: {} }, emptyProblems: [[quoted('{}', 'tags', 'have length greater than or equal to 1')], []] }),
+  // Current Kinesis's model sets no least number of tags (the recordings predate it, with at least 1).
+  ...streamNameCases('AddTagsToStream', { Tags: { 'a;b': 'b' } }, { none: [isNull('tags'), isNull('streamName')], empty: { Tags: {} } }),
   {
     name: 'a tag key of 129 characters breaks the map keys’ constraint, quoting the map',
     operation: 'AddTagsToStream',
@@ -210,10 +214,23 @@ export const kinesisCases: readonly Case[] = [
     ...validation(`Value '{a=1, b=2, c=${long(257)}}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]`),
   },
   {
-    name: 'eleven tags in one call are more than AWS takes (10 per call)',
+    // As Kinesis was recorded quoting these 21 tags (put in this order): in the order of a Java HashMap.
+    name: 'tags are quoted in the order of a Java HashMap',
     operation: 'AddTagsToStream',
-    body: { StreamName: MISSING, Tags: Object.fromEntries('abcdefghijk'.split('').map((k, i) => [k, String(i + 1)])) },
-    ...validation(maxLength('{a=1, b=2, c=3, d=4, e=5, f=6, g=7, h=8, i=9, j=10, k=11}', 'tags', 10)),
+    body: { StreamName: MISSING, Tags: Object.fromEntries(RECORDED_TAG_ORDER.map((k) => [k, k === 'tag19' ? long(257) : `${k}value`])) },
+    ...validation(
+      `Value '{${RECORDED_TAG_ORDER.map((k) => `${k}=${k === 'tag19' ? long(257) : `${k}value`}`).join(', ')}}' at 'tags' failed to satisfy constraint: ` +
+        'Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]',
+    ),
+  },
+  {
+    // Current Kinesis's model takes 200 tags per call (the recordings predate it, with 10).
+    name: '201 tags in one call are more than the model takes',
+    operation: 'AddTagsToStream',
+    body: { StreamName: MISSING, Tags: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`k${i}`, String(i)])) },
+    status: 400,
+    type: 'ValidationException',
+    message: /^1 validation error detected: Value '\{(k\d{1,3}=\d{1,3}, ){200}k\d{1,3}=\d{1,3}\}' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 200$/,
   },
   { name: 'an unknown stream is not found', operation: 'AddTagsToStream', body: { StreamName: MISSING, Tags: { a: 'b' } }, ...streamNotFound(MISSING) },
   ...['abc;def', 'abc\tdef', 'abc\ndef', 'abc,def'].flatMap((text): Case[] => [
@@ -245,6 +262,23 @@ export const kinesisCases: readonly Case[] = [
         'Number of additional shards that would have resulted from this request: 1000\\. Refer to the AWS Service Limits page ' +
         '\\(http://docs\\.aws\\.amazon\\.com/general/latest/gr/aws_service_limits\\.html\\) for current limits and how to request higher limits\\.$',
     ),
+  },
+
+  {
+    // Kinesis's words name 10 tags, its limit when they were recorded; streams have held 50 since.
+    name: 'more than 50 tags are more than a stream may have',
+    operation: 'CreateStream',
+    body: { StreamName: 'tagged', ShardCount: 1, Tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) },
+    ...invalid(`Failed to add tags to stream tagged under account ${A} because a given stream cannot have more than 10 tags associated with it.`),
+  },
+  {
+    // Kinesis takes ':' in tags (as in team:owner), though its messages leave it out; here the shard limit is what stops the call.
+    name: 'a colon in a tag is no invalid character',
+    operation: 'CreateStream',
+    body: { StreamName: 'colon-tags', ShardCount: 1000, Tags: { 'team:owner': 'a:b' } },
+    status: 400,
+    type: 'LimitExceededException',
+    message: /^This request would exceed the shard limit for the account /,
   },
 
   // ---- DecreaseStreamRetentionPeriod / IncreaseStreamRetentionPeriod ---------------------------------
