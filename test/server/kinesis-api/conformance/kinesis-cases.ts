@@ -528,6 +528,21 @@ export const kinesisCases: readonly Case[] = [
 
   // ---- PutRecord ----------------------------------------------------------------------------------------
   ...typeCases('PutRecord', [['Data', 'Blob'], ['ExplicitHashKey', 'String'], ['PartitionKey', 'String'], ['SequenceNumberForOrdering', 'String'], ['StreamName', 'String']]),
+  // Kinesis reads the body in order: the first member that cannot be converted is the one reported,
+  // before any constraint is checked; members it does not know are passed over.
+  {
+    name: 'of two members of the wrong type, the first in the body is reported',
+    operation: 'PutRecord',
+    body: { Unknown: [1], PartitionKey: 23, StreamName: true },
+    ...serialization(`${NUMBER} can not be converted to an String`),
+  },
+  {
+    name: 'of the same two members given the other way round, the first in the body is reported',
+    operation: 'PutRecord',
+    body: { StreamName: true, PartitionKey: 23 },
+    ...serialization('class java.lang.Boolean can not be converted to an String'),
+  },
+  { name: 'a member of the wrong type is reported before broken constraints', operation: 'PutRecord', body: { StreamName: '', Data: '', PartitionKey: [] }, ...serialization(LIST) },
   { name: 'a request with nothing lists the partition key, data and stream as null', operation: 'PutRecord', body: {}, ...validation(isNull('partitionKey'), isNull('data'), isNull('streamName')) },
   {
     name: 'empty values break every constraint',
