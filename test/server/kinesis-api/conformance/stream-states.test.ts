@@ -70,7 +70,7 @@ describe.each(COMBINATIONS)('stream states over %s in %s', (transport, format) =
     expect(((await call('DescribeStream', { StreamName: name })).body.StreamDescription as { Shards: unknown[] }).Shards).toHaveLength(2);
   });
 
-  it('shows a resharded stream UPDATING, still taking writes, refusing more resharding until its time is up', async () => {
+  it('shows a resharded stream (or one changing mode) UPDATING, still taking writes, refusing more resharding until its time is up', async () => {
     expect(await call('SplitShard', { StreamName: name, ShardToSplit: 'shard-0', NewStartingHashKey: '1000' })).toEqual({ status: 200, body: {} });
     expect(await status()).toBe('UPDATING');
     expect((await call('PutRecord', { StreamName: name, PartitionKey: 'k', Data: format === 'json' ? 'AA==' : Buffer.from([0]) })).status).toBe(200);
@@ -82,6 +82,12 @@ describe.each(COMBINATIONS)('stream states over %s in %s', (transport, format) =
     expect(await call('MergeShards', { StreamName: name, ShardToMerge: 'shard-2', AdjacentShardToMerge: 'shard-3' })).toEqual({ status: 200, body: {} });
     expect(await status()).toBe('UPDATING');
     clock.advance(STATE_MS);
+    const streamARN = `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/${name}`;
+    expect(await call('UpdateStreamMode', { StreamARN: streamARN, StreamModeDetails: { StreamMode: 'ON_DEMAND' } })).toEqual({ status: 200, body: {} });
+    expect(await status()).toBe('UPDATING');
+    expect(await call('UpdateShardCount', { StreamName: name, TargetShardCount: 4, ScalingType: 'UNIFORM_SCALING' })).toEqual({ status: 400, body: notActive(name, 'UPDATING') });
+    clock.advance(STATE_MS);
+    expect(await status()).toBe('ACTIVE');
   });
 
   it('shows a deleted stream DELETING, refusing its name to CreateStream, until it is gone', async () => {
