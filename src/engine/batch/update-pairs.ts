@@ -3,7 +3,7 @@
 // way: a result seen for the first time is +I; a result whose row changed is a -U of the row it had,
 // followed at once by a +U of the row it has now; a result whose row is unchanged emits nothing.
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { allocValues, columnToArrow, type Column } from './column.js';
+import { allocValues, columnToArrow, makeColumn, type Column } from './column.js';
 import { changelogBatch, INSERT, UPDATE_AFTER, UPDATE_BEFORE } from './row-kinds.js';
 
 /**
@@ -66,5 +66,5 @@ function gather(before: Column, after: Column, fromAfter: Uint8Array, index: Int
     }
     values[j] = side.values[i]!;
   }
-  return { type: after.type, length: n, values: values as unknown as Column['values'], valid };
+  return makeColumn(after.type, values as unknown as Column['values'], valid, n);
 }

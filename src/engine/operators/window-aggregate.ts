@@ -12,7 +12,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { WindowAggregateNode } from '../plan/plan.js';
-import { columnToArrow, type Column } from '../batch/column.js';
+import { columnToArrow, int32Values, type Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
@@ -222,7 +222,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     let keyIds: Int32Array;
     const intKey = this.intKeyColumn === undefined ? undefined : view.column(this.intKeyColumn);
     if (intKey !== undefined && intKey.valid === null) {
-      keyIds = intKey.values as Int32Array;
+      keyIds = int32Values(intKey);
       mask |= DIRECT_INT_KEY;
     } else keyIds = agg.keyIds(view);
     this.knownKeys = agg.keys.size;
