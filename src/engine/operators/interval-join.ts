@@ -1,0 +1,233 @@
+// The interval join: rows of two streams match on their keys when the right row's time lies within
+// [left time + lower, left time + upper]. Each side keeps its rows until the other side's watermark
+// rules out any further match (left rows until right watermark > time + upper, right rows until left
+// watermark > time - lower); then they go, and the unmatched rows of an outer side are emitted with NULLs.
+// Every pair is found once, by the second of its two rows to arrive, against the rows the other side
+// keeps, so the result does not depend on how rows are batched.
+import type { RecordBatch } from 'apache-arrow';
+import type { IntervalJoinNode } from '../plan/join.js';
+import { MAX_JOIN_INTERVAL_MS } from '../plan/join.js';
+import type { ColumnSchema } from '../plan/schema.js';
+import type { DataType } from '../plan/expr.js';
+import { BatchView } from '../batch/batch-view.js';
+import type { Column } from '../batch/column.js';
+import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
+import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
+import { EddyError } from '../errors.js';
+import type { Collector, GeneratedCode, OperatorContext } from './operator.js';
+import type { InputSide, TwoInputOperator } from './two-input-operator.js';
+import { JoinEmitter, SlotPairs } from './join-output.js';
+import { joinKeys, KeyIndex, RowStore, TimeHeap, type StoredRow } from './join-rows.js';
+import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
+import { joinStateText, validateJoinKeys } from './join-validation.js';
+
+interface Side {
+  readonly types: readonly DataType[];
+  readonly time: number;
+  readonly keys: readonly CompiledExpr[];
+  readonly store: RowStore;
+  readonly index: KeyIndex;
+  readonly heap: TimeHeap;
+  /** Whether this side's unmatched rows are emitted (it is an outer side). */
+  readonly outer: boolean;
+  watermark: number;
+}
+
+interface IntervalJoinSnapshot {
+  readonly watermarks: readonly [number | null, number | null];
+  readonly output: number | null;
+  readonly rows: readonly [readonly StoredRow[], readonly StoredRow[]];
+}
+
+export class IntervalJoin implements TwoInputOperator {
+  readonly outputColumns: readonly ColumnSchema[];
+  readonly snapshotVersion = 1;
+  private readonly sides: readonly [Side, Side];
+  private readonly lowerMs: number;
+  private readonly upperMs: number;
+  /** How far the output watermark trails the inputs': no row emitted later can be older than it. */
+  private readonly holdMs: number;
+  private outputWatermark = -Infinity;
+  private readonly emitter: JoinEmitter;
+  private readonly pairs = new SlotPairs();
+  private readonly limit: StateKeyLimit;
+
+  constructor(
+    node: IntervalJoinNode,
+    left: readonly ColumnSchema[],
+    right: readonly ColumnSchema[],
+    context: ExprContext & { readonly maxStateKeys?: number } = {},
+    used?: ReadonlySet<number>,
+  ) {
+    validateJoinKeys(node, left, right);
+    for (const [what, ms] of [['lower', node.lowerMs], ['upper', node.upperMs]] as const) {
+      if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_JOIN_INTERVAL_MS) {
+        throw new EddyError('ValidationException', `interval join ${what} bound must be a whole number of milliseconds within ±${MAX_JOIN_INTERVAL_MS}, got ${ms}`);
+      }
+    }
+    if (node.lowerMs > node.upperMs) throw new EddyError('ValidationException', `interval join lower bound ${node.lowerMs} ms is above its upper bound ${node.upperMs} ms`);
+    for (const [what, columns, index] of [['left', left, node.leftTime], ['right', right, node.rightTime]] as const) {
+      if (columns[index]?.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `interval join ${what} time column ${index} must be a TIMESTAMP column`);
+    }
+    this.lowerMs = node.lowerMs;
+    this.upperMs = node.upperMs;
+    this.holdMs = Math.max(0, node.upperMs, -node.lowerMs);
+    this.emitter = new JoinEmitter(left, right, node.condition, used, context);
+    this.outputColumns = this.emitter.outputColumns;
+    const side = (columns: readonly ColumnSchema[], time: number, keys: IntervalJoinNode['leftKeys'], kept: readonly boolean[], outer: boolean): Side => {
+      const types = columns.map((c) => c.type);
+      return {
+        types,
+        time,
+        keys: keys.map((k) => compileExpr(k, { ...context, inputTypes: types })),
+        store: new RowStore(types, kept),
+        index: new KeyIndex(),
+        heap: new TimeHeap(),
+        outer,
+        watermark: -Infinity,
+      };
+    };
+    const t = node.joinType;
+    this.sides = [
+      side(left, node.leftTime, node.leftKeys, this.emitter.leftKept, t === 'left' || t === 'full'),
+      side(right, node.rightTime, node.rightKeys, this.emitter.rightKept, t === 'right' || t === 'full'),
+    ];
+    this.limit = new StateKeyLimit(context.maxStateKeys ?? DEFAULT_MAX_STATE_KEYS, joinStateText('interval join', node, left, right));
+  }
+
+  generatedCode(): readonly GeneratedCode[] {
+    const keys = this.sides.flatMap((s, i) => s.keys.flatMap((k, j) => (k.source === '' ? [] : [{ what: `${i === 0 ? 'left' : 'right'} key ${j + 1}`, params: EXPRESSION_PARAMS, body: k.source }])));
+    return [...keys, ...this.emitter.generatedCode()];
+  }
+
+  /** Rows kept on both sides. */
+  stateEntries(): number {
+    return this.sides[0].store.size + this.sides[1].store.size;
+  }
+
+  processSide(s: InputSide, batch: RecordBatch, ctx: OperatorContext, out: Collector): void {
+    const n = batch.numRows;
+    if (n === 0) return;
+    const me = this.sides[s];
+    const other = this.sides[1 - s]!;
+    const view = new BatchView(batch, me.types);
+    const time = view.column(me.time);
+    const times = time.values as Float64Array;
+    const keys = joinKeys(
+      me.keys.map((k) => k.evaluate(view)),
+      n,
+    );
+    const columns: (Column | null)[] = me.types.map((_, c) => (me.store.kept[c] ? view.column(c) : null));
+    const alone: number[] = [];
+    const lower = this.lowerMs;
+    const upper = this.upperMs;
+    const pairs = this.pairs;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      if (time.valid !== null && time.valid[i] === 0) {
+        // No time, no interval: such a row never matches.
+        if (me.outer) alone.push(me.store.add(columns, i, NaN, null));
+        continue;
+      }
+      const t = times[i]!;
+      if (t < me.watermark) {
+        ctx.metrics.lateRows++;
+        continue;
+      }
+      if (key === null) {
+        // A NULL key matches nothing.
+        if (me.outer) alone.push(me.store.add(columns, i, t, null));
+        continue;
+      }
+      const slot = me.store.add(columns, i, t, key);
+      const candidates = other.index.get(key);
+      if (candidates !== undefined) {
+        for (let c = 0; c < candidates.length; c++) {
+          const o = candidates[c]!;
+          const ot = other.store.time(o);
+          // right time - left time, whichever side this row is on
+          const d = s === 0 ? ot - t : t - ot;
+          if (d >= lower && d <= upper) {
+            if (s === 0) pairs.push(slot, o);
+            else pairs.push(o, slot);
+          }
+        }
+      }
+      me.index.add(key, slot);
+      me.heap.push(t, slot);
+    }
+    const [left, right] = this.sides;
+    if (pairs.count > 0) this.emitter.matchAndEmit(pairs, left.store, right.store, out);
+    if (alone.length > 0) {
+      for (const slot of alone) pairs.push(s === 0 ? slot : -1, s === 0 ? -1 : slot);
+      this.emitter.emit(pairs, left.store, right.store, out);
+      for (const slot of alone) me.store.release(slot);
+    }
+    // A row the other side's watermark has already passed the range of has all its matches now.
+    this.evict(s, out);
+    this.limit.check(this.stateEntries());
+  }
+
+  onSideWatermark(s: InputSide, watermarkMs: number, _ctx: OperatorContext, out: Collector): number {
+    const me = this.sides[s];
+    if (watermarkMs > me.watermark) {
+      me.watermark = watermarkMs;
+      // This side's watermark lets go of the other side's rows.
+      this.evict((1 - s) as InputSide, out);
+    }
+    const combined = Math.min(this.sides[0].watermark, this.sides[1].watermark) - this.holdMs;
+    if (combined > this.outputWatermark) this.outputWatermark = combined;
+    return this.outputWatermark;
+  }
+
+  /** Lets go of side `s`'s rows that no row of the other side can match any more, emitting the unmatched of an outer side. */
+  private evict(s: InputSide, out: Collector): void {
+    const me = this.sides[s];
+    const other = this.sides[1 - s]!;
+    // A left row (time l) can meet right rows up to l + upper; a right row (time r), left rows from r - lower.
+    const threshold = s === 0 ? other.watermark - this.upperMs : other.watermark + this.lowerMs;
+    if (!(me.heap.peekTime() < threshold)) return;
+    const gone: number[] = [];
+    while (me.heap.peekTime() < threshold) {
+      const slot = me.heap.pop();
+      gone.push(slot);
+      me.index.remove(me.store.key(slot) as string | number, slot);
+      if (me.outer && !me.store.matched(slot)) this.pairs.push(s === 0 ? slot : -1, s === 0 ? -1 : slot);
+    }
+    if (this.pairs.count > 0) this.emitter.emit(this.pairs, this.sides[0].store, this.sides[1].store, out);
+    for (const slot of gone) me.store.release(slot);
+  }
+
+  snapshot(): IntervalJoinSnapshot {
+    const rows = (side: Side) => side.store.slots().map((slot) => side.store.row(slot));
+    const finite = (n: number) => (Number.isFinite(n) ? n : null);
+    return {
+      watermarks: [finite(this.sides[0].watermark), finite(this.sides[1].watermark)],
+      output: finite(this.outputWatermark),
+      rows: [rows(this.sides[0]), rows(this.sides[1])],
+    };
+  }
+
+  restore(state: unknown): void {
+    const snap = state as IntervalJoinSnapshot;
+    this.onClose();
+    this.sides.forEach((side, i) => {
+      side.watermark = snap.watermarks[i] ?? -Infinity;
+      for (const row of snap.rows[i] ?? []) {
+        const slot = side.store.restoreRow(row);
+        if (row.key === null) continue;
+        side.index.add(row.key, slot);
+        side.heap.push(row.time, slot);
+      }
+    });
+    this.outputWatermark = snap.output ?? -Infinity;
+  }
+
+  onClose(): void {
+    for (const side of this.sides) {
+      side.store.clear();
+      side.index.clear();
+      side.heap.clear();
+    }
+  }
+}
