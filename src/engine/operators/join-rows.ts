@@ -2,7 +2,7 @@
 // with each row's time, join key and whether it has matched, an index from key to slots, and a heap that
 // gives back the oldest rows first when the watermark lets them go.
 import type { DataType } from '../plan/expr.js';
-import type { Column } from '../batch/column.js';
+import { makeColumn, type Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 
 /** A join key: one value, or several joined into one string; null when any part is NULL (it matches nothing). */
@@ -153,7 +153,7 @@ export class RowStore {
         valid[i] = 1;
       } else nulls++;
     }
-    return { type, length: count, values: out, valid: nulls === 0 ? null : valid };
+    return makeColumn(type, out, nulls === 0 ? null : valid, count);
   }
 
   /** Every live slot, in slot order. */
@@ -177,7 +177,7 @@ export class RowStore {
     const columns: Column[] = row.values.map((v, c) => {
       const type = this.types[c]!;
       const values = type === 'VARCHAR' ? [v === null ? '' : String(v)] : type === 'INT' ? Int32Array.of(Number(v)) : type === 'BOOLEAN' ? Uint8Array.of(v ? 1 : 0) : Float64Array.of(Number(v));
-      return { type, length: 1, values, valid: Uint8Array.of(v === null ? 0 : 1) };
+      return makeColumn(type, values, Uint8Array.of(v === null ? 0 : 1), 1);
     });
     const slot = this.add(columns, 0, row.time, row.key);
     if (row.matched) this.setMatched(slot);
