@@ -17,16 +17,23 @@ import { EddyError } from '../errors.js';
 import type { Collector, GeneratedCode, OperatorContext } from './operator.js';
 import type { InputSide, TwoInputOperator } from './two-input-operator.js';
 import { JoinEmitter, SlotPairs } from './join-output.js';
-import { joinKeys, KeyIndex, RowStore, TimeHeap, type StoredRow } from './join-rows.js';
+import { RowStore, SlotChains, TimeHeap, type StoredRow } from './join-rows.js';
+import { KeyMapper, type KeyValue } from './key-mapper.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 import { joinStateText, validateJoinKeys } from './join-validation.js';
+
+/** Key ids are renumbered once more than this many are assigned and at most half of them still hold rows. */
+const COMPACT_MIN_KEYS = 4096;
 
 interface Side {
   readonly types: readonly DataType[];
   readonly time: number;
   readonly keys: readonly CompiledExpr[];
+  /** For a key that is one VARCHAR column as it is: its index, so ids come from its UTF-8 bytes without decoding them. */
+  readonly utf8Key: number | undefined;
   readonly store: RowStore;
-  readonly index: KeyIndex;
+  /** The side's rows of each key id. */
+  readonly chains: SlotChains;
   readonly heap: TimeHeap;
   /** Whether this side's unmatched rows are emitted (it is an outer side). */
   readonly outer: boolean;
@@ -43,6 +50,8 @@ export class IntervalJoin implements TwoInputOperator {
   readonly outputColumns: readonly ColumnSchema[];
   readonly snapshotVersion = 1;
   private readonly sides: readonly [Side, Side];
+  /** Both sides' keys as dense ids (the sides' key types agree). */
+  private mapper: KeyMapper;
   private readonly lowerMs: number;
   private readonly upperMs: number;
   /** How far the output watermark trails the inputs': no row emitted later can be older than it. */
@@ -80,8 +89,9 @@ export class IntervalJoin implements TwoInputOperator {
         types,
         time,
         keys: keys.map((k) => compileExpr(k, { ...context, inputTypes: types })),
+        utf8Key: keys.length === 1 && keys[0]!.kind === 'column' && keys[0]!.type === 'VARCHAR' ? keys[0]!.index : undefined,
         store: new RowStore(types, kept),
-        index: new KeyIndex(),
+        chains: new SlotChains(),
         heap: new TimeHeap(),
         outer,
         watermark: -Infinity,
@@ -92,6 +102,7 @@ export class IntervalJoin implements TwoInputOperator {
       side(left, node.leftTime, node.leftKeys, this.emitter.leftKept, t === 'left' || t === 'full'),
       side(right, node.rightTime, node.rightKeys, this.emitter.rightKept, t === 'right' || t === 'full'),
     ];
+    this.mapper = new KeyMapper(node.leftKeys.map((k) => k.type));
     this.limit = new StateKeyLimit(context.maxStateKeys ?? DEFAULT_MAX_STATE_KEYS, joinStateText('interval join', node, left, right));
   }
 
@@ -113,59 +124,82 @@ export class IntervalJoin implements TwoInputOperator {
     const view = new BatchView(batch, me.types);
     const time = view.column(me.time);
     const times = time.values as Float64Array;
-    const keys = joinKeys(
-      me.keys.map((k) => k.evaluate(view)),
-      n,
-    );
+    const { ids, nulls } = this.keyIds(me, batch, view);
     const columns: (Column | null)[] = me.types.map((_, c) => (me.store.kept[c] ? view.column(c) : null));
+    // First which rows to keep, then all of them copied in column by column, then each one matched.
+    const rows = new Int32Array(n);
+    let count = 0;
     const alone: number[] = [];
-    const lower = this.lowerMs;
-    const upper = this.upperMs;
-    const pairs = this.pairs;
     for (let i = 0; i < n; i++) {
-      const key = keys[i]!;
-      if (time.valid !== null && time.valid[i] === 0) {
-        // No time, no interval: such a row never matches.
-        if (me.outer) alone.push(me.store.add(columns, i, NaN, null));
-        continue;
-      }
-      const t = times[i]!;
-      if (t < me.watermark) {
+      const noTime = time.valid !== null && time.valid[i] === 0;
+      if (!noTime && times[i]! < me.watermark) {
         ctx.metrics.lateRows++;
         continue;
       }
-      if (key === null) {
-        // A NULL key matches nothing.
-        if (me.outer) alone.push(me.store.add(columns, i, t, null));
+      // No time, no interval; a NULL key matches nothing: such a row stands alone (in an outer side's result).
+      if (noTime || (nulls !== null && nulls[i] === 1)) {
+        if (me.outer) alone.push(i);
         continue;
       }
-      const slot = me.store.add(columns, i, t, key);
-      const candidates = other.index.get(key);
-      if (candidates !== undefined) {
-        for (let c = 0; c < candidates.length; c++) {
-          const o = candidates[c]!;
-          const ot = other.store.time(o);
-          // right time - left time, whichever side this row is on
-          const d = s === 0 ? ot - t : t - ot;
-          if (d >= lower && d <= upper) {
-            if (s === 0) pairs.push(slot, o);
-            else pairs.push(o, slot);
-          }
+      rows[count++] = i;
+    }
+    const slots = me.store.addRows(columns, rows, count, times, ids);
+    const lower = this.lowerMs;
+    const upper = this.upperMs;
+    const pairs = this.pairs;
+    const otherStore = other.store;
+    const otherChains = other.chains;
+    for (let k = 0; k < count; k++) {
+      const i = rows[k]!;
+      const slot = slots[k]!;
+      const id = ids[i]!;
+      const t = times[i]!;
+      for (let o = otherChains.first(id); o !== -1; o = otherChains.next(o)) {
+        // right time - left time, whichever side this row is on
+        const d = s === 0 ? otherStore.time(o) - t : t - otherStore.time(o);
+        if (d >= lower && d <= upper) {
+          if (s === 0) pairs.push(slot, o);
+          else pairs.push(o, slot);
         }
       }
-      me.index.add(key, slot);
+      me.chains.add(id, slot);
       me.heap.push(t, slot);
     }
     const [left, right] = this.sides;
     if (pairs.count > 0) this.emitter.matchAndEmit(pairs, left.store, right.store, out);
     if (alone.length > 0) {
-      for (const slot of alone) pairs.push(s === 0 ? slot : -1, s === 0 ? -1 : slot);
+      const aloneSlots = me.store.addRows(columns, Int32Array.from(alone), alone.length, times, ids);
+      for (const slot of aloneSlots) pairs.push(s === 0 ? slot : -1, s === 0 ? -1 : slot);
       this.emitter.emit(pairs, left.store, right.store, out);
-      for (const slot of alone) me.store.release(slot);
+      for (const slot of aloneSlots) me.store.release(slot);
     }
     // A row the other side's watermark has already passed the range of has all its matches now.
     this.evict(s, out);
     this.limit.check(this.stateEntries());
+  }
+
+  /** Each row's key id, and which rows' keys are NULL (matching nothing); null when none is. */
+  private keyIds(side: Side, batch: RecordBatch, view: BatchView): { ids: Int32Array; nulls: Uint8Array | null } {
+    const n = batch.numRows;
+    const ids = new Int32Array(n);
+    const data = side.utf8Key === undefined ? undefined : batch.data.children[side.utf8Key];
+    if (data !== undefined && data.offset === 0 && this.mapper.acceptsUtf8) {
+      const bitmap = data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0 ? data.nullBitmap : null;
+      this.mapper.assignUtf8(data.valueOffsets as Int32Array, data.values as Uint8Array, bitmap, n, ids);
+      if (bitmap === null) return { ids, nulls: null };
+      const nulls = new Uint8Array(n);
+      for (let i = 0; i < n; i++) nulls[i] = ((bitmap[i >> 3]! >> (i & 7)) & 1) ^ 1;
+      return { ids, nulls };
+    }
+    const columns = side.keys.map((k) => k.evaluate(view));
+    this.mapper.assign(columns, n, ids);
+    let nulls: Uint8Array | null = null;
+    for (const col of columns) {
+      if (col.valid === null) continue;
+      nulls ??= new Uint8Array(n);
+      for (let i = 0; i < n; i++) if (col.valid[i] === 0) nulls[i] = 1;
+    }
+    return { ids, nulls };
   }
 
   onSideWatermark(s: InputSide, watermarkMs: number, _ctx: OperatorContext, out: Collector): number {
@@ -191,15 +225,39 @@ export class IntervalJoin implements TwoInputOperator {
     while (me.heap.peekTime() < threshold) {
       const slot = me.heap.pop();
       gone.push(slot);
-      me.index.remove(me.store.key(slot) as string | number, slot);
+      me.chains.remove(me.store.key(slot) as number, slot);
       if (me.outer && !me.store.matched(slot)) this.pairs.push(s === 0 ? slot : -1, s === 0 ? -1 : slot);
     }
     if (this.pairs.count > 0) this.emitter.emit(this.pairs, this.sides[0].store, this.sides[1].store, out);
     for (const slot of gone) me.store.release(slot);
+    // Keys held on either side number at most the sum of both sides' counts.
+    const held = this.sides[0].chains.keysHeld + this.sides[1].chains.keysHeld;
+    if (this.mapper.size > COMPACT_MIN_KEYS && this.mapper.size > 2 * held) this.compactKeys();
+  }
+
+  /** Renumbers the keys that still hold rows, so ids of keys long gone do not pile up. */
+  private compactKeys(): void {
+    const old = this.mapper;
+    const fresh = old.emptyCopy();
+    const renumber = new Int32Array(old.size).fill(-1);
+    for (const side of this.sides) {
+      for (const slot of side.store.slots()) {
+        const key = side.store.key(slot) as number;
+        let id = renumber[key]!;
+        if (id < 0) renumber[key] = id = fresh.idOf(old.values(key));
+        side.store.setKey(slot, id);
+      }
+    }
+    for (const side of this.sides) side.chains.renumber(renumber, fresh.size);
+    this.mapper = fresh;
   }
 
   snapshot(): IntervalJoinSnapshot {
-    const rows = (side: Side) => side.store.slots().map((slot) => side.store.row(slot));
+    const rows = (side: Side) =>
+      side.store.slots().map((slot) => {
+        const row = side.store.row(slot);
+        return { ...row, key: this.mapper.values(row.key as number) };
+      });
     const finite = (n: number) => (Number.isFinite(n) ? n : null);
     return {
       watermarks: [finite(this.sides[0].watermark), finite(this.sides[1].watermark)],
@@ -214,9 +272,9 @@ export class IntervalJoin implements TwoInputOperator {
     this.sides.forEach((side, i) => {
       side.watermark = snap.watermarks[i] ?? -Infinity;
       for (const row of snap.rows[i] ?? []) {
-        const slot = side.store.restoreRow(row);
-        if (row.key === null) continue;
-        side.index.add(row.key, slot);
+        const id = this.mapper.idOf(row.key as readonly KeyValue[]);
+        const slot = side.store.restoreRow(row, id);
+        side.chains.add(id, slot);
         side.heap.push(row.time, slot);
       }
     });
@@ -224,9 +282,10 @@ export class IntervalJoin implements TwoInputOperator {
   }
 
   onClose(): void {
+    this.mapper = this.mapper.emptyCopy();
     for (const side of this.sides) {
       side.store.clear();
-      side.index.clear();
+      side.chains.clear();
       side.heap.clear();
     }
   }

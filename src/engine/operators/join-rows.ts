@@ -8,39 +8,39 @@ import { EddyError } from '../errors.js';
 /** A join key: one value, or several joined into one string; null when any part is NULL (it matches nothing). */
 export type JoinKey = string | number | null;
 
-type Values = Float64Array | Int32Array | Uint8Array | string[];
-
-function grow(values: Values, type: DataType, capacity: number): Values {
-  if (Array.isArray(values)) {
-    const before = values.length;
-    values.length = capacity;
-    return values.fill('', before);
-  }
-  const out = type === 'INT' ? new Int32Array(capacity) : type === 'BOOLEAN' ? new Uint8Array(capacity) : new Float64Array(capacity);
-  out.set(values as never);
-  return out;
-}
-
-function empty(type: DataType): Values {
-  return type === 'INT' ? new Int32Array(0) : type === 'BOOLEAN' ? new Uint8Array(0) : type === 'VARCHAR' ? [] : new Float64Array(0);
-}
-
 /** One row as a snapshot holds it: its time, key, whether it matched, and its kept columns' values (null for NULL). */
 export interface StoredRow {
   readonly time: number;
-  readonly key: JoinKey;
+  /** The join key, or (interval joins) the key's values. */
+  readonly key: JoinKey | readonly (string | number | null)[];
   readonly matched: boolean;
   readonly values: readonly (number | string | null)[];
 }
 
+function grown<T extends Float64Array | Uint8Array | Int32Array>(array: T, capacity: number): T {
+  const out = new (array.constructor as new (n: number) => T)(capacity);
+  out.set(array);
+  return out;
+}
+
+/**
+ * A side's rows, column by column: numbers (INT, BIGINT, DOUBLE, TIMESTAMP and BOOLEAN alike) in
+ * Float64Arrays and text in string arrays, so rows are copied in and out one column at a time in
+ * loops that each see one kind of array.
+ */
 export class RowStore {
-  private readonly values: (Values | null)[];
+  private readonly numbers: (Float64Array | null)[];
+  private readonly strings: (string[] | null)[];
   private readonly valid: (Uint8Array | null)[];
+  /** Indexes of the kept text columns, cleared when a row goes so its strings can be collected. */
+  private readonly textColumns: readonly number[];
   private times = new Float64Array(0);
   private keys: JoinKey[] = [];
   private matchedFlags = new Uint8Array(0);
   private live = new Uint8Array(0);
-  private readonly free: number[] = [];
+  /** Free slots, a stack: the lowest on top. */
+  private free = new Int32Array(0);
+  private freeCount = 0;
   private capacity = 0;
   /** Slots in use. */
   size = 0;
@@ -50,62 +50,87 @@ export class RowStore {
     readonly types: readonly DataType[],
     readonly kept: readonly boolean[],
   ) {
-    this.values = types.map((t, c) => (kept[c] ? empty(t) : null));
+    this.numbers = types.map((t, c) => (kept[c] && t !== 'VARCHAR' ? new Float64Array(0) : null));
+    this.strings = types.map((t, c) => (kept[c] && t === 'VARCHAR' ? [] : null));
     this.valid = types.map((_, c) => (kept[c] ? new Uint8Array(0) : null));
+    this.textColumns = types.flatMap((t, c) => (kept[c] && t === 'VARCHAR' ? [c] : []));
   }
 
-  private ensure(): void {
-    if (this.size < this.capacity) return;
-    const capacity = Math.max(64, this.capacity * 2);
-    this.values.forEach((v, c) => {
-      if (v !== null) this.values[c] = grow(v, this.types[c]!, capacity);
+  private ensure(more: number): void {
+    if (this.freeCount >= more) return;
+    let capacity = Math.max(64, this.capacity * 2);
+    while (capacity - this.size < more) capacity *= 2;
+    this.numbers.forEach((v, c) => {
+      if (v !== null) this.numbers[c] = grown(v, capacity);
     });
+    for (const v of this.strings) if (v !== null) v.length = capacity;
     this.valid.forEach((v, c) => {
-      if (v === null) return;
-      const out = new Uint8Array(capacity);
-      out.set(v);
-      this.valid[c] = out;
+      if (v !== null) this.valid[c] = grown(v, capacity);
     });
-    const times = new Float64Array(capacity);
-    times.set(this.times);
-    this.times = times;
+    this.times = grown(this.times, capacity);
     this.keys.length = capacity;
-    const matched = new Uint8Array(capacity);
-    matched.set(this.matchedFlags);
-    this.matchedFlags = matched;
-    const live = new Uint8Array(capacity);
-    live.set(this.live);
-    this.live = live;
-    for (let s = capacity - 1; s >= this.capacity; s--) this.free.push(s);
+    this.matchedFlags = grown(this.matchedFlags, capacity);
+    this.live = grown(this.live, capacity);
+    const free = new Int32Array(capacity);
+    free.set(this.free.subarray(0, this.freeCount));
+    // New slots go on top of the stack, highest first, so the lowest is taken first.
+    for (let slot = capacity - 1; slot >= this.capacity; slot--) free[this.freeCount++] = slot;
+    this.free = free;
     this.capacity = capacity;
   }
 
-  /** Stores row `row` of `columns` (null where a column is not kept); returns its slot. */
-  add(columns: readonly (Column | null)[], row: number, time: number, key: JoinKey): number {
-    this.ensure();
-    const slot = this.free.pop()!;
-    for (let c = 0; c < columns.length; c++) {
-      const into = this.values[c];
-      const col = columns[c];
-      if (into === null || into === undefined || col === null || col === undefined) continue;
-      const ok = col.valid === null || col.valid[row] === 1;
-      this.valid[c]![slot] = ok ? 1 : 0;
-      (into as Values)[slot] = ok ? (col.values[row] as never) : ((col.type === 'VARCHAR' ? '' : 0) as never);
+  /**
+   * Stores rows `rows[0..count)` of `columns` (null where a column is not kept), with their times and
+   * keys (indexed by row); returns their slots, in the same order.
+   */
+  addRows(columns: readonly (Column | null)[], rows: Int32Array, count: number, times: Float64Array, keys: ArrayLike<JoinKey>): Int32Array {
+    this.ensure(count);
+    const slots = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      const slot = this.free[--this.freeCount]!;
+      slots[k] = slot;
+      const row = rows[k]!;
+      this.times[slot] = times[row]!;
+      this.keys[slot] = keys[row]!;
+      this.matchedFlags[slot] = 0;
+      this.live[slot] = 1;
     }
-    this.times[slot] = time;
-    this.keys[slot] = key;
-    this.matchedFlags[slot] = 0;
-    this.live[slot] = 1;
-    this.size++;
-    return slot;
+    this.size += count;
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c];
+      const valid = this.valid[c];
+      if (col === null || col === undefined || valid === null || valid === undefined) continue;
+      const from = col.valid;
+      if (from === null) for (let k = 0; k < count; k++) valid[slots[k]!] = 1;
+      else for (let k = 0; k < count; k++) valid[slots[k]!] = from[rows[k]!]!;
+      if (col.type === 'VARCHAR') {
+        const into = this.strings[c]!;
+        const src = col.values;
+        for (let k = 0; k < count; k++) into[slots[k]!] = src[rows[k]!]!;
+      } else {
+        const into = this.numbers[c]!;
+        const src = col.values;
+        for (let k = 0; k < count; k++) into[slots[k]!] = src[rows[k]!]!;
+      }
+    }
+    return slots;
+  }
+
+  /** Stores row `row` of `columns`; returns its slot. */
+  add(columns: readonly (Column | null)[], row: number, time: number, key: JoinKey): number {
+    const times = new Float64Array(row + 1);
+    times[row] = time;
+    const keys: JoinKey[] = [];
+    keys[row] = key;
+    return this.addRows(columns, Int32Array.of(row), 1, times, keys)[0]!;
   }
 
   release(slot: number): void {
     if (this.live[slot] !== 1) return;
     this.live[slot] = 0;
-    for (const v of this.values) if (Array.isArray(v)) v[slot] = '';
+    for (const c of this.textColumns) this.strings[c]![slot] = '';
     this.keys[slot] = null;
-    this.free.push(slot);
+    this.free[this.freeCount++] = slot;
     this.size--;
   }
 
@@ -115,6 +140,10 @@ export class RowStore {
 
   key(slot: number): JoinKey {
     return this.keys[slot]!;
+  }
+
+  setKey(slot: number, key: JoinKey): void {
+    this.keys[slot] = key;
   }
 
   matched(slot: number): boolean {
@@ -128,27 +157,29 @@ export class RowStore {
   /** Column `c` of the rows in `slots` (-1: a row of NULLs), `count` of them, as a working-form column. */
   gather(c: number, slots: Int32Array, count: number): Column {
     const type = this.types[c]!;
-    const from = this.values[c];
     const fromValid = this.valid[c];
     const valid = new Uint8Array(count);
+    let nulls = 0;
     if (type === 'VARCHAR') {
       const out = new Array<string>(count);
-      const src = from as string[] | null;
+      const src = this.strings[c];
       for (let i = 0; i < count; i++) {
         const s = slots[i]!;
-        if (s >= 0 && src !== null && fromValid![s] === 1) {
+        if (s >= 0 && src !== null && src !== undefined && fromValid![s] === 1) {
           out[i] = src[s]!;
           valid[i] = 1;
-        } else out[i] = '';
+        } else {
+          out[i] = '';
+          nulls++;
+        }
       }
-      return { type, length: count, values: out, valid };
+      return { type, length: count, values: out, valid: nulls === 0 ? null : valid };
     }
     const out = type === 'INT' ? new Int32Array(count) : type === 'BOOLEAN' ? new Uint8Array(count) : new Float64Array(count);
-    const src = from as Float64Array | Int32Array | Uint8Array | null;
-    let nulls = 0;
+    const src = this.numbers[c];
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
-      if (s >= 0 && src !== null && fromValid![s] === 1) {
+      if (s >= 0 && src !== null && src !== undefined && fromValid![s] === 1) {
         out[i] = src[s]!;
         valid[i] = 1;
       } else nulls++;
@@ -165,12 +196,15 @@ export class RowStore {
 
   /** The row in `slot` as a snapshot holds it. */
   row(slot: number): StoredRow {
-    const values = this.values.map((v, c) => (v === null || this.valid[c]![slot] !== 1 ? null : (v[slot] as number | string)));
+    const values = this.types.map((t, c) => {
+      if (this.valid[c]?.[slot] !== 1) return null;
+      return t === 'VARCHAR' ? this.strings[c]![slot]! : this.numbers[c]![slot]!;
+    });
     return { time: this.times[slot]!, key: this.keys[slot]!, matched: this.matchedFlags[slot] === 1, values };
   }
 
-  /** Stores a row a snapshot held; returns its slot. */
-  restoreRow(row: StoredRow): number {
+  /** Stores a row a snapshot held (with `key` in place of the one it held); returns its slot. */
+  restoreRow(row: StoredRow, key: JoinKey): number {
     if (!Array.isArray(row.values) || row.values.length !== this.types.length) {
       throw new EddyError('InternalFailure', `a join row in the checkpoint has ${Array.isArray(row.values) ? row.values.length : 'no'} columns, the join ${this.types.length}`);
     }
@@ -179,50 +213,13 @@ export class RowStore {
       const values = type === 'VARCHAR' ? [v === null ? '' : String(v)] : type === 'INT' ? Int32Array.of(Number(v)) : type === 'BOOLEAN' ? Uint8Array.of(v ? 1 : 0) : Float64Array.of(Number(v));
       return makeColumn(type, values, Uint8Array.of(v === null ? 0 : 1), 1);
     });
-    const slot = this.add(columns, 0, row.time, row.key);
+    const slot = this.add(columns, 0, row.time, key);
     if (row.matched) this.setMatched(slot);
     return slot;
   }
 
   clear(): void {
     for (const s of this.slots()) this.release(s);
-  }
-}
-
-/** Slots of one side by join key. */
-export class KeyIndex {
-  private readonly buckets = new Map<string | number, number[]>();
-
-  add(key: string | number, slot: number): void {
-    const bucket = this.buckets.get(key);
-    if (bucket === undefined) this.buckets.set(key, [slot]);
-    else bucket.push(slot);
-  }
-
-  get(key: string | number): readonly number[] | undefined {
-    return this.buckets.get(key);
-  }
-
-  remove(key: string | number, slot: number): void {
-    const bucket = this.buckets.get(key);
-    if (bucket === undefined) return;
-    const at = bucket.indexOf(slot);
-    if (at < 0) return;
-    if (bucket.length === 1) {
-      this.buckets.delete(key);
-      return;
-    }
-    bucket[at] = bucket[bucket.length - 1]!;
-    bucket.pop();
-  }
-
-  /** Distinct keys held. */
-  get size(): number {
-    return this.buckets.size;
-  }
-
-  clear(): void {
-    this.buckets.clear();
   }
 }
 
@@ -315,4 +312,72 @@ export function joinKeys(columns: readonly Column[], n: number): JoinKey[] {
     keys[i] = isNull ? null : key;
   }
   return keys;
+}
+
+/**
+ * One side's rows of each key id, as a chain through their slots (doubly linked, in typed arrays), so
+ * that adding a row, letting one go and walking a key's rows allocate nothing.
+ */
+export class SlotChains {
+  private heads = new Int32Array(0);
+  private nextSlot = new Int32Array(0);
+  private prevSlot = new Int32Array(0);
+  /** Keys that have a row here. */
+  keysHeld = 0;
+
+  /** The first slot of the key's chain; -1 when it has none. */
+  first(key: number): number {
+    return key < this.heads.length ? this.heads[key]! : -1;
+  }
+
+  /** The slot after `slot` in its chain; -1 at the end. */
+  next(slot: number): number {
+    return this.nextSlot[slot]!;
+  }
+
+  add(key: number, slot: number): void {
+    if (key >= this.heads.length) this.heads = grownFilled(this.heads, key + 1);
+    if (slot >= this.nextSlot.length) {
+      this.nextSlot = grownFilled(this.nextSlot, slot + 1);
+      this.prevSlot = grownFilled(this.prevSlot, slot + 1);
+    }
+    const head = this.heads[key]!;
+    if (head === -1) this.keysHeld++;
+    else this.prevSlot[head] = slot;
+    this.nextSlot[slot] = head;
+    this.prevSlot[slot] = -1;
+    this.heads[key] = slot;
+  }
+
+  remove(key: number, slot: number): void {
+    const prev = this.prevSlot[slot]!;
+    const next = this.nextSlot[slot]!;
+    if (prev === -1) {
+      this.heads[key] = next;
+      if (next === -1) this.keysHeld--;
+    } else this.nextSlot[prev] = next;
+    if (next !== -1) this.prevSlot[next] = prev;
+  }
+
+  /** The same chains under new key ids: `renumber[old]` is the new id of each key that has rows. */
+  renumber(renumber: Int32Array, keys: number): void {
+    const heads = new Int32Array(Math.max(keys, 16)).fill(-1);
+    for (let old = 0; old < this.heads.length; old++) {
+      const head = this.heads[old]!;
+      if (head !== -1) heads[renumber[old]!] = head;
+    }
+    this.heads = heads;
+  }
+
+  clear(): void {
+    this.heads.fill(-1);
+    this.keysHeld = 0;
+  }
+}
+
+/** A copy at least `size` long (doubling), the new part filled with -1. */
+function grownFilled(array: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(Math.max(size, array.length * 2, 16)).fill(-1);
+  out.set(array);
+  return out;
 }

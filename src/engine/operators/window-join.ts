@@ -14,7 +14,7 @@ import { EddyError } from '../errors.js';
 import type { Collector, GeneratedCode, OperatorContext } from './operator.js';
 import type { InputSide, TwoInputOperator } from './two-input-operator.js';
 import { JoinEmitter, SlotPairs } from './join-output.js';
-import { joinKeys, RowStore, type StoredRow } from './join-rows.js';
+import { joinKeys, RowStore, type JoinKey, type StoredRow } from './join-rows.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 import { joinStateText, validateJoinKeys } from './join-validation.js';
 
@@ -102,21 +102,27 @@ export class WindowJoin implements TwoInputOperator {
     const columns: (Column | null)[] = me.types.map((_, c) => (me.store.kept[c] ? view.column(c) : null));
     const starts = start.values as Float64Array;
     const ends = end.values as Float64Array;
+    const rows = new Int32Array(n);
+    let count = 0;
     for (let i = 0; i < n; i++) {
       if ((start.valid !== null && start.valid[i] === 0) || (end.valid !== null && end.valid[i] === 0)) continue;
-      const e = ends[i]!;
-      if (e <= this.emitted) {
+      if (ends[i]! <= this.emitted) {
         ctx.metrics.lateRows++;
         continue;
       }
-      const key = keys[i]!;
       // An inner side's row without a key can never be part of the result.
-      if (key === null && !me.outer) continue;
+      if (keys[i] === null && !me.outer) continue;
+      rows[count++] = i;
+    }
+    const slots = me.store.addRows(columns, rows, count, ends, keys);
+    for (let k = 0; k < count; k++) {
+      const i = rows[k]!;
+      const e = ends[i]!;
       const b = starts[i]!;
       const id = `${e}:${b}`;
       let window = this.windows.get(id);
       if (window === undefined) this.windows.set(id, (window = { start: b, end: e, rows: [[], []] }));
-      window.rows[s].push(me.store.add(columns, i, e, key));
+      window.rows[s].push(slots[k]!);
     }
     this.limit.check(this.stateEntries());
   }
@@ -180,8 +186,8 @@ export class WindowJoin implements TwoInputOperator {
     this.emitted = snap.emitted ?? -Infinity;
     for (const w of snap.windows) {
       const rows: [number[], number[]] = [
-        w.rows[0].map((row) => this.sides[0].store.restoreRow(row)),
-        w.rows[1].map((row) => this.sides[1].store.restoreRow(row)),
+        w.rows[0].map((row) => this.sides[0].store.restoreRow(row, row.key as JoinKey)),
+        w.rows[1].map((row) => this.sides[1].store.restoreRow(row, row.key as JoinKey)),
       ];
       this.windows.set(`${w.end}:${w.start}`, { start: w.start, end: w.end, rows });
     }

@@ -112,6 +112,23 @@ describe('IntervalJoin', () => {
     expect(canonical([...before, ...after.rows])).toEqual(expected);
   });
 
+  it('joins right on keys that never come back (ids of keys gone are renumbered away)', () => {
+    // 6,000 rows a side, each key used by one row a side, a few seconds apart: most keys come and go.
+    const unique = (seed: number, offsetMs: number): Value[][] => {
+      const random = prng(seed);
+      return Array.from({ length: 6000 }, (_, i) => [`order-${i}`, T0 + i * 10 + offsetMs - Math.floor(random() * 500), `v${i}`]);
+    };
+    const many: [SideInput, SideInput] = [
+      { columns: clicks, rows: unique(1, 0), time: 1, delayMs: 500 },
+      { columns: [...orders.slice(0, 2), { name: 'note', type: 'VARCHAR' }], rows: unique(2, 300), time: 1, delayMs: 500 },
+    ];
+    const match = (l: readonly Value[], r: readonly Value[]) => l[0] === r[0] && (r[1] as number) - (l[1] as number) >= 0 && (r[1] as number) - (l[1] as number) <= 600;
+    const expected = canonical(nestedLoopJoin(many, 'full', match));
+    const op = new IntervalJoin({ ...node('full', 0, 600), right: source(many[1].columns) }, clicks, many[1].columns);
+    const { rows } = run(op, many, 97, prng(4));
+    expect(canonical(rows)).toEqual(expected);
+  });
+
   it('fails the query, naming the join, once it holds more rows than the state bound', () => {
     const op = new IntervalJoin(node('inner', -60_000, 60_000), clicks, orders, { maxStateKeys: 100 });
     expect(() => run(op, sides, 50, prng(1))).toThrow(/query state exceeded 100 keys in interval join ON user_id = user_id/);
