@@ -16,7 +16,7 @@ const orders: ColumnSchema[] = [
   { name: 'ts', type: 'TIMESTAMP' },
   { name: 'amount', type: 'DOUBLE' },
 ];
-const source = (columns: ColumnSchema[]): SourceNode => ({ kind: 'source', stream: 's', format: { kind: 'json' }, columns, eventTime: { column: 1, watermarkDelayMs: 0 } });
+const source = (columns: readonly ColumnSchema[]): SourceNode => ({ kind: 'source', stream: 's', format: { kind: 'json' }, columns, eventTime: { column: 1, watermarkDelayMs: 0 } });
 const col = (index: number, c: ColumnSchema): Expr => ({ kind: 'column', index, name: c.name, type: c.type });
 
 const T0 = Date.parse('2024-06-01T10:00:00Z');
