@@ -8,6 +8,8 @@ import { Filter } from './filter.js';
 import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
+import { OverAggregate } from './over-aggregate.js';
+import { EddyError } from '../errors.js';
 import { Source } from './source.js';
 import { sourceColumnsUsed } from './column-usage.js';
 
@@ -25,6 +27,13 @@ export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } 
   project: (node, input, o) => new Project(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
+  overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
+  topN: () => {
+    throw new EddyError('ValidationException', 'Top-N is not supported yet');
+  },
+  deduplicate: () => {
+    throw new EddyError('ValidationException', 'deduplication is not supported yet');
+  },
 };
 
 export interface BuiltPlan {

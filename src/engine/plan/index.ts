@@ -20,5 +20,6 @@ export type {
   WindowAggregateNode,
   WindowSpec,
 } from './plan.js';
+export type { DeduplicateNode, OverAggregateNode, OverCall, OverFn, OverFrame, RankFn, SortKey, TopNNode } from './over.js';
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';

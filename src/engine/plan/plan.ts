@@ -4,6 +4,7 @@
 
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
+import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
 
 /** Event time: the column windows are computed on, and how far the watermark trails it. */
@@ -46,7 +47,10 @@ export type PlanNode =
   | FilterNode
   | ProjectNode
   | WindowAggregateNode
-  | GroupAggregateNode;
+  | GroupAggregateNode
+  | OverAggregateNode
+  | TopNNode
+  | DeduplicateNode;
 
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
@@ -124,6 +128,11 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
         ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
         ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
       ];
+    case 'overAggregate':
+      return [...outputColumns(node.input), ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
+    case 'topN':
+    case 'deduplicate':
+      return [...outputColumns(node.input), ...(node.rankColumn === undefined ? [] : [{ name: node.rankColumn, type: 'BIGINT' as const }])];
     default:
       return unreachable(node, 'plan node', 'ValidationException');
   }

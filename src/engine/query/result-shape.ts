@@ -2,7 +2,7 @@
 // one, which output columns identify a row, and which hold its window. Derived from the plan by following
 // output columns down through projections and filters to the aggregate that made them.
 import { unreachable } from '../errors.js';
-import type { PlanNode, QueryPlan, WindowSpec } from '../plan/plan.js';
+import { outputColumns, type PlanNode, type QueryPlan, type WindowSpec } from '../plan/plan.js';
 
 export interface ResultShape {
   /**
@@ -27,10 +27,12 @@ export interface ResultShape {
 }
 
 type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'groupAggregate' }>;
+type RankingNode = Extract<PlanNode, { kind: 'topN' | 'deduplicate' }>;
 
 export function resultShape(plan: QueryPlan): ResultShape {
   const aggregate = topAggregate(plan.root);
   if (!aggregate) return { changelog: 'append', keys: [] };
+  if (aggregate.kind === 'topN' || aggregate.kind === 'deduplicate') return rankingShape(plan, aggregate);
   // Index of each aggregate output column that identifies a group, by the output column selecting it.
   const windowed = aggregate.kind === 'windowAggregate';
   const keyCount = aggregate.keys.length + (windowed ? 2 : 0);
@@ -61,19 +63,37 @@ export function resultShape(plan: QueryPlan): ResultShape {
   };
 }
 
-/** The aggregate nearest the root, reached through projections and filters only. */
-function topAggregate(root: PlanNode): AggregateNode | undefined {
+/**
+ * Rankings: the rows of a window Top-N and of keep-first deduplication are appended; a continuously
+ * updated Top-N upserts its rows by partition and rank, keep-last deduplication by partition. The keys
+ * are the selected partition columns (bare input columns) and rank column, or none if any is missing.
+ */
+function rankingShape(plan: QueryPlan, node: RankingNode): ResultShape {
+  const width = outputColumns(node.input).length;
+  const keyColumns = node.partitionBy.map((p) => (p.expr.kind === 'column' ? p.expr.index : -1));
+  if (node.kind === 'topN') keyColumns.push(node.rankColumn === undefined ? -1 : width);
+  const names = keyColumns.map((k) => (k < 0 ? undefined : plan.columns.find((_c, i) => originIn(plan.root, i, node) === k)?.name));
+  const keys = names.every((n) => n !== undefined) ? (names as string[]) : [];
+  const appended = node.kind === 'topN' ? node.windowEndColumn !== undefined : node.keep === 'first';
+  return { changelog: appended ? 'append' : 'upsert', keys };
+}
+
+/** The aggregate or ranking nearest the root, reached through projections and filters only. */
+function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
   let node: PlanNode = root;
   for (;;) {
     switch (node.kind) {
       case 'windowAggregate':
       case 'groupAggregate':
+      case 'topN':
+      case 'deduplicate':
         return node;
       case 'project':
       case 'filter':
         node = node.input;
         break;
       case 'source':
+      case 'overAggregate':
         return undefined;
       default:
         return unreachable(node, 'plan node');
@@ -81,18 +101,21 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
   }
 }
 
-/** The aggregate's output column that `node`'s column `index` passes on unchanged, if it does. */
-function originIn(node: PlanNode, index: number, aggregate: AggregateNode): number | undefined {
-  if (node === aggregate) return index;
+/** The output column of `target` that `node`'s column `index` passes on unchanged, if it does. */
+function originIn(node: PlanNode, index: number, target: PlanNode): number | undefined {
+  if (node === target) return index;
   switch (node.kind) {
     case 'project': {
       const expr = node.exprs[index]?.expr;
-      return expr?.kind === 'column' ? originIn(node.input, expr.index, aggregate) : undefined;
+      return expr?.kind === 'column' ? originIn(node.input, expr.index, target) : undefined;
     }
     case 'filter':
-      return originIn(node.input, index, aggregate);
+      return originIn(node.input, index, target);
     case 'windowAggregate':
     case 'groupAggregate':
+    case 'overAggregate':
+    case 'topN':
+    case 'deduplicate':
     case 'source':
       return undefined;
     default:
