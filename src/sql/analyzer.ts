@@ -18,6 +18,7 @@ import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
+import { OverAnalyzer, type RankLimit } from './over-windows.js';
 
 export class Analyzer {
   private readonly rules: TypeRules;
@@ -25,6 +26,7 @@ export class Analyzer {
   private readonly typer: ExpressionTyper;
   private readonly windows: WindowAnalyzer;
   private readonly grouping: GroupingAnalyzer;
+  private readonly over: OverAnalyzer;
 
   constructor(
     catalog: SqlCatalog,
@@ -36,6 +38,7 @@ export class Analyzer {
     this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
+    this.over = new OverAnalyzer({ scope: this.scope, typer: this.typer, rules: this.rules, windows: this.windows, fail });
   }
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
@@ -56,15 +59,20 @@ export class Analyzer {
     return { select, source: relation.source };
   }
 
-  /** Analyzes a SELECT block; returns it with the relation it produces for an enclosing query. */
-  private query(query: Query, allowDuplicateNames = false): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
-    const relation = this.from(query.from);
+  /**
+   * Analyzes a SELECT block; returns it with the relation it produces for an enclosing query.
+   * `rankLimit` is what the enclosing query's WHERE says of a rank this block computes (`rn <= 3`).
+   */
+  private query(query: Query, allowDuplicateNames = false, rankLimit?: RankLimit): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    // A filter on the rank of a subquery (`WHERE rn <= 3`) is the subquery's Top-N, not a filter here.
+    const ranked = this.over.outerRankFilter(query);
+    const relation = this.from(query.from, ranked.limit);
     const input: ExprContext = { relation, clause: 'WHERE' };
 
     let where: Expr | undefined;
-    if (query.where) {
-      const w = this.typer.expr(query.where, input);
-      where = this.rules.expectBoolean(w, 'WHERE', query.where.span);
+    if (ranked.where) {
+      const w = this.typer.expr(ranked.where, input);
+      where = this.rules.expectBoolean(w, 'WHERE', ranked.where.span);
     }
 
     const items = this.scope.expandStars(query, relation);
@@ -88,7 +96,11 @@ export class Analyzer {
     if (aggregated) {
       ({ grouping, window } = this.grouping.groupBy(query, relation, items));
     }
-    const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}) };
+    const over = this.over.begin(query, relation, items, rankLimit);
+    if (over && aggregated) {
+      this.fail('InvalidWindow', 'OVER windows in a SELECT with GROUP BY or aggregates are not supported; aggregate in a subquery and apply OVER in the query around it', over.first.span);
+    }
+    const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}), ...(over ? { over: (e, ctx) => over.column(e, ctx) } : {}) };
 
     const select: NamedExpr[] = [];
     const columns: ScopeColumn[] = [];
@@ -107,6 +119,8 @@ export class Analyzer {
       seen.set(name, item.span);
       select.push({ name, expr: ir });
       const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
+      // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
+      const windowOf = grouping?.offset === 2 && ir.kind === 'column' && ir.index < 2 ? (ir.index === 0 ? 'start' : 'end') : passedThrough?.windowOf;
       columns.push({
         name,
         qualifiers: [],
@@ -114,6 +128,7 @@ export class Analyzer {
         index: position,
         hidden: false,
         ...(passedThrough?.timeAttr ? { timeAttr: passedThrough.timeAttr } : {}),
+        ...(windowOf ? { windowOf } : {}),
       });
     });
 
@@ -135,12 +150,13 @@ export class Analyzer {
       ...(where ? { where } : {}),
       ...(aggregate ? { aggregate } : {}),
       ...(having ? { having } : {}),
+      ...(over ? { over: over.finish() } : {}),
       select,
     };
     return { select: logical, relation, columns };
   }
 
-  private from(from: FromItem): Relation {
+  private from(from: FromItem, rankLimit?: RankLimit): Relation {
     switch (from.kind) {
       case 'stream': {
         const stream = this.scope.resolveStream(from.name);
@@ -149,7 +165,7 @@ export class Analyzer {
         return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream };
       }
       case 'subquery': {
-        const inner = this.query(from.query);
+        const inner = this.query(from.query, false, rankLimit);
         const qualifiers = from.alias ? [from.alias.text] : [];
         return {
           input: { kind: 'select', select: inner.select },

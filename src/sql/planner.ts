@@ -1,8 +1,9 @@
 // Analyzed query → physical plan as data: source → filter (WHERE) → window or group aggregate →
-// filter (HAVING) → project, with expressions already in the engine's IR.
+// filter (HAVING) → OVER window (then QUALIFY) → project, with expressions already in the engine's IR.
 
 import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec } from '../engine/plan/index.js';
 import type { LogicalInput, LogicalSelect } from './logical-plan.js';
+import { planOver } from './over-plan.js';
 
 export function planSelect(select: LogicalSelect): PlanNode {
   let node = planInput(select.input);
@@ -21,6 +22,7 @@ export function planSelect(select: LogicalSelect): PlanNode {
       : { kind: 'groupAggregate', input: node, keys: aggregate.keys, aggregates: aggregate.aggregates };
   }
   if (select.having) node = { kind: 'filter', input: node, predicate: select.having };
+  if (select.over) node = planOver(node, select.over);
   return { kind: 'project', input: node, exprs: select.select };
 }
 

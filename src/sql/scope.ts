@@ -32,6 +32,8 @@ export interface ScopeColumn {
   readonly hidden: boolean;
   readonly timeAttr?: TimeAttribute;
   readonly window?: 'start' | 'end';
+  /** A column a subquery passes on from a windowed aggregate's window_start or window_end (window Top-N partitions on them). */
+  readonly windowOf?: 'start' | 'end';
 }
 
 /** What a FROM item produces: its input, the columns in scope, and the stream its rows come from. */

@@ -32,6 +32,11 @@ export class HeldBatches<T> {
     return this.held.get(id)!.batch;
   }
 
+  /** Batches held. */
+  get batches(): number {
+    return this.held.size;
+  }
+
   /** Held batches, oldest first. */
   ids(): IterableIterator<number> {
     return this.held.keys();
@@ -50,6 +55,13 @@ export class HeldBatches<T> {
    * and lets go of them.
    */
   emit(schema: Schema, ids: Int32Array, rows: Int32Array, count: number, extra: readonly Data[]): RecordBatch {
+    const out = this.gather(schema, ids, rows, count, extra);
+    for (let i = 0; i < count; i++) this.release(ids[i]!);
+    return out;
+  }
+
+  /** As `emit`, but the rows stay held. */
+  gather(schema: Schema, ids: Int32Array, rows: Int32Array, count: number, extra: readonly Data[]): RecordBatch {
     const index = new Map<number, number>();
     const batches: RecordBatch[] = [];
     const from = new Int32Array(count);
@@ -63,9 +75,7 @@ export class HeldBatches<T> {
       }
       from[i] = b;
     }
-    const out = gatherBatch(schema, batches, from, rows, count, extra);
-    for (let i = 0; i < count; i++) this.release(ids[i]!);
-    return out;
+    return gatherBatch(schema, batches, from, rows, count, extra);
   }
 
   clear(): void {

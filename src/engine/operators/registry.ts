@@ -9,7 +9,8 @@ import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
 import { OverAggregate } from './over-aggregate.js';
-import { EddyError } from '../errors.js';
+import { TopN } from './top-n.js';
+import { Deduplicate } from './deduplicate.js';
 import { Source } from './source.js';
 import { sourceColumnsUsed } from './column-usage.js';
 
@@ -28,12 +29,8 @@ export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } 
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
   overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
-  topN: () => {
-    throw new EddyError('ValidationException', 'Top-N is not supported yet');
-  },
-  deduplicate: () => {
-    throw new EddyError('ValidationException', 'deduplication is not supported yet');
-  },
+  topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
+  deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
 };
 
 export interface BuiltPlan {
