@@ -16,7 +16,7 @@ import type { OverAggregateNode, OverCall } from '../plan/over.js';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
-import { columnToArrow } from '../batch/column.js';
+import { columnToArrow, makeColumn } from '../batch/column.js';
 import { arrowSchema } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { int32View } from '../batch/int64.js';
@@ -259,7 +259,7 @@ export class OverAggregate implements Operator {
     if (ready > 0) this.push(readyBatch, readyRow, emit);
     if (this.range && this.bounded && watermarkMs >= this.nextSweep) this.sweep(watermarkMs);
     if (emit.count > 0) {
-      const extra = emit.results.map((r) => columnToArrow({ type: r.type, length: emit.count, values: r.values, valid: r.valid }));
+      const extra = emit.results.map((r) => columnToArrow(makeColumn(r.type, fit(r.values, emit.count), r.valid.subarray(0, emit.count), emit.count)));
       out.emit(this.held.emit(this.schema, emit.batches, emit.rows, emit.count, extra));
     }
     if (this.keys.size > COMPACT_MIN_KEYS && this.keys.size > 2 * this.livePartitions) this.compactKeys();
@@ -509,6 +509,12 @@ export class OverAggregate implements Operator {
       }
     }
   }
+}
+
+/** The first `count` values of a result column's array. */
+function fit(values: Column['values'], count: number): Column['values'] {
+  if (values.length === count) return values;
+  return Array.isArray(values) ? values.slice(0, count) : values.subarray(0, count);
 }
 
 /** The rows a watermark step emits, in order, with their results. */

@@ -2,7 +2,7 @@
 // booleans, null), and back: for operators that hold input rows between watermarks.
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { DataType } from '../plan/expr.js';
-import { allocValues, columnFromArrow, columnToArrow, type Column } from '../batch/column.js';
+import { allocValues, columnFromArrow, columnToArrow, makeColumn, type Column } from '../batch/column.js';
 import { makeBatch } from '../batch/arrow-types.js';
 
 export type SavedRow = (string | number | null)[];
@@ -30,7 +30,7 @@ export function restoreRows(schema: Schema, types: readonly DataType[], rows: re
       values[i] = v;
       valid[i] = 1;
     }
-    return { type, length: n, values: values as unknown as Column['values'], valid };
+    return makeColumn(type, values as unknown as Column['values'], valid, n);
   });
   return makeBatch(schema, columns.map(columnToArrow), n);
 }
