@@ -11,6 +11,7 @@ import type { Expr, NamedExpr, StreamSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
+import { revisesRows } from './changelog-input.js';
 import { GroupingAnalyzer, type Grouping } from './grouping.js';
 import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-plan.js';
 import { Scope, type Relation, type ScopeColumn } from './scope.js';
@@ -93,12 +94,26 @@ export class Analyzer {
 
     let grouping: Grouping | undefined;
     let window: LogicalAggregate['window'];
+    if (aggregated && revisesRows(relation.input)) {
+      this.fail(
+        'InvalidGrouping',
+        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and each change would count as one more row`,
+        query.groupBy[0]?.span ?? query.from.span,
+      );
+    }
     if (aggregated) {
       ({ grouping, window } = this.grouping.groupBy(query, relation, items));
     }
     const over = this.over.begin(query, relation, items, rankLimit);
     if (over && aggregated) {
       this.fail('InvalidWindow', 'OVER windows in a SELECT with GROUP BY or aggregates are not supported; aggregate in a subquery and apply OVER in the query around it', over.first.span);
+    }
+    if (over && revisesRows(relation.input)) {
+      this.fail(
+        'InvalidWindow',
+        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and OVER windows need rows that are never revised`,
+        over.first.span,
+      );
     }
     const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}), ...(over ? { over: (e, ctx) => over.column(e, ctx) } : {}) };
 

@@ -144,8 +144,16 @@ export interface Query {
   readonly windows?: readonly NamedWindow[];
   /** QUALIFY: a filter on the query's OVER results, as a filter in an enclosing query would be. */
   readonly qualify?: Expression;
+  /** EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY …]: when results go out (emit-clause.ts). */
+  readonly emit?: EmitClause;
+  /** `… WITH (allowed_lateness = '1 minute')` after the query: how the query runs, not what it computes. */
+  readonly options?: readonly OptionEntry[];
   readonly span: SourceSpan;
 }
+
+export type EmitClause =
+  | { readonly kind: 'onWindowClose'; readonly span: SourceSpan }
+  | { readonly kind: 'changes'; readonly every?: { readonly ms: number; readonly span: SourceSpan }; readonly span: SourceSpan };
 
 export interface ColumnDefinition {
   readonly name: Name;

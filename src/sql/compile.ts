@@ -11,6 +11,7 @@ import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
 import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
+import { QueryOptions } from './query-options.js';
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
 
@@ -42,7 +43,7 @@ export class StatementCompiler {
         }
         // CREATE STREAM x AS SELECT: the stream takes the query's columns, then the query feeds it.
         const analyzed = analyzer.analyzeQuery(statement.query);
-        const plan = planQuery(analyzed.select, { kind: 'stream', stream: statement.name.text });
+        const plan = this.withQueryOptions(planQuery(analyzed.select, { kind: 'stream', stream: statement.name.text }), statement.query, analyzed.source);
         const create = this.createStream(statement, plan.columns);
         this.catalog.create(create.schema);
         this.checkNotReadingItself(create.name, analyzed.source, statement.name);
@@ -84,7 +85,13 @@ export class StatementCompiler {
   }
 
   private queryPlan(query: Query, analyzer: Analyzer): QueryPlan {
-    return planQuery(analyzer.analyzeQuery(query).select, { kind: 'subscribers' });
+    const analyzed = analyzer.analyzeQuery(query);
+    return this.withQueryOptions(planQuery(analyzed.select, { kind: 'subscribers' }), query, analyzed.source);
+  }
+
+  /** The plan with what the query's EMIT clause and `WITH (…)` ask of its run (query-options.ts). */
+  private withQueryOptions(plan: QueryPlan, query: Query, source: StreamSchema): QueryPlan {
+    return new QueryOptions(this.catalog, (code, message, span) => this.fail(code, message, span)).apply(plan, query, source);
   }
 
   private checkNotReadingItself(target: string, source: StreamSchema, at: Name): void {
@@ -121,7 +128,7 @@ export class StatementCompiler {
       return { name: column.name, expr: this.assign(select[i]!.expr, column, span) };
     });
     const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
-    return { target: target.name, plan: planQuery(adjusted, { kind: 'stream', stream: target.name }) };
+    return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, { kind: 'stream', stream: target.name }), query, analyzed.source) };
   }
 
   private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {

@@ -8,6 +8,7 @@ import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
+  EmitClause,
   Expression,
   FromItem,
   FrameBound,
@@ -27,6 +28,7 @@ import type {
   WindowSpecification,
 } from './ast.js';
 import { closest } from './did-you-mean.js';
+import { emitClause } from './emit-clause.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
@@ -318,7 +320,20 @@ class AstBuilder extends BaseVisitor {
     const windows = nodes(ctx, 'namedWindow').map((n) => this.visit(n) as NamedWindow);
     const qualifyNode = node(ctx, 'qualify');
     const qualify = qualifyNode ? this.expr(qualifyNode) : undefined;
-    const last = qualify?.span ?? windows[windows.length - 1]?.span ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    const emitNode = node(ctx, 'emitClause');
+    const emit = emitNode ? (this.visit(emitNode) as EmitClause) : undefined;
+    const withNode = node(ctx, 'withOptions');
+    const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
+    const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
+    const last =
+      (closing && tokenSpan(closing)) ??
+      emit?.span ??
+      qualify?.span ??
+      windows[windows.length - 1]?.span ??
+      havingExpr?.span ??
+      groupBy[groupBy.length - 1]?.span ??
+      whereExpr?.span ??
+      from.span;
     return {
       kind: 'query',
       items,
@@ -328,6 +343,8 @@ class AstBuilder extends BaseVisitor {
       ...(havingExpr ? { having: havingExpr } : {}),
       ...(windows.length > 0 ? { windows } : {}),
       ...(qualify ? { qualify } : {}),
+      ...(emit ? { emit } : {}),
+      ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
   }
@@ -392,6 +409,14 @@ class AstBuilder extends BaseVisitor {
     const rows = token(ctx, 'rows');
     const offset: Expression = rows ? (this.literal({ IntegerLiteral: [rows] }) as Expression) : this.expr(node(ctx, 'intervalLiteral')!);
     return { kind: preceding ? 'preceding' : 'following', offset, span: joinSpans(offset.span, tokenSpan(side!)) };
+  }
+
+  emitClause(ctx: Ctx): EmitClause {
+    const words = inOrder(ctx, ['word', 'emitWord']).map((e) => (isToken(e) ? { text: e.image, quoted: false, span: tokenSpan(e) } : this.name(e)));
+    const everyNode = node(ctx, 'every');
+    const every = everyNode ? (this.visit(everyNode) as Expression) : undefined;
+    const span = joinSpans(tokenSpan(token(ctx, 'Emit')!), every?.span ?? words[words.length - 1]!.span);
+    return emitClause(words, every, span, (code, message, at) => this.fail(code, message, at));
   }
 
   selectItem(ctx: Ctx): SelectItem {

@@ -174,7 +174,7 @@ export class SqlParser extends CstParser {
     this.SUBRULE(this.query);
   });
 
-  // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …]
+  // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …] [EMIT …] [WITH (option = value, …)]
   readonly query = this.RULE('query', () => {
     this.CONSUME(t.Select);
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
@@ -201,6 +201,10 @@ export class SqlParser extends CstParser {
       this.CONSUME(t.Qualify);
       this.SUBRULE4(this.expression, { LABEL: 'qualify' });
     });
+    // When results go out: EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts).
+    this.OPTION6(() => this.SUBRULE(this.emitClause));
+    // Options of the running query (allowed_lateness, late_rows); the compiler takes them on the outermost SELECT only.
+    this.OPTION7(() => this.SUBRULE(this.withOptions));
   });
 
   // OVER windows: `OVER (PARTITION BY … ORDER BY … frame)`, `OVER w` and `WINDOW w AS (…)`.
@@ -290,6 +294,16 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  // EMIT followed by words and an optional interval; the CST visitor says which shapes mean something,
+  // so an unsupported one (EMIT FINAL, EMIT AFTER WATERMARK) is refused by name rather than as a syntax error.
+  readonly emitClause = this.RULE('emitClause', () => {
+    this.CONSUME(t.Emit);
+    this.AT_LEAST_ONE(() => {
+      this.OR([{ ALT: () => this.CONSUME(t.On, { LABEL: 'word' }) }, { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'emitWord' }) }]);
+    });
+    this.OPTION(() => this.SUBRULE(this.intervalLiteral, { LABEL: 'every' }));
+  });
+
   readonly selectItem = this.RULE('selectItem', () => {
     this.OR([
       { ALT: () => this.CONSUME(t.Star) },
@@ -339,8 +353,14 @@ export class SqlParser extends CstParser {
       },
       { ALT: () => this.SUBRULE2(this.identifier, { LABEL: 'streamName' }) },
     ]);
-    // `FROM clicks WINDOW w AS (…)` starts the WINDOW clause; `FROM clicks window` names an alias.
-    this.OPTION({ GATE: () => !(this.LA(1).tokenType === t.Window && isName(this.LA(2)) && this.LA(3).tokenType === t.As), DEF: () => this.SUBRULE(this.alias) });
+    // `FROM clicks WINDOW w AS (…)` starts the WINDOW clause and `FROM clicks EMIT CHANGES` the emit clause;
+    // `FROM clicks window` and `AS emit` name an alias.
+    this.OPTION({
+      GATE: () =>
+        !(this.LA(1).tokenType === t.Window && isName(this.LA(2)) && this.LA(3).tokenType === t.As) &&
+        (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
+      DEF: () => this.SUBRULE(this.alias),
+    });
   });
 
   readonly tableFunctionArgument = this.RULE('tableFunctionArgument', () => {

@@ -135,6 +135,10 @@ export const Desc = nonReserved('DESC');
 export const Nulls = nonReserved('NULLS');
 export const First = nonReserved('FIRST');
 export const Last = nonReserved('LAST');
+// EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts): names everywhere else.
+export const Emit = nonReserved('EMIT');
+export const Changes = nonReserved('CHANGES');
+export const Every = nonReserved('EVERY');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

@@ -3,10 +3,11 @@
 // last emission, copied out of its input batch. When the watermark passes a candidate's time no earlier
 // (keep first) row can arrive any more, and it is emitted.
 //
-// Keep first emits one row per partition for the life of the query: the partition's key is remembered
-// (it counts against the state key limit), and later rows of it are dropped. Keep last emits a
-// partition's latest row whenever the watermark passes a newer one: an upsert keyed by the partition.
-// Once emitted, a keep-last partition holds nothing, since every row accepted later is newer.
+// Keep first emits one row per partition for the life of the query: the partition's key is remembered,
+// and later rows of it are dropped. Keep last emits a partition's latest row whenever the watermark passes
+// a newer one, as a changelog (plan/changelog.ts): +I for the partition's first row, then a -U of the row
+// emitted before and a +U of the new one; it keeps the row it emitted last, to withdraw it. Either way
+// every partition seen is held for the life of the query and counts against the state key limit.
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { DeduplicateNode } from '../plan/over.js';
 import type { ColumnSchema } from '../plan/schema.js';
@@ -14,6 +15,7 @@ import type { DataType } from '../plan/expr.js';
 import { arrowSchema } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { columnToArrow } from '../batch/column.js';
+import { changelogSchema, INSERT, rowKindData, UPDATE_AFTER, UPDATE_BEFORE } from '../batch/row-kinds.js';
 import { int32View } from '../batch/int64.js';
 import { takeBatch } from '../batch/take.js';
 import type { ExprContext } from '../expr/compile-expr.js';
@@ -24,9 +26,6 @@ import type { KeyValue } from './key-mapper.js';
 import { PartitionKeys } from './partition-keys.js';
 import { restoreRows, saveRows, type SavedRow } from './row-snapshot.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
-
-/** Below this many partition ids, renumbering is not worth its cost. */
-const COMPACT_MIN_KEYS = 4096;
 
 /** A partition's candidate row: its time and where it is held (batch -1: the batch being processed). */
 interface Candidate {
@@ -40,7 +39,10 @@ interface DeduplicateSnapshot {
   /** Keep first: the partitions whose row has been emitted. */
   readonly done: KeyValue[][];
   readonly candidates: { readonly key: KeyValue[]; readonly time: number }[];
+  /** The candidates' rows, then (keep last) the rows emitted last, in `emitted`'s order. */
   readonly rows: SavedRow[];
+  /** Keep last: the partitions with a row emitted. */
+  readonly emitted?: KeyValue[][];
 }
 
 export class Deduplicate implements Operator {
@@ -58,6 +60,8 @@ export class Deduplicate implements Operator {
   private waiting: number[] = [];
   /** Keep first: 1 for each partition whose row has been emitted. */
   private done = new Uint8Array(0);
+  /** Keep last: each partition's row emitted last. */
+  private emitted: (Candidate | undefined)[] = [];
   private watermark = -Infinity;
   private readonly limit: StateKeyLimit;
 
@@ -72,7 +76,8 @@ export class Deduplicate implements Operator {
     this.keys = new PartitionKeys(node.partitionBy, this.inputTypes, context);
     this.limit = new StateKeyLimit(maxStateKeys, `deduplication (PARTITION BY ${node.partitionBy.map((k) => k.name).join(', ') || 'nothing'})`);
     this.outputColumns = [...input, ...(node.rankColumn === undefined ? [] : [{ name: node.rankColumn, type: 'BIGINT' as const }])];
-    this.schema = arrowSchema(this.outputColumns);
+    // Keep last emits a changelog: its batches carry the row kind.
+    this.schema = node.keep === 'first' ? arrowSchema(this.outputColumns) : changelogSchema(arrowSchema(this.outputColumns));
     this.inputSchema = arrowSchema(input);
   }
 
@@ -133,34 +138,45 @@ export class Deduplicate implements Operator {
     if (ready.length === 0) return;
     this.waiting = still;
     ready.sort((a, b) => this.candidates[a]!.time - this.candidates[b]!.time || a - b);
-    const ids = new Int32Array(ready.length);
-    const rows = new Int32Array(ready.length);
-    ready.forEach((k, j) => {
+    const ids: number[] = [];
+    const rows: number[] = [];
+    const kinds: number[] = [];
+    const released: number[] = [];
+    const add = (c: Candidate, kind: number): void => {
+      ids.push(c.batch);
+      rows.push(c.row);
+      kinds.push(kind);
+    };
+    for (const k of ready) {
       const c = this.candidates[k]!;
-      ids[j] = c.batch;
-      rows[j] = c.row;
       this.candidates[k] = undefined;
-      if (this.first) this.done[k] = 1;
-    });
-    const rank = this.withRank ? [columnToArrow({ type: 'BIGINT', length: ready.length, values: new Float64Array(ready.length).fill(1), valid: null })] : [];
-    out.emit(this.held.emit(this.schema, ids, rows, ready.length, rank));
-    // Keep last lets go of emitted partitions: renumber ids once those dominate.
-    if (!this.first && this.keys.size > COMPACT_MIN_KEYS && this.keys.size > 2 * this.waiting.length) this.compactKeys();
+      if (this.first) {
+        this.done[k] = 1;
+        add(c, INSERT);
+        released.push(c.batch);
+        continue;
+      }
+      const previous = this.emitted[k];
+      if (previous === undefined) add(c, INSERT);
+      else {
+        add(previous, UPDATE_BEFORE);
+        add(c, UPDATE_AFTER);
+        released.push(previous.batch);
+      }
+      this.emitted[k] = c;
+    }
+    const count = ids.length;
+    const extra = [
+      ...(this.withRank ? [columnToArrow({ type: 'BIGINT', length: count, values: new Float64Array(count).fill(1), valid: null })] : []),
+      ...(this.first ? [] : [rowKindData(Int8Array.from(kinds))]),
+    ];
+    out.emit(this.held.gather(this.schema, Int32Array.from(ids), Int32Array.from(rows), count, extra));
+    for (const id of released) this.held.release(id);
   }
 
-  private compactKeys(): void {
-    const remap = this.keys.compact((id) => this.candidates[id] !== undefined);
-    const candidates: (Candidate | undefined)[] = [];
-    this.candidates.forEach((c, id) => {
-      if (c !== undefined) candidates[remap[id]!] = c;
-    });
-    this.candidates = candidates;
-    this.waiting = this.waiting.map((k) => remap[k]!);
-  }
-
-  /** Keep first holds every partition it has seen; keep last, its candidates. */
+  /** Every partition seen is held (keep first remembers it, keep last keeps the row it emitted). */
   private checkState(): void {
-    this.limit.check(this.first ? this.keys.size : this.waiting.length);
+    this.limit.check(this.keys.size);
   }
 
   onClose(): void {
@@ -168,6 +184,7 @@ export class Deduplicate implements Operator {
     this.candidates = [];
     this.waiting = [];
     this.done = new Uint8Array(0);
+    this.emitted = [];
     this.keys.clear();
   }
 
@@ -178,11 +195,19 @@ export class Deduplicate implements Operator {
     const done: KeyValue[][] = [];
     if (this.first) for (let k = 0; k < this.keys.size; k++) if (this.done[k] === 1) done.push(this.keys.mapper.values(k));
     const candidates = this.waiting.map((k) => ({ key: this.keys.mapper.values(k), time: this.candidates[k]!.time }));
-    const rows = this.waiting.flatMap((k) => {
-      const c = this.candidates[k]!;
-      return saveRows(this.held.batch(c.batch), this.inputTypes, [c.row], 1);
+    const emittedKeys: number[] = [];
+    this.emitted.forEach((c, k) => {
+      if (c !== undefined) emittedKeys.push(k);
     });
-    return { watermark: Number.isFinite(this.watermark) ? this.watermark : null, done, candidates, rows };
+    const rowOf = (c: Candidate): SavedRow[] => saveRows(this.held.batch(c.batch), this.inputTypes, [c.row], 1);
+    const rows = [...this.waiting.flatMap((k) => rowOf(this.candidates[k]!)), ...emittedKeys.flatMap((k) => rowOf(this.emitted[k]!))];
+    return {
+      watermark: Number.isFinite(this.watermark) ? this.watermark : null,
+      done,
+      candidates,
+      rows,
+      ...(this.first ? {} : { emitted: emittedKeys.map((k) => this.keys.mapper.values(k)) }),
+    };
   }
 
   restore(snapshot: unknown): void {
@@ -190,6 +215,7 @@ export class Deduplicate implements Operator {
     this.watermark = snap.watermark ?? -Infinity;
     const ids = snap.done.map((key) => this.keys.mapper.idOf(key));
     const candidateIds = snap.candidates.map((c) => this.keys.mapper.idOf(c.key));
+    const emittedIds = (snap.emitted ?? []).map((key) => this.keys.mapper.idOf(key));
     this.done = new Uint8Array(Math.max(16, this.keys.size));
     for (const k of ids) this.done[k] = 1;
     if (snap.rows.length === 0) return;
@@ -198,6 +224,9 @@ export class Deduplicate implements Operator {
       const k = candidateIds[j]!;
       this.candidates[k] = { time: c.time, batch: id, row: j };
       this.waiting.push(k);
+    });
+    emittedIds.forEach((k, j) => {
+      this.emitted[k] = { time: 0, batch: id, row: candidateIds.length + j };
     });
   }
 }

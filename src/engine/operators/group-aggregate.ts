@@ -1,17 +1,21 @@
-// GROUP BY without a window: a continuously updated aggregate. After each batch it emits the new row of
-// every key the batch touched (an upsert changelog keyed by the group columns).
+// GROUP BY without a window: a continuously updated aggregate. After each batch it emits, as a changelog
+// (plan/changelog.ts), what the batch changed: +I for a group's first row, a -U/+U pair (the row the group
+// had, the row it has now) for a group whose row changed, nothing for a group whose row stayed the same.
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { GroupAggregateNode } from '../plan/plan.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import { GROUP_KERNEL_PARAMS, groupKernelSource } from './aggregate-kernels.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
-import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
+import { Aggregation, arrowSchema, validateAggregates } from './aggregation.js';
 import type { KeyValue } from './key-mapper.js';
+import { changelogSchema } from '../batch/row-kinds.js';
+import { updatePairs } from '../batch/update-pairs.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
 
 export class GroupAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
+  /** The output columns and the row kind (every batch it emits is a changelog batch). */
   private readonly schema: Schema;
   private readonly agg: Aggregation;
   private slotOfKey = new Int32Array(0);
@@ -29,7 +33,7 @@ export class GroupAggregate implements Operator {
     this.limit = new StateKeyLimit(maxStateKeys, groupByText(node.keys, false));
     this.agg = new Aggregation(input, node.keys, node.aggregates, context);
     this.outputColumns = [...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), ...node.aggregates.map((a) => ({ name: a.name, type: a.type }))];
-    this.schema = arrowSchema(this.outputColumns);
+    this.schema = changelogSchema(arrowSchema(this.outputColumns));
   }
 
   generatedCode(): readonly GeneratedCode[] {
@@ -57,6 +61,8 @@ export class GroupAggregate implements Operator {
     this.ensure(agg.keys.size);
     const slots = new Int32Array(n);
     const touched: number[] = [];
+    /** Per touched key, in order: 1 when it had a row before this batch. */
+    const had: number[] = [];
     const gen = ++this.generation;
     for (let i = 0; i < n; i++) {
       const k = keyIds[i]!;
@@ -64,7 +70,8 @@ export class GroupAggregate implements Operator {
       if (s < 0) {
         s = agg.state.alloc();
         this.slotOfKey[k] = s;
-      }
+        if (this.touchedAt[k] !== gen) had.push(0);
+      } else if (this.touchedAt[k] !== gen) had.push(1);
       if (this.touchedAt[k] !== gen) {
         this.touchedAt[k] = gen;
         touched.push(k);
@@ -75,11 +82,15 @@ export class GroupAggregate implements Operator {
       }
       slots[i] = s;
     }
-    agg.accumulate(view, slots);
-    if (agg.state.distinctValues > 0) this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
     const count = touched.length;
     const touchedSlots = touched.map((k) => this.slotOfKey[k]!);
-    out.emit(outputBatch(this.schema, [...agg.keys.columns(touched, count), ...agg.finalize(touchedSlots, count)], count));
+    // The rows the groups had (new groups' slots are empty, and `had` says to take them as +I).
+    const before = agg.finalize(touchedSlots, count);
+    agg.accumulate(view, slots);
+    if (agg.state.distinctValues > 0) this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
+    const keys = agg.keys.columns(touched, count);
+    const changes = updatePairs(this.schema, [...keys, ...before], Uint8Array.from(had), [...keys, ...agg.finalize(touchedSlots, count)], count);
+    if (changes) out.emit(changes);
   }
 
   private ensure(keys: number): void {

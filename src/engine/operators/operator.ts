@@ -12,6 +12,24 @@ export interface OperatorMetrics {
 export interface OperatorContext {
   readonly clock: Clock;
   readonly metrics: OperatorMetrics;
+  /**
+   * Where rows too late for every window they belong to go, besides the `lateRows` count; present when
+   * the query sends them somewhere (`WITH (late_rows = 'stream')`).
+   */
+  readonly late?: (rows: LateRows) => void;
+}
+
+/** Rows an operator dropped because every window they belong to had closed for good. */
+export interface LateRows {
+  /** The rows, as the operator received them. */
+  readonly batch: RecordBatch;
+  /** The operator's input columns, which `batch` holds. */
+  readonly columns: readonly ColumnSchema[];
+  /** Per row, the end of the last window it belongs to (epoch ms). */
+  readonly windowEnds: Float64Array;
+  /** The watermark when they arrived, and how long past a window's end it was kept. */
+  readonly watermarkMs: number;
+  readonly allowedLatenessMs: number;
 }
 
 /** JavaScript an operator generated from its plan node and runs, as EXPLAIN CODEGEN prints it. */

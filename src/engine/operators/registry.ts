@@ -13,6 +13,8 @@ import { TopN } from './top-n.js';
 import { Deduplicate } from './deduplicate.js';
 import { Source } from './source.js';
 import { sourceColumnsUsed } from './column-usage.js';
+import { changelogMode, TAKES_CHANGELOG } from '../plan/changelog.js';
+import { EddyError } from '../errors.js';
 
 /** What the operators take from the query: its clock and work meter (for compiled expressions) and state bound. */
 export interface BuildOptions extends ExprContext {
@@ -54,6 +56,9 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
   const operators: Operator[] = [];
   let columns = source.outputColumns;
   for (const n of chain) {
+    if (!TAKES_CHANGELOG[n.kind] && 'input' in n && changelogMode(n.input) === 'retract') {
+      throw new EddyError('ValidationException', `a ${n.kind} node needs rows that are never revised, but its input (${n.input.kind}) emits a changelog`);
+    }
     const factory = operatorRegistry[n.kind] as Factory<typeof n.kind>;
     const op = factory(n as never, columns, options);
     operators.push(op);

@@ -5,8 +5,9 @@
 //
 // A window Top-N partitions on a window's bounds: its partitions fill while the window's rows arrive and
 // are emitted, ranked, once the watermark passes the window's end (append-only). A continuously updated
-// Top-N emits after each batch the rows whose rank changed, as upserts keyed by partition and rank; its
-// input only ever adds rows, so a rank once filled stays filled.
+// Top-N emits after each batch what the batch changed, as a changelog (plan/changelog.ts): +I for a row
+// that entered the top N, -D for one pushed out, and a -U/+U pair for a row whose rank changed (when the
+// rank is an output column).
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { TopNNode, RankFn } from '../plan/over.js';
 import type { ColumnSchema } from '../plan/schema.js';
@@ -14,6 +15,7 @@ import type { DataType } from '../plan/expr.js';
 import { arrowSchema } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { columnToArrow } from '../batch/column.js';
+import { changelogSchema, DELETE, INSERT, rowKindData, UPDATE_AFTER, UPDATE_BEFORE } from '../batch/row-kinds.js';
 import { int32View } from '../batch/int64.js';
 import { takeBatch } from '../batch/take.js';
 import type { ExprContext } from '../expr/compile-expr.js';
@@ -51,6 +53,8 @@ interface TopNSnapshot {
 export class TopN implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
   private readonly schema: Schema;
+  /** The output columns and the row kind, for the changes of a continuously updated Top-N. */
+  private readonly changeSchema: Schema;
   private readonly inputSchema: Schema;
   private readonly inputTypes: readonly DataType[];
   private readonly fn: RankFn;
@@ -85,8 +89,12 @@ export class TopN implements Operator {
     this.stateLimit = new StateKeyLimit(maxStateKeys, `${node.fn.toUpperCase()}() <= ${node.limit} (PARTITION BY ${node.partitionBy.map((k) => k.name).join(', ') || 'nothing'})`);
     this.outputColumns = [...input, ...(node.rankColumn === undefined ? [] : [{ name: node.rankColumn, type: 'BIGINT' as const }])];
     this.schema = arrowSchema(this.outputColumns);
+    this.changeSchema = changelogSchema(this.schema);
     this.inputSchema = arrowSchema(input);
   }
+
+  /** Rows turned out during a batch, let go of once the batch's changes are emitted (a -D may name them). */
+  private released: number[] = [];
 
   /** Partitions held (for tests and status). */
   get partitionCount(): number {
@@ -153,6 +161,8 @@ export class TopN implements Operator {
     if (late > 0) ctx.metrics.lateRows += late;
     this.holdInserted(batch, inserted);
     if (before !== undefined && before.size > 0) this.emitChanges(before, out);
+    for (const id of this.released) this.held.release(id);
+    this.released = [];
     if (this.held.batches > 64 && this.held.batches * 8 > this.keptRows) this.compactHeld();
     this.stateLimit.check(this.keptRows + this.liveGroups);
   }
@@ -220,7 +230,7 @@ export class TopN implements Operator {
 
   private drop(e: Entry): void {
     this.keptRows--;
-    if (e.batch >= 0) this.held.release(e.batch);
+    if (e.batch >= 0) this.released.push(e.batch);
     else e.batch = -2;
   }
 
@@ -248,20 +258,43 @@ export class TopN implements Operator {
     return out;
   }
 
-  /** Upserts: for each touched partition, the row now at each rank that holds another row than before. */
+  /**
+   * The changes of each touched partition: -D for rows pushed out, -U/+U for rows whose rank changed
+   * (only when the rank is an output column: otherwise the row is the same), +I for rows that came in.
+   */
   private emitChanges(before: ReadonlyMap<Group, readonly Entry[]>, out: Collector): void {
     const ids: number[] = [];
     const rows: number[] = [];
     const ranks: number[] = [];
+    const kinds: number[] = [];
+    const add = (e: Entry, rank: number, kind: number): void => {
+      ids.push(e.batch);
+      rows.push(e.row);
+      ranks.push(rank);
+      kinds.push(kind);
+    };
     for (const [g, was] of before) {
+      const wasRanks = this.ranks(was);
+      const nowRanks = this.ranks(g.entries);
+      const rankBefore = new Map<Entry, number>();
+      was.forEach((e, j) => rankBefore.set(e, wasRanks[j]!));
+      const now = new Set(g.entries);
+      was.forEach((e, j) => {
+        if (!now.has(e)) add(e, wasRanks[j]!, DELETE);
+      });
       g.entries.forEach((e, j) => {
-        if (was[j] === e) return;
-        ids.push(e.batch);
-        rows.push(e.row);
-        ranks.push(j + 1);
+        const old = rankBefore.get(e);
+        const rank = nowRanks[j]!;
+        if (old === undefined) add(e, rank, INSERT);
+        else if (old !== rank && this.withRank) {
+          add(e, old, UPDATE_BEFORE);
+          add(e, rank, UPDATE_AFTER);
+        }
       });
     }
-    if (ids.length > 0) out.emit(this.held.gather(this.schema, Int32Array.from(ids), Int32Array.from(rows), ids.length, this.rankData(ranks)));
+    if (ids.length === 0) return;
+    const extra = [...this.rankData(ranks), rowKindData(Int8Array.from(kinds))];
+    out.emit(this.held.gather(this.changeSchema, Int32Array.from(ids), Int32Array.from(rows), ids.length, extra));
   }
 
   private rankData(ranks: readonly number[]): ReturnType<typeof columnToArrow>[] {

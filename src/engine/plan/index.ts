@@ -21,5 +21,7 @@ export type {
   WindowSpec,
 } from './plan.js';
 export type { DeduplicateNode, OverAggregateNode, OverCall, OverFn, OverFrame, RankFn, SortKey, TopNNode } from './over.js';
+export { changelogMode, ROW_KIND_COLUMN, ROW_KINDS, TAKES_CHANGELOG } from './changelog.js';
+export type { ChangelogMode, RowKind } from './changelog.js';
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';

@@ -53,7 +53,7 @@ export interface QueryStatus extends QueryInfo {
   readonly lagMs: number;
   /** The shards being read now, each with its own watermark and lag. */
   readonly shards: readonly ShardStatus[];
-  /** How subscribers should read the rows: appended or upserted, keyed by which columns, windowed how. */
+  /** How subscribers should read the rows: appended or a changelog, keyed by which columns, windowed how. */
   readonly result: ResultShape;
   /** Epoch ms. */
   readonly startedAt: number;

@@ -54,3 +54,23 @@ export class Harness {
     return this.out.take().flatMap((b) => batchToRows(b, this.op.outputColumns));
   }
 }
+
+/** What a changelog says the results now hold: its +I and +U rows, without their kind (-U and -D left out). */
+export function newRows(rows: readonly Row[]): Row[] {
+  return rows
+    .filter((r) => r._op === undefined || r._op === '+I' || r._op === '+U')
+    .map((r) => {
+      const { _op, ...rest } = r;
+      return rest;
+    });
+}
+
+/** A harness whose push and watermark answer the rows a changelog leaves (see newRows). */
+export class NewRowsHarness extends Harness {
+  override push(rows: readonly (readonly Value[])[]): Row[] {
+    return newRows(super.push(rows));
+  }
+  override watermark(ms: number | string): Row[] {
+    return newRows(super.watermark(ms));
+  }
+}
