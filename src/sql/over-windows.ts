@@ -433,13 +433,6 @@ export class OverBlock {
       const timeColumn = this.p.windows.timeAttribute(order.expr, this.relation, `The ORDER BY of ${name}`);
       return { kind: 'deduplicate', partitionBy, timeColumn, keep: order.descending ? 'last' : 'first', rankColumn };
     }
-    if (!windowed && fn !== 'row_number') {
-      fail(
-        'InvalidWindow',
-        `${name} is supported per window (PARTITION BY window_start, window_end, …); a continuously updated ranking takes ROW_NUMBER`,
-        e.call.nameSpan,
-      );
-    }
     const ctx: ExprContext = { relation: this.relation, clause: 'ORDER BY' };
     const orderBy: SortKey[] = spec.orderBy.map((o) => {
       const typed = this.p.typer.expr(o.expr, ctx);

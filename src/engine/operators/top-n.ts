@@ -77,7 +77,6 @@ export class TopN implements Operator {
     if (node.orderBy.length === 0) throw new EddyError('ValidationException', `${node.fn.toUpperCase()} needs ORDER BY`);
     const we = node.windowEndColumn;
     if (we !== undefined && input[we]?.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `window end column ${we} of a window Top-N must be a TIMESTAMP column`);
-    if (we === undefined && node.fn !== 'row_number') throw new EddyError('ValidationException', `a continuously updated Top-N ranks by ROW_NUMBER, not ${node.fn.toUpperCase()}`);
     if (node.rankColumn !== undefined && input.some((c) => c.name === node.rankColumn)) throw new EddyError('ValidationException', `duplicate output column '${node.rankColumn}'`);
     this.fn = node.fn;
     this.limit = node.limit;

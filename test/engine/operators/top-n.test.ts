@@ -177,28 +177,28 @@ describe('continuously updated Top-N against DuckDB', () => {
     { name: 'user_id', type: 'VARCHAR' },
     { name: 'amount', type: 'DOUBLE' },
   ];
-  const node: TopNNode = {
+  const node = (fn: RankFn): TopNNode => ({
     kind: 'topN',
     input: source(input),
-    fn: 'row_number',
+    fn,
     partitionBy: [{ name: 'user_id', expr: column(input, 1) }],
     orderBy: [{ expr: column(input, 2), descending: true, nullsFirst: false }],
     limit: 3,
     rankColumn: 'rn',
-  };
+  });
 
-  it('emits the changes of each batch: applied in order, they leave the final ranking', async () => {
+  it.each(['row_number', 'rank', 'dense_rank'] as const)('%s emits the changes of each batch: applied in order, they leave the final ranking', async (fn) => {
     const random = rng(11);
-    // Amounts from a few values, so many rows tie: ties rank in arrival (id) order.
+    // Amounts from a few values, so many rows tie: ROW_NUMBER ranks ties in arrival (id) order.
     const rows: Value[][] = Array.from({ length: 3000 }, (_v, i) => [i, `user_${Math.floor(random() * 50)}`, random() < 0.05 ? null : Math.floor(random() * 40)]);
     await load('t', input, rows);
-    const expected = await query(`SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY amount DESC NULLS LAST, id) AS rn FROM t) WHERE rn <= 3`, []);
+    const expected = await query(`SELECT * FROM (SELECT *, ${fn}() OVER (PARTITION BY user_id ORDER BY amount DESC NULLS LAST${fn === 'row_number' ? ', id' : ''}) AS rn FROM t) WHERE rn <= 3`, []);
     for (const [size, checkpointAt] of [
       [3000, -1],
       [100, 10],
       [1, -1],
     ] as const) {
-      const out = run(() => new TopN(node, input), input, batched(rows, size, () => 0), checkpointAt);
+      const out = run(() => new TopN(node(fn), input), input, batched(rows, size, () => 0), checkpointAt);
       expect(sortRows(applyChangelog(out, ['user_id']) as Row[])).toEqual(sortRows(expected));
       // All at once, each row of the answer comes in once (+I), and nothing else.
       if (size === 3000) expect(out.length).toBe(expected.length);
