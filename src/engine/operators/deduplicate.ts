@@ -1,7 +1,8 @@
-// Deduplication on event time: ROW_NUMBER() OVER (PARTITION BY k ORDER BY time ASC|DESC) = 1. Each
-// partition holds one candidate row, the earliest (keep first) or the latest (keep last) seen since its
-// last emission, copied out of its input batch. When the watermark passes a candidate's time no earlier
-// (keep first) row can arrive any more, and it is emitted.
+// Deduplication on event time: ROW_NUMBER() OVER (PARTITION BY k ORDER BY time ASC|DESC) = 1. Rows wait,
+// copied out of their input batch, until the watermark passes them. Keep first holds one candidate per
+// partition, the earliest row seen: once the watermark passes it no earlier row can arrive, and it is
+// emitted. Keep last holds the rows the watermark has not passed yet, one per time (of rows with equal
+// times, the one that came last), and at each watermark emits the latest of those it passed.
 //
 // Keep first emits one row per partition for the life of the query: the partition's key is remembered,
 // and later rows of it are dropped. Keep last emits a partition's latest row whenever the watermark passes
@@ -27,7 +28,7 @@ import { PartitionKeys } from './partition-keys.js';
 import { restoreRows, saveRows, type SavedRow } from './row-snapshot.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 
-/** A partition's candidate row: its time and where it is held (batch -1: the batch being processed). */
+/** A row waiting for the watermark: its time and where it is held (batch -1: the batch being processed; -2: replaced in it). */
 interface Candidate {
   readonly time: number;
   batch: number;
@@ -55,9 +56,12 @@ export class Deduplicate implements Operator {
   private readonly withRank: boolean;
   private readonly keys: PartitionKeys;
   private readonly held = new HeldBatches<null>();
-  private candidates: (Candidate | undefined)[] = [];
-  /** Partitions with a candidate, in the order they got one. */
+  /** Each partition's rows waiting for the watermark, in order of time (keep first: at most one). */
+  private candidates: (Candidate[] | undefined)[] = [];
+  /** Partitions with rows waiting, in the order they got their first. */
   private waiting: number[] = [];
+  /** Rows waiting, over all partitions. */
+  private waitingRows = 0;
   /** Keep first: 1 for each partition whose row has been emitted. */
   private done = new Uint8Array(0);
   /** Keep last: each partition's row emitted last. */
@@ -106,18 +110,37 @@ export class Deduplicate implements Operator {
       }
       const k = ids[i]!;
       if (this.first && this.done[k] === 1) continue;
-      const c = this.candidates[k];
-      // Ties go to the row that came first (keep first) or last (keep last).
-      if (c !== undefined && (this.first ? t >= c.time : t < c.time)) continue;
-      if (c === undefined) this.waiting.push(k);
-      else if (c.batch >= 0) this.held.release(c.batch);
+      let list = this.candidates[k];
+      if (list === undefined) {
+        list = this.candidates[k] = [];
+        this.waiting.push(k);
+      }
       const candidate: Candidate = { time: t, batch: -1, row: i };
-      this.candidates[k] = candidate;
+      if (this.first) {
+        // The earliest row; of rows with equal times, the one that came first.
+        const c = list[0];
+        if (c !== undefined && t >= c.time) continue;
+        if (c !== undefined) this.replace(c);
+        else this.waitingRows++;
+        list[0] = candidate;
+      } else {
+        // One row per time, the one that came last.
+        let at = list.length;
+        while (at > 0 && list[at - 1]!.time > t) at--;
+        const same = at > 0 ? list[at - 1]! : undefined;
+        if (same !== undefined && same.time === t) {
+          this.replace(same);
+          list[at - 1] = candidate;
+        } else {
+          list.splice(at, 0, candidate);
+          this.waitingRows++;
+        }
+      }
       fresh.push(candidate);
     }
     if (late > 0) ctx.metrics.lateRows += late;
-    // The batch's rows that are still candidates are copied into a batch of their own.
-    const kept = fresh.filter((c) => this.candidates[ids[c.row]!] === c);
+    // The batch's rows still waiting are copied into a batch of their own.
+    const kept = fresh.filter((c) => c.batch === -1);
     if (kept.length > 0) {
       const rows = Int32Array.from(kept, (c) => c.row);
       const id = this.held.add(takeBatch(batch, rows, rows.length), null, rows.length);
@@ -129,27 +152,44 @@ export class Deduplicate implements Operator {
     this.checkState();
   }
 
+  /** A waiting row another took the place of. */
+  private replace(c: Candidate): void {
+    if (c.batch >= 0) this.held.release(c.batch);
+    else c.batch = -2;
+  }
+
   onWatermark(watermarkMs: number, _ctx: OperatorContext, out: Collector): void {
     if (!(watermarkMs > this.watermark)) return;
     this.watermark = watermarkMs;
-    const ready: number[] = [];
+    // Per partition the watermark passed some rows of, the latest of them (the only one keep first has).
+    const ready: { key: number; row: Candidate }[] = [];
     const still: number[] = [];
-    for (const k of this.waiting) (this.candidates[k]!.time < watermarkMs ? ready : still).push(k);
+    const released: number[] = [];
+    for (const k of this.waiting) {
+      const list = this.candidates[k]!;
+      let passed = 0;
+      while (passed < list.length && list[passed]!.time < watermarkMs) passed++;
+      if (passed > 0) {
+        ready.push({ key: k, row: list[passed - 1]! });
+        for (let j = 0; j < passed - 1; j++) released.push(list[j]!.batch);
+        list.splice(0, passed);
+        this.waitingRows -= passed;
+      }
+      if (list.length > 0) still.push(k);
+      else this.candidates[k] = undefined;
+    }
     if (ready.length === 0) return;
     this.waiting = still;
-    ready.sort((a, b) => this.candidates[a]!.time - this.candidates[b]!.time || a - b);
+    ready.sort((a, b) => a.row.time - b.row.time || a.key - b.key);
     const ids: number[] = [];
     const rows: number[] = [];
     const kinds: number[] = [];
-    const released: number[] = [];
     const add = (c: Candidate, kind: number): void => {
       ids.push(c.batch);
       rows.push(c.row);
       kinds.push(kind);
     };
-    for (const k of ready) {
-      const c = this.candidates[k]!;
-      this.candidates[k] = undefined;
+    for (const { key: k, row: c } of ready) {
       if (this.first) {
         this.done[k] = 1;
         add(c, INSERT);
@@ -174,15 +214,16 @@ export class Deduplicate implements Operator {
     for (const id of released) this.held.release(id);
   }
 
-  /** Every partition seen is held (keep first remembers it, keep last keeps the row it emitted). */
+  /** Every partition seen is held (keep first remembers it, keep last keeps the row it emitted), and every row waiting. */
   private checkState(): void {
-    this.limit.check(this.keys.size);
+    this.limit.check(this.keys.size + this.waitingRows);
   }
 
   onClose(): void {
     this.held.clear();
     this.candidates = [];
     this.waiting = [];
+    this.waitingRows = 0;
     this.done = new Uint8Array(0);
     this.emitted = [];
     this.keys.clear();
@@ -194,18 +235,17 @@ export class Deduplicate implements Operator {
   snapshot(): DeduplicateSnapshot {
     const done: KeyValue[][] = [];
     if (this.first) for (let k = 0; k < this.keys.size; k++) if (this.done[k] === 1) done.push(this.keys.mapper.values(k));
-    const candidates = this.waiting.map((k) => ({ key: this.keys.mapper.values(k), time: this.candidates[k]!.time }));
+    const waiting = this.waiting.flatMap((k) => this.candidates[k]!.map((c) => ({ k, c })));
     const emittedKeys: number[] = [];
     this.emitted.forEach((c, k) => {
       if (c !== undefined) emittedKeys.push(k);
     });
     const rowOf = (c: Candidate): SavedRow[] => saveRows(this.held.batch(c.batch), this.inputTypes, [c.row], 1);
-    const rows = [...this.waiting.flatMap((k) => rowOf(this.candidates[k]!)), ...emittedKeys.flatMap((k) => rowOf(this.emitted[k]!))];
     return {
       watermark: Number.isFinite(this.watermark) ? this.watermark : null,
       done,
-      candidates,
-      rows,
+      candidates: waiting.map(({ k, c }) => ({ key: this.keys.mapper.values(k), time: c.time })),
+      rows: [...waiting.flatMap(({ c }) => rowOf(c)), ...emittedKeys.flatMap((k) => rowOf(this.emitted[k]!))],
       ...(this.first ? {} : { emitted: emittedKeys.map((k) => this.keys.mapper.values(k)) }),
     };
   }
@@ -220,10 +260,16 @@ export class Deduplicate implements Operator {
     for (const k of ids) this.done[k] = 1;
     if (snap.rows.length === 0) return;
     const id = this.held.add(restoreRows(this.inputSchema, this.inputTypes, snap.rows), null, snap.rows.length);
+    // Candidates were saved partition by partition, each partition's in order of time.
     snap.candidates.forEach((c, j) => {
       const k = candidateIds[j]!;
-      this.candidates[k] = { time: c.time, batch: id, row: j };
-      this.waiting.push(k);
+      let list = this.candidates[k];
+      if (list === undefined) {
+        list = this.candidates[k] = [];
+        this.waiting.push(k);
+      }
+      list.push({ time: c.time, batch: id, row: j });
+      this.waitingRows++;
     });
     emittedIds.forEach((k, j) => {
       this.emitted[k] = { time: 0, batch: id, row: candidateIds.length + j };

@@ -256,6 +256,18 @@ describe('deduplication against DuckDB', () => {
     }
   });
 
+  it('keep last emits the latest row the watermark has passed, though a newer one waits', () => {
+    const h = new Harness(new Deduplicate(node('last'), input), input);
+    h.push([
+      [T0 + 10, 1, 'a'],
+      [T0 + 20, 2, 'a'],
+      [T0 + 20, 3, 'a'],
+    ]);
+    expect(h.watermark(T0 + 15)).toEqual([expect.objectContaining({ id: 1, _op: '+I' })]);
+    // Of the rows with equal times, the one that came last.
+    expect(h.watermark(T0 + 25)).toEqual([expect.objectContaining({ id: 1, _op: '-U' }), expect.objectContaining({ id: 3, _op: '+U' })]);
+  });
+
   it('counts the partitions keep first remembers against the state key limit', () => {
     const h = new Harness(new Deduplicate(node('first'), input, {}, 10), input);
     expect(() => h.push(Array.from({ length: 11 }, (_v, i): Value[] => [T0, i, `u${i}`]))).toThrow(/query state exceeded 10 keys in deduplication \(PARTITION BY user_id\)/);
