@@ -24,8 +24,8 @@ import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 import { EddyError } from '../errors.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
-import { frameFunction, resultColumn, type FrameFunction, type ResultColumn } from './over-functions.js';
-import { OverPartition } from './over-partition.js';
+import { FrameLayout, frameFunction, resultColumn, type FrameFunction, type ResultColumn } from './over-functions.js';
+import { MAX_OVER_ARGUMENTS, OverPartition, SOURCE_BATCH, SOURCE_ROW, TIME, VALID, VALUES, type PartitionLayout } from './over-partition.js';
 import { PartitionKeys } from './partition-keys.js';
 import { HeldBatches } from './held-batches.js';
 import { restoreRows, saveRows, type SavedRow } from './row-snapshot.js';
@@ -37,9 +37,14 @@ const COMPACT_MIN_KEYS = 4096;
 
 /** What the operator keeps of a held batch: each row's time, partition and argument values. */
 interface BatchRows {
+  /** The batch's id among the held batches. */
+  id: number;
   readonly times: Float64Array;
   readonly keys: Int32Array;
-  readonly args: readonly Column[];
+  /** Each argument's values: numbers (whatever their type) as doubles, or strings; and which are NULL. */
+  readonly numbers: readonly (Float64Array | null)[];
+  readonly strings: readonly (string[] | null)[];
+  readonly valid: readonly (Uint8Array | null)[];
   /** Rows still waiting for the watermark, and how many. */
   pending: Int32Array;
   pendingCount: number;
@@ -80,10 +85,14 @@ export class OverAggregate implements Operator {
   private readonly timeColumn: number;
   private readonly keys: PartitionKeys;
   private readonly args: readonly CompiledExpr[];
-  private readonly argKinds: readonly ('number' | 'string')[];
+  /** Per argument, whether it is text (kept beside the numbers). */
+  private readonly textArgs: readonly boolean[];
+  private readonly layout = new FrameLayout();
+  private readonly partitionLayout: PartitionLayout;
   private readonly calls: readonly OverCall[];
-  /** The frame function of each call (undefined for LEAD, which the operator reads itself). */
-  private readonly functions: readonly (FrameFunction | undefined)[];
+  /** The frame functions (of every call but LEAD, which the operator reads itself), and each one's call. */
+  private readonly functions: readonly FrameFunction[];
+  private readonly functionCall: readonly number[];
   private readonly leads: readonly LeadCall[];
   private readonly maxLag: number;
   private readonly maxLead: number;
@@ -147,23 +156,30 @@ export class OverAggregate implements Operator {
     };
     const leads: LeadCall[] = [];
     let maxLag = 0;
-    this.functions = node.calls.map((call, i) => {
+    const functions: FrameFunction[] = [];
+    const functionCall: number[] = [];
+    node.calls.forEach((call, i) => {
       const arg = argOf(call);
       if ((call.fn === 'lag' || call.fn === 'lead') && !(Number.isSafeInteger(call.offset ?? 1) && (call.offset ?? 1) >= 0)) {
         throw new EddyError('ValidationException', `the offset of ${call.fn} must be a whole number ≥ 0, got ${call.offset}`);
       }
       if (call.fn === 'lead') {
         leads.push({ call: i, arg, offset: call.offset ?? 1, fallback: fallbackOf(call) });
-        return undefined;
+        return;
       }
       if (call.fn === 'lag') maxLag = Math.max(maxLag, call.offset ?? 1);
-      return frameFunction(call, arg, this.bounded, fallbackOf(call));
+      functions.push(frameFunction(call, arg, this.bounded, fallbackOf(call), this.layout));
+      functionCall.push(i);
     });
+    this.functions = functions;
+    this.functionCall = functionCall;
     this.leads = leads;
     this.maxLag = maxLag;
     this.maxLead = leads.reduce((m, l) => Math.max(m, l.offset), 0);
+    if (args.length > MAX_OVER_ARGUMENTS) throw new EddyError('ValidationException', `an OVER window reads at most ${MAX_OVER_ARGUMENTS} different arguments, got ${args.length}`);
     this.args = args;
-    this.argKinds = args.map((a) => (a.type === 'VARCHAR' ? 'string' : 'number'));
+    this.textArgs = args.map((a) => a.type === 'VARCHAR');
+    this.partitionLayout = this.layout.partition(VALUES + args.length, this.textArgs);
     this.calls = node.calls;
     this.outputColumns = [...input, ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
     this.schema = arrowSchema(this.outputColumns);
@@ -221,19 +237,29 @@ export class OverAggregate implements Operator {
     if (count + extra === 0) return { late };
     const keys = this.keys.ids(view).slice(0, n);
     const args = this.args.map((a) => a.evaluate(view));
-    const id = this.held.add(batch, { times, keys, args, pending, pendingCount: count, minTime }, count + extra);
-    return { late, id };
+    const numbers = args.map((c) => (c.type === 'VARCHAR' ? null : c.values instanceof Float64Array ? c.values : Float64Array.from(c.values)));
+    const strings = args.map((c) => (c.type === 'VARCHAR' ? c.values : null));
+    const rows: BatchRows = { id: -1, times, keys, numbers, strings, valid: args.map((c) => c.valid), pending, pendingCount: count, minTime };
+    rows.id = this.held.add(batch, rows, count + extra);
+    return { late, id: rows.id };
   }
 
   onWatermark(watermarkMs: number, _ctx: OperatorContext, out: Collector): void {
     if (!(watermarkMs > this.watermark)) return;
     this.watermark = watermarkMs;
-    // Rows the watermark has passed, in arrival order: which held batch, which row, its time and partition.
-    const readyBatch: number[] = [];
-    const readyRow: number[] = [];
+    // Rows the watermark has passed, in arrival order: which held batch and which row.
+    const sources: BatchRows[] = [];
+    let pendingRows = 0;
     for (const id of this.held.ids()) {
       const rows = this.held.data(id);
       if (rows.pendingCount === 0 || !(rows.minTime < watermarkMs)) continue;
+      sources.push(rows);
+      pendingRows += rows.pendingCount;
+    }
+    const readySource = new Int32Array(pendingRows);
+    const readyRow = new Int32Array(pendingRows);
+    let ready = 0;
+    sources.forEach((rows, s) => {
       const { pending, times } = rows;
       let kept = 0;
       let minTime = Infinity;
@@ -241,8 +267,8 @@ export class OverAggregate implements Operator {
         const i = pending[k]!;
         const t = times[i]!;
         if (t < watermarkMs) {
-          readyBatch.push(id);
-          readyRow.push(i);
+          readySource[ready] = s;
+          readyRow[ready++] = i;
         } else {
           pending[kept++] = i;
           if (t < minTime) minTime = t;
@@ -250,13 +276,12 @@ export class OverAggregate implements Operator {
       }
       rows.pendingCount = kept;
       rows.minTime = minTime;
-    }
-    const ready = readyBatch.length;
+    });
     const waiting = this.held.rows - ready;
     // At most every ready row and every row waiting for LEAD is emitted now.
     const capacity = ready + (this.maxLead > 0 ? waiting : 0);
     const emit = new Emission(capacity, this.calls);
-    if (ready > 0) this.push(readyBatch, readyRow, emit);
+    if (ready > 0) this.push(sources, readySource, readyRow, ready, emit);
     if (this.range && this.bounded && watermarkMs >= this.nextSweep) this.sweep(watermarkMs);
     if (emit.count > 0) {
       const extra = emit.results.map((r) => columnToArrow(makeColumn(r.type, fit(r.values, emit.count), r.valid.subarray(0, emit.count), emit.count)));
@@ -267,13 +292,12 @@ export class OverAggregate implements Operator {
   }
 
   /** Pushes the ready rows through their partitions in order of time (ties: partition, then arrival). */
-  private push(readyBatch: readonly number[], readyRow: readonly number[], emit: Emission): void {
-    const ready = readyBatch.length;
+  private push(sources: readonly BatchRows[], readySource: Int32Array, readyRow: Int32Array, ready: number, emit: Emission): void {
     const time = new Float64Array(ready);
     const key = new Int32Array(ready);
     let sorted = true;
     for (let r = 0; r < ready; r++) {
-      const rows = this.held.data(readyBatch[r]!);
+      const rows = sources[readySource[r]!]!;
       const i = readyRow[r]!;
       time[r] = rows.times[i]!;
       key[r] = rows.keys[i]!;
@@ -282,6 +306,7 @@ export class OverAggregate implements Operator {
     const order = new Int32Array(ready);
     for (let r = 0; r < ready; r++) order[r] = r;
     if (!sorted) order.sort((a, b) => time[a]! - time[b]! || key[a]! - key[b]! || a - b);
+    const argCount = this.args.length;
     let touched: OverPartition | undefined;
     for (let o = 0; o < ready; o++) {
       const r = order[o]!;
@@ -290,20 +315,25 @@ export class OverAggregate implements Operator {
       // A partition's rows of one time arrive together: compute them once all are in.
       if (touched !== undefined && touched !== p) this.advance(touched, emit);
       touched = p;
-      const id = readyBatch[r]!;
-      const rows = this.held.data(id);
+      const rows = sources[readySource[r]!]!;
       const i = readyRow[r]!;
-      const at = p.push();
+      const base = p.push();
+      const at = p.at(p.tail - 1);
       this.keptRows++;
-      p.times[at] = time[r]!;
-      p.sourceBatch[at] = id;
-      p.sourceRow[at] = i;
-      for (let j = 0; j < rows.args.length; j++) {
-        const col = rows.args[j]!;
-        const ok = col.valid === null || col.valid[i] === 1 ? 1 : 0;
-        p.valid[j]![at] = ok;
-        if (ok === 1) (p.values[j] as unknown as (number | string)[])[at] = col.values[i]!;
+      const data = p.data;
+      data[base + TIME] = time[r]!;
+      data[base + SOURCE_BATCH] = rows.id;
+      data[base + SOURCE_ROW] = i;
+      let valid = 0;
+      for (let j = 0; j < argCount; j++) {
+        const v = rows.valid[j]!;
+        if (v !== null && v[i] === 0) continue;
+        valid |= 1 << j;
+        const numbers = rows.numbers[j]!;
+        if (numbers !== null) data[base + VALUES + j] = numbers[i]!;
+        else p.strings[j]![at] = rows.strings[j]![i]!;
       }
+      data[base + VALID] = valid;
       const next = o + 1 < ready ? order[o + 1]! : -1;
       if (next < 0 || key[next] !== k || time[next] !== time[r]) {
         this.advance(p, emit);
@@ -315,7 +345,11 @@ export class OverAggregate implements Operator {
   private partition(key: number): OverPartition {
     let p = this.partitions[key];
     if (p === undefined) {
-      p = new OverPartition(this.argKinds, this.calls.length);
+      // A new partition starts as large as partitions are on average, sparing it the first few doublings.
+      const average = this.livePartitions > 0 ? this.keptRows / this.livePartitions : 0;
+      let capacity = 8;
+      while (capacity < average && capacity < 1024) capacity *= 2;
+      p = new OverPartition(this.partitionLayout, capacity);
       this.partitions[key] = p;
       this.livePartitions++;
     }
@@ -325,7 +359,7 @@ export class OverAggregate implements Operator {
   /** Computes and emits the partition's rows that can be: all pushed, except those still waiting for LEAD rows. */
   private advance(p: OverPartition, emit: Emission): void {
     const fns = this.functions;
-    const states = p.states;
+    const calls = this.functionCall;
     const maxLead = this.maxLead;
     while (p.computed + maxLead < p.tail) {
       const c = p.computed;
@@ -336,7 +370,7 @@ export class OverAggregate implements Operator {
         // Every peer needs its LEAD rows before the peers' shared frame is computed.
         if (end - 1 + maxLead >= p.tail) break;
       }
-      for (; p.added < end; p.added++) for (let f = 0; f < fns.length; f++) fns[f]?.add(p, states[f]!, p.added);
+      for (; p.added < end; p.added++) for (let f = 0; f < fns.length; f++) fns[f]!.add(p, p.added);
       if (this.bounded) {
         if (this.range) {
           const from = p.time(c) - this.reach;
@@ -346,13 +380,14 @@ export class OverAggregate implements Operator {
         }
       }
       for (let r = c; r < end; r++) {
-        const i = emit.add(p.sourceBatch[p.at(r)]!, p.sourceRow[p.at(r)]!);
-        for (let f = 0; f < fns.length; f++) fns[f]?.write(p, states[f]!, r, end, emit.results[f]!, i);
+        const row = p.row(r);
+        const i = emit.add(p.data[row + SOURCE_BATCH]!, p.data[row + SOURCE_ROW]!);
+        for (let f = 0; f < fns.length; f++) fns[f]!.write(p, r, end, emit.results[calls[f]!]!, i);
         for (const lead of this.leads) {
           const out = emit.results[lead.call]!;
-          const at = p.at(r + lead.offset);
-          if (p.valid[lead.arg]![at] === 1) {
-            (out.values as unknown as (number | string)[])[i] = (p.values[lead.arg] as ArrayLike<number | string>)[at]!;
+          // A row is computed only once the row LEAD reads has come, so LEAD's default is never needed.
+          if (p.isValid(r + lead.offset, lead.arg)) {
+            (out.values as unknown as (number | string)[])[i] = p.value(r + lead.offset, lead.arg);
             out.valid[i] = 1;
           }
         }
@@ -364,7 +399,7 @@ export class OverAggregate implements Operator {
 
   private remove(p: OverPartition, position: number): void {
     const fns = this.functions;
-    for (let f = 0; f < fns.length; f++) fns[f]?.remove(p, p.states[f]!, position);
+    for (let f = 0; f < fns.length; f++) fns[f]!.remove(p, position);
   }
 
   /** Lets go of the rows no frame, LAG or LEAD will read again. */
@@ -445,12 +480,10 @@ export class OverAggregate implements Operator {
       if (p === undefined) return;
       const rows: (number | string | null)[][] = [];
       for (let pos = p.head; pos < p.tail; pos++) {
-        const at = p.at(pos);
-        rows.push([p.times[at]!, ...p.values.map((v, j) => (p.valid[j]![at] === 1 ? v[at]! : null))]);
+        rows.push([p.time(pos), ...this.args.map((_a, j) => (p.isValid(pos, j) ? p.value(pos, j) : null))]);
       }
       for (let pos = p.computed; pos < p.tail; pos++) {
-        const at = p.at(pos);
-        held.push(...saveRows(this.held.batch(p.sourceBatch[at]!), this.inputTypes, [p.sourceRow[at]!], 1));
+        held.push(...saveRows(this.held.batch(p.data[p.row(pos) + SOURCE_BATCH]!), this.inputTypes, [p.data[p.row(pos) + SOURCE_ROW]!], 1));
       }
       partitions.push({
         key: this.keys.mapper.values(id),
@@ -459,7 +492,7 @@ export class OverAggregate implements Operator {
         added: p.added - p.head,
         computed: p.computed - p.head,
         rows,
-        states: this.bounded ? null : this.functions.map((f, i) => f?.save(p.states[i]!) ?? null),
+        states: this.bounded ? null : this.functions.map((f) => f.save(p)),
       });
     });
     let heldPending = 0;
@@ -485,13 +518,18 @@ export class OverAggregate implements Operator {
       const p = this.partition(this.keys.mapper.idOf(saved.key));
       p.head = p.tail = saved.head;
       for (const row of saved.rows) {
-        const at = p.push();
-        p.times[at] = row[0] as number;
+        const base = p.push();
+        const at = p.at(p.tail - 1);
+        p.data[base + TIME] = row[0] as number;
+        let valid = 0;
         for (let j = 0; j < this.args.length; j++) {
           const v = row[j + 1] ?? null;
-          p.valid[j]![at] = v === null ? 0 : 1;
-          if (v !== null) (p.values[j] as unknown as (number | string)[])[at] = v;
+          if (v === null) continue;
+          valid |= 1 << j;
+          if (typeof v === 'string') p.strings[j]![at] = v;
+          else p.data[base + VALUES + j] = v;
         }
+        p.data[base + VALID] = valid;
       }
       this.keptRows += saved.rows.length;
       p.frameStart = saved.head + saved.frameStart;
@@ -499,13 +537,13 @@ export class OverAggregate implements Operator {
       p.added = saved.head + saved.added;
       if (this.bounded) {
         // A bounded frame's state is that of its rows: add them again.
-        for (let pos = p.frameStart; pos < p.added; pos++) for (let f = 0; f < this.functions.length; f++) this.functions[f]?.add(p, p.states[f]!, pos);
+        for (let pos = p.frameStart; pos < p.added; pos++) for (let f = 0; f < this.functions.length; f++) this.functions[f]!.add(p, pos);
       } else {
-        saved.states?.forEach((s, f) => this.functions[f]?.load(p.states[f]!, s));
+        saved.states?.forEach((s, f) => this.functions[f]?.load(p, s));
       }
       for (let pos = p.computed; pos < p.tail; pos++) {
-        p.sourceBatch[p.at(pos)] = id!;
-        p.sourceRow[p.at(pos)] = source++;
+        p.data[p.row(pos) + SOURCE_BATCH] = id!;
+        p.data[p.row(pos) + SOURCE_ROW] = source++;
       }
     }
   }

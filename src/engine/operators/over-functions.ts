@@ -8,7 +8,7 @@ import type { DataType } from '../plan/expr.js';
 import { EddyError, unreachable } from '../errors.js';
 import { allocValues } from '../batch/column.js';
 import type { Column } from '../batch/column.js';
-import type { FrameState, OverPartition } from './over-partition.js';
+import { VALID, VALUES, type FrameState, type OverPartition, type PartitionLayout } from './over-partition.js';
 
 /** A result column being filled, row by row. */
 export interface ResultColumn {
@@ -21,200 +21,306 @@ export function resultColumn(type: DataType, length: number): ResultColumn {
   return { type, values: allocValues(type, length), valid: new Uint8Array(length) };
 }
 
+/** Where each partition keeps the functions' state: numbers and deques claimed one after another, and FrameState objects. */
+export class FrameLayout {
+  numbers = 0;
+  deques = 0;
+  readonly objects: boolean[] = [];
+
+  claimNumbers(count: number): number {
+    const slot = this.numbers;
+    this.numbers += count;
+    return slot;
+  }
+
+  claimDeque(): number {
+    return this.deques++;
+  }
+
+  claimObject(): number {
+    this.objects.push(true);
+    return this.objects.length - 1;
+  }
+
+  /** The partitions' layout, for rows of `stride` doubles and these arguments. */
+  partition(stride: number, textArgs: readonly boolean[]): PartitionLayout {
+    return { stride, textArgs, numbers: this.numbers, deques: this.deques, objects: this.objects };
+  }
+}
+
 export interface FrameFunction {
   /** The row at `position` entered the frame. */
-  add(p: OverPartition, s: FrameState, position: number): void;
+  add(p: OverPartition, position: number): void;
   /** The row at `position` left the frame (only bounded frames remove). */
-  remove(p: OverPartition, s: FrameState, position: number): void;
+  remove(p: OverPartition, position: number): void;
   /**
    * Writes the result of the row at `current`, whose frame is [p.frameStart, end) (an unbounded frame:
    * every row before `end`), into row `i` of `out`.
    */
-  write(p: OverPartition, s: FrameState, current: number, end: number, out: ResultColumn, i: number): void;
+  write(p: OverPartition, current: number, end: number, out: ResultColumn, i: number): void;
   /** For unbounded frames, whose state no kept rows could rebuild: the state as a checkpoint holds it. */
-  save(s: FrameState): unknown;
-  load(s: FrameState, saved: unknown): void;
+  save(p: OverPartition): unknown;
+  load(p: OverPartition, saved: unknown): void;
 }
-
-type Values = ArrayLike<number | string>;
 
 function put(out: ResultColumn, i: number, v: number | string): void {
   (out.values as unknown as (number | string)[])[i] = v;
   out.valid[i] = 1;
 }
 
-/** The row's value of argument `arg`, or NULL, into `out`. */
+/** Argument `arg` of the row at `position`, or NULL, into `out`. */
 function putValue(p: OverPartition, arg: number, position: number, out: ResultColumn, i: number): void {
-  const at = p.at(position);
-  if (p.valid[arg]![at] === 1) put(out, i, (p.values[arg] as Values)[at]!);
+  if (p.isValid(position, arg)) put(out, i, p.value(position, arg));
 }
 
 abstract class Stateless implements FrameFunction {
   add(): void {}
   remove(): void {}
-  abstract write(p: OverPartition, s: FrameState, current: number, end: number, out: ResultColumn, i: number): void;
+  abstract write(p: OverPartition, current: number, end: number, out: ResultColumn, i: number): void;
   save(): unknown {
     return null;
   }
   load(): void {}
 }
 
-function saveNumbers(s: FrameState): unknown {
-  return [s.n, s.a, s.b];
-}
-
-function loadNumbers(s: FrameState, saved: unknown): void {
-  const [n, a, b] = saved as [number, number, number];
-  s.n = n;
-  s.a = a;
-  s.b = b;
-}
-
-/** COUNT(*) and COUNT(x). */
-class CountFn implements FrameFunction {
-  constructor(private readonly arg: number) {}
-  add(p: OverPartition, s: FrameState, position: number): void {
-    if (this.arg < 0 || p.valid[this.arg]![p.at(position)] === 1) s.n++;
-  }
-  remove(p: OverPartition, s: FrameState, position: number): void {
-    if (this.arg < 0 || p.valid[this.arg]![p.at(position)] === 1) s.n--;
-  }
-  write(_p: OverPartition, s: FrameState, _current: number, _end: number, out: ResultColumn, i: number): void {
-    put(out, i, s.n);
-  }
-  save = saveNumbers;
-  load = loadNumbers;
-}
-
-/** SUM and AVG: a running sum of the non-NULL values, exactly 0 again whenever the frame holds none. */
-class SumFn implements FrameFunction {
+/** A function whose state is `count` numbers from `slot` on. */
+abstract class Numeric implements FrameFunction {
+  protected readonly slot: number;
   constructor(
+    layout: FrameLayout,
+    private readonly count: number,
+  ) {
+    this.slot = layout.claimNumbers(count);
+  }
+  abstract add(p: OverPartition, position: number): void;
+  abstract remove(p: OverPartition, position: number): void;
+  abstract write(p: OverPartition, current: number, end: number, out: ResultColumn, i: number): void;
+  save(p: OverPartition): unknown {
+    return Array.from(p.data.subarray(this.slot, this.slot + this.count));
+  }
+  load(p: OverPartition, saved: unknown): void {
+    p.data.set(saved as number[], this.slot);
+  }
+}
+
+/** COUNT(*) and COUNT(x): one number, the rows (non-NULL values) in the frame. */
+class CountFn extends Numeric {
+  private readonly mask: number;
+  constructor(
+    layout: FrameLayout,
+    arg: number,
+  ) {
+    super(layout, 1);
+    this.mask = arg < 0 ? 0 : 1 << arg;
+  }
+  private counts(p: OverPartition, position: number): boolean {
+    return this.mask === 0 || (p.data[p.row(position) + VALID]! & this.mask) !== 0;
+  }
+  add(p: OverPartition, position: number): void {
+    if (this.counts(p, position)) p.data[this.slot] = p.data[this.slot]! + 1;
+  }
+  remove(p: OverPartition, position: number): void {
+    if (this.counts(p, position)) p.data[this.slot] = p.data[this.slot]! - 1;
+  }
+  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
+    put(out, i, p.data[this.slot]!);
+  }
+}
+
+/** SUM and AVG: the count of non-NULL values and their sum, exactly 0 again whenever the frame holds none. */
+class SumFn extends Numeric {
+  private readonly mask: number;
+  constructor(
+    layout: FrameLayout,
     private readonly arg: number,
     private readonly avg: boolean,
-  ) {}
-  add(p: OverPartition, s: FrameState, position: number): void {
-    const at = p.at(position);
-    if (p.valid[this.arg]![at] === 1) {
-      s.n++;
-      s.a += (p.values[this.arg] as Float64Array)[at]!;
-    }
+  ) {
+    super(layout, 2);
+    this.mask = 1 << arg;
   }
-  remove(p: OverPartition, s: FrameState, position: number): void {
-    const at = p.at(position);
-    if (p.valid[this.arg]![at] === 1) {
-      if (--s.n === 0) s.a = 0;
-      else s.a -= (p.values[this.arg] as Float64Array)[at]!;
-    }
+  add(p: OverPartition, position: number): void {
+    const r = p.row(position);
+    const data = p.data;
+    if ((data[r + VALID]! & this.mask) === 0) return;
+    const s = this.slot;
+    const st = p.data;
+    st[s] = st[s]! + 1;
+    st[s + 1] = st[s + 1]! + data[r + VALUES + this.arg]!;
   }
-  write(_p: OverPartition, s: FrameState, _current: number, _end: number, out: ResultColumn, i: number): void {
-    if (s.n > 0) put(out, i, this.avg ? s.a / s.n : s.a);
+  remove(p: OverPartition, position: number): void {
+    const r = p.row(position);
+    const data = p.data;
+    if ((data[r + VALID]! & this.mask) === 0) return;
+    const s = this.slot;
+    const st = p.data;
+    const n = st[s]! - 1;
+    st[s] = n;
+    if (n === 0) st[s + 1] = 0;
+    else st[s + 1] = st[s + 1]! - data[r + VALUES + this.arg]!;
   }
-  save = saveNumbers;
-  load = loadNumbers;
+  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
+    const n = p.data[this.slot]!;
+    if (n > 0) put(out, i, this.avg ? p.data[this.slot + 1]! / n : p.data[this.slot + 1]!);
+  }
 }
 
-/** Sample standard deviation by Welford's method, which also takes values out again. */
-class StddevFn implements FrameFunction {
-  constructor(private readonly arg: number) {}
-  add(p: OverPartition, s: FrameState, position: number): void {
-    const at = p.at(position);
-    if (p.valid[this.arg]![at] !== 1) return;
-    const x = (p.values[this.arg] as Float64Array)[at]!;
-    const n = ++s.n;
-    const d = x - s.a;
-    s.a += d / n;
-    s.b += d * (x - s.a);
+/** Sample standard deviation by Welford's method, which also takes values out again: count, mean, sum of squares. */
+class StddevFn extends Numeric {
+  private readonly mask: number;
+  constructor(
+    layout: FrameLayout,
+    private readonly arg: number,
+  ) {
+    super(layout, 3);
+    this.mask = 1 << arg;
   }
-  remove(p: OverPartition, s: FrameState, position: number): void {
-    const at = p.at(position);
-    if (p.valid[this.arg]![at] !== 1) return;
-    const x = (p.values[this.arg] as Float64Array)[at]!;
-    const n = --s.n;
+  add(p: OverPartition, position: number): void {
+    const r = p.row(position);
+    if ((p.data[r + VALID]! & this.mask) === 0) return;
+    const x = p.data[r + VALUES + this.arg]!;
+    const st = p.data;
+    const s = this.slot;
+    const n = st[s]! + 1;
+    st[s] = n;
+    const d = x - st[s + 1]!;
+    st[s + 1] = st[s + 1]! + d / n;
+    st[s + 2] = st[s + 2]! + d * (x - st[s + 1]!);
+  }
+  remove(p: OverPartition, position: number): void {
+    const r = p.row(position);
+    if ((p.data[r + VALID]! & this.mask) === 0) return;
+    const x = p.data[r + VALUES + this.arg]!;
+    const st = p.data;
+    const s = this.slot;
+    const n = st[s]! - 1;
+    st[s] = n;
     if (n === 0) {
-      s.a = 0;
-      s.b = 0;
+      st[s + 1] = 0;
+      st[s + 2] = 0;
       return;
     }
-    const d = x - s.a;
-    s.a -= d / n;
-    s.b = Math.max(0, s.b - d * (x - s.a));
+    const d = x - st[s + 1]!;
+    st[s + 1] = st[s + 1]! - d / n;
+    st[s + 2] = Math.max(0, st[s + 2]! - d * (x - st[s + 1]!));
   }
-  write(_p: OverPartition, s: FrameState, _current: number, _end: number, out: ResultColumn, i: number): void {
-    if (s.n >= 2) put(out, i, Math.sqrt(s.b / (s.n - 1)));
+  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
+    const n = p.data[this.slot]!;
+    if (n >= 2) put(out, i, Math.sqrt(p.data[this.slot + 2]! / (n - 1)));
   }
-  save = saveNumbers;
-  load = loadNumbers;
+}
+
+/** A function whose state is a FrameState. */
+abstract class WithObject implements FrameFunction {
+  protected readonly object: number;
+  constructor(layout: FrameLayout) {
+    this.object = layout.claimObject();
+  }
+  protected state(p: OverPartition): FrameState {
+    return p.objects[this.object]!;
+  }
+  abstract add(p: OverPartition, position: number): void;
+  abstract remove(p: OverPartition, position: number): void;
+  abstract write(p: OverPartition, current: number, end: number, out: ResultColumn, i: number): void;
+  save(p: OverPartition): unknown {
+    const s = this.state(p);
+    return s.has ? [s.value] : null;
+  }
+  load(p: OverPartition, saved: unknown): void {
+    const s = this.state(p);
+    s.has = saved !== null;
+    s.value = saved === null ? null : (saved as [string | number | null])[0];
+  }
 }
 
 /** MIN and MAX of an unbounded frame: the extreme so far. */
-class RunningExtremeFn implements FrameFunction {
+class RunningExtremeFn extends WithObject {
   constructor(
+    layout: FrameLayout,
     private readonly arg: number,
     private readonly max: boolean,
-  ) {}
-  add(p: OverPartition, s: FrameState, position: number): void {
-    const at = p.at(position);
-    if (p.valid[this.arg]![at] !== 1) return;
-    const v = (p.values[this.arg] as Values)[at]!;
-    const best = s.value;
-    if (best === null || (this.max ? v > best : v < best)) s.value = v;
+  ) {
+    super(layout);
+  }
+  add(p: OverPartition, position: number): void {
+    if (!p.isValid(position, this.arg)) return;
+    const v = p.value(position, this.arg);
+    const s = this.state(p);
+    if (!s.has || (this.max ? v > s.value! : v < s.value!)) {
+      s.value = v;
+      s.has = true;
+    }
   }
   remove(): void {}
-  write(_p: OverPartition, s: FrameState, _current: number, _end: number, out: ResultColumn, i: number): void {
-    if (s.value !== null) put(out, i, s.value);
-  }
-  save(s: FrameState): unknown {
-    return s.value;
-  }
-  load(s: FrameState, saved: unknown): void {
-    s.value = saved as string | number | null;
+  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
+    const s = this.state(p);
+    if (s.has) put(out, i, s.value!);
   }
 }
 
-/** MIN and MAX of a bounded frame: a deque of the positions that may yet be the extreme, best first. */
-class SlidingExtremeFn implements FrameFunction {
+/**
+ * MIN and MAX of a bounded frame: a deque of the rows that may yet be the extreme, best first, each as
+ * its position and (numbers) its value, so comparing with it reads no kept row. Its entries live in the
+ * partition's deque `deque`; its numbers are the deque's head and tail indices.
+ */
+class SlidingExtremeFn extends Numeric {
+  private readonly deque: number;
   constructor(
+    layout: FrameLayout,
     private readonly arg: number,
     private readonly max: boolean,
-  ) {}
-  add(p: OverPartition, s: FrameState, position: number): void {
-    const at = p.at(position);
-    if (p.valid[this.arg]![at] !== 1) return;
-    const values = p.values[this.arg] as Values;
-    const v = values[at]!;
-    let dq = s.deque;
-    if (dq === null) dq = s.deque = new Float64Array(8);
-    let tail = s.dequeTail;
+    private readonly text: boolean,
+  ) {
+    super(layout, 2);
+    this.deque = layout.claimDeque();
+  }
+  add(p: OverPartition, position: number): void {
+    if (!p.isValid(position, this.arg)) return;
+    const data = p.data;
+    const start = p.deque(this.deque);
+    const head = data[this.slot]!;
+    let tail = data[this.slot + 1]!;
+    let value = 0;
     // Values the new one beats (or equals: it leaves the frame later) can never be the extreme again.
-    while (tail > s.dequeHead) {
-      const w = values[p.at(dq[tail - 1]!)]!;
-      if (this.max ? w > v : w < v) break;
-      tail--;
-    }
-    if (tail === dq.length) {
-      if (s.dequeHead > 0) {
-        dq.copyWithin(0, s.dequeHead, tail);
-        tail -= s.dequeHead;
-        s.dequeHead = 0;
-      } else {
-        const grown = new Float64Array(dq.length * 2);
-        grown.set(dq);
-        dq = s.deque = grown;
+    if (this.text) {
+      const v = p.value(position, this.arg);
+      while (tail > head) {
+        const w = p.value(data[start + 2 * (tail - 1)]!, this.arg);
+        if (this.max ? w > v : w < v) break;
+        tail--;
       }
+    } else {
+      value = data[p.row(position) + VALUES + this.arg]!;
+      if (this.max) while (tail > head && data[start + 2 * tail - 1]! <= value) tail--;
+      else while (tail > head && data[start + 2 * tail - 1]! >= value) tail--;
     }
-    dq[tail++] = position;
-    s.dequeTail = tail;
+    if (tail === p.capacity) {
+      // The deque holds fewer entries than the ring has rows: moved to its start, it has room.
+      data.copyWithin(start, start + 2 * head, start + 2 * tail);
+      tail -= head;
+      data[this.slot] = 0;
+    }
+    data[start + 2 * tail] = position;
+    data[start + 2 * tail + 1] = value;
+    data[this.slot + 1] = tail + 1;
   }
-  remove(_p: OverPartition, s: FrameState, position: number): void {
-    if (s.dequeTail > s.dequeHead && s.deque![s.dequeHead] === position) s.dequeHead++;
+  remove(p: OverPartition, position: number): void {
+    const data = p.data;
+    const head = data[this.slot]!;
+    if (data[this.slot + 1]! > head && data[p.deque(this.deque) + 2 * head] === position) data[this.slot] = head + 1;
   }
-  write(p: OverPartition, s: FrameState, _current: number, _end: number, out: ResultColumn, i: number): void {
-    if (s.dequeTail > s.dequeHead) putValue(p, this.arg, s.deque![s.dequeHead]!, out, i);
+  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
+    const data = p.data;
+    const head = data[this.slot]!;
+    if (data[this.slot + 1]! === head) return;
+    const at = p.deque(this.deque) + 2 * head;
+    if (this.text) putValue(p, this.arg, data[at]!, out, i);
+    else put(out, i, data[at + 1]!);
   }
-  save(): unknown {
+  // A bounded frame's state is rebuilt from its rows.
+  override save(): unknown {
     return null;
   }
-  load(): void {}
+  override load(): void {}
 }
 
 /** FIRST_VALUE of a bounded frame: the value at the frame's start. */
@@ -222,30 +328,29 @@ class FrameFirstFn extends Stateless {
   constructor(private readonly arg: number) {
     super();
   }
-  write(p: OverPartition, _s: FrameState, _current: number, _end: number, out: ResultColumn, i: number): void {
+  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
     putValue(p, this.arg, p.frameStart, out, i);
   }
 }
 
 /** FIRST_VALUE of an unbounded frame: the partition's first value, remembered. */
-class RunningFirstFn implements FrameFunction {
-  constructor(private readonly arg: number) {}
-  add(p: OverPartition, s: FrameState, position: number): void {
+class RunningFirstFn extends WithObject {
+  constructor(
+    layout: FrameLayout,
+    private readonly arg: number,
+  ) {
+    super(layout);
+  }
+  add(p: OverPartition, position: number): void {
+    const s = this.state(p);
     if (s.has) return;
-    const at = p.at(position);
     s.has = true;
-    s.value = p.valid[this.arg]![at] === 1 ? (p.values[this.arg] as Values)[at]! : null;
+    s.value = p.isValid(position, this.arg) ? p.value(position, this.arg) : null;
   }
   remove(): void {}
-  write(_p: OverPartition, s: FrameState, _current: number, _end: number, out: ResultColumn, i: number): void {
+  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
+    const s = this.state(p);
     if (s.value !== null) put(out, i, s.value);
-  }
-  save(s: FrameState): unknown {
-    return s.has ? [s.value] : null;
-  }
-  load(s: FrameState, saved: unknown): void {
-    s.has = saved !== null;
-    s.value = saved === null ? null : (saved as [string | number | null])[0];
   }
 }
 
@@ -254,7 +359,7 @@ class LastFn extends Stateless {
   constructor(private readonly arg: number) {
     super();
   }
-  write(p: OverPartition, _s: FrameState, _current: number, end: number, out: ResultColumn, i: number): void {
+  write(p: OverPartition, _current: number, end: number, out: ResultColumn, i: number): void {
     putValue(p, this.arg, end - 1, out, i);
   }
 }
@@ -268,7 +373,7 @@ class LagFn extends Stateless {
   ) {
     super();
   }
-  write(p: OverPartition, _s: FrameState, current: number, _end: number, out: ResultColumn, i: number): void {
+  write(p: OverPartition, current: number, _end: number, out: ResultColumn, i: number): void {
     const position = current - this.offset;
     if (position >= 0) putValue(p, this.arg, position, out, i);
     else if (this.fallback !== null) put(out, i, this.fallback);
@@ -276,24 +381,25 @@ class LagFn extends Stateless {
 }
 
 /**
- * The function for a call. `arg` is the index of its argument among the partition's kept values (-1 for
- * COUNT(*)); `bounded` whether rows leave its frame; `fallback` the value of LAG's default.
+ * The function for a call, its state claimed in `layout`. `arg` is the index of its argument among the
+ * partition's kept values (-1 for COUNT(*)); `bounded` whether rows leave its frame; `fallback` the
+ * value of LAG's default.
  */
-export function frameFunction(call: OverCall, arg: number, bounded: boolean, fallback: number | string | null): FrameFunction {
+export function frameFunction(call: OverCall, arg: number, bounded: boolean, fallback: number | string | null, layout: FrameLayout): FrameFunction {
   switch (call.fn) {
     case 'count_star':
     case 'count':
-      return new CountFn(call.fn === 'count_star' ? -1 : arg);
+      return new CountFn(layout, call.fn === 'count_star' ? -1 : arg);
     case 'sum':
     case 'avg':
-      return new SumFn(arg, call.fn === 'avg');
+      return new SumFn(layout, arg, call.fn === 'avg');
     case 'stddev':
-      return new StddevFn(arg);
+      return new StddevFn(layout, arg);
     case 'min':
     case 'max':
-      return bounded ? new SlidingExtremeFn(arg, call.fn === 'max') : new RunningExtremeFn(arg, call.fn === 'max');
+      return bounded ? new SlidingExtremeFn(layout, arg, call.fn === 'max', call.arg?.type === 'VARCHAR') : new RunningExtremeFn(layout, arg, call.fn === 'max');
     case 'first_value':
-      return bounded ? new FrameFirstFn(arg) : new RunningFirstFn(arg);
+      return bounded ? new FrameFirstFn(arg) : new RunningFirstFn(layout, arg);
     case 'last_value':
       return new LastFn(arg);
     case 'lag':
