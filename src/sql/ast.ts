@@ -146,7 +146,7 @@ export interface Query {
   readonly qualify?: Expression;
   /** EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY …]: when results go out (emit-clause.ts). */
   readonly emit?: EmitClause;
-  /** `… WITH (allowed_lateness = '1 minute')` after the query: how the query runs, not what it computes. */
+  /** `… WITH (bad_records = 'x', allowed_lateness = '1 minute')` after the query: how the query runs, not what it computes. */
   readonly options?: readonly OptionEntry[];
   readonly span: SourceSpan;
 }

@@ -10,8 +10,10 @@
 // AFTER WATERMARK, EMIT CHANGES on a window) are refused here or by the compiler by name, where they are
 // written, rather than as a syntax error.
 
+import { tokenMatcher, type IToken } from 'chevrotain';
 import type { EmitClause, Expression, Name } from './ast.js';
 import type { SourceSpan, SqlErrorCode } from './sql-error.js';
+import * as t from './tokens.js';
 
 type Fail = (code: SqlErrorCode, message: string, span: SourceSpan) => never;
 
@@ -46,4 +48,23 @@ export function emitClause(words: readonly Name[], every: Expression | undefined
   const known = is(0, 'ON') && is(1, 'WINDOW') && is(2, 'CLOSE') ? 3 : is(0, 'ON') && is(1, 'WINDOW') ? 2 : is(0, 'CHANGES') && is(1, 'EVERY') ? 2 : is(0, 'CHANGES') || is(0, 'ON') ? 1 : 0;
   const odd = words[known] ?? first;
   return fail('InvalidStatement', `EMIT ${text.join(' ')} is not supported; Eddy has ${FORMS}`, odd.span);
+}
+
+/**
+ * What to say when the parser stops at `tokens[at]` because of an EMIT clause in the wrong place or an
+ * EVERY without its INTERVAL; undefined when the stop has nothing to do with EMIT.
+ */
+export function misplacedEmit(tokens: readonly IToken[], at: number): string | undefined {
+  const token = tokens[at];
+  const previous = tokens[at - 1];
+  if (token === undefined) return undefined;
+  // Back to the start of the statement: was there an EMIT, or a query's WITH (…)?
+  let emit = false;
+  for (let i = at - 1; i >= 0 && !tokenMatcher(tokens[i]!, t.Semicolon); i--) if (tokenMatcher(tokens[i]!, t.Emit)) emit = true;
+  if (previous && tokenMatcher(previous, t.Every) && emit) return "EMIT CHANGES EVERY takes an INTERVAL, as in EMIT CHANGES EVERY INTERVAL '1' SECOND";
+  if (emit && [t.Where, t.Group, t.Having].some((type) => tokenMatcher(token, type))) {
+    return `${tokenMatcher(token, t.Group) ? 'GROUP BY' : token.image.toUpperCase()} must come before EMIT: EMIT goes at the end of the query, after WHERE, GROUP BY and HAVING (and before WITH (…))`;
+  }
+  if (tokenMatcher(token, t.Emit) && previous && tokenMatcher(previous, t.RParen)) return 'EMIT must come before WITH (…): SELECT … GROUP BY … EMIT … WITH (…)';
+  return undefined;
 }

@@ -203,7 +203,7 @@ export class SqlParser extends CstParser {
     });
     // When results go out: EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts).
     this.OPTION6(() => this.SUBRULE(this.emitClause));
-    // Options of the running query (allowed_lateness, late_rows); the compiler takes them on the outermost SELECT only.
+    // Options of the running query (bad_records, allowed_lateness, late_rows); the compiler takes them on the outermost SELECT only.
     this.OPTION7(() => this.SUBRULE(this.withOptions));
   });
 

@@ -1,12 +1,14 @@
 // What a query says about how it runs rather than what it computes, written after its outermost SELECT:
 // the EMIT clause (emit-clause.ts) and the options of `… WITH (key = value, …)`:
 //
+//   bad_records = 'stream'          records the query cannot decode are also written to that stream, as
+//                                   JSON (engine query/bad-record-sink.ts)
 //   allowed_lateness = '1 minute'   a window takes late rows for that long after it closes; each revises
 //                                   its row with a -U/+U pair (the output becomes a changelog)
 //   late_rows = 'stream'            rows too late for every window they belong to are also written to
 //                                   that stream, as JSON (engine query/late-row-sink.ts)
 //
-// Both are applied to the plan's aggregate nearest its output, found through projections and filters
+// EMIT and the window options are applied to the plan's aggregate nearest its output, found through projections and filters
 // (subqueries included). Each mistake is reported where it is written.
 
 import { changelogMode, durationText, MAX_STREAM_NAME_LENGTH, ROW_KIND_COLUMN, STREAM_NAME_PATTERN, type PlanNode, type QueryPlan, type StreamSchema } from '../engine/plan/index.js';
@@ -17,7 +19,7 @@ import type { SourceSpan, SqlErrorCode } from './sql-error.js';
 
 type Fail = (code: SqlErrorCode, message: string, span: SourceSpan) => never;
 
-export const QUERY_OPTION_KEYS = ['allowed_lateness', 'late_rows'] as const;
+export const QUERY_OPTION_KEYS = ['bad_records', 'allowed_lateness', 'late_rows'] as const;
 
 /** Longest allowed lateness: a week. Windows are kept that much longer, within the query's state bound. */
 export const MAX_ALLOWED_LATENESS_MS = 7 * 86_400_000;
@@ -76,7 +78,7 @@ export class QueryOptions {
       }
       if (seen.has(entry.key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
       seen.add(entry.key);
-      out = entry.key === 'allowed_lateness' ? this.allowedLateness(out, entry) : this.lateRows(out, entry, source);
+      out = entry.key === 'allowed_lateness' ? this.allowedLateness(out, entry) : entry.key === 'late_rows' ? this.lateRows(out, entry, source) : this.badRecords(out, entry, source);
     }
     this.checkRowKindFree(out, query);
     return out;
@@ -143,10 +145,7 @@ export class QueryOptions {
   }
 
   private lateRows(plan: QueryPlan, entry: OptionEntry, source: StreamSchema): QueryPlan {
-    const stream = typeof entry.value === 'string' ? entry.value : '';
-    if (stream.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(stream)) {
-      this.fail('InvalidOption', `late_rows must name a stream, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
-    }
+    const stream = this.streamName(entry);
     if (topAggregate(plan.root)?.kind !== 'windowAggregate') {
       this.fail('InvalidOption', 'late_rows applies to windows (TUMBLE or HOP), and this query has none: no row of it is ever late', entry.span);
     }
@@ -154,6 +153,23 @@ export class QueryOptions {
     const known = this.catalog.stream(stream);
     if (known && known.format.kind !== 'json') this.fail('InvalidOption', `late rows are written as JSON, but '${stream}' has format ${known.format.kind}`, entry.valueSpan);
     return { ...plan, lateRows: { stream } };
+  }
+
+  /** bad_records: a stream name; the stream must exist when the query starts. */
+  private badRecords(plan: QueryPlan, entry: OptionEntry, source: StreamSchema): QueryPlan {
+    const stream = this.streamName(entry);
+    const known = this.catalog.stream(stream);
+    if (stream === source.name) this.fail('InvalidOption', `bad_records cannot be the stream the query reads ('${stream}'): its bad records would be read again`, entry.valueSpan);
+    if (known && known.format.kind !== 'json') this.fail('InvalidOption', `bad_records are written as JSON, but '${stream}' has format ${known.format.kind}`, entry.valueSpan);
+    return { ...plan, badRecords: { stream } };
+  }
+
+  private streamName(entry: OptionEntry): string {
+    const stream = typeof entry.value === 'string' ? entry.value : '';
+    if (stream.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(stream)) {
+      this.fail('InvalidOption', `${entry.key} must name a stream, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+    }
+    return stream;
   }
 
   /** '1 minute', '30 s', '500 ms', '2 hours': a duration in ms. */

@@ -41,20 +41,23 @@ const click = (shard: number, user: string, amount: number | null, ts: number): 
 });
 
 /**
- * Event times 250 ms apart, each up to 12 s early, on the given shards: most rows arrive behind the
- * watermark (2 s behind the newest row of their shard), many in windows that are still open.
+ * Event times 250 ms apart, each up to `earlyMs` early (12 s), on the given shards: most rows arrive
+ * behind the watermark (2 s behind the newest row of their shard), many in windows that are still open.
+ * Rows are kept only when on time whatever the batching, `lateness` after their first window's end.
  */
-function clicks(shards: readonly number[], seed: number): Click[] {
+function clicks(shards: readonly number[], seed: number, earlyMs = 12_000, lateness = 0): Click[] {
   const random = prng(seed);
   const all: Click[] = [];
   for (let i = 0; i < 300; i++) {
-    const ts = T0 + i * 250 - Math.floor(random() * 12_000);
+    const ts = T0 + i * 250 - Math.floor(random() * earlyMs);
     const amount = random() < 0.1 ? null : Math.round(random() * 10_000) / 100;
     all.push(click(shards[Math.floor(random() * shards.length)]!, USERS[Math.floor(random() * USERS.length)]!, amount, ts));
   }
   // The first window a row belongs to ends with its 5 s pane (the hop's slide; the tumble's 10 s windows end later or together).
-  return onTime(all, { time: (c) => c.ts_ms, firstWindowEnd: (t) => (Math.floor(t / 5000) + 1) * 5000, delayMs: DELAY_MS });
+  return onTime(all, { time: (c) => c.ts_ms, firstWindowEnd: (t) => (Math.floor(t / 5000) + 1) * 5000 + lateness, delayMs: DELAY_MS });
 }
+
+type Queries = Readonly<Record<string, string>>;
 
 const QUERIES = {
   tumble: `SELECT window_start, window_end, user_id, COUNT(*) AS n, SUM(amount) AS total, MAX(amount) AS top
@@ -79,17 +82,17 @@ async function statusOf(id: string): Promise<Record<string, any>> {
  * Runs the three queries over a fresh stream fed as `batching` says; returns what each gave once every
  * record was read and the last windows closed. `finish` puts or does what closes the windows.
  */
-async function run(name: string, batching: Batching, total: number, finish: (stream: string) => Promise<void>): Promise<Record<keyof typeof QUERIES, Record<string, unknown>[]>> {
+async function run<Q extends Queries>(name: string, batching: Batching, total: number, finish: (stream: string) => Promise<void>, queries: Q): Promise<Record<keyof Q, Record<string, unknown>[]>> {
   const stream = `clicks_${name}_${batching.id}`;
   await eddy.sql(`CREATE STREAM ${stream} (user_id VARCHAR, amount DOUBLE, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH (shards = ${SHARDS})`);
-  const names = Object.keys(QUERIES) as (keyof typeof QUERIES)[];
-  const started = await eddy.sql(names.map((q) => QUERIES[q].replace('{s}', stream)).join(';\n'));
+  const names = Object.keys(queries) as (keyof Q & string)[];
+  const started = await eddy.sql(names.map((q) => queries[q]!.replace('{s}', stream)).join(';\n'));
   const ids: string[] = started.map((r: { query: { id: string } }) => r.query.id);
   const clients = await Promise.all(ids.map((id) => FrameClient.connect(eddy.endpoint, id)));
   try {
     await putBatching(eddy.kinesis, stream, SHARDS, batching);
     await finish(stream);
-    const out = {} as Record<keyof typeof QUERIES, Record<string, unknown>[]>;
+    const out = {} as Record<keyof Q, Record<string, unknown>[]>;
     for (const [i, id] of ids.entries()) {
       // Every record read, and every row the query emitted received: nothing more is on its way.
       await expect.poll(async () => (await statusOf(id)).inputRecords, { timeout: 20_000 }).toBe(total);
@@ -154,7 +157,7 @@ describe('the same records in every batching', () => {
       expect(rows.length).toBeGreaterThan(150);
       const results = await run('all', batching, rows.length + last.length, (stream) =>
         putBatching(eddy.kinesis, stream, SHARDS, { name: 'last records', id: 'last', puts: [last] }),
-      );
+      QUERIES);
       await expectOracle(results, [...rows, ...last], end - DELAY_MS);
     });
   });
@@ -170,9 +173,31 @@ describe('the same records in every batching', () => {
         for (const id of ids) await expect.poll(async () => (await statusOf(id)).inputRecords, { timeout: 20_000 }).toBe(rows.length);
         clock.advance(IDLE_TIMEOUT_MS + 1);
         eddy.engine.queries.checkIdle();
-      });
+      }, QUERIES);
       // Every shard idle: the furthest one's watermark stands.
       await expectOracle(results, rows, newest - DELAY_MS);
+    });
+  });
+
+  describe('into a window with allowed lateness, rows arriving after their window fired revising it', () => {
+    // Up to 40 s early against 10 s windows kept 30 s: many rows come after their window fired.
+    const rows = clicks([0, 1, 2, 3], 31, 40_000, 30_000);
+    const end = T0 + 3_600_000;
+    const last = [0, 1, 2, 3].map((shard) => click(shard, 'zz', 0, end));
+    const late = {
+      tumble: `SELECT window_start, window_end, user_id, COUNT(*) AS n, SUM(amount) AS total, MAX(amount) AS top
+        FROM TABLE(TUMBLE(TABLE {s}, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, user_id
+        WITH (allowed_lateness = '30 seconds')`,
+    };
+
+    it.each(everyBatching(rows, { seed: 13 }).map((b) => [b.name, b] as const))('leave the windows DuckDB computes once their changes are applied: %s', async (_name, batching) => {
+      expect(rows.length).toBeGreaterThan(100);
+      const results = await run('late', batching, rows.length + last.length, (stream) => putBatching(eddy.kinesis, stream, SHARDS, { name: 'last records', id: 'last', puts: [last] }), late);
+      await oracle.load('clicks', { ts_ms: 'BIGINT', user_id: 'VARCHAR', amount: 'DOUBLE' }, [...rows, ...last].map((c) => ({ ...c.data, ts_ms: c.ts_ms })));
+      const expected = await oracle.rows(windowSql(10_000, 10_000, end - DELAY_MS));
+      expectSameRows(applyChangelog(results.tumble, ['window_start', 'user_id']), expected, ['window_start', 'user_id']);
+      // Put one at a time, rows do come after their window fired, and revise it.
+      if (batching.id === 'each') expect(results.tumble.some((r) => r._op === '-U')).toBe(true);
     });
   });
 });

@@ -48,12 +48,18 @@ function sameValue(a: Column, b: Column, i: number): boolean {
 }
 
 function sameRow(before: readonly Column[], after: readonly Column[], i: number): boolean {
-  for (let c = 0; c < after.length; c++) if (!sameValue(before[c]!, after[c]!, i)) return false;
+  for (let c = 0; c < after.length; c++) {
+    const a = after[c]!;
+    const b = before[c]!;
+    // The key columns are one column on both sides: the same by definition.
+    if (a !== b && !sameValue(b, a, i)) return false;
+  }
   return true;
 }
 
 /** Row j of the result is row index[j] of `after` (fromAfter[j] = 1) or of `before`. */
 function gather(before: Column, after: Column, fromAfter: Uint8Array, index: Int32Array, n: number): Column {
+  if (before === after) return gatherOne(after, index, n);
   const values = allocValues(after.type, n) as unknown as (number | string)[];
   let valid: Uint8Array | null = null;
   for (let j = 0; j < n; j++) {
@@ -67,4 +73,18 @@ function gather(before: Column, after: Column, fromAfter: Uint8Array, index: Int
     values[j] = side.values[i]!;
   }
   return makeColumn(after.type, values as unknown as Column['values'], valid, n);
+}
+
+/** Row j of the result is row index[j] of `column` (a column both sides share, such as a key). */
+function gatherOne(column: Column, index: Int32Array, n: number): Column {
+  const values = allocValues(column.type, n) as unknown as (number | string)[];
+  const from = column.values as unknown as ArrayLike<number | string>;
+  const valid = column.valid;
+  let out: Uint8Array | null = null;
+  for (let j = 0; j < n; j++) {
+    const i = index[j]!;
+    values[j] = from[i]!;
+    if (valid !== null && valid[i] === 0) (out ??= new Uint8Array(n).fill(1))[j] = 0;
+  }
+  return makeColumn(column.type, values as unknown as Column['values'], out, n);
 }

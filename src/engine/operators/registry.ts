@@ -20,6 +20,8 @@ import { EddyError } from '../errors.js';
 export interface BuildOptions extends ExprContext {
   /** State keys each aggregate may hold (default DEFAULT_MAX_STATE_KEYS); see state-key-limit.ts. */
   readonly maxStateKeys?: number;
+  /** Decode every source column, not only those the plan reads (late rows are written whole). */
+  readonly allSourceColumns?: boolean;
 }
 
 type Factory<K extends PlanNode['kind']> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
@@ -52,7 +54,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     chain.unshift(node);
     node = node.input;
   }
-  const source = new Source(node, sourceColumnsUsed(root));
+  const source = options.allSourceColumns ? new Source(node) : new Source(node, sourceColumnsUsed(root));
   const operators: Operator[] = [];
   let columns = source.outputColumns;
   for (const n of chain) {

@@ -265,6 +265,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       ctx.late?.({
         batch: takeBatch(batch, Int32Array.from(late), late.length),
         columns: this.inputColumns,
+        timeColumn: this.timeColumn,
         windowEnds: Float64Array.from(lateEnds),
         watermarkMs: this.watermark,
         allowedLatenessMs: this.latenessMs,

@@ -163,6 +163,11 @@ export interface QueryPlan {
   /** Output columns of root, as subscribers see them. */
   readonly columns: readonly ColumnSchema[];
   /**
+   * `WITH (bad_records = 'stream')`: each record the query cannot decode is also written to this
+   * stream, as a JSON record describing it (see query/bad-record-sink.ts). Absent: they are only counted.
+   */
+  readonly badRecords?: { readonly stream: string };
+  /**
    * `WITH (late_rows = 'stream')`: each row too late for every window it belongs to is also written to
    * this stream, as a JSON record saying where it came from and why it was late (query/late-row-sink.ts).
    * Absent: late rows are only counted.

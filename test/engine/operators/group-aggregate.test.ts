@@ -162,4 +162,69 @@ describe('GroupAggregate', () => {
     ]);
     expect(row).toEqual({ k: 'x', ...Object.fromEntries(aggregates.map((a, k) => [a.name, k % 2 === 0 ? 1 + k : 30 + 2 * k])) });
   });
+
+  describe('with EMIT CHANGES EVERY', () => {
+    const every: GroupAggregateNode = { ...node, emitEveryMs: 1000 };
+
+    it('holds the changes of each group and emits them together when the interval is up, one change per group', () => {
+      const h = new Harness(new GroupAggregate(every, input), input);
+      expect(h.op.nextTimeMs!()).toBeUndefined();
+      expect(h.push([['a', 'eu', 1], ['b', 'us', 2]])).toEqual([]);
+      expect(h.op.nextTimeMs!()).toBe(1000);
+      h.ctx.clock.set(400);
+      expect(h.push([['a', 'eu', 3]])).toEqual([]);
+      // Not yet due: nothing.
+      h.op.onTime!(999, h.ctx, h.out);
+      expect(h.drain()).toEqual([]);
+      h.op.onTime!(1000, h.ctx, h.out);
+      expect(h.drain()).toEqual([
+        { _op: '+I', user_id: 'a', region: 'eu', n: 2, total: 4 },
+        { _op: '+I', user_id: 'b', region: 'us', n: 1, total: 2 },
+      ]);
+      expect(h.op.nextTimeMs!()).toBeUndefined();
+      // The next interval starts with the next change, and reports it against the row emitted last.
+      h.ctx.clock.set(5000);
+      h.push([['a', 'eu', 10]]);
+      h.push([['a', 'eu', 20]]);
+      expect(h.op.nextTimeMs!()).toBe(6000);
+      h.op.onTime!(6000, h.ctx, h.out);
+      expect(h.drain()).toEqual([
+        { _op: '-U', user_id: 'a', region: 'eu', n: 2, total: 4 },
+        { _op: '+U', user_id: 'a', region: 'eu', n: 4, total: 34 },
+      ]);
+    });
+
+    it('emits nothing for a group whose row is back where it was when the interval is up', () => {
+      const maxOnly: GroupAggregateNode = { ...every, aggregates: [{ fn: 'max', name: 'top', type: 'DOUBLE', arg: col(2) }] };
+      const h = new Harness(new GroupAggregate(maxOnly, input), input);
+      h.push([['a', 'eu', 5]]);
+      h.op.onTime!(1000, h.ctx, h.out);
+      expect(h.drain()).toEqual([{ _op: '+I', user_id: 'a', region: 'eu', top: 5 }]);
+      h.push([['a', 'eu', 4]]);
+      h.op.onTime!(2000, h.ctx, h.out);
+      expect(h.drain()).toEqual([]);
+    });
+
+    it('keeps what it holds across a snapshot, with its own form of state', () => {
+      const a = new Harness(new GroupAggregate(every, input), input);
+      expect(a.op.snapshotVersion).toBe(2);
+      a.push([['a', 'eu', 1]]);
+      a.op.onTime!(1000, a.ctx, a.out);
+      a.drain();
+      a.ctx.clock.set(3000);
+      a.push([['a', 'eu', 2]]);
+      expect(a.op.changedEntries!()).toBe(2);
+      const b = new Harness(new GroupAggregate(every, input), input);
+      b.op.restore!(JSON.parse(JSON.stringify(a.op.snapshot!())));
+      expect(a.op.changedEntries!()).toBe(0);
+      expect(b.op.nextTimeMs!()).toBe(4000);
+      b.op.onTime!(4000, b.ctx, b.out);
+      expect(b.drain()).toEqual([
+        { _op: '-U', user_id: 'a', region: 'eu', n: 1, total: 1 },
+        { _op: '+U', user_id: 'a', region: 'eu', n: 2, total: 3 },
+      ]);
+      // Emitting changes what is held: the next checkpoint saves that too.
+      expect(b.op.changedEntries!()).toBe(1);
+    });
+  });
 });

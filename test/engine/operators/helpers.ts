@@ -27,7 +27,7 @@ export function batchOf(columns: readonly ColumnSchema[], rows: readonly (readon
   return makeBatch(arrowSchema(columns), cols.map(columnToArrow), n);
 }
 
-export function newContext(): OperatorContext {
+export function newContext(): OperatorContext & { readonly clock: ManualClock } {
   return { clock: new ManualClock(0), metrics: { lateRows: 0 } };
 }
 
