@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/engine/index.js';
 import { FrameClient } from '../server/ws/frame-client.js';
 import { applyChangelog, everyBatching, onTime, putBatching, type Batching, type ShardRecord } from '../support/every-batching.js';
-import { expectSameRows, Oracle, prng, startEddy, type Eddy } from './e2e-harness.js';
+import { expectSameRows, Oracle, prng, startEddy, tempDir, type Eddy } from './e2e-harness.js';
 
 const T0 = Date.parse('2024-06-01T08:00:00Z');
 const SHARDS = 4;
@@ -162,5 +162,52 @@ describe('OVER windows, Top-N and deduplication in every batching', () => {
       // Every shard idle: the furthest one's watermark stands.
       await expectOracle(results, rows, newest - DELAY_MS);
     });
+  });
+});
+
+describe('across a restart', () => {
+  it('resumes OVER windows, a Top-N and deduplication from their checkpoints: every row once', async () => {
+    const dir = await tempDir();
+    const rows = clicks([0, 1], 41);
+    const firstHalf = rows.slice(0, Math.floor(rows.length / 2));
+    const secondHalf = rows.slice(firstHalf.length);
+    const end = T0 + 3_600_000;
+    const last = [0, 1].map((shard) => click(shard, 'zz', 0, end + shard));
+    const create = `CREATE STREAM clicks (user_id VARCHAR, amount DOUBLE, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH (shards = 2)`;
+    const names: Name[] = ['range', 'rows', 'topN', 'windowTopN', 'first', 'last'];
+    const before = await startEddy({ dataDir: dir.path });
+    let ids: string[];
+    const got = new Map<Name, Record<string, unknown>[]>(names.map((n) => [n, []]));
+    try {
+      await before.sql(create);
+      const started = await before.sql(names.map((n) => QUERIES[n].replace('{s}', 'clicks')).join(';\n'));
+      ids = started.map((r: { query: { id: string } }) => r.query.id);
+      const clients = await Promise.all(ids.map((id) => FrameClient.connect(before.endpoint, id)));
+      await putBatching(before.kinesis, 'clicks', 2, { name: 'first half', id: 'first', puts: [firstHalf] });
+      for (const [i, id] of ids.entries()) {
+        await expect.poll(async () => (await before.http('GET', `/v1/queries/${id}`)).json.inputRecords, { timeout: 20_000 }).toBe(firstHalf.length);
+        await expect.poll(async () => clients[i]!.rows.length - (await before.http('GET', `/v1/queries/${id}`)).json.outputRows, { timeout: 20_000 }).toBe(0);
+        got.get(names[i]!)!.push(...clients[i]!.rows);
+        clients[i]!.close();
+      }
+    } finally {
+      await before.close();
+    }
+    const after = await startEddy({ dataDir: dir.path });
+    try {
+      const clients = await Promise.all(ids.map((id) => FrameClient.connect(after.endpoint, id)));
+      await putBatching(after.kinesis, 'clicks', 2, { name: 'second half', id: 'second', puts: [secondHalf, last] });
+      for (const [i, id] of ids.entries()) {
+        await expect.poll(async () => (await after.http('GET', `/v1/queries/${id}`)).json.inputRecords, { timeout: 20_000 }).toBe(secondHalf.length + last.length);
+        await expect.poll(async () => clients[i]!.rows.length - (await after.http('GET', `/v1/queries/${id}`)).json.outputRows, { timeout: 20_000 }).toBe(0);
+        got.get(names[i]!)!.push(...clients[i]!.rows);
+        clients[i]!.close();
+      }
+      const results = Object.fromEntries(Object.keys(QUERIES).map((n) => [n, got.get(n as Name) ?? []])) as Record<Name, Record<string, unknown>[]>;
+      await expectOracle(results, [...rows, ...last], end - DELAY_MS);
+    } finally {
+      await after.close();
+      await dir.remove();
+    }
   });
 });
