@@ -7,6 +7,8 @@
 //          when the watermark passes it (after every batch, the watermark trails event time by 1 s).
 //   topn:  the top 10 users by spend in every 1-minute tumbling window (a window aggregate, then a
 //          window Top-N: ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY total DESC)).
+//   topn of events: the 10 largest purchases of every 1-minute window, the window Top-N alone over
+//          every event (each row carrying its window's bounds, as a window table gives them).
 //
 // 10,000 distinct VARCHAR keys, event time advancing 10,000 events per second with up to 0.5 s of
 // disorder. Both sides have the rows in memory before timing starts; DuckDB runs `SET threads = 1`; each
@@ -109,16 +111,62 @@ const topNode = {
   windowEndColumn: 1,
 };
 
+// The same events with their windows' bounds and their sequence number (which breaks ties as arrival does).
+const eventInput = [
+  { name: 'window_start', type: 'TIMESTAMP' },
+  { name: 'window_end', type: 'TIMESTAMP' },
+  { name: 'user_id', type: 'VARCHAR' },
+  { name: 'amount', type: 'DOUBLE' },
+  { name: 'seq', type: 'INT' },
+];
+const eventSchema = arrowSchema(eventInput);
+const eventBatches = batches.map((b, k) => {
+  const n = b.numRows;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    start[i] = Math.floor(ts[k * BATCH + i] / 60_000) * 60_000;
+    end[i] = start[i] + 60_000;
+  }
+  return makeBatch(
+    eventSchema,
+    [
+      columnToArrow(makeColumn('TIMESTAMP', start, null)),
+      columnToArrow(makeColumn('TIMESTAMP', end, null)),
+      b.data.children[1],
+      b.data.children[2],
+      columnToArrow(makeColumn('INT', Int32Array.from({ length: n }, (_v, i) => k * BATCH + i), null)),
+    ],
+    n,
+  );
+});
+const ecol = (index) => ({ kind: 'column', index, name: eventInput[index].name, type: eventInput[index].type });
+const eventTopNode = {
+  kind: 'topN',
+  input: { ...source, columns: eventInput },
+  fn: 'row_number',
+  partitionBy: [
+    { name: 'window_start', expr: ecol(0) },
+    { name: 'window_end', expr: ecol(1) },
+  ],
+  orderBy: [{ expr: ecol(3), descending: true, nullsFirst: false }],
+  limit: TOP,
+  rankColumn: 'rn',
+  windowEndColumn: 1,
+};
+
 /** Process CPU time in ms (user + system): for DuckDB it includes its worker thread. */
 function cpuMs() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
 
-/** Feeds every batch through the operators, the watermark 1 s behind the newest time after each. */
-function run(operators) {
+/**
+ * Feeds every batch through the operators, the watermark 1 s behind the newest time after each; the last
+ * operator's batches go to `out` (as they would go on to the next operator or the sink).
+ */
+function run(operators, out, input = batches) {
   const ctx = { clock: { now: () => 0 }, metrics: { lateRows: 0 } };
-  const out = new ArrayCollector();
   const collectors = operators.map((_, i) =>
     i + 1 < operators.length ? { emit: (b) => operators[i + 1].processBatch(b, ctx, collectors[i + 1]) } : out,
   );
@@ -126,28 +174,29 @@ function run(operators) {
   let maxSeen = -Infinity;
   const c = cpuMs();
   const t = performance.now();
-  for (let b = 0; b < batches.length; b++) {
-    operators[0].processBatch(batches[b], ctx, collectors[0]);
+  for (let b = 0; b < input.length; b++) {
+    operators[0].processBatch(input[b], ctx, collectors[0]);
     maxSeen = Math.max(maxSeen, ts[Math.min(ROWS - 1, (b + 1) * BATCH - 1)]);
     watermark(maxSeen - 1000);
   }
   watermark(Number.MAX_SAFE_INTEGER);
-  return { ms: performance.now() - t, cpu: cpuMs() - c, late: ctx.metrics.lateRows, batches: out.batches };
+  return { ms: performance.now() - t, cpu: cpuMs() - c, late: ctx.metrics.lateRows, out };
 }
 
-function best(make) {
-  run(make()); // warm-up: JIT
-  const runs = Array.from({ length: RUNS }, () => run(make()));
-  return { ms: Math.min(...runs.map((r) => r.ms)), cpu: Math.min(...runs.map((r) => r.cpu)), late: runs.reduce((a, r) => a + r.late, 0), batches: runs[0].batches };
+function best(make, collector, input = batches) {
+  run(make(), collector(), input); // warm-up: JIT
+  const runs = Array.from({ length: RUNS }, () => run(make(), collector(), input));
+  return { ms: Math.min(...runs.map((r) => r.ms)), cpu: Math.min(...runs.map((r) => r.cpu)), late: runs.reduce((a, r) => a + r.late, 0), out: runs[0].out };
 }
 
-/** Eddy's OVER output summed: [rows, Σ spend, Σ n, Σ top]. */
-function overSums(out) {
-  const sums = [0, 0, 0, 0];
-  for (const b of out) {
+/** Sums Eddy's OVER output as it comes: [rows, Σ spend, Σ n, Σ top]. */
+class OverSums {
+  sums = [0, 0, 0, 0];
+  emit(b) {
     const spend = b.getChild('spend').data[0].values;
     const n = b.getChild('n').data[0].values;
     const top = b.getChild('top').data[0].values;
+    const sums = this.sums;
     for (let i = 0; i < b.numRows; i++) {
       sums[1] += spend[i];
       sums[2] += Number(n[i]);
@@ -155,16 +204,15 @@ function overSums(out) {
     }
     sums[0] += b.numRows;
   }
-  return sums;
 }
 
-/** Eddy's Top-N rows as `window_start|rn` → `user_id|total`. */
-function topRows(out) {
+/** Eddy's Top-N rows as `window_start|rn` → `user_id|total` (`amount` for events). */
+function topRows(out, value = 'total') {
   const rows = new Map();
   for (const b of out) {
     const start = b.getChild('window_start').data[0].values;
     const user = b.getChild('user_id');
-    const total = b.getChild('total').data[0].values;
+    const total = b.getChild(value).data[0].values;
     const rn = b.getChild('rn').data[0].values;
     for (let i = 0; i < b.numRows; i++) rows.set(`${start[i]}|${rn[i]}`, `${user.get(i)}|${total[i]}`);
   }
@@ -172,8 +220,9 @@ function topRows(out) {
 }
 
 // Eddy runs first, before DuckDB exists in the process, so neither disturbs the other.
-const eddyOver = best(() => [new OverAggregate(overNode, input)]);
-const eddyTop = best(() => [new WindowAggregate(windowNode, input), new TopN(topNode, windowOutput)]);
+const eddyOver = best(() => [new OverAggregate(overNode, input)], () => new OverSums());
+const eddyTop = best(() => [new WindowAggregate(windowNode, input), new TopN(topNode, windowOutput)], () => new ArrayCollector());
+const eddyEventTop = best(() => [new TopN(eventTopNode, eventInput)], () => new ArrayCollector(), eventBatches);
 
 const db = await DuckDBInstance.create(':memory:');
 const conn = await db.connect();
@@ -208,6 +257,9 @@ async function duck(query) {
 const duckOver = await duck(`SELECT count(*), sum(spend), sum(n), sum(top) FROM (
   SELECT sum(amount) OVER w AS spend, count(*) OVER w AS n, max(amount) OVER w AS top FROM r
   WINDOW w AS (PARTITION BY user_id ORDER BY t RANGE BETWEEN ${RANGE_MS} PRECEDING AND CURRENT ROW))`);
+await conn.run('CREATE TABLE e AS SELECT (t // 60000) * 60000 AS ws, user_id, amount, row_number() OVER () - 1 AS seq FROM r');
+const duckEventTop = await duck(`SELECT ws, rn, user_id, amount FROM (
+  SELECT ws, user_id, amount, row_number() OVER (PARTITION BY ws ORDER BY amount DESC, seq) AS rn FROM e) WHERE rn <= ${TOP}`);
 const duckTop = await duck(`SELECT ws, rn, user_id, total FROM (
   SELECT ws, user_id, total, row_number() OVER (PARTITION BY ws ORDER BY total DESC) AS rn
   FROM (SELECT (t // 60000) * 60000 AS ws, user_id, sum(amount) AS total FROM r GROUP BY ALL)) WHERE rn <= ${TOP}`);
@@ -223,7 +275,7 @@ const line = (what, eddy, duckdb, problems) =>
 
 console.log(`rows ${ROWS.toLocaleString()}, ${KEYS.toLocaleString()} VARCHAR keys, best of ${RUNS}; ms wall / ms CPU`);
 const overProblems = [];
-const mine = overSums(eddyOver.batches);
+const mine = eddyOver.out.sums;
 const theirs = duckOver.rows[0].map(Number);
 if (mine[0] !== theirs[0] || mine[2] !== theirs[2]) overProblems.push(`rows/counts: eddy ${mine[0]}/${mine[2]}, duckdb ${theirs[0]}/${theirs[2]}`);
 for (const j of [1, 3]) if (Math.abs(mine[j] - theirs[j]) > 1e-9 * Math.abs(theirs[j])) overProblems.push(`sum ${j}: eddy ${mine[j]}, duckdb ${theirs[j]}`);
@@ -232,7 +284,7 @@ line('OVER RANGE 1 min, SUM/COUNT/MAX', eddyOver, duckOver, overProblems);
 for (const p of overProblems) console.error(`  ${p}`);
 
 const topProblems = [];
-const eddyTopRows = topRows(eddyTop.batches);
+const eddyTopRows = topRows(eddyTop.out.batches);
 if (eddyTopRows.size !== duckTop.rows.length) topProblems.push(`eddy has ${eddyTopRows.size} rows, duckdb ${duckTop.rows.length}`);
 for (const [ws, rn, user, total] of duckTop.rows) {
   const e = eddyTopRows.get(`${Number(ws)}|${Number(rn)}`);
@@ -243,5 +295,15 @@ for (const [ws, rn, user, total] of duckTop.rows) {
 }
 line(`window Top-${TOP} of 1-minute windows`, eddyTop, duckTop, topProblems);
 for (const p of topProblems) console.error(`  ${p}`);
-if (overProblems.length + topProblems.length > 0) process.exitCode = 1;
+
+const eventProblems = [];
+const eddyEventRows = topRows(eddyEventTop.out.batches, 'amount');
+if (eddyEventRows.size !== duckEventTop.rows.length) eventProblems.push(`eddy has ${eddyEventRows.size} rows, duckdb ${duckEventTop.rows.length}`);
+for (const [ws, rn, user, value] of duckEventTop.rows) {
+  const e = eddyEventRows.get(`${Number(ws)}|${Number(rn)}`);
+  if (e !== `${user}|${value}` && eventProblems.push(`window ${ws} rank ${rn}: eddy ${e}, duckdb ${user}|${value}`) >= 5) break;
+}
+line(`window Top-${TOP} of events, per 1-minute window`, eddyEventTop, duckEventTop, eventProblems);
+for (const p of eventProblems) console.error(`  ${p}`);
+if (overProblems.length + topProblems.length + eventProblems.length > 0) process.exitCode = 1;
 conn.closeSync();

@@ -360,6 +360,7 @@ export class OverAggregate implements Operator {
   private advance(p: OverPartition, emit: Emission): void {
     const fns = this.functions;
     const calls = this.functionCall;
+    const leads = this.leads;
     const maxLead = this.maxLead;
     while (p.computed + maxLead < p.tail) {
       const c = p.computed;
@@ -383,7 +384,8 @@ export class OverAggregate implements Operator {
         const row = p.row(r);
         const i = emit.add(p.data[row + SOURCE_BATCH]!, p.data[row + SOURCE_ROW]!);
         for (let f = 0; f < fns.length; f++) fns[f]!.write(p, r, end, emit.results[calls[f]!]!, i);
-        for (const lead of this.leads) {
+        for (let l = 0; l < leads.length; l++) {
+          const lead = leads[l]!;
           const out = emit.results[lead.call]!;
           // A row is computed only once the row LEAD reads has come, so LEAD's default is never needed.
           if (p.isValid(r + lead.offset, lead.arg)) {
