@@ -648,7 +648,8 @@ class AstBuilder extends BaseVisitor {
   identifier(ctx: Ctx): Name {
     const quoted = token(ctx, 'QuotedIdentifier');
     if (quoted) {
-      const text = quoted.image.slice(1, -1).replace(/""/g, '"');
+      const quote = quoted.image.charAt(0);
+      const text = quoted.image.slice(1, -1).replaceAll(quote + quote, quote);
       if (text === '') this.fail('A quoted name cannot be empty', tokenSpan(quoted));
       return { text, quoted: true, span: tokenSpan(quoted) };
     }
