@@ -97,3 +97,9 @@ export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, 
 export { SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { QueryPlan } from './plan/plan.js';
+// Built-in functions: sql/ checks literal patterns, formats and paths with the engine's own readers.
+export { compileRe2 } from './expr/regex-pattern.js';
+export { compileJavaDatePattern } from './expr/java-date-pattern.js';
+export { compileDateParser } from './expr/java-date-parse.js';
+export { parseJsonPath } from './expr/json-kernels.js';
+export { MAX_STRING_LENGTH } from './expr/kernel.js';

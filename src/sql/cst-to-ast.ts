@@ -488,7 +488,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   primary(ctx: Ctx): Expression {
-    const child = node(ctx, 'literal') ?? node(ctx, 'intervalLiteral') ?? node(ctx, 'caseExpression') ?? node(ctx, 'castCall') ?? node(ctx, 'functionCall') ?? node(ctx, 'columnReference');
+    const child = node(ctx, 'literal') ?? node(ctx, 'intervalLiteral') ?? node(ctx, 'caseExpression') ?? node(ctx, 'castCall') ?? node(ctx, 'functionCall') ?? node(ctx, 'positionCall') ?? node(ctx, 'columnReference');
     if (child) return this.expr(child);
     const typed = token(ctx, 'typedLiteral');
     if (typed) {
@@ -637,6 +637,12 @@ class AstBuilder extends BaseVisitor {
       distinct: quantifier?.image.toUpperCase() === 'DISTINCT',
       span,
     };
+  }
+
+  positionCall(ctx: Ctx): Expression {
+    const fnName = this.name(node(ctx, 'function')!);
+    const args = [this.expr(node(ctx, 'needle')!), this.expr(node(ctx, 'text')!)];
+    return { kind: 'call', name: 'POSITION', nameSpan: fnName.span, args, star: false, distinct: false, span: joinSpans(fnName.span, tokenSpan(token(ctx, 'RParen')!)) };
   }
 
   columnReference(ctx: Ctx): Expression {

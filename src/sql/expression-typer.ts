@@ -7,6 +7,7 @@ import type { Expression } from './ast.js';
 import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-calls.js';
+import { isUnitArgument } from './functions/index.js';
 import type { Relation, Scope } from './scope.js';
 import { call, isNumeric, lit, widest, type Fail, type Typed, type TypeRules } from './typing.js';
 
@@ -266,7 +267,8 @@ export class ExpressionTyper {
       this.fail('InvalidWindow', `${name} needs GROUP BY ${WINDOW_AUX[name]!.fn}(...) with the same arguments`, e.nameSpan);
     }
     if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside TABLE(TUMBLE(...)) or TABLE(HOP(...))', e.nameSpan);
-    const args = e.args.map((a) => this.expr(a, ctx));
+    // A unit keyword (TIMESTAMPADD(DAY, …)) is a word, not a column: its function reads it from the AST.
+    const args = e.args.map((a, i) => (isUnitArgument(name, i) ? { ir: lit(null, 'VARCHAR'), type: 'VARCHAR' as const } : this.expr(a, ctx)));
     const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
     return typeScalarCall(e, args, this.rules, known);
   }

@@ -414,6 +414,12 @@ export class SqlParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.castCall) },
+      {
+        // POSITION(needle IN text): its IN is not the IN of a predicate.
+        GATE: () => this.LA(1).image.toUpperCase() === 'POSITION' && this.LA(2).tokenType === t.LParen,
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => this.SUBRULE(this.positionCall),
+      },
       { GATE: () => this.LA(2).tokenType === t.LParen, ALT: () => this.SUBRULE(this.functionCall) },
       { ALT: () => this.SUBRULE(this.columnReference) },
       {
@@ -538,6 +544,16 @@ export class SqlParser extends CstParser {
         },
       ]);
     });
+    this.CONSUME(t.RParen);
+  });
+
+  // POSITION(needle IN text), or with a comma as other functions take their arguments
+  readonly positionCall = this.RULE('positionCall', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'function' });
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.concatExpression, { LABEL: 'needle' });
+    this.OR([{ ALT: () => this.CONSUME(t.In) }, { ALT: () => this.CONSUME(t.Comma) }]);
+    this.SUBRULE(this.expression, { LABEL: 'text' });
     this.CONSUME(t.RParen);
   });
 

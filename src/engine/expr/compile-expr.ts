@@ -13,7 +13,9 @@ import { compileLikePattern, type LikePattern } from './like-pattern.js';
 import { compileRegexPattern, regexFlags, type RegexPattern } from './regex-pattern.js';
 import { scalarFunctions } from './scalar-functions.js';
 import { ceilTimeFn, extractFn, floorTimeFn } from './time-units.js';
-import type { WorkMeter } from './work-meter.js';
+import { UNMETERED, type WorkMeter } from './work-meter.js';
+import type { Kernel } from './kernel.js';
+import { scalarKernel } from './scalar-kernels.js';
 
 export interface CompiledExpr {
   readonly type: DataType;
@@ -471,9 +473,33 @@ class Generator {
         this.setup.push(`const now${id} = ${clock}.now();`);
         return { v: `now${id}`, u: 'false' };
       }
-      default:
-        return invalid(`unknown function '${fn}'`);
+      default: {
+        const kernel = scalarKernel(fn);
+        return kernel ? this.kernelCall(fn, kernel, argExprs, type) : invalid(`unknown function '${fn}'`);
+      }
     }
+  }
+
+  /** A call of a built-in function through its kernel (see kernel.ts): built once here, called per row. */
+  kernelCall(fn: string, kernel: Kernel, argExprs: readonly Expr[], type: DataType): Slot {
+    const [min, max] = kernel.arity;
+    if (argExprs.length < min || argExprs.length > max) invalid(`function '${fn}' takes ${min === max ? min : `${min} to ${max}`} arguments, got ${argExprs.length}`);
+    const literals = argExprs.map((a) => (a.kind === 'literal' ? a.value : undefined));
+    const f = kernel.make({ clock: this.options.clock ?? systemClock, meter: this.options.meter ?? UNMETERED }, literals);
+    const k = this.constant(f);
+    const slots = argExprs.map((a) => this.emit(a));
+    const id = this.fresh();
+    if (kernel.takesNulls) {
+      const args = slots.map((s) => `(${s.u} ? null : ${s.v})`).join(', ');
+      this.lines.push(`let t${id} = ${zeroOf(type)}, u${id} = true;`, `{ const r = ${k}(${args}); if (r !== null && r !== undefined) { t${id} = r; u${id} = false; } }`);
+    } else {
+      const u = slots.length === 0 ? 'false' : slots.map((s) => s.u).join(' || ');
+      this.lines.push(
+        `let t${id} = ${zeroOf(type)}, u${id} = ${u};`,
+        `if (!u${id}) { const r = ${k}(${slots.map((s) => s.v).join(', ')}); if (r === null || r === undefined) u${id} = true; else t${id} = r; }`,
+      );
+    }
+    return { v: `t${id}`, u: `u${id}` };
   }
 }
 
