@@ -10,9 +10,10 @@ import { call, isNumeric, lit, type Fail, type SqlType, type Typed, type TypeRul
 
 /**
  * What a parameter takes. INTEGER takes INT or BIGINT; NUMERIC any number; TIMESTAMP also takes
- * VARCHAR, read as a timestamp (NULL when it does not parse); ANY takes every type.
+ * VARCHAR, read as a timestamp (NULL when it does not parse); ANY takes every type; UNIT is a time unit
+ * keyword, which the function's own typing reads (see BuiltinFunction.unitArgument).
  */
-export type ParamType = 'VARCHAR' | 'INTEGER' | 'NUMERIC' | 'TIMESTAMP' | 'BOOLEAN' | 'ANY';
+export type ParamType = 'VARCHAR' | 'INTEGER' | 'NUMERIC' | 'TIMESTAMP' | 'BOOLEAN' | 'ANY' | 'UNIT';
 
 export interface Param {
   readonly name: string;
@@ -53,6 +54,7 @@ const ACCEPTS: Readonly<Record<ParamType, (t: SqlType) => boolean>> = {
   TIMESTAMP: (t) => t === 'TIMESTAMP' || t === 'VARCHAR',
   BOOLEAN: (t) => t === 'BOOLEAN',
   ANY: (t) => t !== 'INTERVAL',
+  UNIT: (t) => t === 'VARCHAR',
 };
 
 /** The type a NULL argument takes in a parameter. */
@@ -63,6 +65,7 @@ const NULL_AS: Readonly<Record<ParamType, DataType>> = {
   TIMESTAMP: 'TIMESTAMP',
   BOOLEAN: 'BOOLEAN',
   ANY: 'VARCHAR',
+  UNIT: 'VARCHAR',
 };
 
 function paramsFor(signature: Signature, count: number): readonly Param[] | undefined {
@@ -74,7 +77,7 @@ function paramsFor(signature: Signature, count: number): readonly Param[] | unde
 
 /** `LPAD(text VARCHAR, length INTEGER, padding VARCHAR)`, for messages and the README. */
 export function signatureText(name: string, s: Signature): string {
-  const params = s.params.map((p) => `${p.name} ${p.type}`);
+  const params = s.params.map((p) => (p.type === 'UNIT' ? p.name : `${p.name} ${p.type}`));
   if (s.rest) params.push(`${s.rest.name} ${s.rest.type}, …`);
   return `${name}(${params.join(', ')})`;
 }

@@ -53,13 +53,13 @@ function withUnit(irName: string) {
 
 const timestampAdd: BuiltinFunction = {
   ...fn('TIMESTAMPADD', 'timestamp plus n units (SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR; months keep the day where the month has it, else take its last)', [
-    sig('timestampadd', 'TIMESTAMP', ['unit', 'ANY'], ['n', 'INTEGER'], ['timestamp', 'TIMESTAMP']),
+    sig('timestampadd', 'TIMESTAMP', ['unit', 'UNIT'], ['n', 'INTEGER'], ['timestamp', 'TIMESTAMP']),
   ]),
   unitArgument: 0,
 };
 const timestampDiff: BuiltinFunction = {
   ...fn('TIMESTAMPDIFF', 'BIGINT: the signed number of whole units from timestamp1 to timestamp2', [
-    sig('timestampdiff', 'BIGINT', ['unit', 'ANY'], ['timestamp1', 'TIMESTAMP'], ['timestamp2', 'TIMESTAMP']),
+    sig('timestampdiff', 'BIGINT', ['unit', 'UNIT'], ['timestamp1', 'TIMESTAMP'], ['timestamp2', 'TIMESTAMP']),
   ]),
   unitArgument: 0,
 };
