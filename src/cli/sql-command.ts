@@ -103,6 +103,8 @@ function describeResult(result: StatementResult): string {
   switch (result.kind) {
     case 'createStream':
     case 'dropStream':
+    case 'createView':
+    case 'dropView':
       return `${result.message}\n`;
     case 'explain':
       return `${result.text}\n`;

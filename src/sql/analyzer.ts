@@ -7,7 +7,7 @@
 // grouping.ts, expression typing in expression-typer.ts (with the type rules of typing.ts).
 
 import { unreachable } from '../engine/errors.js';
-import type { Expr, NamedExpr, StreamSchema } from '../engine/plan/index.js';
+import type { Expr, NamedExpr, StreamSchema, ViewSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
@@ -18,6 +18,7 @@ import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
+import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 
 export class Analyzer {
   private readonly rules: TypeRules;
@@ -27,8 +28,10 @@ export class Analyzer {
   private readonly grouping: GroupingAnalyzer;
 
   constructor(
-    catalog: SqlCatalog,
+    private readonly catalog: SqlCatalog,
     private readonly sql: string,
+    /** How many views deep this query is, read from a query that names one (0 for the statement's own). */
+    private readonly viewDepth = 0,
   ) {
     const fail = (code: SqlErrorCode, message: string, span: SourceSpan): never => this.fail(code, message, span);
     this.rules = new TypeRules(fail);
@@ -54,6 +57,11 @@ export class Analyzer {
   analyzeQuery(query: Query, options: { allowDuplicateNames?: boolean } = {}): AnalyzedQuery {
     const { select, relation } = this.query(query, options.allowDuplicateNames === true);
     return { select, source: relation.source };
+  }
+
+  /** A view's SELECT as a relation for the query that reads it (see views.ts). */
+  analyzeView(query: Query): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    return this.query(query);
   }
 
   /** Analyzes a SELECT block; returns it with the relation it produces for an enclosing query. */
@@ -143,7 +151,9 @@ export class Analyzer {
   private from(from: FromItem): Relation {
     switch (from.kind) {
       case 'stream': {
-        const stream = this.scope.resolveStream(from.name);
+        const table = this.scope.resolveTable(from.name);
+        if ('view' in table) return this.viewRelation(table.view, from.name, from.alias);
+        const stream = table.stream;
         const scan = this.scope.scan(stream);
         const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
         return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream };
@@ -159,11 +169,11 @@ export class Analyzer {
         };
       }
       case 'windowTable': {
-        const stream = this.scope.resolveStream(from.stream);
-        const scan = this.scope.scan(stream);
-        const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
-        const scope = this.scope.streamScope(stream, scan, qualifiers);
-        const base: Relation = { input: scan, scope, label: stream.name, source: stream };
+        const table = this.scope.resolveTable(from.stream);
+        const name = 'view' in table ? table.view.name : table.stream.name;
+        const qualifiers = [name, ...(from.alias ? [from.alias.text] : [])];
+        const base: Relation = 'view' in table ? this.viewRelation(table.view, from.stream, from.alias) : this.streamRelation(table.stream, qualifiers);
+        const scope = base.scope;
         const timeRef: Expression = { kind: 'columnRef', name: from.timeColumn, span: from.timeColumn.span };
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
@@ -180,5 +190,33 @@ export class Analyzer {
       default:
         return unreachable(from, 'FROM item');
     }
+  }
+
+  private streamRelation(stream: StreamSchema, qualifiers: readonly string[]): Relation {
+    const scan = this.scope.scan(stream);
+    return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream };
+  }
+
+  /** A view read as a subquery: its SELECT compiled here, its columns under its name (and alias). */
+  private viewRelation(view: ViewSchema, ref: Name, alias: Name | undefined): Relation {
+    if (this.viewDepth >= MAX_VIEW_DEPTH) {
+      this.fail('LimitExceeded', `View '${view.name}' is read through more than ${MAX_VIEW_DEPTH} views`, ref.span);
+    }
+    let inner: ReturnType<Analyzer['analyzeView']>;
+    try {
+      inner = new Analyzer(this.catalog, view.query, this.viewDepth + 1).analyzeView(viewQuery(view));
+    } catch (e) {
+      if (e instanceof SqlError) this.fail('InvalidStatement', `View '${view.name}' no longer compiles: ${e.message}`, ref.span);
+      throw e;
+    }
+    const changed = columnsChanged(view, inner.columns);
+    if (changed !== undefined) this.fail('InvalidStatement', changed, ref.span);
+    const qualifiers = [view.name, ...(alias ? [alias.text] : [])];
+    return {
+      input: { kind: 'select', select: inner.select },
+      scope: inner.columns.map((c, i) => ({ ...c, name: view.columns[i]!.name, qualifiers })),
+      label: view.name,
+      source: inner.relation.source,
+    };
   }
 }

@@ -131,6 +131,19 @@ export type Statement =
       readonly span: SourceSpan;
     }
   | { readonly kind: 'dropStream'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | {
+      readonly kind: 'createView';
+      readonly name: Name;
+      /** TEMPORARY: kept until the server stops, not persisted. */
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      /** CREATE VIEW v (a, b) AS …: names for the query's columns. */
+      readonly columns?: readonly Name[];
+      readonly query: Query;
+      readonly span: SourceSpan;
+    }
+  | { readonly kind: 'dropView'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'showViews'; readonly span: SourceSpan }
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }

@@ -9,6 +9,7 @@ import { ScriptCatalog } from './sql-catalog.js';
 import { closest } from './did-you-mean.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
+import { compileCreateView, compileDropView } from './views.js';
 import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 
@@ -58,6 +59,12 @@ export class StatementCompiler {
         this.catalog.drop(name);
         return [{ kind: 'dropStream', name, ifExists: statement.ifExists, ...text }];
       }
+      case 'createView':
+        return [{ ...compileCreateView(statement, this.catalog, analyzer, this.sql, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'dropView':
+        return [{ ...compileDropView(statement, this.catalog, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'showViews':
+        return [{ kind: 'showViews', ...text }];
       case 'showStreams':
         return [{ kind: 'showStreams', ...text }];
       case 'showQueries':
@@ -159,6 +166,7 @@ export class StatementCompiler {
     if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
       this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
     }
+    if (this.catalog.view(name)) this.fail('InvalidStatement', `'${name}' names a view; a stream needs a name of its own`, statement.name.span);
     if (!statement.ifNotExists && this.catalog.stream(name)) {
       this.fail('StreamExists', `Stream '${name}' already has a schema; DROP STREAM it first, or write CREATE STREAM IF NOT EXISTS`, statement.name.span);
     }

@@ -1,7 +1,7 @@
 // What compileSql returns: one plain, JSON-serialisable object per statement, each with its own SQL
 // text so the catalog can persist it.
 
-import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/plan/index.js';
+import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema, ViewSchema } from '../engine/plan/index.js';
 import type { SourceSpan } from './sql-error.js';
 
 interface StatementText {
@@ -31,6 +31,24 @@ export interface DropStreamStatement extends StatementText {
   readonly kind: 'dropStream';
   readonly name: string;
   readonly ifExists: boolean;
+}
+
+/** CREATE [TEMPORARY] VIEW: `view` is what the catalog keeps (not persisted when temporary). */
+export interface CreateViewStatement extends StatementText {
+  readonly kind: 'createView';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly view: ViewSchema;
+}
+
+export interface DropViewStatement extends StatementText {
+  readonly kind: 'dropView';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+export interface ShowViewsStatement extends StatementText {
+  readonly kind: 'showViews';
 }
 
 export interface ShowStreamsStatement extends StatementText {
@@ -72,6 +90,9 @@ export interface InsertStatement extends StatementText {
 export type CompiledStatement =
   | CreateStreamStatement
   | DropStreamStatement
+  | CreateViewStatement
+  | DropViewStatement
+  | ShowViewsStatement
   | ShowStreamsStatement
   | ShowQueriesStatement
   | DescribeStatement

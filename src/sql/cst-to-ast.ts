@@ -269,9 +269,28 @@ class AstBuilder extends BaseVisitor {
   }
 
   showStatement(ctx: Ctx): Statement {
-    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries')!;
+    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views')!;
     const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));
-    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : { kind: 'showQueries', span };
+    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : token(ctx, 'Views') ? { kind: 'showViews', span } : { kind: 'showQueries', span };
+  }
+
+  createView(ctx: Ctx): Statement {
+    const query = this.visit(node(ctx, 'query')!) as Query;
+    const columns = nodes(ctx, 'column').map((n) => this.name(n));
+    return {
+      kind: 'createView',
+      name: this.name(node(ctx, 'viewName')!),
+      temporary: token(ctx, 'Temporary') !== undefined,
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      ...(columns.length > 0 ? { columns } : {}),
+      query,
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), query.span),
+    };
+  }
+
+  dropView(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'viewName')!);
+    return { kind: 'dropView', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
   }
 
   describeStatement(ctx: Ctx): Statement {

@@ -32,7 +32,9 @@ export class SqlParser extends CstParser {
   readonly statement = this.RULE('statement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.createStream) },
+      { ALT: () => this.SUBRULE(this.createView) },
       { ALT: () => this.SUBRULE(this.dropStream) },
+      { ALT: () => this.SUBRULE(this.dropView) },
       { ALT: () => this.SUBRULE(this.showStatement) },
       { ALT: () => this.SUBRULE(this.describeStatement) },
       { ALT: () => this.SUBRULE(this.explainStatement) },
@@ -130,6 +132,44 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  // CREATE [TEMPORARY] VIEW [IF NOT EXISTS] name [(col, …)] AS SELECT …
+  readonly createView = this.RULE('createView', () => {
+    this.CONSUME(t.Create);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.View);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'viewName' });
+    this.OPTION3(() => {
+      this.CONSUME(t.LParen);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'column' }) });
+      this.CONSUME(t.RParen);
+    });
+    this.CONSUME(t.As);
+    this.SUBRULE(this.query);
+  });
+
+  // DROP [TEMPORARY] VIEW [IF EXISTS] name
+  readonly dropView = this.RULE('dropView', () => {
+    this.CONSUME(t.Drop);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.View);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'viewName' });
+  });
+
   readonly dropStream = this.RULE('dropStream', () => {
     this.CONSUME(t.Drop);
     this.CONSUME(t.Stream);
@@ -145,7 +185,7 @@ export class SqlParser extends CstParser {
 
   readonly showStatement = this.RULE('showStatement', () => {
     this.CONSUME(t.Show);
-    this.OR([{ ALT: () => this.CONSUME(t.Streams) }, { ALT: () => this.CONSUME(t.Queries) }]);
+    this.OR([{ ALT: () => this.CONSUME(t.Streams) }, { ALT: () => this.CONSUME(t.Queries) }, { ALT: () => this.CONSUME(t.Views) }]);
   });
 
   readonly describeStatement = this.RULE('describeStatement', () => {

@@ -1,21 +1,27 @@
 // What the SQL compiler needs to know about streams. The engine's persistent catalog implements it; the
 // compiler only reads it.
 
-import type { StreamSchema } from '../engine/plan/index.js';
+import type { StreamSchema, ViewSchema } from '../engine/plan/index.js';
 
 export interface SqlCatalog {
   /** The schema of the stream with exactly this name, or undefined when it has none (or does not exist). */
   stream(name: string): StreamSchema | undefined;
   /** Names of the streams with a schema, for "did you mean" suggestions and case-insensitive lookup. */
   streamNames(): readonly string[];
+  /** The view with exactly this name (catalogs without views leave this out). */
+  view?(name: string): ViewSchema | undefined;
+  viewNames?(): readonly string[];
 }
 
-/** A catalog over a fixed list of schemas, for tests and tools. */
-export function staticCatalog(streams: readonly StreamSchema[]): SqlCatalog {
+/** A catalog over a fixed list of schemas (and views), for tests and tools. */
+export function staticCatalog(streams: readonly StreamSchema[], views: readonly ViewSchema[] = []): SqlCatalog {
   const byName = new Map(streams.map((s) => [s.name, s]));
+  const viewsByName = new Map(views.map((v) => [v.name, v]));
   return {
     stream: (name) => byName.get(name),
     streamNames: () => [...byName.keys()],
+    view: (name) => viewsByName.get(name),
+    viewNames: () => [...viewsByName.keys()],
   };
 }
 
@@ -26,6 +32,8 @@ export function staticCatalog(streams: readonly StreamSchema[]): SqlCatalog {
 export class ScriptCatalog implements SqlCatalog {
   private readonly created = new Map<string, StreamSchema>();
   private readonly dropped = new Set<string>();
+  private readonly createdViews = new Map<string, ViewSchema>();
+  private readonly droppedViews = new Set<string>();
 
   constructor(private readonly base: SqlCatalog) {}
 
@@ -49,5 +57,27 @@ export class ScriptCatalog implements SqlCatalog {
   drop(name: string): void {
     this.created.delete(name);
     this.dropped.add(name);
+  }
+
+  view(name: string): ViewSchema | undefined {
+    if (this.createdViews.has(name)) return this.createdViews.get(name);
+    if (this.droppedViews.has(name)) return undefined;
+    return this.base.view?.(name);
+  }
+
+  viewNames(): readonly string[] {
+    const names = new Set((this.base.viewNames?.() ?? []).filter((n) => !this.droppedViews.has(n)));
+    for (const name of this.createdViews.keys()) names.add(name);
+    return [...names];
+  }
+
+  createView(view: ViewSchema): void {
+    this.droppedViews.delete(view.name);
+    this.createdViews.set(view.name, view);
+  }
+
+  dropView(name: string): void {
+    this.createdViews.delete(name);
+    this.droppedViews.add(name);
   }
 }

@@ -120,6 +120,10 @@ export const Precision = nonReserved('PRECISION');
 export const To = nonReserved('TO');
 export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
+// Views (CREATE [TEMPORARY] VIEW, DROP VIEW, SHOW VIEWS) and user functions (CREATE FUNCTION).
+export const View = nonReserved('VIEW');
+export const Views = nonReserved('VIEWS');
+export const Temporary = nonReserved('TEMPORARY');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

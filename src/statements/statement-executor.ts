@@ -173,6 +173,38 @@ export class StatementExecutor {
         await catalog.dropStream(name);
         return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped` };
       }
+      case 'createView': {
+        const name = statement.name;
+        if (catalog.view(name)) {
+          return { kind: 'createView', sql, view: name, action: 'unchanged', message: `View '${name}' already exists; nothing changed` };
+        }
+        await catalog.putView(statement.view);
+        const kept = statement.view.temporary ? ' (temporary: kept until the server stops)' : '';
+        return { kind: 'createView', sql, view: name, action: 'created', message: `View '${name}' created${kept}` };
+      }
+      case 'dropView': {
+        const name = statement.name;
+        if (!catalog.view(name)) return { kind: 'dropView', sql, view: name, dropped: false, message: `View '${name}' does not exist; nothing dropped` };
+        await catalog.dropView(name);
+        return { kind: 'dropView', sql, view: name, dropped: true, message: `View '${name}' dropped` };
+      }
+      case 'showViews':
+        return {
+          kind: 'showViews',
+          sql,
+          columns: [
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'temporary', type: 'BOOLEAN' },
+            { name: 'columns', type: 'VARCHAR' },
+            { name: 'query', type: 'VARCHAR' },
+          ],
+          rows: catalog.listViews().map((v) => ({
+            name: v.name,
+            temporary: v.temporary === true,
+            columns: v.columns.map((c) => `${c.name} ${c.type}`).join(', '),
+            query: v.query,
+          })),
+        };
       case 'showStreams':
         return {
           kind: 'showStreams',

@@ -22,3 +22,4 @@ export type {
 } from './plan.js';
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';
+export type { ViewSchema } from './view.js';
