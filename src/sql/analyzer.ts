@@ -16,7 +16,7 @@ import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-p
 import { Scope, type Relation, type ScopeColumn } from './scope.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
-import { lit, TypeRules } from './typing.js';
+import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
 import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 
@@ -57,6 +57,13 @@ export class Analyzer {
   analyzeQuery(query: Query, options: { allowDuplicateNames?: boolean } = {}): AnalyzedQuery {
     const { select, relation } = this.query(query, options.allowDuplicateNames === true);
     return { select, source: relation.source };
+  }
+
+  /** A computed column's expression over the stream's other columns (see computed-columns.ts). */
+  typeComputedColumn(stream: StreamSchema, computed: ReadonlySet<string>, e: Expression): Typed {
+    const scan = this.scope.scan(stream);
+    const scope = this.scope.streamScope(stream, scan, [stream.name]).filter((c) => !computed.has(c.name));
+    return this.typer.expr(e, { relation: { input: scan, scope, label: stream.name, source: stream }, clause: 'a computed column' });
   }
 
   /** A view's SELECT as a relation for the query that reads it (see views.ts). */

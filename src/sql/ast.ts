@@ -104,6 +104,13 @@ export interface ColumnDefinition {
   readonly span: SourceSpan;
 }
 
+/** `name AS expression` in CREATE STREAM: a column computed from the others. */
+export interface ComputedColumnDefinition {
+  readonly name: Name;
+  readonly computed: Expression;
+  readonly span: SourceSpan;
+}
+
 export interface WatermarkDefinition {
   readonly column: Name;
   readonly expr: Expression;
@@ -123,7 +130,7 @@ export type Statement =
       readonly kind: 'createStream';
       readonly name: Name;
       readonly ifNotExists: boolean;
-      readonly columns: readonly ColumnDefinition[];
+      readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[];
       readonly watermark?: WatermarkDefinition;
       readonly options: readonly OptionEntry[];
       /** CREATE STREAM x AS SELECT … */

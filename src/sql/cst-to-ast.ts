@@ -8,6 +8,7 @@ import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
+  ComputedColumnDefinition,
   Expression,
   FromItem,
   InsertStatementNode,
@@ -164,9 +165,9 @@ class AstBuilder extends BaseVisitor {
   }
 
   createStream(ctx: Ctx): Statement {
-    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | WatermarkDefinition);
-    const columns = elements.filter((e): e is ColumnDefinition => 'type' in e);
-    const watermarks = elements.filter((e): e is WatermarkDefinition => !('type' in e));
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition);
+    const columns = elements.filter((e): e is ColumnDefinition | ComputedColumnDefinition => 'name' in e);
+    const watermarks = elements.filter((e): e is WatermarkDefinition => 'column' in e);
     if (watermarks.length > 1) this.fail('A stream has at most one WATERMARK', watermarks[1]!.span);
     const withNode = node(ctx, 'withOptions');
     const queryNode = node(ctx, 'query');
@@ -185,8 +186,14 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  tableElement(ctx: Ctx): ColumnDefinition | WatermarkDefinition {
-    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'columnDefinition'))!);
+  tableElement(ctx: Ctx): ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition {
+    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'computedColumn') ?? node(ctx, 'columnDefinition'))!);
+  }
+
+  computedColumn(ctx: Ctx): ComputedColumnDefinition {
+    const name = this.name(node(ctx, 'identifier')!);
+    const computed = this.expr(node(ctx, 'expression')!);
+    return { name, computed, span: joinSpans(name.span, computed.span) };
   }
 
   watermarkDefinition(ctx: Ctx): WatermarkDefinition {

@@ -6,7 +6,7 @@ import type { AggregateCall, Expr, NamedExpr, StreamSchema, WindowSpec } from '.
 export interface ScanInput {
   readonly kind: 'scan';
   readonly stream: StreamSchema;
-  eventTime: { column: number; delayMs: number };
+  eventTime: { column: number; delayMs: number; processingTime?: true };
 }
 
 export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect };

@@ -70,8 +70,16 @@ export class SqlParser extends CstParser {
   readonly tableElement = this.RULE('tableElement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.watermarkDefinition) },
+      { ALT: () => this.SUBRULE(this.computedColumn) },
       { ALT: () => this.SUBRULE(this.columnDefinition) },
     ]);
+  });
+
+  // cost AS price * qty, proc_time AS PROCTIME()
+  readonly computedColumn = this.RULE('computedColumn', () => {
+    this.SUBRULE(this.identifier);
+    this.CONSUME(t.As);
+    this.SUBRULE(this.expression);
   });
 
   // WATERMARK FOR ts AS ts - INTERVAL '5' SECOND

@@ -20,6 +20,8 @@ export interface TimeAttribute {
   readonly scan: ScanInput;
   readonly sourceColumn: number;
   readonly delayMs: number;
+  /** A PROCTIME() column: processing time, whose watermark is the clock. */
+  readonly processingTime?: true;
 }
 
 export interface ScopeColumn {
@@ -159,7 +161,9 @@ export class Scope {
       hidden: false,
       ...(stream.watermark?.column === c.name
         ? { timeAttr: { scan, sourceColumn: index, delayMs: stream.watermark.delayMs } }
-        : {}),
+        : stream.computed?.some((k) => k.column === index && k.proctime)
+          ? { timeAttr: { scan, sourceColumn: index, delayMs: 0, processingTime: true as const } }
+          : {}),
     }));
     const system = SYSTEM_COLUMNS.map((c, j): ScopeColumn => {
       const index = stream.columns.length + j;

@@ -249,11 +249,12 @@ export class StatementExecutor {
         };
       case 'describe': {
         const s = statement.stream;
-        const declared = s.columns.map((c) => ({
-          column: c.name,
-          type: c.type,
-          note: s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : null,
-        }));
+        const declared = s.columns.map((c, i) => {
+          const computed = s.computed?.find((k) => k.column === i);
+          const watermark = s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : undefined;
+          const note = computed ? `AS ${computed.sql}${computed.proctime ? ' (processing time)' : ''}${watermark ? `; ${watermark}` : ''}` : watermark;
+          return { column: c.name, type: c.type, note: note ?? null };
+        });
         const system = SYSTEM_COLUMNS.map((c) => ({ column: c.name, type: c.type, note: 'system' }));
         return {
           kind: 'describe',

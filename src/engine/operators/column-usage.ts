@@ -73,3 +73,6 @@ export function sourceColumnsUsed(root: PlanNode): Set<number> | undefined {
   }
   return undefined;
 }
+
+/** Adds the input column indexes an expression reads to `out`. */
+export const collectColumns: (e: Expr, out: Set<number>) => void = collect;

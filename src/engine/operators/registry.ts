@@ -44,7 +44,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     chain.unshift(node);
     node = node.input;
   }
-  const source = new Source(node, sourceColumnsUsed(root));
+  const source = new Source(node, sourceColumnsUsed(root), options);
   const operators: Operator[] = [];
   let columns = source.outputColumns;
   for (const n of chain) {

@@ -3,7 +3,7 @@
 // IR, plan nodes, checkpoint shapes and EXPLAIN. Nothing here imports another engine folder.
 export type { DataType, Expr } from './expr.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
-export type { ColumnSchema, RecordFormat, StreamSchema } from './schema.js';
+export type { ColumnSchema, ComputedColumn, RecordFormat, StreamSchema } from './schema.js';
 export { outputColumns, sourceStream } from './plan.js';
 export type {
   AggregateCall,

@@ -150,6 +150,7 @@ export class RunningQuery {
     this.stream = this.pipeline.source.node.stream;
     this.tracker = new WatermarkTracker({
       delayMs: this.pipeline.source.node.eventTime.watermarkDelayMs,
+      processingTime: this.pipeline.source.node.eventTime.processingTime === true,
       clock: options.clock,
       ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
     });
