@@ -131,6 +131,8 @@ function describeResult(result: StatementResult): string {
     case 'dropStream':
     case 'createView':
     case 'dropView':
+    case 'createFunction':
+    case 'dropFunction':
       return `${result.message}\n`;
     case 'explain':
       return `${result.text}\n`;

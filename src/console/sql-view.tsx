@@ -133,6 +133,8 @@ function StatementResultBody({ result }: { readonly result: StatementResult }) {
     case 'dropStream':
     case 'createView':
     case 'dropView':
+    case 'createFunction':
+    case 'dropFunction':
       return <p class="ok">{result.message}</p>;
     case 'explain':
       return <pre class="explain">{result.text}</pre>;
@@ -149,6 +151,7 @@ function StatementResultBody({ result }: { readonly result: StatementResult }) {
     case 'showStreams':
     case 'showQueries':
     case 'showViews':
+    case 'showFunctions':
     case 'describe':
       return (
         <table class="grid">

@@ -36,7 +36,7 @@ export class Analyzer {
     const fail = (code: SqlErrorCode, message: string, span: SourceSpan): never => this.fail(code, message, span);
     this.rules = new TypeRules(fail);
     this.scope = new Scope(catalog, fail);
-    this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping));
+    this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping), (name) => catalog.userFunction?.(name));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
   }

@@ -153,6 +153,20 @@ export type Statement =
     }
   | { readonly kind: 'dropView'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
   | { readonly kind: 'showViews'; readonly span: SourceSpan }
+  | {
+      readonly kind: 'createFunction';
+      readonly name: Name;
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      /** AS 'module.js': the module, relative to the directory of user functions. */
+      readonly module: { readonly text: string; readonly span: SourceSpan };
+      readonly language?: Name;
+      readonly returns: TypeName;
+      readonly span: SourceSpan;
+    }
+  | { readonly kind: 'dropFunction'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  /** SHOW FUNCTIONS (built-in and user functions) or SHOW USER FUNCTIONS. */
+  | { readonly kind: 'showFunctions'; readonly user: boolean; readonly span: SourceSpan }
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }

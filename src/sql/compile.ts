@@ -11,6 +11,12 @@ import { closest } from './did-you-mean.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
 import { compileCreateView, compileDropView } from './views.js';
+import { compileCreateFunction, compileDropFunction } from './user-functions.js';
+import { SCALAR_FUNCTIONS } from './scalar-calls.js';
+import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
+
+/** Every name SQL gives a function of its own, which no user function may take. */
+const BUILTIN_NAMES: readonly string[] = [...new Set([...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP', 'DESCRIPTOR', 'CAST', 'TRIM', 'EXTRACT'])].sort();
 import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 
@@ -69,6 +75,12 @@ export class StatementCompiler {
         return [{ ...compileDropView(statement, this.catalog, (c, m, s) => this.fail(c, m, s)), ...text }];
       case 'showViews':
         return [{ kind: 'showViews', ...text }];
+      case 'createFunction':
+        return [{ ...compileCreateFunction(statement, this.catalog, BUILTIN_NAMES, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'dropFunction':
+        return [{ ...compileDropFunction(statement, this.catalog, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'showFunctions':
+        return [{ kind: 'showFunctions', user: statement.user, builtins: BUILTIN_NAMES, ...text }];
       case 'showStreams':
         return [{ kind: 'showStreams', ...text }];
       case 'showQueries':

@@ -276,9 +276,31 @@ class AstBuilder extends BaseVisitor {
   }
 
   showStatement(ctx: Ctx): Statement {
-    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views')!;
+    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views') ?? token(ctx, 'Functions')!;
     const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));
+    if (token(ctx, 'Functions')) return { kind: 'showFunctions', user: token(ctx, 'User') !== undefined, span };
     return token(ctx, 'Streams') ? { kind: 'showStreams', span } : token(ctx, 'Views') ? { kind: 'showViews', span } : { kind: 'showQueries', span };
+  }
+
+  createFunction(ctx: Ctx): Statement {
+    const moduleToken = token(ctx, 'module')!;
+    const languageNode = node(ctx, 'language');
+    const returns = this.visit(node(ctx, 'dataType')!) as TypeName;
+    return {
+      kind: 'createFunction',
+      name: this.name(node(ctx, 'functionName')!),
+      temporary: token(ctx, 'Temporary') !== undefined,
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      module: { text: unquoteString(moduleToken.image), span: tokenSpan(moduleToken) },
+      ...(languageNode ? { language: this.name(languageNode) } : {}),
+      returns,
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), returns.span),
+    };
+  }
+
+  dropFunction(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'functionName')!);
+    return { kind: 'dropFunction', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
   }
 
   createView(ctx: Ctx): Statement {

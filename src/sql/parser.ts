@@ -33,6 +33,8 @@ export class SqlParser extends CstParser {
     this.OR([
       { ALT: () => this.SUBRULE(this.createStream) },
       { ALT: () => this.SUBRULE(this.createView) },
+      { ALT: () => this.SUBRULE(this.createFunction) },
+      { ALT: () => this.SUBRULE(this.dropFunction) },
       { ALT: () => this.SUBRULE(this.dropStream) },
       { ALT: () => this.SUBRULE(this.dropView) },
       { ALT: () => this.SUBRULE(this.showStatement) },
@@ -163,6 +165,45 @@ export class SqlParser extends CstParser {
     this.SUBRULE(this.query);
   });
 
+  // CREATE [TEMPORARY] FUNCTION [IF NOT EXISTS] name AS 'module.js' [LANGUAGE JAVASCRIPT | TYPESCRIPT] RETURNS type
+  readonly createFunction = this.RULE('createFunction', () => {
+    this.CONSUME(t.Create);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.Function);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'functionName' });
+    this.CONSUME(t.As);
+    this.CONSUME(t.StringLiteral, { LABEL: 'module' });
+    this.OPTION3(() => {
+      this.CONSUME(t.Language);
+      this.SUBRULE2(this.identifier, { LABEL: 'language' });
+    });
+    this.CONSUME(t.Returns);
+    this.SUBRULE(this.dataType);
+  });
+
+  // DROP [TEMPORARY] FUNCTION [IF EXISTS] name
+  readonly dropFunction = this.RULE('dropFunction', () => {
+    this.CONSUME(t.Drop);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.Function);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'functionName' });
+  });
+
   // DROP [TEMPORARY] VIEW [IF EXISTS] name
   readonly dropView = this.RULE('dropView', () => {
     this.CONSUME(t.Drop);
@@ -193,7 +234,17 @@ export class SqlParser extends CstParser {
 
   readonly showStatement = this.RULE('showStatement', () => {
     this.CONSUME(t.Show);
-    this.OR([{ ALT: () => this.CONSUME(t.Streams) }, { ALT: () => this.CONSUME(t.Queries) }, { ALT: () => this.CONSUME(t.Views) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(t.Streams) },
+      { ALT: () => this.CONSUME(t.Queries) },
+      { ALT: () => this.CONSUME(t.Views) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(t.User));
+          this.CONSUME(t.Functions);
+        },
+      },
+    ]);
   });
 
   readonly describeStatement = this.RULE('describeStatement', () => {

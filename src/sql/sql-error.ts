@@ -19,6 +19,7 @@ export type SqlErrorCode =
   | 'StreamExists'
   | 'ViewExists'
   | 'UnknownView'
+  | 'FunctionExists'
   /** Text too long, or nested too deeply, to compile safely. */
   | 'LimitExceeded';
 

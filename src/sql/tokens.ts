@@ -124,6 +124,11 @@ export const Codegen = nonReserved('CODEGEN');
 export const View = nonReserved('VIEW');
 export const Views = nonReserved('VIEWS');
 export const Temporary = nonReserved('TEMPORARY');
+export const Function = nonReserved('FUNCTION');
+export const Functions = nonReserved('FUNCTIONS');
+export const Returns = nonReserved('RETURNS');
+export const Language = nonReserved('LANGUAGE');
+export const User = nonReserved('USER');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

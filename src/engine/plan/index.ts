@@ -23,3 +23,4 @@ export type {
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';
 export type { ViewSchema } from './view.js';
+export type { UserFunctionSchema } from './user-function.js';

@@ -13,6 +13,7 @@ import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
 import type { WorkMeter } from '../expr/work-meter.js';
+import type { UserFunctionInvoker } from '../expr/udf-call.js';
 import type { UndecodedRecord } from '../batch/record-decoder.js';
 
 export interface PipelineMetrics extends OperatorMetrics {
@@ -70,8 +71,8 @@ export class Pipeline {
    * `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way;
    * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts).
    */
-  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter, maxStateKeys?: number) {
-    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }) });
+  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter, maxStateKeys?: number, udfs?: UserFunctionInvoker) {
+    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(udfs ? { udfs } : {}) });
     this.source = built.source;
     this.operators = built.operators;
     this.outputColumns = built.outputColumns;

@@ -25,6 +25,7 @@ import { StreamSink } from './stream-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
 import { DecodeWarnings } from './decode-warnings.js';
 import { WatermarkTracker } from './watermark-tracker.js';
+import type { UserFunctionRuntime, UserFunctions } from '../udf/user-functions.js';
 import type { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint, ShardCheckpoint } from '../plan/checkpoint.js';
 
@@ -106,6 +107,8 @@ export interface RunningQueryOptions {
   readonly maxStateKeys?: number;
   /** How often, at most, subscribers are told that records did not decode (default 5 s of the clock). */
   readonly warningIntervalMs?: number;
+  /** User functions (CREATE FUNCTION) the query's expressions may call; it runs them in a worker of its own. */
+  readonly userFunctions?: UserFunctions;
 }
 
 interface ActiveShard {
@@ -144,6 +147,7 @@ export class RunningQuery {
   /** Counts loop steps that read records or finished shards, to tell whether a checkpoint is stale. */
   private progress = 0;
   private readonly budget: CpuBudget;
+  private readonly udfs: UserFunctionRuntime | undefined;
 
   constructor(
     readonly info: QueryInfo,
@@ -151,7 +155,8 @@ export class RunningQuery {
     private readonly options: RunningQueryOptions,
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
-    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys);
+    this.udfs = options.userFunctions?.runtime();
+    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, this.udfs);
     this.shape = resultShape(plan);
     this.stream = this.pipeline.source.node.stream;
     this.tracker = new WatermarkTracker({
@@ -340,6 +345,7 @@ export class RunningQuery {
     } catch (e) {
       this.fail(isEddyError(e) && e.code === 'ResourceNotFoundException' && !this.streamExists() ? new EddyError('ResourceNotFoundException', `stream '${this.stream}' was deleted`) : e);
     } finally {
+      this.udfs?.close();
       unsubscribe();
       for (const s of this.active.values()) s.cursor.close();
       // A failed query stays listed, with its error, until it is deleted; its state is of no more use.
