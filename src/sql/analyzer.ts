@@ -175,7 +175,8 @@ export class Analyzer {
           hidden: false,
           window: which,
         }));
-        return { ...base, scope: [...scope, ...windowColumns], windowTable: { spec, timeColumn, fn: from.window } };
+        const windowTable = { spec, timeColumn, fn: from.window, ...(from.partitionBy ? { partitionBy: from.partitionBy } : {}) };
+        return { ...base, scope: [...scope, ...windowColumns], windowTable };
       }
       default:
         return unreachable(from, 'FROM item');

@@ -77,10 +77,12 @@ export type FromItem =
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias?: Name; readonly span: SourceSpan }
   | {
       readonly kind: 'windowTable';
-      readonly window: 'TUMBLE' | 'HOP';
+      readonly window: 'TUMBLE' | 'HOP' | 'CUMULATE' | 'SESSION';
       readonly stream: Name;
+      /** SESSION(TABLE s PARTITION BY k, …): sessions are kept apart per value of these columns. */
+      readonly partitionBy?: readonly Name[];
       readonly timeColumn: Name;
-      /** TUMBLE: [size]. HOP: [slide, size]. */
+      /** TUMBLE: [size, offset?]. HOP: [slide, size, offset?]. CUMULATE: [step, size, offset?]. SESSION: [gap]. */
       readonly intervals: readonly Expression[];
       readonly alias?: Name;
       readonly span: SourceSpan;

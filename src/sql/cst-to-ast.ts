@@ -25,6 +25,7 @@ import { closest } from './did-you-mean.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
+import { windowTableItem, type TableFunctionArgument } from './window-table-functions.js';
 
 type Ctx = Record<string, CstElement[] | undefined>;
 
@@ -353,51 +354,22 @@ class AstBuilder extends BaseVisitor {
       return { kind: 'subquery', query, ...withAlias, span: joinSpans(tokenSpan(token(ctx, 'LParen')!), endSpan!) };
     }
     if (fn) {
-      const fnName = this.name(fn);
-      const span = joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!);
-      const upper = fnName.text.toUpperCase();
-      if (upper !== 'TUMBLE' && upper !== 'HOP') {
-        const hint = upper === 'SESSION' || upper === 'CUMULATE' ? ` (${upper} windows are not supported)` : '';
-        this.fail(`Unknown window table function '${fnName.text}'; expected TUMBLE or HOP${hint}`, fnName.span);
-      }
-      const args = nodes(ctx, 'tableFunctionArgument').map(
-        (n) => this.visit(n) as { table: Name } | { expr: Expression },
-      );
-      const expected = upper === 'TUMBLE' ? 3 : 4;
-      const usage =
-        upper === 'TUMBLE'
-          ? 'TUMBLE(TABLE stream, DESCRIPTOR(time_column), size INTERVAL)'
-          : 'HOP(TABLE stream, DESCRIPTOR(time_column), slide INTERVAL, size INTERVAL)';
-      if (args.length !== expected) this.fail(`${upper} takes ${expected} arguments: ${usage}`, fnName.span);
-      const table = args[0]!;
-      if (!('table' in table)) this.fail(`The first argument of ${upper} must be TABLE stream_name: ${usage}`, table.expr.span);
-      const descriptor = args[1]!;
-      const descriptorExpr = 'expr' in descriptor ? descriptor.expr : undefined;
-      if (
-        descriptorExpr?.kind !== 'call' ||
-        descriptorExpr.name !== 'DESCRIPTOR' ||
-        descriptorExpr.args.length !== 1 ||
-        descriptorExpr.args[0]!.kind !== 'columnRef'
-      ) {
-        this.fail(
-          `The second argument of ${upper} must be DESCRIPTOR(time_column): ${usage}`,
-          descriptorExpr?.span ?? ('table' in descriptor ? descriptor.table.span : fnName.span),
-        );
-      }
-      const timeColumn = descriptorExpr.args[0] as Extract<Expression, { kind: 'columnRef' }>;
-      const intervals = args.slice(2).map((a) => {
-        if ('table' in a) this.fail(`${upper} expects an INTERVAL here: ${usage}`, a.table.span);
-        return a.expr;
-      });
-      return { kind: 'windowTable', window: upper, stream: table.table, timeColumn: timeColumn.name, intervals, ...withAlias, span };
+      const args = nodes(ctx, 'tableFunctionArgument').map((n) => this.visit(n) as TableFunctionArgument);
+      return windowTableItem(this.name(fn), args, alias, joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!), (message, at) => this.fail(message, at));
     }
     const name = this.name(node(ctx, 'streamName')!);
     return { kind: 'stream', name, ...withAlias, span: joinSpans(name.span, alias?.span ?? name.span) };
   }
 
-  tableFunctionArgument(ctx: Ctx): { table: Name } | { expr: Expression } {
+  tableFunctionArgument(ctx: Ctx): TableFunctionArgument {
     const stream = node(ctx, 'streamName');
-    if (stream) return { table: this.name(stream) };
+    if (stream) {
+      const table = this.name(stream);
+      const partitionBy = nodes(ctx, 'partitionColumn').map((n) => this.name(n));
+      const last = partitionBy[partitionBy.length - 1]?.span ?? table.span;
+      const close = token(ctx, 'RParen');
+      return { table, ...(partitionBy.length > 0 ? { partitionBy } : {}), span: joinSpans(tokenSpan(token(ctx, 'Table')!), close ? tokenSpan(close) : last) };
+    }
     return { expr: this.expr(node(ctx, 'expression')!) };
   }
 

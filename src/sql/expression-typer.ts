@@ -259,15 +259,16 @@ export class ExpressionTyper {
       const hint = ctx.clause === 'WHERE' ? '; filter on aggregates with HAVING' : '';
       this.fail('InvalidGrouping', `Aggregate function ${name} is not allowed in ${ctx.clause}${hint}`, e.nameSpan);
     }
-    if (name === 'TUMBLE' || name === 'HOP') {
+    if (name === 'TUMBLE' || name === 'HOP' || name === 'SESSION') {
       this.fail('InvalidWindow', `${name}(...) belongs in GROUP BY; select its bounds with ${name}_START(...) and ${name}_END(...)`, e.nameSpan);
     }
+    if (name === 'CUMULATE') this.fail('InvalidWindow', 'CUMULATE(...) is a window table function: FROM TABLE(CUMULATE(TABLE stream, DESCRIPTOR(time_column), step, size))', e.nameSpan);
     if (name in WINDOW_AUX) {
       this.fail('InvalidWindow', `${name} needs GROUP BY ${WINDOW_AUX[name]!.fn}(...) with the same arguments`, e.nameSpan);
     }
-    if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside TABLE(TUMBLE(...)) or TABLE(HOP(...))', e.nameSpan);
+    if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside a window table function such as TABLE(TUMBLE(...))', e.nameSpan);
     const args = e.args.map((a) => this.expr(a, ctx));
-    const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
+    const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP', 'SESSION'];
     return typeScalarCall(e, args, this.rules, known);
   }
 }

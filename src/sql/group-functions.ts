@@ -15,11 +15,13 @@ export const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
   STDDEV_SAMP: 'stddev',
 };
 
-export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP'; end: boolean }>> = {
+export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP' | 'SESSION'; end: boolean }>> = {
   TUMBLE_START: { fn: 'TUMBLE', end: false },
   TUMBLE_END: { fn: 'TUMBLE', end: true },
   HOP_START: { fn: 'HOP', end: false },
   HOP_END: { fn: 'HOP', end: true },
+  SESSION_START: { fn: 'SESSION', end: false },
+  SESSION_END: { fn: 'SESSION', end: true },
 };
 
 /** Whether an expression calls an aggregate or a window bound anywhere inside it. */

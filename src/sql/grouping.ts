@@ -7,15 +7,15 @@ import type { ExpressionTyper, ExprContext } from './expression-typer.js';
 import { AGGREGATES, containsAggregate, WINDOW_AUX } from './group-functions.js';
 import type { LogicalAggregate } from './logical-plan.js';
 import type { Relation, Scope } from './scope.js';
-import { SqlError } from './sql-error.js';
+import { SqlError, type SourceSpan } from './sql-error.js';
 import { isNumeric, type Fail, type Typed } from './typing.js';
-import type { WindowAnalyzer } from './windows.js';
+import type { GroupWindowFunction, WindowAnalyzer } from './windows.js';
 
 /** What grouping makes of a query: its keys and aggregates, in output order after any window bounds. */
 export interface Grouping {
   readonly keys: readonly { readonly key: string; readonly name: string; readonly ir: Expr }[];
   readonly aggregates: { key: string; name: string; call: AggregateCall }[];
-  readonly groupWindow?: { readonly fn: 'TUMBLE' | 'HOP'; readonly argsKey: string };
+  readonly groupWindow?: { readonly fn: GroupWindowFunction; readonly argsKey: string };
   readonly tableWindow: boolean;
   /** 2 when window_start and window_end come first. */
   readonly offset: number;
@@ -40,12 +40,16 @@ export class GroupingAnalyzer {
     let groupWindow: Grouping['groupWindow'];
     let window: LogicalAggregate['window'];
     const windowColumnsSeen = new Set<string>();
+    const keySpans: SourceSpan[] = [];
     for (const g of query.groupBy) {
-      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP')) {
+      if (g.kind === 'call' && g.name === 'CUMULATE') {
+        this.fail('InvalidWindow', 'CUMULATE is a window table function only: FROM TABLE(CUMULATE(TABLE stream, DESCRIPTOR(time_column), step, size)) GROUP BY window_start, window_end, …', g.nameSpan);
+      }
+      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP' || g.name === 'SESSION')) {
         if (relation.windowTable) {
           this.fail('InvalidWindow', `GROUP BY ${g.name}(...) cannot be combined with FROM TABLE(${relation.windowTable.fn}(...)); group by window_start, window_end instead`, g.span);
         }
-        if (groupWindow) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE or HOP', g.span);
+        if (groupWindow) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE, HOP or SESSION', g.span);
         const { timeColumn, spec, argsKey } = this.windows.groupWindowCall(g, relation);
         groupWindow = { fn: g.name, argsKey };
         window = { spec, timeColumn };
@@ -65,6 +69,7 @@ export class GroupingAnalyzer {
       if (keys.some((k) => k.key === key)) continue;
       const name = g.kind === 'columnRef' ? this.scope.columnName(g, relation) : this.keyName(key, items, input, keys.length);
       keys.push({ key, name, ir: typed.ir });
+      keySpans.push(g.span);
     }
     if (relation.windowTable) {
       const missing = (['start', 'end'] as const).filter((w) => !windowColumnsSeen.has(w));
@@ -76,6 +81,7 @@ export class GroupingAnalyzer {
         );
       }
       window = { spec: relation.windowTable.spec, timeColumn: relation.windowTable.timeColumn };
+      if (relation.windowTable.fn === 'SESSION') this.windows.sessionKeys(relation, keys.map((k, i) => ({ ir: k.ir, span: keySpans[i]! })), query.groupBy[0]?.span ?? query.from.span);
     }
     return {
       grouping: {

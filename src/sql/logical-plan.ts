@@ -13,8 +13,11 @@ export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly selec
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
 
+/** A window as the analyzer sees it: the engine's slicing windows, or sessions, which have a plan node of their own. */
+export type LogicalWindowSpec = WindowSpec | { readonly kind: 'session'; readonly gapMs: number };
+
 export interface LogicalAggregate {
-  readonly window?: { readonly spec: WindowSpec; readonly timeColumn: number };
+  readonly window?: { readonly spec: LogicalWindowSpec; readonly timeColumn: number };
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly NamedAggregate[];
 }

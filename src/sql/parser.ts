@@ -247,12 +247,27 @@ export class SqlParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.alias));
   });
 
+  // TABLE clicks [PARTITION BY user_id | PARTITION BY (user_id, url)], or an expression
   readonly tableFunctionArgument = this.RULE('tableFunctionArgument', () => {
     this.OR([
       {
         ALT: () => {
           this.CONSUME(t.Table);
           this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+          this.OPTION(() => {
+            this.CONSUME(t.Partition);
+            this.CONSUME(t.By);
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(t.LParen);
+                  this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'partitionColumn' }) });
+                  this.CONSUME(t.RParen);
+                },
+              },
+              { ALT: () => this.SUBRULE3(this.identifier, { LABEL: 'partitionColumn' }) },
+            ]);
+          });
         },
       },
       { ALT: () => this.SUBRULE(this.expression) },

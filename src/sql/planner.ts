@@ -9,16 +9,12 @@ export function planSelect(select: LogicalSelect): PlanNode {
   if (select.where) node = { kind: 'filter', input: node, predicate: select.where };
   const aggregate = select.aggregate;
   if (aggregate) {
-    node = aggregate.window
-      ? {
-          kind: 'windowAggregate',
-          input: node,
-          window: aggregate.window.spec,
-          timeColumn: aggregate.window.timeColumn,
-          keys: aggregate.keys,
-          aggregates: aggregate.aggregates,
-        }
-      : { kind: 'groupAggregate', input: node, keys: aggregate.keys, aggregates: aggregate.aggregates };
+    const { keys, aggregates } = aggregate;
+    const window = aggregate.window;
+    if (!window) node = { kind: 'groupAggregate', input: node, keys, aggregates };
+    else if (window.spec.kind === 'session') {
+      node = { kind: 'sessionWindowAggregate', input: node, gapMs: window.spec.gapMs, timeColumn: window.timeColumn, keys, aggregates };
+    } else node = { kind: 'windowAggregate', input: node, window: window.spec, timeColumn: window.timeColumn, keys, aggregates };
   }
   if (select.having) node = { kind: 'filter', input: node, predicate: select.having };
   return { kind: 'project', input: node, exprs: select.select };

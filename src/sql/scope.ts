@@ -2,13 +2,14 @@
 // their qualifiers, hidden system columns, time attributes and window bounds), found by name as SQL
 // finds them.
 
-import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type WindowSpec } from '../engine/plan/index.js';
+import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import { closest, didYouMean } from './did-you-mean.js';
-import type { LogicalInput, ScanInput } from './logical-plan.js';
+import type { LogicalInput, LogicalWindowSpec, ScanInput } from './logical-plan.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import type { SourceSpan } from './sql-error.js';
 import type { Fail } from './typing.js';
+import type { WindowFunction } from './window-table-functions.js';
 
 /** A name as SQL matches it: quoted names exactly, unquoted ones without regard to case. */
 export function nameMatches(candidate: string, name: Name): boolean {
@@ -41,7 +42,13 @@ export interface Relation {
   /** For messages: "in clicks". */
   readonly label: string;
   readonly source: StreamSchema;
-  readonly windowTable?: { readonly spec: WindowSpec; readonly timeColumn: number; readonly fn: 'TUMBLE' | 'HOP' };
+  readonly windowTable?: {
+    readonly spec: LogicalWindowSpec;
+    readonly timeColumn: number;
+    readonly fn: WindowFunction;
+    /** SESSION(TABLE s PARTITION BY …): the partition columns, as written. */
+    readonly partitionBy?: readonly Name[];
+  };
 }
 
 export class Scope {

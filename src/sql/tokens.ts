@@ -117,6 +117,7 @@ export const Precision = nonReserved('PRECISION');
 export const To = nonReserved('TO');
 export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
+export const Partition = nonReserved('PARTITION');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

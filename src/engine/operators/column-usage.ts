@@ -61,6 +61,7 @@ export function sourceColumnsUsed(root: PlanNode): Set<number> | undefined {
         for (const e of n.exprs) collect(e.expr, used);
         return used;
       case 'windowAggregate':
+      case 'sessionWindowAggregate':
         used.add(n.timeColumn);
         for (const k of n.keys) collect(k.expr, used);
         for (const a of n.aggregates) if (a.arg) collect(a.arg, used);

@@ -8,6 +8,7 @@ import { Filter } from './filter.js';
 import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
+import { SessionWindowAggregate } from './session-window-aggregate.js';
 import { Source } from './source.js';
 import { sourceColumnsUsed } from './column-usage.js';
 
@@ -24,6 +25,7 @@ export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } 
   filter: (node, input, o) => new Filter(node, input, o),
   project: (node, input, o) => new Project(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
+  sessionWindowAggregate: (node, input, o) => new SessionWindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
 };
 

@@ -1,7 +1,8 @@
-// Tumbling and hopping event-time windows keyed by group. Windows are half-open [start, end) and aligned
-// to the epoch. Each row updates exactly one slide-sized pane (the whole window for tumbling), so the
-// per-row cost does not depend on size/slide; a hopping window is the merge of its panes, made once,
-// when the watermark passes its end. Rows older than the watermark on arrival are dropped as late.
+// Tumbling, hopping and cumulating event-time windows keyed by group. Windows are half-open [start, end)
+// and aligned to the epoch (plus the window's offset). Each row updates exactly one slide-sized pane (the
+// whole window for tumbling, one step for cumulating), so the per-row cost does not depend on size/slide;
+// a hopping or cumulating window is the merge of its panes, made once, when the watermark passes its
+// end. Rows older than the watermark on arrival are dropped as late.
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { WindowAggregateNode } from '../plan/plan.js';
@@ -45,7 +46,12 @@ export class WindowAggregate implements Operator, WindowKernelHost {
   private readonly schema: Schema;
   private readonly agg: Aggregation;
   private readonly paneMs: number;
+  /** Panes per window (for CUMULATE, per size-aligned period: its largest window). */
   private readonly panesPerWindow: number;
+  /** CUMULATE: every window of a period starts at the period's first pane. */
+  private readonly cumulative: boolean;
+  /** Where panes start: pane p is [offsetMs + p × paneMs, offsetMs + (p + 1) × paneMs). */
+  private readonly offsetMs: number;
   private readonly timeColumn: number;
   /** A single key that is a bare INT column: the fused loop finds slots by its values. */
   private readonly intKeyColumn: number | undefined;
@@ -72,8 +78,21 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         throw new EddyError('ValidationException', `HOP size ${w.sizeMs / 1000} s must be a whole multiple of slide ${w.slideMs / 1000} s`);
       }
     }
-    this.paneMs = w.kind === 'hop' ? w.slideMs : w.sizeMs;
+    if (w.kind === 'cumulate') {
+      positive(w.stepMs, 'step');
+      if (w.sizeMs % w.stepMs !== 0) {
+        throw new EddyError('ValidationException', `CUMULATE size ${w.sizeMs / 1000} s must be a whole multiple of step ${w.stepMs / 1000} s`);
+      }
+    }
+    this.paneMs = w.kind === 'hop' ? w.slideMs : w.kind === 'cumulate' ? w.stepMs : w.sizeMs;
     this.panesPerWindow = w.sizeMs / this.paneMs;
+    this.cumulative = w.kind === 'cumulate';
+    const offset = w.offsetMs ?? 0;
+    const period = w.kind === 'hop' ? w.slideMs : w.sizeMs;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= period) {
+      throw new EddyError('ValidationException', `window offset must be a whole number of milliseconds in [0, ${period}), got ${offset}`);
+    }
+    this.offsetMs = offset;
     const tc = input[node.timeColumn];
     if (!tc) throw new EddyError('ValidationException', `window time column ${node.timeColumn} is out of range (input has ${input.length} columns)`);
     if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `window time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
@@ -96,7 +115,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const direct = this.intKeyColumn !== undefined;
     const what = `aggregate loop, for a batch without NULLs${direct ? ', slots found by the INT key\'s values' : ''} (each column with NULLs in a batch adds its test)`;
     return this.agg.generatedCode(
-      shape ? { what, params: WINDOW_KERNEL_PARAMS, body: windowKernelSource(shape, direct ? DIRECT_INT_KEY : 0) } : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
+      shape ? { what, params: WINDOW_KERNEL_PARAMS, body: windowKernelSource(shape, direct ? DIRECT_INT_KEY : 0, this.offsetMs) } : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
     );
   }
 
@@ -130,6 +149,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const state = agg.state;
     const wm = this.watermark;
     const paneMs = this.paneMs;
+    const offset = this.offsetMs;
     let late = 0;
     let paneStart = NaN;
     let paneEnd = NaN;
@@ -148,10 +168,10 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       }
       // Consecutive rows mostly fall in the same pane: a range check spares the division.
       if (!(ts >= paneStart && ts < paneEnd)) {
-        const p = Math.floor(ts / paneMs);
+        const p = Math.floor((ts - offset) / paneMs);
         pane = this.pane(p, keyCount);
         slotOfKey = pane.slotOfKey;
-        paneStart = p * paneMs;
+        paneStart = p * paneMs + offset;
         paneEnd = paneStart + paneMs;
       }
       const k = keyIds[i]!;
@@ -190,7 +210,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     } else keyIds = agg.keyIds(view);
     this.knownKeys = agg.keys.size;
     let kernel = this.kernels.get(mask);
-    if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg.kernelShape!, mask)));
+    if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg.kernelShape!, mask, this.offsetMs)));
     // At most n new slots: reserving them now means the arrays handed to the loop cannot move.
     agg.state.reserve(n);
     const late = kernel(pairs, tv, keyIds, n, this.watermark, this.paneMs, this, agg.fusedArrays(), agg.values, agg.valid);
@@ -267,7 +287,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
   onWatermark(watermarkMs: number, _ctx: OperatorContext, out: Collector): void {
     if (!(watermarkMs > this.watermark)) return;
     this.watermark = watermarkMs;
-    const lastClosed = Math.floor(watermarkMs / this.paneMs) - 1;
+    const lastClosed = Math.floor((watermarkMs - this.offsetMs) / this.paneMs) - 1;
     if (this.panes.size === 0) {
       if (lastClosed + 1 > this.nextWindow) this.nextWindow = lastClosed + 1;
       return;
@@ -279,14 +299,16 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const state = this.agg.state;
     const sorted = [...this.panes.keys()].sort((a, b) => a - b);
     const starts: number[] = [];
+    const ends: number[] = [];
     const keyIds: number[] = [];
     const slots: number[] = [];
     const release: number[] = [];
     let q = Math.max(this.nextWindow, sorted[0]!);
     let ptr = 0;
     while (q <= lastClosed) {
+      const first = this.firstPane(q);
       let any = false;
-      for (let p = q - k + 1; p <= q; p++) {
+      for (let p = first; p <= q; p++) {
         if (this.panes.has(p)) {
           any = true;
           break;
@@ -298,12 +320,14 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         q = sorted[ptr]!;
         continue;
       }
-      const start = (q - k + 1) * this.paneMs;
+      const start = first * this.paneMs + this.offsetMs;
+      const end = (q + 1) * this.paneMs + this.offsetMs;
       if (k === 1) {
         const pane = this.panes.get(q)!;
         for (const key of pane.keyIds) {
           const s = pane.slotOfKey[key]!;
           starts.push(start);
+          ends.push(end);
           keyIds.push(key);
           slots.push(s);
           release.push(s);
@@ -312,7 +336,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         if (this.mergeScratch.length < this.agg.keys.size) this.mergeScratch = new Int32Array(this.agg.keys.size * 2).fill(-1);
         const merged = this.mergeScratch;
         const windowKeys: number[] = [];
-        for (let p = q - k + 1; p <= q; p++) {
+        for (let p = first; p <= q; p++) {
           const pane = this.panes.get(p);
           if (!pane) continue;
           for (const key of pane.keyIds) {
@@ -328,17 +352,21 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         for (const key of windowKeys) {
           const m = merged[key]!;
           starts.push(start);
+          ends.push(end);
           keyIds.push(key);
           slots.push(m);
           release.push(m);
           merged[key] = -1;
         }
       }
-      // The oldest pane of this window belongs to no later window.
-      const done = this.panes.get(q - k + 1);
-      if (done) {
+      // The oldest pane of a hopping window belongs to no later window; a cumulating period's panes
+      // go with its last window.
+      const [from, to] = this.cumulative ? ((q + 1) % k === 0 ? [first, q] : [q + 1, q]) : [first, first];
+      for (let p = from; p <= to; p++) {
+        const done = this.panes.get(p);
+        if (!done) continue;
         if (k > 1) for (const key of done.keyIds) release.push(done.slotOfKey[key]!);
-        this.panes.delete(q - k + 1);
+        this.panes.delete(p);
       }
       q++;
     }
@@ -346,9 +374,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const count = starts.length;
     if (count > 0) {
       const startCol = Float64Array.from(starts);
-      const endCol = new Float64Array(count);
-      const size = k * this.paneMs;
-      for (let i = 0; i < count; i++) endCol[i] = startCol[i]! + size;
+      const endCol = Float64Array.from(ends);
       const columns: Column[] = [
         { type: 'TIMESTAMP', length: count, values: startCol, valid: null },
         { type: 'TIMESTAMP', length: count, values: endCol, valid: null },
@@ -363,6 +389,12 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     // keys of open windows rather than every key ever seen.
     if (this.panes.size === 0) this.agg.keys.clear();
     else if (this.agg.keys.size > COMPACT_MIN_KEYS) this.compactKeys();
+  }
+
+  /** The first pane of the window that ends with pane q. */
+  private firstPane(q: number): number {
+    const k = this.panesPerWindow;
+    return this.cumulative ? Math.floor(q / k) * k : q - k + 1;
   }
 
   onClose(): void {

@@ -4,7 +4,7 @@
 import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
-import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from './plan.js';
+import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type WindowSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
   add: '+',
@@ -128,6 +128,21 @@ function aggregateText(a: AggregateCall & { readonly name: string }): string {
   return `${ident(a.name)} := ${fn}`;
 }
 
+/** TUMBLE(size=1 min), HOP(slide=10 s, size=1 min, offset=5 s), CUMULATE(step=1 h, size=1 d). */
+export function windowSpecText(w: WindowSpec): string {
+  const offset = w.offsetMs ? `, offset=${durationText(w.offsetMs)}` : '';
+  switch (w.kind) {
+    case 'tumble':
+      return `TUMBLE(size=${durationText(w.sizeMs)}${offset})`;
+    case 'hop':
+      return `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)}${offset})`;
+    case 'cumulate':
+      return `CUMULATE(step=${durationText(w.stepMs)}, size=${durationText(w.sizeMs)}${offset})`;
+    default:
+      return unreachable(w, 'window');
+  }
+}
+
 function sinkText(sink: SinkSpec): string {
   switch (sink.kind) {
     case 'subscribers':
@@ -163,13 +178,17 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       out.push(`${pad}Project: ${named(node.exprs)}`);
       return nodeLines(node.input, depth + 1, out);
     case 'windowAggregate': {
-      const w = node.window;
-      const windowText = w.kind === 'tumble' ? `TUMBLE(size=${durationText(w.sizeMs)})` : `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)})`;
+      const windowText = windowSpecText(node.window);
       out.push(
         `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
       );
       return nodeLines(node.input, depth + 1, out);
     }
+    case 'sessionWindowAggregate':
+      out.push(
+        `${pad}SessionWindowAggregate: SESSION(gap=${durationText(node.gapMs)}) time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
     case 'groupAggregate':
       out.push(`${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`);
       return nodeLines(node.input, depth + 1, out);

@@ -15,6 +15,7 @@ export type {
   PlanNode,
   ProjectNode,
   QueryPlan,
+  SessionWindowAggregateNode,
   SinkSpec,
   SourceNode,
   WindowAggregateNode,

@@ -14,11 +14,22 @@ export interface EventTime {
   readonly watermarkDelayMs: number;
 }
 
-/** Sizes and slides in milliseconds; windows are half-open [start, end) and aligned to the epoch. */
+/**
+ * Sizes and slides in milliseconds; windows are half-open [start, end) and aligned to the epoch, shifted
+ * by `offsetMs` when present: windows then start at offsetMs + n × the slide (the size for TUMBLE and
+ * CUMULATE). The analyzer gives offsetMs only when it is not 0, within [0, slide) for HOP and [0, size)
+ * for TUMBLE and CUMULATE.
+ */
 export type WindowSpec =
-  | { readonly kind: 'tumble'; readonly sizeMs: number }
+  | { readonly kind: 'tumble'; readonly sizeMs: number; readonly offsetMs?: number }
   /** sizeMs is a whole multiple of slideMs (the analyzer guarantees it); windows start every slideMs. */
-  | { readonly kind: 'hop'; readonly sizeMs: number; readonly slideMs: number };
+  | { readonly kind: 'hop'; readonly sizeMs: number; readonly slideMs: number; readonly offsetMs?: number }
+  /**
+   * Flink's CUMULATE: each size-aligned period [s, s + sizeMs) gives the windows [s, s + stepMs),
+   * [s, s + 2 stepMs), …, [s, s + sizeMs), each emitted when the watermark passes its end. sizeMs is a
+   * whole multiple of stepMs.
+   */
+  | { readonly kind: 'cumulate'; readonly sizeMs: number; readonly stepMs: number; readonly offsetMs?: number };
 
 /**
  * Aggregates skip NULL arguments (count_star counts rows). Result types: count_star, count and
@@ -46,6 +57,7 @@ export type PlanNode =
   | FilterNode
   | ProjectNode
   | WindowAggregateNode
+  | SessionWindowAggregateNode
   | GroupAggregateNode;
 
 /**
@@ -93,6 +105,23 @@ export interface WindowAggregateNode {
 }
 
 /**
+ * Session windows, as Flink's SESSION: per key, rows less than gapMs apart in event time belong to one
+ * session, [its first row's time, its last row's time + gapMs); a row that comes within the gap of two
+ * sessions merges them. A session is emitted once, when the watermark reaches its end. Output columns as
+ * WindowAggregateNode's: window_start, window_end, the keys, the aggregates. Rows whose time is behind
+ * the watermark on arrival are dropped and counted.
+ */
+export interface SessionWindowAggregateNode {
+  readonly kind: 'sessionWindowAggregate';
+  readonly input: PlanNode;
+  readonly gapMs: number;
+  /** Index into the input columns of the TIMESTAMP column sessions are computed on. */
+  readonly timeColumn: number;
+  readonly keys: readonly NamedExpr[];
+  readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+}
+
+/**
  * GROUP BY without a window: a continuously updated aggregate. Emits, for every key touched by a
  * batch, its new aggregate row (an upsert changelog, as ksqlDB tables do). Output: keys, then aggregates.
  */
@@ -113,6 +142,7 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
     case 'project':
       return node.exprs.map((e) => ({ name: e.name, type: e.expr.type }));
     case 'windowAggregate':
+    case 'sessionWindowAggregate':
       return [
         { name: 'window_start', type: 'TIMESTAMP' },
         { name: 'window_end', type: 'TIMESTAMP' },

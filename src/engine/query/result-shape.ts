@@ -16,9 +16,12 @@ export interface ResultShape {
    * selects. Empty when some key is not selected, so rows cannot be told apart by their columns.
    */
   readonly keys: readonly string[];
-  /** For windowed aggregates: the window and the output columns holding its bounds, where selected. */
+  /**
+   * For windowed aggregates: the window and the output columns holding its bounds, where selected.
+   * Sessions vary in length: their sizeMs and slideMs are the gap.
+   */
   readonly window?: {
-    readonly kind: WindowSpec['kind'];
+    readonly kind: WindowSpec['kind'] | 'session';
     readonly sizeMs: number;
     readonly slideMs: number;
     readonly startColumn?: string;
@@ -26,13 +29,13 @@ export interface ResultShape {
   };
 }
 
-type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'groupAggregate' }>;
+type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'sessionWindowAggregate' | 'groupAggregate' }>;
 
 export function resultShape(plan: QueryPlan): ResultShape {
   const aggregate = topAggregate(plan.root);
   if (!aggregate) return { changelog: 'append', keys: [] };
   // Index of each aggregate output column that identifies a group, by the output column selecting it.
-  const windowed = aggregate.kind === 'windowAggregate';
+  const windowed = aggregate.kind !== 'groupAggregate';
   const keyCount = aggregate.keys.length + (windowed ? 2 : 0);
   const selected = new Map<number, string>();
   plan.columns.forEach((column, i) => {
@@ -45,16 +48,18 @@ export function resultShape(plan: QueryPlan): ResultShape {
   const complete = windowKnown && required.every((k) => selected.has(k));
   const keys = complete ? [...selected.entries()].sort((a, b) => a[0] - b[0]).map(([, name]) => name) : [];
   if (aggregate.kind === 'groupAggregate') return { changelog: 'upsert', keys };
-  const spec = aggregate.window;
   const start = selected.get(0);
   const end = selected.get(1);
+  const w = aggregate.kind === 'windowAggregate' ? aggregate.window : undefined;
+  const period = w === undefined ? undefined : w.kind === 'hop' ? w.slideMs : w.kind === 'cumulate' ? w.stepMs : w.sizeMs;
+  const gap = aggregate.kind === 'sessionWindowAggregate' ? aggregate.gapMs : 0;
   return {
     changelog: 'append',
     keys,
     window: {
-      kind: spec.kind,
-      sizeMs: spec.sizeMs,
-      slideMs: spec.kind === 'hop' ? spec.slideMs : spec.sizeMs,
+      kind: w?.kind ?? 'session',
+      sizeMs: w?.sizeMs ?? gap,
+      slideMs: period ?? gap,
       ...(start === undefined ? {} : { startColumn: start }),
       ...(end === undefined ? {} : { endColumn: end }),
     },
@@ -67,6 +72,7 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
   for (;;) {
     switch (node.kind) {
       case 'windowAggregate':
+      case 'sessionWindowAggregate':
       case 'groupAggregate':
         return node;
       case 'project':
@@ -92,6 +98,7 @@ function originIn(node: PlanNode, index: number, aggregate: AggregateNode): numb
     case 'filter':
       return originIn(node.input, index, aggregate);
     case 'windowAggregate':
+    case 'sessionWindowAggregate':
     case 'groupAggregate':
     case 'source':
       return undefined;

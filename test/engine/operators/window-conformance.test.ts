@@ -48,17 +48,34 @@ function node(window: WindowSpec, aggregates = allAggregates, keyed = true): Win
   };
 }
 
+/** How often windows start (TUMBLE, HOP) or end (CUMULATE). */
+function period(window: WindowSpec): number {
+  return window.kind === 'hop' ? window.slideMs : window.kind === 'cumulate' ? window.stepMs : window.sizeMs;
+}
+
+/** Every window [start, end) holding time t, straight from the definitions. */
+function windowsOf(window: WindowSpec, t: number): [number, number][] {
+  const offset = window.offsetMs ?? 0;
+  const out: [number, number][] = [];
+  if (window.kind === 'cumulate') {
+    const start = Math.floor((t - offset) / window.sizeMs) * window.sizeMs + offset;
+    for (let end = start + window.stepMs; end <= start + window.sizeMs; end += window.stepMs) if (t < end) out.push([start, end]);
+    return out;
+  }
+  const slide = period(window);
+  for (let start = Math.floor((t - offset) / slide) * slide + offset; start > t - window.sizeMs; start -= slide) out.push([start, start + window.sizeMs]);
+  return out;
+}
+
 /** Computes the expected windows by brute force. */
 function oracle(window: WindowSpec, rows: readonly (readonly Value[])[]): Row[] {
-  const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
-  const groups = new Map<string, { start: number; key: Value; rows: (readonly Value[])[] }>();
+  const groups = new Map<string, { start: number; end: number; key: Value; rows: (readonly Value[])[] }>();
   for (const r of rows) {
     const t = r[0] as number;
     if (t === null) continue;
-    const lastStart = Math.floor(t / slide) * slide;
-    for (let start = lastStart; start > t - window.sizeMs; start -= slide) {
-      const id = `${start}|${JSON.stringify(r[1])}`;
-      if (!groups.has(id)) groups.set(id, { start, key: r[1]!, rows: [] });
+    for (const [start, end] of windowsOf(window, t)) {
+      const id = `${start}|${end}|${JSON.stringify(r[1])}`;
+      if (!groups.has(id)) groups.set(id, { start, end, key: r[1]!, rows: [] });
       groups.get(id)!.rows.push(r);
     }
   }
@@ -71,7 +88,7 @@ function oracle(window: WindowSpec, rows: readonly (readonly Value[])[]): Row[] 
     const users = g.rows.map((r) => r[1]).filter((v) => v !== null) as string[];
     out.push({
       window_start: new Date(g.start).toISOString(),
-      window_end: new Date(g.start + window.sizeMs).toISOString(),
+      window_end: new Date(g.end).toISOString(),
       user_id: g.key as string | null,
       cnt: g.rows.length,
       cnt_amount: amounts.length,
@@ -90,7 +107,8 @@ function oracle(window: WindowSpec, rows: readonly (readonly Value[])[]): Row[] 
 }
 
 function sortRows(rows: Row[]): Row[] {
-  return [...rows].sort((a, b) => (a.window_start! < b.window_start! ? -1 : a.window_start! > b.window_start! ? 1 : String(a.user_id) < String(b.user_id) ? -1 : 1));
+  const key = (r: Row) => `${r.window_start}|${r.window_end}|${String(r.user_id)}`;
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function approx(rows: Row[]): Row[] {
@@ -103,6 +121,11 @@ const shapes: { name: string; window: WindowSpec }[] = [
   { name: 'hopping 10 s every 5 s', window: { kind: 'hop', sizeMs: 10_000, slideMs: 5_000 } },
   { name: 'hopping 30 s every 10 s', window: { kind: 'hop', sizeMs: 30_000, slideMs: 10_000 } },
   { name: 'hopping 10 s every 10 s', window: { kind: 'hop', sizeMs: 10_000, slideMs: 10_000 } },
+  { name: 'tumbling 10 s offset 3 s', window: { kind: 'tumble', sizeMs: 10_000, offsetMs: 3_000 } },
+  { name: 'hopping 30 s every 10 s offset 4 s', window: { kind: 'hop', sizeMs: 30_000, slideMs: 10_000, offsetMs: 4_000 } },
+  { name: 'cumulating 30 s in steps of 10 s', window: { kind: 'cumulate', sizeMs: 30_000, stepMs: 10_000 } },
+  { name: 'cumulating 20 s in steps of 5 s offset 7 s', window: { kind: 'cumulate', sizeMs: 20_000, stepMs: 5_000, offsetMs: 7_000 } },
+  { name: 'cumulating 10 s in one step', window: { kind: 'cumulate', sizeMs: 10_000, stepMs: 10_000 } },
 ];
 
 for (const { name, window } of shapes) {
@@ -112,22 +135,27 @@ for (const { name, window } of shapes) {
 
     it('puts a row at a window end into the next window (half-open windows)', () => {
       const h = make(countOnly, false);
-      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
-      h.push([[T0], [T0 + slide - 1], [T0 + slide]]);
+      const slide = period(window);
+      const at = T0 + (window.offsetMs ?? 0);
+      h.push([[at], [at + slide - 1], [at + slide]]);
       const rows = h.watermark(T0 + 10 * window.sizeMs);
-      const first = rows.find((r) => r.window_end === new Date(T0 + slide).toISOString() || r.window_start === new Date(T0).toISOString());
+      const first = rows.find((r) => r.window_end === new Date(at + slide).toISOString() || r.window_start === new Date(at).toISOString());
       expect(first).toBeDefined();
-      const exact = oracle(window, [[T0], [T0 + slide - 1], [T0 + slide]].map((r) => [r[0]!, null, null, null]));
-      expect(rows.map((r) => [r.window_start, r.window_end, r.cnt])).toEqual(exact.map((r) => [r.window_start, r.window_end, r.cnt]));
+      const exact = oracle(window, [[at], [at + slide - 1], [at + slide]].map((r) => [r[0]!, null, null, null]));
+      expect(sortRows(rows).map((r) => [r.window_start, r.window_end, r.cnt])).toEqual(exact.map((r) => [r.window_start, r.window_end, r.cnt]));
     });
 
-    it('aligns windows to the epoch', () => {
+    it('aligns windows to the epoch, shifted by the offset', () => {
       const h = make(countOnly, false);
       h.push([[T0 + 12_345]]);
       const rows = h.watermark(T0 + 10 * window.sizeMs);
+      expect(rows.length).toBe(windowsOf(window, T0 + 12_345).length);
       for (const r of rows) {
-        expect(Date.parse(r.window_start as string) % (window.kind === 'hop' ? window.slideMs : window.sizeMs)).toBe(0);
-        expect(Date.parse(r.window_end as string) - Date.parse(r.window_start as string)).toBe(window.sizeMs);
+        const start = Date.parse(r.window_start as string) - (window.offsetMs ?? 0);
+        const length = Date.parse(r.window_end as string) - Date.parse(r.window_start as string);
+        expect(start % (window.kind === 'cumulate' ? window.sizeMs : period(window))).toBe(0);
+        if (window.kind === 'cumulate') expect(length % window.stepMs).toBe(0);
+        else expect(length).toBe(window.sizeMs);
       }
     });
 
@@ -138,9 +166,9 @@ for (const { name, window } of shapes) {
       expect(h.watermark(Date.parse(firstEnd) - 1)).toEqual([]);
       const emitted = h.watermark(firstEnd);
       expect(emitted.map((r) => r.window_end)).toEqual([firstEnd]);
-      expect(h.watermark(Date.parse(firstEnd) + 1)).toEqual([]);
+      expect(h.watermark(Date.parse(firstEnd) + 1).filter((r) => r.window_end === firstEnd)).toEqual([]);
       const all = h.watermark(T0 + 100 * window.sizeMs);
-      expect([...emitted, ...all]).toEqual(oracle(window, [[T0 + 1000, null, null, null]]).map((r) => ({ window_start: r.window_start, window_end: r.window_end, cnt: 1 })));
+      expect(sortRows([...emitted, ...all])).toEqual(oracle(window, [[T0 + 1000, null, null, null]]).map((r) => ({ window_start: r.window_start, window_end: r.window_end, cnt: 1 })));
       expect(h.watermark(T0 + 200 * window.sizeMs)).toEqual([]);
     });
 
@@ -150,7 +178,7 @@ for (const { name, window } of shapes) {
       h.push([[T0 + 4999], [T0 + 5000], [T0 + 1]]);
       expect(h.ctx.metrics.lateRows).toBe(2);
       const rows = h.watermark(T0 + 100 * window.sizeMs);
-      expect(rows.reduce((a, r) => a + (r.cnt as number), 0)).toBe(window.sizeMs / (window.kind === 'hop' ? window.slideMs : window.sizeMs));
+      expect(rows.reduce((a, r) => a + (r.cnt as number), 0)).toBe(windowsOf(window, T0 + 5000).length);
     });
 
     it('computes every aggregate per key, with NULL keys and NULL values, across batches', () => {
@@ -174,7 +202,7 @@ for (const { name, window } of shapes) {
       for (let i = 0; i < 90; i++) rows.push([T0 + ((i * 7919) % 45_000), ['x', 'y', null][i % 3]!, i % 4 === 0 ? null : (i * 13) % 17, i % 5 === 0 ? null : i % 9]);
       h.push(rows);
       const names = ['window_start', 'window_end', 'user_id', ...numeric.map((a) => a.name)];
-      const pick = (r: Row) => Object.fromEntries(names.map((k) => [k, r[k]]));
+      const pick = (r: Row): Row => Object.fromEntries(names.map((k) => [k, r[k] ?? null]));
       expect(approx(sortRows(h.watermark(T0 + 100_000)))).toEqual(approx(oracle(window, rows).map(pick)));
     });
 
@@ -207,6 +235,10 @@ for (const { name, window } of shapes) {
 describe('window validation', () => {
   it('rejects a hop whose size is not a multiple of its slide', () => {
     expect(() => new WindowAggregate(node({ kind: 'hop', sizeMs: 10_000, slideMs: 3_000 }), input)).toThrow('HOP size 10 s must be a whole multiple of slide 3 s');
+  });
+  it('rejects a cumulate whose size is not a multiple of its step, and an offset outside the period', () => {
+    expect(() => new WindowAggregate(node({ kind: 'cumulate', sizeMs: 10_000, stepMs: 3_000 }), input)).toThrow('CUMULATE size 10 s must be a whole multiple of step 3 s');
+    expect(() => new WindowAggregate(node({ kind: 'hop', sizeMs: 10_000, slideMs: 5_000, offsetMs: 5_000 }), input)).toThrow('window offset must be a whole number of milliseconds in [0, 5000), got 5000');
   });
   it('rejects a time column that is not a TIMESTAMP', () => {
     expect(() => new WindowAggregate({ ...node({ kind: 'tumble', sizeMs: 1000 }), timeColumn: 2 }, input)).toThrow(/must be TIMESTAMP, got DOUBLE/);
