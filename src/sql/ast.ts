@@ -52,6 +52,8 @@ export type Expression =
       /** COUNT(*). */
       readonly star: boolean;
       readonly distinct: boolean;
+      /** `FILTER (WHERE …)` after the call, with the span of the word FILTER. */
+      readonly filter?: { readonly where: Expression; readonly span: SourceSpan };
       readonly span: SourceSpan;
     }
   /** EXTRACT(unit FROM ts) */

@@ -558,6 +558,11 @@ class AstBuilder extends BaseVisitor {
     const args = nodes(ctx, 'argument').map((n) => this.expr(n));
     const fromNode = node(ctx, 'from');
     const forNode = node(ctx, 'for');
+    const filterWord = token(ctx, 'Filter');
+    // Only aggregates take FILTER: the special forms below never are one.
+    if (filterWord && (fromNode || node(ctx, 'toUnit') || token(ctx, 'trimSide') || name === 'TRIM' || name === 'EXTRACT')) {
+      this.fail('InvalidGrouping', `FILTER (WHERE …) is only allowed after an aggregate function such as COUNT(*), not ${name}`, tokenSpan(filterWord));
+    }
     const toUnit = node(ctx, 'toUnit');
     const trimSide = token(ctx, 'trimSide');
     const quantifier = token(ctx, 'quantifier');
@@ -600,6 +605,7 @@ class AstBuilder extends BaseVisitor {
       this.fail(`DISTINCT is only supported in COUNT(DISTINCT x), not ${name}`, tokenSpan(quantifier));
     }
     if (star && name !== 'COUNT') this.fail(`Only COUNT accepts *, not ${name}`, tokenSpan(token(ctx, 'Star')!));
+    const filterNode = node(ctx, 'filter');
     return {
       kind: 'call',
       name,
@@ -607,7 +613,8 @@ class AstBuilder extends BaseVisitor {
       args,
       star,
       distinct: quantifier?.image.toUpperCase() === 'DISTINCT',
-      span,
+      ...(filterWord && filterNode ? { filter: { where: this.expr(filterNode), span: tokenSpan(filterWord) } } : {}),
+      span: filterWord ? joinSpans(fnName.span, tokenSpan(token(ctx, 'filterEnd')!)) : span,
     };
   }
 

@@ -254,6 +254,9 @@ export class ExpressionTyper {
 
   private call(e: Extract<Expression, { kind: 'call' }>, ctx: ExprContext): Typed {
     const name = e.name;
+    if (e.filter && !(name in AGGREGATES)) {
+      this.fail('InvalidGrouping', `FILTER (WHERE …) is only allowed after an aggregate function such as COUNT(*), not ${name}`, e.filter.span);
+    }
     if (name in AGGREGATES) {
       if (ctx.clause === 'AGGREGATE') this.fail('InvalidGrouping', 'Aggregate functions cannot be nested', e.nameSpan);
       const hint = ctx.clause === 'WHERE' ? '; filter on aggregates with HAVING' : '';

@@ -110,6 +110,9 @@ export class GroupingAnalyzer {
 
   /** After grouping: aggregates, window bounds and whole GROUP BY expressions become output columns. */
   grouped(e: Expression, ctx: ExprContext, grouping: Grouping): Typed | undefined {
+    if (e.kind === 'call' && e.filter && !(e.name in AGGREGATES)) {
+      this.fail('InvalidGrouping', `FILTER (WHERE …) is only allowed after an aggregate function such as COUNT(*), not ${e.name}`, e.filter.span);
+    }
     if (e.kind === 'call' && e.name in AGGREGATES) return this.aggregate(e, ctx, grouping);
     if (e.kind === 'call' && e.name in WINDOW_AUX) return this.windows.windowBound(e, ctx, grouping);
     if (e.kind === 'columnRef') {
@@ -162,6 +165,11 @@ export class GroupingAnalyzer {
         default:
           callSpec = { fn: base, arg: arg.ir, type };
       }
+    }
+    if (e.filter) {
+      const where = e.filter.where;
+      const typed = this.typer.expr(where, { relation: ctx.relation, clause: 'FILTER' });
+      callSpec = { ...callSpec, filter: this.typer.rules.expectBoolean(typed, 'FILTER', where.span) };
     }
     const key = JSON.stringify(callSpec);
     let index = grouping.aggregates.findIndex((a) => a.key === key);

@@ -554,6 +554,17 @@ export class SqlParser extends CstParser {
       ]);
     });
     this.CONSUME(t.RParen);
+    // COUNT(*) FILTER (WHERE …); `FILTER` alone after a call stays an alias.
+    this.OPTION5({
+      GATE: () => this.LA(2).tokenType === t.LParen && this.LA(3).tokenType === t.Where,
+      DEF: () => {
+        this.CONSUME(t.Filter);
+        this.CONSUME3(t.LParen);
+        this.CONSUME(t.Where);
+        this.SUBRULE6(this.expression, { LABEL: 'filter' });
+        this.CONSUME3(t.RParen, { LABEL: 'filterEnd' });
+      },
+    });
   });
 
   // col or qualifier.col

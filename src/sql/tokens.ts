@@ -118,6 +118,7 @@ export const To = nonReserved('TO');
 export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
 export const Partition = nonReserved('PARTITION');
+export const Filter = nonReserved('FILTER');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

@@ -1,6 +1,6 @@
 // Which of the source's columns a plan reads, so the source decodes only those (others stay NULL).
 import type { Expr } from '../plan/expr.js';
-import type { PlanNode } from '../plan/plan.js';
+import type { AggregateCall, PlanNode } from '../plan/plan.js';
 import { unreachable } from '../errors.js';
 
 function collect(e: Expr, out: Set<number>): void {
@@ -37,6 +37,11 @@ function collect(e: Expr, out: Set<number>): void {
   }
 }
 
+function aggregateColumns(a: AggregateCall, out: Set<number>): void {
+  if (a.arg) collect(a.arg, out);
+  if (a.filter) collect(a.filter, out);
+}
+
 /**
  * Source column indexes the plan reads, or undefined when it passes source rows through whole (a
  * chain of filters up to the output, where every column is seen).
@@ -64,11 +69,11 @@ export function sourceColumnsUsed(root: PlanNode): Set<number> | undefined {
       case 'sessionWindowAggregate':
         used.add(n.timeColumn);
         for (const k of n.keys) collect(k.expr, used);
-        for (const a of n.aggregates) if (a.arg) collect(a.arg, used);
+        for (const a of n.aggregates) aggregateColumns(a, used);
         return used;
       case 'groupAggregate':
         for (const k of n.keys) collect(k.expr, used);
-        for (const a of n.aggregates) if (a.arg) collect(a.arg, used);
+        for (const a of n.aggregates) aggregateColumns(a, used);
         return used;
     }
   }

@@ -125,7 +125,7 @@ function named(list: readonly NamedExpr[]): string {
 
 function aggregateText(a: AggregateCall & { readonly name: string }): string {
   const fn = a.fn === 'count_star' ? 'COUNT(*)' : a.fn === 'count_distinct' ? `COUNT(DISTINCT ${exprText(a.arg!)})` : `${a.fn.toUpperCase()}(${exprText(a.arg!)})`;
-  return `${ident(a.name)} := ${fn}`;
+  return `${ident(a.name)} := ${fn}${a.filter ? ` FILTER (WHERE ${exprText(a.filter)})` : ''}`;
 }
 
 /** TUMBLE(size=1 min), HOP(slide=10 s, size=1 min, offset=5 s), CUMULATE(step=1 h, size=1 d). */

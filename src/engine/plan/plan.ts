@@ -45,6 +45,8 @@ export interface AggregateCall {
   /** Absent for count_star. Evaluated against the aggregate's input columns. */
   readonly arg?: Expr;
   readonly type: DataType;
+  /** FILTER (WHERE …): a BOOLEAN over the input columns; only rows where it is TRUE are aggregated. */
+  readonly filter?: Expr;
 }
 
 export interface NamedExpr {
