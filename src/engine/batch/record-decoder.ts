@@ -319,7 +319,7 @@ export class RecordDecoder {
       else keys.appendEmpty();
       if (wantSeqs) seqs.append(rec.sequenceNumber);
       else seqs.appendEmpty();
-      if (wantSubs) subPairs[2 * rows] = subSequenceNumbers![r]!;
+      if (wantSubs) subPairs[2 * rows] = subSequenceNumbers[r]!;
       rows++;
     }
     const shards = new Utf8Writer(rows, wantShard ? rows * 21 : 0);

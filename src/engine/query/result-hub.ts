@@ -148,9 +148,9 @@ export class ResultHub {
     let set = this.subscribers.get(queryId);
     if (!set) this.subscribers.set(queryId, (set = new Set()));
     const s: Subscriber = new Subscriber(listener, max, (x) => {
-      set!.delete(x);
+      set.delete(x);
       // An emptied set goes too: ids of queries long gone (or never started) must not pile up here.
-      if (set!.size === 0 && this.subscribers.get(queryId) === set) this.subscribers.delete(queryId);
+      if (set.size === 0 && this.subscribers.get(queryId) === set) this.subscribers.delete(queryId);
     });
     set.add(s);
     return s;
