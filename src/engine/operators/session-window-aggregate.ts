@@ -14,7 +14,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { SessionWindowAggregateNode } from '../plan/plan.js';
-import type { Column } from '../batch/column.js';
+import { numericValues, type Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
@@ -101,7 +101,7 @@ export class SessionWindowAggregate implements Operator {
     const agg = this.agg;
     const view = agg.view(batch);
     const time = view.column(this.timeColumn);
-    const times = time.values as Float64Array;
+    const times = numericValues(time);
     const tv = time.valid;
     const keyIds = agg.keyIds(view);
     this.ensureKeys(agg.keys.size);
