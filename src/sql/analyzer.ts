@@ -128,6 +128,7 @@ export class Analyzer {
           ...(window ? { window } : {}),
           keys: grouping.keys.map((k) => ({ name: k.name, expr: k.ir })),
           aggregates: grouping.aggregates.map((a) => ({ ...a.call, name: a.name })),
+          ...(grouping.sets ? { groupingSets: grouping.sets } : {}),
         }
       : undefined;
     const logical: LogicalSelect = {

@@ -90,12 +90,26 @@ export type FromItem =
       readonly span: SourceSpan;
     };
 
+/** A GROUP BY element: an expression, a list (a, b) or (), ROLLUP (…), CUBE (…) or GROUPING SETS (…). */
+export type GroupingElement =
+  | { readonly kind: 'expr'; readonly expr: Expression }
+  | { readonly kind: 'tuple'; readonly columns: readonly Expression[]; readonly span: SourceSpan }
+  /** Each item is a column or a list of columns written together, as in ROLLUP (a, (b, c)). */
+  | { readonly kind: 'rollup' | 'cube'; readonly items: readonly (readonly Expression[])[]; readonly span: SourceSpan }
+  | { readonly kind: 'groupingSets'; readonly items: readonly GroupingElement[]; readonly span: SourceSpan };
+
 export interface Query {
   readonly kind: 'query';
   readonly items: readonly SelectItem[];
   readonly from: FromItem;
   readonly where?: Expression;
+  /** Every expression GROUP BY names, in order, including those inside GROUPING SETS, ROLLUP and CUBE. */
   readonly groupBy: readonly Expression[];
+  /**
+   * With GROUPING SETS, ROLLUP or CUBE: the sets of grouping columns, each a list of indexes into
+   * `groupBy` (see grouping-sets.ts); absent for a GROUP BY that is one set.
+   */
+  readonly groupingSets?: { readonly sets: readonly (readonly number[])[]; readonly span: SourceSpan };
   readonly having?: Expression;
   readonly span: SourceSpan;
 }

@@ -10,6 +10,7 @@ import type {
   ColumnDefinition,
   Expression,
   FromItem,
+  GroupingElement,
   InsertStatementNode,
   Name,
   OptionEntry,
@@ -26,6 +27,7 @@ import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
 import { windowTableItem, type TableFunctionArgument } from './window-table-functions.js';
+import { expandGrouping } from './grouping-sets.js';
 
 type Ctx = Record<string, CstElement[] | undefined>;
 
@@ -308,19 +310,48 @@ class AstBuilder extends BaseVisitor {
     const having = node(ctx, 'having');
     const items = nodes(ctx, 'selectItem').map((n) => this.visit(n) as SelectItem);
     const from = this.visit(node(ctx, 'fromItem')!) as FromItem;
-    const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
+    const elements = inOrder(ctx, ['groupBy', 'groupingElement']).map((n): GroupingElement =>
+      (n as CstNode).name === 'groupingSets' ? (this.visit(n as CstNode) as GroupingElement) : { kind: 'expr', expr: this.expr(n as CstNode) },
+    );
+    const { groupBy, sets: groupingSets } = expandGrouping(elements, (message, at) => this.fail('InvalidGrouping', message, at));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
-    const last = havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    const lastElement = elements[elements.length - 1];
+    const lastGroup = lastElement === undefined ? undefined : lastElement.kind === 'expr' ? lastElement.expr.span : lastElement.span;
+    const last = havingExpr?.span ?? lastGroup ?? whereExpr?.span ?? from.span;
     return {
       kind: 'query',
       items,
       from,
       ...(whereExpr ? { where: whereExpr } : {}),
       groupBy,
+      ...(groupingSets ? { groupingSets } : {}),
       ...(havingExpr ? { having: havingExpr } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
+  }
+
+  groupingSets(ctx: Ctx): GroupingElement {
+    const form = token(ctx, 'form');
+    const close = tokens(ctx, 'RParen');
+    if (!form) return this.visit(node(ctx, 'tuple')!) as GroupingElement;
+    const span = joinSpans(tokenSpan(form), tokenSpan(close[close.length - 1]!));
+    const items = nodes(ctx, 'item');
+    if (form.tokenType.name === 'Grouping') {
+      const elements = items.map((n): GroupingElement => (n.name === 'groupingSets' ? (this.visit(n) as GroupingElement) : { kind: 'expr', expr: this.expr(n) }));
+      return { kind: 'groupingSets', items: elements, span };
+    }
+    const columns = items.map((n): Expression[] => {
+      if (n.name !== 'groupingTuple') return [this.expr(n)];
+      const tuple = this.visit(n) as Extract<GroupingElement, { kind: 'tuple' }>;
+      if (tuple.columns.length === 0) this.fail('InvalidGrouping', `${form.image.toUpperCase()} takes columns or lists of columns, not an empty list ()`, tuple.span);
+      return [...tuple.columns];
+    });
+    return { kind: form.tokenType.name === 'Rollup' ? 'rollup' : 'cube', items: columns, span };
+  }
+
+  groupingTuple(ctx: Ctx): GroupingElement {
+    return { kind: 'tuple', columns: nodes(ctx, 'column').map((n) => this.expr(n)), span: joinSpans(tokenSpan(token(ctx, 'LParen')!), tokenSpan(token(ctx, 'RParen')!)) };
   }
 
   selectItem(ctx: Ctx): SelectItem {

@@ -4,7 +4,7 @@
 import { unreachable } from '../engine/errors.js';
 import type { DataType, Expr } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
-import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
+import { AGGREGATES, GROUPING_FUNCTIONS, WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-calls.js';
 import type { Relation, Scope } from './scope.js';
@@ -262,6 +262,9 @@ export class ExpressionTyper {
       const hint = ctx.clause === 'WHERE' ? '; filter on aggregates with HAVING' : '';
       this.fail('InvalidGrouping', `Aggregate function ${name} is not allowed in ${ctx.clause}${hint}`, e.nameSpan);
     }
+    if (GROUPING_FUNCTIONS.has(name)) {
+      this.fail('InvalidGrouping', `${name}(...) is only allowed in the select list and HAVING of a query with GROUP BY`, e.nameSpan);
+    }
     if (name === 'TUMBLE' || name === 'HOP' || name === 'SESSION') {
       this.fail('InvalidWindow', `${name}(...) belongs in GROUP BY; select its bounds with ${name}_START(...) and ${name}_END(...)`, e.nameSpan);
     }
@@ -271,7 +274,7 @@ export class ExpressionTyper {
     }
     if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside a window table function such as TABLE(TUMBLE(...))', e.nameSpan);
     const args = e.args.map((a) => this.expr(a, ctx));
-    const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP', 'SESSION'];
+    const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), ...GROUPING_FUNCTIONS, 'TUMBLE', 'HOP', 'SESSION'];
     return typeScalarCall(e, args, this.rules, known);
   }
 }

@@ -24,11 +24,17 @@ export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP' | 'SESSI
   SESSION_END: { fn: 'SESSION', end: true },
 };
 
-/** Whether an expression calls an aggregate or a window bound anywhere inside it. */
+/**
+ * GROUPING(a, b) and its other name GROUPING_ID(a, b): a bit per argument, the first argument's the
+ * highest, set when the group's grouping set leaves that column out (so the column reads NULL there).
+ */
+export const GROUPING_FUNCTIONS: ReadonlySet<string> = new Set(['GROUPING', 'GROUPING_ID']);
+
+/** Whether an expression calls an aggregate, a window bound or GROUPING anywhere inside it. */
 export function containsAggregate(e: Expression): boolean {
   switch (e.kind) {
     case 'call':
-      return e.name in AGGREGATES || e.name in WINDOW_AUX || e.args.some((a) => containsAggregate(a));
+      return e.name in AGGREGATES || e.name in WINDOW_AUX || GROUPING_FUNCTIONS.has(e.name) || e.args.some((a) => containsAggregate(a));
     case 'binary':
       return containsAggregate(e.left) || containsAggregate(e.right);
     case 'unary':

@@ -4,12 +4,13 @@
 import type { AggregateCall, Expr } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
-import { AGGREGATES, containsAggregate, WINDOW_AUX } from './group-functions.js';
+import { AGGREGATES, containsAggregate, GROUPING_FUNCTIONS, WINDOW_AUX } from './group-functions.js';
 import type { LogicalAggregate } from './logical-plan.js';
 import type { Relation, Scope } from './scope.js';
 import { SqlError, type SourceSpan } from './sql-error.js';
 import { isNumeric, type Fail, type Typed } from './typing.js';
 import type { GroupWindowFunction, WindowAnalyzer } from './windows.js';
+import { groupingCall, keySets, type GroupingRole } from './grouping-sets.js';
 
 /** What grouping makes of a query: its keys and aggregates, in output order after any window bounds. */
 export interface Grouping {
@@ -19,6 +20,11 @@ export interface Grouping {
   readonly tableWindow: boolean;
   /** 2 when window_start and window_end come first. */
   readonly offset: number;
+  /**
+   * GROUPING SETS, ROLLUP and CUBE: each set as indexes into `keys`. The aggregate then has one more key
+   * after `keys`, the number of the set a group belongs to, before the aggregates.
+   */
+  readonly sets?: readonly (readonly number[])[];
 }
 
 export class GroupingAnalyzer {
@@ -41,6 +47,7 @@ export class GroupingAnalyzer {
     let window: LogicalAggregate['window'];
     const windowColumnsSeen = new Set<string>();
     const keySpans: SourceSpan[] = [];
+    const roles: GroupingRole[] = [];
     for (const g of query.groupBy) {
       if (g.kind === 'call' && g.name === 'CUMULATE') {
         this.fail('InvalidWindow', 'CUMULATE is a window table function only: FROM TABLE(CUMULATE(TABLE stream, DESCRIPTOR(time_column), step, size)) GROUP BY window_start, window_end, …', g.nameSpan);
@@ -49,16 +56,18 @@ export class GroupingAnalyzer {
         if (relation.windowTable) {
           this.fail('InvalidWindow', `GROUP BY ${g.name}(...) cannot be combined with FROM TABLE(${relation.windowTable.fn}(...)); group by window_start, window_end instead`, g.span);
         }
-        if (groupWindow) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE, HOP or SESSION', g.span);
         const { timeColumn, spec, argsKey } = this.windows.groupWindowCall(g, relation);
+        if (groupWindow && groupWindow.argsKey !== argsKey) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE, HOP or SESSION', g.span);
         groupWindow = { fn: g.name, argsKey };
         window = { spec, timeColumn };
+        roles.push('window');
         continue;
       }
       if (g.kind === 'columnRef' && relation.windowTable) {
         const column = this.scope.findColumn(g, relation);
         if (column.window) {
           windowColumnsSeen.add(column.window);
+          roles.push('window');
           continue;
         }
       }
@@ -66,10 +75,19 @@ export class GroupingAnalyzer {
       const typed = this.typer.expr(g, input);
       if (typed.type === 'INTERVAL' || typed.type === 'NULL') this.fail('InvalidGrouping', `Cannot group by ${typed.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, g.span);
       const key = JSON.stringify(typed.ir);
-      if (keys.some((k) => k.key === key)) continue;
+      const known = keys.findIndex((k) => k.key === key);
+      roles.push(known >= 0 ? known : keys.length);
+      if (known >= 0) continue;
       const name = g.kind === 'columnRef' ? this.scope.columnName(g, relation) : this.keyName(key, items, input, keys.length);
       keys.push({ key, name, ir: typed.ir });
       keySpans.push(g.span);
+    }
+    let sets: number[][] | undefined;
+    if (query.groupingSets) {
+      if (relation.windowTable?.fn === 'SESSION') {
+        this.fail('InvalidGrouping', 'GROUPING SETS, ROLLUP and CUBE cannot group TABLE(SESSION(...)), whose sessions are kept per PARTITION BY key; write FROM stream GROUP BY SESSION(time_column, gap), ROLLUP(...) instead', query.groupingSets.span);
+      }
+      sets = keySets(query.groupingSets, roles, window !== undefined || relation.windowTable !== undefined, (message, at) => this.fail('InvalidGrouping', message, at));
     }
     if (relation.windowTable) {
       const missing = (['start', 'end'] as const).filter((w) => !windowColumnsSeen.has(w));
@@ -90,6 +108,7 @@ export class GroupingAnalyzer {
         ...(groupWindow ? { groupWindow } : {}),
         tableWindow: relation.windowTable !== undefined,
         offset: window ? 2 : 0,
+        ...(sets ? { sets } : {}),
       },
       ...(window ? { window } : {}),
     };
@@ -114,6 +133,7 @@ export class GroupingAnalyzer {
       this.fail('InvalidGrouping', `FILTER (WHERE …) is only allowed after an aggregate function such as COUNT(*), not ${e.name}`, e.filter.span);
     }
     if (e.kind === 'call' && e.name in AGGREGATES) return this.aggregate(e, ctx, grouping);
+    if (e.kind === 'call' && GROUPING_FUNCTIONS.has(e.name)) return groupingCall(e, grouping, (arg) => this.keyOf(arg, ctx, grouping), this.fail);
     if (e.kind === 'call' && e.name in WINDOW_AUX) return this.windows.windowBound(e, ctx, grouping);
     if (e.kind === 'columnRef') {
       const column = this.scope.findColumn(e, ctx.relation);
@@ -132,6 +152,21 @@ export class GroupingAnalyzer {
     if (index < 0) return undefined;
     const k = grouping.keys[index]!;
     return { ir: { kind: 'column', index: grouping.offset + index, name: k.name, type: k.ir.type }, type: k.ir.type };
+  }
+
+  /** The grouping key an expression is (its index in the keys), 'window' for the window, else undefined. */
+  private keyOf(e: Expression, ctx: ExprContext, grouping: Grouping): number | 'window' | undefined {
+    if (e.kind === 'columnRef' && this.scope.findColumn(e, ctx.relation).window) return 'window';
+    if (e.kind === 'call' && grouping.groupWindow && e.name === grouping.groupWindow.fn) return 'window';
+    let typed: Typed;
+    try {
+      typed = this.typer.expr(e, { relation: ctx.relation, clause: ctx.clause });
+    } catch (error) {
+      if (error instanceof SqlError) return undefined;
+      throw error;
+    }
+    const index = grouping.keys.findIndex((k) => k.key === JSON.stringify(typed.ir));
+    return index < 0 ? undefined : index;
   }
 
   /** An aggregate call: typed, checked and added to the grouping once however often it is written. */
@@ -181,7 +216,7 @@ export class GroupingAnalyzer {
     }
     const a = grouping.aggregates[index]!;
     return {
-      ir: { kind: 'column', index: grouping.offset + grouping.keys.length + index, name: a.name, type: callSpec.type },
+      ir: { kind: 'column', index: grouping.offset + grouping.keys.length + (grouping.sets ? 1 : 0) + index, name: a.name, type: callSpec.type },
       type: callSpec.type,
     };
   }

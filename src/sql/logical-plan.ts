@@ -20,6 +20,8 @@ export interface LogicalAggregate {
   readonly window?: { readonly spec: LogicalWindowSpec; readonly timeColumn: number };
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly NamedAggregate[];
+  /** GROUPING SETS, ROLLUP, CUBE: each set as indexes into `keys` (see grouping-sets.ts). */
+  readonly groupingSets?: readonly (readonly number[])[];
 }
 
 /** One SELECT block: input → WHERE → aggregate → HAVING → select list. */

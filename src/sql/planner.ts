@@ -1,7 +1,7 @@
 // Analyzed query → physical plan as data: source → filter (WHERE) → window or group aggregate →
 // filter (HAVING) → project, with expressions already in the engine's IR.
 
-import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec } from '../engine/plan/index.js';
+import { GROUPING_SET_COLUMN, outputColumns, type ColumnSchema, type DataType, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from '../engine/plan/index.js';
 import type { LogicalInput, LogicalSelect } from './logical-plan.js';
 
 export function planSelect(select: LogicalSelect): PlanNode {
@@ -9,7 +9,15 @@ export function planSelect(select: LogicalSelect): PlanNode {
   if (select.where) node = { kind: 'filter', input: node, predicate: select.where };
   const aggregate = select.aggregate;
   if (aggregate) {
-    const { keys, aggregates } = aggregate;
+    const { aggregates } = aggregate;
+    let keys = aggregate.keys;
+    if (aggregate.groupingSets) {
+      // Each row once per set, then grouped by the Expand's keys and the number of its set.
+      const width = outputColumns(node).length;
+      const column = (index: number, name: string, type: DataType): NamedExpr => ({ name, expr: { kind: 'column', index, name, type } });
+      node = { kind: 'expand', input: node, keys, sets: aggregate.groupingSets };
+      keys = [...keys.map((k, j) => column(width + j, k.name, k.expr.type)), column(width + keys.length, GROUPING_SET_COLUMN, 'BIGINT')];
+    }
     const window = aggregate.window;
     if (!window) node = { kind: 'groupAggregate', input: node, keys, aggregates };
     else if (window.spec.kind === 'session') {

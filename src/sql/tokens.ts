@@ -119,6 +119,10 @@ export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
 export const Partition = nonReserved('PARTITION');
 export const Filter = nonReserved('FILTER');
+export const Grouping = nonReserved('GROUPING');
+export const Sets = nonReserved('SETS');
+export const Rollup = nonReserved('ROLLUP');
+export const Cube = nonReserved('CUBE');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

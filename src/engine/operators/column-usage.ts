@@ -54,6 +54,8 @@ export function sourceColumnsUsed(root: PlanNode): Set<number> | undefined {
     node = node.input;
   }
   const used = new Set<number>([node.eventTime.column]);
+  // After an Expand, aggregate keys are the Expand's own columns, not the source's.
+  let expanded = false;
   for (const n of chain) {
     switch (n.kind) {
       case 'source':
@@ -65,14 +67,18 @@ export function sourceColumnsUsed(root: PlanNode): Set<number> | undefined {
       case 'project':
         for (const e of n.exprs) collect(e.expr, used);
         return used;
+      case 'expand':
+        for (const k of n.keys) collect(k.expr, used);
+        expanded = true;
+        continue;
       case 'windowAggregate':
       case 'sessionWindowAggregate':
         used.add(n.timeColumn);
-        for (const k of n.keys) collect(k.expr, used);
+        if (!expanded) for (const k of n.keys) collect(k.expr, used);
         for (const a of n.aggregates) aggregateColumns(a, used);
         return used;
       case 'groupAggregate':
-        for (const k of n.keys) collect(k.expr, used);
+        if (!expanded) for (const k of n.keys) collect(k.expr, used);
         for (const a of n.aggregates) aggregateColumns(a, used);
         return used;
     }

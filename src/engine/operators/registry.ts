@@ -6,6 +6,7 @@ import type { PlanNode } from '../plan/plan.js';
 import type { Operator } from './operator.js';
 import { Filter } from './filter.js';
 import { Project } from './project.js';
+import { Expand } from './expand.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
 import { SessionWindowAggregate } from './session-window-aggregate.js';
@@ -24,6 +25,7 @@ export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } 
   source: (node) => new Source(node),
   filter: (node, input, o) => new Filter(node, input, o),
   project: (node, input, o) => new Project(node, input, o),
+  expand: (node, input, o) => new Expand(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   sessionWindowAggregate: (node, input, o) => new SessionWindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),

@@ -177,6 +177,11 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'project':
       out.push(`${pad}Project: ${named(node.exprs)}`);
       return nodeLines(node.input, depth + 1, out);
+    case 'expand': {
+      const sets = node.sets.map((set) => `(${set.map((k) => ident(node.keys[k]?.name ?? '?')).join(', ')})`);
+      out.push(`${pad}Expand: keys=[${named(node.keys)}] sets=[${sets.join(', ')}]`);
+      return nodeLines(node.input, depth + 1, out);
+    }
     case 'windowAggregate': {
       const windowText = windowSpecText(node.window);
       out.push(

@@ -58,6 +58,7 @@ export type PlanNode =
   | SourceNode
   | FilterNode
   | ProjectNode
+  | ExpandNode
   | WindowAggregateNode
   | SessionWindowAggregateNode
   | GroupAggregateNode;
@@ -89,6 +90,26 @@ export interface ProjectNode {
   readonly kind: 'project';
   readonly input: PlanNode;
   readonly exprs: readonly NamedExpr[];
+}
+
+/** The name of the column ExpandNode adds: the number of the grouping set a row stands for. */
+export const GROUPING_SET_COLUMN = '$grouping_set';
+
+/** Grouping sets one aggregate may have: each input row is aggregated once per set. */
+export const MAX_GROUPING_SETS = 256;
+
+/**
+ * GROUPING SETS, ROLLUP and CUBE: each input row once per grouping set, with the keys outside the set
+ * NULL. Output columns: the input's, then the keys, then GROUPING_SET_COLUMN (BIGINT), the set's index
+ * in `sets`. An aggregate after it groups by the keys and the set number, so each set's groups stay
+ * apart (even a set that is listed twice, as SQL wants).
+ */
+export interface ExpandNode {
+  readonly kind: 'expand';
+  readonly input: PlanNode;
+  readonly keys: readonly NamedExpr[];
+  /** Each grouping set: indexes into `keys`, ascending. */
+  readonly sets: readonly (readonly number[])[];
 }
 
 /**
@@ -143,6 +164,8 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
       return outputColumns(node.input);
     case 'project':
       return node.exprs.map((e) => ({ name: e.name, type: e.expr.type }));
+    case 'expand':
+      return [...outputColumns(node.input), ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), { name: GROUPING_SET_COLUMN, type: 'BIGINT' }];
     case 'windowAggregate':
     case 'sessionWindowAggregate':
       return [

@@ -79,6 +79,7 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
       case 'filter':
         node = node.input;
         break;
+      case 'expand':
       case 'source':
         return undefined;
       default:
@@ -100,6 +101,7 @@ function originIn(node: PlanNode, index: number, aggregate: AggregateNode): numb
     case 'windowAggregate':
     case 'sessionWindowAggregate':
     case 'groupAggregate':
+    case 'expand':
     case 'source':
       return undefined;
     default:
