@@ -111,6 +111,8 @@ export interface Query {
    */
   readonly groupingSets?: { readonly sets: readonly (readonly number[])[]; readonly span: SourceSpan };
   readonly having?: Expression;
+  /** `… WITH (bad_records = 'x')` after the query: how the query runs, not what it computes. */
+  readonly options?: readonly OptionEntry[];
   readonly span: SourceSpan;
 }
 

@@ -318,7 +318,10 @@ class AstBuilder extends BaseVisitor {
     const havingExpr = having ? this.expr(having) : undefined;
     const lastElement = elements[elements.length - 1];
     const lastGroup = lastElement === undefined ? undefined : lastElement.kind === 'expr' ? lastElement.expr.span : lastElement.span;
-    const last = havingExpr?.span ?? lastGroup ?? whereExpr?.span ?? from.span;
+    const withNode = node(ctx, 'withOptions');
+    const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
+    const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
+    const last = (closing && tokenSpan(closing)) ?? havingExpr?.span ?? lastGroup ?? whereExpr?.span ?? from.span;
     return {
       kind: 'query',
       items,
@@ -327,6 +330,7 @@ class AstBuilder extends BaseVisitor {
       groupBy,
       ...(groupingSets ? { groupingSets } : {}),
       ...(havingExpr ? { having: havingExpr } : {}),
+      ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
   }
