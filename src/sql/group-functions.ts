@@ -4,6 +4,7 @@
 import { unreachable } from '../engine/errors.js';
 import type { AggregateFn } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
+import type { Fail } from './typing.js';
 
 export const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
   COUNT: 'count',
@@ -13,7 +14,17 @@ export const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
   MAX: 'max',
   STDDEV: 'stddev',
   STDDEV_SAMP: 'stddev',
+  APPROX_COUNT_DISTINCT: 'approx_count_distinct',
+  APPROX_PERCENTILE: 'approx_percentile',
+  PERCENTILE_APPROX: 'approx_percentile',
 };
+
+/** APPROX_PERCENTILE's second argument: a number written out, from 0 to 1. */
+export function percentileFraction(name: string, arg: Expression, fail: Fail): number {
+  if (arg.kind !== 'numberLiteral') fail('TypeMismatch', `The fraction of ${name} must be a number written out, such as 0.95`, arg.span);
+  if (!(arg.value >= 0 && arg.value <= 1)) fail('TypeMismatch', `The fraction of ${name} must be between 0 and 1, got ${arg.value}`, arg.span);
+  return arg.value;
+}
 
 export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP' | 'SESSION'; end: boolean }>> = {
   TUMBLE_START: { fn: 'TUMBLE', end: false },

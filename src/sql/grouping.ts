@@ -11,6 +11,7 @@ import { SqlError, type SourceSpan } from './sql-error.js';
 import { isNumeric, type Fail, type Typed } from './typing.js';
 import type { GroupWindowFunction, WindowAnalyzer } from './windows.js';
 import { groupingCall, keySets, type GroupingRole } from './grouping-sets.js';
+import { percentileFraction } from './group-functions.js';
 
 /** What grouping makes of a query: its keys and aggregates, in output order after any window bounds. */
 export interface Grouping {
@@ -177,7 +178,11 @@ export class GroupingAnalyzer {
     if (e.star) {
       callSpec = { fn: 'count_star', type: 'BIGINT' };
     } else {
-      if (e.args.length !== 1) this.fail('TypeMismatch', `${e.name} takes one argument, got ${e.args.length}`, e.span);
+      const arity = base === 'approx_percentile' ? 2 : 1;
+      if (e.args.length !== arity) {
+        const usage = arity === 2 ? `two arguments, ${e.name}(value, fraction), fraction between 0 and 1,` : 'one argument,';
+        this.fail('TypeMismatch', `${e.name} takes ${usage} got ${e.args.length}`, e.span);
+      }
       const arg = this.typer.expr(e.args[0]!, argCtx);
       if (arg.type === 'INTERVAL' || arg.type === 'NULL') this.fail('TypeMismatch', `${e.name} cannot aggregate ${arg.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, e.args[0]!.span);
       const type = arg.type;
@@ -196,6 +201,13 @@ export class GroupingAnalyzer {
         case 'stddev':
           numeric();
           callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE' };
+          break;
+        case 'approx_count_distinct':
+          callSpec = { fn: base, arg: arg.ir, type: 'BIGINT' };
+          break;
+        case 'approx_percentile':
+          numeric();
+          callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE', fraction: percentileFraction(e.name, e.args[1]!, this.fail) };
           break;
         default:
           callSpec = { fn: base, arg: arg.ir, type };

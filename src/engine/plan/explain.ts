@@ -124,7 +124,8 @@ function named(list: readonly NamedExpr[]): string {
 }
 
 function aggregateText(a: AggregateCall & { readonly name: string }): string {
-  const fn = a.fn === 'count_star' ? 'COUNT(*)' : a.fn === 'count_distinct' ? `COUNT(DISTINCT ${exprText(a.arg!)})` : `${a.fn.toUpperCase()}(${exprText(a.arg!)})`;
+  const fraction = a.fraction === undefined ? '' : `, ${a.fraction}`;
+  const fn = a.fn === 'count_star' ? 'COUNT(*)' : a.fn === 'count_distinct' ? `COUNT(DISTINCT ${exprText(a.arg!)})` : `${a.fn.toUpperCase()}(${exprText(a.arg!)}${fraction})`;
   return `${ident(a.name)} := ${fn}${a.filter ? ` FILTER (WHERE ${exprText(a.filter)})` : ''}`;
 }
 

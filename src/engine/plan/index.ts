@@ -8,6 +8,7 @@ export { GROUPING_SET_COLUMN, MAX_GROUPING_SETS, outputColumns, sourceStream } f
 export type {
   AggregateCall,
   AggregateFn,
+  ApproximateAggregateFn,
   EventTime,
   ExpandNode,
   FilterNode,

@@ -38,7 +38,15 @@ export type WindowSpec =
  * (NULL for fewer than two values), as Flink's STDDEV and DuckDB's stddev. sum/avg/min/max/stddev
  * of no non-NULL values is NULL.
  */
-export type AggregateFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev';
+export type AggregateFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev' | ApproximateAggregateFn;
+
+/**
+ * Aggregates answered from a sketch of bounded size (see operators/hyper-log-log.ts and dd-sketch.ts):
+ * approx_count_distinct BIGINT, the number of distinct non-NULL values within a relative standard error
+ * of 1.6% (0 for none); approx_percentile DOUBLE, over numbers, the value at rank ⌊fraction × (n − 1)⌋
+ * of the n non-NULL values in order, within 1% of it (NULL for none).
+ */
+export type ApproximateAggregateFn = 'approx_count_distinct' | 'approx_percentile';
 
 export interface AggregateCall {
   readonly fn: AggregateFn;
@@ -47,6 +55,8 @@ export interface AggregateCall {
   readonly type: DataType;
   /** FILTER (WHERE …): a BOOLEAN over the input columns; only rows where it is TRUE are aggregated. */
   readonly filter?: Expr;
+  /** approx_percentile only: the quantile, from 0 to 1. */
+  readonly fraction?: number;
 }
 
 export interface NamedExpr {
