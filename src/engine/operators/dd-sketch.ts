@@ -2,9 +2,9 @@
 // relative-error guarantees", VLDB 2019) for APPROX_PERCENTILE: the value at a quantile, within 1% of
 // the exact one. Values are counted in buckets whose bounds grow geometrically: bucket i holds
 // (γ^(i-1), γ^i] with γ = (1 + α) / (1 - α), α = 0.01, and answers with 2γ^i / (γ + 1), which is within
-// α of every value in it. The quantile q is the value at rank ⌊q (n - 1)⌋ of the n values in order (what
-// DuckDB's quantile_disc and the paper call the lower q-quantile), so the answer x̃ for an exact x has
-// |x̃ - x| ≤ 0.01 |x|.
+// α of every value in it. The quantile q is SQL's PERCENTILE_DISC (as DuckDB's quantile_disc): the first
+// value, in order, at which at least a fraction q of the n values have been counted, the one at 0-based
+// rank max(0, ⌈q n⌉ - 1); the answer x̃ for that exact value x has |x̃ - x| ≤ 0.01 |x|.
 //
 // Negative values have buckets of their own (by magnitude), and zero (with magnitudes below the smallest
 // normal double) one count. Each sign keeps at most 2,048 buckets, at most 16 KiB: enough for values
@@ -148,11 +148,11 @@ export class DDSketch {
     this.zero += other.zero;
   }
 
-  /** The value at rank ⌊q (n - 1)⌋, within 1% of it; null when the sketch holds no values. */
+  /** PERCENTILE_DISC(q) within 1%: the value at rank max(0, ⌈q n⌉ - 1); null when the sketch holds no values. */
   quantile(q: number): number | null {
     const n = this.count;
     if (n === 0) return null;
-    const rank = Math.floor(q * (n - 1));
+    const rank = discreteRank(q, n);
     let seen = 0;
     // Most negative first: the negative buckets from the largest magnitude down.
     for (let i = this.neg.hi; i >= this.neg.lo && this.neg.total > 0; i--) {
@@ -189,6 +189,17 @@ export class DDSketch {
     fill(sketch.neg, s.neg);
     return sketch;
   }
+}
+
+/**
+ * The 0-based rank of PERCENTILE_DISC(q) among n values: max(0, ⌈q n⌉ - 1), with q n taken as a whole
+ * number when it is one but for rounding (0.3 × 10 is 3.0000000000000004 in doubles).
+ */
+export function discreteRank(q: number, n: number): number {
+  let k = q * n;
+  const whole = Math.round(k);
+  if (Math.abs(k - whole) <= 1e-9 * n) k = whole;
+  return Math.max(0, Math.ceil(k) - 1);
 }
 
 /** The value bucket i answers with: within α of everything in (γ^(i-1), γ^i]. */

@@ -43,8 +43,9 @@ export type AggregateFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'a
 /**
  * Aggregates answered from a sketch of bounded size (see operators/hyper-log-log.ts and dd-sketch.ts):
  * approx_count_distinct BIGINT, the number of distinct non-NULL values within a relative standard error
- * of 1.6% (0 for none); approx_percentile DOUBLE, over numbers, the value at rank ⌊fraction × (n − 1)⌋
- * of the n non-NULL values in order, within 1% of it (NULL for none).
+ * of 1.6% (0 for none); approx_percentile DOUBLE, over numbers, PERCENTILE_DISC(fraction) of the
+ * non-NULL values (the first value in order at which that fraction of them is reached) within 1% of it
+ * (NULL for none).
  */
 export type ApproximateAggregateFn = 'approx_count_distinct' | 'approx_percentile';
 

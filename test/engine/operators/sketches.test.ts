@@ -3,7 +3,7 @@
 // exact merges, and a saved form that restores.
 import { describe, expect, it } from 'vitest';
 import { HLL_STANDARD_ERROR, hashNumber, hashString, HyperLogLog } from '../../../src/engine/operators/hyper-log-log.js';
-import { DD_MAX_BUCKETS, DD_RELATIVE_ACCURACY, DDSketch } from '../../../src/engine/operators/dd-sketch.js';
+import { DD_MAX_BUCKETS, DD_RELATIVE_ACCURACY, DDSketch, discreteRank } from '../../../src/engine/operators/dd-sketch.js';
 
 const h = new Uint32Array(2);
 const addNumber = (sketch: HyperLogLog, x: number) => {
@@ -115,11 +115,11 @@ describe('HyperLogLog (APPROX_COUNT_DISTINCT)', () => {
 describe('DDSketch (APPROX_PERCENTILE)', () => {
   const QUANTILES = [0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1];
 
-  /** Every quantile within the relative accuracy of the exact value at rank ⌊q (n − 1)⌋. */
+  /** Every quantile within the relative accuracy of the exact PERCENTILE_DISC: the value at rank ⌈q n⌉ − 1. */
   function expectAccurate(sketch: DDSketch, values: Float64Array): void {
     const sorted = Float64Array.from(values).sort();
     for (const q of QUANTILES) {
-      const exact = sorted[Math.floor(q * (sorted.length - 1))]!;
+      const exact = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
       const estimate = sketch.quantile(q)!;
       expect(Math.abs(estimate - exact), `q=${q}: ${estimate} for ${exact}`).toBeLessThanOrEqual(DD_RELATIVE_ACCURACY * Math.abs(exact) * (1 + 1e-9));
     }
@@ -186,11 +186,22 @@ describe('DDSketch (APPROX_PERCENTILE)', () => {
     const sorted = Float64Array.from(values).sort();
     // 2,048 buckets cover a factor of about 6·10^17: the values from 10^182 to the largest, 10^200.
     for (const q of [0.97, 0.99, 1]) {
-      const exact = sorted[Math.floor(q * (sorted.length - 1))]!;
+      const exact = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
       expect(Math.abs(sketch.quantile(q)! - exact)).toBeLessThanOrEqual(DD_RELATIVE_ACCURACY * exact * (1 + 1e-9));
     }
     // The smallest magnitudes went into one bucket: the lowest quantile is no longer within 1%.
     expect(sketch.quantile(0)!).toBeGreaterThan(sorted[0]! * 2);
+  });
+
+  it('ranks as PERCENTILE_DISC does, q n being whole when it is but for rounding', () => {
+    expect(discreteRank(0, 10)).toBe(0);
+    expect(discreteRank(0.3, 10)).toBe(2);
+    expect(discreteRank(0.9, 8)).toBe(7);
+    expect(discreteRank(0.5, 3)).toBe(1);
+    expect(discreteRank(1, 7)).toBe(6);
+    const sketch = new DDSketch();
+    for (const v of [4.62, 6.38, 16.55, 43.56, 48.36, 70.18, 79.66, 81.18]) sketch.add(v);
+    expect(Math.abs(sketch.quantile(0.9)! - 81.18)).toBeLessThanOrEqual(0.01 * 81.18);
   });
 
   it('skips NaN, counts infinities as the largest doubles, and is empty without values', () => {
