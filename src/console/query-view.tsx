@@ -144,7 +144,10 @@ function windowText(w: NonNullable<QueryStatus['result']['window']>): string {
 function describeShape(q: QueryStatus): string {
   const r = q.result;
   const window = r.window ? `${windowText(r.window)}, emitted as they close` : '';
-  if (r.changelog === 'upsert') return r.keys.length > 0 ? `updated in place by ${r.keys.join(', ')}` : 'updates (the GROUP BY columns are not selected, so rows are listed as they come)';
+  if (r.changelog === 'retract') {
+    const how = r.keys.length > 0 ? `updated in place by ${r.keys.join(', ')}` : 'updated in place (each change withdraws the row it replaces)';
+    return window ? `${window}; late rows revise them, ${how}` : how;
+  }
   return window || 'appended as they come';
 }
 

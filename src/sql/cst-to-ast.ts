@@ -8,6 +8,7 @@ import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
+  EmitClause,
   Expression,
   FromItem,
   GroupingElement,
@@ -23,6 +24,7 @@ import type {
   WatermarkDefinition,
 } from './ast.js';
 import { closest } from './did-you-mean.js';
+import { emitClause } from './emit-clause.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
@@ -318,10 +320,12 @@ class AstBuilder extends BaseVisitor {
     const havingExpr = having ? this.expr(having) : undefined;
     const lastElement = elements[elements.length - 1];
     const lastGroup = lastElement === undefined ? undefined : lastElement.kind === 'expr' ? lastElement.expr.span : lastElement.span;
+    const emitNode = node(ctx, 'emitClause');
+    const emit = emitNode ? (this.visit(emitNode) as EmitClause) : undefined;
     const withNode = node(ctx, 'withOptions');
     const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
     const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
-    const last = (closing && tokenSpan(closing)) ?? havingExpr?.span ?? lastGroup ?? whereExpr?.span ?? from.span;
+    const last = (closing && tokenSpan(closing)) ?? emit?.span ?? havingExpr?.span ?? lastGroup ?? whereExpr?.span ?? from.span;
     return {
       kind: 'query',
       items,
@@ -330,6 +334,7 @@ class AstBuilder extends BaseVisitor {
       groupBy,
       ...(groupingSets ? { groupingSets } : {}),
       ...(havingExpr ? { having: havingExpr } : {}),
+      ...(emit ? { emit } : {}),
       ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
@@ -356,6 +361,14 @@ class AstBuilder extends BaseVisitor {
 
   groupingTuple(ctx: Ctx): GroupingElement {
     return { kind: 'tuple', columns: nodes(ctx, 'column').map((n) => this.expr(n)), span: joinSpans(tokenSpan(token(ctx, 'LParen')!), tokenSpan(token(ctx, 'RParen')!)) };
+  }
+
+  emitClause(ctx: Ctx): EmitClause {
+    const words = inOrder(ctx, ['word', 'emitWord']).map((e) => (isToken(e) ? { text: e.image, quoted: false, span: tokenSpan(e) } : this.name(e)));
+    const everyNode = node(ctx, 'every');
+    const every = everyNode ? (this.visit(everyNode) as Expression) : undefined;
+    const span = joinSpans(tokenSpan(token(ctx, 'Emit')!), every?.span ?? words[words.length - 1]!.span);
+    return emitClause(words, every, span, (code, message, at) => this.fail(code, message, at));
   }
 
   selectItem(ctx: Ctx): SelectItem {

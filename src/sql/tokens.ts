@@ -123,6 +123,10 @@ export const Grouping = nonReserved('GROUPING');
 export const Sets = nonReserved('SETS');
 export const Rollup = nonReserved('ROLLUP');
 export const Cube = nonReserved('CUBE');
+// EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts): names everywhere else.
+export const Emit = nonReserved('EMIT');
+export const Changes = nonReserved('CHANGES');
+export const Every = nonReserved('EVERY');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

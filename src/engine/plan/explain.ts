@@ -186,7 +186,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'windowAggregate': {
       const windowText = windowSpecText(node.window);
       out.push(
-        `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+        `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+          (node.allowedLatenessMs ? ` allowed_lateness=${durationText(node.allowedLatenessMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
     }
@@ -196,7 +197,10 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       );
       return nodeLines(node.input, depth + 1, out);
     case 'groupAggregate':
-      out.push(`${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`);
+      out.push(
+        `${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+          (node.emitEveryMs ? ` emit_every=${durationText(node.emitEveryMs)}` : ''),
+      );
       return nodeLines(node.input, depth + 1, out);
     default:
       return unreachable(node, 'plan node');
@@ -207,6 +211,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
 export function explainPlan(plan: QueryPlan): string {
   const out = [`Sink: ${sinkText(plan.sink)} columns=[${plan.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')}]`];
   if (plan.badRecords) out.push(`Bad records: stream ${plan.badRecords.stream}`);
+  if (plan.lateRows) out.push(`Late rows: stream ${plan.lateRows.stream}`);
   nodeLines(plan.root, 1, out);
   return out.join('\n');
 }
