@@ -1,15 +1,34 @@
 // The analyzed (logical) query: what the analyzer makes of a SELECT and planner.ts turns into plan nodes.
 
-import type { AggregateCall, Expr, NamedExpr, StreamSchema, WindowSpec } from '../engine/plan/index.js';
+import type { AggregateCall, Expr, NamedExpr, StreamSchema, TwoInputNode, WindowSpec } from '../engine/plan/index.js';
+import type { LogicalOver } from './over-plan.js';
 
 /** A stream read; `eventTime` is the source column windows use (set when a window names one). */
 export interface ScanInput {
   readonly kind: 'scan';
   readonly stream: StreamSchema;
-  eventTime: { column: number; delayMs: number };
+  eventTime: { column: number; delayMs: number; processingTime?: true };
 }
 
-export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect };
+export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect } | WindowTableInput | JoinInput;
+
+/** Rows of a window table, each with its window's bounds (not aggregated). */
+export interface WindowTableInput {
+  readonly kind: 'windowTable';
+  readonly input: LogicalInput;
+  readonly spec: WindowSpec;
+  readonly timeColumn: number;
+}
+
+type WithoutInputs<T> = T extends unknown ? Omit<T, 'left' | 'right'> : never;
+
+/** Two inputs joined: the join's plan node, but for its inputs, which the planner plans from `left` and `right`. */
+export interface JoinInput {
+  readonly kind: 'join';
+  readonly left: LogicalInput;
+  readonly right: LogicalInput;
+  readonly join: WithoutInputs<TwoInputNode>;
+}
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
 
@@ -24,17 +43,20 @@ export interface LogicalAggregate {
   readonly groupingSets?: readonly (readonly number[])[];
 }
 
-/** One SELECT block: input → WHERE → aggregate → HAVING → select list. */
+/** One SELECT block: input → WHERE → aggregate → HAVING → OVER windows (and QUALIFY) → select list. */
 export interface LogicalSelect {
   readonly input: LogicalInput;
   readonly where?: Expr;
   readonly aggregate?: LogicalAggregate;
   readonly having?: Expr;
+  readonly over?: LogicalOver;
   readonly select: readonly NamedExpr[];
 }
 
 export interface AnalyzedQuery {
   readonly select: LogicalSelect;
-  /** The source stream every row comes from (a query reads exactly one stream). */
+  /** The first stream the query reads. */
   readonly source: StreamSchema;
+  /** Every stream the query reads (both sides of a join). */
+  readonly sources: readonly StreamSchema[];
 }

@@ -1,8 +1,10 @@
-// Analyzed query → physical plan as data: source → filter (WHERE) → window or group aggregate →
-// filter (HAVING) → project, with expressions already in the engine's IR.
+// Analyzed query → physical plan as data: source (or a join of two inputs, each planned the same way) →
+// filter (WHERE) → window or group aggregate → filter (HAVING) → OVER window (then QUALIFY) → project,
+// with expressions already in the engine's IR.
 
-import { GROUPING_SET_COLUMN, outputColumns, type ColumnSchema, type DataType, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from '../engine/plan/index.js';
+import { GROUPING_SET_COLUMN, outputColumns, type ColumnSchema, type DataType, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type TwoInputNode } from '../engine/plan/index.js';
 import type { LogicalInput, LogicalSelect } from './logical-plan.js';
+import { planOver } from './over-plan.js';
 
 export function planSelect(select: LogicalSelect): PlanNode {
   let node = planInput(select.input);
@@ -25,18 +27,22 @@ export function planSelect(select: LogicalSelect): PlanNode {
     } else node = { kind: 'windowAggregate', input: node, window: window.spec, timeColumn: window.timeColumn, keys, aggregates };
   }
   if (select.having) node = { kind: 'filter', input: node, predicate: select.having };
+  if (select.over) node = planOver(node, select.over);
   return { kind: 'project', input: node, exprs: select.select };
 }
 
 function planInput(input: LogicalInput): PlanNode {
   if (input.kind === 'select') return planSelect(input.select);
+  if (input.kind === 'windowTable') return { kind: 'windowTable', input: planInput(input.input), window: input.spec, timeColumn: input.timeColumn };
+  if (input.kind === 'join') return { ...input.join, left: planInput(input.left), right: planInput(input.right) } as TwoInputNode;
   const { stream, eventTime } = input;
   return {
     kind: 'source',
     stream: stream.name,
     format: stream.format,
     columns: stream.columns,
-    eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs },
+    eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs, ...(eventTime.processingTime ? { processingTime: true as const } : {}) },
+    ...(stream.computed ? { computed: stream.computed } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // their qualifiers, hidden system columns, time attributes and window bounds), found by name as SQL
 // finds them.
 
-import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema } from '../engine/plan/index.js';
+import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type ViewSchema, type WindowSpec } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import { closest, didYouMean } from './did-you-mean.js';
 import type { LogicalInput, LogicalWindowSpec, ScanInput } from './logical-plan.js';
@@ -21,6 +21,8 @@ export interface TimeAttribute {
   readonly scan: ScanInput;
   readonly sourceColumn: number;
   readonly delayMs: number;
+  /** A PROCTIME() column: processing time, whose watermark is the clock. */
+  readonly processingTime?: true;
 }
 
 export interface ScopeColumn {
@@ -33,6 +35,11 @@ export interface ScopeColumn {
   readonly hidden: boolean;
   readonly timeAttr?: TimeAttribute;
   readonly window?: 'start' | 'end';
+  /**
+   * window_start or window_end: of rows from a window table (`FROM TABLE(TUMBLE(…))` not aggregated), a real
+   * column; or passed on by a subquery from a windowed aggregate's bounds (window Top-N partitions on them).
+   */
+  readonly windowOf?: { readonly bound: 'start' | 'end'; readonly spec: WindowSpec };
 }
 
 /** What a FROM item produces: its input, the columns in scope, and the stream its rows come from. */
@@ -41,7 +48,12 @@ export interface Relation {
   readonly scope: readonly ScopeColumn[];
   /** For messages: "in clicks". */
   readonly label: string;
+  /** The first stream the relation's rows come from (the leftmost of a join). */
   readonly source: StreamSchema;
+  /** Every stream its rows come from: one, or those of both sides of a join. */
+  readonly sources: readonly StreamSchema[];
+  /** Why no column of the relation is a time attribute, where that is not for the usual reasons (after a join, say). */
+  readonly noTimeAttributes?: string;
   readonly windowTable?: {
     readonly spec: LogicalWindowSpec;
     readonly timeColumn: number;
@@ -73,6 +85,25 @@ export class Scope {
     );
   }
 
+  /** What a FROM name reads: a stream, or a view; exact names first, then (unquoted) the only case-insensitive match. */
+  resolveTable(name: Name): { readonly stream: StreamSchema } | { readonly view: ViewSchema } {
+    const exact = this.catalog.stream(name.text);
+    if (exact) return { stream: exact };
+    const view = this.catalog.view?.(name.text);
+    if (view) return { view };
+    const views = this.catalog.viewNames?.() ?? [];
+    if (views.length === 0) return { stream: this.resolveStream(name) };
+    if (!name.quoted) {
+      const lower = name.text.toLowerCase();
+      const streams = this.catalog.streamNames().filter((n) => n.toLowerCase() === lower);
+      const matchingViews = views.filter((n) => n.toLowerCase() === lower);
+      if (streams.length + matchingViews.length === 1) {
+        return streams.length === 1 ? { stream: this.catalog.stream(streams[0]!)! } : { view: this.catalog.view!(matchingViews[0]!)! };
+      }
+    }
+    this.fail('UnknownStream', `Unknown stream or view '${name.text}'${didYouMean(name.text, [...this.catalog.streamNames(), ...views])}`, name.span);
+  }
+
   /** The column a reference names in the relation: exact case first, then (unquoted) any case; never two. */
   findColumn(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): ScopeColumn {
     let candidates = relation.scope;
@@ -89,6 +120,10 @@ export class Scope {
     let matches = candidates.filter((c) => c.name === wanted.text);
     if (matches.length === 0 && !wanted.quoted) matches = candidates.filter((c) => nameMatches(c.name, wanted));
     if (matches.length > 1) {
+      const owners = [...new Set(matches.map((m) => m.qualifiers[m.qualifiers.length - 1]))];
+      if (owners.length > 1 && owners.every((o) => o !== undefined)) {
+        this.fail('AmbiguousColumn', `Column '${name.text}' is ambiguous in ${relation.label}; qualify it, as in ${owners.map((o) => `${o}.${name.text}`).join(' or ')}`, ref.span);
+      }
       this.fail('AmbiguousColumn', `Column '${name.text}' is ambiguous in ${relation.label}; quote it with the exact case`, ref.span);
     }
     const found = matches[0];
@@ -116,12 +151,22 @@ export class Scope {
       if (qualifier && !relation.scope.some((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)))) {
         this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}' in '${qualifier.text}.*'`, qualifier.span);
       }
-      return relation.scope
-        .filter((c) => !c.hidden)
-        .map((c) => ({
-          expr: { kind: 'columnRef' as const, name: { text: c.name, quoted: true, span: item.span }, span: item.span },
+      const columns = relation.scope.filter((c) => !c.hidden && (!qualifier || c.qualifiers.some((q) => nameMatches(q, qualifier))));
+      // Over a join, the same name from both sides becomes name, name0, name1, … as Flink names them.
+      const taken = new Set<string>();
+      return columns.map((c) => {
+        const owner = c.qualifiers[c.qualifiers.length - 1];
+        const expr: Expression = {
+          kind: 'columnRef' as const,
+          ...(owner !== undefined && relation.sources.length > 1 ? { qualifier: { text: owner, quoted: true, span: item.span } } : {}),
+          name: { text: c.name, quoted: true, span: item.span },
           span: item.span,
-        }));
+        };
+        let name = c.name;
+        for (let i = 0; taken.has(name); i++) name = `${c.name}${i}`;
+        taken.add(name);
+        return { expr, ...(name === c.name ? {} : { alias: { text: name, quoted: true, span: item.span } }), span: item.span };
+      });
     });
   }
 
@@ -147,7 +192,9 @@ export class Scope {
       hidden: false,
       ...(stream.watermark?.column === c.name
         ? { timeAttr: { scan, sourceColumn: index, delayMs: stream.watermark.delayMs } }
-        : {}),
+        : stream.computed?.some((k) => k.column === index && k.proctime)
+          ? { timeAttr: { scan, sourceColumn: index, delayMs: 0, processingTime: true as const } }
+          : {}),
     }));
     const system = SYSTEM_COLUMNS.map((c, j): ScopeColumn => {
       const index = stream.columns.length + j;

@@ -35,6 +35,16 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   sessionWindowAggregate: () => 'append',
   expand: (node) => changelogMode(node.input),
   groupAggregate: () => 'retract',
+  // A window table labels each row; interval and window joins emit each match once, when it is final.
+  windowTable: (node) => changelogMode(node.input),
+  intervalJoin: () => 'append',
+  windowJoin: () => 'append',
+  // Each row once, when the watermark passes it.
+  overAggregate: () => 'append',
+  // A window's ranking once, when it closes; otherwise ranks change as rows arrive.
+  topN: (node) => (node.windowEndColumn === undefined ? 'retract' : 'append'),
+  // The first row never changes; the last one does whenever a newer row passes the watermark.
+  deduplicate: (node) => (node.keep === 'first' ? 'append' : 'retract'),
 };
 
 /** Whether the rows a node emits can revise earlier ones. */
@@ -56,4 +66,11 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   sessionWindowAggregate: false,
   expand: false,
   groupAggregate: false,
+  windowTable: true,
+  intervalJoin: false,
+  windowJoin: false,
+  // Rankings and OVER windows count and order every row they see: they need rows that are never revised.
+  overAggregate: false,
+  topN: false,
+  deduplicate: false,
 };

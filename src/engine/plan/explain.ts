@@ -4,6 +4,8 @@
 import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
+import type { JoinInputs } from './join.js';
+import type { OverCall, OverFrame, SortKey } from './over.js';
 import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type WindowSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
@@ -155,6 +157,17 @@ function sinkText(sink: SinkSpec): string {
   }
 }
 
+/** `LEFT keys=[a@0 = b@1]`: a join's type and equality keys, each side's columns indexed in its own input. */
+function joinText(node: JoinInputs): string {
+  const keys = node.leftKeys.map((k, i) => `${exprText(k)} = ${exprText(node.rightKeys[i]!)}`);
+  return `${node.joinType.toUpperCase()} keys=[${keys.join(', ')}]`;
+}
+
+/** The rest of an ON condition, over the joined row (left columns, then right columns). */
+function conditionText(condition: Expr | undefined): string {
+  return condition ? ` condition=${exprText(condition)}` : '';
+}
+
 function nodeLines(node: PlanNode, depth: number, out: string[]): void {
   const pad = '  '.repeat(depth);
   switch (node.kind) {
@@ -168,7 +181,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       out.push(
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
-          `event_time=${timeName}@${node.eventTime.column} watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`,
+          `event_time=${timeName}@${node.eventTime.column} ${node.eventTime.processingTime ? 'processing_time' : `watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`}` +
+          `${node.computed?.length ? ` computed=[${node.computed.map((c) => `${ident(node.columns[c.column]?.name ?? '?')} := ${c.proctime ? 'PROCTIME()' : exprText(c.expr)}`).join(', ')}]` : ''}`,
       );
       return;
     }
@@ -184,9 +198,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       return nodeLines(node.input, depth + 1, out);
     }
     case 'windowAggregate': {
-      const windowText = windowSpecText(node.window);
       out.push(
-        `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+        `${pad}WindowAggregate: ${windowSpecText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
           (node.allowedLatenessMs ? ` allowed_lateness=${durationText(node.allowedLatenessMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
@@ -202,9 +215,63 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
           (node.emitEveryMs ? ` emit_every=${durationText(node.emitEveryMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
+    case 'windowTable':
+      out.push(`${pad}WindowTable: ${windowSpecText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn}`);
+      return nodeLines(node.input, depth + 1, out);
+    case 'intervalJoin': {
+      const left = ident(outputColumns(node.left)[node.leftTime]?.name ?? '?');
+      const right = ident(outputColumns(node.right)[node.rightTime]?.name ?? '?');
+      const range = `right.${right}@${node.rightTime} - left.${left}@${node.leftTime} BETWEEN ${durationText(node.lowerMs)} AND ${durationText(node.upperMs)}`;
+      out.push(`${pad}IntervalJoin: ${joinText(node)} time=[${range}]${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
+    }
+    case 'windowJoin': {
+      const bounds = (w: { start: number; end: number }) => `window_start@${w.start}, window_end@${w.end}`;
+      out.push(`${pad}WindowJoin: ${joinText(node)} windows=[left ${bounds(node.leftWindow)}; right ${bounds(node.rightWindow)}]${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
+    }
+    case 'overAggregate':
+      out.push(
+        `${pad}OverAggregate: partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)} frame=${frameText(node.frame)} calls=[${node.calls.map(overCallText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    case 'topN': {
+      const window = node.windowEndColumn === undefined ? '' : ` window_end=${inputColumn(node.input, node.windowEndColumn)}`;
+      out.push(
+        `${pad}TopN: ${node.fn.toUpperCase()}() <= ${node.limit} partition=[${named(node.partitionBy)}] order=[${node.orderBy.map(sortKeyText).join(', ')}]${window}${rankText(node.rankColumn)}`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    }
+    case 'deduplicate':
+      out.push(`${pad}Deduplicate: keep=${node.keep} partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)}${node.keep === 'first' ? '' : ' DESC'}${rankText(node.rankColumn)}`);
+      return nodeLines(node.input, depth + 1, out);
     default:
       return unreachable(node, 'plan node');
   }
+}
+
+function inputColumn(input: PlanNode, index: number): string {
+  return `${ident(outputColumns(input)[index]?.name ?? '?')}@${index}`;
+}
+
+function frameText(frame: OverFrame): string {
+  if (frame.kind === 'rows') return `ROWS BETWEEN ${frame.preceding === null ? 'UNBOUNDED' : frame.preceding} PRECEDING AND CURRENT ROW`;
+  return `RANGE BETWEEN ${frame.precedingMs === null ? 'UNBOUNDED' : intervalText(frame.precedingMs)} PRECEDING AND CURRENT ROW`;
+}
+
+function overCallText(c: OverCall): string {
+  const args = c.fn === 'count_star' ? ['*'] : [exprText(c.arg!), ...(c.offset === undefined ? [] : [String(c.offset)]), ...(c.default === undefined ? [] : [exprText(c.default)])];
+  return `${ident(c.name)} := ${c.fn === 'count_star' ? 'COUNT' : c.fn.toUpperCase()}(${args.join(', ')})`;
+}
+
+function sortKeyText(k: SortKey): string {
+  return `${exprText(k.expr)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`;
+}
+
+function rankText(column: string | undefined): string {
+  return column === undefined ? '' : ` rank=${ident(column)}`;
 }
 
 /** The EXPLAIN text of a plan: its sink and output columns, then the node tree from the root down. */

@@ -11,7 +11,7 @@ import { systemClock } from '../clock.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import type { Catalog, StoredQuery } from '../catalog/catalog.js';
 import { EddyError } from '../errors.js';
-import { sourceStream, type QueryPlan } from '../plan/plan.js';
+import { sourceStream, sourceStreams, type QueryPlan } from '../plan/plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { resultShape, type ResultShape } from './result-shape.js';
@@ -19,6 +19,7 @@ import { RunningQuery } from './running-query.js';
 import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { QueryInfo, QueryStatus } from './running-query.js';
+import type { UserFunctions } from '../udf/user-functions.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -46,6 +47,8 @@ export interface QueryManagerOptions {
   readonly maxQueries?: number;
   /** State keys each query's aggregates may hold (default 1,000,000); a query that needs more fails. */
   readonly maxStateKeys?: number;
+  /** User functions (CREATE FUNCTION): the directory they load from; without it, queries calling one fail. */
+  readonly userFunctions?: UserFunctions;
 }
 
 /** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
@@ -212,6 +215,7 @@ export class QueryManager {
       columns: stored.plan.columns ?? [],
       sink: stored.plan.sink,
       stream: sourceStream(stored.plan),
+      streams: sourceStreams(stored.plan),
       inputRecords: 0,
       outputRows: 0,
       lateRows: 0,
@@ -219,6 +223,7 @@ export class QueryManager {
       watermark: null,
       lagMs: 0,
       shards: [],
+      stateEntries: 0,
       result: storedShape(stored.plan),
       startedAt: this.clock.now(),
     };
@@ -245,6 +250,7 @@ export class QueryManager {
       results: this.results,
       scheduler: this.scheduler,
       ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
+      ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),
