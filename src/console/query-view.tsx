@@ -128,9 +128,22 @@ function QueryFacts({ query: q }: { readonly query: QueryStatus }) {
   );
 }
 
+function windowText(w: NonNullable<QueryStatus['result']['window']>): string {
+  switch (w.kind) {
+    case 'hop':
+      return `hopping windows of ${formatDuration(w.sizeMs)} every ${formatDuration(w.slideMs)}`;
+    case 'cumulate':
+      return `cumulating windows growing by ${formatDuration(w.slideMs)} up to ${formatDuration(w.sizeMs)}`;
+    case 'session':
+      return `sessions ending after a gap of ${formatDuration(w.sizeMs)}`;
+    default:
+      return `tumbling windows of ${formatDuration(w.sizeMs)}`;
+  }
+}
+
 function describeShape(q: QueryStatus): string {
   const r = q.result;
-  const window = r.window ? `${r.window.kind === 'hop' ? 'hopping' : 'tumbling'} windows of ${formatDuration(r.window.sizeMs)}${r.window.kind === 'hop' ? ` every ${formatDuration(r.window.slideMs)}` : ''}, emitted as they close` : '';
+  const window = r.window ? `${windowText(r.window)}, emitted as they close` : '';
   if (r.changelog === 'retract') {
     const how = r.keys.length > 0 ? `updated in place by ${r.keys.join(', ')}` : 'updated in place (each change withdraws the row it replaces)';
     return window ? `${window}; late rows revise them, ${how}` : how;

@@ -172,7 +172,9 @@ export class Analyzer {
       const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
       // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
       const windowOf: ScopeColumn['windowOf'] =
-        grouping?.offset === 2 && window && ir.kind === 'column' && ir.index < 2 ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec } : passedThrough?.windowOf;
+        grouping?.offset === 2 && window && window.spec.kind !== 'session' && ir.kind === 'column' && ir.index < 2
+          ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec }
+          : passedThrough?.windowOf;
       columns.push({
         name,
         qualifiers: [],
@@ -195,6 +197,7 @@ export class Analyzer {
           ...(window ? { window } : {}),
           keys: grouping.keys.map((k) => ({ name: k.name, expr: k.ir })),
           aggregates: grouping.aggregates.map((a) => ({ ...a.call, name: a.name })),
+          ...(grouping.sets ? { groupingSets: grouping.sets } : {}),
         }
       : undefined;
     const logical: LogicalSelect = {
@@ -251,6 +254,9 @@ export class Analyzer {
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
         if (options.windowRows) {
+          if (spec.kind === 'session') {
+            this.fail('InvalidWindow', 'TABLE(SESSION(...)) needs GROUP BY window_start, window_end and its PARTITION BY columns: a row\'s session is known only once the session has closed', from.span);
+          }
           // Not aggregated: each row with its window's bounds, as two real columns.
           const width = relationWidth(base);
           const bounds: ScopeColumn[] = (['start', 'end'] as const).map((bound, i) => ({
@@ -271,7 +277,8 @@ export class Analyzer {
           hidden: false,
           window: which,
         }));
-        return { ...base, scope: [...scope, ...windowColumns], windowTable: { spec, timeColumn, fn: from.window } };
+        const windowTable = { spec, timeColumn, fn: from.window, ...(from.partitionBy ? { partitionBy: from.partitionBy } : {}) };
+        return { ...base, scope: [...scope, ...windowColumns], windowTable };
       }
       default:
         return unreachable(from, 'FROM item');

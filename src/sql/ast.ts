@@ -52,6 +52,8 @@ export type Expression =
       /** COUNT(*). */
       readonly star: boolean;
       readonly distinct: boolean;
+      /** `FILTER (WHERE …)` after the call, with the span of the word FILTER. */
+      readonly filter?: { readonly where: Expression; readonly span: SourceSpan };
       readonly span: SourceSpan;
     }
   /** EXTRACT(unit FROM ts) */
@@ -147,21 +149,37 @@ export type FromItem =
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias?: Name; readonly span: SourceSpan }
   | {
       readonly kind: 'windowTable';
-      readonly window: 'TUMBLE' | 'HOP';
+      readonly window: 'TUMBLE' | 'HOP' | 'CUMULATE' | 'SESSION';
       readonly stream: Name;
+      /** SESSION(TABLE s PARTITION BY k, …): sessions are kept apart per value of these columns. */
+      readonly partitionBy?: readonly Name[];
       readonly timeColumn: Name;
-      /** TUMBLE: [size]. HOP: [slide, size]. */
+      /** TUMBLE: [size, offset?]. HOP: [slide, size, offset?]. CUMULATE: [step, size, offset?]. SESSION: [gap]. */
       readonly intervals: readonly Expression[];
       readonly alias?: Name;
       readonly span: SourceSpan;
     };
+
+/** A GROUP BY element: an expression, a list (a, b) or (), ROLLUP (…), CUBE (…) or GROUPING SETS (…). */
+export type GroupingElement =
+  | { readonly kind: 'expr'; readonly expr: Expression }
+  | { readonly kind: 'tuple'; readonly columns: readonly Expression[]; readonly span: SourceSpan }
+  /** Each item is a column or a list of columns written together, as in ROLLUP (a, (b, c)). */
+  | { readonly kind: 'rollup' | 'cube'; readonly items: readonly (readonly Expression[])[]; readonly span: SourceSpan }
+  | { readonly kind: 'groupingSets'; readonly items: readonly GroupingElement[]; readonly span: SourceSpan };
 
 export interface Query {
   readonly kind: 'query';
   readonly items: readonly SelectItem[];
   readonly from: FromItem;
   readonly where?: Expression;
+  /** Every expression GROUP BY names, in order, including those inside GROUPING SETS, ROLLUP and CUBE. */
   readonly groupBy: readonly Expression[];
+  /**
+   * With GROUPING SETS, ROLLUP or CUBE: the sets of grouping columns, each a list of indexes into
+   * `groupBy` (see grouping-sets.ts); absent for a GROUP BY that is one set.
+   */
+  readonly groupingSets?: { readonly sets: readonly (readonly number[])[]; readonly span: SourceSpan };
   readonly having?: Expression;
   /** The WINDOW clause: windows OVER names. */
   readonly windows?: readonly NamedWindow[];

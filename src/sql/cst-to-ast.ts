@@ -12,6 +12,7 @@ import type {
   EmitClause,
   Expression,
   FromItem,
+  GroupingElement,
   FrameBound,
   InsertStatementNode,
   Name,
@@ -33,6 +34,8 @@ import { emitClause } from './emit-clause.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
+import { windowTableItem, type TableFunctionArgument } from './window-table-functions.js';
+import { expandGrouping } from './grouping-sets.js';
 
 type Ctx = Record<string, CstElement[] | undefined>;
 
@@ -364,9 +367,14 @@ class AstBuilder extends BaseVisitor {
     let from = this.visit(node(ctx, 'fromItem')!) as FromItem;
     // a JOIN b JOIN c is (a JOIN b) JOIN c.
     for (const join of nodes(ctx, 'joinClause')) from = (this.visit(join) as (left: FromItem) => FromItem)(from);
-    const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
+    const elements = inOrder(ctx, ['groupBy', 'groupingElement']).map((n): GroupingElement =>
+      (n as CstNode).name === 'groupingSets' ? (this.visit(n as CstNode) as GroupingElement) : { kind: 'expr', expr: this.expr(n as CstNode) },
+    );
+    const { groupBy, sets: groupingSets } = expandGrouping(elements, (message, at) => this.fail('InvalidGrouping', message, at));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
+    const lastElement = elements[elements.length - 1];
+    const lastGroup = lastElement === undefined ? undefined : lastElement.kind === 'expr' ? lastElement.expr.span : lastElement.span;
     const windows = nodes(ctx, 'namedWindow').map((n) => this.visit(n) as NamedWindow);
     const qualifyNode = node(ctx, 'qualify');
     const qualify = qualifyNode ? this.expr(qualifyNode) : undefined;
@@ -381,7 +389,7 @@ class AstBuilder extends BaseVisitor {
       qualify?.span ??
       windows[windows.length - 1]?.span ??
       havingExpr?.span ??
-      groupBy[groupBy.length - 1]?.span ??
+      lastGroup ??
       whereExpr?.span ??
       from.span;
     return {
@@ -390,6 +398,7 @@ class AstBuilder extends BaseVisitor {
       from,
       ...(whereExpr ? { where: whereExpr } : {}),
       groupBy,
+      ...(groupingSets ? { groupingSets } : {}),
       ...(havingExpr ? { having: havingExpr } : {}),
       ...(windows.length > 0 ? { windows } : {}),
       ...(qualify ? { qualify } : {}),
@@ -397,6 +406,29 @@ class AstBuilder extends BaseVisitor {
       ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
+  }
+
+  groupingSets(ctx: Ctx): GroupingElement {
+    const form = token(ctx, 'form');
+    const close = tokens(ctx, 'RParen');
+    if (!form) return this.visit(node(ctx, 'tuple')!) as GroupingElement;
+    const span = joinSpans(tokenSpan(form), tokenSpan(close[close.length - 1]!));
+    const items = nodes(ctx, 'item');
+    if (form.tokenType.name === 'Grouping') {
+      const elements = items.map((n): GroupingElement => (n.name === 'groupingSets' ? (this.visit(n) as GroupingElement) : { kind: 'expr', expr: this.expr(n) }));
+      return { kind: 'groupingSets', items: elements, span };
+    }
+    const columns = items.map((n): Expression[] => {
+      if (n.name !== 'groupingTuple') return [this.expr(n)];
+      const tuple = this.visit(n) as Extract<GroupingElement, { kind: 'tuple' }>;
+      if (tuple.columns.length === 0) this.fail('InvalidGrouping', `${form.image.toUpperCase()} takes columns or lists of columns, not an empty list ()`, tuple.span);
+      return [...tuple.columns];
+    });
+    return { kind: form.tokenType.name === 'Rollup' ? 'rollup' : 'cube', items: columns, span };
+  }
+
+  groupingTuple(ctx: Ctx): GroupingElement {
+    return { kind: 'tuple', columns: nodes(ctx, 'column').map((n) => this.expr(n)), span: joinSpans(tokenSpan(token(ctx, 'LParen')!), tokenSpan(token(ctx, 'RParen')!)) };
   }
 
   overClause(ctx: Ctx): WindowSpecification | Name {
@@ -500,43 +532,8 @@ class AstBuilder extends BaseVisitor {
       return { kind: 'subquery', query, ...withAlias, span: joinSpans(tokenSpan(token(ctx, 'LParen')!), endSpan!) };
     }
     if (fn) {
-      const fnName = this.name(fn);
-      const span = joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!);
-      const upper = fnName.text.toUpperCase();
-      if (upper !== 'TUMBLE' && upper !== 'HOP') {
-        const hint = upper === 'SESSION' || upper === 'CUMULATE' ? ` (${upper} windows are not supported)` : '';
-        this.fail(`Unknown window table function '${fnName.text}'; expected TUMBLE or HOP${hint}`, fnName.span);
-      }
-      const args = nodes(ctx, 'tableFunctionArgument').map(
-        (n) => this.visit(n) as { table: Name } | { expr: Expression },
-      );
-      const expected = upper === 'TUMBLE' ? 3 : 4;
-      const usage =
-        upper === 'TUMBLE'
-          ? 'TUMBLE(TABLE stream, DESCRIPTOR(time_column), size INTERVAL)'
-          : 'HOP(TABLE stream, DESCRIPTOR(time_column), slide INTERVAL, size INTERVAL)';
-      if (args.length !== expected) this.fail(`${upper} takes ${expected} arguments: ${usage}`, fnName.span);
-      const table = args[0]!;
-      if (!('table' in table)) this.fail(`The first argument of ${upper} must be TABLE stream_name: ${usage}`, table.expr.span);
-      const descriptor = args[1]!;
-      const descriptorExpr = 'expr' in descriptor ? descriptor.expr : undefined;
-      if (
-        descriptorExpr?.kind !== 'call' ||
-        descriptorExpr.name !== 'DESCRIPTOR' ||
-        descriptorExpr.args.length !== 1 ||
-        descriptorExpr.args[0]!.kind !== 'columnRef'
-      ) {
-        this.fail(
-          `The second argument of ${upper} must be DESCRIPTOR(time_column): ${usage}`,
-          descriptorExpr?.span ?? ('table' in descriptor ? descriptor.table.span : fnName.span),
-        );
-      }
-      const timeColumn = descriptorExpr.args[0] as Extract<Expression, { kind: 'columnRef' }>;
-      const intervals = args.slice(2).map((a) => {
-        if ('table' in a) this.fail(`${upper} expects an INTERVAL here: ${usage}`, a.table.span);
-        return a.expr;
-      });
-      return { kind: 'windowTable', window: upper, stream: table.table, timeColumn: timeColumn.name, intervals, ...withAlias, span };
+      const args = nodes(ctx, 'tableFunctionArgument').map((n) => this.visit(n) as TableFunctionArgument);
+      return windowTableItem(this.name(fn), args, alias, joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!), (message, at) => this.fail(message, at));
     }
     const name = this.name(node(ctx, 'streamName')!);
     const asOfNode = node(ctx, 'asOf');
@@ -578,9 +575,15 @@ class AstBuilder extends BaseVisitor {
     });
   }
 
-  tableFunctionArgument(ctx: Ctx): { table: Name } | { expr: Expression } {
+  tableFunctionArgument(ctx: Ctx): TableFunctionArgument {
     const stream = node(ctx, 'streamName');
-    if (stream) return { table: this.name(stream) };
+    if (stream) {
+      const table = this.name(stream);
+      const partitionBy = nodes(ctx, 'partitionColumn').map((n) => this.name(n));
+      const last = partitionBy[partitionBy.length - 1]?.span ?? table.span;
+      const close = token(ctx, 'RParen');
+      return { table, ...(partitionBy.length > 0 ? { partitionBy } : {}), span: joinSpans(tokenSpan(token(ctx, 'Table')!), close ? tokenSpan(close) : last) };
+    }
     return { expr: this.expr(node(ctx, 'expression')!) };
   }
 
@@ -769,6 +772,11 @@ class AstBuilder extends BaseVisitor {
     const args = nodes(ctx, 'argument').map((n) => this.expr(n));
     const fromNode = node(ctx, 'from');
     const forNode = node(ctx, 'for');
+    const filterWord = token(ctx, 'Filter');
+    // Only aggregates take FILTER: the special forms below never are one.
+    if (filterWord && (fromNode || node(ctx, 'toUnit') || token(ctx, 'trimSide') || name === 'TRIM' || name === 'EXTRACT')) {
+      this.fail('InvalidGrouping', `FILTER (WHERE …) is only allowed after an aggregate function such as COUNT(*), not ${name}`, tokenSpan(filterWord));
+    }
     const toUnit = node(ctx, 'toUnit');
     const trimSide = token(ctx, 'trimSide');
     const quantifier = token(ctx, 'quantifier');
@@ -811,6 +819,9 @@ class AstBuilder extends BaseVisitor {
       this.fail(`DISTINCT is only supported in COUNT(DISTINCT x), not ${name}`, tokenSpan(quantifier));
     }
     if (star && name !== 'COUNT') this.fail(`Only COUNT accepts *, not ${name}`, tokenSpan(token(ctx, 'Star')!));
+    const filterNode = node(ctx, 'filter');
+    const over = node(ctx, 'overClause');
+    if (filterWord && over) this.fail('FILTER (WHERE …) is not supported with OVER; put the condition in a CASE inside the aggregate instead', tokenSpan(filterWord));
     const call = {
       kind: 'call' as const,
       name,
@@ -818,9 +829,9 @@ class AstBuilder extends BaseVisitor {
       args,
       star,
       distinct: quantifier?.image.toUpperCase() === 'DISTINCT',
-      span,
+      ...(filterWord && filterNode ? { filter: { where: this.expr(filterNode), span: tokenSpan(filterWord) } } : {}),
+      span: filterWord ? joinSpans(fnName.span, tokenSpan(token(ctx, 'filterEnd')!)) : span,
     };
-    const over = node(ctx, 'overClause');
     return over ? this.over(call, over) : call;
   }
 

@@ -4,7 +4,7 @@
 import { unreachable } from '../engine/errors.js';
 import type { DataType, Expr, UserFunctionSchema } from '../engine/plan/index.js';
 import type { Expression, OverExpression } from './ast.js';
-import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
+import { AGGREGATES, GROUPING_FUNCTIONS, WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-calls.js';
 import { isUnitArgument } from './functions/index.js';
@@ -263,23 +263,30 @@ export class ExpressionTyper {
 
   private call(e: Extract<Expression, { kind: 'call' }>, ctx: ExprContext): Typed {
     const name = e.name;
+    if (e.filter && !(name in AGGREGATES)) {
+      this.fail('InvalidGrouping', `FILTER (WHERE …) is only allowed after an aggregate function such as COUNT(*), not ${name}`, e.filter.span);
+    }
     if (name in AGGREGATES) {
       if (ctx.clause === 'AGGREGATE') this.fail('InvalidGrouping', 'Aggregate functions cannot be nested', e.nameSpan);
       const hint = ctx.clause === 'WHERE' ? '; filter on aggregates with HAVING' : '';
       this.fail('InvalidGrouping', `Aggregate function ${name} is not allowed in ${ctx.clause}${hint}`, e.nameSpan);
     }
-    if (name === 'TUMBLE' || name === 'HOP') {
+    if (GROUPING_FUNCTIONS.has(name)) {
+      this.fail('InvalidGrouping', `${name}(...) is only allowed in the select list and HAVING of a query with GROUP BY`, e.nameSpan);
+    }
+    if (name === 'TUMBLE' || name === 'HOP' || name === 'SESSION') {
       this.fail('InvalidWindow', `${name}(...) belongs in GROUP BY; select its bounds with ${name}_START(...) and ${name}_END(...)`, e.nameSpan);
     }
+    if (name === 'CUMULATE') this.fail('InvalidWindow', 'CUMULATE(...) is a window table function: FROM TABLE(CUMULATE(TABLE stream, DESCRIPTOR(time_column), step, size))', e.nameSpan);
     if (name in WINDOW_AUX) {
       this.fail('InvalidWindow', `${name} needs GROUP BY ${WINDOW_AUX[name]!.fn}(...) with the same arguments`, e.nameSpan);
     }
-    if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside TABLE(TUMBLE(...)) or TABLE(HOP(...))', e.nameSpan);
+    if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside a window table function such as TABLE(TUMBLE(...))', e.nameSpan);
     // A unit keyword (TIMESTAMPADD(DAY, …)) is a word, not a column: its function reads it from the AST.
     const args = e.args.map((a, i) => (isUnitArgument(name, i) ? { ir: lit(null, 'VARCHAR'), type: 'VARCHAR' as const } : this.expr(a, ctx)));
     const udf = SCALAR_FUNCTIONS.includes(name) ? undefined : this.userFunction(name);
     if (udf) return typeUserFunctionCall(udf, e, args, this.fail);
-    const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
+    const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), ...GROUPING_FUNCTIONS, 'TUMBLE', 'HOP', 'SESSION'];
     return typeScalarCall(e, args, this.rules, known);
   }
 }

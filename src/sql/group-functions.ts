@@ -4,6 +4,7 @@
 import { unreachable } from '../engine/errors.js';
 import type { AggregateFn } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
+import type { Fail } from './typing.js';
 
 export const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
   COUNT: 'count',
@@ -13,20 +14,38 @@ export const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
   MAX: 'max',
   STDDEV: 'stddev',
   STDDEV_SAMP: 'stddev',
+  APPROX_COUNT_DISTINCT: 'approx_count_distinct',
+  APPROX_PERCENTILE: 'approx_percentile',
+  PERCENTILE_APPROX: 'approx_percentile',
 };
 
-export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP'; end: boolean }>> = {
+/** APPROX_PERCENTILE's second argument: a number written out, from 0 to 1. */
+export function percentileFraction(name: string, arg: Expression, fail: Fail): number {
+  if (arg.kind !== 'numberLiteral') fail('TypeMismatch', `The fraction of ${name} must be a number written out, such as 0.95`, arg.span);
+  if (!(arg.value >= 0 && arg.value <= 1)) fail('TypeMismatch', `The fraction of ${name} must be between 0 and 1, got ${arg.value}`, arg.span);
+  return arg.value;
+}
+
+export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP' | 'SESSION'; end: boolean }>> = {
   TUMBLE_START: { fn: 'TUMBLE', end: false },
   TUMBLE_END: { fn: 'TUMBLE', end: true },
   HOP_START: { fn: 'HOP', end: false },
   HOP_END: { fn: 'HOP', end: true },
+  SESSION_START: { fn: 'SESSION', end: false },
+  SESSION_END: { fn: 'SESSION', end: true },
 };
 
-/** Whether an expression calls an aggregate or a window bound anywhere inside it. */
+/**
+ * GROUPING(a, b) and its other name GROUPING_ID(a, b): a bit per argument, the first argument's the
+ * highest, set when the group's grouping set leaves that column out (so the column reads NULL there).
+ */
+export const GROUPING_FUNCTIONS: ReadonlySet<string> = new Set(['GROUPING', 'GROUPING_ID']);
+
+/** Whether an expression calls an aggregate, a window bound or GROUPING anywhere inside it. */
 export function containsAggregate(e: Expression): boolean {
   switch (e.kind) {
     case 'call':
-      return e.name in AGGREGATES || e.name in WINDOW_AUX || e.args.some((a) => containsAggregate(a));
+      return e.name in AGGREGATES || e.name in WINDOW_AUX || GROUPING_FUNCTIONS.has(e.name) || e.args.some((a) => containsAggregate(a));
     case 'binary':
       return containsAggregate(e.left) || containsAggregate(e.right);
     case 'unary':

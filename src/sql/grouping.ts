@@ -4,21 +4,28 @@
 import type { AggregateCall, Expr } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
-import { AGGREGATES, containsAggregate, WINDOW_AUX } from './group-functions.js';
+import { AGGREGATES, containsAggregate, GROUPING_FUNCTIONS, WINDOW_AUX } from './group-functions.js';
 import type { LogicalAggregate } from './logical-plan.js';
 import type { Relation, Scope } from './scope.js';
-import { SqlError } from './sql-error.js';
+import { SqlError, type SourceSpan } from './sql-error.js';
 import { isNumeric, type Fail, type Typed } from './typing.js';
-import type { WindowAnalyzer } from './windows.js';
+import type { GroupWindowFunction, WindowAnalyzer } from './windows.js';
+import { groupingCall, keySets, type GroupingRole } from './grouping-sets.js';
+import { percentileFraction } from './group-functions.js';
 
 /** What grouping makes of a query: its keys and aggregates, in output order after any window bounds. */
 export interface Grouping {
   readonly keys: readonly { readonly key: string; readonly name: string; readonly ir: Expr }[];
   readonly aggregates: { key: string; name: string; call: AggregateCall }[];
-  readonly groupWindow?: { readonly fn: 'TUMBLE' | 'HOP'; readonly argsKey: string };
+  readonly groupWindow?: { readonly fn: GroupWindowFunction; readonly argsKey: string };
   readonly tableWindow: boolean;
   /** 2 when window_start and window_end come first. */
   readonly offset: number;
+  /**
+   * GROUPING SETS, ROLLUP and CUBE: each set as indexes into `keys`. The aggregate then has one more key
+   * after `keys`, the number of the set a group belongs to, before the aggregates.
+   */
+  readonly sets?: readonly (readonly number[])[];
 }
 
 export class GroupingAnalyzer {
@@ -40,21 +47,28 @@ export class GroupingAnalyzer {
     let groupWindow: Grouping['groupWindow'];
     let window: LogicalAggregate['window'];
     const windowColumnsSeen = new Set<string>();
+    const keySpans: SourceSpan[] = [];
+    const roles: GroupingRole[] = [];
     for (const g of query.groupBy) {
-      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP')) {
+      if (g.kind === 'call' && g.name === 'CUMULATE') {
+        this.fail('InvalidWindow', 'CUMULATE is a window table function only: FROM TABLE(CUMULATE(TABLE stream, DESCRIPTOR(time_column), step, size)) GROUP BY window_start, window_end, …', g.nameSpan);
+      }
+      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP' || g.name === 'SESSION')) {
         if (relation.windowTable) {
           this.fail('InvalidWindow', `GROUP BY ${g.name}(...) cannot be combined with FROM TABLE(${relation.windowTable.fn}(...)); group by window_start, window_end instead`, g.span);
         }
-        if (groupWindow) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE or HOP', g.span);
         const { timeColumn, spec, argsKey } = this.windows.groupWindowCall(g, relation);
+        if (groupWindow && groupWindow.argsKey !== argsKey) this.fail('InvalidWindow', 'GROUP BY may contain only one TUMBLE, HOP or SESSION', g.span);
         groupWindow = { fn: g.name, argsKey };
         window = { spec, timeColumn };
+        roles.push('window');
         continue;
       }
       if (g.kind === 'columnRef' && relation.windowTable) {
         const column = this.scope.findColumn(g, relation);
         if (column.window) {
           windowColumnsSeen.add(column.window);
+          roles.push('window');
           continue;
         }
       }
@@ -62,9 +76,19 @@ export class GroupingAnalyzer {
       const typed = this.typer.expr(g, input);
       if (typed.type === 'INTERVAL' || typed.type === 'NULL') this.fail('InvalidGrouping', `Cannot group by ${typed.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, g.span);
       const key = JSON.stringify(typed.ir);
-      if (keys.some((k) => k.key === key)) continue;
+      const known = keys.findIndex((k) => k.key === key);
+      roles.push(known >= 0 ? known : keys.length);
+      if (known >= 0) continue;
       const name = g.kind === 'columnRef' ? this.scope.columnName(g, relation) : this.keyName(key, items, input, keys.length);
       keys.push({ key, name, ir: typed.ir });
+      keySpans.push(g.span);
+    }
+    let sets: number[][] | undefined;
+    if (query.groupingSets) {
+      if (relation.windowTable?.fn === 'SESSION') {
+        this.fail('InvalidGrouping', 'GROUPING SETS, ROLLUP and CUBE cannot group TABLE(SESSION(...)), whose sessions are kept per PARTITION BY key; write FROM stream GROUP BY SESSION(time_column, gap), ROLLUP(...) instead', query.groupingSets.span);
+      }
+      sets = keySets(query.groupingSets, roles, window !== undefined || relation.windowTable !== undefined, (message, at) => this.fail('InvalidGrouping', message, at));
     }
     if (relation.windowTable) {
       const missing = (['start', 'end'] as const).filter((w) => !windowColumnsSeen.has(w));
@@ -76,6 +100,7 @@ export class GroupingAnalyzer {
         );
       }
       window = { spec: relation.windowTable.spec, timeColumn: relation.windowTable.timeColumn };
+      if (relation.windowTable.fn === 'SESSION') this.windows.sessionKeys(relation, keys.map((k, i) => ({ ir: k.ir, span: keySpans[i]! })), query.groupBy[0]?.span ?? query.from.span);
     }
     return {
       grouping: {
@@ -84,6 +109,7 @@ export class GroupingAnalyzer {
         ...(groupWindow ? { groupWindow } : {}),
         tableWindow: relation.windowTable !== undefined,
         offset: window ? 2 : 0,
+        ...(sets ? { sets } : {}),
       },
       ...(window ? { window } : {}),
     };
@@ -104,7 +130,11 @@ export class GroupingAnalyzer {
 
   /** After grouping: aggregates, window bounds and whole GROUP BY expressions become output columns. */
   grouped(e: Expression, ctx: ExprContext, grouping: Grouping): Typed | undefined {
+    if (e.kind === 'call' && e.filter && !(e.name in AGGREGATES)) {
+      this.fail('InvalidGrouping', `FILTER (WHERE …) is only allowed after an aggregate function such as COUNT(*), not ${e.name}`, e.filter.span);
+    }
     if (e.kind === 'call' && e.name in AGGREGATES) return this.aggregate(e, ctx, grouping);
+    if (e.kind === 'call' && GROUPING_FUNCTIONS.has(e.name)) return groupingCall(e, grouping, (arg) => this.keyOf(arg, ctx, grouping), this.fail);
     if (e.kind === 'call' && e.name in WINDOW_AUX) return this.windows.windowBound(e, ctx, grouping);
     if (e.kind === 'columnRef') {
       const column = this.scope.findColumn(e, ctx.relation);
@@ -125,6 +155,21 @@ export class GroupingAnalyzer {
     return { ir: { kind: 'column', index: grouping.offset + index, name: k.name, type: k.ir.type }, type: k.ir.type };
   }
 
+  /** The grouping key an expression is (its index in the keys), 'window' for the window, else undefined. */
+  private keyOf(e: Expression, ctx: ExprContext, grouping: Grouping): number | 'window' | undefined {
+    if (e.kind === 'columnRef' && this.scope.findColumn(e, ctx.relation).window) return 'window';
+    if (e.kind === 'call' && grouping.groupWindow && e.name === grouping.groupWindow.fn) return 'window';
+    let typed: Typed;
+    try {
+      typed = this.typer.expr(e, { relation: ctx.relation, clause: ctx.clause });
+    } catch (error) {
+      if (error instanceof SqlError) return undefined;
+      throw error;
+    }
+    const index = grouping.keys.findIndex((k) => k.key === JSON.stringify(typed.ir));
+    return index < 0 ? undefined : index;
+  }
+
   /** An aggregate call: typed, checked and added to the grouping once however often it is written. */
   aggregate(e: Extract<Expression, { kind: 'call' }>, ctx: ExprContext, grouping: Grouping): Typed {
     const base = AGGREGATES[e.name]!;
@@ -133,7 +178,11 @@ export class GroupingAnalyzer {
     if (e.star) {
       callSpec = { fn: 'count_star', type: 'BIGINT' };
     } else {
-      if (e.args.length !== 1) this.fail('TypeMismatch', `${e.name} takes one argument, got ${e.args.length}`, e.span);
+      const arity = base === 'approx_percentile' ? 2 : 1;
+      if (e.args.length !== arity) {
+        const usage = arity === 2 ? `two arguments, ${e.name}(value, fraction), fraction between 0 and 1,` : 'one argument,';
+        this.fail('TypeMismatch', `${e.name} takes ${usage} got ${e.args.length}`, e.span);
+      }
       const arg = this.typer.expr(e.args[0]!, argCtx);
       if (arg.type === 'INTERVAL' || arg.type === 'NULL') this.fail('TypeMismatch', `${e.name} cannot aggregate ${arg.type === 'NULL' ? 'NULL' : 'an INTERVAL'}`, e.args[0]!.span);
       const type = arg.type;
@@ -153,9 +202,21 @@ export class GroupingAnalyzer {
           numeric();
           callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE' };
           break;
+        case 'approx_count_distinct':
+          callSpec = { fn: base, arg: arg.ir, type: 'BIGINT' };
+          break;
+        case 'approx_percentile':
+          numeric();
+          callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE', fraction: percentileFraction(e.name, e.args[1]!, this.fail) };
+          break;
         default:
           callSpec = { fn: base, arg: arg.ir, type };
       }
+    }
+    if (e.filter) {
+      const where = e.filter.where;
+      const typed = this.typer.expr(where, { relation: ctx.relation, clause: 'FILTER' });
+      callSpec = { ...callSpec, filter: this.typer.rules.expectBoolean(typed, 'FILTER', where.span) };
     }
     const key = JSON.stringify(callSpec);
     let index = grouping.aggregates.findIndex((a) => a.key === key);
@@ -167,7 +228,7 @@ export class GroupingAnalyzer {
     }
     const a = grouping.aggregates[index]!;
     return {
-      ir: { kind: 'column', index: grouping.offset + grouping.keys.length + index, name: a.name, type: callSpec.type },
+      ir: { kind: 'column', index: grouping.offset + grouping.keys.length + (grouping.sets ? 1 : 0) + index, name: a.name, type: callSpec.type },
       type: callSpec.type,
     };
   }

@@ -335,5 +335,8 @@ export class JoinAnalyzer {
 }
 
 function specText(spec: WindowSpec): string {
-  return spec.kind === 'tumble' ? `TUMBLE(${durationText(spec.sizeMs)})` : `HOP(${durationText(spec.slideMs)}, ${durationText(spec.sizeMs)})`;
+  const offset = spec.offsetMs ? `, offset ${durationText(spec.offsetMs)}` : '';
+  if (spec.kind === 'tumble') return `TUMBLE(${durationText(spec.sizeMs)}${offset})`;
+  if (spec.kind === 'hop') return `HOP(${durationText(spec.slideMs)}, ${durationText(spec.sizeMs)}${offset})`;
+  return `CUMULATE(${durationText(spec.stepMs)}, ${durationText(spec.sizeMs)}${offset})`;
 }

@@ -32,10 +32,15 @@ export interface JoinInput {
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
 
+/** A window as the analyzer sees it: the engine's slicing windows, or sessions, which have a plan node of their own. */
+export type LogicalWindowSpec = WindowSpec | { readonly kind: 'session'; readonly gapMs: number };
+
 export interface LogicalAggregate {
-  readonly window?: { readonly spec: WindowSpec; readonly timeColumn: number };
+  readonly window?: { readonly spec: LogicalWindowSpec; readonly timeColumn: number };
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly NamedAggregate[];
+  /** GROUPING SETS, ROLLUP, CUBE: each set as indexes into `keys` (see grouping-sets.ts). */
+  readonly groupingSets?: readonly (readonly number[])[];
 }
 
 /** One SELECT block: input → WHERE → aggregate → HAVING → OVER windows (and QUALIFY) → select list. */

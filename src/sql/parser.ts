@@ -5,7 +5,7 @@
 // `… AS type`, a leading DISTINCT or trim side) so that names like EXTRACT, FLOOR or SUBSTRING need not
 // be reserved; the CST visitor checks that each function got the shape it understands.
 
-import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import { sqlErrorMessages } from './error-messages.js';
 import * as t from './tokens.js';
 
@@ -287,7 +287,14 @@ export class SqlParser extends CstParser {
     this.OPTION2(() => {
       this.CONSUME(t.Group);
       this.CONSUME(t.By);
-      this.AT_LEAST_ONE_SEP2({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.expression, { LABEL: 'groupBy' }) });
+      this.AT_LEAST_ONE_SEP2({
+        SEP: t.Comma,
+        DEF: () =>
+          this.OR([
+            { GATE: () => this.startsGroupingSets(), ALT: () => this.SUBRULE(this.groupingSets, { LABEL: 'groupingElement' }) },
+            { ALT: () => this.SUBRULE2(this.expression, { LABEL: 'groupBy' }) },
+          ]),
+      });
     });
     this.OPTION3(() => {
       this.CONSUME(t.Having);
@@ -393,6 +400,74 @@ export class SqlParser extends CstParser {
       },
     ]);
   });
+
+  // GROUPING SETS ((a, b), a, ()), ROLLUP(a, (b, c)), CUBE(a, b), or a parenthesized list (a, b) or ()
+  readonly groupingSets = this.RULE('groupingSets', () => {
+    this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === t.Sets,
+        ALT: () => {
+          this.CONSUME(t.Grouping, { LABEL: 'form' });
+          this.CONSUME(t.Sets);
+          this.CONSUME(t.LParen);
+          this.AT_LEAST_ONE_SEP({
+            SEP: t.Comma,
+            DEF: () =>
+              this.OR2([
+                { GATE: () => this.startsGroupingSets(), ALT: () => this.SUBRULE(this.groupingSets, { LABEL: 'item' }) },
+                { ALT: () => this.SUBRULE(this.expression, { LABEL: 'item' }) },
+              ]),
+          });
+          this.CONSUME(t.RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR3([{ ALT: () => this.CONSUME(t.Rollup, { LABEL: 'form' }) }, { ALT: () => this.CONSUME(t.Cube, { LABEL: 'form' }) }]);
+          this.CONSUME2(t.LParen);
+          this.AT_LEAST_ONE_SEP2({
+            SEP: t.Comma,
+            DEF: () =>
+              this.OR4([
+                { GATE: () => this.startsTuple(), ALT: () => this.SUBRULE(this.groupingTuple, { LABEL: 'item' }) },
+                { ALT: () => this.SUBRULE2(this.expression, { LABEL: 'item' }) },
+              ]),
+          });
+          this.CONSUME2(t.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.groupingTuple, { LABEL: 'tuple' }) },
+    ]);
+  });
+
+  // (a, b) or (): a set of grouping columns written together
+  readonly groupingTuple = this.RULE('groupingTuple', () => {
+    this.CONSUME(t.LParen);
+    this.MANY_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'column' }) });
+    this.CONSUME(t.RParen);
+  });
+
+  /** GROUPING SETS (, ROLLUP (, CUBE ( or a parenthesized list that is not one parenthesized expression. */
+  private startsGroupingSets(): boolean {
+    const first = this.LA(1).tokenType;
+    if (first === t.Grouping) return this.LA(2).tokenType === t.Sets && this.LA(3).tokenType === t.LParen;
+    if (first === t.Rollup || first === t.Cube) return this.LA(2).tokenType === t.LParen;
+    return this.startsTuple();
+  }
+
+  /** `(` … `)` holding nothing or a comma at its own depth: a list of columns, not an expression. */
+  private startsTuple(): boolean {
+    if (this.LA(1).tokenType !== t.LParen) return false;
+    let depth = 0;
+    for (let i = 1; ; i++) {
+      const type = this.LA(i).tokenType;
+      if (type === EOF) return false;
+      if (type === t.LParen) depth++;
+      else if (type === t.RParen) {
+        if (--depth === 0) return i === 2;
+      } else if (type === t.Comma && depth === 1) return true;
+    }
+  }
 
   // EMIT followed by words and an optional interval; the CST visitor says which shapes mean something,
   // so an unsupported one (EMIT FINAL, EMIT AFTER WATERMARK) is refused by name rather than as a syntax error.
@@ -525,12 +600,27 @@ export class SqlParser extends CstParser {
     });
   });
 
+  // TABLE clicks [PARTITION BY user_id | PARTITION BY (user_id, url)], or an expression
   readonly tableFunctionArgument = this.RULE('tableFunctionArgument', () => {
     this.OR([
       {
         ALT: () => {
           this.CONSUME(t.Table);
           this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+          this.OPTION(() => {
+            this.CONSUME(t.Partition);
+            this.CONSUME(t.By);
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(t.LParen);
+                  this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'partitionColumn' }) });
+                  this.CONSUME(t.RParen);
+                },
+              },
+              { ALT: () => this.SUBRULE3(this.identifier, { LABEL: 'partitionColumn' }) },
+            ]);
+          });
         },
       },
       { ALT: () => this.SUBRULE(this.expression) },
@@ -823,6 +913,17 @@ export class SqlParser extends CstParser {
       ]);
     });
     this.CONSUME(t.RParen);
+    // COUNT(*) FILTER (WHERE …); `FILTER` alone after a call stays an alias.
+    this.OPTION6({
+      GATE: () => this.LA(2).tokenType === t.LParen && this.LA(3).tokenType === t.Where,
+      DEF: () => {
+        this.CONSUME(t.Filter);
+        this.CONSUME3(t.LParen);
+        this.CONSUME(t.Where);
+        this.SUBRULE6(this.expression, { LABEL: 'filter' });
+        this.CONSUME3(t.RParen, { LABEL: 'filterEnd' });
+      },
+    });
     this.OPTION5(() => this.SUBRULE(this.overClause));
   });
 

@@ -2,7 +2,7 @@
 // filter (WHERE) → window or group aggregate → filter (HAVING) → OVER window (then QUALIFY) → project,
 // with expressions already in the engine's IR.
 
-import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec, TwoInputNode } from '../engine/plan/index.js';
+import { GROUPING_SET_COLUMN, outputColumns, type ColumnSchema, type DataType, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type TwoInputNode } from '../engine/plan/index.js';
 import type { LogicalInput, LogicalSelect } from './logical-plan.js';
 import { planOver } from './over-plan.js';
 
@@ -11,16 +11,20 @@ export function planSelect(select: LogicalSelect): PlanNode {
   if (select.where) node = { kind: 'filter', input: node, predicate: select.where };
   const aggregate = select.aggregate;
   if (aggregate) {
-    node = aggregate.window
-      ? {
-          kind: 'windowAggregate',
-          input: node,
-          window: aggregate.window.spec,
-          timeColumn: aggregate.window.timeColumn,
-          keys: aggregate.keys,
-          aggregates: aggregate.aggregates,
-        }
-      : { kind: 'groupAggregate', input: node, keys: aggregate.keys, aggregates: aggregate.aggregates };
+    const { aggregates } = aggregate;
+    let keys = aggregate.keys;
+    if (aggregate.groupingSets) {
+      // Each row once per set, then grouped by the Expand's keys and the number of its set.
+      const width = outputColumns(node).length;
+      const column = (index: number, name: string, type: DataType): NamedExpr => ({ name, expr: { kind: 'column', index, name, type } });
+      node = { kind: 'expand', input: node, keys, sets: aggregate.groupingSets };
+      keys = [...keys.map((k, j) => column(width + j, k.name, k.expr.type)), column(width + keys.length, GROUPING_SET_COLUMN, 'BIGINT')];
+    }
+    const window = aggregate.window;
+    if (!window) node = { kind: 'groupAggregate', input: node, keys, aggregates };
+    else if (window.spec.kind === 'session') {
+      node = { kind: 'sessionWindowAggregate', input: node, gapMs: window.spec.gapMs, timeColumn: window.timeColumn, keys, aggregates };
+    } else node = { kind: 'windowAggregate', input: node, window: window.spec, timeColumn: window.timeColumn, keys, aggregates };
   }
   if (select.having) node = { kind: 'filter', input: node, predicate: select.having };
   if (select.over) node = planOver(node, select.over);

@@ -43,15 +43,19 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
   days: 86_400_000,
 };
 
-type Aggregate = Extract<PlanNode, { kind: 'windowAggregate' | 'groupAggregate' }>;
+type Aggregate = Extract<PlanNode, { kind: 'windowAggregate' | 'sessionWindowAggregate' | 'groupAggregate' }>;
 
 /** The aggregate nearest the plan's output, reached through projections and filters. */
 function topAggregate(node: PlanNode): Aggregate | undefined {
   for (let n: PlanNode = node; ; n = n.input) {
-    if (n.kind === 'windowAggregate' || n.kind === 'groupAggregate') return n;
+    if (n.kind === 'windowAggregate' || n.kind === 'sessionWindowAggregate' || n.kind === 'groupAggregate') return n;
     if (n.kind !== 'project' && n.kind !== 'filter') return undefined;
   }
 }
+
+/** Why session windows take neither allowed_lateness nor late_rows. */
+const SESSION_LATENESS =
+  'allowed_lateness and late_rows are not supported for SESSION windows: a row behind the watermark may bridge a session already emitted, so such rows are dropped and counted (lateRows)';
 
 /** The plan tree with its top aggregate (see topAggregate) replaced. */
 function replaceAggregate(node: PlanNode, aggregate: Aggregate, by: Aggregate): PlanNode {
@@ -110,7 +114,7 @@ export class QueryOptions {
     if (!emit) return plan;
     const aggregate = topAggregate(plan.root);
     if (emit.kind === 'onWindowClose') {
-      if (aggregate?.kind !== 'windowAggregate') {
+      if (aggregate?.kind !== 'windowAggregate' && aggregate?.kind !== 'sessionWindowAggregate') {
         this.fail(
           'InvalidStatement',
           aggregate
@@ -121,6 +125,9 @@ export class QueryOptions {
       }
       return plan;
     }
+    if (aggregate?.kind === 'sessionWindowAggregate') {
+      this.fail('InvalidStatement', 'EMIT CHANGES on session windows is not supported: each session is emitted once, when it closes (EMIT ON WINDOW CLOSE)', emit.span);
+    }
     if (aggregate?.kind === 'windowAggregate') {
       this.fail(
         'InvalidStatement',
@@ -129,13 +136,14 @@ export class QueryOptions {
       );
     }
     if (!emit.every) return plan;
-    if (!aggregate) this.fail('InvalidStatement', 'EMIT CHANGES EVERY needs a GROUP BY: the rows of a query without one are never revised, and go out as they come', emit.every.span);
+    if (aggregate?.kind !== 'groupAggregate') this.fail('InvalidStatement', 'EMIT CHANGES EVERY needs a GROUP BY: the rows of a query without one are never revised, and go out as they come', emit.every.span);
     return { ...plan, root: replaceAggregate(plan.root, aggregate, { ...aggregate, emitEveryMs: emit.every.ms }) };
   }
 
   private allowedLateness(plan: QueryPlan, entry: OptionEntry): QueryPlan {
     const ms = this.duration(entry, 'allowed_lateness');
     const aggregate = topAggregate(plan.root);
+    if (aggregate?.kind === 'sessionWindowAggregate') this.fail('InvalidOption', SESSION_LATENESS, entry.span);
     if (aggregate?.kind !== 'windowAggregate') {
       this.fail('InvalidOption', 'allowed_lateness applies to windows (TUMBLE or HOP), and this query has none: a row is late only for a window that has closed', entry.span);
     }
@@ -146,6 +154,7 @@ export class QueryOptions {
 
   private lateRows(plan: QueryPlan, entry: OptionEntry, source: StreamSchema): QueryPlan {
     const stream = this.streamName(entry);
+    if (topAggregate(plan.root)?.kind === 'sessionWindowAggregate') this.fail('InvalidOption', SESSION_LATENESS, entry.span);
     if (topAggregate(plan.root)?.kind !== 'windowAggregate') {
       this.fail('InvalidOption', 'late_rows applies to windows (TUMBLE or HOP), and this query has none: no row of it is ever late', entry.span);
     }

@@ -5,10 +5,11 @@
 import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type ViewSchema, type WindowSpec } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import { closest, didYouMean } from './did-you-mean.js';
-import type { LogicalInput, ScanInput } from './logical-plan.js';
+import type { LogicalInput, LogicalWindowSpec, ScanInput } from './logical-plan.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import type { SourceSpan } from './sql-error.js';
 import type { Fail } from './typing.js';
+import type { WindowFunction } from './window-table-functions.js';
 
 /** A name as SQL matches it: quoted names exactly, unquoted ones without regard to case. */
 export function nameMatches(candidate: string, name: Name): boolean {
@@ -53,7 +54,13 @@ export interface Relation {
   readonly sources: readonly StreamSchema[];
   /** Why no column of the relation is a time attribute, where that is not for the usual reasons (after a join, say). */
   readonly noTimeAttributes?: string;
-  readonly windowTable?: { readonly spec: WindowSpec; readonly timeColumn: number; readonly fn: 'TUMBLE' | 'HOP' };
+  readonly windowTable?: {
+    readonly spec: LogicalWindowSpec;
+    readonly timeColumn: number;
+    readonly fn: WindowFunction;
+    /** SESSION(TABLE s PARTITION BY …): the partition columns, as written. */
+    readonly partitionBy?: readonly Name[];
+  };
 }
 
 export class Scope {

@@ -123,6 +123,11 @@ export const Precision = nonReserved('PRECISION');
 export const To = nonReserved('TO');
 export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
+export const Filter = nonReserved('FILTER');
+export const Grouping = nonReserved('GROUPING');
+export const Sets = nonReserved('SETS');
+export const Rollup = nonReserved('ROLLUP');
+export const Cube = nonReserved('CUBE');
 // Words of OVER windows: meaningful only inside OVER (…) and the WINDOW clause.
 export const Window = nonReserved('WINDOW');
 export const Partition = nonReserved('PARTITION');

@@ -1,15 +1,36 @@
-// Event-time windows: TUMBLE and HOP as table functions (FROM TABLE(TUMBLE(…))) and as group functions
-// (GROUP BY TUMBLE(…)), their sizes and slides, the time attribute they run on (which fixes the
-// source's event time), and the window bounds a grouped query selects.
+// Event-time windows: TUMBLE, HOP, CUMULATE and SESSION as table functions (FROM TABLE(TUMBLE(…))),
+// TUMBLE, HOP and SESSION as group functions (GROUP BY TUMBLE(…)), their sizes, slides, offsets and gaps,
+// the time attribute they run on (which fixes the source's event time), and the window bounds a grouped
+// query selects.
 
-import { durationText, type WindowSpec } from '../engine/plan/index.js';
+import { unreachable } from '../engine/errors.js';
+import { durationText, type Expr } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
 import { WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import type { Relation, Scope } from './scope.js';
 import type { SourceSpan } from './sql-error.js';
+import type { LogicalWindowSpec } from './logical-plan.js';
 import type { Fail, Typed } from './typing.js';
+import type { WindowFunction } from './window-table-functions.js';
+
+/** What each INTERVAL argument of a window is, in order. */
+const WINDOW_ROLES: Readonly<Record<WindowFunction, readonly string[]>> = {
+  TUMBLE: ['size', 'offset'],
+  HOP: ['slide', 'size', 'offset'],
+  CUMULATE: ['step', 'size', 'offset'],
+  SESSION: ['gap'],
+};
+
+/** The windows GROUP BY can name as functions (CUMULATE exists only as a table function, as in Flink). */
+export type GroupWindowFunction = 'TUMBLE' | 'HOP' | 'SESSION';
+
+export const GROUP_WINDOW_USAGE: Readonly<Record<GroupWindowFunction, string>> = {
+  TUMBLE: 'TUMBLE(time_column, size [, offset])',
+  HOP: 'HOP(time_column, slide, size [, offset])',
+  SESSION: 'SESSION(time_column, gap)',
+};
 
 export class WindowAnalyzer {
   constructor(
@@ -45,45 +66,90 @@ export class WindowAnalyzer {
     return column.index;
   }
 
-  /** TUMBLE's size, or HOP's slide and size: positive INTERVAL literals, the size a whole number of slides. */
-  windowSpec(fn: 'TUMBLE' | 'HOP', intervals: readonly Expression[], ctx: ExprContext, span: SourceSpan): WindowSpec {
+  /**
+   * A window's INTERVAL arguments: TUMBLE's size, HOP's slide and size, CUMULATE's step and size (each
+   * with an optional offset), SESSION's gap. Sizes are positive, a whole number of slides or steps; the
+   * offset, any INTERVAL, shifts where windows start and is kept modulo the period it repeats with.
+   */
+  windowSpec(fn: WindowFunction, intervals: readonly Expression[], ctx: ExprContext, span: SourceSpan): LogicalWindowSpec {
+    const roles = WINDOW_ROLES[fn];
+    const required = roles.filter((r) => r !== 'offset').length;
+    if (intervals.length < required || intervals.length > roles.length) {
+      const count = required === roles.length ? `${required}` : `${required} or ${roles.length}`;
+      this.fail('InvalidWindow', `${fn} takes ${count} INTERVAL${roles.length > 1 ? 's' : ''} (${roles.join(', then ')}${required < roles.length ? ', the offset optional' : ''}), got ${intervals.length}`, span);
+    }
     const ms = intervals.map((e, i) => {
-      const role = fn === 'TUMBLE' ? 'size' : i === 0 ? 'slide' : 'size';
+      const role = roles[i]!;
       const typed = this.typer.expr(e, { ...ctx, clause: 'window' });
       if (typed.type !== 'INTERVAL' || typed.ir.kind !== 'literal' || typeof typed.ir.value !== 'number') {
         this.fail('InvalidWindow', `${fn} ${role} must be an INTERVAL such as INTERVAL '1' MINUTE, got ${typed.type}`, e.span);
       }
-      if (typed.ir.value <= 0) this.fail('InvalidWindow', `${fn} ${role} must be positive, got ${durationText(typed.ir.value)}`, e.span);
+      if (role !== 'offset' && typed.ir.value <= 0) this.fail('InvalidWindow', `${fn} ${role} must be positive, got ${durationText(typed.ir.value)}`, e.span);
       return typed.ir.value;
     });
-    if (fn === 'TUMBLE') {
-      if (ms.length !== 1) this.fail('InvalidWindow', `TUMBLE takes one INTERVAL (the size), got ${ms.length}`, span);
-      return { kind: 'tumble', sizeMs: ms[0]! };
+    const given = ms[required];
+    const offset = (period: number): { offsetMs?: number } => {
+      const o = given === undefined ? 0 : ((given % period) + period) % period;
+      return o === 0 ? {} : { offsetMs: o };
+    };
+    const multiple = (size: number, of: number, what: string): void => {
+      if (size % of !== 0) this.fail('InvalidWindow', `${fn} size ${durationText(size)} must be a whole multiple of ${what} ${durationText(of)}`, intervals[1]!.span);
+    };
+    switch (fn) {
+      case 'TUMBLE':
+        return { kind: 'tumble', sizeMs: ms[0]!, ...offset(ms[0]!) };
+      case 'HOP': {
+        const [slideMs, sizeMs] = ms as [number, number];
+        multiple(sizeMs, slideMs, 'slide');
+        return { kind: 'hop', sizeMs, slideMs, ...offset(slideMs) };
+      }
+      case 'CUMULATE': {
+        const [stepMs, sizeMs] = ms as [number, number];
+        multiple(sizeMs, stepMs, 'step');
+        return { kind: 'cumulate', sizeMs, stepMs, ...offset(sizeMs) };
+      }
+      case 'SESSION':
+        return { kind: 'session', gapMs: ms[0]! };
+      default:
+        return unreachable(fn, 'window function');
     }
-    if (ms.length !== 2) this.fail('InvalidWindow', `HOP takes two INTERVALs (slide, then size), got ${ms.length}`, span);
-    const [slideMs, sizeMs] = ms as [number, number];
-    if (sizeMs % slideMs !== 0) {
-      this.fail(
-        'InvalidWindow',
-        `HOP size ${durationText(sizeMs)} must be a whole multiple of slide ${durationText(slideMs)}`,
-        intervals[1]!.span,
-      );
-    }
-    return { kind: 'hop', sizeMs, slideMs };
   }
 
-  /** GROUP BY TUMBLE(ts, size) or HOP(ts, slide, size), with a key that tells two calls of the same window apart. */
+  /**
+   * GROUP BY TUMBLE(ts, size [, offset]), HOP(ts, slide, size [, offset]) or SESSION(ts, gap), with a
+   * key that tells two calls of the same window apart.
+   */
   groupWindowCall(
     g: Extract<Expression, { kind: 'call' }>,
     relation: Relation,
-  ): { timeColumn: number; spec: WindowSpec; argsKey: string } {
-    const fn = g.name as 'TUMBLE' | 'HOP';
-    const usage = fn === 'TUMBLE' ? 'TUMBLE(time_column, size)' : 'HOP(time_column, slide, size)';
-    const expected = fn === 'TUMBLE' ? 2 : 3;
-    if (g.args.length !== expected) this.fail('InvalidWindow', `${fn} takes ${expected} arguments: ${usage}`, g.span);
+  ): { timeColumn: number; spec: LogicalWindowSpec; argsKey: string } {
+    const fn = g.name as GroupWindowFunction;
+    if (g.args.length === 0) this.fail('InvalidWindow', `${fn} takes the time column first: ${GROUP_WINDOW_USAGE[fn]}`, g.span);
     const timeColumn = this.timeAttribute(g.args[0]!, relation, fn);
     const spec = this.windowSpec(fn, g.args.slice(1), { relation, clause: 'GROUP BY' }, g.span);
     return { timeColumn, spec, argsKey: JSON.stringify([timeColumn, spec]) };
+  }
+
+  /**
+   * GROUP BY over TABLE(SESSION(…)) groups by exactly the PARTITION BY columns (besides window_start
+   * and window_end): sessions are kept per partition, so any other key would split a session's rows
+   * under bounds that are not its own.
+   */
+  sessionKeys(relation: Relation, keys: readonly { readonly ir: Expr; readonly span: SourceSpan }[], groupBySpan: SourceSpan): void {
+    const partition = relation.windowTable?.partitionBy ?? [];
+    const partitionColumns = partition.map((name) => this.scope.findColumn({ kind: 'columnRef', name, span: name.span }, relation));
+    for (const key of keys) {
+      const index = key.ir.kind === 'column' ? key.ir.index : -1;
+      if (!partitionColumns.some((c) => c.index === index)) {
+        const by = partition.length > 0 ? `its PARTITION BY columns (${partitionColumns.map((c) => c.name).join(', ')})` : 'no other column: SESSION has no PARTITION BY';
+        this.fail('InvalidWindow', `GROUP BY over TABLE(SESSION(...)) may group only by window_start, window_end and ${by}; to keep sessions per key, write SESSION(TABLE stream PARTITION BY key, …)`, key.span);
+      }
+    }
+    partitionColumns.forEach((column, i) => {
+      if (!keys.some((k) => k.ir.kind === 'column' && k.ir.index === column.index)) {
+        this.fail('InvalidWindow', `GROUP BY over TABLE(SESSION(... PARTITION BY ${column.name} ...)) must include ${column.name}`, partition[i]?.span ?? groupBySpan);
+      }
+    });
   }
 
   /** window_start or window_end, the first two output columns of a windowed aggregate. */

@@ -11,6 +11,7 @@ import type { Column } from '../batch/column.js';
 import { allocValues, columnOfValues, makeColumn, numericValues } from '../batch/column.js';
 import { EddyError, unreachable } from '../errors.js';
 import type { FusedUpdate } from './aggregate-kernels.js';
+import { ApproxCountDistinctAcc, ApproxPercentileAcc } from './sketch-accumulators.js';
 
 /**
  * The numeric fields of every slot: `stride` per slot, slot `s` at `data[s * stride + field]`. Field 0
@@ -452,6 +453,11 @@ export function makeAccumulator(call: AggregateCall, fields: SlotFields): Accumu
     case 'min':
     case 'max':
       return numeric ? new MinMaxAcc(call.fn === 'max', call.type, fields) : new MinMaxValueAcc(call.fn === 'max', call.type);
+    case 'approx_count_distinct':
+      return new ApproxCountDistinctAcc();
+    case 'approx_percentile':
+      if (!numeric || argType === 'TIMESTAMP') throw new EddyError('ValidationException', `APPROX_PERCENTILE expects a number, got ${argType}`);
+      return new ApproxPercentileAcc(call.fraction ?? NaN);
     default:
       return unreachable(call.fn, 'aggregate', 'ValidationException');
   }
@@ -480,7 +486,7 @@ export class AggregateState implements SlotFields {
     return this.next - this.free.length;
   }
 
-  /** COUNT(DISTINCT) values held over all slots. */
+  /** COUNT(DISTINCT) values and 64-byte sketch cells held over all slots. */
   get distinctValues(): number {
     let held = 0;
     for (const a of this.accumulators) held += a.heldValues ?? 0;

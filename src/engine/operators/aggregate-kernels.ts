@@ -23,7 +23,7 @@
 // stays monomorphic. Kernels are cached by their source text, which depends only on the aggregate
 // kinds, argument types and mask: operators of one shape share one function, optimised once.
 //
-// Safety: the text is built from fixed fragments and numeric indexes only. Names, literals and any other
+// Safety: the text is built from fixed fragments, numeric indexes and a window's validated offset only. Names, literals and any other
 // text from SQL never reach it (the argument expressions are compiled separately, see
 // expr/compile-expr.ts), so no query can become code.
 //
@@ -146,9 +146,13 @@ export function groupKernelSource(shape: KernelShape, nullMask: number): string 
 /**
  * The source of a window aggregate's loop: the time check, the row's pane and slot, and every update in
  * one pass; it returns how many rows it left to the operator, being before `openFrom` (in windows that
- * have fired: the operator finds them again and decides whether they are late).
+ * have fired: the operator finds them again and decides whether they are late). Panes start at
+ * `offsetMs` past multiples of the pane size: a validated whole number, the only value of a plan written
+ * into the text (and only when not 0).
  */
-export function windowKernelSource(shape: KernelShape, mask: number): string {
+export function windowKernelSource(shape: KernelShape, mask: number, offsetMs = 0): string {
+  if (!Number.isSafeInteger(offsetMs)) throw new Error(`window offset ${offsetMs} is not a whole number`);
+  const shifted = offsetMs === 0 ? 'ts' : `(ts - ${offsetMs})`;
   const parts = fusedParts(shape, mask & ~(TIME_NULLS | DIRECT_INT_KEY));
   const direct = (mask & DIRECT_INT_KEY) !== 0;
   // A single INT key's small non-negative values index the pane's slots directly (`SV`): no key id
@@ -173,9 +177,9 @@ export function windowKernelSource(shape: KernelShape, mask: number): string {
     '  if (hw !== hiCur || ((lw - loBase) >>> 0) >= span) {',
     '    const ts = hw * 4294967296 + (lw >>> 0);',
     '    if (ts < openFrom) { behind++; continue; }',
-    '    const p = Math.floor(ts / paneMs);',
+    `    const p = Math.floor(${shifted} / paneMs);`,
     direct ? '    SV = W.paneByValue(p);' : '    slotOfKey = W.paneSlots(p);',
-    '    const paneStart = p * paneMs;',
+    `    const paneStart = p * paneMs${offsetMs === 0 ? '' : ` + ${offsetMs}`};`,
     '    const paneEnd = paneStart + paneMs;',
     '    const lo = paneStart > openFrom ? paneStart : openFrom;',
     '    const loHi = Math.floor(lo / 4294967296);',
@@ -212,6 +216,6 @@ export function groupKernel(shape: KernelShape, nullMask: number): GroupKernel {
 }
 
 /** The window aggregate's loop for a batch with these NULLs (and this key path). */
-export function windowKernel(shape: KernelShape, mask: number): WindowKernel {
-  return compile<WindowKernel>(WINDOW_KERNEL_PARAMS, windowKernelSource(shape, mask));
+export function windowKernel(shape: KernelShape, mask: number, offsetMs = 0): WindowKernel {
+  return compile<WindowKernel>(WINDOW_KERNEL_PARAMS, windowKernelSource(shape, mask, offsetMs));
 }

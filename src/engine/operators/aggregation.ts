@@ -15,6 +15,7 @@ import { AggregateState } from './accumulators.js';
 import { groupKernel, nullBit, type GroupKernel, type KernelShape } from './aggregate-kernels.js';
 import type { GeneratedCode } from './operator.js';
 import { KeyMapper } from './key-mapper.js';
+import { filteredCall } from './aggregate-filter.js';
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
 
@@ -27,6 +28,8 @@ export class Aggregation {
   readonly argOf: readonly number[];
   private keyMapper: KeyMapper;
   private slots: AggregateState;
+  /** The calls the accumulators compute: `aggregates` with any FILTER folded into the argument. */
+  private readonly calls: readonly NamedAggregate[];
   /** Whether every accumulator's updates can be generated into one loop. */
   readonly fusable: boolean;
   /** Fused loops by NULL mask (bit j: argument j has NULLs in the batch), made on first use. */
@@ -52,7 +55,8 @@ export class Aggregation {
     this.keyExprs = keyColumns.map((k) => compileExpr(k.expr, options));
     const args: CompiledExpr[] = [];
     const argIds = new Map<string, number>();
-    this.argOf = aggregates.map((a) => {
+    this.calls = aggregates.map(filteredCall);
+    this.argOf = this.calls.map((a) => {
       if (!a.arg) return -1;
       const text = JSON.stringify(a.arg);
       let j = argIds.get(text);
@@ -69,7 +73,7 @@ export class Aggregation {
     this.keyMapper = new KeyMapper(keyColumns.map((k) => k.expr.type));
     const only = keyColumns.length === 1 ? keyColumns[0]!.expr : undefined;
     this.utf8KeyColumn = only && only.kind === 'column' && only.type === 'VARCHAR' && this.keyMapper.acceptsUtf8 ? only.index : undefined;
-    this.slots = new AggregateState(aggregates);
+    this.slots = new AggregateState(this.calls);
     const accumulators = this.state.accumulators;
     this.fusable = accumulators.length > 0 && accumulators.every((a) => a.fused);
     this.kernelShape = this.fusable
@@ -88,7 +92,7 @@ export class Aggregation {
   /** Lets go of every key and all state at once (the query ended); the aggregation starts empty. */
   release(): void {
     this.keyMapper = this.keyMapper.emptyCopy();
-    this.slots = new AggregateState(this.aggregates);
+    this.slots = new AggregateState(this.calls);
   }
 
   /** Swaps in a renumbered key mapper (ids of live keys change; the caller remaps its state). */

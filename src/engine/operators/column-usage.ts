@@ -67,9 +67,15 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
       case 'project':
         return visit(node.input, exprs(node.exprs.map((e) => e.expr)));
       case 'windowAggregate':
-        return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.map((a) => a.arg)], [node.timeColumn]));
+      case 'sessionWindowAggregate':
+        return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.flatMap((a) => [a.arg, a.filter])], [node.timeColumn]));
       case 'groupAggregate':
-        return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.map((a) => a.arg)]));
+        return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.flatMap((a) => [a.arg, a.filter])]));
+      case 'expand': {
+        // Its input's columns pass on at the same indexes; the keys it adds after them are its own.
+        const width = outputColumns(node.input).length;
+        return visit(node.input, needed ? exprs(node.keys.map((k) => k.expr), [...needed].filter((c) => c < width)) : undefined);
+      }
       case 'windowTable': {
         const width = outputColumns(node.input).length;
         return visit(node.input, needed ? new Set([...needed].filter((c) => c < width).concat(node.timeColumn)) : undefined);

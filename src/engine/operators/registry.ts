@@ -8,8 +8,10 @@ import type { Operator } from './operator.js';
 import type { InputSide, TwoInputOperator } from './two-input-operator.js';
 import { Filter } from './filter.js';
 import { Project } from './project.js';
+import { Expand } from './expand.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
+import { SessionWindowAggregate } from './session-window-aggregate.js';
 import { OverAggregate } from './over-aggregate.js';
 import { TopN } from './top-n.js';
 import { Deduplicate } from './deduplicate.js';
@@ -44,7 +46,9 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   source: (node) => new Source(node),
   filter: (node, input, o) => new Filter(node, input, o),
   project: (node, input, o) => new Project(node, input, o),
+  expand: (node, input, o) => new Expand(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
+  sessionWindowAggregate: (node, input, o) => new SessionWindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
   overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),

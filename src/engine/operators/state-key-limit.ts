@@ -23,7 +23,7 @@ export class StateKeyLimit {
   check(held: number, distinctValues = 0): void {
     if (held <= this.maxKeys) return;
     const groups = held - distinctValues;
-    const detail = distinctValues > 0 ? ` (${fmt(groups)} group${groups === 1 ? '' : 's'} and ${fmt(distinctValues)} COUNT(DISTINCT) values)` : '';
+    const detail = distinctValues > 0 ? ` (${fmt(groups)} group${groups === 1 ? '' : 's'} and ${fmt(distinctValues)} COUNT(DISTINCT) values or 64-byte sketch cells)` : '';
     throw new EddyError('LimitExceededException', `query state exceeded ${fmt(this.maxKeys)} keys in ${this.where}${detail}; the limit is set with --max-query-state-keys`);
   }
 }

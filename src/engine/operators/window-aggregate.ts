@@ -1,7 +1,8 @@
-// Tumbling and hopping event-time windows keyed by group. Windows are half-open [start, end) and aligned
-// to the epoch. Each row updates exactly one slide-sized pane (the whole window for tumbling), so the
-// per-row cost does not depend on size/slide; a hopping window is the merge of its panes, made once,
-// when the watermark passes its end (EMIT ON WINDOW CLOSE).
+// Tumbling, hopping and cumulating event-time windows keyed by group. Windows are half-open [start, end)
+// and aligned to the epoch (plus the window's offset). Each row updates exactly one slide-sized pane (the
+// whole window for tumbling, one step for cumulating), so the per-row cost does not depend on size/slide;
+// a hopping or cumulating window is the merge of its panes, made once, when the watermark passes its end
+// (EMIT ON WINDOW CLOSE).
 //
 // A row counts in every window it belongs to that has not fired yet, wherever it stands against the
 // watermark, so the result does not depend on how rows were batched: a row is late only once every window
@@ -61,7 +62,12 @@ export class WindowAggregate implements Operator, WindowKernelHost {
   private readonly inputColumns: readonly ColumnSchema[];
   private readonly agg: Aggregation;
   private readonly paneMs: number;
+  /** Panes per window (for CUMULATE, per size-aligned period: its largest window). */
   private readonly panesPerWindow: number;
+  /** CUMULATE: every window of a period starts at the period's first pane. */
+  private readonly cumulative: boolean;
+  /** Where panes start: pane p is [offsetMs + p × paneMs, offsetMs + (p + 1) × paneMs). */
+  private readonly offsetMs: number;
   private readonly timeColumn: number;
   /** A single key that is a bare INT column: the fused loop finds slots by its values. */
   private readonly intKeyColumn: number | undefined;
@@ -91,8 +97,21 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         throw new EddyError('ValidationException', `HOP size ${w.sizeMs / 1000} s must be a whole multiple of slide ${w.slideMs / 1000} s`);
       }
     }
-    this.paneMs = w.kind === 'hop' ? w.slideMs : w.sizeMs;
+    if (w.kind === 'cumulate') {
+      positive(w.stepMs, 'step');
+      if (w.sizeMs % w.stepMs !== 0) {
+        throw new EddyError('ValidationException', `CUMULATE size ${w.sizeMs / 1000} s must be a whole multiple of step ${w.stepMs / 1000} s`);
+      }
+    }
+    this.paneMs = w.kind === 'hop' ? w.slideMs : w.kind === 'cumulate' ? w.stepMs : w.sizeMs;
     this.panesPerWindow = w.sizeMs / this.paneMs;
+    this.cumulative = w.kind === 'cumulate';
+    const offset = w.offsetMs ?? 0;
+    const period = w.kind === 'hop' ? w.slideMs : w.sizeMs;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= period) {
+      throw new EddyError('ValidationException', `window offset must be a whole number of milliseconds in [0, ${period}), got ${offset}`);
+    }
+    this.offsetMs = offset;
     const tc = input[node.timeColumn];
     if (!tc) throw new EddyError('ValidationException', `window time column ${node.timeColumn} is out of range (input has ${input.length} columns)`);
     if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `window time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
@@ -120,7 +139,24 @@ export class WindowAggregate implements Operator, WindowKernelHost {
    * lateness after that has passed too), so a row that belongs to none after it is late.
    */
   private get keptFrom(): number {
-    return Math.min(this.nextWindow, Math.floor((this.watermark - this.latenessMs) / this.paneMs));
+    return Math.min(this.nextWindow, this.paneOf(this.watermark - this.latenessMs));
+  }
+
+  /** The pane a time falls in. */
+  private paneOf(ms: number): number {
+    return Math.floor((ms - this.offsetMs) / this.paneMs);
+  }
+
+  /** The first pane of the window that ends with pane q. */
+  private firstPane(q: number): number {
+    const k = this.panesPerWindow;
+    return this.cumulative ? Math.floor(q / k) * k : q - k + 1;
+  }
+
+  /** The last window (by its last pane) that holds pane p. */
+  private lastWindowOf(p: number): number {
+    const k = this.panesPerWindow;
+    return this.cumulative ? Math.floor(p / k) * k + k - 1 : p + k - 1;
   }
 
   generatedCode(): readonly GeneratedCode[] {
@@ -128,7 +164,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const direct = this.intKeyColumn !== undefined;
     const what = `aggregate loop, for a batch without NULLs${direct ? ', slots found by the INT key\'s values' : ''} (each column with NULLs in a batch adds its test)`;
     return this.agg.generatedCode(
-      shape ? { what, params: WINDOW_KERNEL_PARAMS, body: windowKernelSource(shape, direct ? DIRECT_INT_KEY : 0) } : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
+      shape ? { what, params: WINDOW_KERNEL_PARAMS, body: windowKernelSource(shape, direct ? DIRECT_INT_KEY : 0, this.offsetMs) } : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
     );
   }
 
@@ -147,7 +183,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     if (n === 0) return;
     // Rows from the start of the first window not yet fired take the fast path; the rest (rows for
     // windows that fired, or for none still kept) are few, and go through processBehind.
-    const openFrom = this.nextWindow * this.paneMs;
+    const openFrom = this.nextWindow * this.paneMs + this.offsetMs;
     const behind = this.agg.fusable ? this.processFused(batch, openFrom) : this.processRows(batch, openFrom);
     if (behind > 0) this.processBehind(batch, openFrom, ctx, out);
     this.checkState();
@@ -167,6 +203,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const slots = new Int32Array(n);
     const state = agg.state;
     const paneMs = this.paneMs;
+    const offset = this.offsetMs;
     let behind = 0;
     let paneStart = NaN;
     let paneEnd = NaN;
@@ -185,10 +222,10 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       }
       // Consecutive rows mostly fall in the same pane: a range check spares the division.
       if (!(ts >= paneStart && ts < paneEnd)) {
-        const p = Math.floor(ts / paneMs);
+        const p = Math.floor((ts - offset) / paneMs);
         pane = this.pane(p, keyCount);
         slotOfKey = pane.slotOfKey;
-        paneStart = p * paneMs;
+        paneStart = p * paneMs + offset;
         paneEnd = paneStart + paneMs;
       }
       const k = keyIds[i]!;
@@ -227,7 +264,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     } else keyIds = agg.keyIds(view);
     this.knownKeys = agg.keys.size;
     let kernel = this.kernels.get(mask);
-    if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg.kernelShape!, mask)));
+    if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg.kernelShape!, mask, this.offsetMs)));
     // At most n new slots: reserving them now means the arrays handed to the loop cannot move.
     agg.state.reserve(n);
     return kernel(pairs, tv, keyIds, n, openFrom, this.paneMs, this, agg.fusedArrays(), agg.values, agg.valid);
@@ -243,7 +280,6 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const timeData = batch.data.children[this.timeColumn]!;
     const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
     const bitmap = timeData.nullCount > 0 ? timeData.nullBitmap : null;
-    const k = this.panesPerWindow;
     const keptFrom = this.keptFrom;
     const kept: number[] = [];
     const late: number[] = [];
@@ -253,11 +289,11 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       if (bitmap !== null && ((bitmap[j >> 3]! >> (j & 7)) & 1) === 0) continue;
       const ts = pairs[2 * i + 1]! * 4294967296 + (pairs[2 * i]! >>> 0);
       if (ts >= openFrom) continue;
-      const lastWindow = Math.floor(ts / this.paneMs) + k - 1;
+      const lastWindow = this.lastWindowOf(this.paneOf(ts));
       if (lastWindow >= keptFrom) kept.push(i);
       else {
         late.push(i);
-        lateEnds.push((lastWindow + 1) * this.paneMs);
+        lateEnds.push((lastWindow + 1) * this.paneMs + this.offsetMs);
       }
     }
     if (late.length > 0) {
@@ -284,15 +320,15 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const view = agg.view(rows);
     const keyIds = Int32Array.from(agg.keyIds(view).subarray(0, n));
     const time = view.column(this.timeColumn).values as Float64Array;
-    const k = this.panesPerWindow;
     const keptFrom = this.keptFrom;
     // The fired windows (by last pane) and keys the rows change, each once.
     const windows: number[] = [];
     const keys: number[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
-      const p = Math.floor(time[i]! / this.paneMs);
-      for (let q = Math.max(p, keptFrom); q < this.nextWindow && q <= p + k - 1; q++) {
+      const p = this.paneOf(time[i]!);
+      const last = this.lastWindowOf(p);
+      for (let q = Math.max(p, keptFrom); q < this.nextWindow && q <= last; q++) {
         const id = `${q}:${keyIds[i]}`;
         if (seen.has(id)) continue;
         seen.add(id);
@@ -304,7 +340,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const slots = new Int32Array(n);
     const state = agg.state;
     for (let i = 0; i < n; i++) {
-      const pane = this.pane(Math.floor(time[i]! / this.paneMs), agg.keys.size);
+      const pane = this.pane(this.paneOf(time[i]!), agg.keys.size);
       const key = keyIds[i]!;
       let s = pane.slotOfKey[key]!;
       if (s < 0) {
@@ -327,25 +363,24 @@ export class WindowAggregate implements Operator, WindowKernelHost {
    */
   private windowRows(windows: readonly number[], keys: readonly number[]): { columns: Column[]; had: Uint8Array } {
     const count = windows.length;
-    const k = this.panesPerWindow;
     const state = this.agg.state;
     const had = new Uint8Array(count);
     const slots = new Int32Array(count);
     for (let w = 0; w < count; w++) {
       const m = state.alloc();
       slots[w] = m;
-      for (let p = windows[w]! - k + 1; p <= windows[w]!; p++) {
+      for (let p = this.firstPane(windows[w]!); p <= windows[w]!; p++) {
         const s = this.panes.get(p)?.slotOfKey[keys[w]!];
         if (s === undefined || s < 0) continue;
         state.merge(m, s);
         had[w] = 1;
       }
     }
-    const size = k * this.paneMs;
-    const start = Float64Array.from(windows, (q) => (q - k + 1) * this.paneMs);
+    const start = Float64Array.from(windows, (q) => this.firstPane(q) * this.paneMs + this.offsetMs);
+    const end = Float64Array.from(windows, (q) => (q + 1) * this.paneMs + this.offsetMs);
     const columns: Column[] = [
       { type: 'TIMESTAMP', length: count, values: start, valid: null },
-      { type: 'TIMESTAMP', length: count, values: start.map((t) => t + size), valid: null },
+      { type: 'TIMESTAMP', length: count, values: end, valid: null },
       ...this.agg.keys.columns([...keys], count),
       ...this.agg.finalize(slots, count),
     ];
@@ -423,7 +458,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
   onWatermark(watermarkMs: number, _ctx: OperatorContext, out: Collector): void {
     if (!(watermarkMs > this.watermark)) return;
     this.watermark = watermarkMs;
-    const lastClosed = Math.floor(watermarkMs / this.paneMs) - 1;
+    const lastClosed = this.paneOf(watermarkMs) - 1;
     if (lastClosed >= this.nextWindow && this.panes.size > 0) this.fire(lastClosed, out);
     if (lastClosed + 1 > this.nextWindow) this.nextWindow = lastClosed + 1;
     this.purge();
@@ -435,14 +470,16 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const state = this.agg.state;
     const sorted = [...this.panes.keys()].sort((a, b) => a - b);
     const starts: number[] = [];
+    const ends: number[] = [];
     const keyIds: number[] = [];
     const slots: number[] = [];
     const release: number[] = [];
     let q = Math.max(this.nextWindow, sorted[0]!);
     let ptr = 0;
     while (q <= lastClosed) {
+      const first = this.firstPane(q);
       let any = false;
-      for (let p = q - k + 1; p <= q; p++) {
+      for (let p = first; p <= q; p++) {
         if (this.panes.has(p)) {
           any = true;
           break;
@@ -454,12 +491,14 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         q = sorted[ptr]!;
         continue;
       }
-      const start = (q - k + 1) * this.paneMs;
+      const start = first * this.paneMs + this.offsetMs;
+      const end = (q + 1) * this.paneMs + this.offsetMs;
       if (k === 1) {
         // The pane is the window: its slots are read as they are (purge lets them go).
         const pane = this.panes.get(q)!;
         for (const key of pane.keyIds) {
           starts.push(start);
+          ends.push(end);
           keyIds.push(key);
           slots.push(pane.slotOfKey[key]!);
         }
@@ -467,7 +506,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         if (this.mergeScratch.length < this.agg.keys.size) this.mergeScratch = new Int32Array(this.agg.keys.size * 2).fill(-1);
         const merged = this.mergeScratch;
         const windowKeys: number[] = [];
-        for (let p = q - k + 1; p <= q; p++) {
+        for (let p = first; p <= q; p++) {
           const pane = this.panes.get(p);
           if (!pane) continue;
           for (const key of pane.keyIds) {
@@ -483,6 +522,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         for (const key of windowKeys) {
           const m = merged[key]!;
           starts.push(start);
+          ends.push(end);
           keyIds.push(key);
           slots.push(m);
           release.push(m);
@@ -494,9 +534,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const count = starts.length;
     if (count > 0) {
       const startCol = Float64Array.from(starts);
-      const endCol = new Float64Array(count);
-      const size = k * this.paneMs;
-      for (let i = 0; i < count; i++) endCol[i] = startCol[i]! + size;
+      const endCol = Float64Array.from(ends);
       const columns: Column[] = [
         { type: 'TIMESTAMP', length: count, values: startCol, valid: null },
         { type: 'TIMESTAMP', length: count, values: endCol, valid: null },
@@ -516,12 +554,12 @@ export class WindowAggregate implements Operator, WindowKernelHost {
    * memory follows the keys of open windows rather than every key ever seen.
    */
   private purge(): void {
-    const firstKeptPane = this.keptFrom - this.panesPerWindow + 1;
-    if (!Number.isFinite(firstKeptPane)) return;
+    const keptFrom = this.keptFrom;
+    if (!Number.isFinite(keptFrom)) return;
     const state = this.agg.state;
     let purged = false;
     for (const [index, pane] of this.panes) {
-      if (index >= firstKeptPane) continue;
+      if (this.lastWindowOf(index) >= keptFrom) continue;
       for (const key of pane.keyIds) state.release(pane.slotOfKey[key]!);
       this.panes.delete(index);
       purged = true;

@@ -1,5 +1,6 @@
-// FROM TABLE(TUMBLE(…)) / TABLE(HOP(…)) without an aggregate: each row with the bounds of every window
-// it falls in, as two more columns. Stateless: which windows a row is in depends on its time alone.
+// FROM TABLE(TUMBLE(…)) / TABLE(HOP(…)) / TABLE(CUMULATE(…)) without an aggregate: each row with the
+// bounds of every window it falls in, as two more columns. Stateless: which windows a row is in depends
+// on its time alone.
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { WindowTableNode } from '../plan/window-table.js';
@@ -13,17 +14,25 @@ export class WindowTable implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
   private readonly schema: Schema;
   private readonly sizeMs: number;
+  /** How often windows start (TUMBLE, HOP) or end (CUMULATE). */
   private readonly slideMs: number;
+  private readonly cumulative: boolean;
+  private readonly offsetMs: number;
   private readonly timeColumn: number;
 
   constructor(node: WindowTableNode, input: readonly ColumnSchema[]) {
     const w = node.window;
     this.sizeMs = w.sizeMs;
-    this.slideMs = w.kind === 'hop' ? w.slideMs : w.sizeMs;
+    this.slideMs = w.kind === 'hop' ? w.slideMs : w.kind === 'cumulate' ? w.stepMs : w.sizeMs;
+    this.cumulative = w.kind === 'cumulate';
     for (const [what, ms] of [['size', this.sizeMs], ['slide', this.slideMs]] as const) {
       if (!Number.isSafeInteger(ms) || ms <= 0) throw new EddyError('ValidationException', `window ${what} must be a whole number of milliseconds > 0, got ${ms}`);
     }
-    if (this.sizeMs % this.slideMs !== 0) throw new EddyError('ValidationException', `HOP size ${this.sizeMs} ms must be a whole multiple of slide ${this.slideMs} ms`);
+    if (this.sizeMs % this.slideMs !== 0) throw new EddyError('ValidationException', `${w.kind.toUpperCase()} size ${this.sizeMs} ms must be a whole multiple of ${w.kind === 'cumulate' ? 'step' : 'slide'} ${this.slideMs} ms`);
+    const offset = w.offsetMs ?? 0;
+    const period = w.kind === 'hop' ? this.slideMs : this.sizeMs;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= period) throw new EddyError('ValidationException', `window offset must be a whole number of milliseconds in [0, ${period}), got ${offset}`);
+    this.offsetMs = offset;
     const tc = input[node.timeColumn];
     if (tc?.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `window table time column ${node.timeColumn} must be a TIMESTAMP column`);
     this.timeColumn = node.timeColumn;
@@ -40,22 +49,34 @@ export class WindowTable implements Operator {
     const copies = this.sizeMs / this.slideMs;
     const rows = new Int32Array(n * copies);
     const starts = new Float64Array(n * copies);
+    const ends = new Float64Array(n * copies);
+    const o = this.offsetMs;
     let m = 0;
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) continue;
+      if (this.cumulative) {
+        // Every window of the row's period from the one its step ends, all starting with the period.
+        const start = Math.floor((t[i]! - o) / this.sizeMs) * this.sizeMs + o;
+        for (let end = Math.floor((t[i]! - o) / this.slideMs) * this.slideMs + o + this.slideMs; end <= start + this.sizeMs; end += this.slideMs) {
+          rows[m] = i;
+          starts[m] = start;
+          ends[m++] = end;
+        }
+        continue;
+      }
       // The latest window holding the row starts at its slide-aligned floor; each earlier one a slide before.
-      const last = Math.floor(t[i]! / this.slideMs) * this.slideMs;
+      const last = Math.floor((t[i]! - o) / this.slideMs) * this.slideMs + o;
       for (let k = copies - 1; k >= 0; k--) {
         rows[m] = i;
-        starts[m++] = last - k * this.slideMs;
+        starts[m] = last - k * this.slideMs;
+        ends[m] = starts[m]! + this.sizeMs;
+        m++;
       }
     }
     if (m === 0) return;
-    const ends = new Float64Array(m);
-    for (let i = 0; i < m; i++) ends[i] = starts[i]! + this.sizeMs;
     const children: Data[] = batch.data.children.map((c) => (m === n && copies === 1 && valid === null ? c : takeData(c, rows, m)));
     children.push(columnToArrow({ type: 'TIMESTAMP', length: m, values: starts.subarray(0, m), valid: null }));
-    children.push(columnToArrow({ type: 'TIMESTAMP', length: m, values: ends, valid: null }));
+    children.push(columnToArrow({ type: 'TIMESTAMP', length: m, values: ends.subarray(0, m), valid: null }));
     out.emit(makeBatch(this.schema, children, m));
   }
 

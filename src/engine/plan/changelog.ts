@@ -31,6 +31,9 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   project: (node) => changelogMode(node.input),
   // A window emits once, when it closes, unless it takes late rows after that: those revise it.
   windowAggregate: (node) => ((node.allowedLatenessMs ?? 0) > 0 ? 'retract' : 'append'),
+  // A session is emitted once, when it closes.
+  sessionWindowAggregate: () => 'append',
+  expand: (node) => changelogMode(node.input),
   groupAggregate: () => 'retract',
   // A window table labels each row; interval and window joins emit each match once, when it is final.
   windowTable: (node) => changelogMode(node.input),
@@ -60,6 +63,8 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   filter: true,
   project: true,
   windowAggregate: false,
+  sessionWindowAggregate: false,
+  expand: false,
   groupAggregate: false,
   windowTable: true,
   intervalJoin: false,

@@ -126,8 +126,24 @@ function named(list: readonly NamedExpr[]): string {
 }
 
 function aggregateText(a: AggregateCall & { readonly name: string }): string {
-  const fn = a.fn === 'count_star' ? 'COUNT(*)' : a.fn === 'count_distinct' ? `COUNT(DISTINCT ${exprText(a.arg!)})` : `${a.fn.toUpperCase()}(${exprText(a.arg!)})`;
-  return `${ident(a.name)} := ${fn}`;
+  const fraction = a.fraction === undefined ? '' : `, ${a.fraction}`;
+  const fn = a.fn === 'count_star' ? 'COUNT(*)' : a.fn === 'count_distinct' ? `COUNT(DISTINCT ${exprText(a.arg!)})` : `${a.fn.toUpperCase()}(${exprText(a.arg!)}${fraction})`;
+  return `${ident(a.name)} := ${fn}${a.filter ? ` FILTER (WHERE ${exprText(a.filter)})` : ''}`;
+}
+
+/** TUMBLE(size=1 min), HOP(slide=10 s, size=1 min, offset=5 s), CUMULATE(step=1 h, size=1 d). */
+export function windowSpecText(w: WindowSpec): string {
+  const offset = w.offsetMs ? `, offset=${durationText(w.offsetMs)}` : '';
+  switch (w.kind) {
+    case 'tumble':
+      return `TUMBLE(size=${durationText(w.sizeMs)}${offset})`;
+    case 'hop':
+      return `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)}${offset})`;
+    case 'cumulate':
+      return `CUMULATE(step=${durationText(w.stepMs)}, size=${durationText(w.sizeMs)}${offset})`;
+    default:
+      return unreachable(w, 'window');
+  }
 }
 
 function sinkText(sink: SinkSpec): string {
@@ -139,10 +155,6 @@ function sinkText(sink: SinkSpec): string {
     default:
       return unreachable(sink, 'sink');
   }
-}
-
-function windowText(w: WindowSpec): string {
-  return w.kind === 'tumble' ? `TUMBLE(size=${durationText(w.sizeMs)})` : `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)})`;
 }
 
 /** `LEFT keys=[a@0 = b@1]`: a join's type and equality keys, each side's columns indexed in its own input. */
@@ -180,13 +192,23 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'project':
       out.push(`${pad}Project: ${named(node.exprs)}`);
       return nodeLines(node.input, depth + 1, out);
+    case 'expand': {
+      const sets = node.sets.map((set) => `(${set.map((k) => ident(node.keys[k]?.name ?? '?')).join(', ')})`);
+      out.push(`${pad}Expand: keys=[${named(node.keys)}] sets=[${sets.join(', ')}]`);
+      return nodeLines(node.input, depth + 1, out);
+    }
     case 'windowAggregate': {
       out.push(
-        `${pad}WindowAggregate: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+        `${pad}WindowAggregate: ${windowSpecText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
           (node.allowedLatenessMs ? ` allowed_lateness=${durationText(node.allowedLatenessMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
     }
+    case 'sessionWindowAggregate':
+      out.push(
+        `${pad}SessionWindowAggregate: SESSION(gap=${durationText(node.gapMs)}) time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
     case 'groupAggregate':
       out.push(
         `${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
@@ -194,7 +216,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       );
       return nodeLines(node.input, depth + 1, out);
     case 'windowTable':
-      out.push(`${pad}WindowTable: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn}`);
+      out.push(`${pad}WindowTable: ${windowSpecText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn}`);
       return nodeLines(node.input, depth + 1, out);
     case 'intervalJoin': {
       const left = ident(outputColumns(node.left)[node.leftTime]?.name ?? '?');

@@ -4,20 +4,23 @@
 export type { DataType, Expr } from './expr.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
 export type { ColumnSchema, ComputedColumn, RecordFormat, StreamSchema } from './schema.js';
-export { outputColumns, planInputs, sourceStream, sourceStreams } from './plan.js';
+export { GROUPING_SET_COLUMN, MAX_GROUPING_SETS, outputColumns, planInputs, sourceStream, sourceStreams } from './plan.js';
 export { MAX_JOIN_INTERVAL_MS } from './join.js';
 export type { IntervalJoinNode, JoinInputs, JoinType, TwoInputNode, WindowJoinNode } from './join.js';
 export type { WindowTableNode } from './window-table.js';
 export type {
   AggregateCall,
   AggregateFn,
+  ApproximateAggregateFn,
   EventTime,
+  ExpandNode,
   FilterNode,
   GroupAggregateNode,
   NamedExpr,
   PlanNode,
   ProjectNode,
   QueryPlan,
+  SessionWindowAggregateNode,
   SinkSpec,
   SourceNode,
   WindowAggregateNode,
@@ -27,6 +30,6 @@ export type { DeduplicateNode, OverAggregateNode, OverCall, OverFn, OverFrame, R
 export { changelogMode, ROW_KIND_COLUMN, ROW_KINDS, TAKES_CHANGELOG } from './changelog.js';
 export type { ChangelogMode, RowKind } from './changelog.js';
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, SourceCheckpoint, WatermarkState } from './checkpoint.js';
-export { durationText, explainPlan, exprText, intervalText } from './explain.js';
+export { durationText, explainPlan, exprText, intervalText, windowSpecText } from './explain.js';
 export type { ViewSchema } from './view.js';
 export type { UserFunctionSchema } from './user-function.js';

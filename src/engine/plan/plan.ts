@@ -19,11 +19,22 @@ export interface EventTime {
   readonly processingTime?: true;
 }
 
-/** Sizes and slides in milliseconds; windows are half-open [start, end) and aligned to the epoch. */
+/**
+ * Sizes and slides in milliseconds; windows are half-open [start, end) and aligned to the epoch, shifted
+ * by `offsetMs` when present: windows then start at offsetMs + n × the slide (the size for TUMBLE and
+ * CUMULATE). The analyzer gives offsetMs only when it is not 0, within [0, slide) for HOP and [0, size)
+ * for TUMBLE and CUMULATE.
+ */
 export type WindowSpec =
-  | { readonly kind: 'tumble'; readonly sizeMs: number }
+  | { readonly kind: 'tumble'; readonly sizeMs: number; readonly offsetMs?: number }
   /** sizeMs is a whole multiple of slideMs (the analyzer guarantees it); windows start every slideMs. */
-  | { readonly kind: 'hop'; readonly sizeMs: number; readonly slideMs: number };
+  | { readonly kind: 'hop'; readonly sizeMs: number; readonly slideMs: number; readonly offsetMs?: number }
+  /**
+   * Flink's CUMULATE: each size-aligned period [s, s + sizeMs) gives the windows [s, s + stepMs),
+   * [s, s + 2 stepMs), …, [s, s + sizeMs), each emitted when the watermark passes its end. sizeMs is a
+   * whole multiple of stepMs.
+   */
+  | { readonly kind: 'cumulate'; readonly sizeMs: number; readonly stepMs: number; readonly offsetMs?: number };
 
 /**
  * Aggregates skip NULL arguments (count_star counts rows). Result types: count_star, count and
@@ -32,13 +43,26 @@ export type WindowSpec =
  * (NULL for fewer than two values), as Flink's STDDEV and DuckDB's stddev. sum/avg/min/max/stddev
  * of no non-NULL values is NULL.
  */
-export type AggregateFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev';
+export type AggregateFn = 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'stddev' | ApproximateAggregateFn;
+
+/**
+ * Aggregates answered from a sketch of bounded size (see operators/hyper-log-log.ts and dd-sketch.ts):
+ * approx_count_distinct BIGINT, the number of distinct non-NULL values within a relative standard error
+ * of 1.6% (0 for none); approx_percentile DOUBLE, over numbers, PERCENTILE_DISC(fraction) of the
+ * non-NULL values (the first value in order at which that fraction of them is reached) within 1% of it
+ * (NULL for none).
+ */
+export type ApproximateAggregateFn = 'approx_count_distinct' | 'approx_percentile';
 
 export interface AggregateCall {
   readonly fn: AggregateFn;
   /** Absent for count_star. Evaluated against the aggregate's input columns. */
   readonly arg?: Expr;
   readonly type: DataType;
+  /** FILTER (WHERE …): a BOOLEAN over the input columns; only rows where it is TRUE are aggregated. */
+  readonly filter?: Expr;
+  /** approx_percentile only: the quantile, from 0 to 1. */
+  readonly fraction?: number;
 }
 
 export interface NamedExpr {
@@ -50,7 +74,9 @@ export type PlanNode =
   | SourceNode
   | FilterNode
   | ProjectNode
+  | ExpandNode
   | WindowAggregateNode
+  | SessionWindowAggregateNode
   | GroupAggregateNode
   | WindowTableNode
   | TwoInputNode
@@ -89,6 +115,26 @@ export interface ProjectNode {
   readonly exprs: readonly NamedExpr[];
 }
 
+/** The name of the column ExpandNode adds: the number of the grouping set a row stands for. */
+export const GROUPING_SET_COLUMN = '$grouping_set';
+
+/** Grouping sets one aggregate may have: each input row is aggregated once per set. */
+export const MAX_GROUPING_SETS = 256;
+
+/**
+ * GROUPING SETS, ROLLUP and CUBE: each input row once per grouping set, with the keys outside the set
+ * NULL. Output columns: the input's, then the keys, then GROUPING_SET_COLUMN (BIGINT), the set's index
+ * in `sets`. An aggregate after it groups by the keys and the set number, so each set's groups stay
+ * apart (even a set that is listed twice, as SQL wants).
+ */
+export interface ExpandNode {
+  readonly kind: 'expand';
+  readonly input: PlanNode;
+  readonly keys: readonly NamedExpr[];
+  /** Each grouping set: indexes into `keys`, ascending. */
+  readonly sets: readonly (readonly number[])[];
+}
+
 /**
  * Groups rows into event-time windows and keys; emits one row per (window, key) when the watermark
  * passes the window's end (EMIT ON WINDOW CLOSE). Output columns: window_start, window_end (TIMESTAMP),
@@ -110,6 +156,23 @@ export interface WindowAggregateNode {
    * that time revises the window's row with a -U/+U pair, so the output is a changelog (changelog.ts).
    */
   readonly allowedLatenessMs?: number;
+}
+
+/**
+ * Session windows, as Flink's SESSION: per key, rows less than gapMs apart in event time belong to one
+ * session, [its first row's time, its last row's time + gapMs); a row that comes within the gap of two
+ * sessions merges them. A session is emitted once, when the watermark reaches its end. Output columns as
+ * WindowAggregateNode's: window_start, window_end, the keys, the aggregates. Rows whose time is behind
+ * the watermark on arrival are dropped and counted.
+ */
+export interface SessionWindowAggregateNode {
+  readonly kind: 'sessionWindowAggregate';
+  readonly input: PlanNode;
+  readonly gapMs: number;
+  /** Index into the input columns of the TIMESTAMP column sessions are computed on. */
+  readonly timeColumn: number;
+  readonly keys: readonly NamedExpr[];
+  readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
 }
 
 /**
@@ -138,7 +201,10 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
       return outputColumns(node.input);
     case 'project':
       return node.exprs.map((e) => ({ name: e.name, type: e.expr.type }));
+    case 'expand':
+      return [...outputColumns(node.input), ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), { name: GROUPING_SET_COLUMN, type: 'BIGINT' }];
     case 'windowAggregate':
+    case 'sessionWindowAggregate':
       return [
         { name: 'window_start', type: 'TIMESTAMP' },
         { name: 'window_end', type: 'TIMESTAMP' },

@@ -5,7 +5,7 @@ import type { PlanNode, WindowSpec } from './plan.js';
 
 /**
  * Each input row with the start and end of the window it falls in, once per window (once for TUMBLE,
- * size / slide times for HOP). Output: the input's columns, then window_start and window_end
+ * size / slide times for HOP, once for each window of its period that it is in for CUMULATE). Output: the input's columns, then window_start and window_end
  * (TIMESTAMP). Rows whose time is NULL fall in no window and are dropped. Stateless.
  */
 export interface WindowTableNode {

@@ -17,9 +17,12 @@ export interface ResultShape {
    * selects. Empty when some key is not selected, so rows cannot be told apart by their columns.
    */
   readonly keys: readonly string[];
-  /** For windowed aggregates: the window and the output columns holding its bounds, where selected. */
+  /**
+   * For windowed aggregates: the window and the output columns holding its bounds, where selected.
+   * Sessions vary in length: their sizeMs and slideMs are the gap.
+   */
   readonly window?: {
-    readonly kind: WindowSpec['kind'];
+    readonly kind: WindowSpec['kind'] | 'session';
     readonly sizeMs: number;
     readonly slideMs: number;
     readonly startColumn?: string;
@@ -27,7 +30,7 @@ export interface ResultShape {
   };
 }
 
-type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'groupAggregate' }>;
+type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'sessionWindowAggregate' | 'groupAggregate' }>;
 type RankingNode = Extract<PlanNode, { kind: 'topN' | 'deduplicate' }>;
 
 export function resultShape(plan: QueryPlan): ResultShape {
@@ -36,7 +39,7 @@ export function resultShape(plan: QueryPlan): ResultShape {
   if (!aggregate) return { changelog, keys: [] };
   if (aggregate.kind === 'topN' || aggregate.kind === 'deduplicate') return rankingShape(plan, aggregate, changelog);
   // Index of each aggregate output column that identifies a group, by the output column selecting it.
-  const windowed = aggregate.kind === 'windowAggregate';
+  const windowed = aggregate.kind !== 'groupAggregate';
   const keyCount = aggregate.keys.length + (windowed ? 2 : 0);
   const selected = new Map<number, string>();
   plan.columns.forEach((column, i) => {
@@ -49,16 +52,18 @@ export function resultShape(plan: QueryPlan): ResultShape {
   const complete = windowKnown && required.every((k) => selected.has(k));
   const keys = complete ? [...selected.entries()].sort((a, b) => a[0] - b[0]).map(([, name]) => name) : [];
   if (aggregate.kind === 'groupAggregate') return { changelog, keys };
-  const spec = aggregate.window;
   const start = selected.get(0);
   const end = selected.get(1);
+  const w = aggregate.kind === 'windowAggregate' ? aggregate.window : undefined;
+  const period = w === undefined ? undefined : w.kind === 'hop' ? w.slideMs : w.kind === 'cumulate' ? w.stepMs : w.sizeMs;
+  const gap = aggregate.kind === 'sessionWindowAggregate' ? aggregate.gapMs : 0;
   return {
     changelog,
     keys,
     window: {
-      kind: spec.kind,
-      sizeMs: spec.sizeMs,
-      slideMs: spec.kind === 'hop' ? spec.slideMs : spec.sizeMs,
+      kind: w?.kind ?? 'session',
+      sizeMs: w?.sizeMs ?? gap,
+      slideMs: period ?? gap,
       ...(start === undefined ? {} : { startColumn: start }),
       ...(end === undefined ? {} : { endColumn: end }),
     },
@@ -85,6 +90,7 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
   for (;;) {
     switch (node.kind) {
       case 'windowAggregate':
+      case 'sessionWindowAggregate':
       case 'groupAggregate':
       case 'topN':
       case 'deduplicate':
@@ -93,6 +99,7 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
       case 'filter':
         node = node.input;
         break;
+      case 'expand':
       case 'source':
       case 'windowTable':
       case 'intervalJoin':
@@ -116,7 +123,9 @@ function originIn(node: PlanNode, index: number, target: PlanNode): number | und
     case 'filter':
       return originIn(node.input, index, target);
     case 'windowAggregate':
+    case 'sessionWindowAggregate':
     case 'groupAggregate':
+    case 'expand':
     case 'overAggregate':
     case 'topN':
     case 'deduplicate':

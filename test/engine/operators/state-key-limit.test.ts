@@ -44,7 +44,23 @@ describe('the state key limit', () => {
     const h = new Harness(new GroupAggregate(node, input, undefined, 100), input);
     h.push(Array.from({ length: 90 }, (_, i) => [0, 'one-user', `page-${i}`]));
     expect(() => h.push(Array.from({ length: 20 }, (_, i) => [0, 'one-user', `more-${i}`]))).toThrow(
-      'query state exceeded 100 keys in GROUP BY user_id (1 group and 110 COUNT(DISTINCT) values)',
+      'query state exceeded 100 keys in GROUP BY user_id (1 group and 110 COUNT(DISTINCT) values or 64-byte sketch cells)',
+    );
+  });
+
+  it('counts what approximate aggregates hold in 64-byte cells: their sketches stop growing, so the groups bound them', () => {
+    const node = groupBy([
+      { fn: 'approx_count_distinct', name: 'pages', type: 'BIGINT', arg: col(2) },
+      { fn: 'approx_percentile', name: 'p90', type: 'DOUBLE', arg: { kind: 'literal', value: 1, type: 'DOUBLE' }, fraction: 0.9 },
+    ]);
+    const h = new Harness(new GroupAggregate(node, input, undefined, 120), input);
+    // One user with thousands of pages: a dense HyperLogLog (4 KiB, 64 cells) and a DDSketch of one
+    // value (32 buckets, 4 cells); three more users, each with a small HyperLogLog (1 cell) and a DDSketch:
+    // 4 groups + 64 + 3 + 16 = 87 keys. A second dense HyperLogLog passes 120.
+    for (let b = 0; b < 5; b++) h.push(Array.from({ length: 2000 }, (_, i) => [0, 'one-user', `page-${b}-${i}`]));
+    expect(() => h.push(Array.from({ length: 3 }, (_, i) => [0, `user-${i}`, `page-${i}`]))).not.toThrow();
+    expect(() => h.push(Array.from({ length: 2000 }, (_, i) => [0, 'user-0', `other-${i}`]))).toThrow(
+      /query state exceeded 120 keys in GROUP BY user_id \(4 groups and \d+ COUNT\(DISTINCT\) values or 64-byte sketch cells\)/,
     );
   });
 

@@ -48,17 +48,34 @@ function node(window: WindowSpec, aggregates = allAggregates, keyed = true): Win
   };
 }
 
+/** How often windows start (TUMBLE, HOP) or end (CUMULATE). */
+function period(window: WindowSpec): number {
+  return window.kind === 'hop' ? window.slideMs : window.kind === 'cumulate' ? window.stepMs : window.sizeMs;
+}
+
+/** Every window [start, end) holding time t, straight from the definitions. */
+function windowsOf(window: WindowSpec, t: number): [number, number][] {
+  const offset = window.offsetMs ?? 0;
+  const out: [number, number][] = [];
+  if (window.kind === 'cumulate') {
+    const start = Math.floor((t - offset) / window.sizeMs) * window.sizeMs + offset;
+    for (let end = start + window.stepMs; end <= start + window.sizeMs; end += window.stepMs) if (t < end) out.push([start, end]);
+    return out;
+  }
+  const slide = period(window);
+  for (let start = Math.floor((t - offset) / slide) * slide + offset; start > t - window.sizeMs; start -= slide) out.push([start, start + window.sizeMs]);
+  return out;
+}
+
 /** Computes the expected windows by brute force. */
 function oracle(window: WindowSpec, rows: readonly (readonly Value[])[]): Row[] {
-  const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
-  const groups = new Map<string, { start: number; key: Value; rows: (readonly Value[])[] }>();
+  const groups = new Map<string, { start: number; end: number; key: Value; rows: (readonly Value[])[] }>();
   for (const r of rows) {
     const t = r[0] as number;
     if (t === null) continue;
-    const lastStart = Math.floor(t / slide) * slide;
-    for (let start = lastStart; start > t - window.sizeMs; start -= slide) {
-      const id = `${start}|${JSON.stringify(r[1])}`;
-      if (!groups.has(id)) groups.set(id, { start, key: r[1]!, rows: [] });
+    for (const [start, end] of windowsOf(window, t)) {
+      const id = `${start}|${end}|${JSON.stringify(r[1])}`;
+      if (!groups.has(id)) groups.set(id, { start, end, key: r[1]!, rows: [] });
       groups.get(id)!.rows.push(r);
     }
   }
@@ -71,7 +88,7 @@ function oracle(window: WindowSpec, rows: readonly (readonly Value[])[]): Row[] 
     const users = g.rows.map((r) => r[1]).filter((v) => v !== null) as string[];
     out.push({
       window_start: new Date(g.start).toISOString(),
-      window_end: new Date(g.start + window.sizeMs).toISOString(),
+      window_end: new Date(g.end).toISOString(),
       user_id: g.key as string | null,
       cnt: g.rows.length,
       cnt_amount: amounts.length,
@@ -90,7 +107,8 @@ function oracle(window: WindowSpec, rows: readonly (readonly Value[])[]): Row[] 
 }
 
 function sortRows(rows: Row[]): Row[] {
-  return [...rows].sort((a, b) => (a.window_start! < b.window_start! ? -1 : a.window_start! > b.window_start! ? 1 : String(a.user_id) < String(b.user_id) ? -1 : 1));
+  const key = (r: Row) => `${r.window_start}|${r.window_end}|${String(r.user_id)}`;
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function approx(rows: Row[]): Row[] {
@@ -103,6 +121,11 @@ const shapes: { name: string; window: WindowSpec }[] = [
   { name: 'hopping 10 s every 5 s', window: { kind: 'hop', sizeMs: 10_000, slideMs: 5_000 } },
   { name: 'hopping 30 s every 10 s', window: { kind: 'hop', sizeMs: 30_000, slideMs: 10_000 } },
   { name: 'hopping 10 s every 10 s', window: { kind: 'hop', sizeMs: 10_000, slideMs: 10_000 } },
+  { name: 'tumbling 10 s offset 3 s', window: { kind: 'tumble', sizeMs: 10_000, offsetMs: 3_000 } },
+  { name: 'hopping 30 s every 10 s offset 4 s', window: { kind: 'hop', sizeMs: 30_000, slideMs: 10_000, offsetMs: 4_000 } },
+  { name: 'cumulating 30 s in steps of 10 s', window: { kind: 'cumulate', sizeMs: 30_000, stepMs: 10_000 } },
+  { name: 'cumulating 20 s in steps of 5 s offset 7 s', window: { kind: 'cumulate', sizeMs: 20_000, stepMs: 5_000, offsetMs: 7_000 } },
+  { name: 'cumulating 10 s in one step', window: { kind: 'cumulate', sizeMs: 10_000, stepMs: 10_000 } },
 ];
 
 for (const { name, window } of shapes) {
@@ -112,22 +135,27 @@ for (const { name, window } of shapes) {
 
     it('puts a row at a window end into the next window (half-open windows)', () => {
       const h = make(countOnly, false);
-      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
-      h.push([[T0], [T0 + slide - 1], [T0 + slide]]);
+      const slide = period(window);
+      const at = T0 + (window.offsetMs ?? 0);
+      h.push([[at], [at + slide - 1], [at + slide]]);
       const rows = h.watermark(T0 + 10 * window.sizeMs);
-      const first = rows.find((r) => r.window_end === new Date(T0 + slide).toISOString() || r.window_start === new Date(T0).toISOString());
+      const first = rows.find((r) => r.window_end === new Date(at + slide).toISOString() || r.window_start === new Date(at).toISOString());
       expect(first).toBeDefined();
-      const exact = oracle(window, [[T0], [T0 + slide - 1], [T0 + slide]].map((r) => [r[0]!, null, null, null]));
-      expect(rows.map((r) => [r.window_start, r.window_end, r.cnt])).toEqual(exact.map((r) => [r.window_start, r.window_end, r.cnt]));
+      const exact = oracle(window, [[at], [at + slide - 1], [at + slide]].map((r) => [r[0]!, null, null, null]));
+      expect(sortRows(rows).map((r) => [r.window_start, r.window_end, r.cnt])).toEqual(exact.map((r) => [r.window_start, r.window_end, r.cnt]));
     });
 
-    it('aligns windows to the epoch', () => {
+    it('aligns windows to the epoch, shifted by the offset', () => {
       const h = make(countOnly, false);
       h.push([[T0 + 12_345]]);
       const rows = h.watermark(T0 + 10 * window.sizeMs);
+      expect(rows.length).toBe(windowsOf(window, T0 + 12_345).length);
       for (const r of rows) {
-        expect(Date.parse(r.window_start as string) % (window.kind === 'hop' ? window.slideMs : window.sizeMs)).toBe(0);
-        expect(Date.parse(r.window_end as string) - Date.parse(r.window_start as string)).toBe(window.sizeMs);
+        const start = Date.parse(r.window_start as string) - (window.offsetMs ?? 0);
+        const length = Date.parse(r.window_end as string) - Date.parse(r.window_start as string);
+        expect(start % (window.kind === 'cumulate' ? window.sizeMs : period(window))).toBe(0);
+        if (window.kind === 'cumulate') expect(length % window.stepMs).toBe(0);
+        else expect(length).toBe(window.sizeMs);
       }
     });
 
@@ -138,21 +166,21 @@ for (const { name, window } of shapes) {
       expect(h.watermark(Date.parse(firstEnd) - 1)).toEqual([]);
       const emitted = h.watermark(firstEnd);
       expect(emitted.map((r) => r.window_end)).toEqual([firstEnd]);
-      expect(h.watermark(Date.parse(firstEnd) + 1)).toEqual([]);
+      expect(h.watermark(Date.parse(firstEnd) + 1).filter((r) => r.window_end === firstEnd)).toEqual([]);
       const all = h.watermark(T0 + 100 * window.sizeMs);
-      expect([...emitted, ...all]).toEqual(oracle(window, [[T0 + 1000, null, null, null]]).map((r) => ({ window_start: r.window_start, window_end: r.window_end, cnt: 1 })));
+      expect(sortRows([...emitted, ...all])).toEqual(oracle(window, [[T0 + 1000, null, null, null]]).map((r) => ({ window_start: r.window_start, window_end: r.window_end, cnt: 1 })));
       expect(h.watermark(T0 + 200 * window.sizeMs)).toEqual([]);
     });
 
     it('counts a row behind the watermark in each of its windows not fired yet, and drops it once all have fired', () => {
       const h = make(countOnly, false);
-      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
+      const slide = period(window);
       const wm = T0 + window.sizeMs;
       h.watermark(wm);
       const rows: Value[][] = [[T0 + 1], [wm - 1], [wm], [wm - slide + 1], [wm + 1]];
       expect(h.push(rows)).toEqual([]);
       // The last window of a row ends a window size after its pane starts.
-      const late = rows.filter((r) => Math.floor((r[0] as number) / slide) * slide + window.sizeMs <= wm);
+      const late = rows.filter((r) => Math.max(...windowsOf(window, r[0] as number).map(([, end]) => end)) <= wm);
       expect(h.ctx.metrics.lateRows).toBe(late.length);
       expect(late.length).toBeGreaterThan(0);
       const out = h.watermark(T0 + 100 * window.sizeMs);
@@ -161,22 +189,22 @@ for (const { name, window } of shapes) {
     });
 
     it('with allowed lateness, revises fired windows with -U/+U pairs until the lateness has passed, then counts rows as late', () => {
-      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
-      const k = window.sizeMs / slide;
+      const k = window.sizeMs / period(window);
       const h = new Harness(new WindowAggregate({ ...node(window, countOnly), allowedLatenessMs: window.sizeMs }, input), input);
       h.push([[T0 + 1, 'a', null, null]]);
       const fired = h.watermark(T0 + window.sizeMs);
       expect(fired.map((r) => [r._op, r.window_start, r.cnt])).toEqual(oracle(window, [[T0 + 1, 'a', null, null]]).map((r) => ['+I', r.window_start, 1]));
       // Each fired window of a later row is revised; a key it did not have is new to it.
       const revised = h.push([[T0 + 2, 'a', null, null], [T0 + 3, 'b', null, null]]);
-      const windows = fired.map((r) => r.window_start);
-      // By window and key (each -U stays just before its +U).
-      const byWindow = [...revised].sort((x, y) => String(x.window_start).localeCompare(String(y.window_start)) || String(x.user_id).localeCompare(String(y.user_id)));
-      expect(byWindow.map((r) => [r._op, r.window_start, r.user_id, r.cnt])).toEqual(
-        windows.flatMap((start) => [
-          ['-U', start, 'a', 1],
-          ['+U', start, 'a', 2],
-          ['+I', start, 'b', 1],
+      const windows = fired.map((r) => `${r.window_start}|${r.window_end}`);
+      // By window and key (each -U stays just before its +U; cumulating windows share their start).
+      const windowOf = (r: Row) => `${r.window_start}|${r.window_end}`;
+      const byWindow = [...revised].sort((x, y) => windowOf(x).localeCompare(windowOf(y)) || String(x.user_id).localeCompare(String(y.user_id)));
+      expect(byWindow.map((r) => [r._op, windowOf(r), r.user_id, r.cnt])).toEqual(
+        windows.flatMap((w) => [
+          ['-U', w, 'a', 1],
+          ['+U', w, 'a', 2],
+          ['+I', w, 'b', 1],
         ]),
       );
       expect(h.ctx.metrics.lateRows).toBe(0);
@@ -185,19 +213,19 @@ for (const { name, window } of shapes) {
       expect(h.push([[T0 + 4, 'a', null, null]])).toEqual([]);
       expect(h.ctx.metrics.lateRows).toBe(1);
       expect(h.watermark(T0 + 100 * window.sizeMs)).toEqual([]);
-      expect(k).toBe(windows.length);
+      expect(windows.length).toBe(windowsOf(window, T0 + 1).length);
+      if (window.kind !== 'cumulate' && window.offsetMs === undefined) expect(windows.length).toBe(k);
     });
 
     it('gives the same windows whatever the batching, rows one by one or all at once', () => {
       // Out of order by up to 25 s against a watermark 2 s behind the newest row: many rows arrive behind
       // it, but none after any of its windows fired (the first ends with its pane): others are left out.
-      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
       const delay = 2000;
       const rows: Value[][] = [];
       let max = -Infinity;
       for (let i = 0; i < 300; i++) {
         const t = T0 + i * 700 - ((i * 7919) % 25_000);
-        if ((Math.floor(t / slide) + 1) * slide <= max - delay) continue;
+        if (Math.min(...windowsOf(window, t).map(([, end]) => end)) <= max - delay) continue;
         rows.push([t, ['a', 'b', null][i % 3]!, i % 4 === 0 ? null : i, i % 5]);
         max = Math.max(max, t);
       }
@@ -273,6 +301,10 @@ for (const { name, window } of shapes) {
 describe('window validation', () => {
   it('rejects a hop whose size is not a multiple of its slide', () => {
     expect(() => new WindowAggregate(node({ kind: 'hop', sizeMs: 10_000, slideMs: 3_000 }), input)).toThrow('HOP size 10 s must be a whole multiple of slide 3 s');
+  });
+  it('rejects a cumulate whose size is not a multiple of its step, and an offset outside the period', () => {
+    expect(() => new WindowAggregate(node({ kind: 'cumulate', sizeMs: 10_000, stepMs: 3_000 }), input)).toThrow('CUMULATE size 10 s must be a whole multiple of step 3 s');
+    expect(() => new WindowAggregate(node({ kind: 'hop', sizeMs: 10_000, slideMs: 5_000, offsetMs: 5_000 }), input)).toThrow('window offset must be a whole number of milliseconds in [0, 5000), got 5000');
   });
   it('rejects a time column that is not a TIMESTAMP', () => {
     expect(() => new WindowAggregate({ ...node({ kind: 'tumble', sizeMs: 1000 }), timeColumn: 2 }, input)).toThrow(/must be TIMESTAMP, got DOUBLE/);

@@ -77,19 +77,25 @@ async function duckdbWindows(window: WindowSpec, rows: readonly (readonly Value[
   app.flushSync();
   app.closeSync();
   const size = window.sizeMs;
-  const slide = window.kind === 'hop' ? window.slideMs : size;
+  const o = window.offsetMs ?? 0;
+  // Each row once per window holding it: the window starts of TUMBLE and HOP, the window ends of CUMULATE.
+  let windows: string;
+  if (window.kind === 'cumulate') {
+    const step = window.stepMs;
+    windows = `SELECT ((t - ${o}) // ${size}) * ${size} + ${o} AS ws, unnest(range(((t - ${o}) // ${step}) * ${step} + ${o} + ${step}, ((t - ${o}) // ${size}) * ${size} + ${o} + ${size} + 1, ${step})) AS we, * FROM r`;
+  } else {
+    const slide = window.kind === 'hop' ? window.slideMs : size;
+    windows = `SELECT ws, ws + ${size} AS we, * FROM (SELECT unnest(range(((t - ${o}) // ${slide}) * ${slide} + ${o} - ${size - slide}, ((t - ${o}) // ${slide}) * ${slide} + ${o} + 1, ${slide})) AS ws, * FROM r)`;
+  }
   const result = await conn.runAndReadAll(`
-    WITH w AS (
-      SELECT unnest(range((t // ${slide}) * ${slide} - ${size - slide}, (t // ${slide}) * ${slide} + 1, ${slide})) AS ws, *
-      FROM r
-    )
-    SELECT ws, user_id, count(*) AS cnt, count(amount) AS cnt_amount, count(DISTINCT qty) AS distinct_qty,
+    WITH w AS (${windows})
+    SELECT ws, we, user_id, count(*) AS cnt, count(amount) AS cnt_amount, count(DISTINCT qty) AS distinct_qty,
            sum(amount) AS sum_amount, sum(qty) AS sum_qty, avg(amount) AS avg_amount, min(amount) AS min_amount,
            max(qty) AS max_qty, stddev_samp(amount) AS sd_amount
-    FROM w WHERE ws + ${size} > wm GROUP BY ws, user_id ORDER BY ws, user_id NULLS FIRST`);
+    FROM w WHERE we > wm GROUP BY ws, we, user_id ORDER BY ws, we, user_id NULLS FIRST`);
   return result.getRowObjectsJS().map((r) => ({
     window_start: new Date(Number(r.ws)).toISOString(),
-    window_end: new Date(Number(r.ws) + size).toISOString(),
+    window_end: new Date(Number(r.we)).toISOString(),
     user_id: r.user_id as string | null,
     cnt: Number(r.cnt),
     cnt_amount: Number(r.cnt_amount),
@@ -104,7 +110,7 @@ async function duckdbWindows(window: WindowSpec, rows: readonly (readonly Value[
 }
 
 function sorted(rows: Row[]): Row[] {
-  const key = (r: Row) => `${r.window_start}|${r.user_id === null ? '' : `~${r.user_id}`}`;
+  const key = (r: Row) => `${r.window_start}|${r.window_end}|${r.user_id === null ? '' : `~${r.user_id}`}`;
   return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -124,11 +130,15 @@ function expectSameWindows(ours: Row[], theirs: Row[]): void {
 const shapes: { name: string; window: WindowSpec }[] = [
   { name: 'tumbling 1 minute', window: { kind: 'tumble', sizeMs: 60_000 } },
   { name: 'hopping 1 minute every 10 s', window: { kind: 'hop', sizeMs: 60_000, slideMs: 10_000 } },
+  { name: 'tumbling 1 minute offset 25 s', window: { kind: 'tumble', sizeMs: 60_000, offsetMs: 25_000 } },
+  { name: 'hopping 1 minute every 10 s offset 3 s', window: { kind: 'hop', sizeMs: 60_000, slideMs: 10_000, offsetMs: 3_000 } },
+  { name: 'cumulating 1 minute in steps of 10 s', window: { kind: 'cumulate', sizeMs: 60_000, stepMs: 10_000 } },
+  { name: 'cumulating 1 minute in steps of 15 s offset 40 s', window: { kind: 'cumulate', sizeMs: 60_000, stepMs: 15_000, offsetMs: 40_000 } },
 ];
 
 describe.each(shapes)('window aggregate against DuckDB: $name', ({ window }) => {
   it('matches every window, group and value over out-of-order rows, rows behind the watermark and late drops', async () => {
-    const random = rng(42 + window.sizeMs / 1000 + (window.kind === 'hop' ? window.slideMs : 0));
+    const random = rng(42 + window.sizeMs / 1000 + (window.kind === 'hop' ? window.slideMs : 0) + (window.offsetMs ?? 0));
     const users = Array.from({ length: 25 }, (_, i) => `user_${i}`);
     const h = new Harness(new WindowAggregate(node(window), input), input);
     const accepted: Value[][] = [];
@@ -148,9 +158,12 @@ describe.each(shapes)('window aggregate against DuckDB: $name', ({ window }) => 
         const qty = random() < 0.05 ? null : Math.floor(random() * 20);
         batch.push([t, u, amount, qty]);
       }
-      // Late: every window of the row (the last one ends a size after its pane starts) has fired.
+      // Late: every window of the row has fired (the last one ends a size after its pane starts; for
+      // CUMULATE, with its period).
+      const o = window.offsetMs ?? 0;
       const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
-      for (const r of batch) if (Math.floor((r[0] as number) / slide) * slide + window.sizeMs > watermark) accepted.push([...r, Number.isFinite(watermark) ? watermark : -1e15]);
+      const lastEnd = (t: number) => Math.floor((t - o) / slide) * slide + o + window.sizeMs;
+      for (const r of batch) if (lastEnd(r[0] as number) > watermark) accepted.push([...r, Number.isFinite(watermark) ? watermark : -1e15]);
       emitted.push(...h.push(batch));
       for (const r of batch) maxSeen = Math.max(maxSeen, r[0] as number);
       watermark = maxSeen - delay;
@@ -163,6 +176,6 @@ describe.each(shapes)('window aggregate against DuckDB: $name', ({ window }) => 
     expect(expected.length).toBeGreaterThan(50);
     expectSameWindows(emitted, expected);
     // Each (window, key) comes out exactly once.
-    expect(new Set(emitted.map((r) => `${r.window_start}|${r.user_id}`)).size).toBe(emitted.length);
+    expect(new Set(emitted.map((r) => `${r.window_start}|${r.window_end}|${r.user_id}`)).size).toBe(emitted.length);
   });
 });

@@ -1,0 +1,1 @@
+SELECT EXTRACT(HOUR FROM ts) FILTER (WHERE amount > 1) AS h FROM clicks

@@ -1,0 +1,1 @@
+SELECT user_id, GROUPING(url) AS g FROM clicks GROUP BY ROLLUP (user_id)

@@ -1,0 +1,1 @@
+SELECT user_id FROM clicks WHERE GROUPING(user_id) = 0

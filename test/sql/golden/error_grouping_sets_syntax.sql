@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM clicks GROUP BY GROUPING SETS (user_id,

@@ -1,0 +1,1 @@
+SELECT APPROX_PERCENTILE(amount) AS p FROM clicks

@@ -1,0 +1,1 @@
+SELECT APPROX_PERCENTILE(amount, amount) AS p FROM clicks

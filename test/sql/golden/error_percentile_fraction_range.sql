@@ -1,0 +1,1 @@
+SELECT APPROX_PERCENTILE(amount, 1.5) AS p FROM clicks

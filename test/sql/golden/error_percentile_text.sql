@@ -1,0 +1,1 @@
+SELECT APPROX_PERCENTILE(url, 0.5) AS p FROM clicks

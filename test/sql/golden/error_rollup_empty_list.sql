@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM clicks GROUP BY ROLLUP (user_id, ())

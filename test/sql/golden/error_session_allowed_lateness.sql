@@ -1,0 +1,4 @@
+SELECT window_start, user_id, COUNT(*) AS n
+FROM TABLE(SESSION(TABLE clicks PARTITION BY user_id, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+GROUP BY window_start, window_end, user_id
+WITH (allowed_lateness = '1 minute')

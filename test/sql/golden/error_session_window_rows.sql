@@ -1,0 +1,1 @@
+SELECT user_id, window_start FROM TABLE(SESSION(TABLE clicks PARTITION BY user_id, DESCRIPTOR(ts), INTERVAL '1' MINUTE))

@@ -1,0 +1,6 @@
+SELECT SESSION_START(ts, INTERVAL '30' MINUTE) AS started, SESSION_END(ts, INTERVAL '30' MINUTE) AS ended, user_id, COUNT(*) AS clicks
+FROM clicks GROUP BY SESSION(ts, INTERVAL '30' MINUTE), user_id;
+
+-- Sessions are emitted when they close.
+SELECT SESSION_END(ts, INTERVAL '30' MINUTE) AS ended, COUNT(*) AS clicks
+FROM clicks GROUP BY SESSION(ts, INTERVAL '30' MINUTE) EMIT ON WINDOW CLOSE
