@@ -19,7 +19,18 @@ import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
+import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
 import { OverAnalyzer, type RankLimit } from './over-windows.js';
+
+/**
+ * How a FROM item is read: whether window tables give rows (not aggregated), the WHERE parts a FROM
+ * list's joins may take, and what an enclosing WHERE says of a rank a subquery computes (`rn <= 3`).
+ */
+interface FromOptions {
+  readonly windowRows: boolean;
+  readonly pending: PendingConjuncts;
+  readonly rankLimit?: RankLimit | undefined;
+}
 
 export class Analyzer {
   private readonly rules: TypeRules;
@@ -27,6 +38,7 @@ export class Analyzer {
   private readonly typer: ExpressionTyper;
   private readonly windows: WindowAnalyzer;
   private readonly grouping: GroupingAnalyzer;
+  private readonly joins: JoinAnalyzer;
   private readonly over: OverAnalyzer;
 
   constructor(
@@ -39,6 +51,7 @@ export class Analyzer {
     this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
+    this.joins = new JoinAnalyzer(this.typer, this.rules, fail);
     this.over = new OverAnalyzer({ scope: this.scope, typer: this.typer, rules: this.rules, windows: this.windows, fail });
   }
 
@@ -57,7 +70,7 @@ export class Analyzer {
    */
   analyzeQuery(query: Query, options: { allowDuplicateNames?: boolean } = {}): AnalyzedQuery {
     const { select, relation } = this.query(query, options.allowDuplicateNames === true);
-    return { select, source: relation.source };
+    return { select, source: relation.source, sources: relation.sources };
   }
 
   /**
@@ -67,13 +80,21 @@ export class Analyzer {
   private query(query: Query, allowDuplicateNames = false, rankLimit?: RankLimit): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
     // A filter on the rank of a subquery (`WHERE rn <= 3`) is the subquery's Top-N, not a filter here.
     const ranked = this.over.outerRankFilter(query);
-    const relation = this.from(query.from, ranked.limit);
+    // A FROM list's joins take their conditions from WHERE; what they leave stays WHERE's.
+    const pending: PendingConjuncts = { conjuncts: ranked.where && query.from.kind === 'join' ? splitAnd(ranked.where) : [], used: new Set() };
+    const windowRows = !(
+      query.groupBy.length > 0 ||
+      query.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) ||
+      (query.having !== undefined && containsAggregate(query.having))
+    );
+    const relation = this.from(query.from, { windowRows, pending, rankLimit: ranked.limit });
     const input: ExprContext = { relation, clause: 'WHERE' };
+    const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where;
 
     let where: Expr | undefined;
-    if (ranked.where) {
-      const w = this.typer.expr(ranked.where, input);
-      where = this.rules.expectBoolean(w, 'WHERE', ranked.where.span);
+    if (whereAst) {
+      const w = this.typer.expr(whereAst, input);
+      where = this.rules.expectBoolean(w, 'WHERE', whereAst.span);
     }
 
     const items = this.scope.expandStars(query, relation);
@@ -135,7 +156,8 @@ export class Analyzer {
       select.push({ name, expr: ir });
       const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
       // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
-      const windowOf = grouping?.offset === 2 && ir.kind === 'column' && ir.index < 2 ? (ir.index === 0 ? 'start' : 'end') : passedThrough?.windowOf;
+      const windowOf: ScopeColumn['windowOf'] =
+        grouping?.offset === 2 && window && ir.kind === 'column' && ir.index < 2 ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec } : passedThrough?.windowOf;
       columns.push({
         name,
         qualifiers: [],
@@ -171,35 +193,54 @@ export class Analyzer {
     return { select: logical, relation, columns };
   }
 
-  private from(from: FromItem, rankLimit?: RankLimit): Relation {
+  private from(from: FromItem, options: FromOptions): Relation {
     switch (from.kind) {
       case 'stream': {
         const stream = this.scope.resolveStream(from.name);
+        if (from.asOf) {
+          this.fail('InvalidStatement', `FOR SYSTEM_TIME AS OF reads a version of a table, but '${stream.name}' is a stream; join it with ON and a time bound instead`, from.asOf.span);
+        }
         const scan = this.scope.scan(stream);
         const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
-        return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream };
+        return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream, sources: [stream] };
       }
       case 'subquery': {
         const misplaced = from.query.options?.[0];
         if (misplaced) this.fail('InvalidOption', `Query options such as '${misplaced.key}' go after the outermost SELECT, not inside a subquery`, misplaced.span);
-        const inner = this.query(from.query, false, rankLimit);
+        const inner = this.query(from.query, false, options.rankLimit);
         const qualifiers = from.alias ? [from.alias.text] : [];
         return {
           input: { kind: 'select', select: inner.select },
           scope: inner.columns.map((c) => ({ ...c, qualifiers })),
           label: from.alias ? from.alias.text : 'the subquery',
           source: inner.relation.source,
+          sources: inner.relation.sources,
         };
       }
+      case 'join':
+        return this.joins.join(from, (side) => this.from(side, { windowRows: true, pending: options.pending }), options.pending);
       case 'windowTable': {
         const stream = this.scope.resolveStream(from.stream);
         const scan = this.scope.scan(stream);
         const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
         const scope = this.scope.streamScope(stream, scan, qualifiers);
-        const base: Relation = { input: scan, scope, label: stream.name, source: stream };
+        const base: Relation = { input: scan, scope, label: stream.name, source: stream, sources: [stream] };
         const timeRef: Expression = { kind: 'columnRef', name: from.timeColumn, span: from.timeColumn.span };
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
+        if (options.windowRows) {
+          // Not aggregated: each row with its window's bounds, as two real columns.
+          const width = relationWidth(base);
+          const bounds: ScopeColumn[] = (['start', 'end'] as const).map((bound, i) => ({
+            name: `window_${bound}`,
+            qualifiers,
+            type: 'TIMESTAMP',
+            index: width + i,
+            hidden: false,
+            windowOf: { bound, spec },
+          }));
+          return { ...base, input: { kind: 'windowTable', input: scan, spec, timeColumn }, scope: [...scope, ...bounds] };
+        }
         const windowColumns: ScopeColumn[] = (['start', 'end'] as const).map((which) => ({
           name: `window_${which}`,
           qualifiers,

@@ -7,7 +7,17 @@ import type { LogicalInput } from './logical-plan.js';
 
 /** Whether rows read from `input` can be revised (a -U, +U or -D of an earlier row). */
 export function revisesRows(input: LogicalInput): boolean {
-  if (input.kind === 'scan') return false;
+  switch (input.kind) {
+    case 'scan':
+      return false;
+    // A window table adds bounds to each row it reads; interval and window joins take append-only inputs.
+    case 'windowTable':
+      return revisesRows(input.input);
+    case 'join':
+      return false;
+    case 'select':
+      break;
+  }
   const over = input.select.over;
   if (over) return (over.kind === 'topN' && over.windowEndColumn === undefined) || (over.kind === 'deduplicate' && over.keep === 'last');
   const aggregate = input.select.aggregate;

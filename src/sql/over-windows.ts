@@ -424,11 +424,7 @@ export class OverBlock {
     const limit = this.rankLimit!.limit;
     const rankColumn = this.rankName();
     const columnOf = (ir: Expr): ScopeColumn | undefined => (ir.kind === 'column' ? this.relation.scope.find((c) => c.index === ir.index) : undefined);
-    // window_start and window_end of a windowed aggregate (or of a window table read row by row).
-    const bounds = partitionBy.map((k) => {
-      const column = columnOf(k.expr);
-      return column?.windowOf ?? column?.window;
-    });
+    const bounds = partitionBy.map((k) => columnOf(k.expr)?.windowOf?.bound);
     const endKey = partitionBy[bounds.indexOf('end')];
     const windowed = bounds.includes('start') && endKey !== undefined;
     const order = spec.orderBy[0]!;

@@ -94,6 +94,9 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
         node = node.input;
         break;
       case 'source':
+      case 'windowTable':
+      case 'intervalJoin':
+      case 'windowJoin':
       case 'overAggregate':
         return undefined;
       default:
@@ -118,6 +121,9 @@ function originIn(node: PlanNode, index: number, target: PlanNode): number | und
     case 'topN':
     case 'deduplicate':
     case 'source':
+    case 'windowTable':
+    case 'intervalJoin':
+    case 'windowJoin':
       return undefined;
     default:
       return unreachable(node, 'plan node');
