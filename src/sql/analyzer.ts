@@ -7,7 +7,7 @@
 // grouping.ts, expression typing in expression-typer.ts (with the type rules of typing.ts).
 
 import { unreachable } from '../engine/errors.js';
-import type { Expr, NamedExpr, StreamSchema } from '../engine/plan/index.js';
+import type { Expr, NamedExpr, StreamSchema, ViewSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
@@ -17,8 +17,9 @@ import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-p
 import { Scope, type Relation, type ScopeColumn } from './scope.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
-import { lit, TypeRules } from './typing.js';
+import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
+import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
 import { OverAnalyzer, type RankLimit } from './over-windows.js';
 
@@ -42,13 +43,15 @@ export class Analyzer {
   private readonly over: OverAnalyzer;
 
   constructor(
-    catalog: SqlCatalog,
+    private readonly catalog: SqlCatalog,
     private readonly sql: string,
+    /** How many views deep this query is, read from a query that names one (0 for the statement's own). */
+    private readonly viewDepth = 0,
   ) {
     const fail = (code: SqlErrorCode, message: string, span: SourceSpan): never => this.fail(code, message, span);
     this.rules = new TypeRules(fail);
     this.scope = new Scope(catalog, fail);
-    this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping));
+    this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping), (name) => catalog.userFunction?.(name));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
     this.joins = new JoinAnalyzer(this.typer, this.rules, fail);
@@ -71,6 +74,18 @@ export class Analyzer {
   analyzeQuery(query: Query, options: { allowDuplicateNames?: boolean } = {}): AnalyzedQuery {
     const { select, relation } = this.query(query, options.allowDuplicateNames === true);
     return { select, source: relation.source, sources: relation.sources };
+  }
+
+  /** A computed column's expression over the stream's other columns (see computed-columns.ts). */
+  typeComputedColumn(stream: StreamSchema, computed: ReadonlySet<string>, e: Expression): Typed {
+    const scan = this.scope.scan(stream);
+    const scope = this.scope.streamScope(stream, scan, [stream.name]).filter((c) => !computed.has(c.name));
+    return this.typer.expr(e, { relation: { input: scan, scope, label: stream.name, source: stream, sources: [stream] }, clause: 'a computed column' });
+  }
+
+  /** A view's SELECT as a relation for the query that reads it (see views.ts). */
+  analyzeView(query: Query): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    return this.query(query);
   }
 
   /**
@@ -196,7 +211,14 @@ export class Analyzer {
   private from(from: FromItem, options: FromOptions): Relation {
     switch (from.kind) {
       case 'stream': {
-        const stream = this.scope.resolveStream(from.name);
+        const table = this.scope.resolveTable(from.name);
+        if ('view' in table) {
+          if (from.asOf) {
+            this.fail('InvalidStatement', `FOR SYSTEM_TIME AS OF reads a version of a table, but '${table.view.name}' is a view; join it with ON and a time bound instead`, from.asOf.span);
+          }
+          return this.viewRelation(table.view, from.name, from.alias);
+        }
+        const stream = table.stream;
         if (from.asOf) {
           this.fail('InvalidStatement', `FOR SYSTEM_TIME AS OF reads a version of a table, but '${stream.name}' is a stream; join it with ON and a time bound instead`, from.asOf.span);
         }
@@ -220,11 +242,11 @@ export class Analyzer {
       case 'join':
         return this.joins.join(from, (side) => this.from(side, { windowRows: true, pending: options.pending }), options.pending);
       case 'windowTable': {
-        const stream = this.scope.resolveStream(from.stream);
-        const scan = this.scope.scan(stream);
-        const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
-        const scope = this.scope.streamScope(stream, scan, qualifiers);
-        const base: Relation = { input: scan, scope, label: stream.name, source: stream, sources: [stream] };
+        const table = this.scope.resolveTable(from.stream);
+        const name = 'view' in table ? table.view.name : table.stream.name;
+        const qualifiers = [name, ...(from.alias ? [from.alias.text] : [])];
+        const base: Relation = 'view' in table ? this.viewRelation(table.view, from.stream, from.alias) : this.streamRelation(table.stream, qualifiers);
+        const scope = base.scope;
         const timeRef: Expression = { kind: 'columnRef', name: from.timeColumn, span: from.timeColumn.span };
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
@@ -239,7 +261,7 @@ export class Analyzer {
             hidden: false,
             windowOf: { bound, spec },
           }));
-          return { ...base, input: { kind: 'windowTable', input: scan, spec, timeColumn }, scope: [...scope, ...bounds] };
+          return { ...base, input: { kind: 'windowTable', input: base.input, spec, timeColumn }, scope: [...scope, ...bounds] };
         }
         const windowColumns: ScopeColumn[] = (['start', 'end'] as const).map((which) => ({
           name: `window_${which}`,
@@ -254,5 +276,34 @@ export class Analyzer {
       default:
         return unreachable(from, 'FROM item');
     }
+  }
+
+  private streamRelation(stream: StreamSchema, qualifiers: readonly string[]): Relation {
+    const scan = this.scope.scan(stream);
+    return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream, sources: [stream] };
+  }
+
+  /** A view read as a subquery: its SELECT compiled here, its columns under its name (and alias). */
+  private viewRelation(view: ViewSchema, ref: Name, alias: Name | undefined): Relation {
+    if (this.viewDepth >= MAX_VIEW_DEPTH) {
+      this.fail('LimitExceeded', `View '${view.name}' is read through more than ${MAX_VIEW_DEPTH} views`, ref.span);
+    }
+    let inner: ReturnType<Analyzer['analyzeView']>;
+    try {
+      inner = new Analyzer(this.catalog, view.query, this.viewDepth + 1).analyzeView(viewQuery(view));
+    } catch (e) {
+      if (e instanceof SqlError) this.fail('InvalidStatement', `View '${view.name}' no longer compiles: ${e.message}`, ref.span);
+      throw e;
+    }
+    const changed = columnsChanged(view, inner.columns);
+    if (changed !== undefined) this.fail('InvalidStatement', changed, ref.span);
+    const qualifiers = [view.name, ...(alias ? [alias.text] : [])];
+    return {
+      input: { kind: 'select', select: inner.select },
+      scope: inner.columns.map((c, i) => ({ ...c, name: view.columns[i]!.name, qualifiers })),
+      label: view.name,
+      source: inner.relation.source,
+      sources: inner.relation.sources,
+    };
   }
 }

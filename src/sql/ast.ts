@@ -186,6 +186,13 @@ export interface ColumnDefinition {
   readonly span: SourceSpan;
 }
 
+/** `name AS expression` in CREATE STREAM: a column computed from the others. */
+export interface ComputedColumnDefinition {
+  readonly name: Name;
+  readonly computed: Expression;
+  readonly span: SourceSpan;
+}
+
 export interface WatermarkDefinition {
   readonly column: Name;
   readonly expr: Expression;
@@ -205,7 +212,7 @@ export type Statement =
       readonly kind: 'createStream';
       readonly name: Name;
       readonly ifNotExists: boolean;
-      readonly columns: readonly ColumnDefinition[];
+      readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[];
       readonly watermark?: WatermarkDefinition;
       readonly options: readonly OptionEntry[];
       /** CREATE STREAM x AS SELECT … */
@@ -213,6 +220,33 @@ export type Statement =
       readonly span: SourceSpan;
     }
   | { readonly kind: 'dropStream'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | {
+      readonly kind: 'createView';
+      readonly name: Name;
+      /** TEMPORARY: kept until the server stops, not persisted. */
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      /** CREATE VIEW v (a, b) AS …: names for the query's columns. */
+      readonly columns?: readonly Name[];
+      readonly query: Query;
+      readonly span: SourceSpan;
+    }
+  | { readonly kind: 'dropView'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'showViews'; readonly span: SourceSpan }
+  | {
+      readonly kind: 'createFunction';
+      readonly name: Name;
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      /** AS 'module.js': the module, relative to the directory of user functions. */
+      readonly module: { readonly text: string; readonly span: SourceSpan };
+      readonly language?: Name;
+      readonly returns: TypeName;
+      readonly span: SourceSpan;
+    }
+  | { readonly kind: 'dropFunction'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  /** SHOW FUNCTIONS (built-in and user functions) or SHOW USER FUNCTIONS. */
+  | { readonly kind: 'showFunctions'; readonly user: boolean; readonly span: SourceSpan }
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }

@@ -8,6 +8,7 @@ import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
+  ComputedColumnDefinition,
   EmitClause,
   Expression,
   FromItem,
@@ -171,9 +172,9 @@ class AstBuilder extends BaseVisitor {
   }
 
   createStream(ctx: Ctx): Statement {
-    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | WatermarkDefinition);
-    const columns = elements.filter((e): e is ColumnDefinition => 'type' in e);
-    const watermarks = elements.filter((e): e is WatermarkDefinition => !('type' in e));
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition);
+    const columns = elements.filter((e): e is ColumnDefinition | ComputedColumnDefinition => 'name' in e);
+    const watermarks = elements.filter((e): e is WatermarkDefinition => 'column' in e);
     if (watermarks.length > 1) this.fail('A stream has at most one WATERMARK', watermarks[1]!.span);
     const withNode = node(ctx, 'withOptions');
     const queryNode = node(ctx, 'query');
@@ -192,8 +193,14 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  tableElement(ctx: Ctx): ColumnDefinition | WatermarkDefinition {
-    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'columnDefinition'))!);
+  tableElement(ctx: Ctx): ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition {
+    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'computedColumn') ?? node(ctx, 'columnDefinition'))!);
+  }
+
+  computedColumn(ctx: Ctx): ComputedColumnDefinition {
+    const name = this.name(node(ctx, 'identifier')!);
+    const computed = this.expr(node(ctx, 'expression')!);
+    return { name, computed, span: joinSpans(name.span, computed.span) };
   }
 
   watermarkDefinition(ctx: Ctx): WatermarkDefinition {
@@ -276,9 +283,50 @@ class AstBuilder extends BaseVisitor {
   }
 
   showStatement(ctx: Ctx): Statement {
-    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries')!;
+    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views') ?? token(ctx, 'Functions')!;
     const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));
-    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : { kind: 'showQueries', span };
+    if (token(ctx, 'Functions')) return { kind: 'showFunctions', user: token(ctx, 'User') !== undefined, span };
+    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : token(ctx, 'Views') ? { kind: 'showViews', span } : { kind: 'showQueries', span };
+  }
+
+  createFunction(ctx: Ctx): Statement {
+    const moduleToken = token(ctx, 'module')!;
+    const languageNode = node(ctx, 'language');
+    const returns = this.visit(node(ctx, 'dataType')!) as TypeName;
+    return {
+      kind: 'createFunction',
+      name: this.name(node(ctx, 'functionName')!),
+      temporary: token(ctx, 'Temporary') !== undefined,
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      module: { text: unquoteString(moduleToken.image), span: tokenSpan(moduleToken) },
+      ...(languageNode ? { language: this.name(languageNode) } : {}),
+      returns,
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), returns.span),
+    };
+  }
+
+  dropFunction(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'functionName')!);
+    return { kind: 'dropFunction', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
+  }
+
+  createView(ctx: Ctx): Statement {
+    const query = this.visit(node(ctx, 'query')!) as Query;
+    const columns = nodes(ctx, 'column').map((n) => this.name(n));
+    return {
+      kind: 'createView',
+      name: this.name(node(ctx, 'viewName')!),
+      temporary: token(ctx, 'Temporary') !== undefined,
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      ...(columns.length > 0 ? { columns } : {}),
+      query,
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), query.span),
+    };
+  }
+
+  dropView(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'viewName')!);
+    return { kind: 'dropView', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
   }
 
   describeStatement(ctx: Ctx): Statement {
@@ -623,7 +671,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   primary(ctx: Ctx): Expression {
-    const child = node(ctx, 'literal') ?? node(ctx, 'intervalLiteral') ?? node(ctx, 'caseExpression') ?? node(ctx, 'castCall') ?? node(ctx, 'functionCall') ?? node(ctx, 'columnReference');
+    const child = node(ctx, 'literal') ?? node(ctx, 'intervalLiteral') ?? node(ctx, 'caseExpression') ?? node(ctx, 'castCall') ?? node(ctx, 'functionCall') ?? node(ctx, 'positionCall') ?? node(ctx, 'columnReference');
     if (child) return this.expr(child);
     const typed = token(ctx, 'typedLiteral');
     if (typed) {
@@ -787,6 +835,12 @@ class AstBuilder extends BaseVisitor {
     return { kind: 'over', call, window, span: joinSpans(call.span, nodeSpan(over)) };
   }
 
+  positionCall(ctx: Ctx): Expression {
+    const fnName = this.name(node(ctx, 'function')!);
+    const args = [this.expr(node(ctx, 'needle')!), this.expr(node(ctx, 'text')!)];
+    return { kind: 'call', name: 'POSITION', nameSpan: fnName.span, args, star: false, distinct: false, span: joinSpans(fnName.span, tokenSpan(token(ctx, 'RParen')!)) };
+  }
+
   columnReference(ctx: Ctx): Expression {
     const parts = nodes(ctx, 'part').map((n) => this.name(n));
     const span = joinSpans(parts[0]!.span, parts[parts.length - 1]!.span);
@@ -796,7 +850,8 @@ class AstBuilder extends BaseVisitor {
   identifier(ctx: Ctx): Name {
     const quoted = token(ctx, 'QuotedIdentifier');
     if (quoted) {
-      const text = quoted.image.slice(1, -1).replace(/""/g, '"');
+      const quote = quoted.image.charAt(0);
+      const text = quoted.image.slice(1, -1).replaceAll(quote + quote, quote);
       if (text === '') this.fail('A quoted name cannot be empty', tokenSpan(quoted));
       return { text, quoted: true, span: tokenSpan(quoted) };
     }

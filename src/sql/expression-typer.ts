@@ -2,11 +2,13 @@
 // (column references by index), with operands coerced to agreeing types and every type error located.
 
 import { unreachable } from '../engine/errors.js';
-import type { DataType, Expr } from '../engine/plan/index.js';
+import type { DataType, Expr, UserFunctionSchema } from '../engine/plan/index.js';
 import type { Expression, OverExpression } from './ast.js';
 import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-calls.js';
+import { isUnitArgument } from './functions/index.js';
+import { typeUserFunctionCall } from './user-functions.js';
 import type { Relation, Scope } from './scope.js';
 import { call, isNumeric, lit, widest, type Fail, type Typed, type TypeRules } from './typing.js';
 
@@ -33,6 +35,8 @@ export class ExpressionTyper {
     private readonly scope: Scope,
     readonly rules: TypeRules,
     private readonly grouped: GroupedLookup,
+    /** User functions (CREATE FUNCTION) by name; built-in names are never theirs. */
+    private readonly userFunction: (name: string) => UserFunctionSchema | undefined = () => undefined,
   ) {
     this.fail = rules.failWith;
   }
@@ -271,7 +275,10 @@ export class ExpressionTyper {
       this.fail('InvalidWindow', `${name} needs GROUP BY ${WINDOW_AUX[name]!.fn}(...) with the same arguments`, e.nameSpan);
     }
     if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside TABLE(TUMBLE(...)) or TABLE(HOP(...))', e.nameSpan);
-    const args = e.args.map((a) => this.expr(a, ctx));
+    // A unit keyword (TIMESTAMPADD(DAY, …)) is a word, not a column: its function reads it from the AST.
+    const args = e.args.map((a, i) => (isUnitArgument(name, i) ? { ir: lit(null, 'VARCHAR'), type: 'VARCHAR' as const } : this.expr(a, ctx)));
+    const udf = SCALAR_FUNCTIONS.includes(name) ? undefined : this.userFunction(name);
+    if (udf) return typeUserFunctionCall(udf, e, args, this.fail);
     const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
     return typeScalarCall(e, args, this.rules, known);
   }

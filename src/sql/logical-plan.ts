@@ -7,7 +7,7 @@ import type { LogicalOver } from './over-plan.js';
 export interface ScanInput {
   readonly kind: 'scan';
   readonly stream: StreamSchema;
-  eventTime: { column: number; delayMs: number };
+  eventTime: { column: number; delayMs: number; processingTime?: true };
 }
 
 export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect } | WindowTableInput | JoinInput;

@@ -32,7 +32,11 @@ export class SqlParser extends CstParser {
   readonly statement = this.RULE('statement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.createStream) },
+      { ALT: () => this.SUBRULE(this.createView) },
+      { ALT: () => this.SUBRULE(this.createFunction) },
+      { ALT: () => this.SUBRULE(this.dropFunction) },
       { ALT: () => this.SUBRULE(this.dropStream) },
+      { ALT: () => this.SUBRULE(this.dropView) },
       { ALT: () => this.SUBRULE(this.showStatement) },
       { ALT: () => this.SUBRULE(this.describeStatement) },
       { ALT: () => this.SUBRULE(this.explainStatement) },
@@ -68,8 +72,16 @@ export class SqlParser extends CstParser {
   readonly tableElement = this.RULE('tableElement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.watermarkDefinition) },
+      { ALT: () => this.SUBRULE(this.computedColumn) },
       { ALT: () => this.SUBRULE(this.columnDefinition) },
     ]);
+  });
+
+  // cost AS price * qty, proc_time AS PROCTIME()
+  readonly computedColumn = this.RULE('computedColumn', () => {
+    this.SUBRULE(this.identifier);
+    this.CONSUME(t.As);
+    this.SUBRULE(this.expression);
   });
 
   // WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
@@ -130,6 +142,83 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  // CREATE [TEMPORARY] VIEW [IF NOT EXISTS] name [(col, …)] AS SELECT …
+  readonly createView = this.RULE('createView', () => {
+    this.CONSUME(t.Create);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.View);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'viewName' });
+    this.OPTION3(() => {
+      this.CONSUME(t.LParen);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'column' }) });
+      this.CONSUME(t.RParen);
+    });
+    this.CONSUME(t.As);
+    this.SUBRULE(this.query);
+  });
+
+  // CREATE [TEMPORARY] FUNCTION [IF NOT EXISTS] name AS 'module.js' [LANGUAGE JAVASCRIPT | TYPESCRIPT] RETURNS type
+  readonly createFunction = this.RULE('createFunction', () => {
+    this.CONSUME(t.Create);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.Function);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'functionName' });
+    this.CONSUME(t.As);
+    this.CONSUME(t.StringLiteral, { LABEL: 'module' });
+    this.OPTION3(() => {
+      this.CONSUME(t.Language);
+      this.SUBRULE2(this.identifier, { LABEL: 'language' });
+    });
+    this.CONSUME(t.Returns);
+    this.SUBRULE(this.dataType);
+  });
+
+  // DROP [TEMPORARY] FUNCTION [IF EXISTS] name
+  readonly dropFunction = this.RULE('dropFunction', () => {
+    this.CONSUME(t.Drop);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.Function);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'functionName' });
+  });
+
+  // DROP [TEMPORARY] VIEW [IF EXISTS] name
+  readonly dropView = this.RULE('dropView', () => {
+    this.CONSUME(t.Drop);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.View);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'viewName' });
+  });
+
   readonly dropStream = this.RULE('dropStream', () => {
     this.CONSUME(t.Drop);
     this.CONSUME(t.Stream);
@@ -145,7 +234,17 @@ export class SqlParser extends CstParser {
 
   readonly showStatement = this.RULE('showStatement', () => {
     this.CONSUME(t.Show);
-    this.OR([{ ALT: () => this.CONSUME(t.Streams) }, { ALT: () => this.CONSUME(t.Queries) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(t.Streams) },
+      { ALT: () => this.CONSUME(t.Queries) },
+      { ALT: () => this.CONSUME(t.Views) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(t.User));
+          this.CONSUME(t.Functions);
+        },
+      },
+    ]);
   });
 
   readonly describeStatement = this.RULE('describeStatement', () => {
@@ -593,6 +692,12 @@ export class SqlParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.castCall) },
+      {
+        // POSITION(needle IN text): its IN is not the IN of a predicate.
+        GATE: () => this.LA(1).image.toUpperCase() === 'POSITION' && this.LA(2).tokenType === t.LParen,
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => this.SUBRULE(this.positionCall),
+      },
       { GATE: () => this.LA(2).tokenType === t.LParen, ALT: () => this.SUBRULE(this.functionCall) },
       { ALT: () => this.SUBRULE(this.columnReference) },
       {
@@ -719,6 +824,16 @@ export class SqlParser extends CstParser {
     });
     this.CONSUME(t.RParen);
     this.OPTION5(() => this.SUBRULE(this.overClause));
+  });
+
+  // POSITION(needle IN text), or with a comma as other functions take their arguments
+  readonly positionCall = this.RULE('positionCall', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'function' });
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.concatExpression, { LABEL: 'needle' });
+    this.OR([{ ALT: () => this.CONSUME(t.In) }, { ALT: () => this.CONSUME(t.Comma) }]);
+    this.SUBRULE(this.expression, { LABEL: 'text' });
+    this.CONSUME(t.RParen);
   });
 
   // col or qualifier.col

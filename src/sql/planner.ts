@@ -37,7 +37,8 @@ function planInput(input: LogicalInput): PlanNode {
     stream: stream.name,
     format: stream.format,
     columns: stream.columns,
-    eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs },
+    eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs, ...(eventTime.processingTime ? { processingTime: true as const } : {}) },
+    ...(stream.computed ? { computed: stream.computed } : {}),
   };
 }
 

@@ -100,7 +100,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
   const build = (node: PlanNode): { columns: readonly ColumnSchema[]; connect: (edge: PlanEdge) => void } => {
     if (node.kind === 'source') {
       // Late rows are written whole, with where they came from: every source column is decoded then.
-      const source = options.allSourceColumns ? new Source(node) : new Source(node, used.get(node));
+      const source = new Source(node, options.allSourceColumns ? undefined : used.get(node), options);
       const i = sources.push(source) - 1;
       sourceEdges.push(TO_OUTPUT);
       return { columns: source.outputColumns, connect: (edge) => (sourceEdges[i] = edge) };
