@@ -35,6 +35,9 @@ import type { KeyValue } from './key-mapper.js';
 /** Below this many partition ids, renumbering is not worth its cost. */
 const COMPACT_MIN_KEYS = 4096;
 
+/** Batches holding only rows that wait for LEAD rows, past which those rows are copied together. */
+const COMPACT_WAITING_BATCHES = 64;
+
 /** What the operator keeps of a held batch: each row's time, partition and argument values. */
 interface BatchRows {
   /** The batch's id among the held batches. */
@@ -81,6 +84,7 @@ interface OverSnapshot {
 export class OverAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
   private readonly schema: Schema;
+  private readonly inputSchema: Schema;
   private readonly inputTypes: readonly DataType[];
   private readonly timeColumn: number;
   private readonly keys: PartitionKeys;
@@ -183,6 +187,7 @@ export class OverAggregate implements Operator {
     this.calls = node.calls;
     this.outputColumns = [...input, ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
     this.schema = arrowSchema(this.outputColumns);
+    this.inputSchema = arrowSchema(input);
   }
 
   /** Partitions held now (for tests and status). */
@@ -193,6 +198,11 @@ export class OverAggregate implements Operator {
   /** Input rows held, waiting for the watermark or for the rows after them (LEAD). */
   get heldRows(): number {
     return this.held.rows;
+  }
+
+  /** Input batches those rows are held in. */
+  get heldBatches(): number {
+    return this.held.batches;
   }
 
   processBatch(batch: RecordBatch, ctx: OperatorContext, _out: Collector): void {
@@ -288,6 +298,7 @@ export class OverAggregate implements Operator {
       out.emit(this.held.emit(this.schema, emit.batches, emit.rows, emit.count, extra));
     }
     if (this.keys.size > COMPACT_MIN_KEYS && this.keys.size > 2 * this.livePartitions) this.compactKeys();
+    if (this.maxLead > 0) this.compactWaiting();
     this.checkState();
   }
 
@@ -460,6 +471,33 @@ export class OverAggregate implements Operator {
     }
   }
 
+  /**
+   * Rows waiting for their LEAD rows can wait long (until their partition gets more rows), each holding
+   * the whole batch it came in: once many batches hold nothing else, those rows are copied into one
+   * batch of their own and the others let go.
+   */
+  private compactWaiting(): void {
+    const only = new Set<number>();
+    for (const id of this.held.ids()) if (this.held.data(id).pendingCount === 0) only.add(id);
+    if (only.size < COMPACT_WAITING_BATCHES) return;
+    const moved: { p: OverPartition; position: number }[] = [];
+    for (const p of this.partitions) {
+      if (p === undefined) continue;
+      for (let pos = p.computed; pos < p.tail; pos++) if (only.has(p.data[p.row(pos) + SOURCE_BATCH]!)) moved.push({ p, position: pos });
+    }
+    const ids = Int32Array.from(moved, ({ p, position }) => p.data[p.row(position) + SOURCE_BATCH]!);
+    const rows = Int32Array.from(moved, ({ p, position }) => p.data[p.row(position) + SOURCE_ROW]!);
+    const batch = this.held.gather(this.inputSchema, ids, rows, moved.length, []);
+    for (let i = 0; i < moved.length; i++) this.held.release(ids[i]!);
+    const empty = { times: new Float64Array(0), keys: new Int32Array(0), numbers: [], strings: [], valid: [], pending: new Int32Array(0), pendingCount: 0, minTime: Infinity };
+    const data: BatchRows = { id: -1, ...empty };
+    data.id = this.held.add(batch, data, moved.length);
+    moved.forEach(({ p, position }, j) => {
+      p.data[p.row(position) + SOURCE_BATCH] = data.id;
+      p.data[p.row(position) + SOURCE_ROW] = j;
+    });
+  }
+
   private checkState(): void {
     this.limit.check(this.held.rows + this.keptRows + this.livePartitions);
   }
@@ -511,7 +549,7 @@ export class OverAggregate implements Operator {
     this.watermark = snap.watermark ?? -Infinity;
     // One batch holds every restored input row: first those partitions have yet to compute, in partition
     // order, then those waiting for the watermark.
-    const batch = restoreRows(arrowSchema(this.outputColumns.slice(0, this.inputTypes.length)), this.inputTypes, snap.held);
+    const batch = restoreRows(this.inputSchema, this.inputTypes, snap.held);
     const awaiting = snap.held.length - snap.heldPending;
     const pendingRows = Int32Array.from({ length: snap.heldPending }, (_v, i) => awaiting + i);
     const { id } = this.accept(batch, false, pendingRows, awaiting);

@@ -248,6 +248,21 @@ describe('OVER aggregate state', () => {
     expect(op.heldRows).toBe(0);
   });
 
+  it('copies rows that wait for LEAD rows out of their batches, so idle partitions do not hold batches', () => {
+    const op = operator({ kind: 'rows', preceding: 0 }, [{ fn: 'lead', name: 'next', type: 'INT', arg: qty }]);
+    const h = new Harness(op, input);
+    // Every partition gets one row: each waits for a next row that never comes.
+    for (let b = 0; b < 200; b++) {
+      h.push(Array.from({ length: 50 }, (_v, i): Value[] => [b * 50 + i, T0 + b * 1000 + i, `key_${b}_${i}`, null, 1]));
+      expect(h.watermark(T0 + b * 1000 + 500)).toEqual([]);
+    }
+    expect(op.heldRows).toBe(10_000);
+    expect(op.heldBatches).toBeLessThanOrEqual(65);
+    // A next row for one of them releases it, from wherever it is now held.
+    h.push([[99_999, T0 + 300_000, 'key_0_7', null, 5]]);
+    expect(h.watermark(T0 + 400_000)).toEqual([expect.objectContaining({ id: 7, user_id: 'key_0_7', next: 5 })]);
+  });
+
   it('fails with the state key limit once held rows and partitions pass it', () => {
     const node1 = node({ kind: 'rows', preceding: null }, [{ fn: 'count_star', name: 'n', type: 'BIGINT' }]);
     const h = new Harness(new OverAggregate(node1, input, {}, 100), input);
