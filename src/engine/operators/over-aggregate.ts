@@ -104,6 +104,8 @@ export class OverAggregate implements Operator {
   private readonly range: boolean;
   /** RANGE: how far back the frame reaches, ms; ROWS: how many rows before the current one. */
   private readonly reach: number;
+  /** Where the frame ends: that far before the current row (0: at it, with its peers). */
+  private readonly endReach: number;
   private readonly held = new HeldBatches<BatchRows>();
   private partitions: (OverPartition | undefined)[] = [];
   private livePartitions = 0;
@@ -123,9 +125,14 @@ export class OverAggregate implements Operator {
     if (reach !== null && !(Number.isSafeInteger(reach) && reach >= 0)) {
       throw new EddyError('ValidationException', `an OVER frame must reach back a whole number ≥ 0 of ${frame.kind === 'rows' ? 'rows' : 'milliseconds'}, got ${reach}`);
     }
+    const endReach = (frame.kind === 'rows' ? frame.endPreceding : frame.endPrecedingMs) ?? 0;
+    if (!(Number.isSafeInteger(endReach) && endReach >= 0 && (reach === null || endReach <= reach))) {
+      throw new EddyError('ValidationException', `an OVER frame must end no further back than it starts, got ${reach} to ${endReach}`);
+    }
     this.range = frame.kind === 'range';
     this.bounded = reach !== null;
     this.reach = reach ?? 0;
+    this.endReach = endReach;
     this.timeColumn = node.timeColumn;
     this.inputTypes = input.map((c) => c.type);
     this.limit = new StateKeyLimit(maxStateKeys, `OVER (PARTITION BY ${node.partitionBy.map((k) => k.name).join(', ') || 'nothing'})`);
@@ -373,25 +380,35 @@ export class OverAggregate implements Operator {
     const calls = this.functionCall;
     const leads = this.leads;
     const maxLead = this.maxLead;
+    const endReach = this.endReach;
     while (p.computed + maxLead < p.tail) {
       const c = p.computed;
-      let end = c + 1;
+      // The rows computed together: the row, or in a RANGE frame the row and its peers, [c, group).
+      let group = c + 1;
+      const t = p.time(c);
       if (this.range) {
-        const t = p.time(c);
-        while (end < p.tail && p.time(end) === t) end++;
+        while (group < p.tail && p.time(group) === t) group++;
         // Every peer needs its LEAD rows before the peers' shared frame is computed.
-        if (end - 1 + maxLead >= p.tail) break;
+        if (group - 1 + maxLead >= p.tail) break;
+      }
+      // The frame ends (exclusive) with the group, or as far before it as the frame's end says.
+      let end = group;
+      if (endReach > 0) {
+        if (this.range) {
+          end = p.added;
+          while (end < c && p.time(end) <= t - endReach) end++;
+        } else end = Math.max(group - endReach, 0);
       }
       for (; p.added < end; p.added++) for (let f = 0; f < fns.length; f++) fns[f]!.add(p, p.added);
       if (this.bounded) {
         if (this.range) {
-          const from = p.time(c) - this.reach;
-          while (p.time(p.frameStart) < from) this.remove(p, p.frameStart++);
+          const from = t - this.reach;
+          while (p.frameStart < p.added && p.time(p.frameStart) < from) this.remove(p, p.frameStart++);
         } else {
-          while (c - p.frameStart > this.reach) this.remove(p, p.frameStart++);
+          while (p.frameStart < p.added && c - p.frameStart > this.reach) this.remove(p, p.frameStart++);
         }
       }
-      for (let r = c; r < end; r++) {
+      for (let r = c; r < group; r++) {
         const row = p.row(r);
         const i = emit.add(p.data[row + SOURCE_BATCH]!, p.data[row + SOURCE_ROW]!);
         for (let f = 0; f < fns.length; f++) fns[f]!.write(p, r, end, emit.results[calls[f]!]!, i);
@@ -405,7 +422,7 @@ export class OverAggregate implements Operator {
           }
         }
       }
-      p.computed = end;
+      p.computed = group;
     }
     this.trim(p);
   }
@@ -417,7 +434,8 @@ export class OverAggregate implements Operator {
 
   /** Lets go of the rows no frame, LAG or LEAD will read again. */
   private trim(p: OverPartition): void {
-    const frameNeeds = this.bounded ? p.frameStart : p.computed;
+    // An unbounded frame needs no rows but its last (LAST_VALUE) and those not in it yet.
+    const frameNeeds = this.bounded ? p.frameStart : this.endReach > 0 ? Math.max(p.added - 1, 0) : p.computed;
     const before = p.size;
     p.dropBefore(Math.min(frameNeeds, p.computed - this.maxLag));
     this.keptRows -= before - p.size;
