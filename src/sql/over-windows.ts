@@ -11,7 +11,7 @@
 
 import { unreachable } from '../engine/errors.js';
 import type { Expr, NamedExpr, OverCall, OverFrame, RankFn, SortKey } from '../engine/plan/index.js';
-import type { Expression, Name, NamedWindow, OverExpression, Query, WindowSpecification } from './ast.js';
+import type { Expression, FrameBound, Name, NamedWindow, OverExpression, Query, WindowSpecification } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
 import type { LogicalOver } from './over-plan.js';
 import { nameMatches, type Relation, type Scope, type ScopeColumn } from './scope.js';
@@ -327,33 +327,38 @@ export class OverBlock {
     const frame = spec.frame;
     if (!frame) return { kind: 'range', precedingMs: null };
     const unit = frame.unit;
-    const end = frame.end;
-    if (end && end.kind !== 'currentRow') {
-      const what = end.kind === 'unboundedFollowing' ? `${unit} UNBOUNDED FOLLOWING` : end.kind === 'following' ? `${unit} … FOLLOWING` : `${unit} frames ending before the current row`;
-      fail('InvalidWindow', `OVER windows with ${what} are not supported: a streaming frame ends at CURRENT ROW`, end.span);
-    }
-    const start = frame.start;
-    switch (start.kind) {
-      case 'unboundedPreceding':
-        return unit === 'ROWS' ? { kind: 'rows', preceding: null } : { kind: 'range', precedingMs: null };
-      case 'currentRow':
-        return unit === 'ROWS' ? { kind: 'rows', preceding: 0 } : { kind: 'range', precedingMs: 0 };
-      case 'unboundedFollowing':
-      case 'following':
-        return fail('InvalidWindow', `OVER windows with ${unit} ${start.kind === 'following' ? '… FOLLOWING' : 'UNBOUNDED FOLLOWING'} are not supported: a streaming frame ends at CURRENT ROW`, start.span);
-      case 'preceding': {
-        const offset = start.offset;
-        if (unit === 'ROWS') {
-          if (offset.kind !== 'numberLiteral') fail('InvalidWindow', `ROWS frames count rows: write ROWS BETWEEN 5 PRECEDING AND CURRENT ROW`, offset.span);
-          return { kind: 'rows', preceding: offset.value };
+    const following = (bound: FrameBound): never =>
+      fail('InvalidWindow', `OVER windows with ${unit} ${bound.kind === 'following' ? '… FOLLOWING' : 'UNBOUNDED FOLLOWING'} are not supported: a streaming frame cannot reach past the current row`, bound.span);
+    // How far before the row a bound is: rows for ROWS, ms for RANGE; null for UNBOUNDED PRECEDING.
+    const reach = (bound: FrameBound): number | null => {
+      switch (bound.kind) {
+        case 'unboundedPreceding':
+          return null;
+        case 'currentRow':
+          return 0;
+        case 'unboundedFollowing':
+        case 'following':
+          return following(bound);
+        case 'preceding': {
+          const offset = bound.offset;
+          if (unit === 'ROWS') {
+            if (offset.kind !== 'numberLiteral') fail('InvalidWindow', `ROWS frames count rows: write ROWS BETWEEN 5 PRECEDING AND CURRENT ROW`, offset.span);
+            return offset.value;
+          }
+          if (offset.kind !== 'intervalLiteral') {
+            fail('InvalidWindow', `A RANGE frame over time reaches back an INTERVAL: write RANGE BETWEEN INTERVAL '10' MINUTE PRECEDING AND CURRENT ROW`, offset.span);
+          }
+          if (offset.ms < 0) fail('InvalidWindow', 'A RANGE frame cannot reach back a negative INTERVAL', offset.span);
+          return offset.ms;
         }
-        if (offset.kind !== 'intervalLiteral') {
-          fail('InvalidWindow', `A RANGE frame over time reaches back an INTERVAL: write RANGE BETWEEN INTERVAL '10' MINUTE PRECEDING AND CURRENT ROW`, offset.span);
-        }
-        if (offset.ms < 0) fail('InvalidWindow', 'A RANGE frame cannot reach back a negative INTERVAL', offset.span);
-        return { kind: 'range', precedingMs: offset.ms };
       }
-    }
+    };
+    const start = reach(frame.start);
+    const end = frame.end ? reach(frame.end) : 0;
+    if (end === null) fail('InvalidWindow', `A frame cannot end at UNBOUNDED PRECEDING: it would hold no rows`, frame.end!.span);
+    if (start !== null && start < end) fail('InvalidWindow', `This frame starts after it ends: its start must be at least as far back as its end`, frame.span);
+    if (unit === 'ROWS') return { kind: 'rows', preceding: start, ...(end > 0 ? { endPreceding: end } : {}) };
+    return { kind: 'range', precedingMs: start, ...(end > 0 ? { endPrecedingMs: end } : {}) };
   }
 
   /** An aggregate, FIRST_VALUE, LAST_VALUE, LAG or LEAD call, typed. */

@@ -35,6 +35,9 @@ import type { KeyValue } from './key-mapper.js';
 /** Below this many partition ids, renumbering is not worth its cost. */
 const COMPACT_MIN_KEYS = 4096;
 
+/** Batches holding only rows that wait for LEAD rows, past which those rows are copied together. */
+const COMPACT_WAITING_BATCHES = 64;
+
 /** What the operator keeps of a held batch: each row's time, partition and argument values. */
 interface BatchRows {
   /** The batch's id among the held batches. */
@@ -81,6 +84,7 @@ interface OverSnapshot {
 export class OverAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
   private readonly schema: Schema;
+  private readonly inputSchema: Schema;
   private readonly inputTypes: readonly DataType[];
   private readonly timeColumn: number;
   private readonly keys: PartitionKeys;
@@ -100,6 +104,8 @@ export class OverAggregate implements Operator {
   private readonly range: boolean;
   /** RANGE: how far back the frame reaches, ms; ROWS: how many rows before the current one. */
   private readonly reach: number;
+  /** Where the frame ends: that far before the current row (0: at it, with its peers). */
+  private readonly endReach: number;
   private readonly held = new HeldBatches<BatchRows>();
   private partitions: (OverPartition | undefined)[] = [];
   private livePartitions = 0;
@@ -119,9 +125,14 @@ export class OverAggregate implements Operator {
     if (reach !== null && !(Number.isSafeInteger(reach) && reach >= 0)) {
       throw new EddyError('ValidationException', `an OVER frame must reach back a whole number ≥ 0 of ${frame.kind === 'rows' ? 'rows' : 'milliseconds'}, got ${reach}`);
     }
+    const endReach = (frame.kind === 'rows' ? frame.endPreceding : frame.endPrecedingMs) ?? 0;
+    if (!(Number.isSafeInteger(endReach) && endReach >= 0 && (reach === null || endReach <= reach))) {
+      throw new EddyError('ValidationException', `an OVER frame must end no further back than it starts, got ${reach} to ${endReach}`);
+    }
     this.range = frame.kind === 'range';
     this.bounded = reach !== null;
     this.reach = reach ?? 0;
+    this.endReach = endReach;
     this.timeColumn = node.timeColumn;
     this.inputTypes = input.map((c) => c.type);
     this.limit = new StateKeyLimit(maxStateKeys, `OVER (PARTITION BY ${node.partitionBy.map((k) => k.name).join(', ') || 'nothing'})`);
@@ -183,6 +194,7 @@ export class OverAggregate implements Operator {
     this.calls = node.calls;
     this.outputColumns = [...input, ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
     this.schema = arrowSchema(this.outputColumns);
+    this.inputSchema = arrowSchema(input);
   }
 
   /** Partitions held now (for tests and status). */
@@ -193,6 +205,11 @@ export class OverAggregate implements Operator {
   /** Input rows held, waiting for the watermark or for the rows after them (LEAD). */
   get heldRows(): number {
     return this.held.rows;
+  }
+
+  /** Input batches those rows are held in. */
+  get heldBatches(): number {
+    return this.held.batches;
   }
 
   processBatch(batch: RecordBatch, ctx: OperatorContext, _out: Collector): void {
@@ -288,6 +305,7 @@ export class OverAggregate implements Operator {
       out.emit(this.held.emit(this.schema, emit.batches, emit.rows, emit.count, extra));
     }
     if (this.keys.size > COMPACT_MIN_KEYS && this.keys.size > 2 * this.livePartitions) this.compactKeys();
+    if (this.maxLead > 0) this.compactWaiting();
     this.checkState();
   }
 
@@ -362,25 +380,35 @@ export class OverAggregate implements Operator {
     const calls = this.functionCall;
     const leads = this.leads;
     const maxLead = this.maxLead;
+    const endReach = this.endReach;
     while (p.computed + maxLead < p.tail) {
       const c = p.computed;
-      let end = c + 1;
+      // The rows computed together: the row, or in a RANGE frame the row and its peers, [c, group).
+      let group = c + 1;
+      const t = p.time(c);
       if (this.range) {
-        const t = p.time(c);
-        while (end < p.tail && p.time(end) === t) end++;
+        while (group < p.tail && p.time(group) === t) group++;
         // Every peer needs its LEAD rows before the peers' shared frame is computed.
-        if (end - 1 + maxLead >= p.tail) break;
+        if (group - 1 + maxLead >= p.tail) break;
+      }
+      // The frame ends (exclusive) with the group, or as far before it as the frame's end says.
+      let end = group;
+      if (endReach > 0) {
+        if (this.range) {
+          end = p.added;
+          while (end < c && p.time(end) <= t - endReach) end++;
+        } else end = Math.max(group - endReach, 0);
       }
       for (; p.added < end; p.added++) for (let f = 0; f < fns.length; f++) fns[f]!.add(p, p.added);
       if (this.bounded) {
         if (this.range) {
-          const from = p.time(c) - this.reach;
-          while (p.time(p.frameStart) < from) this.remove(p, p.frameStart++);
+          const from = t - this.reach;
+          while (p.frameStart < p.added && p.time(p.frameStart) < from) this.remove(p, p.frameStart++);
         } else {
-          while (c - p.frameStart > this.reach) this.remove(p, p.frameStart++);
+          while (p.frameStart < p.added && c - p.frameStart > this.reach) this.remove(p, p.frameStart++);
         }
       }
-      for (let r = c; r < end; r++) {
+      for (let r = c; r < group; r++) {
         const row = p.row(r);
         const i = emit.add(p.data[row + SOURCE_BATCH]!, p.data[row + SOURCE_ROW]!);
         for (let f = 0; f < fns.length; f++) fns[f]!.write(p, r, end, emit.results[calls[f]!]!, i);
@@ -394,7 +422,7 @@ export class OverAggregate implements Operator {
           }
         }
       }
-      p.computed = end;
+      p.computed = group;
     }
     this.trim(p);
   }
@@ -406,7 +434,8 @@ export class OverAggregate implements Operator {
 
   /** Lets go of the rows no frame, LAG or LEAD will read again. */
   private trim(p: OverPartition): void {
-    const frameNeeds = this.bounded ? p.frameStart : p.computed;
+    // An unbounded frame needs no rows but its last (LAST_VALUE) and those not in it yet.
+    const frameNeeds = this.bounded ? p.frameStart : this.endReach > 0 ? Math.max(p.added - 1, 0) : p.computed;
     const before = p.size;
     p.dropBefore(Math.min(frameNeeds, p.computed - this.maxLag));
     this.keptRows -= before - p.size;
@@ -460,6 +489,33 @@ export class OverAggregate implements Operator {
     }
   }
 
+  /**
+   * Rows waiting for their LEAD rows can wait long (until their partition gets more rows), each holding
+   * the whole batch it came in: once many batches hold nothing else, those rows are copied into one
+   * batch of their own and the others let go.
+   */
+  private compactWaiting(): void {
+    const only = new Set<number>();
+    for (const id of this.held.ids()) if (this.held.data(id).pendingCount === 0) only.add(id);
+    if (only.size < COMPACT_WAITING_BATCHES) return;
+    const moved: { p: OverPartition; position: number }[] = [];
+    for (const p of this.partitions) {
+      if (p === undefined) continue;
+      for (let pos = p.computed; pos < p.tail; pos++) if (only.has(p.data[p.row(pos) + SOURCE_BATCH]!)) moved.push({ p, position: pos });
+    }
+    const ids = Int32Array.from(moved, ({ p, position }) => p.data[p.row(position) + SOURCE_BATCH]!);
+    const rows = Int32Array.from(moved, ({ p, position }) => p.data[p.row(position) + SOURCE_ROW]!);
+    const batch = this.held.gather(this.inputSchema, ids, rows, moved.length, []);
+    for (let i = 0; i < moved.length; i++) this.held.release(ids[i]!);
+    const empty = { times: new Float64Array(0), keys: new Int32Array(0), numbers: [], strings: [], valid: [], pending: new Int32Array(0), pendingCount: 0, minTime: Infinity };
+    const data: BatchRows = { id: -1, ...empty };
+    data.id = this.held.add(batch, data, moved.length);
+    moved.forEach(({ p, position }, j) => {
+      p.data[p.row(position) + SOURCE_BATCH] = data.id;
+      p.data[p.row(position) + SOURCE_ROW] = j;
+    });
+  }
+
   private checkState(): void {
     this.limit.check(this.held.rows + this.keptRows + this.livePartitions);
   }
@@ -511,7 +567,7 @@ export class OverAggregate implements Operator {
     this.watermark = snap.watermark ?? -Infinity;
     // One batch holds every restored input row: first those partitions have yet to compute, in partition
     // order, then those waiting for the watermark.
-    const batch = restoreRows(arrowSchema(this.outputColumns.slice(0, this.inputTypes.length)), this.inputTypes, snap.held);
+    const batch = restoreRows(this.inputSchema, this.inputTypes, snap.held);
     const awaiting = snap.held.length - snap.heldPending;
     const pendingRows = Int32Array.from({ length: snap.heldPending }, (_v, i) => awaiting + i);
     const { id } = this.accept(batch, false, pendingRows, awaiting);

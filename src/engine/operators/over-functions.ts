@@ -323,13 +323,13 @@ class SlidingExtremeFn extends Numeric {
   override load(): void {}
 }
 
-/** FIRST_VALUE of a bounded frame: the value at the frame's start. */
+/** FIRST_VALUE of a bounded frame: the value at the frame's start (NULL for an empty frame). */
 class FrameFirstFn extends Stateless {
   constructor(private readonly arg: number) {
     super();
   }
-  write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
-    putValue(p, this.arg, p.frameStart, out, i);
+  write(p: OverPartition, _current: number, end: number, out: ResultColumn, i: number): void {
+    if (p.frameStart < end) putValue(p, this.arg, p.frameStart, out, i);
   }
 }
 
@@ -354,13 +354,13 @@ class RunningFirstFn extends WithObject {
   }
 }
 
-/** LAST_VALUE: the value of the frame's last row (the last of the row's peers, in a RANGE frame). */
+/** LAST_VALUE: the value of the frame's last row (the last of the row's peers, in a RANGE frame ending at it; NULL for an empty frame). */
 class LastFn extends Stateless {
   constructor(private readonly arg: number) {
     super();
   }
   write(p: OverPartition, _current: number, end: number, out: ResultColumn, i: number): void {
-    putValue(p, this.arg, end - 1, out, i);
+    if (end > p.frameStart) putValue(p, this.arg, end - 1, out, i);
   }
 }
 

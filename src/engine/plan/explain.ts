@@ -257,8 +257,12 @@ function inputColumn(input: PlanNode, index: number): string {
 }
 
 function frameText(frame: OverFrame): string {
-  if (frame.kind === 'rows') return `ROWS BETWEEN ${frame.preceding === null ? 'UNBOUNDED' : frame.preceding} PRECEDING AND CURRENT ROW`;
-  return `RANGE BETWEEN ${frame.precedingMs === null ? 'UNBOUNDED' : intervalText(frame.precedingMs)} PRECEDING AND CURRENT ROW`;
+  if (frame.kind === 'rows') {
+    const end = frame.endPreceding ? `${frame.endPreceding} PRECEDING` : 'CURRENT ROW';
+    return `ROWS BETWEEN ${frame.preceding === null ? 'UNBOUNDED' : frame.preceding} PRECEDING AND ${end}`;
+  }
+  const end = frame.endPrecedingMs ? `${intervalText(frame.endPrecedingMs)} PRECEDING` : 'CURRENT ROW';
+  return `RANGE BETWEEN ${frame.precedingMs === null ? 'UNBOUNDED' : intervalText(frame.precedingMs)} PRECEDING AND ${end}`;
 }
 
 function overCallText(c: OverCall): string {

@@ -6,14 +6,15 @@ import type { DataType, Expr } from './expr.js';
 import type { NamedExpr, PlanNode } from './plan.js';
 
 /**
- * The rows of its partition a row's OVER aggregates see, always ending at the row itself (the only end
- * a streaming query can compute without waiting for later rows). `rows`: the row and up to `preceding`
- * rows before it (null: every row before it); `range`: every row whose time is at most `precedingMs`
- * before the row's (null: every row before it), the row's peers (same partition, same time) included.
+ * The rows of its partition a row's OVER aggregates see, never after the row itself (a streaming query
+ * cannot wait for later rows). `rows`: from `preceding` rows before the row (null: the partition's first
+ * row) to `endPreceding` rows before it (absent or 0: the row itself); `range`: every row whose time is
+ * from `precedingMs` (null: any time) to `endPrecedingMs` (absent or 0: none, so the row's peers, of the
+ * same partition and time, are in) before the row's. The start is never after the end.
  */
 export type OverFrame =
-  | { readonly kind: 'rows'; readonly preceding: number | null }
-  | { readonly kind: 'range'; readonly precedingMs: number | null };
+  | { readonly kind: 'rows'; readonly preceding: number | null; readonly endPreceding?: number }
+  | { readonly kind: 'range'; readonly precedingMs: number | null; readonly endPrecedingMs?: number };
 
 /**
  * What an OVER call computes for a row. Aggregates (as AggregateFn, over the frame, NULLs skipped):

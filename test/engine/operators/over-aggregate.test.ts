@@ -153,6 +153,14 @@ const frames: { name: string; frame: OverFrame; sql: string; unique: boolean }[]
   { name: 'RANGE 0 (the peers alone)', frame: { kind: 'range', precedingMs: 0 }, sql: 'RANGE BETWEEN CURRENT ROW AND CURRENT ROW', unique: false },
   { name: 'ROWS 3', frame: { kind: 'rows', preceding: 3 }, sql: 'ROWS BETWEEN 3 PRECEDING AND CURRENT ROW', unique: true },
   { name: 'ROWS unbounded', frame: { kind: 'rows', preceding: null }, sql: 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW', unique: true },
+  { name: 'ROWS 5 to 1 before', frame: { kind: 'rows', preceding: 5, endPreceding: 1 }, sql: 'ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING', unique: true },
+  { name: 'ROWS unbounded to 2 before', frame: { kind: 'rows', preceding: null, endPreceding: 2 }, sql: 'ROWS BETWEEN UNBOUNDED PRECEDING AND 2 PRECEDING', unique: true },
+  {
+    name: 'RANGE 10 s to 2 s before, with peers',
+    frame: { kind: 'range', precedingMs: 10_000, endPrecedingMs: 2000 },
+    sql: 'RANGE BETWEEN 10000 PRECEDING AND 2000 PRECEDING',
+    unique: false,
+  },
 ];
 
 describe.each(frames)('OVER aggregates against DuckDB: $name', ({ frame, sql, unique }) => {
@@ -189,6 +197,8 @@ describe('OVER offsets against DuckDB', () => {
     ['ROWS 2', { kind: 'rows', preceding: 2 } as OverFrame, 'ROWS BETWEEN 2 PRECEDING AND CURRENT ROW'],
     ['RANGE 5 s', { kind: 'range', precedingMs: 5000 } as OverFrame, 'RANGE BETWEEN 5000 PRECEDING AND CURRENT ROW'],
     ['unbounded', { kind: 'range', precedingMs: null } as OverFrame, 'RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW'],
+    ['ROWS 3 to 1 before', { kind: 'rows', preceding: 3, endPreceding: 1 } as OverFrame, 'ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING'],
+    ['RANGE unbounded to 1 s before', { kind: 'range', precedingMs: null, endPrecedingMs: 1000 } as OverFrame, 'RANGE BETWEEN UNBOUNDED PRECEDING AND 1000 PRECEDING'],
   ])('LAG, FIRST_VALUE and LAST_VALUE over %s', async (_name, frame, frameSql) => {
     const expected = await duckdb(rows, sql, frameSql);
     for (const [size, checkpointAt] of [
@@ -246,6 +256,21 @@ describe('OVER aggregate state', () => {
     h.watermark(T0 + 1_000_000);
     expect(op.partitionCount).toBe(0);
     expect(op.heldRows).toBe(0);
+  });
+
+  it('copies rows that wait for LEAD rows out of their batches, so idle partitions do not hold batches', () => {
+    const op = operator({ kind: 'rows', preceding: 0 }, [{ fn: 'lead', name: 'next', type: 'INT', arg: qty }]);
+    const h = new Harness(op, input);
+    // Every partition gets one row: each waits for a next row that never comes.
+    for (let b = 0; b < 200; b++) {
+      h.push(Array.from({ length: 50 }, (_v, i): Value[] => [b * 50 + i, T0 + b * 1000 + i, `key_${b}_${i}`, null, 1]));
+      expect(h.watermark(T0 + b * 1000 + 500)).toEqual([]);
+    }
+    expect(op.heldRows).toBe(10_000);
+    expect(op.heldBatches).toBeLessThanOrEqual(65);
+    // A next row for one of them releases it, from wherever it is now held.
+    h.push([[99_999, T0 + 300_000, 'key_0_7', null, 5]]);
+    expect(h.watermark(T0 + 400_000)).toEqual([expect.objectContaining({ id: 7, user_id: 'key_0_7', next: 5 })]);
   });
 
   it('fails with the state key limit once held rows and partitions pass it', () => {

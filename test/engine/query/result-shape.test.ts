@@ -59,4 +59,30 @@ describe('the result shape of a query', () => {
   it('does not count a computed column as a key', () => {
     expect(shapeOf('SELECT UPPER(user_id) AS u, COUNT(*) AS n FROM clicks GROUP BY user_id')).toEqual({ changelog: 'retract', keys: [] });
   });
+
+  it('is an unkeyed append for OVER aggregates: one row out per row in', () => {
+    expect(shapeOf('SELECT user_id, SUM(amount) OVER (PARTITION BY user_id ORDER BY ts) AS spent FROM clicks')).toEqual({ changelog: 'append', keys: [] });
+  });
+
+  it('is a changelog keyed by the partition and the rank for a Top-N, an append for a window Top-N', () => {
+    expect(shapeOf('SELECT * FROM (SELECT user_id, url, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY amount DESC) AS rn FROM clicks) WHERE rn <= 3')).toEqual({
+      changelog: 'retract',
+      keys: ['user_id', 'rn'],
+    });
+    expect(
+      shapeOf(`SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY window_start, window_end ORDER BY n DESC) AS place FROM (
+        SELECT window_start, window_end, user_id, COUNT(*) AS n ${TUMBLE} GROUP BY window_start, window_end, user_id)) WHERE place <= 3`),
+    ).toEqual({ changelog: 'append', keys: ['window_start', 'window_end', 'place'] });
+  });
+
+  it('is keyed by the partition for deduplication: an append keeping the first row, a changelog keeping the last', () => {
+    expect(shapeOf('SELECT user_id, url FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY ts) AS rn FROM clicks) WHERE rn = 1')).toEqual({
+      changelog: 'append',
+      keys: ['user_id'],
+    });
+    expect(shapeOf('SELECT user_id, url FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY ts DESC) AS rn FROM clicks) WHERE rn = 1')).toEqual({
+      changelog: 'retract',
+      keys: ['user_id'],
+    });
+  });
 });
