@@ -124,6 +124,7 @@ export const Codegen = nonReserved('CODEGEN');
 export const View = nonReserved('VIEW');
 export const Views = nonReserved('VIEWS');
 export const Temporary = nonReserved('TEMPORARY');
+export const Tables = nonReserved('TABLES');
 export const Function = nonReserved('FUNCTION');
 export const Functions = nonReserved('FUNCTIONS');
 export const Returns = nonReserved('RETURNS');
