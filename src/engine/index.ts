@@ -74,6 +74,9 @@ export type { BadRecord } from './query/pipeline.js';
 export type { BadRecordEntry } from './query/bad-record-sink.js';
 export type { DecodeWarning } from './query/decode-warnings.js';
 export { resultShape } from './query/result-shape.js';
+// How a changelog's rows carry their kind (`_op`), for programs that read results.
+export { ROW_KIND_COLUMN, ROW_KINDS } from './plan/changelog.js';
+export type { ChangelogMode, RowKind } from './plan/changelog.js';
 export type { ResultShape } from './query/result-shape.js';
 export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
 export type { ResultListener, SubscribeOptions, Subscription } from './query/result-hub.js';

@@ -21,11 +21,16 @@ import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
 import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
+import { OverAnalyzer, type RankLimit } from './over-windows.js';
 
-/** How a FROM item is read: whether window tables give rows (not aggregated), and the WHERE parts a FROM list's joins may take. */
+/**
+ * How a FROM item is read: whether window tables give rows (not aggregated), the WHERE parts a FROM
+ * list's joins may take, and what an enclosing WHERE says of a rank a subquery computes (`rn <= 3`).
+ */
 interface FromOptions {
   readonly windowRows: boolean;
   readonly pending: PendingConjuncts;
+  readonly rankLimit?: RankLimit | undefined;
 }
 
 export class Analyzer {
@@ -35,6 +40,7 @@ export class Analyzer {
   private readonly windows: WindowAnalyzer;
   private readonly grouping: GroupingAnalyzer;
   private readonly joins: JoinAnalyzer;
+  private readonly over: OverAnalyzer;
 
   constructor(
     private readonly catalog: SqlCatalog,
@@ -49,6 +55,7 @@ export class Analyzer {
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
     this.joins = new JoinAnalyzer(this.typer, this.rules, fail);
+    this.over = new OverAnalyzer({ scope: this.scope, typer: this.typer, rules: this.rules, windows: this.windows, fail });
   }
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
@@ -81,18 +88,23 @@ export class Analyzer {
     return this.query(query);
   }
 
-  /** Analyzes a SELECT block; returns it with the relation it produces for an enclosing query. */
-  private query(query: Query, allowDuplicateNames = false): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+  /**
+   * Analyzes a SELECT block; returns it with the relation it produces for an enclosing query.
+   * `rankLimit` is what the enclosing query's WHERE says of a rank this block computes (`rn <= 3`).
+   */
+  private query(query: Query, allowDuplicateNames = false, rankLimit?: RankLimit): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    // A filter on the rank of a subquery (`WHERE rn <= 3`) is the subquery's Top-N, not a filter here.
+    const ranked = this.over.outerRankFilter(query);
     // A FROM list's joins take their conditions from WHERE; what they leave stays WHERE's.
-    const pending: PendingConjuncts = { conjuncts: query.where && query.from.kind === 'join' ? splitAnd(query.where) : [], used: new Set() };
+    const pending: PendingConjuncts = { conjuncts: ranked.where && query.from.kind === 'join' ? splitAnd(ranked.where) : [], used: new Set() };
     const windowRows = !(
       query.groupBy.length > 0 ||
       query.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) ||
       (query.having !== undefined && containsAggregate(query.having))
     );
-    const relation = this.from(query.from, { windowRows, pending });
+    const relation = this.from(query.from, { windowRows, pending, rankLimit: ranked.limit });
     const input: ExprContext = { relation, clause: 'WHERE' };
-    const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : query.where;
+    const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where;
 
     let where: Expr | undefined;
     if (whereAst) {
@@ -121,14 +133,25 @@ export class Analyzer {
     if (aggregated && revisesRows(relation.input)) {
       this.fail(
         'InvalidGrouping',
-        `An aggregate cannot read ${relation.label}: it is the changing result of a GROUP BY without a window, and each change would count as one more row`,
+        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and each change would count as one more row`,
         query.groupBy[0]?.span ?? query.from.span,
       );
     }
     if (aggregated) {
       ({ grouping, window } = this.grouping.groupBy(query, relation, items));
     }
-    const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}) };
+    const over = this.over.begin(query, relation, items, rankLimit);
+    if (over && aggregated) {
+      this.fail('InvalidWindow', 'OVER windows in a SELECT with GROUP BY or aggregates are not supported; aggregate in a subquery and apply OVER in the query around it', over.first.span);
+    }
+    if (over && revisesRows(relation.input)) {
+      this.fail(
+        'InvalidWindow',
+        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and OVER windows need rows that are never revised`,
+        over.first.span,
+      );
+    }
+    const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}), ...(over ? { over: (e, ctx) => over.column(e, ctx) } : {}) };
 
     const select: NamedExpr[] = [];
     const columns: ScopeColumn[] = [];
@@ -147,6 +170,9 @@ export class Analyzer {
       seen.set(name, item.span);
       select.push({ name, expr: ir });
       const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
+      // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
+      const windowOf: ScopeColumn['windowOf'] =
+        grouping?.offset === 2 && window && ir.kind === 'column' && ir.index < 2 ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec } : passedThrough?.windowOf;
       columns.push({
         name,
         qualifiers: [],
@@ -154,7 +180,7 @@ export class Analyzer {
         index: position,
         hidden: false,
         ...(passedThrough?.timeAttr ? { timeAttr: passedThrough.timeAttr } : {}),
-        ...(passedThrough?.windowOf ? { windowOf: passedThrough.windowOf } : {}),
+        ...(windowOf ? { windowOf } : {}),
       });
     });
 
@@ -176,6 +202,7 @@ export class Analyzer {
       ...(where ? { where } : {}),
       ...(aggregate ? { aggregate } : {}),
       ...(having ? { having } : {}),
+      ...(over ? { over: over.finish() } : {}),
       select,
     };
     return { select: logical, relation, columns };
@@ -202,7 +229,7 @@ export class Analyzer {
       case 'subquery': {
         const misplaced = from.query.options?.[0];
         if (misplaced) this.fail('InvalidOption', `Query options such as '${misplaced.key}' go after the outermost SELECT, not inside a subquery`, misplaced.span);
-        const inner = this.query(from.query);
+        const inner = this.query(from.query, false, options.rankLimit);
         const qualifiers = from.alias ? [from.alias.text] : [];
         return {
           input: { kind: 'select', select: inner.select },

@@ -12,9 +12,12 @@ import type {
   EmitClause,
   Expression,
   FromItem,
+  FrameBound,
   InsertStatementNode,
   Name,
+  NamedWindow,
   OptionEntry,
+  OrderItem,
   Query,
   SelectStatementNode,
   SelectItem,
@@ -22,6 +25,8 @@ import type {
   TimeUnit,
   TypeName,
   WatermarkDefinition,
+  WindowFrame,
+  WindowSpecification,
 } from './ast.js';
 import { closest } from './did-you-mean.js';
 import { emitClause } from './emit-clause.js';
@@ -365,12 +370,23 @@ class AstBuilder extends BaseVisitor {
     const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
+    const windows = nodes(ctx, 'namedWindow').map((n) => this.visit(n) as NamedWindow);
+    const qualifyNode = node(ctx, 'qualify');
+    const qualify = qualifyNode ? this.expr(qualifyNode) : undefined;
     const emitNode = node(ctx, 'emitClause');
     const emit = emitNode ? (this.visit(emitNode) as EmitClause) : undefined;
     const withNode = node(ctx, 'withOptions');
     const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
     const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
-    const last = (closing && tokenSpan(closing)) ?? emit?.span ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    const last =
+      (closing && tokenSpan(closing)) ??
+      emit?.span ??
+      qualify?.span ??
+      windows[windows.length - 1]?.span ??
+      havingExpr?.span ??
+      groupBy[groupBy.length - 1]?.span ??
+      whereExpr?.span ??
+      from.span;
     return {
       kind: 'query',
       items,
@@ -378,10 +394,74 @@ class AstBuilder extends BaseVisitor {
       ...(whereExpr ? { where: whereExpr } : {}),
       groupBy,
       ...(havingExpr ? { having: havingExpr } : {}),
+      ...(windows.length > 0 ? { windows } : {}),
+      ...(qualify ? { qualify } : {}),
       ...(emit ? { emit } : {}),
       ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
+  }
+
+  overClause(ctx: Ctx): WindowSpecification | Name {
+    const name = node(ctx, 'windowName');
+    return name ? this.name(name) : (this.visit(node(ctx, 'windowSpecification')!) as WindowSpecification);
+  }
+
+  namedWindow(ctx: Ctx): NamedWindow {
+    const name = this.name(node(ctx, 'windowName')!);
+    const spec = this.visit(node(ctx, 'windowSpecification')!) as WindowSpecification;
+    return { name, spec, span: joinSpans(name.span, tokenSpan(token(ctx, 'RParen')!)) };
+  }
+
+  windowSpecification(ctx: Ctx, parens?: SourceSpan): WindowSpecification {
+    const frameNode = node(ctx, 'windowFrame');
+    const frame = frameNode ? (this.visit(frameNode) as WindowFrame) : undefined;
+    const partitionBy = nodes(ctx, 'partitionBy').map((n) => this.expr(n));
+    const orderBy = nodes(ctx, 'orderItem').map((n) => this.visit(n) as OrderItem);
+    const first = token(ctx, 'Partition') ?? token(ctx, 'Order');
+    const start = first ? tokenSpan(first) : frame?.span;
+    const end = frame?.span ?? orderBy[orderBy.length - 1]?.span ?? partitionBy[partitionBy.length - 1]?.span;
+    // An empty OVER () has no text of its own: it is placed where its parentheses are, by the caller.
+    const span = start && end ? joinSpans(start, end) : (parens ?? { offset: 0, length: 0, line: 1, column: 1 });
+    return { kind: 'windowSpecification', partitionBy, orderBy, ...(frame ? { frame } : {}), span };
+  }
+
+  orderItem(ctx: Ctx): OrderItem {
+    const expr = this.expr(node(ctx, 'expression')!);
+    const direction = token(ctx, 'direction');
+    const nulls = token(ctx, 'nulls');
+    const last = nulls ?? direction;
+    return {
+      expr,
+      descending: direction?.image.toUpperCase() === 'DESC',
+      ...(nulls ? { nullsFirst: nulls.image.toUpperCase() === 'FIRST' } : {}),
+      span: last ? joinSpans(expr.span, tokenSpan(last)) : expr.span,
+    };
+  }
+
+  windowFrame(ctx: Ctx): WindowFrame {
+    const unit = token(ctx, 'unit')!;
+    const start = this.visit(node(ctx, 'start')!) as FrameBound;
+    const endNode = node(ctx, 'end');
+    const end = endNode ? (this.visit(endNode) as FrameBound) : undefined;
+    return {
+      unit: unit.image.toUpperCase() as 'ROWS' | 'RANGE',
+      start,
+      ...(end ? { end } : {}),
+      span: joinSpans(tokenSpan(unit), (end ?? start).span),
+    };
+  }
+
+  frameBound(ctx: Ctx): FrameBound {
+    const side = token(ctx, 'side');
+    const preceding = side?.image.toUpperCase() === 'PRECEDING';
+    const unbounded = token(ctx, 'Unbounded');
+    if (unbounded) return { kind: preceding ? 'unboundedPreceding' : 'unboundedFollowing', span: joinSpans(tokenSpan(unbounded), tokenSpan(side!)) };
+    const current = token(ctx, 'Current');
+    if (current) return { kind: 'currentRow', span: joinSpans(tokenSpan(current), tokenSpan(token(ctx, 'Row')!)) };
+    const rows = token(ctx, 'rows');
+    const offset: Expression = rows ? (this.literal({ IntegerLiteral: [rows] }) as Expression) : this.expr(node(ctx, 'intervalLiteral')!);
+    return { kind: preceding ? 'preceding' : 'following', offset, span: joinSpans(offset.span, tokenSpan(side!)) };
   }
 
   emitClause(ctx: Ctx): EmitClause {
@@ -734,8 +814,8 @@ class AstBuilder extends BaseVisitor {
       this.fail(`DISTINCT is only supported in COUNT(DISTINCT x), not ${name}`, tokenSpan(quantifier));
     }
     if (star && name !== 'COUNT') this.fail(`Only COUNT accepts *, not ${name}`, tokenSpan(token(ctx, 'Star')!));
-    return {
-      kind: 'call',
+    const call = {
+      kind: 'call' as const,
       name,
       nameSpan: fnName.span,
       args,
@@ -743,6 +823,19 @@ class AstBuilder extends BaseVisitor {
       distinct: quantifier?.image.toUpperCase() === 'DISTINCT',
       span,
     };
+    const over = node(ctx, 'overClause');
+    return over ? this.over(call, over) : call;
+  }
+
+  /** `call OVER (…)` or `call OVER w`. */
+  private over(call: Extract<Expression, { kind: 'call' }>, over: CstNode): Expression {
+    const overCtx = over.children as Ctx;
+    const spec = node(overCtx, 'windowSpecification');
+    const parens = tokens(overCtx, 'LParen')[0];
+    const window = spec
+      ? this.windowSpecification(spec.children as Ctx, parens ? joinSpans(tokenSpan(parens), tokenSpan(token(overCtx, 'RParen')!)) : undefined)
+      : this.name(node(overCtx, 'windowName')!);
+    return { kind: 'over', call, window, span: joinSpans(call.span, nodeSpan(over)) };
   }
 
   positionCall(ctx: Ctx): Expression {

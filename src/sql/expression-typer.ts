@@ -3,7 +3,7 @@
 
 import { unreachable } from '../engine/errors.js';
 import type { DataType, Expr, UserFunctionSchema } from '../engine/plan/index.js';
-import type { Expression } from './ast.js';
+import type { Expression, OverExpression } from './ast.js';
 import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-calls.js';
@@ -21,6 +21,8 @@ export interface ExprContext {
   readonly grouping?: Grouping;
   /** A select item that is exactly an aggregate call names that aggregate after its output column. */
   readonly nameHint?: { readonly expr: Expression; readonly name: string };
+  /** Where OVER windows are allowed (the select list and QUALIFY): the column each one becomes (over-windows.ts). */
+  readonly over?: (e: OverExpression, ctx: ExprContext) => Typed;
 }
 
 /** After grouping, an expression may be an output column of the aggregate (see grouping.ts). */
@@ -134,6 +136,9 @@ export class ExpressionTyper {
         const chars = e.characters ? this.rules.expectType(this.expr(e.characters, ctx), 'VARCHAR', 'TRIM', e.characters.span) : lit(' ', 'VARCHAR');
         return { ir: call('trim', [s, chars, lit(e.side, 'VARCHAR')], 'VARCHAR'), type: 'VARCHAR' };
       }
+      case 'over':
+        if (!ctx.over) this.fail('InvalidWindow', `OVER windows are only allowed in the select list and QUALIFY, not in ${ctx.clause}`, e.span);
+        return ctx.over(e, ctx);
       default:
         return unreachable(e, 'expression');
     }

@@ -295,10 +295,105 @@ export class SqlParser extends CstParser {
       this.CONSUME(t.Having);
       this.SUBRULE3(this.expression, { LABEL: 'having' });
     });
+    this.OPTION4(() => {
+      this.CONSUME(t.Window);
+      this.AT_LEAST_ONE_SEP3({ SEP: t.Comma, DEF: () => this.SUBRULE(this.namedWindow) });
+    });
+    this.OPTION5(() => {
+      this.CONSUME(t.Qualify);
+      this.SUBRULE4(this.expression, { LABEL: 'qualify' });
+    });
     // When results go out: EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts).
-    this.OPTION5(() => this.SUBRULE(this.emitClause));
+    this.OPTION6(() => this.SUBRULE(this.emitClause));
     // Options of the running query (bad_records, allowed_lateness, late_rows); the compiler takes them on the outermost SELECT only.
-    this.OPTION4(() => this.SUBRULE(this.withOptions));
+    this.OPTION7(() => this.SUBRULE(this.withOptions));
+  });
+
+  // OVER windows: `OVER (PARTITION BY … ORDER BY … frame)`, `OVER w` and `WINDOW w AS (…)`.
+  readonly overClause = this.RULE('overClause', () => {
+    this.CONSUME(t.Over);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.LParen);
+          this.SUBRULE(this.windowSpecification);
+          this.CONSUME(t.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'windowName' }) },
+    ]);
+  });
+
+  readonly namedWindow = this.RULE('namedWindow', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'windowName' });
+    this.CONSUME(t.As);
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.windowSpecification);
+    this.CONSUME(t.RParen);
+  });
+
+  readonly windowSpecification = this.RULE('windowSpecification', () => {
+    this.OPTION(() => {
+      this.CONSUME(t.Partition);
+      this.CONSUME(t.By);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'partitionBy' }) });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(t.Order);
+      this.CONSUME2(t.By);
+      this.AT_LEAST_ONE_SEP2({ SEP: t.Comma, DEF: () => this.SUBRULE(this.orderItem) });
+    });
+    this.OPTION3(() => this.SUBRULE(this.windowFrame));
+  });
+
+  // ts DESC NULLS LAST
+  readonly orderItem = this.RULE('orderItem', () => {
+    this.SUBRULE(this.expression);
+    this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(t.Asc, { LABEL: 'direction' }) }, { ALT: () => this.CONSUME(t.Desc, { LABEL: 'direction' }) }]));
+    this.OPTION2(() => {
+      this.CONSUME(t.Nulls);
+      this.OR2([{ ALT: () => this.CONSUME(t.First, { LABEL: 'nulls' }) }, { ALT: () => this.CONSUME(t.Last, { LABEL: 'nulls' }) }]);
+    });
+  });
+
+  // ROWS BETWEEN 5 PRECEDING AND CURRENT ROW, RANGE INTERVAL '10' MINUTE PRECEDING
+  readonly windowFrame = this.RULE('windowFrame', () => {
+    this.OR([{ ALT: () => this.CONSUME(t.Rows, { LABEL: 'unit' }) }, { ALT: () => this.CONSUME(t.Range, { LABEL: 'unit' }) }]);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(t.Between);
+          this.SUBRULE(this.frameBound, { LABEL: 'start' });
+          this.CONSUME(t.And);
+          this.SUBRULE2(this.frameBound, { LABEL: 'end' });
+        },
+      },
+      { ALT: () => this.SUBRULE3(this.frameBound, { LABEL: 'start' }) },
+    ]);
+  });
+
+  // Offsets are literals, as in Flink: a number of rows or an INTERVAL.
+  readonly frameBound = this.RULE('frameBound', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Unbounded);
+          this.OR2([{ ALT: () => this.CONSUME(t.Preceding, { LABEL: 'side' }) }, { ALT: () => this.CONSUME(t.Following, { LABEL: 'side' }) }]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(t.Current);
+          this.CONSUME(t.Row);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR3([{ ALT: () => this.CONSUME(t.IntegerLiteral, { LABEL: 'rows' }) }, { ALT: () => this.SUBRULE(this.intervalLiteral) }]);
+          this.OR4([{ ALT: () => this.CONSUME2(t.Preceding, { LABEL: 'side' }) }, { ALT: () => this.CONSUME2(t.Following, { LABEL: 'side' }) }]);
+        },
+      },
+    ]);
   });
 
   // EMIT followed by words and an optional interval; the CST visitor says which shapes mean something,
@@ -421,9 +516,13 @@ export class SqlParser extends CstParser {
       },
     ]);
     // `FROM a LEFT JOIN b`: a join word after a FROM item starts a join, it is not the item's alias;
-    // `FROM clicks EMIT CHANGES`: EMIT starts the emit clause there, not an alias (AS emit still is one).
+    // `FROM clicks WINDOW w AS (…)` starts the WINDOW clause and `FROM clicks EMIT CHANGES` the emit clause;
+    // `FROM clicks window` and `AS emit` name an alias.
     this.OPTION({
-      GATE: () => !JOIN_WORDS.has(this.LA(1).tokenType) && (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
+      GATE: () =>
+        !JOIN_WORDS.has(this.LA(1).tokenType) &&
+        !(this.LA(1).tokenType === t.Window && isName(this.LA(2)) && this.LA(3).tokenType === t.As) &&
+        (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
       DEF: () => this.SUBRULE(this.alias),
     });
   });
@@ -726,6 +825,7 @@ export class SqlParser extends CstParser {
       ]);
     });
     this.CONSUME(t.RParen);
+    this.OPTION5(() => this.SUBRULE(this.overClause));
   });
 
   // POSITION(needle IN text), or with a comma as other functions take their arguments

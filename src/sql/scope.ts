@@ -34,7 +34,10 @@ export interface ScopeColumn {
   readonly hidden: boolean;
   readonly timeAttr?: TimeAttribute;
   readonly window?: 'start' | 'end';
-  /** window_start or window_end of rows from a window table (`FROM TABLE(TUMBLE(…))` not aggregated): a real column. */
+  /**
+   * window_start or window_end: of rows from a window table (`FROM TABLE(TUMBLE(…))` not aggregated), a real
+   * column; or passed on by a subquery from a windowed aggregate's bounds (window Top-N partitions on them).
+   */
   readonly windowOf?: { readonly bound: 'start' | 'end'; readonly spec: WindowSpec };
 }
 

@@ -107,6 +107,9 @@ export const On = reserved('ON');
 export const Order = reserved('ORDER');
 export const Limit = reserved('LIMIT');
 export const Union = reserved('UNION');
+// OVER windows (see parser.ts): OVER and QUALIFY are reserved, as in SQL:2016 and Flink.
+export const Over = reserved('OVER');
+export const Qualify = reserved('QUALIFY');
 
 export const Stream = nonReserved('STREAM');
 export const Streams = nonReserved('STREAMS');
@@ -120,6 +123,21 @@ export const Precision = nonReserved('PRECISION');
 export const To = nonReserved('TO');
 export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
+// Words of OVER windows: meaningful only inside OVER (…) and the WINDOW clause.
+export const Window = nonReserved('WINDOW');
+export const Partition = nonReserved('PARTITION');
+export const Rows = nonReserved('ROWS');
+export const Range = nonReserved('RANGE');
+export const Preceding = nonReserved('PRECEDING');
+export const Following = nonReserved('FOLLOWING');
+export const Unbounded = nonReserved('UNBOUNDED');
+export const Current = nonReserved('CURRENT');
+export const Row = nonReserved('ROW');
+export const Asc = nonReserved('ASC');
+export const Desc = nonReserved('DESC');
+export const Nulls = nonReserved('NULLS');
+export const First = nonReserved('FIRST');
+export const Last = nonReserved('LAST');
 // Views (CREATE [TEMPORARY] VIEW, DROP VIEW, SHOW VIEWS) and user functions (CREATE FUNCTION).
 export const View = nonReserved('VIEW');
 export const Views = nonReserved('VIEWS');

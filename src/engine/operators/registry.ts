@@ -10,6 +10,9 @@ import { Filter } from './filter.js';
 import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
+import { OverAggregate } from './over-aggregate.js';
+import { TopN } from './top-n.js';
+import { Deduplicate } from './deduplicate.js';
 import { Source } from './source.js';
 import { changelogMode, TAKES_CHANGELOG } from '../plan/changelog.js';
 import { EddyError } from '../errors.js';
@@ -44,6 +47,9 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
+  overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
+  topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
+  deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
 };
 
 export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {

@@ -4,6 +4,7 @@
 
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
+import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat } from './schema.js';
 import type { TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
@@ -52,7 +53,10 @@ export type PlanNode =
   | WindowAggregateNode
   | GroupAggregateNode
   | WindowTableNode
-  | TwoInputNode;
+  | TwoInputNode
+  | OverAggregateNode
+  | TopNNode
+  | DeduplicateNode;
 
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
@@ -151,6 +155,11 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
     case 'intervalJoin':
     case 'windowJoin':
       return [...outputColumns(node.left), ...outputColumns(node.right)];
+    case 'overAggregate':
+      return [...outputColumns(node.input), ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
+    case 'topN':
+    case 'deduplicate':
+      return [...outputColumns(node.input), ...(node.rankColumn === undefined ? [] : [{ name: node.rankColumn, type: 'BIGINT' as const }])];
     default:
       return unreachable(node, 'plan node', 'ValidationException');
   }
