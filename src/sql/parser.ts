@@ -170,7 +170,7 @@ export class SqlParser extends CstParser {
   readonly createFunction = this.RULE('createFunction', () => {
     this.CONSUME(t.Create);
     this.OPTION(() => this.CONSUME(t.Temporary));
-    this.CONSUME(t.Function);
+    this.CONSUME(t.FunctionKeyword);
     this.OPTION2({
       GATE: () => this.LA(2).tokenType === t.Not,
       DEF: () => {
@@ -194,7 +194,7 @@ export class SqlParser extends CstParser {
   readonly dropFunction = this.RULE('dropFunction', () => {
     this.CONSUME(t.Drop);
     this.OPTION(() => this.CONSUME(t.Temporary));
-    this.CONSUME(t.Function);
+    this.CONSUME(t.FunctionKeyword);
     this.OPTION2({
       GATE: () => this.LA(2).tokenType === t.Exists,
       DEF: () => {
