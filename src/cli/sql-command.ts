@@ -136,6 +136,8 @@ function describeResult(result: StatementResult): string {
     case 'dropView':
     case 'createFunction':
     case 'dropFunction':
+    case 'createTable':
+    case 'dropTable':
       return `${result.message}\n`;
     case 'explain':
       return `${result.text}\n`;

@@ -111,7 +111,9 @@ export type StatementResult =
   | { readonly kind: 'dropView'; readonly sql: string; readonly view: string; readonly dropped: boolean; readonly message: string }
   | { readonly kind: 'createFunction'; readonly sql: string; readonly function: string; readonly action: string; readonly message: string }
   | { readonly kind: 'dropFunction'; readonly sql: string; readonly function: string; readonly dropped: boolean; readonly message: string }
-  | { readonly kind: 'showStreams' | 'showQueries' | 'showViews' | 'showFunctions' | 'describe'; readonly sql: string; readonly columns: readonly ColumnSchema[]; readonly rows: readonly Record<string, unknown>[] }
+  | { readonly kind: 'createTable'; readonly sql: string; readonly table: string; readonly action: string; readonly message: string }
+  | { readonly kind: 'dropTable'; readonly sql: string; readonly table: string; readonly dropped: boolean; readonly message: string }
+  | { readonly kind: 'showStreams' | 'showQueries' | 'showViews' | 'showFunctions' | 'showTables' | 'describe'; readonly sql: string; readonly columns: readonly ColumnSchema[]; readonly rows: readonly Record<string, unknown>[] }
   | { readonly kind: 'explain'; readonly sql: string; readonly text: string }
   | { readonly kind: 'query' | 'insert'; readonly sql: string; readonly query: QuerySummary };
 

@@ -135,6 +135,8 @@ function StatementResultBody({ result }: { readonly result: StatementResult }) {
     case 'dropView':
     case 'createFunction':
     case 'dropFunction':
+    case 'createTable':
+    case 'dropTable':
       return <p class="ok">{result.message}</p>;
     case 'explain':
       return <pre class="explain">{result.text}</pre>;
@@ -152,6 +154,7 @@ function StatementResultBody({ result }: { readonly result: StatementResult }) {
     case 'showQueries':
     case 'showViews':
     case 'showFunctions':
+    case 'showTables':
     case 'describe':
       return (
         <table class="grid">

@@ -104,6 +104,7 @@ export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, 
 export { SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { UserFunctionSchema } from './plan/user-function.js';
+export type { SinkTableSchema } from './plan/sink-table.js';
 export type { QueryPlan } from './plan/plan.js';
 // Built-in functions: sql/ checks literal patterns, formats and paths with the engine's own readers.
 export { compileRe2 } from './expr/regex-pattern.js';

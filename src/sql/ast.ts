@@ -229,6 +229,8 @@ export type Statement =
   | {
       readonly kind: 'createStream';
       readonly name: Name;
+      /** Written CREATE TABLE … WITH ('connector' = …), as Flink declares tables (see connector-tables.ts). */
+      readonly table?: boolean;
       readonly ifNotExists: boolean;
       readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[];
       readonly watermark?: WatermarkDefinition;
@@ -237,7 +239,9 @@ export type Statement =
       readonly query?: Query;
       readonly span: SourceSpan;
     }
-  | { readonly kind: 'dropStream'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  /** DROP STREAM, or DROP TABLE (`table`) of a table CREATE TABLE declared. */
+  | { readonly kind: 'dropStream'; readonly name: Name; readonly table?: boolean; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'showTables'; readonly span: SourceSpan }
   | {
       readonly kind: 'createView';
       readonly name: Name;

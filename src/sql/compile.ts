@@ -1,7 +1,7 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
 import { unreachable } from '../engine/errors.js';
-import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
 import type { ColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
@@ -18,7 +18,8 @@ import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 /** Every name SQL gives a function of its own, which no user function may take. */
 const BUILTIN_NAMES: readonly string[] = [...new Set([...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP', 'DESCRIPTOR', 'CAST', 'TRIM', 'EXTRACT'])].sort();
 import { nameMatches } from './scope.js';
-import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
+import type { CompiledStatement, CreateStreamStatement, CreateTableStatement, InsertStatement } from './compiled-statement.js';
+import { connectorTable } from './connector-tables.js';
 import { QueryOptions } from './query-options.js';
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
@@ -44,6 +45,7 @@ export class StatementCompiler {
     const analyzer = new Analyzer(this.catalog, this.sql);
     switch (statement.kind) {
       case 'createStream': {
+        if (statement.table) return [{ ...this.createTable(statement), ...text }];
         if (!statement.query) {
           const create = this.createStream(statement, undefined);
           if (!statement.ifNotExists || !this.catalog.stream(create.name)) this.catalog.create(create.schema);
@@ -61,12 +63,20 @@ export class StatementCompiler {
         ];
       }
       case 'dropStream': {
+        const sink = statement.table ? this.findSinkTable(statement.name) : undefined;
+        if (sink) {
+          this.catalog.dropSinkTable(sink.name);
+          return [{ kind: 'dropTable', name: sink.name, ifExists: statement.ifExists, ...text }];
+        }
         const existing = this.catalog.streamNames().find((n) => n === statement.name.text) ??
           (statement.name.quoted ? undefined : this.catalog.streamNames().find((n) => n.toLowerCase() === statement.name.text.toLowerCase()));
         const name = existing ?? statement.name.text;
+        const files = this.catalog.stream(name)?.connector === 'filesystem';
         this.catalog.drop(name);
-        return [{ kind: 'dropStream', name, ifExists: statement.ifExists, ...text }];
+        return [{ kind: 'dropStream', name, ifExists: statement.ifExists, ...(files ? { deliveryStream: name } : {}), ...text }];
       }
+      case 'showTables':
+        return [{ kind: 'showTables', ...text }];
       case 'createView':
         return [{ ...compileCreateView(statement, this.catalog, analyzer, this.sql, (c, m, s) => this.fail(c, m, s)), ...text }];
       case 'dropView':
@@ -124,8 +134,48 @@ export class StatementCompiler {
    * INSERT INTO: the target must exist and take JSON. The query's columns fill the target's columns by
    * position, or the listed ones (the others get NULL).
    */
+  /**
+   * CREATE TABLE … WITH ('connector' = …): kinesis and filesystem tables are streams (a filesystem one with
+   * a delivery stream writing its files); print and blackhole tables only take rows.
+   */
+  private createTable(statement: Extract<Statement, { kind: 'createStream' }>): Omit<CreateStreamStatement, 'sql' | 'span'> | Omit<CreateTableStatement, 'sql' | 'span'> {
+    const fail = (c: SqlErrorCode, m: string, s: SourceSpan): never => this.fail(c, m, s);
+    const table = connectorTable(statement, fail);
+    const name = statement.name.text;
+    if (table.kind === 'sink') {
+      if (this.catalog.stream(name) || this.catalog.view(name)) fail('InvalidStatement', `'${name}' names a ${this.catalog.stream(name) ? 'stream' : 'view'}; a table needs a name of its own`, statement.name.span);
+      const offending = statement.watermark ?? statement.columns.find((c) => isComputed(c) || c.path !== undefined);
+      if (offending) fail('InvalidStatement', `A ${table.connector} table only takes rows: it has no WATERMARK, computed columns or PATHs`, offending.span);
+      if (statement.columns.length === 0) fail('InvalidStatement', `CREATE TABLE ${name} needs at least one column`, statement.name.span);
+      const columns = statement.columns.filter((c): c is ColumnDefinition => !isComputed(c)).map((c) => ({ name: c.name.text, type: c.type.type }));
+      const seen = new Set<string>();
+      for (const c of statement.columns) {
+        if (seen.has(c.name.text.toLowerCase())) fail('InvalidStatement', `Duplicate column '${c.name.text}' (names are matched without regard to case)`, c.name.span);
+        seen.add(c.name.text.toLowerCase());
+      }
+      const existing = this.catalog.sinkTable(name);
+      if (existing && !statement.ifNotExists) fail('StreamExists', `Table '${name}' already exists; DROP TABLE it first, or write CREATE TABLE IF NOT EXISTS`, statement.name.span);
+      const schema = existing ?? { name, connector: table.connector, columns };
+      if (!existing) this.catalog.createSinkTable(schema);
+      return { kind: 'createTable', name, ifNotExists: statement.ifNotExists, table: schema };
+    }
+    const create = this.createStream({ ...statement, options: table.options }, undefined);
+    const schema: StreamSchema = { ...create.schema, connector: table.connector };
+    if (!statement.ifNotExists || !this.catalog.stream(create.name)) this.catalog.create(schema);
+    return { ...create, schema, ...(table.files ? { files: table.files } : {}) };
+  }
+
+  /** The print or blackhole table a name refers to: exact match first, then (unquoted) any case. */
+  private findSinkTable(name: Name): SinkTableSchema | undefined {
+    const names = this.catalog.sinkTableNames();
+    const found = names.find((n) => n === name.text) ?? (name.quoted ? undefined : names.find((n) => nameMatches(n, name)));
+    return found === undefined ? undefined : this.catalog.sinkTable(found);
+  }
+
   private insert(targetName: Name, listed: readonly Name[] | undefined, query: Query, analyzer: Analyzer): { target: string; plan: QueryPlan } {
-    const target = analyzer.resolveStream(targetName);
+    // A print or blackhole table takes the rows as a stream would; they go to the query's subscribers.
+    const sink = this.findSinkTable(targetName);
+    const target: StreamSchema = sink ? { name: sink.name, columns: sink.columns, format: { kind: 'json' } } : analyzer.resolveStream(targetName);
     const analyzed = analyzer.analyzeQuery(query, { allowDuplicateNames: true });
     this.checkNotReadingItself(target.name, analyzed.sources, targetName);
     if (target.format.kind !== 'json') {
@@ -151,7 +201,7 @@ export class StatementCompiler {
       return { name: column.name, expr: this.assign(select[i]!.expr, column, span) };
     });
     const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
-    return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, { kind: 'stream', stream: target.name }), query, analyzed.source) };
+    return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, sink ? { kind: 'subscribers' } : { kind: 'stream', stream: target.name }), query, analyzed.source) };
   }
 
   private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {
@@ -190,6 +240,8 @@ export class StatementCompiler {
       this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
     }
     if (this.catalog.view(name)) this.fail('InvalidStatement', `'${name}' names a view; a stream needs a name of its own`, statement.name.span);
+    const sinkTable = this.catalog.sinkTable(name);
+    if (sinkTable) this.fail('InvalidStatement', `'${name}' names a ${sinkTable.connector} table; a stream needs a name of its own`, statement.name.span);
     if (!statement.ifNotExists && this.catalog.stream(name)) {
       this.fail('StreamExists', `Stream '${name}' already has a schema; DROP STREAM it first, or write CREATE STREAM IF NOT EXISTS`, statement.name.span);
     }

@@ -1,7 +1,7 @@
 // What compileSql returns: one plain, JSON-serialisable object per statement, each with its own SQL
 // text so the catalog can persist it.
 
-import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
+import type { ColumnSchema, QueryPlan, RecordFormat, SinkTableSchema, StreamSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
 import type { SourceSpan } from './sql-error.js';
 
 interface StatementText {
@@ -25,12 +25,38 @@ export interface CreateStreamStatement extends StatementText {
   /** WITH options other than the format ones; absent members take the engine's defaults. */
   readonly options: { readonly shards?: number };
   readonly schema: StreamSchema;
+  /**
+   * CREATE TABLE … WITH ('connector' = 'filesystem'): a delivery stream of the table's name writes the
+   * stream's records as files to `bucket` (under the files root), below `prefix`, as JSON lines or Parquet.
+   */
+  readonly files?: { readonly bucket: string; readonly prefix: string; readonly format: 'json' | 'parquet' };
+}
+
+/** CREATE TABLE … WITH ('connector' = 'print' | 'blackhole'): a table that only takes rows. */
+export interface CreateTableStatement extends StatementText {
+  readonly kind: 'createTable';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly table: SinkTableSchema;
+}
+
+/** DROP TABLE of a print or blackhole table (a table with a stream behind it drops as DROP STREAM). */
+export interface DropTableStatement extends StatementText {
+  readonly kind: 'dropTable';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+export interface ShowTablesStatement extends StatementText {
+  readonly kind: 'showTables';
 }
 
 export interface DropStreamStatement extends StatementText {
   readonly kind: 'dropStream';
   readonly name: string;
   readonly ifExists: boolean;
+  /** DROP TABLE of a filesystem table: its delivery stream (of the same name) is deleted too. */
+  readonly deliveryStream?: string;
 }
 
 /** CREATE [TEMPORARY] VIEW: `view` is what the catalog keeps (not persisted when temporary). */
@@ -111,6 +137,9 @@ export interface InsertStatement extends StatementText {
 export type CompiledStatement =
   | CreateStreamStatement
   | DropStreamStatement
+  | CreateTableStatement
+  | DropTableStatement
+  | ShowTablesStatement
   | CreateViewStatement
   | DropViewStatement
   | ShowViewsStatement

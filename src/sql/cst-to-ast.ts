@@ -187,6 +187,7 @@ class AstBuilder extends BaseVisitor {
     return {
       kind: 'createStream',
       name: this.name(node(ctx, 'streamName')!),
+      ...(token(ctx, 'Table') ? { table: true } : {}),
       ifNotExists: token(ctx, 'ifNotExists') !== undefined,
       columns,
       ...(watermarks[0] ? { watermark: watermarks[0] } : {}),
@@ -280,14 +281,16 @@ class AstBuilder extends BaseVisitor {
     return {
       kind: 'dropStream',
       name,
+      ...(token(ctx, 'Table') ? { table: true } : {}),
       ifExists: token(ctx, 'ifExists') !== undefined,
       span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span),
     };
   }
 
   showStatement(ctx: Ctx): Statement {
-    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views') ?? token(ctx, 'Functions')!;
+    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views') ?? token(ctx, 'Tables') ?? token(ctx, 'Functions')!;
     const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));
+    if (token(ctx, 'Tables')) return { kind: 'showTables', span };
     if (token(ctx, 'Functions')) return { kind: 'showFunctions', user: token(ctx, 'User') !== undefined, span };
     return token(ctx, 'Streams') ? { kind: 'showStreams', span } : token(ctx, 'Views') ? { kind: 'showViews', span } : { kind: 'showQueries', span };
   }

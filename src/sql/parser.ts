@@ -45,9 +45,10 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  // CREATE STREAM, or Flink's CREATE TABLE … WITH ('connector' = …) (see connector-tables.ts)
   readonly createStream = this.RULE('createStream', () => {
     this.CONSUME(t.Create);
-    this.CONSUME(t.Stream);
+    this.OR([{ ALT: () => this.CONSUME(t.Stream) }, { ALT: () => this.CONSUME(t.Table) }]);
     this.OPTION({
       GATE: () => this.LA(2).tokenType === t.Not,
       DEF: () => {
@@ -169,7 +170,7 @@ export class SqlParser extends CstParser {
   readonly createFunction = this.RULE('createFunction', () => {
     this.CONSUME(t.Create);
     this.OPTION(() => this.CONSUME(t.Temporary));
-    this.CONSUME(t.Function);
+    this.CONSUME(t.FunctionKeyword);
     this.OPTION2({
       GATE: () => this.LA(2).tokenType === t.Not,
       DEF: () => {
@@ -193,7 +194,7 @@ export class SqlParser extends CstParser {
   readonly dropFunction = this.RULE('dropFunction', () => {
     this.CONSUME(t.Drop);
     this.OPTION(() => this.CONSUME(t.Temporary));
-    this.CONSUME(t.Function);
+    this.CONSUME(t.FunctionKeyword);
     this.OPTION2({
       GATE: () => this.LA(2).tokenType === t.Exists,
       DEF: () => {
@@ -221,7 +222,7 @@ export class SqlParser extends CstParser {
 
   readonly dropStream = this.RULE('dropStream', () => {
     this.CONSUME(t.Drop);
-    this.CONSUME(t.Stream);
+    this.OR([{ ALT: () => this.CONSUME(t.Stream) }, { ALT: () => this.CONSUME(t.Table) }]);
     this.OPTION({
       GATE: () => this.LA(2).tokenType === t.Exists,
       DEF: () => {
@@ -238,6 +239,7 @@ export class SqlParser extends CstParser {
       { ALT: () => this.CONSUME(t.Streams) },
       { ALT: () => this.CONSUME(t.Queries) },
       { ALT: () => this.CONSUME(t.Views) },
+      { ALT: () => this.CONSUME(t.Tables) },
       {
         ALT: () => {
           this.OPTION(() => this.CONSUME(t.User));

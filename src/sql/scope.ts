@@ -91,6 +91,8 @@ export class Scope {
     if (exact) return { stream: exact };
     const view = this.catalog.view?.(name.text);
     if (view) return { view };
+    const sink = this.catalog.sinkTable?.(name.text) ?? this.catalog.sinkTableNames?.().filter((n) => !name.quoted && n.toLowerCase() === name.text.toLowerCase()).map((n) => this.catalog.sinkTable!(n)!)[0];
+    if (sink) this.fail('InvalidStatement', `'${sink.name}' is a ${sink.connector} table: it takes rows from INSERT INTO and cannot be read`, name.span);
     const views = this.catalog.viewNames?.() ?? [];
     if (views.length === 0) return { stream: this.resolveStream(name) };
     if (!name.quoted) {

@@ -1,7 +1,7 @@
 // What the SQL compiler needs to know about streams. The engine's persistent catalog implements it; the
 // compiler only reads it.
 
-import type { StreamSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
+import type { SinkTableSchema, StreamSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
 
 export interface SqlCatalog {
   /** The schema of the stream with exactly this name, or undefined when it has none (or does not exist). */
@@ -13,6 +13,9 @@ export interface SqlCatalog {
   viewNames?(): readonly string[];
   /** The user function of this name, matched without regard to case (catalogs without them leave this out). */
   userFunction?(name: string): UserFunctionSchema | undefined;
+  /** The print or blackhole table of exactly this name (CREATE TABLE … WITH ('connector' = 'print')). */
+  sinkTable?(name: string): SinkTableSchema | undefined;
+  sinkTableNames?(): readonly string[];
 }
 
 /** A catalog over a fixed list of schemas (and views), for tests and tools. */
@@ -41,6 +44,8 @@ export class ScriptCatalog implements SqlCatalog {
   /** Keyed by upper-cased name. */
   private readonly createdFunctions = new Map<string, UserFunctionSchema>();
   private readonly droppedFunctions = new Set<string>();
+  private readonly createdSinks = new Map<string, SinkTableSchema>();
+  private readonly droppedSinks = new Set<string>();
 
   constructor(private readonly base: SqlCatalog) {}
 
@@ -86,6 +91,28 @@ export class ScriptCatalog implements SqlCatalog {
   dropView(name: string): void {
     this.createdViews.delete(name);
     this.droppedViews.add(name);
+  }
+
+  sinkTable(name: string): SinkTableSchema | undefined {
+    if (this.createdSinks.has(name)) return this.createdSinks.get(name);
+    if (this.droppedSinks.has(name)) return undefined;
+    return this.base.sinkTable?.(name);
+  }
+
+  sinkTableNames(): readonly string[] {
+    const names = new Set((this.base.sinkTableNames?.() ?? []).filter((n) => !this.droppedSinks.has(n)));
+    for (const name of this.createdSinks.keys()) names.add(name);
+    return [...names];
+  }
+
+  createSinkTable(table: SinkTableSchema): void {
+    this.droppedSinks.delete(table.name);
+    this.createdSinks.set(table.name, table);
+  }
+
+  dropSinkTable(name: string): void {
+    this.createdSinks.delete(name);
+    this.droppedSinks.add(name);
   }
 
   userFunction(name: string): UserFunctionSchema | undefined {

@@ -147,7 +147,9 @@ export const Last = nonReserved('LAST');
 export const View = nonReserved('VIEW');
 export const Views = nonReserved('VIEWS');
 export const Temporary = nonReserved('TEMPORARY');
-export const Function = nonReserved('FUNCTION');
+export const Tables = nonReserved('TABLES');
+// Named so as not to shadow the global Function in this module.
+export const FunctionKeyword = nonReserved('FUNCTION');
 export const Functions = nonReserved('FUNCTIONS');
 export const Returns = nonReserved('RETURNS');
 export const Language = nonReserved('LANGUAGE');

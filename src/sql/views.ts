@@ -32,6 +32,7 @@ export function compileCreateView(
     fail('InvalidStatement', `View name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
   }
   if (catalog.stream(name)) fail('InvalidStatement', `'${name}' names a stream; a view needs a name of its own`, statement.name.span);
+  if (catalog.sinkTable(name)) fail('InvalidStatement', `'${name}' names a table; a view needs a name of its own`, statement.name.span);
   const existing = catalog.view(name);
   const analyzed = analyzer.analyzeQuery(statement.query);
   let columns: ColumnSchema[] = analyzed.select.select.map((s) => ({ name: s.name, type: s.expr.type }));

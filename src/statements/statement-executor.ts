@@ -11,6 +11,7 @@ import {
   SYSTEM_COLUMNS,
   unreachable,
   type Catalog,
+  type DeliveryManager,
   type QueryManager,
   type QueryStatus,
   type ShardDamage,
@@ -37,6 +38,8 @@ export interface StatementExecutorDeps {
    * Without it, CREATE FUNCTION is refused.
    */
   readonly userFunctions?: { check(module: string, name: string, returns: UserFunctionSchema['returns']): Promise<void> } | undefined;
+  /** Delivery streams, which filesystem tables (CREATE TABLE … WITH ('connector' = 'filesystem')) write files with. */
+  readonly delivery?: Pick<DeliveryManager, 'createDeliveryStream' | 'deleteDeliveryStream'> | undefined;
 }
 
 export interface ExecuteOptions {
@@ -171,12 +174,31 @@ export class StatementExecutor {
         }
         if (this.streamExists(name)) {
           await catalog.putStream(statement.schema);
-          return { kind: 'createStream', sql, stream: name, action: 'attached', message: `Schema attached to the existing stream '${name}'` };
+          if (statement.files) {
+            try {
+              await this.deliverFiles(name, statement.files, statement.span, script);
+            } catch (e) {
+              await catalog.dropStream(name);
+              throw e;
+            }
+          }
+          return { kind: 'createStream', sql, stream: name, action: 'attached', message: `Schema attached to the existing stream '${name}'${statement.files ? `; delivery stream '${name}' writes its records to files` : ''}` };
         }
         const shards = statement.options.shards ?? DEFAULT_SHARDS;
         await store.createStream(name, { shardCount: shards });
         await catalog.putStream(statement.schema);
-        return { kind: 'createStream', sql, stream: name, action: 'created', message: `Stream '${name}' created with ${shards} shard${shards === 1 ? '' : 's'}` };
+        const created = `Stream '${name}' created with ${shards} shard${shards === 1 ? '' : 's'}`;
+        if (!statement.files) return { kind: 'createStream', sql, stream: name, action: 'created', message: created };
+        try {
+          await this.deliverFiles(name, statement.files, statement.span, script);
+        } catch (e) {
+          // A filesystem table is its stream and its delivery stream together, or nothing.
+          await store.deleteStream(name).catch(() => undefined);
+          await catalog.dropStream(name);
+          throw e;
+        }
+        const where = `s3://${statement.files.bucket}/${statement.files.prefix}`;
+        return { kind: 'createStream', sql, stream: name, action: 'created', message: `${created}; delivery stream '${name}' writes its records to ${where} as ${statement.files.format === 'json' ? 'JSON lines' : 'Parquet'}` };
       }
       case 'dropStream': {
         const name = statement.name;
@@ -186,10 +208,43 @@ export class StatementExecutor {
           if (statement.ifExists) return { kind: 'dropStream', sql, stream: name, dropped: false, message: `Stream '${name}' does not exist; nothing dropped` };
           throw new SqlError('UnknownStream', `Unknown stream '${name}'`, nameSpan(statement.span, statement.sql, name), script);
         }
+        if (statement.deliveryStream !== undefined) {
+          await this.deps.delivery?.deleteDeliveryStream(statement.deliveryStream).catch((e: unknown) => {
+            if (!(isEddyError(e) && e.code === 'ResourceNotFoundException')) throw e;
+          });
+        }
         if (exists) await store.deleteStream(name);
         await catalog.dropStream(name);
-        return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped` };
+        return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped${statement.deliveryStream !== undefined ? ', with its delivery stream' : ''}` };
       }
+      case 'createTable': {
+        const name = statement.name;
+        if (catalog.sinkTable(name)) return { kind: 'createTable', sql, table: name, action: 'unchanged', message: `Table '${name}' already exists; nothing changed` };
+        await catalog.putSinkTable(statement.table);
+        const where = statement.table.connector === 'print' ? "INSERT INTO it sends its rows to the query's subscribers" : 'rows INSERT INTO it are discarded';
+        return { kind: 'createTable', sql, table: name, action: 'created', message: `Table '${name}' created (${statement.table.connector}: ${where})` };
+      }
+      case 'dropTable': {
+        const name = statement.name;
+        if (!catalog.sinkTable(name)) return { kind: 'dropTable', sql, table: name, dropped: false, message: `Table '${name}' does not exist; nothing dropped` };
+        await catalog.dropSinkTable(name);
+        return { kind: 'dropTable', sql, table: name, dropped: true, message: `Table '${name}' dropped` };
+      }
+      case 'showTables':
+        return {
+          kind: 'showTables',
+          sql,
+          columns: [
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'kind', type: 'VARCHAR' },
+            { name: 'columns', type: 'VARCHAR' },
+          ],
+          rows: [
+            ...catalog.listStreams().filter((t) => !t.name.startsWith(INTERNAL_STREAM_PREFIX)).map((t) => ({ name: t.name, kind: t.connector ?? 'stream', columns: t.columns.map((c) => `${c.name} ${c.type}`).join(', ') })),
+            ...catalog.listSinkTables().map((t) => ({ name: t.name, kind: t.connector, columns: t.columns.map((c) => `${c.name} ${c.type}`).join(', ') })),
+            ...catalog.listViews().map((v) => ({ name: v.name, kind: 'view', columns: v.columns.map((c) => `${c.name} ${c.type}`).join(', ') })),
+          ].sort((a, b) => a.name.localeCompare(b.name)),
+        };
       case 'createView': {
         const name = statement.name;
         if (catalog.view(name)) {
@@ -348,6 +403,37 @@ export class StatementExecutor {
       }
       throw e;
     }
+  }
+
+  /** The delivery stream of a filesystem table: the stream's records, as files under the files root. */
+  private async deliverFiles(name: string, files: NonNullable<Extract<CompiledStatement, { kind: 'createStream' }>['files']>, span: SourceSpan, script: string): Promise<void> {
+    const delivery = this.deps.delivery;
+    if (!delivery) {
+      throw new SqlError('InvalidStatement', "A filesystem table needs somewhere to write files: start the server with --data-dir or --files-root", span, script);
+    }
+    const role = 'arn:aws:iam::000000000000:role/eddy-sql';
+    await delivery.createDeliveryStream({
+      DeliveryStreamName: name,
+      DeliveryStreamType: 'KinesisStreamAsSource',
+      KinesisStreamSourceConfiguration: { KinesisStreamARN: this.deps.store.describeStream(name).streamARN, RoleARN: role },
+      ExtendedS3DestinationConfiguration: {
+        RoleARN: role,
+        BucketARN: `arn:aws:s3:::${files.bucket}`,
+        Prefix: files.prefix,
+        // JSON lines: each record (one row) ends with a line break.
+        ...(files.format === 'json' ? { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } } : {}),
+        ...(files.format === 'parquet'
+          ? {
+              DataFormatConversionConfiguration: {
+                Enabled: true,
+                SchemaConfiguration: { TableName: name },
+                InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+                OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } },
+              },
+            }
+          : {}),
+      },
+    });
   }
 
   private streamExists(name: string): boolean {

@@ -48,6 +48,28 @@ export const statementResultSchema = {
     },
     {
       type: 'object',
+      required: ['kind', 'sql', 'table', 'action', 'message'],
+      properties: {
+        kind: { type: 'string', const: 'createTable' },
+        sql: { type: 'string' },
+        table: { type: 'string' },
+        action: { type: 'string', enum: ['created', 'unchanged'] },
+        message: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
+      required: ['kind', 'sql', 'table', 'dropped', 'message'],
+      properties: {
+        kind: { type: 'string', const: 'dropTable' },
+        sql: { type: 'string' },
+        table: { type: 'string' },
+        dropped: { type: 'boolean' },
+        message: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
       required: ['kind', 'sql', 'view', 'action', 'message'],
       properties: {
         kind: { type: 'string', const: 'createView' },
@@ -94,7 +116,7 @@ export const statementResultSchema = {
       type: 'object',
       required: ['kind', 'sql', 'columns', 'rows'],
       properties: {
-        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'showViews', 'showFunctions', 'describe'] },
+        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'showViews', 'showFunctions', 'showTables', 'describe'] },
         sql: { type: 'string' },
         columns,
         rows: { type: 'array', items: { type: 'object', additionalProperties: sqlValue } },

@@ -228,3 +228,27 @@ describe('Flink functions, by the examples of its documentation', () => {
     });
   }
 });
+
+describe('Flink functions whose results are not fixed', () => {
+  it('give the same RAND sequence for the same seed, each call site its own', () => {
+    const first = oracle.eddy('RAND(42)').values;
+    expect(first.every((v) => typeof v === 'number' && v >= 0 && v < 1)).toBe(true);
+    expect(new Set(first).size).toBe(first.length);
+    expect(oracle.eddy('RAND(42)').values).toEqual(first);
+    expect(oracle.eddy('RAND(43)').values).not.toEqual(first);
+    const ints = oracle.eddy('RAND_INTEGER(7, 10)').values;
+    expect(ints.every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 10)).toBe(true);
+    expect(oracle.eddy('RAND_INTEGER(7, 10)').values).toEqual(ints);
+  });
+
+  it('give a new version 4 UUID for every row', () => {
+    const ids = oracle.eddy('UUID()').values;
+    expect(ids.every((v) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(String(v)))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("read UNIX_TIMESTAMP() and NOW() from the query's clock", () => {
+    expect(oracle.eddy('UNIX_TIMESTAMP()').values).toEqual(rows.map(() => Math.floor(oracle.clock.now() / 1000)));
+    expect(oracle.eddy('NOW()').values).toEqual(rows.map(() => oracle.clock.now()));
+  });
+});

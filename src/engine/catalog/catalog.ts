@@ -29,6 +29,7 @@ import type { QueryPlan } from '../plan/plan.js';
 import type { StreamSchema } from '../plan/schema.js';
 import type { ViewSchema } from '../plan/view.js';
 import type { UserFunctionSchema } from '../plan/user-function.js';
+import type { SinkTableSchema } from '../plan/sink-table.js';
 import type { OperatorSnapshot, QueryCheckpoint } from '../plan/checkpoint.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
@@ -57,6 +58,8 @@ interface CatalogFile {
   readonly views?: readonly ViewSchema[];
   /** User functions other than temporary ones. */
   readonly functions?: readonly UserFunctionSchema[];
+  /** Print and blackhole tables. */
+  readonly sinkTables?: readonly SinkTableSchema[];
   /** Version 1 only: the query definitions, which now have files of their own. */
   readonly queries?: readonly QueryDefinition[];
 }
@@ -95,6 +98,7 @@ interface PendingCheckpoints {
 export class Catalog {
   private readonly streams = new Map<string, StreamSchema>();
   private readonly views = new Map<string, ViewSchema>();
+  private readonly sinkTables = new Map<string, SinkTableSchema>();
   /** Keyed by upper-cased name, as SQL matches function names. */
   private readonly functions = new Map<string, UserFunctionSchema>();
   private readonly stored = new Map<string, QueryDefinition>();
@@ -141,6 +145,7 @@ export class Catalog {
       for (const s of file.streams) catalog.streams.set(s.name, s);
       for (const v of file.views ?? []) catalog.views.set(v.name, v);
       for (const f of file.functions ?? []) catalog.functions.set(f.name.toUpperCase(), f);
+      for (const t of file.sinkTables ?? []) catalog.sinkTables.set(t.name, t);
       legacyQueries = file.queries ?? [];
     }
     await catalog.loadQueries(legacyQueries);
@@ -198,6 +203,28 @@ export class Catalog {
   async dropView(name: string): Promise<void> {
     const view = this.views.get(name);
     if (view && this.views.delete(name) && !view.temporary) await this.persist();
+  }
+
+  /** SqlCatalog: the print or blackhole table of this name. */
+  sinkTable(name: string): SinkTableSchema | undefined {
+    return this.sinkTables.get(name);
+  }
+
+  sinkTableNames(): readonly string[] {
+    return [...this.sinkTables.keys()];
+  }
+
+  listSinkTables(): SinkTableSchema[] {
+    return [...this.sinkTables.values()];
+  }
+
+  async putSinkTable(table: SinkTableSchema): Promise<void> {
+    this.sinkTables.set(table.name, table);
+    await this.persist();
+  }
+
+  async dropSinkTable(name: string): Promise<void> {
+    if (this.sinkTables.delete(name)) await this.persist();
   }
 
   /** SqlCatalog: the user function of this name, matched without regard to case. */
@@ -370,7 +397,14 @@ export class Catalog {
         this.dirty = false;
         const views = this.listViews().filter((v) => !v.temporary);
         const functions = this.listUserFunctions().filter((f) => !f.temporary);
-        const file: CatalogFile = { version: 2, streams: this.listStreams(), ...(views.length > 0 ? { views } : {}), ...(functions.length > 0 ? { functions } : {}) };
+        const sinkTables = this.listSinkTables();
+        const file: CatalogFile = {
+          version: 2,
+          streams: this.listStreams(),
+          ...(views.length > 0 ? { views } : {}),
+          ...(functions.length > 0 ? { functions } : {}),
+          ...(sinkTables.length > 0 ? { sinkTables } : {}),
+        };
         await writeFileAtomic(path, `${JSON.stringify(file, null, 1)}\n`);
       });
     return this.writing;

@@ -33,3 +33,4 @@ export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, SourceCheckpoi
 export { durationText, explainPlan, exprText, intervalText, windowSpecText } from './explain.js';
 export type { ViewSchema } from './view.js';
 export type { UserFunctionSchema } from './user-function.js';
+export type { SinkTableSchema } from './sink-table.js';

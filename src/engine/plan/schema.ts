@@ -44,6 +44,11 @@ export interface StreamSchema {
   readonly watermark?: { readonly column: string; readonly delayMs: number };
   /** Columns computed from the others (`col AS expr`), which records do not hold; absent when none are. */
   readonly computed?: readonly ComputedColumn[];
+  /**
+   * Declared by CREATE TABLE … WITH ('connector' = …): 'filesystem' has a delivery stream of the same name
+   * writing the stream's records to files, which DROP TABLE deletes with it. Absent for CREATE STREAM.
+   */
+  readonly connector?: 'kinesis' | 'filesystem';
 }
 
 /**

@@ -6,9 +6,9 @@ import { sourceStreams, unreachable, type QueryPlan } from '../../engine/index.j
 import type { CompiledStatement } from '../../sql/index.js';
 
 export const EDDY_ACTIONS = {
-  /** CREATE STREAM (on the stream it names). */
+  /** CREATE STREAM and CREATE TABLE (on the stream or table it names, `stream/<name>`). */
   createStream: 'eddy:CreateStream',
-  /** DROP STREAM. */
+  /** DROP STREAM and DROP TABLE. */
   dropStream: 'eddy:DropStream',
   /** CREATE VIEW (on the view it names). */
   createView: 'eddy:CreateView',
@@ -61,6 +61,10 @@ export function statementActions(statement: CompiledStatement): { readonly actio
       return [{ action: EDDY_ACTIONS.createView, resource: `view/${statement.name}` }];
     case 'dropView':
       return [{ action: EDDY_ACTIONS.dropView, resource: `view/${statement.name}` }];
+    case 'createTable':
+      return [{ action: EDDY_ACTIONS.createStream, resource: `stream/${statement.name}` }];
+    case 'dropTable':
+      return [{ action: EDDY_ACTIONS.dropStream, resource: `stream/${statement.name}` }];
     case 'createFunction':
       return [{ action: EDDY_ACTIONS.createFunction, resource: `udf/${statement.name}` }];
     case 'dropFunction':
@@ -68,6 +72,7 @@ export function statementActions(statement: CompiledStatement): { readonly actio
     case 'showStreams':
     case 'showQueries':
     case 'showViews':
+    case 'showTables':
     case 'showFunctions':
       return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
     case 'describe':

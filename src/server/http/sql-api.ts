@@ -35,7 +35,7 @@ export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
   const { store, catalog, queries, delivery } = options.engine;
   const held = new HeldResults(queries, options.held);
   const ephemeral = new EphemeralQueries((id) => sql.deleteQuery(id), options.held?.maxAgeMs);
-  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral, userFunctions: options.engine.userFunctions });
+  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral, userFunctions: options.engine.userFunctions, delivery });
   const rates = new LiveRates({
     store,
     queries,

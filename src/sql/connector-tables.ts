@@ -1,0 +1,94 @@
+// Flink's CREATE TABLE … WITH ('connector' = …), mapped onto what Eddy has: 'kinesis' is a stream (as
+// CREATE STREAM), 'filesystem' a stream whose records a delivery stream writes to files, and 'print' and
+// 'blackhole' tables that only take rows (INSERT INTO them sends its rows to the query's subscribers).
+// Another connector, or an option a connector does not take, is refused by name.
+
+import type { OptionEntry, Statement } from './ast.js';
+import { closest } from './did-you-mean.js';
+import type { SourceSpan, SqlErrorCode } from './sql-error.js';
+
+type Fail = (code: SqlErrorCode, message: string, span: SourceSpan) => never;
+
+export const CONNECTORS = ['kinesis', 'filesystem', 'print', 'blackhole'] as const;
+export type Connector = (typeof CONNECTORS)[number];
+
+/** Each connector's options besides 'connector'; the Eddy-only ones come last. */
+const OPTIONS: Readonly<Record<Connector, readonly string[]>> = {
+  kinesis: ['stream', 'format', 'csv.field-delimiter', 'aws.region', 'scan.stream.initpos', 'shards'],
+  filesystem: ['path', 'format', 'shards'],
+  print: [],
+  blackhole: [],
+};
+
+/** Where a filesystem table's files go: a bucket under the files root, a key prefix, and the file format. */
+export interface FileSink {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly format: 'json' | 'parquet';
+}
+
+export type ConnectorTable =
+  /** A stream: CREATE STREAM with these options (the connector's own ones translated). */
+  | { readonly kind: 'stream'; readonly connector: 'kinesis' | 'filesystem'; readonly options: readonly OptionEntry[]; readonly files?: FileSink }
+  | { readonly kind: 'sink'; readonly connector: 'print' | 'blackhole' };
+
+const text = (entry: OptionEntry): string => (typeof entry.value === 'string' ? entry.value : String(entry.value));
+
+/** Reads a CREATE TABLE's WITH options for its connector. */
+export function connectorTable(statement: Extract<Statement, { kind: 'createStream' }>, fail: Fail): ConnectorTable {
+  const name = statement.name.text;
+  const entry = statement.options.find((o) => o.key === 'connector');
+  if (!entry) {
+    fail('InvalidOption', `CREATE TABLE ${name} needs WITH ('connector' = …): ${CONNECTORS.join(', ')} (or write CREATE STREAM)`, statement.name.span);
+  }
+  const connector = text(entry).toLowerCase() as Connector;
+  if (!CONNECTORS.includes(connector)) {
+    const suggestion = closest(text(entry), CONNECTORS);
+    fail('InvalidOption', `Unknown connector '${text(entry)}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (Eddy's connectors: ${CONNECTORS.join(', ')})`, entry.valueSpan);
+  }
+  if (statement.query) fail('InvalidStatement', 'CREATE TABLE … AS SELECT is not supported; write CREATE STREAM … AS SELECT', statement.query.span);
+  const others = statement.options.filter((o) => o !== entry);
+  const known = OPTIONS[connector];
+  for (const o of others) {
+    if (!known.includes(o.key)) {
+      const suggestion = closest(o.key, known);
+      const takes = known.length === 0 ? 'takes no other options' : `takes ${known.map((k) => `'${k}'`).join(', ')}`;
+      fail('InvalidOption', `The ${connector} connector does not take '${o.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (it ${takes})`, o.span);
+    }
+  }
+  const option = (key: string) => others.find((o) => o.key === key);
+  switch (connector) {
+    case 'print':
+    case 'blackhole':
+      return { kind: 'sink', connector };
+    case 'kinesis': {
+      const stream = option('stream');
+      if (stream && text(stream) !== name) {
+        fail('InvalidOption', `A kinesis table reads and writes the stream of its own name: 'stream' must be '${name}', or left out`, stream.valueSpan);
+      }
+      const initpos = option('scan.stream.initpos');
+      if (initpos && text(initpos).toUpperCase() !== 'TRIM_HORIZON') {
+        fail('InvalidOption', `scan.stream.initpos must be 'TRIM_HORIZON': queries read a stream from its oldest record (and resume from their checkpoints)`, initpos.valueSpan);
+      }
+      // 'aws.region' is taken and left alone: one Eddy serves one region.
+      return { kind: 'stream', connector, options: others.filter((o) => ['format', 'csv.field-delimiter', 'shards'].includes(o.key)) };
+    }
+    case 'filesystem': {
+      const path = option('path');
+      if (!path) fail('InvalidOption', `A filesystem table needs 'path' = 's3://bucket/prefix/': where its files go, under the server's files root`, statement.name.span);
+      const match = /^s3a?:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(text(path));
+      if (!match) fail('InvalidOption', `path must be 's3://bucket/prefix/' (a bucket under the server's files root), got '${text(path)}'`, path.valueSpan);
+      const format = option('format');
+      const fileFormat = format ? text(format).toLowerCase() : 'json';
+      if (fileFormat !== 'json' && fileFormat !== 'parquet') {
+        fail('InvalidOption', `A filesystem table writes format 'json' (JSON lines) or 'parquet', got '${text(format!)}'`, format!.valueSpan);
+      }
+      return {
+        kind: 'stream',
+        connector,
+        options: others.filter((o) => o.key === 'shards'),
+        files: { bucket: match[1]!, prefix: match[2] ?? '', format: fileFormat },
+      };
+    }
+  }
+}

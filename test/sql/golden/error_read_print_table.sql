@@ -1,0 +1,2 @@
+CREATE TABLE out (a VARCHAR) WITH ('connector' = 'print');
+SELECT a FROM out
