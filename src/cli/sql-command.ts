@@ -103,6 +103,9 @@ function describeResult(result: StatementResult): string {
   switch (result.kind) {
     case 'createStream':
     case 'dropStream':
+    case 'createTable':
+    case 'dropTable':
+    case 'refreshTable':
       return `${result.message}\n`;
     case 'explain':
       return `${result.text}\n`;

@@ -65,7 +65,7 @@ export type {
   UpdateDestinationRequest,
 } from './delivery/index.js';
 export { QueryManager } from './query/query-manager.js';
-export { sourceStream, sourceStreams } from './plan/plan.js';
+export { planTables, sourceStream, sourceStreams } from './plan/plan.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
 export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
 export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';
@@ -97,3 +97,7 @@ export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, 
 export { SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { QueryPlan } from './plan/plan.js';
+export type { TableSchema, TableSource } from './plan/table.js';
+export { ReferenceTables } from './tables/reference-tables.js';
+export type { ReferenceTableStatus } from './tables/reference-tables.js';
+export { TABLES_DIR } from './engine.js';

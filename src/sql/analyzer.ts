@@ -44,7 +44,7 @@ export class Analyzer {
     this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
-    this.joins = new JoinAnalyzer(this.typer, this.rules, fail);
+    this.joins = new JoinAnalyzer(this.scope, this.typer, this.rules, fail);
   }
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {

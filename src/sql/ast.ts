@@ -124,6 +124,14 @@ export interface ColumnDefinition {
   readonly type: TypeName;
   /** PATH '$.payload.user.id' as written. */
   readonly path?: { readonly text: string; readonly span: SourceSpan };
+  /** `PRIMARY KEY` after the type (CREATE TABLE). */
+  readonly primaryKey?: SourceSpan;
+  readonly span: SourceSpan;
+}
+
+/** `PRIMARY KEY (a, b)` among a table's columns. */
+export interface PrimaryKeyDefinition {
+  readonly columns: readonly Name[];
   readonly span: SourceSpan;
 }
 
@@ -153,7 +161,20 @@ export type Statement =
       readonly query?: Query;
       readonly span: SourceSpan;
     }
+  | {
+      readonly kind: 'createTable';
+      readonly name: Name;
+      readonly ifNotExists: boolean;
+      readonly columns: readonly ColumnDefinition[];
+      readonly primaryKey?: PrimaryKeyDefinition;
+      readonly watermark?: WatermarkDefinition;
+      readonly options: readonly OptionEntry[];
+      readonly span: SourceSpan;
+    }
   | { readonly kind: 'dropStream'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'dropTable'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'refreshTable'; readonly name: Name; readonly span: SourceSpan }
+  | { readonly kind: 'showTables'; readonly span: SourceSpan }
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }

@@ -4,7 +4,8 @@ import { unreachable } from '../engine/errors.js';
 import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
-import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import type { ColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import { TableCompiler } from './tables.js';
 import { ScriptCatalog } from './sql-catalog.js';
 import { closest } from './did-you-mean.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
@@ -33,7 +34,13 @@ export class StatementCompiler {
   compile(statement: Statement): CompiledStatement[] {
     const text = this.textOf(statement.span);
     const analyzer = new Analyzer(this.catalog, this.sql);
+    const tables = new TableCompiler(this.catalog, this.sql, this);
     switch (statement.kind) {
+      case 'createTable':
+      case 'dropTable':
+      case 'refreshTable':
+      case 'showTables':
+        return [{ ...tables.compile(statement), ...text }];
       case 'createStream': {
         if (!statement.query) {
           const create = this.createStream(statement, undefined);
@@ -63,6 +70,8 @@ export class StatementCompiler {
       case 'showQueries':
         return [{ kind: 'showQueries', ...text }];
       case 'describe': {
+        const table = tables.find(statement.name);
+        if (table) return [{ kind: 'describeTable', name: table.name, table, ...text }];
         const stream = analyzer.resolveStream(statement.name);
         return [{ kind: 'describe', name: stream.name, stream, ...text }];
       }
@@ -159,6 +168,9 @@ export class StatementCompiler {
     if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
       this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
     }
+    if (this.catalog.table(name)) {
+      this.fail('StreamExists', `'${name}' is a table; a stream needs a name no table has`, statement.name.span);
+    }
     if (!statement.ifNotExists && this.catalog.stream(name)) {
       this.fail('StreamExists', `Stream '${name}' already has a schema; DROP STREAM it first, or write CREATE STREAM IF NOT EXISTS`, statement.name.span);
     }
@@ -218,7 +230,7 @@ export class StatementCompiler {
   }
 
   /** `ts` or `ts - INTERVAL 'n' unit`: the bounded out-of-orderness, in ms. */
-  private watermarkDelay(expr: Expression, column: string): number {
+  watermarkDelay(expr: Expression, column: string): number {
     const usage = `write WATERMARK FOR ${column} AS ${column} - INTERVAL '5' SECOND (or AS ${column} for no delay)`;
     if (expr.kind === 'columnRef' && !expr.qualifier && nameMatches(column, expr.name)) return 0;
     if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameMatches(column, expr.left.name)) {
@@ -265,7 +277,8 @@ export class StatementCompiler {
     return out;
   }
 
-  private format(statement: Extract<Statement, { kind: 'createStream' }>, options: ReturnType<StatementCompiler['options']>): RecordFormat {
+  /** The record format of a stream or table: its kind, the columns' PATHs, the CSV delimiter. */
+  format(statement: { readonly columns: readonly ColumnDefinition[] }, options: { format?: { value: string }; delimiter?: { value: string; entry: OptionEntry } }): RecordFormat {
     const kind = (options.format?.value ?? 'json') as 'json' | 'csv';
     if (options.delimiter && kind !== 'csv') {
       this.fail('InvalidOption', `${options.delimiter.entry.key} only applies to format = 'csv'`, options.delimiter.entry.span);

@@ -1,7 +1,7 @@
 // What compileSql returns: one plain, JSON-serialisable object per statement, each with its own SQL
 // text so the catalog can persist it.
 
-import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/plan/index.js';
+import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema, TableSchema } from '../engine/plan/index.js';
 import type { SourceSpan } from './sql-error.js';
 
 interface StatementText {
@@ -25,6 +25,41 @@ export interface CreateStreamStatement extends StatementText {
   /** WITH options other than the format ones; absent members take the engine's defaults. */
   readonly options: { readonly shards?: number };
   readonly schema: StreamSchema;
+}
+
+/**
+ * CREATE TABLE: a reference table read from a file (loaded at once, so a bad file fails the statement),
+ * or a table kept from a stream (created with `options.shards` shards when it does not exist).
+ */
+export interface CreateTableStatement extends StatementText {
+  readonly kind: 'createTable';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly schema: TableSchema;
+  readonly options: { readonly shards?: number };
+}
+
+export interface DropTableStatement extends StatementText {
+  readonly kind: 'dropTable';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+/** ALTER TABLE … REFRESH: reads a file table's file again. */
+export interface RefreshTableStatement extends StatementText {
+  readonly kind: 'refreshTable';
+  readonly name: string;
+  readonly table: TableSchema;
+}
+
+export interface ShowTablesStatement extends StatementText {
+  readonly kind: 'showTables';
+}
+
+export interface DescribeTableStatement extends StatementText {
+  readonly kind: 'describeTable';
+  readonly name: string;
+  readonly table: TableSchema;
 }
 
 export interface DropStreamStatement extends StatementText {
@@ -71,6 +106,11 @@ export interface InsertStatement extends StatementText {
 
 export type CompiledStatement =
   | CreateStreamStatement
+  | CreateTableStatement
+  | DropTableStatement
+  | RefreshTableStatement
+  | ShowTablesStatement
+  | DescribeTableStatement
   | DropStreamStatement
   | ShowStreamsStatement
   | ShowQueriesStatement

@@ -13,6 +13,7 @@ import type {
   InsertStatementNode,
   Name,
   OptionEntry,
+  PrimaryKeyDefinition,
   Query,
   SelectStatementNode,
   SelectItem,
@@ -164,9 +165,11 @@ class AstBuilder extends BaseVisitor {
   }
 
   createStream(ctx: Ctx): Statement {
-    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | WatermarkDefinition);
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition);
     const columns = elements.filter((e): e is ColumnDefinition => 'type' in e);
-    const watermarks = elements.filter((e): e is WatermarkDefinition => !('type' in e));
+    const watermarks = elements.filter((e): e is WatermarkDefinition => 'expr' in e);
+    const key = elements.find((e): e is PrimaryKeyDefinition => 'columns' in e)?.span ?? columns.find((c) => c.primaryKey)?.primaryKey;
+    if (key) this.fail('InvalidStatement', 'A stream has no PRIMARY KEY: every record is a row of its own; declare a table with CREATE TABLE for rows kept by key', key);
     if (watermarks.length > 1) this.fail('A stream has at most one WATERMARK', watermarks[1]!.span);
     const withNode = node(ctx, 'withOptions');
     const queryNode = node(ctx, 'query');
@@ -185,8 +188,44 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  tableElement(ctx: Ctx): ColumnDefinition | WatermarkDefinition {
-    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'columnDefinition'))!);
+  createTable(ctx: Ctx): Statement {
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition);
+    const columns = elements.filter((e): e is ColumnDefinition => 'type' in e);
+    const watermarks = elements.filter((e): e is WatermarkDefinition => 'expr' in e);
+    const keys = elements.filter((e): e is PrimaryKeyDefinition => 'columns' in e);
+    if (watermarks.length > 1) this.fail('A table has at most one WATERMARK', watermarks[1]!.span);
+    const inline = columns.filter((c) => c.primaryKey !== undefined);
+    if (keys.length + inline.length > 1) this.fail('A table has one PRIMARY KEY; for a key of several columns write PRIMARY KEY (a, b)', (keys[1] ?? keys[0] ?? inline[1])!.span);
+    const primaryKey: PrimaryKeyDefinition | undefined = keys[0] ?? (inline[0] ? { columns: [inline[0].name], span: inline[0].primaryKey! } : undefined);
+    const withNode = node(ctx, 'withOptions');
+    return {
+      kind: 'createTable',
+      name: this.name(node(ctx, 'tableName')!),
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      columns,
+      ...(primaryKey ? { primaryKey } : {}),
+      ...(watermarks[0] ? { watermark: watermarks[0] } : {}),
+      options: withNode ? (this.visit(withNode) as OptionEntry[]) : [],
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), withNode ? nodeSpan(withNode) : tokenSpan(token(ctx, 'RParen')!)),
+    };
+  }
+
+  tableElement(ctx: Ctx): ColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition {
+    return this.visit((node(ctx, 'primaryKeyConstraint') ?? node(ctx, 'watermarkDefinition') ?? node(ctx, 'columnDefinition'))!);
+  }
+
+  primaryKeyConstraint(ctx: Ctx): PrimaryKeyDefinition {
+    const last = token(ctx, 'Enforced') ?? token(ctx, 'RParen')!;
+    return { columns: nodes(ctx, 'column').map((n) => this.name(n)), span: joinSpans(tokenSpan(token(ctx, 'Primary')!), tokenSpan(last)) };
+  }
+
+  dropTable(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'tableName')!);
+    return { kind: 'dropTable', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
+  }
+
+  alterTable(ctx: Ctx): Statement {
+    return { kind: 'refreshTable', name: this.name(node(ctx, 'tableName')!), span: joinSpans(tokenSpan(token(ctx, 'Alter')!), tokenSpan(token(ctx, 'Refresh')!)) };
   }
 
   watermarkDefinition(ctx: Ctx): WatermarkDefinition {
@@ -198,11 +237,15 @@ class AstBuilder extends BaseVisitor {
     const name = this.name(node(ctx, 'identifier')!);
     const type = this.visit(node(ctx, 'dataType')!) as TypeName;
     const pathToken = token(ctx, 'path');
+    const primary = token(ctx, 'Primary');
+    const keyEnd = token(ctx, 'Enforced') ?? token(ctx, 'Key');
+    const primaryKey = primary && keyEnd ? joinSpans(tokenSpan(primary), tokenSpan(keyEnd)) : undefined;
     return {
       name,
       type,
       ...(pathToken ? { path: { text: unquoteString(pathToken.image), span: tokenSpan(pathToken) } } : {}),
-      span: joinSpans(name.span, pathToken ? tokenSpan(pathToken) : type.span),
+      ...(primaryKey ? { primaryKey } : {}),
+      span: joinSpans(name.span, primaryKey ?? (pathToken ? tokenSpan(pathToken) : type.span)),
     };
   }
 
@@ -269,9 +312,9 @@ class AstBuilder extends BaseVisitor {
   }
 
   showStatement(ctx: Ctx): Statement {
-    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries')!;
+    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Tables')!;
     const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));
-    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : { kind: 'showQueries', span };
+    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : token(ctx, 'Tables') ? { kind: 'showTables', span } : { kind: 'showQueries', span };
   }
 
   describeStatement(ctx: Ctx): Statement {

@@ -7,11 +7,12 @@ import { durationText, MAX_JOIN_INTERVAL_MS, type Expr, type JoinType, type Wind
 import type { Expression, FromItem } from './ast.js';
 import type { ExpressionTyper } from './expression-typer.js';
 import type { JoinInput } from './logical-plan.js';
-import type { Relation, ScopeColumn } from './scope.js';
+import type { Relation, Scope, ScopeColumn } from './scope.js';
+import { TableJoinAnalyzer } from './table-joins.js';
 import { SqlError, type SourceSpan } from './sql-error.js';
 import { call, type Fail, type TypeRules } from './typing.js';
 
-type JoinItem = Extract<FromItem, { kind: 'join' }>;
+export type JoinItem = Extract<FromItem, { kind: 'join' }>;
 
 /** WHERE's AND-ed parts, which the joins of a FROM list (`a, b`) take their conditions from. */
 export interface PendingConjuncts {
@@ -45,7 +46,7 @@ export function relationWidth(relation: Relation): number {
 }
 
 /** Column indexes an expression reads. */
-function columnsOf(e: Expr, out: number[] = []): number[] {
+export function columnsOf(e: Expr, out: number[] = []): number[] {
   switch (e.kind) {
     case 'column':
       out.push(e.index);
@@ -105,9 +106,17 @@ interface TimeTerm {
   readonly side: 'left' | 'right';
 }
 
-interface Conjunct {
+export interface Conjunct {
   readonly ir: Expr;
   readonly span: SourceSpan;
+}
+
+/** Which side of a join (the first `width` columns, or the rest) an expression reads. */
+export function sideOfColumns(ir: Expr, width: number): 'left' | 'right' | 'both' | 'none' {
+  const columns = columnsOf(ir);
+  const l = columns.some((c) => c < width);
+  const r = columns.some((c) => c >= width);
+  return l && r ? 'both' : l ? 'left' : r ? 'right' : 'none';
 }
 
 /** One bound on right time - left time, and the time columns it is between. */
@@ -118,21 +127,30 @@ interface Bound {
   readonly right: number;
 }
 
-const JOIN_TYPES: Readonly<Record<JoinItem['joinKind'], JoinType>> = { inner: 'inner', cross: 'inner', left: 'left', right: 'right', full: 'full' };
+export const JOIN_TYPES: Readonly<Record<JoinItem['joinKind'], JoinType>> = { inner: 'inner', cross: 'inner', left: 'left', right: 'right', full: 'full' };
 
 export class JoinAnalyzer {
+  private readonly tables: TableJoinAnalyzer;
+
   constructor(
+    private readonly scope: Scope,
     private readonly typer: ExpressionTyper,
     private readonly rules: TypeRules,
     private readonly fail: Fail,
-  ) {}
+  ) {
+    this.tables = new TableJoinAnalyzer(typer, fail, (item, combined, width, pending) => this.conditionParts(item, combined, width, pending));
+  }
 
   /**
    * The relation a join produces: the left side's columns, then the right side's. `from` analyzes each
-   * side; a FROM list's join takes the parts of `pending` that read both of its sides.
+   * side; a FROM list's join takes the parts of `pending` that read both of its sides. A table on the
+   * right makes a lookup or temporal join (table-joins.ts).
    */
   join(item: JoinItem, from: (f: FromItem) => Relation, pending: PendingConjuncts): Relation {
     const left = from(item.left);
+    const tableItem = item.right.kind === 'stream' ? item.right : undefined;
+    const table = tableItem && !this.scope.hasStream(tableItem.name) ? this.scope.table(tableItem.name) : undefined;
+    if (tableItem && table) return this.tables.join(item, left, table, tableItem, pending);
     const right = from(item.right);
     const width = relationWidth(left);
     const scope: ScopeColumn[] = [...left.scope, ...right.scope.map((c) => (c.index < 0 ? c : { ...c, index: c.index + width }))];
@@ -143,39 +161,8 @@ export class JoinAnalyzer {
       source: left.source,
       sources: [...left.sources, ...right.sources],
     };
-    const sideOf = (ir: Expr): 'left' | 'right' | 'both' | 'none' => {
-      const columns = columnsOf(ir);
-      const l = columns.some((c) => c < width);
-      const r = columns.some((c) => c >= width);
-      return l && r ? 'both' : l ? 'left' : r ? 'right' : 'none';
-    };
-    const conjuncts: Conjunct[] = [];
-    const ctx = { relation: combined, clause: 'ON' };
-    if (item.on) {
-      for (const part of splitAnd(item.on)) conjuncts.push({ ir: this.rules.expectBoolean(this.typer.expr(part, ctx), 'ON', part.span), span: part.span });
-    } else {
-      for (const part of pending.conjuncts) {
-        if (pending.used.has(part)) continue;
-        let ir: Expr;
-        try {
-          ir = this.rules.expectBoolean(this.typer.expr(part, { relation: combined, clause: 'WHERE' }), 'WHERE', part.span);
-        } catch (e) {
-          // A part that reads a FROM item further on belongs to a later join, or stays WHERE's.
-          if (e instanceof SqlError) continue;
-          throw e;
-        }
-        if (sideOf(ir) !== 'both') continue;
-        pending.used.add(part);
-        conjuncts.push({ ir, span: part.span });
-      }
-    }
-    if (!conjuncts.some((c) => sideOf(c.ir) === 'both')) {
-      this.fail(
-        'InvalidStatement',
-        `A join of ${left.label} and ${right.label} needs a condition between them${item.joinKind === 'cross' ? ' in WHERE' : ''}, as in ${item.joinKind === 'cross' ? 'WHERE' : 'ON'} a.key = b.key`,
-        item.keywordSpan,
-      );
-    }
+    const sideOf = (ir: Expr) => sideOfColumns(ir, width);
+    const conjuncts = this.conditionParts(item, combined, width, pending);
     const column = (index: number): ScopeColumn | undefined => scope.find((c) => c.index === index);
 
     // Matching windows: L.window_start = R.window_start AND L.window_end = R.window_end.
@@ -282,6 +269,41 @@ export class JoinAnalyzer {
         (bounds.length > 0 ? `only a${Number.isFinite(lower) ? ' lower' : 'n upper'} bound was found` : 'neither was found'),
       item.on?.span ?? item.keywordSpan,
     );
+  }
+
+  /**
+   * The ON condition's AND-ed parts, typed over the joined row; for a FROM list, the WHERE parts that
+   * read both sides. At least one part must read both sides.
+   */
+  private conditionParts(item: JoinItem, combined: Relation, width: number, pending: PendingConjuncts): Conjunct[] {
+    const conjuncts: Conjunct[] = [];
+    const ctx = { relation: combined, clause: 'ON' };
+    if (item.on) {
+      for (const part of splitAnd(item.on)) conjuncts.push({ ir: this.rules.expectBoolean(this.typer.expr(part, ctx), 'ON', part.span), span: part.span });
+    } else {
+      for (const part of pending.conjuncts) {
+        if (pending.used.has(part)) continue;
+        let ir: Expr;
+        try {
+          ir = this.rules.expectBoolean(this.typer.expr(part, { relation: combined, clause: 'WHERE' }), 'WHERE', part.span);
+        } catch (e) {
+          // A part that reads a FROM item further on belongs to a later join, or stays WHERE's.
+          if (e instanceof SqlError) continue;
+          throw e;
+        }
+        if (sideOfColumns(ir, width) !== 'both') continue;
+        pending.used.add(part);
+        conjuncts.push({ ir, span: part.span });
+      }
+    }
+    if (!conjuncts.some((c) => sideOfColumns(c.ir, width) === 'both')) {
+      this.fail(
+        'InvalidStatement',
+        `A join of ${combined.label} needs a condition between them${item.joinKind === 'cross' ? ' in WHERE' : ''}, as in ${item.joinKind === 'cross' ? 'WHERE' : 'ON'} a.key = b.key`,
+        item.keywordSpan,
+      );
+    }
+    return conjuncts;
   }
 
   /** The bounds on right time - left time that a comparison of the two sides' time attributes states. */

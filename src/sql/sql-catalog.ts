@@ -1,21 +1,27 @@
 // What the SQL compiler needs to know about streams. The engine's persistent catalog implements it; the
 // compiler only reads it.
 
-import type { StreamSchema } from '../engine/plan/index.js';
+import type { StreamSchema, TableSchema } from '../engine/plan/index.js';
 
 export interface SqlCatalog {
   /** The schema of the stream with exactly this name, or undefined when it has none (or does not exist). */
   stream(name: string): StreamSchema | undefined;
   /** Names of the streams with a schema, for "did you mean" suggestions and case-insensitive lookup. */
   streamNames(): readonly string[];
+  /** The table with exactly this name (CREATE TABLE); a catalog without tables leaves these out. */
+  table?(name: string): TableSchema | undefined;
+  tableNames?(): readonly string[];
 }
 
 /** A catalog over a fixed list of schemas, for tests and tools. */
-export function staticCatalog(streams: readonly StreamSchema[]): SqlCatalog {
+export function staticCatalog(streams: readonly StreamSchema[], tables: readonly TableSchema[] = []): SqlCatalog {
   const byName = new Map(streams.map((s) => [s.name, s]));
+  const tablesByName = new Map(tables.map((t) => [t.name, t]));
   return {
     stream: (name) => byName.get(name),
     streamNames: () => [...byName.keys()],
+    table: (name) => tablesByName.get(name),
+    tableNames: () => [...tablesByName.keys()],
   };
 }
 
@@ -26,6 +32,8 @@ export function staticCatalog(streams: readonly StreamSchema[]): SqlCatalog {
 export class ScriptCatalog implements SqlCatalog {
   private readonly created = new Map<string, StreamSchema>();
   private readonly dropped = new Set<string>();
+  private readonly createdTables = new Map<string, TableSchema>();
+  private readonly droppedTables = new Set<string>();
 
   constructor(private readonly base: SqlCatalog) {}
 
@@ -49,5 +57,27 @@ export class ScriptCatalog implements SqlCatalog {
   drop(name: string): void {
     this.created.delete(name);
     this.dropped.add(name);
+  }
+
+  table(name: string): TableSchema | undefined {
+    if (this.createdTables.has(name)) return this.createdTables.get(name);
+    if (this.droppedTables.has(name)) return undefined;
+    return this.base.table?.(name);
+  }
+
+  tableNames(): readonly string[] {
+    const names = new Set((this.base.tableNames?.() ?? []).filter((n) => !this.droppedTables.has(n)));
+    for (const name of this.createdTables.keys()) names.add(name);
+    return [...names];
+  }
+
+  createTable(schema: TableSchema): void {
+    this.droppedTables.delete(schema.name);
+    this.createdTables.set(schema.name, schema);
+  }
+
+  dropTable(name: string): void {
+    this.createdTables.delete(name);
+    this.droppedTables.add(name);
   }
 }

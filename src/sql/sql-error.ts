@@ -17,6 +17,8 @@ export type SqlErrorCode =
   | 'InvalidOption'
   | 'InvalidStatement'
   | 'StreamExists'
+  | 'UnknownTable'
+  | 'TableExists'
   /** Text too long, or nested too deeply, to compile safely. */
   | 'LimitExceeded';
 

@@ -13,17 +13,21 @@ import {
   type Catalog,
   type QueryManager,
   type QueryStatus,
+  type ReferenceTables,
   type ShardDamage,
   type StreamSchema,
   type StreamStore,
 } from '../engine/index.js';
 import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from './statement-result.js';
+import { runTableStatement } from './table-statements.js';
 
 export interface StatementExecutorDeps {
   readonly store: StreamStore;
   readonly catalog: Catalog;
   readonly queries: QueryManager;
+  /** The engine's reference tables, which CREATE TABLE and ALTER TABLE … REFRESH load. */
+  readonly tables?: ReferenceTables;
   /**
    * Told of a SELECT's id before it starts, and again when it could not start or is deleted: the HTTP API
    * keeps a new SELECT's first rows for its first WebSocket subscriber this way.
@@ -234,6 +238,12 @@ export class StatementExecutor {
           rows: [...declared, ...system],
         };
       }
+      case 'createTable':
+      case 'dropTable':
+      case 'refreshTable':
+      case 'showTables':
+      case 'describeTable':
+        return runTableStatement(statement, this.deps, script);
       case 'explain':
         return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
       case 'query':

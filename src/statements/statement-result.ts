@@ -48,9 +48,25 @@ export const statementResultSchema = {
     },
     {
       type: 'object',
+      required: ['kind', 'sql', 'table', 'message'],
+      properties: {
+        kind: { type: 'string', enum: ['createTable', 'dropTable', 'refreshTable'] },
+        sql: { type: 'string' },
+        table: { type: 'string' },
+        /** CREATE TABLE: whether it made the table or found it there (IF NOT EXISTS). */
+        action: { type: 'string', enum: ['created', 'unchanged'] },
+        /** CREATE TABLE and REFRESH of a table read from a file: the rows it holds now. */
+        rows: { type: 'integer' },
+        /** DROP TABLE: whether there was a table to drop. */
+        dropped: { type: 'boolean' },
+        message: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
       required: ['kind', 'sql', 'columns', 'rows'],
       properties: {
-        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'describe'] },
+        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'showTables', 'describe', 'describeTable'] },
         sql: { type: 'string' },
         columns,
         rows: { type: 'array', items: { type: 'object', additionalProperties: sqlValue } },

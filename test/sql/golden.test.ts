@@ -11,7 +11,10 @@ const update = process.env.UPDATE_GOLDEN === '1';
 
 function baseCatalog(): SqlCatalog {
   const statements = compileSql(readFileSync(join(dir, '_catalog.sql'), 'utf8'), staticCatalog([]));
-  return staticCatalog(statements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])));
+  return staticCatalog(
+    statements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])),
+    statements.flatMap((s) => (s.kind === 'createTable' ? [s.schema] : [])),
+  );
 }
 
 function render(statement: CompiledStatement): string {
@@ -25,6 +28,12 @@ function render(statement: CompiledStatement): string {
       const { kind, name, ifNotExists, columns, watermark, format, options } = statement;
       return JSON.stringify({ kind, name, ifNotExists, columns, watermark, format, options }, null, 2);
     }
+    case 'createTable': {
+      const { kind, name, ifNotExists, schema, options } = statement;
+      return JSON.stringify({ kind, name, ifNotExists, schema, options }, null, 2);
+    }
+    case 'describeTable':
+      return JSON.stringify({ kind: statement.kind, table: statement.table }, null, 2);
     case 'describe':
       return JSON.stringify({ kind: statement.kind, stream: statement.stream }, null, 2);
     default:

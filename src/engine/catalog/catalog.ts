@@ -27,6 +27,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryPlan } from '../plan/plan.js';
 import type { StreamSchema } from '../plan/schema.js';
+import type { TableSchema } from '../plan/table.js';
 import type { OperatorSnapshot, QueryCheckpoint } from '../plan/checkpoint.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
@@ -51,6 +52,8 @@ type QueryDefinition = Omit<StoredQuery, 'checkpoint'>;
 interface CatalogFile {
   readonly version: 1 | 2;
   readonly streams: readonly StreamSchema[];
+  /** Tables (CREATE TABLE); absent in catalogs written before tables. */
+  readonly tables?: readonly TableSchema[];
   /** Version 1 only: the query definitions, which now have files of their own. */
   readonly queries?: readonly QueryDefinition[];
 }
@@ -88,6 +91,7 @@ interface PendingCheckpoints {
 
 export class Catalog {
   private readonly streams = new Map<string, StreamSchema>();
+  private readonly tableSchemas = new Map<string, TableSchema>();
   private readonly stored = new Map<string, QueryDefinition>();
   /**
    * Checkpoints read when the catalog opened, kept until their query saves one of its own (a resumed
@@ -130,6 +134,7 @@ export class Catalog {
       }
       if (file.version !== 1 && file.version !== 2) throw new EddyError('InternalFailure', `catalog ${path} has unknown version ${String(file.version)}`);
       for (const s of file.streams) catalog.streams.set(s.name, s);
+      for (const t of file.tables ?? []) catalog.tableSchemas.set(t.name, t);
       legacyQueries = file.queries ?? [];
     }
     await catalog.loadQueries(legacyQueries);
@@ -162,6 +167,29 @@ export class Catalog {
 
   async dropStream(name: string): Promise<void> {
     if (this.streams.delete(name)) await this.persist();
+  }
+
+  /** SqlCatalog: the table of that name, if there is one. */
+  table(name: string): TableSchema | undefined {
+    return this.tableSchemas.get(name);
+  }
+
+  /** SqlCatalog: names of the tables. */
+  tableNames(): readonly string[] {
+    return [...this.tableSchemas.keys()];
+  }
+
+  listTables(): TableSchema[] {
+    return [...this.tableSchemas.values()];
+  }
+
+  async putTable(schema: TableSchema): Promise<void> {
+    this.tableSchemas.set(schema.name, schema);
+    await this.persist();
+  }
+
+  async dropTable(name: string): Promise<void> {
+    if (this.tableSchemas.delete(name)) await this.persist();
   }
 
   /** Bytes of checkpoint files written since the catalog opened. */
@@ -312,7 +340,7 @@ export class Catalog {
       .then(async () => {
         if (!this.dirty) return;
         this.dirty = false;
-        const file: CatalogFile = { version: 2, streams: this.listStreams() };
+        const file: CatalogFile = { version: 2, streams: this.listStreams(), ...(this.tableSchemas.size > 0 ? { tables: this.listTables() } : {}) };
         await writeFileAtomic(path, `${JSON.stringify(file, null, 1)}\n`);
       });
     return this.writing;

@@ -74,6 +74,18 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         const width = outputColumns(node.input).length;
         return visit(node.input, needed ? new Set([...needed].filter((c) => c < width).concat(node.timeColumn)) : undefined);
       }
+      case 'lookupJoin': {
+        const width = outputColumns(node.input).length;
+        if (!needed) return visit(node.input, undefined);
+        const out = exprs(node.keys);
+        for (const c of needed) if (c < width) out.add(c);
+        if (node.condition) {
+          const condition = new Set<number>();
+          collectColumns(node.condition, condition);
+          for (const c of condition) if (c < width) out.add(c);
+        }
+        return visit(node.input, out);
+      }
       case 'intervalJoin':
       case 'windowJoin': {
         const width = outputColumns(node.left).length;

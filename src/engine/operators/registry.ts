@@ -14,12 +14,15 @@ import { Source } from './source.js';
 import { WindowTable } from './window-table.js';
 import { IntervalJoin } from './interval-join.js';
 import { WindowJoin } from './window-join.js';
+import { LookupJoin, type LookupTables } from './lookup-join.js';
 import { columnsUsed } from './column-usage.js';
 
 /** What the operators take from the query: its clock and work meter (for compiled expressions) and state bound. */
 export interface BuildOptions extends ExprContext {
   /** State keys each aggregate may hold (default DEFAULT_MAX_STATE_KEYS); see state-key-limit.ts. */
   readonly maxStateKeys?: number;
+  /** The reference tables lookup joins read; without them, a lookup join builds but cannot run. */
+  readonly tables?: LookupTables;
 }
 
 type OneInputKind = Exclude<PlanNode['kind'], TwoInputNode['kind']>;
@@ -40,6 +43,7 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
+  lookupJoin: (node, input, o) => new LookupJoin(node, input, o),
 };
 
 export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {

@@ -190,6 +190,11 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'windowTable':
       out.push(`${pad}WindowTable: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn}`);
       return nodeLines(node.input, depth + 1, out);
+    case 'lookupJoin': {
+      const keys = node.keys.map((k, i) => `${exprText(k)} = ${ident(node.table)}.${exprText(node.tableKeys[i]!)}`);
+      out.push(`${pad}LookupJoin: ${node.joinType.toUpperCase()} table=${ident(node.table)} keys=[${keys.join(', ')}]${conditionText(node.condition)}`);
+      return nodeLines(node.input, depth + 1, out);
+    }
     case 'intervalJoin': {
       const left = ident(outputColumns(node.left)[node.leftTime]?.name ?? '?');
       const right = ident(outputColumns(node.right)[node.rightTime]?.name ?? '?');

@@ -5,6 +5,7 @@
 
 import type { Expr } from './expr.js';
 import type { PlanNode } from './plan.js';
+import type { ColumnSchema } from './schema.js';
 
 /** INNER keeps matched pairs; LEFT, RIGHT and FULL also keep the unmatched rows of that side (or both). */
 export type JoinType = 'inner' | 'left' | 'right' | 'full';
@@ -59,6 +60,25 @@ export interface WindowJoinNode extends JoinInputs {
 
 /** The plan nodes with two inputs. */
 export type TwoInputNode = IntervalJoinNode | WindowJoinNode;
+
+/**
+ * A stream joined with a reference table (read from a file; see plan/table.ts): each input row is
+ * matched, as it arrives, against the table's rows as they are at that moment (its current version),
+ * on `keys` (over the input's columns) equal to `tableKeys` (over the table's); the rest of the ON
+ * condition is over the joined row. Output: the input's columns, then the table's; LEFT keeps input
+ * rows without a match, with NULLs. Stateless: the table is the engine's, shared by every query.
+ */
+export interface LookupJoinNode {
+  readonly kind: 'lookupJoin';
+  readonly joinType: 'inner' | 'left';
+  readonly input: PlanNode;
+  readonly table: string;
+  /** The table's columns as the query was compiled against them; a table of other columns fails the query. */
+  readonly tableColumns: readonly ColumnSchema[];
+  readonly keys: readonly Expr[];
+  readonly tableKeys: readonly Expr[];
+  readonly condition?: Expr;
+}
 
 /** The largest interval a join may span, in ms: a bound of its state that a typing slip cannot pass unseen. */
 export const MAX_JOIN_INTERVAL_MS = 366 * 86_400_000;

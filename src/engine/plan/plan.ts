@@ -5,7 +5,7 @@
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
-import type { TwoInputNode } from './join.js';
+import type { LookupJoinNode, TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
 
 /** Event time: the column windows are computed on, and how far the watermark trails it. */
@@ -50,6 +50,7 @@ export type PlanNode =
   | WindowAggregateNode
   | GroupAggregateNode
   | WindowTableNode
+  | LookupJoinNode
   | TwoInputNode;
 
 /**
@@ -130,6 +131,8 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
       ];
     case 'windowTable':
       return [...outputColumns(node.input), { name: 'window_start', type: 'TIMESTAMP' }, { name: 'window_end', type: 'TIMESTAMP' }];
+    case 'lookupJoin':
+      return [...outputColumns(node.input), ...node.tableColumns];
     case 'intervalJoin':
     case 'windowJoin':
       return [...outputColumns(node.left), ...outputColumns(node.right)];
@@ -155,6 +158,18 @@ export interface QueryPlan {
   readonly sink: SinkSpec;
   /** Output columns of root, as subscribers see them. */
   readonly columns: readonly ColumnSchema[];
+}
+
+/** The reference tables a plan's lookup joins read, each once, found defensively like sourceStreams. */
+export function planTables(plan: QueryPlan): string[] {
+  const tables: string[] = [];
+  const visit = (node: PlanNode | undefined, depth: number): void => {
+    if (node === undefined || node === null || typeof node !== 'object' || depth > 64) return;
+    if (node.kind === 'lookupJoin' && typeof node.table === 'string' && !tables.includes(node.table)) tables.push(node.table);
+    if (node.kind !== 'source') for (const input of planInputs(node)) visit(input, depth + 1);
+  };
+  visit(plan.root, 0);
+  return tables;
 }
 
 /** The stream a plan reads first (the leftmost source), found defensively: a stored plan may be one this version cannot build. */

@@ -11,6 +11,7 @@ import type { StreamRecord } from '../stream/stream-store.js';
 import { buildOperators, type PlanEdge } from '../operators/registry.js';
 import type { Collector, Operator, OperatorContext, OperatorMetrics } from '../operators/operator.js';
 import { isTwoInput, type TwoInputOperator } from '../operators/two-input-operator.js';
+import type { LookupTables } from '../operators/lookup-join.js';
 import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
@@ -71,10 +72,11 @@ export class Pipeline {
 
   /**
    * `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way;
-   * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts).
+   * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts); `tables` are the
+   * reference tables lookup joins read.
    */
-  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter, maxStateKeys?: number) {
-    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }) });
+  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter, maxStateKeys?: number, tables?: LookupTables) {
+    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(tables ? { tables } : {}) });
     this.source = built.source;
     this.sources = built.sources;
     this.operators = built.operators;

@@ -19,6 +19,7 @@ import { RunningQuery } from './running-query.js';
 import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { QueryInfo, QueryStatus } from './running-query.js';
+import type { LookupTables } from '../operators/lookup-join.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -46,6 +47,8 @@ export interface QueryManagerOptions {
   readonly maxQueries?: number;
   /** State keys each query's aggregates may hold (default 1,000,000); a query that needs more fails. */
   readonly maxStateKeys?: number;
+  /** The reference tables lookup joins read. */
+  readonly tables?: LookupTables;
 }
 
 /** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
@@ -241,6 +244,7 @@ export class QueryManager {
       results: this.results,
       scheduler: this.scheduler,
       ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
+      ...(o.tables === undefined ? {} : { tables: o.tables }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),

@@ -75,6 +75,7 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
         break;
       case 'source':
       case 'windowTable':
+      case 'lookupJoin':
       case 'intervalJoin':
       case 'windowJoin':
         return undefined;
@@ -98,6 +99,7 @@ function originIn(node: PlanNode, index: number, aggregate: AggregateNode): numb
     case 'groupAggregate':
     case 'source':
     case 'windowTable':
+    case 'lookupJoin':
     case 'intervalJoin':
     case 'windowJoin':
       return undefined;

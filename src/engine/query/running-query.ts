@@ -26,6 +26,7 @@ import { StreamSink } from './stream-sink.js';
 import type { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import { SourceReader } from './source-reader.js';
+import type { LookupTables } from '../operators/lookup-join.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
 
@@ -110,6 +111,8 @@ export interface RunningQueryOptions {
   readonly scheduler?: QueryScheduler;
   /** State keys each aggregate may hold before the query fails (default 1,000,000). */
   readonly maxStateKeys?: number;
+  /** The reference tables lookup joins read. */
+  readonly tables?: LookupTables;
 }
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -143,7 +146,7 @@ export class RunningQuery {
     private readonly options: RunningQueryOptions,
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
-    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys);
+    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, options.tables);
     this.shape = resultShape(plan);
     const checkpoint = options.checkpoint;
     this.readers = this.pipeline.sources.map(

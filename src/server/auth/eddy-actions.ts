@@ -2,7 +2,7 @@
 // the credentials file. Kinesis and Firehose requests are the actions `kinesis:<Operation>` and
 // `firehose:<Operation>`; resources are `stream/<name>`, `deliverystream/<name>` and `query/<id>`.
 
-import { sourceStreams, unreachable } from '../../engine/index.js';
+import { planTables, sourceStreams, unreachable, type QueryPlan } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 
 export const EDDY_ACTIONS = {
@@ -10,7 +10,13 @@ export const EDDY_ACTIONS = {
   createStream: 'eddy:CreateStream',
   /** DROP STREAM. */
   dropStream: 'eddy:DropStream',
-  /** SELECT: a continuous query whose rows go to subscribers (on the stream it reads). */
+  /** CREATE TABLE (on `table/<name>`; a table kept from a stream also needs eddy:CreateStream when it creates the stream). */
+  createTable: 'eddy:CreateTable',
+  /** DROP TABLE. */
+  dropTable: 'eddy:DropTable',
+  /** ALTER TABLE … REFRESH. */
+  refreshTable: 'eddy:RefreshTable',
+  /** SELECT: a continuous query whose rows go to subscribers (on each stream it reads, and each table it joins: `table/<name>`). */
   select: 'eddy:Select',
   /** INSERT INTO … SELECT (on the stream it writes; the SELECT needs eddy:Select on the one it reads). */
   insertInto: 'eddy:InsertInto',
@@ -54,17 +60,38 @@ export function statementActions(statement: CompiledStatement): { readonly actio
       return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
     case 'describe':
       return [{ action: EDDY_ACTIONS.describe, resource: `stream/${statement.name}` }];
+    case 'createTable':
+      return [
+        { action: EDDY_ACTIONS.createTable, resource: `table/${statement.name}` },
+        ...(statement.schema.source.kind === 'stream' ? [{ action: EDDY_ACTIONS.createStream, resource: `stream/${statement.schema.source.stream}` }] : []),
+      ];
+    case 'dropTable':
+      return [{ action: EDDY_ACTIONS.dropTable, resource: `table/${statement.name}` }];
+    case 'refreshTable':
+      return [{ action: EDDY_ACTIONS.refreshTable, resource: `table/${statement.name}` }];
+    case 'showTables':
+      return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
+    case 'describeTable':
+      return [{ action: EDDY_ACTIONS.describe, resource: `table/${statement.name}` }];
     case 'explain':
       return sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.describe, resource: `stream/${stream}` }));
     case 'query':
-      // A join reads every stream it names: each needs the permission.
-      return sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` }));
+      // A join reads every stream and table it names: each needs the permission.
+      return reads(statement.plan);
     case 'insert':
       return [
-        ...sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })),
+        ...reads(statement.plan),
         { action: EDDY_ACTIONS.insertInto, resource: `stream/${statement.target}` },
       ];
     default:
       return unreachable(statement, 'statement');
   }
+}
+
+/** eddy:Select on every stream and table a plan reads. */
+function reads(plan: QueryPlan): { readonly action: EddyAction; readonly resource: string }[] {
+  return [
+    ...sourceStreams(plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })),
+    ...planTables(plan).map((table) => ({ action: EDDY_ACTIONS.select, resource: `table/${table}` })),
+  ];
 }

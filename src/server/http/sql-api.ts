@@ -1,7 +1,7 @@
 // The SQL API as one fastify plugin: the /v1 routes and the WebSocket result streams, over an engine.
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type StreamStore } from '../../engine/index.js';
+import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type ReferenceTables, type StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
@@ -15,6 +15,8 @@ export interface SqlApiOptions {
     readonly queries: QueryManager;
     /** Delivery streams shown by /v1/delivery-streams (an empty list without). */
     readonly delivery?: DeliveryManager | undefined;
+    /** Reference tables, which CREATE TABLE and ALTER TABLE … REFRESH load (none can be created without). */
+    readonly tables?: ReferenceTables;
     readonly clock?: Clock;
   };
   /** How often stream and query counters are sampled for the rates /v1 reports (default 1 s). */
@@ -28,9 +30,9 @@ export interface SqlApiOptions {
 }
 
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
-  const { store, catalog, queries, delivery } = options.engine;
+  const { store, catalog, queries, delivery, tables } = options.engine;
   const held = new HeldResults(queries, options.held);
-  const sql = new SqlService({ store, catalog, queries, held });
+  const sql = new SqlService({ store, catalog, queries, held, ...(tables ? { tables } : {}) });
   const rates = new LiveRates({
     store,
     queries,
