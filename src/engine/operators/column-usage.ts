@@ -87,7 +87,8 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         return visit(node.input, out);
       }
       case 'intervalJoin':
-      case 'windowJoin': {
+      case 'windowJoin':
+      case 'temporalJoin': {
         const width = outputColumns(node.left).length;
         const condition = new Set<number>();
         if (node.condition) collectColumns(node.condition, condition);
@@ -99,9 +100,9 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
           return out;
         };
         const times =
-          node.kind === 'intervalJoin'
-            ? [[node.leftTime], [node.rightTime]]
-            : [[node.leftWindow.start, node.leftWindow.end], [node.rightWindow.start, node.rightWindow.end]];
+          node.kind === 'windowJoin'
+            ? [[node.leftWindow.start, node.leftWindow.end], [node.rightWindow.start, node.rightWindow.end]]
+            : [[node.leftTime], [node.rightTime]];
         visit(node.left, sideOf(0, width, times[0]!, node.leftKeys));
         return visit(node.right, sideOf(width, Infinity, times[1]!, node.rightKeys));
       }

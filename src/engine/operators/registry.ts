@@ -14,6 +14,7 @@ import { Source } from './source.js';
 import { WindowTable } from './window-table.js';
 import { IntervalJoin } from './interval-join.js';
 import { WindowJoin } from './window-join.js';
+import { TemporalJoin } from './temporal-join.js';
 import { LookupJoin, type LookupTables } from './lookup-join.js';
 import { columnsUsed } from './column-usage.js';
 
@@ -49,6 +50,7 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
 export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {
   intervalJoin: (node, left, right, o, used) => new IntervalJoin(node, left, right, o, used),
   windowJoin: (node, left, right, o, used) => new WindowJoin(node, left, right, o, used),
+  temporalJoin: (node, left, right, o, used) => new TemporalJoin(node, left, right, o, used),
 };
 
 /** Where an operator's (or a source's) batches and watermarks go: operator `to`, on input `side` of a join. */
@@ -94,7 +96,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     }
     let op: Operator | TwoInputOperator;
     let connectInputs: (to: number) => void;
-    if (node.kind === 'intervalJoin' || node.kind === 'windowJoin') {
+    if ('left' in node) {
       const left = build(node.left);
       const right = build(node.right);
       const factory = twoInputRegistry[node.kind] as TwoInputFactory<typeof node.kind>;

@@ -145,7 +145,7 @@ function windowText(w: WindowSpec): string {
 }
 
 /** `LEFT keys=[a@0 = b@1]`: a join's type and equality keys, each side's columns indexed in its own input. */
-function joinText(node: JoinInputs): string {
+function joinText(node: Pick<JoinInputs, 'joinType' | 'leftKeys' | 'rightKeys'>): string {
   const keys = node.leftKeys.map((k, i) => `${exprText(k)} = ${exprText(node.rightKeys[i]!)}`);
   return `${node.joinType.toUpperCase()} keys=[${keys.join(', ')}]`;
 }
@@ -200,6 +200,13 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       const right = ident(outputColumns(node.right)[node.rightTime]?.name ?? '?');
       const range = `right.${right}@${node.rightTime} - left.${left}@${node.leftTime} BETWEEN ${durationText(node.lowerMs)} AND ${durationText(node.upperMs)}`;
       out.push(`${pad}IntervalJoin: ${joinText(node)} time=[${range}]${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
+    }
+    case 'temporalJoin': {
+      const left = ident(outputColumns(node.left)[node.leftTime]?.name ?? '?');
+      const right = ident(outputColumns(node.right)[node.rightTime]?.name ?? '?');
+      out.push(`${pad}TemporalJoin: ${joinText(node)} as_of=left.${left}@${node.leftTime} version_time=right.${right}@${node.rightTime}${conditionText(node.condition)}`);
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
     }

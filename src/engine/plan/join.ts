@@ -58,8 +58,31 @@ export interface WindowJoinNode extends JoinInputs {
   readonly rightWindow: { readonly start: number; readonly end: number };
 }
 
+/**
+ * A stream joined with a table kept from another stream, by event time (Flink's temporal join,
+ * `JOIN rates FOR SYSTEM_TIME AS OF o.ts`): the right input's rows are versions of the table's rows,
+ * one per primary key (`rightKeys`, over the right input's columns) at each time; each left row is joined
+ * with the version of its key current at its time (the latest at or before it). A left row is emitted
+ * once the watermark (the smaller of the two inputs') is past its time, when every version that could
+ * apply has arrived; LEFT emits it with NULLs when no version applies. Versions older than the one
+ * current at the watermark are let go.
+ */
+export interface TemporalJoinNode {
+  readonly kind: 'temporalJoin';
+  readonly joinType: 'inner' | 'left';
+  readonly left: PlanNode;
+  readonly right: PlanNode;
+  readonly leftKeys: readonly Expr[];
+  readonly rightKeys: readonly Expr[];
+  /** Index into the left input's columns of the time each row looks the table up at. */
+  readonly leftTime: number;
+  /** Index into the right input's columns of each version's time. */
+  readonly rightTime: number;
+  readonly condition?: Expr;
+}
+
 /** The plan nodes with two inputs. */
-export type TwoInputNode = IntervalJoinNode | WindowJoinNode;
+export type TwoInputNode = IntervalJoinNode | WindowJoinNode | TemporalJoinNode;
 
 /**
  * A stream joined with a reference table (read from a file; see plan/table.ts): each input row is

@@ -135,6 +135,7 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
       return [...outputColumns(node.input), ...node.tableColumns];
     case 'intervalJoin':
     case 'windowJoin':
+    case 'temporalJoin':
       return [...outputColumns(node.left), ...outputColumns(node.right)];
     default:
       return unreachable(node, 'plan node', 'ValidationException');

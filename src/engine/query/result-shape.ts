@@ -78,6 +78,7 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
       case 'lookupJoin':
       case 'intervalJoin':
       case 'windowJoin':
+      case 'temporalJoin':
         return undefined;
       default:
         return unreachable(node, 'plan node');
@@ -102,6 +103,7 @@ function originIn(node: PlanNode, index: number, aggregate: AggregateNode): numb
     case 'lookupJoin':
     case 'intervalJoin':
     case 'windowJoin':
+    case 'temporalJoin':
       return undefined;
     default:
       return unreachable(node, 'plan node');
