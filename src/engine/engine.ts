@@ -16,6 +16,10 @@ import { join } from 'node:path';
 /** The folder of table files under the data directory, unless the server is told another. */
 export const TABLES_DIR = 'tables';
 import type { OnDemandScalingOptions, ShardLimits, StreamStore } from './stream/stream-store.js';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { UserFunctions } from './udf/user-functions.js';
+import { EddyError } from './errors.js';
 
 export interface EngineOptions {
   /** Where streams, the catalog and delivery state live; omitted means everything is in memory. */
@@ -31,6 +35,8 @@ export interface EngineOptions {
   readonly onDemandScaling?: OnDemandScalingOptions | false;
   readonly region?: string;
   readonly accountId?: string;
+  /** Open shards the account may have across its streams (default 500, AWS's quota in its largest regions). */
+  readonly shardLimit?: number;
   /**
    * Root of the delivery buckets (default `<dataDir>/files`). Without a data directory and without a
    * files root there is nowhere to deliver to, and the engine has no delivery manager.
@@ -39,6 +45,11 @@ export interface EngineOptions {
   readonly deliveryRetry?: RetryPolicy;
   /** Functions on streams: the operator's handler directory and the limits of each invocation. */
   readonly functions?: Pick<FunctionManagerOptions, 'functionsDir' | 'memoryMb' | 'timeoutMs' | 'concurrency' | 'retry'>;
+  /**
+   * The directory user functions (CREATE FUNCTION … AS 'module.js') are loaded from, and only from;
+   * without it, CREATE FUNCTION is refused.
+   */
+  readonly udfDir?: string;
   readonly queries?: {
     /** A shard without records for this long stops holding the watermark back. */
     readonly idleTimeoutMs?: number;
@@ -78,6 +89,8 @@ export interface Engine {
   readonly leases: LeaseTable;
   /** The rows of the reference tables, as lookup joins read them. */
   readonly tables: ReferenceTables;
+  /** The directory of user functions; absent unless the engine was given one. */
+  readonly userFunctions: UserFunctions | undefined;
   readonly clock: Clock;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
@@ -96,6 +109,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     ...(options.onDemandScaling === undefined ? {} : { onDemandScaling: options.onDemandScaling }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
+    ...(options.shardLimit === undefined ? {} : { shardLimit: options.shardLimit }),
   });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeOpened = async (): Promise<void> => {
@@ -147,12 +161,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     // A table whose file does not load now keeps its error (in its status) until it is refreshed.
     for (const table of catalog.listTables()) if (table.source.kind === 'file') await tables.load(table).catch(() => undefined);
 
+    const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
     const queries = new QueryManager({
       tables,
       store,
       catalog,
       clock,
+      ...(userFunctions === undefined ? {} : { userFunctions }),
       ...(q.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: q.idleTimeoutMs }),
       ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
       ...(q.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: q.idleCheckIntervalMs }),
@@ -174,6 +190,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       functions,
       leases,
       tables,
+      userFunctions,
       clock,
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),
@@ -206,4 +223,17 @@ async function dropOrphanSchemas(catalog: Catalog, store: StreamStore): Promise<
   for (const name of catalog.streamNames()) {
     if (!existing.has(name) && !name.startsWith(INTERNAL_STREAM_PREFIX)) await catalog.dropStream(name);
   }
+}
+
+/** The directory of user functions, which must exist; TypeScript modules work when `typescript` is installed. */
+async function openUserFunctions(dir: string): Promise<UserFunctions> {
+  const found = await stat(dir).catch(() => undefined);
+  if (!found?.isDirectory()) throw new EddyError('InvalidArgumentException', `User function directory ${dir} is not a directory.`);
+  let typescript: string | undefined;
+  try {
+    typescript = createRequire(import.meta.url).resolve('typescript/package.json');
+  } catch {
+    typescript = undefined;
+  }
+  return new UserFunctions({ dir, ...(typescript === undefined ? {} : { typescript }) });
 }

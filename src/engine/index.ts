@@ -38,6 +38,7 @@ export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
 export { parseConsumerArn, parseStreamArn } from './stream/stream-arns.js';
 export { latestRecords } from './stream/latest-records.js';
+export { formatShardId, resolveShardId } from './stream/shard-id.js';
 export { repairDataDir } from './stream/repair-data-dir.js';
 export type { DataDirRepairReport, RepairDataDirOptions, RepairedRecordRange, ShardRepairReport } from './stream/repair-data-dir.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
@@ -70,7 +71,12 @@ export type { QueryManagerOptions, StartQueryOptions } from './query/query-manag
 export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
 export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';
 export type { BadRecord } from './query/pipeline.js';
+export type { BadRecordEntry } from './query/bad-record-sink.js';
+export type { DecodeWarning } from './query/decode-warnings.js';
 export { resultShape } from './query/result-shape.js';
+// How a changelog's rows carry their kind (`_op`), for programs that read results.
+export { ROW_KIND_COLUMN, ROW_KINDS } from './plan/changelog.js';
+export type { ChangelogMode, RowKind } from './plan/changelog.js';
 export type { ResultShape } from './query/result-shape.js';
 export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
 export type { ResultListener, SubscribeOptions, Subscription } from './query/result-hub.js';
@@ -83,6 +89,7 @@ export { buildOperators, operatorRegistry } from './operators/registry.js';
 export type { Collector, Operator, OperatorContext } from './operators/operator.js';
 export { RecordDecoder } from './batch/record-decoder.js';
 export { batchToRows } from './batch/rows.js';
+export { utf8TextOrNull } from './batch/utf8.js';
 export type { Row } from './batch/rows.js';
 export { compileExpr } from './expr/compile-expr.js';
 export { explainCodegen } from './operators/explain-codegen.js';
@@ -96,8 +103,16 @@ export { FunctionManager, parseCreateRequest, parseUpdateRequest, parseFunctionN
 export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, MappingShardPosition, MappingState, MappingStats, MappingView, StartingPosition, UpdateMappingRequest } from './functions/index.js';
 export { SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
+export type { UserFunctionSchema } from './plan/user-function.js';
 export type { QueryPlan } from './plan/plan.js';
 export type { TableSchema, TableSource } from './plan/table.js';
 export { ReferenceTables } from './tables/reference-tables.js';
 export type { ReferenceTableStatus } from './tables/reference-tables.js';
 export { TABLES_DIR } from './engine.js';
+// Built-in functions: sql/ checks literal patterns, formats and paths with the engine's own readers.
+export { compileRe2 } from './expr/regex-pattern.js';
+export { compileJavaDatePattern } from './expr/java-date-pattern.js';
+export { compileDateParser } from './expr/java-date-parse.js';
+export { parseJsonPath } from './expr/json-kernels.js';
+export { MAX_STRING_LENGTH } from './expr/kernel.js';
+export { modulePathProblem } from './udf/user-functions.js';

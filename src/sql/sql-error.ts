@@ -19,6 +19,9 @@ export type SqlErrorCode =
   | 'StreamExists'
   | 'UnknownTable'
   | 'TableExists'
+  | 'ViewExists'
+  | 'UnknownView'
+  | 'FunctionExists'
   /** Text too long, or nested too deeply, to compile safely. */
   | 'LimitExceeded';
 

@@ -2,7 +2,7 @@
 // primary key), DROP TABLE, ALTER TABLE … REFRESH and SHOW TABLES, checked against the catalog.
 
 import { isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type RecordFormat, type TableSchema, type TableSource } from '../engine/plan/index.js';
-import type { ColumnDefinition, Expression, Name, OptionEntry, Statement } from './ast.js';
+import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Statement } from './ast.js';
 import type { CompiledStatement } from './compiled-statement.js';
 import { closest, didYouMean } from './did-you-mean.js';
 import { nameMatches } from './scope.js';
@@ -14,7 +14,7 @@ type WithoutText<T> = T extends unknown ? Omit<T, 'sql' | 'span'> : never;
 
 /** What table DDL borrows from the stream DDL: the record format of columns with PATHs, and watermark delays. */
 export interface FormatRules {
-  format(statement: { readonly columns: readonly ColumnDefinition[] }, options: { format?: { value: string }; delimiter?: { value: string; entry: OptionEntry } }): RecordFormat;
+  format(statement: { readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[] }, options: { format?: { value: string }; delimiter?: { value: string; entry: OptionEntry } }): RecordFormat;
   watermarkDelay(expr: Expression, column: string): number;
 }
 

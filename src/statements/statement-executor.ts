@@ -17,6 +17,7 @@ import {
   type ShardDamage,
   type StreamSchema,
   type StreamStore,
+  type UserFunctionSchema,
 } from '../engine/index.js';
 import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from './statement-result.js';
@@ -33,6 +34,21 @@ export interface StatementExecutorDeps {
    * keeps a new SELECT's first rows for its first WebSocket subscriber this way.
    */
   readonly held?: { hold(queryId: string): void; release(queryId: string): void };
+  /** Ends SELECTs started for their client alone once no one watches them (the HTTP API's WebSockets do). */
+  readonly ephemeral?: { started(queryId: string): void; forget(queryId: string): void };
+  /**
+   * The directory of user functions: CREATE FUNCTION loads the module there to check it has the function.
+   * Without it, CREATE FUNCTION is refused.
+   */
+  readonly userFunctions?: { check(module: string, name: string, returns: UserFunctionSchema['returns']): Promise<void> } | undefined;
+}
+
+export interface ExecuteOptions {
+  /**
+   * The SELECTs of the script are for the caller's own display: they are not kept across restarts and
+   * end when the last WebSocket watching them closes. INSERT INTO queries run on regardless.
+   */
+  readonly ephemeral?: boolean;
 }
 
 /** Sees each compiled statement before any of a script runs; throws to refuse the script. */
@@ -68,12 +84,12 @@ export class StatementExecutor {
    * Compiles and runs one or more statements in order; the first failure stops the script. `authorize`
    * sees every statement before any runs, so a script with one forbidden statement changes nothing.
    */
-  execute(sql: string, authorize?: StatementCheck): Promise<StatementResult[]> {
+  execute(sql: string, authorize?: StatementCheck, options: ExecuteOptions = {}): Promise<StatementResult[]> {
     return this.exclusive(async () => {
       const statements = compileSql(sql, this.deps.catalog);
       if (authorize) statements.forEach(authorize);
       const results: StatementResult[] = [];
-      for (const statement of statements) results.push(await this.run(statement, sql));
+      for (const statement of statements) results.push(await this.run(statement, sql, options));
       return results;
     });
   }
@@ -105,6 +121,7 @@ export class StatementExecutor {
 
   /** Stops a query and forgets it, removing it from the catalog (a query that could not resume too). */
   async deleteQuery(id: string): Promise<void> {
+    this.deps.ephemeral?.forget(id);
     await this.deps.queries.stopQuery(id);
     this.deps.held?.release(id);
   }
@@ -135,9 +152,9 @@ export class StatementExecutor {
     return result;
   }
 
-  private async run(statement: CompiledStatement, script: string): Promise<StatementResult> {
+  private async run(statement: CompiledStatement, script: string, options: ExecuteOptions): Promise<StatementResult> {
     try {
-      return await this.runStatement(statement, script);
+      return await this.runStatement(statement, script, options);
     } catch (e) {
       // Engine mistakes point at the statement that caused them; refusals (a name taken, a limit reached) keep their code.
       if (isEddyError(e) && e.fault === 'user' && !isRefusal(e, statement.kind) && !(e instanceof SqlError)) {
@@ -147,7 +164,7 @@ export class StatementExecutor {
     }
   }
 
-  private async runStatement(statement: CompiledStatement, script: string): Promise<StatementResult> {
+  private async runStatement(statement: CompiledStatement, script: string, options: ExecuteOptions): Promise<StatementResult> {
     const { store, catalog } = this.deps;
     const sql = statement.sql;
     switch (statement.kind) {
@@ -176,6 +193,74 @@ export class StatementExecutor {
         if (exists) await store.deleteStream(name);
         await catalog.dropStream(name);
         return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped` };
+      }
+      case 'createView': {
+        const name = statement.name;
+        if (catalog.view(name)) {
+          return { kind: 'createView', sql, view: name, action: 'unchanged', message: `View '${name}' already exists; nothing changed` };
+        }
+        await catalog.putView(statement.view);
+        const kept = statement.view.temporary ? ' (temporary: kept until the server stops)' : '';
+        return { kind: 'createView', sql, view: name, action: 'created', message: `View '${name}' created${kept}` };
+      }
+      case 'dropView': {
+        const name = statement.name;
+        if (!catalog.view(name)) return { kind: 'dropView', sql, view: name, dropped: false, message: `View '${name}' does not exist; nothing dropped` };
+        await catalog.dropView(name);
+        return { kind: 'dropView', sql, view: name, dropped: true, message: `View '${name}' dropped` };
+      }
+      case 'showViews':
+        return {
+          kind: 'showViews',
+          sql,
+          columns: [
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'temporary', type: 'BOOLEAN' },
+            { name: 'columns', type: 'VARCHAR' },
+            { name: 'query', type: 'VARCHAR' },
+          ],
+          rows: catalog.listViews().map((v) => ({
+            name: v.name,
+            temporary: v.temporary === true,
+            columns: v.columns.map((c) => `${c.name} ${c.type}`).join(', '),
+            query: v.query,
+          })),
+        };
+      case 'createFunction': {
+        const name = statement.name;
+        if (catalog.userFunction(name)) {
+          return { kind: 'createFunction', sql, function: name, action: 'unchanged', message: `Function '${name}' already exists; nothing changed` };
+        }
+        const functions = this.deps.userFunctions;
+        if (!functions) {
+          throw new SqlError('InvalidStatement', 'CREATE FUNCTION needs a directory of user functions: start the server with eddy serve --udf-dir <directory>', statement.span, script);
+        }
+        const fn = statement.fn;
+        await functions.check(fn.module, fn.name, fn.returns);
+        await catalog.putUserFunction(fn);
+        const kept = fn.temporary ? ' (temporary: kept until the server stops)' : '';
+        return { kind: 'createFunction', sql, function: name, action: 'created', message: `Function '${name}' created from ${fn.module}, returning ${fn.returns}${kept}` };
+      }
+      case 'dropFunction': {
+        const name = statement.name;
+        if (!catalog.userFunction(name)) return { kind: 'dropFunction', sql, function: name, dropped: false, message: `Function '${name}' does not exist; nothing dropped` };
+        await catalog.dropUserFunction(name);
+        return { kind: 'dropFunction', sql, function: name, dropped: true, message: `Function '${name}' dropped` };
+      }
+      case 'showFunctions': {
+        const user = catalog.listUserFunctions().map((f) => ({ name: f.name, kind: f.temporary ? 'user (temporary)' : 'user', returns: f.returns, module: f.module }));
+        const builtins = statement.user ? [] : statement.builtins.map((name) => ({ name, kind: 'built-in', returns: null, module: null }));
+        return {
+          kind: 'showFunctions',
+          sql,
+          columns: [
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'kind', type: 'VARCHAR' },
+            { name: 'returns', type: 'VARCHAR' },
+            { name: 'module', type: 'VARCHAR' },
+          ],
+          rows: [...user, ...builtins],
+        };
       }
       case 'showStreams':
         return {
@@ -221,11 +306,12 @@ export class StatementExecutor {
         };
       case 'describe': {
         const s = statement.stream;
-        const declared = s.columns.map((c) => ({
-          column: c.name,
-          type: c.type,
-          note: s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : null,
-        }));
+        const declared = s.columns.map((c, i) => {
+          const computed = s.computed?.find((k) => k.column === i);
+          const watermark = s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : undefined;
+          const note = computed ? `AS ${computed.sql}${computed.proctime ? ' (processing time)' : ''}${watermark ? `; ${watermark}` : ''}` : watermark;
+          return { column: c.name, type: c.type, note: note ?? null };
+        });
         const system = SYSTEM_COLUMNS.map((c) => ({ column: c.name, type: c.type, note: 'system' }));
         return {
           kind: 'describe',
@@ -248,7 +334,7 @@ export class StatementExecutor {
         return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
       case 'query':
       case 'insert': {
-        const status = await this.start(statement, script, undefined);
+        const status = await this.start(statement, script, undefined, options.ephemeral === true && statement.kind === 'query');
         return { kind: statement.kind, sql, query: summary(status) };
       }
       default:
@@ -256,12 +342,14 @@ export class StatementExecutor {
     }
   }
 
-  private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined): Promise<QueryStatus> {
+  private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined, ephemeral = false): Promise<QueryStatus> {
     const id = randomUUID();
     const held = statement.kind === 'query' ? this.deps.held : undefined;
     held?.hold(id);
     try {
-      return await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }) });
+      const status = await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }), ...(ephemeral ? { ephemeral } : {}) });
+      if (ephemeral) this.deps.ephemeral?.started(id);
+      return status;
     } catch (e) {
       held?.release(id);
       // A taken query name (409) or the query limit (429) is not a mistake in the SQL text.

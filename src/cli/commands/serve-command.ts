@@ -7,6 +7,18 @@ import { UsageError } from '../cli-options.js';
 import { type Command, EXIT } from '../command.js';
 import { openFileLimit } from '../open-file-limit.js';
 
+/** The transitional states' options, as kinesalite names them. */
+const TRANSITIONS = [
+  { option: 'create-stream-ms', key: 'createStreamMs', state: 'CREATING', after: 'CreateStream' },
+  { option: 'delete-stream-ms', key: 'deleteStreamMs', state: 'DELETING', after: 'DeleteStream' },
+  { option: 'update-stream-ms', key: 'updateStreamMs', state: 'UPDATING', after: 'SplitShard, MergeShards, UpdateShardCount and UpdateStreamMode' },
+] as const;
+/**
+ * The server's default for each (DEFAULT_STREAM_TRANSITION_MS), named here for the help without loading
+ * the server; a test holds the two equal.
+ */
+export const SERVE_STREAM_TRANSITION_MS = 500;
+
 /** Connections allowed by default, unless that is more than half the process's open-file limit. */
 const DEFAULT_MAX_CONNECTIONS = 10_000;
 
@@ -73,6 +85,14 @@ export const serveCommand: Command = {
       placeholder: 'n',
     },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
+    { name: 'shard-limit', type: 'integer', description: "Open shards the account may have across its streams (Kinesis's account quota).", defaultText: '500', placeholder: 'n' },
+    ...TRANSITIONS.map(({ option, state, after }) => ({
+      name: option,
+      type: 'integer' as const,
+      description: `How long Kinesis clients see a stream ${state} after ${after} (0: never).`,
+      defaultText: String(SERVE_STREAM_TRANSITION_MS),
+      placeholder: 'ms',
+    })),
     {
       name: 'max-connections',
       type: 'integer',
@@ -96,6 +116,7 @@ export const serveCommand: Command = {
     { name: 'function-timeout', type: 'integer', description: 'Seconds one handler invocation may run before its worker is stopped and the batch retried.', defaultText: '60', placeholder: 'seconds' },
     { name: 'function-memory', type: 'integer', description: 'Heap limit of each handler worker thread, MB.', defaultText: '256', placeholder: 'MB' },
     { name: 'function-concurrency', type: 'integer', description: 'Invocations in flight per function (one worker thread each).', defaultText: '4', placeholder: 'n' },
+    { name: 'udf-dir', type: 'string', description: 'Directory of user function modules (.js, .mjs; .ts, .mts with typescript installed) that CREATE FUNCTION may name; CREATE FUNCTION is refused without it.', placeholder: 'path' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
   ],
   async run(values, io) {
@@ -115,6 +136,15 @@ export const serveCommand: Command = {
     const maxTableRows = values['max-table-rows'] as number | undefined;
     if (maxTableRows !== undefined && maxTableRows < 1) throw new UsageError(`argument --max-table-rows: ${maxTableRows} must be at least 1`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
+    const shardLimit = values['shard-limit'] as number | undefined;
+    if (shardLimit !== undefined && shardLimit < 1) throw new UsageError(`argument --shard-limit: ${shardLimit} must be at least 1`);
+    const streamTransitions: Record<string, number> = {};
+    for (const { option, key } of TRANSITIONS) {
+      const ms = values[option] as number | undefined;
+      if (ms === undefined) continue;
+      if (ms < 0) throw new UsageError(`argument --${option}: ${ms} must be 0 or more`);
+      streamTransitions[key] = ms;
+    }
     const fileLimit = openFileLimit();
     let maxConnections = values['max-connections'] as number | undefined;
     if (maxConnections !== undefined && maxConnections < 1) throw new UsageError(`argument --max-connections: ${maxConnections} must be at least 1`);
@@ -142,6 +172,17 @@ export const serveCommand: Command = {
       }
       if (!isDir) throw new UsageError(`argument --functions-dir: ${functionsDir} is not a directory`);
     }
+    const udfDir = values['udf-dir'] !== undefined ? resolve(values['udf-dir'] as string) : undefined;
+    if (udfDir !== undefined) {
+      const { statSync } = await import('node:fs');
+      let isDir = false;
+      try {
+        isDir = statSync(udfDir).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (!isDir) throw new UsageError(`argument --udf-dir: ${udfDir} is not a directory`);
+    }
     const tlsCert = values['tls-cert'] as string | undefined;
     const tlsKey = values['tls-key'] as string | undefined;
     if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError(tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
@@ -161,23 +202,13 @@ export const serveCommand: Command = {
     const allowedOrigins = list('allowed-origins');
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { consoleAssets }, { lambdaApi }, { functionRoutes }, { consumerGroupRoutes }, { renderFunctionMetrics }] = await Promise.all([
-      import('../../engine/index.js'),
-      import('../../server/app.js'),
-      import('../../server/http/sql-api.js'),
-      import('../../server/firehose-api/firehose-service.js'),
-      import('../../server/firehose-api/delivery-metrics-text.js'),
-      import('../../server/http/query-metrics-text.js'),
-      import('../../server/console/console-assets.js'),
-      import('../../server/lambda-api/lambda-api.js'),
-      import('../../server/http/function-routes.js'),
-      import('../../server/http/consumer-group-routes.js'),
-      import('../../server/lambda-api/function-metrics-text.js'),
-    ]);
+    const [{ createEngine }, { buildEddyApp }] = await Promise.all([import('../../engine/index.js'), import('../../server/eddy-app.js')]);
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
+      ...(udfDir !== undefined ? { udfDir } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
+      ...(shardLimit !== undefined ? { shardLimit } : {}),
       queries: {
         ...(idleTimeoutSeconds !== undefined ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
         ...(maxBatchMillis !== undefined ? { maxBatchMillis } : {}),
@@ -196,30 +227,13 @@ export const serveCommand: Command = {
       },
     });
     const delivery = engine.delivery;
-    let app: ReturnType<typeof buildServer>;
+    let app: ReturnType<typeof buildEddyApp>;
     try {
-      app = buildServer({
-        store: engine.store,
-        clock: engine.clock,
+      app = buildEddyApp({
+        engine,
         logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
-        services: delivery ? [firehoseService({ delivery })] : [],
-        plugins: [
-          sqlApi({
-            engine,
-            extraRoutes: [
-              (authorize) => functionRoutes({ functions: engine.functions, authorize }),
-              (authorize) => consumerGroupRoutes({ leases: engine.leases, store: engine.store, authorize }),
-            ],
-          }),
-          lambdaApi({ functions: engine.functions }),
-          consoleAssets(),
-        ],
-        metrics: [
-          () => renderQueryMetrics(engine.queries.listQueries()),
-          () => renderFunctionMetrics(engine.functions.list()),
-          ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : []),
-        ],
         ...(tls ? { tls } : {}),
+        streamTransitions,
         maxConnections,
         auth: {
           credentials,
@@ -256,7 +270,9 @@ export const serveCommand: Command = {
     });
     const scheme = tls ? 'https' : 'http';
     const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
-    const functionsLine = functionsDir !== undefined ? `Functions load handler modules from ${functionsDir}.` : 'Functions are off: they need --functions-dir.';
+    const functionsLine =
+      (functionsDir !== undefined ? `Functions load handler modules from ${functionsDir}.` : 'Functions are off: they need --functions-dir.') +
+      (udfDir !== undefined ? `\nCREATE FUNCTION loads user functions from ${udfDir}.` : '');
     const sources = [...(credentialsFile !== undefined ? [resolve(credentialsFile)] : []), ...(fromEnv.length > 0 ? ['EDDY_ACCESS_KEY_ID'] : [])];
     const tokens = credentials.filter((c) => c.bearerToken !== undefined).length;
     const authentication =

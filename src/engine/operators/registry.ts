@@ -10,7 +10,12 @@ import { Filter } from './filter.js';
 import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
+import { OverAggregate } from './over-aggregate.js';
+import { TopN } from './top-n.js';
+import { Deduplicate } from './deduplicate.js';
 import { Source } from './source.js';
+import { changelogMode, TAKES_CHANGELOG } from '../plan/changelog.js';
+import { EddyError } from '../errors.js';
 import { WindowTable } from './window-table.js';
 import { IntervalJoin } from './interval-join.js';
 import { WindowJoin } from './window-join.js';
@@ -24,6 +29,8 @@ export interface BuildOptions extends ExprContext {
   readonly maxStateKeys?: number;
   /** The reference tables lookup joins read; without them, a lookup join builds but cannot run. */
   readonly tables?: LookupTables;
+  /** Decode every source column, not only those the plan reads (late rows are written whole). */
+  readonly allSourceColumns?: boolean;
 }
 
 type OneInputKind = Exclude<PlanNode['kind'], TwoInputNode['kind']>;
@@ -45,6 +52,9 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
   lookupJoin: (node, input, o) => new LookupJoin(node, input, o),
+  overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
+  topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
+  deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
 };
 
 export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {
@@ -86,10 +96,17 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
   const operators: (Operator | TwoInputOperator)[] = [];
   const nodes: PlanNode[] = [];
   const edges: PlanEdge[] = [];
+  /** A node that needs rows never revised may not read one that emits a changelog. */
+  const checkInput = (node: PlanNode, input: PlanNode): void => {
+    if (!TAKES_CHANGELOG[node.kind] && changelogMode(input) === 'retract') {
+      throw new EddyError('ValidationException', `a ${node.kind} node needs rows that are never revised, but its input (${input.kind}) emits a changelog`);
+    }
+  };
   /** Builds a subtree; returns its output columns and a way to say where its output goes. */
   const build = (node: PlanNode): { columns: readonly ColumnSchema[]; connect: (edge: PlanEdge) => void } => {
     if (node.kind === 'source') {
-      const source = new Source(node, used.get(node));
+      // Late rows are written whole, with where they came from: every source column is decoded then.
+      const source = new Source(node, options.allSourceColumns ? undefined : used.get(node), options);
       const i = sources.push(source) - 1;
       sourceEdges.push(TO_OUTPUT);
       return { columns: source.outputColumns, connect: (edge) => (sourceEdges[i] = edge) };
@@ -97,6 +114,8 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     let op: Operator | TwoInputOperator;
     let connectInputs: (to: number) => void;
     if ('left' in node) {
+      checkInput(node, node.left);
+      checkInput(node, node.right);
       const left = build(node.left);
       const right = build(node.right);
       const factory = twoInputRegistry[node.kind] as TwoInputFactory<typeof node.kind>;
@@ -106,6 +125,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
         right.connect({ to, side: 1 });
       };
     } else {
+      checkInput(node, node.input);
       const input = build(node.input);
       const factory = operatorRegistry[node.kind] as Factory<typeof node.kind>;
       op = factory(node as never, input.columns, options);

@@ -5,6 +5,7 @@ import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
 import type { JoinInputs } from './join.js';
+import type { OverCall, OverFrame, SortKey } from './over.js';
 import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type WindowSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
@@ -168,7 +169,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       out.push(
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
-          `event_time=${timeName}@${node.eventTime.column} watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`,
+          `event_time=${timeName}@${node.eventTime.column} ${node.eventTime.processingTime ? 'processing_time' : `watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`}` +
+          `${node.computed?.length ? ` computed=[${node.computed.map((c) => `${ident(node.columns[c.column]?.name ?? '?')} := ${c.proctime ? 'PROCTIME()' : exprText(c.expr)}`).join(', ')}]` : ''}`,
       );
       return;
     }
@@ -180,12 +182,16 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       return nodeLines(node.input, depth + 1, out);
     case 'windowAggregate': {
       out.push(
-        `${pad}WindowAggregate: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+        `${pad}WindowAggregate: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+          (node.allowedLatenessMs ? ` allowed_lateness=${durationText(node.allowedLatenessMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
     }
     case 'groupAggregate':
-      out.push(`${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`);
+      out.push(
+        `${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+          (node.emitEveryMs ? ` emit_every=${durationText(node.emitEveryMs)}` : ''),
+      );
       return nodeLines(node.input, depth + 1, out);
     case 'windowTable':
       out.push(`${pad}WindowTable: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn}`);
@@ -216,14 +222,53 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
     }
+    case 'overAggregate':
+      out.push(
+        `${pad}OverAggregate: partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)} frame=${frameText(node.frame)} calls=[${node.calls.map(overCallText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    case 'topN': {
+      const window = node.windowEndColumn === undefined ? '' : ` window_end=${inputColumn(node.input, node.windowEndColumn)}`;
+      out.push(
+        `${pad}TopN: ${node.fn.toUpperCase()}() <= ${node.limit} partition=[${named(node.partitionBy)}] order=[${node.orderBy.map(sortKeyText).join(', ')}]${window}${rankText(node.rankColumn)}`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    }
+    case 'deduplicate':
+      out.push(`${pad}Deduplicate: keep=${node.keep} partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)}${node.keep === 'first' ? '' : ' DESC'}${rankText(node.rankColumn)}`);
+      return nodeLines(node.input, depth + 1, out);
     default:
       return unreachable(node, 'plan node');
   }
 }
 
+function inputColumn(input: PlanNode, index: number): string {
+  return `${ident(outputColumns(input)[index]?.name ?? '?')}@${index}`;
+}
+
+function frameText(frame: OverFrame): string {
+  if (frame.kind === 'rows') return `ROWS BETWEEN ${frame.preceding === null ? 'UNBOUNDED' : frame.preceding} PRECEDING AND CURRENT ROW`;
+  return `RANGE BETWEEN ${frame.precedingMs === null ? 'UNBOUNDED' : intervalText(frame.precedingMs)} PRECEDING AND CURRENT ROW`;
+}
+
+function overCallText(c: OverCall): string {
+  const args = c.fn === 'count_star' ? ['*'] : [exprText(c.arg!), ...(c.offset === undefined ? [] : [String(c.offset)]), ...(c.default === undefined ? [] : [exprText(c.default)])];
+  return `${ident(c.name)} := ${c.fn === 'count_star' ? 'COUNT' : c.fn.toUpperCase()}(${args.join(', ')})`;
+}
+
+function sortKeyText(k: SortKey): string {
+  return `${exprText(k.expr)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`;
+}
+
+function rankText(column: string | undefined): string {
+  return column === undefined ? '' : ` rank=${ident(column)}`;
+}
+
 /** The EXPLAIN text of a plan: its sink and output columns, then the node tree from the root down. */
 export function explainPlan(plan: QueryPlan): string {
   const out = [`Sink: ${sinkText(plan.sink)} columns=[${plan.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')}]`];
+  if (plan.badRecords) out.push(`Bad records: stream ${plan.badRecords.stream}`);
+  if (plan.lateRows) out.push(`Late rows: stream ${plan.lateRows.stream}`);
   nodeLines(plan.root, 1, out);
   return out.join('\n');
 }

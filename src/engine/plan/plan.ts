@@ -4,7 +4,8 @@
 
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
-import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
+import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
+import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat } from './schema.js';
 import type { LookupJoinNode, TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
 
@@ -14,6 +15,8 @@ export interface EventTime {
   readonly column: number;
   /** Bounded out-of-orderness: watermark = max event time seen - delay. 0 for `_arrival_time`. */
   readonly watermarkDelayMs: number;
+  /** A PROCTIME() column: the watermark is the query's clock, so windows close on time without new rows. */
+  readonly processingTime?: true;
 }
 
 /** Sizes and slides in milliseconds; windows are half-open [start, end) and aligned to the epoch. */
@@ -51,7 +54,10 @@ export type PlanNode =
   | GroupAggregateNode
   | WindowTableNode
   | LookupJoinNode
-  | TwoInputNode;
+  | TwoInputNode
+  | OverAggregateNode
+  | TopNNode
+  | DeduplicateNode;
 
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
@@ -67,6 +73,8 @@ export interface SourceNode {
   /** The declared columns only (not the system columns, which always follow them). */
   readonly columns: readonly ColumnSchema[];
   readonly eventTime: EventTime;
+  /** Declared columns computed from the others as each batch is decoded (see ComputedColumn). */
+  readonly computed?: readonly ComputedColumn[];
 }
 
 export interface FilterNode {
@@ -84,8 +92,11 @@ export interface ProjectNode {
 
 /**
  * Groups rows into event-time windows and keys; emits one row per (window, key) when the watermark
- * passes the window's end. Output columns: window_start, window_end (TIMESTAMP), then the keys, then
- * the aggregates, in order. Rows whose time is behind the watermark on arrival are dropped and counted.
+ * passes the window's end (EMIT ON WINDOW CLOSE). Output columns: window_start, window_end (TIMESTAMP),
+ * then the keys, then the aggregates, in order. A row counts in every window it belongs to that has not
+ * closed yet, however it was batched; a row whose every window has closed (and, with allowed lateness,
+ * been kept that much longer) is late: dropped, counted, and sent to the plan's late-rows stream if it
+ * has one.
  */
 export interface WindowAggregateNode {
   readonly kind: 'windowAggregate';
@@ -95,17 +106,28 @@ export interface WindowAggregateNode {
   readonly timeColumn: number;
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+  /**
+   * How long a window still takes late rows after it has closed, in ms (absent: 0). Each late row in
+   * that time revises the window's row with a -U/+U pair, so the output is a changelog (changelog.ts).
+   */
+  readonly allowedLatenessMs?: number;
 }
 
 /**
- * GROUP BY without a window: a continuously updated aggregate. Emits, for every key touched by a
- * batch, its new aggregate row (an upsert changelog, as ksqlDB tables do). Output: keys, then aggregates.
+ * GROUP BY without a window: a continuously updated aggregate, emitted as a changelog (changelog.ts):
+ * a group's first row is +I, and each change of it a -U (the row it had) and +U (the row it has now)
+ * pair; a batch that leaves a group's row as it was emits nothing for it. Output: keys, then aggregates.
  */
 export interface GroupAggregateNode {
   readonly kind: 'groupAggregate';
   readonly input: PlanNode;
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+  /**
+   * EMIT CHANGES EVERY: a group's changes are held and emitted together at most once per this many ms
+   * of the query's clock (one -U/+U pair for all of them). Absent: after every batch.
+   */
+  readonly emitEveryMs?: number;
 }
 
 /** The output columns of a plan node, in order: what a parent's column indexes refer to. */
@@ -137,6 +159,11 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
     case 'windowJoin':
     case 'temporalJoin':
       return [...outputColumns(node.left), ...outputColumns(node.right)];
+    case 'overAggregate':
+      return [...outputColumns(node.input), ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
+    case 'topN':
+    case 'deduplicate':
+      return [...outputColumns(node.input), ...(node.rankColumn === undefined ? [] : [{ name: node.rankColumn, type: 'BIGINT' as const }])];
     default:
       return unreachable(node, 'plan node', 'ValidationException');
   }
@@ -159,6 +186,17 @@ export interface QueryPlan {
   readonly sink: SinkSpec;
   /** Output columns of root, as subscribers see them. */
   readonly columns: readonly ColumnSchema[];
+  /**
+   * `WITH (bad_records = 'stream')`: each record the query cannot decode is also written to this
+   * stream, as a JSON record describing it (see query/bad-record-sink.ts). Absent: they are only counted.
+   */
+  readonly badRecords?: { readonly stream: string };
+  /**
+   * `WITH (late_rows = 'stream')`: each row too late for every window it belongs to is also written to
+   * this stream, as a JSON record saying where it came from and why it was late (query/late-row-sink.ts).
+   * Absent: late rows are only counted.
+   */
+  readonly lateRows?: { readonly stream: string };
 }
 
 /** The reference tables a plan's lookup joins read, each once, found defensively like sourceStreams. */

@@ -16,6 +16,9 @@ import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
 import type { WorkMeter } from '../expr/work-meter.js';
+import type { UserFunctionInvoker } from '../expr/udf-call.js';
+import { lateRowEntries, type LateRowEntry } from './late-row-sink.js';
+import type { UndecodedRecord } from '../batch/record-decoder.js';
 
 export interface PipelineMetrics extends OperatorMetrics {
   inputRecords: number;
@@ -37,6 +40,8 @@ export interface BadRecord {
   /** The data's first BAD_RECORD_KEPT_BYTES bytes: a copy, so the batch it came in is not kept alive. */
   readonly data: Uint8Array;
   readonly error: string;
+  /** Its index in the KPL aggregate it came in, when it came in one. */
+  readonly subSequenceNumber?: number;
 }
 
 export const BAD_RECORD_KEPT_BYTES = 4096;
@@ -59,6 +64,10 @@ export class Pipeline {
   private readonly ctx: OperatorContext;
   private readonly collectors: Collector[];
   private output: RecordBatch[] = [];
+  /** Late rows since the last takeLateRows(), kept only when the plan sends them somewhere. */
+  private lateRows: LateRowEntry[] = [];
+  /** Records that did not decode since the last takeBadRecords(), kept only when the plan sends them somewhere. */
+  private badRecords: BadRecord[] = [];
   private readonly sourceEdges: readonly PlanEdge[];
   private readonly edges: readonly PlanEdge[];
   /** The watermark each operator was last given (a join: its output's). */
@@ -75,8 +84,26 @@ export class Pipeline {
    * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts); `tables` are the
    * reference tables lookup joins read.
    */
-  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter, maxStateKeys?: number, tables?: LookupTables) {
-    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(tables ? { tables } : {}) });
+  constructor(
+    readonly plan: QueryPlan,
+    clock: Clock = systemClock,
+    meter?: WorkMeter,
+    maxStateKeys?: number,
+    /** Names the query in the late rows it writes (see late-row-sink.ts). */
+    queryId = '',
+    /** Runs the user functions (CREATE FUNCTION) the plan calls. */
+    udfs?: UserFunctionInvoker,
+    tables?: LookupTables,
+  ) {
+    // A late row is written whole, with where it came from: every source column is decoded then.
+    const built = buildOperators(plan.root, {
+      clock,
+      ...(meter ? { meter } : {}),
+      ...(maxStateKeys === undefined ? {} : { maxStateKeys }),
+      ...(plan.lateRows ? { allSourceColumns: true } : {}),
+      ...(udfs ? { udfs } : {}),
+      ...(tables ? { tables } : {}),
+    });
     this.source = built.source;
     this.sources = built.sources;
     this.operators = built.operators;
@@ -97,7 +124,10 @@ export class Pipeline {
         throw new EddyError('InternalFailure', `the ${this.kinds[i]} operator keeps state but gives no snapshotVersion`);
       }
     }
-    this.ctx = { clock, metrics: this.metrics };
+    const stream = this.source.node.stream;
+    this.ctx = plan.lateRows
+      ? { clock, metrics: this.metrics, late: (rows) => this.lateRows.push(...lateRowEntries(rows, queryId, stream)) }
+      : { clock, metrics: this.metrics };
     const ops = this.operators;
     this.collectors = ops.map((_, i) => ({ emit: (b: RecordBatch) => this.deliver(this.edges[i]!, b) }));
     for (const op of ops) op.onStart?.(this.ctx);
@@ -126,18 +156,9 @@ export class Pipeline {
     if (decoded.errors > 0) {
       this.metrics.decodeErrors += decoded.errors;
       this.metrics.lastDecodeError = decoded.lastError;
-      const bad = decoded.lastBad;
-      if (bad && decoded.lastError !== undefined) {
-        this.metrics.lastBadRecord = {
-          shardId,
-          sequenceNumber: bad.sequenceNumber,
-          partitionKey: bad.partitionKey,
-          arrivalTimestamp: bad.arrivalTimestamp,
-          bytes: bad.data.length,
-          data: bad.data.slice(0, BAD_RECORD_KEPT_BYTES),
-          error: decoded.lastError,
-        };
-      }
+      const last = decoded.bad[decoded.bad.length - 1];
+      if (last) this.metrics.lastBadRecord = badRecord(shardId, last);
+      if (this.plan.badRecords) for (const u of decoded.bad) this.badRecords.push(badRecord(shardId, u));
     }
     const batch = decoded.batch;
     const max = maxTime(batch, source.node.eventTime.column);
@@ -176,6 +197,35 @@ export class Pipeline {
     let entries = 0;
     for (const op of this.operators) entries += op.stateEntries?.() ?? 0;
     return entries;
+  }
+
+  /** The query's clock reads `nowMs`: operators emit what they held for it (EMIT CHANGES EVERY). */
+  advanceTime(nowMs: number): void {
+    this.operators.forEach((op, i) => op.onTime?.(nowMs, this.ctx, this.collectors[i]!));
+  }
+
+  /** The earliest time an operator wants advanceTime called at, or undefined. */
+  nextTimeMs(): number | undefined {
+    let next: number | undefined;
+    for (const op of this.operators) {
+      const t = op.nextTimeMs?.();
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+
+  /** The late rows since the last call, for the plan's late-rows stream (at most the rows of the batches since). */
+  takeLateRows(): LateRowEntry[] {
+    const out = this.lateRows;
+    this.lateRows = [];
+    return out;
+  }
+
+  /** The records that did not decode since the last call, for the plan's bad-records stream. */
+  takeBadRecords(): BadRecord[] {
+    const out = this.badRecords;
+    this.badRecords = [];
+    return out;
   }
 
   takeOutput(): RecordBatch[] {
@@ -250,6 +300,21 @@ export class Pipeline {
   close(): void {
     for (const op of this.operators) op.onClose?.(this.ctx);
   }
+}
+
+/** What is kept of a record that did not decode: where it was, why, and at most its first 4 KiB. */
+function badRecord(shardId: string, u: UndecodedRecord): BadRecord {
+  const r = u.record;
+  return {
+    shardId,
+    sequenceNumber: r.sequenceNumber,
+    partitionKey: r.partitionKey,
+    arrivalTimestamp: r.arrivalTimestamp,
+    bytes: r.data.length,
+    data: r.data.slice(0, BAD_RECORD_KEPT_BYTES),
+    error: u.error,
+    ...(u.subSequenceNumber === undefined ? {} : { subSequenceNumber: u.subSequenceNumber }),
+  };
 }
 
 /** The largest non-NULL value of a TIMESTAMP column, read without BigInts. */

@@ -20,6 +20,7 @@ import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { QueryInfo, QueryStatus } from './running-query.js';
 import type { LookupTables } from '../operators/lookup-join.js';
+import type { UserFunctions } from '../udf/user-functions.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -49,6 +50,8 @@ export interface QueryManagerOptions {
   readonly maxStateKeys?: number;
   /** The reference tables lookup joins read. */
   readonly tables?: LookupTables;
+  /** User functions (CREATE FUNCTION): the directory they load from; without it, queries calling one fail. */
+  readonly userFunctions?: UserFunctions;
 }
 
 /** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
@@ -58,6 +61,12 @@ export interface StartQueryOptions {
   readonly id?: string;
   readonly name?: string;
   readonly sql: string;
+  /**
+   * A query that exists only for the client that started it (`eddy sql` printing a SELECT): it is not
+   * put in the catalog, so neither its definition nor its checkpoints are written and a restart does
+   * not bring it back after its client has gone.
+   */
+  readonly ephemeral?: boolean;
 }
 
 /** What the manager holds for each query: a running (or stopped, or failed) one, or one that could not resume. */
@@ -124,13 +133,14 @@ export class QueryManager {
       );
     }
     const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now() };
-    const query = this.create(stored, undefined);
+    const catalog = info.ephemeral === true ? undefined : this.options.catalog;
+    const query = this.create(stored, undefined, catalog);
     try {
-      await this.options.catalog?.putQuery(stored);
+      await catalog?.putQuery(stored);
     } catch (e) {
       // Not started, so not kept: neither listed here nor resumed by a later catalog write.
       this.queries.delete(id);
-      await this.options.catalog?.removeQuery(id).catch(() => undefined);
+      await catalog?.removeQuery(id).catch(() => undefined);
       throw e;
     }
     query.start();
@@ -235,9 +245,8 @@ export class QueryManager {
     await this.options.catalog?.flush();
   }
 
-  private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined): RunningQuery {
+  private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined, catalog = this.options.catalog): RunningQuery {
     const o = this.options;
-    const catalog = o.catalog;
     const query = new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {
       store: o.store,
       clock: this.clock,
@@ -245,6 +254,7 @@ export class QueryManager {
       scheduler: this.scheduler,
       ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
       ...(o.tables === undefined ? {} : { tables: o.tables }),
+      ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),

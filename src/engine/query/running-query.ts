@@ -23,6 +23,10 @@ import { Pipeline, type BadRecord } from './pipeline.js';
 import { resultShape, type ResultShape } from './result-shape.js';
 import type { ResultHub } from './result-hub.js';
 import { StreamSink } from './stream-sink.js';
+import { LateRowSink } from './late-row-sink.js';
+import { BadRecordSink } from './bad-record-sink.js';
+import { DecodeWarnings } from './decode-warnings.js';
+import type { UserFunctionRuntime, UserFunctions } from '../udf/user-functions.js';
 import type { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import { SourceReader } from './source-reader.js';
@@ -60,7 +64,7 @@ export interface QueryStatus extends QueryInfo {
   readonly shards: readonly ShardStatus[];
   /** Entries the query's operators hold: groups of a GROUP BY, rows a join keeps (bounded by the state limit). */
   readonly stateEntries: number;
-  /** How subscribers should read the rows: appended or upserted, keyed by which columns, windowed how. */
+  /** How subscribers should read the rows: appended or a changelog, keyed by which columns, windowed how. */
   readonly result: ResultShape;
   /** Epoch ms. */
   readonly startedAt: number;
@@ -113,6 +117,10 @@ export interface RunningQueryOptions {
   readonly maxStateKeys?: number;
   /** The reference tables lookup joins read. */
   readonly tables?: LookupTables;
+  /** How often, at most, subscribers are told that records did not decode (default 5 s of the clock). */
+  readonly warningIntervalMs?: number;
+  /** User functions (CREATE FUNCTION) the query's expressions may call; it runs them in a worker of its own. */
+  readonly userFunctions?: UserFunctions;
 }
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -131,6 +139,9 @@ export class RunningQuery {
   /** The watermark each source last passed to the pipeline. */
   private readonly lastWatermarks: number[];
   private readonly sink: StreamSink | undefined;
+  private readonly lateRowSink: LateRowSink | undefined;
+  private readonly badRecordSink: BadRecordSink | undefined;
+  private readonly warnings: DecodeWarnings;
   private readonly startedAt: number;
   private readonly shape: ResultShape;
   private lastCheckpointAt: number;
@@ -139,6 +150,7 @@ export class RunningQuery {
   /** Counts loop steps that read records or finished shards, to tell whether a checkpoint is stale. */
   private progress = 0;
   private readonly budget: CpuBudget;
+  private readonly udfs: UserFunctionRuntime | undefined;
 
   constructor(
     readonly info: QueryInfo,
@@ -146,7 +158,8 @@ export class RunningQuery {
     private readonly options: RunningQueryOptions,
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
-    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, options.tables);
+    this.udfs = options.userFunctions?.runtime();
+    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id, this.udfs, options.tables);
     this.shape = resultShape(plan);
     const checkpoint = options.checkpoint;
     this.readers = this.pipeline.sources.map(
@@ -164,8 +177,11 @@ export class RunningQuery {
     const sink = plan.sink;
     if (sink.kind === 'stream') {
       if (this.readers.some((r) => r.stream === sink.stream)) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
-      this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn);
+      this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys);
     }
+    if (plan.lateRows) this.lateRowSink = new LateRowSink(options.store, plan.lateRows.stream, this.stream);
+    if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
+    this.warnings = new DecodeWarnings(options.clock, options.warningIntervalMs);
     if (options.checkpoint?.operators) this.pipeline.restore(options.checkpoint.operators);
     for (const changes of options.checkpoint?.changes ?? []) this.pipeline.restoreChanges(changes);
     this.startedAt = options.clock.now();
@@ -302,6 +318,7 @@ export class RunningQuery {
         }
         if (read > 0 || finished) this.progress++;
         this.advanceWatermark();
+        this.advanceTime();
         await this.deliver();
         if (this.checkpointDue()) this.checkpointInBackground();
         // Woken by new records or not, the next step waits its turn, so records committed meanwhile are read together.
@@ -312,6 +329,7 @@ export class RunningQuery {
       const gone = isEddyError(e) && e.code === 'ResourceNotFoundException' ? this.readers.find((r) => !this.streamExists(r.stream)) : undefined;
       this.fail(gone ? new EddyError('ResourceNotFoundException', `stream '${gone.stream}' was deleted`) : e);
     } finally {
+      this.udfs?.close();
       unsubscribe();
       for (const r of this.readers) r.close();
       // A failed query stays listed, with its error, until it is deleted; its state is of no more use.
@@ -347,7 +365,28 @@ export class RunningQuery {
     });
   }
 
+  /** Lets operators emit what they held for this time (EMIT CHANGES EVERY). */
+  private advanceTime(): void {
+    const due = this.pipeline.nextTimeMs();
+    const now = this.options.clock.now();
+    if (due === undefined || now < due) return;
+    this.budget.start(() => `emitting the changes held until ${formatTimestamp(due)} of stream ${this.stream}`);
+    this.pipeline.advanceTime(now);
+    this.budget.finish();
+  }
+
   private async deliver(): Promise<void> {
+    if (this.lateRowSink) {
+      const late = this.pipeline.takeLateRows();
+      if (late.length > 0) await this.lateRowSink.write(late);
+    }
+    const m = this.pipeline.metrics;
+    const warning = this.warnings.due(m.decodeErrors, m.lastBadRecord);
+    if (warning) this.options.results.warn(this.id, warning);
+    if (this.badRecordSink) {
+      const bad = this.pipeline.takeBadRecords();
+      if (bad.length > 0) await this.badRecordSink.write(bad);
+    }
     const batches = this.pipeline.takeOutput();
     if (batches.length === 0) return;
     const results = this.options.results;
@@ -367,7 +406,10 @@ export class RunningQuery {
         ...this.readers.flatMap((r) => r.waits(waits.signal)),
         new Promise<void>((r) => {
           this.wakeUp = r;
-          timer = setTimeout(r, this.options.idleCheckIntervalMs ?? 1000);
+          // Held changes that fall due wake the query too (the clock may be another than the timers').
+          const due = this.pipeline.nextTimeMs();
+          const idleCheck = this.options.idleCheckIntervalMs ?? 1000;
+          timer = setTimeout(r, due === undefined ? idleCheck : Math.max(0, Math.min(idleCheck, due - this.options.clock.now())));
         }),
       ]);
     } finally {

@@ -16,11 +16,19 @@ export const EDDY_ACTIONS = {
   dropTable: 'eddy:DropTable',
   /** ALTER TABLE … REFRESH. */
   refreshTable: 'eddy:RefreshTable',
+  /** CREATE VIEW (on the view it names). */
+  createView: 'eddy:CreateView',
+  /** DROP VIEW. */
+  dropView: 'eddy:DropView',
+  /** CREATE FUNCTION (on the function it names, `udf/<name>`). */
+  createFunction: 'eddy:CreateFunction',
+  /** DROP FUNCTION. */
+  dropFunction: 'eddy:DropFunction',
   /** SELECT: a continuous query whose rows go to subscribers (on each stream it reads, and each table it joins: `table/<name>`). */
   select: 'eddy:Select',
   /** INSERT INTO … SELECT (on the stream it writes; the SELECT needs eddy:Select on the one it reads). */
   insertInto: 'eddy:InsertInto',
-  /** SHOW STREAMS, SHOW QUERIES, DESCRIBE, EXPLAIN, GET /v1/streams and GET /v1/queries. */
+  /** SHOW STREAMS, SHOW QUERIES, SHOW VIEWS, SHOW FUNCTIONS, DESCRIBE, EXPLAIN, GET /v1/streams and GET /v1/queries. */
   describe: 'eddy:Describe',
   /** DELETE /v1/queries/:id of a query someone else started. */
   stopQuery: 'eddy:StopQuery',
@@ -55,8 +63,18 @@ export function statementActions(statement: CompiledStatement): { readonly actio
       return [{ action: EDDY_ACTIONS.createStream, resource: `stream/${statement.name}` }];
     case 'dropStream':
       return [{ action: EDDY_ACTIONS.dropStream, resource: `stream/${statement.name}` }];
+    case 'createView':
+      return [{ action: EDDY_ACTIONS.createView, resource: `view/${statement.name}` }];
+    case 'dropView':
+      return [{ action: EDDY_ACTIONS.dropView, resource: `view/${statement.name}` }];
+    case 'createFunction':
+      return [{ action: EDDY_ACTIONS.createFunction, resource: `udf/${statement.name}` }];
+    case 'dropFunction':
+      return [{ action: EDDY_ACTIONS.dropFunction, resource: `udf/${statement.name}` }];
     case 'showStreams':
     case 'showQueries':
+    case 'showViews':
+    case 'showFunctions':
       return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
     case 'describe':
       return [{ action: EDDY_ACTIONS.describe, resource: `stream/${statement.name}` }];
@@ -77,11 +95,12 @@ export function statementActions(statement: CompiledStatement): { readonly actio
       return sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.describe, resource: `stream/${stream}` }));
     case 'query':
       // A join reads every stream and table it names: each needs the permission.
-      return reads(statement.plan);
+      return [...reads(statement.plan), ...badRecordActions(statement.plan)];
     case 'insert':
       return [
         ...reads(statement.plan),
         { action: EDDY_ACTIONS.insertInto, resource: `stream/${statement.target}` },
+        ...badRecordActions(statement.plan),
       ];
     default:
       return unreachable(statement, 'statement');
@@ -94,4 +113,9 @@ function reads(plan: QueryPlan): { readonly action: EddyAction; readonly resourc
     ...sourceStreams(plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })),
     ...planTables(plan).map((table) => ({ action: EDDY_ACTIONS.select, resource: `table/${table}` })),
   ];
+}
+
+/** A query that writes its bad records to a stream inserts into that stream. */
+function badRecordActions(plan: QueryPlan): { readonly action: EddyAction; readonly resource: string }[] {
+  return plan.badRecords ? [{ action: EDDY_ACTIONS.insertInto, resource: `stream/${plan.badRecords.stream}` }] : [];
 }

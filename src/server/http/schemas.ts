@@ -10,7 +10,7 @@ export const resultShapeSchema = {
   type: 'object',
   required: ['changelog', 'keys'],
   properties: {
-    changelog: { type: 'string', enum: ['append', 'upsert'] },
+    changelog: { type: 'string', enum: ['append', 'retract'] },
     keys: { type: 'array', items: { type: 'string' } },
     window: {
       type: 'object',
@@ -53,6 +53,7 @@ export const queryStatusSchema = {
         partitionKey: { type: 'string' },
         arrivalTime: { type: 'string' },
         error: { type: 'string' },
+        subSequenceNumber: { type: 'integer' },
         ...recordDataProperties,
       },
     },
@@ -139,7 +140,7 @@ export const sqlBodySchema = {
   type: 'object',
   required: ['sql'],
   additionalProperties: false,
-  properties: { sql: { type: 'string', minLength: 1 } },
+  properties: { sql: { type: 'string', minLength: 1 }, ephemeral: { type: 'boolean' } },
 } as const;
 
 export const queryBodySchema = {

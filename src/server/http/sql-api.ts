@@ -3,6 +3,8 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type ReferenceTables, type StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
+import type { StatementExecutorDeps } from '../../statements/index.js';
+import { EphemeralQueries } from '../ws/ephemeral-queries.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
 import { LiveRates } from './live-rates.js';
@@ -18,11 +20,13 @@ export interface SqlApiOptions {
     /** Reference tables, which CREATE TABLE and ALTER TABLE … REFRESH load (none can be created without). */
     readonly tables?: ReferenceTables;
     readonly clock?: Clock;
+    /** The directory of user functions CREATE FUNCTION checks modules in (absent: CREATE FUNCTION is refused). */
+    readonly userFunctions?: StatementExecutorDeps['userFunctions'];
   };
   /** How often stream and query counters are sampled for the rates /v1 reports (default 1 s). */
   readonly rateSampleIntervalMs?: number;
   /** Per-subscriber bounds of the WebSocket result streams. */
-  readonly results?: Omit<QueryResultsSocketOptions, 'queries' | 'held'>;
+  readonly results?: Omit<QueryResultsSocketOptions, 'queries' | 'held' | 'ephemeral'>;
   /** How many rows, and for how long, a new SELECT's rows wait for its first subscriber. */
   readonly held?: HeldResultsOptions;
   /** More /v1 route groups, registered under /v1 behind the same authentication, with the permission check. */
@@ -32,7 +36,8 @@ export interface SqlApiOptions {
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
   const { store, catalog, queries, delivery, tables } = options.engine;
   const held = new HeldResults(queries, options.held);
-  const sql = new SqlService({ store, catalog, queries, held, ...(tables ? { tables } : {}) });
+  const ephemeral = new EphemeralQueries((id) => sql.deleteQuery(id), options.held?.maxAgeMs);
+  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral, userFunctions: options.engine.userFunctions, ...(tables ? { tables } : {}) });
   const rates = new LiveRates({
     store,
     queries,
@@ -46,7 +51,7 @@ export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
     delivery: { delivery },
     ...(options.extraRoutes === undefined ? {} : { extraRoutes: options.extraRoutes }),
   });
-  const sockets = queryResultsSocket({ queries, held, ...options.results });
+  const sockets = queryResultsSocket({ queries, held, ephemeral, ...options.results });
   return async (app: FastifyInstance) => {
     rates.start();
     app.addHook('onClose', async () => rates.stop());
