@@ -133,7 +133,7 @@ export class Analyzer {
     if (aggregated && revisesRows(relation.input)) {
       this.fail(
         'InvalidGrouping',
-        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and each change would count as one more row`,
+        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and each change would count as one more row`,
         query.groupBy[0]?.span ?? query.from.span,
       );
     }
@@ -147,7 +147,7 @@ export class Analyzer {
     if (over && revisesRows(relation.input)) {
       this.fail(
         'InvalidWindow',
-        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and OVER windows need rows that are never revised`,
+        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and OVER windows need rows that are never revised`,
         over.first.span,
       );
     }

@@ -9,6 +9,7 @@ import type { ExpressionTyper } from './expression-typer.js';
 import type { JoinInput } from './logical-plan.js';
 import type { Relation, Scope, ScopeColumn } from './scope.js';
 import { TableJoinAnalyzer } from './table-joins.js';
+import { revisesRows } from './changelog-input.js';
 import { SqlError, type SourceSpan } from './sql-error.js';
 import { call, type Fail, type TypeRules } from './typing.js';
 
@@ -148,10 +149,12 @@ export class JoinAnalyzer {
    */
   join(item: JoinItem, from: (f: FromItem) => Relation, pending: PendingConjuncts): Relation {
     const left = from(item.left);
+    this.appendOnly(left, item.left.span);
     const tableItem = item.right.kind === 'stream' ? item.right : undefined;
     const table = tableItem && !this.scope.hasStream(tableItem.name) ? this.scope.table(tableItem.name) : undefined;
     if (tableItem && table) return this.tables.join(item, left, table, tableItem, pending);
     const right = from(item.right);
+    this.appendOnly(right, item.right.span);
     const width = relationWidth(left);
     const scope: ScopeColumn[] = [...left.scope, ...right.scope.map((c) => (c.index < 0 ? c : { ...c, index: c.index + width }))];
     const combined: Relation = {
@@ -170,6 +173,8 @@ export class JoinAnalyzer {
     const keys: { left: Expr; right: Expr }[] = [];
     const bounds: Bound[] = [];
     const rest: Conjunct[] = [];
+    /** The parts that bound the time between the sides: an interval join's, or (without both bounds) conditions. */
+    const boundParts: Conjunct[] = [];
     for (const c of conjuncts) {
       const e = c.ir;
       if (e.kind === 'call' && e.fn === 'eq') {
@@ -194,6 +199,7 @@ export class JoinAnalyzer {
       const first = bounds[0];
       if (found.length > 0 && (first === undefined || found.every((b) => b.left === first.left && b.right === first.right))) {
         bounds.push(...found);
+        boundParts.push(c);
         continue;
       }
       rest.push(c);
@@ -262,12 +268,39 @@ export class JoinAnalyzer {
         sources,
       };
     }
-    return this.fail(
+    // Neither bounds nor windows: a regular join, which keeps every row (until the state bound or state_ttl).
+    if (keys.length === 0) {
+      this.fail(
+        'InvalidStatement',
+        `Joining the streams ${label} needs an equality between them (ON a.k = b.k): a join on ${bounds.length > 0 ? 'a one-sided time bound' : 'other conditions'} alone would compare every row with every other`,
+        item.on?.span ?? item.keywordSpan,
+      );
+    }
+    const all = [...rest, ...boundParts].map((c) => c.ir);
+    const regularCondition = all.reduce<Expr | undefined>((a, b) => (a === undefined ? b : call('and', [a, b], 'BOOLEAN')), undefined);
+    const join: JoinInput = {
+      kind: 'join',
+      left: left.input,
+      right: right.input,
+      join: { kind: 'regularJoin', joinType, leftKeys: base.leftKeys, rightKeys: base.rightKeys, ...(regularCondition ? { condition: regularCondition } : {}) },
+    };
+    return {
+      input: join,
+      scope: scope.map(({ timeAttr: _t, windowOf: _w, ...c }) => c),
+      label,
+      source: left.source,
+      sources,
+      noTimeAttributes: 'rows of a regular join carry no event time (an interval join keeps its rows\' times)',
+    };
+  }
+
+  /** Joins take rows that are new facts: a changing result (whose rows are revised) cannot be joined. */
+  private appendOnly(side: Relation, span: SourceSpan): void {
+    if (!revisesRows(side.input)) return;
+    this.fail(
       'InvalidStatement',
-      `Joining the streams ${label} needs bounds on how far apart their rows may be in event time, as in ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '5' MINUTE AND a.ts (an interval join), ` +
-        'or the same windows on both sides, as in ON l.window_start = r.window_start AND l.window_end = r.window_end (a window join); ' +
-        (bounds.length > 0 ? `only a${Number.isFinite(lower) ? ' lower' : 'n upper'} bound was found` : 'neither was found'),
-      item.on?.span ?? item.keywordSpan,
+      `${side.label} is a changing result (its rows are revised: a GROUP BY without a window, a Top-N, an outer join…), which a join cannot take; join the streams first, then aggregate`,
+      span,
     );
   }
 

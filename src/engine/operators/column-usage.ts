@@ -88,7 +88,8 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
       }
       case 'intervalJoin':
       case 'windowJoin':
-      case 'temporalJoin': {
+      case 'temporalJoin':
+      case 'regularJoin': {
         const width = outputColumns(node.left).length;
         const condition = new Set<number>();
         if (node.condition) collectColumns(node.condition, condition);
@@ -102,7 +103,9 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         const times =
           node.kind === 'windowJoin'
             ? [[node.leftWindow.start, node.leftWindow.end], [node.rightWindow.start, node.rightWindow.end]]
-            : [[node.leftTime], [node.rightTime]];
+            : node.kind === 'regularJoin'
+              ? [[], []]
+              : [[node.leftTime], [node.rightTime]];
         visit(node.left, sideOf(0, width, times[0]!, node.leftKeys));
         return visit(node.right, sideOf(width, Infinity, times[1]!, node.rightKeys));
       }

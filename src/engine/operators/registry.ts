@@ -20,6 +20,7 @@ import { WindowTable } from './window-table.js';
 import { IntervalJoin } from './interval-join.js';
 import { WindowJoin } from './window-join.js';
 import { TemporalJoin } from './temporal-join.js';
+import { RegularJoin } from './regular-join.js';
 import { LookupJoin, type LookupTables } from './lookup-join.js';
 import { columnsUsed } from './column-usage.js';
 
@@ -61,6 +62,7 @@ export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputF
   intervalJoin: (node, left, right, o, used) => new IntervalJoin(node, left, right, o, used),
   windowJoin: (node, left, right, o, used) => new WindowJoin(node, left, right, o, used),
   temporalJoin: (node, left, right, o, used) => new TemporalJoin(node, left, right, o, used),
+  regularJoin: (node, left, right, o, used) => new RegularJoin(node, left, right, o, used),
 };
 
 /** Where an operator's (or a source's) batches and watermarks go: operator `to`, on input `side` of a join. */

@@ -216,6 +216,10 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
     }
+    case 'regularJoin':
+      out.push(`${pad}RegularJoin: ${joinText(node)}${node.stateTtlMs === undefined ? '' : ` state_ttl=${durationText(node.stateTtlMs)}`}${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
     case 'windowJoin': {
       const bounds = (w: { start: number; end: number }) => `window_start@${w.start}, window_end@${w.end}`;
       out.push(`${pad}WindowJoin: ${joinText(node)} windows=[left ${bounds(node.leftWindow)}; right ${bounds(node.rightWindow)}]${conditionText(node.condition)}`);

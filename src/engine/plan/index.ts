@@ -6,7 +6,7 @@ export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIM
 export type { ColumnSchema, ComputedColumn, RecordFormat, StreamSchema } from './schema.js';
 export { outputColumns, planInputs, planTables, sourceStream, sourceStreams } from './plan.js';
 export { MAX_JOIN_INTERVAL_MS } from './join.js';
-export type { IntervalJoinNode, JoinInputs, JoinType, LookupJoinNode, TemporalJoinNode, TwoInputNode, WindowJoinNode } from './join.js';
+export type { IntervalJoinNode, JoinInputs, JoinType, LookupJoinNode, RegularJoinNode, TemporalJoinNode, TwoInputNode, WindowJoinNode } from './join.js';
 export { DEFAULT_MAX_TABLE_ROWS, MAX_TABLE_FILE_BYTES } from './table.js';
 export type { TableSchema, TableSource } from './table.js';
 export type { WindowTableNode } from './window-table.js';

@@ -81,8 +81,21 @@ export interface TemporalJoinNode {
   readonly condition?: Expr;
 }
 
+/**
+ * Two streams joined on keys without bounds in time (Flink's regular join): every row is kept, by key,
+ * and each new row is joined with the other side's rows of its key that the condition holds for. INNER
+ * emits each match once (+I), an append-only result. An outer side's row without a match is emitted with
+ * NULLs (+I) as it arrives, and withdrawn (-D) when its first match comes, so LEFT, RIGHT and FULL
+ * emit a changelog. Rows are kept until the query's state bound, or for `stateTtlMs` of the query clock
+ * (processing time) after they arrive; a row let go is forgotten without a trace, as in Flink.
+ */
+export interface RegularJoinNode extends JoinInputs {
+  readonly kind: 'regularJoin';
+  readonly stateTtlMs?: number;
+}
+
 /** The plan nodes with two inputs. */
-export type TwoInputNode = IntervalJoinNode | WindowJoinNode | TemporalJoinNode;
+export type TwoInputNode = IntervalJoinNode | WindowJoinNode | TemporalJoinNode | RegularJoinNode;
 
 /**
  * A stream joined with a reference table (read from a file; see plan/table.ts): each input row is

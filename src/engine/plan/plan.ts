@@ -158,6 +158,7 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
     case 'intervalJoin':
     case 'windowJoin':
     case 'temporalJoin':
+    case 'regularJoin':
       return [...outputColumns(node.left), ...outputColumns(node.right)];
     case 'overAggregate':
       return [...outputColumns(node.input), ...node.calls.map((c) => ({ name: c.name, type: c.type }))];

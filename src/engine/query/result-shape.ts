@@ -99,6 +99,7 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
       case 'intervalJoin':
       case 'windowJoin':
       case 'temporalJoin':
+      case 'regularJoin':
       case 'overAggregate':
         return undefined;
       default:
@@ -128,6 +129,7 @@ function originIn(node: PlanNode, index: number, target: PlanNode): number | und
     case 'intervalJoin':
     case 'windowJoin':
     case 'temporalJoin':
+    case 'regularJoin':
       return undefined;
     default:
       return unreachable(node, 'plan node');
