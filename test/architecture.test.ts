@@ -81,7 +81,7 @@ const engineRanks: readonly (readonly string[])[] = [
   ['batch'],
   ['expr'],
   ['operators', 'catalog', 'udf'],
-  ['query', 'delivery', 'functions'],
+  ['query', 'delivery', 'functions', 'tables'],
   ['engine.ts'],
   ['index.ts'],
 ];

@@ -132,6 +132,9 @@ function describeResult(result: StatementResult): string {
   switch (result.kind) {
     case 'createStream':
     case 'dropStream':
+    case 'createTable':
+    case 'dropTable':
+    case 'refreshTable':
     case 'createView':
     case 'dropView':
     case 'createFunction':

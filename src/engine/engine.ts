@@ -10,6 +10,11 @@ import { QueryManager } from './query/query-manager.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
+import { ReferenceTables } from './tables/reference-tables.js';
+import { join } from 'node:path';
+
+/** The folder of table files under the data directory, unless the server is told another. */
+export const TABLES_DIR = 'tables';
 import type { OnDemandScalingOptions, ShardLimits, StreamStore } from './stream/stream-store.js';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -63,6 +68,13 @@ export interface EngineOptions {
     /** State keys one query may hold (default 1,000,000); a query that needs more fails, naming the limit. */
     readonly maxStateKeys?: number;
   };
+  /** Reference tables (CREATE TABLE … WITH (path = …)): where their files are, and how many rows one may hold. */
+  readonly tables?: {
+    /** Default `<dataDir>/tables`; without it and without a data directory, no file table can be created. */
+    readonly dir?: string;
+    /** Rows one table may hold (default 1,000,000). */
+    readonly maxRows?: number;
+  };
 }
 
 export interface Engine {
@@ -75,6 +87,8 @@ export interface Engine {
   readonly functions: FunctionManager;
   /** Consumer-group leases and checkpoints (the KCL's lease table, kept by Eddy). */
   readonly leases: LeaseTable;
+  /** The rows of the reference tables, as lookup joins read them. */
+  readonly tables: ReferenceTables;
   /** The directory of user functions; absent unless the engine was given one. */
   readonly userFunctions: UserFunctions | undefined;
   readonly clock: Clock;
@@ -142,9 +156,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     });
     closers.push(() => functions.close());
 
+    const tablesDir = options.tables?.dir ?? (options.dataDir === undefined ? undefined : join(options.dataDir, TABLES_DIR));
+    const tables = new ReferenceTables({ clock, ...(tablesDir === undefined ? {} : { dir: tablesDir }), ...(options.tables?.maxRows === undefined ? {} : { maxRows: options.tables.maxRows }) });
+    // A table whose file does not load now keeps its error (in its status) until it is refreshed.
+    for (const table of catalog.listTables()) if (table.source.kind === 'file') await tables.load(table).catch(() => undefined);
+
     const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
     const queries = new QueryManager({
+      tables,
       store,
       catalog,
       clock,
@@ -169,6 +189,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       delivery,
       functions,
       leases,
+      tables,
       userFunctions,
       clock,
       resumedQueries,

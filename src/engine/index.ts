@@ -66,7 +66,7 @@ export type {
   UpdateDestinationRequest,
 } from './delivery/index.js';
 export { QueryManager } from './query/query-manager.js';
-export { sourceStream, sourceStreams } from './plan/plan.js';
+export { planTables, sourceStream, sourceStreams } from './plan/plan.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
 export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
 export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';
@@ -106,6 +106,10 @@ export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { UserFunctionSchema } from './plan/user-function.js';
 export type { SinkTableSchema } from './plan/sink-table.js';
 export type { QueryPlan } from './plan/plan.js';
+export type { TableSchema, TableSource } from './plan/table.js';
+export { ReferenceTables } from './tables/reference-tables.js';
+export type { ReferenceTableStatus } from './tables/reference-tables.js';
+export { TABLES_DIR } from './engine.js';
 // Built-in functions: sql/ checks literal patterns, formats and paths with the engine's own readers.
 export { compileRe2 } from './expr/regex-pattern.js';
 export { compileJavaDatePattern } from './expr/java-date-pattern.js';

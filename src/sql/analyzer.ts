@@ -54,7 +54,7 @@ export class Analyzer {
     this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping), (name) => catalog.userFunction?.(name));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
-    this.joins = new JoinAnalyzer(this.typer, this.rules, fail);
+    this.joins = new JoinAnalyzer(this.scope, this.typer, this.rules, fail);
     this.over = new OverAnalyzer({ scope: this.scope, typer: this.typer, rules: this.rules, windows: this.windows, fail });
   }
 
@@ -133,7 +133,7 @@ export class Analyzer {
     if (aggregated && revisesRows(relation.input)) {
       this.fail(
         'InvalidGrouping',
-        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and each change would count as one more row`,
+        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and each change would count as one more row`,
         query.groupBy[0]?.span ?? query.from.span,
       );
     }
@@ -147,7 +147,7 @@ export class Analyzer {
     if (over && revisesRows(relation.input)) {
       this.fail(
         'InvalidWindow',
-        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and OVER windows need rows that are never revised`,
+        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and OVER windows need rows that are never revised`,
         over.first.span,
       );
     }

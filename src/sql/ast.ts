@@ -201,6 +201,14 @@ export interface ColumnDefinition {
   readonly type: TypeName;
   /** PATH '$.payload.user.id' as written. */
   readonly path?: { readonly text: string; readonly span: SourceSpan };
+  /** `PRIMARY KEY` after the type (CREATE TABLE). */
+  readonly primaryKey?: SourceSpan;
+  readonly span: SourceSpan;
+}
+
+/** `PRIMARY KEY (a, b)` among a table's columns. */
+export interface PrimaryKeyDefinition {
+  readonly columns: readonly Name[];
   readonly span: SourceSpan;
 }
 
@@ -229,8 +237,6 @@ export type Statement =
   | {
       readonly kind: 'createStream';
       readonly name: Name;
-      /** Written CREATE TABLE … WITH ('connector' = …), as Flink declares tables (see connector-tables.ts). */
-      readonly table?: boolean;
       readonly ifNotExists: boolean;
       readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[];
       readonly watermark?: WatermarkDefinition;
@@ -239,8 +245,20 @@ export type Statement =
       readonly query?: Query;
       readonly span: SourceSpan;
     }
-  /** DROP STREAM, or DROP TABLE (`table`) of a table CREATE TABLE declared. */
-  | { readonly kind: 'dropStream'; readonly name: Name; readonly table?: boolean; readonly ifExists: boolean; readonly span: SourceSpan }
+  | {
+      readonly kind: 'createTable';
+      readonly name: Name;
+      readonly ifNotExists: boolean;
+      /** Computed columns only in tables with a connector (see connector-tables.ts). */
+      readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[];
+      readonly primaryKey?: PrimaryKeyDefinition;
+      readonly watermark?: WatermarkDefinition;
+      readonly options: readonly OptionEntry[];
+      readonly span: SourceSpan;
+    }
+  | { readonly kind: 'dropStream'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'dropTable'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'refreshTable'; readonly name: Name; readonly span: SourceSpan }
   | { readonly kind: 'showTables'; readonly span: SourceSpan }
   | {
       readonly kind: 'createView';

@@ -13,7 +13,12 @@ export function revisesRows(input: LogicalInput): boolean {
     // A window table adds bounds to each row it reads; interval and window joins take append-only inputs.
     case 'windowTable':
       return revisesRows(input.input);
+    // Interval, window and temporal joins, and inner regular joins, emit each match once; an outer regular
+    // join withdraws the row it emitted alone when its first match comes.
     case 'join':
+      return input.join.kind === 'regularJoin' && input.join.joinType !== 'inner';
+    // A lookup join takes append-only input, as the joins of two streams do.
+    case 'lookup':
       return false;
     case 'select':
       break;

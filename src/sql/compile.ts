@@ -4,7 +4,8 @@ import { unreachable } from '../engine/errors.js';
 import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
-import type { ColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import { TableCompiler } from './tables.js';
 import { isComputed, typeComputedColumns } from './computed-columns.js';
 import { ScriptCatalog } from './sql-catalog.js';
 import { closest } from './did-you-mean.js';
@@ -18,9 +19,11 @@ import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 /** Every name SQL gives a function of its own, which no user function may take. */
 const BUILTIN_NAMES: readonly string[] = [...new Set([...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP', 'DESCRIPTOR', 'CAST', 'TRIM', 'EXTRACT'])].sort();
 import { nameMatches } from './scope.js';
-import type { CompiledStatement, CreateStreamStatement, CreateTableStatement, InsertStatement } from './compiled-statement.js';
+import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 import { connectorTable } from './connector-tables.js';
 import { QueryOptions } from './query-options.js';
+
+type WithoutText<T> = T extends unknown ? Omit<T, 'sql' | 'span'> : never;
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
 
@@ -43,9 +46,26 @@ export class StatementCompiler {
   compile(statement: Statement): CompiledStatement[] {
     const text = this.textOf(statement.span);
     const analyzer = new Analyzer(this.catalog, this.sql);
+    const tables = new TableCompiler(this.catalog, this.sql, this);
     switch (statement.kind) {
+      case 'createTable':
+        if (statement.options.some((o) => o.key === 'connector')) return [{ ...this.connectorTable(statement, tables), ...text }];
+        return [{ ...tables.compile(statement), ...text }];
+      case 'dropTable': {
+        const sink = this.findSinkTable(statement.name);
+        if (sink) {
+          this.catalog.dropSinkTable(sink.name);
+          return [{ kind: 'dropSinkTable', name: sink.name, ifExists: statement.ifExists, ...text }];
+        }
+        // A kinesis or filesystem table without a key is a stream: DROP TABLE drops it (and its files' delivery stream).
+        const stream = tables.find(statement.name) ? undefined : this.findStream(statement.name);
+        if (stream?.connector !== undefined) return [{ ...this.dropStream(stream.name, statement.ifExists), ...text }];
+        return [{ ...tables.compile(statement), ...text }];
+      }
+      case 'refreshTable':
+      case 'showTables':
+        return [{ ...tables.compile(statement), ...text }];
       case 'createStream': {
-        if (statement.table) return [{ ...this.createTable(statement), ...text }];
         if (!statement.query) {
           const create = this.createStream(statement, undefined);
           if (!statement.ifNotExists || !this.catalog.stream(create.name)) this.catalog.create(create.schema);
@@ -62,21 +82,8 @@ export class StatementCompiler {
           { kind: 'insert', target: create.name, plan, ...text },
         ];
       }
-      case 'dropStream': {
-        const sink = statement.table ? this.findSinkTable(statement.name) : undefined;
-        if (sink) {
-          this.catalog.dropSinkTable(sink.name);
-          return [{ kind: 'dropTable', name: sink.name, ifExists: statement.ifExists, ...text }];
-        }
-        const existing = this.catalog.streamNames().find((n) => n === statement.name.text) ??
-          (statement.name.quoted ? undefined : this.catalog.streamNames().find((n) => n.toLowerCase() === statement.name.text.toLowerCase()));
-        const name = existing ?? statement.name.text;
-        const files = this.catalog.stream(name)?.connector === 'filesystem';
-        this.catalog.drop(name);
-        return [{ kind: 'dropStream', name, ifExists: statement.ifExists, ...(files ? { deliveryStream: name } : {}), ...text }];
-      }
-      case 'showTables':
-        return [{ kind: 'showTables', ...text }];
+      case 'dropStream':
+        return [{ ...this.dropStream(this.findStream(statement.name)?.name ?? statement.name.text, statement.ifExists), ...text }];
       case 'createView':
         return [{ ...compileCreateView(statement, this.catalog, analyzer, this.sql, (c, m, s) => this.fail(c, m, s)), ...text }];
       case 'dropView':
@@ -94,6 +101,8 @@ export class StatementCompiler {
       case 'showQueries':
         return [{ kind: 'showQueries', ...text }];
       case 'describe': {
+        const table = tables.find(statement.name);
+        if (table) return [{ kind: 'describeTable', name: table.name, table, ...text }];
         const stream = analyzer.resolveStream(statement.name);
         return [{ kind: 'describe', name: stream.name, stream, ...text }];
       }
@@ -138,10 +147,11 @@ export class StatementCompiler {
    * CREATE TABLE … WITH ('connector' = …): kinesis and filesystem tables are streams (a filesystem one with
    * a delivery stream writing its files); print and blackhole tables only take rows.
    */
-  private createTable(statement: Extract<Statement, { kind: 'createStream' }>): Omit<CreateStreamStatement, 'sql' | 'span'> | Omit<CreateTableStatement, 'sql' | 'span'> {
+  private connectorTable(statement: Extract<Statement, { kind: 'createTable' }>, tables: TableCompiler): WithoutText<CompiledStatement> {
     const fail = (c: SqlErrorCode, m: string, s: SourceSpan): never => this.fail(c, m, s);
     const table = connectorTable(statement, fail);
     const name = statement.name.text;
+    if (table.kind === 'keyed') return tables.compile({ ...statement, options: table.options });
     if (table.kind === 'sink') {
       if (this.catalog.stream(name) || this.catalog.view(name)) fail('InvalidStatement', `'${name}' names a ${this.catalog.stream(name) ? 'stream' : 'view'}; a table needs a name of its own`, statement.name.span);
       const offending = statement.watermark ?? statement.columns.find((c) => isComputed(c) || c.path !== undefined);
@@ -157,12 +167,28 @@ export class StatementCompiler {
       if (existing && !statement.ifNotExists) fail('StreamExists', `Table '${name}' already exists; DROP TABLE it first, or write CREATE TABLE IF NOT EXISTS`, statement.name.span);
       const schema = existing ?? { name, connector: table.connector, columns };
       if (!existing) this.catalog.createSinkTable(schema);
-      return { kind: 'createTable', name, ifNotExists: statement.ifNotExists, table: schema };
+      return { kind: 'createSinkTable', name, ifNotExists: statement.ifNotExists, table: schema };
     }
-    const create = this.createStream({ ...statement, options: table.options }, undefined);
+    if (this.catalog.table(name)) fail('StreamExists', `'${name}' is a table; a stream needs a name no table has`, statement.name.span);
+    const { primaryKey: _key, ...columnsAndOptions } = statement;
+    const create = this.createStream({ ...columnsAndOptions, kind: 'createStream', options: table.options }, undefined);
     const schema: StreamSchema = { ...create.schema, connector: table.connector };
     if (!statement.ifNotExists || !this.catalog.stream(create.name)) this.catalog.create(schema);
     return { ...create, schema, ...(table.files ? { files: table.files } : {}) };
+  }
+
+  /** The stream a name refers to: exact match first, then (unquoted) the case-insensitive one. */
+  private findStream(name: Name): StreamSchema | undefined {
+    const names = this.catalog.streamNames();
+    const found = names.find((n) => n === name.text) ?? (name.quoted ? undefined : names.find((n) => n.toLowerCase() === name.text.toLowerCase()));
+    return found === undefined ? undefined : this.catalog.stream(found);
+  }
+
+  /** DROP STREAM, or DROP TABLE of a kinesis or filesystem table (a filesystem one with its delivery stream). */
+  private dropStream(name: string, ifExists: boolean): WithoutText<CompiledStatement> {
+    const files = this.catalog.stream(name)?.connector === 'filesystem';
+    this.catalog.drop(name);
+    return { kind: 'dropStream', name, ifExists, ...(files ? { deliveryStream: name } : {}) };
   }
 
   /** The print or blackhole table a name refers to: exact match first, then (unquoted) any case. */
@@ -239,6 +265,9 @@ export class StatementCompiler {
     if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
       this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
     }
+    if (this.catalog.table(name)) {
+      this.fail('StreamExists', `'${name}' is a table; a stream needs a name no table has`, statement.name.span);
+    }
     if (this.catalog.view(name)) this.fail('InvalidStatement', `'${name}' names a view; a stream needs a name of its own`, statement.name.span);
     const sinkTable = this.catalog.sinkTable(name);
     if (sinkTable) this.fail('InvalidStatement', `'${name}' names a ${sinkTable.connector} table; a stream needs a name of its own`, statement.name.span);
@@ -308,7 +337,7 @@ export class StatementCompiler {
   }
 
   /** `ts` or `ts - INTERVAL 'n' unit`: the bounded out-of-orderness, in ms. */
-  private watermarkDelay(expr: Expression, column: string): number {
+  watermarkDelay(expr: Expression, column: string): number {
     const usage = `write WATERMARK FOR ${column} AS ${column} - INTERVAL '5' SECOND (or AS ${column} for no delay)`;
     if (expr.kind === 'columnRef' && !expr.qualifier && nameMatches(column, expr.name)) return 0;
     if (expr.kind === 'binary' && expr.op === '-' && expr.left.kind === 'columnRef' && !expr.left.qualifier && nameMatches(column, expr.left.name)) {
@@ -355,7 +384,8 @@ export class StatementCompiler {
     return out;
   }
 
-  private format(statement: Extract<Statement, { kind: 'createStream' }>, options: ReturnType<StatementCompiler['options']>): RecordFormat {
+  /** The record format of a stream or table: its kind, the columns' PATHs, the CSV delimiter. */
+  format(statement: { readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[] }, options: { format?: { value: string }; delimiter?: { value: string; entry: OptionEntry } }): RecordFormat {
     const kind = (options.format?.value ?? 'json') as 'json' | 'csv';
     if (options.delimiter && kind !== 'csv') {
       this.fail('InvalidOption', `${options.delimiter.entry.key} only applies to format = 'csv'`, options.delimiter.entry.span);

@@ -1,7 +1,7 @@
 // What compileSql returns: one plain, JSON-serialisable object per statement, each with its own SQL
 // text so the catalog can persist it.
 
-import type { ColumnSchema, QueryPlan, RecordFormat, SinkTableSchema, StreamSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
+import type { ColumnSchema, QueryPlan, RecordFormat, SinkTableSchema, StreamSchema, TableSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
 import type { SourceSpan } from './sql-error.js';
 
 interface StatementText {
@@ -33,22 +33,53 @@ export interface CreateStreamStatement extends StatementText {
 }
 
 /** CREATE TABLE … WITH ('connector' = 'print' | 'blackhole'): a table that only takes rows. */
-export interface CreateTableStatement extends StatementText {
-  readonly kind: 'createTable';
+export interface CreateSinkTableStatement extends StatementText {
+  readonly kind: 'createSinkTable';
   readonly name: string;
   readonly ifNotExists: boolean;
   readonly table: SinkTableSchema;
 }
 
 /** DROP TABLE of a print or blackhole table (a table with a stream behind it drops as DROP STREAM). */
+export interface DropSinkTableStatement extends StatementText {
+  readonly kind: 'dropSinkTable';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+/**
+ * CREATE TABLE: a reference table read from a file (loaded at once, so a bad file fails the statement),
+ * or a table kept from a stream (created with `options.shards` shards when it does not exist).
+ */
+export interface CreateTableStatement extends StatementText {
+  readonly kind: 'createTable';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly schema: TableSchema;
+  readonly options: { readonly shards?: number };
+}
+
 export interface DropTableStatement extends StatementText {
   readonly kind: 'dropTable';
   readonly name: string;
   readonly ifExists: boolean;
 }
 
+/** ALTER TABLE … REFRESH: reads a file table's file again. */
+export interface RefreshTableStatement extends StatementText {
+  readonly kind: 'refreshTable';
+  readonly name: string;
+  readonly table: TableSchema;
+}
+
 export interface ShowTablesStatement extends StatementText {
   readonly kind: 'showTables';
+}
+
+export interface DescribeTableStatement extends StatementText {
+  readonly kind: 'describeTable';
+  readonly name: string;
+  readonly table: TableSchema;
 }
 
 export interface DropStreamStatement extends StatementText {
@@ -136,10 +167,14 @@ export interface InsertStatement extends StatementText {
 
 export type CompiledStatement =
   | CreateStreamStatement
-  | DropStreamStatement
   | CreateTableStatement
   | DropTableStatement
+  | RefreshTableStatement
   | ShowTablesStatement
+  | DescribeTableStatement
+  | DropStreamStatement
+  | CreateSinkTableStatement
+  | DropSinkTableStatement
   | CreateViewStatement
   | DropViewStatement
   | ShowViewsStatement

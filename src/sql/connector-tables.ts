@@ -1,6 +1,8 @@
 // Flink's CREATE TABLE … WITH ('connector' = …), mapped onto what Eddy has: 'kinesis' is a stream (as
 // CREATE STREAM), 'filesystem' a stream whose records a delivery stream writes to files, and 'print' and
 // 'blackhole' tables that only take rows (INSERT INTO them sends its rows to the query's subscribers).
+// With a PRIMARY KEY, a kinesis table is the latest row per key of its stream and a filesystem table
+// reading a file is a reference table (Eddy's keyed tables, tables.ts), both joined by queries.
 // Another connector, or an option a connector does not take, is refused by name.
 
 import type { OptionEntry, Statement } from './ast.js';
@@ -15,7 +17,7 @@ export type Connector = (typeof CONNECTORS)[number];
 /** Each connector's options besides 'connector'; the Eddy-only ones come last. */
 const OPTIONS: Readonly<Record<Connector, readonly string[]>> = {
   kinesis: ['stream', 'format', 'csv.field-delimiter', 'aws.region', 'scan.stream.initpos', 'shards'],
-  filesystem: ['path', 'format', 'shards'],
+  filesystem: ['path', 'format', 'csv.field-delimiter', 'header', 'shards'],
   print: [],
   blackhole: [],
 };
@@ -30,12 +32,18 @@ export interface FileSink {
 export type ConnectorTable =
   /** A stream: CREATE STREAM with these options (the connector's own ones translated). */
   | { readonly kind: 'stream'; readonly connector: 'kinesis' | 'filesystem'; readonly options: readonly OptionEntry[]; readonly files?: FileSink }
-  | { readonly kind: 'sink'; readonly connector: 'print' | 'blackhole' };
+  | { readonly kind: 'sink'; readonly connector: 'print' | 'blackhole' }
+  /**
+   * A table with a PRIMARY KEY that queries join: a filesystem table whose 'path' is a file under the
+   * tables directory (a reference table), or a kinesis table (the latest row per key of its stream, a
+   * versioned table for temporal joins). `options` are Eddy's table options (tables.ts): path or stream.
+   */
+  | { readonly kind: 'keyed'; readonly options: readonly OptionEntry[] };
 
 const text = (entry: OptionEntry): string => (typeof entry.value === 'string' ? entry.value : String(entry.value));
 
 /** Reads a CREATE TABLE's WITH options for its connector. */
-export function connectorTable(statement: Extract<Statement, { kind: 'createStream' }>, fail: Fail): ConnectorTable {
+export function connectorTable(statement: Extract<Statement, { kind: 'createTable' }>, fail: Fail): ConnectorTable {
   const name = statement.name.text;
   const entry = statement.options.find((o) => o.key === 'connector');
   if (!entry) {
@@ -46,7 +54,6 @@ export function connectorTable(statement: Extract<Statement, { kind: 'createStre
     const suggestion = closest(text(entry), CONNECTORS);
     fail('InvalidOption', `Unknown connector '${text(entry)}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (Eddy's connectors: ${CONNECTORS.join(', ')})`, entry.valueSpan);
   }
-  if (statement.query) fail('InvalidStatement', 'CREATE TABLE … AS SELECT is not supported; write CREATE STREAM … AS SELECT', statement.query.span);
   const others = statement.options.filter((o) => o !== entry);
   const known = OPTIONS[connector];
   for (const o of others) {
@@ -60,6 +67,7 @@ export function connectorTable(statement: Extract<Statement, { kind: 'createStre
   switch (connector) {
     case 'print':
     case 'blackhole':
+      if (statement.primaryKey) fail('InvalidStatement', `A ${connector} table only takes rows: it has no PRIMARY KEY`, statement.primaryKey.span);
       return { kind: 'sink', connector };
     case 'kinesis': {
       const stream = option('stream');
@@ -71,11 +79,23 @@ export function connectorTable(statement: Extract<Statement, { kind: 'createStre
         fail('InvalidOption', `scan.stream.initpos must be 'TRIM_HORIZON': queries read a stream from its oldest record (and resume from their checkpoints)`, initpos.valueSpan);
       }
       // 'aws.region' is taken and left alone: one Eddy serves one region.
+      if (statement.primaryKey) {
+        const streamOption = { key: 'stream', value: name, span: statement.name.span, valueSpan: statement.name.span };
+        return { kind: 'keyed', options: [streamOption, ...others.filter((o) => ['format', 'csv.field-delimiter', 'shards'].includes(o.key))] };
+      }
       return { kind: 'stream', connector, options: others.filter((o) => ['format', 'csv.field-delimiter', 'shards'].includes(o.key)) };
     }
     case 'filesystem': {
       const path = option('path');
       if (!path) fail('InvalidOption', `A filesystem table needs 'path' = 's3://bucket/prefix/': where its files go, under the server's files root`, statement.name.span);
+      if (!/^s3a?:\/\//.test(text(path))) {
+        // A file to read rather than a place to write: a reference table that queries look rows up in.
+        if (!statement.primaryKey) {
+          fail('InvalidStatement', `A filesystem table read from '${text(path)}' needs a PRIMARY KEY, the columns lookup joins match on (a 'path' of 's3://bucket/prefix/' is one written to instead)`, statement.name.span);
+        }
+        return { kind: 'keyed', options: others.filter((o) => ['path', 'format', 'csv.field-delimiter', 'header'].includes(o.key)) };
+      }
+      if (statement.primaryKey) fail('InvalidStatement', 'A filesystem table written to files keeps every row: it has no PRIMARY KEY', statement.primaryKey.span);
       const match = /^s3a?:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(text(path));
       if (!match) fail('InvalidOption', `path must be 's3://bucket/prefix/' (a bucket under the server's files root), got '${text(path)}'`, path.valueSpan);
       const format = option('format');

@@ -18,6 +18,7 @@ import type {
   Name,
   NamedWindow,
   OptionEntry,
+  PrimaryKeyDefinition,
   OrderItem,
   Query,
   SelectStatementNode,
@@ -175,9 +176,11 @@ class AstBuilder extends BaseVisitor {
   }
 
   createStream(ctx: Ctx): Statement {
-    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition);
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition);
     const columns = elements.filter((e): e is ColumnDefinition | ComputedColumnDefinition => 'name' in e);
     const watermarks = elements.filter((e): e is WatermarkDefinition => 'column' in e);
+    const key = elements.find((e): e is PrimaryKeyDefinition => 'columns' in e)?.span ?? columns.find((c): c is ColumnDefinition => 'primaryKey' in c && c.primaryKey !== undefined)?.primaryKey;
+    if (key) this.fail('InvalidStatement', 'A stream has no PRIMARY KEY: every record is a row of its own; declare a table with CREATE TABLE for rows kept by key', key);
     if (watermarks.length > 1) this.fail('A stream has at most one WATERMARK', watermarks[1]!.span);
     const withNode = node(ctx, 'withOptions');
     const queryNode = node(ctx, 'query');
@@ -187,7 +190,6 @@ class AstBuilder extends BaseVisitor {
     return {
       kind: 'createStream',
       name: this.name(node(ctx, 'streamName')!),
-      ...(token(ctx, 'Table') ? { table: true } : {}),
       ifNotExists: token(ctx, 'ifNotExists') !== undefined,
       columns,
       ...(watermarks[0] ? { watermark: watermarks[0] } : {}),
@@ -197,8 +199,44 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  tableElement(ctx: Ctx): ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition {
-    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'computedColumn') ?? node(ctx, 'columnDefinition'))!);
+  createTable(ctx: Ctx): Statement {
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition);
+    const columns = elements.filter((e): e is ColumnDefinition | ComputedColumnDefinition => 'name' in e);
+    const watermarks = elements.filter((e): e is WatermarkDefinition => 'column' in e);
+    const keys = elements.filter((e): e is PrimaryKeyDefinition => 'columns' in e);
+    if (watermarks.length > 1) this.fail('A table has at most one WATERMARK', watermarks[1]!.span);
+    const inline = columns.filter((c): c is ColumnDefinition => 'primaryKey' in c && c.primaryKey !== undefined);
+    if (keys.length + inline.length > 1) this.fail('A table has one PRIMARY KEY; for a key of several columns write PRIMARY KEY (a, b)', (keys[1] ?? keys[0] ?? inline[1])!.span);
+    const primaryKey: PrimaryKeyDefinition | undefined = keys[0] ?? (inline[0] ? { columns: [inline[0].name], span: inline[0].primaryKey! } : undefined);
+    const withNode = node(ctx, 'withOptions');
+    return {
+      kind: 'createTable',
+      name: this.name(node(ctx, 'tableName')!),
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      columns,
+      ...(primaryKey ? { primaryKey } : {}),
+      ...(watermarks[0] ? { watermark: watermarks[0] } : {}),
+      options: withNode ? (this.visit(withNode) as OptionEntry[]) : [],
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), withNode ? nodeSpan(withNode) : tokenSpan(token(ctx, 'RParen')!)),
+    };
+  }
+
+  tableElement(ctx: Ctx): ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition {
+    return this.visit((node(ctx, 'primaryKeyConstraint') ?? node(ctx, 'watermarkDefinition') ?? node(ctx, 'computedColumn') ?? node(ctx, 'columnDefinition'))!);
+  }
+
+  primaryKeyConstraint(ctx: Ctx): PrimaryKeyDefinition {
+    const last = token(ctx, 'Enforced') ?? token(ctx, 'RParen')!;
+    return { columns: nodes(ctx, 'column').map((n) => this.name(n)), span: joinSpans(tokenSpan(token(ctx, 'Primary')!), tokenSpan(last)) };
+  }
+
+  dropTable(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'tableName')!);
+    return { kind: 'dropTable', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
+  }
+
+  alterTable(ctx: Ctx): Statement {
+    return { kind: 'refreshTable', name: this.name(node(ctx, 'tableName')!), span: joinSpans(tokenSpan(token(ctx, 'Alter')!), tokenSpan(token(ctx, 'Refresh')!)) };
   }
 
   computedColumn(ctx: Ctx): ComputedColumnDefinition {
@@ -216,11 +254,15 @@ class AstBuilder extends BaseVisitor {
     const name = this.name(node(ctx, 'identifier')!);
     const type = this.visit(node(ctx, 'dataType')!) as TypeName;
     const pathToken = token(ctx, 'path');
+    const primary = token(ctx, 'Primary');
+    const keyEnd = token(ctx, 'Enforced') ?? token(ctx, 'Key');
+    const primaryKey = primary && keyEnd ? joinSpans(tokenSpan(primary), tokenSpan(keyEnd)) : undefined;
     return {
       name,
       type,
       ...(pathToken ? { path: { text: unquoteString(pathToken.image), span: tokenSpan(pathToken) } } : {}),
-      span: joinSpans(name.span, pathToken ? tokenSpan(pathToken) : type.span),
+      ...(primaryKey ? { primaryKey } : {}),
+      span: joinSpans(name.span, primaryKey ?? (pathToken ? tokenSpan(pathToken) : type.span)),
     };
   }
 
@@ -281,7 +323,6 @@ class AstBuilder extends BaseVisitor {
     return {
       kind: 'dropStream',
       name,
-      ...(token(ctx, 'Table') ? { table: true } : {}),
       ifExists: token(ctx, 'ifExists') !== undefined,
       span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span),
     };

@@ -12,7 +12,7 @@ const UNSUPPORTED: ReadonlyMap<TokenType, string> = new Map([
 
 /** Rules whose expected set reads better as one phrase than as a list of tokens. */
 const RULE_PHRASES: Readonly<Record<string, string>> = {
-  statement: 'a statement (SELECT, INSERT INTO, CREATE STREAM, DROP STREAM, SHOW, DESCRIBE or EXPLAIN)',
+  statement: 'a statement (SELECT, INSERT INTO, CREATE STREAM, CREATE TABLE, DROP, ALTER TABLE, SHOW, DESCRIBE or EXPLAIN)',
   expression: 'an expression',
   andExpression: 'an expression',
   notExpression: 'an expression',
@@ -31,7 +31,7 @@ const RULE_PHRASES: Readonly<Record<string, string>> = {
   identifier: 'a name',
   columnReference: 'a column name',
   optionEntry: 'an option name',
-  showStatement: 'STREAMS or QUERIES',
+  showStatement: 'STREAMS, QUERIES or TABLES',
   intervalLiteral: "an interval value such as '5'",
 };
 

@@ -7,11 +7,13 @@ import { durationText, MAX_JOIN_INTERVAL_MS, type Expr, type JoinType, type Wind
 import type { Expression, FromItem } from './ast.js';
 import type { ExpressionTyper } from './expression-typer.js';
 import type { JoinInput } from './logical-plan.js';
-import type { Relation, ScopeColumn } from './scope.js';
+import type { Relation, Scope, ScopeColumn } from './scope.js';
+import { TableJoinAnalyzer } from './table-joins.js';
+import { revisesRows } from './changelog-input.js';
 import { SqlError, type SourceSpan } from './sql-error.js';
 import { call, type Fail, type TypeRules } from './typing.js';
 
-type JoinItem = Extract<FromItem, { kind: 'join' }>;
+export type JoinItem = Extract<FromItem, { kind: 'join' }>;
 
 /** WHERE's AND-ed parts, which the joins of a FROM list (`a, b`) take their conditions from. */
 export interface PendingConjuncts {
@@ -45,7 +47,7 @@ export function relationWidth(relation: Relation): number {
 }
 
 /** Column indexes an expression reads. */
-function columnsOf(e: Expr, out: number[] = []): number[] {
+export function columnsOf(e: Expr, out: number[] = []): number[] {
   switch (e.kind) {
     case 'column':
       out.push(e.index);
@@ -105,9 +107,17 @@ interface TimeTerm {
   readonly side: 'left' | 'right';
 }
 
-interface Conjunct {
+export interface Conjunct {
   readonly ir: Expr;
   readonly span: SourceSpan;
+}
+
+/** Which side of a join (the first `width` columns, or the rest) an expression reads. */
+export function sideOfColumns(ir: Expr, width: number): 'left' | 'right' | 'both' | 'none' {
+  const columns = columnsOf(ir);
+  const l = columns.some((c) => c < width);
+  const r = columns.some((c) => c >= width);
+  return l && r ? 'both' : l ? 'left' : r ? 'right' : 'none';
 }
 
 /** One bound on right time - left time, and the time columns it is between. */
@@ -118,22 +128,33 @@ interface Bound {
   readonly right: number;
 }
 
-const JOIN_TYPES: Readonly<Record<JoinItem['joinKind'], JoinType>> = { inner: 'inner', cross: 'inner', left: 'left', right: 'right', full: 'full' };
+export const JOIN_TYPES: Readonly<Record<JoinItem['joinKind'], JoinType>> = { inner: 'inner', cross: 'inner', left: 'left', right: 'right', full: 'full' };
 
 export class JoinAnalyzer {
+  private readonly tables: TableJoinAnalyzer;
+
   constructor(
+    private readonly scope: Scope,
     private readonly typer: ExpressionTyper,
     private readonly rules: TypeRules,
     private readonly fail: Fail,
-  ) {}
+  ) {
+    this.tables = new TableJoinAnalyzer(typer, fail, (item, combined, width, pending) => this.conditionParts(item, combined, width, pending));
+  }
 
   /**
    * The relation a join produces: the left side's columns, then the right side's. `from` analyzes each
-   * side; a FROM list's join takes the parts of `pending` that read both of its sides.
+   * side; a FROM list's join takes the parts of `pending` that read both of its sides. A table on the
+   * right makes a lookup or temporal join (table-joins.ts).
    */
   join(item: JoinItem, from: (f: FromItem) => Relation, pending: PendingConjuncts): Relation {
     const left = from(item.left);
+    this.appendOnly(left, item.left.span);
+    const tableItem = item.right.kind === 'stream' ? item.right : undefined;
+    const table = tableItem && !this.scope.hasStream(tableItem.name) ? this.scope.table(tableItem.name) : undefined;
+    if (tableItem && table) return this.tables.join(item, left, table, tableItem, pending);
     const right = from(item.right);
+    this.appendOnly(right, item.right.span);
     const width = relationWidth(left);
     const scope: ScopeColumn[] = [...left.scope, ...right.scope.map((c) => (c.index < 0 ? c : { ...c, index: c.index + width }))];
     const combined: Relation = {
@@ -143,39 +164,8 @@ export class JoinAnalyzer {
       source: left.source,
       sources: [...left.sources, ...right.sources],
     };
-    const sideOf = (ir: Expr): 'left' | 'right' | 'both' | 'none' => {
-      const columns = columnsOf(ir);
-      const l = columns.some((c) => c < width);
-      const r = columns.some((c) => c >= width);
-      return l && r ? 'both' : l ? 'left' : r ? 'right' : 'none';
-    };
-    const conjuncts: Conjunct[] = [];
-    const ctx = { relation: combined, clause: 'ON' };
-    if (item.on) {
-      for (const part of splitAnd(item.on)) conjuncts.push({ ir: this.rules.expectBoolean(this.typer.expr(part, ctx), 'ON', part.span), span: part.span });
-    } else {
-      for (const part of pending.conjuncts) {
-        if (pending.used.has(part)) continue;
-        let ir: Expr;
-        try {
-          ir = this.rules.expectBoolean(this.typer.expr(part, { relation: combined, clause: 'WHERE' }), 'WHERE', part.span);
-        } catch (e) {
-          // A part that reads a FROM item further on belongs to a later join, or stays WHERE's.
-          if (e instanceof SqlError) continue;
-          throw e;
-        }
-        if (sideOf(ir) !== 'both') continue;
-        pending.used.add(part);
-        conjuncts.push({ ir, span: part.span });
-      }
-    }
-    if (!conjuncts.some((c) => sideOf(c.ir) === 'both')) {
-      this.fail(
-        'InvalidStatement',
-        `A join of ${left.label} and ${right.label} needs a condition between them${item.joinKind === 'cross' ? ' in WHERE' : ''}, as in ${item.joinKind === 'cross' ? 'WHERE' : 'ON'} a.key = b.key`,
-        item.keywordSpan,
-      );
-    }
+    const sideOf = (ir: Expr) => sideOfColumns(ir, width);
+    const conjuncts = this.conditionParts(item, combined, width, pending);
     const column = (index: number): ScopeColumn | undefined => scope.find((c) => c.index === index);
 
     // Matching windows: L.window_start = R.window_start AND L.window_end = R.window_end.
@@ -183,6 +173,8 @@ export class JoinAnalyzer {
     const keys: { left: Expr; right: Expr }[] = [];
     const bounds: Bound[] = [];
     const rest: Conjunct[] = [];
+    /** The parts that bound the time between the sides: an interval join's, or (without both bounds) conditions. */
+    const boundParts: Conjunct[] = [];
     for (const c of conjuncts) {
       const e = c.ir;
       if (e.kind === 'call' && e.fn === 'eq') {
@@ -207,6 +199,7 @@ export class JoinAnalyzer {
       const first = bounds[0];
       if (found.length > 0 && (first === undefined || found.every((b) => b.left === first.left && b.right === first.right))) {
         bounds.push(...found);
+        boundParts.push(c);
         continue;
       }
       rest.push(c);
@@ -275,13 +268,75 @@ export class JoinAnalyzer {
         sources,
       };
     }
-    return this.fail(
+    // Neither bounds nor windows: a regular join, which keeps every row (until the state bound or state_ttl).
+    if (keys.length === 0) {
+      this.fail(
+        'InvalidStatement',
+        `Joining the streams ${label} needs an equality between them (ON a.k = b.k): a join on ${bounds.length > 0 ? 'a one-sided time bound' : 'other conditions'} alone would compare every row with every other`,
+        item.on?.span ?? item.keywordSpan,
+      );
+    }
+    const all = [...rest, ...boundParts].map((c) => c.ir);
+    const regularCondition = all.reduce<Expr | undefined>((a, b) => (a === undefined ? b : call('and', [a, b], 'BOOLEAN')), undefined);
+    const join: JoinInput = {
+      kind: 'join',
+      left: left.input,
+      right: right.input,
+      join: { kind: 'regularJoin', joinType, leftKeys: base.leftKeys, rightKeys: base.rightKeys, ...(regularCondition ? { condition: regularCondition } : {}) },
+    };
+    return {
+      input: join,
+      scope: scope.map(({ timeAttr: _t, windowOf: _w, ...c }) => c),
+      label,
+      source: left.source,
+      sources,
+      noTimeAttributes: 'rows of a regular join carry no event time (an interval join keeps its rows\' times)',
+    };
+  }
+
+  /** Joins take rows that are new facts: a changing result (whose rows are revised) cannot be joined. */
+  private appendOnly(side: Relation, span: SourceSpan): void {
+    if (!revisesRows(side.input)) return;
+    this.fail(
       'InvalidStatement',
-      `Joining the streams ${label} needs bounds on how far apart their rows may be in event time, as in ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '5' MINUTE AND a.ts (an interval join), ` +
-        'or the same windows on both sides, as in ON l.window_start = r.window_start AND l.window_end = r.window_end (a window join); ' +
-        (bounds.length > 0 ? `only a${Number.isFinite(lower) ? ' lower' : 'n upper'} bound was found` : 'neither was found'),
-      item.on?.span ?? item.keywordSpan,
+      `${side.label} is a changing result (its rows are revised: a GROUP BY without a window, a Top-N, an outer join…), which a join cannot take; join the streams first, then aggregate`,
+      span,
     );
+  }
+
+  /**
+   * The ON condition's AND-ed parts, typed over the joined row; for a FROM list, the WHERE parts that
+   * read both sides. At least one part must read both sides.
+   */
+  private conditionParts(item: JoinItem, combined: Relation, width: number, pending: PendingConjuncts): Conjunct[] {
+    const conjuncts: Conjunct[] = [];
+    const ctx = { relation: combined, clause: 'ON' };
+    if (item.on) {
+      for (const part of splitAnd(item.on)) conjuncts.push({ ir: this.rules.expectBoolean(this.typer.expr(part, ctx), 'ON', part.span), span: part.span });
+    } else {
+      for (const part of pending.conjuncts) {
+        if (pending.used.has(part)) continue;
+        let ir: Expr;
+        try {
+          ir = this.rules.expectBoolean(this.typer.expr(part, { relation: combined, clause: 'WHERE' }), 'WHERE', part.span);
+        } catch (e) {
+          // A part that reads a FROM item further on belongs to a later join, or stays WHERE's.
+          if (e instanceof SqlError) continue;
+          throw e;
+        }
+        if (sideOfColumns(ir, width) !== 'both') continue;
+        pending.used.add(part);
+        conjuncts.push({ ir, span: part.span });
+      }
+    }
+    if (!conjuncts.some((c) => sideOfColumns(c.ir, width) === 'both')) {
+      this.fail(
+        'InvalidStatement',
+        `A join of ${combined.label} needs a condition between them${item.joinKind === 'cross' ? ' in WHERE' : ''}, as in ${item.joinKind === 'cross' ? 'WHERE' : 'ON'} a.key = b.key`,
+        item.keywordSpan,
+      );
+    }
+    return conjuncts;
   }
 
   /** The bounds on right time - left time that a comparison of the two sides' time attributes states. */

@@ -32,11 +32,14 @@ export class SqlParser extends CstParser {
   readonly statement = this.RULE('statement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.createStream) },
+      { ALT: () => this.SUBRULE(this.createTable) },
       { ALT: () => this.SUBRULE(this.createView) },
       { ALT: () => this.SUBRULE(this.createFunction) },
       { ALT: () => this.SUBRULE(this.dropFunction) },
       { ALT: () => this.SUBRULE(this.dropStream) },
+      { ALT: () => this.SUBRULE(this.dropTable) },
       { ALT: () => this.SUBRULE(this.dropView) },
+      { ALT: () => this.SUBRULE(this.alterTable) },
       { ALT: () => this.SUBRULE(this.showStatement) },
       { ALT: () => this.SUBRULE(this.describeStatement) },
       { ALT: () => this.SUBRULE(this.explainStatement) },
@@ -45,10 +48,10 @@ export class SqlParser extends CstParser {
     ]);
   });
 
-  // CREATE STREAM, or Flink's CREATE TABLE … WITH ('connector' = …) (see connector-tables.ts)
+  // CREATE STREAM name [(column …)] [WITH (…)] [AS SELECT …]
   readonly createStream = this.RULE('createStream', () => {
     this.CONSUME(t.Create);
-    this.OR([{ ALT: () => this.CONSUME(t.Stream) }, { ALT: () => this.CONSUME(t.Table) }]);
+    this.CONSUME(t.Stream);
     this.OPTION({
       GATE: () => this.LA(2).tokenType === t.Not,
       DEF: () => {
@@ -70,12 +73,53 @@ export class SqlParser extends CstParser {
     });
   });
 
+  // CREATE TABLE [IF NOT EXISTS] name (column …, [PRIMARY KEY (…)], [WATERMARK …]) [WITH (…)]: Flink's
+  // connector tables (see connector-tables.ts) and Eddy's reference and versioned tables (tables.ts).
+  readonly createTable = this.RULE('createTable', () => {
+    this.CONSUME(t.Create);
+    this.CONSUME(t.Table);
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'tableName' });
+    this.CONSUME(t.LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.tableElement) });
+    this.CONSUME(t.RParen);
+    this.OPTION3(() => this.SUBRULE(this.withOptions));
+  });
+
   readonly tableElement = this.RULE('tableElement', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.watermarkDefinition) },
-      { ALT: () => this.SUBRULE(this.computedColumn) },
-      { ALT: () => this.SUBRULE(this.columnDefinition) },
-    ]);
+    this.OR({
+      // PRIMARY KEY (a, b) — unless `primary` is a column of type `key(…)`, which takes a number.
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => this.LA(1).tokenType === t.Primary && this.LA(2).tokenType === t.Key && this.LA(3).tokenType === t.LParen && this.LA(4).tokenType !== t.IntegerLiteral,
+          ALT: () => this.SUBRULE(this.primaryKeyConstraint),
+        },
+        { ALT: () => this.SUBRULE(this.watermarkDefinition) },
+        { ALT: () => this.SUBRULE(this.computedColumn) },
+        { ALT: () => this.SUBRULE(this.columnDefinition) },
+      ],
+    });
+  });
+
+  // PRIMARY KEY (a, b) [NOT ENFORCED]
+  readonly primaryKeyConstraint = this.RULE('primaryKeyConstraint', () => {
+    this.CONSUME(t.Primary);
+    this.CONSUME(t.Key);
+    this.CONSUME(t.LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'column' }) });
+    this.CONSUME(t.RParen);
+    this.OPTION(() => {
+      this.CONSUME(t.Not);
+      this.CONSUME(t.Enforced);
+    });
   });
 
   // cost AS price * qty, proc_time AS PROCTIME()
@@ -94,13 +138,21 @@ export class SqlParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
-  // user_id VARCHAR PATH '$.payload.user.id'
+  // user_id VARCHAR PATH '$.payload.user.id' [PRIMARY KEY [NOT ENFORCED]]
   readonly columnDefinition = this.RULE('columnDefinition', () => {
     this.SUBRULE(this.identifier);
     this.SUBRULE(this.dataType);
     this.OPTION(() => {
       this.CONSUME(t.Path);
       this.CONSUME(t.StringLiteral, { LABEL: 'path' });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(t.Primary);
+      this.CONSUME(t.Key);
+      this.OPTION3(() => {
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Enforced);
+      });
     });
   });
 
@@ -222,7 +274,7 @@ export class SqlParser extends CstParser {
 
   readonly dropStream = this.RULE('dropStream', () => {
     this.CONSUME(t.Drop);
-    this.OR([{ ALT: () => this.CONSUME(t.Stream) }, { ALT: () => this.CONSUME(t.Table) }]);
+    this.CONSUME(t.Stream);
     this.OPTION({
       GATE: () => this.LA(2).tokenType === t.Exists,
       DEF: () => {
@@ -231,6 +283,27 @@ export class SqlParser extends CstParser {
       },
     });
     this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+  });
+
+  readonly dropTable = this.RULE('dropTable', () => {
+    this.CONSUME(t.Drop);
+    this.CONSUME(t.Table);
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'tableName' });
+  });
+
+  // ALTER TABLE name REFRESH
+  readonly alterTable = this.RULE('alterTable', () => {
+    this.CONSUME(t.Alter);
+    this.CONSUME(t.Table);
+    this.SUBRULE(this.identifier, { LABEL: 'tableName' });
+    this.CONSUME(t.Refresh);
   });
 
   readonly showStatement = this.RULE('showStatement', () => {
@@ -252,7 +325,10 @@ export class SqlParser extends CstParser {
   readonly describeStatement = this.RULE('describeStatement', () => {
     this.CONSUME(t.Describe);
     // DESCRIBE STREAM x, but DESCRIBE stream names a stream called "stream".
-    this.OPTION({ GATE: () => isName(this.LA(2)), DEF: () => this.CONSUME(t.Stream) });
+    this.OPTION({
+      GATE: () => isName(this.LA(2)),
+      DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Stream) }, { ALT: () => this.CONSUME(t.Table) }]),
+    });
     this.SUBRULE(this.identifier, { LABEL: 'streamName' });
   });
 

@@ -19,7 +19,10 @@ import type { SourceSpan, SqlErrorCode } from './sql-error.js';
 
 type Fail = (code: SqlErrorCode, message: string, span: SourceSpan) => never;
 
-export const QUERY_OPTION_KEYS = ['bad_records', 'allowed_lateness', 'late_rows'] as const;
+export const QUERY_OPTION_KEYS = ['bad_records', 'allowed_lateness', 'late_rows', 'state_ttl'] as const;
+
+/** The longest state time-to-live of a join: a year, as long as an interval join may span. */
+export const MAX_STATE_TTL_MS = 366 * 86_400_000;
 
 /** Longest allowed lateness: a week. Windows are kept that much longer, within the query's state bound. */
 export const MAX_ALLOWED_LATENESS_MS = 7 * 86_400_000;
@@ -82,7 +85,14 @@ export class QueryOptions {
       }
       if (seen.has(entry.key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
       seen.add(entry.key);
-      out = entry.key === 'allowed_lateness' ? this.allowedLateness(out, entry) : entry.key === 'late_rows' ? this.lateRows(out, entry, source) : this.badRecords(out, entry, source);
+      out =
+        entry.key === 'allowed_lateness'
+          ? this.allowedLateness(out, entry)
+          : entry.key === 'late_rows'
+            ? this.lateRows(out, entry, source)
+            : entry.key === 'state_ttl'
+              ? this.stateTtl(out, entry)
+              : this.badRecords(out, entry, source);
     }
     this.checkRowKindFree(out, query);
     return out;
@@ -150,6 +160,28 @@ export class QueryOptions {
     if (ms > MAX_ALLOWED_LATENESS_MS) this.fail('InvalidOption', `allowed_lateness is at most 7 days, got ${durationText(ms)}`, entry.valueSpan);
     if (ms === 0) return plan;
     return { ...plan, root: replaceAggregate(plan.root, aggregate, { ...aggregate, allowedLatenessMs: ms }) };
+  }
+
+  /** state_ttl: how long the query's regular joins keep each row (by the query clock). */
+  private stateTtl(plan: QueryPlan, entry: OptionEntry): QueryPlan {
+    const ms = this.duration(entry, 'state_ttl');
+    if (ms < 1 || ms > MAX_STATE_TTL_MS) this.fail('InvalidOption', `state_ttl is from 1 ms to 366 days, got ${durationText(ms)}`, entry.valueSpan);
+    let joins = 0;
+    const withTtl = (node: PlanNode): PlanNode => {
+      if (node.kind === 'regularJoin') joins++;
+      if (node.kind === 'source') return node;
+      if ('left' in node) return { ...node, left: withTtl(node.left), right: withTtl(node.right), ...(node.kind === 'regularJoin' ? { stateTtlMs: ms } : {}) };
+      return { ...node, input: withTtl(node.input) } as PlanNode;
+    };
+    const root = withTtl(plan.root);
+    if (joins === 0) {
+      this.fail(
+        'InvalidOption',
+        'state_ttl applies to regular joins (JOIN … ON a.k = b.k without bounds in time), and this query has none: interval and window joins let rows go as the watermark passes',
+        entry.span,
+      );
+    }
+    return { ...plan, root };
   }
 
   private lateRows(plan: QueryPlan, entry: OptionEntry, source: StreamSchema): QueryPlan {

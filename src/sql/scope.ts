@@ -2,7 +2,7 @@
 // their qualifiers, hidden system columns, time attributes and window bounds), found by name as SQL
 // finds them.
 
-import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type ViewSchema, type WindowSpec } from '../engine/plan/index.js';
+import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type TableSchema, type ViewSchema, type WindowSpec } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import { closest, didYouMean } from './did-you-mean.js';
 import type { LogicalInput, LogicalWindowSpec, ScanInput } from './logical-plan.js';
@@ -69,6 +69,20 @@ export class Scope {
     private readonly fail: Fail,
   ) {}
 
+  /** Whether a name refers to a stream with a schema. */
+  hasStream(name: Name): boolean {
+    if (this.catalog.stream(name.text)) return true;
+    return !name.quoted && this.catalog.streamNames().filter((n) => n.toLowerCase() === name.text.toLowerCase()).length === 1;
+  }
+
+  /** The table a name refers to, if it names one: exact match first, then (unquoted) the only case-insensitive match. */
+  table(name: Name): TableSchema | undefined {
+    const exact = this.catalog.table?.(name.text);
+    if (exact || name.quoted) return exact;
+    const matches = (this.catalog.tableNames?.() ?? []).filter((n) => n.toLowerCase() === name.text.toLowerCase());
+    return matches.length === 1 ? this.catalog.table?.(matches[0]!) : undefined;
+  }
+
   /** The schema a name refers to: exact match first, then (unquoted) the only case-insensitive match. */
   resolveStream(name: Name): StreamSchema {
     const exact = this.catalog.stream(name.text);
@@ -77,6 +91,14 @@ export class Scope {
     if (!name.quoted) {
       const matches = names.filter((n) => n.toLowerCase() === name.text.toLowerCase());
       if (matches.length === 1) return this.catalog.stream(matches[0]!)!;
+    }
+    const table = this.table(name);
+    if (table) {
+      this.fail(
+        'InvalidStatement',
+        `'${table.name}' is a table, which a query reads by joining it to a stream: FROM stream s JOIN ${table.name} ${table.source.kind === 'stream' ? 'FOR SYSTEM_TIME AS OF s.ts ' : ''}ON …`,
+        name.span,
+      );
     }
     this.fail(
       'UnknownStream',

@@ -1,13 +1,16 @@
 // What the SQL compiler needs to know about streams. The engine's persistent catalog implements it; the
 // compiler only reads it.
 
-import type { SinkTableSchema, StreamSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
+import type { SinkTableSchema, StreamSchema, TableSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
 
 export interface SqlCatalog {
   /** The schema of the stream with exactly this name, or undefined when it has none (or does not exist). */
   stream(name: string): StreamSchema | undefined;
   /** Names of the streams with a schema, for "did you mean" suggestions and case-insensitive lookup. */
   streamNames(): readonly string[];
+  /** The table with exactly this name (CREATE TABLE); a catalog without tables leaves these out. */
+  table?(name: string): TableSchema | undefined;
+  tableNames?(): readonly string[];
   /** The view with exactly this name (catalogs without views leave this out). */
   view?(name: string): ViewSchema | undefined;
   viewNames?(): readonly string[];
@@ -18,17 +21,25 @@ export interface SqlCatalog {
   sinkTableNames?(): readonly string[];
 }
 
-/** A catalog over a fixed list of schemas (and views), for tests and tools. */
-export function staticCatalog(streams: readonly StreamSchema[], views: readonly ViewSchema[] = [], functions: readonly UserFunctionSchema[] = []): SqlCatalog {
+/** A catalog over a fixed list of schemas (and views, functions and tables), for tests and tools. */
+export function staticCatalog(
+  streams: readonly StreamSchema[],
+  views: readonly ViewSchema[] = [],
+  functions: readonly UserFunctionSchema[] = [],
+  tables: readonly TableSchema[] = [],
+): SqlCatalog {
   const byName = new Map(streams.map((s) => [s.name, s]));
   const viewsByName = new Map(views.map((v) => [v.name, v]));
   const functionsByName = new Map(functions.map((f) => [f.name.toUpperCase(), f]));
+  const tablesByName = new Map(tables.map((t) => [t.name, t]));
   return {
     stream: (name) => byName.get(name),
     streamNames: () => [...byName.keys()],
     view: (name) => viewsByName.get(name),
     viewNames: () => [...viewsByName.keys()],
     userFunction: (name) => functionsByName.get(name.toUpperCase()),
+    table: (name) => tablesByName.get(name),
+    tableNames: () => [...tablesByName.keys()],
   };
 }
 
@@ -39,6 +50,8 @@ export function staticCatalog(streams: readonly StreamSchema[], views: readonly 
 export class ScriptCatalog implements SqlCatalog {
   private readonly created = new Map<string, StreamSchema>();
   private readonly dropped = new Set<string>();
+  private readonly createdTables = new Map<string, TableSchema>();
+  private readonly droppedTables = new Set<string>();
   private readonly createdViews = new Map<string, ViewSchema>();
   private readonly droppedViews = new Set<string>();
   /** Keyed by upper-cased name. */
@@ -69,6 +82,28 @@ export class ScriptCatalog implements SqlCatalog {
   drop(name: string): void {
     this.created.delete(name);
     this.dropped.add(name);
+  }
+
+  table(name: string): TableSchema | undefined {
+    if (this.createdTables.has(name)) return this.createdTables.get(name);
+    if (this.droppedTables.has(name)) return undefined;
+    return this.base.table?.(name);
+  }
+
+  tableNames(): readonly string[] {
+    const names = new Set((this.base.tableNames?.() ?? []).filter((n) => !this.droppedTables.has(n)));
+    for (const name of this.createdTables.keys()) names.add(name);
+    return [...names];
+  }
+
+  createTable(schema: TableSchema): void {
+    this.droppedTables.delete(schema.name);
+    this.createdTables.set(schema.name, schema);
+  }
+
+  dropTable(name: string): void {
+    this.createdTables.delete(name);
+    this.droppedTables.add(name);
   }
 
   view(name: string): ViewSchema | undefined {

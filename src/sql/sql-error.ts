@@ -17,6 +17,8 @@ export type SqlErrorCode =
   | 'InvalidOption'
   | 'InvalidStatement'
   | 'StreamExists'
+  | 'UnknownTable'
+  | 'TableExists'
   | 'ViewExists'
   | 'UnknownView'
   | 'FunctionExists'

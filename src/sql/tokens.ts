@@ -169,6 +169,12 @@ export const Natural = nonReserved('NATURAL');
 export const Using = nonReserved('USING');
 export const SystemTime = nonReserved('SYSTEM_TIME');
 export const Of = nonReserved('OF');
+// Tables: CREATE TABLE … PRIMARY KEY, ALTER TABLE … REFRESH.
+export const Primary = nonReserved('PRIMARY');
+export const Key = nonReserved('KEY');
+export const Enforced = nonReserved('ENFORCED');
+export const Alter = nonReserved('ALTER');
+export const Refresh = nonReserved('REFRESH');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

@@ -14,6 +14,7 @@ import {
   type DeliveryManager,
   type QueryManager,
   type QueryStatus,
+  type ReferenceTables,
   type ShardDamage,
   type StreamSchema,
   type StreamStore,
@@ -21,11 +22,14 @@ import {
 } from '../engine/index.js';
 import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from './statement-result.js';
+import { runTableStatement } from './table-statements.js';
 
 export interface StatementExecutorDeps {
   readonly store: StreamStore;
   readonly catalog: Catalog;
   readonly queries: QueryManager;
+  /** The engine's reference tables, which CREATE TABLE and ALTER TABLE … REFRESH load. */
+  readonly tables?: ReferenceTables;
   /**
    * Told of a SELECT's id before it starts, and again when it could not start or is deleted: the HTTP API
    * keeps a new SELECT's first rows for its first WebSocket subscriber this way.
@@ -217,34 +221,19 @@ export class StatementExecutor {
         await catalog.dropStream(name);
         return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped${statement.deliveryStream !== undefined ? ', with its delivery stream' : ''}` };
       }
-      case 'createTable': {
+      case 'createSinkTable': {
         const name = statement.name;
         if (catalog.sinkTable(name)) return { kind: 'createTable', sql, table: name, action: 'unchanged', message: `Table '${name}' already exists; nothing changed` };
         await catalog.putSinkTable(statement.table);
         const where = statement.table.connector === 'print' ? "INSERT INTO it sends its rows to the query's subscribers" : 'rows INSERT INTO it are discarded';
         return { kind: 'createTable', sql, table: name, action: 'created', message: `Table '${name}' created (${statement.table.connector}: ${where})` };
       }
-      case 'dropTable': {
+      case 'dropSinkTable': {
         const name = statement.name;
         if (!catalog.sinkTable(name)) return { kind: 'dropTable', sql, table: name, dropped: false, message: `Table '${name}' does not exist; nothing dropped` };
         await catalog.dropSinkTable(name);
         return { kind: 'dropTable', sql, table: name, dropped: true, message: `Table '${name}' dropped` };
       }
-      case 'showTables':
-        return {
-          kind: 'showTables',
-          sql,
-          columns: [
-            { name: 'name', type: 'VARCHAR' },
-            { name: 'kind', type: 'VARCHAR' },
-            { name: 'columns', type: 'VARCHAR' },
-          ],
-          rows: [
-            ...catalog.listStreams().filter((t) => !t.name.startsWith(INTERNAL_STREAM_PREFIX)).map((t) => ({ name: t.name, kind: t.connector ?? 'stream', columns: t.columns.map((c) => `${c.name} ${c.type}`).join(', ') })),
-            ...catalog.listSinkTables().map((t) => ({ name: t.name, kind: t.connector, columns: t.columns.map((c) => `${c.name} ${c.type}`).join(', ') })),
-            ...catalog.listViews().map((v) => ({ name: v.name, kind: 'view', columns: v.columns.map((c) => `${c.name} ${c.type}`).join(', ') })),
-          ].sort((a, b) => a.name.localeCompare(b.name)),
-        };
       case 'createView': {
         const name = statement.name;
         if (catalog.view(name)) {
@@ -375,6 +364,12 @@ export class StatementExecutor {
           rows: [...declared, ...system],
         };
       }
+      case 'createTable':
+      case 'dropTable':
+      case 'refreshTable':
+      case 'showTables':
+      case 'describeTable':
+        return runTableStatement(statement, this.deps, script);
       case 'explain':
         return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
       case 'query':

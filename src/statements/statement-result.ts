@@ -48,22 +48,16 @@ export const statementResultSchema = {
     },
     {
       type: 'object',
-      required: ['kind', 'sql', 'table', 'action', 'message'],
+      required: ['kind', 'sql', 'table', 'message'],
       properties: {
-        kind: { type: 'string', const: 'createTable' },
+        kind: { type: 'string', enum: ['createTable', 'dropTable', 'refreshTable'] },
         sql: { type: 'string' },
         table: { type: 'string' },
+        /** CREATE TABLE: whether it made the table or found it there (IF NOT EXISTS). */
         action: { type: 'string', enum: ['created', 'unchanged'] },
-        message: { type: 'string' },
-      },
-    },
-    {
-      type: 'object',
-      required: ['kind', 'sql', 'table', 'dropped', 'message'],
-      properties: {
-        kind: { type: 'string', const: 'dropTable' },
-        sql: { type: 'string' },
-        table: { type: 'string' },
+        /** CREATE TABLE and REFRESH of a table read from a file: the rows it holds now. */
+        rows: { type: 'integer' },
+        /** DROP TABLE: whether there was a table to drop. */
         dropped: { type: 'boolean' },
         message: { type: 'string' },
       },
@@ -116,7 +110,7 @@ export const statementResultSchema = {
       type: 'object',
       required: ['kind', 'sql', 'columns', 'rows'],
       properties: {
-        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'showViews', 'showFunctions', 'showTables', 'describe'] },
+        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'showTables', 'showViews', 'showFunctions', 'describe', 'describeTable'] },
         sql: { type: 'string' },
         columns,
         rows: { type: 'array', items: { type: 'object', additionalProperties: sqlValue } },

@@ -10,8 +10,18 @@ const dir = join(__dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
 
 function baseCatalog(): SqlCatalog {
-  const statements = compileSql(readFileSync(join(dir, '_catalog.sql'), 'utf8'), staticCatalog([]));
-  return staticCatalog(statements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])));
+  const statements = compileSql(catalogSql(), staticCatalog([]));
+  return staticCatalog(
+    statements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])),
+    [],
+    [],
+    statements.flatMap((s) => (s.kind === 'createTable' ? [s.schema] : [])),
+  );
+}
+
+/** The streams and tables golden files compile against: _catalog.sql, then _joins.sql. */
+function catalogSql(): string {
+  return `${readFileSync(join(dir, '_catalog.sql'), 'utf8')};\n${readFileSync(join(dir, '_joins.sql'), 'utf8')}`;
 }
 
 function render(statement: CompiledStatement): string {
@@ -25,6 +35,12 @@ function render(statement: CompiledStatement): string {
       const { kind, name, ifNotExists, columns, watermark, format, options } = statement;
       return JSON.stringify({ kind, name, ifNotExists, columns, watermark, format, options, computed: statement.schema.computed, connector: statement.schema.connector, files: statement.files }, null, 2);
     }
+    case 'createTable': {
+      const { kind, name, ifNotExists, schema, options } = statement;
+      return JSON.stringify({ kind, name, ifNotExists, schema, options }, null, 2);
+    }
+    case 'describeTable':
+      return JSON.stringify({ kind: statement.kind, table: statement.table }, null, 2);
     case 'describe':
       return JSON.stringify({ kind: statement.kind, stream: statement.stream }, null, 2);
     default:

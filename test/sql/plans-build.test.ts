@@ -8,8 +8,13 @@ import { compileSql, isSqlError, staticCatalog, type CompiledStatement } from '.
 import type { QueryPlan } from '../../src/engine/plan/plan.js';
 
 const dir = join(__dirname, 'golden');
-const catalogStatements = compileSql(readFileSync(join(dir, '_catalog.sql'), 'utf8'), staticCatalog([]));
-const catalog = staticCatalog(catalogStatements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])));
+const catalogStatements = compileSql(`${readFileSync(join(dir, '_catalog.sql'), 'utf8')};\n${readFileSync(join(dir, '_joins.sql'), 'utf8')}`, staticCatalog([]));
+const catalog = staticCatalog(
+  catalogStatements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])),
+  [],
+  [],
+  catalogStatements.flatMap((s) => (s.kind === 'createTable' ? [s.schema] : [])),
+);
 
 function plans(statements: readonly CompiledStatement[]): QueryPlan[] {
   return statements.flatMap((s) => (s.kind === 'query' || s.kind === 'insert' || s.kind === 'explain' ? [s.plan] : []));

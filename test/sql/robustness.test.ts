@@ -7,8 +7,13 @@ import { compileSql, SqlError, staticCatalog } from '../../src/sql/index.js';
 import { tokenize } from '../../src/sql/lexer.js';
 
 const dir = join(__dirname, 'golden');
-const catalogStatements = compileSql(readFileSync(join(dir, '_catalog.sql'), 'utf8'), staticCatalog([]));
-const catalog = staticCatalog(catalogStatements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])));
+const catalogStatements = compileSql(`${readFileSync(join(dir, '_catalog.sql'), 'utf8')};\n${readFileSync(join(dir, '_joins.sql'), 'utf8')}`, staticCatalog([]));
+const catalog = staticCatalog(
+  catalogStatements.flatMap((s) => (s.kind === 'createStream' ? [s.schema] : [])),
+  [],
+  [],
+  catalogStatements.flatMap((s) => (s.kind === 'createTable' ? [s.schema] : [])),
+);
 
 const REPLACEMENTS = ['(', ')', ',', 'NULL', "'x'", '1', '*', 'ts', "INTERVAL '1' SECOND", 'COUNT(*)', 'window_start'];
 

@@ -53,6 +53,20 @@ export const serveCommand: Command = {
       defaultText: '<data-dir>/files',
       placeholder: 'path',
     },
+    {
+      name: 'tables-dir',
+      type: 'string',
+      description: "Where the files of reference tables are (CREATE TABLE … WITH (path = 'x.csv')); paths may not leave it.",
+      defaultText: '<data-dir>/tables',
+      placeholder: 'path',
+    },
+    {
+      name: 'max-table-rows',
+      type: 'integer',
+      description: 'Rows one reference table may hold; a file with more is refused when it is loaded or refreshed.',
+      defaultText: '1000000',
+      placeholder: 'n',
+    },
     { name: 'fsync', type: 'string', choices: ['always', 'interval', 'never'], description: 'When writes are fsynced before they are acknowledged.', defaultText: 'always' },
     { name: 'idle-timeout', type: 'integer', description: 'Seconds after which a shard without records stops holding back a query watermark.', defaultText: '30', placeholder: 'seconds' },
     {
@@ -119,6 +133,8 @@ export const serveCommand: Command = {
     if (maxQueries !== undefined && maxQueries < 1) throw new UsageError(`argument --max-queries: ${maxQueries} must be at least 1`);
     const maxStateKeys = values['max-query-state-keys'] as number | undefined;
     if (maxStateKeys !== undefined && maxStateKeys < 1) throw new UsageError(`argument --max-query-state-keys: ${maxStateKeys} must be at least 1`);
+    const maxTableRows = values['max-table-rows'] as number | undefined;
+    if (maxTableRows !== undefined && maxTableRows < 1) throw new UsageError(`argument --max-table-rows: ${maxTableRows} must be at least 1`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
     const shardLimit = values['shard-limit'] as number | undefined;
     if (shardLimit !== undefined && shardLimit < 1) throw new UsageError(`argument --shard-limit: ${shardLimit} must be at least 1`);
@@ -138,6 +154,7 @@ export const serveCommand: Command = {
     }
     const dataDir = inMemory ? undefined : resolve((values['data-dir'] as string | undefined) ?? './eddy-data');
     const filesRoot = values['files-root'] !== undefined ? resolve(values['files-root'] as string) : undefined;
+    const tablesDir = values['tables-dir'] !== undefined ? resolve(values['tables-dir'] as string) : undefined;
     const functionsDir = values['functions-dir'] !== undefined ? resolve(values['functions-dir'] as string) : undefined;
     const functionTimeout = values['function-timeout'] as number | undefined;
     const functionMemory = values['function-memory'] as number | undefined;
@@ -197,6 +214,10 @@ export const serveCommand: Command = {
         ...(maxBatchMillis !== undefined ? { maxBatchMillis } : {}),
         ...(maxQueries !== undefined ? { maxQueries } : {}),
         ...(maxStateKeys !== undefined ? { maxStateKeys } : {}),
+      },
+      tables: {
+        ...(tablesDir !== undefined ? { dir: tablesDir } : {}),
+        ...(maxTableRows !== undefined ? { maxRows: maxTableRows } : {}),
       },
       functions: {
         ...(functionsDir !== undefined ? { functionsDir } : {}),

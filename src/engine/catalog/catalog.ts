@@ -27,6 +27,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryPlan } from '../plan/plan.js';
 import type { StreamSchema } from '../plan/schema.js';
+import type { TableSchema } from '../plan/table.js';
 import type { ViewSchema } from '../plan/view.js';
 import type { UserFunctionSchema } from '../plan/user-function.js';
 import type { SinkTableSchema } from '../plan/sink-table.js';
@@ -54,6 +55,8 @@ type QueryDefinition = Omit<StoredQuery, 'checkpoint'>;
 interface CatalogFile {
   readonly version: 1 | 2;
   readonly streams: readonly StreamSchema[];
+  /** Tables (CREATE TABLE); absent in catalogs written before tables. */
+  readonly tables?: readonly TableSchema[];
   /** Views other than temporary ones (absent in catalogs written before views). */
   readonly views?: readonly ViewSchema[];
   /** User functions other than temporary ones. */
@@ -97,6 +100,7 @@ interface PendingCheckpoints {
 
 export class Catalog {
   private readonly streams = new Map<string, StreamSchema>();
+  private readonly tableSchemas = new Map<string, TableSchema>();
   private readonly views = new Map<string, ViewSchema>();
   private readonly sinkTables = new Map<string, SinkTableSchema>();
   /** Keyed by upper-cased name, as SQL matches function names. */
@@ -143,6 +147,7 @@ export class Catalog {
       }
       if (file.version !== 1 && file.version !== 2) throw new EddyError('InternalFailure', `catalog ${path} has unknown version ${String(file.version)}`);
       for (const s of file.streams) catalog.streams.set(s.name, s);
+      for (const t of file.tables ?? []) catalog.tableSchemas.set(t.name, t);
       for (const v of file.views ?? []) catalog.views.set(v.name, v);
       for (const f of file.functions ?? []) catalog.functions.set(f.name.toUpperCase(), f);
       for (const t of file.sinkTables ?? []) catalog.sinkTables.set(t.name, t);
@@ -178,6 +183,29 @@ export class Catalog {
 
   async dropStream(name: string): Promise<void> {
     if (this.streams.delete(name)) await this.persist();
+  }
+
+  /** SqlCatalog: the table of that name, if there is one. */
+  table(name: string): TableSchema | undefined {
+    return this.tableSchemas.get(name);
+  }
+
+  /** SqlCatalog: names of the tables. */
+  tableNames(): readonly string[] {
+    return [...this.tableSchemas.keys()];
+  }
+
+  listTables(): TableSchema[] {
+    return [...this.tableSchemas.values()];
+  }
+
+  async putTable(schema: TableSchema): Promise<void> {
+    this.tableSchemas.set(schema.name, schema);
+    await this.persist();
+  }
+
+  async dropTable(name: string): Promise<void> {
+    if (this.tableSchemas.delete(name)) await this.persist();
   }
 
   /** SqlCatalog: the view of this name, if there is one. */
@@ -401,6 +429,7 @@ export class Catalog {
         const file: CatalogFile = {
           version: 2,
           streams: this.listStreams(),
+          ...(this.tableSchemas.size > 0 ? { tables: this.listTables() } : {}),
           ...(views.length > 0 ? { views } : {}),
           ...(functions.length > 0 ? { functions } : {}),
           ...(sinkTables.length > 0 ? { sinkTables } : {}),

@@ -80,8 +80,22 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         const width = outputColumns(node.input).length;
         return visit(node.input, needed ? new Set([...needed].filter((c) => c < width).concat(node.timeColumn)) : undefined);
       }
+      case 'lookupJoin': {
+        const width = outputColumns(node.input).length;
+        if (!needed) return visit(node.input, undefined);
+        const out = exprs(node.keys);
+        for (const c of needed) if (c < width) out.add(c);
+        if (node.condition) {
+          const condition = new Set<number>();
+          collectColumns(node.condition, condition);
+          for (const c of condition) if (c < width) out.add(c);
+        }
+        return visit(node.input, out);
+      }
       case 'intervalJoin':
-      case 'windowJoin': {
+      case 'windowJoin':
+      case 'temporalJoin':
+      case 'regularJoin': {
         const width = outputColumns(node.left).length;
         const condition = new Set<number>();
         if (node.condition) collectColumns(node.condition, condition);
@@ -93,9 +107,11 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
           return out;
         };
         const times =
-          node.kind === 'intervalJoin'
-            ? [[node.leftTime], [node.rightTime]]
-            : [[node.leftWindow.start, node.leftWindow.end], [node.rightWindow.start, node.rightWindow.end]];
+          node.kind === 'windowJoin'
+            ? [[node.leftWindow.start, node.leftWindow.end], [node.rightWindow.start, node.rightWindow.end]]
+            : node.kind === 'regularJoin'
+              ? [[], []]
+              : [[node.leftTime], [node.rightTime]];
         visit(node.left, sideOf(0, width, times[0]!, node.leftKeys));
         return visit(node.right, sideOf(width, Infinity, times[1]!, node.rightKeys));
       }

@@ -19,6 +19,7 @@ import type { InputSide, TwoInputOperator } from './two-input-operator.js';
 import { JoinEmitter, SlotPairs } from './join-output.js';
 import { RowStore, SlotChains, TimeHeap, type StoredRow } from './join-rows.js';
 import { KeyMapper, type KeyValue } from './key-mapper.js';
+import { keyIds, utf8KeyColumn } from './join-keys.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 import { joinStateText, validateJoinKeys } from './join-validation.js';
 
@@ -89,7 +90,7 @@ export class IntervalJoin implements TwoInputOperator {
         types,
         time,
         keys: keys.map((k) => compileExpr(k, { ...context, inputTypes: types })),
-        utf8Key: keys.length === 1 && keys[0]!.kind === 'column' && keys[0]!.type === 'VARCHAR' ? keys[0]!.index : undefined,
+        utf8Key: utf8KeyColumn(keys),
         store: new RowStore(types, kept),
         chains: new SlotChains(),
         heap: new TimeHeap(),
@@ -124,7 +125,7 @@ export class IntervalJoin implements TwoInputOperator {
     const view = new BatchView(batch, me.types);
     const time = view.column(me.time);
     const times = time.values as Float64Array;
-    const { ids, nulls } = this.keyIds(me, batch, view);
+    const { ids, nulls } = keyIds(this.mapper, me.keys, me.utf8Key, batch, view);
     const columns: (Column | null)[] = me.types.map((_, c) => (me.store.kept[c] ? view.column(c) : null));
     // First which rows to keep, then all of them copied in column by column, then each one matched.
     const rows = new Int32Array(n);
@@ -176,30 +177,6 @@ export class IntervalJoin implements TwoInputOperator {
     // A row the other side's watermark has already passed the range of has all its matches now.
     this.evict(s, out);
     this.limit.check(this.stateEntries());
-  }
-
-  /** Each row's key id, and which rows' keys are NULL (matching nothing); null when none is. */
-  private keyIds(side: Side, batch: RecordBatch, view: BatchView): { ids: Int32Array; nulls: Uint8Array | null } {
-    const n = batch.numRows;
-    const ids = new Int32Array(n);
-    const data = side.utf8Key === undefined ? undefined : batch.data.children[side.utf8Key];
-    if (data !== undefined && data.offset === 0 && this.mapper.acceptsUtf8) {
-      const bitmap = data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.length > 0 ? data.nullBitmap : null;
-      this.mapper.assignUtf8(data.valueOffsets as Int32Array, data.values as Uint8Array, bitmap, n, ids);
-      if (bitmap === null) return { ids, nulls: null };
-      const nulls = new Uint8Array(n);
-      for (let i = 0; i < n; i++) nulls[i] = ((bitmap[i >> 3]! >> (i & 7)) & 1) ^ 1;
-      return { ids, nulls };
-    }
-    const columns = side.keys.map((k) => k.evaluate(view));
-    this.mapper.assign(columns, n, ids);
-    let nulls: Uint8Array | null = null;
-    for (const col of columns) {
-      if (col.valid === null) continue;
-      nulls ??= new Uint8Array(n);
-      for (let i = 0; i < n; i++) if (col.valid[i] === 0) nulls[i] = 1;
-    }
-    return { ids, nulls };
   }
 
   onSideWatermark(s: InputSide, watermarkMs: number, _ctx: OperatorContext, out: Collector): number {

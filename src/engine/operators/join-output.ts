@@ -9,6 +9,7 @@ import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { columnToArrow } from '../batch/column.js';
 import { takeBatch } from '../batch/take.js';
+import { changelogBatch, changelogSchema } from '../batch/row-kinds.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import { EddyError } from '../errors.js';
@@ -114,6 +115,34 @@ export class JoinEmitter {
     }
     pairs.clear();
   }
+
+  /** Whether the condition holds for each pair (1) or not (0); all 1 without a condition. Leaves `pairs` as they are. */
+  holds(pairs: SlotPairs, left: RowStore, right: RowStore): Uint8Array {
+    const out = new Uint8Array(pairs.count).fill(1);
+    if (!this.condition) return out;
+    for (let from = 0; from < pairs.count; from += OUTPUT_BATCH_ROWS) {
+      const count = Math.min(OUTPUT_BATCH_ROWS, pairs.count - from);
+      const batch = this.build(pairs.left.subarray(from, from + count), pairs.right.subarray(from, from + count), count, left, right);
+      const result = this.condition.evaluate(new BatchView(batch, this.types));
+      const keep = result.values as Uint8Array;
+      const valid = result.valid;
+      for (let i = 0; i < count; i++) out[from + i] = keep[i] === 1 && (valid === null || valid[i] === 1) ? 1 : 0;
+    }
+    return out;
+  }
+
+  /** Emits the pairs as changelog rows, each of the kind `kinds` gives it (row-kinds.ts codes); clears `pairs`. */
+  emitChangelog(pairs: SlotPairs, kinds: Int8Array, left: RowStore, right: RowStore, out: Collector): void {
+    if (!this.kindSchema) this.kindSchema = changelogSchema(this.schema);
+    for (let from = 0; from < pairs.count; from += OUTPUT_BATCH_ROWS) {
+      const count = Math.min(OUTPUT_BATCH_ROWS, pairs.count - from);
+      const batch = this.build(pairs.left.subarray(from, from + count), pairs.right.subarray(from, from + count), count, left, right);
+      out.emit(changelogBatch(this.kindSchema, batch.data.children, kinds.slice(from, from + count)));
+    }
+    pairs.clear();
+  }
+
+  private kindSchema: Schema | undefined;
 
   private build(ls: Int32Array, rs: Int32Array, count: number, left: RowStore, right: RowStore): RecordBatch {
     const children = this.outputColumns.map((_, c) => columnToArrow(c < this.width ? left.gather(c, ls, count) : right.gather(c - this.width, rs, count)));

@@ -21,12 +21,17 @@ import { EddyError } from '../errors.js';
 import { WindowTable } from './window-table.js';
 import { IntervalJoin } from './interval-join.js';
 import { WindowJoin } from './window-join.js';
+import { TemporalJoin } from './temporal-join.js';
+import { RegularJoin } from './regular-join.js';
+import { LookupJoin, type LookupTables } from './lookup-join.js';
 import { columnsUsed } from './column-usage.js';
 
 /** What the operators take from the query: its clock and work meter (for compiled expressions) and state bound. */
 export interface BuildOptions extends ExprContext {
   /** State keys each aggregate may hold (default DEFAULT_MAX_STATE_KEYS); see state-key-limit.ts. */
   readonly maxStateKeys?: number;
+  /** The reference tables lookup joins read; without them, a lookup join builds but cannot run. */
+  readonly tables?: LookupTables;
   /** Decode every source column, not only those the plan reads (late rows are written whole). */
   readonly allSourceColumns?: boolean;
 }
@@ -51,6 +56,7 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   sessionWindowAggregate: (node, input, o) => new SessionWindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
+  lookupJoin: (node, input, o) => new LookupJoin(node, input, o),
   overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
   topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
   deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
@@ -59,6 +65,8 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
 export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {
   intervalJoin: (node, left, right, o, used) => new IntervalJoin(node, left, right, o, used),
   windowJoin: (node, left, right, o, used) => new WindowJoin(node, left, right, o, used),
+  temporalJoin: (node, left, right, o, used) => new TemporalJoin(node, left, right, o, used),
+  regularJoin: (node, left, right, o, used) => new RegularJoin(node, left, right, o, used),
 };
 
 /** Where an operator's (or a source's) batches and watermarks go: operator `to`, on input `side` of a join. */
@@ -111,7 +119,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     }
     let op: Operator | TwoInputOperator;
     let connectInputs: (to: number) => void;
-    if (node.kind === 'intervalJoin' || node.kind === 'windowJoin') {
+    if ('left' in node) {
       checkInput(node, node.left);
       checkInput(node, node.right);
       const left = build(node.left);

@@ -39,6 +39,11 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   windowTable: (node) => changelogMode(node.input),
   intervalJoin: () => 'append',
   windowJoin: () => 'append',
+  // A lookup join passes each row on (or drops it) as it arrives; a temporal join emits each row once, when the watermark passes it.
+  lookupJoin: () => 'append',
+  temporalJoin: () => 'append',
+  // An inner join's matches are final; an outer side's row emitted alone is withdrawn when it finds a match.
+  regularJoin: (node) => (node.joinType === 'inner' ? 'append' : 'retract'),
   // Each row once, when the watermark passes it.
   overAggregate: () => 'append',
   // A window's ranking once, when it closes; otherwise ranks change as rows arrive.
@@ -69,6 +74,11 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   windowTable: true,
   intervalJoin: false,
   windowJoin: false,
+  // A lookup join looks up rows that are new facts; the table's columns have no place for a row's kind.
+  lookupJoin: false,
+  // The versions of a temporal join are its right input's rows, never withdrawn.
+  temporalJoin: false,
+  regularJoin: false,
   // Rankings and OVER windows count and order every row they see: they need rows that are never revised.
   overAggregate: false,
   topN: false,

@@ -158,7 +158,7 @@ function sinkText(sink: SinkSpec): string {
 }
 
 /** `LEFT keys=[a@0 = b@1]`: a join's type and equality keys, each side's columns indexed in its own input. */
-function joinText(node: JoinInputs): string {
+function joinText(node: Pick<JoinInputs, 'joinType' | 'leftKeys' | 'rightKeys'>): string {
   const keys = node.leftKeys.map((k, i) => `${exprText(k)} = ${exprText(node.rightKeys[i]!)}`);
   return `${node.joinType.toUpperCase()} keys=[${keys.join(', ')}]`;
 }
@@ -218,6 +218,11 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'windowTable':
       out.push(`${pad}WindowTable: ${windowSpecText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn}`);
       return nodeLines(node.input, depth + 1, out);
+    case 'lookupJoin': {
+      const keys = node.keys.map((k, i) => `${exprText(k)} = ${ident(node.table)}.${exprText(node.tableKeys[i]!)}`);
+      out.push(`${pad}LookupJoin: ${node.joinType.toUpperCase()} table=${ident(node.table)} keys=[${keys.join(', ')}]${conditionText(node.condition)}`);
+      return nodeLines(node.input, depth + 1, out);
+    }
     case 'intervalJoin': {
       const left = ident(outputColumns(node.left)[node.leftTime]?.name ?? '?');
       const right = ident(outputColumns(node.right)[node.rightTime]?.name ?? '?');
@@ -226,6 +231,17 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
     }
+    case 'temporalJoin': {
+      const left = ident(outputColumns(node.left)[node.leftTime]?.name ?? '?');
+      const right = ident(outputColumns(node.right)[node.rightTime]?.name ?? '?');
+      out.push(`${pad}TemporalJoin: ${joinText(node)} as_of=left.${left}@${node.leftTime} version_time=right.${right}@${node.rightTime}${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
+    }
+    case 'regularJoin':
+      out.push(`${pad}RegularJoin: ${joinText(node)}${node.stateTtlMs === undefined ? '' : ` state_ttl=${durationText(node.stateTtlMs)}`}${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
     case 'windowJoin': {
       const bounds = (w: { start: number; end: number }) => `window_start@${w.start}, window_end@${w.end}`;
       out.push(`${pad}WindowJoin: ${joinText(node)} windows=[left ${bounds(node.leftWindow)}; right ${bounds(node.rightWindow)}]${conditionText(node.condition)}`);

@@ -5,6 +5,7 @@
 
 import type { Expr } from './expr.js';
 import type { PlanNode } from './plan.js';
+import type { ColumnSchema } from './schema.js';
 
 /** INNER keeps matched pairs; LEFT, RIGHT and FULL also keep the unmatched rows of that side (or both). */
 export type JoinType = 'inner' | 'left' | 'right' | 'full';
@@ -57,8 +58,63 @@ export interface WindowJoinNode extends JoinInputs {
   readonly rightWindow: { readonly start: number; readonly end: number };
 }
 
+/**
+ * A stream joined with a table kept from another stream, by event time (Flink's temporal join,
+ * `JOIN rates FOR SYSTEM_TIME AS OF o.ts`): the right input's rows are versions of the table's rows,
+ * one per primary key (`rightKeys`, over the right input's columns) at each time; each left row is joined
+ * with the version of its key current at its time (the latest at or before it). A left row is emitted
+ * once the watermark (the smaller of the two inputs') is past its time, when every version that could
+ * apply has arrived; LEFT emits it with NULLs when no version applies. Versions older than the one
+ * current at the watermark are let go.
+ */
+export interface TemporalJoinNode {
+  readonly kind: 'temporalJoin';
+  readonly joinType: 'inner' | 'left';
+  readonly left: PlanNode;
+  readonly right: PlanNode;
+  readonly leftKeys: readonly Expr[];
+  readonly rightKeys: readonly Expr[];
+  /** Index into the left input's columns of the time each row looks the table up at. */
+  readonly leftTime: number;
+  /** Index into the right input's columns of each version's time. */
+  readonly rightTime: number;
+  readonly condition?: Expr;
+}
+
+/**
+ * Two streams joined on keys without bounds in time (Flink's regular join): every row is kept, by key,
+ * and each new row is joined with the other side's rows of its key that the condition holds for. INNER
+ * emits each match once (+I), an append-only result. An outer side's row without a match is emitted with
+ * NULLs (+I) as it arrives, and withdrawn (-D) when its first match comes, so LEFT, RIGHT and FULL
+ * emit a changelog. Rows are kept until the query's state bound, or for `stateTtlMs` of the query clock
+ * (processing time) after they arrive; a row let go is forgotten without a trace, as in Flink.
+ */
+export interface RegularJoinNode extends JoinInputs {
+  readonly kind: 'regularJoin';
+  readonly stateTtlMs?: number;
+}
+
 /** The plan nodes with two inputs. */
-export type TwoInputNode = IntervalJoinNode | WindowJoinNode;
+export type TwoInputNode = IntervalJoinNode | WindowJoinNode | TemporalJoinNode | RegularJoinNode;
+
+/**
+ * A stream joined with a reference table (read from a file; see plan/table.ts): each input row is
+ * matched, as it arrives, against the table's rows as they are at that moment (its current version),
+ * on `keys` (over the input's columns) equal to `tableKeys` (over the table's); the rest of the ON
+ * condition is over the joined row. Output: the input's columns, then the table's; LEFT keeps input
+ * rows without a match, with NULLs. Stateless: the table is the engine's, shared by every query.
+ */
+export interface LookupJoinNode {
+  readonly kind: 'lookupJoin';
+  readonly joinType: 'inner' | 'left';
+  readonly input: PlanNode;
+  readonly table: string;
+  /** The table's columns as the query was compiled against them; a table of other columns fails the query. */
+  readonly tableColumns: readonly ColumnSchema[];
+  readonly keys: readonly Expr[];
+  readonly tableKeys: readonly Expr[];
+  readonly condition?: Expr;
+}
 
 /** The largest interval a join may span, in ms: a bound of its state that a typing slip cannot pass unseen. */
 export const MAX_JOIN_INTERVAL_MS = 366 * 86_400_000;

@@ -6,7 +6,7 @@ import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
 import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat } from './schema.js';
-import type { TwoInputNode } from './join.js';
+import type { LookupJoinNode, TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
 
 /** Event time: the column windows are computed on, and how far the watermark trails it. */
@@ -79,6 +79,7 @@ export type PlanNode =
   | SessionWindowAggregateNode
   | GroupAggregateNode
   | WindowTableNode
+  | LookupJoinNode
   | TwoInputNode
   | OverAggregateNode
   | TopNNode
@@ -218,8 +219,12 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
       ];
     case 'windowTable':
       return [...outputColumns(node.input), { name: 'window_start', type: 'TIMESTAMP' }, { name: 'window_end', type: 'TIMESTAMP' }];
+    case 'lookupJoin':
+      return [...outputColumns(node.input), ...node.tableColumns];
     case 'intervalJoin':
     case 'windowJoin':
+    case 'temporalJoin':
+    case 'regularJoin':
       return [...outputColumns(node.left), ...outputColumns(node.right)];
     case 'overAggregate':
       return [...outputColumns(node.input), ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
@@ -259,6 +264,18 @@ export interface QueryPlan {
    * Absent: late rows are only counted.
    */
   readonly lateRows?: { readonly stream: string };
+}
+
+/** The reference tables a plan's lookup joins read, each once, found defensively like sourceStreams. */
+export function planTables(plan: QueryPlan): string[] {
+  const tables: string[] = [];
+  const visit = (node: PlanNode | undefined, depth: number): void => {
+    if (node === undefined || node === null || typeof node !== 'object' || depth > 64) return;
+    if (node.kind === 'lookupJoin' && typeof node.table === 'string' && !tables.includes(node.table)) tables.push(node.table);
+    if (node.kind !== 'source') for (const input of planInputs(node)) visit(input, depth + 1);
+  };
+  visit(plan.root, 0);
+  return tables;
 }
 
 /** The stream a plan reads first (the leftmost source), found defensively: a stored plan may be one this version cannot build. */

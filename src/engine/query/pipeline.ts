@@ -11,6 +11,7 @@ import type { StreamRecord } from '../stream/stream-store.js';
 import { buildOperators, type PlanEdge } from '../operators/registry.js';
 import type { Collector, Operator, OperatorContext, OperatorMetrics } from '../operators/operator.js';
 import { isTwoInput, type TwoInputOperator } from '../operators/two-input-operator.js';
+import type { LookupTables } from '../operators/lookup-join.js';
 import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
@@ -80,7 +81,8 @@ export class Pipeline {
 
   /**
    * `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way;
-   * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts).
+   * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts); `tables` are the
+   * reference tables lookup joins read.
    */
   constructor(
     readonly plan: QueryPlan,
@@ -91,9 +93,17 @@ export class Pipeline {
     queryId = '',
     /** Runs the user functions (CREATE FUNCTION) the plan calls. */
     udfs?: UserFunctionInvoker,
+    tables?: LookupTables,
   ) {
     // A late row is written whole, with where it came from: every source column is decoded then.
-    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(plan.lateRows ? { allSourceColumns: true } : {}), ...(udfs ? { udfs } : {}) });
+    const built = buildOperators(plan.root, {
+      clock,
+      ...(meter ? { meter } : {}),
+      ...(maxStateKeys === undefined ? {} : { maxStateKeys }),
+      ...(plan.lateRows ? { allSourceColumns: true } : {}),
+      ...(udfs ? { udfs } : {}),
+      ...(tables ? { tables } : {}),
+    });
     this.source = built.source;
     this.sources = built.sources;
     this.operators = built.operators;

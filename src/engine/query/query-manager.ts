@@ -19,6 +19,7 @@ import { RunningQuery } from './running-query.js';
 import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { QueryInfo, QueryStatus } from './running-query.js';
+import type { LookupTables } from '../operators/lookup-join.js';
 import type { UserFunctions } from '../udf/user-functions.js';
 
 export interface QueryManagerOptions {
@@ -47,6 +48,8 @@ export interface QueryManagerOptions {
   readonly maxQueries?: number;
   /** State keys each query's aggregates may hold (default 1,000,000); a query that needs more fails. */
   readonly maxStateKeys?: number;
+  /** The reference tables lookup joins read. */
+  readonly tables?: LookupTables;
   /** User functions (CREATE FUNCTION): the directory they load from; without it, queries calling one fail. */
   readonly userFunctions?: UserFunctions;
 }
@@ -250,6 +253,7 @@ export class QueryManager {
       results: this.results,
       scheduler: this.scheduler,
       ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
+      ...(o.tables === undefined ? {} : { tables: o.tables }),
       ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),

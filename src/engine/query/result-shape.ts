@@ -102,8 +102,11 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
       case 'expand':
       case 'source':
       case 'windowTable':
+      case 'lookupJoin':
       case 'intervalJoin':
       case 'windowJoin':
+      case 'temporalJoin':
+      case 'regularJoin':
       case 'overAggregate':
         return undefined;
       default:
@@ -131,8 +134,11 @@ function originIn(node: PlanNode, index: number, target: PlanNode): number | und
     case 'deduplicate':
     case 'source':
     case 'windowTable':
+    case 'lookupJoin':
     case 'intervalJoin':
     case 'windowJoin':
+    case 'temporalJoin':
+    case 'regularJoin':
       return undefined;
     default:
       return unreachable(node, 'plan node');

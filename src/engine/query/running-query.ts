@@ -30,6 +30,7 @@ import type { UserFunctionRuntime, UserFunctions } from '../udf/user-functions.j
 import type { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import { SourceReader } from './source-reader.js';
+import type { LookupTables } from '../operators/lookup-join.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
 
@@ -114,6 +115,8 @@ export interface RunningQueryOptions {
   readonly scheduler?: QueryScheduler;
   /** State keys each aggregate may hold before the query fails (default 1,000,000). */
   readonly maxStateKeys?: number;
+  /** The reference tables lookup joins read. */
+  readonly tables?: LookupTables;
   /** How often, at most, subscribers are told that records did not decode (default 5 s of the clock). */
   readonly warningIntervalMs?: number;
   /** User functions (CREATE FUNCTION) the query's expressions may call; it runs them in a worker of its own. */
@@ -156,7 +159,7 @@ export class RunningQuery {
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
     this.udfs = options.userFunctions?.runtime();
-    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id, this.udfs);
+    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id, this.udfs, options.tables);
     this.shape = resultShape(plan);
     const checkpoint = options.checkpoint;
     this.readers = this.pipeline.sources.map(

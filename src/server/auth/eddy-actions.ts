@@ -2,7 +2,7 @@
 // the credentials file. Kinesis and Firehose requests are the actions `kinesis:<Operation>` and
 // `firehose:<Operation>`; resources are `stream/<name>`, `deliverystream/<name>` and `query/<id>`.
 
-import { sourceStreams, unreachable, type QueryPlan } from '../../engine/index.js';
+import { planTables, sourceStreams, unreachable, type QueryPlan } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 
 export const EDDY_ACTIONS = {
@@ -10,6 +10,12 @@ export const EDDY_ACTIONS = {
   createStream: 'eddy:CreateStream',
   /** DROP STREAM and DROP TABLE. */
   dropStream: 'eddy:DropStream',
+  /** CREATE TABLE (on `table/<name>`; a table kept from a stream also needs eddy:CreateStream when it creates the stream). */
+  createTable: 'eddy:CreateTable',
+  /** DROP TABLE. */
+  dropTable: 'eddy:DropTable',
+  /** ALTER TABLE … REFRESH. */
+  refreshTable: 'eddy:RefreshTable',
   /** CREATE VIEW (on the view it names). */
   createView: 'eddy:CreateView',
   /** DROP VIEW. */
@@ -18,7 +24,7 @@ export const EDDY_ACTIONS = {
   createFunction: 'eddy:CreateFunction',
   /** DROP FUNCTION. */
   dropFunction: 'eddy:DropFunction',
-  /** SELECT: a continuous query whose rows go to subscribers (on the stream it reads). */
+  /** SELECT: a continuous query whose rows go to subscribers (on each stream it reads, and each table it joins: `table/<name>`). */
   select: 'eddy:Select',
   /** INSERT INTO … SELECT (on the stream it writes; the SELECT needs eddy:Select on the one it reads). */
   insertInto: 'eddy:InsertInto',
@@ -61,10 +67,10 @@ export function statementActions(statement: CompiledStatement): { readonly actio
       return [{ action: EDDY_ACTIONS.createView, resource: `view/${statement.name}` }];
     case 'dropView':
       return [{ action: EDDY_ACTIONS.dropView, resource: `view/${statement.name}` }];
-    case 'createTable':
-      return [{ action: EDDY_ACTIONS.createStream, resource: `stream/${statement.name}` }];
-    case 'dropTable':
-      return [{ action: EDDY_ACTIONS.dropStream, resource: `stream/${statement.name}` }];
+    case 'createSinkTable':
+      return [{ action: EDDY_ACTIONS.createTable, resource: `table/${statement.name}` }];
+    case 'dropSinkTable':
+      return [{ action: EDDY_ACTIONS.dropTable, resource: `table/${statement.name}` }];
     case 'createFunction':
       return [{ action: EDDY_ACTIONS.createFunction, resource: `udf/${statement.name}` }];
     case 'dropFunction':
@@ -72,25 +78,45 @@ export function statementActions(statement: CompiledStatement): { readonly actio
     case 'showStreams':
     case 'showQueries':
     case 'showViews':
-    case 'showTables':
     case 'showFunctions':
       return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
     case 'describe':
       return [{ action: EDDY_ACTIONS.describe, resource: `stream/${statement.name}` }];
+    case 'createTable':
+      return [
+        { action: EDDY_ACTIONS.createTable, resource: `table/${statement.name}` },
+        ...(statement.schema.source.kind === 'stream' ? [{ action: EDDY_ACTIONS.createStream, resource: `stream/${statement.schema.source.stream}` }] : []),
+      ];
+    case 'dropTable':
+      return [{ action: EDDY_ACTIONS.dropTable, resource: `table/${statement.name}` }];
+    case 'refreshTable':
+      return [{ action: EDDY_ACTIONS.refreshTable, resource: `table/${statement.name}` }];
+    case 'showTables':
+      return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
+    case 'describeTable':
+      return [{ action: EDDY_ACTIONS.describe, resource: `table/${statement.name}` }];
     case 'explain':
       return sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.describe, resource: `stream/${stream}` }));
     case 'query':
-      // A join reads every stream it names: each needs the permission.
-      return [...sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })), ...badRecordActions(statement.plan)];
+      // A join reads every stream and table it names: each needs the permission.
+      return [...reads(statement.plan), ...badRecordActions(statement.plan)];
     case 'insert':
       return [
-        ...sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })),
+        ...reads(statement.plan),
         { action: EDDY_ACTIONS.insertInto, resource: `stream/${statement.target}` },
         ...badRecordActions(statement.plan),
       ];
     default:
       return unreachable(statement, 'statement');
   }
+}
+
+/** eddy:Select on every stream and table a plan reads. */
+function reads(plan: QueryPlan): { readonly action: EddyAction; readonly resource: string }[] {
+  return [
+    ...sourceStreams(plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })),
+    ...planTables(plan).map((table) => ({ action: EDDY_ACTIONS.select, resource: `table/${table}` })),
+  ];
 }
 
 /** A query that writes its bad records to a stream inserts into that stream. */

@@ -1,7 +1,7 @@
 // The SQL API as one fastify plugin: the /v1 routes and the WebSocket result streams, over an engine.
 
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type StreamStore } from '../../engine/index.js';
+import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type ReferenceTables, type StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
 import type { StatementExecutorDeps } from '../../statements/index.js';
 import { EphemeralQueries } from '../ws/ephemeral-queries.js';
@@ -17,6 +17,8 @@ export interface SqlApiOptions {
     readonly queries: QueryManager;
     /** Delivery streams shown by /v1/delivery-streams (an empty list without). */
     readonly delivery?: DeliveryManager | undefined;
+    /** Reference tables, which CREATE TABLE and ALTER TABLE … REFRESH load (none can be created without). */
+    readonly tables?: ReferenceTables;
     readonly clock?: Clock;
     /** The directory of user functions CREATE FUNCTION checks modules in (absent: CREATE FUNCTION is refused). */
     readonly userFunctions?: StatementExecutorDeps['userFunctions'];
@@ -32,10 +34,10 @@ export interface SqlApiOptions {
 }
 
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
-  const { store, catalog, queries, delivery } = options.engine;
+  const { store, catalog, queries, delivery, tables } = options.engine;
   const held = new HeldResults(queries, options.held);
   const ephemeral = new EphemeralQueries((id) => sql.deleteQuery(id), options.held?.maxAgeMs);
-  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral, userFunctions: options.engine.userFunctions, delivery });
+  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral, userFunctions: options.engine.userFunctions, delivery, ...(tables ? { tables } : {}) });
   const rates = new LiveRates({
     store,
     queries,

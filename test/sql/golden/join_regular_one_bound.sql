@@ -1,1 +1,2 @@
+-- One bound in time is no interval: a regular join whose condition holds it.
 SELECT c.url, p.item FROM clicks c JOIN purchases p ON c.user_id = p.user_id AND p.ts >= c.ts

@@ -1,0 +1,1 @@
+CREATE TABLE t (a VARCHAR PRIMARY KEY, ts TIMESTAMP, WATERMARK FOR ts AS ts) WITH (path = 't.jsonl')

@@ -1,0 +1,1 @@
+CREATE TABLE t (a VARCHAR PRIMARY KEY) WITH (format = 'csv')

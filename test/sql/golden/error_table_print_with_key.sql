@@ -1,0 +1,1 @@
+CREATE TABLE c (code VARCHAR PRIMARY KEY, name VARCHAR) WITH ('connector' = 'print')
