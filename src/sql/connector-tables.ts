@@ -96,6 +96,8 @@ export function connectorTable(statement: Extract<Statement, { kind: 'createTabl
         return { kind: 'keyed', options: others.filter((o) => ['path', 'format', 'csv.field-delimiter', 'header'].includes(o.key)) };
       }
       if (statement.primaryKey) fail('InvalidStatement', 'A filesystem table written to files keeps every row: it has no PRIMARY KEY', statement.primaryKey.span);
+      const readOnly = others.find((o) => o.key === 'header' || o.key === 'csv.field-delimiter');
+      if (readOnly) fail('InvalidOption', `'${readOnly.key}' is for a filesystem table read from a CSV file; files written to 's3://…' are JSON lines or Parquet`, readOnly.span);
       const match = /^s3a?:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(text(path));
       if (!match) fail('InvalidOption', `path must be 's3://bucket/prefix/' (a bucket under the server's files root), got '${text(path)}'`, path.valueSpan);
       const format = option('format');
