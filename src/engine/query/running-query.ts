@@ -126,6 +126,8 @@ export class RunningQuery {
   private present = new Set<string>();
   private readonly abort = new AbortController();
   private wakeUp: (() => void) | undefined;
+  /** Set by a wake that came while the loop was not waiting (reading, which may wait on the network). */
+  private woken = false;
   private rediscover = false;
   private loop: Promise<void> | undefined;
   private lastWatermark = -Infinity;
@@ -181,7 +183,7 @@ export class RunningQuery {
   /** Stops reading; resolves once the loop has ended (with a final checkpoint when it ended cleanly). */
   async stop(): Promise<void> {
     this.abort.abort();
-    this.wakeUp?.();
+    this.wake();
     await this.loop;
     await this.checkpointWrite;
     if (this.state === 'running') {
@@ -195,7 +197,7 @@ export class RunningQuery {
 
   /** Wakes a waiting query so it re-reads the clock (idle shards) and its shards. */
   poke(): void {
-    this.wakeUp?.();
+    this.wake();
   }
 
   get running(): boolean {
@@ -265,13 +267,13 @@ export class RunningQuery {
       () => {
         this.checkpointWrite = undefined;
         // Checkpoints that fell due meanwhile were skipped; an idle loop wakes to take the next one.
-        if (this.progress !== progress && this.checkpointDue()) this.wakeUp?.();
+        if (this.progress !== progress && this.checkpointDue()) this.wake();
       },
       (e: unknown) => {
         this.checkpointWrite = undefined;
         this.fail(e, false);
         this.abort.abort();
-        this.wakeUp?.();
+        this.wake();
       },
     );
   }
@@ -287,7 +289,7 @@ export class RunningQuery {
       if (e.type === 'deleted') this.abortWith(`stream '${this.stream}' was deleted`);
       else if (e.type === 'resharded') {
         this.rediscover = true;
-        this.wakeUp?.();
+        this.wake();
       }
     });
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -302,7 +304,9 @@ export class RunningQuery {
         let read = 0;
         let finished = false;
         for (const [shardId, shard] of this.active) {
-          const result = shard.cursor.read({ maxRecords: batchSize });
+          const result = await shard.cursor.read({ maxRecords: batchSize });
+          // A read may wait on the network (a shared store), and the query may be stopped meanwhile.
+          if (this.abort.signal.aborted) break;
           shard.lagMs = result.millisBehindLatest;
           if (result.records.length > 0) {
             const records = result.records;
@@ -367,7 +371,16 @@ export class RunningQuery {
     else results.publish(this.id, rows);
   }
 
+  private wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
   private async waitForWork(): Promise<void> {
+    if (this.woken || this.abort.signal.aborted) {
+      this.woken = false;
+      return;
+    }
     const waits = new AbortController();
     const stop = (): void => waits.abort();
     this.abort.signal.addEventListener('abort', stop);
@@ -382,6 +395,7 @@ export class RunningQuery {
       ]);
     } finally {
       this.wakeUp = undefined;
+      this.woken = false;
       clearTimeout(timer);
       waits.abort();
       this.abort.signal.removeEventListener('abort', stop);
@@ -439,7 +453,7 @@ export class RunningQuery {
   private abortWith(message: string): void {
     this.fail(new EddyError('ResourceNotFoundException', message));
     this.abort.abort();
-    this.wakeUp?.();
+    this.wake();
   }
 
   /** `ownMaking`: false for a failure from outside, which a later run might not meet. */

@@ -2,7 +2,7 @@
 // waiting for its next record.
 
 import { damagedBytes, damagedRecords } from './log/damaged-range.js';
-import type { AppendRecord, RecordInput, ShardLog } from './log/shard-log.js';
+import type { AppendRecord, AppendedOffsets, RecordInput, ShardLog } from './log/shard-log.js';
 import { formatShardId } from './shard-id.js';
 import type { HashRange } from './shard-ranges.js';
 import { SequenceNumberFormatter, formatSequenceNumber, sequenceNumberAt, sequenceNumberPrefix } from './sequence-number.js';
@@ -111,9 +111,9 @@ export class Shard {
    * Appends through the log, tracking writes in flight so closing can wait for them. With
    * `arrivalTimestamp`, it is every record's arrival time (see ShardLog.append).
    */
-  append(records: readonly AppendRecord[]): Promise<number>;
-  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<number>;
-  append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<number> {
+  append(records: readonly AppendRecord[]): Promise<AppendedOffsets>;
+  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<AppendedOffsets>;
+  append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<AppendedOffsets> {
     this.inFlight++;
     const appended =
       arrivalTimestamp === undefined

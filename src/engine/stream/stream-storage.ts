@@ -1,5 +1,6 @@
-// Where streams keep their metadata and shard logs: nowhere (in memory) or a data directory. The store
-// talks only to this interface, so it behaves the same in both modes.
+// Where streams keep their metadata and shard logs: nowhere (in memory), a data directory, or a NATS
+// JetStream cluster shared with other Eddy processes. The store talks only to this interface, so it
+// behaves the same in every mode.
 
 import type { Clock } from '../clock.js';
 import { MemoryShardLog } from './log/memory-shard-log.js';
@@ -12,19 +13,44 @@ export interface StoredStream {
   readonly metadata: StreamMetadata;
 }
 
+/** A change another process made to the streams of a shared storage. */
+export type StoredStreamChange =
+  | { readonly type: 'put'; readonly stream: StoredStream }
+  | { readonly type: 'deleted'; readonly streamName: string; readonly incarnation: number };
+
+/** What a log of a new shard is opened with (a shared storage's replication factor). */
+export interface ShardLogSettings {
+  readonly replicas?: number;
+}
+
 export interface StreamStorage {
   /** The key shard iterators are sealed with; durable storage keeps it so iterators survive a restart. */
   iteratorKey(): Promise<Buffer>;
   /** Streams found at start-up, with interrupted creations and deletions cleaned away. */
   loadStreams(): Promise<StoredStream[]>;
   /** Prepares a new stream's directory (undefined in memory). */
-  createStreamDir(streamName: string): Promise<string | undefined>;
-  openShardLog(streamDir: string | undefined, shardId: string, clock: Clock): Promise<ShardLog>;
+  createStreamDir(streamName: string, incarnation: number): Promise<string | undefined>;
+  openShardLog(streamDir: string | undefined, shardId: string, clock: Clock, settings?: ShardLogSettings): Promise<ShardLog>;
+  /**
+   * Persists a stream's metadata. A shared storage writes it only over the version this process last
+   * saw (compare-and-set), and otherwise refuses with ResourceInUseException: of two processes changing
+   * one stream at once, one wins.
+   */
   writeMetadata(streamDir: string | undefined, metadata: StreamMetadata): Promise<void>;
   /** Removes shard directories the metadata does not list (left by a resharding a crash interrupted). */
   removeUnlistedShards(streamDir: string | undefined, shardIds: ReadonlySet<string>): Promise<void>;
   /** Removes a deleted stream's files; its logs are already closed. */
   removeStreamDir(streamDir: string | undefined): Promise<void>;
+
+  /**
+   * Shared storage only: calls `listener` with every change other processes make from now on (and
+   * repeats of this process's own, which the store recognises), until `close`.
+   */
+  watch?(listener: (change: StoredStreamChange) => void): Promise<void>;
+  /** Shared storage only: delivers a stream's current metadata to the watcher now, before resolving. */
+  reload?(streamName: string): Promise<void>;
+  /** Releases connections and watches (shared storage). */
+  close?(): Promise<void>;
 }
 
 export class MemoryStreamStorage implements StreamStorage {

@@ -8,9 +8,10 @@ import { EddyError } from '../errors.js';
 import { MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN } from '../plan/schema.js';
 import { parseExplicitHashKey } from './hash-key.js';
 import { MemoryShardLog } from './log/memory-shard-log.js';
+import { ShardSealedError } from './log/shard-sealed-error.js';
 import { writeRecord, writeRecords } from './record-writer.js';
 import { OnDemandScaler } from './on-demand-scaler.js';
-import { planUniformScaling } from './reshard-plan.js';
+import { planUniformScaling, type ReshardPlan } from './reshard-plan.js';
 import { applyReshard, mergeRequest, scalingRequest, splitRequest, type ReshardContext } from './resharding.js';
 import { applyRetention } from './retention.js';
 import { StreamShardCursor } from './shard-cursor.js';
@@ -54,8 +55,8 @@ import {
   RETENTION_CHECK_INTERVAL_MS,
   checkRetentionHours,
 } from './stream-limits.js';
-import type { StreamMetadata } from './stream-metadata.js';
-import type { StreamStorage } from './stream-storage.js';
+import type { ShardMetadata, StreamMetadata } from './stream-metadata.js';
+import type { StoredStreamChange, StreamStorage } from './stream-storage.js';
 import type {
   Consumer,
   GetRecordsResult,
@@ -89,6 +90,10 @@ export interface StreamStoreSettings {
   readonly onClosed?: () => Promise<void>;
 }
 
+/** How often a put whose shard another process sealed is routed again (each time after a reload). */
+const SEALED_RETRIES = 3;
+const MAX_REPLICAS = 5;
+
 export class StreamStoreImpl implements StreamStore {
   private readonly clock: Clock;
   private readonly account: Account;
@@ -106,6 +111,8 @@ export class StreamStoreImpl implements StreamStore {
   private closed = false;
   private readonly reshardContext: ReshardContext;
   private readonly onClosed: (() => Promise<void>) | undefined;
+  /** Changes other processes made to a shared storage, applied one at a time in the order they came. */
+  private storedChanges: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly storage: StreamStorage,
@@ -136,6 +143,10 @@ export class StreamStoreImpl implements StreamStore {
       newShard: (init) => this.newShard(init),
       persist: (stream) => this.persist(stream),
       emit: (event) => this.emit(event),
+      logSettings: (stream) => this.logSettings(stream),
+      // A shared storage's log of a new shard may be the one another process's resharding (which won
+      // the race to record it) now writes to: this process lets go of it and leaves it be.
+      discard: (log) => (this.storage.watch === undefined ? log.destroy() : log.close()),
     };
   }
 
@@ -143,33 +154,142 @@ export class StreamStoreImpl implements StreamStore {
   async load(): Promise<void> {
     for (const { dir, metadata } of await this.storage.loadStreams()) {
       const stream = this.newStream(metadata, dir);
-      const shards = await Promise.all(
-        metadata.shards.map(async (m) => {
-          const shardId = formatShardId(m.index);
-          const empty = m.closedAt !== undefined && m.closeOffset === 0;
-          const shard = this.newShard({
-            index: m.index,
-            range: { start: BigInt(m.startingHashKey), end: BigInt(m.endingHashKey) },
-            parentIndex: m.parentIndex,
-            adjacentParentIndex: m.adjacentParentIndex,
-            createdAt: m.createdAt,
-            closedAt: m.closedAt,
-            closeOffset: m.closeOffset,
-            // A shard that closed without ever holding a record needs no files (nor descriptors).
-            log: empty ? new MemoryShardLog() : await this.storage.openShardLog(dir, shardId, this.clock),
-          });
-          if (shard.closedAt !== undefined && shard.closeOffset === undefined) shard.closeOffset = shard.log.committedOffset;
-          return shard;
-        }),
-      );
+      const shards = await Promise.all(metadata.shards.map((m) => this.shardFromMetadata(stream, m)));
       stream.addShards(shards);
       const withFiles = shards.filter((s) => !(s.log instanceof MemoryShardLog));
       await this.storage.removeUnlistedShards(dir, new Set(withFiles.map((s) => s.shardId)));
       stream.status = 'ACTIVE';
       stream.refreshRouting();
       this.streams.set(stream.name, stream);
-      if (metadata.shards.some((m) => m.closedAt !== undefined && m.closeOffset === undefined)) await this.persist(stream);
+      if (await this.finishInterruptedClosings(stream)) await this.persist(stream).catch(() => undefined);
     }
+    // A shared storage tells this store what other processes change from now on.
+    await this.storage.watch?.((change) => {
+      const next = this.storedChanges.then(() => this.applyStoredChange(change));
+      this.storedChanges = next.catch(() => undefined);
+    });
+  }
+
+  /**
+   * A shard closed by a resharding that stopped before recording where the shard ends (a crash) ends
+   * where its log does; true when any was found. A shared log is sealed first, so that no process's
+   * late write lands past that end.
+   */
+  private async finishInterruptedClosings(stream: Stream): Promise<boolean> {
+    let found = false;
+    for (const shard of stream.allShards()) {
+      if (shard.closedAt === undefined || shard.closeOffset !== undefined) continue;
+      found = true;
+      shard.finishClosing(shard.log.seal === undefined ? shard.log.committedOffset : await shard.log.seal());
+    }
+    return found;
+  }
+
+  /** A shard as its metadata describes it, with its log opened. */
+  private async shardFromMetadata(stream: Stream, m: ShardMetadata): Promise<Shard> {
+    const empty = m.closedAt !== undefined && m.closeOffset === 0;
+    return this.newShard({
+      index: m.index,
+      range: { start: BigInt(m.startingHashKey), end: BigInt(m.endingHashKey) },
+      parentIndex: m.parentIndex,
+      adjacentParentIndex: m.adjacentParentIndex,
+      createdAt: m.createdAt,
+      closedAt: m.closedAt,
+      closeOffset: m.closeOffset,
+      // A shard that closed without ever holding a record needs no files (nor descriptors).
+      log: empty ? new MemoryShardLog() : await this.storage.openShardLog(stream.dir, formatShardId(m.index), this.clock, this.logSettings(stream)),
+    });
+  }
+
+  private logSettings(stream: Stream): { replicas?: number } {
+    return stream.replicas === undefined ? {} : { replicas: stream.replicas };
+  }
+
+  /**
+   * Applies what another process did to a shared storage: a stream created, changed (settings, tags,
+   * consumers, resharding, retention) or deleted. Followers hear of it as of a change made here.
+   */
+  private async applyStoredChange(change: StoredStreamChange): Promise<void> {
+    if (this.closed) return;
+    if (change.type === 'deleted') {
+      const stream = this.streams.get(change.streamName);
+      if (stream === undefined || stream.incarnation !== change.incarnation || stream.status === 'CREATING') return;
+      await this.forget(stream);
+      return;
+    }
+    const { dir, metadata } = change.stream;
+    let stream = this.streams.get(metadata.name);
+    // This process's own creation of the name is still under way; its write decides which one stands.
+    if (stream !== undefined && stream.status === 'CREATING') return;
+    if (stream !== undefined && stream.incarnation !== metadata.incarnation) {
+      await this.forget(stream);
+      stream = undefined;
+    }
+    if (stream === undefined) {
+      const created = this.newStream(metadata, dir);
+      created.addShards(await Promise.all(metadata.shards.map((m) => this.shardFromMetadata(created, m))));
+      if (this.closed || this.streams.has(metadata.name)) {
+        for (const shard of created.allShards()) await shard.log.close().catch(() => undefined);
+        return;
+      }
+      created.status = 'ACTIVE';
+      created.refreshRouting();
+      this.streams.set(created.name, created);
+      this.emit({ type: 'created', streamName: created.name });
+      return;
+    }
+    await this.refreshFromMetadata(stream, metadata);
+  }
+
+  /** Brings a stream in step with metadata another process wrote. */
+  private async refreshFromMetadata(stream: Stream, metadata: StreamMetadata): Promise<void> {
+    stream.mode = metadata.mode;
+    stream.retentionPeriodHours = metadata.retentionPeriodHours;
+    restoreMap(stream.tags, new Map(Object.entries(metadata.tags)));
+    restoreMap(stream.consumers, new Map(metadata.consumers.map((c) => [c.name, consumerFor(stream.arn, c.name, c.createdAt)])));
+    stream.nextShardIndex = Math.max(stream.nextShardIndex, metadata.nextShardIndex);
+    stream.scalings = [...metadata.scalings];
+    let reshaped = false;
+    const listed = new Set<number>();
+    for (const m of metadata.shards) {
+      listed.add(m.index);
+      const shard = stream.shardByIndex(m.index);
+      if (shard === undefined) {
+        stream.addShards([await this.shardFromMetadata(stream, m)]);
+        reshaped = true;
+        continue;
+      }
+      if (m.closedAt !== undefined && shard.closedAt === undefined) {
+        shard.closedAt = m.closedAt;
+        reshaped = true;
+      }
+      if (m.closeOffset !== undefined && shard.closeOffset === undefined) {
+        shard.finishClosing(m.closeOffset);
+        reshaped = true;
+      }
+    }
+    for (const shard of stream.allShards()) {
+      if (listed.has(shard.index)) continue;
+      // Expired by retention in another process, which also removes its log.
+      stream.removeShard(shard);
+      shard.dispose();
+      await shard.log.close().catch(() => undefined);
+      reshaped = true;
+    }
+    if (reshaped) {
+      stream.refreshRouting();
+      this.emit({ type: 'resharded', streamName: stream.name });
+    }
+  }
+
+  /** Drops a stream another process deleted (or replaced): its logs close here; that process removed them. */
+  private async forget(stream: Stream): Promise<void> {
+    stream.status = 'DELETING';
+    this.streams.delete(stream.name);
+    const shards = stream.allShards();
+    for (const shard of shards) shard.dispose();
+    await Promise.all(shards.map((s) => s.log.close().catch(() => undefined)));
+    this.emit({ type: 'deleted', streamName: stream.name });
   }
 
   startRetentionTimer(intervalMs = RETENTION_CHECK_INTERVAL_MS): void {
@@ -192,7 +312,7 @@ export class StreamStoreImpl implements StreamStore {
 
   async createStream(
     streamName: string,
-    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string> },
+    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string>; replicas?: number },
   ): Promise<void> {
     this.checkOpen();
     const v = new Violations();
@@ -204,6 +324,9 @@ export class StreamStoreImpl implements StreamStore {
       v.add(mode, 'streamModeDetails.streamMode', 'Member must satisfy enum value set: [PROVISIONED, ON_DEMAND]');
     }
     if (options.shardCount !== undefined) checkIntegerAtLeast(v, options.shardCount, 'shardCount', 1);
+    if (options.replicas !== undefined && (!Number.isInteger(options.replicas) || options.replicas < 1 || options.replicas > MAX_REPLICAS)) {
+      v.add(options.replicas, 'replicas', `Member must be a whole number from 1 to ${MAX_REPLICAS}`);
+    }
     v.throwIfAny();
     if (mode === 'ON_DEMAND' && options.shardCount !== undefined) {
       throw new EddyError('ValidationException', `ShardCount ${options.shardCount} cannot be set for stream ${streamName} in ON_DEMAND mode.`);
@@ -235,19 +358,18 @@ export class StreamStoreImpl implements StreamStore {
       nextShardIndex: shardCount,
       scalings: [],
       dir: undefined,
+      replicas: options.replicas,
     });
     // Registered while CREATING so a concurrent create of the same name fails and the quota counts it.
     this.streams.set(streamName, stream);
     let dir: string | undefined;
     const created: Shard[] = [];
     try {
-      dir = await this.storage.createStreamDir(streamName);
+      dir = await this.storage.createStreamDir(streamName, stream.incarnation);
       stream.dir = dir;
       const ranges = uniformRanges(shardCount);
-      for (let i = 0; i < shardCount; i++) {
-        const log = await this.storage.openShardLog(dir, formatShardId(i), this.clock);
-        created.push(this.newShard({ index: i, range: ranges[i]!, createdAt: now, log }));
-      }
+      const logs = await Promise.all(ranges.map((_, i) => this.storage.openShardLog(dir, formatShardId(i), this.clock, this.logSettings(stream))));
+      for (let i = 0; i < shardCount; i++) created.push(this.newShard({ index: i, range: ranges[i]!, createdAt: now, log: logs[i]! }));
       stream.addShards(created);
       await this.persist(stream);
     } catch (e) {
@@ -311,9 +433,18 @@ export class StreamStoreImpl implements StreamStore {
     record: PutRecordInput,
     options?: { sequenceNumberForOrdering?: string },
   ): Promise<PutRecordResult> {
-    const stream = this.writableStream(streamName);
+    let stream = this.writableStream(streamName);
     const now = this.clock.now();
-    const result = await writeRecord(stream, record, options, now, this.throttles(stream), this.account);
+    let result: PutRecordResult | undefined;
+    for (let attempt = 0; result === undefined; attempt++) {
+      try {
+        result = await writeRecord(stream, record, options, now, this.throttles(stream), this.account);
+      } catch (e) {
+        if (!(e instanceof ShardSealedError)) throw e;
+        if (attempt === SEALED_RETRIES) throw asInternalFailure(e, `writing to stream ${streamName}`);
+        stream = await this.reloaded(streamName);
+      }
+    }
     if (this.scaler !== undefined && stream.mode === 'ON_DEMAND') {
       this.scaler.recordWrites(stream, now, 1, record.data.byteLength + record.partitionKey.length);
     }
@@ -321,9 +452,18 @@ export class StreamStoreImpl implements StreamStore {
   }
 
   async putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]> {
-    const stream = this.writableStream(streamName);
+    let stream = this.writableStream(streamName);
     const now = this.clock.now();
-    const entries = await writeRecords(stream, records, now, this.throttles(stream), this.account);
+    const written = await writeRecords(stream, records, now, this.throttles(stream), this.account);
+    const entries = written.entries;
+    // Records whose shard another process closed meanwhile go to its children, as a later put would.
+    let sealed = written.sealed;
+    for (let attempt = 0; sealed.length > 0 && attempt < SEALED_RETRIES; attempt++) {
+      stream = await this.reloaded(streamName);
+      const again = await writeRecords(stream, sealed.map((i) => records[i]!), now, this.throttles(stream), this.account);
+      sealed.forEach((i, k) => (entries[i] = again.entries[k]!));
+      sealed = again.sealed.map((k) => sealed[k]!);
+    }
     if (this.scaler !== undefined && stream.mode === 'ON_DEMAND') {
       // Offered traffic, failed records included: on-demand capacity is sized to what producers send.
       let bytes = 0;
@@ -335,14 +475,16 @@ export class StreamStoreImpl implements StreamStore {
 
   // ---- reads -----------------------------------------------------------------------------------------
 
-  getShardIterator(streamName: string, shardId: string, position: ShardPosition): string {
+  async getShardIterator(streamName: string, shardId: string, position: ShardPosition): Promise<string> {
     const stream = this.readableStream(streamName);
     const shard = this.shardOf(stream, shardId);
     const now = this.clock.now();
     if (this.throttles(stream) && !shard.readLimiter!.admitIteratorCall(now)) {
       throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
     }
-    const offset = startOffset(stream, shard, position, 'GetShardIterator', now, this.account);
+    // In a shared log, LATEST and sequence numbers other processes issued need its latest end.
+    if (position?.type !== 'TRIM_HORIZON') await shard.log.refresh?.();
+    const offset = await startOffset(stream, shard, position, 'GetShardIterator', now, this.account);
     return this.iterators.encode({
       streamName,
       streamIncarnation: stream.incarnation,
@@ -379,7 +521,7 @@ export class StreamStoreImpl implements StreamStore {
       shard.metrics.readProvisionedThroughputExceeded++;
       throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
     }
-    const read = readShard(stream, shard, state.offset, limit, MAX_GET_RECORDS_BYTES, now, this.account);
+    const read = await readShard(stream, shard, state.offset, limit, MAX_GET_RECORDS_BYTES, now, this.account);
     limiter?.chargeBytes(read.bytes, now);
     const metrics = shard.metrics;
     metrics.outgoingRecords += read.records.length;
@@ -417,7 +559,7 @@ export class StreamStoreImpl implements StreamStore {
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
     const plan = splitRequest(stream, shard, newStartingHashKey, key, this.account);
     this.checkShardQuota(1);
-    await applyReshard(stream, plan, this.reshardContext);
+    await this.reshard(stream, plan);
   }
 
   async mergeShards(streamName: string, shardToMerge: string, adjacentShardToMerge: string): Promise<void> {
@@ -426,7 +568,7 @@ export class StreamStoreImpl implements StreamStore {
     const a = this.shardOf(stream, shardToMerge);
     const b = this.shardOf(stream, adjacentShardToMerge);
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
-    await applyReshard(stream, mergeRequest(stream, a, b, this.account), this.reshardContext);
+    await this.reshard(stream, mergeRequest(stream, a, b, this.account));
   }
 
   async updateShardCount(streamName: string, targetShardCount: number): Promise<{ currentShardCount: number; targetShardCount: number }> {
@@ -443,7 +585,7 @@ export class StreamStoreImpl implements StreamStore {
     if (plan.close.length === 0 && plan.create.length === 0) return result;
     if (targetShardCount > current) this.checkShardQuota(targetShardCount - current);
     stream.scalings = [...recentScalings, now];
-    await applyReshard(stream, plan, this.reshardContext);
+    await this.reshard(stream, plan);
     return result;
   }
 
@@ -523,7 +665,7 @@ export class StreamStoreImpl implements StreamStore {
         const plan = planUniformScaling(stream.openShards(), target, stream.nextShardIndex);
         if (plan.close.length === 0 && plan.create.length === 0) continue;
         // A stream that fails to scale (an I/O error) does not hold back the others.
-        await applyReshard(stream, plan, this.reshardContext).catch((e: unknown) => (failure ??= e));
+        await this.reshard(stream, plan).catch((e: unknown) => (failure ??= e));
       }
       if (failure !== undefined) throw failure;
     })();
@@ -654,6 +796,8 @@ export class StreamStoreImpl implements StreamStore {
     if (this.scalingTimer) clearInterval(this.scalingTimer);
     await this.retentionRun?.catch(() => undefined);
     await this.scalingRun?.catch(() => undefined);
+    await this.storage.close?.();
+    await this.storedChanges;
     const shards = [...this.streams.values()].flatMap((s) => s.allShards());
     for (const shard of shards) shard.dispose();
     try {
@@ -673,12 +817,40 @@ export class StreamStoreImpl implements StreamStore {
       await this.persist(stream);
     } catch (e) {
       undo();
+      await this.afterConflict(stream.name, e);
       throw asInternalFailure(e, `updating stream ${stream.name}`);
     }
   }
 
   private persist(stream: Stream): Promise<void> {
     return stream.persist((metadata: StreamMetadata) => this.storage.writeMetadata(stream.dir, metadata));
+  }
+
+  /**
+   * After a change was undone because another process changed the stream first (a shared storage's
+   * compare-and-set refused it), takes on what that process wrote. Call once the undo is done.
+   */
+  private async afterConflict(streamName: string, e: unknown): Promise<void> {
+    if (!(e instanceof EddyError) || e.code !== 'ResourceInUseException' || this.storage.reload === undefined) return;
+    await this.storage.reload(streamName).catch(() => undefined);
+    await this.storedChanges;
+  }
+
+  /** Carries out a resharding plan; one refused because another process resharded first takes on that layout. */
+  private async reshard(stream: Stream, plan: ReshardPlan): Promise<void> {
+    try {
+      await applyReshard(stream, plan, this.reshardContext);
+    } catch (e) {
+      await this.afterConflict(stream.name, e);
+      throw e;
+    }
+  }
+
+  /** The stream as a shared storage has it now (after a put found a shard sealed by resharding elsewhere). */
+  private async reloaded(streamName: string): Promise<Stream> {
+    await this.storage.reload?.(streamName);
+    await this.storedChanges;
+    return this.writableStream(streamName);
   }
 
   private newStream(metadata: StreamMetadata, dir: string): Stream {
@@ -695,6 +867,7 @@ export class StreamStoreImpl implements StreamStore {
       nextShardIndex: metadata.nextShardIndex,
       scalings: metadata.scalings,
       dir,
+      replicas: metadata.replicas,
     });
   }
 

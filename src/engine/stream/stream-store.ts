@@ -1,5 +1,7 @@
-// The stream store contract: Kinesis Data Streams semantics, narrow enough that a distributed log could
-// back it later. The server's Kinesis API, the SQL runtime and delivery all talk to streams through it.
+// The stream store contract: Kinesis Data Streams semantics, narrow enough that a distributed log can back
+// it. The server's Kinesis API, the SQL runtime and delivery all talk to streams through it. Two stores
+// answer it: one on this machine's disk (the default) and one on a NATS JetStream cluster that several
+// Eddy processes share (engine/stream/nats/).
 
 import type { ShardLogOptions } from './log/shard-log.js';
 import type { Clock } from '../clock.js';
@@ -147,7 +149,8 @@ export interface ShardCursor {
    * undefined while the cursor is still before the shard's first record.
    */
   readonly continuationSequenceNumber: string | undefined;
-  read(limits?: { maxRecords?: number; maxBytes?: number }): ShardReadResult;
+  /** Reads what is readable now (possibly nothing); over the network where the store is shared. */
+  read(limits?: { maxRecords?: number; maxBytes?: number }): Promise<ShardReadResult>;
   /** Resolves once records past the cursor are readable, the shard closes, or the signal aborts. */
   waitForRecords(signal?: AbortSignal): Promise<void>;
   close(): void;
@@ -229,7 +232,7 @@ export interface StreamStore {
   ): Promise<PutRecordResult>;
   putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]>;
 
-  getShardIterator(streamName: string, shardId: string, position: ShardPosition): string;
+  getShardIterator(streamName: string, shardId: string, position: ShardPosition): Promise<string>;
   /**
    * Reads from where the iterator points. With `streamName` (a GetRecords that names its stream by
    * StreamARN), an iterator issued for another stream is refused with InvalidArgumentException.

@@ -28,6 +28,8 @@ export interface StreamInit {
   readonly scalings: readonly number[];
   /** Directory of a durable stream; undefined in memory. */
   readonly dir: string | undefined;
+  /** Copies a shared storage keeps of each shard; undefined for its default (and on local disk). */
+  readonly replicas?: number | undefined;
 }
 
 export class Stream {
@@ -35,6 +37,7 @@ export class Stream {
   readonly arn: string;
   readonly createdAt: number;
   readonly incarnation: number;
+  readonly replicas: number | undefined;
   /** Set once while the stream is CREATING, when its directory exists. */
   dir: string | undefined;
   mode: StreamMode;
@@ -56,6 +59,7 @@ export class Stream {
     this.arn = init.arn;
     this.createdAt = init.createdAt;
     this.incarnation = init.incarnation;
+    this.replicas = init.replicas;
     this.dir = init.dir;
     this.mode = init.mode;
     this.retentionPeriodHours = init.retentionPeriodHours;
@@ -168,6 +172,7 @@ export class Stream {
       nextShardIndex: this.nextShardIndex,
       scalings: this.scalings,
       shards: this.allShards().map((s) => s.toMetadata()),
+      ...(this.replicas === undefined ? {} : { replicas: this.replicas }),
     });
   }
 

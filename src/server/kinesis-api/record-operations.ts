@@ -115,9 +115,9 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
       StartingSequenceNumber: sequenceNumber(),
       Timestamp: timestamp(),
     }),
-    (input) => {
+    async (input) => {
       const position = shardPosition(input.ShardIteratorType, input.StartingSequenceNumber, input.Timestamp);
-      return { ShardIterator: store.getShardIterator(resolveStreamName(store, input), input.ShardId, position) };
+      return { ShardIterator: await store.getShardIterator(resolveStreamName(store, input), input.ShardId, position) };
     },
   );
 

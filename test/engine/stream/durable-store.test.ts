@@ -75,7 +75,7 @@ describe('a durable stream store', () => {
     let s = await open();
     await s.createStream('s', { shardCount: 1 });
     await s.putRecord('s', { partitionKey: 'k', data: bytes('one') });
-    const first = await s.getRecords(s.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
+    const first = await s.getRecords(await s.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
     await s.putRecord('s', { partitionKey: 'k', data: bytes('two') });
     s = await reopen();
     const next = await s.getRecords(first.nextShardIterator!);
@@ -166,7 +166,7 @@ describe('a durable stream store', () => {
     const waiting = cursor.waitForRecords();
     await s.putRecord('s', { partitionKey: 'k', data: bytes('x') });
     await waiting;
-    expect(cursor.read().records.map((r) => text(r.data))).toEqual(['x']);
+    expect((await cursor.read()).records.map((r) => text(r.data))).toEqual(['x']);
   });
 
   it('applies retention to records on disk', async () => {

@@ -67,7 +67,7 @@ describe(`${name}:`, () => {
       await store.splitShard('s', 'shardId-000000000000', '170141183460469231731687303715884105728');
       const after = await store.putRecord('s', { partitionKey: 'k', data: bytes('after') });
       expect(after.shardId).not.toBe('shardId-000000000000');
-      const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
+      const end = await store.getRecords(await store.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
       expect(end.records.map((r) => text(r.data))).toEqual(['before']);
       expect(end.nextShardIterator).toBeNull();
       expect(end.childShards).toEqual([
@@ -99,7 +99,7 @@ describe(`${name}:`, () => {
       await store.splitShard('s', 'shardId-000000000000', '1000');
       const range = store.describeStream('s').shards[0]!.sequenceNumberRange;
       expect(range.endingSequenceNumber).toBe(range.startingSequenceNumber);
-      const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000000', { type: 'LATEST' }));
+      const end = await store.getRecords(await store.getShardIterator('s', 'shardId-000000000000', { type: 'LATEST' }));
       expect(end.nextShardIterator).toBeNull();
     });
 
@@ -137,7 +137,7 @@ describe(`${name}:`, () => {
           endingHashKey: '340282366920938463463374607431768211455',
         },
       });
-      const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000001', { type: 'TRIM_HORIZON' }));
+      const end = await store.getRecords(await store.getShardIterator('s', 'shardId-000000000001', { type: 'TRIM_HORIZON' }));
       expect(end.childShards).toEqual([
         { shardId: 'shardId-000000000003', parentShards: ['shardId-000000000002', 'shardId-000000000001'], hashKeyRange: child.hashKeyRange },
       ]);
