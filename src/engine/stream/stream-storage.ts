@@ -11,12 +11,14 @@ import type { StreamMetadata } from './stream-metadata.js';
 export interface StoredStream {
   readonly dir: string;
   readonly metadata: StreamMetadata;
+  /** A shared storage's version of the metadata, which the next write of it must name. */
+  readonly revision?: number;
 }
 
-/** A change another process made to the streams of a shared storage. */
+/** A change to the streams of a shared storage (another process's, or a repeat of this one's own). */
 export type StoredStreamChange =
-  | { readonly type: 'put'; readonly stream: StoredStream }
-  | { readonly type: 'deleted'; readonly streamName: string; readonly incarnation: number };
+  | { readonly type: 'put'; readonly stream: StoredStream & { readonly revision: number } }
+  | { readonly type: 'deleted'; readonly streamName: string; readonly revision: number };
 
 /** What a log of a new shard is opened with (a shared storage's replication factor). */
 export interface ShardLogSettings {
@@ -32,19 +34,20 @@ export interface StreamStorage {
   createStreamDir(streamName: string, incarnation: number): Promise<string | undefined>;
   openShardLog(streamDir: string | undefined, shardId: string, clock: Clock, settings?: ShardLogSettings): Promise<ShardLog>;
   /**
-   * Persists a stream's metadata. A shared storage writes it only over the version this process last
-   * saw (compare-and-set), and otherwise refuses with ResourceInUseException: of two processes changing
-   * one stream at once, one wins.
+   * Persists a stream's metadata. A shared storage writes it only over `revision`, the version the
+   * caller's metadata was made from (compare-and-set; undefined for a new stream), resolves with the new
+   * version, and otherwise refuses with ResourceInUseException: of two processes changing one stream at
+   * once, one wins.
    */
-  writeMetadata(streamDir: string | undefined, metadata: StreamMetadata): Promise<void>;
+  writeMetadata(streamDir: string | undefined, metadata: StreamMetadata, revision?: number): Promise<number | void>;
   /** Removes shard directories the metadata does not list (left by a resharding a crash interrupted). */
   removeUnlistedShards(streamDir: string | undefined, shardIds: ReadonlySet<string>): Promise<void>;
   /** Removes a deleted stream's files; its logs are already closed. */
   removeStreamDir(streamDir: string | undefined): Promise<void>;
 
   /**
-   * Shared storage only: calls `listener` with every change other processes make from now on (and
-   * repeats of this process's own, which the store recognises), until `close`.
+   * Shared storage only: calls `listener` with every change made from now on (other processes', and
+   * repeats of this process's own, which the store tells by their revision), until `close`.
    */
   watch?(listener: (change: StoredStreamChange) => void): Promise<void>;
   /** Shared storage only: delivers a stream's current metadata to the watcher now, before resolving. */

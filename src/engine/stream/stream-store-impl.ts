@@ -152,8 +152,8 @@ export class StreamStoreImpl implements StreamStore {
 
   /** Rebuilds streams from storage; a closed shard whose final offset was never recorded takes its log's end. */
   async load(): Promise<void> {
-    for (const { dir, metadata } of await this.storage.loadStreams()) {
-      const stream = this.newStream(metadata, dir);
+    for (const { dir, metadata, revision } of await this.storage.loadStreams()) {
+      const stream = this.newStream(metadata, dir, revision);
       const shards = await Promise.all(metadata.shards.map((m) => this.shardFromMetadata(stream, m)));
       stream.addShards(shards);
       const withFiles = shards.filter((s) => !(s.log instanceof MemoryShardLog));
@@ -211,22 +211,27 @@ export class StreamStoreImpl implements StreamStore {
    */
   private async applyStoredChange(change: StoredStreamChange): Promise<void> {
     if (this.closed) return;
+    const name = change.type === 'deleted' ? change.streamName : change.stream.metadata.name;
+    let stream = this.streams.get(name);
+    if (stream !== undefined && stream.localChanges > 0) {
+      // Applied once this process's own change has settled (and its write has won or lost).
+      stream.deferred.push(change);
+      return;
+    }
+    const revision = change.type === 'deleted' ? change.revision : change.stream.revision;
+    // What this process wrote itself, or has applied already.
+    if (stream?.revision !== undefined && revision <= stream.revision) return;
     if (change.type === 'deleted') {
-      const stream = this.streams.get(change.streamName);
-      if (stream === undefined || stream.incarnation !== change.incarnation || stream.status === 'CREATING') return;
-      await this.forget(stream);
+      if (stream !== undefined) await this.forget(stream);
       return;
     }
     const { dir, metadata } = change.stream;
-    let stream = this.streams.get(metadata.name);
-    // This process's own creation of the name is still under way; its write decides which one stands.
-    if (stream !== undefined && stream.status === 'CREATING') return;
     if (stream !== undefined && stream.incarnation !== metadata.incarnation) {
       await this.forget(stream);
       stream = undefined;
     }
     if (stream === undefined) {
-      const created = this.newStream(metadata, dir);
+      const created = this.newStream(metadata, dir, revision);
       created.addShards(await Promise.all(metadata.shards.map((m) => this.shardFromMetadata(created, m))));
       if (this.closed || this.streams.has(metadata.name)) {
         for (const shard of created.allShards()) await shard.log.close().catch(() => undefined);
@@ -239,6 +244,31 @@ export class StreamStoreImpl implements StreamStore {
       return;
     }
     await this.refreshFromMetadata(stream, metadata);
+    stream.revision = revision;
+  }
+
+  /**
+   * Runs one of this process's changes to a stream; changes from a shared storage that arrive meanwhile
+   * wait until it has settled, and are applied then (a write that lost to one is undone first).
+   */
+  private async changing<T>(stream: Stream, change: () => Promise<T>): Promise<T> {
+    stream.localChanges++;
+    try {
+      return await change();
+    } finally {
+      await this.changeSettled(stream);
+    }
+  }
+
+  /** Ends one of this process's changes to `stream`; the last one applies the changes that waited for it. */
+  private async changeSettled(stream: Stream): Promise<void> {
+    if (--stream.localChanges > 0 || stream.deferred.length === 0) return;
+    const waiting = stream.deferred.splice(0);
+    const next = this.storedChanges.then(async () => {
+      for (const c of waiting) await this.applyStoredChange(c);
+    });
+    this.storedChanges = next.catch(() => undefined);
+    await this.storedChanges;
   }
 
   /** Brings a stream in step with metadata another process wrote. */
@@ -362,6 +392,7 @@ export class StreamStoreImpl implements StreamStore {
     });
     // Registered while CREATING so a concurrent create of the same name fails and the quota counts it.
     this.streams.set(streamName, stream);
+    stream.localChanges++;
     let dir: string | undefined;
     const created: Shard[] = [];
     try {
@@ -379,11 +410,19 @@ export class StreamStoreImpl implements StreamStore {
         await shard.log.close().catch(() => undefined);
       }
       await this.storage.removeStreamDir(dir).catch(() => undefined);
+      // Another process created the name first (a shared storage's create refused this one).
+      if (e instanceof EddyError && e.code === 'ResourceInUseException') {
+        await this.storage.reload?.(streamName).catch(() => undefined);
+        await this.changeSettled(stream);
+        throw streamAlreadyExists(this.account, streamName);
+      }
+      await this.changeSettled(stream);
       throw asInternalFailure(e, `creating stream ${streamName}`);
     }
     stream.refreshRouting();
     stream.status = 'ACTIVE';
     this.emit({ type: 'created', streamName });
+    await this.changeSettled(stream);
   }
 
   async deleteStream(streamName: string, options?: { enforceConsumerDeletion?: boolean }): Promise<void> {
@@ -812,25 +851,34 @@ export class StreamStoreImpl implements StreamStore {
 
   /** Applies a metadata change in memory and persists it; undoes it if persisting fails. */
   private async mutate(stream: Stream, apply: () => unknown, undo: () => unknown): Promise<void> {
-    apply();
     try {
-      await this.persist(stream);
+      await this.changing(stream, async () => {
+        apply();
+        try {
+          await this.persist(stream);
+        } catch (e) {
+          undo();
+          await this.reloadAfterConflict(stream.name, e);
+          throw e;
+        }
+      });
     } catch (e) {
-      undo();
-      await this.afterConflict(stream.name, e);
       throw asInternalFailure(e, `updating stream ${stream.name}`);
     }
   }
 
   private persist(stream: Stream): Promise<void> {
-    return stream.persist((metadata: StreamMetadata) => this.storage.writeMetadata(stream.dir, metadata));
+    return stream.persist(async (metadata: StreamMetadata) => {
+      const revision = await this.storage.writeMetadata(stream.dir, metadata, stream.revision);
+      if (typeof revision === 'number') stream.revision = revision;
+    });
   }
 
   /**
    * After a change was undone because another process changed the stream first (a shared storage's
-   * compare-and-set refused it), takes on what that process wrote. Call once the undo is done.
+   * compare-and-set refused it), fetches what that process wrote, to be applied once this change settles.
    */
-  private async afterConflict(streamName: string, e: unknown): Promise<void> {
+  private async reloadAfterConflict(streamName: string, e: unknown): Promise<void> {
     if (!(e instanceof EddyError) || e.code !== 'ResourceInUseException' || this.storage.reload === undefined) return;
     await this.storage.reload(streamName).catch(() => undefined);
     await this.storedChanges;
@@ -838,12 +886,14 @@ export class StreamStoreImpl implements StreamStore {
 
   /** Carries out a resharding plan; one refused because another process resharded first takes on that layout. */
   private async reshard(stream: Stream, plan: ReshardPlan): Promise<void> {
-    try {
-      await applyReshard(stream, plan, this.reshardContext);
-    } catch (e) {
-      await this.afterConflict(stream.name, e);
-      throw e;
-    }
+    await this.changing(stream, async () => {
+      try {
+        await applyReshard(stream, plan, this.reshardContext);
+      } catch (e) {
+        await this.reloadAfterConflict(stream.name, e);
+        throw e;
+      }
+    });
   }
 
   /** The stream as a shared storage has it now (after a put found a shard sealed by resharding elsewhere). */
@@ -853,7 +903,7 @@ export class StreamStoreImpl implements StreamStore {
     return this.writableStream(streamName);
   }
 
-  private newStream(metadata: StreamMetadata, dir: string): Stream {
+  private newStream(metadata: StreamMetadata, dir: string, revision?: number): Stream {
     const arn = streamArn(this.account, metadata.name);
     return new Stream({
       name: metadata.name,
@@ -868,6 +918,7 @@ export class StreamStoreImpl implements StreamStore {
       scalings: metadata.scalings,
       dir,
       replicas: metadata.replicas,
+      revision,
     });
   }
 

@@ -5,6 +5,7 @@
 
 import type { ShardLogOptions } from './log/shard-log.js';
 import type { Clock } from '../clock.js';
+import type { NatsStoreOptions } from './nats/nats-store-connection.js';
 
 export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
 export type StreamStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
@@ -179,6 +180,8 @@ export interface ShardLimits {
 export interface StreamStoreOptions {
   /** Data directory; omitted means in-memory. */
   readonly dataDir?: string;
+  /** Keeps streams in a NATS JetStream cluster instead (the data directory is then not used for streams). */
+  readonly nats?: NatsStoreOptions;
   readonly log?: ShardLogOptions;
   readonly clock?: Clock;
   /** Per-shard throughput limits for PROVISIONED streams; `false` switches throttling off. */
@@ -211,9 +214,10 @@ export type StreamEvent =
   | { readonly type: 'damaged'; readonly streamName: string; readonly shardId: string };
 
 export interface StreamStore {
+  /** `replicas`: copies a shared store keeps of each shard (JetStream's replication factor; 1 to 5). */
   createStream(
     streamName: string,
-    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string> },
+    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string>; replicas?: number },
   ): Promise<void>;
   /**
    * Deletes a stream. With `enforceConsumerDeletion: false` (Kinesis's default on the wire) a stream with
