@@ -10,11 +10,17 @@ import { QueryManager } from './query/query-manager.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
+import type { NatsStoreOptions } from './stream/nats/nats-store-connection.js';
 import type { OnDemandScalingOptions, ShardLimits, StreamStore } from './stream/stream-store.js';
 
 export interface EngineOptions {
   /** Where streams, the catalog and delivery state live; omitted means everything is in memory. */
   readonly dataDir?: string;
+  /**
+   * Keeps streams in a NATS JetStream cluster that several Eddy processes share (the data directory,
+   * if any, then holds only the rest).
+   */
+  readonly nats?: NatsStoreOptions;
   /** When records count as durable (default `always`); ignored in memory. */
   readonly fsync?: FsyncPolicy;
   /** Finer shard-log settings; `fsync` above wins over `log.fsync`. */
@@ -77,7 +83,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const store = await openStreamStore({
     clock,
     log,
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.nats !== undefined ? { nats: options.nats } : options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.shardLimits === undefined ? {} : { shardLimits: options.shardLimits }),
     ...(options.onDemandScaling === undefined ? {} : { onDemandScaling: options.onDemandScaling }),
     ...(options.region === undefined ? {} : { region: options.region }),

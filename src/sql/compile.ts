@@ -12,7 +12,7 @@ import { planQuery } from './planner.js';
 import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 
-const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
+const OPTION_KEYS = ['shards', 'replicas', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
 
 const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
@@ -210,7 +210,7 @@ export class StatementCompiler {
       columns,
       ...(watermark ? { watermark } : {}),
       format,
-      options: options.shards !== undefined ? { shards: options.shards } : {},
+      options: { ...(options.shards !== undefined ? { shards: options.shards } : {}), ...(options.replicas !== undefined ? { replicas: options.replicas } : {}) },
       schema,
       sql: '',
       span: statement.span,
@@ -229,13 +229,13 @@ export class StatementCompiler {
     this.fail('InvalidStatement', `Unsupported watermark expression: ${usage}`, expr.span);
   }
 
-  private options(entries: readonly OptionEntry[]): { shards?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } {
-    const out: { shards?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } = {};
+  private options(entries: readonly OptionEntry[]): { shards?: number; replicas?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } {
+    const out: { shards?: number; replicas?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } = {};
     const seen = new Set<string>();
     for (const entry of entries) {
       if (!(OPTION_KEYS as readonly string[]).includes(entry.key)) {
         const suggestion = closest(entry.key, OPTION_KEYS);
-        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, format, csv.field-delimiter)`, entry.span);
+        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, replicas, format, csv.field-delimiter)`, entry.span);
       }
       const key = entry.key === 'csv.delimiter' || entry.key === 'delimiter' ? 'csv.field-delimiter' : entry.key;
       if (seen.has(key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
@@ -246,6 +246,13 @@ export class StatementCompiler {
             this.fail('InvalidOption', `shards must be a whole number from 1 to 10000, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
           }
           out.shards = entry.value;
+          break;
+        case 'replicas':
+          // Copies of each shard in a NATS JetStream cluster (its replication factor); ignored on local disk.
+          if (typeof entry.value !== 'number' || !Number.isInteger(entry.value) || entry.value < 1 || entry.value > 5) {
+            this.fail('InvalidOption', `replicas must be a whole number from 1 to 5, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+          }
+          out.replicas = entry.value;
           break;
         case 'format': {
           const value = typeof entry.value === 'string' ? entry.value.toLowerCase() : '';

@@ -157,7 +157,7 @@ export class StatementExecutor {
           return { kind: 'createStream', sql, stream: name, action: 'attached', message: `Schema attached to the existing stream '${name}'` };
         }
         const shards = statement.options.shards ?? DEFAULT_SHARDS;
-        await store.createStream(name, { shardCount: shards });
+        await store.createStream(name, { shardCount: shards, ...(statement.options.replicas !== undefined ? { replicas: statement.options.replicas } : {}) });
         await catalog.putStream(statement.schema);
         return { kind: 'createStream', sql, stream: name, action: 'created', message: `Stream '${name}' created with ${shards} shard${shards === 1 ? '' : 's'}` };
       }
