@@ -15,6 +15,7 @@ import type { AppendRecord, AppendedOffsets, LogRecord, ReadLimits, RecordInput,
 import { ShardSealedError } from '../log/shard-sealed-error.js';
 import { JetStreamReader, type StoredMessage } from './jetstream-reader.js';
 import { arrivalOfPayload, decodeRecordPayload, encodeRecordPayload } from './record-payload.js';
+import { isUnsettledCluster, whileClusterSettles } from './while-cluster-settles.js';
 
 /** What every shard log of one store shares: the connection and who this process is. */
 export interface JetStreamContext {
@@ -86,16 +87,15 @@ export class JetStreamShardLog implements ShardLog {
     } catch (e) {
       if (!isNotFound(e)) throw e;
       try {
-        info = await ctx.jsm.streams.add({
+        info = await whileClusterSettles(() => ctx.jsm.streams.add({
           name: names.stream,
           subjects: [names.subject],
           num_replicas: replicas,
           storage: StorageType.File,
           retention: RetentionPolicy.Limits,
           discard: DiscardPolicy.Old,
-          allow_direct: true,
           duplicate_window: DUPLICATE_WINDOW_NS,
-        });
+        }));
       } catch (added) {
         // Another process created it meanwhile (resharding races end with both opening the same log).
         if (!/already in use|name already/i.test(String((added as Error).message))) throw added;
@@ -104,7 +104,7 @@ export class JetStreamShardLog implements ShardLog {
     }
     let lastArrival: number | undefined;
     if (info.state.messages > 0) {
-      const last = await ctx.jsm.direct.getMessage(names.stream, { seq: info.state.last_seq }).catch(() => null);
+      const last = await ctx.jsm.streams.getMessage(names.stream, { seq: info.state.last_seq }).catch(() => null);
       if (last) lastArrival = arrivalOfPayload(last.data, `${names.stream} #${last.seq}`);
     }
     return new JetStreamShardLog(ctx, names, info, lastArrival);
@@ -259,14 +259,14 @@ export class JetStreamShardLog implements ShardLog {
         }
         // While a node restarts or a new leader is elected JetStream answers late or not at all; the same
         // id makes a retry of a publish that did land a duplicate JetStream drops.
-        if (!isTransient(e) || Date.now() - started > PUBLISH_RETRY_MS) throw e;
+        if (!isUnsettledCluster(e) || Date.now() - started > PUBLISH_RETRY_MS) throw e;
         await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1_000)));
       }
     }
   }
 
   private async arrivalOfSeq(seq: number): Promise<number | undefined> {
-    const msg = await this.ctx.jsm.direct.getMessage(this.names.stream, { seq }).catch(() => null);
+    const msg = await this.ctx.jsm.streams.getMessage(this.names.stream, { seq }).catch(() => null);
     return msg ? arrivalOfPayload(msg.data, `${this.names.stream} #${seq}`) : undefined;
   }
 
@@ -309,8 +309,4 @@ function isNotFound(e: unknown): boolean {
 
 function isSealedRefusal(e: unknown): boolean {
   return /sealed/i.test(String((e as Error)?.message ?? e));
-}
-
-function isTransient(e: unknown): boolean {
-  return /timeout|timed out|no responders|503|temporarily unavailable|not enabled|disconnect|reconnect/i.test(String((e as Error)?.message ?? e));
 }

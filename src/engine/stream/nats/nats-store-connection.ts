@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EddyError } from '../../errors.js';
 import type { JetStreamContext } from './jetstream-shard-log.js';
 import { BUCKET, NatsStreamStorage, newWriterId } from './nats-stream-storage.js';
+import { whileClusterSettles } from './while-cluster-settles.js';
 
 export interface NatsStoreOptions {
   /** Server URLs (`nats://host:4222`); any one of a cluster is enough, more help while one is down. */
@@ -57,7 +58,9 @@ export async function connectNatsStore(options: NatsStoreOptions): Promise<NatsS
     const clustered = nc.info?.cluster !== undefined;
     const defaultReplicas = options.replicas ?? (clustered ? Math.min(3, Math.max(1, (nc.info?.connect_urls?.length ?? 3))) : 1);
     const ctx: JetStreamContext = { nc, js, jsm, writerId: newWriterId() };
-    const kv = await new Kvm(nc).create(BUCKET, { replicas: defaultReplicas, history: 1 });
+    // Reads go through the bucket's leader (no direct gets from replicas, which may lag): a process that
+    // lost a compare-and-set must read what won.
+    const kv = await whileClusterSettles(() => new Kvm(nc).create(BUCKET, { replicas: defaultReplicas, history: 1, allow_direct: false }));
     const storage = new NatsStreamStorage(ctx, kv, { defaultReplicas });
     return {
       storage,

@@ -50,8 +50,10 @@ export class NatsStreamStorage implements StreamStorage {
   async iteratorKey(): Promise<Buffer> {
     const existing = await this.kv.get(ITERATOR_KEY);
     if (existing && existing.operation === 'PUT' && existing.value.length === ITERATOR_KEY_BYTES) return Buffer.from(existing.value);
+    const key = newIteratorKey();
     try {
-      await this.kv.create(ITERATOR_KEY, newIteratorKey());
+      await this.kv.create(ITERATOR_KEY, key);
+      return key;
     } catch (e) {
       if (!isWrongRevision(e)) throw e;
     }
