@@ -2,6 +2,7 @@
 
 export * from './engine/index.js';
 export { buildServer, type BuildServerOptions } from './server/app.js';
+export { buildEddyApp, type EddyAppOptions } from './server/eddy-app.js';
 export { DualProtocolServer, type DualProtocolServerOptions } from './server/dual-protocol-server.js';
 export type { AuthOptions, Principal } from './server/auth/access-control.js';
 export { credentialsFromEnv, loadCredentialsFile, parseCredentialsFile, type Credential } from './server/auth/credentials.js';

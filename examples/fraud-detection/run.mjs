@@ -1,140 +1,155 @@
 #!/usr/bin/env node
-// The whole fraud-detection pipeline against a running Eddy, start to finish:
-//   1. streams and alert queries from fraud-detection.sql (POST /v1/sql),
-//   2. a Firehose delivery stream archiving `alerts` as JSON lines files (@aws-sdk/client-firehose),
-//   3. a watcher printing alerts from a WebSocket as they are raised,
-//   4. the producer putting transactions with planted fraud (@aws-sdk/client-kinesis),
-// then waits until every window has closed and every alert is in a file, prints a summary and exits.
+// The fraud-detection demo, start to finish (`npm run demo:fraud`):
+//   1. an Eddy to talk to: the one at the endpoint, or one started in this process;
+//   2. its own streams and rules, all named demo_fraud_… (setup.sql, rules/*.sql), after removing what an
+//      earlier run left under that prefix and nothing else;
+//   3. two queries to watch in the web console (console/*.sql), whose links it prints;
+//   4. card transactions with labelled fraud, put with @aws-sdk/client-kinesis at --rate for --duration;
+// then it waits until every window has closed and scores each rule's alerts against the labels.
 //
-//   node examples/fraud-detection/run.mjs [--endpoint http://127.0.0.1:4567] [--seed 42] [--help]
+//   npm run demo:fraud -- [--rate 500] [--duration 60] [--seed 42] [--endpoint http://127.0.0.1:4567] [--help]
 
-import { readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import {
+  closeWindows,
+  COMMON_OPTIONS,
+  count,
   fail,
-  firehoseClient,
+  finish,
   kinesisClient,
-  listFiles,
+  openEddy,
   parseOptions,
+  percent,
+  progress,
+  putRecords,
   resetDemo,
   sql,
   startedQueries,
-  streamArn,
-  waitFor,
+  startQuery,
+  subscribe,
   waitForWatermark,
 } from '../shared/eddy-demo.mjs';
-import { PRODUCER_OPTIONS, produce } from './produce.mjs';
-import { formatAlert, watchAlerts } from './watch-alerts.mjs';
+import { scoreRules } from './score.mjs';
+import { DEFAULT_START, PATTERNS, generateTransactions, heartbeatFor, record } from './transactions.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DELIVERY_STREAM = 'fraud-alerts-archive';
-const BUCKET = 'fraud-alerts';
+const PREFIX = 'demo_fraud_';
+const TRANSACTIONS = 'demo_fraud_transactions';
+const ALERTS = 'demo_fraud_alerts';
 
 const options = parseOptions(
   {
-    ...PRODUCER_OPTIONS,
-    'files-root': { type: 'string', default: './eddy-data/files', help: "Where the server writes Firehose buckets (its data directory's files/)." },
-    'buffer-seconds': { type: 'number', default: 5, help: 'Firehose BufferingHints.IntervalInSeconds: how long alerts wait before a file is written.' },
-    timeout: { type: 'number', default: 120, help: 'Seconds to wait for windows to close and files to appear.' },
+    ...COMMON_OPTIONS,
+    rate: { ...COMMON_OPTIONS.rate, default: 500, short: 3000 },
+    duration: { ...COMMON_OPTIONS.duration, default: 60, short: 2 },
+    days: { type: 'number', default: 2, help: 'Days of event time the transactions span.' },
+    start: { type: 'time', default: DEFAULT_START, help: 'Event time the transactions start at.' },
+    frauds: { type: 'number', default: 4, help: 'Instances of each fraud pattern to plant.' },
+    timeout: { type: 'number', default: 120, help: 'Seconds to wait for the last windows to close.' },
   },
-  'Usage: node examples/fraud-detection/run.mjs [options]',
+  'Usage: npm run demo:fraud -- [options]   (or node examples/fraud-detection/run.mjs [options])',
 );
-const { endpoint } = options;
-const timeoutMs = options.timeout * 1000;
+
+const day = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 async function main() {
-  console.log(`Fraud detection on Eddy at ${endpoint}`);
-  await resetDemo(endpoint, { streams: ['transactions', 'alerts'], deliveryStreams: [DELIVERY_STREAM] });
-
-  const script = await readFile(join(here, 'fraud-detection.sql'), 'utf8');
-  const results = await sql(endpoint, script);
-  const rules = startedQueries(results);
-  for (const r of results.filter((r) => r.kind === 'createStream')) console.log(`  ${r.message}`);
-  console.log(`  ${rules.length} alert queries running (velocity, spend, geo): ${rules.map((q) => q.id).join(', ')}`);
-
-  // Created before any alert exists: a stream-sourced delivery starts reading at LATEST.
-  const kinesis = kinesisClient(endpoint);
-  const firehose = firehoseClient(endpoint);
+  console.log('Fraud detection on Eddy');
+  const eddy = await openEddy(options);
+  let code = 1;
   try {
-    await firehose.send(
-      new CreateDeliveryStreamCommand({
-        DeliveryStreamName: DELIVERY_STREAM,
-        DeliveryStreamType: 'KinesisStreamAsSource',
-        KinesisStreamSourceConfiguration: { KinesisStreamARN: await streamArn(kinesis, 'alerts'), RoleARN: 'arn:aws:iam::000000000000:role/eddy-demo' },
-        ExtendedS3DestinationConfiguration: {
-          BucketARN: `arn:aws:s3:::${BUCKET}`,
-          RoleARN: 'arn:aws:iam::000000000000:role/eddy-demo',
-          Prefix: 'alerts/!{timestamp:yyyy/MM/dd/HH}/',
-          ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/',
-          BufferingHints: { IntervalInSeconds: options['buffer-seconds'], SizeInMBs: 1 },
-          CompressionFormat: 'UNCOMPRESSED',
-          ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
-        },
-      }),
-    );
-  } finally {
-    firehose.destroy();
-    kinesis.destroy();
-  }
-  console.log(`  Firehose ${DELIVERY_STREAM}: alerts → arn:aws:s3:::${BUCKET} (JSON lines, every ${options['buffer-seconds']} s)`);
+    const { endpoint } = eddy;
+    await resetDemo(endpoint, { prefix: PREFIX });
 
-  // Files of earlier runs stay in the bucket; this run counts only its own.
-  const bucketDir = join(options['files-root'], BUCKET, 'alerts');
-  const earlier = new Set(await listFiles(bucketDir));
-
-  const alerts = [];
-  const watcher = await watchAlerts(endpoint, {
-    onAlert: (a) => {
-      alerts.push(a);
-      console.log(formatAlert(a));
-    },
-  });
-  try {
-    console.log('');
-    const run = await produce(options);
-    console.log('');
-
-    // Every window holding data has closed once each rule's watermark reaches the heartbeat's; then
-    // the watcher has seen all the alerts the rules wrote.
-    const statuses = await waitForWatermark(endpoint, rules.map((q) => q.id), run.watermarkMs, { timeoutMs });
-    const raised = statuses.reduce((n, s) => n + s.outputRows, 0);
-    await watcher.results.until((rows) => rows.length >= raised, `${raised} alerts`);
-    const late = statuses.reduce((n, s) => n + s.lateRows, 0);
-
-    console.log(`Summary: ${alerts.length} alerts for ${new Set(alerts.map((a) => a.card_id)).size} cards (${late} late transactions dropped)`);
-    let caught = 0;
-    for (const p of run.planted) {
-      const hits = alerts.filter((a) => a.card_id === p.card_id && a.rule === p.rule).length;
-      if (hits > 0) caught++;
-      console.log(`  ${hits > 0 ? 'caught' : 'MISSED'}  ${p.card_id}  ${p.pattern.padEnd(12)} ${p.rule.padEnd(8)} in ${hits} window${hits === 1 ? '' : 's'}`);
+    for (const r of await sql(endpoint, await readFile(join(here, 'setup.sql'), 'utf8'))) console.log(`  ${r.message}`);
+    const ruleFiles = (await readdir(join(here, 'rules'))).filter((f) => f.endsWith('.sql')).sort();
+    const rules = [];
+    for (const file of ruleFiles) {
+      const name = `${PREFIX}rule_${file.replace(/\.sql$/, '').replace(/-/g, '_')}`;
+      rules.push(await startQuery(endpoint, await readFile(join(here, 'rules', file), 'utf8'), name));
     }
-    const plantedCards = new Set(run.planted.map((p) => p.card_id));
-    const falseAlarms = [...new Set(alerts.filter((a) => !plantedCards.has(a.card_id)).map((a) => a.card_id))];
-    console.log(`Planted fraud caught: ${caught}/${run.planted.length}; cards alerted without planted fraud: ${falseAlarms.length === 0 ? 'none' : falseAlarms.join(', ')}`);
+    console.log(`  ${rules.length} rules running, each writing alerts to ${ALERTS}: ${ruleFiles.map((f) => `rules/${f}`).join(', ')}`);
 
-    // The delivery writes a file once its buffer interval has passed.
-    console.log(`Waiting for Firehose to write the ${raised} alerts under ${bucketDir}/ …`);
-    const files = await waitFor(
-      async () => {
-        const found = (await listFiles(bucketDir)).filter((f) => !earlier.has(f)).map((f) => join(bucketDir, f));
-        let lines = 0;
-        for (const f of found) lines += (await readFile(f, 'utf8')).split('\n').filter((l) => l.trim() !== '').length;
-        return lines >= raised ? { found, lines } : undefined;
+    // Queries for people: they keep running, and the console shows their rows and charts.
+    const feed = await startQuery(endpoint, await readFile(join(here, 'console', 'alerts.sql'), 'utf8'), `${PREFIX}console_alerts`);
+    const hourly = await startQuery(endpoint, await readFile(join(here, 'console', 'hourly-by-country.sql'), 'utf8'), `${PREFIX}console_hourly`);
+    console.log('\nWatch it in the web console:');
+    console.log(`  alerts as the rules raise them              ${eddy.consoleUrl(`#/queries/${feed.id}`)}`);
+    console.log(`  transactions per hour in each country       ${eddy.consoleUrl(`#/queries/${hourly.id}`)}`);
+
+    // This script's own view of the alerts: it ends with this script.
+    const [watch] = startedQueries(await sql(endpoint, `SELECT * FROM ${ALERTS}`, { ephemeral: true }));
+    const shown = new Set();
+    const alerts = await subscribe(endpoint, watch.id, {
+      onRows: (rows) => {
+        for (const a of rows) {
+          const key = `${a.rule} ${a.card_id ?? a.device_id}`;
+          if (shown.has(key)) continue;
+          shown.add(key);
+          console.log(`ALERT ${a.rule.padEnd(17)} ${(a.card_id ?? a.device_id).padEnd(12)} ${day(Date.parse(a.last_ts))}  ${a.detail}`);
+        }
       },
-      {
-        timeoutMs: timeoutMs + options['buffer-seconds'] * 1000,
-        intervalMs: 250,
-        what: `files under ${bucketDir}/ (if the server runs with another data directory, pass --files-root <data-dir>/files)`,
-      },
+    });
+
+    const total = Math.round(options.rate * options.duration);
+    const run = generateTransactions({ seed: options.seed, start: options.start, days: options.days, count: total, frauds: options.frauds });
+    const planted = run.transactions.filter((t) => t.label !== null).length;
+    console.log(
+      `\nSending ${count(total)} transactions of ${count(run.cards)} cards at ${count(run.merchants)} merchants, ${options.days} days of event time from ${day(run.startMs)} UTC, ` +
+        `at ${count(options.rate)}/s for ${options.duration} s (seed ${options.seed}).`,
     );
-    for (const f of files.found) console.log(`  ${relative(process.cwd(), f)}`);
-    console.log(`Delivered: ${files.lines} alerts in ${files.found.length} file${files.found.length === 1 ? '' : 's'} (JSON lines)`);
-    return caught === run.planted.length && falseAlarms.length === 0 ? 0 : 1;
-  } finally {
-    await watcher.stop();
+    console.log(`Planted among them: ${options.frauds} instances of each of ${PATTERNS.length} fraud patterns, ${count(planted)} transactions in all.\n`);
+    const kinesis = kinesisClient(endpoint);
+    try {
+      const report = progress(10_000, (sent) => console.log(`  … ${count(sent)} of ${count(total)} sent, event time ${day(run.transactions[sent - 1].ms)} UTC, ${count(alerts.rows.length)} alerts so far`));
+      await putRecords(kinesis, TRANSACTIONS, run.transactions, { rate: options.rate, encode: (t) => ({ key: t.card_id, data: JSON.stringify(record(t)) }), onProgress: report });
+      const heartbeat = heartbeatFor(run.endMs);
+      const shards = await closeWindows(kinesis, TRANSACTIONS, heartbeat.data);
+      console.log(`Sent ${count(total)} transactions, then a heartbeat to each of ${shards} shards dated ${day(Date.parse(heartbeat.data.ts))} UTC to close the last windows.`);
+
+      // Once every rule's watermark has passed the heartbeat's, each has raised all its alerts.
+      const statuses = await waitForWatermark(endpoint, rules.map((q) => q.id), heartbeat.watermarkMs, { timeoutMs: options.timeout * 1000 });
+      const raised = statuses.reduce((n, s) => n + s.outputRows, 0);
+      await alerts.until((rows) => rows.length >= raised, `${raised} alerts`);
+      const late = statuses.reduce((n, s) => n + s.lateRows, 0);
+      const undecoded = statuses.reduce((n, s) => n + s.decodeErrors, 0);
+      console.log(`${count(raised)} alerts raised (${late} late transactions dropped, ${undecoded} that did not decode).`);
+    } finally {
+      kinesis.destroy();
+      alerts.close();
+    }
+
+    const score = scoreRules(run.transactions, run.instances, alerts.rows);
+    console.log('\nEach rule against the labels, transaction by transaction (an alert flags its card\'s or device\'s transactions in its time span):');
+    const header = `  ${'rule'.padEnd(18)} ${'flagged'.padStart(8)} ${'fraudulent'.padStart(10)} ${'precision'.padStart(9)}   ${'recall (of its pattern)'.padEnd(24)} instances found`;
+    console.log(header);
+    for (const r of score.rows) {
+      console.log(
+        `  ${r.rule.padEnd(18)} ${count(r.flagged).padStart(8)} ${count(r.fraudulent).padStart(10)} ${percent(r.fraudulent, r.flagged).padStart(9)}   ` +
+          `${`${percent(r.caught, r.patternTransactions)} (${r.caught} of ${r.patternTransactions})`.padEnd(24)} ${r.found}/${r.instances}`,
+      );
+    }
+    const a = score.any;
+    console.log(
+      `  ${'any rule'.padEnd(18)} ${count(a.flagged).padStart(8)} ${count(a.fraudulent).padStart(10)} ${percent(a.fraudulent, a.flagged).padStart(9)}   ` +
+        `${`${percent(a.caught, a.patternTransactions)} (${a.caught} of ${a.patternTransactions})`.padEnd(24)} (of all fraud)`,
+    );
+    const missed = score.rows.flatMap((r) => r.missed);
+    const found = score.rows.reduce((n, r) => n + r.found, 0);
+    const instances = score.rows.reduce((n, r) => n + r.instances, 0);
+    for (const m of missed) console.log(`  MISSED ${m.id}: ${m.description}`);
+    console.log(
+      missed.length === 0
+        ? `Every planted fraud was found by the rule written for it (${found}/${instances}).`
+        : `Planted fraud found by the rule written for it: ${found}/${instances}.`,
+    );
+    code = missed.length === 0 ? 0 : 1;
+  } catch (e) {
+    await eddy.close();
+    throw e;
   }
+  return finish(eddy, options, code);
 }
 
 main().then(

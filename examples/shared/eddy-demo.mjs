@@ -1,21 +1,26 @@
-// What both demo pipelines need from a running Eddy: the /v1 SQL API, WebSocket result streams,
-// resetting what an earlier run left behind, putting records with retries, and closing event-time windows.
+// What both demos need: an Eddy to talk to (the one running at the endpoint, or one started in this
+// process), the /v1 SQL API, WebSocket result streams, a reset that touches only the demo's own names,
+// putting records at a steady rate with retries, and closing event-time windows at the end of a run.
 // Plain Node ESM on purpose: it reads as a sample of how any client talks to Eddy.
 
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { DeleteDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { DeleteDeliveryStreamCommand, FirehoseClient, ListDeliveryStreamsCommand } from '@aws-sdk/client-firehose';
 import { WebSocket } from 'ws';
 
-export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4567';
+export const DEFAULT_PORT = 4567;
+export const DEFAULT_ENDPOINT = `http://127.0.0.1:${DEFAULT_PORT}`;
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-// The SDK warns on every start under Node 20 that later releases will need Node 22; Eddy and these
-// demos support Node 20, so the warning would only be noise in the demo's output.
+// The SDK warns on every start under Node 20 that its releases after early 2027 will need Node 22; the
+// SDK version here is pinned and works on Node 20, so the warning would only be noise in the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** Eddy does not check signatures, but the SDKs insist on signing with something. */
+/** A server without credentials accepts any signature, but the SDKs insist on signing with something. */
 const credentials = { accessKeyId: 'eddy-demo', secretAccessKey: 'eddy-demo' };
 
 export function kinesisClient(endpoint) {
@@ -26,9 +31,21 @@ export function firehoseClient(endpoint) {
   return new FirehoseClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 3 });
 }
 
+/** The options every demo takes: where Eddy is, and how much data to send how fast. */
+export const COMMON_OPTIONS = {
+  endpoint: { type: 'string', help: 'An Eddy to use. Without it: the one at http://127.0.0.1:4567 if it answers, else one started in this process.' },
+  'data-dir': { type: 'string', help: 'Start Eddy in this process with its data here (default: ./eddy-data).' },
+  port: { type: 'number', help: 'Start Eddy in this process on this port (default: 4567, or a free one if that is taken; 0: a free one).' },
+  rate: { type: 'number', help: 'Records per second to send.' },
+  duration: { type: 'number', help: 'Seconds to send for: rate x duration records in all.' },
+  seed: { type: 'number', default: 42, help: 'Seed of the generator: the same seed and options, the same records and figures.' },
+  exit: { type: 'boolean', help: 'Exit after the summary even when Eddy runs in this process (it keeps serving the console until Ctrl-C otherwise).' },
+  short: { type: 'boolean', help: 'A short run, as CI wants it: a few seconds of data sent as fast as it goes, and exit after the summary.' },
+};
+
 /**
- * Parses `--name value` options; `spec` maps each name to { type, default, help }. `--help` prints the
- * options and exits.
+ * Parses `--name value` options; `spec` maps each name to { type, default, short, help }, where `short`
+ * is the default under --short (which also implies --exit). `--help` prints the options and exits.
  */
 export function parseOptions(spec, usage, argv = process.argv.slice(2)) {
   const options = Object.fromEntries(Object.entries(spec).map(([name, o]) => [name, { type: o.type === 'boolean' ? 'boolean' : 'string' }]));
@@ -46,7 +63,7 @@ export function parseOptions(spec, usage, argv = process.argv.slice(2)) {
   for (const [name, o] of Object.entries(spec)) {
     const raw = parsed.values[name];
     if (raw === undefined) {
-      values[name] = o.default;
+      values[name] = parsed.values.short && o.short !== undefined ? o.short : o.default;
     } else if (o.type === 'number') {
       const n = Number(raw);
       if (!Number.isFinite(n) || n < 0) fail(`--${name} expects a non-negative number, got '${raw}'`);
@@ -59,13 +76,15 @@ export function parseOptions(spec, usage, argv = process.argv.slice(2)) {
       values[name] = raw;
     }
   }
+  if (values.short) values.exit = true;
   return values;
 }
 
 function helpText(spec, usage) {
   const lines = [usage, '', 'Options:'];
   for (const [name, o] of Object.entries(spec)) {
-    const shown = o.default === undefined ? '' : ` (default: ${o.type === 'time' ? new Date(o.default).toISOString() : o.default})`;
+    const show = (v) => (o.type === 'time' ? new Date(v).toISOString() : v);
+    const shown = (o.default === undefined ? '' : ` (default: ${show(o.default)}`) + (o.short === undefined ? '' : `${o.default === undefined ? ' (' : '; '}--short: ${show(o.short)}`) + (o.default === undefined && o.short === undefined ? '' : ')');
     lines.push(`  --${name.padEnd(16)} ${o.help}${shown}`);
   }
   lines.push(`  --${'help'.padEnd(16)} Show this text.`);
@@ -96,7 +115,7 @@ async function api(endpoint, method, path, body) {
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
   } catch (e) {
-    throw new Error(`cannot reach Eddy at ${endpoint} (${e.cause?.code ?? e.message}); start it with \`npm start\` or pass --endpoint`);
+    throw new Error(`cannot reach Eddy at ${endpoint} (${e.cause?.code ?? e.message}); start it with \`npm start\`, or leave out --endpoint to start one in this process`);
   }
   const text = await res.text();
   const json = text ? JSON.parse(text) : undefined;
@@ -104,9 +123,110 @@ async function api(endpoint, method, path, body) {
   return json;
 }
 
+/** Whether an Eddy answers at `endpoint` (its /v1 API, not just anything on the port). */
+async function answers(endpoint) {
+  try {
+    const res = await fetch(`${endpoint}/v1/streams`, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) return false;
+    const body = await res.json();
+    return Array.isArray(body?.streams);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Eddy a demo talks to. With --endpoint, that one. Else, with neither --data-dir nor --port, the one
+ * at http://127.0.0.1:4567 if it answers. Otherwise one started in this process, as `eddy serve` starts
+ * it (from the build in dist/, which `npm run demo:…` brings up to date): on --port (4567, or a free
+ * port if that is taken) with its data in --data-dir (./eddy-data).
+ */
+export async function openEddy(options, log = console.log) {
+  if (options.endpoint !== undefined) {
+    const endpoint = options.endpoint.replace(/\/+$/, '');
+    if (!(await answers(endpoint))) throw new Error(`cannot reach Eddy at ${endpoint}; start it with \`npm start\`, or leave out --endpoint to start one in this process`);
+    log(`Using Eddy at ${endpoint}`);
+    return external(endpoint, options);
+  }
+  if (options['data-dir'] === undefined && options.port === undefined && (await answers(DEFAULT_ENDPOINT))) {
+    log(`Using the Eddy running at ${DEFAULT_ENDPOINT}`);
+    return external(DEFAULT_ENDPOINT, options);
+  }
+  return startInProcess(options, log);
+}
+
+function external(endpoint, options) {
+  return {
+    endpoint,
+    inProcess: false,
+    /** Where the server writes Firehose buckets, as far as this process can know. */
+    filesRoot: resolve(options['files-root'] ?? join('eddy-data', 'files')),
+    consoleUrl: (hash = '') => `${endpoint}/${hash}`,
+    async close() {},
+  };
+}
+
+async function startInProcess(options, log) {
+  const entry = join(repo, 'dist', 'index.js');
+  if (!existsSync(entry) || !existsSync(join(repo, 'dist', 'console', 'manifest.json'))) {
+    throw new Error('Eddy is not built: run the demo with `npm run demo:…` (which builds it first), or `npm run build`');
+  }
+  const { createEngine, buildEddyApp } = await import(pathToFileURL(entry).href);
+  const dataDir = resolve(options['data-dir'] ?? 'eddy-data');
+  const engine = await createEngine({ dataDir });
+  const app = buildEddyApp({ engine, logger: false });
+  const wanted = options.port ?? DEFAULT_PORT;
+  try {
+    try {
+      await app.listen({ port: wanted, host: '127.0.0.1' });
+    } catch (e) {
+      // Taken by something that is not an Eddy (one would have answered): any free port will do.
+      if (e.code !== 'EADDRINUSE' || options.port !== undefined) throw e;
+      await app.listen({ port: 0, host: '127.0.0.1' });
+    }
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  const endpoint = `http://127.0.0.1:${app.server.address().port}`;
+  log(`Started Eddy in this process at ${endpoint} (data in ${shownPath(dataDir)})`);
+  return {
+    endpoint,
+    inProcess: true,
+    filesRoot: engine.delivery.root,
+    consoleUrl: (hash = '') => `${endpoint}/${hash}`,
+    async close() {
+      await app.close();
+      await engine.close();
+    },
+  };
+}
+
+/**
+ * After the summary: an Eddy in this process keeps serving (so the console can be explored) until
+ * Ctrl-C, unless --exit; one elsewhere keeps running anyway.
+ */
+export async function finish(eddy, options, code, log = console.log) {
+  if (eddy.inProcess && !options.exit) {
+    log(`\nEddy keeps running in this process so you can look around: ${eddy.consoleUrl()}  (Ctrl-C stops it)`);
+    await new Promise((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    log('Stopping Eddy…');
+  }
+  await eddy.close();
+  return code;
+}
+
 /** Runs one or more SQL statements through POST /v1/sql; returns each statement's result. */
-export async function sql(endpoint, text) {
-  return (await api(endpoint, 'POST', '/v1/sql', { sql: text })).results;
+export async function sql(endpoint, text, { ephemeral = false } = {}) {
+  return (await api(endpoint, 'POST', '/v1/sql', { sql: text, ...(ephemeral ? { ephemeral } : {}) })).results;
+}
+
+/** Starts one SELECT or INSERT INTO under a name (POST /v1/queries); it keeps running until deleted. */
+export async function startQuery(endpoint, text, name) {
+  return api(endpoint, 'POST', '/v1/queries', { sql: text, name });
 }
 
 export async function listQueries(endpoint) {
@@ -121,35 +241,45 @@ export async function deleteQuery(endpoint, id) {
   await api(endpoint, 'DELETE', `/v1/queries/${encodeURIComponent(id)}`);
 }
 
-/** The ids of the continuous queries a /v1/sql answer started, in statement order. */
+/** A delivery stream's counters and state (GET /v1/delivery-streams/:name). */
+export async function deliveryStatus(endpoint, name) {
+  return api(endpoint, 'GET', `/v1/delivery-streams/${encodeURIComponent(name)}`);
+}
+
+/** The queries a /v1/sql answer started, in statement order. */
 export function startedQueries(results) {
   return results.filter((r) => r.query !== undefined).map((r) => r.query);
 }
 
 /**
- * Removes what an earlier run left: queries reading or writing the demo's streams, its delivery streams
- * (their delivered files stay), and the streams themselves. Afterwards every run starts from nothing.
+ * Removes what an earlier run of the demo left, and nothing else: queries named with `prefix` or
+ * reading or writing a stream whose name starts with it, delivery streams and streams whose names start
+ * with it, and the demo's own buckets under `filesRoot`. A user's streams and queries are never touched.
  */
-export async function resetDemo(endpoint, { streams, deliveryStreams }) {
-  const names = new Set(streams);
+export async function resetDemo(endpoint, { prefix, filesRoot, buckets = [] }) {
+  const ours = (name) => typeof name === 'string' && name.startsWith(prefix);
   for (const q of await listQueries(endpoint)) {
-    if (names.has(q.stream) || (q.sink?.kind === 'stream' && names.has(q.sink.stream))) await deleteQuery(endpoint, q.id);
+    if (ours(q.name) || ours(q.stream) || (q.sink?.kind === 'stream' && ours(q.sink.stream))) await deleteQuery(endpoint, q.id);
   }
   const firehose = firehoseClient(endpoint);
   try {
-    for (const name of deliveryStreams) {
+    let names = [];
+    try {
+      names = (await firehose.send(new ListDeliveryStreamsCommand({ Limit: 10000 }))).DeliveryStreamNames ?? [];
+    } catch (e) {
+      if (e.name !== 'UnknownOperationException' && !/Unknown operation/.test(e.message)) throw e;
+    }
+    for (const name of names.filter(ours)) {
       await firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: name })).catch((e) => {
-        if (e.name === 'ResourceNotFoundException') return;
-        if (e.name === 'UnknownOperationException' || /Unknown operation/.test(e.message)) {
-          throw new Error(`the Eddy at ${endpoint} serves no Firehose API; delivery needs a data directory, so start it without --in-memory`);
-        }
-        throw e;
+        if (e.name !== 'ResourceNotFoundException') throw e;
       });
     }
   } finally {
     firehose.destroy();
   }
-  await sql(endpoint, streams.map((s) => `DROP STREAM IF EXISTS ${s}`).join(';\n'));
+  const streams = (await api(endpoint, 'GET', '/v1/streams')).streams.map((s) => s.name).filter(ours);
+  if (streams.length > 0) await sql(endpoint, streams.map((s) => `DROP STREAM IF EXISTS ${s}`).join(';\n'));
+  if (filesRoot !== undefined) for (const bucket of buckets) await rm(join(filesRoot, bucket), { recursive: true, force: true });
 }
 
 export async function streamArn(kinesis, stream) {
@@ -158,38 +288,46 @@ export async function streamArn(kinesis, stream) {
 }
 
 /**
- * Puts records (objects, sent as JSON) through PutRecords in batches of up to 500, at most `rate` per
- * second (0: as fast as the server takes them). Records a shard refuses (throttling) are sent again
- * after a short pause, so none is lost.
+ * Puts records through PutRecords at `rate` records a second, one call at a time so that each shard
+ * gets them in the order given (event time, give or take the generator's own disorder). Each call takes
+ * every record that is due by then (at least one, at most 500), so a slow disk or a busy machine makes
+ * the calls larger rather than the run longer. `encode(record)` gives `{ key, data }` (data a string or
+ * bytes). Records a shard refuses (throttling: past 1,000 records or 1 MiB a second) are sent again
+ * after a pause that grows with each attempt, as the KPL does, so none is lost; the next call waits for
+ * them, which keeps each shard's records in order. `onProgress(sent)` is called after each call.
  */
-export async function putRecords(kinesis, stream, records, { partitionKey, rate = 0 } = {}) {
-  const batchSize = rate > 0 ? Math.max(1, Math.min(500, Math.ceil(rate / 10))) : 500;
-  const started = Date.now();
+export async function putRecords(kinesis, stream, records, { encode, rate, onProgress }) {
+  const started = performance.now();
   let sent = 0;
-  for (let i = 0; i < records.length; i += batchSize) {
-    let pending = records.slice(i, i + batchSize).map((r) => ({ PartitionKey: partitionKey(r), Data: Buffer.from(JSON.stringify(r)) }));
+  while (sent < records.length) {
+    // Paced by when the next record is due at the rate asked for.
+    const due = started + (sent / rate) * 1000;
+    if (due > performance.now()) await pause(due - performance.now());
+    const dueNow = Math.floor(((performance.now() - started) / 1000) * rate);
+    const batch = records.slice(sent, Math.min(records.length, sent + 500, Math.max(sent + 1, dueNow)));
+    let pending = batch.map((r) => {
+      const { key, data } = encode(r);
+      return { PartitionKey: key, Data: typeof data === 'string' ? Buffer.from(data) : data };
+    });
     for (let attempt = 0; pending.length > 0; attempt++) {
       const out = await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: pending }));
       const refused = pending.filter((_r, j) => out.Records[j].ErrorCode !== undefined);
-      if (refused.length > 0 && attempt >= 20) throw new Error(`${refused.length} records still refused after ${attempt} attempts: ${out.Records.find((r) => r.ErrorCode).ErrorMessage}`);
+      if (refused.length > 0 && attempt >= 30) throw new Error(`${refused.length} records still refused after ${attempt} attempts: ${out.Records.find((r) => r.ErrorCode).ErrorMessage}`);
       if (refused.length > 0) await pause(Math.min(1000, 50 * 2 ** attempt));
       pending = refused;
     }
-    sent = Math.min(records.length, i + batchSize);
-    if (rate > 0) {
-      const due = started + (sent / rate) * 1000;
-      if (due > Date.now()) await pause(due - Date.now());
-    }
+    sent += batch.length;
+    onProgress?.(sent);
   }
   return sent;
 }
 
 /**
- * Event time moves only when records arrive: a window closes once every shard has seen a record
- * later than its end plus the watermark delay. At the end of a bounded run nothing comes after the
- * last windows, so one record per open shard, dated `atMs`, tells each shard where time stands.
+ * Event time moves only when records arrive: a window closes once every shard has seen a record later
+ * than its end plus the watermark delay. At the end of a bounded run nothing comes after the last
+ * windows, so one record per open shard, dated past them, tells each shard where time stands.
  */
-export async function closeWindows(kinesis, stream, record) {
+export async function closeWindows(kinesis, stream, data) {
   const shards = [];
   let token;
   do {
@@ -200,7 +338,7 @@ export async function closeWindows(kinesis, stream, record) {
   const out = await kinesis.send(
     new PutRecordsCommand({
       StreamName: stream,
-      Records: shards.map((s) => ({ PartitionKey: 'heartbeat', ExplicitHashKey: s.HashKeyRange.StartingHashKey, Data: Buffer.from(JSON.stringify(record)) })),
+      Records: shards.map((s) => ({ PartitionKey: 'heartbeat', ExplicitHashKey: s.HashKeyRange.StartingHashKey, Data: Buffer.from(JSON.stringify(data)) })),
     }),
   );
   if (out.FailedRecordCount > 0) throw new Error(`heartbeat refused: ${out.Records.find((r) => r.ErrorCode).ErrorMessage}`);
@@ -208,10 +346,11 @@ export async function closeWindows(kinesis, stream, record) {
 }
 
 /**
- * Subscribes to ws://…/v1/queries/:id/results. `onRows` sees every rows frame; the returned handle
- * counts rows and can wait for a condition on them.
+ * Subscribes to ws://…/v1/queries/:id/results. `onRows` sees every rows frame and `onWarning` every
+ * warning frame (records the query could not decode); the returned handle keeps the rows and can wait
+ * for a condition on them.
  */
-export function subscribe(endpoint, queryId, { onRows } = {}) {
+export function subscribe(endpoint, queryId, { onRows, onWarning } = {}) {
   const url = `${endpoint.replace(/^http/, 'ws')}/v1/queries/${encodeURIComponent(queryId)}/results`;
   const ws = new WebSocket(url);
   const rows = [];
@@ -224,8 +363,10 @@ export function subscribe(endpoint, queryId, { onRows } = {}) {
   ws.on('message', (data) => {
     const frame = JSON.parse(String(data));
     if (frame.type === 'rows') {
-      rows.push(...frame.rows);
+      for (const r of frame.rows) rows.push(r);
       onRows?.(frame.rows);
+    } else if (frame.type === 'warning') {
+      onWarning?.(frame);
     } else if (frame.type === 'error') {
       failure = new Error(`query ${queryId}: ${frame.message}`);
     }
@@ -272,7 +413,7 @@ export function subscribe(endpoint, queryId, { onRows } = {}) {
  * Waits until every query's watermark has reached `targetMs` (the windows before it have closed)
  * and returns their statuses. A failed query ends the wait with its error.
  */
-export async function waitForWatermark(endpoint, ids, targetMs, { timeoutMs = 60_000 } = {}) {
+export async function waitForWatermark(endpoint, ids, targetMs, { timeoutMs = 120_000 } = {}) {
   return waitFor(
     async () => {
       const statuses = await Promise.all(ids.map((id) => queryStatus(endpoint, id)));
@@ -285,7 +426,7 @@ export async function waitForWatermark(endpoint, ids, targetMs, { timeoutMs = 60
 }
 
 /** Polls `probe` until it returns something other than undefined. */
-export async function waitFor(probe, { timeoutMs = 60_000, intervalMs = 100, what = 'a condition' } = {}) {
+export async function waitFor(probe, { timeoutMs = 120_000, intervalMs = 100, what = 'a condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -316,7 +457,27 @@ export async function listFiles(dir) {
   return out.sort();
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same data on every machine. */
+/** A path as the user would type it: relative to the working directory when inside it, else absolute. */
+export function shownPath(path) {
+  const shown = relative(process.cwd(), path);
+  return shown === '' ? '.' : shown.startsWith('..') ? resolve(path) : shown;
+}
+
+/** Prints a progress line at most every `everyMs` of wall time. */
+export function progress(everyMs, print) {
+  let last = performance.now();
+  return (...args) => {
+    const now = performance.now();
+    if (now - last < everyMs) return;
+    last = now;
+    print(...args);
+  };
+}
+
+/**
+ * A small seeded PRNG (mulberry32): the same seed gives the same data on every machine. Helpers: int,
+ * pick, weighted ([value, weight] pairs), normal and logNormal.
+ */
 export function prng(seed) {
   let s = seed >>> 0;
   const next = () => {
@@ -328,7 +489,29 @@ export function prng(seed) {
   };
   next.int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
   next.pick = (items) => items[Math.floor(next() * items.length)];
+  next.weighted = (table) => {
+    const total = table.reduce((n, [, w]) => n + w, 0);
+    let r = next() * total;
+    for (const [value, w] of table) {
+      r -= w;
+      if (r < 0) return value;
+    }
+    return table[table.length - 1][0];
+  };
+  next.normal = () => {
+    // Box-Muller; 1 - u keeps the logarithm finite.
+    const u = 1 - next();
+    const v = next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  next.logNormal = (median, sigma) => median * Math.exp(sigma * next.normal());
   return next;
 }
 
 export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** `1234567` → `1,234,567`. */
+export const count = (n) => n.toLocaleString('en-US');
+
+/** `0.4567` → `45.7%`; `-` when there is nothing to divide. */
+export const percent = (part, whole) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`);

@@ -3,9 +3,8 @@
 // arrive over its WebSocket, until Ctrl-C, which deletes the query. Errors print with a caret under the
 // offending SQL and exit non-zero. Every request carries a token or a signature (api-auth.ts).
 
-import type { WebSocket } from 'ws';
 import type { SqlErrorCode } from '../sql/index.js';
-import type { StatementResult } from '../statements/index.js';
+import type { QuerySummary, StatementResult } from '../statements/index.js';
 import { type ApiAuth, apiAuth, authHeaders } from './api-auth.js';
 import { UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT, type OptionValues } from './command.js';
@@ -19,11 +18,11 @@ interface ApiError {
   readonly token?: string;
 }
 
-/** A statement that started a query whose rows go to subscribers. */
-type SelectResult = Extract<StatementResult, { kind: 'query' | 'insert' }>;
+/** A started query, as /v1/sql and /v1/queries answer it. */
+type StartedQuery = QuerySummary;
 
 /** The options `sql` understands, and whether each takes a value; anything else bare is the SQL text. */
-const VALUE_OPTIONS = new Set(['--sql', '--endpoint', '--token', '--region']);
+const VALUE_OPTIONS = new Set(['--sql', '--name', '--endpoint', '--token', '--region']);
 
 /**
  * `eddy sql "<statements>" [--endpoint url]`: the first bare argument is the SQL. It is passed on as
@@ -56,8 +55,15 @@ export const sqlCommand: Command = {
     '',
     'Statements are separated by ";". DDL (CREATE STREAM, DROP STREAM), SHOW STREAMS, SHOW QUERIES,',
     'DESCRIBE and EXPLAIN print their results. A SELECT starts a continuous query and prints each result',
-    'row as one JSON object per line on stdout; Ctrl-C stops printing and deletes the query. INSERT INTO',
-    '... SELECT starts a query that keeps running in the server; its id is printed.',
+    'row as one JSON object per line on stdout. The query is there for this command alone: it is deleted',
+    'when eddy sql ends, whether by Ctrl-C (SIGINT), SIGTERM, a closed terminal (SIGHUP), a reader of its',
+    'output that went away (`eddy sql "SELECT ..." | head`: the next row finds the pipe closed), or, should',
+    'eddy sql be killed outright, by the server when its WebSocket closes. INSERT INTO ... SELECT starts a',
+    'query that keeps running in the server; its id is printed. So does a single SELECT or INSERT INTO',
+    'given a --name: its rows are printed the same way, and it keeps running when eddy sql ends.',
+    '',
+    'Records the query cannot decode (not JSON, a value of the wrong type) are skipped; the server says so,',
+    'at most every few seconds, and eddy sql prints that as a "Warning:" line on stderr.',
     '',
     'A server with credentials needs a bearer token from its credentials file (--token or $EDDY_TOKEN), or',
     "requests signed with SigV4: without a token, eddy signs with the credentials the aws CLI would use",
@@ -65,6 +71,7 @@ export const sqlCommand: Command = {
   ].join('\n'),
   options: [
     { name: 'sql', type: 'string', description: 'The statements (usually given as the first argument).', placeholder: 'statements' },
+    { name: 'name', type: 'string', description: 'Starts one SELECT or INSERT INTO under this name; it keeps running after eddy sql ends.', placeholder: 'name' },
     { name: 'endpoint', type: 'string', description: 'Eddy endpoint URL.', defaultText: `$EDDY_ENDPOINT or ${DEFAULT_ENDPOINT}`, placeholder: 'url' },
     { name: 'token', type: 'string', description: 'Bearer token for a server with credentials.', defaultText: '$EDDY_TOKEN', placeholder: 'token' },
     { name: 'region', type: 'string', description: 'Region used for signing when there is no token.', defaultText: '$AWS_REGION or us-east-1', placeholder: 'region' },
@@ -75,27 +82,46 @@ export const sqlCommand: Command = {
     if (sql === '-') sql = await readAll(io.stdin);
     if (sql.trim() === '') throw new UsageError('the SQL statements are empty');
     const endpoint = ((values.endpoint as string | undefined) ?? io.env.EDDY_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    const name = values.name as string | undefined;
 
     const auth = await apiAuth(values.token as string | undefined, values.region as string | undefined, io.env);
-    const requestBody = JSON.stringify({ sql });
-    const res = await fetch(`${endpoint}/v1/sql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await authHeaders(auth, 'POST', `${endpoint}/v1/sql`, requestBody)) },
-      body: requestBody,
-    });
-    const body = (await res.json().catch(() => ({}))) as { results?: StatementResult[]; error?: ApiError };
-    if (!res.ok || !body.results) {
-      io.stderr.write(`${await renderError(body.error ?? { code: `HTTP ${res.status}`, message: res.statusText }, sql)}\n`);
-      return EXIT.serviceError;
+    const api = async <T>(method: string, path: string, payload?: unknown): Promise<{ ok: true; body: T } | { ok: false; error: ApiError }> => {
+      const text = payload === undefined ? '' : JSON.stringify(payload);
+      const res = await fetch(`${endpoint}${path}`, {
+        method,
+        headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...(await authHeaders(auth, method, `${endpoint}${path}`, text)) },
+        ...(payload === undefined ? {} : { body: text }),
+      });
+      const body = (await res.json().catch(() => ({}))) as T & { error?: ApiError };
+      return res.ok ? { ok: true, body } : { ok: false, error: body.error ?? { code: `HTTP ${res.status}`, message: res.statusText } };
+    };
+
+    if (name !== undefined) {
+      const started = await api<StartedQuery>('POST', '/v1/queries', { sql, name });
+      if (!started.ok) {
+        io.stderr.write(`${await renderError(started.error, sql)}\n`);
+        return EXIT.serviceError;
+      }
+      const status = await api<{ sink?: { kind: string } }>('GET', `/v1/queries/${encodeURIComponent(started.body.id)}`);
+      if (status.ok && status.body.sink?.kind === 'stream') {
+        io.stdout.write(`Started query '${started.body.name}' (${started.body.id}); its rows go to the stream named in its INSERT INTO and it keeps running in the server.\n`);
+        return EXIT.ok;
+      }
+      return streamRows(endpoint, auth, [started.body], io, { keepRunning: true });
     }
 
-    const selects: SelectResult[] = [];
-    for (const result of body.results) {
-      if (result.kind === 'query') selects.push(result);
+    const answer = await api<{ results?: StatementResult[] }>('POST', '/v1/sql', { sql, ephemeral: true });
+    if (!answer.ok || !answer.body.results) {
+      io.stderr.write(`${await renderError(answer.ok ? { code: 'InvalidResponse', message: 'the server answered without results' } : answer.error, sql)}\n`);
+      return EXIT.serviceError;
+    }
+    const selects: StartedQuery[] = [];
+    for (const result of answer.body.results) {
+      if (result.kind === 'query') selects.push(result.query);
       else io.stdout.write(describeResult(result));
     }
     if (selects.length === 0) return EXIT.ok;
-    return streamRows(endpoint, auth, selects, io);
+    return streamRows(endpoint, auth, selects, io, { keepRunning: false });
   },
 };
 
@@ -152,78 +178,113 @@ function offsetOf(sql: string, line: number, column: number): number {
   return offset + column - 1;
 }
 
-/** Follows every started SELECT until Ctrl-C (then deletes them) or until they all end. */
-async function streamRows(endpoint: string, auth: ApiAuth, selects: readonly SelectResult[], io: CliIo): Promise<number> {
+/** A frame of a query's result stream (ws/query-results-socket.ts). */
+interface ResultFrame {
+  readonly type: string;
+  readonly rows?: unknown[];
+  readonly message?: string;
+}
+
+/**
+ * Follows every started SELECT until they all end, or until eddy sql is told to stop: a signal (Ctrl-C,
+ * SIGTERM, SIGHUP when its terminal closes) or a closed stdout (its reader went away: EPIPE, as SIGPIPE
+ * arrives in Node). Then the queries are deleted, unless they were started to keep running.
+ */
+async function streamRows(endpoint: string, auth: ApiAuth, queries: readonly StartedQuery[], io: CliIo, options: { keepRunning: boolean }): Promise<number> {
   const { WebSocket } = await import('ws');
   const wsBase = endpoint.replace(/^http/, 'ws');
-  const many = selects.length > 1;
+  const many = queries.length > 1;
   let failed = false;
-  let interrupted = false;
-  const sockets: WebSocket[] = [];
+  let stopped: 'signal' | 'hangup' | 'pipe' | undefined;
+  let requestStop: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  const stop = (why: 'signal' | 'hangup' | 'pipe'): void => {
+    stopped ??= why;
+    requestStop();
+  };
+  // After a hangup or a closed pipe, writes fail; they must not take the process down before it cleans up.
+  const say = (text: string): void => {
+    if (stopped === 'hangup') return;
+    io.stderr.write(text);
+  };
+  // EPIPE (or a destroyed stream): nobody reads the rows any more.
+  const onStdoutError = (): void => stop('pipe');
+  const ignore = (): void => undefined;
+  io.stdout.on('error', onStdoutError);
+  io.stderr.on('error', ignore);
+  const onSignal = (): void => stop('signal');
+  const onHangup = (): void => stop('hangup');
+  // Once each: a second Ctrl-C while the queries are being deleted ends eddy sql at once.
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onHangup);
+
+  const sockets: InstanceType<typeof WebSocket>[] = [];
   const upgrades = await Promise.all(
-    selects.map(async (select) => {
-      const path = `/v1/queries/${encodeURIComponent(select.query.id)}/results`;
+    queries.map(async (q) => {
+      const path = `/v1/queries/${encodeURIComponent(q.id)}/results`;
       return { url: `${wsBase}${path}`, headers: await authHeaders(auth, 'GET', `${endpoint}${path}`) };
     }),
   );
-  const ended = selects.map((select, i) => {
-    const q = select.query;
+  const ended = queries.map((q, i) => {
     const ws = new WebSocket(upgrades[i]!.url, { headers: upgrades[i]!.headers });
     sockets.push(ws);
     const prefix = many ? `${q.name}\t` : '';
     return new Promise<void>((resolve) => {
-      ws.on('open', () => io.stderr.write(`Query ${q.id} started; printing its rows as they arrive (Ctrl-C to stop).\n`));
+      ws.on('open', () => {
+        const until = options.keepRunning ? "Ctrl-C stops printing; the query keeps running" : 'Ctrl-C to stop';
+        say(`Query ${options.keepRunning ? `'${q.name}' (${q.id})` : q.id} started; printing its rows as they arrive (${until}).\n`);
+      });
       ws.on('message', (data) => {
-        const frame = JSON.parse(String(data)) as { type: string; rows?: unknown[]; message?: string };
+        if (stopped !== undefined) return;
+        const frame = JSON.parse(String(data)) as ResultFrame;
         if (frame.type === 'rows') io.stdout.write(frame.rows!.map((r) => `${prefix}${JSON.stringify(r)}\n`).join(''));
+        else if (frame.type === 'warning') say(`Warning: query ${q.id}: ${frame.message}\n`);
         else if (frame.type === 'error') {
           failed = true;
-          io.stderr.write(`Query ${q.id}: ${frame.message}\n`);
+          say(`Query ${q.id}: ${frame.message}\n`);
         }
       });
       ws.on('error', (err) => {
         failed = true;
-        io.stderr.write(`Query ${q.id}: ${err.message}\n`);
+        say(`Query ${q.id}: ${err.message}\n`);
       });
       ws.on('close', (code, reason) => {
-        if (!interrupted && code !== 1000) {
+        if (stopped === undefined && code !== 1000) {
           failed = true;
-          if (code === 1001) io.stderr.write(`Query ${q.id}: the server shut down\n`);
-          else if (reason.length > 0 && code !== 1011 && code !== 4008) io.stderr.write(`Query ${q.id}: ${String(reason)}\n`);
+          if (code === 1001) say(`Query ${q.id}: the server shut down\n`);
+          else if (reason.length > 0 && code !== 1011 && code !== 4008) say(`Query ${q.id}: ${String(reason)}\n`);
         }
         resolve();
       });
     });
   });
+  void Promise.all(ended).then(requestStop);
 
-  const stop = new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      interrupted = true;
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    void Promise.all(ended).then(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    });
-  });
-  await stop;
-  if (interrupted) {
-    // The queries existed only to feed this terminal.
-    await Promise.all(
-      selects.map(async (s) => {
-        const url = `${endpoint}/v1/queries/${encodeURIComponent(s.query.id)}`;
-        const res = await fetch(url, { method: 'DELETE', headers: await authHeaders(auth, 'DELETE', url) }).catch(() => undefined);
-        if (res && res.status !== 204 && res.status !== 404) io.stderr.write(`Could not delete query ${s.query.id}: HTTP ${res.status}\n`);
-      }),
-    );
+  try {
+    await stopRequested;
+    if (stopped === undefined) return failed ? EXIT.serviceError : EXIT.ok;
+    if (options.keepRunning) {
+      for (const q of queries) say(`Query '${q.name}' (${q.id}) keeps running in the server; stop it with DELETE /v1/queries/${q.id}.\n`);
+    } else {
+      // The queries existed only to feed this command's output.
+      await Promise.all(
+        queries.map(async (q) => {
+          const url = `${endpoint}/v1/queries/${encodeURIComponent(q.id)}`;
+          const res = await fetch(url, { method: 'DELETE', headers: await authHeaders(auth, 'DELETE', url) }).catch(() => undefined);
+          if (res && res.status !== 204 && res.status !== 404) say(`Could not delete query ${q.id}: HTTP ${res.status}\n`);
+        }),
+      );
+    }
     for (const ws of sockets) ws.close();
     await Promise.all(ended);
     return EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
+    io.stdout.off('error', onStdoutError);
   }
-  return failed ? EXIT.serviceError : EXIT.ok;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -71,6 +71,8 @@ export type { QueryManagerOptions, StartQueryOptions } from './query/query-manag
 export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
 export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';
 export type { BadRecord } from './query/pipeline.js';
+export type { BadRecordEntry } from './query/bad-record-sink.js';
+export type { DecodeWarning } from './query/decode-warnings.js';
 export { resultShape } from './query/result-shape.js';
 export type { ResultShape } from './query/result-shape.js';
 export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
@@ -84,6 +86,7 @@ export { buildOperators, operatorRegistry } from './operators/registry.js';
 export type { Collector, Operator, OperatorContext } from './operators/operator.js';
 export { RecordDecoder } from './batch/record-decoder.js';
 export { batchToRows } from './batch/rows.js';
+export { utf8TextOrNull } from './batch/utf8.js';
 export type { Row } from './batch/rows.js';
 export { compileExpr } from './expr/compile-expr.js';
 export { explainCodegen } from './operators/explain-codegen.js';

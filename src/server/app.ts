@@ -130,7 +130,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
         else socket.destroy();
       });
       return server;
-    }) as unknown as FastifyServerOptions['serverFactory'],
+    }) as unknown as NonNullable<FastifyServerOptions['serverFactory']>,
   }) as unknown as FastifyInstance;
 
   decorateWithAccessControl(app, access);

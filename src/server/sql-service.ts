@@ -5,6 +5,7 @@
 import type { QueryStatus } from '../engine/index.js';
 import {
   StatementExecutor,
+  type ExecuteOptions,
   type StatementCheck,
   type StatementExecutorDeps,
   type StatementResult,
@@ -20,8 +21,8 @@ export class SqlService {
     this.statements = deps instanceof StatementExecutor ? deps : new StatementExecutor(deps);
   }
 
-  execute(sql: string, authorize?: StatementCheck): Promise<StatementResult[]> {
-    return this.statements.execute(sql, authorize);
+  execute(sql: string, authorize?: StatementCheck, options: ExecuteOptions = {}): Promise<StatementResult[]> {
+    return this.statements.execute(sql, authorize, options);
   }
 
   startQuery(sql: string, name?: string, authorize?: StatementCheck): Promise<QueryStatus> {

@@ -149,6 +149,8 @@ export class Analyzer {
         return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream };
       }
       case 'subquery': {
+        const misplaced = from.query.options?.[0];
+        if (misplaced) this.fail('InvalidOption', `Query options such as '${misplaced.key}' go after the outermost SELECT, not inside a subquery`, misplaced.span);
         const inner = this.query(from.query);
         const qualifiers = from.alias ? [from.alias.text] : [];
         return {

@@ -93,6 +93,8 @@ export interface Query {
   readonly where?: Expression;
   readonly groupBy: readonly Expression[];
   readonly having?: Expression;
+  /** `… WITH (bad_records = 'x')` after the query: how the query runs, not what it computes. */
+  readonly options?: readonly OptionEntry[];
   readonly span: SourceSpan;
 }
 

@@ -14,6 +14,9 @@ import type { CompiledStatement, CreateStreamStatement, InsertStatement } from '
 
 const OPTION_KEYS = ['shards', 'replicas', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
 
+/** Options a query takes after its SELECT: `SELECT … WITH (bad_records = 'clicks_bad')`. */
+const QUERY_OPTION_KEYS = ['bad_records'] as const;
+
 const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
 export class StatementCompiler {
@@ -42,7 +45,7 @@ export class StatementCompiler {
         }
         // CREATE STREAM x AS SELECT: the stream takes the query's columns, then the query feeds it.
         const analyzed = analyzer.analyzeQuery(statement.query);
-        const plan = planQuery(analyzed.select, { kind: 'stream', stream: statement.name.text });
+        const plan = this.withQueryOptions(planQuery(analyzed.select, { kind: 'stream', stream: statement.name.text }), statement.query, analyzed.source);
         const create = this.createStream(statement, plan.columns);
         this.catalog.create(create.schema);
         this.checkNotReadingItself(create.name, analyzed.source, statement.name);
@@ -84,7 +87,30 @@ export class StatementCompiler {
   }
 
   private queryPlan(query: Query, analyzer: Analyzer): QueryPlan {
-    return planQuery(analyzer.analyzeQuery(query).select, { kind: 'subscribers' });
+    const analyzed = analyzer.analyzeQuery(query);
+    return this.withQueryOptions(planQuery(analyzed.select, { kind: 'subscribers' }), query, analyzed.source);
+  }
+
+  /** The plan with what the query's `WITH (…)` asks of its run; each option checked where it is written. */
+  private withQueryOptions(plan: QueryPlan, query: Query, source: StreamSchema): QueryPlan {
+    let out = plan;
+    const seen = new Set<string>();
+    for (const entry of query.options ?? []) {
+      if (!(QUERY_OPTION_KEYS as readonly string[]).includes(entry.key)) {
+        const suggestion = closest(entry.key, QUERY_OPTION_KEYS);
+        this.fail('InvalidOption', `Unknown query option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (query options: ${QUERY_OPTION_KEYS.join(', ')})`, entry.span);
+      }
+      if (seen.has(entry.key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
+      seen.add(entry.key);
+      // bad_records: a stream name; the stream must exist when the query starts.
+      const stream = typeof entry.value === 'string' ? entry.value : '';
+      if (!STREAM_NAME_PATTERN.test(stream) || stream.length > MAX_STREAM_NAME_LENGTH) this.fail('InvalidOption', `bad_records must name a stream, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+      const known = this.catalog.stream(stream);
+      if (stream === source.name) this.fail('InvalidOption', `bad_records cannot be the stream the query reads ('${stream}'): its bad records would be read again`, entry.valueSpan);
+      if (known && known.format.kind !== 'json') this.fail('InvalidOption', `bad_records are written as JSON, but '${stream}' has format ${known.format.kind}`, entry.valueSpan);
+      out = { ...out, badRecords: { stream } };
+    }
+    return out;
   }
 
   private checkNotReadingItself(target: string, source: StreamSchema, at: Name): void {
@@ -121,7 +147,7 @@ export class StatementCompiler {
       return { name: column.name, expr: this.assign(select[i]!.expr, column, span) };
     });
     const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
-    return { target: target.name, plan: planQuery(adjusted, { kind: 'stream', stream: target.name }) };
+    return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, { kind: 'stream', stream: target.name }), query, analyzed.source) };
   }
 
   private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {

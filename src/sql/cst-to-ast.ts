@@ -310,7 +310,10 @@ class AstBuilder extends BaseVisitor {
     const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
-    const last = havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    const withNode = node(ctx, 'withOptions');
+    const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
+    const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
+    const last = (closing && tokenSpan(closing)) ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
     return {
       kind: 'query',
       items,
@@ -318,6 +321,7 @@ class AstBuilder extends BaseVisitor {
       ...(whereExpr ? { where: whereExpr } : {}),
       groupBy,
       ...(havingExpr ? { having: havingExpr } : {}),
+      ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
   }

@@ -174,7 +174,7 @@ export class SqlParser extends CstParser {
     this.SUBRULE(this.query);
   });
 
-  // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …]
+  // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …] [WITH (option = value, …)]
   readonly query = this.RULE('query', () => {
     this.CONSUME(t.Select);
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
@@ -193,6 +193,8 @@ export class SqlParser extends CstParser {
       this.CONSUME(t.Having);
       this.SUBRULE3(this.expression, { LABEL: 'having' });
     });
+    // Options of the running query (bad_records = 'stream'); the compiler takes them on the outermost SELECT only.
+    this.OPTION4(() => this.SUBRULE(this.withOptions));
   });
 
   readonly selectItem = this.RULE('selectItem', () => {

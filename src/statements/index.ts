@@ -2,7 +2,7 @@
 // server/ (and cli/) above and sql/ and the engine below, so DDL, queries, SHOW, DESCRIBE and EXPLAIN run
 // the same way over HTTP, from the CLI, in tests and in programs that embed Eddy.
 export { StatementExecutor, summary } from './statement-executor.js';
-export type { QueryStatementOptions, StatementCheck, StatementExecutorDeps, StreamListing } from './statement-executor.js';
+export type { ExecuteOptions, QueryStatementOptions, StatementCheck, StatementExecutorDeps, StreamListing } from './statement-executor.js';
 export { columnSchema, querySummarySchema, statementResultSchema, statementResultsSchema } from './statement-result.js';
 export type { QuerySummary, SqlValue, StatementResult } from './statement-result.js';
 export type { FromSchema, MissingMembers } from './from-schema.js';

@@ -29,6 +29,16 @@ export interface StatementExecutorDeps {
    * keeps a new SELECT's first rows for its first WebSocket subscriber this way.
    */
   readonly held?: { hold(queryId: string): void; release(queryId: string): void };
+  /** Ends SELECTs started for their client alone once no one watches them (the HTTP API's WebSockets do). */
+  readonly ephemeral?: { started(queryId: string): void; forget(queryId: string): void };
+}
+
+export interface ExecuteOptions {
+  /**
+   * The SELECTs of the script are for the caller's own display: they are not kept across restarts and
+   * end when the last WebSocket watching them closes. INSERT INTO queries run on regardless.
+   */
+  readonly ephemeral?: boolean;
 }
 
 /** Sees each compiled statement before any of a script runs; throws to refuse the script. */
@@ -64,12 +74,12 @@ export class StatementExecutor {
    * Compiles and runs one or more statements in order; the first failure stops the script. `authorize`
    * sees every statement before any runs, so a script with one forbidden statement changes nothing.
    */
-  execute(sql: string, authorize?: StatementCheck): Promise<StatementResult[]> {
+  execute(sql: string, authorize?: StatementCheck, options: ExecuteOptions = {}): Promise<StatementResult[]> {
     return this.exclusive(async () => {
       const statements = compileSql(sql, this.deps.catalog);
       if (authorize) statements.forEach(authorize);
       const results: StatementResult[] = [];
-      for (const statement of statements) results.push(await this.run(statement, sql));
+      for (const statement of statements) results.push(await this.run(statement, sql, options));
       return results;
     });
   }
@@ -101,6 +111,7 @@ export class StatementExecutor {
 
   /** Stops a query and forgets it, removing it from the catalog (a query that could not resume too). */
   async deleteQuery(id: string): Promise<void> {
+    this.deps.ephemeral?.forget(id);
     await this.deps.queries.stopQuery(id);
     this.deps.held?.release(id);
   }
@@ -131,9 +142,9 @@ export class StatementExecutor {
     return result;
   }
 
-  private async run(statement: CompiledStatement, script: string): Promise<StatementResult> {
+  private async run(statement: CompiledStatement, script: string, options: ExecuteOptions): Promise<StatementResult> {
     try {
-      return await this.runStatement(statement, script);
+      return await this.runStatement(statement, script, options);
     } catch (e) {
       // Engine mistakes point at the statement that caused them; refusals (a name taken, a limit reached) keep their code.
       if (isEddyError(e) && e.fault === 'user' && !isRefusal(e, statement.kind) && !(e instanceof SqlError)) {
@@ -143,7 +154,7 @@ export class StatementExecutor {
     }
   }
 
-  private async runStatement(statement: CompiledStatement, script: string): Promise<StatementResult> {
+  private async runStatement(statement: CompiledStatement, script: string, options: ExecuteOptions): Promise<StatementResult> {
     const { store, catalog } = this.deps;
     const sql = statement.sql;
     switch (statement.kind) {
@@ -238,7 +249,7 @@ export class StatementExecutor {
         return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
       case 'query':
       case 'insert': {
-        const status = await this.start(statement, script, undefined);
+        const status = await this.start(statement, script, undefined, options.ephemeral === true && statement.kind === 'query');
         return { kind: statement.kind, sql, query: summary(status) };
       }
       default:
@@ -246,12 +257,14 @@ export class StatementExecutor {
     }
   }
 
-  private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined): Promise<QueryStatus> {
+  private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined, ephemeral = false): Promise<QueryStatus> {
     const id = randomUUID();
     const held = statement.kind === 'query' ? this.deps.held : undefined;
     held?.hold(id);
     try {
-      return await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }) });
+      const status = await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }), ...(ephemeral ? { ephemeral } : {}) });
+      if (ephemeral) this.deps.ephemeral?.started(id);
+      return status;
     } catch (e) {
       held?.release(id);
       // A taken query name (409) or the query limit (429) is not a mistake in the SQL text.

@@ -1,6 +1,6 @@
 // `eddy serve` as a process (endpoint printed, both transports, clean stop on SIGTERM) and `eddy tail`
 // following a stream across a shard split.
-import { CreateStreamCommand, KinesisClient, PutRecordCommand, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand, KinesisClient, PutRecordCommand, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand, FirehoseClient, ListDeliveryStreamsCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -195,6 +195,31 @@ describe('eddy tail', () => {
     expect(lines[0]).toBe('on the parent');
     expect(lines.slice(1).sort()).toEqual(['on the first child', 'on the second child']);
     expect(lines).not.toContain('before tail');
+  });
+
+  it('answers a stream that does not exist with the service error and exit code 254', async () => {
+    const tail = await runEddy(cli.main, ['tail', '--stream-name', 'never-created', '--endpoint', server.endpoint]);
+    expect(tail.code).toBe(254);
+    expect(tail.stdout).toBe('');
+    expect(tail.stderr).toBe('An error occurred (ResourceNotFoundException) when calling the ListShards operation: Stream never-created under account 000000000000 not found.\n');
+  });
+
+  it('ends with exit code 0 when the stream it follows is deleted', async () => {
+    const client = server.client();
+    await client.send(new CreateStreamCommand({ StreamName: 'short-lived', ShardCount: 1 }));
+    await waitUntilStreamExists({ client, maxWaitTime: 20 }, { StreamName: 'short-lived' });
+    const tail = startEddy(cli.main, ['tail', '--stream-name', 'short-lived', '--endpoint', server.endpoint]);
+    let stderr = '';
+    const following = new Promise<void>((resolve) =>
+      tail.stderr!.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.includes('Following')) resolve();
+      }),
+    );
+    await following;
+    await client.send(new DeleteStreamCommand({ StreamName: 'short-lived' }));
+    expect(await exitOf(tail)).toBe(0);
+    expect(stderr).toBe('Following 1 shard of short-lived from LATEST; Ctrl-C stops.\nStream short-lived was deleted.\n');
   });
 });
 

@@ -51,7 +51,7 @@ describe('eddy serve under a low open-file limit', () => {
       }
       // Connections are accepted in order: once a later one is answered, the server has seen all of these.
       expect(await (await fetch(`${endpoint}/healthz`)).json()).toEqual({ status: 'ok' });
-      const client = new KinesisClient({ endpoint, region: 'us-east-1', credentials: testCredentials, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
+      const client = new KinesisClient({ endpoint: endpoint!, region: 'us-east-1', credentials: testCredentials, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
       await client.send(new CreateStreamCommand({ StreamName: 'opened', ShardCount: 4 }));
       await waitUntilStreamExists({ client, maxWaitTime: 20 }, { StreamName: 'opened' });
       for (let shard = 0; shard < 4; shard++) await client.send(new PutRecordCommand({ StreamName: 'opened', PartitionKey: `k${shard}`, Data: Buffer.from('x') }));

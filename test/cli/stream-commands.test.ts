@@ -2,6 +2,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SHARD_LIMITS } from '../../src/engine/index.js';
 import { startTestServer, type TestServer } from '../server/start-test-server.js';
 import { buildCli, runEddy } from './run-eddy.js';
 
@@ -118,6 +119,49 @@ describe('eddy stream commands', () => {
     const out = await runEddy(cli.main, ['list-streams', '--endpoint', 'http://127.0.0.1:1']);
     expect(out.code).toBe(255);
     expect(out.stderr).toContain('Could not connect to the endpoint URL');
+  });
+});
+
+describe('eddy put-records against a throttling stream', () => {
+  let throttled: TestServer;
+
+  beforeAll(async () => {
+    // 100 records a second per shard: one PutRecords call of 300 records into one shard is always partly refused.
+    throttled = await startTestServer({ shardLimits: { ...DEFAULT_SHARD_LIMITS, writeRecordsPerSecond: 100 } });
+    await throttled.store.createStream('slow', { shardCount: 1 });
+  });
+
+  afterAll(async () => {
+    await throttled.close();
+  });
+
+  const lines = (from: number, n: number) => `${Array.from({ length: n }, (_, i) => `record ${from + i}`).join('\n')}\n`;
+
+  it('sends throttled records again with backoff until the shard takes them, and says so on stderr', async () => {
+    const put = await runEddy(cli.main, ['put-records', '--stream-name', 'slow', '--partition-key', 'k', '--endpoint', throttled.endpoint], { input: lines(0, 300) });
+    expect(put.code).toBe(0);
+    const answer = json(put.stdout);
+    expect(answer.FailedRecordCount).toBe(0);
+    expect(answer.Records).toHaveLength(300);
+    expect(answer.Records.every((r: { SequenceNumber?: string }) => r.SequenceNumber !== undefined)).toBe(true);
+    expect(put.stderr).toMatch(/^Sent \d+ records again after the stream throttled them \(ProvisionedThroughputExceededException: each shard takes 1,000 records or 1 MiB a second\), in up to \d+ retries per batch; 0 failed in the end\.\n$/);
+    const stored = throttled.store.openCursor('slow', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
+    const read = await stored.read({ maxRecords: 1000 });
+    stored.close();
+    expect(read.records.map((r) => Buffer.from(r.data).toString())).toEqual(lines(0, 300).trimEnd().split('\n'));
+  });
+
+  it('with --retry-for 0 sends each batch once and lists the refused records with their error', async () => {
+    const put = await runEddy(cli.main, ['put-records', '--stream-name', 'slow', '--partition-key', 'k', '--retry-for', '0', '--endpoint', throttled.endpoint], {
+      input: lines(1000, 500),
+    });
+    expect(put.code).toBe(0);
+    const answer = json(put.stdout);
+    expect(answer.Records).toHaveLength(500);
+    const refused = answer.Records.filter((r: { ErrorCode?: string }) => r.ErrorCode === 'ProvisionedThroughputExceededException');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(answer.FailedRecordCount).toBe(refused.length);
+    expect(put.stderr).toBe('');
   });
 });
 

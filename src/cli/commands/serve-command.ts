@@ -157,20 +157,7 @@ export const serveCommand: Command = {
     const allowedOrigins = list('allowed-origins');
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildServer }, { sqlApi }, { firehoseService }, { renderDeliveryMetrics }, { renderQueryMetrics }, { consoleAssets }, { lambdaApi }, { functionRoutes }, { consumerGroupRoutes }, { renderFunctionMetrics }] = await Promise.all([
-      import('../../engine/index.js'),
-      import('../../server/app.js'),
-      import('../../server/http/sql-api.js'),
-      import('../../server/firehose-api/firehose-service.js'),
-      import('../../server/firehose-api/delivery-metrics-text.js'),
-      import('../../server/http/query-metrics-text.js'),
-      import('../../server/console/console-assets.js'),
-      import('../../server/lambda-api/lambda-api.js'),
-      import('../../server/http/function-routes.js'),
-      import('../../server/http/consumer-group-routes.js'),
-      import('../../server/lambda-api/function-metrics-text.js'),
-    ]);
-    const { parseNatsServers } = await import('../../engine/index.js');
+    const [{ createEngine, parseNatsServers }, { buildEddyApp }] = await Promise.all([import('../../engine/index.js'), import('../../server/eddy-app.js')]);
     let nats: { servers: string[]; replicas?: number } | undefined;
     try {
       nats = storeUrl === undefined ? undefined : { servers: parseNatsServers(storeUrl), ...(replicas !== undefined ? { replicas } : {}) };
@@ -196,29 +183,11 @@ export const serveCommand: Command = {
       },
     });
     const delivery = engine.delivery;
-    let app: ReturnType<typeof buildServer>;
+    let app: ReturnType<typeof buildEddyApp>;
     try {
-      app = buildServer({
-        store: engine.store,
-        clock: engine.clock,
+      app = buildEddyApp({
+        engine,
         logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
-        services: delivery ? [firehoseService({ delivery })] : [],
-        plugins: [
-          sqlApi({
-            engine,
-            extraRoutes: [
-              (authorize) => functionRoutes({ functions: engine.functions, authorize }),
-              (authorize) => consumerGroupRoutes({ leases: engine.leases, store: engine.store, authorize }),
-            ],
-          }),
-          lambdaApi({ functions: engine.functions }),
-          consoleAssets(),
-        ],
-        metrics: [
-          () => renderQueryMetrics(engine.queries.listQueries()),
-          () => renderFunctionMetrics(engine.functions.list()),
-          ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : []),
-        ],
         ...(tls ? { tls } : {}),
         maxConnections,
         auth: {

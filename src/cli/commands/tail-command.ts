@@ -52,7 +52,8 @@ export const tailCommand: Command = {
   details:
     'Prints each record’s data as a line of text, or with --json one JSON object per record (Data in base64).\n' +
     'KPL aggregated records print as their user records (with --json: their own PartitionKey and a SubSequenceNumber).\n' +
-    'Stops on Ctrl-C, after --max-records, or when the stream is deleted.',
+    'Stops on Ctrl-C, after --max-records, or when the stream is deleted (exit 0). A stream that does not exist when\n' +
+    'tail starts is a service error (exit 254), as the aws CLI reports it.',
   options: [
     ...streamOptions,
     {
@@ -111,7 +112,15 @@ export const tailCommand: Command = {
     };
 
     try {
-      await refresh();
+      try {
+        await refresh();
+      } catch (err) {
+        // A stream that is not there when tail starts is a mistake in the command, answered as the aws CLI would.
+        const e = err as Error & { $metadata?: unknown };
+        if (e.name !== 'ResourceNotFoundException' || e.$metadata === undefined) throw err;
+        io.stderr.write(`An error occurred (${e.name}) when calling the ListShards operation: ${e.message}\n`);
+        return EXIT.serviceError;
+      }
       const open = [...followed.values()].filter((f) => !f.done).length;
       io.stderr.write(`Following ${open} shard${open === 1 ? '' : 's'} of ${target.StreamName ?? target.StreamARN} from ${fromStart ? 'TRIM_HORIZON' : 'LATEST'}; Ctrl-C stops.\n`);
       while (!stop.signal.aborted) {
@@ -140,7 +149,7 @@ export const tailCommand: Command = {
       return EXIT.ok;
     } catch (err) {
       if ((err as Error).name === 'ResourceNotFoundException') {
-        io.stderr.write(`Stream ${target.StreamName ?? target.StreamARN} no longer exists.\n`);
+        io.stderr.write(`Stream ${target.StreamName ?? target.StreamARN} was deleted.\n`);
         return EXIT.ok;
       }
       throw err;

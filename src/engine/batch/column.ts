@@ -8,16 +8,54 @@ import { arrowTypeOf } from './arrow-types.js';
 import { float64ToInt64, int64ToFloat64 } from './int64.js';
 import { Utf8Writer, decodeUtf8 } from './utf8.js';
 
-/**
- * INT → Int32Array; BIGINT, DOUBLE, TIMESTAMP (epoch ms) → Float64Array; BOOLEAN → Uint8Array of 0/1;
- * VARCHAR → string[]. `valid[i]` is 1 for a value and 0 for NULL; `valid` null means no NULLs.
- * Values under a NULL are unspecified.
- */
-export interface Column {
-  readonly type: DataType;
+/** A working column whose value array is the one its SQL type uses. */
+interface ColumnOf<T extends DataType, V> {
+  readonly type: T;
   readonly length: number;
-  readonly values: Float64Array | Int32Array | Uint8Array | string[];
+  readonly values: V;
+  /** `valid[i]` is 1 for a value and 0 for NULL; null means no NULLs. Values under a NULL are unspecified. */
   readonly valid: Uint8Array | null;
+}
+
+/** INT. */
+export type Int32Column = ColumnOf<'INT', Int32Array>;
+/** BIGINT, DOUBLE, and TIMESTAMP (epoch ms): exact for integers up to 2^53. */
+export type Float64Column = ColumnOf<'BIGINT' | 'DOUBLE' | 'TIMESTAMP', Float64Array>;
+/** BOOLEAN as bytes of 0/1. */
+export type BooleanColumn = ColumnOf<'BOOLEAN', Uint8Array>;
+/** VARCHAR as JS strings. */
+export type VarcharColumn = ColumnOf<'VARCHAR', string[]>;
+
+/** A column in working form: checking `type` narrows `values` to the array that type uses. */
+export type Column = Int32Column | Float64Column | BooleanColumn | VarcharColumn;
+/** Any working column's value array. */
+export type ColumnValues = Column['values'];
+/** The value array a column of type `T` holds. */
+export type ValuesOf<T extends DataType> = Extract<Column, { readonly type: T }>['values'];
+
+/**
+ * A column from a type and values built for it by `allocValues(type, …)` or generated code, where the
+ * pairing is only known at run time. Numbers in the other numeric array (an INT accumulator's Int32Array
+ * under a BIGINT or DOUBLE result) are converted, so `values` always is the array its type promises.
+ */
+export function makeColumn(type: DataType, values: ColumnValues, valid: Uint8Array | null, length = values.length): Column {
+  if (type === 'INT' && values instanceof Float64Array) values = Int32Array.from(values);
+  else if ((type === 'DOUBLE' || type === 'BIGINT' || type === 'TIMESTAMP') && values instanceof Int32Array) values = Float64Array.from(values);
+  if (!valuesFit(type, values)) throw new Error(`internal error: ${type} column built from ${values.constructor.name}`);
+  return { type, length, values, valid } as Column;
+}
+
+function valuesFit(type: DataType, values: ColumnValues): boolean {
+  switch (type) {
+    case 'INT':
+      return values instanceof Int32Array;
+    case 'BOOLEAN':
+      return values instanceof Uint8Array;
+    case 'VARCHAR':
+      return Array.isArray(values);
+    default:
+      return values instanceof Float64Array;
+  }
 }
 
 /** The columns of one batch, converted to working form on first use. */
@@ -26,7 +64,8 @@ export interface ColumnSource {
   column(index: number): Column;
 }
 
-export function allocValues(type: DataType, length: number): Column['values'] {
+export function allocValues<T extends DataType>(type: T, length: number): ValuesOf<T>;
+export function allocValues(type: DataType, length: number): ColumnValues {
   switch (type) {
     case 'INT':
       return new Int32Array(length);
@@ -37,6 +76,45 @@ export function allocValues(type: DataType, length: number): Column['values'] {
     default:
       return new Float64Array(length);
   }
+}
+
+/** The numbers of an INT, BIGINT, DOUBLE or TIMESTAMP column; the planner sends only those to numeric code. */
+export function numericValues(col: Column): Float64Array | Int32Array {
+  if (col.type === 'VARCHAR' || col.type === 'BOOLEAN') throw new Error(`internal error: a ${col.type} column where numbers were expected`);
+  return col.values;
+}
+
+/** The 0/1 bytes of a BOOLEAN column. */
+export function booleanValues(col: Column): Uint8Array {
+  if (col.type !== 'BOOLEAN') throw new Error(`internal error: a ${col.type} column where BOOLEAN was expected`);
+  return col.values;
+}
+
+/** The values of an INT column. */
+export function int32Values(col: Column): Int32Array {
+  if (col.type !== 'INT') throw new Error(`internal error: a ${col.type} column where INT was expected`);
+  return col.values;
+}
+
+/**
+ * A column of `type` from JS values, one per row: numbers for numeric types and TIMESTAMP (epoch ms), 0/1
+ * for BOOLEAN, strings for VARCHAR, null or undefined for NULL.
+ */
+export function columnOfValues(type: DataType, values: ArrayLike<string | number | null | undefined>, length = values.length): Column {
+  const out = allocValues(type, length);
+  const valid = new Uint8Array(length);
+  let nulls = 0;
+  // The writer is untyped on purpose: a string lands only in VARCHAR's string[], a number in the typed arrays.
+  const write = out as { [i: number]: string | number };
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) nulls++;
+    else {
+      write[i] = v;
+      valid[i] = 1;
+    }
+  }
+  return makeColumn(type, out, nulls === 0 ? null : valid, length);
 }
 
 /** Unpacks an Arrow validity bitmap into one byte per row; null when the column has no NULLs. */
@@ -73,7 +151,7 @@ export function columnFromArrow(data: Data, type: DataType): Column {
   switch (type) {
     case 'DOUBLE':
     case 'INT':
-      return { type, length: n, values: (data.values as Float64Array | Int32Array).subarray(0, n), valid };
+      return makeColumn(type, (data.values as Float64Array | Int32Array).subarray(0, n), valid, n);
     case 'BIGINT':
     case 'TIMESTAMP':
       return { type, length: n, values: int64ToFloat64((data.values as BigInt64Array).subarray(0, n), n), valid };
@@ -100,25 +178,25 @@ export function columnFromArrow(data: Data, type: DataType): Column {
 
 /** Wraps a working column as Arrow Data (numbers without copying where the layouts match). */
 export function columnToArrow(col: Column): Data {
-  const { type, length } = col;
+  const { length } = col;
   const { bitmap, nullCount } = packValidity(col.valid, length);
-  const arrowType = arrowTypeOf(type);
-  switch (type) {
+  const arrowType = arrowTypeOf(col.type);
+  switch (col.type) {
     case 'DOUBLE':
-      return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: toFloat64(col.values as Float64Array | Int32Array) } as never);
+      return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: toFloat64(col.values) } as never);
     case 'INT':
-      return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: toInt32(col.values as Float64Array | Int32Array) } as never);
+      return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: toInt32(col.values) } as never);
     case 'BIGINT':
     case 'TIMESTAMP':
-      return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: float64ToInt64(col.values as Float64Array, length) } as never);
+      return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: float64ToInt64(col.values, length) } as never);
     case 'BOOLEAN': {
       const bits = new Uint8Array((length + 7) >> 3);
-      const v = col.values as Uint8Array;
+      const v = col.values;
       for (let i = 0; i < length; i++) if (v[i]) bits[i >> 3]! |= 1 << (i & 7);
       return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: bits } as never);
     }
     case 'VARCHAR': {
-      const strings = col.values as string[];
+      const strings = col.values;
       const w = new Utf8Writer(length);
       const valid = col.valid;
       for (let i = 0; i < length; i++) {

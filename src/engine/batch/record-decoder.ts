@@ -23,6 +23,17 @@ export interface DecodeResult {
   readonly lastError?: string;
   /** The record `lastError` is about. */
   readonly lastBad?: StreamRecord;
+  /** Every record skipped, in order, with why (empty when none was). */
+  readonly bad: readonly UndecodedRecord[];
+}
+
+/** A record that did not decode. */
+export interface UndecodedRecord {
+  readonly record: StreamRecord;
+  /** What was wrong, as `lastError` says it: `record <sequence number> in shard <id>: <why>`. */
+  readonly error: string;
+  /** Its index in the KPL aggregate it came in, when it came in one. */
+  readonly subSequenceNumber?: number;
 }
 
 const T_BOOLEAN = 0;
@@ -290,6 +301,7 @@ export class RecordDecoder {
     let errors = 0;
     let lastError: string | undefined;
     let lastBad: StreamRecord | undefined;
+    const bad: UndecodedRecord[] = [];
     const isJson = this.format.kind === 'json';
     const fields: FastField[] | undefined = this.fast?.map((f) => ({ key: f.key, kind: f.kind, sink: writers[f.column]! }));
     const unwanted = writers.filter((_, c) => !this.wanted[c]);
@@ -309,6 +321,7 @@ export class RecordDecoder {
         const why = e instanceof DecodeFailure ? e.message : e instanceof Error ? e.message : String(e);
         lastError = `record ${rec.sequenceNumber} in shard ${shardId}: ${why}`;
         lastBad = rec;
+        bad.push(subSequenceNumbers === undefined ? { record: rec, error: lastError } : { record: rec, error: lastError, subSequenceNumber: subSequenceNumbers[r]! });
         continue;
       }
       const t = rec.arrivalTimestamp;
@@ -319,7 +332,7 @@ export class RecordDecoder {
       else keys.appendEmpty();
       if (wantSeqs) seqs.append(rec.sequenceNumber);
       else seqs.appendEmpty();
-      if (wantSubs) subPairs[2 * rows] = subSequenceNumbers![r]!;
+      if (wantSubs) subPairs[2 * rows] = subSequenceNumbers[r]!;
       rows++;
     }
     const shards = new Utf8Writer(rows, wantShard ? rows * 21 : 0);
@@ -344,7 +357,7 @@ export class RecordDecoder {
     if (!wantSubs && this.zeros.length < rows) this.zeros = new BigInt64Array(Math.max(rows, 2 * this.zeros.length));
     children.push(makeData({ type: arrowTypeOf('BIGINT'), length: rows, nullCount: 0, data: wantSubs ? subs.subarray(0, rows) : this.zeros.subarray(0, rows) } as never));
     const batch = makeBatch(this.schema, children, rows);
-    return lastError === undefined || lastBad === undefined ? { batch, errors } : { batch, errors, lastError, lastBad };
+    return lastError === undefined || lastBad === undefined ? { batch, errors, bad } : { batch, errors, lastError, lastBad, bad };
   }
 
   private decodeJson(bytes: Uint8Array, writers: ColumnWriter[], row: number): void {

@@ -87,3 +87,15 @@ export function decodeUtf8(bytes: Uint8Array, start: number, stop: number): stri
 export function encodeUtf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
+
+/**
+ * The bytes as text when they are UTF-8, else null. `cut`: the bytes are the start of longer data, so a
+ * character cut at their end is left out rather than making them "not UTF-8".
+ */
+export function utf8TextOrNull(bytes: Uint8Array, cut: boolean): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: cut });
+  } catch {
+    return null;
+  }
+}

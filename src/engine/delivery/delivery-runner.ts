@@ -54,7 +54,7 @@ export interface DeliveryFailure {
 }
 
 interface ShardState {
-  cursor?: ShardCursor;
+  cursor?: ShardCursor | undefined;
   /** Last record handed to a buffer (not merely read): the safe "after" position. */
   lastAdded?: string;
   readingDone: boolean;
@@ -63,7 +63,7 @@ interface ShardState {
    * Set while reads fail on damaged records (or another storage fault), to that failure: the cursor stays
    * where it is, so nothing is skipped, and the read is tried again each round, but not waited on.
    */
-  blocked?: DeliveryFailure;
+  blocked?: DeliveryFailure | undefined;
 }
 
 class StoppedError extends Error {}
@@ -550,6 +550,6 @@ export class DeliveryRunner {
   }
 }
 
-function tableOf(output: Exclude<OutputFormat, { kind: 'records' }>): { databaseName?: string; tableName?: string } {
+function tableOf(output: Exclude<OutputFormat, { kind: 'records' }>): { databaseName?: string | undefined; tableName?: string | undefined } {
   return output.reading.table;
 }

@@ -114,7 +114,7 @@ export interface JsonReading {
   readonly columnToJsonKey: Readonly<Record<string, string>>;
   /** Column → nested key path (from an Eddy stream's JSON format); wins over the column's name. */
   readonly paths?: Readonly<Record<string, readonly string[]>>;
-  readonly table: { readonly databaseName?: string; readonly tableName?: string };
+  readonly table: { readonly databaseName?: string | undefined; readonly tableName?: string | undefined };
 }
 
 export type OutputFormat =

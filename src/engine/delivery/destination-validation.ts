@@ -68,7 +68,7 @@ interface ResolvedColumns {
   columns: ColumnSchema[];
   /** Column → key path in the record, from the stream's JSON format. */
   paths?: Record<string, readonly string[]>;
-  table: { databaseName?: string; tableName?: string };
+  table: { databaseName?: string | undefined; tableName?: string | undefined };
 }
 
 function columnsOf(d: ExtendedS3Destination, resolve: StreamSchemaResolver | undefined, sourceStream: string | undefined): ResolvedColumns {
@@ -95,9 +95,9 @@ function columnsOf(d: ExtendedS3Destination, resolve: StreamSchemaResolver | und
 }
 
 export interface ValidationContext {
-  readonly resolveSchema?: StreamSchemaResolver;
+  readonly resolveSchema?: StreamSchemaResolver | undefined;
   /** The source stream of a KinesisStreamAsSource delivery: its schema is the default for conversion. */
-  readonly sourceStream?: string;
+  readonly sourceStream?: string | undefined;
   /** Dynamic partitioning may only be chosen at creation and never switched off. */
   readonly previous?: ExtendedS3Destination;
 }

@@ -14,7 +14,7 @@ export interface FailedRecord {
 export interface ErrorRecordContext {
   readonly attemptEndingTimestamp: number;
   /** Format conversion failures name the table whose schema was used, as Firehose does. */
-  readonly dataCatalogTable?: { readonly databaseName?: string; readonly tableName?: string };
+  readonly dataCatalogTable?: { readonly databaseName?: string | undefined; readonly tableName?: string | undefined };
 }
 
 export function errorRecordLine(r: FailedRecord, ctx: ErrorRecordContext): string {

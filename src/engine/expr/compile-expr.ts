@@ -4,7 +4,7 @@
 // data (the constants array `K`), so no SQL text can ever become code.
 import type { DataType, Expr } from '../plan/expr.js';
 import type { Column, ColumnSource } from '../batch/column.js';
-import { allocValues } from '../batch/column.js';
+import { allocValues, makeColumn } from '../batch/column.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -513,7 +513,7 @@ export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledE
       const out = allocValues(type, n);
       const valid = new Uint8Array(n);
       const nulls = fn(cols, consts, scalarFunctions, n, out, valid);
-      return { type, length: n, values: out, valid: nulls === 0 ? null : valid };
+      return makeColumn(type, out, nulls === 0 ? null : valid, n);
     },
   };
 }

@@ -16,7 +16,7 @@ export interface MappingSettings {
   readonly maximumRecordAgeInSeconds: number;
   readonly bisectBatchOnFunctionError: boolean;
   /** ARN of the Eddy stream that receives a JSON record for each discarded batch. */
-  readonly onFailureDestination?: string;
+  readonly onFailureDestination?: string | undefined;
   readonly reportBatchItemFailures: boolean;
   /** 0: no tumbling window. */
   readonly tumblingWindowInSeconds: number;
@@ -30,7 +30,7 @@ export interface EventSourceMapping extends MappingSettings {
   readonly eventSourceArn: string;
   readonly startingPosition: StartingPosition;
   /** Epoch ms, with AT_TIMESTAMP. */
-  readonly startingPositionTimestamp?: number;
+  readonly startingPositionTimestamp?: number | undefined;
   /** Epoch ms. */
   readonly createdAt: number;
   readonly lastModified: number;

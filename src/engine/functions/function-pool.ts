@@ -44,7 +44,7 @@ export type InvocationOutcome =
 interface Slot {
   readonly worker: Worker;
   readonly version: string;
-  busy?: { readonly id: number; readonly requestId: string; readonly settle: (o: InvocationOutcome) => void; readonly timer: NodeJS.Timeout };
+  busy?: undefined | { readonly id: number; readonly requestId: string; readonly settle: (o: InvocationOutcome) => void; readonly timer: NodeJS.Timeout };
   /** Handed to an invocation that has not posted its message yet (acquire resolves a tick later). */
   reserved: boolean;
   /** Batches are packed here and read in place by the worker; replaced by a larger one when needed. */

@@ -8,7 +8,7 @@
 import type { AggregateCall } from '../plan/plan.js';
 import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
-import { allocValues } from '../batch/column.js';
+import { allocValues, columnOfValues, makeColumn, numericValues } from '../batch/column.js';
 import { EddyError, unreachable } from '../errors.js';
 import type { FusedUpdate } from './aggregate-kernels.js';
 
@@ -57,7 +57,7 @@ function numericOut(type: DataType, count: number): { values: Float64Array | Int
 }
 
 function result(type: DataType, count: number, values: Column['values'], valid: Uint8Array, nulls: number): Column {
-  return { type, length: count, values, valid: nulls === 0 ? null : valid };
+  return makeColumn(type, values, nulls === 0 ? null : valid, count);
 }
 
 /** COUNT(*) reads the row count; COUNT(x) subtracts the NULLs it saw. */
@@ -81,7 +81,7 @@ class CountAcc implements Accumulator {
     const { data, stride } = this.f;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
-      if (s >= 0 && valid[i] === 0) data[s * stride + this.nulls]++;
+      if (s >= 0 && valid[i] === 0) data[s * stride + this.nulls]! += 1;
     }
   }
   merge(d: number, s: number): void {
@@ -130,13 +130,13 @@ class SumAcc implements Accumulator {
     data[s * stride + this.nulls] = 0;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
-    const v = input!.values as Float64Array | Int32Array;
+    const v = numericValues(input!);
     const valid = input!.valid;
     const { data, stride } = this.f;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
       if (s < 0) continue;
-      if (valid !== null && valid[i] === 0) data[s * stride + this.nulls]++;
+      if (valid !== null && valid[i] === 0) data[s * stride + this.nulls]! += 1;
       else data[s * stride + this.sum]! += v[i]!;
     }
   }
@@ -201,7 +201,7 @@ class MinMaxAcc implements Accumulator {
     data[s * stride + this.nulls] = 0;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
-    const v = input!.values as Float64Array | Int32Array;
+    const v = numericValues(input!);
     const valid = input!.valid;
     const { data, stride } = this.f;
     for (let i = 0; i < n; i++) {
@@ -209,7 +209,7 @@ class MinMaxAcc implements Accumulator {
       if (s < 0) continue;
       const o = s * stride;
       if (valid !== null && valid[i] === 0) {
-        data[o + this.nulls]++;
+        data[o + this.nulls]! += 1;
         continue;
       }
       const x = v[i]!;
@@ -276,7 +276,7 @@ class MinMaxValueAcc implements Accumulator {
     this.val[s] = undefined;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
-    const v = input!.values as ArrayLike<string | number>;
+    const v: ArrayLike<string | number> = input!.values;
     const valid = input!.valid;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
@@ -293,18 +293,7 @@ class MinMaxValueAcc implements Accumulator {
     if (x !== undefined) this.put(d, x);
   }
   finalize(slots: ArrayLike<number>, count: number): Column {
-    const values = allocValues(this.type, count) as unknown as (string | number)[];
-    const valid = new Uint8Array(count);
-    let nulls = 0;
-    for (let i = 0; i < count; i++) {
-      const x = this.val[slots[i]!];
-      if (x === undefined) nulls++;
-      else {
-        valid[i] = 1;
-        values[i] = x;
-      }
-    }
-    return result(this.type, count, values as Column['values'], valid, nulls);
+    return columnOfValues(this.type, Array.from({ length: count }, (_, i) => this.val[slots[i]!]), count);
   }
   save(s: number): unknown {
     return this.val[s] ?? null;
@@ -333,7 +322,7 @@ class StddevAcc implements Accumulator {
     this.m2[s] = 0;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
-    const v = input!.values as Float64Array | Int32Array;
+    const v = numericValues(input!);
     const valid = input!.valid;
     const { cnt, mean, m2 } = this;
     for (let i = 0; i < n; i++) {
@@ -397,7 +386,7 @@ class CountDistinctAcc implements Accumulator {
     this.sets[s] = undefined;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
-    const v = input!.values as ArrayLike<string | number>;
+    const v: ArrayLike<string | number> = input!.values;
     const valid = input!.valid;
     let held = this.heldValues;
     for (let i = 0; i < n; i++) {
@@ -540,7 +529,7 @@ export class AggregateState implements SlotFields {
     const stride = this.stride;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
-      if (s >= 0) data[s * stride]++;
+      if (s >= 0) data[s * stride]! += 1;
     }
   }
 

@@ -7,7 +7,7 @@ import type { DataType } from '../plan/expr.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import type { Column } from '../batch/column.js';
-import { columnToArrow } from '../batch/column.js';
+import { columnToArrow, makeColumn } from '../batch/column.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { BatchView } from '../batch/batch-view.js';
 import { EddyError } from '../errors.js';
@@ -189,7 +189,10 @@ export class Aggregation {
 
   /** Aggregate output columns for the given slots, typed as the plan declares. */
   finalize(slots: ArrayLike<number>, count: number): Column[] {
-    return this.state.accumulators.map((acc, a) => ({ ...acc.finalize(slots, count), type: this.aggregates[a]!.type }));
+    return this.state.accumulators.map((acc, a) => {
+      const column = acc.finalize(slots, count);
+      return makeColumn(this.aggregates[a]!.type, column.values, column.valid, column.length);
+    });
   }
 }
 

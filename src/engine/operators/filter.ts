@@ -6,6 +6,7 @@ import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { takeBatch } from '../batch/take.js';
+import { booleanValues } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
 
@@ -29,7 +30,7 @@ export class Filter implements Operator {
     const n = batch.numRows;
     if (n === 0) return;
     const result = this.predicate.evaluate(new BatchView(batch, this.types));
-    const keep = result.values as Uint8Array;
+    const keep = booleanValues(result);
     const valid = result.valid;
     const indexes = new Int32Array(n);
     let count = 0;

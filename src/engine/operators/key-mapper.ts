@@ -2,7 +2,7 @@
 // key values so results can carry them.
 import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
-import { allocValues } from '../batch/column.js';
+import { columnOfValues, int32Values } from '../batch/column.js';
 import { decodeUtf8, encodeUtf8 } from '../batch/utf8.js';
 
 export type KeyValue = string | number | null;
@@ -24,7 +24,7 @@ export class KeyMapper {
   }
 
   private assignInt32(col: Column, n: number, out: Int32Array): void {
-    const values = col.values as Int32Array;
+    const values = int32Values(col);
     const valid = col.valid;
     const table = this.ints!;
     // Small non-negative keys are one array read; the table's direct array only changes on a new key.
@@ -154,7 +154,7 @@ export class KeyMapper {
     }
     if (k === 1) {
       const col = cols[0]!;
-      const values = col.values as ArrayLike<string | number>;
+      const values: ArrayLike<string | number> = col.values;
       const valid = col.valid;
       const map = this.index;
       for (let i = 0; i < n; i++) {
@@ -197,12 +197,7 @@ export class KeyMapper {
 
   /** The id of one key tuple, adding it if new (used when restoring state). */
   idOf(values: readonly KeyValue[]): number {
-    const cols: Column[] = this.types.map((type, c) => {
-      const v = values[c] ?? null;
-      const arr = allocValues(type, 1) as unknown as KeyValue[];
-      if (v !== null) arr[0] = v;
-      return { type, length: 1, values: arr as unknown as Column['values'], valid: v === null ? new Uint8Array(1) : null };
-    });
+    const cols: Column[] = this.types.map((type, c) => columnOfValues(type, [values[c] ?? null]));
     const out = new Int32Array(1);
     this.assign(cols, 1, out);
     return out[0]!;
@@ -222,18 +217,7 @@ export class KeyMapper {
   columns(ids: ArrayLike<number>, count: number): Column[] {
     return this.types.map((type, c) => {
       const stored = this.stored[c]!;
-      const values = allocValues(type, count) as unknown as (string | number)[];
-      const valid = new Uint8Array(count);
-      let nulls = 0;
-      for (let i = 0; i < count; i++) {
-        const v = stored[ids[i]!];
-        if (v === null || v === undefined) nulls++;
-        else {
-          values[i] = v;
-          valid[i] = 1;
-        }
-      }
-      return { type, length: count, values: values as unknown as Column['values'], valid: nulls ? valid : null };
+      return columnOfValues(type, Array.from({ length: count }, (_, i) => stored[ids[i]!]), count);
     });
   }
 }

@@ -6,6 +6,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { WindowAggregateNode } from '../plan/plan.js';
 import type { Column } from '../batch/column.js';
+import { int32Values } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
@@ -185,7 +186,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     let keyIds: Int32Array;
     const intKey = this.intKeyColumn === undefined ? undefined : view.column(this.intKeyColumn);
     if (intKey !== undefined && intKey.valid === null) {
-      keyIds = intKey.values as Int32Array;
+      keyIds = int32Values(intKey);
       mask |= DIRECT_INT_KEY;
     } else keyIds = agg.keyIds(view);
     this.knownKeys = agg.keys.size;

@@ -181,6 +181,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
 /** The EXPLAIN text of a plan: its sink and output columns, then the node tree from the root down. */
 export function explainPlan(plan: QueryPlan): string {
   const out = [`Sink: ${sinkText(plan.sink)} columns=[${plan.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')}]`];
+  if (plan.badRecords) out.push(`Bad records: stream ${plan.badRecords.stream}`);
   nodeLines(plan.root, 1, out);
   return out.join('\n');
 }

@@ -139,6 +139,11 @@ export interface QueryPlan {
   readonly sink: SinkSpec;
   /** Output columns of root, as subscribers see them. */
   readonly columns: readonly ColumnSchema[];
+  /**
+   * `WITH (bad_records = 'stream')`: each record the query cannot decode is also written to this
+   * stream, as a JSON record describing it (see query/bad-record-sink.ts). Absent: they are only counted.
+   */
+  readonly badRecords?: { readonly stream: string };
 }
 
 /** The stream a plan reads, found defensively: a stored plan may be one this version cannot build. */

@@ -13,6 +13,7 @@ import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
 import type { WorkMeter } from '../expr/work-meter.js';
+import type { UndecodedRecord } from '../batch/record-decoder.js';
 
 export interface PipelineMetrics extends OperatorMetrics {
   inputRecords: number;
@@ -34,6 +35,8 @@ export interface BadRecord {
   /** The data's first BAD_RECORD_KEPT_BYTES bytes: a copy, so the batch it came in is not kept alive. */
   readonly data: Uint8Array;
   readonly error: string;
+  /** Its index in the KPL aggregate it came in, when it came in one. */
+  readonly subSequenceNumber?: number;
 }
 
 export const BAD_RECORD_KEPT_BYTES = 4096;
@@ -53,6 +56,8 @@ export class Pipeline {
   private readonly ctx: OperatorContext;
   private readonly collectors: Collector[];
   private output: RecordBatch[] = [];
+  /** Records that did not decode since the last takeBadRecords(), kept only when the plan sends them somewhere. */
+  private badRecords: BadRecord[] = [];
   private readonly eventTimeColumn: number;
   /** Whether a full snapshot has been taken since the pipeline was built (a restored one starts a new base). */
   private hasBase = false;
@@ -108,18 +113,9 @@ export class Pipeline {
     if (decoded.errors > 0) {
       this.metrics.decodeErrors += decoded.errors;
       this.metrics.lastDecodeError = decoded.lastError;
-      const bad = decoded.lastBad;
-      if (bad && decoded.lastError !== undefined) {
-        this.metrics.lastBadRecord = {
-          shardId,
-          sequenceNumber: bad.sequenceNumber,
-          partitionKey: bad.partitionKey,
-          arrivalTimestamp: bad.arrivalTimestamp,
-          bytes: bad.data.length,
-          data: bad.data.slice(0, BAD_RECORD_KEPT_BYTES),
-          error: decoded.lastError,
-        };
-      }
+      const last = decoded.bad[decoded.bad.length - 1];
+      if (last) this.metrics.lastBadRecord = badRecord(shardId, last);
+      if (this.plan.badRecords) for (const u of decoded.bad) this.badRecords.push(badRecord(shardId, u));
     }
     const batch = decoded.batch;
     const max = maxTime(batch, this.eventTimeColumn);
@@ -136,6 +132,13 @@ export class Pipeline {
 
   advanceWatermark(watermarkMs: number): void {
     this.operators.forEach((op, i) => op.onWatermark?.(watermarkMs, this.ctx, this.collectors[i]!));
+  }
+
+  /** The records that did not decode since the last call, for the plan's bad-records stream. */
+  takeBadRecords(): BadRecord[] {
+    const out = this.badRecords;
+    this.badRecords = [];
+    return out;
   }
 
   takeOutput(): RecordBatch[] {
@@ -210,6 +213,21 @@ export class Pipeline {
   close(): void {
     for (const op of this.operators) op.onClose?.(this.ctx);
   }
+}
+
+/** What is kept of a record that did not decode: where it was, why, and at most its first 4 KiB. */
+function badRecord(shardId: string, u: UndecodedRecord): BadRecord {
+  const r = u.record;
+  return {
+    shardId,
+    sequenceNumber: r.sequenceNumber,
+    partitionKey: r.partitionKey,
+    arrivalTimestamp: r.arrivalTimestamp,
+    bytes: r.data.length,
+    data: r.data.slice(0, BAD_RECORD_KEPT_BYTES),
+    error: u.error,
+    ...(u.subSequenceNumber === undefined ? {} : { subSequenceNumber: u.subSequenceNumber }),
+  };
 }
 
 /** The largest non-NULL value of a TIMESTAMP column, read without BigInts. */

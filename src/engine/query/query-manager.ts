@@ -55,6 +55,12 @@ export interface StartQueryOptions {
   readonly id?: string;
   readonly name?: string;
   readonly sql: string;
+  /**
+   * A query that exists only for the client that started it (`eddy sql` printing a SELECT): it is not
+   * put in the catalog, so neither its definition nor its checkpoints are written and a restart does
+   * not bring it back after its client has gone.
+   */
+  readonly ephemeral?: boolean;
 }
 
 /** What the manager holds for each query: a running (or stopped, or failed) one, or one that could not resume. */
@@ -121,13 +127,14 @@ export class QueryManager {
       );
     }
     const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now() };
-    const query = this.create(stored, undefined);
+    const catalog = info.ephemeral === true ? undefined : this.options.catalog;
+    const query = this.create(stored, undefined, catalog);
     try {
-      await this.options.catalog?.putQuery(stored);
+      await catalog?.putQuery(stored);
     } catch (e) {
       // Not started, so not kept: neither listed here nor resumed by a later catalog write.
       this.queries.delete(id);
-      await this.options.catalog?.removeQuery(id).catch(() => undefined);
+      await catalog?.removeQuery(id).catch(() => undefined);
       throw e;
     }
     query.start();
@@ -230,9 +237,8 @@ export class QueryManager {
     await this.options.catalog?.flush();
   }
 
-  private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined): RunningQuery {
+  private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined, catalog = this.options.catalog): RunningQuery {
     const o = this.options;
-    const catalog = o.catalog;
     const query = new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {
       store: o.store,
       clock: this.clock,

@@ -6,6 +6,7 @@
 // its waiting rows are dropped, it is unsubscribed and told so (`onOverflow`), so it can neither slow
 // the query and other subscribers down nor grow memory by more than its bound.
 import type { Row } from '../batch/rows.js';
+import type { DecodeWarning } from './decode-warnings.js';
 
 export const DEFAULT_MAX_QUEUED_ROWS = 10_000;
 
@@ -25,6 +26,8 @@ export interface ResultListener {
   onOverflow?(queuedRows: number): void;
   /** The query stopped; no more rows will come. */
   onEnd?(): void;
+  /** Records were skipped because they did not decode (rate-limited by the query; see decode-warnings.ts). */
+  onWarning?(warning: DecodeWarning): void;
 }
 
 export interface SubscribeOptions {
@@ -148,9 +151,9 @@ export class ResultHub {
     let set = this.subscribers.get(queryId);
     if (!set) this.subscribers.set(queryId, (set = new Set()));
     const s: Subscriber = new Subscriber(listener, max, (x) => {
-      set!.delete(x);
+      set.delete(x);
       // An emptied set goes too: ids of queries long gone (or never started) must not pile up here.
-      if (set!.size === 0 && this.subscribers.get(queryId) === set) this.subscribers.delete(queryId);
+      if (set.size === 0 && this.subscribers.get(queryId) === set) this.subscribers.delete(queryId);
     });
     set.add(s);
     return s;
@@ -170,6 +173,17 @@ export class ResultHub {
     const set = this.subscribers.get(queryId);
     if (!set) return;
     for (const s of [...set]) s.push(rows);
+  }
+
+  /** Tells every subscriber about skipped records; a warning is small and rare, so it never waits in a queue. */
+  warn(queryId: string, warning: DecodeWarning): void {
+    for (const s of [...(this.subscribers.get(queryId) ?? [])]) {
+      try {
+        s.listenerRef.onWarning?.(warning);
+      } catch {
+        s.close();
+      }
+    }
   }
 
   /** The query failed: every subscriber is told, after the rows already queued for it. */

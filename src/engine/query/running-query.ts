@@ -22,6 +22,8 @@ import { Pipeline, type BadRecord } from './pipeline.js';
 import { resultShape, type ResultShape } from './result-shape.js';
 import type { ResultHub } from './result-hub.js';
 import { StreamSink } from './stream-sink.js';
+import { BadRecordSink } from './bad-record-sink.js';
+import { DecodeWarnings } from './decode-warnings.js';
 import { WatermarkTracker } from './watermark-tracker.js';
 import type { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint, ShardCheckpoint } from '../plan/checkpoint.js';
@@ -102,6 +104,8 @@ export interface RunningQueryOptions {
   readonly scheduler?: QueryScheduler;
   /** State keys each aggregate may hold before the query fails (default 1,000,000). */
   readonly maxStateKeys?: number;
+  /** How often, at most, subscribers are told that records did not decode (default 5 s of the clock). */
+  readonly warningIntervalMs?: number;
 }
 
 interface ActiveShard {
@@ -132,6 +136,8 @@ export class RunningQuery {
   private loop: Promise<void> | undefined;
   private lastWatermark = -Infinity;
   private readonly sink: StreamSink | undefined;
+  private readonly badRecordSink: BadRecordSink | undefined;
+  private readonly warnings: DecodeWarnings;
   private readonly startedAt: number;
   private readonly shape: ResultShape;
   private lastCheckpointAt: number;
@@ -161,6 +167,8 @@ export class RunningQuery {
       this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn);
     }
     options.store.describeStream(this.stream);
+    if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
+    this.warnings = new DecodeWarnings(options.clock, options.warningIntervalMs);
     if (options.checkpoint?.operators) this.pipeline.restore(options.checkpoint.operators);
     for (const changes of options.checkpoint?.changes ?? []) this.pipeline.restoreChanges(changes);
     for (const [id, cp] of Object.entries(options.checkpoint?.shards ?? {})) if (cp.done) this.done.add(id);
@@ -362,6 +370,13 @@ export class RunningQuery {
   }
 
   private async deliver(): Promise<void> {
+    const m = this.pipeline.metrics;
+    const warning = this.warnings.due(m.decodeErrors, m.lastBadRecord);
+    if (warning) this.options.results.warn(this.id, warning);
+    if (this.badRecordSink) {
+      const bad = this.pipeline.takeBadRecords();
+      if (bad.length > 0) await this.badRecordSink.write(bad);
+    }
     const batches = this.pipeline.takeOutput();
     if (batches.length === 0) return;
     const results = this.options.results;

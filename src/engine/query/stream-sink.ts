@@ -31,25 +31,32 @@ export class StreamSink {
     return { partitionKey, data: this.encoder.encode(JSON.stringify(row)) };
   }
 
-  /** Retries the records a shard refused (throttling) with backoff; other refusals fail the query. */
-  private async put(records: PutRecordInput[]): Promise<void> {
-    let pending = records;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const results = await this.store.putRecords(this.stream, pending);
-      const retry: PutRecordInput[] = [];
-      let lastError = '';
-      results.forEach((r, i) => {
-        if ('errorCode' in r) {
-          retry.push(pending[i]!);
-          lastError = `${r.errorCode}: ${r.errorMessage}`;
-        }
-      });
-      if (retry.length === 0) return;
-      if (attempt + 1 >= MAX_ATTEMPTS) {
-        throw new EddyError('ServiceUnavailableException', `could not write ${retry.length} result records to stream '${this.stream}' (${lastError})`, 'external');
+  private put(records: PutRecordInput[]): Promise<void> {
+    return putWithRetries(this.store, this.stream, records, 'result records');
+  }
+}
+
+/**
+ * Puts records a query writes (results, bad records), retrying those a shard refused (throttling) with
+ * backoff; what is still refused after a few attempts fails the query. At most 500 records.
+ */
+export async function putWithRetries(store: StreamStore, stream: string, records: PutRecordInput[], what: string): Promise<void> {
+  let pending = records;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const results = await store.putRecords(stream, pending);
+    const retry: PutRecordInput[] = [];
+    let lastError = '';
+    results.forEach((r, i) => {
+      if ('errorCode' in r) {
+        retry.push(pending[i]!);
+        lastError = `${r.errorCode}: ${r.errorMessage}`;
       }
-      await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      pending = retry;
+    });
+    if (retry.length === 0) return;
+    if (attempt + 1 >= MAX_ATTEMPTS) {
+      throw new EddyError('ServiceUnavailableException', `could not write ${retry.length} ${what} to stream '${stream}' (${lastError})`, 'external');
     }
+    await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+    pending = retry;
   }
 }

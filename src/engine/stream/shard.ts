@@ -13,11 +13,11 @@ import type { ReadLimiter, WriteLimiter } from './throughput-limiter.js';
 export interface ShardInit {
   readonly index: number;
   readonly range: HashRange;
-  readonly parentIndex?: number;
-  readonly adjacentParentIndex?: number;
+  readonly parentIndex?: number | undefined;
+  readonly adjacentParentIndex?: number | undefined;
   readonly createdAt: number;
-  readonly closedAt?: number;
-  readonly closeOffset?: number;
+  readonly closedAt?: number | undefined;
+  readonly closeOffset?: number | undefined;
   readonly log: ShardLog;
   readonly writeLimiter?: WriteLimiter;
   readonly readLimiter?: ReadLimiter;

@@ -81,7 +81,7 @@ import { Violations, checkIntegerAtLeast, checkLength, validateStreamName, valid
 
 export interface StreamStoreSettings {
   readonly clock?: Clock;
-  readonly shardLimits?: ShardLimits | false;
+  readonly shardLimits?: ShardLimits | false | undefined;
   readonly region?: string;
   readonly accountId?: string;
   readonly shardLimit?: number;

@@ -185,7 +185,7 @@ export interface StreamStoreOptions {
   readonly log?: ShardLogOptions;
   readonly clock?: Clock;
   /** Per-shard throughput limits for PROVISIONED streams; `false` switches throttling off. */
-  readonly shardLimits?: ShardLimits | false;
+  readonly shardLimits?: ShardLimits | false | undefined;
   /** Used to build ARNs. */
   readonly region?: string;
   readonly accountId?: string;

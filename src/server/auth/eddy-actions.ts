@@ -2,7 +2,7 @@
 // the credentials file. Kinesis and Firehose requests are the actions `kinesis:<Operation>` and
 // `firehose:<Operation>`; resources are `stream/<name>`, `deliverystream/<name>` and `query/<id>`.
 
-import { sourceStream, unreachable } from '../../engine/index.js';
+import { sourceStream, unreachable, type QueryPlan } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 
 export const EDDY_ACTIONS = {
@@ -57,13 +57,19 @@ export function statementActions(statement: CompiledStatement): { readonly actio
     case 'explain':
       return [{ action: EDDY_ACTIONS.describe, resource: `stream/${sourceStream(statement.plan)}` }];
     case 'query':
-      return [{ action: EDDY_ACTIONS.select, resource: `stream/${sourceStream(statement.plan)}` }];
+      return [{ action: EDDY_ACTIONS.select, resource: `stream/${sourceStream(statement.plan)}` }, ...badRecordActions(statement.plan)];
     case 'insert':
       return [
         { action: EDDY_ACTIONS.select, resource: `stream/${sourceStream(statement.plan)}` },
         { action: EDDY_ACTIONS.insertInto, resource: `stream/${statement.target}` },
+        ...badRecordActions(statement.plan),
       ];
     default:
       return unreachable(statement, 'statement');
   }
+}
+
+/** A query that writes its bad records to a stream inserts into that stream. */
+function badRecordActions(plan: QueryPlan): { readonly action: EddyAction; readonly resource: string }[] {
+  return plan.badRecords ? [{ action: EDDY_ACTIONS.insertInto, resource: `stream/${plan.badRecords.stream}` }] : [];
 }

@@ -76,20 +76,20 @@ export function readSignature(request: SignedRequest): SignatureParts {
   if (presigned) {
     const problems: string[] = [];
     for (const name of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date']) {
-      if (!query!.get(name)) problems.push(`AWS query-string parameters must include '${name}'.`);
+      if (!query.get(name)) problems.push(`AWS query-string parameters must include '${name}'.`);
     }
     if (problems.length > 0) throw new AwsProtocolError('IncompleteSignatureException', `${problems.join(' ')} Re-examine the query-string parameters.`);
-    if (query!.get('X-Amz-Algorithm') !== SIGV4_ALGORITHM) {
-      throw new AwsProtocolError('IncompleteSignatureException', `Unsupported AWS 'algorithm': '${query!.get('X-Amz-Algorithm')}'. Use '${SIGV4_ALGORITHM}'.`);
+    if (query.get('X-Amz-Algorithm') !== SIGV4_ALGORITHM) {
+      throw new AwsProtocolError('IncompleteSignatureException', `Unsupported AWS 'algorithm': '${query.get('X-Amz-Algorithm')}'. Use '${SIGV4_ALGORITHM}'.`);
     }
-    const expires = query!.get('X-Amz-Expires');
-    const token = query!.get('X-Amz-Security-Token');
+    const expires = query.get('X-Amz-Expires');
+    const token = query.get('X-Amz-Security-Token');
     return {
       presigned: true,
-      credential: query!.get('X-Amz-Credential')!,
-      signedHeaders: query!.get('X-Amz-SignedHeaders')!,
-      signature: query!.get('X-Amz-Signature')!,
-      date: query!.get('X-Amz-Date')!,
+      credential: query.get('X-Amz-Credential')!,
+      signedHeaders: query.get('X-Amz-SignedHeaders')!,
+      signature: query.get('X-Amz-Signature')!,
+      date: query.get('X-Amz-Date')!,
       dateFrom: 'X-Amz-Date',
       ...(expires !== undefined ? { expires } : {}),
       ...(token !== undefined ? { securityToken: token } : {}),

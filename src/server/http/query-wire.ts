@@ -28,7 +28,7 @@ export function queryForWire(status: QueryStatus, rates: LiveRates | undefined):
   };
 }
 
-function badRecordForWire(bad: BadRecord): BadRecordForWire {
+export function badRecordForWire(bad: BadRecord): BadRecordForWire {
   const { arrivalTimestamp, data, bytes, ...rest } = bad;
   return { ...rest, arrivalTime: new Date(arrivalTimestamp).toISOString(), ...recordDataForWire(data, bytes, data.length) };
 }

@@ -1,6 +1,8 @@
 // A record's bytes as the /v1 API shows them: base64 always, and the text too when the bytes are UTF-8,
 // so a page can show JSON or text without guessing, and binary data is never mangled.
 
+import { utf8TextOrNull } from '../../engine/index.js';
+
 export interface RecordDataForWire {
   /** The record's whole size in bytes. */
   readonly bytes: number;
@@ -14,16 +16,7 @@ export interface RecordDataForWire {
 export function recordDataForWire(data: Uint8Array, totalBytes: number, maxBytes: number): RecordDataForWire {
   const shown = data.length > maxBytes ? data.subarray(0, maxBytes) : data;
   const truncated = totalBytes > shown.length;
-  return { bytes: totalBytes, truncated, dataBase64: Buffer.from(shown.buffer, shown.byteOffset, shown.length).toString('base64'), text: utf8(shown, truncated) };
-}
-
-/** Cut bytes may end inside a character; decoding as a stream leaves that partial character out. */
-function utf8(bytes: Uint8Array, truncated: boolean): string | null {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: truncated });
-  } catch {
-    return null;
-  }
+  return { bytes: totalBytes, truncated, dataBase64: Buffer.from(shown.buffer, shown.byteOffset, shown.length).toString('base64'), text: utf8TextOrNull(shown, truncated) };
 }
 
 export const recordDataProperties = {

@@ -52,6 +52,7 @@ export const queryStatusSchema = {
         partitionKey: { type: 'string' },
         arrivalTime: { type: 'string' },
         error: { type: 'string' },
+        subSequenceNumber: { type: 'integer' },
         ...recordDataProperties,
       },
     },
@@ -137,7 +138,7 @@ export const sqlBodySchema = {
   type: 'object',
   required: ['sql'],
   additionalProperties: false,
-  properties: { sql: { type: 'string', minLength: 1 } },
+  properties: { sql: { type: 'string', minLength: 1 }, ephemeral: { type: 'boolean' } },
 } as const;
 
 export const queryBodySchema = {

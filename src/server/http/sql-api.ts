@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
+import { EphemeralQueries } from '../ws/ephemeral-queries.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
 import { LiveRates } from './live-rates.js';
@@ -20,7 +21,7 @@ export interface SqlApiOptions {
   /** How often stream and query counters are sampled for the rates /v1 reports (default 1 s). */
   readonly rateSampleIntervalMs?: number;
   /** Per-subscriber bounds of the WebSocket result streams. */
-  readonly results?: Omit<QueryResultsSocketOptions, 'queries' | 'held'>;
+  readonly results?: Omit<QueryResultsSocketOptions, 'queries' | 'held' | 'ephemeral'>;
   /** How many rows, and for how long, a new SELECT's rows wait for its first subscriber. */
   readonly held?: HeldResultsOptions;
   /** More /v1 route groups, registered under /v1 behind the same authentication, with the permission check. */
@@ -30,7 +31,8 @@ export interface SqlApiOptions {
 export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
   const { store, catalog, queries, delivery } = options.engine;
   const held = new HeldResults(queries, options.held);
-  const sql = new SqlService({ store, catalog, queries, held });
+  const ephemeral = new EphemeralQueries((id) => sql.deleteQuery(id), options.held?.maxAgeMs);
+  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral });
   const rates = new LiveRates({
     store,
     queries,
@@ -44,7 +46,7 @@ export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
     delivery: { delivery },
     ...(options.extraRoutes === undefined ? {} : { extraRoutes: options.extraRoutes }),
   });
-  const sockets = queryResultsSocket({ queries, held, ...options.results });
+  const sockets = queryResultsSocket({ queries, held, ephemeral, ...options.results });
   return async (app: FastifyInstance) => {
     rates.start();
     app.addHook('onClose', async () => rates.stop());

@@ -88,7 +88,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       },
       async (request) => {
         const principal = principalOf(request);
-        const results = await sql.execute(request.body.sql, statementChecker(principal));
+        const results = await sql.execute(request.body.sql, statementChecker(principal), { ephemeral: request.body.ephemeral === true });
         for (const r of results) if (r.kind === 'query' || r.kind === 'insert') noteStarter(r.query.id, principal);
         // A new query's counters are sampled as it starts, so its rates count from its first record.
         rates?.sample();

@@ -7,7 +7,7 @@
 // could otherwise hold ten million rows) costs bounded memory; the hold whose rows would pass that bound
 // is the one discarded.
 
-import type { QueryManager, ResultListener, Row, Subscription } from '../../engine/index.js';
+import type { DecodeWarning, QueryManager, ResultListener, Row, Subscription } from '../../engine/index.js';
 
 export interface HeldResultsOptions {
   readonly maxRows?: number;
@@ -31,6 +31,8 @@ class Hold implements ResultListener {
   private rows: Row[] = [];
   private target: ResultListener | undefined;
   private finished: { error?: string } | undefined;
+  /** The newest warning before the first subscriber came: it counts everything skipped so far. */
+  private warning: DecodeWarning | undefined;
   subscription: Subscription | undefined;
   timer: NodeJS.Timeout | undefined;
 
@@ -60,6 +62,11 @@ class Hold implements ResultListener {
     else this.finished = {};
   }
 
+  onWarning(warning: DecodeWarning): void {
+    if (this.target) this.target.onWarning?.(warning);
+    else this.warning = warning;
+  }
+
   onOverflow(queuedRows: number): void {
     if (this.target) this.target.onOverflow?.(queuedRows);
     else this.discard();
@@ -72,6 +79,8 @@ class Hold implements ResultListener {
     this.rows = [];
     this.budget.held -= held.length;
     if (held.length > 0) void listener.onRows(held);
+    if (this.warning) listener.onWarning?.(this.warning);
+    this.warning = undefined;
     if (this.finished) {
       const { error } = this.finished;
       if (error === undefined) listener.onEnd?.();

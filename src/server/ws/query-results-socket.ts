@@ -8,8 +8,9 @@
 // (next to a real one, which the server picks) or given as `?token=<token>`.
 //
 // Frames: {"type":"schema","columns":[…],"result":{changelog, keys, window?}} first (how to read the rows:
-// appended or upserted by key), then {"type":"rows","rows":[…]} as results arrive, and
-// {"type":"error","message":…} when the query fails or the subscriber is dropped.
+// appended or upserted by key), then {"type":"rows","rows":[…]} as results arrive,
+// {"type":"warning","code":"DecodeErrors",…} when records were skipped because they did not decode (at
+// most every 5 s), and {"type":"error","message":…} when the query fails or the subscriber is dropped.
 //
 // Memory per subscriber is bounded twice: ws holds at most `maxBufferedBytes` of unsent frames (beyond
 // what the kernel's socket buffers take); past that, rows wait in the subscriber's outbox, bounded by
@@ -20,11 +21,13 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
-import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type QueryManager, type ResultListener, type Row, type Subscription } from '../../engine/index.js';
+import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type DecodeWarning, type QueryManager, type ResultListener, type Row, type Subscription } from '../../engine/index.js';
 import { accessControlOf, type UpgradeTokens } from '../auth/access-control.js';
 import { EDDY_ACTIONS } from '../auth/eddy-actions.js';
 import { parseQuery } from '../auth/sigv4.js';
 import { toApiError } from '../http/api-error.js';
+import { badRecordForWire } from '../http/query-wire.js';
+import type { EphemeralQueries } from './ephemeral-queries.js';
 import type { HeldResults } from './held-results.js';
 import { SocketOutbox } from './socket-outbox.js';
 
@@ -43,6 +46,8 @@ export interface QueryResultsSocketOptions {
   readonly closeTimeoutMs?: number;
   /** Rows new queries produced before their first subscriber connected, handed to that subscriber. */
   readonly held?: HeldResults;
+  /** Queries that end when the last socket watching them closes. */
+  readonly ephemeral?: EphemeralQueries;
   /** Called when a subscriber is dropped for falling behind (for metrics and tests). */
   readonly onSubscriberDropped?: (queryId: string, queuedRows: number) => void;
   /**
@@ -161,10 +166,16 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
           subscription = undefined;
           outbox.afterFlush(() => closeSoon(ws, CLOSE_QUERY_STOPPED, 'query stopped'));
         },
+        // Rate-limited by the query, so it goes straight to the socket rather than through the outbox.
+        onWarning: (warning) => sendJson(ws, warningFrame(warning)),
       };
       const taken = options.held?.take(queryId, listener);
       subscription = taken ? taken.subscription : queries.subscribe(queryId, listener, { maxQueuedRows: UNBOUNDED_IN_HUB });
-      ws.on('close', () => subscription?.unsubscribe());
+      options.ephemeral?.opened(queryId);
+      ws.on('close', () => {
+        subscription?.unsubscribe();
+        options.ephemeral?.closed(queryId);
+      });
       // Nothing is expected from clients; reading their frames keeps control frames (ping/close) flowing.
       ws.on('message', () => undefined);
     };
@@ -205,6 +216,8 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       app.server.off('upgrade', onUpgrade);
       clearInterval(heartbeat);
       options.held?.clear();
+      // Ephemeral queries stop with the server (they are not kept), not one by one as their sockets close.
+      options.ephemeral?.clear();
       const open = [...wss.clients];
       await Promise.all(
         open.map(
@@ -218,6 +231,18 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
       );
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     });
+  };
+}
+
+/** `{"type":"warning","code":"DecodeErrors",…}`: records were skipped; the last one as GET /v1/queries/:id shows it. */
+export function warningFrame(warning: DecodeWarning): Record<string, unknown> {
+  return {
+    type: 'warning',
+    code: 'DecodeErrors',
+    message: warning.message,
+    skipped: warning.skipped,
+    decodeErrors: warning.decodeErrors,
+    lastBadRecord: badRecordForWire(warning.lastBadRecord),
   };
 }
 

@@ -74,11 +74,11 @@ function run(args: string[], until: (line: string, state: { acked: number; deliv
   const child = spawn(process.execPath, [join(work, 'child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const state = { acked: 0, delivered: 0 };
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<{ acked: number; delivered: number; code: number | null }>((resolvePromise, reject) => {
     let rest = '';
     let stopped = false;
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       rest += d.toString();
       const lines = rest.split('\n');
       rest = lines.pop()!;

@@ -1,6 +1,6 @@
 import type { DataType, Expr } from '../../../src/engine/plan/expr.js';
 import type { Column } from '../../../src/engine/batch/column.js';
-import { columnValue } from '../../../src/engine/batch/column.js';
+import { columnOfValues, columnValue } from '../../../src/engine/batch/column.js';
 import { compileExpr } from '../../../src/engine/expr/compile-expr.js';
 import type { CompileOptions } from '../../../src/engine/expr/compile-expr.js';
 
@@ -10,16 +10,7 @@ export const call = (fn: string, type: DataType, ...args: Expr[]): Expr => ({ ki
 
 /** A column in working form from JS values (null = NULL). */
 export function column(type: DataType, values: readonly (boolean | number | string | null)[]): Column {
-  const n = values.length;
-  const valid = new Uint8Array(n);
-  const out: Column['values'] =
-    type === 'INT' ? new Int32Array(n) : type === 'BOOLEAN' ? new Uint8Array(n) : type === 'VARCHAR' ? new Array<string>(n).fill('') : new Float64Array(n);
-  values.forEach((v, i) => {
-    if (v === null) return;
-    valid[i] = 1;
-    (out as unknown as (number | string)[])[i] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-  });
-  return { type, length: n, values: out, valid: valid.every((b) => b === 1) ? null : valid };
+  return columnOfValues(type, values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)));
 }
 
 /** Evaluates an expression over columns and returns JS values (null for NULL). */

@@ -113,7 +113,7 @@ describe('event source mappings', () => {
   });
 
   it('survives a handler that hangs past its timeout: the batch is retried and the server keeps running', async () => {
-    h = await startFunctionHarness({ functions: { timeoutMs: 300 } });
+    h = await startFunctionHarness({ functions: { timeoutMs: 1_500 } });
     await h.engine.store.createStream('in', { shardCount: 1 });
     h.writeHandler('sleepy', "const n = (await import('node:fs')).readFileSync(log, 'utf8').split('\\n').filter(Boolean).length; if (n === 1) await new Promise(() => {}); return {};");
     await put(h, 'in', [{ key: 'k', data: 'x' }]);

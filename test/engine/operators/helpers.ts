@@ -1,8 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
-import type { DataType } from '../../../src/engine/plan/expr.js';
 import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
 import { arrowSchema, makeBatch } from '../../../src/engine/batch/arrow-types.js';
-import { allocValues, columnToArrow } from '../../../src/engine/batch/column.js';
+import { columnOfValues, columnToArrow } from '../../../src/engine/batch/column.js';
 import type { Column } from '../../../src/engine/batch/column.js';
 import { batchToRows } from '../../../src/engine/batch/rows.js';
 import type { Row } from '../../../src/engine/batch/rows.js';
@@ -15,19 +14,16 @@ export type Value = boolean | number | string | null;
 /** Builds an Arrow batch from row arrays (TIMESTAMP values as epoch ms or ISO text). */
 export function batchOf(columns: readonly ColumnSchema[], rows: readonly (readonly Value[])[]): RecordBatch {
   const n = rows.length;
-  const cols = columns.map((c, ci): Column => {
-    const values = allocValues(c.type, n) as unknown as Value[];
-    const valid = new Uint8Array(n);
-    rows.forEach((r, i) => {
-      let v = r[ci] ?? null;
-      if (v === null) return;
-      if (c.type === 'TIMESTAMP' && typeof v === 'string') v = Date.parse(v);
-      if (c.type === 'BOOLEAN') v = v ? 1 : 0;
-      values[i] = v;
-      valid[i] = 1;
-    });
-    return { type: c.type as DataType, length: n, values: values as unknown as Column['values'], valid };
-  });
+  const cols = columns.map((c, ci): Column =>
+    columnOfValues(
+      c.type,
+      rows.map((r) => {
+        const v = r[ci] ?? null;
+        if (typeof v === 'boolean') return v ? 1 : 0;
+        return c.type === 'TIMESTAMP' && typeof v === 'string' ? Date.parse(v) : v;
+      }),
+    ),
+  );
   return makeBatch(arrowSchema(columns), cols.map(columnToArrow), n);
 }
 

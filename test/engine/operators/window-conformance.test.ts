@@ -174,7 +174,7 @@ for (const { name, window } of shapes) {
       for (let i = 0; i < 90; i++) rows.push([T0 + ((i * 7919) % 45_000), ['x', 'y', null][i % 3]!, i % 4 === 0 ? null : (i * 13) % 17, i % 5 === 0 ? null : i % 9]);
       h.push(rows);
       const names = ['window_start', 'window_end', 'user_id', ...numeric.map((a) => a.name)];
-      const pick = (r: Row) => Object.fromEntries(names.map((k) => [k, r[k]]));
+      const pick = (r: Row): Row => Object.fromEntries(names.map((k) => [k, r[k] ?? null]));
       expect(approx(sortRows(h.watermark(T0 + 100_000)))).toEqual(approx(oracle(window, rows).map(pick)));
     });
 

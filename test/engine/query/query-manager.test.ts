@@ -249,6 +249,22 @@ describe('QueryManager', () => {
     expect(second.manager.queryStatus(q.id).inputRecords).toBe(2);
   });
 
+  it('keeps an ephemeral query out of the catalog, so a restart does not bring it back', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'eddy-qm-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await setup({ dataDir, shards: 1 });
+    const kept = await first.manager.startQuery(windowPlan(), { name: 'kept', sql: 'SELECT kept' });
+    const passing = await first.manager.startQuery(windowPlan(), { name: 'passing', sql: 'SELECT passing', ephemeral: true });
+    await put(first.store, 'clicks', [{ user_id: 'a', amount: 1, t: 1 }]);
+    await expect.poll(() => first.manager.queryStatus(passing.id).inputRecords).toBe(1);
+    expect(first.catalog.queries().map((q) => q.id)).toEqual([kept.id]);
+    await first.close();
+    cleanup = cleanup.filter((c) => c !== first.close);
+
+    const second = await setup({ dataDir, shards: 1 });
+    expect((await second.manager.resumeQueries()).map((r) => r.name)).toEqual(['kept']);
+  });
+
   it('lists a query whose stream is gone after a restart as failed, with its error, until it is stopped', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'eddy-qm-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));

@@ -64,7 +64,7 @@ async function getAll(s: StreamStore, iterator: string): Promise<{ texts: string
   const texts: string[] = [];
   let next: string | null = iterator;
   for (;;) {
-    const page = await s.getRecords(next!, 10_000);
+    const page = await s.getRecords(next, 10_000);
     texts.push(...page.records.map((r) => text(r.data)));
     next = page.nextShardIterator;
     if (page.records.length === 0 || next === null) return { texts, next };

@@ -71,11 +71,11 @@ interface Acked {
 async function runAndKill(dataDir: string, run: number, acks: number): Promise<{ acked: Acked[]; reshards: number }> {
   const child = spawn(process.execPath, [writer, modulePath, dataDir, String(run)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const acked: Acked[] = [];
   let reshards = 0;
-  for await (const line of readline.createInterface({ input: child.stdout! })) {
+  for await (const line of readline.createInterface({ input: child.stdout })) {
     const [kind, w, first, count] = line.split(' ');
     if (kind === 'ack') acked.push({ writer: Number(w), first: Number(first), count: Number(count) });
     else if (kind === 'reshard') reshards++;

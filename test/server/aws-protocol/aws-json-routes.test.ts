@@ -28,7 +28,7 @@ const metrics = new RequestMetrics();
 beforeAll(async () => {
   app = Fastify({
     logger: false,
-    serverFactory: ((handler: DualRequestHandler) => createDualProtocolServer(handler)) as unknown as FastifyServerOptions['serverFactory'],
+    serverFactory: ((handler: DualRequestHandler) => createDualProtocolServer(handler)) as unknown as NonNullable<FastifyServerOptions['serverFactory']>,
   }) as unknown as FastifyInstance;
   await app.register(awsJsonRoutes, {
     requestMetrics: metrics,

@@ -36,7 +36,7 @@ describe('event stream messages', () => {
 
   it('refuse a message whose CRC does not match', () => {
     const message = encodeEventStreamMessage({ ':message-type': 'event' }, Buffer.from('payload'));
-    message[message.length - 6] ^= 0xff;
+    message[message.length - 6]! ^= 0xff;
     expect(() => decodeEventStreamMessages(message)).toThrow(/CRC/);
   });
 });

@@ -141,7 +141,7 @@ describe('POST /v1/sql', () => {
   it('answers 400 naming a field it does not know', async () => {
     const res = await api.app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: 'SHOW STREAMS', nmae: 'x' } });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error: { code: 'InvalidRequest', message: "Unknown field 'nmae'; expected 'sql'" } });
+    expect(res.json()).toEqual({ error: { code: 'InvalidRequest', message: "Unknown field 'nmae'; expected 'sql' and 'ephemeral'" } });
   });
 
   it.each([

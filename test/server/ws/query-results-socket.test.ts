@@ -229,6 +229,35 @@ describe('ws /v1/queries/:id/results', () => {
     answering.close();
   });
 
+  it('warns of records that did not decode, the first warning held for a subscriber that connects after them', async () => {
+    const s = await start();
+    await sql(s, 'CREATE STREAM clicks (user_id VARCHAR, amount DOUBLE, ts TIMESTAMP)');
+    const [put] = (await s.engine.store.putRecords('clicks', [{ partitionKey: 'p', data: Buffer.from('not json') }])) as { sequenceNumber: string }[];
+    const sequenceNumber = put?.sequenceNumber;
+    const [{ query }] = await sql(s, 'SELECT user_id FROM clicks');
+    await expect.poll(() => s.engine.queries.queryStatus(query.id).decodeErrors).toBe(1);
+    const client = await FrameClient.connect(s.endpoint, query.id);
+    await client.until((c) => c.frames.some((f) => f.type === 'warning'), 'a warning frame');
+    expect(client.frames.find((f) => f.type === 'warning')).toEqual({
+      type: 'warning',
+      code: 'DecodeErrors',
+      message: expect.stringMatching(new RegExp(`^1 record could not be decoded and was skipped; the last: record ${sequenceNumber} in shard shardId-000000000000: `)),
+      skipped: 1,
+      decodeErrors: 1,
+      lastBadRecord: {
+        shardId: 'shardId-000000000000',
+        sequenceNumber,
+        partitionKey: 'p',
+        arrivalTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        error: expect.stringContaining(`record ${sequenceNumber}`),
+        bytes: 8,
+        truncated: false,
+        dataBase64: Buffer.from('not json').toString('base64'),
+        text: 'not json',
+      },
+    });
+  });
+
   it('sends an error frame and closes when the query fails', async () => {
     const s = await start();
     await sql(s, 'CREATE STREAM doomed (id INT)');

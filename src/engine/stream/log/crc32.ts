@@ -18,7 +18,7 @@ const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * Slicing-by-16 tables: table t maps a byte to its CRC contribution t bytes further on. Sixteen separate
  * 256-entry arrays rather than one: an index masked to a byte then provably fits, which is measurably faster.
  */
-const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = (() => {
+const TABLES = (() => {
   const tables = Array.from({ length: 16 }, () => new Int32Array(256));
   const first = tables[0]!;
   for (let i = 0; i < 256; i++) {
@@ -34,6 +34,9 @@ const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = (
   }
   return tables;
 })();
+const table = (t: number): Int32Array => TABLES[t]!;
+const [T0, T1, T2, T3, T4, T5, T6, T7] = [table(0), table(1), table(2), table(3), table(4), table(5), table(6), table(7)] as const;
+const [T8, T9, T10, T11, T12, T13, T14, T15] = [table(8), table(9), table(10), table(11), table(12), table(13), table(14), table(15)] as const;
 
 /**
  * A 32-bit view of `bytes` for the word-at-a-time checksum path, or undefined when the bytes are not

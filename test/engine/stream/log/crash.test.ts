@@ -54,11 +54,11 @@ function killPoints(seed: number): number[] {
 async function runAndKill(modulePath: string, dir: string, acks: number): Promise<{ ranges: [number, number][]; start: number }> {
   const child = spawn(process.execPath, [writer, modulePath, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const ranges: [number, number][] = [];
   let start = -1;
-  for await (const line of readline.createInterface({ input: child.stdout! })) {
+  for await (const line of readline.createInterface({ input: child.stdout })) {
     const [kind, a, b] = line.split(' ');
     if (kind === 'ready') start = Number(a);
     else if (kind === 'ack') ranges.push([Number(a), Number(b)]);

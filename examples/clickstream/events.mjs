@@ -1,0 +1,227 @@
+// Events from a small online shop, as its page tag sends them: page views, add-to-cart and purchases,
+// by visitors who arrive from search, ads, social posts, a newsletter or a typed-in address, read a few
+// pages and leave, some after buying. Deterministic: the same seed and options give the same events, in
+// the same order, on every machine.
+//
+// groundTruth() counts what the demo's queries compute, from the events alone and in plain JavaScript,
+// so the demo can check Eddy's figures against figures that did not go through Eddy.
+
+import { prng } from '../shared/eddy-demo.mjs';
+
+export const DEFAULT_START = Date.parse('2025-01-06T09:00:00Z');
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/** What the queries use, in one place: the SQL in queries/ says the same. */
+export const WINDOWS = {
+  /** Per visitor: a visitor's events in one 30-minute window are one session (SESSION windows will replace this). */
+  sessionMs: 30 * MINUTE,
+  /** Top pages: the last 5 minutes, every 10 seconds. */
+  topPagesSlideMs: 10 * SECOND,
+  topPagesSizeMs: 5 * MINUTE,
+  /** The funnel and unique visitors: per minute. */
+  funnelMs: MINUTE,
+};
+
+/** Send order differs from event order by up to this much; the watermark waits 5 s. */
+const MAX_DISORDER_MS = 2 * SECOND;
+
+const PRODUCTS = [
+  ['trail-runner', 129],
+  ['city-sneaker', 89],
+  ['rain-jacket', 159],
+  ['wool-socks', 14],
+  ['day-pack', 69],
+  ['water-bottle', 24],
+];
+const PRODUCT_PAGES = PRODUCTS.map(([p]) => `/products/${p}`);
+const PRICE = new Map(PRODUCTS.map(([p, price]) => [p, price]));
+
+/** [url, weight]: where a visitor goes next from any page. */
+const NEXT_PAGE = [
+  ['/', 8],
+  ['/products', 12],
+  ...PRODUCT_PAGES.map((url, i) => [url, 12 - i * 1.5]),
+  ['/blog', 3],
+  ['/blog/how-to-choose-running-shoes', 3],
+  ['/blog/packing-for-a-rainy-weekend', 2],
+  ['/about', 1],
+  ['/shipping', 2],
+];
+
+/** Traffic sources: [source, weight, chance of leaving after one page, landing pages]. */
+const SOURCES = [
+  ['search', 40, 0.42, [['/', 2], ['/products', 2], ...PRODUCT_PAGES.map((u) => [u, 1]), ['/blog/how-to-choose-running-shoes', 2]]],
+  ['direct', 18, 0.25, [['/', 1]]],
+  ['ads', 16, 0.55, PRODUCT_PAGES.slice(0, 3).map((u) => [u, 1])],
+  ['social', 14, 0.62, [['/blog/packing-for-a-rainy-weekend', 2], ['/blog/how-to-choose-running-shoes', 1], ['/products/rain-jacket', 1]]],
+  ['newsletter', 12, 0.3, [['/products/rain-jacket', 2], ['/blog/packing-for-a-rainy-weekend', 1], ['/', 1]]],
+];
+
+/**
+ * @param {{ seed?: number, start?: number, minutes?: number, count: number }} options `count` events in
+ *   all over `minutes` minutes of event time from `start`.
+ * @returns {{ events: object[], visits: number, visitors: number, startMs: number, endMs: number }}
+ *   `events` in the order to send them (event time, up to 2 s out of order); `ms` beside each one's `ts`.
+ */
+export function generateEvents({ seed = 42, start = DEFAULT_START, minutes = 60, count }) {
+  if (!(minutes >= 1)) throw new Error(`--minutes ${minutes}: at least one minute of events is needed`);
+  if (!(count >= 100)) throw new Error(`${count} events are too few: send at least 100 (--rate x --duration)`);
+  const random = prng(seed);
+  const endMs = start + minutes * MINUTE;
+  const span = endMs - start;
+  // The newsletter goes out a third of the way in: its readers arrive over the next few minutes.
+  const newsletterAt = start + Math.floor(span / 3);
+  const sourceTable = SOURCES.map(([source, weight]) => [source, weight]);
+  const bySource = new Map(SOURCES.map(([source, , bounce, landing]) => [source, { bounce, landing }]));
+
+  const events = [];
+  const users = [];
+  let visits = 0;
+  const visitStart = (source) => {
+    if (source === 'newsletter') return Math.min(endMs - 1, newsletterAt + Math.floor(-Math.log(1 - random()) * 4 * MINUTE));
+    // Busier in the middle of the period than at its ends, and never quite quiet.
+    for (;;) {
+      const ms = start + Math.floor(random() * span);
+      const x = (ms - start) / span;
+      if (random() < 0.5 + 0.5 * Math.sin(Math.PI * x)) return ms;
+    }
+  };
+
+  while (events.length < count) {
+    visits++;
+    // A quarter of visits are by someone who came before.
+    const returning = users.length > 0 && random() < 0.25;
+    const user_id = returning ? random.pick(users) : `v-${String(users.length + 1).padStart(6, '0')}`;
+    if (!returning) users.push(user_id);
+    const source = random.weighted(sourceTable);
+    const { bounce, landing } = bySource.get(source);
+    let ms = visitStart(source);
+    let url = random.weighted(landing);
+    const cart = [];
+    const emit = (event_type, at, extra = {}) => {
+      if (at >= endMs || events.length >= count) return false;
+      events.push({ user_id, event_type, url, product: extra.product ?? null, amount: extra.amount ?? null, source, ms: at });
+      return true;
+    };
+    if (!emit('page_view', ms)) continue;
+    if (random() < bounce) continue;
+    for (let step = 0; step < 25; step++) {
+      ms += random.int(4, 75) * SECOND + random.int(0, 999);
+      if (url.startsWith('/products/') && random() < 0.24) {
+        const product = url.slice('/products/'.length);
+        if (!emit('add_to_cart', ms, { product })) break;
+        cart.push(product);
+        ms += random.int(3, 40) * SECOND + random.int(0, 999);
+      }
+      if (cart.length > 0 && random() < 0.4) {
+        url = '/cart';
+        if (!emit('page_view', ms)) break;
+        ms += random.int(10, 60) * SECOND + random.int(0, 999);
+        url = '/checkout';
+        if (!emit('page_view', ms)) break;
+        if (random() < 0.65) {
+          ms += random.int(30, 180) * SECOND + random.int(0, 999);
+          const amount = cart.reduce((sum, p) => sum + PRICE.get(p), 0);
+          emit('purchase', ms, { amount });
+        }
+        break;
+      }
+      // Each further page is less likely than the one before.
+      if (random() < 0.18 + step * 0.04) break;
+      url = random.weighted(NEXT_PAGE);
+      if (!emit('page_view', ms)) break;
+    }
+  }
+
+  const sendOrder = events.map((e) => ({ e, key: e.ms + random() * MAX_DISORDER_MS })).sort((a, b) => a.key - b.key);
+  return { events: sendOrder.map(({ e }) => e), visits, visitors: new Set(events.map((e) => e.user_id)).size, startMs: start, endMs };
+}
+
+/** What is sent for an event: everything but the generator's own `ms`. */
+export function record(e) {
+  return { user_id: e.user_id, event_type: e.event_type, url: e.url, product: e.product, amount: e.amount, source: e.source, ts: new Date(e.ms).toISOString() };
+}
+
+/**
+ * After the last event, one heartbeat per shard dated past every window that holds events closes those
+ * windows (the longest is 30 minutes; the watermark trails by 5 s).
+ */
+export function heartbeatFor(endMs) {
+  const ms = endMs + WINDOWS.sessionMs + MINUTE;
+  return { data: { user_id: 'heartbeat', event_type: 'heartbeat', url: null, product: null, amount: null, source: null, ts: new Date(ms).toISOString() }, watermarkMs: ms - 5 * SECOND };
+}
+
+const floorTo = (ms, size) => Math.floor(ms / size) * size;
+
+/**
+ * The figures the demo's queries compute, counted here from the events alone:
+ *   perMinute   minute start (ms) → { visitors, page_views, viewed_product, added_to_cart, purchased }
+ *   topPages    `${window start ms} ${url}` → page views in [start, start + 5 min), a window every 10 s
+ *   bySource    source → { sessions, visitors, bounces, pages, duration_ms, converted } where a session
+ *               is one visitor's events in one 30-minute window, its source the alphabetically first
+ *               of its events' (as MIN(source) picks it), a bounce a session of one event
+ *   byType      event type → events
+ */
+export function groundTruth(events) {
+  const perMinute = new Map();
+  const minute = (ms) => {
+    const key = floorTo(ms, WINDOWS.funnelMs);
+    if (!perMinute.has(key)) perMinute.set(key, { visitors: new Set(), page_views: 0, viewed_product: new Set(), added_to_cart: new Set(), purchased: new Set() });
+    return perMinute.get(key);
+  };
+  const topPages = new Map();
+  const sessions = new Map();
+  const byType = new Map();
+  const { topPagesSlideMs: slide, topPagesSizeMs: size, sessionMs } = WINDOWS;
+  for (const e of events) {
+    byType.set(e.event_type, (byType.get(e.event_type) ?? 0) + 1);
+    const m = minute(e.ms);
+    m.visitors.add(e.user_id);
+    if (e.event_type === 'page_view') {
+      m.page_views++;
+      if (e.url.startsWith('/products/')) m.viewed_product.add(e.user_id);
+      // Every hopping window that holds the view: starts from its own pane back to size - slide before it.
+      for (let ws = floorTo(e.ms, slide); ws > e.ms - size; ws -= slide) {
+        const key = `${ws} ${e.url}`;
+        topPages.set(key, (topPages.get(key) ?? 0) + 1);
+      }
+    }
+    if (e.event_type === 'add_to_cart') m.added_to_cart.add(e.user_id);
+    if (e.event_type === 'purchase') m.purchased.add(e.user_id);
+    const sessionKey = `${floorTo(e.ms, sessionMs)} ${e.user_id}`;
+    const s = sessions.get(sessionKey) ?? { user_id: e.user_id, source: e.source, events: 0, pages: 0, purchases: 0, first: e.ms, last: e.ms };
+    s.events++;
+    if (e.event_type === 'page_view') s.pages++;
+    if (e.event_type === 'purchase') s.purchases++;
+    if (e.source < s.source) s.source = e.source;
+    s.first = Math.min(s.first, e.ms);
+    s.last = Math.max(s.last, e.ms);
+    sessions.set(sessionKey, s);
+  }
+  const bySource = new Map();
+  for (const s of sessions.values()) {
+    const t = bySource.get(s.source) ?? { sessions: 0, visitors: new Set(), bounces: 0, pages: 0, duration_ms: 0, converted: 0 };
+    t.sessions++;
+    t.visitors.add(s.user_id);
+    if (s.events === 1) t.bounces++;
+    t.pages += s.pages;
+    t.duration_ms += s.last - s.first;
+    if (s.purchases > 0) t.converted++;
+    bySource.set(s.source, t);
+  }
+  const size_ = (set) => set.size;
+  return {
+    perMinute: new Map(
+      [...perMinute].map(([k, m]) => [
+        k,
+        { visitors: size_(m.visitors), page_views: m.page_views, viewed_product: size_(m.viewed_product), added_to_cart: size_(m.added_to_cart), purchased: size_(m.purchased) },
+      ]),
+    ),
+    topPages,
+    bySource: new Map([...bySource].map(([k, t]) => [k, { ...t, visitors: t.visitors.size }])),
+    byType,
+    sessions: sessions.size,
+  };
+}

@@ -1,0 +1,35 @@
+-- The fraud demo's two streams. Every name starts with demo_fraud_, and the demo's reset touches nothing else.
+
+-- Card transactions, on event time: each transaction's own timestamp. They arrive a few seconds out of
+-- order at most; the watermark waits a minute, so none is dropped as late.
+CREATE STREAM demo_fraud_transactions (
+  txn_id      VARCHAR,
+  card_id     VARCHAR,
+  merchant_id VARCHAR,
+  merchant    VARCHAR,
+  category    VARCHAR,
+  channel     VARCHAR,   -- 'pos' (card present, at a till) or 'online'
+  amount      DOUBLE,
+  city        VARCHAR,
+  country     VARCHAR,
+  lat         DOUBLE,    -- where a card-present purchase was made; NULL online
+  lon         DOUBLE,
+  device_id   VARCHAR,   -- the browser or phone an online purchase came from; NULL at a till
+  ts          TIMESTAMP,
+  WATERMARK FOR ts AS ts - INTERVAL '1' MINUTE
+) WITH (shards = 4, format = 'json');
+
+-- Every rule writes the same shape of alert. An alert names a card (or a device), the time span of the
+-- transactions it is about and an amount floor: the transactions it flags are that card's (device's)
+-- transactions in [first_ts, last_ts] of at least min_amount.
+CREATE STREAM demo_fraud_alerts (
+  rule       VARCHAR,
+  card_id    VARCHAR,
+  device_id  VARCHAR,
+  first_ts   TIMESTAMP,
+  last_ts    TIMESTAMP,
+  min_amount DOUBLE,
+  txns       BIGINT,
+  amount     DOUBLE,
+  detail     VARCHAR
+) WITH (shards = 2, format = 'json');

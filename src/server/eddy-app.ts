@@ -1,0 +1,47 @@
+// The whole server `eddy serve` runs, over an engine: the Kinesis, Firehose and Lambda APIs, /v1 with its
+// function and consumer-group routes, WebSocket results, the web console and /metrics, on one port. The
+// app does not listen; its caller does (`eddy serve`, the demos, a program embedding Eddy).
+
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/index.js';
+import { buildServer, type BuildServerOptions } from './app.js';
+import { consoleAssets } from './console/console-assets.js';
+import { renderDeliveryMetrics } from './firehose-api/delivery-metrics-text.js';
+import { firehoseService } from './firehose-api/firehose-service.js';
+import { consumerGroupRoutes } from './http/consumer-group-routes.js';
+import { functionRoutes } from './http/function-routes.js';
+import { renderQueryMetrics } from './http/query-metrics-text.js';
+import { sqlApi } from './http/sql-api.js';
+import { renderFunctionMetrics } from './lambda-api/function-metrics-text.js';
+import { lambdaApi } from './lambda-api/lambda-api.js';
+
+export type EddyAppOptions = Pick<BuildServerOptions, 'logger' | 'tls' | 'maxConnections' | 'auth'> & {
+  readonly engine: Engine;
+};
+
+export function buildEddyApp(options: EddyAppOptions): FastifyInstance {
+  const { engine, ...server } = options;
+  const delivery = engine.delivery;
+  return buildServer({
+    ...server,
+    store: engine.store,
+    clock: engine.clock,
+    services: delivery ? [firehoseService({ delivery })] : [],
+    plugins: [
+      sqlApi({
+        engine,
+        extraRoutes: [
+          (authorize) => functionRoutes({ functions: engine.functions, authorize }),
+          (authorize) => consumerGroupRoutes({ leases: engine.leases, store: engine.store, authorize }),
+        ],
+      }),
+      lambdaApi({ functions: engine.functions }),
+      consoleAssets(),
+    ],
+    metrics: [
+      () => renderQueryMetrics(engine.queries.listQueries()),
+      () => renderFunctionMetrics(engine.functions.list()),
+      ...(delivery ? [() => renderDeliveryMetrics(delivery.metrics())] : []),
+    ],
+  });
+}
