@@ -42,6 +42,7 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 /** A publish is tried again while a node restarts or a leader is elected, for up to about this long. */
 const PUBLISH_RETRY_MS = 30_000;
 const READERS_PER_SHARD = 8;
+const LAGGING_REPLICA_RETRIES = 10;
 const MAX_PULL = 10_000;
 
 interface PooledReader {
@@ -150,7 +151,14 @@ export class JetStreamShardLog implements ShardLog {
     const seq = Math.max(fromOffset, this.firstOffset) + 1;
     const pooled = this.takeReader(seq);
     try {
-      if (pooled.buffer.length === 0) pooled.buffer = await pooled.reader.next(Math.min(Math.max(limits.maxRecords, 1), MAX_PULL));
+      const want = Math.min(Math.max(limits.maxRecords, 1), MAX_PULL);
+      if (pooled.buffer.length === 0) pooled.buffer = await pooled.reader.next(want);
+      // A consumer on a replica that is catching up (a node just restarted) may not hold records the
+      // stream has acknowledged yet: it is asked again for a while before the read answers with nothing.
+      for (let attempt = 0; pooled.buffer.length === 0 && seq <= this.committedOffset && attempt < LAGGING_REPLICA_RETRIES; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+        pooled.buffer = await pooled.reader.next(want);
+      }
       const out: LogRecord[] = [];
       let bytes = 0;
       let taken = 0;

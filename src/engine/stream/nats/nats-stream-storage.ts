@@ -25,6 +25,7 @@ import { ITERATOR_KEY_BYTES, newIteratorKey } from '../shard-iterator-token.js';
 import type { StreamMetadata } from '../stream-metadata.js';
 import type { ShardLogSettings, StoredStream, StoredStreamChange, StreamStorage } from '../stream-storage.js';
 import { JetStreamShardLog, type JetStreamContext, type ShardStreamNames } from './jetstream-shard-log.js';
+import { whileClusterSettles } from './while-cluster-settles.js';
 
 const ITERATOR_KEY = 'iterator-key';
 const STREAM_KEY_PREFIX = 'stream.';
@@ -47,7 +48,11 @@ export class NatsStreamStorage implements StreamStorage {
     private readonly settings: NatsStorageSettings,
   ) {}
 
-  async iteratorKey(): Promise<Buffer> {
+  iteratorKey(): Promise<Buffer> {
+    return whileClusterSettles(() => this.readOrCreateIteratorKey());
+  }
+
+  private async readOrCreateIteratorKey(): Promise<Buffer> {
     const existing = await this.kv.get(ITERATOR_KEY);
     if (existing && existing.operation === 'PUT' && existing.value.length === ITERATOR_KEY_BYTES) return Buffer.from(existing.value);
     const key = newIteratorKey();
@@ -63,7 +68,11 @@ export class NatsStreamStorage implements StreamStorage {
     return Buffer.from(entry.value);
   }
 
-  async loadStreams(): Promise<StoredStream[]> {
+  loadStreams(): Promise<StoredStream[]> {
+    return whileClusterSettles(() => this.readStreams());
+  }
+
+  private async readStreams(): Promise<StoredStream[]> {
     const status = await this.ctx.jsm.streams.info(`KV_${BUCKET}`);
     this.loadedRevision = status.state.last_seq;
     const keys: string[] = [];
