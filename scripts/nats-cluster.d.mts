@@ -4,6 +4,8 @@ export interface NatsNode {
   readonly name: string;
   readonly url: string;
   readonly port: number;
+  /** The running process's id (undefined while killed). */
+  readonly pid: number | undefined;
 }
 
 export interface NatsCluster {
@@ -21,4 +23,5 @@ export interface NatsCluster {
 
 export function natsServerBinary(): string;
 export function natsServerAvailable(): boolean;
+export function natsServerVersion(): string;
 export function startNatsCluster(options?: { size?: number; dir?: string; maxFileStore?: string; log?: (line: string) => void }): Promise<NatsCluster>;

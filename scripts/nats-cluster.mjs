@@ -25,6 +25,11 @@ export function natsServerBinary() {
   throw new Error(INSTALL_HINT);
 }
 
+/** The version nats-server reports (`nats-server: v2.9.10`). */
+export function natsServerVersion() {
+  return spawnSync(natsServerBinary(), ['--version'], { encoding: 'utf8' }).stdout.trim();
+}
+
 /** True when a nats-server can be run here (benchmarks skip their NATS part otherwise). */
 export function natsServerAvailable() {
   try {
@@ -87,7 +92,7 @@ export async function startNatsCluster(options = {}) {
     ].join('\n');
     const configFile = join(nodeDir, 'nats.conf');
     writeFileSync(configFile, config);
-    return { name: `n${i + 1}`, url: `nats://127.0.0.1:${port}`, port, configFile, process: undefined, exited: undefined };
+    return { name: `n${i + 1}`, url: `nats://127.0.0.1:${port}`, port, configFile, process: undefined, pid: undefined, exited: undefined };
   });
 
   let leaderSeen;
@@ -98,6 +103,7 @@ export async function startNatsCluster(options = {}) {
     const node = nodes[i];
     const child = spawn(binary, ['-c', node.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     node.process = child;
+    node.pid = child.pid;
     node.exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
     let pending = '';
     return new Promise((resolveReady, reject) => {

@@ -1,7 +1,9 @@
-// A shard's log as one JetStream stream: JetStream's stream sequence, less one, is the shard's offset, so
-// offsets are dense, start at 0, increase in the order JetStream stored the records and are the same in
-// every Eddy process and after any restart. JetStream replicates each stream over its RAFT group and
-// acknowledges a record once a quorum of its replicas has it; an append resolves only then.
+// A shard's log as one JetStream stream. The records of one append travel in one message (see
+// record-payload.ts) and a record's offset is its message's sequence number and its index in the message
+// (sequence − 1) × 1024 + index, so offsets start at 0, increase in the order JetStream stored the
+// records and are the same in every Eddy process and after any restart. JetStream replicates each stream
+// over its RAFT group and acknowledges a message once a quorum of its replicas has it; an append
+// resolves only then.
 //
 // Every Eddy process appends to the same stream; after each append the writer announces the stream's new
 // end on a plain NATS subject, so the other processes' readers wake without polling. Resharding seals the
@@ -13,8 +15,8 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { DamagedRange } from '../log/damaged-range.js';
 import type { AppendRecord, AppendedOffsets, LogRecord, ReadLimits, RecordInput, ShardLog } from '../log/shard-log.js';
 import { ShardSealedError } from '../log/shard-sealed-error.js';
-import { JetStreamReader, type StoredMessage } from './jetstream-reader.js';
-import { arrivalOfPayload, decodeRecordPayload, encodeRecordPayload } from './record-payload.js';
+import { JetStreamReader } from './jetstream-reader.js';
+import { arrivalOfMessage, decodeMessage, encodeMessages, offsetAfterSeq, offsetOf, seqOfOffset } from './record-payload.js';
 import { isUnsettledCluster, whileClusterSettles } from './while-cluster-settles.js';
 
 /** What every shard log of one store shares: the connection and who this process is. */
@@ -43,12 +45,15 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 const PUBLISH_RETRY_MS = 30_000;
 const READERS_PER_SHARD = 8;
 const LAGGING_REPLICA_RETRIES = 10;
-const MAX_PULL = 10_000;
+/** Messages one pull asks for; a read that wants more reads on (see readShard). */
+const MAX_PULL = 256;
+/** Room left in the server's largest message for the headers of a publish. */
+const HEADER_ROOM = 4096;
 
 interface PooledReader {
   readonly reader: JetStreamReader;
-  /** Messages pulled but not yet returned (a read stops at its byte limit). */
-  buffer: StoredMessage[];
+  /** Records pulled but not yet returned (a read stops at its limits), in offset order. */
+  buffer: LogRecord[];
 }
 
 export class JetStreamShardLog implements ShardLog {
@@ -68,9 +73,10 @@ export class JetStreamShardLog implements ShardLog {
     readonly names: ShardStreamNames,
     info: StreamInfo,
     lastArrival: number | undefined,
+    lastEnd: number | undefined,
   ) {
-    this.committedOffset = info.state.last_seq;
-    this.firstOffset = info.state.messages === 0 ? info.state.last_seq : info.state.first_seq - 1;
+    this.committedOffset = lastEnd ?? offsetAfterSeq(info.state.last_seq);
+    this.firstOffset = info.state.messages === 0 ? offsetAfterSeq(info.state.last_seq) : offsetOf(info.state.first_seq, 0);
     this.lastArrivalTimestamp = lastArrival;
     this.sealed = info.config.sealed === true;
     this.tipSubscription = ctx.nc.subscribe(names.tipSubject, {
@@ -104,11 +110,16 @@ export class JetStreamShardLog implements ShardLog {
       }
     }
     let lastArrival: number | undefined;
+    let lastEnd: number | undefined;
     if (info.state.messages > 0) {
       const last = await ctx.jsm.streams.getMessage(names.stream, { seq: info.state.last_seq }).catch(() => null);
-      if (last) lastArrival = arrivalOfPayload(last.data, `${names.stream} #${last.seq}`);
+      if (last) {
+        const decoded = decodeMessage(last.data, `${names.stream} #${last.seq}`);
+        lastArrival = decoded.arrivalTimestamp;
+        lastEnd = offsetOf(last.seq, decoded.records.length);
+      }
     }
-    return new JetStreamShardLog(ctx, names, info, lastArrival);
+    return new JetStreamShardLog(ctx, names, info, lastArrival, lastEnd);
   }
 
   append(records: readonly AppendRecord[]): Promise<AppendedOffsets>;
@@ -116,26 +127,34 @@ export class JetStreamShardLog implements ShardLog {
   async append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<AppendedOffsets> {
     if (this.closed) throw new Error(`shard log ${this.names.stream} is closed`);
     if (this.sealed) throw new ShardSealedError(this.names.stream);
+    const maxBytes = Math.max(64 * 1024, (this.ctx.nc.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM);
+    // Records that arrived together share a message; runs of one arrival time each make their own.
+    const messages: { payload: Uint8Array; count: number }[] = [];
+    let lastArrival: number | undefined;
+    for (let start = 0; start < records.length; ) {
+      const arrival = arrivalTimestamp ?? (records[start] as AppendRecord).arrivalTimestamp;
+      let end = start + 1;
+      if (arrivalTimestamp !== undefined) end = records.length;
+      else while (end < records.length && (records[end] as AppendRecord).arrivalTimestamp === arrival) end++;
+      messages.push(...encodeMessages(records.slice(start, end), arrival, maxBytes));
+      lastArrival = arrival;
+      start = end;
+    }
     // Published back to back on one connection, so JetStream stores them in this order.
-    const acks = await Promise.all(
-      records.map((r) => this.publish(encodeRecordPayload(r.partitionKey, r.data, arrivalTimestamp ?? (r as AppendRecord).arrivalTimestamp))),
-    );
-    let consecutive = true;
-    let last = 0;
-    const offsets = new Array<number>(acks.length);
-    for (let i = 0; i < acks.length; i++) {
-      const seq = acks[i]!.seq;
-      if (i > 0 && seq !== acks[i - 1]!.seq + 1) consecutive = false;
-      offsets[i] = seq - 1;
-      if (seq > last) last = seq;
+    const acks = await Promise.all(messages.map((m) => this.publish(m.payload)));
+    const offsets: number[] = [];
+    let end = 0;
+    acks.forEach((ack, i) => {
+      const count = messages[i]!.count;
+      for (let k = 0; k < count; k++) offsets.push(offsetOf(ack.seq, k));
+      end = Math.max(end, offsetOf(ack.seq, count));
+    });
+    if (lastArrival !== undefined && (this.lastArrivalTimestamp === undefined || lastArrival > this.lastArrivalTimestamp)) this.lastArrivalTimestamp = lastArrival;
+    if (end > 0) {
+      this.ctx.nc.publish(this.names.tipSubject, String(end));
+      this.advanceTo(end);
     }
-    const arrival = arrivalTimestamp ?? (records[records.length - 1] as AppendRecord | undefined)?.arrivalTimestamp;
-    if (arrival !== undefined && (this.lastArrivalTimestamp === undefined || arrival > this.lastArrivalTimestamp)) this.lastArrivalTimestamp = arrival;
-    if (last > 0) {
-      this.ctx.nc.publish(this.names.tipSubject, String(last));
-      this.advanceTo(last);
-    }
-    return consecutive && offsets.length > 0 ? offsets[0]! : offsets;
+    return acks.length === 1 ? offsets[0]! : offsets;
   }
 
   damageAt(): DamagedRange | undefined {
@@ -148,58 +167,74 @@ export class JetStreamShardLog implements ShardLog {
 
   async read(fromOffset: number, limits: ReadLimits): Promise<LogRecord[]> {
     if (this.closed) throw new Error(`shard log ${this.names.stream} is closed`);
-    const seq = Math.max(fromOffset, this.firstOffset) + 1;
-    const pooled = this.takeReader(seq);
+    const from = Math.max(fromOffset, this.firstOffset);
+    const pooled = this.takeReader(from);
+    const out: LogRecord[] = [];
     try {
       const want = Math.min(Math.max(limits.maxRecords, 1), MAX_PULL);
-      if (pooled.buffer.length === 0) pooled.buffer = await pooled.reader.next(want);
+      await this.fill(pooled, from, want);
       // A consumer on a replica that is catching up (a node just restarted) may not hold records the
       // stream has acknowledged yet: it is asked again for a while before the read answers with nothing.
-      for (let attempt = 0; pooled.buffer.length === 0 && seq <= this.committedOffset && attempt < LAGGING_REPLICA_RETRIES; attempt++) {
+      for (let attempt = 0; pooled.buffer.length === 0 && from < this.committedOffset && attempt < LAGGING_REPLICA_RETRIES; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
-        pooled.buffer = await pooled.reader.next(want);
+        await this.fill(pooled, from, want);
       }
-      const out: LogRecord[] = [];
       let bytes = 0;
       let taken = 0;
       for (; taken < pooled.buffer.length && out.length < limits.maxRecords; taken++) {
-        const m = pooled.buffer[taken]!;
-        const record = decodeRecordPayload(m.payload, `${this.names.stream} #${m.seq}`);
+        const record = pooled.buffer[taken]!;
         const size = record.data.length + record.partitionKey.length;
         if (out.length > 0 && bytes + size > limits.maxBytes) break;
         bytes += size;
-        out.push({ offset: m.seq - 1, arrivalTimestamp: record.arrivalTimestamp, partitionKey: record.partitionKey, data: record.data });
+        out.push(record);
       }
-      const lastTaken = pooled.buffer[taken - 1];
       pooled.buffer = pooled.buffer.slice(taken);
-      if (lastTaken !== undefined) this.advanceTo(lastTaken.seq + lastTaken.pending);
       return out;
     } finally {
-      this.returnReader(pooled);
+      // Kept for the read that goes on from here: the one after the last record returned.
+      this.returnReader(pooled, out.length > 0 ? out[out.length - 1]!.offset + 1 : from);
     }
+  }
+
+  /** Pulls the next messages into an empty buffer, keeping the records at or after `from`. */
+  private async fill(pooled: PooledReader, from: number, want: number): Promise<void> {
+    if (pooled.buffer.length > 0) return;
+    const messages = await pooled.reader.next(want);
+    const records: LogRecord[] = [];
+    for (const m of messages) {
+      const decoded = decodeMessage(m.payload, `${this.names.stream} #${m.seq}`);
+      decoded.records.forEach((r, k) => {
+        const offset = offsetOf(m.seq, k);
+        if (offset >= from) records.push({ offset, arrivalTimestamp: decoded.arrivalTimestamp, partitionKey: r.partitionKey, data: r.data });
+      });
+      // The last message stored now: the shard ends right after its last record.
+      this.advanceTo(m.pending === 0 ? offsetOf(m.seq, decoded.records.length) : offsetAfterSeq(m.seq));
+    }
+    pooled.buffer = records;
   }
 
   async offsetAtTimestamp(timestamp: number): Promise<number> {
     await this.refresh();
-    // Arrival times do not decrease within a shard: the first record at or after `timestamp` by bisection.
-    let lo = this.firstOffset + 1;
-    let hi = this.committedOffset + 1;
+    // Arrival times do not decrease within a shard: the first message at or after `timestamp` by bisection.
+    if (this.committedOffset <= this.firstOffset) return this.committedOffset;
+    let lo = seqOfOffset(this.firstOffset);
+    let hi = seqOfOffset(this.committedOffset - 1) + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       const arrival = await this.arrivalOfSeq(mid);
       if (arrival === undefined || arrival < timestamp) lo = mid + 1;
       else hi = mid;
     }
-    return lo - 1;
+    return Math.min(offsetOf(lo, 0), this.committedOffset);
   }
 
   async arrivalTimestampAt(offset: number): Promise<number | undefined> {
     if (offset < this.firstOffset || offset >= this.committedOffset) return undefined;
     for (const pooled of this.readers.values()) {
-      const buffered = pooled.buffer.find((m) => m.seq === offset + 1);
-      if (buffered) return arrivalOfPayload(buffered.payload, `${this.names.stream} #${buffered.seq}`);
+      const buffered = pooled.buffer.find((r) => r.offset >= offset);
+      if (buffered !== undefined && seqOfOffset(buffered.offset) === seqOfOffset(offset)) return buffered.arrivalTimestamp;
     }
-    return this.arrivalOfSeq(offset + 1);
+    return this.arrivalOfSeq(seqOfOffset(offset));
   }
 
   /** Drops what arrived before `timestamp` (a sealed stream, a closed shard, keeps all until it expires whole). */
@@ -207,15 +242,15 @@ export class JetStreamShardLog implements ShardLog {
     if (this.sealed || this.closed || this.committedOffset === this.firstOffset) return;
     const keepFrom = await this.offsetAtTimestamp(timestamp);
     if (keepFrom <= this.firstOffset) return;
-    await this.ctx.jsm.streams.purge(this.names.stream, { seq: keepFrom + 1 });
-    this.firstOffset = Math.max(this.firstOffset, keepFrom);
+    await this.ctx.jsm.streams.purge(this.names.stream, { seq: seqOfOffset(keepFrom) });
+    this.firstOffset = Math.max(this.firstOffset, offsetOf(seqOfOffset(keepFrom), 0));
   }
 
   async refresh(): Promise<void> {
     const info = await this.ctx.jsm.streams.info(this.names.stream);
     this.sealed ||= info.config.sealed === true;
-    this.firstOffset = info.state.messages === 0 ? info.state.last_seq : info.state.first_seq - 1;
-    this.advanceTo(info.state.last_seq);
+    this.firstOffset = info.state.messages === 0 ? offsetAfterSeq(info.state.last_seq) : offsetOf(info.state.first_seq, 0);
+    this.advanceTo(await this.endOf(info));
   }
 
   async seal(): Promise<number> {
@@ -224,9 +259,16 @@ export class JetStreamShardLog implements ShardLog {
     if (info.config.sealed !== true) await this.ctx.jsm.streams.update(this.names.stream, { ...info.config, sealed: true } as Partial<StreamUpdateConfig>);
     this.sealed = true;
     // Read after sealing: no write can land past this end any more, from any process.
-    const sealedInfo = await this.ctx.jsm.streams.info(this.names.stream);
-    this.advanceTo(sealedInfo.state.last_seq);
-    return sealedInfo.state.last_seq;
+    const end = await this.endOf(await this.ctx.jsm.streams.info(this.names.stream));
+    this.advanceTo(end);
+    return end;
+  }
+
+  /** One past the offset of the stream's last record (its last message read for how many it holds). */
+  private async endOf(info: StreamInfo): Promise<number> {
+    if (info.state.messages === 0) return offsetAfterSeq(info.state.last_seq);
+    const last = await this.ctx.jsm.streams.getMessage(this.names.stream, { seq: info.state.last_seq });
+    return last ? offsetOf(last.seq, decodeMessage(last.data, `${this.names.stream} #${last.seq}`).records.length) : offsetAfterSeq(info.state.last_seq);
   }
 
   onCommit(listener: () => void): () => void {
@@ -275,28 +317,28 @@ export class JetStreamShardLog implements ShardLog {
 
   private async arrivalOfSeq(seq: number): Promise<number | undefined> {
     const msg = await this.ctx.jsm.streams.getMessage(this.names.stream, { seq }).catch(() => null);
-    return msg ? arrivalOfPayload(msg.data, `${this.names.stream} #${seq}`) : undefined;
+    return msg ? arrivalOfMessage(msg.data, `${this.names.stream} #${seq}`) : undefined;
   }
 
-  /** Records up to stream sequence `lastSeq` are stored: readers past the old end may go on. */
-  private advanceTo(lastSeq: number): void {
-    if (!Number.isSafeInteger(lastSeq) || lastSeq <= this.committedOffset) return;
-    this.committedOffset = lastSeq;
+  /** Records below offset `end` are stored: readers past the old end may go on. */
+  private advanceTo(end: number): void {
+    if (!Number.isSafeInteger(end) || end <= this.committedOffset) return;
+    this.committedOffset = end;
     for (const listener of [...this.commitListeners]) listener();
   }
 
-  private takeReader(seq: number): PooledReader {
-    const pooled = this.readers.get(seq);
+  private takeReader(offset: number): PooledReader {
+    const pooled = this.readers.get(offset);
     if (pooled !== undefined) {
-      this.readers.delete(seq);
+      this.readers.delete(offset);
       return pooled;
     }
-    return { reader: new JetStreamReader(this.ctx.nc, this.ctx.jsm, this.names.stream, seq), buffer: [] };
+    return { reader: new JetStreamReader(this.ctx.nc, this.ctx.jsm, this.names.stream, seqOfOffset(offset)), buffer: [] };
   }
 
-  private returnReader(pooled: PooledReader): void {
+  /** Keeps a reader for the read that starts at `next`. */
+  private returnReader(pooled: PooledReader, next: number): void {
     pooled.reader.lastUsed = Date.now();
-    const next = pooled.buffer[0]?.seq ?? pooled.reader.nextSeq;
     if (this.closed || this.readers.has(next)) {
       void pooled.reader.close();
       return;
