@@ -82,6 +82,7 @@ const engineRanks: readonly (readonly string[])[] = [
   ['expr'],
   ['operators', 'catalog'],
   ['query', 'delivery', 'functions'],
+  ['connectors'],
   ['engine.ts'],
   ['index.ts'],
 ];

@@ -2,6 +2,7 @@
 // manager, starts them in dependency order, resumes what was persisted, and closes them in reverse.
 
 import { Catalog } from './catalog/catalog.js';
+import { ConnectorManager } from './connectors/connector-manager.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './delivery/index.js';
 import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
@@ -38,6 +39,8 @@ export interface EngineOptions {
    */
   readonly filesRoot?: string;
   readonly deliveryRetry?: RetryPolicy;
+  /** How long a connector that has read everything waits before asking its source again (default 1 s). */
+  readonly connectorPollMs?: number;
   /** Functions on streams: the operator's handler directory and the limits of each invocation. */
   readonly functions?: Pick<FunctionManagerOptions, 'functionsDir' | 'memoryMb' | 'timeoutMs' | 'concurrency' | 'retry'>;
   readonly queries?: {
@@ -70,6 +73,8 @@ export interface Engine {
   readonly functions: FunctionManager;
   /** Consumer-group leases and checkpoints (the KCL's lease table, kept by Eddy). */
   readonly leases: LeaseTable;
+  /** Streams whose records come from, and go to, a system outside Eddy (a Kinesis stream elsewhere). */
+  readonly connectors: ConnectorManager;
   readonly clock: Clock;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
@@ -134,11 +139,22 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     });
     closers.push(() => functions.close());
 
+    const connectors = new ConnectorManager({
+      store,
+      catalog,
+      clock,
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.connectorPollMs === undefined ? {} : { pollMs: options.connectorPollMs }),
+    });
+    closers.push(() => connectors.close());
+    await connectors.sync();
+
     const q = options.queries ?? {};
     const queries = new QueryManager({
       store,
       catalog,
       clock,
+      sinkTarget: (stream) => connectors.sinkFor(stream),
       ...(q.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: q.idleTimeoutMs }),
       ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
       ...(q.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: q.idleCheckIntervalMs }),
@@ -159,6 +175,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       delivery,
       functions,
       leases,
+      connectors,
       clock,
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),

@@ -1,7 +1,7 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
 import { unreachable } from '../engine/errors.js';
-import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ConnectorConfig, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
 import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
@@ -12,7 +12,10 @@ import { planQuery } from './planner.js';
 import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 
-const OPTION_KEYS = ['shards', 'replicas', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
+const OPTION_KEYS = ['shards', 'replicas', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter', 'connector', 'stream', 'region', 'endpoint'] as const;
+/** Options that say where a connector stream's records live; each takes a string. */
+const CONNECTOR_KEYS = ['connector', 'stream', 'region', 'endpoint'] as const;
+type ConnectorKey = (typeof CONNECTOR_KEYS)[number];
 
 /** Options a query takes after its SELECT: `SELECT … WITH (bad_records = 'clicks_bad')`. */
 const QUERY_OPTION_KEYS = ['bad_records'] as const;
@@ -228,7 +231,8 @@ export class StatementCompiler {
       }
       watermark = { column: column.name, delayMs: this.watermarkDelay(wm.expr, column.name) };
     }
-    const schema: StreamSchema = { name, columns, format, ...(watermark ? { watermark } : {}) };
+    const connector = this.connector(options.connector);
+    const schema: StreamSchema = { name, columns, format, ...(watermark ? { watermark } : {}), ...(connector ? { connector } : {}) };
     return {
       kind: 'createStream',
       name,
@@ -255,13 +259,19 @@ export class StatementCompiler {
     this.fail('InvalidStatement', `Unsupported watermark expression: ${usage}`, expr.span);
   }
 
-  private options(entries: readonly OptionEntry[]): { shards?: number; replicas?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } {
-    const out: { shards?: number; replicas?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } = {};
+  private options(entries: readonly OptionEntry[]): {
+    shards?: number;
+    replicas?: number;
+    format?: { value: string; entry: OptionEntry };
+    delimiter?: { value: string; entry: OptionEntry };
+    connector?: Partial<Record<ConnectorKey, { value: string; entry: OptionEntry }>>;
+  } {
+    const out: ReturnType<StatementCompiler['options']> = {};
     const seen = new Set<string>();
     for (const entry of entries) {
       if (!(OPTION_KEYS as readonly string[]).includes(entry.key)) {
         const suggestion = closest(entry.key, OPTION_KEYS);
-        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, replicas, format, csv.field-delimiter)`, entry.span);
+        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, replicas, format, csv.field-delimiter, connector, stream, region, endpoint)`, entry.span);
       }
       const key = entry.key === 'csv.delimiter' || entry.key === 'delimiter' ? 'csv.field-delimiter' : entry.key;
       if (seen.has(key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
@@ -280,6 +290,13 @@ export class StatementCompiler {
           }
           out.replicas = entry.value;
           break;
+        case 'connector':
+        case 'stream':
+        case 'region':
+        case 'endpoint':
+          if (typeof entry.value !== 'string' || entry.value === '') this.fail('InvalidOption', `${key} must be a string, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+          out.connector = { ...out.connector, [key]: { value: entry.value, entry } };
+          break;
         case 'format': {
           const value = typeof entry.value === 'string' ? entry.value.toLowerCase() : '';
           if (value !== 'json' && value !== 'csv') this.fail('InvalidOption', `format must be 'json' or 'csv', got ${JSON.stringify(entry.value)}`, entry.valueSpan);
@@ -296,6 +313,28 @@ export class StatementCompiler {
       }
     }
     return out;
+  }
+
+  /** `connector = 'kinesis', stream = '…', region = '…' [, endpoint = '…']`: where the records live. */
+  private connector(given: ReturnType<StatementCompiler['options']>['connector']): ConnectorConfig | undefined {
+    if (given === undefined) return undefined;
+    const kind = given.connector;
+    if (kind === undefined) {
+      const first = Object.values(given)[0]!;
+      this.fail('InvalidOption', `${first.entry.key} only applies to a stream with a connector: add connector = 'kinesis'`, first.entry.span);
+    }
+    if (kind.value.toLowerCase() !== 'kinesis') this.fail('InvalidOption', `connector must be 'kinesis', got ${JSON.stringify(kind.value)}`, kind.entry.valueSpan);
+    if (given.stream === undefined) this.fail('InvalidOption', "connector = 'kinesis' needs stream = '<the Kinesis stream>'", kind.entry.span);
+    if (given.region === undefined) this.fail('InvalidOption', "connector = 'kinesis' needs region = '<its AWS region>', such as 'eu-west-1'", kind.entry.span);
+    if (given.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(given.endpoint.value)) {
+      this.fail('InvalidOption', `endpoint must be an http:// or https:// URL, got ${JSON.stringify(given.endpoint.value)}`, given.endpoint.entry.valueSpan);
+    }
+    return {
+      kind: 'kinesis',
+      stream: given.stream.value,
+      region: given.region.value,
+      ...(given.endpoint === undefined ? {} : { endpoint: given.endpoint.value }),
+    };
   }
 
   private format(statement: Extract<Statement, { kind: 'createStream' }>, options: ReturnType<StatementCompiler['options']>): RecordFormat {

@@ -24,6 +24,8 @@ export interface StatementExecutorDeps {
   readonly store: StreamStore;
   readonly catalog: Catalog;
   readonly queries: QueryManager;
+  /** Starts and stops the sources of streams declared with a connector as the catalog changes. */
+  readonly connectors?: { sync(): Promise<void> };
   /**
    * Told of a SELECT's id before it starts, and again when it could not start or is deleted: the HTTP API
    * keeps a new SELECT's first rows for its first WebSocket subscriber this way.
@@ -165,11 +167,14 @@ export class StatementExecutor {
         }
         if (this.streamExists(name)) {
           await catalog.putStream(statement.schema);
+          if (statement.schema.connector) await this.deps.connectors?.sync();
           return { kind: 'createStream', sql, stream: name, action: 'attached', message: `Schema attached to the existing stream '${name}'` };
         }
         const shards = statement.options.shards ?? DEFAULT_SHARDS;
         await store.createStream(name, { shardCount: shards, ...(statement.options.replicas !== undefined ? { replicas: statement.options.replicas } : {}) });
         await catalog.putStream(statement.schema);
+        // A stream with a connector starts mirroring the Kinesis stream it names.
+        if (statement.schema.connector) await this.deps.connectors?.sync();
         return { kind: 'createStream', sql, stream: name, action: 'created', message: `Stream '${name}' created with ${shards} shard${shards === 1 ? '' : 's'}` };
       }
       case 'dropStream': {
@@ -181,7 +186,9 @@ export class StatementExecutor {
           throw new SqlError('UnknownStream', `Unknown stream '${name}'`, nameSpan(statement.span, statement.sql, name), script);
         }
         if (exists) await store.deleteStream(name);
+        const hadConnector = catalog.stream(name)?.connector !== undefined;
         await catalog.dropStream(name);
+        if (hadConnector) await this.deps.connectors?.sync();
         return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped` };
       }
       case 'showStreams':

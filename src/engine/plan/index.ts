@@ -4,6 +4,7 @@
 export type { DataType, Expr } from './expr.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
 export type { ColumnSchema, RecordFormat, StreamSchema } from './schema.js';
+export type { ConnectorConfig, KinesisConnectorConfig } from './connector.js';
 export { outputColumns, sourceStream } from './plan.js';
 export type {
   AggregateCall,

@@ -1,6 +1,8 @@
 // Column and stream schemas: what CREATE STREAM declares, what the catalog persists, and the system
 // columns every stream has after its declared ones.
 
+import type { ConnectorConfig } from './connector.js';
+
 import type { DataType } from './expr.js';
 
 export interface ColumnSchema {
@@ -42,6 +44,8 @@ export interface StreamSchema {
   readonly format: RecordFormat;
   /** `WATERMARK FOR column AS column - INTERVAL …`: the event-time column and the allowed lateness. */
   readonly watermark?: { readonly column: string; readonly delayMs: number };
+  /** The system outside Eddy the stream's records come from and INSERT INTO writes to (`WITH (connector = …)`). */
+  readonly connector?: ConnectorConfig;
 }
 
 /** How a record's bytes become a row. */

@@ -21,7 +21,7 @@ import { formatTimestamp } from '../batch/timestamp.js';
 import { Pipeline, type BadRecord } from './pipeline.js';
 import { resultShape, type ResultShape } from './result-shape.js';
 import type { ResultHub } from './result-hub.js';
-import { StreamSink } from './stream-sink.js';
+import { StreamSink, type PutTarget } from './stream-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
 import { DecodeWarnings } from './decode-warnings.js';
 import { WatermarkTracker } from './watermark-tracker.js';
@@ -73,6 +73,8 @@ export interface ShardStatus {
 
 export interface RunningQueryOptions {
   readonly store: StreamStore;
+  /** Where INSERT INTO a stream with a connector writes (default: the store). */
+  readonly sinkTarget?: (stream: string) => PutTarget | undefined;
   readonly clock: Clock;
   readonly results: ResultHub;
   readonly idleTimeoutMs?: number;
@@ -164,7 +166,7 @@ export class RunningQuery {
     const sink = plan.sink;
     if (sink.kind === 'stream') {
       if (sink.stream === this.stream) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
-      this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn);
+      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn);
     }
     options.store.describeStream(this.stream);
     if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
