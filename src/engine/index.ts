@@ -39,6 +39,7 @@ export { openStreamStore } from './stream/open-stream-store.js';
 export { parseNatsServers, type NatsStoreOptions } from './stream/nats/nats-store-connection.js';
 export { parseConsumerArn, parseStreamArn } from './stream/stream-arns.js';
 export { latestRecords } from './stream/latest-records.js';
+export { formatShardId, resolveShardId } from './stream/shard-id.js';
 export { repairDataDir } from './stream/repair-data-dir.js';
 export type { DataDirRepairReport, RepairDataDirOptions, RepairedRecordRange, ShardRepairReport } from './stream/repair-data-dir.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';
@@ -66,7 +67,7 @@ export type {
   UpdateDestinationRequest,
 } from './delivery/index.js';
 export { QueryManager } from './query/query-manager.js';
-export { sourceStream } from './plan/plan.js';
+export { sourceStream, sourceStreams } from './plan/plan.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
 export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
 export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';

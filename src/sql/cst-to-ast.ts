@@ -8,6 +8,7 @@ import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
+  EmitClause,
   Expression,
   FromItem,
   InsertStatementNode,
@@ -22,6 +23,7 @@ import type {
   WatermarkDefinition,
 } from './ast.js';
 import { closest } from './did-you-mean.js';
+import { emitClause } from './emit-clause.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
@@ -306,14 +308,18 @@ class AstBuilder extends BaseVisitor {
     const where = node(ctx, 'where');
     const having = node(ctx, 'having');
     const items = nodes(ctx, 'selectItem').map((n) => this.visit(n) as SelectItem);
-    const from = this.visit(node(ctx, 'fromItem')!) as FromItem;
+    let from = this.visit(node(ctx, 'fromItem')!) as FromItem;
+    // a JOIN b JOIN c is (a JOIN b) JOIN c.
+    for (const join of nodes(ctx, 'joinClause')) from = (this.visit(join) as (left: FromItem) => FromItem)(from);
     const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
+    const emitNode = node(ctx, 'emitClause');
+    const emit = emitNode ? (this.visit(emitNode) as EmitClause) : undefined;
     const withNode = node(ctx, 'withOptions');
     const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
     const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
-    const last = (closing && tokenSpan(closing)) ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    const last = (closing && tokenSpan(closing)) ?? emit?.span ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
     return {
       kind: 'query',
       items,
@@ -321,9 +327,18 @@ class AstBuilder extends BaseVisitor {
       ...(whereExpr ? { where: whereExpr } : {}),
       groupBy,
       ...(havingExpr ? { having: havingExpr } : {}),
+      ...(emit ? { emit } : {}),
       ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
+  }
+
+  emitClause(ctx: Ctx): EmitClause {
+    const words = inOrder(ctx, ['word', 'emitWord']).map((e) => (isToken(e) ? { text: e.image, quoted: false, span: tokenSpan(e) } : this.name(e)));
+    const everyNode = node(ctx, 'every');
+    const every = everyNode ? (this.visit(everyNode) as Expression) : undefined;
+    const span = joinSpans(tokenSpan(token(ctx, 'Emit')!), every?.span ?? words[words.length - 1]!.span);
+    return emitClause(words, every, span, (code, message, at) => this.fail(code, message, at));
   }
 
   selectItem(ctx: Ctx): SelectItem {
@@ -396,7 +411,43 @@ class AstBuilder extends BaseVisitor {
       return { kind: 'windowTable', window: upper, stream: table.table, timeColumn: timeColumn.name, intervals, ...withAlias, span };
     }
     const name = this.name(node(ctx, 'streamName')!);
-    return { kind: 'stream', name, ...withAlias, span: joinSpans(name.span, alias?.span ?? name.span) };
+    const asOfNode = node(ctx, 'asOf');
+    const asOf = asOfNode ? this.expr(asOfNode) : undefined;
+    return { kind: 'stream', name, ...(asOf ? { asOf } : {}), ...withAlias, span: joinSpans(name.span, alias?.span ?? asOf?.span ?? name.span) };
+  }
+
+  /** A join clause, as a function of the FROM item before it. */
+  joinClause(ctx: Ctx): (left: FromItem) => FromItem {
+    const comma = token(ctx, 'Comma');
+    const kindToken = token(ctx, 'joinKind');
+    const keyword = comma ?? kindToken ?? token(ctx, 'Join')!;
+    const keywordSpan = joinSpans(tokenSpan(keyword), tokenSpan(comma ?? token(ctx, 'Join')!));
+    const right = this.visit(node(ctx, 'fromItem')!) as FromItem;
+    const usingNames = nodes(ctx, 'using');
+    if (usingNames.length > 0) {
+      this.fail('JOIN … USING (…) is not supported; write the condition out: JOIN b ON a.key = b.key', tokenSpan(token(ctx, 'Using')!));
+    }
+    const kindWord = kindToken?.image.toUpperCase();
+    if (kindWord === 'NATURAL') this.fail('NATURAL JOIN is not supported; write the condition out: JOIN b ON a.key = b.key', keywordSpan);
+    const joinKind = comma ? 'cross' : (({ LEFT: 'left', RIGHT: 'right', FULL: 'full', CROSS: 'cross' } as const)[kindWord as 'LEFT'] ?? 'inner');
+    const onNode = node(ctx, 'on');
+    const on = onNode ? this.expr(onNode) : undefined;
+    if (on && joinKind === 'cross') {
+      this.fail(comma ? "A FROM list (a, b) takes its join condition in WHERE, not ON" : 'CROSS JOIN takes no ON; put the condition in WHERE, or write JOIN … ON', tokenSpan(token(ctx, 'On')!));
+    }
+    if (!on && joinKind !== 'cross') {
+      this.fail(`${(kindWord ?? 'INNER') === 'INNER' ? '' : `${kindWord} `}JOIN needs ON and a condition, as in JOIN b ON a.key = b.key`, keywordSpan);
+    }
+    return (left) => ({
+      kind: 'join',
+      joinKind,
+      comma: comma !== undefined,
+      left,
+      right,
+      ...(on ? { on } : {}),
+      keywordSpan,
+      span: joinSpans(left.span, on?.span ?? right.span),
+    });
   }
 
   tableFunctionArgument(ctx: Ctx): { table: Name } | { expr: Expression } {

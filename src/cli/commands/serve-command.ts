@@ -7,6 +7,18 @@ import { UsageError } from '../cli-options.js';
 import { type Command, EXIT } from '../command.js';
 import { openFileLimit } from '../open-file-limit.js';
 
+/** The transitional states' options, as kinesalite names them. */
+const TRANSITIONS = [
+  { option: 'create-stream-ms', key: 'createStreamMs', state: 'CREATING', after: 'CreateStream' },
+  { option: 'delete-stream-ms', key: 'deleteStreamMs', state: 'DELETING', after: 'DeleteStream' },
+  { option: 'update-stream-ms', key: 'updateStreamMs', state: 'UPDATING', after: 'SplitShard, MergeShards, UpdateShardCount and UpdateStreamMode' },
+] as const;
+/**
+ * The server's default for each (DEFAULT_STREAM_TRANSITION_MS), named here for the help without loading
+ * the server; a test holds the two equal.
+ */
+export const SERVE_STREAM_TRANSITION_MS = 500;
+
 /** Connections allowed by default, unless that is more than half the process's open-file limit. */
 const DEFAULT_MAX_CONNECTIONS = 10_000;
 
@@ -67,6 +79,14 @@ export const serveCommand: Command = {
       placeholder: 'n',
     },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
+    { name: 'shard-limit', type: 'integer', description: "Open shards the account may have across its streams (Kinesis's account quota).", defaultText: '500', placeholder: 'n' },
+    ...TRANSITIONS.map(({ option, state, after }) => ({
+      name: option,
+      type: 'integer' as const,
+      description: `How long Kinesis clients see a stream ${state} after ${after} (0: never).`,
+      defaultText: String(SERVE_STREAM_TRANSITION_MS),
+      placeholder: 'ms',
+    })),
     {
       name: 'max-connections',
       type: 'integer',
@@ -112,6 +132,15 @@ export const serveCommand: Command = {
     const replicas = values.replicas as number | undefined;
     if (replicas !== undefined && (replicas < 1 || replicas > 5)) throw new UsageError(`argument --replicas: ${replicas} must be between 1 and 5`);
     if (replicas !== undefined && storeUrl === undefined) throw new UsageError('--replicas needs --store');
+    const shardLimit = values['shard-limit'] as number | undefined;
+    if (shardLimit !== undefined && shardLimit < 1) throw new UsageError(`argument --shard-limit: ${shardLimit} must be at least 1`);
+    const streamTransitions: Record<string, number> = {};
+    for (const { option, key } of TRANSITIONS) {
+      const ms = values[option] as number | undefined;
+      if (ms === undefined) continue;
+      if (ms < 0) throw new UsageError(`argument --${option}: ${ms} must be 0 or more`);
+      streamTransitions[key] = ms;
+    }
     const fileLimit = openFileLimit();
     let maxConnections = values['max-connections'] as number | undefined;
     if (maxConnections !== undefined && maxConnections < 1) throw new UsageError(`argument --max-connections: ${maxConnections} must be at least 1`);
@@ -169,6 +198,7 @@ export const serveCommand: Command = {
       ...(nats !== undefined ? { nats } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
+      ...(shardLimit !== undefined ? { shardLimit } : {}),
       queries: {
         ...(idleTimeoutSeconds !== undefined ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
         ...(maxBatchMillis !== undefined ? { maxBatchMillis } : {}),
@@ -189,6 +219,7 @@ export const serveCommand: Command = {
         engine,
         logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
         ...(tls ? { tls } : {}),
+        streamTransitions,
         maxConnections,
         auth: {
           credentials,

@@ -5,6 +5,8 @@
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
+import type { TwoInputNode } from './join.js';
+import type { WindowTableNode } from './window-table.js';
 
 /** Event time: the column windows are computed on, and how far the watermark trails it. */
 export interface EventTime {
@@ -46,7 +48,9 @@ export type PlanNode =
   | FilterNode
   | ProjectNode
   | WindowAggregateNode
-  | GroupAggregateNode;
+  | GroupAggregateNode
+  | WindowTableNode
+  | TwoInputNode;
 
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
@@ -79,8 +83,11 @@ export interface ProjectNode {
 
 /**
  * Groups rows into event-time windows and keys; emits one row per (window, key) when the watermark
- * passes the window's end. Output columns: window_start, window_end (TIMESTAMP), then the keys, then
- * the aggregates, in order. Rows whose time is behind the watermark on arrival are dropped and counted.
+ * passes the window's end (EMIT ON WINDOW CLOSE). Output columns: window_start, window_end (TIMESTAMP),
+ * then the keys, then the aggregates, in order. A row counts in every window it belongs to that has not
+ * closed yet, however it was batched; a row whose every window has closed (and, with allowed lateness,
+ * been kept that much longer) is late: dropped, counted, and sent to the plan's late-rows stream if it
+ * has one.
  */
 export interface WindowAggregateNode {
   readonly kind: 'windowAggregate';
@@ -90,17 +97,28 @@ export interface WindowAggregateNode {
   readonly timeColumn: number;
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+  /**
+   * How long a window still takes late rows after it has closed, in ms (absent: 0). Each late row in
+   * that time revises the window's row with a -U/+U pair, so the output is a changelog (changelog.ts).
+   */
+  readonly allowedLatenessMs?: number;
 }
 
 /**
- * GROUP BY without a window: a continuously updated aggregate. Emits, for every key touched by a
- * batch, its new aggregate row (an upsert changelog, as ksqlDB tables do). Output: keys, then aggregates.
+ * GROUP BY without a window: a continuously updated aggregate, emitted as a changelog (changelog.ts):
+ * a group's first row is +I, and each change of it a -U (the row it had) and +U (the row it has now)
+ * pair; a batch that leaves a group's row as it was emits nothing for it. Output: keys, then aggregates.
  */
 export interface GroupAggregateNode {
   readonly kind: 'groupAggregate';
   readonly input: PlanNode;
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+  /**
+   * EMIT CHANGES EVERY: a group's changes are held and emitted together at most once per this many ms
+   * of the query's clock (one -U/+U pair for all of them). Absent: after every batch.
+   */
+  readonly emitEveryMs?: number;
 }
 
 /** The output columns of a plan node, in order: what a parent's column indexes refer to. */
@@ -124,9 +142,21 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
         ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
         ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
       ];
+    case 'windowTable':
+      return [...outputColumns(node.input), { name: 'window_start', type: 'TIMESTAMP' }, { name: 'window_end', type: 'TIMESTAMP' }];
+    case 'intervalJoin':
+    case 'windowJoin':
+      return [...outputColumns(node.left), ...outputColumns(node.right)];
     default:
       return unreachable(node, 'plan node', 'ValidationException');
   }
+}
+
+/** A node's inputs, in order: none for a source, one for most nodes, left then right for a join. */
+export function planInputs(node: PlanNode): readonly PlanNode[] {
+  if ('left' in node) return [node.left, node.right];
+  if ('input' in node) return [node.input];
+  return [];
 }
 
 /** Where a continuous query's rows go. */
@@ -144,14 +174,33 @@ export interface QueryPlan {
    * stream, as a JSON record describing it (see query/bad-record-sink.ts). Absent: they are only counted.
    */
   readonly badRecords?: { readonly stream: string };
+  /**
+   * `WITH (late_rows = 'stream')`: each row too late for every window it belongs to is also written to
+   * this stream, as a JSON record saying where it came from and why it was late (query/late-row-sink.ts).
+   * Absent: late rows are only counted.
+   */
+  readonly lateRows?: { readonly stream: string };
 }
 
-/** The stream a plan reads, found defensively: a stored plan may be one this version cannot build. */
+/** The stream a plan reads first (the leftmost source), found defensively: a stored plan may be one this version cannot build. */
 export function sourceStream(plan: QueryPlan): string {
-  let node: PlanNode | undefined = plan.root;
-  for (let depth = 0; node !== undefined && depth < 64; depth++) {
-    if (node.kind === 'source') return typeof node.stream === 'string' ? node.stream : '';
-    node = 'input' in node ? node.input : undefined;
-  }
-  return '';
+  return sourceStreams(plan)[0] ?? '';
+}
+
+/**
+ * The streams a plan reads, leftmost first, each once (a query that joins a stream with itself reads it
+ * twice), found defensively: a stored plan may be one this version cannot build.
+ */
+export function sourceStreams(plan: QueryPlan): string[] {
+  const streams: string[] = [];
+  const visit = (node: PlanNode | undefined, depth: number): void => {
+    if (node === undefined || node === null || typeof node !== 'object' || depth > 64) return;
+    if (node.kind === 'source') {
+      if (typeof node.stream === 'string' && !streams.includes(node.stream)) streams.push(node.stream);
+      return;
+    }
+    for (const input of planInputs(node)) visit(input, depth + 1);
+  };
+  visit(plan.root, 0);
+  return streams;
 }

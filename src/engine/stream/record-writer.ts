@@ -8,7 +8,7 @@ import type { Shard } from './shard.js';
 import { asInternalFailure, shardRateMessage, shardThroughputExceeded, type Account } from './stream-errors.js';
 import type { PutRecordInput, PutRecordResult, PutRecordsEntry } from './stream-store.js';
 import type { Stream } from './stream.js';
-import { validateSequenceNumberForOrdering } from './validation.js';
+import { checkSequenceNumberForOrdering, validateSequenceNumberForOrdering } from './validation.js';
 
 /** The records of one PutRecords call that go to one shard, appended as given with one arrival time. */
 interface ShardGroup {
@@ -29,7 +29,10 @@ export async function writeRecord(
   account: Account,
 ): Promise<PutRecordResult> {
   const explicit = validatePutRecord(record);
-  if (options?.sequenceNumberForOrdering !== undefined) validateSequenceNumberForOrdering(options.sequenceNumberForOrdering);
+  if (options?.sequenceNumberForOrdering !== undefined) {
+    validateSequenceNumberForOrdering(options.sequenceNumberForOrdering);
+    checkSequenceNumberForOrdering(options.sequenceNumberForOrdering, stream.name, account.accountId, now);
+  }
   const shard = explicit === undefined ? stream.router.route(record.partitionKey) : stream.router.routeHashKey(explicit);
   const size = record.data.length + record.partitionKey.length;
   if (throttling && !shard.writeLimiter!.admit(size, now)) {
@@ -37,15 +40,16 @@ export async function writeRecord(
     throw shardThroughputExceeded(account, stream.name, shard.shardId);
   }
   let offset: number;
+  const arrival = shard.arrivalTime(now);
   try {
-    offset = appendedOffset(await shard.append([record], shard.arrivalTime(now)), 0);
+    offset = appendedOffset(await shard.append([record], arrival), 0);
   } catch (e) {
     if (e instanceof ShardSealedError) throw e;
     throw asInternalFailure(e, `writing to ${shard.shardId} of stream ${stream.name}`);
   }
   shard.metrics.incomingRecords++;
   shard.metrics.incomingBytes += size;
-  return { shardId: shard.shardId, sequenceNumber: shard.putSequenceNumbers.at(offset) };
+  return { shardId: shard.shardId, sequenceNumber: shard.sequenceNumbers.at(offset, arrival) };
 }
 
 /** What PutRecords did with each record, and which records found their shard closed by another process. */
@@ -107,10 +111,10 @@ export async function writeRecords(
     groups.map(({ shard, batch, positions, bytes, arrival }) =>
       shard.append(batch, arrival).then(
         (appended) => {
-          const sequenceNumbers = shard.putSequenceNumbers;
+          const sequenceNumbers = shard.sequenceNumbers;
           const shardId = shard.shardId;
           for (let k = 0; k < positions.length; k++) {
-            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(appendedOffset(appended, k)) };
+            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(appendedOffset(appended, k), arrival) };
           }
           shard.metrics.incomingRecords += positions.length;
           shard.metrics.incomingBytes += bytes;

@@ -1,0 +1,23 @@
+// Which relations are changelogs (plan/changelog.ts): the result of a GROUP BY without a window, read
+// through any subqueries that filter or project it. An aggregate over one would count each -U as one more
+// row, so the analyzer refuses it where the aggregate is written.
+
+import type { LogicalInput } from './logical-plan.js';
+
+/** Whether rows read from `input` can be revised (a -U, +U or -D of an earlier row). */
+export function revisesRows(input: LogicalInput): boolean {
+  switch (input.kind) {
+    case 'scan':
+      return false;
+    // A window table adds bounds to each row it reads; interval and window joins take append-only inputs.
+    case 'windowTable':
+      return revisesRows(input.input);
+    case 'join':
+      return false;
+    case 'select':
+      break;
+  }
+  const aggregate = input.select.aggregate;
+  if (aggregate) return aggregate.window === undefined;
+  return revisesRows(input.select.input);
+}
