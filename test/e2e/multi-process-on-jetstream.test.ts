@@ -66,7 +66,9 @@ describe('two eddy serve processes on one JetStream cluster', () => {
   it('read through one what was put through the other, in order, with the same sequence numbers', async () => {
     const [a, b] = [eddies[0]!.kinesis, eddies[1]!.kinesis];
     await a.send(new CreateStreamCommand({ StreamName: 'shared', ShardCount: 2 }));
-    await waitUntilStreamExists({ client: b, maxWaitTime: 20 }, { StreamName: 'shared' });
+    // The process that took the call shows the stream CREATING for a while, as Kinesis does; the other
+    // sees it once it hears of it.
+    for (const client of [a, b]) await waitUntilStreamExists({ client, maxWaitTime: 20 }, { StreamName: 'shared' });
     const put = await a.send(
       new PutRecordsCommand({ StreamName: 'shared', Records: Array.from({ length: 50 }, (_, i) => ({ PartitionKey: 'one-key', Data: Buffer.from(`r${i}`) })) }),
     );
@@ -80,7 +82,7 @@ describe('two eddy serve processes on one JetStream cluster', () => {
   it('keep taking puts while the node leading a shard is killed, and lose no acknowledged record', async () => {
     const [a, b] = [eddies[0]!.kinesis, eddies[1]!.kinesis];
     await a.send(new CreateStreamCommand({ StreamName: 'durable', ShardCount: 1 }));
-    await waitUntilStreamExists({ client: b, maxWaitTime: 20 }, { StreamName: 'durable' });
+    for (const client of [a, b]) await waitUntilStreamExists({ client, maxWaitTime: 20 }, { StreamName: 'durable' });
 
     // The node leading the shard's stream is the one whose loss forces an election.
     const nc = await connect({ servers: cluster.urls.split(',') });
