@@ -13,6 +13,10 @@ import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
 import type { NatsStoreOptions } from './stream/nats/nats-store-connection.js';
 import type { OnDemandScalingOptions, ShardLimits, StreamStore } from './stream/stream-store.js';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { UserFunctions } from './udf/user-functions.js';
+import { EddyError } from './errors.js';
 
 export interface EngineOptions {
   /** Where streams, the catalog and delivery state live; omitted means everything is in memory. */
@@ -45,6 +49,11 @@ export interface EngineOptions {
   readonly connectorPollMs?: number;
   /** Functions on streams: the operator's handler directory and the limits of each invocation. */
   readonly functions?: Pick<FunctionManagerOptions, 'functionsDir' | 'memoryMb' | 'timeoutMs' | 'concurrency' | 'retry'>;
+  /**
+   * The directory user functions (CREATE FUNCTION … AS 'module.js') are loaded from, and only from;
+   * without it, CREATE FUNCTION is refused.
+   */
+  readonly udfDir?: string;
   readonly queries?: {
     /** A shard without records for this long stops holding the watermark back. */
     readonly idleTimeoutMs?: number;
@@ -77,6 +86,8 @@ export interface Engine {
   readonly leases: LeaseTable;
   /** Streams whose records come from, and go to, a system outside Eddy (a Kinesis stream elsewhere). */
   readonly connectors: ConnectorManager;
+  /** The directory of user functions; absent unless the engine was given one. */
+  readonly userFunctions: UserFunctions | undefined;
   readonly clock: Clock;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
@@ -152,12 +163,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     closers.push(() => connectors.close());
     await connectors.sync();
 
+    const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
     const queries = new QueryManager({
       store,
       catalog,
       clock,
       sinkTarget: (stream) => connectors.sinkFor(stream),
+      ...(userFunctions === undefined ? {} : { userFunctions }),
       ...(q.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: q.idleTimeoutMs }),
       ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
       ...(q.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: q.idleCheckIntervalMs }),
@@ -179,6 +192,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       functions,
       leases,
       connectors,
+      userFunctions,
       clock,
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),
@@ -211,4 +225,17 @@ async function dropOrphanSchemas(catalog: Catalog, store: StreamStore): Promise<
   for (const name of catalog.streamNames()) {
     if (!existing.has(name) && !name.startsWith(INTERNAL_STREAM_PREFIX)) await catalog.dropStream(name);
   }
+}
+
+/** The directory of user functions, which must exist; TypeScript modules work when `typescript` is installed. */
+async function openUserFunctions(dir: string): Promise<UserFunctions> {
+  const found = await stat(dir).catch(() => undefined);
+  if (!found?.isDirectory()) throw new EddyError('InvalidArgumentException', `User function directory ${dir} is not a directory.`);
+  let typescript: string | undefined;
+  try {
+    typescript = createRequire(import.meta.url).resolve('typescript/package.json');
+  } catch {
+    typescript = undefined;
+  }
+  return new UserFunctions({ dir, ...(typescript === undefined ? {} : { typescript }) });
 }
