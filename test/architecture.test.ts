@@ -82,6 +82,7 @@ const engineRanks: readonly (readonly string[])[] = [
   ['expr'],
   ['operators', 'catalog', 'udf'],
   ['query', 'delivery', 'functions', 'tables'],
+  ['connectors'],
   ['engine.ts'],
   ['index.ts'],
 ];

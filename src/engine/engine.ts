@@ -2,6 +2,7 @@
 // manager, starts them in dependency order, resumes what was persisted, and closes them in reverse.
 
 import { Catalog } from './catalog/catalog.js';
+import { ConnectorManager } from './connectors/connector-manager.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './delivery/index.js';
 import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 
 /** The folder of table files under the data directory, unless the server is told another. */
 export const TABLES_DIR = 'tables';
+import type { NatsStoreOptions } from './stream/nats/nats-store-connection.js';
 import type { OnDemandScalingOptions, ShardLimits, StreamStore } from './stream/stream-store.js';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -24,6 +26,11 @@ import { EddyError } from './errors.js';
 export interface EngineOptions {
   /** Where streams, the catalog and delivery state live; omitted means everything is in memory. */
   readonly dataDir?: string;
+  /**
+   * Keeps streams in a NATS JetStream cluster that several Eddy processes share (the data directory,
+   * if any, then holds only the rest).
+   */
+  readonly nats?: NatsStoreOptions;
   /** When records count as durable (default `always`); ignored in memory. */
   readonly fsync?: FsyncPolicy;
   /** Finer shard-log settings; `fsync` above wins over `log.fsync`. */
@@ -43,6 +50,8 @@ export interface EngineOptions {
    */
   readonly filesRoot?: string;
   readonly deliveryRetry?: RetryPolicy;
+  /** How long a connector that has read everything waits before asking its source again (default 1 s). */
+  readonly connectorPollMs?: number;
   /** Functions on streams: the operator's handler directory and the limits of each invocation. */
   readonly functions?: Pick<FunctionManagerOptions, 'functionsDir' | 'memoryMb' | 'timeoutMs' | 'concurrency' | 'retry'>;
   /**
@@ -89,6 +98,8 @@ export interface Engine {
   readonly leases: LeaseTable;
   /** The rows of the reference tables, as lookup joins read them. */
   readonly tables: ReferenceTables;
+  /** Streams whose records come from, and go to, a system outside Eddy (a Kinesis stream elsewhere). */
+  readonly connectors: ConnectorManager;
   /** The directory of user functions; absent unless the engine was given one. */
   readonly userFunctions: UserFunctions | undefined;
   readonly clock: Clock;
@@ -104,7 +115,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const store = await openStreamStore({
     clock,
     log,
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.nats !== undefined ? { nats: options.nats } : options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.shardLimits === undefined ? {} : { shardLimits: options.shardLimits }),
     ...(options.onDemandScaling === undefined ? {} : { onDemandScaling: options.onDemandScaling }),
     ...(options.region === undefined ? {} : { region: options.region }),
@@ -160,6 +171,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     const tables = new ReferenceTables({ clock, ...(tablesDir === undefined ? {} : { dir: tablesDir }), ...(options.tables?.maxRows === undefined ? {} : { maxRows: options.tables.maxRows }) });
     // A table whose file does not load now keeps its error (in its status) until it is refreshed.
     for (const table of catalog.listTables()) if (table.source.kind === 'file') await tables.load(table).catch(() => undefined);
+    const connectors = new ConnectorManager({
+      store,
+      catalog,
+      clock,
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.connectorPollMs === undefined ? {} : { pollMs: options.connectorPollMs }),
+    });
+    closers.push(() => connectors.close());
+    await connectors.sync();
 
     const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
@@ -168,6 +188,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       store,
       catalog,
       clock,
+      sinkTarget: (stream) => connectors.sinkFor(stream),
       ...(userFunctions === undefined ? {} : { userFunctions }),
       ...(q.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: q.idleTimeoutMs }),
       ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
@@ -190,6 +211,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       functions,
       leases,
       tables,
+      connectors,
       userFunctions,
       clock,
       resumedQueries,

@@ -1,7 +1,7 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
 import { unreachable } from '../engine/errors.js';
-import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type ConnectorConfig, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
 import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
@@ -25,7 +25,10 @@ import { QueryOptions } from './query-options.js';
 
 type WithoutText<T> = T extends unknown ? Omit<T, 'sql' | 'span'> : never;
 
-const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
+const OPTION_KEYS = ['shards', 'replicas', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter', 'connector', 'stream', 'region', 'endpoint'] as const;
+/** Options that say where a connector stream's records live; each takes a string. */
+const CONNECTOR_KEYS = ['connector', 'stream', 'region', 'endpoint'] as const;
+type ConnectorKey = (typeof CONNECTOR_KEYS)[number];
 
 const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
@@ -59,7 +62,7 @@ export class StatementCompiler {
         }
         // A kinesis or filesystem table without a key is a stream: DROP TABLE drops it (and its files' delivery stream).
         const stream = tables.find(statement.name) ? undefined : this.findStream(statement.name);
-        if (stream?.connector !== undefined) return [{ ...this.dropStream(stream.name, statement.ifExists), ...text }];
+        if (stream?.declaredAs !== undefined) return [{ ...this.dropStream(stream.name, statement.ifExists), ...text }];
         return [{ ...tables.compile(statement), ...text }];
       }
       case 'refreshTable':
@@ -172,7 +175,7 @@ export class StatementCompiler {
     if (this.catalog.table(name)) fail('StreamExists', `'${name}' is a table; a stream needs a name no table has`, statement.name.span);
     const { primaryKey: _key, ...columnsAndOptions } = statement;
     const create = this.createStream({ ...columnsAndOptions, kind: 'createStream', options: table.options }, undefined);
-    const schema: StreamSchema = { ...create.schema, connector: table.connector };
+    const schema: StreamSchema = { ...create.schema, declaredAs: table.connector };
     if (!statement.ifNotExists || !this.catalog.stream(create.name)) this.catalog.create(schema);
     return { ...create, schema, ...(table.files ? { files: table.files } : {}) };
   }
@@ -186,7 +189,7 @@ export class StatementCompiler {
 
   /** DROP STREAM, or DROP TABLE of a kinesis or filesystem table (a filesystem one with its delivery stream). */
   private dropStream(name: string, ifExists: boolean): WithoutText<CompiledStatement> {
-    const files = this.catalog.stream(name)?.connector === 'filesystem';
+    const files = this.catalog.stream(name)?.declaredAs === 'filesystem';
     this.catalog.drop(name);
     return { kind: 'dropStream', name, ifExists, ...(files ? { deliveryStream: name } : {}) };
   }
@@ -321,7 +324,8 @@ export class StatementCompiler {
       }
       watermark = { column: column.name, delayMs: this.watermarkDelay(wm.expr, column.name) };
     }
-    const schema: StreamSchema = { name, columns, format, ...(watermark ? { watermark } : {}), ...(computed.length > 0 ? { computed } : {}) };
+    const connector = this.connector(options.connector);
+    const schema: StreamSchema = { name, columns, format, ...(watermark ? { watermark } : {}), ...(computed.length > 0 ? { computed } : {}), ...(connector ? { connector } : {}) };
     return {
       kind: 'createStream',
       name,
@@ -329,7 +333,7 @@ export class StatementCompiler {
       columns,
       ...(watermark ? { watermark } : {}),
       format,
-      options: options.shards !== undefined ? { shards: options.shards } : {},
+      options: { ...(options.shards !== undefined ? { shards: options.shards } : {}), ...(options.replicas !== undefined ? { replicas: options.replicas } : {}) },
       schema,
       sql: '',
       span: statement.span,
@@ -348,13 +352,19 @@ export class StatementCompiler {
     this.fail('InvalidStatement', `Unsupported watermark expression: ${usage}`, expr.span);
   }
 
-  private options(entries: readonly OptionEntry[]): { shards?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } {
-    const out: { shards?: number; format?: { value: string; entry: OptionEntry }; delimiter?: { value: string; entry: OptionEntry } } = {};
+  private options(entries: readonly OptionEntry[]): {
+    shards?: number;
+    replicas?: number;
+    format?: { value: string; entry: OptionEntry };
+    delimiter?: { value: string; entry: OptionEntry };
+    connector?: Partial<Record<ConnectorKey, { value: string; entry: OptionEntry }>>;
+  } {
+    const out: ReturnType<StatementCompiler['options']> = {};
     const seen = new Set<string>();
     for (const entry of entries) {
       if (!(OPTION_KEYS as readonly string[]).includes(entry.key)) {
         const suggestion = closest(entry.key, OPTION_KEYS);
-        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, format, csv.field-delimiter)`, entry.span);
+        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, replicas, format, csv.field-delimiter, connector, stream, region, endpoint)`, entry.span);
       }
       const key = entry.key === 'csv.delimiter' || entry.key === 'delimiter' ? 'csv.field-delimiter' : entry.key;
       if (seen.has(key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
@@ -365,6 +375,20 @@ export class StatementCompiler {
             this.fail('InvalidOption', `shards must be a whole number from 1 to 10000, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
           }
           out.shards = entry.value;
+          break;
+        case 'replicas':
+          // Copies of each shard in a NATS JetStream cluster (its replication factor); ignored on local disk.
+          if (typeof entry.value !== 'number' || !Number.isInteger(entry.value) || entry.value < 1 || entry.value > 5) {
+            this.fail('InvalidOption', `replicas must be a whole number from 1 to 5, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+          }
+          out.replicas = entry.value;
+          break;
+        case 'connector':
+        case 'stream':
+        case 'region':
+        case 'endpoint':
+          if (typeof entry.value !== 'string' || entry.value === '') this.fail('InvalidOption', `${key} must be a string, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
+          out.connector = { ...out.connector, [key]: { value: entry.value, entry } };
           break;
         case 'format': {
           const value = typeof entry.value === 'string' ? entry.value.toLowerCase() : '';
@@ -382,6 +406,28 @@ export class StatementCompiler {
       }
     }
     return out;
+  }
+
+  /** `connector = 'kinesis', stream = '…', region = '…' [, endpoint = '…']`: where the records live. */
+  private connector(given: ReturnType<StatementCompiler['options']>['connector']): ConnectorConfig | undefined {
+    if (given === undefined) return undefined;
+    const kind = given.connector;
+    if (kind === undefined) {
+      const first = Object.values(given)[0]!;
+      this.fail('InvalidOption', `${first.entry.key} only applies to a stream with a connector: add connector = 'kinesis'`, first.entry.span);
+    }
+    if (kind.value.toLowerCase() !== 'kinesis') this.fail('InvalidOption', `connector must be 'kinesis', got ${JSON.stringify(kind.value)}`, kind.entry.valueSpan);
+    if (given.stream === undefined) this.fail('InvalidOption', "connector = 'kinesis' needs stream = '<the Kinesis stream>'", kind.entry.span);
+    if (given.region === undefined) this.fail('InvalidOption', "connector = 'kinesis' needs region = '<its AWS region>', such as 'eu-west-1'", kind.entry.span);
+    if (given.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(given.endpoint.value)) {
+      this.fail('InvalidOption', `endpoint must be an http:// or https:// URL, got ${JSON.stringify(given.endpoint.value)}`, given.endpoint.entry.valueSpan);
+    }
+    return {
+      kind: 'kinesis',
+      stream: given.stream.value,
+      region: given.region.value,
+      ...(given.endpoint === undefined ? {} : { endpoint: given.endpoint.value }),
+    };
   }
 
   /** The record format of a stream or table: its kind, the columns' PATHs, the CSV delimiter. */

@@ -23,7 +23,7 @@ export interface CreateStreamStatement extends StatementText {
   readonly watermark?: { readonly column: string; readonly delayMs: number };
   readonly format: RecordFormat;
   /** WITH options other than the format ones; absent members take the engine's defaults. */
-  readonly options: { readonly shards?: number };
+  readonly options: { readonly shards?: number; readonly replicas?: number };
   readonly schema: StreamSchema;
   /**
    * CREATE TABLE … WITH ('connector' = 'filesystem'): a delivery stream of the table's name writes the

@@ -30,6 +30,8 @@ export interface StatementExecutorDeps {
   readonly queries: QueryManager;
   /** The engine's reference tables, which CREATE TABLE and ALTER TABLE … REFRESH load. */
   readonly tables?: ReferenceTables;
+  /** Starts and stops the sources of streams declared with a connector as the catalog changes. */
+  readonly connectors?: { sync(): Promise<void> };
   /**
    * Told of a SELECT's id before it starts, and again when it could not start or is deleted: the HTTP API
    * keeps a new SELECT's first rows for its first WebSocket subscriber this way.
@@ -186,11 +188,14 @@ export class StatementExecutor {
               throw e;
             }
           }
+          if (statement.schema.connector) await this.deps.connectors?.sync();
           return { kind: 'createStream', sql, stream: name, action: 'attached', message: `Schema attached to the existing stream '${name}'${statement.files ? `; delivery stream '${name}' writes its records to files` : ''}` };
         }
         const shards = statement.options.shards ?? DEFAULT_SHARDS;
-        await store.createStream(name, { shardCount: shards });
+        await store.createStream(name, { shardCount: shards, ...(statement.options.replicas !== undefined ? { replicas: statement.options.replicas } : {}) });
         await catalog.putStream(statement.schema);
+        // A stream with a connector starts mirroring the Kinesis stream it names.
+        if (statement.schema.connector) await this.deps.connectors?.sync();
         const created = `Stream '${name}' created with ${shards} shard${shards === 1 ? '' : 's'}`;
         if (!statement.files) return { kind: 'createStream', sql, stream: name, action: 'created', message: created };
         try {
@@ -218,7 +223,9 @@ export class StatementExecutor {
           });
         }
         if (exists) await store.deleteStream(name);
+        const hadConnector = catalog.stream(name)?.connector !== undefined;
         await catalog.dropStream(name);
+        if (hadConnector) await this.deps.connectors?.sync();
         return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped${statement.deliveryStream !== undefined ? ', with its delivery stream' : ''}` };
       }
       case 'createSinkTable': {

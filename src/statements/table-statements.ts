@@ -85,7 +85,7 @@ export async function runTableStatement(statement: TableStatement, deps: TableSt
               error: status?.error ?? null,
             };
           }),
-          ...catalog.listStreams().flatMap((t) => (t.connector === undefined ? [] : [{ name: t.name, kind: t.connector, columns: columnsText(t.columns), ...none, source: `stream ${t.name}` }])),
+          ...catalog.listStreams().flatMap((t) => (t.declaredAs === undefined ? [] : [{ name: t.name, kind: t.declaredAs, columns: columnsText(t.columns), ...none, source: `stream ${t.name}` }])),
           ...catalog.listSinkTables().map((t) => ({ name: t.name, kind: t.connector, columns: columnsText(t.columns), ...none })),
         ].sort((a, b) => a.name.localeCompare(b.name)),
       };

@@ -96,7 +96,7 @@ describe('eddy repair', () => {
     const store = await openStreamStore({ dataDir, shardLimits: false });
     try {
       expect(store.damagedShards()).toEqual([]);
-      const read = await store.getRecords(store.getShardIterator('orders', SHARD, { type: 'TRIM_HORIZON' }));
+      const read = await store.getRecords(await store.getShardIterator('orders', SHARD, { type: 'TRIM_HORIZON' }));
       expect(read.records.map((r) => r.sequenceNumber)).toEqual(acknowledged.filter((_, i) => i !== 100));
       const put = await store.putRecord('orders', { partitionKey: 'k', data: Buffer.from('order 200;') });
       expect(acknowledged.every((seq) => BigInt(put.sequenceNumber) > BigInt(seq))).toBe(true);

@@ -146,7 +146,7 @@ describe('eddy put-records against a throttling stream', () => {
     expect(answer.Records.every((r: { SequenceNumber?: string }) => r.SequenceNumber !== undefined)).toBe(true);
     expect(put.stderr).toMatch(/^Sent \d+ records again after the stream throttled them \(ProvisionedThroughputExceededException: each shard takes 1,000 records or 1 MiB a second\), in up to \d+ retries per batch; 0 failed in the end\.\n$/);
     const stored = throttled.store.openCursor('slow', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
-    const read = stored.read({ maxRecords: 1000 });
+    const read = await stored.read({ maxRecords: 1000 });
     stored.close();
     expect(read.records.map((r) => Buffer.from(r.data).toString())).toEqual(lines(0, 300).trimEnd().split('\n'));
   });

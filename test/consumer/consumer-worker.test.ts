@@ -81,7 +81,9 @@ describe('ConsumerWorker', () => {
     for (let i = 0; i < 300; i++) await producer.add(`user-${i % 5}`, Buffer.from(`${i % 5}:${i}`));
     await producer.flush();
     // 300 user records in a handful of Kinesis records.
-    const stored = engine.store.describeStream('packed').shards.map((s) => engine.store.openCursor('packed', s.shardId, { type: 'TRIM_HORIZON' }).read().records.length);
+    const stored = await Promise.all(
+      engine.store.describeStream('packed').shards.map(async (s) => (await engine.store.openCursor('packed', s.shardId, { type: 'TRIM_HORIZON' }).read()).records.length),
+    );
     expect(stored.reduce((a, b) => a + b, 0)).toBeLessThan(10);
 
     const seen: { shardId: string; record: ConsumerRecord }[] = [];

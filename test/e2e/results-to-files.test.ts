@@ -79,7 +79,7 @@ describe('results to files', () => {
         const cursor = eddy.engine.store.openCursor('minute_totals', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
         let written = 0;
         while (written < expected.length) {
-          written += cursor.read().records.length;
+          written += (await cursor.read()).records.length;
           if (written < expected.length) await cursor.waitForRecords();
         }
         cursor.close();

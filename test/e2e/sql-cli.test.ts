@@ -219,14 +219,14 @@ describe('eddy sql', () => {
     ]);
     await warned;
     expect(run.output().stderr).toMatch(new RegExp(`\\nWarning: query ${run.queryId}: 1 record could not be decoded and was skipped; the last: record \\d+ in shard ${bad}: .*points.*\\n`));
-    const copied = () => {
+    const copied = async () => {
       const cursor = eddy.engine.store.openCursor('scores_bad', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
-      const records = cursor.read({ maxRecords: 10 }).records.map((r) => JSON.parse(Buffer.from(r.data).toString()) as Record<string, unknown>);
+      const records = (await cursor.read({ maxRecords: 10 })).records.map((r) => JSON.parse(Buffer.from(r.data).toString()) as Record<string, unknown>);
       cursor.close();
       return records;
     };
-    await expect.poll(() => copied().length).toBe(1);
-    expect(copied()[0]).toMatchObject({ query: run.queryId, stream: 'scores', shardId: bad, text: '{"player":"bob","points":2.7,"ts":"2024-06-01T10:00:01Z"}' });
+    await expect.poll(async () => (await copied()).length).toBe(1);
+    expect((await copied())[0]).toMatchObject({ query: run.queryId, stream: 'scores', shardId: bad, text: '{"player":"bob","points":2.7,"ts":"2024-06-01T10:00:01Z"}' });
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
   });

@@ -36,7 +36,7 @@ const open = async (): Promise<Engine> => (engine = await createEngine({ dataDir
 async function recordsOf(e: Engine, stream: string): Promise<string[]> {
   const out: string[] = [];
   for (const shard of e.store.describeStream(stream).shards) {
-    const iterator = e.store.getShardIterator(stream, shard.shardId, { type: 'TRIM_HORIZON' });
+    const iterator = await e.store.getShardIterator(stream, shard.shardId, { type: 'TRIM_HORIZON' });
     for (const r of (await e.store.getRecords(iterator)).records) out.push(Buffer.from(r.data).toString());
   }
   return out;

@@ -319,7 +319,7 @@ describe('fuzzing the APIs', () => {
     await start();
     const got: string[] = [];
     for (const shard of (await engine.store.describeStream(SENTINEL)).shards) {
-      let iterator: string | null = engine.store.getShardIterator(SENTINEL, shard.shardId, { type: 'TRIM_HORIZON' });
+      let iterator: string | null = await engine.store.getShardIterator(SENTINEL, shard.shardId, { type: 'TRIM_HORIZON' });
       while (iterator !== null) {
         const page = await engine.store.getRecords(iterator, 10_000);
         for (const r of page.records) got.push(Buffer.from(r.data).toString('utf8'));

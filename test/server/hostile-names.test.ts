@@ -218,7 +218,7 @@ async function expectIntact(eddy: Eddy): Promise<void> {
   const internal = eddy.engine.store.describeStream('__firehose_keep-delivery');
   const held: string[] = [];
   for (const shard of internal.shards) {
-    const iterator = eddy.engine.store.getShardIterator(internal.streamName, shard.shardId, { type: 'TRIM_HORIZON' });
+    const iterator = await eddy.engine.store.getShardIterator(internal.streamName, shard.shardId, { type: 'TRIM_HORIZON' });
     for (const r of (await eddy.engine.store.getRecords(iterator)).records) held.push(Buffer.from(r.data).toString());
   }
   expect(held).toEqual(['kept']);

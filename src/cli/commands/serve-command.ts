@@ -47,6 +47,14 @@ export const serveCommand: Command = {
     { name: 'data-dir', type: 'string', description: 'Where streams are stored.', defaultText: './eddy-data', placeholder: 'path' },
     { name: 'in-memory', type: 'boolean', description: 'Keep streams in memory only (lost on exit).' },
     {
+      name: 'store',
+      type: 'string',
+      description:
+        'Keep streams in a NATS JetStream cluster (nats://host:4222[,nats://host2:4222…]) that several eddy serve processes share; the data directory keeps the rest.',
+      placeholder: 'url',
+    },
+    { name: 'replicas', type: 'integer', description: 'With --store: copies of each shard a stream keeps unless it says otherwise.', defaultText: '3 on a cluster, else 1', placeholder: 'n' },
+    {
       name: 'files-root',
       type: 'string',
       description: 'Where Firehose delivery writes files: bucket arn:aws:s3:::<bucket> is <files-root>/<bucket>/.',
@@ -136,6 +144,11 @@ export const serveCommand: Command = {
     const maxTableRows = values['max-table-rows'] as number | undefined;
     if (maxTableRows !== undefined && maxTableRows < 1) throw new UsageError(`argument --max-table-rows: ${maxTableRows} must be at least 1`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
+    const storeUrl = values.store as string | undefined;
+    if (storeUrl !== undefined && !/^(nats|tls):\/\//.test(storeUrl)) throw new UsageError(`argument --store: ${storeUrl} is not a nats:// URL`);
+    const replicas = values.replicas as number | undefined;
+    if (replicas !== undefined && (replicas < 1 || replicas > 5)) throw new UsageError(`argument --replicas: ${replicas} must be between 1 and 5`);
+    if (replicas !== undefined && storeUrl === undefined) throw new UsageError('--replicas needs --store');
     const shardLimit = values['shard-limit'] as number | undefined;
     if (shardLimit !== undefined && shardLimit < 1) throw new UsageError(`argument --shard-limit: ${shardLimit} must be at least 1`);
     const streamTransitions: Record<string, number> = {};
@@ -202,9 +215,16 @@ export const serveCommand: Command = {
     const allowedOrigins = list('allowed-origins');
     const tls = tlsCert !== undefined && tlsKey !== undefined ? (await import('../../server/tls-options.js')).loadTlsCredentials({ certFile: resolve(tlsCert), keyFile: resolve(tlsKey) }) : undefined;
     // Loaded here so the other commands start without the server and engine.
-    const [{ createEngine }, { buildEddyApp }] = await Promise.all([import('../../engine/index.js'), import('../../server/eddy-app.js')]);
+    const [{ createEngine, parseNatsServers }, { buildEddyApp }] = await Promise.all([import('../../engine/index.js'), import('../../server/eddy-app.js')]);
+    let nats: { servers: string[]; replicas?: number } | undefined;
+    try {
+      nats = storeUrl === undefined ? undefined : { servers: parseNatsServers(storeUrl), ...(replicas !== undefined ? { replicas } : {}) };
+    } catch (e) {
+      throw new UsageError(`argument --store: ${(e as Error).message}`);
+    }
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
+      ...(nats !== undefined ? { nats } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(udfDir !== undefined ? { udfDir } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
@@ -251,9 +271,11 @@ export const serveCommand: Command = {
     const actualPort = typeof address === 'object' && address !== null ? address.port : port;
     const shownHost = host.includes(':') ? `[${host}]` : host;
     const storage =
-      dataDir !== undefined
-        ? `Streams are stored in ${dataDir} (fsync ${fsync}).`
-        : 'Streams are kept in memory only (lost on exit).';
+      nats !== undefined
+        ? `Streams are stored in the NATS JetStream cluster at ${nats.servers.join(',')}.`
+        : dataDir !== undefined
+          ? `Streams are stored in ${dataDir} (fsync ${fsync}).`
+          : 'Streams are kept in memory only (lost on exit).';
     const files = delivery
       ? `Firehose delivers files under ${delivery.root}.`
       : 'Firehose delivery is off: it needs --files-root (or --data-dir) to write files to.';

@@ -243,7 +243,7 @@ export class DeliveryRunner {
       if (this.stopping && !this.flushOnStop) throw new StoppedError();
       let result;
       try {
-        result = s.cursor.read(READ_LIMIT);
+        result = await s.cursor.read(READ_LIMIT);
       } catch (e) {
         const failure = { code: isEddyError(e) ? e.code : 'InternalFailure', message: `Source stream '${this.sourceStream}': ${(e as Error).message}`, at: this.o.clock.now() };
         if (isEddyError(e) && e.fault === 'external') {

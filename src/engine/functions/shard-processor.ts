@@ -80,6 +80,7 @@ export class ShardProcessor {
   private endOfShard = false;
   private stopping = false;
   private wake: (() => void) | undefined;
+  private poked = false;
   private readonly capacity: number;
   /** Record bytes read but not yet in a batch, over all lanes: reading pauses above 2 × lanes × 6 MB. */
   private bufferedBytes = 0;
@@ -117,6 +118,9 @@ export class ShardProcessor {
 
   /** Wakes the loop (a manual clock moved, a batching window or tumbling window may have passed). */
   poke(): void {
+    // Remembered when the loop is not waiting (it may be reading, which waits on the network where the
+    // store is shared), so the next wait returns at once instead of missing it.
+    this.poked = true;
     this.wake?.();
   }
 
@@ -132,10 +136,10 @@ export class ShardProcessor {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      this.fill();
+      await this.fill();
       this.dispatch();
       // Reading the next batch now overlaps it with the handler's work on the one just sent.
-      this.fill();
+      await this.fill();
       if (this.endOfShard && this.queued() === 0 && this.tasks.size === 0 && this.window === undefined) {
         this.position = { end: true };
         this.ctx.progressed();
@@ -149,12 +153,12 @@ export class ShardProcessor {
     return this.base + this.seqs.length - this.head;
   }
 
-  private fill(): void {
+  private async fill(): Promise<void> {
     if (this.endOfShard) return;
     const room = this.capacity - (this.base + this.seqs.length - this.head);
     const roomBytes = this.capacityBytes - this.bufferedBytes;
     if (room <= 0 || roomBytes <= 0) return;
-    const read = this.cursor.read({ maxRecords: Math.min(room, 10_000), maxBytes: roomBytes });
+    const read = await this.cursor.read({ maxRecords: Math.min(room, 10_000), maxBytes: roomBytes });
     if (read.endOfShard) this.endOfShard = true;
     if (read.records.length === 0) return;
     const expanded = expandAggregates(read.records);
@@ -237,6 +241,10 @@ export class ShardProcessor {
   }
 
   private async waitForWork(): Promise<void> {
+    if (this.poked) {
+      this.poked = false;
+      return;
+    }
     const m = this.ctx.mapping;
     const now = this.ctx.clock.now();
     let deadline = Infinity;
@@ -256,6 +264,7 @@ export class ShardProcessor {
       controller.abort();
       if (timer) clearTimeout(timer);
       this.wake = undefined;
+      this.poked = false;
     }
   }
 

@@ -4,6 +4,7 @@
 export type { DataType, Expr } from './expr.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
 export type { ColumnSchema, ComputedColumn, RecordFormat, StreamSchema } from './schema.js';
+export type { ConnectorConfig, KinesisConnectorConfig } from './connector.js';
 export { GROUPING_SET_COLUMN, MAX_GROUPING_SETS, outputColumns, planInputs, planTables, sourceStream, sourceStreams } from './plan.js';
 export { MAX_JOIN_INTERVAL_MS } from './join.js';
 export type { IntervalJoinNode, JoinInputs, JoinType, LookupJoinNode, RegularJoinNode, TemporalJoinNode, TwoInputNode, WindowJoinNode } from './join.js';

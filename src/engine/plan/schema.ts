@@ -1,6 +1,7 @@
 // Column and stream schemas: what CREATE STREAM declares, what the catalog persists, and the system
 // columns every stream has after its declared ones.
 
+import type { ConnectorConfig } from './connector.js';
 import type { DataType, Expr } from './expr.js';
 
 export interface ColumnSchema {
@@ -42,13 +43,15 @@ export interface StreamSchema {
   readonly format: RecordFormat;
   /** `WATERMARK FOR column AS column - INTERVAL …`: the event-time column and the allowed lateness. */
   readonly watermark?: { readonly column: string; readonly delayMs: number };
+  /** The system outside Eddy the stream's records come from and INSERT INTO writes to (`WITH (connector = …)`). */
+  readonly connector?: ConnectorConfig;
   /** Columns computed from the others (`col AS expr`), which records do not hold; absent when none are. */
   readonly computed?: readonly ComputedColumn[];
   /**
    * Declared by CREATE TABLE … WITH ('connector' = …): 'filesystem' has a delivery stream of the same name
    * writing the stream's records to files, which DROP TABLE deletes with it. Absent for CREATE STREAM.
    */
-  readonly connector?: 'kinesis' | 'filesystem';
+  readonly declaredAs?: 'kinesis' | 'filesystem';
 }
 
 /**

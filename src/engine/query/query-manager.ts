@@ -20,10 +20,13 @@ import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { QueryInfo, QueryStatus } from './running-query.js';
 import type { LookupTables } from '../operators/lookup-join.js';
+import type { PutTarget } from './stream-sink.js';
 import type { UserFunctions } from '../udf/user-functions.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
+  /** Where INSERT INTO a stream with a connector writes (default: the store). */
+  readonly sinkTarget?: (stream: string) => PutTarget | undefined;
   /** Where query definitions and checkpoints persist; without one they live only in memory. */
   readonly catalog?: Catalog;
   readonly clock?: Clock;
@@ -249,6 +252,7 @@ export class QueryManager {
     const o = this.options;
     const query = new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {
       store: o.store,
+      ...(o.sinkTarget === undefined ? {} : { sinkTarget: o.sinkTarget }),
       clock: this.clock,
       results: this.results,
       scheduler: this.scheduler,

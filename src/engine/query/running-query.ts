@@ -22,7 +22,7 @@ import { formatTimestamp } from '../batch/timestamp.js';
 import { Pipeline, type BadRecord } from './pipeline.js';
 import { resultShape, type ResultShape } from './result-shape.js';
 import type { ResultHub } from './result-hub.js';
-import { StreamSink } from './stream-sink.js';
+import { StreamSink, type PutTarget } from './stream-sink.js';
 import { LateRowSink } from './late-row-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
 import { DecodeWarnings } from './decode-warnings.js';
@@ -84,6 +84,8 @@ export interface ShardStatus {
 
 export interface RunningQueryOptions {
   readonly store: StreamStore;
+  /** Where INSERT INTO a stream with a connector writes (default: the store). */
+  readonly sinkTarget?: (stream: string) => PutTarget | undefined;
   readonly clock: Clock;
   readonly results: ResultHub;
   readonly idleTimeoutMs?: number;
@@ -135,6 +137,8 @@ export class RunningQuery {
   private readonly readers: readonly SourceReader[];
   private readonly abort = new AbortController();
   private wakeUp: (() => void) | undefined;
+  /** Set by a wake that came while the loop was not waiting (reading, which may wait on the network). */
+  private woken = false;
   private loop: Promise<void> | undefined;
   /** The watermark each source last passed to the pipeline. */
   private readonly lastWatermarks: number[];
@@ -177,7 +181,7 @@ export class RunningQuery {
     const sink = plan.sink;
     if (sink.kind === 'stream') {
       if (this.readers.some((r) => r.stream === sink.stream)) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
-      this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys);
+      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys);
     }
     if (plan.lateRows) this.lateRowSink = new LateRowSink(options.store, plan.lateRows.stream, this.stream);
     if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
@@ -203,7 +207,7 @@ export class RunningQuery {
   /** Stops reading; resolves once the loop has ended (with a final checkpoint when it ended cleanly). */
   async stop(): Promise<void> {
     this.abort.abort();
-    this.wakeUp?.();
+    this.wake();
     await this.loop;
     await this.checkpointWrite;
     if (this.state === 'running') {
@@ -217,7 +221,7 @@ export class RunningQuery {
 
   /** Wakes a waiting query so it re-reads the clock (idle shards) and its shards. */
   poke(): void {
-    this.wakeUp?.();
+    this.wake();
   }
 
   get running(): boolean {
@@ -279,13 +283,13 @@ export class RunningQuery {
       () => {
         this.checkpointWrite = undefined;
         // Checkpoints that fell due meanwhile were skipped; an idle loop wakes to take the next one.
-        if (this.progress !== progress && this.checkpointDue()) this.wakeUp?.();
+        if (this.progress !== progress && this.checkpointDue()) this.wake();
       },
       (e: unknown) => {
         this.checkpointWrite = undefined;
         this.fail(e, false);
         this.abort.abort();
-        this.wakeUp?.();
+        this.wake();
       },
     );
   }
@@ -302,7 +306,7 @@ export class RunningQuery {
       if (e.type === 'deleted') this.abortWith(`stream '${e.streamName}' was deleted`);
       else if (e.type === 'resharded') {
         for (const r of readers) r.rediscover = true;
-        this.wakeUp?.();
+        this.wake();
       }
     });
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -312,7 +316,9 @@ export class RunningQuery {
         let read = 0;
         let finished = false;
         for (const r of this.readers) {
-          const step = r.step(batchSize, this.budget);
+          const step = await r.step(batchSize, this.budget);
+          // A read may wait on the network (a shared store), and the query may be stopped meanwhile.
+          if (this.abort.signal.aborted) break;
           read += step.read;
           finished ||= step.finished;
         }
@@ -396,7 +402,16 @@ export class RunningQuery {
     else results.publish(this.id, rows);
   }
 
+  private wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
   private async waitForWork(): Promise<void> {
+    if (this.woken || this.abort.signal.aborted) {
+      this.woken = false;
+      return;
+    }
     const waits = new AbortController();
     const stop = (): void => waits.abort();
     this.abort.signal.addEventListener('abort', stop);
@@ -414,6 +429,7 @@ export class RunningQuery {
       ]);
     } finally {
       this.wakeUp = undefined;
+      this.woken = false;
       clearTimeout(timer);
       waits.abort();
       this.abort.signal.removeEventListener('abort', stop);
@@ -423,7 +439,7 @@ export class RunningQuery {
   private abortWith(message: string): void {
     this.fail(new EddyError('ResourceNotFoundException', message));
     this.abort.abort();
-    this.wakeUp?.();
+    this.wake();
   }
 
   /** `ownMaking`: false for a failure from outside, which a later run might not meet. */

@@ -73,7 +73,7 @@ export class SourceReader {
    * Reads up to `batchSize` records from each shard into the pipeline, each batch within the CPU budget;
    * returns how many were read and whether a shard was read to its end (closed by a reshard).
    */
-  step(batchSize: number, budget: CpuBudget): { read: number; finished: boolean } {
+  async step(batchSize: number, budget: CpuBudget): Promise<{ read: number; finished: boolean }> {
     if (this.rediscover) {
       this.rediscover = false;
       this.discover();
@@ -81,7 +81,9 @@ export class SourceReader {
     let read = 0;
     let finished = false;
     for (const [shardId, shard] of this.active) {
-      const result = shard.cursor.read({ maxRecords: batchSize });
+      const result = await shard.cursor.read({ maxRecords: batchSize });
+      // The shard may have been let go while the read waited on the network (a shared store).
+      if (!this.active.has(shardId)) continue;
       shard.lagMs = result.millisBehindLatest;
       if (result.records.length > 0) {
         const records = result.records;

@@ -4,13 +4,17 @@
 // change of one result lands on one shard, in order, and a reader sees each -U just before its +U.
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../batch/rows.js';
-import type { PutRecordInput, StreamStore } from '../stream/stream-store.js';
+import type { PutRecordInput, PutRecordsEntry } from '../stream/stream-store.js';
 import { EddyError } from '../errors.js';
 
 /** PutRecords accepts at most this many records per call. */
 const MAX_RECORDS_PER_PUT = 500;
 const MAX_ATTEMPTS = 8;
 
+/** Where a sink's records go: the stream store, or a connector's other system (see engine/connectors/). */
+export interface PutTarget {
+  putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]>;
+}
 /** The partition key of a changelog's rows when they have no key columns: one shard keeps them in order. */
 export const CHANGELOG_PARTITION_KEY = 'changelog';
 
@@ -22,7 +26,7 @@ export class StreamSink {
    * all selected); absent for append-only results.
    */
   constructor(
-    private readonly store: StreamStore,
+    private readonly store: PutTarget,
     readonly stream: string,
     private readonly partitionKeyColumn: string | undefined,
     private readonly changelogKeys?: readonly string[],
@@ -57,7 +61,7 @@ export class StreamSink {
  * Puts records a query writes (results, bad records), retrying those a shard refused (throttling) with
  * backoff; what is still refused after a few attempts fails the query. At most 500 records.
  */
-export async function putWithRetries(store: StreamStore, stream: string, records: PutRecordInput[], what: string): Promise<void> {
+export async function putWithRetries(store: PutTarget, stream: string, records: PutRecordInput[], what: string): Promise<void> {
   let pending = records;
   for (let attempt = 0; pending.length > 0; attempt++) {
     const results = await store.putRecords(stream, pending);

@@ -5,7 +5,7 @@ import { parseSequenceNumber, sequenceNumberAtOffset } from './sequence-number.j
 import type { ShardCursor, StreamRecord, StreamStore } from './stream-store.js';
 
 /** Up to `limit` of the shard's newest retained records, newest first. */
-export function latestRecords(store: StreamStore, streamName: string, shardId: string, limit: number): StreamRecord[] {
+export async function latestRecords(store: StreamStore, streamName: string, shardId: string, limit: number): Promise<StreamRecord[]> {
   const end = store.openCursor(streamName, shardId, { type: 'LATEST' });
   const last = end.continuationSequenceNumber;
   end.close();
@@ -15,7 +15,7 @@ export function latestRecords(store: StreamStore, streamName: string, shardId: s
   if (first === undefined) return [];
   const cursor = store.openCursor(streamName, shardId, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: first });
   try {
-    return readThrough(cursor, position.offset, limit).reverse();
+    return (await readThrough(cursor, position.offset, limit)).reverse();
   } finally {
     cursor.close();
   }
@@ -24,10 +24,10 @@ export function latestRecords(store: StreamStore, streamName: string, shardId: s
 const offsetOf = (r: StreamRecord): number => parseSequenceNumber(r.sequenceNumber)?.offset ?? Number.POSITIVE_INFINITY;
 
 /** Reads up to and including offset `last`; a read may stop short at its byte limit, so it reads on. */
-function readThrough(cursor: ShardCursor, last: number, limit: number): StreamRecord[] {
+async function readThrough(cursor: ShardCursor, last: number, limit: number): Promise<StreamRecord[]> {
   const kept: StreamRecord[] = [];
   for (;;) {
-    const { records } = cursor.read({ maxRecords: limit });
+    const { records } = await cursor.read({ maxRecords: limit });
     for (const r of records) if (offsetOf(r) <= last) kept.push(r);
     if (records.length === 0 || offsetOf(records[records.length - 1]!) >= last) return kept.slice(-limit);
   }

@@ -1,6 +1,8 @@
 // The put path: validate, route each record to its shard, admit it against the shard's write limits,
 // and append each shard's records in one log call (the shards' appends run concurrently).
 
+import { appendedOffset } from './log/shard-log.js';
+import { ShardSealedError } from './log/shard-sealed-error.js';
 import { validatePutRecord, validatePutRecords } from './put-validation.js';
 import type { Shard } from './shard.js';
 import { asInternalFailure, shardRateMessage, shardThroughputExceeded, type Account } from './stream-errors.js';
@@ -40,13 +42,21 @@ export async function writeRecord(
   let offset: number;
   const arrival = shard.arrivalTime(now);
   try {
-    offset = await shard.append([record], arrival);
+    offset = appendedOffset(await shard.append([record], arrival), 0);
   } catch (e) {
+    if (e instanceof ShardSealedError) throw e;
     throw asInternalFailure(e, `writing to ${shard.shardId} of stream ${stream.name}`);
   }
   shard.metrics.incomingRecords++;
   shard.metrics.incomingBytes += size;
   return { shardId: shard.shardId, sequenceNumber: shard.sequenceNumbers.at(offset, arrival) };
+}
+
+/** What PutRecords did with each record, and which records found their shard closed by another process. */
+export interface WrittenRecords {
+  readonly entries: PutRecordsEntry[];
+  /** Positions (in the request) of records refused because their shard was sealed; they may be sent again. */
+  readonly sealed: readonly number[];
 }
 
 /**
@@ -59,7 +69,7 @@ export async function writeRecords(
   now: number,
   throttling: boolean,
   account: Account,
-): Promise<PutRecordsEntry[]> {
+): Promise<WrittenRecords> {
   const explicit = validatePutRecords(records);
   const n = records.length;
   const entries: PutRecordsEntry[] = new Array(n);
@@ -96,23 +106,25 @@ export async function writeRecords(
   } finally {
     for (const group of groups) slotGroups[group.shard.routeSlot] = -1;
   }
+  const sealed: number[] = [];
   await Promise.all(
     groups.map(({ shard, batch, positions, bytes, arrival }) =>
       shard.append(batch, arrival).then(
-        (first) => {
+        (appended) => {
           const sequenceNumbers = shard.sequenceNumbers;
           const shardId = shard.shardId;
           for (let k = 0; k < positions.length; k++) {
-            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k, arrival) };
+            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(appendedOffset(appended, k), arrival) };
           }
           shard.metrics.incomingRecords += positions.length;
           shard.metrics.incomingBytes += bytes;
         },
-        () => {
+        (e: unknown) => {
+          if (e instanceof ShardSealedError) sealed.push(...positions);
           for (const i of positions) entries[i] = { errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
         },
       ),
     ),
   );
-  return entries;
+  return { entries, sealed };
 }

@@ -9,7 +9,8 @@ import { formatShardId } from './shard-id.js';
 import type { Shard, ShardInit } from './shard.js';
 import { asInternalFailure, type Account } from './stream-errors.js';
 import { MAX_SCALINGS_PER_DAY, MAX_SHARDS_PER_STREAM } from './stream-limits.js';
-import type { StreamStorage } from './stream-storage.js';
+import type { ShardLog } from './log/shard-log.js';
+import type { ShardLogSettings, StreamStorage } from './stream-storage.js';
 import type { StreamEvent } from './stream-store.js';
 import type { Stream } from './stream.js';
 
@@ -82,6 +83,9 @@ export interface ReshardContext {
   newShard(init: Omit<ShardInit, 'writeLimiter' | 'readLimiter'>): Shard;
   persist(stream: Stream): Promise<void>;
   emit(event: StreamEvent): void;
+  logSettings(stream: Stream): ShardLogSettings;
+  /** Lets go of the log of a new shard that a failed resharding leaves unlisted. */
+  discard(log: ShardLog): Promise<void>;
 }
 
 /**
@@ -89,7 +93,8 @@ export interface ReshardContext {
  * 1. create the new shards' logs (unlisted until step 2, so recovery deletes them);
  * 2. persist the parents as closed and the new shards as listed (writes still reach the parents);
  * 3. route new writes to the new shards;
- * 4. once the parents' in-flight appends settle, record where each parent ends and persist that too.
+ * 4. once the parents' in-flight appends settle (and a shared log is sealed against every process's
+ *    writes), record where each parent ends and persist that too.
  * A crash after step 2 recovers each parent's end from its log, which holds exactly the acknowledged writes.
  */
 export async function applyReshard(stream: Stream, plan: ReshardPlan, ctx: ReshardContext): Promise<void> {
@@ -101,7 +106,7 @@ export async function applyReshard(stream: Stream, plan: ReshardPlan, ctx: Resha
     try {
       for (const p of plan.create) {
         // Intermediate shards are born closed and empty: they need no files.
-        const log = p.open ? await ctx.storage.openShardLog(stream.dir, formatShardId(p.index), ctx.clock) : new MemoryShardLog();
+        const log = p.open ? await ctx.storage.openShardLog(stream.dir, formatShardId(p.index), ctx.clock, ctx.logSettings(stream)) : new MemoryShardLog();
         created.push(
           ctx.newShard({
             index: p.index,
@@ -129,7 +134,7 @@ export async function applyReshard(stream: Stream, plan: ReshardPlan, ctx: Resha
     } catch (e) {
       for (const shard of created) {
         shard.dispose();
-        await shard.log.destroy().catch(() => undefined);
+        await ctx.discard(shard.log).catch(() => undefined);
       }
       throw asInternalFailure(e, `resharding stream ${stream.name}`);
     }
@@ -137,7 +142,9 @@ export async function applyReshard(stream: Stream, plan: ReshardPlan, ctx: Resha
     // From here the new layout is in force (and durable), so followers hear of it even if the last step fails.
     try {
       await Promise.all(parents.map((p) => p.drain()));
-      for (const parent of parents) parent.finishClosing(parent.log.committedOffset);
+      // A shared log is sealed, which refuses other processes' writes too, and its end read after that.
+      const ends = await Promise.all(parents.map((p) => (p.log.seal === undefined ? p.log.committedOffset : p.log.seal())));
+      parents.forEach((parent, i) => parent.finishClosing(ends[i]!));
       await ctx.persist(stream);
     } finally {
       if (stream.status === 'UPDATING') stream.status = 'ACTIVE';

@@ -14,7 +14,8 @@ export const CURSOR_DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 export class StreamShardCursor implements ShardCursor {
   readonly streamName: string;
   readonly shardId: string;
-  private offset: number;
+  /** Where the next read starts; until a start looked up over the network is known, the lookup. */
+  private offset: number | Promise<number>;
   private lastOffset: number | undefined;
   /** The number of the last record returned, as it was returned. */
   private last: string | undefined;
@@ -23,13 +24,15 @@ export class StreamShardCursor implements ShardCursor {
   constructor(
     private readonly stream: Stream,
     private readonly shard: Shard,
-    startOffset: number,
+    startOffset: number | Promise<number>,
     private readonly clock: Clock,
     private readonly account: Account,
   ) {
     this.streamName = stream.name;
     this.shardId = shard.shardId;
     this.offset = startOffset;
+    // Failures surface at the first read; until then nobody is waiting on the lookup.
+    if (typeof startOffset !== 'number') startOffset.catch(() => undefined);
   }
 
   get lastSequenceNumber(): string | undefined {
@@ -37,14 +40,16 @@ export class StreamShardCursor implements ShardCursor {
   }
 
   get continuationSequenceNumber(): string | undefined {
-    if (this.offset <= 0) return undefined;
-    return this.lastOffset === this.offset - 1 ? this.last : this.shard.numberOf(this.offset - 1);
+    const offset = this.offset;
+    if (typeof offset !== 'number' || offset <= 0) return undefined;
+    return this.lastOffset === offset - 1 ? this.last : this.shard.numberOf(offset - 1);
   }
 
-  read(limits?: { maxRecords?: number; maxBytes?: number }): ShardReadResult {
+  async read(limits?: { maxRecords?: number; maxBytes?: number }): Promise<ShardReadResult> {
     if (this.closed || this.shard.disposed) throw shardNotFound(this.account, this.streamName, this.shardId);
+    if (typeof this.offset !== 'number') this.offset = await this.offset;
     const now = this.clock.now();
-    const result = readShard(
+    const result = await readShard(
       this.stream,
       this.shard,
       this.offset,
@@ -70,7 +75,8 @@ export class StreamShardCursor implements ShardCursor {
   }
 
   waitForRecords(signal?: AbortSignal): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    // A start still being looked up is found by the next read.
+    if (this.closed || typeof this.offset !== 'number') return Promise.resolve();
     return this.shard.waitForRecords(this.offset, signal);
   }
 

@@ -11,7 +11,10 @@ import type { ShardPosition } from './stream-store.js';
 import type { Stream } from './stream.js';
 import { Violations } from './validation.js';
 
-/** The offset a reader at `position` reads next; records before the retention cutoff are skipped on read. */
+/**
+ * The offset a reader at `position` reads next; records before the retention cutoff are skipped on read.
+ * A promise only where the log must look a time up over the network (AT_TIMESTAMP in a shared log).
+ */
 export function startOffset(
   stream: Stream,
   shard: Shard,
@@ -19,7 +22,7 @@ export function startOffset(
   operation: string,
   now: number,
   account: Account,
-): number {
+): number | Promise<number> {
   const log = shard.log;
   switch (position?.type) {
     case 'TRIM_HORIZON':

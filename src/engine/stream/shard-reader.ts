@@ -22,7 +22,7 @@ export interface ShardRead {
 // `length`, not `byteLength`: the same for a Uint8Array, and V8 compiles it to a field load.
 const sizeOf = (r: LogRecord): number => r.data.length + r.partitionKey.length;
 
-export function readShard(
+export async function readShard(
   stream: Stream,
   shard: Shard,
   fromOffset: number,
@@ -30,23 +30,23 @@ export function readShard(
   maxBytes: number,
   now: number,
   account: Account,
-): ShardRead {
+): Promise<ShardRead> {
   const log = shard.log;
   const retentionCutoff = stream.retentionCutoff(now);
-  const firstRead = (from: number): LogRecord[] => {
+  const firstRead = async (from: number): Promise<LogRecord[]> => {
     try {
-      return log.read(from, { maxRecords, maxBytes });
+      return await log.read(from, { maxRecords, maxBytes });
     } catch (e) {
       if (e instanceof DamagedRecordsError) throw damagedRecordsError(account, stream.name, shard, e.range);
       throw e;
     }
   };
   let start = Math.max(fromOffset, log.firstOffset);
-  let found = firstRead(start);
+  let found = await firstRead(start);
   if (found.length > 0 && found[0]!.arrivalTimestamp < retentionCutoff) {
     // Arrival times never decrease within a shard, so expired records form a prefix: skip past it.
-    start = Math.max(start, log.offsetAtTimestamp(retentionCutoff));
-    found = firstRead(start);
+    start = Math.max(start, await log.offsetAtTimestamp(retentionCutoff));
+    found = await firstRead(start);
   }
   let bytes = 0;
   for (let i = 0; i < found.length; i++) bytes += sizeOf(found[i]!);
@@ -56,7 +56,7 @@ export function readShard(
     const next = found[found.length - 1]!.offset + 1;
     if (next >= committed) break;
     // Up to damage, not into it: the records so far are answered, and the next read fails there.
-    const more = readUpToDamage(log, next, { maxRecords: maxRecords - found.length, maxBytes: maxBytes - bytes });
+    const more = await readUpToDamage(log, next, { maxRecords: maxRecords - found.length, maxBytes: maxBytes - bytes });
     let taken = 0;
     for (; taken < more.length; taken++) {
       const size = sizeOf(more[taken]!);
@@ -79,15 +79,15 @@ export function readShard(
     };
   }
   const nextOffset = found.length > 0 ? found[found.length - 1]!.offset + 1 : start;
-  const behind = nextOffset >= committed ? 0 : Math.max(0, now - (log.arrivalTimestampAt(nextOffset) ?? now));
+  const behind = nextOffset >= committed ? 0 : Math.max(0, now - ((await log.arrivalTimestampAt(nextOffset)) ?? now));
   return { records, nextOffset, bytes, endOfShard: shard.isEndOf(nextOffset), millisBehindLatest: behind };
 }
 
 /** What `log` holds from `from`, or nothing when that is damaged. */
-function readUpToDamage(log: ShardLog, from: number, limits: ReadLimits): LogRecord[] {
+async function readUpToDamage(log: ShardLog, from: number, limits: ReadLimits): Promise<LogRecord[]> {
   if (log.damageAt(from) !== undefined) return [];
   try {
-    return log.read(from, limits);
+    return await log.read(from, limits);
   } catch (e) {
     if (e instanceof DamagedRecordsError) return [];
     throw e;

@@ -2,7 +2,7 @@
 // waiting for its next record.
 
 import { damagedBytes, damagedRecords } from './log/damaged-range.js';
-import type { AppendRecord, RecordInput, ShardLog } from './log/shard-log.js';
+import type { AppendRecord, AppendedOffsets, RecordInput, ShardLog } from './log/shard-log.js';
 import { formatShardId } from './shard-id.js';
 import type { HashRange } from './shard-ranges.js';
 import { ShardSequenceNumbers } from './sequence-number.js';
@@ -108,9 +108,9 @@ export class Shard {
    * Appends through the log, tracking writes in flight so closing can wait for them. With
    * `arrivalTimestamp`, it is every record's arrival time (see ShardLog.append).
    */
-  append(records: readonly AppendRecord[]): Promise<number>;
-  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<number>;
-  append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<number> {
+  append(records: readonly AppendRecord[]): Promise<AppendedOffsets>;
+  append(records: readonly RecordInput[], arrivalTimestamp: number): Promise<AppendedOffsets>;
+  append(records: readonly RecordInput[], arrivalTimestamp?: number): Promise<AppendedOffsets> {
     this.inFlight++;
     const appended =
       arrivalTimestamp === undefined
@@ -228,7 +228,14 @@ export class Shard {
    * the arrival field of the number shows: the position it names is the same.
    */
   numberOf(offset: number): string {
-    return this.sequenceNumbers.at(offset, this.log.arrivalTimestampAt(offset) ?? this.createdAt);
+    const arrival = this.log.arrivalTimestampAt(offset);
+    // A log that looks times up over the network (JetStream) is not waited for: the number names the
+    // same position with the shard's creation time.
+    if (arrival instanceof Promise) {
+      arrival.catch(() => undefined);
+      return this.sequenceNumbers.at(offset, this.createdAt);
+    }
+    return this.sequenceNumbers.at(offset, arrival ?? this.createdAt);
   }
 
   /**

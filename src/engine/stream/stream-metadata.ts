@@ -45,6 +45,8 @@ export interface StreamMetadata {
   /** Times of recent UpdateShardCount calls, for the per-24-hours quota. */
   readonly scalings: readonly number[];
   readonly shards: readonly ShardMetadata[];
+  /** Copies a shared storage keeps of each shard (JetStream's replication factor); absent on local disk. */
+  readonly replicas?: number;
 }
 
 export function newStreamMetadata(fields: Omit<StreamMetadata, 'version'>): StreamMetadata {

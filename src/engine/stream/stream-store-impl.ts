@@ -8,9 +8,10 @@ import { EddyError } from '../errors.js';
 import { MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN } from '../plan/schema.js';
 import { parseExplicitHashKey } from './hash-key.js';
 import { MemoryShardLog } from './log/memory-shard-log.js';
+import { ShardSealedError } from './log/shard-sealed-error.js';
 import { writeRecord, writeRecords } from './record-writer.js';
 import { OnDemandScaler } from './on-demand-scaler.js';
-import { planUniformScaling } from './reshard-plan.js';
+import { planUniformScaling, type ReshardPlan } from './reshard-plan.js';
 import { applyReshard, mergeRequest, scalingRequest, splitRequest, type ReshardContext } from './resharding.js';
 import { applyRetention } from './retention.js';
 import { StreamShardCursor } from './shard-cursor.js';
@@ -55,8 +56,8 @@ import {
   RETENTION_CHECK_INTERVAL_MS,
   checkRetentionHours,
 } from './stream-limits.js';
-import type { StreamMetadata } from './stream-metadata.js';
-import type { StreamStorage } from './stream-storage.js';
+import type { ShardMetadata, StreamMetadata } from './stream-metadata.js';
+import type { StoredStreamChange, StreamStorage } from './stream-storage.js';
 import type {
   Consumer,
   GetRecordsResult,
@@ -90,6 +91,10 @@ export interface StreamStoreSettings {
   readonly onClosed?: () => Promise<void>;
 }
 
+/** How often a put whose shard another process sealed is routed again (each time after a reload). */
+const SEALED_RETRIES = 3;
+const MAX_REPLICAS = 5;
+
 export class StreamStoreImpl implements StreamStore {
   private readonly clock: Clock;
   private readonly account: Account;
@@ -107,6 +112,8 @@ export class StreamStoreImpl implements StreamStore {
   private closed = false;
   private readonly reshardContext: ReshardContext;
   private readonly onClosed: (() => Promise<void>) | undefined;
+  /** Changes other processes made to a shared storage, applied one at a time in the order they came. */
+  private storedChanges: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly storage: StreamStorage,
@@ -137,40 +144,183 @@ export class StreamStoreImpl implements StreamStore {
       newShard: (init) => this.newShard(init),
       persist: (stream) => this.persist(stream),
       emit: (event) => this.emit(event),
+      logSettings: (stream) => this.logSettings(stream),
+      // A shared storage's log of a new shard may be the one another process's resharding (which won
+      // the race to record it) now writes to: this process lets go of it and leaves it be.
+      discard: (log) => (this.storage.watch === undefined ? log.destroy() : log.close()),
     };
   }
 
   /** Rebuilds streams from storage; a closed shard whose final offset was never recorded takes its log's end. */
   async load(): Promise<void> {
-    for (const { dir, metadata } of await this.storage.loadStreams()) {
-      const stream = this.newStream(metadata, dir);
-      const shards = await Promise.all(
-        metadata.shards.map(async (m) => {
-          const shardId = formatShardId(m.index);
-          const empty = m.closedAt !== undefined && m.closeOffset === 0;
-          const shard = this.newShard({
-            index: m.index,
-            range: { start: BigInt(m.startingHashKey), end: BigInt(m.endingHashKey) },
-            parentIndex: m.parentIndex,
-            adjacentParentIndex: m.adjacentParentIndex,
-            createdAt: m.createdAt,
-            closedAt: m.closedAt,
-            closeOffset: m.closeOffset,
-            // A shard that closed without ever holding a record needs no files (nor descriptors).
-            log: empty ? new MemoryShardLog() : await this.storage.openShardLog(dir, shardId, this.clock),
-          });
-          if (shard.closedAt !== undefined && shard.closeOffset === undefined) shard.closeOffset = shard.log.committedOffset;
-          return shard;
-        }),
-      );
+    for (const { dir, metadata, revision } of await this.storage.loadStreams()) {
+      const stream = this.newStream(metadata, dir, revision);
+      const shards = await Promise.all(metadata.shards.map((m) => this.shardFromMetadata(stream, m)));
       stream.addShards(shards);
       const withFiles = shards.filter((s) => !(s.log instanceof MemoryShardLog));
       await this.storage.removeUnlistedShards(dir, new Set(withFiles.map((s) => s.shardId)));
       stream.status = 'ACTIVE';
       stream.refreshRouting();
       this.streams.set(stream.name, stream);
-      if (metadata.shards.some((m) => m.closedAt !== undefined && m.closeOffset === undefined)) await this.persist(stream);
+      if (await this.finishInterruptedClosings(stream)) await this.persist(stream).catch(() => undefined);
     }
+    // A shared storage tells this store what other processes change from now on.
+    await this.storage.watch?.((change) => {
+      const next = this.storedChanges.then(() => this.applyStoredChange(change));
+      this.storedChanges = next.catch(() => undefined);
+    });
+  }
+
+  /**
+   * A shard closed by a resharding that stopped before recording where the shard ends (a crash) ends
+   * where its log does; true when any was found. A shared log is sealed first, so that no process's
+   * late write lands past that end.
+   */
+  private async finishInterruptedClosings(stream: Stream): Promise<boolean> {
+    let found = false;
+    for (const shard of stream.allShards()) {
+      if (shard.closedAt === undefined || shard.closeOffset !== undefined) continue;
+      found = true;
+      shard.finishClosing(shard.log.seal === undefined ? shard.log.committedOffset : await shard.log.seal());
+    }
+    return found;
+  }
+
+  /** A shard as its metadata describes it, with its log opened. */
+  private async shardFromMetadata(stream: Stream, m: ShardMetadata): Promise<Shard> {
+    const empty = m.closedAt !== undefined && m.closeOffset === 0;
+    return this.newShard({
+      index: m.index,
+      range: { start: BigInt(m.startingHashKey), end: BigInt(m.endingHashKey) },
+      parentIndex: m.parentIndex,
+      adjacentParentIndex: m.adjacentParentIndex,
+      createdAt: m.createdAt,
+      closedAt: m.closedAt,
+      closeOffset: m.closeOffset,
+      // A shard that closed without ever holding a record needs no files (nor descriptors).
+      log: empty ? new MemoryShardLog() : await this.storage.openShardLog(stream.dir, formatShardId(m.index), this.clock, this.logSettings(stream)),
+    });
+  }
+
+  private logSettings(stream: Stream): { replicas?: number } {
+    return stream.replicas === undefined ? {} : { replicas: stream.replicas };
+  }
+
+  /**
+   * Applies what another process did to a shared storage: a stream created, changed (settings, tags,
+   * consumers, resharding, retention) or deleted. Followers hear of it as of a change made here.
+   */
+  private async applyStoredChange(change: StoredStreamChange): Promise<void> {
+    if (this.closed) return;
+    const name = change.type === 'deleted' ? change.streamName : change.stream.metadata.name;
+    let stream = this.streams.get(name);
+    if (stream !== undefined && stream.localChanges > 0) {
+      // Applied once this process's own change has settled (and its write has won or lost).
+      stream.deferred.push(change);
+      return;
+    }
+    const revision = change.type === 'deleted' ? change.revision : change.stream.revision;
+    // What this process wrote itself, or has applied already.
+    if (stream?.revision !== undefined && revision <= stream.revision) return;
+    if (change.type === 'deleted') {
+      if (stream !== undefined) await this.forget(stream);
+      return;
+    }
+    const { dir, metadata } = change.stream;
+    if (stream !== undefined && stream.incarnation !== metadata.incarnation) {
+      await this.forget(stream);
+      stream = undefined;
+    }
+    if (stream === undefined) {
+      const created = this.newStream(metadata, dir, revision);
+      created.addShards(await Promise.all(metadata.shards.map((m) => this.shardFromMetadata(created, m))));
+      if (this.closed || this.streams.has(metadata.name)) {
+        for (const shard of created.allShards()) await shard.log.close().catch(() => undefined);
+        return;
+      }
+      created.status = 'ACTIVE';
+      created.refreshRouting();
+      this.streams.set(created.name, created);
+      this.emit({ type: 'created', streamName: created.name });
+      return;
+    }
+    await this.refreshFromMetadata(stream, metadata);
+    stream.revision = revision;
+  }
+
+  /**
+   * Runs one of this process's changes to a stream; changes from a shared storage that arrive meanwhile
+   * wait until it has settled, and are applied then (a write that lost to one is undone first).
+   */
+  private async changing<T>(stream: Stream, change: () => Promise<T>): Promise<T> {
+    stream.localChanges++;
+    try {
+      return await change();
+    } finally {
+      await this.changeSettled(stream);
+    }
+  }
+
+  /** Ends one of this process's changes to `stream`; the last one applies the changes that waited for it. */
+  private async changeSettled(stream: Stream): Promise<void> {
+    if (--stream.localChanges > 0 || stream.deferred.length === 0) return;
+    const waiting = stream.deferred.splice(0);
+    const next = this.storedChanges.then(async () => {
+      for (const c of waiting) await this.applyStoredChange(c);
+    });
+    this.storedChanges = next.catch(() => undefined);
+    await this.storedChanges;
+  }
+
+  /** Brings a stream in step with metadata another process wrote. */
+  private async refreshFromMetadata(stream: Stream, metadata: StreamMetadata): Promise<void> {
+    stream.mode = metadata.mode;
+    stream.retentionPeriodHours = metadata.retentionPeriodHours;
+    restoreMap(stream.tags, new Map(Object.entries(metadata.tags)));
+    restoreMap(stream.consumers, new Map(metadata.consumers.map((c) => [c.name, consumerFor(stream.arn, c.name, c.createdAt)])));
+    stream.nextShardIndex = Math.max(stream.nextShardIndex, metadata.nextShardIndex);
+    stream.scalings = [...metadata.scalings];
+    let reshaped = false;
+    const listed = new Set<number>();
+    for (const m of metadata.shards) {
+      listed.add(m.index);
+      const shard = stream.shardByIndex(m.index);
+      if (shard === undefined) {
+        stream.addShards([await this.shardFromMetadata(stream, m)]);
+        reshaped = true;
+        continue;
+      }
+      if (m.closedAt !== undefined && shard.closedAt === undefined) {
+        shard.closedAt = m.closedAt;
+        reshaped = true;
+      }
+      if (m.closeOffset !== undefined && shard.closeOffset === undefined) {
+        shard.finishClosing(m.closeOffset);
+        reshaped = true;
+      }
+    }
+    for (const shard of stream.allShards()) {
+      if (listed.has(shard.index)) continue;
+      // Expired by retention in another process, which also removes its log.
+      stream.removeShard(shard);
+      shard.dispose();
+      await shard.log.close().catch(() => undefined);
+      reshaped = true;
+    }
+    if (reshaped) {
+      stream.refreshRouting();
+      this.emit({ type: 'resharded', streamName: stream.name });
+    }
+  }
+
+  /** Drops a stream another process deleted (or replaced): its logs close here; that process removed them. */
+  private async forget(stream: Stream): Promise<void> {
+    stream.status = 'DELETING';
+    this.streams.delete(stream.name);
+    const shards = stream.allShards();
+    for (const shard of shards) shard.dispose();
+    await Promise.all(shards.map((s) => s.log.close().catch(() => undefined)));
+    this.emit({ type: 'deleted', streamName: stream.name });
   }
 
   startRetentionTimer(intervalMs = RETENTION_CHECK_INTERVAL_MS): void {
@@ -193,7 +343,7 @@ export class StreamStoreImpl implements StreamStore {
 
   async createStream(
     streamName: string,
-    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string> },
+    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string>; replicas?: number },
   ): Promise<void> {
     this.checkOpen();
     const v = new Violations();
@@ -205,6 +355,9 @@ export class StreamStoreImpl implements StreamStore {
       v.add(mode, 'streamModeDetails.streamMode', 'Member must satisfy enum value set: [PROVISIONED, ON_DEMAND]');
     }
     if (options.shardCount !== undefined) checkIntegerAtLeast(v, options.shardCount, 'shardCount', 1);
+    if (options.replicas !== undefined && (!Number.isInteger(options.replicas) || options.replicas < 1 || options.replicas > MAX_REPLICAS)) {
+      v.add(options.replicas, 'replicas', `Member must be a whole number from 1 to ${MAX_REPLICAS}`);
+    }
     v.throwIfAny();
     if (mode === 'ON_DEMAND' && options.shardCount !== undefined) {
       throw new EddyError('ValidationException', `ShardCount ${options.shardCount} cannot be set for stream ${streamName} in ON_DEMAND mode.`);
@@ -237,19 +390,19 @@ export class StreamStoreImpl implements StreamStore {
       nextShardIndex: shardCount,
       scalings: [],
       dir: undefined,
+      replicas: options.replicas,
     });
     // Registered while CREATING so a concurrent create of the same name fails and the quota counts it.
     this.streams.set(streamName, stream);
+    stream.localChanges++;
     let dir: string | undefined;
     const created: Shard[] = [];
     try {
-      dir = await this.storage.createStreamDir(streamName);
+      dir = await this.storage.createStreamDir(streamName, stream.incarnation);
       stream.dir = dir;
       const ranges = uniformRanges(shardCount);
-      for (let i = 0; i < shardCount; i++) {
-        const log = await this.storage.openShardLog(dir, formatShardId(i), this.clock);
-        created.push(this.newShard({ index: i, range: ranges[i]!, createdAt: now, log }));
-      }
+      const logs = await Promise.all(ranges.map((_, i) => this.storage.openShardLog(dir, formatShardId(i), this.clock, this.logSettings(stream))));
+      for (let i = 0; i < shardCount; i++) created.push(this.newShard({ index: i, range: ranges[i]!, createdAt: now, log: logs[i]! }));
       stream.addShards(created);
       await this.persist(stream);
     } catch (e) {
@@ -259,11 +412,19 @@ export class StreamStoreImpl implements StreamStore {
         await shard.log.close().catch(() => undefined);
       }
       await this.storage.removeStreamDir(dir).catch(() => undefined);
+      // Another process created the name first (a shared storage's create refused this one).
+      if (e instanceof EddyError && e.code === 'ResourceInUseException') {
+        await this.storage.reload?.(streamName).catch(() => undefined);
+        await this.changeSettled(stream);
+        throw streamAlreadyExists(this.account, streamName);
+      }
+      await this.changeSettled(stream);
       throw asInternalFailure(e, `creating stream ${streamName}`);
     }
     stream.refreshRouting();
     stream.status = 'ACTIVE';
     this.emit({ type: 'created', streamName });
+    await this.changeSettled(stream);
   }
 
   async deleteStream(streamName: string, options?: { enforceConsumerDeletion?: boolean }): Promise<void> {
@@ -313,9 +474,18 @@ export class StreamStoreImpl implements StreamStore {
     record: PutRecordInput,
     options?: { sequenceNumberForOrdering?: string },
   ): Promise<PutRecordResult> {
-    const stream = this.writableStream(streamName);
+    let stream = this.writableStream(streamName);
     const now = this.clock.now();
-    const result = await writeRecord(stream, record, options, now, this.throttles(stream), this.account);
+    let result: PutRecordResult | undefined;
+    for (let attempt = 0; result === undefined; attempt++) {
+      try {
+        result = await writeRecord(stream, record, options, now, this.throttles(stream), this.account);
+      } catch (e) {
+        if (!(e instanceof ShardSealedError)) throw e;
+        if (attempt === SEALED_RETRIES) throw asInternalFailure(e, `writing to stream ${streamName}`);
+        stream = await this.reloaded(streamName);
+      }
+    }
     if (this.scaler !== undefined && stream.mode === 'ON_DEMAND') {
       this.scaler.recordWrites(stream, now, 1, record.data.byteLength + record.partitionKey.length);
     }
@@ -323,9 +493,18 @@ export class StreamStoreImpl implements StreamStore {
   }
 
   async putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]> {
-    const stream = this.writableStream(streamName);
+    let stream = this.writableStream(streamName);
     const now = this.clock.now();
-    const entries = await writeRecords(stream, records, now, this.throttles(stream), this.account);
+    const written = await writeRecords(stream, records, now, this.throttles(stream), this.account);
+    const entries = written.entries;
+    // Records whose shard another process closed meanwhile go to its children, as a later put would.
+    let sealed = written.sealed;
+    for (let attempt = 0; sealed.length > 0 && attempt < SEALED_RETRIES; attempt++) {
+      stream = await this.reloaded(streamName);
+      const again = await writeRecords(stream, sealed.map((i) => records[i]!), now, this.throttles(stream), this.account);
+      sealed.forEach((i, k) => (entries[i] = again.entries[k]!));
+      sealed = again.sealed.map((k) => sealed[k]!);
+    }
     if (this.scaler !== undefined && stream.mode === 'ON_DEMAND') {
       // Offered traffic, failed records included: on-demand capacity is sized to what producers send.
       let bytes = 0;
@@ -337,7 +516,7 @@ export class StreamStoreImpl implements StreamStore {
 
   // ---- reads -----------------------------------------------------------------------------------------
 
-  getShardIterator(streamName: string, shardId: string, position: ShardPosition | (() => ShardPosition)): string {
+  async getShardIterator(streamName: string, shardId: string, position: ShardPosition | (() => ShardPosition)): Promise<string> {
     this.checkOpen();
     // Kinesis's order: the shard id's form, then the stream and the shard (both "does not exist"), then
     // the position, then the rate.
@@ -348,7 +527,10 @@ export class StreamStoreImpl implements StreamStore {
     const shard = stream === undefined || stream.status === 'CREATING' ? undefined : stream.shardByIndex(resolved.index);
     if (stream === undefined || shard === undefined) throw shardNotFound(this.account, streamName, resolved.shardId);
     const now = this.clock.now();
-    const offset = startOffset(stream, shard, typeof position === 'function' ? position() : position, 'GetShardIterator', now, this.account);
+    const where = typeof position === 'function' ? position() : position;
+    // In a shared log, LATEST and sequence numbers other processes issued need its latest end.
+    if (where?.type !== 'TRIM_HORIZON') await shard.log.refresh?.();
+    const offset = await startOffset(stream, shard, where, 'GetShardIterator', now, this.account);
     if (this.throttles(stream) && !shard.readLimiter!.admitIteratorCall(now)) {
       throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
     }
@@ -390,7 +572,7 @@ export class StreamStoreImpl implements StreamStore {
       shard.metrics.readProvisionedThroughputExceeded++;
       throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
     }
-    const read = readShard(stream, shard, state.offset, limit, MAX_GET_RECORDS_BYTES, now, this.account);
+    const read = await readShard(stream, shard, state.offset, limit, MAX_GET_RECORDS_BYTES, now, this.account);
     limiter?.chargeBytes(read.bytes, now);
     const metrics = shard.metrics;
     metrics.outgoingRecords += read.records.length;
@@ -433,7 +615,7 @@ export class StreamStoreImpl implements StreamStore {
     const shard = this.shardOf(stream, resolved);
     this.checkShardQuota(1);
     const plan = splitRequest(stream, shard, newStartingHashKey, key, this.account);
-    await applyReshard(stream, plan, this.reshardContext);
+    await this.reshard(stream, plan);
   }
 
   async mergeShards(streamName: string, shardToMerge: string, adjacentShardToMerge: string): Promise<void> {
@@ -445,7 +627,7 @@ export class StreamStoreImpl implements StreamStore {
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
     const a = this.shardOf(stream, first);
     const b = this.shardOf(stream, second);
-    await applyReshard(stream, mergeRequest(stream, a, b, this.account), this.reshardContext);
+    await this.reshard(stream, mergeRequest(stream, a, b, this.account));
   }
 
   async updateShardCount(streamName: string, targetShardCount: number): Promise<{ currentShardCount: number; targetShardCount: number }> {
@@ -462,7 +644,7 @@ export class StreamStoreImpl implements StreamStore {
     if (plan.close.length === 0 && plan.create.length === 0) return result;
     if (targetShardCount > current) this.checkShardQuota(targetShardCount - current);
     stream.scalings = [...recentScalings, now];
-    await applyReshard(stream, plan, this.reshardContext);
+    await this.reshard(stream, plan);
     return result;
   }
 
@@ -542,7 +724,7 @@ export class StreamStoreImpl implements StreamStore {
         const plan = planUniformScaling(stream.openShards(), target, stream.nextShardIndex);
         if (plan.close.length === 0 && plan.create.length === 0) continue;
         // A stream that fails to scale (an I/O error) does not hold back the others.
-        await applyReshard(stream, plan, this.reshardContext).catch((e: unknown) => (failure ??= e));
+        await this.reshard(stream, plan).catch((e: unknown) => (failure ??= e));
       }
       if (failure !== undefined) throw failure;
     })();
@@ -675,6 +857,8 @@ export class StreamStoreImpl implements StreamStore {
     if (this.scalingTimer) clearInterval(this.scalingTimer);
     await this.retentionRun?.catch(() => undefined);
     await this.scalingRun?.catch(() => undefined);
+    await this.storage.close?.();
+    await this.storedChanges;
     const shards = [...this.streams.values()].flatMap((s) => s.allShards());
     for (const shard of shards) shard.dispose();
     try {
@@ -689,20 +873,59 @@ export class StreamStoreImpl implements StreamStore {
 
   /** Applies a metadata change in memory and persists it; undoes it if persisting fails. */
   private async mutate(stream: Stream, apply: () => unknown, undo: () => unknown): Promise<void> {
-    apply();
     try {
-      await this.persist(stream);
+      await this.changing(stream, async () => {
+        apply();
+        try {
+          await this.persist(stream);
+        } catch (e) {
+          undo();
+          await this.reloadAfterConflict(stream.name, e);
+          throw e;
+        }
+      });
     } catch (e) {
-      undo();
       throw asInternalFailure(e, `updating stream ${stream.name}`);
     }
   }
 
   private persist(stream: Stream): Promise<void> {
-    return stream.persist((metadata: StreamMetadata) => this.storage.writeMetadata(stream.dir, metadata));
+    return stream.persist(async (metadata: StreamMetadata) => {
+      const revision = await this.storage.writeMetadata(stream.dir, metadata, stream.revision);
+      if (typeof revision === 'number') stream.revision = revision;
+    });
   }
 
-  private newStream(metadata: StreamMetadata, dir: string): Stream {
+  /**
+   * After a change was undone because another process changed the stream first (a shared storage's
+   * compare-and-set refused it), fetches what that process wrote, to be applied once this change settles.
+   */
+  private async reloadAfterConflict(streamName: string, e: unknown): Promise<void> {
+    if (!(e instanceof EddyError) || e.code !== 'ResourceInUseException' || this.storage.reload === undefined) return;
+    await this.storage.reload(streamName).catch(() => undefined);
+    await this.storedChanges;
+  }
+
+  /** Carries out a resharding plan; one refused because another process resharded first takes on that layout. */
+  private async reshard(stream: Stream, plan: ReshardPlan): Promise<void> {
+    await this.changing(stream, async () => {
+      try {
+        await applyReshard(stream, plan, this.reshardContext);
+      } catch (e) {
+        await this.reloadAfterConflict(stream.name, e);
+        throw e;
+      }
+    });
+  }
+
+  /** The stream as a shared storage has it now (after a put found a shard sealed by resharding elsewhere). */
+  private async reloaded(streamName: string): Promise<Stream> {
+    await this.storage.reload?.(streamName);
+    await this.storedChanges;
+    return this.writableStream(streamName);
+  }
+
+  private newStream(metadata: StreamMetadata, dir: string, revision?: number): Stream {
     const arn = streamArn(this.account, metadata.name);
     return new Stream({
       name: metadata.name,
@@ -716,6 +939,8 @@ export class StreamStoreImpl implements StreamStore {
       nextShardIndex: metadata.nextShardIndex,
       scalings: metadata.scalings,
       dir,
+      replicas: metadata.replicas,
+      revision,
     });
   }
 

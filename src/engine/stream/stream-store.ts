@@ -1,8 +1,11 @@
-// The stream store contract: Kinesis Data Streams semantics, narrow enough that a distributed log could
-// back it later. The server's Kinesis API, the SQL runtime and delivery all talk to streams through it.
+// The stream store contract: Kinesis Data Streams semantics, narrow enough that a distributed log can back
+// it. The server's Kinesis API, the SQL runtime and delivery all talk to streams through it. Two stores
+// answer it: one on this machine's disk (the default) and one on a NATS JetStream cluster that several
+// Eddy processes share (engine/stream/nats/).
 
 import type { ShardLogOptions } from './log/shard-log.js';
 import type { Clock } from '../clock.js';
+import type { NatsStoreOptions } from './nats/nats-store-connection.js';
 
 export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
 export type StreamStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
@@ -147,7 +150,8 @@ export interface ShardCursor {
    * undefined while the cursor is still before the shard's first record.
    */
   readonly continuationSequenceNumber: string | undefined;
-  read(limits?: { maxRecords?: number; maxBytes?: number }): ShardReadResult;
+  /** Reads what is readable now (possibly nothing); over the network where the store is shared. */
+  read(limits?: { maxRecords?: number; maxBytes?: number }): Promise<ShardReadResult>;
   /** Resolves once records past the cursor are readable, the shard closes, or the signal aborts. */
   waitForRecords(signal?: AbortSignal): Promise<void>;
   close(): void;
@@ -176,6 +180,8 @@ export interface ShardLimits {
 export interface StreamStoreOptions {
   /** Data directory; omitted means in-memory. */
   readonly dataDir?: string;
+  /** Keeps streams in a NATS JetStream cluster instead (the data directory is then not used for streams). */
+  readonly nats?: NatsStoreOptions;
   readonly log?: ShardLogOptions;
   readonly clock?: Clock;
   /** Per-shard throughput limits for PROVISIONED streams; `false` switches throttling off. */
@@ -208,9 +214,10 @@ export type StreamEvent =
   | { readonly type: 'damaged'; readonly streamName: string; readonly shardId: string };
 
 export interface StreamStore {
+  /** `replicas`: copies a shared store keeps of each shard (JetStream's replication factor; 1 to 5). */
   createStream(
     streamName: string,
-    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string> },
+    options: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string>; replicas?: number },
   ): Promise<void>;
   /**
    * Deletes a stream. With `enforceConsumerDeletion: false` (Kinesis's default on the wire) a stream with
@@ -234,7 +241,7 @@ export interface StreamStore {
    * that a caller checking the request's arguments there reports problems in Kinesis's order (the shard's
    * absence first).
    */
-  getShardIterator(streamName: string, shardId: string, position: ShardPosition | (() => ShardPosition)): string;
+  getShardIterator(streamName: string, shardId: string, position: ShardPosition | (() => ShardPosition)): Promise<string>;
   /**
    * Reads from where the iterator points. With `streamName` (a GetRecords that names its stream by
    * StreamARN), an iterator issued for another stream is refused with InvalidArgumentException.

@@ -5,6 +5,7 @@ import { formatShardId, resolveShardId } from './shard-id.js';
 import { ShardRouter } from './shard-router.js';
 import type { Shard } from './shard.js';
 import { newStreamMetadata, type StreamMetadata } from './stream-metadata.js';
+import type { StoredStreamChange } from './stream-storage.js';
 import type {
   ChildShard,
   Consumer,
@@ -28,6 +29,10 @@ export interface StreamInit {
   readonly scalings: readonly number[];
   /** Directory of a durable stream; undefined in memory. */
   readonly dir: string | undefined;
+  /** Copies a shared storage keeps of each shard; undefined for its default (and on local disk). */
+  readonly replicas?: number | undefined;
+  /** A shared storage's version of the metadata this state was made from. */
+  readonly revision?: number | undefined;
 }
 
 export class Stream {
@@ -35,6 +40,15 @@ export class Stream {
   readonly arn: string;
   readonly createdAt: number;
   readonly incarnation: number;
+  readonly replicas: number | undefined;
+  /** A shared storage's version of the metadata the state here was made from: the base of the next write. */
+  revision: number | undefined;
+  /**
+   * Changes this process is making (from the first change in memory until the write settles); changes
+   * from a shared storage wait in `deferred` meanwhile, so a write is never based on a mix of both.
+   */
+  localChanges = 0;
+  readonly deferred: StoredStreamChange[] = [];
   /** Set once while the stream is CREATING, when its directory exists. */
   dir: string | undefined;
   mode: StreamMode;
@@ -56,6 +70,8 @@ export class Stream {
     this.arn = init.arn;
     this.createdAt = init.createdAt;
     this.incarnation = init.incarnation;
+    this.replicas = init.replicas;
+    this.revision = init.revision;
     this.dir = init.dir;
     this.mode = init.mode;
     this.retentionPeriodHours = init.retentionPeriodHours;
@@ -169,6 +185,7 @@ export class Stream {
       nextShardIndex: this.nextShardIndex,
       scalings: this.scalings,
       shards: this.allShards().map((s) => s.toMetadata()),
+      ...(this.replicas === undefined ? {} : { replicas: this.replicas }),
     });
   }
 

@@ -156,7 +156,7 @@ export function streamRoutes(options: StreamRoutesOptions): FastifyPluginAsync {
       async (request) => {
         const { name, shardId } = request.params;
         authorize(request, 'kinesis:GetRecords', `stream/${name}`);
-        const records = latestRecords(store, name, shardId, request.query.limit);
+        const records = await latestRecords(store, name, shardId, request.query.limit);
         return {
           records: records.map((r) => ({
             sequenceNumber: r.sequenceNumber,

@@ -119,10 +119,10 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
       Timestamp: timestamp(),
       StreamARN: streamARN(),
     }),
-    (input) => {
+    async (input) => {
       // Worked out once the stream and shard are found: Kinesis reports their absence first.
       const position = () => shardPosition(input.ShardIteratorType, input.StartingSequenceNumber, input.Timestamp);
-      return { ShardIterator: store.getShardIterator(resolveStreamName(store, input), input.ShardId, position) };
+      return { ShardIterator: await store.getShardIterator(resolveStreamName(store, input), input.ShardId, position) };
     },
   );
 

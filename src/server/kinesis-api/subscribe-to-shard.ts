@@ -76,7 +76,7 @@ async function* subscriptionEvents(
     let lastEventAt = performance.now();
     // The deadline holds even while records keep arriving; the client then subscribes again.
     while (!stopped() && performance.now() < deadline) {
-      const result = cursor.read({ maxRecords: EVENT_MAX_RECORDS, maxBytes: EVENT_MAX_BYTES });
+      const result = await cursor.read({ maxRecords: EVENT_MAX_RECORDS, maxBytes: EVENT_MAX_BYTES });
       const now = performance.now();
       if (result.records.length > 0 || result.endOfShard || now - lastEventAt >= heartbeatMs) {
         const event: Record<string, unknown> = {

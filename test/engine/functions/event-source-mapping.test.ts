@@ -67,7 +67,7 @@ describe('event source mappings', () => {
     expect(h.seenData('picky')).toEqual(['fine', 'poison', 'poison', 'poison', 'after']);
     const cursor = h.engine.store.openCursor('failures', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
     await cursor.waitForRecords();
-    const [failure] = cursor.read().records;
+    const [failure] = (await cursor.read()).records;
     cursor.close();
     const info = JSON.parse(Buffer.from(failure!.data).toString());
     expect(info).toMatchObject({
@@ -216,7 +216,7 @@ describe('time in event source mappings', () => {
     await h.engine.functions.create({ functionName: 'late', eventSourceArn: arnOf('in'), startingPosition: 'TRIM_HORIZON', maximumRecordAgeInSeconds: 60, onFailureDestination: arnOf('expired') });
     const cursor = h.engine.store.openCursor('expired', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
     await cursor.waitForRecords();
-    const info = JSON.parse(Buffer.from(cursor.read().records[0]!.data).toString());
+    const info = JSON.parse(Buffer.from((await cursor.read()).records[0]!.data).toString());
     cursor.close();
     expect(info.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 0 });
     expect(h.seen('late')).toEqual([]);

@@ -59,10 +59,10 @@ async function put(store: StreamStore, ...records: (string | Uint8Array)[]): Pro
   return res.map((r) => ('sequenceNumber' in r ? r.sequenceNumber : ''));
 }
 
-function allRecords(store: StreamStore, stream: string): Record<string, unknown>[] {
+async function allRecords(store: StreamStore, stream: string): Promise<Record<string, unknown>[]> {
   const cursor = store.openCursor(stream, 'shardId-000000000000', { type: 'TRIM_HORIZON' });
   try {
-    return cursor.read({ maxRecords: 1000 }).records.map((r) => JSON.parse(Buffer.from(r.data).toString()) as Record<string, unknown>);
+    return (await cursor.read({ maxRecords: 1000 })).records.map((r) => JSON.parse(Buffer.from(r.data).toString()) as Record<string, unknown>);
   } finally {
     cursor.close();
   }
@@ -98,8 +98,8 @@ describe('records a query cannot decode', () => {
     const q = await manager.startQuery(plan('clicks_bad'), { sql: 'SELECT …' });
     const big = enc.encode(`not json ${'x'.repeat(10_000)}`);
     const [, notJson, fraction, huge] = await put(store, '{"user_id":"a","clicks":1,"ts":1}', 'hello', '{"user_id":"b","clicks":2.7,"ts":2}', big);
-    await expect.poll(() => allRecords(store, 'clicks_bad').length).toBe(3);
-    const [first, second, third] = allRecords(store, 'clicks_bad');
+    await expect.poll(async () => (await allRecords(store, 'clicks_bad')).length).toBe(3);
+    const [first, second, third] = await allRecords(store, 'clicks_bad');
     expect(first).toEqual({
       query: q.id,
       stream: 'clicks',
@@ -126,7 +126,7 @@ describe('records a query cannot decode', () => {
     const out = watch(manager, q.id);
     await put(store, 'hello', '{"user_id":"a","clicks":1,"ts":1}');
     await out.until(() => out.rows.length === 1);
-    expect(allRecords(store, 'clicks_bad')).toEqual([]);
+    expect(await allRecords(store, 'clicks_bad')).toEqual([]);
     expect(manager.queryStatus(q.id)).toMatchObject({ status: 'running', decodeErrors: 1 });
   });
 

@@ -204,7 +204,7 @@ describe('QueryManager', () => {
     const records: StreamRecord[] = [];
     while (records.length === 0) {
       await reader.waitForRecords();
-      records.push(...reader.read().records);
+      records.push(...(await reader.read()).records);
     }
     expect(records.map((r) => [r.partitionKey, JSON.parse(new TextDecoder().decode(r.data))])).toEqual([
       ['a', { window_start: at(0), window_end: at(60), user_id: 'a', clicks: 2, total: 5 }],

@@ -153,7 +153,7 @@ describe('RunningQuery checkpoints', () => {
     expect(saved[saved.length - 1]!.shards[base.shardId]).toEqual({ after: last });
     await query.stop();
     const shard = store.describeStream('totals').shards[0]!.shardId;
-    expect(store.openCursor('totals', shard, { type: 'TRIM_HORIZON' }).read().records).toHaveLength(3);
+    expect((await store.openCursor('totals', shard, { type: 'TRIM_HORIZON' }).read()).records).toHaveLength(3);
   });
 
   it('fails the query when a checkpoint cannot be written', async () => {

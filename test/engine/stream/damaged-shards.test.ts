@@ -93,22 +93,22 @@ describe('a shard whose files were damaged', () => {
     expect(s.metrics()[0]!.shards[0]).toMatchObject({ damagedRanges: 1, damagedRecords: 1, damagedBytes: damage!.bytes });
 
     // GetRecords: everything up to the damage, then a failure that names it, never a silent skip.
-    const first = await s.getRecords(s.getShardIterator('probe', SHARD, { type: 'TRIM_HORIZON' }), 10_000);
+    const first = await s.getRecords(await s.getShardIterator('probe', SHARD, { type: 'TRIM_HORIZON' }), 10_000);
     expect(first.records.map((r) => r.sequenceNumber)).toEqual(acknowledged.slice(0, 10_000));
     const refused = await errorOf(() => s.getRecords(first.nextShardIterator!));
     expect(refused.code).toBe('ResourceInUseException');
     expect(refused.message).toContain(`Records of shard ${SHARD} in stream probe under account 000000000000 from sequence number ${acknowledged[10_000]}`);
     expect(refused.message).toMatch(/damaged on disk .* until an operator runs eddy repair/);
-    expect((await errorOf(() => s.getRecords(s.getShardIterator('probe', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: acknowledged[10_000]! })))).code).toBe('ResourceInUseException');
+    expect((await errorOf(async () => s.getRecords(await s.getShardIterator('probe', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: acknowledged[10_000]! })))).code).toBe('ResourceInUseException');
     // After it, reads work.
-    const after = await getAll(s, s.getShardIterator('probe', SHARD, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: acknowledged[10_000]! }));
+    const after = await getAll(s, await s.getShardIterator('probe', SHARD, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: acknowledged[10_000]! }));
     expect(after.texts).toEqual(Array.from({ length: 9_999 }, (_, i) => `record ${10_001 + i}`));
 
     // Cursors (queries, delivery, SubscribeToShard) stop at the same place.
     const cursor = s.openCursor('probe', SHARD, { type: 'TRIM_HORIZON' });
-    expect(cursor.read({ maxRecords: 20_000 }).records).toHaveLength(10_000);
-    expect(() => cursor.read()).toThrow(/from sequence number \d+ to \d+ are damaged on disk/);
-    expect(() => cursor.read()).toThrow(/damaged on disk/);
+    expect((await cursor.read({ maxRecords: 20_000 })).records).toHaveLength(10_000);
+    await expect(cursor.read()).rejects.toThrow(/from sequence number \d+ to \d+ are damaged on disk/);
+    await expect(cursor.read()).rejects.toThrow(/damaged on disk/);
 
     const put = await s.putRecord('probe', { partitionKey: 'k', data: bytes('after the damage') });
     expect(acknowledged.every((seq) => bigger(put.sequenceNumber, seq))).toBe(true);
@@ -137,7 +137,7 @@ describe('a shard whose files were damaged', () => {
     expect(s.damagedShards()).toEqual([]);
     const events: StreamEvent[] = [];
     s.onStreamEvent((e) => events.push(e));
-    const first = await s.getRecords(s.getShardIterator('sealed', SHARD, { type: 'TRIM_HORIZON' }), 10_000);
+    const first = await s.getRecords(await s.getShardIterator('sealed', SHARD, { type: 'TRIM_HORIZON' }), 10_000);
     expect(first.records.map((r) => text(r.data))).toEqual(Array.from({ length: victim }, (_, i) => `record ${i}`));
     expect((await errorOf(() => s.getRecords(first.nextShardIterator!))).message).toContain(`from sequence number ${acknowledged[victim]} to ${acknowledged[victim]}`);
     await Promise.resolve();

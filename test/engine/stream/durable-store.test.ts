@@ -75,7 +75,7 @@ describe('a durable stream store', () => {
     let s = await open();
     await s.createStream('s', { shardCount: 1 });
     await s.putRecord('s', { partitionKey: 'k', data: bytes('one') });
-    const first = await s.getRecords(s.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
+    const first = await s.getRecords(await s.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
     await s.putRecord('s', { partitionKey: 'k', data: bytes('two') });
     s = await reopen();
     const next = await s.getRecords(first.nextShardIterator!);
@@ -146,7 +146,7 @@ describe('a durable stream store', () => {
     const read = await readShardAll(s, 's', parent.shardId);
     expect(read).toHaveLength(3);
     expect(BigInt(parent.sequenceNumberRange.endingSequenceNumber!) > BigInt(read[2]!.sequenceNumber)).toBe(true);
-    const afterEnd = await s.getRecords(s.getShardIterator('s', parent.shardId, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: read[2]!.sequenceNumber }));
+    const afterEnd = await s.getRecords(await s.getShardIterator('s', parent.shardId, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: read[2]!.sequenceNumber }));
     expect(afterEnd.records).toEqual([]);
     expect(afterEnd.nextShardIterator).toBeNull();
   });
@@ -169,7 +169,7 @@ describe('a durable stream store', () => {
     const waiting = cursor.waitForRecords();
     await s.putRecord('s', { partitionKey: 'k', data: bytes('x') });
     await waiting;
-    expect(cursor.read().records.map((r) => text(r.data))).toEqual(['x']);
+    expect((await cursor.read()).records.map((r) => text(r.data))).toEqual(['x']);
   });
 
   it('applies retention to records on disk', async () => {

@@ -28,14 +28,14 @@ describe(`${name}:`, () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
       await putTexts(store, ['a', 'b', 'c']);
-      expect(await textsFrom(store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }))).toEqual(['a', 'b', 'c']);
+      expect(await textsFrom(await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }))).toEqual(['a', 'b', 'c']);
     });
 
     it('LATEST starts after the newest record, so it sees only later ones', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
       await putTexts(store, ['a', 'b']);
-      const it = store.getShardIterator('s', SHARD, { type: 'LATEST' });
+      const it = await store.getShardIterator('s', SHARD, { type: 'LATEST' });
       await putTexts(store, ['c']);
       expect(await textsFrom(it)).toEqual(['c']);
     });
@@ -44,8 +44,8 @@ describe(`${name}:`, () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
       const puts = await putTexts(store, ['a', 'b', 'c']);
-      const at = store.getShardIterator('s', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: puts[1]!.sequenceNumber });
-      const after = store.getShardIterator('s', SHARD, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: puts[1]!.sequenceNumber });
+      const at = await store.getShardIterator('s', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: puts[1]!.sequenceNumber });
+      const after = await store.getShardIterator('s', SHARD, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: puts[1]!.sequenceNumber });
       expect(await textsFrom(at)).toEqual(['b', 'c']);
       expect(await textsFrom(after)).toEqual(['c']);
     });
@@ -59,9 +59,9 @@ describe(`${name}:`, () => {
       await putTexts(store, ['b']);
       clock.advance(1000);
       await putTexts(store, ['c']);
-      expect(await textsFrom(store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: T0 + 500 }))).toEqual(['b', 'c']);
-      expect(await textsFrom(store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: T0 + 1000 }))).toEqual(['b', 'c']);
-      expect(await textsFrom(store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: 0 }))).toEqual(['a', 'b', 'c']);
+      expect(await textsFrom(await store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: T0 + 500 }))).toEqual(['b', 'c']);
+      expect(await textsFrom(await store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: T0 + 1000 }))).toEqual(['b', 'c']);
+      expect(await textsFrom(await store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: 0 }))).toEqual(['a', 'b', 'c']);
     });
 
     it('refuses an AT_TIMESTAMP in the future', async () => {
@@ -116,7 +116,7 @@ describe(`${name}:`, () => {
       ({ store, clock } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
       await putTexts(store, ['a']);
-      const it = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      const it = await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
       clock.advance(300_000);
       expect(await textsFrom(it)).toEqual(['a']);
       clock.advance(1);
@@ -132,7 +132,7 @@ describe(`${name}:`, () => {
       let clock;
       ({ store, clock } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
-      let it: string = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      let it: string = await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
       for (let i = 0; i < 5; i++) {
         clock.advance(200_000);
         await putTexts(store, [`${i}`]);
@@ -145,7 +145,7 @@ describe(`${name}:`, () => {
     it('reject tampered tokens with InvalidArgumentException', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
-      const raw = Buffer.from(store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }), 'base64');
+      const raw = Buffer.from(await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }), 'base64');
       raw[raw.length - 3] = raw[raw.length - 3]! ^ 0xff;
       expect(await errorOf(() => store.getRecords(raw.toString('base64')))).toEqual({
         code: 'InvalidArgumentException',
@@ -158,7 +158,7 @@ describe(`${name}:`, () => {
       await store.createStream('s', { shardCount: 1 });
       await store.createStream('t', { shardCount: 1 });
       await putTexts(store, ['only in s']);
-      const it = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      const it = await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
       expect(await errorOf(() => store.getRecords(it, 10, { streamName: 't' }))).toEqual({
         code: 'InvalidArgumentException',
         message: 'Invalid ShardIterator: it was not issued for stream t under account 000000000000.',
@@ -169,7 +169,7 @@ describe(`${name}:`, () => {
     it('of a deleted stream fail, even when a new stream took its name', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
-      const it = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      const it = await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
       await store.deleteStream('s');
       expect((await errorOf(() => store.getRecords(it))).code).toBe('ResourceNotFoundException');
       await store.createStream('s', { shardCount: 1 });
@@ -182,7 +182,7 @@ describe(`${name}:`, () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
       await putTexts(store, ['a', 'b', 'c', 'd', 'e']);
-      const first = await store.getRecords(store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }), 2);
+      const first = await store.getRecords(await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }), 2);
       expect(first.records.map((r) => text(r.data))).toEqual(['a', 'b']);
       const second = await store.getRecords(first.nextShardIterator!, 2);
       expect(second.records.map((r) => text(r.data))).toEqual(['c', 'd']);
@@ -194,7 +194,7 @@ describe(`${name}:`, () => {
       for (let b = 0; b < 21; b++) {
         await store.putRecords('s', Array.from({ length: 500 }, () => ({ partitionKey: 'k', data: bytes('x') })));
       }
-      const result = await store.getRecords(store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }));
+      const result = await store.getRecords(await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }));
       expect(result.records).toHaveLength(10_000);
       expect((await store.getRecords(result.nextShardIterator!)).records).toHaveLength(500);
     });
@@ -207,7 +207,7 @@ describe(`${name}:`, () => {
         await store.putRecords('s', Array.from({ length: count }, () => ({ partitionKey: 'k', data: new Uint8Array(size) })));
       }
       // 85 records of 120 KiB (data plus key) fit in 10 MiB; an 86th would not.
-      const result = await store.getRecords(store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }));
+      const result = await store.getRecords(await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }));
       expect(result.records).toHaveLength(85);
       expect((await store.getRecords(result.nextShardIterator!)).records).toHaveLength(15);
     });
@@ -215,7 +215,7 @@ describe(`${name}:`, () => {
     it('refuses a Limit below 1 or above 10,000', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
-      const it = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      const it = await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
       expect((await errorOf(() => store.getRecords(it, 0))).code).toBe('ValidationException');
       const tooMany = await errorOf(() => store.getRecords(it, 10_001));
       expect(tooMany.code).toBe('InvalidArgumentException');
@@ -230,7 +230,7 @@ describe(`${name}:`, () => {
       clock.advance(4_000);
       await putTexts(store, ['b']);
       clock.advance(1_000);
-      const first = await store.getRecords(store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }), 1);
+      const first = await store.getRecords(await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' }), 1);
       expect(first.millisBehindLatest).toBe(1_000);
       const second = await store.getRecords(first.nextShardIterator!, 1);
       expect(second.millisBehindLatest).toBe(0);
@@ -241,7 +241,7 @@ describe(`${name}:`, () => {
       let clock;
       ({ store, clock } = await memoryStore({ shardLimits: undefined }));
       await store.createStream('s', { shardCount: 1 });
-      let it = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      let it = await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
       for (let i = 0; i < 5; i++) it = (await store.getRecords(it)).nextShardIterator!;
       expect(await errorOf(() => store.getRecords(it))).toEqual({
         code: 'ProvisionedThroughputExceededException',
@@ -260,7 +260,7 @@ describe(`${name}:`, () => {
         await store.putRecords('s', [{ partitionKey: 'k', data: new Uint8Array(1024 * 1000) }]);
         clock.advance(1000);
       }
-      let it = store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
+      let it = await store.getShardIterator('s', SHARD, { type: 'TRIM_HORIZON' });
       it = (await store.getRecords(it)).nextShardIterator!; // ~3 MiB: 1 MiB of debt
       expect((await errorOf(() => store.getRecords(it))).code).toBe('ProvisionedThroughputExceededException');
       clock.advance(600);

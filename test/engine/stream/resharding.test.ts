@@ -51,7 +51,7 @@ describe(`${name}:`, () => {
       expect(ending).toMatch(/^\d{56}$/);
       expect(BigInt(ending) > BigInt(last.sequenceNumber)).toBe(true);
       expect(BigInt(ending).toString(16).slice(11, 27)).toBe('7fffffffffffffff');
-      const afterEnd = await store.getRecords(store.getShardIterator('s', 'shardId-000000000000', { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: ending }));
+      const afterEnd = await store.getRecords(await store.getShardIterator('s', 'shardId-000000000000', { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: ending }));
       expect(afterEnd.records).toEqual([]);
       expect(afterEnd.nextShardIterator).toBeNull();
       expect(a).toMatchObject({
@@ -74,7 +74,7 @@ describe(`${name}:`, () => {
       await store.splitShard('s', 'shardId-000000000000', '170141183460469231731687303715884105728');
       const after = await store.putRecord('s', { partitionKey: 'k', data: bytes('after') });
       expect(after.shardId).not.toBe('shardId-000000000000');
-      const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
+      const end = await store.getRecords(await store.getShardIterator('s', 'shardId-000000000000', { type: 'TRIM_HORIZON' }));
       expect(end.records.map((r) => text(r.data))).toEqual(['before']);
       expect(end.nextShardIterator).toBeNull();
       expect(end.childShards).toEqual([
@@ -106,7 +106,7 @@ describe(`${name}:`, () => {
       await store.splitShard('s', 'shardId-000000000000', '1000');
       const range = store.describeStream('s').shards[0]!.sequenceNumberRange;
       expect(BigInt(range.endingSequenceNumber!) > BigInt(range.startingSequenceNumber)).toBe(true);
-      const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000000', { type: 'LATEST' }));
+      const end = await store.getRecords(await store.getShardIterator('s', 'shardId-000000000000', { type: 'LATEST' }));
       expect(end.nextShardIterator).toBeNull();
     });
 
@@ -144,7 +144,7 @@ describe(`${name}:`, () => {
           endingHashKey: '340282366920938463463374607431768211455',
         },
       });
-      const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000001', { type: 'TRIM_HORIZON' }));
+      const end = await store.getRecords(await store.getShardIterator('s', 'shardId-000000000001', { type: 'TRIM_HORIZON' }));
       expect(end.childShards).toEqual([
         { shardId: 'shardId-000000000003', parentShards: ['shardId-000000000001', 'shardId-000000000002'], hashKeyRange: child.hashKeyRange },
       ]);

@@ -25,7 +25,7 @@ describe(`${name}:`, () => {
       clock.advance(23 * HOUR);
       // 25 h after the first record, 23 h after the second; the log has not been trimmed yet.
       expect((await readShardAll(store, 's', SHARD)).map((r) => text(r.data))).toEqual(['new']);
-      expect(early.read().records.map((r) => text(r.data))).toEqual(['new']);
+      expect((await early.read()).records.map((r) => text(r.data))).toEqual(['new']);
       await store.enforceRetention();
       expect((await readShardAll(store, 's', SHARD)).map((r) => text(r.data))).toEqual(['new']);
       clock.advance(2 * HOUR);
@@ -41,7 +41,7 @@ describe(`${name}:`, () => {
       clock.advance(HOUR);
       await store.putRecord('s', { partitionKey: 'k', data: bytes('new') });
       clock.advance(24 * HOUR);
-      const it = store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: 0 });
+      const it = await store.getShardIterator('s', SHARD, { type: 'AT_TIMESTAMP', timestamp: 0 });
       expect((await store.getRecords(it)).records.map((r) => text(r.data))).toEqual(['new']);
     });
 

@@ -17,14 +17,14 @@ describe(`${name}:`, () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
       const cursor = store.openCursor('s', SHARD, { type: 'LATEST' });
-      expect(cursor.read().records).toEqual([]);
+      expect((await cursor.read()).records).toEqual([]);
       let woken = false;
       const waiting = cursor.waitForRecords().then(() => (woken = true));
       await Promise.resolve();
       expect(woken).toBe(false);
       const put = await store.putRecord('s', { partitionKey: 'k', data: bytes('hello') });
       await waiting;
-      const result = cursor.read();
+      const result = await cursor.read();
       expect(result.records.map((r) => text(r.data))).toEqual(['hello']);
       expect(result.endOfShard).toBe(false);
       expect(cursor.lastSequenceNumber).toBe(put.sequenceNumber);
@@ -36,7 +36,7 @@ describe(`${name}:`, () => {
       await store.putRecord('s', { partitionKey: 'k', data: bytes('a') });
       const cursor = store.openCursor('s', SHARD, { type: 'TRIM_HORIZON' });
       await cursor.waitForRecords();
-      expect(cursor.read({ maxRecords: 10 }).records).toHaveLength(1);
+      expect((await cursor.read({ maxRecords: 10 })).records).toHaveLength(1);
     });
 
     it('end a wait when the signal aborts', async () => {
@@ -47,7 +47,7 @@ describe(`${name}:`, () => {
       const waiting = cursor.waitForRecords(controller.signal);
       controller.abort();
       await waiting;
-      expect(cursor.read().records).toEqual([]);
+      expect((await cursor.read()).records).toEqual([]);
     });
 
     it('wake when resharding closes the shard, then report its end and children', async () => {
@@ -57,7 +57,7 @@ describe(`${name}:`, () => {
       const waiting = cursor.waitForRecords();
       await store.splitShard('s', SHARD, '1000');
       await waiting;
-      const result = cursor.read();
+      const result = await cursor.read();
       expect(result.endOfShard).toBe(true);
       expect(result.childShards?.map((c) => c.shardId)).toEqual(['shardId-000000000001', 'shardId-000000000002']);
     });
@@ -67,9 +67,9 @@ describe(`${name}:`, () => {
       await store.createStream('s', { shardCount: 1 });
       const puts = await store.putRecords('s', Array.from({ length: 5 }, (_, i) => ({ partitionKey: 'k', data: bytes(`${i}`) })));
       const cursor = store.openCursor('s', SHARD, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: (puts[0] as { sequenceNumber: string }).sequenceNumber });
-      expect(cursor.read({ maxRecords: 2 }).records.map((r) => text(r.data))).toEqual(['1', '2']);
+      expect((await cursor.read({ maxRecords: 2 })).records.map((r) => text(r.data))).toEqual(['1', '2']);
       expect(cursor.lastSequenceNumber).toBe((puts[2] as { sequenceNumber: string }).sequenceNumber);
-      const rest = cursor.read();
+      const rest = await cursor.read();
       expect(rest.records.map((r) => text(r.data))).toEqual(['3', '4']);
       expect(rest.millisBehindLatest).toBe(0);
     });
@@ -88,7 +88,7 @@ describe(`${name}:`, () => {
       ({ store } = await memoryStore({ shardLimits: undefined }));
       await store.createStream('s', { shardCount: 1 });
       const cursor = store.openCursor('s', SHARD, { type: 'TRIM_HORIZON' });
-      for (let i = 0; i < 20; i++) cursor.read();
+      for (let i = 0; i < 20; i++) await cursor.read();
     });
   });
 });

@@ -48,7 +48,7 @@ export async function readShardAll(
   limit?: number,
 ): Promise<StreamRecord[]> {
   const out: StreamRecord[] = [];
-  let iterator: string | null = store.getShardIterator(streamName, shardId, position);
+  let iterator: string | null = await store.getShardIterator(streamName, shardId, position);
   while (iterator !== null) {
     const result = await store.getRecords(iterator, limit);
     out.push(...result.records);

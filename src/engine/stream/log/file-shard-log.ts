@@ -66,7 +66,7 @@ interface Waiter {
 }
 
 /** Opens (creating if needed) the log in `dir`, recovering from whatever a crash left there. */
-export async function openFileShardLog(dir: string, options: FileShardLogOptions, clock: Clock = systemClock): Promise<ShardLog> {
+export async function openFileShardLog(dir: string, options: FileShardLogOptions, clock: Clock = systemClock): Promise<FileShardLog> {
   return FileShardLog.open(dir, options, clock);
 }
 

@@ -2,6 +2,7 @@
 // also damaging the unsynced tail, as a power cut could), and checks after each restart that every
 // acknowledged record is there once, in order, byte for byte, that whatever else survived is intact, that
 // the next offset is above every one acknowledged, and that damage is reported and repaired, not hidden.
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import type { CorruptionReport } from '../../../../src/engine/stream/log/corrupt
 import { DamagedRecordsError } from '../../../../src/engine/stream/log/damaged-range.js';
 import { openFileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { repairShardLog } from '../../../../src/engine/stream/log/shard-log-repair.js';
-import type { LogRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { LogRecord } from '../../../../src/engine/stream/log/shard-log.js';
 import { recordFor } from './fixtures/crash-records.mjs';
 import { tempDir } from './temp-dir.js';
 
@@ -103,7 +104,7 @@ function damageUnsyncedTail(shard: string, highestAcknowledged: number, random: 
  * Every record the log serves, in order, checked byte for byte against what was written; damaged ranges
  * are stepped over (the read refuses them, naming where they end). Returns the offsets read.
  */
-function readBack(log: ShardLog): Set<number> {
+function readBack(log: FileShardLog): Set<number> {
   const offsets = new Set<number>();
   let from = 0;
   while (from < log.committedOffset) {
@@ -130,7 +131,7 @@ function readBack(log: ShardLog): Set<number> {
   return offsets;
 }
 
-function expectAllAcknowledged(log: ShardLog, acknowledged: ReadonlySet<number>): void {
+function expectAllAcknowledged(log: FileShardLog, acknowledged: ReadonlySet<number>): void {
   const read = readBack(log);
   const missing = [...acknowledged].filter((o) => !read.has(o));
   expect(missing).toEqual([]);

@@ -1,9 +1,10 @@
 // Random operations against a file log with tiny segments, index interval and tail cache, checked after
 // every step against a plain array of everything appended: the reference model.
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../src/engine/clock.js';
 import { openFileShardLog, type FileShardLogOptions } from '../../../../src/engine/stream/log/file-shard-log.js';
-import type { AppendRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { AppendRecord } from '../../../../src/engine/stream/log/shard-log.js';
 import { tempDir } from './temp-dir.js';
 
 /** A small seeded generator, so a failure replays exactly. */
@@ -34,7 +35,7 @@ async function runScenario(seed: number): Promise<void> {
     fsyncIntervalMs: 5,
   };
   const model: { record: AppendRecord; offset: number }[] = [];
-  let log: ShardLog = await openFileShardLog(shard, options, clock);
+  let log: FileShardLog = await openFileShardLog(shard, options, clock);
 
   const check = () => {
     const first = log.firstOffset;

@@ -1,9 +1,10 @@
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../../src/engine/clock.js';
 import { openFileShardLog, type CorruptionReport, type FileShardLogOptions } from '../../../../src/engine/stream/log/file-shard-log.js';
-import type { AppendRecord, FsyncPolicy, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { AppendRecord, FsyncPolicy } from '../../../../src/engine/stream/log/shard-log.js';
 import { decode, describeShardLogContract, text } from './shard-log-contract.js';
 import { segmentFiles, tempDir } from './temp-dir.js';
 
@@ -33,7 +34,7 @@ function expectNumbered(records: { offset: number; data: Uint8Array; partitionKe
   }
 }
 
-async function readAll(log: ShardLog, from = 0): Promise<{ offset: number; data: Uint8Array; partitionKey: string; arrivalTimestamp: number }[]> {
+async function readAll(log: FileShardLog, from = 0): Promise<{ offset: number; data: Uint8Array; partitionKey: string; arrivalTimestamp: number }[]> {
   const out = [];
   let offset = from;
   for (;;) {

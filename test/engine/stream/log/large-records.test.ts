@@ -1,4 +1,5 @@
 // Records larger than one disk read block must read back from disk, after the tail cache and after a reopen.
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openFileShardLog, type CorruptionReport } from '../../../../src/engine/stream/log/index.js';
 import { FrameScanner, SCAN_CORRUPT, SCAN_END, SCAN_FRAME } from '../../../../src/engine/stream/log/frame-scanner.js';
 import { MAX_DATA_BYTES, MAX_PARTITION_KEY_BYTES, encodeBatch } from '../../../../src/engine/stream/log/record-frame.js';
-import type { AppendRecord, LogRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { AppendRecord, LogRecord } from '../../../../src/engine/stream/log/shard-log.js';
 import { writeThenCrash } from './simulated-crash.js';
 import { segmentFiles } from './temp-dir.js';
 
@@ -47,7 +48,7 @@ function expectPatterned(records: readonly LogRecord[], sizes: readonly number[]
 
 const everything = { maxRecords: 10_000, maxBytes: 64 * 1024 * 1024 };
 
-function readAll(log: ShardLog, from = 0): LogRecord[] {
+function readAll(log: FileShardLog, from = 0): LogRecord[] {
   const out: LogRecord[] = [];
   let offset = from;
   for (;;) {

@@ -1,12 +1,13 @@
 // Offsets never go backwards: after any crash a log carries on above every offset it handed out, whatever
 // recovery finds, and the gaps that leaves are stepped over by reads, timestamps and retention.
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../../src/engine/clock.js';
 import { openFileShardLog, type CorruptionReport, type FileShardLogOptions } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { DEFAULT_OFFSETS_RESERVED_AHEAD, OFFSET_MARKS_FILE } from '../../../../src/engine/stream/log/offset-marks.js';
-import type { AppendRecord, FsyncPolicy, LogRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { AppendRecord, FsyncPolicy, LogRecord } from '../../../../src/engine/stream/log/shard-log.js';
 import { text } from './shard-log-contract.js';
 import { writeThenCrash } from './simulated-crash.js';
 import { segmentFiles, tempDir } from './temp-dir.js';
@@ -18,7 +19,7 @@ function records(first: number, count: number, timestamp = 1000): AppendRecord[]
 }
 
 /** Appends `count` records ten at a time; returns the offsets the log acknowledged. */
-async function appendAcknowledged(log: ShardLog, count: number, timestamp = 1000): Promise<number[]> {
+async function appendAcknowledged(log: FileShardLog, count: number, timestamp = 1000): Promise<number[]> {
   const acknowledged: number[] = [];
   for (let i = 0; i < count; i += 10) {
     const first = await log.append(records(i, Math.min(10, count - i), timestamp));
@@ -27,7 +28,7 @@ async function appendAcknowledged(log: ShardLog, count: number, timestamp = 1000
   return acknowledged;
 }
 
-function readAll(log: ShardLog, from = 0): LogRecord[] {
+function readAll(log: FileShardLog, from = 0): LogRecord[] {
   const out: LogRecord[] = [];
   let offset = from;
   for (;;) {

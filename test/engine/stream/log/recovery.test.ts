@@ -1,19 +1,20 @@
 // Start-up recovery: the torn tail of a crash's last write is cut off; damage anywhere else is reported and
 // refused to readers, never cut away or skipped; and appends carry on above every offset handed out.
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DamagedRecordsError } from '../../../../src/engine/stream/log/damaged-range.js';
 import { openFileShardLog, type CorruptionReport } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { MAX_DAMAGED_RANGES_PER_SEGMENT } from '../../../../src/engine/stream/log/segment.js';
-import type { LogRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { LogRecord } from '../../../../src/engine/stream/log/shard-log.js';
 import { segmentFiles, tempDir } from './temp-dir.js';
 import { text } from './shard-log-contract.js';
 import { writeThenCrash } from './simulated-crash.js';
 
 const payload = (offset: number): string => `record ${offset} `.padEnd(60 + (offset % 17), '*');
 
-async function append(log: ShardLog, count: number, batch = 10): Promise<void> {
+async function append(log: FileShardLog, count: number, batch = 10): Promise<void> {
   for (let first = 0; first < count; first += batch) {
     const records = [];
     for (let o = first; o < Math.min(first + batch, count); o++) records.push({ partitionKey: `k${o}`, data: text(payload(o)), arrivalTimestamp: 1000 + o });
@@ -29,7 +30,7 @@ async function writeLog(dir: string, count: number, segmentBytes = 1 << 20, batc
 }
 
 /** Reads every record from `from` on, until the end or a damaged range (which it returns with them). */
-function readUntilDamage(log: ShardLog, from = 0): { records: LogRecord[]; damage: DamagedRecordsError | undefined } {
+function readUntilDamage(log: FileShardLog, from = 0): { records: LogRecord[]; damage: DamagedRecordsError | undefined } {
   const records: LogRecord[] = [];
   let offset = from;
   for (;;) {
@@ -46,7 +47,7 @@ function readUntilDamage(log: ShardLog, from = 0): { records: LogRecord[]; damag
   }
 }
 
-function readEverything(log: ShardLog): LogRecord[] {
+function readEverything(log: FileShardLog): LogRecord[] {
   const { records, damage } = readUntilDamage(log);
   expect(damage).toBeUndefined();
   return records;
@@ -69,7 +70,7 @@ function frameStart(file: string, offset: number): number {
   throw new Error(`no frame for offset ${offset}`);
 }
 
-async function reopen(dir: string, reports: CorruptionReport[], tailCacheBytes = 0): Promise<ShardLog> {
+async function reopen(dir: string, reports: CorruptionReport[], tailCacheBytes = 0): Promise<FileShardLog> {
   return openFileShardLog(dir, { fsync: 'always', tailCacheBytes, onCorruption: (r) => reports.push(r) });
 }
 

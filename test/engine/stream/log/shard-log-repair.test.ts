@@ -7,7 +7,8 @@ import { DAMAGE_FILE } from '../../../../src/engine/stream/log/damage-file.js';
 import { DamagedRecordsError } from '../../../../src/engine/stream/log/damaged-range.js';
 import { openFileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { repairShardLog } from '../../../../src/engine/stream/log/shard-log-repair.js';
-import type { LogRecord, ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
+import type { LogRecord } from '../../../../src/engine/stream/log/shard-log.js';
 import { decode, text } from './shard-log-contract.js';
 import { segmentFiles, tempDir } from './temp-dir.js';
 
@@ -25,7 +26,7 @@ async function writeLog(dir: string, count: number, segmentBytes = 1 << 20): Pro
 }
 
 /** Every record, stepping over damaged ranges; each one checked against what was written. */
-function readAround(log: ShardLog): LogRecord[] {
+function readAround(log: FileShardLog): LogRecord[] {
   const out: LogRecord[] = [];
   let offset = 0;
   while (offset < log.committedOffset) {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openFileShardLog, type FileShardLogOptions } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { OFFSET_MARKS_FILE } from '../../../../src/engine/stream/log/offset-marks.js';
-import type { ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
+import type { FileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 
 /**
  * Opens the log in `dir`, lets `write` use it, then leaves the directory as a crash right after would.
@@ -16,7 +16,7 @@ import type { ShardLog } from '../../../../src/engine/stream/log/shard-log.js';
 export async function writeThenCrash(
   dir: string,
   options: FileShardLogOptions,
-  write: (log: ShardLog) => Promise<void>,
+  write: (log: FileShardLog) => Promise<void>,
   marksAsAt: 'first-commit' | 'end' = 'first-commit',
 ): Promise<void> {
   const marksFile = path.join(dir, OFFSET_MARKS_FILE);

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// A NATS JetStream cluster on loopback ports, for trying Eddy on several processes, for the tests that
+// need one and for the benchmarks. Each node is a real `nats-server` (Debian's package, 2.9 or later)
+// with its own store directory; nodes can be killed and started again to test failures.
+//
+//   node scripts/nats-cluster.mjs [nodes] [dir]     starts a cluster, prints its URLs, stops on Ctrl-C
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const INSTALL_HINT =
+  'nats-server is not installed: on Debian or Ubuntu run `apt-get install nats-server` ' +
+  '(or put a nats-server 2.9+ binary on PATH, or set NATS_SERVER to its path)';
+
+/** The nats-server binary to run, or an Error saying how to install it. */
+export function natsServerBinary() {
+  const candidates = [process.env.NATS_SERVER, 'nats-server', '/usr/sbin/nats-server', '/usr/bin/nats-server'].filter(Boolean);
+  for (const candidate of candidates) {
+    const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+    if (probe.status === 0) return candidate;
+  }
+  throw new Error(INSTALL_HINT);
+}
+
+/** The version nats-server reports (`nats-server: v2.9.10`). */
+export function natsServerVersion() {
+  return spawnSync(natsServerBinary(), ['--version'], { encoding: 'utf8' }).stdout.trim();
+}
+
+/** True when a nats-server can be run here (benchmarks skip their NATS part otherwise). */
+export function natsServerAvailable() {
+  try {
+    natsServerBinary();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts `size` nodes (3 by default) and resolves once every node is ready and the cluster has elected
+ * the leader of its JetStream metadata, so streams can be created at once.
+ * @param {{ size?: number, dir?: string, maxFileStore?: string, log?: (line: string) => void }} [options]
+ */
+export async function startNatsCluster(options = {}) {
+  const binary = natsServerBinary();
+  const size = options.size ?? 3;
+  const ownDir = options.dir === undefined;
+  const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'eddy-nats-')));
+  const clientPorts = [];
+  const routePorts = [];
+  for (let i = 0; i < size; i++) {
+    clientPorts.push(await freePort());
+    routePorts.push(await freePort());
+  }
+  const nodes = clientPorts.map((port, i) => {
+    const nodeDir = join(dir, `n${i + 1}`);
+    mkdirSync(join(nodeDir, 'jetstream'), { recursive: true });
+    const routes = routePorts.filter((_, j) => j !== i).map((p) => `nats-route://127.0.0.1:${p}`);
+    const config = [
+      `server_name: n${i + 1}`,
+      `listen: 127.0.0.1:${port}`,
+      // A Kinesis record may carry 1 MiB of data besides its key: the default 1 MB payload is too small.
+      'max_payload: 8MB',
+      'jetstream {',
+      `  store_dir: "${join(nodeDir, 'jetstream')}"`,
+      '  max_memory_store: 256MB',
+      `  max_file_store: ${options.maxFileStore ?? '4GB'}`,
+
+      '}',
+      'cluster {',
+      '  name: eddy',
+      `  listen: 127.0.0.1:${routePorts[i]}`,
+      `  routes: [${routes.join(', ')}]`,
+      '}',
+      '',
+    ].join('\n');
+    const configFile = join(nodeDir, 'nats.conf');
+    writeFileSync(configFile, config);
+    return { name: `n${i + 1}`, url: `nats://127.0.0.1:${port}`, port, configFile, process: undefined, pid: undefined, exited: undefined };
+  });
+
+  let leaderSeen;
+  const leaderElected = new Promise((resolveLeader) => (leaderSeen = resolveLeader));
+
+  /** Starts (or starts again) node `i`; resolves once it accepts clients. */
+  const startNode = (i) => {
+    const node = nodes[i];
+    const child = spawn(binary, ['-c', node.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    node.process = child;
+    node.pid = child.pid;
+    node.exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+    let pending = '';
+    return new Promise((resolveReady, reject) => {
+      const onData = (chunk) => {
+        pending += chunk.toString('utf8');
+        let nl;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          options.log?.(`[${node.name}] ${line}`);
+          if (/Server is ready/.test(line)) resolveReady();
+          if (/new metadata leader/.test(line) || /JetStream cluster new metadata leader/.test(line)) leaderSeen();
+        }
+      };
+      child.stderr.on('data', onData);
+      child.once('exit', (code, signal) => reject(new Error(`nats-server ${node.name} exited (${code ?? signal}) before it was ready`)));
+      child.once('error', reject);
+    });
+  };
+
+  const cluster = {
+    dir,
+    nodes,
+    /** Every node's client URL, comma-separated, as `--store` takes them. */
+    get urls() {
+      return nodes.map((n) => n.url).join(',');
+    },
+    /** Kills node `i` at once (SIGKILL): its store stays as a crash leaves it. */
+    async kill(i) {
+      const node = nodes[i];
+      node.process?.kill('SIGKILL');
+      await node.exited;
+      node.process = undefined;
+    },
+    /** Starts a killed node again on the same ports and store. */
+    async restart(i) {
+      await startNode(i);
+    },
+    /** Stops every node and removes the cluster's directory (unless the caller gave it). */
+    async stop() {
+      await Promise.all(
+        nodes.map(async (node) => {
+          if (node.process === undefined) return;
+          node.process.kill('SIGTERM');
+          await node.exited;
+          node.process = undefined;
+        }),
+      );
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(nodes.map((_, i) => startNode(i)));
+    await leaderElected;
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  return cluster;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const size = Number(process.argv[2] ?? 3);
+  const cluster = await startNatsCluster({ size, ...(process.argv[3] ? { dir: process.argv[3] } : {}) });
+  process.stdout.write(`NATS JetStream cluster of ${size} nodes in ${cluster.dir}\n  eddy serve --store ${cluster.urls.split(',').map((u) => u).join(',')}\n`);
+  const stop = () => cluster.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

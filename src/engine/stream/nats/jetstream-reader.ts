@@ -1,0 +1,158 @@
+// Reads one JetStream stream forward from a sequence number, without blocking: an ephemeral consumer
+// (no acknowledgements, in memory, on one server) pulled with `no_wait`, so a pull answers with what is
+// stored now and an empty pull costs one round trip. A cursor or a chain of GetRecords calls keeps one
+// reader; the shard log keeps a few and hands each read the reader already at its offset.
+
+import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+
+/** A message as stored: its stream sequence, payload, and how many follow it in the stream now. */
+export interface StoredMessage {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  /** Messages stored after this one when it was delivered (so the stream's end is `seq + pending`). */
+  readonly pending: number;
+}
+
+/** A consumer left unused this long is removed by the server (a process that died leaves none behind). */
+const INACTIVE_THRESHOLD_NS = 60_000_000_000;
+/** Pulls wait this long for the server before failing (a node being killed, a leader being elected). */
+const PULL_TIMEOUT_MS = 10_000;
+
+export class JetStreamReader {
+  /** The stream sequence of the next message this reader returns. */
+  nextSeq: number;
+  lastUsed = 0;
+  private consumerName: string | undefined;
+  private inbox: string | undefined;
+  private subscription: Subscription | undefined;
+  /** Consumer sequence of the last message delivered, to notice a message lost on the way. */
+  private consumerSeq = 0;
+  private pull: { readonly want: number; readonly got: StoredMessage[]; resolve(): void; reject(e: unknown): void } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+    startSeq: number,
+  ) {
+    this.nextSeq = startSeq;
+  }
+
+  /** Up to `max` messages from `nextSeq` on, as many as are stored now (none when it is at the end). */
+  async next(max: number): Promise<StoredMessage[]> {
+    if (this.closed) throw new Error(`reader of ${this.stream} is closed`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (this.consumerName === undefined) await this.open();
+        const got = await this.pullOnce(max);
+        if (got.length > 0) this.nextSeq = got[got.length - 1]!.seq + 1;
+        return got;
+      } catch (e) {
+        // The consumer is gone (the server removed it, or its node went down): start a new one where this
+        // reader stands. Anything else is the caller's to see.
+        if (attempt >= 2 || this.closed || !isConsumerGone(e)) throw e;
+        await this.dropConsumer();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pull?.reject(new Error('reader closed'));
+    await this.dropConsumer();
+  }
+
+  private async open(): Promise<void> {
+    const info = await this.jsm.consumers.add(this.stream, {
+      ack_policy: AckPolicy.None,
+      deliver_policy: this.nextSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
+      ...(this.nextSeq <= 1 ? {} : { opt_start_seq: this.nextSeq }),
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: INACTIVE_THRESHOLD_NS,
+    });
+    this.consumerName = info.name;
+    this.consumerSeq = 0;
+    this.inbox = createInbox();
+    this.subscription = this.nc.subscribe(this.inbox, { callback: (err, msg) => this.delivered(err, msg) });
+  }
+
+  private pullOnce(max: number): Promise<StoredMessage[]> {
+    const got: StoredMessage[] = [];
+    return new Promise<StoredMessage[]>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new ConsumerGoneError(`pull from ${this.stream} timed out`)), PULL_TIMEOUT_MS);
+      const finish = (error?: unknown): void => {
+        clearTimeout(timer);
+        this.pull = undefined;
+        if (error === undefined) resolve(got);
+        else reject(error);
+      };
+      this.pull = { want: max, got, resolve: () => finish(), reject: finish };
+      this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumerName!}`, JSON.stringify({ batch: max, no_wait: true }), {
+        reply: this.inbox!,
+      });
+    });
+  }
+
+  private delivered(err: Error | null, msg: Msg): void {
+    const pull = this.pull;
+    if (pull === undefined) return;
+    if (err !== null) {
+      pull.reject(err);
+      return;
+    }
+    const status = msg.headers?.code ?? 0;
+    if (status !== 0 && msg.data.length === 0) {
+      // 404/408: nothing (more) stored now; 409: the consumer was deleted or the leader changed.
+      if (status === 404 || status === 408) pull.resolve();
+      else pull.reject(new ConsumerGoneError(`pull from ${this.stream}: ${status} ${msg.headers?.description ?? ''}`));
+      return;
+    }
+    const meta = parseAckSubject(msg.reply);
+    if (meta === undefined) {
+      pull.reject(new Error(`message of ${this.stream} without JetStream metadata`));
+      return;
+    }
+    if (meta.consumerSeq !== this.consumerSeq + 1) {
+      // A message was lost between server and client: read again from the last one kept.
+      pull.reject(new ConsumerGoneError(`gap in delivery from ${this.stream}`));
+      return;
+    }
+    this.consumerSeq = meta.consumerSeq;
+    pull.got.push({ seq: meta.streamSeq, payload: msg.data, pending: meta.pending });
+    if (pull.got.length >= pull.want) pull.resolve();
+  }
+
+  private async dropConsumer(): Promise<void> {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    const name = this.consumerName;
+    this.consumerName = undefined;
+    if (name !== undefined) await this.jsm.consumers.delete(this.stream, name).catch(() => undefined);
+  }
+}
+
+class ConsumerGoneError extends Error {}
+
+function isConsumerGone(e: unknown): boolean {
+  if (e instanceof ConsumerGoneError) return true;
+  const text = String((e as Error)?.message ?? e);
+  return /consumer not found|no responders|timeout|timed out|stream not found|503/i.test(text);
+}
+
+/** `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>` (and the longer v2 form). */
+function parseAckSubject(reply: string | undefined): { streamSeq: number; consumerSeq: number; pending: number } | undefined {
+  if (reply === undefined || !reply.startsWith('$JS.ACK.')) return undefined;
+  const tokens = reply.split('.');
+  // v1 has 9 tokens; v2 puts the domain and account hash after $JS.ACK and a random token at the end.
+  const base = tokens.length === 9 ? 2 : tokens.length >= 12 ? 4 : -1;
+  if (base < 0) return undefined;
+  const streamSeq = Number(tokens[base + 3]);
+  const consumerSeq = Number(tokens[base + 4]);
+  const pending = Number(tokens[base + 6]);
+  if (!Number.isSafeInteger(streamSeq) || !Number.isSafeInteger(consumerSeq) || !Number.isSafeInteger(pending)) return undefined;
+  return { streamSeq, consumerSeq, pending };
+}

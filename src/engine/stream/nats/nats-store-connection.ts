@@ -1,0 +1,76 @@
+// Connecting a store to a NATS JetStream cluster: the connection, JetStream's clients and the metadata
+// bucket, with the replication factor the cluster can give.
+
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { EddyError } from '../../errors.js';
+import type { JetStreamContext } from './jetstream-shard-log.js';
+import { BUCKET, NatsStreamStorage, newWriterId } from './nats-stream-storage.js';
+import { whileClusterSettles } from './while-cluster-settles.js';
+
+export interface NatsStoreOptions {
+  /** Server URLs (`nats://host:4222`); any one of a cluster is enough, more help while one is down. */
+  readonly servers: readonly string[];
+  /** Copies of each shard when a stream does not say: 3 on a cluster of three or more servers, else 1. */
+  readonly replicas?: number;
+  /** Shown to the cluster as the connection's name. */
+  readonly name?: string;
+}
+
+/** Parses `nats://a:4222,nats://b:4222` (or `nats://a:4222,b:4222`) into server URLs. */
+export function parseNatsServers(spec: string): string[] {
+  const servers = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => (s.includes('://') ? s : `nats://${s}`));
+  for (const s of servers) {
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      throw new EddyError('ValidationException', `--store ${spec}: ${s} is not a URL`);
+    }
+    if (url.protocol !== 'nats:' && url.protocol !== 'tls:') throw new EddyError('ValidationException', `--store ${spec}: ${s} is not a nats:// URL`);
+  }
+  if (servers.length === 0) throw new EddyError('ValidationException', `--store ${spec} names no server`);
+  return servers;
+}
+
+export interface NatsStoreConnection {
+  readonly storage: NatsStreamStorage;
+  readonly nc: NatsConnection;
+  close(): Promise<void>;
+}
+
+export async function connectNatsStore(options: NatsStoreOptions): Promise<NatsStoreConnection> {
+  const nc = await connect({
+    servers: [...options.servers],
+    name: options.name ?? 'eddy',
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: 10_000,
+  });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const js = jetstream(nc, { timeout: 10_000 });
+    const clustered = nc.info?.cluster !== undefined;
+    const defaultReplicas = options.replicas ?? (clustered ? Math.min(3, Math.max(1, (nc.info?.connect_urls?.length ?? 3))) : 1);
+    const ctx: JetStreamContext = { nc, js, jsm, writerId: newWriterId() };
+    // Reads go through the bucket's leader (no direct gets from replicas, which may lag): a process that
+    // lost a compare-and-set must read what won.
+    const kv = await whileClusterSettles(() => new Kvm(nc).create(BUCKET, { replicas: defaultReplicas, history: 1, allow_direct: false }));
+    const storage = new NatsStreamStorage(ctx, kv, { defaultReplicas });
+    return {
+      storage,
+      nc,
+      close: async () => {
+        await nc.drain().catch(() => nc.close());
+      },
+    };
+  } catch (e) {
+    await nc.close();
+    throw e;
+  }
+}
