@@ -1,7 +1,7 @@
 // Eddy's public API: the stream store, the Kinesis-compatible server, and the types they exchange.
 
 export * from './engine/index.js';
-export { buildServer, type BuildServerOptions } from './server/app.js';
+export { buildServer, type BuildServerOptions, DEFAULT_STREAM_TRANSITION_MS, IMMEDIATE_STREAM_TRANSITIONS, type StreamTransitionOptions } from './server/app.js';
 export { buildEddyApp, type EddyAppOptions } from './server/eddy-app.js';
 export { DualProtocolServer, type DualProtocolServerOptions } from './server/dual-protocol-server.js';
 export type { AuthOptions, Principal } from './server/auth/access-control.js';

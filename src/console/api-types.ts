@@ -71,7 +71,7 @@ export interface PeekedRecord extends RecordData {
 }
 
 export interface ResultShape {
-  readonly changelog: 'append' | 'upsert';
+  readonly changelog: 'append' | 'retract';
   readonly keys: readonly string[];
   readonly window?: { readonly kind: string; readonly sizeMs: number; readonly slideMs: number; readonly startColumn?: string; readonly endColumn?: string };
 }

@@ -131,7 +131,10 @@ function QueryFacts({ query: q }: { readonly query: QueryStatus }) {
 function describeShape(q: QueryStatus): string {
   const r = q.result;
   const window = r.window ? `${r.window.kind === 'hop' ? 'hopping' : 'tumbling'} windows of ${formatDuration(r.window.sizeMs)}${r.window.kind === 'hop' ? ` every ${formatDuration(r.window.slideMs)}` : ''}, emitted as they close` : '';
-  if (r.changelog === 'upsert') return r.keys.length > 0 ? `updated in place by ${r.keys.join(', ')}` : 'updates (the GROUP BY columns are not selected, so rows are listed as they come)';
+  if (r.changelog === 'retract') {
+    const how = r.keys.length > 0 ? `updated in place by ${r.keys.join(', ')}` : 'updated in place (each change withdraws the row it replaces)';
+    return window ? `${window}; late rows revise them, ${how}` : how;
+  }
   return window || 'appended as they come';
 }
 

@@ -1,7 +1,7 @@
 // The rows a results table shows: newest first and bounded. Appended results keep their latest rows.
-// Upserted results (GROUP BY without a window) keep one row per key, updated in place. Rows that carry an
-// explicit change kind in `op` (Flink's RowKind: +I insert, -U before update, +U after update, -D delete)
-// are applied as such: keyed by the key columns when the query has them, otherwise by the whole row.
+// Changelog results (GROUP BY without a window, windows that take late rows) carry each row's change kind
+// in `_op` (Flink's RowKind: +I insert, -U before update, +U after update, -D delete) and are applied as
+// such, updated in place: keyed by the key columns when the query has them, otherwise by the whole row.
 
 import type { ColumnSchema, ResultShape } from './api-types.js';
 
@@ -19,7 +19,7 @@ export interface ShownRow {
 }
 
 /** The column that carries a row's change kind, when rows carry one; it is not shown as a column. */
-export const OP_COLUMN = 'op';
+export const OP_COLUMN = '_op';
 const CHANGE_KINDS: ReadonlySet<string> = new Set(['+I', '-U', '+U', '-D']);
 
 export class ResultTable {
@@ -40,8 +40,10 @@ export class ResultTable {
   reset(columns: readonly ColumnSchema[], shape: ResultShape | undefined): void {
     this.columns = columns;
     this.keys = shape?.keys ?? [];
-    this.keyed = shape?.changelog === 'upsert' && this.keys.length > 0;
+    this.keyed = shape?.changelog === 'retract' && this.keys.length > 0;
     this.byKey.clear();
+    this.awaitingUpdate.clear();
+    this.withdrawn.clear();
     this.appended = [];
     this.received = 0;
     this.changes = false;
@@ -72,6 +74,15 @@ export class ResultTable {
       else if (this.keyed) this.upsert(this.keyOf(row), row);
       else this.append(row);
     }
+    // A keyed -U whose +U did not follow in the same delivery withdrew its row (a HAVING it no longer
+    // meets, say); should the +U come in the next one after all, the row comes back with its count.
+    for (const key of this.awaitingUpdate) {
+      const row = this.byKey.get(key);
+      if (row) this.withdrawn.set(key, row);
+      this.byKey.delete(key);
+      while (this.withdrawn.size > this.maxRows) this.withdrawn.delete(this.withdrawn.keys().next().value as string);
+    }
+    this.awaitingUpdate.clear();
   }
 
   /** Newest first. */
@@ -91,6 +102,7 @@ export class ResultTable {
       // the whole row, the new row has another key, so the old one goes now.
       case '-U':
         if (this.keys.length === 0) this.byKey.delete(key);
+        else this.awaitingUpdate.add(key);
         break;
       case '-D':
         this.byKey.delete(key);
@@ -98,8 +110,15 @@ export class ResultTable {
     }
   }
 
+  /** Keys whose -U came in this delivery and whose +U has not yet. */
+  private readonly awaitingUpdate = new Set<string>();
+  /** Rows a -U withdrew without a +U, kept (at most maxRows) so a late +U continues their count. */
+  private readonly withdrawn = new Map<string, ShownRow>();
+
   private upsert(key: string, row: Row): void {
-    const before = this.byKey.get(key);
+    this.awaitingUpdate.delete(key);
+    const before = this.byKey.get(key) ?? this.withdrawn.get(key);
+    this.withdrawn.delete(key);
     this.byKey.delete(key);
     this.byKey.set(key, { id: `k:${key}`, values: row, updates: before ? before.updates + 1 : 0, seq: ++this.seq });
     // The least recently changed keys give way first.

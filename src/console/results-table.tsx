@@ -1,4 +1,4 @@
-// A query's rows as a live table: newest first, at most MAX_TABLE_ROWS, updated in place for upserts, and
+// A query's rows as a live table: newest first, at most MAX_TABLE_ROWS, updated in place for changelogs, and
 // pausable (the shown rows stay put while new ones keep arriving behind them).
 
 import { useState } from 'preact/hooks';

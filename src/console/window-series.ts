@@ -4,7 +4,7 @@
 // of thousands of users still shows the ones that matter.
 
 import type { ColumnSchema, ResultShape } from './api-types.js';
-import type { Row } from './result-table.js';
+import { OP_COLUMN, type Row } from './result-table.js';
 
 export interface ChartData {
   /** Window times in seconds since the epoch (uPlot's time scale), ascending. */
@@ -56,6 +56,13 @@ export class WindowSeries {
       if (!groups) {
         groups = new Map();
         this.windows.set(at, groups);
+      }
+      // A changelog's -U is followed by the +U that replaces it; a -D withdraws the group's point.
+      const op = row[OP_COLUMN];
+      if (op === '-U') continue;
+      if (op === '-D') {
+        groups.delete(this.groupLabel(row));
+        continue;
       }
       const value = row[this.valueColumn];
       groups.set(this.groupLabel(row), typeof value === 'number' && Number.isFinite(value) ? value : null);

@@ -26,6 +26,8 @@ export interface EngineOptions {
   readonly onDemandScaling?: OnDemandScalingOptions | false;
   readonly region?: string;
   readonly accountId?: string;
+  /** Open shards the account may have across its streams (default 500, AWS's quota in its largest regions). */
+  readonly shardLimit?: number;
   /**
    * Root of the delivery buckets (default `<dataDir>/files`). Without a data directory and without a
    * files root there is nowhere to deliver to, and the engine has no delivery manager.
@@ -82,6 +84,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     ...(options.onDemandScaling === undefined ? {} : { onDemandScaling: options.onDemandScaling }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
+    ...(options.shardLimit === undefined ? {} : { shardLimit: options.shardLimit }),
   });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeOpened = async (): Promise<void> => {

@@ -38,6 +38,7 @@ export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
 export { parseConsumerArn, parseStreamArn } from './stream/stream-arns.js';
 export { latestRecords } from './stream/latest-records.js';
+export { formatShardId, resolveShardId } from './stream/shard-id.js';
 export { repairDataDir } from './stream/repair-data-dir.js';
 export type { DataDirRepairReport, RepairDataDirOptions, RepairedRecordRange, ShardRepairReport } from './stream/repair-data-dir.js';
 export { DEFAULT_SHARD_LIMITS } from './stream/throughput-limiter.js';

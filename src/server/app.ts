@@ -18,6 +18,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { type Clock, type ShardDamage, type StreamStore, systemClock } from '../engine/index.js';
 import { type AwsJsonService, signingNameOf } from './aws-protocol/aws-json-service.js';
 import { awsJsonRoutes } from './aws-protocol/aws-json-routes.js';
+import { ACCESS_DENIED_MESSAGE, answerAwsSurface, setAwsRequestIds, setCorsHeaders, xmlError } from './aws-protocol/aws-http-surface.js';
 import { AccessControl, type AuthOptions, decorateWithAccessControl } from './auth/access-control.js';
 import { EDDY_ACTIONS, LAMBDA_ACTIONS } from './auth/eddy-actions.js';
 import {
@@ -29,11 +30,14 @@ import {
 } from './dual-protocol-server.js';
 import { sendApiError } from './http/api-error.js';
 import { kinesisService } from './kinesis-api/kinesis-service.js';
+import type { StreamTransitionOptions } from './kinesis-api/stream-transitions.js';
 import type { SubscribeToShardOptions } from './kinesis-api/subscribe-to-shard.js';
 import { renderConnectionFigures } from './metrics/connection-figures.js';
 import { renderPrometheusText } from './metrics/prometheus-text.js';
 import { RequestMetrics } from './metrics/request-metrics.js';
 import { loadTlsCredentials, type TlsOptions } from './tls-options.js';
+
+export { DEFAULT_STREAM_TRANSITION_MS, IMMEDIATE_STREAM_TRANSITIONS, type StreamTransitionOptions } from './kinesis-api/stream-transitions.js';
 
 export interface BuildServerOptions {
   readonly store: StreamStore;
@@ -47,6 +51,12 @@ export interface BuildServerOptions {
   /** Largest request body accepted (413 above it). Default 10 MiB: a 5 MiB PutRecords in base64 plus room. */
   readonly bodyLimitBytes?: number;
   readonly subscribeToShard?: SubscribeToShardOptions;
+  /**
+   * How long Kinesis clients see a stream CREATING, DELETING or UPDATING after CreateStream, DeleteStream
+   * and resharding (kinesis-api/stream-transitions.ts); default 500 ms each, measured on `clock`.
+   * IMMEDIATE_STREAM_TRANSITIONS (all 0) makes streams ACTIVE (or gone) as the call returns.
+   */
+  readonly streamTransitions?: StreamTransitionOptions;
   /** Idle keep-alive time for HTTP/1.1 connections and HTTP/2 sessions. */
   readonly keepAliveTimeoutMs?: number;
   /** More Prometheus text appended to /metrics (e.g. delivery figures); each returns whole lines. */
@@ -89,6 +99,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     store: options.store,
     clock,
     ...(options.subscribeToShard ? { subscribeToShard: options.subscribeToShard } : {}),
+    ...(options.streamTransitions ? { streamTransitions: options.streamTransitions } : {}),
   });
 
   const services = [kinesis, ...(options.services ?? [])];
@@ -143,6 +154,16 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
       return reply.header('x-amzn-errortype', refused.code).send(JSON.stringify({ __type: refused.code, message: refused.message }));
     }
     return reply.send(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
+  });
+  // `/` answers other methods as AWS does (a CORS preflight, or 403 in XML); a page load gets the console.
+  app.addHook('onRequest', async (request, reply) => {
+    if (answerAwsSurface(request, reply)) return reply;
+  });
+  // Paths nobody serves are answered as AWS answers them: it looks at no path.
+  app.setNotFoundHandler((request, reply) => {
+    setAwsRequestIds(reply);
+    setCorsHeaders(request, reply);
+    return xmlError(reply, 'AccessDeniedException', ACCESS_DENIED_MESSAGE);
   });
 
   const server = app.server as unknown as DualProtocolServer;

@@ -15,7 +15,7 @@ import { sqlApi } from './http/sql-api.js';
 import { renderFunctionMetrics } from './lambda-api/function-metrics-text.js';
 import { lambdaApi } from './lambda-api/lambda-api.js';
 
-export type EddyAppOptions = Pick<BuildServerOptions, 'logger' | 'tls' | 'maxConnections' | 'auth'> & {
+export type EddyAppOptions = Pick<BuildServerOptions, 'logger' | 'tls' | 'maxConnections' | 'auth' | 'streamTransitions'> & {
   readonly engine: Engine;
 };
 

@@ -11,6 +11,7 @@ import type { Expr, NamedExpr, StreamSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
+import { revisesRows } from './changelog-input.js';
 import { GroupingAnalyzer, type Grouping } from './grouping.js';
 import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-plan.js';
 import { Scope, type Relation, type ScopeColumn } from './scope.js';
@@ -85,6 +86,13 @@ export class Analyzer {
 
     let grouping: Grouping | undefined;
     let window: LogicalAggregate['window'];
+    if (aggregated && revisesRows(relation.input)) {
+      this.fail(
+        'InvalidGrouping',
+        `An aggregate cannot read ${relation.label}: it is the changing result of a GROUP BY without a window, and each change would count as one more row`,
+        query.groupBy[0]?.span ?? query.from.span,
+      );
+    }
     if (aggregated) {
       ({ grouping, window } = this.grouping.groupBy(query, relation, items));
     }

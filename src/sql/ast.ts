@@ -93,10 +93,16 @@ export interface Query {
   readonly where?: Expression;
   readonly groupBy: readonly Expression[];
   readonly having?: Expression;
-  /** `… WITH (bad_records = 'x')` after the query: how the query runs, not what it computes. */
+  /** EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY …]: when results go out (emit-clause.ts). */
+  readonly emit?: EmitClause;
+  /** `… WITH (bad_records = 'x', allowed_lateness = '1 minute')` after the query: how the query runs, not what it computes. */
   readonly options?: readonly OptionEntry[];
   readonly span: SourceSpan;
 }
+
+export type EmitClause =
+  | { readonly kind: 'onWindowClose'; readonly span: SourceSpan }
+  | { readonly kind: 'changes'; readonly every?: { readonly ms: number; readonly span: SourceSpan }; readonly span: SourceSpan };
 
 export interface ColumnDefinition {
   readonly name: Name;

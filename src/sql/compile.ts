@@ -11,11 +11,9 @@ import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
 import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
+import { QueryOptions } from './query-options.js';
 
 const OPTION_KEYS = ['shards', 'format', 'csv.field-delimiter', 'csv.delimiter', 'delimiter'] as const;
-
-/** Options a query takes after its SELECT: `SELECT … WITH (bad_records = 'clicks_bad')`. */
-const QUERY_OPTION_KEYS = ['bad_records'] as const;
 
 const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
@@ -91,26 +89,9 @@ export class StatementCompiler {
     return this.withQueryOptions(planQuery(analyzed.select, { kind: 'subscribers' }), query, analyzed.source);
   }
 
-  /** The plan with what the query's `WITH (…)` asks of its run; each option checked where it is written. */
+  /** The plan with what the query's EMIT clause and `WITH (…)` ask of its run (query-options.ts). */
   private withQueryOptions(plan: QueryPlan, query: Query, source: StreamSchema): QueryPlan {
-    let out = plan;
-    const seen = new Set<string>();
-    for (const entry of query.options ?? []) {
-      if (!(QUERY_OPTION_KEYS as readonly string[]).includes(entry.key)) {
-        const suggestion = closest(entry.key, QUERY_OPTION_KEYS);
-        this.fail('InvalidOption', `Unknown query option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (query options: ${QUERY_OPTION_KEYS.join(', ')})`, entry.span);
-      }
-      if (seen.has(entry.key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
-      seen.add(entry.key);
-      // bad_records: a stream name; the stream must exist when the query starts.
-      const stream = typeof entry.value === 'string' ? entry.value : '';
-      if (!STREAM_NAME_PATTERN.test(stream) || stream.length > MAX_STREAM_NAME_LENGTH) this.fail('InvalidOption', `bad_records must name a stream, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
-      const known = this.catalog.stream(stream);
-      if (stream === source.name) this.fail('InvalidOption', `bad_records cannot be the stream the query reads ('${stream}'): its bad records would be read again`, entry.valueSpan);
-      if (known && known.format.kind !== 'json') this.fail('InvalidOption', `bad_records are written as JSON, but '${stream}' has format ${known.format.kind}`, entry.valueSpan);
-      out = { ...out, badRecords: { stream } };
-    }
-    return out;
+    return new QueryOptions(this.catalog, (code, message, span) => this.fail(code, message, span)).apply(plan, query, source);
   }
 
   private checkNotReadingItself(target: string, source: StreamSchema, at: Name): void {

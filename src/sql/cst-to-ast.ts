@@ -8,6 +8,7 @@ import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
+  EmitClause,
   Expression,
   FromItem,
   InsertStatementNode,
@@ -22,6 +23,7 @@ import type {
   WatermarkDefinition,
 } from './ast.js';
 import { closest } from './did-you-mean.js';
+import { emitClause } from './emit-clause.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
@@ -310,10 +312,12 @@ class AstBuilder extends BaseVisitor {
     const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
+    const emitNode = node(ctx, 'emitClause');
+    const emit = emitNode ? (this.visit(emitNode) as EmitClause) : undefined;
     const withNode = node(ctx, 'withOptions');
     const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
     const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
-    const last = (closing && tokenSpan(closing)) ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    const last = (closing && tokenSpan(closing)) ?? emit?.span ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
     return {
       kind: 'query',
       items,
@@ -321,9 +325,18 @@ class AstBuilder extends BaseVisitor {
       ...(whereExpr ? { where: whereExpr } : {}),
       groupBy,
       ...(havingExpr ? { having: havingExpr } : {}),
+      ...(emit ? { emit } : {}),
       ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
+  }
+
+  emitClause(ctx: Ctx): EmitClause {
+    const words = inOrder(ctx, ['word', 'emitWord']).map((e) => (isToken(e) ? { text: e.image, quoted: false, span: tokenSpan(e) } : this.name(e)));
+    const everyNode = node(ctx, 'every');
+    const every = everyNode ? (this.visit(everyNode) as Expression) : undefined;
+    const span = joinSpans(tokenSpan(token(ctx, 'Emit')!), every?.span ?? words[words.length - 1]!.span);
+    return emitClause(words, every, span, (code, message, at) => this.fail(code, message, at));
   }
 
   selectItem(ctx: Ctx): SelectItem {

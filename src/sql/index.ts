@@ -9,6 +9,7 @@ import { SqlError, spanAt } from './sql-error.js';
 import { tokenize } from './lexer.js';
 import { checkNesting, checkSqlLength, checkTokenCount } from './limits.js';
 import { parseTokens, sqlParser } from './parser.js';
+import { misplacedEmit } from './emit-clause.js';
 import { describeToken, STATEMENT_EXPECTED } from './error-messages.js';
 import { Semicolon } from './tokens.js';
 
@@ -35,10 +36,12 @@ export function parseSql(sql: string): Statement[] {
     const atEnd = token.tokenType.name === 'EOF' || Number.isNaN(token.startOffset);
     const span = atEnd ? spanAt(sql, sql.trimEnd().length, 1) : spanAt(sql, token.startOffset, token.image.length);
     const previous = tokens[tokens.indexOf(token) - 1];
+    const emit = error.name === 'NotAllInputParsedException' ? misplacedEmit(tokens, tokens.indexOf(token)) : undefined;
     const message =
-      error.name === 'NotAllInputParsedException' && previous?.tokenType === Semicolon && !UNSUPPORTED_START.has(token.image.toUpperCase())
+      emit ??
+      (error.name === 'NotAllInputParsedException' && previous?.tokenType === Semicolon && !UNSUPPORTED_START.has(token.image.toUpperCase())
         ? `${STATEMENT_EXPECTED} but found ${describeToken(token)}`
-        : error.message;
+        : error.message);
     throw new SqlError('SyntaxError', message, span, sql);
   }
   return cstToAst(cst, sql);

@@ -174,7 +174,7 @@ export class SqlParser extends CstParser {
     this.SUBRULE(this.query);
   });
 
-  // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …] [WITH (option = value, …)]
+  // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …] [EMIT …] [WITH (option = value, …)]
   readonly query = this.RULE('query', () => {
     this.CONSUME(t.Select);
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
@@ -193,8 +193,20 @@ export class SqlParser extends CstParser {
       this.CONSUME(t.Having);
       this.SUBRULE3(this.expression, { LABEL: 'having' });
     });
-    // Options of the running query (bad_records = 'stream'); the compiler takes them on the outermost SELECT only.
+    // When results go out: EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts).
+    this.OPTION5(() => this.SUBRULE(this.emitClause));
+    // Options of the running query (bad_records, allowed_lateness, late_rows); the compiler takes them on the outermost SELECT only.
     this.OPTION4(() => this.SUBRULE(this.withOptions));
+  });
+
+  // EMIT followed by words and an optional interval; the CST visitor says which shapes mean something,
+  // so an unsupported one (EMIT FINAL, EMIT AFTER WATERMARK) is refused by name rather than as a syntax error.
+  readonly emitClause = this.RULE('emitClause', () => {
+    this.CONSUME(t.Emit);
+    this.AT_LEAST_ONE(() => {
+      this.OR([{ ALT: () => this.CONSUME(t.On, { LABEL: 'word' }) }, { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'emitWord' }) }]);
+    });
+    this.OPTION(() => this.SUBRULE(this.intervalLiteral, { LABEL: 'every' }));
   });
 
   readonly selectItem = this.RULE('selectItem', () => {
@@ -246,7 +258,8 @@ export class SqlParser extends CstParser {
       },
       { ALT: () => this.SUBRULE2(this.identifier, { LABEL: 'streamName' }) },
     ]);
-    this.OPTION(() => this.SUBRULE(this.alias));
+    // `FROM clicks EMIT CHANGES`: EMIT starts the emit clause there, not an alias (AS emit still is one).
+    this.OPTION({ GATE: () => this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On), DEF: () => this.SUBRULE(this.alias) });
   });
 
   readonly tableFunctionArgument = this.RULE('tableFunctionArgument', () => {

@@ -117,6 +117,10 @@ export const Precision = nonReserved('PRECISION');
 export const To = nonReserved('TO');
 export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
+// EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts): names everywhere else.
+export const Emit = nonReserved('EMIT');
+export const Changes = nonReserved('CHANGES');
+export const Every = nonReserved('EVERY');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

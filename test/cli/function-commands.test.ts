@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, exitOf, runEddy, startEddy, waitForOutput } from './run-eddy.js';
+import { buildCli, exitOf, runEddy, startEddy, NO_STREAM_STATES, waitForOutput } from './run-eddy.js';
 
 let cli: ReturnType<typeof buildCli>;
 beforeAll(() => {
@@ -14,7 +14,7 @@ beforeAll(() => {
 afterAll(() => cli.cleanup());
 
 async function serve(dataDir: string, functionsDir: string) {
-  const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--functions-dir', functionsDir, '--no-throttle']);
+  const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--functions-dir', functionsDir, '--no-throttle', ...NO_STREAM_STATES]);
   const banner = await waitForOutput(child, /Functions load handler modules from .*\n/);
   return { child, endpoint: /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]! };
 }

@@ -112,3 +112,6 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<str
 
 export const exitOf = (child: ChildProcess): Promise<number | null> =>
   new Promise((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
+
+/** `eddy serve` options for tests that use a stream as soon as they create (reshard, delete) it. */
+export const NO_STREAM_STATES: readonly string[] = ['--create-stream-ms', '0', '--delete-stream-ms', '0', '--update-stream-ms', '0'];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testCredentials, type TestServer } from '../server/start-test-server.js';
-import { buildCli, exitOf, runEddy, startEddy, waitForOutput } from './run-eddy.js';
+import { buildCli, exitOf, runEddy, startEddy, NO_STREAM_STATES, waitForOutput } from './run-eddy.js';
 
 let cli: ReturnType<typeof buildCli>;
 
@@ -23,7 +23,7 @@ afterAll(() => {
 describe('eddy serve', () => {
   it('prints its endpoint, serves Kinesis over HTTP/2 and HTTP/1.1 plus Firehose, SQL and metrics, and stops cleanly on SIGTERM with its data on disk', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'eddy-serve-'));
-    const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--fsync', 'always']);
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--fsync', 'always', ...NO_STREAM_STATES]);
     try {
       const banner = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
       const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
@@ -88,7 +88,7 @@ describe('eddy serve', () => {
   it('delivers Firehose files under --files-root instead of <data-dir>/files', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'eddy-serve-data-'));
     const filesRoot = mkdtempSync(join(tmpdir(), 'eddy-serve-files-'));
-    const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--files-root', filesRoot]);
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, '--files-root', filesRoot, ...NO_STREAM_STATES]);
     try {
       const banner = await waitForOutput(child, /Firehose delivers files under .*\n/);
       expect(banner).toContain(`Streams are stored in ${dataDir} (fsync always).\nFirehose delivers files under ${filesRoot}.\n`);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCredentials } from '../server/start-test-server.js';
-import { buildCli, exitOf, runEddy, startEddy, waitForOutput } from './run-eddy.js';
+import { buildCli, exitOf, runEddy, startEddy, NO_STREAM_STATES, waitForOutput } from './run-eddy.js';
 
 let cli: ReturnType<typeof buildCli>;
 
@@ -32,7 +32,7 @@ function connect(port: number): Promise<net.Socket> {
 describe('eddy serve under a low open-file limit', () => {
   it('keeps to half the limit in connections, so a flood of idle ones leaves stream files room to open', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'eddy-fds-'));
-    const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir], {}, { openFileLimit: FILE_LIMIT });
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, ...NO_STREAM_STATES], {}, { openFileLimit: FILE_LIMIT });
     const sockets: net.Socket[] = [];
     let closed = 0;
     let closedEnough!: () => void;

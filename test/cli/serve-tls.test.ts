@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertificate, type TestCertificate } from '../server/tls-certificate.js';
-import { buildCli, exitOf, runEddy, startEddy, waitForOutput } from './run-eddy.js';
+import { buildCli, exitOf, runEddy, startEddy, NO_STREAM_STATES, waitForOutput } from './run-eddy.js';
 
 let cli: ReturnType<typeof buildCli>;
 let cert: TestCertificate;
@@ -26,7 +26,7 @@ const LISTENING = /listening on (https:\/\/127\.0\.0\.1:\d+)/;
 
 describe('eddy serve over TLS', () => {
   it('prints an https:// endpoint that the eddy CLI and https clients use, and stops cleanly on SIGTERM', async () => {
-    const child = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--tls-cert', cert.certFile, '--tls-key', cert.keyFile]);
+    const child = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--tls-cert', cert.certFile, '--tls-key', cert.keyFile, ...NO_STREAM_STATES]);
     try {
       const banner = await waitForOutput(child, LISTENING);
       const endpoint = LISTENING.exec(banner)![1]!;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, exitOf, runEddy, startEddy, waitForOutput } from './run-eddy.js';
+import { buildCli, exitOf, runEddy, startEddy, NO_STREAM_STATES, waitForOutput } from './run-eddy.js';
 
 const ADMIN = { AWS_ACCESS_KEY_ID: 'AKIDADMIN', AWS_SECRET_ACCESS_KEY: 'admin-secret' };
 const TOKEN = 'cli-token-00000000001';
@@ -74,7 +74,7 @@ describe('eddy serve --credentials-file', () => {
   let endpoint: string;
 
   beforeAll(async () => {
-    server = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--credentials-file', join(dir, 'credentials')]);
+    server = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--credentials-file', join(dir, 'credentials'), ...NO_STREAM_STATES]);
     const banner = await waitForOutput(server, /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*Streams are kept/);
     endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
     expect(banner).toContain(`Requests must be signed with one of 2 credentials from ${join(dir, 'credentials')}; /v1 and WebSockets also take 1 bearer token.`);

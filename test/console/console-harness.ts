@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { consoleAssets } from '../../src/server/console/console-assets.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
@@ -39,6 +39,7 @@ export async function startConsoleServer(
   const engine = await createEngine({ shardLimits: false, fsync: 'never', ...options.engine });
   const delivery = engine.delivery;
   const app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     logger: false,
     services: delivery ? [firehoseService({ delivery })] : [],

@@ -45,6 +45,20 @@ describe('chart data of windowed results', () => {
     expect(data.hiddenGroups).toBe(1);
   });
 
+  it("applies a window's revisions: the +U after a -U replaces the point, a -D removes it", () => {
+    const s = new WindowSeries({ ...shape, changelog: 'retract' }, 'clicks');
+    s.add([
+      { _op: '+I', ...row(0, 'ann', 3) },
+      { _op: '+I', ...row(0, 'bob', 1) },
+    ]);
+    s.add([
+      { _op: '-U', ...row(0, 'ann', 3) },
+      { _op: '+U', ...row(0, 'ann', 5) },
+      { _op: '-D', ...row(0, 'bob', 1) },
+    ]);
+    expect(s.data(10).series).toEqual([{ label: 'ann', values: [5] }]);
+  });
+
   it('keeps the latest windows only', () => {
     const s = new WindowSeries(shape, 'clicks', 3);
     s.add([0, 1, 2, 3, 4].map((m) => row(m, 'a', m)));

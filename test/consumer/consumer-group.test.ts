@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { consumerGroupRoutes } from '../../src/server/http/consumer-group-routes.js';
 import { buildCli } from '../cli/run-eddy.js';
 import { testCredentials } from '../server/start-test-server.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   library = buildCli('consumer-group');
   dir = mkdtempSync(join(tmpdir(), 'eddy-group-'));
   engine = await createEngine({ dataDir: join(dir, 'data'), fsync: 'never', shardLimits: false });
-  app = buildServer({ store: engine.store, logger: false, plugins: [async (v1) => v1.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' })] });
+  app = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store: engine.store, logger: false, plugins: [async (v1) => v1.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' })] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   endpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   kinesis = new KinesisClient({ endpoint, region: 'us-east-1', credentials: testCredentials });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregatingProducer, ConsumerWorker, EddyLeaseStore, type ConsumerRecord } from '../../src/consumer/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { consumerGroupRoutes } from '../../src/server/http/consumer-group-routes.js';
 import { testCredentials } from '../server/start-test-server.js';
 
@@ -16,7 +16,7 @@ let kinesis: KinesisClient;
 
 beforeAll(async () => {
   engine = await createEngine({ shardLimits: false });
-  app = buildServer({ store: engine.store, logger: false, plugins: [async (v1) => v1.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' })] });
+  app = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store: engine.store, logger: false, plugins: [async (v1) => v1.register(consumerGroupRoutes({ leases: engine.leases, store: engine.store }), { prefix: '/v1' })] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   endpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   kinesis = new KinesisClient({ endpoint, region: 'us-east-1', credentials: testCredentials });

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, openStreamStore, repairDataDir, type Engine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 import type { FastifyInstance } from 'fastify';
@@ -41,6 +41,7 @@ async function start(dataDir: string): Promise<Running> {
   const engine = await createEngine({ dataDir, shardLimits: false, fsync: 'always', deliveryRetry: { initialDelayMs: 5, maxDelayMs: 50 } });
   const logLines: Record<string, unknown>[] = [];
   const app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     logger: { level: 'warn', stream: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } },
     services: [firehoseService({ delivery: engine.delivery! })],

@@ -7,7 +7,7 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { expect } from 'vitest';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 import type { FastifyInstance } from 'fastify';
@@ -33,6 +33,7 @@ export async function startEddy(options: EngineOptions): Promise<Eddy> {
   const engine = await createEngine({ shardLimits: false, fsync: 'never', ...options, queries: { idleTimeoutMs: 600_000, ...options.queries } });
   const delivery = engine.delivery;
   const app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     logger: false,
     services: delivery ? [firehoseService({ delivery })] : [],

@@ -104,6 +104,38 @@ describe('eddy sql', () => {
     expect((await eddy.http('GET', `/v1/queries/${queryId}`)).status).toBe(404);
   });
 
+  it("prints a changelog's rows with their kind first, so a reader can apply them", async () => {
+    await eddy.sql('CREATE STREAM IF NOT EXISTS sales (item VARCHAR, ts TIMESTAMP)');
+    const child = spawn(process.execPath, ['--no-warnings', cli.main, 'sql', 'SELECT item, COUNT(*) AS n FROM sales GROUP BY item', '--endpoint', eddy.endpoint], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const waiting: (() => void)[] = [];
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c;
+      for (const w of [...waiting]) w();
+    });
+    const lines = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => stdout.split('\n').filter(Boolean).length >= n && resolve();
+        waiting.push(check);
+        check();
+      });
+    const first = lines(1);
+    await new Promise<void>((resolve) => child.stderr.on('data', () => /printing its rows/.test(stderr) && resolve()));
+    await putAll(eddy.kinesis, 'sales', [{ key: 'a', data: { item: 'tea', ts: '2024-06-01T10:00:00Z' } }]);
+    await first;
+    const three = lines(3);
+    await putAll(eddy.kinesis, 'sales', [{ key: 'a', data: { item: 'tea', ts: '2024-06-01T10:00:01Z' } }]);
+    await three;
+    expect(stdout.trim().split('\n')).toEqual(['{"_op":"+I","item":"tea","n":1}', '{"_op":"-U","item":"tea","n":1}', '{"_op":"+U","item":"tea","n":2}']);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
   /** Starts `eddy sql <args>` and resolves once it says its query started, with the query's id. */
   async function follow(args: string[]) {
     const child = spawn(process.execPath, ['--no-warnings', cli.main, 'sql', ...args, '--endpoint', eddy.endpoint], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import type { AwsJsonService } from '../../src/server/aws-protocol/aws-json-service.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 import { kinesisService } from '../../src/server/kinesis-api/kinesis-service.js';
@@ -63,6 +63,7 @@ async function start(): Promise<void> {
   engine = await createEngine({ dataDir, fsync: 'never', shardLimits: false, region: REGION, accountId: ACCOUNT });
   const delivery = engine.delivery;
   app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     logger: false,
     services: delivery ? [firehoseService({ delivery })] : [],
@@ -148,10 +149,28 @@ function signatureHeaders(service: string): Record<string, string> {
   };
 }
 
+/** AWS's XML errors, for requests that are no AWS JSON call (a content type it does not take): `<Type>…</Type>` or `<Type/>`. */
+const AWS_XML_ERROR = /^<(\w+)(\/>|>\n {2}<Message>[^<]*<\/Message>\n<\/\1>)\n$/;
+
 function decodeAnswer(answer: Answer): unknown {
   if (answer.body.length === 0) return undefined;
+  if (answer.contentType === '' && answer.body[0] === 0x3c) return { xml: answer.body.toString('utf8') };
   if (answer.contentType.includes('cbor')) return decodeCbor(answer.body);
   return JSON.parse(answer.body.toString('utf8'));
+}
+
+/**
+ * An AWS error as Kinesis and Firehose answer one: `__type` with a message, or alone where AWS sends none
+ * (an unreadable body, an unknown operation); the legacy `application/json` protocol's envelope; or XML.
+ */
+function awsErrorShape(decoded: unknown): boolean {
+  if (typeof decoded !== 'object' || decoded === null) return false;
+  const body = decoded as { __type?: unknown; message?: unknown; Message?: unknown; Output?: { __type?: unknown }; Version?: unknown; xml?: unknown };
+  if (typeof body.xml === 'string') return AWS_XML_ERROR.test(body.xml);
+  if (body.Version === '1.0') return typeof body.Output?.__type === 'string' && body.Output.__type.startsWith('com.amazon.coral.service#');
+  if (typeof body.__type !== 'string') return false;
+  const message = body.message ?? body.Message;
+  return message === undefined ? Object.keys(body).length === 1 : typeof message === 'string';
 }
 
 describe('fuzzing the APIs', () => {
@@ -265,8 +284,7 @@ describe('fuzzing the APIs', () => {
         counts.refused++;
         const shapeOk =
           req.path === '/'
-            ? typeof (decoded as { __type?: unknown } | undefined)?.__type === 'string' &&
-              typeof ((decoded as { message?: unknown }).message ?? (decoded as { Message?: unknown }).Message) === 'string'
+            ? awsErrorShape(decoded)
             : typeof (decoded as { error?: { code?: unknown; message?: unknown } } | undefined)?.error?.code === 'string' &&
               typeof (decoded as { error: { message?: unknown } }).error.message === 'string';
         if (!shapeOk) failures.push(`${answer.status} without the error shape: ${answer.body.subarray(0, 200).toString('utf8')} <- ${req.label}`);

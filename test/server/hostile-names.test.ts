@@ -43,7 +43,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 import { testCredentials } from './start-test-server.js';
@@ -70,7 +70,7 @@ let dataDir: string;
 
 async function start(): Promise<Eddy> {
   const engine = await createEngine({ dataDir, fsync: 'never', shardLimits: false });
-  const app = buildServer({ store: engine.store, logger: false, services: [firehoseService({ delivery: engine.delivery! })], plugins: [sqlApi({ engine })] });
+  const app = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store: engine.store, logger: false, services: [firehoseService({ delivery: engine.delivery! })], plugins: [sqlApi({ engine })] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const endpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const client = { endpoint, region: 'us-east-1', credentials: testCredentials, maxAttempts: 1 };

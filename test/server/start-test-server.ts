@@ -3,7 +3,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { FastifyInstance } from 'fastify';
 import { openStreamStore, type StreamStore, type StreamStoreOptions } from '../../src/engine/index.js';
-import { buildServer, type BuildServerOptions } from '../../src/server/app.js';
+import { buildServer, type BuildServerOptions, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 
 export interface TestServer {
   readonly app: FastifyInstance;
@@ -21,7 +21,7 @@ export async function startTestServer(
   serverOptions: Omit<BuildServerOptions, 'store'> = {},
 ): Promise<TestServer> {
   const store = await openStreamStore({ region: 'us-east-1', accountId: '000000000000', ...storeOptions });
-  const app = buildServer({ store, logger: false, ...serverOptions });
+  const app = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store, logger: false, ...serverOptions });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;

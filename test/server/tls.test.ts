@@ -27,7 +27,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
 import { firehoseService } from '../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../src/server/http/sql-api.js';
 import { testCertificate, type TestCertificate } from './tls-certificate.js';
@@ -50,6 +50,7 @@ beforeAll(async () => {
   filesRoot = mkdtempSync(join(tmpdir(), 'eddy-tls-files-'));
   engine = await createEngine({ shardLimits: false, filesRoot });
   app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     logger: false,
     services: [firehoseService({ delivery: engine.delivery! })],
@@ -293,7 +294,7 @@ describe('buildServer with a bad certificate or key', () => {
   });
 
   it('accepts the certificate and key as PEM text', async () => {
-    const server = buildServer({ store: engine.store, logger: false, tls: { cert: cert.cert.toString(), key: cert.key } });
+    const server = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store: engine.store, logger: false, tls: { cert: cert.cert.toString(), key: cert.key } });
     await server.listen({ port: 0, host: '127.0.0.1' });
     const port = (server.server.address() as { port: number }).port;
     const status = await new Promise<number>((resolve, reject) =>

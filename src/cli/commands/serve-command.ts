@@ -7,6 +7,18 @@ import { UsageError } from '../cli-options.js';
 import { type Command, EXIT } from '../command.js';
 import { openFileLimit } from '../open-file-limit.js';
 
+/** The transitional states' options, as kinesalite names them. */
+const TRANSITIONS = [
+  { option: 'create-stream-ms', key: 'createStreamMs', state: 'CREATING', after: 'CreateStream' },
+  { option: 'delete-stream-ms', key: 'deleteStreamMs', state: 'DELETING', after: 'DeleteStream' },
+  { option: 'update-stream-ms', key: 'updateStreamMs', state: 'UPDATING', after: 'SplitShard, MergeShards, UpdateShardCount and UpdateStreamMode' },
+] as const;
+/**
+ * The server's default for each (DEFAULT_STREAM_TRANSITION_MS), named here for the help without loading
+ * the server; a test holds the two equal.
+ */
+export const SERVE_STREAM_TRANSITION_MS = 500;
+
 /** Connections allowed by default, unless that is more than half the process's open-file limit. */
 const DEFAULT_MAX_CONNECTIONS = 10_000;
 
@@ -59,6 +71,14 @@ export const serveCommand: Command = {
       placeholder: 'n',
     },
     { name: 'no-throttle', type: 'boolean', description: 'Switch off the per-shard Kinesis throughput limits and on-demand scaling.' },
+    { name: 'shard-limit', type: 'integer', description: "Open shards the account may have across its streams (Kinesis's account quota).", defaultText: '500', placeholder: 'n' },
+    ...TRANSITIONS.map(({ option, state, after }) => ({
+      name: option,
+      type: 'integer' as const,
+      description: `How long Kinesis clients see a stream ${state} after ${after} (0: never).`,
+      defaultText: String(SERVE_STREAM_TRANSITION_MS),
+      placeholder: 'ms',
+    })),
     {
       name: 'max-connections',
       type: 'integer',
@@ -99,6 +119,15 @@ export const serveCommand: Command = {
     const maxStateKeys = values['max-query-state-keys'] as number | undefined;
     if (maxStateKeys !== undefined && maxStateKeys < 1) throw new UsageError(`argument --max-query-state-keys: ${maxStateKeys} must be at least 1`);
     const fsync = ((values.fsync as string | undefined) ?? 'always') as FsyncPolicy;
+    const shardLimit = values['shard-limit'] as number | undefined;
+    if (shardLimit !== undefined && shardLimit < 1) throw new UsageError(`argument --shard-limit: ${shardLimit} must be at least 1`);
+    const streamTransitions: Record<string, number> = {};
+    for (const { option, key } of TRANSITIONS) {
+      const ms = values[option] as number | undefined;
+      if (ms === undefined) continue;
+      if (ms < 0) throw new UsageError(`argument --${option}: ${ms} must be 0 or more`);
+      streamTransitions[key] = ms;
+    }
     const fileLimit = openFileLimit();
     let maxConnections = values['max-connections'] as number | undefined;
     if (maxConnections !== undefined && maxConnections < 1) throw new UsageError(`argument --max-connections: ${maxConnections} must be at least 1`);
@@ -149,6 +178,7 @@ export const serveCommand: Command = {
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
+      ...(shardLimit !== undefined ? { shardLimit } : {}),
       queries: {
         ...(idleTimeoutSeconds !== undefined ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
         ...(maxBatchMillis !== undefined ? { maxBatchMillis } : {}),
@@ -169,6 +199,7 @@ export const serveCommand: Command = {
         engine,
         logger: { level: (values['log-level'] as string | undefined) ?? 'warn', stream: process.stderr },
         ...(tls ? { tls } : {}),
+        streamTransitions,
         maxConnections,
         auth: {
           credentials,

@@ -1,10 +1,13 @@
 // Record batches as row objects, the shape results take at the edges (subscribers, INSERT INTO):
 // TIMESTAMP values become ISO-8601 UTC strings with milliseconds, BIGINT values plain numbers.
 // A column may have any name, `__proto__` included: assigning to that name would set the row's
-// prototype instead of adding the column, so it is defined as an own property.
+// prototype instead of adding the column, so it is defined as an own property. Rows of a changelog batch
+// start with their kind (`"_op": "+U"`, plan/changelog.ts), so a consumer can apply them in order.
 import type { RecordBatch } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
+import { ROW_KIND_COLUMN, ROW_KINDS } from '../plan/changelog.js';
 import { columnFromArrow } from './column.js';
+import { rowKindsOf } from './row-kinds.js';
 import { formatTimestamp } from './timestamp.js';
 
 export type Row = Record<string, boolean | number | string | null>;
@@ -12,7 +15,9 @@ export type Row = Record<string, boolean | number | string | null>;
 export function batchToRows(batch: RecordBatch, columns: readonly ColumnSchema[]): Row[] {
   const n = batch.numRows;
   const rows: Row[] = new Array(n);
-  for (let i = 0; i < n; i++) rows[i] = {};
+  const kinds = rowKindsOf(batch);
+  if (kinds === null) for (let i = 0; i < n; i++) rows[i] = {};
+  else for (let i = 0; i < n; i++) rows[i] = { [ROW_KIND_COLUMN]: ROW_KINDS[kinds[i]!] ?? null };
   columns.forEach((c, ci) => {
     const col = columnFromArrow(batch.data.children[ci]!, c.type);
     const values = col.values;

@@ -11,10 +11,11 @@
 //           starts at o = s * stride, field 0 counts its rows, the accumulators' fields follow.
 //   V, Q    each distinct argument column's values and validity bytes (null: no NULLs in the batch).
 //   slots   group kernels: the slot of each row (-1 skips the row), found by the operator.
-//   pairs, tv, keyIds, wm, paneMs, W
+//   pairs, tv, keyIds, openFrom, paneMs, W
 //           window kernels: event times as Int32 pairs and their validity, each row's key id (or, for a
-//           single INT key without NULLs, its value), the watermark, the pane size, and the operator,
-//           which the loop calls back (W.paneSlots, W.newSlot, …) when a row opens a pane or a group.
+//           single INT key without NULLs, its value), the start of the first window not fired yet (rows
+//           before it are left to the operator), the pane size, and the operator, which the loop calls
+//           back (W.paneSlots, W.newSlot, …) when a row opens a pane or a group.
 // A kernel is made per NULL mask: bit j is set when argument j has NULLs in the batch (arguments past
 // the 30th share bit 29, and test their validity array for null), and window kernels use bit 31 for
 // NULL event times and bit 30 for the direct INT-key path. The argument types go into the text as a
@@ -84,7 +85,7 @@ export type WindowKernel = (
   /** Key ids per row, or, for a single INT key without NULLs in the batch, its values. */
   keyIds: Int32Array,
   n: number,
-  wm: number,
+  openFrom: number,
   paneMs: number,
   W: WindowKernelHost,
   A: readonly Float64Array[],
@@ -93,7 +94,7 @@ export type WindowKernel = (
 ) => number;
 
 export const GROUP_KERNEL_PARAMS: readonly string[] = ['slots', 'n', 'A', 'V', 'Q'];
-export const WINDOW_KERNEL_PARAMS: readonly string[] = ['pairs', 'tv', 'keyIds', 'n', 'wm', 'paneMs', 'W', 'A', 'V', 'Q'];
+export const WINDOW_KERNEL_PARAMS: readonly string[] = ['pairs', 'tv', 'keyIds', 'n', 'openFrom', 'paneMs', 'W', 'A', 'V', 'Q'];
 
 /** The statements of one update, given the expression of a slot field, the value `x` and its NULL test. */
 function updateCode(update: FusedUpdate, at: (field: number) => string, x: string, nul: string | undefined): string {
@@ -143,8 +144,9 @@ export function groupKernelSource(shape: KernelShape, nullMask: number): string 
 }
 
 /**
- * The source of a window aggregate's loop: the late check, the row's pane and slot, and every update in
- * one pass; it returns the rows it dropped as late.
+ * The source of a window aggregate's loop: the time check, the row's pane and slot, and every update in
+ * one pass; it returns how many rows it left to the operator, being before `openFrom` (in windows that
+ * have fired: the operator finds them again and decides whether they are late).
  */
 export function windowKernelSource(shape: KernelShape, mask: number): string {
   const parts = fusedParts(shape, mask & ~(TIME_NULLS | DIRECT_INT_KEY));
@@ -158,24 +160,24 @@ export function windowKernelSource(shape: KernelShape, mask: number): string {
   return [
     "'use strict';",
     ...parts.setup,
-    direct ? 'let late = 0, SV = W.noSlots;' : 'let late = 0, slotOfKey = W.noSlots;',
-    // The current pane from the watermark on, [lo, paneEnd), as a high word and an offset `span` from
+    direct ? 'let behind = 0, SV = W.noSlots;' : 'let behind = 0, slotOfKey = W.noSlots;',
+    // The current pane from openFrom on, [lo, paneEnd), as a high word and an offset `span` from
     // the low word `loBase`: rows in it are recognised with integer operations only. Empty (span 0)
     // until the first row sets it.
     'let hiCur = 0, loBase = 0, span = 0;',
     'for (let i = 0; i < n; i++) {',
     ...((mask & TIME_NULLS) !== 0 ? ['  if (tv[i] === 0) continue;'] : []),
     '  const lw = pairs[2 * i], hw = pairs[2 * i + 1];',
-    // Consecutive rows mostly fall in the same pane, at or after the watermark: one range check
-    // covers both, and the division and the late test run only when it fails.
+    // Consecutive rows mostly fall in the same pane, at or after openFrom: one range check covers
+    // both, and the division and the time test run only when it fails.
     '  if (hw !== hiCur || ((lw - loBase) >>> 0) >= span) {',
     '    const ts = hw * 4294967296 + (lw >>> 0);',
-    '    if (ts < wm) { late++; continue; }',
+    '    if (ts < openFrom) { behind++; continue; }',
     '    const p = Math.floor(ts / paneMs);',
     direct ? '    SV = W.paneByValue(p);' : '    slotOfKey = W.paneSlots(p);',
     '    const paneStart = p * paneMs;',
     '    const paneEnd = paneStart + paneMs;',
-    '    const lo = paneStart > wm ? paneStart : wm;',
+    '    const lo = paneStart > openFrom ? paneStart : openFrom;',
     '    const loHi = Math.floor(lo / 4294967296);',
     // A range across a high-word boundary is left empty: its rows take this slower path, still right.
     '    if (Math.floor((paneEnd - 1) / 4294967296) === loHi) {',
@@ -187,7 +189,7 @@ export function windowKernelSource(shape: KernelShape, mask: number): string {
     ...slot,
     ...parts.updates.map((u) => `  ${u}`),
     '}',
-    'return late;',
+    'return behind;',
   ].join('\n');
 }
 

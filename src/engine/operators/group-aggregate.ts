@@ -1,17 +1,26 @@
-// GROUP BY without a window: a continuously updated aggregate. After each batch it emits the new row of
-// every key the batch touched (an upsert changelog keyed by the group columns).
+// GROUP BY without a window: a continuously updated aggregate. After each batch it emits, as a changelog
+// (plan/changelog.ts), what the batch changed: +I for a group's first row, a -U/+U pair (the row the group
+// had, the row it has now) for a group whose row changed, nothing for a group whose row stayed the same.
+// With EMIT CHANGES EVERY (emitEveryMs) the changes are held instead and emitted together once per
+// interval of the query's clock (held-changes.ts).
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { GroupAggregateNode } from '../plan/plan.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import { GROUP_KERNEL_PARAMS, groupKernelSource } from './aggregate-kernels.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
-import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
+import { Aggregation, arrowSchema, validateAggregates } from './aggregation.js';
+import { EddyError } from '../errors.js';
 import type { KeyValue } from './key-mapper.js';
+import { changelogSchema } from '../batch/row-kinds.js';
+import { updatePairs } from '../batch/update-pairs.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
+import { HeldChanges, type HeldSnapshot } from './held-changes.js';
+import type { Column } from '../batch/column.js';
 
 export class GroupAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
+  /** The output columns and the row kind (every batch it emits is a changelog batch). */
   private readonly schema: Schema;
   private readonly agg: Aggregation;
   private slotOfKey = new Int32Array(0);
@@ -23,13 +32,22 @@ export class GroupAggregate implements Operator {
   /** Per key, the checkpoint epoch in which it was last added to `changed`. */
   private changedIn = new Int32Array(0);
   private epoch = 1;
+  /** EMIT CHANGES EVERY: the changes not emitted yet. */
+  private readonly held: HeldChanges | undefined;
+  /** The version of the held changes the last snapshot or set of changes saved. */
+  private heldSaved = 0;
 
   constructor(node: GroupAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}, maxStateKeys = DEFAULT_MAX_STATE_KEYS) {
     validateAggregates(node.aggregates, node.keys, []);
+    const every = node.emitEveryMs;
+    if (every !== undefined && !(Number.isSafeInteger(every) && every > 0)) throw new EddyError('ValidationException', `EMIT CHANGES EVERY needs a whole number of milliseconds > 0, got ${every}`);
+    if (every !== undefined) this.held = new HeldChanges(every, node.aggregates.map((a) => a.type));
+    // Held changes are part of the state: checkpoints of such a query have them (form 2).
+    this.snapshotVersion = every === undefined ? 1 : 2;
     this.limit = new StateKeyLimit(maxStateKeys, groupByText(node.keys, false));
     this.agg = new Aggregation(input, node.keys, node.aggregates, context);
     this.outputColumns = [...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), ...node.aggregates.map((a) => ({ name: a.name, type: a.type }))];
-    this.schema = arrowSchema(this.outputColumns);
+    this.schema = changelogSchema(arrowSchema(this.outputColumns));
   }
 
   generatedCode(): readonly GeneratedCode[] {
@@ -46,7 +64,7 @@ export class GroupAggregate implements Operator {
     return this.agg.keys.size;
   }
 
-  processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {
+  processBatch(batch: RecordBatch, ctx: OperatorContext, out: Collector): void {
     const n = batch.numRows;
     if (n === 0) return;
     const agg = this.agg;
@@ -57,6 +75,8 @@ export class GroupAggregate implements Operator {
     this.ensure(agg.keys.size);
     const slots = new Int32Array(n);
     const touched: number[] = [];
+    /** Per touched key, in order: 1 when it had a row before this batch. */
+    const had: number[] = [];
     const gen = ++this.generation;
     for (let i = 0; i < n; i++) {
       const k = keyIds[i]!;
@@ -64,7 +84,8 @@ export class GroupAggregate implements Operator {
       if (s < 0) {
         s = agg.state.alloc();
         this.slotOfKey[k] = s;
-      }
+        if (this.touchedAt[k] !== gen) had.push(0);
+      } else if (this.touchedAt[k] !== gen) had.push(1);
       if (this.touchedAt[k] !== gen) {
         this.touchedAt[k] = gen;
         touched.push(k);
@@ -75,11 +96,38 @@ export class GroupAggregate implements Operator {
       }
       slots[i] = s;
     }
-    agg.accumulate(view, slots);
-    if (agg.state.distinctValues > 0) this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
     const count = touched.length;
     const touchedSlots = touched.map((k) => this.slotOfKey[k]!);
-    out.emit(outputBatch(this.schema, [...agg.keys.columns(touched, count), ...agg.finalize(touchedSlots, count)], count));
+    // The rows the groups had (new groups' slots are empty, and `had` says to take them as +I).
+    const before = agg.finalize(touchedSlots, count);
+    agg.accumulate(view, slots);
+    if (agg.state.distinctValues > 0) this.limit.check(agg.keys.size + agg.state.distinctValues, agg.state.distinctValues);
+    if (this.held) {
+      this.held.hold(touched, had, before, ctx.clock.now());
+      return;
+    }
+    this.emitChanges(touched, Uint8Array.from(had), before, out);
+  }
+
+  /** Emits what changed for `keys`: `before` (aggregate columns) is the row each had, where `had` says so. */
+  private emitChanges(keys: readonly number[], had: Uint8Array, before: readonly Column[], out: Collector): void {
+    const count = keys.length;
+    const keyColumns = this.agg.keys.columns(keys, count);
+    const after = this.agg.finalize(keys.map((k) => this.slotOfKey[k]!), count);
+    const changes = updatePairs(this.schema, [...keyColumns, ...before], had, [...keyColumns, ...after], count);
+    if (changes) out.emit(changes);
+  }
+
+  /** EMIT CHANGES EVERY: when the interval is up, one change per group for all it held. */
+  onTime(nowMs: number, _ctx: OperatorContext, out: Collector): void {
+    const due = this.held?.nextTimeMs;
+    if (due === undefined || nowMs < due) return;
+    const { keys, had, before } = this.held!.take();
+    this.emitChanges(keys, had, before, out);
+  }
+
+  nextTimeMs(): number | undefined {
+    return this.held?.nextTimeMs;
   }
 
   private ensure(keys: number): void {
@@ -110,14 +158,24 @@ export class GroupAggregate implements Operator {
    * Every group, column-wise: the key values of group i at `keys[i * width …]` and its accumulators'
    * state at `accs[i]`, with no per-group object or repeated member names.
    */
-  /** 1: column-wise groups (GroupSnapshot), or the one object per group that came before them. */
-  readonly snapshotVersion = 1;
+  /**
+   * 1: column-wise groups (GroupSnapshot), or the one object per group that came before them.
+   * 2 (EMIT CHANGES EVERY): the same, with the changes held (`held`).
+   */
+  readonly snapshotVersion: number;
 
   snapshot(): GroupSnapshot {
     this.startEpoch();
     const all = new Array<number>(this.agg.keys.size);
     for (let k = 0; k < all.length; k++) all[k] = k;
-    return this.groupsOf(all);
+    return this.withHeld(this.groupsOf(all));
+  }
+
+  /** Every snapshot and every set of changes carries all that is held (it is small: a row per group at most). */
+  private withHeld(groups: GroupSnapshot): GroupSnapshot {
+    if (!this.held) return groups;
+    this.heldSaved = this.held.version;
+    return { ...groups, held: this.held.save((k) => this.agg.keys.values(k)) };
   }
 
   restore(snapshot: unknown): void {
@@ -128,7 +186,7 @@ export class GroupAggregate implements Operator {
   snapshotChanges(): GroupSnapshot {
     const changed = this.changed;
     this.startEpoch();
-    return this.groupsOf(changed);
+    return this.withHeld(this.groupsOf(changed));
   }
 
   restoreChanges(changes: unknown): void {
@@ -140,7 +198,8 @@ export class GroupAggregate implements Operator {
   }
 
   changedEntries(): number {
-    return this.changed.length;
+    // Held changes that were taken or added since the last save count as one entry more.
+    return this.changed.length + (this.held && this.held.version !== this.heldSaved ? 1 : 0);
   }
 
   private startEpoch(): void {
@@ -177,8 +236,9 @@ export class GroupAggregate implements Operator {
       for (const g of state.groups) put(g.key, g.acc);
       return;
     }
-    const { width, keys, accs } = state as GroupSnapshot;
+    const { width, keys, accs, held } = state as GroupSnapshot;
     for (let i = 0; i < accs.length; i++) put(keys.slice(i * width, (i + 1) * width), accs[i]!);
+    if (held && this.held) this.held.load(held, (values) => agg.keys.idOf(values));
   }
 }
 
@@ -188,6 +248,8 @@ interface GroupSnapshot {
   readonly width: number;
   readonly keys: readonly KeyValue[];
   readonly accs: readonly (readonly unknown[])[];
+  /** Form 2 (EMIT CHANGES EVERY): the changes held when it was taken. */
+  readonly held?: HeldSnapshot;
 }
 
 /** The form checkpoints had before the column-wise one: one object per group. */

@@ -12,6 +12,25 @@ export interface OperatorMetrics {
 export interface OperatorContext {
   readonly clock: Clock;
   readonly metrics: OperatorMetrics;
+  /**
+   * Where rows too late for every window they belong to go, besides the `lateRows` count; present when
+   * the query sends them somewhere (`WITH (late_rows = 'stream')`).
+   */
+  readonly late?: (rows: LateRows) => void;
+}
+
+/** Rows an operator dropped because every window they belong to had closed for good. */
+export interface LateRows {
+  /** The rows, as the operator received them. */
+  readonly batch: RecordBatch;
+  /** The operator's input columns, which `batch` holds, and which of them is the event time. */
+  readonly columns: readonly ColumnSchema[];
+  readonly timeColumn: number;
+  /** Per row, the end of the last window it belongs to (epoch ms). */
+  readonly windowEnds: Float64Array;
+  /** The watermark when they arrived, and how long past a window's end it was kept. */
+  readonly watermarkMs: number;
+  readonly allowedLatenessMs: number;
 }
 
 /** JavaScript an operator generated from its plan node and runs, as EXPLAIN CODEGEN prints it. */
@@ -34,6 +53,13 @@ export interface Operator {
   processBatch(batch: RecordBatch, ctx: OperatorContext, out: Collector): void;
   /** Event time has advanced to `watermarkMs`: no row with an earlier time will be accepted any more. */
   onWatermark?(watermarkMs: number, ctx: OperatorContext, out: Collector): void;
+  /**
+   * The query's clock reads `nowMs` (called after every step of the query's read loop, and at the time
+   * nextTimeMs asks for): operators that emit on a schedule (EMIT CHANGES EVERY) emit what is due.
+   */
+  onTime?(nowMs: number, ctx: OperatorContext, out: Collector): void;
+  /** When, on the query's clock, the operator next has something for onTime; undefined for nothing. */
+  nextTimeMs?(): number | undefined;
   onStart?(ctx: OperatorContext): void;
   onClose?(ctx: OperatorContext): void;
   /** JSON-serialisable state, so a restarted query carries on where it stopped. */

@@ -8,6 +8,7 @@ import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
 import { columnToArrow } from '../batch/column.js';
+import { withRowKindsOf } from '../batch/row-kinds.js';
 import { EddyError } from '../errors.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
 
@@ -47,7 +48,8 @@ export class Project implements Operator {
       const index = this.passThrough[i];
       return index !== undefined ? batch.data.children[index]! : columnToArrow(e.evaluate(view));
     });
-    out.emit(makeBatch(this.schema, children, n));
+    // A changelog stays one: each output row keeps the kind of the row it was computed from.
+    out.emit(withRowKindsOf(batch, makeBatch(this.schema, children, n)));
   }
 
   onWatermark(): void {}

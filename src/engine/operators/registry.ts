@@ -10,11 +10,15 @@ import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
 import { Source } from './source.js';
 import { sourceColumnsUsed } from './column-usage.js';
+import { changelogMode, TAKES_CHANGELOG } from '../plan/changelog.js';
+import { EddyError } from '../errors.js';
 
 /** What the operators take from the query: its clock and work meter (for compiled expressions) and state bound. */
 export interface BuildOptions extends ExprContext {
   /** State keys each aggregate may hold (default DEFAULT_MAX_STATE_KEYS); see state-key-limit.ts. */
   readonly maxStateKeys?: number;
+  /** Decode every source column, not only those the plan reads (late rows are written whole). */
+  readonly allSourceColumns?: boolean;
 }
 
 type Factory<K extends PlanNode['kind']> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
@@ -44,10 +48,13 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     chain.unshift(node);
     node = node.input;
   }
-  const source = new Source(node, sourceColumnsUsed(root));
+  const source = options.allSourceColumns ? new Source(node) : new Source(node, sourceColumnsUsed(root));
   const operators: Operator[] = [];
   let columns = source.outputColumns;
   for (const n of chain) {
+    if (!TAKES_CHANGELOG[n.kind] && 'input' in n && changelogMode(n.input) === 'retract') {
+      throw new EddyError('ValidationException', `a ${n.kind} node needs rows that are never revised, but its input (${n.input.kind}) emits a changelog`);
+    }
     const factory = operatorRegistry[n.kind] as Factory<typeof n.kind>;
     const op = factory(n as never, columns, options);
     operators.push(op);

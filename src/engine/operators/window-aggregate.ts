@@ -1,12 +1,18 @@
 // Tumbling and hopping event-time windows keyed by group. Windows are half-open [start, end) and aligned
 // to the epoch. Each row updates exactly one slide-sized pane (the whole window for tumbling), so the
 // per-row cost does not depend on size/slide; a hopping window is the merge of its panes, made once,
-// when the watermark passes its end. Rows older than the watermark on arrival are dropped as late.
+// when the watermark passes its end (EMIT ON WINDOW CLOSE).
+//
+// A row counts in every window it belongs to that has not fired yet, wherever it stands against the
+// watermark, so the result does not depend on how rows were batched: a row is late only once every window
+// it belongs to has fired, and, with allowed lateness, been kept that much longer. Rows in windows that
+// fired but are still kept revise them: the window's row is retracted (-U) and emitted anew (+U), so the
+// output of a window with allowed lateness is a changelog. Rows later than that are counted and handed to
+// the query's late-row output.
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { WindowAggregateNode } from '../plan/plan.js';
-import type { Column } from '../batch/column.js';
-import { int32Values } from '../batch/column.js';
+import { columnToArrow, int32Values, type Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
@@ -16,6 +22,9 @@ import type { BatchView } from '../batch/batch-view.js';
 import type { KeyValue } from './key-mapper.js';
 import { int32View } from '../batch/int64.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
+import { takeBatch } from '../batch/take.js';
+import { changelogBatch, changelogSchema } from '../batch/row-kinds.js';
+import { updatePairs } from '../batch/update-pairs.js';
 
 /** INT key values below this index a pane's slots directly; the array per pane is bounded by it. */
 const BY_VALUE_LIMIT = 1 << 16;
@@ -43,7 +52,13 @@ interface WindowSnapshot {
 
 export class WindowAggregate implements Operator, WindowKernelHost {
   readonly outputColumns: readonly ColumnSchema[];
+  /** The output columns, and the row kind when the output is a changelog. */
   private readonly schema: Schema;
+  /** How long after a window fires it still takes late rows (0: it is dropped when it fires). */
+  private readonly latenessMs: number;
+  /** Whether windows are revised after they fire, so every batch carries row kinds. */
+  private readonly changelog: boolean;
+  private readonly inputColumns: readonly ColumnSchema[];
   private readonly agg: Aggregation;
   private readonly paneMs: number;
   private readonly panesPerWindow: number;
@@ -52,7 +67,10 @@ export class WindowAggregate implements Operator, WindowKernelHost {
   private readonly intKeyColumn: number | undefined;
   private readonly panes = new Map<number, Pane>();
   private watermark = -Infinity;
-  /** Pane index of the end of the next window to emit (windows are named by their last pane). */
+  /**
+   * Pane index of the end of the next window to emit (windows are named by their last pane): windows
+   * before it have fired. Rows of panes before it take the slower path (see processBehind).
+   */
   private nextWindow = -Infinity;
   private mergeScratch = new Int32Array(0);
   /** Fused loops by NULL mask, made on first use. */
@@ -89,7 +107,20 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
       ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
     ];
-    this.schema = arrowSchema(this.outputColumns);
+    const lateness = node.allowedLatenessMs ?? 0;
+    if (!(Number.isSafeInteger(lateness) && lateness >= 0)) throw new EddyError('ValidationException', `allowed lateness must be a whole number of milliseconds ≥ 0, got ${lateness}`);
+    this.latenessMs = lateness;
+    this.changelog = lateness > 0;
+    this.inputColumns = input;
+    this.schema = this.changelog ? changelogSchema(arrowSchema(this.outputColumns)) : arrowSchema(this.outputColumns);
+  }
+
+  /**
+   * The first window still kept: windows before it closed for good (they fired, and the allowed
+   * lateness after that has passed too), so a row that belongs to none after it is late.
+   */
+  private get keptFrom(): number {
+    return Math.min(this.nextWindow, Math.floor((this.watermark - this.latenessMs) / this.paneMs));
   }
 
   generatedCode(): readonly GeneratedCode[] {
@@ -111,16 +142,22 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     return this.panes.size;
   }
 
-  processBatch(batch: RecordBatch, ctx: OperatorContext, _out: Collector): void {
+  processBatch(batch: RecordBatch, ctx: OperatorContext, out: Collector): void {
     const n = batch.numRows;
     if (n === 0) return;
+    // Rows from the start of the first window not yet fired take the fast path; the rest (rows for
+    // windows that fired, or for none still kept) are few, and go through processBehind.
+    const openFrom = this.nextWindow * this.paneMs;
+    const behind = this.agg.fusable ? this.processFused(batch, openFrom) : this.processRows(batch, openFrom);
+    if (behind > 0) this.processBehind(batch, openFrom, ctx, out);
+    this.checkState();
+  }
+
+  /** The general path: finds every row's pane and slot, then updates each aggregate column by column. */
+  private processRows(batch: RecordBatch, openFrom: number): number {
+    const n = batch.numRows;
     const agg = this.agg;
     const view = agg.view(batch);
-    if (agg.fusable) {
-      this.processFused(batch, view, ctx);
-      this.checkState();
-      return;
-    }
     // Event times are read straight from the Int64 column's two 32-bit halves: no conversion pass.
     const timeData = batch.data.children[this.timeColumn]!;
     const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
@@ -129,9 +166,8 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     const keyCount = agg.keys.size;
     const slots = new Int32Array(n);
     const state = agg.state;
-    const wm = this.watermark;
     const paneMs = this.paneMs;
-    let late = 0;
+    let behind = 0;
     let paneStart = NaN;
     let paneEnd = NaN;
     let slotOfKey: Int32Array = new Int32Array(0);
@@ -142,9 +178,9 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         continue;
       }
       const ts = pairs[2 * i + 1]! * 4294967296 + (pairs[2 * i]! >>> 0);
-      if (ts < wm) {
+      if (ts < openFrom) {
         slots[i] = -1;
-        late++;
+        behind++;
         continue;
       }
       // Consecutive rows mostly fall in the same pane: a range check spares the division.
@@ -165,8 +201,7 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       slots[i] = s;
     }
     agg.accumulate(view, slots);
-    if (late > 0) ctx.metrics.lateRows += late;
-    this.checkState();
+    return behind;
   }
 
   /** Open (pane, key) pairs and distinct values held; panes of a hopping window each count. */
@@ -175,10 +210,11 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     this.limit.check(state.liveSlots + state.distinctValues, state.distinctValues);
   }
 
-  /** The whole per-row path (late check, pane, slot, every update) in one generated loop. */
-  private processFused(batch: RecordBatch, view: BatchView, ctx: OperatorContext): void {
+  /** The whole per-row path (time check, pane, slot, every update) in one generated loop. */
+  private processFused(batch: RecordBatch, openFrom: number): number {
     const n = batch.numRows;
     const agg = this.agg;
+    const view: BatchView = agg.view(batch);
     const timeData = batch.data.children[this.timeColumn]!;
     const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
     const tv = timeData.nullCount > 0 ? view.column(this.timeColumn).valid : null;
@@ -194,8 +230,127 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     if (!kernel) this.kernels.set(mask, (kernel = windowKernel(agg.kernelShape!, mask)));
     // At most n new slots: reserving them now means the arrays handed to the loop cannot move.
     agg.state.reserve(n);
-    const late = kernel(pairs, tv, keyIds, n, this.watermark, this.paneMs, this, agg.fusedArrays(), agg.values, agg.valid);
-    if (late > 0) ctx.metrics.lateRows += late;
+    return kernel(pairs, tv, keyIds, n, openFrom, this.paneMs, this, agg.fusedArrays(), agg.values, agg.valid);
+  }
+
+  /**
+   * The rows of a batch before `openFrom`, the start of the first window not fired yet. A row that
+   * belongs to some window still kept updates its pane (counting in the windows not fired yet) and
+   * revises each fired window it belongs to; a row that belongs to none is late.
+   */
+  private processBehind(batch: RecordBatch, openFrom: number, ctx: OperatorContext, out: Collector): void {
+    const n = batch.numRows;
+    const timeData = batch.data.children[this.timeColumn]!;
+    const pairs = int32View((timeData.values as BigInt64Array).subarray(timeData.offset, timeData.offset + n));
+    const bitmap = timeData.nullCount > 0 ? timeData.nullBitmap : null;
+    const k = this.panesPerWindow;
+    const keptFrom = this.keptFrom;
+    const kept: number[] = [];
+    const late: number[] = [];
+    const lateEnds: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const j = i + timeData.offset;
+      if (bitmap !== null && ((bitmap[j >> 3]! >> (j & 7)) & 1) === 0) continue;
+      const ts = pairs[2 * i + 1]! * 4294967296 + (pairs[2 * i]! >>> 0);
+      if (ts >= openFrom) continue;
+      const lastWindow = Math.floor(ts / this.paneMs) + k - 1;
+      if (lastWindow >= keptFrom) kept.push(i);
+      else {
+        late.push(i);
+        lateEnds.push((lastWindow + 1) * this.paneMs);
+      }
+    }
+    if (late.length > 0) {
+      ctx.metrics.lateRows += late.length;
+      ctx.late?.({
+        batch: takeBatch(batch, Int32Array.from(late), late.length),
+        columns: this.inputColumns,
+        timeColumn: this.timeColumn,
+        windowEnds: Float64Array.from(lateEnds),
+        watermarkMs: this.watermark,
+        allowedLatenessMs: this.latenessMs,
+      });
+    }
+    if (kept.length > 0) this.revise(takeBatch(batch, Int32Array.from(kept), kept.length), out);
+  }
+
+  /**
+   * Adds rows whose panes belong to some window still kept, and emits a -U/+U pair (or +I, for a key the
+   * window did not have) for each fired window and key they change.
+   */
+  private revise(rows: RecordBatch, out: Collector): void {
+    const n = rows.numRows;
+    const agg = this.agg;
+    const view = agg.view(rows);
+    const keyIds = Int32Array.from(agg.keyIds(view).subarray(0, n));
+    const time = view.column(this.timeColumn).values as Float64Array;
+    const k = this.panesPerWindow;
+    const keptFrom = this.keptFrom;
+    // The fired windows (by last pane) and keys the rows change, each once.
+    const windows: number[] = [];
+    const keys: number[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const p = Math.floor(time[i]! / this.paneMs);
+      for (let q = Math.max(p, keptFrom); q < this.nextWindow && q <= p + k - 1; q++) {
+        const id = `${q}:${keyIds[i]}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        windows.push(q);
+        keys.push(keyIds[i]!);
+      }
+    }
+    const before = this.windowRows(windows, keys);
+    const slots = new Int32Array(n);
+    const state = agg.state;
+    for (let i = 0; i < n; i++) {
+      const pane = this.pane(Math.floor(time[i]! / this.paneMs), agg.keys.size);
+      const key = keyIds[i]!;
+      let s = pane.slotOfKey[key]!;
+      if (s < 0) {
+        s = state.alloc();
+        pane.slotOfKey[key] = s;
+        pane.keyIds.push(key);
+      }
+      slots[i] = s;
+    }
+    agg.accumulate(view, slots);
+    if (windows.length === 0) return;
+    const after = this.windowRows(windows, keys);
+    const changes = updatePairs(this.schema, before.columns, before.had, after.columns, windows.length);
+    if (changes) out.emit(changes);
+  }
+
+  /**
+   * The rows of the given (window, key) pairs as they stand: window bounds, key and aggregate columns,
+   * and whether each pair has any rows (`had`; the aggregate values of one without are left empty).
+   */
+  private windowRows(windows: readonly number[], keys: readonly number[]): { columns: Column[]; had: Uint8Array } {
+    const count = windows.length;
+    const k = this.panesPerWindow;
+    const state = this.agg.state;
+    const had = new Uint8Array(count);
+    const slots = new Int32Array(count);
+    for (let w = 0; w < count; w++) {
+      const m = state.alloc();
+      slots[w] = m;
+      for (let p = windows[w]! - k + 1; p <= windows[w]!; p++) {
+        const s = this.panes.get(p)?.slotOfKey[keys[w]!];
+        if (s === undefined || s < 0) continue;
+        state.merge(m, s);
+        had[w] = 1;
+      }
+    }
+    const size = k * this.paneMs;
+    const start = Float64Array.from(windows, (q) => (q - k + 1) * this.paneMs);
+    const columns: Column[] = [
+      { type: 'TIMESTAMP', length: count, values: start, valid: null },
+      { type: 'TIMESTAMP', length: count, values: start.map((t) => t + size), valid: null },
+      ...this.agg.keys.columns([...keys], count),
+      ...this.agg.finalize(slots, count),
+    ];
+    for (const m of slots) state.release(m);
+    return { columns, had };
   }
 
   /** Called by the fused loop when a row falls in another pane, for a single INT key. */
@@ -269,13 +424,13 @@ export class WindowAggregate implements Operator, WindowKernelHost {
     if (!(watermarkMs > this.watermark)) return;
     this.watermark = watermarkMs;
     const lastClosed = Math.floor(watermarkMs / this.paneMs) - 1;
-    if (this.panes.size === 0) {
-      if (lastClosed + 1 > this.nextWindow) this.nextWindow = lastClosed + 1;
-      return;
-    }
-    // No window ends before the watermark that has not been emitted: nothing to do. (Key compaction
-    // waits for the next emission too: only an emission can make keys leave every open pane.)
-    if (lastClosed < this.nextWindow) return;
+    if (lastClosed >= this.nextWindow && this.panes.size > 0) this.fire(lastClosed, out);
+    if (lastClosed + 1 > this.nextWindow) this.nextWindow = lastClosed + 1;
+    this.purge();
+  }
+
+  /** Emits every window from nextWindow to `lastClosed` (by last pane) that has rows. */
+  private fire(lastClosed: number, out: Collector): void {
     const k = this.panesPerWindow;
     const state = this.agg.state;
     const sorted = [...this.panes.keys()].sort((a, b) => a - b);
@@ -301,13 +456,12 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       }
       const start = (q - k + 1) * this.paneMs;
       if (k === 1) {
+        // The pane is the window: its slots are read as they are (purge lets them go).
         const pane = this.panes.get(q)!;
         for (const key of pane.keyIds) {
-          const s = pane.slotOfKey[key]!;
           starts.push(start);
           keyIds.push(key);
-          slots.push(s);
-          release.push(s);
+          slots.push(pane.slotOfKey[key]!);
         }
       } else {
         if (this.mergeScratch.length < this.agg.keys.size) this.mergeScratch = new Int32Array(this.agg.keys.size * 2).fill(-1);
@@ -335,15 +489,8 @@ export class WindowAggregate implements Operator, WindowKernelHost {
           merged[key] = -1;
         }
       }
-      // The oldest pane of this window belongs to no later window.
-      const done = this.panes.get(q - k + 1);
-      if (done) {
-        if (k > 1) for (const key of done.keyIds) release.push(done.slotOfKey[key]!);
-        this.panes.delete(q - k + 1);
-      }
       q++;
     }
-    this.nextWindow = Math.max(this.nextWindow, lastClosed + 1);
     const count = starts.length;
     if (count > 0) {
       const startCol = Float64Array.from(starts);
@@ -356,16 +503,34 @@ export class WindowAggregate implements Operator, WindowKernelHost {
         ...this.agg.keys.columns(keyIds, count),
         ...this.agg.finalize(slots, count),
       ];
-      out.emit(outputBatch(this.schema, columns, count));
+      // With allowed lateness the window may be revised later: its first rows are +I of a changelog.
+      out.emit(this.changelog ? changelogBatch(this.schema, columns.map(columnToArrow), new Int8Array(count)) : outputBatch(this.schema, columns, count));
     }
     for (const s of release) state.release(s);
-    // Key ids are only meaningful while some pane refers to them: start afresh when none does, and
-    // renumber the live ones when keys that left every open pane dominate, so memory follows the
-    // keys of open windows rather than every key ever seen.
+  }
+
+  /**
+   * Lets go of the panes that no kept window holds any more (with no allowed lateness, those of the
+   * windows that just fired). Key ids are only meaningful while some pane refers to them: they start
+   * afresh when none does, and the live ones are renumbered when keys that left every pane dominate, so
+   * memory follows the keys of open windows rather than every key ever seen.
+   */
+  private purge(): void {
+    const firstKeptPane = this.keptFrom - this.panesPerWindow + 1;
+    if (!Number.isFinite(firstKeptPane)) return;
+    const state = this.agg.state;
+    let purged = false;
+    for (const [index, pane] of this.panes) {
+      if (index >= firstKeptPane) continue;
+      for (const key of pane.keyIds) state.release(pane.slotOfKey[key]!);
+      this.panes.delete(index);
+      purged = true;
+    }
+    if (!purged) return;
+    if (this.current !== undefined && !this.panes.has(this.current.index)) this.current = undefined;
     if (this.panes.size === 0) this.agg.keys.clear();
     else if (this.agg.keys.size > COMPACT_MIN_KEYS) this.compactKeys();
   }
-
   onClose(): void {
     this.panes.clear();
     this.current = undefined;

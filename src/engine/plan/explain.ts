@@ -166,12 +166,16 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       const w = node.window;
       const windowText = w.kind === 'tumble' ? `TUMBLE(size=${durationText(w.sizeMs)})` : `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)})`;
       out.push(
-        `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+        `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+          (node.allowedLatenessMs ? ` allowed_lateness=${durationText(node.allowedLatenessMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
     }
     case 'groupAggregate':
-      out.push(`${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`);
+      out.push(
+        `${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+          (node.emitEveryMs ? ` emit_every=${durationText(node.emitEveryMs)}` : ''),
+      );
       return nodeLines(node.input, depth + 1, out);
     default:
       return unreachable(node, 'plan node');
@@ -182,6 +186,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
 export function explainPlan(plan: QueryPlan): string {
   const out = [`Sink: ${sinkText(plan.sink)} columns=[${plan.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')}]`];
   if (plan.badRecords) out.push(`Bad records: stream ${plan.badRecords.stream}`);
+  if (plan.lateRows) out.push(`Late rows: stream ${plan.lateRows.stream}`);
   nodeLines(plan.root, 1, out);
   return out.join('\n');
 }

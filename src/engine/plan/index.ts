@@ -20,5 +20,7 @@ export type {
   WindowAggregateNode,
   WindowSpec,
 } from './plan.js';
+export { changelogMode, ROW_KIND_COLUMN, ROW_KINDS, TAKES_CHANGELOG } from './changelog.js';
+export type { ChangelogMode, RowKind } from './changelog.js';
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';

@@ -79,8 +79,11 @@ export interface ProjectNode {
 
 /**
  * Groups rows into event-time windows and keys; emits one row per (window, key) when the watermark
- * passes the window's end. Output columns: window_start, window_end (TIMESTAMP), then the keys, then
- * the aggregates, in order. Rows whose time is behind the watermark on arrival are dropped and counted.
+ * passes the window's end (EMIT ON WINDOW CLOSE). Output columns: window_start, window_end (TIMESTAMP),
+ * then the keys, then the aggregates, in order. A row counts in every window it belongs to that has not
+ * closed yet, however it was batched; a row whose every window has closed (and, with allowed lateness,
+ * been kept that much longer) is late: dropped, counted, and sent to the plan's late-rows stream if it
+ * has one.
  */
 export interface WindowAggregateNode {
   readonly kind: 'windowAggregate';
@@ -90,17 +93,28 @@ export interface WindowAggregateNode {
   readonly timeColumn: number;
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+  /**
+   * How long a window still takes late rows after it has closed, in ms (absent: 0). Each late row in
+   * that time revises the window's row with a -U/+U pair, so the output is a changelog (changelog.ts).
+   */
+  readonly allowedLatenessMs?: number;
 }
 
 /**
- * GROUP BY without a window: a continuously updated aggregate. Emits, for every key touched by a
- * batch, its new aggregate row (an upsert changelog, as ksqlDB tables do). Output: keys, then aggregates.
+ * GROUP BY without a window: a continuously updated aggregate, emitted as a changelog (changelog.ts):
+ * a group's first row is +I, and each change of it a -U (the row it had) and +U (the row it has now)
+ * pair; a batch that leaves a group's row as it was emits nothing for it. Output: keys, then aggregates.
  */
 export interface GroupAggregateNode {
   readonly kind: 'groupAggregate';
   readonly input: PlanNode;
   readonly keys: readonly NamedExpr[];
   readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+  /**
+   * EMIT CHANGES EVERY: a group's changes are held and emitted together at most once per this many ms
+   * of the query's clock (one -U/+U pair for all of them). Absent: after every batch.
+   */
+  readonly emitEveryMs?: number;
 }
 
 /** The output columns of a plan node, in order: what a parent's column indexes refer to. */
@@ -144,6 +158,12 @@ export interface QueryPlan {
    * stream, as a JSON record describing it (see query/bad-record-sink.ts). Absent: they are only counted.
    */
   readonly badRecords?: { readonly stream: string };
+  /**
+   * `WITH (late_rows = 'stream')`: each row too late for every window it belongs to is also written to
+   * this stream, as a JSON record saying where it came from and why it was late (query/late-row-sink.ts).
+   * Absent: late rows are only counted.
+   */
+  readonly lateRows?: { readonly stream: string };
 }
 
 /** The stream a plan reads, found defensively: a stored plan may be one this version cannot build. */

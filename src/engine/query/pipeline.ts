@@ -13,6 +13,7 @@ import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
 import type { WorkMeter } from '../expr/work-meter.js';
+import { lateRowEntries, type LateRowEntry } from './late-row-sink.js';
 import type { UndecodedRecord } from '../batch/record-decoder.js';
 
 export interface PipelineMetrics extends OperatorMetrics {
@@ -56,6 +57,8 @@ export class Pipeline {
   private readonly ctx: OperatorContext;
   private readonly collectors: Collector[];
   private output: RecordBatch[] = [];
+  /** Late rows since the last takeLateRows(), kept only when the plan sends them somewhere. */
+  private lateRows: LateRowEntry[] = [];
   /** Records that did not decode since the last takeBadRecords(), kept only when the plan sends them somewhere. */
   private badRecords: BadRecord[] = [];
   private readonly eventTimeColumn: number;
@@ -70,8 +73,16 @@ export class Pipeline {
    * `meter` takes the work of pattern matching, so a batch over its CPU budget can be stopped part-way;
    * `maxStateKeys` bounds each aggregate's state (see operators/state-key-limit.ts).
    */
-  constructor(readonly plan: QueryPlan, clock: Clock = systemClock, meter?: WorkMeter, maxStateKeys?: number) {
-    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }) });
+  constructor(
+    readonly plan: QueryPlan,
+    clock: Clock = systemClock,
+    meter?: WorkMeter,
+    maxStateKeys?: number,
+    /** Names the query in the late rows it writes (see late-row-sink.ts). */
+    queryId = '',
+  ) {
+    // A late row is written whole, with where it came from: every source column is decoded then.
+    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(plan.lateRows ? { allSourceColumns: true } : {}) });
     this.source = built.source;
     this.operators = built.operators;
     this.outputColumns = built.outputColumns;
@@ -89,7 +100,10 @@ export class Pipeline {
       }
     }
     this.eventTimeColumn = this.source.node.eventTime.column;
-    this.ctx = { clock, metrics: this.metrics };
+    const stream = this.source.node.stream;
+    this.ctx = plan.lateRows
+      ? { clock, metrics: this.metrics, late: (rows) => this.lateRows.push(...lateRowEntries(rows, queryId, stream)) }
+      : { clock, metrics: this.metrics };
     const ops = this.operators;
     this.collectors = ops.map((_, i) => {
       const next = ops[i + 1];
@@ -132,6 +146,28 @@ export class Pipeline {
 
   advanceWatermark(watermarkMs: number): void {
     this.operators.forEach((op, i) => op.onWatermark?.(watermarkMs, this.ctx, this.collectors[i]!));
+  }
+
+  /** The query's clock reads `nowMs`: operators emit what they held for it (EMIT CHANGES EVERY). */
+  advanceTime(nowMs: number): void {
+    this.operators.forEach((op, i) => op.onTime?.(nowMs, this.ctx, this.collectors[i]!));
+  }
+
+  /** The earliest time an operator wants advanceTime called at, or undefined. */
+  nextTimeMs(): number | undefined {
+    let next: number | undefined;
+    for (const op of this.operators) {
+      const t = op.nextTimeMs?.();
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+
+  /** The late rows since the last call, for the plan's late-rows stream (at most the rows of the batches since). */
+  takeLateRows(): LateRowEntry[] {
+    const out = this.lateRows;
+    this.lateRows = [];
+    return out;
   }
 
   /** The records that did not decode since the last call, for the plan's bad-records stream. */

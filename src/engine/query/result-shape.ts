@@ -2,15 +2,16 @@
 // one, which output columns identify a row, and which hold its window. Derived from the plan by following
 // output columns down through projections and filters to the aggregate that made them.
 import { unreachable } from '../errors.js';
+import { changelogMode, type ChangelogMode } from '../plan/changelog.js';
 import type { PlanNode, QueryPlan, WindowSpec } from '../plan/plan.js';
 
 export interface ResultShape {
   /**
    * `append`: every row is a new fact (filters, projections, windows emitted once when they close).
-   * `upsert`: a row replaces the earlier row with the same `keys` (GROUP BY without a window, which emits
-   * each changed group's new row). Rows may later carry an explicit change kind (`op`).
+   * `retract`: a changelog (plan/changelog.ts): every row carries its kind in `_op`, and -U and -D rows
+   * withdraw a row emitted before (GROUP BY without a window, windows that take late rows).
    */
-  readonly changelog: 'append' | 'upsert';
+  readonly changelog: ChangelogMode;
   /**
    * Output columns that together identify a row: the window columns and GROUP BY keys that the query
    * selects. Empty when some key is not selected, so rows cannot be told apart by their columns.
@@ -29,8 +30,9 @@ export interface ResultShape {
 type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'groupAggregate' }>;
 
 export function resultShape(plan: QueryPlan): ResultShape {
+  const changelog = changelogMode(plan.root);
   const aggregate = topAggregate(plan.root);
-  if (!aggregate) return { changelog: 'append', keys: [] };
+  if (!aggregate) return { changelog, keys: [] };
   // Index of each aggregate output column that identifies a group, by the output column selecting it.
   const windowed = aggregate.kind === 'windowAggregate';
   const keyCount = aggregate.keys.length + (windowed ? 2 : 0);
@@ -44,12 +46,12 @@ export function resultShape(plan: QueryPlan): ResultShape {
   const windowKnown = !windowed || selected.has(0) || selected.has(1);
   const complete = windowKnown && required.every((k) => selected.has(k));
   const keys = complete ? [...selected.entries()].sort((a, b) => a[0] - b[0]).map(([, name]) => name) : [];
-  if (aggregate.kind === 'groupAggregate') return { changelog: 'upsert', keys };
+  if (aggregate.kind === 'groupAggregate') return { changelog, keys };
   const spec = aggregate.window;
   const start = selected.get(0);
   const end = selected.get(1);
   return {
-    changelog: 'append',
+    changelog,
     keys,
     window: {
       kind: spec.kind,

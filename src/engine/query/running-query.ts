@@ -22,6 +22,7 @@ import { Pipeline, type BadRecord } from './pipeline.js';
 import { resultShape, type ResultShape } from './result-shape.js';
 import type { ResultHub } from './result-hub.js';
 import { StreamSink } from './stream-sink.js';
+import { LateRowSink } from './late-row-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
 import { DecodeWarnings } from './decode-warnings.js';
 import { WatermarkTracker } from './watermark-tracker.js';
@@ -55,7 +56,7 @@ export interface QueryStatus extends QueryInfo {
   readonly lagMs: number;
   /** The shards being read now, each with its own watermark and lag. */
   readonly shards: readonly ShardStatus[];
-  /** How subscribers should read the rows: appended or upserted, keyed by which columns, windowed how. */
+  /** How subscribers should read the rows: appended or a changelog, keyed by which columns, windowed how. */
   readonly result: ResultShape;
   /** Epoch ms. */
   readonly startedAt: number;
@@ -134,6 +135,7 @@ export class RunningQuery {
   private loop: Promise<void> | undefined;
   private lastWatermark = -Infinity;
   private readonly sink: StreamSink | undefined;
+  private readonly lateRowSink: LateRowSink | undefined;
   private readonly badRecordSink: BadRecordSink | undefined;
   private readonly warnings: DecodeWarnings;
   private readonly startedAt: number;
@@ -151,7 +153,7 @@ export class RunningQuery {
     private readonly options: RunningQueryOptions,
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
-    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys);
+    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id);
     this.shape = resultShape(plan);
     this.stream = this.pipeline.source.node.stream;
     this.tracker = new WatermarkTracker({
@@ -162,9 +164,10 @@ export class RunningQuery {
     const sink = plan.sink;
     if (sink.kind === 'stream') {
       if (sink.stream === this.stream) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
-      this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn);
+      this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys);
     }
     options.store.describeStream(this.stream);
+    if (plan.lateRows) this.lateRowSink = new LateRowSink(options.store, plan.lateRows.stream, this.stream);
     if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
     this.warnings = new DecodeWarnings(options.clock, options.warningIntervalMs);
     if (options.checkpoint?.operators) this.pipeline.restore(options.checkpoint.operators);
@@ -330,6 +333,7 @@ export class RunningQuery {
         if (finished) this.discover();
         if (read > 0 || finished) this.progress++;
         this.advanceWatermark();
+        this.advanceTime();
         await this.deliver();
         if (this.checkpointDue()) this.checkpointInBackground();
         // Woken by new records or not, the next step waits its turn, so records committed meanwhile are read together.
@@ -365,7 +369,21 @@ export class RunningQuery {
     }
   }
 
+  /** Lets operators emit what they held for this time (EMIT CHANGES EVERY). */
+  private advanceTime(): void {
+    const due = this.pipeline.nextTimeMs();
+    const now = this.options.clock.now();
+    if (due === undefined || now < due) return;
+    this.budget.start(() => `emitting the changes held until ${formatTimestamp(due)} of stream ${this.stream}`);
+    this.pipeline.advanceTime(now);
+    this.budget.finish();
+  }
+
   private async deliver(): Promise<void> {
+    if (this.lateRowSink) {
+      const late = this.pipeline.takeLateRows();
+      if (late.length > 0) await this.lateRowSink.write(late);
+    }
     const m = this.pipeline.metrics;
     const warning = this.warnings.due(m.decodeErrors, m.lastBadRecord);
     if (warning) this.options.results.warn(this.id, warning);
@@ -392,7 +410,10 @@ export class RunningQuery {
         ...[...this.active.values()].map((s) => s.cursor.waitForRecords(waits.signal).catch(() => undefined)),
         new Promise<void>((r) => {
           this.wakeUp = r;
-          timer = setTimeout(r, this.options.idleCheckIntervalMs ?? 1000);
+          // Held changes that fall due wake the query too (the clock may be another than the timers').
+          const due = this.pipeline.nextTimeMs();
+          const idleCheck = this.options.idleCheckIntervalMs ?? 1000;
+          timer = setTimeout(r, due === undefined ? idleCheck : Math.max(0, Math.min(idleCheck, due - this.options.clock.now())));
         }),
       ]);
     } finally {

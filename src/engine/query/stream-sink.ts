@@ -1,5 +1,7 @@
 // INSERT INTO: result rows written as JSON records to another stream, so queries chain. The partition
-// key is a column's value or, without one, random (spreading rows over the shards).
+// key is a column's value or, without one, random (spreading rows over the shards). A changelog's rows
+// carry their kind as `_op` (plan/changelog.ts); their partition key is the row's key columns, so every
+// change of one result lands on one shard, in order, and a reader sees each -U just before its +U.
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../batch/rows.js';
 import type { PutRecordInput, StreamStore } from '../stream/stream-store.js';
@@ -9,13 +11,21 @@ import { EddyError } from '../errors.js';
 const MAX_RECORDS_PER_PUT = 500;
 const MAX_ATTEMPTS = 8;
 
+/** The partition key of a changelog's rows when they have no key columns: one shard keeps them in order. */
+export const CHANGELOG_PARTITION_KEY = 'changelog';
+
 export class StreamSink {
   private readonly encoder = new TextEncoder();
 
+  /**
+   * `changelogKeys`: for a changelog, the output columns that identify a result (empty when they are not
+   * all selected); absent for append-only results.
+   */
   constructor(
     private readonly store: StreamStore,
     readonly stream: string,
     private readonly partitionKeyColumn: string | undefined,
+    private readonly changelogKeys?: readonly string[],
   ) {}
 
   async write(rows: readonly Row[]): Promise<void> {
@@ -26,9 +36,16 @@ export class StreamSink {
   }
 
   private record(row: Row): PutRecordInput {
+    return { partitionKey: this.partitionKey(row), data: this.encoder.encode(JSON.stringify(row)) };
+  }
+
+  private partitionKey(row: Row): string {
+    if (this.partitionKeyColumn === undefined && this.changelogKeys !== undefined) {
+      if (this.changelogKeys.length === 0) return CHANGELOG_PARTITION_KEY;
+      return JSON.stringify(this.changelogKeys.map((k) => row[k] ?? null)).slice(0, 256);
+    }
     const key = this.partitionKeyColumn === undefined ? null : row[this.partitionKeyColumn];
-    const partitionKey = key === null || key === undefined || key === '' ? randomUUID() : String(key).slice(0, 256);
-    return { partitionKey, data: this.encoder.encode(JSON.stringify(row)) };
+    return key === null || key === undefined || key === '' ? randomUUID() : String(key).slice(0, 256);
   }
 
   private put(records: PutRecordInput[]): Promise<void> {

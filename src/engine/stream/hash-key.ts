@@ -35,11 +35,12 @@ export function partitionKeyHash(partitionKey: string): bigint {
 
 /**
  * Parses an ExplicitHashKey as Kinesis does: the wire pattern is a ValidationException, a value past
- * 2^128 − 1 an InvalidArgumentException. `field` names the member in the message (e.g. `explicitHashKey`).
+ * 2^128 − 1 an InvalidArgumentException (unless `unbounded`: SplitShard words a key past its shard's end
+ * itself). `field` names the member in the message (e.g. `explicitHashKey`).
  */
-export function parseExplicitHashKey(value: string, field = 'explicitHashKey'): bigint {
+export function parseExplicitHashKey(value: string, field = 'explicitHashKey', options: { unbounded?: boolean } = {}): bigint {
   if (!matchesHashKeyPattern(value)) {
     throw new EddyError('ValidationException', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${EXPLICIT_HASH_KEY_CONSTRAINT}`);
   }
-  return hashKeyInRange(value);
+  return options.unbounded === true ? BigInt(value) : hashKeyInRange(value);
 }

@@ -6,7 +6,7 @@ import type { Shard } from './shard.js';
 import { asInternalFailure, shardRateMessage, shardThroughputExceeded, type Account } from './stream-errors.js';
 import type { PutRecordInput, PutRecordResult, PutRecordsEntry } from './stream-store.js';
 import type { Stream } from './stream.js';
-import { validateSequenceNumberForOrdering } from './validation.js';
+import { checkSequenceNumberForOrdering, validateSequenceNumberForOrdering } from './validation.js';
 
 /** The records of one PutRecords call that go to one shard, appended as given with one arrival time. */
 interface ShardGroup {
@@ -27,7 +27,10 @@ export async function writeRecord(
   account: Account,
 ): Promise<PutRecordResult> {
   const explicit = validatePutRecord(record);
-  if (options?.sequenceNumberForOrdering !== undefined) validateSequenceNumberForOrdering(options.sequenceNumberForOrdering);
+  if (options?.sequenceNumberForOrdering !== undefined) {
+    validateSequenceNumberForOrdering(options.sequenceNumberForOrdering);
+    checkSequenceNumberForOrdering(options.sequenceNumberForOrdering, stream.name, account.accountId, now);
+  }
   const shard = explicit === undefined ? stream.router.route(record.partitionKey) : stream.router.routeHashKey(explicit);
   const size = record.data.length + record.partitionKey.length;
   if (throttling && !shard.writeLimiter!.admit(size, now)) {
@@ -35,14 +38,15 @@ export async function writeRecord(
     throw shardThroughputExceeded(account, stream.name, shard.shardId);
   }
   let offset: number;
+  const arrival = shard.arrivalTime(now);
   try {
-    offset = await shard.append([record], shard.arrivalTime(now));
+    offset = await shard.append([record], arrival);
   } catch (e) {
     throw asInternalFailure(e, `writing to ${shard.shardId} of stream ${stream.name}`);
   }
   shard.metrics.incomingRecords++;
   shard.metrics.incomingBytes += size;
-  return { shardId: shard.shardId, sequenceNumber: shard.putSequenceNumbers.at(offset) };
+  return { shardId: shard.shardId, sequenceNumber: shard.sequenceNumbers.at(offset, arrival) };
 }
 
 /**
@@ -96,10 +100,10 @@ export async function writeRecords(
     groups.map(({ shard, batch, positions, bytes, arrival }) =>
       shard.append(batch, arrival).then(
         (first) => {
-          const sequenceNumbers = shard.putSequenceNumbers;
+          const sequenceNumbers = shard.sequenceNumbers;
           const shardId = shard.shardId;
           for (let k = 0; k < positions.length; k++) {
-            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k) };
+            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(first + k, arrival) };
           }
           shard.metrics.incomingRecords += positions.length;
           shard.metrics.incomingBytes += bytes;

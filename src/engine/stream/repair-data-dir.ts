@@ -13,7 +13,7 @@ import { DataDirLock } from './data-dir-lock.js';
 import { encodePathComponent } from '../safe-path.js';
 import { damagedBytes, damagedRecords } from './log/damaged-range.js';
 import { repairShardLog } from './log/shard-log-repair.js';
-import { sequenceNumberAt, sequenceNumberPrefix } from './sequence-number.js';
+import { ShardSequenceNumbers } from './sequence-number.js';
 import { formatShardId } from './shard-id.js';
 import { readStreamMetadata, type StreamMetadata } from './stream-metadata.js';
 import type { DamagedRecordRange } from './stream-store.js';
@@ -91,22 +91,25 @@ export async function repairDataDir(options: RepairDataDirOptions): Promise<Data
         const quarantineDir = join(quarantineRoot, encodePathComponent(metadata.name), id);
         const repair = await repairShardLog(logDir, { quarantineDir, dryRun, clock });
         if (repair.ranges.length === 0 && repair.torn.length === 0) continue;
-        const prefix = sequenceNumberPrefix(m.index);
+        // The records named are damaged or cut off, so their arrival times are not known: the numbers
+        // carry the shard's creation time, and name the same positions as the records' own numbers.
+        const numbers = new ShardSequenceNumbers(m.index, m.createdAt);
+        const numberOf = (offset: number): string => numbers.at(offset, m.createdAt);
         shards.push({
           streamName: metadata.name,
           shardId: id,
           records: repair.records,
           bytes: repair.bytes,
           ranges: repair.ranges.map((r) => ({
-            startingSequenceNumber: sequenceNumberAt(prefix, r.fromOffset),
-            endingSequenceNumber: sequenceNumberAt(prefix, r.toOffset - 1),
+            startingSequenceNumber: numberOf(r.fromOffset),
+            endingSequenceNumber: numberOf(r.toOffset - 1),
             records: damagedRecords(r),
             bytes: damagedBytes(r),
             reason: r.reason,
             foundAt: r.foundAt,
             ...(r.quarantinedAs !== undefined ? { quarantinedAs: join(quarantineDir, r.quarantinedAs) } : {}),
           })),
-          tornTails: repair.torn.map((t) => ({ sequenceNumber: sequenceNumberAt(prefix, t.offset), bytes: t.bytes })),
+          tornTails: repair.torn.map((t) => ({ sequenceNumber: numberOf(t.offset), bytes: t.bytes })),
         });
       }
     }

@@ -47,10 +47,6 @@ export function planMerge(shardToMerge: RangedShard, adjacent: RangedShard, next
   };
 }
 
-export function areAdjacent(a: HashRange, b: HashRange): boolean {
-  return a.end + 1n === b.start || b.end + 1n === a.start;
-}
-
 /**
  * UpdateShardCount with UNIFORM_SCALING: the open shards become `target` shards with uniform ranges. Each
  * open shard is cut at the target boundaries inside it by a chain of splits; then the pieces of each

@@ -4,7 +4,7 @@
 import type { Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
 import { MemoryShardLog } from './log/memory-shard-log.js';
-import { areAdjacent, planMerge, planSplit, planUniformScaling, type ReshardPlan } from './reshard-plan.js';
+import { planMerge, planSplit, planUniformScaling, type ReshardPlan } from './reshard-plan.js';
 import { formatShardId } from './shard-id.js';
 import type { Shard, ShardInit } from './shard.js';
 import { asInternalFailure, type Account } from './stream-errors.js';
@@ -42,7 +42,8 @@ export function mergeRequest(stream: Stream, shardToMerge: Shard, adjacent: Shar
       );
     }
   }
-  if (shardToMerge === adjacent || !areAdjacent(shardToMerge.range, adjacent.range)) {
+  // Kinesis takes the pair in hash key order only: ShardToMerge's range must end just before AdjacentShardToMerge's.
+  if (shardToMerge.range.end + 1n !== adjacent.range.start) {
     throw new EddyError(
       'InvalidArgumentException',
       `Shards ${shardToMerge.shardId} and ${adjacent.shardId} in stream ${stream.name} under account ${account.accountId} are not an adjacent pair of shards eligible for merging`,

@@ -7,7 +7,6 @@ import type { Shard } from './shard.js';
 import type { Stream } from './stream.js';
 import { shardNotFound, type Account } from './stream-errors.js';
 import type { ShardCursor, ShardReadResult } from './stream-store.js';
-import { sequenceNumberAt } from './sequence-number.js';
 
 export const CURSOR_DEFAULT_MAX_RECORDS = 10_000;
 export const CURSOR_DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
@@ -17,6 +16,8 @@ export class StreamShardCursor implements ShardCursor {
   readonly shardId: string;
   private offset: number;
   private lastOffset: number | undefined;
+  /** The number of the last record returned, as it was returned. */
+  private last: string | undefined;
   private closed = false;
 
   constructor(
@@ -32,11 +33,12 @@ export class StreamShardCursor implements ShardCursor {
   }
 
   get lastSequenceNumber(): string | undefined {
-    return this.lastOffset === undefined ? undefined : sequenceNumberAt(this.shard.sequencePrefix, this.lastOffset);
+    return this.last;
   }
 
   get continuationSequenceNumber(): string | undefined {
-    return this.offset > 0 ? sequenceNumberAt(this.shard.sequencePrefix, this.offset - 1) : undefined;
+    if (this.offset <= 0) return undefined;
+    return this.lastOffset === this.offset - 1 ? this.last : this.shard.numberOf(this.offset - 1);
   }
 
   read(limits?: { maxRecords?: number; maxBytes?: number }): ShardReadResult {
@@ -51,7 +53,10 @@ export class StreamShardCursor implements ShardCursor {
       now,
       this.account,
     );
-    if (result.records.length > 0) this.lastOffset = result.nextOffset - 1;
+    if (result.records.length > 0) {
+      this.lastOffset = result.nextOffset - 1;
+      this.last = result.records[result.records.length - 1]!.sequenceNumber;
+    }
     this.offset = result.nextOffset;
     const metrics = this.shard.metrics;
     metrics.outgoingRecords += result.records.length;

@@ -5,7 +5,6 @@
 import { DamagedRecordsError } from './log/damaged-range.js';
 import type { LogRecord, ReadLimits, ShardLog } from './log/shard-log.js';
 import type { Shard } from './shard.js';
-import { SequenceNumberFormatter } from './sequence-number.js';
 import { damagedRecordsError, type Account } from './stream-errors.js';
 import type { StreamRecord } from './stream-store.js';
 import type { Stream } from './stream.js';
@@ -38,7 +37,7 @@ export function readShard(
     try {
       return log.read(from, { maxRecords, maxBytes });
     } catch (e) {
-      if (e instanceof DamagedRecordsError) throw damagedRecordsError(account, stream.name, shard.shardId, shard.sequencePrefix, e.range);
+      if (e instanceof DamagedRecordsError) throw damagedRecordsError(account, stream.name, shard, e.range);
       throw e;
     }
   };
@@ -69,11 +68,11 @@ export function readShard(
     if (taken < more.length) break;
   }
   const records: StreamRecord[] = new Array(found.length);
-  const sequenceNumbers = new SequenceNumberFormatter(shard.sequencePrefix);
+  const sequenceNumbers = shard.sequenceNumbers;
   for (let i = 0; i < found.length; i++) {
     const r = found[i]!;
     records[i] = {
-      sequenceNumber: sequenceNumbers.at(r.offset),
+      sequenceNumber: sequenceNumbers.at(r.offset, r.arrivalTimestamp),
       arrivalTimestamp: r.arrivalTimestamp,
       partitionKey: r.partitionKey,
       data: r.data,

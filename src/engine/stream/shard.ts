@@ -5,7 +5,7 @@ import { damagedBytes, damagedRecords } from './log/damaged-range.js';
 import type { AppendRecord, RecordInput, ShardLog } from './log/shard-log.js';
 import { formatShardId } from './shard-id.js';
 import type { HashRange } from './shard-ranges.js';
-import { SequenceNumberFormatter, formatSequenceNumber, sequenceNumberAt, sequenceNumberPrefix } from './sequence-number.js';
+import { ShardSequenceNumbers } from './sequence-number.js';
 import type { ShardMetadata } from './stream-metadata.js';
 import type { ShardDamage, ShardDescription, ShardMetrics } from './stream-store.js';
 import type { ReadLimiter, WriteLimiter } from './throughput-limiter.js';
@@ -38,10 +38,8 @@ export class Shard {
   readonly adjacentParentIndex: number | undefined;
   readonly createdAt: number;
   readonly log: ShardLog;
-  /** The ten digits every sequence number of this shard starts with. */
-  readonly sequencePrefix: string;
-  /** Formats the sequence numbers PutRecords answers with (writes are sequential, so its cache holds). */
-  readonly putSequenceNumbers: SequenceNumberFormatter;
+  /** Makes the shard's sequence numbers from offsets (and arrival times). */
+  readonly sequenceNumbers: ShardSequenceNumbers;
   readonly writeLimiter: WriteLimiter | undefined;
   readonly readLimiter: ReadLimiter | undefined;
   readonly metrics: ShardMetrics;
@@ -73,8 +71,7 @@ export class Shard {
     this.log = init.log;
     this.writeLimiter = init.writeLimiter;
     this.readLimiter = init.readLimiter;
-    this.sequencePrefix = sequenceNumberPrefix(init.index);
-    this.putSequenceNumbers = new SequenceNumberFormatter(this.sequencePrefix);
+    this.sequenceNumbers = new ShardSequenceNumbers(init.index, init.createdAt);
     this.lastArrival = init.log.lastArrivalTimestamp ?? 0;
     this.metrics = {
       shardId: this.shardId,
@@ -202,8 +199,8 @@ export class Shard {
       records: this.metrics.damagedRecords,
       bytes: this.metrics.damagedBytes,
       ranges: ranges.map((r) => ({
-        startingSequenceNumber: sequenceNumberAt(this.sequencePrefix, r.fromOffset),
-        endingSequenceNumber: sequenceNumberAt(this.sequencePrefix, r.toOffset - 1),
+        startingSequenceNumber: this.numberOf(r.fromOffset),
+        endingSequenceNumber: this.numberOf(r.toOffset - 1),
         records: damagedRecords(r),
         bytes: damagedBytes(r),
         reason: r.reason,
@@ -226,16 +223,22 @@ export class Shard {
   }
 
   /**
-   * The starting number is the shard's offset 0; a closed shard ends at its last record's number (or its
-   * starting number when it never held a record), so every record of it lies inside the range.
+   * The number of the record at `offset`, with its arrival time when the log still has it; a position
+   * whose record cannot be read (damaged, expired, a gap) carries the shard's creation time, which only
+   * the arrival field of the number shows: the position it names is the same.
+   */
+  numberOf(offset: number): string {
+    return this.sequenceNumbers.at(offset, this.log.arrivalTimestampAt(offset) ?? this.createdAt);
+  }
+
+  /**
+   * As AWS gives them: the starting number is below the shard's first record and, once it is closed and
+   * its last writes have settled, the ending number above its last, so every record lies inside the range.
    */
   private sequenceNumberRange(): ShardDescription['sequenceNumberRange'] {
-    const startingSequenceNumber = formatSequenceNumber(this.index, 0);
+    const startingSequenceNumber = this.sequenceNumbers.starting();
     if (this.closeOffset === undefined) return { startingSequenceNumber };
-    return {
-      startingSequenceNumber,
-      endingSequenceNumber: formatSequenceNumber(this.index, Math.max(0, this.closeOffset - 1)),
-    };
+    return { startingSequenceNumber, endingSequenceNumber: this.sequenceNumbers.ending(this.closedAt ?? this.createdAt) };
   }
 
   private countDamage(): void {

@@ -2,7 +2,7 @@
 
 import { EddyError } from '../errors.js';
 import type { DamagedRange } from './log/damaged-range.js';
-import { sequenceNumberAt } from './sequence-number.js';
+import type { Shard } from './shard.js';
 
 /** Region and account, which Kinesis names in most messages and in every ARN. */
 export interface Account {
@@ -23,6 +23,11 @@ export function streamNotActive(account: Account, streamName: string, status: st
     'ResourceInUseException',
     `Stream ${streamName} under account ${account.accountId} not ACTIVE, instead in state ${status}`,
   );
+}
+
+/** A shard id that names no shard Kinesis could have: not digits after its prefix, or above 2147483647. */
+export function couldNotFindShard(account: Account, streamName: string, shardId: string): EddyError {
+  return new EddyError('ResourceNotFoundException', `Could not find shard ${shardId} in stream ${streamName} under account ${account.accountId}.`);
 }
 
 export function shardNotFound(account: Account, streamName: string, shardId: string): EddyError {
@@ -55,9 +60,10 @@ export function provisionedOnly(account: Account, streamName: string, operation:
  * one they take as "start again elsewhere" (ExpiredIterator) or "gone" (ResourceNotFound), either of
  * which would skip the records silently. The message says which records, why, and what to do.
  */
-export function damagedRecordsError(account: Account, streamName: string, shardId: string, sequencePrefix: string, range: DamagedRange): EddyError {
-  const first = sequenceNumberAt(sequencePrefix, range.fromOffset);
-  const last = sequenceNumberAt(sequencePrefix, range.toOffset - 1);
+export function damagedRecordsError(account: Account, streamName: string, shard: Shard, range: DamagedRange): EddyError {
+  const shardId = shard.shardId;
+  const first = shard.numberOf(range.fromOffset);
+  const last = shard.numberOf(range.toOffset - 1);
   return new EddyError(
     'ResourceInUseException',
     `Records of shard ${shardId} in stream ${streamName} under account ${account.accountId} from sequence number ${first} ` +

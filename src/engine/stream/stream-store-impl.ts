@@ -14,7 +14,7 @@ import { planUniformScaling } from './reshard-plan.js';
 import { applyReshard, mergeRequest, scalingRequest, splitRequest, type ReshardContext } from './resharding.js';
 import { applyRetention } from './retention.js';
 import { StreamShardCursor } from './shard-cursor.js';
-import { formatShardId } from './shard-id.js';
+import { formatShardId, resolveShardId } from './shard-id.js';
 import { ShardIteratorCodec } from './shard-iterator-token.js';
 import { startOffset } from './shard-position.js';
 import { uniformRanges } from './shard-ranges.js';
@@ -25,6 +25,7 @@ import {
   ITERATOR_LIFETIME_MS,
   asInternalFailure,
   consumerNotFound,
+  couldNotFindShard,
   expiredIterator,
   invalidShardIterator,
   iteratorOfAnotherStream,
@@ -76,7 +77,7 @@ import type {
 } from './stream-store.js';
 import { Stream } from './stream.js';
 import { DEFAULT_SHARD_LIMITS, ReadLimiter, WriteLimiter } from './throughput-limiter.js';
-import { Violations, checkIntegerAtLeast, checkLength, validateStreamName, validateTags } from './validation.js';
+import { Violations, checkIntegerAtLeast, checkLength, checkTagCharacters, validateStreamName, validateTags } from './validation.js';
 
 export interface StreamStoreSettings {
   readonly clock?: Clock;
@@ -217,6 +218,7 @@ export class StreamStoreImpl implements StreamStore {
     }
     const tags = options.tags ?? {};
     validateTags(tags);
+    checkTagCharacters([...Object.keys(tags), ...Object.values(tags)], `add tags to stream ${streamName} under account ${this.account.accountId}`);
     if (Object.keys(tags).length > MAX_TAGS_PER_STREAM) throw this.tooManyTags(streamName);
     if (this.streams.has(streamName)) throw streamAlreadyExists(this.account, streamName);
     this.checkShardQuota(shardCount);
@@ -335,14 +337,21 @@ export class StreamStoreImpl implements StreamStore {
 
   // ---- reads -----------------------------------------------------------------------------------------
 
-  getShardIterator(streamName: string, shardId: string, position: ShardPosition): string {
-    const stream = this.readableStream(streamName);
-    const shard = this.shardOf(stream, shardId);
+  getShardIterator(streamName: string, shardId: string, position: ShardPosition | (() => ShardPosition)): string {
+    this.checkOpen();
+    // Kinesis's order: the shard id's form, then the stream and the shard (both "does not exist"), then
+    // the position, then the rate.
+    const resolved = resolveShardId(shardId);
+    if (resolved === undefined) throw couldNotFindShard(this.account, streamName, String(shardId));
+    validateStreamName(streamName);
+    const stream = this.streams.get(streamName);
+    const shard = stream === undefined || stream.status === 'CREATING' ? undefined : stream.shardByIndex(resolved.index);
+    if (stream === undefined || shard === undefined) throw shardNotFound(this.account, streamName, resolved.shardId);
     const now = this.clock.now();
+    const offset = startOffset(stream, shard, typeof position === 'function' ? position() : position, 'GetShardIterator', now, this.account);
     if (this.throttles(stream) && !shard.readLimiter!.admitIteratorCall(now)) {
       throw shardThroughputExceeded(this.account, stream.name, shard.shardId);
     }
-    const offset = startOffset(stream, shard, position, 'GetShardIterator', now, this.account);
     return this.iterators.encode({
       streamName,
       streamIncarnation: stream.incarnation,
@@ -369,11 +378,13 @@ export class StreamStoreImpl implements StreamStore {
     }
     const now = this.clock.now();
     if (now - state.issuedAt > ITERATOR_LIFETIME_MS) throw expiredIterator(state.issuedAt, now);
+    // A deleted stream's iterator finds no shard, as Kinesis words it; so does one of an earlier stream
+    // of the same name whose shard the new stream lacks. An earlier stream's iterator for a shard the new
+    // one has is refused as invalid.
     const stream = this.streams.get(state.streamName);
-    if (!stream || stream.status === 'CREATING') throw streamNotFound(this.account, state.streamName);
+    const shard = stream === undefined || stream.status === 'CREATING' ? undefined : stream.shardByIndex(state.shardIndex);
+    if (stream === undefined || shard === undefined) throw shardNotFound(this.account, state.streamName, formatShardId(state.shardIndex));
     if (stream.incarnation !== state.streamIncarnation) throw invalidShardIterator();
-    const shard = stream.shardByIndex(state.shardIndex);
-    if (!shard) throw shardNotFound(this.account, stream.name, formatShardId(state.shardIndex));
     const limiter = this.throttles(stream) ? shard.readLimiter : undefined;
     if (limiter && !limiter.admitCall(now)) {
       shard.metrics.readProvisionedThroughputExceeded++;
@@ -402,7 +413,9 @@ export class StreamStoreImpl implements StreamStore {
 
   openCursor(streamName: string, shardId: string, position: ShardPosition): ShardCursor {
     const stream = this.readableStream(streamName);
-    const shard = this.shardOf(stream, shardId);
+    const resolved = resolveShardId(shardId);
+    const shard = resolved === undefined ? undefined : stream.shardByIndex(resolved.index);
+    if (shard === undefined) throw shardNotFound(this.account, stream.name, resolved?.shardId ?? String(shardId));
     const offset = startOffset(stream, shard, position, 'openCursor', this.clock.now(), this.account);
     return new StreamShardCursor(stream, shard, offset, this.clock, this.account);
   }
@@ -410,22 +423,28 @@ export class StreamStoreImpl implements StreamStore {
   // ---- resharding -----------------------------------------------------------------------------------
 
   async splitShard(streamName: string, shardToSplit: string, newStartingHashKey: string): Promise<void> {
+    // Kinesis's order: the shard id's form, the stream, its state, the shard, the account's shard limit,
+    // then the hash key.
+    const resolved = this.resolveShard(streamName, shardToSplit);
     const stream = this.existingStream(streamName);
-    const key = parseExplicitHashKey(newStartingHashKey, 'newStartingHashKey');
+    const key = parseExplicitHashKey(newStartingHashKey, 'newStartingHashKey', { unbounded: true });
     if (stream.mode !== 'PROVISIONED') throw provisionedOnly(this.account, streamName, 'SplitShard');
-    const shard = this.shardOf(stream, shardToSplit);
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
-    const plan = splitRequest(stream, shard, newStartingHashKey, key, this.account);
+    const shard = this.shardOf(stream, resolved);
     this.checkShardQuota(1);
+    const plan = splitRequest(stream, shard, newStartingHashKey, key, this.account);
     await applyReshard(stream, plan, this.reshardContext);
   }
 
   async mergeShards(streamName: string, shardToMerge: string, adjacentShardToMerge: string): Promise<void> {
+    // As SplitShard: both ids' form, the stream, its state, then both shards.
+    const first = this.resolveShard(streamName, shardToMerge);
+    const second = this.resolveShard(streamName, adjacentShardToMerge);
     const stream = this.existingStream(streamName);
     if (stream.mode !== 'PROVISIONED') throw provisionedOnly(this.account, streamName, 'MergeShards');
-    const a = this.shardOf(stream, shardToMerge);
-    const b = this.shardOf(stream, adjacentShardToMerge);
     if (stream.status !== 'ACTIVE') throw streamNotActive(this.account, streamName, stream.status);
+    const a = this.shardOf(stream, first);
+    const b = this.shardOf(stream, second);
     await applyReshard(stream, mergeRequest(stream, a, b, this.account), this.reshardContext);
   }
 
@@ -539,6 +558,7 @@ export class StreamStoreImpl implements StreamStore {
   async addTags(streamName: string, tags: Record<string, string>): Promise<void> {
     const stream = this.existingStream(streamName);
     validateTags(tags);
+    checkTagCharacters([...Object.keys(tags), ...Object.values(tags)], `add tags to stream ${streamName} under account ${this.account.accountId}`);
     const merged = new Set([...stream.tags.keys(), ...Object.keys(tags)]);
     if (merged.size > MAX_TAGS_PER_STREAM) throw this.tooManyTags(streamName);
     const previous = new Map(stream.tags);
@@ -556,6 +576,7 @@ export class StreamStoreImpl implements StreamStore {
     else if (tagKeys.length > 50) v.addUnquoted('tagKeys', 'Member must have length less than or equal to 50');
     else tagKeys.forEach((k, i) => checkLength(v, k, `tagKeys.${i + 1}.member`, 1, 128));
     v.throwIfAny();
+    checkTagCharacters(tagKeys, `remove tags from stream ${streamName} under account ${this.account.accountId}`);
     const previous = new Map(stream.tags);
     await this.mutate(stream, () => tagKeys.forEach((k) => stream.tags.delete(k)), () => restoreMap(stream.tags, previous));
   }
@@ -736,9 +757,17 @@ export class StreamStoreImpl implements StreamStore {
     return stream;
   }
 
-  private shardOf(stream: Stream, shardId: string): Shard {
-    const shard = typeof shardId === 'string' ? stream.shardById(shardId) : undefined;
-    if (!shard) throw shardNotFound(this.account, stream.name, String(shardId));
+  /** A shard id in any form Kinesis accepts; one that names no possible shard is not found. */
+  private resolveShard(streamName: string, shardId: string): { readonly index: number; readonly shardId: string } {
+    const resolved = resolveShardId(shardId);
+    if (resolved === undefined) throw couldNotFindShard(this.account, streamName, String(shardId));
+    return resolved;
+  }
+
+  /** The stream's shard `resolved` names (resharding's wording when there is none). */
+  private shardOf(stream: Stream, resolved: { readonly index: number; readonly shardId: string }): Shard {
+    const shard = stream.shardByIndex(resolved.index);
+    if (!shard) throw couldNotFindShard(this.account, stream.name, resolved.shardId);
     return shard;
   }
 
@@ -764,7 +793,9 @@ export class StreamStoreImpl implements StreamStore {
         'LimitExceededException',
         `This request would exceed the shard limit for the account ${this.account.accountId} in ${this.account.region}. ` +
           `Current shard count for the account: ${current}. Limit: ${this.shardLimit}. ` +
-          `Number of additional shards that would have resulted from this request: ${additional}.`,
+          `Number of additional shards that would have resulted from this request: ${additional}. ` +
+          'Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
+          'for current limits and how to request higher limits.',
       );
     }
   }
@@ -779,10 +810,14 @@ export class StreamStoreImpl implements StreamStore {
     }
   }
 
+  /**
+   * Kinesis's words for a 51st tag: recorded naming 10 tags, the limit before streams could hold 50, after
+   * the limit became 50; AWS's text is kept, the limit checked is MAX_TAGS_PER_STREAM.
+   */
   private tooManyTags(streamName: string): EddyError {
     return new EddyError(
       'InvalidArgumentException',
-      `Failed to add tags to stream ${streamName} under account ${this.account.accountId} because a given stream cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`,
+      `Failed to add tags to stream ${streamName} under account ${this.account.accountId} because a given stream cannot have more than 10 tags associated with it.`,
     );
   }
 

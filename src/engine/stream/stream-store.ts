@@ -229,7 +229,12 @@ export interface StreamStore {
   ): Promise<PutRecordResult>;
   putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]>;
 
-  getShardIterator(streamName: string, shardId: string, position: ShardPosition): string;
+  /**
+   * An iterator at `position` in the shard. A function is called once the stream and shard are found, so
+   * that a caller checking the request's arguments there reports problems in Kinesis's order (the shard's
+   * absence first).
+   */
+  getShardIterator(streamName: string, shardId: string, position: ShardPosition | (() => ShardPosition)): string;
   /**
    * Reads from where the iterator points. With `streamName` (a GetRecords that names its stream by
    * StreamARN), an iterator issued for another stream is refused with InvalidArgumentException.

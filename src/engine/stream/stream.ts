@@ -1,7 +1,7 @@
 // One stream's state: settings, tags, consumers, shards and routing. The store coordinates persistence;
 // this class answers questions about the state and keeps the routing table in step with open shards.
 
-import { formatShardId, parseShardId } from './shard-id.js';
+import { formatShardId, resolveShardId } from './shard-id.js';
 import { ShardRouter } from './shard-router.js';
 import type { Shard } from './shard.js';
 import { newStreamMetadata, type StreamMetadata } from './stream-metadata.js';
@@ -100,9 +100,10 @@ export class Stream {
     return this.shards.get(index);
   }
 
+  /** The shard a shard id names, in any of the forms Kinesis accepts (see resolveShardId). */
   shardById(shardId: string): Shard | undefined {
-    const index = parseShardId(shardId);
-    return index === undefined ? undefined : this.shards.get(index);
+    const resolved = resolveShardId(shardId);
+    return resolved === undefined ? undefined : this.shards.get(resolved.index);
   }
 
   /** The shards created from `parent` by resharding, as GetRecords lists them at the end of a closed shard. */

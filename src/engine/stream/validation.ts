@@ -3,6 +3,8 @@
 
 import { EddyError } from '../errors.js';
 import { MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN } from '../plan/schema.js';
+import { decodeSequenceNumber } from './sequence-number.js';
+
 const SEQUENCE_NUMBER_FOR_ORDERING_PATTERN = /^(0|[1-9]\d{0,128})$/;
 
 /** Collects violations and throws them as one ValidationException. */
@@ -73,6 +75,48 @@ export function validateSequenceNumberForOrdering(value: string): void {
     new Violations()
       .add(value, 'sequenceNumberForOrdering', 'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})')
       .throwIfAny();
+  }
+}
+
+/**
+ * Kinesis takes any number of its layouts (or Eddy's earlier one) as SequenceNumberForOrdering, except
+ * malformed ones and those whose time is in the future. Writes to one shard are in order already, so
+ * the number orders nothing further here.
+ */
+export function checkSequenceNumberForOrdering(value: string, streamName: string, accountId: string, now: number): void {
+  const decoded = decodeSequenceNumber(value);
+  if (decoded.kind === 'invalid' || (decoded.kind === 'aws' && decoded.seconds * 1000 > now)) {
+    throw new EddyError(
+      'InvalidArgumentException',
+      `ExclusiveMinimumSequenceNumber ${value} used in PutRecord on stream ${streamName} under account ${accountId} is invalid.`,
+    );
+  }
+}
+
+/**
+ * Tag keys and values may hold letters, digits, spaces and `_ . / = + - @ :` (and `%`, which Kinesis refuses
+ * with its own message). Kinesis takes `:` (as in `team:owner`), though its messages, recorded before it
+ * did, still leave it out of the list.
+ */
+const TAG_CHARACTERS = /^[\p{L}\p{N} _./=+\-@:%]*$/u;
+const TAG_ALLOWED = /^[\p{L}\p{N} _./=+\-@:]*$/u;
+
+/**
+ * Kinesis's two tag-character errors: one for characters outside its set, and, worded by the operation
+ * (`add tags to stream s under account a`), one for `%`, which its first check lets through.
+ */
+export function checkTagCharacters(texts: readonly string[], doing: string): void {
+  if (texts.some((t) => !TAG_CHARACTERS.test(t))) {
+    throw new EddyError(
+      'InvalidArgumentException',
+      'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.',
+    );
+  }
+  if (texts.some((t) => !TAG_ALLOWED.test(t))) {
+    throw new EddyError(
+      'InvalidArgumentException',
+      `Failed to ${doing} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.`,
+    );
   }
 }
 

@@ -101,13 +101,13 @@ export function readSignature(request: SignedRequest): SignatureParts {
 
   const space = auth.indexOf(' ');
   const algorithm = space < 0 ? auth : auth.slice(0, space);
+  // As AWS reads the header: parameters separated by commas or spaces, the missing ones listed first.
   const params = new Map<string, string>();
-  for (const part of (space < 0 ? '' : auth.slice(space + 1)).split(',')) {
+  for (const part of (space < 0 ? '' : auth.slice(space + 1)).split(/[, ]/)) {
     const eq = part.indexOf('=');
     if (eq > 0) params.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   const problems: string[] = [];
-  if (algorithm !== SIGV4_ALGORITHM) problems.push(`Authorization header requires the '${SIGV4_ALGORITHM}' algorithm.`);
   for (const part of ['Credential', 'Signature', 'SignedHeaders']) {
     if (!params.get(part)) problems.push(`Authorization header requires '${part}' parameter.`);
   }
@@ -115,6 +115,9 @@ export function readSignature(request: SignedRequest): SignatureParts {
   const httpDate = headerText(request.headers.date);
   if (amz === undefined && httpDate === undefined) problems.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   if (problems.length > 0) throw new AwsProtocolError('IncompleteSignatureException', `${problems.join(' ')} Authorization=${auth}`);
+  if (algorithm !== SIGV4_ALGORITHM) {
+    throw new AwsProtocolError('IncompleteSignatureException', `Unsupported AWS 'algorithm': '${algorithm}'. Use '${SIGV4_ALGORITHM}'.`);
+  }
   const token = headerText(request.headers['x-amz-security-token']);
   return {
     presigned: false,

@@ -14,7 +14,9 @@ export interface AwsErrorResponse {
 
 const GENERIC_INTERNAL = 'Internal service failure.';
 
+/** An empty message is left out, as AWS leaves it out of protocol errors (`{"__type":"SerializationException"}`). */
 function response(statusCode: number, type: string, message: string): AwsErrorResponse {
+  if (message === '') return { statusCode, type, body: { __type: type } };
   const key = type === 'SerializationException' ? 'Message' : 'message';
   return { statusCode, type, body: { __type: type, [key]: message } };
 }
@@ -26,6 +28,9 @@ export function toAwsErrorResponse(err: unknown, log: FastifyBaseLogger): AwsErr
       log.warn({ err }, 'service unavailable');
       return response(503, err.code, err.message);
     }
+    // An InternalFailure the caller caused is one Kinesis answers with a bare 500 for a request it refuses
+    // (a StartingSequenceNumber of its oldest layout); it is the caller's doing, so it is not logged.
+    if (err.code === 'InternalFailure' && err.fault === 'user') return response(500, 'InternalFailure', err.message);
     if (err.fault === 'internal' || err.code === 'InternalFailure') {
       log.error({ err }, 'internal failure');
       return response(500, 'InternalFailure', GENERIC_INTERNAL);

@@ -1,17 +1,24 @@
 // `POST /` for every registered AWS JSON 1.1 service: target dispatch, SigV4 verification, JSON/CBOR
 // decoding, input validation, permission checks, error mapping and per-operation latency. Runs in its own
-// plugin scope so its raw-body content-type parsers do not affect other routes.
+// plugin scope so its raw-body content-type parser does not affect other routes.
+//
+// A request is answered in the order AWS's JSON services check it, since clients and tools meet those
+// answers before any operation's: an empty body (SerializationException, or UnknownOperationException for
+// an unknown target, in JSON for JSON 1.1 and in CBOR otherwise), a content type they do not take (403
+// AccessDeniedException without a target, else 404 UnknownOperationException, in XML), a body that is not
+// a JSON (CBOR) object (SerializationException), the legacy `application/json` (AWS's 1.0 envelope), an
+// unknown target (UnknownOperationException), then the signature, the input, the permission and the call.
 
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessControl } from '../auth/access-control.js';
 import type { RequestMetrics, RequestOutcome } from '../metrics/request-metrics.js';
+import { ACCESS_DENIED_MESSAGE, setAwsRequestIds, setCorsHeaders, xmlError } from './aws-http-surface.js';
 import { toAwsErrorResponse } from './aws-error-response.js';
 import { type AwsJsonService, type AwsOperation, EncodedResponse, EventStreamResponse, signingNameOf } from './aws-json-service.js';
 import { AwsProtocolError } from './aws-protocol-error.js';
 import { validateInput, shapeDepth } from './shape.js';
 import { MAX_BODY_NESTING } from '../request-body-bounds.js';
-import { AWS_CONTENT_TYPES, codecForContentType, jsonCodec, type WireCodec, type WireFormat } from './wire-format.js';
+import { cborCodec, codecForContentType, jsonCodec, mediaTypeOf, type WireCodec, type WireFormat } from './wire-format.js';
 
 export interface AwsJsonRoutesOptions {
   readonly services: readonly AwsJsonService[];
@@ -30,6 +37,28 @@ interface Target {
   readonly signingName: string;
 }
 
+/** What AWS's older JSON protocol answers in `application/json`, wrapped in its 1.0 envelope. */
+const legacyEnvelope = (type: string): string => JSON.stringify({ Output: { __type: `com.amazon.coral.service#${type}` }, Version: '1.0' });
+
+/**
+ * The body of an HTTP/2 request that has neither Content-Type nor Content-Length, which fastify leaves
+ * unread (over HTTP/1.1 such a request has no body; over HTTP/2 the stream's end frames it), bounded as
+ * fastify bounds the bodies it reads.
+ */
+async function unframedHttp2Body(request: FastifyRequest): Promise<Buffer> {
+  const raw = request.raw;
+  if (raw.httpVersionMajor !== 2 || raw.readableEnded) return Buffer.alloc(0);
+  const limit = request.routeOptions.bodyLimit;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of raw as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > limit) throw Object.assign(new Error('Request body is too large'), { statusCode: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutesOptions): Promise<void> {
   const byPrefix = new Map<string, { service: AwsJsonService; signingName: string }>();
   for (const service of options.services) {
@@ -44,27 +73,25 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
   const metrics = options.requestMetrics;
   const access = options.access ?? new AccessControl();
 
-  function resolveTarget(header: string | string[] | undefined): Target {
-    const target = typeof header === 'string' ? header : undefined;
-    const dot = target?.lastIndexOf('.') ?? -1;
-    if (target !== undefined && dot > 0) {
-      const found = byPrefix.get(target.slice(0, dot));
-      const name = target.slice(dot + 1);
-      const operation = found && Object.hasOwn(found.service.operations, name) ? found.service.operations[name] : undefined;
-      if (found && operation) return { service: found.service, name, operation, signingName: found.signingName };
-    }
-    throw new AwsProtocolError('UnknownOperationException', target ? `Unknown operation: ${target}` : 'Missing X-Amz-Target header');
+  /** The `<Service>.<Operation>` header as AWS splits it: the parts before and after the first dot. */
+  function resolveTarget(header: string | string[] | undefined): { named: boolean; target: Target | undefined } {
+    const parts = (typeof header === 'string' ? header : '').split('.');
+    const [prefix, name] = [parts[0] ?? '', parts[1] ?? ''];
+    if (prefix === '' || name === '') return { named: false, target: undefined };
+    const found = byPrefix.get(prefix);
+    const operation = found && Object.hasOwn(found.service.operations, name) ? found.service.operations[name] : undefined;
+    return { named: true, target: found && operation ? { service: found.service, name, operation, signingName: found.signingName } : undefined };
   }
 
-  // Bodies are decoded by the codec the content type names, so the raw bytes are what the route receives.
-  // A body in any other content type is refused before it is read.
+  // Every body is read as bytes, whatever its content type: what AWS answers depends on whether there is one.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(AWS_CONTENT_TYPES as string[], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('*', (request, _payload, done) => done(unsupportedContentType(request.headers['content-type'])));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // Failures before the handler runs (oversized or unreadable bodies) still answer in the AWS shape.
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const codec = codecForContentType(request.headers['content-type']) ?? jsonCodec;
+    if (!reply.hasHeader('x-amzn-RequestId')) setAwsRequestIds(reply);
+    setCorsHeaders(request, reply);
     if (err instanceof AwsProtocolError) {
       const answer = toAwsErrorResponse(err, request.log);
       return reply.code(answer.statusCode).header('content-type', codec.contentType).header('x-amzn-errortype', answer.type).send(codec.encode(answer.body));
@@ -81,24 +108,57 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
 
   app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
-    const requestId = randomUUID();
+    const requestId = setAwsRequestIds(reply);
+    setCorsHeaders(request, reply);
+    const mediaType = mediaTypeOf(request.headers['content-type']);
     const requested = codecForContentType(request.headers['content-type']);
-    const codec: WireCodec = requested ?? jsonCodec;
+    const body = Buffer.isBuffer(request.body) ? request.body : await unframedHttp2Body(request);
+    const { named, target } = resolveTarget(request.headers['x-amz-target']);
     let serviceName = 'unknown';
     let operationName = 'unknown';
-    let outcome: RequestOutcome = 'success';
-    reply.header('x-amzn-requestid', requestId);
+    let outcome: RequestOutcome = 'client_error';
+    // Answers before the target is known are in the request's codec, and in CBOR when it names none.
+    let codec: WireCodec = requested ?? (mediaType === jsonCodec.contentType ? jsonCodec : cborCodec);
+    const fail = (err: unknown): FastifyReply => {
+      const answer = toAwsErrorResponse(err, request.log);
+      outcome = answer.statusCode >= 500 ? 'server_error' : 'client_error';
+      reply.code(answer.statusCode).header('content-type', codec.contentType).header('x-amzn-errortype', answer.type);
+      return reply.serializer(passThrough).send(codec.encode(answer.body));
+    };
     try {
-      if (requested === undefined) throw unsupportedContentType(request.headers['content-type']);
-      const target = resolveTarget(request.headers['x-amz-target']);
+      if (body.length === 0) {
+        codec = mediaType === jsonCodec.contentType ? jsonCodec : cborCodec;
+        return fail(new AwsProtocolError(target ? 'SerializationException' : 'UnknownOperationException', ''));
+      }
+      const legacyJson = mediaType === 'application/json';
+      if (requested === undefined && !legacyJson) {
+        return named ? xmlError(reply, 'UnknownOperationException', '', 404) : xmlError(reply, 'AccessDeniedException', ACCESS_DENIED_MESSAGE);
+      }
+      if (legacyJson) {
+        // AWS's older protocol: a body that parses gets the operation refused, one that does not a
+        // SerializationException, both in its envelope.
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          parsed = undefined;
+        }
+        const valid = typeof parsed === 'object' && parsed !== null;
+        reply.code(valid ? 404 : 400).header('content-type', 'application/json');
+        return reply.serializer(passThrough).send(legacyEnvelope(valid ? 'UnknownOperationException' : 'SerializationException'));
+      }
+      const fastJsonBody = target && codec.format === 'json' ? (target.operation.fastJsonBody as ((body: Buffer) => unknown) | undefined) : undefined;
+      let input: unknown = fastJsonBody?.(body);
+      let decoded: unknown;
+      if (input === undefined) {
+        decoded = codec.decode(body);
+        if (typeof decoded !== 'object' || decoded === null) throw new AwsProtocolError('SerializationException', '');
+      }
+      if (target === undefined) throw new AwsProtocolError('UnknownOperationException', '');
       serviceName = target.service.targetPrefix;
       operationName = target.name;
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const principal = access.authenticateAws({ method: request.method, url: request.url, headers: request.headers, body }, target.signingName);
-      const fastJsonBody = codec.format === 'json' ? (target.operation.fastJsonBody as ((body: Buffer) => unknown) | undefined) : undefined;
-      let input: unknown = fastJsonBody?.(body);
       if (input === undefined) {
-        const decoded = codec.decode(body);
         const fastInput = target.operation.fastInput as ((body: unknown, format: WireFormat) => unknown) | undefined;
         input = fastInput?.(decoded, codec.format) ?? (validateInput(target.operation.input, decoded, codec.format) as unknown);
       }
@@ -123,32 +183,22 @@ export async function awsJsonRoutes(app: FastifyInstance, options: AwsJsonRoutes
         },
       };
       const result = await target.operation.handle(input as never, context);
+      outcome = 'success';
       if (result instanceof EventStreamResponse) {
         reply.header('content-type', 'application/vnd.amazon.eventstream');
         return reply.send(result.body);
       }
       reply.header('content-type', codec.contentType);
+      // An operation without output answers with an empty body, as AWS does.
+      if (result === undefined) return reply.serializer(passThrough).send('');
       if (result instanceof EncodedResponse) return reply.serializer(passThrough).send(result.body);
       // The body is already encoded; a pass-through serializer also keeps fastify from appending a charset
       // to the exact content type clients expect.
       return reply.serializer(passThrough).send(codec.encode(result));
     } catch (err) {
-      const answer = toAwsErrorResponse(err, request.log);
-      outcome = answer.statusCode >= 500 ? 'server_error' : 'client_error';
-      reply.code(answer.statusCode).header('content-type', codec.contentType).header('x-amzn-errortype', answer.type);
-      return reply.serializer(passThrough).send(codec.encode(answer.body));
+      return fail(err);
     } finally {
       metrics.observe(serviceName, operationName, outcome, Number(process.hrtime.bigint() - started) / 1e9);
     }
   });
-}
-
-/**
- * Kinesis answers a request in any other content type (text/plain, application/json, none) with 404
- * UnknownOperationException, whatever its X-Amz-Target; kinesalite's connection tests, written against
- * Kinesis, expect the same.
- */
-function unsupportedContentType(contentType: string | undefined): AwsProtocolError {
-  const given = contentType === undefined ? 'No Content-Type' : `Content-Type ${contentType} is not supported`;
-  return new AwsProtocolError('UnknownOperationException', `${given}: send ${AWS_CONTENT_TYPES.join(', ')}`, 404);
 }

@@ -29,12 +29,12 @@ export const jsonCodec: WireCodec = {
   contentType: 'application/x-amz-json-1.1',
   eventContentType: 'application/json',
   decode(body) {
-    if (body.length === 0) return {};
     refuseExcess(jsonBodyExcess(body));
     try {
       return JSON.parse(body.toString('utf8'));
     } catch {
-      throw new AwsProtocolError('SerializationException', 'Start of structure or map found where not expected: the body is not valid JSON');
+      // As AWS answers a body that is not JSON: the type alone.
+      throw new AwsProtocolError('SerializationException', '');
     }
   },
   encode: (value) => JSON.stringify(value ?? {}),
@@ -51,12 +51,11 @@ export const cborCodec: WireCodec = {
   contentType: 'application/x-amz-cbor-1.1',
   eventContentType: 'application/x-amz-cbor-1.1',
   decode(body) {
-    if (body.length === 0) return {};
     refuseExcess(cborBodyExcess(body));
     try {
       return normaliseCborBlobs(decodeCbor(body, { maxDepth: MAX_BODY_NESTING }));
     } catch {
-      throw new AwsProtocolError('SerializationException', 'The body is not valid CBOR');
+      throw new AwsProtocolError('SerializationException', '');
     }
   },
   encode: (value) => toBuffer(encodeCbor(value ?? {}, { types: cborTypes })),
@@ -69,25 +68,29 @@ function refuseExcess(excess: string | undefined): void {
   if (excess !== undefined) throw new AwsProtocolError('SerializationException', `The body cannot be read: ${excess}, more than any operation's input`);
 }
 
-/** awsJson1_0 clients (DynamoDB's protocol) get their answers in the content type they sent. */
-const json10Codec: WireCodec = { ...jsonCodec, contentType: 'application/x-amz-json-1.0' };
-
 const CODECS: ReadonlyMap<string, WireCodec> = new Map([
   [jsonCodec.contentType, jsonCodec],
-  [json10Codec.contentType, json10Codec],
   [cborCodec.contentType, cborCodec],
 ]);
 
 /**
- * The codec of a request's Content-Type: AWS JSON 1.0 or 1.1, or CBOR 1.1, parameters (`; charset=…`)
- * ignored. Anything else (text/plain, application/json, none) is undefined: no AWS SDK sends it.
+ * The media type of a Content-Type header as AWS reads it: what comes before `;`, trimmed, case kept
+ * (`  application/x-amz-json-1.1 ;charset=x` is JSON 1.1; so is no other spelling). '' when there is none.
+ */
+export function mediaTypeOf(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semicolon = contentType.indexOf(';');
+  return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim();
+}
+
+/**
+ * The codec of a request's Content-Type: AWS JSON 1.1 or CBOR 1.1, parameters (`; charset=…`) ignored.
+ * Anything else (JSON 1.0, text/plain, application/json, none) is undefined: Kinesis and Firehose take
+ * neither (see aws-json-routes.ts for how they answer them).
  */
 export function codecForContentType(contentType: string | undefined): WireCodec | undefined {
   if (contentType === undefined) return undefined;
-  const exact = CODECS.get(contentType);
-  if (exact !== undefined) return exact;
-  const semicolon = contentType.indexOf(';');
-  return CODECS.get((semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase());
+  return CODECS.get(contentType) ?? CODECS.get(mediaTypeOf(contentType));
 }
 
 /** The media types codecForContentType accepts. */

@@ -10,7 +10,7 @@ export const resultShapeSchema = {
   type: 'object',
   required: ['changelog', 'keys'],
   properties: {
-    changelog: { type: 'string', enum: ['append', 'upsert'] },
+    changelog: { type: 'string', enum: ['append', 'retract'] },
     keys: { type: 'array', items: { type: 'string' } },
     window: {
       type: 'object',

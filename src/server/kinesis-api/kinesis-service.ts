@@ -12,6 +12,7 @@ import { reshardingOperations } from './resharding-operations.js';
 import { retentionAndTagOperations } from './retention-and-tag-operations.js';
 import { ShardSubscriptions } from './shard-subscriptions.js';
 import { streamLifecycleOperations } from './stream-lifecycle.js';
+import { type StreamTransitionOptions, withStreamTransitions } from './stream-transitions.js';
 import { type SubscribeToShardOptions, subscribeToShardOperations } from './subscribe-to-shard.js';
 
 export const KINESIS_TARGET_PREFIX = 'Kinesis_20131202';
@@ -20,6 +21,8 @@ export interface KinesisServiceOptions {
   readonly store: StreamStore;
   readonly clock: Clock;
   readonly subscribeToShard?: SubscribeToShardOptions;
+  /** How long Kinesis clients see CREATING, DELETING and UPDATING; 500 ms each by default. */
+  readonly streamTransitions?: StreamTransitionOptions;
 }
 
 export interface KinesisService extends AwsJsonService {
@@ -27,7 +30,8 @@ export interface KinesisService extends AwsJsonService {
 }
 
 export function kinesisService(options: KinesisServiceOptions): KinesisService {
-  const deps: KinesisApiDeps = { store: kinesisVisibleStreams(options.store), clock: options.clock, subscriptions: new ShardSubscriptions(options.clock) };
+  const store = withStreamTransitions(kinesisVisibleStreams(options.store), options.clock, options.streamTransitions);
+  const deps: KinesisApiDeps = { store, clock: options.clock, subscriptions: new ShardSubscriptions(options.clock) };
   return {
     targetPrefix: KINESIS_TARGET_PREFIX,
     signingName: 'kinesis',

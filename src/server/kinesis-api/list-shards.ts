@@ -4,12 +4,13 @@ import { EddyError, type ShardDescription, type StreamDescription } from '../../
 import { type AwsOperation, operation } from '../aws-protocol/aws-json-service.js';
 import { enumOf, integer, required, structure, timestamp } from '../aws-protocol/shape.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
-import { nextToken, shardId, streamTargetMembers } from './kinesis-shapes.js';
+import { nextToken, shardId, streamARN, streamName } from './kinesis-shapes.js';
 import { issueNextToken, readNextToken } from './pagination-token.js';
-import { resolveStreamName } from './stream-target.js';
+import { canonicalShardId, resolveStreamName } from './stream-target.js';
 import { wireShard } from './wire-shapes.js';
 
-const DEFAULT_MAX_RESULTS = 1000;
+/** ListShards' default page, and the most it returns whatever MaxResults asks (up to 10,000 by the model). */
+const MAX_RESULTS = 1000;
 
 type ShardFilterType = 'AFTER_SHARD_ID' | 'AT_TRIM_HORIZON' | 'FROM_TRIM_HORIZON' | 'AT_LATEST' | 'AT_TIMESTAMP' | 'FROM_TIMESTAMP';
 
@@ -86,28 +87,30 @@ function applyFilter(description: StreamDescription, filter: ShardFilter, now: n
 export function listShardsOperations({ store, clock }: KinesisApiDeps): Record<string, AwsOperation> {
   const listShards = operation(
     structure({
-      ...streamTargetMembers(),
-      NextToken: nextToken(),
       ExclusiveStartShardId: shardId(),
       MaxResults: integer({ min: 1, max: 10000 }),
+      NextToken: nextToken(),
       StreamCreationTimestamp: timestamp(),
+      StreamName: streamName(),
       ShardFilter: structure({
         Type: required(enumOf('AFTER_SHARD_ID', 'AT_TRIM_HORIZON', 'FROM_TRIM_HORIZON', 'AT_LATEST', 'AT_TIMESTAMP', 'FROM_TIMESTAMP')),
         ShardId: shardId(),
         Timestamp: timestamp(),
       }),
+      StreamARN: streamARN(),
     }),
     (input) => {
       let position: ListShardsPosition;
       if (input.NextToken !== undefined) {
-        if (input.StreamName !== undefined || input.StreamARN !== undefined || input.ExclusiveStartShardId !== undefined || input.ShardFilter !== undefined) {
-          throw new EddyError(
-            'InvalidArgumentException',
-            'NextToken and StreamName/StreamARN/ExclusiveStartShardId/ShardFilter cannot be provided together.',
-          );
+        // A page token carries the stream and where the listing stands, so nothing may say otherwise.
+        for (const member of ['StreamName', 'StreamARN', 'ExclusiveStartShardId', 'ShardFilter'] as const) {
+          if (input[member] !== undefined) throw new EddyError('InvalidArgumentException', `NextToken and ${member} cannot be provided together.`);
         }
         position = readNextToken<ListShardsPosition>(clock, 'ListShards', input.NextToken);
       } else {
+        if (input.StreamName === undefined && input.StreamARN === undefined) {
+          throw new EddyError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
+        }
         let filter: ShardFilter | undefined;
         if (input.ShardFilter !== undefined) {
           const { Type: type, ShardId: id, Timestamp: ts } = input.ShardFilter;
@@ -117,20 +120,23 @@ export function listShardsOperations({ store, clock }: KinesisApiDeps): Record<s
           if ((type === 'AT_TIMESTAMP' || type === 'FROM_TIMESTAMP') && ts === undefined) {
             throw new EddyError('InvalidArgumentException', `ShardFilter of type ${type} requires a Timestamp.`);
           }
-          filter = { type, ...(id !== undefined ? { shardId: id } : {}), ...(ts !== undefined ? { timestamp: ts } : {}) };
+          filter = { type, ...(id !== undefined ? { shardId: canonicalShardId(id)! } : {}), ...(ts !== undefined ? { timestamp: ts } : {}) };
         }
         position = {
           stream: resolveStreamName(store, input),
-          ...(input.ExclusiveStartShardId !== undefined ? { after: input.ExclusiveStartShardId } : {}),
+          ...(input.ExclusiveStartShardId !== undefined ? { after: canonicalShardId(input.ExclusiveStartShardId)! } : {}),
           ...(filter ? { filter } : {}),
         };
       }
       const description = store.describeStream(position.stream);
+      if (description.status === 'CREATING' || description.status === 'DELETING') {
+        throw new EddyError('ResourceInUseException', `Stream ${position.stream} under account ${description.streamARN.split(':')[4]} not ACTIVE, instead in state ${description.status}`);
+      }
       let shards: readonly ShardDescription[] = description.shards;
       if (position.filter) shards = applyFilter(description, position.filter, clock.now());
       const after = position.after;
       if (after !== undefined) shards = shards.filter((s) => s.shardId > after);
-      const max = input.MaxResults ?? DEFAULT_MAX_RESULTS;
+      const max = Math.min(input.MaxResults ?? MAX_RESULTS, MAX_RESULTS);
       const page = shards.slice(0, max);
       const out: Record<string, unknown> = { Shards: page.map(wireShard) };
       if (shards.length > page.length) {

@@ -9,7 +9,7 @@
 // repeated members, invalid base64) returns undefined, and the request then takes the generic path
 // (JSON.parse and the validator), which answers exactly as before.
 
-import { convertIfValid, type StructureShape } from '../aws-protocol/shape.js';
+import { base64TailIsClean, convertIfValid, type StructureShape } from '../aws-protocol/shape.js';
 import type { PutRecordsEntryInput, PutRecordsInput } from './put-records-input.js';
 
 const QUOTE = 0x22;
@@ -152,6 +152,7 @@ export function putRecordsFromBody(
               let padding = 0;
               if (len > 0 && body[end - 1] === EQUALS) {
                 padding = body[end - 2] === EQUALS ? 2 : 1;
+                if (!base64TailIsClean(body[end - 1 - padding]!, padding)) return undefined;
                 // Padding becomes zero bits so the texts can be decoded as one; the lengths cut it off again.
                 scratch[gathered + len - 1] = LETTER_A;
                 if (padding === 2) scratch[gathered + len - 2] = LETTER_A;

@@ -2,7 +2,7 @@
 // one pass checks the records, a second decodes every record's base64 into one buffer the records are
 // views of. Anything unusual returns undefined, and the generic validator then answers exactly as before.
 
-import { convertIfValid, type StructureShape } from '../aws-protocol/shape.js';
+import { base64TailIsClean, convertIfValid, type StructureShape } from '../aws-protocol/shape.js';
 import type { WireFormat } from '../aws-protocol/wire-format.js';
 
 export interface PutRecordsEntryInput {
@@ -58,6 +58,7 @@ export function fastPutRecordsInput(
       const text = r.Data;
       const len = text.length;
       const padding = len === 0 ? 0 : text.charCodeAt(len - 1) === 61 ? (text.charCodeAt(len - 2) === 61 ? 2 : 1) : 0;
+      if (!base64TailIsClean(text.charCodeAt(len - 1 - padding), padding)) return undefined;
       const expected = (len / 4) * 3 - padding;
       // Node's decoder skips characters outside the alphabet, so a short result means the text was not base64.
       const written = len === 0 ? 0 : bytes.write(text, at, 'base64');

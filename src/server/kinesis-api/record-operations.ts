@@ -4,17 +4,23 @@ import { EddyError, type PutRecordInput, type ShardPosition } from '../../engine
 import { type AwsOperation, EncodedResponse, operation } from '../aws-protocol/aws-json-service.js';
 import { blob, integer, list, required, string, structure, timestamp } from '../aws-protocol/shape.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
-import { hashKey, partitionKey, sequenceNumber, shardId, shardIteratorType, streamTargetMembers } from './kinesis-shapes.js';
+import { hashKey, partitionKey, sequenceNumber, shardId, shardIteratorType, streamARN, streamTargetMembers, targetStreamName } from './kinesis-shapes.js';
 import { resolveStreamName } from './stream-target.js';
 import { putRecordsFromBody } from './put-records-body.js';
 import { fastPutRecordsInput } from './put-records-input.js';
 import { getRecordsJson, putRecordsJson } from './record-answers-json.js';
 import { wireChildShard, wireRecords } from './wire-shapes.js';
 
-/** The model's blob limit; the store applies the stream's own record size limit. */
-const MAX_DATA_BYTES = 10 * 1024 * 1024;
-const GET_RECORDS_MAX_LIMIT = 10000;
+/**
+ * A record's data: 1 MiB, Kinesis's record size (data and partition key), as its model had it before streams
+ * could be given larger records (the model now says 10 MiB, which Eddy's streams never take).
+ */
+const MAX_DATA_BYTES = 1024 * 1024;
 const PUT_RECORDS_MAX_RECORDS = 500;
+/** How AWS quotes a PutRecords entry in a validation message (Java's default toString of its model class). */
+const PUT_RECORDS_ENTRY = 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310';
+
+const EITHER_OR = 'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber.';
 
 type IteratorType = 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
 
@@ -24,10 +30,7 @@ export function shardPosition(type: IteratorType, startingSequenceNumber: string
     case 'AT_SEQUENCE_NUMBER':
     case 'AFTER_SEQUENCE_NUMBER':
       if (startingSequenceNumber === undefined) {
-        throw new EddyError(
-          'InvalidArgumentException',
-          `Must specify a StartingSequenceNumber for iterator type ${type}. Request specified ${type} and no StartingSequenceNumber.`,
-        );
+        throw new EddyError('InvalidArgumentException', `${EITHER_OR} Request specified ${type} and no StartingSequenceNumber.`);
       }
       return { type, sequenceNumber: startingSequenceNumber };
     case 'AT_TIMESTAMP':
@@ -41,10 +44,7 @@ export function shardPosition(type: IteratorType, startingSequenceNumber: string
     case 'TRIM_HORIZON':
     case 'LATEST':
       if (startingSequenceNumber !== undefined) {
-        throw new EddyError(
-          'InvalidArgumentException',
-          `Request specified ${type} and a StartingSequenceNumber; StartingSequenceNumber is only allowed with AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER.`,
-        );
+        throw new EddyError('InvalidArgumentException', `${EITHER_OR} Request specified ${type} and also a StartingSequenceNumber.`);
       }
       return { type };
     default: {
@@ -57,11 +57,11 @@ export function shardPosition(type: IteratorType, startingSequenceNumber: string
 export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsOperation> {
   const putRecord = operation(
     structure({
-      ...streamTargetMembers(),
-      Data: required(blob({ max: MAX_DATA_BYTES })),
+      SequenceNumberForOrdering: sequenceNumber(),
       PartitionKey: required(partitionKey()),
       ExplicitHashKey: hashKey(),
-      SequenceNumberForOrdering: sequenceNumber(),
+      Data: required(blob({ max: MAX_DATA_BYTES })),
+      ...streamTargetMembers(),
     }),
     async (input) => {
       const record: PutRecordInput =
@@ -76,13 +76,16 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
 
   const putRecords = operation(
     structure({
-      ...streamTargetMembers(),
       Records: required(
         list(
-          structure({ Data: required(blob({ max: MAX_DATA_BYTES })), ExplicitHashKey: hashKey(), PartitionKey: required(partitionKey()) }),
+          structure(
+            { PartitionKey: required(partitionKey()), ExplicitHashKey: hashKey(), Data: required(blob({ max: MAX_DATA_BYTES })) },
+            { javaName: PUT_RECORDS_ENTRY },
+          ),
           { min: 1, max: PUT_RECORDS_MAX_RECORDS },
         ),
       ),
+      ...streamTargetMembers(),
     }),
     async (input, { codec }) => {
       const n = input.Records.length;
@@ -109,24 +112,23 @@ export function recordOperations({ store }: KinesisApiDeps): Record<string, AwsO
 
   const getShardIterator = operation(
     structure({
-      ...streamTargetMembers(),
       ShardId: required(shardId()),
       ShardIteratorType: required(shardIteratorType()),
       StartingSequenceNumber: sequenceNumber(),
+      StreamName: targetStreamName(),
       Timestamp: timestamp(),
+      StreamARN: streamARN(),
     }),
     (input) => {
-      const position = shardPosition(input.ShardIteratorType, input.StartingSequenceNumber, input.Timestamp);
+      // Worked out once the stream and shard are found: Kinesis reports their absence first.
+      const position = () => shardPosition(input.ShardIteratorType, input.StartingSequenceNumber, input.Timestamp);
       return { ShardIterator: store.getShardIterator(resolveStreamName(store, input), input.ShardId, position) };
     },
   );
 
   const getRecords = operation(
-    structure({ ShardIterator: required(string({ min: 1, max: 512 })), Limit: integer({ min: 1 }), StreamARN: streamTargetMembers().StreamARN }),
+    structure({ Limit: integer({ min: 1, max: 10000 }), ShardIterator: required(string({ min: 1, max: 512 })), StreamARN: streamARN() }),
     async (input, { codec }) => {
-      if (input.Limit !== undefined && input.Limit > GET_RECORDS_MAX_LIMIT) {
-        throw new EddyError('InvalidArgumentException', `Limit ${input.Limit} is above the maximum of ${GET_RECORDS_MAX_LIMIT}.`);
-      }
       // The iterator says which stream it reads; a StreamARN beside it must name that same stream.
       const options = input.StreamARN !== undefined ? { streamName: store.streamNameFromArn(input.StreamARN) } : undefined;
       const result = await store.getRecords(input.ShardIterator, input.Limit, options);

@@ -3,12 +3,12 @@
 import { type AwsOperation, operation } from '../aws-protocol/aws-json-service.js';
 import { enumOf, required, structure } from '../aws-protocol/shape.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
-import { hashKey, shardCount, shardId, streamTargetMembers } from './kinesis-shapes.js';
+import { hashKey, shardCount, shardId, streamARN, streamTargetMembers, targetStreamName } from './kinesis-shapes.js';
 import { resolveStreamName } from './stream-target.js';
 
 export function reshardingOperations({ store }: KinesisApiDeps): Record<string, AwsOperation> {
   const splitShard = operation(
-    structure({ ...streamTargetMembers(), ShardToSplit: required(shardId()), NewStartingHashKey: required(hashKey()) }),
+    structure({ NewStartingHashKey: required(hashKey()), StreamName: targetStreamName(), ShardToSplit: required(shardId()), StreamARN: streamARN() }),
     async (input) => {
       await store.splitShard(resolveStreamName(store, input), input.ShardToSplit, input.NewStartingHashKey);
       return undefined;
@@ -16,7 +16,7 @@ export function reshardingOperations({ store }: KinesisApiDeps): Record<string, 
   );
 
   const mergeShards = operation(
-    structure({ ...streamTargetMembers(), ShardToMerge: required(shardId()), AdjacentShardToMerge: required(shardId()) }),
+    structure({ ShardToMerge: required(shardId()), AdjacentShardToMerge: required(shardId()), ...streamTargetMembers() }),
     async (input) => {
       await store.mergeShards(resolveStreamName(store, input), input.ShardToMerge, input.AdjacentShardToMerge);
       return undefined;
@@ -24,7 +24,7 @@ export function reshardingOperations({ store }: KinesisApiDeps): Record<string, 
   );
 
   const updateShardCount = operation(
-    structure({ ...streamTargetMembers(), TargetShardCount: required(shardCount()), ScalingType: required(enumOf('UNIFORM_SCALING')) }),
+    structure({ StreamName: targetStreamName(), TargetShardCount: required(shardCount()), ScalingType: required(enumOf('UNIFORM_SCALING')), StreamARN: streamARN() }),
     async (input) => {
       const name = resolveStreamName(store, input);
       const result = await store.updateShardCount(name, input.TargetShardCount);

@@ -7,9 +7,17 @@ import { streamTargetMembers, tagKey, tagValue } from './kinesis-shapes.js';
 import { resolveStreamName } from './stream-target.js';
 
 const LIST_TAGS_DEFAULT_LIMIT = 50;
+/**
+ * Tags one AddTagsToStream call may name, as Kinesis's model bounds them: 200 (a stream holds at most 50, the
+ * store's rule). Kinesis once took 10 per call and was recorded refusing 11 with a ValidationException; its
+ * current model and SDKs take up to 50 per call, the stream's own limit.
+ */
+const TAG_MAP_MAX = 200;
+/** AWS's retention bounds; below 24 hours is refused after the stream is found, with its own message. */
+const RETENTION_HOURS = { min: 1, max: 8760 };
 
 export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<string, AwsOperation> {
-  const retentionInput = structure({ ...streamTargetMembers(), RetentionPeriodHours: required(integer()) });
+  const retentionInput = structure({ RetentionPeriodHours: required(integer(RETENTION_HOURS)), ...streamTargetMembers() });
 
   const increaseRetention = operation(retentionInput, async (input) => {
     await store.increaseRetentionPeriod(resolveStreamName(store, input), input.RetentionPeriodHours);
@@ -22,7 +30,7 @@ export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<str
   });
 
   const addTags = operation(
-    structure({ ...streamTargetMembers(), Tags: required(map(tagKey(), tagValue(), { min: 1, max: 200 })) }),
+    structure({ Tags: required(map(tagKey(), tagValue(), { max: TAG_MAP_MAX })), ...streamTargetMembers() }),
     async (input) => {
       await store.addTags(resolveStreamName(store, input), input.Tags);
       return undefined;
@@ -30,7 +38,7 @@ export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<str
   );
 
   const removeTags = operation(
-    structure({ ...streamTargetMembers(), TagKeys: required(list(tagKey(), { min: 1, max: 50 })) }),
+    structure({ TagKeys: required(list(tagKey(), { min: 1, max: 50 })), ...streamTargetMembers() }),
     async (input) => {
       await store.removeTags(resolveStreamName(store, input), input.TagKeys);
       return undefined;
@@ -38,7 +46,7 @@ export function retentionAndTagOperations({ store }: KinesisApiDeps): Record<str
   );
 
   const listTags = operation(
-    structure({ ...streamTargetMembers(), ExclusiveStartTagKey: tagKey(), Limit: integer({ min: 1, max: 50 }) }),
+    structure({ Limit: integer({ min: 1, max: 50 }), ExclusiveStartTagKey: tagKey(), ...streamTargetMembers() }),
     (input) => {
       const tags = store.listTags(resolveStreamName(store, input));
       const after = input.ExclusiveStartTagKey;

@@ -5,13 +5,14 @@ import { type AwsOperation, operation } from '../aws-protocol/aws-json-service.j
 import { boolean, integer, map, required, string, structure } from '../aws-protocol/shape.js';
 import type { WireCodec } from '../aws-protocol/wire-format.js';
 import type { KinesisApiDeps } from './kinesis-api-deps.js';
-import { shardCount, shardId, streamARN, streamModeDetails, streamName, streamTargetMembers, tagKey, tagValue } from './kinesis-shapes.js';
+import { shardCount, shardId, streamARN, streamModeDetails, streamName, streamTargetMembers, tagKey, tagValue, targetStreamName } from './kinesis-shapes.js';
 import { issueNextToken, readNextToken } from './pagination-token.js';
-import { resolveStreamName } from './stream-target.js';
+import { canonicalShardId, resolveStreamName } from './stream-target.js';
 import { wireDamagedShards, wireShard } from './wire-shapes.js';
 
 const DESCRIBE_STREAM_MAX_SHARDS = 100;
-const LIST_STREAMS_DEFAULT_LIMIT = 100;
+/** ListStreams' default page, and the most it returns whatever Limit asks (up to 10,000 by the model). */
+const LIST_STREAMS_MAX = 100;
 
 const wireStreamSummary = (s: StreamSummary, codec: WireCodec): Record<string, unknown> => ({
   StreamName: s.streamName,
@@ -26,10 +27,10 @@ const NO_ENHANCED_MONITORING = [{ ShardLevelMetrics: [] }];
 export function streamLifecycleOperations({ store, clock, subscriptions }: KinesisApiDeps): Record<string, AwsOperation> {
   const createStream = operation(
     structure({
-      StreamName: required(streamName()),
       ShardCount: shardCount(),
+      StreamName: required(streamName()),
       StreamModeDetails: streamModeDetails(),
-      Tags: map(tagKey(), tagValue(), { max: 200 }),
+      Tags: map(tagKey(), tagValue(), { min: 1, max: 200 }),
     }),
     async (input) => {
       const options: { shardCount?: number; mode?: 'PROVISIONED' | 'ON_DEMAND'; tags?: Record<string, string> } = {};
@@ -41,7 +42,7 @@ export function streamLifecycleOperations({ store, clock, subscriptions }: Kines
     },
   );
 
-  const deleteStream = operation(structure({ ...streamTargetMembers(), EnforceConsumerDeletion: boolean() }), async (input) => {
+  const deleteStream = operation(structure({ StreamName: targetStreamName(), EnforceConsumerDeletion: boolean(), StreamARN: streamARN() }), async (input) => {
     const name = resolveStreamName(store, input);
     // Kinesis refuses to delete a stream with consumers unless asked to deregister them as well.
     const enforce = input.EnforceConsumerDeletion ?? false;
@@ -55,12 +56,14 @@ export function streamLifecycleOperations({ store, clock, subscriptions }: Kines
   const listStreams = operation(
     structure({ Limit: integer({ min: 1, max: 10000 }), ExclusiveStartStreamName: streamName(), NextToken: string({ min: 1, max: 1048576 }) }),
     (input, { codec }) => {
-      const limit = input.Limit ?? LIST_STREAMS_DEFAULT_LIMIT;
+      const limit = Math.min(input.Limit ?? LIST_STREAMS_MAX, LIST_STREAMS_MAX);
       const after = input.NextToken !== undefined ? readNextToken<{ after: string }>(clock, 'ListStreams', input.NextToken).after : input.ExclusiveStartStreamName;
       const all = [...store.listStreams()].sort((a, b) => (a.streamName < b.streamName ? -1 : a.streamName > b.streamName ? 1 : 0));
       const remaining = after === undefined ? all : all.filter((s) => s.streamName > after);
       const page = remaining.slice(0, limit);
       const hasMore = remaining.length > page.length;
+      // StreamSummaries is in every answer of current Kinesis (older ones had only StreamNames and
+      // HasMoreStreams), so clients reading either find theirs.
       const out: Record<string, unknown> = {
         StreamNames: page.map((s) => s.streamName),
         HasMoreStreams: hasMore,
@@ -72,11 +75,11 @@ export function streamLifecycleOperations({ store, clock, subscriptions }: Kines
   );
 
   const describeStream = operation(
-    structure({ ...streamTargetMembers(), Limit: integer({ min: 1, max: 10000 }), ExclusiveStartShardId: shardId() }),
+    structure({ Limit: integer({ min: 1, max: 10000 }), ExclusiveStartShardId: shardId(), ...streamTargetMembers() }),
     (input, { codec }) => {
       const d = store.describeStream(resolveStreamName(store, input));
       const limit = Math.min(input.Limit ?? DESCRIBE_STREAM_MAX_SHARDS, DESCRIBE_STREAM_MAX_SHARDS);
-      const after = input.ExclusiveStartShardId;
+      const after = canonicalShardId(input.ExclusiveStartShardId);
       const remaining = after === undefined ? d.shards : d.shards.filter((s) => s.shardId > after);
       const page = remaining.slice(0, limit);
       return {

@@ -8,9 +8,10 @@
 // (next to a real one, which the server picks) or given as `?token=<token>`.
 //
 // Frames: {"type":"schema","columns":[…],"result":{changelog, keys, window?}} first (how to read the rows:
-// appended or upserted by key), then {"type":"rows","rows":[…]} as results arrive,
-// {"type":"warning","code":"DecodeErrors",…} when records were skipped because they did not decode (at
-// most every 5 s), and {"type":"error","message":…} when the query fails or the subscriber is dropped.
+// appended, or a changelog whose rows carry their kind in "_op"), then {"type":"rows","rows":[…]} as
+// results arrive, {"type":"warning","code":"DecodeErrors",…} when records were skipped because they did
+// not decode (at most every 5 s), and {"type":"error","message":…} when the query fails or the subscriber
+// is dropped.
 //
 // Memory per subscriber is bounded twice: ws holds at most `maxBufferedBytes` of unsent frames (beyond
 // what the kernel's socket buffers take); past that, rows wait in the subscriber's outbox, bounded by

@@ -27,7 +27,7 @@ export function batchOf(columns: readonly ColumnSchema[], rows: readonly (readon
   return makeBatch(arrowSchema(columns), cols.map(columnToArrow), n);
 }
 
-export function newContext(): OperatorContext {
+export function newContext(): OperatorContext & { readonly clock: ManualClock } {
   return { clock: new ManualClock(0), metrics: { lateRows: 0 } };
 }
 
@@ -52,5 +52,25 @@ export class Harness {
 
   drain(): Row[] {
     return this.out.take().flatMap((b) => batchToRows(b, this.op.outputColumns));
+  }
+}
+
+/** What a changelog says the results now hold: its +I and +U rows, without their kind (-U and -D left out). */
+export function newRows(rows: readonly Row[]): Row[] {
+  return rows
+    .filter((r) => r._op === undefined || r._op === '+I' || r._op === '+U')
+    .map((r) => {
+      const { _op, ...rest } = r;
+      return rest;
+    });
+}
+
+/** A harness whose push and watermark answer the rows a changelog leaves (see newRows). */
+export class NewRowsHarness extends Harness {
+  override push(rows: readonly (readonly Value[])[]): Row[] {
+    return newRows(super.push(rows));
+  }
+  override watermark(ms: number | string): Row[] {
+    return newRows(super.watermark(ms));
   }
 }

@@ -144,13 +144,79 @@ for (const { name, window } of shapes) {
       expect(h.watermark(T0 + 200 * window.sizeMs)).toEqual([]);
     });
 
-    it('drops and counts rows behind the watermark', () => {
+    it('counts a row behind the watermark in each of its windows not fired yet, and drops it once all have fired', () => {
       const h = make(countOnly, false);
-      h.watermark(T0 + 5000);
-      h.push([[T0 + 4999], [T0 + 5000], [T0 + 1]]);
-      expect(h.ctx.metrics.lateRows).toBe(2);
-      const rows = h.watermark(T0 + 100 * window.sizeMs);
-      expect(rows.reduce((a, r) => a + (r.cnt as number), 0)).toBe(window.sizeMs / (window.kind === 'hop' ? window.slideMs : window.sizeMs));
+      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
+      const wm = T0 + window.sizeMs;
+      h.watermark(wm);
+      const rows: Value[][] = [[T0 + 1], [wm - 1], [wm], [wm - slide + 1], [wm + 1]];
+      expect(h.push(rows)).toEqual([]);
+      // The last window of a row ends a window size after its pane starts.
+      const late = rows.filter((r) => Math.floor((r[0] as number) / slide) * slide + window.sizeMs <= wm);
+      expect(h.ctx.metrics.lateRows).toBe(late.length);
+      expect(late.length).toBeGreaterThan(0);
+      const out = h.watermark(T0 + 100 * window.sizeMs);
+      const expected = oracle(window, rows.filter((r) => !late.includes(r)).map((r) => [r[0]!, null, null, null])).filter((r) => Date.parse(r.window_end as string) > wm);
+      expect(out.map((r) => [r.window_start, r.cnt])).toEqual(expected.map((r) => [r.window_start, r.cnt]));
+    });
+
+    it('with allowed lateness, revises fired windows with -U/+U pairs until the lateness has passed, then counts rows as late', () => {
+      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
+      const k = window.sizeMs / slide;
+      const h = new Harness(new WindowAggregate({ ...node(window, countOnly), allowedLatenessMs: window.sizeMs }, input), input);
+      h.push([[T0 + 1, 'a', null, null]]);
+      const fired = h.watermark(T0 + window.sizeMs);
+      expect(fired.map((r) => [r._op, r.window_start, r.cnt])).toEqual(oracle(window, [[T0 + 1, 'a', null, null]]).map((r) => ['+I', r.window_start, 1]));
+      // Each fired window of a later row is revised; a key it did not have is new to it.
+      const revised = h.push([[T0 + 2, 'a', null, null], [T0 + 3, 'b', null, null]]);
+      const windows = fired.map((r) => r.window_start);
+      // By window and key (each -U stays just before its +U).
+      const byWindow = [...revised].sort((x, y) => String(x.window_start).localeCompare(String(y.window_start)) || String(x.user_id).localeCompare(String(y.user_id)));
+      expect(byWindow.map((r) => [r._op, r.window_start, r.user_id, r.cnt])).toEqual(
+        windows.flatMap((start) => [
+          ['-U', start, 'a', 1],
+          ['+U', start, 'a', 2],
+          ['+I', start, 'b', 1],
+        ]),
+      );
+      expect(h.ctx.metrics.lateRows).toBe(0);
+      // Once the watermark is the lateness past the last of them, they are gone: a row for them is late.
+      expect(h.watermark(T0 + 2 * window.sizeMs)).toEqual([]);
+      expect(h.push([[T0 + 4, 'a', null, null]])).toEqual([]);
+      expect(h.ctx.metrics.lateRows).toBe(1);
+      expect(h.watermark(T0 + 100 * window.sizeMs)).toEqual([]);
+      expect(k).toBe(windows.length);
+    });
+
+    it('gives the same windows whatever the batching, rows one by one or all at once', () => {
+      // Out of order by up to 25 s against a watermark 2 s behind the newest row: many rows arrive behind
+      // it, but none after any of its windows fired (the first ends with its pane): others are left out.
+      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
+      const delay = 2000;
+      const rows: Value[][] = [];
+      let max = -Infinity;
+      for (let i = 0; i < 300; i++) {
+        const t = T0 + i * 700 - ((i * 7919) % 25_000);
+        if ((Math.floor(t / slide) + 1) * slide <= max - delay) continue;
+        rows.push([t, ['a', 'b', null][i % 3]!, i % 4 === 0 ? null : i, i % 5]);
+        max = Math.max(max, t);
+      }
+      const run = (chunks: Value[][][]): Row[] => {
+        const h = make();
+        const out: Row[] = [];
+        let newest = -Infinity;
+        for (const chunk of chunks) {
+          out.push(...h.push(chunk));
+          for (const r of chunk) newest = Math.max(newest, r[0] as number);
+          out.push(...h.watermark(newest - delay));
+        }
+        expect(h.ctx.metrics.lateRows).toBe(0);
+        return approx(sortRows([...out, ...h.watermark(T0 + 1000 * window.sizeMs)]));
+      };
+      const all = run([rows]);
+      expect(all).toEqual(approx(oracle(window, rows)));
+      expect(run(rows.map((r) => [r]))).toEqual(all);
+      expect(run([rows.slice(0, 7), rows.slice(7, 140), rows.slice(140)])).toEqual(all);
     });
 
     it('computes every aggregate per key, with NULL keys and NULL values, across batches', () => {

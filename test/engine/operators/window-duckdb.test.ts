@@ -1,6 +1,7 @@
 // Window results checked against DuckDB computing the same aggregates over the same rows in batch:
 // every window, every group, every value. Rows arrive out of order and in several batches, with
-// watermarks in between; DuckDB sees the rows the window operator accepted (late rows excluded).
+// watermarks in between. A row counts in each of its windows that had not fired when it arrived, so
+// DuckDB sees each row with the watermark it met and keeps only its windows ending after that.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -58,10 +59,11 @@ beforeAll(async () => {
 });
 afterAll(() => conn?.closeSync());
 
+/** Rows with, last, the watermark each met on arrival (a number; a very small one for none). */
 async function duckdbWindows(window: WindowSpec, rows: readonly (readonly Value[])[]): Promise<Row[]> {
-  await conn.run('DROP TABLE IF EXISTS r; CREATE TABLE r (t BIGINT, user_id VARCHAR, amount DOUBLE, qty INTEGER)');
+  await conn.run('DROP TABLE IF EXISTS r; CREATE TABLE r (t BIGINT, user_id VARCHAR, amount DOUBLE, qty INTEGER, wm BIGINT)');
   const app = await conn.createAppender('r');
-  for (const [t, u, a, q] of rows) {
+  for (const [t, u, a, q, wm] of rows) {
     app.appendBigInt(BigInt(t as number));
     if (u === null) app.appendNull();
     else app.appendVarchar(u as string);
@@ -69,6 +71,7 @@ async function duckdbWindows(window: WindowSpec, rows: readonly (readonly Value[
     else app.appendDouble(a as number);
     if (q === null) app.appendNull();
     else app.appendInteger(q as number);
+    app.appendBigInt(BigInt(wm as number));
     app.endRow();
   }
   app.flushSync();
@@ -83,7 +86,7 @@ async function duckdbWindows(window: WindowSpec, rows: readonly (readonly Value[
     SELECT ws, user_id, count(*) AS cnt, count(amount) AS cnt_amount, count(DISTINCT qty) AS distinct_qty,
            sum(amount) AS sum_amount, sum(qty) AS sum_qty, avg(amount) AS avg_amount, min(amount) AS min_amount,
            max(qty) AS max_qty, stddev_samp(amount) AS sd_amount
-    FROM w GROUP BY ws, user_id ORDER BY ws, user_id NULLS FIRST`);
+    FROM w WHERE ws + ${size} > wm GROUP BY ws, user_id ORDER BY ws, user_id NULLS FIRST`);
   return result.getRowObjectsJS().map((r) => ({
     window_start: new Date(Number(r.ws)).toISOString(),
     window_end: new Date(Number(r.ws) + size).toISOString(),
@@ -124,7 +127,7 @@ const shapes: { name: string; window: WindowSpec }[] = [
 ];
 
 describe.each(shapes)('window aggregate against DuckDB: $name', ({ window }) => {
-  it('matches every window, group and value over out-of-order rows with late drops', async () => {
+  it('matches every window, group and value over out-of-order rows, rows behind the watermark and late drops', async () => {
     const random = rng(42 + window.sizeMs / 1000 + (window.kind === 'hop' ? window.slideMs : 0));
     const users = Array.from({ length: 25 }, (_, i) => `user_${i}`);
     const h = new Harness(new WindowAggregate(node(window), input), input);
@@ -136,14 +139,18 @@ describe.each(shapes)('window aggregate against DuckDB: $name', ({ window }) => 
     for (let b = 0; b < 40; b++) {
       const batch: Value[][] = [];
       for (let i = 0; i < 250; i++) {
-        // Event time advances about 2 s per batch, jittered up to 20 s back so some rows fall behind the watermark.
-        const t = T0 + b * 2000 + Math.floor(random() * 2000) - Math.floor(random() * random() * 20_000);
+        // Event time advances about 2 s per batch, jittered up to 20 s back so some rows fall behind the
+        // watermark, and a few up to 90 s back, so some are late even for windows of a minute.
+        const back = random() < 0.05 ? Math.floor(random() * 90_000) : Math.floor(random() * random() * 20_000);
+        const t = T0 + b * 2000 + Math.floor(random() * 2000) - back;
         const u = random() < 0.03 ? null : users[Math.floor(random() * users.length)]!;
         const amount = random() < 0.05 ? null : Math.round(random() * 100_000) / 100;
         const qty = random() < 0.05 ? null : Math.floor(random() * 20);
         batch.push([t, u, amount, qty]);
       }
-      for (const r of batch) if ((r[0] as number) >= watermark) accepted.push(r);
+      // Late: every window of the row (the last one ends a size after its pane starts) has fired.
+      const slide = window.kind === 'hop' ? window.slideMs : window.sizeMs;
+      for (const r of batch) if (Math.floor((r[0] as number) / slide) * slide + window.sizeMs > watermark) accepted.push([...r, Number.isFinite(watermark) ? watermark : -1e15]);
       emitted.push(...h.push(batch));
       for (const r of batch) maxSeen = Math.max(maxSeen, r[0] as number);
       watermark = maxSeen - delay;

@@ -119,15 +119,17 @@ describe('checkpoints of a GROUP BY', () => {
       second.manager.subscribe(q.id, {
         onRows: (r) => {
           rows.push(...r);
-          if (rows.length >= 2) resolve();
+          if (rows.length >= 4) resolve();
         },
       }),
     );
     await put(second.store, ['u1', 'u150']);
     await seen;
     expect(rows).toEqual([
-      { user_id: 'u1', n: 3 },
-      { user_id: 'u150', n: 2 },
+      { _op: '-U', user_id: 'u1', n: 2 },
+      { _op: '+U', user_id: 'u1', n: 3 },
+      { _op: '-U', user_id: 'u150', n: 1 },
+      { _op: '+U', user_id: 'u150', n: 2 },
     ]);
   });
 });

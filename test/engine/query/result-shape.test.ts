@@ -45,18 +45,18 @@ describe('the result shape of a query', () => {
     expect(shape).toEqual({ changelog: 'append', keys: ['window_end'], window: { kind: 'hop', sizeMs: 60_000, slideMs: 10_000, endColumn: 'window_end' } });
   });
 
-  it('is an upsert keyed by the GROUP BY columns without a window, also under HAVING', () => {
+  it('is a changelog keyed by the GROUP BY columns without a window, also under HAVING', () => {
     expect(shapeOf('SELECT url, user_id, SUM(amount) AS spent FROM clicks GROUP BY user_id, url HAVING SUM(amount) > 1')).toEqual({
-      changelog: 'upsert',
+      changelog: 'retract',
       keys: ['user_id', 'url'],
     });
   });
 
   it('has no keys when a GROUP BY column is not selected, as its rows cannot be told apart', () => {
-    expect(shapeOf('SELECT SUM(amount) AS spent FROM clicks GROUP BY user_id')).toEqual({ changelog: 'upsert', keys: [] });
+    expect(shapeOf('SELECT SUM(amount) AS spent FROM clicks GROUP BY user_id')).toEqual({ changelog: 'retract', keys: [] });
   });
 
   it('does not count a computed column as a key', () => {
-    expect(shapeOf('SELECT UPPER(user_id) AS u, COUNT(*) AS n FROM clicks GROUP BY user_id')).toEqual({ changelog: 'upsert', keys: [] });
+    expect(shapeOf('SELECT UPPER(user_id) AS u, COUNT(*) AS n FROM clicks GROUP BY user_id')).toEqual({ changelog: 'retract', keys: [] });
   });
 });

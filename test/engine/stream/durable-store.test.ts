@@ -145,7 +145,10 @@ describe('a durable stream store', () => {
     const parent = s.describeStream('s').shards[0]!;
     const read = await readShardAll(s, 's', parent.shardId);
     expect(read).toHaveLength(3);
-    expect(parent.sequenceNumberRange.endingSequenceNumber).toBe(read[2]!.sequenceNumber);
+    expect(BigInt(parent.sequenceNumberRange.endingSequenceNumber!) > BigInt(read[2]!.sequenceNumber)).toBe(true);
+    const afterEnd = await s.getRecords(s.getShardIterator('s', parent.shardId, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: read[2]!.sequenceNumber }));
+    expect(afterEnd.records).toEqual([]);
+    expect(afterEnd.nextShardIterator).toBeNull();
   });
 
   it('stores streams named "." and ".." inside its streams directory', async () => {

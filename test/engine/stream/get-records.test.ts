@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sequenceNumberOf } from '../../../src/engine/stream/sequence-number.js';
 import type { PutRecordResult, StreamStore } from '../../../src/engine/stream/stream-store.js';
 import { BACKENDS, T0, bytes, errorOf, removeTempDirs, text } from './store-helpers.js';
 
@@ -80,15 +81,25 @@ describe(`${name}:`, () => {
         code: 'InvalidArgumentException',
         message: 'Invalid StartingSequenceNumber. It encodes shardId-000000000001, while it was used in a call to a shard with shardId-000000000000',
       });
-      const foreign = await errorOf(() => store.getShardIterator('s', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: '12345' }));
-      expect(foreign.code).toBe('InvalidArgumentException');
-      expect(foreign.message).toContain('StartingSequenceNumber 12345 used in GetShardIterator on shard shardId-000000000000 in stream s');
+      // Small numbers read, as Kinesis reads them, in its oldest layout, whose shard index is in their last digits.
+      expect(await errorOf(() => store.getShardIterator('s', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: '12345' }))).toEqual({
+        code: 'InvalidArgumentException',
+        message: 'Invalid StartingSequenceNumber. It encodes shardId-000000012345, while it was used in a call to a shard with shardId-000000000000',
+      });
+      // A number of the same shard index in a stream created at another time.
+      const created = store.describeStream('s').shards[0]!.createdAt!;
+      const foreign = sequenceNumberOf(0, created - 60_000, 0, created);
+      expect(await errorOf(() => store.getShardIterator('s', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: foreign }))).toEqual({
+        code: 'InvalidArgumentException',
+        message: `StartingSequenceNumber ${foreign} used in GetShardIterator on shard shardId-000000000000 in stream s under account 000000000000 is invalid because it did not come from this stream.`,
+      });
       const malformed = await errorOf(() => store.getShardIterator('s', SHARD, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: 'x1' }));
       expect(malformed.code).toBe('ValidationException');
-      const future = onShard1.sequenceNumber.slice(0, -1) + '9';
-      expect((await errorOf(() => store.getShardIterator('s', 'shardId-000000000001', { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: future }))).code).toBe(
-        'InvalidArgumentException',
-      );
+      const future = sequenceNumberOf(1, created, 5, created);
+      expect(await errorOf(() => store.getShardIterator('s', 'shardId-000000000001', { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: future }))).toEqual({
+        code: 'InvalidArgumentException',
+        message: `StartingSequenceNumber ${future} used in GetShardIterator on shard shardId-000000000001 in stream s under account 000000000000 is invalid because no record with it has been written to this shard.`,
+      });
     });
 
     it('refuses unknown shards in AWS wording', async () => {

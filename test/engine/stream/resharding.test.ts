@@ -37,7 +37,7 @@ function expectEveryKeyInOrder(records: readonly StreamRecord[]): void {
 for (const { name, open: memoryStore } of BACKENDS) {
 describe(`${name}:`, () => {
   describe('SplitShard', () => {
-    it('closes the parent at its last record and opens two children over its halves', async () => {
+    it('closes the parent after its last record and opens two children over its halves', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 2 });
       const last = await store.putRecord('s', { partitionKey: 'k', data: bytes('x'), explicitHashKey: '5' });
@@ -46,7 +46,14 @@ describe(`${name}:`, () => {
       expect(d.status).toBe('ACTIVE');
       expect(d.openShardCount).toBe(3);
       const [parent, , a, b] = d.shards;
-      expect(parent!.sequenceNumberRange.endingSequenceNumber).toBe(last.sequenceNumber);
+      // As AWS's: an ending number above every number the shard could hold, its records all inside the range.
+      const ending = parent!.sequenceNumberRange.endingSequenceNumber!;
+      expect(ending).toMatch(/^\d{56}$/);
+      expect(BigInt(ending) > BigInt(last.sequenceNumber)).toBe(true);
+      expect(BigInt(ending).toString(16).slice(11, 27)).toBe('7fffffffffffffff');
+      const afterEnd = await store.getRecords(store.getShardIterator('s', 'shardId-000000000000', { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: ending }));
+      expect(afterEnd.records).toEqual([]);
+      expect(afterEnd.nextShardIterator).toBeNull();
       expect(a).toMatchObject({
         shardId: 'shardId-000000000002',
         parentShardId: 'shardId-000000000000',
@@ -93,12 +100,12 @@ describe(`${name}:`, () => {
       expect(seen).toEqual(['resharded ACTIVE 2']);
     });
 
-    it('gives an empty closed shard an ending sequence number equal to its starting one', async () => {
+    it('gives an empty closed shard an ending sequence number above its starting one', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 1 });
       await store.splitShard('s', 'shardId-000000000000', '1000');
       const range = store.describeStream('s').shards[0]!.sequenceNumberRange;
-      expect(range.endingSequenceNumber).toBe(range.startingSequenceNumber);
+      expect(BigInt(range.endingSequenceNumber!) > BigInt(range.startingSequenceNumber)).toBe(true);
       const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000000', { type: 'LATEST' }));
       expect(end.nextShardIterator).toBeNull();
     });
@@ -125,13 +132,13 @@ describe(`${name}:`, () => {
     it('merges adjacent shards into one child with both parents', async () => {
       ({ store } = await memoryStore());
       await store.createStream('s', { shardCount: 3 });
-      await store.mergeShards('s', 'shardId-000000000002', 'shardId-000000000001');
+      await store.mergeShards('s', 'shardId-000000000001', 'shardId-000000000002');
       const d = store.describeStream('s');
       expect(d.openShardCount).toBe(2);
       const child = d.shards.find((s) => s.shardId === 'shardId-000000000003')!;
       expect(child).toMatchObject({
-        parentShardId: 'shardId-000000000002',
-        adjacentParentShardId: 'shardId-000000000001',
+        parentShardId: 'shardId-000000000001',
+        adjacentParentShardId: 'shardId-000000000002',
         hashKeyRange: {
           startingHashKey: d.shards[1]!.hashKeyRange.startingHashKey,
           endingHashKey: '340282366920938463463374607431768211455',
@@ -139,7 +146,7 @@ describe(`${name}:`, () => {
       });
       const end = await store.getRecords(store.getShardIterator('s', 'shardId-000000000001', { type: 'TRIM_HORIZON' }));
       expect(end.childShards).toEqual([
-        { shardId: 'shardId-000000000003', parentShards: ['shardId-000000000002', 'shardId-000000000001'], hashKeyRange: child.hashKeyRange },
+        { shardId: 'shardId-000000000003', parentShards: ['shardId-000000000001', 'shardId-000000000002'], hashKeyRange: child.hashKeyRange },
       ]);
     });
 
@@ -152,6 +159,12 @@ describe(`${name}:`, () => {
           'Shards shardId-000000000000 and shardId-000000000002 in stream s under account 000000000000 are not an adjacent pair of shards eligible for merging',
       });
       expect((await errorOf(() => store.mergeShards('s', 'shardId-000000000000', 'shardId-000000000000'))).code).toBe('InvalidArgumentException');
+      // The pair must be given in hash key order: ShardToMerge's range just before AdjacentShardToMerge's.
+      expect(await errorOf(() => store.mergeShards('s', 'shardId-000000000001', 'shardId-000000000000'))).toEqual({
+        code: 'InvalidArgumentException',
+        message:
+          'Shards shardId-000000000001 and shardId-000000000000 in stream s under account 000000000000 are not an adjacent pair of shards eligible for merging',
+      });
     });
   });
 

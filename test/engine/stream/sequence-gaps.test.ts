@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/engine/clock.js';
 import { OFFSET_MARKS_FILE } from '../../../src/engine/stream/log/offset-marks.js';
 import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
-import { parseSequenceNumber } from '../../../src/engine/stream/sequence-number.js';
+import { parseSequenceNumber, sequenceNumberAtOffset } from '../../../src/engine/stream/sequence-number.js';
 import type { StreamStore } from '../../../src/engine/stream/stream-store.js';
 import { bytes, readShardAll, T0, text } from './store-helpers.js';
 
@@ -53,15 +53,15 @@ describe('the gap a crash leaves in sequence numbers', () => {
     const all = await readShardAll(s, 'gappy', SHARD);
     expect(all.map((r) => r.sequenceNumber)).toEqual([...before, ...after]);
     // A number inside the gap was never handed out; reading at or after it starts at the next record.
-    const inGap = `49${'0'.repeat(8)}${String(last + 1).padStart(20, '0')}`;
+    const inGap = sequenceNumberAtOffset(before[999]!, last + 1)!;
     expect((await readShardAll(s, 'gappy', SHARD, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: inGap })).map((r) => text(r.data))[0]).toBe('record 1000');
     expect((await readShardAll(s, 'gappy', SHARD, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: before[999]! }))[0]!.sequenceNumber).toBe(after[0]);
     expect((await readShardAll(s, 'gappy', SHARD, { type: 'AT_TIMESTAMP', timestamp: T0 + 60_000 }))[0]!.sequenceNumber).toBe(after[0]);
 
-    // A parent closed after the gap ends at its last record; its children number from their own start.
+    // A parent closed after the gap ends after its last record; its children number from their own start.
     await s.splitShard('gappy', SHARD, '170141183460469231731687303715884105728');
     const parent = s.describeStream('gappy').shards.find((d) => d.shardId === SHARD)!;
-    expect(parent.sequenceNumberRange.endingSequenceNumber).toBe(after[9]);
+    expect(BigInt(parent.sequenceNumberRange.endingSequenceNumber!) > BigInt(after[9]!)).toBe(true);
     expect((await readShardAll(s, 'gappy', SHARD)).map((r) => r.sequenceNumber)).toEqual([...before, ...after]);
 
     // Retention drops the records before the gap with their segment.

@@ -20,7 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createEngine, type Engine } from '../../../src/engine/index.js';
-import { buildServer } from '../../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../../src/server/app.js';
 import { loadCredentialsFile } from '../../../src/server/auth/credentials.js';
 import { firehoseService } from '../../../src/server/firehose-api/firehose-service.js';
 import { sqlApi } from '../../../src/server/http/sql-api.js';
@@ -68,6 +68,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'credentials'), CREDENTIALS_FILE);
   engine = await createEngine({ shardLimits: false, filesRoot: join(dir, 'files') });
   app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     clock: { now: () => Date.now() + clockOffsetMs },
     logger: false,

@@ -7,7 +7,7 @@ import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-la
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/index.js';
-import { buildServer } from '../../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../../src/server/app.js';
 import { loadCredentialsFile } from '../../../src/server/auth/credentials.js';
 import { consumerGroupRoutes } from '../../../src/server/http/consumer-group-routes.js';
 import { functionRoutes } from '../../../src/server/http/function-routes.js';
@@ -50,6 +50,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'credentials'), CREDENTIALS_FILE);
   engine = await createEngine({ shardLimits: false });
   app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: engine.store,
     logger: false,
     plugins: [

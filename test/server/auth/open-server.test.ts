@@ -5,7 +5,7 @@ import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openStreamStore, type StreamStore } from '../../../src/engine/index.js';
-import { buildServer } from '../../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../../src/server/app.js';
 import { Permissions } from '../../../src/server/auth/permissions.js';
 import { startTestServer, type TestServer } from '../start-test-server.js';
 import { startSqlApi, type SqlApiServer } from '../http/sql-api-harness.js';
@@ -94,7 +94,7 @@ describe('a server without credentials', () => {
     let store: StreamStore;
     const build = async (auth: Parameters<typeof buildServer>[0]['auth']) => {
       store = await openStreamStore({});
-      const app = buildServer({ store, logger: false, ...(auth ? { auth } : {}) });
+      const app = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store, logger: false, ...(auth ? { auth } : {}) });
       cleanups.push(async () => {
         await app.close();
         await store.close();

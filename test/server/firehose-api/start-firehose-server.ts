@@ -8,7 +8,7 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { FastifyInstance } from 'fastify';
 import { DeliveryManager, openStreamStore, type DeliveryEvent, type DeliveryManagerOptions, type StreamStore } from '../../../src/engine/index.js';
-import { buildServer } from '../../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../../src/server/app.js';
 import { firehoseService } from '../../../src/server/firehose-api/firehose-service.js';
 
 export const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -44,7 +44,7 @@ export async function startFirehoseServer(options: Partial<DeliveryManagerOption
       }
     }
   });
-  const app = buildServer({ store, logger: false, services: [firehoseService({ delivery })], ...(options.clock ? { clock: options.clock } : {}) });
+  const app = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store, logger: false, services: [firehoseService({ delivery })], ...(options.clock ? { clock: options.clock } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;

@@ -1,7 +1,7 @@
 // An engine with the SQL API mounted on buildServer, for inject tests and real listening servers.
 import type { FastifyInstance } from 'fastify';
 import { createEngine, type Engine, type EngineOptions } from '../../../src/engine/index.js';
-import { buildServer } from '../../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../../src/server/app.js';
 import { sqlApi, type SqlApiOptions } from '../../../src/server/http/sql-api.js';
 
 export interface SqlApiServer {
@@ -15,7 +15,7 @@ export interface SqlApiServer {
 
 export async function startSqlApi(engineOptions: EngineOptions = {}, results: SqlApiOptions['results'] = {}, held: SqlApiOptions['held'] = {}): Promise<SqlApiServer> {
   const engine = await createEngine({ shardLimits: false, ...engineOptions });
-  const app = buildServer({ store: engine.store, logger: false, plugins: [sqlApi({ engine, results, held })] });
+  const app = buildServer({ streamTransitions: IMMEDIATE_STREAM_TRANSITIONS, store: engine.store, logger: false, plugins: [sqlApi({ engine, results, held })] });
   await app.ready();
   const server: SqlApiServer = {
     engine,

@@ -251,7 +251,7 @@ describe('/v1/queries', () => {
     await api.engine.store.putRecords('clicks', [{ partitionKey: 'b', data: Buffer.from('{"user_id": oops}') }]);
     await expect.poll(async () => (await api.app.inject({ method: 'GET', url: `/v1/queries/${created.id}` })).json().decodeErrors).toBe(1);
     const status = (await api.app.inject({ method: 'GET', url: `/v1/queries/${created.id}` })).json();
-    expect(status.result).toEqual({ changelog: 'upsert', keys: ['user_id'] });
+    expect(status.result).toEqual({ changelog: 'retract', keys: ['user_id'] });
     expect(status.shards.map((s: { shardId: string }) => s.shardId).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001']);
     expect(status.shards[0]).toEqual({ shardId: expect.any(String), watermark: null, idle: false, lagMs: expect.any(Number) });
     expect(status).toMatchObject({ inputRecordsPerSecond: expect.any(Number), outputRowsPerSecond: expect.any(Number), history: expect.any(Array) });

@@ -368,10 +368,11 @@ describe('errors by name', () => {
     expect(own.Records?.map((r) => text(r.Data))).toEqual(['not for named']);
   });
 
-  it('InvalidArgumentException for GetRecords with Limit above 10000', async () => {
+  it('ValidationException for GetRecords with Limit above 10000, as the model bounds it', async () => {
     const { ShardIterator } = await h2.send(new GetShardIteratorCommand({ StreamName: 'keep', ShardId: 'shardId-000000000000', ShardIteratorType: 'LATEST' }));
     const err = await errorOf(h2.send(new GetRecordsCommand({ ShardIterator, Limit: 10001 })));
-    expect(err.name).toBe('InvalidArgumentException');
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toBe("1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000");
   });
 
   it('InvalidArgumentException for AT_SEQUENCE_NUMBER without a sequence number', async () => {

@@ -93,7 +93,7 @@ describe('PutRecords and GetRecords over JSON', () => {
     const bad = await call('PutRecords', { StreamName: 'wire', Records: [{ Data: b64('fine'), PartitionKey: 'k' }, { Data: 'not base64!', PartitionKey: 'k' }] });
     expect(bad.status).toBe(400);
     expect(bad.type).toBe('SerializationException');
-    expect(bad.json.Message).toBe("Base64 encoded value at 'records.2.member.data' is not valid base64");
+    expect(bad.json.Message).toBe("'not base64!' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 11");
 
     const invalid = await call('PutRecords', { StreamName: 'wire', Records: [{ Data: b64('x'), PartitionKey: '' }] });
     expect(invalid.status).toBe(400);

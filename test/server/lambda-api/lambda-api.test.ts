@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../../src/server/app.js';
+import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../../src/server/app.js';
 import { lambdaApi } from '../../../src/server/lambda-api/lambda-api.js';
 import { functionRoutes } from '../../../src/server/http/function-routes.js';
 import { renderFunctionMetrics } from '../../../src/server/lambda-api/function-metrics-text.js';
@@ -29,6 +29,7 @@ let kinesis: KinesisClient;
 beforeAll(async () => {
   h = await startFunctionHarness({ durable: true });
   app = buildServer({
+    streamTransitions: IMMEDIATE_STREAM_TRANSITIONS,
     store: h.engine.store,
     logger: false,
     plugins: [lambdaApi({ functions: h.engine.functions }), async (v1) => v1.register(functionRoutes({ functions: h.engine.functions }), { prefix: '/v1' })],

@@ -1,0 +1,54 @@
+// Changelogs: results that revise results emitted before. A query whose rows can be revised (a GROUP BY
+// without a window, a window that takes late rows) emits a changelog: each row carries its kind, as
+// Flink's RowKind does: +I a new row, -U the row an update replaces, +U the row replacing it, -D a row
+// withdrawn. A consumer that applies them in order (add the +I and +U rows, remove the row each -U and -D
+// names) holds the query's current result. Other queries are append-only: every row is a new fact.
+//
+// At the edges (WebSocket frames, INSERT INTO records, `eddy sql`) the kind is the field ROW_KIND_COLUMN of
+// each row; inside the engine a changelog batch carries it as one more column (see batch/row-kinds.ts).
+
+import { unreachable } from '../errors.js';
+import type { PlanNode } from './plan.js';
+
+export type RowKind = '+I' | '-U' | '+U' | '-D';
+
+/** Every row kind, by the code batches store it as (Flink's RowKind byte values). */
+export const ROW_KINDS: readonly RowKind[] = ['+I', '-U', '+U', '-D'];
+
+/** The field that carries a changelog row's kind, in result rows and in the JSON INSERT INTO writes. */
+export const ROW_KIND_COLUMN = '_op';
+
+/**
+ * `append`: only new rows (+I), and rows carry no kind. `retract`: rows carry their kind and may revise
+ * earlier rows (-U/+U pairs, -D).
+ */
+export type ChangelogMode = 'append' | 'retract';
+
+/** What each kind of node emits, given its node: the one place that says which plans make changelogs. */
+const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind: K }>) => ChangelogMode } = {
+  source: () => 'append',
+  filter: (node) => changelogMode(node.input),
+  project: (node) => changelogMode(node.input),
+  // A window emits once, when it closes, unless it takes late rows after that: those revise it.
+  windowAggregate: (node) => ((node.allowedLatenessMs ?? 0) > 0 ? 'retract' : 'append'),
+  groupAggregate: () => 'retract',
+};
+
+/** Whether the rows a node emits can revise earlier ones. */
+export function changelogMode(node: PlanNode): ChangelogMode {
+  const mode = MODE[node.kind] as ((n: PlanNode) => ChangelogMode) | undefined;
+  if (!mode) return unreachable(node as never, 'plan node', 'ValidationException');
+  return mode(node);
+}
+
+/**
+ * Whether each kind of node can take a changelog as its input. Filters and projections apply to each
+ * change row as to any row; aggregates would count a -U row as one more row, so they need append-only input.
+ */
+export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
+  source: false,
+  filter: true,
+  project: true,
+  windowAggregate: false,
+  groupAggregate: false,
+};

@@ -1,0 +1,13 @@
+// Which relations are changelogs (plan/changelog.ts): the result of a GROUP BY without a window, read
+// through any subqueries that filter or project it. An aggregate over one would count each -U as one more
+// row, so the analyzer refuses it where the aggregate is written.
+
+import type { LogicalInput } from './logical-plan.js';
+
+/** Whether rows read from `input` can be revised (a -U, +U or -D of an earlier row). */
+export function revisesRows(input: LogicalInput): boolean {
+  if (input.kind === 'scan') return false;
+  const aggregate = input.select.aggregate;
+  if (aggregate) return aggregate.window === undefined;
+  return revisesRows(input.select.input);
+}

@@ -1,0 +1,1 @@
+SELECT user_id, COUNT(*) FROM clicks GROUP BY user_id EMIT AFTER WATERMARK

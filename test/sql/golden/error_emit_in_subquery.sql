@@ -1,0 +1,1 @@
+SELECT n FROM (SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id EMIT CHANGES) AS t
