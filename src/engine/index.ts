@@ -66,7 +66,7 @@ export type {
   UpdateDestinationRequest,
 } from './delivery/index.js';
 export { QueryManager } from './query/query-manager.js';
-export { sourceStream } from './plan/plan.js';
+export { sourceStream, sourceStreams } from './plan/plan.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
 export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
 export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';

@@ -19,6 +19,13 @@ import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
+import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
+
+/** How a FROM item is read: whether window tables give rows (not aggregated), and the WHERE parts a FROM list's joins may take. */
+interface FromOptions {
+  readonly windowRows: boolean;
+  readonly pending: PendingConjuncts;
+}
 
 export class Analyzer {
   private readonly rules: TypeRules;
@@ -26,6 +33,7 @@ export class Analyzer {
   private readonly typer: ExpressionTyper;
   private readonly windows: WindowAnalyzer;
   private readonly grouping: GroupingAnalyzer;
+  private readonly joins: JoinAnalyzer;
 
   constructor(
     catalog: SqlCatalog,
@@ -37,6 +45,7 @@ export class Analyzer {
     this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
+    this.joins = new JoinAnalyzer(this.typer, this.rules, fail);
   }
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
@@ -54,18 +63,26 @@ export class Analyzer {
    */
   analyzeQuery(query: Query, options: { allowDuplicateNames?: boolean } = {}): AnalyzedQuery {
     const { select, relation } = this.query(query, options.allowDuplicateNames === true);
-    return { select, source: relation.source };
+    return { select, source: relation.source, sources: relation.sources };
   }
 
   /** Analyzes a SELECT block; returns it with the relation it produces for an enclosing query. */
   private query(query: Query, allowDuplicateNames = false): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
-    const relation = this.from(query.from);
+    // A FROM list's joins take their conditions from WHERE; what they leave stays WHERE's.
+    const pending: PendingConjuncts = { conjuncts: query.where && query.from.kind === 'join' ? splitAnd(query.where) : [], used: new Set() };
+    const windowRows = !(
+      query.groupBy.length > 0 ||
+      query.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) ||
+      (query.having !== undefined && containsAggregate(query.having))
+    );
+    const relation = this.from(query.from, { windowRows, pending });
     const input: ExprContext = { relation, clause: 'WHERE' };
+    const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : query.where;
 
     let where: Expr | undefined;
-    if (query.where) {
-      const w = this.typer.expr(query.where, input);
-      where = this.rules.expectBoolean(w, 'WHERE', query.where.span);
+    if (whereAst) {
+      const w = this.typer.expr(whereAst, input);
+      where = this.rules.expectBoolean(w, 'WHERE', whereAst.span);
     }
 
     const items = this.scope.expandStars(query, relation);
@@ -122,6 +139,7 @@ export class Analyzer {
         index: position,
         hidden: false,
         ...(passedThrough?.timeAttr ? { timeAttr: passedThrough.timeAttr } : {}),
+        ...(passedThrough?.windowOf ? { windowOf: passedThrough.windowOf } : {}),
       });
     });
 
@@ -148,13 +166,16 @@ export class Analyzer {
     return { select: logical, relation, columns };
   }
 
-  private from(from: FromItem): Relation {
+  private from(from: FromItem, options: FromOptions): Relation {
     switch (from.kind) {
       case 'stream': {
         const stream = this.scope.resolveStream(from.name);
+        if (from.asOf) {
+          this.fail('InvalidStatement', `FOR SYSTEM_TIME AS OF reads a version of a table, but '${stream.name}' is a stream; join it with ON and a time bound instead`, from.asOf.span);
+        }
         const scan = this.scope.scan(stream);
         const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
-        return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream };
+        return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream, sources: [stream] };
       }
       case 'subquery': {
         const misplaced = from.query.options?.[0];
@@ -166,17 +187,33 @@ export class Analyzer {
           scope: inner.columns.map((c) => ({ ...c, qualifiers })),
           label: from.alias ? from.alias.text : 'the subquery',
           source: inner.relation.source,
+          sources: inner.relation.sources,
         };
       }
+      case 'join':
+        return this.joins.join(from, (side) => this.from(side, { windowRows: true, pending: options.pending }), options.pending);
       case 'windowTable': {
         const stream = this.scope.resolveStream(from.stream);
         const scan = this.scope.scan(stream);
         const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
         const scope = this.scope.streamScope(stream, scan, qualifiers);
-        const base: Relation = { input: scan, scope, label: stream.name, source: stream };
+        const base: Relation = { input: scan, scope, label: stream.name, source: stream, sources: [stream] };
         const timeRef: Expression = { kind: 'columnRef', name: from.timeColumn, span: from.timeColumn.span };
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
+        if (options.windowRows) {
+          // Not aggregated: each row with its window's bounds, as two real columns.
+          const width = relationWidth(base);
+          const bounds: ScopeColumn[] = (['start', 'end'] as const).map((bound, i) => ({
+            name: `window_${bound}`,
+            qualifiers,
+            type: 'TIMESTAMP',
+            index: width + i,
+            hidden: false,
+            windowOf: { bound, spec },
+          }));
+          return { ...base, input: { kind: 'windowTable', input: scan, spec, timeColumn }, scope: [...scope, ...bounds] };
+        }
         const windowColumns: ScopeColumn[] = (['start', 'end'] as const).map((which) => ({
           name: `window_${which}`,
           qualifiers,

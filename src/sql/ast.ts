@@ -72,8 +72,31 @@ export type SelectItem =
   | { readonly kind: 'star'; readonly qualifier?: Name; readonly span: SourceSpan }
   | { readonly kind: 'expr'; readonly expr: Expression; readonly alias?: Name; readonly span: SourceSpan };
 
+/** How a FROM clause joins two items: `,` and CROSS JOIN put their condition in WHERE. */
+export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross';
+
 export type FromItem =
-  | { readonly kind: 'stream'; readonly name: Name; readonly alias?: Name; readonly span: SourceSpan }
+  | {
+      readonly kind: 'stream';
+      /** A stream or a table. */
+      readonly name: Name;
+      /** `FOR SYSTEM_TIME AS OF expr`: a table's version as of that time. */
+      readonly asOf?: Expression;
+      readonly alias?: Name;
+      readonly span: SourceSpan;
+    }
+  | {
+      readonly kind: 'join';
+      readonly joinKind: JoinKind;
+      /** `a, b` rather than a JOIN keyword. */
+      readonly comma: boolean;
+      readonly left: FromItem;
+      readonly right: FromItem;
+      readonly on?: Expression;
+      /** Where the join is written (its keyword, or the comma), for messages. */
+      readonly keywordSpan: SourceSpan;
+      readonly span: SourceSpan;
+    }
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias?: Name; readonly span: SourceSpan }
   | {
       readonly kind: 'windowTable';

@@ -6,7 +6,17 @@ import type { LogicalInput } from './logical-plan.js';
 
 /** Whether rows read from `input` can be revised (a -U, +U or -D of an earlier row). */
 export function revisesRows(input: LogicalInput): boolean {
-  if (input.kind === 'scan') return false;
+  switch (input.kind) {
+    case 'scan':
+      return false;
+    // A window table adds bounds to each row it reads; interval and window joins take append-only inputs.
+    case 'windowTable':
+      return revisesRows(input.input);
+    case 'join':
+      return false;
+    case 'select':
+      break;
+  }
   const aggregate = input.select.aggregate;
   if (aggregate) return aggregate.window === undefined;
   return revisesRows(input.select.input);

@@ -46,7 +46,7 @@ export class StatementCompiler {
         const plan = this.withQueryOptions(planQuery(analyzed.select, { kind: 'stream', stream: statement.name.text }), statement.query, analyzed.source);
         const create = this.createStream(statement, plan.columns);
         this.catalog.create(create.schema);
-        this.checkNotReadingItself(create.name, analyzed.source, statement.name);
+        this.checkNotReadingItself(create.name, analyzed.sources, statement.name);
         return [
           { ...create, ...text },
           { kind: 'insert', target: create.name, plan, ...text },
@@ -94,8 +94,8 @@ export class StatementCompiler {
     return new QueryOptions(this.catalog, (code, message, span) => this.fail(code, message, span)).apply(plan, query, source);
   }
 
-  private checkNotReadingItself(target: string, source: StreamSchema, at: Name): void {
-    if (source.name === target) {
+  private checkNotReadingItself(target: string, sources: readonly StreamSchema[], at: Name): void {
+    if (sources.some((source) => source.name === target)) {
       this.fail('InvalidStatement', `A query cannot write to the stream it reads ('${target}'): every result would be read again`, at.span);
     }
   }
@@ -107,7 +107,7 @@ export class StatementCompiler {
   private insert(targetName: Name, listed: readonly Name[] | undefined, query: Query, analyzer: Analyzer): { target: string; plan: QueryPlan } {
     const target = analyzer.resolveStream(targetName);
     const analyzed = analyzer.analyzeQuery(query, { allowDuplicateNames: true });
-    this.checkNotReadingItself(target.name, analyzed.source, targetName);
+    this.checkNotReadingItself(target.name, analyzed.sources, targetName);
     if (target.format.kind !== 'json') {
       this.fail('InvalidStatement', `INSERT INTO writes JSON records, but '${target.name}' has format ${target.format.kind}`, targetName.span);
     }

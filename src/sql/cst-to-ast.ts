@@ -308,7 +308,9 @@ class AstBuilder extends BaseVisitor {
     const where = node(ctx, 'where');
     const having = node(ctx, 'having');
     const items = nodes(ctx, 'selectItem').map((n) => this.visit(n) as SelectItem);
-    const from = this.visit(node(ctx, 'fromItem')!) as FromItem;
+    let from = this.visit(node(ctx, 'fromItem')!) as FromItem;
+    // a JOIN b JOIN c is (a JOIN b) JOIN c.
+    for (const join of nodes(ctx, 'joinClause')) from = (this.visit(join) as (left: FromItem) => FromItem)(from);
     const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
@@ -409,7 +411,43 @@ class AstBuilder extends BaseVisitor {
       return { kind: 'windowTable', window: upper, stream: table.table, timeColumn: timeColumn.name, intervals, ...withAlias, span };
     }
     const name = this.name(node(ctx, 'streamName')!);
-    return { kind: 'stream', name, ...withAlias, span: joinSpans(name.span, alias?.span ?? name.span) };
+    const asOfNode = node(ctx, 'asOf');
+    const asOf = asOfNode ? this.expr(asOfNode) : undefined;
+    return { kind: 'stream', name, ...(asOf ? { asOf } : {}), ...withAlias, span: joinSpans(name.span, alias?.span ?? asOf?.span ?? name.span) };
+  }
+
+  /** A join clause, as a function of the FROM item before it. */
+  joinClause(ctx: Ctx): (left: FromItem) => FromItem {
+    const comma = token(ctx, 'Comma');
+    const kindToken = token(ctx, 'joinKind');
+    const keyword = comma ?? kindToken ?? token(ctx, 'Join')!;
+    const keywordSpan = joinSpans(tokenSpan(keyword), tokenSpan(comma ?? token(ctx, 'Join')!));
+    const right = this.visit(node(ctx, 'fromItem')!) as FromItem;
+    const usingNames = nodes(ctx, 'using');
+    if (usingNames.length > 0) {
+      this.fail('JOIN … USING (…) is not supported; write the condition out: JOIN b ON a.key = b.key', tokenSpan(token(ctx, 'Using')!));
+    }
+    const kindWord = kindToken?.image.toUpperCase();
+    if (kindWord === 'NATURAL') this.fail('NATURAL JOIN is not supported; write the condition out: JOIN b ON a.key = b.key', keywordSpan);
+    const joinKind = comma ? 'cross' : (({ LEFT: 'left', RIGHT: 'right', FULL: 'full', CROSS: 'cross' } as const)[kindWord as 'LEFT'] ?? 'inner');
+    const onNode = node(ctx, 'on');
+    const on = onNode ? this.expr(onNode) : undefined;
+    if (on && joinKind === 'cross') {
+      this.fail(comma ? "A FROM list (a, b) takes its join condition in WHERE, not ON" : 'CROSS JOIN takes no ON; put the condition in WHERE, or write JOIN … ON', tokenSpan(token(ctx, 'On')!));
+    }
+    if (!on && joinKind !== 'cross') {
+      this.fail(`${(kindWord ?? 'INNER') === 'INNER' ? '' : `${kindWord} `}JOIN needs ON and a condition, as in JOIN b ON a.key = b.key`, keywordSpan);
+    }
+    return (left) => ({
+      kind: 'join',
+      joinKind,
+      comma: comma !== undefined,
+      left,
+      right,
+      ...(on ? { on } : {}),
+      keywordSpan,
+      span: joinSpans(left.span, on?.span ?? right.span),
+    });
   }
 
   tableFunctionArgument(ctx: Ctx): { table: Name } | { expr: Expression } {

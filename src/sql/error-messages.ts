@@ -5,8 +5,6 @@ import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } fr
 import * as t from './tokens.js';
 
 const UNSUPPORTED: ReadonlyMap<TokenType, string> = new Map([
-  [t.Join, 'JOIN is not supported; a query reads one stream'],
-  [t.On, 'JOIN … ON is not supported; a query reads one stream'],
   [t.Order, 'ORDER BY is not supported on continuous queries'],
   [t.Limit, 'LIMIT is not supported on continuous queries'],
   [t.Union, 'UNION is not supported'],
@@ -26,6 +24,7 @@ const RULE_PHRASES: Readonly<Record<string, string>> = {
   primary: 'an expression',
   selectItem: "an expression or '*'",
   fromItem: 'a stream name, a subquery in parentheses, or TABLE(TUMBLE(...)) / TABLE(HOP(...))',
+  joinClause: "JOIN, LEFT JOIN, RIGHT JOIN, FULL JOIN or ','",
   tableElement: 'a column definition (name TYPE) or WATERMARK FOR column AS …',
   tableFunctionArgument: 'TABLE stream_name, DESCRIPTOR(column) or an INTERVAL',
   literal: 'a literal (a number, a string, TRUE, FALSE or NULL)',

@@ -13,7 +13,7 @@ import { misplacedEmit } from './emit-clause.js';
 import { describeToken, STATEMENT_EXPECTED } from './error-messages.js';
 import { Semicolon } from './tokens.js';
 
-const UNSUPPORTED_START: ReadonlySet<string> = new Set(['JOIN', 'ON', 'ORDER', 'LIMIT', 'UNION']);
+const UNSUPPORTED_START: ReadonlySet<string> = new Set(['ORDER', 'LIMIT', 'UNION']);
 import type { Statement } from './ast.js';
 import type { CompiledStatement } from './compiled-statement.js';
 

@@ -1,6 +1,6 @@
 // The analyzed (logical) query: what the analyzer makes of a SELECT and planner.ts turns into plan nodes.
 
-import type { AggregateCall, Expr, NamedExpr, StreamSchema, WindowSpec } from '../engine/plan/index.js';
+import type { AggregateCall, Expr, NamedExpr, StreamSchema, TwoInputNode, WindowSpec } from '../engine/plan/index.js';
 
 /** A stream read; `eventTime` is the source column windows use (set when a window names one). */
 export interface ScanInput {
@@ -9,7 +9,25 @@ export interface ScanInput {
   eventTime: { column: number; delayMs: number };
 }
 
-export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect };
+export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect } | WindowTableInput | JoinInput;
+
+/** Rows of a window table, each with its window's bounds (not aggregated). */
+export interface WindowTableInput {
+  readonly kind: 'windowTable';
+  readonly input: LogicalInput;
+  readonly spec: WindowSpec;
+  readonly timeColumn: number;
+}
+
+type WithoutInputs<T> = T extends unknown ? Omit<T, 'left' | 'right'> : never;
+
+/** Two inputs joined: the join's plan node, but for its inputs, which the planner plans from `left` and `right`. */
+export interface JoinInput {
+  readonly kind: 'join';
+  readonly left: LogicalInput;
+  readonly right: LogicalInput;
+  readonly join: WithoutInputs<TwoInputNode>;
+}
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
 
@@ -30,6 +48,8 @@ export interface LogicalSelect {
 
 export interface AnalyzedQuery {
   readonly select: LogicalSelect;
-  /** The source stream every row comes from (a query reads exactly one stream). */
+  /** The first stream the query reads. */
   readonly source: StreamSchema;
+  /** Every stream the query reads (both sides of a join). */
+  readonly sources: readonly StreamSchema[];
 }

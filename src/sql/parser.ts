@@ -5,7 +5,7 @@
 // `… AS type`, a leading DISTINCT or trim side) so that names like EXTRACT, FLOOR or SUBSTRING need not
 // be reserved; the CST visitor checks that each function got the shape it understands.
 
-import { CstParser, tokenMatcher, type CstNode, type IToken } from 'chevrotain';
+import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import { sqlErrorMessages } from './error-messages.js';
 import * as t from './tokens.js';
 
@@ -180,6 +180,7 @@ export class SqlParser extends CstParser {
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
     this.CONSUME(t.From);
     this.SUBRULE(this.fromItem);
+    this.MANY(() => this.SUBRULE(this.joinClause));
     this.OPTION(() => {
       this.CONSUME(t.Where);
       this.SUBRULE(this.expression, { LABEL: 'where' });
@@ -235,6 +236,54 @@ export class SqlParser extends CstParser {
     this.SUBRULE(this.identifier);
   });
 
+  // , b | [INNER | LEFT [OUTER] | RIGHT [OUTER] | FULL [OUTER] | CROSS | NATURAL] JOIN b [ON … | USING (…)]
+  readonly joinClause = this.RULE('joinClause', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(t.Comma) },
+      {
+        ALT: () => {
+          this.OPTION(() => {
+            this.OR2([
+              { ALT: () => this.CONSUME(t.Inner, { LABEL: 'joinKind' }) },
+              { ALT: () => this.CONSUME(t.Cross, { LABEL: 'joinKind' }) },
+              { ALT: () => this.CONSUME(t.Natural, { LABEL: 'joinKind' }) },
+              {
+                ALT: () => {
+                  this.OR3([
+                    { ALT: () => this.CONSUME(t.Left, { LABEL: 'joinKind' }) },
+                    { ALT: () => this.CONSUME(t.Right, { LABEL: 'joinKind' }) },
+                    { ALT: () => this.CONSUME(t.Full, { LABEL: 'joinKind' }) },
+                  ]);
+                  this.OPTION2(() => this.CONSUME(t.Outer));
+                },
+              },
+            ]);
+          });
+          this.CONSUME(t.Join);
+        },
+      },
+    ]);
+    this.SUBRULE(this.fromItem);
+    this.OPTION3(() => {
+      this.OR4([
+        {
+          ALT: () => {
+            this.CONSUME(t.On);
+            this.SUBRULE(this.expression, { LABEL: 'on' });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(t.Using);
+            this.CONSUME(t.LParen);
+            this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'using' }) });
+            this.CONSUME(t.RParen);
+          },
+        },
+      ]);
+    });
+  });
+
   readonly fromItem = this.RULE('fromItem', () => {
     this.OR([
       {
@@ -256,10 +305,26 @@ export class SqlParser extends CstParser {
           this.CONSUME3(t.RParen);
         },
       },
-      { ALT: () => this.SUBRULE2(this.identifier, { LABEL: 'streamName' }) },
+      {
+        ALT: () => {
+          this.SUBRULE2(this.identifier, { LABEL: 'streamName' });
+          // cards FOR SYSTEM_TIME AS OF o.ts: the version of a table as of a row's time
+          this.OPTION2(() => {
+            this.CONSUME(t.For);
+            this.CONSUME(t.SystemTime);
+            this.CONSUME(t.As, { LABEL: 'asOfAs' });
+            this.CONSUME(t.Of);
+            this.SUBRULE(this.expression, { LABEL: 'asOf' });
+          });
+        },
+      },
     ]);
+    // `FROM a LEFT JOIN b`: a join word after a FROM item starts a join, it is not the item's alias;
     // `FROM clicks EMIT CHANGES`: EMIT starts the emit clause there, not an alias (AS emit still is one).
-    this.OPTION({ GATE: () => this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On), DEF: () => this.SUBRULE(this.alias) });
+    this.OPTION({
+      GATE: () => !JOIN_WORDS.has(this.LA(1).tokenType) && (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
+      DEF: () => this.SUBRULE(this.alias),
+    });
   });
 
   readonly tableFunctionArgument = this.RULE('tableFunctionArgument', () => {
@@ -570,6 +635,8 @@ export class SqlParser extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(t.Identifier) }, { ALT: () => this.CONSUME(t.QuotedIdentifier) }]);
   });
 }
+
+const JOIN_WORDS: ReadonlySet<TokenType> = new Set([t.Inner, t.Left, t.Right, t.Full, t.Cross, t.Natural, t.Using]);
 
 function isName(token: IToken): boolean {
   return tokenMatcher(token, t.Identifier) || tokenMatcher(token, t.QuotedIdentifier);

@@ -1,7 +1,8 @@
-// Analyzed query → physical plan as data: source → filter (WHERE) → window or group aggregate →
-// filter (HAVING) → project, with expressions already in the engine's IR.
+// Analyzed query → physical plan as data: source (or a join of two inputs, each planned the same way) →
+// filter (WHERE) → window or group aggregate → filter (HAVING) → project, with expressions already in
+// the engine's IR.
 
-import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec } from '../engine/plan/index.js';
+import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec, TwoInputNode } from '../engine/plan/index.js';
 import type { LogicalInput, LogicalSelect } from './logical-plan.js';
 
 export function planSelect(select: LogicalSelect): PlanNode {
@@ -26,6 +27,8 @@ export function planSelect(select: LogicalSelect): PlanNode {
 
 function planInput(input: LogicalInput): PlanNode {
   if (input.kind === 'select') return planSelect(input.select);
+  if (input.kind === 'windowTable') return { kind: 'windowTable', input: planInput(input.input), window: input.spec, timeColumn: input.timeColumn };
+  if (input.kind === 'join') return { ...input.join, left: planInput(input.left), right: planInput(input.right) } as TwoInputNode;
   const { stream, eventTime } = input;
   return {
     kind: 'source',

@@ -32,6 +32,8 @@ export interface ScopeColumn {
   readonly hidden: boolean;
   readonly timeAttr?: TimeAttribute;
   readonly window?: 'start' | 'end';
+  /** window_start or window_end of rows from a window table (`FROM TABLE(TUMBLE(…))` not aggregated): a real column. */
+  readonly windowOf?: { readonly bound: 'start' | 'end'; readonly spec: WindowSpec };
 }
 
 /** What a FROM item produces: its input, the columns in scope, and the stream its rows come from. */
@@ -40,7 +42,12 @@ export interface Relation {
   readonly scope: readonly ScopeColumn[];
   /** For messages: "in clicks". */
   readonly label: string;
+  /** The first stream the relation's rows come from (the leftmost of a join). */
   readonly source: StreamSchema;
+  /** Every stream its rows come from: one, or those of both sides of a join. */
+  readonly sources: readonly StreamSchema[];
+  /** Why no column of the relation is a time attribute, where that is not for the usual reasons (after a join, say). */
+  readonly noTimeAttributes?: string;
   readonly windowTable?: { readonly spec: WindowSpec; readonly timeColumn: number; readonly fn: 'TUMBLE' | 'HOP' };
 }
 
@@ -82,6 +89,10 @@ export class Scope {
     let matches = candidates.filter((c) => c.name === wanted.text);
     if (matches.length === 0 && !wanted.quoted) matches = candidates.filter((c) => nameMatches(c.name, wanted));
     if (matches.length > 1) {
+      const owners = [...new Set(matches.map((m) => m.qualifiers[m.qualifiers.length - 1]))];
+      if (owners.length > 1 && owners.every((o) => o !== undefined)) {
+        this.fail('AmbiguousColumn', `Column '${name.text}' is ambiguous in ${relation.label}; qualify it, as in ${owners.map((o) => `${o}.${name.text}`).join(' or ')}`, ref.span);
+      }
       this.fail('AmbiguousColumn', `Column '${name.text}' is ambiguous in ${relation.label}; quote it with the exact case`, ref.span);
     }
     const found = matches[0];
@@ -109,12 +120,22 @@ export class Scope {
       if (qualifier && !relation.scope.some((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)))) {
         this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}' in '${qualifier.text}.*'`, qualifier.span);
       }
-      return relation.scope
-        .filter((c) => !c.hidden)
-        .map((c) => ({
-          expr: { kind: 'columnRef' as const, name: { text: c.name, quoted: true, span: item.span }, span: item.span },
+      const columns = relation.scope.filter((c) => !c.hidden && (!qualifier || c.qualifiers.some((q) => nameMatches(q, qualifier))));
+      // Over a join, the same name from both sides becomes name, name0, name1, … as Flink names them.
+      const taken = new Set<string>();
+      return columns.map((c) => {
+        const owner = c.qualifiers[c.qualifiers.length - 1];
+        const expr: Expression = {
+          kind: 'columnRef' as const,
+          ...(owner !== undefined && relation.sources.length > 1 ? { qualifier: { text: owner, quoted: true, span: item.span } } : {}),
+          name: { text: c.name, quoted: true, span: item.span },
           span: item.span,
-        }));
+        };
+        let name = c.name;
+        for (let i = 0; taken.has(name); i++) name = `${c.name}${i}`;
+        taken.add(name);
+        return { expr, ...(name === c.name ? {} : { alias: { text: name, quoted: true, span: item.span } }), span: item.span };
+      });
     });
   }
 

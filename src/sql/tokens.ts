@@ -49,7 +49,7 @@ function reserved(word: string): TokenType {
 /** A word with a meaning in some places that still works as a name everywhere else. */
 function nonReserved(word: string): TokenType {
   const token = createToken({
-    name: word.charAt(0) + word.slice(1).toLowerCase(),
+    name: word.charAt(0) + word.slice(1).toLowerCase().replace(/_(.)/g, (_m, c: string) => c.toUpperCase()),
     pattern: new RegExp(word, 'i'),
     longer_alt: Identifier,
     categories: [Identifier],
@@ -98,9 +98,9 @@ export const Trailing = reserved('TRAILING');
 export const Both = reserved('BOTH');
 export const CurrentTimestamp = reserved('CURRENT_TIMESTAMP');
 export const Exists = reserved('EXISTS');
-// Reserved although unsupported, so `FROM a JOIN b` reports JOIN instead of taking it as an alias.
 export const Join = reserved('JOIN');
 export const On = reserved('ON');
+// Reserved although unsupported, so `FROM a ORDER BY x` reports ORDER instead of taking it as an alias.
 export const Order = reserved('ORDER');
 export const Limit = reserved('LIMIT');
 export const Union = reserved('UNION');
@@ -121,6 +121,17 @@ export const Codegen = nonReserved('CODEGEN');
 export const Emit = nonReserved('EMIT');
 export const Changes = nonReserved('CHANGES');
 export const Every = nonReserved('EVERY');
+// Join words stay names elsewhere (a column may be called `left`); a FROM item is never aliased by one.
+export const Inner = nonReserved('INNER');
+export const Left = nonReserved('LEFT');
+export const Right = nonReserved('RIGHT');
+export const Full = nonReserved('FULL');
+export const Outer = nonReserved('OUTER');
+export const Cross = nonReserved('CROSS');
+export const Natural = nonReserved('NATURAL');
+export const Using = nonReserved('USING');
+export const SystemTime = nonReserved('SYSTEM_TIME');
+export const Of = nonReserved('OF');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

@@ -27,6 +27,9 @@ export class WindowAnalyzer {
     if (column.window) {
       this.fail('InvalidWindow', `${fn} cannot run on ${column.name}: windows over windowed results are not supported`, ref.span);
     }
+    if (!column.timeAttr && relation.noTimeAttributes !== undefined) {
+      this.fail('InvalidWindow', `${fn} needs a time attribute, but '${column.name}' is not one: ${relation.noTimeAttributes}`, ref.span);
+    }
     if (!column.timeAttr) {
       const watermark = relation.source.watermark;
       let choices = watermark ? `the WATERMARK column '${watermark.column}' or _arrival_time` : `_arrival_time (${relation.source.name} declares no WATERMARK)`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileSql, parseSql, SqlError, staticCatalog, type CompiledStatement } from '../../src/sql/index.js';
+import { planInputs } from '../../src/engine/plan/index.js';
 import type { StreamSchema } from '../../src/engine/plan/schema.js';
 import type { Expression } from '../../src/sql/ast.js';
 
@@ -108,7 +109,7 @@ describe('compileSql', () => {
     const [byArrival] = compileSql("SELECT COUNT(*) FROM clicks GROUP BY TUMBLE(_arrival_time, INTERVAL '1' MINUTE)", catalog);
     const source = (s: CompiledStatement | undefined) => {
       let node = (s as Extract<CompiledStatement, { kind: 'query' }>).plan.root;
-      while (node.kind !== 'source') node = node.input;
+      while (node.kind !== 'source') node = planInputs(node)[0]!;
       return node;
     };
     expect(source(byTs).eventTime).toEqual({ column: 2, watermarkDelayMs: 5000 });

@@ -7,9 +7,9 @@ import type { RecordBatch } from 'apache-arrow';
 import { ManualClock } from '../../src/engine/clock.js';
 import { RecordDecoder } from '../../src/engine/batch/record-decoder.js';
 import { batchToRows } from '../../src/engine/batch/rows.js';
-import { ArrayCollector } from '../../src/engine/operators/operator.js';
+import { ArrayCollector, type Operator } from '../../src/engine/operators/operator.js';
 import { buildOperators } from '../../src/engine/operators/registry.js';
-import type { SourceNode } from '../../src/engine/plan/plan.js';
+import { planInputs, type SourceNode } from '../../src/engine/plan/plan.js';
 import type { StreamSchema } from '../../src/engine/plan/schema.js';
 import { compileSql, staticCatalog, type CompiledStatement } from '../../src/sql/index.js';
 
@@ -150,7 +150,7 @@ function runEddyRows(sql: string): { rows: Record<string, Value>[]; columns: rea
   const [statement] = compileSql(sql, staticCatalog([stream, { ...stream, name: 'tw', watermark: { column: 'ts', delayMs: 0 } }])) as [Extract<CompiledStatement, { kind: 'query' }>];
   const plan = statement.plan;
   let node = plan.root;
-  while (node.kind !== 'source') node = node.input;
+  while (node.kind !== 'source') node = planInputs(node)[0]!;
   const source = node as SourceNode;
   const decoder = new RecordDecoder(source.format, source.columns);
   const records = rows.map((r, i) => ({
@@ -164,7 +164,7 @@ function runEddyRows(sql: string): { rows: Record<string, Value>[]; columns: rea
   const built = buildOperators(plan.root);
   const ctx = { clock: new ManualClock(1_700_000_000_000), metrics: { lateRows: 0 } };
   let batches: RecordBatch[] = [decoded.batch];
-  for (const op of built.operators) {
+  for (const op of built.operators as Operator[]) {
     const out = new ArrayCollector();
     for (const b of batches) op.processBatch(b, ctx, out);
     // Every row is in; a watermark past all of them closes every window.

@@ -425,7 +425,7 @@ function withChanges(base: QueryCheckpoint, deltas: readonly QueryCheckpoint[]):
  */
 function positionsOnly(checkpoint: QueryCheckpoint): string | undefined {
   if (!(checkpoint.changes ?? []).every((c) => c.every((op) => op === null))) return undefined;
-  return JSON.stringify({ shards: checkpoint.shards, watermark: checkpoint.watermark });
+  return JSON.stringify({ shards: checkpoint.shards, watermark: checkpoint.watermark, sources: checkpoint.sources });
 }
 
 function digestOf(text: string): string {

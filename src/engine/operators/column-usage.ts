@@ -1,36 +1,37 @@
-// Which of the source's columns a plan reads, so the source decodes only those (others stay NULL).
+// Which columns of each node's output the rest of a plan reads, so sources decode only those (others stay
+// NULL) and joins keep only those in their state.
 import type { Expr } from '../plan/expr.js';
-import type { PlanNode } from '../plan/plan.js';
+import { outputColumns, type PlanNode } from '../plan/plan.js';
 import { unreachable } from '../errors.js';
 
-function collect(e: Expr, out: Set<number>): void {
+export function collectColumns(e: Expr, out: Set<number>, shift = 0): void {
   switch (e.kind) {
     case 'column':
-      out.add(e.index);
+      out.add(e.index + shift);
       return;
     case 'literal':
       return;
     case 'call':
-      for (const a of e.args) collect(a, out);
+      for (const a of e.args) collectColumns(a, out, shift);
       return;
     case 'cast':
-      collect(e.expr, out);
+      collectColumns(e.expr, out, shift);
       return;
     case 'case':
       for (const w of e.whens) {
-        collect(w.when, out);
-        collect(w.then, out);
+        collectColumns(w.when, out, shift);
+        collectColumns(w.then, out, shift);
       }
-      if (e.else) collect(e.else, out);
+      if (e.else) collectColumns(e.else, out, shift);
       return;
     case 'in':
-      collect(e.expr, out);
-      for (const x of e.list) collect(x, out);
+      collectColumns(e.expr, out, shift);
+      for (const x of e.list) collectColumns(x, out, shift);
       return;
     case 'between':
-      collect(e.expr, out);
-      collect(e.low, out);
-      collect(e.high, out);
+      collectColumns(e.expr, out, shift);
+      collectColumns(e.low, out, shift);
+      collectColumns(e.high, out, shift);
       return;
     default:
       return unreachable(e, 'expression');
@@ -38,38 +39,70 @@ function collect(e: Expr, out: Set<number>): void {
 }
 
 /**
- * Source column indexes the plan reads, or undefined when it passes source rows through whole (a
- * chain of filters up to the output, where every column is seen).
+ * The output columns of every node of the plan that something above it reads; undefined for a node
+ * whose rows reach the output whole (every column is seen). A source's set always holds its event time.
  */
-export function sourceColumnsUsed(root: PlanNode): Set<number> | undefined {
-  const chain: PlanNode[] = [];
-  let node: PlanNode = root;
-  while (node.kind !== 'source') {
-    chain.unshift(node);
-    node = node.input;
-  }
-  const used = new Set<number>([node.eventTime.column]);
-  for (const n of chain) {
-    switch (n.kind) {
-      case 'source':
-        break;
-      case 'filter':
-        // Filters keep every column, so the next node still indexes source columns.
-        collect(n.predicate, used);
-        continue;
-      case 'project':
-        for (const e of n.exprs) collect(e.expr, used);
-        return used;
-      case 'windowAggregate':
-        used.add(n.timeColumn);
-        for (const k of n.keys) collect(k.expr, used);
-        for (const a of n.aggregates) if (a.arg) collect(a.arg, used);
-        return used;
-      case 'groupAggregate':
-        for (const k of n.keys) collect(k.expr, used);
-        for (const a of n.aggregates) if (a.arg) collect(a.arg, used);
-        return used;
+export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> | undefined> {
+  const used = new Map<PlanNode, ReadonlySet<number> | undefined>();
+  const exprs = (list: readonly (Expr | undefined)[], extra: readonly number[] = []): Set<number> => {
+    const out = new Set(extra);
+    for (const e of list) if (e) collectColumns(e, out);
+    return out;
+  };
+  const visit = (node: PlanNode, needed: Set<number> | undefined): void => {
+    // A node object met twice (one plan object on both sides of a self-join) serves both readers.
+    if (used.has(node)) {
+      const before = used.get(node);
+      needed = before === undefined || needed === undefined ? undefined : new Set([...before, ...needed]);
     }
-  }
+    used.set(node, needed);
+    switch (node.kind) {
+      case 'source':
+        needed?.add(node.eventTime.column);
+        return;
+      case 'filter':
+        // Filters keep every column, so the next node down is read at the same indexes.
+        if (needed) collectColumns(node.predicate, needed);
+        return visit(node.input, needed);
+      case 'project':
+        return visit(node.input, exprs(node.exprs.map((e) => e.expr)));
+      case 'windowAggregate':
+        return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.map((a) => a.arg)], [node.timeColumn]));
+      case 'groupAggregate':
+        return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.map((a) => a.arg)]));
+      case 'windowTable': {
+        const width = outputColumns(node.input).length;
+        return visit(node.input, needed ? new Set([...needed].filter((c) => c < width).concat(node.timeColumn)) : undefined);
+      }
+      case 'intervalJoin':
+      case 'windowJoin': {
+        const width = outputColumns(node.left).length;
+        const condition = new Set<number>();
+        if (node.condition) collectColumns(node.condition, condition);
+        const sideOf = (from: number, to: number, own: readonly number[], keys: readonly Expr[]): Set<number> | undefined => {
+          if (!needed) return undefined;
+          const out = new Set<number>(own);
+          for (const c of [...needed, ...condition]) if (c >= from && c < to) out.add(c - from);
+          for (const k of keys) collectColumns(k, out);
+          return out;
+        };
+        const times =
+          node.kind === 'intervalJoin'
+            ? [[node.leftTime], [node.rightTime]]
+            : [[node.leftWindow.start, node.leftWindow.end], [node.rightWindow.start, node.rightWindow.end]];
+        visit(node.left, sideOf(0, width, times[0]!, node.leftKeys));
+        return visit(node.right, sideOf(width, Infinity, times[1]!, node.rightKeys));
+      }
+      default:
+        return unreachable(node, 'plan node');
+    }
+  };
+  visit(root, undefined);
+  return used;
+}
+
+/** The first source's columns the plan reads, or undefined when its rows reach the output whole. */
+export function sourceColumnsUsed(root: PlanNode): ReadonlySet<number> | undefined {
+  for (const [node, set] of columnsUsed(root)) if (node.kind === 'source') return set;
   return undefined;
 }

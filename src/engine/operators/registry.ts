@@ -3,15 +3,20 @@
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { PlanNode } from '../plan/plan.js';
+import type { TwoInputNode } from '../plan/join.js';
 import type { Operator } from './operator.js';
+import type { InputSide, TwoInputOperator } from './two-input-operator.js';
 import { Filter } from './filter.js';
 import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
 import { Source } from './source.js';
-import { sourceColumnsUsed } from './column-usage.js';
 import { changelogMode, TAKES_CHANGELOG } from '../plan/changelog.js';
 import { EddyError } from '../errors.js';
+import { WindowTable } from './window-table.js';
+import { IntervalJoin } from './interval-join.js';
+import { WindowJoin } from './window-join.js';
+import { columnsUsed } from './column-usage.js';
 
 /** What the operators take from the query: its clock and work meter (for compiled expressions) and state bound. */
 export interface BuildOptions extends ExprContext {
@@ -21,44 +26,105 @@ export interface BuildOptions extends ExprContext {
   readonly allSourceColumns?: boolean;
 }
 
-type Factory<K extends PlanNode['kind']> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
+type OneInputKind = Exclude<PlanNode['kind'], TwoInputNode['kind']>;
+type Factory<K extends OneInputKind> = (node: Extract<PlanNode, { kind: K }>, input: readonly ColumnSchema[], options: BuildOptions) => Operator;
+/** `used`: the output columns the rest of the plan reads (undefined: all), which a join need not keep the others of. */
+type TwoInputFactory<K extends TwoInputNode['kind']> = (
+  node: Extract<TwoInputNode, { kind: K }>,
+  left: readonly ColumnSchema[],
+  right: readonly ColumnSchema[],
+  options: BuildOptions,
+  used: ReadonlySet<number> | undefined,
+) => TwoInputOperator;
 
-export const operatorRegistry: { readonly [K in PlanNode['kind']]: Factory<K> } = {
+export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   source: (node) => new Source(node),
   filter: (node, input, o) => new Filter(node, input, o),
   project: (node, input, o) => new Project(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
+  windowTable: (node, input) => new WindowTable(node, input),
 };
 
+export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {
+  intervalJoin: (node, left, right, o, used) => new IntervalJoin(node, left, right, o, used),
+  windowJoin: (node, left, right, o, used) => new WindowJoin(node, left, right, o, used),
+};
+
+/** Where an operator's (or a source's) batches and watermarks go: operator `to`, on input `side` of a join. */
+export interface PlanEdge {
+  /** Index into BuiltPlan.operators; -1 for the plan's output. */
+  readonly to: number;
+  readonly side: InputSide;
+}
+
+export const TO_OUTPUT: PlanEdge = { to: -1, side: 0 };
+
 export interface BuiltPlan {
+  /** The plan's sources, leftmost first; most plans have one. */
+  readonly sources: readonly Source[];
+  /** The first source. */
   readonly source: Source;
-  /** Operators after the source, in data-flow order. */
-  readonly operators: readonly Operator[];
+  /** Where each source's batches go. */
+  readonly sourceEdges: readonly PlanEdge[];
+  /** Operators after the sources, every node's inputs before the node, a join's left input before its right. */
+  readonly operators: readonly (Operator | TwoInputOperator)[];
   /** The plan node of each operator. */
   readonly nodes: readonly PlanNode[];
+  /** Where each operator's output goes. */
+  readonly edges: readonly PlanEdge[];
   readonly outputColumns: readonly ColumnSchema[];
 }
 
-/** Instantiates a plan tree, source first; throws a ValidationException naming what is wrong. */
+/** Instantiates a plan tree, inputs first; throws a ValidationException naming what is wrong. */
 export function buildOperators(root: PlanNode, options: BuildOptions = {}): BuiltPlan {
-  const chain: PlanNode[] = [];
-  let node: PlanNode = root;
-  while (node.kind !== 'source') {
-    chain.unshift(node);
-    node = node.input;
-  }
-  const source = options.allSourceColumns ? new Source(node) : new Source(node, sourceColumnsUsed(root));
-  const operators: Operator[] = [];
-  let columns = source.outputColumns;
-  for (const n of chain) {
-    if (!TAKES_CHANGELOG[n.kind] && 'input' in n && changelogMode(n.input) === 'retract') {
-      throw new EddyError('ValidationException', `a ${n.kind} node needs rows that are never revised, but its input (${n.input.kind}) emits a changelog`);
+  const used = columnsUsed(root);
+  const sources: Source[] = [];
+  const sourceEdges: PlanEdge[] = [];
+  const operators: (Operator | TwoInputOperator)[] = [];
+  const nodes: PlanNode[] = [];
+  const edges: PlanEdge[] = [];
+  /** A node that needs rows never revised may not read one that emits a changelog. */
+  const checkInput = (node: PlanNode, input: PlanNode): void => {
+    if (!TAKES_CHANGELOG[node.kind] && changelogMode(input) === 'retract') {
+      throw new EddyError('ValidationException', `a ${node.kind} node needs rows that are never revised, but its input (${input.kind}) emits a changelog`);
     }
-    const factory = operatorRegistry[n.kind] as Factory<typeof n.kind>;
-    const op = factory(n as never, columns, options);
-    operators.push(op);
-    columns = op.outputColumns;
-  }
-  return { source, operators, nodes: chain, outputColumns: columns };
+  };
+  /** Builds a subtree; returns its output columns and a way to say where its output goes. */
+  const build = (node: PlanNode): { columns: readonly ColumnSchema[]; connect: (edge: PlanEdge) => void } => {
+    if (node.kind === 'source') {
+      // Late rows are written whole, with where they came from: every source column is decoded then.
+      const source = options.allSourceColumns ? new Source(node) : new Source(node, used.get(node));
+      const i = sources.push(source) - 1;
+      sourceEdges.push(TO_OUTPUT);
+      return { columns: source.outputColumns, connect: (edge) => (sourceEdges[i] = edge) };
+    }
+    let op: Operator | TwoInputOperator;
+    let connectInputs: (to: number) => void;
+    if (node.kind === 'intervalJoin' || node.kind === 'windowJoin') {
+      checkInput(node, node.left);
+      checkInput(node, node.right);
+      const left = build(node.left);
+      const right = build(node.right);
+      const factory = twoInputRegistry[node.kind] as TwoInputFactory<typeof node.kind>;
+      op = factory(node as never, left.columns, right.columns, options, used.get(node));
+      connectInputs = (to) => {
+        left.connect({ to, side: 0 });
+        right.connect({ to, side: 1 });
+      };
+    } else {
+      checkInput(node, node.input);
+      const input = build(node.input);
+      const factory = operatorRegistry[node.kind] as Factory<typeof node.kind>;
+      op = factory(node as never, input.columns, options);
+      connectInputs = (to) => input.connect({ to, side: 0 });
+    }
+    const i = operators.push(op) - 1;
+    nodes.push(node);
+    edges.push(TO_OUTPUT);
+    connectInputs(i);
+    return { columns: op.outputColumns, connect: (edge) => (edges[i] = edge) };
+  };
+  const { columns } = build(root);
+  return { sources, source: sources[0]!, sourceEdges, operators, nodes, edges, outputColumns: columns };
 }

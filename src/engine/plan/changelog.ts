@@ -32,6 +32,10 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   // A window emits once, when it closes, unless it takes late rows after that: those revise it.
   windowAggregate: (node) => ((node.allowedLatenessMs ?? 0) > 0 ? 'retract' : 'append'),
   groupAggregate: () => 'retract',
+  // A window table labels each row; interval and window joins emit each match once, when it is final.
+  windowTable: (node) => changelogMode(node.input),
+  intervalJoin: () => 'append',
+  windowJoin: () => 'append',
 };
 
 /** Whether the rows a node emits can revise earlier ones. */
@@ -51,4 +55,7 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   project: true,
   windowAggregate: false,
   groupAggregate: false,
+  windowTable: true,
+  intervalJoin: false,
+  windowJoin: false,
 };

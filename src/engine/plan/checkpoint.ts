@@ -23,10 +23,23 @@ export interface OperatorSnapshot {
   readonly state: unknown;
 }
 
-export interface QueryCheckpoint {
+/** Where a query stands in one of its sources: every shard's position, and the source's watermark. */
+export interface SourceCheckpoint {
   readonly shards: Readonly<Record<string, ShardCheckpoint>>;
   readonly watermark?: WatermarkState;
-  /** Each operator's snapshot, in pipeline order (null for stateless ones). */
+}
+
+/** `shards` and `watermark` are those of the plan's first source (its leftmost), the only one of most plans. */
+export interface QueryCheckpoint extends SourceCheckpoint {
+  /**
+   * For a plan that reads more than one source (a join): the second source's position and watermark,
+   * then the third's, in plan order (left to right). Absent for a plan of one source.
+   */
+  readonly sources?: readonly SourceCheckpoint[];
+  /**
+   * Each operator's snapshot, in pipeline order (null for stateless ones): every node's inputs before
+   * the node, a join's left input before its right.
+   */
   readonly operators?: readonly (OperatorSnapshot | null)[];
   /**
    * Changes to apply on top of `operators`, oldest first; each holds, per operator, what changed since

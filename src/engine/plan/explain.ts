@@ -4,7 +4,8 @@
 import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
-import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec } from './plan.js';
+import type { JoinInputs } from './join.js';
+import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type WindowSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
   add: '+',
@@ -139,6 +140,21 @@ function sinkText(sink: SinkSpec): string {
   }
 }
 
+function windowText(w: WindowSpec): string {
+  return w.kind === 'tumble' ? `TUMBLE(size=${durationText(w.sizeMs)})` : `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)})`;
+}
+
+/** `LEFT keys=[a@0 = b@1]`: a join's type and equality keys, each side's columns indexed in its own input. */
+function joinText(node: JoinInputs): string {
+  const keys = node.leftKeys.map((k, i) => `${exprText(k)} = ${exprText(node.rightKeys[i]!)}`);
+  return `${node.joinType.toUpperCase()} keys=[${keys.join(', ')}]`;
+}
+
+/** The rest of an ON condition, over the joined row (left columns, then right columns). */
+function conditionText(condition: Expr | undefined): string {
+  return condition ? ` condition=${exprText(condition)}` : '';
+}
+
 function nodeLines(node: PlanNode, depth: number, out: string[]): void {
   const pad = '  '.repeat(depth);
   switch (node.kind) {
@@ -163,10 +179,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       out.push(`${pad}Project: ${named(node.exprs)}`);
       return nodeLines(node.input, depth + 1, out);
     case 'windowAggregate': {
-      const w = node.window;
-      const windowText = w.kind === 'tumble' ? `TUMBLE(size=${durationText(w.sizeMs)})` : `HOP(slide=${durationText(w.slideMs)}, size=${durationText(w.sizeMs)})`;
       out.push(
-        `${pad}WindowAggregate: ${windowText} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
+        `${pad}WindowAggregate: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +
           (node.allowedLatenessMs ? ` allowed_lateness=${durationText(node.allowedLatenessMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
@@ -177,6 +191,23 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
           (node.emitEveryMs ? ` emit_every=${durationText(node.emitEveryMs)}` : ''),
       );
       return nodeLines(node.input, depth + 1, out);
+    case 'windowTable':
+      out.push(`${pad}WindowTable: ${windowText(node.window)} time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn}`);
+      return nodeLines(node.input, depth + 1, out);
+    case 'intervalJoin': {
+      const left = ident(outputColumns(node.left)[node.leftTime]?.name ?? '?');
+      const right = ident(outputColumns(node.right)[node.rightTime]?.name ?? '?');
+      const range = `right.${right}@${node.rightTime} - left.${left}@${node.leftTime} BETWEEN ${durationText(node.lowerMs)} AND ${durationText(node.upperMs)}`;
+      out.push(`${pad}IntervalJoin: ${joinText(node)} time=[${range}]${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
+    }
+    case 'windowJoin': {
+      const bounds = (w: { start: number; end: number }) => `window_start@${w.start}, window_end@${w.end}`;
+      out.push(`${pad}WindowJoin: ${joinText(node)} windows=[left ${bounds(node.leftWindow)}; right ${bounds(node.rightWindow)}]${conditionText(node.condition)}`);
+      nodeLines(node.left, depth + 1, out);
+      return nodeLines(node.right, depth + 1, out);
+    }
     default:
       return unreachable(node, 'plan node');
   }

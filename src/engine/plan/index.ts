@@ -4,7 +4,10 @@
 export type { DataType, Expr } from './expr.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
 export type { ColumnSchema, RecordFormat, StreamSchema } from './schema.js';
-export { outputColumns, sourceStream } from './plan.js';
+export { outputColumns, planInputs, sourceStream, sourceStreams } from './plan.js';
+export { MAX_JOIN_INTERVAL_MS } from './join.js';
+export type { IntervalJoinNode, JoinInputs, JoinType, TwoInputNode, WindowJoinNode } from './join.js';
+export type { WindowTableNode } from './window-table.js';
 export type {
   AggregateCall,
   AggregateFn,
@@ -22,5 +25,5 @@ export type {
 } from './plan.js';
 export { changelogMode, ROW_KIND_COLUMN, ROW_KINDS, TAKES_CHANGELOG } from './changelog.js';
 export type { ChangelogMode, RowKind } from './changelog.js';
-export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, WatermarkState } from './checkpoint.js';
+export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, SourceCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';

@@ -5,6 +5,8 @@
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
+import type { TwoInputNode } from './join.js';
+import type { WindowTableNode } from './window-table.js';
 
 /** Event time: the column windows are computed on, and how far the watermark trails it. */
 export interface EventTime {
@@ -46,7 +48,9 @@ export type PlanNode =
   | FilterNode
   | ProjectNode
   | WindowAggregateNode
-  | GroupAggregateNode;
+  | GroupAggregateNode
+  | WindowTableNode
+  | TwoInputNode;
 
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
@@ -138,9 +142,21 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
         ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
         ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
       ];
+    case 'windowTable':
+      return [...outputColumns(node.input), { name: 'window_start', type: 'TIMESTAMP' }, { name: 'window_end', type: 'TIMESTAMP' }];
+    case 'intervalJoin':
+    case 'windowJoin':
+      return [...outputColumns(node.left), ...outputColumns(node.right)];
     default:
       return unreachable(node, 'plan node', 'ValidationException');
   }
+}
+
+/** A node's inputs, in order: none for a source, one for most nodes, left then right for a join. */
+export function planInputs(node: PlanNode): readonly PlanNode[] {
+  if ('left' in node) return [node.left, node.right];
+  if ('input' in node) return [node.input];
+  return [];
 }
 
 /** Where a continuous query's rows go. */
@@ -166,12 +182,25 @@ export interface QueryPlan {
   readonly lateRows?: { readonly stream: string };
 }
 
-/** The stream a plan reads, found defensively: a stored plan may be one this version cannot build. */
+/** The stream a plan reads first (the leftmost source), found defensively: a stored plan may be one this version cannot build. */
 export function sourceStream(plan: QueryPlan): string {
-  let node: PlanNode | undefined = plan.root;
-  for (let depth = 0; node !== undefined && depth < 64; depth++) {
-    if (node.kind === 'source') return typeof node.stream === 'string' ? node.stream : '';
-    node = 'input' in node ? node.input : undefined;
-  }
-  return '';
+  return sourceStreams(plan)[0] ?? '';
+}
+
+/**
+ * The streams a plan reads, leftmost first, each once (a query that joins a stream with itself reads it
+ * twice), found defensively: a stored plan may be one this version cannot build.
+ */
+export function sourceStreams(plan: QueryPlan): string[] {
+  const streams: string[] = [];
+  const visit = (node: PlanNode | undefined, depth: number): void => {
+    if (node === undefined || node === null || typeof node !== 'object' || depth > 64) return;
+    if (node.kind === 'source') {
+      if (typeof node.stream === 'string' && !streams.includes(node.stream)) streams.push(node.stream);
+      return;
+    }
+    for (const input of planInputs(node)) visit(input, depth + 1);
+  };
+  visit(plan.root, 0);
+  return streams;
 }

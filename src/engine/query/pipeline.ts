@@ -1,5 +1,6 @@
-// A query's operators wired in a chain: decoded batches enter at the source and flow through each
-// operator's collector into the next; watermarks flow the same way, after the batches before them.
+// A query's operators wired as its plan's tree: decoded batches enter at a source and flow through each
+// operator's collector into the next (a join takes its two inputs' batches on either side); watermarks
+// flow the same way, after the batches before them, and a join passes on the watermark of its output.
 import type { RecordBatch } from 'apache-arrow';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -7,8 +8,9 @@ import type { ColumnSchema } from '../plan/schema.js';
 import type { OperatorSnapshot } from '../plan/checkpoint.js';
 import type { PlanNode, QueryPlan } from '../plan/plan.js';
 import type { StreamRecord } from '../stream/stream-store.js';
-import { buildOperators } from '../operators/registry.js';
+import { buildOperators, type PlanEdge } from '../operators/registry.js';
 import type { Collector, Operator, OperatorContext, OperatorMetrics } from '../operators/operator.js';
+import { isTwoInput, type TwoInputOperator } from '../operators/two-input-operator.js';
 import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
@@ -43,8 +45,11 @@ export interface BadRecord {
 export const BAD_RECORD_KEPT_BYTES = 4096;
 
 export class Pipeline {
+  /** The first source (the leftmost of a join). */
   readonly source: Source;
-  readonly operators: readonly Operator[];
+  /** Every source, leftmost first; most plans have one. */
+  readonly sources: readonly Source[];
+  readonly operators: readonly (Operator | TwoInputOperator)[];
   readonly outputColumns: readonly ColumnSchema[];
   readonly metrics: PipelineMetrics = {
     inputRecords: 0,
@@ -61,7 +66,10 @@ export class Pipeline {
   private lateRows: LateRowEntry[] = [];
   /** Records that did not decode since the last takeBadRecords(), kept only when the plan sends them somewhere. */
   private badRecords: BadRecord[] = [];
-  private readonly eventTimeColumn: number;
+  private readonly sourceEdges: readonly PlanEdge[];
+  private readonly edges: readonly PlanEdge[];
+  /** The watermark each operator was last given (a join: its output's). */
+  private readonly watermarks: number[];
   /** Whether a full snapshot has been taken since the pipeline was built (a restored one starts a new base). */
   private hasBase = false;
   /** Entries in the changes taken since the last full snapshot. */
@@ -84,7 +92,11 @@ export class Pipeline {
     // A late row is written whole, with where it came from: every source column is decoded then.
     const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(plan.lateRows ? { allSourceColumns: true } : {}) });
     this.source = built.source;
+    this.sources = built.sources;
     this.operators = built.operators;
+    this.sourceEdges = built.sourceEdges;
+    this.edges = built.edges;
+    this.watermarks = built.operators.map(() => -Infinity);
     this.outputColumns = built.outputColumns;
     const declared = plan.columns.map((c) => `${c.name} ${c.type}`).join(', ');
     const actual = built.outputColumns.map((c) => `${c.name} ${c.type}`).join(', ');
@@ -99,19 +111,22 @@ export class Pipeline {
         throw new EddyError('InternalFailure', `the ${this.kinds[i]} operator keeps state but gives no snapshotVersion`);
       }
     }
-    this.eventTimeColumn = this.source.node.eventTime.column;
     const stream = this.source.node.stream;
     this.ctx = plan.lateRows
       ? { clock, metrics: this.metrics, late: (rows) => this.lateRows.push(...lateRowEntries(rows, queryId, stream)) }
       : { clock, metrics: this.metrics };
     const ops = this.operators;
-    this.collectors = ops.map((_, i) => {
-      const next = ops[i + 1];
-      return next
-        ? { emit: (b: RecordBatch) => next.processBatch(b, this.ctx, this.collectors[i + 1]!) }
-        : { emit: (b: RecordBatch) => this.collect(b) };
-    });
+    this.collectors = ops.map((_, i) => ({ emit: (b: RecordBatch) => this.deliver(this.edges[i]!, b) }));
     for (const op of ops) op.onStart?.(this.ctx);
+  }
+
+  /** Hands a batch to where an edge leads: an operator (on its side, for a join) or the output. */
+  private deliver(edge: PlanEdge, batch: RecordBatch): void {
+    if (edge.to < 0) return this.collect(batch);
+    const op = this.operators[edge.to]!;
+    const out = this.collectors[edge.to]!;
+    if (isTwoInput(op)) op.processSide(edge.side, batch, this.ctx, out);
+    else op.processBatch(batch, this.ctx, out);
   }
 
   private collect(batch: RecordBatch): void {
@@ -120,9 +135,10 @@ export class Pipeline {
     this.output.push(batch);
   }
 
-  /** Decodes and processes one shard's records; returns the largest event time among them. */
-  ingest(records: readonly StreamRecord[], shardId: string): number {
-    const decoded = this.source.decode(records, shardId);
+  /** Decodes and processes one shard's records of a source; returns the largest event time among them. */
+  ingest(records: readonly StreamRecord[], shardId: string, sourceIndex = 0): number {
+    const source = this.sources[sourceIndex]!;
+    const decoded = source.decode(records, shardId);
     this.metrics.inputRecords += records.length;
     if (decoded.errors > 0) {
       this.metrics.decodeErrors += decoded.errors;
@@ -132,20 +148,42 @@ export class Pipeline {
       if (this.plan.badRecords) for (const u of decoded.bad) this.badRecords.push(badRecord(shardId, u));
     }
     const batch = decoded.batch;
-    const max = maxTime(batch, this.eventTimeColumn);
-    this.push(batch);
+    const max = maxTime(batch, source.node.eventTime.column);
+    this.push(batch, sourceIndex);
     return max;
   }
 
-  /** Processes an already decoded batch of the source's columns. */
-  push(batch: RecordBatch): void {
+  /** Processes an already decoded batch of a source's columns. */
+  push(batch: RecordBatch, sourceIndex = 0): void {
     if (batch.numRows === 0) return;
-    if (this.operators.length === 0) this.collect(batch);
-    else this.operators[0]!.processBatch(batch, this.ctx, this.collectors[0]!);
+    this.deliver(this.sourceEdges[sourceIndex]!, batch);
   }
 
-  advanceWatermark(watermarkMs: number): void {
-    this.operators.forEach((op, i) => op.onWatermark?.(watermarkMs, this.ctx, this.collectors[i]!));
+  /** A source's watermark has advanced: it reaches every operator above it, through joins as their output's watermark. */
+  advanceWatermark(watermarkMs: number, sourceIndex = 0): void {
+    let edge = this.sourceEdges[sourceIndex]!;
+    let wm = watermarkMs;
+    while (edge.to >= 0) {
+      const i = edge.to;
+      const op = this.operators[i]!;
+      if (isTwoInput(op)) {
+        wm = op.onSideWatermark(edge.side, wm, this.ctx, this.collectors[i]!);
+        if (!(wm > this.watermarks[i]!)) return;
+        this.watermarks[i] = wm;
+      } else {
+        if (!(wm > this.watermarks[i]!)) return;
+        this.watermarks[i] = wm;
+        op.onWatermark?.(wm, this.ctx, this.collectors[i]!);
+      }
+      edge = this.edges[i]!;
+    }
+  }
+
+  /** Entries the operators hold in their state (groups, rows kept by joins), as far as they say. */
+  stateEntries(): number {
+    let entries = 0;
+    for (const op of this.operators) entries += op.stateEntries?.() ?? 0;
+    return entries;
   }
 
   /** The query's clock reads `nowMs`: operators emit what they held for it (EMIT CHANGES EVERY). */

@@ -11,7 +11,7 @@ import { systemClock } from '../clock.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import type { Catalog, StoredQuery } from '../catalog/catalog.js';
 import { EddyError } from '../errors.js';
-import { sourceStream, type QueryPlan } from '../plan/plan.js';
+import { sourceStream, sourceStreams, type QueryPlan } from '../plan/plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { resultShape, type ResultShape } from './result-shape.js';
@@ -212,6 +212,7 @@ export class QueryManager {
       columns: stored.plan.columns ?? [],
       sink: stored.plan.sink,
       stream: sourceStream(stored.plan),
+      streams: sourceStreams(stored.plan),
       inputRecords: 0,
       outputRows: 0,
       lateRows: 0,
@@ -219,6 +220,7 @@ export class QueryManager {
       watermark: null,
       lagMs: 0,
       shards: [],
+      stateEntries: 0,
       result: storedShape(stored.plan),
       startedAt: this.clock.now(),
     };

@@ -76,6 +76,9 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
         node = node.input;
         break;
       case 'source':
+      case 'windowTable':
+      case 'intervalJoin':
+      case 'windowJoin':
         return undefined;
       default:
         return unreachable(node, 'plan node');
@@ -96,6 +99,9 @@ function originIn(node: PlanNode, index: number, aggregate: AggregateNode): numb
     case 'windowAggregate':
     case 'groupAggregate':
     case 'source':
+    case 'windowTable':
+    case 'intervalJoin':
+    case 'windowJoin':
       return undefined;
     default:
       return unreachable(node, 'plan node');

@@ -1,6 +1,7 @@
-// One continuous query at run time: follows every shard of its source stream (resharding included),
-// feeds decoded batches through the pipeline, advances the watermark, delivers result rows to its sink
-// and checkpoints its shard positions together with its operators' state.
+// One continuous query at run time: follows every shard of each of its sources' streams (resharding
+// included; see source-reader.ts), feeds decoded batches through the pipeline, advances each source's
+// watermark, delivers result rows to its sink and checkpoints its shard positions together with its
+// operators' state.
 //
 // A checkpoint is taken between two steps of the read loop, after the step's rows have been handed to
 // the subscribers or acknowledged by the INSERT INTO stream, so it never records a position whose
@@ -13,7 +14,7 @@
 import type { Clock } from '../clock.js';
 import type { QueryPlan } from '../plan/plan.js';
 import type { ColumnSchema } from '../plan/schema.js';
-import type { ShardCursor, ShardDescription, StreamStore } from '../stream/stream-store.js';
+import type { StreamStore } from '../stream/stream-store.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchToRows } from '../batch/rows.js';
 import { CpuBudget } from './cpu-budget.js';
@@ -25,9 +26,9 @@ import { StreamSink } from './stream-sink.js';
 import { LateRowSink } from './late-row-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
 import { DecodeWarnings } from './decode-warnings.js';
-import { WatermarkTracker } from './watermark-tracker.js';
 import type { QueryScheduler } from './query-scheduler.js';
-import type { QueryCheckpoint, ShardCheckpoint } from '../plan/checkpoint.js';
+import type { QueryCheckpoint } from '../plan/checkpoint.js';
+import { SourceReader } from './source-reader.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
 
@@ -42,7 +43,10 @@ export interface QueryStatus extends QueryInfo {
   readonly error?: string;
   readonly columns: readonly ColumnSchema[];
   readonly sink: QueryPlan['sink'];
+  /** The stream the query reads (the first, for a join). */
   readonly stream: string;
+  /** Every stream the query reads, in plan order (two for a join of two streams). */
+  readonly streams: readonly string[];
   readonly inputRecords: number;
   readonly outputRows: number;
   readonly lateRows: number;
@@ -56,6 +60,8 @@ export interface QueryStatus extends QueryInfo {
   readonly lagMs: number;
   /** The shards being read now, each with its own watermark and lag. */
   readonly shards: readonly ShardStatus[];
+  /** Entries the query's operators hold: groups of a GROUP BY, rows a join keeps (bounded by the state limit). */
+  readonly stateEntries: number;
   /** How subscribers should read the rows: appended or a changelog, keyed by which columns, windowed how. */
   readonly result: ResultShape;
   /** Epoch ms. */
@@ -64,6 +70,8 @@ export interface QueryStatus extends QueryInfo {
 
 export interface ShardStatus {
   readonly shardId: string;
+  /** The shard's stream, for a query that reads more than one. */
+  readonly stream?: string;
   /** The shard's own watermark (its largest event time minus the delay), ISO-8601; null before its first row. */
   readonly watermark: string | null;
   /** No records for longer than the idle timeout, so it does not hold the query's watermark back. */
@@ -109,13 +117,6 @@ export interface RunningQueryOptions {
   readonly warningIntervalMs?: number;
 }
 
-interface ActiveShard {
-  readonly cursor: ShardCursor;
-  /** The checkpointed position the cursor started after, until it reads something. */
-  readonly startedAfter: string | undefined;
-  lagMs: number;
-}
-
 export const DEFAULT_BATCH_SIZE = 4096;
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
 
@@ -124,16 +125,13 @@ export class RunningQuery {
   readonly stream: string;
   private state: QueryState = 'running';
   private error: string | undefined;
-  private readonly tracker: WatermarkTracker;
-  private readonly active = new Map<string, ActiveShard>();
-  private readonly done = new Set<string>();
-  /** Shards the stream still had at the last look. */
-  private present = new Set<string>();
+  /** One per source of the plan, in plan order. */
+  private readonly readers: readonly SourceReader[];
   private readonly abort = new AbortController();
   private wakeUp: (() => void) | undefined;
-  private rediscover = false;
   private loop: Promise<void> | undefined;
-  private lastWatermark = -Infinity;
+  /** The watermark each source last passed to the pipeline. */
+  private readonly lastWatermarks: number[];
   private readonly sink: StreamSink | undefined;
   private readonly lateRowSink: LateRowSink | undefined;
   private readonly badRecordSink: BadRecordSink | undefined;
@@ -155,24 +153,29 @@ export class RunningQuery {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
     this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id);
     this.shape = resultShape(plan);
-    this.stream = this.pipeline.source.node.stream;
-    this.tracker = new WatermarkTracker({
-      delayMs: this.pipeline.source.node.eventTime.watermarkDelayMs,
-      clock: options.clock,
-      ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-    });
+    const checkpoint = options.checkpoint;
+    this.readers = this.pipeline.sources.map(
+      (_, i) =>
+        new SourceReader(this.pipeline, i, {
+          store: options.store,
+          clock: options.clock,
+          ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+          ...(options.startPosition === undefined ? {} : { startPosition: options.startPosition }),
+          ...(checkpoint === undefined ? {} : { checkpoint: i === 0 ? checkpoint : (checkpoint.sources?.[i - 1] ?? { shards: {} }) }),
+        }),
+    );
+    this.lastWatermarks = this.readers.map(() => -Infinity);
+    this.stream = this.readers[0]!.stream;
     const sink = plan.sink;
     if (sink.kind === 'stream') {
-      if (sink.stream === this.stream) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
+      if (this.readers.some((r) => r.stream === sink.stream)) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
       this.sink = new StreamSink(options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys);
     }
-    options.store.describeStream(this.stream);
     if (plan.lateRows) this.lateRowSink = new LateRowSink(options.store, plan.lateRows.stream, this.stream);
     if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
     this.warnings = new DecodeWarnings(options.clock, options.warningIntervalMs);
     if (options.checkpoint?.operators) this.pipeline.restore(options.checkpoint.operators);
     for (const changes of options.checkpoint?.changes ?? []) this.pipeline.restoreChanges(changes);
-    for (const [id, cp] of Object.entries(options.checkpoint?.shards ?? {})) if (cp.done) this.done.add(id);
     this.startedAt = options.clock.now();
     this.lastCheckpointAt = this.startedAt;
   }
@@ -216,8 +219,9 @@ export class RunningQuery {
   status(): QueryStatus {
     const m = this.pipeline.metrics;
     let lag = 0;
-    for (const s of this.active.values()) lag = Math.max(lag, s.lagMs);
-    const wm = this.lastWatermark;
+    for (const r of this.readers) lag = Math.max(lag, r.lagMs);
+    const wm = Math.min(...this.lastWatermarks);
+    const several = this.readers.length > 1;
     return {
       ...this.info,
       status: this.state,
@@ -225,6 +229,7 @@ export class RunningQuery {
       columns: this.plan.columns,
       sink: this.plan.sink,
       stream: this.stream,
+      streams: this.readers.map((r) => r.stream),
       inputRecords: m.inputRecords,
       outputRows: m.outputRows,
       lateRows: m.lateRows,
@@ -233,12 +238,8 @@ export class RunningQuery {
       ...(m.lastBadRecord === undefined ? {} : { lastBadRecord: m.lastBadRecord }),
       watermark: Number.isFinite(wm) ? formatTimestamp(wm) : null,
       lagMs: lag,
-      shards: this.tracker.shardWatermarks().map((s) => ({
-        shardId: s.shardId,
-        watermark: Number.isFinite(s.watermark) ? formatTimestamp(s.watermark) : null,
-        idle: s.idle,
-        lagMs: this.active.get(s.shardId)?.lagMs ?? 0,
-      })),
+      shards: this.readers.flatMap((r) => r.shardStatuses().map((s) => (several ? { ...s, stream: r.stream } : s))),
+      stateEntries: this.pipeline.stateEntries(),
       result: this.shape,
       startedAt: this.startedAt,
     };
@@ -249,15 +250,9 @@ export class RunningQuery {
    * Pipeline.checkpointState), so each one taken must be saved, in order.
    */
   checkpoint(): QueryCheckpoint {
-    const shards: Record<string, ShardCheckpoint> = {};
-    // Finished shards that retention has since removed no longer need remembering.
-    for (const id of this.done) if (this.present.has(id)) shards[id] = { done: true };
-    for (const [id, s] of this.active) {
-      const after = s.cursor.lastSequenceNumber ?? s.startedAfter;
-      if (after !== undefined) shards[id] = { after };
-    }
+    const [first, ...others] = this.readers.map((r) => r.checkpoint());
     const state = this.pipeline.checkpointState();
-    return { shards, watermark: this.tracker.snapshot(), ...('changes' in state ? { changes: [state.changes] } : state) };
+    return { ...first!, ...(others.length > 0 ? { sources: others } : {}), ...('changes' in state ? { changes: [state.changes] } : state) };
   }
 
   /** Takes a checkpoint now and writes it in the background, unless the previous one is still being written. */
@@ -294,43 +289,25 @@ export class RunningQuery {
   private async run(): Promise<void> {
     const store = this.options.store;
     const unsubscribe = store.onStreamEvent((e) => {
-      if (e.streamName !== this.stream) return;
-      if (e.type === 'deleted') this.abortWith(`stream '${this.stream}' was deleted`);
+      const readers = this.readers.filter((r) => r.stream === e.streamName);
+      if (readers.length === 0) return;
+      if (e.type === 'deleted') this.abortWith(`stream '${e.streamName}' was deleted`);
       else if (e.type === 'resharded') {
-        this.rediscover = true;
+        for (const r of readers) r.rediscover = true;
         this.wakeUp?.();
       }
     });
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     try {
-      this.discover(true);
-      if (this.options.checkpoint?.watermark) this.tracker.restore(this.options.checkpoint.watermark);
+      for (const r of this.readers) r.start();
       while (!this.abort.signal.aborted) {
-        if (this.rediscover) {
-          this.rediscover = false;
-          this.discover();
-        }
         let read = 0;
         let finished = false;
-        for (const [shardId, shard] of this.active) {
-          const result = shard.cursor.read({ maxRecords: batchSize });
-          shard.lagMs = result.millisBehindLatest;
-          if (result.records.length > 0) {
-            const records = result.records;
-            read += records.length;
-            this.budget.start(() => `one batch of ${records.length.toLocaleString('en-US')} rows from stream ${this.stream}`);
-            this.tracker.observe(shardId, this.pipeline.ingest(records, shardId));
-            this.budget.finish();
-          }
-          if (result.endOfShard) {
-            shard.cursor.close();
-            this.active.delete(shardId);
-            this.done.add(shardId);
-            this.tracker.finishShard(shardId);
-            finished = true;
-          }
+        for (const r of this.readers) {
+          const step = r.step(batchSize, this.budget);
+          read += step.read;
+          finished ||= step.finished;
         }
-        if (finished) this.discover();
         if (read > 0 || finished) this.progress++;
         this.advanceWatermark();
         this.advanceTime();
@@ -341,10 +318,11 @@ export class RunningQuery {
         await this.nextTurn();
       }
     } catch (e) {
-      this.fail(isEddyError(e) && e.code === 'ResourceNotFoundException' && !this.streamExists() ? new EddyError('ResourceNotFoundException', `stream '${this.stream}' was deleted`) : e);
+      const gone = isEddyError(e) && e.code === 'ResourceNotFoundException' ? this.readers.find((r) => !this.streamExists(r.stream)) : undefined;
+      this.fail(gone ? new EddyError('ResourceNotFoundException', `stream '${gone.stream}' was deleted`) : e);
     } finally {
       unsubscribe();
-      for (const s of this.active.values()) s.cursor.close();
+      for (const r of this.readers) r.close();
       // A failed query stays listed, with its error, until it is deleted; its state is of no more use.
       if (this.state === 'failed') this.pipeline.close();
     }
@@ -355,18 +333,27 @@ export class RunningQuery {
     return scheduler ? scheduler.turn() : new Promise<void>((r) => setImmediate(r));
   }
 
-  private streamExists(): boolean {
-    return this.options.store.listStreams().some((s) => s.streamName === this.stream);
+  private streamExists(stream: string): boolean {
+    return this.options.store.listStreams().some((s) => s.streamName === stream);
   }
 
+  /**
+   * Passes each source's watermark on when it has advanced. A source whose shards have all gone idle
+   * does not hold a join back: it takes the watermark of the least advanced source still active (as
+   * an idle shard stops holding its own source back), when that is further.
+   */
   private advanceWatermark(): void {
-    const wm = this.tracker.current();
-    if (wm > this.lastWatermark) {
-      this.lastWatermark = wm;
-      this.budget.start(() => `one watermark step (to ${formatTimestamp(wm)}) of stream ${this.stream}`);
-      this.pipeline.advanceWatermark(wm);
+    const own = this.readers.map((r) => r.tracker.current());
+    let active = Infinity;
+    if (own.length > 1) this.readers.forEach((r, i) => !r.idle && (active = Math.min(active, own[i]!)));
+    this.readers.forEach((r, i) => {
+      const wm = Number.isFinite(active) ? Math.max(own[i]!, r.idle ? active : -Infinity) : own[i]!;
+      if (!(wm > this.lastWatermarks[i]!)) return;
+      this.lastWatermarks[i] = wm;
+      this.budget.start(() => `one watermark step (to ${formatTimestamp(wm)}) of stream ${r.stream}`);
+      this.pipeline.advanceWatermark(wm, i);
       this.budget.finish();
-    }
+    });
   }
 
   /** Lets operators emit what they held for this time (EMIT CHANGES EVERY). */
@@ -407,7 +394,7 @@ export class RunningQuery {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        ...[...this.active.values()].map((s) => s.cursor.waitForRecords(waits.signal).catch(() => undefined)),
+        ...this.readers.flatMap((r) => r.waits(waits.signal)),
         new Promise<void>((r) => {
           this.wakeUp = r;
           // Held changes that fall due wake the query too (the clock may be another than the timers').
@@ -424,54 +411,6 @@ export class RunningQuery {
     }
   }
 
-  /**
-   * Opens cursors on shards whose parents have been read to their end. Shards found when the query
-   * starts begin at the start position (or their checkpoint); shards that appear later (children of
-   * a reshard) are read from their beginning. A query starting at LATEST skips closed shards.
-   */
-  private discover(initial = false): void {
-    const description = this.options.store.describeStream(this.stream);
-    const present = new Set(description.shards.map((s) => s.shardId));
-    this.present = present;
-    const checkpoint = this.options.checkpoint?.shards ?? {};
-    const latest = (this.options.startPosition ?? 'TRIM_HORIZON') === 'LATEST';
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (const shard of description.shards) {
-        const id = shard.shardId;
-        if (this.active.has(id) || this.done.has(id)) continue;
-        const parents = parentsOf(shard);
-        const known = parents.filter((p) => present.has(p));
-        if (!known.every((p) => this.done.has(p))) continue;
-        const after = checkpoint[id]?.after;
-        const fromStart = !initial || parents.some((p) => this.done.has(p) && checkpoint[p]?.done === true);
-        if (initial && latest && after === undefined && !fromStart && shard.sequenceNumberRange.endingSequenceNumber !== undefined) {
-          this.done.add(id);
-          changed = true;
-          continue;
-        }
-        const cursor = this.open(id, after, fromStart);
-        this.active.set(id, { cursor, startedAfter: after, lagMs: 0 });
-        this.tracker.addShard(id, parents);
-      }
-    }
-  }
-
-  private open(shardId: string, after: string | undefined, fromStart: boolean): ShardCursor {
-    const store = this.options.store;
-    if (after !== undefined) {
-      try {
-        return store.openCursor(this.stream, shardId, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: after });
-      } catch (e) {
-        // The checkpointed record may have aged out of retention; read what is left.
-        if (!isEddyError(e) || e.fault !== 'user') throw e;
-      }
-    }
-    const start = fromStart ? 'TRIM_HORIZON' : (this.options.startPosition ?? 'TRIM_HORIZON');
-    return store.openCursor(this.stream, shardId, { type: start });
-  }
-
   private abortWith(message: string): void {
     this.fail(new EddyError('ResourceNotFoundException', message));
     this.abort.abort();
@@ -486,8 +425,4 @@ export class RunningQuery {
     this.options.results.fail(this.id, this.error);
     if (ownMaking && !(isEddyError(e) && e.fault === 'external')) this.options.onFailure?.(this.error);
   }
-}
-
-function parentsOf(shard: ShardDescription): string[] {
-  return [shard.parentShardId, shard.adjacentParentShardId].filter((p): p is string => p !== undefined);
 }

@@ -2,7 +2,7 @@
 // the credentials file. Kinesis and Firehose requests are the actions `kinesis:<Operation>` and
 // `firehose:<Operation>`; resources are `stream/<name>`, `deliverystream/<name>` and `query/<id>`.
 
-import { sourceStream, unreachable, type QueryPlan } from '../../engine/index.js';
+import { sourceStreams, unreachable, type QueryPlan } from '../../engine/index.js';
 import type { CompiledStatement } from '../../sql/index.js';
 
 export const EDDY_ACTIONS = {
@@ -55,12 +55,13 @@ export function statementActions(statement: CompiledStatement): { readonly actio
     case 'describe':
       return [{ action: EDDY_ACTIONS.describe, resource: `stream/${statement.name}` }];
     case 'explain':
-      return [{ action: EDDY_ACTIONS.describe, resource: `stream/${sourceStream(statement.plan)}` }];
+      return sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.describe, resource: `stream/${stream}` }));
     case 'query':
-      return [{ action: EDDY_ACTIONS.select, resource: `stream/${sourceStream(statement.plan)}` }, ...badRecordActions(statement.plan)];
+      // A join reads every stream it names: each needs the permission.
+      return [...sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })), ...badRecordActions(statement.plan)];
     case 'insert':
       return [
-        { action: EDDY_ACTIONS.select, resource: `stream/${sourceStream(statement.plan)}` },
+        ...sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.select, resource: `stream/${stream}` })),
         { action: EDDY_ACTIONS.insertInto, resource: `stream/${statement.target}` },
         ...badRecordActions(statement.plan),
       ];

@@ -28,7 +28,7 @@ export const resultShapeSchema = {
 
 export const queryStatusSchema = {
   type: 'object',
-  required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'shards', 'result', 'inputRecordsPerSecond', 'outputRowsPerSecond', 'startedAt'],
+  required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'streams', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'shards', 'stateEntries', 'result', 'inputRecordsPerSecond', 'outputRowsPerSecond', 'startedAt'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -38,6 +38,7 @@ export const queryStatusSchema = {
     columns,
     sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' }, partitionKeyColumn: { type: 'string' } } },
     stream: { type: 'string' },
+    streams: { type: 'array', items: { type: 'string' } },
     inputRecords: { type: 'integer' },
     outputRows: { type: 'integer' },
     lateRows: { type: 'integer' },
@@ -63,9 +64,10 @@ export const queryStatusSchema = {
       items: {
         type: 'object',
         required: ['shardId', 'watermark', 'idle', 'lagMs'],
-        properties: { shardId: { type: 'string' }, watermark: { type: ['string', 'null'] }, idle: { type: 'boolean' }, lagMs: { type: 'number' } },
+        properties: { shardId: { type: 'string' }, stream: { type: 'string' }, watermark: { type: ['string', 'null'] }, idle: { type: 'boolean' }, lagMs: { type: 'number' } },
       },
     },
+    stateEntries: { type: 'integer' },
     result: resultShapeSchema,
     inputRecordsPerSecond: { type: 'number' },
     outputRowsPerSecond: { type: 'number' },

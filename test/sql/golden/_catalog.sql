@@ -17,3 +17,7 @@ CREATE STREAM click_counts (user_id VARCHAR, window_start TIMESTAMP, clicks BIGI
 CREATE STREAM events (key VARCHAR, value DOUBLE, window VARCHAR, timestamp TIMESTAMP, date VARCHAR, stream INT);
 
 CREATE STREAM readings (sensor VARCHAR, reading DOUBLE, at TIMESTAMP) WITH (format = 'csv', 'csv.field-delimiter' = ';');
+
+-- A second stream with event time, to join with clicks.
+CREATE STREAM purchases (user_id VARCHAR, item VARCHAR, price DOUBLE, ts TIMESTAMP,
+  WATERMARK FOR ts AS ts - INTERVAL '10' SECOND) WITH (shards = 2);

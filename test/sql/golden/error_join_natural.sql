@@ -1,0 +1,1 @@
+SELECT * FROM clicks NATURAL JOIN purchases

@@ -1,0 +1,1 @@
+SELECT * FROM clicks JOIN purchases USING (user_id)
