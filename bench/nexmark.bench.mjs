@@ -56,6 +56,8 @@ try {
   await nexmark.writeToEveryShard(store, nexmark.closingEvents(generator, 1));
   const counts = Object.fromEntries(nexmark.NEXMARK_STREAMS.map((s) => [s, 0]));
   for (let n = 0; n < EVENTS; n++) counts[generator.kindOf(n)]++;
+  // With the closing event of each stream.
+  const records = nexmark.NEXMARK_STREAMS.map((s) => `${s}=${counts[s] + 1}`).join(',');
   await store.close();
   console.log(
     `${EVENTS.toLocaleString('en-US')} Nexmark events (seed ${SEED}, ${RATE.toLocaleString('en-US')} events/s of event time: ${(EVENTS / RATE).toFixed(1)} s), ` +
@@ -64,7 +66,7 @@ try {
   );
 
   const child = (args) => {
-    const run = spawnSync(process.execPath, ['--max-semi-space-size=32', join(here, 'nexmark', 'run-query.mjs'), '--data-dir', dataDir, ...args], {
+    const run = spawnSync(process.execPath, ['--max-semi-space-size=32', join(here, 'nexmark', 'run-query.mjs'), '--data-dir', dataDir, '--records', records, ...args], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     });
