@@ -80,7 +80,7 @@ const engineRanks: readonly (readonly string[])[] = [
   ['stream', 'leases'],
   ['batch'],
   ['expr'],
-  ['operators', 'catalog'],
+  ['operators', 'catalog', 'udf'],
   ['query', 'delivery', 'functions'],
   ['engine.ts'],
   ['index.ts'],

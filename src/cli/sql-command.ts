@@ -132,6 +132,10 @@ function describeResult(result: StatementResult): string {
   switch (result.kind) {
     case 'createStream':
     case 'dropStream':
+    case 'createView':
+    case 'dropView':
+    case 'createFunction':
+    case 'dropFunction':
       return `${result.message}\n`;
     case 'explain':
       return `${result.text}\n`;

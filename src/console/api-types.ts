@@ -107,7 +107,11 @@ export interface QueryStatus extends QuerySummary {
 export type StatementResult =
   | { readonly kind: 'createStream'; readonly sql: string; readonly stream: string; readonly action: string; readonly message: string }
   | { readonly kind: 'dropStream'; readonly sql: string; readonly stream: string; readonly dropped: boolean; readonly message: string }
-  | { readonly kind: 'showStreams' | 'showQueries' | 'describe'; readonly sql: string; readonly columns: readonly ColumnSchema[]; readonly rows: readonly Record<string, unknown>[] }
+  | { readonly kind: 'createView'; readonly sql: string; readonly view: string; readonly action: string; readonly message: string }
+  | { readonly kind: 'dropView'; readonly sql: string; readonly view: string; readonly dropped: boolean; readonly message: string }
+  | { readonly kind: 'createFunction'; readonly sql: string; readonly function: string; readonly action: string; readonly message: string }
+  | { readonly kind: 'dropFunction'; readonly sql: string; readonly function: string; readonly dropped: boolean; readonly message: string }
+  | { readonly kind: 'showStreams' | 'showQueries' | 'showViews' | 'showFunctions' | 'describe'; readonly sql: string; readonly columns: readonly ColumnSchema[]; readonly rows: readonly Record<string, unknown>[] }
   | { readonly kind: 'explain'; readonly sql: string; readonly text: string }
   | { readonly kind: 'query' | 'insert'; readonly sql: string; readonly query: QuerySummary };
 

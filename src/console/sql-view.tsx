@@ -131,6 +131,10 @@ function StatementResultBody({ result }: { readonly result: StatementResult }) {
   switch (result.kind) {
     case 'createStream':
     case 'dropStream':
+    case 'createView':
+    case 'dropView':
+    case 'createFunction':
+    case 'dropFunction':
       return <p class="ok">{result.message}</p>;
     case 'explain':
       return <pre class="explain">{result.text}</pre>;
@@ -146,6 +150,8 @@ function StatementResultBody({ result }: { readonly result: StatementResult }) {
       );
     case 'showStreams':
     case 'showQueries':
+    case 'showViews':
+    case 'showFunctions':
     case 'describe':
       return (
         <table class="grid">

@@ -11,6 +11,10 @@ import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
 import type { OnDemandScalingOptions, ShardLimits, StreamStore } from './stream/stream-store.js';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { UserFunctions } from './udf/user-functions.js';
+import { EddyError } from './errors.js';
 
 export interface EngineOptions {
   /** Where streams, the catalog and delivery state live; omitted means everything is in memory. */
@@ -36,6 +40,11 @@ export interface EngineOptions {
   readonly deliveryRetry?: RetryPolicy;
   /** Functions on streams: the operator's handler directory and the limits of each invocation. */
   readonly functions?: Pick<FunctionManagerOptions, 'functionsDir' | 'memoryMb' | 'timeoutMs' | 'concurrency' | 'retry'>;
+  /**
+   * The directory user functions (CREATE FUNCTION … AS 'module.js') are loaded from, and only from;
+   * without it, CREATE FUNCTION is refused.
+   */
+  readonly udfDir?: string;
   readonly queries?: {
     /** A shard without records for this long stops holding the watermark back. */
     readonly idleTimeoutMs?: number;
@@ -66,6 +75,8 @@ export interface Engine {
   readonly functions: FunctionManager;
   /** Consumer-group leases and checkpoints (the KCL's lease table, kept by Eddy). */
   readonly leases: LeaseTable;
+  /** The directory of user functions; absent unless the engine was given one. */
+  readonly userFunctions: UserFunctions | undefined;
   readonly clock: Clock;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
@@ -131,11 +142,13 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     });
     closers.push(() => functions.close());
 
+    const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
     const queries = new QueryManager({
       store,
       catalog,
       clock,
+      ...(userFunctions === undefined ? {} : { userFunctions }),
       ...(q.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: q.idleTimeoutMs }),
       ...(q.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: q.checkpointIntervalMs }),
       ...(q.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: q.idleCheckIntervalMs }),
@@ -156,6 +169,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       delivery,
       functions,
       leases,
+      userFunctions,
       clock,
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),
@@ -188,4 +202,17 @@ async function dropOrphanSchemas(catalog: Catalog, store: StreamStore): Promise<
   for (const name of catalog.streamNames()) {
     if (!existing.has(name) && !name.startsWith(INTERNAL_STREAM_PREFIX)) await catalog.dropStream(name);
   }
+}
+
+/** The directory of user functions, which must exist; TypeScript modules work when `typescript` is installed. */
+async function openUserFunctions(dir: string): Promise<UserFunctions> {
+  const found = await stat(dir).catch(() => undefined);
+  if (!found?.isDirectory()) throw new EddyError('InvalidArgumentException', `User function directory ${dir} is not a directory.`);
+  let typescript: string | undefined;
+  try {
+    typescript = createRequire(import.meta.url).resolve('typescript/package.json');
+  } catch {
+    typescript = undefined;
+  }
+  return new UserFunctions({ dir, ...(typescript === undefined ? {} : { typescript }) });
 }

@@ -74,6 +74,9 @@ export type { BadRecord } from './query/pipeline.js';
 export type { BadRecordEntry } from './query/bad-record-sink.js';
 export type { DecodeWarning } from './query/decode-warnings.js';
 export { resultShape } from './query/result-shape.js';
+// How a changelog's rows carry their kind (`_op`), for programs that read results.
+export { ROW_KIND_COLUMN, ROW_KINDS } from './plan/changelog.js';
+export type { ChangelogMode, RowKind } from './plan/changelog.js';
 export type { ResultShape } from './query/result-shape.js';
 export { ResultHub, DEFAULT_MAX_QUEUED_ROWS } from './query/result-hub.js';
 export type { ResultListener, SubscribeOptions, Subscription } from './query/result-hub.js';
@@ -100,4 +103,12 @@ export { FunctionManager, parseCreateRequest, parseUpdateRequest, parseFunctionN
 export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, MappingShardPosition, MappingState, MappingStats, MappingView, StartingPosition, UpdateMappingRequest } from './functions/index.js';
 export { SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
+export type { UserFunctionSchema } from './plan/user-function.js';
 export type { QueryPlan } from './plan/plan.js';
+// Built-in functions: sql/ checks literal patterns, formats and paths with the engine's own readers.
+export { compileRe2 } from './expr/regex-pattern.js';
+export { compileJavaDatePattern } from './expr/java-date-pattern.js';
+export { compileDateParser } from './expr/java-date-parse.js';
+export { parseJsonPath } from './expr/json-kernels.js';
+export { MAX_STRING_LENGTH } from './expr/kernel.js';
+export { modulePathProblem } from './udf/user-functions.js';

@@ -7,7 +7,7 @@
 // grouping.ts, expression typing in expression-typer.ts (with the type rules of typing.ts).
 
 import { unreachable } from '../engine/errors.js';
-import type { Expr, NamedExpr, StreamSchema } from '../engine/plan/index.js';
+import type { Expr, NamedExpr, StreamSchema, ViewSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
@@ -17,14 +17,20 @@ import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-p
 import { Scope, type Relation, type ScopeColumn } from './scope.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
-import { lit, TypeRules } from './typing.js';
+import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
+import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
+import { OverAnalyzer, type RankLimit } from './over-windows.js';
 
-/** How a FROM item is read: whether window tables give rows (not aggregated), and the WHERE parts a FROM list's joins may take. */
+/**
+ * How a FROM item is read: whether window tables give rows (not aggregated), the WHERE parts a FROM
+ * list's joins may take, and what an enclosing WHERE says of a rank a subquery computes (`rn <= 3`).
+ */
 interface FromOptions {
   readonly windowRows: boolean;
   readonly pending: PendingConjuncts;
+  readonly rankLimit?: RankLimit | undefined;
 }
 
 export class Analyzer {
@@ -34,18 +40,22 @@ export class Analyzer {
   private readonly windows: WindowAnalyzer;
   private readonly grouping: GroupingAnalyzer;
   private readonly joins: JoinAnalyzer;
+  private readonly over: OverAnalyzer;
 
   constructor(
-    catalog: SqlCatalog,
+    private readonly catalog: SqlCatalog,
     private readonly sql: string,
+    /** How many views deep this query is, read from a query that names one (0 for the statement's own). */
+    private readonly viewDepth = 0,
   ) {
     const fail = (code: SqlErrorCode, message: string, span: SourceSpan): never => this.fail(code, message, span);
     this.rules = new TypeRules(fail);
     this.scope = new Scope(catalog, fail);
-    this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping));
+    this.typer = new ExpressionTyper(this.scope, this.rules, (e, ctx, grouping) => this.grouping.grouped(e, ctx, grouping), (name) => catalog.userFunction?.(name));
     this.windows = new WindowAnalyzer(this.scope, this.typer, fail);
     this.grouping = new GroupingAnalyzer(this.scope, this.typer, this.windows, fail);
     this.joins = new JoinAnalyzer(this.typer, this.rules, fail);
+    this.over = new OverAnalyzer({ scope: this.scope, typer: this.typer, rules: this.rules, windows: this.windows, fail });
   }
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
@@ -66,18 +76,35 @@ export class Analyzer {
     return { select, source: relation.source, sources: relation.sources };
   }
 
-  /** Analyzes a SELECT block; returns it with the relation it produces for an enclosing query. */
-  private query(query: Query, allowDuplicateNames = false): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+  /** A computed column's expression over the stream's other columns (see computed-columns.ts). */
+  typeComputedColumn(stream: StreamSchema, computed: ReadonlySet<string>, e: Expression): Typed {
+    const scan = this.scope.scan(stream);
+    const scope = this.scope.streamScope(stream, scan, [stream.name]).filter((c) => !computed.has(c.name));
+    return this.typer.expr(e, { relation: { input: scan, scope, label: stream.name, source: stream, sources: [stream] }, clause: 'a computed column' });
+  }
+
+  /** A view's SELECT as a relation for the query that reads it (see views.ts). */
+  analyzeView(query: Query): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    return this.query(query);
+  }
+
+  /**
+   * Analyzes a SELECT block; returns it with the relation it produces for an enclosing query.
+   * `rankLimit` is what the enclosing query's WHERE says of a rank this block computes (`rn <= 3`).
+   */
+  private query(query: Query, allowDuplicateNames = false, rankLimit?: RankLimit): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    // A filter on the rank of a subquery (`WHERE rn <= 3`) is the subquery's Top-N, not a filter here.
+    const ranked = this.over.outerRankFilter(query);
     // A FROM list's joins take their conditions from WHERE; what they leave stays WHERE's.
-    const pending: PendingConjuncts = { conjuncts: query.where && query.from.kind === 'join' ? splitAnd(query.where) : [], used: new Set() };
+    const pending: PendingConjuncts = { conjuncts: ranked.where && query.from.kind === 'join' ? splitAnd(ranked.where) : [], used: new Set() };
     const windowRows = !(
       query.groupBy.length > 0 ||
       query.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) ||
       (query.having !== undefined && containsAggregate(query.having))
     );
-    const relation = this.from(query.from, { windowRows, pending });
+    const relation = this.from(query.from, { windowRows, pending, rankLimit: ranked.limit });
     const input: ExprContext = { relation, clause: 'WHERE' };
-    const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : query.where;
+    const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where;
 
     let where: Expr | undefined;
     if (whereAst) {
@@ -106,14 +133,25 @@ export class Analyzer {
     if (aggregated && revisesRows(relation.input)) {
       this.fail(
         'InvalidGrouping',
-        `An aggregate cannot read ${relation.label}: it is the changing result of a GROUP BY without a window, and each change would count as one more row`,
+        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and each change would count as one more row`,
         query.groupBy[0]?.span ?? query.from.span,
       );
     }
     if (aggregated) {
       ({ grouping, window } = this.grouping.groupBy(query, relation, items));
     }
-    const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}) };
+    const over = this.over.begin(query, relation, items, rankLimit);
+    if (over && aggregated) {
+      this.fail('InvalidWindow', 'OVER windows in a SELECT with GROUP BY or aggregates are not supported; aggregate in a subquery and apply OVER in the query around it', over.first.span);
+    }
+    if (over && revisesRows(relation.input)) {
+      this.fail(
+        'InvalidWindow',
+        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication), and OVER windows need rows that are never revised`,
+        over.first.span,
+      );
+    }
+    const outer: ExprContext = { relation, clause: 'SELECT', ...(grouping ? { grouping } : {}), ...(over ? { over: (e, ctx) => over.column(e, ctx) } : {}) };
 
     const select: NamedExpr[] = [];
     const columns: ScopeColumn[] = [];
@@ -132,6 +170,9 @@ export class Analyzer {
       seen.set(name, item.span);
       select.push({ name, expr: ir });
       const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
+      // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
+      const windowOf: ScopeColumn['windowOf'] =
+        grouping?.offset === 2 && window && ir.kind === 'column' && ir.index < 2 ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec } : passedThrough?.windowOf;
       columns.push({
         name,
         qualifiers: [],
@@ -139,7 +180,7 @@ export class Analyzer {
         index: position,
         hidden: false,
         ...(passedThrough?.timeAttr ? { timeAttr: passedThrough.timeAttr } : {}),
-        ...(passedThrough?.windowOf ? { windowOf: passedThrough.windowOf } : {}),
+        ...(windowOf ? { windowOf } : {}),
       });
     });
 
@@ -161,6 +202,7 @@ export class Analyzer {
       ...(where ? { where } : {}),
       ...(aggregate ? { aggregate } : {}),
       ...(having ? { having } : {}),
+      ...(over ? { over: over.finish() } : {}),
       select,
     };
     return { select: logical, relation, columns };
@@ -169,7 +211,14 @@ export class Analyzer {
   private from(from: FromItem, options: FromOptions): Relation {
     switch (from.kind) {
       case 'stream': {
-        const stream = this.scope.resolveStream(from.name);
+        const table = this.scope.resolveTable(from.name);
+        if ('view' in table) {
+          if (from.asOf) {
+            this.fail('InvalidStatement', `FOR SYSTEM_TIME AS OF reads a version of a table, but '${table.view.name}' is a view; join it with ON and a time bound instead`, from.asOf.span);
+          }
+          return this.viewRelation(table.view, from.name, from.alias);
+        }
+        const stream = table.stream;
         if (from.asOf) {
           this.fail('InvalidStatement', `FOR SYSTEM_TIME AS OF reads a version of a table, but '${stream.name}' is a stream; join it with ON and a time bound instead`, from.asOf.span);
         }
@@ -180,7 +229,7 @@ export class Analyzer {
       case 'subquery': {
         const misplaced = from.query.options?.[0];
         if (misplaced) this.fail('InvalidOption', `Query options such as '${misplaced.key}' go after the outermost SELECT, not inside a subquery`, misplaced.span);
-        const inner = this.query(from.query);
+        const inner = this.query(from.query, false, options.rankLimit);
         const qualifiers = from.alias ? [from.alias.text] : [];
         return {
           input: { kind: 'select', select: inner.select },
@@ -193,11 +242,11 @@ export class Analyzer {
       case 'join':
         return this.joins.join(from, (side) => this.from(side, { windowRows: true, pending: options.pending }), options.pending);
       case 'windowTable': {
-        const stream = this.scope.resolveStream(from.stream);
-        const scan = this.scope.scan(stream);
-        const qualifiers = [stream.name, ...(from.alias ? [from.alias.text] : [])];
-        const scope = this.scope.streamScope(stream, scan, qualifiers);
-        const base: Relation = { input: scan, scope, label: stream.name, source: stream, sources: [stream] };
+        const table = this.scope.resolveTable(from.stream);
+        const name = 'view' in table ? table.view.name : table.stream.name;
+        const qualifiers = [name, ...(from.alias ? [from.alias.text] : [])];
+        const base: Relation = 'view' in table ? this.viewRelation(table.view, from.stream, from.alias) : this.streamRelation(table.stream, qualifiers);
+        const scope = base.scope;
         const timeRef: Expression = { kind: 'columnRef', name: from.timeColumn, span: from.timeColumn.span };
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
@@ -212,7 +261,7 @@ export class Analyzer {
             hidden: false,
             windowOf: { bound, spec },
           }));
-          return { ...base, input: { kind: 'windowTable', input: scan, spec, timeColumn }, scope: [...scope, ...bounds] };
+          return { ...base, input: { kind: 'windowTable', input: base.input, spec, timeColumn }, scope: [...scope, ...bounds] };
         }
         const windowColumns: ScopeColumn[] = (['start', 'end'] as const).map((which) => ({
           name: `window_${which}`,
@@ -227,5 +276,34 @@ export class Analyzer {
       default:
         return unreachable(from, 'FROM item');
     }
+  }
+
+  private streamRelation(stream: StreamSchema, qualifiers: readonly string[]): Relation {
+    const scan = this.scope.scan(stream);
+    return { input: scan, scope: this.scope.streamScope(stream, scan, qualifiers), label: stream.name, source: stream, sources: [stream] };
+  }
+
+  /** A view read as a subquery: its SELECT compiled here, its columns under its name (and alias). */
+  private viewRelation(view: ViewSchema, ref: Name, alias: Name | undefined): Relation {
+    if (this.viewDepth >= MAX_VIEW_DEPTH) {
+      this.fail('LimitExceeded', `View '${view.name}' is read through more than ${MAX_VIEW_DEPTH} views`, ref.span);
+    }
+    let inner: ReturnType<Analyzer['analyzeView']>;
+    try {
+      inner = new Analyzer(this.catalog, view.query, this.viewDepth + 1).analyzeView(viewQuery(view));
+    } catch (e) {
+      if (e instanceof SqlError) this.fail('InvalidStatement', `View '${view.name}' no longer compiles: ${e.message}`, ref.span);
+      throw e;
+    }
+    const changed = columnsChanged(view, inner.columns);
+    if (changed !== undefined) this.fail('InvalidStatement', changed, ref.span);
+    const qualifiers = [view.name, ...(alias ? [alias.text] : [])];
+    return {
+      input: { kind: 'select', select: inner.select },
+      scope: inner.columns.map((c, i) => ({ ...c, name: view.columns[i]!.name, qualifiers })),
+      label: view.name,
+      source: inner.relation.source,
+      sources: inner.relation.sources,
+    };
   }
 }

@@ -59,7 +59,54 @@ export type Expression =
   /** FLOOR(ts TO unit), CEIL(ts TO unit) */
   | { readonly kind: 'floorTime'; readonly ceil: boolean; readonly unit: TimeUnit; readonly operand: Expression; readonly span: SourceSpan }
   | { readonly kind: 'trim'; readonly side: 'BOTH' | 'LEADING' | 'TRAILING'; readonly characters?: Expression; readonly operand: Expression; readonly span: SourceSpan }
-  | { readonly kind: 'currentTimestamp'; readonly span: SourceSpan };
+  | { readonly kind: 'currentTimestamp'; readonly span: SourceSpan }
+  | OverExpression;
+
+/** `SUM(x) OVER (…)`, `ROW_NUMBER() OVER w`: a call computed over a window of rows (see over-windows.ts). */
+export interface OverExpression {
+  readonly kind: 'over';
+  readonly call: Extract<Expression, { readonly kind: 'call' }>;
+  /** The window written inline, or the name of one in the query's WINDOW clause. */
+  readonly window: WindowSpecification | Name;
+  readonly span: SourceSpan;
+}
+
+/** `PARTITION BY … ORDER BY … frame`, inside OVER (…) or WINDOW w AS (…). */
+export interface WindowSpecification {
+  readonly kind: 'windowSpecification';
+  readonly partitionBy: readonly Expression[];
+  readonly orderBy: readonly OrderItem[];
+  readonly frame?: WindowFrame;
+  readonly span: SourceSpan;
+}
+
+export interface OrderItem {
+  readonly expr: Expression;
+  readonly descending: boolean;
+  /** NULLS FIRST / NULLS LAST as written; absent when not written. */
+  readonly nullsFirst?: boolean;
+  readonly span: SourceSpan;
+}
+
+/** `ROWS BETWEEN 5 PRECEDING AND CURRENT ROW`; `end` is absent for the short form (`ROWS 5 PRECEDING`). */
+export interface WindowFrame {
+  readonly unit: 'ROWS' | 'RANGE';
+  readonly start: FrameBound;
+  readonly end?: FrameBound;
+  readonly span: SourceSpan;
+}
+
+export type FrameBound =
+  | { readonly kind: 'unboundedPreceding' | 'unboundedFollowing' | 'currentRow'; readonly span: SourceSpan }
+  /** `5 PRECEDING`, `INTERVAL '10' MINUTE PRECEDING`. */
+  | { readonly kind: 'preceding' | 'following'; readonly offset: Expression; readonly span: SourceSpan };
+
+/** `WINDOW w AS (PARTITION BY … ORDER BY …)`. */
+export interface NamedWindow {
+  readonly name: Name;
+  readonly spec: WindowSpecification;
+  readonly span: SourceSpan;
+}
 
 export interface TypeName {
   readonly type: DataType;
@@ -116,6 +163,10 @@ export interface Query {
   readonly where?: Expression;
   readonly groupBy: readonly Expression[];
   readonly having?: Expression;
+  /** The WINDOW clause: windows OVER names. */
+  readonly windows?: readonly NamedWindow[];
+  /** QUALIFY: a filter on the query's OVER results, as a filter in an enclosing query would be. */
+  readonly qualify?: Expression;
   /** EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY …]: when results go out (emit-clause.ts). */
   readonly emit?: EmitClause;
   /** `… WITH (bad_records = 'x', allowed_lateness = '1 minute')` after the query: how the query runs, not what it computes. */
@@ -132,6 +183,13 @@ export interface ColumnDefinition {
   readonly type: TypeName;
   /** PATH '$.payload.user.id' as written. */
   readonly path?: { readonly text: string; readonly span: SourceSpan };
+  readonly span: SourceSpan;
+}
+
+/** `name AS expression` in CREATE STREAM: a column computed from the others. */
+export interface ComputedColumnDefinition {
+  readonly name: Name;
+  readonly computed: Expression;
   readonly span: SourceSpan;
 }
 
@@ -154,7 +212,7 @@ export type Statement =
       readonly kind: 'createStream';
       readonly name: Name;
       readonly ifNotExists: boolean;
-      readonly columns: readonly ColumnDefinition[];
+      readonly columns: readonly (ColumnDefinition | ComputedColumnDefinition)[];
       readonly watermark?: WatermarkDefinition;
       readonly options: readonly OptionEntry[];
       /** CREATE STREAM x AS SELECT … */
@@ -162,6 +220,33 @@ export type Statement =
       readonly span: SourceSpan;
     }
   | { readonly kind: 'dropStream'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | {
+      readonly kind: 'createView';
+      readonly name: Name;
+      /** TEMPORARY: kept until the server stops, not persisted. */
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      /** CREATE VIEW v (a, b) AS …: names for the query's columns. */
+      readonly columns?: readonly Name[];
+      readonly query: Query;
+      readonly span: SourceSpan;
+    }
+  | { readonly kind: 'dropView'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  | { readonly kind: 'showViews'; readonly span: SourceSpan }
+  | {
+      readonly kind: 'createFunction';
+      readonly name: Name;
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      /** AS 'module.js': the module, relative to the directory of user functions. */
+      readonly module: { readonly text: string; readonly span: SourceSpan };
+      readonly language?: Name;
+      readonly returns: TypeName;
+      readonly span: SourceSpan;
+    }
+  | { readonly kind: 'dropFunction'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  /** SHOW FUNCTIONS (built-in and user functions) or SHOW USER FUNCTIONS. */
+  | { readonly kind: 'showFunctions'; readonly user: boolean; readonly span: SourceSpan }
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }

@@ -1,5 +1,6 @@
-// Which relations are changelogs (plan/changelog.ts): the result of a GROUP BY without a window, read
-// through any subqueries that filter or project it. An aggregate over one would count each -U as one more
+// Which relations are changelogs (plan/changelog.ts): the result of a GROUP BY without a window, of a
+// continuously updated Top-N or of keep-last deduplication, read through any subqueries that filter or
+// project it. An aggregate over one would count each -U as one more
 // row, so the analyzer refuses it where the aggregate is written.
 
 import type { LogicalInput } from './logical-plan.js';
@@ -17,6 +18,8 @@ export function revisesRows(input: LogicalInput): boolean {
     case 'select':
       break;
   }
+  const over = input.select.over;
+  if (over) return (over.kind === 'topN' && over.windowEndColumn === undefined) || (over.kind === 'deduplicate' && over.keep === 'last');
   const aggregate = input.select.aggregate;
   if (aggregate) return aggregate.window === undefined;
   return revisesRows(input.select.input);

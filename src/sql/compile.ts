@@ -1,14 +1,22 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
 import { unreachable } from '../engine/errors.js';
-import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type Expr, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
-import type { Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import type { ColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import { isComputed, typeComputedColumns } from './computed-columns.js';
 import { ScriptCatalog } from './sql-catalog.js';
 import { closest } from './did-you-mean.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
+import { compileCreateView, compileDropView } from './views.js';
+import { compileCreateFunction, compileDropFunction } from './user-functions.js';
+import { SCALAR_FUNCTIONS } from './scalar-calls.js';
+import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
+
+/** Every name SQL gives a function of its own, which no user function may take. */
+const BUILTIN_NAMES: readonly string[] = [...new Set([...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP', 'DESCRIPTOR', 'CAST', 'TRIM', 'EXTRACT'])].sort();
 import { nameMatches } from './scope.js';
 import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
 import { QueryOptions } from './query-options.js';
@@ -59,6 +67,18 @@ export class StatementCompiler {
         this.catalog.drop(name);
         return [{ kind: 'dropStream', name, ifExists: statement.ifExists, ...text }];
       }
+      case 'createView':
+        return [{ ...compileCreateView(statement, this.catalog, analyzer, this.sql, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'dropView':
+        return [{ ...compileDropView(statement, this.catalog, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'showViews':
+        return [{ kind: 'showViews', ...text }];
+      case 'createFunction':
+        return [{ ...compileCreateFunction(statement, this.catalog, BUILTIN_NAMES, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'dropFunction':
+        return [{ ...compileDropFunction(statement, this.catalog, (c, m, s) => this.fail(c, m, s)), ...text }];
+      case 'showFunctions':
+        return [{ kind: 'showFunctions', user: statement.user, builtins: BUILTIN_NAMES, ...text }];
       case 'showStreams':
         return [{ kind: 'showStreams', ...text }];
       case 'showQueries':
@@ -111,7 +131,10 @@ export class StatementCompiler {
     if (target.format.kind !== 'json') {
       this.fail('InvalidStatement', `INSERT INTO writes JSON records, but '${target.name}' has format ${target.format.kind}`, targetName.span);
     }
-    const filled = listed ? this.listedColumns(target, listed) : target.columns;
+    // Computed columns are not written: records hold the others, from which they are computed.
+    const computedAt = new Set((target.computed ?? []).map((c) => c.column));
+    const writable = target.columns.filter((_c, i) => !computedAt.has(i));
+    const filled = listed ? this.listedColumns({ ...target, columns: writable }, listed) : writable;
     const select = analyzed.select.select;
     if (select.length !== filled.length) {
       this.fail(
@@ -121,7 +144,7 @@ export class StatementCompiler {
         query.span,
       );
     }
-    const exprs = target.columns.map((column) => {
+    const exprs = writable.map((column) => {
       const i = filled.indexOf(column);
       if (i < 0) return { name: column.name, expr: { kind: 'literal' as const, value: null, type: column.type } };
       const span = this.itemSpan(query, i) ?? query.span;
@@ -166,6 +189,7 @@ export class StatementCompiler {
     if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
       this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
     }
+    if (this.catalog.view(name)) this.fail('InvalidStatement', `'${name}' names a view; a stream needs a name of its own`, statement.name.span);
     if (!statement.ifNotExists && this.catalog.stream(name)) {
       this.fail('StreamExists', `Stream '${name}' already has a schema; DROP STREAM it first, or write CREATE STREAM IF NOT EXISTS`, statement.name.span);
     }
@@ -175,7 +199,7 @@ export class StatementCompiler {
     if (!inferred && statement.columns.length === 0) {
       this.fail('InvalidStatement', `CREATE STREAM ${name} needs at least one column: CREATE STREAM ${name} (id VARCHAR, ts TIMESTAMP)`, statement.name.span);
     }
-    const columns: ColumnSchema[] = inferred ? [...inferred] : statement.columns.map((c) => ({ name: c.name.text, type: c.type.type }));
+    let columns: ColumnSchema[] = inferred ? [...inferred] : statement.columns.map((c) => ({ name: c.name.text, type: isComputed(c) ? 'VARCHAR' : c.type.type }));
     const seen = new Map<string, string>();
     statement.columns.forEach((c) => {
       const lower = c.name.text.toLowerCase();
@@ -194,6 +218,10 @@ export class StatementCompiler {
       }
     }
 
+    let computed: ComputedColumn[] = [];
+    if (statement.columns.some(isComputed)) {
+      ({ columns, computed } = typeComputedColumns(name, statement.columns, columns, new Analyzer(this.catalog, this.sql), this.sql, (c, m, s) => this.fail(c, m, s)));
+    }
     const options = this.options(statement.options);
     const format: RecordFormat = this.format(statement, options);
     let watermark: CreateStreamStatement['watermark'];
@@ -207,9 +235,12 @@ export class StatementCompiler {
       if (column.type !== 'TIMESTAMP') {
         this.fail('TypeMismatch', `WATERMARK FOR needs a TIMESTAMP column, but '${column.name}' is ${column.type}`, wm.column.span);
       }
+      if (computed.some((c) => c.proctime && columns[c.column] === column)) {
+        this.fail('InvalidStatement', `'${column.name}' is PROCTIME(), processing time: windows over it close by the clock, and a WATERMARK is for event time`, wm.column.span);
+      }
       watermark = { column: column.name, delayMs: this.watermarkDelay(wm.expr, column.name) };
     }
-    const schema: StreamSchema = { name, columns, format, ...(watermark ? { watermark } : {}) };
+    const schema: StreamSchema = { name, columns, format, ...(watermark ? { watermark } : {}), ...(computed.length > 0 ? { computed } : {}) };
     return {
       kind: 'createStream',
       name,
@@ -278,8 +309,13 @@ export class StatementCompiler {
       this.fail('InvalidOption', `${options.delimiter.entry.key} only applies to format = 'csv'`, options.delimiter.entry.span);
     }
     // Built from entries, so a column named __proto__ becomes a key like any other.
+    // CSV fields count only the columns records hold: with computed columns among them, each field is mapped.
+    const physical = statement.columns.filter((c): c is ColumnDefinition => !isComputed(c));
+    const positional = kind === 'csv' && physical.length < statement.columns.length;
     const mappings: Record<string, readonly string[] | number> = Object.fromEntries(
-      statement.columns.flatMap((c) => (c.path ? [[c.name.text, kind === 'json' ? this.jsonPath(c.path.text, c.path.span) : this.csvField(c.path.text, c.path.span)]] : [])),
+      physical.flatMap((c, field) =>
+        c.path ? [[c.name.text, kind === 'json' ? this.jsonPath(c.path.text, c.path.span) : this.csvField(c.path.text, c.path.span)]] : positional ? [[c.name.text, field]] : [],
+      ),
     );
     return {
       kind,

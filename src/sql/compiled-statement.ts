@@ -1,7 +1,7 @@
 // What compileSql returns: one plain, JSON-serialisable object per statement, each with its own SQL
 // text so the catalog can persist it.
 
-import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema } from '../engine/plan/index.js';
+import type { ColumnSchema, QueryPlan, RecordFormat, StreamSchema, UserFunctionSchema, ViewSchema } from '../engine/plan/index.js';
 import type { SourceSpan } from './sql-error.js';
 
 interface StatementText {
@@ -31,6 +31,45 @@ export interface DropStreamStatement extends StatementText {
   readonly kind: 'dropStream';
   readonly name: string;
   readonly ifExists: boolean;
+}
+
+/** CREATE [TEMPORARY] VIEW: `view` is what the catalog keeps (not persisted when temporary). */
+export interface CreateViewStatement extends StatementText {
+  readonly kind: 'createView';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly view: ViewSchema;
+}
+
+export interface DropViewStatement extends StatementText {
+  readonly kind: 'dropView';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+export interface ShowViewsStatement extends StatementText {
+  readonly kind: 'showViews';
+}
+
+/** CREATE FUNCTION: `fn` is what the catalog keeps once the engine has loaded the module and found the function. */
+export interface CreateFunctionStatement extends StatementText {
+  readonly kind: 'createFunction';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly fn: UserFunctionSchema;
+}
+
+export interface DropFunctionStatement extends StatementText {
+  readonly kind: 'dropFunction';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+/** SHOW [USER] FUNCTIONS: the built-in names come from the compiler, the user functions from the catalog. */
+export interface ShowFunctionsStatement extends StatementText {
+  readonly kind: 'showFunctions';
+  readonly user: boolean;
+  readonly builtins: readonly string[];
 }
 
 export interface ShowStreamsStatement extends StatementText {
@@ -72,6 +111,12 @@ export interface InsertStatement extends StatementText {
 export type CompiledStatement =
   | CreateStreamStatement
   | DropStreamStatement
+  | CreateViewStatement
+  | DropViewStatement
+  | ShowViewsStatement
+  | CreateFunctionStatement
+  | DropFunctionStatement
+  | ShowFunctionsStatement
   | ShowStreamsStatement
   | ShowQueriesStatement
   | DescribeStatement

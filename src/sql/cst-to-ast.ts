@@ -8,12 +8,16 @@ import type { DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
+  ComputedColumnDefinition,
   EmitClause,
   Expression,
   FromItem,
+  FrameBound,
   InsertStatementNode,
   Name,
+  NamedWindow,
   OptionEntry,
+  OrderItem,
   Query,
   SelectStatementNode,
   SelectItem,
@@ -21,6 +25,8 @@ import type {
   TimeUnit,
   TypeName,
   WatermarkDefinition,
+  WindowFrame,
+  WindowSpecification,
 } from './ast.js';
 import { closest } from './did-you-mean.js';
 import { emitClause } from './emit-clause.js';
@@ -166,9 +172,9 @@ class AstBuilder extends BaseVisitor {
   }
 
   createStream(ctx: Ctx): Statement {
-    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | WatermarkDefinition);
-    const columns = elements.filter((e): e is ColumnDefinition => 'type' in e);
-    const watermarks = elements.filter((e): e is WatermarkDefinition => !('type' in e));
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition);
+    const columns = elements.filter((e): e is ColumnDefinition | ComputedColumnDefinition => 'name' in e);
+    const watermarks = elements.filter((e): e is WatermarkDefinition => 'column' in e);
     if (watermarks.length > 1) this.fail('A stream has at most one WATERMARK', watermarks[1]!.span);
     const withNode = node(ctx, 'withOptions');
     const queryNode = node(ctx, 'query');
@@ -187,8 +193,14 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  tableElement(ctx: Ctx): ColumnDefinition | WatermarkDefinition {
-    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'columnDefinition'))!);
+  tableElement(ctx: Ctx): ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition {
+    return this.visit((node(ctx, 'watermarkDefinition') ?? node(ctx, 'computedColumn') ?? node(ctx, 'columnDefinition'))!);
+  }
+
+  computedColumn(ctx: Ctx): ComputedColumnDefinition {
+    const name = this.name(node(ctx, 'identifier')!);
+    const computed = this.expr(node(ctx, 'expression')!);
+    return { name, computed, span: joinSpans(name.span, computed.span) };
   }
 
   watermarkDefinition(ctx: Ctx): WatermarkDefinition {
@@ -271,9 +283,50 @@ class AstBuilder extends BaseVisitor {
   }
 
   showStatement(ctx: Ctx): Statement {
-    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries')!;
+    const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views') ?? token(ctx, 'Functions')!;
     const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));
-    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : { kind: 'showQueries', span };
+    if (token(ctx, 'Functions')) return { kind: 'showFunctions', user: token(ctx, 'User') !== undefined, span };
+    return token(ctx, 'Streams') ? { kind: 'showStreams', span } : token(ctx, 'Views') ? { kind: 'showViews', span } : { kind: 'showQueries', span };
+  }
+
+  createFunction(ctx: Ctx): Statement {
+    const moduleToken = token(ctx, 'module')!;
+    const languageNode = node(ctx, 'language');
+    const returns = this.visit(node(ctx, 'dataType')!) as TypeName;
+    return {
+      kind: 'createFunction',
+      name: this.name(node(ctx, 'functionName')!),
+      temporary: token(ctx, 'Temporary') !== undefined,
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      module: { text: unquoteString(moduleToken.image), span: tokenSpan(moduleToken) },
+      ...(languageNode ? { language: this.name(languageNode) } : {}),
+      returns,
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), returns.span),
+    };
+  }
+
+  dropFunction(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'functionName')!);
+    return { kind: 'dropFunction', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
+  }
+
+  createView(ctx: Ctx): Statement {
+    const query = this.visit(node(ctx, 'query')!) as Query;
+    const columns = nodes(ctx, 'column').map((n) => this.name(n));
+    return {
+      kind: 'createView',
+      name: this.name(node(ctx, 'viewName')!),
+      temporary: token(ctx, 'Temporary') !== undefined,
+      ifNotExists: token(ctx, 'ifNotExists') !== undefined,
+      ...(columns.length > 0 ? { columns } : {}),
+      query,
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), query.span),
+    };
+  }
+
+  dropView(ctx: Ctx): Statement {
+    const name = this.name(node(ctx, 'viewName')!);
+    return { kind: 'dropView', name, ifExists: token(ctx, 'ifExists') !== undefined, span: joinSpans(tokenSpan(token(ctx, 'Drop')!), name.span) };
   }
 
   describeStatement(ctx: Ctx): Statement {
@@ -314,12 +367,23 @@ class AstBuilder extends BaseVisitor {
     const groupBy = nodes(ctx, 'groupBy').map((n) => this.expr(n));
     const whereExpr = where ? this.expr(where) : undefined;
     const havingExpr = having ? this.expr(having) : undefined;
+    const windows = nodes(ctx, 'namedWindow').map((n) => this.visit(n) as NamedWindow);
+    const qualifyNode = node(ctx, 'qualify');
+    const qualify = qualifyNode ? this.expr(qualifyNode) : undefined;
     const emitNode = node(ctx, 'emitClause');
     const emit = emitNode ? (this.visit(emitNode) as EmitClause) : undefined;
     const withNode = node(ctx, 'withOptions');
     const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
     const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
-    const last = (closing && tokenSpan(closing)) ?? emit?.span ?? havingExpr?.span ?? groupBy[groupBy.length - 1]?.span ?? whereExpr?.span ?? from.span;
+    const last =
+      (closing && tokenSpan(closing)) ??
+      emit?.span ??
+      qualify?.span ??
+      windows[windows.length - 1]?.span ??
+      havingExpr?.span ??
+      groupBy[groupBy.length - 1]?.span ??
+      whereExpr?.span ??
+      from.span;
     return {
       kind: 'query',
       items,
@@ -327,10 +391,74 @@ class AstBuilder extends BaseVisitor {
       ...(whereExpr ? { where: whereExpr } : {}),
       groupBy,
       ...(havingExpr ? { having: havingExpr } : {}),
+      ...(windows.length > 0 ? { windows } : {}),
+      ...(qualify ? { qualify } : {}),
       ...(emit ? { emit } : {}),
       ...(options ? { options } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
+  }
+
+  overClause(ctx: Ctx): WindowSpecification | Name {
+    const name = node(ctx, 'windowName');
+    return name ? this.name(name) : (this.visit(node(ctx, 'windowSpecification')!) as WindowSpecification);
+  }
+
+  namedWindow(ctx: Ctx): NamedWindow {
+    const name = this.name(node(ctx, 'windowName')!);
+    const spec = this.visit(node(ctx, 'windowSpecification')!) as WindowSpecification;
+    return { name, spec, span: joinSpans(name.span, tokenSpan(token(ctx, 'RParen')!)) };
+  }
+
+  windowSpecification(ctx: Ctx, parens?: SourceSpan): WindowSpecification {
+    const frameNode = node(ctx, 'windowFrame');
+    const frame = frameNode ? (this.visit(frameNode) as WindowFrame) : undefined;
+    const partitionBy = nodes(ctx, 'partitionBy').map((n) => this.expr(n));
+    const orderBy = nodes(ctx, 'orderItem').map((n) => this.visit(n) as OrderItem);
+    const first = token(ctx, 'Partition') ?? token(ctx, 'Order');
+    const start = first ? tokenSpan(first) : frame?.span;
+    const end = frame?.span ?? orderBy[orderBy.length - 1]?.span ?? partitionBy[partitionBy.length - 1]?.span;
+    // An empty OVER () has no text of its own: it is placed where its parentheses are, by the caller.
+    const span = start && end ? joinSpans(start, end) : (parens ?? { offset: 0, length: 0, line: 1, column: 1 });
+    return { kind: 'windowSpecification', partitionBy, orderBy, ...(frame ? { frame } : {}), span };
+  }
+
+  orderItem(ctx: Ctx): OrderItem {
+    const expr = this.expr(node(ctx, 'expression')!);
+    const direction = token(ctx, 'direction');
+    const nulls = token(ctx, 'nulls');
+    const last = nulls ?? direction;
+    return {
+      expr,
+      descending: direction?.image.toUpperCase() === 'DESC',
+      ...(nulls ? { nullsFirst: nulls.image.toUpperCase() === 'FIRST' } : {}),
+      span: last ? joinSpans(expr.span, tokenSpan(last)) : expr.span,
+    };
+  }
+
+  windowFrame(ctx: Ctx): WindowFrame {
+    const unit = token(ctx, 'unit')!;
+    const start = this.visit(node(ctx, 'start')!) as FrameBound;
+    const endNode = node(ctx, 'end');
+    const end = endNode ? (this.visit(endNode) as FrameBound) : undefined;
+    return {
+      unit: unit.image.toUpperCase() as 'ROWS' | 'RANGE',
+      start,
+      ...(end ? { end } : {}),
+      span: joinSpans(tokenSpan(unit), (end ?? start).span),
+    };
+  }
+
+  frameBound(ctx: Ctx): FrameBound {
+    const side = token(ctx, 'side');
+    const preceding = side?.image.toUpperCase() === 'PRECEDING';
+    const unbounded = token(ctx, 'Unbounded');
+    if (unbounded) return { kind: preceding ? 'unboundedPreceding' : 'unboundedFollowing', span: joinSpans(tokenSpan(unbounded), tokenSpan(side!)) };
+    const current = token(ctx, 'Current');
+    if (current) return { kind: 'currentRow', span: joinSpans(tokenSpan(current), tokenSpan(token(ctx, 'Row')!)) };
+    const rows = token(ctx, 'rows');
+    const offset: Expression = rows ? (this.literal({ IntegerLiteral: [rows] }) as Expression) : this.expr(node(ctx, 'intervalLiteral')!);
+    return { kind: preceding ? 'preceding' : 'following', offset, span: joinSpans(offset.span, tokenSpan(side!)) };
   }
 
   emitClause(ctx: Ctx): EmitClause {
@@ -543,7 +671,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   primary(ctx: Ctx): Expression {
-    const child = node(ctx, 'literal') ?? node(ctx, 'intervalLiteral') ?? node(ctx, 'caseExpression') ?? node(ctx, 'castCall') ?? node(ctx, 'functionCall') ?? node(ctx, 'columnReference');
+    const child = node(ctx, 'literal') ?? node(ctx, 'intervalLiteral') ?? node(ctx, 'caseExpression') ?? node(ctx, 'castCall') ?? node(ctx, 'functionCall') ?? node(ctx, 'positionCall') ?? node(ctx, 'columnReference');
     if (child) return this.expr(child);
     const typed = token(ctx, 'typedLiteral');
     if (typed) {
@@ -683,8 +811,8 @@ class AstBuilder extends BaseVisitor {
       this.fail(`DISTINCT is only supported in COUNT(DISTINCT x), not ${name}`, tokenSpan(quantifier));
     }
     if (star && name !== 'COUNT') this.fail(`Only COUNT accepts *, not ${name}`, tokenSpan(token(ctx, 'Star')!));
-    return {
-      kind: 'call',
+    const call = {
+      kind: 'call' as const,
       name,
       nameSpan: fnName.span,
       args,
@@ -692,6 +820,25 @@ class AstBuilder extends BaseVisitor {
       distinct: quantifier?.image.toUpperCase() === 'DISTINCT',
       span,
     };
+    const over = node(ctx, 'overClause');
+    return over ? this.over(call, over) : call;
+  }
+
+  /** `call OVER (…)` or `call OVER w`. */
+  private over(call: Extract<Expression, { kind: 'call' }>, over: CstNode): Expression {
+    const overCtx = over.children as Ctx;
+    const spec = node(overCtx, 'windowSpecification');
+    const parens = tokens(overCtx, 'LParen')[0];
+    const window = spec
+      ? this.windowSpecification(spec.children as Ctx, parens ? joinSpans(tokenSpan(parens), tokenSpan(token(overCtx, 'RParen')!)) : undefined)
+      : this.name(node(overCtx, 'windowName')!);
+    return { kind: 'over', call, window, span: joinSpans(call.span, nodeSpan(over)) };
+  }
+
+  positionCall(ctx: Ctx): Expression {
+    const fnName = this.name(node(ctx, 'function')!);
+    const args = [this.expr(node(ctx, 'needle')!), this.expr(node(ctx, 'text')!)];
+    return { kind: 'call', name: 'POSITION', nameSpan: fnName.span, args, star: false, distinct: false, span: joinSpans(fnName.span, tokenSpan(token(ctx, 'RParen')!)) };
   }
 
   columnReference(ctx: Ctx): Expression {
@@ -703,7 +850,8 @@ class AstBuilder extends BaseVisitor {
   identifier(ctx: Ctx): Name {
     const quoted = token(ctx, 'QuotedIdentifier');
     if (quoted) {
-      const text = quoted.image.slice(1, -1).replace(/""/g, '"');
+      const quote = quoted.image.charAt(0);
+      const text = quoted.image.slice(1, -1).replaceAll(quote + quote, quote);
       if (text === '') this.fail('A quoted name cannot be empty', tokenSpan(quoted));
       return { text, quoted: true, span: tokenSpan(quoted) };
     }

@@ -2,11 +2,13 @@
 // (column references by index), with operands coerced to agreeing types and every type error located.
 
 import { unreachable } from '../engine/errors.js';
-import type { DataType, Expr } from '../engine/plan/index.js';
-import type { Expression } from './ast.js';
+import type { DataType, Expr, UserFunctionSchema } from '../engine/plan/index.js';
+import type { Expression, OverExpression } from './ast.js';
 import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import { SCALAR_FUNCTIONS, typeScalarCall } from './scalar-calls.js';
+import { isUnitArgument } from './functions/index.js';
+import { typeUserFunctionCall } from './user-functions.js';
 import type { Relation, Scope } from './scope.js';
 import { call, isNumeric, lit, widest, type Fail, type Typed, type TypeRules } from './typing.js';
 
@@ -19,6 +21,8 @@ export interface ExprContext {
   readonly grouping?: Grouping;
   /** A select item that is exactly an aggregate call names that aggregate after its output column. */
   readonly nameHint?: { readonly expr: Expression; readonly name: string };
+  /** Where OVER windows are allowed (the select list and QUALIFY): the column each one becomes (over-windows.ts). */
+  readonly over?: (e: OverExpression, ctx: ExprContext) => Typed;
 }
 
 /** After grouping, an expression may be an output column of the aggregate (see grouping.ts). */
@@ -31,6 +35,8 @@ export class ExpressionTyper {
     private readonly scope: Scope,
     readonly rules: TypeRules,
     private readonly grouped: GroupedLookup,
+    /** User functions (CREATE FUNCTION) by name; built-in names are never theirs. */
+    private readonly userFunction: (name: string) => UserFunctionSchema | undefined = () => undefined,
   ) {
     this.fail = rules.failWith;
   }
@@ -130,6 +136,9 @@ export class ExpressionTyper {
         const chars = e.characters ? this.rules.expectType(this.expr(e.characters, ctx), 'VARCHAR', 'TRIM', e.characters.span) : lit(' ', 'VARCHAR');
         return { ir: call('trim', [s, chars, lit(e.side, 'VARCHAR')], 'VARCHAR'), type: 'VARCHAR' };
       }
+      case 'over':
+        if (!ctx.over) this.fail('InvalidWindow', `OVER windows are only allowed in the select list and QUALIFY, not in ${ctx.clause}`, e.span);
+        return ctx.over(e, ctx);
       default:
         return unreachable(e, 'expression');
     }
@@ -266,7 +275,10 @@ export class ExpressionTyper {
       this.fail('InvalidWindow', `${name} needs GROUP BY ${WINDOW_AUX[name]!.fn}(...) with the same arguments`, e.nameSpan);
     }
     if (name === 'DESCRIPTOR') this.fail('InvalidWindow', 'DESCRIPTOR(column) is only allowed inside TABLE(TUMBLE(...)) or TABLE(HOP(...))', e.nameSpan);
-    const args = e.args.map((a) => this.expr(a, ctx));
+    // A unit keyword (TIMESTAMPADD(DAY, …)) is a word, not a column: its function reads it from the AST.
+    const args = e.args.map((a, i) => (isUnitArgument(name, i) ? { ir: lit(null, 'VARCHAR'), type: 'VARCHAR' as const } : this.expr(a, ctx)));
+    const udf = SCALAR_FUNCTIONS.includes(name) ? undefined : this.userFunction(name);
+    if (udf) return typeUserFunctionCall(udf, e, args, this.fail);
     const known = [...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP'];
     return typeScalarCall(e, args, this.rules, known);
   }

@@ -49,6 +49,12 @@ export function containsAggregate(e: Expression): boolean {
       );
     case 'trim':
       return containsAggregate(e.operand) || (e.characters !== undefined && containsAggregate(e.characters));
+    case 'over':
+      // The call itself is computed over a window, not a group; only what it reads may aggregate.
+      return (
+        e.call.args.some((a) => containsAggregate(a)) ||
+        ('partitionBy' in e.window && (e.window.partitionBy.some((p) => containsAggregate(p)) || e.window.orderBy.some((o) => containsAggregate(o.expr))))
+      );
     case 'columnRef':
     case 'numberLiteral':
     case 'stringLiteral':

@@ -20,7 +20,7 @@ export function tokenize(sql: string): IToken[] {
       token.tokenType === UnterminatedString
         ? 'Unterminated string literal: the quote opened here is never closed'
         : token.tokenType === UnterminatedQuotedIdentifier
-          ? 'Unterminated quoted name: the double quote opened here is never closed'
+          ? `Unterminated quoted name: the ${token.image.startsWith('`') ? 'backtick' : 'double quote'} opened here is never closed`
           : token.tokenType === UnterminatedComment
             ? "Unterminated comment: '/*' opened here is never closed with '*/'"
             : undefined;

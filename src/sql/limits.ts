@@ -170,6 +170,8 @@ function childrenOf(e: Expression): readonly Expression[] {
       return e.args;
     case 'trim':
       return [...(e.characters ? [e.characters] : []), e.operand];
+    case 'over':
+      return [e.call, ...('partitionBy' in e.window ? [...e.window.partitionBy, ...e.window.orderBy.map((o) => o.expr)] : [])];
     default:
       return unreachable(e, 'syntax node');
   }

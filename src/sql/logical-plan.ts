@@ -1,12 +1,13 @@
 // The analyzed (logical) query: what the analyzer makes of a SELECT and planner.ts turns into plan nodes.
 
 import type { AggregateCall, Expr, NamedExpr, StreamSchema, TwoInputNode, WindowSpec } from '../engine/plan/index.js';
+import type { LogicalOver } from './over-plan.js';
 
 /** A stream read; `eventTime` is the source column windows use (set when a window names one). */
 export interface ScanInput {
   readonly kind: 'scan';
   readonly stream: StreamSchema;
-  eventTime: { column: number; delayMs: number };
+  eventTime: { column: number; delayMs: number; processingTime?: true };
 }
 
 export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect } | WindowTableInput | JoinInput;
@@ -37,12 +38,13 @@ export interface LogicalAggregate {
   readonly aggregates: readonly NamedAggregate[];
 }
 
-/** One SELECT block: input → WHERE → aggregate → HAVING → select list. */
+/** One SELECT block: input → WHERE → aggregate → HAVING → OVER windows (and QUALIFY) → select list. */
 export interface LogicalSelect {
   readonly input: LogicalInput;
   readonly where?: Expr;
   readonly aggregate?: LogicalAggregate;
   readonly having?: Expr;
+  readonly over?: LogicalOver;
   readonly select: readonly NamedExpr[];
 }
 

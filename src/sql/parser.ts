@@ -32,7 +32,11 @@ export class SqlParser extends CstParser {
   readonly statement = this.RULE('statement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.createStream) },
+      { ALT: () => this.SUBRULE(this.createView) },
+      { ALT: () => this.SUBRULE(this.createFunction) },
+      { ALT: () => this.SUBRULE(this.dropFunction) },
       { ALT: () => this.SUBRULE(this.dropStream) },
+      { ALT: () => this.SUBRULE(this.dropView) },
       { ALT: () => this.SUBRULE(this.showStatement) },
       { ALT: () => this.SUBRULE(this.describeStatement) },
       { ALT: () => this.SUBRULE(this.explainStatement) },
@@ -68,8 +72,16 @@ export class SqlParser extends CstParser {
   readonly tableElement = this.RULE('tableElement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.watermarkDefinition) },
+      { ALT: () => this.SUBRULE(this.computedColumn) },
       { ALT: () => this.SUBRULE(this.columnDefinition) },
     ]);
+  });
+
+  // cost AS price * qty, proc_time AS PROCTIME()
+  readonly computedColumn = this.RULE('computedColumn', () => {
+    this.SUBRULE(this.identifier);
+    this.CONSUME(t.As);
+    this.SUBRULE(this.expression);
   });
 
   // WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
@@ -130,6 +142,83 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  // CREATE [TEMPORARY] VIEW [IF NOT EXISTS] name [(col, …)] AS SELECT …
+  readonly createView = this.RULE('createView', () => {
+    this.CONSUME(t.Create);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.View);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'viewName' });
+    this.OPTION3(() => {
+      this.CONSUME(t.LParen);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'column' }) });
+      this.CONSUME(t.RParen);
+    });
+    this.CONSUME(t.As);
+    this.SUBRULE(this.query);
+  });
+
+  // CREATE [TEMPORARY] FUNCTION [IF NOT EXISTS] name AS 'module.js' [LANGUAGE JAVASCRIPT | TYPESCRIPT] RETURNS type
+  readonly createFunction = this.RULE('createFunction', () => {
+    this.CONSUME(t.Create);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.Function);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Not,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifNotExists' });
+        this.CONSUME(t.Not);
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'functionName' });
+    this.CONSUME(t.As);
+    this.CONSUME(t.StringLiteral, { LABEL: 'module' });
+    this.OPTION3(() => {
+      this.CONSUME(t.Language);
+      this.SUBRULE2(this.identifier, { LABEL: 'language' });
+    });
+    this.CONSUME(t.Returns);
+    this.SUBRULE(this.dataType);
+  });
+
+  // DROP [TEMPORARY] FUNCTION [IF EXISTS] name
+  readonly dropFunction = this.RULE('dropFunction', () => {
+    this.CONSUME(t.Drop);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.Function);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'functionName' });
+  });
+
+  // DROP [TEMPORARY] VIEW [IF EXISTS] name
+  readonly dropView = this.RULE('dropView', () => {
+    this.CONSUME(t.Drop);
+    this.OPTION(() => this.CONSUME(t.Temporary));
+    this.CONSUME(t.View);
+    this.OPTION2({
+      GATE: () => this.LA(2).tokenType === t.Exists,
+      DEF: () => {
+        this.CONSUME(t.If, { LABEL: 'ifExists' });
+        this.CONSUME(t.Exists);
+      },
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'viewName' });
+  });
+
   readonly dropStream = this.RULE('dropStream', () => {
     this.CONSUME(t.Drop);
     this.CONSUME(t.Stream);
@@ -145,7 +234,17 @@ export class SqlParser extends CstParser {
 
   readonly showStatement = this.RULE('showStatement', () => {
     this.CONSUME(t.Show);
-    this.OR([{ ALT: () => this.CONSUME(t.Streams) }, { ALT: () => this.CONSUME(t.Queries) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(t.Streams) },
+      { ALT: () => this.CONSUME(t.Queries) },
+      { ALT: () => this.CONSUME(t.Views) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(t.User));
+          this.CONSUME(t.Functions);
+        },
+      },
+    ]);
   });
 
   readonly describeStatement = this.RULE('describeStatement', () => {
@@ -194,10 +293,105 @@ export class SqlParser extends CstParser {
       this.CONSUME(t.Having);
       this.SUBRULE3(this.expression, { LABEL: 'having' });
     });
+    this.OPTION4(() => {
+      this.CONSUME(t.Window);
+      this.AT_LEAST_ONE_SEP3({ SEP: t.Comma, DEF: () => this.SUBRULE(this.namedWindow) });
+    });
+    this.OPTION5(() => {
+      this.CONSUME(t.Qualify);
+      this.SUBRULE4(this.expression, { LABEL: 'qualify' });
+    });
     // When results go out: EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts).
-    this.OPTION5(() => this.SUBRULE(this.emitClause));
+    this.OPTION6(() => this.SUBRULE(this.emitClause));
     // Options of the running query (bad_records, allowed_lateness, late_rows); the compiler takes them on the outermost SELECT only.
-    this.OPTION4(() => this.SUBRULE(this.withOptions));
+    this.OPTION7(() => this.SUBRULE(this.withOptions));
+  });
+
+  // OVER windows: `OVER (PARTITION BY … ORDER BY … frame)`, `OVER w` and `WINDOW w AS (…)`.
+  readonly overClause = this.RULE('overClause', () => {
+    this.CONSUME(t.Over);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.LParen);
+          this.SUBRULE(this.windowSpecification);
+          this.CONSUME(t.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'windowName' }) },
+    ]);
+  });
+
+  readonly namedWindow = this.RULE('namedWindow', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'windowName' });
+    this.CONSUME(t.As);
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.windowSpecification);
+    this.CONSUME(t.RParen);
+  });
+
+  readonly windowSpecification = this.RULE('windowSpecification', () => {
+    this.OPTION(() => {
+      this.CONSUME(t.Partition);
+      this.CONSUME(t.By);
+      this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'partitionBy' }) });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(t.Order);
+      this.CONSUME2(t.By);
+      this.AT_LEAST_ONE_SEP2({ SEP: t.Comma, DEF: () => this.SUBRULE(this.orderItem) });
+    });
+    this.OPTION3(() => this.SUBRULE(this.windowFrame));
+  });
+
+  // ts DESC NULLS LAST
+  readonly orderItem = this.RULE('orderItem', () => {
+    this.SUBRULE(this.expression);
+    this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(t.Asc, { LABEL: 'direction' }) }, { ALT: () => this.CONSUME(t.Desc, { LABEL: 'direction' }) }]));
+    this.OPTION2(() => {
+      this.CONSUME(t.Nulls);
+      this.OR2([{ ALT: () => this.CONSUME(t.First, { LABEL: 'nulls' }) }, { ALT: () => this.CONSUME(t.Last, { LABEL: 'nulls' }) }]);
+    });
+  });
+
+  // ROWS BETWEEN 5 PRECEDING AND CURRENT ROW, RANGE INTERVAL '10' MINUTE PRECEDING
+  readonly windowFrame = this.RULE('windowFrame', () => {
+    this.OR([{ ALT: () => this.CONSUME(t.Rows, { LABEL: 'unit' }) }, { ALT: () => this.CONSUME(t.Range, { LABEL: 'unit' }) }]);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(t.Between);
+          this.SUBRULE(this.frameBound, { LABEL: 'start' });
+          this.CONSUME(t.And);
+          this.SUBRULE2(this.frameBound, { LABEL: 'end' });
+        },
+      },
+      { ALT: () => this.SUBRULE3(this.frameBound, { LABEL: 'start' }) },
+    ]);
+  });
+
+  // Offsets are literals, as in Flink: a number of rows or an INTERVAL.
+  readonly frameBound = this.RULE('frameBound', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Unbounded);
+          this.OR2([{ ALT: () => this.CONSUME(t.Preceding, { LABEL: 'side' }) }, { ALT: () => this.CONSUME(t.Following, { LABEL: 'side' }) }]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(t.Current);
+          this.CONSUME(t.Row);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR3([{ ALT: () => this.CONSUME(t.IntegerLiteral, { LABEL: 'rows' }) }, { ALT: () => this.SUBRULE(this.intervalLiteral) }]);
+          this.OR4([{ ALT: () => this.CONSUME2(t.Preceding, { LABEL: 'side' }) }, { ALT: () => this.CONSUME2(t.Following, { LABEL: 'side' }) }]);
+        },
+      },
+    ]);
   });
 
   // EMIT followed by words and an optional interval; the CST visitor says which shapes mean something,
@@ -320,9 +514,13 @@ export class SqlParser extends CstParser {
       },
     ]);
     // `FROM a LEFT JOIN b`: a join word after a FROM item starts a join, it is not the item's alias;
-    // `FROM clicks EMIT CHANGES`: EMIT starts the emit clause there, not an alias (AS emit still is one).
+    // `FROM clicks WINDOW w AS (…)` starts the WINDOW clause and `FROM clicks EMIT CHANGES` the emit clause;
+    // `FROM clicks window` and `AS emit` name an alias.
     this.OPTION({
-      GATE: () => !JOIN_WORDS.has(this.LA(1).tokenType) && (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
+      GATE: () =>
+        !JOIN_WORDS.has(this.LA(1).tokenType) &&
+        !(this.LA(1).tokenType === t.Window && isName(this.LA(2)) && this.LA(3).tokenType === t.As) &&
+        (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
       DEF: () => this.SUBRULE(this.alias),
     });
   });
@@ -494,6 +692,12 @@ export class SqlParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.castCall) },
+      {
+        // POSITION(needle IN text): its IN is not the IN of a predicate.
+        GATE: () => this.LA(1).image.toUpperCase() === 'POSITION' && this.LA(2).tokenType === t.LParen,
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => this.SUBRULE(this.positionCall),
+      },
       { GATE: () => this.LA(2).tokenType === t.LParen, ALT: () => this.SUBRULE(this.functionCall) },
       { ALT: () => this.SUBRULE(this.columnReference) },
       {
@@ -618,6 +822,17 @@ export class SqlParser extends CstParser {
         },
       ]);
     });
+    this.CONSUME(t.RParen);
+    this.OPTION5(() => this.SUBRULE(this.overClause));
+  });
+
+  // POSITION(needle IN text), or with a comma as other functions take their arguments
+  readonly positionCall = this.RULE('positionCall', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'function' });
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.concatExpression, { LABEL: 'needle' });
+    this.OR([{ ALT: () => this.CONSUME(t.In) }, { ALT: () => this.CONSUME(t.Comma) }]);
+    this.SUBRULE(this.expression, { LABEL: 'text' });
     this.CONSUME(t.RParen);
   });
 

@@ -1,9 +1,10 @@
 // Analyzed query → physical plan as data: source (or a join of two inputs, each planned the same way) →
-// filter (WHERE) → window or group aggregate → filter (HAVING) → project, with expressions already in
-// the engine's IR.
+// filter (WHERE) → window or group aggregate → filter (HAVING) → OVER window (then QUALIFY) → project,
+// with expressions already in the engine's IR.
 
 import type { ColumnSchema, PlanNode, QueryPlan, SinkSpec, TwoInputNode } from '../engine/plan/index.js';
 import type { LogicalInput, LogicalSelect } from './logical-plan.js';
+import { planOver } from './over-plan.js';
 
 export function planSelect(select: LogicalSelect): PlanNode {
   let node = planInput(select.input);
@@ -22,6 +23,7 @@ export function planSelect(select: LogicalSelect): PlanNode {
       : { kind: 'groupAggregate', input: node, keys: aggregate.keys, aggregates: aggregate.aggregates };
   }
   if (select.having) node = { kind: 'filter', input: node, predicate: select.having };
+  if (select.over) node = planOver(node, select.over);
   return { kind: 'project', input: node, exprs: select.select };
 }
 
@@ -35,7 +37,8 @@ function planInput(input: LogicalInput): PlanNode {
     stream: stream.name,
     format: stream.format,
     columns: stream.columns,
-    eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs },
+    eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs, ...(eventTime.processingTime ? { processingTime: true as const } : {}) },
+    ...(stream.computed ? { computed: stream.computed } : {}),
   };
 }
 

@@ -5,11 +5,13 @@ import type { DataType } from '../engine/plan/index.js';
 import { compileRegexPattern } from '../engine/index.js';
 import type { Expression } from './ast.js';
 import { closest } from './did-you-mean.js';
+import { BUILTIN_FUNCTIONS, typeBuiltinCall } from './functions/index.js';
 import { call, lit, widest, type Fail, type Typed, type TypeRules } from './typing.js';
 
 export const SCALAR_FUNCTIONS: readonly string[] = [
   'LOWER', 'UPPER', 'SUBSTRING', 'SUBSTR', 'TRIM', 'LTRIM', 'RTRIM', 'CHAR_LENGTH', 'CHARACTER_LENGTH', 'CONCAT',
   'REGEXP_LIKE', 'ABS', 'ROUND', 'FLOOR', 'CEIL', 'CEILING', 'POWER', 'SQRT', 'LN', 'MOD', 'COALESCE', 'EXTRACT',
+  ...BUILTIN_FUNCTIONS.keys(),
 ];
 
 /** Types a call of a scalar function; `known` are all function names, for "did you mean". */
@@ -109,6 +111,8 @@ export function typeScalarCall(
       return { ir: call('coalesce', args.map((a, i) => rules.coerce(a, type, e.args[i]!.span)), type), type };
     }
     default: {
+      const builtin = typeBuiltinCall(e, args, rules);
+      if (builtin) return builtin;
       const suggestion = closest(name, known);
       fail('UnknownFunction', `Unknown function '${name}'${suggestion ? `; did you mean ${suggestion}?` : ''}`, e.nameSpan);
     }

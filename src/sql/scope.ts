@@ -2,7 +2,7 @@
 // their qualifiers, hidden system columns, time attributes and window bounds), found by name as SQL
 // finds them.
 
-import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type WindowSpec } from '../engine/plan/index.js';
+import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type ViewSchema, type WindowSpec } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import { closest, didYouMean } from './did-you-mean.js';
 import type { LogicalInput, ScanInput } from './logical-plan.js';
@@ -20,6 +20,8 @@ export interface TimeAttribute {
   readonly scan: ScanInput;
   readonly sourceColumn: number;
   readonly delayMs: number;
+  /** A PROCTIME() column: processing time, whose watermark is the clock. */
+  readonly processingTime?: true;
 }
 
 export interface ScopeColumn {
@@ -32,7 +34,10 @@ export interface ScopeColumn {
   readonly hidden: boolean;
   readonly timeAttr?: TimeAttribute;
   readonly window?: 'start' | 'end';
-  /** window_start or window_end of rows from a window table (`FROM TABLE(TUMBLE(…))` not aggregated): a real column. */
+  /**
+   * window_start or window_end: of rows from a window table (`FROM TABLE(TUMBLE(…))` not aggregated), a real
+   * column; or passed on by a subquery from a windowed aggregate's bounds (window Top-N partitions on them).
+   */
   readonly windowOf?: { readonly bound: 'start' | 'end'; readonly spec: WindowSpec };
 }
 
@@ -71,6 +76,25 @@ export class Scope {
       `Unknown stream '${name.text}'${didYouMean(name.text, names)}${names.length === 0 ? ' (no stream has a schema yet; declare one with CREATE STREAM)' : ''}`,
       name.span,
     );
+  }
+
+  /** What a FROM name reads: a stream, or a view; exact names first, then (unquoted) the only case-insensitive match. */
+  resolveTable(name: Name): { readonly stream: StreamSchema } | { readonly view: ViewSchema } {
+    const exact = this.catalog.stream(name.text);
+    if (exact) return { stream: exact };
+    const view = this.catalog.view?.(name.text);
+    if (view) return { view };
+    const views = this.catalog.viewNames?.() ?? [];
+    if (views.length === 0) return { stream: this.resolveStream(name) };
+    if (!name.quoted) {
+      const lower = name.text.toLowerCase();
+      const streams = this.catalog.streamNames().filter((n) => n.toLowerCase() === lower);
+      const matchingViews = views.filter((n) => n.toLowerCase() === lower);
+      if (streams.length + matchingViews.length === 1) {
+        return streams.length === 1 ? { stream: this.catalog.stream(streams[0]!)! } : { view: this.catalog.view!(matchingViews[0]!)! };
+      }
+    }
+    this.fail('UnknownStream', `Unknown stream or view '${name.text}'${didYouMean(name.text, [...this.catalog.streamNames(), ...views])}`, name.span);
   }
 
   /** The column a reference names in the relation: exact case first, then (unquoted) any case; never two. */
@@ -161,7 +185,9 @@ export class Scope {
       hidden: false,
       ...(stream.watermark?.column === c.name
         ? { timeAttr: { scan, sourceColumn: index, delayMs: stream.watermark.delayMs } }
-        : {}),
+        : stream.computed?.some((k) => k.column === index && k.proctime)
+          ? { timeAttr: { scan, sourceColumn: index, delayMs: 0, processingTime: true as const } }
+          : {}),
     }));
     const system = SYSTEM_COLUMNS.map((c, j): ScopeColumn => {
       const index = stream.columns.length + j;

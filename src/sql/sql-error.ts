@@ -17,6 +17,9 @@ export type SqlErrorCode =
   | 'InvalidOption'
   | 'InvalidStatement'
   | 'StreamExists'
+  | 'ViewExists'
+  | 'UnknownView'
+  | 'FunctionExists'
   /** Text too long, or nested too deeply, to compile safely. */
   | 'LimitExceeded';
 

@@ -12,13 +12,16 @@ export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pa
 
 /** Unquoted names. Matching against the catalog is case-insensitive unless the name is quoted. */
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_$]*/, label: 'a name' });
-/** `"any text"`, with `""` standing for one double quote. Matched exactly. */
+/**
+ * `"any text"`, with `""` standing for one double quote, or Flink's (and MySQL's) `` `any text` ``, with
+ * ``` `` ``` standing for one backtick. Matched exactly.
+ */
 export const QuotedIdentifier = createToken({
   name: 'QuotedIdentifier',
-  pattern: /"(?:[^"]|"")*"/,
+  pattern: /"(?:[^"]|"")*"|`(?:[^`]|``)*`/,
   label: 'a quoted name',
 });
-export const UnterminatedQuotedIdentifier = createToken({ name: 'UnterminatedQuotedIdentifier', pattern: /"(?:[^"]|"")*/ });
+export const UnterminatedQuotedIdentifier = createToken({ name: 'UnterminatedQuotedIdentifier', pattern: /"(?:[^"]|"")*|`(?:[^`]|``)*/ });
 
 /** `'text'`, with `''` standing for one single quote. */
 export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /'(?:[^']|'')*'/, label: 'a string' });
@@ -104,6 +107,9 @@ export const On = reserved('ON');
 export const Order = reserved('ORDER');
 export const Limit = reserved('LIMIT');
 export const Union = reserved('UNION');
+// OVER windows (see parser.ts): OVER and QUALIFY are reserved, as in SQL:2016 and Flink.
+export const Over = reserved('OVER');
+export const Qualify = reserved('QUALIFY');
 
 export const Stream = nonReserved('STREAM');
 export const Streams = nonReserved('STREAMS');
@@ -117,6 +123,30 @@ export const Precision = nonReserved('PRECISION');
 export const To = nonReserved('TO');
 export const Timestamp = nonReserved('TIMESTAMP');
 export const Codegen = nonReserved('CODEGEN');
+// Words of OVER windows: meaningful only inside OVER (…) and the WINDOW clause.
+export const Window = nonReserved('WINDOW');
+export const Partition = nonReserved('PARTITION');
+export const Rows = nonReserved('ROWS');
+export const Range = nonReserved('RANGE');
+export const Preceding = nonReserved('PRECEDING');
+export const Following = nonReserved('FOLLOWING');
+export const Unbounded = nonReserved('UNBOUNDED');
+export const Current = nonReserved('CURRENT');
+export const Row = nonReserved('ROW');
+export const Asc = nonReserved('ASC');
+export const Desc = nonReserved('DESC');
+export const Nulls = nonReserved('NULLS');
+export const First = nonReserved('FIRST');
+export const Last = nonReserved('LAST');
+// Views (CREATE [TEMPORARY] VIEW, DROP VIEW, SHOW VIEWS) and user functions (CREATE FUNCTION).
+export const View = nonReserved('VIEW');
+export const Views = nonReserved('VIEWS');
+export const Temporary = nonReserved('TEMPORARY');
+export const Function = nonReserved('FUNCTION');
+export const Functions = nonReserved('FUNCTIONS');
+export const Returns = nonReserved('RETURNS');
+export const Language = nonReserved('LANGUAGE');
+export const User = nonReserved('USER');
 // EMIT ON WINDOW CLOSE, EMIT CHANGES [EVERY INTERVAL …] (emit-clause.ts): names everywhere else.
 export const Emit = nonReserved('EMIT');
 export const Changes = nonReserved('CHANGES');

@@ -40,7 +40,8 @@ export class WindowAnalyzer {
         ref.span,
       );
     }
-    column.timeAttr.scan.eventTime = { column: column.timeAttr.sourceColumn, delayMs: column.timeAttr.delayMs };
+    const attr = column.timeAttr;
+    attr.scan.eventTime = { column: attr.sourceColumn, delayMs: attr.delayMs, ...(attr.processingTime ? { processingTime: true as const } : {}) };
     return column.index;
   }
 

@@ -16,6 +16,7 @@ import {
   type ShardDamage,
   type StreamSchema,
   type StreamStore,
+  type UserFunctionSchema,
 } from '../engine/index.js';
 import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from './statement-result.js';
@@ -31,6 +32,11 @@ export interface StatementExecutorDeps {
   readonly held?: { hold(queryId: string): void; release(queryId: string): void };
   /** Ends SELECTs started for their client alone once no one watches them (the HTTP API's WebSockets do). */
   readonly ephemeral?: { started(queryId: string): void; forget(queryId: string): void };
+  /**
+   * The directory of user functions: CREATE FUNCTION loads the module there to check it has the function.
+   * Without it, CREATE FUNCTION is refused.
+   */
+  readonly userFunctions?: { check(module: string, name: string, returns: UserFunctionSchema['returns']): Promise<void> } | undefined;
 }
 
 export interface ExecuteOptions {
@@ -184,6 +190,74 @@ export class StatementExecutor {
         await catalog.dropStream(name);
         return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped` };
       }
+      case 'createView': {
+        const name = statement.name;
+        if (catalog.view(name)) {
+          return { kind: 'createView', sql, view: name, action: 'unchanged', message: `View '${name}' already exists; nothing changed` };
+        }
+        await catalog.putView(statement.view);
+        const kept = statement.view.temporary ? ' (temporary: kept until the server stops)' : '';
+        return { kind: 'createView', sql, view: name, action: 'created', message: `View '${name}' created${kept}` };
+      }
+      case 'dropView': {
+        const name = statement.name;
+        if (!catalog.view(name)) return { kind: 'dropView', sql, view: name, dropped: false, message: `View '${name}' does not exist; nothing dropped` };
+        await catalog.dropView(name);
+        return { kind: 'dropView', sql, view: name, dropped: true, message: `View '${name}' dropped` };
+      }
+      case 'showViews':
+        return {
+          kind: 'showViews',
+          sql,
+          columns: [
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'temporary', type: 'BOOLEAN' },
+            { name: 'columns', type: 'VARCHAR' },
+            { name: 'query', type: 'VARCHAR' },
+          ],
+          rows: catalog.listViews().map((v) => ({
+            name: v.name,
+            temporary: v.temporary === true,
+            columns: v.columns.map((c) => `${c.name} ${c.type}`).join(', '),
+            query: v.query,
+          })),
+        };
+      case 'createFunction': {
+        const name = statement.name;
+        if (catalog.userFunction(name)) {
+          return { kind: 'createFunction', sql, function: name, action: 'unchanged', message: `Function '${name}' already exists; nothing changed` };
+        }
+        const functions = this.deps.userFunctions;
+        if (!functions) {
+          throw new SqlError('InvalidStatement', 'CREATE FUNCTION needs a directory of user functions: start the server with eddy serve --udf-dir <directory>', statement.span, script);
+        }
+        const fn = statement.fn;
+        await functions.check(fn.module, fn.name, fn.returns);
+        await catalog.putUserFunction(fn);
+        const kept = fn.temporary ? ' (temporary: kept until the server stops)' : '';
+        return { kind: 'createFunction', sql, function: name, action: 'created', message: `Function '${name}' created from ${fn.module}, returning ${fn.returns}${kept}` };
+      }
+      case 'dropFunction': {
+        const name = statement.name;
+        if (!catalog.userFunction(name)) return { kind: 'dropFunction', sql, function: name, dropped: false, message: `Function '${name}' does not exist; nothing dropped` };
+        await catalog.dropUserFunction(name);
+        return { kind: 'dropFunction', sql, function: name, dropped: true, message: `Function '${name}' dropped` };
+      }
+      case 'showFunctions': {
+        const user = catalog.listUserFunctions().map((f) => ({ name: f.name, kind: f.temporary ? 'user (temporary)' : 'user', returns: f.returns, module: f.module }));
+        const builtins = statement.user ? [] : statement.builtins.map((name) => ({ name, kind: 'built-in', returns: null, module: null }));
+        return {
+          kind: 'showFunctions',
+          sql,
+          columns: [
+            { name: 'name', type: 'VARCHAR' },
+            { name: 'kind', type: 'VARCHAR' },
+            { name: 'returns', type: 'VARCHAR' },
+            { name: 'module', type: 'VARCHAR' },
+          ],
+          rows: [...user, ...builtins],
+        };
+      }
       case 'showStreams':
         return {
           kind: 'showStreams',
@@ -228,11 +302,12 @@ export class StatementExecutor {
         };
       case 'describe': {
         const s = statement.stream;
-        const declared = s.columns.map((c) => ({
-          column: c.name,
-          type: c.type,
-          note: s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : null,
-        }));
+        const declared = s.columns.map((c, i) => {
+          const computed = s.computed?.find((k) => k.column === i);
+          const watermark = s.watermark?.column === c.name ? `WATERMARK ${c.name} - ${s.watermark.delayMs} ms` : undefined;
+          const note = computed ? `AS ${computed.sql}${computed.proctime ? ' (processing time)' : ''}${watermark ? `; ${watermark}` : ''}` : watermark;
+          return { column: c.name, type: c.type, note: note ?? null };
+        });
         const system = SYSTEM_COLUMNS.map((c) => ({ column: c.name, type: c.type, note: 'system' }));
         return {
           kind: 'describe',

@@ -48,9 +48,53 @@ export const statementResultSchema = {
     },
     {
       type: 'object',
+      required: ['kind', 'sql', 'view', 'action', 'message'],
+      properties: {
+        kind: { type: 'string', const: 'createView' },
+        sql: { type: 'string' },
+        view: { type: 'string' },
+        action: { type: 'string', enum: ['created', 'unchanged'] },
+        message: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
+      required: ['kind', 'sql', 'view', 'dropped', 'message'],
+      properties: {
+        kind: { type: 'string', const: 'dropView' },
+        sql: { type: 'string' },
+        view: { type: 'string' },
+        dropped: { type: 'boolean' },
+        message: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
+      required: ['kind', 'sql', 'function', 'action', 'message'],
+      properties: {
+        kind: { type: 'string', const: 'createFunction' },
+        sql: { type: 'string' },
+        function: { type: 'string' },
+        action: { type: 'string', enum: ['created', 'unchanged'] },
+        message: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
+      required: ['kind', 'sql', 'function', 'dropped', 'message'],
+      properties: {
+        kind: { type: 'string', const: 'dropFunction' },
+        sql: { type: 'string' },
+        function: { type: 'string' },
+        dropped: { type: 'boolean' },
+        message: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
       required: ['kind', 'sql', 'columns', 'rows'],
       properties: {
-        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'describe'] },
+        kind: { type: 'string', enum: ['showStreams', 'showQueries', 'showViews', 'showFunctions', 'describe'] },
         sql: { type: 'string' },
         columns,
         rows: { type: 'array', items: { type: 'object', additionalProperties: sqlValue } },

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('the web console on a server that wants a token', () => {
-  it('asks for the token, refuses a wrong one, then uses it for requests and for result streams, whose upserts update rows in place', async () => {
+  it('asks for the token, refuses a wrong one, then uses it for requests and for result streams, whose changelog updates rows in place', async () => {
     await server.api('POST', '/v1/sql', { sql: 'CREATE STREAM events (kind VARCHAR) WITH (shards = 1)' }, AUTH);
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
@@ -51,7 +51,7 @@ describe('the web console on a server that wants a token', () => {
     await page.locator('tr[data-stream="events"]').waitFor();
     expect(await page.evaluate("[sessionStorage.getItem('eddy.token'), localStorage.getItem('eddy.token')]")).toEqual([TOKEN, null]);
 
-    // A continuously updated GROUP BY: its rows are updated in place, one per kind.
+    // A continuously updated GROUP BY, a changelog: its rows are updated in place, one per kind.
     const started = await server.api('POST', '/v1/queries', { sql: 'SELECT kind, COUNT(*) AS n FROM events GROUP BY kind' }, AUTH);
     expect(started.status).toBe(201);
     await page.goto(`${server.url}/#/queries/${started.json.id}`);
@@ -60,10 +60,11 @@ describe('the web console on a server that wants a token', () => {
       expect((await server.api('POST', '/v1/streams/events/records', { partitionKey: 'k', data: JSON.stringify({ kind }) }, AUTH)).status).toBe(201);
     await putKind('signed-in');
     await page.locator('[data-received="1"]').waitFor();
+    // The second changes the group: a -U and a +U.
     await putKind('signed-in');
-    await page.locator('[data-received="2"]').waitFor();
-    await putKind('viewed');
     await page.locator('[data-received="3"]').waitFor();
+    await putKind('viewed');
+    await page.locator('[data-received="4"]').waitFor();
     const rows = await page.locator('.results-table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.className, ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
     expect(rows).toEqual([
       ['', 'viewed', '1'],

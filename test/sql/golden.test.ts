@@ -23,7 +23,7 @@ function render(statement: CompiledStatement): string {
       return explainPlan(statement.plan);
     case 'createStream': {
       const { kind, name, ifNotExists, columns, watermark, format, options } = statement;
-      return JSON.stringify({ kind, name, ifNotExists, columns, watermark, format, options }, null, 2);
+      return JSON.stringify({ kind, name, ifNotExists, columns, watermark, format, options, computed: statement.schema.computed }, null, 2);
     }
     case 'describe':
       return JSON.stringify({ kind: statement.kind, stream: statement.stream }, null, 2);

@@ -80,6 +80,17 @@ describe('the SQL lexer', () => {
     expect(lexError('SELECT "abc FROM t').message).toMatch(/Unterminated quoted name/);
   });
 
+  it('reads Flink-style backtick-quoted names, with doubled backticks inside', () => {
+    expect(kinds('`dateTime` `a``b` `select`')).toEqual(['QuotedIdentifier', 'QuotedIdentifier', 'QuotedIdentifier']);
+    expect(images('`a"b` "c`d"')).toEqual(['`a"b`', '"c`d"']);
+  });
+
+  it('rejects an unterminated backtick-quoted name, naming the backtick', () => {
+    const error = lexError('SELECT `abc FROM t');
+    expect(error.message).toBe('Unterminated quoted name: the backtick opened here is never closed');
+    expect([error.line, error.column]).toEqual([1, 8]);
+  });
+
   it('rejects a stray character with its position', () => {
     const error = lexError('SELECT a\nFROM t WHERE a = #');
     expect(error.message).toBe("Unexpected character '#'");

@@ -102,6 +102,7 @@ export const serveCommand: Command = {
     { name: 'function-timeout', type: 'integer', description: 'Seconds one handler invocation may run before its worker is stopped and the batch retried.', defaultText: '60', placeholder: 'seconds' },
     { name: 'function-memory', type: 'integer', description: 'Heap limit of each handler worker thread, MB.', defaultText: '256', placeholder: 'MB' },
     { name: 'function-concurrency', type: 'integer', description: 'Invocations in flight per function (one worker thread each).', defaultText: '4', placeholder: 'n' },
+    { name: 'udf-dir', type: 'string', description: 'Directory of user function modules (.js, .mjs; .ts, .mts with typescript installed) that CREATE FUNCTION may name; CREATE FUNCTION is refused without it.', placeholder: 'path' },
     { name: 'log-level', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Log level (JSON lines on stderr).', defaultText: 'warn' },
   ],
   async run(values, io) {
@@ -154,6 +155,17 @@ export const serveCommand: Command = {
       }
       if (!isDir) throw new UsageError(`argument --functions-dir: ${functionsDir} is not a directory`);
     }
+    const udfDir = values['udf-dir'] !== undefined ? resolve(values['udf-dir'] as string) : undefined;
+    if (udfDir !== undefined) {
+      const { statSync } = await import('node:fs');
+      let isDir = false;
+      try {
+        isDir = statSync(udfDir).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (!isDir) throw new UsageError(`argument --udf-dir: ${udfDir} is not a directory`);
+    }
     const tlsCert = values['tls-cert'] as string | undefined;
     const tlsKey = values['tls-key'] as string | undefined;
     if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError(tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
@@ -177,6 +189,7 @@ export const serveCommand: Command = {
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(filesRoot !== undefined ? { filesRoot } : {}),
+      ...(udfDir !== undefined ? { udfDir } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),
       ...(shardLimit !== undefined ? { shardLimit } : {}),
       queries: {
@@ -236,7 +249,9 @@ export const serveCommand: Command = {
     });
     const scheme = tls ? 'https' : 'http';
     const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
-    const functionsLine = functionsDir !== undefined ? `Functions load handler modules from ${functionsDir}.` : 'Functions are off: they need --functions-dir.';
+    const functionsLine =
+      (functionsDir !== undefined ? `Functions load handler modules from ${functionsDir}.` : 'Functions are off: they need --functions-dir.') +
+      (udfDir !== undefined ? `\nCREATE FUNCTION loads user functions from ${udfDir}.` : '');
     const sources = [...(credentialsFile !== undefined ? [resolve(credentialsFile)] : []), ...(fromEnv.length > 0 ? ['EDDY_ACCESS_KEY_ID'] : [])];
     const tokens = credentials.filter((c) => c.bearerToken !== undefined).length;
     const authentication =

@@ -27,6 +27,8 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryPlan } from '../plan/plan.js';
 import type { StreamSchema } from '../plan/schema.js';
+import type { ViewSchema } from '../plan/view.js';
+import type { UserFunctionSchema } from '../plan/user-function.js';
 import type { OperatorSnapshot, QueryCheckpoint } from '../plan/checkpoint.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
@@ -51,6 +53,10 @@ type QueryDefinition = Omit<StoredQuery, 'checkpoint'>;
 interface CatalogFile {
   readonly version: 1 | 2;
   readonly streams: readonly StreamSchema[];
+  /** Views other than temporary ones (absent in catalogs written before views). */
+  readonly views?: readonly ViewSchema[];
+  /** User functions other than temporary ones. */
+  readonly functions?: readonly UserFunctionSchema[];
   /** Version 1 only: the query definitions, which now have files of their own. */
   readonly queries?: readonly QueryDefinition[];
 }
@@ -88,6 +94,9 @@ interface PendingCheckpoints {
 
 export class Catalog {
   private readonly streams = new Map<string, StreamSchema>();
+  private readonly views = new Map<string, ViewSchema>();
+  /** Keyed by upper-cased name, as SQL matches function names. */
+  private readonly functions = new Map<string, UserFunctionSchema>();
   private readonly stored = new Map<string, QueryDefinition>();
   /**
    * Checkpoints read when the catalog opened, kept until their query saves one of its own (a resumed
@@ -130,6 +139,8 @@ export class Catalog {
       }
       if (file.version !== 1 && file.version !== 2) throw new EddyError('InternalFailure', `catalog ${path} has unknown version ${String(file.version)}`);
       for (const s of file.streams) catalog.streams.set(s.name, s);
+      for (const v of file.views ?? []) catalog.views.set(v.name, v);
+      for (const f of file.functions ?? []) catalog.functions.set(f.name.toUpperCase(), f);
       legacyQueries = file.queries ?? [];
     }
     await catalog.loadQueries(legacyQueries);
@@ -162,6 +173,51 @@ export class Catalog {
 
   async dropStream(name: string): Promise<void> {
     if (this.streams.delete(name)) await this.persist();
+  }
+
+  /** SqlCatalog: the view of this name, if there is one. */
+  view(name: string): ViewSchema | undefined {
+    return this.views.get(name);
+  }
+
+  /** SqlCatalog: names of the views. */
+  viewNames(): readonly string[] {
+    return [...this.views.keys()];
+  }
+
+  listViews(): ViewSchema[] {
+    return [...this.views.values()];
+  }
+
+  /** Keeps a view; persists it unless it is temporary. */
+  async putView(view: ViewSchema): Promise<void> {
+    this.views.set(view.name, view);
+    if (!view.temporary) await this.persist();
+  }
+
+  async dropView(name: string): Promise<void> {
+    const view = this.views.get(name);
+    if (view && this.views.delete(name) && !view.temporary) await this.persist();
+  }
+
+  /** SqlCatalog: the user function of this name, matched without regard to case. */
+  userFunction(name: string): UserFunctionSchema | undefined {
+    return this.functions.get(name.toUpperCase());
+  }
+
+  listUserFunctions(): UserFunctionSchema[] {
+    return [...this.functions.values()];
+  }
+
+  /** Keeps a user function; persists it unless it is temporary. */
+  async putUserFunction(fn: UserFunctionSchema): Promise<void> {
+    this.functions.set(fn.name.toUpperCase(), fn);
+    if (!fn.temporary) await this.persist();
+  }
+
+  async dropUserFunction(name: string): Promise<void> {
+    const fn = this.functions.get(name.toUpperCase());
+    if (fn && this.functions.delete(name.toUpperCase()) && !fn.temporary) await this.persist();
   }
 
   /** Bytes of checkpoint files written since the catalog opened. */
@@ -312,7 +368,9 @@ export class Catalog {
       .then(async () => {
         if (!this.dirty) return;
         this.dirty = false;
-        const file: CatalogFile = { version: 2, streams: this.listStreams() };
+        const views = this.listViews().filter((v) => !v.temporary);
+        const functions = this.listUserFunctions().filter((f) => !f.temporary);
+        const file: CatalogFile = { version: 2, streams: this.listStreams(), ...(views.length > 0 ? { views } : {}), ...(functions.length > 0 ? { functions } : {}) };
         await writeFileAtomic(path, `${JSON.stringify(file, null, 1)}\n`);
       });
     return this.writing;

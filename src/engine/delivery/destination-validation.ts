@@ -12,7 +12,7 @@ import {
   type OutputFormat,
   type Processor,
 } from './delivery-stream-config.js';
-import { isValidTimeZone } from './java-date-pattern.js';
+import { isValidTimeZone } from '../expr/java-date-pattern.js';
 import { parseMetadataExtractionQuery, type PartitionKeyQuery } from './metadata-extraction-query.js';
 import { hasExpressions, hasPart, parsePrefix, partitionKeysOf, type ParsedPrefix } from './prefix-expression.js';
 import { bucketNameProblem } from './safe-object-path.js';

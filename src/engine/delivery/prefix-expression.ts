@@ -2,7 +2,7 @@
 
 import { randomInt } from 'node:crypto';
 import { EddyError, unreachable } from '../errors.js';
-import { compileJavaDatePattern, javaDatePatternShape, type InstantFormatter } from './java-date-pattern.js';
+import { compileJavaDatePattern, javaDatePatternShape, type InstantFormatter } from '../expr/java-date-pattern.js';
 import { encodeKeySegment, unsafeKeyReason } from './safe-object-path.js';
 
 export type PrefixPart =

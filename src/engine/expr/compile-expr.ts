@@ -4,7 +4,7 @@
 // data (the constants array `K`), so no SQL text can ever become code.
 import type { DataType, Expr } from '../plan/expr.js';
 import type { Column, ColumnSource } from '../batch/column.js';
-import { allocValues, makeColumn } from '../batch/column.js';
+import { allocValues, columnOfValues, columnValue, makeColumn } from '../batch/column.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -13,7 +13,10 @@ import { compileLikePattern, type LikePattern } from './like-pattern.js';
 import { compileRegexPattern, regexFlags, type RegexPattern } from './regex-pattern.js';
 import { scalarFunctions } from './scalar-functions.js';
 import { ceilTimeFn, extractFn, floorTimeFn } from './time-units.js';
-import type { WorkMeter } from './work-meter.js';
+import { UNMETERED, type WorkMeter } from './work-meter.js';
+import type { Kernel } from './kernel.js';
+import type { UserFunctionInvoker } from './udf-call.js';
+import { scalarKernel } from './scalar-kernels.js';
 
 export interface CompiledExpr {
   readonly type: DataType;
@@ -30,6 +33,8 @@ export interface ExprContext {
   readonly clock?: Clock;
   /** Where pattern matching reports its work, so an over-budget batch can be stopped part-way. */
   readonly meter?: WorkMeter;
+  /** Runs user functions (CREATE FUNCTION); without it, an expression that calls one does not compile. */
+  readonly udfs?: UserFunctionInvoker;
 }
 
 export interface CompileOptions extends ExprContext {
@@ -59,8 +64,15 @@ function zeroOf(type: DataType): string {
   return type === 'VARCHAR' ? "''" : type === 'BOOLEAN' ? 'false' : '0';
 }
 
+/** A column computed for the whole batch before the loop runs (a user function's results), held in a constant. */
+interface Derived {
+  readonly constant: number;
+  compute(input: ColumnSource): Column;
+}
+
 class Generator {
   readonly consts: unknown[] = [];
+  readonly derived: Derived[] = [];
   readonly columnSlots = new Map<number, number>();
   readonly setup: string[] = [];
   readonly lines: string[] = [];
@@ -471,9 +483,68 @@ class Generator {
         this.setup.push(`const now${id} = ${clock}.now();`);
         return { v: `now${id}`, u: 'false' };
       }
-      default:
-        return invalid(`unknown function '${fn}'`);
+      case 'udf':
+        return this.userFunction(argExprs, type);
+      default: {
+        const kernel = scalarKernel(fn);
+        return kernel ? this.kernelCall(fn, kernel, argExprs, type) : invalid(`unknown function '${fn}'`);
+      }
     }
+  }
+
+  /**
+   * udf('name', 'module', args…): a user function, called once per batch with every row's arguments
+   * (each compiled as an expression of its own), its results read in the loop like an input column.
+   */
+  userFunction(argExprs: readonly Expr[], type: DataType): Slot {
+    const [nameArg, moduleArg, ...rest] = argExprs;
+    if (nameArg?.kind !== 'literal' || typeof nameArg.value !== 'string' || moduleArg?.kind !== 'literal' || typeof moduleArg.value !== 'string') {
+      invalid('udf needs the function name and module as VARCHAR literals');
+    }
+    const call = { name: nameArg.value, module: moduleArg.value, returns: type };
+    const udfs = this.options.udfs ?? invalid(`user function ${call.name} (${call.module}) cannot run: the server has no directory of user functions (eddy serve --udf-dir)`);
+    const args = rest.map((a) => compileExpr(a, this.options));
+    const meter = this.options.meter;
+    const j = this.consts.length;
+    this.constant(undefined);
+    this.derived.push({
+      constant: j,
+      compute(input) {
+        const n = input.length;
+        const values = args.map((a) => {
+          const column = a.evaluate(input);
+          return { type: a.type, values: Array.from({ length: n }, (_v, i) => columnValue(column, i)) };
+        });
+        const results = udfs.invoke(call, values, n, meter);
+        return columnOfValues(type, type === 'BOOLEAN' ? results.map((v) => (v === null ? null : v ? 1 : 0)) : (results as (number | string | null)[]));
+      },
+    });
+    const id = this.fresh();
+    this.lines.push(`const t${id} = ${type === 'BOOLEAN' ? `k${j}.values[i] === 1` : `k${j}.values[i]`};`);
+    this.lines.push(`const u${id} = k${j}.valid !== null && k${j}.valid[i] === 0;`);
+    return { v: `t${id}`, u: `u${id}` };
+  }
+
+  /** A call of a built-in function through its kernel (see kernel.ts): built once here, called per row. */
+  kernelCall(fn: string, kernel: Kernel, argExprs: readonly Expr[], type: DataType): Slot {
+    const [min, max] = kernel.arity;
+    if (argExprs.length < min || argExprs.length > max) invalid(`function '${fn}' takes ${min === max ? min : `${min} to ${max}`} arguments, got ${argExprs.length}`);
+    const literals = argExprs.map((a) => (a.kind === 'literal' ? a.value : undefined));
+    const f = kernel.make({ clock: this.options.clock ?? systemClock, meter: this.options.meter ?? UNMETERED }, literals);
+    const k = this.constant(f);
+    const slots = argExprs.map((a) => this.emit(a));
+    const id = this.fresh();
+    if (kernel.takesNulls) {
+      const args = slots.map((s) => `(${s.u} ? null : ${s.v})`).join(', ');
+      this.lines.push(`let t${id} = ${zeroOf(type)}, u${id} = true;`, `{ const r = ${k}(${args}); if (r !== null && r !== undefined) { t${id} = r; u${id} = false; } }`);
+    } else {
+      const u = slots.length === 0 ? 'false' : slots.map((s) => s.u).join(' || ');
+      this.lines.push(
+        `let t${id} = ${zeroOf(type)}, u${id} = ${u};`,
+        `if (!u${id}) { const r = ${k}(${slots.map((s) => s.v).join(', ')}); if (r === null || r === undefined) u${id} = true; else t${id} = r; }`,
+      );
+    }
+    return { v: `t${id}`, u: `u${id}` };
   }
 }
 
@@ -502,6 +573,7 @@ export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledE
   ].join('\n');
   const fn = new Function(...EXPRESSION_PARAMS, body) as Evaluator;
   const consts = g.consts;
+  const derived = g.derived;
   const columns = [...g.columnSlots.keys()];
   return {
     type,
@@ -512,6 +584,7 @@ export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledE
       const cols = columns.map((c) => input.column(c));
       const out = allocValues(type, n);
       const valid = new Uint8Array(n);
+      for (const d of derived) consts[d.constant] = d.compute(input);
       const nulls = fn(cols, consts, scalarFunctions, n, out, valid);
       return makeColumn(type, out, nulls === 0 ? null : valid, n);
     },

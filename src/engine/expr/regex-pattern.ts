@@ -56,6 +56,33 @@ export function compileRegexPattern(pattern: string, flags = ''): RegexPattern {
   }
   const literal = bits === 0 ? literalShape(pattern) : undefined;
   if (literal !== undefined) return literal;
+  const { re, size } = compileChecked(pattern, bits);
+  return {
+    pattern,
+    size,
+    test(s: string, m: WorkMeter = UNMETERED): boolean {
+      const matched = re.test(s);
+      // An upper bound of RE2's work; the meter uses it only to decide when to look at the clock.
+      m.spend((s.length + 1) * size);
+      return matched;
+    },
+  };
+}
+
+/**
+ * The RE2 program of a pattern, for the functions that need more than whether it matches (REGEXP_EXTRACT,
+ * REGEXP_REPLACE): the same checks as compileRegexPattern; throws a RegexError saying what is wrong.
+ */
+export function compileRe2(pattern: string, flags = ''): { readonly re: RE2JS; readonly size: number } {
+  const bits = regexFlags(flags);
+  const unsupported = unsupportedConstruct(pattern);
+  if (unsupported !== undefined) {
+    throw new RegexError(`${unsupported} not supported: regular expressions use RE2 syntax, which matches in time linear in the text`);
+  }
+  return compileChecked(pattern, bits);
+}
+
+function compileChecked(pattern: string, bits: number): { readonly re: RE2JS; readonly size: number } {
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern, bits);
@@ -67,16 +94,7 @@ export function compileRegexPattern(pattern: string, flags = ''): RegexPattern {
   if (size > MAX_REGEX_PROGRAM_SIZE) {
     throw new RegexError(`pattern is too large: it compiles to ${size.toLocaleString('en-US')} instructions, more than the ${MAX_REGEX_PROGRAM_SIZE.toLocaleString('en-US')} allowed`, size);
   }
-  return {
-    pattern,
-    size,
-    test(s: string, m: WorkMeter = UNMETERED): boolean {
-      const matched = re.test(s);
-      // An upper bound of RE2's work; the meter uses it only to decide when to look at the clock.
-      m.spend((s.length + 1) * size);
-      return matched;
-    },
-  };
+  return { re, size };
 }
 
 const CONSTRUCTS: readonly (readonly [string, string])[] = [

@@ -5,6 +5,8 @@
 /** Takes a count of steps of work just done (roughly a character compared each); may throw to stop the work. */
 export interface WorkMeter {
   spend(steps: number): void;
+  /** Milliseconds left of the step's budget, for work that waits (user functions); absent: no bound. */
+  remainingMs?(): number;
 }
 
 /** For expressions evaluated outside a running query: counts nothing and never stops anything. */

@@ -93,6 +93,11 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         visit(node.left, sideOf(0, width, times[0]!, node.leftKeys));
         return visit(node.right, sideOf(width, Infinity, times[1]!, node.rightKeys));
       }
+      case 'overAggregate':
+      case 'topN':
+      case 'deduplicate':
+        // They pass every input column on (and add their own): the rows above them are read whole.
+        return visit(node.input, undefined);
       default:
         return unreachable(node, 'plan node');
     }

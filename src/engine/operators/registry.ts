@@ -10,6 +10,9 @@ import { Filter } from './filter.js';
 import { Project } from './project.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
+import { OverAggregate } from './over-aggregate.js';
+import { TopN } from './top-n.js';
+import { Deduplicate } from './deduplicate.js';
 import { Source } from './source.js';
 import { changelogMode, TAKES_CHANGELOG } from '../plan/changelog.js';
 import { EddyError } from '../errors.js';
@@ -44,6 +47,9 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
+  overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
+  topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
+  deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
 };
 
 export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {
@@ -94,7 +100,7 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
   const build = (node: PlanNode): { columns: readonly ColumnSchema[]; connect: (edge: PlanEdge) => void } => {
     if (node.kind === 'source') {
       // Late rows are written whole, with where they came from: every source column is decoded then.
-      const source = options.allSourceColumns ? new Source(node) : new Source(node, used.get(node));
+      const source = new Source(node, options.allSourceColumns ? undefined : used.get(node), options);
       const i = sources.push(source) - 1;
       sourceEdges.push(TO_OUTPUT);
       return { columns: source.outputColumns, connect: (edge) => (sourceEdges[i] = edge) };

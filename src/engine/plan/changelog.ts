@@ -36,6 +36,12 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   windowTable: (node) => changelogMode(node.input),
   intervalJoin: () => 'append',
   windowJoin: () => 'append',
+  // Each row once, when the watermark passes it.
+  overAggregate: () => 'append',
+  // A window's ranking once, when it closes; otherwise ranks change as rows arrive.
+  topN: (node) => (node.windowEndColumn === undefined ? 'retract' : 'append'),
+  // The first row never changes; the last one does whenever a newer row passes the watermark.
+  deduplicate: (node) => (node.keep === 'first' ? 'append' : 'retract'),
 };
 
 /** Whether the rows a node emits can revise earlier ones. */
@@ -58,4 +64,8 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   windowTable: true,
   intervalJoin: false,
   windowJoin: false,
+  // Rankings and OVER windows count and order every row they see: they need rows that are never revised.
+  overAggregate: false,
+  topN: false,
+  deduplicate: false,
 };

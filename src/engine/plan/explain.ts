@@ -5,6 +5,7 @@ import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
 import type { JoinInputs } from './join.js';
+import type { OverCall, OverFrame, SortKey } from './over.js';
 import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type WindowSpec } from './plan.js';
 
 const INFIX: Readonly<Record<string, string>> = {
@@ -168,7 +169,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       out.push(
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
-          `event_time=${timeName}@${node.eventTime.column} watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`,
+          `event_time=${timeName}@${node.eventTime.column} ${node.eventTime.processingTime ? 'processing_time' : `watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`}` +
+          `${node.computed?.length ? ` computed=[${node.computed.map((c) => `${ident(node.columns[c.column]?.name ?? '?')} := ${c.proctime ? 'PROCTIME()' : exprText(c.expr)}`).join(', ')}]` : ''}`,
       );
       return;
     }
@@ -208,9 +210,46 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
     }
+    case 'overAggregate':
+      out.push(
+        `${pad}OverAggregate: partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)} frame=${frameText(node.frame)} calls=[${node.calls.map(overCallText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    case 'topN': {
+      const window = node.windowEndColumn === undefined ? '' : ` window_end=${inputColumn(node.input, node.windowEndColumn)}`;
+      out.push(
+        `${pad}TopN: ${node.fn.toUpperCase()}() <= ${node.limit} partition=[${named(node.partitionBy)}] order=[${node.orderBy.map(sortKeyText).join(', ')}]${window}${rankText(node.rankColumn)}`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    }
+    case 'deduplicate':
+      out.push(`${pad}Deduplicate: keep=${node.keep} partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)}${node.keep === 'first' ? '' : ' DESC'}${rankText(node.rankColumn)}`);
+      return nodeLines(node.input, depth + 1, out);
     default:
       return unreachable(node, 'plan node');
   }
+}
+
+function inputColumn(input: PlanNode, index: number): string {
+  return `${ident(outputColumns(input)[index]?.name ?? '?')}@${index}`;
+}
+
+function frameText(frame: OverFrame): string {
+  if (frame.kind === 'rows') return `ROWS BETWEEN ${frame.preceding === null ? 'UNBOUNDED' : frame.preceding} PRECEDING AND CURRENT ROW`;
+  return `RANGE BETWEEN ${frame.precedingMs === null ? 'UNBOUNDED' : intervalText(frame.precedingMs)} PRECEDING AND CURRENT ROW`;
+}
+
+function overCallText(c: OverCall): string {
+  const args = c.fn === 'count_star' ? ['*'] : [exprText(c.arg!), ...(c.offset === undefined ? [] : [String(c.offset)]), ...(c.default === undefined ? [] : [exprText(c.default)])];
+  return `${ident(c.name)} := ${c.fn === 'count_star' ? 'COUNT' : c.fn.toUpperCase()}(${args.join(', ')})`;
+}
+
+function sortKeyText(k: SortKey): string {
+  return `${exprText(k.expr)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`;
+}
+
+function rankText(column: string | undefined): string {
+  return column === undefined ? '' : ` rank=${ident(column)}`;
 }
 
 /** The EXPLAIN text of a plan: its sink and output columns, then the node tree from the root down. */

@@ -49,6 +49,8 @@ export type Expr =
    *     'DAY' (of month), 'DOW' (0 = Sunday), 'DOY', 'WEEK' (ISO week of year), 'MONTH' (1–12),
    *     'QUARTER', 'YEAR' or 'EPOCH' (seconds).
    *   `current_timestamp` () → TIMESTAMP: the query clock's time when the batch is processed.
+   * Flink's other built-in functions (`lpad`, `date_format`, `regexp_extract`, `json_value`, `log`, …) are
+   * kernels, each documented where it is defined: engine/expr/scalar-kernels.ts lists them by name.
    */
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Expr[]; readonly type: DataType }
   /**

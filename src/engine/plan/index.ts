@@ -3,7 +3,7 @@
 // IR, plan nodes, checkpoint shapes and EXPLAIN. Nothing here imports another engine folder.
 export type { DataType, Expr } from './expr.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
-export type { ColumnSchema, RecordFormat, StreamSchema } from './schema.js';
+export type { ColumnSchema, ComputedColumn, RecordFormat, StreamSchema } from './schema.js';
 export { outputColumns, planInputs, sourceStream, sourceStreams } from './plan.js';
 export { MAX_JOIN_INTERVAL_MS } from './join.js';
 export type { IntervalJoinNode, JoinInputs, JoinType, TwoInputNode, WindowJoinNode } from './join.js';
@@ -23,7 +23,10 @@ export type {
   WindowAggregateNode,
   WindowSpec,
 } from './plan.js';
+export type { DeduplicateNode, OverAggregateNode, OverCall, OverFn, OverFrame, RankFn, SortKey, TopNNode } from './over.js';
 export { changelogMode, ROW_KIND_COLUMN, ROW_KINDS, TAKES_CHANGELOG } from './changelog.js';
 export type { ChangelogMode, RowKind } from './changelog.js';
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, SourceCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText } from './explain.js';
+export type { ViewSchema } from './view.js';
+export type { UserFunctionSchema } from './user-function.js';

@@ -4,7 +4,8 @@
 
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
-import { SYSTEM_COLUMNS, type ColumnSchema, type RecordFormat } from './schema.js';
+import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
+import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat } from './schema.js';
 import type { TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
 
@@ -14,6 +15,8 @@ export interface EventTime {
   readonly column: number;
   /** Bounded out-of-orderness: watermark = max event time seen - delay. 0 for `_arrival_time`. */
   readonly watermarkDelayMs: number;
+  /** A PROCTIME() column: the watermark is the query's clock, so windows close on time without new rows. */
+  readonly processingTime?: true;
 }
 
 /** Sizes and slides in milliseconds; windows are half-open [start, end) and aligned to the epoch. */
@@ -50,7 +53,10 @@ export type PlanNode =
   | WindowAggregateNode
   | GroupAggregateNode
   | WindowTableNode
-  | TwoInputNode;
+  | TwoInputNode
+  | OverAggregateNode
+  | TopNNode
+  | DeduplicateNode;
 
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
@@ -66,6 +72,8 @@ export interface SourceNode {
   /** The declared columns only (not the system columns, which always follow them). */
   readonly columns: readonly ColumnSchema[];
   readonly eventTime: EventTime;
+  /** Declared columns computed from the others as each batch is decoded (see ComputedColumn). */
+  readonly computed?: readonly ComputedColumn[];
 }
 
 export interface FilterNode {
@@ -147,6 +155,11 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
     case 'intervalJoin':
     case 'windowJoin':
       return [...outputColumns(node.left), ...outputColumns(node.right)];
+    case 'overAggregate':
+      return [...outputColumns(node.input), ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
+    case 'topN':
+    case 'deduplicate':
+      return [...outputColumns(node.input), ...(node.rankColumn === undefined ? [] : [{ name: node.rankColumn, type: 'BIGINT' as const }])];
     default:
       return unreachable(node, 'plan node', 'ValidationException');
   }

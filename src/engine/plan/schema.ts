@@ -1,7 +1,7 @@
 // Column and stream schemas: what CREATE STREAM declares, what the catalog persists, and the system
 // columns every stream has after its declared ones.
 
-import type { DataType } from './expr.js';
+import type { DataType, Expr } from './expr.js';
 
 export interface ColumnSchema {
   readonly name: string;
@@ -42,6 +42,23 @@ export interface StreamSchema {
   readonly format: RecordFormat;
   /** `WATERMARK FOR column AS column - INTERVAL …`: the event-time column and the allowed lateness. */
   readonly watermark?: { readonly column: string; readonly delayMs: number };
+  /** Columns computed from the others (`col AS expr`), which records do not hold; absent when none are. */
+  readonly computed?: readonly ComputedColumn[];
+}
+
+/**
+ * A computed column (`cost AS price * qty`, `proc_time AS PROCTIME()`): its value is `expr` over the
+ * record's other columns, evaluated as each batch is decoded. `expr` indexes the source's output columns
+ * (the declared ones, then SYSTEM_COLUMNS) and reads no other computed column.
+ */
+export interface ComputedColumn {
+  /** Index of the column among the stream's declared columns. */
+  readonly column: number;
+  /** The expression as written, for DESCRIBE. */
+  readonly sql: string;
+  readonly expr: Expr;
+  /** `PROCTIME()`: the time the batch is processed, a processing-time attribute windows can run on. */
+  readonly proctime?: true;
 }
 
 /** How a record's bytes become a row. */

@@ -55,6 +55,10 @@ export class CpuBudget implements WorkMeter {
     }
   }
 
+  remainingMs(): number {
+    return this.running ? Math.max(0, this.maxMillis - (this.clock.now() - this.startedAt)) : this.maxMillis;
+  }
+
   private check(): void {
     if (!this.running || this.clock.now() - this.startedAt <= this.maxMillis) return;
     this.running = false;

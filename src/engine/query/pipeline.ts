@@ -15,6 +15,7 @@ import type { Source } from '../operators/source.js';
 import { int32View } from '../batch/int64.js';
 import { EddyError } from '../errors.js';
 import type { WorkMeter } from '../expr/work-meter.js';
+import type { UserFunctionInvoker } from '../expr/udf-call.js';
 import { lateRowEntries, type LateRowEntry } from './late-row-sink.js';
 import type { UndecodedRecord } from '../batch/record-decoder.js';
 
@@ -88,9 +89,11 @@ export class Pipeline {
     maxStateKeys?: number,
     /** Names the query in the late rows it writes (see late-row-sink.ts). */
     queryId = '',
+    /** Runs the user functions (CREATE FUNCTION) the plan calls. */
+    udfs?: UserFunctionInvoker,
   ) {
     // A late row is written whole, with where it came from: every source column is decoded then.
-    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(plan.lateRows ? { allSourceColumns: true } : {}) });
+    const built = buildOperators(plan.root, { clock, ...(meter ? { meter } : {}), ...(maxStateKeys === undefined ? {} : { maxStateKeys }), ...(plan.lateRows ? { allSourceColumns: true } : {}), ...(udfs ? { udfs } : {}) });
     this.source = built.source;
     this.sources = built.sources;
     this.operators = built.operators;

@@ -19,6 +19,7 @@ import { RunningQuery } from './running-query.js';
 import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { QueryInfo, QueryStatus } from './running-query.js';
+import type { UserFunctions } from '../udf/user-functions.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -46,6 +47,8 @@ export interface QueryManagerOptions {
   readonly maxQueries?: number;
   /** State keys each query's aggregates may hold (default 1,000,000); a query that needs more fails. */
   readonly maxStateKeys?: number;
+  /** User functions (CREATE FUNCTION): the directory they load from; without it, queries calling one fail. */
+  readonly userFunctions?: UserFunctions;
 }
 
 /** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
@@ -247,6 +250,7 @@ export class QueryManager {
       results: this.results,
       scheduler: this.scheduler,
       ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
+      ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
       ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
       ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),

@@ -3,7 +3,7 @@
 // output columns down through projections and filters to the aggregate that made them.
 import { unreachable } from '../errors.js';
 import { changelogMode, type ChangelogMode } from '../plan/changelog.js';
-import type { PlanNode, QueryPlan, WindowSpec } from '../plan/plan.js';
+import { outputColumns, type PlanNode, type QueryPlan, type WindowSpec } from '../plan/plan.js';
 
 export interface ResultShape {
   /**
@@ -28,11 +28,13 @@ export interface ResultShape {
 }
 
 type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'groupAggregate' }>;
+type RankingNode = Extract<PlanNode, { kind: 'topN' | 'deduplicate' }>;
 
 export function resultShape(plan: QueryPlan): ResultShape {
   const changelog = changelogMode(plan.root);
   const aggregate = topAggregate(plan.root);
   if (!aggregate) return { changelog, keys: [] };
+  if (aggregate.kind === 'topN' || aggregate.kind === 'deduplicate') return rankingShape(plan, aggregate, changelog);
   // Index of each aggregate output column that identifies a group, by the output column selecting it.
   const windowed = aggregate.kind === 'windowAggregate';
   const keyCount = aggregate.keys.length + (windowed ? 2 : 0);
@@ -63,13 +65,29 @@ export function resultShape(plan: QueryPlan): ResultShape {
   };
 }
 
-/** The aggregate nearest the root, reached through projections and filters only. */
-function topAggregate(root: PlanNode): AggregateNode | undefined {
+/**
+ * Rankings: the rows of a window Top-N and keep-first deduplication are appended; a continuously updated
+ * Top-N and keep-last deduplication are changelogs. Their rows are identified by the selected partition
+ * columns (bare input columns) and rank column, or by nothing if any of them is missing.
+ */
+function rankingShape(plan: QueryPlan, node: RankingNode, changelog: ChangelogMode): ResultShape {
+  const width = outputColumns(node.input).length;
+  const keyColumns = node.partitionBy.map((p) => (p.expr.kind === 'column' ? p.expr.index : -1));
+  if (node.kind === 'topN') keyColumns.push(node.rankColumn === undefined ? -1 : width);
+  const names = keyColumns.map((k) => (k < 0 ? undefined : plan.columns.find((_c, i) => originIn(plan.root, i, node) === k)?.name));
+  const keys = names.every((n) => n !== undefined) ? (names as string[]) : [];
+  return { changelog, keys };
+}
+
+/** The aggregate or ranking nearest the root, reached through projections and filters only. */
+function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
   let node: PlanNode = root;
   for (;;) {
     switch (node.kind) {
       case 'windowAggregate':
       case 'groupAggregate':
+      case 'topN':
+      case 'deduplicate':
         return node;
       case 'project':
       case 'filter':
@@ -79,6 +97,7 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
       case 'windowTable':
       case 'intervalJoin':
       case 'windowJoin':
+      case 'overAggregate':
         return undefined;
       default:
         return unreachable(node, 'plan node');
@@ -86,18 +105,21 @@ function topAggregate(root: PlanNode): AggregateNode | undefined {
   }
 }
 
-/** The aggregate's output column that `node`'s column `index` passes on unchanged, if it does. */
-function originIn(node: PlanNode, index: number, aggregate: AggregateNode): number | undefined {
-  if (node === aggregate) return index;
+/** The output column of `target` that `node`'s column `index` passes on unchanged, if it does. */
+function originIn(node: PlanNode, index: number, target: PlanNode): number | undefined {
+  if (node === target) return index;
   switch (node.kind) {
     case 'project': {
       const expr = node.exprs[index]?.expr;
-      return expr?.kind === 'column' ? originIn(node.input, expr.index, aggregate) : undefined;
+      return expr?.kind === 'column' ? originIn(node.input, expr.index, target) : undefined;
     }
     case 'filter':
-      return originIn(node.input, index, aggregate);
+      return originIn(node.input, index, target);
     case 'windowAggregate':
     case 'groupAggregate':
+    case 'overAggregate':
+    case 'topN':
+    case 'deduplicate':
     case 'source':
     case 'windowTable':
     case 'intervalJoin':

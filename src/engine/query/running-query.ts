@@ -26,6 +26,7 @@ import { StreamSink } from './stream-sink.js';
 import { LateRowSink } from './late-row-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
 import { DecodeWarnings } from './decode-warnings.js';
+import type { UserFunctionRuntime, UserFunctions } from '../udf/user-functions.js';
 import type { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import { SourceReader } from './source-reader.js';
@@ -115,6 +116,8 @@ export interface RunningQueryOptions {
   readonly maxStateKeys?: number;
   /** How often, at most, subscribers are told that records did not decode (default 5 s of the clock). */
   readonly warningIntervalMs?: number;
+  /** User functions (CREATE FUNCTION) the query's expressions may call; it runs them in a worker of its own. */
+  readonly userFunctions?: UserFunctions;
 }
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -144,6 +147,7 @@ export class RunningQuery {
   /** Counts loop steps that read records or finished shards, to tell whether a checkpoint is stale. */
   private progress = 0;
   private readonly budget: CpuBudget;
+  private readonly udfs: UserFunctionRuntime | undefined;
 
   constructor(
     readonly info: QueryInfo,
@@ -151,7 +155,8 @@ export class RunningQuery {
     private readonly options: RunningQueryOptions,
   ) {
     this.budget = new CpuBudget(options.maxBatchMillis, options.cpuClock);
-    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id);
+    this.udfs = options.userFunctions?.runtime();
+    this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id, this.udfs);
     this.shape = resultShape(plan);
     const checkpoint = options.checkpoint;
     this.readers = this.pipeline.sources.map(
@@ -321,6 +326,7 @@ export class RunningQuery {
       const gone = isEddyError(e) && e.code === 'ResourceNotFoundException' ? this.readers.find((r) => !this.streamExists(r.stream)) : undefined;
       this.fail(gone ? new EddyError('ResourceNotFoundException', `stream '${gone.stream}' was deleted`) : e);
     } finally {
+      this.udfs?.close();
       unsubscribe();
       for (const r of this.readers) r.close();
       // A failed query stays listed, with its error, until it is deleted; its state is of no more use.

@@ -55,6 +55,7 @@ export class SourceReader {
     this.stream = node.stream;
     this.tracker = new WatermarkTracker({
       delayMs: node.eventTime.watermarkDelayMs,
+      processingTime: node.eventTime.processingTime === true,
       clock: options.clock,
       ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
     });

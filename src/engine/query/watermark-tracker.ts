@@ -17,6 +17,8 @@ export interface WatermarkTrackerOptions {
   readonly clock: Clock;
   /** How long a shard may stay without records before it stops holding the watermark back. */
   readonly idleTimeoutMs?: number;
+  /** Processing time (a PROCTIME() column): the watermark is the clock, whatever the shards hold. */
+  readonly processingTime?: boolean;
 }
 
 /** One shard's part in the combined watermark, as status pages show it. */
@@ -33,12 +35,14 @@ export class WatermarkTracker {
   private readonly delayMs: number;
   private readonly idleTimeoutMs: number;
   private readonly clock: Clock;
+  private readonly processingTime: boolean;
   private combined = -Infinity;
 
   constructor(options: WatermarkTrackerOptions) {
     this.delayMs = options.delayMs;
     this.clock = options.clock;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.processingTime = options.processingTime === true;
   }
 
   /** Starts tracking a shard; a child shard starts from its parents' progress. */
@@ -75,6 +79,11 @@ export class WatermarkTracker {
   /** The combined watermark now (recomputed; idle shards are judged against the clock). */
   current(): number {
     const now = this.clock.now();
+    if (this.processingTime) {
+      // Every row's time is the clock when it was processed: nothing later than now can still arrive.
+      if (now > this.combined) this.combined = now;
+      return this.combined;
+    }
     let min = Infinity;
     let max = -Infinity;
     let active = 0;

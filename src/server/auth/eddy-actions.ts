@@ -10,11 +10,19 @@ export const EDDY_ACTIONS = {
   createStream: 'eddy:CreateStream',
   /** DROP STREAM. */
   dropStream: 'eddy:DropStream',
+  /** CREATE VIEW (on the view it names). */
+  createView: 'eddy:CreateView',
+  /** DROP VIEW. */
+  dropView: 'eddy:DropView',
+  /** CREATE FUNCTION (on the function it names, `udf/<name>`). */
+  createFunction: 'eddy:CreateFunction',
+  /** DROP FUNCTION. */
+  dropFunction: 'eddy:DropFunction',
   /** SELECT: a continuous query whose rows go to subscribers (on the stream it reads). */
   select: 'eddy:Select',
   /** INSERT INTO … SELECT (on the stream it writes; the SELECT needs eddy:Select on the one it reads). */
   insertInto: 'eddy:InsertInto',
-  /** SHOW STREAMS, SHOW QUERIES, DESCRIBE, EXPLAIN, GET /v1/streams and GET /v1/queries. */
+  /** SHOW STREAMS, SHOW QUERIES, SHOW VIEWS, SHOW FUNCTIONS, DESCRIBE, EXPLAIN, GET /v1/streams and GET /v1/queries. */
   describe: 'eddy:Describe',
   /** DELETE /v1/queries/:id of a query someone else started. */
   stopQuery: 'eddy:StopQuery',
@@ -49,8 +57,18 @@ export function statementActions(statement: CompiledStatement): { readonly actio
       return [{ action: EDDY_ACTIONS.createStream, resource: `stream/${statement.name}` }];
     case 'dropStream':
       return [{ action: EDDY_ACTIONS.dropStream, resource: `stream/${statement.name}` }];
+    case 'createView':
+      return [{ action: EDDY_ACTIONS.createView, resource: `view/${statement.name}` }];
+    case 'dropView':
+      return [{ action: EDDY_ACTIONS.dropView, resource: `view/${statement.name}` }];
+    case 'createFunction':
+      return [{ action: EDDY_ACTIONS.createFunction, resource: `udf/${statement.name}` }];
+    case 'dropFunction':
+      return [{ action: EDDY_ACTIONS.dropFunction, resource: `udf/${statement.name}` }];
     case 'showStreams':
     case 'showQueries':
+    case 'showViews':
+    case 'showFunctions':
       return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
     case 'describe':
       return [{ action: EDDY_ACTIONS.describe, resource: `stream/${statement.name}` }];

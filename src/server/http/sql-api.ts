@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { systemClock, type Catalog, type Clock, type DeliveryManager, type QueryManager, type StreamStore } from '../../engine/index.js';
 import { SqlService } from '../sql-service.js';
+import type { StatementExecutorDeps } from '../../statements/index.js';
 import { EphemeralQueries } from '../ws/ephemeral-queries.js';
 import { HeldResults, type HeldResultsOptions } from '../ws/held-results.js';
 import { queryResultsSocket, type QueryResultsSocketOptions } from '../ws/query-results-socket.js';
@@ -17,6 +18,8 @@ export interface SqlApiOptions {
     /** Delivery streams shown by /v1/delivery-streams (an empty list without). */
     readonly delivery?: DeliveryManager | undefined;
     readonly clock?: Clock;
+    /** The directory of user functions CREATE FUNCTION checks modules in (absent: CREATE FUNCTION is refused). */
+    readonly userFunctions?: StatementExecutorDeps['userFunctions'];
   };
   /** How often stream and query counters are sampled for the rates /v1 reports (default 1 s). */
   readonly rateSampleIntervalMs?: number;
@@ -32,7 +35,7 @@ export function sqlApi(options: SqlApiOptions): FastifyPluginAsync {
   const { store, catalog, queries, delivery } = options.engine;
   const held = new HeldResults(queries, options.held);
   const ephemeral = new EphemeralQueries((id) => sql.deleteQuery(id), options.held?.maxAgeMs);
-  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral });
+  const sql: SqlService = new SqlService({ store, catalog, queries, held, ephemeral, userFunctions: options.engine.userFunctions });
   const rates = new LiveRates({
     store,
     queries,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePrefix, parsePrefix } from '../../../src/engine/delivery/prefix-expression.js';
-import { compileJavaDatePattern } from '../../../src/engine/delivery/java-date-pattern.js';
+import { compileJavaDatePattern } from '../../../src/engine/expr/java-date-pattern.js';
 
 const T = Date.UTC(2019, 7, 9, 20, 55, 9, 123); // 2019-08-09T20:55:09.123Z
 

@@ -1,4 +1,4 @@
-// Java DateTimeFormatter patterns, as Firehose's `!{timestamp:…}` uses them, compiled once into a formatter.
+// Java DateTimeFormatter patterns, as Firehose's `!{timestamp:…}` and SQL's DATE_FORMAT use them, compiled once into a formatter.
 
 import { DateTime } from 'luxon';
 import { EddyError } from '../errors.js';

@@ -1,0 +1,36 @@
+// Rows of a batch as checkpoints hold them (one array of values per row: numbers, strings, 0/1 for
+// booleans, null), and back: for operators that hold input rows between watermarks.
+import type { RecordBatch, Schema } from 'apache-arrow';
+import type { DataType } from '../plan/expr.js';
+import { allocValues, columnFromArrow, columnToArrow, makeColumn, type Column } from '../batch/column.js';
+import { makeBatch } from '../batch/arrow-types.js';
+
+export type SavedRow = (string | number | null)[];
+
+/** The given rows of a batch whose columns have `types`. */
+export function saveRows(batch: RecordBatch, types: readonly DataType[], rows: ArrayLike<number>, count: number): SavedRow[] {
+  const columns = types.map((type, c) => columnFromArrow(batch.data.children[c]!, type));
+  const out: SavedRow[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const r = rows[i]!;
+    out[i] = columns.map((col) => (col.valid !== null && col.valid[r] === 0 ? null : (col.values[r] as string | number)));
+  }
+  return out;
+}
+
+/** A batch of `schema` holding the saved rows. */
+export function restoreRows(schema: Schema, types: readonly DataType[], rows: readonly SavedRow[]): RecordBatch {
+  const n = rows.length;
+  const columns = types.map((type, c): Column => {
+    const values = allocValues(type, n) as unknown as (string | number)[];
+    const valid = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]![c] ?? null;
+      if (v === null) continue;
+      values[i] = v;
+      valid[i] = 1;
+    }
+    return makeColumn(type, values as unknown as Column['values'], valid, n);
+  });
+  return makeBatch(schema, columns.map(columnToArrow), n);
+}

@@ -1,0 +1,1 @@
+SELECT `USER_ID` FROM clicks

@@ -1,0 +1,1 @@
+CREATE STREAM s (a INT, b AS a + 1, c AS b * 2)

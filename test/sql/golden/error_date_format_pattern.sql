@@ -1,0 +1,1 @@
+SELECT DATE_FORMAT(ts, 'yyyy-MM-dd qq') FROM clicks

@@ -1,0 +1,1 @@
+SELECT LPAD(url, 'x', '*') FROM clicks

@@ -1,0 +1,1 @@
+SELECT LPAD(url, 3) FROM clicks

@@ -1,0 +1,1 @@
+SELECT DATE_FROMAT(ts, 'yyyy-MM-dd') FROM clicks

@@ -1,0 +1,1 @@
+CREATE FUNCTION f AS '/etc/passwd.js' RETURNS INT

@@ -1,0 +1,1 @@
+CREATE FUNCTION f AS '../outside.js' RETURNS INT

@@ -1,0 +1,1 @@
+SELECT HEX(amount) FROM clicks

@@ -1,0 +1,1 @@
+SELECT GREATEST(amount, url) FROM clicks

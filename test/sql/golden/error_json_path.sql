@@ -1,0 +1,1 @@
+SELECT JSON_VALUE(url, 'a.b') FROM clicks

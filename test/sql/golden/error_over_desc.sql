@@ -1,0 +1,1 @@
+SELECT SUM(amount) OVER (PARTITION BY user_id ORDER BY ts DESC) FROM clicks

@@ -1,0 +1,1 @@
+SELECT SUM(amount) OVER (ORDER BY ts ROWS 2 FOLLOWING) FROM clicks

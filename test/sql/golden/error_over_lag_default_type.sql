@@ -1,0 +1,1 @@
+SELECT LAG(amount, 1, 'none') OVER (ORDER BY ts) FROM clicks

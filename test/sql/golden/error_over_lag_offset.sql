@@ -1,0 +1,1 @@
+SELECT LAG(amount, -1) OVER (ORDER BY ts) FROM clicks

@@ -1,0 +1,1 @@
+SELECT SUM(amount) OVER (PARTITION BY user_id) FROM clicks

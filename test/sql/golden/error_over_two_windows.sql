@@ -1,0 +1,1 @@
+SELECT SUM(amount) OVER (PARTITION BY user_id ORDER BY ts), COUNT(*) OVER (PARTITION BY url ORDER BY ts) FROM clicks

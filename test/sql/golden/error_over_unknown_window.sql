@@ -1,0 +1,1 @@
+SELECT SUM(amount) OVER w2 FROM clicks WINDOW w AS (ORDER BY ts)

@@ -1,0 +1,1 @@
+SELECT UPPER(url) OVER (ORDER BY ts) FROM clicks

@@ -1,0 +1,1 @@
+SELECT user_id FROM clicks QUALIFY user_id = 'a'

@@ -1,0 +1,1 @@
+SELECT RAND(CAST(amount AS INT)) FROM clicks

@@ -1,0 +1,1 @@
+CREATE VIEW v (a, b) AS SELECT user_id FROM clicks

@@ -1,0 +1,2 @@
+CREATE VIEW v AS SELECT user_id FROM clicks;
+CREATE VIEW v AS SELECT url FROM clicks

@@ -1,0 +1,1 @@
+CREATE VIEW clicks AS SELECT user_id FROM clicks

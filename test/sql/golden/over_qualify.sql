@@ -1,0 +1,4 @@
+SELECT user_id, amount, SUM(amount) OVER w AS spend
+FROM clicks
+WINDOW w AS (PARTITION BY user_id ORDER BY ts RANGE INTERVAL '1' HOUR PRECEDING)
+QUALIFY spend > 1000 AND COUNT(*) OVER w >= 3
