@@ -116,43 +116,46 @@ export async function runPublished(nx: Nexmark, query: string, inputs: readonly 
   if (started?.kind !== 'insert') throw new Error(`${query} started no INSERT INTO query`);
   const id = started.query.id;
   const expectedInput = nx.events.filter((e) => inputs.includes(e.kind)).length;
+  const sinkReader = new StreamReader(nx, sink);
   try {
     for (let waited = 0; ; waited += 20) {
       const status = nx.statements.queryStatus(id);
       if (status.status !== 'running') throw new Error(`${query} ${status.status}: ${status.error ?? ''}`);
-      if (status.inputRecords >= expectedInput && countRecords(nx, sink) === status.outputRows) break;
+      if (status.inputRecords >= expectedInput && sinkReader.readNew() === status.outputRows) break;
       if (waited > 60_000) throw new Error(`${query} read ${status.inputRecords} of ${expectedInput} records in 60 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    return finalRows(readRecords(nx, sink));
+    return finalRows(sinkReader.rows);
   } finally {
+    sinkReader.close();
     await nx.statements.deleteQuery(id);
   }
 }
 
-function cursors(nx: Nexmark, stream: string) {
-  return nx.engine.store.describeStream(stream).shards.map((s) => nx.engine.store.openCursor(stream, s.shardId, { type: 'TRIM_HORIZON' }));
-}
+/** Follows every shard of a stream, keeping the JSON rows read so far. */
+class StreamReader {
+  readonly rows: Row[] = [];
+  private readonly cursors;
+  private readonly decoder = new TextDecoder();
 
-function countRecords(nx: Nexmark, stream: string): number {
-  let n = 0;
-  for (const cursor of cursors(nx, stream)) {
-    for (let read = cursor.read({ maxRecords: 10_000 }); read.records.length > 0; read = cursor.read({ maxRecords: 10_000 })) n += read.records.length;
-    cursor.close();
+  constructor(nx: Nexmark, stream: string) {
+    const store = nx.engine.store;
+    this.cursors = store.describeStream(stream).shards.map((s) => store.openCursor(stream, s.shardId, { type: 'TRIM_HORIZON' }));
   }
-  return n;
-}
 
-function readRecords(nx: Nexmark, stream: string): Row[] {
-  const rows: Row[] = [];
-  const decoder = new TextDecoder();
-  for (const cursor of cursors(nx, stream)) {
-    for (let read = cursor.read({ maxRecords: 10_000 }); read.records.length > 0; read = cursor.read({ maxRecords: 10_000 })) {
-      for (const r of read.records) rows.push(JSON.parse(decoder.decode(r.data)) as Row);
+  /** Reads what has arrived since the last call; returns the number of rows read in all. */
+  readNew(): number {
+    for (const cursor of this.cursors) {
+      for (let read = cursor.read({ maxRecords: 10_000 }); read.records.length > 0; read = cursor.read({ maxRecords: 10_000 })) {
+        for (const r of read.records) this.rows.push(JSON.parse(this.decoder.decode(r.data)) as Row);
+      }
     }
-    cursor.close();
+    return this.rows.length;
   }
-  return rows;
+
+  close(): void {
+    for (const cursor of this.cursors) cursor.close();
+  }
 }
 
 /**

@@ -107,10 +107,12 @@ export const ORACLES: Record<string, Oracle> = {
                  min(price) AS min_price, max(price) AS max_price, avg(price) AS avg_price, sum(price) AS sum_price
           FROM bid GROUP BY 1, 2`,
   },
+  // Ordered by event time, so a bidder's last bid on an auction is known once the watermark passes it:
+  // the closing bids are not.
   q18: {
     inputs: ['bid'],
     sql: `SELECT auction, bidder, price, channel, url, "dateTime", extra FROM (
-            SELECT *, row_number() OVER (PARTITION BY bidder, auction ORDER BY "dateTime" DESC) AS rank_number FROM bid)
+            SELECT *, row_number() OVER (PARTITION BY bidder, auction ORDER BY "dateTime" DESC) AS rank_number FROM bid_events)
           WHERE rank_number <= 1`,
   },
   q19: {
