@@ -60,9 +60,23 @@ function linesOf(file: string): Line[] {
 }
 
 async function leases(group: string): Promise<{ leaseOwner: string | null; leaseCounter: number }[]> {
-  const res = await fetch(`${endpoint}/v1/consumer-groups/${group}/leases`);
+  const res = await fetchAgainOnReset(`${endpoint}/v1/consumer-groups/${group}/leases`);
   if (res.status !== 200) return [];
   return ((await res.json()) as { leases: { leaseOwner: string | null; leaseCounter: number }[] }).leases;
+}
+/**
+ * A poll that meets a reset connection asks again on a new one: on a machine loaded enough to stall the
+ * server's event loop past its keep-alive timeout, a reused idle socket can be closed as it is written to.
+ */
+async function fetchAgainOnReset(url: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (e) {
+      const code = (e as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= 5 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw e;
+    }
+  }
 }
 const leaseOwners = async (group: string): Promise<(string | null)[]> => (await leases(group)).map((l) => l.leaseOwner);
 
