@@ -85,7 +85,10 @@ async function runQuery(store, name) {
   const plan = { ...insert.plan, sink: { kind: 'subscribers' } };
   const inputs = [...sourcesOf(plan.root)];
   const expected = inputs.reduce((n, s) => n + recordsIn(store, s), 0);
-  const manager = new QueryManager({ store });
+  // State as large as the run needs: q18 and q19 keep a row per bidder and auction, or per auction, which
+  // pass the default bound of 1,000,000 keys a query may hold at 10M events (a server raises it with
+  // --max-query-state-keys).
+  const manager = new QueryManager({ store, maxStateKeys: 100_000_000 });
   // Resident memory is sampled while the query runs: the process's high-water mark would be opening the
   // store's logs (their newest segments are read at start-up), not the query.
   globalThis.gc?.();
