@@ -85,10 +85,12 @@ async function runQuery(store, name) {
   const plan = { ...insert.plan, sink: { kind: 'subscribers' } };
   const inputs = [...sourcesOf(plan.root)];
   const expected = inputs.reduce((n, s) => n + recordsIn(store, s), 0);
-  // State as large as the run needs: q18 and q19 keep a row per bidder and auction, or per auction, which
-  // pass the default bound of 1,000,000 keys a query may hold at 10M events (a server raises it with
-  // --max-query-state-keys).
-  const manager = new QueryManager({ store, maxStateKeys: 100_000_000 });
+  // State as large as the run needs, and time for the run's one big watermark step: q18 and q19 keep a
+  // row per bidder and auction, or per auction, past the default bound of 1,000,000 keys at 10M events,
+  // and q18 emits each last bid once the watermark passes it, so the closing event's watermark releases
+  // millions of rows in one step, past the default budget of 5 s a step. A server raises both with
+  // --max-query-state-keys and --max-batch-ms.
+  const manager = new QueryManager({ store, maxStateKeys: 100_000_000, maxBatchMillis: 600_000 });
   // Resident memory is sampled while the query runs: the process's high-water mark would be opening the
   // store's logs (their newest segments are read at start-up), not the query.
   globalThis.gc?.();
