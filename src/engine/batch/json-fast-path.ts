@@ -38,11 +38,12 @@ function skipWs(d: Uint8Array, i: number, n: number): number {
 
 /** End of a string's content starting after its opening quote, or -1 (escape, control byte, unterminated). */
 function stringEnd(d: Uint8Array, i: number, n: number): number {
-  while (i < n) {
+  for (; i < n; i++) {
     const c = d[i]!;
+    // Most text is letters, all above the backslash (92): one comparison for them.
+    if (c > 92) continue;
     if (c === 34) return i;
     if (c === 92 || c < 32) return -1;
-    i++;
   }
   return -1;
 }

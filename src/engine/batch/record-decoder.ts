@@ -66,7 +66,10 @@ class DecodeFailure extends Error {}
 const utf8 = new TextDecoder('utf-8');
 const TWO_32 = 4294967296;
 
-/** Buffers for one column of one batch. */
+/**
+ * Buffers for one column of one batch. A column nothing reads (`unread`) has none: every row of it is
+ * NULL, written once when the batch is finished rather than row by row.
+ */
 class ColumnWriter {
   readonly code: number;
   readonly valid: Uint8Array;
@@ -82,9 +85,11 @@ class ColumnWriter {
     readonly name: string,
     readonly type: DataType,
     capacity: number,
+    readonly unread = false,
   ) {
     this.code = typeCode(type);
-    this.valid = new Uint8Array(capacity);
+    this.valid = new Uint8Array(unread ? 0 : capacity);
+    if (unread) return;
     switch (this.code) {
       case T_DOUBLE:
         this.f64 = new Float64Array(capacity);
@@ -107,6 +112,7 @@ class ColumnWriter {
   }
 
   setNull(row: number): void {
+    if (this.unread) return;
     this.valid[row] = 0;
     if (this.text) this.text.appendEmpty();
     else if (this.bits) this.bits[row >> 3]! &= ~(1 << (row & 7));
@@ -186,6 +192,7 @@ class ColumnWriter {
   }
 
   finish(rows: number): Data {
+    if (this.unread) return nullColumn(this.type, rows);
     let nulls = 0;
     let bitmap: Uint8Array | undefined;
     const valid = this.valid;
@@ -209,6 +216,24 @@ class ColumnWriter {
       default:
         return makeData({ ...base, valueOffsets: this.text!.finishOffsets(), data: this.text!.finishBytes() } as never);
     }
+  }
+}
+
+/** A column of `rows` NULLs of `type`: zeroed buffers, no bit of the validity bitmap set. */
+function nullColumn(type: DataType, rows: number): Data {
+  const base = { type: arrowTypeOf(type), length: rows, nullCount: rows, nullBitmap: new Uint8Array((rows + 7) >> 3) };
+  switch (typeCode(type)) {
+    case T_DOUBLE:
+      return makeData({ ...base, data: new Float64Array(rows) } as never);
+    case T_INT:
+      return makeData({ ...base, data: new Int32Array(rows) } as never);
+    case T_BIGINT:
+    case T_TIMESTAMP:
+      return makeData({ ...base, data: new BigInt64Array(rows) } as never);
+    case T_BOOLEAN:
+      return makeData({ ...base, data: new Uint8Array((rows + 7) >> 3) } as never);
+    default:
+      return makeData({ ...base, valueOffsets: new Int32Array(rows + 1), data: new Uint8Array(0) } as never);
   }
 }
 
@@ -285,7 +310,7 @@ export class RecordDecoder {
     const records = expanded?.records ?? input;
     const subSequenceNumbers = expanded?.subSequenceNumbers;
     const n = records.length;
-    const writers = this.declared.map((c) => new ColumnWriter(c.name, c.type, n));
+    const writers = this.declared.map((c, i) => new ColumnWriter(c.name, c.type, n, !this.wanted[i]));
     const arrival = new BigInt64Array(n);
     const arrivalPairs = int32View(arrival);
     const d = this.declared.length;
@@ -304,13 +329,12 @@ export class RecordDecoder {
     const bad: UndecodedRecord[] = [];
     const isJson = this.format.kind === 'json';
     const fields: FastField[] | undefined = this.fast?.map((f) => ({ key: f.key, kind: f.kind, sink: writers[f.column]! }));
-    const unwanted = writers.filter((_, c) => !this.wanted[c]);
     for (let r = 0; r < n; r++) {
       const rec = records[r]!;
       try {
         if (!isJson) this.decodeCsv(rec.data, writers, rows);
         else if (fields !== undefined && scanFlatJson(rec.data, fields, rows, this.seen, ++this.mark)) {
-          for (const w of unwanted) w.setNull(rows);
+          // Columns nothing reads stay NULL without a write (see ColumnWriter).
         } else {
           if (fields !== undefined) for (const w of writers) w.text?.truncate(rows);
           this.decodeJson(rec.data, writers, rows);

@@ -25,7 +25,7 @@ import type { Collector, Operator, OperatorContext } from './operator.js';
 import { HeldBatches } from './held-batches.js';
 import type { KeyValue } from './key-mapper.js';
 import { PartitionKeys } from './partition-keys.js';
-import { restoreRows, saveRows, type SavedRow } from './row-snapshot.js';
+import { restoreRows, RowSaver, type SavedRow } from './row-snapshot.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 
 /** A row waiting for the watermark: its time and where it is held (batch -1: the batch being processed; -2: replaced in it). */
@@ -240,7 +240,8 @@ export class Deduplicate implements Operator {
     this.emitted.forEach((c, k) => {
       if (c !== undefined) emittedKeys.push(k);
     });
-    const rowOf = (c: Candidate): SavedRow[] => saveRows(this.held.batch(c.batch), this.inputTypes, [c.row], 1);
+    const saver = new RowSaver(this.inputTypes);
+    const rowOf = (c: Candidate): SavedRow[] => [saver.save(this.held.batch(c.batch), c.row)];
     return {
       watermark: Number.isFinite(this.watermark) ? this.watermark : null,
       done,

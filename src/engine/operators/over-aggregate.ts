@@ -28,7 +28,7 @@ import { FrameLayout, frameFunction, resultColumn, type FrameFunction, type Resu
 import { MAX_OVER_ARGUMENTS, OverPartition, SOURCE_BATCH, SOURCE_ROW, TIME, VALID, VALUES, type PartitionLayout } from './over-partition.js';
 import { PartitionKeys } from './partition-keys.js';
 import { HeldBatches } from './held-batches.js';
-import { restoreRows, saveRows, type SavedRow } from './row-snapshot.js';
+import { restoreRows, RowSaver, saveRows, type SavedRow } from './row-snapshot.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 import type { KeyValue } from './key-mapper.js';
 
@@ -533,6 +533,7 @@ export class OverAggregate implements Operator {
 
   snapshot(): OverSnapshot {
     const held: SavedRow[] = [];
+    const saver = new RowSaver(this.inputTypes);
     const partitions: OverSnapshot['partitions'][number][] = [];
     this.partitions.forEach((p, id) => {
       if (p === undefined) return;
@@ -541,7 +542,7 @@ export class OverAggregate implements Operator {
         rows.push([p.time(pos), ...this.args.map((_a, j) => (p.isValid(pos, j) ? p.value(pos, j) : null))]);
       }
       for (let pos = p.computed; pos < p.tail; pos++) {
-        held.push(...saveRows(this.held.batch(p.data[p.row(pos) + SOURCE_BATCH]!), this.inputTypes, [p.data[p.row(pos) + SOURCE_ROW]!], 1));
+        held.push(saver.save(this.held.batch(p.data[p.row(pos) + SOURCE_BATCH]!), p.data[p.row(pos) + SOURCE_ROW]!));
       }
       partitions.push({
         key: this.keys.mapper.values(id),

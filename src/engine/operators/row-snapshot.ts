@@ -9,13 +9,37 @@ export type SavedRow = (string | number | null)[];
 
 /** The given rows of a batch whose columns have `types`. */
 export function saveRows(batch: RecordBatch, types: readonly DataType[], rows: ArrayLike<number>, count: number): SavedRow[] {
-  const columns = types.map((type, c) => columnFromArrow(batch.data.children[c]!, type));
+  const columns = columnsOf(batch, types);
   const out: SavedRow[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const r = rows[i]!;
-    out[i] = columns.map((col) => (col.valid !== null && col.valid[r] === 0 ? null : (col.values[r] as string | number)));
-  }
+  for (let i = 0; i < count; i++) out[i] = rowOf(columns, rows[i]!);
   return out;
+}
+
+/**
+ * Saves rows one at a time, in any order, from batches that repeat (a snapshot walking its partitions):
+ * each batch's columns are read out of Arrow once, not once per row saved from it.
+ */
+export class RowSaver {
+  private readonly columns = new Map<RecordBatch, Column[]>();
+
+  constructor(private readonly types: readonly DataType[]) {}
+
+  save(batch: RecordBatch, row: number): SavedRow {
+    let columns = this.columns.get(batch);
+    if (columns === undefined) {
+      columns = columnsOf(batch, this.types);
+      this.columns.set(batch, columns);
+    }
+    return rowOf(columns, row);
+  }
+}
+
+function columnsOf(batch: RecordBatch, types: readonly DataType[]): Column[] {
+  return types.map((type, c) => columnFromArrow(batch.data.children[c]!, type));
+}
+
+function rowOf(columns: readonly Column[], r: number): SavedRow {
+  return columns.map((col) => (col.valid !== null && col.valid[r] === 0 ? null : (col.values[r] as string | number)));
 }
 
 /** A batch of `schema` holding the saved rows. */

@@ -25,7 +25,7 @@ import { HeldBatches } from './held-batches.js';
 import type { KeyValue } from './key-mapper.js';
 import { PartitionKeys } from './partition-keys.js';
 import { RowOrder, type SortValue } from './row-order.js';
-import { restoreRows, saveRows, type SavedRow } from './row-snapshot.js';
+import { restoreRows, RowSaver, type SavedRow } from './row-snapshot.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 
 /** Below this many partition ids, renumbering is not worth its cost. */
@@ -370,10 +370,11 @@ export class TopN implements Operator {
   snapshot(): TopNSnapshot {
     const groups: TopNSnapshot['groups'][number][] = [];
     const rows: SavedRow[] = [];
+    const saver = new RowSaver(this.inputTypes);
     this.groups.forEach((g, id) => {
       if (g === undefined) return;
       groups.push({ key: this.keys.mapper.values(id), windowEnd: this.windowEndColumn === undefined ? null : g.windowEnd, sortKeys: g.entries.map((e) => e.keys) });
-      for (const e of g.entries) rows.push(...saveRows(this.held.batch(e.batch), this.inputTypes, [e.row], 1));
+      for (const e of g.entries) rows.push(saver.save(this.held.batch(e.batch), e.row));
     });
     return { watermark: Number.isFinite(this.watermark) ? this.watermark : null, groups, rows };
   }
