@@ -66,14 +66,14 @@ const plan = {
 };
 
 // For scale on this machine: JSON.parse alone over the same records (decoding bytes to text included).
-const baseline = (() => {
+const baseline = await (async () => {
   const shard = store.describeStream('events').shards[0].shardId;
   const cursor = store.openCursor('events', shard, { type: 'TRIM_HORIZON' });
   const decoder = new TextDecoder();
   let sum = 0;
   const t = performance.now();
   for (;;) {
-    const { records } = cursor.read({ maxRecords: 4096 });
+    const { records } = await cursor.read({ maxRecords: 4096 });
     if (records.length === 0) break;
     for (const r of records) sum += JSON.parse(decoder.decode(r.data)).amount;
   }

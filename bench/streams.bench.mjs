@@ -102,7 +102,7 @@ async function getRecordsAll(store, stream) {
   const start = performance.now();
   const cpu = cpuMs();
   for (const shard of store.describeStream(stream).shards) {
-    let iterator = store.getShardIterator(stream, shard.shardId, { type: 'TRIM_HORIZON' });
+    let iterator = await store.getShardIterator(stream, shard.shardId, { type: 'TRIM_HORIZON' });
     for (;;) {
       const result = await store.getRecords(iterator);
       count += result.records.length;
@@ -113,14 +113,14 @@ async function getRecordsAll(store, stream) {
   return { ms: performance.now() - start, cpu: cpuMs() - cpu, count };
 }
 
-function cursorsAll(store, stream) {
+async function cursorsAll(store, stream) {
   let count = 0;
   const start = performance.now();
   const cpu = cpuMs();
   for (const shard of store.describeStream(stream).shards) {
     const cursor = store.openCursor(stream, shard.shardId, { type: 'TRIM_HORIZON' });
     for (;;) {
-      const n = cursor.read().records.length;
+      const n = (await cursor.read()).records.length;
       if (n === 0) break;
       count += n;
     }
@@ -161,7 +161,7 @@ try {
   globalThis.gc?.();
   const get = await getRecordsAll(store, 'bench');
   if (get.count !== total) throw new Error(`GetRecords read ${get.count} of ${total} records`);
-  const cur = cursorsAll(store, 'bench');
+  const cur = await cursorsAll(store, 'bench');
   if (cur.count !== total) throw new Error(`cursors read ${cur.count} of ${total} records`);
   await store.createStream('unique', { shardCount: SHARDS });
   globalThis.gc?.();

@@ -41,19 +41,19 @@ function sourcesOf(node, found = new Set()) {
   return found;
 }
 
-function recordsIn(store, stream) {
+async function recordsIn(store, stream) {
   if (known[stream] !== undefined) return known[stream];
   let n = 0;
   for (const s of store.describeStream(stream).shards) {
     const cursor = store.openCursor(stream, s.shardId, { type: 'TRIM_HORIZON' });
-    for (let r = cursor.read({ maxRecords: 10_000 }); r.records.length > 0; r = cursor.read({ maxRecords: 10_000 })) n += r.records.length;
+    for (let r = await cursor.read({ maxRecords: 10_000 }); r.records.length > 0; r = await cursor.read({ maxRecords: 10_000 })) n += r.records.length;
     cursor.close();
   }
   return n;
 }
 
 /** Reads the streams and parses each record: what merely reading the input costs. */
-function baseline(store, streams) {
+async function baseline(store, streams) {
   const decoder = new TextDecoder();
   let records = 0;
   let touched = 0;
@@ -62,7 +62,7 @@ function baseline(store, streams) {
   for (const stream of streams) {
     for (const s of store.describeStream(stream).shards) {
       const cursor = store.openCursor(stream, s.shardId, { type: 'TRIM_HORIZON' });
-      for (let r = cursor.read({ maxRecords: 4096 }); r.records.length > 0; r = cursor.read({ maxRecords: 4096 })) {
+      for (let r = await cursor.read({ maxRecords: 4096 }); r.records.length > 0; r = await cursor.read({ maxRecords: 4096 })) {
         for (const record of r.records) if (JSON.parse(decoder.decode(record.data)).dateTime !== undefined) touched++;
         records += r.records.length;
       }
@@ -84,7 +84,8 @@ async function runQuery(store, name) {
   if (!insert) return { error: 'the query file holds no INSERT INTO' };
   const plan = { ...insert.plan, sink: { kind: 'subscribers' } };
   const inputs = [...sourcesOf(plan.root)];
-  const expected = inputs.reduce((n, s) => n + recordsIn(store, s), 0);
+  let expected = 0;
+  for (const s of inputs) expected += await recordsIn(store, s);
   // State as large as the run needs, and time for the run's one big watermark step: q18 and q19 keep a
   // row per bidder and auction, or per auction, past the default bound of 1,000,000 keys at 10M events,
   // and q18 emits each last bid once the watermark passes it, so the closing event's watermark releases
@@ -118,6 +119,6 @@ async function runQuery(store, name) {
 }
 
 const store = await openStreamStore({ dataDir: values['data-dir'], shardLimits: false, log: { fsync: 'never' } });
-const result = values.baseline !== undefined ? baseline(store, values.baseline.split(',')) : await runQuery(store, values.query);
+const result = values.baseline !== undefined ? await baseline(store, values.baseline.split(',')) : await runQuery(store, values.query);
 await store.close();
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -28,12 +28,12 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
-function storedData(stream: string): string[] {
+async function storedData(stream: string): Promise<string[]> {
   const store = eddy.engine.store;
   const out: string[] = [];
   for (const s of store.describeStream(stream).shards) {
     const cursor = store.openCursor(stream, s.shardId, { type: 'TRIM_HORIZON' });
-    for (let r = cursor.read({ maxRecords: 10_000 }); r.records.length > 0; r = cursor.read({ maxRecords: 10_000 })) {
+    for (let r = await cursor.read({ maxRecords: 10_000 }); r.records.length > 0; r = await cursor.read({ maxRecords: 10_000 })) {
       for (const record of r.records) out.push(Buffer.from(record.data).toString('utf8'));
     }
     cursor.close();
@@ -52,7 +52,7 @@ describe('the Nexmark generator command', () => {
     for (const stream of NEXMARK_STREAMS) {
       expect(eddy.engine.store.describeStream(stream).openShardCount).toBe(2);
       const expected = [...generator.events(), ...closing].filter((e) => e.kind === stream).map((e) => Buffer.from(encode(e).data).toString('utf8'));
-      expect(storedData(stream).sort()).toEqual(expected.sort());
+      expect((await storedData(stream)).sort()).toEqual(expected.sort());
     }
   });
 });

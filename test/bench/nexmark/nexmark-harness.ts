@@ -121,7 +121,7 @@ export async function runPublished(nx: Nexmark, query: string, inputs: readonly 
     for (let waited = 0; ; waited += 20) {
       const status = nx.statements.queryStatus(id);
       if (status.status !== 'running') throw new Error(`${query} ${status.status}: ${status.error ?? ''}`);
-      if (status.inputRecords >= expectedInput && sinkReader.readNew() === status.outputRows) break;
+      if (status.inputRecords >= expectedInput && (await sinkReader.readNew()) === status.outputRows) break;
       if (waited > 60_000) throw new Error(`${query} read ${status.inputRecords} of ${expectedInput} records in 60 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -144,9 +144,9 @@ class StreamReader {
   }
 
   /** Reads what has arrived since the last call; returns the number of rows read in all. */
-  readNew(): number {
+  async readNew(): Promise<number> {
     for (const cursor of this.cursors) {
-      for (let read = cursor.read({ maxRecords: 10_000 }); read.records.length > 0; read = cursor.read({ maxRecords: 10_000 })) {
+      for (let read = await cursor.read({ maxRecords: 10_000 }); read.records.length > 0; read = await cursor.read({ maxRecords: 10_000 })) {
         for (const r of read.records) this.rows.push(JSON.parse(this.decoder.decode(r.data)) as Row);
       }
     }
