@@ -13,6 +13,9 @@
 //   EDDY_BENCH_RATE=10000 EDDY_BENCH_KEYS=1000 node --expose-gc bench/window-memory.bench.mjs
 //   EDDY_BENCH_QUERY=filter node --expose-gc bench/window-memory.bench.mjs     # the same load, a filter instead:
 //                                                                             # what the store and the process take alone
+//   EDDY_BENCH_QUERY=over|session|topn|join …                                  # the same load into an OVER aggregate
+//       (each user's spend over the last minute, at every row), session windows (2 s gap), a window Top-N
+//       (top 10 users of each 10 s window) or an interval self-join (each row with the user's rows of the 2 s before)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +27,40 @@ const SECONDS = minutesFlag > 0 ? Number(process.argv[minutesFlag + 1]) * 60 : N
 const RATE = Number(process.env.EDDY_BENCH_RATE ?? 10_000);
 const KEYS = Number(process.env.EDDY_BENCH_KEYS ?? 1000);
 const BATCH = 500;
-const FILTER_ONLY = process.env.EDDY_BENCH_QUERY === 'filter';
+const QUERY = process.env.EDDY_BENCH_QUERY ?? 'window';
+const QUERIES = {
+  window: {
+    title: 'a tumbling 10 s window over the users (allowed lateness 5 s, late rows to a stream)',
+    sql: `SELECT window_start, user_id, COUNT(*) AS n, SUM(amount) AS total, MAX(amount) AS top
+    FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, user_id
+    WITH (allowed_lateness = '5 seconds', late_rows = 'late_clicks')`,
+  },
+  filter: { title: 'a filter that keeps nothing', sql: 'SELECT user_id, amount FROM clicks WHERE amount < 0' },
+  over: {
+    title: "an OVER aggregate: each user's spend over the last minute of event time, at every row",
+    sql: `SELECT user_id, amount, SUM(amount) OVER (PARTITION BY user_id ORDER BY ts RANGE BETWEEN INTERVAL '1' MINUTE PRECEDING AND CURRENT ROW) AS spend
+    FROM clicks`,
+  },
+  session: {
+    title: 'session windows per user with a 2 s gap',
+    sql: `SELECT user_id, SESSION_START(ts, INTERVAL '2' SECOND) AS started, COUNT(*) AS n, SUM(amount) AS total
+    FROM clicks GROUP BY SESSION(ts, INTERVAL '2' SECOND), user_id`,
+  },
+  topn: {
+    title: 'a window Top-N: the 10 users who spent most in each 10 s window',
+    sql: `SELECT * FROM (
+      SELECT window_start, window_end, user_id, total, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY total DESC) AS rn
+      FROM (SELECT window_start, window_end, user_id, SUM(amount) AS total
+            FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, user_id))
+    WHERE rn <= 10`,
+  },
+  join: {
+    title: "an interval self-join: each row with the same user's rows of the 2 s before it",
+    sql: `SELECT a.user_id, a.amount, b.amount AS earlier FROM clicks a JOIN clicks b
+    ON a.user_id = b.user_id AND b.ts BETWEEN a.ts - INTERVAL '2' SECOND AND a.ts`,
+  },
+};
+if (!Object.hasOwn(QUERIES, QUERY)) throw new Error(`EDDY_BENCH_QUERY must be one of ${Object.keys(QUERIES).join(', ')}`);
 /** Event time per record: RATE records a second of the clock are ten seconds of event time. */
 const EVENT_MS_PER_RECORD = 10_000 / RATE;
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -75,11 +111,7 @@ try {
     await engine.store.createStream(name, { shardCount: statement.options.shards ?? 1 });
     await engine.catalog.putStream(statement.schema);
   }
-  const sql = FILTER_ONLY
-    ? `SELECT user_id, amount FROM clicks WHERE amount < 0`
-    : `SELECT window_start, user_id, COUNT(*) AS n, SUM(amount) AS total, MAX(amount) AS top
-    FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, user_id
-    WITH (allowed_lateness = '5 seconds', late_rows = 'late_clicks')`;
+  const sql = QUERIES[QUERY].sql;
   const [statement] = compileSql(sql, engine.catalog);
   const query = await engine.queries.startQuery(statement.plan, { sql });
   let rows = 0;
@@ -91,11 +123,7 @@ try {
     },
   });
 
-  console.log(
-    FILTER_ONLY
-      ? `window memory, baseline: ${fmt(RATE)} records/s for ${SECONDS} s into a filter that keeps nothing`
-      : `window memory: ${fmt(RATE)} records/s for ${SECONDS} s into a tumbling 10 s window over ${fmt(KEYS)} keys (allowed lateness 5 s, late rows to a stream)`,
-  );
+  console.log(`window memory (${QUERY}): ${fmt(RATE)} records/s for ${SECONDS} s over ${fmt(KEYS)} users into ${QUERIES[QUERY].title}`);
   const samples = [];
   const started = performance.now();
   let next = started;
