@@ -19,6 +19,8 @@ export class StreamShardCursor implements ShardCursor {
   private lastOffset: number | undefined;
   /** The number of the last record returned, as it was returned. */
   private last: string | undefined;
+  /** The exact number of the record before `offset`, looked up once when a read there returned nothing. */
+  private before: { readonly offset: number; readonly number: string } | undefined;
   private closed = false;
 
   constructor(
@@ -42,7 +44,8 @@ export class StreamShardCursor implements ShardCursor {
   get continuationSequenceNumber(): string | undefined {
     const offset = this.offset;
     if (typeof offset !== 'number' || offset <= 0) return undefined;
-    return this.lastOffset === offset - 1 ? this.last : this.shard.numberOf(offset - 1);
+    if (this.lastOffset === offset - 1) return this.last;
+    return this.before?.offset === offset ? this.before.number : this.shard.numberOf(offset - 1);
   }
 
   async read(limits?: { maxRecords?: number; maxBytes?: number }): Promise<ShardReadResult> {
@@ -63,6 +66,11 @@ export class StreamShardCursor implements ShardCursor {
       this.last = result.records[result.records.length - 1]!.sequenceNumber;
     }
     this.offset = result.nextOffset;
+    // Nothing read yet at this position: the number of the record before it, with its own arrival time
+    // (which a shared log looks up over the network), so a continuation names it exactly as its put did.
+    if (this.lastOffset !== result.nextOffset - 1 && result.nextOffset > 0 && this.before?.offset !== result.nextOffset) {
+      this.before = { offset: result.nextOffset, number: await this.shard.exactNumberOf(result.nextOffset - 1) };
+    }
     const metrics = this.shard.metrics;
     metrics.outgoingRecords += result.records.length;
     metrics.outgoingBytes += result.bytes;

@@ -238,6 +238,12 @@ export class Shard {
     return this.sequenceNumbers.at(offset, arrival ?? this.createdAt);
   }
 
+  /** As numberOf, waiting for a log that looks arrival times up over the network, so the number is exact. */
+  async exactNumberOf(offset: number): Promise<string> {
+    const arrival = await this.log.arrivalTimestampAt(offset);
+    return this.sequenceNumbers.at(offset, arrival ?? this.createdAt);
+  }
+
   /**
    * As AWS gives them: the starting number is below the shard's first record and, once it is closed and
    * its last writes have settled, the ending number above its last, so every record lies inside the range.

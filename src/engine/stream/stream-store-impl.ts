@@ -593,6 +593,14 @@ export class StreamStoreImpl implements StreamStore {
     };
   }
 
+  async refreshShard(streamName: string, shardId: string): Promise<void> {
+    const stream = this.readableStream(streamName);
+    const resolved = resolveShardId(shardId);
+    const shard = resolved === undefined ? undefined : stream.shardByIndex(resolved.index);
+    if (shard === undefined) throw shardNotFound(this.account, stream.name, resolved?.shardId ?? String(shardId));
+    await shard.log.refresh?.();
+  }
+
   openCursor(streamName: string, shardId: string, position: ShardPosition): ShardCursor {
     const stream = this.readableStream(streamName);
     const resolved = resolveShardId(shardId);

@@ -250,6 +250,12 @@ export interface StreamStore {
   /** The stream a shard iterator reads, for permission checks; an iterator this store did not issue is InvalidArgumentException. */
   streamOfShardIterator(shardIterator: string): string;
   openCursor(streamName: string, shardId: string, position: ShardPosition): ShardCursor;
+  /**
+   * Brings this process's view of a shard's end up to date: in a log shared with other processes, the
+   * records they have put (a no-op on the local store). Call it before openCursor at LATEST or at a
+   * sequence number another process may have issued, as GetShardIterator does itself.
+   */
+  refreshShard(streamName: string, shardId: string): Promise<void>;
 
   splitShard(streamName: string, shardToSplit: string, newStartingHashKey: string): Promise<void>;
   mergeShards(streamName: string, shardToMerge: string, adjacentShardToMerge: string): Promise<void>;

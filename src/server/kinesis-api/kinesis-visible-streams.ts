@@ -14,6 +14,7 @@ const BY_STREAM_NAME = [
   'putRecords',
   'getShardIterator',
   'openCursor',
+  'refreshShard',
   'splitShard',
   'mergeShards',
   'updateShardCount',

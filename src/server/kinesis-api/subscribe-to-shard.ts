@@ -129,13 +129,15 @@ export function subscribeToShardOperations(
         structure({ Type: required(shardIteratorType()), SequenceNumber: sequenceNumber(), Timestamp: timestamp() }),
       ),
     }),
-    (input, ctx) => {
+    async (input, ctx) => {
       const { streamName, consumer } = store.consumerByArn(input.ConsumerARN);
       if (consumer.consumerStatus !== 'ACTIVE') {
         throw new EddyError('ResourceInUseException', `Consumer ${consumer.consumerARN} is ${consumer.consumerStatus}, not ACTIVE.`);
       }
       const start = input.StartingPosition;
       const position = shardPosition(start.Type, start.SequenceNumber, start.Timestamp);
+      // On a log shared with other processes, LATEST is the end the cluster knows, not this process's view.
+      if (position.type !== 'TRIM_HORIZON') await store.refreshShard(streamName, input.ShardId);
       const cursor = store.openCursor(streamName, input.ShardId, position);
       let subscription: ShardSubscription;
       try {
