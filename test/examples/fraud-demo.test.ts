@@ -2,6 +2,8 @@
 // a user's own stream and query. Every planted fraud must be found by the rule written for it, and each
 // rule's printed precision must be what the alerts in the alerts stream (read back through the Kinesis
 // API, not the demo's WebSocket) flag among the generator's labelled transactions.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleModule, readStream, runExample, startExampleServer, type ExampleServer } from './example-harness.js';
 
@@ -44,12 +46,16 @@ async function v1(method: string, path: string, body?: unknown): Promise<Record<
 }
 
 describe('npm run demo:fraud', () => {
-  it('finds every planted fraud, prints each rule’s precision and recall, and leaves a user’s own streams and queries alone', async () => {
-    // The Quickstart's stream and query, and a stream whose name is close to the demo's prefix.
-    await v1('POST', '/sql', { sql: "CREATE STREAM clicks (user_id VARCHAR, ts TIMESTAMP) WITH (format = 'json'); CREATE STREAM demo_fraud (x INT)" });
+  it('finds every planted fraud, prints each rule’s precision and recall, and leaves a user’s own streams, tables and queries alone', async () => {
+    // The Quickstart's stream and query, a stream whose name is close to the demo's prefix, and a table of the user's.
+    await mkdir(eddy.tablesDir, { recursive: true });
+    await writeFile(join(eddy.tablesDir, 'cards.csv'), 'card_id,holder\ncard-000001,Ada\n');
+    await v1('POST', '/sql', {
+      sql: "CREATE STREAM clicks (user_id VARCHAR, ts TIMESTAMP) WITH (format = 'json'); CREATE STREAM demo_fraud (x INT); CREATE TABLE cards (card_id VARCHAR PRIMARY KEY, holder VARCHAR) WITH (path = 'cards.csv', format = 'csv', header = true)",
+    });
     const mine = await v1('POST', '/queries', { sql: 'SELECT user_id FROM clicks', name: 'my-clicks' });
 
-    const run = await runExample('fraud-detection', ['--endpoint', eddy.endpoint, '--short', '--seed', '7']);
+    const run = await runExample('fraud-detection', ['--endpoint', eddy.endpoint, '--tables-dir', eddy.tablesDir, '--short', '--seed', '7']);
     expect(run.stderr).toBe('');
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('Every planted fraud was found by the rule written for it (20/20).');
@@ -102,5 +108,7 @@ describe('npm run demo:fraud', () => {
     expect(streams).toEqual(expect.arrayContaining(['clicks', 'demo_fraud', 'demo_fraud_transactions', 'demo_fraud_alerts']));
     const status = await v1('GET', `/queries/${mine['id'] as string}`);
     expect(status['status']).toBe('running');
+    const [tables] = (await v1('POST', '/sql', { sql: 'SHOW TABLES' }))['results'] as { rows: { name: string }[] }[];
+    expect(tables!.rows.map((t) => t.name).sort()).toEqual(['cards', 'demo_fraud_cards']);
   }, 90_000);
 });
