@@ -251,7 +251,7 @@ async function main() {
       const bucket = read ? shownPath(join(filesRoot, BUCKET)) : `<the server's files root>/${BUCKET}`;
       console.log(`\nAsk DuckDB about the Parquet files (the heartbeats are event_type 'heartbeat'):`);
       console.log(`  duckdb -c "SELECT url, count(*) AS views FROM read_parquet('${join(bucket, 'events', '*', '*.parquet')}', hive_partitioning = true) WHERE event_type = 'page_view' GROUP BY url ORDER BY views DESC LIMIT 5"`);
-      console.log(`  duckdb -c "SELECT source, count(*) AS sessions, sum(purchases) AS purchases, sum(revenue) AS revenue FROM read_parquet('${join(bucket, 'sessions', '*.parquet')}') GROUP BY source ORDER BY revenue DESC"`);
+      console.log(`  duckdb -c "SELECT source, count(*) AS sessions, sum(purchases) AS purchases, sum(revenue) AS revenue FROM read_parquet('${join(bucket, 'sessions', '**', '*.parquet')}') GROUP BY source ORDER BY revenue DESC"`);
     } finally {
       firehose.destroy();
       kinesis.destroy();
