@@ -1,7 +1,7 @@
 -- Sessions by traffic source, and over all sources (ROLLUP), kept up to date as sessions close: how many,
--- by how many visitors, how many left after one page (bounces), pages and length per session, and how
--- many bought something. A GROUP BY without a window: each new session updates its source's row and the
--- total's.
+-- by how many visitors, how many left after one page (bounces), pages and length per session, how many
+-- bought something and for how much. A GROUP BY without a window is a changelog: new sessions update
+-- their source's row and the total's, emitted together once a second (as a dashboard refreshes).
 SELECT CASE WHEN GROUPING(source) = 1 THEN 'all' ELSE source END AS source,
        COUNT(*) AS sessions,
        COUNT(DISTINCT user_id) AS visitors,
@@ -15,3 +15,4 @@ SELECT CASE WHEN GROUPING(source) = 1 THEN 'all' ELSE source END AS source,
        SUM(revenue) AS revenue
 FROM demo_clickstream_sessions
 GROUP BY ROLLUP (source)
+EMIT CHANGES EVERY INTERVAL '1' SECOND
