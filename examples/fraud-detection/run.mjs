@@ -83,6 +83,11 @@ async function main() {
       throw new Error(`${e.message}\nThe server reads tables from another directory than ${shownPath(eddy.tablesRoot)}: pass --tables-dir <the server's tables directory>`);
     }
     for (const r of setup) console.log(`  ${r.message}`);
+    // A server with another tables directory may hold a file of that name from an earlier run of its own.
+    const table = setup.find((r) => r.kind === 'createTable');
+    if (table?.rows !== run.cards.length) {
+      throw new Error(`the server read ${table?.rows} cards from ${CARDS_FILE} in its own tables directory, not the ${run.cards.length} written to ${shownPath(cardsFile)}: pass --tables-dir <the server's tables directory>`);
+    }
     const ruleFiles = (await readdir(join(here, 'rules'))).filter((f) => f.endsWith('.sql')).sort();
     const rules = [];
     for (const file of ruleFiles) {
