@@ -159,6 +159,12 @@ export function heartbeatFor(endMs) {
 
 const floorTo = (ms, size) => Math.floor(ms / size) * size;
 
+/** SQL's PERCENTILE_DISC(q): the first value in order at which a fraction q of the values is reached. */
+export function percentileDisc(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
+}
+
 /**
  * Sessions as a SESSION window with a 30-minute gap makes them: each visitor's events in time order, a
  * new session whenever the next event is 30 minutes or more after the one before.
@@ -198,9 +204,10 @@ export function sessionsOf(events) {
  *               window (a window every 10 s), by views and then URL
  *   visitors    `${window start ms} ${window end ms}` → distinct visitors in each cumulating window
  *               (the hour's first minute, its first two, …) that holds an event and ends by `closedBy`
- *   bySource    source, and 'all' → { sessions, visitors, bounces, pages, duration_ms, converted, revenue }
- *               where a session is as sessionsOf() makes it, its source the alphabetically first of its
- *               events' (as MIN(source) picks it), a bounce a session of one event
+ *   bySource    source, and 'all' → { sessions, visitors, bounces, pages, duration_ms, p90_ms, converted,
+ *               revenue } where a session is as sessionsOf() makes it, its source the alphabetically first
+ *               of its events' (as MIN(source) picks it), a bounce a session of one event, p90_ms the
+ *               exact 90th percentile of the sessions' lengths (SQL's PERCENTILE_DISC)
  *   byType      event type → events
  * @param {object[]} events
  * @param {number} closedBy the watermark the windows are closed by
@@ -254,8 +261,9 @@ export function groundTruth(events, closedBy) {
   const sessions = sessionsOf(events);
   const bySource = new Map();
   const add = (key, s) => {
-    const t = bySource.get(key) ?? { sessions: 0, visitors: new Set(), bounces: 0, pages: 0, duration_ms: 0, converted: 0, revenue: 0 };
+    const t = bySource.get(key) ?? { sessions: 0, visitors: new Set(), bounces: 0, pages: 0, duration_ms: 0, durations: [], converted: 0, revenue: 0 };
     t.sessions++;
+    t.durations.push(s.last - s.first);
     t.visitors.add(s.user_id);
     if (s.events === 1) t.bounces++;
     t.pages += s.pages;
@@ -278,7 +286,7 @@ export function groundTruth(events, closedBy) {
     ),
     topPages,
     visitors,
-    bySource: new Map([...bySource].map(([k, t]) => [k, { ...t, visitors: t.visitors.size }])),
+    bySource: new Map([...bySource].map(([k, { durations, ...t }]) => [k, { ...t, visitors: t.visitors.size, p90_ms: percentileDisc(durations, 0.9) }])),
     byType,
     sessions: sessions.length,
   };
