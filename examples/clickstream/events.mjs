@@ -15,13 +15,17 @@ const MINUTE = 60 * SECOND;
 
 /** What the queries use, in one place: the SQL in queries/ says the same. */
 export const WINDOWS = {
-  /** Per visitor: a visitor's events in one 30-minute window are one session (SESSION windows will replace this). */
-  sessionMs: 30 * MINUTE,
-  /** Top pages: the last 5 minutes, every 10 seconds. */
+  /** Per visitor: a session ends when this long passes without an event (the SESSION window's gap). */
+  sessionGapMs: 30 * MINUTE,
+  /** Top pages: the first five of the last 5 minutes, every 10 seconds. */
   topPagesSlideMs: 10 * SECOND,
   topPagesSizeMs: 5 * MINUTE,
-  /** The funnel and unique visitors: per minute. */
+  topPagesPlaces: 5,
+  /** The funnel: per minute. */
   funnelMs: MINUTE,
+  /** Unique visitors so far this hour, every minute (CUMULATE: step, then size). */
+  visitorsStepMs: MINUTE,
+  visitorsSizeMs: 60 * MINUTE,
 };
 
 /** Send order differs from event order by up to this much; the watermark waits 5 s. */
@@ -146,35 +150,78 @@ export function record(e) {
 
 /**
  * After the last event, one heartbeat per shard dated past every window that holds events closes those
- * windows (the longest is 30 minutes; the watermark trails by 5 s).
+ * windows (a session closes 30 minutes after its last event; the watermark trails by 5 s).
  */
 export function heartbeatFor(endMs) {
-  const ms = endMs + WINDOWS.sessionMs + MINUTE;
+  const ms = endMs + WINDOWS.sessionGapMs + MINUTE;
   return { data: { user_id: 'heartbeat', event_type: 'heartbeat', url: null, product: null, amount: null, source: null, ts: new Date(ms).toISOString() }, watermarkMs: ms - 5 * SECOND };
 }
 
 const floorTo = (ms, size) => Math.floor(ms / size) * size;
 
+/** SQL's PERCENTILE_DISC(q): the first value in order at which a fraction q of the values is reached. */
+export function percentileDisc(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
+}
+
+/**
+ * Sessions as a SESSION window with a 30-minute gap makes them: each visitor's events in time order, a
+ * new session whenever the next event is 30 minutes or more after the one before.
+ */
+export function sessionsOf(events) {
+  const byUser = new Map();
+  for (const e of events) {
+    if (!byUser.has(e.user_id)) byUser.set(e.user_id, []);
+    byUser.get(e.user_id).push(e);
+  }
+  const sessions = [];
+  for (const [user_id, list] of byUser) {
+    list.sort((a, b) => a.ms - b.ms);
+    let s;
+    for (const e of list) {
+      if (!s || e.ms - s.last >= WINDOWS.sessionGapMs) {
+        s = { user_id, source: e.source, events: 0, pages: 0, purchases: 0, revenue: 0, first: e.ms, last: e.ms };
+        sessions.push(s);
+      }
+      s.events++;
+      if (e.event_type === 'page_view') s.pages++;
+      if (e.event_type === 'purchase') {
+        s.purchases++;
+        s.revenue += e.amount;
+      }
+      if (e.source < s.source) s.source = e.source;
+      s.last = e.ms;
+    }
+  }
+  return sessions;
+}
+
 /**
  * The figures the demo's queries compute, counted here from the events alone:
  *   perMinute   minute start (ms) → { visitors, page_views, viewed_product, added_to_cart, purchased }
- *   topPages    `${window start ms} ${url}` → page views in [start, start + 5 min), a window every 10 s
- *   bySource    source → { sessions, visitors, bounces, pages, duration_ms, converted } where a session
- *               is one visitor's events in one 30-minute window, its source the alphabetically first
- *               of its events' (as MIN(source) picks it), a bounce a session of one event
+ *   topPages    `${window start ms} ${url}` → { views, place } of the first five pages of each 5-minute
+ *               window (a window every 10 s), by views and then URL
+ *   visitors    `${window start ms} ${window end ms}` → distinct visitors in each cumulating window
+ *               (the hour's first minute, its first two, …) that holds an event and ends by `closedBy`
+ *   bySource    source, and 'all' → { sessions, visitors, bounces, pages, duration_ms, p90_ms, converted,
+ *               revenue } where a session is as sessionsOf() makes it, its source the alphabetically first
+ *               of its events' (as MIN(source) picks it), a bounce a session of one event, p90_ms the
+ *               exact 90th percentile of the sessions' lengths (SQL's PERCENTILE_DISC)
  *   byType      event type → events
+ * @param {object[]} events
+ * @param {number} closedBy the watermark the windows are closed by
  */
-export function groundTruth(events) {
+export function groundTruth(events, closedBy) {
   const perMinute = new Map();
   const minute = (ms) => {
     const key = floorTo(ms, WINDOWS.funnelMs);
     if (!perMinute.has(key)) perMinute.set(key, { visitors: new Set(), page_views: 0, viewed_product: new Set(), added_to_cart: new Set(), purchased: new Set() });
     return perMinute.get(key);
   };
-  const topPages = new Map();
-  const sessions = new Map();
+  const pageViews = new Map();
   const byType = new Map();
-  const { topPagesSlideMs: slide, topPagesSizeMs: size, sessionMs } = WINDOWS;
+  const { topPagesSlideMs: slide, topPagesSizeMs: size } = WINDOWS;
   for (const e of events) {
     byType.set(e.event_type, (byType.get(e.event_type) ?? 0) + 1);
     const m = minute(e.ms);
@@ -184,32 +231,50 @@ export function groundTruth(events) {
       if (e.url.startsWith('/products/')) m.viewed_product.add(e.user_id);
       // Every hopping window that holds the view: starts from its own pane back to size - slide before it.
       for (let ws = floorTo(e.ms, slide); ws > e.ms - size; ws -= slide) {
-        const key = `${ws} ${e.url}`;
-        topPages.set(key, (topPages.get(key) ?? 0) + 1);
+        if (!pageViews.has(ws)) pageViews.set(ws, new Map());
+        const views = pageViews.get(ws);
+        views.set(e.url, (views.get(e.url) ?? 0) + 1);
       }
     }
     if (e.event_type === 'add_to_cart') m.added_to_cart.add(e.user_id);
     if (e.event_type === 'purchase') m.purchased.add(e.user_id);
-    const sessionKey = `${floorTo(e.ms, sessionMs)} ${e.user_id}`;
-    const s = sessions.get(sessionKey) ?? { user_id: e.user_id, source: e.source, events: 0, pages: 0, purchases: 0, first: e.ms, last: e.ms };
-    s.events++;
-    if (e.event_type === 'page_view') s.pages++;
-    if (e.event_type === 'purchase') s.purchases++;
-    if (e.source < s.source) s.source = e.source;
-    s.first = Math.min(s.first, e.ms);
-    s.last = Math.max(s.last, e.ms);
-    sessions.set(sessionKey, s);
   }
+  const topPages = new Map();
+  for (const [ws, views] of pageViews) {
+    const ranked = [...views].sort(([ua, a], [ub, b]) => b - a || (ua < ub ? -1 : ua > ub ? 1 : 0)).slice(0, WINDOWS.topPagesPlaces);
+    ranked.forEach(([url, n], i) => topPages.set(`${ws} ${url}`, { views: n, place: i + 1 }));
+  }
+
+  // Cumulating windows: each hour's first minute, first two minutes, … each counted once it has closed.
+  const visitors = new Map();
+  const hours = new Set(events.map((e) => floorTo(e.ms, WINDOWS.visitorsSizeMs)));
+  for (const hour of hours) {
+    const inHour = events.filter((e) => floorTo(e.ms, WINDOWS.visitorsSizeMs) === hour).sort((a, b) => a.ms - b.ms);
+    const seen = new Set();
+    let i = 0;
+    for (let end = hour + WINDOWS.visitorsStepMs; end <= hour + WINDOWS.visitorsSizeMs && end <= closedBy; end += WINDOWS.visitorsStepMs) {
+      while (i < inHour.length && inHour[i].ms < end) seen.add(inHour[i++].user_id);
+      if (i > 0) visitors.set(`${hour} ${end}`, seen.size);
+    }
+  }
+
+  const sessions = sessionsOf(events);
   const bySource = new Map();
-  for (const s of sessions.values()) {
-    const t = bySource.get(s.source) ?? { sessions: 0, visitors: new Set(), bounces: 0, pages: 0, duration_ms: 0, converted: 0 };
+  const add = (key, s) => {
+    const t = bySource.get(key) ?? { sessions: 0, visitors: new Set(), bounces: 0, pages: 0, duration_ms: 0, durations: [], converted: 0, revenue: 0 };
     t.sessions++;
+    t.durations.push(s.last - s.first);
     t.visitors.add(s.user_id);
     if (s.events === 1) t.bounces++;
     t.pages += s.pages;
     t.duration_ms += s.last - s.first;
     if (s.purchases > 0) t.converted++;
-    bySource.set(s.source, t);
+    t.revenue += s.revenue;
+    bySource.set(key, t);
+  };
+  for (const s of sessions) {
+    add(s.source, s);
+    add('all', s);
   }
   const size_ = (set) => set.size;
   return {
@@ -220,8 +285,9 @@ export function groundTruth(events) {
       ]),
     ),
     topPages,
-    bySource: new Map([...bySource].map(([k, t]) => [k, { ...t, visitors: t.visitors.size }])),
+    visitors,
+    bySource: new Map([...bySource].map(([k, { durations, ...t }]) => [k, { ...t, visitors: t.visitors.size, p90_ms: percentileDisc(durations, 0.9) }])),
     byType,
-    sessions: sessions.size,
+    sessions: sessions.length,
   };
 }

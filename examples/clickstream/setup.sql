@@ -14,13 +14,17 @@ CREATE STREAM demo_clickstream_events (
   WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
 ) WITH (shards = 2, format = 'json');
 
--- One row per session, written by queries/sessions.sql as each 30-minute window closes.
-CREATE STREAM demo_clickstream_sessions (
+-- One row per session, written by queries/sessions.sql as each session closes. A Flink filesystem
+-- table: a stream that queries read (queries/sessions-by-source.sql) and whose records a delivery stream
+-- of the same name writes to Parquet files under s3://demo-clickstream/sessions/, for DuckDB.
+CREATE TABLE demo_clickstream_sessions (
   session_start TIMESTAMP,
+  session_end   TIMESTAMP,   -- the last event plus the 30-minute gap, when the session closed
   user_id       VARCHAR,
   source        VARCHAR,
   pages         BIGINT,
   events        BIGINT,
-  duration_ms   BIGINT,
-  purchases     BIGINT
-) WITH (shards = 1, format = 'json');
+  duration_ms   BIGINT,      -- first to last event
+  purchases     BIGINT,
+  revenue       DOUBLE
+) WITH ('connector' = 'filesystem', 'path' = 's3://demo-clickstream/sessions/', 'format' = 'parquet');

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // The fraud-detection demo, start to finish (`npm run demo:fraud`):
 //   1. an Eddy to talk to: the one at the endpoint, or one started in this process;
-//   2. its own streams and rules, all named demo_fraud_… (setup.sql, rules/*.sql), after removing what an
-//      earlier run left under that prefix and nothing else;
+//   2. its own streams, its table of cards (a CSV file under the server's tables directory) and rules, all
+//      named demo_fraud_… (setup.sql, rules/*.sql), after removing what an earlier run left under that
+//      prefix and nothing else;
 //   3. two queries to watch in the web console (console/*.sql), whose links it prints;
 //   4. card transactions with labelled fraud, put with @aws-sdk/client-kinesis at --rate for --duration;
 // then it waits until every window has closed and scores each rule's alerts against the labels.
 //
 //   npm run demo:fraud -- [--rate 500] [--duration 60] [--seed 42] [--endpoint http://127.0.0.1:4567] [--help]
 
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -25,6 +26,7 @@ import {
   progress,
   putRecords,
   resetDemo,
+  shownPath,
   sql,
   startedQueries,
   startQuery,
@@ -32,12 +34,14 @@ import {
   waitForWatermark,
 } from '../shared/eddy-demo.mjs';
 import { scoreRules } from './score.mjs';
-import { DEFAULT_START, PATTERNS, generateTransactions, heartbeatFor, record } from './transactions.mjs';
+import { DEFAULT_START, PATTERNS, cardsCsv, generateTransactions, heartbeatFor, record } from './transactions.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PREFIX = 'demo_fraud_';
 const TRANSACTIONS = 'demo_fraud_transactions';
 const ALERTS = 'demo_fraud_alerts';
+/** The cards table's file, relative to the server's tables directory (as setup.sql names it). */
+const CARDS_FILE = join('demo_fraud', 'cards.csv');
 
 const options = parseOptions(
   {
@@ -48,6 +52,7 @@ const options = parseOptions(
     start: { type: 'time', default: DEFAULT_START, help: 'Event time the transactions start at.' },
     frauds: { type: 'number', default: 4, help: 'Instances of each fraud pattern to plant.' },
     timeout: { type: 'number', default: 120, help: 'Seconds to wait for the last windows to close.' },
+    'tables-dir': { type: 'string', help: "The server's tables directory, where the table of cards is written (default: the in-process Eddy's, else ./eddy-data/tables)." },
   },
   'Usage: npm run demo:fraud -- [options]   (or node examples/fraud-detection/run.mjs [options])',
 );
@@ -62,7 +67,27 @@ async function main() {
     const { endpoint } = eddy;
     await resetDemo(endpoint, { prefix: PREFIX });
 
-    for (const r of await sql(endpoint, await readFile(join(here, 'setup.sql'), 'utf8'))) console.log(`  ${r.message}`);
+    // The generator makes the cards before their transactions: the issuer's table of them is written
+    // where the server reads reference tables, before setup.sql declares the table.
+    const total = Math.round(options.rate * options.duration);
+    const run = generateTransactions({ seed: options.seed, start: options.start, days: options.days, count: total, frauds: options.frauds });
+    const cardsFile = join(eddy.tablesRoot, CARDS_FILE);
+    await mkdir(dirname(cardsFile), { recursive: true });
+    await writeFile(cardsFile, cardsCsv(run.cards));
+    console.log(`  ${count(run.cards.length)} cards written to ${shownPath(cardsFile)}`);
+    let setup;
+    try {
+      setup = await sql(endpoint, await readFile(join(here, 'setup.sql'), 'utf8'));
+    } catch (e) {
+      if (!/demo_fraud\/cards\.csv/.test(e.message)) throw e;
+      throw new Error(`${e.message}\nThe server reads tables from another directory than ${shownPath(eddy.tablesRoot)}: pass --tables-dir <the server's tables directory>`);
+    }
+    for (const r of setup) console.log(`  ${r.message}`);
+    // A server with another tables directory may hold a file of that name from an earlier run of its own.
+    const table = setup.find((r) => r.kind === 'createTable');
+    if (table?.rows !== run.cards.length) {
+      throw new Error(`the server read ${table?.rows} cards from ${CARDS_FILE} in its own tables directory, not the ${run.cards.length} written to ${shownPath(cardsFile)}: pass --tables-dir <the server's tables directory>`);
+    }
     const ruleFiles = (await readdir(join(here, 'rules'))).filter((f) => f.endsWith('.sql')).sort();
     const rules = [];
     for (const file of ruleFiles) {
@@ -92,11 +117,9 @@ async function main() {
       },
     });
 
-    const total = Math.round(options.rate * options.duration);
-    const run = generateTransactions({ seed: options.seed, start: options.start, days: options.days, count: total, frauds: options.frauds });
     const planted = run.transactions.filter((t) => t.label !== null).length;
     console.log(
-      `\nSending ${count(total)} transactions of ${count(run.cards)} cards at ${count(run.merchants)} merchants, ${options.days} days of event time from ${day(run.startMs)} UTC, ` +
+      `\nSending ${count(total)} transactions of ${count(run.cards.length)} cards at ${count(run.merchants)} merchants, ${options.days} days of event time from ${day(run.startMs)} UTC, ` +
         `at ${count(options.rate)}/s for ${options.duration} s (seed ${options.seed}).`,
     );
     console.log(`Planted among them: ${options.frauds} instances of each of ${PATTERNS.length} fraud patterns, ${count(planted)} transactions in all.\n`);

@@ -33,3 +33,14 @@ CREATE STREAM demo_fraud_alerts (
   amount     DOUBLE,
   detail     VARCHAR
 ) WITH (shards = 2, format = 'json');
+
+-- What the issuer knows of each card, a reference table read from a CSV file the demo writes under the
+-- server's tables directory: the card's home, its credit limit, and the device enrolled for its online
+-- payments. Rules join it with a lookup join: each transaction finds its card's row as it arrives.
+CREATE TABLE demo_fraud_cards (
+  card_id      VARCHAR PRIMARY KEY NOT ENFORCED,
+  home_city    VARCHAR,
+  home_country VARCHAR,
+  credit_limit DOUBLE,
+  device_id    VARCHAR
+) WITH ('connector' = 'filesystem', 'path' = 'demo_fraud/cards.csv', 'format' = 'csv', 'header' = 'true');

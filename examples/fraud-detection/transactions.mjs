@@ -2,8 +2,9 @@
 // and every transaction labelled. Deterministic: the same seed and options give the same transactions,
 // in the same order, on every machine.
 //
-// Normal spending: thousands of cards, each with a home city, a spending level, how often it is used
-// and how much of that is online; merchants by category in 18 cities on five continents and online; a
+// Normal spending: thousands of cards, each with a home city, a spending level (and a credit limit in
+// proportion), how often it is used and how much of that is online, and the device enrolled for its
+// online payments; merchants by category in 18 cities on five continents and online; a
 // daily rhythm in each card's own time zone (quiet at night, busy at lunch and in the evening); a few
 // cardholders who travel (by plane, so never faster than one could), some who now and then buy something
 // far above their usual, households that share a device. None of it is shaped to keep clear of the rules:
@@ -87,6 +88,9 @@ const TESTING_MERCHANTS = ['giftcard-hub.example', 'donate-now.example', 'topup-
 
 const round2 = (x) => Math.round(x * 100) / 100;
 
+/** A card's credit limit: in proportion to how much its holder spends, in hundreds, 500 to 20,000. */
+const creditLimit = (level) => Math.min(20_000, Math.max(500, Math.round(level * 25) * 100));
+
 /** Great-circle distance in km. */
 export function distanceKm(a, b) {
   const rad = Math.PI / 180;
@@ -100,10 +104,11 @@ export function distanceKm(a, b) {
  * @param {{ seed?: number, start?: number, days?: number, count: number, frauds?: number }} options
  *   `count` transactions in all (normal and fraudulent) over `days` days from `start`; `frauds`
  *   instances of each pattern.
- * @returns {{ transactions: object[], instances: object[], cards: number, merchants: number, startMs: number, endMs: number }}
+ * @returns {{ transactions: object[], instances: object[], cards: object[], merchants: number, startMs: number, endMs: number }}
  *   `transactions` in the order to send them (event time, up to 20 s out of order), each with `label`
  *   and `instance` (null for normal spending) beside the fields that are sent; `instances` the planted
- *   frauds: pattern, rule meant to catch it, a description and its transactions' ids.
+ *   frauds: pattern, rule meant to catch it, a description and its transactions' ids; `cards` what the
+ *   issuer knows of each card, the rows of the reference table (see cardsCsv).
  */
 export function generateTransactions({ seed = 42, start = DEFAULT_START, days = 2, count, frauds = 4 }) {
   if (!(days > 0)) throw new Error(`--days ${days}: at least part of a day of event time is needed`);
@@ -334,11 +339,21 @@ export function generateTransactions({ seed = 42, start = DEFAULT_START, days = 
   return {
     transactions,
     instances: instances.map(({ events: _e, ...i }) => i),
-    cards: cards.length,
+    cards: cards.map((c) => ({ card_id: c.id, home_city: c.home.name, home_country: c.home.country, credit_limit: creditLimit(c.level), device_id: c.device })),
     merchants: merchants.length,
     startMs: start,
     endMs,
   };
+}
+
+/**
+ * The issuer's table of cards, as the CSV file the rules join: each card's home city and country, its
+ * credit limit, and the device enrolled for its online payments (a household's cards may share one).
+ */
+export function cardsCsv(cards) {
+  const lines = ['card_id,home_city,home_country,credit_limit,device_id'];
+  for (const c of cards) lines.push([c.card_id, c.home_city, c.home_country, c.credit_limit, c.device_id].join(','));
+  return lines.join('\n') + '\n';
 }
 
 /** What is sent for a transaction: everything but its label. */

@@ -161,6 +161,8 @@ function external(endpoint, options) {
     inProcess: false,
     /** Where the server writes Firehose buckets, as far as this process can know. */
     filesRoot: resolve(options['files-root'] ?? join('eddy-data', 'files')),
+    /** Where the server reads reference tables' files from, as far as this process can know. */
+    tablesRoot: resolve(options['tables-dir'] ?? join('eddy-data', 'tables')),
     consoleUrl: (hash = '') => `${endpoint}/${hash}`,
     async close() {},
   };
@@ -173,7 +175,7 @@ async function startInProcess(options, log) {
   }
   const { createEngine, buildEddyApp } = await import(pathToFileURL(entry).href);
   const dataDir = resolve(options['data-dir'] ?? 'eddy-data');
-  const engine = await createEngine({ dataDir });
+  const engine = await createEngine({ dataDir, ...(options['tables-dir'] === undefined ? {} : { tables: { dir: resolve(options['tables-dir']) } }) });
   const app = buildEddyApp({ engine, logger: false });
   const wanted = options.port ?? DEFAULT_PORT;
   try {
@@ -194,6 +196,7 @@ async function startInProcess(options, log) {
     endpoint,
     inProcess: true,
     filesRoot: engine.delivery.root,
+    tablesRoot: engine.tables.dir,
     consoleUrl: (hash = '') => `${endpoint}/${hash}`,
     async close() {
       await app.close();
@@ -253,14 +256,18 @@ export function startedQueries(results) {
 
 /**
  * Removes what an earlier run of the demo left, and nothing else: queries named with `prefix` or
- * reading or writing a stream whose name starts with it, delivery streams and streams whose names start
- * with it, and the demo's own buckets under `filesRoot`. A user's streams and queries are never touched.
+ * reading or writing a stream whose name starts with it, tables, delivery streams and streams whose
+ * names start with it, and the demo's own buckets under `filesRoot`. A user's streams, tables and
+ * queries are never touched.
  */
 export async function resetDemo(endpoint, { prefix, filesRoot, buckets = [] }) {
   const ours = (name) => typeof name === 'string' && name.startsWith(prefix);
   for (const q of await listQueries(endpoint)) {
     if (ours(q.name) || ours(q.stream) || (q.sink?.kind === 'stream' && ours(q.sink.stream))) await deleteQuery(endpoint, q.id);
   }
+  const [tables] = await sql(endpoint, 'SHOW TABLES');
+  const ourTables = tables.rows.map((t) => t.name).filter(ours);
+  if (ourTables.length > 0) await sql(endpoint, ourTables.map((t) => `DROP TABLE IF EXISTS ${t}`).join(';\n'));
   const firehose = firehoseClient(endpoint);
   try {
     let names = [];

@@ -13,6 +13,8 @@ import { buildEddyApp } from '../../src/server/eddy-app.js';
 export interface ExampleServer {
   readonly endpoint: string;
   readonly engine: Engine;
+  /** Where the server reads reference tables' files from (`<data dir>/tables`), for a demo's --tables-dir. */
+  readonly tablesDir: string;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startExampleServer(): Promise<ExampleServer> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     engine,
+    tablesDir: join(dataDir, 'tables'),
     async close() {
       await app.close();
       await engine.close();

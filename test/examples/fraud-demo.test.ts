@@ -1,7 +1,9 @@
 // `npm run demo:fraud` as a newcomer runs it, short and seeded, against a running Eddy that already holds
-// a user's own stream and query. Every planted fraud must be found by the rule written for it, and each
+// a user's own stream, table and query. Every planted fraud must be found by the rule written for it, and each
 // rule's printed precision must be what the alerts in the alerts stream (read back through the Kinesis
 // API, not the demo's WebSocket) flag among the generator's labelled transactions.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleModule, readStream, runExample, startExampleServer, type ExampleServer } from './example-harness.js';
 
@@ -44,12 +46,16 @@ async function v1(method: string, path: string, body?: unknown): Promise<Record<
 }
 
 describe('npm run demo:fraud', () => {
-  it('finds every planted fraud, prints each rule’s precision and recall, and leaves a user’s own streams and queries alone', async () => {
-    // The Quickstart's stream and query, and a stream whose name is close to the demo's prefix.
-    await v1('POST', '/sql', { sql: "CREATE STREAM clicks (user_id VARCHAR, ts TIMESTAMP) WITH (format = 'json'); CREATE STREAM demo_fraud (x INT)" });
+  it('finds every planted fraud, prints each rule’s precision and recall, and leaves a user’s own streams, tables and queries alone', async () => {
+    // The Quickstart's stream and query, a stream whose name is close to the demo's prefix, and a table of the user's.
+    await mkdir(eddy.tablesDir, { recursive: true });
+    await writeFile(join(eddy.tablesDir, 'cards.csv'), 'card_id,holder\ncard-000001,Ada\n');
+    await v1('POST', '/sql', {
+      sql: "CREATE STREAM clicks (user_id VARCHAR, ts TIMESTAMP) WITH (format = 'json'); CREATE STREAM demo_fraud (x INT); CREATE TABLE cards (card_id VARCHAR PRIMARY KEY, holder VARCHAR) WITH (path = 'cards.csv', format = 'csv', header = true)",
+    });
     const mine = await v1('POST', '/queries', { sql: 'SELECT user_id FROM clicks', name: 'my-clicks' });
 
-    const run = await runExample('fraud-detection', ['--endpoint', eddy.endpoint, '--short', '--seed', '7']);
+    const run = await runExample('fraud-detection', ['--endpoint', eddy.endpoint, '--tables-dir', eddy.tablesDir, '--short', '--seed', '7']);
     expect(run.stderr).toBe('');
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('Every planted fraud was found by the rule written for it (20/20).');
@@ -63,6 +69,8 @@ describe('npm run demo:fraud', () => {
 
     // What each rule's alerts flag: the card's (device's) transactions in the alert's span, of at least its amount floor.
     const alerts = await readStream(eddy.endpoint, 'demo_fraud_alerts');
+    // Every rule's rows are final when written (OVER rows, closed windows, joined pairs), so the demo saw them all.
+    expect(run.stdout).toContain(`\n${alerts.length.toLocaleString('en-US')} alerts raised (0 late transactions dropped, 0 that did not decode).`);
     const flagged = new Map<string, Set<Transaction>>(PATTERNS.map((p) => [p.rule, new Set()]));
     for (const a of alerts) {
       const from = Date.parse(a['first_ts'] as string);
@@ -102,5 +110,7 @@ describe('npm run demo:fraud', () => {
     expect(streams).toEqual(expect.arrayContaining(['clicks', 'demo_fraud', 'demo_fraud_transactions', 'demo_fraud_alerts']));
     const status = await v1('GET', `/queries/${mine['id'] as string}`);
     expect(status['status']).toBe('running');
+    const [tables] = (await v1('POST', '/sql', { sql: 'SHOW TABLES' }))['results'] as { rows: { name: string }[] }[];
+    expect(tables!.rows.map((t) => t.name).sort()).toEqual(['cards', 'demo_fraud_cards']);
   }, 90_000);
 });

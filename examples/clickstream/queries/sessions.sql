@@ -1,12 +1,14 @@
--- Sessions: a visitor's events in one 30-minute window of event time, as one row in the sessions
--- stream: its traffic source, pages viewed, events, length (first to last event) and purchases.
--- A visit that crosses a window boundary counts as two sessions here; SESSION windows (a session ends
--- after 30 minutes without events) will replace the TUMBLE when Eddy has them.
+-- Sessions: a visitor's events until 30 minutes pass without one (a SESSION window per visitor), as one
+-- row of the sessions table: its traffic source, pages viewed, events, length (first to last event, in
+-- ms), purchases and revenue. A session is written once, when the watermark passes its last event plus
+-- the gap; two visits of one visitor less than 30 minutes apart are one session, with the
+-- alphabetically first source (as MIN picks it).
 INSERT INTO demo_clickstream_sessions
-SELECT window_start, user_id, MIN(source),
-       SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END),
+SELECT window_start, window_end, user_id, MIN(source),
+       COUNT(*) FILTER (WHERE event_type = 'page_view'),
        COUNT(*),
        CAST(MAX(ts) AS BIGINT) - CAST(MIN(ts) AS BIGINT),
-       SUM(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END)
-FROM TABLE(TUMBLE(TABLE demo_clickstream_events, DESCRIPTOR(ts), INTERVAL '30' MINUTE))
+       COUNT(*) FILTER (WHERE event_type = 'purchase'),
+       COALESCE(SUM(amount), 0)
+FROM TABLE(SESSION(TABLE demo_clickstream_events PARTITION BY user_id, DESCRIPTOR(ts), INTERVAL '30' MINUTE))
 GROUP BY window_start, window_end, user_id
