@@ -29,7 +29,7 @@ export interface CreateStreamStatement extends StatementText {
    * CREATE TABLE … WITH ('connector' = 'filesystem'): a delivery stream of the table's name writes the
    * stream's records as files to `bucket` (under the files root), below `prefix`, as JSON lines or Parquet.
    */
-  readonly files?: { readonly bucket: string; readonly prefix: string; readonly format: 'json' | 'parquet' };
+  readonly files?: { readonly bucket: string; readonly prefix: string; readonly format: 'json' | 'parquet'; readonly bufferSeconds?: number; readonly bufferMiB?: number };
 }
 
 /** CREATE TABLE … WITH ('connector' = 'print' | 'blackhole'): a table that only takes rows. */

@@ -17,16 +17,45 @@ export type Connector = (typeof CONNECTORS)[number];
 /** Each connector's options besides 'connector'; the Eddy-only ones come last. */
 const OPTIONS: Readonly<Record<Connector, readonly string[]>> = {
   kinesis: ['stream', 'format', 'csv.field-delimiter', 'aws.region', 'scan.stream.initpos', 'shards'],
-  filesystem: ['path', 'format', 'csv.field-delimiter', 'header', 'shards'],
+  filesystem: ['path', 'format', 'sink.rolling-policy.rollover-interval', 'sink.rolling-policy.file-size', 'csv.field-delimiter', 'header', 'shards'],
   print: [],
   blackhole: [],
 };
 
-/** Where a filesystem table's files go: a bucket under the files root, a key prefix, and the file format. */
+/**
+ * Where a filesystem table's files go: a bucket under the files root, a key prefix, and the file format;
+ * how long and how much its delivery stream buffers before writing a file ('sink.rolling-policy.*').
+ */
 export interface FileSink {
   readonly bucket: string;
   readonly prefix: string;
   readonly format: 'json' | 'parquet';
+  readonly bufferSeconds?: number;
+  readonly bufferMiB?: number;
+}
+
+/** Flink's duration text ('30 s', '1 min', '10min', '2 minutes'), in seconds; undefined if it is not one. */
+function durationSeconds(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*(ms|milli|millis|millisecond|milliseconds|s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hour|hours)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  if (unit.startsWith('ms') || unit.startsWith('milli')) return n / 1000;
+  if (unit.startsWith('s')) return n;
+  if (unit.startsWith('h')) return n * 3600;
+  return n * 60;
+}
+
+/** Flink's memory size text ('1MB', '128 mb', '64m'), in MiB; undefined if it is not one. */
+function sizeMiB(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*(b|bytes|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  if (unit.startsWith('g')) return n * 1024;
+  if (unit.startsWith('m')) return n;
+  if (unit.startsWith('k')) return n / 1024;
+  return n / (1024 * 1024);
 }
 
 export type ConnectorTable =
@@ -105,11 +134,28 @@ export function connectorTable(statement: Extract<Statement, { kind: 'createTabl
       if (fileFormat !== 'json' && fileFormat !== 'parquet') {
         fail('InvalidOption', `A filesystem table writes format 'json' (JSON lines) or 'parquet', got '${text(format!)}'`, format!.valueSpan);
       }
+      // The delivery stream's buffering hints, within Firehose's bounds (0 to 900 s, 1 to 128 MiB).
+      const interval = option('sink.rolling-policy.rollover-interval');
+      const seconds = interval ? durationSeconds(text(interval)) : undefined;
+      if (interval && (seconds === undefined || !Number.isInteger(seconds) || seconds > 900)) {
+        fail('InvalidOption', `sink.rolling-policy.rollover-interval must be whole seconds from 0 to 900, such as '30 s' or '5 min', got '${text(interval)}'`, interval.valueSpan);
+      }
+      const size = option('sink.rolling-policy.file-size');
+      const mib = size ? sizeMiB(text(size)) : undefined;
+      if (size && (mib === undefined || !Number.isInteger(mib) || mib < 1 || mib > 128)) {
+        fail('InvalidOption', `sink.rolling-policy.file-size must be whole MiB from 1 to 128, such as '64MB', got '${text(size)}'`, size.valueSpan);
+      }
       return {
         kind: 'stream',
         connector,
         options: others.filter((o) => o.key === 'shards'),
-        files: { bucket: match[1]!, prefix: match[2] ?? '', format: fileFormat },
+        files: {
+          bucket: match[1]!,
+          prefix: match[2] ?? '',
+          format: fileFormat,
+          ...(seconds !== undefined ? { bufferSeconds: seconds } : {}),
+          ...(mib !== undefined ? { bufferMiB: mib } : {}),
+        },
       };
     }
   }

@@ -422,6 +422,14 @@ export class StatementExecutor {
         RoleARN: role,
         BucketARN: `arn:aws:s3:::${files.bucket}`,
         Prefix: files.prefix,
+        ...(files.bufferSeconds !== undefined || files.bufferMiB !== undefined
+          ? {
+              BufferingHints: {
+                ...(files.bufferSeconds !== undefined ? { IntervalInSeconds: files.bufferSeconds } : {}),
+                ...(files.bufferMiB !== undefined ? { SizeInMBs: files.bufferMiB } : {}),
+              },
+            }
+          : {}),
         // JSON lines: each record (one row) ends with a line break.
         ...(files.format === 'json' ? { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } } : {}),
         ...(files.format === 'parquet'

@@ -57,6 +57,16 @@ describe('CREATE TABLE with a connector', () => {
     expect(engine.delivery?.listDeliveryStreams().names).toEqual([]);
   });
 
+  it('buffers a filesystem table’s files as its rolling policy says', async () => {
+    await statements.execute(
+      "CREATE TABLE rolled (auction BIGINT) WITH ('connector' = 'filesystem', 'path' = 's3://archive/rolled/', 'sink.rolling-policy.rollover-interval' = '30 s', 'sink.rolling-policy.file-size' = '64MB')",
+    );
+    expect(engine.delivery!.describeDeliveryStream('rolled').record.destination.BufferingHints).toEqual({ IntervalInSeconds: 30, SizeInMBs: 64 });
+    await expect(statements.execute("CREATE TABLE r2 (a BIGINT) WITH ('connector' = 'filesystem', 'path' = 's3://archive/r2/', 'sink.rolling-policy.rollover-interval' = '20 min')")).rejects.toThrow(
+      "sink.rolling-policy.rollover-interval must be whole seconds from 0 to 900, such as '30 s' or '5 min', got '20 min'",
+    );
+  });
+
   it('writes Parquet files when the filesystem table asks for them', async () => {
     await statements.execute("CREATE TABLE pq (auction BIGINT, price DOUBLE) WITH ('connector' = 'filesystem', 'path' = 's3://archive/pq/', 'format' = 'parquet')");
     const [insert] = await statements.execute('INSERT INTO pq SELECT auction, price FROM bids');
