@@ -81,7 +81,34 @@ function rankingShape(plan: QueryPlan, node: RankingNode, changelog: ChangelogMo
   if (node.kind === 'topN') keyColumns.push(node.rankColumn === undefined ? -1 : width);
   const names = keyColumns.map((k) => (k < 0 ? undefined : plan.columns.find((_c, i) => originIn(plan.root, i, node) === k)?.name));
   const keys = names.every((n) => n !== undefined) ? (names as string[]) : [];
-  return { changelog, keys };
+  const window = node.kind === 'topN' ? rankedWindow(plan, node) : undefined;
+  return { changelog, keys, ...(window ? { window } : {}) };
+}
+
+/**
+ * A window Top-N ranks the rows of a window aggregate per window: its rows carry that window, in the
+ * selected columns that pass the aggregate's window_start and window_end through, so they chart as the
+ * aggregate's own rows do.
+ */
+function rankedWindow(plan: QueryPlan, node: Extract<PlanNode, { kind: 'topN' }>): ResultShape['window'] {
+  if (node.windowEndColumn === undefined) return undefined;
+  const below = topAggregate(node.input);
+  if (below?.kind !== 'windowAggregate') return undefined;
+  const columnOf = (aggregateColumn: number): string | undefined =>
+    plan.columns.find((_c, i) => {
+      const ranked = originIn(plan.root, i, node);
+      return ranked !== undefined && originIn(node.input, ranked, below) === aggregateColumn;
+    })?.name;
+  const w = below.window;
+  const start = columnOf(0);
+  const end = columnOf(1);
+  return {
+    kind: w.kind,
+    sizeMs: w.sizeMs,
+    slideMs: w.kind === 'hop' ? w.slideMs : w.kind === 'cumulate' ? w.stepMs : w.sizeMs,
+    ...(start === undefined ? {} : { startColumn: start }),
+    ...(end === undefined ? {} : { endColumn: end }),
+  };
 }
 
 /** The aggregate or ranking nearest the root, reached through projections and filters only. */

@@ -72,7 +72,12 @@ describe('the result shape of a query', () => {
     expect(
       shapeOf(`SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY window_start, window_end ORDER BY n DESC) AS place FROM (
         SELECT window_start, window_end, user_id, COUNT(*) AS n ${TUMBLE} GROUP BY window_start, window_end, user_id)) WHERE place <= 3`),
-    ).toEqual({ changelog: 'append', keys: ['window_start', 'window_end', 'place'] });
+    ).toEqual({
+      changelog: 'append',
+      keys: ['window_start', 'window_end', 'place'],
+      // The ranked rows carry the aggregate's window, so they chart as its rows do.
+      window: { kind: 'tumble', sizeMs: 60_000, slideMs: 60_000, startColumn: 'window_start', endColumn: 'window_end' },
+    });
   });
 
   it('is keyed by the partition for deduplication: an append keeping the first row, a changelog keeping the last', () => {
