@@ -80,6 +80,12 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         const width = outputColumns(node.input).length;
         return visit(node.input, needed ? new Set([...needed].filter((c) => c < width).concat(node.timeColumn)) : undefined);
       }
+      case 'randomCutForest':
+      case 'hotspots': {
+        // The input's columns pass on at the same indexes; the model reads its own as well.
+        const width = outputColumns(node.input).length;
+        return visit(node.input, needed ? new Set([...needed].filter((c) => c < width).concat(node.columns)) : undefined);
+      }
       case 'intervalJoin':
       case 'windowJoin': {
         const width = outputColumns(node.left).length;

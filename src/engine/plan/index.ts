@@ -8,6 +8,17 @@ export { GROUPING_SET_COLUMN, MAX_GROUPING_SETS, outputColumns, planInputs, sour
 export { MAX_JOIN_INTERVAL_MS } from './join.js';
 export type { IntervalJoinNode, JoinInputs, JoinType, TwoInputNode, WindowJoinNode } from './join.js';
 export type { WindowTableNode } from './window-table.js';
+export {
+  ANALYTICS_INPUT_TYPES,
+  analyticsNodeProblem,
+  ANOMALY_EXPLANATION_COLUMN,
+  ANOMALY_SCORE_COLUMN,
+  HOTSPOTS_PARAMETERS,
+  HOTSPOTS_RESULT_COLUMN,
+  parameterProblem,
+  RANDOM_CUT_FOREST_PARAMETERS,
+} from './analytics.js';
+export type { AnalyticsNode, HotspotsNode, ParameterRange, RandomCutForestNode } from './analytics.js';
 export type {
   AggregateCall,
   AggregateFn,

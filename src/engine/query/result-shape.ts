@@ -105,6 +105,8 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
       case 'intervalJoin':
       case 'windowJoin':
       case 'overAggregate':
+      case 'randomCutForest':
+      case 'hotspots':
         return undefined;
       default:
         return unreachable(node, 'plan node');
@@ -133,6 +135,8 @@ function originIn(node: PlanNode, index: number, target: PlanNode): number | und
     case 'windowTable':
     case 'intervalJoin':
     case 'windowJoin':
+    case 'randomCutForest':
+    case 'hotspots':
       return undefined;
     default:
       return unreachable(node, 'plan node');
