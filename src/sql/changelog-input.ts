@@ -15,6 +15,9 @@ export function revisesRows(input: LogicalInput): boolean {
       return revisesRows(input.input);
     case 'join':
       return false;
+    // The analytics functions take append-only rows and give one row for each.
+    case 'analytics':
+      return false;
     case 'select':
       break;
   }

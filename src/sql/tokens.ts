@@ -169,6 +169,8 @@ export const Natural = nonReserved('NATURAL');
 export const Using = nonReserved('USING');
 export const SystemTime = nonReserved('SYSTEM_TIME');
 export const Of = nonReserved('OF');
+// KDA's analytics functions: TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT …), …)); a name everywhere else.
+export const Cursor = nonReserved('CURSOR');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

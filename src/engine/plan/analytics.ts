@@ -52,6 +52,9 @@ export interface HotspotsNode {
 
 export type AnalyticsNode = RandomCutForestNode | HotspotsNode;
 
+/** An analytics node but for its input: what the SQL analyzer decides before the input is planned. */
+export type AnalyticsSpec = Omit<RandomCutForestNode, 'input'> | Omit<HotspotsNode, 'input'>;
+
 /** A parameter's allowed values, as KDA documented them. */
 export interface ParameterRange {
   readonly min: number;
@@ -88,7 +91,7 @@ export function parameterProblem(fn: string, name: string, range: ParameterRange
 }
 
 /** Every problem with a node's parameters (the first one), or undefined. */
-export function analyticsNodeProblem(node: AnalyticsNode): string | undefined {
+export function analyticsNodeProblem(node: AnalyticsSpec): string | undefined {
   if (node.columns.length === 0) return `${node.kind === 'hotspots' ? 'HOTSPOTS' : 'RANDOM_CUT_FOREST'} needs at least one numeric column (${ANALYTICS_INPUT_TYPES.join(', ')}) to read`;
   if (node.kind === 'hotspots') {
     for (const [name, range] of Object.entries(HOTSPOTS_PARAMETERS)) {
@@ -113,7 +116,7 @@ export function analyticsNodeProblem(node: AnalyticsNode): string | undefined {
 }
 
 /** The columns an analytics node appends to its input's. */
-export function analyticsColumns(node: AnalyticsNode): readonly { readonly name: string; readonly type: DataType }[] {
+export function analyticsColumns(node: AnalyticsSpec): readonly { readonly name: string; readonly type: DataType }[] {
   if (node.kind === 'hotspots') return [{ name: HOTSPOTS_RESULT_COLUMN, type: 'VARCHAR' }];
   return [{ name: ANOMALY_SCORE_COLUMN, type: 'DOUBLE' }, ...(node.explanation ? [{ name: ANOMALY_EXPLANATION_COLUMN, type: 'VARCHAR' as const }] : [])];
 }

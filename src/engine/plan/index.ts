@@ -10,6 +10,7 @@ export type { IntervalJoinNode, JoinInputs, JoinType, TwoInputNode, WindowJoinNo
 export type { WindowTableNode } from './window-table.js';
 export {
   ANALYTICS_INPUT_TYPES,
+  analyticsColumns,
   analyticsNodeProblem,
   ANOMALY_EXPLANATION_COLUMN,
   ANOMALY_SCORE_COLUMN,
@@ -18,7 +19,7 @@ export {
   parameterProblem,
   RANDOM_CUT_FOREST_PARAMETERS,
 } from './analytics.js';
-export type { AnalyticsNode, HotspotsNode, ParameterRange, RandomCutForestNode } from './analytics.js';
+export type { AnalyticsNode, AnalyticsSpec, HotspotsNode, ParameterRange, RandomCutForestNode } from './analytics.js';
 export type {
   AggregateCall,
   AggregateFn,
