@@ -87,24 +87,6 @@ export class RandomCutForest {
     return sum / this.trees.length;
   }
 
-  /**
-   * The score and, in high[j] and low[j], the parts of it due to the point's value j being above or below
-   * what the trees hold (the average of RandomCutTree.attribution); they sum to the score.
-   */
-  explain(point: Float64Array, high: Float64Array, low: Float64Array): number {
-    high.fill(0);
-    low.fill(0);
-    if (!this.ready) return 0;
-    let sum = 0;
-    for (const tree of this.trees) sum += tree.attribution(point, 0, high, low);
-    const n = this.trees.length;
-    for (let j = 0; j < this.dimensions; j++) {
-      high[j]! /= n;
-      low[j]! /= n;
-    }
-    return sum / n;
-  }
-
   /** Offers the point to every tree's sample; those that take it insert it (evicting what it replaces). */
   update(point: Float64Array): void {
     this.run(point, 1, null, null);
@@ -114,7 +96,8 @@ export class RandomCutForest {
    * Scores `count` points, point i at points[i × dimensions …], each against the forest as it stands just
    * before it (0 before warmUp points), and offers each to the forest after it is scored: the same as
    * score() then update() per point, in the same order. With `explanation`, also fills high and low
-   * (count × dimensions values) as explain() does.
+   * (count × dimensions values) with the parts of each score due to the point's value j lying above or
+   * below what the trees hold (RandomCutTree.attribution averaged over the trees); they sum to the score.
    */
   scoreAndUpdate(points: Float64Array, count: number, scores: Float64Array, explanation?: { readonly high: Float64Array; readonly low: Float64Array }): void {
     this.run(points, count, scores, explanation ?? null);
