@@ -76,7 +76,7 @@ const engineRanks: readonly (readonly string[])[] = [
   ['errors.ts', 'clock.ts'],
   ['plan'],
   ['atomic-file.ts', 'safe-path.ts', 'configured-directory.ts'],
-  ['kpl'],
+  ['kpl', 'analytics'],
   ['stream', 'leases'],
   ['batch'],
   ['expr'],

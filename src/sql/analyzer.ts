@@ -7,7 +7,7 @@
 // grouping.ts, expression typing in expression-typer.ts (with the type rules of typing.ts).
 
 import { unreachable } from '../engine/errors.js';
-import type { Expr, NamedExpr, StreamSchema, ViewSchema } from '../engine/plan/index.js';
+import { ANALYTICS_INPUT_TYPES, analyticsColumns, analyticsNodeProblem, type Expr, type NamedExpr, type StreamSchema, type ViewSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
@@ -22,6 +22,7 @@ import { WindowAnalyzer } from './windows.js';
 import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
 import { OverAnalyzer, type RankLimit } from './over-windows.js';
+import { analyticsNode } from './analytics-functions.js';
 
 /**
  * How a FROM item is read: whether window tables give rows (not aggregated), the WHERE parts a FROM
@@ -280,9 +281,50 @@ export class Analyzer {
         const windowTable = { spec, timeColumn, fn: from.window, ...(from.partitionBy ? { partitionBy: from.partitionBy } : {}) };
         return { ...base, scope: [...scope, ...windowColumns], windowTable };
       }
+      case 'analyticsTable':
+        return this.analyticsRelation(from);
       default:
         return unreachable(from, 'FROM item');
     }
+  }
+
+  /**
+   * TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT …), …)) and the like: the cursor's rows, with the function's
+   * columns after theirs. The function reads the cursor's numeric columns and passes the others on.
+   */
+  private analyticsRelation(from: Extract<FromItem, { kind: 'analyticsTable' }>): Relation {
+    const misplaced = from.cursor.options?.[0];
+    if (misplaced) this.fail('InvalidOption', `Query options such as '${misplaced.key}' go after the outermost SELECT, not inside CURSOR(…)`, misplaced.span);
+    if (from.cursor.emit) this.fail('InvalidStatement', `EMIT goes after the outermost SELECT, not inside CURSOR(…)`, from.cursor.emit.span);
+    const inner = this.query(from.cursor);
+    const input = { kind: 'select' as const, select: inner.select };
+    if (revisesRows(input)) {
+      this.fail(
+        'InvalidStatement',
+        `${from.fn} cannot read a changing result (of a GROUP BY without a window, a Top-N or keep-last deduplication): it learns from every row it sees`,
+        from.cursorSpan,
+      );
+    }
+    const numeric = inner.columns.filter((c) => ANALYTICS_INPUT_TYPES.includes(c.type)).map((c) => c.index);
+    if (numeric.length === 0) {
+      this.fail('TypeMismatch', `${from.fn} reads the numeric columns (INT, BIGINT, DOUBLE) of its CURSOR, and this one has none`, from.cursorSpan);
+    }
+    const node = analyticsNode(from, numeric, (message, at) => this.fail('InvalidArgument', message, at));
+    const problem = analyticsNodeProblem(node);
+    if (problem) this.fail('InvalidArgument', problem, from.fnSpan);
+    const qualifiers = from.alias ? [from.alias.text] : [];
+    const width = inner.columns.length;
+    const scope: ScopeColumn[] = [
+      ...inner.columns.map((c) => ({ ...c, qualifiers })),
+      ...analyticsColumns(node).map((c, i): ScopeColumn => ({ name: c.name, qualifiers, type: c.type, index: width + i, hidden: false })),
+    ];
+    return {
+      input: { kind: 'analytics', input, node },
+      scope,
+      label: from.alias ? from.alias.text : from.fn,
+      source: inner.relation.source,
+      sources: inner.relation.sources,
+    };
   }
 
   private streamRelation(stream: StreamSchema, qualifiers: readonly string[]): Relation {

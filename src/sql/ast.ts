@@ -158,6 +158,19 @@ export type FromItem =
       readonly intervals: readonly Expression[];
       readonly alias?: Name;
       readonly span: SourceSpan;
+    }
+  | {
+      /** KDA's TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT …), …)) and the like (analytics-functions.ts). */
+      readonly kind: 'analyticsTable';
+      readonly fn: 'RANDOM_CUT_FOREST' | 'RANDOM_CUT_FOREST_WITH_EXPLANATION' | 'HOTSPOTS';
+      readonly fnSpan: SourceSpan;
+      /** The rows the function reads: CURSOR(SELECT …). */
+      readonly cursor: Query;
+      readonly cursorSpan: SourceSpan;
+      /** The arguments after the cursor, as written (constants). */
+      readonly args: readonly Expression[];
+      readonly alias?: Name;
+      readonly span: SourceSpan;
     };
 
 /** A GROUP BY element: an expression, a list (a, b) or (), ROLLUP (…), CUBE (…) or GROUPING SETS (…). */

@@ -20,6 +20,9 @@ export function revisesRows(input: LogicalInput): boolean {
     // A lookup join takes append-only input, as the joins of two streams do.
     case 'lookup':
       return false;
+    // The analytics functions take append-only rows and give one row for each.
+    case 'analytics':
+      return false;
     case 'select':
       break;
   }

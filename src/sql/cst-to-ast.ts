@@ -36,6 +36,7 @@ import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
 import { windowTableItem, type TableFunctionArgument } from './window-table-functions.js';
+import { analyticsTableItem, isAnalyticsFunction } from './analytics-functions.js';
 import { expandGrouping } from './grouping-sets.js';
 
 type Ctx = Record<string, CstElement[] | undefined>;
@@ -577,7 +578,13 @@ class AstBuilder extends BaseVisitor {
     }
     if (fn) {
       const args = nodes(ctx, 'tableFunctionArgument').map((n) => this.visit(n) as TableFunctionArgument);
-      return windowTableItem(this.name(fn), args, alias, joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!), (message, at) => this.fail(message, at));
+      const name = this.name(fn);
+      const span = joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!);
+      const upper = name.text.toUpperCase();
+      if (isAnalyticsFunction(upper)) return analyticsTableItem(upper, name.span, args, alias, span, (message, at) => this.fail(message, at));
+      const cursor = args.find((a) => 'cursor' in a);
+      if (cursor) this.fail(`CURSOR(SELECT …) is an argument of RANDOM_CUT_FOREST, RANDOM_CUT_FOREST_WITH_EXPLANATION and HOTSPOTS; ${upper} reads TABLE stream_name`, cursor.span);
+      return windowTableItem(name, args, alias, span, (message, at) => this.fail(message, at));
     }
     const name = this.name(node(ctx, 'streamName')!);
     const asOfNode = node(ctx, 'asOf');
@@ -620,6 +627,11 @@ class AstBuilder extends BaseVisitor {
   }
 
   tableFunctionArgument(ctx: Ctx): TableFunctionArgument {
+    const cursor = node(ctx, 'cursor');
+    if (cursor) {
+      const query = this.visit(cursor) as Query;
+      return { cursor: query, span: joinSpans(tokenSpan(token(ctx, 'Cursor')!), tokenSpan(token(ctx, 'cursorClose')!)) };
+    }
     const stream = node(ctx, 'streamName');
     if (stream) {
       const table = this.name(stream);

@@ -26,7 +26,7 @@ const RULE_PHRASES: Readonly<Record<string, string>> = {
   fromItem: 'a stream name, a subquery in parentheses, or TABLE(TUMBLE(...)) / TABLE(HOP(...))',
   joinClause: "JOIN, LEFT JOIN, RIGHT JOIN, FULL JOIN or ','",
   tableElement: 'a column definition (name TYPE) or WATERMARK FOR column AS …',
-  tableFunctionArgument: 'TABLE stream_name, DESCRIPTOR(column) or an INTERVAL',
+  tableFunctionArgument: 'TABLE stream_name, CURSOR(SELECT …), DESCRIPTOR(column), an INTERVAL or a constant',
   literal: 'a literal (a number, a string, TRUE, FALSE or NULL)',
   identifier: 'a name',
   columnReference: 'a column name',

@@ -1,6 +1,6 @@
 // The analyzed (logical) query: what the analyzer makes of a SELECT and planner.ts turns into plan nodes.
 
-import type { AggregateCall, Expr, LookupJoinNode, NamedExpr, StreamSchema, TwoInputNode, WindowSpec } from '../engine/plan/index.js';
+import type { AggregateCall, AnalyticsSpec, Expr, LookupJoinNode, NamedExpr, StreamSchema, TwoInputNode, WindowSpec } from '../engine/plan/index.js';
 import type { LogicalOver } from './over-plan.js';
 
 /** A stream read; `eventTime` is the source column windows use (set when a window names one). */
@@ -10,13 +10,21 @@ export interface ScanInput {
   eventTime: { column: number; delayMs: number; processingTime?: true };
 }
 
-export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect } | WindowTableInput | JoinInput | LookupInput;
+export type LogicalInput = ScanInput | { readonly kind: 'select'; readonly select: LogicalSelect } | WindowTableInput | JoinInput | LookupInput | AnalyticsInput;
 
 /** A stream joined with a reference table: the lookup join's plan node, but for its input. */
 export interface LookupInput {
   readonly kind: 'lookup';
   readonly input: LogicalInput;
   readonly join: Omit<LookupJoinNode, 'input'>;
+}
+
+/** Rows of a query with what an analytics function (RANDOM_CUT_FOREST, HOTSPOTS) makes of each appended. */
+export interface AnalyticsInput {
+  readonly kind: 'analytics';
+  readonly input: LogicalInput;
+  /** The function's plan node, but for its input. */
+  readonly node: AnalyticsSpec;
 }
 
 /** Rows of a window table, each with its window's bounds (not aggregated). */

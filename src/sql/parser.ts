@@ -354,6 +354,9 @@ export class SqlParser extends CstParser {
   // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …] [EMIT …] [WITH (option = value, …)]
   readonly query = this.RULE('query', () => {
     this.CONSUME(t.Select);
+    // KDA's SELECT STREAM: every query here is continuous, so the word changes nothing. Taken as the
+    // keyword only where it cannot be a column named stream (`SELECT stream, …`, `SELECT stream AS s`).
+    this.OPTION8({ GATE: () => this.startsSelectStream(), DEF: () => this.CONSUME(t.Stream, { LABEL: 'selectStream' }) });
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
     this.CONSUME(t.From);
     this.SUBRULE(this.fromItem);
@@ -525,6 +528,27 @@ export class SqlParser extends CstParser {
     this.CONSUME(t.RParen);
   });
 
+  /**
+   * STREAM right after SELECT is KDA's SELECT STREAM when what follows it cannot continue a column named
+   * stream: a name, `*` then FROM or a comma, a literal, CASE or CAST. (`SELECT stream alias` without AS
+   * reads as SELECT STREAM too; `SELECT stream, …`, `SELECT stream FROM`, `SELECT stream + 1` and
+   * `SELECT stream AS s` read the column.)
+   */
+  private startsSelectStream(): boolean {
+    if (this.LA(1).tokenType !== t.Stream) return false;
+    const next = this.LA(2);
+    const type = next.tokenType;
+    if (type === t.Star) return this.LA(3).tokenType === t.From || this.LA(3).tokenType === t.Comma;
+    return (
+      isName(next) ||
+      type === t.StringLiteral ||
+      type === t.IntegerLiteral ||
+      type === t.DecimalLiteral ||
+      type === t.Case ||
+      type === t.Cast
+    );
+  }
+
   /** GROUPING SETS (, ROLLUP (, CUBE ( or a parenthesized list that is not one parenthesized expression. */
   private startsGroupingSets(): boolean {
     const first = this.LA(1).tokenType;
@@ -678,9 +702,18 @@ export class SqlParser extends CstParser {
     });
   });
 
-  // TABLE clicks [PARTITION BY user_id | PARTITION BY (user_id, url)], or an expression
+  // TABLE clicks [PARTITION BY user_id | PARTITION BY (user_id, url)], CURSOR(SELECT …), or an expression
   readonly tableFunctionArgument = this.RULE('tableFunctionArgument', () => {
     this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === t.LParen && this.LA(3).tokenType === t.Select,
+        ALT: () => {
+          this.CONSUME(t.Cursor);
+          this.CONSUME2(t.LParen, { LABEL: 'cursorOpen' });
+          this.SUBRULE(this.query, { LABEL: 'cursor' });
+          this.CONSUME2(t.RParen, { LABEL: 'cursorClose' });
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(t.Table);

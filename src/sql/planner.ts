@@ -36,6 +36,7 @@ function planInput(input: LogicalInput): PlanNode {
   if (input.kind === 'windowTable') return { kind: 'windowTable', input: planInput(input.input), window: input.spec, timeColumn: input.timeColumn };
   if (input.kind === 'join') return { ...input.join, left: planInput(input.left), right: planInput(input.right) } as TwoInputNode;
   if (input.kind === 'lookup') return { ...input.join, input: planInput(input.input) };
+  if (input.kind === 'analytics') return { ...input.node, input: planInput(input.input) };
   const { stream, eventTime } = input;
   return {
     kind: 'source',

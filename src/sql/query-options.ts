@@ -111,8 +111,8 @@ export class QueryOptions {
 
   /** EMIT and WITH belong to the query as a whole: written inside a subquery they would say nothing. */
   private checkNotInSubqueries(from: FromItem): void {
-    if (from.kind !== 'subquery') return;
-    const inner = from.query;
+    if (from.kind !== 'subquery' && from.kind !== 'analyticsTable') return;
+    const inner = from.kind === 'subquery' ? from.query : from.cursor;
     if (inner.emit) this.fail('InvalidStatement', 'EMIT goes after the outermost SELECT, not inside a subquery', inner.emit.span);
     const misplaced = inner.options?.[0];
     if (misplaced) this.fail('InvalidOption', `Query options such as '${misplaced.key}' go after the outermost SELECT, not inside a subquery`, misplaced.span);

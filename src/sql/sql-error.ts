@@ -22,6 +22,8 @@ export type SqlErrorCode =
   | 'ViewExists'
   | 'UnknownView'
   | 'FunctionExists'
+  /** A table function's argument of the wrong kind or out of its range (RANDOM_CUT_FOREST(…, 0)). */
+  | 'InvalidArgument'
   /** Text too long, or nested too deeply, to compile safely. */
   | 'LimitExceeded';
 

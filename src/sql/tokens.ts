@@ -175,6 +175,8 @@ export const Key = nonReserved('KEY');
 export const Enforced = nonReserved('ENFORCED');
 export const Alter = nonReserved('ALTER');
 export const Refresh = nonReserved('REFRESH');
+// KDA's analytics functions: TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT …), …)); a name everywhere else.
+export const Cursor = nonReserved('CURSOR');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

@@ -1,13 +1,21 @@
 // The window table functions of `FROM TABLE(…)` (Flink's windowing TVFs): which exist, the arguments each
 // takes, and the checks on their shape that the grammar, which reads any list of arguments, leaves to us.
 
-import type { Expression, FromItem, Name } from './ast.js';
+import type { Expression, FromItem, Name, Query } from './ast.js';
 import type { SourceSpan } from './sql-error.js';
 
 export type WindowFunction = 'TUMBLE' | 'HOP' | 'CUMULATE' | 'SESSION';
 
-/** One argument of a table function as written: `TABLE s [PARTITION BY …]`, or an expression. */
-export type TableFunctionArgument = { readonly table: Name; readonly partitionBy?: readonly Name[]; readonly span: SourceSpan } | { readonly expr: Expression };
+/** One argument of a table function as written: `TABLE s [PARTITION BY …]`, `CURSOR(SELECT …)`, or an expression. */
+export type TableFunctionArgument =
+  | { readonly table: Name; readonly partitionBy?: readonly Name[]; readonly span: SourceSpan }
+  | { readonly cursor: Query; readonly span: SourceSpan }
+  | { readonly expr: Expression };
+
+/** Where an argument is written. */
+export function argumentSpan(a: TableFunctionArgument): SourceSpan {
+  return 'expr' in a ? a.expr.span : a.span;
+}
 
 interface Shape {
   readonly usage: string;
@@ -36,7 +44,7 @@ export function windowTableItem(
 ): Extract<FromItem, { kind: 'windowTable' }> {
   const upper = fnName.text.toUpperCase();
   if (!isWindowFunction(upper)) {
-    fail(`Unknown window table function '${fnName.text}'; expected TUMBLE, HOP, CUMULATE or SESSION`, fnName.span);
+    fail(`Unknown table function '${fnName.text}'; expected TUMBLE, HOP, CUMULATE, SESSION, RANDOM_CUT_FOREST, RANDOM_CUT_FOREST_WITH_EXPLANATION or HOTSPOTS`, fnName.span);
   }
   const { usage, intervals: [least, most] } = SHAPES[upper];
   const count = args.length - 2;
@@ -45,18 +53,18 @@ export function windowTableItem(
     fail(`${upper} takes ${expected} arguments: ${usage}`, fnName.span);
   }
   const table = args[0]!;
-  if (!('table' in table)) fail(`The first argument of ${upper} must be TABLE stream_name: ${usage}`, table.expr.span);
+  if (!('table' in table)) fail(`The first argument of ${upper} must be TABLE stream_name: ${usage}`, argumentSpan(table));
   if (table.partitionBy && upper !== 'SESSION') {
     fail(`PARTITION BY is only allowed in SESSION windows; ${upper} groups by the GROUP BY columns: ${usage}`, table.span);
   }
   const descriptor = args[1]!;
   const descriptorExpr = 'expr' in descriptor ? descriptor.expr : undefined;
   if (descriptorExpr?.kind !== 'call' || descriptorExpr.name !== 'DESCRIPTOR' || descriptorExpr.args.length !== 1 || descriptorExpr.args[0]!.kind !== 'columnRef') {
-    fail(`The second argument of ${upper} must be DESCRIPTOR(time_column): ${usage}`, descriptorExpr?.span ?? ('table' in descriptor ? descriptor.span : fnName.span));
+    fail(`The second argument of ${upper} must be DESCRIPTOR(time_column): ${usage}`, argumentSpan(descriptor));
   }
   const timeColumn = descriptorExpr.args[0] as Extract<Expression, { kind: 'columnRef' }>;
   const intervals = args.slice(2).map((a) => {
-    if ('table' in a) fail(`${upper} expects an INTERVAL here: ${usage}`, a.span);
+    if (!('expr' in a)) fail(`${upper} expects an INTERVAL here: ${usage}`, a.span);
     return a.expr;
   });
   return {

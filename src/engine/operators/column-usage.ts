@@ -92,6 +92,12 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         }
         return visit(node.input, out);
       }
+      case 'randomCutForest':
+      case 'hotspots': {
+        // The input's columns pass on at the same indexes; the model reads its own as well.
+        const width = outputColumns(node.input).length;
+        return visit(node.input, needed ? new Set([...needed].filter((c) => c < width).concat(node.columns)) : undefined);
+      }
       case 'intervalJoin':
       case 'windowJoin':
       case 'temporalJoin':

@@ -25,6 +25,8 @@ import { TemporalJoin } from './temporal-join.js';
 import { RegularJoin } from './regular-join.js';
 import { LookupJoin, type LookupTables } from './lookup-join.js';
 import { columnsUsed } from './column-usage.js';
+import { AnomalyScores } from './anomaly-scores.js';
+import { Hotspots } from './hotspots.js';
 
 /** What the operators take from the query: its clock and work meter (for compiled expressions) and state bound. */
 export interface BuildOptions extends ExprContext {
@@ -60,6 +62,8 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
   topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
   deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
+  randomCutForest: (node, input) => new AnomalyScores(node, input),
+  hotspots: (node, input) => new Hotspots(node, input),
 };
 
 export const twoInputRegistry: { readonly [K in TwoInputNode['kind']]: TwoInputFactory<K> } = {

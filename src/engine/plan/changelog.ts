@@ -50,6 +50,9 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   topN: (node) => (node.windowEndColumn === undefined ? 'retract' : 'append'),
   // The first row never changes; the last one does whenever a newer row passes the watermark.
   deduplicate: (node) => (node.keep === 'first' ? 'append' : 'retract'),
+  // Each row once, with what the model made of it.
+  randomCutForest: () => 'append',
+  hotspots: () => 'append',
 };
 
 /** Whether the rows a node emits can revise earlier ones. */
@@ -83,4 +86,7 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   overAggregate: false,
   topN: false,
   deduplicate: false,
+  // A model learns from every row it sees: a -U row would be learnt as one more point.
+  randomCutForest: false,
+  hotspots: false,
 };

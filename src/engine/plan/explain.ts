@@ -263,6 +263,21 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'deduplicate':
       out.push(`${pad}Deduplicate: keep=${node.keep} partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)}${node.keep === 'first' ? '' : ' DESC'}${rankText(node.rankColumn)}`);
       return nodeLines(node.input, depth + 1, out);
+    case 'randomCutForest': {
+      const fn = node.explanation ? 'RANDOM_CUT_FOREST_WITH_EXPLANATION' : 'RANDOM_CUT_FOREST';
+      const direction = node.explanation ? ` withDirectionality=${node.explanation.withDirectionality}` : '';
+      out.push(
+        `${pad}RandomCutForest: ${fn} columns=[${node.columns.map((c) => inputColumn(node.input, c)).join(', ')}] numberOfTrees=${node.numberOfTrees} ` +
+          `subSampleSize=${node.subSampleSize} timeDecay=${node.timeDecay} shingleSize=${node.shingleSize}${direction} seed=${node.seed}`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    }
+    case 'hotspots':
+      out.push(
+        `${pad}Hotspots: columns=[${node.columns.map((c) => inputColumn(node.input, c)).join(', ')}] windowSize=${node.windowSize} scanRadius=${node.scanRadius} ` +
+          `minimumNumberOfPointsInAHotspot=${node.minimumNumberOfPointsInAHotspot}`,
+      );
+      return nodeLines(node.input, depth + 1, out);
     default:
       return unreachable(node, 'plan node');
   }

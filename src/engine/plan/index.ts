@@ -11,6 +11,18 @@ export type { IntervalJoinNode, JoinInputs, JoinType, LookupJoinNode, RegularJoi
 export { DEFAULT_MAX_TABLE_ROWS, MAX_TABLE_FILE_BYTES } from './table.js';
 export type { TableSchema, TableSource } from './table.js';
 export type { WindowTableNode } from './window-table.js';
+export {
+  ANALYTICS_INPUT_TYPES,
+  analyticsColumns,
+  analyticsNodeProblem,
+  ANOMALY_EXPLANATION_COLUMN,
+  ANOMALY_SCORE_COLUMN,
+  HOTSPOTS_PARAMETERS,
+  HOTSPOTS_RESULT_COLUMN,
+  parameterProblem,
+  RANDOM_CUT_FOREST_PARAMETERS,
+} from './analytics.js';
+export type { AnalyticsNode, AnalyticsSpec, HotspotsNode, ParameterRange, RandomCutForestNode } from './analytics.js';
 export type {
   AggregateCall,
   AggregateFn,

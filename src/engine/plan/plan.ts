@@ -8,6 +8,7 @@ import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
 import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat } from './schema.js';
 import type { LookupJoinNode, TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
+import { analyticsColumns, type HotspotsNode, type RandomCutForestNode } from './analytics.js';
 
 /** Event time: the column windows are computed on, and how far the watermark trails it. */
 export interface EventTime {
@@ -83,7 +84,9 @@ export type PlanNode =
   | TwoInputNode
   | OverAggregateNode
   | TopNNode
-  | DeduplicateNode;
+  | DeduplicateNode
+  | RandomCutForestNode
+  | HotspotsNode;
 
 /**
  * Reads every shard of a stream (following resharding) and decodes records into batches whose columns
@@ -231,6 +234,9 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
     case 'topN':
     case 'deduplicate':
       return [...outputColumns(node.input), ...(node.rankColumn === undefined ? [] : [{ name: node.rankColumn, type: 'BIGINT' as const }])];
+    case 'randomCutForest':
+    case 'hotspots':
+      return [...outputColumns(node.input), ...analyticsColumns(node)];
     default:
       return unreachable(node, 'plan node', 'ValidationException');
   }

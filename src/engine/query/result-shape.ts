@@ -135,6 +135,8 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
       case 'temporalJoin':
       case 'regularJoin':
       case 'overAggregate':
+      case 'randomCutForest':
+      case 'hotspots':
         return undefined;
       default:
         return unreachable(node, 'plan node');
@@ -166,6 +168,8 @@ function originIn(node: PlanNode, index: number, target: PlanNode): number | und
     case 'windowJoin':
     case 'temporalJoin':
     case 'regularJoin':
+    case 'randomCutForest':
+    case 'hotspots':
       return undefined;
     default:
       return unreachable(node, 'plan node');

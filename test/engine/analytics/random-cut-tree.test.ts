@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { RandomCutTree, type TreeView } from '../../../src/engine/analytics/random-cut-tree.js';
+import { SeededRandom } from '../../../src/engine/analytics/seeded-random.js';
+
+/** Every leaf under a view, with its mass. */
+function leaves(view: TreeView): { point: readonly number[]; mass: number }[] {
+  return view.kind === 'leaf' ? [view] : [...leaves(view.left), ...leaves(view.right)];
+}
+
+/** What is wrong with a tree, checked against a brute-force recompute of every box and mass from its leaves. */
+function problems(view: TreeView | undefined, dims: number): string[] {
+  if (!view || view.kind === 'leaf') return [];
+  const out: string[] = [];
+  const below = leaves(view);
+  for (let j = 0; j < dims; j++) {
+    const values = below.map((l) => l.point[j]!);
+    if (view.min[j] !== Math.min(...values)) out.push(`min[${j}] ${view.min[j]} != ${Math.min(...values)}`);
+    if (view.max[j] !== Math.max(...values)) out.push(`max[${j}] ${view.max[j]} != ${Math.max(...values)}`);
+  }
+  const mass = below.reduce((s, l) => s + l.mass, 0);
+  if (view.mass !== mass) out.push(`mass ${view.mass} != ${mass}`);
+  if (leaves(view.left).some((l) => !(l.point[view.dimension]! < view.value))) out.push(`a left leaf is not below cut ${view.value}`);
+  if (leaves(view.right).some((l) => !(l.point[view.dimension]! >= view.value))) out.push(`a right leaf is below cut ${view.value}`);
+  return [...out, ...problems(view.left, dims), ...problems(view.right, dims)];
+}
+
+function depthOf(view: TreeView | undefined): number {
+  return !view || view.kind === 'leaf' ? 0 : 1 + Math.max(depthOf(view.left), depthOf(view.right));
+}
+
+const key = (p: readonly number[]) => p.join(',');
+
+describe('RandomCutTree', () => {
+  it('keeps every bounding box and mass exact through inserts and deletes, duplicates included', () => {
+    const dims = 3;
+    const tree = new RandomCutTree(dims, 64);
+    const random = new SeededRandom(11);
+    const data = new SeededRandom(12);
+    const held: { leaf: number; point: number[] }[] = [];
+    const point = new Float64Array(dims);
+    for (let step = 0; step < 3000; step++) {
+      const distinct = new Set(held.map((h) => key(h.point))).size;
+      if (held.length > 0 && (distinct >= 64 || data.next() < 0.45)) {
+        const [gone] = held.splice(Math.floor(data.next() * held.length), 1);
+        tree.delete(gone!.leaf);
+      } else {
+        // Coarse values, so equal points (one leaf of mass > 1) are common.
+        for (let j = 0; j < dims; j++) point[j] = Math.floor(data.next() * 6) - (j === 2 ? 100 : 0);
+        const p = Array.from(point);
+        if (distinct >= 64 && !held.some((h) => key(h.point) === key(p))) continue;
+        held.push({ leaf: tree.insert(point, 0, random), point: p });
+      }
+      if (step % 7 === 0 || step > 2900) {
+        const view = tree.view();
+        expect(problems(view, dims)).toEqual([]);
+        const counts = new Map<string, number>();
+        for (const h of held) counts.set(key(h.point), (counts.get(key(h.point)) ?? 0) + 1);
+        const inTree = new Map(view ? leaves(view).map((l) => [key(l.point), l.mass] as const) : []);
+        expect(inTree).toEqual(counts);
+        expect(tree.size).toBe(held.length);
+      }
+    }
+  });
+
+  it('gives the same leaf for an equal point and frees it when its last copy goes', () => {
+    const tree = new RandomCutTree(2, 4);
+    const random = new SeededRandom(1);
+    const a = tree.insert(Float64Array.of(1, 2), 0, random);
+    const b = tree.insert(Float64Array.of(3, 4), 0, random);
+    expect(tree.insert(Float64Array.of(1, 2), 0, random)).toBe(a);
+    expect(tree.size).toBe(3);
+    expect(tree.leafCount).toBe(2);
+    tree.delete(a);
+    expect(tree.leafCount).toBe(2);
+    tree.delete(a);
+    expect(tree.leafCount).toBe(1);
+    expect(tree.view()).toEqual({ kind: 'leaf', point: [3, 4], mass: 1 });
+    tree.delete(b);
+    expect(tree.view()).toBeUndefined();
+    expect(tree.score(Float64Array.of(0, 0), 0)).toBe(0);
+  });
+
+  it('stays shallow: random cuts give depth near log2 of the size', () => {
+    const tree = new RandomCutTree(2, 256);
+    const random = new SeededRandom(3);
+    for (let i = 0; i < 256; i++) tree.insert(Float64Array.of(random.next(), random.next()), 0, random);
+    expect(depthOf(tree.view())).toBeLessThan(40);
+  });
+
+  it('scores a far-off point well above one among the others, about 1 for a typical point', () => {
+    const tree = new RandomCutTree(2, 256);
+    const random = new SeededRandom(5);
+    for (let i = 0; i < 256; i++) tree.insert(Float64Array.of(random.next(), random.next()), 0, random);
+    const typical: number[] = [];
+    for (let i = 0; i < 200; i++) typical.push(tree.score(Float64Array.of(random.next(), random.next()), 0));
+    const mean = typical.reduce((a, b) => a + b, 0) / typical.length;
+    expect(mean).toBeGreaterThan(0.5);
+    expect(mean).toBeLessThan(1.6);
+    expect(tree.score(Float64Array.of(25, -3), 0)).toBeGreaterThan(3 * mean);
+  });
+
+  it('scores a range of points, two descents at a time, exactly as one point at a time', () => {
+    for (const dims of [1, 3]) {
+      const tree = new RandomCutTree(dims, 64);
+      const random = new SeededRandom(dims);
+      const points = new Float64Array(101 * dims);
+      for (let i = 0; i < points.length; i++) points[i] = Math.floor(random.next() * 20);
+      for (let i = 0; i < 64; i++) tree.insert(points, i * dims, random);
+      const scores = new Float64Array(101).fill(1);
+      tree.scoreRange(points, 3, 100, scores);
+      for (let i = 0; i < 101; i++) expect(scores[i]).toBe(i >= 3 && i < 100 ? 1 + tree.score(points, i * dims) : 1);
+    }
+  });
+
+  it('splits a score into per-dimension parts that sum to it, on the side the point lies', () => {
+    const tree = new RandomCutTree(2, 128);
+    const random = new SeededRandom(9);
+    for (let i = 0; i < 128; i++) tree.insert(Float64Array.of(random.next(), random.next()), 0, random);
+    const high = new Float64Array(2);
+    const low = new Float64Array(2);
+    const point = Float64Array.of(0.5, 40);
+    const score = tree.attribution(point, 0, high, low);
+    expect(score).toBeCloseTo(tree.score(point, 0), 12);
+    expect(high[0]! + high[1]! + low[0]! + low[1]!).toBeCloseTo(score, 12);
+    expect(high[1]).toBeGreaterThan(0.9 * score);
+    const below = new Float64Array(2);
+    const above = new Float64Array(2);
+    tree.attribution(Float64Array.of(-30, 0.5), 0, above, below);
+    expect(below[0]).toBeGreaterThan(above[0]! + above[1]! + below[1]!);
+  });
+
+  it('carries on from its state exactly as the tree it was taken from', () => {
+    const random = new SeededRandom(21);
+    const tree = new RandomCutTree(2, 32);
+    const leafIds: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      if (leafIds.length >= 30) tree.delete(leafIds.shift()!);
+      leafIds.push(tree.insert(Float64Array.of(random.next(), Math.floor(random.next() * 4)), 0, random));
+    }
+    const copy = new RandomCutTree(2, 32);
+    copy.restore(tree.state());
+    expect(copy.view()).toEqual(tree.view());
+    const r1 = new SeededRandom(77);
+    const r2 = new SeededRandom(77);
+    for (let i = 0; i < 30; i++) {
+      const p = Float64Array.of(r1.next(), r1.next());
+      r2.next();
+      r2.next();
+      tree.delete(leafIds[i]!);
+      copy.delete(leafIds[i]!);
+      expect(copy.insert(p, 0, r2)).toBe(tree.insert(p, 0, r1));
+    }
+    expect(copy.view()).toEqual(tree.view());
+    expect(problems(copy.view(), 2)).toEqual([]);
+  });
+});
