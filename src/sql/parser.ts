@@ -5,7 +5,7 @@
 // `… AS type`, a leading DISTINCT or trim side) so that names like EXTRACT, FLOOR or SUBSTRING need not
 // be reserved; the CST visitor checks that each function got the shape it understands.
 
-import { CstParser, EOF, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, getLookaheadPaths, NoViableAltException, tokenMatcher, type CstNode, type IToken, type LookaheadSequence, type Rule, type TokenType } from 'chevrotain';
 import { sqlErrorMessages } from './error-messages.js';
 import * as t from './tokens.js';
 
@@ -18,6 +18,38 @@ export class SqlParser extends CstParser {
       errorMessageProvider: sqlErrorMessages,
     });
     this.performSelfAnalysis();
+    this.cacheAlternationPaths();
+  }
+
+  /**
+   * Chevrotain works out an alternation's lookahead paths again for every syntax error it reports there,
+   * from the grammar, which made refusing a malformed script ten times as slow as compiling a good one
+   * (most of it in that walk). The paths depend only on the grammar, so each alternation's are worked
+   * out once and kept; the error is raised as Chevrotain raises it.
+   */
+  private cacheAlternationPaths(): void {
+    const parser = this as unknown as ParserInternals;
+    const productions = parser.getGAstProductions();
+    const cache = new Map<string, LookaheadSequence[]>();
+    parser.raiseNoAltException = (occurrence, customUserDescription) => {
+      const ruleName = parser.getCurrRuleFullName();
+      const key = `${ruleName}#${occurrence}`;
+      let paths = cache.get(key);
+      if (paths === undefined) {
+        paths = getLookaheadPaths({ occurrence, rule: productions[ruleName]!, prodType: 'Alternation', maxLookahead: parser.maxLookahead });
+        cache.set(key, paths);
+      }
+      const actual = Array.from({ length: parser.maxLookahead }, (_v, i) => this.LA(i + 1));
+      const previous = this.LA(0);
+      const message = parser.errorMessageProvider.buildNoViableAltMessage({
+        expectedPathsPerAlt: paths,
+        actual,
+        previous,
+        ...(customUserDescription === undefined ? {} : { customUserDescription }),
+        ruleName,
+      });
+      throw parser.SAVE_ERROR(new NoViableAltException(message, this.LA(1), previous));
+    };
   }
 
   // script := statement? (';' statement?)*
@@ -1075,4 +1107,14 @@ export const sqlParser = new SqlParser();
 export function parseTokens(tokens: IToken[]): CstNode {
   sqlParser.input = tokens;
   return sqlParser.script();
+}
+
+/** The parts of Chevrotain's parser that raising a no-viable-alternative error uses (not in its typings). */
+interface ParserInternals {
+  readonly maxLookahead: number;
+  readonly errorMessageProvider: typeof sqlErrorMessages;
+  getGAstProductions(): Record<string, Rule>;
+  getCurrRuleFullName(): string;
+  SAVE_ERROR(error: Error): Error;
+  raiseNoAltException(occurrence: number, customUserDescription: string | undefined): never;
 }
