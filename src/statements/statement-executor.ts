@@ -381,7 +381,12 @@ export class StatementExecutor {
         return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
       case 'query':
       case 'insert': {
-        const status = await this.start(statement, script, undefined, options.ephemeral === true && statement.kind === 'query');
+        // CREATE OR REPLACE PUMP: the pump's running query, if it has one, makes way for the new one.
+        const pump = statement.kind === 'insert' ? statement.pump : undefined;
+        if (pump !== undefined) {
+          for (const q of this.deps.queries.listQueries()) if (q.name === pump) await this.deleteQuery(q.id);
+        }
+        const status = await this.start(statement, script, pump, options.ephemeral === true && statement.kind === 'query');
         return { kind: statement.kind, sql, query: summary(status) };
       }
       default:
