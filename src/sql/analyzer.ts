@@ -115,6 +115,9 @@ export class Analyzer {
       (query.having !== undefined && containsAggregate(query.having))
     );
     const relation = this.from(query.from, { windowRows, pending, rankLimit: ranked.limit });
+    if (query.stagger) {
+      this.fail('InvalidWindow', 'WINDOWED BY STAGGER is not supported yet; a GROUP BY STEP(s.ROWTIME BY INTERVAL …) tumbling window is the nearest', query.stagger.span);
+    }
     // KDA's GROUP BY STEP(ROWTIME BY …) / FLOOR(ts TO MINUTE): a tumbling window (kda-windows.ts).
     query = rewriteKdaWindow(query, (ref) => this.isTimeAttribute(ref, relation), isRowtime);
     const input: ExprContext = { relation, clause: 'WHERE' };

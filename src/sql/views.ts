@@ -9,7 +9,7 @@ import type { Analyzer } from './analyzer.js';
 import type { CreateViewStatement, DropViewStatement } from './compiled-statement.js';
 import { closest } from './did-you-mean.js';
 // The door's parser, for a view's stored text; only called while compiling, after every module has loaded.
-import { parseSql } from './index.js';
+import { parseSql } from './parse-sql.js';
 import type { ScriptCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { nameMatches } from './scope.js';
