@@ -63,6 +63,7 @@ export class SqlParser extends CstParser {
 
   readonly statement = this.RULE('statement', () => {
     this.OR([
+      { GATE: () => this.LA(2).tokenType === t.Or, ALT: () => this.SUBRULE(this.createOrReplace) },
       { ALT: () => this.SUBRULE(this.createStream) },
       { ALT: () => this.SUBRULE(this.createTable) },
       { ALT: () => this.SUBRULE(this.createView) },
@@ -77,6 +78,34 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.explainStatement) },
       { ALT: () => this.SUBRULE(this.insertStatement) },
       { ALT: () => this.SUBRULE(this.query) },
+    ]);
+  });
+
+  // Kinesis Data Analytics: CREATE OR REPLACE STREAM name (column …) [WITH (…)], and
+  // CREATE OR REPLACE PUMP name AS INSERT INTO stream [(col, …)] SELECT [STREAM] …
+  readonly createOrReplace = this.RULE('createOrReplace', () => {
+    this.CONSUME(t.Create);
+    this.CONSUME(t.Or);
+    this.CONSUME(t.Replace);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Stream);
+          this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+          this.CONSUME(t.LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.tableElement) });
+          this.CONSUME(t.RParen);
+          this.OPTION(() => this.SUBRULE(this.withOptions));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(t.Pump);
+          this.SUBRULE2(this.identifier, { LABEL: 'pumpName' });
+          this.CONSUME(t.As);
+          this.SUBRULE(this.insertStatement);
+        },
+      },
     ]);
   });
 
@@ -397,6 +426,19 @@ export class SqlParser extends CstParser {
       this.CONSUME(t.Where);
       this.SUBRULE(this.expression, { LABEL: 'where' });
     });
+    // KDA's stagger windows, in place of GROUP BY: WINDOWED BY STAGGER (PARTITION BY … RANGE INTERVAL …).
+    this.OPTION9(() => {
+      this.CONSUME(t.Windowed);
+      this.CONSUME2(t.By);
+      this.CONSUME(t.Stagger);
+      this.CONSUME(t.LParen, { LABEL: 'staggerOpen' });
+      this.CONSUME(t.Partition);
+      this.CONSUME3(t.By);
+      this.AT_LEAST_ONE_SEP4({ SEP: t.Comma, DEF: () => this.SUBRULE5(this.expression, { LABEL: 'staggerPartition' }) });
+      this.CONSUME(t.Range);
+      this.SUBRULE(this.intervalLiteral, { LABEL: 'staggerRange' });
+      this.CONSUME(t.RParen, { LABEL: 'staggerClose' });
+    });
     this.OPTION2(() => {
       this.CONSUME(t.Group);
       this.CONSUME(t.By);
@@ -562,7 +604,7 @@ export class SqlParser extends CstParser {
 
   /**
    * STREAM right after SELECT is KDA's SELECT STREAM when what follows it cannot continue a column named
-   * stream: a name, `*` then FROM or a comma, a literal, CASE or CAST. (`SELECT stream alias` without AS
+   * stream: a name, `*` then FROM or a comma, a literal, CASE, CAST or a parenthesis. (`SELECT stream alias` without AS
    * reads as SELECT STREAM too; `SELECT stream, …`, `SELECT stream FROM`, `SELECT stream + 1` and
    * `SELECT stream AS s` read the column.)
    */
@@ -577,7 +619,8 @@ export class SqlParser extends CstParser {
       type === t.IntegerLiteral ||
       type === t.DecimalLiteral ||
       type === t.Case ||
-      type === t.Cast
+      type === t.Cast ||
+      type === t.LParen
     );
   }
 
@@ -729,6 +772,8 @@ export class SqlParser extends CstParser {
       GATE: () =>
         !JOIN_WORDS.has(this.LA(1).tokenType) &&
         !(this.LA(1).tokenType === t.Window && isName(this.LA(2)) && this.LA(3).tokenType === t.As) &&
+        // KDA's `FROM s WINDOWED BY STAGGER (…)`.
+        !(this.LA(1).tokenType === t.Windowed && this.LA(2).tokenType === t.By) &&
         (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
       DEF: () => this.SUBRULE(this.alias),
     });
@@ -1044,6 +1089,13 @@ export class SqlParser extends CstParser {
                         ALT: () => {
                           this.CONSUME(t.To);
                           this.SUBRULE2(this.identifier, { LABEL: 'toUnit' });
+                        },
+                      },
+                      {
+                        // KDA's STEP(ts BY INTERVAL '10' SECOND), STEP(n BY 5)
+                        ALT: () => {
+                          this.CONSUME(t.By);
+                          this.SUBRULE7(this.expression, { LABEL: 'by' });
                         },
                       },
                     ]);
