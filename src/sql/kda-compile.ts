@@ -98,6 +98,9 @@ export function compileKdaApplication(application: KdaApplicationSource, catalog
         const entry = resolve(item.stream, ['input', 'stream']);
         return { ...item, stream: renamed(item.stream, entry), alias: item.alias ?? { text: entry.inApplication, quoted: true, span: item.stream.span } };
       }
+      case 'analyticsTable':
+        // TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT STREAM … FROM "SOURCE_SQL_STREAM_001"), …)): the cursor's query reads in-application names.
+        return { ...item, cursor: rewriteQuery(item.cursor) };
       default:
         return item satisfies never;
     }
