@@ -25,6 +25,7 @@ export type {
   QueryPlan,
   SessionWindowAggregateNode,
   SinkSpec,
+  SinkRecordFormat,
   SourceNode,
   WindowAggregateNode,
   WindowSpec,
