@@ -118,3 +118,5 @@ export { compileDateParser } from './expr/java-date-parse.js';
 export { parseJsonPath } from './expr/json-kernels.js';
 export { MAX_STRING_LENGTH } from './expr/kernel.js';
 export { modulePathProblem } from './udf/user-functions.js';
+// Durable files for state kept beside the engine's (Kinesis Data Analytics applications).
+export { readJsonFile, writeFileAtomic } from './atomic-file.js';
