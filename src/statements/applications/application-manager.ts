@@ -49,6 +49,9 @@ import {
 import { compileApplicationCode, type CompiledPump, type InAppInput } from './application-code.js';
 import { ApplicationStore } from './application-store.js';
 import { streamSchemaOf } from './source-schema.js';
+import { discoverSchema, MAX_SAMPLED_BYTES, MAX_SAMPLED_RECORDS, sampleStream, type DiscoveredSchema } from './schema-discovery.js';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface ApplicationManagerOptions {
   readonly store: StreamStore;
@@ -341,6 +344,43 @@ export class ApplicationManager {
     });
   }
 
+  // ---- schema discovery ----
+
+  /** Samples a stream, delivery stream or reference file and infers the schema an input would read it with. */
+  async discover(req: DiscoverRequest): Promise<DiscoveredSchema> {
+    if (req.InputProcessingConfiguration !== undefined) throw new EddyError('InvalidArgumentException', LAMBDA_PREPROCESSOR);
+    if (req.S3Configuration !== undefined) return discoverSchema(await this.sampleFile(req.S3Configuration));
+    const arn = req.ResourceARN;
+    if (arn === undefined) throw new EddyError('InvalidArgumentException', 'DiscoverInputSchema needs a ResourceARN (a Kinesis stream or Firehose delivery stream) or an S3Configuration.');
+    const source = { ResourceARN: arn, RoleARN: req.RoleARN ?? '' };
+    const stream = /:firehose:/.test(arn) ? this.inputStream({ ...INPUT_STUB, KinesisFirehoseInput: source }) : this.kinesisStream(source, 'input');
+    return discoverSchema(await sampleStream(this.options.store, stream, req.InputStartingPositionConfiguration?.InputStartingPosition ?? 'NOW'));
+  }
+
+  /** The first lines of a file under the tables directory, as records to sample. */
+  private async sampleFile(s3: { readonly BucketARN: string; readonly FileKey: string }): Promise<string[]> {
+    const dir = this.options.tables?.dir;
+    if (dir === undefined) throw new EddyError('InvalidArgumentException', 'This server has no tables directory to read S3 objects from: start it with a data directory or --tables-dir.');
+    const path = join(dir, referencePath(s3));
+    let text: string;
+    try {
+      const handle = await open(path, 'r');
+      try {
+        const buffer = Buffer.alloc(MAX_SAMPLED_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        text = buffer.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') {
+        throw new EddyError('InvalidArgumentException', `S3 object ${s3.FileKey} in ${s3.BucketARN} does not exist (Eddy reads it from ${referencePath(s3)} under the tables directory).`);
+      }
+      throw e;
+    }
+    return text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, MAX_SAMPLED_RECORDS);
+  }
+
   // ---- tags ----
 
   listTags(arn: string): Tag[] {
@@ -601,6 +641,16 @@ export class ApplicationManager {
     return { ...app, liveStatus: this.busy.get(app.name) ?? app.status };
   }
 }
+
+export interface DiscoverRequest {
+  readonly ResourceARN?: string;
+  readonly RoleARN?: string;
+  readonly InputStartingPositionConfiguration?: { readonly InputStartingPosition?: InputStartingPosition };
+  readonly S3Configuration?: { readonly RoleARN: string; readonly BucketARN: string; readonly FileKey: string };
+  readonly InputProcessingConfiguration?: unknown;
+}
+
+const INPUT_STUB: InputSpec = { NamePrefix: 'DISCOVERY', InputSchema: { RecordFormat: { RecordFormatType: 'JSON' }, RecordColumns: [] } };
 
 const LAMBDA_PREPROCESSOR =
   'InputProcessingConfiguration (an AWS Lambda preprocessor) is not supported by Eddy: preprocess the records before they reach the input stream, or in the application code.';
