@@ -1,0 +1,187 @@
+// The Kinesis Data Analytics API through @aws-sdk/client-kinesis-analytics against a real server: an
+// application reads a Kinesis stream, runs its code and writes its outputs, and its results are checked
+// against values computed here, independently of Eddy.
+import {
+  AddApplicationOutputCommand,
+  CreateApplicationCommand,
+  DeleteApplicationCommand,
+  DescribeApplicationCommand,
+  StartApplicationCommand,
+  StopApplicationCommand,
+  UpdateApplicationCommand,
+  type Input,
+} from '@aws-sdk/client-kinesis-analytics';
+import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROLE, startAnalyticsServer, streamArn, type AnalyticsServer } from './start-analytics-server.js';
+
+const INPUT: Input = {
+  NamePrefix: 'SOURCE_SQL_STREAM',
+  KinesisStreamsInput: { ResourceARN: streamArn('trades'), RoleARN: ROLE },
+  InputParallelism: { Count: 1 },
+  InputSchema: {
+    RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+    RecordEncoding: 'UTF-8',
+    RecordColumns: [
+      { Name: 'ticker', Mapping: '$.ticker', SqlType: 'VARCHAR(4)' },
+      { Name: 'price', Mapping: '$.quote.price', SqlType: 'DOUBLE' },
+      { Name: 'qty', Mapping: '$.qty', SqlType: 'INTEGER' },
+    ],
+  },
+};
+
+const CODE = [
+  'CREATE STREAM DESTINATION_SQL_STREAM (ticker VARCHAR, notional DOUBLE);',
+  'INSERT INTO DESTINATION_SQL_STREAM SELECT ticker, price * qty AS notional FROM SOURCE_SQL_STREAM_001 WHERE qty > 0;',
+].join('\n');
+
+interface Trade {
+  readonly ticker: string;
+  readonly quote: { readonly price: number };
+  readonly qty: number;
+}
+
+const TICKERS = ['AMZN', 'ABC', 'XYZ', 'QQQ'];
+const trades = (from: number, n: number): Trade[] =>
+  Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    return { ticker: TICKERS[i % TICKERS.length]!, quote: { price: 10 + (i % 7) * 0.25 }, qty: (i % 5) - 1 };
+  });
+
+/** What the application must write for these trades, computed without Eddy: one line per trade with qty > 0. */
+const expected = (input: readonly Trade[]): string[] =>
+  input
+    .filter((t) => t.qty > 0)
+    .map((t) => JSON.stringify({ ticker: t.ticker, notional: t.quote.price * t.qty }))
+    .sort();
+const expectedCsv = (input: readonly Trade[]): string[] =>
+  input
+    .filter((t) => t.qty > 0)
+    .map((t) => `${t.ticker},${t.quote.price * t.qty}\n`)
+    .sort();
+
+let server: AnalyticsServer;
+
+beforeEach(async () => {
+  server = await startAnalyticsServer();
+  for (const name of ['trades', 'notional', 'notional-csv']) await server.kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+async function createApplication(name = 'notional'): Promise<void> {
+  await server.kda.send(new CreateApplicationCommand({ ApplicationName: name, ApplicationCode: CODE, Inputs: [INPUT] }));
+  await server.kda.send(
+    new AddApplicationOutputCommand({
+      ApplicationName: name,
+      CurrentApplicationVersionId: 1,
+      Output: { Name: 'DESTINATION_SQL_STREAM', KinesisStreamsOutput: { ResourceARN: streamArn('notional'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+    }),
+  );
+  await server.kda.send(
+    new AddApplicationOutputCommand({
+      ApplicationName: name,
+      CurrentApplicationVersionId: 2,
+      Output: { Name: 'DESTINATION_SQL_STREAM', KinesisStreamsOutput: { ResourceARN: streamArn('notional-csv'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } },
+    }),
+  );
+}
+
+const describeApp = async (name = 'notional') => (await server.kda.send(new DescribeApplicationCommand({ ApplicationName: name }))).ApplicationDetail!;
+const start = (position: 'NOW' | 'TRIM_HORIZON' | 'LAST_STOPPED_POINT', name = 'notional') =>
+  server.kda.send(new StartApplicationCommand({ ApplicationName: name, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }] }));
+
+describe('a Kinesis Data Analytics application', () => {
+  it('reads its input from TRIM_HORIZON and writes each output stream in its format', async () => {
+    await createApplication();
+    const detail = await describeApp();
+    expect(detail.ApplicationStatus).toBe('READY');
+    expect(detail.ApplicationVersionId).toBe(3);
+    expect(detail.InputDescriptions?.[0]).toMatchObject({ InputId: '1.1', NamePrefix: 'SOURCE_SQL_STREAM', InAppStreamNames: ['SOURCE_SQL_STREAM_001'], InputSchema: INPUT.InputSchema });
+    expect(detail.OutputDescriptions?.map((o) => [o.OutputId, o.DestinationSchema?.RecordFormatType])).toEqual([
+      ['2.1', 'JSON'],
+      ['3.1', 'CSV'],
+    ]);
+
+    const input = trades(0, 40);
+    await server.put('trades', input);
+    await start('TRIM_HORIZON');
+    expect((await describeApp()).ApplicationStatus).toBe('RUNNING');
+
+    const want = expected(input);
+    expect((await server.records('notional', want.length)).sort()).toEqual(want);
+    expect((await server.records('notional-csv', want.length)).sort()).toEqual(expectedCsv(input));
+  });
+
+  it('continues from where it stopped with LAST_STOPPED_POINT, without losing or repeating a row', async () => {
+    await createApplication();
+    const first = trades(0, 30);
+    await server.put('trades', first);
+    await start('TRIM_HORIZON');
+    await server.records('notional', expected(first).length);
+    await server.kda.send(new StopApplicationCommand({ ApplicationName: 'notional' }));
+    expect((await describeApp()).ApplicationStatus).toBe('READY');
+
+    const second = trades(30, 30);
+    await server.put('trades', second);
+    await start('LAST_STOPPED_POINT');
+    const all = [...first, ...second];
+    const want = expected(all);
+    const got = await server.records('notional', want.length);
+    expect(got.sort()).toEqual(want);
+    // Nothing more arrives: the stop's final checkpoint was after every row written.
+    const more = trades(60, 5);
+    await server.put('trades', more);
+    expect((await server.records('notional', expected([...all, ...more]).length)).sort()).toEqual(expected([...all, ...more]));
+  });
+
+  it('starts at NOW after the records already in the stream', async () => {
+    await createApplication();
+    await server.put('trades', trades(0, 20));
+    await start('NOW');
+    const later = trades(20, 12);
+    await server.put('trades', later);
+    expect((await server.records('notional', expected(later).length)).sort()).toEqual(expected(later));
+  });
+
+  it('refuses an UpdateApplication with a stale version id, and applies one with the current id', async () => {
+    await createApplication();
+    const code = CODE.replace('WHERE qty > 0', 'WHERE qty > 1');
+    await expect(server.kda.send(new UpdateApplicationCommand({ ApplicationName: 'notional', CurrentApplicationVersionId: 2, ApplicationUpdate: { ApplicationCodeUpdate: code } }))).rejects.toMatchObject({
+      name: 'ConcurrentModificationException',
+      message: 'Application notional is at version 3, not 2: describe it for the current version id and try again.',
+    });
+    await server.kda.send(new UpdateApplicationCommand({ ApplicationName: 'notional', CurrentApplicationVersionId: 3, ApplicationUpdate: { ApplicationCodeUpdate: code } }));
+    const detail = await describeApp();
+    expect(detail.ApplicationCode).toBe(code);
+    expect(detail.ApplicationVersionId).toBe(4);
+    expect(detail.LastUpdateTimestamp).toBeInstanceOf(Date);
+  });
+
+  it('stays RUNNING at its position across a restart of the server', async () => {
+    await createApplication();
+    const first = trades(0, 25);
+    await server.put('trades', first);
+    await start('TRIM_HORIZON');
+    await server.records('notional', expected(first).length);
+
+    await server.restart();
+    expect((await describeApp()).ApplicationStatus).toBe('RUNNING');
+    const second = trades(25, 25);
+    await server.put('trades', second);
+    const want = expected([...first, ...second]);
+    expect((await server.records('notional', want.length)).sort()).toEqual(want);
+  });
+
+  it('is deleted only with its CreateTimestamp', async () => {
+    await createApplication();
+    const created = (await describeApp()).CreateTimestamp!;
+    await expect(server.kda.send(new DeleteApplicationCommand({ ApplicationName: 'notional', CreateTimestamp: new Date(created.getTime() - 5000) }))).rejects.toMatchObject({
+      name: 'InvalidArgumentException',
+    });
+    await server.kda.send(new DeleteApplicationCommand({ ApplicationName: 'notional', CreateTimestamp: created }));
+    await expect(describeApp()).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'Application notional not found.' });
+  });
+});
