@@ -102,7 +102,7 @@ export { LeaseTable, MAX_GROUPS, MAX_LEASES_PER_GROUP } from './leases/lease-tab
 export type { Lease, GroupSummary } from './leases/lease-table.js';
 export { FunctionManager, parseCreateRequest, parseUpdateRequest, parseFunctionName } from './functions/index.js';
 export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, MappingShardPosition, MappingState, MappingStats, MappingView, StartingPosition, UpdateMappingRequest } from './functions/index.js';
-export { SYSTEM_COLUMNS } from './plan/schema.js';
+export { KDA_STREAM_PREFIX, SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { UserFunctionSchema } from './plan/user-function.js';
 export type { SinkTableSchema } from './plan/sink-table.js';

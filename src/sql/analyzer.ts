@@ -19,6 +19,7 @@ import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
+import { isRowtime, rewriteKdaWindow } from './kda-windows.js';
 import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
 import { OverAnalyzer, type RankLimit } from './over-windows.js';
@@ -88,11 +89,22 @@ export class Analyzer {
     return this.query(query);
   }
 
+  private isTimeAttribute(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): boolean {
+    try {
+      const column = this.scope.findColumn(ref, relation);
+      return column.timeAttr !== undefined && column.window === undefined;
+    } catch {
+      // An unknown column is reported where the GROUP BY item is analyzed, with its suggestions.
+      return false;
+    }
+  }
+
   /**
    * Analyzes a SELECT block; returns it with the relation it produces for an enclosing query.
    * `rankLimit` is what the enclosing query's WHERE says of a rank this block computes (`rn <= 3`).
    */
-  private query(query: Query, allowDuplicateNames = false, rankLimit?: RankLimit): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+  private query(written: Query, allowDuplicateNames = false, rankLimit?: RankLimit): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
+    let query = written;
     // A filter on the rank of a subquery (`WHERE rn <= 3`) is the subquery's Top-N, not a filter here.
     const ranked = this.over.outerRankFilter(query);
     // A FROM list's joins take their conditions from WHERE; what they leave stays WHERE's.
@@ -103,6 +115,11 @@ export class Analyzer {
       (query.having !== undefined && containsAggregate(query.having))
     );
     const relation = this.from(query.from, { windowRows, pending, rankLimit: ranked.limit });
+    if (query.stagger) {
+      this.fail('InvalidWindow', 'WINDOWED BY STAGGER is not supported yet; a GROUP BY STEP(s.ROWTIME BY INTERVAL …) tumbling window is the nearest', query.stagger.span);
+    }
+    // KDA's GROUP BY STEP(ROWTIME BY …) / FLOOR(ts TO MINUTE): a tumbling window (kda-windows.ts).
+    query = rewriteKdaWindow(query, (ref) => this.isTimeAttribute(ref, relation), isRowtime);
     const input: ExprContext = { relation, clause: 'WHERE' };
     const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where;
 

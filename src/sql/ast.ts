@@ -189,6 +189,14 @@ export interface Query {
   readonly emit?: EmitClause;
   /** `… WITH (bad_records = 'x', allowed_lateness = '1 minute')` after the query: how the query runs, not what it computes. */
   readonly options?: readonly OptionEntry[];
+  /** KDA's `WINDOWED BY STAGGER (PARTITION BY … RANGE INTERVAL …)`, in place of GROUP BY (stagger-windows.ts). */
+  readonly stagger?: StaggerClause;
+  readonly span: SourceSpan;
+}
+
+export interface StaggerClause {
+  readonly partitionBy: readonly Expression[];
+  readonly range: Extract<Expression, { readonly kind: 'intervalLiteral' }>;
   readonly span: SourceSpan;
 }
 
@@ -257,6 +265,19 @@ export type Statement =
       readonly span: SourceSpan;
     }
   | { readonly kind: 'dropStream'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
+  /**
+   * KDA's `CREATE OR REPLACE STREAM name (col TYPE, …)`: a stream pumps write, created (or, when it
+   * exists with these columns, kept) as JSON.
+   */
+  | {
+      readonly kind: 'createOrReplaceStream';
+      readonly name: Name;
+      readonly columns: readonly ColumnDefinition[];
+      readonly options: readonly OptionEntry[];
+      readonly span: SourceSpan;
+    }
+  /** KDA's `CREATE OR REPLACE PUMP name AS INSERT INTO … SELECT STREAM …`: a continuous INSERT with a name. */
+  | { readonly kind: 'createPump'; readonly name: Name; readonly insert: InsertStatementNode; readonly span: SourceSpan }
   | { readonly kind: 'dropTable'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }
   | { readonly kind: 'refreshTable'; readonly name: Name; readonly span: SourceSpan }
   | { readonly kind: 'showTables'; readonly span: SourceSpan }

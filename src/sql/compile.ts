@@ -1,7 +1,7 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
 import { unreachable } from '../engine/errors.js';
-import { durationText, explainPlan, isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type ConnectorConfig, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { durationText, explainPlan, isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type ConnectorConfig, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
 import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
@@ -36,6 +36,8 @@ export class StatementCompiler {
   constructor(
     private readonly catalog: ScriptCatalog,
     private readonly sql: string,
+    /** Whether CREATE STREAM may use KDA_STREAM_PREFIX: only for an application's own streams (kda-compile.ts). */
+    private readonly applicationNames = false,
   ) {}
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
@@ -84,6 +86,22 @@ export class StatementCompiler {
           { ...create, ...text },
           { kind: 'insert', target: create.name, plan, ...text },
         ];
+      }
+      case 'createOrReplaceStream': {
+        // KDA's in-application stream: JSON records, one shard unless WITH says otherwise (pumps write in order).
+        const existing = this.catalog.stream(statement.name.text);
+        const options = statement.options.some((o) => o.key === 'shards') ? statement.options : [...statement.options, { key: 'shards', value: 1, span: statement.name.span, valueSpan: statement.name.span }];
+        const create = this.createStream({ kind: 'createStream', name: statement.name, ifNotExists: true, columns: statement.columns, options, span: statement.span }, undefined);
+        if (existing && !sameColumns(existing.columns, create.columns)) {
+          this.fail('StreamExists', `Stream '${existing.name}' exists with other columns (${existing.columns.map((c) => `${c.name} ${c.type}`).join(', ')}); DROP STREAM it first to replace it`, statement.name.span);
+        }
+        if (!existing) this.catalog.create(create.schema);
+        return [{ ...create, ...text }];
+      }
+      case 'createPump': {
+        const insert = statement.insert;
+        const { target, plan } = this.insert(insert.target, insert.columns, insert.query, analyzer);
+        return [{ kind: 'insert', target, plan, pump: statement.name.text, ...text }];
       }
       case 'dropStream':
         return [{ ...this.dropStream(this.findStream(statement.name)?.name ?? statement.name.text, statement.ifExists), ...text }];
@@ -267,6 +285,9 @@ export class StatementCompiler {
     const name = statement.name.text;
     if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
       this.fail('InvalidStatement', `Stream name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
+    }
+    if (name.startsWith(KDA_STREAM_PREFIX) && !this.applicationNames) {
+      this.fail('InvalidStatement', `Stream names starting with ${KDA_STREAM_PREFIX} are reserved for the streams of Kinesis Data Analytics applications`, statement.name.span);
     }
     if (this.catalog.table(name)) {
       this.fail('StreamExists', `'${name}' is a table; a stream needs a name no table has`, statement.name.span);
@@ -485,3 +506,6 @@ export class StatementCompiler {
   }
 }
 
+function sameColumns(a: readonly ColumnSchema[], b: readonly ColumnSchema[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.name === b[i]?.name && c.type === b[i]?.type);
+}

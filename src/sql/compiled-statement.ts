@@ -163,6 +163,11 @@ export interface InsertStatement extends StatementText {
   readonly kind: 'insert';
   readonly target: string;
   readonly plan: QueryPlan;
+  /**
+   * KDA's CREATE OR REPLACE PUMP name AS INSERT …: the query's name. A running query of that name is
+   * stopped and replaced by this one.
+   */
+  readonly pump?: string;
 }
 
 export type CompiledStatement =

@@ -15,6 +15,7 @@ import type {
   GroupingElement,
   FrameBound,
   InsertStatementNode,
+  StaggerClause,
   Name,
   NamedWindow,
   OptionEntry,
@@ -98,6 +99,11 @@ const TYPE_NAMES: Readonly<Record<string, DataType>> = {
   CHAR: 'VARCHAR',
   TEXT: 'VARCHAR',
   TIMESTAMP: 'TIMESTAMP',
+  // Kinesis Data Analytics' other types, held as kda-types.ts says.
+  NUMERIC: 'DOUBLE',
+  DATE: 'TIMESTAMP',
+  TIME: 'VARCHAR',
+  VARBINARY: 'VARCHAR',
 };
 
 const UNIT_NAMES: Readonly<Record<string, TimeUnit>> = {
@@ -199,6 +205,30 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
+  createOrReplace(ctx: Ctx): Statement {
+    const first = token(ctx, 'Create')!;
+    const pump = node(ctx, 'pumpName');
+    if (pump) {
+      const insert = this.visit(node(ctx, 'insertStatement')!) as InsertStatementNode;
+      return { kind: 'createPump', name: this.name(pump), insert, span: joinSpans(tokenSpan(first), insert.span) };
+    }
+    const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition);
+    const columns = elements.filter((e): e is ColumnDefinition => 'type' in e && 'name' in e);
+    const other = elements.find((e) => !('type' in e && 'name' in e));
+    if (other) this.fail('InvalidStatement', 'CREATE OR REPLACE STREAM declares columns only (name and type), as Kinesis Data Analytics takes them', other.span);
+    const key = columns.find((c) => c.primaryKey !== undefined)?.primaryKey;
+    if (key) this.fail('InvalidStatement', 'A stream has no PRIMARY KEY: every record is a row of its own', key);
+    const withNode = node(ctx, 'withOptions');
+    const last = withNode ? nodeSpan(withNode) : tokenSpan(token(ctx, 'RParen')!);
+    return {
+      kind: 'createOrReplaceStream',
+      name: this.name(node(ctx, 'streamName')!),
+      columns,
+      options: withNode ? (this.visit(withNode) as OptionEntry[]) : [],
+      span: joinSpans(tokenSpan(first), last),
+    };
+  }
+
   createTable(ctx: Ctx): Statement {
     const elements = nodes(ctx, 'tableElement').map((n) => this.visit(n) as ColumnDefinition | ComputedColumnDefinition | WatermarkDefinition | PrimaryKeyDefinition);
     const columns = elements.filter((e): e is ColumnDefinition | ComputedColumnDefinition => 'name' in e);
@@ -284,7 +314,7 @@ class AstBuilder extends BaseVisitor {
       );
     }
     if (precision && upper !== 'DOUBLE') this.fail(`PRECISION only follows DOUBLE`, tokenSpan(precision));
-    if (params.length > 0 && !['VARCHAR', 'CHAR', 'TIMESTAMP', 'DECIMAL'].includes(upper)) {
+    if (params.length > 0 && !['VARCHAR', 'CHAR', 'TIMESTAMP', 'DECIMAL', 'NUMERIC', 'VARBINARY', 'TIME'].includes(upper)) {
       this.fail(`Type ${upper} takes no length or precision`, tokenSpan(params[0]!));
     }
     return { type, text: this.sql.slice(span.offset, span.offset + span.length), span };
@@ -427,6 +457,14 @@ class AstBuilder extends BaseVisitor {
     const withNode = node(ctx, 'withOptions');
     const options = withNode ? (this.visit(withNode) as OptionEntry[]) : undefined;
     const closing = withNode ? token(withNode.children as Ctx, 'RParen') : undefined;
+    const staggerOpen = token(ctx, 'staggerOpen');
+    const stagger: StaggerClause | undefined = staggerOpen
+      ? {
+          partitionBy: nodes(ctx, 'staggerPartition').map((n) => this.expr(n)),
+          range: this.visit(node(ctx, 'staggerRange')!) as StaggerClause['range'],
+          span: joinSpans(tokenSpan(token(ctx, 'Windowed')!), tokenSpan(token(ctx, 'staggerClose')!)),
+        }
+      : undefined;
     const last =
       (closing && tokenSpan(closing)) ??
       emit?.span ??
@@ -434,6 +472,7 @@ class AstBuilder extends BaseVisitor {
       windows[windows.length - 1]?.span ??
       havingExpr?.span ??
       lastGroup ??
+      stagger?.span ??
       whereExpr?.span ??
       from.span;
     return {
@@ -448,6 +487,7 @@ class AstBuilder extends BaseVisitor {
       ...(qualify ? { qualify } : {}),
       ...(emit ? { emit } : {}),
       ...(options ? { options } : {}),
+      ...(stagger ? { stagger } : {}),
       span: joinSpans(tokenSpan(token(ctx, 'Select')!), last),
     };
   }
@@ -853,6 +893,11 @@ class AstBuilder extends BaseVisitor {
       this.fail(`FROM is only allowed inside SUBSTRING, EXTRACT and TRIM, not ${name}`, tokenSpan(token(ctx, 'From')!));
     }
     if (name === 'EXTRACT') this.fail('EXTRACT takes the form EXTRACT(unit FROM timestamp), e.g. EXTRACT(HOUR FROM ts)', span);
+    const byNode = node(ctx, 'by');
+    if (byNode) {
+      if (name !== 'STEP') this.fail(`BY is only allowed in STEP(value BY step), not ${name}`, tokenSpan(token(ctx, 'By')!));
+      return { kind: 'call', name, nameSpan: fnName.span, args: [args[0]!, this.expr(byNode)], star: false, distinct: false, span };
+    }
     if (toUnit) {
       if (name !== 'FLOOR' && name !== 'CEIL') this.fail(`TO is only allowed in FLOOR(ts TO unit) and CEIL(ts TO unit), not ${name}`, tokenSpan(token(ctx, 'To')!));
       const unit = this.unit(this.name(toUnit));

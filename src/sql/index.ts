@@ -1,20 +1,10 @@
 // The SQL front end's one door: compileSql(text, catalog) → plain statement objects, or a located SqlError.
 
-import type { CstNode } from 'chevrotain';
 import type { SqlCatalog } from './sql-catalog.js';
 import { ScriptCatalog } from './sql-catalog.js';
 import { StatementCompiler } from './compile.js';
-import { cstToAst } from './cst-to-ast.js';
+import { parseSql } from './parse-sql.js';
 import { SqlError, spanAt } from './sql-error.js';
-import { tokenize } from './lexer.js';
-import { checkNesting, checkSqlLength, checkTokenCount } from './limits.js';
-import { parseTokens, sqlParser } from './parser.js';
-import { misplacedEmit } from './emit-clause.js';
-import { describeToken, STATEMENT_EXPECTED } from './error-messages.js';
-import { Semicolon } from './tokens.js';
-
-const UNSUPPORTED_START: ReadonlySet<string> = new Set(['ORDER', 'LIMIT', 'UNION']);
-import type { Statement } from './ast.js';
 import type { CompiledStatement } from './compiled-statement.js';
 
 export { SqlError, isSqlError, renderSqlError, type SqlErrorCode, type SourceSpan } from './sql-error.js';
@@ -22,30 +12,19 @@ export { staticCatalog, type SqlCatalog } from './sql-catalog.js';
 export { MAX_EXPRESSION_DEPTH, MAX_NESTING, MAX_SQL_LENGTH, MAX_SQL_TOKENS } from './limits.js';
 export type * from './compiled-statement.js';
 export { explainPlan } from '../engine/plan/index.js';
-
-/** Text → AST, throwing the first lexing or parsing error. */
-export function parseSql(sql: string): Statement[] {
-  checkSqlLength(sql);
-  const tokens = tokenize(sql);
-  checkTokenCount(tokens, sql);
-  checkNesting(tokens, sql);
-  const cst: CstNode = parseTokens(tokens);
-  const error = sqlParser.errors[0];
-  if (error !== undefined) {
-    const token = error.token;
-    const atEnd = token.tokenType.name === 'EOF' || Number.isNaN(token.startOffset);
-    const span = atEnd ? spanAt(sql, sql.trimEnd().length, 1) : spanAt(sql, token.startOffset, token.image.length);
-    const previous = tokens[tokens.indexOf(token) - 1];
-    const emit = error.name === 'NotAllInputParsedException' ? misplacedEmit(tokens, tokens.indexOf(token)) : undefined;
-    const message =
-      emit ??
-      (error.name === 'NotAllInputParsedException' && previous?.tokenType === Semicolon && !UNSUPPORTED_START.has(token.image.toUpperCase())
-        ? `${STATEMENT_EXPECTED} but found ${describeToken(token)}`
-        : error.message);
-    throw new SqlError('SyntaxError', message, span, sql);
-  }
-  return cstToAst(cst, sql);
-}
+export { parseSql } from './parse-sql.js';
+export {
+  applicationStreamName,
+  inputStreamName,
+  type CompiledKdaApplication,
+  type KdaApplicationSource,
+  type KdaInput,
+  type KdaRecordColumn,
+  type KdaRecordFormat,
+  type KdaReferenceTable,
+  type KdaStreamBinding,
+} from './kda-application.js';
+export { compileKdaApplication } from './kda-compile.js';
 
 /**
  * Compiles one or more `;`-separated statements against the catalog. Later statements see the streams

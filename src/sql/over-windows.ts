@@ -11,7 +11,7 @@
 
 import { unreachable } from '../engine/errors.js';
 import type { Expr, NamedExpr, OverCall, OverFrame, RankFn, SortKey } from '../engine/plan/index.js';
-import type { Expression, FrameBound, Name, NamedWindow, OverExpression, Query, WindowSpecification } from './ast.js';
+import type { Expression, FrameBound, Name, NamedWindow, OrderItem, OverExpression, Query, WindowSpecification } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
 import type { LogicalOver } from './over-plan.js';
 import { nameMatches, type Relation, type Scope, type ScopeColumn } from './scope.js';
@@ -299,11 +299,13 @@ export class OverBlock {
   private aggregateWindow(spec: WindowSpecification, e: OverExpression): AggregateWindow {
     const fail: Fail = this.p.fail;
     const name = e.call.name;
-    if (spec.orderBy.length === 0) {
+    // Kinesis Data Analytics writes sliding windows without ORDER BY (`PARTITION BY k RANGE INTERVAL '1'
+    // MINUTE PRECEDING`): they run on ROWTIME, the row's arrival time.
+    const order = spec.orderBy[0] ?? (spec.frame ? rowtimeOrder(spec.frame.span) : undefined);
+    if (order === undefined) {
       fail('InvalidWindow', `${name} OVER needs ORDER BY a time attribute in a streaming query, as in OVER (PARTITION BY … ORDER BY ts …)`, spec.span.length > 0 ? spec.span : e.span);
     }
     if (spec.orderBy.length > 1) fail('InvalidWindow', 'OVER aggregates are ordered by one time attribute only', spec.orderBy[1]!.span);
-    const order = spec.orderBy[0]!;
     if (order.descending) fail('InvalidWindow', 'OVER aggregates must be ordered by time ascending; DESC is not supported in a streaming query', order.span);
     if (order.expr.kind === 'columnRef') {
       const column = this.p.scope.findColumn(order.expr, this.relation);
@@ -511,4 +513,9 @@ function forEachChild(e: Expression, visit: (child: Expression) => void): void {
 /** An expression without its source positions, to compare two as written. */
 function stripSpans(e: unknown): unknown {
   return JSON.parse(JSON.stringify(e, (k, v) => (k === 'span' || k === 'nameSpan' || k === 'opSpan' ? undefined : v)));
+}
+
+/** ORDER BY ROWTIME, for a frame written without ORDER BY (Kinesis Data Analytics' sliding windows). */
+function rowtimeOrder(span: SourceSpan): OrderItem {
+  return { expr: { kind: 'columnRef', name: { text: 'ROWTIME', quoted: false, span }, span }, descending: false, span };
 }

@@ -31,6 +31,7 @@ export class SqlParser extends CstParser {
 
   readonly statement = this.RULE('statement', () => {
     this.OR([
+      { GATE: () => this.LA(2).tokenType === t.Or, ALT: () => this.SUBRULE(this.createOrReplace) },
       { ALT: () => this.SUBRULE(this.createStream) },
       { ALT: () => this.SUBRULE(this.createTable) },
       { ALT: () => this.SUBRULE(this.createView) },
@@ -45,6 +46,34 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.explainStatement) },
       { ALT: () => this.SUBRULE(this.insertStatement) },
       { ALT: () => this.SUBRULE(this.query) },
+    ]);
+  });
+
+  // Kinesis Data Analytics: CREATE OR REPLACE STREAM name (column …) [WITH (…)], and
+  // CREATE OR REPLACE PUMP name AS INSERT INTO stream [(col, …)] SELECT [STREAM] …
+  readonly createOrReplace = this.RULE('createOrReplace', () => {
+    this.CONSUME(t.Create);
+    this.CONSUME(t.Or);
+    this.CONSUME(t.Replace);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Stream);
+          this.SUBRULE(this.identifier, { LABEL: 'streamName' });
+          this.CONSUME(t.LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.tableElement) });
+          this.CONSUME(t.RParen);
+          this.OPTION(() => this.SUBRULE(this.withOptions));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(t.Pump);
+          this.SUBRULE2(this.identifier, { LABEL: 'pumpName' });
+          this.CONSUME(t.As);
+          this.SUBRULE(this.insertStatement);
+        },
+      },
     ]);
   });
 
@@ -354,6 +383,12 @@ export class SqlParser extends CstParser {
   // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …] [EMIT …] [WITH (option = value, …)]
   readonly query = this.RULE('query', () => {
     this.CONSUME(t.Select);
+    // KDA's SELECT STREAM: every query here is continuous, so the word changes nothing. `SELECT stream`
+    // (a column of that name) and `SELECT stream, …` stay column references.
+    this.OPTION8({
+      GATE: () => this.LA(2).tokenType !== t.Comma && this.LA(2).tokenType !== t.From && this.LA(2).tokenType !== t.Dot && this.LA(2).tokenType !== t.As,
+      DEF: () => this.CONSUME(t.Stream, { LABEL: 'selectStream' }),
+    });
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
     this.CONSUME(t.From);
     this.SUBRULE(this.fromItem);
@@ -361,6 +396,19 @@ export class SqlParser extends CstParser {
     this.OPTION(() => {
       this.CONSUME(t.Where);
       this.SUBRULE(this.expression, { LABEL: 'where' });
+    });
+    // KDA's stagger windows, in place of GROUP BY: WINDOWED BY STAGGER (PARTITION BY … RANGE INTERVAL …).
+    this.OPTION9(() => {
+      this.CONSUME(t.Windowed);
+      this.CONSUME2(t.By);
+      this.CONSUME(t.Stagger);
+      this.CONSUME(t.LParen, { LABEL: 'staggerOpen' });
+      this.CONSUME(t.Partition);
+      this.CONSUME3(t.By);
+      this.AT_LEAST_ONE_SEP4({ SEP: t.Comma, DEF: () => this.SUBRULE5(this.expression, { LABEL: 'staggerPartition' }) });
+      this.CONSUME(t.Range);
+      this.SUBRULE(this.intervalLiteral, { LABEL: 'staggerRange' });
+      this.CONSUME(t.RParen, { LABEL: 'staggerClose' });
     });
     this.OPTION2(() => {
       this.CONSUME(t.Group);
@@ -979,6 +1027,13 @@ export class SqlParser extends CstParser {
                         ALT: () => {
                           this.CONSUME(t.To);
                           this.SUBRULE2(this.identifier, { LABEL: 'toUnit' });
+                        },
+                      },
+                      {
+                        // KDA's STEP(ts BY INTERVAL '10' SECOND), STEP(n BY 5)
+                        ALT: () => {
+                          this.CONSUME(t.By);
+                          this.SUBRULE7(this.expression, { LABEL: 'by' });
                         },
                       },
                     ]);

@@ -1,7 +1,7 @@
 // Table DDL: CREATE TABLE (a reference table read from a file, or a table kept from a stream, each with a
 // primary key), DROP TABLE, ALTER TABLE … REFRESH and SHOW TABLES, checked against the catalog.
 
-import { isSystemColumnName, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type RecordFormat, type TableSchema, type TableSource } from '../engine/plan/index.js';
+import { isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type RecordFormat, type TableSchema, type TableSource } from '../engine/plan/index.js';
 import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Statement } from './ast.js';
 import type { CompiledStatement } from './compiled-statement.js';
 import { closest, didYouMean } from './did-you-mean.js';
@@ -71,6 +71,9 @@ export class TableCompiler {
     const name = statement.name.text;
     if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
       this.fail('InvalidStatement', `Table name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
+    }
+    if (name.startsWith(KDA_STREAM_PREFIX)) {
+      this.fail('InvalidStatement', `Table names starting with ${KDA_STREAM_PREFIX} are reserved for Kinesis Data Analytics applications`, statement.name.span);
     }
     if (this.catalog.stream(name)) {
       this.fail('TableExists', `'${name}' is a stream; a table needs a name no stream with a schema has`, statement.name.span);

@@ -175,6 +175,12 @@ export const Key = nonReserved('KEY');
 export const Enforced = nonReserved('ENFORCED');
 export const Alter = nonReserved('ALTER');
 export const Refresh = nonReserved('REFRESH');
+// Kinesis Data Analytics (kda-application.ts): CREATE OR REPLACE STREAM / PUMP, SELECT STREAM,
+// STEP(x BY interval), WINDOWED BY STAGGER (…). Names everywhere else.
+export const Replace = nonReserved('REPLACE');
+export const Pump = nonReserved('PUMP');
+export const Windowed = nonReserved('WINDOWED');
+export const Stagger = nonReserved('STAGGER');
 
 export const Concat = createToken({ name: 'Concat', pattern: /\|\|/, label: "'||'" });
 export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });

@@ -3,13 +3,13 @@
 // time attributes pass through it. A view that no longer compiles (its stream was dropped or changed)
 // is reported where the query names it.
 
-import { MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ViewSchema } from '../engine/plan/index.js';
+import { KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ViewSchema } from '../engine/plan/index.js';
 import type { Query, Statement } from './ast.js';
 import type { Analyzer } from './analyzer.js';
 import type { CreateViewStatement, DropViewStatement } from './compiled-statement.js';
 import { closest } from './did-you-mean.js';
 // The door's parser, for a view's stored text; only called while compiling, after every module has loaded.
-import { parseSql } from './index.js';
+import { parseSql } from './parse-sql.js';
 import type { ScriptCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { nameMatches } from './scope.js';
@@ -30,6 +30,9 @@ export function compileCreateView(
   const name = statement.name.text;
   if (name.length > MAX_STREAM_NAME_LENGTH || !STREAM_NAME_PATTERN.test(name)) {
     fail('InvalidStatement', `View name '${name}' must be 1 to ${MAX_STREAM_NAME_LENGTH} letters, digits, '_', '.' or '-'`, statement.name.span);
+  }
+  if (name.startsWith(KDA_STREAM_PREFIX)) {
+    fail('InvalidStatement', `View names starting with ${KDA_STREAM_PREFIX} are reserved for Kinesis Data Analytics applications`, statement.name.span);
   }
   if (catalog.stream(name)) fail('InvalidStatement', `'${name}' names a stream; a view needs a name of its own`, statement.name.span);
   if (catalog.sinkTable(name)) fail('InvalidStatement', `'${name}' names a table; a view needs a name of its own`, statement.name.span);

@@ -20,7 +20,7 @@ import {
   type StreamStore,
   type UserFunctionSchema,
 } from '../engine/index.js';
-import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlErrorCode } from '../sql/index.js';
+import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlCatalog, type SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from './statement-result.js';
 import { runTableStatement } from './table-statements.js';
 
@@ -95,6 +95,20 @@ export class StatementExecutor {
       if (authorize) statements.forEach(authorize);
       const results: StatementResult[] = [];
       for (const statement of statements) results.push(await this.run(statement, sql, options));
+      return results;
+    });
+  }
+
+  /**
+   * Runs statements compiled outside this executor (a Kinesis Data Analytics application's, with
+   * compileKdaApplication) in order, as `execute` runs a script's. `compile` is called in the executor's
+   * turn, against its catalog, so the statements are compiled against the catalog they will change.
+   */
+  executeCompiled(compile: (catalog: SqlCatalog) => { readonly statements: readonly CompiledStatement[]; readonly script: string }, options: ExecuteOptions = {}): Promise<StatementResult[]> {
+    return this.exclusive(async () => {
+      const { statements, script } = compile(this.deps.catalog);
+      const results: StatementResult[] = [];
+      for (const statement of statements) results.push(await this.run(statement, script, options));
       return results;
     });
   }
@@ -381,7 +395,12 @@ export class StatementExecutor {
         return { kind: 'explain', sql, text: statement.codegen ? `${statement.text}\n\n${explainCodegen(statement.plan)}` : statement.text };
       case 'query':
       case 'insert': {
-        const status = await this.start(statement, script, undefined, options.ephemeral === true && statement.kind === 'query');
+        // CREATE OR REPLACE PUMP: the pump's running query, if it has one, makes way for the new one.
+        const pump = statement.kind === 'insert' ? statement.pump : undefined;
+        if (pump !== undefined) {
+          for (const q of this.deps.queries.listQueries()) if (q.name === pump) await this.deleteQuery(q.id);
+        }
+        const status = await this.start(statement, script, pump, options.ephemeral === true && statement.kind === 'query');
         return { kind: statement.kind, sql, query: summary(status) };
       }
       default:

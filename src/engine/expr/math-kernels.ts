@@ -80,6 +80,8 @@ export const MATH_KERNELS: Readonly<Record<string, Kernel>> = {
   rand,
   rand_integer: randInteger,
   /** greatest and least of values of one type (numbers, text, timestamps, booleans), NULL if any is. */
+  /** step(x, n): the largest multiple of n at or below x (KDA's STEP; timestamps are epoch ms). */
+  step: plain(2, (x: number, n: number) => Math.floor(x / n) * n),
   greatest: plain([1, Infinity], (...values: (number | string | boolean)[]) => values.reduce((a, b) => (b > a ? b : a))),
   least: plain([1, Infinity], (...values: (number | string | boolean)[]) => values.reduce((a, b) => (b < a ? b : a))),
 };

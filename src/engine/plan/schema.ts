@@ -35,6 +35,12 @@ export function isSystemColumnName(name: string): boolean {
 export const STREAM_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
 export const MAX_STREAM_NAME_LENGTH = 128;
 
+/**
+ * Streams and tables of Kinesis Data Analytics applications (src/sql/kda-application.ts) are named
+ * `__kda_<application>.<name>`; users cannot create names with this prefix, so theirs never collide.
+ */
+export const KDA_STREAM_PREFIX = '__kda_';
+
 /** A stream's declared shape, as CREATE STREAM states it and the catalog persists it. */
 export interface StreamSchema {
   readonly name: string;

@@ -4,7 +4,7 @@
 // call can read a delivery's records, write into its buffer, reshard it or delete it; CreateStream
 // refuses the prefix so a later delivery stream never finds its name taken.
 
-import { EddyError, INTERNAL_STREAM_PREFIX, type StreamStore } from '../../engine/index.js';
+import { EddyError, INTERNAL_STREAM_PREFIX, KDA_STREAM_PREFIX, type StreamStore } from '../../engine/index.js';
 
 /** Store methods whose first argument is a stream name. */
 const BY_STREAM_NAME = [
@@ -55,6 +55,11 @@ export function kinesisVisibleStreams(store: StreamStore): StreamStore {
             'InvalidArgumentException',
             `Stream name ${streamName} is reserved: names starting with ${INTERNAL_STREAM_PREFIX} hold the records of Firehose delivery streams.`,
           ),
+        );
+      }
+      if (streamName.startsWith(KDA_STREAM_PREFIX)) {
+        return Promise.reject(
+          new EddyError('InvalidArgumentException', `Stream name ${streamName} is reserved: names starting with ${KDA_STREAM_PREFIX} are the streams of Kinesis Data Analytics applications.`),
         );
       }
       return store.createStream(streamName, options);

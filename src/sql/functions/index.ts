@@ -4,6 +4,7 @@
 import type { Expression } from '../ast.js';
 import type { Typed, TypeRules } from '../typing.js';
 import { CONDITIONAL_FUNCTIONS } from './conditional-functions.js';
+import { KDA_FUNCTIONS } from './kda-functions.js';
 import { MATH_FUNCTIONS } from './math-functions.js';
 import { typeBySignature, type BuiltinFunction } from './signatures.js';
 import { STRING_FUNCTIONS } from './string-functions.js';
@@ -12,7 +13,7 @@ import { TIME_FUNCTIONS } from './time-functions.js';
 export { signatureText, type BuiltinFunction } from './signatures.js';
 
 export const BUILTIN_FUNCTIONS: ReadonlyMap<string, BuiltinFunction> = new Map(
-  [...STRING_FUNCTIONS, ...TIME_FUNCTIONS, ...MATH_FUNCTIONS, ...CONDITIONAL_FUNCTIONS].map((f) => [f.name, f]),
+  [...STRING_FUNCTIONS, ...TIME_FUNCTIONS, ...MATH_FUNCTIONS, ...CONDITIONAL_FUNCTIONS, ...KDA_FUNCTIONS].map((f) => [f.name, f]),
 );
 
 /** Types a call of a built-in function of these families, or returns undefined for other names. */
