@@ -106,7 +106,7 @@ export { KDA_STREAM_PREFIX, SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { UserFunctionSchema } from './plan/user-function.js';
 export type { SinkTableSchema } from './plan/sink-table.js';
-export type { QueryPlan } from './plan/plan.js';
+export type { QueryPlan, SinkRecordFormat } from './plan/plan.js';
 export type { TableSchema, TableSource } from './plan/table.js';
 export { ReferenceTables } from './tables/reference-tables.js';
 export type { ReferenceTableStatus } from './tables/reference-tables.js';

@@ -30,6 +30,7 @@ export type EddyAppOptions = Pick<BuildServerOptions, 'logger' | 'tls' | 'maxCon
 export function openApplications(engine: Engine): Promise<ApplicationManager> {
   return ApplicationManager.open({
     store: engine.store,
+    catalog: engine.catalog,
     queries: engine.queries,
     delivery: engine.delivery,
     tables: engine.tables,

@@ -1,102 +1,74 @@
-// An application's code compiled into the continuous queries that run it. Until the KDA SQL dialect's
-// own entry point is in src/sql, the code is compiled by Eddy's SQL: CREATE STREAM declares an
-// in-application stream, and each INSERT INTO … SELECT is a pump from the application's input stream
-// into one of them. A pump feeding a stream that an output names becomes one query per output, reading
-// the input's Kinesis stream and writing the output's destination in its record format.
+// An application's code compiled into what runs it, with the SQL front end's compileKdaApplication: its
+// reference tables, its in-application streams (Eddy streams of the application's own, `__kda_<app>.<name>`)
+// and its pumps (continuous INSERT INTO queries). Each output is one more query, copying the rows of the
+// in-application stream it names to its destination in its record format.
 
-import { EddyError, isEddyError, type QueryPlan, type StreamSchema, type TableSchema } from '../../engine/index.js';
-import { compileSql, isSqlError, staticCatalog } from '../../sql/index.js';
+import { EddyError, isEddyError, type ColumnSchema, type QueryPlan, type SinkRecordFormat, type StreamSchema, type TableSchema } from '../../engine/index.js';
+import { compileKdaApplication, isSqlError, type KdaInput, type KdaReferenceTable, type KdaStreamBinding, type SqlCatalog } from '../../sql/index.js';
 
-/** An in-application input stream and the stream in Eddy's store its records come from. */
-export interface InAppInput {
-  readonly schema: StreamSchema;
-  readonly stream: string;
-}
-
-/** One INSERT INTO of the code: the in-application stream it feeds, and its plan over the in-application names. */
 export interface CompiledPump {
-  readonly target: string;
+  /** The pump's name (CREATE OR REPLACE PUMP "name"), which keys its checkpoints. */
+  readonly name: string;
   readonly sql: string;
   readonly plan: QueryPlan;
 }
 
-export interface CompiledCode {
-  /** The in-application streams the code declares. */
-  readonly streams: readonly string[];
+export interface CompiledApplication {
+  readonly tables: readonly TableSchema[];
+  /** The in-application streams the code declares, as Eddy streams. */
+  readonly streams: readonly StreamSchema[];
   readonly pumps: readonly CompiledPump[];
+  /** Every in-application stream (inputs first) and the Eddy stream behind it. */
+  readonly bindings: readonly KdaStreamBinding[];
 }
 
-/** Compiles the code against the application's in-application inputs and reference tables. */
-export function compileApplicationCode(code: string, inputs: readonly InAppInput[], tables: readonly TableSchema[]): CompiledCode {
-  if (code.trim() === '') return { streams: [], pumps: [] };
-  let statements;
+export interface ApplicationSource {
+  readonly name: string;
+  readonly code: string;
+  readonly inputs: readonly KdaInput[];
+  readonly referenceTables: readonly KdaReferenceTable[];
+}
+
+/** Compiles the code; a mistake in it is a CodeValidationException naming its line and column. */
+export function compileApplication(source: ApplicationSource, catalog: SqlCatalog): CompiledApplication {
+  if (source.code.trim() === '') return { tables: [], streams: [], pumps: [], bindings: [] };
+  let compiled;
   try {
-    statements = compileSql(code, staticCatalog(inputs.map((i) => i.schema), [], [], tables));
+    compiled = compileKdaApplication(source, catalog);
   } catch (e) {
     throw codeError(e);
   }
-  const streams: string[] = [];
-  const pumps: CompiledPump[] = [];
-  const inputStreams = new Map(inputs.map((i) => [i.schema.name, i.stream]));
-  for (const statement of statements) {
-    switch (statement.kind) {
-      case 'createStream':
-        streams.push(statement.name);
-        break;
-      case 'insert': {
-        const sink = statement.plan.sink;
-        if (sink.kind !== 'stream') throw located(statement, 'a pump must INSERT INTO an in-application stream');
-        const sources = sourceNames(statement.plan.root);
-        const unknown = sources.find((s) => !inputStreams.has(s));
-        if (unknown !== undefined) {
-          throw located(statement, `reading the in-application stream ${unknown}, which another pump feeds, is not supported yet: read the input stream (${[...inputStreams.keys()].join(', ')})`);
-        }
-        pumps.push({ target: sink.stream, sql: statement.sql, plan: { ...statement.plan, root: withSources(statement.plan.root, inputStreams) } });
-        break;
-      }
-      case 'query':
-        throw located(statement, 'a SELECT in application code must feed an in-application stream: write INSERT INTO <stream> SELECT …');
-      default:
-        throw located(statement, `${statement.sql.trim().split(/\s+/).slice(0, 2).join(' ').toUpperCase()} is not supported in application code`);
-    }
-  }
-  return { streams, pumps };
+  return {
+    tables: compiled.tables.map((t) => t.schema),
+    streams: compiled.streams.map((s) => s.schema),
+    pumps: compiled.pumps.map((p) => ({ name: p.name, sql: p.statement.sql, plan: p.statement.plan })),
+    bindings: compiled.bindings,
+  };
 }
 
-/** A compile error as the service answered it: a CodeValidationException naming the line and column. */
+/** The in-application stream an output names: as written, else without regard to case (unquoted names are upper case). */
+export function bindingOf(compiled: CompiledApplication, name: string): KdaStreamBinding | undefined {
+  return compiled.bindings.find((b) => b.inApplication === name) ?? compiled.bindings.find((b) => b.inApplication.toUpperCase() === name.toUpperCase());
+}
+
+/** A query that writes every row of an in-application stream to `destination`, one record per row. */
+export function outputPlan(binding: KdaStreamBinding, destination: string, recordFormat: SinkRecordFormat): QueryPlan {
+  const columns: readonly ColumnSchema[] = binding.columns;
+  return {
+    root: {
+      kind: 'project',
+      input: { kind: 'source', stream: binding.stream, format: { kind: 'json' }, columns, eventTime: { column: columns.length, watermarkDelayMs: 0 } },
+      exprs: columns.map((c, index) => ({ name: c.name, expr: { kind: 'column', index, name: c.name, type: c.type } })),
+    },
+    sink: { kind: 'stream', stream: destination, recordFormat },
+    columns,
+  };
+}
+
 function codeError(e: unknown): unknown {
   if (isSqlError(e)) {
     return new EddyError('CodeValidationException', `Line ${e.line}, column ${e.column}: ${e.message}${e.token === '' ? '' : ` (at '${e.token}')`}`);
   }
   if (isEddyError(e) && e.fault === 'user') return new EddyError('CodeValidationException', e.message);
   return e;
-}
-
-function located(statement: { readonly span: { readonly line: number; readonly column: number } }, message: string): EddyError {
-  return new EddyError('CodeValidationException', `Line ${statement.span.line}, column ${statement.span.column}: ${message}`);
-}
-
-type PlanNode = QueryPlan['root'];
-
-/** The streams a plan's source nodes read. */
-function sourceNames(node: unknown, found: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) sourceNames(n, found);
-  else if (node !== null && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    if (o.kind === 'source' && typeof o.stream === 'string') found.push(o.stream);
-    else for (const v of Object.values(o)) sourceNames(v, found);
-  }
-  return found;
-}
-
-/** The plan with each in-application input's source reading the store's stream instead. */
-function withSources(root: PlanNode, streams: ReadonlyMap<string, string>): PlanNode {
-  const map = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(map);
-    if (node === null || typeof node !== 'object') return node;
-    const o = node as Record<string, unknown>;
-    if (o.kind === 'source' && typeof o.stream === 'string') return { ...o, stream: streams.get(o.stream) ?? o.stream };
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, map(v)]));
-  };
-  return map(root) as PlanNode;
 }

@@ -14,7 +14,9 @@ import { randomUUID } from 'node:crypto';
 import {
   EddyError,
   isEddyError,
+  sourceStream,
   systemClock,
+  type Catalog,
   type Clock,
   type DeliveryManager,
   type QueryCheckpoint,
@@ -23,7 +25,6 @@ import {
   type ReferenceTables,
   type ShardCheckpoint,
   type StreamStore,
-  type TableSchema,
 } from '../../engine/index.js';
 import {
   DEFAULT_MAX_APPLICATIONS,
@@ -46,15 +47,18 @@ import {
   type StoredReference,
   type Tag,
 } from './application.js';
-import { compileApplicationCode, type CompiledPump, type InAppInput } from './application-code.js';
+import { bindingOf, compileApplication, outputPlan, type ApplicationSource, type CompiledApplication } from './application-code.js';
+import { applicationStreamName, type KdaRecordColumn, type KdaRecordFormat } from '../../sql/index.js';
 import { ApplicationStore } from './application-store.js';
-import { streamSchemaOf } from './source-schema.js';
+import { streamSchemaOf, unescape } from './source-schema.js';
 import { discoverSchema, MAX_SAMPLED_BYTES, MAX_SAMPLED_RECORDS, sampleStream, type DiscoveredSchema } from './schema-discovery.js';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface ApplicationManagerOptions {
   readonly store: StreamStore;
+  /** Where in-application streams' and reference tables' schemas are kept (and user functions found). */
+  readonly catalog: Catalog;
   readonly queries: QueryManager;
   /** Firehose inputs and outputs need delivery streams; without, they are refused. */
   readonly delivery?: Pick<DeliveryManager, 'describeDeliveryStream'> | undefined;
@@ -158,7 +162,7 @@ export class ApplicationManager {
     for (const app of this.applications.list()) {
       if (app.status !== 'RUNNING' || app.pumps.every((p) => known.has(p.queryId))) continue;
       try {
-        const pumps = await this.startPumps(app, (key) => app.stoppedAt[key], app.pumps.filter((p) => known.has(p.queryId)));
+        const pumps = await this.startPumps(app, async (key) => app.stoppedAt[key], app.pumps.filter((p) => known.has(p.queryId)));
         await this.applications.put({ ...app, pumps });
       } catch {
         // Left RUNNING with what it has; StopApplication and StartApplication start it afresh.
@@ -311,13 +315,16 @@ export class ApplicationManager {
       const position = positions.get(input.InputId);
       if (position === undefined) throw new EddyError('InvalidArgumentException', `InputConfigurations must name the application's input ${input.InputId}.`);
       const stream = this.inputStream(input);
-      const now = position === 'NOW' ? await this.endOfStream(stream) : undefined;
-      const stopped = firstCheckpoint(app.stoppedAt);
-      const checkpointOf = (key: string): QueryCheckpoint | undefined => {
+      const checkpointOf: CheckpointOf = async (key, plan) => {
+        const own = app.stoppedAt[key];
+        // Queries over in-application streams carry on from where they stopped (or from the streams'
+        // ends): the starting position is the input's, and their rows come from the pumps reading it.
+        if (sourceStream(plan) !== stream) return own ?? (await this.endOfStream(sourceStream(plan)));
         if (position === 'TRIM_HORIZON') return undefined;
-        if (position === 'NOW') return now;
-        // LAST_STOPPED_POINT: where this pump stopped, or (a pump added since) where the others stood.
-        return app.stoppedAt[key] ?? (stopped === undefined ? undefined : positionsOnly(stopped));
+        if (position === 'NOW') return this.endOfStream(stream);
+        // LAST_STOPPED_POINT: where this pump stopped, or (a pump added since) where the application did.
+        const other = Object.entries(app.stoppedAt).find(([k]) => k.startsWith('pump:'))?.[1];
+        return own ?? (other === undefined ? undefined : positionsOnly(other));
       };
       const pumps = await this.startPumps(app, checkpointOf, []);
       const inputs = app.inputs.map((i) => (i.InputId === input.InputId ? { ...i, InputStartingPosition: position } : i));
@@ -340,6 +347,7 @@ export class ApplicationManager {
         throw new EddyError('InvalidArgumentException', `CreateTimestamp does not match the creation time of application ${name}: describe it to get that time.`);
       }
       await this.stopPumps(app.pumps);
+      await this.dropArtifacts(app);
       await this.applications.remove(name);
     });
   }
@@ -418,14 +426,19 @@ export class ApplicationManager {
    * each from the checkpoint `checkpointOf` gives its key. Either every query starts, or none is left
    * running.
    */
-  private async startPumps(app: StoredApplication, checkpointOf: (key: string) => QueryCheckpoint | undefined, keep: readonly RunningPump[]): Promise<RunningPump[]> {
-    const planned = await this.plan(app);
+  private async startPumps(app: StoredApplication, checkpointOf: CheckpointOf, keep: readonly RunningPump[]): Promise<RunningPump[]> {
+    const { compiled, queries: planned } = this.plan(app);
+    await this.prepare(compiled);
+    // Every query's position is fixed before any starts: a pump starting writes to the in-application
+    // streams whose ends the queries reading them start from.
+    const toStart = planned.filter((p) => !keep.some((k) => k.key === p.key));
+    const checkpoints = new Map<string, QueryCheckpoint | undefined>();
+    for (const p of toStart) checkpoints.set(p.key, await checkpointOf(p.key, p.plan));
     const started: RunningPump[] = [...keep];
     try {
-      for (const p of planned) {
-        if (keep.some((k) => k.key === p.key)) continue;
+      for (const p of toStart) {
         const queryId = randomUUID();
-        const checkpoint = checkpointOf(p.key);
+        const checkpoint = checkpoints.get(p.key);
         await this.options.queries.startQuery(p.plan, { id: queryId, name: `kinesisanalytics/${app.name}/${p.key}`, sql: p.sql, ...(checkpoint === undefined ? {} : { checkpoint }) });
         started.push({ key: p.key, queryId });
       }
@@ -451,48 +464,65 @@ export class ApplicationManager {
     return stopped;
   }
 
-  /** The queries that run the application: one per pump and output of the stream the pump feeds. */
-  private async plan(app: StoredApplication): Promise<{ key: string; sql: string; plan: QueryPlan }[]> {
+  /**
+   * The queries that run the application, each under a key that stays the same while the code and
+   * outputs do: a pump (`pump:<name>`) or an output (`output:<id>`), which copies the rows of the
+   * in-application stream it names to its destination.
+   */
+  private plan(app: StoredApplication): { compiled: CompiledApplication; queries: PlannedQuery[] } {
     const compiled = this.compile(app);
-    await this.loadReferences(app);
-    const planned: { key: string; sql: string; plan: QueryPlan }[] = [];
-    compiled.forEach((pump, index) => {
-      for (const output of outputsOf(app, pump)) {
-        const sink = { kind: 'stream' as const, stream: this.outputStream(output), recordFormat: output.DestinationSchema.RecordFormatType === 'CSV' ? ('csv' as const) : ('json' as const) };
-        planned.push({ key: `${index + 1}:${output.OutputId}`, sql: pump.sql, plan: { ...pump.plan, sink } });
-      }
-    });
-    return planned;
+    const queries: PlannedQuery[] = compiled.pumps.map((p) => ({ key: `pump:${p.name}`, sql: p.sql, plan: p.plan }));
+    for (const output of app.outputs) {
+      const binding = bindingOf(compiled, output.Name);
+      if (binding === undefined) continue;
+      const format = output.DestinationSchema.RecordFormatType === 'CSV' ? 'csv' : 'json';
+      const destination = this.outputStream(output);
+      queries.push({ key: `output:${output.OutputId}`, sql: `-- output ${output.OutputId}: ${binding.inApplication} to ${destination} as ${format}`, plan: outputPlan(binding, destination, format) });
+    }
+    return { compiled, queries };
   }
 
-  /** Compiles the code against the in-application input streams and reference tables. */
-  private compile(app: StoredApplication): readonly CompiledPump[] {
-    const inputs: InAppInput[] = app.inputs.flatMap((input) => {
-      const stream = this.inputStream(input);
-      return inAppStreamNames(input).slice(0, 1).map((name) => ({ schema: streamSchemaOf(name, input.InputSchema), stream }));
-    });
-    return compileApplicationCode(app.code, inputs, app.references.map((r) => this.referenceTable(app, r))).pumps;
-  }
-
-  private referenceTable(app: StoredApplication, reference: StoredReference): TableSchema {
-    const schema = streamSchemaOf(reference.TableName, reference.ReferenceSchema);
-    const s3 = reference.S3ReferenceDataSource;
-    if (s3 === undefined) throw new EddyError('InvalidArgumentException', `Reference data source ${reference.ReferenceId} of application ${app.name} names no S3ReferenceDataSource.`);
-    const first = schema.columns[0];
-    return {
-      name: reference.TableName,
-      columns: schema.columns,
-      primaryKey: first === undefined ? [] : [first.name],
-      source: { kind: 'file', path: referencePath(s3), format: schema.format, header: false },
+  /** Compiles the code against the application's inputs and reference tables. */
+  private compile(app: StoredApplication): CompiledApplication {
+    const source: ApplicationSource = {
+      name: app.name,
+      code: app.code,
+      inputs: app.inputs.map((input) => ({ namePrefix: input.NamePrefix, stream: this.inputStream(input), ...kdaSchema(input.InputSchema) })),
+      referenceTables: app.references.map((r) => {
+        const s3 = r.S3ReferenceDataSource;
+        if (s3 === undefined) throw new EddyError('InvalidArgumentException', `Reference data source ${r.ReferenceId} of application ${app.name} names no S3ReferenceDataSource.`);
+        return { tableName: r.TableName, path: referencePath(s3), ...kdaSchema(r.ReferenceSchema) };
+      }),
     };
+    return compileApplication(source, this.options.catalog);
   }
 
-  /** Reference data is read when the application starts (and again when it is updated while running). */
-  private async loadReferences(app: StoredApplication): Promise<void> {
-    const tables = this.options.tables;
-    if (app.references.length === 0) return;
-    if (tables === undefined) throw new EddyError('InvalidArgumentException', 'Reference data sources need a tables directory: start the server with a data directory or --tables-dir.');
-    for (const r of app.references) await tables.load(this.referenceTable(app, r));
+  /**
+   * What the queries need before they start: the reference tables, read now (KDA read them once, at
+   * start and on update), and the in-application streams, which live as long as the application.
+   */
+  private async prepare(compiled: CompiledApplication): Promise<void> {
+    const { store, catalog, tables } = this.options;
+    if (compiled.tables.length > 0 && tables === undefined) {
+      throw new EddyError('InvalidArgumentException', 'Reference data sources need a tables directory: start the server with a data directory or --tables-dir.');
+    }
+    for (const table of compiled.tables) {
+      await tables!.load(table);
+      await catalog.putTable(table);
+    }
+    for (const stream of compiled.streams) {
+      if (!streamExists(store, stream.name)) await store.createStream(stream.name, { shardCount: 1 });
+      await catalog.putStream(stream);
+    }
+  }
+
+  /** Deletes the application's in-application streams and reference tables. */
+  private async dropArtifacts(app: StoredApplication): Promise<void> {
+    const { store, catalog } = this.options;
+    const prefix = applicationStreamName(app.name, 'x').slice(0, -1);
+    for (const s of store.listStreams()) if (s.streamName.startsWith(prefix)) await store.deleteStream(s.streamName).catch(() => undefined);
+    for (const name of catalog.streamNames()) if (name.startsWith(prefix)) await catalog.dropStream(name);
+    for (const t of catalog.listTables()) if (t.name.startsWith(prefix)) await catalog.dropTable(t.name);
   }
 
   /** The stream in Eddy's store an input reads. */
@@ -577,8 +607,14 @@ export class ApplicationManager {
       if (destinations !== 1) throw new EddyError('InvalidArgumentException', `Output ${output.Name} needs exactly one of KinesisStreamsOutput, KinesisFirehoseOutput and LambdaOutput.`);
       this.outputStream(output);
     }
-    for (const reference of app.references) this.referenceTable(app, reference);
-    this.compile(app);
+    const compiled = this.compile(app);
+    if (app.code.trim() === '') return;
+    // The code must create the in-application streams the outputs name, as the service required.
+    for (const output of app.outputs) {
+      if (bindingOf(compiled, output.Name) === undefined) {
+        throw new EddyError('CodeValidationException', `Output ${output.OutputId} writes the in-application stream ${output.Name}, which the application code does not create.`);
+      }
+    }
   }
 
   // ---- plumbing ----
@@ -597,21 +633,24 @@ export class ApplicationManager {
       const next = { ...changed, versionId: app.versionId + 1, lastUpdateTimestamp: this.clock.now() };
       if (app.status !== 'RUNNING') return this.save(next);
       // Each query restarts from where it stopped; a changed plan keeps the positions but not the state.
+      const plans = new Map(planKeys(() => this.plan(app).queries));
       const stopped = await this.stopPumps(app.pumps);
-      const plans = new Map((await this.plan(app).catch(() => [])).map((p) => [p.key, JSON.stringify(p.plan)]));
-      const newPlans = new Map((await this.plan(next)).map((p) => [p.key, JSON.stringify(p.plan)]));
-      const any = firstCheckpoint(stopped);
       let pumps: RunningPump[];
       try {
-        pumps = await this.startPumps(next, (key) => {
-          const own = stopped[key];
-          if (own !== undefined && plans.get(key) === newPlans.get(key)) return own;
-          const base = own ?? any;
-          return base === undefined ? undefined : positionsOnly(base);
-        }, []);
+        pumps = await this.startPumps(
+          next,
+          async (key, plan) => {
+            const own = stopped[key];
+            if (own !== undefined && plans.get(key) === JSON.stringify(plan)) return own;
+            if (own !== undefined) return positionsOnly(own);
+            // A query that did not run before starts at the end of what it reads.
+            return this.endOfStream(sourceStream(plan));
+          },
+          [],
+        );
       } catch (e) {
         // The application goes on as it was, from where it stopped.
-        const restored = await this.startPumps(app, (key) => stopped[key], []).catch(() => []);
+        const restored = await this.startPumps(app, async (key) => stopped[key], []).catch(() => []);
         await this.save({ ...app, pumps: restored });
         throw e;
       }
@@ -662,19 +701,50 @@ function findInput(app: StoredApplication, inputId: string): StoredInput {
   return input;
 }
 
-/** The outputs that take a pump's rows: those naming the stream it feeds (as written, else without regard to case). */
-function outputsOf(app: StoredApplication, pump: CompiledPump): StoredOutput[] {
-  const exact = app.outputs.filter((o) => o.Name === pump.target);
-  return exact.length > 0 ? exact : app.outputs.filter((o) => o.Name.toUpperCase() === pump.target.toUpperCase());
-}
-
 function checkTags(tags: readonly Tag[]): void {
   if (tags.length > MAX_USER_TAGS) throw new EddyError('TooManyTagsException', `An application may have at most ${MAX_USER_TAGS} tags; this one would have ${tags.length}.`);
 }
 
-function firstCheckpoint(checkpoints: Readonly<Record<string, QueryCheckpoint>>): QueryCheckpoint | undefined {
-  const keys = Object.keys(checkpoints).sort();
-  return keys.length === 0 ? undefined : checkpoints[keys[0]!];
+/** One query of a running application: its key, its text for listings, and its plan. */
+interface PlannedQuery {
+  readonly key: string;
+  readonly sql: string;
+  readonly plan: QueryPlan;
+}
+
+/** Where a query of an application starts: a checkpoint, or undefined for TRIM_HORIZON. */
+type CheckpointOf = (key: string, plan: QueryPlan) => Promise<QueryCheckpoint | undefined>;
+
+/** Each query's plan as text, by key; none when the configuration no longer compiles. */
+function planKeys(plan: () => readonly PlannedQuery[]): [string, string][] {
+  try {
+    return plan().map((p) => [p.key, JSON.stringify(p.plan)]);
+  } catch {
+    return [];
+  }
+}
+
+function streamExists(store: StreamStore, name: string): boolean {
+  try {
+    store.describeStream(name);
+    return true;
+  } catch (e) {
+    if (isEddyError(e) && e.code === 'ResourceNotFoundException') return false;
+    throw e;
+  }
+}
+
+/** A SourceSchema in the terms of the SQL front end's KDA inputs and tables (checked first by streamSchemaOf). */
+function kdaSchema(schema: SourceSchema): { columns: KdaRecordColumn[]; format: KdaRecordFormat } {
+  streamSchemaOf('schema', schema);
+  const columns = schema.RecordColumns.map((c) => ({ name: c.Name, sqlType: c.SqlType, ...(c.Mapping === undefined ? {} : { mapping: c.Mapping }) }));
+  const f = schema.RecordFormat;
+  const csv = f.MappingParameters?.CSVMappingParameters;
+  const format: KdaRecordFormat =
+    f.RecordFormatType === 'CSV'
+      ? { type: 'CSV', ...(csv === undefined ? {} : { recordColumnDelimiter: unescape(csv.RecordColumnDelimiter), recordRowDelimiter: unescape(csv.RecordRowDelimiter) }) }
+      : { type: 'JSON', ...(f.MappingParameters?.JSONMappingParameters === undefined ? {} : { recordRowPath: f.MappingParameters.JSONMappingParameters.RecordRowPath }) };
+  return { columns, format };
 }
 
 /** A checkpoint's shard positions alone, for a plan other than the one that took it. */

@@ -30,9 +30,11 @@ const INPUT: Input = {
   },
 };
 
+// KDA's own dialect, as an application exported from AWS holds it.
 const CODE = [
-  'CREATE STREAM DESTINATION_SQL_STREAM (ticker VARCHAR, notional DOUBLE);',
-  'INSERT INTO DESTINATION_SQL_STREAM SELECT ticker, price * qty AS notional FROM SOURCE_SQL_STREAM_001 WHERE qty > 0;',
+  'CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker VARCHAR(4), notional DOUBLE);',
+  'CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"',
+  '  SELECT STREAM "ticker", "price" * "qty" AS notional FROM "SOURCE_SQL_STREAM_001" WHERE "qty" > 0;',
 ].join('\n');
 
 interface Trade {
@@ -148,7 +150,7 @@ describe('a Kinesis Data Analytics application', () => {
 
   it('refuses an UpdateApplication with a stale version id, and applies one with the current id', async () => {
     await createApplication();
-    const code = CODE.replace('WHERE qty > 0', 'WHERE qty > 1');
+    const code = CODE.replace('WHERE "qty" > 0', 'WHERE "qty" > 1');
     await expect(server.kda.send(new UpdateApplicationCommand({ ApplicationName: 'notional', CurrentApplicationVersionId: 2, ApplicationUpdate: { ApplicationCodeUpdate: code } }))).rejects.toMatchObject({
       name: 'ConcurrentModificationException',
       message: 'Application notional is at version 3, not 2: describe it for the current version id and try again.',

@@ -65,9 +65,9 @@ describe('Kinesis Data Analytics refusals', () => {
   });
 
   it('refuses code that does not compile, naming the line and column of the mistake', async () => {
-    const code = 'CREATE STREAM OUT_STREAM (id INT);\nINSERT INTO OUT_STREAM SELECT idd FROM SOURCE_SQL_STREAM_001;';
+    const code = 'CREATE OR REPLACE STREAM "OUT_STREAM" (id INTEGER);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT_STREAM" SELECT STREAM "idd" FROM "SOURCE_SQL_STREAM_001";';
     await expect(server.kda.send(new CreateApplicationCommand({ ApplicationName: 'bad-code', Inputs: [input()], ApplicationCode: code }))).rejects.toMatchObject(
-      refusal('CodeValidationException', /^Line 2, column 31: .*idd/),
+      refusal('CodeValidationException', /^Line 2, column 70: Unknown column 'idd'/),
     );
     await expect(server.kda.send(new DescribeApplicationCommand({ ApplicationName: 'bad-code' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
