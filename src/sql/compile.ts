@@ -91,7 +91,9 @@ export class StatementCompiler {
         // KDA's in-application stream: JSON records, one shard unless WITH says otherwise (pumps write in order).
         const existing = this.catalog.stream(statement.name.text);
         const options = statement.options.some((o) => o.key === 'shards') ? statement.options : [...statement.options, { key: 'shards', value: 1, span: statement.name.span, valueSpan: statement.name.span }];
-        const create = this.createStream({ kind: 'createStream', name: statement.name, ifNotExists: true, columns: statement.columns, options, span: statement.span }, undefined);
+        // Unquoted names are upper-cased, as KDA (and the SQL standard) folds them.
+        const columns = statement.columns.map((c) => (c.name.quoted ? c : { ...c, name: { ...c.name, text: c.name.text.toUpperCase() } }));
+        const create = this.createStream({ kind: 'createStream', name: statement.name, ifNotExists: true, columns, options, span: statement.span }, undefined);
         if (existing && !sameColumns(existing.columns, create.columns)) {
           this.fail('StreamExists', `Stream '${existing.name}' exists with other columns (${existing.columns.map((c) => `${c.name} ${c.type}`).join(', ')}); DROP STREAM it first to replace it`, statement.name.span);
         }
@@ -100,7 +102,7 @@ export class StatementCompiler {
       }
       case 'createPump': {
         const insert = statement.insert;
-        const { target, plan } = this.insert(insert.target, insert.columns, insert.query, analyzer);
+        const { target, plan } = this.insert(insert.target, insert.columns, insert.query, analyzer, true);
         return [{ kind: 'insert', target, plan, pump: statement.name.text, ...text }];
       }
       case 'dropStream':
@@ -219,7 +221,7 @@ export class StatementCompiler {
     return found === undefined ? undefined : this.catalog.sinkTable(found);
   }
 
-  private insert(targetName: Name, listed: readonly Name[] | undefined, query: Query, analyzer: Analyzer): { target: string; plan: QueryPlan } {
+  private insert(targetName: Name, listed: readonly Name[] | undefined, query: Query, analyzer: Analyzer, pump = false): { target: string; plan: QueryPlan } {
     // A print or blackhole table takes the rows as a stream would; they go to the query's subscribers.
     const sink = this.findSinkTable(targetName);
     const target: StreamSchema = sink ? { name: sink.name, columns: sink.columns, format: { kind: 'json' } } : analyzer.resolveStream(targetName);
@@ -245,7 +247,7 @@ export class StatementCompiler {
       const i = filled.indexOf(column);
       if (i < 0) return { name: column.name, expr: { kind: 'literal' as const, value: null, type: column.type } };
       const span = this.itemSpan(query, i) ?? query.span;
-      return { name: column.name, expr: this.assign(select[i]!.expr, column, span) };
+      return { name: column.name, expr: this.assign(select[i]!.expr, column, span, pump) };
     });
     const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
     return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, sink ? { kind: 'subscribers' } : { kind: 'stream', stream: target.name }), query, analyzed.source) };
@@ -270,12 +272,13 @@ export class StatementCompiler {
   }
 
   /** A value written to a column of `column.type`: equal types pass, numbers widen, NULL takes the type. */
-  private assign(expr: Expr, column: ColumnSchema, span: SourceSpan): Expr {
+  private assign(expr: Expr, column: ColumnSchema, span: SourceSpan, pump: boolean): Expr {
     if (expr.type === column.type) return expr;
     if (expr.kind === 'literal' && expr.value === null) return { ...expr, type: column.type };
     const from = NUMERIC_RANK[expr.type];
     const to = NUMERIC_RANK[column.type];
-    if (from !== undefined && to !== undefined && from < to) {
+    // A KDA pump converts any number to its column's numeric type (COUNT(*) into an INTEGER column), as KDA does.
+    if (from !== undefined && to !== undefined && (from < to || pump)) {
       return expr.kind === 'literal' ? { ...expr, type: column.type } : { kind: 'cast', expr, type: column.type };
     }
     this.fail('TypeMismatch', `Column '${column.name}' is ${column.type}, but the query gives it ${expr.type}; convert with CAST(… AS ${column.type})`, span);

@@ -72,6 +72,8 @@ export const TIME_FUNCTIONS: readonly BuiltinFunction[] = [
   fn('TO_TIMESTAMP', "TIMESTAMP: text read with a Java date-time pattern (default 'yyyy-MM-dd HH:mm:ss', with an optional fraction of a second), in UTC unless the text has an offset", [
     sig('to_timestamp', 'TIMESTAMP', ['text', 'VARCHAR']),
     sig('to_timestamp', 'TIMESTAMP', ['text', 'VARCHAR'], ['format', 'VARCHAR']),
+    // Kinesis Data Analytics' form: milliseconds since 1970-01-01 (Flink has no numeric TO_TIMESTAMP).
+    built('TIMESTAMP', (args) => call('to_timestamp_ltz', [args[0]!, lit(3, 'INT')], 'TIMESTAMP'), ['epoch_ms', 'INTEGER']),
   ], { nulls: 'NULL if any argument is NULL or the text does not have the format', checkLiteral: parsePatternProblem }),
   fn('TO_TIMESTAMP_LTZ', 'TIMESTAMP: epoch seconds (precision 0) or milliseconds (precision 3) as a timestamp', [
     sig('to_timestamp_ltz', 'TIMESTAMP', ['epoch', 'NUMERIC'], ['precision', 'INTEGER']),
