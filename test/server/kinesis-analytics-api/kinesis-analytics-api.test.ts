@@ -54,7 +54,8 @@ const trades = (from: number, n: number): Trade[] =>
 const expected = (input: readonly Trade[]): string[] =>
   input
     .filter((t) => t.qty > 0)
-    .map((t) => JSON.stringify({ ticker: t.ticker, notional: t.quote.price * t.qty }))
+    // Unquoted column names of CREATE OR REPLACE STREAM are upper case, as KDA writes them.
+    .map((t) => JSON.stringify({ TICKER: t.ticker, NOTIONAL: t.quote.price * t.qty }))
     .sort();
 const expectedCsv = (input: readonly Trade[]): string[] =>
   input

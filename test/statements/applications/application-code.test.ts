@@ -31,7 +31,7 @@ describe('application code', () => {
     expect(binding?.stream).toBe('__kda_trades-2dapp.DESTINATION_SQL_STREAM');
     const plan = outputPlan(binding!, 'out', 'csv');
     expect(plan.sink).toEqual({ kind: 'stream', stream: 'out', recordFormat: 'csv' });
-    expect(plan.columns.map((c) => c.name)).toEqual(['ticker', 'doubled']);
+    expect(plan.columns.map((c) => c.name)).toEqual(['TICKER', 'DOUBLED']);
   });
 
   it('refuses code with a mistake as a CodeValidationException naming its line and column', () => {
