@@ -12,6 +12,7 @@ import {
   type Input,
 } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import { CreateDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROLE, startAnalyticsServer, streamArn, type AnalyticsServer } from './start-analytics-server.js';
 
@@ -184,7 +185,38 @@ describe('a Kinesis Data Analytics application', () => {
     await expect(server.kda.send(new DeleteApplicationCommand({ ApplicationName: 'notional', CreateTimestamp: new Date(created.getTime() - 5000) }))).rejects.toMatchObject({
       name: 'InvalidArgumentException',
     });
+    await start('NOW');
+    expect(server.engine.store.listStreams().map((s) => s.streamName)).toContain('__kda_notional.DESTINATION_SQL_STREAM');
     await server.kda.send(new DeleteApplicationCommand({ ApplicationName: 'notional', CreateTimestamp: created }));
     await expect(describeApp()).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'Application notional not found.' });
+    // Its in-application streams and queries go with it.
+    expect(server.engine.store.listStreams().map((s) => s.streamName).filter((n) => n.startsWith('__kda_'))).toEqual([]);
+    expect(server.engine.queries.listQueries()).toEqual([]);
+  });
+
+  it('reads a Firehose delivery stream and writes another', async () => {
+    const endpoint = `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}`;
+    const firehose = new FirehoseClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    try {
+      const destination = { RoleARN: ROLE, BucketARN: 'arn:aws:s3:::lake', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } };
+      for (const name of ['trades-in', 'notional-out']) await firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: destination }));
+      const firehoseArn = (name: string) => `arn:aws:firehose:us-east-1:000000000000:deliverystream/${name}`;
+      const { KinesisStreamsInput: _, ...rest } = INPUT;
+      await server.kda.send(
+        new CreateApplicationCommand({
+          ApplicationName: 'via-firehose',
+          ApplicationCode: CODE,
+          Inputs: [{ ...rest, KinesisFirehoseInput: { ResourceARN: firehoseArn('trades-in'), RoleARN: ROLE } }],
+          Outputs: [{ Name: 'DESTINATION_SQL_STREAM', KinesisFirehoseOutput: { ResourceARN: firehoseArn('notional-out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+        }),
+      );
+      const input = trades(0, 12);
+      await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: 'trades-in', Records: input.map((t) => ({ Data: Buffer.from(JSON.stringify(t)) })) }));
+      await start('TRIM_HORIZON', 'via-firehose');
+      // What a DirectPut delivery stream takes is durable in its own stream before Firehose writes files of it.
+      expect((await server.records('__firehose_notional-out', expected(input).length)).sort()).toEqual(expected(input));
+    } finally {
+      firehose.destroy();
+    }
   });
 });
