@@ -428,7 +428,7 @@ export class ApplicationManager {
    */
   private async startPumps(app: StoredApplication, checkpointOf: CheckpointOf, keep: readonly RunningPump[]): Promise<RunningPump[]> {
     const { compiled, queries: planned } = this.plan(app);
-    await this.prepare(compiled);
+    await this.prepare(app, compiled);
     // Every query's position is fixed before any starts: a pump starting writes to the in-application
     // streams whose ends the queries reading them start from.
     const toStart = planned.filter((p) => !keep.some((k) => k.key === p.key));
@@ -501,8 +501,10 @@ export class ApplicationManager {
    * What the queries need before they start: the reference tables, read now (KDA read them once, at
    * start and on update), and the in-application streams, which live as long as the application.
    */
-  private async prepare(compiled: CompiledApplication): Promise<void> {
+  private async prepare(app: StoredApplication, compiled: CompiledApplication): Promise<void> {
     const { store, catalog, tables } = this.options;
+    // Streams and tables the code no longer declares (it was updated) go.
+    await this.dropArtifacts(app, new Set([...compiled.streams.map((s) => s.name), ...compiled.tables.map((t) => t.name)]));
     if (compiled.tables.length > 0 && tables === undefined) {
       throw new EddyError('InvalidArgumentException', 'Reference data sources need a tables directory: start the server with a data directory or --tables-dir.');
     }
@@ -516,13 +518,14 @@ export class ApplicationManager {
     }
   }
 
-  /** Deletes the application's in-application streams and reference tables. */
-  private async dropArtifacts(app: StoredApplication): Promise<void> {
+  /** Deletes the application's in-application streams and reference tables, but those in `keep`. */
+  private async dropArtifacts(app: StoredApplication, keep: ReadonlySet<string> = new Set()): Promise<void> {
     const { store, catalog } = this.options;
     const prefix = applicationStreamName(app.name, 'x').slice(0, -1);
-    for (const s of store.listStreams()) if (s.streamName.startsWith(prefix)) await store.deleteStream(s.streamName).catch(() => undefined);
-    for (const name of catalog.streamNames()) if (name.startsWith(prefix)) await catalog.dropStream(name);
-    for (const t of catalog.listTables()) if (t.name.startsWith(prefix)) await catalog.dropTable(t.name);
+    const ours = (name: string): boolean => name.startsWith(prefix) && !keep.has(name);
+    for (const s of store.listStreams()) if (ours(s.streamName)) await store.deleteStream(s.streamName).catch(() => undefined);
+    for (const name of catalog.streamNames()) if (ours(name)) await catalog.dropStream(name);
+    for (const t of catalog.listTables()) if (ours(t.name)) await catalog.dropTable(t.name);
   }
 
   /** The stream in Eddy's store an input reads. */

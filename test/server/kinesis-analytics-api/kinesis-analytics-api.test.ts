@@ -164,6 +164,21 @@ describe('a Kinesis Data Analytics application', () => {
     expect(detail.LastUpdateTimestamp).toBeInstanceOf(Date);
   });
 
+  it('carries on with new code from where it stood when it is updated while RUNNING', async () => {
+    await createApplication();
+    const first = trades(0, 20);
+    await server.put('trades', first);
+    await start('TRIM_HORIZON');
+    await server.records('notional', expected(first).length);
+    const code = CODE.replace('WHERE "qty" > 0', 'WHERE "qty" > 1');
+    await server.kda.send(new UpdateApplicationCommand({ ApplicationName: 'notional', CurrentApplicationVersionId: 3, ApplicationUpdate: { ApplicationCodeUpdate: code } }));
+    expect(await describeApp()).toMatchObject({ ApplicationStatus: 'RUNNING', ApplicationVersionId: 4 });
+    const second = trades(20, 20);
+    await server.put('trades', second);
+    const want = [...expected(first), ...expected(second.filter((t) => t.qty > 1))].sort();
+    expect((await server.records('notional', want.length)).sort()).toEqual(want);
+  });
+
   it('stays RUNNING at its position across a restart of the server', async () => {
     await createApplication();
     const first = trades(0, 25);
