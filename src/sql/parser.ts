@@ -721,6 +721,8 @@ export class SqlParser extends CstParser {
       GATE: () =>
         !JOIN_WORDS.has(this.LA(1).tokenType) &&
         !(this.LA(1).tokenType === t.Window && isName(this.LA(2)) && this.LA(3).tokenType === t.As) &&
+        // KDA's `FROM s WINDOWED BY STAGGER (…)`.
+        !(this.LA(1).tokenType === t.Windowed && this.LA(2).tokenType === t.By) &&
         (this.LA(1).tokenType !== t.Emit || !(isName(this.LA(2)) || this.LA(2).tokenType === t.On)),
       DEF: () => this.SUBRULE(this.alias),
     });

@@ -298,6 +298,13 @@ describe('KDA applications through compileKdaApplication', () => {
     expect(got.map(key).sort()).toEqual(expected.map(key).sort());
   });
 
+  it('keeps applications\' names to themselves: the Kinesis API and CREATE STREAM refuse the __kda_ prefix', async () => {
+    await expect(eddy.kinesis.send(new CreateStreamCommand({ StreamName: '__kda_tumbling-0.MINE', ShardCount: 1 }))).rejects.toThrow(/reserved/);
+    const res = await eddy.http('POST', '/v1/sql', { sql: 'CREATE STREAM "__kda_x.Y" (a INT)' });
+    expect(res.status).toBe(400);
+    expect(applicationStreamName('my.app', 'Out stream')).toBe('__kda_my-2eapp.Out-20stream');
+  });
+
   it('refuses an in-application name the application does not have, pointing at it', () => {
     const app = application('typo', 'trades-0', TUMBLING_ROWTIME.replace('FROM "SOURCE_SQL_STREAM_001"', 'FROM "SOURCE_SQL_STREAM_01"'));
     expect(() => compileKdaApplication(app, eddy.engine.catalog)).toThrow(/Unknown in-application stream or table 'SOURCE_SQL_STREAM_01' in application 'typo'; did you mean "SOURCE_SQL_STREAM_001"\?/);

@@ -1,0 +1,1 @@
+SELECT STREAM ABS(qty BY 2) AS s FROM orders

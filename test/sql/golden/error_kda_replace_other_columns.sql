@@ -1,0 +1,1 @@
+CREATE OR REPLACE STREAM "click_counts" (user_id VARCHAR, clicks BIGINT);

@@ -1,0 +1,1 @@
+CREATE STREAM "__kda_app.OUT" (a INT)

@@ -1,0 +1,1 @@
+SELECT STREAM STEP(placed_at BY 10) AS s FROM orders
