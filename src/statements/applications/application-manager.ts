@@ -666,7 +666,7 @@ export class ApplicationManager {
     const app = this.applications.get(name);
     if (app === undefined) throw notFound(name);
     const under = this.busy.get(name);
-    if (under !== undefined) throw new EddyError('ResourceInUseException', `Application ${name} is ${under}; try again when it is ${app.status}.`);
+    if (under !== undefined) throw new EddyError('ResourceInUseException', `Application ${name} is ${under}; try again once that is over.`);
     this.busy.set(name, status ?? app.status);
     try {
       return await fn(app);

@@ -115,6 +115,17 @@ describe('Kinesis Data Analytics refusals', () => {
     await server.kda.send(new StopApplicationCommand({ ApplicationName: 'runner' }));
   });
 
+  it('lets one of two simultaneous starts through and refuses the other as ResourceInUseException', async () => {
+    await server.kda.send(new CreateApplicationCommand({ ApplicationName: 'racer', Inputs: [input()] }));
+    const startIt = () => server.kda.send(new StartApplicationCommand({ ApplicationName: 'racer', InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }] }));
+    const results = await Promise.allSettled([startIt(), startIt()]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+    // Refused while the first is STARTING, or after it is RUNNING, depending on when it arrives.
+    expect(refused.reason).toMatchObject({ name: 'ResourceInUseException', message: expect.stringMatching(/^Application racer is (STARTING; try again once that is over|RUNNING; only a READY application can be started)\.$/) });
+    await server.kda.send(new StopApplicationCommand({ ApplicationName: 'racer' }));
+  });
+
   it('refuses a reference data source whose key would leave the tables directory', async () => {
     await server.kda.send(new CreateApplicationCommand({ ApplicationName: 'refs', Inputs: [input()] }));
     const source = (FileKey: string) =>
