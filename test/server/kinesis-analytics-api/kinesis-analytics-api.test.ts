@@ -1,8 +1,12 @@
 // The Kinesis Data Analytics API through @aws-sdk/client-kinesis-analytics against a real server: an
 // application reads a Kinesis stream, runs its code and writes its outputs, and its results are checked
 // against values computed here, independently of Eddy.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AddApplicationOutputCommand,
+  AddApplicationReferenceDataSourceCommand,
+  DiscoverInputSchemaCommand,
   CreateApplicationCommand,
   DeleteApplicationCommand,
   DescribeApplicationCommand,
@@ -207,6 +211,57 @@ describe('a Kinesis Data Analytics application', () => {
     // Its in-application streams and queries go with it.
     expect(server.engine.store.listStreams().map((s) => s.streamName).filter((n) => n.startsWith('__kda_'))).toEqual([]);
     expect(server.engine.queries.listQueries()).toEqual([]);
+  });
+
+  it('joins a reference data source read from <tables-dir>/<bucket>/<key> when it starts', async () => {
+    await mkdir(join(server.dir, 'tables', 'ref-data', 'kda'), { recursive: true });
+    await writeFile(join(server.dir, 'tables', 'ref-data', 'kda', 'companies.csv'), 'AMZN,Amazon\nABC,Abc Corp\nXYZ,Xyz Energy\n');
+    const S3 = { BucketARN: 'arn:aws:s3:::ref-data', FileKey: 'kda/companies.csv', ReferenceRoleARN: ROLE };
+    // The S3 object's schema as DiscoverInputSchema finds it, then named as the code needs it.
+    const found = await server.kda.send(new DiscoverInputSchemaCommand({ S3Configuration: { RoleARN: ROLE, BucketARN: S3.BucketARN, FileKey: S3.FileKey } }));
+    expect(found.InputSchema?.RecordColumns).toEqual([
+      { Name: 'COL1', SqlType: 'VARCHAR(4)' },
+      { Name: 'COL2', SqlType: 'VARCHAR(16)' },
+    ]);
+    const code = [
+      'CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker VARCHAR(4), company VARCHAR(16), notional DOUBLE);',
+      'CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"',
+      '  SELECT STREAM s."ticker", c."Company", s."price" * s."qty" FROM "SOURCE_SQL_STREAM_001" AS s JOIN "COMPANIES" AS c ON s."ticker" = c."Ticker" WHERE s."qty" > 0;',
+    ].join('\n');
+    // Code joining a table the application does not have is refused, as KDA refused it.
+    await expect(server.kda.send(new CreateApplicationCommand({ ApplicationName: 'companies', ApplicationCode: code, Inputs: [INPUT] }))).rejects.toMatchObject({
+      name: 'CodeValidationException',
+      message: expect.stringContaining("'COMPANIES'"),
+    });
+    await server.kda.send(new CreateApplicationCommand({ ApplicationName: 'companies', Inputs: [INPUT] }));
+    await server.kda.send(
+      new AddApplicationReferenceDataSourceCommand({
+        ApplicationName: 'companies',
+        CurrentApplicationVersionId: 1,
+        ReferenceDataSource: {
+          TableName: 'COMPANIES',
+          S3ReferenceDataSource: S3,
+          ReferenceSchema: { ...found.InputSchema!, RecordColumns: [{ Name: 'Ticker', SqlType: 'VARCHAR(4)' }, { Name: 'Company', SqlType: 'VARCHAR(16)' }] },
+        },
+      }),
+    );
+    await server.kda.send(new UpdateApplicationCommand({ ApplicationName: 'companies', CurrentApplicationVersionId: 2, ApplicationUpdate: { ApplicationCodeUpdate: code } }));
+    await server.kda.send(
+      new AddApplicationOutputCommand({
+        ApplicationName: 'companies',
+        CurrentApplicationVersionId: 3,
+        Output: { Name: 'DESTINATION_SQL_STREAM', KinesisStreamsOutput: { ResourceARN: streamArn('notional'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+      }),
+    );
+    const input = trades(0, 24);
+    await server.put('trades', input);
+    await start('TRIM_HORIZON', 'companies');
+    const names: Record<string, string> = { AMZN: 'Amazon', ABC: 'Abc Corp', XYZ: 'Xyz Energy' };
+    const want = input
+      .filter((t) => t.qty > 0 && names[t.ticker] !== undefined)
+      .map((t) => JSON.stringify({ TICKER: t.ticker, COMPANY: names[t.ticker], NOTIONAL: t.quote.price * t.qty }))
+      .sort();
+    expect((await server.records('notional', want.length)).sort()).toEqual(want);
   });
 
   it('reads a Firehose delivery stream and writes another', async () => {
