@@ -126,6 +126,9 @@ export function inAppStreamNames(input: InputSpec): string[] {
   return Array.from({ length: count }, (_, i) => `${input.NamePrefix}_${String(i + 1).padStart(3, '0')}`);
 }
 
+/** An application's queries are named `kinesisanalytics/<application>/<key>`. */
+const QUERY_NAME_PREFIX = 'kinesisanalytics/';
+
 const notFound = (name: string): EddyError => new EddyError('ResourceNotFoundException', `Application ${name} not found.`);
 
 export class ApplicationManager {
@@ -158,6 +161,12 @@ export class ApplicationManager {
   }
 
   private async recover(): Promise<void> {
+    // Queries a crash left behind (started by a StartApplication whose application was never recorded
+    // RUNNING, or of an application since deleted) are stopped: no application owns them.
+    const owned = new Set(this.applications.list().flatMap((a) => (a.status === 'RUNNING' ? a.pumps.map((p) => p.queryId) : [])));
+    for (const q of this.options.queries.listQueries()) {
+      if (q.name.startsWith(QUERY_NAME_PREFIX) && !owned.has(q.id)) await this.options.queries.stopQuery(q.id).catch(() => undefined);
+    }
     const known = new Set(this.options.queries.listQueries().map((q) => q.id));
     for (const app of this.applications.list()) {
       if (app.status !== 'RUNNING' || app.pumps.every((p) => known.has(p.queryId))) continue;
@@ -439,7 +448,7 @@ export class ApplicationManager {
       for (const p of toStart) {
         const queryId = randomUUID();
         const checkpoint = checkpoints.get(p.key);
-        await this.options.queries.startQuery(p.plan, { id: queryId, name: `kinesisanalytics/${app.name}/${p.key}`, sql: p.sql, ...(checkpoint === undefined ? {} : { checkpoint }) });
+        await this.options.queries.startQuery(p.plan, { id: queryId, name: `${QUERY_NAME_PREFIX}${app.name}/${p.key}`, sql: p.sql, ...(checkpoint === undefined ? {} : { checkpoint }) });
         started.push({ key: p.key, queryId });
       }
     } catch (e) {
