@@ -77,7 +77,12 @@ export interface CompiledKdaApplication {
   readonly tables: readonly CreateTableStatement[];
   readonly streams: readonly CreateStreamStatement[];
   readonly pumps: readonly { readonly name: string; readonly target: string; readonly statement: InsertStatement }[];
-  /** Every in-application stream (inputs first), for outputs: KDA's Output names one of these. */
+  /**
+   * Every in-application stream (inputs first), for outputs: KDA's Output names one of these. An output
+   * to a Kinesis stream is a query of its own, `INSERT INTO "<destination>" SELECT * FROM "<binding.stream>"`
+   * compiled with compileSql once the application runs (the destination needs a JSON schema with the
+   * binding's columns; a CSV destination is not written by INSERT INTO yet).
+   */
   readonly bindings: readonly KdaStreamBinding[];
 }
 

@@ -383,10 +383,10 @@ export class SqlParser extends CstParser {
   // SELECT … FROM … [WHERE …] [GROUP BY …] [HAVING …] [EMIT …] [WITH (option = value, …)]
   readonly query = this.RULE('query', () => {
     this.CONSUME(t.Select);
-    // KDA's SELECT STREAM: every query here is continuous, so the word changes nothing. `SELECT stream`
-    // (a column of that name) and `SELECT stream, …` stay column references.
+    // KDA's SELECT STREAM: every query here is continuous, so the word changes nothing. A column named
+    // stream stays one where an operator, AS, a comma or FROM follows it (`SELECT stream + 1, …`).
     this.OPTION8({
-      GATE: () => this.LA(2).tokenType !== t.Comma && this.LA(2).tokenType !== t.From && this.LA(2).tokenType !== t.Dot && this.LA(2).tokenType !== t.As,
+      GATE: () => !AFTER_STREAM_COLUMN.has(this.LA(2).tokenType),
       DEF: () => this.CONSUME(t.Stream, { LABEL: 'selectStream' }),
     });
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.selectItem) });
@@ -1088,6 +1088,12 @@ export class SqlParser extends CstParser {
 }
 
 const JOIN_WORDS: ReadonlySet<TokenType> = new Set([t.Inner, t.Left, t.Right, t.Full, t.Cross, t.Natural, t.Using]);
+
+/** Tokens after `SELECT stream` that make `stream` a column rather than KDA's SELECT STREAM. */
+const AFTER_STREAM_COLUMN: ReadonlySet<TokenType> = new Set([
+  t.Comma, t.From, t.Dot, t.As, t.Plus, t.Minus, t.Slash, t.Percent, t.Concat, t.Equals, t.NotEquals, t.Less, t.LessEquals,
+  t.Greater, t.GreaterEquals, t.Is, t.In, t.Not, t.Between, t.Like, t.And, t.Or, t.Semicolon, EOF,
+]);
 
 function isName(token: IToken): boolean {
   return tokenMatcher(token, t.Identifier) || tokenMatcher(token, t.QuotedIdentifier);
