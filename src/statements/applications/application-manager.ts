@@ -52,8 +52,8 @@ import { applicationStreamName, type KdaRecordColumn, type KdaRecordFormat } fro
 import { ApplicationStore } from './application-store.js';
 import { streamSchemaOf, unescape } from './source-schema.js';
 import { discoverSchema, MAX_SAMPLED_BYTES, MAX_SAMPLED_RECORDS, sampleStream, type DiscoveredSchema } from './schema-discovery.js';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, realpath } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 
 export interface ApplicationManagerOptions {
   readonly store: StreamStore;
@@ -381,7 +381,10 @@ export class ApplicationManager {
     const path = join(dir, referencePath(s3));
     let text: string;
     try {
-      const handle = await open(path, 'r');
+      // A link inside the tables directory may not lead out of it.
+      const [realDir, realPath] = await Promise.all([realpath(dir), realpath(path)]);
+      if (!realPath.startsWith(realDir + sep)) throw new EddyError('InvalidArgumentException', `S3 object ${s3.FileKey} in ${s3.BucketARN} leads out of the tables directory.`);
+      const handle = await open(realPath, 'r');
       try {
         const buffer = Buffer.alloc(MAX_SAMPLED_BYTES);
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);

@@ -19,6 +19,8 @@ import {
   type Input,
 } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE, startAnalyticsServer, streamArn, type AnalyticsServer } from './start-analytics-server.js';
 
@@ -222,6 +224,17 @@ describe('DiscoverInputSchema', () => {
       ['ABC', '7', '10'],
       ['X|Y', '1.25', '2'],
     ]);
+  });
+
+  it('reads an S3 object only from inside the tables directory', async () => {
+    const bucket = join(server.dir, 'tables', 'samples');
+    await mkdir(bucket, { recursive: true });
+    await writeFile(join(server.dir, 'outside.csv'), 'a,1\nb,2\n');
+    await symlink(join(server.dir, 'outside.csv'), join(bucket, 'link.csv'));
+    const s3 = (FileKey: string) => new DiscoverInputSchemaCommand({ S3Configuration: { RoleARN: ROLE, BucketARN: 'arn:aws:s3:::samples', FileKey } });
+    await expect(server.kda.send(s3('link.csv'))).rejects.toMatchObject(refusal('InvalidArgumentException', 'S3 object link.csv in arn:aws:s3:::samples leads out of the tables directory.'));
+    await expect(server.kda.send(s3('../outside.csv'))).rejects.toMatchObject(refusal('InvalidArgumentException', 'FileKey "../outside.csv" cannot name a file under the tables directory.'));
+    await expect(server.kda.send(s3('missing.csv'))).rejects.toMatchObject(refusal('InvalidArgumentException', /^S3 object missing.csv in arn:aws:s3:::samples does not exist/));
   });
 
   it('answers UnableToDetectSchemaException for records of no format, or none', async () => {
