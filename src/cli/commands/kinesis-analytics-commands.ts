@@ -178,15 +178,31 @@ async function call(values: OptionValues, env: NodeJS.ProcessEnv, op: string, bo
     headers: { ...headers, authorization: `${sigv4.SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` },
     body: payload,
   });
-  const length = Number(response.headers.get('content-length') ?? '0');
-  if (length > MAX_ANSWER_BYTES) throw new Error(`the answer of ${length} bytes is larger than ${MAX_ANSWER_BYTES}`);
-  const text = await response.text();
+  const text = await boundedText(response);
   const answer = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   if (!response.ok) {
     const type = String(answer.__type ?? response.headers.get('x-amzn-errortype') ?? 'InternalFailure').replace(/^.*#/, '').replace(/:.*$/, '');
     throw new ServiceError(type, String(answer.message ?? answer.Message ?? ''), response.status);
   }
   return answer;
+}
+
+/** The answer's body, refused past MAX_ANSWER_BYTES however it is framed. */
+async function boundedText(response: Response): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = response.body?.getReader();
+  for (;;) {
+    const next = await reader?.read();
+    if (next === undefined || next.done) break;
+    bytes += next.value.byteLength;
+    if (bytes > MAX_ANSWER_BYTES) {
+      await reader?.cancel();
+      throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+    }
+    chunks.push(next.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const TIMESTAMPS = new Set(['CreateTimestamp', 'LastUpdateTimestamp']);
