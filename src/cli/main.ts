@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandOptions, UsageError } from './cli-options.js';
 import { type CliIo, type Command, EXIT } from './command.js';
 import { functionCommands } from './commands/function-commands.js';
+import { KINESIS_ANALYTICS, kinesisAnalyticsCommands } from './commands/kinesis-analytics-commands.js';
 import { putRecordsCommand } from './commands/put-records-command.js';
 import { repairCommand } from './commands/repair-command.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -19,17 +20,22 @@ import { sqlArguments, sqlCommand } from './sql-command.js';
 
 const VERSION = '0.1.0';
 
-export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand, repairCommand, ...functionCommands];
+export const commands: readonly Command[] = [serveCommand, ...streamCommands, putRecordsCommand, tailCommand, sqlCommand, repairCommand, ...functionCommands, ...kinesisAnalyticsCommands];
 
 function overview(): string {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 4;
+  // The Kinesis Data Analytics commands are listed as one line: `eddy kinesisanalytics help` lists them.
+  const listed: { name: string; summary: string }[] = [
+    ...commands.filter((c) => !c.name.includes(' ')),
+    { name: `${KINESIS_ANALYTICS} <operation>`, summary: 'Kinesis Data Analytics SQL applications, as aws kinesisanalytics (see eddy kinesisanalytics help).' },
+  ];
+  const width = Math.max(...listed.map((c) => c.name.length)) + 4;
   return [
     'Usage: eddy <command> [options]',
     '',
     'Eddy: Kinesis-compatible streams, continuous SQL and delivery to files, in one process.',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...listed.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     "Run 'eddy <command> --help' for a command's options.",
     '',
@@ -38,6 +44,8 @@ function overview(): string {
 
 const operationName = (command: string): string =>
   command
+    .split(' ')
+    .at(-1)!
     .split('-')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
@@ -71,7 +79,17 @@ const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLE
 
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }): Promise<number> {
   process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
-  const [name, ...rest] = argv;
+  const [first, ...others] = argv;
+  // `eddy kinesisanalytics <operation> …`, as `aws kinesisanalytics <operation> …`.
+  const grouped = first === KINESIS_ANALYTICS && others[0] !== undefined && others[0] !== 'help';
+  const name = grouped ? `${first} ${others[0]}` : first;
+  const rest = grouped ? others.slice(1) : others;
+  if (first === KINESIS_ANALYTICS && !grouped) {
+    const group = commands.filter((c) => c.name.startsWith(`${KINESIS_ANALYTICS} `));
+    const width = Math.max(...group.map((c) => c.name.length)) + 4;
+    io.stdout.write(['Usage: eddy kinesisanalytics <operation> [options]', '', ...group.map((c) => `  ${c.name.padEnd(width)}${c.summary}`), ''].join('\n'));
+    return others[0] === 'help' ? EXIT.ok : EXIT.usage;
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     (name === undefined ? io.stderr : io.stdout).write(overview());
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -103,6 +103,11 @@ export interface Engine {
   /** The directory of user functions; absent unless the engine was given one. */
   readonly userFunctions: UserFunctions | undefined;
   readonly clock: Clock;
+  /** Where the engine's state lives (absent in memory): others keep theirs beside it. */
+  readonly dataDir: string | undefined;
+  /** The region and account ARNs name. */
+  readonly region: string;
+  readonly accountId: string;
   /** The queries resumed from the catalog at start-up (failed ones too, with their error). */
   readonly resumedQueries: readonly QueryStatus[];
   /** Stops queries (with a final checkpoint), flushes deliveries, then closes the catalog and the store. */
@@ -214,6 +219,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       connectors,
       userFunctions,
       clock,
+      dataDir: options.dataDir,
+      region: options.region ?? 'us-east-1',
+      accountId: options.accountId ?? '000000000000',
       resumedQueries,
       close: () => (closing ??= closeInOrder(closers)),
     };

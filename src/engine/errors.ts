@@ -23,6 +23,12 @@ export type ErrorCode =
   | 'ResourceConflictException'
   // A consumer-group lease changed since the caller read it (the KCL's conditional write failing).
   | 'ConditionalCheckFailedException'
+  // The Kinesis Data Analytics API's own: application code that does not compile, a sample whose
+  // format cannot be told, a request the service does not support, too many tags.
+  | 'CodeValidationException'
+  | 'UnableToDetectSchemaException'
+  | 'UnsupportedOperationException'
+  | 'TooManyTagsException'
   | 'SqlError'
   | 'InternalFailure';
 

@@ -106,7 +106,7 @@ export { KDA_STREAM_PREFIX, SYSTEM_COLUMNS } from './plan/schema.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { UserFunctionSchema } from './plan/user-function.js';
 export type { SinkTableSchema } from './plan/sink-table.js';
-export type { QueryPlan } from './plan/plan.js';
+export type { QueryPlan, SinkRecordFormat } from './plan/plan.js';
 export type { TableSchema, TableSource } from './plan/table.js';
 export { ReferenceTables } from './tables/reference-tables.js';
 export type { ReferenceTableStatus } from './tables/reference-tables.js';
@@ -118,3 +118,5 @@ export { compileDateParser } from './expr/java-date-parse.js';
 export { parseJsonPath } from './expr/json-kernels.js';
 export { MAX_STRING_LENGTH } from './expr/kernel.js';
 export { modulePathProblem } from './udf/user-functions.js';
+// Durable files for state kept beside the engine's (Kinesis Data Analytics applications).
+export { readJsonFile, writeFileAtomic } from './atomic-file.js';

@@ -8,6 +8,8 @@ import { buildServer, type BuildServerOptions } from './app.js';
 import { consoleAssets } from './console/console-assets.js';
 import { renderDeliveryMetrics } from './firehose-api/delivery-metrics-text.js';
 import { firehoseService } from './firehose-api/firehose-service.js';
+import { kinesisAnalyticsService } from './kinesis-analytics-api/kinesis-analytics-service.js';
+import { ApplicationManager } from '../statements/index.js';
 import { consumerGroupRoutes } from './http/consumer-group-routes.js';
 import { functionRoutes } from './http/function-routes.js';
 import { renderQueryMetrics } from './http/query-metrics-text.js';
@@ -17,16 +19,39 @@ import { lambdaApi } from './lambda-api/lambda-api.js';
 
 export type EddyAppOptions = Pick<BuildServerOptions, 'logger' | 'tls' | 'maxConnections' | 'auth' | 'streamTransitions'> & {
   readonly engine: Engine;
+  /**
+   * The Kinesis Data Analytics applications; by default they are opened from the engine's data
+   * directory (or kept in memory) as the server is built.
+   */
+  readonly applications?: ApplicationManager | Promise<ApplicationManager>;
 };
 
+/** The Kinesis Data Analytics applications kept beside an engine's state. */
+export function openApplications(engine: Engine): Promise<ApplicationManager> {
+  return ApplicationManager.open({
+    store: engine.store,
+    catalog: engine.catalog,
+    queries: engine.queries,
+    delivery: engine.delivery,
+    tables: engine.tables,
+    dataDir: engine.dataDir,
+    clock: engine.clock,
+    region: engine.region,
+    accountId: engine.accountId,
+  });
+}
+
 export function buildEddyApp(options: EddyAppOptions): FastifyInstance {
-  const { engine, ...server } = options;
+  const { engine, applications, ...server } = options;
   const delivery = engine.delivery;
+  const opened = applications ?? openApplications(engine);
+  // A failure to open them is answered to each Kinesis Data Analytics request; it must not go unhandled meanwhile.
+  Promise.resolve(opened).catch(() => undefined);
   return buildServer({
     ...server,
     store: engine.store,
     clock: engine.clock,
-    services: delivery ? [firehoseService({ delivery })] : [],
+    services: [...(delivery ? [firehoseService({ delivery })] : []), kinesisAnalyticsService({ applications: opened })],
     plugins: [
       sqlApi({
         engine,

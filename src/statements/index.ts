@@ -6,3 +6,9 @@ export type { ExecuteOptions, QueryStatementOptions, StatementCheck, StatementEx
 export { columnSchema, querySummarySchema, statementResultSchema, statementResultsSchema } from './statement-result.js';
 export type { QuerySummary, SqlValue, StatementResult } from './statement-result.js';
 export type { FromSchema, MissingMembers } from './from-schema.js';
+export { ApplicationManager, inAppStreamNames, referencePath } from './applications/application-manager.js';
+export type { ApplicationManagerOptions, ApplicationUpdate, DiscoverRequest, ApplicationView, CreateApplicationRequest, InputConfiguration } from './applications/application-manager.js';
+export type * from './applications/application.js';
+export { discoverSchema, sampleStream, MAX_SAMPLED_RECORDS } from './applications/schema-discovery.js';
+export type { DiscoveredSchema } from './applications/schema-discovery.js';
+export { streamSchemaOf } from './applications/source-schema.js';

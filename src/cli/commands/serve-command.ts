@@ -24,7 +24,7 @@ const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Runs Eddy: the Kinesis and Firehose APIs, the SQL API (/v1, WebSockets), the web console (/), /healthz and /metrics on one port.',
+  summary: 'Runs Eddy: the Kinesis, Firehose and Kinesis Data Analytics APIs, the SQL API (/v1, WebSockets), the web console (/), /healthz and /metrics on one port.',
   details:
     'HTTP/1.1 and cleartext HTTP/2 share the port. Binds to loopback unless --host says otherwise.\n' +
     'With --tls-cert and --tls-key the port serves HTTPS instead, offering h2 and http/1.1 by ALPN (the Java\n' +

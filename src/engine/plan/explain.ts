@@ -151,7 +151,7 @@ function sinkText(sink: SinkSpec): string {
     case 'subscribers':
       return 'subscribers';
     case 'stream':
-      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}`;
+      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}${sink.recordFormat === 'csv' ? ' format=csv' : ''}`;
     default:
       return unreachable(sink, 'sink');
   }

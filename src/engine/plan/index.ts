@@ -37,6 +37,7 @@ export type {
   QueryPlan,
   SessionWindowAggregateNode,
   SinkSpec,
+  SinkRecordFormat,
   SourceNode,
   WindowAggregateNode,
   WindowSpec,

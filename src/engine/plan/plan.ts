@@ -252,7 +252,20 @@ export function planInputs(node: PlanNode): readonly PlanNode[] {
 /** Where a continuous query's rows go. */
 export type SinkSpec =
   | { readonly kind: 'subscribers' }
-  | { readonly kind: 'stream'; readonly stream: string; /** column whose value is the partition key; absent = random */ readonly partitionKeyColumn?: string };
+  | {
+      readonly kind: 'stream';
+      readonly stream: string;
+      /** column whose value is the partition key; absent = random */
+      readonly partitionKeyColumn?: string;
+      /**
+       * How each row becomes a record: a JSON object (the default), or one CSV line of the output columns
+       * in order, ending with a line feed (a Kinesis Data Analytics output's DestinationSchema).
+       */
+      readonly recordFormat?: SinkRecordFormat;
+    };
+
+/** The record formats a stream sink writes. */
+export type SinkRecordFormat = 'json' | 'csv';
 
 export interface QueryPlan {
   readonly root: PlanNode;

@@ -70,6 +70,12 @@ export interface StartQueryOptions {
    * not bring it back after its client has gone.
    */
   readonly ephemeral?: boolean;
+  /**
+   * Where the query starts: the positions (and state) a query of the same plan stopped at, as
+   * suspendQuery returned them, or positions chosen by the caller (each shard's last record, to start
+   * after everything already in the stream). Written to the catalog with the definition.
+   */
+  readonly checkpoint?: QueryCheckpoint;
 }
 
 /** What the manager holds for each query: a running (or stopped, or failed) one, or one that could not resume. */
@@ -135,9 +141,9 @@ export class QueryManager {
         `query limit reached: this server runs at most ${this.maxQueries.toLocaleString('en-US')} queries at once (--max-queries); stop one with DELETE /v1/queries/:id first`,
       );
     }
-    const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now() };
+    const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now(), ...(info.checkpoint === undefined ? {} : { checkpoint: info.checkpoint }) };
     const catalog = info.ephemeral === true ? undefined : this.options.catalog;
-    const query = this.create(stored, undefined, catalog);
+    const query = this.create(stored, info.checkpoint, catalog);
     try {
       await catalog?.putQuery(stored);
     } catch (e) {
@@ -161,6 +167,22 @@ export class QueryManager {
     } finally {
       await removed;
     }
+  }
+
+  /**
+   * Stops a query with a final checkpoint and forgets it, returning where it stood (its positions and
+   * operator state, whole), so that starting the same plan again with that checkpoint loses and repeats
+   * nothing. Undefined for a query that kept no checkpoint (one that could not resume, or failed).
+   */
+  async suspendQuery(id: string): Promise<QueryCheckpoint | undefined> {
+    const q = this.get(id);
+    const catalog = this.options.catalog;
+    // The definition stays in the catalog until the final checkpoint is in, so the checkpoint is kept.
+    await q.stop();
+    this.queries.delete(id);
+    const checkpoint = q.status().status === 'failed' ? undefined : catalog?.query(id)?.checkpoint;
+    await catalog?.removeQuery(id);
+    return checkpoint;
   }
 
   listQueries(): QueryStatus[] {

@@ -181,7 +181,7 @@ export class RunningQuery {
     const sink = plan.sink;
     if (sink.kind === 'stream') {
       if (this.readers.some((r) => r.stream === sink.stream)) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
-      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys);
+      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys, sink.recordFormat);
     }
     if (plan.lateRows) this.lateRowSink = new LateRowSink(options.store, plan.lateRows.stream, this.stream);
     if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Row } from '../batch/rows.js';
 import type { PutRecordInput, PutRecordsEntry } from '../stream/stream-store.js';
 import { EddyError } from '../errors.js';
+import type { SinkRecordFormat } from '../plan/plan.js';
 
 /** PutRecords accepts at most this many records per call. */
 const MAX_RECORDS_PER_PUT = 500;
@@ -30,6 +31,7 @@ export class StreamSink {
     readonly stream: string,
     private readonly partitionKeyColumn: string | undefined,
     private readonly changelogKeys?: readonly string[],
+    private readonly recordFormat: SinkRecordFormat = 'json',
   ) {}
 
   async write(rows: readonly Row[]): Promise<void> {
@@ -40,7 +42,8 @@ export class StreamSink {
   }
 
   private record(row: Row): PutRecordInput {
-    return { partitionKey: this.partitionKey(row), data: this.encoder.encode(JSON.stringify(row)) };
+    const text = this.recordFormat === 'csv' ? csvLine(row) : JSON.stringify(row);
+    return { partitionKey: this.partitionKey(row), data: this.encoder.encode(text) };
   }
 
   private partitionKey(row: Row): string {
@@ -55,6 +58,22 @@ export class StreamSink {
   private put(records: PutRecordInput[]): Promise<void> {
     return putWithRetries(this.store, this.stream, records, 'result records');
   }
+}
+
+/**
+ * A row as one CSV line (RFC 4180 quoting: a field holding a comma, quote or line break is quoted, its
+ * quotes doubled), its columns in order, NULL as an empty field, ending with a line feed.
+ */
+export function csvLine(row: Row): string {
+  const fields: string[] = [];
+  for (const value of Object.values(row)) {
+    if (value === null) fields.push('');
+    else {
+      const text = String(value);
+      fields.push(/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+    }
+  }
+  return `${fields.join(',')}\n`;
 }
 
 /**

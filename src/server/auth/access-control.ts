@@ -183,7 +183,9 @@ export class AccessControl {
         ? 'firehose'
         : resource.startsWith('event-source-mapping/') || resource.startsWith('function/')
           ? 'lambda'
-          : 'eddy';
+          : resource.startsWith('application/')
+            ? 'kinesisanalytics'
+            : 'eddy';
     return `arn:aws:${service}:${this.region}:${this.accountId}:${resource}`;
   }
 }
@@ -191,7 +193,7 @@ export class AccessControl {
 const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** Services whose actions a credentials file may name even when this server does not run them. */
-const KNOWN_SERVICES = ['kinesis', 'firehose', 'lambda', 'eddy'];
+const KNOWN_SERVICES = ['kinesis', 'firehose', 'kinesisanalytics', 'lambda', 'eddy'];
 
 /** buildServer decorates its app with its AccessControl under this name, for the plugins it registers. */
 const DECORATION = 'eddyAccessControl';

@@ -20,6 +20,8 @@ export const READ_ONLY_ACTIONS: readonly string[] = [
   'kinesis:SubscribeToShard',
   'firehose:Describe*',
   'firehose:List*',
+  'kinesisanalytics:Describe*',
+  'kinesisanalytics:List*',
   'eddy:Describe',
   'eddy:Select',
   'eddy:ReadQueryResults',
@@ -28,7 +30,7 @@ export const READ_ONLY_ACTIONS: readonly string[] = [
 ];
 
 /** Resource kinds a statement may name after `on` (`*` stands for any resource). */
-const RESOURCE_KINDS = ['stream', 'deliverystream', 'query', 'consumer-group', 'function', 'event-source-mapping'] as const;
+const RESOURCE_KINDS = ['stream', 'deliverystream', 'application', 'query', 'consumer-group', 'function', 'event-source-mapping'] as const;
 
 const ACTION_PATTERN = /^[a-z][a-z0-9-]*:[a-z0-9*?]+$/i;
 

@@ -24,7 +24,7 @@ describe('checking credentials at start-up', () => {
   });
 
   it('refuses a service Eddy does not have', () => {
-    expect(() => withAllow('s3:GetObject').checkActions(['kinesis:PutRecord'])).toThrow("Credential 'p': eddy_allow: 's3:GetObject' names no service of Eddy's (kinesis, firehose, lambda, eddy)");
+    expect(() => withAllow('s3:GetObject').checkActions(['kinesis:PutRecord'])).toThrow("Credential 'p': eddy_allow: 's3:GetObject' names no service of Eddy's (kinesis, firehose, kinesisanalytics, lambda, eddy)");
   });
 });
 
