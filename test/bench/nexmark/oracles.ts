@@ -24,7 +24,7 @@ const RANKED = ['count(*)', 'count(DISTINCT bidder)', 'count(DISTINCT auction)']
   .join(', ');
 
 export interface Oracle {
-  /** The streams the query reads: it is done when it has read all of their records. */
+  /** The streams the query reads, one per source (a stream read twice is listed twice): it is done when it has read all of their records. */
   readonly inputs: readonly NexmarkStream[];
   /** The same question in DuckDB's SQL over tables person, auction and bid; columns named as the result stream's. */
   readonly sql: string;
@@ -59,7 +59,7 @@ export const ORACLES: Record<string, Oracle> = {
   },
   // The published SELECT puts price before bidder, and INSERT INTO takes columns by position.
   q7: {
-    inputs: ['bid'],
+    inputs: ['bid', 'bid'],
     sql: `SELECT B.auction, B.price AS bidder, B.bidder AS price, B."dateTime", B.extra FROM bid B
           JOIN (SELECT max(price) AS maxprice, ${windowStart('"dateTime"', 10_000)} + INTERVAL 10 SECOND AS "dateTime" FROM bid_events GROUP BY ALL) B1
           ON B.price = B1.maxprice WHERE B."dateTime" BETWEEN B1."dateTime" - INTERVAL 10 SECOND AND B1."dateTime"`,
