@@ -12,6 +12,8 @@ import { closingEvents, NEXMARK_STREAMS, type NexmarkStream } from '../../../ben
 import { writeToEveryShard, writeToStore } from '../../../bench/nexmark/writers.js';
 
 const QUERIES = resolve(__dirname, '..', '..', '..', 'bench', 'nexmark', 'queries');
+/** The directory of user functions the queries call (q14's count_char). */
+const UDF_DIR = resolve(QUERIES, '..', 'udf');
 
 /** The text of a query file (`q0` … `q22`, or `ddl`), as the repository holds it. */
 export function queryFile(name: string): string {
@@ -30,7 +32,7 @@ export interface Nexmark {
 }
 
 export async function openNexmark(config: Partial<NexmarkConfig>, shards: number): Promise<Nexmark> {
-  const engine = await createEngine({ shardLimits: false, queries: { idleTimeoutMs: 600_000 } });
+  const engine = await createEngine({ shardLimits: false, queries: { idleTimeoutMs: 600_000 }, udfDir: UDF_DIR });
   for (const s of NEXMARK_STREAMS) await engine.store.createStream(s, { shardCount: shards });
   const statements = new StatementExecutor(engine);
   await statements.execute(queryFile('ddl'));

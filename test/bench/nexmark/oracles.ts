@@ -92,6 +92,16 @@ export const ORACLES: Record<string, Oracle> = {
                s AS (SELECT bidder, t, sum(first) OVER (PARTITION BY bidder ORDER BY t ROWS UNBOUNDED PRECEDING) AS session FROM o)
           SELECT bidder, count(*) AS bid_count, min(t) AS starttime, max(t) + INTERVAL 10 SECOND AS endtime FROM s GROUP BY bidder, session`,
   },
+  // count_char counts a character: DuckDB counts it as the length it takes away.
+  q14: {
+    inputs: ['bid'],
+    sql: `SELECT auction, bidder, 0.908::DOUBLE * price AS price,
+                 CASE WHEN hour("dateTime") >= 8 AND hour("dateTime") <= 18 THEN 'dayTime'
+                      WHEN hour("dateTime") <= 6 OR hour("dateTime") >= 20 THEN 'nightTime'
+                      ELSE 'otherTime' END AS "bidTimeType",
+                 "dateTime", extra, length(extra) - length(replace(extra, 'c', '')) AS c_counts
+          FROM bid WHERE 0.908::DOUBLE * price > 1000000 AND 0.908::DOUBLE * price < 50000000`,
+  },
   q15: { inputs: ['bid'], sql: `SELECT strftime("dateTime", '%Y-%m-%d') AS "day", ${RANKED} FROM bid GROUP BY 1` },
   q16: {
     inputs: ['bid'],
