@@ -198,6 +198,10 @@ export class GroupingAnalyzer {
           callSpec = { fn: 'sum', arg: arg.ir, type: type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT' };
           break;
         case 'avg':
+          // As Flink's (and SQL Server's): AVG of integers is an integer of the same type, truncated.
+          numeric();
+          callSpec = { fn: base, arg: arg.ir, type };
+          break;
         case 'stddev':
           numeric();
           callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE' };

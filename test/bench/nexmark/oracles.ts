@@ -108,13 +108,14 @@ export const ORACLES: Record<string, Oracle> = {
     sql: `SELECT channel, strftime("dateTime", '%Y-%m-%d') AS "day", max(strftime("dateTime", '%H:%M')) AS "minute", ${RANKED}
           FROM bid GROUP BY 1, 2`,
   },
+  // AVG of BIGINT is a BIGINT in Flink and Eddy, the mean truncated; DuckDB's avg is a DOUBLE.
   q17: {
     inputs: ['bid'],
     sql: `SELECT auction, strftime("dateTime", '%Y-%m-%d') AS "day", count(*) AS total_bids,
                  count(*) FILTER (WHERE price < 10000) AS rank1_bids,
                  count(*) FILTER (WHERE price >= 10000 AND price < 1000000) AS rank2_bids,
                  count(*) FILTER (WHERE price >= 1000000) AS rank3_bids,
-                 min(price) AS min_price, max(price) AS max_price, avg(price) AS avg_price, sum(price) AS sum_price
+                 min(price) AS min_price, max(price) AS max_price, CAST(trunc(avg(price)) AS BIGINT) AS avg_price, sum(price) AS sum_price
           FROM bid GROUP BY 1, 2`,
   },
   // Ordered by event time, so a bidder's last bid on an auction is known once the watermark passes it:
