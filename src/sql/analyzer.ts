@@ -7,14 +7,15 @@
 // grouping.ts, expression typing in expression-typer.ts (with the type rules of typing.ts).
 
 import { unreachable } from '../engine/errors.js';
-import type { Expr, NamedExpr, StreamSchema, ViewSchema } from '../engine/plan/index.js';
+import { ARRIVAL_TIME_COLUMN, type Expr, type NamedExpr, type StreamSchema, type ViewSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
 import { revisesRows } from './changelog-input.js';
 import { GroupingAnalyzer, type Grouping } from './grouping.js';
 import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-plan.js';
-import { Scope, type Relation, type ScopeColumn } from './scope.js';
+import { Scope, type Relation, type ScopeColumn, type TimeAttribute } from './scope.js';
+import { isProctime } from './computed-columns.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules, type Typed } from './typing.js';
@@ -170,6 +171,7 @@ export class Analyzer {
       seen.set(name, item.span);
       select.push({ name, expr: ir });
       const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
+      const timeAttr = passedThrough?.timeAttr ?? (grouping ? undefined : proctimeAttribute(item.expr, relation));
       // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
       const windowOf: ScopeColumn['windowOf'] =
         grouping?.offset === 2 && window && window.spec.kind !== 'session' && ir.kind === 'column' && ir.index < 2
@@ -181,7 +183,7 @@ export class Analyzer {
         type: ir.type,
         index: position,
         hidden: false,
-        ...(passedThrough?.timeAttr ? { timeAttr: passedThrough.timeAttr } : {}),
+        ...(timeAttr ? { timeAttr } : {}),
         ...(windowOf ? { windowOf } : {}),
       });
     });
@@ -313,4 +315,18 @@ export class Analyzer {
       sources: inner.relation.sources,
     };
   }
+}
+
+/**
+ * `PROCTIME() AS p_time` in the SELECT list over the rows of one stream (a view or subquery of it): a
+ * processing-time attribute, as Flink makes it, that windows and FOR SYSTEM_TIME AS OF can run on. Its
+ * values are the query clock's time, as a computed PROCTIME() column's are, and the stream's watermark
+ * becomes the clock once a window runs on it. Over a join of streams it is a plain TIMESTAMP.
+ */
+function proctimeAttribute(expr: Expression, relation: Relation): TimeAttribute | undefined {
+  if (!isProctime(expr)) return undefined;
+  const scans = new Set(relation.scope.flatMap((c) => (c.timeAttr ? [c.timeAttr.scan] : [])));
+  const arrival = relation.scope.find((c) => c.name === ARRIVAL_TIME_COLUMN && c.timeAttr !== undefined)?.timeAttr;
+  if (arrival === undefined || scans.size !== 1) return undefined;
+  return { scan: arrival.scan, sourceColumn: arrival.sourceColumn, delayMs: 0, processingTime: true };
 }

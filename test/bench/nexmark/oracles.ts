@@ -4,6 +4,7 @@
 // with the columns of the query's result stream, named as its CREATE STREAM names them. They are written
 // before Eddy runs the query: queries.test.ts checks a query against its counterpart once it runs.
 import type { NexmarkStream } from '../../../bench/nexmark/records.js';
+import { CLOCK_START_MS } from './nexmark-harness.js';
 
 /** The start of the epoch-aligned window of `ms` milliseconds holding a TIMESTAMP. */
 function windowStart(column: string, ms: number): string {
@@ -28,6 +29,8 @@ export interface Oracle {
   readonly inputs: readonly NexmarkStream[];
   /** The same question in DuckDB's SQL over tables person, auction and bid; columns named as the result stream's. */
   readonly sql: string;
+  /** Windows on processing time: the harness's clock moves on once the input is read, to close them. */
+  readonly processingTime?: true;
 }
 
 export const ORACLES: Record<string, Oracle> = {
@@ -101,6 +104,15 @@ export const ORACLES: Record<string, Oracle> = {
                       ELSE 'otherTime' END AS "bidTimeType",
                  "dateTime", extra, length(extra) - length(replace(extra, 'c', '')) AS c_counts
           FROM bid WHERE 0.908::DOUBLE * price > 1000000 AND 0.908::DOUBLE * price < 50000000`,
+  },
+  // Every row is processed at the harness's clock, which stands still while the query reads: all bids
+  // fall in the one ten-second window of processing time holding that instant.
+  q12: {
+    inputs: ['bid'],
+    processingTime: true,
+    sql: `SELECT bidder, count(*) AS bid_count, ${windowStart(`TIMESTAMP '${new Date(CLOCK_START_MS).toISOString().slice(0, -1)}'`, 10_000)} AS starttime,
+                 ${windowStart(`TIMESTAMP '${new Date(CLOCK_START_MS).toISOString().slice(0, -1)}'`, 10_000)} + INTERVAL 10 SECOND AS endtime
+          FROM bid GROUP BY bidder`,
   },
   q15: { inputs: ['bid'], sql: `SELECT strftime("dateTime", '%Y-%m-%d') AS "day", ${RANKED} FROM bid GROUP BY 1` },
   q16: {
