@@ -2,6 +2,8 @@
 // events (with the later events that close every window), the published queries run through the
 // statement executor as their files hold them, and DuckDB holding the same events as the oracle.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createEngine, isEddyError, type Engine, type Row } from '../../../src/engine/index.js';
@@ -11,6 +13,7 @@ import { StatementExecutor } from '../../../src/statements/index.js';
 import { NexmarkGenerator, type NexmarkConfig, type NexmarkEvent } from '../../../bench/nexmark/generator.js';
 import { closingEvents, NEXMARK_STREAMS, type NexmarkStream } from '../../../bench/nexmark/records.js';
 import { writeToEveryShard, writeToStore } from '../../../bench/nexmark/writers.js';
+import { writeSideInput } from '../../../bench/nexmark/side-input.js';
 
 const QUERIES = resolve(__dirname, '..', '..', '..', 'bench', 'nexmark', 'queries');
 /** The directory of user functions the queries call (q14's count_char). */
@@ -43,7 +46,10 @@ export interface Nexmark {
 
 export async function openNexmark(config: Partial<NexmarkConfig>, shards: number): Promise<Nexmark> {
   const clock = new ManualClock(CLOCK_START_MS);
-  const engine = await createEngine({ clock, shardLimits: false, queries: { idleTimeoutMs: 600_000, idleCheckIntervalMs: 20 }, udfDir: UDF_DIR });
+  // The tables directory holds q13's side input.
+  const tablesDir = await mkdtemp(join(tmpdir(), 'eddy-nexmark-tables-'));
+  await writeSideInput(tablesDir);
+  const engine = await createEngine({ clock, shardLimits: false, queries: { idleTimeoutMs: 600_000, idleCheckIntervalMs: 20 }, udfDir: UDF_DIR, tables: { dir: tablesDir } });
   for (const s of NEXMARK_STREAMS) await engine.store.createStream(s, { shardCount: shards });
   const statements = new StatementExecutor(engine);
   await statements.execute(queryFile('ddl'));
@@ -68,6 +74,7 @@ export async function openNexmark(config: Partial<NexmarkConfig>, shards: number
     async close() {
       oracle.closeSync();
       await engine.close();
+      await rm(tablesDir, { recursive: true, force: true });
     },
   };
 }

@@ -114,6 +114,11 @@ export const ORACLES: Record<string, Oracle> = {
                  ${windowStart(`TIMESTAMP '${new Date(CLOCK_START_MS).toISOString().slice(0, -1)}'`, 10_000)} + INTERVAL 10 SECOND AS endtime
           FROM bid GROUP BY bidder`,
   },
+  // The side input holds key,key for the keys 0 … 9,999: each bid meets the one row of auction % 10000.
+  q13: {
+    inputs: ['bid'],
+    sql: `SELECT auction, bidder, price, "dateTime", CAST(auction % 10000 AS VARCHAR) AS "value" FROM bid`,
+  },
   q15: { inputs: ['bid'], sql: `SELECT strftime("dateTime", '%Y-%m-%d') AS "day", ${RANKED} FROM bid GROUP BY 1` },
   q16: {
     inputs: ['bid'],
