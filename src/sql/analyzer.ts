@@ -174,9 +174,11 @@ export class Analyzer {
       const timeAttr = passedThrough?.timeAttr ?? (grouping ? undefined : proctimeAttribute(item.expr, relation));
       // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
       const windowOf: ScopeColumn['windowOf'] =
-        grouping?.offset === 2 && window && window.spec.kind !== 'session' && ir.kind === 'column' && ir.index < 2
+        grouping?.offset === 2 && window && window.spec.kind !== 'session' && window.spec.kind !== 'cascade' && ir.kind === 'column' && ir.index < 2
           ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec }
-          : passedThrough?.windowOf;
+          : window?.spec.kind === 'cascade'
+            ? cascadedBound(ir, grouping!, relation)
+            : passedThrough?.windowOf;
       columns.push({
         name,
         qualifiers: [],
@@ -329,4 +331,10 @@ function proctimeAttribute(expr: Expression, relation: Relation): TimeAttribute 
   const arrival = relation.scope.find((c) => c.name === ARRIVAL_TIME_COLUMN && c.timeAttr !== undefined)?.timeAttr;
   if (arrival === undefined || scans.size !== 1) return undefined;
   return { scan: arrival.scan, sourceColumn: arrival.sourceColumn, delayMs: 0, processingTime: true };
+}
+
+/** A key of a cascading window aggregate that is one of its input's window bounds stays that bound. */
+function cascadedBound(ir: Expr, grouping: Grouping, relation: Relation): ScopeColumn['windowOf'] {
+  const key = ir.kind === 'column' ? grouping.keys[ir.index - grouping.offset]?.ir : undefined;
+  return key?.kind === 'column' ? relation.scope.find((c) => c.index === key.index)?.windowOf : undefined;
 }

@@ -52,7 +52,7 @@ export const ORACLES: Record<string, Oracle> = {
   },
   // Hopping windows of 10 s every 2 s; in each, the auctions with the most bids.
   q5: {
-    inputs: ['bid'],
+    inputs: ['bid', 'bid'],
     sql: `WITH w AS (
             SELECT auction, ws AS starttime, count(*) AS num FROM (
               SELECT auction, unnest(generate_series(${windowStart('"dateTime"', 2000)} - INTERVAL 8 SECOND, ${windowStart('"dateTime"', 2000)}, INTERVAL 2 SECOND)) AS ws
