@@ -7,7 +7,7 @@
 // grouping.ts, expression typing in expression-typer.ts (with the type rules of typing.ts).
 
 import { unreachable } from '../engine/errors.js';
-import { ARRIVAL_TIME_COLUMN, type Expr, type NamedExpr, type StreamSchema, type ViewSchema } from '../engine/plan/index.js';
+import { ARRIVAL_TIME_COLUMN, RETRACTING_AGGREGATES, type AggregateFn, type Expr, type NamedExpr, type StreamSchema, type ViewSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
@@ -131,16 +131,18 @@ export class Analyzer {
 
     let grouping: Grouping | undefined;
     let window: LogicalAggregate['window'];
-    if (aggregated && revisesRows(relation.input)) {
-      this.fail(
-        'InvalidGrouping',
-        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and each change would count as one more row`,
-        query.groupBy[0]?.span ?? query.from.span,
-      );
-    }
+    const overChangelog = aggregated && revisesRows(relation.input);
     if (aggregated) {
       ({ grouping, window } = this.grouping.groupBy(query, relation, items));
     }
+    if (overChangelog && (grouping?.sets !== undefined || window !== undefined)) {
+      this.fail(
+        'InvalidGrouping',
+        `A ${window ? 'window aggregate' : 'GROUP BY with GROUPING SETS'} cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and each change would count as one more row; a plain GROUP BY takes the changes`,
+        query.groupBy[0]?.span ?? query.from.span,
+      );
+    }
+
     const over = this.over.begin(query, relation, items, rankLimit);
     if (over && aggregated) {
       this.fail('InvalidWindow', 'OVER windows in a SELECT with GROUP BY or aggregates are not supported; aggregate in a subquery and apply OVER in the query around it', over.first.span);
@@ -196,6 +198,17 @@ export class Analyzer {
       having = this.rules.expectBoolean(h, 'HAVING', query.having.span);
     }
 
+    if (overChangelog && grouping) {
+      // A GROUP BY over a changelog takes withdrawn rows out again, which these aggregates can.
+      const refused = grouping.aggregates.find((a) => !RETRACTING_AGGREGATES.includes(a.call.fn));
+      if (refused) {
+        this.fail(
+          'InvalidGrouping',
+          `${refused.name} cannot aggregate ${relation.label}: it is a changing result, whose withdrawn rows COUNT, SUM, AVG, MIN and MAX take out again, but not ${AGGREGATE_NAMES[refused.call.fn] ?? refused.call.fn}`,
+          query.groupBy[0]?.span ?? query.from.span,
+        );
+      }
+    }
     const aggregate: LogicalAggregate | undefined = grouping
       ? {
           ...(window ? { window } : {}),
@@ -338,3 +351,11 @@ function cascadedBound(ir: Expr, grouping: Grouping, relation: Relation): ScopeC
   const key = ir.kind === 'column' ? grouping.keys[ir.index - grouping.offset]?.ir : undefined;
   return key?.kind === 'column' ? relation.scope.find((c) => c.index === key.index)?.windowOf : undefined;
 }
+
+/** Aggregates as SQL names them, in messages. */
+const AGGREGATE_NAMES: Partial<Record<AggregateFn, string>> = {
+  count_distinct: 'COUNT(DISTINCT)',
+  stddev: 'STDDEV',
+  approx_count_distinct: 'APPROX_COUNT_DISTINCT',
+  approx_percentile: 'APPROX_PERCENTILE',
+};

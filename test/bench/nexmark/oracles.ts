@@ -42,10 +42,10 @@ export const ORACLES: Record<string, Oracle> = {
     sql: `SELECT P.name, P.city, P.state, A.id FROM auction A JOIN person P ON A.seller = P.id
           WHERE A.category = 10 AND P.state IN ('OR', 'ID', 'CA')`,
   },
-  // Q.final is AVG over BIGINT into a BIGINT column, as Flink writes it.
+  // Q.final is AVG over BIGINT into a BIGINT column, as Flink writes it: the mean truncated.
   q4: {
     inputs: ['auction', 'bid'],
-    sql: `SELECT category AS id, avg(final) AS final FROM (
+    sql: `SELECT category AS id, CAST(trunc(avg(final)) AS BIGINT) AS final FROM (
             SELECT max(B.price) AS final, A.category FROM auction A JOIN bid B
             ON A.id = B.auction AND B."dateTime" BETWEEN A."dateTime" AND A.expires GROUP BY A.id, A.category)
           GROUP BY category`,
