@@ -44,7 +44,8 @@ interface RetractingSnapshot {
 
 export class RetractingGroupAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
-  readonly snapshotVersion = 1;
+  /** A form of its own: both this and GroupAggregate (1 and 2) run groupAggregate nodes, and neither reads the other's. */
+  readonly snapshotVersion = 101;
   private readonly schema: Schema;
   private readonly inputTypes: readonly DataType[];
   private readonly keys: readonly CompiledExpr[];
