@@ -7,14 +7,15 @@
 // grouping.ts, expression typing in expression-typer.ts (with the type rules of typing.ts).
 
 import { unreachable } from '../engine/errors.js';
-import { ANALYTICS_INPUT_TYPES, analyticsColumns, analyticsNodeProblem, type Expr, type NamedExpr, type StreamSchema, type ViewSchema } from '../engine/plan/index.js';
+import { ANALYTICS_INPUT_TYPES, analyticsColumns, analyticsNodeProblem, ARRIVAL_TIME_COLUMN, RETRACTING_AGGREGATES, type AggregateFn, type Expr, type NamedExpr, type StreamSchema, type ViewSchema } from '../engine/plan/index.js';
 import type { Expression, FromItem, Name, Query } from './ast.js';
 import { ExpressionTyper, type ExprContext } from './expression-typer.js';
 import { containsAggregate } from './group-functions.js';
 import { revisesRows } from './changelog-input.js';
 import { GroupingAnalyzer, type Grouping } from './grouping.js';
 import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-plan.js';
-import { Scope, type Relation, type ScopeColumn } from './scope.js';
+import { Scope, type Relation, type ScopeColumn, type TimeAttribute } from './scope.js';
+import { isProctime } from './computed-columns.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules, type Typed } from './typing.js';
@@ -148,16 +149,18 @@ export class Analyzer {
 
     let grouping: Grouping | undefined;
     let window: LogicalAggregate['window'];
-    if (aggregated && revisesRows(relation.input)) {
-      this.fail(
-        'InvalidGrouping',
-        `An aggregate cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and each change would count as one more row`,
-        query.groupBy[0]?.span ?? query.from.span,
-      );
-    }
+    const overChangelog = aggregated && revisesRows(relation.input);
     if (aggregated) {
       ({ grouping, window } = this.grouping.groupBy(query, relation, items));
     }
+    if (overChangelog && (grouping?.sets !== undefined || window !== undefined)) {
+      this.fail(
+        'InvalidGrouping',
+        `A ${window ? 'window aggregate' : 'GROUP BY with GROUPING SETS'} cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and each change would count as one more row; a plain GROUP BY takes the changes`,
+        query.groupBy[0]?.span ?? query.from.span,
+      );
+    }
+
     const over = this.over.begin(query, relation, items, rankLimit);
     if (over && aggregated) {
       this.fail('InvalidWindow', 'OVER windows in a SELECT with GROUP BY or aggregates are not supported; aggregate in a subquery and apply OVER in the query around it', over.first.span);
@@ -188,18 +191,21 @@ export class Analyzer {
       seen.set(name, item.span);
       select.push({ name, expr: ir });
       const passedThrough = !grouping && ir.kind === 'column' ? relation.scope.find((c) => c.index === ir.index) : undefined;
+      const timeAttr = passedThrough?.timeAttr ?? (grouping ? undefined : proctimeAttribute(item.expr, relation));
       // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
       const windowOf: ScopeColumn['windowOf'] =
-        grouping?.offset === 2 && window && window.spec.kind !== 'session' && ir.kind === 'column' && ir.index < 2
+        grouping?.offset === 2 && window && window.spec.kind !== 'session' && window.spec.kind !== 'cascade' && ir.kind === 'column' && ir.index < 2
           ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec }
-          : passedThrough?.windowOf;
+          : window?.spec.kind === 'cascade'
+            ? cascadedBound(ir, grouping!, relation)
+            : passedThrough?.windowOf;
       columns.push({
         name,
         qualifiers: [],
         type: ir.type,
         index: position,
         hidden: false,
-        ...(passedThrough?.timeAttr ? { timeAttr: passedThrough.timeAttr } : {}),
+        ...(timeAttr ? { timeAttr } : {}),
         ...(windowOf ? { windowOf } : {}),
       });
     });
@@ -210,6 +216,17 @@ export class Analyzer {
       having = this.rules.expectBoolean(h, 'HAVING', query.having.span);
     }
 
+    if (overChangelog && grouping) {
+      // A GROUP BY over a changelog takes withdrawn rows out again, which these aggregates can.
+      const refused = grouping.aggregates.find((a) => !RETRACTING_AGGREGATES.includes(a.call.fn));
+      if (refused) {
+        this.fail(
+          'InvalidGrouping',
+          `${refused.name} cannot aggregate ${relation.label}: it is a changing result, whose withdrawn rows COUNT, SUM, AVG, MIN and MAX take out again, but not ${AGGREGATE_NAMES[refused.call.fn] ?? refused.call.fn}`,
+          query.groupBy[0]?.span ?? query.from.span,
+        );
+      }
+    }
     const aggregate: LogicalAggregate | undefined = grouping
       ? {
           ...(window ? { window } : {}),
@@ -373,3 +390,31 @@ export class Analyzer {
     };
   }
 }
+
+/**
+ * `PROCTIME() AS p_time` in the SELECT list over the rows of one stream (a view or subquery of it): a
+ * processing-time attribute, as Flink makes it, that windows and FOR SYSTEM_TIME AS OF can run on. Its
+ * values are the query clock's time, as a computed PROCTIME() column's are, and the stream's watermark
+ * becomes the clock once a window runs on it. Over a join of streams it is a plain TIMESTAMP.
+ */
+function proctimeAttribute(expr: Expression, relation: Relation): TimeAttribute | undefined {
+  if (!isProctime(expr)) return undefined;
+  const scans = new Set(relation.scope.flatMap((c) => (c.timeAttr ? [c.timeAttr.scan] : [])));
+  const arrival = relation.scope.find((c) => c.name === ARRIVAL_TIME_COLUMN && c.timeAttr !== undefined)?.timeAttr;
+  if (arrival === undefined || scans.size !== 1) return undefined;
+  return { scan: arrival.scan, sourceColumn: arrival.sourceColumn, delayMs: 0, processingTime: true };
+}
+
+/** A key of a cascading window aggregate that is one of its input's window bounds stays that bound. */
+function cascadedBound(ir: Expr, grouping: Grouping, relation: Relation): ScopeColumn['windowOf'] {
+  const key = ir.kind === 'column' ? grouping.keys[ir.index - grouping.offset]?.ir : undefined;
+  return key?.kind === 'column' ? relation.scope.find((c) => c.index === key.index)?.windowOf : undefined;
+}
+
+/** Aggregates as SQL names them, in messages. */
+const AGGREGATE_NAMES: Partial<Record<AggregateFn, string>> = {
+  count_distinct: 'COUNT(DISTINCT)',
+  stddev: 'STDDEV',
+  approx_count_distinct: 'APPROX_COUNT_DISTINCT',
+  approx_percentile: 'APPROX_PERCENTILE',
+};

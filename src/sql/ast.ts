@@ -315,7 +315,8 @@ export type Statement =
       /** AS 'module.js': the module, relative to the directory of user functions. */
       readonly module: { readonly text: string; readonly span: SourceSpan };
       readonly language?: Name;
-      readonly returns: TypeName;
+      /** RETURNS type; without it, the type the module declares for the function (see user-functions.ts). */
+      readonly returns?: TypeName;
       readonly span: SourceSpan;
     }
   | { readonly kind: 'dropFunction'; readonly name: Name; readonly ifExists: boolean; readonly span: SourceSpan }

@@ -12,7 +12,7 @@ import { closest } from './did-you-mean.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { planQuery } from './planner.js';
 import { compileCreateView, compileDropView } from './views.js';
-import { compileCreateFunction, compileDropFunction } from './user-functions.js';
+import { compileCreateFunction, compileDropFunction, type DeclaredReturns } from './user-functions.js';
 import { SCALAR_FUNCTIONS } from './scalar-calls.js';
 import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 
@@ -38,6 +38,7 @@ export class StatementCompiler {
     private readonly sql: string,
     /** Whether CREATE STREAM may use KDA_STREAM_PREFIX: only for an application's own streams (kda-compile.ts). */
     private readonly applicationNames = false,
+    private readonly declaredReturns?: DeclaredReturns,
   ) {}
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
@@ -114,7 +115,7 @@ export class StatementCompiler {
       case 'showViews':
         return [{ kind: 'showViews', ...text }];
       case 'createFunction':
-        return [{ ...compileCreateFunction(statement, this.catalog, BUILTIN_NAMES, (c, m, s) => this.fail(c, m, s)), ...text }];
+        return [{ ...compileCreateFunction(statement, this.catalog, BUILTIN_NAMES, (c, m, s) => this.fail(c, m, s), this.declaredReturns), ...text }];
       case 'dropFunction':
         return [{ ...compileDropFunction(statement, this.catalog, (c, m, s) => this.fail(c, m, s)), ...text }];
       case 'showFunctions':

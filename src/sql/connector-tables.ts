@@ -1,8 +1,9 @@
 // Flink's CREATE TABLE … WITH ('connector' = …), mapped onto what Eddy has: 'kinesis' is a stream (as
 // CREATE STREAM), 'filesystem' a stream whose records a delivery stream writes to files, and 'print' and
 // 'blackhole' tables that only take rows (INSERT INTO them sends its rows to the query's subscribers).
-// With a PRIMARY KEY, a kinesis table is the latest row per key of its stream and a filesystem table
-// reading a file is a reference table (Eddy's keyed tables, tables.ts), both joined by queries.
+// With a PRIMARY KEY, a kinesis table is the latest row per key of its stream; a filesystem table reading
+// a file is a reference table, with a key or, as Flink's lookup tables, without (Eddy's tables, tables.ts),
+// both joined by queries.
 // Another connector, or an option a connector does not take, is refused by name.
 
 import type { OptionEntry, Statement } from './ast.js';
@@ -63,8 +64,8 @@ export type ConnectorTable =
   | { readonly kind: 'stream'; readonly connector: 'kinesis' | 'filesystem'; readonly options: readonly OptionEntry[]; readonly files?: FileSink }
   | { readonly kind: 'sink'; readonly connector: 'print' | 'blackhole' }
   /**
-   * A table with a PRIMARY KEY that queries join: a filesystem table whose 'path' is a file under the
-   * tables directory (a reference table), or a kinesis table (the latest row per key of its stream, a
+   * A table that queries join: a filesystem table whose 'path' is a file under the tables directory (a
+   * reference table, with or without a PRIMARY KEY), or a kinesis table with a PRIMARY KEY (the latest row per key of its stream, a
    * versioned table for temporal joins). `options` are Eddy's table options (tables.ts): path or stream.
    */
   | { readonly kind: 'keyed'; readonly options: readonly OptionEntry[] };
@@ -119,9 +120,6 @@ export function connectorTable(statement: Extract<Statement, { kind: 'createTabl
       if (!path) fail('InvalidOption', `A filesystem table needs 'path' = 's3://bucket/prefix/': where its files go, under the server's files root`, statement.name.span);
       if (!/^s3a?:\/\//.test(text(path))) {
         // A file to read rather than a place to write: a reference table that queries look rows up in.
-        if (!statement.primaryKey) {
-          fail('InvalidStatement', `A filesystem table read from '${text(path)}' needs a PRIMARY KEY, the columns lookup joins match on (a 'path' of 's3://bucket/prefix/' is one written to instead)`, statement.name.span);
-        }
         return { kind: 'keyed', options: others.filter((o) => ['path', 'format', 'csv.field-delimiter', 'header'].includes(o.key)) };
       }
       if (statement.primaryKey) fail('InvalidStatement', 'A filesystem table written to files keeps every row: it has no PRIMARY KEY', statement.primaryKey.span);

@@ -370,7 +370,8 @@ class AstBuilder extends BaseVisitor {
   createFunction(ctx: Ctx): Statement {
     const moduleToken = token(ctx, 'module')!;
     const languageNode = node(ctx, 'language');
-    const returns = this.visit(node(ctx, 'dataType')!) as TypeName;
+    const returnsNode = node(ctx, 'dataType');
+    const returns = returnsNode ? (this.visit(returnsNode) as TypeName) : undefined;
     return {
       kind: 'createFunction',
       name: this.name(node(ctx, 'functionName')!),
@@ -378,8 +379,8 @@ class AstBuilder extends BaseVisitor {
       ifNotExists: token(ctx, 'ifNotExists') !== undefined,
       module: { text: unquoteString(moduleToken.image), span: tokenSpan(moduleToken) },
       ...(languageNode ? { language: this.name(languageNode) } : {}),
-      returns,
-      span: joinSpans(tokenSpan(token(ctx, 'Create')!), returns.span),
+      ...(returns ? { returns } : {}),
+      span: joinSpans(tokenSpan(token(ctx, 'Create')!), returns?.span ?? (languageNode ? this.name(languageNode).span : tokenSpan(moduleToken))),
     };
   }
 

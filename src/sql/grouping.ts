@@ -102,6 +102,7 @@ export class GroupingAnalyzer {
       window = { spec: relation.windowTable.spec, timeColumn: relation.windowTable.timeColumn };
       if (relation.windowTable.fn === 'SESSION') this.windows.sessionKeys(relation, keys.map((k, i) => ({ ir: k.ir, span: keySpans[i]! })), query.groupBy[0]?.span ?? query.from.span);
     }
+    if (!window && !sets) window = cascadingWindow(keys, relation);
     return {
       grouping: {
         keys,
@@ -198,6 +199,10 @@ export class GroupingAnalyzer {
           callSpec = { fn: 'sum', arg: arg.ir, type: type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT' };
           break;
         case 'avg':
+          // As Flink's (and SQL Server's): AVG of integers is an integer of the same type, truncated.
+          numeric();
+          callSpec = { fn: base, arg: arg.ir, type };
+          break;
         case 'stddev':
           numeric();
           callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE' };
@@ -232,4 +237,19 @@ export class GroupingAnalyzer {
       type: callSpec.type,
     };
   }
+}
+
+/**
+ * GROUP BY the window_start and window_end of a window aggregate's rows (passed on by a subquery, under
+ * any names) is a window aggregate again, as in Flink (cascading window aggregation): its rows are final
+ * when the watermark passes their window's end, so the result is append-only, and its window bounds are
+ * still the first aggregate's windows (a window join can match them).
+ */
+function cascadingWindow(keys: readonly { readonly ir: Expr }[], relation: Relation): LogicalAggregate['window'] {
+  const bound = (which: 'start' | 'end') =>
+    keys.map((k) => (k.ir.kind === 'column' ? relation.scope.find((c) => c.index === (k.ir as { index: number }).index) : undefined)).find((c) => c?.windowOf?.bound === which);
+  const start = bound('start');
+  const end = bound('end');
+  if (!start?.windowOf || !end?.windowOf || JSON.stringify(start.windowOf.spec) !== JSON.stringify(end.windowOf.spec)) return undefined;
+  return { spec: { kind: 'cascade', of: end.windowOf.spec }, timeColumn: end.index };
 }

@@ -47,8 +47,15 @@ export interface JoinInput {
 
 export type NamedAggregate = AggregateCall & { readonly name: string };
 
-/** A window as the analyzer sees it: the engine's slicing windows, or sessions, which have a plan node of their own. */
-export type LogicalWindowSpec = WindowSpec | { readonly kind: 'session'; readonly gapMs: number };
+/** A window a query names: the engine's slicing windows, or sessions, which have a plan node of their own. */
+export type NamedWindowSpec = WindowSpec | { readonly kind: 'session'; readonly gapMs: number };
+
+/**
+ * A window as the analyzer sees it: one a query names, or the windows of rows a window aggregate made, grouped again by their window_start and
+ * window_end (Flink's cascading window aggregation): `timeColumn` is then their window_end, and each
+ * window is emitted when the watermark passes its end, as the first aggregate emitted it.
+ */
+export type LogicalWindowSpec = NamedWindowSpec | { readonly kind: 'cascade'; readonly of: WindowSpec };
 
 export interface LogicalAggregate {
   readonly window?: { readonly spec: LogicalWindowSpec; readonly timeColumn: number };

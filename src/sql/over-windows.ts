@@ -391,6 +391,9 @@ export class OverBlock {
         numeric();
         return { fn, arg: arg.ir, type: type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT' };
       case 'avg':
+        // As the grouped AVG: of integers, an integer of the same type (truncated), as Flink's.
+        numeric();
+        return { fn, arg: arg.ir, type };
       case 'stddev':
         numeric();
         return { fn, arg: arg.ir, type: 'DOUBLE' };

@@ -279,7 +279,7 @@ export class SqlParser extends CstParser {
     this.SUBRULE(this.query);
   });
 
-  // CREATE [TEMPORARY] FUNCTION [IF NOT EXISTS] name AS 'module.js' [LANGUAGE JAVASCRIPT | TYPESCRIPT] RETURNS type
+  // CREATE [TEMPORARY] FUNCTION [IF NOT EXISTS] name AS 'module.js' [LANGUAGE JAVASCRIPT | TYPESCRIPT] [RETURNS type]
   readonly createFunction = this.RULE('createFunction', () => {
     this.CONSUME(t.Create);
     this.OPTION(() => this.CONSUME(t.Temporary));
@@ -299,8 +299,10 @@ export class SqlParser extends CstParser {
       this.CONSUME(t.Language);
       this.SUBRULE2(this.identifier, { LABEL: 'language' });
     });
-    this.CONSUME(t.Returns);
-    this.SUBRULE(this.dataType);
+    this.OPTION4(() => {
+      this.CONSUME(t.Returns);
+      this.SUBRULE(this.dataType);
+    });
   });
 
   // DROP [TEMPORARY] FUNCTION [IF EXISTS] name

@@ -2,7 +2,10 @@
 // filter (WHERE) → window or group aggregate → filter (HAVING) → OVER window (then QUALIFY) → project,
 // with expressions already in the engine's IR.
 
-import { GROUPING_SET_COLUMN, outputColumns, type ColumnSchema, type DataType, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type TwoInputNode } from '../engine/plan/index.js';
+import { GROUPING_SET_COLUMN, outputColumns, type ColumnSchema, type DataType, type Expr, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type TwoInputNode } from '../engine/plan/index.js';
+
+/** The column a cascading window aggregate's windows run on: the window_end of its rows, less 1 ms. */
+const CASCADE_TIME_COLUMN = 'window_time';
 import type { LogicalInput, LogicalSelect } from './logical-plan.js';
 import { planOver } from './over-plan.js';
 
@@ -22,7 +25,16 @@ export function planSelect(select: LogicalSelect): PlanNode {
     }
     const window = aggregate.window;
     if (!window) node = { kind: 'groupAggregate', input: node, keys, aggregates };
-    else if (window.spec.kind === 'session') {
+    else if (window.spec.kind === 'cascade') {
+      // Windows of 1 ms on window_end - 1 ms: each window the rows came from is one, emitted when the
+      // watermark reaches its end (its start and end are grouping keys, so the 1 ms window only says when).
+      const columns = outputColumns(node);
+      const end = columns[window.timeColumn]!;
+      const endExpr: Expr = { kind: 'column', index: window.timeColumn, name: end.name, type: 'TIMESTAMP' };
+      const time: NamedExpr = { name: CASCADE_TIME_COLUMN, expr: { kind: 'call', fn: 'sub', args: [endExpr, { kind: 'literal', value: 1, type: 'BIGINT' }], type: 'TIMESTAMP' } };
+      node = { kind: 'project', input: node, exprs: [...columns.map((c, index): NamedExpr => ({ name: c.name, expr: { kind: 'column', index, name: c.name, type: c.type } })), time] };
+      node = { kind: 'windowAggregate', input: node, window: { kind: 'tumble', sizeMs: 1 }, timeColumn: columns.length, keys, aggregates };
+    } else if (window.spec.kind === 'session') {
       node = { kind: 'sessionWindowAggregate', input: node, gapMs: window.spec.gapMs, timeColumn: window.timeColumn, keys, aggregates };
     } else node = { kind: 'windowAggregate', input: node, window: window.spec, timeColumn: window.timeColumn, keys, aggregates };
   }

@@ -5,7 +5,7 @@
 import { ARRIVAL_TIME_COLUMN, ROWTIME, SYSTEM_COLUMNS, type DataType, type StreamSchema, type TableSchema, type ViewSchema, type WindowSpec } from '../engine/plan/index.js';
 import type { Expression, Name, Query } from './ast.js';
 import { closest, didYouMean } from './did-you-mean.js';
-import type { LogicalInput, LogicalWindowSpec, ScanInput } from './logical-plan.js';
+import type { LogicalInput, NamedWindowSpec, ScanInput } from './logical-plan.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import type { SourceSpan } from './sql-error.js';
 import type { Fail } from './typing.js';
@@ -55,7 +55,7 @@ export interface Relation {
   /** Why no column of the relation is a time attribute, where that is not for the usual reasons (after a join, say). */
   readonly noTimeAttributes?: string;
   readonly windowTable?: {
-    readonly spec: LogicalWindowSpec;
+    readonly spec: NamedWindowSpec;
     readonly timeColumn: number;
     readonly fn: WindowFunction;
     /** SESSION(TABLE s PARTITION BY …): the partition columns, as written. */

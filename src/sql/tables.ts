@@ -1,5 +1,5 @@
-// Table DDL: CREATE TABLE (a reference table read from a file, or a table kept from a stream, each with a
-// primary key), DROP TABLE, ALTER TABLE … REFRESH and SHOW TABLES, checked against the catalog.
+// Table DDL: CREATE TABLE (a reference table read from a file, with or without a primary key, or a table
+// kept from a stream, with one), DROP TABLE, ALTER TABLE … REFRESH and SHOW TABLES, checked against the catalog.
 
 import { isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type RecordFormat, type TableSchema, type TableSource } from '../engine/plan/index.js';
 import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Statement } from './ast.js';
@@ -100,10 +100,12 @@ export class TableCompiler {
     }
     const columns: ColumnSchema[] = declared.map((c) => ({ name: c.name.text, type: c.type.type }));
     const key = statement.primaryKey;
-    if (!key) {
-      this.fail('InvalidStatement', `A table needs a PRIMARY KEY, the columns that identify a row: CREATE TABLE ${name} (id VARCHAR PRIMARY KEY, …) or PRIMARY KEY (a, b)`, statement.name.span);
+    // A table read from a file may do without one, as Flink's lookup tables do: every row of the file is
+    // kept, and a lookup join matches on its ON equalities, joining each row that meets them.
+    if (!key && !statement.options.some((o) => o.key === 'path')) {
+      this.fail('InvalidStatement', `A table kept from a stream needs a PRIMARY KEY, the columns that identify a row: CREATE TABLE ${name} (id VARCHAR PRIMARY KEY, …) or PRIMARY KEY (a, b)`, statement.name.span);
     }
-    const primaryKey = key.columns.map((k) => {
+    const primaryKey = (key?.columns ?? []).map((k) => {
       const column = columns.find((c) => nameMatches(c.name, k));
       if (!column) {
         const suggestion = closest(k.text, columns.map((c) => c.name));
@@ -111,7 +113,7 @@ export class TableCompiler {
       }
       return column.name;
     });
-    if (new Set(primaryKey).size !== primaryKey.length) this.fail('InvalidStatement', 'PRIMARY KEY names a column twice', key.span);
+    if (key && new Set(primaryKey).size !== primaryKey.length) this.fail('InvalidStatement', 'PRIMARY KEY names a column twice', key.span);
 
     const options = this.options(statement.options);
     const formatOptions = {

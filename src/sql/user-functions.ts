@@ -1,9 +1,10 @@
-// User functions: CREATE FUNCTION name AS 'module.js' RETURNS type names a JavaScript (or TypeScript)
-// function in the directory of user functions, DROP FUNCTION forgets it, and a call of it in a query
+// User functions: CREATE FUNCTION name AS 'module.js' [RETURNS type] names a JavaScript (or TypeScript)
+// function in the directory of user functions (without RETURNS, the module declares the result type:
+// `export function f(…) {…}; f.returns = 'BIGINT'`, as a Flink function's class declares it), DROP FUNCTION forgets it, and a call of it in a query
 // becomes `udf('name', 'module', args…)` in the plan, which the engine runs in a worker of its own.
 
 import { modulePathProblem } from '../engine/index.js';
-import type { UserFunctionSchema } from '../engine/plan/index.js';
+import type { DataType, UserFunctionSchema } from '../engine/plan/index.js';
 import type { Expression, Statement } from './ast.js';
 import type { CreateFunctionStatement, DropFunctionStatement } from './compiled-statement.js';
 import type { ScriptCatalog } from './sql-catalog.js';
@@ -11,6 +12,9 @@ import type { SourceSpan, SqlErrorCode } from './sql-error.js';
 import { call, lit, type Fail as TypeFail, type Typed } from './typing.js';
 
 type Fail = (code: SqlErrorCode, message: string, span: SourceSpan) => never;
+
+/** The result type a module declares for the function `name` it exports, if it declares one. */
+export type DeclaredReturns = (module: string, name: string) => DataType | undefined;
 
 const LANGUAGES: Readonly<Record<string, UserFunctionSchema['language']>> = { JAVASCRIPT: 'javascript', TYPESCRIPT: 'typescript' };
 
@@ -20,6 +24,7 @@ export function compileCreateFunction(
   catalog: ScriptCatalog,
   builtins: readonly string[],
   fail: Fail,
+  declaredReturns?: DeclaredReturns,
 ): Omit<CreateFunctionStatement, 'sql' | 'span'> {
   const name = statement.name.text;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -45,7 +50,16 @@ export function compileCreateFunction(
   if (existing && !statement.ifNotExists) {
     fail('FunctionExists', `Function '${existing.name}' already exists; DROP FUNCTION it first, or write CREATE FUNCTION IF NOT EXISTS`, statement.name.span);
   }
-  const fn: UserFunctionSchema = { name, module, returns: statement.returns.type, language, ...(statement.temporary ? { temporary: true as const } : {}) };
+  // CREATE FUNCTION IF NOT EXISTS of a function that exists changes nothing, so needs no result type.
+  const returns = statement.returns?.type ?? declaredReturns?.(module, name) ?? existing?.returns;
+  if (returns === undefined) {
+    fail(
+      'InvalidStatement',
+      `CREATE FUNCTION ${name} has no RETURNS, and module '${module}' declares no result type for it: write RETURNS type, or declare it in the module (${name}.returns = 'BIGINT')`,
+      statement.span,
+    );
+  }
+  const fn: UserFunctionSchema = { name, module, returns, language, ...(statement.temporary ? { temporary: true as const } : {}) };
   if (!existing) catalog.createUserFunction(fn);
   return { kind: 'createFunction', name: existing?.name ?? name, ifNotExists: statement.ifNotExists, fn: existing ?? fn };
 }

@@ -11,7 +11,7 @@ import { WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
 import type { Relation, Scope } from './scope.js';
 import type { SourceSpan } from './sql-error.js';
-import type { LogicalWindowSpec } from './logical-plan.js';
+import type { NamedWindowSpec } from './logical-plan.js';
 import type { Fail, Typed } from './typing.js';
 import type { WindowFunction } from './window-table-functions.js';
 
@@ -71,7 +71,7 @@ export class WindowAnalyzer {
    * with an optional offset), SESSION's gap. Sizes are positive, a whole number of slides or steps; the
    * offset, any INTERVAL, shifts where windows start and is kept modulo the period it repeats with.
    */
-  windowSpec(fn: WindowFunction, intervals: readonly Expression[], ctx: ExprContext, span: SourceSpan): LogicalWindowSpec {
+  windowSpec(fn: WindowFunction, intervals: readonly Expression[], ctx: ExprContext, span: SourceSpan): NamedWindowSpec {
     const roles = WINDOW_ROLES[fn];
     const required = roles.filter((r) => r !== 'offset').length;
     if (intervals.length < required || intervals.length > roles.length) {
@@ -122,7 +122,7 @@ export class WindowAnalyzer {
   groupWindowCall(
     g: Extract<Expression, { kind: 'call' }>,
     relation: Relation,
-  ): { timeColumn: number; spec: LogicalWindowSpec; argsKey: string } {
+  ): { timeColumn: number; spec: NamedWindowSpec; argsKey: string } {
     const fn = g.name as GroupWindowFunction;
     if (g.args.length === 0) this.fail('InvalidWindow', `${fn} takes the time column first: ${GROUP_WINDOW_USAGE[fn]}`, g.span);
     const timeColumn = this.timeAttribute(g.args[0]!, relation, fn);

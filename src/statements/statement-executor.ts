@@ -8,6 +8,7 @@ import {
   explainCodegen,
   INTERNAL_STREAM_PREFIX,
   isEddyError,
+  modulePathProblem,
   SYSTEM_COLUMNS,
   unreachable,
   type Catalog,
@@ -20,7 +21,7 @@ import {
   type StreamStore,
   type UserFunctionSchema,
 } from '../engine/index.js';
-import { compileSql, SqlError, type CompiledStatement, type SourceSpan, type SqlCatalog, type SqlErrorCode } from '../sql/index.js';
+import { compileSql, functionsToDeclare, parseSql, SqlError, type CompiledStatement, type SourceSpan, type SqlCatalog, type SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from './statement-result.js';
 import { runTableStatement } from './table-statements.js';
 
@@ -43,7 +44,13 @@ export interface StatementExecutorDeps {
    * The directory of user functions: CREATE FUNCTION loads the module there to check it has the function.
    * Without it, CREATE FUNCTION is refused.
    */
-  readonly userFunctions?: { check(module: string, name: string, returns: UserFunctionSchema['returns']): Promise<void> } | undefined;
+  readonly userFunctions?:
+    | {
+        check(module: string, name: string, returns: UserFunctionSchema['returns']): Promise<void>;
+        /** The result type a module declares for a function (CREATE FUNCTION without RETURNS), if any. */
+        declaredReturns(module: string, name: string): Promise<UserFunctionSchema['returns'] | undefined>;
+      }
+    | undefined;
   /** Delivery streams, which filesystem tables (CREATE TABLE … WITH ('connector' = 'filesystem')) write files with. */
   readonly delivery?: Pick<DeliveryManager, 'createDeliveryStream' | 'deleteDeliveryStream'> | undefined;
 }
@@ -91,7 +98,7 @@ export class StatementExecutor {
    */
   execute(sql: string, authorize?: StatementCheck, options: ExecuteOptions = {}): Promise<StatementResult[]> {
     return this.exclusive(async () => {
-      const statements = compileSql(sql, this.deps.catalog);
+      const statements = await this.compile(sql);
       if (authorize) statements.forEach(authorize);
       const results: StatementResult[] = [];
       for (const statement of statements) results.push(await this.run(statement, sql, options));
@@ -113,11 +120,30 @@ export class StatementExecutor {
     });
   }
 
+  /**
+   * Compiles a script against the catalog. The modules of functions it creates without RETURNS are
+   * loaded first, for the result types they declare (compiling itself loads nothing).
+   */
+  private async compile(sql: string): Promise<CompiledStatement[]> {
+    const functions = this.deps.userFunctions;
+    const wanted = functions === undefined ? [] : functionsToDeclare(parseSql(sql));
+    if (functions === undefined || wanted.length === 0) return compileSql(sql, this.deps.catalog);
+    const declared = new Map<string, UserFunctionSchema['returns']>();
+    const key = (module: string, name: string) => JSON.stringify([module, name.toUpperCase()]);
+    for (const { module, name } of wanted) {
+      // A module path SQL cannot name is left to the compiler, which says so at its place in the text.
+      if (modulePathProblem(module) !== undefined) continue;
+      const returns = await functions.declaredReturns(module, name);
+      if (returns !== undefined) declared.set(key(module, name), returns);
+    }
+    return compileSql(sql, this.deps.catalog, { declaredReturns: (module, name) => declared.get(key(module, name)) });
+  }
+
   /** Starts exactly one continuous statement (SELECT or INSERT INTO … SELECT). */
   startQuery(sql: string, options: QueryStatementOptions = {}): Promise<QueryStatus> {
     const { name, authorize, usage = 'Expected exactly one SELECT or INSERT INTO … SELECT' } = options;
     return this.exclusive(async () => {
-      const statements = compileSql(sql, this.deps.catalog);
+      const statements = await this.compile(sql);
       const first = statements[0]!;
       const continuous = statements.filter((s) => s.kind === 'query' || s.kind === 'insert');
       if (statements.length !== 1 || continuous.length !== 1) {

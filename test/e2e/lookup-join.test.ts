@@ -124,6 +124,30 @@ describe('lookup joins end to end', () => {
     });
   }
 
+  it('keeps every row of a table without a PRIMARY KEY, as Flink declares one, and joins each row a payment meets', async () => {
+    const { eddy } = await server();
+    const [, created] = await eddy.sql(`
+      CREATE STREAM payments (card_id VARCHAR, amount DOUBLE, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH (shards = 2);
+      CREATE TABLE card_lines (card_id VARCHAR, holder VARCHAR, credit_limit DOUBLE, country VARCHAR)
+        WITH ('connector' = 'filesystem', 'path' = 'ref/cards.csv', 'format' = 'csv', 'header' = 'true')`);
+    // The file's 42 lines, c5 and c7 twice: no key, so no line replaces another.
+    expect(created).toMatchObject({ kind: 'createTable', table: 'card_lines', action: 'created', rows: 42 });
+    const [{ query }] = await eddy.sql(
+      `SELECT p.card_id, p.amount, p.ts, c.holder, c.credit_limit FROM (SELECT *, PROCTIME() AS p_time FROM payments) p JOIN card_lines FOR SYSTEM_TIME AS OF p.p_time AS c ON p.card_id = c.card_id`,
+    );
+    const client = await subscribe(eddy, query.id);
+    const rows = payments(200, 9);
+    await putAll(eddy.kinesis, 'payments', records(rows));
+    const file = cardsFile(1).text.trim().split('\r\n').slice(1).map((line) => line.split(','));
+    const lines = file.map(([card_id, holder, limit, country]) => ({ card_id: card_id!, holder: holder === '' ? null : holder!, credit_limit: Number(limit), country: country! }));
+    await oracle.load('payments', { card_id: 'VARCHAR', amount: 'DOUBLE', ts_ms: 'BIGINT' }, rows);
+    await oracle.load('cards', { card_id: 'VARCHAR', holder: 'VARCHAR', credit_limit: 'DOUBLE', country: 'VARCHAR' }, lines);
+    const want = await oracle.rows(QUERIES.inner.duck);
+    expect(want.some((r) => r.holder === 'stale holder')).toBe(true);
+    await client.untilRows(want.length);
+    expectSameRows(client.rows, want, QUERIES.inner.keys);
+  });
+
   it('reads the file again on ALTER TABLE … REFRESH: rows after it join the new version, rows before it keep the old one', async () => {
     const { eddy, dir } = await server();
     await eddy.sql(SETUP);

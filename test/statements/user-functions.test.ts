@@ -108,6 +108,32 @@ describe('CREATE FUNCTION', () => {
     await expect(statements.execute("CREATE FUNCTION other AS 'empty.mjs' RETURNS INT")).rejects.toThrow('user function other (empty.mjs) exports no function named other and no default function');
   });
 
+  it('takes the result type the module declares when CREATE FUNCTION has no RETURNS, as Flink takes a class', async () => {
+    await writeFile(
+      join(root, 'udfs', 'text.mjs'),
+      `export function count_char(s, c) { return s === null ? 0 : s.split(c[0]).length - 1; }
+       count_char.returns = 'bigint';
+       export function shout(s) { return s.toUpperCase(); }
+       shout.returns = 'TEXT';
+       export function plain(s) { return s; }`,
+    );
+    const [, created] = await statements.execute("CREATE STREAM words (w VARCHAR); CREATE FUNCTION count_char AS 'text.mjs'");
+    expect(created).toMatchObject({ kind: 'createFunction', message: "Function 'count_char' created from text.mjs, returning BIGINT" });
+    const rows = await rowsOf("SELECT w, count_char(w, 'c') + 1 AS n FROM words", 'words', [{ w: 'cocoa' }, { w: 'tea' }], (r) => r.length >= 2);
+    expect(rows.sort((a, b) => String(a.w).localeCompare(String(b.w)))).toEqual([
+      { w: 'cocoa', n: 3 },
+      { w: 'tea', n: 1 },
+    ]);
+    // A declared type Eddy does not have, or none at all, is refused; RETURNS is still the way to say it.
+    await expect(statements.execute("CREATE FUNCTION shout AS 'text.mjs'")).rejects.toThrow(
+      "Function module 'text.mjs' declares shout.returns = \"TEXT\", which is not one of BOOLEAN, INT, BIGINT, DOUBLE, VARCHAR, TIMESTAMP",
+    );
+    await expect(statements.execute("CREATE FUNCTION plain AS 'text.mjs'")).rejects.toThrow(
+      "CREATE FUNCTION plain has no RETURNS, and module 'text.mjs' declares no result type for it: write RETURNS type, or declare it in the module (plain.returns = 'BIGINT')",
+    );
+    await statements.execute("CREATE FUNCTION plain AS 'text.mjs' RETURNS VARCHAR");
+  });
+
   it('is refused without a directory of user functions', async () => {
     await engine.close();
     await open(false);

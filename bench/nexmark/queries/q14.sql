@@ -1,8 +1,11 @@
 -- Nexmark q14, as the Nexmark project publishes it for Flink SQL
 -- (https://github.com/nexmark/nexmark, nexmark-flink/src/main/resources/queries/q14.sql).
 -- Unchanged except for the DDL: the published CREATE TABLE of the result table (a Flink connector)
--- is written as Eddy's CREATE STREAM with the nearest Eddy types. The source streams person,
--- auction and bid are declared in ddl.sql.
+-- is written as Eddy's CREATE STREAM with the nearest Eddy types, and CREATE FUNCTION names the
+-- JavaScript module of the function (bench/nexmark/udf/count-char.mjs, in the directory of user
+-- functions) where Flink names a Java class. Like the class, the module declares the result type, so
+-- the statement has no RETURNS, as published. The source streams person, auction and bid are declared
+-- in ddl.sql.
 
 -- -------------------------------------------------------------------------------------------------
 -- Query 14: Calculation (Not in original suite)
@@ -11,7 +14,7 @@
 -- Illustrates duplicate expressions and usage of user-defined-functions.
 -- -------------------------------------------------------------------------------------------------
 
-CREATE FUNCTION count_char AS 'com.github.nexmark.flink.udf.CountChar';
+CREATE FUNCTION count_char AS 'count-char.mjs';
 
 CREATE STREAM nexmark_q14 (
   auction BIGINT,

@@ -111,6 +111,15 @@ class CountAcc implements Accumulator {
 }
 
 /** SUM and AVG: a running sum and the count of NULL inputs. */
+/**
+ * AVG of integers, as Flink's: the mean truncated toward zero (the integer division of the sum by the
+ * count), an integer of the argument's type. Exact while the sum is: the remainder of two integers held
+ * in doubles is exact.
+ */
+export function integerMean(sum: number, count: number): number {
+  return (sum - (sum % count)) / count;
+}
+
 class SumAcc implements Accumulator {
   private readonly sum: number;
   private readonly nulls: number;
@@ -147,7 +156,8 @@ class SumAcc implements Accumulator {
     data[d * stride + this.nulls]! += data[s * stride + this.nulls]!;
   }
   finalize(slots: ArrayLike<number>, count: number): Column {
-    const type = this.avg ? 'DOUBLE' : this.type;
+    const type = this.type;
+    const integerAvg = this.avg && type !== 'DOUBLE';
     const { values, valid } = numericOut(type, count);
     const { data, stride } = this.f;
     let nulls = 0;
@@ -157,7 +167,8 @@ class SumAcc implements Accumulator {
       if (c === 0) nulls++;
       else {
         valid[i] = 1;
-        values[i] = this.avg ? data[o + this.sum]! / c : data[o + this.sum]!;
+        const sum = data[o + this.sum]!;
+        values[i] = !this.avg ? sum : integerAvg ? integerMean(sum, c) : sum / c;
       }
     }
     return result(type, count, values, valid, nulls);

@@ -7,6 +7,7 @@ import type { OverCall } from '../plan/over.js';
 import type { DataType } from '../plan/expr.js';
 import { EddyError, unreachable } from '../errors.js';
 import { allocValues } from '../batch/column.js';
+import { integerMean } from './accumulators.js';
 import type { Column } from '../batch/column.js';
 import { VALID, VALUES, type FrameState, type OverPartition, type PartitionLayout } from './over-partition.js';
 
@@ -127,13 +128,16 @@ class CountFn extends Numeric {
   }
 }
 
-/** SUM and AVG: the count of non-NULL values and their sum, exactly 0 again whenever the frame holds none. */
+/**
+ * SUM and AVG: the count of non-NULL values and their sum, exactly 0 again whenever the frame holds none.
+ * AVG of integers is an integer, truncated toward zero (integerMean).
+ */
 class SumFn extends Numeric {
   private readonly mask: number;
   constructor(
     layout: FrameLayout,
     private readonly arg: number,
-    private readonly avg: boolean,
+    private readonly avg: 'double' | 'integer' | undefined,
   ) {
     super(layout, 2);
     this.mask = 1 << arg;
@@ -160,7 +164,8 @@ class SumFn extends Numeric {
   }
   write(p: OverPartition, _current: number, _end: number, out: ResultColumn, i: number): void {
     const n = p.data[this.slot]!;
-    if (n > 0) put(out, i, this.avg ? p.data[this.slot + 1]! / n : p.data[this.slot + 1]!);
+    const sum = p.data[this.slot + 1]!;
+    if (n > 0) put(out, i, this.avg === undefined ? sum : this.avg === 'double' ? sum / n : integerMean(sum, n));
   }
 }
 
@@ -392,7 +397,7 @@ export function frameFunction(call: OverCall, arg: number, bounded: boolean, fal
       return new CountFn(layout, call.fn === 'count_star' ? -1 : arg);
     case 'sum':
     case 'avg':
-      return new SumFn(layout, arg, call.fn === 'avg');
+      return new SumFn(layout, arg, call.fn !== 'avg' ? undefined : call.type === 'DOUBLE' ? 'double' : 'integer');
     case 'stddev':
       return new StddevFn(layout, arg);
     case 'min':

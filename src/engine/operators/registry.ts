@@ -19,6 +19,7 @@ import { Source } from './source.js';
 import { changelogMode, TAKES_CHANGELOG } from '../plan/changelog.js';
 import { EddyError } from '../errors.js';
 import { WindowTable } from './window-table.js';
+import { RetractingGroupAggregate } from './retracting-group-aggregate.js';
 import { IntervalJoin } from './interval-join.js';
 import { WindowJoin } from './window-join.js';
 import { TemporalJoin } from './temporal-join.js';
@@ -56,7 +57,9 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   expand: (node, input, o) => new Expand(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   sessionWindowAggregate: (node, input, o) => new SessionWindowAggregate(node, input, o, o.maxStateKeys),
-  groupAggregate: (node, input, o) => new GroupAggregate(node, input, o, o.maxStateKeys),
+  // Over a changelog, a GROUP BY takes the withdrawn rows out again (retracting-group-aggregate.ts).
+  groupAggregate: (node, input, o) =>
+    changelogMode(node.input) === 'retract' ? new RetractingGroupAggregate(node, input, o, o.maxStateKeys) : new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
   lookupJoin: (node, input, o) => new LookupJoin(node, input, o),
   overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),

@@ -8,7 +8,7 @@
 // each row; inside the engine a changelog batch carries it as one more column (see batch/row-kinds.ts).
 
 import { unreachable } from '../errors.js';
-import type { PlanNode } from './plan.js';
+import type { AggregateFn, PlanNode } from './plan.js';
 
 export type RowKind = '+I' | '-U' | '+U' | '-D';
 
@@ -55,6 +55,12 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   hotspots: () => 'append',
 };
 
+/**
+ * The aggregates a GROUP BY over a changelog can take rows out of again: exactly (a count and a sum), or
+ * from a multiset of the values held (MIN, MAX). COUNT(DISTINCT), STDDEV and the sketches cannot.
+ */
+export const RETRACTING_AGGREGATES: readonly AggregateFn[] = ['count_star', 'count', 'sum', 'avg', 'min', 'max'];
+
 /** Whether the rows a node emits can revise earlier ones. */
 export function changelogMode(node: PlanNode): ChangelogMode {
   const mode = MODE[node.kind] as ((n: PlanNode) => ChangelogMode) | undefined;
@@ -64,7 +70,9 @@ export function changelogMode(node: PlanNode): ChangelogMode {
 
 /**
  * Whether each kind of node can take a changelog as its input. Filters and projections apply to each
- * change row as to any row; aggregates would count a -U row as one more row, so they need append-only input.
+ * change row as to any row; a GROUP BY without a window takes -U and -D rows out of their groups again
+ * (COUNT, SUM, AVG, MIN and MAX, as Flink's retracting aggregates); other aggregates would count a -U row
+ * as one more row, so they need append-only input.
  */
 export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   source: false,
@@ -73,7 +81,7 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   windowAggregate: false,
   sessionWindowAggregate: false,
   expand: false,
-  groupAggregate: false,
+  groupAggregate: true,
   windowTable: true,
   intervalJoin: false,
   windowJoin: false,

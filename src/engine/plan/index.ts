@@ -43,7 +43,7 @@ export type {
   WindowSpec,
 } from './plan.js';
 export type { DeduplicateNode, OverAggregateNode, OverCall, OverFn, OverFrame, RankFn, SortKey, TopNNode } from './over.js';
-export { changelogMode, ROW_KIND_COLUMN, ROW_KINDS, TAKES_CHANGELOG } from './changelog.js';
+export { changelogMode, RETRACTING_AGGREGATES, ROW_KIND_COLUMN, ROW_KINDS, TAKES_CHANGELOG } from './changelog.js';
 export type { ChangelogMode, RowKind } from './changelog.js';
 export type { OperatorSnapshot, QueryCheckpoint, ShardCheckpoint, SourceCheckpoint, WatermarkState } from './checkpoint.js';
 export { durationText, explainPlan, exprText, intervalText, windowSpecText } from './explain.js';

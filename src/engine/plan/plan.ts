@@ -39,7 +39,8 @@ export type WindowSpec =
 
 /**
  * Aggregates skip NULL arguments (count_star counts rows). Result types: count_star, count and
- * count_distinct BIGINT; sum BIGINT over INT/BIGINT and DOUBLE over DOUBLE; avg DOUBLE; min and max the
+ * count_distinct BIGINT; sum BIGINT over INT/BIGINT and DOUBLE over DOUBLE; avg the type of its argument (of
+ * integers, the mean truncated toward zero, as Flink's); min and max the
  * argument's type (numbers, VARCHAR, TIMESTAMP, BOOLEAN); stddev DOUBLE, the sample standard deviation
  * (NULL for fewer than two values), as Flink's STDDEV and DuckDB's stddev. sum/avg/min/max/stddev
  * of no non-NULL values is NULL.

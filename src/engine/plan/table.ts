@@ -22,7 +22,10 @@ export type TableSource =
 export interface TableSchema {
   readonly name: string;
   readonly columns: readonly ColumnSchema[];
-  /** Columns that identify a row; a later row with the same values replaces the earlier one. */
+  /**
+   * Columns that identify a row; a later row with the same values replaces the earlier one. Empty for a
+   * table read from a file without a key: every row of the file is kept.
+   */
   readonly primaryKey: readonly string[];
   readonly source: TableSource;
 }

@@ -117,6 +117,11 @@ export class ReferenceTables implements LookupTables {
     }
     const batch = decoded.batch;
     const n = batch.numRows;
+    // Without a primary key, every row stays (lookup joins index the table on their own keys).
+    if (schema.primaryKey.length === 0) {
+      const values: Column[] = schema.columns.map((c, i) => columnFromArrow(batch.data.children[i]!, c.type));
+      return { columns: schema.columns, rowCount: n, values, indexes: new Map(), loadedAt: this.options.clock.now() };
+    }
     // The primary key's last row wins, as a later row for a key replaces the earlier one.
     const keyIndexes = schema.primaryKey.map((name) => schema.columns.findIndex((c) => c.name === name));
     const keyColumns = keyIndexes.map((i) => columnFromArrow(batch.data.children[i]!, schema.columns[i]!.type));

@@ -13,6 +13,10 @@ import type { UserFunctionArgument, UserFunctionCall, UserFunctionInvoker } from
 import type { WorkMeter } from '../expr/work-meter.js';
 import { isStrictlyInside } from '../safe-path.js';
 import { UDF_WORKER_SOURCE } from './udf-worker-source.js';
+import type { DataType } from '../plan/expr.js';
+
+/** The types a module may declare for a function's result. */
+const DATA_TYPES: readonly DataType[] = ['BOOLEAN', 'INT', 'BIGINT', 'DOUBLE', 'VARCHAR', 'TIMESTAMP'];
 
 /** Module files user functions may be written in: JavaScript modules, and TypeScript when it is installed. */
 const MODULE_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
@@ -85,6 +89,26 @@ export class UserFunctions {
     return new UserFunctionRuntime(this, this.options);
   }
 
+  /**
+   * Loads a module in a worker of its own and gives the result type it declares for the function `name`
+   * (`f.returns = 'BIGINT'`), or undefined when it declares none; fails as `check` does on a module
+   * without that function.
+   */
+  async declaredReturns(module: string, name: string): Promise<DataType | undefined> {
+    const runtime = this.runtime();
+    try {
+      const declared = await runtime.load({ name, module, returns: 'VARCHAR' });
+      if (declared === undefined) return undefined;
+      const type = declared.trim().toUpperCase();
+      if (!(DATA_TYPES as readonly string[]).includes(type)) {
+        throw new EddyError('InvalidArgumentException', `Function module '${module}' declares ${name}.returns = ${JSON.stringify(declared.slice(0, 40))}, which is not one of ${DATA_TYPES.join(', ')}`);
+      }
+      return type as DataType;
+    } finally {
+      runtime.close();
+    }
+  }
+
   /** Loads a module in a worker of its own and checks that it has a function for `name` (CREATE FUNCTION). */
   async check(module: string, name: string, returns: UserFunctionCall['returns']): Promise<void> {
     const runtime = this.runtime();
@@ -123,8 +147,11 @@ export class UserFunctionRuntime implements UserFunctionInvoker {
     return this.answer(call, id);
   }
 
-  /** Loads a module without blocking the thread (CREATE FUNCTION checks a module this way). */
-  async load(call: UserFunctionCall): Promise<void> {
+  /**
+   * Loads a module without blocking the thread (CREATE FUNCTION checks a module this way); gives the
+   * `returns` the function declares, if it is a string.
+   */
+  async load(call: UserFunctionCall): Promise<string | undefined> {
     const id = this.post(call, [], -1);
     const flag = this.flag!;
     const deadline = performance.now() + UNBUDGETED_MILLIS;
@@ -137,7 +164,8 @@ export class UserFunctionRuntime implements UserFunctionInvoker {
       const waited = (Atomics as unknown as AtomicsWaitAsync).waitAsync(flag, 0, Atomics.load(flag, 0), left);
       if (waited.async) await waited.value;
     }
-    this.answer(call, id);
+    const declared = this.answer(call, id)[0];
+    return typeof declared === 'string' ? declared : undefined;
   }
 
   close(): void {

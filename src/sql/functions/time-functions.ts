@@ -104,7 +104,7 @@ export const TIME_FUNCTIONS: readonly BuiltinFunction[] = [
   part('SECOND', 'SECOND', 'the second (0 to 59)'),
   { ...timestampAdd, type: (e, args, rules) => withUnit('timestampadd')(e, args, rules, timestampAdd) },
   { ...timestampDiff, type: (e, args, rules) => withUnit('timestampdiff')(e, args, rules, timestampDiff) },
-  fn('PROCTIME', "TIMESTAMP: the query's clock when the batch is processed; as a computed column (`pt AS PROCTIME()` in CREATE STREAM) a processing-time attribute windows can run on", [sig('current_timestamp', 'TIMESTAMP')], { nulls: 'never NULL' }),
+  fn('PROCTIME', "TIMESTAMP: the query's clock when the batch is processed; as a computed column (`pt AS PROCTIME()` in CREATE STREAM), or selected by a view or subquery over one stream, a processing-time attribute windows can run on", [sig('current_timestamp', 'TIMESTAMP')], { nulls: 'never NULL' }),
   fn('NOW', "TIMESTAMP: the query's clock when the batch is processed, as CURRENT_TIMESTAMP", [sig('current_timestamp', 'TIMESTAMP')], { nulls: 'never NULL' }),
   fn('CURRENT_ROW_TIMESTAMP', "TIMESTAMP: the query's clock when the batch is processed", [sig('current_timestamp', 'TIMESTAMP')], { nulls: 'never NULL' }),
 ];

@@ -2,16 +2,22 @@
 // events (with the later events that close every window), the published queries run through the
 // statement executor as their files hold them, and DuckDB holding the same events as the oracle.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createEngine, isEddyError, type Engine, type Row } from '../../../src/engine/index.js';
+import { ManualClock } from '../../../src/engine/clock.js';
 import { SqlError } from '../../../src/sql/index.js';
 import { StatementExecutor } from '../../../src/statements/index.js';
 import { NexmarkGenerator, type NexmarkConfig, type NexmarkEvent } from '../../../bench/nexmark/generator.js';
 import { closingEvents, NEXMARK_STREAMS, type NexmarkStream } from '../../../bench/nexmark/records.js';
 import { writeToEveryShard, writeToStore } from '../../../bench/nexmark/writers.js';
+import { writeSideInput } from '../../../bench/nexmark/side-input.js';
 
 const QUERIES = resolve(__dirname, '..', '..', '..', 'bench', 'nexmark', 'queries');
+/** The directory of user functions the queries call (q14's count_char). */
+const UDF_DIR = resolve(QUERIES, '..', 'udf');
 
 /** The text of a query file (`q0` … `q22`, or `ddl`), as the repository holds it. */
 export function queryFile(name: string): string {
@@ -20,8 +26,17 @@ export function queryFile(name: string): string {
 
 export const PUBLISHED_QUERIES = Array.from({ length: 23 }, (_, i) => `q${i}`);
 
+/**
+ * The engine's clock, which stands still while a query reads (PROCTIME() is this instant for every row:
+ * q12's processing-time windows and q13's lookups see one time), and moves on by PROCESSING_STEP_MS once
+ * a processing-time query has read its input, so its windows close.
+ */
+export const CLOCK_START_MS = Date.parse('2026-12-07T12:00:03.000Z');
+export const PROCESSING_STEP_MS = 60_000;
+
 export interface Nexmark {
   readonly engine: Engine;
+  readonly clock: ManualClock;
   readonly statements: StatementExecutor;
   /** Every event in the streams, the closing ones included. */
   readonly events: readonly NexmarkEvent[];
@@ -30,7 +45,11 @@ export interface Nexmark {
 }
 
 export async function openNexmark(config: Partial<NexmarkConfig>, shards: number): Promise<Nexmark> {
-  const engine = await createEngine({ shardLimits: false, queries: { idleTimeoutMs: 600_000 } });
+  const clock = new ManualClock(CLOCK_START_MS);
+  // The tables directory holds q13's side input.
+  const tablesDir = await mkdtemp(join(tmpdir(), 'eddy-nexmark-tables-'));
+  await writeSideInput(tablesDir);
+  const engine = await createEngine({ clock, shardLimits: false, queries: { idleTimeoutMs: 600_000, idleCheckIntervalMs: 20 }, udfDir: UDF_DIR, tables: { dir: tablesDir } });
   for (const s of NEXMARK_STREAMS) await engine.store.createStream(s, { shardCount: shards });
   const statements = new StatementExecutor(engine);
   await statements.execute(queryFile('ddl'));
@@ -48,12 +67,14 @@ export async function openNexmark(config: Partial<NexmarkConfig>, shards: number
   for (const s of NEXMARK_STREAMS) await oracle.run(`CREATE VIEW ${s}_events AS SELECT * FROM ${s} WHERE "dateTime" <= TIMESTAMP '${last.slice(0, -1).replace('T', ' ')}'`);
   return {
     engine,
+    clock,
     statements,
     events,
     oracle,
     async close() {
       oracle.closeSync();
       await engine.close();
+      await rm(tablesDir, { recursive: true, force: true });
     },
   };
 }
@@ -104,24 +125,33 @@ export async function oracleRows(nx: Nexmark, sql: string): Promise<Row[]> {
 
 /**
  * Runs a published query file unchanged (its CREATE STREAM of the result stream, then its INSERT INTO),
- * waits until the query has read every record of `inputs` and written every row it made, and returns
+ * waits until the query has read every record of `inputs` (one entry per source of the query: a stream
+ * the query reads twice is listed twice) and written every row it made, and returns
  * the rows of its result stream. The query is deleted afterwards. `text` replaces the file's text (to try
  * a variant of a query).
  */
-export async function runPublished(nx: Nexmark, query: string, inputs: readonly NexmarkStream[], text = queryFile(query)): Promise<Row[]> {
+export async function runPublished(nx: Nexmark, query: string, inputs: readonly NexmarkStream[], text = queryFile(query), processingTime = false): Promise<Row[]> {
   const sink = /INSERT INTO (\w+)/.exec(text)?.[1];
   if (sink === undefined) throw new Error(`${query} has no INSERT INTO`);
   const results = await nx.statements.execute(text);
   const started = results.find((r) => r.kind === 'insert');
   if (started?.kind !== 'insert') throw new Error(`${query} started no INSERT INTO query`);
   const id = started.query.id;
-  const expectedInput = nx.events.filter((e) => inputs.includes(e.kind)).length;
+  // Each source of the query counts its records: a stream read twice (a self-join) is listed twice.
+  const expectedInput = inputs.reduce((n, s) => n + nx.events.filter((e) => e.kind === s).length, 0);
   const sinkReader = new StreamReader(nx, sink);
+  // Processing time: once everything is read, the clock moves on, and the query is done when its watermark has followed.
+  let until = -Infinity;
   try {
     for (let waited = 0; ; waited += 20) {
       const status = nx.statements.queryStatus(id);
       if (status.status !== 'running') throw new Error(`${query} ${status.status}: ${status.error ?? ''}`);
-      if (status.inputRecords >= expectedInput && (await sinkReader.readNew()) === status.outputRows) break;
+      if (processingTime && status.inputRecords >= expectedInput && until === -Infinity) {
+        nx.clock.advance(PROCESSING_STEP_MS);
+        until = nx.clock.now();
+      }
+      const caughtUp = status.watermark !== null && Date.parse(status.watermark) >= until;
+      if (status.inputRecords >= expectedInput && caughtUp && (await sinkReader.readNew()) === status.outputRows) break;
       if (waited > 60_000) throw new Error(`${query} read ${status.inputRecords} of ${expectedInput} records in 60 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -129,6 +159,7 @@ export async function runPublished(nx: Nexmark, query: string, inputs: readonly 
   } finally {
     sinkReader.close();
     await nx.statements.deleteQuery(id);
+    if (until > -Infinity) nx.clock.set(CLOCK_START_MS);
   }
 }
 

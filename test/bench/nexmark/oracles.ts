@@ -4,6 +4,7 @@
 // with the columns of the query's result stream, named as its CREATE STREAM names them. They are written
 // before Eddy runs the query: queries.test.ts checks a query against its counterpart once it runs.
 import type { NexmarkStream } from '../../../bench/nexmark/records.js';
+import { CLOCK_START_MS } from './nexmark-harness.js';
 
 /** The start of the epoch-aligned window of `ms` milliseconds holding a TIMESTAMP. */
 function windowStart(column: string, ms: number): string {
@@ -24,10 +25,12 @@ const RANKED = ['count(*)', 'count(DISTINCT bidder)', 'count(DISTINCT auction)']
   .join(', ');
 
 export interface Oracle {
-  /** The streams the query reads: it is done when it has read all of their records. */
+  /** The streams the query reads, one per source (a stream read twice is listed twice): it is done when it has read all of their records. */
   readonly inputs: readonly NexmarkStream[];
   /** The same question in DuckDB's SQL over tables person, auction and bid; columns named as the result stream's. */
   readonly sql: string;
+  /** Windows on processing time: the harness's clock moves on once the input is read, to close them. */
+  readonly processingTime?: true;
 }
 
 export const ORACLES: Record<string, Oracle> = {
@@ -39,17 +42,17 @@ export const ORACLES: Record<string, Oracle> = {
     sql: `SELECT P.name, P.city, P.state, A.id FROM auction A JOIN person P ON A.seller = P.id
           WHERE A.category = 10 AND P.state IN ('OR', 'ID', 'CA')`,
   },
-  // Q.final is AVG over BIGINT into a BIGINT column, as Flink writes it.
+  // Q.final is AVG over BIGINT into a BIGINT column, as Flink writes it: the mean truncated.
   q4: {
     inputs: ['auction', 'bid'],
-    sql: `SELECT category AS id, avg(final) AS final FROM (
+    sql: `SELECT category AS id, CAST(trunc(avg(final)) AS BIGINT) AS final FROM (
             SELECT max(B.price) AS final, A.category FROM auction A JOIN bid B
             ON A.id = B.auction AND B."dateTime" BETWEEN A."dateTime" AND A.expires GROUP BY A.id, A.category)
           GROUP BY category`,
   },
   // Hopping windows of 10 s every 2 s; in each, the auctions with the most bids.
   q5: {
-    inputs: ['bid'],
+    inputs: ['bid', 'bid'],
     sql: `WITH w AS (
             SELECT auction, ws AS starttime, count(*) AS num FROM (
               SELECT auction, unnest(generate_series(${windowStart('"dateTime"', 2000)} - INTERVAL 8 SECOND, ${windowStart('"dateTime"', 2000)}, INTERVAL 2 SECOND)) AS ws
@@ -59,7 +62,7 @@ export const ORACLES: Record<string, Oracle> = {
   },
   // The published SELECT puts price before bidder, and INSERT INTO takes columns by position.
   q7: {
-    inputs: ['bid'],
+    inputs: ['bid', 'bid'],
     sql: `SELECT B.auction, B.price AS bidder, B.bidder AS price, B."dateTime", B.extra FROM bid B
           JOIN (SELECT max(price) AS maxprice, ${windowStart('"dateTime"', 10_000)} + INTERVAL 10 SECOND AS "dateTime" FROM bid_events GROUP BY ALL) B1
           ON B.price = B1.maxprice WHERE B."dateTime" BETWEEN B1."dateTime" - INTERVAL 10 SECOND AND B1."dateTime"`,
@@ -92,19 +95,44 @@ export const ORACLES: Record<string, Oracle> = {
                s AS (SELECT bidder, t, sum(first) OVER (PARTITION BY bidder ORDER BY t ROWS UNBOUNDED PRECEDING) AS session FROM o)
           SELECT bidder, count(*) AS bid_count, min(t) AS starttime, max(t) + INTERVAL 10 SECOND AS endtime FROM s GROUP BY bidder, session`,
   },
+  // count_char counts a character: DuckDB counts it as the length it takes away.
+  q14: {
+    inputs: ['bid'],
+    sql: `SELECT auction, bidder, 0.908::DOUBLE * price AS price,
+                 CASE WHEN hour("dateTime") >= 8 AND hour("dateTime") <= 18 THEN 'dayTime'
+                      WHEN hour("dateTime") <= 6 OR hour("dateTime") >= 20 THEN 'nightTime'
+                      ELSE 'otherTime' END AS "bidTimeType",
+                 "dateTime", extra, length(extra) - length(replace(extra, 'c', '')) AS c_counts
+          FROM bid WHERE 0.908::DOUBLE * price > 1000000 AND 0.908::DOUBLE * price < 50000000`,
+  },
+  // Every row is processed at the harness's clock, which stands still while the query reads: all bids
+  // fall in the one ten-second window of processing time holding that instant.
+  q12: {
+    inputs: ['bid'],
+    processingTime: true,
+    sql: `SELECT bidder, count(*) AS bid_count, ${windowStart(`TIMESTAMP '${new Date(CLOCK_START_MS).toISOString().slice(0, -1)}'`, 10_000)} AS starttime,
+                 ${windowStart(`TIMESTAMP '${new Date(CLOCK_START_MS).toISOString().slice(0, -1)}'`, 10_000)} + INTERVAL 10 SECOND AS endtime
+          FROM bid GROUP BY bidder`,
+  },
+  // The side input holds key,key for the keys 0 … 9,999: each bid meets the one row of auction % 10000.
+  q13: {
+    inputs: ['bid'],
+    sql: `SELECT auction, bidder, price, "dateTime", CAST(auction % 10000 AS VARCHAR) AS "value" FROM bid`,
+  },
   q15: { inputs: ['bid'], sql: `SELECT strftime("dateTime", '%Y-%m-%d') AS "day", ${RANKED} FROM bid GROUP BY 1` },
   q16: {
     inputs: ['bid'],
     sql: `SELECT channel, strftime("dateTime", '%Y-%m-%d') AS "day", max(strftime("dateTime", '%H:%M')) AS "minute", ${RANKED}
           FROM bid GROUP BY 1, 2`,
   },
+  // AVG of BIGINT is a BIGINT in Flink and Eddy, the mean truncated; DuckDB's avg is a DOUBLE.
   q17: {
     inputs: ['bid'],
     sql: `SELECT auction, strftime("dateTime", '%Y-%m-%d') AS "day", count(*) AS total_bids,
                  count(*) FILTER (WHERE price < 10000) AS rank1_bids,
                  count(*) FILTER (WHERE price >= 10000 AND price < 1000000) AS rank2_bids,
                  count(*) FILTER (WHERE price >= 1000000) AS rank3_bids,
-                 min(price) AS min_price, max(price) AS max_price, avg(price) AS avg_price, sum(price) AS sum_price
+                 min(price) AS min_price, max(price) AS max_price, CAST(trunc(avg(price)) AS BIGINT) AS avg_price, sum(price) AS sum_price
           FROM bid GROUP BY 1, 2`,
   },
   // Ordered by event time, so a bidder's last bid on an auction is known once the watermark passes it:

@@ -144,6 +144,25 @@ describe('GroupAggregate', () => {
     ]);
   });
 
+  it('averages integers as Flink does: an integer, the mean truncated toward zero', () => {
+    const ints: ColumnSchema[] = [
+      { name: 'k', type: 'VARCHAR' },
+      { name: 'v', type: 'BIGINT' },
+    ];
+    const avg: GroupAggregateNode = {
+      kind: 'groupAggregate',
+      input: { kind: 'source', stream: 's', format: { kind: 'json' }, columns: ints, eventTime: { column: 2, watermarkDelayMs: 0 } },
+      keys: [{ name: 'k', expr: { kind: 'column', index: 0, name: 'k', type: 'VARCHAR' } }],
+      aggregates: [{ fn: 'avg', name: 'mean', type: 'BIGINT', arg: { kind: 'column', index: 1, name: 'v', type: 'BIGINT' } }],
+    };
+    const h = new NewRowsHarness(new GroupAggregate(avg, ints), ints);
+    expect(h.push([['up', 1], ['up', 2], ['down', -1], ['down', -2], ['even', 4], ['even', 8]])).toEqual([
+      { k: 'up', mean: 1 },
+      { k: 'down', mean: -1 },
+      { k: 'even', mean: 6 },
+    ]);
+  });
+
   it('handles more distinct arguments than its NULL mask has bits, some with NULLs in a batch and some without', () => {
     const cols: ColumnSchema[] = [
       { name: 'k', type: 'VARCHAR' },

@@ -73,6 +73,22 @@ describe('IntervalJoin', () => {
     }
   }
 
+  it("keeps each row until the other side's watermark passes its range, however far its own side's has gone", () => {
+    // The right side lags, as a window aggregate's rows do (they come when the window closes): its
+    // watermark trails by 15 s, or its rows come only after every left row. Left rows wait for them.
+    const lagging: [SideInput, SideInput] = [sides[0], { ...sides[1], delayMs: 15_000 }];
+    for (const joinType of ['inner', 'full'] as const) {
+      const expected = canonical(nestedLoopJoin(lagging, joinType, within(0, 10_000)));
+      expect(expected.length).toBeGreaterThan(50);
+      for (const [batch, random] of [[1, prng(11)], [9, prng(12)], [50, () => 0]] as const) {
+        const op = new IntervalJoin(node(joinType, 0, 10_000), clicks, orders);
+        const { rows, late } = run(op, lagging, batch, random);
+        expect(late).toBe(0);
+        expect(canonical(rows)).toEqual(expected);
+      }
+    }
+  });
+
   it('keeps only the pairs the rest of the ON condition holds for, and emits the others of an outer side alone', () => {
     // ON … AND amount > 50: over the joined row, amount is column 3 + 2.
     const condition: Expr = { kind: 'call', fn: 'gt', args: [col(5, orders[2]!), { kind: 'literal', value: 50, type: 'DOUBLE' }], type: 'BOOLEAN' };

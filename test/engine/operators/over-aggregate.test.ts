@@ -140,11 +140,14 @@ const aggregates: OverCall[] = [
   { fn: 'min', name: 'least', type: 'DOUBLE', arg: amount },
   { fn: 'max', name: 'most', type: 'INT', arg: qty },
   { fn: 'stddev', name: 'sd', type: 'DOUBLE', arg: amount },
+  // AVG of integers is an integer, truncated toward zero (Flink's); DuckDB's avg is a DOUBLE, truncated here.
+  { fn: 'avg', name: 'qty_mean', type: 'INT', arg: qty },
 ];
 const aggregateSql =
   [
     `count(*) OVER w AS n, count(amount) OVER w AS n_amount, sum(amount) OVER w AS total, sum(qty) OVER w AS qty_total`,
     `avg(amount) OVER w AS mean, min(amount) OVER w AS least, max(qty) OVER w AS most, stddev_samp(amount) OVER w AS sd`,
+    `CAST(trunc(avg(qty) OVER w) AS INT) AS qty_mean`,
   ].join(', ');
 
 const frames: { name: string; frame: OverFrame; sql: string; unique: boolean }[] = [

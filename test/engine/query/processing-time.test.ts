@@ -74,6 +74,27 @@ describe('processing time', () => {
     expect(manager.queryStatus(q.id)).toMatchObject({ lateRows: 0, decodeErrors: 0 });
   });
 
+  it('runs a window on PROCTIME() selected in a subquery, as Flink\'s views of Nexmark select it', async () => {
+    const q = await start(
+      'CREATE STREAM bids (auction BIGINT, bidder BIGINT)',
+      "SELECT bidder, COUNT(*) AS n, TUMBLE_START(p_time, INTERVAL '10' SECOND) AS window_start, TUMBLE_END(p_time, INTERVAL '10' SECOND) AS window_end FROM (SELECT *, PROCTIME() AS p_time FROM bids) GROUP BY bidder, TUMBLE(p_time, INTERVAL '10' SECOND)",
+    );
+    await put('bids', [{ auction: 1, bidder: 7 }, { auction: 2, bidder: 7 }, { auction: 3, bidder: 8 }]);
+    await until(() => manager.queryStatus(q.id).inputRecords === 3);
+    clock.set(T0 + 12_000);
+    await put('bids', [{ auction: 4, bidder: 7 }]);
+    await q.next(2);
+    expect(q.rows.sort((a, b) => Number(a.bidder) - Number(b.bidder))).toEqual([
+      { bidder: 7, n: 2, window_start: '2024-05-01T08:00:00.000Z', window_end: '2024-05-01T08:00:10.000Z' },
+      { bidder: 8, n: 1, window_start: '2024-05-01T08:00:00.000Z', window_end: '2024-05-01T08:00:10.000Z' },
+    ]);
+    // The bid read at 08:00:12 is in the next window, which closes when the clock passes 08:00:20.
+    clock.set(T0 + 20_000);
+    await q.next(3);
+    expect(q.rows[2]).toEqual({ bidder: 7, n: 1, window_start: '2024-05-01T08:00:10.000Z', window_end: '2024-05-01T08:00:20.000Z' });
+    expect(manager.queryStatus(q.id)).toMatchObject({ lateRows: 0 });
+  });
+
   it('computes columns from the record, leaving them out of what it reads', async () => {
     const q = await start(
       'CREATE STREAM t (a VARCHAR, b_len AS CHAR_LENGTH(b), b VARCHAR, ts AS TO_TIMESTAMP(c), c VARCHAR)',
