@@ -13,7 +13,7 @@ import { splitCsvRecord } from './csv.js';
 import { int32View } from './int64.js';
 import { parseTimestamp } from './timestamp.js';
 import { Utf8Writer } from './utf8.js';
-import { FastKind, scanFlatJson } from './json-fast-path.js';
+import { FastKind, KeyMemo, scanFlatJson } from './json-fast-path.js';
 import type { FastField } from './json-fast-path.js';
 
 export interface DecodeResult {
@@ -254,6 +254,7 @@ export class RecordDecoder {
   /** Wanted declared columns for the byte-level JSON path (undefined when nested paths rule it out). */
   private readonly fast: readonly { column: number; key: Uint8Array; kind: FastKind }[] | undefined;
   private readonly seen: Int32Array;
+  private readonly memo = new KeyMemo();
   private mark = 0;
   private zeros = new BigInt64Array(0);
 
@@ -333,7 +334,7 @@ export class RecordDecoder {
       const rec = records[r]!;
       try {
         if (!isJson) this.decodeCsv(rec.data, writers, rows);
-        else if (fields !== undefined && scanFlatJson(rec.data, fields, rows, this.seen, ++this.mark)) {
+        else if (fields !== undefined && scanFlatJson(rec.data, fields, rows, this.seen, ++this.mark, this.memo)) {
           // Columns nothing reads stay NULL without a write (see ColumnWriter).
         } else {
           if (fields !== undefined) for (const w of writers) w.text?.truncate(rows);
