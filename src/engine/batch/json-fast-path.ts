@@ -16,6 +16,8 @@ export interface FastSink {
   setUtf8(row: number, data: Uint8Array, a: number, b: number): void;
   /** A number or boolean, converted and checked as the general path would. */
   set(row: number, value: unknown): void;
+  /** A number for a numeric or TIMESTAMP column: `set` for a value known to be a number, unboxed. */
+  setNumber(row: number, value: number): void;
 }
 
 export interface FastField {
@@ -198,7 +200,7 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
           else if (field.kind === FastKind.Time) {
             const t = parseIsoUtcBytes(d, va, vb);
             if (t === undefined) return false;
-            field.sink.set(row, t);
+            field.sink.setNumber(row, t);
           } else return false;
         }
         i = vb + 1;
@@ -219,7 +221,7 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
         if (end < 0) return false;
         if (field) {
           if (field.kind !== FastKind.Number && field.kind !== FastKind.Time) return false;
-          field.sink.set(row, numberValue);
+          field.sink.setNumber(row, numberValue);
         }
         i = end;
       } else return false;
