@@ -394,8 +394,8 @@ export class RecordDecoder {
     const isJson = this.format.kind === 'json';
     const fields: FastField[] | undefined = this.fast?.map((f) => ({ key: f.key, kind: f.kind, sink: writers[f.column]! }));
     const tally: Tally = { errors: 0, lastError: undefined, lastBad: undefined, bad: [] };
-    const row: RowBuffers = { arrivalPairs, keys, seqs, subPairs, wantKeys, wantSeqs, wantSubs, subSequenceNumbers };
-    const rows = isJson ? this.decodeJsonRecords(records, shardId, writers, fields, row, tally) : this.decodeCsvRecords(records, shardId, writers, row, tally);
+    const system: RowBuffers = { arrivalPairs, keys, seqs, subPairs, wantKeys, wantSeqs, wantSubs, subSequenceNumbers };
+    const rows = isJson ? this.decodeJsonRecords(records, shardId, writers, fields, system, tally) : this.decodeCsvRecords(records, shardId, writers, system, tally);
     const { errors, lastError, lastBad, bad } = tally;
     const shards = new Utf8Writer(rows, wantShard ? rows * 21 : 0);
     const shardBytes = new TextEncoder().encode(shardId);
@@ -453,7 +453,7 @@ export class RecordDecoder {
     return rows;
   }
 
-  /** decodeJsonRecords for CSV records. */
+  /** What decodeJsonRecords does, for CSV records. */
   private decodeCsvRecords(records: readonly StreamRecord[], shardId: string, writers: ColumnWriter[], buffers: RowBuffers, tally: Tally): number {
     let rows = 0;
     for (let r = 0; r < records.length; r++) {
