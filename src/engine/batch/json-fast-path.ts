@@ -16,6 +16,8 @@ export interface FastSink {
   setUtf8(row: number, data: Uint8Array, a: number, b: number): void;
   /** A number or boolean, converted and checked as the general path would. */
   set(row: number, value: unknown): void;
+  /** A number for a numeric or TIMESTAMP column: `set` for a value known to be a number, unboxed. */
+  setNumber(row: number, value: number): void;
 }
 
 export interface FastField {
@@ -24,6 +26,21 @@ export interface FastField {
   readonly kind: FastKind;
   readonly sink: FastSink;
 }
+
+/**
+ * The keys of the records before, by position, with the field each one is (or -1): records of a stream
+ * mostly list the same keys in the same order, so a key is compared with the one remembered at its
+ * position instead of being scanned and looked up among the fields. Bounded: the first MEMO_KEYS keys of
+ * at most MEMO_KEY_BYTES bytes each. Belongs to one list of fields (its indexes are theirs).
+ */
+export class KeyMemo {
+  readonly bytes = new Uint8Array(MEMO_KEYS * MEMO_KEY_BYTES);
+  /** Length of the key remembered at each position, or -1 for none. */
+  readonly lengths = new Int32Array(MEMO_KEYS).fill(-1);
+  readonly fields = new Int32Array(MEMO_KEYS);
+}
+const MEMO_KEYS = 32;
+const MEMO_KEY_BYTES = 32;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
@@ -118,8 +135,10 @@ const NULL = [110, 117, 108, 108];
  * the row's text values, when the record needs the general path (the caller rolls those back).
  * `seen` has one slot per field; `mark` must differ from every earlier call's.
  */
-export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: number, seen: Int32Array, mark: number): boolean {
+export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: number, seen: Int32Array, mark: number, memo: KeyMemo): boolean {
   const n = d.length;
+  const memoBytes = memo.bytes;
+  let position = 0;
   let i = skipWs(d, 0, n);
   if (d[i] !== 123) return false;
   i = skipWs(d, i + 1, n);
@@ -128,23 +147,44 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
     for (;;) {
       if (d[i] !== 34) return false;
       const ka = i + 1;
-      const kb = stringEnd(d, ka, n);
-      if (kb < 0) return false;
+      let kb = -1;
+      let f = -1;
+      const remembered = position < MEMO_KEYS ? memo.lengths[position]! : -1;
+      if (remembered >= 0 && ka + remembered < n && d[ka + remembered] === 34) {
+        // The key's bytes were checked (no quote, escape or control byte) when they were remembered.
+        const base = position * MEMO_KEY_BYTES;
+        let j = 0;
+        while (j < remembered && memoBytes[base + j] === d[ka + j]) j++;
+        if (j === remembered) {
+          kb = ka + remembered;
+          f = memo.fields[position]!;
+        }
+      }
+      if (kb < 0) {
+        kb = stringEnd(d, ka, n);
+        if (kb < 0) return false;
+        const klen = kb - ka;
+        for (let k = 0; k < fields.length; k++) {
+          const key = fields[k]!.key;
+          if (key.length !== klen) continue;
+          let j = 0;
+          while (j < klen && key[j] === d[ka + j]) j++;
+          if (j === klen) {
+            f = k;
+            break;
+          }
+        }
+        if (position < MEMO_KEYS) {
+          const fits = klen <= MEMO_KEY_BYTES;
+          if (fits) memoBytes.set(d.subarray(ka, kb), position * MEMO_KEY_BYTES);
+          memo.lengths[position] = fits ? klen : -1;
+          memo.fields[position] = f;
+        }
+      }
+      position++;
       i = skipWs(d, kb + 1, n);
       if (d[i] !== 58) return false;
       i = skipWs(d, i + 1, n);
-      let f = -1;
-      const klen = kb - ka;
-      for (let k = 0; k < fields.length; k++) {
-        const key = fields[k]!.key;
-        if (key.length !== klen) continue;
-        let j = 0;
-        while (j < klen && key[j] === d[ka + j]) j++;
-        if (j === klen) {
-          f = k;
-          break;
-        }
-      }
       const c = d[i];
       if (f >= 0) {
         if (seen[f] === mark) return false;
@@ -160,7 +200,7 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
           else if (field.kind === FastKind.Time) {
             const t = parseIsoUtcBytes(d, va, vb);
             if (t === undefined) return false;
-            field.sink.set(row, t);
+            field.sink.setNumber(row, t);
           } else return false;
         }
         i = vb + 1;
@@ -181,7 +221,7 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
         if (end < 0) return false;
         if (field) {
           if (field.kind !== FastKind.Number && field.kind !== FastKind.Time) return false;
-          field.sink.set(row, numberValue);
+          field.sink.setNumber(row, numberValue);
         }
         i = end;
       } else return false;

@@ -13,7 +13,7 @@ import { splitCsvRecord } from './csv.js';
 import { int32View } from './int64.js';
 import { parseTimestamp } from './timestamp.js';
 import { Utf8Writer } from './utf8.js';
-import { FastKind, scanFlatJson } from './json-fast-path.js';
+import { FastKind, KeyMemo, scanFlatJson } from './json-fast-path.js';
 import type { FastField } from './json-fast-path.js';
 
 export interface DecodeResult {
@@ -86,6 +86,8 @@ class ColumnWriter {
     readonly type: DataType,
     capacity: number,
     readonly unread = false,
+    /** Bytes a text column is expected to need (what the batch before needed per row). */
+    textBytes = capacity * 16,
   ) {
     this.code = typeCode(type);
     this.valid = new Uint8Array(unread ? 0 : capacity);
@@ -106,7 +108,7 @@ class ColumnWriter {
         this.bits = new Uint8Array((capacity + 7) >> 3);
         break;
       case T_VARCHAR:
-        this.text = new Utf8Writer(capacity);
+        this.text = new Utf8Writer(capacity, textBytes);
         break;
     }
   }
@@ -129,6 +131,21 @@ class ColumnWriter {
     pairs[2 * row] = (v - hi * TWO_32) | 0;
     pairs[2 * row + 1] = hi;
     this.valid[row] = 1;
+  }
+
+  /** What `set` does with a number, for a DOUBLE, INT, BIGINT or TIMESTAMP column. */
+  setNumber(row: number, n: number): void {
+    const code = this.code;
+    if (code === T_DOUBLE) {
+      this.f64![row] = n;
+      this.valid[row] = 1;
+    } else if (code === T_BIGINT) {
+      if (!Number.isSafeInteger(n)) this.fail(n);
+      this.setInt64(row, n);
+    } else if (code === T_TIMESTAMP) {
+      if (!Number.isFinite(n)) this.fail(n);
+      this.setInt64(row, Math.floor(n));
+    } else this.set(row, n);
   }
 
   /** Stores a JSON value (or a CSV field's text) converted to the column's type. */
@@ -243,6 +260,50 @@ interface JsonPath {
   readonly guarded: boolean;
 }
 
+/** The system columns' buffers of one batch, and which of them anything reads. */
+interface RowBuffers {
+  readonly arrivalPairs: Int32Array;
+  readonly keys: Utf8Writer;
+  readonly seqs: Utf8Writer;
+  readonly subPairs: Int32Array;
+  readonly wantKeys: boolean;
+  readonly wantSeqs: boolean;
+  readonly wantSubs: boolean;
+  readonly subSequenceNumbers: Int32Array | undefined;
+}
+
+/** The records of one batch that did not decode. */
+interface Tally {
+  errors: number;
+  lastError: string | undefined;
+  lastBad: StreamRecord | undefined;
+  readonly bad: UndecodedRecord[];
+}
+
+/** Row `row`'s system values from record `rec`, the `r`th of the batch. */
+function addSystemValues(rec: StreamRecord, r: number, row: number, b: RowBuffers): void {
+  const t = rec.arrivalTimestamp;
+  const hi = Math.floor(t / TWO_32);
+  b.arrivalPairs[2 * row] = (t - hi * TWO_32) | 0;
+  b.arrivalPairs[2 * row + 1] = hi;
+  if (b.wantKeys) b.keys.append(rec.partitionKey);
+  else b.keys.appendEmpty();
+  if (b.wantSeqs) b.seqs.append(rec.sequenceNumber);
+  else b.seqs.appendEmpty();
+  if (b.wantSubs) b.subPairs[2 * row] = b.subSequenceNumbers![r]!;
+}
+
+/** Counts record `rec` (the `r`th of the batch) as not decoded, dropping what it wrote to row `row`. */
+function recordFailure(e: unknown, rec: StreamRecord, r: number, shardId: string, writers: readonly ColumnWriter[], row: number, b: RowBuffers, tally: Tally): void {
+  for (const w of writers) w.text?.truncate(row);
+  tally.errors++;
+  const why = e instanceof DecodeFailure ? e.message : e instanceof Error ? e.message : String(e);
+  const error = `record ${rec.sequenceNumber} in shard ${shardId}: ${why}`;
+  tally.lastError = error;
+  tally.lastBad = rec;
+  tally.bad.push(b.subSequenceNumbers === undefined ? { record: rec, error } : { record: rec, error, subSequenceNumber: b.subSequenceNumbers[r]! });
+}
+
 export class RecordDecoder {
   readonly schema: Schema;
   readonly columns: readonly ColumnSchema[];
@@ -254,6 +315,12 @@ export class RecordDecoder {
   /** Wanted declared columns for the byte-level JSON path (undefined when nested paths rule it out). */
   private readonly fast: readonly { column: number; key: Uint8Array; kind: FastKind }[] | undefined;
   private readonly seen: Int32Array;
+  private readonly memo = new KeyMemo();
+  /**
+   * Per declared column, the text bytes per row of the last batch: a text column's buffer starts at about
+   * what it will need, rather than growing (and copying) a few times per batch.
+   */
+  private readonly textBytesPerRow: Float64Array;
   private mark = 0;
   private zeros = new BigInt64Array(0);
 
@@ -299,6 +366,7 @@ export class RecordDecoder {
           }))
         : undefined;
     this.seen = new Int32Array(this.fast?.length ?? 0);
+    this.textBytesPerRow = new Float64Array(declared.length).fill(16);
     if (format.kind === 'csv' && this.delimiter.length !== 1) {
       throw new EddyError('ValidationException', `csv delimiter must be one character, got ${JSON.stringify(this.delimiter)}`);
     }
@@ -310,7 +378,8 @@ export class RecordDecoder {
     const records = expanded?.records ?? input;
     const subSequenceNumbers = expanded?.subSequenceNumbers;
     const n = records.length;
-    const writers = this.declared.map((c, i) => new ColumnWriter(c.name, c.type, n, !this.wanted[i]));
+    const perRow = this.textBytesPerRow;
+    const writers = this.declared.map((c, i) => new ColumnWriter(c.name, c.type, n, !this.wanted[i], Math.ceil(n * perRow[i]! * 1.125)));
     const arrival = new BigInt64Array(n);
     const arrivalPairs = int32View(arrival);
     const d = this.declared.length;
@@ -322,48 +391,21 @@ export class RecordDecoder {
     const subPairs = int32View(subs);
     const keys = new Utf8Writer(n, wantKeys ? n * 16 : 0);
     const seqs = new Utf8Writer(n, wantSeqs ? n * 56 : 0);
-    let rows = 0;
-    let errors = 0;
-    let lastError: string | undefined;
-    let lastBad: StreamRecord | undefined;
-    const bad: UndecodedRecord[] = [];
     const isJson = this.format.kind === 'json';
     const fields: FastField[] | undefined = this.fast?.map((f) => ({ key: f.key, kind: f.kind, sink: writers[f.column]! }));
-    for (let r = 0; r < n; r++) {
-      const rec = records[r]!;
-      try {
-        if (!isJson) this.decodeCsv(rec.data, writers, rows);
-        else if (fields !== undefined && scanFlatJson(rec.data, fields, rows, this.seen, ++this.mark)) {
-          // Columns nothing reads stay NULL without a write (see ColumnWriter).
-        } else {
-          if (fields !== undefined) for (const w of writers) w.text?.truncate(rows);
-          this.decodeJson(rec.data, writers, rows);
-        }
-      } catch (e) {
-        for (const w of writers) w.text?.truncate(rows);
-        errors++;
-        const why = e instanceof DecodeFailure ? e.message : e instanceof Error ? e.message : String(e);
-        lastError = `record ${rec.sequenceNumber} in shard ${shardId}: ${why}`;
-        lastBad = rec;
-        bad.push(subSequenceNumbers === undefined ? { record: rec, error: lastError } : { record: rec, error: lastError, subSequenceNumber: subSequenceNumbers[r]! });
-        continue;
-      }
-      const t = rec.arrivalTimestamp;
-      const hi = Math.floor(t / TWO_32);
-      arrivalPairs[2 * rows] = (t - hi * TWO_32) | 0;
-      arrivalPairs[2 * rows + 1] = hi;
-      if (wantKeys) keys.append(rec.partitionKey);
-      else keys.appendEmpty();
-      if (wantSeqs) seqs.append(rec.sequenceNumber);
-      else seqs.appendEmpty();
-      if (wantSubs) subPairs[2 * rows] = subSequenceNumbers[r]!;
-      rows++;
-    }
+    const tally: Tally = { errors: 0, lastError: undefined, lastBad: undefined, bad: [] };
+    const system: RowBuffers = { arrivalPairs, keys, seqs, subPairs, wantKeys, wantSeqs, wantSubs, subSequenceNumbers };
+    const rows = isJson ? this.decodeJsonRecords(records, shardId, writers, fields, system, tally) : this.decodeCsvRecords(records, shardId, writers, system, tally);
+    const { errors, lastError, lastBad, bad } = tally;
     const shards = new Utf8Writer(rows, wantShard ? rows * 21 : 0);
     const shardBytes = new TextEncoder().encode(shardId);
     for (let r = 0; r < rows; r++) {
       if (wantShard) shards.appendBytes(shardBytes, 0, shardBytes.length);
       else shards.appendEmpty();
+    }
+    for (let c = 0; c < writers.length; c++) {
+      const text = writers[c]!.text;
+      if (text !== undefined && rows > 0) perRow[c] = Math.max(1, text.finishBytes().length / rows);
     }
     const children: Data[] = writers.map((w) => w.finish(rows));
     children.push(makeData({ type: arrowTypeOf('TIMESTAMP'), length: rows, nullCount: 0, data: arrival.subarray(0, rows) } as never));
@@ -382,6 +424,50 @@ export class RecordDecoder {
     children.push(makeData({ type: arrowTypeOf('BIGINT'), length: rows, nullCount: 0, data: wantSubs ? subs.subarray(0, rows) : this.zeros.subarray(0, rows) } as never));
     const batch = makeBatch(this.schema, children, rows);
     return lastError === undefined || lastBad === undefined ? { batch, errors, bad } : { batch, errors, lastError, lastBad, bad };
+  }
+
+  /**
+   * Decodes JSON records into the batch's buffers, one row each (a record that does not decode is
+   * counted in `tally` instead); returns the rows. A method of its own, apart from building the batch:
+   * building it deoptimises its caller now and then (Arrow's makeData sees many types), and the loop over
+   * the records must not go with it.
+   */
+  private decodeJsonRecords(records: readonly StreamRecord[], shardId: string, writers: ColumnWriter[], fields: FastField[] | undefined, buffers: RowBuffers, tally: Tally): number {
+    let rows = 0;
+    for (let r = 0; r < records.length; r++) {
+      const rec = records[r]!;
+      try {
+        if (fields !== undefined && scanFlatJson(rec.data, fields, rows, this.seen, ++this.mark, this.memo)) {
+          // Columns nothing reads stay NULL without a write (see ColumnWriter).
+        } else {
+          if (fields !== undefined) for (const w of writers) w.text?.truncate(rows);
+          this.decodeJson(rec.data, writers, rows);
+        }
+      } catch (e) {
+        recordFailure(e, rec, r, shardId, writers, rows, buffers, tally);
+        continue;
+      }
+      addSystemValues(rec, r, rows, buffers);
+      rows++;
+    }
+    return rows;
+  }
+
+  /** What decodeJsonRecords does, for CSV records. */
+  private decodeCsvRecords(records: readonly StreamRecord[], shardId: string, writers: ColumnWriter[], buffers: RowBuffers, tally: Tally): number {
+    let rows = 0;
+    for (let r = 0; r < records.length; r++) {
+      const rec = records[r]!;
+      try {
+        this.decodeCsv(rec.data, writers, rows);
+      } catch (e) {
+        recordFailure(e, rec, r, shardId, writers, rows, buffers, tally);
+        continue;
+      }
+      addSystemValues(rec, r, rows, buffers);
+      rows++;
+    }
+    return rows;
   }
 
   private decodeJson(bytes: Uint8Array, writers: ColumnWriter[], row: number): void {

@@ -57,17 +57,36 @@ function byteDigits(d: Uint8Array, at: number, count: number): number {
   return v;
 }
 
+/**
+ * The minute the last parseIsoUtcBytes read (`YYYY-MM-DDTHH:MM`, 16 bytes) and its epoch ms: a stream's
+ * records mostly carry times of the same minute, so the date and hour are compared rather than parsed
+ * again. Only a minute that parsed and passed every check is kept.
+ */
+const MINUTE_BYTES = 16;
+const lastMinute = new Uint8Array(MINUTE_BYTES);
+let lastMinuteMs = Number.NaN;
+
 /** parseIsoUtc over UTF-8 bytes d[a, b): the same shape, read without making a string. */
 export function parseIsoUtcBytes(d: Uint8Array, a: number, b: number): number | undefined {
   const n = b - a;
-  if (n < 20 || d[b - 1] !== 90 || d[a + 4] !== 45 || d[a + 7] !== 45 || d[a + 10] !== 84 || d[a + 13] !== 58 || d[a + 16] !== 58) return undefined;
-  const year = byteDigits(d, a, 4);
-  const month = byteDigits(d, a + 5, 2);
-  const day = byteDigits(d, a + 8, 2);
-  const hour = byteDigits(d, a + 11, 2);
-  const minute = byteDigits(d, a + 14, 2);
+  if (n < 20 || d[b - 1] !== 90 || d[a + 16] !== 58) return undefined;
+  let k = 0;
+  while (k < MINUTE_BYTES && d[a + k] === lastMinute[k]) k++;
+  let minuteMs = lastMinuteMs;
+  if (k < MINUTE_BYTES || Number.isNaN(minuteMs)) {
+    if (d[a + 4] !== 45 || d[a + 7] !== 45 || d[a + 10] !== 84 || d[a + 13] !== 58) return undefined;
+    const year = byteDigits(d, a, 4);
+    const month = byteDigits(d, a + 5, 2);
+    const day = byteDigits(d, a + 8, 2);
+    const hour = byteDigits(d, a + 11, 2);
+    const minute = byteDigits(d, a + 14, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
+    minuteMs = daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000;
+    lastMinute.set(d.subarray(a, a + MINUTE_BYTES));
+    lastMinuteMs = minuteMs;
+  }
   const second = byteDigits(d, a + 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return undefined;
+  if (second < 0 || second > 60) return undefined;
   let ms = 0;
   if (n > 20) {
     const f = n - 21;
@@ -76,7 +95,7 @@ export function parseIsoUtcBytes(d: Uint8Array, a: number, b: number): number | 
     if (frac < 0 || (f > 3 && byteDigits(d, a + 23, f - 3) < 0)) return undefined;
     ms = f === 1 ? frac * 100 : f === 2 ? frac * 10 : frac;
   }
-  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+  return minuteMs + second * 1000 + ms;
 }
 
 /** Parses ISO-8601 text or a decimal epoch-ms string; undefined when it is neither. */

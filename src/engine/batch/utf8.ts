@@ -36,9 +36,16 @@ export class Utf8Writer {
   /** Appends raw UTF-8 bytes as the next value. */
   appendBytes(src: Uint8Array, start: number, stop: number): void {
     const n = stop - start;
-    if (this.end + n > this.bytes.length) this.grow(this.end + n);
-    this.bytes.set(src.subarray(start, stop), this.end);
-    this.end += n;
+    let end = this.end;
+    if (end + n > this.bytes.length) this.grow(end + n);
+    const bytes = this.bytes;
+    // A short value is copied byte by byte: cheaper than the view that set() needs.
+    if (n <= 96) for (let i = start; i < stop; i++) bytes[end++] = src[i]!;
+    else {
+      bytes.set(src.subarray(start, stop), end);
+      end += n;
+    }
+    this.end = end;
     this.offsets[++this.length] = this.end;
   }
 

@@ -267,7 +267,7 @@ export class DeliveryRunner {
         const parts = this.o.record.internalStream ? undefined : deaggregate(r.data);
         if (parts) {
           for (const part of parts) {
-            const flushing = this.add(shardId, { ...r, partitionKey: part.partitionKey, data: part.data });
+            const flushing = this.add(shardId, { ...r, sequenceNumber: r.sequenceNumber, partitionKey: part.partitionKey, data: part.data });
             if (flushing) await flushing;
           }
         } else {

@@ -16,7 +16,7 @@ export interface ExpandedRecords<R> {
  * The records with every valid aggregate replaced by its user records, or undefined when no record is an
  * aggregate (the common case costs one byte compare per record and allocates nothing).
  */
-export function expandAggregates<R extends { readonly partitionKey: string; readonly data: Uint8Array }>(records: readonly R[]): ExpandedRecords<R> | undefined {
+export function expandAggregates<R extends { readonly sequenceNumber: string; readonly partitionKey: string; readonly data: Uint8Array }>(records: readonly R[]): ExpandedRecords<R> | undefined {
   let first = -1;
   for (let i = 0; i < records.length; i++) {
     const d = records[i]!.data;
@@ -40,7 +40,8 @@ export function expandAggregates<R extends { readonly partitionKey: string; read
     }
     for (let j = 0; j < parts.length; j++) {
       const u = parts[j]!;
-      out.push({ ...r, partitionKey: u.partitionKey, data: u.data });
+      // The sequence number named: a record read from a shard makes it in a getter, which a spread skips.
+      out.push({ ...r, sequenceNumber: r.sequenceNumber, partitionKey: u.partitionKey, data: u.data });
       subs.push(j);
       flags.push(1);
     }

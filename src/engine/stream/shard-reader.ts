@@ -4,6 +4,7 @@
 
 import { DamagedRecordsError } from './log/damaged-range.js';
 import type { LogRecord, ReadLimits, ShardLog } from './log/shard-log.js';
+import type { ShardSequenceNumbers } from './sequence-number.js';
 import type { Shard } from './shard.js';
 import { damagedRecordsError, type Account } from './stream-errors.js';
 import type { StreamRecord } from './stream-store.js';
@@ -17,6 +18,33 @@ export interface ShardRead {
   readonly bytes: number;
   readonly endOfShard: boolean;
   readonly millisBehindLatest: number;
+}
+
+/**
+ * A record as a read returns it. Its sequence number, 56 digits made from the offset and arrival time, is
+ * made the first time it is asked for: a query reading a stream asks for one per batch (the position it
+ * checkpoints), not one per record, and making them was a tenth of its time. It is a getter on the
+ * prototype, so a copy of a record must name it (`{ ...r }` alone leaves it out).
+ */
+class ShardRecord implements StreamRecord {
+  private number: string | undefined = undefined;
+
+  constructor(
+    private readonly numbers: ShardSequenceNumbers,
+    private readonly offset: number,
+    readonly arrivalTimestamp: number,
+    readonly partitionKey: string,
+    readonly data: Uint8Array,
+  ) {}
+
+  get sequenceNumber(): string {
+    return (this.number ??= this.numbers.at(this.offset, this.arrivalTimestamp));
+  }
+
+  /** What JSON.stringify shows: the record's fields, the sequence number among them. */
+  toJSON(): StreamRecord {
+    return { sequenceNumber: this.sequenceNumber, arrivalTimestamp: this.arrivalTimestamp, partitionKey: this.partitionKey, data: this.data };
+  }
 }
 
 // `length`, not `byteLength`: the same for a Uint8Array, and V8 compiles it to a field load.
@@ -71,12 +99,7 @@ export async function readShard(
   const sequenceNumbers = shard.sequenceNumbers;
   for (let i = 0; i < found.length; i++) {
     const r = found[i]!;
-    records[i] = {
-      sequenceNumber: sequenceNumbers.at(r.offset, r.arrivalTimestamp),
-      arrivalTimestamp: r.arrivalTimestamp,
-      partitionKey: r.partitionKey,
-      data: r.data,
-    };
+    records[i] = new ShardRecord(sequenceNumbers, r.offset, r.arrivalTimestamp, r.partitionKey, r.data);
   }
   const nextOffset = found.length > 0 ? found[found.length - 1]!.offset + 1 : start;
   const behind = nextOffset >= committed ? 0 : Math.max(0, now - ((await log.arrivalTimestampAt(nextOffset)) ?? now));

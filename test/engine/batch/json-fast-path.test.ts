@@ -84,4 +84,37 @@ describe('the byte-level JSON path', () => {
     expect(a.errors).toBe(b.errors);
     expect(batchToRows(a.batch, fast.columns)).toEqual(batchToRows(b.batch, slow.columns).map(({ nested: _n, ...rest }) => rest));
   });
+
+  it('reads keys by what each record holds when records list them in other orders or spellings', () => {
+    // The decoder remembers the keys of the records before by position; each of these differs from the
+    // one before it at some position: order, a longer or shorter key, one byte, a key that is now escaped.
+    const texts = [
+      '{"s":"a","d":1,"i":2,"ts":"2024-01-01T00:00:00.000Z"}',
+      '{"s":"b","d":3,"i":4,"ts":"2024-01-01T00:00:00.001Z"}',
+      '{"d":5,"s":"c","i":6,"ts":"2024-01-01T00:00:59.999Z"}',
+      '{"ss":"d","d":7,"i":8}',
+      '{"s":"e","dd":9,"i":10}',
+      '{"s":"f","e":11,"i":12}',
+      '{"\\u0073":"g","d":13}',
+      '{"s":"h","d":14,"i":15,"ts":"2024-01-01T00:01:00Z","b":16}',
+      '{"s":"i","d":17,"i":18,"ts":"2024-01-01T00:01:00.5Z"}',
+      '{"s":"j","d":19,"i":20,"ts":"2024-01-01T00:01:61Z"}',
+      '{"s":"k","d":21,"i":22,"ts":"2024-02-30T00:01:00Z"}',
+      '{"s":"l","d":23,"i":24,"ts":"2024-01-01T00:01:00.123Z"}',
+    ];
+    const fast = new RecordDecoder({ kind: 'json' }, columns);
+    const slow = new RecordDecoder({ kind: 'json', mappings: { nested: ['n', 'm'] } }, withNested);
+    const batch = texts.map((t, i) => rec(t, i));
+    const a = fast.decode(batch, 'shard');
+    const b = slow.decode(batch, 'shard');
+    expect(a.errors).toBe(b.errors);
+    expect(batchToRows(a.batch, fast.columns)).toEqual(batchToRows(b.batch, slow.columns).map(({ nested: _n, ...rest }) => rest));
+    // And record by record, so that each starts from what the one before left remembered.
+    for (const [i, text] of texts.entries()) {
+      const one = fast.decode([rec(text, i)], 'shard');
+      const other = slow.decode([rec(text, i)], 'shard');
+      expect(one.errors, text).toBe(other.errors);
+      expect(batchToRows(one.batch, fast.columns), text).toEqual(batchToRows(other.batch, slow.columns).map(({ nested: _n, ...rest }) => rest));
+    }
+  });
 });

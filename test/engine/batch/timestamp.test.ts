@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, parseTimestamp } from '../../../src/engine/batch/timestamp.js';
+import { formatTimestamp, parseIsoUtcBytes, parseTimestamp } from '../../../src/engine/batch/timestamp.js';
 
 describe('parseTimestamp', () => {
   it('agrees with Date.parse on UTC ISO-8601 text across centuries, leap days and fractions', () => {
@@ -32,5 +32,26 @@ describe('parseTimestamp', () => {
 
   it('formats as ISO-8601 UTC with milliseconds', () => {
     expect(formatTimestamp(0)).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('parseIsoUtcBytes', () => {
+  it('reads UTF-8 bytes as parseTimestamp reads the text, from one minute to the next and back', () => {
+    const enc = new TextEncoder();
+    let seed = 11;
+    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+    let ms = Date.parse('2024-12-31T23:58:00Z');
+    const texts: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      // Mostly small steps, which stay in the minute it remembers, and now and then a jump either way.
+      ms += random() < 0.05 ? Math.floor((random() - 0.5) * 1e10) : Math.floor(random() * 2000);
+      texts.push(new Date(ms).toISOString());
+    }
+    texts.push('2024-01-01T00:00:61Z', '2024-01-01T00:00:00.Z', '2024-01-01T00:00:00.1234567890Z', '2024-01-01T24:00:00Z', '2024-01-01T00:00:00Z');
+    for (const text of texts) {
+      // Inside a larger buffer, as a record holds it.
+      const bytes = enc.encode(`"${text}"`);
+      expect(parseIsoUtcBytes(bytes, 1, bytes.length - 1), text).toBe(parseTimestamp(text) !== undefined && text.endsWith('Z') ? parseTimestamp(text) : undefined);
+    }
   });
 });

@@ -221,7 +221,33 @@ export function decodePartitionKey(bytes: Buffer, start: number, length: number)
   const end = start + length;
   let any = 0;
   for (let j = start; j < end; j++) any |= bytes[j]!;
-  // ASCII (the usual key) reads the same as Latin-1, the cheapest decode there is.
   if (any > 0x7f) return bytes.toString('utf8', start, end);
+  // ASCII (the usual key) reads the same as Latin-1. A key of a few characters (an id, a number) is made
+  // from its character codes, three times cheaper than a call into the Latin-1 decoder.
+  if (length <= 8) return shortAscii(bytes, start, length);
   return latin1Slice !== undefined ? latin1Slice.call(bytes, start, end) : bytes.toString('latin1', start, end);
+}
+
+function shortAscii(b: Buffer, s: number, length: number): string {
+  const c = String.fromCharCode;
+  switch (length) {
+    case 0:
+      return '';
+    case 1:
+      return c(b[s]!);
+    case 2:
+      return c(b[s]!, b[s + 1]!);
+    case 3:
+      return c(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4:
+      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5:
+      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6:
+      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7:
+      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    default:
+      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+  }
 }

@@ -16,9 +16,27 @@ import type { LogRecord, ReadLimits } from './shard-log.js';
 const MAX_READ_FDS = 4;
 const READ_BLOCK_BYTES = 128 * 1024;
 const READ_MAX_BLOCK_BYTES = 4 * 1024 * 1024;
+const READ_MIN_BLOCK_BYTES = 4 * 1024;
+/** Places where recent reads stopped, kept to go on from: one per reader following the shard, a few at most. */
+const MAX_RESUMES = 8;
+
+/** The frame after the last one a read returned: its offset and where it starts in its segment's file. */
+interface Resume {
+  readonly segment: Segment;
+  readonly offset: number;
+  readonly position: number;
+}
 
 export class SegmentReader {
   private readonly readFds = new Map<Segment, number>();
+  /**
+   * Where recent reads stopped. A reader following the shard asks next for the record after its last
+   * one: the read starts at that frame, not at the index entry before it, and its first block is sized
+   * to the records asked for, so sequential reads read each byte of the file once and step over nothing.
+   */
+  private readonly resumes: Resume[] = [];
+  /** Bytes per frame in the last read, to size the next read's first block. */
+  private frameBytes = 0;
   /** The damaged range the last failed read or scan met (found then, or known before). */
   discovered: DamagedRange | undefined;
 
@@ -40,9 +58,13 @@ export class SegmentReader {
     out: LogRecord[],
     bytes: number,
   ): { next: number; full: boolean; bytes: number } {
-    const start = segment.startFor(from);
+    const start = this.resumeAt(segment, from) ?? segment.startFor(from);
     let expected = start.offset;
-    const scanner = new FrameScanner(this.readFd(segment), start.position, segment.size, READ_BLOCK_BYTES, READ_MAX_BLOCK_BYTES);
+    // Frames to step over and to return, at the last read's bytes per frame: a block sized to them (and a
+    // little more), so that neither a read of one record nor one of thousands reads far past what it needs.
+    const frames = Math.min(stop, from + limits.maxRecords - out.length) - start.offset;
+    const firstBlock = this.frameBytes === 0 ? READ_BLOCK_BYTES : Math.min(READ_MAX_BLOCK_BYTES, Math.max(READ_MIN_BLOCK_BYTES, Math.ceil(frames * this.frameBytes * 1.125)));
+    const scanner = new FrameScanner(this.readFd(segment), start.position, segment.size, firstBlock, READ_MAX_BLOCK_BYTES);
     while (expected < stop) {
       // Frames before `from` (from the index entry on) are only stepped over: their checksums are not
       // computed, as nothing of them is returned. Each frame returned is verified, offset included.
@@ -61,11 +83,30 @@ export class SegmentReader {
         if (out.length > 0 && bytes + size > limits.maxBytes) return { next: expected, full: true, bytes };
         bytes += size;
         out.push({ offset: expected, partitionKey, arrivalTimestamp: block.timestamp(at), data });
-        if (out.length >= limits.maxRecords) return { next: expected + 1, full: true, bytes };
+        if (out.length >= limits.maxRecords) {
+          this.stoppedAt(segment, start, expected + 1, scanner);
+          return { next: expected + 1, full: true, bytes };
+        }
       }
       expected++;
     }
+    this.stoppedAt(segment, start, expected, scanner);
     return { next: expected, full: false, bytes };
+  }
+
+  /** Where a read from `offset` of `segment` can start, if a recent read stopped there. */
+  private resumeAt(segment: Segment, offset: number): { offset: number; position: number } | undefined {
+    return this.resumes.find((r) => r.segment === segment && r.offset === offset);
+  }
+
+  /** Remembers that a read which started at `start` stopped before frame `next`, just after the scanner's current frame. */
+  private stoppedAt(segment: Segment, start: { offset: number; position: number }, next: number, scanner: FrameScanner): void {
+    const position = scanner.position + scanner.length;
+    if (next > start.offset) this.frameBytes = (position - start.position) / (next - start.offset);
+    const same = this.resumes.findIndex((r) => r.segment === segment && r.offset === next);
+    if (same >= 0) this.resumes.splice(same, 1);
+    else if (this.resumes.length >= MAX_RESUMES) this.resumes.shift();
+    this.resumes.push({ segment, offset: next, position });
   }
 
   /** The offset for `timestamp` in `segment` (or where damage that may hold it starts), or the damage pending at its end. */
@@ -163,6 +204,7 @@ export class SegmentReader {
 
   /** Closes the read descriptor of a segment about to be deleted. */
   forget(segment: Segment): void {
+    for (let i = this.resumes.length - 1; i >= 0; i--) if (this.resumes[i]!.segment === segment) this.resumes.splice(i, 1);
     const fd = this.readFds.get(segment);
     if (fd === undefined) return;
     this.readFds.delete(segment);

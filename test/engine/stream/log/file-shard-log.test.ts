@@ -69,6 +69,28 @@ describe('FileShardLog', () => {
     await log.close();
   });
 
+  it('gives several readers following it from disk, each going on where it stopped, the records they ask for', async () => {
+    // Reads from disk go on from where a recent read stopped; readers taking turns, reads of one record
+    // at the next offset (how far behind a reader is), appends meanwhile and segments rolling over must
+    // not mix up where each goes on.
+    const { shard } = tempDir();
+    const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0, indexIntervalBytes: 512, segmentBytes: 16 * 1024 });
+    await log.append(numbered(0, 600, 1000));
+    const readers = [0, 0, 250, 599].map((offset, i) => ({ offset, limit: [7, 64, 5, 300][i]!, got: [] as { offset: number; data: Uint8Array; partitionKey: string }[] }));
+    for (let round = 0; round < 200 && readers.some((r) => r.offset < 900); round++) {
+      if (round === 20) await log.append(numbered(600, 300, 2000));
+      for (const r of readers) {
+        const batch = log.read(r.offset, { maxRecords: r.limit, maxBytes: 1 << 20 });
+        r.got.push(...batch);
+        r.offset += batch.length;
+        const peek = log.read(r.offset, { maxRecords: 1, maxBytes: 0 });
+        if (peek.length > 0) expect(peek[0]!.offset).toBe(r.offset);
+      }
+    }
+    for (const [i, start] of [0, 0, 250, 599].entries()) expectNumbered(readers[i]!.got, start, 900 - start);
+    await log.close();
+  });
+
   it('uses its sparse index to start a disk read anywhere in a segment', async () => {
     const { shard } = tempDir();
     const log = await openFileShardLog(shard, { fsync: 'never', tailCacheBytes: 0, indexIntervalBytes: 256 });

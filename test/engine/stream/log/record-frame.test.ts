@@ -89,5 +89,9 @@ describe('record frames', () => {
     expect(decodePartitionKey(bytes, 11, bytes.length - 11)).toBe('|é|ÿ|🙂|');
     // Bytes that are not valid UTF-8 decode as the replacement character, not as Latin-1.
     expect(decodePartitionKey(Buffer.from([0x61, 0xe9, 0x62]), 0, 3)).toBe('a\ufffdb');
+    // Every length of a short ASCII key, and one just longer, from anywhere in the buffer.
+    const text = 'k0123456789abcdef';
+    const ascii = Buffer.from(text, 'latin1');
+    for (let length = 0; length <= 10; length++) for (const at of [0, 3]) expect(decodePartitionKey(ascii, at, length)).toBe(text.slice(at, at + length));
   });
 });
