@@ -5,8 +5,8 @@
 // keeps the result identical to the general path.
 import { parseIsoUtcBytes } from './timestamp.js';
 
-/** How a column takes its value: as text bytes, a timestamp, a number, or a boolean. */
-export const FastKind = { Text: 0, Time: 1, Number: 2, Boolean: 3 } as const;
+/** How a column takes its value: as text bytes, a timestamp, a number, a boolean, or a number's own digits (DECIMAL). */
+export const FastKind = { Text: 0, Time: 1, Number: 2, Boolean: 3, Decimal: 4 } as const;
 export type FastKind = (typeof FastKind)[keyof typeof FastKind];
 
 /** Where the fast path writes one column's value for a row. */
@@ -104,6 +104,13 @@ function readNumber(d: Uint8Array, i: number, n: number): number {
   return i;
 }
 
+/** Bytes [a, b) of ASCII text (a JSON number) as a string. */
+function asciiText(d: Uint8Array, a: number, b: number): string {
+  let text = '';
+  for (let k = a; k < b; k++) text += String.fromCharCode(d[k]!);
+  return text;
+}
+
 function literal(d: Uint8Array, i: number, n: number, word: readonly number[]): boolean {
   if (i + word.length > n) return false;
   for (let k = 0; k < word.length; k++) if (d[i + k] !== word[k]) return false;
@@ -180,8 +187,9 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
         const end = readNumber(d, i, n);
         if (end < 0) return false;
         if (field) {
-          if (field.kind !== FastKind.Number && field.kind !== FastKind.Time) return false;
-          field.sink.set(row, numberValue);
+          if (field.kind === FastKind.Decimal) field.sink.set(row, asciiText(d, i, end));
+          else if (field.kind !== FastKind.Number && field.kind !== FastKind.Time) return false;
+          else field.sink.set(row, numberValue);
         }
         i = end;
       } else return false;

@@ -4,6 +4,9 @@
 import { makeData } from 'apache-arrow';
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { DataType } from '../plan/expr.js';
+import { decimalParams, isDecimal } from '../plan/decimal.js';
+import { decimalFromDouble, parseDecimal } from './decimal-values.js';
+import { parseJsonKeepingDigits } from './json-text.js';
 import type { ColumnSchema, RecordFormat } from '../plan/schema.js';
 import type { StreamRecord } from '../stream/stream-store.js';
 import { expandAggregates } from '../kpl/index.js';
@@ -42,6 +45,7 @@ const T_BIGINT = 2;
 const T_DOUBLE = 3;
 const T_VARCHAR = 4;
 const T_TIMESTAMP = 5;
+const T_DECIMAL = 6;
 
 function typeCode(type: DataType): number {
   switch (type) {
@@ -57,6 +61,8 @@ function typeCode(type: DataType): number {
       return T_VARCHAR;
     case 'TIMESTAMP':
       return T_TIMESTAMP;
+    default:
+      return T_DECIMAL;
   }
 }
 
@@ -80,6 +86,10 @@ class ColumnWriter {
   pairs: Int32Array | undefined;
   bits: Uint8Array | undefined;
   text: Utf8Writer | undefined;
+  /** DECIMAL: Decimal128 as two 64-bit halves per row, low first. */
+  halves: BigInt64Array | undefined;
+  private readonly precision: number = 0;
+  private readonly scale: number = 0;
 
   constructor(
     readonly name: string,
@@ -107,6 +117,10 @@ class ColumnWriter {
         break;
       case T_VARCHAR:
         this.text = new Utf8Writer(capacity);
+        break;
+      case T_DECIMAL:
+        if (isDecimal(type)) ({ precision: this.precision, scale: this.scale } = decimalParams(type));
+        this.halves = new BigInt64Array(2 * capacity);
         break;
     }
   }
@@ -164,6 +178,19 @@ class ColumnWriter {
         this.text!.append(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
         this.valid[row] = 1;
         return;
+      case T_DECIMAL: {
+        // Text (a JSON string, a CSV field, a JSON number's own digits) is read digit by digit; a number
+        // JSON.parse gave has at most 15 significant digits (parseJsonKeepingDigits), which its shortest
+        // text holds exactly.
+        const d =
+          typeof v === 'string' ? parseDecimal(v, this.precision, this.scale) : typeof v === 'number' ? decimalFromDouble(v, this.precision, this.scale) : undefined;
+        if (d === undefined || d === null) this.fail(v, d === null ? `more than ${this.precision - this.scale} digits before the point` : undefined);
+        const halves = this.halves!;
+        halves[2 * row] = BigInt.asIntN(64, d);
+        halves[2 * row + 1] = BigInt.asIntN(64, d >> 64n);
+        this.valid[row] = 1;
+        return;
+      }
       case T_BOOLEAN: {
         let b: boolean;
         if (typeof v === 'boolean') b = v;
@@ -186,9 +213,9 @@ class ColumnWriter {
     return this.fail(v);
   }
 
-  private fail(v: unknown): never {
+  private fail(v: unknown, why?: string): never {
     const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : JSON.stringify(v);
-    throw new DecodeFailure(`column '${this.name}' expects ${this.type}, got ${shown}`);
+    throw new DecodeFailure(`column '${this.name}' expects ${this.type}, got ${shown}${why === undefined ? '' : `: ${why}`}`);
   }
 
   finish(rows: number): Data {
@@ -213,6 +240,8 @@ class ColumnWriter {
         return makeData({ ...base, data: this.i64!.subarray(0, rows) } as never);
       case T_BOOLEAN:
         return makeData({ ...base, data: this.bits!.subarray(0, (rows + 7) >> 3) } as never);
+      case T_DECIMAL:
+        return makeData({ ...base, data: new Uint32Array(this.halves!.buffer, 0, 4 * rows) } as never);
       default:
         return makeData({ ...base, valueOffsets: this.text!.finishOffsets(), data: this.text!.finishBytes() } as never);
     }
@@ -232,9 +261,16 @@ function nullColumn(type: DataType, rows: number): Data {
       return makeData({ ...base, data: new BigInt64Array(rows) } as never);
     case T_BOOLEAN:
       return makeData({ ...base, data: new Uint8Array((rows + 7) >> 3) } as never);
+    case T_DECIMAL:
+      return makeData({ ...base, data: new Uint32Array(4 * rows) } as never);
     default:
       return makeData({ ...base, valueOffsets: new Int32Array(rows + 1), data: new Uint8Array(0) } as never);
   }
+}
+
+function fastKind(type: DataType): FastKind {
+  if (isDecimal(type)) return FastKind.Decimal;
+  return type === 'VARCHAR' ? FastKind.Text : type === 'TIMESTAMP' ? FastKind.Time : type === 'BOOLEAN' ? FastKind.Boolean : FastKind.Number;
 }
 
 interface JsonPath {
@@ -256,6 +292,8 @@ export class RecordDecoder {
   private readonly seen: Int32Array;
   private mark = 0;
   private zeros = new BigInt64Array(0);
+  /** A DECIMAL column is read: numbers whose digits a double would lose keep them (parseJsonKeepingDigits). */
+  private readonly exactNumbers: boolean;
 
   constructor(
     private readonly format: RecordFormat,
@@ -295,10 +333,11 @@ export class RecordDecoder {
         ? wantedDeclared.map(({ c, i }) => ({
             column: i,
             key: encoder.encode(this.paths[i]!.keys[0]!),
-            kind: c.type === 'VARCHAR' ? FastKind.Text : c.type === 'TIMESTAMP' ? FastKind.Time : c.type === 'BOOLEAN' ? FastKind.Boolean : FastKind.Number,
+            kind: fastKind(c.type),
           }))
         : undefined;
     this.seen = new Int32Array(this.fast?.length ?? 0);
+    this.exactNumbers = format.kind === 'json' && wantedDeclared.some(({ c }) => isDecimal(c.type));
     if (format.kind === 'csv' && this.delimiter.length !== 1) {
       throw new EddyError('ValidationException', `csv delimiter must be one character, got ${JSON.stringify(this.delimiter)}`);
     }
@@ -385,7 +424,7 @@ export class RecordDecoder {
   }
 
   private decodeJson(bytes: Uint8Array, writers: ColumnWriter[], row: number): void {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
+    const value: unknown = this.exactNumbers ? parseJsonKeepingDigits(utf8.decode(bytes)) : JSON.parse(utf8.decode(bytes));
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new DecodeFailure('record is not a JSON object');
     }

@@ -5,6 +5,8 @@
 import type { DataType, Expr } from '../plan/expr.js';
 import type { Column, ColumnSource } from '../batch/column.js';
 import { allocValues, columnOfValues, columnValue, makeColumn } from '../batch/column.js';
+import { decimalParams, isDecimal } from '../plan/decimal.js';
+import { decimalToDouble } from '../batch/decimal-values.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -513,7 +515,13 @@ class Generator {
         const n = input.length;
         const values = args.map((a) => {
           const column = a.evaluate(input);
-          return { type: a.type, values: Array.from({ length: n }, (_v, i) => columnValue(column, i)) };
+          // A DECIMAL reaches a user function as the nearest number (JavaScript has no decimal type).
+          const scale = isDecimal(a.type) ? decimalParams(a.type).scale : -1;
+          const value = (i: number): boolean | number | string | null => {
+            const v = columnValue(column, i);
+            return typeof v === 'bigint' ? decimalToDouble(v, scale) : v;
+          };
+          return { type: a.type, values: Array.from({ length: n }, (_v, i) => value(i)) };
         });
         const results = udfs.invoke(call, values, n, meter);
         return columnOfValues(type, type === 'BOOLEAN' ? results.map((v) => (v === null ? null : v ? 1 : 0)) : (results as (number | string | null)[]));
