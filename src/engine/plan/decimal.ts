@@ -44,3 +44,16 @@ export function decimalParams(type: DecimalType): DecimalParams {
 export function fitsInt64(precision: number): boolean {
   return precision <= 18;
 }
+
+/**
+ * The type of an exact numeric literal as Flink (Calcite) gives it: as many digits as are written, of
+ * which those after the point are the scale (`0.908` is DECIMAL(4, 3), `12.50` DECIMAL(4, 2)); undefined
+ * beyond 38 digits. `text` is digits with one point and an optional sign.
+ */
+export function literalDecimalType(text: string): DecimalType | undefined {
+  const unsigned = text.replace(/^[+-]/, '');
+  const point = unsigned.indexOf('.');
+  const scale = point < 0 ? 0 : unsigned.length - point - 1;
+  const precision = Math.max(1, scale, unsigned.length - (point < 0 ? 0 : 1));
+  return precision <= MAX_DECIMAL_PRECISION ? decimalType(precision, scale) : undefined;
+}
