@@ -19,7 +19,7 @@ const rawJSON = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
 // Without JSON.rawJSON (Node 20), an ExactNumber is written as a string that starts with this mark and is
 // unquoted afterwards. The mark holds a NUL and a random UUID, so no string a user wrote can carry it.
 const MARK = `\u0000${randomUUID()}`;
-const MARKED = new RegExp(`"${JSON.stringify(MARK).slice(1, -1).replace(/\\/g, '\\\\')}(-?[0-9]+(?:\\.[0-9]+)?)"`, 'g');
+const MARKED = new RegExp(`"${JSON.stringify(MARK).slice(1, -1).replace(/\\/g, '\\\\')}(-?[0-9]+(?:\\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)"`, 'g');
 
 function replacer(this: unknown, key: string, value: unknown): unknown {
   const original = (this as Record<string, unknown>)[key];
@@ -39,11 +39,23 @@ export function toJson(value: unknown): string {
  * read a number in a string. For records read into DECIMAL columns; others keep plain JSON.parse.
  */
 export function parseJsonKeepingDigits(text: string): unknown {
-  return JSON.parse(quoteLongNumbers(text));
+  return JSON.parse(quoteNumbers(text, '', false));
 }
 
-/** The text with every number of more than 15 significant digits in quotes (strings are stepped over). */
-export function quoteLongNumbers(text: string): string {
+/**
+ * JSON.parse, except that a number written with a point or with over 15 significant digits becomes an
+ * ExactNumber of its text, so toJson writes it back digit for digit (`12.300` stays `12.300`).
+ */
+export function parseJsonExact(text: string): unknown {
+  return JSON.parse(quoteNumbers(text, MARK, true), (_key, v: unknown) => (typeof v === 'string' && v.startsWith(MARK) ? new ExactNumber(v.slice(MARK.length)) : v));
+}
+
+/**
+ * The text with numbers of over 15 significant digits (and, with `pointed`, those with a point) as
+ * strings of `mark` and their digits; strings are stepped over. The mark goes in JSON-escaped.
+ */
+function quoteNumbers(text: string, mark: string, pointed: boolean): string {
+  const escaped = JSON.stringify(mark).slice(1, -1);
   let out = '';
   let from = 0;
   const n = text.length;
@@ -60,6 +72,7 @@ export function quoteLongNumbers(text: string): string {
       const start = i;
       let significant = 0;
       let leading = true;
+      let point = false;
       for (; i < n; i++) {
         const d = text.charCodeAt(i);
         if (d >= 48 && d <= 57) {
@@ -67,14 +80,15 @@ export function quoteLongNumbers(text: string): string {
             leading = false;
             significant++;
           }
-        } else if (d === 101 || d === 69) {
+        } else if (d === 46) point = true;
+        else if (d === 101 || d === 69) {
           // The exponent's digits are not significant ones.
           for (i++; i < n && /[+\-0-9]/.test(text[i]!); i++);
           break;
-        } else if (d !== 45 && d !== 46) break;
+        } else if (d !== 45) break;
       }
-      if (significant > 15) {
-        out += `${text.slice(from, start)}"${text.slice(start, i)}"`;
+      if (significant > 15 || (pointed && point)) {
+        out += `${text.slice(from, start)}"${escaped}${text.slice(start, i)}"`;
         from = i;
       }
       i--;

@@ -4,6 +4,7 @@
 // change of one result lands on one shard, in order, and a reader sees each -U just before its +U.
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../batch/rows.js';
+import { toJson } from '../batch/json-text.js';
 import type { PutRecordInput, PutRecordsEntry } from '../stream/stream-store.js';
 import { EddyError } from '../errors.js';
 
@@ -40,13 +41,13 @@ export class StreamSink {
   }
 
   private record(row: Row): PutRecordInput {
-    return { partitionKey: this.partitionKey(row), data: this.encoder.encode(JSON.stringify(row)) };
+    return { partitionKey: this.partitionKey(row), data: this.encoder.encode(toJson(row)) };
   }
 
   private partitionKey(row: Row): string {
     if (this.partitionKeyColumn === undefined && this.changelogKeys !== undefined) {
       if (this.changelogKeys.length === 0) return CHANGELOG_PARTITION_KEY;
-      return JSON.stringify(this.changelogKeys.map((k) => row[k] ?? null)).slice(0, 256);
+      return toJson(this.changelogKeys.map((k) => row[k] ?? null)).slice(0, 256);
     }
     const key = this.partitionKeyColumn === undefined ? null : row[this.partitionKeyColumn];
     return key === null || key === undefined || key === '' ? randomUUID() : String(key).slice(0, 256);
