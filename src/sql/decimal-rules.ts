@@ -59,6 +59,13 @@ export function roundType(x: DecimalParams, digits: number): DecimalType {
   return decimalType(Math.min(MAX_DECIMAL_PRECISION, 1 + x.precision - x.scale + digits), digits);
 }
 
+/** TRUNCATE(x, digits): the digits that are kept (no carry, so no extra integral digit). */
+export function truncateType(x: DecimalParams, digits: number): DecimalType {
+  if (digits >= x.scale) return decimalType(x.precision, x.scale);
+  const scale = Math.max(digits, 0);
+  return decimalType(Math.max(1, x.precision - x.scale + scale), scale);
+}
+
 /** FLOOR(x), CEIL(x): a whole number, with one more digit for the carry when digits go. */
 export function wholeType(x: DecimalParams): DecimalType {
   return x.scale === 0 ? decimalType(x.precision, 0) : decimalType(Math.min(MAX_DECIMAL_PRECISION, x.precision - x.scale + 1), 0);
