@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/engine/clock.js';
 import { RecordDecoder } from '../../src/engine/batch/record-decoder.js';
 import { batchToRows } from '../../src/engine/batch/rows.js';
 import { toJson } from '../../src/engine/batch/json-text.js';
+import { checkpointJson, parseCheckpointJson } from '../../src/engine/plan/checkpoint.js';
 import { ArrayCollector, type Operator } from '../../src/engine/operators/operator.js';
 import { buildOperators } from '../../src/engine/operators/registry.js';
 import { planInputs, type SourceNode } from '../../src/engine/plan/plan.js';
@@ -136,6 +137,46 @@ describe('DECIMAL values', () => {
     expect(run('SELECT k FROM t WHERE price > 1.5', records).json).toEqual(['{"k":"c"}']);
     expect(run('SELECT k FROM t WHERE price IN (1.5, 3)', records).json).toEqual(['{"k":"a"}', '{"k":"b"}']);
     expect(run('SELECT price, COUNT(*) AS n FROM t GROUP BY price', records).json.sort()).toEqual(['{"_op":"+I","price":1.50,"n":2}', '{"_op":"+I","price":2.00,"n":1}', '{"_op":"+I","price":null,"n":1}']);
+  });
+});
+
+describe('DECIMAL state', () => {
+  const records = ['{"k": "a", "price": 1.50}', '{"k": "a", "price": 99999999.99}', '{"k": "b", "price": -0.01}', '{"k": "a", "price": 10.10}'];
+
+  it('orders a Top-N by value', () => {
+    const sql = 'SELECT k, price FROM (SELECT k, price, ROW_NUMBER() OVER (PARTITION BY k ORDER BY price DESC) AS rn FROM t) WHERE rn <= 2';
+    const json = run(sql, records).json.filter((r) => r.includes('"+I"') || r.includes('"+U"'));
+    expect(json).toContain('{"_op":"+I","k":"a","price":99999999.99}');
+    expect(json).toContain('{"_op":"+I","k":"a","price":10.10}');
+  });
+
+  it('restores sums, averages and keys exactly from a checkpoint', () => {
+    const [statement] = compileSql('SELECT price, k, SUM(price) AS s, AVG(price) AS a, MAX(price) AS m FROM t GROUP BY price, k', catalog) as [Extract<CompiledStatement, { kind: 'query' }>];
+    const plan = statement.plan;
+    let node = plan.root;
+    while (node.kind !== 'source') node = planInputs(node)[0]!;
+    const decoder = new RecordDecoder((node as SourceNode).format, (node as SourceNode).columns);
+    const batch = (texts: readonly string[]): RecordBatch =>
+      decoder.decode(texts.map((text, i) => ({ sequenceNumber: String(i + 1), arrivalTimestamp: 0, partitionKey: 'k', data: new TextEncoder().encode(text) })), 'shardId-000000000000').batch;
+    const ctx = { clock: new ManualClock(0), metrics: { lateRows: 0 } };
+    const feed = (ops: readonly Operator[], b: RecordBatch): string[] => {
+      let batches = [b];
+      for (const op of ops) {
+        const out = new ArrayCollector();
+        for (const x of batches) op.processBatch(x, ctx, out);
+        batches = out.take();
+      }
+      return batches.flatMap((x) => batchToRows(x, plan.columns)).map((r) => toJson(r));
+    };
+    const first = buildOperators(plan.root).operators as Operator[];
+    feed(first, batch(['{"k": "a", "price": "12345678.91"}', '{"k": "a", "price": "12345678.91"}']));
+    const saved = checkpointJson(first.map((op) => op.snapshot?.() ?? null));
+    const second = buildOperators(plan.root).operators as Operator[];
+    const states = parseCheckpointJson(saved) as unknown[];
+    second.forEach((op, i) => {
+      if (states[i] !== null) op.restore?.(states[i] as never);
+    });
+    expect(feed(second, batch(['{"k": "a", "price": 12345678.91}']))).toContain('{"_op":"+U","price":12345678.91,"k":"a","s":37037036.73,"a":12345678.910000,"m":12345678.91}');
   });
 });
 
