@@ -30,7 +30,7 @@ const stream: StreamSchema = {
 const catalog = staticCatalog([stream, { ...stream, name: 'c', format: { kind: 'csv' } }]);
 
 /** Runs a query over records (JSON or CSV text) and gives its rows as JSON text, and its column types. */
-function run(sql: string, records: readonly string[]): { json: string[]; types: string[] } {
+function run(sql: string, records: readonly string[], options: { readonly errors?: boolean } = {}): { json: string[]; types: string[] } {
   const [statement] = compileSql(sql, catalog) as [Extract<CompiledStatement, { kind: 'query' }>];
   const plan = statement.plan;
   let node = plan.root;
@@ -41,7 +41,7 @@ function run(sql: string, records: readonly string[]): { json: string[]; types: 
     records.map((text, i) => ({ sequenceNumber: String(i + 1), arrivalTimestamp: 1_700_000_000_000 + i, partitionKey: 'k', data: new TextEncoder().encode(text) })),
     'shardId-000000000000',
   );
-  expect(decoded.lastError).toBeUndefined();
+  if (!options.errors) expect(decoded.lastError).toBeUndefined();
   const built = buildOperators(plan.root);
   const ctx = { clock: new ManualClock(1_700_000_000_000), metrics: { lateRows: 0 } };
   let batches: RecordBatch[] = [decoded.batch];
@@ -106,6 +106,21 @@ describe('DECIMAL values', () => {
     const json = run('SELECT wide FROM t', ['{"wide": 0.1}', '{"wide": 1234567890123456789012345678.0123456789}', '{"wide": "-0.0000000005"}', '{"wide": 1.5e-3}']).json;
     expect(json).toEqual(['{"wide":0.1000000000}', '{"wide":1234567890123456789012345678.0123456789}', '{"wide":-0.0000000005}', '{"wide":0.0015000000}']);
     expect(run('SELECT price FROM c', ['a,12.345,1', 'b,-0.005,1']).json).toEqual(['{"price":12.35}', '{"price":-0.01}']);
+  });
+
+  it('reads numbers the same on the byte-level path as through JSON.parse', () => {
+    let seed = 5;
+    const random = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const numbers = Array.from({ length: 3000 }, () => {
+      const whole = String(Math.floor(random() * 10 ** Math.floor(random() * 9)));
+      const fraction = String(Math.floor(random() * 10 ** 7)).padStart(7, '0').slice(0, Math.floor(random() * 8));
+      return `${random() < 0.3 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+    });
+    // The escaped string sends each record down the JSON.parse path.
+    const fast = run('SELECT price FROM t', numbers.map((n) => `{"price": ${n}}`), { errors: true });
+    const general = run('SELECT price FROM t', numbers.map((n) => `{"price": ${n}, "k": "\\n"}`), { errors: true });
+    expect(fast.json).toEqual(general.json);
+    expect(fast.json.length).toBe(numbers.filter((n) => n.replace(/^-/, '').split('.')[0]!.length <= 8).length);
   });
 
   it('counts a value with too many digits as a decode error', () => {

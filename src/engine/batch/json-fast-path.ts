@@ -16,6 +16,11 @@ export interface FastSink {
   setUtf8(row: number, data: Uint8Array, a: number, b: number): void;
   /** A number or boolean, converted and checked as the general path would. */
   set(row: number, value: unknown): void;
+  /**
+   * DECIMAL columns: a number written without an exponent in at most 15 digits, as the integer of its
+   * digits and how many of them follow the point (`-12.50` is -1250 and 2), so no text is built.
+   */
+  setScaled?(row: number, digits: number, fraction: number): void;
 }
 
 export interface FastField {
@@ -49,6 +54,9 @@ function stringEnd(d: Uint8Array, i: number, n: number): number {
 }
 
 let numberValue = 0;
+/** The last number read, when it had no exponent and at most 15 digits: its digits as an integer (signed), and how many follow the point; fraction -1 otherwise. */
+let numberDigits = 0;
+let numberFraction = -1;
 
 /** Reads a JSON number at i into `numberValue`; returns its end, or -1 if the text is not a JSON number. */
 function readNumber(d: Uint8Array, i: number, n: number): number {
@@ -96,7 +104,10 @@ function readNumber(d: Uint8Array, i: number, n: number): number {
     // Both operands are exact doubles, so the division is correctly rounded (as Number() would be).
     const v = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
     numberValue = negative ? -v : v;
+    numberDigits = negative ? -mantissa : mantissa;
+    numberFraction = fraction;
   } else {
+    numberFraction = -1;
     let text = '';
     for (let k = start; k < i; k++) text += String.fromCharCode(d[k]!);
     numberValue = Number(text);
@@ -187,7 +198,10 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
         const end = readNumber(d, i, n);
         if (end < 0) return false;
         if (field) {
-          if (field.kind === FastKind.Decimal) field.sink.set(row, asciiText(d, i, end));
+          if (field.kind === FastKind.Decimal) {
+            if (numberFraction >= 0 && field.sink.setScaled) field.sink.setScaled(row, numberDigits, numberFraction);
+            else field.sink.set(row, asciiText(d, i, end));
+          }
           else if (field.kind !== FastKind.Number && field.kind !== FastKind.Time) return false;
           else field.sink.set(row, numberValue);
         }

@@ -5,7 +5,7 @@ import { makeData } from 'apache-arrow';
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { DataType } from '../plan/expr.js';
 import { decimalParams, isDecimal } from '../plan/decimal.js';
-import { decimalFromDouble, parseDecimal } from './decimal-values.js';
+import { decimalFromDouble, formatDecimal, parseDecimal } from './decimal-values.js';
 import { parseJsonKeepingDigits } from './json-text.js';
 import type { ColumnSchema, RecordFormat } from '../plan/schema.js';
 import type { StreamRecord } from '../stream/stream-store.js';
@@ -71,6 +71,8 @@ class DecodeFailure extends Error {}
 // Not fatal: invalid UTF-8 becomes U+FFFD rather than failing the record (and the lenient decoder is faster).
 const utf8 = new TextDecoder('utf-8');
 const TWO_32 = 4294967296;
+/** 10^0 … 10^15, exact as doubles. */
+const SCALES = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /**
  * Buffers for one column of one batch. A column nothing reads (`unread`) has none: every row of it is
@@ -88,6 +90,7 @@ class ColumnWriter {
   text: Utf8Writer | undefined;
   /** DECIMAL: Decimal128 as two 64-bit halves per row, low first. */
   halves: BigInt64Array | undefined;
+  private words: Int32Array | undefined;
   private readonly precision: number = 0;
   private readonly scale: number = 0;
 
@@ -121,6 +124,7 @@ class ColumnWriter {
       case T_DECIMAL:
         if (isDecimal(type)) ({ precision: this.precision, scale: this.scale } = decimalParams(type));
         this.halves = new BigInt64Array(2 * capacity);
+        this.words = new Int32Array(this.halves.buffer);
         break;
     }
   }
@@ -130,6 +134,31 @@ class ColumnWriter {
     this.valid[row] = 0;
     if (this.text) this.text.appendEmpty();
     else if (this.bits) this.bits[row >> 3]! &= ~(1 << (row & 7));
+  }
+
+  /**
+   * A DECIMAL from the digits of a JSON number (at most 15, `fraction` after the point), rounded to the
+   * column's scale HALF_UP in exact integer arithmetic on doubles, so no BigInt or text is made.
+   */
+  setScaled(row: number, digits: number, fraction: number): void {
+    const { scale, precision } = this;
+    let v: number;
+    if (fraction <= scale) {
+      v = scale - fraction < SCALES.length ? digits * SCALES[scale - fraction]! : NaN;
+    } else {
+      const d = SCALES[fraction - scale]!;
+      const q = Math.trunc(digits / d);
+      const r = Math.abs(digits - q * d);
+      v = 2 * r >= d ? q + Math.sign(digits) : q;
+    }
+    if (!Number.isSafeInteger(v)) return this.set(row, formatDecimal(BigInt(digits), fraction));
+    if (precision <= 15 && Math.abs(v) >= SCALES[precision]!) this.fail(formatDecimal(BigInt(digits), fraction), `more than ${precision - scale} digits before the point`);
+    const words = this.words!;
+    const hi = Math.floor(v / TWO_32);
+    words[4 * row] = (v - hi * TWO_32) | 0;
+    words[4 * row + 1] = hi;
+    words[4 * row + 2] = words[4 * row + 3] = v < 0 ? -1 : 0;
+    this.valid[row] = 1;
   }
 
   setUtf8(row: number, data: Uint8Array, a: number, b: number): void {
