@@ -60,9 +60,10 @@ const doors: Record<string, (importer: string) => readonly string[]> = {
       ? ['engine/index.js', 'engine/plan/index.js', 'engine/errors.js']
       : topOf(importer) === 'consumer'
         ? ['engine/kpl/index.js']
-        : // The CLI's stream commands read KPL aggregates without loading the whole engine.
+        : // The CLI's stream commands read KPL aggregates, and `eddy sql` prints DECIMAL digits as they
+          // came (json-text.js), without loading the whole engine.
           topOf(importer) === 'cli'
-          ? ['engine/index.js', 'engine/kpl/index.js']
+          ? ['engine/index.js', 'engine/kpl/index.js', 'engine/batch/json-text.js']
           : ['engine/index.js'],
   sql: () => ['sql/index.js'],
   statements: () => ['statements/index.js'],

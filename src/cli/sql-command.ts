@@ -3,6 +3,7 @@
 // arrive over its WebSocket, until Ctrl-C, which deletes the query. Errors print with a caret under the
 // offending SQL and exit non-zero. Every request carries a token or a signature (api-auth.ts).
 
+import { parseJsonExact, toJson } from '../engine/batch/json-text.js';
 import type { SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from '../statements/index.js';
 import { type ApiAuth, apiAuth, authHeaders } from './api-auth.js';
@@ -249,8 +250,9 @@ async function streamRows(endpoint: string, auth: ApiAuth, queries: readonly Sta
       });
       ws.on('message', (data) => {
         if (stopped !== undefined) return;
-        const frame = JSON.parse(String(data)) as ResultFrame;
-        if (frame.type === 'rows') io.stdout.write(frame.rows!.map((r) => `${prefix}${JSON.stringify(r)}\n`).join(''));
+        // DECIMAL values keep their digits from the frame to the printed row (12.300 stays 12.300).
+        const frame = parseJsonExact(String(data)) as ResultFrame;
+        if (frame.type === 'rows') io.stdout.write(frame.rows!.map((r) => `${prefix}${toJson(r)}\n`).join(''));
         else if (frame.type === 'warning') say(`Warning: query ${q.id}: ${frame.message}\n`);
         else if (frame.type === 'error') {
           failed = true;

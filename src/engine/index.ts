@@ -92,6 +92,7 @@ export { RecordDecoder } from './batch/record-decoder.js';
 export { batchToRows } from './batch/rows.js';
 export { utf8TextOrNull } from './batch/utf8.js';
 export type { Row } from './batch/rows.js';
+export { ExactNumber, toJson } from './batch/json-text.js';
 export { compileExpr } from './expr/compile-expr.js';
 export { explainCodegen } from './operators/explain-codegen.js';
 // The SQL compiler refuses a literal REGEXP_LIKE pattern the engine would refuse, where it is written.

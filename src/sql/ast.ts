@@ -20,7 +20,11 @@ export type BinaryOperator =
 
 export type Expression =
   | { readonly kind: 'columnRef'; readonly qualifier?: Name; readonly name: Name; readonly span: SourceSpan }
-  | { readonly kind: 'numberLiteral'; readonly value: number; readonly integer: boolean; readonly span: SourceSpan }
+  /**
+   * `exact`: the digits of a number written with a point and no exponent (`-0.908`), an exact numeric
+   * literal (DECIMAL), as SQL reads it; `1e3` and integers have none.
+   */
+  | { readonly kind: 'numberLiteral'; readonly value: number; readonly integer: boolean; readonly exact?: string; readonly span: SourceSpan }
   | { readonly kind: 'stringLiteral'; readonly value: string; readonly span: SourceSpan }
   | { readonly kind: 'booleanLiteral'; readonly value: boolean; readonly span: SourceSpan }
   | { readonly kind: 'nullLiteral'; readonly span: SourceSpan }

@@ -1,7 +1,8 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
 import { unreachable } from '../engine/errors.js';
-import { durationText, explainPlan, isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type ConnectorConfig, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { durationText, explainPlan, isDecimal, isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type ConnectorConfig, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { literalFits } from './decimal-rules.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
 import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
@@ -276,6 +277,13 @@ export class StatementCompiler {
   private assign(expr: Expr, column: ColumnSchema, span: SourceSpan, pump: boolean): Expr {
     if (expr.type === column.type) return expr;
     if (expr.kind === 'literal' && expr.value === null) return { ...expr, type: column.type };
+    // Exact numbers go into a DECIMAL column of any precision and scale (rounded HALF_UP; NULL when
+    // they do not fit), and a DECIMAL into a DOUBLE one, as Flink casts them on INSERT.
+    if (isDecimal(column.type) && (isDecimal(expr.type) || expr.type === 'INT' || expr.type === 'BIGINT')) {
+      const fits = expr.kind === 'literal' && literalFits(String(expr.value), column.type);
+      return fits ? { kind: 'literal', value: String(expr.value), type: column.type } : { kind: 'cast', expr, type: column.type };
+    }
+    if (column.type === 'DOUBLE' && isDecimal(expr.type)) return { kind: 'cast', expr, type: column.type };
     const from = NUMERIC_RANK[expr.type];
     const to = NUMERIC_RANK[column.type];
     // A KDA pump converts any number to its column's numeric type (COUNT(*) into an INTEGER column), as KDA does.

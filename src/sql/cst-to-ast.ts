@@ -4,7 +4,7 @@
 
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { DateTime } from 'luxon';
-import type { DataType } from '../engine/plan/index.js';
+import { decimalType, MAX_DECIMAL_PRECISION, type DataType } from '../engine/plan/index.js';
 import type {
   BinaryOperator,
   ColumnDefinition,
@@ -94,14 +94,16 @@ const TYPE_NAMES: Readonly<Record<string, DataType>> = {
   DOUBLE: 'DOUBLE',
   REAL: 'DOUBLE',
   FLOAT: 'DOUBLE',
-  DECIMAL: 'DOUBLE',
+  // DECIMAL, NUMERIC and DEC without (p, s) are DECIMAL(10, 0), as in Flink.
+  DECIMAL: decimalType(10, 0),
+  NUMERIC: decimalType(10, 0),
+  DEC: decimalType(10, 0),
   VARCHAR: 'VARCHAR',
   STRING: 'VARCHAR',
   CHAR: 'VARCHAR',
   TEXT: 'VARCHAR',
   TIMESTAMP: 'TIMESTAMP',
   // Kinesis Data Analytics' other types, held as kda-types.ts says.
-  NUMERIC: 'DOUBLE',
   DATE: 'TIMESTAMP',
   TIME: 'VARCHAR',
   VARBINARY: 'VARCHAR',
@@ -305,20 +307,34 @@ class AstBuilder extends BaseVisitor {
     const close = token(ctx, 'RParen');
     const span = joinSpans(name.span, close ? tokenSpan(close) : precision ? tokenSpan(precision) : name.span);
     const upper = name.text.toUpperCase();
-    const type = TYPE_NAMES[upper];
+    let type = TYPE_NAMES[upper];
     if (type === undefined || name.quoted) {
       const suggestion = closest(upper, Object.keys(TYPE_NAMES));
       this.fail(
         'TypeMismatch',
-        `Unknown type '${name.text}'${suggestion ? `; did you mean ${suggestion}?` : ''} (types: BOOLEAN, INT, BIGINT, DOUBLE, VARCHAR, TIMESTAMP)`,
+        `Unknown type '${name.text}'${suggestion ? `; did you mean ${suggestion}?` : ''} (types: BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP)`,
         name.span,
       );
     }
     if (precision && upper !== 'DOUBLE') this.fail(`PRECISION only follows DOUBLE`, tokenSpan(precision));
-    if (params.length > 0 && !['VARCHAR', 'CHAR', 'TIMESTAMP', 'DECIMAL', 'NUMERIC', 'VARBINARY', 'TIME'].includes(upper)) {
+    if (params.length > 0 && !['VARCHAR', 'CHAR', 'TIMESTAMP', 'DECIMAL', 'NUMERIC', 'DEC', 'VARBINARY', 'TIME'].includes(upper)) {
       this.fail(`Type ${upper} takes no length or precision`, tokenSpan(params[0]!));
     }
+    if (upper === 'DECIMAL' || upper === 'NUMERIC' || upper === 'DEC') type = this.decimalParams(upper, params);
     return { type, text: this.sql.slice(span.offset, span.offset + span.length), span };
+  }
+
+  /** DECIMAL(p), DECIMAL(p, s): 1 ≤ p ≤ 38 and 0 ≤ s ≤ p, each refused where it is written. */
+  private decimalParams(name: string, params: readonly IToken[]): DataType {
+    const [p, s, extra] = params;
+    if (extra) this.fail(`${name} takes a precision and a scale, as ${name}(10, 2)`, tokenSpan(extra));
+    const precision = p ? Number(p.image) : 10;
+    const scale = s ? Number(s.image) : 0;
+    if (p && !(precision >= 1 && precision <= MAX_DECIMAL_PRECISION)) {
+      this.fail(`${name} precision must be between 1 and ${MAX_DECIMAL_PRECISION}, got ${p.image}`, tokenSpan(p));
+    }
+    if (s && scale > precision) this.fail(`${name} scale must be between 0 and the precision ${precision}, got ${s.image}`, tokenSpan(s));
+    return decimalType(precision, scale);
   }
 
   withOptions(ctx: Ctx): OptionEntry[] {
@@ -765,7 +781,9 @@ class AstBuilder extends BaseVisitor {
     const span = joinSpans(tokenSpan(sign), operand.span);
     if (sign.image === '+') return operand;
     // Negative literals are literals, so `-2147483648` is an INT and `INTERVAL` arithmetic folds.
-    if (operand.kind === 'numberLiteral') return { ...operand, value: -operand.value, span };
+    if (operand.kind === 'numberLiteral') {
+      return { ...operand, value: -operand.value, ...(operand.exact === undefined ? {} : { exact: operand.exact.startsWith('-') ? operand.exact.slice(1) : `-${operand.exact}` }), span };
+    }
     if (operand.kind === 'intervalLiteral') return { ...operand, ms: -operand.ms, text: `-${operand.text}`, span };
     return { kind: 'unary', op: '-', operand, span };
   }
@@ -797,7 +815,9 @@ class AstBuilder extends BaseVisitor {
         return { kind: 'numberLiteral', value, integer: true, span };
       }
       case 'DecimalLiteral':
-        return { kind: 'numberLiteral', value: Number(tok.image), integer: false, span };
+        return /[eE]/.test(tok.image)
+          ? { kind: 'numberLiteral', value: Number(tok.image), integer: false, span }
+          : { kind: 'numberLiteral', value: Number(tok.image), integer: false, exact: tok.image, span };
       case 'StringLiteral':
         return { kind: 'stringLiteral', value: unquoteString(tok.image), span };
       case 'True':

@@ -2,7 +2,8 @@
 // (column references by index), with operands coerced to agreeing types and every type error located.
 
 import { unreachable } from '../engine/errors.js';
-import type { DataType, Expr, UserFunctionSchema } from '../engine/plan/index.js';
+import { isDecimal, literalDecimalType, type DataType, type Expr, type UserFunctionSchema } from '../engine/plan/index.js';
+import { additionType, asDecimal, divisionType, moduloType, multiplicationType } from './decimal-rules.js';
 import type { Expression, OverExpression } from './ast.js';
 import { AGGREGATES, GROUPING_FUNCTIONS, WINDOW_AUX } from './group-functions.js';
 import type { Grouping } from './grouping.js';
@@ -58,11 +59,15 @@ export class ExpressionTyper {
         }
         return { ir: { kind: 'column', index: column.index, name: column.name, type: column.type }, type: column.type };
       }
-      case 'numberLiteral':
+      case 'numberLiteral': {
+        // 0.908 is exact, DECIMAL(4, 3), as in Flink; 1e3 is a DOUBLE (and so is a literal over 38 digits).
+        const exact = e.exact === undefined ? undefined : literalDecimalType(e.exact);
+        if (exact !== undefined) return { ir: lit(e.exact!, exact), type: exact };
         if (!e.integer) return { ir: lit(e.value, 'DOUBLE'), type: 'DOUBLE' };
         return Math.abs(e.value) <= 2 ** 31 - 1 || e.value === -(2 ** 31)
           ? { ir: lit(e.value, 'INT'), type: 'INT' }
           : { ir: lit(e.value, 'BIGINT'), type: 'BIGINT' };
+      }
       case 'stringLiteral':
         return { ir: lit(e.value, 'VARCHAR'), type: 'VARCHAR' };
       case 'booleanLiteral':
@@ -206,9 +211,31 @@ export class ExpressionTyper {
     if (!(isNumeric(left.type) || left.type === 'NULL') || !(isNumeric(right.type) || right.type === 'NULL')) {
       this.fail('TypeMismatch', `Operator '${op}' expects numbers, got ${left.type} and ${right.type}`, e.opSpan);
     }
+    const decimal = this.decimalArithmetic(op, left, right, e);
+    if (decimal) return decimal;
     let type = widest([left.type, right.type]);
     if (op === '/') type = 'DOUBLE';
     return { ir: call(fn, [this.rules.coerce(left, type, e.left.span), this.rules.coerce(right, type, e.right.span)], type), type };
+  }
+
+  /**
+   * Arithmetic with a DECIMAL operand and no DOUBLE one: exact, of the type Flink derives
+   * (decimal-rules.ts). INT and BIGINT operands are cast to DECIMAL(10, 0) and DECIMAL(19, 0); DECIMAL
+   * operands keep their own types, which the engine aligns.
+   */
+  private decimalArithmetic(op: '+' | '-' | '*' | '/' | '%', left: Typed, right: Typed, e: Extract<Expression, { kind: 'binary' }>): Typed | undefined {
+    if (!(isDecimal(left.type) || isDecimal(right.type)) || left.type === 'DOUBLE' || right.type === 'DOUBLE') return undefined;
+    const operand = (t: Typed, span: Extract<Expression, { kind: 'binary' }>['left']['span']): { ir: Expr; params: ReturnType<typeof asDecimal> & object } => {
+      if (t.type === 'NULL') return { ir: lit(null, 'DECIMAL(10, 0)'), params: { precision: 10, scale: 0 } };
+      const params = asDecimal(t.type)!;
+      return { ir: isDecimal(t.type) ? t.ir : this.rules.coerce(t, `DECIMAL(${params.precision}, ${params.scale})`, span), params };
+    };
+    const a = operand(left, e.left.span);
+    const b = operand(right, e.right.span);
+    const rule = { '+': additionType, '-': additionType, '*': multiplicationType, '/': divisionType, '%': moduloType }[op];
+    const type = rule(a.params, b.params);
+    const fn = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' }[op];
+    return { ir: call(fn, [a.ir, b.ir], type), type };
   }
 
   private caseExpr(e: Extract<Expression, { kind: 'case' }>, ctx: ExprContext): Typed {

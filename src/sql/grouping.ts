@@ -1,7 +1,8 @@
 // GROUP BY and aggregates: the grouping keys (with at most one group window), the aggregate calls a
 // query makes, and how expressions after grouping read the aggregate's output columns.
 
-import type { AggregateCall, Expr } from '../engine/plan/index.js';
+import { decimalParams, isDecimal, type AggregateCall, type Expr } from '../engine/plan/index.js';
+import { avgType, sumType } from './decimal-rules.js';
 import type { Expression, Name, Query } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
 import { AGGREGATES, containsAggregate, GROUPING_FUNCTIONS, WINDOW_AUX } from './group-functions.js';
@@ -196,23 +197,24 @@ export class GroupingAnalyzer {
           break;
         case 'sum':
           numeric();
-          callSpec = { fn: 'sum', arg: arg.ir, type: type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT' };
+          // SUM(DECIMAL(p, s)) is DECIMAL(38, s) and AVG DECIMAL(38, max(6, s)), as Flink types them.
+          callSpec = { fn: 'sum', arg: arg.ir, type: isDecimal(type) ? sumType(decimalParams(type)) : type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT' };
           break;
         case 'avg':
-          // As Flink's (and SQL Server's): AVG of integers is an integer of the same type, truncated.
+          // As Flink's: AVG of integers is an integer of the same type, truncated; of DECIMAL(p, s), DECIMAL(38, max(6, s)).
           numeric();
-          callSpec = { fn: base, arg: arg.ir, type };
+          callSpec = { fn: base, arg: arg.ir, type: isDecimal(type) ? avgType(decimalParams(type)) : type };
           break;
         case 'stddev':
           numeric();
-          callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE' };
+          callSpec = { fn: base, arg: isDecimal(type) ? { kind: 'cast', expr: arg.ir, type: 'DOUBLE' } : arg.ir, type: 'DOUBLE' };
           break;
         case 'approx_count_distinct':
           callSpec = { fn: base, arg: arg.ir, type: 'BIGINT' };
           break;
         case 'approx_percentile':
           numeric();
-          callSpec = { fn: base, arg: arg.ir, type: 'DOUBLE', fraction: percentileFraction(e.name, e.args[1]!, this.fail) };
+          callSpec = { fn: base, arg: isDecimal(type) ? { kind: 'cast', expr: arg.ir, type: 'DOUBLE' } : arg.ir, type: 'DOUBLE', fraction: percentileFraction(e.name, e.args[1]!, this.fail) };
           break;
         default:
           callSpec = { fn: base, arg: arg.ir, type };

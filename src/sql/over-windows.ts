@@ -10,7 +10,7 @@
 // a deduplication.
 
 import { unreachable } from '../engine/errors.js';
-import type { Expr, NamedExpr, OverCall, OverFrame, RankFn, SortKey } from '../engine/plan/index.js';
+import { isDecimal, type Expr, type NamedExpr, type OverCall, type OverFrame, type RankFn, type SortKey } from '../engine/plan/index.js';
 import type { Expression, FrameBound, Name, NamedWindow, OrderItem, OverExpression, Query, WindowSpecification } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
 import type { LogicalOver } from './over-plan.js';
@@ -384,6 +384,8 @@ export class OverBlock {
     const numeric = (): void => {
       if (!isNumeric(type)) fail('TypeMismatch', `${c.name} expects a number, got ${type}`, c.args[0]!.span);
     };
+    // OVER windows keep their rows' values as doubles and text; a DECIMAL would lose its digits there.
+    if (isDecimal(type) && fn !== 'count') fail('TypeMismatch', `${c.name} … OVER cannot take a DECIMAL yet; CAST it AS DOUBLE, or aggregate it with GROUP BY`, c.args[0]!.span);
     switch (fn) {
       case 'count':
         return { fn, arg: arg.ir, type: 'BIGINT' };

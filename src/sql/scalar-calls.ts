@@ -1,7 +1,8 @@
 // Scalar functions as SQL names them: arity and argument types checked, arguments coerced, and each
 // mapped to the engine IR function that computes it (see the list in src/engine/plan/expr.ts).
 
-import type { DataType } from '../engine/plan/index.js';
+import { decimalParams, isDecimal, type DataType } from '../engine/plan/index.js';
+import { roundType, wholeType } from './decimal-rules.js';
 import { compileRegexPattern } from '../engine/index.js';
 import type { Expression } from './ast.js';
 import { closest } from './did-you-mean.js';
@@ -86,13 +87,24 @@ export function typeScalarCall(
       if (args[0]!.type === 'TIMESTAMP') {
         fail('TypeMismatch', `${name} of a TIMESTAMP needs a unit: ${name}(ts TO MINUTE)`, e.span);
       }
+      if (isDecimal(args[0]!.type)) {
+        const type = wholeType(decimalParams(args[0]!.type));
+        return { ir: call(name === 'FLOOR' ? 'floor' : 'ceil', [args[0]!.ir], type), type };
+      }
       return sameNumeric(name === 'FLOOR' ? 'floor' : 'ceil');
     case 'ROUND': {
       arity(1, 2);
       const x = arg(0, 'numeric');
       const type = args[0]!.type === 'NULL' ? 'INT' : (args[0]!.type as DataType);
+      if (!(args.length === 1 || args[1]!.type === 'INT' || args[1]!.type === 'BIGINT' || args[1]!.type === 'NULL')) fail('TypeMismatch', `ROUND digits must be an integer, got ${args[1]!.type}`, e.args[1]!.span);
+      if (isDecimal(type)) {
+        // The digits decide the result's type (Flink's rule), so they are written out.
+        const digits = args.length === 1 ? 0 : args[1]!.ir.kind === 'literal' && typeof args[1]!.ir.value === 'number' ? args[1]!.ir.value : undefined;
+        if (digits === undefined) fail('TypeMismatch', 'ROUND of a DECIMAL takes its digits as a number written out, such as ROUND(price, 2)', e.args[1]!.span);
+        const rounded = roundType(decimalParams(type), digits);
+        return { ir: call('round', [x, lit(digits, 'INT')], rounded), type: rounded };
+      }
       if (args.length === 1) return { ir: call('round', [x], type), type };
-      if (!(args[1]!.type === 'INT' || args[1]!.type === 'BIGINT' || args[1]!.type === 'NULL')) fail('TypeMismatch', `ROUND digits must be an integer, got ${args[1]!.type}`, e.args[1]!.span);
       return { ir: call('round', [x, rules.coerce(args[1]!, 'INT', e.args[1]!.span)], type), type };
     }
     case 'POWER':

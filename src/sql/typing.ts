@@ -1,7 +1,8 @@
 // The analyzer's type rules: which types combine, the one type a group of operands meets in, and how
 // operands are coerced to it (literals retyped, other values cast) so the engine sees agreeing types.
 
-import type { DataType, Expr } from '../engine/plan/index.js';
+import { isDecimal, type DataType, type Expr } from '../engine/plan/index.js';
+import { asDecimal, commonDecimalType, literalFits } from './decimal-rules.js';
 import type { Expression } from './ast.js';
 import { parseTimestampText } from './cst-to-ast.js';
 import type { SourceSpan, SqlErrorCode } from './sql-error.js';
@@ -18,14 +19,23 @@ export interface Typed {
 export type Fail = (code: SqlErrorCode, message: string, span: SourceSpan) => never;
 
 const NUMERIC: ReadonlySet<SqlType> = new Set(['INT', 'BIGINT', 'DOUBLE']);
-export const isNumeric = (t: SqlType): boolean => NUMERIC.has(t);
+export const isNumeric = (t: SqlType): boolean => NUMERIC.has(t) || isDecimal(t);
 const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
 export const lit = (value: boolean | number | string | null, type: DataType): Expr => ({ kind: 'literal', value, type });
 export const call = (fn: string, args: readonly Expr[], type: DataType): Expr => ({ kind: 'call', fn, args, type });
 
-/** The widest numeric type among `types` (INT < BIGINT < DOUBLE); non-numeric types are ignored. */
+/**
+ * The widest numeric type among `types` (INT < BIGINT < DECIMAL < DOUBLE); non-numeric types are
+ * ignored. DECIMALs meet in one that holds each of them and the integers among them, as Flink's
+ * common type; a DOUBLE makes it DOUBLE.
+ */
 export function widest(types: readonly SqlType[]): DataType {
+  if (types.includes('DOUBLE')) return 'DOUBLE';
+  if (types.some((t) => isDecimal(t))) {
+    const decimals = types.flatMap((t) => asDecimal(t) ?? []);
+    return decimals.slice(1).reduce<DataType>((acc, d) => commonDecimalType(asDecimal(acc)!, d), commonDecimalType(decimals[0]!, decimals[0]!));
+  }
   let best: DataType = 'INT';
   for (const t of types) if (isNumeric(t) && NUMERIC_RANK[t]! > NUMERIC_RANK[best]!) best = t as DataType;
   return best;
@@ -79,6 +89,10 @@ export class TypeRules {
         if (ms === undefined) this.fail('TypeMismatch', `Cannot read '${ir.value}' as a TIMESTAMP; write ISO-8601 such as '2024-05-01T12:30:00Z'`, span);
         return lit(ms, 'TIMESTAMP');
       }
+      // DECIMAL literals are their digits as text: they stay literals wherever those digits fit.
+      if (isDecimal(type) && (typeof ir.value === 'number' || isDecimal(ir.type)) && literalFits(String(ir.value), type)) return lit(String(ir.value), type);
+      if (isDecimal(type)) return { kind: 'cast', expr: ir, type };
+      if (isNumeric(type) && isDecimal(ir.type) && typeof ir.value === 'string') return type === 'DOUBLE' ? lit(Number(ir.value), type) : { kind: 'cast', expr: ir, type };
       if (isNumeric(type) && typeof ir.value === 'number') return lit(ir.value, type);
     }
     return { kind: 'cast', expr: ir, type };

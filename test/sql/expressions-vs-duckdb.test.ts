@@ -171,7 +171,7 @@ function runEddyRows(sql: string): { rows: Record<string, Value>[]; columns: rea
     op.onWatermark?.(Number.MAX_SAFE_INTEGER, ctx, out);
     batches = out.take();
   }
-  return { rows: batches.flatMap((b) => batchToRows(b, plan.columns)), columns: plan.columns };
+  return { rows: batches.flatMap((b) => batchToRows(b, plan.columns)) as Record<string, Value>[], columns: plan.columns };
 }
 
 async function runDuck(expr: string, type: string): Promise<Value[]> {

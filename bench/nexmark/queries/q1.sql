@@ -1,7 +1,7 @@
 -- Nexmark q1, as the Nexmark project publishes it for Flink SQL
 -- (https://github.com/nexmark/nexmark, nexmark-flink/src/main/resources/queries/q1.sql).
 -- Unchanged except for the DDL: the published CREATE TABLE of the result table (a Flink connector)
--- is written as Eddy's CREATE STREAM with the nearest Eddy types. The source streams person,
+-- is written as Eddy's CREATE STREAM with the same types (price is exact: DECIMAL(23, 3)). The source streams person,
 -- auction and bid are declared in ddl.sql.
 
 -- -------------------------------------------------------------------------------------------------
@@ -13,7 +13,7 @@
 CREATE STREAM nexmark_q1 (
   auction BIGINT,
   bidder BIGINT,
-  price DOUBLE,
+  price DECIMAL(23, 3),
   dateTime TIMESTAMP,
   extra VARCHAR
 ) WITH (format = 'json');

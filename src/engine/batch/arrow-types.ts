@@ -1,8 +1,9 @@
 // Maps SQL types to the Arrow types batches carry, and builds schemas and record batches from column data.
-import { Bool, Data, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
+import { Bool, Data, Decimal, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
 import type { DataType as ArrowType } from 'apache-arrow';
 import { unreachable } from '../errors.js';
 import type { DataType } from '../plan/expr.js';
+import { decimalParams, isDecimal } from '../plan/decimal.js';
 import type { ColumnSchema } from '../plan/schema.js';
 import { SYSTEM_COLUMNS } from '../plan/schema.js';
 
@@ -27,8 +28,12 @@ export function arrowTypeOf(type: DataType, options: { timestampZone?: string } 
       // Files written for other readers say the zone (Parquet then marks the column UTC-adjusted);
       // in-engine batches need none, since every time inside is epoch milliseconds.
       return options.timestampZone === undefined ? new TimestampMillisecond() : new TimestampMillisecond(options.timestampZone);
-    default:
-      return unreachable(type, 'data type', 'ValidationException');
+    default: {
+      // DECIMAL is Decimal128 at every precision, as Flink's and Parquet's readers expect it.
+      if (!isDecimal(type)) return unreachable(type, 'data type', 'ValidationException');
+      const { precision, scale } = decimalParams(type);
+      return new Decimal(scale, precision, 128);
+    }
   }
 }
 

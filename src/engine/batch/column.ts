@@ -4,6 +4,7 @@
 import { makeData } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import type { DataType } from '../plan/expr.js';
+import { decimalParams, fitsInt64, isDecimal, type DecimalType } from '../plan/decimal.js';
 import { arrowTypeOf } from './arrow-types.js';
 import { float64ToInt64, int64ToFloat64 } from './int64.js';
 import { Utf8Writer, decodeUtf8 } from './utf8.js';
@@ -25,13 +26,19 @@ export type Float64Column = ColumnOf<'BIGINT' | 'DOUBLE' | 'TIMESTAMP', Float64A
 export type BooleanColumn = ColumnOf<'BOOLEAN', Uint8Array>;
 /** VARCHAR as JS strings. */
 export type VarcharColumn = ColumnOf<'VARCHAR', string[]>;
+/**
+ * DECIMAL(p, s) as unscaled integers (12.30 in DECIMAL(4, 2) is 1230n): a BigInt64Array up to 18
+ * digits, where every value fits 64 bits, and an array of BigInts beyond (batch/decimal-values.ts).
+ */
+export type DecimalColumn = ColumnOf<DecimalType, DecimalValues>;
+export type DecimalValues = BigInt64Array | bigint[];
 
 /** A column in working form: checking `type` narrows `values` to the array that type uses. */
-export type Column = Int32Column | Float64Column | BooleanColumn | VarcharColumn;
+export type Column = Int32Column | Float64Column | BooleanColumn | VarcharColumn | DecimalColumn;
 /** Any working column's value array. */
 export type ColumnValues = Column['values'];
 /** The value array a column of type `T` holds. */
-export type ValuesOf<T extends DataType> = Extract<Column, { readonly type: T }>['values'];
+export type ValuesOf<T extends DataType> = T extends DecimalType ? DecimalValues : Extract<Column, { readonly type: T }>['values'];
 
 /**
  * A column from a type and values built for it by `allocValues(type, …)` or generated code, where the
@@ -53,8 +60,12 @@ function valuesFit(type: DataType, values: ColumnValues): boolean {
       return values instanceof Uint8Array;
     case 'VARCHAR':
       return Array.isArray(values);
-    default:
+    case 'BIGINT':
+    case 'DOUBLE':
+    case 'TIMESTAMP':
       return values instanceof Float64Array;
+    default:
+      return fitsInt64(decimalParams(type).precision) ? values instanceof BigInt64Array : Array.isArray(values);
   }
 }
 
@@ -73,21 +84,32 @@ export function allocValues(type: DataType, length: number): ColumnValues {
       return new Uint8Array(length);
     case 'VARCHAR':
       return new Array<string>(length).fill('');
-    default:
+    case 'BIGINT':
+    case 'DOUBLE':
+    case 'TIMESTAMP':
       return new Float64Array(length);
+    default:
+      return fitsInt64(decimalParams(type).precision) ? new BigInt64Array(length) : new Array<bigint>(length).fill(0n);
   }
 }
 
 /** The numbers of an INT, BIGINT, DOUBLE or TIMESTAMP column; the planner sends only those to numeric code. */
 export function numericValues(col: Column): Float64Array | Int32Array {
-  if (col.type === 'VARCHAR' || col.type === 'BOOLEAN') throw new Error(`internal error: a ${col.type} column where numbers were expected`);
-  return col.values;
+  const values = col.values;
+  if (!(values instanceof Float64Array || values instanceof Int32Array) || col.type === 'BOOLEAN') throw new Error(`internal error: a ${col.type} column where numbers were expected`);
+  return values;
 }
 
 /** The 0/1 bytes of a BOOLEAN column. */
 export function booleanValues(col: Column): Uint8Array {
   if (col.type !== 'BOOLEAN') throw new Error(`internal error: a ${col.type} column where BOOLEAN was expected`);
   return col.values;
+}
+
+/** The unscaled values of a DECIMAL column. */
+export function decimalValues(col: Column): DecimalValues {
+  if (!isDecimal(col.type)) throw new Error(`internal error: a ${col.type} column where DECIMAL was expected`);
+  return col.values as DecimalValues;
 }
 
 /** The values of an INT column. */
@@ -98,14 +120,14 @@ export function int32Values(col: Column): Int32Array {
 
 /**
  * A column of `type` from JS values, one per row: numbers for numeric types and TIMESTAMP (epoch ms), 0/1
- * for BOOLEAN, strings for VARCHAR, null or undefined for NULL.
+ * for BOOLEAN, strings for VARCHAR, unscaled BigInts for DECIMAL, null or undefined for NULL.
  */
-export function columnOfValues(type: DataType, values: ArrayLike<string | number | null | undefined>, length = values.length): Column {
+export function columnOfValues(type: DataType, values: ArrayLike<string | number | bigint | null | undefined>, length = values.length): Column {
   const out = allocValues(type, length);
   const valid = new Uint8Array(length);
   let nulls = 0;
   // The writer is untyped on purpose: a string lands only in VARCHAR's string[], a number in the typed arrays.
-  const write = out as { [i: number]: string | number };
+  const write = out as { [i: number]: string | number | bigint };
   for (let i = 0; i < length; i++) {
     const v = values[i];
     if (v === null || v === undefined) nulls++;
@@ -173,7 +195,43 @@ export function columnFromArrow(data: Data, type: DataType): Column {
       }
       return { type, length: n, values: out, valid };
     }
+    default:
+      return { type, length: n, values: decimalsFromArrow(data, type), valid };
   }
+}
+
+/** Decimal128 values (two 64-bit halves each, low first) as unscaled values in working form. */
+function decimalsFromArrow(data: Data, type: DecimalType): DecimalValues {
+  const n = data.length;
+  const words = data.values as Uint32Array;
+  const halves = new BigInt64Array(words.buffer, words.byteOffset, words.length >> 1);
+  if (fitsInt64(decimalParams(type).precision)) {
+    const out = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) out[i] = halves[2 * i]!;
+    return out;
+  }
+  const out = new Array<bigint>(n);
+  for (let i = 0; i < n; i++) out[i] = (halves[2 * i + 1]! << 64n) | BigInt.asUintN(64, halves[2 * i]!);
+  return out;
+}
+
+/** Unscaled values as Decimal128 words: the low 64 bits, then the high (the sign, up to 18 digits). */
+function decimalsToArrow(values: DecimalValues, length: number): Uint32Array {
+  const halves = new BigInt64Array(2 * length);
+  if (values instanceof BigInt64Array) {
+    for (let i = 0; i < length; i++) {
+      const v = values[i]!;
+      halves[2 * i] = v;
+      halves[2 * i + 1] = v < 0n ? -1n : 0n;
+    }
+  } else {
+    for (let i = 0; i < length; i++) {
+      const v = values[i]!;
+      halves[2 * i] = BigInt.asIntN(64, v);
+      halves[2 * i + 1] = BigInt.asIntN(64, v >> 64n);
+    }
+  }
+  return new Uint32Array(halves.buffer);
 }
 
 /** Wraps a working column as Arrow Data (numbers without copying where the layouts match). */
@@ -205,6 +263,8 @@ export function columnToArrow(col: Column): Data {
       }
       return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, valueOffsets: w.finishOffsets(), data: w.finishBytes() } as never);
     }
+    default:
+      return makeData({ type: arrowType, length, nullCount, nullBitmap: bitmap, data: decimalsToArrow(col.values, length) } as never);
   }
 }
 
@@ -216,8 +276,8 @@ function toInt32(v: Float64Array | Int32Array): Int32Array {
   return v instanceof Int32Array ? v : Int32Array.from(v);
 }
 
-/** One value of a working column as a JS value (null for NULL); TIMESTAMP stays epoch ms. */
-export function columnValue(col: Column, i: number): boolean | number | string | null {
+/** One value of a working column as a JS value (null for NULL); TIMESTAMP stays epoch ms, DECIMAL unscaled. */
+export function columnValue(col: Column, i: number): boolean | number | string | bigint | null {
   if (col.valid && !col.valid[i]) return null;
   const v = col.values[i]!;
   return col.type === 'BOOLEAN' ? v === 1 : v;

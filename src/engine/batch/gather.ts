@@ -60,6 +60,17 @@ export function gatherData(sources: readonly Data[], from: Int32Array, rows: Int
       }
       return makeData({ ...base, valueOffsets: outOffsets, data: out } as never);
     }
+    case Type.Decimal: {
+      // Decimal128: four 32-bit words per value.
+      const all = sources.map((d) => d.values as Uint32Array);
+      const out = new Uint32Array(4 * count);
+      for (let i = 0; i < count; i++) {
+        const src = all[from[i]!]!;
+        const j = 4 * rows[i]!;
+        out.set(src.subarray(j, j + 4), 4 * i);
+      }
+      return makeData({ ...base, data: out } as never);
+    }
     default: {
       const values = first.values as Float64Array | Int32Array | BigInt64Array;
       if (values instanceof BigInt64Array) {

@@ -5,8 +5,8 @@
 // keeps the result identical to the general path.
 import { parseIsoUtcBytes } from './timestamp.js';
 
-/** How a column takes its value: as text bytes, a timestamp, a number, or a boolean. */
-export const FastKind = { Text: 0, Time: 1, Number: 2, Boolean: 3 } as const;
+/** How a column takes its value: as text bytes, a timestamp, a number, a boolean, or a number's own digits (DECIMAL). */
+export const FastKind = { Text: 0, Time: 1, Number: 2, Boolean: 3, Decimal: 4 } as const;
 export type FastKind = (typeof FastKind)[keyof typeof FastKind];
 
 /** Where the fast path writes one column's value for a row. */
@@ -18,6 +18,11 @@ export interface FastSink {
   set(row: number, value: unknown): void;
   /** A number for a numeric or TIMESTAMP column: `set` for a value known to be a number, unboxed. */
   setNumber(row: number, value: number): void;
+  /**
+   * DECIMAL columns: a number written without an exponent in at most 15 digits, as the integer of its
+   * digits and how many of them follow the point (`-12.50` is -1250 and 2), so no text is built.
+   */
+  setScaled?(row: number, digits: number, fraction: number): void;
 }
 
 export interface FastField {
@@ -66,6 +71,9 @@ function stringEnd(d: Uint8Array, i: number, n: number): number {
 }
 
 let numberValue = 0;
+/** The last number read, when it had no exponent and at most 15 digits: its digits as an integer (signed), and how many follow the point; fraction -1 otherwise. */
+let numberDigits = 0;
+let numberFraction = -1;
 
 /** Reads a JSON number at i into `numberValue`; returns its end, or -1 if the text is not a JSON number. */
 function readNumber(d: Uint8Array, i: number, n: number): number {
@@ -113,12 +121,22 @@ function readNumber(d: Uint8Array, i: number, n: number): number {
     // Both operands are exact doubles, so the division is correctly rounded (as Number() would be).
     const v = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
     numberValue = negative ? -v : v;
+    numberDigits = negative ? -mantissa : mantissa;
+    numberFraction = fraction;
   } else {
+    numberFraction = -1;
     let text = '';
     for (let k = start; k < i; k++) text += String.fromCharCode(d[k]!);
     numberValue = Number(text);
   }
   return i;
+}
+
+/** Bytes [a, b) of ASCII text (a JSON number) as a string. */
+function asciiText(d: Uint8Array, a: number, b: number): string {
+  let text = '';
+  for (let k = a; k < b; k++) text += String.fromCharCode(d[k]!);
+  return text;
 }
 
 function literal(d: Uint8Array, i: number, n: number, word: readonly number[]): boolean {
@@ -220,8 +238,11 @@ export function scanFlatJson(d: Uint8Array, fields: readonly FastField[], row: n
         const end = readNumber(d, i, n);
         if (end < 0) return false;
         if (field) {
-          if (field.kind !== FastKind.Number && field.kind !== FastKind.Time) return false;
-          field.sink.setNumber(row, numberValue);
+          if (field.kind === FastKind.Decimal) {
+            if (numberFraction >= 0 && field.sink.setScaled) field.sink.setScaled(row, numberDigits, numberFraction);
+            else field.sink.set(row, asciiText(d, i, end));
+          } else if (field.kind !== FastKind.Number && field.kind !== FastKind.Time) return false;
+          else field.sink.setNumber(row, numberValue);
         }
         i = end;
       } else return false;

@@ -4,6 +4,9 @@
 import { makeData } from 'apache-arrow';
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { DataType } from '../plan/expr.js';
+import { decimalParams, isDecimal } from '../plan/decimal.js';
+import { decimalFromDouble, formatDecimal, parseDecimal } from './decimal-values.js';
+import { parseJsonKeepingDigits } from './json-text.js';
 import type { ColumnSchema, RecordFormat } from '../plan/schema.js';
 import type { StreamRecord } from '../stream/stream-store.js';
 import { expandAggregates } from '../kpl/index.js';
@@ -42,6 +45,7 @@ const T_BIGINT = 2;
 const T_DOUBLE = 3;
 const T_VARCHAR = 4;
 const T_TIMESTAMP = 5;
+const T_DECIMAL = 6;
 
 function typeCode(type: DataType): number {
   switch (type) {
@@ -57,6 +61,8 @@ function typeCode(type: DataType): number {
       return T_VARCHAR;
     case 'TIMESTAMP':
       return T_TIMESTAMP;
+    default:
+      return T_DECIMAL;
   }
 }
 
@@ -65,6 +71,8 @@ class DecodeFailure extends Error {}
 // Not fatal: invalid UTF-8 becomes U+FFFD rather than failing the record (and the lenient decoder is faster).
 const utf8 = new TextDecoder('utf-8');
 const TWO_32 = 4294967296;
+/** 10^0 … 10^15, exact as doubles. */
+const SCALES = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /**
  * Buffers for one column of one batch. A column nothing reads (`unread`) has none: every row of it is
@@ -80,6 +88,11 @@ class ColumnWriter {
   pairs: Int32Array | undefined;
   bits: Uint8Array | undefined;
   text: Utf8Writer | undefined;
+  /** DECIMAL: Decimal128 as two 64-bit halves per row, low first. */
+  halves: BigInt64Array | undefined;
+  private words: Int32Array | undefined;
+  private readonly precision: number = 0;
+  private readonly scale: number = 0;
 
   constructor(
     readonly name: string,
@@ -110,6 +123,11 @@ class ColumnWriter {
       case T_VARCHAR:
         this.text = new Utf8Writer(capacity, textBytes);
         break;
+      case T_DECIMAL:
+        if (isDecimal(type)) ({ precision: this.precision, scale: this.scale } = decimalParams(type));
+        this.halves = new BigInt64Array(2 * capacity);
+        this.words = new Int32Array(this.halves.buffer);
+        break;
     }
   }
 
@@ -118,6 +136,31 @@ class ColumnWriter {
     this.valid[row] = 0;
     if (this.text) this.text.appendEmpty();
     else if (this.bits) this.bits[row >> 3]! &= ~(1 << (row & 7));
+  }
+
+  /**
+   * A DECIMAL from the digits of a JSON number (at most 15, `fraction` after the point), rounded to the
+   * column's scale HALF_UP in exact integer arithmetic on doubles, so no BigInt or text is made.
+   */
+  setScaled(row: number, digits: number, fraction: number): void {
+    const { scale, precision } = this;
+    let v: number;
+    if (fraction <= scale) {
+      v = scale - fraction < SCALES.length ? digits * SCALES[scale - fraction]! : NaN;
+    } else {
+      const d = SCALES[fraction - scale]!;
+      const q = Math.trunc(digits / d);
+      const r = Math.abs(digits - q * d);
+      v = 2 * r >= d ? q + Math.sign(digits) : q;
+    }
+    if (!Number.isSafeInteger(v)) return this.set(row, formatDecimal(BigInt(digits), fraction));
+    if (precision <= 15 && Math.abs(v) >= SCALES[precision]!) this.fail(formatDecimal(BigInt(digits), fraction), `more than ${precision - scale} digits before the point`);
+    const words = this.words!;
+    const hi = Math.floor(v / TWO_32);
+    words[4 * row] = (v - hi * TWO_32) | 0;
+    words[4 * row + 1] = hi;
+    words[4 * row + 2] = words[4 * row + 3] = v < 0 ? -1 : 0;
+    this.valid[row] = 1;
   }
 
   setUtf8(row: number, data: Uint8Array, a: number, b: number): void {
@@ -181,6 +224,19 @@ class ColumnWriter {
         this.text!.append(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
         this.valid[row] = 1;
         return;
+      case T_DECIMAL: {
+        // Text (a JSON string, a CSV field, a JSON number's own digits) is read digit by digit; a number
+        // JSON.parse gave has at most 15 significant digits (parseJsonKeepingDigits), which its shortest
+        // text holds exactly.
+        const d =
+          typeof v === 'string' ? parseDecimal(v, this.precision, this.scale) : typeof v === 'number' ? decimalFromDouble(v, this.precision, this.scale) : undefined;
+        if (d === undefined || d === null) this.fail(v, d === null ? `more than ${this.precision - this.scale} digits before the point` : undefined);
+        const halves = this.halves!;
+        halves[2 * row] = BigInt.asIntN(64, d);
+        halves[2 * row + 1] = BigInt.asIntN(64, d >> 64n);
+        this.valid[row] = 1;
+        return;
+      }
       case T_BOOLEAN: {
         let b: boolean;
         if (typeof v === 'boolean') b = v;
@@ -203,9 +259,9 @@ class ColumnWriter {
     return this.fail(v);
   }
 
-  private fail(v: unknown): never {
+  private fail(v: unknown, why?: string): never {
     const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : JSON.stringify(v);
-    throw new DecodeFailure(`column '${this.name}' expects ${this.type}, got ${shown}`);
+    throw new DecodeFailure(`column '${this.name}' expects ${this.type}, got ${shown}${why === undefined ? '' : `: ${why}`}`);
   }
 
   finish(rows: number): Data {
@@ -230,6 +286,8 @@ class ColumnWriter {
         return makeData({ ...base, data: this.i64!.subarray(0, rows) } as never);
       case T_BOOLEAN:
         return makeData({ ...base, data: this.bits!.subarray(0, (rows + 7) >> 3) } as never);
+      case T_DECIMAL:
+        return makeData({ ...base, data: new Uint32Array(this.halves!.buffer, 0, 4 * rows) } as never);
       default:
         return makeData({ ...base, valueOffsets: this.text!.finishOffsets(), data: this.text!.finishBytes() } as never);
     }
@@ -249,9 +307,16 @@ function nullColumn(type: DataType, rows: number): Data {
       return makeData({ ...base, data: new BigInt64Array(rows) } as never);
     case T_BOOLEAN:
       return makeData({ ...base, data: new Uint8Array((rows + 7) >> 3) } as never);
+    case T_DECIMAL:
+      return makeData({ ...base, data: new Uint32Array(4 * rows) } as never);
     default:
       return makeData({ ...base, valueOffsets: new Int32Array(rows + 1), data: new Uint8Array(0) } as never);
   }
+}
+
+function fastKind(type: DataType): FastKind {
+  if (isDecimal(type)) return FastKind.Decimal;
+  return type === 'VARCHAR' ? FastKind.Text : type === 'TIMESTAMP' ? FastKind.Time : type === 'BOOLEAN' ? FastKind.Boolean : FastKind.Number;
 }
 
 interface JsonPath {
@@ -323,6 +388,8 @@ export class RecordDecoder {
   private readonly textBytesPerRow: Float64Array;
   private mark = 0;
   private zeros = new BigInt64Array(0);
+  /** A DECIMAL column is read: numbers whose digits a double would lose keep them (parseJsonKeepingDigits). */
+  private readonly exactNumbers: boolean;
 
   constructor(
     private readonly format: RecordFormat,
@@ -362,11 +429,12 @@ export class RecordDecoder {
         ? wantedDeclared.map(({ c, i }) => ({
             column: i,
             key: encoder.encode(this.paths[i]!.keys[0]!),
-            kind: c.type === 'VARCHAR' ? FastKind.Text : c.type === 'TIMESTAMP' ? FastKind.Time : c.type === 'BOOLEAN' ? FastKind.Boolean : FastKind.Number,
+            kind: fastKind(c.type),
           }))
         : undefined;
     this.seen = new Int32Array(this.fast?.length ?? 0);
     this.textBytesPerRow = new Float64Array(declared.length).fill(16);
+    this.exactNumbers = format.kind === 'json' && wantedDeclared.some(({ c }) => isDecimal(c.type));
     if (format.kind === 'csv' && this.delimiter.length !== 1) {
       throw new EddyError('ValidationException', `csv delimiter must be one character, got ${JSON.stringify(this.delimiter)}`);
     }
@@ -471,7 +539,7 @@ export class RecordDecoder {
   }
 
   private decodeJson(bytes: Uint8Array, writers: ColumnWriter[], row: number): void {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
+    const value: unknown = this.exactNumbers ? parseJsonKeepingDigits(utf8.decode(bytes)) : JSON.parse(utf8.decode(bytes));
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new DecodeFailure('record is not a JSON object');
     }

@@ -9,8 +9,12 @@ import { ROW_KIND_COLUMN, ROW_KINDS } from '../plan/changelog.js';
 import { columnFromArrow } from './column.js';
 import { rowKindsOf } from './row-kinds.js';
 import { formatTimestamp } from './timestamp.js';
+import { decimalParams, isDecimal } from '../plan/decimal.js';
+import { formatDecimal } from './decimal-values.js';
+import { ExactNumber } from './json-text.js';
 
-export type Row = Record<string, boolean | number | string | null>;
+/** A result row; DECIMAL values are ExactNumbers, written as JSON numbers with all their digits by toJson. */
+export type Row = Record<string, boolean | number | string | ExactNumber | null>;
 
 export function batchToRows(batch: RecordBatch, columns: readonly ColumnSchema[]): Row[] {
   const n = batch.numRows;
@@ -24,12 +28,14 @@ export function batchToRows(batch: RecordBatch, columns: readonly ColumnSchema[]
     const valid = col.valid;
     const name = c.name;
     const define = name === '__proto__';
+    const scale = isDecimal(c.type) ? decimalParams(c.type).scale : -1;
     for (let i = 0; i < n; i++) {
-      let v: boolean | number | string | null;
+      let v: boolean | number | string | ExactNumber | null;
       if (valid && !valid[i]) v = null;
+      else if (scale >= 0) v = new ExactNumber(formatDecimal(values[i] as bigint, scale));
       else if (c.type === 'TIMESTAMP') v = formatTimestamp(values[i] as number);
       else if (c.type === 'BOOLEAN') v = values[i] === 1;
-      else v = values[i]!;
+      else v = values[i] as number | string;
       if (define) Object.defineProperty(rows[i], name, { value: v, enumerable: true, writable: true, configurable: true });
       else rows[i]![name] = v;
     }

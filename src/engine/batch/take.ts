@@ -51,6 +51,19 @@ export function takeData(data: Data, indexes: Int32Array, count: number): Data {
       }
       return makeData({ ...base, valueOffsets: outOffsets, data: out } as never);
     }
+    case Type.Decimal: {
+      // Decimal128: four 32-bit words per value.
+      const values = data.values as Uint32Array;
+      const out = new Uint32Array(4 * count);
+      for (let i = 0; i < count; i++) {
+        const j = 4 * indexes[i]!;
+        out[4 * i] = values[j]!;
+        out[4 * i + 1] = values[j + 1]!;
+        out[4 * i + 2] = values[j + 2]!;
+        out[4 * i + 3] = values[j + 3]!;
+      }
+      return makeData({ ...base, data: out } as never);
+    }
     default: {
       // Fixed-width values; 64-bit values are copied as two 32-bit halves to avoid BigInts.
       const values = data.values as Float64Array | Int32Array | BigInt64Array;

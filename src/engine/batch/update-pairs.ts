@@ -60,7 +60,7 @@ function sameRow(before: readonly Column[], after: readonly Column[], i: number)
 /** Row j of the result is row index[j] of `after` (fromAfter[j] = 1) or of `before`. */
 function gather(before: Column, after: Column, fromAfter: Uint8Array, index: Int32Array, n: number): Column {
   if (before === after) return gatherOne(after, index, n);
-  const values = allocValues(after.type, n) as unknown as (number | string)[];
+  const values = allocValues(after.type, n) as unknown as (number | string | bigint)[];
   let valid: Uint8Array | null = null;
   for (let j = 0; j < n; j++) {
     const side = fromAfter[j] === 1 ? after : before;
@@ -77,8 +77,8 @@ function gather(before: Column, after: Column, fromAfter: Uint8Array, index: Int
 
 /** Row j of the result is row index[j] of `column` (a column both sides share, such as a key). */
 function gatherOne(column: Column, index: Int32Array, n: number): Column {
-  const values = allocValues(column.type, n) as unknown as (number | string)[];
-  const from = column.values as unknown as ArrayLike<number | string>;
+  const values = allocValues(column.type, n) as unknown as (number | string | bigint)[];
+  const from = column.values as unknown as ArrayLike<number | string | bigint>;
   const valid = column.valid;
   let out: Uint8Array | null = null;
   for (let j = 0; j < n; j++) {

@@ -31,7 +31,7 @@ import type { TableSchema } from '../plan/table.js';
 import type { ViewSchema } from '../plan/view.js';
 import type { UserFunctionSchema } from '../plan/user-function.js';
 import type { SinkTableSchema } from '../plan/sink-table.js';
-import type { OperatorSnapshot, QueryCheckpoint } from '../plan/checkpoint.js';
+import { checkpointJson, parseCheckpointJson, type OperatorSnapshot, type QueryCheckpoint } from '../plan/checkpoint.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
 import { EddyError } from '../errors.js';
 import { makeConfiguredDirectory } from '../configured-directory.js';
@@ -350,7 +350,7 @@ export class Catalog {
   saveCheckpoint(id: string, checkpoint: QueryCheckpoint): Promise<void> {
     if (!this.stored.has(id)) return Promise.resolve();
     this.loaded.delete(id);
-    const text = JSON.stringify(checkpoint);
+    const text = checkpointJson(checkpoint);
     const delta = isDelta(checkpoint);
     if (this.dir === undefined) {
       const held = this.inMemory.get(id);
@@ -500,7 +500,7 @@ export class Catalog {
   private readCheckpoint(id: string): QueryCheckpoint | undefined {
     if (this.dir === undefined) {
       const held = this.inMemory.get(id);
-      return held && withChanges(JSON.parse(held.base) as QueryCheckpoint, held.deltas.map((d) => JSON.parse(d) as QueryCheckpoint));
+      return held && withChanges(parseCheckpointJson(held.base) as QueryCheckpoint, held.deltas.map((d) => parseCheckpointJson(d) as QueryCheckpoint));
     }
     const files = this.files.get(id);
     if (!files?.hasBase) return undefined;
@@ -570,7 +570,7 @@ function parseDefinitionFile(text: string, path: string): QueryDefinition {
 function parseCheckpointFile(text: string, path: string): { generation: number; checkpoint: QueryCheckpoint } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseCheckpointJson(text);
   } catch (e) {
     throw new EddyError('InternalFailure', `query checkpoint ${path} is not valid JSON (${(e as Error).message}); delete it to restart that query from the beginning of its stream`);
   }

@@ -2,13 +2,16 @@
 // for format conversion. A record that is not a JSON object, or whose values do not fit their column's
 // type, is refused on its own with a reason; the other records still convert.
 
-import { Bool, Field, Float64, Int32, Int64, makeData, Schema, Struct, Table, TimestampMillisecond, Utf8, type Data, type DataType as ArrowType, RecordBatch } from 'apache-arrow';
+import { Bool, Decimal, Field, Float64, Int32, Int64, makeData, Schema, Struct, Table, TimestampMillisecond, Utf8, type Data, type DataType as ArrowType, RecordBatch } from 'apache-arrow';
 import { arrowTypeOf } from '../batch/arrow-types.js';
 import { isAscii } from 'node:buffer';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { JsonReading } from './delivery-stream-config.js';
 import type { DataType } from '../plan/expr.js';
 import { unreachable } from '../errors.js';
+import { decimalParams, isDecimal } from '../plan/decimal.js';
+import { decimalFromDouble, parseDecimal } from '../batch/decimal-values.js';
+import { parseJsonKeepingDigits } from '../batch/json-text.js';
 
 export interface ConversionFailure {
   readonly index: number;
@@ -62,8 +65,13 @@ function convert(v: unknown, col: ColumnSchema): Value {
       if (!Number.isFinite(n)) throw new ConvertError(`value ${JSON.stringify(v)} of column '${col.name}' is not a valid TIMESTAMP`);
       return Math.trunc(n);
     }
-    default:
-      return unreachable(col.type, 'type');
+    default: {
+      if (!isDecimal(col.type)) return unreachable(col.type, 'type');
+      const { precision, scale } = decimalParams(col.type);
+      const d = typeof v === 'string' ? parseDecimal(v, precision, scale) : typeof v === 'number' ? decimalFromDouble(v, precision, scale) : undefined;
+      if (d === undefined || d === null) throw new ConvertError(`value ${JSON.stringify(v)} of column '${col.name}' is ${d === null ? 'out of range for' : 'not a valid'} ${col.type}`);
+      return d;
+    }
   }
 }
 
@@ -113,6 +121,8 @@ class ColumnBuilder {
   private readonly numbers: Float64Array | undefined;
   private readonly bools: Uint8Array | undefined;
   private readonly strings: string[] | undefined;
+  /** DECIMAL as Decimal128: two 64-bit halves per value, low first. */
+  private readonly halves: BigInt64Array | undefined;
 
   constructor(
     readonly col: ColumnSchema,
@@ -121,6 +131,7 @@ class ColumnBuilder {
     this.validity = new Uint8Array((capacity + 7) >> 3);
     if (col.type === 'VARCHAR') this.strings = new Array<string>(capacity);
     else if (col.type === 'BOOLEAN') this.bools = new Uint8Array(capacity);
+    else if (isDecimal(col.type)) this.halves = new BigInt64Array(2 * capacity);
     else this.numbers = new Float64Array(capacity);
   }
 
@@ -134,7 +145,10 @@ class ColumnBuilder {
     this.validity[i >> 3]! |= bit;
     if (this.strings) this.strings[i] = v as string;
     else if (this.bools) this.bools[i] = v ? 1 : 0;
-    else this.numbers![i] = v as number;
+    else if (this.halves) {
+      this.halves[2 * i] = BigInt.asIntN(64, v as bigint);
+      this.halves[2 * i + 1] = BigInt.asIntN(64, (v as bigint) >> 64n);
+    } else this.numbers![i] = v as number;
   }
 
   build(n: number): Data {
@@ -184,7 +198,8 @@ class ColumnBuilder {
         return makeData({ type: type as Utf8, length: n, nullCount: nulls, nullBitmap, valueOffsets: offsets, data: bytes });
       }
       default:
-        return unreachable(this.col.type, 'type');
+        if (!isDecimal(this.col.type)) return unreachable(this.col.type, 'type');
+        return makeData({ type: type as Decimal, length: n, nullCount: nulls, nullBitmap, data: new Uint32Array(this.halves!.buffer, 0, 4 * n) });
     }
   }
 }
@@ -199,11 +214,12 @@ export function jsonRecordsToArrow(records: readonly Uint8Array[], reading: Json
   const lowers = names.map((n) => n.toLowerCase());
   const failures: ConversionFailure[] = [];
   const texts = decodeAll(records);
+  const parse = columns.some((c) => isDecimal(c.type)) ? parseJsonKeepingDigits : JSON.parse;
   let n = 0;
   for (let r = 0; r < records.length; r++) {
     let obj: unknown;
     try {
-      obj = JSON.parse(texts(r));
+      obj = parse(texts(r));
     } catch (e) {
       failures.push({ index: r, errorCode: 'DataFormatConversion.MalformedData', errorMessage: `The record is not valid JSON: ${(e as Error).message}` });
       continue;

@@ -5,6 +5,9 @@
 import type { DataType, Expr } from '../plan/expr.js';
 import type { Column, ColumnSource } from '../batch/column.js';
 import { allocValues, columnOfValues, columnValue, makeColumn } from '../batch/column.js';
+import { decimalParams, isDecimal } from '../plan/decimal.js';
+import { decimalToDouble, parseDecimal, pow10 } from '../batch/decimal-values.js';
+import { decimalKernels } from './decimal-kernels.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -61,7 +64,12 @@ function invalid(message: string): never {
 }
 
 function zeroOf(type: DataType): string {
-  return type === 'VARCHAR' ? "''" : type === 'BOOLEAN' ? 'false' : '0';
+  return type === 'VARCHAR' ? "''" : type === 'BOOLEAN' ? 'false' : isDecimal(type) ? '0n' : '0';
+}
+
+/** The scale of a DECIMAL type; -1 for other types. */
+function scaleOf(type: DataType): number {
+  return isDecimal(type) ? decimalParams(type).scale : -1;
 }
 
 /** A column computed for the whole batch before the loop runs (a user function's results), held in a constant. */
@@ -78,6 +86,7 @@ class Generator {
   readonly lines: string[] = [];
   private next = 0;
   private meterSlot: string | undefined;
+  private decimalSlot: string | undefined;
 
   constructor(private readonly options: CompileOptions) {}
 
@@ -90,6 +99,16 @@ class Generator {
     this.consts.push(value);
     this.setup.push(`const k${j} = K[${j}];`);
     return `k${j}`;
+  }
+
+  /** The constant holding the DECIMAL kernels. */
+  dec(): string {
+    return (this.decimalSlot ??= this.constant(decimalKernels));
+  }
+
+  /** A BigInt constant (10^k factors, limits). */
+  big(v: bigint): string {
+    return this.constant(v);
   }
 
   /** The constant holding the work meter, which matchers are called with. */
@@ -125,6 +144,12 @@ class Generator {
       v = t;
     }
     if (type === 'VARCHAR' && typeof v !== 'string') v = String(v);
+    if (isDecimal(type)) {
+      const { precision, scale } = decimalParams(type);
+      const d = typeof v === 'string' || typeof v === 'number' ? parseDecimal(String(v), precision, scale) : undefined;
+      if (d === undefined || d === null) invalid(`literal ${JSON.stringify(value)} is not a ${type}`);
+      return { v: this.constant(d), u: 'false' };
+    }
     if (NUMERIC.has(type) && typeof v !== 'number') invalid(`literal ${JSON.stringify(value)} is not a ${type}`);
     if (type === 'BOOLEAN' && typeof v !== 'boolean') invalid(`literal ${JSON.stringify(value)} is not a BOOLEAN`);
     return { v: this.constant(v), u: 'false' };
@@ -230,6 +255,12 @@ class Generator {
         if (item.value === null) hasNull = true;
         else if (e.expr.type === 'TIMESTAMP' && typeof item.value === 'string') values.add(parseTimestamp(item.value));
         else if (NUMERIC.has(e.expr.type)) values.add(Number(item.value));
+        else if (isDecimal(e.expr.type)) {
+          const { precision, scale } = decimalParams(e.expr.type);
+          const d = parseDecimal(String(item.value), precision, scale);
+          if (d === undefined) invalid(`literal ${JSON.stringify(item.value)} is not a ${e.expr.type}`);
+          if (d !== null) values.add(d);
+        }
         else if (e.expr.type === 'VARCHAR') values.add(String(item.value));
         else values.add(item.value);
       }
@@ -254,6 +285,7 @@ class Generator {
 
   cast(s: Slot, from: DataType, to: DataType): Slot {
     if (from === to) return s;
+    if (isDecimal(from) || isDecimal(to)) return this.decimalCast(s, from, to);
     if (to === 'VARCHAR') {
       const t = this.constant(from);
       return this.strict([s], to, ([a]) => `F.toText(${a}, ${t})`);
@@ -297,6 +329,10 @@ class Generator {
       return e.value;
     };
     const isInt = type === 'INT' || type === 'BIGINT';
+    if (isDecimal(type) || argExprs.some((a) => isDecimal(a.type))) {
+      const slot = this.decimalCall(fn, argExprs, type);
+      if (slot) return slot;
+    }
     switch (fn) {
       case 'add':
       case 'sub':
@@ -493,6 +529,124 @@ class Generator {
   }
 
   /**
+   * DECIMAL arithmetic, comparisons and the math functions that keep DECIMAL (undefined for others).
+   * Operands may differ in scale: each result is computed exactly at its natural scale, then brought
+   * to the call's type (HALF_UP) and checked against its precision (overflow: NULL).
+   */
+  decimalCall(fn: string, argExprs: readonly Expr[], type: DataType): Slot | undefined {
+    const D = this.dec();
+    const scales = argExprs.map((a) => scaleOf(a.type));
+    const out = scaleOf(type);
+    const limit = isDecimal(type) ? this.big(pow10(decimalParams(type).precision)) : '';
+    /** A value at scale `from` as one at scale `to` (≥ from): multiplied by 10^(to − from). */
+    const up = (v: string, from: number, to: number): string => (to === from ? v : `(${v} * ${this.big(pow10(to - from))})`);
+    /** A value at scale `from` as the result: rounded when digits go, then checked. */
+    const result = (v: string, from: number): string => `${D}.fit(${from > out ? `${D}.down(${v}, ${from - out})` : up(v, from, out)}, ${limit})`;
+    const args = (): Slot[] => argExprs.map((a) => this.emit(a));
+    switch (fn) {
+      case 'add':
+      case 'sub':
+      case 'mod': {
+        if (argExprs.length !== 2 || !isDecimal(type)) return undefined;
+        const [sa, sb] = scales as [number, number];
+        const s = Math.max(sa, sb);
+        const body =
+          fn === 'mod'
+            ? ([a, b]: readonly string[]) => `${D}.fit(${D}.mod(${up(a!, sa, s)}, ${up(b!, sb, s)}), ${limit})`
+            : ([a, b]: readonly string[]) => result(`${up(a!, sa, s)} ${fn === 'add' ? '+' : '-'} ${up(b!, sb, s)}`, s);
+        return this.strict(args(), type, body, true);
+      }
+      case 'mul': {
+        if (argExprs.length !== 2 || !isDecimal(type)) return undefined;
+        return this.strict(args(), type, ([a, b]) => result(`${a} * ${b}`, scales[0]! + scales[1]!), true);
+      }
+      case 'div':
+        if (argExprs.length !== 2 || !isDecimal(type)) return undefined;
+        return this.strict(args(), type, ([a, b]) => `${D}.fit(${D}.divide(${a}, ${scales[0]}, ${b}, ${scales[1]}, ${out}), ${limit})`, true);
+      case 'neg':
+        if (argExprs.length !== 1 || !isDecimal(type)) return undefined;
+        return this.strict(args(), type, ([a]) => `-${a}`);
+      case 'abs':
+        if (argExprs.length !== 1 || !isDecimal(type)) return undefined;
+        return this.strict(args(), type, ([a]) => result(`(${a} < 0n ? -${a} : ${a})`, scales[0]!), true);
+      case 'sign':
+        if (argExprs.length !== 1 || !isDecimal(type)) return undefined;
+        return this.strict(args(), type, ([a]) => `(${a} > 0n ? ${this.big(pow10(out))} : ${a} < 0n ? -${this.big(pow10(out))} : 0n)`);
+      case 'floor':
+      case 'ceil': {
+        if (argExprs.length !== 1 || !isDecimal(type)) return undefined;
+        const divisor = this.big(pow10(scales[0]!));
+        return this.strict(args(), type, ([a]) => result(`${D}.${fn}(${a}, ${divisor})`, 0), true);
+      }
+      case 'round':
+      case 'truncate': {
+        if (!isDecimal(type)) return undefined;
+        const digits = argExprs[1];
+        if (digits !== undefined && (digits.kind !== 'literal' || typeof digits.value !== 'number')) invalid(`${fn.toUpperCase()} of a DECIMAL needs its digits as a literal`);
+        const d = digits?.kind === 'literal' ? (digits.value as number) : 0;
+        return this.strict([this.emit(argExprs[0]!)], type, ([a]) => `${D}.fit(${D}.${fn}(${a}, ${scales[0]}, ${d}, ${out}), ${limit})`, true);
+      }
+      case 'eq':
+      case 'ne':
+      case 'lt':
+      case 'le':
+      case 'gt':
+      case 'ge': {
+        if (argExprs.length !== 2 || !isDecimal(argExprs[0]!.type) || !isDecimal(argExprs[1]!.type)) return undefined;
+        const op = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' }[fn];
+        const [sa, sb] = scales as [number, number];
+        const s = Math.max(sa, sb);
+        return this.strict(args(), 'BOOLEAN', ([a, b]) => `${up(a!, sa, s)} ${op} ${up(b!, sb, s)}`);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A cast from or to DECIMAL. */
+  decimalCast(s: Slot, from: DataType, to: DataType): Slot {
+    const D = this.dec();
+    if (isDecimal(to)) {
+      const { precision, scale } = decimalParams(to);
+      const limit = this.big(pow10(precision));
+      if (isDecimal(from)) {
+        const f = decimalParams(from).scale;
+        const body = f > scale ? (a: string) => `${D}.down(${a}, ${f - scale})` : f < scale ? (a: string) => `${a} * ${this.big(pow10(scale - f))}` : (a: string) => a;
+        return this.strict([s], to, ([a]) => `${D}.fit(${body(a!)}, ${limit})`, true);
+      }
+      switch (from) {
+        case 'INT':
+        case 'BIGINT':
+          return this.strict([s], to, ([a]) => `${D}.fit(${D}.fromInteger(${a}, ${this.big(pow10(scale))}), ${limit})`, true);
+        case 'DOUBLE':
+          return this.strict([s], to, ([a]) => `${D}.fromDouble(${a}, ${precision}, ${scale})`, true);
+        case 'VARCHAR':
+          return this.strict([s], to, ([a]) => `${D}.fromText(${a}, ${precision}, ${scale})`, true);
+        case 'BOOLEAN':
+          return this.strict([s], to, ([a]) => `${D}.fit(${a} ? ${this.big(pow10(scale))} : 0n, ${limit})`, true);
+        default:
+          return invalid(`cannot cast ${from} to ${to}`);
+      }
+    }
+    if (!isDecimal(from)) return invalid(`internal error: no DECIMAL in a cast from ${from} to ${to}`);
+    const f = decimalParams(from).scale;
+    switch (to) {
+      case 'VARCHAR':
+        return this.strict([s], to, ([a]) => `${D}.toText(${a}, ${f})`);
+      case 'DOUBLE':
+        return this.strict([s], to, ([a]) => `${D}.toDouble(${a}, ${f})`);
+      case 'INT':
+        return this.strict([s], to, ([a]) => `${D}.toInteger(${a}, ${this.big(pow10(f))}, -2147483648, 2147483647)`, true);
+      case 'BIGINT':
+        return this.strict([s], to, ([a]) => `${D}.toInteger(${a}, ${this.big(pow10(f))}, ${Number.MIN_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER})`, true);
+      case 'BOOLEAN':
+        return this.strict([s], to, ([a]) => `${a} !== 0n`);
+      default:
+        return invalid(`cannot cast ${from} to ${to}`);
+    }
+  }
+
+  /**
    * udf('name', 'module', args…): a user function, called once per batch with every row's arguments
    * (each compiled as an expression of its own), its results read in the loop like an input column.
    */
@@ -513,7 +667,13 @@ class Generator {
         const n = input.length;
         const values = args.map((a) => {
           const column = a.evaluate(input);
-          return { type: a.type, values: Array.from({ length: n }, (_v, i) => columnValue(column, i)) };
+          // A DECIMAL reaches a user function as the nearest number (JavaScript has no decimal type).
+          const scale = isDecimal(a.type) ? decimalParams(a.type).scale : -1;
+          const value = (i: number): boolean | number | string | null => {
+            const v = columnValue(column, i);
+            return typeof v === 'bigint' ? decimalToDouble(v, scale) : v;
+          };
+          return { type: a.type, values: Array.from({ length: n }, (_v, i) => value(i)) };
         });
         const results = udfs.invoke(call, values, n, meter);
         return columnOfValues(type, type === 'BOOLEAN' ? results.map((v) => (v === null ? null : v ? 1 : 0)) : (results as (number | string | null)[]));

@@ -8,7 +8,9 @@
 import type { AggregateCall } from '../plan/plan.js';
 import type { DataType } from '../plan/expr.js';
 import type { Column } from '../batch/column.js';
-import { allocValues, columnOfValues, makeColumn, numericValues } from '../batch/column.js';
+import { allocValues, columnOfValues, decimalValues, makeColumn, numericValues } from '../batch/column.js';
+import { decimalParams, isDecimal, type DecimalType } from '../plan/decimal.js';
+import { divideDecimal, fits } from '../batch/decimal-values.js';
 import { EddyError, unreachable } from '../errors.js';
 import type { FusedUpdate } from './aggregate-kernels.js';
 import { ApproxCountDistinctAcc, ApproxPercentileAcc } from './sketch-accumulators.js';
@@ -190,6 +192,86 @@ class SumAcc implements Accumulator {
   }
 }
 
+/**
+ * SUM and AVG of a DECIMAL: an exact running sum (a BigInt per slot) and the count of NULL inputs. SUM
+ * is DECIMAL(38, s) and AVG DECIMAL(38, max(6, s)), rounded HALF_UP, as Flink types them; a sum beyond
+ * 38 digits is NULL, as Flink's decimal overflow is.
+ */
+class DecimalSumAcc implements Accumulator {
+  private sums: bigint[] = [];
+  private readonly nulls: number;
+  private readonly inScale: number;
+  private readonly outScale: number;
+  constructor(
+    private readonly avg: boolean,
+    argType: DecimalType,
+    private readonly type: DecimalType,
+    private readonly f: SlotFields,
+  ) {
+    this.nulls = f.addField();
+    this.inScale = decimalParams(argType).scale;
+    this.outScale = decimalParams(type).scale;
+  }
+  grow(c: number): void {
+    const from = this.sums.length;
+    this.sums.length = c;
+    this.sums.fill(0n, from);
+  }
+  reset(s: number): void {
+    this.sums[s] = 0n;
+    this.f.data[s * this.f.stride + this.nulls] = 0;
+  }
+  update(slots: Int32Array, n: number, input: Column | undefined): void {
+    const v = decimalValues(input!);
+    const valid = input!.valid;
+    const sums = this.sums;
+    const { data, stride } = this.f;
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!;
+      if (s < 0) continue;
+      if (valid !== null && valid[i] === 0) data[s * stride + this.nulls]! += 1;
+      else sums[s]! += v[i]!;
+    }
+  }
+  merge(d: number, s: number): void {
+    this.sums[d]! += this.sums[s]!;
+    const { data, stride } = this.f;
+    data[d * stride + this.nulls]! += data[s * stride + this.nulls]!;
+  }
+  finalize(slots: ArrayLike<number>, count: number): Column {
+    const values = allocValues(this.type, count);
+    const valid = new Uint8Array(count);
+    const { data, stride } = this.f;
+    const { precision } = decimalParams(this.type);
+    let nulls = 0;
+    for (let i = 0; i < count; i++) {
+      const slot = slots[i]!;
+      const c = data[slot * stride]! - data[slot * stride + this.nulls]!;
+      const sum = this.sums[slot]!;
+      const v = c === 0 ? null : this.avg ? divideDecimal(sum, this.inScale, BigInt(c), 0, this.outScale) : sum;
+      if (v === null || !fits(v, precision)) nulls++;
+      else {
+        valid[i] = 1;
+        values[i] = v;
+      }
+    }
+    return result(this.type, count, values, valid, nulls);
+  }
+  save(s: number): unknown {
+    const { data, stride } = this.f;
+    return [this.sums[s]!, data[s * stride]! - data[s * stride + this.nulls]!];
+  }
+  load(s: number, v: unknown): void {
+    const [sum, c] = v as [bigint, number];
+    this.sums[s] = BigInt(sum);
+    const { data, stride } = this.f;
+    data[s * stride + this.nulls] = data[s * stride]! - c;
+  }
+  rowsIn(v: unknown): number {
+    return (v as [bigint, number])[1];
+  }
+}
+
 /** MIN and MAX over numbers and timestamps: the extreme so far and the count of NULL inputs. */
 class MinMaxAcc implements Accumulator {
   private readonly val: number;
@@ -276,7 +358,7 @@ class MinMaxAcc implements Accumulator {
 
 /** MIN and MAX over strings and booleans, kept as JS values. */
 class MinMaxValueAcc implements Accumulator {
-  val: (string | number | undefined)[] = [];
+  val: (string | number | bigint | undefined)[] = [];
   constructor(
     private readonly max: boolean,
     private readonly type: DataType,
@@ -288,7 +370,7 @@ class MinMaxValueAcc implements Accumulator {
     this.val[s] = undefined;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
-    const v: ArrayLike<string | number> = input!.values;
+    const v: ArrayLike<string | number | bigint> = input!.values;
     const valid = input!.valid;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
@@ -296,7 +378,7 @@ class MinMaxValueAcc implements Accumulator {
       this.put(s, v[i]!);
     }
   }
-  private put(s: number, x: string | number): void {
+  private put(s: number, x: string | number | bigint): void {
     const cur = this.val[s];
     if (cur === undefined || (this.max ? x > cur : x < cur)) this.val[s] = x;
   }
@@ -311,7 +393,7 @@ class MinMaxValueAcc implements Accumulator {
     return this.val[s] ?? null;
   }
   load(s: number, v: unknown): void {
-    this.val[s] = v === null ? undefined : (v as string | number);
+    this.val[s] = v === null ? undefined : (v as string | number | bigint);
   }
   rowsIn(): number {
     return 0;
@@ -387,7 +469,7 @@ class StddevAcc implements Accumulator {
 }
 
 class CountDistinctAcc implements Accumulator {
-  sets: (Set<string | number> | undefined)[] = [];
+  sets: (Set<string | number | bigint> | undefined)[] = [];
   /** Values held over every slot's set. */
   heldValues = 0;
   grow(c: number): void {
@@ -398,7 +480,7 @@ class CountDistinctAcc implements Accumulator {
     this.sets[s] = undefined;
   }
   update(slots: Int32Array, n: number, input: Column | undefined): void {
-    const v: ArrayLike<string | number> = input!.values;
+    const v: ArrayLike<string | number | bigint> = input!.values;
     const valid = input!.valid;
     let held = this.heldValues;
     for (let i = 0; i < n; i++) {
@@ -430,7 +512,7 @@ class CountDistinctAcc implements Accumulator {
     return [...(this.sets[s] ?? [])];
   }
   load(s: number, v: unknown): void {
-    const list = v as (string | number)[];
+    const list = v as (string | number | bigint)[];
     this.heldValues -= this.sets[s]?.size ?? 0;
     const set = list.length ? new Set(list) : undefined;
     this.sets[s] = set;
@@ -459,6 +541,7 @@ export function makeAccumulator(call: AggregateCall, fields: SlotFields): Accumu
     case 'sum':
     case 'avg':
     case 'stddev':
+      if (argType !== undefined && isDecimal(argType) && call.fn !== 'stddev' && isDecimal(call.type)) return new DecimalSumAcc(call.fn === 'avg', argType, call.type, fields);
       if (!numeric || argType === 'TIMESTAMP') throw new EddyError('ValidationException', `${call.fn.toUpperCase()} expects a number, got ${argType}`);
       return call.fn === 'stddev' ? new StddevAcc() : new SumAcc(call.fn === 'avg', call.type, fields);
     case 'min':

@@ -7,7 +7,7 @@ import type { DataType } from '../plan/expr.js';
 import { columnOfValues, type Column } from '../batch/column.js';
 import type { KeyValue } from './key-mapper.js';
 
-type Value = number | string | null;
+type Value = number | string | bigint | null;
 
 /** Held changes as checkpoints keep them: each group's key values and the row it had (null: none). */
 export interface HeldSnapshot {

@@ -2,7 +2,8 @@
 // with each row's time, join key and whether it has matched, an index from key to slots, and a heap that
 // gives back the oldest rows first when the watermark lets them go.
 import type { DataType } from '../plan/expr.js';
-import { makeColumn, type Column } from '../batch/column.js';
+import { isDecimal, type DecimalType } from '../plan/decimal.js';
+import { allocValues, makeColumn, type Column, type DecimalValues } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 
 /** A join key: one value, or several joined into one string; null when any part is NULL (it matches nothing). */
@@ -12,9 +13,22 @@ export type JoinKey = string | number | null;
 export interface StoredRow {
   readonly time: number;
   /** The join key, or (interval joins) the key's values. */
-  readonly key: JoinKey | readonly (string | number | null)[];
+  readonly key: JoinKey | readonly (string | number | bigint | null)[];
   readonly matched: boolean;
-  readonly values: readonly (number | string | null)[];
+  /** DECIMAL values unscaled, as BigInts (checkpoints keep them exactly: plan/checkpoint.ts). */
+  readonly values: readonly (number | string | bigint | null)[];
+}
+
+/** Whether a column's values are kept in a plain array rather than a Float64Array. */
+function isBoxed(type: DataType): boolean {
+  return type === 'VARCHAR' || isDecimal(type);
+}
+
+/** A one-row DECIMAL value array holding `v`. */
+function allocValuesOf(type: DecimalType, v: bigint): DecimalValues {
+  const values = allocValues(type, 1);
+  values[0] = v;
+  return values;
 }
 
 function grown<T extends Float64Array | Uint8Array | Int32Array>(array: T, capacity: number): T {
@@ -25,12 +39,13 @@ function grown<T extends Float64Array | Uint8Array | Int32Array>(array: T, capac
 
 /**
  * A side's rows, column by column: numbers (INT, BIGINT, DOUBLE, TIMESTAMP and BOOLEAN alike) in
- * Float64Arrays and text in string arrays, so rows are copied in and out one column at a time in
+ * Float64Arrays, text and DECIMAL values (BigInts) in plain arrays, so rows are copied in and out one column at a time in
  * loops that each see one kind of array.
  */
 export class RowStore {
   private readonly numbers: (Float64Array | null)[];
-  private readonly strings: (string[] | null)[];
+  /** VARCHAR and DECIMAL columns: values that are not plain numbers. */
+  private readonly strings: ((string | bigint)[] | null)[];
   private readonly valid: (Uint8Array | null)[];
   /** Indexes of the kept text columns, cleared when a row goes so its strings can be collected. */
   private readonly textColumns: readonly number[];
@@ -50,8 +65,8 @@ export class RowStore {
     readonly types: readonly DataType[],
     readonly kept: readonly boolean[],
   ) {
-    this.numbers = types.map((t, c) => (kept[c] && t !== 'VARCHAR' ? new Float64Array(0) : null));
-    this.strings = types.map((t, c) => (kept[c] && t === 'VARCHAR' ? [] : null));
+    this.numbers = types.map((t, c) => (kept[c] && !isBoxed(t) ? new Float64Array(0) : null));
+    this.strings = types.map((t, c) => (kept[c] && isBoxed(t) ? [] : null));
     this.valid = types.map((_, c) => (kept[c] ? new Uint8Array(0) : null));
     this.textColumns = types.flatMap((t, c) => (kept[c] && t === 'VARCHAR' ? [c] : []));
   }
@@ -103,13 +118,13 @@ export class RowStore {
       const from = col.valid;
       if (from === null) for (let k = 0; k < count; k++) valid[slots[k]!] = 1;
       else for (let k = 0; k < count; k++) valid[slots[k]!] = from[rows[k]!]!;
-      if (col.type === 'VARCHAR') {
+      if (isBoxed(col.type)) {
         const into = this.strings[c]!;
-        const src = col.values;
+        const src = col.values as ArrayLike<string | bigint>;
         for (let k = 0; k < count; k++) into[slots[k]!] = src[rows[k]!]!;
       } else {
         const into = this.numbers[c]!;
-        const src = col.values;
+        const src = col.values as ArrayLike<number>;
         for (let k = 0; k < count; k++) into[slots[k]!] = src[rows[k]!]!;
       }
     }
@@ -166,7 +181,7 @@ export class RowStore {
       for (let i = 0; i < count; i++) {
         const s = slots[i]!;
         if (s >= 0 && src !== null && src !== undefined && fromValid![s] === 1) {
-          out[i] = src[s]!;
+          out[i] = src[s] as string;
           valid[i] = 1;
         } else {
           out[i] = '';
@@ -174,6 +189,18 @@ export class RowStore {
         }
       }
       return { type, length: count, values: out, valid: nulls === 0 ? null : valid };
+    }
+    if (isDecimal(type)) {
+      const out = allocValues(type, count);
+      const src = this.strings[c];
+      for (let i = 0; i < count; i++) {
+        const s = slots[i]!;
+        if (s >= 0 && src !== null && src !== undefined && fromValid![s] === 1) {
+          out[i] = src[s] as bigint;
+          valid[i] = 1;
+        } else nulls++;
+      }
+      return makeColumn(type, out, nulls === 0 ? null : valid, count);
     }
     const out = type === 'INT' ? new Int32Array(count) : type === 'BOOLEAN' ? new Uint8Array(count) : new Float64Array(count);
     const src = this.numbers[c];
@@ -198,7 +225,7 @@ export class RowStore {
   row(slot: number): StoredRow {
     const values = this.types.map((t, c) => {
       if (this.valid[c]?.[slot] !== 1) return null;
-      return t === 'VARCHAR' ? this.strings[c]![slot]! : this.numbers[c]![slot]!;
+      return isBoxed(t) ? this.strings[c]![slot]! : this.numbers[c]![slot]!;
     });
     return { time: this.times[slot]!, key: this.keys[slot]!, matched: this.matchedFlags[slot] === 1, values };
   }
@@ -210,6 +237,7 @@ export class RowStore {
     }
     const columns: Column[] = row.values.map((v, c) => {
       const type = this.types[c]!;
+      if (isDecimal(type)) return makeColumn(type, allocValuesOf(type, v === null ? 0n : BigInt(v)), Uint8Array.of(v === null ? 0 : 1), 1);
       const values = type === 'VARCHAR' ? [v === null ? '' : String(v)] : type === 'INT' ? Int32Array.of(Number(v)) : type === 'BOOLEAN' ? Uint8Array.of(v ? 1 : 0) : Float64Array.of(Number(v));
       return makeColumn(type, values, Uint8Array.of(v === null ? 0 : 1), 1);
     });

@@ -5,10 +5,11 @@ import type { Column } from '../batch/column.js';
 import { columnOfValues, int32Values } from '../batch/column.js';
 import { decodeUtf8, encodeUtf8 } from '../batch/utf8.js';
 
-export type KeyValue = string | number | null;
+/** A key column's value; DECIMAL values are unscaled BigInts. */
+export type KeyValue = string | number | bigint | null;
 
 export class KeyMapper {
-  private index = new Map<string | number, number>();
+  private index = new Map<string | number | bigint, number>();
   private nullId = -1;
   private stored: KeyValue[][];
   size = 0;
@@ -154,7 +155,7 @@ export class KeyMapper {
     }
     if (k === 1) {
       const col = cols[0]!;
-      const values: ArrayLike<string | number> = col.values;
+      const values: ArrayLike<string | number | bigint> = col.values;
       const valid = col.valid;
       const map = this.index;
       for (let i = 0; i < n; i++) {
@@ -182,7 +183,7 @@ export class KeyMapper {
       let composite = '';
       for (let c = 0; c < k; c++) {
         const col = cols[c]!;
-        const v = col.valid !== null && col.valid[i] === 0 ? null : (col.values[i] as string | number);
+        const v = col.valid !== null && col.valid[i] === 0 ? null : (col.values[i] as string | number | bigint);
         row[c] = v;
         composite += v === null ? '\u0001|' : typeof v === 'string' ? `${v.length}:${v}|` : `${v}|`;
       }

@@ -254,7 +254,8 @@ export class OverAggregate implements Operator {
     if (count + extra === 0) return { late };
     const keys = this.keys.ids(view).slice(0, n);
     const args = this.args.map((a) => a.evaluate(view));
-    const numbers = args.map((c) => (c.type === 'VARCHAR' ? null : c.values instanceof Float64Array ? c.values : Float64Array.from(c.values)));
+    // The analyzer sends no DECIMAL argument here (OVER aggregates take numbers, text and times).
+    const numbers = args.map((c) => (c.values instanceof Float64Array ? c.values : c.values instanceof Int32Array || c.values instanceof Uint8Array ? Float64Array.from(c.values) : null));
     const strings = args.map((c) => (c.type === 'VARCHAR' ? c.values : null));
     const rows: BatchRows = { id: -1, times, keys, numbers, strings, valid: args.map((c) => c.valid), pending, pendingCount: count, minTime };
     rows.id = this.held.add(batch, rows, count + extra);

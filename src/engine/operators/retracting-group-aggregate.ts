@@ -224,5 +224,7 @@ export class RetractingGroupAggregate implements Operator {
 /** A cell as a key or multiset value: numbers (TIMESTAMPs as epoch ms, BOOLEANs as 0 and 1) or text. */
 function value(column: Column, i: number): Value {
   const v = columnValue(column, i);
+  // DECIMAL inputs are refused when the query is compiled (analyzer.ts), so no BigInt arrives here.
+  if (typeof v === 'bigint') throw new Error('internal error: a DECIMAL value in a GROUP BY over a changelog');
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }

@@ -8,7 +8,8 @@ import type { Column } from '../batch/column.js';
 import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr } from '../expr/compile-expr.js';
 
-export type SortValue = number | string | null;
+/** A sort key's value; DECIMAL values are unscaled BigInts, which compare as their values do. */
+export type SortValue = number | string | bigint | null;
 
 export class RowOrder {
   private readonly exprs: readonly CompiledExpr[];
@@ -30,7 +31,7 @@ export class RowOrder {
 
   /** The sort key values of row `i` of the loaded batch. */
   valuesOf(i: number): SortValue[] {
-    return this.columns.map((c) => (c.valid !== null && c.valid[i] === 0 ? null : (c.values[i] as number | string)));
+    return this.columns.map((c) => (c.valid !== null && c.valid[i] === 0 ? null : (c.values[i] as number | string | bigint)));
   }
 
   /** < 0 when row `i` of the loaded batch comes before the kept values `kept`, > 0 after, 0 when they tie. */
@@ -38,7 +39,7 @@ export class RowOrder {
     const cols = this.columns;
     for (let k = 0; k < cols.length; k++) {
       const c = cols[k]!;
-      const a = c.valid !== null && c.valid[i] === 0 ? null : (c.values[i] as number | string);
+      const a = c.valid !== null && c.valid[i] === 0 ? null : (c.values[i] as number | string | bigint);
       const d = this.compare(k, a, kept[k]!);
       if (d !== 0) return d;
     }

@@ -108,7 +108,11 @@ export class ApproxCountDistinctAcc extends SketchAcc<HyperLogLog> {
       const s = slots[i]!;
       if (s < 0 || (valid !== null && valid[i] === 0)) continue;
       if (text !== null) hashString(text[i]!, h);
-      else hashNumber(numbers![i]!, h);
+      else {
+        const x = numbers![i]!;
+        if (typeof x === 'bigint') hashString(x.toString(), h);
+        else hashNumber(x, h);
+      }
       let sketch = this.sketches[s];
       if (sketch === undefined) {
         this.sketches[s] = sketch = new HyperLogLog();

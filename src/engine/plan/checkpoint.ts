@@ -48,3 +48,22 @@ export interface QueryCheckpoint extends SourceCheckpoint {
    */
   readonly changes?: readonly (readonly (OperatorSnapshot | null)[])[];
 }
+
+/**
+ * Operator state may hold BigInts (DECIMAL values, unscaled), which JSON has no form for: a checkpoint's
+ * text writes each as `{"$bigint": "<digits>"}`, an object no other state holds, and reading turns it back.
+ */
+export function checkpointJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
+}
+
+/** JSON.parse of a text checkpointJson wrote. */
+export function parseCheckpointJson(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const digits = (v as { $bigint?: unknown }).$bigint;
+      if (typeof digits === 'string' && Object.keys(v).length === 1) return BigInt(digits);
+    }
+    return v;
+  });
+}

@@ -1,6 +1,7 @@
 // Renders a plan as EXPLAIN text: one node per line, children indented, expressions as SQL-like text
 // with column references written name@index (the index into the child's output columns).
 
+import { isDecimal, literalDecimalType } from './decimal.js';
 import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
@@ -64,6 +65,8 @@ export function exprText(e: Expr): string {
     case 'literal':
       if (e.value === null) return e.type === 'VARCHAR' ? 'NULL' : `CAST(NULL AS ${e.type})`;
       if (e.type === 'TIMESTAMP') return `TIMESTAMP '${new Date(e.value as number).toISOString()}'`;
+      // A DECIMAL literal as SQL would write it: its digits, bare (0.908), or a cast where the type is not the literal's own.
+      if (isDecimal(e.type)) return literalDecimalType(String(e.value)) === e.type ? String(e.value) : `CAST(${String(e.value)} AS ${e.type})`;
       if (typeof e.value === 'string') return quote(e.value);
       if (typeof e.value === 'boolean') return e.value ? 'TRUE' : 'FALSE';
       return e.type === 'DOUBLE' && Number.isInteger(e.value) ? `${e.value}.0` : String(e.value);

@@ -1,11 +1,17 @@
 // Typed, resolved expressions: the output of the SQL analyzer and the input of the expression compiler.
 // Column references are by index into the input batch, so the engine never resolves names.
 
-export type DataType = 'BOOLEAN' | 'INT' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP';
+import type { DecimalType } from './decimal.js';
+
+/** The SQL types; DECIMAL's name carries its precision and scale (plan/decimal.ts). */
+export type DataType = 'BOOLEAN' | 'INT' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP' | DecimalType;
 
 export type Expr =
   | { readonly kind: 'column'; readonly index: number; readonly name: string; readonly type: DataType }
-  /** TIMESTAMP literals are epoch milliseconds; INT and BIGINT literals are safe-integer numbers. */
+  /**
+   * TIMESTAMP literals are epoch milliseconds; INT and BIGINT literals are safe-integer numbers; DECIMAL
+   * literals are their digits as text (`'0.908'`), exactly, with at most the type's scale after the point.
+   */
   | { readonly kind: 'literal'; readonly value: boolean | number | string | null; readonly type: DataType }
   /**
    * Operators and scalar functions by name. Unless stated, a call is NULL when any argument is NULL.

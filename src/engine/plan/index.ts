@@ -2,6 +2,8 @@
 // besides errors.ts and the engine's own door (../index.ts): schemas and system columns, the expression
 // IR, plan nodes, checkpoint shapes and EXPLAIN. Nothing here imports another engine folder.
 export type { DataType, Expr } from './expr.js';
+export { decimalParams, decimalType, isDecimal, literalDecimalType, MAX_DECIMAL_PRECISION } from './decimal.js';
+export type { DecimalParams, DecimalType } from './decimal.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
 export type { ColumnSchema, ComputedColumn, RecordFormat, StreamSchema } from './schema.js';
 export type { ConnectorConfig, KinesisConnectorConfig } from './connector.js';

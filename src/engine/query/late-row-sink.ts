@@ -6,6 +6,7 @@
 import type { StreamStore } from '../stream/stream-store.js';
 import type { LateRows } from '../operators/operator.js';
 import { batchToRows, type Row } from '../batch/rows.js';
+import { toJson } from '../batch/json-text.js';
 import { formatTimestamp } from '../batch/timestamp.js';
 import { durationText } from '../plan/explain.js';
 import { ARRIVAL_TIME_COLUMN, SYSTEM_COLUMNS } from '../plan/schema.js';
@@ -84,7 +85,7 @@ export class LateRowSink {
 
   async write(entries: readonly LateRowEntry[]): Promise<void> {
     for (let i = 0; i < entries.length; i += MAX_RECORDS_PER_PUT) {
-      const chunk = entries.slice(i, i + MAX_RECORDS_PER_PUT).map((e) => ({ partitionKey: e.partitionKey ?? e.query, data: this.encoder.encode(JSON.stringify(e)) }));
+      const chunk = entries.slice(i, i + MAX_RECORDS_PER_PUT).map((e) => ({ partitionKey: e.partitionKey ?? e.query, data: this.encoder.encode(toJson(e)) }));
       await putWithRetries(this.store, this.stream, chunk, 'late rows');
     }
   }

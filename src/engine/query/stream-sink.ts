@@ -4,6 +4,7 @@
 // change of one result lands on one shard, in order, and a reader sees each -U just before its +U.
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../batch/rows.js';
+import { toJson } from '../batch/json-text.js';
 import type { PutRecordInput, PutRecordsEntry } from '../stream/stream-store.js';
 import { EddyError } from '../errors.js';
 import type { SinkRecordFormat } from '../plan/plan.js';
@@ -42,14 +43,14 @@ export class StreamSink {
   }
 
   private record(row: Row): PutRecordInput {
-    const text = this.recordFormat === 'csv' ? csvLine(row) : JSON.stringify(row);
+    const text = this.recordFormat === 'csv' ? csvLine(row) : toJson(row);
     return { partitionKey: this.partitionKey(row), data: this.encoder.encode(text) };
   }
 
   private partitionKey(row: Row): string {
     if (this.partitionKeyColumn === undefined && this.changelogKeys !== undefined) {
       if (this.changelogKeys.length === 0) return CHANGELOG_PARTITION_KEY;
-      return JSON.stringify(this.changelogKeys.map((k) => row[k] ?? null)).slice(0, 256);
+      return toJson(this.changelogKeys.map((k) => row[k] ?? null)).slice(0, 256);
     }
     const key = this.partitionKeyColumn === undefined ? null : row[this.partitionKeyColumn];
     return key === null || key === undefined || key === '' ? randomUUID() : String(key).slice(0, 256);

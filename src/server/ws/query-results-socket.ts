@@ -22,7 +22,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
-import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, type DecodeWarning, type QueryManager, type ResultListener, type Row, type Subscription } from '../../engine/index.js';
+import { DEFAULT_MAX_QUEUED_ROWS, isEddyError, toJson, type DecodeWarning, type QueryManager, type ResultListener, type Row, type Subscription } from '../../engine/index.js';
 import { accessControlOf, type UpgradeTokens } from '../auth/access-control.js';
 import { EDDY_ACTIONS } from '../auth/eddy-actions.js';
 import { parseQuery } from '../auth/sigv4.js';
@@ -104,7 +104,7 @@ export function queryResultsSocket(options: QueryResultsSocketOptions): FastifyP
         done?.(new Error('closed'));
         return;
       }
-      ws.send(JSON.stringify(frame), done);
+      ws.send(toJson(frame), done);
     };
 
     const alive = new WeakMap<WebSocket, { queryId: string; answered: boolean }>();

@@ -5,7 +5,7 @@
 // the client does. A single batch of any size is accepted while the socket is keeping up.
 
 import { WebSocket } from 'ws';
-import type { Row } from '../../engine/index.js';
+import { toJson, type Row } from '../../engine/index.js';
 
 export interface SocketOutboxOptions {
   readonly maxBufferedBytes: number;
@@ -58,7 +58,8 @@ export class SocketOutbox {
     for (let i = 0; i < rows.length; i += step) {
       const chunk = i === 0 && rows.length <= step ? rows : rows.slice(i, i + step);
       const frame = ++this.frames;
-      this.ws.send(JSON.stringify({ type: 'rows', rows: chunk }), () => this.written(frame));
+      // toJson writes DECIMAL values with all their digits.
+      this.ws.send(toJson({ type: 'rows', rows: chunk }), () => this.written(frame));
     }
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.blocked = true;

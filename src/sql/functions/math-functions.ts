@@ -1,7 +1,9 @@
 // Flink's math functions beyond the arithmetic operators, by signature (see signatures.ts). Outside a
 // function's domain the result is NaN, as in Flink (Java's Math), not NULL.
 
-import type { Typed, TypeRules } from '../typing.js';
+import { call, lit, type Typed, type TypeRules } from '../typing.js';
+import { decimalParams, isDecimal } from '../../engine/plan/index.js';
+import { truncateType } from '../decimal-rules.js';
 import type { Expression } from '../ast.js';
 import { fn, sig, typeBySignature, type BuiltinFunction } from './signatures.js';
 
@@ -30,16 +32,31 @@ const randInteger = fn('RAND_INTEGER', 'INT: a pseudo-random integer in [0, boun
   sig('rand_integer', 'INT', ['seed', 'INTEGER'], ['bound', 'INTEGER']),
 ], { nulls: 'NULL if bound is NULL or not positive' });
 
+const TRUNCATE: BuiltinFunction = fn(
+  'TRUNCATE',
+  'x cut toward zero at digits decimal places (default 0; negative digits zero whole places), of the type of x; a DECIMAL keeps only those digits (DECIMAL(5, 3) to 2 places is DECIMAL(4, 2))',
+  [sig('truncate', { argument: 0 }, ['x', 'NUMERIC']), sig('truncate', { argument: 0 }, ['x', 'NUMERIC'], ['digits', 'INTEGER'])],
+  {
+    // For a DECIMAL the digits decide the result's scale, as Flink's TRUNCATE(42.324, 2) is 42.32; they are written out.
+    type: (e, args, rules) => {
+      const x = args[0];
+      if (x === undefined || !isDecimal(x.type) || args.length > 2) return typeBySignature(TRUNCATE, e, args, rules);
+      const d = args[1];
+      const digits = d === undefined ? 0 : d.ir.kind === 'literal' && typeof d.ir.value === 'number' ? d.ir.value : undefined;
+      if (digits === undefined) return rules.failWith('TypeMismatch', 'TRUNCATE of a DECIMAL takes its digits as a number written out, such as TRUNCATE(price, 2)', e.args[1]!.span);
+      const type = truncateType(decimalParams(x.type), digits);
+      return { ir: call('truncate', [x.ir, lit(digits, 'INT')], type), type };
+    },
+  },
+);
+
 export const MATH_FUNCTIONS: readonly BuiltinFunction[] = [
   fn('LOG', 'DOUBLE: the natural logarithm of x, or the logarithm of x to base', [sig('log', 'DOUBLE', ['x', 'NUMERIC']), sig('log', 'DOUBLE', ['base', 'NUMERIC'], ['x', 'NUMERIC'])]),
   double('LOG2', 'log2', 'the base 2 logarithm of x'),
   double('LOG10', 'log10', 'the base 10 logarithm of x'),
   double('EXP', 'exp', 'e to the power x'),
   fn('SIGN', 'the sign of x (-1, 0 or 1), of the type of x', [sig('sign', { argument: 0 }, ['x', 'NUMERIC'])]),
-  fn('TRUNCATE', 'x cut toward zero at digits decimal places (default 0; negative digits zero whole places), of the type of x', [
-    sig('truncate', { argument: 0 }, ['x', 'NUMERIC']),
-    sig('truncate', { argument: 0 }, ['x', 'NUMERIC'], ['digits', 'INTEGER']),
-  ]),
+  TRUNCATE,
   double('SIN', 'sin', 'the sine of x (radians)'),
   double('COS', 'cos', 'the cosine of x'),
   double('TAN', 'tan', 'the tangent of x'),

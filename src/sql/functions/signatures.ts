@@ -3,7 +3,7 @@
 // signature of the function spelled out, pointing at the argument that does not fit when only one
 // signature has that many arguments. Families of functions live beside this file, one file each.
 
-import type { DataType, Expr } from '../../engine/plan/index.js';
+import { isDecimal, type DataType, type Expr } from '../../engine/plan/index.js';
 import type { Expression } from '../ast.js';
 import type { SourceSpan } from '../sql-error.js';
 import { call, isNumeric, lit, type Fail, type SqlType, type Typed, type TypeRules } from '../typing.js';
@@ -95,10 +95,14 @@ function counts(f: BuiltinFunction): string {
   return `${text} argument${parts.length === 1 && parts[0] === '1' ? '' : 's'}`;
 }
 
-/** An argument as a parameter wants it: NULL typed, VARCHAR read as TIMESTAMP; other values as they are. */
-function coerceArgument(arg: Typed, param: Param, rules: TypeRules, span: SourceSpan): Expr {
+/**
+ * An argument as a parameter wants it: NULL typed, VARCHAR read as TIMESTAMP, a DECIMAL as a DOUBLE
+ * unless the result has its type (SIGN, TRUNCATE); other values as they are.
+ */
+function coerceArgument(arg: Typed, param: Param, rules: TypeRules, span: SourceSpan, keepsType: boolean): Expr {
   if (arg.type === 'NULL') return lit(null, NULL_AS[param.type]);
   if (param.type === 'TIMESTAMP' && arg.type === 'VARCHAR') return rules.coerce(arg, 'TIMESTAMP', span);
+  if (param.type === 'NUMERIC' && isDecimal(arg.type) && !keepsType) return rules.coerce(arg, 'DOUBLE', span);
   return arg.ir;
 }
 
@@ -116,7 +120,7 @@ export function typeBySignature(f: BuiltinFunction, e: Extract<Expression, { kin
     const fits = args.every((a, i) => a.type === 'NULL' || ACCEPTS[params[i]!.type](a.type));
     if (!fits) continue;
     checkLiterals(f, e, args, rules);
-    const irArgs = args.map((a, i) => coerceArgument(a, params[i]!, rules, e.args[i]!.span));
+    const irArgs = args.map((a, i) => coerceArgument(a, params[i]!, rules, e.args[i]!.span, typeof s.returns !== 'string' && s.returns.argument === i));
     const returns = typeof s.returns === 'string' ? s.returns : resultOf(irArgs[s.returns.argument]!);
     return { ir: s.build ? s.build(irArgs) : call(s.fn, irArgs, returns), type: returns };
   }

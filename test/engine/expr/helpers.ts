@@ -14,7 +14,7 @@ export function column(type: DataType, values: readonly (boolean | number | stri
 }
 
 /** Evaluates an expression over columns and returns JS values (null for NULL). */
-export function evaluate(expr: Expr, columns: readonly Column[], options?: CompileOptions): (boolean | number | string | null)[] {
+export function evaluate(expr: Expr, columns: readonly Column[], options?: CompileOptions): (boolean | number | string | bigint | null)[] {
   const compiled = compileExpr(expr, options);
   const length = columns[0]?.length ?? 1;
   const out = compiled.evaluate({ length, column: (i) => columns[i]! });

@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(() => conn?.closeSync());
 
 async function load(table: string, columns: ColumnSchema[], rows: readonly Value[][]): Promise<void> {
-  const sqlType = { INT: 'INTEGER', BIGINT: 'BIGINT', DOUBLE: 'DOUBLE', VARCHAR: 'VARCHAR', TIMESTAMP: 'BIGINT', BOOLEAN: 'BOOLEAN' } as const;
+  const sqlType: Record<string, string> = { INT: 'INTEGER', BIGINT: 'BIGINT', DOUBLE: 'DOUBLE', VARCHAR: 'VARCHAR', TIMESTAMP: 'BIGINT', BOOLEAN: 'BOOLEAN' };
   await conn.run(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (${columns.map((c) => `${c.name} ${sqlType[c.type]}`).join(', ')})`);
   const app = await conn.createAppender(table);
   for (const row of rows) {

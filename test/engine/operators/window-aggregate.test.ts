@@ -4,6 +4,7 @@ import type { WindowAggregateNode } from '../../../src/engine/plan/plan.js';
 import { WindowAggregate } from '../../../src/engine/operators/window-aggregate.js';
 import { batchOf, Harness } from './helpers.js';
 import type { Value } from './helpers.js';
+import type { Row } from '../../../src/engine/batch/rows.js';
 
 const input: ColumnSchema[] = [
   { name: 'ts', type: 'TIMESTAMP' },
@@ -22,7 +23,7 @@ describe('WindowAggregate key ids', () => {
   it('follow the keys of open windows, not every key ever seen, with results unchanged', () => {
     const op = new WindowAggregate(node, input);
     const h = new Harness(op, input);
-    const out: Record<string, Value>[] = [];
+    const out: Row[] = [];
     let maxKeys = 0;
     // Every 10 s pane brings 3,000 keys never seen before, plus one key present throughout.
     for (let p = 0; p < 12; p++) {

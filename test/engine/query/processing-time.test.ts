@@ -1,6 +1,7 @@
 // Computed columns and processing time through a running query: records hold the physical columns,
 // the source computes the others as it decodes, and a window over a PROCTIME() column closes when the
 // query's clock passes its end, with no record after it to move an event-time watermark.
+import { ExactNumber } from '../../../src/engine/batch/json-text.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/engine/clock.js';
 import type { Row } from '../../../src/engine/batch/rows.js';
@@ -70,7 +71,8 @@ describe('processing time', () => {
     expect(q.rows).toEqual([]);
     clock.set(T0 + 10_000);
     await q.next(1);
-    expect(q.rows).toEqual([{ window_start: '2024-05-01T08:00:00.000Z', window_end: '2024-05-01T08:00:10.000Z', n: 3, total: 12.5, latest: '2024-05-01T08:00:01.000Z' }]);
+    // price_cents / 100.0 is exact, DECIMAL(26, 6), as in Flink; its SUM is DECIMAL(38, 6).
+    expect(q.rows).toEqual([{ window_start: '2024-05-01T08:00:00.000Z', window_end: '2024-05-01T08:00:10.000Z', n: 3, total: new ExactNumber('12.500000'), latest: '2024-05-01T08:00:01.000Z' }]);
     expect(manager.queryStatus(q.id)).toMatchObject({ lateRows: 0, decodeErrors: 0 });
   });
 

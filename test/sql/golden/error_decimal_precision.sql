@@ -1,0 +1,1 @@
+CREATE STREAM t (a DECIMAL(39, 2))
