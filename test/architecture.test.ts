@@ -77,7 +77,7 @@ const engineRanks: readonly (readonly string[])[] = [
   ['plan'],
   ['atomic-file.ts', 'safe-path.ts', 'configured-directory.ts'],
   ['kpl'],
-  ['stream', 'leases'],
+  ['stream', 'leases', 'cluster'],
   ['batch'],
   ['expr'],
   ['operators', 'catalog', 'udf'],
