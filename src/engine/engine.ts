@@ -8,6 +8,11 @@ import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './del
 import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
 import { LeaseTable } from './leases/lease-table.js';
 import { QueryManager } from './query/query-manager.js';
+import { ResultHub } from './query/result-hub.js';
+import { ResultRelay } from './query/result-relay.js';
+import type { QueryCluster } from './query/clustered-query.js';
+import { DEFAULT_LEASE_TIMING, LeaseKeeper } from './cluster/lease-keeper.js';
+import { ClusterCheckpoints } from './cluster/cluster-checkpoints.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
@@ -59,6 +64,19 @@ export interface EngineOptions {
    * without it, CREATE FUNCTION is refused.
    */
   readonly udfDir?: string;
+  /**
+   * With `nats`: how the processes sharing the cluster share queries. Each catalogued query runs on the
+   * process holding its lease, which it renews every `leaseRenewMs` (default 2,000) and another process
+   * takes over once it has gone `leaseTimeoutMs` (default 10,000) without renewal.
+   */
+  readonly cluster?: {
+    /** This process's name in the cluster (default `host:pid`); unique among the processes. */
+    readonly process?: string;
+    readonly leaseTimeoutMs?: number;
+    readonly leaseRenewMs?: number;
+    /** Bytes one query's checkpoint may take in the cluster (default 256 MiB). */
+    readonly maxCheckpointBytes?: number;
+  };
   readonly queries?: {
     /** A shard without records for this long stops holding the watermark back. */
     readonly idleTimeoutMs?: number;
@@ -127,8 +145,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
-    const catalog = await Catalog.open(options.dataDir);
-    closers.push(() => catalog.flush());
+    // Loaded only for a cluster: the local store needs none of the NATS client.
+    const cluster = options.nats === undefined ? undefined : await (await import('./cluster/connect-cluster.js')).connectCluster({ ...options.nats, ...(options.cluster?.process === undefined ? {} : { process: options.cluster.process }) });
+    if (cluster) closers.push(() => cluster.close());
+    const catalog = cluster ? await Catalog.openShared(cluster.catalog) : await Catalog.open(options.dataDir);
+    closers.push(() => catalog.close());
     await dropOrphanSchemas(catalog, store);
     // A stream deleted through the Kinesis API takes its SQL schema with it.
     const unwatch = store.onStreamEvent((e) => {
@@ -183,7 +204,25 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
     const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
+    const results = new ResultHub();
+    let queryCluster: QueryCluster | undefined;
+    if (cluster) {
+      const c = options.cluster ?? {};
+      const leases = new LeaseKeeper(cluster.leases, {
+        holder: cluster.process,
+        clock,
+        timing: { renewMs: c.leaseRenewMs ?? DEFAULT_LEASE_TIMING.renewMs, timeoutMs: c.leaseTimeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs },
+      });
+      const relay = new ResultRelay(cluster.bus, results, { process: cluster.process, clock });
+      closers.push(async () => {
+        relay.close();
+        await leases.close();
+      });
+      queryCluster = { leases, relay, checkpoints: new ClusterCheckpoints(cluster.checkpoints, { holder: cluster.process, ...(c.maxCheckpointBytes === undefined ? {} : { maxBytes: c.maxCheckpointBytes }) }) };
+    }
     const queries = new QueryManager({
+      results,
+      ...(queryCluster === undefined ? {} : { cluster: queryCluster }),
       tables,
       store,
       catalog,

@@ -21,7 +21,7 @@ import { CpuBudget } from './cpu-budget.js';
 import { formatTimestamp } from '../batch/timestamp.js';
 import { Pipeline, type BadRecord } from './pipeline.js';
 import { resultShape, type ResultShape } from './result-shape.js';
-import type { ResultHub } from './result-hub.js';
+import type { ResultOutlet } from './result-relay.js';
 import { StreamSink, type PutTarget } from './stream-sink.js';
 import { LateRowSink } from './late-row-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
@@ -68,6 +68,11 @@ export interface QueryStatus extends QueryInfo {
   readonly result: ResultShape;
   /** Epoch ms. */
   readonly startedAt: number;
+  /**
+   * On a cluster: the Eddy process running the query (`host:pid` unless named), as this process last
+   * heard; absent while no process holds it. The figures above are that process's.
+   */
+  readonly process?: string;
 }
 
 export interface ShardStatus {
@@ -87,7 +92,7 @@ export interface RunningQueryOptions {
   /** Where INSERT INTO a stream with a connector writes (default: the store). */
   readonly sinkTarget?: (stream: string) => PutTarget | undefined;
   readonly clock: Clock;
-  readonly results: ResultHub;
+  readonly results: ResultOutlet;
   readonly idleTimeoutMs?: number;
   /** Records read from one shard per batch. */
   readonly batchSize?: number;
@@ -208,6 +213,8 @@ export class RunningQuery {
   async stop(): Promise<void> {
     this.abort.abort();
     this.wake();
+    // A query built and never started (its lease went elsewhere) has no loop to close its functions' worker.
+    if (this.loop === undefined) this.udfs?.close();
     await this.loop;
     await this.checkpointWrite;
     if (this.state === 'running') {
