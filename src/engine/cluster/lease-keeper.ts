@@ -81,6 +81,10 @@ export class LeaseKeeper {
     return this.options.holder;
   }
 
+  get renewMs(): number {
+    return this.timing.renewMs;
+  }
+
   /** Starts competing for a lease; resolves after the first attempt to take it. */
   async want(key: string, handlers: LeaseHandlers): Promise<void> {
     if (this.leases.has(key)) throw new Error(`lease ${key} is already wanted`);

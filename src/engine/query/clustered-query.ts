@@ -36,7 +36,13 @@ export interface ClusteredQueryDeps {
   readonly cluster: QueryCluster;
   readonly hub: ResultHub;
   /** Builds the query's run, resuming from `checkpoint`, saving through `onCheckpoint`. */
-  build(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined, onCheckpoint: (cp: QueryCheckpoint) => Promise<void>, results: ResultOutlet): RunningQuery;
+  build(
+    stored: StoredQuery,
+    checkpoint: QueryCheckpoint | undefined,
+    onCheckpoint: (cp: QueryCheckpoint) => Promise<void>,
+    results: ResultOutlet,
+    onFailureFromOutside: (error: string) => void,
+  ): RunningQuery;
   /** The status of a query not running here (failed, or running elsewhere). */
   statusOf(stored: StoredQuery, state: 'running' | 'failed' | 'stopped', extra: { error?: string; process?: string; summary?: QuerySummary }): QueryStatus;
 }
@@ -136,7 +142,15 @@ export class ClusteredQuery {
 
   private async takeOver(): Promise<void> {
     if (this.stopped || this.failure !== undefined || this.run) return;
-    const { checkpoint, writer } = await this.deps.cluster.checkpoints.claim(this.stored.id);
+    let claimed: Awaited<ReturnType<ClusterCheckpoints['claim']>>;
+    try {
+      claimed = await this.deps.cluster.checkpoints.claim(this.stored.id);
+    } catch {
+      // The cluster did not answer (electing a leader, say): the lease goes, and is competed for again.
+      await this.competeAgain();
+      return;
+    }
+    const { checkpoint, writer } = claimed;
     if (this.stopped || !this.deps.cluster.leases.holds(this.leaseKey)) return;
     this.writer = writer;
     const outlet = this.deps.cluster.relay.outlet(this.stored.id);
@@ -146,7 +160,13 @@ export class ClusteredQuery {
         if (!this.handingOver) outlet.end(id);
       },
     };
-    const run = this.deps.build(this.stored, checkpoint, (cp) => this.save(writer, cp), results);
+    const run = this.deps.build(this.stored, checkpoint, (cp) => this.save(writer, cp), results, () =>
+      this.enqueue(async () => {
+        if (this.run !== run) return;
+        await this.letGo();
+        await this.competeAgain();
+      }),
+    );
     this.run = run;
     run.start();
   }
@@ -167,11 +187,19 @@ export class ClusteredQuery {
       const takenOver = e instanceof KvConflict;
       this.enqueue(async () => {
         await this.letGo();
-        if (takenOver || this.stopped) return;
-        await this.deps.cluster.leases.release(this.leaseKey);
-        if (!this.stopped) await this.begin();
+        if (!takenOver) await this.competeAgain();
       });
     }
+  }
+
+  /** Gives the lease up and, after a renewal interval, competes for it again (as every other process does). */
+  private async competeAgain(): Promise<void> {
+    await this.deps.cluster.leases.release(this.leaseKey);
+    if (this.stopped) return;
+    const retry = setTimeout(() => {
+      if (!this.stopped && this.failure === undefined) void this.begin().catch(() => undefined);
+    }, this.deps.cluster.leases.renewMs);
+    retry.unref();
   }
 
   private async letGo(keepSubscribers = true): Promise<void> {

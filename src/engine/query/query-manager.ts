@@ -297,10 +297,11 @@ export class QueryManager {
     const q = new ClusteredQuery(stored, {
       cluster,
       hub: this.results,
-      build: (s, checkpoint, onCheckpoint, results) =>
+      build: (s, checkpoint, onCheckpoint, results, onFailureFromOutside) =>
         this.build(s, checkpoint, results, {
           onCheckpoint,
           onFailure: (error: string) => void catalog.recordQueryFailure(s.id, error).catch(() => undefined),
+          onFailureFromOutside,
         }),
       statusOf: (s, state, extra) => this.statusOf(s, state, extra),
     });
@@ -362,7 +363,7 @@ export class QueryManager {
     stored: StoredQuery,
     checkpoint: QueryCheckpoint | undefined,
     results: ResultOutlet,
-    persist: { onCheckpoint: (cp: QueryCheckpoint) => Promise<void>; onFailure: (error: string) => void } | undefined,
+    persist: { onCheckpoint: (cp: QueryCheckpoint) => Promise<void>; onFailure: (error: string) => void; onFailureFromOutside?: (error: string) => void } | undefined,
   ): RunningQuery {
     const o = this.options;
     return new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {

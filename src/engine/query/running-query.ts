@@ -118,6 +118,12 @@ export interface RunningQueryOptions {
    * Failures from outside (a checkpoint or result write that failed) are not reported here.
    */
   readonly onFailure?: (error: string) => void;
+  /**
+   * Told, instead of the subscribers, when the query fails from outside (a checkpoint or a result write
+   * that failed): on a cluster the query is then run again from its last checkpoint, here or elsewhere.
+   * Without it such a failure fails the query like any other.
+   */
+  readonly onFailureFromOutside?: (error: string) => void;
   /** Shares the event loop with the other queries and with I/O; without one, each step takes a pass of its own. */
   readonly scheduler?: QueryScheduler;
   /** State keys each aggregate may hold before the query fails (default 1,000,000). */
@@ -294,7 +300,8 @@ export class RunningQuery {
       },
       (e: unknown) => {
         this.checkpointWrite = undefined;
-        this.fail(e, false);
+        // A checkpoint over its bound is the query's own doing; a write the store refused is not.
+        this.fail(e, isEddyError(e) && e.fault === 'user');
         this.abort.abort();
         this.wake();
       },
@@ -454,7 +461,10 @@ export class RunningQuery {
     if (this.state !== 'running') return;
     this.state = 'failed';
     this.error = e instanceof Error ? e.message : String(e);
+    const fromOutside = !ownMaking || (isEddyError(e) && e.fault === 'external');
+    // Its owner runs the query again (elsewhere, or later): the subscribers stay for the rows to come.
+    if (fromOutside && this.options.onFailureFromOutside) return this.options.onFailureFromOutside(this.error);
     this.options.results.fail(this.id, this.error);
-    if (ownMaking && !(isEddyError(e) && e.fault === 'external')) this.options.onFailure?.(this.error);
+    if (!fromOutside) this.options.onFailure?.(this.error);
   }
 }
