@@ -8,6 +8,8 @@ import { startNatsCluster, type NatsCluster } from '../../../scripts/nats-cluste
 
 let cluster: NatsCluster;
 const engines = new Map<string, Engine>();
+/** The windowed INSERT INTO query of the tests below. */
+let counter: string;
 
 async function startEngine(name: string): Promise<Engine> {
   const engine = await createEngine({
@@ -65,7 +67,34 @@ describe('continuous queries on a cluster of Eddy processes', () => {
     );
     const [started] = a.queries.listQueries();
     expect(started?.process).toBe('a');
+    counter = started!.id;
     await vi.waitFor(() => expect(b.queries.listQueries().map((q) => [q.id, q.process])).toEqual([[started!.id, 'a']]), { timeout: 10_000 });
+  });
+
+  it('relay the rows of a query running on one process to a subscriber on the other', async () => {
+    const [a, b] = [engines.get('a')!, engines.get('b')!];
+    await sql(a, 'CREATE STREAM notes (body VARCHAR, n INT) WITH (shards = 1)');
+    await vi.waitFor(() => expect(b.catalog.stream('notes')).toBeDefined(), { timeout: 10_000 });
+    const [started] = await sql(a, 'SELECT body, n * 2 AS twice FROM notes');
+    const id = (started as { query: { id: string } }).query.id;
+    await vi.waitFor(() => expect(b.queries.queryStatus(id).process).toBe('a'), { timeout: 10_000 });
+    const received: unknown[] = [];
+    const subscription = b.queries.subscribe(id, { onRows: (rows) => void received.push(...rows) });
+    // Rows travel once the running process has heard that b wants them (at most once before that).
+    let sent = 0;
+    await vi.waitFor(
+      async () => {
+        await a.store.putRecords('notes', [{ partitionKey: 'k', data: json({ body: `note ${sent}`, n: sent }) }]);
+        sent++;
+        expect(received.length).toBeGreaterThan(0);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const last = sent - 1;
+    await vi.waitFor(() => expect(received).toContainEqual({ body: `note ${last}`, twice: last * 2 }), { timeout: 10_000 });
+    subscription.unsubscribe();
+    await a.queries.stopQuery(id);
+    await vi.waitFor(() => expect(b.queries.listQueries().map((q) => q.id)).not.toContain(id), { timeout: 10_000 });
   });
 
   it('move a query to the other process when its process stops, resuming from its last checkpoint', async () => {
@@ -80,8 +109,7 @@ describe('continuous queries on a cluster of Eddy processes', () => {
     await vi.waitFor(async () => expect((await readStream(b, 'counts')).length).toBeGreaterThan(0), { timeout: 15_000 });
     await a.close();
     engines.delete('a');
-    const [id] = b.queries.listQueries().map((q) => q.id);
-    await vi.waitFor(() => expect(b.queries.queryStatus(id!).process).toBe('b'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.queries.queryStatus(counter).process).toBe('b'), { timeout: 10_000 });
     await put(b.store, 20, 40);
     // A row of every user at second 60 takes the watermark of every shard past the windows of seconds 0 to 39.
     await put(b.store, 60, 63, 60);
