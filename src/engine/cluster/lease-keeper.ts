@@ -72,7 +72,10 @@ export class LeaseKeeper {
     }
     this.timing = timing;
     if (options.timer !== false) {
-      this.timer = setInterval(() => void this.tick(), timing.renewMs);
+      this.timer = setInterval(() => {
+        this.giveUpOverdue();
+        void this.tick();
+      }, timing.renewMs);
       this.timer.unref();
     }
   }
@@ -115,8 +118,20 @@ export class LeaseKeeper {
     return this.leases.get(key)?.last;
   }
 
+  /**
+   * Gives up every lease held that has gone unrenewed for `timeoutMs - renewMs`, without waiting for a
+   * renewal in flight (a request to a cluster electing a leader may hang for seconds).
+   */
+  giveUpOverdue(): void {
+    const now = this.options.clock.now();
+    for (const tracked of this.leases.values()) {
+      if (tracked.held && now - tracked.held.renewedAt >= this.timing.timeoutMs - this.timing.renewMs) this.lose(tracked);
+    }
+  }
+
   /** Renews the leases held, looks at the others and takes those whose holder has stopped renewing. */
   tick(): Promise<void> {
+    this.giveUpOverdue();
     this.ticking ??= (async () => {
       for (const [key, tracked] of [...this.leases]) {
         if (this.closed) return;
@@ -140,13 +155,17 @@ export class LeaseKeeper {
       const mine: LeaseValue = { holder: this.holder, info: tracked.handlers.info?.() };
       try {
         const revision = await this.kv.update(key, jsonBytes(mine), tracked.held.revision);
-        if (this.leases.get(key) !== tracked) return;
+        // Given up meanwhile (overdue): the work has stopped here, so the lease goes back to the others.
+        if (this.leases.get(key) !== tracked || tracked.held === undefined) {
+          await this.kv.delete(key, revision).catch(() => undefined);
+          return;
+        }
         tracked.held = { revision, renewedAt: now };
         tracked.last = mine;
       } catch (e) {
-        if (this.leases.get(key) !== tracked) return;
+        if (this.leases.get(key) !== tracked || tracked.held === undefined) return;
         // Taken over; or, not renewed for so long that another process may take it any moment now.
-        if (e instanceof KvConflict || now - tracked.held.renewedAt >= this.timing.timeoutMs - this.timing.renewMs) this.lose(tracked);
+        if (e instanceof KvConflict || this.options.clock.now() - tracked.held.renewedAt >= this.timing.timeoutMs - this.timing.renewMs) this.lose(tracked);
       }
       return;
     }

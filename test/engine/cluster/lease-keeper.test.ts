@@ -82,6 +82,25 @@ describe('LeaseKeeper', () => {
     expect(a.events).toEqual(['acquired', 'lost']);
   });
 
+  it('is given up on time even while a renewal hangs', async () => {
+    const kv = new MemoryKv();
+    const clock = new ManualClock();
+    const a = keeper(kv, 'a', clock);
+    await a.leases.want('q', a.handlers);
+    let answer: () => void = () => undefined;
+    const update = kv.update.bind(kv);
+    kv.update = (key, value, revision) => new Promise<void>((r) => (answer = r)).then(() => update(key, value, revision));
+    clock.advance(1_000);
+    const renewal = a.leases.tick();
+    clock.advance(3_000);
+    a.leases.giveUpOverdue();
+    expect(a.events).toEqual(['acquired', 'lost']);
+    // The renewal lands late: the lease is deleted rather than kept by a process no longer doing the work.
+    answer();
+    await renewal;
+    expect(kv.keys()).toEqual([]);
+  });
+
   it('is free at once for the others when its holder releases it', async () => {
     const kv = new MemoryKv();
     const clock = new ManualClock();
