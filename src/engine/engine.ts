@@ -13,6 +13,7 @@ import { ResultRelay } from './query/result-relay.js';
 import type { QueryCluster } from './query/clustered-query.js';
 import { DEFAULT_LEASE_TIMING, LeaseKeeper } from './cluster/lease-keeper.js';
 import { ClusterCheckpoints } from './cluster/cluster-checkpoints.js';
+import { SharedDeliveryState } from './delivery/shared-delivery-state.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
@@ -158,9 +159,27 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     });
     closers.push(async () => unwatch());
 
+    const results = new ResultHub();
+    let queryCluster: QueryCluster | undefined;
+    if (cluster) {
+      const c = options.cluster ?? {};
+      const leases = new LeaseKeeper(cluster.leases, {
+        holder: cluster.process,
+        clock,
+        timing: { renewMs: c.leaseRenewMs ?? DEFAULT_LEASE_TIMING.renewMs, timeoutMs: c.leaseTimeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs },
+      });
+      const relay = new ResultRelay(cluster.bus, results, { process: cluster.process, clock });
+      closers.push(async () => {
+        relay.close();
+        await leases.close();
+      });
+      queryCluster = { leases, relay, checkpoints: new ClusterCheckpoints(cluster.checkpoints, { holder: cluster.process, ...(c.maxCheckpointBytes === undefined ? {} : { maxBytes: c.maxCheckpointBytes }) }) };
+    }
+
     let delivery: DeliveryManager | undefined;
     if (options.dataDir !== undefined || options.filesRoot !== undefined) {
       const opened = await DeliveryManager.open({
+        ...(cluster && queryCluster ? { cluster: { state: new SharedDeliveryState(cluster.delivery), leases: queryCluster.leases } } : {}),
         streams: store,
         clock,
         // The SQL catalog stands in for Glue: Parquet and Arrow output take a stream's declared schema.
@@ -204,22 +223,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
     const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
-    const results = new ResultHub();
-    let queryCluster: QueryCluster | undefined;
-    if (cluster) {
-      const c = options.cluster ?? {};
-      const leases = new LeaseKeeper(cluster.leases, {
-        holder: cluster.process,
-        clock,
-        timing: { renewMs: c.leaseRenewMs ?? DEFAULT_LEASE_TIMING.renewMs, timeoutMs: c.leaseTimeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs },
-      });
-      const relay = new ResultRelay(cluster.bus, results, { process: cluster.process, clock });
-      closers.push(async () => {
-        relay.close();
-        await leases.close();
-      });
-      queryCluster = { leases, relay, checkpoints: new ClusterCheckpoints(cluster.checkpoints, { holder: cluster.process, ...(c.maxCheckpointBytes === undefined ? {} : { maxBytes: c.maxCheckpointBytes }) }) };
-    }
     const queries = new QueryManager({
       results,
       ...(queryCluster === undefined ? {} : { cluster: queryCluster }),

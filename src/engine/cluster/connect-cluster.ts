@@ -1,5 +1,6 @@
-// What the Eddy processes of a cluster share besides streams: the catalog, the leases on queries, the
-// queries' checkpoints (three JetStream key-value buckets) and the subjects results travel on. Opened on
+// What the Eddy processes of a cluster share besides streams: the catalog, the leases on queries and
+// delivery streams, the queries' checkpoints, the delivery streams' definitions and positions (four
+// JetStream key-value buckets) and the subjects results travel on. Opened on
 // a connection of its own, so query traffic does not queue behind the stream store's.
 
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -13,6 +14,7 @@ import type { SharedKv } from './shared-kv.js';
 export const CATALOG_BUCKET = 'eddy-catalog';
 export const LEASE_BUCKET = 'eddy-leases';
 export const CHECKPOINT_BUCKET = 'eddy-checkpoints';
+export const DELIVERY_BUCKET = 'eddy-delivery';
 
 export interface ClusterConnection {
   /** This process's name in the cluster: its leases and the statuses others show carry it. */
@@ -20,6 +22,8 @@ export interface ClusterConnection {
   readonly catalog: SharedKv;
   readonly leases: SharedKv;
   readonly checkpoints: SharedKv;
+  /** Delivery streams' definitions and positions. */
+  readonly delivery: SharedKv;
   readonly bus: MessageBus;
   close(): Promise<void>;
 }
@@ -46,12 +50,13 @@ export async function connectCluster(options: ClusterConnectionOptions): Promise
     const clustered = nc.info?.cluster !== undefined;
     const replicas = options.replicas ?? (clustered ? Math.min(3, Math.max(1, nc.info?.connect_urls?.length ?? 3)) : 1);
     const open = (name: string): Promise<NatsKv> => whileClusterSettles(() => NatsKv.open(nc, jsm, name, replicas));
-    const [catalog, leases, checkpoints] = [await open(CATALOG_BUCKET), await open(LEASE_BUCKET), await open(CHECKPOINT_BUCKET)];
+    const [catalog, leases, checkpoints, delivery] = [await open(CATALOG_BUCKET), await open(LEASE_BUCKET), await open(CHECKPOINT_BUCKET), await open(DELIVERY_BUCKET)];
     return {
       process: process_,
       catalog,
       leases,
       checkpoints,
+      delivery,
       bus: new NatsBus(nc),
       close: async () => {
         await nc.drain().catch(() => nc.close());
