@@ -121,6 +121,8 @@ export class ClusteredQuery {
   /** The query is gone (stopped through some process): the run here stops and its subscribers are told. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // No final checkpoint: the query's checkpoints are being removed.
+    this.writer = undefined;
     await this.deps.cluster.leases.remove(this.leaseKey);
     this.enqueue(() => this.letGo(false));
     await this.transitions;
