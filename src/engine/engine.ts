@@ -217,9 +217,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       clock,
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.connectorPollMs === undefined ? {} : { pollMs: options.connectorPollMs }),
+      ...(queryCluster === undefined ? {} : { leases: queryCluster.leases }),
     });
     closers.push(() => connectors.close());
     await connectors.sync();
+    if (cluster) {
+      // A stream declared with a connector through another process is competed for here too.
+      const unwatchStreams = catalog.onStreamChange(() => void connectors.sync().catch(() => undefined));
+      closers.push(async () => void unwatchStreams());
+    }
 
     const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};

@@ -133,6 +133,7 @@ export class Catalog {
   /** On a cluster: the bucket every item is kept in (then there is no directory). */
   private shared: SharedCatalog | undefined;
   private readonly queryListeners = new Set<(change: QueryDefinitionChange) => void>();
+  private readonly streamListeners = new Set<(name: string) => void>();
 
   private constructor(private readonly dir: string | undefined) {}
 
@@ -155,6 +156,12 @@ export class Catalog {
     return () => this.queryListeners.delete(listener);
   }
 
+  /** Tells `listener` of stream schemas changed through the bucket (on a cluster; its own changes too). */
+  onStreamChange(listener: (name: string) => void): () => void {
+    this.streamListeners.add(listener);
+    return () => this.streamListeners.delete(listener);
+  }
+
   /** Stops following a shared catalog, after pending writes. */
   async close(): Promise<void> {
     await this.flush();
@@ -165,6 +172,7 @@ export class Catalog {
     switch (kind) {
       case 'stream':
         setOrDelete(this.streams, name, value as StreamSchema | undefined);
+        for (const listener of this.streamListeners) listener(name);
         return;
       case 'table':
         setOrDelete(this.tableSchemas, name, value as TableSchema | undefined);
