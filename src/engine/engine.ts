@@ -211,6 +211,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     const tables = new ReferenceTables({ clock, ...(tablesDir === undefined ? {} : { dir: tablesDir }), ...(options.tables?.maxRows === undefined ? {} : { maxRows: options.tables.maxRows }) });
     // A table whose file does not load now keeps its error (in its status) until it is refreshed.
     for (const table of catalog.listTables()) if (table.source.kind === 'file') await tables.load(table).catch(() => undefined);
+    if (cluster) {
+      // A table created (or refreshed) through another process is read here too, from this process's tables directory.
+      const unwatchTables = catalog.onTableChange((name, table) => {
+        if (table === undefined) tables.drop(name);
+        else if (table.source.kind === 'file') void tables.load(table).catch(() => undefined);
+      });
+      closers.push(async () => void unwatchTables());
+    }
     const connectors = new ConnectorManager({
       store,
       catalog,

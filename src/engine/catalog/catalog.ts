@@ -134,6 +134,7 @@ export class Catalog {
   private shared: SharedCatalog | undefined;
   private readonly queryListeners = new Set<(change: QueryDefinitionChange) => void>();
   private readonly streamListeners = new Set<(name: string) => void>();
+  private readonly tableListeners = new Set<(name: string, table: TableSchema | undefined) => void>();
 
   private constructor(private readonly dir: string | undefined) {}
 
@@ -162,6 +163,12 @@ export class Catalog {
     return () => this.streamListeners.delete(listener);
   }
 
+  /** Tells `listener` of tables created, changed or dropped (undefined) through the bucket (on a cluster). */
+  onTableChange(listener: (name: string, table: TableSchema | undefined) => void): () => void {
+    this.tableListeners.add(listener);
+    return () => this.tableListeners.delete(listener);
+  }
+
   /** Stops following a shared catalog, after pending writes. */
   async close(): Promise<void> {
     await this.flush();
@@ -176,6 +183,7 @@ export class Catalog {
         return;
       case 'table':
         setOrDelete(this.tableSchemas, name, value as TableSchema | undefined);
+        for (const listener of this.tableListeners) listener(name, value as TableSchema | undefined);
         return;
       case 'view':
         setOrDelete(this.views, name, value as ViewSchema | undefined);
