@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.mjs';
 import { buildCli, exitOf, NO_STREAM_STATES, startEddy, waitForOutput } from '../cli/run-eddy.js';
 import { testCredentials } from '../server/start-test-server.js';
+import { FrameClient } from '../server/ws/frame-client.js';
 
 const LEASE_TIMEOUT_S = 3;
 const T0 = Date.UTC(2024, 0, 1);
@@ -108,6 +109,31 @@ async function duckdbAnswer(records: readonly { user_id: string; amount: number;
 }
 
 describe('a windowed query on two eddy serve processes sharing a JetStream cluster', () => {
+  it('sends the rows of a query running on one process to a WebSocket on the other, until it is stopped through either', async () => {
+    const [a, b] = [serves.get('a')!, serves.get('b')!];
+    await sql(a, 'CREATE STREAM notes (body VARCHAR, n INT) WITH (shards = 1)');
+    const started = await http(a, 'POST', '/v1/queries', { sql: 'SELECT body, n * 2 AS twice FROM notes' });
+    expect(started.status, JSON.stringify(started.json)).toBe(201);
+    const queryId = started.json.id as string;
+    await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 10_000 });
+    const client = await FrameClient.connect(b.endpoint, queryId);
+    // Rows cross once the process running the query has heard of the subscriber (at most once before that).
+    let sent = 0;
+    await vi.waitFor(
+      async () => {
+        await a.kinesis.send(new PutRecordsCommand({ StreamName: 'notes', Records: [{ PartitionKey: 'k', Data: Buffer.from(JSON.stringify({ body: `note ${sent}`, n: sent })) }] }));
+        sent++;
+        expect(client.rows.length).toBeGreaterThan(0);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    const last = sent - 1;
+    await client.until((c) => c.rows.some((r) => r.body === `note ${last}` && r.twice === last * 2), `note ${last}`);
+    expect((await http(b, 'DELETE', `/v1/queries/${queryId}`)).status).toBe(204);
+    await client.until((c) => c.closed !== undefined || c.frames.some((f) => f.type === 'end'), 'the end of the results');
+    client.ws.close();
+  }, 60_000);
+
   it('moves to the other process when its process is killed, and its output matches DuckDB through a NATS node loss too', async () => {
     const [a, b] = [serves.get('a')!, serves.get('b')!];
     await sql(a, "CREATE STREAM clicks (user_id VARCHAR, amount INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) WITH (shards = 2)");
