@@ -58,14 +58,6 @@ export class JetStreamReader {
     }
   }
 
-  /**
-   * Lets the consumer go, so the next read starts a new one where this reader stands: one that answers
-   * nothing while the stream holds more (left on a replica that does not catch up) is of no use.
-   */
-  async restart(): Promise<void> {
-    await this.dropConsumer();
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

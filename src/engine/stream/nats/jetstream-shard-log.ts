@@ -179,8 +179,6 @@ export class JetStreamShardLog implements ShardLog {
         await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
         await this.fill(pooled, from, want);
       }
-      // Still nothing where the stream is known to hold more: the next read asks through a new consumer.
-      if (pooled.buffer.length === 0 && from < this.committedOffset) await pooled.reader.restart();
       let bytes = 0;
       let taken = 0;
       for (; taken < pooled.buffer.length && out.length < limits.maxRecords; taken++) {
