@@ -79,6 +79,7 @@ const engineRanks: readonly (readonly string[])[] = [
   ['atomic-file.ts', 'safe-path.ts', 'configured-directory.ts'],
   ['kpl', 'analytics'],
   ['stream', 'leases'],
+  ['cluster'],
   ['batch'],
   ['expr'],
   ['operators', 'catalog', 'udf'],

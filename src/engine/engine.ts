@@ -8,6 +8,12 @@ import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './del
 import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
 import { LeaseTable } from './leases/lease-table.js';
 import { QueryManager } from './query/query-manager.js';
+import { ResultHub } from './query/result-hub.js';
+import { ResultRelay } from './query/result-relay.js';
+import type { QueryCluster } from './query/clustered-query.js';
+import { DEFAULT_LEASE_TIMING, LeaseKeeper } from './cluster/lease-keeper.js';
+import { ClusterCheckpoints } from './cluster/cluster-checkpoints.js';
+import { SharedDeliveryState } from './delivery/shared-delivery-state.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
@@ -59,6 +65,19 @@ export interface EngineOptions {
    * without it, CREATE FUNCTION is refused.
    */
   readonly udfDir?: string;
+  /**
+   * With `nats`: how the processes sharing the cluster share queries. Each catalogued query runs on the
+   * process holding its lease, which it renews every `leaseRenewMs` (default 2,000) and another process
+   * takes over once it has gone `leaseTimeoutMs` (default 10,000) without renewal.
+   */
+  readonly cluster?: {
+    /** This process's name in the cluster (default `host:pid`); unique among the processes. */
+    readonly process?: string;
+    readonly leaseTimeoutMs?: number;
+    readonly leaseRenewMs?: number;
+    /** Bytes one query's checkpoint may take in the cluster (default 256 MiB). */
+    readonly maxCheckpointBytes?: number;
+  };
   readonly queries?: {
     /** A shard without records for this long stops holding the watermark back. */
     readonly idleTimeoutMs?: number;
@@ -132,8 +151,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
-    const catalog = await Catalog.open(options.dataDir);
-    closers.push(() => catalog.flush());
+    // Loaded only for a cluster: the local store needs none of the NATS client.
+    const cluster = options.nats === undefined ? undefined : await (await import('./cluster/connect-cluster.js')).connectCluster({ ...options.nats, ...(options.cluster?.process === undefined ? {} : { process: options.cluster.process }) });
+    if (cluster) closers.push(() => cluster.close());
+    const catalog = cluster ? await Catalog.openShared(cluster.catalog) : await Catalog.open(options.dataDir);
+    closers.push(() => catalog.close());
     await dropOrphanSchemas(catalog, store);
     // A stream deleted through the Kinesis API takes its SQL schema with it.
     const unwatch = store.onStreamEvent((e) => {
@@ -142,9 +164,27 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     });
     closers.push(async () => unwatch());
 
+    const results = new ResultHub();
+    let queryCluster: QueryCluster | undefined;
+    if (cluster) {
+      const c = options.cluster ?? {};
+      const leases = new LeaseKeeper(cluster.leases, {
+        holder: cluster.process,
+        clock,
+        timing: { renewMs: c.leaseRenewMs ?? DEFAULT_LEASE_TIMING.renewMs, timeoutMs: c.leaseTimeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs },
+      });
+      const relay = new ResultRelay(cluster.bus, results, { process: cluster.process, clock });
+      closers.push(async () => {
+        relay.close();
+        await leases.close();
+      });
+      queryCluster = { leases, relay, checkpoints: new ClusterCheckpoints(cluster.checkpoints, { holder: cluster.process, ...(c.maxCheckpointBytes === undefined ? {} : { maxBytes: c.maxCheckpointBytes }) }) };
+    }
+
     let delivery: DeliveryManager | undefined;
     if (options.dataDir !== undefined || options.filesRoot !== undefined) {
       const opened = await DeliveryManager.open({
+        ...(cluster && queryCluster ? { cluster: { state: new SharedDeliveryState(cluster.delivery), leases: queryCluster.leases } } : {}),
         streams: store,
         clock,
         // The SQL catalog stands in for Glue: Parquet and Arrow output take a stream's declared schema.
@@ -176,19 +216,35 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     const tables = new ReferenceTables({ clock, ...(tablesDir === undefined ? {} : { dir: tablesDir }), ...(options.tables?.maxRows === undefined ? {} : { maxRows: options.tables.maxRows }) });
     // A table whose file does not load now keeps its error (in its status) until it is refreshed.
     for (const table of catalog.listTables()) if (table.source.kind === 'file') await tables.load(table).catch(() => undefined);
+    if (cluster) {
+      // A table created (or refreshed) through another process is read here too, from this process's tables directory.
+      const unwatchTables = catalog.onTableChange((name, table) => {
+        if (table === undefined) tables.drop(name);
+        else if (table.source.kind === 'file') void tables.load(table).catch(() => undefined);
+      });
+      closers.push(async () => void unwatchTables());
+    }
     const connectors = new ConnectorManager({
       store,
       catalog,
       clock,
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.connectorPollMs === undefined ? {} : { pollMs: options.connectorPollMs }),
+      ...(queryCluster === undefined ? {} : { leases: queryCluster.leases }),
     });
     closers.push(() => connectors.close());
     await connectors.sync();
+    if (cluster) {
+      // A stream declared with a connector through another process is competed for here too.
+      const unwatchStreams = catalog.onStreamChange(() => void connectors.sync().catch(() => undefined));
+      closers.push(async () => void unwatchStreams());
+    }
 
     const userFunctions = options.udfDir === undefined ? undefined : await openUserFunctions(options.udfDir);
     const q = options.queries ?? {};
     const queries = new QueryManager({
+      results,
+      ...(queryCluster === undefined ? {} : { cluster: queryCluster }),
       tables,
       store,
       catalog,

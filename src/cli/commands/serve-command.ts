@@ -54,6 +54,14 @@ export const serveCommand: Command = {
       placeholder: 'url',
     },
     { name: 'replicas', type: 'integer', description: 'With --store: copies of each shard a stream keeps unless it says otherwise.', defaultText: '3 on a cluster, else 1', placeholder: 'n' },
+    { name: 'process-name', type: 'string', description: 'With --store: this process\'s name in the cluster (unique among the processes sharing it).', defaultText: 'host:pid', placeholder: 'name' },
+    {
+      name: 'lease-timeout',
+      type: 'integer',
+      description: 'With --store: seconds a query goes without its process renewing its lease before another process takes it over (renewed every fifth of it).',
+      defaultText: '10',
+      placeholder: 'seconds',
+    },
     {
       name: 'files-root',
       type: 'string',
@@ -149,6 +157,12 @@ export const serveCommand: Command = {
     const replicas = values.replicas as number | undefined;
     if (replicas !== undefined && (replicas < 1 || replicas > 5)) throw new UsageError(`argument --replicas: ${replicas} must be between 1 and 5`);
     if (replicas !== undefined && storeUrl === undefined) throw new UsageError('--replicas needs --store');
+    const processName = values['process-name'] as string | undefined;
+    if (processName !== undefined && storeUrl === undefined) throw new UsageError('--process-name needs --store');
+    if (processName !== undefined && !/^[\x21-\x7e]{1,128}$/.test(processName)) throw new UsageError(`argument --process-name: '${processName}' must be 1 to 128 printable characters without spaces`);
+    const leaseTimeout = values['lease-timeout'] as number | undefined;
+    if (leaseTimeout !== undefined && storeUrl === undefined) throw new UsageError('--lease-timeout needs --store');
+    if (leaseTimeout !== undefined && (leaseTimeout < 1 || leaseTimeout > 3600)) throw new UsageError(`argument --lease-timeout: ${leaseTimeout} must be between 1 and 3600`);
     const shardLimit = values['shard-limit'] as number | undefined;
     if (shardLimit !== undefined && shardLimit < 1) throw new UsageError(`argument --shard-limit: ${shardLimit} must be at least 1`);
     const streamTransitions: Record<string, number> = {};
@@ -225,6 +239,10 @@ export const serveCommand: Command = {
     const engine = await createEngine({
       ...(dataDir !== undefined ? { dataDir, fsync } : {}),
       ...(nats !== undefined ? { nats } : {}),
+      cluster: {
+        ...(processName !== undefined ? { process: processName } : {}),
+        ...(leaseTimeout !== undefined ? { leaseTimeoutMs: leaseTimeout * 1000, leaseRenewMs: leaseTimeout * 200 } : {}),
+      },
       ...(filesRoot !== undefined ? { filesRoot } : {}),
       ...(udfDir !== undefined ? { udfDir } : {}),
       ...(values['no-throttle'] === true ? { shardLimits: false as const } : {}),

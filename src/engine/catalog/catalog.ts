@@ -31,12 +31,20 @@ import type { TableSchema } from '../plan/table.js';
 import type { ViewSchema } from '../plan/view.js';
 import type { UserFunctionSchema } from '../plan/user-function.js';
 import type { SinkTableSchema } from '../plan/sink-table.js';
-import { checkpointJson, parseCheckpointJson, type OperatorSnapshot, type QueryCheckpoint } from '../plan/checkpoint.js';
+import { checkpointJson, isDelta, parseCheckpointJson, withChanges, type OperatorSnapshot, type QueryCheckpoint } from '../plan/checkpoint.js';
 import { fsyncDirectory, writeFileAtomic } from '../atomic-file.js';
-import { EddyError } from '../errors.js';
+import { EddyError, unreachable } from '../errors.js';
 import { makeConfiguredDirectory } from '../configured-directory.js';
 import { MAX_COMPONENT_BYTES, removeInside } from '../safe-path.js';
 import { WriteSlots } from './write-slots.js';
+import { SharedCatalog, type SharedItemChange, type SharedItemKind } from './shared-catalog.js';
+import type { SharedKv } from '../cluster/shared-kv.js';
+
+/** What one item of a shared catalog holds. */
+type SharedItem = StreamSchema | TableSchema | ViewSchema | UserFunctionSchema | SinkTableSchema | QueryDefinition;
+
+/** A query's definition as another process added, changed (recorded a failure) or removed it. */
+export type QueryDefinitionChange = { readonly type: 'put'; readonly query: StoredQuery } | { readonly type: 'removed'; readonly id: string };
 
 export interface StoredQuery {
   readonly id: string;
@@ -122,8 +130,83 @@ export class Catalog {
   private bytesWritten = 0;
   /** Checkpoint writes of all queries share a few slots, so stream fsyncs are not queued behind them. */
   private readonly checkpointSlots = new WriteSlots();
+  /** On a cluster: the bucket every item is kept in (then there is no directory). */
+  private shared: SharedCatalog | undefined;
+  private readonly queryListeners = new Set<(change: QueryDefinitionChange) => void>();
+  private readonly streamListeners = new Set<(name: string) => void>();
+  private readonly tableListeners = new Set<(name: string, table: TableSchema | undefined) => void>();
 
   private constructor(private readonly dir: string | undefined) {}
+
+  /**
+   * Opens the catalog a cluster of Eddy processes shares, kept in `kv`; it follows what the other
+   * processes change. Checkpoints saved here stay in memory: on a cluster they are written by the
+   * process running the query (see cluster/cluster-checkpoints.ts).
+   */
+  static async openShared(kv: SharedKv): Promise<Catalog> {
+    const catalog = new Catalog(undefined);
+    const shared = new SharedCatalog(kv);
+    catalog.shared = shared;
+    await shared.open((change) => catalog.applyShared(change));
+    return catalog;
+  }
+
+  /** Tells `listener` of query definitions changed through the bucket (on a cluster; its own changes too). */
+  onQueryChange(listener: (change: QueryDefinitionChange) => void): () => void {
+    this.queryListeners.add(listener);
+    return () => this.queryListeners.delete(listener);
+  }
+
+  /** Tells `listener` of stream schemas changed through the bucket (on a cluster; its own changes too). */
+  onStreamChange(listener: (name: string) => void): () => void {
+    this.streamListeners.add(listener);
+    return () => this.streamListeners.delete(listener);
+  }
+
+  /** Tells `listener` of tables created, changed or dropped (undefined) through the bucket (on a cluster). */
+  onTableChange(listener: (name: string, table: TableSchema | undefined) => void): () => void {
+    this.tableListeners.add(listener);
+    return () => this.tableListeners.delete(listener);
+  }
+
+  /** Stops following a shared catalog, after pending writes. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.shared?.close();
+  }
+
+  private applyShared({ kind, name, value }: SharedItemChange): void {
+    switch (kind) {
+      case 'stream':
+        setOrDelete(this.streams, name, value as StreamSchema | undefined);
+        for (const listener of this.streamListeners) listener(name);
+        return;
+      case 'table':
+        setOrDelete(this.tableSchemas, name, value as TableSchema | undefined);
+        for (const listener of this.tableListeners) listener(name, value as TableSchema | undefined);
+        return;
+      case 'view':
+        setOrDelete(this.views, name, value as ViewSchema | undefined);
+        return;
+      case 'function':
+        setOrDelete(this.functions, name, value as UserFunctionSchema | undefined);
+        return;
+      case 'sinkTable':
+        setOrDelete(this.sinkTables, name, value as SinkTableSchema | undefined);
+        return;
+      case 'query': {
+        const definition = value as QueryDefinition | undefined;
+        if (definition !== undefined && typeof definition.id !== 'string') return;
+        setOrDelete(this.stored, name, definition);
+        if (definition === undefined) this.inMemory.delete(name);
+        const change: QueryDefinitionChange = definition === undefined ? { type: 'removed', id: name } : { type: 'put', query: definition };
+        for (const listener of this.queryListeners) listener(change);
+        return;
+      }
+      default:
+        unreachable(kind, 'shared catalog item kind');
+    }
+  }
 
   /** Opens the catalog in `dataDir` (created if missing), or an in-memory one without it. */
   static async open(dataDir?: string): Promise<Catalog> {
@@ -178,11 +261,11 @@ export class Catalog {
 
   async putStream(schema: StreamSchema): Promise<void> {
     this.streams.set(schema.name, schema);
-    await this.persist();
+    await this.persist('stream', schema.name, schema);
   }
 
   async dropStream(name: string): Promise<void> {
-    if (this.streams.delete(name)) await this.persist();
+    if (this.streams.delete(name)) await this.persist('stream', name, undefined);
   }
 
   /** SqlCatalog: the table of that name, if there is one. */
@@ -201,11 +284,11 @@ export class Catalog {
 
   async putTable(schema: TableSchema): Promise<void> {
     this.tableSchemas.set(schema.name, schema);
-    await this.persist();
+    await this.persist('table', schema.name, schema);
   }
 
   async dropTable(name: string): Promise<void> {
-    if (this.tableSchemas.delete(name)) await this.persist();
+    if (this.tableSchemas.delete(name)) await this.persist('table', name, undefined);
   }
 
   /** SqlCatalog: the view of this name, if there is one. */
@@ -225,12 +308,12 @@ export class Catalog {
   /** Keeps a view; persists it unless it is temporary. */
   async putView(view: ViewSchema): Promise<void> {
     this.views.set(view.name, view);
-    if (!view.temporary) await this.persist();
+    if (!view.temporary) await this.persist('view', view.name, view);
   }
 
   async dropView(name: string): Promise<void> {
     const view = this.views.get(name);
-    if (view && this.views.delete(name) && !view.temporary) await this.persist();
+    if (view && this.views.delete(name) && !view.temporary) await this.persist('view', name, undefined);
   }
 
   /** SqlCatalog: the print or blackhole table of this name. */
@@ -248,11 +331,11 @@ export class Catalog {
 
   async putSinkTable(table: SinkTableSchema): Promise<void> {
     this.sinkTables.set(table.name, table);
-    await this.persist();
+    await this.persist('sinkTable', table.name, table);
   }
 
   async dropSinkTable(name: string): Promise<void> {
-    if (this.sinkTables.delete(name)) await this.persist();
+    if (this.sinkTables.delete(name)) await this.persist('sinkTable', name, undefined);
   }
 
   /** SqlCatalog: the user function of this name, matched without regard to case. */
@@ -267,12 +350,12 @@ export class Catalog {
   /** Keeps a user function; persists it unless it is temporary. */
   async putUserFunction(fn: UserFunctionSchema): Promise<void> {
     this.functions.set(fn.name.toUpperCase(), fn);
-    if (!fn.temporary) await this.persist();
+    if (!fn.temporary) await this.persist('function', fn.name.toUpperCase(), fn);
   }
 
   async dropUserFunction(name: string): Promise<void> {
     const fn = this.functions.get(name.toUpperCase());
-    if (fn && this.functions.delete(name.toUpperCase()) && !fn.temporary) await this.persist();
+    if (fn && this.functions.delete(name.toUpperCase()) && !fn.temporary) await this.persist('function', name.toUpperCase(), undefined);
   }
 
   /** Bytes of checkpoint files written since the catalog opened. */
@@ -297,7 +380,7 @@ export class Catalog {
     if (this.dir !== undefined) encodedIdOf(query.id);
     const definition = definitionOf(query);
     this.stored.set(query.id, definition);
-    if (this.dir !== undefined) {
+    if (this.dir !== undefined || this.shared !== undefined) {
       try {
         await this.writeDefinition(definition);
       } catch (e) {
@@ -314,10 +397,11 @@ export class Catalog {
     if (!q) return;
     const definition = { ...q, failure: error };
     this.stored.set(id, definition);
-    if (this.dir !== undefined) await this.writeDefinition(definition);
+    if (this.dir !== undefined || this.shared !== undefined) await this.writeDefinition(definition);
   }
 
   private async writeDefinition(definition: QueryDefinition): Promise<void> {
+    if (this.shared !== undefined) return this.persist('query', definition.id, definition);
     const file: DefinitionFile = { version: 1, query: definition };
     await writeFileAtomic(this.definitionPath(definition.id), JSON.stringify(file));
   }
@@ -328,6 +412,7 @@ export class Catalog {
     this.loaded.delete(id);
     this.inMemory.delete(id);
     this.pending.delete(id);
+    if (this.shared !== undefined) return this.persist('query', id, undefined);
     if (this.dir === undefined) return;
     await rm(this.definitionPath(id), { force: true });
     await fsyncDirectory(join(this.dir, QUERY_CHECKPOINTS_DIR));
@@ -413,8 +498,12 @@ export class Catalog {
     this.bytesWritten += Buffer.byteLength(text);
   }
 
-  /** Writes are serialised; a burst of changes while one write runs is folded into the next one. */
-  private persist(): Promise<void> {
+  /**
+   * Saves a change to one item. On a cluster the item's own key is written; on disk the catalog file is
+   * rewritten: writes are serialised, and a burst of changes while one write runs is folded into the next.
+   */
+  private persist(kind?: SharedItemKind, name?: string, value?: SharedItem): Promise<void> {
+    if (this.shared !== undefined) return kind === undefined || name === undefined ? Promise.resolve() : this.shared.write(kind, name, value);
     if (this.dir === undefined) return Promise.resolve();
     this.dirty = true;
     const path = join(this.dir, CATALOG_FILE);
@@ -523,23 +612,6 @@ export class Catalog {
   }
 }
 
-/** Whether a checkpoint holds only the changes since the one before it. */
-function isDelta(checkpoint: QueryCheckpoint): boolean {
-  return checkpoint.operators === undefined && checkpoint.changes !== undefined;
-}
-
-/**
- * The base with its deltas applied: positions and watermark of the newest, operator state of the base
- * plus every delta's changes in order.
- */
-function withChanges(base: QueryCheckpoint, deltas: readonly QueryCheckpoint[]): QueryCheckpoint {
-  const last = deltas[deltas.length - 1];
-  if (last === undefined) return base;
-  const changes = [...(base.changes ?? []), ...deltas.flatMap((d) => d.changes ?? [])];
-  const { changes: _, ...rest } = last;
-  return { ...rest, ...(base.operators === undefined ? {} : { operators: base.operators }), changes };
-}
-
 /**
  * A delta whose operator changes are all empty differs from the checkpoint before it only in its
  * positions: its digest is taken over those, so an idle query writes nothing. Undefined for any other.
@@ -547,6 +619,11 @@ function withChanges(base: QueryCheckpoint, deltas: readonly QueryCheckpoint[]):
 function positionsOnly(checkpoint: QueryCheckpoint): string | undefined {
   if (!(checkpoint.changes ?? []).every((c) => c.every((op) => op === null))) return undefined;
   return JSON.stringify({ shards: checkpoint.shards, watermark: checkpoint.watermark, sources: checkpoint.sources });
+}
+
+function setOrDelete<T>(map: Map<string, T>, name: string, value: T | undefined): void {
+  if (value === undefined) map.delete(name);
+  else map.set(name, value);
 }
 
 function digestOf(text: string): string {

@@ -11,6 +11,8 @@ import { encodePathComponent } from '../safe-path.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import { KinesisSink } from './kinesis-sink.js';
 import { KinesisSource, type KinesisSourceStatus } from './kinesis-source.js';
+import type { LeaseKeeper } from '../cluster/lease-keeper.js';
+import { keyToken } from '../cluster/shared-kv.js';
 
 export interface ConnectorManagerOptions {
   readonly store: StreamStore;
@@ -20,11 +22,18 @@ export interface ConnectorManagerOptions {
   readonly dataDir?: string;
   /** How long a caught-up source waits before asking again (default 1 s). */
   readonly pollMs?: number;
+  /**
+   * On a cluster of Eddy processes (which share the catalog): a stream's source runs only on the process
+   * holding its lease, so the records of the stream elsewhere are copied in once, not once per process.
+   */
+  readonly leases?: LeaseKeeper;
 }
 
 export class ConnectorManager {
   private readonly sources = new Map<string, { readonly key: string; readonly source: KinesisSource }>();
   private readonly sinks = new Map<string, { readonly key: string; readonly sink: KinesisSink }>();
+  /** On a cluster: streams whose source's lease this process competes for. */
+  private readonly competing = new Set<string>();
   private syncing: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ConnectorManagerOptions) {}
@@ -58,6 +67,8 @@ export class ConnectorManager {
     await this.syncing.catch(() => undefined);
     await Promise.all([...this.sources.values()].map((s) => s.source.stop()));
     this.sources.clear();
+    for (const stream of this.competing) await this.o.leases?.release(leaseKeyOf(stream));
+    this.competing.clear();
     for (const { sink } of this.sinks.values()) sink.close();
     this.sinks.clear();
   }
@@ -69,14 +80,29 @@ export class ConnectorManager {
   private async syncNow(): Promise<void> {
     const wanted = new Map<string, ConnectorConfig>();
     for (const schema of this.o.catalog.listStreams()) if (schema.connector !== undefined) wanted.set(schema.name, schema.connector);
+    const leases = this.o.leases;
+    if (leases) {
+      for (const stream of [...this.competing]) {
+        if (wanted.has(stream)) continue;
+        this.competing.delete(stream);
+        await leases.release(leaseKeyOf(stream));
+      }
+      for (const stream of wanted.keys()) {
+        if (this.competing.has(stream)) continue;
+        this.competing.add(stream);
+        // Taking or losing the lease syncs again, which starts or stops the source here.
+        await leases.want(leaseKeyOf(stream), { acquired: () => void this.sync(), lost: () => void this.sync() });
+      }
+    }
+    const runsHere = (stream: string): boolean => leases === undefined || leases.holds(leaseKeyOf(stream));
     for (const [stream, entry] of [...this.sources]) {
       const connector = wanted.get(stream);
-      if (connector !== undefined && JSON.stringify(connector) === entry.key) continue;
+      if (connector !== undefined && JSON.stringify(connector) === entry.key && runsHere(stream)) continue;
       await entry.source.stop();
       this.sources.delete(stream);
     }
     for (const [stream, connector] of wanted) {
-      if (this.sources.has(stream)) continue;
+      if (this.sources.has(stream) || !runsHere(stream)) continue;
       const source = new KinesisSource({
         localStream: stream,
         config: connector,
@@ -89,4 +115,8 @@ export class ConnectorManager {
       this.sources.set(stream, { key: JSON.stringify(connector), source });
     }
   }
+}
+
+function leaseKeyOf(stream: string): string {
+  return `connector.${keyToken(stream)}`;
 }

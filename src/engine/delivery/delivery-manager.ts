@@ -14,6 +14,19 @@ import { refuseReservedDeliveryStreamName, validateDeliveryStreamName } from './
 import { FileDeliveryStateStore, MemoryDeliveryStateStore, type DeliveryStateStore } from './delivery-state-store.js';
 import type { DeliveryStreamRecord, DeliveryStreamStatus, DeliveryStreamType, ExtendedS3Destination } from './delivery-stream-config.js';
 import { deliverySettings, mergeDestination, normalizeDestination, type StreamSchemaResolver } from './destination-validation.js';
+import type { LeaseKeeper } from '../cluster/lease-keeper.js';
+import { keyToken } from '../cluster/shared-kv.js';
+import type { DeliveryDefinitionChange, SharedDeliveryState } from './shared-delivery-state.js';
+
+/**
+ * Delivery streams on a cluster of Eddy processes: definitions and positions in a shared bucket, each
+ * delivery stream delivered by whichever process holds its lease (the files root must then be one every
+ * process writes to, a shared file system, for the objects to land in one place).
+ */
+export interface DeliveryCluster {
+  readonly state: SharedDeliveryState;
+  readonly leases: LeaseKeeper;
+}
 
 export interface DeliveryManagerOptions {
   readonly streams: StreamStore;
@@ -30,6 +43,7 @@ export interface DeliveryManagerOptions {
   readonly maxActivePartitions?: number;
   /** Most record bytes one delivery stream buffers across its partitions (default 256 MiB). */
   readonly maxBufferedBytes?: number;
+  readonly cluster?: DeliveryCluster;
 }
 
 export interface CreateDeliveryStreamRequest {
@@ -103,6 +117,10 @@ export class DeliveryManager {
   private closed = false;
   /** Delivery streams whose runner could not start (e.g. their schema is not in the catalog yet). */
   private readonly startFailures = new Map<string, DeliveryFailure>();
+  /** On a cluster: delivery streams whose lease this process competes for. */
+  private readonly wanted = new Set<string>();
+  /** Where objects are staged: on a cluster, a folder of this process's own (others may share the files root). */
+  private readonly stagingDir: string;
 
   private constructor(
     private readonly o: DeliveryManagerOptions,
@@ -115,20 +133,77 @@ export class DeliveryManager {
     if (!root) throw new EddyError('InvalidArgumentException', 'Delivery needs a files root (or a data directory) to write objects to.');
     this.filesRoot = root;
     this.retry = o.retry ?? { initialDelayMs: 200, maxDelayMs: 30_000 };
+    this.stagingDir = o.cluster ? join(root, STAGING_DIR, keyToken(o.cluster.leases.holder)) : join(root, STAGING_DIR);
   }
 
   /** Loads persisted delivery streams and resumes each from its checkpoint. */
   static async open(o: DeliveryManagerOptions): Promise<DeliveryManager> {
-    const state = o.dataDir ? new FileDeliveryStateStore(join(o.dataDir, 'delivery')) : new MemoryDeliveryStateStore();
+    const state = o.cluster ? o.cluster.state : o.dataDir ? new FileDeliveryStateStore(join(o.dataDir, 'delivery')) : new MemoryDeliveryStateStore();
     const m = new DeliveryManager(o, state);
     await checkConfiguredDirectory(m.filesRoot, 'Files root');
-    await clearStaging(join(m.filesRoot, STAGING_DIR));
+    await clearStaging(m.stagingDir);
     for (const r of await state.list()) {
       m.records.set(r.name, r);
       m.metricsByName.set(r.name, emptyDeliveryMetrics(r.name));
-      m.startRunner(r);
+      await m.run(r);
     }
+    await o.cluster?.state.watch((change) => void m.definitionChanged(change));
     return m;
+  }
+
+  /** Runs a delivery stream here, or on a cluster, competes for its lease and runs it once that is held. */
+  private async run(r: DeliveryStreamRecord, startAtLatest = false): Promise<void> {
+    const cluster = this.o.cluster;
+    if (!cluster) return this.startRunner(r, startAtLatest);
+    const key = leaseKeyOf(r.name);
+    if (cluster.leases.holds(key)) return this.startRunner(r, startAtLatest);
+    if (this.wanted.has(r.name)) return;
+    this.wanted.add(r.name);
+    await cluster.leases.want(key, {
+      acquired: () =>
+        void this.locked(r.name, async () => {
+          const current = this.records.get(r.name);
+          if (current && !this.runners.has(r.name) && !this.closed) this.startRunner(current, startAtLatest && current.versionId === r.versionId);
+        }),
+      // Another process delivers it now, from the last checkpoint: what is buffered here is not written.
+      lost: () =>
+        void this.locked(r.name, async () => {
+          const runner = this.runners.get(r.name);
+          this.runners.delete(r.name);
+          await runner?.stop(false);
+        }),
+    });
+  }
+
+  /** A definition created, changed or deleted through another process (or this one, echoed by the bucket). */
+  private async definitionChanged({ name, record }: DeliveryDefinitionChange): Promise<void> {
+    await this.locked(name, async () => {
+      if (this.closed) return;
+      const current = this.records.get(name);
+      if (record === undefined) {
+        if (!current) return;
+        this.records.delete(name);
+        const runner = this.runners.get(name);
+        this.runners.delete(name);
+        await runner?.stop(false);
+        this.wanted.delete(name);
+        await this.o.cluster?.leases.release(leaseKeyOf(name));
+        this.metricsByName.delete(name);
+        this.startFailures.delete(name);
+        return;
+      }
+      this.records.set(name, record);
+      if (!this.metricsByName.has(name)) this.metricsByName.set(name, emptyDeliveryMetrics(name));
+      const runner = this.runners.get(name);
+      // A new destination: the runner here (if this process delivers it) starts again with it.
+      if (runner && current && current.versionId !== record.versionId) {
+        this.runners.delete(name);
+        await runner.stop(true);
+        this.startRunner(record);
+        return;
+      }
+      if (!current) await this.run(record);
+    });
   }
 
   get root(): string {
@@ -173,6 +248,7 @@ export class DeliveryManager {
       streams: this.o.streams,
       state: this.state,
       filesRoot: this.filesRoot,
+      stagingDir: this.stagingDir,
       clock: this.clock,
       retry: this.retry,
       metrics: this.metricsByName.get(r.name)!,
@@ -240,10 +316,19 @@ export class DeliveryManager {
         const exists = this.o.streams.listStreams().some((s) => s.streamName === record.internalStream);
         if (!exists) await this.o.streams.createStream(record.internalStream, { mode: 'ON_DEMAND' });
       }
-      await this.state.save(record);
       this.records.set(name, record);
       this.metricsByName.set(name, emptyDeliveryMetrics(name));
-      this.startRunner(record, true);
+      // On a cluster the lease comes first, so the process a delivery stream was created through delivers it.
+      if (this.o.cluster) await this.run(record, true);
+      try {
+        await this.state.save(record);
+      } catch (e) {
+        this.records.delete(name);
+        await this.o.cluster?.leases.remove(leaseKeyOf(name));
+        this.wanted.delete(name);
+        throw e;
+      }
+      if (!this.o.cluster) this.startRunner(record, true);
       return { deliveryStreamARN: record.arn };
     });
   }
@@ -272,6 +357,8 @@ export class DeliveryManager {
       this.runners.delete(name);
       // Buffered records are dropped with the stream, as Firehose drops undelivered data on deletion.
       await runner?.stop(false);
+      this.wanted.delete(name);
+      await this.o.cluster?.leases.remove(leaseKeyOf(name));
       await this.state.remove(name);
       if (record.internalStream) await this.o.streams.deleteStream(record.internalStream).catch(() => undefined);
       this.metricsByName.delete(name);
@@ -299,7 +386,8 @@ export class DeliveryManager {
       await runner?.stop(true);
       await this.state.save(next);
       this.records.set(next.name, next);
-      this.startRunner(next);
+      // On a cluster only the process holding the lease delivers; the others take the new destination up when they take the lease.
+      if (!this.o.cluster || this.o.cluster.leases.holds(leaseKeyOf(next.name))) this.startRunner(next);
     });
   }
 
@@ -413,7 +501,7 @@ export class DeliveryManager {
     for (const r of this.runners.values()) r.poke();
     for (const name of [...this.startFailures.keys()]) {
       const r = this.records.get(name);
-      if (r && !this.runners.has(name)) this.startRunner(r);
+      if (r && !this.runners.has(name) && (!this.o.cluster || this.o.cluster.leases.holds(leaseKeyOf(name)))) this.startRunner(r);
     }
   }
 
@@ -423,7 +511,14 @@ export class DeliveryManager {
     const runners = [...this.runners.values()];
     this.runners.clear();
     await Promise.all(runners.map((r) => r.stop(true)));
+    await this.o.cluster?.state.close();
+    // Delivered and checkpointed: the others may take these delivery streams at once.
+    for (const name of this.wanted) await this.o.cluster?.leases.release(leaseKeyOf(name));
   }
+}
+
+function leaseKeyOf(name: string): string {
+  return `delivery.${keyToken(name)}`;
 }
 
 function tagsFrom(tags: readonly { Key: string; Value?: string }[] | undefined): Record<string, string> {

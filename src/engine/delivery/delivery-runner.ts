@@ -29,6 +29,8 @@ export interface DeliveryRunnerOptions {
   readonly streams: StreamStore;
   readonly state: DeliveryStateStore;
   readonly filesRoot: string;
+  /** Where objects are written before they are renamed into place (default `<filesRoot>/.staging`). */
+  readonly stagingDir?: string;
   readonly clock: Clock;
   readonly retry: RetryPolicy;
   readonly metrics: DeliveryMetrics;
@@ -467,7 +469,7 @@ export class DeliveryRunner {
   }
 
   private stagingDir(): string {
-    return join(this.o.filesRoot, STAGING_DIR);
+    return this.o.stagingDir ?? join(this.o.filesRoot, STAGING_DIR);
   }
 
   private bucketDir(): string {

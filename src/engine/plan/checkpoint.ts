@@ -67,3 +67,20 @@ export function parseCheckpointJson(text: string): unknown {
     return v;
   });
 }
+
+/** Whether a checkpoint holds only the changes since the one before it. */
+export function isDelta(checkpoint: QueryCheckpoint): boolean {
+  return checkpoint.operators === undefined && checkpoint.changes !== undefined;
+}
+
+/**
+ * The base with its deltas applied: positions and watermark of the newest, operator state of the base
+ * plus every delta's changes in order.
+ */
+export function withChanges(base: QueryCheckpoint, deltas: readonly QueryCheckpoint[]): QueryCheckpoint {
+  const last = deltas[deltas.length - 1];
+  if (last === undefined) return base;
+  const changes = [...(base.changes ?? []), ...deltas.flatMap((d) => d.changes ?? [])];
+  const { changes: _, ...rest } = last;
+  return { ...rest, ...(base.operators === undefined ? {} : { operators: base.operators }), changes };
+}

@@ -22,6 +22,9 @@ import type { QueryInfo, QueryStatus } from './running-query.js';
 import type { LookupTables } from '../operators/lookup-join.js';
 import type { PutTarget } from './stream-sink.js';
 import type { UserFunctions } from '../udf/user-functions.js';
+import { ClusteredQuery, type QueryCluster, type QuerySummary } from './clustered-query.js';
+import type { ResultOutlet } from './result-relay.js';
+import type { QueryDefinitionChange } from '../catalog/catalog.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -55,6 +58,13 @@ export interface QueryManagerOptions {
   readonly tables?: LookupTables;
   /** User functions (CREATE FUNCTION): the directory they load from; without it, queries calling one fail. */
   readonly userFunctions?: UserFunctions;
+  /**
+   * Runs catalogued queries on a cluster of Eddy processes (the catalog must be the cluster's shared
+   * one): each runs on whichever process holds its lease, checkpointed in the cluster.
+   */
+  readonly cluster?: QueryCluster;
+  /** Where subscribers' rows come from (default: a hub of its own); a cluster's result relay shares it. */
+  readonly results?: ResultHub;
 }
 
 /** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
@@ -105,13 +115,18 @@ class UnresumedQuery implements ManagedQuery {
 }
 
 export class QueryManager {
-  readonly results = new ResultHub();
+  readonly results: ResultHub;
   private readonly queries = new Map<string, ManagedQuery>();
   private readonly clock: Clock;
   private readonly scheduler: QueryScheduler;
 
+  private readonly unwatchCatalog: (() => void) | undefined;
+
   constructor(private readonly options: QueryManagerOptions) {
     this.clock = options.clock ?? systemClock;
+    this.results = options.results ?? new ResultHub();
+    if (options.cluster !== undefined && options.catalog === undefined) throw new EddyError('InternalFailure', 'queries on a cluster need the cluster\'s catalog');
+    this.unwatchCatalog = options.cluster === undefined ? undefined : options.catalog?.onQueryChange((change) => this.definitionChanged(change));
     const budget = options.maxBatchMillis;
     if (budget !== undefined && !(Number.isFinite(budget) && budget > 0)) {
       throw new EddyError('InvalidArgumentException', `a query's CPU budget per batch must be a positive number of milliseconds, got ${budget}`);
@@ -142,6 +157,7 @@ export class QueryManager {
       );
     }
     const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now(), ...(info.checkpoint === undefined ? {} : { checkpoint: info.checkpoint }) };
+    if (this.options.cluster !== undefined && info.ephemeral !== true) return this.startClustered(stored);
     const catalog = info.ephemeral === true ? undefined : this.options.catalog;
     const query = this.create(stored, info.checkpoint, catalog);
     try {
@@ -160,6 +176,13 @@ export class QueryManager {
   async stopQuery(id: string): Promise<void> {
     const q = this.get(id);
     this.queries.delete(id);
+    if (q instanceof ClusteredQuery) {
+      // The definition goes first: every other process then stops following the query too.
+      await this.options.catalog?.removeQuery(id);
+      await q.stop();
+      await this.options.cluster?.checkpoints.remove(id);
+      return;
+    }
     // The definition goes first, so the catalog skips the final checkpoint of a query that is going away.
     const removed = this.options.catalog?.removeQuery(id);
     try {
@@ -197,6 +220,8 @@ export class QueryManager {
   subscribe(id: string, listener: ResultListener, options?: SubscribeOptions): Subscription {
     const status = this.get(id).status();
     const subscription = this.results.subscribe(id, listener, options);
+    // On a cluster the query may run, now or later, on another process: its rows are relayed here.
+    if (this.get(id) instanceof ClusteredQuery) this.options.cluster?.relay.follow(id);
     if (status.status !== 'running') {
       subscription.unsubscribe();
       queueMicrotask(() => (status.status === 'failed' ? listener.onError?.(status.error ?? 'query failed') : listener.onEnd?.()));
@@ -214,6 +239,12 @@ export class QueryManager {
     const resumed: QueryStatus[] = [];
     for (const stored of catalog.queries()) {
       if (this.queries.has(stored.id)) continue;
+      if (this.options.cluster !== undefined) {
+        const q = this.follow(stored);
+        await q.begin();
+        resumed.push(q.status());
+        continue;
+      }
       if (stored.failure !== undefined) {
         const failed = new UnresumedQuery(this.failedStatus(stored, stored.failure));
         this.queries.set(stored.id, failed);
@@ -234,27 +265,88 @@ export class QueryManager {
   }
 
   private failedStatus(stored: StoredQuery, error: string): QueryStatus {
+    return this.statusOf(stored, 'failed', { error });
+  }
+
+  /** The status of a query that does not run here: failed, or running on another process of a cluster. */
+  private statusOf(stored: StoredQuery, state: QueryStatus['status'], extra: { error?: string; process?: string; summary?: QuerySummary }): QueryStatus {
+    const s = extra.summary;
     return {
       id: stored.id,
       name: stored.name,
       sql: stored.sql,
-      status: 'failed',
-      error,
+      status: state,
+      ...(extra.error === undefined ? {} : { error: extra.error }),
       columns: stored.plan.columns ?? [],
       sink: stored.plan.sink,
       stream: sourceStream(stored.plan),
       streams: sourceStreams(stored.plan),
-      inputRecords: 0,
-      outputRows: 0,
-      lateRows: 0,
-      decodeErrors: 0,
-      watermark: null,
-      lagMs: 0,
+      inputRecords: s?.inputRecords ?? 0,
+      outputRows: s?.outputRows ?? 0,
+      lateRows: s?.lateRows ?? 0,
+      decodeErrors: s?.decodeErrors ?? 0,
+      watermark: s?.watermark ?? null,
+      lagMs: s?.lagMs ?? 0,
       shards: [],
-      stateEntries: 0,
+      stateEntries: s?.stateEntries ?? 0,
       result: storedShape(stored.plan),
-      startedAt: this.clock.now(),
+      startedAt: s?.startedAt ?? this.clock.now(),
+      ...(extra.process === undefined ? {} : { process: extra.process }),
     };
+  }
+
+  /** Starts a query of the cluster: checked by building it, run here if its lease can be taken, and catalogued for every process. */
+  private async startClustered(stored: StoredQuery): Promise<QueryStatus> {
+    const check = this.build(stored, undefined, this.results, undefined);
+    await check.stop();
+    const q = this.follow(stored);
+    // The lease first: the process a query was started through runs it, unless it cannot.
+    await q.begin();
+    try {
+      await this.options.catalog!.putQuery(stored);
+    } catch (e) {
+      this.queries.delete(stored.id);
+      await q.stop();
+      throw e;
+    }
+    return q.status();
+  }
+
+  /** Knows a catalogued query of the cluster here, running it when this process takes its lease. */
+  private follow(stored: StoredQuery): ClusteredQuery {
+    const cluster = this.options.cluster!;
+    const catalog = this.options.catalog!;
+    const q = new ClusteredQuery(stored, {
+      cluster,
+      hub: this.results,
+      build: (s, checkpoint, onCheckpoint, results, onFailureFromOutside) =>
+        this.build(s, checkpoint, results, {
+          onCheckpoint,
+          onFailure: (error: string) => void catalog.recordQueryFailure(s.id, error).catch(() => undefined),
+          onFailureFromOutside,
+        }),
+      statusOf: (s, state, extra) => this.statusOf(s, state, extra),
+    });
+    this.queries.set(stored.id, q);
+    return q;
+  }
+
+  /** A query another process started, stopped or recorded as failed (or this one: the bucket echoes it). */
+  private definitionChanged(change: QueryDefinitionChange): void {
+    if (change.type === 'removed') {
+      const q = this.queries.get(change.id);
+      if (!(q instanceof ClusteredQuery)) return;
+      this.queries.delete(change.id);
+      void q.stop();
+      return;
+    }
+    const known = this.queries.get(change.query.id);
+    if (known instanceof ClusteredQuery) {
+      if (change.query.failure !== undefined) known.failedElsewhere(change.query.failure);
+      return;
+    }
+    if (known !== undefined) return;
+    void this.follow(change.query).begin();
   }
 
   /** Wakes every query so it re-judges idle shards against the clock (also happens on a timer). */
@@ -264,19 +356,43 @@ export class QueryManager {
 
   /** Stops every query with a final checkpoint, keeping them in the catalog to resume later. */
   async close(): Promise<void> {
+    this.unwatchCatalog?.();
     const all = [...this.queries.values()];
     this.queries.clear();
-    await Promise.all(all.map((q) => q.stop()));
+    await Promise.all(all.map((q) => (q instanceof ClusteredQuery ? q.shutdown() : q.stop())));
     await this.options.catalog?.flush();
   }
 
   private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined, catalog = this.options.catalog): RunningQuery {
+    const query = this.build(
+      stored,
+      checkpoint,
+      this.results,
+      catalog
+        ? {
+            onCheckpoint: (cp: QueryCheckpoint) => catalog.saveCheckpoint(stored.id, cp),
+            // A failed write is retried by the catalog's next write, which saves every definition.
+            onFailure: (error: string) => void catalog.recordQueryFailure(stored.id, error).catch(() => undefined),
+          }
+        : undefined,
+    );
+    this.queries.set(stored.id, query);
+    return query;
+  }
+
+  /** A query's run, not started: resuming from `checkpoint`, results to `results`, checkpoints and failures to `persist`. */
+  private build(
+    stored: StoredQuery,
+    checkpoint: QueryCheckpoint | undefined,
+    results: ResultOutlet,
+    persist: { onCheckpoint: (cp: QueryCheckpoint) => Promise<void>; onFailure: (error: string) => void; onFailureFromOutside?: (error: string) => void } | undefined,
+  ): RunningQuery {
     const o = this.options;
-    const query = new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {
+    return new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {
       store: o.store,
       ...(o.sinkTarget === undefined ? {} : { sinkTarget: o.sinkTarget }),
       clock: this.clock,
-      results: this.results,
+      results,
       scheduler: this.scheduler,
       ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
       ...(o.tables === undefined ? {} : { tables: o.tables }),
@@ -289,16 +405,8 @@ export class QueryManager {
       ...(o.maxBatchMillis === undefined ? {} : { maxBatchMillis: o.maxBatchMillis }),
       ...(o.cpuClock === undefined ? {} : { cpuClock: o.cpuClock }),
       ...(checkpoint === undefined ? {} : { checkpoint }),
-      ...(catalog
-        ? {
-            onCheckpoint: (cp: QueryCheckpoint) => catalog.saveCheckpoint(stored.id, cp),
-            // A failed write is retried by the catalog's next write, which saves every definition.
-            onFailure: (error: string) => void catalog.recordQueryFailure(stored.id, error).catch(() => undefined),
-          }
-        : {}),
+      ...persist,
     });
-    this.queries.set(stored.id, query);
-    return query;
   }
 
   private get(id: string): ManagedQuery {

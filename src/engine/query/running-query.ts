@@ -21,7 +21,7 @@ import { CpuBudget } from './cpu-budget.js';
 import { formatTimestamp } from '../batch/timestamp.js';
 import { Pipeline, type BadRecord } from './pipeline.js';
 import { resultShape, type ResultShape } from './result-shape.js';
-import type { ResultHub } from './result-hub.js';
+import type { ResultOutlet } from './result-relay.js';
 import { StreamSink, type PutTarget } from './stream-sink.js';
 import { LateRowSink } from './late-row-sink.js';
 import { BadRecordSink } from './bad-record-sink.js';
@@ -68,6 +68,11 @@ export interface QueryStatus extends QueryInfo {
   readonly result: ResultShape;
   /** Epoch ms. */
   readonly startedAt: number;
+  /**
+   * On a cluster: the Eddy process running the query (`host:pid` unless named), as this process last
+   * heard; absent while no process holds it. The figures above are that process's.
+   */
+  readonly process?: string;
 }
 
 export interface ShardStatus {
@@ -87,7 +92,7 @@ export interface RunningQueryOptions {
   /** Where INSERT INTO a stream with a connector writes (default: the store). */
   readonly sinkTarget?: (stream: string) => PutTarget | undefined;
   readonly clock: Clock;
-  readonly results: ResultHub;
+  readonly results: ResultOutlet;
   readonly idleTimeoutMs?: number;
   /** Records read from one shard per batch. */
   readonly batchSize?: number;
@@ -113,6 +118,12 @@ export interface RunningQueryOptions {
    * Failures from outside (a checkpoint or result write that failed) are not reported here.
    */
   readonly onFailure?: (error: string) => void;
+  /**
+   * Told, instead of the subscribers, when the query fails from outside (a checkpoint or a result write
+   * that failed): on a cluster the query is then run again from its last checkpoint, here or elsewhere.
+   * Without it such a failure fails the query like any other.
+   */
+  readonly onFailureFromOutside?: (error: string) => void;
   /** Shares the event loop with the other queries and with I/O; without one, each step takes a pass of its own. */
   readonly scheduler?: QueryScheduler;
   /** State keys each aggregate may hold before the query fails (default 1,000,000). */
@@ -208,6 +219,8 @@ export class RunningQuery {
   async stop(): Promise<void> {
     this.abort.abort();
     this.wake();
+    // A query built and never started (its lease went elsewhere) has no loop to close its functions' worker.
+    if (this.loop === undefined) this.udfs?.close();
     await this.loop;
     await this.checkpointWrite;
     if (this.state === 'running') {
@@ -287,7 +300,8 @@ export class RunningQuery {
       },
       (e: unknown) => {
         this.checkpointWrite = undefined;
-        this.fail(e, false);
+        // A checkpoint over its bound is the query's own doing; a write the store refused is not.
+        this.fail(e, isEddyError(e) && e.fault === 'user');
         this.abort.abort();
         this.wake();
       },
@@ -447,7 +461,10 @@ export class RunningQuery {
     if (this.state !== 'running') return;
     this.state = 'failed';
     this.error = e instanceof Error ? e.message : String(e);
+    const fromOutside = !ownMaking || (isEddyError(e) && e.fault === 'external');
+    // Its owner runs the query again (elsewhere, or later): the subscribers stay for the rows to come.
+    if (fromOutside && this.options.onFailureFromOutside) return this.options.onFailureFromOutside(this.error);
     this.options.results.fail(this.id, this.error);
-    if (ownMaking && !(isEddyError(e) && e.fault === 'external')) this.options.onFailure?.(this.error);
+    if (!fromOutside) this.options.onFailure?.(this.error);
   }
 }

@@ -69,6 +69,7 @@ export const queryStatusSchema = {
     },
     stateEntries: { type: 'integer' },
     result: resultShapeSchema,
+    process: { type: 'string' },
     inputRecordsPerSecond: { type: 'number' },
     outputRowsPerSecond: { type: 'number' },
     history: {

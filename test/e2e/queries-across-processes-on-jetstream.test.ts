@@ -1,0 +1,240 @@
+// A windowed INSERT INTO query on two `eddy serve` processes sharing a three-node JetStream cluster, as
+// users run it: records are put continuously through one process while the process running the query is
+// killed with SIGKILL (the other takes the query over once its lease times out, and resumes from the last
+// checkpoint) and then while a node of the cluster is killed (puts go on). The output stream, read back,
+// holds exactly DuckDB's answer over every acknowledged record; rows emitted twice (at-least-once: a new
+// holder emits again what its predecessor emitted after its last checkpoint) are counted and reported.
+import type { ChildProcess } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.mjs';
+import { buildCli, exitOf, NO_STREAM_STATES, startEddy, waitForOutput } from '../cli/run-eddy.js';
+import { testCredentials } from '../server/start-test-server.js';
+import { FrameClient } from '../server/ws/frame-client.js';
+
+const LEASE_TIMEOUT_S = 3;
+const T0 = Date.UTC(2024, 0, 1);
+const USERS = ['ana', 'bo', 'cy', 'dee', 'eve'];
+
+interface Serve {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly endpoint: string;
+  readonly kinesis: KinesisClient;
+}
+
+let cluster: NatsCluster;
+let cli: ReturnType<typeof buildCli>;
+const serves = new Map<string, Serve>();
+
+async function startServe(name: string): Promise<Serve> {
+  const args = ['serve', '--port', '0', '--in-memory', '--no-throttle', '--store', cluster.urls, '--process-name', name, '--lease-timeout', String(LEASE_TIMEOUT_S), '--idle-timeout', '600', ...NO_STREAM_STATES];
+  const child = startEddy(cli.main, args);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const banner = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\n${stderr}`);
+  });
+  const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
+  const serve = { name, child, endpoint, kinesis: new KinesisClient({ endpoint, region: 'us-east-1', credentials: testCredentials, maxAttempts: 3 }) };
+  serves.set(name, serve);
+  return serve;
+}
+
+async function http(serve: Serve, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${serve.endpoint}${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+async function sql(serve: Serve, text: string): Promise<any> {
+  const res = await http(serve, 'POST', '/v1/sql', { sql: text });
+  expect(res.status, JSON.stringify(res.json)).toBe(200);
+  return res.json.results;
+}
+
+async function readStream(kinesis: KinesisClient, stream: string): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []) {
+    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    for (;;) {
+      const got = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      for (const r of got.Records ?? []) rows.push(JSON.parse(Buffer.from(r.Data!).toString()) as Record<string, unknown>);
+      iterator = got.NextShardIterator;
+      if ((got.Records ?? []).length === 0 || iterator === undefined) break;
+    }
+  }
+  return rows;
+}
+
+beforeAll(async () => {
+  cli = buildCli('queries-across-processes');
+  cluster = await startNatsCluster();
+  await Promise.all([startServe('a'), startServe('b')]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const { child, kinesis } of serves.values()) {
+    kinesis.destroy();
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exitOf(child);
+    }
+  }
+  await cluster?.stop();
+  cli?.cleanup();
+});
+
+/** DuckDB's answer over the records put: per second and user, how many and their total. */
+async function duckdbAnswer(records: readonly { user_id: string; amount: number; ts: number }[]): Promise<Set<string>> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const duck = await instance.connect();
+  await duck.run('CREATE TABLE clicks (user_id VARCHAR, amount INTEGER, ts_ms BIGINT)');
+  const appender = await duck.createAppender('clicks');
+  for (const r of records) {
+    appender.appendVarchar(r.user_id);
+    appender.appendInteger(r.amount);
+    appender.appendBigInt(BigInt(r.ts));
+    appender.endRow();
+  }
+  appender.closeSync();
+  const reader = await duck.runAndReadAll('SELECT ts_ms // 1000 * 1000 AS start_ms, user_id, COUNT(*) AS n, SUM(amount) AS total FROM clicks GROUP BY ALL');
+  const rows = reader.getRowObjectsJS() as { start_ms: bigint; user_id: string; n: bigint; total: bigint }[];
+  duck.closeSync();
+  return new Set(rows.map((r) => JSON.stringify([Number(r.start_ms), r.user_id, Number(r.n), Number(r.total)])));
+}
+
+describe('a windowed query on two eddy serve processes sharing a JetStream cluster', () => {
+  it('sends the rows of a query running on one process to a WebSocket on the other, until it is stopped through either', async () => {
+    const [a, b] = [serves.get('a')!, serves.get('b')!];
+    await sql(a, 'CREATE STREAM notes (body VARCHAR, n INT) WITH (shards = 1)');
+    const started = await http(a, 'POST', '/v1/queries', { sql: 'SELECT body, n * 2 AS twice FROM notes' });
+    expect(started.status, JSON.stringify(started.json)).toBe(201);
+    const queryId = started.json.id as string;
+    await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 10_000 });
+    const client = await FrameClient.connect(b.endpoint, queryId);
+    // Rows cross once the process running the query has heard of the subscriber (at most once before that).
+    let sent = 0;
+    await vi.waitFor(
+      async () => {
+        await a.kinesis.send(new PutRecordsCommand({ StreamName: 'notes', Records: [{ PartitionKey: 'k', Data: Buffer.from(JSON.stringify({ body: `note ${sent}`, n: sent })) }] }));
+        sent++;
+        expect(client.rows.length).toBeGreaterThan(0);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    const last = sent - 1;
+    await client.until((c) => c.rows.some((r) => r.body === `note ${last}` && r.twice === last * 2), `note ${last}`);
+    expect((await http(b, 'DELETE', `/v1/queries/${queryId}`)).status).toBe(204);
+    await client.until((c) => c.closed !== undefined || c.frames.some((f) => f.type === 'end'), 'the end of the results');
+    client.ws.close();
+  }, 60_000);
+
+  it('moves to the other process when its process is killed, and its output matches DuckDB through a NATS node loss too', async () => {
+    const [a, b] = [serves.get('a')!, serves.get('b')!];
+    await sql(a, "CREATE STREAM clicks (user_id VARCHAR, amount INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) WITH (shards = 2)");
+    await sql(a, 'CREATE STREAM per_second (window_start TIMESTAMP, user_id VARCHAR, n BIGINT, total BIGINT) WITH (shards = 1)');
+    const [started] = await sql(
+      a,
+      `INSERT INTO per_second SELECT window_start, user_id, COUNT(*) AS n, SUM(amount) AS total
+       FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end, user_id`,
+    );
+    const queryId = started.query.id as string;
+    // The process a query is started through runs it; the other lists it as running there.
+    expect((await http(a, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a');
+    await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 10_000 });
+
+    // One producer, through the process that stays: event times 20 ms apart, so no record is late.
+    const acknowledged: { user_id: string; amount: number; ts: number }[] = [];
+    let n = 0;
+    let phase: 'before' | 'afterEddyKill' | 'afterNatsKill' = 'before';
+    const putsIn = { before: 0, afterEddyKill: 0, afterNatsKill: 0 };
+    const putBatch = async (): Promise<void> => {
+      const batch = Array.from({ length: 20 }, () => {
+        const i = n++;
+        return { user_id: USERS[i % USERS.length]!, amount: (i * 7) % 100, ts: T0 + i * 20 };
+      });
+      const put = await b.kinesis.send(
+        new PutRecordsCommand({ StreamName: 'clicks', Records: batch.map((r) => ({ PartitionKey: r.user_id, Data: Buffer.from(JSON.stringify({ ...r, ts: new Date(r.ts).toISOString() })) })) }),
+      );
+      put.Records!.forEach((r, i) => {
+        if (r.SequenceNumber === undefined) return;
+        acknowledged.push(batch[i]!);
+        putsIn[phase]++;
+      });
+    };
+    const putFor = async (ms: number): Promise<void> => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) await putBatch();
+    };
+
+    // Past the first checkpoint (every 5 s), then the process running the query is killed.
+    await putFor(6_500);
+    const killedAt = Date.now();
+    a.child.kill('SIGKILL');
+    await exitOf(a.child);
+    phase = 'afterEddyKill';
+    let takenOverAfterMs = -1;
+    const producing = putFor(LEASE_TIMEOUT_S * 1000 + 3_000);
+    await vi.waitFor(
+      async () => {
+        expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('b');
+        takenOverAfterMs = Date.now() - killedAt;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    await producing;
+
+    // A node of the cluster goes too; puts go on, and so does the query.
+    await cluster.kill(1);
+    phase = 'afterNatsKill';
+    await putFor(4_000);
+    // The node comes back before the last windows are closed and read (see the README's known fault: a
+    // shard's reader may stall while a node stays down).
+    await cluster.restart(1);
+
+    // Rows at one later second on both shards close every window of the records above.
+    const closing = T0 + n * 20 + 5_000;
+    const shards = (await b.kinesis.send(new ListShardsCommand({ StreamName: 'clicks' }))).Shards!;
+    await b.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: 'clicks',
+        Records: shards.map((s) => ({ PartitionKey: 'close', ExplicitHashKey: s.HashKeyRange!.StartingHashKey!, Data: Buffer.from(JSON.stringify({ user_id: '~close', amount: 0, ts: new Date(closing).toISOString() })) })),
+      }),
+    );
+
+    const expected = await duckdbAnswer(acknowledged);
+    const key = (r: Record<string, unknown>): string => JSON.stringify([Date.parse(String(r.window_start)), r.user_id, r.n, r.total]);
+    let output: Record<string, unknown>[] = [];
+    const diagnose = async (): Promise<string> => {
+      const status = (await http(b, 'GET', `/v1/queries/${queryId}`)).json;
+      const have = new Set(output.map(key));
+      return JSON.stringify({ status: { ...status, history: undefined, sql: undefined, columns: undefined }, missing: [...expected].filter((r) => !have.has(r)).slice(0, 10) });
+    };
+    const timer = setTimeout(() => void diagnose().then((d) => console.log('DIAG', d)), 50_000);
+    await vi.waitFor(
+      async () => {
+        output = await readStream(b.kinesis, 'per_second');
+        expect(new Set(output.map(key)).size).toBeGreaterThanOrEqual(expected.size);
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    clearTimeout(timer);
+    const distinct = new Set(output.map(key));
+    const duplicates = output.length - distinct.size;
+    console.log(
+      `records acknowledged: ${acknowledged.length} (${putsIn.before} before the kill -9, ${putsIn.afterEddyKill} after it, ${putsIn.afterNatsKill} after the NATS node kill); ` +
+        `query taken over ${takenOverAfterMs} ms after kill -9 (lease timeout ${LEASE_TIMEOUT_S} s); ` +
+        `output rows ${output.length}, distinct ${distinct.size}, DuckDB rows ${expected.size}, emitted twice ${duplicates}`,
+    );
+    expect(putsIn.afterEddyKill).toBeGreaterThan(0);
+    expect(putsIn.afterNatsKill).toBeGreaterThan(0);
+    expect([...distinct].filter((r) => !expected.has(r))).toEqual([]);
+    expect([...expected].filter((r) => !distinct.has(r))).toEqual([]);
+    expect(takenOverAfterMs).toBeLessThan((LEASE_TIMEOUT_S + 5) * 1000);
+  }, 180_000);
+});
