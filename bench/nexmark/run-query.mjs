@@ -32,10 +32,11 @@ const cpuMs = () => {
 };
 
 /** Every stream a plan reads: each node of kind `source`, wherever it sits in the tree. */
-function sourcesOf(node, found = new Set()) {
+/** The streams a plan's sources read, once per source: q7 reads bid twice, and counts its records twice. */
+function sourcesOf(node, found = []) {
   if (Array.isArray(node)) for (const n of node) sourcesOf(n, found);
   else if (node !== null && typeof node === 'object') {
-    if (node.kind === 'source' && typeof node.stream === 'string') found.add(node.stream);
+    if (node.kind === 'source' && typeof node.stream === 'string') found.push(node.stream);
     for (const v of Object.values(node)) sourcesOf(v, found);
   }
   return found;
