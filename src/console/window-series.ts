@@ -21,7 +21,8 @@ const NUMERIC = new Set(['INT', 'BIGINT', 'DOUBLE']);
 /** Numeric columns that are neither the window nor a key: the values a chart can show. */
 export function valueColumns(columns: readonly ColumnSchema[], shape: ResultShape): string[] {
   const keys = new Set(shape.keys);
-  return columns.filter((c) => NUMERIC.has(c.type) && !keys.has(c.name)).map((c) => c.name);
+  // DECIMAL(p, s) columns chart too (their JSON numbers read as the nearest doubles).
+  return columns.filter((c) => (NUMERIC.has(c.type) || c.type.startsWith('DECIMAL(')) && !keys.has(c.name)).map((c) => c.name);
 }
 
 export class WindowSeries {

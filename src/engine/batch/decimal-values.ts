@@ -10,11 +10,6 @@ export function pow10(k: number): bigint {
   return POWERS[k]!;
 }
 
-/** The smallest value too large for each precision, 10^p. */
-export function limitOf(precision: number): bigint {
-  return pow10(precision);
-}
-
 /** `v` with `by` fewer digits after the point, rounded HALF_UP. */
 export function shiftDown(v: bigint, by: number): bigint {
   if (by <= 0) return by === 0 ? v : v * pow10(-by);
@@ -26,21 +21,10 @@ export function shiftDown(v: bigint, by: number): bigint {
   return q;
 }
 
-/** `v` from scale `from` to scale `to` (HALF_UP when digits go); null when it needs more than `precision` digits. */
-export function rescale(v: bigint, from: number, to: number, precision: number): bigint | null {
-  const r = to >= from ? v * pow10(to - from) : shiftDown(v, from - to);
-  return fits(r, precision) ? r : null;
-}
-
 /** Whether `v` has at most `precision` digits. */
 export function fits(v: bigint, precision: number): boolean {
   const limit = pow10(precision);
   return v < limit && v > -limit;
-}
-
-/** `v` if it has at most `precision` digits, else null (overflow). */
-export function checked(v: bigint, precision: number): bigint | null {
-  return fits(v, precision) ? v : null;
 }
 
 // sign, digits, optional point and digits, optional exponent: what JSON, CSV and SQL write.

@@ -6,7 +6,7 @@ import type { DataType, Expr } from '../plan/expr.js';
 import type { Column, ColumnSource } from '../batch/column.js';
 import { allocValues, columnOfValues, columnValue, makeColumn } from '../batch/column.js';
 import { decimalParams, isDecimal } from '../plan/decimal.js';
-import { decimalToDouble, parseDecimal, pow10 } from '../batch/decimal-values.js';
+import { decimalFromDouble, decimalToDouble, parseDecimal, pow10 } from '../batch/decimal-values.js';
 import { decimalKernels } from './decimal-kernels.js';
 import { parseTimestamp } from '../batch/timestamp.js';
 import type { Clock } from '../clock.js';
@@ -676,6 +676,12 @@ class Generator {
           return { type: a.type, values: Array.from({ length: n }, (_v, i) => value(i)) };
         });
         const results = udfs.invoke(call, values, n, meter);
+        if (isDecimal(type)) {
+          // A user function returns a DECIMAL as a number or a string of digits, read as a record's value is.
+          const { precision, scale } = decimalParams(type);
+          const read = (v: unknown): bigint | null => (typeof v === 'number' ? decimalFromDouble(v, precision, scale) : typeof v === 'string' ? (parseDecimal(v, precision, scale) ?? null) : null);
+          return columnOfValues(type, results.map(read));
+        }
         return columnOfValues(type, type === 'BOOLEAN' ? results.map((v) => (v === null ? null : v ? 1 : 0)) : (results as (number | string | null)[]));
       },
     });
