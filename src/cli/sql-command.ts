@@ -3,7 +3,6 @@
 // arrive over its WebSocket, until Ctrl-C, which deletes the query. Errors print with a caret under the
 // offending SQL and exit non-zero. Every request carries a token or a signature (api-auth.ts).
 
-import { parseJsonExact, toJson } from '../engine/batch/json-text.js';
 import type { SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from '../statements/index.js';
 import { type ApiAuth, apiAuth, authHeaders } from './api-auth.js';
@@ -205,6 +204,8 @@ interface ResultFrame {
  */
 async function streamRows(endpoint: string, auth: ApiAuth, queries: readonly StartedQuery[], io: CliIo, options: { keepRunning: boolean }): Promise<number> {
   const { WebSocket } = await import('ws');
+  // Exact DECIMAL digits in and out; loaded here, as ws is, so other commands start without it.
+  const { parseJsonExact, toJson } = await import('../engine/batch/json-text.js');
   const wsBase = endpoint.replace(/^http/, 'ws');
   const many = queries.length > 1;
   let failed = false;
