@@ -48,6 +48,24 @@ export class StreamShardCursor implements ShardCursor {
     return this.before?.offset === offset ? this.before.number : this.shard.numberOf(offset - 1);
   }
 
+  /**
+   * The continuation with the previous record's own arrival time, which a shared log looks up over the
+   * network (so SubscribeToShard's first event names it exactly as its put did); kept for this position.
+   * Only SubscribeToShard asks: a query's reads must not pay a round trip per empty read.
+   */
+  async exactContinuationSequenceNumber(): Promise<string | undefined> {
+    const offset = this.offset;
+    if (typeof offset !== 'number' || offset <= 0) return undefined;
+    if (this.lastOffset === offset - 1) return this.last;
+    if (this.before?.offset !== offset) {
+      // A lookup that fails (a cluster electing a leader) leaves the number with the shard's creation time.
+      const number = await this.shard.exactNumberOf(offset - 1).catch(() => undefined);
+      if (number === undefined) return this.shard.numberOf(offset - 1);
+      this.before = { offset, number };
+    }
+    return this.before.number;
+  }
+
   async read(limits?: { maxRecords?: number; maxBytes?: number }): Promise<ShardReadResult> {
     if (this.closed || this.shard.disposed) throw shardNotFound(this.account, this.streamName, this.shardId);
     if (typeof this.offset !== 'number') this.offset = await this.offset;
@@ -66,11 +84,6 @@ export class StreamShardCursor implements ShardCursor {
       this.last = result.records[result.records.length - 1]!.sequenceNumber;
     }
     this.offset = result.nextOffset;
-    // Nothing read yet at this position: the number of the record before it, with its own arrival time
-    // (which a shared log looks up over the network), so a continuation names it exactly as its put did.
-    if (this.lastOffset !== result.nextOffset - 1 && result.nextOffset > 0 && this.before?.offset !== result.nextOffset) {
-      this.before = { offset: result.nextOffset, number: await this.shard.exactNumberOf(result.nextOffset - 1) };
-    }
     const metrics = this.shard.metrics;
     metrics.outgoingRecords += result.records.length;
     metrics.outgoingBytes += result.bytes;

@@ -150,6 +150,8 @@ export interface ShardCursor {
    * undefined while the cursor is still before the shard's first record.
    */
   readonly continuationSequenceNumber: string | undefined;
+  /** As continuationSequenceNumber, exact where the log keeps arrival times elsewhere (a network lookup). */
+  exactContinuationSequenceNumber(): Promise<string | undefined>;
   /** Reads what is readable now (possibly nothing); over the network where the store is shared. */
   read(limits?: { maxRecords?: number; maxBytes?: number }): Promise<ShardReadResult>;
   /** Resolves once records past the cursor are readable, the shard closes, or the signal aborts. */

@@ -84,7 +84,8 @@ async function* subscriptionEvents(
           MillisBehindLatest: result.millisBehindLatest,
         };
         // At the end of a closed shard there is nothing to continue from; the children say where to go.
-        const continuation = cursor.continuationSequenceNumber;
+        // Before any record was read here, the number a shared log must look up; after, the last record's.
+        const continuation = result.records.length === 0 ? await cursor.exactContinuationSequenceNumber() : cursor.continuationSequenceNumber;
         if (!result.endOfShard && continuation !== undefined) event.ContinuationSequenceNumber = continuation;
         if (result.childShards !== undefined) event.ChildShards = result.childShards.map(wireChildShard);
         yield eventMessage(codec, 'SubscribeToShardEvent', event);
