@@ -151,6 +151,14 @@ const QUOTED_CHARS = 65_536;
 const bounded = (text: string): string => (text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}…` : text);
 
 // ---- step 1: types ---------------------------------------------------------------------------------
+//
+// Which wording: AWS's JSON services share one deserializer (Coral), and it has spoken two dialects.
+// Kinesis was recorded in the first (`class java.lang.Boolean can not be converted to an String`,
+// `class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String`), and
+// these are the messages kinesalite's test suite checks against Kinesis to this day. DynamoDB has since
+// moved to the second (`TRUE_VALUE cannot be converted to String`, `NUMBER_VALUE cannot be converted to
+// String`, `Unexpected field type`), as dynalite's recordings show; no recording of Kinesis answering in
+// the second was found, so Eddy answers in the first, the one Kinesis clients have been seen to receive.
 
 const NUMBER_CLASS = 'class com.amazon.coral.value.json.numbers.TruncatingBigNumber';
 const START_OF_LIST = 'Start of list found where not expected';
