@@ -5,21 +5,19 @@
 // --baseline, only reads those streams and runs JSON.parse on each record. Prints one JSON line.
 //
 // A query runs as the file holds it, the DDL of its result stream and its INSERT INTO compiled as they
-// are, but its rows go nowhere, as in the published runs, whose results go to Flink's blackhole connector:
+// are, with the user functions and side input the tests give it (query-setup.mjs), but its rows go nowhere, as in the published runs, whose results go to Flink's blackhole connector:
 // each batch of result rows is computed in full and dropped, rather than turned into JSON records and
 // written to a stream. It keeps no checkpoints (the published Flink runs take one every 3 minutes, which
 // none of these runs lasts).
 //
 //   node bench/nexmark/run-query.mjs --data-dir DIR --query q5 [--records person=20001,auction=60001,bid=920001]
 //   node bench/nexmark/run-query.mjs --data-dir DIR --baseline bid,auction
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStreamStore, QueryManager } from '../../dist/engine/index.js';
-import { compileSql, staticCatalog } from '../../dist/sql/index.js';
+import { loadNexmark } from './load.mjs';
+import { compileQuery, loadTables, userFunctions } from './query-setup.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: { 'data-dir': { type: 'string' }, query: { type: 'string' }, baseline: { type: 'string' }, records: { type: 'string' } },
 });
@@ -74,10 +72,14 @@ async function baseline(store, streams) {
 }
 
 async function runQuery(store, name) {
-  const text = readFileSync(join(here, 'queries', 'ddl.sql'), 'utf8') + '\n;\n' + readFileSync(join(here, 'queries', `${name}.sql`), 'utf8');
+  const functions = userFunctions();
+  let text;
   let statements;
+  let tables;
   try {
-    statements = compileSql(text, staticCatalog([]));
+    ({ text, statements } = await compileQuery(name, functions));
+    // The engine's own place for table files: <data dir>/tables.
+    tables = await loadTables(statements, join(values['data-dir'], 'tables'), await loadNexmark());
   } catch (e) {
     return { error: `${e.code ?? 'Error'}: ${e.message}` };
   }
@@ -92,7 +94,7 @@ async function runQuery(store, name) {
   // and q18 emits each last bid once the watermark passes it, so the closing event's watermark releases
   // millions of rows in one step, past the default budget of 5 s a step. A server raises both with
   // --max-query-state-keys and --max-batch-ms.
-  const manager = new QueryManager({ store, maxStateKeys: 100_000_000, maxBatchMillis: 600_000 });
+  const manager = new QueryManager({ store, tables, userFunctions: functions, maxStateKeys: 100_000_000, maxBatchMillis: 600_000 });
   // Resident memory is sampled while the query runs: the process's high-water mark would be opening the
   // store's logs (their newest segments are read at start-up), not the query.
   globalThis.gc?.();
