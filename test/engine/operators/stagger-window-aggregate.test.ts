@@ -26,7 +26,7 @@ const AGGREGATES: (AggregateCall & { name: string })[] = [
   { fn: 'count_distinct', name: 'prices', type: 'BIGINT', arg: col(2) },
 ];
 
-function node(keys = [{ name: 'ticker', expr: col(1) }], rangeMs = RANGE): StaggerWindowAggregateNode {
+function node(keys: StaggerWindowAggregateNode['keys'] = [{ name: 'ticker', expr: col(1) }], rangeMs = RANGE): StaggerWindowAggregateNode {
   return {
     kind: 'staggerWindowAggregate',
     input: { kind: 'source', stream: 's', format: { kind: 'json' }, columns: input, eventTime: { column: 0, watermarkDelayMs: 0 } },
