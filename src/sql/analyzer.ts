@@ -20,7 +20,7 @@ import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
-import { isRowtime, rewriteKdaWindow } from './kda-windows.js';
+import { isRowtime, rewriteKdaWindow, rewriteStagger } from './kda-windows.js';
 import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
 import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
 import { OverAnalyzer, type RankLimit } from './over-windows.js';
@@ -118,7 +118,9 @@ export class Analyzer {
     );
     const relation = this.from(query.from, { windowRows, pending, rankLimit: ranked.limit });
     if (query.stagger) {
-      this.fail('InvalidWindow', 'WINDOWED BY STAGGER is not supported yet; a GROUP BY STEP(s.ROWTIME BY INTERVAL …) tumbling window is the nearest', query.stagger.span);
+      if (query.groupBy.length > 0 || query.groupingSets) this.fail('InvalidWindow', 'WINDOWED BY STAGGER takes the place of GROUP BY: put the grouping keys in its PARTITION BY', query.stagger.span);
+      // KDA's stagger windows: GROUP BY the partition keys and STAGGER(time, range) (kda-windows.ts).
+      query = rewriteStagger(query, (ref) => this.isTimeAttribute(ref, relation), isRowtime);
     }
     // KDA's GROUP BY STEP(ROWTIME BY …) / FLOOR(ts TO MINUTE): a tumbling window (kda-windows.ts).
     query = rewriteKdaWindow(query, (ref) => this.isTimeAttribute(ref, relation), isRowtime);
@@ -194,7 +196,7 @@ export class Analyzer {
       const timeAttr = passedThrough?.timeAttr ?? (grouping ? undefined : proctimeAttribute(item.expr, relation));
       // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
       const windowOf: ScopeColumn['windowOf'] =
-        grouping?.offset === 2 && window && window.spec.kind !== 'session' && window.spec.kind !== 'cascade' && ir.kind === 'column' && ir.index < 2
+        grouping?.offset === 2 && window && window.spec.kind !== 'session' && window.spec.kind !== 'stagger' && window.spec.kind !== 'cascade' && ir.kind === 'column' && ir.index < 2
           ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec }
           : window?.spec.kind === 'cascade'
             ? cascadedBound(ir, grouping!, relation)
@@ -296,7 +298,7 @@ export class Analyzer {
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
         if (options.windowRows) {
-          if (spec.kind === 'session') {
+          if (spec.kind === 'session' || spec.kind === 'stagger') {
             this.fail('InvalidWindow', 'TABLE(SESSION(...)) needs GROUP BY window_start, window_end and its PARTITION BY columns: a row\'s session is known only once the session has closed', from.span);
           }
           // Not aggregated: each row with its window's bounds, as two real columns.

@@ -8,11 +8,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../src/engine/index.js';
+import { IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
+import { buildEddyApp } from '../../src/server/eddy-app.js';
 import { applicationStreamName, compileKdaApplication, type KdaApplicationSource } from '../../src/sql/index.js';
 import { StatementExecutor } from '../../src/statements/index.js';
-import { expectSameRows, Oracle, prng, startEddy, tempDir, type Eddy } from './e2e-harness.js';
+import { credentials, expectSameRows, Oracle, prng, startEddy, tempDir, type Eddy } from './e2e-harness.js';
 
 const T0 = Date.parse('2026-11-02T09:00:00Z');
 const clock = new ManualClock(T0);
@@ -345,5 +349,103 @@ describe('KDA application code pasted into /v1/sql', () => {
     const rows = (await recordsOf('PER_MINUTE', expected.length)).map((r) => ({ ...r, minute: new Date(String(r['minute'])).toISOString() }));
     expect(rows).toHaveLength(expected.length);
     expectSameRows(rows, expected, ['minute', 'sector']);
+  });
+});
+
+describe('KDA example applications created through the KDA API', () => {
+  const records = arrivals(240, 29);
+  const last = records[records.length - 1]!.at;
+  const arn = (stream: string) => `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`;
+  const ROLE = 'arn:aws:iam::000000000000:role/kda';
+  // The whole app (Kinesis Data Analytics API included) over the same engine and clock.
+  let app: FastifyInstance;
+  let endpoint: string;
+  beforeAll(async () => {
+    app = buildEddyApp({ engine: eddy.engine, logger: false, streamTransitions: IMMEDIATE_STREAM_TRANSITIONS });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    endpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /** Creates the application with the trades as its input and DESTINATION_SQL_STREAM as its output, and starts it. */
+  async function runApplication(name: string, code: string): Promise<string> {
+    const kda = new KinesisAnalyticsClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const input = `${name}-in`;
+    const output = `${name}-out`;
+    await createInput(input);
+    await createInput(output);
+    await kda.send(
+      new CreateApplicationCommand({
+        ApplicationName: name,
+        ApplicationCode: code,
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            KinesisStreamsInput: { ResourceARN: arn(input), RoleARN: ROLE },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: TRADE_COLUMNS.map((c) => ({ Name: c.name, SqlType: c.sqlType, Mapping: c.mapping })),
+            },
+          },
+        ],
+        Outputs: [{ Name: 'DESTINATION_SQL_STREAM', KinesisStreamsOutput: { ResourceARN: arn(output), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+      }),
+    );
+    await kda.send(new StartApplicationCommand({ ApplicationName: name, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }] }));
+    kda.destroy();
+    await put(input, batchings(records, 3)[0]!);
+    return output;
+  }
+
+  it('a stagger window (WINDOWED BY STAGGER) gives one row per ticker and event minute, from its first row for a minute of ROWTIME', async () => {
+    const output = await runApplication(
+      'stagger',
+      `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ROWTIME_END TIMESTAMP, TICKER VARCHAR(4), EVENT_MINUTE TIMESTAMP, TRADES INTEGER, LOW REAL);
+       CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+         SELECT STREAM ROWTIME, TICKER, FLOOR(EVENT_TIME TO MINUTE), COUNT(*) AS TRADES, MIN(PRICE)
+         FROM "SOURCE_SQL_STREAM_001"
+         WINDOWED BY STAGGER (PARTITION BY FLOOR(EVENT_TIME TO MINUTE), TICKER RANGE INTERVAL '1' MINUTE);`,
+    );
+    await loadOracle(records);
+    // Per (ticker, event minute), windows of ROWTIME: the first at the key's first row, the next at its first row a minute or more later.
+    const expected = await oracle.rows(`WITH RECURSIVE k AS (SELECT *, (event_ms // 60000) * 60000 AS em FROM src),
+      w(ticker, em, ws) AS (
+        SELECT ticker, em, min(rowtime_ms) FROM k GROUP BY ticker, em
+        UNION ALL
+        SELECT w.ticker, w.em, min(k.rowtime_ms) FROM w JOIN k ON k.ticker = w.ticker AND k.em = w.em AND k.rowtime_ms >= w.ws + 60000 GROUP BY w.ticker, w.em)
+      SELECT w.ws + 60000 AS ROWTIME_END_ms, w.ticker AS TICKER, w.em AS EVENT_MINUTE_ms, count(*)::INTEGER AS TRADES, min(k.price) AS LOW
+      FROM w JOIN k ON k.ticker = w.ticker AND k.em = w.em AND k.rowtime_ms >= w.ws AND k.rowtime_ms < w.ws + 60000
+      WHERE w.ws + 60000 <= ${last} GROUP BY w.ws, w.ticker, w.em`);
+    expect(expected.length).toBeGreaterThan(10);
+    const rows = await recordsOf(output, expected.length);
+    expectSameRows(rows, expected, ['ROWTIME_END', 'TICKER', 'EVENT_MINUTE']);
+  });
+
+  it('TOP_K_ITEMS_TUMBLING gives the K most frequent tickers of each minute, and COUNT_DISTINCT_ITEMS_TUMBLING the number of sectors', async () => {
+    const topK = await runApplication(
+      'top-k',
+      `CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (ITEM VARCHAR(1024), ITEM_COUNT DOUBLE);
+       CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+         SELECT STREAM * FROM TABLE(TOP_K_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001"), 'TICKER', 2, 60));`,
+    );
+    const distinct = await runApplication(
+      'distinct',
+      `CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (NUMBER_OF_DISTINCT_ITEMS BIGINT);
+       CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+         SELECT STREAM * FROM TABLE(COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001" WHERE KIND = 'trade'), 'SECTOR', 60));`,
+    );
+    await loadOracle(records);
+    const closed = `(rowtime_ms // 60000 + 1) * 60000 <= ${last}`;
+    const expectedTop = await oracle.rows(`SELECT ITEM, ITEM_COUNT FROM (
+        SELECT ticker AS ITEM, count(*)::DOUBLE AS ITEM_COUNT, row_number() OVER (PARTITION BY rowtime_ms // 60000 ORDER BY count(*) DESC, ticker) AS r
+        FROM src WHERE ${closed} GROUP BY rowtime_ms // 60000, ticker) WHERE r <= 2`);
+    const expectedDistinct = await oracle.rows(`SELECT count(DISTINCT sector) AS NUMBER_OF_DISTINCT_ITEMS FROM src WHERE kind = 'trade' AND ${closed} GROUP BY rowtime_ms // 60000`);
+    expect(expectedTop.length).toBeGreaterThanOrEqual(4);
+    const sortRows = (rows: readonly Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
+    expect(sortRows(await recordsOf(topK, expectedTop.length))).toEqual(sortRows(expectedTop));
+    // A handful of sectors: HyperLogLog's estimate is exact at such counts.
+    expect(sortRows(await recordsOf(distinct, expectedDistinct.length))).toEqual(sortRows(expectedDistinct));
   });
 });

@@ -68,6 +68,7 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         return visit(node.input, exprs(node.exprs.map((e) => e.expr)));
       case 'windowAggregate':
       case 'sessionWindowAggregate':
+      case 'staggerWindowAggregate':
         return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.flatMap((a) => [a.arg, a.filter])], [node.timeColumn]));
       case 'groupAggregate':
         return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.flatMap((a) => [a.arg, a.filter])]));

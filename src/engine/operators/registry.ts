@@ -12,6 +12,7 @@ import { Expand } from './expand.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
 import { SessionWindowAggregate } from './session-window-aggregate.js';
+import { StaggerWindowAggregate } from './stagger-window-aggregate.js';
 import { OverAggregate } from './over-aggregate.js';
 import { TopN } from './top-n.js';
 import { Deduplicate } from './deduplicate.js';
@@ -57,6 +58,7 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   expand: (node, input, o) => new Expand(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   sessionWindowAggregate: (node, input, o) => new SessionWindowAggregate(node, input, o, o.maxStateKeys),
+  staggerWindowAggregate: (node, input, o) => new StaggerWindowAggregate(node, input, o, o.maxStateKeys),
   // Over a changelog, a GROUP BY takes the withdrawn rows out again (retracting-group-aggregate.ts).
   groupAggregate: (node, input, o) =>
     changelogMode(node.input) === 'retract' ? new RetractingGroupAggregate(node, input, o, o.maxStateKeys) : new GroupAggregate(node, input, o, o.maxStateKeys),

@@ -33,6 +33,8 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   windowAggregate: (node) => ((node.allowedLatenessMs ?? 0) > 0 ? 'retract' : 'append'),
   // A session is emitted once, when it closes.
   sessionWindowAggregate: () => 'append',
+  // A stagger window is emitted once, when it closes.
+  staggerWindowAggregate: () => 'append',
   expand: (node) => changelogMode(node.input),
   groupAggregate: () => 'retract',
   // A window table labels each row; interval and window joins emit each match once, when it is final.
@@ -80,6 +82,7 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   project: true,
   windowAggregate: false,
   sessionWindowAggregate: false,
+  staggerWindowAggregate: false,
   expand: false,
   groupAggregate: true,
   windowTable: true,

@@ -212,6 +212,11 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
         `${pad}SessionWindowAggregate: SESSION(gap=${durationText(node.gapMs)}) time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
       );
       return nodeLines(node.input, depth + 1, out);
+    case 'staggerWindowAggregate':
+      out.push(
+        `${pad}StaggerWindowAggregate: STAGGER(range=${durationText(node.rangeMs)}) time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
     case 'groupAggregate':
       out.push(
         `${pad}GroupAggregate: keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]` +

@@ -38,6 +38,7 @@ export type {
   ProjectNode,
   QueryPlan,
   SessionWindowAggregateNode,
+  StaggerWindowAggregateNode,
   SinkSpec,
   SinkRecordFormat,
   SourceNode,
