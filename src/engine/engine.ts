@@ -14,6 +14,7 @@ import type { QueryCluster } from './query/clustered-query.js';
 import { DEFAULT_LEASE_TIMING, LeaseKeeper } from './cluster/lease-keeper.js';
 import { ClusterCheckpoints } from './cluster/cluster-checkpoints.js';
 import { SharedDeliveryState } from './delivery/shared-delivery-state.js';
+import { SharedMappingState } from './functions/shared-mapping-state.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
@@ -209,6 +210,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
       ...options.functions,
+      ...(cluster && queryCluster ? { cluster: { state: new SharedMappingState(cluster.functions), leases: queryCluster.leases } } : {}),
     });
     closers.push(() => functions.close());
 
