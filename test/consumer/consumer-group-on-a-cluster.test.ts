@@ -120,17 +120,17 @@ describe('a consumer group whose workers use different Eddy processes of a clust
           expect(viaA).toHaveLength(4);
           expect(viaB.map((l) => l.leaseOwner)).toEqual(viaA.map((l) => l.leaseOwner));
         },
-        { timeout: 60_000, interval: 100 },
+        { timeout: 120_000, interval: 100 },
       );
       const first = await putKeys('orders', 40, 0, 25);
       const processed = (): Set<string> => new Set(files.flatMap((f) => linesOf(f).filter((l) => l.kind === 'P').map((l) => l.data!)));
-      await vi.waitFor(() => expect(first.filter((d) => !processed().has(d))).toEqual([]), { timeout: 60_000, interval: 100 });
+      await vi.waitFor(() => expect(first.filter((d) => !processed().has(d))).toEqual([]), { timeout: 120_000, interval: 100 });
 
       // The worker on the second process is killed: its leases expire and move to the workers on the first.
       const more = putKeys('orders', 40, 25, 25);
       workers[1]!.kill('SIGKILL');
       const everything = [...first, ...(await more)];
-      await vi.waitFor(() => expect(everything.filter((d) => !processed().has(d))).toEqual([]), { timeout: 60_000, interval: 100 });
+      await vi.waitFor(() => expect(everything.filter((d) => !processed().has(d))).toEqual([]), { timeout: 120_000, interval: 100 });
       await vi.waitFor(async () => expect((await leases(b, 'billing')).map((l) => l.leaseOwner)).not.toContain('worker-1'), { timeout: 30_000, interval: 100 });
 
       // Graceful shutdown of the others hands every lease back, as both processes show.
@@ -151,5 +151,5 @@ describe('a consumer group whose workers use different Eddy processes of a clust
     } finally {
       for (const w of workers) w.kill('SIGKILL');
     }
-  }, 180_000);
+  }, 400_000);
 });

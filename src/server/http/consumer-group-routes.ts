@@ -157,6 +157,7 @@ export function consumerGroupRoutes(options: ConsumerGroupRoutesOptions): Fastif
               try {
                 renewed[key] = (await leases.renewLease(request.params.group, key, request.body.owner, expected)).leaseCounter;
               } catch {
+                // Refused, or (on a cluster) not known to be written: the worker stops the shard and takes the lease again.
                 lost.push(key);
               }
             }),
