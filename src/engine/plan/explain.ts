@@ -154,7 +154,7 @@ function sinkText(sink: SinkSpec): string {
     case 'subscribers':
       return 'subscribers';
     case 'stream':
-      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}${sink.recordFormat === 'csv' ? ' format=csv' : ''}`;
+      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}${sink.recordFormat === 'csv' ? ' format=csv' : ''}${sink.arrivalTimeColumn ? ` arrival_time=${sink.arrivalTimeColumn}` : ''}`;
     default:
       return unreachable(sink, 'sink');
   }

@@ -284,6 +284,12 @@ export type SinkSpec =
        * in order, ending with a line feed (a Kinesis Data Analytics output's DestinationSchema).
        */
       readonly recordFormat?: SinkRecordFormat;
+      /**
+       * A TIMESTAMP output column that is each record's arrival time in the stream (not written in the
+       * record): a KDA application's pump carrying its rows' ROWTIME into an in-application stream, as
+       * KDA does. Only for an application's streams (KDA_STREAM_PREFIX); see InternalPutOptions.
+       */
+      readonly arrivalTimeColumn?: string;
     };
 
 /** The record formats a stream sink writes. */

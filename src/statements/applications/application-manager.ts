@@ -524,8 +524,12 @@ export class ApplicationManager {
       await tables!.load(table);
       await catalog.putTable(table);
     }
+    // Rows keep their input's ROWTIME through the pumps (it is their arrival time in each in-application
+    // stream), so the streams keep records as long as the inputs do: a replay of old input is not trimmed.
+    const retention = Math.max(0, ...compiled.bindings.filter((b) => b.kind === 'input' && streamExists(store, b.stream)).map((b) => store.describeStream(b.stream).retentionPeriodHours));
     for (const stream of compiled.streams) {
       if (!streamExists(store, stream.name)) await store.createStream(stream.name, { shardCount: 1 });
+      if (store.describeStream(stream.name).retentionPeriodHours < retention) await store.increaseRetentionPeriod(stream.name, retention);
       await catalog.putStream(stream);
     }
   }
