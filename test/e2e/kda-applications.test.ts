@@ -436,6 +436,60 @@ describe('KDA example applications created through the KDA API', () => {
     return output;
   }
 
+  it('InputParallelism 2 splits a 4-shard input\'s shards between SOURCE_SQL_STREAM_001 and _002, each record in exactly one', async () => {
+    const kda = new KinesisAnalyticsClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    await eddy.kinesis.send(new CreateStreamCommand({ StreamName: 'parallel-in', ShardCount: 4 }));
+    await createInput('parallel-out-1');
+    await createInput('parallel-out-2');
+    const code = `
+      CREATE OR REPLACE STREAM "FIRST" (id INTEGER, ticker VARCHAR(4));
+      CREATE OR REPLACE STREAM "SECOND" (id INTEGER, ticker VARCHAR(4));
+      CREATE OR REPLACE PUMP "PUMP_1" AS INSERT INTO "FIRST" SELECT STREAM id, ticker FROM "SOURCE_SQL_STREAM_001";
+      CREATE OR REPLACE PUMP "PUMP_2" AS INSERT INTO "SECOND" SELECT STREAM id, ticker FROM "SOURCE_SQL_STREAM_002";`;
+    await kda.send(
+      new CreateApplicationCommand({
+        ApplicationName: 'parallel',
+        ApplicationCode: code,
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            InputParallelism: { Count: 2 },
+            KinesisStreamsInput: { ResourceARN: arn('parallel-in'), RoleARN: ROLE },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: [
+                { Name: 'ID', SqlType: 'INTEGER', Mapping: '$.id' },
+                { Name: 'TICKER', SqlType: 'VARCHAR(4)', Mapping: '$.ticker' },
+              ],
+            },
+          },
+        ],
+        Outputs: [
+          { Name: 'FIRST', KinesisStreamsOutput: { ResourceARN: arn('parallel-out-1'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+          { Name: 'SECOND', KinesisStreamsOutput: { ResourceARN: arn('parallel-out-2'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+        ],
+      }),
+    );
+    await kda.send(new StartApplicationCommand({ ApplicationName: 'parallel', InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }] }));
+    kda.destroy();
+    const sent = Array.from({ length: 200 }, (_, id) => ({ id, ticker: TICKERS[id % TICKERS.length]![0] }));
+    const out = await eddy.kinesis.send(
+      new PutRecordsCommand({ StreamName: 'parallel-in', Records: sent.map((r) => ({ PartitionKey: `key-${r.id}`, Data: Buffer.from(JSON.stringify(r)) })) }),
+    );
+    expect(out.FailedRecordCount).toBe(0);
+    // KDA deals the shards out evenly: shards 0 and 2 feed _001, shards 1 and 3 feed _002.
+    const shardOf = out.Records!.map((r) => Number(r.ShardId!.split('-')[1]));
+    const want = (part: number) => sent.filter((_, i) => shardOf[i]! % 2 === part).map((r) => r.id).sort((a, b) => a - b);
+    expect(want(0).length).toBeGreaterThan(0);
+    expect(want(1).length).toBeGreaterThan(0);
+    const ids = (rows: readonly Record<string, unknown>[]) => rows.map((r) => Number(r['ID'])).sort((a, b) => a - b);
+    const first = ids(await recordsOf('parallel-out-1', want(0).length));
+    const second = ids(await recordsOf('parallel-out-2', want(1).length));
+    expect(first).toEqual(want(0));
+    expect(second).toEqual(want(1));
+    expect([...first, ...second].sort((a, b) => a - b)).toEqual(sent.map((r) => r.id));
+  });
+
   it('a stagger window (WINDOWED BY STAGGER) gives one row per ticker and event minute, from its first row for a minute of ROWTIME', async () => {
     const output = await runApplication(
       'stagger',

@@ -499,7 +499,12 @@ export class ApplicationManager {
     const source: ApplicationSource = {
       name: app.name,
       code: app.code,
-      inputs: app.inputs.map((input) => ({ namePrefix: input.NamePrefix, stream: this.inputStream(input), ...kdaSchema(input.InputSchema) })),
+      inputs: app.inputs.map((input) => ({
+        namePrefix: input.NamePrefix,
+        stream: this.inputStream(input),
+        ...(input.InputParallelism?.Count === undefined ? {} : { parallelism: input.InputParallelism.Count }),
+        ...kdaSchema(input.InputSchema),
+      })),
       referenceTables: app.references.map((r) => {
         const s3 = r.S3ReferenceDataSource;
         if (s3 === undefined) throw new EddyError('InvalidArgumentException', `Reference data source ${r.ReferenceId} of application ${app.name} names no S3ReferenceDataSource.`);
