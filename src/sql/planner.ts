@@ -59,6 +59,7 @@ function planInput(input: LogicalInput): PlanNode {
     columns: stream.columns,
     eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs, ...(eventTime.processingTime ? { processingTime: true as const } : {}) },
     ...(stream.computed ? { computed: stream.computed } : {}),
+    ...(stream.shards ? { shards: stream.shards } : {}),
   };
 }
 

@@ -154,7 +154,7 @@ function sinkText(sink: SinkSpec): string {
     case 'subscribers':
       return 'subscribers';
     case 'stream':
-      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}${sink.recordFormat === 'csv' ? ' format=csv' : ''}`;
+      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}${sink.recordFormat === 'csv' ? ' format=csv' : ''}${sink.arrivalTimeColumn ? ` arrival_time=${sink.arrivalTimeColumn}` : ''}`;
     default:
       return unreachable(sink, 'sink');
   }
@@ -185,7 +185,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
           `event_time=${timeName}@${node.eventTime.column} ${node.eventTime.processingTime ? 'processing_time' : `watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`}` +
-          `${node.computed?.length ? ` computed=[${node.computed.map((c) => `${ident(node.columns[c.column]?.name ?? '?')} := ${c.proctime ? 'PROCTIME()' : exprText(c.expr)}`).join(', ')}]` : ''}`,
+          `${node.computed?.length ? ` computed=[${node.computed.map((c) => `${ident(node.columns[c.column]?.name ?? '?')} := ${c.proctime ? 'PROCTIME()' : exprText(c.expr)}`).join(', ')}]` : ''}` +
+          `${node.shards ? ` shards=${node.shards.index}/${node.shards.count}` : ''}`,
       );
       return;
     }

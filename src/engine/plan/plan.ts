@@ -5,7 +5,7 @@
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
 import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
-import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat } from './schema.js';
+import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat, type ShardSubset } from './schema.js';
 import type { LookupJoinNode, TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
 import { analyticsColumns, type HotspotsNode, type RandomCutForestNode } from './analytics.js';
@@ -106,6 +106,8 @@ export interface SourceNode {
   readonly eventTime: EventTime;
   /** Declared columns computed from the others as each batch is decoded (see ComputedColumn). */
   readonly computed?: readonly ComputedColumn[];
+  /** Only these of the stream's shards are read; absent, all of them. */
+  readonly shards?: ShardSubset;
 }
 
 export interface FilterNode {
@@ -284,6 +286,12 @@ export type SinkSpec =
        * in order, ending with a line feed (a Kinesis Data Analytics output's DestinationSchema).
        */
       readonly recordFormat?: SinkRecordFormat;
+      /**
+       * A TIMESTAMP output column that is each record's arrival time in the stream (not written in the
+       * record): a KDA application's pump carrying its rows' ROWTIME into an in-application stream, as
+       * KDA does. Only for an application's streams (KDA_STREAM_PREFIX); see InternalPutOptions.
+       */
+      readonly arrivalTimeColumn?: string;
     };
 
 /** The record formats a stream sink writes. */

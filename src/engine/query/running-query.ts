@@ -13,7 +13,7 @@
 // that runs over it is failed rather than left to hold the thread every API shares.
 import type { Clock } from '../clock.js';
 import type { QueryPlan } from '../plan/plan.js';
-import type { ColumnSchema } from '../plan/schema.js';
+import { KDA_STREAM_PREFIX, type ColumnSchema } from '../plan/schema.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchToRows } from '../batch/rows.js';
@@ -192,7 +192,8 @@ export class RunningQuery {
     const sink = plan.sink;
     if (sink.kind === 'stream') {
       if (this.readers.some((r) => r.stream === sink.stream)) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
-      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys, sink.recordFormat);
+      if (sink.arrivalTimeColumn !== undefined) checkArrivalTimeColumn(plan, sink.stream, sink.arrivalTimeColumn);
+      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys, sink.recordFormat, sink.arrivalTimeColumn);
     }
     if (plan.lateRows) this.lateRowSink = new LateRowSink(options.store, plan.lateRows.stream, this.stream);
     if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
@@ -466,5 +467,13 @@ export class RunningQuery {
     if (fromOutside && this.options.onFailureFromOutside) return this.options.onFailureFromOutside(this.error);
     this.options.results.fail(this.id, this.error);
     if (!fromOutside) this.options.onFailure?.(this.error);
+  }
+}
+
+/** A sink's arrival time column is a TIMESTAMP output column, and only an application's stream is written so. */
+function checkArrivalTimeColumn(plan: QueryPlan, stream: string, column: string): void {
+  const found = plan.columns.find((c) => c.name === column);
+  if (found?.type !== 'TIMESTAMP' || !stream.startsWith(KDA_STREAM_PREFIX)) {
+    throw new EddyError('ValidationException', `a query's records may take their arrival time from a TIMESTAMP column ('${column}') only in an application's stream, not '${stream}'`);
   }
 }
