@@ -40,6 +40,12 @@ export interface ScopeColumn {
    * column; or passed on by a subquery from a windowed aggregate's bounds (window Top-N partitions on them).
    */
   readonly windowOf?: { readonly bound: 'start' | 'end'; readonly spec: WindowSpec };
+  /**
+   * Of a column an un-aliased subquery passes through unchanged, the qualifiers it had inside (its
+   * stream's name and alias): `A.id` outside `(SELECT A.id … FROM auction AS A …)` finds it when no
+   * stream or alias A is in scope itself (Nexmark q6 is written so).
+   */
+  readonly origins?: readonly string[];
 }
 
 /** What a FROM item produces: its input, the columns in scope, and the stream its rows come from. */
@@ -134,6 +140,8 @@ export class Scope {
     const qualifier = ref.qualifier;
     if (qualifier) {
       candidates = candidates.filter((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)));
+      // A qualifier of a source inside an un-aliased subquery: the columns the subquery passes on from it.
+      if (candidates.length === 0) candidates = relation.scope.filter((c) => c.origins?.some((q) => nameMatches(q, qualifier)));
       if (candidates.length === 0) {
         const known = [...new Set(relation.scope.flatMap((c) => c.qualifiers))];
         this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}'${didYouMean(qualifier.text, known)}`, qualifier.span);

@@ -11,8 +11,10 @@
 -- Shares the same ‘winning bids’ core as for Query4, and illustrates a specialized combiner.
 -- -------------------------------------------------------------------------------------------------
 
+-- The published table declares seller VARCHAR, but the query gives it an auction's seller, a BIGINT,
+-- and INSERT INTO turns no number into text without a CAST: the stream declares it BIGINT.
 CREATE STREAM nexmark_q6 (
-  seller VARCHAR,
+  seller BIGINT,
   avg_price BIGINT
 ) WITH (format = 'json');
 
