@@ -12,7 +12,7 @@
 -- -------------------------------------------------------------------------------------------------
 
 -- The published table declares seller VARCHAR, but the query gives it an auction's seller, a BIGINT,
--- and INSERT INTO turns no number into text without a CAST: the stream declares it BIGINT.
+-- and Eddy writes no number into a text column without a CAST: the stream declares it BIGINT.
 CREATE STREAM nexmark_q6 (
   seller BIGINT,
   avg_price BIGINT
