@@ -377,7 +377,7 @@ export class OverBlock {
     if (frame.kind !== 'rows' || frame.preceding === null) {
       fail(
         'InvalidWindow',
-        `${e.call.name} OVER ${this.relation.label}, a changing result, takes a frame of ROWS BETWEEN n PRECEDING AND CURRENT ROW: each change revises the n rows after it, where a ${frame.kind === 'rows' ? 'frame from UNBOUNDED PRECEDING' : 'RANGE frame'} would revise any number`,
+        `${e.call.name} OVER ${this.relation.label}, a changing result, takes a frame of ROWS BETWEEN n PRECEDING AND CURRENT ROW: each change revises the n rows after it, where ${spec.frame === undefined ? 'the default frame (from the partition\'s first row)' : frame.kind === 'rows' ? 'a frame from UNBOUNDED PRECEDING' : 'a RANGE frame'} would revise any number`,
         spec.frame?.span ?? (spec.span.length > 0 ? spec.span : e.span),
       );
     }
