@@ -33,9 +33,9 @@ type Value = number | string | bigint | boolean | null;
 /** A live input row: its columns, its calls' arguments, and the results last emitted for it. */
 interface LiveRow {
   readonly values: readonly Value[];
-  /** The ORDER BY value (never NULL), then the whole row as text, which orders rows that tie. */
+  /** The ORDER BY value (never NULL), then the whole row as text, which orders rows that tie (made when first needed). */
   readonly order: number | string | bigint;
-  readonly tie: string;
+  tie?: string;
   readonly args: readonly Value[];
   results: Value[];
 }
@@ -68,7 +68,8 @@ export class RetractingOverAggregate implements Operator {
   /** How far a change reaches: the rows after it whose frame or LAG reads it, and the rows before it whose LEAD does. */
   private readonly reachAfter: number;
   private readonly reachBefore: number;
-  private readonly partitions = new Map<string, Partition>();
+  /** By partition key: its value when it is one column, else its values as text. */
+  private readonly partitions = new Map<PartitionId, Partition>();
   private liveRows = 0;
   private readonly limit: StateKeyLimit;
 
@@ -139,9 +140,9 @@ export class RetractingOverAggregate implements Operator {
       const order = values[this.orderColumn] ?? null;
       if (order === null || typeof order === 'boolean') continue;
       const key = keyColumns.map((c) => columnValue(c, i));
-      const id = rowText(key);
+      const id = partitionId(key);
       const kind = kinds === null ? INSERT : kinds[i]!;
-      const row: LiveRow = { values, order, tie: rowText(values), args: argColumns.map((c) => (c === undefined ? null : columnValue(c, i))), results: [] };
+      const row: LiveRow = { values, order, args: argColumns.map((c) => (c === undefined ? null : columnValue(c, i))), results: [] };
       if (kind === UPDATE_BEFORE || kind === DELETE) this.remove(id, row, emitted);
       else this.add(id, key, row, emitted);
     }
@@ -151,7 +152,7 @@ export class RetractingOverAggregate implements Operator {
     out.emit(changelogBatch(this.schema, columns, Int8Array.from(emitted.kinds)));
   }
 
-  private add(id: string, key: readonly Value[], row: LiveRow, emitted: Emitted): void {
+  private add(id: PartitionId, key: readonly Value[], row: LiveRow, emitted: Emitted): void {
     let p = this.partitions.get(id);
     if (p === undefined) {
       p = { key, rows: [] };
@@ -165,7 +166,7 @@ export class RetractingOverAggregate implements Operator {
     this.revise(p.rows, at - this.reachBefore, at + this.reachAfter, row, emitted);
   }
 
-  private remove(id: string, row: LiveRow, emitted: Emitted): void {
+  private remove(id: PartitionId, row: LiveRow, emitted: Emitted): void {
     const p = this.partitions.get(id);
     if (p === undefined) return;
     const at = this.position(p.rows, row);
@@ -279,8 +280,8 @@ export class RetractingOverAggregate implements Operator {
   restore(state: unknown): void {
     this.onClose();
     for (const [key, rows] of (state as RetractingOverSnapshot).partitions) {
-      const live = rows.map(([values, args, results]): LiveRow => ({ values, order: values[this.orderColumn] as number | string | bigint, tie: rowText(values), args, results: [...results] }));
-      this.partitions.set(rowText(key), { key, rows: live });
+      const live = rows.map(([values, args, results]): LiveRow => ({ values, order: values[this.orderColumn] as number | string | bigint, args, results: [...results] }));
+      this.partitions.set(partitionId(key), { key, rows: live });
       this.liveRows += live.length;
     }
   }
@@ -304,7 +305,16 @@ class Emitted {
 
 function compare(a: LiveRow, b: LiveRow): number {
   if (a.order !== b.order) return a.order < b.order ? -1 : 1;
-  return a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0;
+  const x = (a.tie ??= rowText(a.values));
+  const y = (b.tie ??= rowText(b.values));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+type PartitionId = Value;
+
+/** A partition's key in the map: the value of a one-column key as it is (a column has one type), else the values as text. */
+function partitionId(key: readonly Value[]): PartitionId {
+  return key.length === 1 ? key[0]! : rowText(key);
 }
 
 /** Values as text, to key partitions and order tied rows (BigInts, which JSON has no form for, as digits with n). */
