@@ -135,10 +135,8 @@ export class Analyzer {
     // KDA's GROUP BY STEP(ROWTIME BY …) / FLOOR(ts TO MINUTE): a tumbling window (kda-windows.ts).
     query = rewriteKdaWindow(query, (ref) => this.isTimeAttribute(ref, relation), isRowtime);
     const input: ExprContext = { relation, clause: 'WHERE' };
-    const whereAst = joinAnd([
-      ...[pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where].filter((e) => e !== undefined),
-      ...aliasWhere,
-    ]);
+    const left = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where;
+    const whereAst = joinAnd([...(left ? [left] : []), ...aliasWhere]);
 
     let where: Expr | undefined;
     if (whereAst) {
