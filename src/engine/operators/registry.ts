@@ -14,6 +14,7 @@ import { GroupAggregate } from './group-aggregate.js';
 import { SessionWindowAggregate } from './session-window-aggregate.js';
 import { StaggerWindowAggregate } from './stagger-window-aggregate.js';
 import { OverAggregate } from './over-aggregate.js';
+import { RetractingOverAggregate } from './retracting-over-aggregate.js';
 import { TopN } from './top-n.js';
 import { Deduplicate } from './deduplicate.js';
 import { Source } from './source.js';
@@ -64,7 +65,9 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
     changelogMode(node.input) === 'retract' ? new RetractingGroupAggregate(node, input, o, o.maxStateKeys) : new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
   lookupJoin: (node, input, o) => new LookupJoin(node, input, o),
-  overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
+  // Over a changelog, an OVER aggregate keeps the live rows and revises the rows a change reaches (retracting-over-aggregate.ts).
+  overAggregate: (node, input, o) =>
+    changelogMode(node.input) === 'retract' ? new RetractingOverAggregate(node, input, o, o.maxStateKeys) : new OverAggregate(node, input, o, o.maxStateKeys),
   topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
   deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
   randomCutForest: (node, input) => new AnomalyScores(node, input),
