@@ -22,7 +22,7 @@ import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
 import { isRowtime, rewriteKdaWindow, rewriteStagger } from './kda-windows.js';
 import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
-import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
+import { innerJoinsOnly, JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
 import { OverAnalyzer, type RankLimit } from './over-windows.js';
 import { analyticsNode } from './analytics-functions.js';
 
@@ -113,7 +113,7 @@ export class Analyzer {
     // A filter on the rank of a subquery (`WHERE rn <= 3`) is the subquery's Top-N, not a filter here.
     const ranked = this.over.outerRankFilter(query);
     // A FROM list's joins take their conditions from WHERE; what they leave stays WHERE's.
-    const pending: PendingConjuncts = { conjuncts: ranked.where && query.from.kind === 'join' ? splitAnd(ranked.where) : [], used: new Set() };
+    const pending: PendingConjuncts = { conjuncts: ranked.where && query.from.kind === 'join' ? splitAnd(ranked.where) : [], used: new Set(), innerOnly: innerJoinsOnly(query.from) };
     const windowRows = !(
       query.groupBy.length > 0 ||
       query.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) ||

@@ -5,7 +5,7 @@ import { isDecimal, literalDecimalType } from './decimal.js';
 import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
-import type { JoinInputs } from './join.js';
+import type { JoinInputs, JoinRowExpiry } from './join.js';
 import type { OverCall, OverFrame, SortKey } from './over.js';
 import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type WindowSpec } from './plan.js';
 
@@ -247,10 +247,22 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
     }
-    case 'regularJoin':
-      out.push(`${pad}RegularJoin: ${joinText(node)}${node.stateTtlMs === undefined ? '' : ` state_ttl=${durationText(node.stateTtlMs)}`}${conditionText(node.condition)}`);
+    case 'regularJoin': {
+      // Which rows go by the watermark: `left rows once right watermark(ts@3) > expires@6`.
+      const expiry = (side: 'left' | 'right', e: JoinRowExpiry | undefined): string[] => {
+        if (e === undefined) return [];
+        const other = side === 'left' ? 'right' : 'left';
+        const until = e.until.length === 1 ? exprText(e.until[0]!) : `LEAST(${e.until.map(exprText).join(', ')})`;
+        return [`${side} rows once ${other} watermark(${inputColumn(side === 'left' ? node.right : node.left, e.otherTime)}) > ${until}`];
+      };
+      const expire = [...expiry('left', node.leftExpiry), ...expiry('right', node.rightExpiry)];
+      out.push(
+        `${pad}RegularJoin: ${joinText(node)}${node.stateTtlMs === undefined ? '' : ` state_ttl=${durationText(node.stateTtlMs)}`}` +
+          `${expire.length === 0 ? '' : ` expire=[${expire.join(', ')}]`}${conditionText(node.condition)}`,
+      );
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
+    }
     case 'windowJoin': {
       const bounds = (w: { start: number; end: number }) => `window_start@${w.start}, window_end@${w.end}`;
       out.push(`${pad}WindowJoin: ${joinText(node)} windows=[left ${bounds(node.leftWindow)}; right ${bounds(node.rightWindow)}]${conditionText(node.condition)}`);

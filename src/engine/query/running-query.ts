@@ -11,6 +11,7 @@
 //
 // Each batch and each watermark step runs within the query's CPU budget (see cpu-budget.ts); a query
 // that runs over it is failed rather than left to hold the thread every API shares.
+import { processHeapWatch, type HeapWatch } from './heap-watch.js';
 import type { Clock } from '../clock.js';
 import type { QueryPlan } from '../plan/plan.js';
 import { KDA_STREAM_PREFIX, type ColumnSchema } from '../plan/schema.js';
@@ -128,6 +129,8 @@ export interface RunningQueryOptions {
   readonly scheduler?: QueryScheduler;
   /** State keys each aggregate may hold before the query fails (default 1,000,000). */
   readonly maxStateKeys?: number;
+  /** What fails the query holding the most state when the heap fills (default: the process's). */
+  readonly heapWatch?: HeapWatch;
   /** The reference tables lookup joins read. */
   readonly tables?: LookupTables;
   /** How often, at most, subscribers are told that records did not decode (default 5 s of the clock). */
@@ -325,6 +328,9 @@ export class RunningQuery {
       }
     });
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const heap = this.options.heapWatch ?? processHeapWatch;
+    const watched = { stateEntries: () => this.pipeline.stateEntries() };
+    heap.add(watched);
     try {
       for (const r of this.readers) r.start();
       while (!this.abort.signal.aborted) {
@@ -340,6 +346,7 @@ export class RunningQuery {
         if (read > 0 || finished) this.progress++;
         this.advanceWatermark();
         this.advanceTime();
+        heap.check(watched);
         await this.deliver();
         if (this.checkpointDue()) this.checkpointInBackground();
         // Woken by new records or not, the next step waits its turn, so records committed meanwhile are read together.
@@ -350,6 +357,7 @@ export class RunningQuery {
       const gone = isEddyError(e) && e.code === 'ResourceNotFoundException' ? this.readers.find((r) => !this.streamExists(r.stream)) : undefined;
       this.fail(gone ? new EddyError('ResourceNotFoundException', `stream '${gone.stream}' was deleted`) : e);
     } finally {
+      heap.delete(watched);
       this.udfs?.close();
       unsubscribe();
       for (const r of this.readers) r.close();
