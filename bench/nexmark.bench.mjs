@@ -116,6 +116,7 @@ try {
       recordsReadPerCpuSecond: r.records / (r.cpuMs / 1000),
       rssBeforeBytes: r.rssBefore,
       peakRssBytes: r.peakRss,
+      peakStateEntries: r.peakState,
       lateRows: r.lateRows,
       decodeErrors: r.decodeErrors,
       jsonParseCpuSeconds: base.cpuMs / 1000,
@@ -137,11 +138,12 @@ try {
     `${((100 * r.eventsPerCpuSecond) / r.jsonParseEventsPerCpuSecond).toFixed(0)}%`,
     k(r.recordsReadPerCpuSecond),
     `${(r.peakRssBytes / 2 ** 20).toFixed(0)} (${(r.rssBeforeBytes / 2 ** 20).toFixed(0)}) MiB`,
+    r.peakStateEntries.toLocaleString('en-US'),
     k(r.target),
     k(r.flinkPerCore),
     k(r.risingWavePerCore),
   ]);
-  const header = ['query', 'reads (records)', 's', 'events/s', 'per CPU-s', 'JSON.parse per CPU-s', 'query/JSON.parse', 'records read per CPU-s', 'peak RSS (at start)', 'target', 'Flink/core', 'RisingWave/core'];
+  const header = ['query', 'reads (records)', 's', 'events/s', 'per CPU-s', 'JSON.parse per CPU-s', 'query/JSON.parse', 'records read per CPU-s', 'peak RSS (at start)', 'peak state entries', 'target', 'Flink/core', 'RisingWave/core'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));

@@ -78,8 +78,10 @@ const engineRanks: readonly (readonly string[])[] = [
   ['plan'],
   ['atomic-file.ts', 'safe-path.ts', 'configured-directory.ts'],
   ['kpl', 'analytics'],
-  ['stream', 'leases'],
+  ['stream'],
   ['cluster'],
+  // Consumer-group leases live in the cluster's shared bucket when there is one.
+  ['leases'],
   ['batch'],
   ['expr'],
   ['operators', 'catalog', 'udf'],

@@ -105,6 +105,8 @@ async function runQuery(store, name) {
   globalThis.gc?.();
   const rssBefore = process.memoryUsage.rss();
   let peakRss = rssBefore;
+  // Rows, groups and keys the query's operators hold (its status's stateEntries), at most while it ran.
+  let peakState = 0;
   const c = cpuMs();
   const t = performance.now();
   let status;
@@ -113,6 +115,7 @@ async function runQuery(store, name) {
     for (;;) {
       status = manager.queryStatus(q.id);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      peakState = Math.max(peakState, status.stateEntries);
       if (status.status !== 'running') return { error: `query ${status.status}: ${status.error ?? ''}` };
       if (status.inputRecords >= expected) break;
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -123,7 +126,7 @@ async function runQuery(store, name) {
   const ms = performance.now() - t;
   const cpu = cpuMs() - c;
   await manager.close();
-  return { inputs, records: status.inputRecords, outputRows: status.outputRows, lateRows: status.lateRows, decodeErrors: status.decodeErrors, ms, cpuMs: cpu, rssBefore, peakRss };
+  return { inputs, records: status.inputRecords, outputRows: status.outputRows, lateRows: status.lateRows, decodeErrors: status.decodeErrors, ms, cpuMs: cpu, rssBefore, peakRss, peakState, endState: status.stateEntries };
 }
 
 const store = await openStreamStore({ dataDir: values['data-dir'], shardLimits: false, log: { fsync: 'never' } });

@@ -218,7 +218,10 @@ export class ConsumerWorker {
     };
     // Shards to process: not finished, and every parent read to its end (keys stay in order).
     const ready = leases.filter((l) => l.checkpoint !== 'SHARD_END' && l.parentLeaseKeys.every(finished));
-    const expired = (l: Lease): boolean => l.leaseOwner === null || (l.leaseOwner !== this.workerId && now - this.observed.get(l.leaseKey)!.since > this.failoverMs);
+    // A lease the table says is this worker's but that it no longer works on (a renewal that failed
+    // without the lease being taken, e.g. the lease store timed out) is free for it to take again.
+    const expired = (l: Lease): boolean =>
+      l.leaseOwner === null || (l.leaseOwner === this.workerId ? !this.held.has(l.leaseKey) : now - this.observed.get(l.leaseKey)!.since > this.failoverMs);
     const owners = new Map<string, Lease[]>();
     for (const l of ready) {
       if (l.leaseOwner !== null && !expired(l)) owners.set(l.leaseOwner, [...(owners.get(l.leaseOwner) ?? []), l]);

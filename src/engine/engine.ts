@@ -6,7 +6,9 @@ import { ConnectorManager } from './connectors/connector-manager.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeliveryManager, INTERNAL_STREAM_PREFIX, type RetryPolicy } from './delivery/index.js';
 import { FunctionManager, type FunctionManagerOptions } from './functions/index.js';
-import { LeaseTable } from './leases/lease-table.js';
+import type { LeaseTable } from './leases/lease-table.js';
+import { FileLeaseTable } from './leases/file-lease-table.js';
+import { SharedLeaseTable } from './leases/shared-lease-table.js';
 import { QueryManager } from './query/query-manager.js';
 import { ResultHub } from './query/result-hub.js';
 import { ResultRelay } from './query/result-relay.js';
@@ -14,6 +16,7 @@ import type { QueryCluster } from './query/clustered-query.js';
 import { DEFAULT_LEASE_TIMING, LeaseKeeper } from './cluster/lease-keeper.js';
 import { ClusterCheckpoints } from './cluster/cluster-checkpoints.js';
 import { SharedDeliveryState } from './delivery/shared-delivery-state.js';
+import { SharedMappingState } from './functions/shared-mapping-state.js';
 import type { QueryStatus } from './query/running-query.js';
 import type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 import { openStreamStore } from './stream/open-stream-store.js';
@@ -113,7 +116,7 @@ export interface Engine {
   readonly delivery: DeliveryManager | undefined;
   /** Event source mappings and the handler workers they run. */
   readonly functions: FunctionManager;
-  /** Consumer-group leases and checkpoints (the KCL's lease table, kept by Eddy). */
+  /** Consumer-group leases and checkpoints (the KCL's lease table, kept by Eddy; on a cluster, shared by its processes). */
   readonly leases: LeaseTable;
   /** The rows of the reference tables, as lookup joins read them. */
   readonly tables: ReferenceTables;
@@ -199,7 +202,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       closers.push(() => opened.close());
     }
 
-    const leases = await LeaseTable.open(options.dataDir);
+    // On a cluster the consumer groups' leases are the cluster's, so workers may use any process's endpoint.
+    const leases: LeaseTable = cluster ? await SharedLeaseTable.open(cluster.consumerGroups) : await FileLeaseTable.open(options.dataDir);
     closers.push(() => leases.flush());
 
     const functions = await FunctionManager.open({
@@ -209,6 +213,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
       ...options.functions,
+      ...(cluster && queryCluster ? { cluster: { state: new SharedMappingState(cluster.functions), leases: queryCluster.leases } } : {}),
     });
     closers.push(() => functions.close());
 

@@ -14,15 +14,15 @@ import { containsAggregate } from './group-functions.js';
 import { revisesRows } from './changelog-input.js';
 import { GroupingAnalyzer, type Grouping } from './grouping.js';
 import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-plan.js';
-import { Scope, type Relation, type ScopeColumn, type TimeAttribute } from './scope.js';
+import { nameMatches, Scope, type Relation, type ScopeColumn, type TimeAttribute } from './scope.js';
 import { isProctime } from './computed-columns.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
 import { lit, TypeRules, type Typed } from './typing.js';
 import { WindowAnalyzer } from './windows.js';
-import { isRowtime, rewriteKdaWindow } from './kda-windows.js';
+import { isRowtime, rewriteKdaWindow, rewriteStagger } from './kda-windows.js';
 import { columnsChanged, MAX_VIEW_DEPTH, viewQuery } from './views.js';
-import { JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
+import { innerJoinsOnly, JoinAnalyzer, joinAnd, relationWidth, splitAnd, type PendingConjuncts } from './joins.js';
 import { OverAnalyzer, type RankLimit } from './over-windows.js';
 import { analyticsNode } from './analytics-functions.js';
 
@@ -107,23 +107,38 @@ export class Analyzer {
    */
   private query(written: Query, allowDuplicateNames = false, rankLimit?: RankLimit): { select: LogicalSelect; relation: Relation; columns: readonly ScopeColumn[] } {
     let query = written;
+    // WHERE on an OVER column of this select list, by alias: QUALIFY, unless FROM has a column of that name.
+    const aliasFilter = this.over.windowAliasFilter(query);
+    if (aliasFilter) query = withWhere(query, aliasFilter.rest);
     // A filter on the rank of a subquery (`WHERE rn <= 3`) is the subquery's Top-N, not a filter here.
     const ranked = this.over.outerRankFilter(query);
     // A FROM list's joins take their conditions from WHERE; what they leave stays WHERE's.
-    const pending: PendingConjuncts = { conjuncts: ranked.where && query.from.kind === 'join' ? splitAnd(ranked.where) : [], used: new Set() };
+    const pending: PendingConjuncts = { conjuncts: ranked.where && query.from.kind === 'join' ? splitAnd(ranked.where) : [], used: new Set(), innerOnly: innerJoinsOnly(query.from) };
     const windowRows = !(
       query.groupBy.length > 0 ||
       query.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) ||
       (query.having !== undefined && containsAggregate(query.having))
     );
     const relation = this.from(query.from, { windowRows, pending, rankLimit: ranked.limit });
+    let aliasWhere: readonly Expression[] = [];
+    if (aliasFilter) {
+      const shadowed = aliasFilter.aliases.some((a) => relation.scope.some((c) => nameMatches(c.name, a)));
+      if (shadowed) aliasWhere = aliasFilter.moved;
+      else {
+        const qualify = joinAnd([...(query.qualify ? [query.qualify] : []), ...aliasFilter.moved]);
+        query = { ...query, ...(qualify ? { qualify } : {}) };
+      }
+    }
     if (query.stagger) {
-      this.fail('InvalidWindow', 'WINDOWED BY STAGGER is not supported yet; a GROUP BY STEP(s.ROWTIME BY INTERVAL …) tumbling window is the nearest', query.stagger.span);
+      if (query.groupBy.length > 0 || query.groupingSets) this.fail('InvalidWindow', 'WINDOWED BY STAGGER takes the place of GROUP BY: put the grouping keys in its PARTITION BY', query.stagger.span);
+      // KDA's stagger windows: GROUP BY the partition keys and STAGGER(time, range) (kda-windows.ts).
+      query = rewriteStagger(query, (ref) => this.isTimeAttribute(ref, relation), isRowtime);
     }
     // KDA's GROUP BY STEP(ROWTIME BY …) / FLOOR(ts TO MINUTE): a tumbling window (kda-windows.ts).
     query = rewriteKdaWindow(query, (ref) => this.isTimeAttribute(ref, relation), isRowtime);
     const input: ExprContext = { relation, clause: 'WHERE' };
-    const whereAst = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where;
+    const left = pending.used.size > 0 ? joinAnd(pending.conjuncts.filter((c) => !pending.used.has(c))) : ranked.where;
+    const whereAst = joinAnd([...(left ? [left] : []), ...aliasWhere]);
 
     let where: Expr | undefined;
     if (whereAst) {
@@ -165,10 +180,11 @@ export class Analyzer {
     if (over && aggregated) {
       this.fail('InvalidWindow', 'OVER windows in a SELECT with GROUP BY or aggregates are not supported; aggregate in a subquery and apply OVER in the query around it', over.first.span);
     }
-    if (over && revisesRows(relation.input)) {
+    // An OVER aggregate takes a changing result (over-windows.ts says which frames); a ranking does not.
+    if (over?.ranks && revisesRows(relation.input)) {
       this.fail(
         'InvalidWindow',
-        `OVER cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and OVER windows need rows that are never revised`,
+        `${over.first.call.name} cannot read ${relation.label}: it is a changing result (of a GROUP BY without a window, a Top-N, keep-last deduplication or an outer join of streams), and rankings need rows that are never revised`,
         over.first.span,
       );
     }
@@ -194,7 +210,7 @@ export class Analyzer {
       const timeAttr = passedThrough?.timeAttr ?? (grouping ? undefined : proctimeAttribute(item.expr, relation));
       // window_start and window_end of a windowed aggregate: a window Top-N around this query partitions on them.
       const windowOf: ScopeColumn['windowOf'] =
-        grouping?.offset === 2 && window && window.spec.kind !== 'session' && window.spec.kind !== 'cascade' && ir.kind === 'column' && ir.index < 2
+        grouping?.offset === 2 && window && window.spec.kind !== 'session' && window.spec.kind !== 'stagger' && window.spec.kind !== 'cascade' && ir.kind === 'column' && ir.index < 2
           ? { bound: ir.index === 0 ? 'start' : 'end', spec: window.spec }
           : window?.spec.kind === 'cascade'
             ? cascadedBound(ir, grouping!, relation)
@@ -207,6 +223,7 @@ export class Analyzer {
         hidden: false,
         ...(timeAttr ? { timeAttr } : {}),
         ...(windowOf ? { windowOf } : {}),
+        ...(passedThrough ? { origins: [...passedThrough.qualifiers, ...(passedThrough.origins ?? [])] } : {}),
       });
     });
 
@@ -276,9 +293,11 @@ export class Analyzer {
         if (misplaced) this.fail('InvalidOption', `Query options such as '${misplaced.key}' go after the outermost SELECT, not inside a subquery`, misplaced.span);
         const inner = this.query(from.query, false, options.rankLimit);
         const qualifiers = from.alias ? [from.alias.text] : [];
+        // An alias hides the names inside; without one, `A.id` may still name a column passed on from A.
+        const scope = inner.columns.map(({ origins, ...c }): ScopeColumn => ({ ...c, qualifiers, ...(origins && !from.alias ? { origins } : {}) }));
         return {
           input: { kind: 'select', select: inner.select },
-          scope: inner.columns.map((c) => ({ ...c, qualifiers })),
+          scope,
           label: from.alias ? from.alias.text : 'the subquery',
           source: inner.relation.source,
           sources: inner.relation.sources,
@@ -296,7 +315,7 @@ export class Analyzer {
         const timeColumn = this.windows.timeAttribute(timeRef, base, from.window);
         const spec = this.windows.windowSpec(from.window, from.intervals, { relation: base, clause: 'FROM' }, from.span);
         if (options.windowRows) {
-          if (spec.kind === 'session') {
+          if (spec.kind === 'session' || spec.kind === 'stagger') {
             this.fail('InvalidWindow', 'TABLE(SESSION(...)) needs GROUP BY window_start, window_end and its PARTITION BY columns: a row\'s session is known only once the session has closed', from.span);
           }
           // Not aggregated: each row with its window's bounds, as two real columns.
@@ -425,3 +444,9 @@ const AGGREGATE_NAMES: Partial<Record<AggregateFn, string>> = {
   approx_count_distinct: 'APPROX_COUNT_DISTINCT',
   approx_percentile: 'APPROX_PERCENTILE',
 };
+
+/** The query with `where` as its WHERE (none when undefined). */
+function withWhere(query: Query, where: Expression | undefined): Query {
+  const { where: _dropped, ...rest } = query;
+  return where ? { ...rest, where } : rest;
+}

@@ -206,7 +206,7 @@ export interface Query {
   readonly emit?: EmitClause;
   /** `… WITH (bad_records = 'x', allowed_lateness = '1 minute')` after the query: how the query runs, not what it computes. */
   readonly options?: readonly OptionEntry[];
-  /** KDA's `WINDOWED BY STAGGER (PARTITION BY … RANGE INTERVAL …)`, in place of GROUP BY (stagger-windows.ts). */
+  /** KDA's `WINDOWED BY STAGGER (PARTITION BY … RANGE INTERVAL …)`, in place of GROUP BY (kda-windows.ts). */
   readonly stagger?: StaggerClause;
   readonly span: SourceSpan;
 }

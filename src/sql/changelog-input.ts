@@ -27,7 +27,10 @@ export function revisesRows(input: LogicalInput): boolean {
       break;
   }
   const over = input.select.over;
-  if (over) return (over.kind === 'topN' && over.windowEndColumn === undefined) || (over.kind === 'deduplicate' && over.keep === 'last');
+  // An OVER aggregate over a changelog revises the results of the rows whose frames a change reaches.
+  if (over) {
+    return (over.kind === 'topN' && over.windowEndColumn === undefined) || (over.kind === 'deduplicate' && over.keep === 'last') || (over.kind === 'aggregate' && revisesRows(input.select.input));
+  }
   const aggregate = input.select.aggregate;
   if (aggregate) return aggregate.window === undefined;
   return revisesRows(input.select.input);

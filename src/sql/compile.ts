@@ -33,6 +33,9 @@ type ConnectorKey = (typeof CONNECTOR_KEYS)[number];
 
 const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
+/** The output column of an application's pump that carries its rows' ROWTIME (not a column of the stream). */
+const PUMP_ROWTIME_COLUMN = '$rowtime';
+
 export class StatementCompiler {
   constructor(
     private readonly catalog: ScriptCatalog,
@@ -227,7 +230,12 @@ export class StatementCompiler {
     // A print or blackhole table takes the rows as a stream would; they go to the query's subscribers.
     const sink = this.findSinkTable(targetName);
     const target: StreamSchema = sink ? { name: sink.name, columns: sink.columns, format: { kind: 'json' } } : analyzer.resolveStream(targetName);
-    const analyzed = analyzer.analyzeQuery(query, { allowDuplicateNames: true });
+    // An application's pump carries its rows' ROWTIME into the stream it writes, as KDA does: a bare
+    // ROWTIME added to its select list (a window's end in a windowed query) is each record's arrival time
+    // there. A query where a bare ROWTIME means nothing (a join's two, an aggregate without a window)
+    // writes its rows with the time they are written.
+    const carried = pump && this.applicationNames && !sink ? this.withRowtime(query, analyzer) : undefined;
+    const analyzed = carried ?? analyzer.analyzeQuery(query, { allowDuplicateNames: true });
     this.checkNotReadingItself(target.name, analyzed.sources, targetName);
     if (target.format.kind !== 'json') {
       this.fail('InvalidStatement', `INSERT INTO writes JSON records, but '${target.name}' has format ${target.format.kind}`, targetName.span);
@@ -236,7 +244,8 @@ export class StatementCompiler {
     const computedAt = new Set((target.computed ?? []).map((c) => c.column));
     const writable = target.columns.filter((_c, i) => !computedAt.has(i));
     const filled = listed ? this.listedColumns({ ...target, columns: writable }, listed) : writable;
-    const select = analyzed.select.select;
+    const rowtime = carried === undefined ? undefined : analyzed.select.select.at(-1);
+    const select = rowtime === undefined ? analyzed.select.select : analyzed.select.select.slice(0, -1);
     if (select.length !== filled.length) {
       this.fail(
         'TypeMismatch',
@@ -251,8 +260,23 @@ export class StatementCompiler {
       const span = this.itemSpan(query, i) ?? query.span;
       return { name: column.name, expr: this.assign(select[i]!.expr, column, span, pump) };
     });
+    if (rowtime !== undefined) exprs.push({ name: PUMP_ROWTIME_COLUMN, expr: rowtime.expr });
     const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
-    return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, sink ? { kind: 'subscribers' } : { kind: 'stream', stream: target.name }), query, analyzed.source) };
+    const streamSink = { kind: 'stream' as const, stream: target.name, ...(rowtime === undefined ? {} : { arrivalTimeColumn: PUMP_ROWTIME_COLUMN }) };
+    return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, sink ? { kind: 'subscribers' } : streamSink), query, analyzed.source) };
+  }
+
+  /** The query with a bare ROWTIME added to its select list, analyzed; undefined where that is refused or not a time. */
+  private withRowtime(query: Query, analyzer: Analyzer): ReturnType<Analyzer['analyzeQuery']> | undefined {
+    const span = query.span;
+    const rowtime: Expression = { kind: 'columnRef', name: { text: 'ROWTIME', quoted: false, span }, span };
+    try {
+      const analyzed = analyzer.analyzeQuery({ ...query, items: [...query.items, { kind: 'expr', expr: rowtime, span }] }, { allowDuplicateNames: true });
+      return analyzed.select.select.at(-1)?.expr.type === 'TIMESTAMP' ? analyzed : undefined;
+    } catch (e) {
+      if (e instanceof SqlError) return undefined;
+      throw e;
+    }
   }
 
   private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {

@@ -38,6 +38,7 @@ import { ExpressionDepth } from './limits.js';
 import { sqlParser } from './parser.js';
 import { windowTableItem, type TableFunctionArgument } from './window-table-functions.js';
 import { analyticsTableItem, isAnalyticsFunction } from './analytics-functions.js';
+import { isKdaTumblingFunction, kdaTumblingItem } from './kda-stream-functions.js';
 import { expandGrouping } from './grouping-sets.js';
 
 type Ctx = Record<string, CstElement[] | undefined>;
@@ -639,8 +640,9 @@ class AstBuilder extends BaseVisitor {
       const span = joinSpans(tokenSpan(token(ctx, 'Table')!), endSpan!);
       const upper = name.text.toUpperCase();
       if (isAnalyticsFunction(upper)) return analyticsTableItem(upper, name.span, args, alias, span, (message, at) => this.fail(message, at));
+      if (isKdaTumblingFunction(upper)) return kdaTumblingItem(upper, name.span, args, alias, span, (message, at) => this.fail(message, at));
       const cursor = args.find((a) => 'cursor' in a);
-      if (cursor) this.fail(`CURSOR(SELECT …) is an argument of RANDOM_CUT_FOREST, RANDOM_CUT_FOREST_WITH_EXPLANATION and HOTSPOTS; ${upper} reads TABLE stream_name`, cursor.span);
+      if (cursor) this.fail(`CURSOR(SELECT …) is an argument of RANDOM_CUT_FOREST, RANDOM_CUT_FOREST_WITH_EXPLANATION, HOTSPOTS, COUNT_DISTINCT_ITEMS_TUMBLING and TOP_K_ITEMS_TUMBLING; ${upper} reads TABLE stream_name`, cursor.span);
       return windowTableItem(name, args, alias, span, (message, at) => this.fail(message, at));
     }
     const name = this.name(node(ctx, 'streamName')!);

@@ -301,7 +301,7 @@ export class ExpressionTyper {
     if (GROUPING_FUNCTIONS.has(name)) {
       this.fail('InvalidGrouping', `${name}(...) is only allowed in the select list and HAVING of a query with GROUP BY`, e.nameSpan);
     }
-    if (name === 'TUMBLE' || name === 'HOP' || name === 'SESSION') {
+    if (name === 'TUMBLE' || name === 'HOP' || name === 'SESSION' || name === 'STAGGER') {
       this.fail('InvalidWindow', `${name}(...) belongs in GROUP BY; select its bounds with ${name}_START(...) and ${name}_END(...)`, e.nameSpan);
     }
     if (name === 'CUMULATE') this.fail('InvalidWindow', 'CUMULATE(...) is a window table function: FROM TABLE(CUMULATE(TABLE stream, DESCRIPTOR(time_column), step, size))', e.nameSpan);

@@ -26,13 +26,16 @@ export function percentileFraction(name: string, arg: Expression, fail: Fail): n
   return arg.value;
 }
 
-export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP' | 'SESSION'; end: boolean }>> = {
+export const WINDOW_AUX: Readonly<Record<string, { fn: 'TUMBLE' | 'HOP' | 'SESSION' | 'STAGGER'; end: boolean }>> = {
   TUMBLE_START: { fn: 'TUMBLE', end: false },
   TUMBLE_END: { fn: 'TUMBLE', end: true },
   HOP_START: { fn: 'HOP', end: false },
   HOP_END: { fn: 'HOP', end: true },
   SESSION_START: { fn: 'SESSION', end: false },
   SESSION_END: { fn: 'SESSION', end: true },
+  // Written by the rewrite of KDA's WINDOWED BY STAGGER (kda-windows.ts), for a bare ROWTIME.
+  STAGGER_START: { fn: 'STAGGER', end: false },
+  STAGGER_END: { fn: 'STAGGER', end: true },
 };
 
 /**

@@ -54,7 +54,7 @@ export class GroupingAnalyzer {
       if (g.kind === 'call' && g.name === 'CUMULATE') {
         this.fail('InvalidWindow', 'CUMULATE is a window table function only: FROM TABLE(CUMULATE(TABLE stream, DESCRIPTOR(time_column), step, size)) GROUP BY window_start, window_end, …', g.nameSpan);
       }
-      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP' || g.name === 'SESSION')) {
+      if (g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP' || g.name === 'SESSION' || g.name === 'STAGGER')) {
         if (relation.windowTable) {
           this.fail('InvalidWindow', `GROUP BY ${g.name}(...) cannot be combined with FROM TABLE(${relation.windowTable.fn}(...)); group by window_start, window_end instead`, g.span);
         }

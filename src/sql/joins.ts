@@ -3,7 +3,7 @@
 // are its keys; bounds between the two sides' event times make an interval join; equal window_start and
 // window_end of two window tables make a window join. The other parts stay as a condition on each pair.
 
-import { durationText, MAX_JOIN_INTERVAL_MS, type Expr, type JoinType, type WindowSpec } from '../engine/plan/index.js';
+import { durationText, MAX_JOIN_INTERVAL_MS, type Expr, type JoinRowExpiry, type JoinType, type RegularJoinNode, type WindowSpec } from '../engine/plan/index.js';
 import type { Expression, FromItem } from './ast.js';
 import type { ExpressionTyper } from './expression-typer.js';
 import type { JoinInput } from './logical-plan.js';
@@ -11,15 +11,27 @@ import type { Relation, Scope, ScopeColumn } from './scope.js';
 import { TableJoinAnalyzer } from './table-joins.js';
 import { revisesRows } from './changelog-input.js';
 import { SqlError, type SourceSpan } from './sql-error.js';
-import { call, type Fail, type TypeRules } from './typing.js';
+import { call, lit, type Fail, type TypeRules } from './typing.js';
 
 export type JoinItem = Extract<FromItem, { kind: 'join' }>;
 
-/** WHERE's AND-ed parts, which the joins of a FROM list (`a, b`) take their conditions from. */
+/**
+ * WHERE's AND-ed parts, which the joins of a FROM list (`a, b`) take their conditions from; so do inner
+ * joins with ON when every join of the FROM is inner (a part over their two sides then means the same in
+ * either place, and there it can bound the join's state in time, as Flink pushes it down).
+ */
 export interface PendingConjuncts {
   readonly conjuncts: readonly Expression[];
   /** The parts a join took: they are no longer WHERE's. */
   readonly used: Set<Expression>;
+  /** Every join of the FROM is inner (or a FROM list), so an ON join may take WHERE's parts too. */
+  readonly innerOnly?: boolean;
+}
+
+/** Whether every join of a FROM item is INNER (JOIN … ON, a FROM list, CROSS JOIN). */
+export function innerJoinsOnly(from: FromItem): boolean {
+  if (from.kind !== 'join') return true;
+  return (from.joinKind === 'inner' || from.joinKind === 'cross') && innerJoinsOnly(from.left) && innerJoinsOnly(from.right);
 }
 
 /** `a AND b AND c` → [a, b, c]. */
@@ -282,7 +294,14 @@ export class JoinAnalyzer {
       kind: 'join',
       left: left.input,
       right: right.input,
-      join: { kind: 'regularJoin', joinType, leftKeys: base.leftKeys, rightKeys: base.rightKeys, ...(regularCondition ? { condition: regularCondition } : {}) },
+      join: {
+        kind: 'regularJoin',
+        joinType,
+        leftKeys: base.leftKeys,
+        rightKeys: base.rightKeys,
+        ...(regularCondition ? { condition: regularCondition } : {}),
+        ...rowExpiry(all, column, width),
+      },
     };
     return {
       input: join,
@@ -313,7 +332,8 @@ export class JoinAnalyzer {
     const ctx = { relation: combined, clause: 'ON' };
     if (item.on) {
       for (const part of splitAnd(item.on)) conjuncts.push({ ir: this.rules.expectBoolean(this.typer.expr(part, ctx), 'ON', part.span), span: part.span });
-    } else {
+    }
+    if (!item.on || (item.joinKind === 'inner' && pending.innerOnly === true)) {
       for (const part of pending.conjuncts) {
         if (pending.used.has(part)) continue;
         let ir: Expr;
@@ -387,6 +407,66 @@ export class JoinAnalyzer {
     }
     return [];
   }
+}
+
+/**
+ * Where a regular join's condition says a side's rows can match nothing still to come (RegularJoinNode's
+ * `leftExpiry` and `rightExpiry`): each comparison `y + k <= x` (`<`, `>=`, `>` and either half of a
+ * BETWEEN alike), where y is a column the other side's watermark follows and x, a TIMESTAMP, reads only
+ * this side, says that a row matches no row of the other side whose y is past its x - k. A side's
+ * bounds all name the same y (the first found): that is the column the join drops late rows by.
+ */
+function rowExpiry(parts: readonly Expr[], column: (index: number) => ScopeColumn | undefined, width: number): Pick<RegularJoinNode, 'leftExpiry' | 'rightExpiry'> {
+  const found: { left?: { until: Expr[]; otherTime: number }; right?: { until: Expr[]; otherTime: number } } = {};
+  // Each comparison as [smaller, larger].
+  const comparisons = (e: Expr): (readonly [Expr, Expr])[] => {
+    if (e.kind === 'between') return e.negated ? [] : [[e.low, e.expr], [e.expr, e.high]];
+    if (e.kind !== 'call' || e.args.length !== 2) return [];
+    const [a, b] = e.args as [Expr, Expr];
+    return e.fn === 'le' || e.fn === 'lt' ? [[a, b]] : e.fn === 'ge' || e.fn === 'gt' ? [[b, a]] : [];
+  };
+  for (const part of parts) {
+    for (const [small, large] of comparisons(part)) {
+      const y = watermarkTerm(small, column, width);
+      if (y === undefined || large.type !== 'TIMESTAMP') continue;
+      const rowSide = y.side === 'left' ? 'right' : 'left';
+      if (sideOfColumns(large, width) !== rowSide) continue;
+      const own = rowSide === 'left' ? large : shiftColumns(large, -width);
+      // y + k <= x: y <= x - k.
+      const until = y.offset === 0 ? own : call(y.offset < 0 ? 'add' : 'sub', [own, lit(Math.abs(y.offset), 'BIGINT')], 'TIMESTAMP');
+      const bound = found[rowSide];
+      if (bound === undefined) found[rowSide] = { until: [until], otherTime: y.column };
+      else if (bound.otherTime === y.column) bound.until.push(until);
+    }
+  }
+  const expiry = (b: { until: Expr[]; otherTime: number } | undefined): JoinRowExpiry | undefined => (b === undefined ? undefined : { until: b.until, otherTime: b.otherTime });
+  const left = expiry(found.left);
+  const right = expiry(found.right);
+  return { ...(left ? { leftExpiry: left } : {}), ...(right ? { rightExpiry: right } : {}) };
+}
+
+/**
+ * `y` or `y ± INTERVAL …`, where y is a column whose rows behind its side's watermark are late: a time
+ * attribute whose source's watermark follows it (not processing time), or the window_end of rows a
+ * window aggregate emits once the watermark passes their end. Its column is counted from its side's first.
+ */
+function watermarkTerm(e: Expr, column: (index: number) => ScopeColumn | undefined, width: number): { side: 'left' | 'right'; column: number; offset: number } | undefined {
+  let offset = 0;
+  let col = e;
+  if (e.kind === 'call' && (e.fn === 'add' || e.fn === 'sub') && e.type === 'TIMESTAMP') {
+    const [a, b] = e.args as [Expr, Expr];
+    if (b.kind !== 'literal' || typeof b.value !== 'number') return undefined;
+    offset = e.fn === 'add' ? b.value : -b.value;
+    col = a;
+  }
+  if (col.kind !== 'column' || col.type !== 'TIMESTAMP') return undefined;
+  const c = column(col.index);
+  const attr = c?.timeAttr;
+  const followed = attr
+    ? attr.processingTime !== true && attr.scan.eventTime.processingTime !== true && attr.scan.eventTime.column === attr.sourceColumn
+    : c?.windowOf?.bound === 'end' && c.window === undefined;
+  if (!followed) return undefined;
+  return col.index < width ? { side: 'left', column: col.index, offset } : { side: 'right', column: col.index - width, offset };
 }
 
 function specText(spec: WindowSpec): string {

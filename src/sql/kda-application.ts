@@ -3,7 +3,7 @@
 // application's in-application streams and reference tables given names of their own (see
 // applicationStreamName), so two applications, and users' streams, never meet.
 
-import { KDA_STREAM_PREFIX, type ColumnSchema, type DataType, type RecordFormat, type StreamSchema, type TableSchema } from '../engine/plan/index.js';
+import { KDA_STREAM_PREFIX, type ColumnSchema, type DataType, type RecordFormat, type ShardSubset, type StreamSchema, type TableSchema } from '../engine/plan/index.js';
 import type { CompiledStatement, CreateStreamStatement, CreateTableStatement, InsertStatement } from './compiled-statement.js';
 import { kdaColumnType } from './kda-types.js';
 import { SqlError, spanAt } from './sql-error.js';
@@ -24,12 +24,15 @@ export type KdaRecordFormat =
   | { readonly type: 'CSV'; readonly recordColumnDelimiter?: string; readonly recordRowDelimiter?: string };
 
 /**
- * One input of the application: KDA's Input. Its in-application stream is `${namePrefix}_001` (as KDA
- * names it; InputParallelism is one), whose rows are the records of the Eddy stream `stream` read with
- * this schema. ROWTIME is each record's arrival time in that stream.
+ * One input of the application: KDA's Input. Its in-application streams are `${namePrefix}_001` …
+ * `_00n` (n its InputParallelism, as KDA names them), whose rows are the records of the Eddy stream
+ * `stream` read with this schema, each stream those of its part of the shards (ShardSubset). ROWTIME is
+ * each record's arrival time in that stream.
  */
 export interface KdaInput {
   readonly namePrefix: string;
+  /** KDA's InputParallelism Count: 1 (the default) to MAX_INPUT_PARALLELISM in-application streams. */
+  readonly parallelism?: number;
   /** The Eddy stream the records come from (a Kinesis stream or a Firehose delivery stream's records). */
   readonly stream: string;
   readonly columns: readonly KdaRecordColumn[];
@@ -64,6 +67,8 @@ export interface KdaStreamBinding {
   readonly stream: string;
   readonly columns: readonly ColumnSchema[];
   readonly kind: 'input' | 'stream';
+  /** An input's in-application stream with InputParallelism above one: its part of the input's shards. */
+  readonly shards?: ShardSubset;
 }
 
 export interface CompiledKdaApplication {
@@ -110,14 +115,26 @@ function encodeNamePart(part: string): string {
   return out;
 }
 
-/** The in-application name of an input's stream: KDA's NamePrefix with `_001`. */
-export function inputStreamName(input: KdaInput): string {
-  return `${input.namePrefix}_001`;
+/** KDA's largest InputParallelism Count. */
+export const MAX_INPUT_PARALLELISM = 64;
+
+/** The in-application name of an input's `index`th stream (from 1): KDA's NamePrefix with `_001`, `_002`, …. */
+export function inputStreamName(input: KdaInput, index = 1): string {
+  return `${input.namePrefix}_${String(index).padStart(3, '0')}`;
 }
 
-/** An input's schema as Eddy reads the input's stream: the application's columns and record format. */
-export function inputSchema(input: KdaInput): StreamSchema {
-  return { name: input.stream, columns: recordColumns(input.columns), format: recordFormat(input.columns, input.format) };
+/**
+ * An input's schema as Eddy reads the input's stream for its `index`th in-application stream: the
+ * application's columns and record format, and with parallelism above one that stream's part of the shards.
+ */
+export function inputSchema(input: KdaInput, index = 1): StreamSchema {
+  const count = input.parallelism ?? 1;
+  return {
+    name: input.stream,
+    columns: recordColumns(input.columns),
+    format: recordFormat(input.columns, input.format),
+    ...(count > 1 ? { shards: { index, count } } : {}),
+  };
 }
 
 /** A reference table over its file; its key is all of its columns (KDA's reference tables have none). */

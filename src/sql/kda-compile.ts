@@ -11,6 +11,7 @@ import {
   applicationStreamName,
   inputSchema,
   inputStreamName,
+  MAX_INPUT_PARALLELISM,
   referenceTableSchema,
   type CompiledKdaApplication,
   type KdaApplicationSource,
@@ -48,12 +49,18 @@ export function compileKdaApplication(application: KdaApplicationSource, catalog
   const bindings: KdaStreamBinding[] = [];
   const nowhere = spanAt(code, 0, 0);
   for (const input of application.inputs) {
-    const inApplication = inputStreamName(input);
-    const eddyName = applicationStreamName(application.name, inApplication);
-    const schema = inputSchema(input);
-    add({ kind: 'input', eddyName, inApplication }, nowhere);
-    overlay.set(eddyName, schema);
-    bindings.push({ inApplication, stream: input.stream, columns: schema.columns, kind: 'input' });
+    const count = input.parallelism ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_INPUT_PARALLELISM) {
+      fail(`InputParallelism of input '${input.namePrefix}' is ${count}; it must be 1 to ${MAX_INPUT_PARALLELISM}`, nowhere);
+    }
+    for (let index = 1; index <= count; index++) {
+      const inApplication = inputStreamName(input, index);
+      const eddyName = applicationStreamName(application.name, inApplication);
+      const schema = inputSchema(input, index);
+      add({ kind: 'input', eddyName, inApplication }, nowhere);
+      overlay.set(eddyName, schema);
+      bindings.push({ inApplication, stream: input.stream, columns: schema.columns, kind: 'input', ...(schema.shards ? { shards: schema.shards } : {}) });
+    }
   }
   const tableSchemas: TableSchema[] = [];
   for (const table of application.referenceTables ?? []) {

@@ -2,7 +2,8 @@
 // time attribute (ROWTIME, or a stream's WATERMARK column) groups rows into windows that close, not into
 // groups that live forever. The query is rewritten into Eddy's group-window form before it is analyzed:
 // the GROUP BY item becomes TUMBLE(t, size), the same expression in the select list TUMBLE_START, and a
-// bare ROWTIME in the select list TUMBLE_END, the ROWTIME KDA gives a window's row.
+// bare ROWTIME in the select list TUMBLE_END, the ROWTIME KDA gives a window's row. KDA's stagger
+// windows, WINDOWED BY STAGGER (PARTITION BY keys RANGE interval), become GROUP BY keys, STAGGER(t, range).
 
 import type { Expression, Query, SelectItem } from './ast.js';
 import type { SourceSpan } from './sql-error.js';
@@ -35,7 +36,7 @@ interface WindowCandidate {
  * other stays a key.
  */
 export function rewriteKdaWindow(query: Query, timeAttribute: (ref: ColumnRef) => boolean, isRowtime: (ref: ColumnRef) => boolean): Query {
-  if (query.groupBy.some((g) => g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP' || g.name === 'SESSION'))) return query;
+  if (query.groupBy.some((g) => g.kind === 'call' && (g.name === 'TUMBLE' || g.name === 'HOP' || g.name === 'SESSION' || g.name === 'STAGGER'))) return query;
   const candidates: WindowCandidate[] = [];
   query.groupBy.forEach((g, index) => {
     const candidate = windowOf(g, index);
@@ -58,6 +59,32 @@ export function rewriteKdaWindow(query: Query, timeAttribute: (ref: ColumnRef) =
   });
   const groupBy = query.groupBy.map((g, i) => (i === chosen.index ? windowCall('TUMBLE') : g));
   return { ...query, items, groupBy };
+}
+
+/**
+ * `WINDOWED BY STAGGER (PARTITION BY k, … RANGE INTERVAL …)` as `GROUP BY k, …, STAGGER(t, range)`, a bare
+ * ROWTIME in the select list as STAGGER_END (the window's end: the ROWTIME KDA gives its row). The window
+ * runs on ROWTIME, as KDA's did, unless a PARTITION BY item is (or floors, or STEPs) a stream's WATERMARK
+ * column: then on that event time, so the windows follow event time and not arrival.
+ */
+export function rewriteStagger(query: Query, timeAttribute: (ref: ColumnRef) => boolean, isRowtime: (ref: ColumnRef) => boolean): Query {
+  const stagger = query.stagger;
+  if (stagger === undefined) return query;
+  const span = stagger.span;
+  const eventTime = stagger.partitionBy
+    .map((p): Expression | undefined => (p.kind === 'floorTime' ? p.operand : p.kind === 'call' && p.name === 'STEP' ? p.args[0] : p))
+    .find((e): e is ColumnRef => e?.kind === 'columnRef' && !isRowtime(e) && timeAttribute(e));
+  const time: ColumnRef = eventTime ?? { kind: 'columnRef', name: { text: 'ROWTIME', quoted: false, span }, span };
+  const args: Expression[] = [time, stagger.range];
+  const windowCall = (name: string): Expression => ({ kind: 'call', name, nameSpan: span, args, star: false, distinct: false, span });
+  const items = query.items.map((item): SelectItem => {
+    if (item.kind === 'expr' && item.expr.kind === 'columnRef' && !item.expr.qualifier && !item.expr.name.quoted && item.expr.name.text.toUpperCase() === 'ROWTIME') {
+      return { ...item, expr: windowCall('STAGGER_END'), alias: item.alias ?? item.expr.name };
+    }
+    return item;
+  });
+  const { stagger: _, ...rest } = query;
+  return { ...rest, items, groupBy: [...stagger.partitionBy, windowCall('STAGGER')] };
 }
 
 function windowOf(g: Expression, index: number): Omit<WindowCandidate, 'rowtime'> | undefined {

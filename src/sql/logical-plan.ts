@@ -48,7 +48,7 @@ export interface JoinInput {
 export type NamedAggregate = AggregateCall & { readonly name: string };
 
 /** A window a query names: the engine's slicing windows, or sessions, which have a plan node of their own. */
-export type NamedWindowSpec = WindowSpec | { readonly kind: 'session'; readonly gapMs: number };
+export type NamedWindowSpec = WindowSpec | { readonly kind: 'session'; readonly gapMs: number } | { readonly kind: 'stagger'; readonly rangeMs: number };
 
 /**
  * A window as the analyzer sees it: one a query names, or the windows of rows a window aggregate made, grouped again by their window_start and

@@ -18,6 +18,8 @@ import { nameMatches, type Relation, type Scope, type ScopeColumn } from './scop
 import type { SourceSpan } from './sql-error.js';
 import { isNumeric, type Fail, type Typed, type TypeRules } from './typing.js';
 import type { WindowAnalyzer } from './windows.js';
+import { joinAnd, splitAnd } from './joins.js';
+import { revisesRows } from './changelog-input.js';
 
 export const RANKING: Readonly<Record<string, RankFn>> = { ROW_NUMBER: 'row_number', RANK: 'rank', DENSE_RANK: 'dense_rank' };
 
@@ -79,6 +81,33 @@ export class OverAnalyzer {
       aliases.some((a) => nameMatches(a.text, e.name)) &&
       (e.qualifier === undefined || (from.alias !== undefined && nameMatches(from.alias.text, e.qualifier)));
     return this.splitRankFilter(query.where, isRank);
+  }
+
+  /**
+   * A WHERE that filters on an OVER column of its own select list by alias (`SELECT *, ROW_NUMBER()
+   * OVER (…) AS rownum FROM … WHERE rownum <= 1`, as Nexmark q6 is published): standard SQL evaluates
+   * WHERE before the select list, so the alias is not in scope there. Eddy reads such conditions as
+   * QUALIFY, and only when no column of FROM has the alias's name (`shadowed`, asked once FROM is
+   * known): then WHERE means that column, as SQL says. Returns the conditions naming an alias, and the
+   * rest of WHERE; undefined when no condition names one.
+   */
+  windowAliasFilter(query: Query): { readonly aliases: readonly Name[]; readonly moved: readonly Expression[]; readonly rest?: Expression } | undefined {
+    if (!query.where) return undefined;
+    const aliases = query.items.flatMap((item) => (item.kind === 'expr' && item.alias && item.expr.kind === 'over' ? [item.alias] : []));
+    if (aliases.length === 0) return undefined;
+    const names = (e: Expression): boolean => {
+      if (e.kind === 'columnRef' && e.qualifier === undefined && aliases.some((a) => nameMatches(a.text, e.name))) return true;
+      let found = false;
+      forEachChild(e, (child) => {
+        if (!found && names(child)) found = true;
+      });
+      return found;
+    };
+    const conjuncts = splitAnd(query.where);
+    const moved = conjuncts.filter(names);
+    if (moved.length === 0) return undefined;
+    const rest = joinAnd(conjuncts.filter((c) => !moved.includes(c)));
+    return { aliases, moved, ...(rest ? { rest } : {}) };
   }
 
   /** Takes the conditions that limit the rank (`rn <= 3`, `rn < 4`, `rn = 1`, `3 >= rn`, `rn BETWEEN 1 AND 3`) out of a filter. */
@@ -215,6 +244,11 @@ export class OverBlock {
     }
   }
 
+  /** Whether the block ranks (ROW_NUMBER, RANK, DENSE_RANK) rather than aggregates. */
+  get ranks(): boolean {
+    return this.rank !== undefined;
+  }
+
   /** The column an OVER expression becomes (ExprContext.over). */
   column(e: OverExpression, ctx: ExprContext): Typed {
     if (e.call.name in RANKING) return { ir: { kind: 'column', index: this.width, name: this.rankName(), type: 'BIGINT' }, type: 'BIGINT' };
@@ -307,6 +341,7 @@ export class OverBlock {
     }
     if (spec.orderBy.length > 1) fail('InvalidWindow', 'OVER aggregates are ordered by one time attribute only', spec.orderBy[1]!.span);
     if (order.descending) fail('InvalidWindow', 'OVER aggregates must be ordered by time ascending; DESC is not supported in a streaming query', order.span);
+    if (revisesRows(this.relation.input)) return this.changelogWindow(spec, e, order);
     if (order.expr.kind === 'columnRef') {
       const column = this.p.scope.findColumn(order.expr, this.relation);
       if (!column.timeAttr) {
@@ -321,6 +356,33 @@ export class OverBlock {
     const timeColumn = this.p.windows.timeAttribute(order.expr, this.relation, 'The ORDER BY of an OVER window');
     const frame = this.frame(spec);
     const partitionBy = this.partitionBy(spec);
+    return { key: JSON.stringify([partitionBy.map((k) => k.expr), timeColumn, frame]), partitionBy, timeColumn, frame };
+  }
+
+  /**
+   * The window of an OVER aggregate over a changing result (retracting-over-aggregate.ts): it waits for
+   * no watermark, so it may be ordered by any column, but only a ROWS frame reaching back a bounded
+   * number of rows keeps what a change revises to the few rows after it.
+   */
+  private changelogWindow(spec: WindowSpecification, e: OverExpression, order: OrderItem): AggregateWindow {
+    const fail: Fail = this.p.fail;
+    const typed = this.p.typer.expr(order.expr, { relation: this.relation, clause: 'ORDER BY' });
+    if (typed.ir.kind !== 'column' || typed.ir.index < 0) {
+      fail('InvalidWindow', `An OVER window over ${this.relation.label}, a changing result, is ordered by a column of it, not an expression`, order.expr.span);
+    }
+    if (typed.type === 'INTERVAL' || typed.type === 'NULL' || isDecimal(typed.type)) {
+      fail('InvalidWindow', `An OVER window cannot be ordered by ${typed.type === 'NULL' ? 'NULL' : `a ${typed.type}`} column`, order.expr.span);
+    }
+    const frame = this.frame(spec);
+    if (frame.kind !== 'rows' || frame.preceding === null) {
+      fail(
+        'InvalidWindow',
+        `${e.call.name} OVER ${this.relation.label}, a changing result, takes a frame of ROWS BETWEEN n PRECEDING AND CURRENT ROW: each change revises the n rows after it, where ${spec.frame === undefined ? 'the default frame (from the partition\'s first row)' : frame.kind === 'rows' ? 'a frame from UNBOUNDED PRECEDING' : 'a RANGE frame'} would revise any number`,
+        spec.frame?.span ?? (spec.span.length > 0 ? spec.span : e.span),
+      );
+    }
+    const partitionBy = this.partitionBy(spec);
+    const timeColumn = typed.ir.index;
     return { key: JSON.stringify([partitionBy.map((k) => k.expr), timeColumn, frame]), partitionBy, timeColumn, frame };
   }
 

@@ -36,6 +36,8 @@ export function planSelect(select: LogicalSelect): PlanNode {
       node = { kind: 'windowAggregate', input: node, window: { kind: 'tumble', sizeMs: 1 }, timeColumn: columns.length, keys, aggregates };
     } else if (window.spec.kind === 'session') {
       node = { kind: 'sessionWindowAggregate', input: node, gapMs: window.spec.gapMs, timeColumn: window.timeColumn, keys, aggregates };
+    } else if (window.spec.kind === 'stagger') {
+      node = { kind: 'staggerWindowAggregate', input: node, rangeMs: window.spec.rangeMs, timeColumn: window.timeColumn, keys, aggregates };
     } else node = { kind: 'windowAggregate', input: node, window: window.spec, timeColumn: window.timeColumn, keys, aggregates };
   }
   if (select.having) node = { kind: 'filter', input: node, predicate: select.having };
@@ -57,6 +59,7 @@ function planInput(input: LogicalInput): PlanNode {
     columns: stream.columns,
     eventTime: { column: eventTime.column, watermarkDelayMs: eventTime.delayMs, ...(eventTime.processingTime ? { processingTime: true as const } : {}) },
     ...(stream.computed ? { computed: stream.computed } : {}),
+    ...(stream.shards ? { shards: stream.shards } : {}),
   };
 }
 

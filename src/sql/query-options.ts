@@ -46,12 +46,12 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
   days: 86_400_000,
 };
 
-type Aggregate = Extract<PlanNode, { kind: 'windowAggregate' | 'sessionWindowAggregate' | 'groupAggregate' }>;
+type Aggregate = Extract<PlanNode, { kind: 'windowAggregate' | 'sessionWindowAggregate' | 'staggerWindowAggregate' | 'groupAggregate' }>;
 
 /** The aggregate nearest the plan's output, reached through projections and filters. */
 function topAggregate(node: PlanNode): Aggregate | undefined {
   for (let n: PlanNode = node; ; n = n.input) {
-    if (n.kind === 'windowAggregate' || n.kind === 'sessionWindowAggregate' || n.kind === 'groupAggregate') return n;
+    if (n.kind === 'windowAggregate' || n.kind === 'sessionWindowAggregate' || n.kind === 'staggerWindowAggregate' || n.kind === 'groupAggregate') return n;
     if (n.kind !== 'project' && n.kind !== 'filter') return undefined;
   }
 }
@@ -124,7 +124,7 @@ export class QueryOptions {
     if (!emit) return plan;
     const aggregate = topAggregate(plan.root);
     if (emit.kind === 'onWindowClose') {
-      if (aggregate?.kind !== 'windowAggregate' && aggregate?.kind !== 'sessionWindowAggregate') {
+      if (aggregate?.kind !== 'windowAggregate' && aggregate?.kind !== 'sessionWindowAggregate' && aggregate?.kind !== 'staggerWindowAggregate') {
         this.fail(
           'InvalidStatement',
           aggregate
@@ -134,6 +134,9 @@ export class QueryOptions {
         );
       }
       return plan;
+    }
+    if (aggregate?.kind === 'staggerWindowAggregate') {
+      this.fail('InvalidStatement', 'EMIT CHANGES on stagger windows is not supported: each window is emitted once, when it closes', emit.span);
     }
     if (aggregate?.kind === 'sessionWindowAggregate') {
       this.fail('InvalidStatement', 'EMIT CHANGES on session windows is not supported: each session is emitted once, when it closes (EMIT ON WINDOW CLOSE)', emit.span);

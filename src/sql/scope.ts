@@ -40,6 +40,12 @@ export interface ScopeColumn {
    * column; or passed on by a subquery from a windowed aggregate's bounds (window Top-N partitions on them).
    */
   readonly windowOf?: { readonly bound: 'start' | 'end'; readonly spec: WindowSpec };
+  /**
+   * Of a column an un-aliased subquery passes through unchanged, the qualifiers it had inside (its
+   * stream's name and alias): `A.id` outside `(SELECT A.id … FROM auction AS A …)` finds it when no
+   * stream or alias A is in scope itself (Nexmark q6 is written so).
+   */
+  readonly origins?: readonly string[];
 }
 
 /** What a FROM item produces: its input, the columns in scope, and the stream its rows come from. */
@@ -131,9 +137,15 @@ export class Scope {
   /** The column a reference names in the relation: exact case first, then (unquoted) any case; never two. */
   findColumn(ref: Extract<Expression, { kind: 'columnRef' }>, relation: Relation): ScopeColumn {
     let candidates = relation.scope;
+    let throughSubquery = false;
     const qualifier = ref.qualifier;
     if (qualifier) {
       candidates = candidates.filter((c) => c.qualifiers.some((q) => nameMatches(q, qualifier)));
+      // A qualifier of a source inside an un-aliased subquery: the columns the subquery passes on from it.
+      if (candidates.length === 0) {
+        candidates = relation.scope.filter((c) => c.origins?.some((q) => nameMatches(q, qualifier)));
+        throughSubquery = candidates.length > 0;
+      }
       if (candidates.length === 0) {
         const known = [...new Set(relation.scope.flatMap((c) => c.qualifiers))];
         this.fail('UnknownStream', `Unknown stream or alias '${qualifier.text}'${didYouMean(qualifier.text, known)}`, qualifier.span);
@@ -143,6 +155,9 @@ export class Scope {
     const wanted = !name.quoted && name.text.toLowerCase() === ROWTIME ? { ...name, text: ARRIVAL_TIME_COLUMN } : name;
     let matches = candidates.filter((c) => c.name === wanted.text);
     if (matches.length === 0 && !wanted.quoted) matches = candidates.filter((c) => nameMatches(c.name, wanted));
+    if (matches.length > 1 && throughSubquery) {
+      this.fail('AmbiguousColumn', `Column '${qualifier!.text}.${name.text}' is ambiguous in ${relation.label}: more than one subquery passes on a column ${name.text} from a ${qualifier!.text}; give the subqueries aliases and qualify with those`, ref.span);
+    }
     if (matches.length > 1) {
       const owners = [...new Set(matches.map((m) => m.qualifiers[m.qualifiers.length - 1]))];
       if (owners.length > 1 && owners.every((o) => o !== undefined)) {

@@ -16,20 +16,23 @@ import type { Fail, Typed } from './typing.js';
 import type { WindowFunction } from './window-table-functions.js';
 
 /** What each INTERVAL argument of a window is, in order. */
-const WINDOW_ROLES: Readonly<Record<WindowFunction, readonly string[]>> = {
+const WINDOW_ROLES: Readonly<Record<WindowFunction | 'STAGGER', readonly string[]>> = {
   TUMBLE: ['size', 'offset'],
   HOP: ['slide', 'size', 'offset'],
   CUMULATE: ['step', 'size', 'offset'],
   SESSION: ['gap'],
+  STAGGER: ['range'],
 };
 
 /** The windows GROUP BY can name as functions (CUMULATE exists only as a table function, as in Flink). */
-export type GroupWindowFunction = 'TUMBLE' | 'HOP' | 'SESSION';
+/** STAGGER(time_column, range) is KDA's WINDOWED BY STAGGER as kda-windows.ts rewrites it. */
+export type GroupWindowFunction = 'TUMBLE' | 'HOP' | 'SESSION' | 'STAGGER';
 
 export const GROUP_WINDOW_USAGE: Readonly<Record<GroupWindowFunction, string>> = {
   TUMBLE: 'TUMBLE(time_column, size [, offset])',
   HOP: 'HOP(time_column, slide, size [, offset])',
   SESSION: 'SESSION(time_column, gap)',
+  STAGGER: 'WINDOWED BY STAGGER (PARTITION BY key, … RANGE INTERVAL …)',
 };
 
 export class WindowAnalyzer {
@@ -71,7 +74,7 @@ export class WindowAnalyzer {
    * with an optional offset), SESSION's gap. Sizes are positive, a whole number of slides or steps; the
    * offset, any INTERVAL, shifts where windows start and is kept modulo the period it repeats with.
    */
-  windowSpec(fn: WindowFunction, intervals: readonly Expression[], ctx: ExprContext, span: SourceSpan): NamedWindowSpec {
+  windowSpec(fn: WindowFunction | 'STAGGER', intervals: readonly Expression[], ctx: ExprContext, span: SourceSpan): NamedWindowSpec {
     const roles = WINDOW_ROLES[fn];
     const required = roles.filter((r) => r !== 'offset').length;
     if (intervals.length < required || intervals.length > roles.length) {
@@ -110,6 +113,8 @@ export class WindowAnalyzer {
       }
       case 'SESSION':
         return { kind: 'session', gapMs: ms[0]! };
+      case 'STAGGER':
+        return { kind: 'stagger', rangeMs: ms[0]! };
       default:
         return unreachable(fn, 'window function');
     }

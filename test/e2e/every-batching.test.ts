@@ -45,7 +45,7 @@ const click = (shard: number, user: string, amount: number | null, ts: number): 
  * behind the watermark (2 s behind the newest row of their shard), many in windows that are still open.
  * Rows are kept only when on time whatever the batching, `lateness` after their first window's end.
  */
-function clicks(shards: readonly number[], seed: number, earlyMs = 12_000, lateness = 0): Click[] {
+function clicks(shards: readonly number[], seed: number, earlyMs = 12_000, lateness = 0, firstWindowEnd = (t: number) => (Math.floor(t / 5000) + 1) * 5000 + lateness): Click[] {
   const random = prng(seed);
   const all: Click[] = [];
   for (let i = 0; i < 300; i++) {
@@ -54,7 +54,7 @@ function clicks(shards: readonly number[], seed: number, earlyMs = 12_000, laten
     all.push(click(shards[Math.floor(random() * shards.length)]!, USERS[Math.floor(random() * USERS.length)]!, amount, ts));
   }
   // The first window a row belongs to ends with its 5 s pane (the hop's slide; the tumble's 10 s windows end later or together).
-  return onTime(all, { time: (c) => c.ts_ms, firstWindowEnd: (t) => (Math.floor(t / 5000) + 1) * 5000 + lateness, delayMs: DELAY_MS });
+  return onTime(all, { time: (c) => c.ts_ms, firstWindowEnd, delayMs: DELAY_MS });
 }
 
 type Queries = Readonly<Record<string, string>>;
@@ -176,6 +176,37 @@ describe('the same records in every batching', () => {
       }, QUERIES);
       // Every shard idle: the furthest one's watermark stands.
       await expectOracle(results, rows, newest - DELAY_MS);
+    });
+  });
+
+  describe('into stagger windows on event time (KDA\'s WINDOWED BY STAGGER), on every shard of four', () => {
+    // A stagger window takes rows until the watermark passes them: a row is on time when it is not
+    // behind its shard's watermark (its "first window" ends just after it).
+    const rows = clicks([0, 1, 2, 3], 17, 12_000, 0, (t) => t + 1);
+    const end = T0 + 3_600_000;
+    const last = [0, 1, 2, 3].map((shard) => click(shard, 'zz', 0, end));
+    const STAGGER = {
+      stagger: `SELECT STREAM ROWTIME, user_id, FLOOR(ts TO MINUTE) AS minute, COUNT(*) AS n, SUM(amount) AS total
+        FROM {s} WINDOWED BY STAGGER (PARTITION BY user_id, FLOOR(ts TO MINUTE) RANGE INTERVAL '10' SECOND)`,
+    };
+
+    it.each(everyBatching(rows, { seed: 13 }).map((b) => [b.name, b] as const))('agree with DuckDB computing the windows recursively: %s', async (_name, batching) => {
+      expect(rows.length).toBeGreaterThan(150);
+      const results = await run('stagger', batching, rows.length + last.length, (stream) =>
+        putBatching(eddy.kinesis, stream, SHARDS, { name: 'last records', id: 'last', puts: [last] }),
+      STAGGER);
+      await oracle.load('clicks', { ts_ms: 'BIGINT', user_id: 'VARCHAR', amount: 'DOUBLE' }, [...rows, ...last].map((c) => ({ ...c.data, ts_ms: c.ts_ms })));
+      // Per key, the first window opens at the key's first row, each next one at its first row at or past the end before.
+      const expected = await oracle.rows(`WITH RECURSIVE k AS (SELECT *, (ts_ms // 60000) * 60000 AS minute_ms FROM clicks),
+        w(user_id, minute_ms, ws) AS (
+          SELECT user_id, minute_ms, min(ts_ms) FROM k GROUP BY user_id, minute_ms
+          UNION ALL
+          SELECT w.user_id, w.minute_ms, min(k.ts_ms) FROM w JOIN k ON k.user_id = w.user_id AND k.minute_ms = w.minute_ms AND k.ts_ms >= w.ws + 10000 GROUP BY w.user_id, w.minute_ms)
+        SELECT w.ws + 10000 AS ROWTIME_ms, w.user_id, w.minute_ms AS minute_ms, count(*) AS n, sum(k.amount) AS total
+        FROM w JOIN k ON k.user_id = w.user_id AND k.minute_ms = w.minute_ms AND k.ts_ms >= w.ws AND k.ts_ms < w.ws + 10000
+        WHERE w.ws + 10000 <= ${end - DELAY_MS} GROUP BY w.ws, w.user_id, w.minute_ms`);
+      expect(expected.length).toBeGreaterThan(20);
+      expectSameRows(results.stagger, expected, ['ROWTIME', 'user_id', 'minute']);
     });
   });
 

@@ -1,7 +1,8 @@
 // Joins under every batching of their inputs (test/support/every-batching.ts): the same records of two
 // streams put one at a time, all at once, in random chunks, shard after shard and shards merged at random,
 // the two streams' puts alternating, must give the same rows, DuckDB's. An interval join (FULL, whose
-// unmatched rows depend on both watermarks) and a regular LEFT join (a changelog, applied in order).
+// unmatched rows depend on both watermarks) and a regular LEFT join (a changelog, applied in order) whose
+// condition `p.ts < c.ts` lets each click go once the purchases' watermark passes its time.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyChangelog, everyBatching, putBatching, type ShardRecord } from '../support/every-batching.js';
 import { FrameClient } from '../server/ws/frame-client.js';

@@ -8,11 +8,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../src/engine/index.js';
+import { IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.js';
+import { buildEddyApp } from '../../src/server/eddy-app.js';
 import { applicationStreamName, compileKdaApplication, type KdaApplicationSource } from '../../src/sql/index.js';
 import { StatementExecutor } from '../../src/statements/index.js';
-import { expectSameRows, Oracle, prng, startEddy, tempDir, type Eddy } from './e2e-harness.js';
+import { credentials, expectSameRows, Oracle, prng, startEddy, tempDir, type Eddy } from './e2e-harness.js';
 
 const T0 = Date.parse('2026-11-02T09:00:00Z');
 const clock = new ManualClock(T0);
@@ -260,6 +264,43 @@ describe('KDA applications through compileKdaApplication', () => {
     }
   });
 
+  it('carries ROWTIME through pumps: a second pump started long after the records arrived windows them by their arrival in the input', async () => {
+    const mine = arrivals(400, 55);
+    const lastAt = mine[mine.length - 1]!.at;
+    await loadOracle(mine);
+    await createInput('trades-chain');
+    await put('trades-chain', batchings(mine, 6)[0]!);
+    // An hour later the application starts, reading its input from the oldest record: every row is
+    // written to TRADES_ONLY now, yet keeps the ROWTIME it had in the input.
+    clock.set(lastAt + 3_600_000);
+    const code = `
+      CREATE OR REPLACE STREAM "TRADES_ONLY" (ticker VARCHAR(4), price DOUBLE);
+      CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (window_end TIMESTAMP, ticker VARCHAR(4), trades INTEGER, high DOUBLE);
+      CREATE OR REPLACE PUMP "FILTER_PUMP" AS INSERT INTO "TRADES_ONLY"
+        SELECT STREAM ticker, price FROM "SOURCE_SQL_STREAM_001" WHERE kind = 'trade';
+      CREATE OR REPLACE PUMP "WINDOW_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+        SELECT STREAM ROWTIME, ticker, COUNT(*), MAX(price) FROM "TRADES_ONLY"
+        GROUP BY ticker, STEP("TRADES_ONLY".ROWTIME BY INTERVAL '1' MINUTE);`;
+    await start(application('chain', 'trades-chain', code));
+    const expected = await oracle.rows(`SELECT (rowtime_ms // 60000 + 1) * 60000 AS WINDOW_END_ms, ticker AS TICKER, count(*)::INTEGER AS TRADES, max(price) AS HIGH
+      FROM src WHERE kind = 'trade' AND (rowtime_ms // 60000 + 1) * 60000 <= (SELECT max(rowtime_ms) FROM src WHERE kind = 'trade')
+      GROUP BY ticker, rowtime_ms // 60000`);
+    expect(expected.length).toBeGreaterThanOrEqual(8);
+    const destination = applicationStreamName('chain', 'DESTINATION_SQL_STREAM');
+    const rows = await recordsOf(destination, expected.length);
+    expectSameRows(rows, expected, ['WINDOW_END', 'TICKER']);
+    // The intermediate stream's records arrived when their input records did; each window's row when its window ended.
+    const arrivalsIn = async (stream: string) => {
+      const shard = (await eddy.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards![0]!.ShardId!;
+      const iterator = (await eddy.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      const got = await eddy.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      return (got.Records ?? []).map((r) => ({ at: r.ApproximateArrivalTimestamp!.getTime(), row: JSON.parse(Buffer.from(r.Data!).toString('utf8')) as Record<string, unknown> }));
+    };
+    const trades = mine.filter((r) => r.data.KIND === 'trade');
+    expect((await arrivalsIn(applicationStreamName('chain', 'TRADES_ONLY'))).map((r) => r.at)).toEqual(trades.map((r) => r.at));
+    for (const r of await arrivalsIn(destination)) expect(r.at).toBe(Date.parse(String(r.row['WINDOW_END'])));
+  });
+
   it('joins a reference table read from a file under the tables directory, as KDA joins its S3 reference data', async () => {
     const mine = arrivals(80, 44);
     await loadOracle(mine);
@@ -345,5 +386,157 @@ describe('KDA application code pasted into /v1/sql', () => {
     const rows = (await recordsOf('PER_MINUTE', expected.length)).map((r) => ({ ...r, minute: new Date(String(r['minute'])).toISOString() }));
     expect(rows).toHaveLength(expected.length);
     expectSameRows(rows, expected, ['minute', 'sector']);
+  });
+});
+
+describe('KDA example applications created through the KDA API', () => {
+  const records = arrivals(240, 29);
+  const last = records[records.length - 1]!.at;
+  const arn = (stream: string) => `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`;
+  const ROLE = 'arn:aws:iam::000000000000:role/kda';
+  // The whole app (Kinesis Data Analytics API included) over the same engine and clock.
+  let app: FastifyInstance;
+  let endpoint: string;
+  beforeAll(async () => {
+    app = buildEddyApp({ engine: eddy.engine, logger: false, streamTransitions: IMMEDIATE_STREAM_TRANSITIONS });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    endpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /** Creates the application with the trades as its input and DESTINATION_SQL_STREAM as its output, and starts it. */
+  async function runApplication(name: string, code: string): Promise<string> {
+    const kda = new KinesisAnalyticsClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const input = `${name}-in`;
+    const output = `${name}-out`;
+    await createInput(input);
+    await createInput(output);
+    await kda.send(
+      new CreateApplicationCommand({
+        ApplicationName: name,
+        ApplicationCode: code,
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            KinesisStreamsInput: { ResourceARN: arn(input), RoleARN: ROLE },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: TRADE_COLUMNS.map((c) => ({ Name: c.name, SqlType: c.sqlType, Mapping: c.mapping })),
+            },
+          },
+        ],
+        Outputs: [{ Name: 'DESTINATION_SQL_STREAM', KinesisStreamsOutput: { ResourceARN: arn(output), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+      }),
+    );
+    await kda.send(new StartApplicationCommand({ ApplicationName: name, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }] }));
+    kda.destroy();
+    await put(input, batchings(records, 3)[0]!);
+    return output;
+  }
+
+  it('InputParallelism 2 splits a 4-shard input\'s shards between SOURCE_SQL_STREAM_001 and _002, each record in exactly one', async () => {
+    const kda = new KinesisAnalyticsClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    await eddy.kinesis.send(new CreateStreamCommand({ StreamName: 'parallel-in', ShardCount: 4 }));
+    await createInput('parallel-out-1');
+    await createInput('parallel-out-2');
+    const code = `
+      CREATE OR REPLACE STREAM "FIRST" (id INTEGER, ticker VARCHAR(4));
+      CREATE OR REPLACE STREAM "SECOND" (id INTEGER, ticker VARCHAR(4));
+      CREATE OR REPLACE PUMP "PUMP_1" AS INSERT INTO "FIRST" SELECT STREAM id, ticker FROM "SOURCE_SQL_STREAM_001";
+      CREATE OR REPLACE PUMP "PUMP_2" AS INSERT INTO "SECOND" SELECT STREAM id, ticker FROM "SOURCE_SQL_STREAM_002";`;
+    await kda.send(
+      new CreateApplicationCommand({
+        ApplicationName: 'parallel',
+        ApplicationCode: code,
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            InputParallelism: { Count: 2 },
+            KinesisStreamsInput: { ResourceARN: arn('parallel-in'), RoleARN: ROLE },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: [
+                { Name: 'ID', SqlType: 'INTEGER', Mapping: '$.id' },
+                { Name: 'TICKER', SqlType: 'VARCHAR(4)', Mapping: '$.ticker' },
+              ],
+            },
+          },
+        ],
+        Outputs: [
+          { Name: 'FIRST', KinesisStreamsOutput: { ResourceARN: arn('parallel-out-1'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+          { Name: 'SECOND', KinesisStreamsOutput: { ResourceARN: arn('parallel-out-2'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+        ],
+      }),
+    );
+    await kda.send(new StartApplicationCommand({ ApplicationName: 'parallel', InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }] }));
+    kda.destroy();
+    const sent = Array.from({ length: 200 }, (_, id) => ({ id, ticker: TICKERS[id % TICKERS.length]![0] }));
+    const out = await eddy.kinesis.send(
+      new PutRecordsCommand({ StreamName: 'parallel-in', Records: sent.map((r) => ({ PartitionKey: `key-${r.id}`, Data: Buffer.from(JSON.stringify(r)) })) }),
+    );
+    expect(out.FailedRecordCount).toBe(0);
+    // KDA deals the shards out evenly: shards 0 and 2 feed _001, shards 1 and 3 feed _002.
+    const shardOf = out.Records!.map((r) => Number(r.ShardId!.split('-')[1]));
+    const want = (part: number) => sent.filter((_, i) => shardOf[i]! % 2 === part).map((r) => r.id).sort((a, b) => a - b);
+    expect(want(0).length).toBeGreaterThan(0);
+    expect(want(1).length).toBeGreaterThan(0);
+    const ids = (rows: readonly Record<string, unknown>[]) => rows.map((r) => Number(r['ID'])).sort((a, b) => a - b);
+    const first = ids(await recordsOf('parallel-out-1', want(0).length));
+    const second = ids(await recordsOf('parallel-out-2', want(1).length));
+    expect(first).toEqual(want(0));
+    expect(second).toEqual(want(1));
+    expect([...first, ...second].sort((a, b) => a - b)).toEqual(sent.map((r) => r.id));
+  });
+
+  it('a stagger window (WINDOWED BY STAGGER) gives one row per ticker and event minute, from its first row for a minute of ROWTIME', async () => {
+    const output = await runApplication(
+      'stagger',
+      `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ROWTIME_END TIMESTAMP, TICKER VARCHAR(4), EVENT_MINUTE TIMESTAMP, TRADES INTEGER, LOW REAL);
+       CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+         SELECT STREAM ROWTIME, TICKER, FLOOR(EVENT_TIME TO MINUTE), COUNT(*) AS TRADES, MIN(PRICE)
+         FROM "SOURCE_SQL_STREAM_001"
+         WINDOWED BY STAGGER (PARTITION BY FLOOR(EVENT_TIME TO MINUTE), TICKER RANGE INTERVAL '1' MINUTE);`,
+    );
+    await loadOracle(records);
+    // Per (ticker, event minute), windows of ROWTIME: the first at the key's first row, the next at its first row a minute or more later.
+    const expected = await oracle.rows(`WITH RECURSIVE k AS (SELECT *, (event_ms // 60000) * 60000 AS em FROM src),
+      w(ticker, em, ws) AS (
+        SELECT ticker, em, min(rowtime_ms) FROM k GROUP BY ticker, em
+        UNION ALL
+        SELECT w.ticker, w.em, min(k.rowtime_ms) FROM w JOIN k ON k.ticker = w.ticker AND k.em = w.em AND k.rowtime_ms >= w.ws + 60000 GROUP BY w.ticker, w.em)
+      SELECT w.ws + 60000 AS ROWTIME_END_ms, w.ticker AS TICKER, w.em AS EVENT_MINUTE_ms, count(*)::INTEGER AS TRADES, min(k.price) AS LOW
+      FROM w JOIN k ON k.ticker = w.ticker AND k.em = w.em AND k.rowtime_ms >= w.ws AND k.rowtime_ms < w.ws + 60000
+      WHERE w.ws + 60000 <= ${last} GROUP BY w.ws, w.ticker, w.em`);
+    expect(expected.length).toBeGreaterThan(10);
+    const rows = await recordsOf(output, expected.length);
+    expectSameRows(rows, expected, ['ROWTIME_END', 'TICKER', 'EVENT_MINUTE']);
+  });
+
+  it('TOP_K_ITEMS_TUMBLING gives the K most frequent tickers of each minute, and COUNT_DISTINCT_ITEMS_TUMBLING the number of sectors', async () => {
+    const topK = await runApplication(
+      'top-k',
+      `CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (ITEM VARCHAR(1024), ITEM_COUNT DOUBLE);
+       CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+         SELECT STREAM * FROM TABLE(TOP_K_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001"), 'TICKER', 2, 60));`,
+    );
+    const distinct = await runApplication(
+      'distinct',
+      `CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (NUMBER_OF_DISTINCT_ITEMS BIGINT);
+       CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+         SELECT STREAM * FROM TABLE(COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001" WHERE KIND = 'trade'), 'SECTOR', 60));`,
+    );
+    await loadOracle(records);
+    const closed = `(rowtime_ms // 60000 + 1) * 60000 <= ${last}`;
+    const expectedTop = await oracle.rows(`SELECT ITEM, ITEM_COUNT FROM (
+        SELECT ticker AS ITEM, count(*)::DOUBLE AS ITEM_COUNT, row_number() OVER (PARTITION BY rowtime_ms // 60000 ORDER BY count(*) DESC, ticker) AS r
+        FROM src WHERE ${closed} GROUP BY rowtime_ms // 60000, ticker) WHERE r <= 2`);
+    const expectedDistinct = await oracle.rows(`SELECT count(DISTINCT sector) AS NUMBER_OF_DISTINCT_ITEMS FROM src WHERE kind = 'trade' AND ${closed} GROUP BY rowtime_ms // 60000`);
+    expect(expectedTop.length).toBeGreaterThanOrEqual(4);
+    const sortRows = (rows: readonly Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
+    expect(sortRows(await recordsOf(topK, expectedTop.length))).toEqual(sortRows(expectedTop));
+    // A handful of sectors: HyperLogLog's estimate is exact at such counts.
+    expect(sortRows(await recordsOf(distinct, expectedDistinct.length))).toEqual(sortRows(expectedDistinct));
   });
 });

@@ -11,8 +11,10 @@
 -- Shares the same ‘winning bids’ core as for Query4, and illustrates a specialized combiner.
 -- -------------------------------------------------------------------------------------------------
 
+-- The published table declares seller VARCHAR, but the query gives it an auction's seller, a BIGINT,
+-- and Eddy writes no number into a text column without a CAST: the stream declares it BIGINT.
 CREATE STREAM nexmark_q6 (
-  seller VARCHAR,
+  seller BIGINT,
   avg_price BIGINT
 ) WITH (format = 'json');
 

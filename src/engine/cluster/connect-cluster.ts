@@ -1,6 +1,7 @@
-// What the Eddy processes of a cluster share besides streams: the catalog, the leases on queries and
-// delivery streams, the queries' checkpoints, the delivery streams' definitions and positions (four
-// JetStream key-value buckets) and the subjects results travel on. Opened on
+// What the Eddy processes of a cluster share besides streams: the catalog, the leases on queries,
+// delivery streams and event source mappings, the queries' checkpoints, the delivery streams' and the
+// mappings' definitions and positions, the consumer groups' lease tables (six JetStream key-value buckets)
+// and the subjects results travel on. Opened on
 // a connection of its own, so query traffic does not queue behind the stream store's.
 
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -15,6 +16,8 @@ export const CATALOG_BUCKET = 'eddy-catalog';
 export const LEASE_BUCKET = 'eddy-leases';
 export const CHECKPOINT_BUCKET = 'eddy-checkpoints';
 export const DELIVERY_BUCKET = 'eddy-delivery';
+export const FUNCTIONS_BUCKET = 'eddy-functions';
+export const CONSUMER_GROUPS_BUCKET = 'eddy-consumer-groups';
 
 export interface ClusterConnection {
   /** This process's name in the cluster: its leases and the statuses others show carry it. */
@@ -24,6 +27,10 @@ export interface ClusterConnection {
   readonly checkpoints: SharedKv;
   /** Delivery streams' definitions and positions. */
   readonly delivery: SharedKv;
+  /** Event source mappings' definitions and positions. */
+  readonly functions: SharedKv;
+  /** Consumer groups' leases (the KCL's lease table). */
+  readonly consumerGroups: SharedKv;
   readonly bus: MessageBus;
   close(): Promise<void>;
 }
@@ -51,12 +58,15 @@ export async function connectCluster(options: ClusterConnectionOptions): Promise
     const replicas = options.replicas ?? (clustered ? Math.min(3, Math.max(1, nc.info?.connect_urls?.length ?? 3)) : 1);
     const open = (name: string): Promise<NatsKv> => whileClusterSettles(() => NatsKv.open(nc, jsm, name, replicas));
     const [catalog, leases, checkpoints, delivery] = [await open(CATALOG_BUCKET), await open(LEASE_BUCKET), await open(CHECKPOINT_BUCKET), await open(DELIVERY_BUCKET)];
+    const [functions, consumerGroups] = [await open(FUNCTIONS_BUCKET), await open(CONSUMER_GROUPS_BUCKET)];
     return {
       process: process_,
       catalog,
       leases,
       checkpoints,
       delivery,
+      functions,
+      consumerGroups,
       bus: new NatsBus(nc),
       close: async () => {
         await nc.drain().catch(() => nc.close());

@@ -1,12 +1,15 @@
 // Functions on streams: event source mappings (created, updated, deleted, listed; persisted and resumed
 // after a restart), one runner per enabled mapping, and the worker pools that run handler modules from
 // the operator's functions directory. The Lambda API and /v1 call this; it never trusts a name as a path.
+// On a cluster of Eddy processes the definitions and positions are shared, and each enabled mapping runs
+// on the one process holding its lease.
 
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../clock.js';
+import type { LeaseKeeper } from '../cluster/lease-keeper.js';
 import { EddyError, isEddyError } from '../errors.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import { MAPPING_DEFAULTS, type EventSourceMapping, type MappingSettings, type MappingState } from './event-source-mapping.js';
@@ -14,8 +17,19 @@ import { FunctionPool, type InvocationOutcome, type InvocationRequest } from './
 import { functionArn, MODULE_EXTENSIONS, modulePathFor } from './function-name.js';
 import { MappingRunner, type ShardProgress } from './mapping-runner.js';
 import { checkCombination, type CreateMappingRequest, type UpdateMappingRequest } from './mapping-request.js';
-import { FileMappingStateStore, MemoryMappingStateStore, type MappingShardPosition, type MappingStateStore } from './mapping-state-store.js';
+import { FileMappingStateStore, MemoryMappingStateStore, positionsIn, type MappingPositions, type MappingShardPosition, type MappingStateStore } from './mapping-state-store.js';
+import type { MappingDefinitionChange, SharedMappingState } from './shared-mapping-state.js';
 import type { DiscardedBatch } from './shard-processor.js';
+
+/**
+ * Event source mappings on a cluster of Eddy processes: definitions and positions in a shared bucket, each
+ * enabled mapping run by whichever process holds its lease (every process must then have the same
+ * handler modules in its functions directory).
+ */
+export interface FunctionCluster {
+  readonly state: SharedMappingState;
+  readonly leases: LeaseKeeper;
+}
 
 export interface FunctionManagerOptions {
   readonly streams: StreamStore;
@@ -34,6 +48,7 @@ export interface FunctionManagerOptions {
   readonly concurrency?: number;
   /** Waits between retries of a failing batch: doubling from the first to the most (default 200 ms to 30 s). */
   readonly retry?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly cluster?: FunctionCluster;
 }
 
 /** A mapping as the API shows it: its settings, its state and what happened last. */
@@ -46,6 +61,13 @@ export interface MappingView extends EventSourceMapping {
   readonly problem?: string;
   readonly shards: readonly ShardProgress[];
   readonly stats: MappingStats;
+  /** On a cluster: the process running the mapping (undefined while nobody holds its lease). */
+  readonly process?: string;
+  /**
+   * On a cluster, true when another process runs the mapping: its figures are the ones that process wrote
+   * with its last lease renewal, and its shards' positions are not shown here.
+   */
+  readonly runsElsewhere: boolean;
 }
 
 export interface MappingStats {
@@ -67,6 +89,15 @@ interface Entry {
 }
 
 const DESTINATION_TRIES = 3;
+/** What a mapping's holder says of it in its lease at each renewal (a problem is cut to this many characters). */
+const MAX_PROBLEM_IN_LEASE = 500;
+
+/** What the process running a mapping writes beside its name in the mapping's lease, for the others to show. */
+interface MappingLeaseInfo {
+  readonly stats: MappingStats;
+  readonly lastProcessingResult: string;
+  readonly problem?: string;
+}
 
 export class FunctionManager {
   private readonly entries = new Map<string, Entry>();
@@ -80,6 +111,12 @@ export class FunctionManager {
   readonly functionsDir: string | undefined;
   private readonly typescript: string | undefined;
   private closed = false;
+  /** Serialises what happens to each mapping (API calls, lease changes, definitions changed elsewhere). */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** On a cluster: mappings whose lease this process competes for. */
+  private readonly wanted = new Set<string>();
+  /** Retries of mappings that could not start while this process holds their lease. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
 
   private constructor(
     private readonly o: FunctionManagerOptions,
@@ -96,14 +133,127 @@ export class FunctionManager {
   }
 
   static async open(o: FunctionManagerOptions): Promise<FunctionManager> {
-    const state = o.dataDir === undefined ? new MemoryMappingStateStore() : new FileMappingStateStore(join(o.dataDir, 'functions'));
+    const state = o.cluster ? o.cluster.state : o.dataDir === undefined ? new MemoryMappingStateStore() : new FileMappingStateStore(join(o.dataDir, 'functions'));
     const manager = new FunctionManager(o, state);
     for (const mapping of await state.list()) {
-      const entry: Entry = { mapping, runner: undefined, state: mapping.enabled ? 'Enabled' : 'Disabled', lastProcessingResult: 'No records processed', problem: undefined, stats: emptyStats() };
+      const entry = newEntry(mapping);
       manager.entries.set(mapping.uuid, entry);
-      if (mapping.enabled) await manager.startRunner(entry);
+      if (mapping.enabled) await manager.run(entry);
     }
+    await o.cluster?.state.watch((change) => void manager.definitionChanged(change));
     return manager;
+  }
+
+  /** Runs an enabled mapping here, or on a cluster, competes for its lease and runs it once that is held. */
+  private async run(entry: Entry): Promise<void> {
+    const cluster = this.o.cluster;
+    if (!cluster) return this.startRunner(entry);
+    const uuid = entry.mapping.uuid;
+    if (cluster.leases.holds(leaseKeyOf(uuid))) {
+      if (!entry.runner) await this.startRunner(entry);
+      return;
+    }
+    if (!this.wanted.has(uuid)) {
+      this.wanted.add(uuid);
+      await this.want(uuid);
+    }
+    // Enabled, and running on whichever process holds the lease (here, once the runner queued behind this call starts).
+    if (!cluster.leases.holds(leaseKeyOf(uuid)) && entry.state !== 'Creating') entry.state = 'Enabled';
+  }
+
+  private async want(uuid: string): Promise<void> {
+    await this.o.cluster?.leases.want(leaseKeyOf(uuid), {
+      acquired: () =>
+        void this.locked(uuid, async () => {
+          const current = this.entries.get(uuid);
+          if (current && current.mapping.enabled && !current.runner && !this.closed) await this.startRunner(current);
+        }),
+      // Another process runs it now, from the positions saved last: invocations in flight here finish first.
+      lost: () => void this.locked(uuid, () => this.stopHere(uuid)),
+      info: () => {
+        const current = this.entries.get(uuid);
+        if (!current) return undefined;
+        const info: MappingLeaseInfo = {
+          stats: current.stats,
+          lastProcessingResult: current.lastProcessingResult,
+          ...(current.problem ? { problem: current.problem.slice(0, MAX_PROBLEM_IN_LEASE) } : {}),
+        };
+        return info;
+      },
+    });
+  }
+
+  /**
+   * Another process claimed the positions of a mapping running here: it stops here, and the lease is
+   * competed for again, so that should this process still hold it, the mapping does not stand still.
+   */
+  private async superseded(uuid: string): Promise<void> {
+    await this.stopHere(uuid);
+    const entry = this.entries.get(uuid);
+    if (!this.o.cluster || !entry?.mapping.enabled || this.closed) return;
+    await this.stopCompeting(uuid);
+    await this.run(entry);
+  }
+
+  /** Stops competing for a mapping's lease (disabled, deleted): the runner here, if any, has stopped. */
+  private async stopCompeting(uuid: string): Promise<void> {
+    if (!this.wanted.delete(uuid)) return;
+    await this.o.cluster?.leases.release(leaseKeyOf(uuid));
+  }
+
+  /** Stops the runner here (the lease moved on, or another process claimed the positions); the figures start again with the next run. */
+  private async stopHere(uuid: string): Promise<void> {
+    const entry = this.entries.get(uuid);
+    if (!entry) return;
+    this.cancelRetry(uuid);
+    await this.stopRunner(entry);
+    entry.stats = emptyStats();
+    entry.problem = undefined;
+    entry.lastProcessingResult = 'No records processed';
+    if (entry.mapping.enabled) entry.state = 'Enabled';
+    this.releaseUnusedPools();
+  }
+
+  /** A definition created, changed or deleted through another process (or this one, echoed by the bucket). */
+  private async definitionChanged({ uuid, mapping }: MappingDefinitionChange): Promise<void> {
+    await this.locked(uuid, async () => {
+      if (this.closed) return;
+      const entry = this.entries.get(uuid);
+      if (mapping === undefined) {
+        if (!entry) return;
+        this.cancelRetry(uuid);
+        await this.stopRunner(entry);
+        this.entries.delete(uuid);
+        await this.stopCompeting(uuid);
+        this.releaseUnusedPools();
+        return;
+      }
+      if (!entry) {
+        const created = newEntry(mapping);
+        this.entries.set(uuid, created);
+        if (mapping.enabled) await this.run(created);
+        return;
+      }
+      if (JSON.stringify(entry.mapping) === JSON.stringify(mapping)) return;
+      // New settings: the runner here (if this process runs it) saves its positions and starts again with them.
+      await this.stopRunner(entry);
+      entry.mapping = mapping;
+      entry.state = mapping.enabled ? 'Enabled' : 'Disabled';
+      if (mapping.enabled) await this.run(entry);
+      else await this.stopCompeting(uuid);
+      this.releaseUnusedPools();
+    });
+  }
+
+  private async locked<T>(uuid: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(uuid) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.locks.set(uuid, settled);
+    void settled.then(() => {
+      if (this.locks.get(uuid) === settled) this.locks.delete(uuid);
+    });
+    return next;
   }
 
   /** Handler modules in the functions directory, by function name. */
@@ -153,16 +303,28 @@ export class FunctionManager {
       createdAt: now,
       lastModified: now,
     };
-    // LATEST means the records after this moment: the open shards' ends are pinned now, so a restart before
-    // the first batch does not skip what arrived in between.
-    if (mapping.startingPosition === 'LATEST') await this.state.saveCheckpoint(mapping.uuid, { shards: this.latestPositions(streamName) });
-    await this.state.save(mapping);
-    const entry: Entry = { mapping, runner: undefined, state: 'Creating', lastProcessingResult: 'No records processed', problem: undefined, stats: emptyStats() };
-    this.entries.set(mapping.uuid, entry);
-    const created = this.view(entry);
-    if (mapping.enabled) await this.startRunner(entry);
-    else entry.state = 'Disabled';
-    return created;
+    return this.locked(mapping.uuid, async () => {
+      // LATEST means the records after this moment: the open shards' ends are pinned now, so a restart (or
+      // another process taking the mapping) before the first batch does not skip what arrived in between.
+      if (mapping.startingPosition === 'LATEST') await this.state.saveCheckpoint(mapping.uuid, { shards: this.latestPositions(streamName) });
+      const entry: Entry = { ...newEntry(mapping), state: 'Creating' };
+      this.entries.set(mapping.uuid, entry);
+      // On a cluster the lease comes first, so the process a mapping was created through runs it.
+      if (this.o.cluster && mapping.enabled) await this.run(entry);
+      try {
+        await this.state.save(mapping);
+      } catch (e) {
+        this.entries.delete(mapping.uuid);
+        this.wanted.delete(mapping.uuid);
+        await this.o.cluster?.leases.remove(leaseKeyOf(mapping.uuid));
+        throw e;
+      }
+      const created = this.view(entry);
+      if (!mapping.enabled) entry.state = 'Disabled';
+      else if (!this.o.cluster) await this.startRunner(entry);
+      else entry.state = this.o.cluster.leases.holds(leaseKeyOf(mapping.uuid)) ? 'Enabling' : 'Enabled';
+      return created;
+    });
   }
 
   get(uuid: string): MappingView {
@@ -183,6 +345,11 @@ export class FunctionManager {
 
   async update(uuid: string, request: UpdateMappingRequest): Promise<MappingView> {
     this.checkOpen();
+    this.entry(uuid);
+    return this.locked(uuid, () => this.updateLocked(uuid, request));
+  }
+
+  private async updateLocked(uuid: string, request: UpdateMappingRequest): Promise<MappingView> {
     const entry = this.entry(uuid);
     if (entry.state === 'Updating' || entry.state === 'Creating' || entry.state === 'Deleting') {
       throw new EddyError('ResourceConflictException', `The operation cannot be performed at this time. The event source mapping is currently in ${entry.state} state.`);
@@ -201,7 +368,8 @@ export class FunctionManager {
       entry.state = entry.mapping.enabled ? 'Enabling' : 'Disabled';
     }
     const shown = { ...this.view(entry), state: 'Updating' as MappingState };
-    if (entry.mapping.enabled) await this.startRunner(entry);
+    if (entry.mapping.enabled) await this.run(entry);
+    else await this.stopCompeting(uuid);
     this.releaseUnusedPools();
     return shown;
   }
@@ -212,10 +380,16 @@ export class FunctionManager {
     if (entry.state === 'Deleting') throw new EddyError('ResourceConflictException', 'The operation cannot be performed at this time. The event source mapping is currently in Deleting state.');
     entry.state = 'Deleting';
     const shown = this.view(entry);
-    await this.stopRunner(entry);
-    await this.state.remove(uuid);
-    this.entries.delete(uuid);
-    this.releaseUnusedPools();
+    await this.locked(uuid, async () => {
+      this.cancelRetry(uuid);
+      await this.stopRunner(entry);
+      // The definition goes first: a process that takes the lease meanwhile finds it gone and does not run it.
+      await this.state.remove(uuid);
+      this.wanted.delete(uuid);
+      await this.o.cluster?.leases.remove(leaseKeyOf(uuid));
+      this.entries.delete(uuid);
+      this.releaseUnusedPools();
+    });
     return shown;
   }
 
@@ -224,13 +398,25 @@ export class FunctionManager {
     for (const e of this.entries.values()) e.runner?.poke();
   }
 
-  /** Stops every mapping (in-flight invocations finish, positions are saved) and every worker. */
+  /**
+   * Stops every mapping (in-flight invocations finish, positions are saved) and every worker; on a cluster
+   * then gives the leases up, so the other processes take the mappings at once.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
+    await this.o.cluster?.state.close();
     await Promise.all([...this.entries.values()].map((e) => this.stopRunner(e)));
+    for (const uuid of [...this.wanted]) await this.stopCompeting(uuid);
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
+  }
+
+  private positionsOf(uuid: string): MappingPositions {
+    const cluster = this.o.cluster;
+    return cluster ? cluster.state.positionsFor(uuid, cluster.leases.holder) : positionsIn(this.state, uuid);
   }
 
   private async startRunner(entry: Entry): Promise<void> {
@@ -240,7 +426,7 @@ export class FunctionManager {
       runner = new MappingRunner({
         mapping,
         streams: this.o.streams,
-        state: this.state,
+        positions: this.positionsOf(mapping.uuid),
         clock: this.o.clock,
         region: this.region,
         invokeIdentityArn: `arn:aws:iam::${this.accountId}:role/eddy-${mapping.functionName}`,
@@ -254,16 +440,41 @@ export class FunctionManager {
           entry.lastProcessingResult = outcome === 'ok' ? 'OK' : 'PROBLEM: Function call failed';
         },
         problem: (message) => (entry.problem = message),
+        superseded: () => void this.locked(mapping.uuid, () => this.superseded(mapping.uuid)),
       });
       await runner.start();
     } catch (e) {
-      // The stream is gone: the mapping stays, shows why, and runs again once it is updated.
       entry.problem = `Cannot start: ${(e as Error).message}`;
+      const cluster = this.o.cluster;
+      if (cluster && cluster.leases.holds(leaseKeyOf(mapping.uuid)) && !(isEddyError(e) && e.code === 'ResourceNotFoundException')) {
+        // The cluster did not answer (its positions could not be claimed): tried again while the lease is held here.
+        this.retryStart(mapping.uuid);
+        return;
+      }
+      // The stream is gone: the mapping stays, shows why, and runs again once it is updated.
       entry.state = 'Disabled';
       return;
     }
     entry.runner = runner;
     entry.state = 'Enabled';
+  }
+
+  private retryStart(uuid: string): void {
+    if (this.retries.has(uuid) || this.closed) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(uuid);
+      void this.locked(uuid, async () => {
+        const entry = this.entries.get(uuid);
+        if (entry && entry.mapping.enabled && !entry.runner && !this.closed && this.o.cluster?.leases.holds(leaseKeyOf(uuid))) await this.startRunner(entry);
+      });
+    }, this.o.cluster?.leases.renewMs ?? 1_000);
+    timer.unref();
+    this.retries.set(uuid, timer);
+  }
+
+  private cancelRetry(uuid: string): void {
+    clearTimeout(this.retries.get(uuid));
+    this.retries.delete(uuid);
   }
 
   private async stopRunner(entry: Entry): Promise<void> {
@@ -338,16 +549,28 @@ export class FunctionManager {
 
   private view(entry: Entry): MappingView {
     const m = entry.mapping;
+    const here = {
+      lastProcessingResult: entry.lastProcessingResult,
+      problem: entry.problem,
+      stats: { ...entry.stats },
+    };
+    const cluster = this.o.cluster;
+    const lease = cluster && !cluster.leases.holds(leaseKeyOf(m.uuid)) ? cluster.leases.lastSeen(leaseKeyOf(m.uuid)) : undefined;
+    const elsewhere = lease === undefined ? undefined : leaseInfoOf(lease.info);
+    const shown = elsewhere ?? here;
+    const process = cluster === undefined ? undefined : cluster.leases.holds(leaseKeyOf(m.uuid)) ? cluster.leases.holder : lease?.holder;
     return {
       ...m,
       state: entry.state,
       functionArn: functionArn(this, m.functionName),
       eventSourceMappingArn: `arn:aws:lambda:${this.region}:${this.accountId}:event-source-mapping:${m.uuid}`,
-      lastProcessingResult: entry.lastProcessingResult,
+      lastProcessingResult: shown.lastProcessingResult,
       stateTransitionReason: 'User action',
-      ...(entry.problem ? { problem: entry.problem } : {}),
+      ...(shown.problem ? { problem: shown.problem } : {}),
       shards: entry.runner?.progress() ?? [],
-      stats: { ...entry.stats },
+      stats: { ...shown.stats },
+      ...(process === undefined ? {} : { process }),
+      runsElsewhere: process !== undefined && process !== cluster?.leases.holder,
     };
   }
 
@@ -406,8 +629,9 @@ export class FunctionManager {
     return out;
   }
 
+  /** Closes the workers of functions no mapping runs here any more (on a cluster, those whose mappings moved away). */
   private releaseUnusedPools(): void {
-    const used = new Set([...this.entries.values()].map((e) => e.mapping.functionName));
+    const used = new Set([...this.entries.values()].filter((e) => !this.o.cluster || e.runner !== undefined || this.wanted.has(e.mapping.uuid)).map((e) => e.mapping.functionName));
     for (const [name, pool] of this.pools) {
       if (!used.has(name)) {
         this.pools.delete(name);
@@ -415,6 +639,28 @@ export class FunctionManager {
       }
     }
   }
+}
+
+function newEntry(mapping: EventSourceMapping): Entry {
+  return { mapping, runner: undefined, state: mapping.enabled ? 'Enabled' : 'Disabled', lastProcessingResult: 'No records processed', problem: undefined, stats: emptyStats() };
+}
+
+function leaseKeyOf(uuid: string): string {
+  return `mapping.${uuid}`;
+}
+
+/** The figures another process wrote in a mapping's lease, if they read as such. */
+function leaseInfoOf(info: unknown): { lastProcessingResult: string; problem: string | undefined; stats: MappingStats } | undefined {
+  if (typeof info !== 'object' || info === null) return undefined;
+  const i = info as Partial<MappingLeaseInfo>;
+  if (typeof i.lastProcessingResult !== 'string' || typeof i.stats !== 'object' || i.stats === null) return undefined;
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const s = i.stats;
+  return {
+    lastProcessingResult: i.lastProcessingResult,
+    problem: typeof i.problem === 'string' ? i.problem : undefined,
+    stats: { invocations: n(s.invocations), failedInvocations: n(s.failedInvocations), recordsProcessed: n(s.recordsProcessed), recordsDiscarded: n(s.recordsDiscarded), destinationFailures: n(s.destinationFailures) },
+  };
 }
 
 function emptyStats(): MappingStats {

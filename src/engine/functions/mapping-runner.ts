@@ -8,13 +8,14 @@ import { isEddyError } from '../errors.js';
 import type { ShardPosition, StreamStore } from '../stream/stream-store.js';
 import type { EventSourceMapping } from './event-source-mapping.js';
 import type { InvocationOutcome, InvocationRequest } from './function-pool.js';
-import type { MappingCheckpoint, MappingShardPosition, MappingStateStore } from './mapping-state-store.js';
+import type { MappingCheckpoint, MappingPositions, MappingShardPosition } from './mapping-state-store.js';
 import { ShardProcessor, type DiscardedBatch, type ProcessorContext } from './shard-processor.js';
 
 export interface MappingRunnerOptions {
   readonly mapping: EventSourceMapping;
   readonly streams: StreamStore;
-  readonly state: MappingStateStore;
+  /** Where the mapping's positions are read from when it starts and saved to as they advance. */
+  readonly positions: MappingPositions;
   readonly clock: Clock;
   readonly region: string;
   readonly invokeIdentityArn: string;
@@ -24,6 +25,8 @@ export interface MappingRunnerOptions {
   invoked(records: number, outcome: 'ok' | 'partial' | 'error'): void;
   /** A problem outside the function (the stream is gone, a checkpoint cannot be written). */
   problem(message: string | undefined): void;
+  /** Another process claimed the positions (it runs the mapping now): this runner must be stopped. */
+  superseded?(): void;
 }
 
 export interface ShardProgress {
@@ -60,7 +63,7 @@ export class MappingRunner {
   }
 
   async start(): Promise<void> {
-    const saved = await this.o.state.loadCheckpoint(this.o.mapping.uuid);
+    const saved = await this.o.positions.load();
     this.positions = { ...(saved?.shards ?? {}) };
     this.windows = { ...(saved?.windows ?? {}) };
     this.unsubscribe = this.o.streams.onStreamEvent((e) => {
@@ -172,9 +175,13 @@ export class MappingRunner {
   private async save(): Promise<void> {
     const checkpoint: MappingCheckpoint = { shards: { ...this.positions }, ...(Object.keys(this.windows).length > 0 ? { windows: { ...this.windows } } : {}) };
     try {
-      await this.o.state.saveCheckpoint(this.o.mapping.uuid, checkpoint);
+      await this.o.positions.save(checkpoint);
       this.o.problem(undefined);
     } catch (e) {
+      if (this.o.positions.superseded) {
+        if (!this.stopped) this.o.superseded?.();
+        return;
+      }
       // Positions stay in memory and the next change writes them again; until then a crash repeats work.
       this.o.problem(`Cannot save positions: ${isEddyError(e) ? e.message : (e as Error).message}`);
     }

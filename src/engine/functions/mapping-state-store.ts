@@ -25,6 +25,19 @@ export interface MappingStateStore {
   saveCheckpoint(uuid: string, checkpoint: MappingCheckpoint): Promise<void>;
 }
 
+/** One runner's view of its mapping's positions: read once when it starts, then saved as they advance. */
+export interface MappingPositions {
+  load(): Promise<MappingCheckpoint | undefined>;
+  save(checkpoint: MappingCheckpoint): Promise<void>;
+  /** Another process has claimed the positions since `load` (on a cluster): this runner's saves are refused, and it must stop. */
+  readonly superseded: boolean;
+}
+
+/** The positions of a mapping in a store only this process writes. */
+export function positionsIn(state: MappingStateStore, uuid: string): MappingPositions {
+  return { load: () => state.loadCheckpoint(uuid), save: (checkpoint) => state.saveCheckpoint(uuid, checkpoint), superseded: false };
+}
+
 export class FileMappingStateStore implements MappingStateStore {
   constructor(private readonly root: string) {}
 

@@ -68,6 +68,7 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         return visit(node.input, exprs(node.exprs.map((e) => e.expr)));
       case 'windowAggregate':
       case 'sessionWindowAggregate':
+      case 'staggerWindowAggregate':
         return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.flatMap((a) => [a.arg, a.filter])], [node.timeColumn]));
       case 'groupAggregate':
         return visit(node.input, exprs([...node.keys.map((k) => k.expr), ...node.aggregates.flatMap((a) => [a.arg, a.filter])]));
@@ -121,10 +122,19 @@ export function columnsUsed(root: PlanNode): Map<PlanNode, ReadonlySet<number> |
         visit(node.left, sideOf(0, width, times[0]!, node.leftKeys));
         return visit(node.right, sideOf(width, Infinity, times[1]!, node.rightKeys));
       }
-      case 'overAggregate':
       case 'topN':
-      case 'deduplicate':
-        // They pass every input column on (and add their own): the rows above them are read whole.
+      case 'deduplicate': {
+        // Each input column passes on at its index (the rank after them): the input's columns read above,
+        // and those it partitions and orders on. A row kept here holds NULL in the others.
+        if (!needed) return visit(node.input, undefined);
+        const width = outputColumns(node.input).length;
+        const kept = [...needed].filter((c) => c < width);
+        if (node.kind === 'deduplicate') return visit(node.input, exprs(node.partitionBy.map((k) => k.expr), [...kept, node.timeColumn]));
+        const windowEnd = node.windowEndColumn === undefined ? [] : [node.windowEndColumn];
+        return visit(node.input, exprs([...node.partitionBy.map((k) => k.expr), ...node.orderBy.map((k) => k.expr)], [...kept, ...windowEnd]));
+      }
+      case 'overAggregate':
+        // It passes every input column on (and adds its own): the rows above it are read whole.
         return visit(node.input, undefined);
       default:
         return unreachable(node, 'plan node');

@@ -85,6 +85,11 @@ export class Deduplicate implements Operator {
     this.inputSchema = arrowSchema(input);
   }
 
+  /** What counts against the state bound: the partitions remembered and the rows waiting for the watermark (the query's status shows it). */
+  stateEntries(): number {
+    return this.keys.size + this.waitingRows;
+  }
+
   processBatch(batch: RecordBatch, ctx: OperatorContext, _out: Collector): void {
     const n = batch.numRows;
     if (n === 0) return;
@@ -216,7 +221,7 @@ export class Deduplicate implements Operator {
 
   /** Every partition seen is held (keep first remembers it, keep last keeps the row it emitted), and every row waiting. */
   private checkState(): void {
-    this.limit.check(this.keys.size + this.waitingRows);
+    this.limit.check(this.stateEntries());
   }
 
   onClose(): void {

@@ -149,6 +149,11 @@ export class RowStore {
     this.size--;
   }
 
+  /** Whether a row is in `slot`. */
+  holds(slot: number): boolean {
+    return this.live[slot] === 1;
+  }
+
   time(slot: number): number {
     return this.times[slot]!;
   }
@@ -251,13 +256,23 @@ export class RowStore {
   }
 }
 
-/** A binary min-heap of (time, slot): the rows to let go of, oldest first. */
+/**
+ * A binary min-heap of (time, slot): the rows to let go of, oldest first. A tagged heap also carries a
+ * number with each entry (which row had the slot then), for rows that may go another way first.
+ */
 export class TimeHeap {
   private times = new Float64Array(64);
   private slots = new Int32Array(64);
+  private tags: Float64Array | null;
+  /** The tag of the entry `pop` returned last. */
+  poppedTag = 0;
   size = 0;
 
-  push(time: number, slot: number): void {
+  constructor(tagged = false) {
+    this.tags = tagged ? new Float64Array(64) : null;
+  }
+
+  push(time: number, slot: number, tag = 0): void {
     if (this.size === this.times.length) {
       const times = new Float64Array(this.size * 2);
       times.set(this.times);
@@ -265,19 +280,27 @@ export class TimeHeap {
       const slots = new Int32Array(this.size * 2);
       slots.set(this.slots);
       this.slots = slots;
+      if (this.tags !== null) {
+        const tags = new Float64Array(this.size * 2);
+        tags.set(this.tags);
+        this.tags = tags;
+      }
     }
     let i = this.size++;
     const t = this.times;
     const s = this.slots;
+    const g = this.tags;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (t[parent]! <= time) break;
       t[i] = t[parent]!;
       s[i] = s[parent]!;
+      if (g !== null) g[i] = g[parent]!;
       i = parent;
     }
     t[i] = time;
     s[i] = slot;
+    if (g !== null) g[i] = tag;
   }
 
   /** The oldest time held; Infinity when empty. */
@@ -289,10 +312,13 @@ export class TimeHeap {
   pop(): number {
     const t = this.times;
     const s = this.slots;
+    const g = this.tags;
     const top = s[0]!;
+    if (g !== null) this.poppedTag = g[0]!;
     const n = --this.size;
     const time = t[n]!;
     const slot = s[n]!;
+    const tag = g === null ? 0 : g[n]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
@@ -302,11 +328,18 @@ export class TimeHeap {
       if (t[c]! >= time) break;
       t[i] = t[c]!;
       s[i] = s[c]!;
+      if (g !== null) g[i] = g[c]!;
       i = c;
     }
     t[i] = time;
     s[i] = slot;
+    if (g !== null) g[i] = tag;
     return top;
+  }
+
+  /** Calls `f` with every entry, in no particular order. */
+  forEach(f: (time: number, slot: number, tag: number) => void): void {
+    for (let i = 0; i < this.size; i++) f(this.times[i]!, this.slots[i]!, this.tags === null ? 0 : this.tags[i]!);
   }
 
   clear(): void {

@@ -12,7 +12,9 @@ import { Expand } from './expand.js';
 import { WindowAggregate } from './window-aggregate.js';
 import { GroupAggregate } from './group-aggregate.js';
 import { SessionWindowAggregate } from './session-window-aggregate.js';
+import { StaggerWindowAggregate } from './stagger-window-aggregate.js';
 import { OverAggregate } from './over-aggregate.js';
+import { RetractingOverAggregate } from './retracting-over-aggregate.js';
 import { TopN } from './top-n.js';
 import { Deduplicate } from './deduplicate.js';
 import { Source } from './source.js';
@@ -57,12 +59,15 @@ export const operatorRegistry: { readonly [K in OneInputKind]: Factory<K> } = {
   expand: (node, input, o) => new Expand(node, input, o),
   windowAggregate: (node, input, o) => new WindowAggregate(node, input, o, o.maxStateKeys),
   sessionWindowAggregate: (node, input, o) => new SessionWindowAggregate(node, input, o, o.maxStateKeys),
+  staggerWindowAggregate: (node, input, o) => new StaggerWindowAggregate(node, input, o, o.maxStateKeys),
   // Over a changelog, a GROUP BY takes the withdrawn rows out again (retracting-group-aggregate.ts).
   groupAggregate: (node, input, o) =>
     changelogMode(node.input) === 'retract' ? new RetractingGroupAggregate(node, input, o, o.maxStateKeys) : new GroupAggregate(node, input, o, o.maxStateKeys),
   windowTable: (node, input) => new WindowTable(node, input),
   lookupJoin: (node, input, o) => new LookupJoin(node, input, o),
-  overAggregate: (node, input, o) => new OverAggregate(node, input, o, o.maxStateKeys),
+  // Over a changelog, an OVER aggregate keeps the live rows and revises the rows a change reaches (retracting-over-aggregate.ts).
+  overAggregate: (node, input, o) =>
+    changelogMode(node.input) === 'retract' ? new RetractingOverAggregate(node, input, o, o.maxStateKeys) : new OverAggregate(node, input, o, o.maxStateKeys),
   topN: (node, input, o) => new TopN(node, input, o, o.maxStateKeys),
   deduplicate: (node, input, o) => new Deduplicate(node, input, o, o.maxStateKeys),
   randomCutForest: (node, input) => new AnomalyScores(node, input),

@@ -4,8 +4,11 @@
 // it arrives, and withdrawn (-D) just before the row of its first match, so outer joins emit a changelog
 // whose rows, applied in order, are the join of everything seen. Rows stay until the query's state bound,
 // or for the state time-to-live of the query clock, after which they are forgotten without a trace.
+// Where the condition bounds a side's rows in time (plan/join.ts, JoinRowExpiry), the other side's rows
+// behind its watermark are dropped as late, and a row goes once that watermark passes its `until`: no row
+// that could match it can come any more, so the result is the same as if it stayed.
 import type { RecordBatch } from 'apache-arrow';
-import type { RegularJoinNode } from '../plan/join.js';
+import type { JoinRowExpiry, RegularJoinNode } from '../plan/join.js';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { DataType } from '../plan/expr.js';
 import { BatchView } from '../batch/batch-view.js';
@@ -17,7 +20,7 @@ import { EddyError } from '../errors.js';
 import type { Collector, GeneratedCode, OperatorContext } from './operator.js';
 import type { InputSide, TwoInputOperator } from './two-input-operator.js';
 import { JoinEmitter, SlotPairs } from './join-output.js';
-import { RowStore, SlotChains, type StoredRow } from './join-rows.js';
+import { RowStore, SlotChains, TimeHeap, type StoredRow } from './join-rows.js';
 import { keyIds, utf8KeyColumn } from './join-keys.js';
 import { KeyMapper, type KeyValue } from './key-mapper.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
@@ -33,17 +36,31 @@ interface Side {
   readonly outer: boolean;
   /** Per slot: how many of the other side's rows it matched. */
   matches: Int32Array;
-  /** Slots in the order they arrived, with the clock time they arrived at (for the time-to-live). */
+  /** Per slot: the clock time the row arrived at, and which row it is (rows are numbered as they arrive). */
+  arrivedAt: Float64Array;
+  serials: Float64Array;
+  /** With a time-to-live: slots in the order they arrived, with their rows' numbers. */
   arrivals: number[];
-  arrivedAt: number[];
+  arrivalSerials: number[];
   /** Where the live part of `arrivals` begins. */
   first: number;
   watermark: number;
+  /** Where the condition bounds this side's rows in time: each row's `until`, from these. */
+  readonly until: readonly CompiledExpr[];
+  /** The rows by `until`, to let go of once the other side's watermark passes it. */
+  readonly heap: TimeHeap;
+  /** The other side's rows are bounded by this column of this side: rows behind the watermark in it are late. */
+  readonly lateColumn: number | undefined;
 }
 
-/** A kept row as a snapshot holds it: the row (its time is when it arrived, by the clock) and its match count. */
+/**
+ * A kept row as a snapshot holds it: the row (its time is when it arrived, by the clock), its match count,
+ * and, where the condition bounds its side, when it can match nothing more (absent in snapshots from
+ * before joins had bounds: such a row stays until the state bound or time-to-live).
+ */
 interface KeptRow extends StoredRow {
   readonly matchCount: number;
+  readonly until?: number;
 }
 
 interface RegularJoinSnapshot {
@@ -64,6 +81,7 @@ export class RegularJoin implements TwoInputOperator {
   private readonly emitter: JoinEmitter;
   private readonly pairs = new SlotPairs();
   private readonly limit: StateKeyLimit;
+  private nextSerial = 0;
 
   constructor(
     node: RegularJoinNode,
@@ -81,7 +99,9 @@ export class RegularJoin implements TwoInputOperator {
     this.emitter = new JoinEmitter(left, right, node.condition, used, context);
     this.outputColumns = this.emitter.outputColumns;
     const t = node.joinType;
-    const side = (columns: readonly ColumnSchema[], keys: RegularJoinNode['leftKeys'], kept: readonly boolean[], outer: boolean): Side => {
+    validateExpiry('left', node.leftExpiry, right);
+    validateExpiry('right', node.rightExpiry, left);
+    const side = (columns: readonly ColumnSchema[], keys: RegularJoinNode['leftKeys'], kept: readonly boolean[], outer: boolean, expiry: JoinRowExpiry | undefined, other: JoinRowExpiry | undefined): Side => {
       const types = columns.map((c) => c.type);
       return {
         types,
@@ -91,20 +111,29 @@ export class RegularJoin implements TwoInputOperator {
         chains: new SlotChains(),
         outer,
         matches: new Int32Array(64),
+        arrivedAt: new Float64Array(64),
+        serials: new Float64Array(64),
         arrivals: [],
-        arrivedAt: [],
+        arrivalSerials: [],
         first: 0,
         watermark: -Infinity,
+        until: (expiry?.until ?? []).map((e) => compileExpr(e, { ...context, inputTypes: types })),
+        heap: new TimeHeap(node.stateTtlMs !== undefined),
+        lateColumn: other?.otherTime,
       };
     };
-    this.sides = [side(left, node.leftKeys, this.emitter.leftKept, t === 'left' || t === 'full'), side(right, node.rightKeys, this.emitter.rightKept, t === 'right' || t === 'full')];
+    this.sides = [
+      side(left, node.leftKeys, this.emitter.leftKept, t === 'left' || t === 'full', node.leftExpiry, node.rightExpiry),
+      side(right, node.rightKeys, this.emitter.rightKept, t === 'right' || t === 'full', node.rightExpiry, node.leftExpiry),
+    ];
     this.mapper = new KeyMapper(node.leftKeys.map((k) => k.type));
     this.limit = new StateKeyLimit(context.maxStateKeys ?? DEFAULT_MAX_STATE_KEYS, joinStateText('join', node, left, right));
   }
 
   generatedCode(): readonly GeneratedCode[] {
-    const keys = this.sides.flatMap((s, i) => s.keys.flatMap((k, j) => (k.source === '' ? [] : [{ what: `${i === 0 ? 'left' : 'right'} key ${j + 1}`, params: EXPRESSION_PARAMS, body: k.source }])));
-    return [...keys, ...this.emitter.generatedCode()];
+    const code = (what: string, list: (s: Side) => readonly CompiledExpr[]) =>
+      this.sides.flatMap((s, i) => list(s).flatMap((k, j) => (k.source === '' ? [] : [{ what: `${i === 0 ? 'left' : 'right'} ${what} ${j + 1}`, params: EXPRESSION_PARAMS, body: k.source }])));
+    return [...code('key', (s) => s.keys), ...code('until', (s) => s.until), ...this.emitter.generatedCode()];
   }
 
   /** Rows kept on both sides. */
@@ -122,20 +151,33 @@ export class RegularJoin implements TwoInputOperator {
     const view = new BatchView(batch, me.types);
     const { ids, nulls } = keyIds(this.mapper, me.keys, me.utf8Key, batch, view);
     const columns: (Column | null)[] = me.types.map((_, c) => (me.store.kept[c] ? view.column(c) : null));
+    const until = me.until.length > 0 ? untilOf(me.until, view, n) : null;
+    const late = me.lateColumn === undefined ? null : view.column(me.lateColumn);
     const rows = new Int32Array(n);
     let count = 0;
     const alone: number[] = [];
+    let lateRows = 0;
     for (let i = 0; i < n; i++) {
-      // A NULL key matches nothing: the row stands alone for good (in an outer side's result).
-      if (nulls !== null && nulls[i] === 1) {
+      if (late !== null && (late.valid === null || late.valid[i] === 1) && (late.values as Float64Array)[i]! < me.watermark) {
+        lateRows++;
+        continue;
+      }
+      // A NULL key matches nothing, nor does a NULL time where the condition bounds time (a NULL until,
+      // or the column the other side's rows are bounded by): the row stands alone for good (in an outer side's result).
+      if ((nulls !== null && nulls[i] === 1) || (until !== null && Number.isNaN(until[i])) || (late !== null && late.valid !== null && late.valid[i] === 0)) {
         if (me.outer) alone.push(i);
       } else rows[count++] = i;
     }
+    if (lateRows > 0) ctx.metrics.lateRows += lateRows;
     const arrived = new Float64Array(n).fill(now);
     const slots = me.store.addRows(columns, rows, count, arrived, ids);
     let highest = -1;
     for (const slot of slots) if (slot > highest) highest = slot;
     if (me.matches.length <= highest) me.matches = grownCounts(me.matches, highest + 1);
+    if (me.serials.length <= highest) {
+      me.serials = grownTimes(me.serials, highest + 1);
+      me.arrivedAt = grownTimes(me.arrivedAt, highest + 1);
+    }
     // Every candidate pair: each new row with the other side's rows of its key.
     const pairs = this.pairs;
     const candidates: number[] = [];
@@ -176,8 +218,14 @@ export class RegularJoin implements TwoInputOperator {
         kinds.push(INSERT);
       }
       me.chains.add(ids[rows[k]!]!, slot);
-      me.arrivals.push(slot);
-      me.arrivedAt.push(now);
+      const serial = this.nextSerial++;
+      me.serials[slot] = serial;
+      me.arrivedAt[slot] = now;
+      if (this.ttlMs !== undefined) {
+        me.arrivals.push(slot);
+        me.arrivalSerials.push(serial);
+      }
+      if (until !== null) me.heap.push(until[rows[k]!]!, slot, serial);
     }
     pairs.clear();
     if (alone.length > 0) {
@@ -189,6 +237,8 @@ export class RegularJoin implements TwoInputOperator {
       this.emit(out_, kinds, out);
       for (const slot of aloneSlots) me.store.release(slot);
     } else this.emit(out_, kinds, out);
+    // A row whose `until` the other side's watermark has already passed has all its matches now.
+    if (until !== null) this.expireByWatermark(s);
     this.limit.check(this.stateEntries());
   }
 
@@ -202,9 +252,32 @@ export class RegularJoin implements TwoInputOperator {
 
   onSideWatermark(s: InputSide, watermarkMs: number, ctx: OperatorContext, _out: Collector): number {
     const me = this.sides[s];
-    if (watermarkMs > me.watermark) me.watermark = watermarkMs;
+    if (watermarkMs > me.watermark) {
+      me.watermark = watermarkMs;
+      // This side's watermark lets go of the other side's rows it bounds.
+      this.expireByWatermark((1 - s) as InputSide);
+    }
     this.expire(ctx.clock.now());
     return Math.min(this.sides[0].watermark, this.sides[1].watermark);
+  }
+
+  /** Lets go of side `s`'s rows whose `until` the other side's watermark has passed: no row that could match them can come. */
+  private expireByWatermark(s: InputSide): void {
+    const me = this.sides[s];
+    const threshold = this.sides[1 - s]!.watermark;
+    if (!(me.heap.peekTime() < threshold)) return;
+    while (me.heap.peekTime() < threshold) {
+      const slot = me.heap.pop();
+      // With a time-to-live, the row may have gone already, and its slot hold another.
+      if (this.ttlMs !== undefined && (!me.store.holds(slot) || me.serials[slot] !== me.heap.poppedTag)) continue;
+      this.release(me, slot);
+    }
+    this.compactIfSparse();
+  }
+
+  private release(side: Side, slot: number): void {
+    side.chains.remove(side.store.key(slot) as number, slot);
+    side.store.release(slot);
   }
 
   /** Forgets the rows that arrived more than the time-to-live ago, on both sides. */
@@ -212,19 +285,26 @@ export class RegularJoin implements TwoInputOperator {
     const ttl = this.ttlMs;
     if (ttl === undefined) return;
     for (const side of this.sides) {
-      while (side.first < side.arrivals.length && side.arrivedAt[side.first]! + ttl <= now) {
+      while (side.first < side.arrivals.length) {
         const slot = side.arrivals[side.first]!;
+        const serial = side.arrivalSerials[side.first]!;
+        // A row the watermark let go of already: its slot may hold a newer row.
+        const gone = !side.store.holds(slot) || side.serials[slot] !== serial;
+        if (!gone && side.arrivedAt[slot]! + ttl > now) break;
         side.first++;
-        side.chains.remove(side.store.key(slot) as number, slot);
-        side.store.release(slot);
+        if (!gone) this.release(side, slot);
       }
       // The arrival lists drop their expired part once it is most of them.
       if (side.first > 1024 && side.first * 2 > side.arrivals.length) {
         side.arrivals = side.arrivals.slice(side.first);
-        side.arrivedAt = side.arrivedAt.slice(side.first);
+        side.arrivalSerials = side.arrivalSerials.slice(side.first);
         side.first = 0;
       }
     }
+    this.compactIfSparse();
+  }
+
+  private compactIfSparse(): void {
     const held = this.sides[0].chains.keysHeld + this.sides[1].chains.keysHeld;
     if (this.mapper.size > COMPACT_MIN_KEYS && this.mapper.size > 2 * held) this.compactKeys();
   }
@@ -248,11 +328,20 @@ export class RegularJoin implements TwoInputOperator {
 
   snapshot(): RegularJoinSnapshot {
     const finite = (n: number) => (Number.isFinite(n) ? n : null);
-    const rows = (side: Side): KeptRow[] =>
-      side.arrivals.slice(side.first).map((slot, i) => {
-        const row = side.store.row(slot);
-        return { ...row, time: side.arrivedAt[side.first + i]!, key: this.mapper.values(row.key as number), matchCount: side.matches[slot]! };
+    const rows = (side: Side): KeptRow[] => {
+      const until = new Map<number, number>();
+      side.heap.forEach((time, slot, tag) => {
+        if (this.ttlMs === undefined || side.serials[slot] === tag) until.set(slot, time);
       });
+      return side.store
+        .slots()
+        .sort((a, b) => side.serials[a]! - side.serials[b]!)
+        .map((slot) => {
+          const row = side.store.row(slot);
+          const u = until.get(slot);
+          return { ...row, time: side.arrivedAt[slot]!, key: this.mapper.values(row.key as number), matchCount: side.matches[slot]!, ...(u === undefined ? {} : { until: u }) };
+        });
+    };
     return { watermarks: [finite(this.sides[0].watermark), finite(this.sides[1].watermark)], rows: [rows(this.sides[0]), rows(this.sides[1])] };
   }
 
@@ -265,10 +354,20 @@ export class RegularJoin implements TwoInputOperator {
         const id = this.mapper.idOf(row.key as readonly KeyValue[]);
         const slot = side.store.restoreRow(row, id);
         if (side.matches.length <= slot) side.matches = grownCounts(side.matches, slot + 1);
+        if (side.serials.length <= slot) {
+          side.serials = grownTimes(side.serials, slot + 1);
+          side.arrivedAt = grownTimes(side.arrivedAt, slot + 1);
+        }
         side.matches[slot] = row.matchCount;
         side.chains.add(id, slot);
-        side.arrivals.push(slot);
-        side.arrivedAt.push(row.time);
+        const serial = this.nextSerial++;
+        side.serials[slot] = serial;
+        side.arrivedAt[slot] = row.time;
+        if (this.ttlMs !== undefined) {
+          side.arrivals.push(slot);
+          side.arrivalSerials.push(serial);
+        }
+        if (typeof row.until === 'number' && side.until.length > 0) side.heap.push(row.until, slot, serial);
       }
     });
   }
@@ -277,16 +376,46 @@ export class RegularJoin implements TwoInputOperator {
     for (const side of this.sides) {
       side.store.clear();
       side.chains.clear();
+      side.heap.clear();
       side.arrivals = [];
-      side.arrivedAt = [];
+      side.arrivalSerials = [];
       side.first = 0;
     }
     this.mapper = this.mapper.emptyCopy();
   }
 }
 
+/** Each row's `until`: the earliest of the expressions' values; NaN where any is NULL (the row can match nothing). */
+function untilOf(exprs: readonly CompiledExpr[], view: BatchView, n: number): Float64Array {
+  const out = new Float64Array(n).fill(Infinity);
+  for (const e of exprs) {
+    const col = e.evaluate(view);
+    const values = col.values as Float64Array;
+    const valid = col.valid;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) out[i] = NaN;
+      else if (values[i]! < out[i]!) out[i] = values[i]!;
+    }
+  }
+  return out;
+}
+
+/** Checks a side's expiry against the other side's columns, naming what does not fit. */
+function validateExpiry(what: 'left' | 'right', expiry: JoinRowExpiry | undefined, other: readonly ColumnSchema[]): void {
+  if (expiry === undefined) return;
+  if (expiry.until.length === 0) throw new EddyError('ValidationException', `a regular join's ${what} expiry needs at least one until expression`);
+  for (const e of expiry.until) if (e.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `a regular join's ${what} expiry must be a TIMESTAMP, got ${e.type}`);
+  if (other[expiry.otherTime]?.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `a regular join's ${what} expiry names column ${expiry.otherTime} of the other side, which is no TIMESTAMP column`);
+}
+
 function grownCounts(counts: Int32Array, size: number): Int32Array {
   const out = new Int32Array(Math.max(size, counts.length * 2));
   out.set(counts);
+  return out;
+}
+
+function grownTimes(times: Float64Array, size: number): Float64Array {
+  const out = new Float64Array(Math.max(size, times.length * 2));
+  out.set(times);
   return out;
 }

@@ -100,6 +100,11 @@ export class TopN implements Operator {
     return this.liveGroups;
   }
 
+  /** What counts against the state bound: the rows kept and their partitions (the query's status shows it). */
+  stateEntries(): number {
+    return this.keptRows + this.liveGroups;
+  }
+
   processBatch(batch: RecordBatch, ctx: OperatorContext, out: Collector): void {
     const n = batch.numRows;
     if (n === 0) return;
@@ -163,7 +168,7 @@ export class TopN implements Operator {
     for (const id of this.released) this.held.release(id);
     this.released = [];
     if (this.held.batches > 64 && this.held.batches * 8 > this.keptRows) this.compactHeld();
-    this.stateLimit.check(this.keptRows + this.liveGroups);
+    this.stateLimit.check(this.stateEntries());
   }
 
   /** Index of the first kept row the batch row `i` does not come after (rows before it rank better). */

@@ -33,6 +33,8 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   windowAggregate: (node) => ((node.allowedLatenessMs ?? 0) > 0 ? 'retract' : 'append'),
   // A session is emitted once, when it closes.
   sessionWindowAggregate: () => 'append',
+  // A stagger window is emitted once, when it closes.
+  staggerWindowAggregate: () => 'append',
   expand: (node) => changelogMode(node.input),
   groupAggregate: () => 'retract',
   // A window table labels each row; interval and window joins emit each match once, when it is final.
@@ -44,8 +46,8 @@ const MODE: { readonly [K in PlanNode['kind']]: (node: Extract<PlanNode, { kind:
   temporalJoin: () => 'append',
   // An inner join's matches are final; an outer side's row emitted alone is withdrawn when it finds a match.
   regularJoin: (node) => (node.joinType === 'inner' ? 'append' : 'retract'),
-  // Each row once, when the watermark passes it.
-  overAggregate: () => 'append',
+  // Each row once, when the watermark passes it; over a changelog, the rows a change's frames reach are revised.
+  overAggregate: (node) => changelogMode(node.input),
   // A window's ranking once, when it closes; otherwise ranks change as rows arrive.
   topN: (node) => (node.windowEndColumn === undefined ? 'retract' : 'append'),
   // The first row never changes; the last one does whenever a newer row passes the watermark.
@@ -80,6 +82,7 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   project: true,
   windowAggregate: false,
   sessionWindowAggregate: false,
+  staggerWindowAggregate: false,
   expand: false,
   groupAggregate: true,
   windowTable: true,
@@ -90,8 +93,10 @@ export const TAKES_CHANGELOG: { readonly [K in PlanNode['kind']]: boolean } = {
   // The versions of a temporal join are its right input's rows, never withdrawn.
   temporalJoin: false,
   regularJoin: false,
-  // Rankings and OVER windows count and order every row they see: they need rows that are never revised.
-  overAggregate: false,
+  // An OVER aggregate over a changelog keeps the live rows and revises the frames a change reaches
+  // (retracting-over-aggregate.ts: bounded ROWS frames only). Rankings count every row they see: they
+  // need rows that are never revised.
+  overAggregate: true,
   topN: false,
   deduplicate: false,
   // A model learns from every row it sees: a -U row would be learnt as one more point.

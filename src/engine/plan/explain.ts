@@ -5,7 +5,7 @@ import { isDecimal, literalDecimalType } from './decimal.js';
 import { unreachable } from '../errors.js';
 import type { Expr } from './expr.js';
 import { ARRIVAL_TIME_COLUMN } from './schema.js';
-import type { JoinInputs } from './join.js';
+import type { JoinInputs, JoinRowExpiry } from './join.js';
 import type { OverCall, OverFrame, SortKey } from './over.js';
 import { outputColumns, type AggregateCall, type NamedExpr, type PlanNode, type QueryPlan, type SinkSpec, type WindowSpec } from './plan.js';
 
@@ -154,7 +154,7 @@ function sinkText(sink: SinkSpec): string {
     case 'subscribers':
       return 'subscribers';
     case 'stream':
-      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}${sink.recordFormat === 'csv' ? ' format=csv' : ''}`;
+      return `stream ${sink.stream}${sink.partitionKeyColumn ? ` partition_key=${sink.partitionKeyColumn}` : ''}${sink.recordFormat === 'csv' ? ' format=csv' : ''}${sink.arrivalTimeColumn ? ` arrival_time=${sink.arrivalTimeColumn}` : ''}`;
     default:
       return unreachable(sink, 'sink');
   }
@@ -185,7 +185,8 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
         `${pad}Source: ${node.stream} format=${format.kind}${format.delimiter !== undefined ? ` delimiter=${quote(format.delimiter)}` : ''} ` +
           `columns=[${columns}]${mappings.length ? ` paths=[${mappings.join(', ')}]` : ''} ` +
           `event_time=${timeName}@${node.eventTime.column} ${node.eventTime.processingTime ? 'processing_time' : `watermark_delay=${durationText(node.eventTime.watermarkDelayMs)}`}` +
-          `${node.computed?.length ? ` computed=[${node.computed.map((c) => `${ident(node.columns[c.column]?.name ?? '?')} := ${c.proctime ? 'PROCTIME()' : exprText(c.expr)}`).join(', ')}]` : ''}`,
+          `${node.computed?.length ? ` computed=[${node.computed.map((c) => `${ident(node.columns[c.column]?.name ?? '?')} := ${c.proctime ? 'PROCTIME()' : exprText(c.expr)}`).join(', ')}]` : ''}` +
+          `${node.shards ? ` shards=${node.shards.index}/${node.shards.count}` : ''}`,
       );
       return;
     }
@@ -210,6 +211,11 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     case 'sessionWindowAggregate':
       out.push(
         `${pad}SessionWindowAggregate: SESSION(gap=${durationText(node.gapMs)}) time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
+      );
+      return nodeLines(node.input, depth + 1, out);
+    case 'staggerWindowAggregate':
+      out.push(
+        `${pad}StaggerWindowAggregate: STAGGER(range=${durationText(node.rangeMs)}) time=${ident(outputColumns(node.input)[node.timeColumn]?.name ?? '?')}@${node.timeColumn} keys=[${named(node.keys)}] aggregates=[${node.aggregates.map(aggregateText).join(', ')}]`,
       );
       return nodeLines(node.input, depth + 1, out);
     case 'groupAggregate':
@@ -241,10 +247,22 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
     }
-    case 'regularJoin':
-      out.push(`${pad}RegularJoin: ${joinText(node)}${node.stateTtlMs === undefined ? '' : ` state_ttl=${durationText(node.stateTtlMs)}`}${conditionText(node.condition)}`);
+    case 'regularJoin': {
+      // Which rows go by the watermark: `left rows once right watermark(ts@3) > expires@6`.
+      const expiry = (side: 'left' | 'right', e: JoinRowExpiry | undefined): string[] => {
+        if (e === undefined) return [];
+        const other = side === 'left' ? 'right' : 'left';
+        const until = e.until.length === 1 ? exprText(e.until[0]!) : `LEAST(${e.until.map(exprText).join(', ')})`;
+        return [`${side} rows once ${other} watermark(${inputColumn(side === 'left' ? node.right : node.left, e.otherTime)}) > ${until}`];
+      };
+      const expire = [...expiry('left', node.leftExpiry), ...expiry('right', node.rightExpiry)];
+      out.push(
+        `${pad}RegularJoin: ${joinText(node)}${node.stateTtlMs === undefined ? '' : ` state_ttl=${durationText(node.stateTtlMs)}`}` +
+          `${expire.length === 0 ? '' : ` expire=[${expire.join(', ')}]`}${conditionText(node.condition)}`,
+      );
       nodeLines(node.left, depth + 1, out);
       return nodeLines(node.right, depth + 1, out);
+    }
     case 'windowJoin': {
       const bounds = (w: { start: number; end: number }) => `window_start@${w.start}, window_end@${w.end}`;
       out.push(`${pad}WindowJoin: ${joinText(node)} windows=[left ${bounds(node.leftWindow)}; right ${bounds(node.rightWindow)}]${conditionText(node.condition)}`);

@@ -5,11 +5,11 @@ export type { DataType, Expr } from './expr.js';
 export { decimalParams, decimalType, isDecimal, literalDecimalType, MAX_DECIMAL_PRECISION } from './decimal.js';
 export type { DecimalParams, DecimalType } from './decimal.js';
 export { ARRIVAL_TIME_COLUMN, isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, ROWTIME, STREAM_NAME_PATTERN, SYSTEM_COLUMNS } from './schema.js';
-export type { ColumnSchema, ComputedColumn, RecordFormat, StreamSchema } from './schema.js';
+export type { ColumnSchema, ComputedColumn, RecordFormat, ShardSubset, StreamSchema } from './schema.js';
 export type { ConnectorConfig, KinesisConnectorConfig } from './connector.js';
 export { GROUPING_SET_COLUMN, MAX_GROUPING_SETS, outputColumns, planInputs, planTables, sourceStream, sourceStreams } from './plan.js';
 export { MAX_JOIN_INTERVAL_MS } from './join.js';
-export type { IntervalJoinNode, JoinInputs, JoinType, LookupJoinNode, RegularJoinNode, TemporalJoinNode, TwoInputNode, WindowJoinNode } from './join.js';
+export type { IntervalJoinNode, JoinInputs, JoinRowExpiry, JoinType, LookupJoinNode, RegularJoinNode, TemporalJoinNode, TwoInputNode, WindowJoinNode } from './join.js';
 export { DEFAULT_MAX_TABLE_ROWS, MAX_TABLE_FILE_BYTES } from './table.js';
 export type { TableSchema, TableSource } from './table.js';
 export type { WindowTableNode } from './window-table.js';
@@ -38,6 +38,7 @@ export type {
   ProjectNode,
   QueryPlan,
   SessionWindowAggregateNode,
+  StaggerWindowAggregateNode,
   SinkSpec,
   SinkRecordFormat,
   SourceNode,

@@ -87,11 +87,30 @@ export interface TemporalJoinNode {
  * emits each match once (+I), an append-only result. An outer side's row without a match is emitted with
  * NULLs (+I) as it arrives, and withdrawn (-D) when its first match comes, so LEFT, RIGHT and FULL
  * emit a changelog. Rows are kept until the query's state bound, or for `stateTtlMs` of the query clock
- * (processing time) after they arrive; a row let go is forgotten without a trace, as in Flink.
+ * (processing time) after they arrive; a row let go is forgotten without a trace, as in Flink. Where the
+ * condition bounds a side's rows in time (`leftExpiry`, `rightExpiry`), they go sooner, by the watermark,
+ * without a change to the result.
  */
 export interface RegularJoinNode extends JoinInputs {
   readonly kind: 'regularJoin';
   readonly stateTtlMs?: number;
+  readonly leftExpiry?: JoinRowExpiry;
+  readonly rightExpiry?: JoinRowExpiry;
+}
+
+/**
+ * When a regular join's row of one side can match no row of the other side still to come, as a part of
+ * its condition says (`b.ts <= a.expires`: an `a` row matches no `b` row later than its `expires`):
+ * the row matches only rows of the other side whose column `otherTime` (a TIMESTAMP) is at or before the
+ * row's `until` (TIMESTAMP expressions over this side's columns; with several, the earliest). The join
+ * drops the other side's rows behind that side's watermark in `otherTime` as late, so once that
+ * watermark passes a row's `until`, no row that could match it can come, and the row goes. A row whose
+ * `until` is NULL matches nothing. `otherTime` is a column the other side's watermark follows: its time
+ * attribute, or the window_end of windows emitted once the watermark passes their end.
+ */
+export interface JoinRowExpiry {
+  readonly until: readonly Expr[];
+  readonly otherTime: number;
 }
 
 /** The plan nodes with two inputs. */

@@ -41,12 +41,17 @@ export interface OverCall {
  * then one column per call, emitted once the watermark passes the row's time (when no peer and no
  * earlier row of its partition can still arrive). Rows behind the watermark on arrival are dropped and
  * counted as late. A row with LEAD calls waits, in addition, for the rows after it in its partition.
+ *
+ * Over a changelog input the node emits a changelog whose final rows are the OVER aggregate of the
+ * input's final rows: rows are emitted as they arrive and revised (-U/+U) when a row added or withdrawn
+ * before them changes their frame. Its frame is then ROWS with a bounded start, and `timeColumn` may be
+ * any column (rows tied on it are ordered by their values).
  */
 export interface OverAggregateNode {
   readonly kind: 'overAggregate';
   readonly input: PlanNode;
   readonly partitionBy: readonly NamedExpr[];
-  /** Index into the input columns of the TIMESTAMP column rows are ordered by (ascending). */
+  /** Index into the input columns of the TIMESTAMP column rows are ordered by (ascending); over a changelog, of any column. */
   readonly timeColumn: number;
   readonly frame: OverFrame;
   readonly calls: readonly OverCall[];

@@ -5,7 +5,7 @@
 import { unreachable } from '../errors.js';
 import type { DataType, Expr } from './expr.js';
 import type { DeduplicateNode, OverAggregateNode, TopNNode } from './over.js';
-import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat } from './schema.js';
+import { SYSTEM_COLUMNS, type ColumnSchema, type ComputedColumn, type RecordFormat, type ShardSubset } from './schema.js';
 import type { LookupJoinNode, TwoInputNode } from './join.js';
 import type { WindowTableNode } from './window-table.js';
 import { analyticsColumns, type HotspotsNode, type RandomCutForestNode } from './analytics.js';
@@ -79,6 +79,7 @@ export type PlanNode =
   | ExpandNode
   | WindowAggregateNode
   | SessionWindowAggregateNode
+  | StaggerWindowAggregateNode
   | GroupAggregateNode
   | WindowTableNode
   | LookupJoinNode
@@ -105,6 +106,8 @@ export interface SourceNode {
   readonly eventTime: EventTime;
   /** Declared columns computed from the others as each batch is decoded (see ComputedColumn). */
   readonly computed?: readonly ComputedColumn[];
+  /** Only these of the stream's shards are read; absent, all of them. */
+  readonly shards?: ShardSubset;
 }
 
 export interface FilterNode {
@@ -181,6 +184,25 @@ export interface SessionWindowAggregateNode {
 }
 
 /**
+ * Kinesis Data Analytics' stagger windows (WINDOWED BY STAGGER (PARTITION BY keys RANGE interval)): per
+ * key, a window opens at the time of the key's first row and holds the key's rows whose time is in
+ * [that time, that time + rangeMs); the key's first row at or after its end opens the next window. Rows
+ * are taken in time order once the watermark has passed them (so the windows do not depend on how rows
+ * were batched or interleaved), and a window is emitted once, when the watermark reaches its end. Output
+ * columns as WindowAggregateNode's: window_start, window_end, the keys, the aggregates. Rows whose time
+ * is behind the watermark on arrival are dropped and counted.
+ */
+export interface StaggerWindowAggregateNode {
+  readonly kind: 'staggerWindowAggregate';
+  readonly input: PlanNode;
+  readonly rangeMs: number;
+  /** Index into the input columns of the TIMESTAMP column windows open and close on. */
+  readonly timeColumn: number;
+  readonly keys: readonly NamedExpr[];
+  readonly aggregates: readonly (AggregateCall & { readonly name: string })[];
+}
+
+/**
  * GROUP BY without a window: a continuously updated aggregate, emitted as a changelog (changelog.ts):
  * a group's first row is +I, and each change of it a -U (the row it had) and +U (the row it has now)
  * pair; a batch that leaves a group's row as it was emits nothing for it. Output: keys, then aggregates.
@@ -210,6 +232,7 @@ export function outputColumns(node: PlanNode): readonly ColumnSchema[] {
       return [...outputColumns(node.input), ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })), { name: GROUPING_SET_COLUMN, type: 'BIGINT' }];
     case 'windowAggregate':
     case 'sessionWindowAggregate':
+    case 'staggerWindowAggregate':
       return [
         { name: 'window_start', type: 'TIMESTAMP' },
         { name: 'window_end', type: 'TIMESTAMP' },
@@ -263,6 +286,12 @@ export type SinkSpec =
        * in order, ending with a line feed (a Kinesis Data Analytics output's DestinationSchema).
        */
       readonly recordFormat?: SinkRecordFormat;
+      /**
+       * A TIMESTAMP output column that is each record's arrival time in the stream (not written in the
+       * record): a KDA application's pump carrying its rows' ROWTIME into an in-application stream, as
+       * KDA does. Only for an application's streams (KDA_STREAM_PREFIX); see InternalPutOptions.
+       */
+      readonly arrivalTimeColumn?: string;
     };
 
 /** The record formats a stream sink writes. */

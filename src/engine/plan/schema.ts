@@ -58,6 +58,18 @@ export interface StreamSchema {
    * writing the stream's records to files, which DROP TABLE deletes with it. Absent for CREATE STREAM.
    */
   readonly declaredAs?: 'kinesis' | 'filesystem';
+  /** Read only some of the stream's shards (a KDA input's in-application streams, see ShardSubset). */
+  readonly shards?: ShardSubset;
+}
+
+/**
+ * Part `index` (1 to `count`) of a stream's shards, as KDA's InputParallelism splits an input among its
+ * in-application streams: the shard numbered n (`shardId-<n>`) is in part (n mod count) + 1, so the
+ * shards are dealt out evenly and every shard, a reshard's children too, is in exactly one part.
+ */
+export interface ShardSubset {
+  readonly index: number;
+  readonly count: number;
 }
 
 /**

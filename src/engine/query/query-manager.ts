@@ -5,6 +5,7 @@
 // stopped, which removes it from the catalog like any other query. So does one that failed of its own
 // making while it ran (over its CPU budget, say): the catalog records the failure, and running the
 // query again after a restart would only meet it again.
+import type { HeapWatch } from './heap-watch.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -54,6 +55,8 @@ export interface QueryManagerOptions {
   readonly maxQueries?: number;
   /** State keys each query's aggregates may hold (default 1,000,000); a query that needs more fails. */
   readonly maxStateKeys?: number;
+  /** What fails the query holding the most state when the heap fills (default: the process's, at 85% of V8's heap limit). */
+  readonly heapWatch?: HeapWatch;
   /** The reference tables lookup joins read. */
   readonly tables?: LookupTables;
   /** User functions (CREATE FUNCTION): the directory they load from; without it, queries calling one fail. */
@@ -395,6 +398,7 @@ export class QueryManager {
       results,
       scheduler: this.scheduler,
       ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
+      ...(o.heapWatch === undefined ? {} : { heapWatch: o.heapWatch }),
       ...(o.tables === undefined ? {} : { tables: o.tables }),
       ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),

@@ -19,10 +19,10 @@ export interface ResultShape {
   readonly keys: readonly string[];
   /**
    * For windowed aggregates: the window and the output columns holding its bounds, where selected.
-   * Sessions vary in length: their sizeMs and slideMs are the gap.
+   * Sessions vary in length: their sizeMs and slideMs are the gap. Stagger windows' are their range.
    */
   readonly window?: {
-    readonly kind: WindowSpec['kind'] | 'session';
+    readonly kind: WindowSpec['kind'] | 'session' | 'stagger';
     readonly sizeMs: number;
     readonly slideMs: number;
     readonly startColumn?: string;
@@ -30,7 +30,7 @@ export interface ResultShape {
   };
 }
 
-type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'sessionWindowAggregate' | 'groupAggregate' }>;
+type AggregateNode = Extract<PlanNode, { kind: 'windowAggregate' | 'sessionWindowAggregate' | 'staggerWindowAggregate' | 'groupAggregate' }>;
 type RankingNode = Extract<PlanNode, { kind: 'topN' | 'deduplicate' }>;
 
 export function resultShape(plan: QueryPlan): ResultShape {
@@ -56,12 +56,12 @@ export function resultShape(plan: QueryPlan): ResultShape {
   const end = selected.get(1);
   const w = aggregate.kind === 'windowAggregate' ? aggregate.window : undefined;
   const period = w === undefined ? undefined : w.kind === 'hop' ? w.slideMs : w.kind === 'cumulate' ? w.stepMs : w.sizeMs;
-  const gap = aggregate.kind === 'sessionWindowAggregate' ? aggregate.gapMs : 0;
+  const gap = aggregate.kind === 'sessionWindowAggregate' ? aggregate.gapMs : aggregate.kind === 'staggerWindowAggregate' ? aggregate.rangeMs : 0;
   return {
     changelog,
     keys,
     window: {
-      kind: w?.kind ?? 'session',
+      kind: w?.kind ?? (aggregate.kind === 'staggerWindowAggregate' ? 'stagger' : 'session'),
       sizeMs: w?.sizeMs ?? gap,
       slideMs: period ?? gap,
       ...(start === undefined ? {} : { startColumn: start }),
@@ -118,6 +118,7 @@ function topAggregate(root: PlanNode): AggregateNode | RankingNode | undefined {
     switch (node.kind) {
       case 'windowAggregate':
       case 'sessionWindowAggregate':
+      case 'staggerWindowAggregate':
       case 'groupAggregate':
       case 'topN':
       case 'deduplicate':
@@ -156,6 +157,7 @@ function originIn(node: PlanNode, index: number, target: PlanNode): number | und
       return originIn(node.input, index, target);
     case 'windowAggregate':
     case 'sessionWindowAggregate':
+    case 'staggerWindowAggregate':
     case 'groupAggregate':
     case 'expand':
     case 'overAggregate':

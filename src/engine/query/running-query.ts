@@ -11,9 +11,10 @@
 //
 // Each batch and each watermark step runs within the query's CPU budget (see cpu-budget.ts); a query
 // that runs over it is failed rather than left to hold the thread every API shares.
+import { processHeapWatch, type HeapWatch } from './heap-watch.js';
 import type { Clock } from '../clock.js';
 import type { QueryPlan } from '../plan/plan.js';
-import type { ColumnSchema } from '../plan/schema.js';
+import { KDA_STREAM_PREFIX, type ColumnSchema } from '../plan/schema.js';
 import type { StreamStore } from '../stream/stream-store.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchToRows } from '../batch/rows.js';
@@ -128,6 +129,8 @@ export interface RunningQueryOptions {
   readonly scheduler?: QueryScheduler;
   /** State keys each aggregate may hold before the query fails (default 1,000,000). */
   readonly maxStateKeys?: number;
+  /** What fails the query holding the most state when the heap fills (default: the process's). */
+  readonly heapWatch?: HeapWatch;
   /** The reference tables lookup joins read. */
   readonly tables?: LookupTables;
   /** How often, at most, subscribers are told that records did not decode (default 5 s of the clock). */
@@ -192,7 +195,8 @@ export class RunningQuery {
     const sink = plan.sink;
     if (sink.kind === 'stream') {
       if (this.readers.some((r) => r.stream === sink.stream)) throw new EddyError('ValidationException', `a query cannot INSERT INTO the stream it reads ('${sink.stream}')`);
-      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys, sink.recordFormat);
+      if (sink.arrivalTimeColumn !== undefined) checkArrivalTimeColumn(plan, sink.stream, sink.arrivalTimeColumn);
+      this.sink = new StreamSink(options.sinkTarget?.(sink.stream) ?? options.store, sink.stream, sink.partitionKeyColumn, this.shape.changelog === 'append' ? undefined : this.shape.keys, sink.recordFormat, sink.arrivalTimeColumn);
     }
     if (plan.lateRows) this.lateRowSink = new LateRowSink(options.store, plan.lateRows.stream, this.stream);
     if (plan.badRecords) this.badRecordSink = new BadRecordSink(options.store, plan.badRecords.stream, info.id, this.stream);
@@ -324,6 +328,9 @@ export class RunningQuery {
       }
     });
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const heap = this.options.heapWatch ?? processHeapWatch;
+    const watched = { stateEntries: () => this.pipeline.stateEntries() };
+    heap.add(watched);
     try {
       for (const r of this.readers) r.start();
       while (!this.abort.signal.aborted) {
@@ -339,6 +346,7 @@ export class RunningQuery {
         if (read > 0 || finished) this.progress++;
         this.advanceWatermark();
         this.advanceTime();
+        heap.check(watched);
         await this.deliver();
         if (this.checkpointDue()) this.checkpointInBackground();
         // Woken by new records or not, the next step waits its turn, so records committed meanwhile are read together.
@@ -349,6 +357,7 @@ export class RunningQuery {
       const gone = isEddyError(e) && e.code === 'ResourceNotFoundException' ? this.readers.find((r) => !this.streamExists(r.stream)) : undefined;
       this.fail(gone ? new EddyError('ResourceNotFoundException', `stream '${gone.stream}' was deleted`) : e);
     } finally {
+      heap.delete(watched);
       this.udfs?.close();
       unsubscribe();
       for (const r of this.readers) r.close();
@@ -466,5 +475,13 @@ export class RunningQuery {
     if (fromOutside && this.options.onFailureFromOutside) return this.options.onFailureFromOutside(this.error);
     this.options.results.fail(this.id, this.error);
     if (!fromOutside) this.options.onFailure?.(this.error);
+  }
+}
+
+/** A sink's arrival time column is a TIMESTAMP output column, and only an application's stream is written so. */
+function checkArrivalTimeColumn(plan: QueryPlan, stream: string, column: string): void {
+  const found = plan.columns.find((c) => c.name === column);
+  if (found?.type !== 'TIMESTAMP' || !stream.startsWith(KDA_STREAM_PREFIX)) {
+    throw new EddyError('ValidationException', `a query's records may take their arrival time from a TIMESTAMP column ('${column}') only in an application's stream, not '${stream}'`);
   }
 }

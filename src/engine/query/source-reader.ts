@@ -9,6 +9,8 @@ import { formatTimestamp } from '../batch/timestamp.js';
 import type { CpuBudget } from './cpu-budget.js';
 import type { Pipeline } from './pipeline.js';
 import { WatermarkTracker } from './watermark-tracker.js';
+import { parseShardId } from '../stream/shard-id.js';
+import type { ShardSubset } from '../plan/schema.js';
 
 export interface SourceReaderOptions {
   readonly store: StreamStore;
@@ -44,6 +46,8 @@ export class SourceReader {
   private present = new Set<string>();
   /** Set when the stream was resharded: its shards are looked at again before the next read. */
   rediscover = false;
+  /** The part of the stream's shards this source reads (SourceNode.shards); undefined, all of them. */
+  private readonly subset: ShardSubset | undefined;
 
   /** `index`: which of the pipeline's sources this reads. */
   constructor(
@@ -53,6 +57,7 @@ export class SourceReader {
   ) {
     const node = pipeline.sources[index]!.node;
     this.stream = node.stream;
+    this.subset = node.shards;
     this.tracker = new WatermarkTracker({
       delayMs: node.eventTime.watermarkDelayMs,
       processingTime: node.eventTime.processingTime === true,
@@ -162,8 +167,9 @@ export class SourceReader {
       changed = false;
       for (const shard of description.shards) {
         const id = shard.shardId;
-        if (this.active.has(id) || this.done.has(id)) continue;
-        const parents = parentsOf(shard);
+        if (this.active.has(id) || this.done.has(id) || !this.reads(id)) continue;
+        // A parent another part of the stream reads is not waited for: this source never reads it.
+        const parents = parentsOf(shard).filter((p) => this.reads(p));
         const known = parents.filter((p) => present.has(p));
         if (!known.every((p) => this.done.has(p))) continue;
         const after = checkpoint[id]?.after;
@@ -178,6 +184,13 @@ export class SourceReader {
         this.tracker.addShard(id, parents);
       }
     }
+  }
+
+  /** Whether the shard is in this source's part of the stream (ShardSubset). */
+  private reads(shardId: string): boolean {
+    if (this.subset === undefined) return true;
+    const n = parseShardId(shardId) ?? 0;
+    return (n % this.subset.count) + 1 === this.subset.index;
   }
 
   private open(shardId: string, after: string | undefined, fromStart: boolean): ShardCursor {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Row } from '../batch/rows.js';
 import { toJson } from '../batch/json-text.js';
-import type { PutRecordInput, PutRecordsEntry } from '../stream/stream-store.js';
+import type { InternalPutOptions, PutRecordInput, PutRecordsEntry } from '../stream/stream-store.js';
 import { EddyError } from '../errors.js';
 import type { SinkRecordFormat } from '../plan/plan.js';
 
@@ -15,7 +15,7 @@ const MAX_ATTEMPTS = 8;
 
 /** Where a sink's records go: the stream store, or a connector's other system (see engine/connectors/). */
 export interface PutTarget {
-  putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]>;
+  putRecords(streamName: string, records: readonly PutRecordInput[], internal?: InternalPutOptions): Promise<PutRecordsEntry[]>;
 }
 /** The partition key of a changelog's rows when they have no key columns: one shard keeps them in order. */
 export const CHANGELOG_PARTITION_KEY = 'changelog';
@@ -25,7 +25,8 @@ export class StreamSink {
 
   /**
    * `changelogKeys`: for a changelog, the output columns that identify a result (empty when they are not
-   * all selected); absent for append-only results.
+   * all selected); absent for append-only results. `arrivalTimeColumn`: a TIMESTAMP column that is each
+   * record's arrival time instead of a value of the record (SinkSpec.arrivalTimeColumn).
    */
   constructor(
     private readonly store: PutTarget,
@@ -33,12 +34,24 @@ export class StreamSink {
     private readonly partitionKeyColumn: string | undefined,
     private readonly changelogKeys?: readonly string[],
     private readonly recordFormat: SinkRecordFormat = 'json',
+    private readonly arrivalTimeColumn?: string,
   ) {}
 
   async write(rows: readonly Row[]): Promise<void> {
     for (let i = 0; i < rows.length; i += MAX_RECORDS_PER_PUT) {
-      const chunk = rows.slice(i, i + MAX_RECORDS_PER_PUT).map((row) => this.record(row));
-      await this.put(chunk);
+      const chunk = rows.slice(i, i + MAX_RECORDS_PER_PUT);
+      if (this.arrivalTimeColumn === undefined) {
+        await this.put(chunk.map((row) => this.record(row)));
+        continue;
+      }
+      const column = this.arrivalTimeColumn;
+      const arrivals: number[] = [];
+      const records = chunk.map((row) => {
+        const { [column]: time, ...rest } = row;
+        arrivals.push(arrivalOf(time, column));
+        return this.record(rest);
+      });
+      await putWithRetries(this.store, this.stream, records, 'result records', arrivals);
     }
   }
 
@@ -77,19 +90,30 @@ export function csvLine(row: Row): string {
   return `${fields.join(',')}\n`;
 }
 
+/** A row's arrival time: its TIMESTAMP column (ISO 8601 text, as rows carry it), epoch ms. */
+function arrivalOf(value: Row[string] | undefined, column: string): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : NaN;
+  if (!Number.isFinite(ms)) throw new EddyError('InternalFailure', `the arrival time column '${column}' of a result row holds ${String(value)}, not a time`, 'internal');
+  return ms;
+}
+
 /**
  * Puts records a query writes (results, bad records), retrying those a shard refused (throttling) with
  * backoff; what is still refused after a few attempts fails the query. At most 500 records.
+ * `arrivalTimestamps`: each record's arrival time (an application's pump, see InternalPutOptions).
  */
-export async function putWithRetries(store: PutTarget, stream: string, records: PutRecordInput[], what: string): Promise<void> {
+export async function putWithRetries(store: PutTarget, stream: string, records: PutRecordInput[], what: string, arrivalTimestamps?: readonly number[]): Promise<void> {
   let pending = records;
+  let arrivals = arrivalTimestamps;
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const results = await store.putRecords(stream, pending);
+    const results = await (arrivals === undefined ? store.putRecords(stream, pending) : store.putRecords(stream, pending, { arrivalTimestamps: arrivals }));
     const retry: PutRecordInput[] = [];
+    const retryArrivals: number[] = [];
     let lastError = '';
     results.forEach((r, i) => {
       if ('errorCode' in r) {
         retry.push(pending[i]!);
+        if (arrivals !== undefined) retryArrivals.push(arrivals[i]!);
         lastError = `${r.errorCode}: ${r.errorMessage}`;
       }
     });
@@ -99,5 +123,6 @@ export async function putWithRetries(store: PutTarget, stream: string, records: 
     }
     await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
     pending = retry;
+    if (arrivals !== undefined) arrivals = retryArrivals;
   }
 }

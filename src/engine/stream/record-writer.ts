@@ -10,13 +10,17 @@ import type { PutRecordInput, PutRecordResult, PutRecordsEntry } from './stream-
 import type { Stream } from './stream.js';
 import { checkSequenceNumberForOrdering, validateSequenceNumberForOrdering } from './validation.js';
 
-/** The records of one PutRecords call that go to one shard, appended as given with one arrival time. */
+/**
+ * The records of one PutRecords call that go to one shard, appended as given with one arrival time, or
+ * (`arrivals`, an internal writer's) each with its own.
+ */
 interface ShardGroup {
   readonly shard: Shard;
   readonly batch: PutRecordInput[];
   readonly positions: number[];
   bytes: number;
   readonly arrival: number;
+  readonly arrivals?: number[];
 }
 
 /** PutRecord: the whole call fails when its shard is over its rate. */
@@ -62,6 +66,8 @@ export interface WrittenRecords {
 /**
  * PutRecords: records over their shard's rate fail on their own with ProvisionedThroughputExceededException,
  * a failed append fails its shard's records with InternalFailure, and every other record is stored.
+ * `arrivalTimestamps` (an internal writer's, see InternalPutOptions): each record's arrival time, raised
+ * to its shard's last one so that a shard's times never go backwards.
  */
 export async function writeRecords(
   stream: Stream,
@@ -69,6 +75,7 @@ export async function writeRecords(
   now: number,
   throttling: boolean,
   account: Account,
+  arrivalTimestamps?: readonly number[],
 ): Promise<WrittenRecords> {
   const explicit = validatePutRecords(records);
   const n = records.length;
@@ -96,9 +103,17 @@ export async function writeRecords(
       let g = slotGroups[shard.routeSlot]!;
       if (g < 0) {
         g = slotGroups[shard.routeSlot] = groups.length;
-        groups.push({ shard, batch: [], positions: [], bytes: 0, arrival: shard.arrivalTime(now) });
+        groups.push({
+          shard,
+          batch: [],
+          positions: [],
+          bytes: 0,
+          arrival: arrivalTimestamps === undefined ? shard.arrivalTime(now) : 0,
+          ...(arrivalTimestamps === undefined ? {} : { arrivals: [] }),
+        });
       }
       const group = groups[g]!;
+      group.arrivals?.push(shard.arrivalTime(arrivalTimestamps![i]!));
       group.batch.push(record);
       group.positions.push(i);
       group.bytes += size;
@@ -108,13 +123,13 @@ export async function writeRecords(
   }
   const sealed: number[] = [];
   await Promise.all(
-    groups.map(({ shard, batch, positions, bytes, arrival }) =>
-      shard.append(batch, arrival).then(
+    groups.map(({ shard, batch, positions, bytes, arrival, arrivals }) =>
+      (arrivals === undefined ? shard.append(batch, arrival) : shard.append(batch.map((r, k) => ({ partitionKey: r.partitionKey, data: r.data, arrivalTimestamp: arrivals[k]! })))).then(
         (appended) => {
           const sequenceNumbers = shard.sequenceNumbers;
           const shardId = shard.shardId;
           for (let k = 0; k < positions.length; k++) {
-            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(appendedOffset(appended, k), arrival) };
+            entries[positions[k]!] = { shardId, sequenceNumber: sequenceNumbers.at(appendedOffset(appended, k), arrivals?.[k] ?? arrival) };
           }
           shard.metrics.incomingRecords += positions.length;
           shard.metrics.incomingBytes += bytes;

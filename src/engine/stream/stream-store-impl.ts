@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
-import { MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN } from '../plan/schema.js';
+import { KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN } from '../plan/schema.js';
 import { parseExplicitHashKey } from './hash-key.js';
 import { MemoryShardLog } from './log/memory-shard-log.js';
 import { ShardSealedError } from './log/shard-sealed-error.js';
@@ -62,6 +62,7 @@ import type {
   Consumer,
   GetRecordsResult,
   OnDemandScalingOptions,
+  InternalPutOptions,
   PutRecordInput,
   PutRecordResult,
   PutRecordsEntry,
@@ -492,16 +493,20 @@ export class StreamStoreImpl implements StreamStore {
     return result;
   }
 
-  async putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]> {
+  async putRecords(streamName: string, records: readonly PutRecordInput[], internal?: InternalPutOptions): Promise<PutRecordsEntry[]> {
+    const arrivals = internal?.arrivalTimestamps;
+    if (arrivals !== undefined && (!streamName.startsWith(KDA_STREAM_PREFIX) || arrivals.length !== records.length)) {
+      throw new EddyError('InternalFailure', `arrival times are given only for the records of an application's stream (not '${streamName}'), one per record`, 'internal');
+    }
     let stream = this.writableStream(streamName);
     const now = this.clock.now();
-    const written = await writeRecords(stream, records, now, this.throttles(stream), this.account);
+    const written = await writeRecords(stream, records, now, this.throttles(stream), this.account, arrivals);
     const entries = written.entries;
     // Records whose shard another process closed meanwhile go to its children, as a later put would.
     let sealed = written.sealed;
     for (let attempt = 0; sealed.length > 0 && attempt < SEALED_RETRIES; attempt++) {
       stream = await this.reloaded(streamName);
-      const again = await writeRecords(stream, sealed.map((i) => records[i]!), now, this.throttles(stream), this.account);
+      const again = await writeRecords(stream, sealed.map((i) => records[i]!), now, this.throttles(stream), this.account, arrivals && sealed.map((i) => arrivals[i]!));
       sealed.forEach((i, k) => (entries[i] = again.entries[k]!));
       sealed = again.sealed.map((k) => sealed[k]!);
     }

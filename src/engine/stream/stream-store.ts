@@ -94,6 +94,18 @@ export interface PutRecordInput {
   readonly explicitHashKey?: string;
 }
 
+/**
+ * What only the engine's own writers may ask of PutRecords (the Kinesis API never passes it).
+ * `arrivalTimestamps`: each record's ApproximateArrivalTimestamp (epoch ms), one per record, in place of
+ * the clock's time: a Kinesis Data Analytics application's pump writes its rows with their ROWTIME, which
+ * KDA carries from the input through every in-application stream. Within a shard a time is never earlier
+ * than the one before it (it is raised to it), so arrival times still never go backwards. Refused for a
+ * stream that is not an application's (KDA_STREAM_PREFIX).
+ */
+export interface InternalPutOptions {
+  readonly arrivalTimestamps?: readonly number[];
+}
+
 export interface PutRecordResult {
   readonly shardId: string;
   readonly sequenceNumber: string;
@@ -236,7 +248,7 @@ export interface StreamStore {
     record: PutRecordInput,
     options?: { sequenceNumberForOrdering?: string },
   ): Promise<PutRecordResult>;
-  putRecords(streamName: string, records: readonly PutRecordInput[]): Promise<PutRecordsEntry[]>;
+  putRecords(streamName: string, records: readonly PutRecordInput[], internal?: InternalPutOptions): Promise<PutRecordsEntry[]>;
 
   /**
    * An iterator at `position` in the shard. A function is called once the stream and shard are found, so

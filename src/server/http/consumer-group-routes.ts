@@ -36,6 +36,9 @@ const groupParams = { type: 'object', required: ['group'], properties: { group: 
 const leaseParams = { type: 'object', required: ['group', 'leaseKey'], properties: { group: name, leaseKey: name } } as const;
 const ownedBody = { type: 'object', required: ['owner', 'leaseCounter'], additionalProperties: false, properties: { owner, leaseCounter: counter } } as const;
 
+/** Renewals of one call in flight at once. */
+const RENEWALS_AT_ONCE = 64;
+
 type LeaseRoute = { Params: { group: string; leaseKey: string }; Body: { owner: string; leaseCounter: number } };
 
 export function consumerGroupRoutes(options: ConsumerGroupRoutesOptions): FastifyPluginAsync {
@@ -146,13 +149,21 @@ export function consumerGroupRoutes(options: ConsumerGroupRoutesOptions): Fastif
       async (request) => {
         const renewed: Record<string, number> = {};
         const lost: string[] = [];
-        for (const [key, expected] of Object.entries(request.body.leases)) {
-          try {
-            renewed[key] = leases.renewLease(request.params.group, key, request.body.owner, expected).leaseCounter;
-          } catch {
-            lost.push(key);
-          }
+        // Several at once (on a cluster each renewal is a write to the shared table), at most RENEWALS_AT_ONCE.
+        const entries = Object.entries(request.body.leases);
+        for (let i = 0; i < entries.length; i += RENEWALS_AT_ONCE) {
+          await Promise.all(
+            entries.slice(i, i + RENEWALS_AT_ONCE).map(async ([key, expected]) => {
+              try {
+                renewed[key] = (await leases.renewLease(request.params.group, key, request.body.owner, expected)).leaseCounter;
+              } catch {
+                // Refused, or (on a cluster) not known to be written: the worker stops the shard and takes the lease again.
+                lost.push(key);
+              }
+            }),
+          );
         }
+        lost.sort();
         return { renewed, lost };
       },
     );

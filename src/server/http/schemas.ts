@@ -36,7 +36,7 @@ export const queryStatusSchema = {
     status: { type: 'string' },
     error: { type: 'string' },
     columns,
-    sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' }, partitionKeyColumn: { type: 'string' }, recordFormat: { type: 'string', enum: ['json', 'csv'] } } },
+    sink: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, stream: { type: 'string' }, partitionKeyColumn: { type: 'string' }, recordFormat: { type: 'string', enum: ['json', 'csv'] }, arrivalTimeColumn: { type: 'string' } } },
     stream: { type: 'string' },
     streams: { type: 'array', items: { type: 'string' } },
     inputRecords: { type: 'integer' },

@@ -27,7 +27,10 @@ export function mappingToWire(m: MappingView): Record<string, unknown> {
   };
 }
 
-/** What /v1 adds for the console: where each shard is, counters, and a problem outside the function. */
+/**
+ * What /v1 adds for the console: where each shard is, counters, a problem outside the function, and on a
+ * cluster the process running the mapping.
+ */
 export function mappingStatusToWire(m: MappingView): Record<string, unknown> {
   return {
     ...mappingToWire(m),
@@ -37,6 +40,7 @@ export function mappingStatusToWire(m: MappingView): Record<string, unknown> {
     Shards: m.shards.map((s) => ({ ShardId: s.shardId, Position: 'after' in s.position ? `AFTER_SEQUENCE_NUMBER ${s.position.after}` : 'end' in s.position ? 'SHARD_END' : 'TRIM_HORIZON' })),
     Stats: { ...m.stats },
     ...(m.problem ? { Problem: m.problem } : {}),
+    ...(m.process === undefined ? {} : { Process: m.process }),
   };
 }
 
@@ -83,5 +87,6 @@ export const mappingStatusSchema = {
       properties: { invocations: int, failedInvocations: int, recordsProcessed: int, recordsDiscarded: int, destinationFailures: int },
     },
     Problem: str,
+    Process: str,
   },
 } as const;

@@ -14,7 +14,8 @@ const FIGURES: readonly Figure<MappingView>[] = [
   { name: 'eddy_function_enabled', type: 'gauge', help: '1 while the mapping runs, 0 while it is disabled or failed to start.', pick: (m) => (m.state === 'Enabled' ? 1 : 0) },
 ];
 
+/** On a cluster, each process counts what it ran: mappings another process runs are left out, so a sum over processes counts each invocation once. */
 export function renderFunctionMetrics(mappings: readonly MappingView[]): string {
   const labels = (m: MappingView): string => `mapping="${escapeLabel(m.uuid)}",function="${escapeLabel(m.functionName)}",stream="${escapeLabel(m.streamName)}"`;
-  return renderFigures(FIGURES, mappings, labels).join('\n') + '\n';
+  return renderFigures(FIGURES, mappings.filter((m) => !m.runsElsewhere), labels).join('\n') + '\n';
 }

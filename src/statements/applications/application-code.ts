@@ -57,7 +57,7 @@ export function outputPlan(binding: KdaStreamBinding, destination: string, recor
   return {
     root: {
       kind: 'project',
-      input: { kind: 'source', stream: binding.stream, format: { kind: 'json' }, columns, eventTime: { column: columns.length, watermarkDelayMs: 0 } },
+      input: { kind: 'source', stream: binding.stream, format: { kind: 'json' }, columns, eventTime: { column: columns.length, watermarkDelayMs: 0 }, ...(binding.shards ? { shards: binding.shards } : {}) },
       exprs: columns.map((c, index) => ({ name: c.name, expr: { kind: 'column', index, name: c.name, type: c.type } })),
     },
     sink: { kind: 'stream', stream: destination, recordFormat },

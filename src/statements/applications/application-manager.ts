@@ -499,7 +499,12 @@ export class ApplicationManager {
     const source: ApplicationSource = {
       name: app.name,
       code: app.code,
-      inputs: app.inputs.map((input) => ({ namePrefix: input.NamePrefix, stream: this.inputStream(input), ...kdaSchema(input.InputSchema) })),
+      inputs: app.inputs.map((input) => ({
+        namePrefix: input.NamePrefix,
+        stream: this.inputStream(input),
+        ...(input.InputParallelism?.Count === undefined ? {} : { parallelism: input.InputParallelism.Count }),
+        ...kdaSchema(input.InputSchema),
+      })),
       referenceTables: app.references.map((r) => {
         const s3 = r.S3ReferenceDataSource;
         if (s3 === undefined) throw new EddyError('InvalidArgumentException', `Reference data source ${r.ReferenceId} of application ${app.name} names no S3ReferenceDataSource.`);
@@ -524,8 +529,12 @@ export class ApplicationManager {
       await tables!.load(table);
       await catalog.putTable(table);
     }
+    // Rows keep their input's ROWTIME through the pumps (it is their arrival time in each in-application
+    // stream), so the streams keep records as long as the inputs do: a replay of old input is not trimmed.
+    const retention = Math.max(0, ...compiled.bindings.filter((b) => b.kind === 'input' && streamExists(store, b.stream)).map((b) => store.describeStream(b.stream).retentionPeriodHours));
     for (const stream of compiled.streams) {
       if (!streamExists(store, stream.name)) await store.createStream(stream.name, { shardCount: 1 });
+      if (store.describeStream(stream.name).retentionPeriodHours < retention) await store.increaseRetentionPeriod(stream.name, retention);
       await catalog.putStream(stream);
     }
   }

@@ -44,12 +44,13 @@ export interface Nexmark {
   close(): Promise<void>;
 }
 
-export async function openNexmark(config: Partial<NexmarkConfig>, shards: number): Promise<Nexmark> {
+/** `maxStateKeys`: the engine's bound on one query's state (its default, 1,000,000, when absent). */
+export async function openNexmark(config: Partial<NexmarkConfig>, shards: number, maxStateKeys?: number): Promise<Nexmark> {
   const clock = new ManualClock(CLOCK_START_MS);
   // The tables directory holds q13's side input.
   const tablesDir = await mkdtemp(join(tmpdir(), 'eddy-nexmark-tables-'));
   await writeSideInput(tablesDir);
-  const engine = await createEngine({ clock, shardLimits: false, queries: { idleTimeoutMs: 600_000, idleCheckIntervalMs: 20 }, udfDir: UDF_DIR, tables: { dir: tablesDir } });
+  const engine = await createEngine({ clock, shardLimits: false, queries: { idleTimeoutMs: 600_000, idleCheckIntervalMs: 20, ...(maxStateKeys === undefined ? {} : { maxStateKeys }) }, udfDir: UDF_DIR, tables: { dir: tablesDir } });
   for (const s of NEXMARK_STREAMS) await engine.store.createStream(s, { shardCount: shards });
   const statements = new StatementExecutor(engine);
   await statements.execute(queryFile('ddl'));

@@ -61,6 +61,17 @@ export const ORACLES: Record<string, Oracle> = {
             GROUP BY ALL)
           SELECT w.auction, w.num FROM w JOIN (SELECT starttime, max(num) AS maxn FROM w GROUP BY ALL) m USING (starttime) WHERE w.num >= m.maxn`,
   },
+  // Each auction's highest bid within its lifetime, then per seller the truncated mean of that auction's
+  // and the 10 before it, by the winning bid's time: the final rows of Eddy's changelog. (The generated
+  // events give no auction two highest bids of one price, nor a seller two winning bids of one time,
+  // which the query would leave to arrival order.)
+  q6: {
+    inputs: ['auction', 'bid'],
+    sql: `SELECT seller, CAST(trunc(avg(price) OVER (PARTITION BY seller ORDER BY "dateTime" ROWS BETWEEN 10 PRECEDING AND CURRENT ROW)) AS BIGINT) AS avg_price FROM (
+            SELECT A.seller, B.price, B."dateTime", row_number() OVER (PARTITION BY A.id, A.seller ORDER BY B.price DESC) AS rownum
+            FROM auction A JOIN bid B ON A.id = B.auction AND B."dateTime" BETWEEN A."dateTime" AND A.expires)
+          WHERE rownum <= 1`,
+  },
   // The published SELECT puts price before bidder, and INSERT INTO takes columns by position.
   q7: {
     inputs: ['bid', 'bid'],

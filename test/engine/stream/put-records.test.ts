@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { partitionKeyHash } from '../../../src/engine/stream/hash-key.js';
 import type { PutRecordResult, PutRecordsEntry, StreamStore } from '../../../src/engine/stream/stream-store.js';
-import { BACKENDS, bytes, errorOf, readShardAll, removeTempDirs, text } from './store-helpers.js';
+import { BACKENDS, bytes, errorOf, readShardAll, removeTempDirs, T0, text } from './store-helpers.js';
 
 let store: StreamStore;
 afterEach(async () => {
@@ -225,6 +225,40 @@ describe(`${name}:`, () => {
       ({ store } = await memoryStore({ shardLimits: false }));
       await store.createStream('p', { shardCount: 1 });
       for (let i = 0; i < 4; i++) expect(refused(await store.putRecords('p', batch))).toHaveLength(0);
+    });
+  });
+
+  describe('arrival times given by the engine (an application\'s pump, carrying ROWTIME)', () => {
+    const app = '__kda_app.OUT';
+    it('stores each record with its own arrival time, raised to its shard\'s last so it never goes backwards', async () => {
+      let clock;
+      ({ store, clock } = await memoryStore());
+      await store.createStream(app, { shardCount: 1 });
+      const times = [T0 - 60_000, T0 - 30_000, T0 - 45_000, T0 - 30_000];
+      const records = times.map((_, i) => ({ partitionKey: 'k', data: bytes(`r${i}`) }));
+      expect(refused(await store.putRecords(app, records, { arrivalTimestamps: times }))).toHaveLength(0);
+      // Later writes keep to the shard's last arrival, whatever time they carry or the clock shows.
+      await store.putRecords(app, [{ partitionKey: 'k', data: bytes('r4') }], { arrivalTimestamps: [T0 - 90_000] });
+      clock.set(T0 - 120_000);
+      await store.putRecords(app, [{ partitionKey: 'k', data: bytes('r5') }]);
+      const read = await readShardAll(store, app, 'shardId-000000000000');
+      expect(read.map((r) => [text(r.data), r.arrivalTimestamp])).toEqual([
+        ['r0', T0 - 60_000],
+        ['r1', T0 - 30_000],
+        ['r2', T0 - 30_000],
+        ['r3', T0 - 30_000],
+        ['r4', T0 - 30_000],
+        ['r5', T0 - 30_000],
+      ]);
+    });
+
+    it('refuses them for a stream that is not an application\'s, or when they do not match the records one to one', async () => {
+      ({ store } = await memoryStore());
+      await store.createStream('s', { shardCount: 1 });
+      await store.createStream(app, { shardCount: 1 });
+      const one = [{ partitionKey: 'k', data: bytes('x') }];
+      await expect(store.putRecords('s', one, { arrivalTimestamps: [T0] })).rejects.toThrow(/only for the records of an application's stream/);
+      await expect(store.putRecords(app, one, { arrivalTimestamps: [T0, T0] })).rejects.toThrow(/one per record/);
     });
   });
 });
