@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // SUM over a DECIMAL(10, 2) column against SUM over a DOUBLE column holding the same prices: JSON
 // records decoded into batches, then a GROUP BY of 1,000 keys summing them, on one core. Decoding and
-// aggregating are timed apart (wall and CPU time), best of 5 rounds. Run after `npm run build`; N=… sets
-// the record count (default 1,000,000).
+// aggregating are timed apart (wall and CPU time), best of 5 rounds. Then Nexmark q1's `0.908 * price`
+// (price a BIGINT) into DECIMAL(23, 3), as Arrow data, over the same number of rows: on BigInts, and on
+// doubles as queries run it while values stay below 2^53. Run after `npm run build`; N=… sets the record
+// count (default 1,000,000).
 import { RecordDecoder } from '../dist/engine/batch/record-decoder.js';
 import { buildOperators } from '../dist/engine/operators/registry.js';
 import { ArrayCollector } from '../dist/engine/operators/operator.js';
 import { ManualClock } from '../dist/engine/clock.js';
 import { planInputs } from '../dist/engine/plan/plan.js';
 import { compileSql, staticCatalog } from '../dist/sql/index.js';
+import { compileExpr } from '../dist/engine/expr/compile-expr.js';
 
 const N = Number(process.env.N ?? 1_000_000);
 const BATCH = 4096;
@@ -76,4 +79,39 @@ console.log('| column | decode wall (CPU) | GROUP BY SUM wall (CPU) | SUM rate b
 console.log('|---|---|---|---|');
 for (const f of figures) {
   console.log(`| ${f.type} | ${f.decode.wall.toFixed(0)} ms (${f.decode.cpu.toFixed(0)} ms) | ${f.sum.wall.toFixed(0)} ms (${f.sum.cpu.toFixed(0)} ms) | ${rate(f.sum.cpu)} |`);
+}
+
+// Nexmark q1's projection, as the planner types it: CAST(0.908 * CAST(price AS DECIMAL(19, 0)) AS DECIMAL(23, 3)).
+const q1 = {
+  kind: 'cast',
+  type: 'DECIMAL(23, 3)',
+  expr: {
+    kind: 'call',
+    fn: 'mul',
+    type: 'DECIMAL(24, 3)',
+    args: [
+      { kind: 'literal', value: '0.908', type: 'DECIMAL(4, 3)' },
+      { kind: 'cast', type: 'DECIMAL(19, 0)', expr: { kind: 'column', index: 0, name: 'price', type: 'BIGINT' } },
+    ],
+  },
+};
+// Whole-dollar prices spread log-uniformly from 1 to 1,000,000, as Nexmark's bids.
+const prices = [];
+for (let i = 0; i < N; i += BATCH) {
+  const n = Math.min(BATCH, N - i);
+  const values = new Float64Array(n);
+  for (let j = 0; j < n; j++) values[j] = Math.floor(Math.exp(random() * Math.log(1_000_000)));
+  prices.push({ length: n, column: () => ({ type: 'BIGINT', length: n, values, valid: null }) });
+}
+console.log(`\nNexmark q1's 0.908 * price into DECIMAL(23, 3), ${N.toLocaleString('en')} rows as Arrow data, best of ${ROUNDS} rounds by CPU time`);
+console.log('| arithmetic | wall (CPU) | ns per row by CPU |');
+console.log('|---|---|---|');
+for (const [what, options] of [['BigInt', { decimalsAsNumbers: false }], ['doubles while exact', {}]]) {
+  const expr = compileExpr(q1, options);
+  const m = measure(() => {
+    let words = 0;
+    for (const batch of prices) words += expr.evaluateArrow(batch).values.length;
+    return words;
+  });
+  console.log(`| ${what} | ${m.wall.toFixed(0)} ms (${m.cpu.toFixed(0)} ms) | ${((m.cpu * 1e6) / N).toFixed(0)} |`);
 }

@@ -15,14 +15,14 @@
 // --rate is the generator's event-time rate (events per second of event time; the published suite's
 // 10,000,000 by default): it sets how many windows the events span, not how fast they are read.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStreamStore } from '../dist/engine/index.js';
-import { compileSql, staticCatalog } from '../dist/sql/index.js';
 import { loadNexmark } from './nexmark/load.mjs';
+import { compileQuery, userFunctions } from './nexmark/query-setup.mjs';
 import { FLINK, RISINGWAVE, TARGETS } from './nexmark/published.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,11 +85,11 @@ try {
 
   const results = [];
   const failures = [];
-  const ddl = readFileSync(join(here, 'nexmark', 'queries', 'ddl.sql'), 'utf8');
+  const functions = userFunctions();
   for (const query of QUERIES) {
     // Compiled here first, so a query Eddy cannot compile yet costs no process of its own.
     try {
-      compileSql(`${ddl}\n;\n${readFileSync(join(here, 'nexmark', 'queries', `${query}.sql`), 'utf8')}`, staticCatalog([]));
+      await compileQuery(query, functions);
     } catch (e) {
       failures.push({ query, error: `${e.code ?? 'Error'}: ${e.message}` });
       continue;

@@ -245,4 +245,23 @@ describe('DECIMAL aggregates against DuckDB', () => {
     const result = await conn.runAndReadAll(`SELECT (0.908 * big)::VARCHAR AS price FROM (VALUES ${values}) v(big)`);
     expect(json).toEqual(result.getRowObjectsJS().map((r) => `{"price":${String(r.price)}}`));
   });
+
+  it('0.908 * price gives DuckDB digits on both sides of 2^53 / 908, for negatives and NULLs, in SELECT and WHERE', async () => {
+    // Doubles hold 908 × big exactly up to big = 9,919,822,967,776 (and so every batch of this test's
+    // first half); batches with a value past it go through BigInts.
+    const edge = Math.floor(Number.MAX_SAFE_INTEGER / 908);
+    const inside = [edge, -edge, edge - 1, 0, 1, -1, null, 1_101_322, 55_066_079];
+    const across = [...inside, edge + 1, -(edge + 1), Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    for (const bigs of [inside, across]) {
+      const records = bigs.map((big) => JSON.stringify({ big }));
+      const values = bigs.map((b) => `(${b === null ? 'NULL' : `${b}::BIGINT`})`).join(', ');
+      const selected = run('SELECT 0.908 * big AS price, CAST(0.908 * big AS DOUBLE) AS d FROM t', records).json;
+      const expected = await conn.runAndReadAll(`SELECT (0.908 * big)::VARCHAR AS price, (0.908 * big)::DOUBLE AS d FROM (VALUES ${values}) v(big)`);
+      expect(selected).toEqual(expected.getRowObjectsJS().map((r) => `{"price":${r.price === null ? 'null' : String(r.price)},"d":${r.d === null ? 'null' : JSON.stringify(r.d)}}`));
+      // Nexmark q14's filter.
+      const kept = run('SELECT big FROM t WHERE 0.908 * big > 1000000 AND 0.908 * big < 50000000', records).json;
+      const wanted = await conn.runAndReadAll(`SELECT big FROM (VALUES ${values}) v(big) WHERE 0.908 * big > 1000000 AND 0.908 * big < 50000000`);
+      expect(kept).toEqual(wanted.getRowObjectsJS().map((r) => `{"big":${String(r.big)}}`));
+    }
+  });
 });

@@ -234,6 +234,48 @@ function decimalsToArrow(values: DecimalValues, length: number): Uint32Array {
   return new Uint32Array(halves.buffer);
 }
 
+const TWO_32 = 4294967296;
+
+/**
+ * Writes unscaled DECIMAL values held as safe-integer doubles into zeroed memory as 64-bit two's
+ * complement words, `stride` 32-bit words apart (2: a BigInt64Array; 4: Decimal128, whose high 64 bits
+ * are the sign), with no BigInt. Values in [0, 2^32) (most prices) write their low word only.
+ */
+function writeInt64Words(values: Float64Array, valid: Uint8Array | null, length: number, words: Int32Array, stride: 2 | 4): void {
+  for (let i = 0; i < length; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const v = values[i]!;
+    const at = stride * i;
+    if (v >= 0 && v < TWO_32) words[at] = v | 0;
+    else {
+      const hi = Math.floor(v / TWO_32);
+      words[at] = (v - hi * TWO_32) | 0;
+      words[at + 1] = hi;
+      if (stride === 4) words[at + 2] = words[at + 3] = hi >> 31;
+    }
+  }
+}
+
+/** A DECIMAL column in working form from unscaled values held as safe-integer doubles (a number version's results). */
+export function decimalColumnOfNumbers(type: DecimalType, values: Float64Array, valid: Uint8Array | null, length: number): Column {
+  if (fitsInt64(decimalParams(type).precision)) {
+    const out = new BigInt64Array(length);
+    writeInt64Words(values, valid, length, new Int32Array(out.buffer), 2);
+    return { type, length, values: out, valid };
+  }
+  const out = new Array<bigint>(length);
+  for (let i = 0; i < length; i++) out[i] = valid !== null && valid[i] === 0 ? 0n : BigInt(values[i]!);
+  return { type, length, values: out, valid };
+}
+
+/** Decimal128 Arrow data from unscaled values held as safe-integer doubles, with no BigInt per value. */
+export function decimalDataOfNumbers(type: DecimalType, values: Float64Array, valid: Uint8Array | null, length: number): Data {
+  const { bitmap, nullCount } = packValidity(valid, length);
+  const words = new Int32Array(4 * length);
+  writeInt64Words(values, valid, length, words, 4);
+  return makeData({ type: arrowTypeOf(type), length, nullCount, nullBitmap: bitmap, data: new Uint32Array(words.buffer) } as never);
+}
+
 /** Wraps a working column as Arrow Data (numbers without copying where the layouts match). */
 export function columnToArrow(col: Column): Data {
   const { length } = col;

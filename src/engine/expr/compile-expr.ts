@@ -4,7 +4,8 @@
 // data (the constants array `K`), so no SQL text can ever become code.
 import type { DataType, Expr } from '../plan/expr.js';
 import type { Column, ColumnSource } from '../batch/column.js';
-import { allocValues, columnOfValues, columnValue, makeColumn } from '../batch/column.js';
+import type { Data } from 'apache-arrow';
+import { allocValues, columnOfValues, columnToArrow, columnValue, decimalColumnOfNumbers, decimalDataOfNumbers, makeColumn } from '../batch/column.js';
 import { decimalParams, isDecimal } from '../plan/decimal.js';
 import { decimalFromDouble, decimalToDouble, parseDecimal, pow10 } from '../batch/decimal-values.js';
 import { decimalKernels } from './decimal-kernels.js';
@@ -27,7 +28,15 @@ export interface CompiledExpr {
   readonly columns: readonly number[];
   /** The generated JavaScript source (exposed so tests can check that no SQL text became code). */
   readonly source: string;
+  /**
+   * The source of the expression's number version, if it has one: DECIMAL values as unscaled doubles
+   * rather than BigInts, for batches whose every DECIMAL step stays within ±(2^53 − 1), where doubles
+   * are exact; a batch with a step beyond is evaluated again by `source`. Results are the same.
+   */
+  readonly numberSource: string | undefined;
   evaluate(input: ColumnSource): Column;
+  /** The result as Arrow data: `columnToArrow(evaluate(input))`, without BigInts for a number version's DECIMALs. */
+  evaluateArrow(input: ColumnSource): Data;
 }
 
 /** What compiled expressions take from the query that runs them. */
@@ -43,6 +52,8 @@ export interface ExprContext {
 export interface CompileOptions extends ExprContext {
   /** Types of the input columns, to check column references while compiling. */
   readonly inputTypes?: readonly DataType[];
+  /** false: DECIMAL arithmetic on BigInts only, with no number version (tests compare the two). */
+  readonly decimalsAsNumbers?: boolean;
 }
 
 /** The parameters of a compiled expression's function: input columns, constants, helpers, rows, output and its validity. */
@@ -63,9 +74,15 @@ function invalid(message: string): never {
   throw new EddyError('ValidationException', message);
 }
 
-function zeroOf(type: DataType): string {
-  return type === 'VARCHAR' ? "''" : type === 'BOOLEAN' ? 'false' : isDecimal(type) ? '0n' : '0';
+function zeroOf(type: DataType, decimalsAsNumbers = false): string {
+  return type === 'VARCHAR' ? "''" : type === 'BOOLEAN' ? 'false' : isDecimal(type) && !decimalsAsNumbers ? '0n' : '0';
 }
+
+/** The largest integer a double holds exactly with every integer below it: 2^53 − 1. */
+const SAFE = '9007199254740991';
+
+/** Thrown while compiling the number version of an expression that has a DECIMAL step it cannot take. */
+class NoNumberVersion extends Error {}
 
 /** The scale of a DECIMAL type; -1 for other types. */
 function scaleOf(type: DataType): number {
@@ -88,7 +105,24 @@ class Generator {
   private meterSlot: string | undefined;
   private decimalSlot: string | undefined;
 
-  constructor(private readonly options: CompileOptions) {}
+  /**
+   * `decimals` is how DECIMAL values are held in the generated code: unscaled BigInts, or unscaled
+   * doubles, where each step checks that its result is a safe integer and, if not, returns -1 so the
+   * caller evaluates the batch again on BigInts (see compileExpr).
+   */
+  constructor(
+    private readonly options: CompileOptions,
+    private readonly decimals: 'bigint' | 'number' = 'bigint',
+  ) {}
+
+  zero(type: DataType): string {
+    return zeroOf(type, this.decimals === 'number');
+  }
+
+  /** In the number version, a statement that gives the batch up to BigInts when `v` is not a safe integer. */
+  private exact(v: string): string {
+    return `if (!(${v} <= ${SAFE} && ${v} >= -${SAFE})) return -1;`;
+  }
 
   fresh(): string {
     return String(this.next++);
@@ -123,6 +157,7 @@ class Generator {
       if (index >= types.length) invalid(`column index ${index} is out of range (input has ${types.length} columns)`);
       if (types[index] !== type) invalid(`column ${index} is ${types[index]}, expression expects ${type}`);
     }
+    if (this.decimals === 'number' && isDecimal(type)) throw new NoNumberVersion();
     let j = this.columnSlots.get(index);
     if (j === undefined) {
       j = this.columnSlots.size;
@@ -136,7 +171,7 @@ class Generator {
   }
 
   literal(value: unknown, type: DataType): Slot {
-    if (value === null || value === undefined) return { v: zeroOf(type), u: 'true' };
+    if (value === null || value === undefined) return { v: this.zero(type), u: 'true' };
     let v = value;
     if (type === 'TIMESTAMP' && typeof v === 'string') {
       const t = parseTimestamp(v);
@@ -148,6 +183,10 @@ class Generator {
       const { precision, scale } = decimalParams(type);
       const d = typeof v === 'string' || typeof v === 'number' ? parseDecimal(String(v), precision, scale) : undefined;
       if (d === undefined || d === null) invalid(`literal ${JSON.stringify(value)} is not a ${type}`);
+      if (this.decimals === 'number') {
+        if (d > BigInt(SAFE) || d < -BigInt(SAFE)) throw new NoNumberVersion();
+        return { v: this.constant(Number(d)), u: 'false' };
+      }
       return { v: this.constant(d), u: 'false' };
     }
     if (NUMERIC.has(type) && typeof v !== 'number') invalid(`literal ${JSON.stringify(value)} is not a ${type}`);
@@ -159,7 +198,7 @@ class Generator {
   strict(args: readonly Slot[], type: DataType, body: (v: readonly string[]) => string, mayBeNull = false): Slot {
     const id = this.fresh();
     const u = args.length === 0 ? 'false' : args.map((a) => a.u).join(' || ');
-    this.lines.push(`let u${id} = ${u};`, `let t${id} = ${zeroOf(type)};`);
+    this.lines.push(`let u${id} = ${u};`, `let t${id} = ${this.zero(type)};`);
     if (mayBeNull) {
       this.lines.push(`if (!u${id}) { const r = ${body(args.map((a) => a.v))}; if (r === null || r !== r) u${id} = true; else t${id} = r; }`);
     } else {
@@ -171,7 +210,7 @@ class Generator {
   /** Declares a result slot assigned inside nested blocks. */
   declare(type: DataType): { id: string; slot: Slot } {
     const id = this.fresh();
-    this.lines.push(`let t${id} = ${zeroOf(type)}, u${id} = true;`);
+    this.lines.push(`let t${id} = ${this.zero(type)}, u${id} = true;`);
     return { id, slot: { v: `t${id}`, u: `u${id}` } };
   }
 
@@ -245,6 +284,7 @@ class Generator {
   }
 
   inList(e: Extract<Expr, { kind: 'in' }>): Slot {
+    if (this.decimals === 'number' && isDecimal(e.expr.type)) throw new NoNumberVersion();
     const x = this.emit(e.expr);
     let result: Slot;
     if (e.list.every((item) => item.kind === 'literal')) {
@@ -285,7 +325,7 @@ class Generator {
 
   cast(s: Slot, from: DataType, to: DataType): Slot {
     if (from === to) return s;
-    if (isDecimal(from) || isDecimal(to)) return this.decimalCast(s, from, to);
+    if (isDecimal(from) || isDecimal(to)) return this.decimals === 'number' ? this.numberDecimalCast(s, from, to) : this.decimalCast(s, from, to);
     if (to === 'VARCHAR') {
       const t = this.constant(from);
       return this.strict([s], to, ([a]) => `F.toText(${a}, ${t})`);
@@ -330,8 +370,15 @@ class Generator {
     };
     const isInt = type === 'INT' || type === 'BIGINT';
     if (isDecimal(type) || argExprs.some((a) => isDecimal(a.type))) {
-      const slot = this.decimalCall(fn, argExprs, type);
-      if (slot) return slot;
+      if (this.decimals === 'number') {
+        const slot = this.numberDecimalCall(fn, argExprs, type);
+        if (slot) return slot;
+        // These only move a value or test it for NULL, whatever holds it.
+        if (fn !== 'coalesce' && fn !== 'is_null' && fn !== 'is_not_null') throw new NoNumberVersion();
+      } else {
+        const slot = this.decimalCall(fn, argExprs, type);
+        if (slot) return slot;
+      }
     }
     switch (fn) {
       case 'add':
@@ -647,6 +694,117 @@ class Generator {
   }
 
   /**
+   * decimalCall's steps on unscaled doubles (the number version): the same results, each checked to be
+   * a safe integer before it is used, so a value the doubles cannot hold exactly sends the batch to the
+   * BigInt version. Undefined for a call with no such step (division, rounding): then the expression
+   * has no number version.
+   */
+  numberDecimalCall(fn: string, argExprs: readonly Expr[], type: DataType): Slot | undefined {
+    const scales = argExprs.map((a) => scaleOf(a.type));
+    const args = (): Slot[] => argExprs.map((a) => this.emit(a));
+    /** Statements that set `to` to `v` (at scale `from`) at scale `at` ≥ from, or give the batch up. */
+    const up = (to: string, v: string, from: number, at: number): string => (at === from ? `const ${to} = ${v};` : `const ${to} = ${v} * ${10 ** (at - from)}; ${this.exact(to)}`);
+    switch (fn) {
+      case 'add':
+      case 'sub': {
+        if (argExprs.length !== 2 || !isDecimal(type)) return undefined;
+        const [sa, sb] = scales as [number, number];
+        const s = Math.max(sa, sb);
+        const op = fn === 'add' ? '+' : '-';
+        return this.numberResult(args(), type, s, ([a, b]) => `${up('x', a!, sa, s)} ${up('y', b!, sb, s)} r = x ${op} y; ${this.exact('r')}`);
+      }
+      case 'mod': {
+        if (argExprs.length !== 2 || !isDecimal(type)) return undefined;
+        const [sa, sb] = scales as [number, number];
+        const s = Math.max(sa, sb);
+        // As decimalCall: the remainder at the operands' scale, checked against the precision only.
+        return this.numberResult(args(), type, scaleOf(type), ([a, b], u) => `${up('x', a!, sa, s)} ${up('y', b!, sb, s)} if (y === 0) ${u} = true; else r = x % y;`);
+      }
+      case 'mul':
+        if (argExprs.length !== 2 || !isDecimal(type)) return undefined;
+        return this.numberResult(args(), type, scales[0]! + scales[1]!, ([a, b]) => `r = ${a} * ${b}; ${this.exact('r')}`);
+      case 'neg':
+        if (argExprs.length !== 1 || !isDecimal(type)) return undefined;
+        return this.strict(args(), type, ([a]) => `(0 - ${a})`);
+      case 'abs':
+        if (argExprs.length !== 1 || !isDecimal(type)) return undefined;
+        return this.numberResult(args(), type, scales[0]!, ([a]) => `r = Math.abs(${a});`);
+      case 'eq':
+      case 'ne':
+      case 'lt':
+      case 'le':
+      case 'gt':
+      case 'ge': {
+        if (argExprs.length !== 2 || !isDecimal(argExprs[0]!.type) || !isDecimal(argExprs[1]!.type)) return undefined;
+        const op = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' }[fn];
+        const [sa, sb] = scales as [number, number];
+        const s = Math.max(sa, sb);
+        const [a, b] = args() as [Slot, Slot];
+        const id = this.fresh();
+        this.lines.push(`let u${id} = ${a.u} || ${b.u}, t${id} = false;`, `if (!u${id}) { ${up('x', a.v, sa, s)} ${up('y', b.v, sb, s)} t${id} = x ${op} y; }`);
+        return { v: `t${id}`, u: `u${id}` };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** decimalCast in the number version; throws NoNumberVersion for the casts that go through text. */
+  numberDecimalCast(s: Slot, from: DataType, to: DataType): Slot {
+    if (isDecimal(to)) {
+      const { scale } = decimalParams(to);
+      if (isDecimal(from)) return this.numberResult([s], to, decimalParams(from).scale, ([a]) => `r = ${a};`);
+      switch (from) {
+        case 'INT':
+        case 'BIGINT':
+          // A BIGINT past 2^53 is a double BigInt() reads exactly; here it gives the batch up.
+          return this.numberResult([s], to, 0, ([a]) => `r = ${a}; ${this.exact('r')}`);
+        case 'BOOLEAN':
+          if (scale > 15) throw new NoNumberVersion();
+          return this.numberResult([s], to, scale, ([a]) => `r = ${a} ? ${10 ** scale} : 0;`);
+        default:
+          throw new NoNumberVersion();
+      }
+    }
+    if (!isDecimal(from)) return invalid(`internal error: no DECIMAL in a cast from ${from} to ${to}`);
+    const f = decimalParams(from).scale;
+    // 10^f is exact as a double up to 10^22.
+    if (f > 22) throw new NoNumberVersion();
+    switch (to) {
+      case 'DOUBLE':
+        // Division of two exact doubles rounds once, to the double nearest the decimal's value, as its text
+        // does; + 0 makes a −0 (a product with −0) the 0 BigInt gives.
+        return this.strict([s], to, ([a]) => (f === 0 ? `${a} + 0` : `${a} / ${10 ** f} + 0`));
+      case 'INT':
+      case 'BIGINT': {
+        const [min, max] = to === 'INT' ? [-2147483648, 2147483647] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+        return this.strict([s], to, ([a]) => `((q) => (q >= ${min} && q <= ${max} ? q : null))(${this.dec()}.truncNumber(${a}, ${10 ** f}))`, true);
+      }
+      case 'BOOLEAN':
+        return this.strict([s], to, ([a]) => `${a} !== 0`);
+      default:
+        throw new NoNumberVersion();
+    }
+  }
+
+  /**
+   * A DECIMAL result of the number version: `body` sets `r` (at scale `from`) from non-NULL arguments, or
+   * sets the slot's NULL flag; `r` is then brought to the type's scale (HALF_UP) and precision (NULL on
+   * overflow), as decimalCall's `result`.
+   */
+  private numberResult(args: readonly Slot[], type: DataType, from: number, body: (v: readonly string[], u: string) => string): Slot {
+    if (!isDecimal(type)) return invalid(`internal error: a ${type} result of DECIMAL arithmetic`);
+    const { precision, scale } = decimalParams(type);
+    const id = this.fresh();
+    const u = args.length === 0 ? 'false' : args.map((a) => a.u).join(' || ');
+    const rescale = scale === from ? '' : scale > from ? `r *= ${10 ** (scale - from)}; ${this.exact('r')}` : `r = ${this.dec()}.downNumber(r, ${10 ** (from - scale)});`;
+    // Every safe integer has fewer than 16 digits, and 10^p is exact for p ≤ 15.
+    const fit = precision >= 16 ? `t${id} = r;` : `if (r < ${10 ** precision} && r > -${10 ** precision}) t${id} = r; else u${id} = true;`;
+    this.lines.push(`let u${id} = ${u}, t${id} = 0;`, `if (!u${id}) { let r = 0; ${body(args.map((a) => a.v), `u${id}`)} if (!u${id}) { ${rescale} ${fit} } }`);
+    return { v: `t${id}`, u: `u${id}` };
+  }
+
+  /**
    * udf('name', 'module', args…): a user function, called once per batch with every row's arguments
    * (each compiled as an expression of its own), its results read in the loop like an input column.
    */
@@ -655,6 +813,8 @@ class Generator {
     if (nameArg?.kind !== 'literal' || typeof nameArg.value !== 'string' || moduleArg?.kind !== 'literal' || typeof moduleArg.value !== 'string') {
       invalid('udf needs the function name and module as VARCHAR literals');
     }
+    // The number version may give a batch up to the BigInt one, which would call the function again.
+    if (this.decimals === 'number') throw new NoNumberVersion();
     const call = { name: nameArg.value, module: moduleArg.value, returns: type };
     const udfs = this.options.udfs ?? invalid(`user function ${call.name} (${call.module}) cannot run: the server has no directory of user functions (eddy serve --udf-dir)`);
     const args = rest.map((a) => compileExpr(a, this.options));
@@ -702,15 +862,78 @@ class Generator {
     const id = this.fresh();
     if (kernel.takesNulls) {
       const args = slots.map((s) => `(${s.u} ? null : ${s.v})`).join(', ');
-      this.lines.push(`let t${id} = ${zeroOf(type)}, u${id} = true;`, `{ const r = ${k}(${args}); if (r !== null && r !== undefined) { t${id} = r; u${id} = false; } }`);
+      this.lines.push(`let t${id} = ${this.zero(type)}, u${id} = true;`, `{ const r = ${k}(${args}); if (r !== null && r !== undefined) { t${id} = r; u${id} = false; } }`);
     } else {
       const u = slots.length === 0 ? 'false' : slots.map((s) => s.u).join(' || ');
       this.lines.push(
-        `let t${id} = ${zeroOf(type)}, u${id} = ${u};`,
+        `let t${id} = ${this.zero(type)}, u${id} = ${u};`,
         `if (!u${id}) { const r = ${k}(${slots.map((s) => s.v).join(', ')}); if (r === null || r === undefined) u${id} = true; else t${id} = r; }`,
       );
     }
     return { v: `t${id}`, u: `u${id}` };
+  }
+}
+
+/** A generated loop over a batch, with what it needs to run. */
+interface Loop {
+  readonly source: string;
+  readonly fn: Evaluator;
+  readonly consts: unknown[];
+  readonly derived: readonly Derived[];
+  /** Input column indexes, in the order the loop's `C` holds them. */
+  readonly columns: readonly number[];
+}
+
+function generateLoop(expr: Expr, options: CompileOptions, decimals: 'bigint' | 'number'): Loop {
+  const g = new Generator(options, decimals);
+  const result = g.emit(expr);
+  const write = expr.type === 'BOOLEAN' ? `OUT[i] = ${result.v} ? 1 : 0;` : `OUT[i] = ${result.v};`;
+  const source = [
+    "'use strict';",
+    ...g.setup,
+    'let nulls = 0;',
+    'for (let i = 0; i < n; i++) {',
+    ...g.lines.map((l) => `  ${l}`),
+    `  if (${result.u}) { OV[i] = 0; nulls++; } else { OV[i] = 1; ${write} }`,
+    '}',
+    'return nulls;',
+  ].join('\n');
+  return { source, fn: new Function(...EXPRESSION_PARAMS, source) as Evaluator, consts: g.consts, derived: g.derived, columns: [...g.columnSlots.keys()] };
+}
+
+/** Whether a DECIMAL value is computed anywhere in the expression. */
+function computesDecimals(e: Expr): boolean {
+  if (isDecimal(e.type)) return true;
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+      return false;
+    case 'call':
+      return e.args.some(computesDecimals);
+    case 'cast':
+      return computesDecimals(e.expr);
+    case 'case':
+      return e.whens.some((w) => computesDecimals(w.when) || computesDecimals(w.then)) || (e.else !== undefined && computesDecimals(e.else));
+    case 'in':
+      return computesDecimals(e.expr) || e.list.some(computesDecimals);
+    case 'between':
+      return computesDecimals(e.expr) || computesDecimals(e.low) || computesDecimals(e.high);
+    default:
+      return unreachable(e, 'expression', 'ValidationException');
+  }
+}
+
+/**
+ * The number version of an expression that computes DECIMALs, or undefined when it has a step the
+ * number version does not take (a DECIMAL column, division, text, a user function).
+ */
+function numberLoop(expr: Expr, options: CompileOptions): Loop | undefined {
+  if (options.decimalsAsNumbers === false || !computesDecimals(expr)) return undefined;
+  try {
+    return generateLoop(expr, options, 'number');
+  } catch (e) {
+    if (e instanceof NoNumberVersion) return undefined;
+    throw e;
   }
 }
 
@@ -722,37 +945,57 @@ export function compileExpr(expr: Expr, options: CompileOptions = {}): CompiledE
     const g = new Generator(options);
     g.column(expr.index, expr.type);
     const index = expr.index;
-    return { type, columns: [index], source: '', evaluate: (input) => input.column(index) };
+    return { type, columns: [index], source: '', numberSource: undefined, evaluate: (input) => input.column(index), evaluateArrow: (input) => columnToArrow(input.column(index)) };
   }
-  const g = new Generator(options);
-  const result = g.emit(expr);
-  const write = type === 'BOOLEAN' ? `OUT[i] = ${result.v} ? 1 : 0;` : `OUT[i] = ${result.v};`;
-  const body = [
-    "'use strict';",
-    ...g.setup,
-    'let nulls = 0;',
-    'for (let i = 0; i < n; i++) {',
-    ...g.lines.map((l) => `  ${l}`),
-    `  if (${result.u}) { OV[i] = 0; nulls++; } else { OV[i] = 1; ${write} }`,
-    '}',
-    'return nulls;',
-  ].join('\n');
-  const fn = new Function(...EXPRESSION_PARAMS, body) as Evaluator;
-  const consts = g.consts;
-  const derived = g.derived;
-  const columns = [...g.columnSlots.keys()];
-  return {
-    type,
-    columns,
-    source: body,
-    evaluate(input: ColumnSource): Column {
+  const general = generateLoop(expr, options, 'bigint');
+  const fast = numberLoop(expr, options);
+  /** Runs a loop over the batch into `out`; the number of NULLs, or -1 when a number loop gave the batch up. */
+  const run = (loop: Loop, input: ColumnSource, out: Column['values'], valid: Uint8Array): number => {
+    const cols = loop.columns.map((c) => input.column(c));
+    for (const d of loop.derived) loop.consts[d.constant] = d.compute(input);
+    return loop.fn(cols, loop.consts, scalarFunctions, input.length, out, valid);
+  };
+  const evaluateGeneral = (input: ColumnSource): Column => {
+    const n = input.length;
+    const out = allocValues(type, n);
+    const valid = new Uint8Array(n);
+    const nulls = run(general, input, out, valid);
+    return makeColumn(type, out, nulls === 0 ? null : valid, n);
+  };
+  if (fast === undefined) {
+    return { type, columns: general.columns, source: general.source, numberSource: undefined, evaluate: evaluateGeneral, evaluateArrow: (input) => columnToArrow(evaluateGeneral(input)) };
+  }
+  if (!isDecimal(type)) {
+    // The result is no DECIMAL (a comparison, a cast to DOUBLE): the number loop writes it as the other would.
+    const evaluate = (input: ColumnSource): Column => {
       const n = input.length;
-      const cols = columns.map((c) => input.column(c));
       const out = allocValues(type, n);
       const valid = new Uint8Array(n);
-      for (const d of derived) consts[d.constant] = d.compute(input);
-      const nulls = fn(cols, consts, scalarFunctions, n, out, valid);
-      return makeColumn(type, out, nulls === 0 ? null : valid, n);
+      const nulls = run(fast, input, out, valid);
+      return nulls < 0 ? evaluateGeneral(input) : makeColumn(type, out, nulls === 0 ? null : valid, n);
+    };
+    return { type, columns: general.columns, source: general.source, numberSource: fast.source, evaluate, evaluateArrow: (input) => columnToArrow(evaluate(input)) };
+  }
+  /** The unscaled results as doubles, or undefined when the batch needs BigInts. */
+  const numbers = (input: ColumnSource): { values: Float64Array; valid: Uint8Array | null } | undefined => {
+    const n = input.length;
+    const out = new Float64Array(n);
+    const valid = new Uint8Array(n);
+    const nulls = run(fast, input, out, valid);
+    return nulls < 0 ? undefined : { values: out, valid: nulls === 0 ? null : valid };
+  };
+  return {
+    type,
+    columns: general.columns,
+    source: general.source,
+    numberSource: fast.source,
+    evaluate(input) {
+      const r = numbers(input);
+      return r === undefined ? evaluateGeneral(input) : decimalColumnOfNumbers(type, r.values, r.valid, input.length);
+    },
+    evaluateArrow(input) {
+      const r = numbers(input);
+      return r === undefined ? columnToArrow(evaluateGeneral(input)) : decimalDataOfNumbers(type, r.values, r.valid, input.length);
     },
   };
 }

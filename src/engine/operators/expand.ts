@@ -47,7 +47,7 @@ export class Expand implements Operator {
     const n = batch.numRows;
     if (n === 0) return;
     const view = new BatchView(batch, this.inputTypes);
-    const values: Data[] = this.keys.map((k) => columnToArrow(k.evaluate(view)));
+    const values: Data[] = this.keys.map((k) => k.evaluateArrow(view));
     const nulls: (Data | undefined)[] = this.keys.map(() => undefined);
     const nullOf = (j: number): Data => (nulls[j] ??= columnToArrow(makeColumn(this.keys[j]!.type, allocValues(this.keys[j]!.type, n), new Uint8Array(n), n)));
     this.sets.forEach((set, s) => {

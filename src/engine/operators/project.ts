@@ -7,7 +7,6 @@ import type { CompiledExpr, ExprContext } from '../expr/compile-expr.js';
 import { compileExpr, EXPRESSION_PARAMS } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
-import { columnToArrow } from '../batch/column.js';
 import { withRowKindsOf } from '../batch/row-kinds.js';
 import { EddyError } from '../errors.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
@@ -37,7 +36,10 @@ export class Project implements Operator {
   }
 
   generatedCode(): readonly GeneratedCode[] {
-    return this.exprs.flatMap((e, i) => (e.source === '' ? [] : [{ what: `column ${this.names[i]}`, params: EXPRESSION_PARAMS, body: e.source }]));
+    return this.exprs.flatMap((e, i) => [
+      ...(e.numberSource === undefined ? [] : [{ what: `column ${this.names[i]}, DECIMAL on doubles (a batch with a value past 2^53 runs the code below)`, params: EXPRESSION_PARAMS, body: e.numberSource }]),
+      ...(e.source === '' ? [] : [{ what: `column ${this.names[i]}`, params: EXPRESSION_PARAMS, body: e.source }]),
+    ]);
   }
 
   processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {
@@ -46,7 +48,7 @@ export class Project implements Operator {
     const view = new BatchView(batch, this.types);
     const children: Data[] = this.exprs.map((e, i) => {
       const index = this.passThrough[i];
-      return index !== undefined ? batch.data.children[index]! : columnToArrow(e.evaluate(view));
+      return index !== undefined ? batch.data.children[index]! : e.evaluateArrow(view);
     });
     // A changelog stays one: each output row keeps the kind of the row it was computed from.
     out.emit(withRowKindsOf(batch, makeBatch(this.schema, children, n)));

@@ -5,7 +5,6 @@ import type { DataType } from '../plan/expr.js';
 import { compileExpr, type CompiledExpr, type ExprContext } from '../expr/compile-expr.js';
 import { BatchView } from '../batch/batch-view.js';
 import { arrowSchema, makeBatch } from '../batch/arrow-types.js';
-import { columnToArrow } from '../batch/column.js';
 import { collectColumns } from './column-usage.js';
 import { SYSTEM_COLUMNS, type ColumnSchema } from '../plan/schema.js';
 import type { SourceNode } from '../plan/plan.js';
@@ -79,7 +78,7 @@ export class Source implements Operator {
     if (this.computed.length === 0 || n === 0) return result;
     const view = new BatchView(result.batch, this.types);
     const children = [...result.batch.data.children];
-    for (const c of this.computed) children[c.column] = columnToArrow(c.expr.evaluate(view));
+    for (const c of this.computed) children[c.column] = c.expr.evaluateArrow(view);
     return { ...result, batch: makeBatch(this.schema, children, n) };
   }
 
