@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EddyError } from '../../errors.js';
 import type { JetStreamContext } from './jetstream-shard-log.js';
 import { BUCKET, NatsStreamStorage, newWriterId } from './nats-stream-storage.js';
+import { defaultReplicas } from './default-replicas.js';
 import { whileClusterSettles } from './while-cluster-settles.js';
 
 export interface NatsStoreOptions {
@@ -55,13 +56,12 @@ export async function connectNatsStore(options: NatsStoreOptions): Promise<NatsS
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const js = jetstream(nc, { timeout: 10_000 });
-    const clustered = nc.info?.cluster !== undefined;
-    const defaultReplicas = options.replicas ?? (clustered ? Math.min(3, Math.max(1, (nc.info?.connect_urls?.length ?? 3))) : 1);
+    const replicas = options.replicas ?? defaultReplicas(nc.info, options.servers);
     const ctx: JetStreamContext = { nc, js, jsm, writerId: newWriterId() };
     // Reads go through the bucket's leader (no direct gets from replicas, which may lag): a process that
     // lost a compare-and-set must read what won.
-    const kv = await whileClusterSettles(() => new Kvm(nc).create(BUCKET, { replicas: defaultReplicas, history: 1, allow_direct: false }));
-    const storage = new NatsStreamStorage(ctx, kv, { defaultReplicas });
+    const kv = await whileClusterSettles(() => new Kvm(nc).create(BUCKET, { replicas, history: 1, allow_direct: false }));
+    const storage = new NatsStreamStorage(ctx, kv, { defaultReplicas: replicas });
     return {
       storage,
       nc,
