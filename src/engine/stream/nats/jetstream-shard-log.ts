@@ -6,7 +6,9 @@
 // resolves only then.
 //
 // Every Eddy process appends to the same stream; after each append the writer announces the stream's new
-// end on a plain NATS subject, so the other processes' readers wake without polling. Resharding seals the
+// end on a plain NATS subject, so the other processes' readers wake without polling. Those announcements
+// are not stored: one sent while this process's connection moves to another node (its node went down) is
+// lost, so after a reconnection every open log looks its end up again (see nats-store-connection.ts). Resharding seals the
 // stream, which JetStream then refuses writes to, from whichever process: a shard's end is fixed once.
 
 import type { JetStreamClient, JetStreamManager, PubAck, StreamInfo, StreamUpdateConfig } from '@nats-io/jetstream';
@@ -26,6 +28,8 @@ export interface JetStreamContext {
   readonly jsm: JetStreamManager;
   /** Unique per process and store: with a counter it makes each record's deduplication id. */
   readonly writerId: string;
+  /** The shard logs open on this connection, to look up their ends again after it reconnects. */
+  readonly openLogs: Set<JetStreamShardLog>;
 }
 
 /** Where a shard lives in JetStream. */
@@ -88,6 +92,7 @@ export class JetStreamShardLog implements ShardLog {
     this.firstOffset = info.state.messages === 0 ? offsetAfterSeq(info.state.last_seq) : offsetOf(info.state.first_seq, 0);
     this.lastArrivalTimestamp = lastArrival;
     this.sealed = info.config.sealed === true;
+    ctx.openLogs.add(this);
     this.tipSubscription = ctx.nc.subscribe(names.tipSubject, {
       callback: (err, msg) => {
         if (err === null) this.advanceTo(Number(new TextDecoder().decode(msg.data)));
@@ -313,6 +318,7 @@ export class JetStreamShardLog implements ShardLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.openLogs.delete(this);
     this.tipSubscription?.unsubscribe();
     this.tipSubscription = undefined;
     const readers = [...this.readers.values()];
