@@ -7,7 +7,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStreamStore, type ShardCursor, type StreamStore } from '../../../../src/engine/index.js';
+import { ManualClock, openStreamStore, type ShardCursor, type StreamStore } from '../../../../src/engine/index.js';
 import { startNatsCluster, type NatsCluster } from '../../../../scripts/nats-cluster.mjs';
 
 let cluster: NatsCluster;
@@ -136,5 +136,39 @@ describe('a cursor on the JetStream store while a node of three is killed', () =
     // Puts go on through the election: a publish nobody answers yet is sent again.
     expect(acked).toBe(n);
     for (const c of cursors) c.close();
+  }, 180_000);
+
+  it('answers nothing, behind, while no node answers, and goes on from the same record once they do', async () => {
+    // A reader of its own, on a clock the test sets, so how far behind it is can be told exactly.
+    const clock = new ManualClock(Date.now());
+    const late = await openStreamStore({ nats: { servers: cluster.urls.split(',') }, shardLimits: false, clock });
+    try {
+      await writer.createStream('dark', { shardCount: 1 });
+      await seen(late, 'dark');
+      // One message per put, so each read below pulls from the cluster rather than from what it holds.
+      for (let i = 0; i < 20; i++) await writer.putRecords('dark', [{ partitionKey: 'k', data: text(String(i)) }]);
+      const shardId = late.describeStream('dark').shards[0]!.shardId;
+      await late.refreshShard('dark', shardId);
+      const cursor = late.openCursor('dark', shardId, { type: 'TRIM_HORIZON' });
+      const first = await cursor.read({ maxRecords: 1 });
+      expect(first.records.map((r) => decode(r.data))).toEqual(['0']);
+      await Promise.all(cluster.nodes.map((_, i) => cluster.kill(i)));
+      try {
+        clock.set(first.records[0]!.arrivalTimestamp + 60_000);
+        const dark = await cursor.read({ maxRecords: 1 });
+        expect(dark.records).toEqual([]);
+        expect(dark.endOfShard).toBe(false);
+        // Behind by about the minute since record 1 arrived (just after record 0): not shown as caught up.
+        expect(dark.millisBehindLatest).toBeGreaterThan(50_000);
+      } finally {
+        await Promise.all(cluster.nodes.map((_, i) => cluster.restart(i)));
+      }
+      const got: number[] = [0];
+      await readUntil(cursor, got, 19);
+      expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      cursor.close();
+    } finally {
+      await late.close();
+    }
   }, 180_000);
 });
