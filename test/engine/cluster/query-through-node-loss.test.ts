@@ -80,7 +80,7 @@ async function duckdbAnswer(records: readonly { user_id: string; amount: number;
   return new Set(rows.map((r) => JSON.stringify([Number(r.start_ms), r.user_id, Number(r.n), Number(r.total)])));
 }
 
-/** The node serving a consumer of the JetStream stream of the first shard of the newest Eddy stream with two shards. */
+/** The node serving a consumer that has delivered records of a first shard (the query's reader of clicks: nothing else reads yet). */
 async function nodeServingShardZero(): Promise<{ stream: string; node: string } | undefined> {
   for await (const s of jsm.streams.list()) {
     if (!s.config.name.startsWith('EDDY_') || !s.config.name.endsWith('_0')) continue;
