@@ -78,8 +78,6 @@ export class JetStreamShardLog implements ShardLog {
   private readonly readers = new Map<number, PooledReader>();
   private tipSubscription: Subscription | undefined;
   private closed = false;
-  /** The furthest record a read returned, and when it arrived. */
-  private lastRead: { readonly offset: number; readonly arrivalTimestamp: number } | undefined;
 
   private constructor(
     private readonly ctx: JetStreamContext,
@@ -196,8 +194,6 @@ export class JetStreamShardLog implements ShardLog {
         out.push(record);
       }
       pooled.buffer = pooled.buffer.slice(taken);
-      const last = out[out.length - 1];
-      if (last !== undefined && (this.lastRead === undefined || last.offset > this.lastRead.offset)) this.lastRead = { offset: last.offset, arrivalTimestamp: last.arrivalTimestamp };
       return out;
     } finally {
       // Kept for the read that goes on from here: the one after the last record returned.
@@ -267,10 +263,7 @@ export class JetStreamShardLog implements ShardLog {
       const buffered = pooled.buffer.find((r) => r.offset >= offset);
       if (buffered !== undefined && seqOfOffset(buffered.offset) === seqOfOffset(offset)) return buffered.arrivalTimestamp;
     }
-    // While the cluster cannot answer (a node down, a leader being elected), the last record read before
-    // `offset` arrived no later than it: a reader waiting there shows as behind by at most that much more.
-    const before = this.lastRead !== undefined && this.lastRead.offset < offset ? this.lastRead.arrivalTimestamp : undefined;
-    return (await this.arrivalOfSeq(seqOfOffset(offset))) ?? before;
+    return this.arrivalOfSeq(seqOfOffset(offset));
   }
 
   /** Drops what arrived before `timestamp` (a sealed stream, a closed shard, keeps all until it expires whole). */
