@@ -8,8 +8,9 @@
 // Every Eddy process appends to the same stream; after each append the writer announces the stream's new
 // end on a plain NATS subject, so the other processes' readers wake without polling. Those announcements
 // are not stored: one sent while this process's connection moves to another node (its node went down) is
-// lost, so after a reconnection every open log looks its end up again (see nats-store-connection.ts). Resharding seals the
-// stream, which JetStream then refuses writes to, from whichever process: a shard's end is fixed once.
+// lost, so after a reconnection every open log looks its end up again (see nats-store-connection.ts).
+// Resharding seals the stream, which JetStream then refuses writes to, from whichever process: a shard's
+// end is fixed once.
 
 import type { JetStreamClient, JetStreamManager, PubAck, StreamInfo, StreamUpdateConfig } from '@nats-io/jetstream';
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
