@@ -46,7 +46,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Every record of a stream, read through `engine`, as JSON (nothing when a read meets the node loss). */
+/** Every record of a stream, read through `engine`, as JSON (short when a read cannot go on while the node is down: read again). */
 async function readStream(engine: Engine, stream: string): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   for (const shard of engine.store.describeStream(stream).shards) {
