@@ -190,10 +190,11 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
     await producing;
 
     // A node of the cluster goes too, and stays down while the last windows close: puts go on, and so
-    // does the query.
+    // does the query. A put to a shard whose leader was on that node waits for the next leader (some
+    // seconds), so they go on for longer than that.
     await cluster.kill(1);
     phase = 'afterNatsKill';
-    await putFor(4_000);
+    await putFor(8_000);
 
     // Rows at one later second on both shards close every window of the records above.
     const closing = T0 + n * 20 + 5_000;
