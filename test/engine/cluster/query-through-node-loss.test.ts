@@ -157,6 +157,11 @@ describe('a windowed query on a JetStream cluster while a NATS node is down', ()
         },
         { timeout: 90_000, interval: 500 },
       );
+    } catch (e) {
+      // Where each process's query stood, to tell a stalled shard from a failed or moving query.
+      const statuses = [...engines.entries()].map(([name, engine]) => [name, engine.queries.listQueries().map((q) => ({ ...q, sql: undefined, columns: undefined }))]);
+      console.log(`query statuses with ${victim!.node} down: ${JSON.stringify(statuses)}`);
+      throw e;
     } finally {
       await cluster.restart(index);
     }
