@@ -6,7 +6,7 @@
 // same place.
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock, openStreamStore, type ShardCursor, type StreamStore } from '../../../../src/engine/index.js';
 import { startNatsCluster, type NatsCluster } from '../../../../scripts/nats-cluster.mjs';
 
@@ -135,6 +135,16 @@ describe('a cursor on the JetStream store while a node of three is killed', () =
     console.log(`${victim}: ${acked} of ${n} records acknowledged, ${[...read.values()].reduce((sum, a) => sum + a.length, 0)} read`);
     // Puts go on through the election: a publish nobody answers yet is sent again.
     expect(acked).toBe(n);
+    // The node back has caught up on every stream (the shards and the metadata bucket) before the next test.
+    await vi.waitFor(
+      async () => {
+        for await (const info of jsm.streams.list()) {
+          expect(info.cluster?.leader, info.config.name).toBeDefined();
+          expect((info.cluster?.replicas ?? []).filter((r) => !r.current || r.offline === true).map((r) => `${info.config.name} on ${r.name}`)).toEqual([]);
+        }
+      },
+      { timeout: 60_000, interval: 250 },
+    );
     for (const c of cursors) c.close();
   }, 180_000);
 
