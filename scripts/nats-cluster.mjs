@@ -53,8 +53,8 @@ async function freePort() {
 }
 
 /**
- * Starts `size` nodes (3 by default) and resolves once every node is ready and the cluster has elected
- * the leader of its JetStream metadata, so streams can be created at once.
+ * Starts `size` nodes (3 by default) and resolves once every node is ready and has joined the cluster's
+ * JetStream metadata group under an elected leader, so streams of up to `size` copies can be created at once.
  * @param {{ size?: number, dir?: string, maxFileStore?: string, log?: (line: string) => void }} [options]
  */
 export async function startNatsCluster(options = {}) {
@@ -95,8 +95,12 @@ export async function startNatsCluster(options = {}) {
     return { name: `n${i + 1}`, url: `nats://127.0.0.1:${port}`, port, configFile, process: undefined, pid: undefined, exited: undefined };
   });
 
-  let leaderSeen;
-  const leaderElected = new Promise((resolveLeader) => (leaderSeen = resolveLeader));
+  // Every node must have joined JetStream's metadata group (it names the leader, or is it) before the
+  // cluster is handed out: a stream of three copies is placed only on nodes the leader knows of, and a
+  // node whose routes came up late would otherwise leave no room for one for a while.
+  const joined = new Set();
+  let allJoined;
+  const everyNodeJoined = new Promise((resolveJoined) => (allJoined = resolveJoined));
 
   /** Starts (or starts again) node `i`; resolves once it accepts clients. */
   const startNode = (i) => {
@@ -115,7 +119,10 @@ export async function startNatsCluster(options = {}) {
           pending = pending.slice(nl + 1);
           options.log?.(`[${node.name}] ${line}`);
           if (/Server is ready/.test(line)) resolveReady();
-          if (/new metadata leader/.test(line) || /JetStream cluster new metadata leader/.test(line)) leaderSeen();
+          if (/Self is new JetStream cluster metadata leader|JetStream cluster new metadata leader/.test(line)) {
+            joined.add(node.name);
+            if (joined.size === nodes.length) allJoined();
+          }
         }
       };
       child.stderr.on('data', onData);
@@ -157,7 +164,7 @@ export async function startNatsCluster(options = {}) {
   };
   try {
     await Promise.all(nodes.map((_, i) => startNode(i)));
-    await leaderElected;
+    await everyNodeJoined;
   } catch (e) {
     await cluster.stop();
     throw e;

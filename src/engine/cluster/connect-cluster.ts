@@ -7,6 +7,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
+import { defaultReplicas } from '../stream/nats/default-replicas.js';
 import { whileClusterSettles } from '../stream/nats/while-cluster-settles.js';
 import { NatsBus, type MessageBus } from './message-bus.js';
 import { NatsKv } from './nats-kv.js';
@@ -54,8 +55,7 @@ export async function connectCluster(options: ClusterConnectionOptions): Promise
   });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-    const clustered = nc.info?.cluster !== undefined;
-    const replicas = options.replicas ?? (clustered ? Math.min(3, Math.max(1, nc.info?.connect_urls?.length ?? 3)) : 1);
+    const replicas = options.replicas ?? defaultReplicas(nc.info, options.servers);
     const open = (name: string): Promise<NatsKv> => whileClusterSettles(() => NatsKv.open(nc, jsm, name, replicas));
     const [catalog, leases, checkpoints, delivery] = [await open(CATALOG_BUCKET), await open(LEASE_BUCKET), await open(CHECKPOINT_BUCKET), await open(DELIVERY_BUCKET)];
     const [functions, consumerGroups] = [await open(FUNCTIONS_BUCKET), await open(CONSUMER_GROUPS_BUCKET)];

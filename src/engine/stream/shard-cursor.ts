@@ -19,6 +19,8 @@ export class StreamShardCursor implements ShardCursor {
   private lastOffset: number | undefined;
   /** The number of the last record returned, as it was returned. */
   private last: string | undefined;
+  /** When the last record returned arrived: how far behind a read that cannot go on is, at most. */
+  private lastArrival: number | undefined;
   /** The exact number of the record before `offset`, looked up once when a read there returned nothing. */
   private before: { readonly offset: number; readonly number: string } | undefined;
   private closed = false;
@@ -78,10 +80,13 @@ export class StreamShardCursor implements ShardCursor {
       limits?.maxBytes ?? CURSOR_DEFAULT_MAX_BYTES,
       now,
       this.account,
+      this.lastArrival,
     );
-    if (result.records.length > 0) {
+    const lastRecord = result.records[result.records.length - 1];
+    if (lastRecord !== undefined) {
       this.lastOffset = result.nextOffset - 1;
-      this.last = result.records[result.records.length - 1]!.sequenceNumber;
+      this.last = lastRecord.sequenceNumber;
+      this.lastArrival = lastRecord.arrivalTimestamp;
     }
     this.offset = result.nextOffset;
     const metrics = this.shard.metrics;

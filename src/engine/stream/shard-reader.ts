@@ -50,6 +50,11 @@ class ShardRecord implements StreamRecord {
 // `length`, not `byteLength`: the same for a Uint8Array, and V8 compiles it to a field load.
 const sizeOf = (r: LogRecord): number => r.data.length + r.partitionKey.length;
 
+/**
+ * `arrivedBefore`: when the record before `fromOffset` arrived, if the caller read it. A log that looks
+ * arrival times up over the network may not answer (a cluster electing a leader); a reader that could not
+ * read on is then counted behind from that time, an upper bound, rather than shown as caught up.
+ */
 export async function readShard(
   stream: Stream,
   shard: Shard,
@@ -58,6 +63,7 @@ export async function readShard(
   maxBytes: number,
   now: number,
   account: Account,
+  arrivedBefore?: number,
 ): Promise<ShardRead> {
   const log = shard.log;
   const retentionCutoff = stream.retentionCutoff(now);
@@ -102,7 +108,8 @@ export async function readShard(
     records[i] = new ShardRecord(sequenceNumbers, r.offset, r.arrivalTimestamp, r.partitionKey, r.data);
   }
   const nextOffset = found.length > 0 ? found[found.length - 1]!.offset + 1 : start;
-  const behind = nextOffset >= committed ? 0 : Math.max(0, now - ((await log.arrivalTimestampAt(nextOffset)) ?? now));
+  const lastArrival = found.length > 0 ? found[found.length - 1]!.arrivalTimestamp : arrivedBefore;
+  const behind = nextOffset >= committed ? 0 : Math.max(0, now - ((await log.arrivalTimestampAt(nextOffset)) ?? lastArrival ?? now));
   return { records, nextOffset, bytes, endOfShard: shard.isEndOf(nextOffset), millisBehindLatest: behind };
 }
 

@@ -2,6 +2,11 @@
 // (no acknowledgements, in memory, on one server) pulled with `no_wait`, so a pull answers with what is
 // stored now and an empty pull costs one round trip. A cursor or a chain of GetRecords calls keeps one
 // reader; the shard log keeps a few and hands each read the reader already at its offset.
+//
+// A reader makes one attempt per call. When it fails (the consumer's node went down, a leader is being
+// elected, the server removed the consumer) the reader lets its consumer go and stays where it stood, so
+// the next call starts a new consumer at the first message not yet returned; the shard log decides how
+// long to keep trying (see JetStreamShardLog.read).
 
 import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -16,8 +21,8 @@ export interface StoredMessage {
 
 /** A consumer left unused this long is removed by the server (a process that died leaves none behind). */
 const INACTIVE_THRESHOLD_NS = 60_000_000_000;
-/** Pulls wait this long for the server before failing (a node being killed, a leader being elected). */
-const PULL_TIMEOUT_MS = 10_000;
+/** A pull waits this long for the server before failing (a node being killed, a leader being elected). */
+const PULL_TIMEOUT_MS = 5_000;
 
 export class JetStreamReader {
   /** The stream sequence of the next message this reader returns. */
@@ -40,29 +45,37 @@ export class JetStreamReader {
     this.nextSeq = startSeq;
   }
 
-  /** Up to `max` messages from `nextSeq` on, as many as are stored now (none when it is at the end). */
+  /**
+   * Up to `max` messages from `nextSeq` on, as many as the consumer's server holds now (none when it is at
+   * the end, or on a replica still catching up). A failure leaves `nextSeq` where it was.
+   */
   async next(max: number): Promise<StoredMessage[]> {
     if (this.closed) throw new Error(`reader of ${this.stream} is closed`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (this.consumerName === undefined) await this.open();
-        const got = await this.pullOnce(max);
-        if (got.length > 0) this.nextSeq = got[got.length - 1]!.seq + 1;
-        return got;
-      } catch (e) {
-        // The consumer is gone (the server removed it, or its node went down): start a new one where this
-        // reader stands. Anything else is the caller's to see.
-        if (attempt >= 2 || this.closed || !isConsumerGone(e)) throw e;
-        await this.dropConsumer();
-      }
+    try {
+      if (this.consumerName === undefined) await this.open();
+      const got = await this.pullOnce(max);
+      if (got.length > 0) this.nextSeq = got[got.length - 1]!.seq + 1;
+      return got;
+    } catch (e) {
+      // Whatever went wrong, the consumer may be gone or on a node that is: the next call starts anew.
+      this.dropConsumer();
+      throw e;
     }
+  }
+
+  /**
+   * Lets the consumer go, so the next call starts a new one where this reader stands: one on a replica
+   * that answers nothing while the stream is known to hold more may be placed better the second time.
+   */
+  restart(): void {
+    this.dropConsumer();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.pull?.reject(new Error('reader closed'));
-    await this.dropConsumer();
+    this.dropConsumer();
   }
 
   private async open(): Promise<void> {
@@ -126,21 +139,26 @@ export class JetStreamReader {
     if (pull.got.length >= pull.want) pull.resolve();
   }
 
-  private async dropConsumer(): Promise<void> {
+  /**
+   * Not waited for: a delete sent to a node that is down is answered only by a timeout, and a consumer
+   * nobody deletes goes by itself once inactive.
+   */
+  private dropConsumer(): void {
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     const name = this.consumerName;
     this.consumerName = undefined;
-    if (name !== undefined) await this.jsm.consumers.delete(this.stream, name).catch(() => undefined);
+    if (name !== undefined) void this.jsm.consumers.delete(this.stream, name).catch(() => undefined);
   }
 }
 
-class ConsumerGoneError extends Error {}
+/** The consumer is gone or cannot be reached: a new one may be started where the reader stands. */
+export class ConsumerGoneError extends Error {}
 
-function isConsumerGone(e: unknown): boolean {
+/** Whether a read failed for want of its consumer (removed, or on a node that is down or not leading). */
+export function isConsumerGone(e: unknown): boolean {
   if (e instanceof ConsumerGoneError) return true;
-  const text = String((e as Error)?.message ?? e);
-  return /consumer not found|no responders|timeout|timed out|stream not found|503/i.test(text);
+  return /consumer not found|no responders|503/i.test(String((e as Error)?.message ?? e));
 }
 
 /** `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>` (and the longer v2 form). */

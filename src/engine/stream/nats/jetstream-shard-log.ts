@@ -6,8 +6,11 @@
 // resolves only then.
 //
 // Every Eddy process appends to the same stream; after each append the writer announces the stream's new
-// end on a plain NATS subject, so the other processes' readers wake without polling. Resharding seals the
-// stream, which JetStream then refuses writes to, from whichever process: a shard's end is fixed once.
+// end on a plain NATS subject, so the other processes' readers wake without polling. Those announcements
+// are not stored: one sent while this process's connection moves to another node (its node went down) is
+// lost, so after a reconnection every open log looks its end up again (see nats-store-connection.ts).
+// Resharding seals the stream, which JetStream then refuses writes to, from whichever process: a shard's
+// end is fixed once.
 
 import type { JetStreamClient, JetStreamManager, PubAck, StreamInfo, StreamUpdateConfig } from '@nats-io/jetstream';
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
@@ -15,7 +18,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { DamagedRange } from '../log/damaged-range.js';
 import type { AppendRecord, AppendedOffsets, LogRecord, ReadLimits, RecordInput, ShardLog } from '../log/shard-log.js';
 import { ShardSealedError } from '../log/shard-sealed-error.js';
-import { JetStreamReader } from './jetstream-reader.js';
+import { isConsumerGone, JetStreamReader } from './jetstream-reader.js';
 import { arrivalOfMessage, decodeMessage, encodeMessages, offsetAfterSeq, offsetOf, seqOfOffset } from './record-payload.js';
 import { isUnsettledCluster, whileClusterSettles } from './while-cluster-settles.js';
 
@@ -26,6 +29,8 @@ export interface JetStreamContext {
   readonly jsm: JetStreamManager;
   /** Unique per process and store: with a counter it makes each record's deduplication id. */
   readonly writerId: string;
+  /** The shard logs open on this connection, to look up their ends again after it reconnects. */
+  readonly openLogs: Set<JetStreamShardLog>;
 }
 
 /** Where a shard lives in JetStream. */
@@ -44,7 +49,14 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 /** A publish is tried again while a node restarts or a leader is elected, for up to about this long. */
 const PUBLISH_RETRY_MS = 30_000;
 const READERS_PER_SHARD = 8;
-const LAGGING_REPLICA_RETRIES = 10;
+/**
+ * How long one read keeps trying while its consumer cannot be reached or answers short of the shard's
+ * known end (a node is down, a leader is being elected, a replica is catching up) before answering with
+ * nothing, its position unchanged. Short, so a query's other shards, checkpoints and stop are not held up.
+ */
+const READ_PATIENCE_MS = 2_000;
+/** Empty answers short of the known end, after which a read moves to a new consumer (placed anew). */
+const EMPTY_PULLS_BEFORE_NEW_CONSUMER = 4;
 /** Messages one pull asks for; a read that wants more reads on (see readShard). */
 const MAX_PULL = 256;
 /** Room left in the server's largest message for the headers of a publish. */
@@ -79,6 +91,7 @@ export class JetStreamShardLog implements ShardLog {
     this.firstOffset = info.state.messages === 0 ? offsetAfterSeq(info.state.last_seq) : offsetOf(info.state.first_seq, 0);
     this.lastArrivalTimestamp = lastArrival;
     this.sealed = info.config.sealed === true;
+    ctx.openLogs.add(this);
     this.tipSubscription = ctx.nc.subscribe(names.tipSubject, {
       callback: (err, msg) => {
         if (err === null) this.advanceTo(Number(new TextDecoder().decode(msg.data)));
@@ -171,14 +184,7 @@ export class JetStreamShardLog implements ShardLog {
     const pooled = this.takeReader(from);
     const out: LogRecord[] = [];
     try {
-      const want = Math.min(Math.max(limits.maxRecords, 1), MAX_PULL);
-      await this.fill(pooled, from, want);
-      // A consumer on a replica that is catching up (a node just restarted) may not hold records the
-      // stream has acknowledged yet: it is asked again for a while before the read answers with nothing.
-      for (let attempt = 0; pooled.buffer.length === 0 && from < this.committedOffset && attempt < LAGGING_REPLICA_RETRIES; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
-        await this.fill(pooled, from, want);
-      }
+      await this.fillPatiently(pooled, from, Math.min(Math.max(limits.maxRecords, 1), MAX_PULL));
       let bytes = 0;
       let taken = 0;
       for (; taken < pooled.buffer.length && out.length < limits.maxRecords; taken++) {
@@ -193,6 +199,30 @@ export class JetStreamShardLog implements ShardLog {
     } finally {
       // Kept for the read that goes on from here: the one after the last record returned.
       this.returnReader(pooled, out.length > 0 ? out[out.length - 1]!.offset + 1 : from);
+    }
+  }
+
+  /**
+   * Fills the reader's buffer, trying again with a growing pause while the cluster cannot answer or the
+   * consumer answers short of the shard's known end, for up to READ_PATIENCE_MS. Then the buffer stays
+   * empty: the read answers nothing and the next one starts from the same place, so no record is passed
+   * over however long the cluster takes. Only failures that waiting does not mend are thrown.
+   */
+  private async fillPatiently(pooled: PooledReader, from: number, want: number): Promise<void> {
+    const started = Date.now();
+    let emptyPulls = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.fill(pooled, from, want);
+        if (pooled.buffer.length > 0 || from >= this.committedOffset) return;
+        // A consumer on a replica still catching up (a node just restarted) may not hold records the
+        // stream has acknowledged yet; one that keeps answering nothing is let go for a new one.
+        if (++emptyPulls % EMPTY_PULLS_BEFORE_NEW_CONSUMER === 0) pooled.reader.restart();
+      } catch (e) {
+        if (!isUnsettledCluster(e) && !isConsumerGone(e)) throw e;
+      }
+      if (this.closed || Date.now() - started >= READ_PATIENCE_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 500)));
     }
   }
 
@@ -282,6 +312,7 @@ export class JetStreamShardLog implements ShardLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.openLogs.delete(this);
     this.tipSubscription?.unsubscribe();
     this.tipSubscription = undefined;
     const readers = [...this.readers.values()];

@@ -5,8 +5,9 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EddyError } from '../../errors.js';
-import type { JetStreamContext } from './jetstream-shard-log.js';
+import type { JetStreamContext, JetStreamShardLog } from './jetstream-shard-log.js';
 import { BUCKET, NatsStreamStorage, newWriterId } from './nats-stream-storage.js';
+import { defaultReplicas } from './default-replicas.js';
 import { whileClusterSettles } from './while-cluster-settles.js';
 
 export interface NatsStoreOptions {
@@ -55,13 +56,13 @@ export async function connectNatsStore(options: NatsStoreOptions): Promise<NatsS
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const js = jetstream(nc, { timeout: 10_000 });
-    const clustered = nc.info?.cluster !== undefined;
-    const defaultReplicas = options.replicas ?? (clustered ? Math.min(3, Math.max(1, (nc.info?.connect_urls?.length ?? 3))) : 1);
-    const ctx: JetStreamContext = { nc, js, jsm, writerId: newWriterId() };
+    const replicas = options.replicas ?? defaultReplicas(nc.info, options.servers);
+    const ctx: JetStreamContext = { nc, js, jsm, writerId: newWriterId(), openLogs: new Set() };
+    void refreshAfterReconnecting(nc, ctx.openLogs);
     // Reads go through the bucket's leader (no direct gets from replicas, which may lag): a process that
     // lost a compare-and-set must read what won.
-    const kv = await whileClusterSettles(() => new Kvm(nc).create(BUCKET, { replicas: defaultReplicas, history: 1, allow_direct: false }));
-    const storage = new NatsStreamStorage(ctx, kv, { defaultReplicas });
+    const kv = await whileClusterSettles(() => new Kvm(nc).create(BUCKET, { replicas, history: 1, allow_direct: false }));
+    const storage = new NatsStreamStorage(ctx, kv, { defaultReplicas: replicas });
     return {
       storage,
       nc,
@@ -72,5 +73,17 @@ export async function connectNatsStore(options: NatsStoreOptions): Promise<NatsS
   } catch (e) {
     await nc.close();
     throw e;
+  }
+}
+
+/**
+ * After the connection comes back (on this node or another), every open shard log looks its end up again:
+ * what other processes appended meanwhile was announced while this one was not listening, and a reader
+ * at the old end would otherwise wait for the next announcement. Ends when the connection closes.
+ */
+async function refreshAfterReconnecting(nc: NatsConnection, logs: ReadonlySet<JetStreamShardLog>): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type !== 'reconnect') continue;
+    for (const log of logs) void whileClusterSettles(() => log.refresh()).catch(() => undefined);
   }
 }

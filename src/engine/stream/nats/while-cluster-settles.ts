@@ -5,7 +5,9 @@ const SETTLE_MS = 30_000;
 
 /** Whether `e` is one of JetStream's refusals that go away once the cluster has settled. */
 export function isUnsettledCluster(e: unknown): boolean {
-  return /no suitable peers|insufficient resources|temporarily unavailable|jetstream not (enabled|ready)|no responders|timeout|timed out|503/i.test(
+  // The client reports a publish nobody answered (the stream's leader just went, no new one yet) as
+  // "jetstream is not enabled".
+  return /no suitable peers|insufficient resources|temporarily unavailable|jetstream (is )?not (enabled|ready)|no responders|timeout|timed out|503/i.test(
     String((e as Error)?.message ?? e),
   );
 }
