@@ -122,7 +122,7 @@ async function main() {
       `\nSending ${count(total)} transactions of ${count(run.cards.length)} cards at ${count(run.merchants)} merchants, ${options.days} days of event time from ${day(run.startMs)} UTC, ` +
         `at ${count(options.rate)}/s for ${options.duration} s (seed ${options.seed}).`,
     );
-    console.log(`Planted among them: ${options.frauds} instances of each of ${PATTERNS.length} fraud patterns, ${count(planted)} transactions in all.\n`);
+    console.log(`Planted among them: ${options.frauds} instances of each of ${new Set(PATTERNS.map((p) => p.pattern)).size} fraud patterns, ${count(planted)} transactions in all.\n`);
     const kinesis = kinesisClient(endpoint);
     try {
       const report = progress(10_000, (sent) => console.log(`  … ${count(sent)} of ${count(total)} sent, event time ${day(run.transactions[sent - 1].ms)} UTC, ${count(alerts.rows.length)} alerts so far`));

@@ -4,7 +4,7 @@
 -- log of amount / average, 0 at or below it), and its share of the card's credit limit, from the lookup
 -- join. The amount rides along as text, so the forest reads only those two numbers. One forest of 100
 -- trees × 256 samples serves every card; a purchase the trees isolate quickly scores high (typical ones
--- about 1), and an alert flags the purchase alone when it scores above 2.5. Flights and hotels are left
+-- about 1), and an alert flags the purchase alone when it scores above 2.25. Flights and hotels are left
 -- out, as in the spend-spike rule: bookings are large by nature. Its precision is lower than that rule's:
 -- every purchase far above a card's habit is an anomaly, and most of them are honest.
 INSERT INTO demo_fraud_alerts (rule, card_id, first_ts, last_ts, min_amount, txns, amount, detail)
@@ -24,4 +24,4 @@ FROM TABLE(RANDOM_CUT_FOREST(CURSOR(
   JOIN demo_fraud_cards c ON t.card_id = c.card_id
   WHERE t.history >= 4 AND t.category NOT IN ('travel', 'hotel')
 ), 100, 256, 100000, 1))
-WHERE ANOMALY_SCORE > 2.5
+WHERE ANOMALY_SCORE > 2.25
