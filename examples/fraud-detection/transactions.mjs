@@ -32,6 +32,9 @@ export const PATTERNS = [
   { pattern: 'spend_spike', rule: 'spend_spike', what: "a purchase far above the card's average" },
   { pattern: 'impossible_travel', rule: 'impossible_travel', what: 'tills too far apart too soon' },
   { pattern: 'device_cards', rule: 'device_cards', what: 'many cards from one device' },
+  // A second rule for spend spikes, learnt rather than written: the instances stay spend_spike's (the
+  // first rule of a pattern is the one written for it), and the demo scores this one on them too.
+  { pattern: 'spend_spike', rule: 'anomaly_score', what: "a purchase the forest isolates from the card's usual" },
 ];
 
 /** [city, country, lat, lon, UTC offset in hours, weight as a home city] */

@@ -40,6 +40,15 @@ export interface TreeState {
 export const MAX_CAPACITY = 4096;
 const INVERSE_DEPTH = Float64Array.from({ length: MAX_CAPACITY + 1 }, (_, k) => 1 / (k + 1));
 
+/** Buckets of a one-dimensional tree's entry table (see RandomCutTree.entries), and the shortest run of points that builds one. */
+const ENTRIES = 128;
+const ENTRIES_FROM = 48;
+/** The entry table of a run too short for a table of its own: every point goes to its last place, the root at depth 0. */
+const ROOT_ENTRY_NODE = new Int32Array(ENTRIES + 1);
+const ROOT_ENTRY_DEPTH = new Int32Array(ENTRIES + 1);
+/** buildEntries' depth-first stack: four numbers a node, at most one pending node a level. */
+const ENTRY_STACK = new Int32Array(4 * (MAX_CAPACITY + 1));
+
 export class RandomCutTree {
   /** Internal nodes, `stride` values each: min and max of each dimension (interleaved), then the cut value. */
   private readonly nodes: Float64Array;
@@ -60,6 +69,13 @@ export class RandomCutTree {
   private root = -1;
   private normalizedSize = 0;
   private normalized = 0;
+  /**
+   * One-dimensional trees only: where a descent may start, by where the point falls in the root's box
+   * (split into ENTRIES equal buckets), so the levels above, which cannot change its score, are skipped.
+   * Built when a long run of points is scored (buildEntries) and dropped whenever the tree changes.
+   */
+  private entries: { node: Int32Array; depth: Int32Array; low: number; scale: number } | null = null;
+  private entriesValid = false;
 
   constructor(
     readonly dimensions: number,
@@ -121,6 +137,7 @@ export class RandomCutTree {
    * points and this one is new: the caller deletes before it inserts.
    */
   insert(point: Float64Array, offset: number, random: SeededRandom): number {
+    this.entriesValid = false;
     const d = this.dimensions;
     if (this.root < 0) {
       const leaf = this.newLeaf(point, offset);
@@ -245,6 +262,7 @@ export class RandomCutTree {
 
   /** Removes one copy of the point of leaf `leaf` (an id insert returned). */
   delete(leaf: number): void {
+    this.entriesValid = false;
     for (let n = leaf; n >= 0; n = this.parent[n]!) this.mass[n]!--;
     if (this.mass[leaf]! > 0) return;
     this.freeLeaves[this.freeLeafCount++] = leaf - this.capacity;
@@ -363,6 +381,7 @@ export class RandomCutTree {
     const inverse = INVERSE_DEPTH;
     const root = this.root;
     const normalizer = this.normalizer();
+    const leafPoints = this.points;
     // Lane a scores points from, from + 2, …; lane b from + 1, from + 3, ….
     let ia = from;
     let ib = from + 1;
@@ -376,7 +395,12 @@ export class RandomCutTree {
     let db = 0;
     while (na >= 0 || nb >= 0) {
       if (na >= c) {
-        scores[ia]! += (xa + this.leafScore(points, ia * d, na, sa, da)) * normalizer;
+        // The part at the leaf, written out as in scoreRange1.
+        const o = ia * d;
+        const slot = (na - c) * d;
+        let equal = true;
+        for (let j = 0; j < d; j++) if (points[o + j] !== leafPoints[slot + j]) equal = false;
+        scores[ia]! += (xa + (equal ? this.seenScore(na, sa, da) : sa / (da + 1))) * normalizer;
         ia += 2;
         na = ia < to ? root : -1;
         sa = 1;
@@ -384,7 +408,12 @@ export class RandomCutTree {
         da = 0;
       }
       if (nb >= c) {
-        scores[ib]! += (xb + this.leafScore(points, ib * d, nb, sb, db)) * normalizer;
+        // The part at the leaf, written out as in scoreRange1.
+        const o = ib * d;
+        const slot = (nb - c) * d;
+        let equal = true;
+        for (let j = 0; j < d; j++) if (points[o + j] !== leafPoints[slot + j]) equal = false;
+        scores[ib]! += (xb + (equal ? this.seenScore(nb, sb, db) : sb / (db + 1))) * normalizer;
         ib += 2;
         nb = ib < to ? root : -1;
         sb = 1;
@@ -444,42 +473,62 @@ export class RandomCutTree {
     const inverse = INVERSE_DEPTH;
     const root = this.root;
     const normalizer = this.normalizer();
+    // Where a descent starts: by the point's bucket in the root's box when the run is long enough to
+    // pay for the table, at the root otherwise (the table's last place is the root, for points outside).
+    const entries = to - from >= ENTRIES_FROM && root < c ? this.buildEntries() : null;
+    const startNode = entries ? entries.node : ROOT_ENTRY_NODE;
+    const startDepth = entries ? entries.depth : ROOT_ENTRY_DEPTH;
+    const low = entries ? entries.low : 0;
+    // The part of a score at a leaf, written out below (a call would box its numbers: a heap allocation
+    // per point and tree). A point equal to the leaf's scores by seenScore, any other as isolated there.
+    const leafPoints = this.points;
+    // NaN puts every point at place ENTRIES, the root.
+    const scale = entries ? entries.scale : NaN;
+    startNode[ENTRIES] = root;
     // Lane a scores points from, from + 2, …; lane b from + 1, from + 3, ….
     let ia = from;
     let ib = from + 1;
     let va = ia < to ? points[ia]! : 0;
     let vb = ib < to ? points[ib]! : 0;
-    let na = ia < to ? root : -1;
-    let nb = ib < to ? root : -1;
+    const ka = (va - low) * scale;
+    const kb = (vb - low) * scale;
+    const ea = ka >= 0 && ka < ENTRIES ? ka | 0 : ENTRIES;
+    const eb = kb >= 0 && kb < ENTRIES ? kb | 0 : ENTRIES;
+    let na = ia < to ? startNode[ea]! : -1;
+    let nb = ib < to ? startNode[eb]! : -1;
+    let da = startDepth[ea]!;
+    let db = startDepth[eb]!;
     let sa = 1;
     let sb = 1;
     let xa = 0;
     let xb = 0;
-    let da = 0;
-    let db = 0;
     while (na >= 0 || nb >= 0) {
       if (na >= c) {
-        scores[ia]! += (xa + this.leafScore(points, ia, na, sa, da)) * normalizer;
+        scores[ia]! += (xa + (va !== leafPoints[na - c] ? sa / (da + 1) : this.seenScore(na, sa, da))) * normalizer;
         ia += 2;
         if (ia < to) {
           va = points[ia]!;
-          na = root;
+          const k = (va - low) * scale;
+          const at = k >= 0 && k < ENTRIES ? k | 0 : ENTRIES;
+          na = startNode[at]!;
+          da = startDepth[at]!;
           sa = 1;
           xa = 0;
-          da = 0;
         } else {
           na = -1;
         }
       }
       if (nb >= c) {
-        scores[ib]! += (xb + this.leafScore(points, ib, nb, sb, db)) * normalizer;
+        scores[ib]! += (xb + (vb !== leafPoints[nb - c] ? sb / (db + 1) : this.seenScore(nb, sb, db))) * normalizer;
         ib += 2;
         if (ib < to) {
           vb = points[ib]!;
-          nb = root;
+          const k = (vb - low) * scale;
+          const at = k >= 0 && k < ENTRIES ? k | 0 : ENTRIES;
+          nb = startNode[at]!;
+          db = startDepth[at]!;
           sb = 1;
           xb = 0;
-          db = 0;
         } else {
           nb = -1;
         }
@@ -513,14 +562,84 @@ export class RandomCutTree {
     }
   }
 
-  /** The last part of a score, at the leaf a descent ends in (before normalizing). */
-  private leafScore(point: Float64Array, offset: number, leaf: number, stay: number, depth: number): number {
-    const d = this.dimensions;
-    const slot = (leaf - this.capacity) * d;
-    for (let j = 0; j < d; j++) {
-      if (point[offset + j] !== this.points[slot + j]) return stay / (depth + 1);
+  /**
+   * The entry table of a one-dimensional tree with an internal root, built now unless the tree has not
+   * changed since. Bucket k holds the points v with k ≤ (v - low) × scale < k + 1 (low and scale span
+   * the root's box); its entry is the deepest node that every such point reaches while still inside the
+   * box of every node above it. Those nodes add nothing to a score (the point is inside their boxes) and
+   * only count towards the depth, so a descent can start at the entry with the entry's depth and give
+   * the same score to the last bit. Each bucket is taken as a little wider than it is (by `slack`), so
+   * rounding in placing a point in its bucket cannot put it outside what the entry assumes; a bucket the
+   * root's box does not hold whole (the first and the last, and all when the box is too wide to divide)
+   * starts at the root. Place ENTRIES is for points outside the root's box: the root.
+   */
+  private buildEntries(): { node: Int32Array; depth: Int32Array; low: number; scale: number } {
+    const entries = (this.entries ??= { node: new Int32Array(ENTRIES + 1), depth: new Int32Array(ENTRIES + 1), low: 0, scale: 0 });
+    if (this.entriesValid) return entries;
+    this.entriesValid = true;
+    const c = this.capacity;
+    const nodes = this.nodes;
+    const links = this.links;
+    const root = this.root;
+    const low = nodes[root * 3]!;
+    const high = nodes[root * 3 + 1]!;
+    const width = (high - low) / ENTRIES;
+    const slack = (high - low) * 1e-9;
+    entries.low = low;
+    const scale = ENTRIES / (high - low);
+    entries.scale = scale;
+    entries.node.fill(root);
+    entries.depth.fill(0);
+    if (!(width > 0 && Number.isFinite(width) && Number.isFinite(slack))) return entries;
+    // Bucket k is taken to span [low + k × width - slack, low + (k + 1) × width + slack]. Depth first,
+    // with the buckets [from, to) known to reach each node inside the boxes above it.
+    const stack = ENTRY_STACK;
+    let top = 0;
+    stack[top++] = root;
+    stack[top++] = 0;
+    stack[top++] = 0;
+    stack[top++] = ENTRIES;
+    while (top > 0) {
+      const to = stack[--top]!;
+      const from = stack[--top]!;
+      const depth = stack[--top]!;
+      const node = stack[--top]!;
+      let inFrom = from;
+      let inTo = from;
+      let leftTo = from;
+      let rightFrom = to;
+      if (node < c) {
+        const b = node * 3;
+        const cut = nodes[b + 2]!;
+        // Buckets inside this node's box, and of those the ones wholly on one side of its cut.
+        inFrom = Math.max(from, Math.ceil((nodes[b]! - low + slack) * scale));
+        inTo = Math.min(to, Math.floor((nodes[b + 1]! - low - slack) * scale));
+        leftTo = Math.min(inTo, Math.floor((cut - low - 2 * slack) * scale));
+        rightFrom = Math.max(inFrom, Math.ceil((cut - low + 2 * slack) * scale));
+        if (inFrom < leftTo) {
+          stack[top++] = links[node * 4 + 1]!;
+          stack[top++] = depth + 1;
+          stack[top++] = inFrom;
+          stack[top++] = leftTo;
+        }
+        if (rightFrom < inTo) {
+          stack[top++] = links[node * 4 + 2]!;
+          stack[top++] = depth + 1;
+          stack[top++] = rightFrom;
+          stack[top++] = inTo;
+        }
+      }
+      // The rest of [from, to) starts here (at a leaf, all of it): what is outside the box, and what
+      // inside it straddles the cut.
+      if (inFrom >= inTo) {
+        fillEntries(entries, node, depth, from, to);
+      } else {
+        fillEntries(entries, node, depth, from, inFrom);
+        fillEntries(entries, node, depth, Math.max(inFrom, leftTo), Math.min(inTo, rightFrom));
+        fillEntries(entries, node, depth, inTo, to);
+      }
     }
-    return this.seenScore(leaf, stay, depth);
+    return entries;
   }
 
   /** log2(1 + size), which scales a tree's scores; computed again only when the size has changed. */
@@ -659,6 +778,7 @@ export class RandomCutTree {
 
   /** Takes the state `state()` returned (of a tree of the same dimensions and capacity). */
   restore(state: TreeState): void {
+    this.entriesValid = false;
     const c = this.capacity;
     const d = this.dimensions;
     if (state.links.length !== 3 * c || state.leafMass.length !== c || state.points.length !== c * d || state.cutValues.length !== c) {
@@ -706,5 +826,12 @@ export class RandomCutTree {
       if (!usedNode[i]) this.freeNodes[this.freeNodeCount++] = i;
       if (!usedLeaf[i]) this.freeLeaves[this.freeLeafCount++] = i;
     }
+  }
+}
+
+function fillEntries(entries: { readonly node: Int32Array; readonly depth: Int32Array }, node: number, depth: number, from: number, to: number): void {
+  for (let k = from; k < to; k++) {
+    entries.node[k] = node;
+    entries.depth[k] = depth;
   }
 }

@@ -112,6 +112,45 @@ describe('RandomCutTree', () => {
     }
   });
 
+  it('scores a long run of one-dimensional points from its entry table exactly as from the root', () => {
+    // Points on every leaf value, every cut value, one step either side of each, beyond the tree's box,
+    // and at random; the table is rebuilt after the tree changes.
+    const tree = new RandomCutTree(1, 128);
+    const random = new SeededRandom(5);
+    const held: number[] = [];
+    for (let i = 0; i < 128; i++) {
+      const v = Math.round((random.next() * 40 - 20) * 8) / 8;
+      held.push(tree.insert(Float64Array.of(v), 0, random));
+    }
+    const check = (): void => {
+      const view = tree.view();
+      const edges: number[] = [];
+      const walk = (v: TreeView | undefined): void => {
+        if (!v) return;
+        if (v.kind === 'leaf') edges.push(v.point[0]!);
+        else {
+          edges.push(v.value, v.min[0]!, v.max[0]!);
+          walk(v.left);
+          walk(v.right);
+        }
+      };
+      walk(view);
+      const values = edges.flatMap((e) => [e, e - Math.abs(e) * 2 ** -52 - 1e-300, e + Math.abs(e) * 2 ** -52 + 1e-300, e + 1e-3, e - 1e-3]);
+      for (let i = 0; i < 200; i++) values.push(random.next() * 60 - 30);
+      values.push(-1e6, 1e6, 0);
+      const points = Float64Array.from(values);
+      const scores = new Float64Array(points.length);
+      tree.scoreRange(points, 0, points.length, scores);
+      for (let i = 0; i < points.length; i++) expect(scores[i], `point ${points[i]}`).toBe(tree.score(points, i));
+    };
+    check();
+    for (let round = 0; round < 5; round++) {
+      for (let k = 0; k < 20; k++) tree.delete(held.splice(Math.floor(random.next() * held.length), 1)[0]!);
+      for (let k = 0; k < 20; k++) held.push(tree.insert(Float64Array.of(random.next() * 50 - 25), 0, random));
+      check();
+    }
+  });
+
   it('splits a score into per-dimension parts that sum to it, on the side the point lies', () => {
     const tree = new RandomCutTree(2, 128);
     const random = new SeededRandom(9);
