@@ -22,6 +22,9 @@ import type { Kernel } from './kernel.js';
 import type { UserFunctionInvoker } from './udf-call.js';
 import { scalarKernel } from './scalar-kernels.js';
 
+/** The JavaScript operator each SQL comparison generates, in every loop that compares. */
+const COMPARISON_OPERATORS = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
+
 export interface CompiledExpr {
   readonly type: DataType;
   /** Input column indexes the expression reads. */
@@ -407,7 +410,7 @@ class Generator {
       case 'gt':
       case 'ge': {
         arity(2);
-        const op = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' }[fn];
+        const op = COMPARISON_OPERATORS[fn];
         return this.strict(argExprs.map((a) => this.emit(a)), 'BOOLEAN', ([a, b]) => `${a} ${op} ${b}`);
       }
       case 'and':
@@ -640,7 +643,7 @@ class Generator {
       case 'gt':
       case 'ge': {
         if (argExprs.length !== 2 || !isDecimal(argExprs[0]!.type) || !isDecimal(argExprs[1]!.type)) return undefined;
-        const op = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' }[fn];
+        const op = COMPARISON_OPERATORS[fn];
         const [sa, sb] = scales as [number, number];
         const s = Math.max(sa, sb);
         return this.strict(args(), 'BOOLEAN', ([a, b]) => `${up(a!, sa, s)} ${op} ${up(b!, sb, s)}`);
@@ -736,7 +739,7 @@ class Generator {
       case 'gt':
       case 'ge': {
         if (argExprs.length !== 2 || !isDecimal(argExprs[0]!.type) || !isDecimal(argExprs[1]!.type)) return undefined;
-        const op = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' }[fn];
+        const op = COMPARISON_OPERATORS[fn];
         const [sa, sb] = scales as [number, number];
         const s = Math.max(sa, sb);
         const [a, b] = args() as [Slot, Slot];
