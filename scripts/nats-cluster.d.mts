@@ -17,6 +17,8 @@ export interface NatsCluster {
   kill(i: number): Promise<void>;
   /** Starts a killed node again on the same ports and store. */
   restart(i: number): Promise<void>;
+  /** Each node's last log lines, to explain a failure. */
+  recentLogs(): string;
   /** Stops every node and removes the cluster's directory (unless the caller gave it). */
   stop(): Promise<void>;
 }
@@ -24,4 +26,4 @@ export interface NatsCluster {
 export function natsServerBinary(): string;
 export function natsServerAvailable(): boolean;
 export function natsServerVersion(): string;
-export function startNatsCluster(options?: { size?: number; dir?: string; maxFileStore?: string; log?: (line: string) => void }): Promise<NatsCluster>;
+export function startNatsCluster(options?: { size?: number; dir?: string; maxFileStore?: string; log?: (line: string) => void; joinDeadlineMs?: number }): Promise<NatsCluster>;

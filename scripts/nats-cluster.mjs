@@ -10,6 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 
 const INSTALL_HINT =
   'nats-server is not installed: on Debian or Ubuntu run `apt-get install nats-server` ' +
@@ -52,16 +54,41 @@ async function freePort() {
   });
 }
 
+/** How long a cluster may take to elect its metadata leader, have every node join under it and place a stream on all of them. */
+const JOIN_DEADLINE_MS = 20_000;
+/** Clusters started afresh (new ports, new store) when one does not form in time. */
+const START_ATTEMPTS = 3;
+/** Lines of each node's log kept to explain a cluster that did not form or a node that died. */
+const LOG_LINES_KEPT = 40;
+
 /**
  * Starts `size` nodes (3 by default) and resolves once every node is ready and has joined the cluster's
- * JetStream metadata group under an elected leader, so streams of up to `size` copies can be created at once.
- * @param {{ size?: number, dir?: string, maxFileStore?: string, log?: (line: string) => void }} [options]
+ * JetStream metadata group under an elected leader, and a stream of `size` copies has been created (and
+ * deleted), so streams of up to `size` copies can be created at once.
+ * A cluster that has not formed within JOIN_DEADLINE_MS is stopped and started afresh on new ports, up to
+ * START_ATTEMPTS times: on a loaded machine a node can miss its election, or a port picked free can be
+ * taken by another process before nats-server binds it, and a test waiting on such a cluster would
+ * otherwise only time out. The error after the last attempt carries each node's last log lines.
+ * @param {{ size?: number, dir?: string, maxFileStore?: string, log?: (line: string) => void, joinDeadlineMs?: number }} [options]
  */
 export async function startNatsCluster(options = {}) {
+  const failures = [];
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    try {
+      return await startClusterOnce(options, attempt);
+    } catch (e) {
+      failures.push(`attempt ${attempt}: ${e.message}`);
+      if (options.dir !== undefined) break; // a caller's store directory is not started afresh
+    }
+  }
+  throw new Error(`the NATS cluster did not form:\n${failures.join('\n')}`);
+}
+
+async function startClusterOnce(options, attempt) {
   const binary = natsServerBinary();
   const size = options.size ?? 3;
   const ownDir = options.dir === undefined;
-  const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'eddy-nats-')));
+  const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), `eddy-nats-${attempt}-`)));
   const clientPorts = [];
   const routePorts = [];
   for (let i = 0; i < size; i++) {
@@ -83,16 +110,13 @@ export async function startNatsCluster(options = {}) {
       `  max_file_store: ${options.maxFileStore ?? '4GB'}`,
 
       '}',
-      'cluster {',
-      '  name: eddy',
-      `  listen: 127.0.0.1:${routePorts[i]}`,
-      `  routes: [${routes.join(', ')}]`,
-      '}',
+      // One node runs on its own: nats-server refuses a JetStream cluster block without routes.
+      ...(size === 1 ? [] : ['cluster {', '  name: eddy', `  listen: 127.0.0.1:${routePorts[i]}`, `  routes: [${routes.join(', ')}]`, '}']),
       '',
     ].join('\n');
     const configFile = join(nodeDir, 'nats.conf');
     writeFileSync(configFile, config);
-    return { name: `n${i + 1}`, url: `nats://127.0.0.1:${port}`, port, configFile, process: undefined, pid: undefined, exited: undefined };
+    return { name: `n${i + 1}`, url: `nats://127.0.0.1:${port}`, port, configFile, process: undefined, pid: undefined, exited: undefined, recentLog: [] };
   });
 
   // Every node must have joined JetStream's metadata group (it names the leader, or is it) before the
@@ -118,7 +142,13 @@ export async function startNatsCluster(options = {}) {
           const line = pending.slice(0, nl);
           pending = pending.slice(nl + 1);
           options.log?.(`[${node.name}] ${line}`);
-          if (/Server is ready/.test(line)) resolveReady();
+          node.recentLog.push(line);
+          if (node.recentLog.length > LOG_LINES_KEPT) node.recentLog.shift();
+          if (/Server is ready/.test(line)) {
+            // A single node has no metadata group to join: it is the whole of JetStream once ready.
+            if (size === 1) allJoined();
+            resolveReady();
+          }
           if (/Self is new JetStream cluster metadata leader|JetStream cluster new metadata leader/.test(line)) {
             joined.add(node.name);
             if (joined.size === nodes.length) allJoined();
@@ -126,7 +156,9 @@ export async function startNatsCluster(options = {}) {
         }
       };
       child.stderr.on('data', onData);
-      child.once('exit', (code, signal) => reject(new Error(`nats-server ${node.name} exited (${code ?? signal}) before it was ready`)));
+      child.once('exit', (code, signal) =>
+        reject(new Error(`nats-server ${node.name} exited (${code ?? signal}) before it was ready; its log ended:\n${node.recentLog.join('\n')}`)),
+      );
       child.once('error', reject);
     });
   };
@@ -149,27 +181,69 @@ export async function startNatsCluster(options = {}) {
     async restart(i) {
       await startNode(i);
     },
-    /** Stops every node and removes the cluster's directory (unless the caller gave it). */
+    /** Each node's last log lines, to explain a failure. */
+    recentLogs() {
+      return nodes.map((n) => `[${n.name}]\n${n.recentLog.join('\n')}`).join('\n');
+    },
+    /** Stops every node (killing one that has not exited 5 s after SIGTERM) and removes the cluster's directory (unless the caller gave it). */
     async stop() {
       await Promise.all(
         nodes.map(async (node) => {
           if (node.process === undefined) return;
-          node.process.kill('SIGTERM');
+          const child = node.process;
+          child.kill('SIGTERM');
+          const stubborn = setTimeout(() => child.kill('SIGKILL'), 5_000);
           await node.exited;
+          clearTimeout(stubborn);
           node.process = undefined;
         }),
       );
       if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+  let deadline;
+  const formedInTime = new Promise((_, reject) => {
+    const ms = options.joinDeadlineMs ?? JOIN_DEADLINE_MS;
+    deadline = setTimeout(() => reject(new Error(`not formed within ${ms} ms (joined: ${[...joined].join(', ') || 'none'}); the nodes' logs ended:\n${cluster.recentLogs()}`)), ms);
+  });
   try {
-    await Promise.all(nodes.map((_, i) => startNode(i)));
-    await everyNodeJoined;
+    let formed = false;
+    await Promise.race([
+      Promise.all(nodes.map((_, i) => startNode(i)))
+        .then(() => everyNodeJoined)
+        .then(() => placesReplicatedStreams(cluster.urls.split(','), size, () => formed)),
+      formedInTime,
+    ]).finally(() => (formed = true));
   } catch (e) {
     await cluster.stop();
     throw e;
+  } finally {
+    clearTimeout(deadline);
   }
   return cluster;
+}
+
+/**
+ * Resolves once the cluster creates (and deletes) a stream with a copy on every node: every node may have
+ * joined under a leader and stream placement still fail for a while (nats-server 2.9 on a loaded machine),
+ * and then every test's first request would wait out its own retries. Stops asking once `done()`.
+ */
+async function placesReplicatedStreams(servers, replicas, done) {
+  const nc = await connect({ servers, reconnect: true });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (let attempt = 0; !done(); attempt++) {
+      try {
+        await jsm.streams.add({ name: 'eddy_cluster_probe', subjects: ['eddy.cluster.probe'], num_replicas: replicas, storage: 'memory' });
+        await jsm.streams.delete('eddy_cluster_probe');
+        return;
+      } catch {
+        await new Promise((resolveWait) => setTimeout(resolveWait, Math.min(100 * 2 ** attempt, 1_000)));
+      }
+    }
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -141,6 +141,7 @@ function describeResult(result: StatementResult): string {
     case 'dropFunction':
     case 'createTable':
     case 'dropTable':
+    case 'set':
       return `${result.message}\n`;
     case 'explain':
       return `${result.text}\n`;

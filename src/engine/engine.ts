@@ -13,6 +13,7 @@ import { QueryManager } from './query/query-manager.js';
 import { ResultHub } from './query/result-hub.js';
 import { ResultRelay } from './query/result-relay.js';
 import type { QueryCluster } from './query/clustered-query.js';
+import { ClusterMembers } from './cluster/cluster-members.js';
 import { DEFAULT_LEASE_TIMING, LeaseKeeper } from './cluster/lease-keeper.js';
 import { ClusterCheckpoints } from './cluster/cluster-checkpoints.js';
 import { SharedDeliveryState } from './delivery/shared-delivery-state.js';
@@ -71,13 +72,16 @@ export interface EngineOptions {
   /**
    * With `nats`: how the processes sharing the cluster share queries. Each catalogued query runs on the
    * process holding its lease, which it renews every `leaseRenewMs` (default 2,000) and another process
-   * takes over once it has gone `leaseTimeoutMs` (default 10,000) without renewal.
+   * takes over once it has gone `leaseTimeoutMs` (default 10,000) without renewal. Queries are balanced
+   * over the live processes (see LeaseKeeper) unless `balanceQueries` is false.
    */
   readonly cluster?: {
     /** This process's name in the cluster (default `host:pid`); unique among the processes. */
     readonly process?: string;
     readonly leaseTimeoutMs?: number;
     readonly leaseRenewMs?: number;
+    /** Whether a process running two or more queries than another hands one over (default true). */
+    readonly balanceQueries?: boolean;
     /** Bytes one query's checkpoint may take in the cluster (default 256 MiB). */
     readonly maxCheckpointBytes?: number;
   };
@@ -98,6 +102,13 @@ export interface EngineOptions {
     readonly maxQueries?: number;
     /** State keys one query may hold (default 1,000,000); a query that needs more fails, naming the limit. */
     readonly maxStateKeys?: number;
+    /**
+     * Worker threads that run queries (default 0: all on the main thread, in slices between I/O). Refused
+     * on a cluster. Queries there keep the engine's clock (mirrored) but not a `cpuClock` of the caller's.
+     */
+    readonly threads?: number;
+    /** The query worker's module, where it is not beside the built engine (tests bundle one from the sources). */
+    readonly threadModule?: URL;
   };
   /** Reference tables (CREATE TABLE … WITH (path = …)): where their files are, and how many rows one may hold. */
   readonly tables?: {
@@ -171,10 +182,12 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     let queryCluster: QueryCluster | undefined;
     if (cluster) {
       const c = options.cluster ?? {};
+      const timing = { renewMs: c.leaseRenewMs ?? DEFAULT_LEASE_TIMING.renewMs, timeoutMs: c.leaseTimeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs };
       const leases = new LeaseKeeper(cluster.leases, {
         holder: cluster.process,
         clock,
-        timing: { renewMs: c.leaseRenewMs ?? DEFAULT_LEASE_TIMING.renewMs, timeoutMs: c.leaseTimeoutMs ?? DEFAULT_LEASE_TIMING.timeoutMs },
+        timing,
+        ...(c.balanceQueries === false ? {} : { members: new ClusterMembers(cluster.leases, { holder: cluster.process, clock, timeoutMs: timing.timeoutMs }) }),
       });
       const relay = new ResultRelay(cluster.bus, results, { process: cluster.process, clock });
       closers.push(async () => {
@@ -264,6 +277,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(q.cpuClock === undefined ? {} : { cpuClock: q.cpuClock }),
       ...(q.maxQueries === undefined ? {} : { maxQueries: q.maxQueries }),
       ...(q.maxStateKeys === undefined ? {} : { maxStateKeys: q.maxStateKeys }),
+      ...(q.threads === undefined ? {} : { queryThreads: q.threads }),
+      ...(q.threadModule === undefined ? {} : { queryThreadModule: q.threadModule }),
     });
     closers.push(() => queries.close());
     const resumedQueries = await queries.resumeQueries();

@@ -105,6 +105,7 @@ export { FileLeaseTable } from './leases/file-lease-table.js';
 export { FunctionManager, parseCreateRequest, parseUpdateRequest, parseFunctionName } from './functions/index.js';
 export type { CreateMappingRequest, EventSourceMapping, FunctionManagerOptions, MappingShardPosition, MappingState, MappingStats, MappingView, StartingPosition, UpdateMappingRequest } from './functions/index.js';
 export { KDA_STREAM_PREFIX, SYSTEM_COLUMNS } from './plan/schema.js';
+export { EXCHANGE_STREAM_PREFIX } from './plan/split-plan.js';
 export type { ColumnSchema, StreamSchema } from './plan/schema.js';
 export type { UserFunctionSchema } from './plan/user-function.js';
 export type { SinkTableSchema } from './plan/sink-table.js';

@@ -25,8 +25,8 @@ export class SqlService {
     return this.statements.execute(sql, authorize, options);
   }
 
-  startQuery(sql: string, name?: string, authorize?: StatementCheck): Promise<QueryStatus> {
-    return this.statements.startQuery(sql, { ...(name === undefined ? {} : { name }), ...(authorize ? { authorize } : {}), usage: QUERIES_USAGE });
+  startQuery(sql: string, name?: string, authorize?: StatementCheck, parallelism?: number): Promise<QueryStatus> {
+    return this.statements.startQuery(sql, { ...(name === undefined ? {} : { name }), ...(authorize ? { authorize } : {}), usage: QUERIES_USAGE, ...(parallelism === undefined ? {} : { parallelism }) });
   }
 
   listQueries(): QueryStatus[] {

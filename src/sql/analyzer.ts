@@ -14,7 +14,7 @@ import { containsAggregate } from './group-functions.js';
 import { revisesRows } from './changelog-input.js';
 import { GroupingAnalyzer, type Grouping } from './grouping.js';
 import type { AnalyzedQuery, LogicalAggregate, LogicalSelect } from './logical-plan.js';
-import { nameMatches, Scope, type Relation, type ScopeColumn, type TimeAttribute } from './scope.js';
+import { CARRIED_ROWTIME, nameMatches, Scope, type Relation, type ScopeColumn, type TimeAttribute } from './scope.js';
 import { isProctime } from './computed-columns.js';
 import type { SqlCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
@@ -220,7 +220,7 @@ export class Analyzer {
         qualifiers: [],
         type: ir.type,
         index: position,
-        hidden: false,
+        hidden: name === CARRIED_ROWTIME,
         ...(timeAttr ? { timeAttr } : {}),
         ...(windowOf ? { windowOf } : {}),
         ...(passedThrough ? { origins: [...passedThrough.qualifiers, ...(passedThrough.origins ?? [])] } : {}),

@@ -327,6 +327,8 @@ export type Statement =
   /** SHOW FUNCTIONS (built-in and user functions) or SHOW USER FUNCTIONS. */
   | { readonly kind: 'showFunctions'; readonly user: boolean; readonly span: SourceSpan }
   | { readonly kind: 'showStreams'; readonly span: SourceSpan }
+  /** SET 'key' = 'value': an option for the statements after it in the same script. */
+  | { readonly kind: 'set'; readonly key: { readonly text: string; readonly span: SourceSpan }; readonly value: { readonly text: string; readonly span: SourceSpan }; readonly span: SourceSpan }
   | { readonly kind: 'showQueries'; readonly span: SourceSpan }
   | { readonly kind: 'describe'; readonly name: Name; readonly span: SourceSpan }
   | {

@@ -1,11 +1,11 @@
 // Statements → compiled statements: validates DDL, analyzes and plans queries, checks INSERT targets.
 
 import { unreachable } from '../engine/errors.js';
-import { durationText, explainPlan, isDecimal, isSystemColumnName, KDA_STREAM_PREFIX, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type ConnectorConfig, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
+import { ARRIVAL_TIME_COLUMN, durationText, explainPlan, isDecimal, isSystemColumnName, KDA_STREAM_PREFIX, MAX_PARALLELISM, MAX_STREAM_NAME_LENGTH, STREAM_NAME_PATTERN, type ColumnSchema, type ComputedColumn, type ConnectorConfig, type Expr, type SinkTableSchema, type QueryPlan, type RecordFormat, type StreamSchema } from '../engine/plan/index.js';
 import { literalFits } from './decimal-rules.js';
 import { Analyzer } from './analyzer.js';
 import type { LogicalSelect } from './logical-plan.js';
-import type { ColumnDefinition, ComputedColumnDefinition, Expression, Name, OptionEntry, Query, Statement } from './ast.js';
+import type { ColumnDefinition, ComputedColumnDefinition, Expression, FromItem, Name, OptionEntry, Query, Statement } from './ast.js';
 import { TableCompiler } from './tables.js';
 import { isComputed, typeComputedColumns } from './computed-columns.js';
 import { ScriptCatalog } from './sql-catalog.js';
@@ -19,10 +19,12 @@ import { AGGREGATES, WINDOW_AUX } from './group-functions.js';
 
 /** Every name SQL gives a function of its own, which no user function may take. */
 const BUILTIN_NAMES: readonly string[] = [...new Set([...SCALAR_FUNCTIONS, ...Object.keys(AGGREGATES), ...Object.keys(WINDOW_AUX), 'TUMBLE', 'HOP', 'DESCRIPTOR', 'CAST', 'TRIM', 'EXTRACT'])].sort();
-import { nameMatches } from './scope.js';
-import type { CompiledStatement, CreateStreamStatement, InsertStatement } from './compiled-statement.js';
+import { CARRIED_ROWTIME, nameMatches } from './scope.js';
+import { SET_PARALLELISM, type CompiledStatement, type CreateStreamStatement, type InsertStatement } from './compiled-statement.js';
 import { connectorTable } from './connector-tables.js';
 import { QueryOptions } from './query-options.js';
+import { csvDelimiterOption, optionEntries, shardsOption } from './with-options.js';
+import type { Fail } from './typing.js';
 
 type WithoutText<T> = T extends unknown ? Omit<T, 'sql' | 'span'> : never;
 
@@ -33,8 +35,6 @@ type ConnectorKey = (typeof CONNECTOR_KEYS)[number];
 
 const NUMERIC_RANK: Readonly<Record<string, number>> = { INT: 0, BIGINT: 1, DOUBLE: 2 };
 
-/** The output column of an application's pump that carries its rows' ROWTIME (not a column of the stream). */
-const PUMP_ROWTIME_COLUMN = '$rowtime';
 
 export class StatementCompiler {
   constructor(
@@ -44,6 +44,18 @@ export class StatementCompiler {
     private readonly applicationNames = false,
     private readonly declaredReturns?: DeclaredReturns,
   ) {}
+
+  /** SET 'parallelism.default' = '<n>': the one option a script may set. */
+  private compileSet(statement: Extract<Statement, { kind: 'set' }>): { kind: 'set'; key: typeof SET_PARALLELISM; value: number } {
+    if (statement.key.text.toLowerCase() !== SET_PARALLELISM) {
+      this.fail('InvalidStatement', `Unknown option '${statement.key.text}': SET takes '${SET_PARALLELISM}'`, statement.key.span);
+    }
+    const value = /^\s*[0-9]+\s*$/.test(statement.value.text) ? Number(statement.value.text) : NaN;
+    if (!(Number.isSafeInteger(value) && value >= 1 && value <= MAX_PARALLELISM)) {
+      this.fail('InvalidStatement', `'${SET_PARALLELISM}' must be a whole number from 1 to ${MAX_PARALLELISM}, got '${statement.value.text}'`, statement.value.span);
+    }
+    return { kind: 'set', key: SET_PARALLELISM, value };
+  }
 
   private fail(code: SqlErrorCode, message: string, span: SourceSpan): never {
     throw new SqlError(code, message, span, this.sql);
@@ -107,7 +119,7 @@ export class StatementCompiler {
       }
       case 'createPump': {
         const insert = statement.insert;
-        const { target, plan } = this.insert(insert.target, insert.columns, insert.query, analyzer, true);
+        const { target, plan } = this.insert(insert.target, insert.columns, insert.query, analyzer, statement.name.text);
         return [{ kind: 'insert', target, plan, pump: statement.name.text, ...text }];
       }
       case 'dropStream':
@@ -126,6 +138,8 @@ export class StatementCompiler {
         return [{ kind: 'showFunctions', user: statement.user, builtins: BUILTIN_NAMES, ...text }];
       case 'showStreams':
         return [{ kind: 'showStreams', ...text }];
+      case 'set':
+        return [{ ...this.compileSet(statement), ...text }];
       case 'showQueries':
         return [{ kind: 'showQueries', ...text }];
       case 'describe': {
@@ -226,15 +240,14 @@ export class StatementCompiler {
     return found === undefined ? undefined : this.catalog.sinkTable(found);
   }
 
-  private insert(targetName: Name, listed: readonly Name[] | undefined, query: Query, analyzer: Analyzer, pump = false): { target: string; plan: QueryPlan } {
+  /** INSERT INTO, or an application's pump (`pump`: its name) writing an in-application stream. */
+  private insert(targetName: Name, listed: readonly Name[] | undefined, query: Query, analyzer: Analyzer, pump?: string): { target: string; plan: QueryPlan } {
     // A print or blackhole table takes the rows as a stream would; they go to the query's subscribers.
     const sink = this.findSinkTable(targetName);
     const target: StreamSchema = sink ? { name: sink.name, columns: sink.columns, format: { kind: 'json' } } : analyzer.resolveStream(targetName);
-    // An application's pump carries its rows' ROWTIME into the stream it writes, as KDA does: a bare
-    // ROWTIME added to its select list (a window's end in a windowed query) is each record's arrival time
-    // there. A query where a bare ROWTIME means nothing (a join's two, an aggregate without a window)
-    // writes its rows with the time they are written.
-    const carried = pump && this.applicationNames && !sink ? this.withRowtime(query, analyzer) : undefined;
+    // An application's pump carries its rows' ROWTIME into the stream it writes, as KDA does: its ROWTIME
+    // added to its select list (a window's end in a windowed query) is each record's arrival time there.
+    const carried = pump !== undefined && this.applicationNames && !sink ? this.withRowtime(query, analyzer, pump) : undefined;
     const analyzed = carried ?? analyzer.analyzeQuery(query, { allowDuplicateNames: true });
     this.checkNotReadingItself(target.name, analyzed.sources, targetName);
     if (target.format.kind !== 'json') {
@@ -258,25 +271,38 @@ export class StatementCompiler {
       const i = filled.indexOf(column);
       if (i < 0) return { name: column.name, expr: { kind: 'literal' as const, value: null, type: column.type } };
       const span = this.itemSpan(query, i) ?? query.span;
-      return { name: column.name, expr: this.assign(select[i]!.expr, column, span, pump) };
+      return { name: column.name, expr: this.assign(select[i]!.expr, column, span, pump !== undefined) };
     });
-    if (rowtime !== undefined) exprs.push({ name: PUMP_ROWTIME_COLUMN, expr: rowtime.expr });
+    if (rowtime !== undefined) exprs.push({ name: CARRIED_ROWTIME, expr: rowtime.expr });
     const adjusted: LogicalSelect = { ...analyzed.select, select: exprs };
-    const streamSink = { kind: 'stream' as const, stream: target.name, ...(rowtime === undefined ? {} : { arrivalTimeColumn: PUMP_ROWTIME_COLUMN }) };
+    const streamSink = { kind: 'stream' as const, stream: target.name, ...(rowtime === undefined ? {} : { arrivalTimeColumn: CARRIED_ROWTIME }) };
     return { target: target.name, plan: this.withQueryOptions(planQuery(adjusted, sink ? { kind: 'subscribers' } : streamSink), query, analyzed.source) };
   }
 
-  /** The query with a bare ROWTIME added to its select list, analyzed; undefined where that is refused or not a time. */
-  private withRowtime(query: Query, analyzer: Analyzer): ReturnType<Analyzer['analyzeQuery']> | undefined {
-    const span = query.span;
-    const rowtime: Expression = { kind: 'columnRef', name: { text: 'ROWTIME', quoted: false, span }, span };
+  /**
+   * The pump's query with its rows' ROWTIME added to its select list, analyzed. A pump whose rows have no
+   * ROWTIME (a join of two streams has two, an aggregate without a window none) is refused: KDA carries
+   * ROWTIME into every stream a pump writes, and the windows of the pumps reading that stream run on it.
+   */
+  private withRowtime(query: Query, analyzer: Analyzer, pump: string): ReturnType<Analyzer['analyzeQuery']> {
+    let why: string;
     try {
-      const analyzed = analyzer.analyzeQuery({ ...query, items: [...query.items, { kind: 'expr', expr: rowtime, span }] }, { allowDuplicateNames: true });
-      return analyzed.select.select.at(-1)?.expr.type === 'TIMESTAMP' ? analyzed : undefined;
+      const analyzed = analyzer.analyzeQuery(withRowtimeItem(query), { allowDuplicateNames: true });
+      const type = analyzed.select.select.at(-1)?.expr.type;
+      if (type === 'TIMESTAMP') return analyzed;
+      why = `ROWTIME there is a column of type ${type ?? 'unknown'}, not the rows' time`;
     } catch (e) {
-      if (e instanceof SqlError) return undefined;
-      throw e;
+      if (!(e instanceof SqlError)) throw e;
+      why =
+        e.sqlCode === 'AmbiguousColumn'
+          ? 'a row of a join of two streams has two, one from each side'
+          : e.sqlCode === 'InvalidGrouping'
+            ? "an aggregate without a window gives its rows none; GROUP BY a window of ROWTIME, as STEP(s.ROWTIME BY INTERVAL '1' MINUTE)"
+            : `ROWTIME there: ${e.message.replaceAll(ARRIVAL_TIME_COLUMN, 'ROWTIME').replaceAll(CARRIED_ROWTIME, 'ROWTIME')}`;
     }
+    // A mistake in the query itself is reported as it is.
+    analyzer.analyzeQuery(query, { allowDuplicateNames: true });
+    return this.fail('InvalidStatement', `Pump '${pump}' cannot give the rows it writes a ROWTIME, which KDA gives every row of an in-application stream (the windows of pumps reading it run on it): ${why}`, query.span);
   }
 
   private listedColumns(target: StreamSchema, listed: readonly Name[]): ColumnSchema[] {
@@ -417,21 +443,11 @@ export class StatementCompiler {
     connector?: Partial<Record<ConnectorKey, { value: string; entry: OptionEntry }>>;
   } {
     const out: ReturnType<StatementCompiler['options']> = {};
-    const seen = new Set<string>();
-    for (const entry of entries) {
-      if (!(OPTION_KEYS as readonly string[]).includes(entry.key)) {
-        const suggestion = closest(entry.key, OPTION_KEYS);
-        this.fail('InvalidOption', `Unknown option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: shards, replicas, format, csv.field-delimiter, connector, stream, region, endpoint)`, entry.span);
-      }
-      const key = entry.key === 'csv.delimiter' || entry.key === 'delimiter' ? 'csv.field-delimiter' : entry.key;
-      if (seen.has(key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
-      seen.add(key);
+    const fail: Fail = (code, message, span) => this.fail(code, message, span);
+    for (const { key, entry } of optionEntries(entries, OPTION_KEYS, 'option', 'shards, replicas, format, csv.field-delimiter, connector, stream, region, endpoint', fail)) {
       switch (key) {
         case 'shards':
-          if (typeof entry.value !== 'number' || !Number.isInteger(entry.value) || entry.value < 1 || entry.value > 10_000) {
-            this.fail('InvalidOption', `shards must be a whole number from 1 to 10000, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
-          }
-          out.shards = entry.value;
+          out.shards = shardsOption(entry, fail);
           break;
         case 'replicas':
           // Copies of each shard in a NATS JetStream cluster (its replication factor); ignored on local disk.
@@ -453,13 +469,8 @@ export class StatementCompiler {
           out.format = { value, entry };
           break;
         }
-        default: {
-          const value = typeof entry.value === 'string' ? entry.value.replace(/^\\t$/, '\t') : '';
-          if ([...value].length !== 1 || value === '"' || value === '\n' || value === '\r') {
-            this.fail('InvalidOption', `csv.field-delimiter must be one character other than a quote or a line break, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
-          }
-          out.delimiter = { value, entry };
-        }
+        default:
+          out.delimiter = { value: csvDelimiterOption(entry, fail), entry };
       }
     }
     return out;
@@ -544,4 +555,22 @@ export class StatementCompiler {
 
 function sameColumns(a: readonly ColumnSchema[], b: readonly ColumnSchema[]): boolean {
   return a.length === b.length && a.every((c, i) => c.name === b[i]?.name && c.type === b[i]?.type);
+}
+
+/**
+ * The query with its rows' ROWTIME as the last item of its select list: a bare ROWTIME, or, reading a
+ * subquery or a CURSOR, the ROWTIME carried out of it (added to it the same way, unless it carries one).
+ */
+function withRowtimeItem(query: Query, as?: Name): Query {
+  const span = query.span;
+  const carried = (inner: Query): Query => (inner.items.some((i) => i.kind === 'expr' && i.alias?.text === CARRIED_ROWTIME) ? inner : withRowtimeItem(inner, { text: CARRIED_ROWTIME, quoted: true, span }));
+  const carriedRef: Expression = { kind: 'columnRef', name: { text: CARRIED_ROWTIME, quoted: true, span }, span };
+  const from = query.from;
+  const [source, rowtime]: [FromItem, Expression] =
+    from.kind === 'subquery'
+      ? [{ ...from, query: carried(from.query) }, carriedRef]
+      : from.kind === 'analyticsTable'
+        ? [{ ...from, cursor: carried(from.cursor) }, carriedRef]
+        : [from, { kind: 'columnRef', name: { text: 'ROWTIME', quoted: false, span }, span }];
+  return { ...query, from: source, items: [...query.items, { kind: 'expr', expr: rowtime, ...(as ? { alias: as } : {}), span }] };
 }

@@ -129,6 +129,19 @@ export interface ShowFunctionsStatement extends StatementText {
   readonly builtins: readonly string[];
 }
 
+/**
+ * SET 'key' = 'value': an option for the statements after it in the same script. The one key taken is
+ * SET_PARALLELISM, the parts the queries after it are split into (a whole number from 1 to 64).
+ */
+export interface SetStatement extends StatementText {
+  readonly kind: 'set';
+  readonly key: typeof SET_PARALLELISM;
+  readonly value: number;
+}
+
+/** Flink's name for the parallelism of the statements that follow. */
+export const SET_PARALLELISM = 'parallelism.default';
+
 export interface ShowStreamsStatement extends StatementText {
   readonly kind: 'showStreams';
 }
@@ -187,6 +200,7 @@ export type CompiledStatement =
   | DropFunctionStatement
   | ShowFunctionsStatement
   | ShowStreamsStatement
+  | SetStatement
   | ShowQueriesStatement
   | DescribeStatement
   | ExplainStatement

@@ -376,6 +376,17 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
+  setStatement(ctx: Ctx): Statement {
+    const key = token(ctx, 'key')!;
+    const value = token(ctx, 'value')!;
+    return {
+      kind: 'set',
+      key: { text: unquoteString(key.image), span: tokenSpan(key) },
+      value: { text: unquoteString(value.image), span: tokenSpan(value) },
+      span: joinSpans(tokenSpan(token(ctx, 'Set')!), tokenSpan(value)),
+    };
+  }
+
   showStatement(ctx: Ctx): Statement {
     const what = token(ctx, 'Streams') ?? token(ctx, 'Queries') ?? token(ctx, 'Views') ?? token(ctx, 'Tables') ?? token(ctx, 'Functions')!;
     const span = joinSpans(tokenSpan(token(ctx, 'Show')!), tokenSpan(what));

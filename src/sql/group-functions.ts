@@ -1,9 +1,9 @@
 // The functions that belong to grouping rather than to rows: aggregates and the bounds of group windows
 // (TUMBLE_START, HOP_END, …), and whether an expression calls one.
 
-import { unreachable } from '../engine/errors.js';
 import type { AggregateFn } from '../engine/plan/index.js';
 import type { Expression } from './ast.js';
+import { childrenOf } from './expression-children.js';
 import type { Fail } from './typing.js';
 
 export const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
@@ -46,47 +46,8 @@ export const GROUPING_FUNCTIONS: ReadonlySet<string> = new Set(['GROUPING', 'GRO
 
 /** Whether an expression calls an aggregate, a window bound or GROUPING anywhere inside it. */
 export function containsAggregate(e: Expression): boolean {
-  switch (e.kind) {
-    case 'call':
-      return e.name in AGGREGATES || e.name in WINDOW_AUX || GROUPING_FUNCTIONS.has(e.name) || e.args.some((a) => containsAggregate(a));
-    case 'binary':
-      return containsAggregate(e.left) || containsAggregate(e.right);
-    case 'unary':
-    case 'isNull':
-    case 'extract':
-    case 'floorTime':
-    case 'cast':
-      return containsAggregate(e.operand);
-    case 'inList':
-      return containsAggregate(e.operand) || e.list.some((x) => containsAggregate(x));
-    case 'between':
-      return containsAggregate(e.operand) || containsAggregate(e.low) || containsAggregate(e.high);
-    case 'like':
-      return containsAggregate(e.operand) || containsAggregate(e.pattern);
-    case 'case':
-      return (
-        (e.operand !== undefined && containsAggregate(e.operand)) ||
-        e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||
-        (e.else !== undefined && containsAggregate(e.else))
-      );
-    case 'trim':
-      return containsAggregate(e.operand) || (e.characters !== undefined && containsAggregate(e.characters));
-    case 'over':
-      // The call itself is computed over a window, not a group; only what it reads may aggregate.
-      return (
-        e.call.args.some((a) => containsAggregate(a)) ||
-        ('partitionBy' in e.window && (e.window.partitionBy.some((p) => containsAggregate(p)) || e.window.orderBy.some((o) => containsAggregate(o.expr))))
-      );
-    case 'columnRef':
-    case 'numberLiteral':
-    case 'stringLiteral':
-    case 'booleanLiteral':
-    case 'nullLiteral':
-    case 'intervalLiteral':
-    case 'timestampLiteral':
-    case 'currentTimestamp':
-      return false;
-    default:
-      return unreachable(e, 'expression');
-  }
+  if (e.kind === 'call' && (e.name in AGGREGATES || e.name in WINDOW_AUX || GROUPING_FUNCTIONS.has(e.name))) return true;
+  // An OVER's call is computed over a window, not a group; only what it reads may aggregate.
+  const inside = e.kind === 'over' ? childrenOf(e).flatMap((c) => (c === e.call ? e.call.args : [c])) : childrenOf(e);
+  return inside.some(containsAggregate);
 }

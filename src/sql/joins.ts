@@ -362,16 +362,9 @@ export class JoinAnalyzer {
   /** The bounds on right time - left time that a comparison of the two sides' time attributes states. */
   private bounds(e: Expr, column: (index: number) => ScopeColumn | undefined, width: number): Bound[] {
     const term = (x: Expr): TimeTerm | undefined => {
-      let offset = 0;
-      let col = x;
-      if (x.kind === 'call' && (x.fn === 'add' || x.fn === 'sub') && x.type === 'TIMESTAMP') {
-        const [a, b] = x.args as [Expr, Expr];
-        if (b.kind !== 'literal' || typeof b.value !== 'number') return undefined;
-        offset = x.fn === 'add' ? b.value : -b.value;
-        col = a;
-      }
-      if (col.kind !== 'column' || !column(col.index)?.timeAttr) return undefined;
-      return { column: col.index, offset, side: col.index < width ? 'left' : 'right' };
+      const t = columnPlusConstant(x);
+      if (t === undefined || !column(t.column)?.timeAttr) return undefined;
+      return { ...t, side: t.column < width ? 'left' : 'right' };
     };
     // A op B, with A and B terms of different sides: the bound it puts on right - left.
     const compare = (op: string, a: TimeTerm, b: TimeTerm): Bound | undefined => {
@@ -450,7 +443,20 @@ function rowExpiry(parts: readonly Expr[], column: (index: number) => ScopeColum
  * attribute whose source's watermark follows it (not processing time), or the window_end of rows a
  * window aggregate emits once the watermark passes their end. Its column is counted from its side's first.
  */
-function watermarkTerm(e: Expr, column: (index: number) => ScopeColumn | undefined, width: number): { side: 'left' | 'right'; column: number; offset: number } | undefined {
+function watermarkTerm(e: Expr, column: (index: number) => ScopeColumn | undefined, width: number): TimeTerm | undefined {
+  const t = columnPlusConstant(e);
+  if (t === undefined || !t.timestamp) return undefined;
+  const c = column(t.column);
+  const attr = c?.timeAttr;
+  const followed = attr
+    ? attr.processingTime !== true && attr.scan.eventTime.processingTime !== true && attr.scan.eventTime.column === attr.sourceColumn
+    : c?.windowOf?.bound === 'end' && c.window === undefined;
+  if (!followed) return undefined;
+  return t.column < width ? { side: 'left', column: t.column, offset: t.offset } : { side: 'right', column: t.column - width, offset: t.offset };
+}
+
+/** `col`, `col + k` or `col - k` for a TIMESTAMP sum and a numeric literal k (milliseconds): the column, k with its sign, and whether the column is a TIMESTAMP. */
+function columnPlusConstant(e: Expr): { column: number; offset: number; timestamp: boolean } | undefined {
   let offset = 0;
   let col = e;
   if (e.kind === 'call' && (e.fn === 'add' || e.fn === 'sub') && e.type === 'TIMESTAMP') {
@@ -459,14 +465,7 @@ function watermarkTerm(e: Expr, column: (index: number) => ScopeColumn | undefin
     offset = e.fn === 'add' ? b.value : -b.value;
     col = a;
   }
-  if (col.kind !== 'column' || col.type !== 'TIMESTAMP') return undefined;
-  const c = column(col.index);
-  const attr = c?.timeAttr;
-  const followed = attr
-    ? attr.processingTime !== true && attr.scan.eventTime.processingTime !== true && attr.scan.eventTime.column === attr.sourceColumn
-    : c?.windowOf?.bound === 'end' && c.window === undefined;
-  if (!followed) return undefined;
-  return col.index < width ? { side: 'left', column: col.index, offset } : { side: 'right', column: col.index - width, offset };
+  return col.kind === 'column' ? { column: col.index, offset, timestamp: col.type === 'TIMESTAMP' } : undefined;
 }
 
 function specText(spec: WindowSpec): string {

@@ -10,10 +10,12 @@
 //                                   FROM (cursor) GROUP BY column, TUMBLE(ROWTIME, windowSize)
 //
 // The cursor's rows keep their ROWTIME through the rewrite (selected as "$rowtime"), so the windows run on
-// the cursor's stream's arrival time, as KDA's did. Columns and limits as KDA's SQL reference gives them.
+// the cursor's stream's arrival time, as KDA's did; each window's rows carry its end out as their ROWTIME,
+// hidden, for a pump to write. Columns and limits as KDA's SQL reference gives them.
 
 import type { Expression, FromItem, Name, Query, SelectItem } from './ast.js';
 import type { SourceSpan } from './sql-error.js';
+import { CARRIED_ROWTIME as ROWTIME_COLUMN } from './scope.js';
 
 export type KdaTumblingFunction = 'COUNT_DISTINCT_ITEMS_TUMBLING' | 'TOP_K_ITEMS_TUMBLING';
 
@@ -26,8 +28,6 @@ const USAGE: Readonly<Record<KdaTumblingFunction, string>> = {
 export const TOP_K_MAX = 100_000;
 export const TUMBLING_WINDOW_MAX_SECONDS = 3600;
 
-/** The column the cursor's ROWTIME is carried in. */
-const ROWTIME_COLUMN = '$rowtime';
 const RANK_COLUMN = '$rank';
 
 export function isKdaTumblingFunction(name: string): name is KdaTumblingFunction {
@@ -71,9 +71,11 @@ export function kdaTumblingItem(
   const cursor: FromItem = { kind: 'subquery', query: { ...first.cursor, items: [...first.cursor.items, item(rowtime, ROWTIME_COLUMN)] }, span: first.span };
   const window: Expression[] = [ref(ROWTIME_COLUMN), { kind: 'intervalLiteral', ms: seconds * 1000, text: `${seconds} SECOND`, span: at }];
   const value = ref(column.value, column.span);
+  // A window's row has the window's end as its ROWTIME, carried out hidden (as KDA gives it).
+  const windowEnd = item(call('TUMBLE_END', window), ROWTIME_COLUMN);
 
   if (fn === 'COUNT_DISTINCT_ITEMS_TUMBLING') {
-    const counted = query({ items: [item(call('APPROX_COUNT_DISTINCT', [value]), 'NUMBER_OF_DISTINCT_ITEMS')], from: cursor, groupBy: [call('TUMBLE', window)] });
+    const counted = query({ items: [item(call('APPROX_COUNT_DISTINCT', [value]), 'NUMBER_OF_DISTINCT_ITEMS'), windowEnd], from: cursor, groupBy: [call('TUMBLE', window)] });
     return { kind: 'subquery', query: counted, ...(alias ? { alias } : {}), span };
   }
   const counts = query({
@@ -82,6 +84,7 @@ export function kdaTumblingItem(
       item(call('TUMBLE_END', window), 'window_end'),
       item({ kind: 'cast', operand: value, type: { type: 'VARCHAR', text: 'VARCHAR', span: at }, span: at }, 'ITEM'),
       item(call('COUNT', [], true), 'ITEM_COUNT'),
+      windowEnd,
     ],
     from: cursor,
     groupBy: [value, call('TUMBLE', window)],
@@ -107,11 +110,12 @@ export function kdaTumblingItem(
         },
         RANK_COLUMN,
       ),
+      item(ref(ROWTIME_COLUMN), ROWTIME_COLUMN),
     ],
     from: { kind: 'subquery', query: counts, span },
   });
   const top = query({
-    items: [item(ref('ITEM'), 'ITEM'), item(ref('ITEM_COUNT'), 'ITEM_COUNT')],
+    items: [item(ref('ITEM'), 'ITEM'), item(ref('ITEM_COUNT'), 'ITEM_COUNT'), item(ref(ROWTIME_COLUMN), ROWTIME_COLUMN)],
     from: { kind: 'subquery', query: ranked, span },
     where: { kind: 'binary', op: '<=', left: ref(RANK_COLUMN), right: { kind: 'numberLiteral', value: k, integer: true, span: at }, span: at, opSpan: at },
   });

@@ -6,8 +6,8 @@
 // deep for the later passes, which a long chain such as `1 + 1 + … + 1` makes without any parenthesis.
 
 import { tokenMatcher, type IToken } from 'chevrotain';
-import { unreachable } from '../engine/errors.js';
 import type { Expression } from './ast.js';
+import { childrenOf } from './expression-children.js';
 import { SqlError, spanAt, type SourceSpan } from './sql-error.js';
 import * as t from './tokens.js';
 
@@ -136,43 +136,5 @@ export class ExpressionDepth {
     if (e.kind === 'binary') return e.opSpan;
     const word = /^(?:[A-Za-z_]+|.)/s.exec(this.sql.slice(e.span.offset, e.span.offset + Math.min(e.span.length, 64)));
     return { ...e.span, length: word?.[0].length ?? 1 };
-  }
-}
-
-function childrenOf(e: Expression): readonly Expression[] {
-  switch (e.kind) {
-    case 'columnRef':
-    case 'numberLiteral':
-    case 'stringLiteral':
-    case 'booleanLiteral':
-    case 'nullLiteral':
-    case 'intervalLiteral':
-    case 'timestampLiteral':
-    case 'currentTimestamp':
-      return [];
-    case 'binary':
-      return [e.left, e.right];
-    case 'unary':
-    case 'isNull':
-    case 'cast':
-    case 'extract':
-    case 'floorTime':
-      return [e.operand];
-    case 'inList':
-      return [e.operand, ...e.list];
-    case 'between':
-      return [e.operand, e.low, e.high];
-    case 'like':
-      return [e.operand, e.pattern];
-    case 'case':
-      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
-    case 'call':
-      return e.args;
-    case 'trim':
-      return [...(e.characters ? [e.characters] : []), e.operand];
-    case 'over':
-      return [e.call, ...('partitionBy' in e.window ? [...e.window.partitionBy, ...e.window.orderBy.map((o) => o.expr)] : [])];
-    default:
-      return unreachable(e, 'syntax node');
   }
 }

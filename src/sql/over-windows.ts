@@ -9,7 +9,6 @@
 // aggregate: emitted once per window) or, for ROW_NUMBER ordered by a time attribute and kept to 1,
 // a deduplication.
 
-import { unreachable } from '../engine/errors.js';
 import { isDecimal, type Expr, type NamedExpr, type OverCall, type OverFrame, type RankFn, type SortKey } from '../engine/plan/index.js';
 import type { Expression, FrameBound, Name, NamedWindow, OrderItem, OverExpression, Query, WindowSpecification } from './ast.js';
 import type { ExpressionTyper, ExprContext } from './expression-typer.js';
@@ -20,6 +19,7 @@ import { isNumeric, type Fail, type Typed, type TypeRules } from './typing.js';
 import type { WindowAnalyzer } from './windows.js';
 import { joinAnd, splitAnd } from './joins.js';
 import { revisesRows } from './changelog-input.js';
+import { childrenOf } from './expression-children.js';
 
 export const RANKING: Readonly<Record<string, RankFn>> = { ROW_NUMBER: 'row_number', RANK: 'rank', DENSE_RANK: 'dense_rank' };
 
@@ -518,63 +518,9 @@ export class OverBlock {
   }
 }
 
-/** Calls `visit` on each direct child expression of `e`. */
+/** Calls `visit` on each direct child expression of `e`; of an OVER, on its call's arguments only. */
 function forEachChild(e: Expression, visit: (child: Expression) => void): void {
-  switch (e.kind) {
-    case 'binary':
-      visit(e.left);
-      visit(e.right);
-      return;
-    case 'unary':
-    case 'isNull':
-    case 'cast':
-    case 'extract':
-    case 'floorTime':
-      visit(e.operand);
-      return;
-    case 'inList':
-      visit(e.operand);
-      e.list.forEach(visit);
-      return;
-    case 'between':
-      visit(e.operand);
-      visit(e.low);
-      visit(e.high);
-      return;
-    case 'like':
-      visit(e.operand);
-      visit(e.pattern);
-      return;
-    case 'case':
-      if (e.operand) visit(e.operand);
-      for (const w of e.whens) {
-        visit(w.when);
-        visit(w.then);
-      }
-      if (e.else) visit(e.else);
-      return;
-    case 'trim':
-      if (e.characters) visit(e.characters);
-      visit(e.operand);
-      return;
-    case 'call':
-      e.args.forEach(visit);
-      return;
-    case 'over':
-      e.call.args.forEach(visit);
-      return;
-    case 'columnRef':
-    case 'numberLiteral':
-    case 'stringLiteral':
-    case 'booleanLiteral':
-    case 'nullLiteral':
-    case 'intervalLiteral':
-    case 'timestampLiteral':
-    case 'currentTimestamp':
-      return;
-    default:
-      return unreachable(e, 'expression');
-  }
+  (e.kind === 'over' ? e.call.args : childrenOf(e)).forEach((c) => visit(c));
 }
 
 /** An expression without its source positions, to compare two as written. */

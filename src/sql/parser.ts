@@ -74,6 +74,7 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.dropView) },
       { ALT: () => this.SUBRULE(this.alterTable) },
       { ALT: () => this.SUBRULE(this.showStatement) },
+      { ALT: () => this.SUBRULE(this.setStatement) },
       { ALT: () => this.SUBRULE(this.describeStatement) },
       { ALT: () => this.SUBRULE(this.explainStatement) },
       { ALT: () => this.SUBRULE(this.insertStatement) },
@@ -367,6 +368,14 @@ export class SqlParser extends CstParser {
     this.CONSUME(t.Table);
     this.SUBRULE(this.identifier, { LABEL: 'tableName' });
     this.CONSUME(t.Refresh);
+  });
+
+  // SET 'key' = 'value', as Flink's SQL client takes it: an option for the statements after it in the script.
+  readonly setStatement = this.RULE('setStatement', () => {
+    this.CONSUME(t.SetOption);
+    this.CONSUME(t.StringLiteral, { LABEL: 'key' });
+    this.CONSUME(t.Equals);
+    this.CONSUME2(t.StringLiteral, { LABEL: 'value' });
   });
 
   readonly showStatement = this.RULE('showStatement', () => {

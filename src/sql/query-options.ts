@@ -165,22 +165,31 @@ export class QueryOptions {
     return { ...plan, root: replaceAggregate(plan.root, aggregate, { ...aggregate, allowedLatenessMs: ms }) };
   }
 
-  /** state_ttl: how long the query's regular joins keep each row (by the query clock). */
+  /**
+   * state_ttl: how long the query's regular joins keep each row, and its OVER windows over a changelog
+   * each idle partition (by the query clock).
+   */
   private stateTtl(plan: QueryPlan, entry: OptionEntry): QueryPlan {
     const ms = this.duration(entry, 'state_ttl');
     if (ms < 1 || ms > MAX_STATE_TTL_MS) this.fail('InvalidOption', `state_ttl is from 1 ms to 366 days, got ${durationText(ms)}`, entry.valueSpan);
-    let joins = 0;
+    let kept = 0;
     const withTtl = (node: PlanNode): PlanNode => {
-      if (node.kind === 'regularJoin') joins++;
       if (node.kind === 'source') return node;
-      if ('left' in node) return { ...node, left: withTtl(node.left), right: withTtl(node.right), ...(node.kind === 'regularJoin' ? { stateTtlMs: ms } : {}) };
+      if ('left' in node) {
+        if (node.kind === 'regularJoin') kept++;
+        return { ...node, left: withTtl(node.left), right: withTtl(node.right), ...(node.kind === 'regularJoin' ? { stateTtlMs: ms } : {}) };
+      }
+      if (node.kind === 'overAggregate' && changelogMode(node.input) === 'retract') {
+        kept++;
+        return { ...node, input: withTtl(node.input), stateTtlMs: ms };
+      }
       return { ...node, input: withTtl(node.input) } as PlanNode;
     };
     const root = withTtl(plan.root);
-    if (joins === 0) {
+    if (kept === 0) {
       this.fail(
         'InvalidOption',
-        'state_ttl applies to regular joins (JOIN … ON a.k = b.k without bounds in time), and this query has none: interval and window joins let rows go as the watermark passes',
+        'state_ttl applies to regular joins (JOIN … ON a.k = b.k without bounds in time) and OVER windows over a changelog, and this query has neither: interval and window joins, and OVER windows over rows never revised, let rows go as the watermark passes',
         entry.span,
       );
     }

@@ -11,6 +11,12 @@ import type { SourceSpan } from './sql-error.js';
 import type { Fail } from './typing.js';
 import type { WindowFunction } from './window-table-functions.js';
 
+/**
+ * The column a subquery or CURSOR carries its rows' ROWTIME out in, for KDA's pumps and stream functions
+ * (every KDA stream has a ROWTIME); hidden from `*`, so it is read only where it is named.
+ */
+export const CARRIED_ROWTIME = '$rowtime';
+
 /** A name as SQL matches it: quoted names exactly, unquoted ones without regard to case. */
 export function nameMatches(candidate: string, name: Name): boolean {
   return name.quoted ? candidate === name.text : candidate.toLowerCase() === name.text.toLowerCase();

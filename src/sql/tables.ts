@@ -8,6 +8,8 @@ import { closest, didYouMean } from './did-you-mean.js';
 import { nameMatches } from './scope.js';
 import type { ScriptCatalog } from './sql-catalog.js';
 import { SqlError, type SourceSpan, type SqlErrorCode } from './sql-error.js';
+import type { Fail } from './typing.js';
+import { csvDelimiterOption, optionEntries, shardsOption } from './with-options.js';
 
 type TableStatement = Extract<Statement, { kind: 'createTable' | 'dropTable' | 'refreshTable' | 'showTables' }>;
 type WithoutText<T> = T extends unknown ? Omit<T, 'sql' | 'span'> : never;
@@ -157,19 +159,12 @@ export class TableCompiler {
       header?: { value: boolean; entry: OptionEntry };
       shards?: { value: number; entry: OptionEntry };
     } = {};
-    const seen = new Set<string>();
+    const fail: Fail = (code, message, span) => this.fail(code, message, span);
     const text = (entry: OptionEntry, what: string): string => {
       if (typeof entry.value !== 'string' || entry.value === '') this.fail('InvalidOption', `${entry.key} must be ${what} in quotes, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
       return entry.value;
     };
-    for (const entry of entries) {
-      if (!(TABLE_OPTIONS as readonly string[]).includes(entry.key)) {
-        const suggestion = closest(entry.key, TABLE_OPTIONS);
-        this.fail('InvalidOption', `Unknown table option '${entry.key}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (options: path, stream, format, header, shards, csv.field-delimiter)`, entry.span);
-      }
-      const key = entry.key === 'csv.delimiter' || entry.key === 'delimiter' ? 'csv.field-delimiter' : entry.key;
-      if (seen.has(key)) this.fail('InvalidOption', `Option '${entry.key}' is given twice`, entry.span);
-      seen.add(key);
+    for (const { key, entry } of optionEntries(entries, TABLE_OPTIONS, 'table option', 'path, stream, format, header, shards, csv.field-delimiter', fail)) {
       switch (key) {
         case 'path':
           out.path = { value: text(entry, 'a file path, relative to the tables directory'), entry };
@@ -195,18 +190,10 @@ export class TableCompiler {
           break;
         }
         case 'shards':
-          if (typeof entry.value !== 'number' || !Number.isInteger(entry.value) || entry.value < 1 || entry.value > 10_000) {
-            this.fail('InvalidOption', `shards must be a whole number from 1 to 10000, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
-          }
-          out.shards = { value: entry.value, entry };
+          out.shards = { value: shardsOption(entry, fail), entry };
           break;
-        default: {
-          const value = typeof entry.value === 'string' ? entry.value.replace(/^\\t$/, '\t') : '';
-          if ([...value].length !== 1 || value === '"' || value === '\n' || value === '\r') {
-            this.fail('InvalidOption', `csv.field-delimiter must be one character other than a quote or a line break, got ${JSON.stringify(entry.value)}`, entry.valueSpan);
-          }
-          out.delimiter = { value, entry };
-        }
+        default:
+          out.delimiter = { value: csvDelimiterOption(entry, fail), entry };
       }
     }
     if (out.path && out.stream) this.fail('InvalidOption', 'A table is read from a file (path) or kept from a stream (stream), not both', out.stream.entry.span);

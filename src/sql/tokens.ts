@@ -114,6 +114,7 @@ export const Qualify = reserved('QUALIFY');
 export const Stream = nonReserved('STREAM');
 export const Streams = nonReserved('STREAMS');
 export const Show = nonReserved('SHOW');
+export const SetOption = nonReserved('SET');
 export const Queries = nonReserved('QUERIES');
 export const Describe = nonReserved('DESCRIBE');
 export const Watermark = nonReserved('WATERMARK');

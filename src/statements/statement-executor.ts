@@ -7,6 +7,7 @@ import {
   EddyError,
   explainCodegen,
   INTERNAL_STREAM_PREFIX,
+  EXCHANGE_STREAM_PREFIX,
   isEddyError,
   modulePathProblem,
   SYSTEM_COLUMNS,
@@ -23,7 +24,8 @@ import {
 } from '../engine/index.js';
 import { compileSql, functionsToDeclare, parseSql, SqlError, type CompiledStatement, type SourceSpan, type SqlCatalog, type SqlErrorCode } from '../sql/index.js';
 import type { QuerySummary, StatementResult } from './statement-result.js';
-import { runTableStatement } from './table-statements.js';
+import { deliverFiles, runTableStatement } from './table-statements.js';
+import { streamExists } from './stream-exists.js';
 
 export interface StatementExecutorDeps {
   readonly store: StreamStore;
@@ -66,12 +68,19 @@ export interface ExecuteOptions {
 /** Sees each compiled statement before any of a script runs; throws to refuse the script. */
 export type StatementCheck = (statement: CompiledStatement) => void;
 
+/** Options a script sets (SET) for the statements after it. */
+interface ScriptSession {
+  parallelism?: number;
+}
+
 export interface QueryStatementOptions {
   /** A name for the query (default: its id). */
   readonly name?: string;
   readonly authorize?: StatementCheck;
   /** The message when the text is not exactly one SELECT or INSERT INTO … SELECT. */
   readonly usage?: string;
+  /** Parts to split the query into on a cluster (the engine's StartQueryOptions.parallelism). */
+  readonly parallelism?: number;
 }
 
 /** One stream as `GET /v1/streams` and SHOW STREAMS see it: the Kinesis stream with its SQL schema, if any. */
@@ -101,7 +110,8 @@ export class StatementExecutor {
       const statements = await this.compile(sql);
       if (authorize) statements.forEach(authorize);
       const results: StatementResult[] = [];
-      for (const statement of statements) results.push(await this.run(statement, sql, options));
+      const session: ScriptSession = {};
+      for (const statement of statements) results.push(await this.run(statement, sql, options, session));
       return results;
     });
   }
@@ -141,7 +151,7 @@ export class StatementExecutor {
 
   /** Starts exactly one continuous statement (SELECT or INSERT INTO … SELECT). */
   startQuery(sql: string, options: QueryStatementOptions = {}): Promise<QueryStatus> {
-    const { name, authorize, usage = 'Expected exactly one SELECT or INSERT INTO … SELECT' } = options;
+    const { name, authorize, usage = 'Expected exactly one SELECT or INSERT INTO … SELECT', parallelism } = options;
     return this.exclusive(async () => {
       const statements = await this.compile(sql);
       const first = statements[0]!;
@@ -151,7 +161,7 @@ export class StatementExecutor {
         throw new SqlError('InvalidStatement', usage, offender.span, sql);
       }
       authorize?.(first);
-      return this.start(first as Extract<CompiledStatement, { kind: 'query' | 'insert' }>, sql, name);
+      return this.start(first as Extract<CompiledStatement, { kind: 'query' | 'insert' }>, sql, name, false, parallelism);
     });
   }
 
@@ -175,7 +185,7 @@ export class StatementExecutor {
     const { store, catalog } = this.deps;
     return store
       .listStreams()
-      .filter((s) => !s.streamName.startsWith(INTERNAL_STREAM_PREFIX))
+      .filter((s) => !s.streamName.startsWith(INTERNAL_STREAM_PREFIX) && !s.streamName.startsWith(EXCHANGE_STREAM_PREFIX))
       .map((s) => {
         let shards = 0;
         let damagedShards: readonly ShardDamage[] | undefined;
@@ -197,9 +207,9 @@ export class StatementExecutor {
     return result;
   }
 
-  private async run(statement: CompiledStatement, script: string, options: ExecuteOptions): Promise<StatementResult> {
+  private async run(statement: CompiledStatement, script: string, options: ExecuteOptions, session: ScriptSession = {}): Promise<StatementResult> {
     try {
-      return await this.runStatement(statement, script, options);
+      return await this.runStatement(statement, script, options, session);
     } catch (e) {
       // Engine mistakes point at the statement that caused them; refusals (a name taken, a limit reached) keep their code.
       if (isEddyError(e) && e.fault === 'user' && !isRefusal(e, statement.kind) && !(e instanceof SqlError)) {
@@ -209,7 +219,7 @@ export class StatementExecutor {
     }
   }
 
-  private async runStatement(statement: CompiledStatement, script: string, options: ExecuteOptions): Promise<StatementResult> {
+  private async runStatement(statement: CompiledStatement, script: string, options: ExecuteOptions, session: ScriptSession): Promise<StatementResult> {
     const { store, catalog } = this.deps;
     const sql = statement.sql;
     switch (statement.kind) {
@@ -218,11 +228,11 @@ export class StatementExecutor {
         if (catalog.stream(name)) {
           return { kind: 'createStream', sql, stream: name, action: 'unchanged', message: `Stream '${name}' already exists with a schema; nothing changed` };
         }
-        if (this.streamExists(name)) {
+        if (streamExists(store, name)) {
           await catalog.putStream(statement.schema);
           if (statement.files) {
             try {
-              await this.deliverFiles(name, statement.files, statement.span, script);
+              await deliverFiles(this.deps, name, statement.files, statement.span, script);
             } catch (e) {
               await catalog.dropStream(name);
               throw e;
@@ -239,7 +249,7 @@ export class StatementExecutor {
         const created = `Stream '${name}' created with ${shards} shard${shards === 1 ? '' : 's'}`;
         if (!statement.files) return { kind: 'createStream', sql, stream: name, action: 'created', message: created };
         try {
-          await this.deliverFiles(name, statement.files, statement.span, script);
+          await deliverFiles(this.deps, name, statement.files, statement.span, script);
         } catch (e) {
           // A filesystem table is its stream and its delivery stream together, or nothing.
           await store.deleteStream(name).catch(() => undefined);
@@ -251,7 +261,7 @@ export class StatementExecutor {
       }
       case 'dropStream': {
         const name = statement.name;
-        const exists = this.streamExists(name);
+        const exists = streamExists(store, name);
         const hasSchema = catalog.stream(name) !== undefined;
         if (!exists && !hasSchema) {
           if (statement.ifExists) return { kind: 'dropStream', sql, stream: name, dropped: false, message: `Stream '${name}' does not exist; nothing dropped` };
@@ -267,19 +277,6 @@ export class StatementExecutor {
         await catalog.dropStream(name);
         if (hadConnector) await this.deps.connectors?.sync();
         return { kind: 'dropStream', sql, stream: name, dropped: true, message: `Stream '${name}' dropped${statement.deliveryStream !== undefined ? ', with its delivery stream' : ''}` };
-      }
-      case 'createSinkTable': {
-        const name = statement.name;
-        if (catalog.sinkTable(name)) return { kind: 'createTable', sql, table: name, action: 'unchanged', message: `Table '${name}' already exists; nothing changed` };
-        await catalog.putSinkTable(statement.table);
-        const where = statement.table.connector === 'print' ? "INSERT INTO it sends its rows to the query's subscribers" : 'rows INSERT INTO it are discarded';
-        return { kind: 'createTable', sql, table: name, action: 'created', message: `Table '${name}' created (${statement.table.connector}: ${where})` };
-      }
-      case 'dropSinkTable': {
-        const name = statement.name;
-        if (!catalog.sinkTable(name)) return { kind: 'dropTable', sql, table: name, dropped: false, message: `Table '${name}' does not exist; nothing dropped` };
-        await catalog.dropSinkTable(name);
-        return { kind: 'dropTable', sql, table: name, dropped: true, message: `Table '${name}' dropped` };
       }
       case 'createView': {
         const name = statement.name;
@@ -412,7 +409,9 @@ export class StatementExecutor {
         };
       }
       case 'createTable':
+      case 'createSinkTable':
       case 'dropTable':
+      case 'dropSinkTable':
       case 'refreshTable':
       case 'showTables':
       case 'describeTable':
@@ -426,20 +425,30 @@ export class StatementExecutor {
         if (pump !== undefined) {
           for (const q of this.deps.queries.listQueries()) if (q.name === pump) await this.deleteQuery(q.id);
         }
-        const status = await this.start(statement, script, pump, options.ephemeral === true && statement.kind === 'query');
+        const parallelism = session.parallelism === undefined || session.parallelism === 1 ? undefined : session.parallelism;
+        const status = await this.start(statement, script, pump, options.ephemeral === true && statement.kind === 'query', parallelism);
         return { kind: statement.kind, sql, query: summary(status) };
       }
+      case 'set':
+        session.parallelism = statement.value;
+        return {
+          kind: 'set',
+          sql,
+          key: statement.key,
+          value: String(statement.value),
+          message: statement.value === 1 ? 'Queries after it in this script run whole' : `Queries after it in this script are split into ${statement.value} parts over the cluster's processes`,
+        };
       default:
         return unreachable(statement, 'statement');
     }
   }
 
-  private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined, ephemeral = false): Promise<QueryStatus> {
+  private async start(statement: Extract<CompiledStatement, { kind: 'query' | 'insert' }>, script: string, name: string | undefined, ephemeral = false, parallelism?: number): Promise<QueryStatus> {
     const id = randomUUID();
     const held = statement.kind === 'query' ? this.deps.held : undefined;
     held?.hold(id);
     try {
-      const status = await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }), ...(ephemeral ? { ephemeral } : {}) });
+      const status = await this.deps.queries.startQuery(statement.plan, { id, sql: statement.sql, ...(name === undefined ? {} : { name }), ...(ephemeral ? { ephemeral } : {}), ...(parallelism === undefined ? {} : { parallelism }) });
       if (ephemeral) this.deps.ephemeral?.started(id);
       return status;
     } catch (e) {
@@ -452,54 +461,6 @@ export class StatementExecutor {
     }
   }
 
-  /** The delivery stream of a filesystem table: the stream's records, as files under the files root. */
-  private async deliverFiles(name: string, files: NonNullable<Extract<CompiledStatement, { kind: 'createStream' }>['files']>, span: SourceSpan, script: string): Promise<void> {
-    const delivery = this.deps.delivery;
-    if (!delivery) {
-      throw new SqlError('InvalidStatement', "A filesystem table needs somewhere to write files: start the server with --data-dir or --files-root", span, script);
-    }
-    const role = 'arn:aws:iam::000000000000:role/eddy-sql';
-    await delivery.createDeliveryStream({
-      DeliveryStreamName: name,
-      DeliveryStreamType: 'KinesisStreamAsSource',
-      KinesisStreamSourceConfiguration: { KinesisStreamARN: this.deps.store.describeStream(name).streamARN, RoleARN: role },
-      ExtendedS3DestinationConfiguration: {
-        RoleARN: role,
-        BucketARN: `arn:aws:s3:::${files.bucket}`,
-        Prefix: files.prefix,
-        ...(files.bufferSeconds !== undefined || files.bufferMiB !== undefined
-          ? {
-              BufferingHints: {
-                ...(files.bufferSeconds !== undefined ? { IntervalInSeconds: files.bufferSeconds } : {}),
-                ...(files.bufferMiB !== undefined ? { SizeInMBs: files.bufferMiB } : {}),
-              },
-            }
-          : {}),
-        // JSON lines: each record (one row) ends with a line break.
-        ...(files.format === 'json' ? { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } } : {}),
-        ...(files.format === 'parquet'
-          ? {
-              DataFormatConversionConfiguration: {
-                Enabled: true,
-                SchemaConfiguration: { TableName: name },
-                InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
-                OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } },
-              },
-            }
-          : {}),
-      },
-    });
-  }
-
-  private streamExists(name: string): boolean {
-    try {
-      this.deps.store.describeStream(name);
-      return true;
-    } catch (e) {
-      if (isEddyError(e) && e.code === 'ResourceNotFoundException') return false;
-      throw e;
-    }
-  }
 }
 
 export function summary(status: QueryStatus): QuerySummary {

@@ -118,6 +118,11 @@ export const statementResultSchema = {
     },
     {
       type: 'object',
+      required: ['kind', 'sql', 'key', 'value', 'message'],
+      properties: { kind: { type: 'string', const: 'set' }, sql: { type: 'string' }, key: { type: 'string' }, value: { type: 'string' }, message: { type: 'string' } },
+    },
+    {
+      type: 'object',
       required: ['kind', 'sql', 'text'],
       properties: { kind: { type: 'string', const: 'explain' }, sql: { type: 'string' }, text: { type: 'string' } },
     },

@@ -1,17 +1,21 @@
 // Running table DDL against an engine: CREATE TABLE (loading a file table's rows at once, creating a
-// table's stream when it has none), DROP TABLE, ALTER TABLE … REFRESH, SHOW TABLES and DESCRIBE of a table.
+// table's stream when it has none; a print or blackhole table only in the catalog; the delivery stream a
+// filesystem table writes its files with), DROP TABLE, ALTER TABLE … REFRESH, SHOW TABLES and DESCRIBE.
 
-import { SqlError, type CompiledStatement } from '../sql/index.js';
-import { EddyError, isEddyError, type Catalog, type ReferenceTables, type StreamStore, type TableSchema } from '../engine/index.js';
+import { SqlError, type CompiledStatement, type SourceSpan } from '../sql/index.js';
+import { EddyError, type Catalog, type DeliveryManager, type ReferenceTables, type StreamStore, type TableSchema } from '../engine/index.js';
 import type { StatementResult } from './statement-result.js';
+import { streamExists } from './stream-exists.js';
 
-type TableStatement = Extract<CompiledStatement, { kind: 'createTable' | 'dropTable' | 'refreshTable' | 'showTables' | 'describeTable' }>;
+type TableStatement = Extract<CompiledStatement, { kind: 'createTable' | 'createSinkTable' | 'dropTable' | 'dropSinkTable' | 'refreshTable' | 'showTables' | 'describeTable' }>;
 
 export interface TableStatementDeps {
   readonly store: StreamStore;
   readonly catalog: Catalog;
   /** The engine's reference tables; without them, a table read from a file cannot be created. */
   readonly tables?: ReferenceTables;
+  /** Delivery streams, which filesystem tables (CREATE TABLE … WITH ('connector' = 'filesystem')) write files with. */
+  readonly delivery?: Pick<DeliveryManager, 'createDeliveryStream'> | undefined;
 }
 
 const DEFAULT_SHARDS = 1;
@@ -48,6 +52,19 @@ export async function runTableStatement(statement: TableStatement, deps: TableSt
       await catalog.dropTable(name);
       tables?.drop(name);
       return { kind: 'dropTable', sql, table: name, dropped: true, message: `Table '${name}' dropped; queries that join it fail` };
+    }
+    case 'createSinkTable': {
+      const name = statement.name;
+      if (catalog.sinkTable(name)) return { kind: 'createTable', sql, table: name, action: 'unchanged', message: `Table '${name}' already exists; nothing changed` };
+      await catalog.putSinkTable(statement.table);
+      const where = statement.table.connector === 'print' ? "INSERT INTO it sends its rows to the query's subscribers" : 'rows INSERT INTO it are discarded';
+      return { kind: 'createTable', sql, table: name, action: 'created', message: `Table '${name}' created (${statement.table.connector}: ${where})` };
+    }
+    case 'dropSinkTable': {
+      const name = statement.name;
+      if (!catalog.sinkTable(name)) return { kind: 'dropTable', sql, table: name, dropped: false, message: `Table '${name}' does not exist; nothing dropped` };
+      await catalog.dropSinkTable(name);
+      return { kind: 'dropTable', sql, table: name, dropped: true, message: `Table '${name}' dropped` };
     }
     case 'refreshTable': {
       const rows = await loaded(deps).load(statement.table);
@@ -113,6 +130,45 @@ export async function runTableStatement(statement: TableStatement, deps: TableSt
   }
 }
 
+/** The delivery stream of a filesystem table: the stream's records, as files under the files root. */
+export async function deliverFiles(deps: TableStatementDeps, name: string, files: NonNullable<Extract<CompiledStatement, { kind: 'createStream' }>['files']>, span: SourceSpan, script: string): Promise<void> {
+  const delivery = deps.delivery;
+  if (!delivery) {
+    throw new SqlError('InvalidStatement', "A filesystem table needs somewhere to write files: start the server with --data-dir or --files-root", span, script);
+  }
+  const role = 'arn:aws:iam::000000000000:role/eddy-sql';
+  await delivery.createDeliveryStream({
+    DeliveryStreamName: name,
+    DeliveryStreamType: 'KinesisStreamAsSource',
+    KinesisStreamSourceConfiguration: { KinesisStreamARN: deps.store.describeStream(name).streamARN, RoleARN: role },
+    ExtendedS3DestinationConfiguration: {
+      RoleARN: role,
+      BucketARN: `arn:aws:s3:::${files.bucket}`,
+      Prefix: files.prefix,
+      ...(files.bufferSeconds !== undefined || files.bufferMiB !== undefined
+        ? {
+            BufferingHints: {
+              ...(files.bufferSeconds !== undefined ? { IntervalInSeconds: files.bufferSeconds } : {}),
+              ...(files.bufferMiB !== undefined ? { SizeInMBs: files.bufferMiB } : {}),
+            },
+          }
+        : {}),
+      // JSON lines: each record (one row) ends with a line break.
+      ...(files.format === 'json' ? { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } } : {}),
+      ...(files.format === 'parquet'
+        ? {
+            DataFormatConversionConfiguration: {
+              Enabled: true,
+              SchemaConfiguration: { TableName: name },
+              InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+              OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } },
+            },
+          }
+        : {}),
+    },
+  });
+}
+
 function loaded(deps: TableStatementDeps): ReferenceTables {
   if (!deps.tables) throw new EddyError('InvalidArgumentException', 'this server keeps no reference tables');
   return deps.tables;
@@ -126,12 +182,3 @@ function count(n: number, what: string): string {
   return `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
 }
 
-function streamExists(store: StreamStore, name: string): boolean {
-  try {
-    store.describeStream(name);
-    return true;
-  } catch (e) {
-    if (isEddyError(e) && e.code === 'ResourceNotFoundException') return false;
-    throw e;
-  }
-}

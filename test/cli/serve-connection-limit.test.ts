@@ -30,6 +30,8 @@ function connect(port: number): Promise<net.Socket> {
 }
 
 describe('eddy serve under a low open-file limit', () => {
+  // It starts a server and opens a few hundred connections: up to 25 s of the default 30 s on a loaded
+  // 2-core machine, with every step awaited; the limit leaves that room.
   it('keeps to half the limit in connections, so a flood of idle ones leaves stream files room to open', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'eddy-fds-'));
     const child = startEddy(cli.main, ['serve', '--port', '0', '--data-dir', dataDir, ...NO_STREAM_STATES], {}, { openFileLimit: FILE_LIMIT });
@@ -53,7 +55,7 @@ describe('eddy serve under a low open-file limit', () => {
       expect(await (await fetch(`${endpoint}/healthz`)).json()).toEqual({ status: 'ok' });
       const client = new KinesisClient({ endpoint: endpoint!, region: 'us-east-1', credentials: testCredentials, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
       await client.send(new CreateStreamCommand({ StreamName: 'opened', ShardCount: 4 }));
-      await waitUntilStreamExists({ client, maxWaitTime: 20 }, { StreamName: 'opened' });
+      await waitUntilStreamExists({ client, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { StreamName: 'opened' });
       for (let shard = 0; shard < 4; shard++) await client.send(new PutRecordCommand({ StreamName: 'opened', PartitionKey: `k${shard}`, Data: Buffer.from('x') }));
       const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: 'opened' }));
       expect(summary.StreamDescriptionSummary?.StreamStatus).toBe('ACTIVE');
@@ -66,7 +68,7 @@ describe('eddy serve under a low open-file limit', () => {
       await exitOf(child);
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it('refuses a connection limit below one', async () => {
     const run = await runEddy(cli.main, ['serve', '--in-memory', '--max-connections', '0']);

@@ -25,6 +25,8 @@ afterAll(() => {
 const LISTENING = /listening on (https:\/\/127\.0\.0\.1:\d+)/;
 
 describe('eddy serve over TLS', () => {
+  // A server start over TLS and CLI children: up to 16 s of the default 30 s on a loaded 2-core machine,
+  // with every step awaited; the limit leaves that room.
   it('prints an https:// endpoint that the eddy CLI and https clients use, and stops cleanly on SIGTERM', async () => {
     const child = startEddy(cli.main, ['serve', '--port', '0', '--in-memory', '--tls-cert', cert.certFile, '--tls-key', cert.keyFile, ...NO_STREAM_STATES]);
     try {
@@ -57,7 +59,7 @@ describe('eddy serve over TLS', () => {
     } finally {
       child.kill('SIGKILL');
     }
-  });
+  }, 90_000);
 
   it('fails to start, naming the file, when the certificate file is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eddy-serve-tls-'));

@@ -1,9 +1,10 @@
 // Three consumer-group worker processes share a 4-shard stream through leases kept by Eddy; one is killed
-// with SIGKILL. Every record is processed at least once, duplicates are only records the killed worker
-// had processed after its last checkpoint, and each key's records are processed in order.
+// with SIGKILL. Every record is processed at least once, duplicates are only records processed in a batch
+// whose checkpoint was never saved (the killed worker's last), and each key's records are processed in
+// order while a worker holds the key's shard.
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +14,7 @@ import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../src/server/app.
 import { consumerGroupRoutes } from '../../src/server/http/consumer-group-routes.js';
 import { buildCli } from '../cli/run-eddy.js';
 import { testCredentials } from '../server/start-test-server.js';
+import { linesOf, outOfOrder, processedCounts, unexplainedDuplicates, workerSummaries } from './worker-log.js';
 
 const fixture = resolve(__dirname, 'fixtures', 'group-worker.mjs');
 let library: ReturnType<typeof buildCli>;
@@ -40,25 +42,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Line {
-  kind: 'P' | 'C';
-  shard: string;
-  seq: string;
-  sub: number;
-  data?: string;
-}
-
-function linesOf(file: string): Line[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('P ') || l.startsWith('C '))
-    .map((l) => {
-      const [kind, shard, seq, sub, data] = l.split(' ');
-      return { kind: kind as 'P' | 'C', shard: shard!, seq: seq!, sub: Number(sub), ...(data !== undefined ? { data } : {}) };
-    });
-}
-
 async function leases(group: string): Promise<{ leaseOwner: string | null; leaseCounter: number }[]> {
   const res = await fetchAgainOnReset(`${endpoint}/v1/consumer-groups/${group}/leases`);
   if (res.status !== 200) return [];
@@ -80,12 +63,19 @@ async function fetchAgainOnReset(url: string): Promise<Response> {
 }
 const leaseOwners = async (group: string): Promise<(string | null)[]> => (await leases(group)).map((l) => l.leaseOwner);
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+/** How long each wait took, shown when one runs out and logged at the end (a slow phase is the first sign of churn). */
+const waited: string[] = [];
+
+async function until(what: string, check: () => boolean | Promise<boolean>, files: readonly string[] = []): Promise<void> {
   const started = performance.now();
   while (!(await check())) {
-    if (performance.now() - started > 90_000) throw new Error(`gave up waiting for ${what}`);
+    if (performance.now() - started > 90_000) {
+      const table = (await leases('billing')).map((l) => `${l.leaseOwner ?? '-'}#${l.leaseCounter}`).join(' ');
+      throw new Error(`gave up waiting for ${what} (after ${waited.join(', ')}); leases: ${table}; ${workerSummaries(files)}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
+  waited.push(`${what}: ${Math.round(performance.now() - started)} ms`);
 }
 
 async function putKeys(stream: string, keys: number, from: number, count: number): Promise<string[]> {
@@ -114,16 +104,21 @@ describe('a consumer group of worker processes', () => {
       await until('every worker to hold a lease', async () => {
         const owners = await leaseOwners('billing');
         return owners.length === 4 && [0, 1, 2].every((i) => owners.includes(`worker-${i}`));
-      });
+      }, files);
       let settled = await leases('billing');
       await until('several renewals of every lease by an unchanged owner', async () => {
         const now = await leases('billing');
         if (now.some((l, i) => l.leaseOwner !== settled[i]!.leaseOwner)) settled = now;
         return now.every((l, i) => l.leaseCounter >= settled[i]!.leaseCounter + 4);
-      });
+      }, files);
       const first = await putKeys('orders', 40, 0, 25);
-      const processed = (): Set<string> => new Set(files.flatMap((f) => linesOf(f).filter((l) => l.kind === 'P').map((l) => l.data!)));
-      await until('the first records to be processed', () => first.every((d) => processed().has(d)));
+      // The files are read once per poll: the Eddy server shares this test's event loop, and reading them
+      // once per record starved the workers' reads, renewals and checkpoints for seconds at a time.
+      const allProcessed = (records: readonly string[]): boolean => {
+        const done = processedCounts(files);
+        return records.every((d) => done.has(d));
+      };
+      await until('the first records to be processed', () => allProcessed(first), files);
 
       // Kill the worker holding the most leases, in the middle of its work: more records keep coming.
       const owners = await leaseOwners('billing');
@@ -132,39 +127,23 @@ describe('a consumer group of worker processes', () => {
       workers[victim]!.kill('SIGKILL');
       const second = await more;
       const everything = [...first, ...second];
-      await until('every record to be processed after the kill', () => everything.every((d) => processed().has(d)));
-      await until('the killed worker’s leases to move', async () => !(await leaseOwners('billing')).includes(`worker-${victim}`));
+      await until('every record to be processed after the kill', () => allProcessed(everything), files);
+      await until('the killed worker’s leases to move', async () => !(await leaseOwners('billing')).includes(`worker-${victim}`), files);
 
       // Graceful shutdown of the others hands every lease back.
       const survivors = [0, 1, 2].filter((i) => i !== victim);
       await Promise.all(survivors.map((i) => new Promise<void>((done) => workers[i]!.once('exit', () => done()).kill('SIGTERM'))));
       expect(await leaseOwners('billing')).toEqual([null, null, null, null]);
 
-      // At least once: every record. Duplicates: only what the killed worker did after its last checkpoint.
-      const counts = new Map<string, number>();
-      for (const f of files) for (const l of linesOf(f)) if (l.kind === 'P') counts.set(l.data!, (counts.get(l.data!) ?? 0) + 1);
+      // At least once: every record. Duplicates: only of batches whose checkpoint was never saved.
+      const counts = processedCounts(files);
       expect(everything.filter((d) => !counts.has(d))).toEqual([]);
-      const uncheckpointed = new Set<string>();
-      const pendingByShard = new Map<string, string[]>();
-      for (const l of linesOf(files[victim]!)) {
-        if (l.kind === 'P') pendingByShard.set(l.shard, [...(pendingByShard.get(l.shard) ?? []), l.data!]);
-        else pendingByShard.set(l.shard, []);
-      }
-      for (const list of pendingByShard.values()) for (const d of list) uncheckpointed.add(d);
-      const duplicates = [...counts].filter(([, n]) => n > 1).map(([d]) => d);
-      expect(duplicates.filter((d) => !uncheckpointed.has(d))).toEqual([]);
+      expect(unexplainedDuplicates(files), workerSummaries(files)).toEqual([]);
       expect(files.every((f) => linesOf(f).some((l) => l.kind === 'P'))).toBe(true);
 
-      // Per key, each worker processed the key's records in order (one shard's lease at a time).
-      for (const f of files) {
-        const lastOf = new Map<string, number>();
-        for (const l of linesOf(f)) {
-          if (l.kind !== 'P') continue;
-          const [key, n] = l.data!.split(':');
-          expect(Number(n), `${key} in ${f}`).toBeGreaterThan(lastOf.get(key!) ?? -1);
-          lastOf.set(key!, Number(n));
-        }
-      }
+      // Per key, each worker processed the key's records in order while it held the key's shard.
+      for (const f of files) expect(outOfOrder(f), f).toEqual([]);
+      console.log(`consumer group: ${waited.join(', ')}; ${workerSummaries(files)}`);
     } finally {
       for (const w of workers) w.kill('SIGKILL');
     }

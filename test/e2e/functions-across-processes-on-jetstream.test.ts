@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.mjs';
@@ -95,6 +95,10 @@ describe('an event source mapping on two eddy serve processes sharing a JetStrea
   it('runs on one process, sees every record put through the other, and moves when that process is killed', async () => {
     const [a, b] = [serves.get('a')!, serves.get('b')!];
     await b.kinesis.send(new CreateStreamCommand({ StreamName: 'clicks', ShardCount: 2 }));
+    // A process learns of a stream another created by a watch, so a moment later: the mapping is created
+    // through the other process once that one knows the stream (until then it answers, rightly, that there
+    // is no such stream).
+    await waitUntilStreamExists({ client: a.kinesis, maxWaitTime: 20, minDelay: 1 }, { StreamName: 'clicks' });
     const created = await a.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'count', EventSourceArn: STREAM_ARN, StartingPosition: 'TRIM_HORIZON', BatchSize: 50 }));
     const uuid = created.UUID!;
     // Seen through the other process too, with the same settings; it runs on the process it was created through.
@@ -138,7 +142,8 @@ describe('an event source mapping on two eddy serve processes sharing a JetStrea
 
     // The process running the mapping is killed while records keep coming through the other.
     const producing = putFor(LEASE_TIMEOUT_S * 1000 + 3_000);
-    await new Promise((r) => setTimeout(r, 500));
+    // Killed in the middle of its work: once the function has had some of the records put since.
+    await vi.waitFor(() => expect(seen().length).toBeGreaterThan(beforeKill), { timeout: 20_000, interval: 20 });
     const killedAt = Date.now();
     a.child.kill('SIGKILL');
     await exitOf(a.child);

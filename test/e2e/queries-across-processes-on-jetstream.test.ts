@@ -4,52 +4,17 @@
 // checkpoint), and then while a node of the NATS cluster is killed and stays down. The output stream, read
 // back, holds exactly DuckDB's answer over every acknowledged record; rows emitted twice (at-least-once: a
 // new holder emits again what its predecessor emitted after its last checkpoint) are counted and reported.
-import type { ChildProcess } from 'node:child_process';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.mjs';
-import { buildCli, exitOf, NO_STREAM_STATES, startEddy, waitForOutput } from '../cli/run-eddy.js';
-import { testCredentials } from '../server/start-test-server.js';
+import { click, duckdbPerSecond, perSecondRowKey, type Click } from '../support/clicks-per-second.js';
+import { exitOf } from '../cli/run-eddy.js';
 import { FrameClient } from '../server/ws/frame-client.js';
+import { http, readStream, ServesOnJetStream, type Serve } from '../support/serves-on-jetstream.js';
 
 const LEASE_TIMEOUT_S = 3;
 const T0 = Date.UTC(2024, 0, 1);
-const USERS = ['ana', 'bo', 'cy', 'dee', 'eve'];
 
-interface Serve {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly endpoint: string;
-  readonly kinesis: KinesisClient;
-}
-
-let cluster: NatsCluster;
-let cli: ReturnType<typeof buildCli>;
-const serves = new Map<string, Serve>();
-
-async function startServe(name: string): Promise<Serve> {
-  const args = ['serve', '--port', '0', '--in-memory', '--no-throttle', '--store', cluster.urls, '--process-name', name, '--lease-timeout', String(LEASE_TIMEOUT_S), '--idle-timeout', '600', ...NO_STREAM_STATES];
-  const child = startEddy(cli.main, args);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const banner = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/).catch((e: unknown) => {
-    throw new Error(`${(e as Error).message}\n${stderr}`);
-  });
-  const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
-  const serve = { name, child, endpoint, kinesis: new KinesisClient({ endpoint, region: 'us-east-1', credentials: testCredentials, maxAttempts: 3 }) };
-  serves.set(name, serve);
-  return serve;
-}
-
-async function http(serve: Serve, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${serve.endpoint}${path}`, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
+let serves: ServesOnJetStream;
 
 async function sql(serve: Serve, text: string): Promise<any> {
   const res = await http(serve, 'POST', '/v1/sql', { sql: text });
@@ -57,60 +22,17 @@ async function sql(serve: Serve, text: string): Promise<any> {
   return res.json.results;
 }
 
-async function readStream(kinesis: KinesisClient, stream: string): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = [];
-  for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []) {
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-    for (;;) {
-      const got = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of got.Records ?? []) rows.push(JSON.parse(Buffer.from(r.Data!).toString()) as Record<string, unknown>);
-      iterator = got.NextShardIterator;
-      if ((got.Records ?? []).length === 0 || iterator === undefined) break;
-    }
-  }
-  return rows;
-}
-
 beforeAll(async () => {
-  cli = buildCli('queries-across-processes');
-  cluster = await startNatsCluster();
-  await Promise.all([startServe('a'), startServe('b')]);
+  serves = await ServesOnJetStream.start('queries-across-processes', ['a', 'b'], LEASE_TIMEOUT_S);
 }, 120_000);
 
 afterAll(async () => {
-  for (const { child, kinesis } of serves.values()) {
-    kinesis.destroy();
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exitOf(child);
-    }
-  }
-  await cluster?.stop();
-  cli?.cleanup();
+  await serves?.stop();
 });
-
-/** DuckDB's answer over the records put: per second and user, how many and their total. */
-async function duckdbAnswer(records: readonly { user_id: string; amount: number; ts: number }[]): Promise<Set<string>> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const duck = await instance.connect();
-  await duck.run('CREATE TABLE clicks (user_id VARCHAR, amount INTEGER, ts_ms BIGINT)');
-  const appender = await duck.createAppender('clicks');
-  for (const r of records) {
-    appender.appendVarchar(r.user_id);
-    appender.appendInteger(r.amount);
-    appender.appendBigInt(BigInt(r.ts));
-    appender.endRow();
-  }
-  appender.closeSync();
-  const reader = await duck.runAndReadAll('SELECT ts_ms // 1000 * 1000 AS start_ms, user_id, COUNT(*) AS n, SUM(amount) AS total FROM clicks GROUP BY ALL');
-  const rows = reader.getRowObjectsJS() as { start_ms: bigint; user_id: string; n: bigint; total: bigint }[];
-  duck.closeSync();
-  return new Set(rows.map((r) => JSON.stringify([Number(r.start_ms), r.user_id, Number(r.n), Number(r.total)])));
-}
 
 describe('a windowed query on two eddy serve processes sharing a JetStream cluster', () => {
   it('sends the rows of a query running on one process to a WebSocket on the other, until it is stopped through either', async () => {
-    const [a, b] = [serves.get('a')!, serves.get('b')!];
+    const [a, b] = [serves.get('a'), serves.get('b')];
     await sql(a, 'CREATE STREAM notes (body VARCHAR, n INT) WITH (shards = 1)');
     const started = await http(a, 'POST', '/v1/queries', { sql: 'SELECT body, n * 2 AS twice FROM notes' });
     expect(started.status, JSON.stringify(started.json)).toBe(201);
@@ -135,7 +57,7 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
   }, 60_000);
 
   it('moves to the other process when its process is killed, and its output matches DuckDB through a NATS node loss too', async () => {
-    const [a, b] = [serves.get('a')!, serves.get('b')!];
+    const [a, b] = [serves.get('a'), serves.get('b')];
     await sql(a, "CREATE STREAM clicks (user_id VARCHAR, amount INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) WITH (shards = 2)");
     await sql(a, 'CREATE STREAM per_second (window_start TIMESTAMP, user_id VARCHAR, n BIGINT, total BIGINT) WITH (shards = 1)');
     const [started] = await sql(
@@ -149,15 +71,12 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
     await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 10_000 });
 
     // One producer, through the process that stays: event times 20 ms apart, so no record is late.
-    const acknowledged: { user_id: string; amount: number; ts: number }[] = [];
+    const acknowledged: Click[] = [];
     let n = 0;
     let phase: 'before' | 'afterEddyKill' | 'afterNatsKill' = 'before';
     const putsIn = { before: 0, afterEddyKill: 0, afterNatsKill: 0 };
     const putBatch = async (): Promise<void> => {
-      const batch = Array.from({ length: 20 }, () => {
-        const i = n++;
-        return { user_id: USERS[i % USERS.length]!, amount: (i * 7) % 100, ts: T0 + i * 20 };
-      });
+      const batch = Array.from({ length: 20 }, () => click(n++, T0));
       const put = await b.kinesis.send(
         new PutRecordsCommand({ StreamName: 'clicks', Records: batch.map((r) => ({ PartitionKey: r.user_id, Data: Buffer.from(JSON.stringify({ ...r, ts: new Date(r.ts).toISOString() })) })) }),
       );
@@ -192,7 +111,7 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
     // A node of the cluster goes too, and stays down while the last windows close: puts go on, and so
     // does the query. A put to a shard whose leader was on that node waits for the next leader (some
     // seconds), so they go on for longer than that.
-    await cluster.kill(1);
+    await serves.cluster.kill(1);
     phase = 'afterNatsKill';
     await putFor(8_000);
 
@@ -207,24 +126,23 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
     );
     expect(closed.FailedRecordCount ?? 0).toBe(0);
 
-    const expected = await duckdbAnswer(acknowledged);
-    const key = (r: Record<string, unknown>): string => JSON.stringify([Date.parse(String(r.window_start)), r.user_id, r.n, r.total]);
+    const expected = await duckdbPerSecond(acknowledged);
     let output: Record<string, unknown>[] = [];
     const diagnose = async (): Promise<string> => {
       const status = (await http(b, 'GET', `/v1/queries/${queryId}`)).json;
-      const have = new Set(output.map(key));
+      const have = new Set(output.map(perSecondRowKey));
       return JSON.stringify({ status: { ...status, history: undefined, sql: undefined, columns: undefined }, missing: [...expected].filter((r) => !have.has(r)).slice(0, 10) });
     };
     const timer = setTimeout(() => void diagnose().then((d) => console.log('DIAG', d)), 50_000);
     await vi.waitFor(
       async () => {
         output = await readStream(b.kinesis, 'per_second');
-        expect(new Set(output.map(key)).size).toBeGreaterThanOrEqual(expected.size);
+        expect(new Set(output.map(perSecondRowKey)).size).toBeGreaterThanOrEqual(expected.size);
       },
       { timeout: 60_000, interval: 500 },
     );
     clearTimeout(timer);
-    const distinct = new Set(output.map(key));
+    const distinct = new Set(output.map(perSecondRowKey));
     const duplicates = output.length - distinct.size;
     console.log(
       `records acknowledged: ${acknowledged.length} (${putsIn.before} before the kill -9, ${putsIn.afterEddyKill} after it, ${putsIn.afterNatsKill} after the NATS node kill); ` +

@@ -19,6 +19,8 @@ async function serve(dataDir: string) {
 }
 
 describe('eddy serve with eddy sql', () => {
+  // Two server starts, a CLI child and a restart: up to 20 s of the default 30 s on a loaded 2-core
+  // machine, with every step awaited; the limit leaves that room.
   it('serves SQL and WebSocket results beside the Kinesis API, and resumes queries after a clean restart', async () => {
     const dir = await tempDir();
     try {
@@ -69,5 +71,5 @@ describe('eddy serve with eddy sql', () => {
     } finally {
       await dir.remove();
     }
-  });
+  }, 90_000);
 });

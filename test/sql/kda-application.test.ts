@@ -117,6 +117,48 @@ describe('compileKdaApplication', () => {
     ).toContain("Unknown SQL type 'INTERVAL'");
   });
 
+  it('carries each pump\'s ROWTIME into the stream it writes, through subqueries and KDA\'s table functions too', () => {
+    const compiled = compileKdaApplication(
+      app(`
+        CREATE OR REPLACE STREAM "SCORED" (order_id BIGINT, amount DOUBLE, score DOUBLE);
+        CREATE OR REPLACE STREAM "BIG" (order_id BIGINT, amount DOUBLE);
+        CREATE OR REPLACE STREAM "CUSTOMERS" (n BIGINT);
+        CREATE OR REPLACE PUMP "SCORE_PUMP" AS INSERT INTO "SCORED"
+          SELECT STREAM ORDER_ID, AMOUNT, ANOMALY_SCORE FROM TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT STREAM ORDER_ID, AMOUNT FROM "SOURCE_SQL_STREAM_001")));
+        CREATE OR REPLACE PUMP "BIG_PUMP" AS INSERT INTO "BIG"
+          SELECT STREAM * FROM (SELECT STREAM ORDER_ID, AMOUNT FROM "SOURCE_SQL_STREAM_001" WHERE AMOUNT > 100) AS b;
+        CREATE OR REPLACE PUMP "CUSTOMERS_PUMP" AS INSERT INTO "CUSTOMERS"
+          SELECT STREAM * FROM TABLE(COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001"), 'customer', 60));`),
+      catalog,
+    );
+    for (const pump of compiled.pumps) {
+      // The records' arrival time in the stream written is the ROWTIME each row had.
+      expect(pump.statement.plan.sink, pump.name).toMatchObject({ kind: 'stream', arrivalTimeColumn: '$rowtime' });
+    }
+    const [scored, big, customers] = compiled.pumps.map((p) => explainPlan(p.statement.plan));
+    // The forest's input rows carry the input's arrival time past it (a TIMESTAMP, which the forest does not read).
+    expect(scored).toContain('"$rowtime" := _arrival_time');
+    expect(big).toContain('"$rowtime" := _arrival_time');
+    // A window's row: the window's end, as KDA gives it.
+    expect(customers).toContain('"$rowtime" := window_end');
+  });
+
+  it('refuses a pump whose rows would have no ROWTIME, naming the pump and why', () => {
+    const streams = `CREATE OR REPLACE STREAM "BIG" (order_id BIGINT, amount DOUBLE); CREATE OR REPLACE STREAM "OUT" (order_id BIGINT, amount DOUBLE);
+      CREATE OR REPLACE PUMP "BIG_PUMP" AS INSERT INTO "BIG" SELECT STREAM ORDER_ID, AMOUNT FROM "SOURCE_SQL_STREAM_001" WHERE AMOUNT > 100;`;
+    const joined = failure(`${streams}
+      CREATE OR REPLACE PUMP "JOIN_PUMP" AS INSERT INTO "OUT" SELECT STREAM s.ORDER_ID, b.AMOUNT FROM "SOURCE_SQL_STREAM_001" AS s JOIN "BIG" AS b ON s.ORDER_ID = b.ORDER_ID`);
+    expect(joined).toContain("Pump 'JOIN_PUMP' cannot give the rows it writes a ROWTIME");
+    expect(joined).toContain('a row of a join of two streams has two, one from each side');
+    expect(joined).toMatch(/line 3, column 63/);
+    const summed = failure(`${streams}
+      CREATE OR REPLACE PUMP "SUM_PUMP" AS INSERT INTO "OUT" SELECT STREAM ORDER_ID, SUM(AMOUNT) FROM "BIG" GROUP BY ORDER_ID`);
+    expect(summed).toContain("Pump 'SUM_PUMP' cannot give the rows it writes a ROWTIME");
+    expect(summed).toContain('an aggregate without a window gives its rows none; GROUP BY a window of ROWTIME');
+    // A mistake in the query itself is reported as it is.
+    expect(failure(`${streams} CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT" SELECT STREAM s.ORDER_ID, b.NOPE FROM "SOURCE_SQL_STREAM_001" AS s JOIN "BIG" AS b ON s.ORDER_ID = b.ORDER_ID`)).toContain("Unknown column 'NOPE'");
+  });
+
   it('reads unquoted names as KDA does, upper-cased', () => {
     const compiled = compileKdaApplication(
       app(`create or replace stream dest (n BIGINT); create or replace pump p as insert into dest select stream order_id from source_sql_stream_001`),

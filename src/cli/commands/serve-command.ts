@@ -92,6 +92,7 @@ export const serveCommand: Command = {
       defaultText: '5000',
       placeholder: 'ms',
     },
+    { name: 'query-threads', type: 'integer', description: 'Worker threads that run continuous queries, leaving the main thread to ingest and the APIs (not with --store).', defaultText: '0: queries share the main thread', placeholder: 'n' },
     { name: 'max-queries', type: 'integer', description: 'Continuous queries that may run at once; more are refused with 429.', defaultText: '1000', placeholder: 'n' },
     {
       name: 'max-query-state-keys',
@@ -147,6 +148,8 @@ export const serveCommand: Command = {
     if (maxBatchMillis !== undefined && maxBatchMillis < 1) throw new UsageError(`argument --max-batch-ms: ${maxBatchMillis} must be at least 1 ms`);
     const maxQueries = values['max-queries'] as number | undefined;
     if (maxQueries !== undefined && maxQueries < 1) throw new UsageError(`argument --max-queries: ${maxQueries} must be at least 1`);
+    const queryThreads = values['query-threads'] as number | undefined;
+    if (queryThreads !== undefined && (queryThreads < 0 || queryThreads > 64)) throw new UsageError(`argument --query-threads: ${queryThreads} must be between 0 and 64`);
     const maxStateKeys = values['max-query-state-keys'] as number | undefined;
     if (maxStateKeys !== undefined && maxStateKeys < 1) throw new UsageError(`argument --max-query-state-keys: ${maxStateKeys} must be at least 1`);
     const maxTableRows = values['max-table-rows'] as number | undefined;
@@ -162,6 +165,9 @@ export const serveCommand: Command = {
     if (processName !== undefined && !/^[\x21-\x7e]{1,128}$/.test(processName)) throw new UsageError(`argument --process-name: '${processName}' must be 1 to 128 printable characters without spaces`);
     const leaseTimeout = values['lease-timeout'] as number | undefined;
     if (leaseTimeout !== undefined && storeUrl === undefined) throw new UsageError('--lease-timeout needs --store');
+    if (queryThreads !== undefined && queryThreads > 0 && storeUrl !== undefined) {
+      throw new UsageError('--query-threads cannot be used with --store: on a cluster each query runs on the process that holds its lease, on its main thread');
+    }
     if (leaseTimeout !== undefined && (leaseTimeout < 1 || leaseTimeout > 3600)) throw new UsageError(`argument --lease-timeout: ${leaseTimeout} must be between 1 and 3600`);
     const shardLimit = values['shard-limit'] as number | undefined;
     if (shardLimit !== undefined && shardLimit < 1) throw new UsageError(`argument --shard-limit: ${shardLimit} must be at least 1`);
@@ -251,6 +257,7 @@ export const serveCommand: Command = {
         ...(idleTimeoutSeconds !== undefined ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
         ...(maxBatchMillis !== undefined ? { maxBatchMillis } : {}),
         ...(maxQueries !== undefined ? { maxQueries } : {}),
+        ...(queryThreads !== undefined && queryThreads > 0 ? { threads: queryThreads } : {}),
         ...(maxStateKeys !== undefined ? { maxStateKeys } : {}),
       },
       tables: {
@@ -312,7 +319,8 @@ export const serveCommand: Command = {
     const transport = tls ? `TLS with certificate ${resolve(tlsCert!)}: HTTP/2 and HTTP/1.1 by ALPN.\n` : '';
     const functionsLine =
       (functionsDir !== undefined ? `Functions load handler modules from ${functionsDir}.` : 'Functions are off: they need --functions-dir.') +
-      (udfDir !== undefined ? `\nCREATE FUNCTION loads user functions from ${udfDir}.` : '');
+      (udfDir !== undefined ? `\nCREATE FUNCTION loads user functions from ${udfDir}.` : '') +
+      (queryThreads !== undefined && queryThreads > 0 ? `\nContinuous queries run on ${queryThreads} worker thread${queryThreads === 1 ? '' : 's'}.` : '');
     const sources = [...(credentialsFile !== undefined ? [resolve(credentialsFile)] : []), ...(fromEnv.length > 0 ? ['EDDY_ACCESS_KEY_ID'] : [])];
     const tokens = credentials.filter((c) => c.bearerToken !== undefined).length;
     const authentication =

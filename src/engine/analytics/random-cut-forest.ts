@@ -7,6 +7,7 @@
 import { RandomCutTree } from './random-cut-tree.js';
 import { deriveSeed, SeededRandom } from './seeded-random.js';
 import { TimeDecayedSample } from './time-decayed-sample.js';
+import { SCRATCH_POINTS, TreeMemory } from './tree-memory.js';
 
 export interface ForestOptions {
   /** Values per point. */
@@ -49,6 +50,8 @@ export class RandomCutForest {
   private readonly trees: RandomCutTree[] = [];
   private readonly samples: TimeDecayedSample[] = [];
   private readonly randoms: SeededRandom[] = [];
+  /** Where every tree's arrays are, and the scratch space a batch is scored from. */
+  private readonly memory: TreeMemory;
   private seen = 0;
   private base = 0;
 
@@ -62,8 +65,9 @@ export class RandomCutForest {
     this.sampleSize = sampleSize;
     this.lambda = 1 / timeDecay;
     this.warmUp = Math.max(1, Math.floor(sampleSize / 4));
+    this.memory = new TreeMemory(numberOfTrees * RandomCutTree.memoryBytes(dimensions, sampleSize), dimensions);
     for (let i = 0; i < numberOfTrees; i++) {
-      this.trees.push(new RandomCutTree(dimensions, sampleSize));
+      this.trees.push(new RandomCutTree(dimensions, sampleSize, this.memory));
       this.samples.push(new TimeDecayedSample(sampleSize));
       this.randoms.push(new SeededRandom(deriveSeed(seed, i)));
     }
@@ -100,7 +104,18 @@ export class RandomCutForest {
    * below what the trees hold (RandomCutTree.attribution averaged over the trees); they sum to the score.
    */
   scoreAndUpdate(points: Float64Array, count: number, scores: Float64Array, explanation?: { readonly high: Float64Array; readonly low: Float64Array }): void {
-    this.run(points, count, scores, explanation ?? null);
+    // In parts of SCRATCH_POINTS, copied to the trees' memory, where the kernel reads points and adds up
+    // scores (the same results: each point is still scored against the forest as it stands before it).
+    const d = this.dimensions;
+    const inPoints = this.memory.scratchPoints;
+    const inScores = this.memory.scratchScores;
+    for (let start = 0; start < count; start += SCRATCH_POINTS) {
+      const n = Math.min(SCRATCH_POINTS, count - start);
+      inPoints.set(points.subarray(start * d, (start + n) * d));
+      const parts = explanation ? { high: explanation.high.subarray(start * d, (start + n) * d), low: explanation.low.subarray(start * d, (start + n) * d) } : null;
+      this.run(inPoints, n, inScores, parts);
+      scores.set(inScores.subarray(0, n), start);
+    }
   }
 
   /**
@@ -113,7 +128,7 @@ export class RandomCutForest {
     const d = this.dimensions;
     const first = this.seen;
     // Each point's weight, and where the weights' base time moves (every tree rebases its sample there).
-    const weights = new Float64Array(count);
+    const weights = count <= SCRATCH_POINTS ? this.memory.scratchWeights : new Float64Array(count);
     const rebaseAt: number[] = [];
     const rebaseBy: number[] = [];
     for (let i = 0; i < count; i++) {
@@ -137,6 +152,8 @@ export class RandomCutForest {
     const n = this.trees.length;
     const high = explanation ? new Float64Array(d) : null;
     const low = explanation ? new Float64Array(d) : null;
+    // Whether a full sample's offers and the scores go to the kernel together (see below).
+    const fused = scores !== null && explanation === null && points.buffer === this.memory.buffer && scores.buffer === this.memory.buffer && weights.buffer === this.memory.buffer;
     for (let t = 0; t < n; t++) {
       const tree = this.trees[t]!;
       const sample = this.samples[t]!;
@@ -144,10 +161,36 @@ export class RandomCutForest {
       let nextRebase = 0;
       // Points up to the next one the sample takes see the tree as it is: score them together.
       let scored = scoreFrom;
-      for (let i = 0; i < count; i++) {
-        if (rebaseAt[nextRebase] === i) sample.rebase(rebaseBy[nextRebase++]!);
-        const taken = sample.offer(weights[i]!, random);
-        if (!taken && i < count - 1) continue;
+      for (let offered = 0; offered < count; ) {
+        // The sample's base time moves before point rebaseAt[…] is offered.
+        const stop = nextRebase < rebaseAt.length ? rebaseAt[nextRebase]! : count;
+        if (offered === stop) {
+          sample.rebase(rebaseBy[nextRebase++]!);
+          continue;
+        }
+        if (fused && sample.full && offered >= scored && tree.size > 0) {
+          // One kernel call scores the points the sample passes over and the one it takes, subtracting
+          // their weights from its budget as next() would: the same points scored against the same
+          // tree, the same budget, the same random numbers drawn after.
+          const i = tree.scoreOffered(points, offered, stop, scores, weights, sample.budgetLeft);
+          const taken = i < stop;
+          sample.passedOver(tree.memoryBudgetLeft, taken ? weights[i]! : NaN, random);
+          offered = scored = taken ? i + 1 : stop;
+          if (!taken) continue;
+          const out = sample.evicted();
+          if (out >= 0) tree.delete(out);
+          sample.take(tree.insert(points, i * d, random), random);
+          continue;
+        }
+        const next = sample.next(weights, offered, stop, random);
+        if (next === stop && stop < count) {
+          offered = stop;
+          continue;
+        }
+        // The sample takes point i, or the batch ends (i = count - 1).
+        const taken = next < stop;
+        const i = taken ? next : count - 1;
+        offered = i + 1;
         if (scores && i >= scored) {
           if (high && low && explanation) {
             for (let k = scored; k <= i; k++) {

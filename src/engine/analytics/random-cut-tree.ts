@@ -8,8 +8,11 @@
 // below it; a point goes left when its value in the cut dimension is below the cut value, right otherwise.
 // What a descent reads of a node sits in two typed arrays, its box and cut value in one, its cut dimension
 // and children in the other, so a level of a descent touches two cache lines rather than one per field.
+// They, the masses, the leaves' points and the entry table are views of a TreeMemory, shared by a
+// forest's trees, whose WebAssembly kernel scores runs of points (scoreRange).
 
 import type { SeededRandom } from './seeded-random.js';
+import { ENTRIES, type KernelTree, MAX_DEPTH, TreeMemory } from './tree-memory.js';
 
 /** A tree as nested objects (for tests and debugging; the tree itself keeps typed arrays). */
 export type TreeView =
@@ -36,32 +39,50 @@ export interface TreeState {
   readonly points: Float64Array;
 }
 
+/** The most points a tree holds: as deep as a tree gets, and as many copies of a point, as TreeMemory's tables reach. */
+export const MAX_CAPACITY = MAX_DEPTH;
 /** 1 / (depth + 1) for every depth a tree of MAX_CAPACITY points can have. */
-export const MAX_CAPACITY = 4096;
 const INVERSE_DEPTH = Float64Array.from({ length: MAX_CAPACITY + 1 }, (_, k) => 1 / (k + 1));
 
-/** Buckets of a one-dimensional tree's entry table (see RandomCutTree.entries), and the shortest run of points that builds one. */
-const ENTRIES = 128;
-const ENTRIES_FROM = 48;
-/** The entry table of a run too short for a table of its own: every point goes to its last place, the root at depth 0. */
-const ROOT_ENTRY_NODE = new Int32Array(ENTRIES + 1);
-const ROOT_ENTRY_DEPTH = new Int32Array(ENTRIES + 1);
+/** The shortest run of points that builds a one-dimensional tree's entry table (see RandomCutTree.entries) whole. */
+const ENTRIES_FROM = 24;
 /** buildEntries' depth-first stack: four numbers a node, at most one pending node a level. */
 const ENTRY_STACK = new Int32Array(4 * (MAX_CAPACITY + 1));
 
+/** A one-dimensional tree's entry table (RandomCutTree.buildEntries): bucket k of the root's box is [low + k / scale, low + (k + 1) / scale). */
+interface EntryTable {
+  /** Per bucket, where its descents start: the node, then its depth (side by side, one cache line); the tree's `starts`. */
+  readonly starts: Int32Array;
+  low: number;
+  scale: number;
+  /** How much wider than that a bucket is taken to be: rounding in placing a point cannot reach past it. */
+  slack: number;
+}
+
 export class RandomCutTree {
-  /** Internal nodes, `stride` values each: min and max of each dimension (interleaved), then the cut value. */
+  /** Where the arrays the scoring kernel reads are (nodes, links, mass, points, starts). */
+  private readonly memory: TreeMemory;
+  /**
+   * Per internal node, `stride` values each: min and max of each dimension (interleaved), then the cut
+   * value. Then, fixed, an unbounded box and cut 0 per leaf (one dimension) or one for every leaf (more),
+   * so that the kernel's descents can go on past a leaf without a branch (the point is inside the box,
+   * which adds nothing to its score).
+   */
   private readonly nodes: Float64Array;
   private readonly stride: number;
   /** Where in a node's values its cut value is. */
   private readonly cutAt: number;
-  /** Internal nodes, 4 values each: cut dimension, left child, right child (and one unused, for alignment). */
+  /** Per node id, 4 values each: cut dimension, left child, right child (and one unused, for alignment); a leaf's children are itself. */
   private readonly links: Int32Array;
   /** Per node id (internal and leaf): parent (-1 for the root) and mass. */
   private readonly parent: Int32Array;
   private readonly mass: Int32Array;
   /** Leaf points: slot × dimensions + j. */
   private readonly points: Float64Array;
+  /** A one-dimensional tree's entry table (see entries); its place ENTRIES, for points outside the root's box, holds the root at depth 0. */
+  private readonly starts: Int32Array;
+  /** The arrays above, as the kernel takes them. */
+  private readonly kernelTree: KernelTree;
   private readonly freeNodes: Int32Array;
   private freeNodeCount: number;
   private readonly freeLeaves: Int32Array;
@@ -72,25 +93,68 @@ export class RandomCutTree {
   /**
    * One-dimensional trees only: where a descent may start, by where the point falls in the root's box
    * (split into ENTRIES equal buckets), so the levels above, which cannot change its score, are skipped.
-   * Built when a long run of points is scored (buildEntries) and dropped whenever the tree changes.
+   * Built when a long run of points is scored (buildEntries); an insertion or deletion walks again the
+   * buckets it can affect (touched), unless the root or its box changed, which moves every bucket.
    */
-  private entries: { node: Int32Array; depth: Int32Array; low: number; scale: number } | null = null;
-  private entriesValid = false;
+  private entries: EntryTable | null = null;
+  /** Whether the table is up to date (its buckets those of the root's box, its entries of the tree as it is). */
+  private entriesFit = false;
+
+  /** Bytes of a TreeMemory a tree of these dimensions and capacity takes. */
+  static memoryBytes(dimensions: number, capacity: number): number {
+    const c = capacity;
+    return TreeMemory.bytesFor([
+      { length: RandomCutTree.nodeRecords(dimensions, capacity) * (2 * dimensions + 1), bytes: 8 },
+      { length: 2 * c * 4, bytes: 4 },
+      { length: 2 * c, bytes: 4 },
+      { length: c * dimensions, bytes: 8 },
+      { length: dimensions === 1 ? 2 * (ENTRIES + 1) : 0, bytes: 4 },
+    ]);
+  }
+
+  /** Records in nodes: one per internal node, then one per leaf (one dimension) or one for every leaf (more). */
+  private static nodeRecords(dimensions: number, capacity: number): number {
+    return dimensions === 1 ? 2 * capacity : capacity + 1;
+  }
 
   constructor(
     readonly dimensions: number,
     /** The most distinct points the tree holds at once. */
     readonly capacity: number,
+    /** Where its arrays go (a forest's trees share one; memoryBytes(dimensions, capacity) of it); its own otherwise. */
+    memory?: TreeMemory,
   ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) throw new Error(`random cut tree capacity must be 1 to ${MAX_CAPACITY}, got ${capacity}`);
     const c = capacity;
     this.cutAt = 2 * dimensions;
     this.stride = this.cutAt + 1;
-    this.nodes = new Float64Array(c * this.stride);
-    this.links = new Int32Array(c * 4);
+    this.memory = memory ?? new TreeMemory(RandomCutTree.memoryBytes(dimensions, capacity), dimensions);
+    const records = RandomCutTree.nodeRecords(dimensions, capacity);
+    this.nodes = this.memory.float64(records * this.stride);
+    this.links = this.memory.int32(2 * c * 4);
+    this.mass = this.memory.int32(2 * c);
+    this.points = this.memory.float64(c * dimensions);
+    this.starts = this.memory.int32(dimensions === 1 ? 2 * (ENTRIES + 1) : 0);
+    this.kernelTree = {
+      dimensions,
+      capacity,
+      nodesAt: this.nodes.byteOffset,
+      linksAt: this.links.byteOffset,
+      massAt: this.mass.byteOffset,
+      pointsAt: this.points.byteOffset,
+      startsAt: this.starts.byteOffset,
+    };
     this.parent = new Int32Array(2 * c);
-    this.mass = new Int32Array(2 * c);
-    this.points = new Float64Array(c * dimensions);
+    for (let record = c; record < records; record++) {
+      for (let j = 0; j < dimensions; j++) {
+        this.nodes[record * this.stride + 2 * j] = -Infinity;
+        this.nodes[record * this.stride + 2 * j + 1] = Infinity;
+      }
+    }
+    for (let leaf = c; leaf < 2 * c; leaf++) {
+      this.links[leaf * 4 + 1] = leaf;
+      this.links[leaf * 4 + 2] = leaf;
+    }
     this.freeNodes = new Int32Array(c);
     this.freeLeaves = new Int32Array(c);
     this.freeNodeCount = c;
@@ -134,21 +198,29 @@ export class RandomCutTree {
   /**
    * Adds the point at `point[offset … offset + dimensions)`; returns the id of its leaf (an existing leaf
    * when the tree already holds an equal point). Throws when the tree already holds `capacity` distinct
-   * points and this one is new: the caller deletes before it inserts.
+   * points and this one is new (the caller deletes before it inserts), or MAX_CAPACITY points in all.
    */
   insert(point: Float64Array, offset: number, random: SeededRandom): number {
-    this.entriesValid = false;
     const d = this.dimensions;
+    // The kernel's table of log2(1 + copies) reaches MAX_CAPACITY copies of a point (a forest's trees
+    // hold at most their sample, sampleSize ≤ MAX_CAPACITY points).
+    if (this.size >= MAX_CAPACITY) throw new Error(`random cut tree holds ${MAX_CAPACITY} points already, copies counted`);
     if (this.root < 0) {
       const leaf = this.newLeaf(point, offset);
       this.parent[leaf] = -1;
       this.root = leaf;
+      this.entriesFit = false;
       return leaf;
     }
     const c = this.capacity;
     const nodes = this.nodes;
+    // One dimension: the lowest node whose box held the point before it came. Every node the insertion
+    // changes (boxes grown, the new node and its parent's link to it) is below it, on the point's side.
+    let holder = -1;
+    let holderDepth = 0;
+    let depth = 0;
     let node = this.root;
-    for (;;) {
+    for (;; depth++) {
       if (node >= c) {
         const slot = (node - c) * d;
         let equal = true;
@@ -163,11 +235,29 @@ export class RandomCutTree {
           this.mass[node]!++;
           return node;
         }
-        return this.splice(node, this.points, slot, 1, point, offset, random);
+        const leaf = this.splice(node, this.points, slot, 1, point, offset, random);
+        this.touchedByInsert(holder, holderDepth, leaf, point[offset]!);
+        return leaf;
       }
       const b = node * this.stride;
+      if (d === 1) {
+        const v = point[offset]!;
+        if (v >= nodes[b]! && v <= nodes[b + 1]!) {
+          // Inside the box, where no cut separates the point: what splice would do here is draw its
+          // random number and find none (most levels of an insertion, so without the call).
+          random.skip();
+          holder = node;
+          holderDepth = depth;
+          this.mass[node]!++;
+          node = v < nodes[b + 2]! ? this.links[node * 4 + 1]! : this.links[node * 4 + 2]!;
+          continue;
+        }
+      }
       const leaf = this.splice(node, nodes, b, 2, point, offset, random);
-      if (leaf >= 0) return leaf;
+      if (leaf >= 0) {
+        this.touchedByInsert(holder, holderDepth, leaf, point[offset]!);
+        return leaf;
+      }
       // No separating cut: the point joins this subtree.
       for (let j = 0; j < d; j++) {
         const v = point[offset + j]!;
@@ -262,21 +352,126 @@ export class RandomCutTree {
 
   /** Removes one copy of the point of leaf `leaf` (an id insert returned). */
   delete(leaf: number): void {
-    this.entriesValid = false;
-    for (let n = leaf; n >= 0; n = this.parent[n]!) this.mass[n]!--;
+    let leafDepth = -1;
+    for (let n = leaf; n >= 0; n = this.parent[n]!) {
+      this.mass[n]!--;
+      leafDepth++;
+    }
     if (this.mass[leaf]! > 0) return;
     this.freeLeaves[this.freeLeafCount++] = leaf - this.capacity;
     const up = this.parent[leaf]!;
     if (up < 0) {
       this.root = -1;
+      this.entriesFit = false;
       return;
     }
     const sibling = this.leftOf(up) === leaf ? this.rightOf(up) : this.leftOf(up);
     const grand = this.parent[up]!;
     this.replaceChild(grand, up, sibling);
     this.freeNodes[this.freeNodeCount++] = up;
-    // Boxes above may shrink; once one stays as it was, those above it do too.
-    for (let n = grand; n >= 0 && this.refreshBox(n); n = this.parent[n]!);
+    // The grandparent's box as it was, for when the change reaches the root (see below).
+    const grandLow = this.entriesFit && grand >= 0 ? this.nodes[grand * 3]! : NaN;
+    const grandHigh = this.entriesFit && grand >= 0 ? this.nodes[grand * 3 + 1]! : NaN;
+    // Boxes above may shrink; once one stays as it was, those above it do too. That one is above every
+    // node that changed (-1 when the root or its box changed).
+    let n = grand;
+    let depth = leafDepth - 2;
+    while (n >= 0 && this.refreshBox(n)) {
+      n = this.parent[n]!;
+      depth--;
+    }
+    // A bucket whose entry changed reached the removed node (so lies in the grandparent's box as it
+    // was) or fell inside a box that shrank (each inside the removed node's).
+    if (n >= 0) {
+      // The point's side of n's cut is where the leaf was (the slot keeps the point until it is reused).
+      this.touched(n, depth, this.points[(leaf - this.capacity) * this.dimensions]!, grandLow, grandHigh);
+    } else if (grand >= 0) {
+      // The root's box shrank.
+      this.walkAgainFromRoot(grandLow, grandHigh);
+    } else {
+      // The sibling is the root now: every depth changed.
+      this.entriesFit = false;
+    }
+  }
+
+  /**
+   * touched() after an insertion whose new leaf is `leaf`. A bucket whose entry changed reached the new
+   * internal node's place (so lies in the box of its parent, grown) or fell inside a box that grew (each
+   * inside that parent's too): only those buckets are walked again, from `holder` or, when the root's box
+   * grew (no holder), from the root. A new root changes every depth.
+   */
+  private touchedByInsert(holder: number, holderDepth: number, leaf: number, towards: number): void {
+    if (!this.entriesFit) return;
+    const above = this.parent[this.parent[leaf]!]!;
+    if (above < 0) {
+      this.entriesFit = false;
+      return;
+    }
+    const changedLow = this.nodes[above * 3]!;
+    const changedHigh = this.nodes[above * 3 + 1]!;
+    if (holder >= 0) this.touched(holder, holderDepth, towards, changedLow, changedHigh);
+    else this.walkAgainFromRoot(changedLow, changedHigh);
+  }
+
+  /**
+   * After a change that reached the root's box, walks again from the root the buckets over [low, high]
+   * (a little past it, for rounding), every bucket whose entry may have changed, keeping the table's
+   * buckets where they are (a bucket's entry does not depend on which others are walked with it; points
+   * outside the table's span start at the root, outside the root's box or not). Only while the table
+   * still spans most of the root's box and the box most of the table: else it is built again whole.
+   */
+  private walkAgainFromRoot(low: number, high: number): void {
+    const entries = this.entries;
+    const root = this.root;
+    if (!this.entriesFit || !entries || root < 0 || root >= this.capacity) {
+      this.entriesFit = false;
+      return;
+    }
+    const rootLow = this.nodes[root * 3]!;
+    const rootHigh = this.nodes[root * 3 + 1]!;
+    const tableHigh = entries.low + ENTRIES / entries.scale;
+    const overlap = Math.min(rootHigh, tableHigh) - Math.max(rootLow, entries.low);
+    if (!(overlap >= 0.5 * Math.max(rootHigh - rootLow, tableHigh - entries.low))) {
+      this.entriesFit = false;
+      return;
+    }
+    const from = firstBucketOver(entries, low);
+    const to = endBucketOver(entries, high);
+    if (from < to) this.walkEntries(entries, root, 0, from, to);
+  }
+
+  /**
+   * Brings the entry table up to date after a change below `node` (at `depth`, which the caller knows
+   * from its own walk up or down), on the side of its cut where `towards`
+   * lies (a one-dimensional tree's table; a tree of more dimensions has none). `node`'s box and cut are as they were, and so is everything above it but
+   * masses, so only a bucket inside its box can have an entry below it (buildEntries walks no bucket past
+   * a node whose box does not hold it) and only those are walked again, from it (or from its child on
+   * that side), at its depth. Each such bucket does reach it, whatever the nodes above: its points are
+   * inside its box, which is inside every box above it and on its side of every cut above it. Of those,
+   * only the ones over [changedLow, changedHigh] are walked (what the change could reach: a bucket's
+   * entry does not depend on which others are walked with it). -1 (the root or the root's box changed)
+   * leaves the table to be built again whole.
+   */
+  private touched(node: number, depth: number, towards: number, changedLow: number, changedHigh: number): void {
+    if (!this.entriesFit) return;
+    const entries = this.entries;
+    if (node < 0 || !entries) {
+      this.entriesFit = false;
+      return;
+    }
+    const { low, scale, slack } = entries;
+    const nodes = this.nodes;
+    const b = node * 3;
+    // As walkEntries does at a node, within the buckets the change could reach.
+    const inFrom = Math.max(firstBucketOver(entries, changedLow), Math.ceil((nodes[b]! - low + slack) * scale));
+    const inTo = Math.min(endBucketOver(entries, changedHigh), Math.floor((nodes[b + 1]! - low - slack) * scale));
+    if (towards < nodes[b + 2]!) {
+      const leftTo = Math.min(inTo, Math.floor((nodes[b + 2]! - low - 2 * slack) * scale));
+      if (inFrom < leftTo) this.walkEntries(entries, this.leftOf(node), depth + 1, inFrom, leftTo);
+    } else {
+      const rightFrom = Math.max(inFrom, Math.ceil((nodes[b + 2]! - low + 2 * slack) * scale));
+      if (rightFrom < inTo) this.walkEntries(entries, this.rightOf(node), depth + 1, rightFrom, inTo);
+    }
   }
 
   /** Recomputes an internal node's box from its children's; whether it changed. */
@@ -362,204 +557,74 @@ export class RandomCutTree {
   }
 
   /**
-   * Adds to scores[i] the score() of point i (at points[i × dimensions …]) for every i in [from, to), two
-   * descents side by side. A descent is a chain of loads each waiting on the one before; with two chains
-   * in flight the processor overlaps their waits.
+   * Adds to scores[i] the score() of point i (at points[i × dimensions …]) for every i in [from, to), to
+   * the bit: TreeMemory's kernel, several descents side by side (a descent is a chain of loads each
+   * waiting on the one before, and the processor overlaps the chains' waits).
    */
   scoreRange(points: Float64Array, from: number, to: number, scores: Float64Array): void {
-    if (this.root < 0) return;
+    const root = this.root;
+    if (root < 0) return;
     if (this.dimensions === 1) {
       this.scoreRange1(points, from, to, scores);
       return;
     }
-    const d = this.dimensions;
-    const c = this.capacity;
-    const nodes = this.nodes;
-    const stride = this.stride;
-    const cutAt = this.cutAt;
-    const links = this.links;
-    const inverse = INVERSE_DEPTH;
-    const root = this.root;
-    const normalizer = this.normalizer();
-    const leafPoints = this.points;
-    // Lane a scores points from, from + 2, …; lane b from + 1, from + 3, ….
-    let ia = from;
-    let ib = from + 1;
-    let na = ia < to ? root : -1;
-    let nb = ib < to ? root : -1;
-    let sa = 1;
-    let sb = 1;
-    let xa = 0;
-    let xb = 0;
-    let da = 0;
-    let db = 0;
-    while (na >= 0 || nb >= 0) {
-      if (na >= c) {
-        // The part at the leaf, written out as in scoreRange1.
-        const o = ia * d;
-        const slot = (na - c) * d;
-        let equal = true;
-        for (let j = 0; j < d; j++) if (points[o + j] !== leafPoints[slot + j]) equal = false;
-        scores[ia]! += (xa + (equal ? this.seenScore(na, sa, da) : sa / (da + 1))) * normalizer;
-        ia += 2;
-        na = ia < to ? root : -1;
-        sa = 1;
-        xa = 0;
-        da = 0;
-      }
-      if (nb >= c) {
-        // The part at the leaf, written out as in scoreRange1.
-        const o = ib * d;
-        const slot = (nb - c) * d;
-        let equal = true;
-        for (let j = 0; j < d; j++) if (points[o + j] !== leafPoints[slot + j]) equal = false;
-        scores[ib]! += (xb + (equal ? this.seenScore(nb, sb, db) : sb / (db + 1))) * normalizer;
-        ib += 2;
-        nb = ib < to ? root : -1;
-        sb = 1;
-        xb = 0;
-        db = 0;
-      }
-      if (na >= 0 && na < c) {
-        const b = na * stride;
-        const o = ia * d;
-        let gap = 0;
-        let span = 0;
-        for (let j = 0; j < d; j++) {
-          const v = points[o + j]!;
-          const l = nodes[b + 2 * j]!;
-          const h = nodes[b + 2 * j + 1]!;
-          gap += Math.max(l - v, 0) + Math.max(v - h, 0);
-          span += h - l;
-        }
-        if (gap > 0) {
-          const p = gap / (span + gap);
-          xa += sa * p * inverse[da]!;
-          sa -= sa * p;
-        }
-        da++;
-        const at = na * 4;
-        na = links[at + 1 + +(points[o + links[at]!]! >= nodes[b + cutAt]!)]!;
-      }
-      if (nb >= 0 && nb < c) {
-        const b = nb * stride;
-        const o = ib * d;
-        let gap = 0;
-        let span = 0;
-        for (let j = 0; j < d; j++) {
-          const v = points[o + j]!;
-          const l = nodes[b + 2 * j]!;
-          const h = nodes[b + 2 * j + 1]!;
-          gap += Math.max(l - v, 0) + Math.max(v - h, 0);
-          span += h - l;
-        }
-        if (gap > 0) {
-          const p = gap / (span + gap);
-          xb += sb * p * inverse[db]!;
-          sb -= sb * p;
-        }
-        db++;
-        const at = nb * 4;
-        nb = links[at + 1 + +(points[o + links[at]!]! >= nodes[b + cutAt]!)]!;
-      }
-    }
+    this.memory.scoreRange(this.kernelTree, root, 0, NaN, 2 * this.mass[root]!, this.normalizer(), points, from, to, scores);
   }
 
-  /** scoreRange for one dimension, the commonest case, without the loops over dimensions. */
+  /** scoreRange for one dimension, the commonest case: TreeMemory's kernel, from the entry table. */
   private scoreRange1(points: Float64Array, from: number, to: number, scores: Float64Array): void {
-    const c = this.capacity;
-    const nodes = this.nodes;
-    const links = this.links;
-    const inverse = INVERSE_DEPTH;
+    const entries = this.entriesFor(to - from);
+    const twiceSize = 2 * this.mass[this.root]!;
+    this.memory.scoreRange(this.kernelTree, this.root, entries ? entries.low : 0, entries ? entries.scale : NaN, twiceSize, this.normalizer(), points, from, to, scores);
+  }
+
+  /**
+   * A one-dimensional tree's entry table for a run of `length` points, ready for the kernel: by the
+   * point's bucket in the root's box when the table is up to date (kept so through inserts and deletes)
+   * or the run is long enough to pay for building it whole; null for descents from the root (the
+   * table's last place, for points outside, with scale NaN for every point).
+   */
+  private entriesFor(length: number): EntryTable | null {
     const root = this.root;
+    const entries = root < this.capacity && (this.entriesFit || length >= ENTRIES_FROM) ? this.buildEntries() : null;
+    this.starts[2 * ENTRIES] = root;
+    this.starts[2 * ENTRIES + 1] = 0;
+    return entries;
+  }
+
+  /**
+   * scoreRange and a full sample's offers together (TreeMemory.scoreOffered): scores the points from
+   * `from` on while taking weights[i] from `budget`, up to and including the point at which the budget
+   * is no longer above 0, which the sample takes; returns its index, or `to` when it takes none (every
+   * point before `to` scored). The budget left is then memoryBudgetLeft. The tree must hold a point, and
+   * the arrays be of the tree's memory.
+   */
+  scoreOffered(points: Float64Array, from: number, to: number, scores: Float64Array, weights: Float64Array, budget: number): number {
+    const root = this.root;
+    if (root < 0) throw new Error('scoreOffered needs a tree that holds a point');
+    const twiceSize = 2 * this.mass[root]!;
     const normalizer = this.normalizer();
-    // Where a descent starts: by the point's bucket in the root's box when the run is long enough to
-    // pay for the table, at the root otherwise (the table's last place is the root, for points outside).
-    const entries = to - from >= ENTRIES_FROM && root < c ? this.buildEntries() : null;
-    const startNode = entries ? entries.node : ROOT_ENTRY_NODE;
-    const startDepth = entries ? entries.depth : ROOT_ENTRY_DEPTH;
-    const low = entries ? entries.low : 0;
-    // The part of a score at a leaf, written out below (a call would box its numbers: a heap allocation
-    // per point and tree). A point equal to the leaf's scores by seenScore, any other as isolated there.
-    const leafPoints = this.points;
-    // NaN puts every point at place ENTRIES, the root.
-    const scale = entries ? entries.scale : NaN;
-    startNode[ENTRIES] = root;
-    // Lane a scores points from, from + 2, …; lane b from + 1, from + 3, ….
-    let ia = from;
-    let ib = from + 1;
-    let va = ia < to ? points[ia]! : 0;
-    let vb = ib < to ? points[ib]! : 0;
-    const ka = (va - low) * scale;
-    const kb = (vb - low) * scale;
-    const ea = ka >= 0 && ka < ENTRIES ? ka | 0 : ENTRIES;
-    const eb = kb >= 0 && kb < ENTRIES ? kb | 0 : ENTRIES;
-    let na = ia < to ? startNode[ea]! : -1;
-    let nb = ib < to ? startNode[eb]! : -1;
-    let da = startDepth[ea]!;
-    let db = startDepth[eb]!;
-    let sa = 1;
-    let sb = 1;
-    let xa = 0;
-    let xb = 0;
-    while (na >= 0 || nb >= 0) {
-      if (na >= c) {
-        scores[ia]! += (xa + (va !== leafPoints[na - c] ? sa / (da + 1) : this.seenScore(na, sa, da))) * normalizer;
-        ia += 2;
-        if (ia < to) {
-          va = points[ia]!;
-          const k = (va - low) * scale;
-          const at = k >= 0 && k < ENTRIES ? k | 0 : ENTRIES;
-          na = startNode[at]!;
-          da = startDepth[at]!;
-          sa = 1;
-          xa = 0;
-        } else {
-          na = -1;
-        }
-      }
-      if (nb >= c) {
-        scores[ib]! += (xb + (vb !== leafPoints[nb - c] ? sb / (db + 1) : this.seenScore(nb, sb, db))) * normalizer;
-        ib += 2;
-        if (ib < to) {
-          vb = points[ib]!;
-          const k = (vb - low) * scale;
-          const at = k >= 0 && k < ENTRIES ? k | 0 : ENTRIES;
-          nb = startNode[at]!;
-          db = startDepth[at]!;
-          sb = 1;
-          xb = 0;
-        } else {
-          nb = -1;
-        }
-      }
-      if (na >= 0 && na < c) {
-        const b = na * 3;
-        const l = nodes[b]!;
-        const h = nodes[b + 1]!;
-        const gap = Math.max(l - va, 0) + Math.max(va - h, 0);
-        if (gap > 0) {
-          const p = gap / (h - l + gap);
-          xa += sa * p * inverse[da]!;
-          sa -= sa * p;
-        }
-        da++;
-        na = links[na * 4 + 1 + +(va >= nodes[b + 2]!)]!;
-      }
-      if (nb >= 0 && nb < c) {
-        const b = nb * 3;
-        const l = nodes[b]!;
-        const h = nodes[b + 1]!;
-        const gap = Math.max(l - vb, 0) + Math.max(vb - h, 0);
-        if (gap > 0) {
-          const p = gap / (h - l + gap);
-          xb += sb * p * inverse[db]!;
-          sb -= sb * p;
-        }
-        db++;
-        nb = links[nb * 4 + 1 + +(vb >= nodes[b + 2]!)]!;
-      }
+    if (this.dimensions > 1) return this.memory.scoreOffered(this.kernelTree, root, 0, NaN, twiceSize, normalizer, points, from, to, scores, weights, budget);
+    let start = from;
+    let left = budget;
+    if (!this.entriesFit && root < this.capacity && to - from > ENTRIES_FROM) {
+      // How many points the sample passes over is not known before: the first ENTRIES_FROM go from the
+      // root, and only a run that reaches past them has the entry table built whole (as scoreRange1
+      // decides for a run it knows the length of).
+      this.starts[2 * ENTRIES] = root;
+      this.starts[2 * ENTRIES + 1] = 0;
+      const taken = this.memory.scoreOffered(this.kernelTree, root, 0, NaN, twiceSize, normalizer, points, start, start + ENTRIES_FROM, scores, weights, left);
+      if (taken < start + ENTRIES_FROM) return taken;
+      start += ENTRIES_FROM;
+      left = this.memory.budgetLeft;
     }
+    const entries = this.entriesFor(to - start);
+    return this.memory.scoreOffered(this.kernelTree, root, entries ? entries.low : 0, entries ? entries.scale : NaN, twiceSize, normalizer, points, start, to, scores, weights, left);
+  }
+
+  /** The budget the last scoreOffered left. */
+  get memoryBudgetLeft(): number {
+    return this.memory.budgetLeft;
   }
 
   /**
@@ -573,32 +638,43 @@ export class RandomCutTree {
    * root's box does not hold whole (the first and the last, and all when the box is too wide to divide)
    * starts at the root. Place ENTRIES is for points outside the root's box: the root.
    */
-  private buildEntries(): { node: Int32Array; depth: Int32Array; low: number; scale: number } {
-    const entries = (this.entries ??= { node: new Int32Array(ENTRIES + 1), depth: new Int32Array(ENTRIES + 1), low: 0, scale: 0 });
-    if (this.entriesValid) return entries;
-    this.entriesValid = true;
+  private buildEntries(): EntryTable {
+    const entries = (this.entries ??= { starts: this.starts, low: 0, scale: 0, slack: 0 });
+    if (this.entriesFit) return entries;
+    const root = this.root;
+    const low = this.nodes[root * 3]!;
+    const high = this.nodes[root * 3 + 1]!;
+    entries.low = low;
+    entries.scale = ENTRIES / (high - low);
+    entries.slack = (high - low) * 1e-9;
+    const width = (high - low) / ENTRIES;
+    if (!(width > 0 && Number.isFinite(width) && Number.isFinite(entries.slack))) {
+      // A box too narrow or too wide to divide: every point starts at the root (and the table is made
+      // again next time).
+      fillEntries(entries, root, 0, 0, ENTRIES);
+      return entries;
+    }
+    this.entriesFit = true;
+    this.walkEntries(entries, root, 0, 0, ENTRIES);
+    return entries;
+  }
+
+  /**
+   * Gives buckets [start, end), which reach node `start` at depth `depth`, their entries. Bucket k is
+   * taken to span [low + k × width - slack, low + (k + 1) × width + slack]. Depth first, with the buckets
+   * [from, to) known to reach each node inside the boxes above it.
+   */
+  private walkEntries(entries: EntryTable, startNode: number, startDepth: number, start: number, end: number): void {
     const c = this.capacity;
     const nodes = this.nodes;
     const links = this.links;
-    const root = this.root;
-    const low = nodes[root * 3]!;
-    const high = nodes[root * 3 + 1]!;
-    const width = (high - low) / ENTRIES;
-    const slack = (high - low) * 1e-9;
-    entries.low = low;
-    const scale = ENTRIES / (high - low);
-    entries.scale = scale;
-    entries.node.fill(root);
-    entries.depth.fill(0);
-    if (!(width > 0 && Number.isFinite(width) && Number.isFinite(slack))) return entries;
-    // Bucket k is taken to span [low + k × width - slack, low + (k + 1) × width + slack]. Depth first,
-    // with the buckets [from, to) known to reach each node inside the boxes above it.
+    const { low, scale, slack } = entries;
     const stack = ENTRY_STACK;
     let top = 0;
-    stack[top++] = root;
-    stack[top++] = 0;
-    stack[top++] = 0;
-    stack[top++] = ENTRIES;
+    stack[top++] = startNode;
+    stack[top++] = startDepth;
+    stack[top++] = start;
+    stack[top++] = end;
     while (top > 0) {
       const to = stack[--top]!;
       const from = stack[--top]!;
@@ -639,7 +715,6 @@ export class RandomCutTree {
         fillEntries(entries, node, depth, inTo, to);
       }
     }
-    return entries;
   }
 
   /** log2(1 + size), which scales a tree's scores; computed again only when the size has changed. */
@@ -652,7 +727,10 @@ export class RandomCutTree {
     return this.normalized;
   }
 
-  /** The part of a score at the leaf of an equal point: isolated as deep as its copies make it, damped. */
+  /**
+   * The part of a score at the leaf of an equal point: isolated as deep as its copies make it, damped.
+   * (TreeMemory's kernel writes it out.)
+   */
   private seenScore(leaf: number, stay: number, depth: number): number {
     const copies = this.mass[leaf]!;
     return (stay * (1 - copies / (2 * this.mass[this.root]!))) / (depth + Math.log2(1 + copies));
@@ -778,7 +856,7 @@ export class RandomCutTree {
 
   /** Takes the state `state()` returned (of a tree of the same dimensions and capacity). */
   restore(state: TreeState): void {
-    this.entriesValid = false;
+    this.entriesFit = false;
     const c = this.capacity;
     const d = this.dimensions;
     if (state.links.length !== 3 * c || state.leafMass.length !== c || state.points.length !== c * d || state.cutValues.length !== c) {
@@ -829,9 +907,20 @@ export class RandomCutTree {
   }
 }
 
-function fillEntries(entries: { readonly node: Int32Array; readonly depth: Int32Array }, node: number, depth: number, from: number, to: number): void {
+/** The first bucket that holds a value at or above `value` (or within rounding of it), as a table place (0 at least). */
+function firstBucketOver(entries: EntryTable, value: number): number {
+  return Math.max(0, Math.floor((value - entries.low - 2 * entries.slack) * entries.scale) - 1);
+}
+
+/** One past the last bucket that holds a value at or below `value` (or within rounding of it), ENTRIES at most. */
+function endBucketOver(entries: EntryTable, value: number): number {
+  return Math.min(ENTRIES, Math.ceil((value - entries.low + 2 * entries.slack) * entries.scale) + 1);
+}
+
+function fillEntries(entries: EntryTable, node: number, depth: number, from: number, to: number): void {
+  const starts = entries.starts;
   for (let k = from; k < to; k++) {
-    entries.node[k] = node;
-    entries.depth[k] = depth;
+    starts[2 * k] = node;
+    starts[2 * k + 1] = depth;
   }
 }

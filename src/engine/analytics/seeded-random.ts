@@ -20,6 +20,11 @@ export class SeededRandom {
     return (z ^ (z >>> 16)) >>> 0;
   }
 
+  /** Moves past the next number without making it (its state moves as nextUint32's does; the mixing is all it skips). */
+  skip(): void {
+    this.state = (this.state + GOLDEN_GAMMA) >>> 0;
+  }
+
   /** A uniform number in [0, 1), with 32 random bits. */
   next(): number {
     return this.nextUint32() / 4294967296;

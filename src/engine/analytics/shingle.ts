@@ -19,7 +19,9 @@ export class Shingle {
 
   /** Makes `record` (width values) the newest record. */
   push(record: Float64Array): void {
-    this.ring.set(record, this.next * this.width);
+    // Element by element: a record is a value or a few, and TypedArray.set costs more than that per call.
+    const at = this.next * this.width;
+    for (let j = 0; j < this.width; j++) this.ring[at + j] = record[j]!;
     this.next = (this.next + 1) % this.size;
     if (this.filled < this.size) this.filled++;
   }
@@ -29,13 +31,15 @@ export class Shingle {
     return this.filled === this.size;
   }
 
-  /** Writes the point (the last `size` records, oldest first) to `out`, which has width × size places. */
-  point(out: Float64Array): void {
+  /** Writes the point (the last `size` records, oldest first) to out[at …], width × size values. */
+  point(out: Float64Array, at = 0): void {
     const w = this.width;
-    // After push(), `next` is the oldest record's place.
-    for (let k = 0, r = this.next; k < this.size; k++, r = r + 1 === this.size ? 0 : r + 1) {
-      out.set(this.ring.subarray(r * w, r * w + w), k * w);
-    }
+    const ring = this.ring;
+    // After push(), `next` is the oldest record's place; the ring from there to its end, then from its start.
+    const split = (this.size - this.next) * w;
+    const from = this.next * w;
+    for (let j = 0; j < split; j++) out[at + j] = ring[from + j]!;
+    for (let j = split; j < ring.length; j++) out[at + j] = ring[j - split]!;
   }
 
   state(): { readonly values: number[]; readonly next: number; readonly filled: number } {

@@ -41,10 +41,57 @@ export class TimeDecayedSample {
     }
     this.budget -= weight;
     if (this.budget > 0) return false;
-    // The record replaces the smallest key T; its own key is uniform in (T^w, 1), raised to 1/w.
+    this.drawKey(weight, random);
+    return true;
+  }
+
+  /**
+   * offer() of records from, from + 1, … < to, of weights[from …], until the sample takes one: returns
+   * its index (then stored with take()), or `to` when it takes none. Once the sample is full a record it
+   * passes over costs one subtraction, in a loop of its own.
+   */
+  next(weights: Float64Array, from: number, to: number, random: SeededRandom): number {
+    if (from >= to) return to;
+    if (this.count < this.capacity) {
+      this.offer(weights[from]!, random);
+      return from;
+    }
+    let budget = this.budget;
+    let i = from;
+    while (i < to) {
+      budget -= weights[i]!;
+      if (!(budget > 0)) break;
+      i++;
+    }
+    this.budget = budget;
+    if (i < to) this.drawKey(weights[i]!, random);
+    return i;
+  }
+
+  /** Whether the sample is full: next() then passes over records by subtracting their weights from budgetLeft. */
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  /** The weight a full sample still passes over before it takes a record. */
+  get budgetLeft(): number {
+    return this.budget;
+  }
+
+  /**
+   * For a caller that ran a full sample's next() loop itself (the forest's scoring kernel): the budget it
+   * left, and, when the loop stopped at a record the sample takes, that record's weight (then stored with
+   * take(), as after next()); NaN when it took none.
+   */
+  passedOver(budgetLeft: number, takenWeight: number, random: SeededRandom): void {
+    this.budget = budgetLeft;
+    if (!Number.isNaN(takenWeight)) this.drawKey(takenWeight, random);
+  }
+
+  /** The key of a record a full sample takes: it replaces the smallest key T, its own uniform in (T^w, 1), raised to 1/w. */
+  private drawKey(weight: number, random: SeededRandom): void {
     const least = Math.exp(this.keys[0]! * weight);
     this.pendingKey = Math.log(least + random.nextOpen() * (1 - least)) / weight;
-    return true;
   }
 
   /** The item the record offer() took pushes out of the sample, or -1 while the sample has room. */

@@ -251,10 +251,11 @@ class ColumnWriter {
     }
   }
 
+  /** A number written as text: "12.5", "1e3", "Infinity", and "NaN" (a DOUBLE may be NaN, as Flink's JSON format reads it; whole-number types refuse it). */
   private numberFromText(v: unknown): number {
     if (typeof v === 'string' && v.trim() !== '') {
       const n = Number(v);
-      if (!Number.isNaN(n)) return n;
+      if (!Number.isNaN(n) || v.trim() === 'NaN') return n;
     }
     return this.fail(v);
   }

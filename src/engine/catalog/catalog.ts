@@ -56,6 +56,8 @@ export interface StoredQuery {
   /** Why the query failed, when it failed of its own making: it is not run again until it is stopped. */
   readonly failure?: string;
   readonly checkpoint?: QueryCheckpoint;
+  /** Parts the query is split into on a cluster (see plan/split-plan.ts); absent or 1, it runs whole. */
+  readonly parallelism?: number;
 }
 
 type QueryDefinition = Omit<StoredQuery, 'checkpoint'>;

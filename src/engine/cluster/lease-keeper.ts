@@ -7,9 +7,15 @@
 //
 // A holder that cannot renew (the cluster unreachable) gives its lease up by itself once
 // `timeoutMs - renewMs` has passed since its last renewal, before any other process may take it.
+//
+// With `members`, leases are balanced: a process holding at least two more than some live member (one
+// that has just joined, say) hands one over, if its work can be handed over (`handOff`): the work stops
+// here with a final checkpoint, the lease is deleted, and this process leaves it to the others for a
+// lease timeout. One handover per process per lease timeout, until no two members differ by more than one.
 
 import type { Clock } from '../clock.js';
 import { EddyError } from '../errors.js';
+import type { ClusterMembers } from './cluster-members.js';
 import { jsonBytes, KvConflict, parseJson, type SharedKv } from './shared-kv.js';
 
 export interface LeaseTiming {
@@ -18,6 +24,9 @@ export interface LeaseTiming {
   /** How long a lease may go unrenewed before another process takes it, ms. */
   readonly timeoutMs: number;
 }
+
+/** After a handover nobody took up, no lease is handed over for this many lease timeouts. */
+const UNTAKEN_HANDOFF_PAUSE_TIMEOUTS = 10;
 
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { renewMs: 2_000, timeoutMs: 10_000 };
 
@@ -34,6 +43,11 @@ export interface LeaseHandlers {
   lost(): void;
   /** What the holder writes beside its name at each renewal (kept small: it is written every renewMs). */
   info?(): unknown;
+  /**
+   * Stops the work here so that another process may take it up where it stopped (a final checkpoint);
+   * the lease is deleted once it resolves. Leases without it are never handed over to balance the load.
+   */
+  handOff?(): Promise<void>;
 }
 
 interface Tracked {
@@ -44,6 +58,8 @@ interface Tracked {
   seen: { revision: number; since: number } | undefined;
   /** The lease's value as last read. */
   last: LeaseValue | undefined;
+  /** After a handover, this process does not take the lease up again before this time (its clock). */
+  restUntil: number | undefined;
 }
 
 export interface LeaseKeeperOptions {
@@ -53,6 +69,8 @@ export interface LeaseKeeperOptions {
   readonly timing?: LeaseTiming;
   /** Renew and look on a timer (default); tests switch it off and call tick() themselves. */
   readonly timer?: boolean;
+  /** The cluster's live processes, refreshed at every tick: with them, leases are balanced. */
+  readonly members?: ClusterMembers;
 }
 
 export class LeaseKeeper {
@@ -61,6 +79,8 @@ export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private closed = false;
+  /** This process hands no lease over before this time (its clock): one handover per lease timeout. */
+  private nextHandOffAt = 0;
 
   constructor(
     private readonly kv: SharedKv,
@@ -84,6 +104,11 @@ export class LeaseKeeper {
     return this.options.holder;
   }
 
+  /** How long a lease may go unrenewed before another process takes it, ms. */
+  get timeoutMs(): number {
+    return this.timing.timeoutMs;
+  }
+
   get renewMs(): number {
     return this.timing.renewMs;
   }
@@ -91,7 +116,7 @@ export class LeaseKeeper {
   /** Starts competing for a lease; resolves after the first attempt to take it. */
   async want(key: string, handlers: LeaseHandlers): Promise<void> {
     if (this.leases.has(key)) throw new Error(`lease ${key} is already wanted`);
-    const tracked: Tracked = { handlers, held: undefined, seen: undefined, last: undefined };
+    const tracked: Tracked = { handlers, held: undefined, seen: undefined, last: undefined, restUntil: undefined };
     this.leases.set(key, tracked);
     await this.look(key, tracked).catch(() => undefined);
   }
@@ -137,6 +162,7 @@ export class LeaseKeeper {
         if (this.closed) return;
         await this.look(key, tracked).catch(() => undefined);
       }
+      if (this.options.members && !this.closed) await this.balance(this.options.members).catch(() => undefined);
     })().finally(() => (this.ticking = undefined));
     return this.ticking;
   }
@@ -147,6 +173,47 @@ export class LeaseKeeper {
     clearInterval(this.timer);
     await this.ticking;
     for (const key of [...this.leases.keys()]) await this.release(key);
+    await this.options.members?.leave();
+  }
+
+  /** How many of the wanted leases each live member holds, as last seen (this process's own as it knows them). */
+  private heldByMember(members: readonly string[]): Map<string, number> {
+    const counts = new Map(members.map((m) => [m, 0]));
+    for (const tracked of this.leases.values()) {
+      const holder = tracked.held ? this.holder : tracked.last?.holder;
+      // What was last read of a lease this process has since let go names it no more.
+      if (holder === undefined || (holder === this.holder && !tracked.held)) continue;
+      const n = counts.get(holder);
+      if (n !== undefined) counts.set(holder, n + 1);
+    }
+    return counts;
+  }
+
+  /** Hands one lease over when this process holds two or more than the live member holding the fewest. */
+  private async balance(members: ClusterMembers): Promise<void> {
+    await members.refresh();
+    const now = this.options.clock.now();
+    if (now < this.nextHandOffAt) return;
+    const counts = this.heldByMember(members.live());
+    if (counts.size < 2) return;
+    const fewest = Math.min(...counts.values());
+    if ((counts.get(this.holder) ?? 0) - fewest < 2) return;
+    const movable = [...this.leases].find(([, t]) => t.held !== undefined && t.handlers.handOff !== undefined);
+    if (movable === undefined) return;
+    this.nextHandOffAt = now + this.timing.timeoutMs;
+    await this.handOver(...movable);
+  }
+
+  private async handOver(key: string, tracked: Tracked): Promise<void> {
+    const held = tracked.held!;
+    await tracked.handlers.handOff!();
+    // Lost meanwhile (not renewed in time, or released): nothing is left to hand over.
+    if (this.leases.get(key) !== tracked || tracked.held !== held) return;
+    tracked.held = undefined;
+    tracked.seen = undefined;
+    tracked.last = undefined;
+    tracked.restUntil = this.options.clock.now() + this.timing.timeoutMs;
+    await this.kv.delete(key, held.revision).catch(() => undefined);
   }
 
   private async look(key: string, tracked: Tracked): Promise<void> {
@@ -173,10 +240,14 @@ export class LeaseKeeper {
     if (this.leases.get(key) !== tracked) return;
     const mine: LeaseValue = { holder: this.holder, info: tracked.handlers.info?.() };
     if (current === undefined) {
+      // Handed over a moment ago: left to the others for a while, taken up again if none does.
+      if (tracked.restUntil !== undefined && now < tracked.restUntil) return;
       await this.take(key, tracked, mine, () => this.kv.create(key, jsonBytes(mine)), now);
       return;
     }
     tracked.last = parseLease(current.value);
+    // Another process took it up: a handover that landed (taking it back later is not "untaken").
+    tracked.restUntil = undefined;
     if (tracked.seen?.revision !== current.revision) {
       tracked.seen = { revision: current.revision, since: now };
       return;
@@ -199,6 +270,11 @@ export class LeaseKeeper {
     tracked.held = { revision, renewedAt: now };
     tracked.seen = undefined;
     tracked.last = mine;
+    // A lease handed over that nobody took: the balance seen was not one others act on (they do not
+    // want the work yet, say), so handing over waits longer than a timeout, or it would pause the work
+    // again and again.
+    if (tracked.restUntil !== undefined) this.nextHandOffAt = now + UNTAKEN_HANDOFF_PAUSE_TIMEOUTS * this.timing.timeoutMs;
+    tracked.restUntil = undefined;
     tracked.handlers.acquired();
   }
 

@@ -117,6 +117,8 @@ export class FunctionManager {
   private readonly wanted = new Set<string>();
   /** Retries of mappings that could not start while this process holds their lease. */
   private readonly retries = new Map<string, NodeJS.Timeout>();
+  /** Function and stream pairs (pairOf) whose mapping is being created through this process, with its uuid. */
+  private readonly creating = new Map<string, string>();
 
   private constructor(
     private readonly o: FunctionManagerOptions,
@@ -283,14 +285,7 @@ export class FunctionManager {
     const settings: MappingSettings = { ...MAPPING_DEFAULTS, ...dropUndefined(request), functionName: request.functionName };
     checkCombination(settings);
     if (settings.onFailureDestination) this.streamOf(settings.onFailureDestination, 'DestinationConfig.OnFailure.Destination');
-    for (const e of this.entries.values()) {
-      if (e.mapping.functionName === settings.functionName && e.mapping.streamName === streamName) {
-        throw new EddyError(
-          'ResourceConflictException',
-          `The event source arn (" ${request.eventSourceArn} ") and function (" ${settings.functionName} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${e.mapping.uuid}`,
-        );
-      }
-    }
+    this.refuseSecondMapping(settings.functionName, streamName, request.eventSourceArn);
     const now = this.o.clock.now();
     const mapping: EventSourceMapping = {
       ...settings,
@@ -303,28 +298,50 @@ export class FunctionManager {
       createdAt: now,
       lastModified: now,
     };
-    return this.locked(mapping.uuid, async () => {
-      // LATEST means the records after this moment: the open shards' ends are pinned now, so a restart (or
-      // another process taking the mapping) before the first batch does not skip what arrived in between.
-      if (mapping.startingPosition === 'LATEST') await this.state.saveCheckpoint(mapping.uuid, { shards: this.latestPositions(streamName) });
-      const entry: Entry = { ...newEntry(mapping), state: 'Creating' };
-      this.entries.set(mapping.uuid, entry);
-      // On a cluster the lease comes first, so the process a mapping was created through runs it.
-      if (this.o.cluster && mapping.enabled) await this.run(entry);
-      try {
-        await this.state.save(mapping);
-      } catch (e) {
-        this.entries.delete(mapping.uuid);
-        this.wanted.delete(mapping.uuid);
-        await this.o.cluster?.leases.remove(leaseKeyOf(mapping.uuid));
-        throw e;
-      }
-      const created = this.view(entry);
-      if (!mapping.enabled) entry.state = 'Disabled';
-      else if (!this.o.cluster) await this.startRunner(entry);
-      else entry.state = this.o.cluster.leases.holds(leaseKeyOf(mapping.uuid)) ? 'Enabling' : 'Enabled';
-      return created;
-    });
+    // Held until the mapping is an entry (or its create failed): a second create of the pair through this
+    // process meanwhile is refused by refuseSecondMapping, one through another process by the claim below.
+    const pair = pairOf(mapping.functionName, streamName);
+    this.creating.set(pair, mapping.uuid);
+    return this.locked(mapping.uuid, () => this.createLocked(mapping)).finally(() => this.creating.delete(pair));
+  }
+
+  private async createLocked(mapping: EventSourceMapping): Promise<MappingView> {
+    const streamName = mapping.streamName;
+    await this.claimPair(mapping, mapping.eventSourceArn);
+    // LATEST means the records after this moment: the open shards' ends are pinned now, so a restart (or
+    // another process taking the mapping) before the first batch does not skip what arrived in between.
+    if (mapping.startingPosition === 'LATEST') await this.state.saveCheckpoint(mapping.uuid, { shards: this.latestPositions(streamName) });
+    const entry: Entry = { ...newEntry(mapping), state: 'Creating' };
+    this.entries.set(mapping.uuid, entry);
+    // On a cluster the lease comes first, so the process a mapping was created through runs it.
+    if (this.o.cluster && mapping.enabled) await this.run(entry);
+    try {
+      await this.state.save(mapping);
+    } catch (e) {
+      this.entries.delete(mapping.uuid);
+      this.wanted.delete(mapping.uuid);
+      await this.o.cluster?.leases.remove(leaseKeyOf(mapping.uuid));
+      await this.o.cluster?.state.releasePair(mapping.functionName, streamName, mapping.uuid).catch(() => undefined);
+      throw e;
+    }
+    const created = this.view(entry);
+    if (!mapping.enabled) entry.state = 'Disabled';
+    else if (!this.o.cluster) await this.startRunner(entry);
+    else entry.state = this.o.cluster.leases.holds(leaseKeyOf(mapping.uuid)) ? 'Enabling' : 'Enabled';
+    return created;
+  }
+
+  /** Lambda's answer to a second mapping of a function on a stream (through this process, created or under way). */
+  private refuseSecondMapping(functionName: string, streamName: string, eventSourceArn: string, except?: string): void {
+    const under = this.creating.get(pairOf(functionName, streamName));
+    const held = [...this.entries.values()].find((e) => e.mapping.functionName === functionName && e.mapping.streamName === streamName)?.mapping.uuid ?? under;
+    if (held !== undefined && held !== except) throw mappingExists(eventSourceArn, functionName, held);
+  }
+
+  /** On a cluster, claims the mapping's function and stream for it in the shared bucket, refusing the create if another holds them. */
+  private async claimPair(mapping: EventSourceMapping, eventSourceArn: string): Promise<void> {
+    const holder = await this.o.cluster?.state.claimPair(mapping.functionName, mapping.streamName, mapping.uuid, this.o.clock.now());
+    if (holder !== undefined) throw mappingExists(eventSourceArn, mapping.functionName, holder);
   }
 
   get(uuid: string): MappingView {
@@ -359,14 +376,25 @@ export class FunctionManager {
     checkCombination(next);
     if (request.onFailureDestination) this.streamOf(request.onFailureDestination, 'DestinationConfig.OnFailure.Destination');
     const mapping: EventSourceMapping = next.onFailureDestination ? next : { ...next, onFailureDestination: undefined };
+    const before = entry.mapping;
+    const moved = mapping.functionName !== before.functionName;
+    if (moved) {
+      // Another function: the pair it makes with the stream must be free, as for a create.
+      this.refuseSecondMapping(mapping.functionName, mapping.streamName, mapping.eventSourceArn, uuid);
+      await this.claimPair(mapping, mapping.eventSourceArn);
+    }
     entry.state = 'Updating';
     try {
       await this.stopRunner(entry);
       await this.state.save(mapping);
       entry.mapping = mapping;
+    } catch (e) {
+      if (moved) await this.o.cluster?.state.releasePair(mapping.functionName, mapping.streamName, uuid).catch(() => undefined);
+      throw e;
     } finally {
       entry.state = entry.mapping.enabled ? 'Enabling' : 'Disabled';
     }
+    if (moved) await this.o.cluster?.state.releasePair(before.functionName, before.streamName, uuid).catch(() => undefined);
     const shown = { ...this.view(entry), state: 'Updating' as MappingState };
     if (entry.mapping.enabled) await this.run(entry);
     else await this.stopCompeting(uuid);
@@ -639,6 +667,18 @@ export class FunctionManager {
       }
     }
   }
+}
+
+function pairOf(functionName: string, streamName: string): string {
+  return JSON.stringify([functionName, streamName]);
+}
+
+/** What Lambda answers a second mapping of a function on the same event source: 409 ResourceConflictException. */
+function mappingExists(eventSourceArn: string, functionName: string, uuid: string): EddyError {
+  return new EddyError(
+    'ResourceConflictException',
+    `The event source arn (" ${eventSourceArn} ") and function (" ${functionName} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${uuid}`,
+  );
 }
 
 function newEntry(mapping: EventSourceMapping): Entry {

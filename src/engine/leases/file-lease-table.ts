@@ -7,24 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../atomic-file.js';
 import { decodePathComponent, encodePathComponent, removeInside } from '../safe-path.js';
-import {
-  checkGroupName,
-  groupNotFound,
-  leaseChanges,
-  leaseConflict,
-  MAX_GROUPS,
-  MAX_LEASES_PER_GROUP,
-  newLease,
-  otherStream,
-  summaryOf,
-  tooManyGroups,
-  tooManyLeases,
-  leaseNotFound,
-  type GroupSummary,
-  type Lease,
-  type LeaseTable,
-  type NewLease,
-} from './lease-table.js';
+import { byLeaseKey, checkGroupFor, checkLeaseFits, groupSummaries, knownGroup, leaseChanges, leaseNotFound, newLease, type GroupSummary, type Lease, type LeaseTable, type NewLease } from './lease-table.js';
 
 interface Group {
   streamName: string;
@@ -56,27 +39,22 @@ export class FileLeaseTable implements LeaseTable {
   }
 
   listGroups(): GroupSummary[] {
-    return [...this.groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([groupName, g]) => summaryOf(groupName, g.streamName, g.leases.values()));
+    return groupSummaries(this.groups, (g) => g.streamName, (g) => g.leases.values());
   }
 
   listLeases(groupName: string): Lease[] {
-    const g = this.group(groupName);
-    return [...g.leases.values()].sort((a, b) => (a.leaseKey < b.leaseKey ? -1 : 1));
+    return byLeaseKey(this.group(groupName).leases.values());
   }
 
   async createLease(groupName: string, streamName: string, input: NewLease): Promise<Lease> {
-    checkGroupName(groupName);
-    const lease = newLease(input);
+    const lease = newLease(groupName, input);
     let g = this.groups.get(groupName);
+    checkGroupFor(groupName, g?.streamName, streamName, this.groups.size);
     if (g === undefined) {
-      if (this.groups.size >= MAX_GROUPS) throw tooManyGroups();
       g = { streamName, leases: new Map() };
       this.groups.set(groupName, g);
-    } else if (g.streamName !== streamName) {
-      throw otherStream(groupName, g.streamName, streamName);
     }
-    if (g.leases.has(input.leaseKey)) throw leaseConflict(input.leaseKey, 'already exists');
-    if (g.leases.size >= MAX_LEASES_PER_GROUP) throw tooManyLeases(groupName);
+    checkLeaseFits(groupName, g.leases, lease.leaseKey);
     g.leases.set(lease.leaseKey, lease);
     await this.persist(groupName);
     return lease;
@@ -123,10 +101,7 @@ export class FileLeaseTable implements LeaseTable {
   }
 
   private group(groupName: string): Group {
-    checkGroupName(groupName);
-    const g = this.groups.get(groupName);
-    if (!g) throw groupNotFound(groupName);
-    return g;
+    return knownGroup(this.groups, groupName);
   }
 
   private lease(groupName: string, leaseKey: string): Lease | undefined {

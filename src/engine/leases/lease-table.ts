@@ -63,18 +63,47 @@ const LEASE_KEY_PATTERN = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 export const leaseConflict = (key: string, why: string): EddyError => new EddyError('ConditionalCheckFailedException', `Lease ${key}: ${why}`);
 
-export const groupNotFound = (groupName: string): EddyError => new EddyError('ResourceNotFoundException', `Consumer group ${groupName} not found.`);
-
 export const leaseNotFound = (groupName: string, leaseKey: string): EddyError => new EddyError('ResourceNotFoundException', `Lease ${leaseKey} of consumer group ${groupName} not found.`);
 
-export const tooManyGroups = (): EddyError => new EddyError('LimitExceededException', `There are already ${MAX_GROUPS} consumer groups; delete one first.`);
+/** The group of a table's groups by its name; a ResourceNotFoundException when there is none. */
+export function knownGroup<G>(groups: ReadonlyMap<string, G>, groupName: string): G {
+  checkGroupName(groupName);
+  const g = groups.get(groupName);
+  if (!g) throw new EddyError('ResourceNotFoundException', `Consumer group ${groupName} not found.`);
+  return g;
+}
 
-export const tooManyLeases = (groupName: string): EddyError => new EddyError('LimitExceededException', `Consumer group ${groupName} already has ${MAX_LEASES_PER_GROUP} leases.`);
+/**
+ * Checks that a lease of `streamName` may go in the group: `consumes` is the stream the group consumes
+ * (undefined: there is no group yet, and one is made if the table, of `groupCount` groups, has room).
+ */
+export function checkGroupFor(groupName: string, consumes: string | undefined, streamName: string, groupCount: number): void {
+  if (consumes === undefined) {
+    if (groupCount >= MAX_GROUPS) throw new EddyError('LimitExceededException', `There are already ${MAX_GROUPS} consumer groups; delete one first.`);
+  } else if (consumes !== streamName) {
+    throw new EddyError('InvalidArgumentException', `Consumer group ${groupName} consumes stream ${consumes}, not ${streamName}.`);
+  }
+}
 
-export const otherStream = (groupName: string, has: string, asked: string): EddyError => new EddyError('InvalidArgumentException', `Consumer group ${groupName} consumes stream ${has}, not ${asked}.`);
+/** Checks that a new lease may join its group's `leases`: its key is not there yet and the group has room. */
+export function checkLeaseFits(groupName: string, leases: ReadonlyMap<string, unknown>, leaseKey: string): void {
+  if (leases.has(leaseKey)) throw leaseConflict(leaseKey, 'already exists');
+  if (leases.size >= MAX_LEASES_PER_GROUP) throw new EddyError('LimitExceededException', `Consumer group ${groupName} already has ${MAX_LEASES_PER_GROUP} leases.`);
+}
 
-/** Checks a new lease's members and makes it: nobody holds it yet. */
-export function newLease(input: NewLease): Lease {
+/** The summaries of a table's groups, by name. */
+export function groupSummaries<G>(groups: ReadonlyMap<string, G>, streamOf: (g: G) => string, leasesOf: (g: G) => Iterable<Lease>): GroupSummary[] {
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([groupName, g]) => summaryOf(groupName, streamOf(g), leasesOf(g)));
+}
+
+/** A group's leases as listings give them: by key. */
+export function byLeaseKey(leases: Iterable<Lease>): Lease[] {
+  return [...leases].sort((a, b) => (a.leaseKey < b.leaseKey ? -1 : 1));
+}
+
+/** Checks a new lease's group name and members and makes it: nobody holds it yet. */
+export function newLease(groupName: string, input: NewLease): Lease {
+  checkGroupName(groupName);
   checkLeaseKey(input.leaseKey);
   checkCheckpoint(input.checkpoint);
   for (const p of input.parentLeaseKeys ?? []) checkLeaseKey(p);
@@ -121,7 +150,7 @@ function expectOwned(groupName: string, leaseKey: string, lease: Lease | undefin
   return current;
 }
 
-export function summaryOf(groupName: string, streamName: string, leases: Iterable<Lease>): GroupSummary {
+function summaryOf(groupName: string, streamName: string, leases: Iterable<Lease>): GroupSummary {
   const all = [...leases];
   return { groupName, streamName, leases: all.length, owners: [...new Set(all.map((l) => l.leaseOwner).filter((o): o is string => o !== null))].sort() };
 }

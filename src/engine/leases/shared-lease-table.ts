@@ -10,24 +10,7 @@
 // Renewals are written as they come (every lease a worker holds, every renewal interval).
 
 import { jsonBytes, keyToken, KvConflict, nameOfToken, parseJson, type KvChange, type SharedKv } from '../cluster/shared-kv.js';
-import {
-  checkGroupName,
-  groupNotFound,
-  leaseChanges,
-  leaseConflict,
-  leaseNotFound,
-  MAX_GROUPS,
-  MAX_LEASES_PER_GROUP,
-  newLease,
-  otherStream,
-  summaryOf,
-  tooManyGroups,
-  tooManyLeases,
-  type GroupSummary,
-  type Lease,
-  type LeaseTable,
-  type NewLease,
-} from './lease-table.js';
+import { byLeaseKey, checkGroupFor, checkGroupName, checkLeaseFits, groupSummaries, knownGroup, leaseChanges, leaseConflict, leaseNotFound, newLease, type GroupSummary, type Lease, type LeaseTable, type NewLease } from './lease-table.js';
 
 const GROUP = 'group.';
 
@@ -71,21 +54,17 @@ export class SharedLeaseTable implements LeaseTable {
   }
 
   listGroups(): GroupSummary[] {
-    return [...this.groups]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([groupName, g]) => summaryOf(groupName, g.meta.value.streamName, [...g.leases.values()].map((l) => l.value)));
+    return groupSummaries(this.groups, (g) => g.meta.value.streamName, (g) => [...g.leases.values()].map((l) => l.value));
   }
 
   listLeases(groupName: string): Lease[] {
-    return [...this.group(groupName).leases.values()].map((l) => l.value).sort((a, b) => (a.leaseKey < b.leaseKey ? -1 : 1));
+    return byLeaseKey([...this.group(groupName).leases.values()].map((l) => l.value));
   }
 
   async createLease(groupName: string, streamName: string, input: NewLease): Promise<Lease> {
-    checkGroupName(groupName);
-    const lease = newLease(input);
+    const lease = newLease(groupName, input);
     const g = await this.groupFor(groupName, streamName);
-    if (g.leases.has(lease.leaseKey)) throw leaseConflict(lease.leaseKey, 'already exists');
-    if (g.leases.size >= MAX_LEASES_PER_GROUP) throw tooManyLeases(groupName);
+    checkLeaseFits(groupName, g.leases, lease.leaseKey);
     const key = leaseKeyOf(groupName, lease.leaseKey);
     try {
       const revision = await this.kv.create(key, jsonBytes(lease));
@@ -142,11 +121,8 @@ export class SharedLeaseTable implements LeaseTable {
   private async groupFor(groupName: string, streamName: string): Promise<Group> {
     for (let tries = 0; ; tries++) {
       const known = this.groups.get(groupName);
-      if (known) {
-        if (known.meta.value.streamName !== streamName) throw otherStream(groupName, known.meta.value.streamName, streamName);
-        return known;
-      }
-      if (this.groups.size >= MAX_GROUPS) throw tooManyGroups();
+      checkGroupFor(groupName, known?.meta.value.streamName, streamName, this.groups.size);
+      if (known) return known;
       const key = groupKeyOf(groupName);
       const meta = jsonBytes({ streamName });
       try {
@@ -236,10 +212,7 @@ export class SharedLeaseTable implements LeaseTable {
   }
 
   private group(groupName: string): Group {
-    checkGroupName(groupName);
-    const g = this.groups.get(groupName);
-    if (!g) throw groupNotFound(groupName);
-    return g;
+    return knownGroup(this.groups, groupName);
   }
 }
 

@@ -210,6 +210,14 @@ export function validateAggregates(aggregates: readonly NamedAggregate[], keys: 
   }
 }
 
+/** The index of a window's time column, checked: it exists and is a TIMESTAMP. `what` names the window. */
+export function windowTimeColumn(what: string, index: number, input: readonly ColumnSchema[]): number {
+  const tc = input[index];
+  if (!tc) throw new EddyError('ValidationException', `${what} time column ${index} is out of range (input has ${input.length} columns)`);
+  if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `${what} time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
+  return index;
+}
+
 export function outputBatch(schema: Schema, columns: readonly Column[], count: number): RecordBatch {
   return makeBatch(schema, columns.map(columnToArrow), count);
 }

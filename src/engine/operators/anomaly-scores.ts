@@ -32,7 +32,10 @@ export class AnomalyScores implements Operator {
   private readonly forest: RandomCutForest;
   private readonly shingle: Shingle;
   private readonly record: Float64Array;
+  /** Per batch scratch, grown to the largest batch seen (bounded by the batch size): the points, which rows they are, their scores. */
   private points = new Float64Array(0);
+  private pointRows = new Int32Array(0);
+  private pointScores = new Float64Array(0);
 
   constructor(node: RandomCutForestNode, input: readonly ColumnSchema[]) {
     const problem = analyticsNodeProblem(node);
@@ -70,10 +73,14 @@ export class AnomalyScores implements Operator {
       return { values: numericValues(column), valid: column.valid };
     });
     if (this.points.length < n * dims) this.points = new Float64Array(n * dims);
+    if (this.pointRows.length < n) {
+      this.pointRows = new Int32Array(n);
+      this.pointScores = new Float64Array(n);
+    }
     const points = this.points;
     // Rows with a NULL score, and the rows of the points given to the forest.
     const valid = new Uint8Array(n).fill(1);
-    const rows = new Int32Array(n);
+    const rows = this.pointRows;
     let m = 0;
     for (let i = 0; i < n; i++) {
       let ok = true;
@@ -92,10 +99,10 @@ export class AnomalyScores implements Operator {
       }
       this.shingle.push(this.record);
       if (!this.shingle.full) continue;
-      this.shingle.point(points.subarray(m * dims, (m + 1) * dims));
+      this.shingle.point(points, m * dims);
       rows[m++] = i;
     }
-    const scores = new Float64Array(m);
+    const scores = this.pointScores.subarray(0, m);
     const high = this.explain ? new Float64Array(m * dims) : undefined;
     const low = this.explain ? new Float64Array(m * dims) : undefined;
     this.forest.scoreAndUpdate(points, m, scores, high && low ? { high, low } : undefined);

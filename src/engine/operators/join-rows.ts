@@ -251,8 +251,25 @@ export class RowStore {
     return slot;
   }
 
+  /** Lets go of every row, and of the room they took. */
   clear(): void {
-    for (const s of this.slots()) this.release(s);
+    this.numbers.forEach((v, c) => {
+      if (v !== null) this.numbers[c] = new Float64Array(0);
+    });
+    this.strings.forEach((v, c) => {
+      if (v !== null) this.strings[c] = [];
+    });
+    this.valid.forEach((v, c) => {
+      if (v !== null) this.valid[c] = new Uint8Array(0);
+    });
+    this.times = new Float64Array(0);
+    this.keys = [];
+    this.matchedFlags = new Uint8Array(0);
+    this.live = new Uint8Array(0);
+    this.free = new Int32Array(0);
+    this.freeCount = 0;
+    this.capacity = 0;
+    this.size = 0;
   }
 }
 
@@ -430,8 +447,11 @@ export class SlotChains {
     this.heads = heads;
   }
 
+  /** Forgets every chain, and the room they took. */
   clear(): void {
-    this.heads.fill(-1);
+    this.heads = new Int32Array(0);
+    this.nextSlot = new Int32Array(0);
+    this.prevSlot = new Int32Array(0);
     this.keysHeld = 0;
   }
 }

@@ -2,7 +2,7 @@
 // (and everything they compile from it) when the query is built, so a running query trusts its plan.
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { ColumnSchema } from '../plan/schema.js';
-import type { PlanNode } from '../plan/plan.js';
+import type { PlanNode, SourceNode } from '../plan/plan.js';
 import type { TwoInputNode } from '../plan/join.js';
 import type { Operator } from './operator.js';
 import type { InputSide, TwoInputOperator } from './two-input-operator.js';
@@ -97,6 +97,12 @@ export interface BuiltPlan {
   readonly source: Source;
   /** Where each source's batches go. */
   readonly sourceEdges: readonly PlanEdge[];
+  /**
+   * The sources by what they read: those of one group read the same stream the same way (a self-join's
+   * two sides), so one reader and one decoder can serve them all; each of them decodes the columns any
+   * of them reads. Groups in order of their first source; most plans have one of one.
+   */
+  readonly sourceGroups: readonly (readonly number[])[];
   /** Operators after the sources, every node's inputs before the node, a join's left input before its right. */
   readonly operators: readonly (Operator | TwoInputOperator)[];
   /** The plan node of each operator. */
@@ -109,8 +115,10 @@ export interface BuiltPlan {
 /** Instantiates a plan tree, inputs first; throws a ValidationException naming what is wrong. */
 export function buildOperators(root: PlanNode, options: BuildOptions = {}): BuiltPlan {
   const used = columnsUsed(root);
+  const sharedUse = columnsUsedBySameSources(root, used);
   const sources: Source[] = [];
   const sourceEdges: PlanEdge[] = [];
+  const groups = new Map<string, number[]>();
   const operators: (Operator | TwoInputOperator)[] = [];
   const nodes: PlanNode[] = [];
   const edges: PlanEdge[] = [];
@@ -124,9 +132,13 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
   const build = (node: PlanNode): { columns: readonly ColumnSchema[]; connect: (edge: PlanEdge) => void } => {
     if (node.kind === 'source') {
       // Late rows are written whole, with where they came from: every source column is decoded then.
-      const source = new Source(node, options.allSourceColumns ? undefined : used.get(node), options);
+      const key = sourceKey(node);
+      const source = new Source(node, options.allSourceColumns ? undefined : sharedUse.get(key), options);
       const i = sources.push(source) - 1;
       sourceEdges.push(TO_OUTPUT);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [i]);
+      else group.push(i);
       return { columns: source.outputColumns, connect: (edge) => (sourceEdges[i] = edge) };
     }
     let op: Operator | TwoInputOperator;
@@ -156,5 +168,32 @@ export function buildOperators(root: PlanNode, options: BuildOptions = {}): Buil
     return { columns: op.outputColumns, connect: (edge) => (edges[i] = edge) };
   };
   const { columns } = build(root);
-  return { sources, source: sources[0]!, sourceEdges, operators, nodes, edges, outputColumns: columns };
+  const sourceGroups = [...groups.values()];
+  return { sources, source: sources[0]!, sourceEdges, sourceGroups, operators, nodes, edges, outputColumns: columns };
+}
+
+/** What makes two sources read the same: the whole node (stream, format, columns, event time, shards, computed columns). */
+function sourceKey(node: SourceNode): string {
+  return JSON.stringify(node);
+}
+
+/** The columns used of each source, by sourceKey: those of every source that reads the same (undefined: all). */
+function columnsUsedBySameSources(root: PlanNode, used: ReadonlyMap<PlanNode, ReadonlySet<number> | undefined>): Map<string, ReadonlySet<number> | undefined> {
+  const byKey = new Map<string, ReadonlySet<number> | undefined>();
+  const visit = (node: PlanNode): void => {
+    if (node.kind === 'source') {
+      const key = sourceKey(node);
+      const mine = used.get(node);
+      if (!byKey.has(key)) byKey.set(key, mine);
+      else {
+        const before = byKey.get(key);
+        byKey.set(key, before === undefined || mine === undefined ? undefined : new Set([...before, ...mine]));
+      }
+    } else if ('left' in node) {
+      visit(node.left);
+      visit(node.right);
+    } else visit(node.input);
+  };
+  visit(root);
+  return byKey;
 }

@@ -20,7 +20,8 @@ import { EddyError } from '../errors.js';
 import type { Collector, GeneratedCode, OperatorContext } from './operator.js';
 import type { InputSide, TwoInputOperator } from './two-input-operator.js';
 import { JoinEmitter, SlotPairs } from './join-output.js';
-import { RowStore, SlotChains, TimeHeap, type StoredRow } from './join-rows.js';
+import { RowStore, SlotChains, type StoredRow } from './join-rows.js';
+import { ExpiryBlocks } from './expiry-blocks.js';
 import { keyIds, utf8KeyColumn } from './join-keys.js';
 import { KeyMapper, type KeyValue } from './key-mapper.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
@@ -36,8 +37,7 @@ interface Side {
   readonly outer: boolean;
   /** Per slot: how many of the other side's rows it matched. */
   matches: Int32Array;
-  /** Per slot: the clock time the row arrived at, and which row it is (rows are numbered as they arrive). */
-  arrivedAt: Float64Array;
+  /** Per slot: which row it is (rows are numbered as they arrive; the store keeps the clock time each arrived at). */
   serials: Float64Array;
   /** With a time-to-live: slots in the order they arrived, with their rows' numbers. */
   arrivals: number[];
@@ -47,8 +47,8 @@ interface Side {
   watermark: number;
   /** Where the condition bounds this side's rows in time: each row's `until`, from these. */
   readonly until: readonly CompiledExpr[];
-  /** The rows by `until`, to let go of once the other side's watermark passes it. */
-  readonly heap: TimeHeap;
+  /** The rows with their `until`, to let go of once the other side's watermark passes it. */
+  readonly expiry: ExpiryBlocks;
   /** The other side's rows are bounded by this column of this side: rows behind the watermark in it are late. */
   readonly lateColumn: number | undefined;
 }
@@ -71,6 +71,8 @@ interface RegularJoinSnapshot {
 
 /** Key ids are renumbered once more than this many are assigned and at most half of them hold rows. */
 const COMPACT_MIN_KEYS = 4096;
+/** Entries of let-go rows an expiry may hold beyond twice its live rows before it is rebuilt without them. */
+const STALE_EXPIRIES_KEPT = 4096;
 
 export class RegularJoin implements TwoInputOperator {
   readonly outputColumns: readonly ColumnSchema[];
@@ -111,14 +113,13 @@ export class RegularJoin implements TwoInputOperator {
         chains: new SlotChains(),
         outer,
         matches: new Int32Array(64),
-        arrivedAt: new Float64Array(64),
         serials: new Float64Array(64),
         arrivals: [],
         arrivalSerials: [],
         first: 0,
         watermark: -Infinity,
         until: (expiry?.until ?? []).map((e) => compileExpr(e, { ...context, inputTypes: types })),
-        heap: new TimeHeap(node.stateTtlMs !== undefined),
+        expiry: new ExpiryBlocks(),
         lateColumn: other?.otherTime,
       };
     };
@@ -174,10 +175,7 @@ export class RegularJoin implements TwoInputOperator {
     let highest = -1;
     for (const slot of slots) if (slot > highest) highest = slot;
     if (me.matches.length <= highest) me.matches = grownCounts(me.matches, highest + 1);
-    if (me.serials.length <= highest) {
-      me.serials = grownTimes(me.serials, highest + 1);
-      me.arrivedAt = grownTimes(me.arrivedAt, highest + 1);
-    }
+    if (me.serials.length <= highest) me.serials = grownTimes(me.serials, highest + 1);
     // Every candidate pair: each new row with the other side's rows of its key.
     const pairs = this.pairs;
     const candidates: number[] = [];
@@ -196,6 +194,9 @@ export class RegularJoin implements TwoInputOperator {
     // The changelog, row by row in order: an outer row's first match withdraws it alone, then the match.
     const out_ = new SlotPairs();
     const kinds: number[] = [];
+    // The rows' `until`s (and, where a row may go by the time-to-live first, their numbers) for the expiry.
+    const untils = until === null ? null : new Float64Array(count);
+    const tags = until !== null && this.ttlMs !== undefined ? new Float64Array(count) : null;
     let c = 0;
     for (let k = 0; k < count; k++) {
       const slot = slots[k]!;
@@ -220,14 +221,15 @@ export class RegularJoin implements TwoInputOperator {
       me.chains.add(ids[rows[k]!]!, slot);
       const serial = this.nextSerial++;
       me.serials[slot] = serial;
-      me.arrivedAt[slot] = now;
       if (this.ttlMs !== undefined) {
         me.arrivals.push(slot);
         me.arrivalSerials.push(serial);
       }
-      if (until !== null) me.heap.push(until[rows[k]!]!, slot, serial);
+      if (untils !== null && until !== null) untils[k] = until[rows[k]!]!;
+      if (tags !== null) tags[k] = serial;
     }
     pairs.clear();
+    if (untils !== null) me.expiry.add(slots, untils, tags);
     if (alone.length > 0) {
       const aloneSlots = me.store.addRows(columns, Int32Array.from(alone), alone.length, arrived, ids);
       for (const slot of aloneSlots) {
@@ -265,12 +267,17 @@ export class RegularJoin implements TwoInputOperator {
   private expireByWatermark(s: InputSide): void {
     const me = this.sides[s];
     const threshold = this.sides[1 - s]!.watermark;
-    if (!(me.heap.peekTime() < threshold)) return;
-    while (me.heap.peekTime() < threshold) {
-      const slot = me.heap.pop();
-      // With a time-to-live, the row may have gone already, and its slot hold another.
-      if (this.ttlMs !== undefined && (!me.store.holds(slot) || me.serials[slot] !== me.heap.poppedTag)) continue;
-      this.release(me, slot);
+    if (!(me.expiry.peekTime() < threshold)) return;
+    if (this.ttlMs === undefined && me.expiry.size === me.store.size && me.expiry.maxUntil < threshold) {
+      // Every row the side holds goes (as at the end of a run): all at once, rather than row by row.
+      this.clearSide(me);
+    } else if (this.ttlMs === undefined) {
+      me.expiry.expire(threshold, (slot) => this.release(me, slot));
+    } else {
+      me.expiry.expire(threshold, (slot, serial) => {
+        // With a time-to-live, the row may have gone already, and its slot hold another.
+        if (me.store.holds(slot) && me.serials[slot] === serial) this.release(me, slot);
+      });
     }
     this.compactIfSparse();
   }
@@ -290,7 +297,7 @@ export class RegularJoin implements TwoInputOperator {
         const serial = side.arrivalSerials[side.first]!;
         // A row the watermark let go of already: its slot may hold a newer row.
         const gone = !side.store.holds(slot) || side.serials[slot] !== serial;
-        if (!gone && side.arrivedAt[slot]! + ttl > now) break;
+        if (!gone && side.store.time(slot) + ttl > now) break;
         side.first++;
         if (!gone) this.release(side, slot);
       }
@@ -300,8 +307,35 @@ export class RegularJoin implements TwoInputOperator {
         side.arrivalSerials = side.arrivalSerials.slice(side.first);
         side.first = 0;
       }
+      this.dropStaleExpiries(side);
     }
     this.compactIfSparse();
+  }
+
+  /**
+   * The expiry keeps an entry for a row the time-to-live let go of until the other side's watermark
+   * passes its `until`: while that watermark stands still (the other side quiet), such entries would
+   * pile up with every row this side takes. Once they are most of the expiry, it keeps only its rows'.
+   */
+  private dropStaleExpiries(side: Side): void {
+    if (side.expiry.size <= 2 * side.store.size + STALE_EXPIRIES_KEPT) return;
+    const slots: number[] = [];
+    const untils: number[] = [];
+    const tags: number[] = [];
+    side.expiry.forEach((until, slot, tag) => {
+      if (side.store.holds(slot) && side.serials[slot] === tag) {
+        slots.push(slot);
+        untils.push(until);
+        tags.push(tag);
+      }
+    });
+    side.expiry.clear();
+    side.expiry.add(Int32Array.from(slots), Float64Array.from(untils), Float64Array.from(tags));
+  }
+
+  /** Rows waiting in the expiry for the other side's watermark, on both sides (let-go rows' entries included until dropped). */
+  expiryEntries(): number {
+    return this.sides[0].expiry.size + this.sides[1].expiry.size;
   }
 
   private compactIfSparse(): void {
@@ -330,7 +364,7 @@ export class RegularJoin implements TwoInputOperator {
     const finite = (n: number) => (Number.isFinite(n) ? n : null);
     const rows = (side: Side): KeptRow[] => {
       const until = new Map<number, number>();
-      side.heap.forEach((time, slot, tag) => {
+      side.expiry.forEach((time, slot, tag) => {
         if (this.ttlMs === undefined || side.serials[slot] === tag) until.set(slot, time);
       });
       return side.store
@@ -339,7 +373,7 @@ export class RegularJoin implements TwoInputOperator {
         .map((slot) => {
           const row = side.store.row(slot);
           const u = until.get(slot);
-          return { ...row, time: side.arrivedAt[slot]!, key: this.mapper.values(row.key as number), matchCount: side.matches[slot]!, ...(u === undefined ? {} : { until: u }) };
+          return { ...row, key: this.mapper.values(row.key as number), matchCount: side.matches[slot]!, ...(u === undefined ? {} : { until: u }) };
         });
     };
     return { watermarks: [finite(this.sides[0].watermark), finite(this.sides[1].watermark)], rows: [rows(this.sides[0]), rows(this.sides[1])] };
@@ -350,38 +384,47 @@ export class RegularJoin implements TwoInputOperator {
     this.onClose();
     this.sides.forEach((side, i) => {
       side.watermark = snap.watermarks[i] ?? -Infinity;
+      const slots: number[] = [];
+      const untils: number[] = [];
+      const serials: number[] = [];
       for (const row of snap.rows[i] ?? []) {
         const id = this.mapper.idOf(row.key as readonly KeyValue[]);
         const slot = side.store.restoreRow(row, id);
         if (side.matches.length <= slot) side.matches = grownCounts(side.matches, slot + 1);
-        if (side.serials.length <= slot) {
-          side.serials = grownTimes(side.serials, slot + 1);
-          side.arrivedAt = grownTimes(side.arrivedAt, slot + 1);
-        }
+        if (side.serials.length <= slot) side.serials = grownTimes(side.serials, slot + 1);
         side.matches[slot] = row.matchCount;
         side.chains.add(id, slot);
         const serial = this.nextSerial++;
         side.serials[slot] = serial;
-        side.arrivedAt[slot] = row.time;
         if (this.ttlMs !== undefined) {
           side.arrivals.push(slot);
           side.arrivalSerials.push(serial);
         }
-        if (typeof row.until === 'number' && side.until.length > 0) side.heap.push(row.until, slot, serial);
+        if (typeof row.until === 'number' && side.until.length > 0) {
+          slots.push(slot);
+          untils.push(row.until);
+          serials.push(serial);
+        }
       }
+      side.expiry.add(Int32Array.from(slots), Float64Array.from(untils), this.ttlMs === undefined ? null : Float64Array.from(serials));
     });
   }
 
   onClose(): void {
-    for (const side of this.sides) {
-      side.store.clear();
-      side.chains.clear();
-      side.heap.clear();
-      side.arrivals = [];
-      side.arrivalSerials = [];
-      side.first = 0;
-    }
+    for (const side of this.sides) this.clearSide(side);
     this.mapper = this.mapper.emptyCopy();
+  }
+
+  /** Lets go of every row of a side, and of the room they took. */
+  private clearSide(side: Side): void {
+    side.store.clear();
+    side.chains.clear();
+    side.expiry.clear();
+    side.matches = new Int32Array(64);
+    side.serials = new Float64Array(64);
+    side.arrivals = [];
+    side.arrivalSerials = [];
+    side.first = 0;
   }
 }
 

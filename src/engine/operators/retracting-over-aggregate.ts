@@ -13,7 +13,10 @@
 // OVER. A -U or -D of a row not held (never added, or added before the query started) changes nothing.
 // Rows tie-break on their whole values after the ORDER BY column, so the result does not depend on the
 // order rows of equal ORDER BY values arrive in. Rows whose ORDER BY value is NULL belong to no frame
-// and are dropped (in both directions), as OverAggregate drops rows without a time.
+// and are dropped (in both directions), as OverAggregate drops rows without a time. With a state
+// time-to-live (`state_ttl`), a partition none of whose rows has come or gone for that long by the query
+// clock is forgotten without a trace, as Flink forgets idle keys' state: its rows are no longer revised,
+// and a change to one of them later counts as the first of a new partition.
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { OverAggregateNode, OverCall } from '../plan/over.js';
 import type { ColumnSchema } from '../plan/schema.js';
@@ -25,6 +28,8 @@ import { changelogBatch, changelogSchema, DELETE, INSERT, rowKindsOf, UPDATE_AFT
 import { compileExpr, type CompiledExpr, type ExprContext } from '../expr/compile-expr.js';
 import { EddyError } from '../errors.js';
 import { integerMean } from './accumulators.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import type { Collector, Operator, OperatorContext } from './operator.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
 
@@ -44,11 +49,15 @@ interface Partition {
   readonly key: readonly Value[];
   /** Sorted by (order, tie). */
   readonly rows: LiveRow[];
+  /** When a row last came or went, by the query clock. */
+  touchedAt: number;
 }
 
 interface RetractingOverSnapshot {
   /** Per partition: its key, then each live row as [input values, argument values, results], in order. */
   readonly partitions: readonly (readonly [readonly Value[], readonly (readonly [readonly Value[], readonly Value[], readonly Value[]])[]])[];
+  /** Per partition, in the same order: when a row last came or went (absent in snapshots from before the time-to-live: then the time of the restore). */
+  readonly touchedAt?: readonly number[];
 }
 
 export class RetractingOverAggregate implements Operator {
@@ -72,6 +81,12 @@ export class RetractingOverAggregate implements Operator {
   private readonly partitions = new Map<PartitionId, Partition>();
   private liveRows = 0;
   private readonly limit: StateKeyLimit;
+  private readonly ttlMs: number | undefined;
+  private readonly clock: Clock;
+  /** With a time-to-live: partitions in the order they were touched, with the time; an entry is stale once its partition is touched again. */
+  private touches: { readonly id: PartitionId; readonly at: number }[] = [];
+  /** Where the live part of `touches` begins. */
+  private firstTouch = 0;
 
   constructor(node: OverAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}, maxStateKeys = DEFAULT_MAX_STATE_KEYS) {
     const frame = node.frame;
@@ -114,6 +129,11 @@ export class RetractingOverAggregate implements Operator {
     this.outputColumns = [...input, ...node.calls.map((c) => ({ name: c.name, type: c.type }))];
     this.schema = changelogSchema(arrowSchema(this.outputColumns));
     this.limit = new StateKeyLimit(maxStateKeys, `OVER (PARTITION BY ${node.partitionBy.map((k) => k.name).join(', ') || 'nothing'}) over a changelog`);
+    if (node.stateTtlMs !== undefined && !(Number.isSafeInteger(node.stateTtlMs) && node.stateTtlMs > 0)) {
+      throw new EddyError('ValidationException', `an OVER window's state time-to-live must be a whole number of milliseconds > 0, got ${node.stateTtlMs}`);
+    }
+    this.ttlMs = node.stateTtlMs;
+    this.clock = context.clock ?? systemClock;
   }
 
   /** Input rows held now, in all partitions (for tests and status). */
@@ -126,9 +146,11 @@ export class RetractingOverAggregate implements Operator {
     return this.partitions.size;
   }
 
-  processBatch(batch: RecordBatch, _ctx: OperatorContext, out: Collector): void {
+  processBatch(batch: RecordBatch, ctx: OperatorContext, out: Collector): void {
     const n = batch.numRows;
     if (n === 0) return;
+    const now = ctx.clock.now();
+    this.expire(now);
     const view = new BatchView(batch, this.inputTypes);
     const kinds = rowKindsOf(batch);
     const inputs = this.inputTypes.map((_t, j) => view.column(j));
@@ -143,8 +165,8 @@ export class RetractingOverAggregate implements Operator {
       const id = partitionId(key);
       const kind = kinds === null ? INSERT : kinds[i]!;
       const row: LiveRow = { values, order, args: argColumns.map((c) => (c === undefined ? null : columnValue(c, i))), results: [] };
-      if (kind === UPDATE_BEFORE || kind === DELETE) this.remove(id, row, emitted);
-      else this.add(id, key, row, emitted);
+      if (kind === UPDATE_BEFORE || kind === DELETE) this.remove(id, row, emitted, now);
+      else this.add(id, key, row, emitted, now);
     }
     this.limit.check(this.liveRows + this.partitions.size);
     if (emitted.kinds.length === 0) return;
@@ -152,12 +174,13 @@ export class RetractingOverAggregate implements Operator {
     out.emit(changelogBatch(this.schema, columns, Int8Array.from(emitted.kinds)));
   }
 
-  private add(id: PartitionId, key: readonly Value[], row: LiveRow, emitted: Emitted): void {
+  private add(id: PartitionId, key: readonly Value[], row: LiveRow, emitted: Emitted, now: number): void {
     let p = this.partitions.get(id);
     if (p === undefined) {
-      p = { key, rows: [] };
+      p = { key, rows: [], touchedAt: now };
       this.partitions.set(id, p);
-    }
+      this.touch(id, p, now, true);
+    } else this.touch(id, p, now, false);
     const at = this.position(p.rows, row);
     p.rows.splice(at, 0, row);
     this.liveRows++;
@@ -166,13 +189,14 @@ export class RetractingOverAggregate implements Operator {
     this.revise(p.rows, at - this.reachBefore, at + this.reachAfter, row, emitted);
   }
 
-  private remove(id: PartitionId, row: LiveRow, emitted: Emitted): void {
+  private remove(id: PartitionId, row: LiveRow, emitted: Emitted, now: number): void {
     const p = this.partitions.get(id);
     if (p === undefined) return;
     const at = this.position(p.rows, row);
     const held = p.rows[at];
     // Only an equal row can be taken out: the same ORDER BY value and the same values throughout.
     if (held === undefined || compare(held, row) !== 0) return;
+    this.touch(id, p, now, false);
     p.rows.splice(at, 1);
     this.liveRows--;
     emitted.add(held, DELETE);
@@ -267,28 +291,72 @@ export class RetractingOverAggregate implements Operator {
     }
   }
 
-  onWatermark(): void {}
+  /** Notes that a partition's rows changed now; with a time-to-live, queues it to be looked at once that has passed. */
+  private touch(id: PartitionId, p: Partition, now: number, fresh: boolean): void {
+    if (this.ttlMs === undefined || (!fresh && p.touchedAt === now)) return;
+    p.touchedAt = now;
+    this.touches.push({ id, at: now });
+  }
+
+  /** Forgets the partitions untouched for the time-to-live. */
+  private expire(now: number): void {
+    const ttl = this.ttlMs;
+    if (ttl === undefined) return;
+    const touches = this.touches;
+    while (this.firstTouch < touches.length) {
+      const { id, at } = touches[this.firstTouch]!;
+      if (at + ttl > now) break;
+      this.firstTouch++;
+      const p = this.partitions.get(id);
+      // Touched since (a later entry stands for it), or gone already.
+      if (p === undefined || p.touchedAt !== at) continue;
+      this.partitions.delete(id);
+      this.liveRows -= p.rows.length;
+    }
+    // The queue drops its looked-at part once it is most of it, so it holds at most twice the touches of the last time-to-live.
+    if (this.firstTouch > 1024 && this.firstTouch * 2 > touches.length) {
+      this.touches = touches.slice(this.firstTouch);
+      this.firstTouch = 0;
+    }
+  }
+
+  onWatermark(_watermarkMs: number, ctx: OperatorContext): void {
+    this.expire(ctx.clock.now());
+  }
 
   stateEntries(): number {
     return this.liveRows + this.partitions.size;
   }
 
   snapshot(): RetractingOverSnapshot {
-    return { partitions: [...this.partitions.values()].map((p) => [p.key, p.rows.map((r) => [r.values, r.args, r.results] as const)] as const) };
+    const partitions = [...this.partitions.values()];
+    return {
+      partitions: partitions.map((p) => [p.key, p.rows.map((r) => [r.values, r.args, r.results] as const)] as const),
+      touchedAt: partitions.map((p) => p.touchedAt),
+    };
   }
 
   restore(state: unknown): void {
     this.onClose();
-    for (const [key, rows] of (state as RetractingOverSnapshot).partitions) {
+    const snap = state as RetractingOverSnapshot;
+    const now = this.clock.now();
+    const restored: { id: PartitionId; p: Partition }[] = [];
+    snap.partitions.forEach(([key, rows], i) => {
       const live = rows.map(([values, args, results]): LiveRow => ({ values, order: values[this.orderColumn] as number | string | bigint, args, results: [...results] }));
-      this.partitions.set(partitionId(key), { key, rows: live });
+      const p: Partition = { key, rows: live, touchedAt: snap.touchedAt?.[i] ?? now };
+      const id = partitionId(key);
+      this.partitions.set(id, p);
       this.liveRows += live.length;
-    }
+      restored.push({ id, p });
+    });
+    if (this.ttlMs !== undefined) this.touches = restored.sort((a, b) => a.p.touchedAt - b.p.touchedAt).map(({ id, p }) => ({ id, at: p.touchedAt }));
   }
 
   onClose(): void {
     this.partitions.clear();
     this.liveRows = 0;
+    this.touches = [];
+    this.firstTouch = 0;
   }
 }
 

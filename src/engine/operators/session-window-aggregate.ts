@@ -11,74 +11,48 @@
 // a min-heap of (end, slot) entries that may lag behind the session's end as rows extend it: an entry
 // that comes due early is pushed again with the session's current end, so a row that extends a session
 // costs no heap work.
-import type { RecordBatch, Schema } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { SessionWindowAggregateNode } from '../plan/plan.js';
-import { numericValues, type Column } from '../batch/column.js';
+import { numericValues } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
-import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
 import { GROUP_KERNEL_PARAMS, groupKernelSource } from './aggregate-kernels.js';
-import type { KeyMapper, KeyValue } from './key-mapper.js';
+import { grownFloat64, grownInt32, KeyedWindows, type SavedWindow } from './keyed-windows.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit, groupByText } from './state-key-limit.js';
-
-/** Below this many key ids, renumbering is not worth its cost. */
-const COMPACT_MIN_KEYS = 4096;
 
 interface SessionSnapshot {
   readonly watermark: number | null;
   /** Every open session: its key, bounds and accumulators' state. */
-  readonly sessions: { readonly key: KeyValue[]; readonly start: number; readonly end: number; readonly acc: unknown[] }[];
+  readonly sessions: SavedWindow[];
 }
 
 export class SessionWindowAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
-  private readonly schema: Schema;
-  private readonly agg: Aggregation;
   private readonly gapMs: number;
-  private readonly timeColumn: number;
-  private readonly limit: StateKeyLimit;
-  private watermark = -Infinity;
+  /** The open sessions: bounds, key and the key's other sessions by slot. */
+  private readonly windows: KeyedWindows;
 
-  // Per slot (session): bounds, key id (-1 when the slot holds no session), next session of the key,
-  // and a generation that tells heap entries of a reused slot apart.
-  private start: Float64Array = new Float64Array(0);
-  private end: Float64Array = new Float64Array(0);
-  private keyOf: Int32Array = new Int32Array(0);
-  private next: Int32Array = new Int32Array(0);
+  // Per slot: a generation that tells heap entries of a reused slot apart, and, within a batch, the
+  // session a merged-away session's rows now go to (-1: none).
   private generation: Int32Array = new Int32Array(0);
-  /** Within a batch: the session a merged-away session's rows now go to (-1: none). */
   private forward: Int32Array = new Int32Array(0);
-  /** Per key id: its first session, -1 when it has none. */
-  private head: Int32Array = new Int32Array(0);
-  /** Keys with at least one open session. */
-  private liveKeys = 0;
   private readonly heap = new DueHeap();
   private slotScratch = new Int32Array(0);
 
   constructor(node: SessionWindowAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}, maxStateKeys = DEFAULT_MAX_STATE_KEYS) {
     if (!Number.isSafeInteger(node.gapMs) || node.gapMs <= 0) throw new EddyError('ValidationException', `session gap must be a whole number of milliseconds > 0, got ${node.gapMs}`);
     this.gapMs = node.gapMs;
-    const tc = input[node.timeColumn];
-    if (!tc) throw new EddyError('ValidationException', `session time column ${node.timeColumn} is out of range (input has ${input.length} columns)`);
-    if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `session time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
-    this.timeColumn = node.timeColumn;
-    this.limit = new StateKeyLimit(maxStateKeys, groupByText(node.keys, true).replace(/^window/, 'session'));
-    validateAggregates(node.aggregates, node.keys, ['window_start', 'window_end']);
-    this.agg = new Aggregation(input, node.keys, node.aggregates, context);
-    this.outputColumns = [
-      { name: 'window_start', type: 'TIMESTAMP' },
-      { name: 'window_end', type: 'TIMESTAMP' },
-      ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
-      ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
-    ];
-    this.schema = arrowSchema(this.outputColumns);
+    const limit = new StateKeyLimit(maxStateKeys, groupByText(node.keys, true).replace(/^window/, 'session'));
+    this.windows = new KeyedWindows('session', node, input, context, limit);
+    this.outputColumns = this.windows.outputColumns;
   }
 
   generatedCode(): readonly GeneratedCode[] {
-    const shape = this.agg.kernelShape;
-    return this.agg.generatedCode(
+    const agg = this.windows.agg;
+    const shape = agg.kernelShape;
+    return agg.generatedCode(
       shape
         ? { what: 'aggregate loop, for a batch without NULLs, over the slot of each row\'s session (each argument with NULLs in a batch adds its test)', params: GROUP_KERNEL_PARAMS, body: groupKernelSource(shape, 0) }
         : { what: 'aggregate loop: none; COUNT(DISTINCT), STDDEV and MIN or MAX of text or booleans update their state column by column', params: [], body: '' },
@@ -87,27 +61,27 @@ export class SessionWindowAggregate implements Operator {
 
   /** Sessions open now (for tests and status). */
   get openSessions(): number {
-    return this.agg.state.liveSlots;
+    return this.windows.agg.state.liveSlots;
   }
 
   /** Key ids currently assigned (for tests: it follows the keys of open sessions). */
   get keyCount(): number {
-    return this.agg.keys.size;
+    return this.windows.agg.keys.size;
   }
 
   processBatch(batch: RecordBatch, ctx: OperatorContext, _out: Collector): void {
     const n = batch.numRows;
     if (n === 0) return;
-    const agg = this.agg;
+    const w = this.windows;
+    const agg = w.agg;
     const view = agg.view(batch);
-    const time = view.column(this.timeColumn);
+    const time = view.column(w.timeColumn);
     const times = numericValues(time);
     const tv = time.valid;
-    const keyIds = agg.keyIds(view);
-    this.ensureKeys(agg.keys.size);
+    const keyIds = w.keyIds(view);
     if (this.slotScratch.length < n) this.slotScratch = new Int32Array(Math.max(n, 2 * this.slotScratch.length));
     const slots = this.slotScratch;
-    const wm = this.watermark;
+    const wm = w.watermark;
     const gap = this.gapMs;
     const mergedAway: number[] = [];
     let late = 0;
@@ -123,11 +97,11 @@ export class SessionWindowAggregate implements Operator {
         continue;
       }
       const k = keyIds[i]!;
-      const h = this.head[k]!;
+      const h = w.head[k]!;
       // The usual case: the key's only session, and the row falls within its reach.
-      if (h >= 0 && this.next[h]! < 0 && t < this.end[h]! && t + gap > this.start[h]!) {
-        if (t < this.start[h]!) this.start[h] = t;
-        if (t + gap > this.end[h]!) this.end[h] = t + gap;
+      if (h >= 0 && w.next[h]! < 0 && t < w.end[h]! && t + gap > w.start[h]!) {
+        if (t < w.start[h]!) w.start[h] = t;
+        if (t + gap > w.end[h]!) w.end[h] = t + gap;
         slots[i] = h;
         continue;
       }
@@ -152,8 +126,7 @@ export class SessionWindowAggregate implements Operator {
     }
     for (const s of mergedAway) agg.state.release(s);
     if (late > 0) ctx.metrics.lateRows += late;
-    const state = agg.state;
-    this.limit.check(state.liveSlots + state.distinctValues, state.distinctValues);
+    w.checkState();
   }
 
   /**
@@ -163,25 +136,24 @@ export class SessionWindowAggregate implements Operator {
    * reach any other session of the key.
    */
   private place(k: number, t: number, mergedAway: number[]): number {
+    const w = this.windows;
     const gap = this.gapMs;
     let target = -1;
     let prev = -1;
-    let s = this.head[k]!;
+    let s = w.head[k]!;
     while (s >= 0) {
-      const after = this.next[s]!;
-      if (t < this.end[s]! && t + gap > this.start[s]!) {
+      const after = w.next[s]!;
+      if (t < w.end[s]! && t + gap > w.start[s]!) {
         if (target < 0) {
           target = s;
-          if (t < this.start[s]!) this.start[s] = t;
-          if (t + gap > this.end[s]!) this.end[s] = t + gap;
+          if (t < w.start[s]!) w.start[s] = t;
+          if (t + gap > w.end[s]!) w.end[s] = t + gap;
           prev = s;
         } else {
-          if (this.start[s]! < this.start[target]!) this.start[target] = this.start[s]!;
-          if (this.end[s]! > this.end[target]!) this.end[target] = this.end[s]!;
-          // Unlink s; its heap entry goes stale with its generation.
-          if (prev < 0) this.head[k] = after;
-          else this.next[prev] = after;
-          this.keyOf[s] = -1;
+          if (w.start[s]! < w.start[target]!) w.start[target] = w.start[s]!;
+          if (w.end[s]! > w.end[target]!) w.end[target] = w.end[s]!;
+          // Its heap entry goes stale with its generation.
+          w.unlink(s, prev);
           this.generation[s]!++;
           this.forward[s] = target;
           mergedAway.push(s);
@@ -190,127 +162,39 @@ export class SessionWindowAggregate implements Operator {
       s = after;
     }
     if (target >= 0) return target;
-    const slot = this.agg.state.alloc();
-    this.ensureSlots(slot + 1);
-    this.start[slot] = t;
-    this.end[slot] = t + gap;
-    this.keyOf[slot] = k;
-    if (this.head[k]! < 0) this.liveKeys++;
-    this.next[slot] = this.head[k]!;
-    this.head[k] = slot;
+    return this.opened(w.open(k, t, t + gap));
+  }
+
+  /** A session just opened in `slot`: it is due at its end, unless rows extend it meanwhile. */
+  private opened(slot: number): number {
+    if (this.generation.length <= slot) {
+      const capacity = Math.max(slot + 1, this.generation.length * 2, 1024);
+      this.generation = grownInt32(this.generation, capacity, 0);
+      this.forward = grownInt32(this.forward, capacity, -1);
+    }
     this.forward[slot] = -1;
-    this.heap.push(t + gap, slot, this.generation[slot]!);
+    this.heap.push(this.windows.end[slot]!, slot, this.generation[slot]!);
     return slot;
   }
 
   onWatermark(watermarkMs: number, _ctx: OperatorContext, out: Collector): void {
-    if (!(watermarkMs > this.watermark)) return;
-    this.watermark = watermarkMs;
+    const w = this.windows;
+    if (!w.advance(watermarkMs)) return;
     const heap = this.heap;
     const due: number[] = [];
     while (heap.size > 0 && heap.topDue() <= watermarkMs) {
       const { slot, generation } = heap.pop();
-      if (generation !== this.generation[slot] || this.keyOf[slot]! < 0) continue;
-      const end = this.end[slot]!;
+      if (generation !== this.generation[slot] || w.keyOf[slot]! < 0) continue;
+      const end = w.end[slot]!;
       if (end > watermarkMs) heap.push(end, slot, generation);
       else due.push(slot);
     }
-    if (due.length === 0) return;
-    const count = due.length;
-    const starts = new Float64Array(count);
-    const ends = new Float64Array(count);
-    const keyIds = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const s = due[i]!;
-      starts[i] = this.start[s]!;
-      ends[i] = this.end[s]!;
-      keyIds[i] = this.keyOf[s]!;
-    }
-    const columns: Column[] = [
-      { type: 'TIMESTAMP', length: count, values: starts, valid: null },
-      { type: 'TIMESTAMP', length: count, values: ends, valid: null },
-      ...this.agg.keys.columns(keyIds, count),
-      ...this.agg.finalize(due, count),
-    ];
-    out.emit(outputBatch(this.schema, columns, count));
-    for (const s of due) this.close(s);
-    // Key ids mean something only while a session refers to them: start afresh when none does, and
-    // renumber the live ones when keys without sessions dominate, so memory follows open sessions.
-    if (this.liveKeys === 0) {
-      this.agg.keys.clear();
-      this.head.fill(-1);
-    } else if (this.agg.keys.size > COMPACT_MIN_KEYS && this.agg.keys.size > 2 * this.liveKeys) this.compactKeys();
-  }
-
-  /** Unlinks an emitted session from its key and frees its slot. */
-  private close(s: number): void {
-    const k = this.keyOf[s]!;
-    let prev = -1;
-    let at = this.head[k]!;
-    while (at !== s) {
-      prev = at;
-      at = this.next[at]!;
-    }
-    if (prev < 0) this.head[k] = this.next[s]!;
-    else this.next[prev] = this.next[s]!;
-    if (this.head[k]! < 0) this.liveKeys--;
-    this.keyOf[s] = -1;
-    this.generation[s]!++;
-    this.agg.state.release(s);
-  }
-
-  private compactKeys(): void {
-    const old = this.agg.keys;
-    const fresh: KeyMapper = old.emptyCopy();
-    const remap = new Int32Array(old.size).fill(-1);
-    const head = new Int32Array(Math.max(64, this.liveKeys * 2)).fill(-1);
-    for (let k = 0; k < old.size; k++) {
-      const first = this.head[k]!;
-      if (first < 0) continue;
-      const id = fresh.idOf(old.values(k));
-      remap[k] = id;
-      if (id >= head.length) throw new EddyError('InternalFailure', 'session key renumbering ran past its table');
-      head[id] = first;
-      for (let s = first; s >= 0; s = this.next[s]!) this.keyOf[s] = id;
-    }
-    this.head = head;
-    this.agg.replaceKeys(fresh);
-  }
-
-  private ensureKeys(keys: number): void {
-    if (this.head.length >= keys) return;
-    const grown = new Int32Array(Math.max(keys, this.head.length * 2, 64)).fill(-1);
-    grown.set(this.head);
-    this.head = grown;
-  }
-
-  private ensureSlots(slots: number): void {
-    if (this.keyOf.length >= slots) return;
-    const capacity = Math.max(slots, this.keyOf.length * 2, 1024);
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array, fill: number): Int32Array => {
-      const b = new Int32Array(capacity).fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.start = f64(this.start);
-    this.end = f64(this.end);
-    this.keyOf = i32(this.keyOf, -1);
-    this.next = i32(this.next, -1);
-    this.generation = i32(this.generation, 0);
-    this.forward = i32(this.forward, -1);
+    w.emit(due, out);
+    for (const s of due) this.generation[s]!++;
   }
 
   onClose(): void {
-    this.agg.release();
-    this.head = new Int32Array(0);
-    this.keyOf = new Int32Array(0);
-    this.next = new Int32Array(0);
-    this.liveKeys = 0;
+    this.windows.release();
     this.heap.clear();
   }
 
@@ -318,32 +202,18 @@ export class SessionWindowAggregate implements Operator {
   readonly snapshotVersion = 1;
 
   snapshot(): SessionSnapshot {
-    const sessions: SessionSnapshot['sessions'][number][] = [];
-    for (let k = 0; k < this.agg.keys.size; k++) {
-      for (let s = this.head[k] ?? -1; s >= 0; s = this.next[s]!) {
-        sessions.push({ key: this.agg.keys.values(k), start: this.start[s]!, end: this.end[s]!, acc: this.agg.state.save(s) });
-      }
+    const w = this.windows;
+    const sessions: SavedWindow[] = [];
+    for (let k = 0; k < w.agg.keys.size; k++) {
+      for (let s = w.head[k] ?? -1; s >= 0; s = w.next[s]!) sessions.push(w.save(s));
     }
-    return { watermark: Number.isFinite(this.watermark) ? this.watermark : null, sessions };
+    return { watermark: w.savedWatermark, sessions };
   }
 
   restore(snapshot: unknown): void {
     const snap = snapshot as SessionSnapshot;
-    this.watermark = snap.watermark ?? -Infinity;
-    for (const session of snap.sessions) {
-      const k = this.agg.keys.idOf(session.key);
-      this.ensureKeys(this.agg.keys.size);
-      const slot = this.agg.state.alloc();
-      this.agg.state.load(slot, session.acc);
-      this.ensureSlots(slot + 1);
-      this.start[slot] = session.start;
-      this.end[slot] = session.end;
-      this.keyOf[slot] = k;
-      if (this.head[k]! < 0) this.liveKeys++;
-      this.next[slot] = this.head[k]!;
-      this.head[k] = slot;
-      this.heap.push(session.end, slot, this.generation[slot]!);
-    }
+    this.windows.watermark = snap.watermark ?? -Infinity;
+    for (const session of snap.sessions) this.opened(this.windows.restore(session));
   }
 }
 
@@ -407,14 +277,8 @@ class DueHeap {
 
   private grow(): void {
     const capacity = this.due.length * 2;
-    const due = new Float64Array(capacity);
-    due.set(this.due);
-    this.due = due;
-    const slots = new Int32Array(capacity);
-    slots.set(this.slots);
-    this.slots = slots;
-    const generations = new Int32Array(capacity);
-    generations.set(this.generations);
-    this.generations = generations;
+    this.due = grownFloat64(this.due, capacity);
+    this.slots = grownInt32(this.slots, capacity, 0);
+    this.generations = grownInt32(this.generations, capacity, 0);
   }
 }

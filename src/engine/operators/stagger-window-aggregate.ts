@@ -17,18 +17,16 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
 import type { DataType } from '../plan/expr.js';
 import type { StaggerWindowAggregateNode } from '../plan/plan.js';
-import { numericValues, type Column } from '../batch/column.js';
+import { numericValues } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
-import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
+import { arrowSchema } from './aggregation.js';
 import { HeldBatches } from './held-batches.js';
+import { KeyedWindows } from './keyed-windows.js';
 import type { KeyValue } from './key-mapper.js';
 import { RowSaver, restoreRows, type SavedRow } from './row-snapshot.js';
 import { DEFAULT_MAX_STATE_KEYS, StateKeyLimit } from './state-key-limit.js';
-
-/** Below this many key ids, renumbering is not worth its cost. */
-const COMPACT_MIN_KEYS = 4096;
 
 /** What the operator keeps of a held batch: each row's time and key id, and which rows still wait. */
 interface HeldRows {
@@ -48,21 +46,13 @@ interface StaggerSnapshot {
 
 export class StaggerWindowAggregate implements Operator {
   readonly outputColumns: readonly ColumnSchema[];
-  private readonly schema: Schema;
   private readonly inputSchema: Schema;
   private readonly inputTypes: readonly DataType[];
-  private readonly agg: Aggregation;
   private readonly rangeMs: number;
-  private readonly timeColumn: number;
-  private readonly limit: StateKeyLimit;
-  private watermark = -Infinity;
   private readonly held = new HeldBatches<HeldRows>();
+  /** The open windows: start, end and key by slot; a key's newest window is the one that can still take rows. */
+  private readonly windows: KeyedWindows;
 
-  // Per slot (window): its start and key id (-1 when the slot holds no window).
-  private start: Float64Array = new Float64Array(0);
-  private keyOf: Int32Array = new Int32Array(0);
-  /** Per key id: its latest open window, -1 when it has none. */
-  private latest: Int32Array = new Int32Array(0);
   /** Open windows in the order they opened, which is the order they close: slots[head..tail). */
   private queue: Int32Array = new Int32Array(1024);
   private queueHead = 0;
@@ -71,26 +61,25 @@ export class StaggerWindowAggregate implements Operator {
   constructor(node: StaggerWindowAggregateNode, input: readonly ColumnSchema[], context: ExprContext = {}, maxStateKeys = DEFAULT_MAX_STATE_KEYS) {
     if (!Number.isSafeInteger(node.rangeMs) || node.rangeMs <= 0) throw new EddyError('ValidationException', `stagger window range must be a whole number of milliseconds > 0, got ${node.rangeMs}`);
     this.rangeMs = node.rangeMs;
-    const tc = input[node.timeColumn];
-    if (!tc) throw new EddyError('ValidationException', `stagger window time column ${node.timeColumn} is out of range (input has ${input.length} columns)`);
-    if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `stagger window time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
-    this.timeColumn = node.timeColumn;
-    this.limit = new StateKeyLimit(maxStateKeys, `WINDOWED BY STAGGER (PARTITION BY ${node.keys.map((k) => k.name).join(', ') || 'nothing'})`);
-    validateAggregates(node.aggregates, node.keys, ['window_start', 'window_end']);
-    this.agg = new Aggregation(input, node.keys, node.aggregates, context);
+    const limit = new StateKeyLimit(maxStateKeys, `WINDOWED BY STAGGER (PARTITION BY ${node.keys.map((k) => k.name).join(', ') || 'nothing'})`);
+    // Held rows refer to key ids too.
+    const heldKeys = {
+      count: () => this.held.rows,
+      renumber: (idOf: (keyId: number) => number) => {
+        for (const id of this.held.ids()) {
+          const rows = this.held.data(id);
+          for (let i = 0; i < rows.waiting.length; i++) if (rows.waiting[i] === 1) rows.keys[i] = idOf(rows.keys[i]!);
+        }
+      },
+    };
+    this.windows = new KeyedWindows('stagger window', node, input, context, limit, heldKeys);
     this.inputTypes = input.map((c) => c.type);
     this.inputSchema = arrowSchema(input);
-    this.outputColumns = [
-      { name: 'window_start', type: 'TIMESTAMP' },
-      { name: 'window_end', type: 'TIMESTAMP' },
-      ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
-      ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
-    ];
-    this.schema = arrowSchema(this.outputColumns);
+    this.outputColumns = this.windows.outputColumns;
   }
 
   generatedCode(): readonly GeneratedCode[] {
-    return this.agg.generatedCode({ what: 'aggregate loop: the accumulators update column by column over the rows each watermark releases', params: [], body: '' });
+    return this.windows.agg.generatedCode({ what: 'aggregate loop: the accumulators update column by column over the rows each watermark releases', params: [], body: '' });
   }
 
   /** Windows open now (for tests and status). */
@@ -107,18 +96,18 @@ export class StaggerWindowAggregate implements Operator {
     if (batch.numRows === 0) return;
     const late = this.hold(batch);
     if (late > 0) ctx.metrics.lateRows += late;
-    this.checkState();
+    this.windows.checkState(this.held.rows);
   }
 
   /** Holds a batch's rows that are on time until the watermark passes them; returns how many were late. */
   private hold(batch: RecordBatch): number {
     const n = batch.numRows;
-    const view = this.agg.view(batch);
-    const time = view.column(this.timeColumn);
+    const w = this.windows;
+    const view = w.agg.view(batch);
+    const time = view.column(w.timeColumn);
     const values = numericValues(time);
     const tv = time.valid;
-    const keys = Int32Array.from(this.agg.keyIds(view).subarray(0, n));
-    this.ensureKeys(this.agg.keys.size);
+    const keys = Int32Array.from(w.keyIds(view).subarray(0, n));
     const times = new Float64Array(n);
     const waiting = new Uint8Array(n);
     let live = 0;
@@ -127,7 +116,7 @@ export class StaggerWindowAggregate implements Operator {
       // A row without a time belongs to no window.
       if (tv !== null && tv[i] === 0) continue;
       const t = values[i]!;
-      if (t < this.watermark) {
+      if (t < w.watermark) {
         late++;
         continue;
       }
@@ -140,8 +129,7 @@ export class StaggerWindowAggregate implements Operator {
   }
 
   onWatermark(watermarkMs: number, _ctx: OperatorContext, out: Collector): void {
-    if (!(watermarkMs > this.watermark)) return;
-    this.watermark = watermarkMs;
+    if (!this.windows.advance(watermarkMs)) return;
     this.release(watermarkMs);
     this.emitClosed(watermarkMs, out);
   }
@@ -166,95 +154,36 @@ export class StaggerWindowAggregate implements Operator {
       slots[row] = this.windowFor(rows.keys[row]!, time);
       rows.waiting[row] = 0;
     }
+    const agg = this.windows.agg;
     for (const [id, slots] of slotsOf) {
-      this.agg.accumulate(this.agg.view(this.held.batch(id)), slots);
+      agg.accumulate(agg.view(this.held.batch(id)), slots);
       let count = 0;
       for (let i = 0; i < slots.length; i++) if (slots[i]! >= 0) count++;
       this.held.release(id, count);
     }
   }
 
-  /** The window of key k that takes a row at time t: the key's latest, unless t is at or past its end. */
+  /** The window of key k that takes a row at time t: the key's newest, unless t is at or past its end. */
   private windowFor(k: number, t: number): number {
-    const w = this.latest[k]!;
-    if (w >= 0 && t < this.start[w]! + this.rangeMs) return w;
-    const slot = this.agg.state.alloc();
-    this.ensureSlots(slot + 1);
-    this.start[slot] = t;
-    this.keyOf[slot] = k;
-    this.latest[k] = slot;
+    const w = this.windows;
+    const newest = w.head[k]!;
+    if (newest >= 0 && t < w.end[newest]!) return newest;
+    const slot = w.open(k, t, t + this.rangeMs);
     this.push(slot);
     return slot;
   }
 
   private emitClosed(watermarkMs: number, out: Collector): void {
-    const range = this.rangeMs;
+    const w = this.windows;
     const due: number[] = [];
     while (this.queueHead < this.queueTail) {
       const s = this.queue[this.queueHead]!;
-      if (this.start[s]! + range > watermarkMs) break;
+      if (w.end[s]! > watermarkMs) break;
       due.push(s);
       this.queueHead++;
     }
-    if (due.length === 0) return;
-    const count = due.length;
-    const starts = new Float64Array(count);
-    const ends = new Float64Array(count);
-    const keyIds = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const s = due[i]!;
-      starts[i] = this.start[s]!;
-      ends[i] = this.start[s]! + range;
-      keyIds[i] = this.keyOf[s]!;
-    }
-    const columns: Column[] = [
-      { type: 'TIMESTAMP', length: count, values: starts, valid: null },
-      { type: 'TIMESTAMP', length: count, values: ends, valid: null },
-      ...this.agg.keys.columns(keyIds, count),
-      ...this.agg.finalize(due, count),
-    ];
-    out.emit(outputBatch(this.schema, columns, count));
-    for (const s of due) {
-      const k = this.keyOf[s]!;
-      if (this.latest[k] === s) this.latest[k] = -1;
-      this.keyOf[s] = -1;
-      this.agg.state.release(s);
-    }
+    w.emit(due, out);
     this.compactQueue();
-    // Key ids mean something only while a window or a held row refers to them: start afresh when none
-    // does, and renumber the live ones when the others dominate, so memory follows open windows.
-    if (this.openWindows === 0 && this.held.rows === 0) {
-      this.agg.keys.clear();
-      this.latest.fill(-1);
-    } else if (this.agg.keys.size > COMPACT_MIN_KEYS && this.agg.keys.size > 2 * (this.openWindows + this.held.rows)) this.compactKeys();
-  }
-
-  private compactKeys(): void {
-    const old = this.agg.keys;
-    const fresh = old.emptyCopy();
-    const remap = new Int32Array(old.size).fill(-1);
-    const idOf = (k: number): number => {
-      if (remap[k]! < 0) remap[k] = fresh.idOf(old.values(k));
-      return remap[k]!;
-    };
-    const latest = new Int32Array(Math.max(64, old.size)).fill(-1);
-    for (let q = this.queueHead; q < this.queueTail; q++) {
-      const s = this.queue[q]!;
-      const id = idOf(this.keyOf[s]!);
-      if (this.latest[this.keyOf[s]!] === s) latest[id] = s;
-      this.keyOf[s] = id;
-    }
-    for (const id of this.held.ids()) {
-      const rows = this.held.data(id);
-      for (let i = 0; i < rows.waiting.length; i++) if (rows.waiting[i] === 1) rows.keys[i] = idOf(rows.keys[i]!);
-    }
-    this.latest = latest;
-    this.agg.replaceKeys(fresh);
-  }
-
-  private checkState(): void {
-    const state = this.agg.state;
-    this.limit.check(state.liveSlots + state.distinctValues + this.held.rows, state.distinctValues);
   }
 
   private push(slot: number): void {
@@ -277,29 +206,9 @@ export class StaggerWindowAggregate implements Operator {
     this.queueHead = 0;
   }
 
-  private ensureKeys(keys: number): void {
-    if (this.latest.length >= keys) return;
-    const grown = new Int32Array(Math.max(keys, this.latest.length * 2, 64)).fill(-1);
-    grown.set(this.latest);
-    this.latest = grown;
-  }
-
-  private ensureSlots(slots: number): void {
-    if (this.keyOf.length >= slots) return;
-    const capacity = Math.max(slots, this.keyOf.length * 2, 1024);
-    const start = new Float64Array(capacity);
-    start.set(this.start);
-    this.start = start;
-    const keyOf = new Int32Array(capacity).fill(-1);
-    keyOf.set(this.keyOf);
-    this.keyOf = keyOf;
-  }
-
   onClose(): void {
-    this.agg.release();
+    this.windows.release();
     this.held.clear();
-    this.latest = new Int32Array(0);
-    this.keyOf = new Int32Array(0);
     this.queueHead = this.queueTail = 0;
   }
 
@@ -309,8 +218,9 @@ export class StaggerWindowAggregate implements Operator {
   snapshot(): StaggerSnapshot {
     const windows: StaggerSnapshot['windows'][number][] = [];
     for (let q = this.queueHead; q < this.queueTail; q++) {
-      const s = this.queue[q]!;
-      windows.push({ key: this.agg.keys.values(this.keyOf[s]!), start: this.start[s]!, acc: this.agg.state.save(s) });
+      // A window's end is its start + the range: not saved.
+      const { key, start, acc } = this.windows.save(this.queue[q]!);
+      windows.push({ key, start, acc });
     }
     const saver = new RowSaver(this.inputTypes);
     const held: SavedRow[] = [];
@@ -319,25 +229,15 @@ export class StaggerWindowAggregate implements Operator {
       const batch = this.held.batch(id);
       for (let i = 0; i < rows.waiting.length; i++) if (rows.waiting[i] === 1) held.push(saver.save(batch, i));
     }
-    return { watermark: Number.isFinite(this.watermark) ? this.watermark : null, windows, held };
+    return { watermark: this.windows.savedWatermark, windows, held };
   }
 
   restore(snapshot: unknown): void {
     const snap = snapshot as StaggerSnapshot;
-    for (const w of snap.windows) {
-      const k = this.agg.keys.idOf(w.key);
-      this.ensureKeys(this.agg.keys.size);
-      const slot = this.agg.state.alloc();
-      this.agg.state.load(slot, w.acc);
-      this.ensureSlots(slot + 1);
-      this.start[slot] = w.start;
-      this.keyOf[slot] = k;
-      // Windows were saved oldest first, so a key's last one is its latest.
-      this.latest[k] = slot;
-      this.push(slot);
-    }
+    // Windows were saved oldest first, so a key's last one is its newest.
+    for (const w of snap.windows) this.push(this.windows.restore({ ...w, end: w.start + this.rangeMs }));
     // The held rows were on time when they came: they are held again before the watermark is restored.
     if (snap.held.length > 0) this.hold(restoreRows(this.inputSchema, this.inputTypes, snap.held));
-    this.watermark = snap.watermark ?? -Infinity;
+    this.windows.watermark = snap.watermark ?? -Infinity;
   }
 }

@@ -12,12 +12,12 @@
 // the query's late-row output.
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnSchema } from '../plan/schema.js';
-import type { WindowAggregateNode } from '../plan/plan.js';
+import { outputColumns, type WindowAggregateNode } from '../plan/plan.js';
 import { columnToArrow, int32Values, type Column } from '../batch/column.js';
 import { EddyError } from '../errors.js';
 import type { ExprContext } from '../expr/compile-expr.js';
 import type { Collector, GeneratedCode, Operator, OperatorContext } from './operator.js';
-import { Aggregation, arrowSchema, outputBatch, validateAggregates } from './aggregation.js';
+import { Aggregation, arrowSchema, outputBatch, validateAggregates, windowTimeColumn } from './aggregation.js';
 import { DIRECT_INT_KEY, TIME_NULLS, WINDOW_KERNEL_PARAMS, windowKernel, windowKernelSource, type WindowKernel, type WindowKernelHost } from './aggregate-kernels.js';
 import type { BatchView } from '../batch/batch-view.js';
 import type { KeyValue } from './key-mapper.js';
@@ -112,20 +112,12 @@ export class WindowAggregate implements Operator, WindowKernelHost {
       throw new EddyError('ValidationException', `window offset must be a whole number of milliseconds in [0, ${period}), got ${offset}`);
     }
     this.offsetMs = offset;
-    const tc = input[node.timeColumn];
-    if (!tc) throw new EddyError('ValidationException', `window time column ${node.timeColumn} is out of range (input has ${input.length} columns)`);
-    if (tc.type !== 'TIMESTAMP') throw new EddyError('ValidationException', `window time column '${tc.name}' must be TIMESTAMP, got ${tc.type}`);
-    this.timeColumn = node.timeColumn;
+    this.timeColumn = windowTimeColumn('window', node.timeColumn, input);
     const only = node.keys.length === 1 ? node.keys[0]!.expr : undefined;
     this.intKeyColumn = only && only.kind === 'column' && only.type === 'INT' ? only.index : undefined;
     validateAggregates(node.aggregates, node.keys, ['window_start', 'window_end']);
     this.agg = new Aggregation(input, node.keys, node.aggregates, context);
-    this.outputColumns = [
-      { name: 'window_start', type: 'TIMESTAMP' },
-      { name: 'window_end', type: 'TIMESTAMP' },
-      ...node.keys.map((k) => ({ name: k.name, type: k.expr.type })),
-      ...node.aggregates.map((a) => ({ name: a.name, type: a.type })),
-    ];
+    this.outputColumns = outputColumns(node);
     const lateness = node.allowedLatenessMs ?? 0;
     if (!(Number.isSafeInteger(lateness) && lateness >= 0)) throw new EddyError('ValidationException', `allowed lateness must be a whole number of milliseconds ≥ 0, got ${lateness}`);
     this.latenessMs = lateness;

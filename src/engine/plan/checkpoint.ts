@@ -27,6 +27,20 @@ export interface OperatorSnapshot {
 export interface SourceCheckpoint {
   readonly shards: Readonly<Record<string, ShardCheckpoint>>;
   readonly watermark?: WatermarkState;
+  /** For a part of a split query reading its exchange shard: what the sending parts said (ExchangeState). */
+  readonly exchange?: ExchangeState;
+}
+
+/**
+ * What the receiving half of a split query's part knows of the sending halves: the watermark each part
+ * last sent (null before its first), and per source shard the last row taken (its sequence number and
+ * sub-sequence number), so rows a sending part sends again after a takeover are dropped.
+ */
+export interface ExchangeState {
+  readonly watermarks: readonly (number | null)[];
+  /** Which sending parts last said their shards were all idle (absent: none). */
+  readonly idle?: readonly boolean[];
+  readonly taken: Readonly<Record<string, readonly [string, number]>>;
 }
 
 /** `shards` and `watermark` are those of the plan's first source (its leftmost), the only one of most plans. */
@@ -47,6 +61,11 @@ export interface QueryCheckpoint extends SourceCheckpoint {
    * delta on the checkpoints saved before it (see Pipeline.checkpointState).
    */
   readonly changes?: readonly (readonly (OperatorSnapshot | null)[])[];
+  /**
+   * For a part of a split query: where its sending half stands in the source, every row before it sent
+   * to the exchange and acknowledged there (see query/split/query-part.ts).
+   */
+  readonly upstream?: SourceCheckpoint;
 }
 
 /**

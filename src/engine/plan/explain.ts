@@ -271,7 +271,7 @@ function nodeLines(node: PlanNode, depth: number, out: string[]): void {
     }
     case 'overAggregate':
       out.push(
-        `${pad}OverAggregate: partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)} frame=${frameText(node.frame)} calls=[${node.calls.map(overCallText).join(', ')}]`,
+        `${pad}OverAggregate: partition=[${named(node.partitionBy)}] order=${inputColumn(node.input, node.timeColumn)} frame=${frameText(node.frame)} calls=[${node.calls.map(overCallText).join(', ')}]${node.stateTtlMs === undefined ? '' : ` state_ttl=${durationText(node.stateTtlMs)}`}`,
       );
       return nodeLines(node.input, depth + 1, out);
     case 'topN': {

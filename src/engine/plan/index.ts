@@ -9,6 +9,7 @@ export type { ColumnSchema, ComputedColumn, RecordFormat, ShardSubset, StreamSch
 export type { ConnectorConfig, KinesisConnectorConfig } from './connector.js';
 export { GROUPING_SET_COLUMN, MAX_GROUPING_SETS, outputColumns, planInputs, planTables, sourceStream, sourceStreams } from './plan.js';
 export { MAX_JOIN_INTERVAL_MS } from './join.js';
+export { MAX_PARALLELISM } from './split-plan.js';
 export type { IntervalJoinNode, JoinInputs, JoinRowExpiry, JoinType, LookupJoinNode, RegularJoinNode, TemporalJoinNode, TwoInputNode, WindowJoinNode } from './join.js';
 export { DEFAULT_MAX_TABLE_ROWS, MAX_TABLE_FILE_BYTES } from './table.js';
 export type { TableSchema, TableSource } from './table.js';

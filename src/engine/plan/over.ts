@@ -55,6 +55,12 @@ export interface OverAggregateNode {
   readonly timeColumn: number;
   readonly frame: OverFrame;
   readonly calls: readonly OverCall[];
+  /**
+   * Over a changelog only (`state_ttl`): a partition none of whose rows has come or gone for this many
+   * milliseconds of the query clock is forgotten, rows and all, as Flink forgets a key's idle state
+   * (`table.exec.state.ttl`); a later change to one of its rows then starts it afresh.
+   */
+  readonly stateTtlMs?: number;
 }
 
 export type RankFn = 'row_number' | 'rank' | 'dense_rank';

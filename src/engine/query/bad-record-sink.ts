@@ -3,7 +3,7 @@
 // record was (shard, sequence number, partition key, arrival time), what was wrong, and holds at most the
 // record's first 4 KiB (base64, and as text when UTF-8); the whole record stays in its shard, which its
 // sequence number finds. So a stream of garbage costs the bad-records stream a bounded copy per record.
-import type { StreamStore } from '../stream/stream-store.js';
+import type { QueryStore } from './query-store.js';
 import { EddyError } from '../errors.js';
 import { formatTimestamp } from '../batch/timestamp.js';
 import { utf8TextOrNull } from '../batch/utf8.js';
@@ -34,7 +34,7 @@ export class BadRecordSink {
   private readonly encoder = new TextEncoder();
 
   constructor(
-    private readonly store: StreamStore,
+    private readonly store: QueryStore,
     readonly stream: string,
     private readonly queryId: string,
     private readonly source: string,

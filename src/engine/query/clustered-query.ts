@@ -26,6 +26,9 @@ export interface QuerySummary {
   readonly startedAt: number;
 }
 
+/** What runs a query (or one part of a split query) in this process: a RunningQuery, or a split query's QueryPart. */
+export type QueryRun = Pick<RunningQuery, 'start' | 'stop' | 'running' | 'poke' | 'status'>;
+
 export interface QueryCluster {
   readonly leases: LeaseKeeper;
   readonly checkpoints: ClusterCheckpoints;
@@ -42,13 +45,13 @@ export interface ClusteredQueryDeps {
     onCheckpoint: (cp: QueryCheckpoint) => Promise<void>,
     results: ResultOutlet,
     onFailureFromOutside: (error: string) => void,
-  ): RunningQuery;
+  ): QueryRun;
   /** The status of a query not running here (failed, or running elsewhere). */
   statusOf(stored: StoredQuery, state: 'running' | 'failed' | 'stopped', extra: { error?: string; process?: string; summary?: QuerySummary }): QueryStatus;
 }
 
 export class ClusteredQuery {
-  private run: RunningQuery | undefined;
+  private run: QueryRun | undefined;
   private writer: CheckpointWriter | undefined;
   /** Takeovers and handovers, one at a time and in order. */
   private transitions: Promise<void> = Promise.resolve();
@@ -57,9 +60,11 @@ export class ClusteredQuery {
   private handingOver = false;
   private failure: string | undefined;
 
+  /** `part`: one part of a split query (StoredQuery.parallelism), with a lease and a checkpoint of its own. */
   constructor(
     private stored: StoredQuery,
     private readonly deps: ClusteredQueryDeps,
+    private readonly part?: number,
   ) {
     this.failure = stored.failure;
   }
@@ -69,7 +74,12 @@ export class ClusteredQuery {
   }
 
   get leaseKey(): string {
-    return `query.${keyToken(this.stored.id)}`;
+    return `query.${keyToken(this.stored.id)}${this.part === undefined ? '' : `.part.${this.part}`}`;
+  }
+
+  /** Whose checkpoint the run keeps in the cluster: the query's, or its part's. */
+  get checkpointId(): string {
+    return partCheckpointId(this.stored.id, this.part);
   }
 
   get running(): boolean {
@@ -88,6 +98,9 @@ export class ClusteredQuery {
       acquired: () => this.enqueue(() => this.takeOver()),
       lost: () => this.enqueue(() => this.letGo()),
       info: () => this.summary(),
+      // Balancing moves the query to a less busy process: it stops here with a final checkpoint, and its
+      // subscribers stay to hear from the next holder, which resumes where this one stopped.
+      handOff: () => new Promise<void>((done) => this.enqueue(() => this.letGo().finally(done))),
     });
     await this.transitions;
   }
@@ -146,7 +159,7 @@ export class ClusteredQuery {
     if (this.stopped || this.failure !== undefined || this.run) return;
     let claimed: Awaited<ReturnType<ClusterCheckpoints['claim']>>;
     try {
-      claimed = await this.deps.cluster.checkpoints.claim(this.stored.id);
+      claimed = await this.deps.cluster.checkpoints.claim(this.checkpointId);
     } catch {
       // The cluster did not answer (electing a leader, say): the lease goes, and is competed for again.
       await this.competeAgain();
@@ -231,4 +244,9 @@ export class ClusteredQuery {
       startedAt: s.startedAt,
     };
   }
+}
+
+/** The id a query's (or one of its parts') checkpoint is kept under in the cluster. */
+export function partCheckpointId(queryId: string, part: number | undefined): string {
+  return part === undefined ? queryId : `${queryId}.part.${part}`;
 }

@@ -3,7 +3,7 @@
 // without a trace. Each record says where the row came from (when the window reads the stream directly:
 // its shard, sequence number and partition key), why it was late (the end of the last window it belonged
 // to, the watermark it met, the allowed lateness), and the row itself.
-import type { StreamStore } from '../stream/stream-store.js';
+import type { QueryStore } from './query-store.js';
 import type { LateRows } from '../operators/operator.js';
 import { batchToRows, type Row } from '../batch/rows.js';
 import { toJson } from '../batch/json-text.js';
@@ -75,7 +75,7 @@ export class LateRowSink {
   private readonly encoder = new TextEncoder();
 
   constructor(
-    private readonly store: StreamStore,
+    private readonly store: QueryStore,
     readonly stream: string,
     source: string,
   ) {

@@ -51,6 +51,8 @@ export class Pipeline {
   readonly source: Source;
   /** Every source, leftmost first; most plans have one. */
   readonly sources: readonly Source[];
+  /** The sources that read the same stream the same way, each group's records read and decoded once (see BuiltPlan). */
+  readonly sourceGroups: readonly (readonly number[])[];
   readonly operators: readonly (Operator | TwoInputOperator)[];
   readonly outputColumns: readonly ColumnSchema[];
   readonly metrics: PipelineMetrics = {
@@ -106,6 +108,7 @@ export class Pipeline {
     });
     this.source = built.source;
     this.sources = built.sources;
+    this.sourceGroups = built.sourceGroups;
     this.operators = built.operators;
     this.sourceEdges = built.sourceEdges;
     this.edges = built.edges;
@@ -148,11 +151,16 @@ export class Pipeline {
     this.output.push(batch);
   }
 
-  /** Decodes and processes one shard's records of a source; returns the largest event time among them. */
-  ingest(records: readonly StreamRecord[], shardId: string, sourceIndex = 0): number {
-    const source = this.sources[sourceIndex]!;
+  /**
+   * Decodes one shard's records once and processes them as the records of each of `sourceIndexes`, in
+   * order: sources that read the same (one of sourceGroups, or part of one); returns the largest event
+   * time among them. Each source counts them as input.
+   */
+  ingest(records: readonly StreamRecord[], shardId: string, sourceIndexes: readonly number[] = [0]): number {
+    const first = sourceIndexes[0] ?? 0;
+    const source = this.sources[first]!;
     const decoded = source.decode(records, shardId);
-    this.metrics.inputRecords += records.length;
+    this.metrics.inputRecords += records.length * sourceIndexes.length;
     if (decoded.errors > 0) {
       this.metrics.decodeErrors += decoded.errors;
       this.metrics.lastDecodeError = decoded.lastError;
@@ -162,7 +170,7 @@ export class Pipeline {
     }
     const batch = decoded.batch;
     const max = maxTime(batch, source.node.eventTime.column);
-    this.push(batch, sourceIndex);
+    for (const i of sourceIndexes) this.push(batch, i);
     return max;
   }
 

@@ -16,7 +16,11 @@ import { sourceStream, sourceStreams, type QueryPlan } from '../plan/plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { resultShape, type ResultShape } from './result-shape.js';
-import { RunningQuery } from './running-query.js';
+import { RunningQuery, type RunningQueryOptions } from './running-query.js';
+import { exchangeStreamOf, splitPlan, type SplitPlan } from '../plan/split-plan.js';
+import { QueryPart } from './split/query-part.js';
+import { SplitClusteredQuery } from './split/split-clustered-query.js';
+import { ensureExchangeStream } from './split/exchange-stream.js';
 import { QueryScheduler } from './query-scheduler.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { QueryInfo, QueryStatus } from './running-query.js';
@@ -26,6 +30,7 @@ import type { UserFunctions } from '../udf/user-functions.js';
 import { ClusteredQuery, type QueryCluster, type QuerySummary } from './clustered-query.js';
 import type { ResultOutlet } from './result-relay.js';
 import type { QueryDefinitionChange } from '../catalog/catalog.js';
+import { NO_RESULTS, QueryThreadPool, ThreadQuery } from './threads/query-thread-pool.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -68,6 +73,13 @@ export interface QueryManagerOptions {
   readonly cluster?: QueryCluster;
   /** Where subscribers' rows come from (default: a hub of its own); a cluster's result relay shares it. */
   readonly results?: ResultHub;
+  /**
+   * Worker threads that run queries (default 0: every query runs on the main thread); see
+   * threads/query-thread-pool.ts. Not with a cluster, whose queries follow their leases.
+   */
+  readonly queryThreads?: number;
+  /** The query worker's module where it is not beside the built engine (tests bundle one from the sources). */
+  readonly queryThreadModule?: URL;
 }
 
 /** Running queries a server accepts unless told otherwise: each costs a read loop and its state. */
@@ -89,6 +101,11 @@ export interface StartQueryOptions {
    * after everything already in the stream). Written to the catalog with the definition.
    */
   readonly checkpoint?: QueryCheckpoint;
+  /**
+   * Parts to split the query into over the processes of a cluster (default 1: the query runs whole on
+   * one process). See split/split-clustered-query.ts; only a query with a GROUP BY over one stream splits.
+   */
+  readonly parallelism?: number;
 }
 
 /** What the manager holds for each query: a running (or stopped, or failed) one, or one that could not resume. */
@@ -138,6 +155,35 @@ export class QueryManager {
     const max = options.maxQueries ?? DEFAULT_MAX_QUERIES;
     if (!(Number.isSafeInteger(max) && max >= 1)) throw new EddyError('ValidationException', `maxQueries must be a whole number of at least 1, got ${max}`);
     this.maxQueries = max;
+    this.threads = options.queryThreads ? this.threadPool(options.queryThreads) : undefined;
+  }
+
+  /** The workers queries run on (--query-threads); undefined when every query runs on the main thread. */
+  readonly threads: QueryThreadPool | undefined;
+
+  private threadPool(threads: number): QueryThreadPool {
+    const o = this.options;
+    if (o.cluster !== undefined) {
+      throw new EddyError('ValidationException', 'queries cannot run on worker threads on a cluster (--store nats://): there each query runs on the process that holds its lease; leave --query-threads out');
+    }
+    return new QueryThreadPool({
+      threads,
+      store: o.store,
+      ...(o.sinkTarget === undefined ? {} : { sinkTarget: o.sinkTarget }),
+      clock: this.clock,
+      results: this.results,
+      ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
+      ...(o.queryThreadModule === undefined ? {} : { workerModule: o.queryThreadModule }),
+      settings: {
+        ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
+        ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+        ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),
+        ...(o.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: o.idleCheckIntervalMs }),
+        ...(o.startPosition === undefined ? {} : { startPosition: o.startPosition }),
+        ...(o.maxBatchMillis === undefined ? {} : { maxBatchMillis: o.maxBatchMillis }),
+        ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
+      },
+    });
   }
 
   private readonly maxQueries: number;
@@ -159,7 +205,17 @@ export class QueryManager {
         `query limit reached: this server runs at most ${this.maxQueries.toLocaleString('en-US')} queries at once (--max-queries); stop one with DELETE /v1/queries/:id first`,
       );
     }
-    const stored: StoredQuery = { id, name, sql: info.sql, plan, createdAt: this.clock.now(), ...(info.checkpoint === undefined ? {} : { checkpoint: info.checkpoint }) };
+    const parallelism = info.parallelism ?? 1;
+    const stored: StoredQuery = {
+      id,
+      name,
+      sql: info.sql,
+      plan,
+      createdAt: this.clock.now(),
+      ...(info.checkpoint === undefined ? {} : { checkpoint: info.checkpoint }),
+      ...(parallelism === 1 ? {} : { parallelism }),
+    };
+    if (parallelism !== 1) return this.startSplit(stored, info);
     if (this.options.cluster !== undefined && info.ephemeral !== true) return this.startClustered(stored);
     const catalog = info.ephemeral === true ? undefined : this.options.catalog;
     const query = this.create(stored, info.checkpoint, catalog);
@@ -179,6 +235,12 @@ export class QueryManager {
   async stopQuery(id: string): Promise<void> {
     const q = this.get(id);
     this.queries.delete(id);
+    if (q instanceof SplitClusteredQuery) {
+      await this.options.catalog?.removeQuery(id);
+      await q.stop();
+      await removeSplitQuery(this.options, q);
+      return;
+    }
     if (q instanceof ClusteredQuery) {
       // The definition goes first: every other process then stops following the query too.
       await this.options.catalog?.removeQuery(id);
@@ -223,8 +285,10 @@ export class QueryManager {
   subscribe(id: string, listener: ResultListener, options?: SubscribeOptions): Subscription {
     const status = this.get(id).status();
     const subscription = this.results.subscribe(id, listener, options);
+    const q = this.get(id);
+    if (q instanceof ThreadQuery) q.subscribed(this.results.subscriberCount(id));
     // On a cluster the query may run, now or later, on another process: its rows are relayed here.
-    if (this.get(id) instanceof ClusteredQuery) this.options.cluster?.relay.follow(id);
+    if (isClustered(this.get(id))) this.options.cluster?.relay.follow(id);
     if (status.status !== 'running') {
       subscription.unsubscribe();
       queueMicrotask(() => (status.status === 'failed' ? listener.onError?.(status.error ?? 'query failed') : listener.onEnd?.()));
@@ -315,20 +379,61 @@ export class QueryManager {
     return q.status();
   }
 
-  /** Knows a catalogued query of the cluster here, running it when this process takes its lease. */
-  private follow(stored: StoredQuery): ClusteredQuery {
+  /** Checks a split query can be split and run, makes its exchange stream, and starts it as a query of the cluster. */
+  private async startSplit(stored: StoredQuery, info: StartQueryOptions): Promise<QueryStatus> {
+    const cluster = this.options.cluster;
+    if (cluster === undefined || info.ephemeral === true) {
+      throw new EddyError('ValidationException', `a query split into parts (parallelism ${stored.parallelism}) runs on a cluster of Eddy processes sharing a NATS JetStream store (--store nats://…); this one runs whole on one process`);
+    }
+    const split = splitPlan(stored.plan, stored.parallelism ?? 1, exchangeStreamOf(stored.id));
+    const check = new QueryPart(stored, split, 0, { store: this.options.store, clock: this.clock, results: this.results });
+    await check.stop();
+    await ensureExchangeStream(this.options.store, split.exchangeStream, split.parts);
+    const q = this.follow(stored);
+    try {
+      await q.begin();
+      await this.options.catalog!.putQuery(stored);
+    } catch (e) {
+      this.queries.delete(stored.id);
+      await q.stop();
+      if (q instanceof SplitClusteredQuery) await removeSplitQuery(this.options, q);
+      throw e;
+    }
+    return q.status();
+  }
+
+  /** Knows a catalogued query of the cluster here, running it (or its parts) when this process takes its lease. */
+  private follow(stored: StoredQuery): ClusteredQuery | SplitClusteredQuery {
     const cluster = this.options.cluster!;
     const catalog = this.options.catalog!;
+    const common = { cluster, hub: this.results, statusOf: this.statusOf.bind(this) };
+    // What a run (a query or a part) reports through: its checkpoints, and its own failure, recorded so that it runs nowhere.
+    const hooks = (id: string, onCheckpoint: (cp: QueryCheckpoint) => Promise<void>, onFailureFromOutside: (error: string) => void) => ({
+      onCheckpoint,
+      onFailure: (error: string): void => void catalog.recordQueryFailure(id, error).catch(() => undefined),
+      onFailureFromOutside,
+    });
+    if ((stored.parallelism ?? 1) > 1) {
+      let split: SplitPlan;
+      try {
+        split = splitPlan(stored.plan, stored.parallelism!, exchangeStreamOf(stored.id));
+      } catch (e) {
+        // A plan this version cannot split: kept as failed, and can be stopped.
+        stored = { ...stored, failure: `could not resume: ${e instanceof Error ? e.message : String(e)}` };
+        split = { parts: stored.parallelism!, sender: () => stored.plan, receiver: () => stored.plan, exchangeColumns: [], keyCount: 0, exchangeStream: exchangeStreamOf(stored.id) };
+      }
+      const q = new SplitClusteredQuery(stored, {
+        ...common,
+        spreadMs: cluster.leases.timeoutMs,
+        buildPart: (s, part, checkpoint, onCheckpoint, results, onFailureFromOutside) =>
+          new QueryPart(s, split, part, { ...this.runOptions(checkpoint, results), ...hooks(s.id, onCheckpoint, onFailureFromOutside) }),
+      });
+      this.queries.set(stored.id, q);
+      return q;
+    }
     const q = new ClusteredQuery(stored, {
-      cluster,
-      hub: this.results,
-      build: (s, checkpoint, onCheckpoint, results, onFailureFromOutside) =>
-        this.build(s, checkpoint, results, {
-          onCheckpoint,
-          onFailure: (error: string) => void catalog.recordQueryFailure(s.id, error).catch(() => undefined),
-          onFailureFromOutside,
-        }),
-      statusOf: (s, state, extra) => this.statusOf(s, state, extra),
+      ...common,
+      build: (s, checkpoint, onCheckpoint, results, onFailureFromOutside) => this.build(s, checkpoint, results, hooks(s.id, onCheckpoint, onFailureFromOutside)),
     });
     this.queries.set(stored.id, q);
     return q;
@@ -338,13 +443,13 @@ export class QueryManager {
   private definitionChanged(change: QueryDefinitionChange): void {
     if (change.type === 'removed') {
       const q = this.queries.get(change.id);
-      if (!(q instanceof ClusteredQuery)) return;
+      if (!isClustered(q)) return;
       this.queries.delete(change.id);
       void q.stop();
       return;
     }
     const known = this.queries.get(change.query.id);
-    if (known instanceof ClusteredQuery) {
+    if (isClustered(known)) {
       if (change.query.failure !== undefined) known.failedElsewhere(change.query.failure);
       return;
     }
@@ -362,23 +467,22 @@ export class QueryManager {
     this.unwatchCatalog?.();
     const all = [...this.queries.values()];
     this.queries.clear();
-    await Promise.all(all.map((q) => (q instanceof ClusteredQuery ? q.shutdown() : q.stop())));
+    await Promise.all(all.map((q) => (isClustered(q) ? q.shutdown() : q.stop())));
+    await this.threads?.close();
     await this.options.catalog?.flush();
   }
 
-  private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined, catalog = this.options.catalog): RunningQuery {
-    const query = this.build(
-      stored,
-      checkpoint,
-      this.results,
-      catalog
-        ? {
-            onCheckpoint: (cp: QueryCheckpoint) => catalog.saveCheckpoint(stored.id, cp),
-            // A failed write is retried by the catalog's next write, which saves every definition.
-            onFailure: (error: string) => void catalog.recordQueryFailure(stored.id, error).catch(() => undefined),
-          }
-        : undefined,
-    );
+  private create(stored: StoredQuery, checkpoint: QueryCheckpoint | undefined, catalog = this.options.catalog): RunningQuery | ThreadQuery {
+    const persist = catalog
+      ? {
+          onCheckpoint: (cp: QueryCheckpoint) => catalog.saveCheckpoint(stored.id, cp),
+          // A failed write is retried by the catalog's next write, which saves every definition.
+          onFailure: (error: string) => void catalog.recordQueryFailure(stored.id, error).catch(() => undefined),
+        }
+      : undefined;
+    const threads = this.threads;
+    // On a worker, the query is built here first all the same: a plan that does not build is refused as it would be.
+    const query = threads?.accepts(stored.plan) ? threads.assign(this.build(stored, checkpoint, NO_RESULTS, undefined), checkpoint, persist) : this.build(stored, checkpoint, this.results, persist);
     this.queries.set(stored.id, query);
     return query;
   }
@@ -390,8 +494,13 @@ export class QueryManager {
     results: ResultOutlet,
     persist: { onCheckpoint: (cp: QueryCheckpoint) => Promise<void>; onFailure: (error: string) => void; onFailureFromOutside?: (error: string) => void } | undefined,
   ): RunningQuery {
+    return new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, { ...this.runOptions(checkpoint, results), ...persist });
+  }
+
+  /** How this manager runs a query, resuming from `checkpoint` and with its results to `results`. */
+  private runOptions(checkpoint: QueryCheckpoint | undefined, results: ResultOutlet): RunningQueryOptions {
     const o = this.options;
-    return new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, {
+    return {
       store: o.store,
       ...(o.sinkTarget === undefined ? {} : { sinkTarget: o.sinkTarget }),
       clock: this.clock,
@@ -409,8 +518,7 @@ export class QueryManager {
       ...(o.maxBatchMillis === undefined ? {} : { maxBatchMillis: o.maxBatchMillis }),
       ...(o.cpuClock === undefined ? {} : { cpuClock: o.cpuClock }),
       ...(checkpoint === undefined ? {} : { checkpoint }),
-      ...persist,
-    });
+    };
   }
 
   private get(id: string): ManagedQuery {
@@ -418,6 +526,17 @@ export class QueryManager {
     if (!q) throw new EddyError('ResourceNotFoundException', `query ${id} not found`);
     return q;
   }
+}
+
+/** Whether a query is one of a cluster's: run by whichever process holds its lease (or its parts' leases). */
+function isClustered(q: ManagedQuery | undefined): q is ClusteredQuery | SplitClusteredQuery {
+  return q instanceof ClusteredQuery || q instanceof SplitClusteredQuery;
+}
+
+/** A stopped split query's checkpoints and exchange stream go. */
+async function removeSplitQuery(options: QueryManagerOptions, q: SplitClusteredQuery): Promise<void> {
+  for (const id of q.checkpointIds) await options.cluster?.checkpoints.remove(id);
+  await options.store.deleteStream(exchangeStreamOf(q.info.id), { enforceConsumerDeletion: true }).catch(() => undefined);
 }
 
 /** A stored plan's result shape, found defensively: the plan may be one this version cannot read. */

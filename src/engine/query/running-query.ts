@@ -15,7 +15,7 @@ import { processHeapWatch, type HeapWatch } from './heap-watch.js';
 import type { Clock } from '../clock.js';
 import type { QueryPlan } from '../plan/plan.js';
 import { KDA_STREAM_PREFIX, type ColumnSchema } from '../plan/schema.js';
-import type { StreamStore } from '../stream/stream-store.js';
+import type { QueryStore } from './query-store.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchToRows } from '../batch/rows.js';
 import { CpuBudget } from './cpu-budget.js';
@@ -29,9 +29,11 @@ import { BadRecordSink } from './bad-record-sink.js';
 import { DecodeWarnings } from './decode-warnings.js';
 import type { UserFunctionRuntime, UserFunctions } from '../udf/user-functions.js';
 import type { QueryScheduler } from './query-scheduler.js';
-import type { QueryCheckpoint } from '../plan/checkpoint.js';
-import { SourceReader } from './source-reader.js';
+import type { QueryCheckpoint, SourceCheckpoint } from '../plan/checkpoint.js';
+import { SourceReader, type QuerySource } from './source-reader.js';
+import { WorkWaiter } from './work-waiter.js';
 import type { LookupTables } from '../operators/lookup-join.js';
+import type { QueryPartStatus } from './split/split-clustered-query.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
 
@@ -74,6 +76,9 @@ export interface QueryStatus extends QueryInfo {
    * heard; absent while no process holds it. The figures above are that process's.
    */
   readonly process?: string;
+  /** A split query's parts (StoredQuery.parallelism): how many, and each one's figures and process. */
+  readonly parallelism?: number;
+  readonly parts?: readonly QueryPartStatus[];
 }
 
 export interface ShardStatus {
@@ -89,7 +94,7 @@ export interface ShardStatus {
 }
 
 export interface RunningQueryOptions {
-  readonly store: StreamStore;
+  readonly store: QueryStore;
   /** Where INSERT INTO a stream with a connector writes (default: the store). */
   readonly sinkTarget?: (stream: string) => PutTarget | undefined;
   readonly clock: Clock;
@@ -137,6 +142,8 @@ export interface RunningQueryOptions {
   readonly warningIntervalMs?: number;
   /** User functions (CREATE FUNCTION) the query's expressions may call; it runs them in a worker of its own. */
   readonly userFunctions?: UserFunctions;
+  /** Reads the plan's sources otherwise than from their streams' shards (a split query's exchange, see split/). */
+  readonly sources?: (pipeline: Pipeline, checkpoint: QueryCheckpoint | undefined) => QuerySource[];
 }
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -147,12 +154,12 @@ export class RunningQuery {
   readonly stream: string;
   private state: QueryState = 'running';
   private error: string | undefined;
-  /** One per source of the plan, in plan order. */
-  private readonly readers: readonly SourceReader[];
+  /** One per group of the plan's sources that read the same (most plans: one per source), in plan order. */
+  private readonly readers: readonly QuerySource[];
+  /** The reader of each source of the plan. */
+  private readonly readerOf: readonly QuerySource[];
   private readonly abort = new AbortController();
-  private wakeUp: (() => void) | undefined;
-  /** Set by a wake that came while the loop was not waiting (reading, which may wait on the network). */
-  private woken = false;
+  private readonly waiter = new WorkWaiter(this.abort.signal);
   private loop: Promise<void> | undefined;
   /** The watermark each source last passed to the pipeline. */
   private readonly lastWatermarks: number[];
@@ -180,16 +187,20 @@ export class RunningQuery {
     this.pipeline = new Pipeline(plan, options.clock, this.budget, options.maxStateKeys, info.id, this.udfs, options.tables);
     this.shape = resultShape(plan);
     const checkpoint = options.checkpoint;
-    this.readers = this.pipeline.sources.map(
-      (_, i) =>
-        new SourceReader(this.pipeline, i, {
-          store: options.store,
-          clock: options.clock,
-          ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-          ...(options.startPosition === undefined ? {} : { startPosition: options.startPosition }),
-          ...(checkpoint === undefined ? {} : { checkpoint: i === 0 ? checkpoint : (checkpoint.sources?.[i - 1] ?? { shards: {} }) }),
-        }),
-    );
+    const checkpointOf = (i: number): SourceCheckpoint | undefined => (checkpoint === undefined ? undefined : i === 0 ? checkpoint : (checkpoint.sources?.[i - 1] ?? { shards: {} }));
+    this.readers = options.sources?.(this.pipeline, checkpoint) ?? readerGroups(this.pipeline.sourceGroups, checkpointOf).map((indexes) => {
+      const from = checkpointOf(indexes[0]!);
+      return new SourceReader(this.pipeline, indexes, {
+        store: options.store,
+        clock: options.clock,
+        ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+        ...(options.startPosition === undefined ? {} : { startPosition: options.startPosition }),
+        ...(from === undefined ? {} : { checkpoint: from }),
+      });
+    });
+    const readerOf: QuerySource[] = [];
+    for (const r of this.readers) for (const i of r.indexes) readerOf[i] = r;
+    this.readerOf = readerOf;
     this.lastWatermarks = this.readers.map(() => -Infinity);
     this.stream = this.readers[0]!.stream;
     const sink = plan.sink;
@@ -250,7 +261,7 @@ export class RunningQuery {
     let lag = 0;
     for (const r of this.readers) lag = Math.max(lag, r.lagMs);
     const wm = Math.min(...this.lastWatermarks);
-    const several = this.readers.length > 1;
+    const several = this.readerOf.length > 1;
     return {
       ...this.info,
       status: this.state,
@@ -258,7 +269,7 @@ export class RunningQuery {
       columns: this.plan.columns,
       sink: this.plan.sink,
       stream: this.stream,
-      streams: this.readers.map((r) => r.stream),
+      streams: this.readerOf.map((r) => r.stream),
       inputRecords: m.inputRecords,
       outputRows: m.outputRows,
       lateRows: m.lateRows,
@@ -267,7 +278,7 @@ export class RunningQuery {
       ...(m.lastBadRecord === undefined ? {} : { lastBadRecord: m.lastBadRecord }),
       watermark: Number.isFinite(wm) ? formatTimestamp(wm) : null,
       lagMs: lag,
-      shards: this.readers.flatMap((r) => r.shardStatuses().map((s) => (several ? { ...s, stream: r.stream } : s))),
+      shards: this.readerOf.flatMap((r) => r.shardStatuses().map((s) => (several ? { ...s, stream: r.stream } : s))),
       stateEntries: this.pipeline.stateEntries(),
       result: this.shape,
       startedAt: this.startedAt,
@@ -279,7 +290,7 @@ export class RunningQuery {
    * Pipeline.checkpointState), so each one taken must be saved, in order.
    */
   checkpoint(): QueryCheckpoint {
-    const [first, ...others] = this.readers.map((r) => r.checkpoint());
+    const [first, ...others] = this.readerOf.map((r) => r.checkpoint());
     const state = this.pipeline.checkpointState();
     return { ...first!, ...(others.length > 0 ? { sources: others } : {}), ...('changes' in state ? { changes: [state.changes] } : state) };
   }
@@ -389,7 +400,7 @@ export class RunningQuery {
       if (!(wm > this.lastWatermarks[i]!)) return;
       this.lastWatermarks[i] = wm;
       this.budget.start(() => `one watermark step (to ${formatTimestamp(wm)}) of stream ${r.stream}`);
-      this.pipeline.advanceWatermark(wm, i);
+      for (const source of r.indexes) this.pipeline.advanceWatermark(wm, source);
       this.budget.finish();
     });
   }
@@ -419,44 +430,28 @@ export class RunningQuery {
     const batches = this.pipeline.takeOutput();
     if (batches.length === 0) return;
     const results = this.options.results;
-    if (!this.sink && results.subscriberCount(this.id) === 0) return;
-    const rows = batches.flatMap((b) => batchToRows(b, this.pipeline.outputColumns));
-    if (this.sink) await this.sink.write(rows);
-    else results.publish(this.id, rows);
+    if (this.sink) {
+      await this.sink.writeBatches(batches, this.pipeline.outputColumns);
+      return;
+    }
+    if (results.subscriberCount(this.id) === 0) return;
+    results.publish(this.id, batches.flatMap((b) => batchToRows(b, this.pipeline.outputColumns)));
   }
 
   private wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.waiter.wake();
   }
 
-  private async waitForWork(): Promise<void> {
-    if (this.woken || this.abort.signal.aborted) {
-      this.woken = false;
-      return;
-    }
-    const waits = new AbortController();
-    const stop = (): void => waits.abort();
-    this.abort.signal.addEventListener('abort', stop);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        ...this.readers.flatMap((r) => r.waits(waits.signal)),
-        new Promise<void>((r) => {
-          this.wakeUp = r;
-          // Held changes that fall due wake the query too (the clock may be another than the timers').
-          const due = this.pipeline.nextTimeMs();
-          const idleCheck = this.options.idleCheckIntervalMs ?? 1000;
-          timer = setTimeout(r, due === undefined ? idleCheck : Math.max(0, Math.min(idleCheck, due - this.options.clock.now())));
-        }),
-      ]);
-    } finally {
-      this.wakeUp = undefined;
-      this.woken = false;
-      clearTimeout(timer);
-      waits.abort();
-      this.abort.signal.removeEventListener('abort', stop);
-    }
+  private waitForWork(): Promise<void> {
+    return this.waiter.wait(
+      (signal) => this.readers.flatMap((r) => r.waits(signal)),
+      () => {
+        // Held changes that fall due wake the query too (the clock may be another than the timers').
+        const due = this.pipeline.nextTimeMs();
+        const idleCheck = this.options.idleCheckIntervalMs ?? 1000;
+        return due === undefined ? idleCheck : Math.max(0, Math.min(idleCheck, due - this.options.clock.now()));
+      },
+    );
   }
 
   private abortWith(message: string): void {
@@ -479,6 +474,24 @@ export class RunningQuery {
 }
 
 /** A sink's arrival time column is a TIMESTAMP output column, and only an application's stream is written so. */
+/**
+ * The readers a query needs: one per group of sources that read the same, unless a checkpoint has them
+ * at different places (taken before they shared a reader), when each place gets a reader of its own.
+ */
+function readerGroups(groups: readonly (readonly number[])[], checkpointOf: (source: number) => SourceCheckpoint | undefined): number[][] {
+  return groups.flatMap((group) => {
+    const byPlace = new Map<string, number[]>();
+    for (const i of group) {
+      const cp = checkpointOf(i);
+      const place = cp === undefined ? '' : JSON.stringify({ shards: cp.shards, watermark: cp.watermark });
+      const same = byPlace.get(place);
+      if (same === undefined) byPlace.set(place, [i]);
+      else same.push(i);
+    }
+    return [...byPlace.values()];
+  });
+}
+
 function checkArrivalTimeColumn(plan: QueryPlan, stream: string, column: string): void {
   const found = plan.columns.find((c) => c.name === column);
   if (found?.type !== 'TIMESTAMP' || !stream.startsWith(KDA_STREAM_PREFIX)) {

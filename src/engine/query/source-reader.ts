@@ -1,9 +1,11 @@
 // One source of a running query: follows every shard of its stream (resharding included), hands each
 // shard's records to the pipeline as batches of that source, and tracks the source's watermark. A query
-// reads one source per stream its plan names (a join reads two; a self-join reads one stream twice).
+// reads one source per stream its plan names (a join reads two); the sources of a self-join that read one
+// stream the same way share one reader, which reads and decodes each record once for all of them.
 import type { Clock } from '../clock.js';
 import type { ShardCheckpoint, SourceCheckpoint } from '../plan/checkpoint.js';
-import type { ShardCursor, ShardDescription, StreamStore } from '../stream/stream-store.js';
+import type { ShardCursor, ShardDescription } from '../stream/stream-store.js';
+import type { QueryStore } from './query-store.js';
 import { isEddyError } from '../errors.js';
 import { formatTimestamp } from '../batch/timestamp.js';
 import type { CpuBudget } from './cpu-budget.js';
@@ -13,7 +15,7 @@ import { parseShardId } from '../stream/shard-id.js';
 import type { ShardSubset } from '../plan/schema.js';
 
 export interface SourceReaderOptions {
-  readonly store: StreamStore;
+  readonly store: QueryStore;
   readonly clock: Clock;
   readonly idleTimeoutMs?: number;
   /** Where a new query starts in shards it has no checkpoint for. */
@@ -37,7 +39,28 @@ export interface SourceShardStatus {
   readonly lagMs: number;
 }
 
-export class SourceReader {
+/**
+ * What a running query reads one of its plan's sources with: a SourceReader, or for the receiving half
+ * of a split query's part, its exchange shard (split/exchange-reader.ts).
+ */
+export interface QuerySource {
+  readonly stream: string;
+  /** Which of the pipeline's sources this reads for (sources that read the same, the first decoding for all). */
+  readonly indexes: readonly number[];
+  readonly tracker: Pick<WatermarkTracker, 'current'>;
+  /** Set when the stream was resharded: its shards are looked at again before the next read. */
+  rediscover: boolean;
+  readonly lagMs: number;
+  readonly idle: boolean;
+  start(): void;
+  step(batchSize: number, budget: CpuBudget): Promise<{ read: number; finished: boolean }>;
+  checkpoint(): SourceCheckpoint;
+  waits(signal: AbortSignal): Promise<void>[];
+  shardStatuses(): SourceShardStatus[];
+  close(): void;
+}
+
+export class SourceReader implements QuerySource {
   readonly stream: string;
   readonly tracker: WatermarkTracker;
   private readonly active = new Map<string, ActiveShard>();
@@ -49,13 +72,13 @@ export class SourceReader {
   /** The part of the stream's shards this source reads (SourceNode.shards); undefined, all of them. */
   private readonly subset: ShardSubset | undefined;
 
-  /** `index`: which of the pipeline's sources this reads. */
+  /** `indexes`: which of the pipeline's sources this reads for (sources that read the same, the first decoding for all). */
   constructor(
     private readonly pipeline: Pipeline,
-    readonly index: number,
+    readonly indexes: readonly number[],
     private readonly options: SourceReaderOptions,
   ) {
-    const node = pipeline.sources[index]!.node;
+    const node = pipeline.sources[indexes[0] ?? 0]!.node;
     this.stream = node.stream;
     this.subset = node.shards;
     this.tracker = new WatermarkTracker({
@@ -94,8 +117,12 @@ export class SourceReader {
         const records = result.records;
         read += records.length;
         budget.start(() => `one batch of ${records.length.toLocaleString('en-US')} rows from stream ${this.stream}`);
-        this.tracker.observe(shardId, this.pipeline.ingest(records, shardId, this.index));
+        this.tracker.observe(shardId, this.pipeline.ingest(records, shardId, this.indexes));
         budget.finish();
+      } else if (result.stalled) {
+        // Nothing read because the store did not answer (a NATS node down): the idle timeout must not take
+        // the shard for a quiet one, or the watermark would pass the records it may hold.
+        this.tracker.behind(shardId);
       }
       if (result.endOfShard) {
         shard.cursor.close();

@@ -3,8 +3,12 @@
 // carry their kind as `_op` (plan/changelog.ts); their partition key is the row's key columns, so every
 // change of one result lands on one shard, in order, and a reader sees each -U just before its +U.
 import { randomUUID } from 'node:crypto';
-import type { Row } from '../batch/rows.js';
+import type { RecordBatch } from 'apache-arrow';
+import { batchToRows, type Row } from '../batch/rows.js';
+import { columnFromArrow } from '../batch/column.js';
 import { toJson } from '../batch/json-text.js';
+import { jsonRows, jsonRowsMatchRowObjects } from '../batch/json-rows.js';
+import type { ColumnSchema } from '../plan/schema.js';
 import type { InternalPutOptions, PutRecordInput, PutRecordsEntry } from '../stream/stream-store.js';
 import { EddyError } from '../errors.js';
 import type { SinkRecordFormat } from '../plan/plan.js';
@@ -22,6 +26,8 @@ export const CHANGELOG_PARTITION_KEY = 'changelog';
 
 export class StreamSink {
   private readonly encoder = new TextEncoder();
+  /** columnPlan of the columns last written. */
+  private planned: { readonly columns: readonly ColumnSchema[]; readonly plan: ReturnType<StreamSink['columnPlan']> } | undefined;
 
   /**
    * `changelogKeys`: for a changelog, the output columns that identify a result (empty when they are not
@@ -36,6 +42,61 @@ export class StreamSink {
     private readonly recordFormat: SinkRecordFormat = 'json',
     private readonly arrivalTimeColumn?: string,
   ) {}
+
+  /**
+   * Writes the batches' rows (of `columns`). Append-only JSON results go straight from the columns to
+   * record texts (jsonRows), the same texts toJson writes of their row objects; the rest as rows.
+   */
+  async writeBatches(batches: readonly RecordBatch[], columns: readonly ColumnSchema[]): Promise<void> {
+    // A query's output columns do not change: the plan is worked out for the first delivery, not each.
+    if (this.planned?.columns !== columns) this.planned = { columns, plan: this.columnPlan(columns) };
+    const plan = this.planned.plan;
+    if (plan === undefined) {
+      await this.write(batches.flatMap((b) => batchToRows(b, columns)));
+      return;
+    }
+    for (const batch of batches) {
+      const texts = jsonRows(batch, columns, { timestamps: 'iso', nonFinite: 'null', ...(plan.arrival === undefined ? {} : { skip: plan.arrival }) });
+      const keys = plan.key === undefined ? undefined : columnFromArrow(batch.data.children[plan.key]!, columns[plan.key]!.type);
+      const arrivals = plan.arrival === undefined ? undefined : columnFromArrow(batch.data.children[plan.arrival]!, 'TIMESTAMP');
+      for (let from = 0; from < texts.length; from += MAX_RECORDS_PER_PUT) {
+        const to = Math.min(texts.length, from + MAX_RECORDS_PER_PUT);
+        const records: PutRecordInput[] = new Array(to - from);
+        const data = utf8Each(this.encoder, texts, from, to);
+        for (let i = from; i < to; i++) {
+          const key = keys === undefined || (keys.valid && !keys.valid[i]) ? '' : String(keys.values[i]);
+          records[i - from] = { partitionKey: key === '' ? randomUUID() : key.slice(0, 256), data: data[i - from]! };
+        }
+        if (arrivals === undefined) {
+          await this.put(records);
+          continue;
+        }
+        const times: number[] = new Array(to - from);
+        for (let i = from; i < to; i++) {
+          if (arrivals.valid && !arrivals.valid[i]) arrivalOf(null, columns[plan.arrival!]!.name);
+          times[i - from] = arrivals.values[i] as number;
+        }
+        await putWithRetries(this.store, this.stream, records, 'result records', times);
+      }
+    }
+  }
+
+  /**
+   * Where the partition key and the arrival time of each record are (column indexes), when the rows can be
+   * written from the columns: append-only JSON, a partition key column whose values are text or whole
+   * numbers, names a row object keeps as they are. Undefined: write rows.
+   */
+  private columnPlan(columns: readonly ColumnSchema[]): { key: number | undefined; arrival: number | undefined } | undefined {
+    if (this.recordFormat !== 'json' || this.changelogKeys !== undefined) return undefined;
+    if (!jsonRowsMatchRowObjects(columns)) return undefined;
+    const arrival = this.arrivalTimeColumn === undefined ? undefined : columns.findIndex((c) => c.name === this.arrivalTimeColumn);
+    if (arrival === -1 || (arrival !== undefined && columns[arrival]!.type !== 'TIMESTAMP')) return undefined;
+    if (this.partitionKeyColumn === undefined) return { key: undefined, arrival };
+    const key = columns.findIndex((c) => c.name === this.partitionKeyColumn);
+    const type = columns[key]?.type;
+    if (type !== 'VARCHAR' && type !== 'INT' && type !== 'BIGINT') return undefined;
+    return { key, arrival };
+  }
 
   async write(rows: readonly Row[]): Promise<void> {
     for (let i = 0; i < rows.length; i += MAX_RECORDS_PER_PUT) {
@@ -125,4 +186,27 @@ export async function putWithRetries(store: PutTarget, stream: string, records: 
     pending = retry;
     if (arrivals !== undefined) arrivals = retryArrivals;
   }
+}
+
+/**
+ * The UTF-8 bytes of texts[from … to), each a view of one buffer: one encoding for them all rather than
+ * one per record, each of those a buffer of its own for the garbage collector to track (most of what
+ * writing a result row cost). Texts are JSON, nearly always ASCII, where a text's bytes are as many as
+ * its characters; otherwise (the whole is longer in bytes) each is encoded on its own.
+ */
+function utf8Each(encoder: { encode(text: string): Uint8Array }, texts: readonly string[], from: number, to: number): Uint8Array[] {
+  const out: Uint8Array[] = new Array(to - from);
+  const joined = from === 0 && to === texts.length ? texts.join('') : texts.slice(from, to).join('');
+  const bytes = encoder.encode(joined);
+  if (bytes.length !== joined.length) {
+    for (let i = from; i < to; i++) out[i - from] = encoder.encode(texts[i]!);
+    return out;
+  }
+  let at = bytes.byteOffset;
+  for (let i = from; i < to; i++) {
+    const length = texts[i]!.length;
+    out[i - from] = new Uint8Array(bytes.buffer, at, length);
+    at += length;
+  }
+  return out;
 }

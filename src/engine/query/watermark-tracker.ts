@@ -1,7 +1,9 @@
 // Event-time progress of a query: per shard, the largest event time seen minus the declared delay;
 // combined, the minimum over shards that are still active. A shard with no records for longer than the
-// idle timeout stops holding the watermark back; a closed shard drops out once it has been read to its
-// end, and its children join carrying its progress. The combined watermark never moves backwards.
+// idle timeout stops holding the watermark back; a shard whose reads its store cannot answer (a NATS
+// node down) is behind, not idle, and keeps holding it back, so the records it may hold are not made
+// late. A closed shard drops out once it has been read to its end, and its children join carrying
+// its progress. The combined watermark never moves backwards.
 import type { Clock } from '../clock.js';
 import type { WatermarkState } from '../plan/checkpoint.js';
 
@@ -62,6 +64,15 @@ export class WatermarkTracker {
     if (!s) return;
     if (maxEventTime > s.maxEventTime) s.maxEventTime = maxEventTime;
     s.lastActivity = this.clock.now();
+  }
+
+  /**
+   * Records that a read of the shard could not be answered (its store did not answer in time), so it may
+   * hold records past it: the shard is behind, not idle, and goes on holding the watermark back.
+   */
+  behind(shardId: string): void {
+    const s = this.shards.get(shardId);
+    if (s) s.lastActivity = this.clock.now();
   }
 
   /** A closed shard has been read to its end: it no longer holds the watermark back. */

@@ -96,6 +96,7 @@ export class StreamShardCursor implements ShardCursor {
       records: result.records,
       endOfShard: result.endOfShard,
       millisBehindLatest: result.millisBehindLatest,
+      stalled: result.stalled,
       ...(result.endOfShard ? { childShards: this.stream.childShardsOf(this.shard) } : {}),
     };
   }

@@ -3,6 +3,7 @@
 // Damaged records are not: a read that would start with them fails, naming them.
 
 import { DamagedRecordsError } from './log/damaged-range.js';
+import { ShardUnreachableError } from './log/shard-unreachable-error.js';
 import type { LogRecord, ReadLimits, ShardLog } from './log/shard-log.js';
 import type { ShardSequenceNumbers } from './sequence-number.js';
 import type { Shard } from './shard.js';
@@ -18,6 +19,8 @@ export interface ShardRead {
   readonly bytes: number;
   readonly endOfShard: boolean;
   readonly millisBehindLatest: number;
+  /** The log could not be read in time (a shared log's cluster did not answer): records may lie past nextOffset. */
+  readonly stalled: boolean;
 }
 
 /**
@@ -45,6 +48,24 @@ class ShardRecord implements StreamRecord {
   toJSON(): StreamRecord {
     return { sequenceNumber: this.sequenceNumber, arrivalTimestamp: this.arrivalTimestamp, partitionKey: this.partitionKey, data: this.data };
   }
+
+  /** Where the record is, for a copy in another thread that makes its number only when asked too. */
+  position(): RecordPosition {
+    return { shardIndex: this.numbers.shardIndex, shardCreatedAt: this.numbers.shardCreatedAt, offset: this.offset };
+  }
+}
+
+/** What a record's sequence number is made from (see ShardSequenceNumbers.at). */
+export interface RecordPosition {
+  readonly shardIndex: number;
+  /** Epoch ms. */
+  readonly shardCreatedAt: number;
+  readonly offset: number;
+}
+
+/** The position of a record read here, or undefined for one read elsewhere (its number is then all there is). */
+export function recordPosition(record: StreamRecord): RecordPosition | undefined {
+  return record instanceof ShardRecord ? record.position() : undefined;
 }
 
 // `length`, not `byteLength`: the same for a Uint8Array, and V8 compiles it to a field load.
@@ -76,11 +97,19 @@ export async function readShard(
     }
   };
   let start = Math.max(fromOffset, log.firstOffset);
-  let found = await firstRead(start);
-  if (found.length > 0 && found[0]!.arrivalTimestamp < retentionCutoff) {
-    // Arrival times never decrease within a shard, so expired records form a prefix: skip past it.
-    start = Math.max(start, await log.offsetAtTimestamp(retentionCutoff));
+  let found: LogRecord[];
+  try {
     found = await firstRead(start);
+    if (found.length > 0 && found[0]!.arrivalTimestamp < retentionCutoff) {
+      // Arrival times never decrease within a shard, so expired records form a prefix: skip past it.
+      start = Math.max(start, await log.offsetAtTimestamp(retentionCutoff));
+      found = await firstRead(start);
+    }
+  } catch (e) {
+    if (!(e instanceof ShardUnreachableError)) throw e;
+    // Nothing read, and the cluster cannot say what lies past here: behind since the last record read
+    // (at least 1 ms, never shown as caught up), without asking the cluster again for an arrival time.
+    return { records: [], nextOffset: start, bytes: 0, endOfShard: false, millisBehindLatest: Math.max(1, now - (arrivedBefore ?? now)), stalled: true };
   }
   let bytes = 0;
   for (let i = 0; i < found.length; i++) bytes += sizeOf(found[i]!);
@@ -110,7 +139,7 @@ export async function readShard(
   const nextOffset = found.length > 0 ? found[found.length - 1]!.offset + 1 : start;
   const lastArrival = found.length > 0 ? found[found.length - 1]!.arrivalTimestamp : arrivedBefore;
   const behind = nextOffset >= committed ? 0 : Math.max(0, now - ((await log.arrivalTimestampAt(nextOffset)) ?? lastArrival ?? now));
-  return { records, nextOffset, bytes, endOfShard: shard.isEndOf(nextOffset), millisBehindLatest: behind };
+  return { records, nextOffset, bytes, endOfShard: shard.isEndOf(nextOffset), millisBehindLatest: behind, stalled: false };
 }
 
 /** What `log` holds from `from`, or nothing when that is damaged. */
@@ -119,7 +148,8 @@ async function readUpToDamage(log: ShardLog, from: number, limits: ReadLimits): 
   try {
     return await log.read(from, limits);
   } catch (e) {
-    if (e instanceof DamagedRecordsError) return [];
+    // Up to what could be read: the next read starts there (and meets the damage, or asks the cluster again).
+    if (e instanceof DamagedRecordsError || e instanceof ShardUnreachableError) return [];
     throw e;
   }
 }

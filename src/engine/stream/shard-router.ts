@@ -60,6 +60,9 @@ export class ShardRouter<T extends Routable> {
   }
 
   route(partitionKey: string): T {
+    // One open shard takes every key: no hash to work out, and nothing to remember (a stream written with
+    // a fresh key per record, as a query's results are, would otherwise hash each and churn the cache).
+    if (this.shards.length === 1) return this.shards[0]!;
     const hit = this.cache.get(partitionKey);
     if (hit !== undefined) {
       if (hit.layout !== this.layout) {

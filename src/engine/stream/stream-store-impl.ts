@@ -926,9 +926,26 @@ export class StreamStoreImpl implements StreamStore {
         await applyReshard(stream, plan, this.reshardContext);
       } catch (e) {
         await this.reloadAfterConflict(stream.name, e);
-        throw e;
+        throw await this.lostToAnotherProcess(stream, e);
       }
     });
+  }
+
+  /**
+   * A resharding that failed on a shared storage before its compare-and-set (a timeout while the cluster
+   * was busy creating the other process's new shards) lost the race all the same when another process
+   * changed the stream meanwhile: it is answered as the refused write would have been, not as a failure.
+   */
+  private async lostToAnotherProcess(stream: Stream, e: unknown): Promise<unknown> {
+    if (this.storage.reload === undefined || (e instanceof EddyError && e.code === 'ResourceInUseException')) return e;
+    await this.storage.reload(stream.name).catch(() => undefined);
+    await this.storedChanges;
+    const ours = stream.revision ?? 0;
+    const changedElsewhere = stream.deferred.some((c) => (c.type === 'deleted' ? c.revision : c.stream.revision) > ours);
+    if (!changedElsewhere) return e;
+    const lost = new EddyError('ResourceInUseException', `Stream ${stream.name} was changed by another Eddy process meanwhile; this change was not made. Try again.`);
+    (lost as { cause?: unknown }).cause = e;
+    return lost;
   }
 
   /** The stream as a shared storage has it now (after a put found a shard sealed by resharding elsewhere). */

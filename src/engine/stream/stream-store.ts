@@ -145,6 +145,11 @@ export interface ShardReadResult {
   readonly endOfShard: boolean;
   readonly childShards?: readonly ChildShard[];
   readonly millisBehindLatest: number;
+  /**
+   * True when the store could not be read in time (a NATS node down, a leader being elected): records may
+   * be stored past the cursor, none was passed over, and the next read starts from the same place.
+   */
+  readonly stalled: boolean;
 }
 
 /**

@@ -58,7 +58,8 @@ export function modulePathProblem(module: string): string | undefined {
 export class UserFunctions {
   readonly dir: string;
 
-  constructor(private readonly options: UserFunctionsOptions) {
+  /** Public so that a query on a worker thread can open the same directory there (query/threads). */
+  constructor(readonly options: UserFunctionsOptions) {
     this.dir = resolve(options.dir);
   }
 

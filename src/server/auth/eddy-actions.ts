@@ -95,6 +95,8 @@ export function statementActions(statement: CompiledStatement): { readonly actio
       return [{ action: EDDY_ACTIONS.describe, resource: '*' }];
     case 'describeTable':
       return [{ action: EDDY_ACTIONS.describe, resource: `table/${statement.name}` }];
+    case 'set':
+      return [];
     case 'explain':
       return sourceStreams(statement.plan).map((stream) => ({ action: EDDY_ACTIONS.describe, resource: `stream/${stream}` }));
     case 'query':

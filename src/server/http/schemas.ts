@@ -70,6 +70,25 @@ export const queryStatusSchema = {
     stateEntries: { type: 'integer' },
     result: resultShapeSchema,
     process: { type: 'string' },
+    parallelism: { type: 'integer' },
+    parts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['part', 'status', 'inputRecords', 'outputRows', 'lateRows', 'watermark', 'lagMs', 'stateEntries'],
+        properties: {
+          part: { type: 'integer' },
+          status: { type: 'string' },
+          process: { type: 'string' },
+          inputRecords: { type: 'integer' },
+          outputRows: { type: 'integer' },
+          lateRows: { type: 'integer' },
+          watermark: { type: ['string', 'null'] },
+          lagMs: { type: 'number' },
+          stateEntries: { type: 'integer' },
+        },
+      },
+    },
     inputRecordsPerSecond: { type: 'number' },
     outputRowsPerSecond: { type: 'number' },
     history: {
@@ -151,6 +170,8 @@ export const queryBodySchema = {
   properties: {
     sql: { type: 'string', minLength: 1 },
     name: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' },
+    /** Parts to split the query into over a cluster's processes (MAX_PARALLELISM at most). */
+    parallelism: { type: 'integer', minimum: 1, maximum: 64 },
   },
 } as const;
 

@@ -101,7 +101,7 @@ export function v1Routes(options: V1RoutesOptions): FastifyPluginAsync {
       { preValidation: onlyFields(queryBodySchema.properties), schema: { body: queryBodySchema, response: { 201: querySummarySchema, ...errors } } },
       async (request, reply) => {
         const principal = principalOf(request);
-        const status = await sql.startQuery(request.body.sql, request.body.name, statementChecker(principal));
+        const status = await sql.startQuery(request.body.sql, request.body.name, statementChecker(principal), request.body.parallelism);
         noteStarter(status.id, principal);
         rates?.sample();
         return reply.code(201).send(summary(status));

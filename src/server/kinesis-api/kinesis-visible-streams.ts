@@ -4,7 +4,7 @@
 // call can read a delivery's records, write into its buffer, reshard it or delete it; CreateStream
 // refuses the prefix so a later delivery stream never finds its name taken.
 
-import { EddyError, INTERNAL_STREAM_PREFIX, KDA_STREAM_PREFIX, type StreamStore } from '../../engine/index.js';
+import { EddyError, EXCHANGE_STREAM_PREFIX, INTERNAL_STREAM_PREFIX, KDA_STREAM_PREFIX, type StreamStore } from '../../engine/index.js';
 
 /** Store methods whose first argument is a stream name. */
 const BY_STREAM_NAME = [
@@ -30,7 +30,8 @@ const BY_STREAM_NAME = [
   'listConsumers',
 ] as const satisfies readonly (keyof StreamStore)[];
 
-export const isInternalStream = (streamName: string): boolean => streamName.startsWith(INTERNAL_STREAM_PREFIX);
+/** A stream Eddy keeps for itself: a delivery stream's records, or a split query's exchange. */
+export const isInternalStream = (streamName: string): boolean => streamName.startsWith(INTERNAL_STREAM_PREFIX) || streamName.startsWith(EXCHANGE_STREAM_PREFIX);
 
 export function kinesisVisibleStreams(store: StreamStore): StreamStore {
   /** Worded as the store words a stream that does not exist (its account is in the stream's ARN). */
@@ -54,7 +55,9 @@ export function kinesisVisibleStreams(store: StreamStore): StreamStore {
         return Promise.reject(
           new EddyError(
             'InvalidArgumentException',
-            `Stream name ${streamName} is reserved: names starting with ${INTERNAL_STREAM_PREFIX} hold the records of Firehose delivery streams.`,
+            streamName.startsWith(EXCHANGE_STREAM_PREFIX)
+              ? `Stream name ${streamName} is reserved: names starting with ${EXCHANGE_STREAM_PREFIX} hold the rows the parts of split queries exchange.`
+              : `Stream name ${streamName} is reserved: names starting with ${INTERNAL_STREAM_PREFIX} hold the records of Firehose delivery streams.`,
           ),
         );
       }

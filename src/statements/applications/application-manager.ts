@@ -54,6 +54,7 @@ import { streamSchemaOf, unescape } from './source-schema.js';
 import { discoverSchema, MAX_SAMPLED_BYTES, MAX_SAMPLED_RECORDS, sampleStream, type DiscoveredSchema } from './schema-discovery.js';
 import { open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { streamExists } from '../stream-exists.js';
 
 export interface ApplicationManagerOptions {
   readonly store: StreamStore;
@@ -748,15 +749,6 @@ function planKeys(plan: () => readonly PlannedQuery[]): [string, string][] {
   }
 }
 
-function streamExists(store: StreamStore, name: string): boolean {
-  try {
-    store.describeStream(name);
-    return true;
-  } catch (e) {
-    if (isEddyError(e) && e.code === 'ResourceNotFoundException') return false;
-    throw e;
-  }
-}
 
 /** A SourceSchema in the terms of the SQL front end's KDA inputs and tables (checked first by streamSchemaOf). */
 function kdaSchema(schema: SourceSchema): { columns: KdaRecordColumn[]; format: KdaRecordFormat } {

@@ -47,6 +47,41 @@ describe('RandomCutForest', () => {
     }
     expect(Array.from(scoresOf(new RandomCutForest(options()), points, 173))).toEqual(Array.from(expected));
     expect(Array.from(scoresOf(new RandomCutForest(options({ dimensions: 1 })), points, 64))).toEqual(Array.from(scoresOf(new RandomCutForest(options({ dimensions: 1 })), points, 1)));
+    // timeDecay 2: the weights' base time moves every 800 points, within batches and between them.
+    const fast = options({ dimensions: 1, timeDecay: 2 });
+    expect(Array.from(scoresOf(new RandomCutForest(fast), points, 301))).toEqual(Array.from(scoresOf(new RandomCutForest(fast), points, 1)));
+    // One dimension (descents from entry tables, the sample's offers in the kernel) against score() and
+    // update() one point at a time, with and without the base time moving.
+    for (const o of [options({ dimensions: 1 }), fast]) {
+      const single = new RandomCutForest(o);
+      const each = new Float64Array(3000);
+      for (let i = 0; i < 3000; i++) {
+        const p = points.subarray(i % 1500, (i % 1500) + 1);
+        each[i] = single.score(p);
+        single.update(p);
+      }
+      const values = Float64Array.from({ length: 3000 }, (_, i) => points[i % 1500]!);
+      expect(Array.from(scoresOf(new RandomCutForest(o), values, 700))).toEqual(Array.from(each));
+    }
+  });
+
+  it('scores a batch longer than its scratch space (4,096 points a part) exactly as small batches, explanations too', () => {
+    const points = smooth(5000);
+    const one = options({ dimensions: 1 });
+    expect(Array.from(scoresOf(new RandomCutForest(one), points, 10_000))).toEqual(Array.from(scoresOf(new RandomCutForest(one), points, 1)));
+    const explained = (batch: number): number[][] => {
+      const forest = new RandomCutForest(options());
+      const scores = new Float64Array(5000);
+      const high = new Float64Array(10_000);
+      const low = new Float64Array(10_000);
+      for (let i = 0; i < 5000; i += batch) {
+        const n = Math.min(batch, 5000 - i);
+        const parts = { high: high.subarray(2 * i, 2 * (i + n)), low: low.subarray(2 * i, 2 * (i + n)) };
+        forest.scoreAndUpdate(points.subarray(2 * i, 2 * (i + n)), n, scores.subarray(i, i + n), parts);
+      }
+      return [Array.from(scores), Array.from(high), Array.from(low)];
+    };
+    expect(explained(5000)).toEqual(explained(250));
   });
 
   it('is deterministic for a seed and differs between seeds', () => {

@@ -99,7 +99,7 @@ describe('RandomCutTree', () => {
     expect(tree.score(Float64Array.of(25, -3), 0)).toBeGreaterThan(3 * mean);
   });
 
-  it('scores a range of points, two descents at a time, exactly as one point at a time', () => {
+  it('scores a range of points, several descents at a time, exactly as one point at a time', () => {
     for (const dims of [1, 3]) {
       const tree = new RandomCutTree(dims, 64);
       const random = new SeededRandom(dims);
@@ -112,9 +112,45 @@ describe('RandomCutTree', () => {
     }
   });
 
+  it('scores a run longer than its scratch space, -0 and +0 among the points, exactly as one point at a time', () => {
+    // The kernel reads points from the tree's memory: others' arrays go through its scratch space, 4,096
+    // points at a time. -0 and +0 are equal values (one leaf), and a box's edge may be either.
+    for (const dims of [1, 2]) {
+      const tree = new RandomCutTree(dims, 64);
+      const random = new SeededRandom(9);
+      const values = [-0, 0, 1, -1, 0.5];
+      for (let i = 0; i < 60 * dims; i++) values.push(Math.round(random.next() * 16 - 8));
+      for (let i = 0; i + dims <= values.length; i += dims) tree.insert(Float64Array.from(values.slice(i, i + dims)), 0, random);
+      const points = Float64Array.from({ length: 9000 * dims }, (_, i) => (i % 7 === 0 ? (i % 2 ? -0 : 0) : i % 11 === 0 ? 1e9 : Math.round(random.next() * 40 - 20) / 2));
+      const scores = new Float64Array(9000).fill(0.25);
+      tree.scoreRange(points, 5, 8999, scores);
+      const wrong: string[] = [];
+      for (let i = 0; i < 9000; i++) {
+        const expected = i >= 5 && i < 8999 ? 0.25 + tree.score(points, i * dims) : 0.25;
+        if (!Object.is(scores[i], expected)) wrong.push(`${dims} dimensions, point ${i}: ${scores[i]} ≠ ${expected}`);
+      }
+      expect(wrong).toEqual([]);
+    }
+  });
+
+  it('holds up to 4,096 copies of a point, scoring them exactly, and refuses more', () => {
+    // The kernel takes log2(1 + copies) from a table of 4,097 entries.
+    const tree = new RandomCutTree(1, 4);
+    const random = new SeededRandom(3);
+    const point = Float64Array.of(2.5);
+    tree.insert(Float64Array.of(1), 0, random);
+    for (let i = 0; i < 4095; i++) tree.insert(point, 0, random);
+    const scores = new Float64Array(1);
+    tree.scoreRange(point, 0, 1, scores);
+    expect(scores[0]).toBe(tree.score(point, 0));
+    expect(() => tree.insert(point, 0, random)).toThrow(/4096 points already/);
+    expect(tree.size).toBe(4096);
+  });
+
   it('scores a long run of one-dimensional points from its entry table exactly as from the root', () => {
     // Points on every leaf value, every cut value, one step either side of each, beyond the tree's box,
-    // and at random; the table is rebuilt after the tree changes.
+    // and at random; the table is brought up to date after every insertion and deletion, most of them
+    // inside the root's box (only the buckets they can affect are built again), some beyond it.
     const tree = new RandomCutTree(1, 128);
     const random = new SeededRandom(5);
     const held: number[] = [];
@@ -141,12 +177,53 @@ describe('RandomCutTree', () => {
       const points = Float64Array.from(values);
       const scores = new Float64Array(points.length);
       tree.scoreRange(points, 0, points.length, scores);
-      for (let i = 0; i < points.length; i++) expect(scores[i], `point ${points[i]}`).toBe(tree.score(points, i));
+      const wrong: string[] = [];
+      for (let i = 0; i < points.length; i++) if (!Object.is(scores[i], tree.score(points, i))) wrong.push(`point ${points[i]}: ${scores[i]} ≠ ${tree.score(points, i)}`);
+      expect(wrong).toEqual([]);
     };
     check();
     for (let round = 0; round < 5; round++) {
       for (let k = 0; k < 20; k++) tree.delete(held.splice(Math.floor(random.next() * held.length), 1)[0]!);
       for (let k = 0; k < 20; k++) held.push(tree.insert(Float64Array.of(random.next() * 50 - 25), 0, random));
+      check();
+    }
+    for (let k = 0; k < 60; k++) {
+      tree.delete(held.splice(Math.floor(random.next() * held.length), 1)[0]!);
+      check();
+      held.push(tree.insert(Float64Array.of(k % 10 === 9 ? random.next() * 60 - 30 : random.next() * 30 - 15), 0, random));
+      check();
+    }
+  });
+
+  it('keeps scoring from its entry table exactly as from the root while its box grows and shrinks at either end', () => {
+    // New lowest and highest points, a little past the box and far past it, and the extremes deleted
+    // again: changes that reach the root's box, after which only the buckets near them are walked again.
+    const tree = new RandomCutTree(1, 64);
+    const random = new SeededRandom(12);
+    const held: { leaf: number; value: number }[] = [];
+    const insert = (value: number): void => {
+      held.push({ leaf: tree.insert(Float64Array.of(value), 0, random), value });
+    };
+    for (let i = 0; i < 60; i++) insert(Math.round(random.next() * 1000) / 10);
+    const probe = Float64Array.from({ length: 3000 }, (_, i) => (i % 50 === 0 ? random.next() * 4000 - 2000 : random.next() * 120 - 10));
+    const check = (): void => {
+      const scores = new Float64Array(probe.length);
+      tree.scoreRange(probe, 0, probe.length, scores);
+      const wrong: string[] = [];
+      for (let i = 0; i < probe.length; i++) if (!Object.is(scores[i], tree.score(probe, i))) wrong.push(`point ${probe[i]}: ${scores[i]} ≠ ${tree.score(probe, i)}`);
+      expect(wrong).toEqual([]);
+    };
+    check();
+    for (let round = 0; round < 40; round++) {
+      const values = held.map((h) => h.value);
+      const lowest = Math.min(...values);
+      const highest = Math.max(...values);
+      const far = round % 5 === 4 ? 1000 : 0.5 + random.next();
+      insert(round % 2 === 0 ? highest + far : lowest - far);
+      check();
+      // Delete the extreme at the other end, or the one just added.
+      const at = round % 3 === 0 ? held.length - 1 : held.findIndex((h) => h.value === (round % 2 === 0 ? lowest : highest));
+      tree.delete(held.splice(at, 1)[0]!.leaf);
       check();
     }
   });

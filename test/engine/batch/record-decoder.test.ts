@@ -140,6 +140,24 @@ describe('JSON records', () => {
     ]);
   });
 
+  it('read "NaN", "Infinity" and "-Infinity" as those numbers for a DOUBLE, as Flink does, and refuse them for whole numbers', () => {
+    const { rows, errors, lastError } = decode({ kind: 'json' }, columns, [
+      rec('{"user_id":"a","amount":"NaN"}'),
+      rec('{"user_id":"b","amount":"Infinity"}'),
+      rec('{"user_id":"c","amount":" -Infinity "}'),
+      rec('{"user_id":"d","n":"NaN"}'),
+      rec('{"user_id":"e","big":"Infinity"}'),
+      rec('{"user_id":"f","amount":"nan"}'),
+    ]);
+    expect(rows.map((r) => [r.user_id, r.amount])).toEqual([
+      ['a', NaN],
+      ['b', Infinity],
+      ['c', -Infinity],
+    ]);
+    expect(errors).toBe(3);
+    expect(lastError).toMatch(/column 'amount' expects DOUBLE, got "nan"/);
+  });
+
   it('decode non-ASCII text', () => {
     const { rows } = decode({ kind: 'json' }, [{ name: 's', type: 'VARCHAR' }], [rec('{"s":"héllo 😀"}'), rec('{"s":"plain"}')]);
     expect(rows.map((r) => r.s)).toEqual(['héllo 😀', 'plain']);

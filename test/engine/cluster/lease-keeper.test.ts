@@ -3,6 +3,7 @@
 // renew before any other process may take it.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/engine/clock.js';
+import { ClusterMembers } from '../../../src/engine/cluster/cluster-members.js';
 import { LeaseKeeper } from '../../../src/engine/cluster/lease-keeper.js';
 import { MemoryKv } from '../../support/memory-kv.js';
 
@@ -117,5 +118,123 @@ describe('LeaseKeeper', () => {
     expect(() => new LeaseKeeper(new MemoryKv(), { holder: 'a', clock: new ManualClock(), timing: { renewMs: 1_000, timeoutMs: 1_500 }, timer: false })).toThrow(
       /lease timeout \(1500 ms\) must be at least twice its renewal interval \(1000 ms\)/,
     );
+  });
+});
+
+describe('LeaseKeeper balancing over the live members', () => {
+  /** A process of the cluster whose leases can be handed over; it records what happens to each. */
+  function member(kv: MemoryKv, holder: string, clock: ManualClock) {
+    const events: string[] = [];
+    const leases = new LeaseKeeper(kv, { holder, clock, timing, timer: false, members: new ClusterMembers(kv, { holder, clock, timeoutMs: timing.timeoutMs }) });
+    const handlers = (key: string, movable = true) => ({
+      acquired: () => events.push(`acquired ${key}`),
+      lost: () => events.push(`lost ${key}`),
+      ...(movable ? { handOff: async () => void events.push(`handed off ${key}`) } : {}),
+    });
+    return { leases, events, handlers };
+  }
+  const keys = ['q1', 'q2', 'q3', 'q4'];
+  const holders = (processes: { leases: LeaseKeeper }[]) => keys.map((k) => processes.filter((p) => p.leases.holds(k)).length);
+
+  /** Every process ticks once a second for `seconds`; no lease is ever held by two at once. */
+  async function run(processes: { leases: LeaseKeeper }[], clock: ManualClock, seconds: number): Promise<void> {
+    for (let s = 0; s < seconds; s++) {
+      clock.advance(1_000);
+      for (const p of processes) {
+        await p.leases.tick();
+        expect(holders(processes).every((n) => n <= 1)).toBe(true);
+      }
+    }
+  }
+
+  it('moves leases to a process that joins, one per lease timeout, until they differ by at most one', async () => {
+    const kv = new MemoryKv();
+    const clock = new ManualClock();
+    const a = member(kv, 'a', clock);
+    for (const k of keys) await a.leases.want(k, a.handlers(k));
+    await run([a], clock, 3);
+    expect(keys.filter((k) => a.leases.holds(k))).toEqual(keys);
+
+    const b = member(kv, 'b', clock);
+    for (const k of keys) await b.leases.want(k, b.handlers(k));
+    await run([a, b], clock, 30);
+    expect(keys.filter((k) => a.leases.holds(k))).toEqual(['q3', 'q4']);
+    expect(keys.filter((k) => b.leases.holds(k))).toEqual(['q1', 'q2']);
+    // Each lease was handed off (the work stopped there) before the other process acquired it.
+    expect(a.events.filter((e) => e.startsWith('handed off'))).toEqual(['handed off q1', 'handed off q2']);
+    expect(b.events).toEqual(['acquired q1', 'acquired q2']);
+    expect(a.events.filter((e) => e.startsWith('lost'))).toEqual([]);
+    // Settled: nothing moves any more.
+    await run([a, b], clock, 30);
+    expect(b.events).toEqual(['acquired q1', 'acquired q2']);
+
+    // b stops cleanly, and a takes everything back; when b starts again, two move again at once (a
+    // lease taken back after the other process let it go is no handover that nobody took).
+    await b.leases.close();
+    await run([a], clock, 3);
+    expect(keys.every((k) => a.leases.holds(k))).toBe(true);
+    const b2 = member(kv, 'b', clock);
+    for (const k of keys) await b2.leases.want(k, b2.handlers(k));
+    await run([a, b2], clock, 3 * (timing.timeoutMs / 1_000));
+    expect(keys.filter((k) => b2.leases.holds(k))).toHaveLength(2);
+  });
+
+  it('does not move a lease when the processes differ by one', async () => {
+    const kv = new MemoryKv();
+    const clock = new ManualClock();
+    const a = member(kv, 'a', clock);
+    const b = member(kv, 'b', clock);
+    for (const k of keys.slice(0, 3)) await a.leases.want(k, a.handlers(k));
+    await run([a], clock, 2);
+    for (const k of keys.slice(0, 3)) await b.leases.want(k, b.handlers(k));
+    await run([a, b], clock, 30);
+    expect(a.events).toEqual(['acquired q1', 'acquired q2', 'acquired q3', 'handed off q1']);
+    expect(b.events).toEqual(['acquired q1']);
+  });
+
+  it('counts only live members: a process that stopped ticking gets nothing handed to it', async () => {
+    const kv = new MemoryKv();
+    const clock = new ManualClock();
+    const a = member(kv, 'a', clock);
+    const b = member(kv, 'b', clock);
+    await run([b], clock, 1);
+    // b stops (killed): its member key stays, unchanged.
+    clock.advance(timing.timeoutMs);
+    for (const k of keys) await a.leases.want(k, a.handlers(k));
+    await run([a], clock, 30);
+    expect(a.events.filter((e) => e.startsWith('handed off'))).toEqual([]);
+    expect(keys.every((k) => a.leases.holds(k))).toBe(true);
+    // Long gone: its key is deleted; a's own stays.
+    await run([a], clock, (10 * timing.timeoutMs) / 1_000);
+    expect(kv.keys().filter((k) => k.startsWith('member.'))).toHaveLength(1);
+  });
+
+  it('never hands over work that cannot be handed over, and takes a handed-off lease up again when nobody else does', async () => {
+    const kv = new MemoryKv();
+    const clock = new ManualClock();
+    const a = member(kv, 'a', clock);
+    const b = member(kv, 'b', clock);
+    for (const k of keys) await a.leases.want(k, a.handlers(k, k !== 'q1'));
+    await run([a, b], clock, 1);
+    await run([a, b], clock, 2);
+    // q1 cannot move: the first handover is q2's, which b does not want (it serves none of them).
+    expect(a.events.filter((e) => e.startsWith('handed off'))).toEqual(['handed off q2']);
+    await run([a, b], clock, timing.timeoutMs / 1_000 + 1);
+    expect(keys.every((k) => a.leases.holds(k))).toBe(true);
+    expect(a.events.filter((e) => e === 'acquired q2')).toHaveLength(2);
+    // Nobody took it: no more handovers for ten lease timeouts, so the work is not paused again and again.
+    await run([a, b], clock, (9 * timing.timeoutMs) / 1_000);
+    expect(a.events.filter((e) => e.startsWith('handed off'))).toEqual(['handed off q2']);
+  });
+
+  it('leaves the cluster when closed: the others stop counting it at once', async () => {
+    const kv = new MemoryKv();
+    const clock = new ManualClock();
+    const a = member(kv, 'a', clock);
+    const b = member(kv, 'b', clock);
+    await run([a, b], clock, 1);
+    expect(kv.keys().filter((k) => k.startsWith('member.'))).toHaveLength(2);
+    await b.leases.close();
+    expect(kv.keys().filter((k) => k.startsWith('member.'))).toHaveLength(1);
   });
 });

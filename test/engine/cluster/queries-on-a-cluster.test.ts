@@ -3,6 +3,7 @@
 // goes, and its result rows reach a subscriber on the process that does not run it.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine.js';
+import { recordObjects as readStream } from '../../support/engine-stream.js';
 import { StatementExecutor } from '../../../src/statements/index.js';
 import { startNatsCluster, type NatsCluster } from '../../../scripts/nats-cluster.mjs';
 
@@ -15,7 +16,9 @@ async function startEngine(name: string): Promise<Engine> {
   const engine = await createEngine({
     nats: { servers: cluster.urls.split(',') },
     shardLimits: false,
-    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 1_000 },
+    // Where each query runs is the subject here: balancing (which moves one of two queries on one process
+    // to an idle other) is tested on its own, in queries-balanced-on-a-cluster.test.ts.
+    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 1_000, balanceQueries: false },
     queries: { checkpointIntervalMs: 100, idleCheckIntervalMs: 50 },
   });
   engines.set(name, engine);
@@ -35,20 +38,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Reads every record of a stream through `engine`, as JSON. */
-async function readStream(engine: Engine, stream: string): Promise<unknown[]> {
-  const rows: unknown[] = [];
-  for (const shard of engine.store.describeStream(stream).shards) {
-    let iterator = await engine.store.getShardIterator(stream, shard.shardId, { type: 'TRIM_HORIZON' });
-    for (;;) {
-      const got = await engine.store.getRecords(iterator);
-      for (const r of got.records) rows.push(JSON.parse(new TextDecoder().decode(r.data)));
-      if (got.records.length === 0 || got.nextShardIterator === null) break;
-      iterator = got.nextShardIterator;
-    }
-  }
-  return rows;
-}
 
 describe('continuous queries on a cluster of Eddy processes', () => {
   it('share the SQL catalog: a stream declared through one process has its schema in the other', async () => {

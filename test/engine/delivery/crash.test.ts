@@ -2,32 +2,19 @@
 // ends up in a file, and only the records of the interrupted buffer may appear twice.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../cli/run-eddy.js';
 
-const repo = resolve(import.meta.dirname, '../../..');
 let work: string;
 
-async function transpileTree(from: string, to: string): Promise<void> {
-  for (const e of await readdir(from, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile() || !e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) continue;
-    const src = join(e.parentPath, e.name);
-    const out = join(to, relative(from, src)).replace(/\.ts$/, '.js');
-    const { outputText } = ts.transpileModule(await readFile(src, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-      fileName: src,
-    });
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, outputText);
-  }
-}
-
-const CHILD = `
-import { openStreamStore } from './engine/stream/open-stream-store.js';
-import { DeliveryManager } from './engine/delivery/delivery-manager.js';
+/** The child's script, importing the engine from `engine` (a directory URL of compiled sources). */
+const childScript = (engine: string): string => `
+import { openStreamStore } from '${engine}/stream/open-stream-store.js';
+import { DeliveryManager } from '${engine}/delivery/delivery-manager.js';
 const [dir, mode, total] = process.argv.slice(2);
 const store = await openStreamStore({ dataDir: dir + '/streams', shardLimits: false });
 const m = await DeliveryManager.open({ streams: store, dataDir: dir + '/delivery', filesRoot: dir + '/files' });
@@ -61,11 +48,13 @@ if (mode === 'put') {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'eddy-crash-'));
-  await transpileTree(join(repo, 'src/engine'), join(work, 'engine'));
-  await writeFile(join(work, 'package.json'), '{"type":"module"}');
-  await symlink(join(repo, 'node_modules'), join(work, 'node_modules'), 'dir');
-  await writeFile(join(work, 'child.mjs'), CHILD);
+  // The child runs plain node on the sources as the CLI tests compile them (one shared build per version of
+  // the sources): compiling the engine here, file by file with TypeScript, took a loaded machine most of
+  // the hook's timeout.
+  const engine = pathToFileURL(join(buildCli('delivery-crash').main, '..', '..', 'engine')).href;
+  await writeFile(join(work, 'child.mjs'), childScript(engine));
 });
+
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });

@@ -114,6 +114,15 @@ async function savedEverything(p: Process, uuid: string, n: number): Promise<voi
   });
 }
 
+/** Stops `from` cleanly and lets `to` take mapping `uuid` over: no timeout to wait for, the lease was given up, and `to` takes it at its next look. */
+async function handOver(from: Process, to: Process, uuid: string): Promise<void> {
+  await from.functions.close();
+  await from.leases.close();
+  processes.splice(processes.indexOf(from), 1);
+  await tick(to);
+  expect(to.functions.get(uuid).process).toBe(to.name);
+}
+
 const create = (p: Process) => p.functions.create(parseCreateRequest({ FunctionName: 'count', EventSourceArn: arnOf('clicks'), StartingPosition: 'TRIM_HORIZON', BatchSize: 10 }));
 
 describe('event source mappings on a cluster of Eddy processes', () => {
@@ -179,12 +188,7 @@ describe('event source mappings on a cluster of Eddy processes', () => {
     const { uuid } = await create(a);
     await put(0, 10);
     await seenAll(10);
-    await a.functions.close();
-    await a.leases.close();
-    processes.splice(processes.indexOf(a), 1);
-    // No timeout to wait for: the lease was given up, and b takes it at its next look.
-    await tick(b);
-    expect(b.functions.get(uuid).process).toBe('b');
+    await handOver(a, b, uuid);
     await put(10, 10);
     await seenAll(20);
     expect(seen()).toHaveLength(20);
@@ -195,5 +199,46 @@ describe('event source mappings on a cluster of Eddy processes', () => {
     await vi.waitFor(() => expect(b.leases.holds(`mapping.${uuid}`)).toBe(false));
     expect(mappingsKv.keys()).toEqual([]);
     expect(leasesKv.keys()).toEqual([]);
+  });
+
+  it('carry tumbling-window states larger than one value of the bucket over to the next holder', async () => {
+    // Values of 4 KiB, states of 10 KB: each shard's state takes three values.
+    mappingsKv = new MemoryKv(4096);
+    const windowLog = join(dir, 'windowed.seen');
+    writeFileSync(
+      join(dir, 'windowed.mjs'),
+      [
+        "import { appendFileSync } from 'node:fs';",
+        `const log = ${JSON.stringify(windowLog)};`,
+        'export const handler = async (event) => {',
+        '  const before = event.state?.count ?? 0;',
+        '  appendFileSync(log, JSON.stringify({ shard: event.shardId, start: event.window.start, before, n: event.Records.length }) + "\\n");',
+        "  return { state: { count: before + event.Records.length, pad: 'x'.repeat(10_000) } };",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const invocations = (): { shard: string; start: string; before: number; n: number }[] =>
+      existsSync(windowLog) ? readFileSync(windowLog, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l) as { shard: string; start: string; before: number; n: number }) : [];
+    const handled = async (n: number): Promise<void> => {
+      await vi.waitFor(() => expect(invocations().reduce((sum, i) => sum + i.n, 0)).toBe(n), { timeout: 15_000, interval: 20 });
+    };
+    const [a, b] = [await start('a'), await start('b')];
+    const { uuid } = await a.functions.create(parseCreateRequest({ FunctionName: 'windowed', EventSourceArn: arnOf('clicks'), StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 900 }));
+    await put(0, 10);
+    await handled(10);
+    await handOver(a, b, uuid);
+    await put(10, 10);
+    await handled(20);
+    // Each invocation gets the count of the records its shard's window had before it, across the handover.
+    const counted = new Map<string, number>();
+    for (const i of invocations()) {
+      const window = `${i.shard} ${i.start}`;
+      expect(i.before, window).toBe(counted.get(window) ?? 0);
+      counted.set(window, i.before + i.n);
+    }
+    expect(mappingsKv.keys().filter((k) => k.startsWith('window.')).length).toBeGreaterThan(0);
+    await b.functions.delete(uuid);
+    expect(mappingsKv.keys()).toEqual([]);
   });
 });

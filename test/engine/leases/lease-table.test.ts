@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileLeaseTable } from '../../../src/engine/leases/file-lease-table.js';
-import type { LeaseTable } from '../../../src/engine/leases/lease-table.js';
+import { MAX_GROUPS, MAX_LEASES_PER_GROUP, type LeaseTable } from '../../../src/engine/leases/lease-table.js';
 import { SharedLeaseTable } from '../../../src/engine/leases/shared-lease-table.js';
 import { MemoryKv } from '../../support/memory-kv.js';
 
@@ -48,6 +48,18 @@ describe.each(tables)('the consumer-group lease table %s', (_, open) => {
     await expect(table.createLease('g', 'other', { leaseKey: 'b', checkpoint: 'LATEST' })).rejects.toThrow(/consumes stream s, not other/);
     expect(() => table.listLeases('nope')).toThrow(/Consumer group nope not found/);
     await expect(table.takeLease('g', 'b', 'w1', 0)).rejects.toThrow(/Lease b of consumer group g not found/);
+    await table.flush();
+  });
+
+  it('refuses a group past the table\'s limit and a lease past its group\'s, naming the limit', async () => {
+    const table = await open();
+    for (let i = 0; i < MAX_LEASES_PER_GROUP; i++) await table.createLease('big', 's', { leaseKey: `shard-${i}`, checkpoint: 'LATEST' });
+    await expect(table.createLease('big', 's', { leaseKey: 'one-more', checkpoint: 'LATEST' })).rejects.toMatchObject({ code: 'LimitExceededException', message: `Consumer group big already has ${MAX_LEASES_PER_GROUP.toString()} leases.` });
+    for (let i = 1; i < MAX_GROUPS; i++) await table.createLease(`g${i}`, 's', { leaseKey: 'a', checkpoint: 'LATEST' });
+    await expect(table.createLease('one-more', 's', { leaseKey: 'a', checkpoint: 'LATEST' })).rejects.toMatchObject({ code: 'LimitExceededException', message: expect.stringContaining(`already ${MAX_GROUPS.toString()} consumer groups`) });
+    // A group that exists still takes leases.
+    await table.createLease('g1', 's', { leaseKey: 'b', checkpoint: 'LATEST' });
+    expect(table.listGroups()).toHaveLength(MAX_GROUPS);
     await table.flush();
   });
 });

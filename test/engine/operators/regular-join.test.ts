@@ -177,6 +177,29 @@ describe('RegularJoin bounded in time by its condition', () => {
   });
   const matches = (a: readonly Value[], b: readonly Value[]) => a[0] === b[0] && a[2] !== null && (b[1] as number) >= (a[1] as number) && (b[1] as number) <= (a[2] as number);
 
+  it('keeps its expiry bounded while the time-to-live lets rows go that the other side\'s standing watermark never reached', () => {
+    const op = new RegularJoin(bounded('inner', { stateTtlMs: 1_000 }), auctions, bids);
+    const clock = new ManualClock(0);
+    const ctx = { clock, metrics: { lateRows: 0 } };
+    const out = new ArrayCollector();
+    let most = 0;
+    // Bids for 40 s of the query clock, 100 every 100 ms; no auction comes, so their watermark stays put.
+    for (let b = 0; b < 400; b++) {
+      const rows = Array.from({ length: 100 }, (_, i) => [b * 100 + i, b * 100 + i, 1]);
+      op.processSide(1, batchOf(bids, rows), ctx, out);
+      op.onSideWatermark(1, b * 100, ctx, out);
+      clock.advance(100);
+      most = Math.max(most, op.expiryEntries());
+    }
+    // The time-to-live holds about a second of bids; the expiry never holds 40 s of them.
+    expect(op.stateEntries()).toBeLessThanOrEqual(1_100);
+    expect(most).toBeLessThan(2 * 1_100 + 4096 + 200);
+    // The bids still held are let go by the auctions' watermark: their entries were kept.
+    op.onSideWatermark(0, Number.MAX_SAFE_INTEGER, ctx, out);
+    expect(op.stateEntries()).toBe(0);
+    expect(out.take()).toEqual([]);
+  });
+
   for (const joinType of ['inner', 'left', 'full'] as const) {
     it(`gives the ${joinType} join of everything seen, whatever the batches, while holding only the rows that can still match`, () => {
       const expected = canonical(nestedLoopJoin(sides, joinType, matches));

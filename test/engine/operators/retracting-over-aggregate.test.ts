@@ -212,6 +212,37 @@ describe('RetractingOverAggregate', () => {
     expect(() => op.processBatch(changelog(changes), newContext(), new ArrayCollector())).toThrow(/query state exceeded 10 keys in OVER \(PARTITION BY seller\) over a changelog/);
   });
 
+  it('with a state time-to-live, forgets a partition none of whose rows came or went for that long, and keeps that across a snapshot', () => {
+    const ttl = { ...node(2), stateTtlMs: 60_000 };
+    const op = new RetractingOverAggregate(ttl, input);
+    const ctx = newContext();
+    const out = new ArrayCollector();
+    const T = 1_700_000_000_000;
+    op.processBatch(changelog([{ kind: INSERT, row: [1, 'idle', 10, T] }, { kind: INSERT, row: [2, 'busy', 20, T] }]), ctx, out);
+    ctx.clock.advance(40_000);
+    // The busy seller's auction gets a higher bid: its row is withdrawn and added again.
+    op.processBatch(changelog([{ kind: UPDATE_BEFORE, row: [2, 'busy', 20, T] }, { kind: UPDATE_AFTER, row: [2, 'busy', 25, T] }]), ctx, out);
+    expect([op.partitionCount, op.heldRows]).toEqual([2, 2]);
+    ctx.clock.advance(20_000);
+    // 60 s since the idle seller's last change, 20 s since the busy one's.
+    op.onWatermark(T, ctx);
+    expect([op.partitionCount, op.heldRows]).toEqual([1, 1]);
+    const restored = new RetractingOverAggregate(ttl, input, { clock: ctx.clock });
+    restored.restore(JSON.parse(JSON.stringify(op.snapshot())));
+    expect([restored.partitionCount, restored.heldRows]).toEqual([1, 1]);
+    out.take();
+    // A withdrawal of the forgotten row changes nothing; a new row of its seller starts the partition afresh.
+    restored.processBatch(changelog([{ kind: DELETE, row: [1, 'idle', 10, T] }, { kind: INSERT, row: [3, 'idle', 30, T + 1] }]), ctx, out);
+    expect(out.take().flatMap((b) => batchToRows(b, restored.outputColumns)).map((r) => [r._op, r.id, r.n])).toEqual([['+I', 3, 1]]);
+    // The busy seller goes 60 s after its last change, as the snapshot had it.
+    ctx.clock.advance(40_000);
+    restored.onWatermark(T, ctx);
+    expect([restored.partitionCount, restored.heldRows]).toEqual([1, 1]);
+    ctx.clock.advance(60_000);
+    restored.onWatermark(T, ctx);
+    expect(restored.stateEntries()).toBe(0);
+  });
+
   it('takes only ROWS frames reaching back a bounded number of rows', () => {
     const range: OverAggregateNode = { ...node(1), frame: { kind: 'range', precedingMs: 1000 } };
     expect(() => new RetractingOverAggregate(range, input)).toThrow(/ROWS frame/);

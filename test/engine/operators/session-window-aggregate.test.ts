@@ -10,6 +10,7 @@ import { SessionWindowAggregate } from '../../../src/engine/operators/session-wi
 import type { Row } from '../../../src/engine/batch/rows.js';
 import { Harness, type Value } from './helpers.js';
 import { everyBatching } from './batchings.js';
+import { checkpointOf, columnOf, iso, rng, sortedBy, windowsByKey, withTrailingWatermark } from './keyed-window-harness.js';
 
 const input: ColumnSchema[] = [
   { name: 'ts', type: 'TIMESTAMP' },
@@ -17,7 +18,7 @@ const input: ColumnSchema[] = [
   { name: 'amount', type: 'DOUBLE' },
   { name: 'qty', type: 'INT' },
 ];
-const col = (index: number) => ({ kind: 'column' as const, index, name: input[index]!.name, type: input[index]!.type });
+const col = columnOf(input);
 const GAP = 10_000;
 const T0 = Date.parse('2024-03-01T12:00:00Z');
 
@@ -50,45 +51,24 @@ function node(aggregates = COUNT_SUM, keyed = true, gapMs = GAP): SessionWindowA
 const make = (aggregates = COUNT_SUM, keyed = true, maxKeys?: number) =>
   new Harness(new SessionWindowAggregate(node(aggregates, keyed), input, {}, maxKeys), input);
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const row = (t: number, user: string | null = 'a', amount: number | null = 1, qty: number | null = 1): Value[] => [t, user, amount, qty];
+const sorted = sortedBy('user_id');
 
-/** Sessions by brute force: per key, sort by time and cut wherever the next row is a gap or more later. */
+/** Sessions by brute force: per key, in time order, a row a gap or more after the one before it starts the next. */
 function oracle(rows: readonly (readonly Value[])[]): Row[] {
-  const byKey = new Map<string, (readonly Value[])[]>();
-  for (const r of rows) {
-    if (r[0] === null) continue;
-    const k = JSON.stringify(r[1]);
-    byKey.set(k, [...(byKey.get(k) ?? []), r]);
-  }
-  const out: Row[] = [];
-  for (const [k, list] of byKey) {
-    list.sort((a, b) => (a[0] as number) - (b[0] as number));
-    let session: (readonly Value[])[] = [];
-    const flush = () => {
-      if (session.length === 0) return;
+  const sessions = windowsByKey(rows, (session, r) => (r[0] as number) - (session[session.length - 1]![0] as number) >= GAP);
+  return sorted(
+    sessions.map(({ key, rows: session }) => {
       const amounts = session.map((r) => r[2]).filter((v): v is number => v !== null);
-      out.push({
+      return {
         window_start: iso(session[0]![0] as number),
         window_end: iso((session[session.length - 1]![0] as number) + GAP),
-        user_id: JSON.parse(k) as string | null,
+        user_id: key,
         cnt: session.length,
         sum_amount: amounts.length ? amounts.reduce((a, b) => a + b, 0) : null,
-      });
-      session = [];
-    };
-    for (const r of list) {
-      if (session.length > 0 && (r[0] as number) - (session[session.length - 1]![0] as number) >= GAP) flush();
-      session.push(r);
-    }
-    flush();
-  }
-  return sorted(out);
-}
-
-function sorted(rows: Row[]): Row[] {
-  const key = (r: Row) => `${r.user_id === null ? '' : `~${r.user_id}`}|${r.window_start}`;
-  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      };
+    }),
+  );
 }
 
 /** Rows rounded so sums added in another order compare equal. */
@@ -185,14 +165,7 @@ describe('session windows', () => {
     // The watermark trails the largest time seen by 5 s: rows are out of order by less, so none is late.
     everyBatching(rows, (batches) => {
       const h = make();
-      const out: Row[] = [];
-      let max = -Infinity;
-      for (const b of batches) {
-        out.push(...h.push(b));
-        for (const r of b) max = Math.max(max, r[0] as number);
-        out.push(...h.watermark(max - 5000));
-      }
-      out.push(...h.watermark(max + 10 * GAP));
+      const out = withTrailingWatermark(h, batches, 5000, 10 * GAP);
       expect(h.ctx.metrics.lateRows).toBe(0);
       expect(rounded(sorted(out))).toEqual(rounded(expected));
     });
@@ -241,13 +214,39 @@ describe('session windows', () => {
     const a = make(ALL);
     a.push(rows.slice(0, 150));
     a.watermark(T0 + 60_000);
-    const snap = JSON.parse(JSON.stringify(a.op.snapshot!()));
+    const snap = checkpointOf(a.op);
     const b = make(ALL);
     b.op.restore!(snap);
     const fromA = [...a.push(rows.slice(150)), ...a.watermark(T0 + 1_000_000)];
     const fromB = [...b.push(rows.slice(150)), ...b.watermark(T0 + 1_000_000)];
     expect(sorted(fromB)).toEqual(sorted(fromA));
     expect(fromA.length).toBeGreaterThan(0);
+  });
+
+  it('resumes from a checkpoint its first version wrote, merging restored sessions with new rows', () => {
+    // Written by the operator before its state moved to keyed-windows.ts: a's two sessions (key lists
+    // restore newest first), b's and NULL's, after a watermark at T0 + 1 s.
+    const saved = {
+      watermark: T0 + 1000,
+      sessions: [
+        { key: ['a'], start: T0 + 30_000, end: T0 + 40_000, acc: [1, [4, 1]] },
+        { key: ['a'], start: T0, end: T0 + 14_000, acc: [2, [3, 2]] },
+        { key: ['b'], start: T0 + 2000, end: T0 + 12_000, acc: [1, [8, 1]] },
+        { key: [null], start: T0 + 1000, end: T0 + 11_000, acc: [1, [16, 1]] },
+      ],
+    };
+    const h = make();
+    h.op.restore!(JSON.parse(JSON.stringify(saved)));
+    expect(h.op.snapshot!()).toEqual({ ...saved, sessions: expect.arrayContaining(saved.sessions) });
+    // A row at 12 s extends a's first session to 22 s; then one at 21 s reaches both of a's sessions,
+    // which become one. A row at 500 ms is late.
+    h.push([row(T0 + 12_000, 'a', 32), row(T0 + 21_000, 'a', 64), row(T0 + 500, 'b', 128)]);
+    expect(h.ctx.metrics.lateRows).toBe(1);
+    expect(sorted(h.watermark(T0 + 1_000_000))).toEqual([
+      { window_start: iso(T0 + 1000), window_end: iso(T0 + 11_000), user_id: null, cnt: 1, sum_amount: 16 },
+      { window_start: iso(T0), window_end: iso(T0 + 40_000), user_id: 'a', cnt: 5, sum_amount: 103 },
+      { window_start: iso(T0 + 2000), window_end: iso(T0 + 12_000), user_id: 'b', cnt: 1, sum_amount: 8 },
+    ]);
   });
 
   it('carries its sketches through a snapshot: approximate answers as if it had never stopped', () => {
@@ -259,7 +258,7 @@ describe('session windows', () => {
     for (let i = 0; i < 2000; i++) rows.push(row(T0 + i * 20, `u${i % 3}`, (i * 37) % 1000, 1));
     const a = make(sketches);
     a.push(rows.slice(0, 1000));
-    const snap = JSON.parse(JSON.stringify(a.op.snapshot!()));
+    const snap = checkpointOf(a.op);
     const b = make(sketches);
     b.op.restore!(snap);
     const fromA = [...a.push(rows.slice(1000)), ...a.watermark(T0 + 1_000_000)];
@@ -367,12 +366,3 @@ describe('session windows against DuckDB', () => {
     }
   });
 });
-
-/** A deterministic pseudo-random sequence, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}

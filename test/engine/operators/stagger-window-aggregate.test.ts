@@ -9,6 +9,7 @@ import { StaggerWindowAggregate } from '../../../src/engine/operators/stagger-wi
 import type { Row } from '../../../src/engine/batch/rows.js';
 import { Harness, type Value } from './helpers.js';
 import { everyBatching } from './batchings.js';
+import { checkpointOf, columnOf, iso, rng, sortedBy, windowsByKey, withTrailingWatermark } from './keyed-window-harness.js';
 
 const input: ColumnSchema[] = [
   { name: 'ts', type: 'TIMESTAMP' },
@@ -16,7 +17,7 @@ const input: ColumnSchema[] = [
   { name: 'price', type: 'DOUBLE' },
   { name: 'event_minute', type: 'TIMESTAMP' },
 ];
-const col = (index: number) => ({ kind: 'column' as const, index, name: input[index]!.name, type: input[index]!.type });
+const col = columnOf(input);
 const RANGE = 60_000;
 const T0 = Date.parse('2024-03-01T11:00:00Z');
 
@@ -38,55 +39,26 @@ function node(keys: StaggerWindowAggregateNode['keys'] = [{ name: 'ticker', expr
 }
 
 const make = (maxKeys?: number, keys?: StaggerWindowAggregateNode['keys']) => new Harness(new StaggerWindowAggregate(node(keys), input, {}, maxKeys), input);
-const iso = (ms: number) => new Date(ms).toISOString();
 const row = (t: number, ticker: string | null = 'AMZN', price: number | null = 1): Value[] => [t, ticker, price, null];
+const sorted = sortedBy('ticker');
 
 /** Stagger windows by brute force: per key, in time order, a row at or past the open window's end opens the next. */
 function oracle(rows: readonly (readonly Value[])[]): Row[] {
-  const byKey = new Map<string, (readonly Value[])[]>();
-  for (const r of rows) {
-    if (r[0] === null) continue;
-    const k = JSON.stringify(r[1]);
-    byKey.set(k, [...(byKey.get(k) ?? []), r]);
-  }
-  const out: Row[] = [];
-  for (const [k, list] of byKey) {
-    list.sort((a, b) => (a[0] as number) - (b[0] as number));
-    let window: (readonly Value[])[] = [];
-    const flush = () => {
-      if (window.length === 0) return;
+  const windows = windowsByKey(rows, (window, r) => (r[0] as number) >= (window[0]![0] as number) + RANGE);
+  return sorted(
+    windows.map(({ key, rows: window }) => {
       const start = window[0]![0] as number;
       const prices = window.map((r) => r[2]).filter((v): v is number => v !== null);
-      out.push({
+      return {
         window_start: iso(start),
         window_end: iso(start + RANGE),
-        ticker: JSON.parse(k) as string | null,
+        ticker: key,
         cnt: window.length,
         total: prices.length ? prices.reduce((a, b) => a + b, 0) : null,
         prices: new Set(prices).size,
-      });
-      window = [];
-    };
-    for (const r of list) {
-      if (window.length > 0 && (r[0] as number) >= (window[0]![0] as number) + RANGE) flush();
-      window.push(r);
-    }
-    flush();
-  }
-  return sorted(out);
-}
-
-function sorted(rows: Row[]): Row[] {
-  const key = (r: Row) => `${r.ticker === null ? '' : `~${String(r.ticker)}`}|${String(r.window_start)}`;
-  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
+      };
+    }),
+  );
 }
 
 describe('stagger windows', () => {
@@ -165,14 +137,7 @@ describe('stagger windows', () => {
     // The watermark trails the largest time seen by 5 s: rows are out of order by less, so none is late.
     everyBatching(rows, (batches) => {
       const h = make();
-      const out: Row[] = [];
-      let max = -Infinity;
-      for (const b of batches) {
-        out.push(...h.push(b));
-        for (const r of b) max = Math.max(max, r[0] as number);
-        out.push(...h.watermark(max - 5000));
-      }
-      out.push(...h.watermark(max + 10 * RANGE));
+      const out = withTrailingWatermark(h, batches, 5000, 10 * RANGE);
       expect(h.ctx.metrics.lateRows).toBe(0);
       expect(sorted(out)).toEqual(expected);
     });
@@ -194,13 +159,40 @@ describe('stagger windows', () => {
       };
       for (let i = 0; i < cut; i += 10) step(first, rows.slice(i, Math.min(i + 10, cut)));
       // Round-trips through JSON, as checkpoints are stored.
-      const saved: unknown = JSON.parse(JSON.stringify((first.op as StaggerWindowAggregate).snapshot()));
+      const saved = checkpointOf(first.op);
       const second = make();
       (second.op as StaggerWindowAggregate).restore(saved);
       for (let i = cut; i < rows.length; i += 10) step(second, rows.slice(i, i + 10));
       out.push(...second.watermark(max + 10 * RANGE));
       expect(sorted(out), `checkpoint after ${cut} rows`).toEqual(expected);
     }
+  });
+
+  it('resumes from a checkpoint its first version wrote: open windows, held rows and the watermark', () => {
+    // Written by the operator before its state moved to keyed-windows.ts, after a watermark at T0 + 25 s.
+    const saved = {
+      watermark: T0 + 25_000,
+      windows: [
+        { key: ['AMZN'], start: T0, acc: [2, [3, 2], [1, 2]] },
+        { key: ['INTC'], start: T0 + 5000, acc: [1, [3, 1], [3]] },
+      ],
+      held: [
+        [T0 + 70_000, 'AMZN', 4, null],
+        [T0 + 30_000, 'INTC', 3, null],
+      ],
+    };
+    const h = make();
+    const op = h.op as StaggerWindowAggregate;
+    op.restore(JSON.parse(JSON.stringify(saved)));
+    expect(op.snapshot()).toEqual(saved);
+    expect([op.openWindows, op.heldRows]).toEqual([2, 2]);
+    h.push([row(T0 + 24_000, 'AMZN', 8)]);
+    expect(h.ctx.metrics.lateRows).toBe(1);
+    expect(sorted(h.watermark(T0 + 10 * RANGE))).toEqual([
+      { window_start: iso(T0), window_end: iso(T0 + RANGE), ticker: 'AMZN', cnt: 2, total: 3, prices: 2 },
+      { window_start: iso(T0 + 70_000), window_end: iso(T0 + 70_000 + RANGE), ticker: 'AMZN', cnt: 1, total: 4, prices: 1 },
+      { window_start: iso(T0 + 5000), window_end: iso(T0 + 5000 + RANGE), ticker: 'INTC', cnt: 2, total: 6, prices: 1 },
+    ]);
   });
 
   it('fails the query, naming the limit, when open windows and held rows pass the state key limit', () => {

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
-import type { StreamRecord, StreamStore } from '../../../src/engine/stream/stream-store.js';
+import type { ShardCursor, StreamRecord, StreamStore } from '../../../src/engine/stream/stream-store.js';
 import { ManualClock } from '../../../src/engine/clock.js';
 import { QueryManager } from '../../../src/engine/query/query-manager.js';
 import { Catalog } from '../../../src/engine/catalog/catalog.js';
@@ -92,12 +92,61 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(options: { dataDir?: string; idleTimeoutMs?: number; shards?: number } = {}) {
+/**
+ * Shards whose cursors answer nothing, stalled, as a shared store's do while the node serving them is down
+ * (records may be stored past them), and wait for records only once released.
+ */
+class StalledShards {
+  private readonly stalled = new Set<string>();
+  /** Resolves at the next release (Node 20 has no Promise.withResolvers). */
+  private released = this.nextRelease();
+
+  stall(shardId: string): void {
+    this.stalled.add(shardId);
+  }
+
+  release(shardId: string): void {
+    this.stalled.delete(shardId);
+    this.released.resolve();
+    this.released = this.nextRelease();
+  }
+
+  private nextRelease(): { promise: Promise<void>; resolve: () => void } {
+    let resolve = (): void => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  }
+
+  /** `store` with its cursors of stalled shards stalling. */
+  wrap(store: StreamStore): StreamStore {
+    return new Proxy(store, {
+      get: (target, prop) => {
+        if (prop === 'openCursor') return (...args: Parameters<StreamStore['openCursor']>) => this.cursor(target.openCursor(...args));
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  private cursor(inner: ShardCursor): ShardCursor {
+    const stalled = (): boolean => this.stalled.has(inner.shardId);
+    return Object.assign(Object.create(inner) as ShardCursor, {
+      read: (limits?: { maxRecords?: number; maxBytes?: number }) => (stalled() ? Promise.resolve({ records: [], endOfShard: false, millisBehindLatest: 60_000, stalled: true }) : inner.read(limits)),
+      waitForRecords: async (signal?: AbortSignal) => {
+        while (stalled() && !signal?.aborted) await Promise.race([this.released.promise, new Promise((r) => signal?.addEventListener('abort', r, { once: true }))]);
+        return inner.waitForRecords(signal);
+      },
+    });
+  }
+}
+
+async function setup(options: { dataDir?: string; idleTimeoutMs?: number; shards?: number; stalls?: StalledShards } = {}) {
   const clock = new ManualClock(Date.parse('2024-06-01T12:00:00Z'));
   const store = await openStreamStore(options.dataDir ? { dataDir: options.dataDir, shardLimits: false } : { shardLimits: false });
   if (!store.listStreams().some((s) => s.streamName === 'clicks')) await store.createStream('clicks', { shardCount: options.shards ?? 2 });
   const catalog = await Catalog.open(options.dataDir);
-  const manager = new QueryManager({ store, catalog, clock, idleTimeoutMs: options.idleTimeoutMs ?? 60_000, batchSize: 100 });
+  const read = options.stalls ? options.stalls.wrap(store) : store;
+  const manager = new QueryManager({ store: read, catalog, clock, idleTimeoutMs: options.idleTimeoutMs ?? 60_000, batchSize: 100 });
   const close = async () => {
     await manager.close();
     await store.close();
@@ -178,6 +227,37 @@ describe('QueryManager', () => {
     manager.checkIdle();
     await out.until(() => out.rows.length === 1);
     expect(out.rows[0]).toMatchObject({ window_start: at(0), user_id: 'a', clicks: 1 });
+  });
+
+  it('keeps waiting for a shard whose reads stall, however long past the idle timeout', async () => {
+    const stalls = new StalledShards();
+    const { store, manager, clock } = await setup({ idleTimeoutMs: 10_000, stalls });
+    const [shard0, shard1] = store.describeStream('clicks').shards;
+    const on = (shard: typeof shard0, user: string, t: number) => ({
+      partitionKey: 'p',
+      explicitHashKey: shard!.hashKeyRange.startingHashKey,
+      data: enc.encode(JSON.stringify({ user_id: user, amount: 1, ts: at(t) })),
+    });
+    stalls.stall(shard0!.shardId);
+    const q = await manager.startQuery(windowPlan(), { sql: 'q' });
+    const out = rowsOf(manager, q.id);
+    await store.putRecords('clicks', [on(shard0, 'a', 5), on(shard1, 'b', 5), on(shard1, 'b', 90)]);
+    await expect.poll(() => manager.queryStatus(q.id).inputRecords).toBe(2);
+    // Shard 0 read, without an answer, for longer than the idle timeout: behind, not idle.
+    clock.advance(10_001);
+    manager.checkIdle();
+    const shard0Status = () => manager.queryStatus(q.id).shards.find((s) => s.shardId === shard0!.shardId);
+    await expect.poll(() => shard0Status()?.idle).toBe(false);
+    expect(manager.queryStatus(q.id).watermark).toBeNull();
+    // Its reads answer again: its record is on time, and its window closes with it.
+    stalls.release(shard0!.shardId);
+    await store.putRecords('clicks', [on(shard0, 'a', 90)]);
+    await out.until(() => out.rows.length === 2);
+    expect(out.rows.map((r) => [r.window_start, r.user_id, r.clicks]).sort()).toEqual([
+      [at(0), 'a', 1],
+      [at(0), 'b', 1],
+    ]);
+    expect(manager.queryStatus(q.id).lateRows).toBe(0);
   });
 
   it('follows a reshard: reads the parent to its end, then its children', async () => {

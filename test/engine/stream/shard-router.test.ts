@@ -51,6 +51,18 @@ describe('the shard router', () => {
     }
   });
 
+  it('routes every key to the only open shard without hashing or remembering it', () => {
+    const router = new ShardRouter<FakeShard>(4);
+    const [only] = shardsOf(1, 's');
+    router.setOpenShards([only!]);
+    for (let i = 0; i < 10; i++) expect(router.route(`key-${i}`)).toBe(only);
+    expect(router.cachedKeys).toBe(0);
+    // Split in two, keys go by their hashes again.
+    const two = shardsOf(2, 't');
+    router.setOpenShards(two);
+    for (let i = 0; i < 100; i++) expect(router.route(`key-${i}`).name).toBe(expected(two, `key-${i}`));
+  });
+
   it('forgets the oldest remembered key first, keeping at most its size', () => {
     const router = new ShardRouter<FakeShard>(4);
     router.setOpenShards(shardsOf(2, 's'));

@@ -6,48 +6,22 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js';
+import { buildCli } from '../../cli/run-eddy.js';
 import { readFollowingLineage, text } from './store-helpers.js';
 
 const ITERATIONS = 8;
-const srcEngine = path.resolve(__dirname, '../../../src/engine');
 const writer = path.resolve(__dirname, 'fixtures/store-crash-writer.mjs');
 let workDir: string;
 let modulePath: string;
 
-/**
- * The child runs plain node, so the store's sources (and what they import: the engine's root files and
- * plan/, which sits below stream/) are transpiled file by file, keeping their layout.
- */
-function transpileStore(outDir: string): string {
-  const files = ['clock.ts', 'errors.ts', 'atomic-file.ts', 'safe-path.ts', 'configured-directory.ts'];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(srcEngine, rel), { withFileTypes: true })) {
-      const file = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith('.ts')) files.push(file);
-    }
-  };
-  walk('plan');
-  walk('stream');
-  for (const file of files) {
-    const { outputText } = ts.transpileModule(fs.readFileSync(path.join(srcEngine, file), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      fileName: file,
-    });
-    const target = path.join(outDir, file.replace(/\.ts$/, '.js'));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, outputText);
-  }
-  fs.writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
-  return path.join(outDir, 'stream/open-stream-store.js');
-}
-
 beforeAll(() => {
   workDir = fs.mkdtempSync(path.join(tmpdir(), 'eddy-store-crash-'));
-  modulePath = transpileStore(path.join(workDir, 'build'));
+  // The child runs plain node on the sources as the CLI tests compile them (one shared build per version of
+  // the sources): compiling the store here, file by file with TypeScript, took a loaded machine most of the
+  // hook's timeout.
+  modulePath = path.join(buildCli('store-crash').main, '..', '..', 'engine', 'stream', 'open-stream-store.js');
 });
 afterAll(() => {
   fs.rmSync(workDir, { recursive: true, force: true });
@@ -88,6 +62,8 @@ async function runAndKill(dataDir: string, run: number, acks: number): Promise<{
 }
 
 describe('a durable store killed while writing and resharding', () => {
+  // Kills and restarts a writing child process several times: up to 19 s of the default 30 s on a loaded
+  // 2-core machine, with every step awaited; the limit leaves that room.
   it('keeps every acknowledged record, once and in order, and a consistent shard layout', async () => {
     const dataDir = path.join(workDir, 'data');
     const acknowledged: Acked[][] = [];
@@ -130,5 +106,5 @@ describe('a durable store killed while writing and resharding', () => {
       }
     }
     expect(reshards).toBeGreaterThan(0);
-  });
+  }, 90_000);
 });

@@ -329,3 +329,19 @@ describe('GET /v1/streams', () => {
     ]);
   });
 });
+
+describe('parallelism', () => {
+  it('is passed on from SET and from POST /v1/queries: a process that is not in a cluster refuses to split a query, saying why', async () => {
+    await api.app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: CLICKS } });
+    const insert = "SELECT user_id, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, user_id";
+    const viaSet = await api.app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: `SET 'parallelism.default' = '2'; ${insert}` } });
+    expect(viaSet.statusCode).toBe(400);
+    expect(viaSet.json().error.message).toMatch(/parallelism 2\) runs on a cluster of Eddy processes/);
+    const viaBody = await api.app.inject({ method: 'POST', url: '/v1/queries', payload: { sql: insert, parallelism: 2 } });
+    expect(viaBody.statusCode).toBe(400);
+    expect(viaBody.json().error.message).toMatch(/runs on a cluster of Eddy processes/);
+    const whole = await api.app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: `SET 'parallelism.default' = '1'; ${insert}` } });
+    expect(whole.statusCode).toBe(200);
+    expect(whole.json().results[0]).toMatchObject({ kind: 'set', key: 'parallelism.default', value: '1' });
+  });
+});

@@ -93,6 +93,12 @@ describe('internal delivery streams through the Kinesis API', () => {
       name: 'InvalidArgumentException',
       message: `Stream name ${INTERNAL_STREAM_PREFIX}later is reserved: names starting with ${INTERNAL_STREAM_PREFIX} hold the records of Firehose delivery streams.`,
     });
+    // The exchange streams of split queries share the reserved space, and are named as theirs.
+    const exchange = await failure(s.kinesis.send(new CreateStreamCommand({ StreamName: '__eddy_exchange_q1', ShardCount: 1 })));
+    expect(exchange).toEqual({
+      name: 'InvalidArgumentException',
+      message: 'Stream name __eddy_exchange_q1 is reserved: names starting with __eddy_exchange_ hold the rows the parts of split queries exchange.',
+    });
   });
 
   it('leave ordinary streams untouched', async () => {

@@ -38,4 +38,13 @@ describe('application code', () => {
     const code = 'CREATE OR REPLACE STREAM "D" (ticker VARCHAR(4));\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "D" SELECT STREAM "tickr" FROM "SOURCE_SQL_STREAM_001";';
     expect(() => compileApplication(source(code), staticCatalog([]))).toThrowError(expect.objectContaining({ code: 'CodeValidationException', message: expect.stringMatching(/^Line 2, column 61: .*tickr/) }));
   });
+
+  it('refuses a pump whose rows would have no ROWTIME as a CodeValidationException, rather than giving them the time they are written', () => {
+    const code =
+      'CREATE OR REPLACE STREAM "D" (ticker VARCHAR(4), total DOUBLE);\n' +
+      'CREATE OR REPLACE PUMP "TOTAL_PUMP" AS INSERT INTO "D" SELECT STREAM "ticker", SUM("price") FROM "SOURCE_SQL_STREAM_001" GROUP BY "ticker";';
+    expect(() => compileApplication(source(code), staticCatalog([]))).toThrowError(
+      expect.objectContaining({ code: 'CodeValidationException', message: expect.stringMatching(/^Line 2, column 56: Pump 'TOTAL_PUMP' cannot give the rows it writes a ROWTIME.*aggregate without a window/) }),
+    );
+  });
 });

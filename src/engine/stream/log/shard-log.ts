@@ -84,6 +84,7 @@ export interface ShardLog {
    * Reads committed records starting at `fromOffset` (clamped up to `firstOffset`), stopping at either
    * limit; always returns at least one record if one is available, even if it alone exceeds maxBytes.
    * Never skips a damaged range: stops short of it, or throws DamagedRecordsError when it would be first.
+   * A shared log whose cluster does not answer in time throws ShardUnreachableError (nothing is skipped).
    */
   read(fromOffset: number, limits: ReadLimits): LogRecord[] | Promise<LogRecord[]>;
 

@@ -7,8 +7,16 @@
 // elected, the server removed the consumer) the reader lets its consumer go and stays where it stood, so
 // the next call starts a new consumer at the first message not yet returned; the shard log decides how
 // long to keep trying (see JetStreamShardLog.read).
+//
+// A consumer is created with a short wait for the answer: nats-server before 2.9.12 places a consumer of
+// one replica on any of its stream's nodes, a node that is down included (nats-io/nats-server#3791,
+// fixed by #3820), and nobody answers such a create. With one node of three down, a third of creates
+// went unanswered, each holding the read up for the whole JetStream API timeout (10 s); three or four in
+// a row left a shard unread past a query's idle timeout (30 s). A create unanswered for CREATE_TIMEOUT_MS is given up
+// (and its consumer deleted, should it exist) and the next read tries another placement.
 
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { randomBytes } from 'node:crypto';
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamManager } from '@nats-io/jetstream';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 /** A message as stored: its stream sequence, payload, and how many follow it in the stream now. */
@@ -23,6 +31,14 @@ export interface StoredMessage {
 const INACTIVE_THRESHOLD_NS = 60_000_000_000;
 /** A pull waits this long for the server before failing (a node being killed, a leader being elected). */
 const PULL_TIMEOUT_MS = 5_000;
+/**
+ * A consumer create waits this long for its answer (a create answered at all takes milliseconds on a
+ * cluster of nearby nodes); after every CREATES_PER_LONGER_WAIT unanswered in a row the wait doubles, up
+ * to MAX_CREATE_TIMEOUT_MS, so a cluster slower to answer than that is still read.
+ */
+const CREATE_TIMEOUT_MS = 1_000;
+const CREATES_PER_LONGER_WAIT = 3;
+const MAX_CREATE_TIMEOUT_MS = 10_000;
 
 export class JetStreamReader {
   /** The stream sequence of the next message this reader returns. */
@@ -35,6 +51,8 @@ export class JetStreamReader {
   private consumerSeq = 0;
   private pull: { readonly want: number; readonly got: StoredMessage[]; resolve(): void; reject(e: unknown): void } | undefined;
   private closed = false;
+  /** Consumer creates left unanswered since the last one answered. */
+  private unansweredCreates = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -78,16 +96,33 @@ export class JetStreamReader {
     this.dropConsumer();
   }
 
+  /** Creates the consumer under a name of its own, so one whose create went unanswered can be deleted. */
   private async open(): Promise<void> {
-    const info = await this.jsm.consumers.add(this.stream, {
+    const name = `eddy_${randomBytes(8).toString('hex')}`;
+    const config: Partial<ConsumerConfig> = {
+      name,
       ack_policy: AckPolicy.None,
       deliver_policy: this.nextSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
       ...(this.nextSeq <= 1 ? {} : { opt_start_seq: this.nextSeq }),
       mem_storage: true,
       num_replicas: 1,
       inactive_threshold: INACTIVE_THRESHOLD_NS,
-    });
-    this.consumerName = info.name;
+    };
+    const timeout = Math.min(MAX_CREATE_TIMEOUT_MS, CREATE_TIMEOUT_MS * 2 ** Math.floor(this.unansweredCreates / CREATES_PER_LONGER_WAIT));
+    let answer: { error?: { code?: number; description?: string } };
+    try {
+      const reply = await this.nc.request(`$JS.API.CONSUMER.CREATE.${this.stream}.${name}`, JSON.stringify({ stream_name: this.stream, config, action: 'create' }), { timeout });
+      answer = reply.json();
+    } catch (e) {
+      if (!/timeout|timed out/i.test(String((e as Error)?.message ?? e))) throw e;
+      this.unansweredCreates++;
+      // Placed on a node that is down, most likely: should it come back, its consumer is not left behind.
+      void this.jsm.consumers.delete(this.stream, name).catch(() => undefined);
+      throw new ConsumerGoneError(`creating a consumer of ${this.stream}: no answer in ${timeout} ms`);
+    }
+    if (answer.error !== undefined) throw new Error(`creating a consumer of ${this.stream}: ${answer.error.code ?? ''} ${answer.error.description ?? ''}`);
+    this.unansweredCreates = 0;
+    this.consumerName = name;
     this.consumerSeq = 0;
     this.inbox = createInbox();
     this.subscription = this.nc.subscribe(this.inbox, { callback: (err, msg) => this.delivered(err, msg) });

@@ -18,6 +18,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { DamagedRange } from '../log/damaged-range.js';
 import type { AppendRecord, AppendedOffsets, LogRecord, ReadLimits, RecordInput, ShardLog } from '../log/shard-log.js';
 import { ShardSealedError } from '../log/shard-sealed-error.js';
+import { ShardUnreachableError } from '../log/shard-unreachable-error.js';
 import { isConsumerGone, JetStreamReader } from './jetstream-reader.js';
 import { arrivalOfMessage, decodeMessage, encodeMessages, offsetAfterSeq, offsetOf, seqOfOffset } from './record-payload.js';
 import { isUnsettledCluster, whileClusterSettles } from './while-cluster-settles.js';
@@ -101,31 +102,13 @@ export class JetStreamShardLog implements ShardLog {
 
   /** Opens the shard's stream, creating it (with `replicas` copies) if it does not exist yet. */
   static async open(ctx: JetStreamContext, names: ShardStreamNames, replicas: number): Promise<JetStreamShardLog> {
-    let info: StreamInfo;
-    try {
-      info = await ctx.jsm.streams.info(names.stream);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      try {
-        info = await whileClusterSettles(() => ctx.jsm.streams.add({
-          name: names.stream,
-          subjects: [names.subject],
-          num_replicas: replicas,
-          storage: StorageType.File,
-          retention: RetentionPolicy.Limits,
-          discard: DiscardPolicy.Old,
-          duplicate_window: DUPLICATE_WINDOW_NS,
-        }));
-      } catch (added) {
-        // Another process created it meanwhile (resharding races end with both opening the same log).
-        if (!/already in use|name already/i.test(String((added as Error).message))) throw added;
-        info = await ctx.jsm.streams.info(names.stream);
-      }
-    }
+    // Every step may meet a cluster busy creating replicated streams (two processes resharding at once
+    // both create the same children): a timeout is asked again, never taken as the answer.
+    const info = await whileClusterSettles(() => JetStreamShardLog.infoOrCreate(ctx, names, replicas));
     let lastArrival: number | undefined;
     let lastEnd: number | undefined;
     if (info.state.messages > 0) {
-      const last = await ctx.jsm.streams.getMessage(names.stream, { seq: info.state.last_seq }).catch(() => null);
+      const last = await whileClusterSettles(() => ctx.jsm.streams.getMessage(names.stream, { seq: info.state.last_seq })).catch(() => null);
       if (last) {
         const decoded = decodeMessage(last.data, `${names.stream} #${last.seq}`);
         lastArrival = decoded.arrivalTimestamp;
@@ -133,6 +116,29 @@ export class JetStreamShardLog implements ShardLog {
       }
     }
     return new JetStreamShardLog(ctx, names, info, lastArrival, lastEnd);
+  }
+
+  private static async infoOrCreate(ctx: JetStreamContext, names: ShardStreamNames, replicas: number): Promise<StreamInfo> {
+    try {
+      return await ctx.jsm.streams.info(names.stream);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      try {
+        return await ctx.jsm.streams.add({
+          name: names.stream,
+          subjects: [names.subject],
+          num_replicas: replicas,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          discard: DiscardPolicy.Old,
+          duplicate_window: DUPLICATE_WINDOW_NS,
+        });
+      } catch (added) {
+        // Another process created it meanwhile (resharding races end with both opening the same log).
+        if (!/already in use|name already/i.test(String((added as Error).message))) throw added;
+        return await ctx.jsm.streams.info(names.stream);
+      }
+    }
   }
 
   append(records: readonly AppendRecord[]): Promise<AppendedOffsets>;
@@ -184,7 +190,7 @@ export class JetStreamShardLog implements ShardLog {
     const pooled = this.takeReader(from);
     const out: LogRecord[] = [];
     try {
-      await this.fillPatiently(pooled, from, Math.min(Math.max(limits.maxRecords, 1), MAX_PULL));
+      if (!(await this.fillPatiently(pooled, from, Math.min(Math.max(limits.maxRecords, 1), MAX_PULL)))) throw new ShardUnreachableError(this.names.stream);
       let bytes = 0;
       let taken = 0;
       for (; taken < pooled.buffer.length && out.length < limits.maxRecords; taken++) {
@@ -204,24 +210,25 @@ export class JetStreamShardLog implements ShardLog {
 
   /**
    * Fills the reader's buffer, trying again with a growing pause while the cluster cannot answer or the
-   * consumer answers short of the shard's known end, for up to READ_PATIENCE_MS. Then the buffer stays
-   * empty: the read answers nothing and the next one starts from the same place, so no record is passed
+   * consumer answers short of the shard's known end, for up to READ_PATIENCE_MS; answers whether it was
+   * answered. If not, the buffer stays empty: the read throws ShardUnreachableError (which GetRecords
+   * answers as no records, behind) and the next one starts from the same place, so no record is passed
    * over however long the cluster takes. Only failures that waiting does not mend are thrown.
    */
-  private async fillPatiently(pooled: PooledReader, from: number, want: number): Promise<void> {
+  private async fillPatiently(pooled: PooledReader, from: number, want: number): Promise<boolean> {
     const started = Date.now();
     let emptyPulls = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.fill(pooled, from, want);
-        if (pooled.buffer.length > 0 || from >= this.committedOffset) return;
+        if (pooled.buffer.length > 0 || from >= this.committedOffset) return true;
         // A consumer on a replica still catching up (a node just restarted) may not hold records the
         // stream has acknowledged yet; one that keeps answering nothing is let go for a new one.
         if (++emptyPulls % EMPTY_PULLS_BEFORE_NEW_CONSUMER === 0) pooled.reader.restart();
       } catch (e) {
         if (!isUnsettledCluster(e) && !isConsumerGone(e)) throw e;
       }
-      if (this.closed || Date.now() - started >= READ_PATIENCE_MS) return;
+      if (this.closed || Date.now() - started >= READ_PATIENCE_MS) return false;
       await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 500)));
     }
   }

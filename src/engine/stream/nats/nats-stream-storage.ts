@@ -130,7 +130,8 @@ export class NatsStreamStorage implements StreamStorage {
 
   async watch(listener: (change: StoredStreamChange) => void): Promise<void> {
     this.listener = listener;
-    const watcher = await this.kv.watch({ key: `${STREAM_KEY_PREFIX}>`, resumeFromRevision: this.loadedRevision + 1 });
+    // As every start-up request: a watch's consumer create left unanswered while the cluster settles is asked again.
+    const watcher = await whileClusterSettles(() => this.kv.watch({ key: `${STREAM_KEY_PREFIX}>`, resumeFromRevision: this.loadedRevision + 1 }));
     this.watchStop = () => watcher.stop();
     this.watchDone = (async () => {
       for await (const entry of watcher) this.delivered(entry);

@@ -7,39 +7,18 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CorruptionReport } from '../../../../src/engine/stream/log/corruption-report.js';
 import { DamagedRecordsError } from '../../../../src/engine/stream/log/damaged-range.js';
 import { openFileShardLog } from '../../../../src/engine/stream/log/file-shard-log.js';
 import { repairShardLog } from '../../../../src/engine/stream/log/shard-log-repair.js';
 import type { LogRecord } from '../../../../src/engine/stream/log/shard-log.js';
+import { buildCli } from '../../../cli/run-eddy.js';
 import { recordFor } from './fixtures/crash-records.mjs';
 import { tempDir } from './temp-dir.js';
 
 const ITERATIONS = 20;
-const srcEngine = path.resolve(__dirname, '../../../../src/engine');
 const writer = path.resolve(__dirname, 'fixtures/crash-writer.mjs');
-
-/**
- * The child runs plain node, which cannot load TypeScript, so the log's sources (and the three engine
- * modules they import) are transpiled file by file into `outDir`, keeping their relative layout.
- */
-function transpileLog(outDir: string): string {
-  const files = ['clock.ts', 'errors.ts', 'safe-path.ts', 'atomic-file.ts', ...fs.readdirSync(path.join(srcEngine, 'stream/log')).map((f) => `stream/log/${f}`)];
-  for (const file of files) {
-    const source = fs.readFileSync(path.join(srcEngine, file), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      fileName: file,
-    });
-    const target = path.join(outDir, file.replace(/\.ts$/, '.js'));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, outputText);
-  }
-  fs.writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
-  return path.join(outDir, 'stream/log/file-shard-log.js');
-}
 
 /** Deterministic choice of kill points, so a failing run can be replayed with the same schedule. */
 function killPoints(seed: number): number[] {
@@ -140,7 +119,9 @@ function expectAllAcknowledged(log: FileShardLog, acknowledged: ReadonlySet<numb
 describe('file shard log under SIGKILL', () => {
   let modulePath: string;
   beforeAll(() => {
-    modulePath = transpileLog(path.join(tempDir().root, 'compiled'));
+    // The child runs plain node on the sources as the CLI tests compile them (one shared build per version
+    // of the sources), not on a copy compiled here file by file with TypeScript (slow on a loaded machine).
+    modulePath = path.join(buildCli('log-crash').main, '..', '..', 'engine', 'stream', 'log', 'file-shard-log.js');
   });
 
   it(`keeps every acknowledged record, once, in order and intact, across ${ITERATIONS} kills, and never reuses an offset`, async () => {

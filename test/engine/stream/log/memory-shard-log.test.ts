@@ -30,4 +30,24 @@ describe('MemoryShardLog', () => {
     expect(log.read(9_500, { maxRecords: 2, maxBytes: 1 << 20 }).map((r) => decode(r.data))).toEqual(['9500', '9501']);
     expect(log.offsetAtTimestamp(9_999)).toBe(9_999);
   });
+
+  it('stops a read at the last record within maxBytes (data and key counted), before and after its storage compacts', async () => {
+    const log = new MemoryShardLog();
+    // Each record is 'key-' + payload (4 + n bytes) and the payload (n bytes): payloads of 1 to 5 bytes.
+    for (let i = 0; i < 6_000; i++) await log.append(recordsAt(i, 'x'.repeat((i % 5) + 1)));
+    const sizeOf = (offset: number) => 4 + 2 * ((offset % 5) + 1);
+    const readBytes = (from: number, maxBytes: number) => log.read(from, { maxRecords: 100, maxBytes }).map((r) => r.offset);
+    for (const from of [0, 3, 4_998]) {
+      const exact = sizeOf(from) + sizeOf(from + 1) + sizeOf(from + 2);
+      expect(readBytes(from, exact)).toEqual([from, from + 1, from + 2]);
+      expect(readBytes(from, exact - 1)).toEqual([from, from + 1]);
+    }
+    expect(log.read(10, { maxRecords: 0, maxBytes: 1 << 20 })).toEqual([]);
+    await log.trimBefore(5_000);
+    expect(log.firstOffset).toBe(5_000);
+    const exact = sizeOf(5_002) + sizeOf(5_003);
+    expect(readBytes(5_002, exact)).toEqual([5_002, 5_003]);
+    expect(readBytes(5_002, exact - 1)).toEqual([5_002]);
+    expect(readBytes(0, 1)).toEqual([5_000]);
+  });
 });

@@ -168,6 +168,8 @@ describe('a cursor on the JetStream store while a node of three is killed', () =
         const dark = await cursor.read({ maxRecords: 1 });
         expect(dark.records).toEqual([]);
         expect(dark.endOfShard).toBe(false);
+        // Said to be stalled, so a query does not take the shard for an idle one.
+        expect(dark.stalled).toBe(true);
         // Behind by about the minute since record 1 arrived (just after record 0): not shown as caught up.
         expect(dark.millisBehindLatest).toBeGreaterThan(50_000);
       } finally {

@@ -1,0 +1,1 @@
+SELECT user_id, COUNT(*) OVER (PARTITION BY user_id ORDER BY ts ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) AS n FROM clicks WITH (state_ttl = '1 hour')
