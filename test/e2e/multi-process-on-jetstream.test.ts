@@ -4,8 +4,6 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   CreateStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
   KinesisClient,
   PutRecordsCommand,
   waitUntilStreamExists,
@@ -16,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.mjs';
 import { buildCli, exitOf, startEddy, waitForOutput } from '../cli/run-eddy.js';
 import { testCredentials } from '../server/start-test-server.js';
+import { readShard } from '../support/read-shard.js';
 
 let cluster: NatsCluster;
 let cli: ReturnType<typeof buildCli>;
@@ -51,17 +50,6 @@ afterAll(async () => {
   cli?.cleanup();
 });
 
-async function readAll(kinesis: KinesisClient, stream: string, shardId: string): Promise<{ data: string; sequenceNumber: string }[]> {
-  let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-  const out: { data: string; sequenceNumber: string }[] = [];
-  for (;;) {
-    const got = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
-    for (const r of got.Records ?? []) out.push({ data: Buffer.from(r.Data!).toString(), sequenceNumber: r.SequenceNumber! });
-    iterator = got.NextShardIterator;
-    if ((got.Records ?? []).length === 0 || iterator === undefined) return out;
-  }
-}
-
 describe('two eddy serve processes on one JetStream cluster', () => {
   it('read through one what was put through the other, in order, with the same sequence numbers', async () => {
     const [a, b] = [eddies[0]!.kinesis, eddies[1]!.kinesis];
@@ -75,7 +63,7 @@ describe('two eddy serve processes on one JetStream cluster', () => {
     );
     expect(put.FailedRecordCount).toBe(0);
     const shardId = put.Records![0]!.ShardId!;
-    const read = await readAll(b, 'shared', shardId);
+    const read = await readShard(b, 'shared', shardId);
     expect(read.map((r) => r.data)).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
     expect(read.map((r) => r.sequenceNumber)).toEqual(put.Records!.map((r) => r.SequenceNumber));
   });
@@ -120,7 +108,7 @@ describe('two eddy serve processes on one JetStream cluster', () => {
     expect(afterKill).toBeGreaterThan(0);
     await cluster.restart(victim);
 
-    const read = await readAll(b, 'durable', 'shardId-000000000000');
+    const read = await readShard(b, 'durable', 'shardId-000000000000');
     const seen = new Set(read.map((r) => r.data));
     expect(acknowledged.filter((d) => !seen.has(d))).toEqual([]);
     // Sequence numbers increase through the failover.

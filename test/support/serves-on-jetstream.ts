@@ -2,10 +2,11 @@
 // for the end-to-end tests of queries across processes: start them, talk to them over HTTP and the
 // Kinesis API, read a stream back whole, and stop everything.
 import type { ChildProcess } from 'node:child_process';
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.mjs';
 import { buildCli, exitOf, NO_STREAM_STATES, startEddy, waitForOutput } from '../cli/run-eddy.js';
 import { testCredentials } from '../server/start-test-server.js';
+import { readShard } from './read-shard.js';
 
 export interface Serve {
   readonly name: string;
@@ -79,13 +80,7 @@ export async function http(serve: Serve, method: string, path: string, body?: un
 export async function readStream(kinesis: KinesisClient, stream: string): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []) {
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-    for (;;) {
-      const got = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of got.Records ?? []) rows.push(JSON.parse(Buffer.from(r.Data!).toString()) as Record<string, unknown>);
-      iterator = got.NextShardIterator;
-      if ((got.Records ?? []).length === 0 || iterator === undefined) break;
-    }
+    for (const r of await readShard(kinesis, stream, shard.ShardId!)) rows.push(JSON.parse(r.data) as Record<string, unknown>);
   }
   return rows;
 }
