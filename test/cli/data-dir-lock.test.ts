@@ -47,5 +47,5 @@ describe('eddy serve on a data directory in use', () => {
     } finally {
       second.kill('SIGKILL');
     }
-  });
+  }, 90_000);
 });

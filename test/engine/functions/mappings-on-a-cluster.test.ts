@@ -16,6 +16,8 @@ import { MemoryKv } from '../../support/memory-kv.js';
 import { arnOf } from './function-harness.js';
 
 const timing = { renewMs: 1_000, timeoutMs: 5_000 };
+/** What one process hears of another through the shared bucket takes milliseconds, more on a loaded machine. */
+const CLUSTER_WAIT = { timeout: 20_000 } as const;
 
 interface Process {
   readonly name: string;
@@ -111,7 +113,7 @@ async function savedEverything(p: Process, uuid: string, n: number): Promise<voi
     expect(view.stats.recordsProcessed).toBe(n);
     const saved = await new SharedMappingState(mappingsKv).loadCheckpoint(uuid);
     expect(saved?.shards).toEqual(Object.fromEntries(view.shards.map((s) => [s.shardId, s.position])));
-  });
+  }, CLUSTER_WAIT);
 }
 
 /** Stops `from` cleanly and lets `to` take mapping `uuid` over: no timeout to wait for, the lease was given up, and `to` takes it at its next look. */
@@ -131,7 +133,7 @@ describe('event source mappings on a cluster of Eddy processes', () => {
     const { uuid } = await create(b);
     expect(a.functions.list().map((m) => m.uuid)).toEqual([uuid]);
     expect(b.functions.get(uuid)).toMatchObject({ process: 'b', runsElsewhere: false });
-    await vi.waitFor(() => expect(b.functions.get(uuid).state).toBe('Enabled'));
+    await vi.waitFor(() => expect(b.functions.get(uuid).state).toBe('Enabled'), CLUSTER_WAIT);
     await put(0, 50);
     await seenAll(50);
     // a learns who runs it, and the figures b writes in its lease, at the next renewal.
@@ -141,7 +143,7 @@ describe('event source mappings on a cluster of Eddy processes', () => {
       await tick(b);
       await tick(a);
       expect(a.functions.get(uuid)).toMatchObject({ process: 'b', runsElsewhere: true, shards: [], stats: { recordsProcessed: 50 } });
-    });
+    }, CLUSTER_WAIT);
     expect(seen()).toHaveLength(50);
   });
 
@@ -149,7 +151,7 @@ describe('event source mappings on a cluster of Eddy processes', () => {
     const [a, b] = [await start('a'), await start('b')];
     const { uuid } = await create(a);
     await b.functions.update(uuid, parseUpdateRequest({ BatchSize: 3 }));
-    await vi.waitFor(() => expect(a.functions.get(uuid).batchSize).toBe(3));
+    await vi.waitFor(() => expect(a.functions.get(uuid).batchSize).toBe(3), CLUSTER_WAIT);
     await put(0, 20);
     await seenAll(20);
     expect(seen()).toHaveLength(20);
@@ -165,12 +167,12 @@ describe('event source mappings on a cluster of Eddy processes', () => {
     // a stops renewing (as if stopped by the debugger, or cut off): b takes the lease after the timeout.
     await tick(b, timing.timeoutMs / timing.renewMs);
     expect(b.leases.holds(`mapping.${uuid}`)).toBe(true);
-    await vi.waitFor(() => expect(b.functions.get(uuid).shards.length).toBe(2));
+    await vi.waitFor(() => expect(b.functions.get(uuid).shards.length).toBe(2), CLUSTER_WAIT);
     // a, still unaware, reads the new records too (at least once), but its save after them is refused
     // and it stops there, without waiting for its renewal to fail.
     await put(30, 30);
     await seenAll(60);
-    await vi.waitFor(() => expect(a.functions.get(uuid)).toMatchObject({ process: 'b', runsElsewhere: true, shards: [] }));
+    await vi.waitFor(() => expect(a.functions.get(uuid)).toMatchObject({ process: 'b', runsElsewhere: true, shards: [] }), CLUSTER_WAIT);
     expect(a.leases.holds(`mapping.${uuid}`)).toBe(false);
     // b resumed where a's saved positions were: nothing a had finished before the takeover is seen again.
     const counts = new Map<string, number>();
@@ -195,8 +197,8 @@ describe('event source mappings on a cluster of Eddy processes', () => {
 
     const c = await start('c');
     await c.functions.delete(uuid);
-    await vi.waitFor(() => expect(b.functions.list()).toEqual([]));
-    await vi.waitFor(() => expect(b.leases.holds(`mapping.${uuid}`)).toBe(false));
+    await vi.waitFor(() => expect(b.functions.list()).toEqual([]), CLUSTER_WAIT);
+    await vi.waitFor(() => expect(b.leases.holds(`mapping.${uuid}`)).toBe(false), CLUSTER_WAIT);
     expect(mappingsKv.keys()).toEqual([]);
     expect(leasesKv.keys()).toEqual([]);
   });
