@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
 import type { StreamStore } from '../stream/stream-store.js';
+import { streamNameInArn } from '../stream/stream-arns.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import { emptyDeliveryMetrics } from './delivery-metrics.js';
 import { clearStaging } from '../atomic-file.js';
@@ -288,6 +289,9 @@ export class DeliveryManager {
         if (!ks?.KinesisStreamARN) throw new EddyError('InvalidArgumentException', 'KinesisStreamSourceConfiguration.KinesisStreamARN is required for KinesisStreamAsSource.');
         let streamName: string;
         try {
+          // A stream created through another process sharing the store a moment ago is read from it first.
+          const named = streamNameInArn(ks.KinesisStreamARN);
+          if (named !== undefined) await this.o.streams.knowStream(named);
           streamName = this.o.streams.streamNameFromArn(ks.KinesisStreamARN);
           this.o.streams.describeStream(streamName);
         } catch (e) {

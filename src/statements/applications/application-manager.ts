@@ -15,6 +15,7 @@ import {
   EddyError,
   isEddyError,
   sourceStream,
+  streamNameInArn,
   systemClock,
   type Catalog,
   type Clock,
@@ -220,6 +221,7 @@ export class ApplicationManager {
       pumps: [],
       stoppedAt: {},
     };
+    await this.knowStreamsOf(app);
     this.check(app);
     this.busy.set(name, 'READY');
     try {
@@ -371,6 +373,8 @@ export class ApplicationManager {
     const arn = req.ResourceARN;
     if (arn === undefined) throw new EddyError('InvalidArgumentException', 'DiscoverInputSchema needs a ResourceARN (a Kinesis stream or Firehose delivery stream) or an S3Configuration.');
     const source = { ResourceARN: arn, RoleARN: req.RoleARN ?? '' };
+    const named = streamNameInArn(arn);
+    if (named !== undefined) await this.options.store.knowStream(named);
     const stream = /:firehose:/.test(arn) ? this.inputStream({ ...INPUT_STUB, KinesisFirehoseInput: source }) : this.kinesisStream(source, 'input');
     return discoverSchema(await sampleStream(this.options.store, stream, req.InputStartingPositionConfiguration?.InputStartingPosition ?? 'NOW'));
   }
@@ -532,9 +536,11 @@ export class ApplicationManager {
     }
     // Rows keep their input's ROWTIME through the pumps (it is their arrival time in each in-application
     // stream), so the streams keep records as long as the inputs do: a replay of old input is not trimmed.
-    const retention = Math.max(0, ...compiled.bindings.filter((b) => b.kind === 'input' && streamExists(store, b.stream)).map((b) => store.describeStream(b.stream).retentionPeriodHours));
+    const inputs: string[] = [];
+    for (const b of compiled.bindings) if (b.kind === 'input' && (await streamExists(store, b.stream))) inputs.push(b.stream);
+    const retention = Math.max(0, ...inputs.map((stream) => store.describeStream(stream).retentionPeriodHours));
     for (const stream of compiled.streams) {
-      if (!streamExists(store, stream.name)) await store.createStream(stream.name, { shardCount: 1 });
+      if (!(await streamExists(store, stream.name))) await store.createStream(stream.name, { shardCount: 1 });
       if (store.describeStream(stream.name).retentionPeriodHours < retention) await store.increaseRetentionPeriod(stream.name, retention);
       await catalog.putStream(stream);
     }
@@ -574,6 +580,19 @@ export class ApplicationManager {
     }
     if (output.LambdaOutput !== undefined) throw new EddyError('InvalidArgumentException', LAMBDA_OUTPUT);
     throw new EddyError('InvalidArgumentException', `Output ${output.Name} needs KinesisStreamsOutput or KinesisFirehoseOutput.`);
+  }
+
+  /**
+   * Has the store read the Kinesis streams an application's inputs and outputs name from a shared
+   * storage, if it has not heard of them yet (created through another process a moment ago), so that
+   * the checks find them.
+   */
+  private async knowStreamsOf(app: StoredApplication): Promise<void> {
+    const arns = [...app.inputs.map((i) => i.KinesisStreamsInput?.ResourceARN), ...app.outputs.map((o) => o.KinesisStreamsOutput?.ResourceARN)];
+    for (const arn of arns) {
+      const named = arn === undefined ? undefined : streamNameInArn(arn);
+      if (named !== undefined) await this.options.store.knowStream(named);
+    }
   }
 
   private kinesisStream(target: ResourceRole, role: 'input' | 'output'): string {
@@ -654,6 +673,7 @@ export class ApplicationManager {
         throw new EddyError('ConcurrentModificationException', `Application ${name} is at version ${app.versionId}, not ${version}: describe it for the current version id and try again.`);
       }
       const changed = fn(app);
+      await this.knowStreamsOf(changed);
       this.check(changed);
       const next = { ...changed, versionId: app.versionId + 1, lastUpdateTimestamp: this.clock.now() };
       if (app.status !== 'RUNNING') return this.save(next);
