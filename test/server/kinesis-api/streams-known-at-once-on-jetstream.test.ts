@@ -1,9 +1,9 @@
 // Two Eddy processes on one NATS JetStream cluster: a stream created through one is known to the other at
 // once. The second process's watch of the shared metadata is held back for the whole file, so it can only
 // know a stream by asking the shared storage when a request names one it has not heard of: DescribeStream,
-// PutRecord, GetShardIterator, GetRecords with the first process's iterator, RegisterStreamConsumer and an
-// event source mapping through it all find a stream the first process made the moment before, and a name
-// that exists nowhere (or no more) is still not found, in Kinesis's words.
+// PutRecord, GetShardIterator, GetRecords with the first process's iterator, RegisterStreamConsumer, an
+// event source mapping and SQL through it all find a stream the first process made the moment before, and
+// a name that exists nowhere (or no more) is still not found, in Kinesis's words.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { ShardIteratorCodec } from '../../../src/engine/stream/shard-iterator-to
 import type { StoredStreamChange, StreamStorage } from '../../../src/engine/stream/stream-storage.js';
 import { StreamStoreImpl } from '../../../src/engine/stream/stream-store-impl.js';
 import { buildServer, IMMEDIATE_STREAM_TRANSITIONS } from '../../../src/server/app.js';
+import { streamExists } from '../../../src/statements/stream-exists.js';
 import { startNatsCluster, type NatsCluster } from '../../../scripts/nats-cluster.mjs';
 import { testCredentials } from '../start-test-server.js';
 
@@ -152,6 +153,12 @@ describe('a stream created through one process, asked for through another at onc
       name: 'InvalidParameterValueException',
       message: `EventSourceArn ${arnOf('nowhere')}: no such stream.`,
     });
+  });
+
+  it('exists for SQL statements run through the other process (CREATE STREAM attaches a schema to it)', async () => {
+    await a.createStream('declared', { shardCount: 1 });
+    expect(await streamExists(b, 'declared')).toBe(true);
+    expect(await streamExists(b, 'undeclared')).toBe(false);
   });
 
   it('answers not found for a name no process created, or one deleted before the other heard of it', async () => {
