@@ -317,6 +317,7 @@ export class DeliveryManager {
       };
       if (record.internalStream) {
         // A leftover internal stream (from a delivery stream deleted while Eddy was down) is reused.
+        await this.o.streams.knowStream(record.internalStream);
         const exists = this.o.streams.listStreams().some((s) => s.streamName === record.internalStream);
         if (!exists) await this.o.streams.createStream(record.internalStream, { mode: 'ON_DEMAND' });
       }
@@ -421,6 +422,9 @@ export class DeliveryManager {
     if (total > MAX_BATCH_BYTES) throw new EddyError('InvalidArgumentException', `Records size ${total} bytes exceeds the limit of ${MAX_BATCH_BYTES} bytes per PutRecordBatch call.`);
     let entries;
     try {
+      // Through a process that has heard of the delivery stream before its internal stream: that is read first.
+      const lookup = this.o.streams.knowStream(r.internalStream!);
+      if (lookup !== undefined) await lookup;
       entries = await this.o.streams.putRecords(
         r.internalStream!,
         // One partition key keeps a delivery stream's records in put order (one shard of the internal stream).
