@@ -591,11 +591,11 @@ export class StreamStoreImpl implements StreamStore {
     }
     const now = this.clock.now();
     if (now - state.issuedAt > ITERATOR_LIFETIME_MS) throw expiredIterator(state.issuedAt, now);
+    // An iterator another process issued may name a stream this one has not heard of yet.
+    if (!this.streams.has(state.streamName)) await this.knowStream(state.streamName);
     // A deleted stream's iterator finds no shard, as Kinesis words it; so does one of an earlier stream
     // of the same name whose shard the new stream lacks. An earlier stream's iterator for a shard the new
     // one has is refused as invalid.
-    // An iterator another process issued may name a stream this one has not heard of yet.
-    if (!this.streams.has(state.streamName)) await this.knowStream(state.streamName);
     const stream = this.streams.get(state.streamName);
     const shard = stream === undefined || stream.status === 'CREATING' ? undefined : stream.shardByIndex(state.shardIndex);
     if (stream === undefined || shard === undefined) throw shardNotFound(this.account, state.streamName, formatShardId(state.shardIndex));

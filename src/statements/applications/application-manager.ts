@@ -188,6 +188,8 @@ export class ApplicationManager {
   // ---- configuration ----
 
   async create(req: CreateApplicationRequest): Promise<ApplicationView> {
+    // First: from the checks below to the name's reservation nothing may wait, or two creates could both pass them.
+    await this.knowStreamsOf({ inputs: req.Inputs ?? [], outputs: req.Outputs ?? [] });
     const name = req.ApplicationName;
     if (this.applications.get(name) !== undefined || this.busy.has(name)) {
       throw new EddyError('ResourceInUseException', `Application ${name} already exists.`);
@@ -221,7 +223,6 @@ export class ApplicationManager {
       pumps: [],
       stoppedAt: {},
     };
-    await this.knowStreamsOf(app);
     this.check(app);
     this.busy.set(name, 'READY');
     try {
@@ -587,7 +588,10 @@ export class ApplicationManager {
    * storage, if it has not heard of them yet (created through another process a moment ago), so that
    * the checks find them.
    */
-  private async knowStreamsOf(app: StoredApplication): Promise<void> {
+  private async knowStreamsOf(app: {
+    readonly inputs: readonly { readonly KinesisStreamsInput?: { readonly ResourceARN: string } | undefined }[];
+    readonly outputs: readonly { readonly KinesisStreamsOutput?: { readonly ResourceARN: string } | undefined }[];
+  }): Promise<void> {
     const arns = [...app.inputs.map((i) => i.KinesisStreamsInput?.ResourceARN), ...app.outputs.map((o) => o.KinesisStreamsOutput?.ResourceARN)];
     for (const arn of arns) {
       const named = arn === undefined ? undefined : streamNameInArn(arn);
