@@ -37,7 +37,7 @@ export type {
 export type { FsyncPolicy, ShardLogOptions } from './stream/log/shard-log.js';
 export { openStreamStore } from './stream/open-stream-store.js';
 export { parseNatsServers, type NatsStoreOptions } from './stream/nats/nats-store-connection.js';
-export { parseConsumerArn, parseStreamArn } from './stream/stream-arns.js';
+export { parseConsumerArn, parseStreamArn, streamNameInArn } from './stream/stream-arns.js';
 export { latestRecords } from './stream/latest-records.js';
 export { formatShardId, resolveShardId } from './stream/shard-id.js';
 export { repairDataDir } from './stream/repair-data-dir.js';

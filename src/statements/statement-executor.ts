@@ -228,7 +228,7 @@ export class StatementExecutor {
         if (catalog.stream(name)) {
           return { kind: 'createStream', sql, stream: name, action: 'unchanged', message: `Stream '${name}' already exists with a schema; nothing changed` };
         }
-        if (streamExists(store, name)) {
+        if (await streamExists(store, name)) {
           await catalog.putStream(statement.schema);
           if (statement.files) {
             try {
@@ -261,7 +261,7 @@ export class StatementExecutor {
       }
       case 'dropStream': {
         const name = statement.name;
-        const exists = streamExists(store, name);
+        const exists = await streamExists(store, name);
         const hasSchema = catalog.stream(name) !== undefined;
         if (!exists && !hasSchema) {
           if (statement.ifExists) return { kind: 'dropStream', sql, stream: name, dropped: false, message: `Stream '${name}' does not exist; nothing dropped` };

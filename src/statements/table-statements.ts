@@ -35,7 +35,7 @@ export async function runTableStatement(statement: TableStatement, deps: TableSt
       }
       const stream = schema.source.stream;
       let made = '';
-      if (!streamExists(store, stream)) {
+      if (!(await streamExists(store, stream))) {
         const shards = statement.options.shards ?? DEFAULT_SHARDS;
         await store.createStream(stream, { shardCount: shards });
         made = ` (stream '${stream}' created with ${count(shards, 'shard')})`;

@@ -95,12 +95,13 @@ describe('an event source mapping on two eddy serve processes sharing a JetStrea
   it('runs on one process, sees every record put through the other, and moves when that process is killed', async () => {
     const [a, b] = [serves.get('a')!, serves.get('b')!];
     await b.kinesis.send(new CreateStreamCommand({ StreamName: 'clicks', ShardCount: 2 }));
-    // A process learns of a stream another created by a watch, so a moment later: the mapping is created
-    // through the other process once that one knows the stream (until then it answers, rightly, that there
-    // is no such stream).
-    await waitUntilStreamExists({ client: a.kinesis, maxWaitTime: 20, minDelay: 1 }, { StreamName: 'clicks' });
+    // Created through one process, the stream is known to the other at once: the mapping is created
+    // through that one straight away.
     const created = await a.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'count', EventSourceArn: STREAM_ARN, StartingPosition: 'TRIM_HORIZON', BatchSize: 50 }));
     const uuid = created.UUID!;
+    // The producer puts through the process that took the create, which shows the stream CREATING for a
+    // moment, as Kinesis does: it waits for ACTIVE there, as code written for Kinesis does.
+    await waitUntilStreamExists({ client: b.kinesis, maxWaitTime: 20, minDelay: 1 }, { StreamName: 'clicks' });
     // Seen through the other process too, with the same settings; it runs on the process it was created through.
     await vi.waitFor(async () => expect((await b.lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings?.map((m) => m.UUID)).toEqual([uuid]), { timeout: 10_000 });
     expect(await b.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).toMatchObject({ BatchSize: 50, EventSourceArn: STREAM_ARN, FunctionArn: created.FunctionArn });

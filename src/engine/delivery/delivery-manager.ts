@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
 import type { StreamStore } from '../stream/stream-store.js';
+import { streamNameInArn } from '../stream/stream-arns.js';
 import type { DeliveryEvent, DeliveryMetrics } from './delivery-metrics.js';
 import { emptyDeliveryMetrics } from './delivery-metrics.js';
 import { clearStaging } from '../atomic-file.js';
@@ -288,6 +289,9 @@ export class DeliveryManager {
         if (!ks?.KinesisStreamARN) throw new EddyError('InvalidArgumentException', 'KinesisStreamSourceConfiguration.KinesisStreamARN is required for KinesisStreamAsSource.');
         let streamName: string;
         try {
+          // A stream created through another process sharing the store a moment ago is read from it first.
+          const named = streamNameInArn(ks.KinesisStreamARN);
+          if (named !== undefined) await this.o.streams.knowStream(named);
           streamName = this.o.streams.streamNameFromArn(ks.KinesisStreamARN);
           this.o.streams.describeStream(streamName);
         } catch (e) {
@@ -313,6 +317,7 @@ export class DeliveryManager {
       };
       if (record.internalStream) {
         // A leftover internal stream (from a delivery stream deleted while Eddy was down) is reused.
+        await this.o.streams.knowStream(record.internalStream);
         const exists = this.o.streams.listStreams().some((s) => s.streamName === record.internalStream);
         if (!exists) await this.o.streams.createStream(record.internalStream, { mode: 'ON_DEMAND' });
       }
@@ -417,6 +422,9 @@ export class DeliveryManager {
     if (total > MAX_BATCH_BYTES) throw new EddyError('InvalidArgumentException', `Records size ${total} bytes exceeds the limit of ${MAX_BATCH_BYTES} bytes per PutRecordBatch call.`);
     let entries;
     try {
+      // Through a process that has heard of the delivery stream before its internal stream: that is read first.
+      const lookup = this.o.streams.knowStream(r.internalStream!);
+      if (lookup !== undefined) await lookup;
       entries = await this.o.streams.putRecords(
         r.internalStream!,
         // One partition key keeps a delivery stream's records in put order (one shard of the internal stream).

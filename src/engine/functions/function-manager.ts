@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js';
 import type { LeaseKeeper } from '../cluster/lease-keeper.js';
 import { EddyError, isEddyError } from '../errors.js';
 import type { StreamStore } from '../stream/stream-store.js';
+import { streamNameInArn } from '../stream/stream-arns.js';
 import { MAPPING_DEFAULTS, type EventSourceMapping, type MappingSettings, type MappingState } from './event-source-mapping.js';
 import { FunctionPool, type InvocationOutcome, type InvocationRequest } from './function-pool.js';
 import { functionArn, MODULE_EXTENSIONS, modulePathFor } from './function-name.js';
@@ -281,6 +282,7 @@ export class FunctionManager {
   async create(request: CreateMappingRequest): Promise<MappingView> {
     this.checkOpen();
     this.requireModule(request.functionName);
+    await this.knowStreamsIn(request.eventSourceArn, request.onFailureDestination);
     const streamName = this.streamOf(request.eventSourceArn);
     const settings: MappingSettings = { ...MAPPING_DEFAULTS, ...dropUndefined(request), functionName: request.functionName };
     checkCombination(settings);
@@ -356,7 +358,8 @@ export class FunctionManager {
   }
 
   /** Resolves an event source ARN filter of ListEventSourceMappings to a stream name. */
-  streamNameOf(eventSourceArn: string): string {
+  async streamNameOf(eventSourceArn: string): Promise<string> {
+    await this.knowStreamsIn(eventSourceArn);
     return this.streamOf(eventSourceArn);
   }
 
@@ -372,6 +375,7 @@ export class FunctionManager {
       throw new EddyError('ResourceConflictException', `The operation cannot be performed at this time. The event source mapping is currently in ${entry.state} state.`);
     }
     if (request.functionName !== undefined) this.requireModule(request.functionName);
+    await this.knowStreamsIn(request.onFailureDestination);
     const next: EventSourceMapping = { ...entry.mapping, ...dropUndefined(request), lastModified: this.o.clock.now() };
     checkCombination(next);
     if (request.onFailureDestination) this.streamOf(request.onFailureDestination, 'DestinationConfig.OnFailure.Destination');
@@ -563,6 +567,7 @@ export class FunctionManager {
     const data = Buffer.from(JSON.stringify(record));
     for (let attempt = 1; attempt <= DESTINATION_TRIES; attempt++) {
       try {
+        await this.knowStreamsIn(target);
         const destination = this.streamOf(target, 'DestinationConfig.OnFailure.Destination');
         await this.o.streams.putRecord(destination, { partitionKey: batch.shardId, data });
         return;
@@ -626,6 +631,17 @@ export class FunctionManager {
       throw new EddyError('InvalidParameterValueException', 'Functions are off on this server: start eddy serve with --functions-dir <dir> to run handler modules from that directory.');
     }
     if (this.modulePath(name) === undefined) throw new EddyError('ResourceNotFoundException', `Function not found: ${functionArn(this, name)}`);
+  }
+
+  /**
+   * Has the store read the streams these ARNs name from a shared storage, if it has not heard of them
+   * yet (created through another process a moment ago), so that streamOf finds them.
+   */
+  private async knowStreamsIn(...arns: (string | undefined)[]): Promise<void> {
+    for (const arn of arns) {
+      const name = arn === undefined ? undefined : streamNameInArn(arn);
+      if (name !== undefined) await this.o.streams.knowStream(name);
+    }
   }
 
   /** The Eddy stream an event source or destination ARN names (a stream ARN or a stream consumer ARN). */

@@ -190,6 +190,9 @@ export class QueryManager {
 
   /** Validates the plan (building every operator), records the query in the catalog and starts it. */
   async startQuery(plan: QueryPlan, info: StartQueryOptions): Promise<QueryStatus> {
+    // First: from the checks below to the query's registration nothing may wait, or two starts could both pass them.
+    const lookups = this.streamLookups(plan);
+    if (lookups.length > 0) await Promise.all(lookups);
     const id = info.id ?? randomUUID();
     if (this.queries.has(id)) throw new EddyError('ResourceInUseException', `query ${id} already exists`);
     const name = info.name ?? id;
@@ -229,6 +232,21 @@ export class QueryManager {
     }
     query.start();
     return query.status();
+  }
+
+  /**
+   * The store's reads, from a shared storage, of the streams a new query reads and writes that this
+   * process has not heard of yet (created through another process a moment ago), so that building the
+   * query finds them; none where every stream is known.
+   */
+  private streamLookups(plan: QueryPlan): Promise<void>[] {
+    const written = [plan.sink.kind === 'stream' ? plan.sink.stream : undefined, plan.badRecords?.stream, plan.lateRows?.stream];
+    const lookups: Promise<void>[] = [];
+    for (const stream of [...sourceStreams(plan), ...written]) {
+      const lookup = stream === undefined ? undefined : this.options.store.knowStream(stream);
+      if (lookup !== undefined) lookups.push(lookup);
+    }
+    return lookups;
   }
 
   /** Stops a query and forgets it (its catalog entry goes too); also how a query that could not resume is dropped. */

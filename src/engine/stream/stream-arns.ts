@@ -47,3 +47,10 @@ export function parseConsumerArn(arn: string): { streamARN: string; consumerName
   }
   return { streamARN: match[1]!, consumerName: match[2]! };
 }
+
+/** The stream a stream ARN or a stream consumer ARN names; undefined for anything else (its user words that). */
+export function streamNameInArn(arn: string): string | undefined {
+  if (typeof arn !== 'string') return undefined;
+  const stream = STREAM_ARN_PATTERN.exec(arn) ?? STREAM_ARN_PATTERN.exec(CONSUMER_ARN_PATTERN.exec(arn)?.[1] ?? '');
+  return stream?.[3];
+}

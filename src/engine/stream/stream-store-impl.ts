@@ -115,6 +115,13 @@ export class StreamStoreImpl implements StreamStore {
   private readonly onClosed: (() => Promise<void>) | undefined;
   /** Changes other processes made to a shared storage, applied one at a time in the order they came. */
   private storedChanges: Promise<void> = Promise.resolve();
+  /**
+   * Reads of a stream's metadata from a shared storage for a name this process did not know (knowStream),
+   * one per name, shared by every request that asks meanwhile and removed when it settles: at most one
+   * entry per distinct name in flight, which the servers' limits on connections and requests bound.
+   * Nothing is kept after: a name found missing is asked again next time, so a later create elsewhere is seen.
+   */
+  private readonly lookups = new Map<string, Promise<void>>();
 
   constructor(
     private readonly storage: StreamStorage,
@@ -459,6 +466,25 @@ export class StreamStoreImpl implements StreamStore {
     return stream.describe();
   }
 
+  knowStream(streamName: string): Promise<void> | undefined {
+    const reload = this.storage.reload;
+    if (reload === undefined || this.closed || this.streams.has(streamName) || !isStreamName(streamName)) return undefined;
+    let lookup = this.lookups.get(streamName);
+    if (lookup === undefined) {
+      lookup = (async () => {
+        try {
+          // A key whose latest operation is a delete comes back as one, and leaves the name unknown.
+          await reload.call(this.storage, streamName);
+        } catch (e) {
+          throw asInternalFailure(e, `looking up stream ${streamName} in the shared store`);
+        }
+        await this.storedChanges;
+      })().finally(() => this.lookups.delete(streamName));
+      this.lookups.set(streamName, lookup);
+    }
+    return lookup;
+  }
+
   streamNameFromArn(streamARN: string): string {
     const { region, accountId, streamName } = parseStreamArn(streamARN);
     const stream = this.streams.get(streamName);
@@ -565,6 +591,8 @@ export class StreamStoreImpl implements StreamStore {
     }
     const now = this.clock.now();
     if (now - state.issuedAt > ITERATOR_LIFETIME_MS) throw expiredIterator(state.issuedAt, now);
+    // An iterator another process issued may name a stream this one has not heard of yet.
+    if (!this.streams.has(state.streamName)) await this.knowStream(state.streamName);
     // A deleted stream's iterator finds no shard, as Kinesis words it; so does one of an earlier stream
     // of the same name whose shard the new stream lacks. An earlier stream's iterator for a shard the new
     // one has is refused as invalid.
@@ -1096,6 +1124,11 @@ export class StreamStoreImpl implements StreamStore {
       }
     }
   }
+}
+
+/** Whether a name could be a stream's (else its lookup answers ValidationException, with nothing to ask). */
+function isStreamName(name: string): boolean {
+  return typeof name === 'string' && name.length >= 1 && name.length <= MAX_STREAM_NAME_LENGTH && STREAM_NAME_PATTERN.test(name);
 }
 
 function restoreMap<K, V>(target: Map<K, V>, from: Map<K, V>): void {

@@ -245,6 +245,16 @@ export interface StreamStore {
   deleteStream(streamName: string, options?: { enforceConsumerDeletion?: boolean }): Promise<void>;
   listStreams(): StreamSummary[];
   describeStream(streamName: string): StreamDescription;
+  /**
+   * Makes sure this process knows `streamName` if it exists anywhere: on a storage other processes share,
+   * a stream one of them created that this process has not heard of yet (its watch delivers changes a
+   * moment later) is read from the storage, and the promise resolves once it is known here, or known not
+   * to exist. Undefined when there is nothing to wait for: the stream is known, the name is not a valid
+   * stream name (the lookup that follows answers ValidationException), or the store is this process's
+   * alone, where a miss is final. Entry points that name a stream call it before answering that it does
+   * not exist; it rejects only when the shared storage cannot be read.
+   */
+  knowStream(streamName: string): Promise<void> | undefined;
   /** Resolves a StreamARN to its stream name (ResourceNotFoundException if unknown). */
   streamNameFromArn(streamARN: string): string;
 

@@ -99,6 +99,7 @@ export function consumerGroupRoutes(options: ConsumerGroupRoutesOptions): Fastif
       },
       async (request, reply) => {
         const { streamName, ...lease } = request.body;
+        await store.knowStream(streamName);
         store.describeStream(streamName);
         return reply.code(201).send(await leases.createLease(request.params.group, streamName, lease));
       },

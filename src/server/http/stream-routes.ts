@@ -1,6 +1,8 @@
 // /v1/streams/…: one stream in detail (shards, retention, mode, rates measured here, its readers), creating
 // and deleting streams, putting a record, and peeking at a shard's newest records. The store is seen as the
-// Kinesis API sees it, so the internal streams behind delivery streams are not found here either.
+// Kinesis API sees it, so the internal streams behind delivery streams are not found here either. A stream
+// another process sharing the store created a moment ago is read from the store before a route says it is
+// not found (StreamStore.knowStream).
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { latestRecords, type Catalog, type QueryManager, type StreamStore } from '../../engine/index.js';
@@ -120,6 +122,7 @@ export function streamRoutes(options: StreamRoutesOptions): FastifyPluginAsync {
       { schema: { params: streamParamsSchema, response: { 200: streamDetailSchema, ...errors } } },
       async (request) => {
         authorize(request, 'eddy:Describe', `stream/${request.params.name}`);
+        await store.knowStream(request.params.name);
         return detail(request.params.name);
       },
     );
@@ -130,6 +133,7 @@ export function streamRoutes(options: StreamRoutesOptions): FastifyPluginAsync {
       async (request, reply) => {
         authorize(request, 'eddy:DropStream', `stream/${request.params.name}`);
         // The SQL schema goes with the stream: the catalog follows the store's deletions.
+        await store.knowStream(request.params.name);
         await store.deleteStream(request.params.name);
         return reply.code(204).send();
       },
@@ -145,6 +149,7 @@ export function streamRoutes(options: StreamRoutesOptions): FastifyPluginAsync {
         const { partitionKey, data, encoding, explicitHashKey } = request.body;
         authorize(request, 'kinesis:PutRecord', `stream/${request.params.name}`);
         const bytes = encoding === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
+        await store.knowStream(request.params.name);
         const result = await store.putRecord(request.params.name, { partitionKey, data: bytes, ...(explicitHashKey === undefined ? {} : { explicitHashKey }) });
         return reply.code(201).send(result);
       },
@@ -156,6 +161,7 @@ export function streamRoutes(options: StreamRoutesOptions): FastifyPluginAsync {
       async (request) => {
         const { name, shardId } = request.params;
         authorize(request, 'kinesis:GetRecords', `stream/${name}`);
+        await store.knowStream(name);
         const records = await latestRecords(store, name, shardId, request.query.limit);
         return {
           records: records.map((r) => ({

@@ -13,6 +13,7 @@ import { retentionAndTagOperations } from './retention-and-tag-operations.js';
 import { ShardSubscriptions } from './shard-subscriptions.js';
 import { streamLifecycleOperations } from './stream-lifecycle.js';
 import { type StreamTransitionOptions, withStreamTransitions } from './stream-transitions.js';
+import { streamsKnownFirst } from './streams-known-first.js';
 import { type SubscribeToShardOptions, subscribeToShardOperations } from './subscribe-to-shard.js';
 
 export const KINESIS_TARGET_PREFIX = 'Kinesis_20131202';
@@ -37,7 +38,7 @@ export function kinesisService(options: KinesisServiceOptions): KinesisService {
     signingName: 'kinesis',
     resourceOf: kinesisResourceOf(deps.store, deps.clock),
     subscriptions: deps.subscriptions,
-    operations: {
+    operations: streamsKnownFirst(options.store, options.clock, {
       ...streamLifecycleOperations(deps),
       ...listShardsOperations(deps),
       ...recordOperations(deps),
@@ -45,6 +46,6 @@ export function kinesisService(options: KinesisServiceOptions): KinesisService {
       ...retentionAndTagOperations(deps),
       ...consumerOperations(deps),
       ...subscribeToShardOperations(deps, options.subscribeToShard),
-    },
+    }),
   };
 }

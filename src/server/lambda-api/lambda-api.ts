@@ -101,7 +101,7 @@ export function lambdaApi(options: LambdaApiOptions): FastifyPluginAsync {
         let streamName: string | undefined;
         if (q.EventSourceArn !== undefined) {
           try {
-            streamName = functions.streamNameOf(q.EventSourceArn);
+            streamName = await functions.streamNameOf(q.EventSourceArn);
           } catch {
             return ok(reply, 200, { EventSourceMappings: [] });
           }

@@ -15,6 +15,7 @@ import {
   EddyError,
   isEddyError,
   sourceStream,
+  streamNameInArn,
   systemClock,
   type Catalog,
   type Clock,
@@ -187,6 +188,8 @@ export class ApplicationManager {
   // ---- configuration ----
 
   async create(req: CreateApplicationRequest): Promise<ApplicationView> {
+    // First: from the checks below to the name's reservation nothing may wait, or two creates could both pass them.
+    await this.knowStreamsOf({ inputs: req.Inputs ?? [], outputs: req.Outputs ?? [] });
     const name = req.ApplicationName;
     if (this.applications.get(name) !== undefined || this.busy.has(name)) {
       throw new EddyError('ResourceInUseException', `Application ${name} already exists.`);
@@ -371,6 +374,8 @@ export class ApplicationManager {
     const arn = req.ResourceARN;
     if (arn === undefined) throw new EddyError('InvalidArgumentException', 'DiscoverInputSchema needs a ResourceARN (a Kinesis stream or Firehose delivery stream) or an S3Configuration.');
     const source = { ResourceARN: arn, RoleARN: req.RoleARN ?? '' };
+    const named = streamNameInArn(arn);
+    if (named !== undefined) await this.options.store.knowStream(named);
     const stream = /:firehose:/.test(arn) ? this.inputStream({ ...INPUT_STUB, KinesisFirehoseInput: source }) : this.kinesisStream(source, 'input');
     return discoverSchema(await sampleStream(this.options.store, stream, req.InputStartingPositionConfiguration?.InputStartingPosition ?? 'NOW'));
   }
@@ -532,9 +537,11 @@ export class ApplicationManager {
     }
     // Rows keep their input's ROWTIME through the pumps (it is their arrival time in each in-application
     // stream), so the streams keep records as long as the inputs do: a replay of old input is not trimmed.
-    const retention = Math.max(0, ...compiled.bindings.filter((b) => b.kind === 'input' && streamExists(store, b.stream)).map((b) => store.describeStream(b.stream).retentionPeriodHours));
+    const inputs: string[] = [];
+    for (const b of compiled.bindings) if (b.kind === 'input' && (await streamExists(store, b.stream))) inputs.push(b.stream);
+    const retention = Math.max(0, ...inputs.map((stream) => store.describeStream(stream).retentionPeriodHours));
     for (const stream of compiled.streams) {
-      if (!streamExists(store, stream.name)) await store.createStream(stream.name, { shardCount: 1 });
+      if (!(await streamExists(store, stream.name))) await store.createStream(stream.name, { shardCount: 1 });
       if (store.describeStream(stream.name).retentionPeriodHours < retention) await store.increaseRetentionPeriod(stream.name, retention);
       await catalog.putStream(stream);
     }
@@ -574,6 +581,22 @@ export class ApplicationManager {
     }
     if (output.LambdaOutput !== undefined) throw new EddyError('InvalidArgumentException', LAMBDA_OUTPUT);
     throw new EddyError('InvalidArgumentException', `Output ${output.Name} needs KinesisStreamsOutput or KinesisFirehoseOutput.`);
+  }
+
+  /**
+   * Has the store read the Kinesis streams an application's inputs and outputs name from a shared
+   * storage, if it has not heard of them yet (created through another process a moment ago), so that
+   * the checks find them.
+   */
+  private async knowStreamsOf(app: {
+    readonly inputs: readonly { readonly KinesisStreamsInput?: { readonly ResourceARN: string } | undefined }[];
+    readonly outputs: readonly { readonly KinesisStreamsOutput?: { readonly ResourceARN: string } | undefined }[];
+  }): Promise<void> {
+    const arns = [...app.inputs.map((i) => i.KinesisStreamsInput?.ResourceARN), ...app.outputs.map((o) => o.KinesisStreamsOutput?.ResourceARN)];
+    for (const arn of arns) {
+      const named = arn === undefined ? undefined : streamNameInArn(arn);
+      if (named !== undefined) await this.options.store.knowStream(named);
+    }
   }
 
   private kinesisStream(target: ResourceRole, role: 'input' | 'output'): string {
@@ -654,6 +677,7 @@ export class ApplicationManager {
         throw new EddyError('ConcurrentModificationException', `Application ${name} is at version ${app.versionId}, not ${version}: describe it for the current version id and try again.`);
       }
       const changed = fn(app);
+      await this.knowStreamsOf(changed);
       this.check(changed);
       const next = { ...changed, versionId: app.versionId + 1, lastUpdateTimestamp: this.clock.now() };
       if (app.status !== 'RUNNING') return this.save(next);

@@ -28,6 +28,14 @@ describe('stream lifecycle', () => {
     expect(d.shards[0]!.sequenceNumberRange.endingSequenceNumber).toBeUndefined();
   });
 
+  it('has nothing to look up for a stream it does not know: a store of its own has every stream it will ever have', async () => {
+    ({ store } = await memoryStore());
+    await store.createStream('orders', { shardCount: 1 });
+    expect(store.knowStream('orders')).toBeUndefined();
+    expect(store.knowStream('missing')).toBeUndefined();
+    expect(() => store.describeStream('missing')).toThrow('Stream missing under account 000000000000 not found.');
+  });
+
   it('starts an ON_DEMAND stream with 4 shards', async () => {
     ({ store } = await memoryStore());
     await store.createStream('clicks', { mode: 'ON_DEMAND' });
