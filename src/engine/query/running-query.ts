@@ -252,7 +252,7 @@ export class RunningQuery {
     const save = this.options.onCheckpoint;
     if (this.state === 'running') {
       this.state = 'stopped';
-      if (save) await this.counted(save, this.checkpoint());
+      if (save) await this.saveCheckpoint(save);
     }
     this.pipeline.close();
     this.options.results.end(this.id);
@@ -312,13 +312,7 @@ export class RunningQuery {
     const save = this.options.onCheckpoint;
     if (!save || this.checkpointWrite) return;
     const progress = this.progress;
-    let written: Promise<void>;
-    try {
-      written = this.counted(save, this.checkpoint());
-    } catch (e) {
-      written = Promise.reject(e);
-    }
-    this.checkpointWrite = written.then(
+    this.checkpointWrite = this.saveCheckpoint(save).then(
       () => {
         this.checkpointWrite = undefined;
         // Checkpoints that fell due meanwhile were skipped; an idle loop wakes to take the next one.
@@ -334,12 +328,15 @@ export class RunningQuery {
     );
   }
 
-  /** Writes a checkpoint taken now through `save`, counting how it went in the status; a rejection passes on. */
-  private async counted(save: (checkpoint: QueryCheckpoint) => Promise<CheckpointWritten>, checkpoint: QueryCheckpoint): Promise<void> {
+  /**
+   * Takes a checkpoint now (before returning: the loop goes on meanwhile) and writes it through `save`,
+   * counting in the status how that went; a failure to take or write it rejects.
+   */
+  private async saveCheckpoint(save: (checkpoint: QueryCheckpoint) => Promise<CheckpointWritten>): Promise<void> {
     const takenAt = (this.lastCheckpointAt = this.options.clock.now());
     let written: CheckpointWritten;
     try {
-      written = await save(checkpoint);
+      written = await save(this.checkpoint());
     } catch (e) {
       this.checkpointStats.notSaved();
       throw e;
