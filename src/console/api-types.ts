@@ -102,6 +102,7 @@ export interface QueryStatus extends QuerySummary {
   readonly outputRowsPerSecond: number;
   readonly history: readonly { readonly at: string; readonly inputRecordsPerSecond: number; readonly outputRowsPerSecond: number }[];
   readonly startedAt: string;
+  readonly checkpoints: { readonly completed: number; readonly failed: number; readonly lastCompletedAt?: string; readonly lastDurationMs?: number };
 }
 
 export type StatementResult =

@@ -1,5 +1,5 @@
-// One query: what it is doing (rates, watermark per shard, idle shards, lag, late rows, decode errors
-// and the last bad record) and its results, live: a table, and a chart for windowed results.
+// One query: what it is doing (rates, watermark per shard, idle shards, lag, late rows, decode errors,
+// its last checkpoint and the last bad record) and its results, live: a table, and a chart for windowed results.
 
 import { useEffect, useReducer, useState } from 'preact/hooks';
 import { path } from './api-client.js';
@@ -43,6 +43,12 @@ export function QueryView({ id }: { readonly id: string }) {
       {results ? <QueryResults results={results} /> : null}
     </section>
   );
+}
+
+/** When the query's progress was last saved, and how its checkpoints have gone since it started here. */
+function describeCheckpoints(c: QueryStatus['checkpoints']): string {
+  const last = c.lastCompletedAt === undefined ? 'none yet' : `${formatTime(c.lastCompletedAt)}${c.lastDurationMs === undefined ? '' : ` (took ${formatDuration(c.lastDurationMs)})`}`;
+  return `${last}; ${formatCount(c.completed)} saved${c.failed > 0 ? `, ${formatCount(c.failed)} failed` : ''}`;
 }
 
 /** The query's live results; re-renders whenever rows arrive (at most once per frame). */
@@ -90,6 +96,8 @@ function QueryFacts({ query: q }: { readonly query: QueryStatus }) {
         <dd>{formatCount(q.decodeErrors)}</dd>
         <dt>Started</dt>
         <dd>{formatTime(q.startedAt)}</dd>
+        <dt>Last checkpoint</dt>
+        <dd>{describeCheckpoints(q.checkpoints)}</dd>
       </dl>
       {q.shards.length > 0 ? (
         <table class="grid shard-watermarks">

@@ -71,6 +71,8 @@ export { planTables, sourceStream, sourceStreams } from './plan/plan.js';
 export type { QueryManagerOptions, StartQueryOptions } from './query/query-manager.js';
 export type { QueryCheckpoint, ShardCheckpoint } from './plan/checkpoint.js';
 export type { QueryInfo, QueryState, QueryStatus, ShardStatus } from './query/running-query.js';
+export type { CheckpointStatus } from './query/checkpoint-stats.js';
+export type { QueryPartStatus } from './query/split/split-clustered-query.js';
 export type { BadRecord } from './query/pipeline.js';
 export type { BadRecordEntry } from './query/bad-record-sink.js';
 export type { DecodeWarning } from './query/decode-warnings.js';

@@ -173,6 +173,8 @@ describe('the web console', () => {
     await page.locator('.query-facts').getByText('tumbling windows of 10.0 s, emitted as they close').waitFor();
     await page.locator('.shard-watermarks tbody tr').nth(1).waitFor();
     await page.locator('.query-facts').getByText(`(${expected.length} in all)`).waitFor();
+    // Whether its progress is saved: its last checkpoint (none in its first 5 s) and how many it saved.
+    await page.locator('.query-facts').getByText(/^(none yet|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \(took \d+ ms\)); \d+ saved$/).waitFor();
     await screenshot(page, 'query');
     await page.getByRole('button', { name: 'lines' }).click();
     await page.locator(`.chart[data-points="${expected.length}"]`).waitFor();

@@ -90,9 +90,27 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
       const until = Date.now() + ms;
       while (Date.now() < until) await putBatch();
     };
+    // The query's status on the process running it (its own figures, not what it last told the other).
+    const statusOnA = async (): Promise<any> => (await http(a, 'GET', `/v1/queries/${queryId}`)).json;
+    const putUntil = async (check: (status: any) => void): Promise<any> => {
+      let status: any;
+      await vi.waitFor(
+        async () => {
+          await putBatch();
+          status = await statusOnA();
+          check(status);
+        },
+        { timeout: 30_000, interval: 10 },
+      );
+      return status;
+    };
 
-    // Past the first checkpoint (every 5 s), then the process running the query is killed.
-    await putFor(6_500);
+    // Records are put until the process running the query has read some and then saved a checkpoint
+    // (every 5 s): the process is killed then, and the other resumes from that checkpoint.
+    const puttingSince = Date.now();
+    const reading = await putUntil((s) => expect(s.inputRecords).toBeGreaterThan(0));
+    await putUntil((s) => expect(s.checkpoints.completed).toBeGreaterThan(reading.checkpoints.completed));
+    const putBeforeKillMs = Date.now() - puttingSince;
     const killedAt = Date.now();
     a.child.kill('SIGKILL');
     await exitOf(a.child);
@@ -146,6 +164,7 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
     const duplicates = output.length - distinct.size;
     console.log(
       `records acknowledged: ${acknowledged.length} (${putsIn.before} before the kill -9, ${putsIn.afterEddyKill} after it, ${putsIn.afterNatsKill} after the NATS node kill); ` +
+        `put for ${putBeforeKillMs} ms until a checkpoint was saved; ` +
         `query taken over ${takenOverAfterMs} ms after kill -9 (lease timeout ${LEASE_TIMEOUT_S} s); ` +
         `output rows ${output.length}, distinct ${distinct.size}, DuckDB rows ${expected.size}, emitted twice ${duplicates}`,
     );

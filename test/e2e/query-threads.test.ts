@@ -149,13 +149,16 @@ describe('queries on worker threads', () => {
 
   it('write an INSERT INTO stream through the main thread, resume from their checkpoint after a restart and stop over HTTP', async () => {
     const dir = await newDir();
-    const first = await eddyOn(dir, 2);
+    const first = await eddyOn(dir, 2, { checkpointIntervalMs: 200 });
     await first.sql(`${CREATE};
       CREATE STREAM totals (window_start TIMESTAMP, window_end TIMESTAMP, user_id VARCHAR, n BIGINT, total DOUBLE, biggest DOUBLE) WITH (shards = 2)`);
     const [{ query }] = await first.sql(`INSERT INTO totals ${QUERIES.windows.eddy}`);
     const half = data.purchases.slice(0, 130);
     await putAll(first.kinesis, 'purchases', asRecords(half));
     await expect.poll(async () => (await status(first, query.id)).inputRecords).toBe(130);
+    // Its status, sent from its worker, shows the checkpoints the main thread's catalog saved.
+    await expect.poll(async () => (await status(first, query.id)).checkpoints.completed).toBeGreaterThan(0);
+    expect((await status(first, query.id)).checkpoints).toMatchObject({ failed: 0, lastCompletedAt: expect.stringMatching(/Z$/), lastDurationMs: expect.any(Number) });
     // A clean stop writes a final checkpoint, so the run after the restart repeats nothing.
     await first.close();
 

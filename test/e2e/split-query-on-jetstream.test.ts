@@ -47,17 +47,37 @@ describe('a windowed query split into two parts over two eddy serve processes', 
 
     const acknowledged: Click[] = [];
     let n = 0;
-    const putFor = async (ms: number): Promise<void> => {
-      for (const until = Date.now() + ms; Date.now() < until; ) {
-        const batch = Array.from({ length: 20 }, () => click(n++, T0));
-        const put = await b.kinesis.send(
-          new PutRecordsCommand({ StreamName: 'clicks', Records: batch.map((r, j) => ({ PartitionKey: `${r.user_id}-${j % 4}`, Data: Buffer.from(JSON.stringify({ ...r, ts: new Date(r.ts).toISOString() })) })) }),
-        );
-        put.Records!.forEach((r, i) => r.SequenceNumber !== undefined && acknowledged.push(batch[i]!));
-      }
+    const putBatch = async (): Promise<void> => {
+      const batch = Array.from({ length: 20 }, () => click(n++, T0));
+      const put = await b.kinesis.send(
+        new PutRecordsCommand({ StreamName: 'clicks', Records: batch.map((r, j) => ({ PartitionKey: `${r.user_id}-${j % 4}`, Data: Buffer.from(JSON.stringify({ ...r, ts: new Date(r.ts).toISOString() })) })) }),
+      );
+      put.Records!.forEach((r, i) => r.SequenceNumber !== undefined && acknowledged.push(batch[i]!));
     };
-    // Past the parts' first checkpoints (every 5 s), then the process running part 0 is killed.
-    await putFor(6_500);
+    const putFor = async (ms: number): Promise<void> => {
+      for (const until = Date.now() + ms; Date.now() < until; ) await putBatch();
+    };
+    // Records are put until every part has read some and then saved a checkpoint (each part checkpoints
+    // on its own, every 5 s): the process running part 0 is killed then, and the other resumes that part
+    // from its checkpoint. The parts' figures as the process running part 0 sees them (part 1's as its
+    // process last told it).
+    const partsOnA = async (): Promise<any[]> => (await http(a, 'GET', `/v1/queries/${queryId}`)).json.parts;
+    const putUntil = async (check: (parts: any[]) => void): Promise<any[]> => {
+      let parts: any[] = [];
+      await vi.waitFor(
+        async () => {
+          await putBatch();
+          parts = await partsOnA();
+          check(parts);
+        },
+        { timeout: 30_000, interval: 10 },
+      );
+      return parts;
+    };
+    const puttingSince = Date.now();
+    const reading = await putUntil((parts) => expect(parts.map((p) => p.inputRecords > 0)).toEqual([true, true]));
+    await putUntil((parts) => expect(parts.map((p, i) => p.checkpoints.completed > reading[i].checkpoints.completed)).toEqual([true, true]));
+    const putBeforeKillMs = Date.now() - puttingSince;
     const before = acknowledged.length;
     const killedAt = Date.now();
     a.child.kill('SIGKILL');
@@ -97,7 +117,7 @@ describe('a windowed query split into two parts over two eddy serve processes', 
     const distinct = new Set(output.map(key));
     const status = (await http(b, 'GET', `/v1/queries/${queryId}`)).json;
     console.log(
-      `split query, parallelism 2: records acknowledged ${acknowledged.length} (${before} before the kill -9); part 0 taken over ${takenOverAfterMs} ms after it ` +
+      `split query, parallelism 2: records acknowledged ${acknowledged.length} (${before} before the kill -9, put for ${putBeforeKillMs} ms until every part had checkpointed); part 0 taken over ${takenOverAfterMs} ms after it ` +
         `(lease timeout ${LEASE_TIMEOUT_S} s); output rows ${output.length}, distinct ${distinct.size}, DuckDB rows ${expected.size}, emitted twice ${output.length - distinct.size}; ` +
         `late rows ${status.lateRows}`,
     );

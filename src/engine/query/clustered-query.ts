@@ -12,7 +12,8 @@ import { isEddyError } from '../errors.js';
 import type { QueryCheckpoint } from '../plan/checkpoint.js';
 import type { ResultHub } from './result-hub.js';
 import type { ResultOutlet, ResultRelay } from './result-relay.js';
-import type { QueryInfo, QueryStatus, RunningQuery } from './running-query.js';
+import type { CheckpointWritten, QueryInfo, QueryStatus, RunningQuery } from './running-query.js';
+import type { CheckpointStatus } from './checkpoint-stats.js';
 
 /** What the process running a query tells the others at each renewal of its lease. */
 export interface QuerySummary {
@@ -24,6 +25,8 @@ export interface QuerySummary {
   readonly lagMs: number;
   readonly stateEntries: number;
   readonly startedAt: number;
+  /** Absent from a process of a version before checkpoints were shown. */
+  readonly checkpoints?: CheckpointStatus;
 }
 
 /** What runs a query (or one part of a split query) in this process: a RunningQuery, or a split query's QueryPart. */
@@ -42,7 +45,7 @@ export interface ClusteredQueryDeps {
   build(
     stored: StoredQuery,
     checkpoint: QueryCheckpoint | undefined,
-    onCheckpoint: (cp: QueryCheckpoint) => Promise<void>,
+    onCheckpoint: (cp: QueryCheckpoint) => Promise<CheckpointWritten>,
     results: ResultOutlet,
     onFailureFromOutside: (error: string) => void,
   ): QueryRun;
@@ -189,10 +192,11 @@ export class ClusteredQuery {
   /**
    * Saves a checkpoint of the run here. Once another process has claimed the query, or the cluster
    * refused the write, nothing more is saved and the run lets go (its lease too, after a refusal, so
-   * any process may take the query up again from the last checkpoint that landed).
+   * any process may take the query up again from the last checkpoint that landed). Resolves to false
+   * for a checkpoint not saved so, which the run's status counts as failed.
    */
-  private async save(writer: CheckpointWriter, cp: QueryCheckpoint): Promise<void> {
-    if (writer !== this.writer) return;
+  private async save(writer: CheckpointWriter, cp: QueryCheckpoint): Promise<CheckpointWritten> {
+    if (writer !== this.writer) return false;
     try {
       await writer.save(cp);
     } catch (e) {
@@ -204,6 +208,7 @@ export class ClusteredQuery {
         await this.letGo();
         if (!takenOver) await this.competeAgain();
       });
+      return false;
     }
   }
 
@@ -242,6 +247,7 @@ export class ClusteredQuery {
       lagMs: s.lagMs,
       stateEntries: s.stateEntries,
       startedAt: s.startedAt,
+      checkpoints: s.checkpoints,
     };
   }
 }

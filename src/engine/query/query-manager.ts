@@ -16,7 +16,7 @@ import { sourceStream, sourceStreams, type QueryPlan } from '../plan/plan.js';
 import { ResultHub } from './result-hub.js';
 import type { ResultListener, SubscribeOptions, Subscription } from './result-hub.js';
 import { resultShape, type ResultShape } from './result-shape.js';
-import { RunningQuery, type RunningQueryOptions } from './running-query.js';
+import { RunningQuery, type CheckpointWritten, type RunningQueryOptions } from './running-query.js';
 import { exchangeStreamOf, splitPlan, type SplitPlan } from '../plan/split-plan.js';
 import { QueryPart } from './split/query-part.js';
 import { SplitClusteredQuery } from './split/split-clustered-query.js';
@@ -31,6 +31,7 @@ import { ClusteredQuery, type QueryCluster, type QuerySummary } from './clustere
 import type { ResultOutlet } from './result-relay.js';
 import type { QueryDefinitionChange } from '../catalog/catalog.js';
 import { NO_RESULTS, QueryThreadPool, ThreadQuery } from './threads/query-thread-pool.js';
+import { checkpointStatusFrom } from './checkpoint-stats.js';
 
 export interface QueryManagerOptions {
   readonly store: StreamStore;
@@ -376,6 +377,7 @@ export class QueryManager {
       stateEntries: s?.stateEntries ?? 0,
       result: storedShape(stored.plan),
       startedAt: s?.startedAt ?? this.clock.now(),
+      checkpoints: checkpointStatusFrom(s?.checkpoints),
       ...(extra.process === undefined ? {} : { process: extra.process }),
     };
   }
@@ -426,7 +428,7 @@ export class QueryManager {
     const catalog = this.options.catalog!;
     const common = { cluster, hub: this.results, statusOf: this.statusOf.bind(this) };
     // What a run (a query or a part) reports through: its checkpoints, and its own failure, recorded so that it runs nowhere.
-    const hooks = (id: string, onCheckpoint: (cp: QueryCheckpoint) => Promise<void>, onFailureFromOutside: (error: string) => void) => ({
+    const hooks = (id: string, onCheckpoint: (cp: QueryCheckpoint) => Promise<CheckpointWritten>, onFailureFromOutside: (error: string) => void) => ({
       onCheckpoint,
       onFailure: (error: string): void => void catalog.recordQueryFailure(id, error).catch(() => undefined),
       onFailureFromOutside,
@@ -510,7 +512,7 @@ export class QueryManager {
     stored: StoredQuery,
     checkpoint: QueryCheckpoint | undefined,
     results: ResultOutlet,
-    persist: { onCheckpoint: (cp: QueryCheckpoint) => Promise<void>; onFailure: (error: string) => void; onFailureFromOutside?: (error: string) => void } | undefined,
+    persist: { onCheckpoint: (cp: QueryCheckpoint) => Promise<CheckpointWritten>; onFailure: (error: string) => void; onFailureFromOutside?: (error: string) => void } | undefined,
   ): RunningQuery {
     return new RunningQuery({ id: stored.id, name: stored.name, sql: stored.sql }, stored.plan, { ...this.runOptions(checkpoint, results), ...persist });
   }

@@ -34,6 +34,7 @@ import { SourceReader, type QuerySource } from './source-reader.js';
 import { WorkWaiter } from './work-waiter.js';
 import type { LookupTables } from '../operators/lookup-join.js';
 import type { QueryPartStatus } from './split/split-clustered-query.js';
+import { CheckpointStats, type CheckpointStatus } from './checkpoint-stats.js';
 
 export type QueryState = 'running' | 'stopped' | 'failed';
 
@@ -71,6 +72,8 @@ export interface QueryStatus extends QueryInfo {
   readonly result: ResultShape;
   /** Epoch ms. */
   readonly startedAt: number;
+  /** Its checkpoints: how many were saved (durably) or failed, and the last one saved. */
+  readonly checkpoints: CheckpointStatus;
   /**
    * On a cluster: the Eddy process running the query (`host:pid` unless named), as this process last
    * heard; absent while no process holds it. The figures above are that process's.
@@ -112,8 +115,11 @@ export interface RunningQueryOptions {
    * Persists a checkpoint; resolves once it is durable. Called at most once at a time, while the query
    * goes on running: it must take what it needs from the checkpoint before returning (the catalog
    * serialises it at once), as operators may reuse parts of their snapshots. A rejection fails the query.
+   * Resolving to `false` says the checkpoint was not saved and the query is to go on all the same (its
+   * owner deals with it: a cluster's run whose query was claimed by another process is being let go);
+   * the status counts it as failed.
    */
-  readonly onCheckpoint?: (checkpoint: QueryCheckpoint) => Promise<void>;
+  readonly onCheckpoint?: (checkpoint: QueryCheckpoint) => Promise<CheckpointWritten>;
   /** How long one batch or watermark step may take, in ms of main-thread time (default 5,000). */
   readonly maxBatchMillis?: number;
   /** What the CPU budget is measured with (default: a monotonic clock). */
@@ -146,6 +152,9 @@ export interface RunningQueryOptions {
   readonly sources?: (pipeline: Pipeline, checkpoint: QueryCheckpoint | undefined) => QuerySource[];
 }
 
+/** What onCheckpoint resolves to: nothing once the checkpoint is durable, `false` when it was not saved. */
+export type CheckpointWritten = void | false;
+
 export const DEFAULT_BATCH_SIZE = 4096;
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
 
@@ -170,6 +179,7 @@ export class RunningQuery {
   private readonly startedAt: number;
   private readonly shape: ResultShape;
   private lastCheckpointAt: number;
+  private readonly checkpointStats: CheckpointStats;
   /** The checkpoint being written in the background (it never rejects: a failure fails the query). */
   private checkpointWrite: Promise<void> | undefined;
   /** Counts loop steps that read records or finished shards, to tell whether a checkpoint is stale. */
@@ -216,6 +226,7 @@ export class RunningQuery {
     for (const changes of options.checkpoint?.changes ?? []) this.pipeline.restoreChanges(changes);
     this.startedAt = options.clock.now();
     this.lastCheckpointAt = this.startedAt;
+    this.checkpointStats = new CheckpointStats(options.clock);
   }
 
   get id(): string {
@@ -238,10 +249,10 @@ export class RunningQuery {
     if (this.loop === undefined) this.udfs?.close();
     await this.loop;
     await this.checkpointWrite;
+    const save = this.options.onCheckpoint;
     if (this.state === 'running') {
       this.state = 'stopped';
-      this.lastCheckpointAt = this.options.clock.now();
-      await this.options.onCheckpoint?.(this.checkpoint());
+      if (save) await this.saveCheckpoint(save);
     }
     this.pipeline.close();
     this.options.results.end(this.id);
@@ -282,6 +293,7 @@ export class RunningQuery {
       stateEntries: this.pipeline.stateEntries(),
       result: this.shape,
       startedAt: this.startedAt,
+      checkpoints: this.checkpointStats.status(),
     };
   }
 
@@ -299,15 +311,8 @@ export class RunningQuery {
   private checkpointInBackground(): void {
     const save = this.options.onCheckpoint;
     if (!save || this.checkpointWrite) return;
-    this.lastCheckpointAt = this.options.clock.now();
     const progress = this.progress;
-    let written: Promise<void>;
-    try {
-      written = save(this.checkpoint());
-    } catch (e) {
-      written = Promise.reject(e);
-    }
-    this.checkpointWrite = written.then(
+    this.checkpointWrite = this.saveCheckpoint(save).then(
       () => {
         this.checkpointWrite = undefined;
         // Checkpoints that fell due meanwhile were skipped; an idle loop wakes to take the next one.
@@ -321,6 +326,23 @@ export class RunningQuery {
         this.wake();
       },
     );
+  }
+
+  /**
+   * Takes a checkpoint now (before returning: the loop goes on meanwhile) and writes it through `save`,
+   * counting in the status how that went; a failure to take or write it rejects.
+   */
+  private async saveCheckpoint(save: (checkpoint: QueryCheckpoint) => Promise<CheckpointWritten>): Promise<void> {
+    const takenAt = (this.lastCheckpointAt = this.options.clock.now());
+    let written: CheckpointWritten;
+    try {
+      written = await save(this.checkpoint());
+    } catch (e) {
+      this.checkpointStats.notSaved();
+      throw e;
+    }
+    if (written === false) this.checkpointStats.notSaved();
+    else this.checkpointStats.saved(takenAt);
   }
 
   private checkpointDue(): boolean {

@@ -1,5 +1,6 @@
 // Continuous query figures in the Prometheus text format for /metrics, beside the stream and delivery ones:
-// what a Flink or ksqlDB operator watches (records in, rows out, late rows, undecodable records, lag).
+// what a Flink or ksqlDB operator watches (records in, rows out, late rows, undecodable records, lag,
+// checkpoints).
 
 import type { QueryStatus } from '../../engine/index.js';
 import { type Figure, renderFigures } from '../metrics/figures.js';
@@ -17,6 +18,8 @@ const FIGURES: readonly Figure<QueryStatus>[] = [
     help: 'The query watermark, epoch ms (0 before the first one).',
     pick: (q) => (q.watermark === null ? 0 : Date.parse(q.watermark)),
   },
+  { name: 'eddy_query_checkpoints_completed_total', type: 'counter', help: 'Checkpoints the query saved since the process running it took it up.', pick: (q) => q.checkpoints.completed },
+  { name: 'eddy_query_checkpoints_failed_total', type: 'counter', help: 'Checkpoints of the query whose write was refused or did not land.', pick: (q) => q.checkpoints.failed },
   { name: 'eddy_query_running', type: 'gauge', help: '1 while the query runs, 0 once it failed or stopped.', pick: (q) => (q.status === 'running' ? 1 : 0) },
 ];
 

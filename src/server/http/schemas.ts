@@ -26,9 +26,21 @@ export const resultShapeSchema = {
   },
 } as const;
 
+/** A query's (or a split query's part's) checkpoints (engine's CheckpointStatus), times in ISO-8601. */
+const checkpointStatusSchema = {
+  type: 'object',
+  required: ['completed', 'failed'],
+  properties: {
+    completed: { type: 'integer' },
+    failed: { type: 'integer' },
+    lastCompletedAt: { type: 'string' },
+    lastDurationMs: { type: 'number' },
+  },
+} as const;
+
 export const queryStatusSchema = {
   type: 'object',
-  required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'streams', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'shards', 'stateEntries', 'result', 'inputRecordsPerSecond', 'outputRowsPerSecond', 'startedAt'],
+  required: ['id', 'name', 'sql', 'status', 'columns', 'stream', 'streams', 'inputRecords', 'outputRows', 'lateRows', 'decodeErrors', 'watermark', 'lagMs', 'shards', 'stateEntries', 'result', 'inputRecordsPerSecond', 'outputRowsPerSecond', 'startedAt', 'checkpoints'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -75,7 +87,7 @@ export const queryStatusSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['part', 'status', 'inputRecords', 'outputRows', 'lateRows', 'watermark', 'lagMs', 'stateEntries'],
+        required: ['part', 'status', 'inputRecords', 'outputRows', 'lateRows', 'watermark', 'lagMs', 'stateEntries', 'checkpoints'],
         properties: {
           part: { type: 'integer' },
           status: { type: 'string' },
@@ -86,6 +98,7 @@ export const queryStatusSchema = {
           watermark: { type: ['string', 'null'] },
           lagMs: { type: 'number' },
           stateEntries: { type: 'integer' },
+          checkpoints: checkpointStatusSchema,
         },
       },
     },
@@ -100,6 +113,7 @@ export const queryStatusSchema = {
       },
     },
     startedAt: { type: 'string' },
+    checkpoints: checkpointStatusSchema,
   },
 } as const;
 

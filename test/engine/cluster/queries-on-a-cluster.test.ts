@@ -58,6 +58,13 @@ describe('continuous queries on a cluster of Eddy processes', () => {
     expect(started?.process).toBe('a');
     counter = started!.id;
     await vi.waitFor(() => expect(b.queries.listQueries().map((q) => [q.id, q.process])).toEqual([[started!.id, 'a']]), { timeout: 10_000 });
+    // The process running it counts the checkpoints it saved; the other shows them as that one last told it.
+    await vi.waitFor(() => expect(b.queries.queryStatus(counter).checkpoints.completed).toBeGreaterThan(0), { timeout: 10_000 });
+    const told = b.queries.queryStatus(counter).checkpoints;
+    const own = a.queries.queryStatus(counter).checkpoints;
+    expect(own.completed).toBeGreaterThanOrEqual(told.completed);
+    expect(own.lastCompletedAt).toBeGreaterThanOrEqual(told.lastCompletedAt!);
+    expect(own.failed).toBe(0);
   });
 
   it('relay the rows of a query running on one process to a subscriber on the other', async () => {

@@ -5,7 +5,7 @@ import { openStreamStore } from '../../../src/engine/stream/open-stream-store.js
 import type { StreamStore } from '../../../src/engine/stream/stream-store.js';
 import { ManualClock } from '../../../src/engine/clock.js';
 import { ResultHub } from '../../../src/engine/query/result-hub.js';
-import { RunningQuery } from '../../../src/engine/query/running-query.js';
+import { RunningQuery, type CheckpointWritten } from '../../../src/engine/query/running-query.js';
 import type { QueryCheckpoint } from '../../../src/engine/plan/checkpoint.js';
 import type { ColumnSchema } from '../../../src/engine/plan/schema.js';
 import type { QueryPlan } from '../../../src/engine/plan/plan.js';
@@ -43,7 +43,7 @@ async function put(store: StreamStore, users: readonly string[]): Promise<string
 /** A checkpoint store whose writes complete only when the test says so. */
 function gatedCheckpoints() {
   const saved: QueryCheckpoint[] = [];
-  const pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const pending: { resolve: (written: CheckpointWritten) => void; reject: (e: Error) => void }[] = [];
   let inFlight = 0;
   let mostInFlight = 0;
   return {
@@ -57,9 +57,11 @@ function gatedCheckpoints() {
     onCheckpoint: (cp: QueryCheckpoint) => {
       saved.push(cp);
       mostInFlight = Math.max(mostInFlight, ++inFlight);
-      return new Promise<void>((resolve, reject) => pending.push({ resolve, reject })).finally(() => inFlight--);
+      return new Promise<CheckpointWritten>((resolve, reject) => pending.push({ resolve, reject })).finally(() => inFlight--);
     },
     finishWrite: () => pending.shift()!.resolve(),
+    /** The write ends without saving, as a cluster's run that lost its query ends it. */
+    dropWrite: () => pending.shift()!.resolve(false),
     failWrite: (message: string) => pending.shift()!.reject(new Error(message)),
   };
 }
@@ -77,13 +79,13 @@ async function setup() {
   return { store, shardId: store.describeStream('clicks').shards[0]!.shardId };
 }
 
-function start(store: StreamStore, options: { sink?: QueryPlan['sink']; onCheckpoint?: (cp: QueryCheckpoint) => Promise<void> }) {
+function start(store: StreamStore, options: { sink?: QueryPlan['sink']; onCheckpoint?: (cp: QueryCheckpoint) => Promise<CheckpointWritten>; clock?: ManualClock; checkpointIntervalMs?: number }) {
   const results = new ResultHub();
   const query = new RunningQuery({ id: 'q', name: 'q', sql: 'q' }, plan(options.sink), {
     store,
-    clock: new ManualClock(0),
+    clock: options.clock ?? new ManualClock(0),
     results,
-    checkpointIntervalMs: 0,
+    checkpointIntervalMs: options.checkpointIntervalMs ?? 0,
     ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
   });
   const rows: Row[] = [];
@@ -164,7 +166,74 @@ describe('RunningQuery checkpoints', () => {
     checkpoints.failWrite('disk full');
     await expect.poll(() => query.status().status).toBe('failed');
     expect(query.status().error).toBe('disk full');
+    expect(query.status().checkpoints).toEqual({ completed: 0, failed: 1 });
     await query.stop();
     expect(checkpoints.saved).toHaveLength(1);
+    expect(query.status().checkpoints).toEqual({ completed: 0, failed: 1 });
+  });
+});
+
+describe('RunningQuery checkpoint status', () => {
+  it('counts the checkpoints saved, with when the last was saved by the clock and how long it took', async () => {
+    const { store } = await setup();
+    const checkpoints = gatedCheckpoints();
+    const clock = new ManualClock(10_000);
+    const { query, rows } = start(store, { onCheckpoint: checkpoints.onCheckpoint, clock, checkpointIntervalMs: 1_000 });
+    await put(store, ['a']);
+    await expect.poll(() => rows.length).toBe(1);
+    // Nothing is due before the interval has passed on the query's clock.
+    expect(checkpoints.waiting).toBe(0);
+    expect(query.status().checkpoints).toEqual({ completed: 0, failed: 0 });
+
+    clock.advance(1_000);
+    query.poke();
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    // Taken, not yet saved: not counted.
+    expect(query.status().checkpoints.completed).toBe(0);
+    clock.advance(250);
+    checkpoints.finishWrite();
+    await expect.poll(() => query.status().checkpoints.completed).toBe(1);
+    expect(query.status().checkpoints).toEqual({ completed: 1, failed: 0, lastCompletedAt: 11_250, lastDurationMs: 250 });
+
+    clock.advance(1_000);
+    query.poke();
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    checkpoints.finishWrite();
+    await expect.poll(() => query.status().checkpoints.completed).toBe(2);
+    expect(query.status().checkpoints).toEqual({ completed: 2, failed: 0, lastCompletedAt: 12_250, lastDurationMs: 0 });
+
+    // The final checkpoint of a clean stop counts too.
+    const stopped = query.stop();
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    clock.advance(5);
+    checkpoints.finishWrite();
+    await stopped;
+    expect(query.status().checkpoints).toEqual({ completed: 3, failed: 0, lastCompletedAt: 12_255, lastDurationMs: 5 });
+  });
+
+  it('counts a checkpoint that was not saved as failed, and goes on running', async () => {
+    const { store } = await setup();
+    const checkpoints = gatedCheckpoints();
+    const clock = new ManualClock(0);
+    const { query, rows } = start(store, { onCheckpoint: checkpoints.onCheckpoint, clock, checkpointIntervalMs: 1_000 });
+    clock.advance(1_000);
+    query.poke();
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    checkpoints.dropWrite();
+    await expect.poll(() => query.status().checkpoints.failed).toBe(1);
+    expect(query.status().checkpoints).toEqual({ completed: 0, failed: 1 });
+    expect(query.status().status).toBe('running');
+    await put(store, ['a']);
+    await expect.poll(() => rows.length).toBe(1);
+    clock.advance(1_000);
+    query.poke();
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    checkpoints.finishWrite();
+    await expect.poll(() => query.status().checkpoints.completed).toBe(1);
+    expect(query.status().checkpoints).toEqual({ completed: 1, failed: 1, lastCompletedAt: 2_000, lastDurationMs: 0 });
+    const stopped = query.stop();
+    await expect.poll(() => checkpoints.waiting).toBe(1);
+    checkpoints.finishWrite();
+    await stopped;
   });
 });

@@ -21,6 +21,7 @@ const status = (over: Partial<QueryStatus>): QueryStatus => ({
   stateEntries: 0,
   result: { changelog: 'append', keys: [] },
   startedAt: 0,
+  checkpoints: { completed: 4, failed: 1, lastCompletedAt: 0, lastDurationMs: 12 },
   ...over,
 });
 
@@ -35,6 +36,8 @@ describe('query metrics in the Prometheus format', () => {
     expect(text).toContain(`eddy_query_decode_errors_total{${labels}} 2`);
     expect(text).toContain(`eddy_query_lag_milliseconds{${labels}} 40`);
     expect(text).toContain(`eddy_query_watermark_milliseconds{${labels}} ${Date.parse('2026-11-25T10:01:05.000Z')}`);
+    expect(text).toContain(`eddy_query_checkpoints_completed_total{${labels}} 4`);
+    expect(text).toContain(`eddy_query_checkpoints_failed_total{${labels}} 1`);
     expect(text).toContain(`eddy_query_running{${labels}} 1`);
     expect(text).toContain('eddy_query_running{query="q2",name="broken",stream="clicks"} 0');
     expect(text).toContain('eddy_query_watermark_milliseconds{query="q2",name="broken",stream="clicks"} 0');

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Row } from '../../../src/engine/index.js';
 import { startSqlApi, type SqlApiServer } from './sql-api-harness.js';
+import { ManualClock } from '../../../src/engine/clock.js';
 
 let api: SqlApiServer;
 beforeEach(async () => {
@@ -266,6 +267,26 @@ describe('/v1/queries', () => {
       dataBase64: Buffer.from('{"user_id": oops}').toString('base64'),
       text: '{"user_id": oops}',
     });
+  });
+
+  it('GET :id shows the checkpoints saved, and when the last one was, by the engine\'s clock', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 10, 0, 0));
+    const checkpointed = await startSqlApi({ clock, queries: { checkpointIntervalMs: 1_000 } });
+    try {
+      const inject = (method: 'GET' | 'POST', url: string, payload?: object) => checkpointed.app.inject({ method, url, ...(payload ? { payload } : {}) });
+      expect((await inject('POST', '/v1/sql', { sql: CLICKS })).statusCode).toBe(200);
+      const created = (await inject('POST', '/v1/queries', { sql: 'SELECT user_id FROM clicks' })).json();
+      const checkpoints = async () => (await inject('GET', `/v1/queries/${created.id}`)).json().checkpoints;
+      expect(await checkpoints()).toEqual({ completed: 0, failed: 0 });
+      clock.advance(1_000);
+      // A query with nothing to read re-reads the clock when woken, as the server's idle timer does.
+      await expect.poll(async () => (checkpointed.engine.queries.checkIdle(), (await checkpoints()).completed)).toBeGreaterThanOrEqual(1);
+      expect(await checkpoints()).toEqual({ completed: 1, failed: 0, lastCompletedAt: '2026-11-25T10:00:01.000Z', lastDurationMs: 0 });
+      const listed = (await inject('GET', '/v1/queries')).json().queries[0];
+      expect(listed.checkpoints).toEqual(await checkpoints());
+    } finally {
+      await checkpointed.close();
+    }
   });
 
   it('GET :id answers 404 for an unknown query', async () => {

@@ -7,7 +7,8 @@ import type { StoredQuery } from '../../catalog/catalog.js';
 import type { QueryCheckpoint } from '../../plan/checkpoint.js';
 import { ClusteredQuery, partCheckpointId, type ClusteredQueryDeps, type QueryRun } from '../clustered-query.js';
 import type { ResultOutlet } from '../result-relay.js';
-import type { QueryInfo, QueryStatus } from '../running-query.js';
+import type { CheckpointWritten, QueryInfo, QueryStatus } from '../running-query.js';
+import { partsCheckpoints, type CheckpointStatus } from '../checkpoint-stats.js';
 
 /** One part of a split query as its status lists it. */
 export interface QueryPartStatus {
@@ -21,6 +22,8 @@ export interface QueryPartStatus {
   readonly watermark: string | null;
   readonly lagMs: number;
   readonly stateEntries: number;
+  /** The part's own checkpoints (as its process last said, when another runs it). */
+  readonly checkpoints: CheckpointStatus;
 }
 
 export interface SplitClusteredQueryDeps extends Omit<ClusteredQueryDeps, 'build'> {
@@ -29,7 +32,7 @@ export interface SplitClusteredQueryDeps extends Omit<ClusteredQueryDeps, 'build
     stored: StoredQuery,
     part: number,
     checkpoint: QueryCheckpoint | undefined,
-    onCheckpoint: (cp: QueryCheckpoint) => Promise<void>,
+    onCheckpoint: (cp: QueryCheckpoint) => Promise<CheckpointWritten>,
     results: ResultOutlet,
     onFailureFromOutside: (error: string) => void,
   ): QueryRun;
@@ -98,7 +101,10 @@ export class SplitClusteredQuery {
     }
   }
 
-  /** The query as a whole: figures summed over the parts (the least watermark), and each part's own. */
+  /**
+   * The query as a whole: figures summed over the parts (the least watermark; for checkpoints, the
+   * counts summed and the oldest of the parts' last ones, see partsCheckpoints), and each part's own.
+   */
   status(): QueryStatus {
     const statuses = this.parts.map((p) => p.status());
     const first = statuses[0]!;
@@ -119,6 +125,7 @@ export class SplitClusteredQuery {
       shards: statuses.flatMap((s) => s.shards),
       stateEntries: sum((s) => s.stateEntries),
       startedAt: Math.min(...statuses.map((s) => s.startedAt)),
+      checkpoints: partsCheckpoints(statuses.map((s) => s.checkpoints)),
       parallelism: this.parts.length,
       parts: statuses.map((s, part) => ({
         part,
@@ -130,6 +137,7 @@ export class SplitClusteredQuery {
         watermark: s.watermark,
         lagMs: s.lagMs,
         stateEntries: s.stateEntries,
+        checkpoints: s.checkpoints,
       })),
     };
   }
