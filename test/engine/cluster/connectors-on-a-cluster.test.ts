@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/index.js';
 import { StatementExecutor } from '../../../src/statements/index.js';
 import { startNatsCluster, type NatsCluster } from '../../../scripts/nats-cluster.mjs';
+import { recordTexts } from '../../support/engine-stream.js';
 import { startTestServer, testCredentials, type TestServer } from '../../server/start-test-server.js';
 
 let cluster: NatsCluster;
@@ -38,18 +39,9 @@ afterAll(async () => {
   else process.env.AWS_SECRET_ACCESS_KEY = savedEnv.secret;
 });
 
+/** How many records `stream` holds, read through `engine` (on to the end: see engine-stream.ts). */
 async function count(engine: Engine, stream: string): Promise<number> {
-  let n = 0;
-  for (const shard of engine.store.describeStream(stream).shards) {
-    const cursor = engine.store.openCursor(stream, shard.shardId, { type: 'TRIM_HORIZON' });
-    for (;;) {
-      const { records } = await cursor.read();
-      if (records.length === 0) break;
-      n += records.length;
-    }
-    cursor.close();
-  }
-  return n;
+  return (await recordTexts(engine, stream)).length;
 }
 
 describe('a connector stream on a cluster of Eddy processes', () => {
