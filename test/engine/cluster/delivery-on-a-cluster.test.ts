@@ -18,7 +18,9 @@ async function startEngine(name: string): Promise<Engine> {
     nats: { servers: cluster.urls.split(',') },
     shardLimits: false,
     filesRoot,
-    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 1_000 },
+    // The delivery stream moves only when its process stops, which gives its lease up at once: the timeout
+    // is never waited for, and is long so that a renewal held up by a loaded machine does not move it.
+    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 10_000 },
   });
   engines.set(name, engine);
   return engine;

@@ -15,7 +15,10 @@ async function startEngine(name: string): Promise<Engine> {
   const engine = await createEngine({
     nats: { servers: cluster.urls.split(',') },
     shardLimits: false,
-    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 1_000 },
+    // One handover per lease timeout: short enough for both to happen soon, long enough that a renewal
+    // held up by a loaded machine does not lose a lease (the query would then go on from its last
+    // checkpoint, not a final one, and emit rows twice: this test counts every row once).
+    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 3_000 },
     queries: { checkpointIntervalMs: 100, idleCheckIntervalMs: 50 },
   });
   engines.push(engine);

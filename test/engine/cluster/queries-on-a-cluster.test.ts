@@ -18,7 +18,10 @@ async function startEngine(name: string): Promise<Engine> {
     shardLimits: false,
     // Where each query runs is the subject here: balancing (which moves one of two queries on one process
     // to an idle other) is tested on its own, in queries-balanced-on-a-cluster.test.ts.
-    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 1_000, balanceQueries: false },
+    // A query moves here only when its process stops, which gives its lease up at once: the timeout is
+    // never waited for, and is long so that a renewal held up by a loaded machine does not move a query
+    // (a lease lost that way is at-least-once, and the tests below count every row once).
+    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 10_000, balanceQueries: false },
     queries: { checkpointIntervalMs: 100, idleCheckIntervalMs: 50 },
   });
   engines.set(name, engine);
