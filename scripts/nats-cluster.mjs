@@ -224,7 +224,9 @@ async function startClusterOnce(options, attempt) {
 async function placesReplicatedStreams(servers, replicas, done) {
   const nc = await connect({ servers, reconnect: true });
   try {
-    const jsm = await jetstreamManager(nc);
+    // No check of the API up front: until a metadata leader is elected it goes unanswered (a timeout that
+    // would end the attempt); the stream is asked for again until then.
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
     for (let attempt = 0; !done(); attempt++) {
       try {
         await jsm.streams.add({ name: 'eddy_cluster_probe', subjects: ['eddy.cluster.probe'], num_replicas: replicas, storage: 'memory' });
