@@ -51,11 +51,11 @@ describe('a connector stream on a cluster of Eddy processes', () => {
     const [a, b] = engines as [Engine, Engine];
     await kinesis.send(new CreateStreamCommand({ StreamName: 'orders', ShardCount: 1 }));
     await new StatementExecutor(a).execute(`CREATE STREAM orders (k VARCHAR, v INT) WITH (connector = 'kinesis', stream = 'orders', region = 'us-east-1', endpoint = '${remote.endpoint}')`);
-    await vi.waitFor(() => expect(b.catalog.stream('orders')?.connector).toBeDefined(), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.catalog.stream('orders')?.connector).toBeDefined(), { timeout: 30_000 });
     // Both processes know the declaration; exactly one runs the source.
-    await vi.waitFor(() => expect(a.connectors.list().length + b.connectors.list().length).toBe(1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(a.connectors.list().length + b.connectors.list().length).toBe(1), { timeout: 30_000 });
     await kinesis.send(new PutRecordsCommand({ StreamName: 'orders', Records: Array.from({ length: 50 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(JSON.stringify({ k: `k${i}`, v: i })) })) }));
-    await vi.waitFor(async () => expect(await count(b, 'orders')).toBe(50), { timeout: 15_000 });
+    await vi.waitFor(async () => expect(await count(b, 'orders')).toBe(50), { timeout: 30_000 });
     const [source] = [...a.connectors.list(), ...b.connectors.list()];
     expect(source?.recordsRead).toBe(50);
     expect(await count(a, 'orders')).toBe(50);

@@ -58,7 +58,7 @@ describe('delivery streams on a cluster of Eddy processes', () => {
       DeliveryStreamName: 'logs',
       ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::logs', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 } },
     });
-    await vi.waitFor(() => expect(b.listDeliveryStreams().names).toEqual(['logs']), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.listDeliveryStreams().names).toEqual(['logs']), { timeout: 30_000 });
 
     // Put through the process that does not deliver; the one that does writes them when it stops.
     await b.putRecordBatch('logs', Array.from({ length: 100 }, (_, i) => record(i)));

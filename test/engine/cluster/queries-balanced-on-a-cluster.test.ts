@@ -69,7 +69,7 @@ describe('continuous queries on a cluster that grows', () => {
 
     const b = await startEngine('b');
     await vi.waitFor(() => expect(runBy(b).filter((p) => p === 'b')).toHaveLength(2), { timeout: 20_000, interval: 100 });
-    await vi.waitFor(() => expect(runBy(a).sort()).toEqual(['a', 'a', 'b', 'b']), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(() => expect(runBy(a).sort()).toEqual(['a', 'a', 'b', 'b']), { timeout: 30_000, interval: 100 });
     // Balanced: two each, and it stays so.
     await put(b, 20, 40);
     // A row of every user at second 60 takes every shard's watermark past the windows of seconds 0 to 39.
