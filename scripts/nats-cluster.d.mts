@@ -26,4 +26,12 @@ export interface NatsCluster {
 export function natsServerBinary(): string;
 export function natsServerAvailable(): boolean;
 export function natsServerVersion(): string;
-export function startNatsCluster(options?: { size?: number; dir?: string; maxFileStore?: string; log?: (line: string) => void; joinDeadlineMs?: number }): Promise<NatsCluster>;
+export function startNatsCluster(options?: {
+  size?: number;
+  dir?: string;
+  maxFileStore?: string;
+  log?: (line: string) => void;
+  joinDeadlineMs?: number;
+  /** How long each node's start is held back, ms (to test a node that starts late). */
+  startDelaysMs?: readonly number[];
+}): Promise<NatsCluster>;

@@ -110,8 +110,10 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<str
   });
 }
 
+/** Resolves with the exit code (null if a signal ended it) once the process has exited, or at once if it has. */
 export const exitOf = (child: ChildProcess): Promise<number | null> =>
-  new Promise((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
+  // A process a signal ended has no exit code, only a signal code: waiting for its 'exit' then would be forever.
+  new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
 
 /** `eddy serve` options for tests that use a stream as soon as they create (reshard, delete) it. */
 export const NO_STREAM_STATES: readonly string[] = ['--create-stream-ms', '0', '--delete-stream-ms', '0', '--update-stream-ms', '0'];

@@ -136,7 +136,7 @@ describe('a consumer group whose workers use different Eddy processes of a clust
 
       // Graceful shutdown of the others hands every lease back, as both processes show.
       await Promise.all([0, 2].map((i) => new Promise<void>((done) => workers[i]!.once('exit', () => done()).kill('SIGTERM'))));
-      await vi.waitFor(async () => expect((await leases(b, 'billing')).map((l) => l.leaseOwner)).toEqual([null, null, null, null]), { timeout: 10_000 });
+      await vi.waitFor(async () => expect((await leases(b, 'billing')).map((l) => l.leaseOwner)).toEqual([null, null, null, null]), { timeout: 30_000 });
       expect((await leases(a, 'billing')).map((l) => l.leaseOwner)).toEqual([null, null, null, null]);
 
       // At least once; duplicates only of a batch whose checkpoint was never saved: the killed worker's

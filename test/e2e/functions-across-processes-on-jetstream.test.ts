@@ -103,13 +103,13 @@ describe('an event source mapping on two eddy serve processes sharing a JetStrea
     // moment, as Kinesis does: it waits for ACTIVE there, as code written for Kinesis does.
     await waitUntilStreamExists({ client: b.kinesis, maxWaitTime: 20, minDelay: 1 }, { StreamName: 'clicks' });
     // Seen through the other process too, with the same settings; it runs on the process it was created through.
-    await vi.waitFor(async () => expect((await b.lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings?.map((m) => m.UUID)).toEqual([uuid]), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await b.lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings?.map((m) => m.UUID)).toEqual([uuid]), { timeout: 30_000 });
     expect(await b.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).toMatchObject({ BatchSize: 50, EventSourceArn: STREAM_ARN, FunctionArn: created.FunctionArn });
-    await vi.waitFor(async () => expect((await status(b, uuid)).Process).toBe('a'), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await status(b, uuid)).Process).toBe('a'), { timeout: 30_000 });
 
     // Settings changed through the other process reach the running one.
     await b.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 20 }));
-    await vi.waitFor(async () => expect((await a.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).BatchSize).toBe(20), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await a.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).BatchSize).toBe(20), { timeout: 30_000 });
 
     let n = 0;
     const acknowledged: string[] = [];

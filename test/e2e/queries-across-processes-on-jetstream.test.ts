@@ -37,7 +37,7 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
     const started = await http(a, 'POST', '/v1/queries', { sql: 'SELECT body, n * 2 AS twice FROM notes' });
     expect(started.status, JSON.stringify(started.json)).toBe(201);
     const queryId = started.json.id as string;
-    await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 30_000 });
     const client = await FrameClient.connect(b.endpoint, queryId);
     // Rows cross once the process running the query has heard of the subscriber (at most once before that).
     let sent = 0;
@@ -47,14 +47,14 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
         sent++;
         expect(client.rows.length).toBeGreaterThan(0);
       },
-      { timeout: 15_000, interval: 200 },
+      { timeout: 30_000, interval: 200 },
     );
     const last = sent - 1;
     await client.until((c) => c.rows.some((r) => r.body === `note ${last}` && r.twice === last * 2), `note ${last}`);
     expect((await http(b, 'DELETE', `/v1/queries/${queryId}`)).status).toBe(204);
     await client.until((c) => c.closed !== undefined || c.frames.some((f) => f.type === 'end'), 'the end of the results');
     client.ws.close();
-  }, 60_000);
+  }, 120_000);
 
   it('moves to the other process when its process is killed, and its output matches DuckDB through a NATS node loss too', async () => {
     const [a, b] = [serves.get('a'), serves.get('b')];
@@ -68,7 +68,7 @@ describe('a windowed query on two eddy serve processes sharing a JetStream clust
     const queryId = started.query.id as string;
     // The process a query is started through runs it; the other lists it as running there.
     expect((await http(a, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a');
-    await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await http(b, 'GET', `/v1/queries/${queryId}`)).json.process).toBe('a'), { timeout: 30_000 });
 
     // One producer, through the process that stays: event times 20 ms apart, so no record is late.
     const acknowledged: Click[] = [];

@@ -40,8 +40,8 @@ describe('a windowed query split into two parts over two eddy serve processes', 
     const queryId = started.json.id as string;
     const partsSeenBy = async (serve: Serve): Promise<unknown[]> => ((await http(serve, 'GET', `/v1/queries/${queryId}`)).json.parts ?? []).map((p: { process?: string }) => p.process);
     // The process it was started through takes part 0 at once; the other takes part 1 when it hears of the query.
-    await vi.waitFor(async () => expect(await partsSeenBy(a)).toEqual(['a', 'b']), { timeout: 15_000, interval: 200 });
-    await vi.waitFor(async () => expect(await partsSeenBy(b)).toEqual(['a', 'b']), { timeout: 15_000, interval: 200 });
+    await vi.waitFor(async () => expect(await partsSeenBy(a)).toEqual(['a', 'b']), { timeout: 30_000, interval: 200 });
+    await vi.waitFor(async () => expect(await partsSeenBy(b)).toEqual(['a', 'b']), { timeout: 30_000, interval: 200 });
     // The exchange stream the parts send rows through is Eddy's own: the Kinesis API does not list it.
     expect((await b.kinesis.send(new ListStreamsCommand({}))).StreamNames?.sort()).toEqual(['clicks', 'per_second']);
 

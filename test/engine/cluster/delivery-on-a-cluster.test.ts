@@ -18,7 +18,9 @@ async function startEngine(name: string): Promise<Engine> {
     nats: { servers: cluster.urls.split(',') },
     shardLimits: false,
     filesRoot,
-    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 1_000 },
+    // The delivery stream moves only when its process stops, which gives its lease up at once: the timeout
+    // is never waited for, and is long so that a renewal held up by a loaded machine does not move it.
+    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 10_000 },
   });
   engines.set(name, engine);
   return engine;
@@ -56,7 +58,7 @@ describe('delivery streams on a cluster of Eddy processes', () => {
       DeliveryStreamName: 'logs',
       ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::logs', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 } },
     });
-    await vi.waitFor(() => expect(b.listDeliveryStreams().names).toEqual(['logs']), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.listDeliveryStreams().names).toEqual(['logs']), { timeout: 30_000 });
 
     // Put through the process that does not deliver; the one that does writes them when it stops.
     await b.putRecordBatch('logs', Array.from({ length: 100 }, (_, i) => record(i)));

@@ -67,7 +67,7 @@ describe('two processes creating the same event source mapping at once', () => {
       ]);
       // Both processes list the one mapping.
       for (const engine of [a, b]) {
-        await vi.waitFor(() => expect(engine.functions.list({ functionName: fn }).map((m) => m.uuid)).toEqual([created[0]!.uuid]), { timeout: 10_000 });
+        await vi.waitFor(() => expect(engine.functions.list({ functionName: fn }).map((m) => m.uuid)).toEqual([created[0]!.uuid]), { timeout: 30_000 });
       }
     }
   }, 120_000);
@@ -76,11 +76,11 @@ describe('two processes creating the same event source mapping at once', () => {
     const first = await create(a, 'f0').catch(() => undefined);
     const existing = first ?? a.functions.list({ functionName: 'f0' })[0]!;
     await a.functions.delete(existing.uuid);
-    await vi.waitFor(() => expect(b.functions.list({ functionName: 'f0' })).toEqual([]), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.functions.list({ functionName: 'f0' })).toEqual([]), { timeout: 30_000 });
     const again = await create(b, 'f0');
     // Moved to another function: the old pair is free, the new one taken.
     await b.functions.update(again.uuid, parseUpdateRequest({ FunctionName: 'other' }));
-    await vi.waitFor(() => expect(a.functions.list({ functionName: 'other' }).map((m) => m.uuid)).toEqual([again.uuid]), { timeout: 10_000 });
+    await vi.waitFor(() => expect(a.functions.list({ functionName: 'other' }).map((m) => m.uuid)).toEqual([again.uuid]), { timeout: 30_000 });
     await expect(create(a, 'other')).rejects.toMatchObject({ code: 'ResourceConflictException' });
     const third = await create(a, 'f0');
     expect(third.uuid).not.toBe(again.uuid);

@@ -18,7 +18,10 @@ async function startEngine(name: string): Promise<Engine> {
     shardLimits: false,
     // Where each query runs is the subject here: balancing (which moves one of two queries on one process
     // to an idle other) is tested on its own, in queries-balanced-on-a-cluster.test.ts.
-    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 1_000, balanceQueries: false },
+    // A query moves here only when its process stops, which gives its lease up at once: the timeout is
+    // never waited for, and is long so that a renewal held up by a loaded machine does not move a query
+    // (a lease lost that way is at-least-once, and the tests below count every row once).
+    cluster: { process: name, leaseRenewMs: 200, leaseTimeoutMs: 10_000, balanceQueries: false },
     queries: { checkpointIntervalMs: 100, idleCheckIntervalMs: 50 },
   });
   engines.set(name, engine);
@@ -44,8 +47,8 @@ describe('continuous queries on a cluster of Eddy processes', () => {
     const [a, b] = [engines.get('a')!, engines.get('b')!];
     await sql(a, "CREATE STREAM clicks (user_id VARCHAR, n INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) WITH (shards = 2)");
     await sql(a, 'CREATE STREAM counts (window_end TIMESTAMP, user_id VARCHAR, total BIGINT) WITH (shards = 1)');
-    await vi.waitFor(() => expect(b.catalog.stream('clicks')?.columns.map((c) => c.name)).toEqual(['user_id', 'n', 'ts']), { timeout: 10_000 });
-  });
+    await vi.waitFor(() => expect(b.catalog.stream('clicks')?.columns.map((c) => c.name)).toEqual(['user_id', 'n', 'ts']), { timeout: 30_000 });
+  }, 60_000);
 
   it('run a query started through one process on exactly one of them, and list it in both', async () => {
     const [a, b] = [engines.get('a')!, engines.get('b')!];
@@ -57,23 +60,23 @@ describe('continuous queries on a cluster of Eddy processes', () => {
     const [started] = a.queries.listQueries();
     expect(started?.process).toBe('a');
     counter = started!.id;
-    await vi.waitFor(() => expect(b.queries.listQueries().map((q) => [q.id, q.process])).toEqual([[started!.id, 'a']]), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.queries.listQueries().map((q) => [q.id, q.process])).toEqual([[started!.id, 'a']]), { timeout: 30_000 });
     // The process running it counts the checkpoints it saved; the other shows them as that one last told it.
-    await vi.waitFor(() => expect(b.queries.queryStatus(counter).checkpoints.completed).toBeGreaterThan(0), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.queries.queryStatus(counter).checkpoints.completed).toBeGreaterThan(0), { timeout: 30_000 });
     const told = b.queries.queryStatus(counter).checkpoints;
     const own = a.queries.queryStatus(counter).checkpoints;
     expect(own.completed).toBeGreaterThanOrEqual(told.completed);
     expect(own.lastCompletedAt).toBeGreaterThanOrEqual(told.lastCompletedAt!);
     expect(own.failed).toBe(0);
-  });
+  }, 60_000);
 
   it('relay the rows of a query running on one process to a subscriber on the other', async () => {
     const [a, b] = [engines.get('a')!, engines.get('b')!];
     await sql(a, 'CREATE STREAM notes (body VARCHAR, n INT) WITH (shards = 1)');
-    await vi.waitFor(() => expect(b.catalog.stream('notes')).toBeDefined(), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.catalog.stream('notes')).toBeDefined(), { timeout: 30_000 });
     const [started] = await sql(a, 'SELECT body, n * 2 AS twice FROM notes');
     const id = (started as { query: { id: string } }).query.id;
-    await vi.waitFor(() => expect(b.queries.queryStatus(id).process).toBe('a'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.queries.queryStatus(id).process).toBe('a'), { timeout: 30_000 });
     const received: unknown[] = [];
     const subscription = b.queries.subscribe(id, { onRows: (rows) => void received.push(...rows) });
     // Rows travel once the running process has heard that b wants them (at most once before that).
@@ -84,14 +87,14 @@ describe('continuous queries on a cluster of Eddy processes', () => {
         sent++;
         expect(received.length).toBeGreaterThan(0);
       },
-      { timeout: 10_000, interval: 100 },
+      { timeout: 30_000, interval: 100 },
     );
     const last = sent - 1;
-    await vi.waitFor(() => expect(received).toContainEqual({ body: `note ${last}`, twice: last * 2 }), { timeout: 10_000 });
+    await vi.waitFor(() => expect(received).toContainEqual({ body: `note ${last}`, twice: last * 2 }), { timeout: 30_000 });
     subscription.unsubscribe();
     await a.queries.stopQuery(id);
-    await vi.waitFor(() => expect(b.queries.listQueries().map((q) => q.id)).not.toContain(id), { timeout: 10_000 });
-  });
+    await vi.waitFor(() => expect(b.queries.listQueries().map((q) => q.id)).not.toContain(id), { timeout: 30_000 });
+  }, 120_000);
 
   it('move a query to the other process when its process stops, resuming from its last checkpoint', async () => {
     const [a, b] = [engines.get('a')!, engines.get('b')!];
@@ -102,10 +105,10 @@ describe('continuous queries on a cluster of Eddy processes', () => {
         Array.from({ length: to - from }, (_, i) => ({ partitionKey: `u${(from + i) % 3}`, data: json({ user_id: `u${(from + i) % 3}`, n: 1, ts: new Date(Date.UTC(2024, 0, 1, 0, 0, at ?? from + i)).toISOString() }) })),
       );
     await put(a.store, 0, 20);
-    await vi.waitFor(async () => expect((await readStream(b, 'counts')).length).toBeGreaterThan(0), { timeout: 15_000 });
+    await vi.waitFor(async () => expect((await readStream(b, 'counts')).length).toBeGreaterThan(0), { timeout: 30_000 });
     await a.close();
     engines.delete('a');
-    await vi.waitFor(() => expect(b.queries.queryStatus(counter).process).toBe('b'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.queries.queryStatus(counter).process).toBe('b'), { timeout: 30_000 });
     await put(b.store, 20, 40);
     // A row of every user at second 60 takes the watermark of every shard past the windows of seconds 0 to 39.
     await put(b.store, 60, 63, 60);
@@ -115,5 +118,5 @@ describe('continuous queries on a cluster of Eddy processes', () => {
     // A clean stop writes a final checkpoint, so the process taking over emits nothing twice.
     expect(rows.length).toBe(40);
     expect(new Set(rows.map((r) => JSON.stringify(r)))).toEqual(new Set(expected.map((r) => JSON.stringify(r))));
-  }, 60_000);
+  }, 120_000);
 });

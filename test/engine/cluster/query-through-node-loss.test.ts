@@ -76,7 +76,7 @@ describe('a windowed query on a JetStream cluster while a NATS node is down', ()
     const [a, b] = [engines.get('a')!, engines.get('b')!];
     await sql(a, "CREATE STREAM clicks (user_id VARCHAR, amount INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) WITH (shards = 2)");
     await sql(a, 'CREATE STREAM per_second (window_start TIMESTAMP, user_id VARCHAR, n BIGINT, total BIGINT) WITH (shards = 1)');
-    await vi.waitFor(() => expect(b.catalog.stream('clicks')).toBeDefined(), { timeout: 10_000 });
+    await vi.waitFor(() => expect(b.catalog.stream('clicks')).toBeDefined(), { timeout: 30_000 });
     await sql(
       a,
       `INSERT INTO per_second SELECT window_start, user_id, COUNT(*) AS n, SUM(amount) AS total

@@ -62,8 +62,8 @@ async function runAndKill(dataDir: string, run: number, acks: number): Promise<{
 }
 
 describe('a durable store killed while writing and resharding', () => {
-  // Kills and restarts a writing child process several times: up to 19 s of the default 30 s on a loaded
-  // 2-core machine, with every step awaited; the limit leaves that room.
+  // Kills and restarts a writing child process several times, with every step awaited: up to 56 s on our
+  // 2-core machine under heavy load, so the limit leaves a busier one (CI's runs about 1.4 times slower) room.
   it('keeps every acknowledged record, once and in order, and a consistent shard layout', async () => {
     const dataDir = path.join(workDir, 'data');
     const acknowledged: Acked[][] = [];
@@ -106,5 +106,5 @@ describe('a durable store killed while writing and resharding', () => {
       }
     }
     expect(reshards).toBeGreaterThan(0);
-  }, 90_000);
+  }, 180_000);
 });
