@@ -6,6 +6,7 @@ import type { FsyncPolicy } from '../../engine/index.js';
 import { UsageError } from '../cli-options.js';
 import { type Command, EXIT } from '../command.js';
 import { openFileLimit } from '../open-file-limit.js';
+import { guardShutdown } from '../shutdown-guard.js';
 
 /** The transitional states' options, as kinesalite names them. */
 const TRANSITIONS = [
@@ -21,6 +22,8 @@ export const SERVE_STREAM_TRANSITION_MS = 500;
 
 /** Connections allowed by default, unless that is more than half the process's open-file limit. */
 const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Seconds a clean stop may take before the process exits anyway (Kubernetes gives a pod 30 s before SIGKILL). */
+const DEFAULT_SHUTDOWN_TIMEOUT_S = 30;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -55,6 +58,13 @@ export const serveCommand: Command = {
     },
     { name: 'replicas', type: 'integer', description: 'With --store: copies of each shard a stream keeps unless it says otherwise.', defaultText: '3 on a cluster, else 1', placeholder: 'n' },
     { name: 'process-name', type: 'string', description: 'With --store: this process\'s name in the cluster (unique among the processes sharing it).', defaultText: 'host:pid', placeholder: 'name' },
+    {
+      name: 'shutdown-timeout',
+      type: 'integer',
+      description: 'Seconds a clean stop (SIGINT/SIGTERM) may take before the process exits without finishing it; a second signal exits at once.',
+      defaultText: '30',
+      placeholder: 'seconds',
+    },
     {
       name: 'lease-timeout',
       type: 'integer',
@@ -164,6 +174,8 @@ export const serveCommand: Command = {
     if (processName !== undefined && storeUrl === undefined) throw new UsageError('--process-name needs --store');
     if (processName !== undefined && !/^[\x21-\x7e]{1,128}$/.test(processName)) throw new UsageError(`argument --process-name: '${processName}' must be 1 to 128 printable characters without spaces`);
     const leaseTimeout = values['lease-timeout'] as number | undefined;
+    const shutdownTimeout = (values['shutdown-timeout'] as number | undefined) ?? DEFAULT_SHUTDOWN_TIMEOUT_S;
+    if (shutdownTimeout < 1 || shutdownTimeout > 3600) throw new UsageError(`argument --shutdown-timeout: ${shutdownTimeout} must be between 1 and 3600`);
     if (leaseTimeout !== undefined && storeUrl === undefined) throw new UsageError('--lease-timeout needs --store');
     if (queryThreads !== undefined && queryThreads > 0 && storeUrl !== undefined) {
       throw new UsageError('--query-threads cannot be used with --store: on a cluster each query runs on the process that holds its lease, on its main thread');
@@ -342,8 +354,13 @@ export const serveCommand: Command = {
     }
     await stopRequested;
     io.stdout.write('Shutting down…\n');
-    await app.close();
-    await engine.close();
+    const guard = guardShutdown({ timeoutMs: shutdownTimeout * 1000, report: (m) => io.stderr.write(m), exit: (code) => process.exit(code) });
+    try {
+      await app.close();
+      await engine.close();
+    } finally {
+      guard.cancel();
+    }
     io.stdout.write('Stopped.\n');
     return EXIT.ok;
   },

@@ -4,6 +4,7 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { watchEntries } from '../stream/nats/kv-watch.js';
 import { whileClusterSettles } from '../stream/nats/while-cluster-settles.js';
 import { KvConflict, type KvChange, type KvSnapshot, type KvValue, type SharedKv } from './shared-kv.js';
 
@@ -76,15 +77,7 @@ export class NatsKv implements SharedKv {
     // Starting a watch creates a consumer, which a cluster still settling (or placing it on a node that
     // does not answer) may leave unanswered: asked again, as every start-up request is.
     const watcher = await whileClusterSettles(() => this.kv.watch({ key: `${prefix}>`, resumeFromRevision: afterRevision + 1 }));
-    const done = (async () => {
-      for await (const entry of watcher) listener(changeOf(entry));
-    })().catch(() => undefined);
-    return {
-      stop: async () => {
-        watcher.stop();
-        await done;
-      },
-    };
+    return watchEntries(watcher, (entry) => listener(changeOf(entry)));
   }
 }
 

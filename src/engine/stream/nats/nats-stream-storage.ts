@@ -24,6 +24,7 @@ import { parseShardId } from '../shard-id.js';
 import { ITERATOR_KEY_BYTES, newIteratorKey } from '../shard-iterator-token.js';
 import type { StreamMetadata } from '../stream-metadata.js';
 import type { ShardLogSettings, StoredStream, StoredStreamChange, StreamStorage } from '../stream-storage.js';
+import { watchEntries, type KvWatch } from './kv-watch.js';
 import { JetStreamShardLog, type JetStreamContext, type ShardStreamNames } from './jetstream-shard-log.js';
 import { whileClusterSettles } from './while-cluster-settles.js';
 
@@ -37,8 +38,7 @@ export interface NatsStorageSettings {
 
 export class NatsStreamStorage implements StreamStorage {
   private listener: ((change: StoredStreamChange) => void) | undefined;
-  private watchStop: (() => void) | undefined;
-  private watchDone: Promise<void> | undefined;
+  private watching: KvWatch | undefined;
   /** The bucket's revision when the streams were loaded: the watch resumes after it. */
   private loadedRevision = 0;
 
@@ -132,10 +132,7 @@ export class NatsStreamStorage implements StreamStorage {
     this.listener = listener;
     // As every start-up request: a watch's consumer create left unanswered while the cluster settles is asked again.
     const watcher = await whileClusterSettles(() => this.kv.watch({ key: `${STREAM_KEY_PREFIX}>`, resumeFromRevision: this.loadedRevision + 1 }));
-    this.watchStop = () => watcher.stop();
-    this.watchDone = (async () => {
-      for await (const entry of watcher) this.delivered(entry);
-    })().catch(() => undefined);
+    this.watching = watchEntries(watcher, (entry) => this.delivered(entry));
   }
 
   async reload(streamName: string): Promise<void> {
@@ -145,8 +142,7 @@ export class NatsStreamStorage implements StreamStorage {
   }
 
   async close(): Promise<void> {
-    this.watchStop?.();
-    await this.watchDone;
+    await this.watching?.stop();
     this.listener = undefined;
   }
 
