@@ -60,6 +60,8 @@ const JOIN_DEADLINE_MS = 20_000;
 const START_ATTEMPTS = 3;
 /** Lines of each node's log kept to explain a cluster that did not form or a node that died. */
 const LOG_LINES_KEPT = 40;
+/** The longest the probe waits for a node to log a metadata leader before asking anyway. */
+const LEADER_LOG_WAIT_MS = 3_000;
 
 /**
  * Starts `size` nodes (3 by default) and resolves once every node is ready and a stream of `size` copies
@@ -127,6 +129,12 @@ async function startClusterOnce(options, attempt) {
   // starts a fraction of a second after the other two have elected one (a loaded machine) joins under it
   // and never says so. The nodes that did name a leader are kept to explain a cluster that did not form.
   const namedLeader = new Set();
+  // The probe starts once some node has logged a metadata leader (the one elected always logs that it
+  // is): a create sent before any leader exists goes unanswered, and retrying one still being processed
+  // is not answered either, which made every cluster take seconds to hand out. A single node has no
+  // election; a log line missed for any reason holds the probe back for LEADER_LOG_WAIT_MS at most.
+  let leaderLogged;
+  const someLeaderLogged = new Promise((resolveLogged) => (leaderLogged = resolveLogged));
 
   /** Starts (or starts again) node `i`; resolves once it accepts clients. */
   const startNode = (i) => {
@@ -146,8 +154,14 @@ async function startClusterOnce(options, attempt) {
           options.log?.(`[${node.name}] ${line}`);
           node.recentLog.push(line);
           if (node.recentLog.length > LOG_LINES_KEPT) node.recentLog.shift();
-          if (/Server is ready/.test(line)) resolveReady();
-          if (/Self is new JetStream cluster metadata leader|JetStream cluster new metadata leader/.test(line)) namedLeader.add(node.name);
+          if (/Server is ready/.test(line)) {
+            if (size === 1) leaderLogged();
+            resolveReady();
+          }
+          if (/Self is new JetStream cluster metadata leader|JetStream cluster new metadata leader/.test(line)) {
+            namedLeader.add(node.name);
+            leaderLogged();
+          }
         }
       };
       child.stderr.on('data', onData);
@@ -204,7 +218,8 @@ async function startClusterOnce(options, attempt) {
   try {
     let formed = false;
     await Promise.race([
-      Promise.all(nodes.map((_, i) => new Promise((wait) => setTimeout(wait, options.startDelaysMs?.[i] ?? 0)).then(() => startNode(i)))).then(() => placesReplicatedStreams(cluster.urls.split(','), size, () => formed)),
+      Promise.all(nodes.map((_, i) => new Promise((wait) => setTimeout(wait, options.startDelaysMs?.[i] ?? 0)).then(() => startNode(i)))).then(() => Promise.race([someLeaderLogged, new Promise((wait) => setTimeout(wait, LEADER_LOG_WAIT_MS))]))
+        .then(() => placesReplicatedStreams(cluster.urls.split(','), size, () => formed)),
       formedInTime,
     ]).finally(() => (formed = true));
   } catch (e) {
@@ -225,7 +240,8 @@ async function placesReplicatedStreams(servers, replicas, done) {
   const nc = await connect({ servers, reconnect: true });
   try {
     // No check of the API up front: until a metadata leader is elected it goes unanswered (a timeout that
-    // would end the attempt); the stream is asked for again until then.
+    // would end the attempt); the stream is asked for again until then. (Creating the same stream again
+    // is answered as a success, so an ask answered too late does no harm.)
     const jsm = await jetstreamManager(nc, { checkAPI: false });
     for (let attempt = 0; !done(); attempt++) {
       try {
@@ -233,7 +249,7 @@ async function placesReplicatedStreams(servers, replicas, done) {
         await jsm.streams.delete('eddy_cluster_probe');
         return;
       } catch {
-        await new Promise((resolveWait) => setTimeout(resolveWait, Math.min(100 * 2 ** attempt, 1_000)));
+        await new Promise((resolveWait) => setTimeout(resolveWait, Math.min(50 * 2 ** attempt, 1_000)));
       }
     }
   } finally {
