@@ -175,15 +175,7 @@ export class QueryManager {
       results: this.results,
       ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
       ...(o.queryThreadModule === undefined ? {} : { workerModule: o.queryThreadModule }),
-      settings: {
-        ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
-        ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
-        ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),
-        ...(o.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: o.idleCheckIntervalMs }),
-        ...(o.startPosition === undefined ? {} : { startPosition: o.startPosition }),
-        ...(o.maxBatchMillis === undefined ? {} : { maxBatchMillis: o.maxBatchMillis }),
-        ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
-      },
+      settings: runSettings(o),
     });
   }
 
@@ -526,16 +518,10 @@ export class QueryManager {
       clock: this.clock,
       results,
       scheduler: this.scheduler,
-      ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
       ...(o.heapWatch === undefined ? {} : { heapWatch: o.heapWatch }),
       ...(o.tables === undefined ? {} : { tables: o.tables }),
       ...(o.userFunctions === undefined ? {} : { userFunctions: o.userFunctions }),
-      ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
-      ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
-      ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),
-      ...(o.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: o.idleCheckIntervalMs }),
-      ...(o.startPosition === undefined ? {} : { startPosition: o.startPosition }),
-      ...(o.maxBatchMillis === undefined ? {} : { maxBatchMillis: o.maxBatchMillis }),
+      ...runSettings(o),
       ...(o.cpuClock === undefined ? {} : { cpuClock: o.cpuClock }),
       ...(checkpoint === undefined ? {} : { checkpoint }),
     };
@@ -549,6 +535,19 @@ export class QueryManager {
 }
 
 /** Whether a query is one of a cluster's: run by whichever process holds its lease (or its parts' leases). */
+/** The settings of a query's run the manager's options give, the same on the main thread and on a worker. */
+function runSettings(o: QueryManagerOptions) {
+  return {
+    ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
+    ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+    ...(o.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: o.checkpointIntervalMs }),
+    ...(o.idleCheckIntervalMs === undefined ? {} : { idleCheckIntervalMs: o.idleCheckIntervalMs }),
+    ...(o.startPosition === undefined ? {} : { startPosition: o.startPosition }),
+    ...(o.maxBatchMillis === undefined ? {} : { maxBatchMillis: o.maxBatchMillis }),
+    ...(o.maxStateKeys === undefined ? {} : { maxStateKeys: o.maxStateKeys }),
+  };
+}
+
 function isClustered(q: ManagedQuery | undefined): q is ClusteredQuery | SplitClusteredQuery {
   return q instanceof ClusteredQuery || q instanceof SplitClusteredQuery;
 }
